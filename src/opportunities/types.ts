@@ -28,6 +28,9 @@ export interface ListingInput {
   buyerPremiumPct: number | null;
   /** Doc fee stated on the listing itself, in cents. */
   docFeeCents: number | null;
+  /** Where the vehicle sits, when the source gives coordinates (GovDeals does). */
+  latitude?: number | null;
+  longitude?: number | null;
 }
 
 /** A market comparable: either one dealer sale or an aggregated market price row. */

@@ -1,0 +1,92 @@
+import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { Appraisal, Comp, Costs, ListingInput } from '../types.js';
+import { computeConfidence } from './confidence.js';
+import { computeFees } from './fees.js';
+import { ratioBp } from './money.js';
+import { computeRecon } from './recon.js';
+import { computeRisk } from './risk.js';
+import { classifyStatus, computeScore } from './status.js';
+import { computeTransport } from './transport.js';
+import { appraiseValue, vehicleAge } from './valuation.js';
+
+export interface AppraiseOptions {
+  /** The clock: vehicle age and therefore value, confidence and risk depend on it. */
+  now: Date;
+  hasOpenAnomaly?: boolean;
+}
+
+/**
+ * The one arbitrage engine. Every cost is counted once, in `costs`; the estimate is the resale
+ * value only (the old product also took transport off the sale price — never again).
+ */
+export function appraise(
+  listing: ListingInput,
+  comps: Comp[],
+  params: ArbitrageParams,
+  opts: AppraiseOptions,
+): Appraisal {
+  const fees = computeFees(listing, params);
+  const transport = computeTransport(listing, params);
+  const recon = computeRecon(listing, params);
+  const costs: Costs = {
+    bidCents: listing.currentBidCents,
+    buyerPremiumCents: fees.buyerPremiumCents,
+    docFeeCents: fees.docFeeCents,
+    transportCents: transport.cents,
+    reconCents: recon.cents,
+    totalCents: 0,
+  };
+  costs.totalCents =
+    costs.bidCents + costs.buyerPremiumCents + costs.docFeeCents + costs.transportCents + costs.reconCents;
+
+  const value = appraiseValue(listing, comps, params, opts.now);
+  const v = value.valuation;
+  const age = vehicleAge(listing.year, opts.now);
+  const profitCents = v.estimateCents - costs.totalCents;
+
+  const confidence = computeConfidence(
+    {
+      compCount: value.compCount,
+      disagreement: value.disagreement,
+      age,
+      mileage: listing.mileage,
+      hasVin: listing.vin != null && listing.vin.trim() !== '',
+      titleStatus: listing.titleStatus,
+    },
+    params,
+  );
+  const risk = computeRisk(
+    {
+      age,
+      mileage: listing.mileage,
+      estimateCents: v.estimateCents,
+      lowCents: v.lowCents,
+      highCents: v.highCents,
+      compCount: value.compCount,
+      titleStatus: listing.titleStatus,
+    },
+    params,
+  );
+  const metrics = { profitCents, totalCostCents: costs.totalCents, confidence, riskScore: risk.score };
+
+  const assumptions = [
+    ...fees.assumptions,
+    ...transport.assumptions,
+    ...(recon.fleet ? ['recon:fleet_surcharge'] : []),
+    ...value.assumptions,
+    ...risk.assumptions,
+  ];
+  return {
+    costs,
+    valuation: v,
+    profitCents,
+    roiBp: ratioBp(profitCents, costs.totalCents),
+    marginBp: ratioBp(profitCents, v.estimateCents),
+    confidence,
+    riskScore: risk.score,
+    score: computeScore(metrics, params),
+    status: classifyStatus(metrics, params, opts.hasOpenAnomaly ?? false),
+    assumptions: [...new Set(assumptions)],
+    transportMiles: transport.miles,
+  };
+}
