@@ -1,0 +1,235 @@
+import { describe, it, expect } from 'vitest';
+import {
+  detectFeedFormat,
+  FeedFormatError,
+  normalizeSource,
+  normalizeTitleStatus,
+  parseIsoDate,
+  parseListingFeed,
+  parseMoneyCents,
+  readCsvRecords,
+} from './feed.js';
+
+const NOW = new Date('2026-06-15T12:00:00Z');
+const HEADER =
+  'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description,buyer_premium_pct,doc_fee';
+const VIN = '1FM5K8AR2KGA12345';
+const GOOD = `GovDeals,GD-1,2019 Ford Police Interceptor Utility AWD,2019,Ford,Police Interceptor Utility,AWD,${VIN},"87,412","$4,250.00",2026-07-01T18:00:00Z,Austin,tx,78701,https://www.govdeals.com/asset/1,Clean,Runs and drives,,`;
+
+function csv(...rows: string[]): string {
+  return [HEADER, ...rows].join('\n') + '\n';
+}
+function row(over: Partial<Record<string, string>>): string {
+  const cols = HEADER.split(',');
+  const base: Record<string, string> = {
+    source: 'GovDeals', lot_id: 'L', title: 'T', year: '2019', make: 'Ford', model: 'F-150', trim: '',
+    vin: '', mileage: '50000', current_bid: '5000', auction_end: '2026-07-01T18:00:00Z', city: 'Austin',
+    state: 'TX', zip: '78701', listing_url: '', title_status: '', description: '', buyer_premium_pct: '', doc_fee: '',
+    ...over,
+  };
+  return cols.map((c) => {
+    const v = base[c] ?? '';
+    return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  }).join(',');
+}
+
+describe('parseListingFeed — mixed CSV', () => {
+  const content = csv(
+    GOOD, // row 2
+    row({ lot_id: 'L3', make: '', year: '' }), // row 3: missing make and year
+    row({ lot_id: 'L4', year: 'abc' }), // row 4
+    row({ lot_id: 'L5', current_bid: '12,0x' }), // row 5
+    row({ lot_id: 'L6', auction_end: 'next tuesday' }), // row 6
+    row({ lot_id: 'L7', state: 'XX' }), // row 7
+    row({ lot_id: 'L8', year: '2028' }), // row 8: after next year (2027)
+    row({ lot_id: 'L9', year: '1899' }), // row 9
+    row({ lot_id: 'L10', current_bid: '-500' }), // row 10
+    row({ lot_id: 'L11', mileage: '-12' }), // row 11
+    row({ lot_id: 'L12', buyer_premium_pct: '55' }), // row 12
+    row({ lot_id: 'L13', doc_fee: '-$75' }), // row 13
+    row({ source: 'Public Surplus', lot_id: 'PS-14', year: '2027', buyer_premium_pct: '10%', doc_fee: '50' }), // row 14
+    'GovDeals,L15,too,few,columns', // row 15
+    row({ source: 'gsa', lot_id: 'G16', state: 'pr', title_status: 'Salvage - flood damage', zip: '907' }), // row 16
+  );
+  const result = parseListingFeed(content, 'csv', { now: NOW });
+  const reasons = Object.fromEntries(result.rejected.map((r) => [r.row, r.reason]));
+
+  it('rejects exactly the bad rows, each with its reason', () => {
+    expect(result.rejected.map((r) => r.row)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15]);
+    expect(reasons[3]).toBe('missing required field(s): year, make');
+    expect(reasons[4]).toBe('year: "abc" is not a valid year');
+    expect(reasons[5]).toBe('current_bid: "12,0x" is not a valid amount');
+    expect(reasons[6]).toBe('auction_end: "next tuesday" is not an ISO-8601 date');
+    expect(reasons[7]).toBe('state: "XX" is not a US state, DC or territory code');
+    expect(reasons[8]).toBe('year: 2028 is after next model year (2027)');
+    expect(reasons[9]).toBe('year: 1899 is before 1900');
+    expect(reasons[10]).toBe('current_bid: "-500" must not be negative');
+    expect(reasons[11]).toBe('mileage: "-12" must not be negative');
+    expect(reasons[12]).toBe('buyer_premium_pct: 55 is outside 0–50 %');
+    expect(reasons[13]).toBe('doc_fee: "-$75" must not be negative');
+    expect(reasons[15]).toBe('wrong column count: 5 fields, header has 19');
+  });
+
+  it('names the lot and source of a rejected row and keeps its raw values', () => {
+    const r = result.rejected.find((x) => x.row === 4)!;
+    expect(r).toMatchObject({ lotId: 'L4', source: 'govdeals', line: 4 });
+    expect(r.raw.year).toBe('abc');
+  });
+
+  it('accepts every good row, normalised', () => {
+    expect(result.accepted.map((a) => a.row)).toEqual([2, 14, 16]);
+    expect(result.accepted[0]!.listing).toEqual({
+      source: 'govdeals', lotId: 'GD-1', title: '2019 Ford Police Interceptor Utility AWD', year: 2019,
+      make: 'Ford', model: 'Police Interceptor Utility', trim: 'AWD', vin: VIN, mileage: 87412,
+      currentBidCents: 425000, auctionEndsAt: new Date('2026-07-01T18:00:00Z'), city: 'Austin', state: 'TX',
+      zip: '78701', listingUrl: 'https://www.govdeals.com/asset/1', titleStatus: 'clean',
+      description: 'Runs and drives', buyerPremiumPct: null, docFeeCents: null,
+    });
+    const ps = result.accepted[1]!.listing;
+    expect(ps).toMatchObject({ source: 'publicsurplus', year: 2027, buyerPremiumPct: 10, docFeeCents: 5000 });
+    const gsa = result.accepted[2]!.listing;
+    expect(gsa).toMatchObject({ source: 'gsa', state: 'PR', titleStatus: 'flood', zip: '00907' });
+  });
+});
+
+describe('parseListingFeed — derivation and normalisation', () => {
+  it('fills VIN and mileage from the description, and a title from the vehicle', () => {
+    const r = parseListingFeed(csv(row({
+      lot_id: 'D1', title: '', make: '  Chevrolet ', model: 'Tahoe   PPV', trim: 'PPV',
+      description: `Fleet unit. VIN: 1GNSKBKC2LR123456. Odometer: 123,456. Runs.`, mileage: '', vin: '',
+    })), 'csv', { now: NOW });
+    const a = r.accepted[0]!;
+    expect(a.listing).toMatchObject({ make: 'Chevrolet', model: 'Tahoe PPV', vin: '1GNSKBKC2LR123456', mileage: 123456, title: '2019 Chevrolet Tahoe PPV PPV' });
+    expect(a.derived).toEqual(['vin', 'mileage', 'title']);
+  });
+
+  it('keeps a malformed VIN as given (upper-cased) instead of dropping it', () => {
+    const r = parseListingFeed(csv(row({ vin: ' 1fm5k8ar0kga1234 ' })), 'csv', { now: NOW });
+    expect(r.accepted[0]!.listing.vin).toBe('1FM5K8AR0KGA1234');
+  });
+
+  it('maps title brands and leaves unrecognised text as unknown', () => {
+    expect(['', 'Clean', 'CLEAR', 'Rebuilt Salvage', 'SALVAGE', 'flood', 'Lemon law buyback', 'Bill of sale only', 'Certificate of Destruction']
+      .map(normalizeTitleStatus)).toEqual(['unknown', 'clean', 'clean', 'rebuilt', 'salvage', 'flood', 'lemon', 'unknown', 'salvage']);
+  });
+
+  it('normalises source names to keys', () => {
+    expect(['GovDeals', 'Public Surplus', 'publicsurplus', 'GSA Auctions', 'gsa', 'Muni-Bid!', 'Copart']
+      .map(normalizeSource)).toEqual(['govdeals', 'publicsurplus', 'publicsurplus', 'gsa', 'gsa', 'munibid', 'copart']);
+  });
+
+  it('lets a later row with the same source and lot win, and notes it', () => {
+    const r = parseListingFeed(csv(
+      row({ lot_id: 'DUP', current_bid: '1000' }),
+      row({ lot_id: 'OTHER' }),
+      row({ source: 'govdeals', lot_id: 'DUP', current_bid: '1500' }),
+      row({ lot_id: 'DUP', current_bid: 'bogus' }),
+    ), 'csv', { now: NOW });
+    expect(r.accepted.map((a) => [a.row, a.listing.currentBidCents])).toEqual([[3, 500000], [4, 150000]]);
+    expect(r.superseded).toEqual([{ source: 'govdeals', lotId: 'DUP', row: 2, supersededBy: 4 }]);
+    expect(r.rejected.map((x) => x.row)).toEqual([5]);
+  });
+
+  it('parses money and dates exactly', () => {
+    expect(['$12,345.67', '12345.67', '12345', '0.5', '$ 7'].map((s) => parseMoneyCents('bid', s)))
+      .toEqual([1234567, 1234567, 1234500, 50, 700].map((value) => ({ ok: true, value })));
+    expect(parseMoneyCents('bid', '1,23').ok).toBe(false);
+    expect(parseIsoDate('d', '2026-07-01T10:00:00-05:00')).toEqual({ ok: true, value: new Date('2026-07-01T15:00:00Z') });
+    expect(parseIsoDate('d', '2026-07-01')).toEqual({ ok: true, value: new Date('2026-07-01T00:00:00Z') });
+    expect(parseIsoDate('d', '2026-02-30T00:00:00Z').ok).toBe(false);
+    expect(parseIsoDate('d', '2026-07-01T25:00:00Z').ok).toBe(false);
+  });
+});
+
+describe('parseListingFeed — CSV structure', () => {
+  it('handles commas, quotes and newlines inside a quoted description', () => {
+    const desc = 'Line one, with comma\nLine "two" here\nOdometer: 45,210';
+    const content = csv(row({ lot_id: 'Q1', description: desc, mileage: '' }), row({ lot_id: 'Q2' }), row({ lot_id: 'Q3', year: 'x' }));
+    const r = parseListingFeed(content, 'csv', { now: NOW });
+    expect(r.accepted.map((a) => a.row)).toEqual([2, 3]);
+    expect(r.accepted[0]!.listing.description).toBe(desc);
+    expect(r.accepted[0]!.listing.mileage).toBe(45210);
+    expect(r.rejected).toMatchObject([{ row: 4, line: 6, lotId: 'Q3' }]);
+  });
+
+  it('confines an unterminated quote to its own row', () => {
+    const content = csv(row({ lot_id: 'A' }), 'GovDeals,B,"broken,2019,Ford', row({ lot_id: 'C' }));
+    const r = parseListingFeed(content, 'csv', { now: NOW });
+    expect(r.accepted.map((a) => a.listing.lotId)).toEqual(['A', 'C']);
+    expect(r.rejected).toMatchObject([{ row: 3, reason: 'malformed CSV: unterminated quoted field' }]);
+  });
+
+  it('reads CRLF files with a BOM and header variants', () => {
+    const content = '\uFEFF' + csv(row({ lot_id: 'W1' })).replace('lot_id', 'Lot ID').replace('current_bid', 'Current Bid').replace(/\n/g, '\r\n');
+    const r = parseListingFeed(content, 'csv', { now: NOW });
+    expect(r.rejected).toEqual([]);
+    expect(r.accepted[0]!.listing).toMatchObject({ lotId: 'W1', zip: '78701' });
+  });
+
+  it('throws when the file is not a listing feed', () => {
+    expect(() => parseListingFeed('', 'csv', { now: NOW })).toThrow(FeedFormatError);
+    expect(() => parseListingFeed('VIN,Year,Make\n1,2,3\n', 'csv', { now: NOW })).toThrow(/lacks required column/);
+  });
+
+  it('numbers rows like a spreadsheet', () => {
+    expect(readCsvRecords('h\n"a\nb"\n\nc\n').map((r) => [r.row, r.line])).toEqual([[1, 1], [2, 2], [3, 5]]);
+  });
+});
+
+describe('parseListingFeed — JSON', () => {
+  const good = {
+    source: 'Copart', lot_id: 77, title: '2020 Dodge Charger Pursuit', year: 2020, make: 'Dodge', model: 'Charger',
+    trim: 'Pursuit', vin: '2C3CDXAT2HH654321', mileage: 61000, current_bid: 3100.5, auction_end: '2026-07-03T20:00:00Z',
+    city: 'Phoenix', state: 'AZ', zip: '85001', listing_url: null, title_status: 'rebuilt', description: null,
+  };
+  it('accepts an array of objects with 1-based rows', () => {
+    const r = parseListingFeed(JSON.stringify([good, { ...good, lot_id: 78, year: 'abc' }, 42]), 'json', { now: NOW });
+    expect(r.accepted).toHaveLength(1);
+    expect(r.accepted[0]).toMatchObject({ row: 1, listing: { source: 'copart', lotId: '77', currentBidCents: 310050, titleStatus: 'rebuilt' } });
+    expect(r.rejected.map((x) => [x.row, x.reason])).toEqual([
+      [2, 'year: "abc" is not a valid year'],
+      [3, 'row is not a JSON object'],
+    ]);
+  });
+  it('rejects non-text values by field', () => {
+    const r = parseListingFeed(JSON.stringify([{ ...good, make: { $ne: 1 } }]), 'json', { now: NOW });
+    expect(r.rejected[0]!.reason).toBe('make: {"$ne":1} is not a text or number value');
+  });
+  it('throws on anything but an array', () => {
+    expect(() => parseListingFeed('{"listings":[]}', 'json', { now: NOW })).toThrow(FeedFormatError);
+    expect(() => parseListingFeed('[{"a":', 'json', { now: NOW })).toThrow(/not valid JSON/);
+    expect(parseListingFeed(Buffer.from('[]'), 'json', { now: NOW }).accepted).toEqual([]);
+  });
+  it('detects the format from the name, then the content', () => {
+    expect(detectFeedFormat('run.json', '')).toBe('json');
+    expect(detectFeedFormat('run.CSV', '[')).toBe('csv');
+    expect(detectFeedFormat('upload', '  [{"a":1}]')).toBe('json');
+    expect(detectFeedFormat('upload', HEADER)).toBe('csv');
+  });
+});
+
+describe('parseListingFeed — hostile input', () => {
+  it('keeps SQL and markup fragments as plain text', () => {
+    const sql = "Robert'); DROP TABLE listings;--";
+    const r = parseListingFeed(csv(row({ lot_id: sql, model: `<script>alert(1)</script>`, description: "' OR 1=1 --" })), 'csv', { now: NOW });
+    expect(r.accepted[0]!.listing).toMatchObject({ lotId: sql, model: '<script>alert(1)</script>', description: "' OR 1=1 --" });
+  });
+  it('rejects over-long fields, control characters and non-web URLs', () => {
+    const r = parseListingFeed(csv(
+      row({ lot_id: 'X1', make: 'F'.repeat(201) }),
+      row({ lot_id: 'X2', description: 'd'.repeat(10_001) }),
+      row({ lot_id: 'X3', description: 'd'.repeat(10_000) }),
+      row({ lot_id: 'X4', model: 'F-150\u0000' }),
+      row({ lot_id: 'X5', listing_url: 'javascript:alert(1)' }),
+      row({ lot_id: 'X6', zip: 'ABCDE' }),
+    ), 'csv', { now: NOW });
+    expect(r.accepted.map((a) => a.listing.lotId)).toEqual(['X3']);
+    expect(r.rejected.map((x) => x.reason)).toEqual([
+      'make: 201 characters exceeds the 200 limit',
+      'description: 10001 characters exceeds the 10000 limit',
+      'model: contains control characters',
+      'listing_url: "javascript:alert(1)" is not an http(s) URL',
+      'zip: "ABCDE" is not a US ZIP code',
+    ]);
+  });
+});
