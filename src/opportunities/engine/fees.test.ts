@@ -1,8 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadArbitrageParams } from '../../config/arbitrage.js';
 import { computeFees } from './fees.js';
 
-const params = loadArbitrageParams(new URL('../../../config/arbitrage.json', import.meta.url).pathname);
+const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));
 const bid = (source: string, currentBidCents: number, over: { pct?: number; doc?: number } = {}) =>
   computeFees(
     { source, currentBidCents, buyerPremiumPct: over.pct ?? null, docFeeCents: over.doc ?? null },

@@ -1,8 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadArbitrageParams } from '../../config/arbitrage.js';
 import { computeRecon } from './recon.js';
 
-const params = loadArbitrageParams(new URL('../../../config/arbitrage.json', import.meta.url).pathname);
+const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));
 
 describe('recon reserve', () => {
   it('a civilian unit gets the $650 base', () => {

@@ -1,8 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadArbitrageParams } from '../../config/arbitrage.js';
 import { computeTransport, transportCost } from './transport.js';
 
-const params = loadArbitrageParams(new URL('../../../config/arbitrage.json', import.meta.url).pathname);
+const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));
 
 describe('transport bands (whole distance at one band rate, minimum $350)', () => {
   it('≤ 500 mi at $2.20: 500 × 220¢ = $1,100.00', () => expect(transportCost(500, params)).toBe(110_000));
