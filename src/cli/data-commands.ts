@@ -1,0 +1,93 @@
+// `dealerscope migrate`, `ingest` and `comps import`: the data-loading commands.
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { loadArbitrageParams } from '../config/arbitrage.js';
+import { loadConfig } from '../config/env.js';
+import { detectFeedFormat } from '../ingest/feed.js';
+import { importCompsFile, importListingFeed, type RejectedRow } from '../ingest/import-service.js';
+import { openDb } from '../storage/db.js';
+import { migrate } from '../storage/migrate.js';
+import { progressReporter } from './progress.js';
+
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+/** Exit codes of DESIGN §3: 0 every row landed, 2 some rejected, 1 could not run. */
+export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
+
+function readInput(file: string): Buffer {
+  const st = statSync(file);
+  if (!st.isFile()) throw new Error(`${file} is not a file`);
+  if (st.size > MAX_FILE_BYTES) throw new Error(`${file} is ${st.size} bytes; the limit is ${MAX_FILE_BYTES}`);
+  return readFileSync(file);
+}
+
+function printRejects(rejects: RejectedRow[], json: boolean): void {
+  if (json) return;
+  for (const r of rejects.slice(0, 200)) process.stderr.write(`  row ${r.row}${r.lotId ? ` (lot ${r.lotId})` : ''}: ${r.reason}\n`);
+  if (rejects.length > 200) process.stderr.write(`  … and ${rejects.length - 200} more (all kept in the import_rejects table)\n`);
+}
+
+async function withDb<T>(fn: (db: ReturnType<typeof openDb>) => Promise<T>): Promise<T> {
+  const db = openDb(loadConfig().databaseUrl);
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export function registerDataCommands(program: Command): void {
+  program.command('migrate')
+    .description('apply database migrations (idempotent) to DATABASE_URL')
+    .action(async () => {
+      const db = openDb(loadConfig().databaseUrl);
+      try {
+        const r = await migrate(db);
+        console.log(r.applied.length ? `applied ${r.applied.join(', ')}` : `up to date (${r.alreadyApplied} migrations)`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  program.command('ingest')
+    .description('import a CSV or JSON listing feed; upserts by source + lot_id. Exit 0 all rows landed, 2 some rejected, 1 could not run')
+    .requiredOption('-f, --file <path>', 'feed file (.csv with a header row, or .json array)')
+    .option('--format <format>', 'csv or json (default: from the file name and content)')
+    .option('--json', 'print the summary as JSON on stdout')
+    .action(async (opts: { file: string; format?: string; json?: boolean }) => {
+      const content = readInput(opts.file);
+      const format = opts.format ?? detectFeedFormat(opts.file, content);
+      if (format !== 'csv' && format !== 'json') throw new Error(`--format must be csv or json, got ${format}`);
+      const params = loadArbitrageParams();
+      const summary = await withDb((db) => importListingFeed(db, content, format, {
+        origin: basename(opts.file), now: Date.now(), params, onProgress: progressReporter('listings'),
+      }));
+      if (opts.json) console.log(JSON.stringify({ ...summary, rejected: summary.rejected.map(({ raw: _raw, ...r }) => r) }));
+      else {
+        console.log(`${opts.file}: ${summary.rows} rows, ${summary.accepted} accepted (${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged), ${summary.rejected.length} rejected`);
+        printRejects(summary.rejected, false);
+      }
+      process.exitCode = summary.rejected.length ? EXIT.partial : EXIT.ok;
+    });
+
+  const comps = program.command('comps').description('market comparables');
+  comps.command('import')
+    .description('import dealer sales (VIN, Year, Make, Model, Sale Price, Sale Date[, Mileage, Condition, Location, State]) or market price rows; re-appraises affected opportunities')
+    .argument('<file>', 'CSV file')
+    .option('--json', 'print the summary as JSON on stdout')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const content = readInput(file);
+      const params = loadArbitrageParams();
+      const summary = await withDb((db) => importCompsFile(db, content, {
+        origin: basename(file), now: Date.now(), params, onProgress: progressReporter('comps'),
+      }));
+      if (opts.json) console.log(JSON.stringify({ ...summary, rejected: summary.rejected.map(({ raw: _raw, ...r }) => r) }));
+      else {
+        console.log(`${file}: ${summary.rows} rows, ${summary.inserted} new comps, ${summary.duplicates} already known, ${summary.rejected.length} rejected; ${summary.recomputed} opportunities re-appraised`);
+        printRejects(summary.rejected, false);
+      }
+      process.exitCode = summary.rejected.length ? EXIT.partial : EXIT.ok;
+    });
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The `dealerscope` command. Each capability registers its own subcommands.
+import { Command, CommanderError } from 'commander';
+import { EXIT, registerDataCommands } from './data-commands.js';
+import { registerServeCommand } from './serve-command.js';
+
+const program = new Command('dealerscope')
+  .description('DealerScope: profitable vehicles at public and government auctions')
+  .version('5.0.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerServeCommand(program);
+registerDataCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT.failed);
+  process.stderr.write(`dealerscope: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(EXIT.failed);
+}

@@ -1,0 +1,52 @@
+// Assembles the Fastify server from the capabilities' route plugins.
+import { randomUUID } from 'node:crypto';
+import etag from '@fastify/etag';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
+import { opportunityRoutes } from '../opportunities/routes.js';
+import type { AppContext } from './context.js';
+import { installErrorHandling } from './errors.js';
+import { healthRoutes } from './health-routes.js';
+
+export interface BuildAppOptions {
+  logger?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger === false ? false : { level: ctx.config.logLevel },
+    // A caller's request id is kept when it is sane, so one id follows a request across services.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    maxParamLength: 200,
+    // Unknown keys in JSON bodies are reported, never silently stripped.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
+    forceCloseConnections: 'idle',
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  installErrorHandling(app);
+  await app.register(etag);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'DealerScope API', version: '5.0.0', description: 'Profitable vehicles at public auctions.' },
+    },
+  });
+  app.addSchema(OpportunitySchema);
+  app.addSchema(ErrorSchema);
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(opportunityRoutes, { ctx });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

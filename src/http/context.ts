@@ -1,0 +1,20 @@
+// What every capability's routes receive: configuration, storage, flags, time and the shared
+// registries. Built once per process by http/service.ts (or by a test).
+import type { ServiceConfig } from '../config/env.js';
+import type { FlagService } from '../flags/flag-service.js';
+import type { CursorCodec } from '../opportunities/cursor.js';
+import type { OpportunityReads } from '../opportunities/read-service.js';
+import type { Clock } from '../shared/clock.js';
+import type { Db } from '../storage/db.js';
+import type { Readiness } from './readiness.js';
+
+export interface AppContext {
+  config: ServiceConfig;
+  db: Db;
+  flags: FlagService;
+  clock: Clock;
+  readiness: Readiness;
+  cursors: CursorCodec;
+  /** Opportunity reads as the routes see them (possibly wrapped by the cache). */
+  reads: OpportunityReads;
+}

@@ -1,0 +1,32 @@
+// Maps every failure to the contract's error shape `{ error: { code, message, details? } }`.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError } from '../shared/errors.js';
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const details = fe.validation.map((v) => ({
+        field: (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || String((v.params as Record<string, unknown>)?.missingProperty ?? fe.validationContext ?? 'request'),
+        message: v.message ?? 'is invalid',
+      }));
+      return reply.status(400).send({ error: { code: 'invalid_request', message: `Invalid ${fe.validationContext ?? 'request'}: ${details.map((d) => d.field).join(', ')}`, details } });
+    }
+    const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed');
+      return reply.status(status).send({ error: { code: 'internal_error', message: 'Internal error; quote the X-Request-Id when reporting it' } });
+    }
+    // Framework-level client errors (bad JSON, body too large, unsupported media type, …).
+    const code = (fe.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
+    return reply.status(status).send({ error: { code, message: fe.message } });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}` } });
+  });
+}

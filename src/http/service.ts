@@ -1,0 +1,83 @@
+// Process bootstrap shared by `dealerscope serve`, the benchmark and end-to-end tests:
+// open storage, migrate, seed sample data when empty, assemble the app, listen, drain on SIGTERM.
+import type { FastifyInstance } from 'fastify';
+import { defaultArbitrageParams } from '../config/arbitrage.js';
+import type { ServiceConfig } from '../config/env.js';
+import { FlagService } from '../flags/flag-service.js';
+import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
+import { CursorCodec } from '../opportunities/cursor.js';
+import { databaseReads } from '../opportunities/read-service.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { openDb, type Db } from '../storage/db.js';
+import { migrate } from '../storage/migrate.js';
+import { sharedSecret } from '../storage/settings.js';
+import { buildApp } from './app.js';
+import type { AppContext } from './context.js';
+import { Readiness } from './readiness.js';
+
+export interface ContextOptions {
+  clock?: Clock;
+  db?: Db;
+}
+
+export async function createContext(config: ServiceConfig, opts: ContextOptions = {}): Promise<AppContext> {
+  const db = opts.db ?? openDb(config.databaseUrl);
+  await migrate(db);
+  const readiness = new Readiness();
+  readiness.register('database', async () => {
+    const started = performance.now();
+    await db.ping();
+    return { status: 'ok', detail: { dialect: db.dialect, latencyMs: Math.round((performance.now() - started) * 10) / 10 } };
+  });
+  const secret = config.cursorSecret ?? (await sharedSecret(db, 'cursor_secret'));
+  return {
+    config,
+    db,
+    flags: new FlagService({ env: config.env, rawEnv: config.raw }),
+    clock: opts.clock ?? systemClock,
+    readiness,
+    cursors: new CursorCodec(secret),
+    reads: databaseReads(db),
+  };
+}
+
+export interface RunningService {
+  app: FastifyInstance;
+  ctx: AppContext;
+  url: string;
+  /** Stops accepting, finishes in-flight requests, closes storage. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends ContextOptions {
+  sample?: boolean;
+  logger?: boolean;
+  log?: (msg: string) => void;
+}
+
+export async function startService(config: ServiceConfig, opts: StartOptions = {}): Promise<RunningService> {
+  const log = opts.log ?? (() => {});
+  const ctx = await createContext(config, opts);
+  if (opts.sample !== false && (await databaseIsEmpty(ctx.db))) {
+    log('Empty database: importing the bundled SAMPLE auction feed and comps (synthetic data, labelled sample).');
+    const res = await importSampleData(ctx.db, defaultArbitrageParams(), ctx.clock.now(), log);
+    log(`Sample data: ${res.listings} listings, ${res.comps} comps.`);
+  }
+  const app = await buildApp(ctx, { logger: opts.logger });
+  await app.listen({ port: config.port, host: config.host });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  let closing: Promise<void> | null = null;
+  return {
+    app, ctx, url: `http://${host}:${port}`,
+    close() {
+      closing ??= (async () => {
+        ctx.readiness.markDraining();
+        await app.close();
+        await ctx.db.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// Feed and comps imports: parse, keep every bad row with its reason, store the good ones, and
+// re-appraise what new comps affect. Re-running the same file changes nothing.
+import { createHash } from 'node:crypto';
+import type { ArbitrageParams } from '../config/arbitrage.js';
+import { loadCompIndex } from '../opportunities/comps-store.js';
+import { matchKey } from '../opportunities/list-query.js';
+import { bumpDataVersion, listingFromRow, opportunityValues, storeListings, upsertOpportunities, type StoreOptions } from '../opportunities/store.js';
+import type { Comp, ListingInput } from '../opportunities/types.js';
+import { dbBool, type Db } from '../storage/db.js';
+import { parseCompsFile } from './comps-file.js';
+import { parseListingFeed } from './feed.js';
+
+export interface RejectedRow {
+  row: number;
+  lotId: string | null;
+  source?: string | null;
+  reason: string;
+  raw: Record<string, unknown>;
+}
+
+export interface ImportSummary {
+  importId: number;
+  rows: number;
+  accepted: number;
+  rejected: RejectedRow[];
+  created: number;
+  updated: number;
+  unchanged: number;
+  dataVersion: number | null;
+}
+
+export interface ImportOptions {
+  origin: string;
+  isSample?: boolean;
+  now: number;
+  params: ArbitrageParams;
+  onProgress?: (done: number, total: number) => void;
+  hasOpenAnomaly?: StoreOptions['hasOpenAnomaly'];
+}
+
+async function openImport(db: Db, kind: string, origin: string, now: number): Promise<number> {
+  const row = await db.kysely.insertInto('imports').values({ kind, origin, started_at: now, status: 'running', accepted: 0, rejected: 0, created: 0, updated: 0, unchanged: 0 })
+    .returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+async function recordRejects(db: Db, importId: number, kind: string, origin: string, now: number, rejects: RejectedRow[]): Promise<void> {
+  for (let i = 0; i < rejects.length; i += 200) {
+    await db.kysely.insertInto('import_rejects').values(rejects.slice(i, i + 200).map((r) => ({
+      import_id: importId, kind, origin, row_number: r.row, source: r.source ?? null, lot_id: r.lotId,
+      reason: r.reason, raw_json: JSON.stringify(r.raw).slice(0, 20_000), created_at: now,
+    }))).execute();
+  }
+}
+
+export async function importListingFeed(db: Db, content: string | Buffer, format: 'csv' | 'json', opts: ImportOptions): Promise<ImportSummary> {
+  const parsed = parseListingFeed(content, format, { now: new Date(opts.now) });
+  const importId = await openImport(db, 'listings', opts.origin, opts.now);
+  try {
+    await recordRejects(db, importId, 'listings', opts.origin, opts.now, parsed.rejected);
+    const listings = parsed.accepted.map((a) => a.listing);
+    const keys = new Set(listings.map((l) => `${matchKey(l.make)}|${matchKey(l.model)}`));
+    const comps = await loadCompIndex(db, keys);
+    const stored = await storeListings(db, listings, {
+      origin: opts.origin, isSample: opts.isSample ?? false, now: opts.now, params: opts.params, comps, hasOpenAnomaly: opts.hasOpenAnomaly,
+    }, (done) => opts.onProgress?.(done, listings.length));
+    const dataVersion = stored.created + stored.updated > 0 ? await bumpDataVersion(db, opts.now) : null;
+    await db.kysely.updateTable('imports').set({
+      finished_at: Date.now(), status: 'done', accepted: parsed.accepted.length, rejected: parsed.rejected.length,
+      created: stored.created, updated: stored.updated, unchanged: stored.unchanged,
+    }).where('id', '=', importId).execute();
+    return {
+      importId, rows: parsed.accepted.length + parsed.rejected.length, accepted: parsed.accepted.length, rejected: parsed.rejected,
+      created: stored.created, updated: stored.updated, unchanged: stored.unchanged, dataVersion,
+    };
+  } catch (err) {
+    await db.kysely.updateTable('imports').set({ finished_at: Date.now(), status: 'failed' }).where('id', '=', importId).execute();
+    throw err;
+  }
+}
+
+export interface CompsImportSummary {
+  importId: number;
+  rows: number;
+  accepted: number;
+  inserted: number;
+  duplicates: number;
+  rejected: RejectedRow[];
+  recomputed: number;
+}
+
+function compDedupeKey(c: Comp): string {
+  const parts = c.kind === 'sale'
+    ? [c.kind, matchKey(c.make), matchKey(c.model), c.year, c.trim ?? '', c.mileage ?? '', c.priceCents, c.saleDate.getTime(), c.state ?? '']
+    : [c.kind, matchKey(c.make), matchKey(c.model), c.year, c.trim ?? '', c.avgCents, c.lowCents, c.highCents, c.sampleSize];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+export async function importCompsFile(db: Db, content: string | Buffer, opts: ImportOptions): Promise<CompsImportSummary> {
+  const parsed = parseCompsFile(content, { now: new Date(opts.now) });
+  const importId = await openImport(db, 'comps', opts.origin, opts.now);
+  await recordRejects(db, importId, 'comps', opts.origin, opts.now, parsed.rejected.map((r) => ({ ...r, lotId: r.lotId ?? null })));
+  let inserted = 0;
+  const touched = new Set<string>();
+  const comps = parsed.accepted.map((a) => a.comp);
+  for (let i = 0; i < comps.length; i += 200) {
+    const rows = comps.slice(i, i + 200).map((c) => ({
+      kind: c.kind, dedupe_key: compDedupeKey(c), vin: c.kind === 'sale' ? (c as { vin?: string | null }).vin ?? null : null,
+      make: c.make, model: c.model, make_key: matchKey(c.make), model_key: matchKey(c.model), year: c.year, trim: c.trim,
+      mileage: c.kind === 'sale' ? c.mileage : null, price_cents: c.kind === 'sale' ? c.priceCents : null,
+      sale_date_ms: c.kind === 'sale' ? c.saleDate.getTime() : null, state: c.kind === 'sale' ? c.state : null,
+      avg_cents: c.kind === 'market' ? c.avgCents : null, low_cents: c.kind === 'market' ? c.lowCents : null,
+      high_cents: c.kind === 'market' ? c.highCents : null, sample_size: c.kind === 'market' ? c.sampleSize : 1,
+      origin: opts.origin, is_sample: dbBool(db, opts.isSample ?? false), created_at: opts.now,
+    }));
+    const res = await db.kysely.insertInto('market_comps').values(rows).onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning(['make_key', 'model_key']).execute();
+    inserted += res.length;
+    for (const r of res) touched.add(`${r.make_key}|${r.model_key}`);
+    opts.onProgress?.(Math.min(i + 200, comps.length), comps.length);
+  }
+  const recomputed = touched.size ? await recomputeOpportunities(db, { ...opts, makeModelKeys: touched }) : 0;
+  await db.kysely.updateTable('imports').set({
+    finished_at: Date.now(), status: 'done', accepted: parsed.accepted.length, rejected: parsed.rejected.length, created: inserted,
+    updated: recomputed, unchanged: parsed.accepted.length - inserted,
+  }).where('id', '=', importId).execute();
+  return {
+    importId, rows: parsed.accepted.length + parsed.rejected.length, accepted: parsed.accepted.length, inserted,
+    duplicates: parsed.accepted.length - inserted, rejected: parsed.rejected.map((r) => ({ ...r, lotId: r.lotId ?? null })), recomputed,
+  };
+}
+
+/** Re-appraises active listings (optionally only some make/models) after comps or parameters change. */
+export async function recomputeOpportunities(db: Db, opts: ImportOptions & { makeModelKeys?: Set<string> }): Promise<number> {
+  const comps = await loadCompIndex(db, opts.makeModelKeys);
+  let q = db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true));
+  if (opts.makeModelKeys) {
+    const makes = [...new Set([...opts.makeModelKeys].map((k) => k.split('|')[0] as string))];
+    q = q.where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', makes);
+  }
+  const rows = (await q.execute()).filter((r) => !opts.makeModelKeys || opts.makeModelKeys.has(`${matchKey(r.make)}|${matchKey(r.model)}`));
+  const storeOpts: StoreOptions = { origin: opts.origin, isSample: false, now: opts.now, params: opts.params, comps, hasOpenAnomaly: opts.hasOpenAnomaly };
+  for (let i = 0; i < rows.length; i += 200) {
+    const chunk = rows.slice(i, i + 200);
+    const opps = chunk.map((r) => ({ ...opportunityValues(db, Number(r.id), listingFromRow(r) as ListingInput, storeOpts), is_sample: r.is_sample }));
+    await db.kysely.transaction().execute((trx) => upsertOpportunities(trx, opps));
+    opts.onProgress?.(Math.min(i + 200, rows.length), rows.length);
+  }
+  if (rows.length) await bumpDataVersion(db, opts.now);
+  return rows.length;
+}

@@ -1,0 +1,89 @@
+// JSON schemas of the opportunities API (DESIGN §5). They drive response serialization and the
+// generated OpenAPI document; request validation is done by list-query.ts so the strict and
+// lenient modes can share one definition.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const SORTS = ['newest', 'profit', 'roi', 'score', 'ending'] as const;
+export const STATUSES = ['hot', 'good', 'moderate'] as const;
+
+const Money = Type.Number({ description: 'US dollars' });
+
+export const OpportunitySchema = Type.Object({
+  id: Type.Integer(),
+  vin: Type.Union([Type.String(), Type.Null()]),
+  year: Type.Integer(),
+  make: Type.String(),
+  model: Type.String(),
+  trim: Type.Union([Type.String(), Type.Null()]),
+  mileage: Type.Union([Type.Integer(), Type.Null()]),
+  titleStatus: Type.String(),
+  source: Type.String(),
+  lotId: Type.String(),
+  listingUrl: Type.Union([Type.String(), Type.Null()]),
+  location: Type.Object({
+    city: Type.Union([Type.String(), Type.Null()]),
+    state: Type.String(),
+    zip: Type.Union([Type.String(), Type.Null()]),
+  }),
+  auctionEndsAt: Type.String({ format: 'date-time' }),
+  currentBid: Money,
+  costs: Type.Object({ buyerPremium: Money, docFee: Money, transport: Money, recon: Money, total: Money }),
+  estimatedSalePrice: Money,
+  valuation: Type.Object({
+    low: Money,
+    high: Money,
+    method: Type.Union([Type.Literal('comps'), Type.Literal('model'), Type.Literal('blend')]),
+    sampleSize: Type.Integer(),
+  }),
+  profit: Money,
+  roi: Type.Number({ description: 'percent' }),
+  margin: Type.Number({ description: 'percent' }),
+  confidence: Type.Integer({ minimum: 0, maximum: 100 }),
+  riskScore: Type.Integer({ minimum: 0, maximum: 100 }),
+  score: Type.Integer({ minimum: 0, maximum: 100 }),
+  status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
+  anomalies: Type.Array(Type.Any()),
+  sample: Type.Boolean({ description: 'true for the bundled sample data' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+}, { $id: 'Opportunity' });
+export type Opportunity = Static<typeof OpportunitySchema>;
+
+export const ErrorSchema = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Any()),
+  }),
+}, { $id: 'Error' });
+
+export const LegacyPageSchema = Type.Object({
+  data: Type.Array(Type.Ref('Opportunity')),
+  total: Type.Integer(),
+  hasMore: Type.Boolean(),
+});
+
+export const CursorPageSchema = Type.Object({
+  items: Type.Array(Type.Ref('Opportunity')),
+  nextCursor: Type.Optional(Type.String()),
+  hasMore: Type.Boolean(),
+});
+
+/** Query string as documented; list-query.ts enforces it. */
+export const ListQueryDoc = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, description: 'legacy mode: 1-based page' })),
+  cursor: Type.Optional(Type.String({ description: 'cursor mode: opaque; empty asks for the first page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  sort: Type.Optional(Type.Union(SORTS.map((s) => Type.Literal(s)))),
+  state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+  make: Type.Optional(Type.String({ maxLength: 64 })),
+  model: Type.Optional(Type.String({ maxLength: 64 })),
+  source: Type.Optional(Type.String({ maxLength: 64 })),
+  status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
+  minProfit: Type.Optional(Type.Number({ description: 'dollars' })),
+  minRoi: Type.Optional(Type.Number({ description: 'percent' })),
+  maxRisk: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  yearMin: Type.Optional(Type.Integer()),
+  yearMax: Type.Optional(Type.Integer()),
+  endsBefore: Type.Optional(Type.String({ format: 'date-time' })),
+});

@@ -1,0 +1,77 @@
+// Storage access for opportunities: keyset and offset pages, totals and single reads, with the
+// same typed queries on SQLite and PostgreSQL.
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
+import { dbBool, type Db } from '../storage/db.js';
+import type { Database, OpportunityRow } from '../storage/schema.js';
+import type { CursorPosition } from './cursor.js';
+import type { ListFilters, Sort } from './list-query.js';
+
+type SortColumn = 'created_at' | 'profit_cents' | 'roi_bp' | 'score' | 'auction_end_ms';
+export const SORT_COLUMNS: Record<Sort, { column: SortColumn; dir: 'asc' | 'desc' }> = {
+  newest: { column: 'created_at', dir: 'desc' },
+  profit: { column: 'profit_cents', dir: 'desc' },
+  roi: { column: 'roi_bp', dir: 'desc' },
+  score: { column: 'score', dir: 'desc' },
+  ending: { column: 'auction_end_ms', dir: 'asc' },
+};
+
+type OppQuery<O> = SelectQueryBuilder<Database, 'opportunities', O>;
+
+function applyFilters<O>(db: Db, qb: OppQuery<O>, f: ListFilters): OppQuery<O> {
+  let q = qb.where('is_active', '=', dbBool(db, true));
+  if (f.state !== undefined) q = q.where('state', '=', f.state);
+  if (f.makeKey !== undefined) q = q.where('make_key', '=', f.makeKey);
+  if (f.modelKey !== undefined) q = q.where('model_key', '=', f.modelKey);
+  if (f.source !== undefined) q = q.where('source', '=', f.source);
+  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.minProfitCents !== undefined) q = q.where('profit_cents', '>=', f.minProfitCents);
+  if (f.minRoiBp !== undefined) q = q.where('roi_bp', '>=', f.minRoiBp);
+  if (f.maxRisk !== undefined) q = q.where('risk_score', '<=', f.maxRisk);
+  if (f.yearMin !== undefined) q = q.where('year', '>=', f.yearMin);
+  if (f.yearMax !== undefined) q = q.where('year', '<=', f.yearMax);
+  if (f.endsBeforeMs !== undefined) q = q.where('auction_end_ms', '<', f.endsBeforeMs);
+  return q;
+}
+
+export interface PageRequest {
+  sort: Sort;
+  filters: ListFilters;
+  limit: number;
+}
+
+/** Rows after `after` in sort order; fetches one extra row to know whether more follow. */
+export async function findKeysetPage(db: Db, req: PageRequest, after: CursorPosition | null): Promise<{ rows: OpportunityRow[]; hasMore: boolean }> {
+  const { column, dir } = SORT_COLUMNS[req.sort];
+  let q = applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters);
+  if (after) {
+    // Row-value comparison keeps the walk on the composite index and exact under ties.
+    q = q.where((eb: ExpressionBuilder<Database, 'opportunities'>) =>
+      eb(eb.refTuple(column, 'id'), dir === 'desc' ? '<' : '>', eb.tuple(after.key, after.id)));
+  }
+  const rows = await q.orderBy(column, dir).orderBy('id', dir).limit(req.limit + 1).execute();
+  const hasMore = rows.length > req.limit;
+  return { rows: hasMore ? rows.slice(0, req.limit) : rows, hasMore };
+}
+
+/** v4 offset page (1-based). */
+export async function findOffsetPage(db: Db, req: PageRequest, page: number): Promise<OpportunityRow[]> {
+  const { column, dir } = SORT_COLUMNS[req.sort];
+  return applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters)
+    .orderBy(column, dir).orderBy('id', dir)
+    .limit(req.limit).offset((page - 1) * req.limit)
+    .execute();
+}
+
+export async function countOpportunities(db: Db, filters: ListFilters): Promise<number> {
+  const row = await applyFilters(db, db.kysely.selectFrom('opportunities').select((eb) => eb.fn.countAll<number>().as('n')), filters)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function findOpportunityById(db: Db, id: number): Promise<OpportunityRow | undefined> {
+  return db.kysely.selectFrom('opportunities').selectAll().where('id', '=', id).where('is_active', '=', dbBool(db, true)).executeTakeFirst();
+}
+
+export function sortKeyOf(row: OpportunityRow, sort: Sort): number {
+  return Number(row[SORT_COLUMNS[sort].column]);
+}

@@ -1,0 +1,157 @@
+// The write side: listings upserted by source + lot id, each with its appraisal stored as an
+// opportunity. Batched multi-row upserts keep a 100 k import to seconds on both databases.
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { appraise } from './engine/index.js';
+import type { ArbitrageParams } from '../config/arbitrage.js';
+import { dbBool, type Db } from '../storage/db.js';
+import type { Database, ListingRow, NewListing, NewOpportunity } from '../storage/schema.js';
+import type { CompIndex } from './comps-store.js';
+import { matchKey } from './list-query.js';
+import type { ListingInput, TitleStatus } from './types.js';
+
+export interface StoreResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Listing ids whose opportunity changed; the cache and quality capabilities key off them. */
+  changedListingIds: number[];
+}
+
+export interface StoreOptions {
+  origin: string;
+  isSample: boolean;
+  now: number;
+  params: ArbitrageParams;
+  comps: CompIndex;
+  /** Listings with an open anomaly are never hot (supplied by the quality capability). */
+  hasOpenAnomaly?: (listing: ListingInput) => boolean;
+}
+
+export function listingHash(l: ListingInput): string {
+  return createHash('sha256').update(JSON.stringify([
+    l.title, l.year, l.make, l.model, l.trim, l.vin, l.mileage, l.currentBidCents, l.auctionEndsAt.getTime(), l.city, l.state,
+    l.zip, l.listingUrl, l.titleStatus, l.description, l.buyerPremiumPct, l.docFeeCents, l.latitude ?? null, l.longitude ?? null,
+  ])).digest('base64url');
+}
+
+export function listingFromRow(r: ListingRow): ListingInput {
+  return {
+    source: r.source, lotId: r.lot_id, title: r.title, year: r.year, make: r.make, model: r.model, trim: r.trim,
+    vin: r.vin, mileage: r.mileage, currentBidCents: Number(r.current_bid_cents), auctionEndsAt: new Date(Number(r.auction_end_ms)),
+    city: r.city, state: r.state, zip: r.zip, listingUrl: r.listing_url, titleStatus: r.title_status as TitleStatus,
+    description: r.description, buyerPremiumPct: r.buyer_premium_bp === null ? null : r.buyer_premium_bp / 100,
+    docFeeCents: r.doc_fee_cents === null ? null : Number(r.doc_fee_cents), latitude: r.latitude, longitude: r.longitude,
+  };
+}
+
+function listingValues(db: Db, l: ListingInput, hash: string, opts: StoreOptions): NewListing {
+  return {
+    source: l.source, lot_id: l.lotId, title: l.title, year: l.year, make: l.make, model: l.model, trim: l.trim, vin: l.vin,
+    mileage: l.mileage, current_bid_cents: l.currentBidCents, auction_end_ms: l.auctionEndsAt.getTime(), city: l.city,
+    state: l.state, zip: l.zip, listing_url: l.listingUrl, title_status: l.titleStatus, description: l.description,
+    buyer_premium_bp: l.buyerPremiumPct === null ? null : Math.round(l.buyerPremiumPct * 100), doc_fee_cents: l.docFeeCents,
+    latitude: l.latitude ?? null, longitude: l.longitude ?? null, content_hash: hash, origin: opts.origin,
+    is_sample: dbBool(db, opts.isSample), is_active: dbBool(db, true), created_at: opts.now, updated_at: opts.now,
+  };
+}
+
+export function opportunityValues(db: Db, listingId: number, l: ListingInput, opts: StoreOptions): NewOpportunity {
+  const a = appraise(l, opts.comps.for(l.make, l.model), opts.params, {
+    now: new Date(opts.now),
+    hasOpenAnomaly: opts.hasOpenAnomaly?.(l) ?? false,
+  });
+  return {
+    listing_id: listingId, source: l.source, lot_id: l.lotId, vin: l.vin, year: l.year, make: l.make, model: l.model,
+    make_key: matchKey(l.make), model_key: matchKey(l.model), trim: l.trim, mileage: l.mileage, title_status: l.titleStatus,
+    listing_url: l.listingUrl, city: l.city, state: l.state, zip: l.zip, auction_end_ms: l.auctionEndsAt.getTime(),
+    current_bid_cents: l.currentBidCents, buyer_premium_cents: a.costs.buyerPremiumCents, doc_fee_cents: a.costs.docFeeCents,
+    transport_cents: a.costs.transportCents, recon_cents: a.costs.reconCents, total_cost_cents: a.costs.totalCents,
+    estimate_cents: a.valuation.estimateCents, value_low_cents: a.valuation.lowCents, value_high_cents: a.valuation.highCents,
+    valuation_method: a.valuation.method, sample_size: a.valuation.sampleSize, profit_cents: a.profitCents, roi_bp: a.roiBp,
+    margin_bp: a.marginBp, confidence: a.confidence, risk_score: a.riskScore, score: a.score, status: a.status,
+    anomalies_json: '[]', assumptions_json: JSON.stringify(a.assumptions), is_sample: dbBool(db, opts.isSample),
+    is_active: dbBool(db, true), created_at: opts.now, updated_at: opts.now,
+  };
+}
+
+const BATCH = 200;
+
+/** Upserts listings (later duplicates in `listings` win) and their opportunities. */
+export async function storeListings(db: Db, listings: ListingInput[], opts: StoreOptions, onProgress?: (done: number) => void): Promise<StoreResult> {
+  const result: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
+  const dedup = new Map<string, ListingInput>();
+  for (const l of listings) dedup.set(`${l.source}\u0000${l.lotId}`, l);
+  const unique = [...dedup.values()];
+  for (let i = 0; i < unique.length; i += BATCH) {
+    const chunk = unique.slice(i, i + BATCH);
+    await db.kysely.transaction().execute(async (trx) => {
+      await storeChunk(db, trx, chunk, opts, result);
+    });
+    onProgress?.(Math.min(i + BATCH, unique.length));
+  }
+  return result;
+}
+
+async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], opts: StoreOptions, result: StoreResult): Promise<void> {
+  const existing = await trx.selectFrom('listings').select(['id', 'source', 'lot_id', 'content_hash'])
+    .where('lot_id', 'in', [...new Set(chunk.map((l) => l.lotId))]).execute();
+  const known = new Map(existing.map((r) => [`${r.source}\u0000${r.lot_id}`, r]));
+  const toWrite: Array<{ l: ListingInput; hash: string; isNew: boolean }> = [];
+  for (const l of chunk) {
+    const hash = listingHash(l);
+    const prior = known.get(`${l.source}\u0000${l.lotId}`);
+    if (prior && prior.content_hash === hash) result.unchanged++;
+    else toWrite.push({ l, hash, isNew: !prior });
+  }
+  if (toWrite.length === 0) return;
+  const ids = await trx.insertInto('listings')
+    .values(toWrite.map((w) => listingValues(db, w.l, w.hash, opts)))
+    .onConflict((oc) => oc.columns(['source', 'lot_id']).doUpdateSet((eb) => ({
+      title: eb.ref('excluded.title'), year: eb.ref('excluded.year'), make: eb.ref('excluded.make'), model: eb.ref('excluded.model'),
+      trim: eb.ref('excluded.trim'), vin: eb.ref('excluded.vin'), mileage: eb.ref('excluded.mileage'),
+      current_bid_cents: eb.ref('excluded.current_bid_cents'), auction_end_ms: eb.ref('excluded.auction_end_ms'),
+      city: eb.ref('excluded.city'), state: eb.ref('excluded.state'), zip: eb.ref('excluded.zip'),
+      listing_url: eb.ref('excluded.listing_url'), title_status: eb.ref('excluded.title_status'),
+      description: eb.ref('excluded.description'), buyer_premium_bp: eb.ref('excluded.buyer_premium_bp'),
+      doc_fee_cents: eb.ref('excluded.doc_fee_cents'), latitude: eb.ref('excluded.latitude'), longitude: eb.ref('excluded.longitude'),
+      content_hash: eb.ref('excluded.content_hash'), origin: eb.ref('excluded.origin'), is_active: eb.ref('excluded.is_active'),
+      updated_at: eb.ref('excluded.updated_at'),
+    })))
+    .returning(['id', 'source', 'lot_id']).execute();
+  const idOf = new Map(ids.map((r) => [`${r.source}\u0000${r.lot_id}`, Number(r.id)]));
+  const opps = toWrite.map((w) => opportunityValues(db, idOf.get(`${w.l.source}\u0000${w.l.lotId}`) as number, w.l, opts));
+  await upsertOpportunities(trx, opps);
+  for (const w of toWrite) {
+    if (w.isNew) result.created++;
+    else result.updated++;
+    result.changedListingIds.push(idOf.get(`${w.l.source}\u0000${w.l.lotId}`) as number);
+  }
+}
+
+/** Insert or refresh opportunities; created_at survives an update so keyset walks stay stable. */
+export async function upsertOpportunities(trx: Kysely<Database>, opps: NewOpportunity[]): Promise<void> {
+  if (opps.length === 0) return;
+  const keep = new Set(['listing_id', 'created_at']);
+  const columns = Object.keys(opps[0] as object).filter((c) => !keep.has(c)) as Array<keyof NewOpportunity>;
+  await trx.insertInto('opportunities').values(opps)
+    .onConflict((oc) => oc.column('listing_id').doUpdateSet((eb) => Object.fromEntries(
+      columns.map((c) => [c, eb.ref(`excluded.${c}` as 'excluded.source')]),
+    ))).execute();
+}
+
+/** Bumps the data version that caches key their entries by, so replicas drop stale pages at once. */
+export async function bumpDataVersion(db: Db, now: number): Promise<number> {
+  // One atomic UPDATE … RETURNING, so concurrent importers never hand out the same version.
+  await db.kysely.insertInto('settings').values({ key: 'data_version', value: '0', updated_at: now })
+    .onConflict((oc) => oc.column('key').doNothing()).execute();
+  const row = await db.kysely.updateTable('settings')
+    .set({ value: sql<string>`CAST(CAST(value AS BIGINT) + 1 AS TEXT)`, updated_at: now })
+    .where('key', '=', 'data_version').returning('value').executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+export async function readDataVersion(db: Db): Promise<number> {
+  const row = await db.kysely.selectFrom('settings').select('value').where('key', '=', 'data_version').executeTakeFirst();
+  return row ? Number(row.value) : 0;
+}

@@ -1,0 +1,82 @@
+// One typed query layer (Kysely) over the embedded SQLite default and PostgreSQL.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DbStats {
+  /** Queries sent to the database by this process; the benchmark's stampede check reads it. */
+  queries: number;
+}
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: Dialect;
+  url: string;
+  stats: DbStats;
+  /** Cheap round trip used by readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+/** `sqlite:PATH`, a bare path, `:memory:`, or `postgres://…` / `postgresql://…`. */
+export function parseDatabaseUrl(url: string): { dialect: Dialect; target: string } {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', target: url };
+  const target = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
+  if (!target) throw new Error(`DATABASE_URL "${url}" names no SQLite file`);
+  return { dialect: 'sqlite', target };
+}
+
+// PostgreSQL returns BIGINT and NUMERIC as strings to protect precision; every such column here
+// holds epoch milliseconds, cents or ids that fit comfortably in a double.
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+export function openDb(url: string, opts: OpenDbOptions = {}): Db {
+  const { dialect, target } = parseDatabaseUrl(url);
+  const stats: DbStats = { queries: 0 };
+  const log = (event: LogEvent) => {
+    if (event.level === 'query') stats.queries++;
+  };
+  if (dialect === 'postgres') {
+    const pool = new pg.Pool({ connectionString: target, max: opts.poolSize ?? 10, types: pgTypes });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    return {
+      kysely, dialect, url, stats,
+      ping: async () => { await sql`SELECT 1`.execute(kysely); },
+      close: () => kysely.destroy(),
+    };
+  }
+  if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
+  const database = new BetterSqlite3(target);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log });
+  return {
+    kysely, dialect, url, stats,
+    ping: async () => { await sql`SELECT 1`.execute(kysely); },
+    close: () => kysely.destroy(),
+  };
+}
+
+/** SQLite wants 0/1, PostgreSQL true/false. */
+export function dbBool(db: Db, value: boolean): number | boolean {
+  return db.dialect === 'sqlite' ? (value ? 1 : 0) : value;
+}

@@ -1,0 +1,38 @@
+// Applies the dialect's migration history; safe to run at every start and from many processes
+// at once (Kysely's Migrator takes a lock and skips what is already recorded).
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import type { Db } from './db.js';
+import { postgresMigrations } from './migrations/postgres.js';
+import { sqliteMigrations } from './migrations/sqlite.js';
+
+class StatementListProvider implements MigrationProvider {
+  constructor(private readonly history: Record<string, string[]>) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, statements] of Object.entries(this.history)) {
+      out[name] = {
+        up: async (db) => {
+          for (const statement of statements) await sql.raw(statement).execute(db);
+        },
+      };
+    }
+    return out;
+  }
+}
+
+export interface MigrationReport {
+  applied: string[];
+  alreadyApplied: number;
+}
+
+export async function migrate(db: Db): Promise<MigrationReport> {
+  const history = db.dialect === 'postgres' ? postgresMigrations : sqliteMigrations;
+  const migrator = new Migrator({ db: db.kysely, provider: new StatementListProvider(history) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return { applied, alreadyApplied: Object.keys(history).length - applied.length };
+}

@@ -1,0 +1,21 @@
+// Builds the real app on a test database, for app.inject() or a port-0 listener.
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/config/env.js';
+import type { AppContext } from '../../src/http/context.js';
+import { buildApp } from '../../src/http/app.js';
+import { createContext } from '../../src/http/service.js';
+import type { Clock } from '../../src/shared/clock.js';
+import type { Db } from '../../src/storage/db.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+}
+
+export async function buildTestApp(db: Db, env: Record<string, string> = {}, clock?: Clock): Promise<TestApp> {
+  const config = loadConfig({ DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', ...env });
+  const ctx = await createContext(config, { db, clock });
+  const app = await buildApp(ctx, { logger: false });
+  await app.ready();
+  return { app, ctx };
+}

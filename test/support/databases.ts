@@ -1,0 +1,69 @@
+// Test databases: a temporary SQLite file, or a private PostgreSQL database created for the suite
+// and dropped after it, so suites run in parallel without seeing each other's rows.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openDb, type Db } from '../../src/storage/db.js';
+import { migrate } from '../../src/storage/migrate.js';
+
+export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export async function postgresAvailable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** In CI a missing service is a failure, never a silent skip. */
+export async function requirePostgres(): Promise<boolean> {
+  const ok = await postgresAvailable();
+  if (!ok && process.env.CI) throw new Error(`PostgreSQL is required in CI but ${PG_ADMIN_URL} does not answer`);
+  return ok;
+}
+
+export interface TestDb {
+  db: Db;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createSqliteDb(): Promise<TestDb> {
+  const dir = mkdtempSync(join(tmpdir(), 'dealerscope-test-'));
+  const url = `sqlite:${join(dir, 'test.db')}`;
+  const db = openDb(url);
+  await migrate(db);
+  return { db, url, drop: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+export async function createPostgresDb(): Promise<TestDb> {
+  const name = `ds_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const db = openDb(url, { poolSize: 5 });
+  await migrate(db);
+  return {
+    db, url,
+    drop: async () => {
+      await db.close();
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+export async function createTestDb(dialect: 'sqlite' | 'postgres'): Promise<TestDb> {
+  return dialect === 'sqlite' ? createSqliteDb() : createPostgresDb();
+}
