@@ -34,8 +34,10 @@ export class CursorCodec {
   decode(cursor: string, fingerprint: string): CursorPosition {
     const [body, sig, extra] = cursor.split('.');
     if (!body || !sig || extra !== undefined) throw new CursorError('malformed cursor');
-    const given = Buffer.from(sig, 'base64url');
-    const expected = this.sign(body);
+    // Compare the canonical text, not decoded bytes: base64url's last character carries unused
+    // bits, so decoding would accept several spellings of one signature.
+    const given = Buffer.from(sig);
+    const expected = Buffer.from(this.sign(body).toString('base64url'));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new CursorError('cursor signature does not match');
     let parsed: unknown;
     try {
