@@ -39,7 +39,7 @@ export interface CompsValue {
  * Adjusts each comp to the listing's year and mileage, then takes the count-weighted mean.
  * Sale: price × (1 + Δyear × yearPct/100) + (compMiles − listingMiles) × cents/mile, rounded per comp
  * (no mileage term when either mileage is unknown). Market row: avg/low/high × the same year
- * factor, rounded, weighted by its sample size. low/high: sales' P10/P90 and market rows'
+ * factor, rounded, weighted by its sample size (at least 1). low/high: sales' P10/P90 and market rows'
  * low/high, blended by the same weights.
  */
 export function valueFromComps(
