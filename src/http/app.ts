@@ -4,6 +4,7 @@ import etag from '@fastify/etag';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
+import { routeLabel } from '../observability/metrics.js';
 import { opportunityRoutes } from '../opportunities/routes.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
@@ -33,6 +34,12 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.httpDuration.observe(
+      { method: request.method, route: routeLabel(request.routeOptions.url), status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
   installErrorHandling(app);
   await app.register(etag);
   await app.register(swagger, {
@@ -47,6 +54,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(healthRoutes, { ctx });
   await app.register(opportunityRoutes, { ctx });
 
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+    reply.header('Content-Type', ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -2,18 +2,23 @@
 // registries. Built once per process by http/service.ts (or by a test).
 import type { ServiceConfig } from '../config/env.js';
 import type { FlagService } from '../flags/flag-service.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { CursorCodec } from '../opportunities/cursor.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../storage/db.js';
+import type { RedisHandle } from '../storage/redis.js';
 import type { Readiness } from './readiness.js';
 
 export interface AppContext {
   config: ServiceConfig;
   db: Db;
+  /** Present when REDIS_URL is set. */
+  redis: RedisHandle | null;
   flags: FlagService;
   clock: Clock;
   readiness: Readiness;
+  metrics: Metrics;
   cursors: CursorCodec;
   /** Opportunity reads as the routes see them (possibly wrapped by the cache). */
   reads: OpportunityReads;

@@ -5,11 +5,13 @@ import { defaultArbitrageParams } from '../config/arbitrage.js';
 import type { ServiceConfig } from '../config/env.js';
 import { FlagService } from '../flags/flag-service.js';
 import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
+import { createMetrics } from '../observability/metrics.js';
 import { CursorCodec } from '../opportunities/cursor.js';
 import { databaseReads } from '../opportunities/read-service.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { openDb, type Db } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
+import { openRedis } from '../storage/redis.js';
 import { sharedSecret } from '../storage/settings.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
@@ -29,15 +31,32 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     await db.ping();
     return { status: 'ok', detail: { dialect: db.dialect, latencyMs: Math.round((performance.now() - started) * 10) / 10 } };
   });
+  const redis = config.redisUrl ? openRedis(config.redisUrl) : null;
+  if (redis) {
+    readiness.register('redis', async () => {
+      try {
+        await redis.client.ping();
+        return { status: 'ok' };
+      } catch (err) {
+        // Every Redis user has a local fallback, so an outage degrades rather than fails readiness.
+        return { status: 'degraded', detail: err instanceof Error ? err.message : String(err) };
+      }
+    });
+  }
+  const dbReads = databaseReads(db);
+  // Resilience wraps the database reads; the cache sits in front so cached pages survive an open breaker.
+  const reads = dbReads;
   const secret = config.cursorSecret ?? (await sharedSecret(db, 'cursor_secret'));
   return {
     config,
     db,
+    redis,
     flags: new FlagService({ env: config.env, rawEnv: config.raw }),
     clock: opts.clock ?? systemClock,
     readiness,
+    metrics: createMetrics(),
     cursors: new CursorCodec(secret),
-    reads: databaseReads(db),
+    reads,
   };
 }
 
@@ -75,6 +94,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       closing ??= (async () => {
         ctx.readiness.markDraining();
         await app.close();
+        await ctx.redis?.close();
         await ctx.db.close();
       })();
       return closing;

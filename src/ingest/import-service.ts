@@ -53,12 +53,37 @@ async function recordRejects(db: Db, importId: number, kind: string, origin: str
   }
 }
 
+/**
+ * Where a listing's fields came from, as the reader that produced it knows it: the page or file,
+ * when it was fetched, a hash of the bytes, and per field the locator (CSS selector, JSON Pointer,
+ * CSV column) and how the value was obtained. The quality capability turns it into provenance.
+ */
+export interface ListingOrigin {
+  sourceUrl: string;
+  fetchedAt: Date;
+  snapshotHash: string;
+  extractorVersion: string;
+  locators: Partial<Record<keyof ListingInput, string>>;
+  methods?: Partial<Record<keyof ListingInput, 'extracted' | 'derived' | 'default' | 'imputed'>>;
+}
+
+/** What every reader (feed file, auction source adapter) hands to the pipeline. */
+export interface ListingBatch {
+  accepted: Array<{ row: number; listing: ListingInput; origin?: ListingOrigin }>;
+  rejected: RejectedRow[];
+}
+
 export async function importListingFeed(db: Db, content: string | Buffer, format: 'csv' | 'json', opts: ImportOptions): Promise<ImportSummary> {
   const parsed = parseListingFeed(content, format, { now: new Date(opts.now) });
+  return ingestListings(db, parsed, opts);
+}
+
+/** The one ingestion pipeline for feeds and scraped sources: rejects recorded, good rows stored. */
+export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOptions): Promise<ImportSummary> {
   const importId = await openImport(db, 'listings', opts.origin, opts.now);
   try {
-    await recordRejects(db, importId, 'listings', opts.origin, opts.now, parsed.rejected);
-    const listings = parsed.accepted.map((a) => a.listing);
+    await recordRejects(db, importId, 'listings', opts.origin, opts.now, batch.rejected);
+    const listings = batch.accepted.map((a) => a.listing);
     const keys = new Set(listings.map((l) => `${matchKey(l.make)}|${matchKey(l.model)}`));
     const comps = await loadCompIndex(db, keys);
     const stored = await storeListings(db, listings, {
@@ -66,11 +91,11 @@ export async function importListingFeed(db: Db, content: string | Buffer, format
     }, (done) => opts.onProgress?.(done, listings.length));
     const dataVersion = stored.created + stored.updated > 0 ? await bumpDataVersion(db, opts.now) : null;
     await db.kysely.updateTable('imports').set({
-      finished_at: Date.now(), status: 'done', accepted: parsed.accepted.length, rejected: parsed.rejected.length,
+      finished_at: Date.now(), status: 'done', accepted: batch.accepted.length, rejected: batch.rejected.length,
       created: stored.created, updated: stored.updated, unchanged: stored.unchanged,
     }).where('id', '=', importId).execute();
     return {
-      importId, rows: parsed.accepted.length + parsed.rejected.length, accepted: parsed.accepted.length, rejected: parsed.rejected,
+      importId, rows: batch.accepted.length + batch.rejected.length, accepted: batch.accepted.length, rejected: batch.rejected,
       created: stored.created, updated: stored.updated, unchanged: stored.unchanged, dataVersion,
     };
   } catch (err) {

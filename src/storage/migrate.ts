@@ -27,7 +27,12 @@ export interface MigrationReport {
 
 export async function migrate(db: Db): Promise<MigrationReport> {
   const history = db.dialect === 'postgres' ? postgresMigrations : sqliteMigrations;
-  const migrator = new Migrator({ db: db.kysely, provider: new StatementListProvider(history) });
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: new StatementListProvider(history),
+    // Capabilities add migrations independently; order among them does not matter.
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

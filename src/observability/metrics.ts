@@ -1,0 +1,29 @@
+// One Prometheus registry per app instance (tests run several in one process), with the HTTP
+// histogram every SLO is derived from. Capabilities add their own metrics to `registry`.
+import client from 'prom-client';
+
+export interface Metrics {
+  registry: client.Registry;
+  httpDuration: client.Histogram<'method' | 'route' | 'status_code'>;
+}
+
+// 0.15, 0.2 and 0.25 s are the plan's P95 target, gate and rollback trigger.
+export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2.5, 5];
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new client.Registry();
+  if (opts.defaultMetrics !== false) client.collectDefaultMetrics({ register: registry });
+  const httpDuration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [registry],
+  });
+  return { registry, httpDuration };
+}
+
+/** Route template, never the raw URL, so label values stay bounded. */
+export function routeLabel(routeUrl: string | undefined): string {
+  return routeUrl ?? 'unmatched';
+}
