@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
+import { parseCompsFile } from './comps-file.js';
 import {
   detectFeedFormat,
   FeedFormatError,
@@ -231,5 +235,32 @@ describe('parseListingFeed — hostile input', () => {
       'listing_url: "javascript:alert(1)" is not an http(s) URL',
       'zip: "ABCDE" is not a US ZIP code',
     ]);
+  });
+});
+
+describe('bundled sample data', () => {
+  // Fixed clock just before the sample auctions end, like a first start would see it.
+  const now = new Date('2026-11-26T00:00:00Z');
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'sample');
+
+  it('the listing feed parses with zero rejects and enough variety', () => {
+    const r = parseListingFeed(readFileSync(join(dir, 'listings.csv')), 'csv', { now });
+    expect(r.rejected).toEqual([]);
+    expect(r.superseded).toEqual([]);
+    expect(r.accepted.length).toBeGreaterThanOrEqual(2000);
+    expect(new Set(r.accepted.map((a) => a.listing.source)).size).toBeGreaterThanOrEqual(4);
+    expect(new Set(r.accepted.map((a) => `${a.listing.make}|${a.listing.model}`)).size).toBeGreaterThanOrEqual(50);
+    expect(r.accepted.some((a) => a.derived.includes('vin'))).toBe(true);
+    expect(r.accepted.some((a) => a.derived.includes('mileage'))).toBe(true);
+  });
+
+  it('the comps files parse with zero rejects', () => {
+    const sales = parseCompsFile(readFileSync(join(dir, 'comps.csv')), { now });
+    const market = parseCompsFile(readFileSync(join(dir, 'market-prices.csv')), { now });
+    expect([sales.kind, market.kind]).toEqual(['sale', 'market']);
+    expect(sales.rejected).toEqual([]);
+    expect(market.rejected).toEqual([]);
+    expect(sales.accepted.length).toBeGreaterThanOrEqual(3000);
+    expect(market.accepted.length).toBeGreaterThan(0);
   });
 });
