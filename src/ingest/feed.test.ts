@@ -177,6 +177,8 @@ describe('parseListingFeed — CSV structure', () => {
 
   it('numbers rows like a spreadsheet', () => {
     expect(readCsvRecords('h\n"a\nb"\n\nc\n').map((r) => [r.row, r.line])).toEqual([[1, 1], [2, 2], [3, 5]]);
+    // An all-blank ",," row is skipped but still counted, as a spreadsheet shows it.
+    expect(readCsvRecords('h,i\n,\nc,d\n , \n').map((r) => [r.row, r.fields])).toEqual([[1, ['h', 'i']], [3, ['c', 'd']]]);
   });
 });
 

@@ -155,6 +155,7 @@ export function readCsvRecords(content: string | Buffer): CsvRecord[] {
   text = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   const out: CsvRecord[] = [];
   let line = 1;
+  let row = 0;
   let rest = text;
   while (rest.length > 0) {
     // A skipped record shows up as text left over after the last raw record.
@@ -166,7 +167,9 @@ export function readCsvRecords(content: string | Buffer): CsvRecord[] {
     for (const r of records) {
       if (rest.slice(consumed, consumed + r.raw.length) !== r.raw) break;
       const leading = /^\n*/.exec(r.raw)![0].length;
-      out.push({ row: out.length + 1, line: line + leading, fields: r.record, error: null });
+      row += 1;
+      // Spreadsheets export trailing ",,,," rows; they hold nothing to accept or reject.
+      if (!r.record.every((f) => f.trim() === '')) out.push({ row, line: line + leading, fields: r.record, error: null });
       line += (r.raw.match(/\n/g) ?? []).length;
       consumed += r.raw.length;
     }
@@ -175,7 +178,8 @@ export function readCsvRecords(content: string | Buffer): CsvRecord[] {
     const blank = /^\n*/.exec(rest)![0].length;
     line += blank;
     const nl = rest.indexOf('\n', blank);
-    out.push({ row: out.length + 1, line, fields: null, error: 'malformed CSV: unterminated quoted field' });
+    row += 1;
+    out.push({ row, line, fields: null, error: 'malformed CSV: unterminated quoted field' });
     if (nl < 0) break;
     rest = rest.slice(nl + 1);
     line += 1;
