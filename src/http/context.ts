@@ -3,6 +3,7 @@
 import type { ServiceConfig } from '../config/env.js';
 import type { FlagService } from '../flags/flag-service.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Signals } from '../observability/signals.js';
 import type { CursorCodec } from '../opportunities/cursor.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../shared/clock.js';
@@ -19,6 +20,8 @@ export interface AppContext {
   clock: Clock;
   readiness: Readiness;
   metrics: Metrics;
+  /** Live measurements published by capabilities for gates, triggers and the console. */
+  signals: Signals;
   cursors: CursorCodec;
   /** Opportunity reads as the routes see them (possibly wrapped by the cache). */
   reads: OpportunityReads;

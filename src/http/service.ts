@@ -6,6 +6,7 @@ import type { ServiceConfig } from '../config/env.js';
 import { FlagService } from '../flags/flag-service.js';
 import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
 import { createMetrics } from '../observability/metrics.js';
+import { Signals } from '../observability/signals.js';
 import { CursorCodec } from '../opportunities/cursor.js';
 import { databaseReads } from '../opportunities/read-service.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -55,6 +56,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     clock: opts.clock ?? systemClock,
     readiness,
     metrics: createMetrics(),
+    signals: new Signals(),
     cursors: new CursorCodec(secret),
     reads,
   };
