@@ -26,7 +26,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     },
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // Unknown keys in JSON bodies are reported, never silently stripped.
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
     forceCloseConnections: 'idle',

@@ -1,10 +1,16 @@
 // One typed query layer (Kysely) over the embedded SQLite default and PostgreSQL.
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.js';
+
+// Each process loads only the driver it uses: every megabyte of RSS counts against the phase-1 gate.
+const require = createRequire(import.meta.url);
+const loadPg = (): typeof pg => require('pg') as typeof pg;
+const loadSqlite = (): typeof BetterSqlite3 => require('better-sqlite3') as typeof BetterSqlite3;
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -38,12 +44,12 @@ export function parseDatabaseUrl(url: string): { dialect: Dialect; target: strin
 
 // PostgreSQL returns BIGINT and NUMERIC as strings to protect precision; every such column here
 // holds epoch milliseconds, cents or ids that fit comfortably in a double.
-const pgTypes = {
+const pgTypes = (driver: typeof pg) => ({
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === 20 || oid === 1700) return (v: string) => Number(v);
-    return pg.types.getTypeParser(oid, format as 'text');
+    return driver.types.getTypeParser(oid, format as 'text');
   },
-};
+});
 
 export function openDb(url: string, opts: OpenDbOptions = {}): Db {
   const { dialect, target } = parseDatabaseUrl(url);
@@ -52,7 +58,8 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
     if (event.level === 'query') stats.queries++;
   };
   if (dialect === 'postgres') {
-    const pool = new pg.Pool({ connectionString: target, max: opts.poolSize ?? 10, types: pgTypes });
+    const driver = loadPg();
+    const pool = new driver.Pool({ connectionString: target, max: opts.poolSize ?? 10, types: pgTypes(driver) });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
@@ -63,7 +70,8 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
     };
   }
   if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
-  const database = new BetterSqlite3(target);
+  const Sqlite = loadSqlite();
+  const database = new Sqlite(target);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
