@@ -1,0 +1,82 @@
+// The dealerscope command as an operator runs it: exit codes of DESIGN §3, --help everywhere.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'ds-cli-'));
+const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, DEALERSCOPE_ENV: 'development' };
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('dealerscope CLI', () => {
+  it('exits 2 when some rows were rejected, naming each with its row number', async () => {
+    const r = await cli('ingest', '--file', new URL('./fixtures/feeds/mixed.csv', import.meta.url).pathname);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/10 rows, 3 accepted/);
+    expect(r.stderr).toMatch(/row 4 \(lot PS-1\)/);
+    expect(r.stderr).toMatch(/row 8: .*lot_id/);
+  });
+
+  it('exits 0 when every row landed, and a re-run changes nothing', async () => {
+    const file = join(dir, 'good.json');
+    writeFileSync(file, JSON.stringify([{ source: 'govdeals', lot_id: 'J-1', title: '2019 Ford F-150', year: 2019, make: 'Ford', model: 'F-150', current_bid: 9000, auction_end: '2026-12-05T18:00:00Z', state: 'TX' }]));
+    const first = await cli('ingest', '--file', file, '--json');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ accepted: 1, created: 1, rejected: [] });
+    const second = await cli('ingest', '--file', file, '--json');
+    expect(JSON.parse(second.stdout)).toMatchObject({ accepted: 1, created: 0, unchanged: 1 });
+  });
+
+  it('exits 1 when it cannot run', async () => {
+    expect((await cli('ingest', '--file', join(dir, 'missing.csv'))).code).toBe(1);
+    const notArray = join(dir, 'object.json');
+    writeFileSync(notArray, '{"source":"govdeals"}');
+    const r = await cli('ingest', '--file', notArray);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/array/i);
+    expect((await cli('no-such-command')).code).toBe(1);
+  });
+
+  it('answers --help on every command', async () => {
+    const top = await cli('--help');
+    expect(top.code).toBe(0);
+    const commands = [...top.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
+    expect(commands).toEqual(expect.arrayContaining(['serve', 'migrate', 'ingest', 'comps']));
+    const listed = (help: string) => [...(help.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][a-z-]*)\b/gm)]
+      .map((m) => m[1] as string).filter((c) => c !== 'help');
+    for (const c of commands) {
+      const h = await cli(c, '--help');
+      expect(h.code, c).toBe(0);
+      expect(h.stdout, c).toMatch(/Usage: dealerscope/);
+      // Subcommands (flags get, rollout gate, …) answer --help too.
+      for (const sub of listed(h.stdout)) {
+        const sh = await cli(c, sub, '--help');
+        expect(sh.code, `${c} ${sub}`).toBe(0);
+        expect(sh.stdout, `${c} ${sub}`).toMatch(new RegExp(`Usage: dealerscope ${c} ${sub}`));
+      }
+    }
+    expect((await cli('comps', 'import', '--help')).stdout).toMatch(/Sale Price/);
+  });
+
+  it('migrates idempotently', async () => {
+    const r = await cli('migrate');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/up to date|applied/);
+    expect((await cli('migrate')).stdout).toMatch(/up to date/);
+  });
+});
