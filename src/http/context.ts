@@ -9,6 +9,8 @@ import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
+import type { BreakerRegistry } from '../resilience/breakers.js';
+import type { OpportunityCache } from '../cache/index.js';
 import type { Readiness } from './readiness.js';
 
 export interface AppContext {
@@ -23,6 +25,10 @@ export interface AppContext {
   /** Live measurements published by capabilities for gates, triggers and the console. */
   signals: Signals;
   cursors: CursorCodec;
+  /** Circuit breakers by dependency: `database`, `redis`, `source:<name>`, `webhook:<channel>`. */
+  breakers: BreakerRegistry;
   /** Opportunity reads as the routes see them (possibly wrapped by the cache). */
   reads: OpportunityReads;
+  /** The opportunity read cache: stats for metrics, the console and the rollout controller. */
+  cache: OpportunityCache;
 }

@@ -7,8 +7,11 @@ import { FlagService } from '../flags/flag-service.js';
 import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
 import { createMetrics } from '../observability/metrics.js';
 import { Signals } from '../observability/signals.js';
+import { BreakerRegistry } from '../resilience/breakers.js';
+import { databaseReadProbe, guardedReads } from '../resilience/guarded-reads.js';
 import { CursorCodec } from '../opportunities/cursor.js';
 import { databaseReads } from '../opportunities/read-service.js';
+import { createOpportunityCache } from '../cache/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { openDb, type Db } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
@@ -44,21 +47,29 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
       }
     });
   }
-  const dbReads = databaseReads(db);
+  const flags = new FlagService({ env: config.env, rawEnv: config.raw });
+  const clock = opts.clock ?? systemClock;
+  const metrics = createMetrics();
+  const signals = new Signals();
+  const breakers = new BreakerRegistry({ flags, clock, metrics, readiness, signals });
+  const dbReads = guardedReads(databaseReads(db), breakers.get('database', { probe: () => databaseReadProbe(db) }));
   // Resilience wraps the database reads; the cache sits in front so cached pages survive an open breaker.
-  const reads = dbReads;
+  const cache = await createOpportunityCache({ db, redis, flags, clock, env: config.raw, metrics, readiness, signals });
+  const reads = cache.wrap(dbReads);
   const secret = config.cursorSecret ?? (await sharedSecret(db, 'cursor_secret'));
   return {
     config,
     db,
     redis,
-    flags: new FlagService({ env: config.env, rawEnv: config.raw }),
-    clock: opts.clock ?? systemClock,
+    flags,
+    clock,
     readiness,
-    metrics: createMetrics(),
-    signals: new Signals(),
+    metrics,
+    signals,
+    breakers,
     cursors: new CursorCodec(secret),
     reads,
+    cache,
   };
 }
 
