@@ -1,0 +1,65 @@
+// Cache metrics (DESIGN §7 names `dealerscope_cache_requests_total{result}`; the rest are ours).
+import client from 'prom-client';
+import type { ReadCache } from './read-cache.js';
+
+export interface CacheMetrics {
+  onResult(result: 'hit' | 'miss', tier: 'memory' | 'redis' | null): void;
+  onEvict(count: number): void;
+}
+
+export function registerCacheMetrics(registry: client.Registry, cache: () => ReadCache | null): CacheMetrics {
+  const requests = new client.Counter({
+    name: 'dealerscope_cache_requests_total',
+    help: 'Opportunity cache lookups by result',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const tierHits = new client.Counter({
+    name: 'dealerscope_cache_tier_hits_total',
+    help: 'Cache hits by the tier that answered',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+  });
+  const evictions = new client.Counter({
+    name: 'dealerscope_cache_evictions_total',
+    help: 'Entries evicted from the memory tier by its entry or byte bound',
+    registers: [registry],
+  });
+  // Pre-create both series so dashboards see zeros rather than gaps.
+  requests.inc({ result: 'hit' }, 0);
+  requests.inc({ result: 'miss' }, 0);
+  evictions.inc(0);
+  new client.Gauge({
+    name: 'dealerscope_cache_bytes',
+    help: 'Estimated bytes held by the memory tier',
+    registers: [registry],
+    collect() {
+      this.set(cache()?.memory.bytes ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'dealerscope_cache_entries',
+    help: 'Entries held by the memory tier',
+    registers: [registry],
+    collect() {
+      this.set(cache()?.memory.entries ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'dealerscope_cache_degraded',
+    help: '1 while CACHE_PROVIDER=redis and Redis is unreachable (memory tier and database serve)',
+    registers: [registry],
+    collect() {
+      this.set(cache()?.degraded() ? 1 : 0);
+    },
+  });
+  return {
+    onResult(result, tier) {
+      requests.inc({ result });
+      if (tier) tierHits.inc({ tier });
+    },
+    onEvict(count) {
+      evictions.inc(count);
+    },
+  };
+}

@@ -1,0 +1,23 @@
+// Cache keys: the data version first, so an ingest moves every reader to a fresh key space at once,
+// then what was asked for in a canonical spelling (filter order never splits one query into two keys).
+import { createHash } from 'node:crypto';
+import type { CursorPosition } from '../opportunities/cursor.js';
+import type { ListFilters } from '../opportunities/list-query.js';
+import type { PageRequest } from '../opportunities/repository.js';
+
+function canonicalFilters(f: ListFilters): string {
+  const keys = Object.keys(f).sort() as Array<keyof ListFilters>;
+  return JSON.stringify(keys.filter((k) => f[k] !== undefined).map((k) => [k, f[k]]));
+}
+
+// Hashing keeps keys short and bounded whatever the filters spell.
+const digest = (s: string) => createHash('sha1').update(s).digest('base64url');
+
+export const cacheKeys = {
+  keyset: (version: number, req: PageRequest, after: CursorPosition | null) =>
+    `v${version}:ks:${digest(`${req.sort}|${req.limit}|${after ? `${after.key}/${after.id}` : '-'}|${canonicalFilters(req.filters)}`)}`,
+  offset: (version: number, req: PageRequest, page: number) =>
+    `v${version}:pg:${digest(`${req.sort}|${req.limit}|${page}|${canonicalFilters(req.filters)}`)}`,
+  total: (version: number, filters: ListFilters) => `v${version}:n:${digest(canonicalFilters(filters))}`,
+  detail: (version: number, id: number) => `v${version}:d:${id}`,
+};

@@ -1,0 +1,93 @@
+// The in-process tier: lru-cache bounded both by entry count (CACHE_MAX_SIZE, changeable at
+// runtime) and by an estimated byte budget, so RSS stays bounded whatever the pages weigh.
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../shared/clock.js';
+
+interface Entry {
+  value: unknown;
+  bytes: number;
+}
+
+// V8 keeps a parsed JSON value in roughly twice the bytes of its text (object headers, hidden
+// classes, boxed doubles); measured on opportunity pages, see the report of issue 3.
+export const HEAP_BYTES_PER_JSON_BYTE = 2;
+
+export function estimateBytes(json: string, key: string): number {
+  return json.length * HEAP_BYTES_PER_JSON_BYTE + key.length * 2 + 64;
+}
+
+export class MemoryTier {
+  private lru: LRUCache<string, Entry>;
+  evictions = 0;
+
+  constructor(
+    private maxEntries: number,
+    private readonly maxBytes: number,
+    private readonly clock: Clock,
+    private readonly onEvict: (count: number) => void = () => {},
+  ) {
+    this.lru = this.build(maxEntries);
+  }
+
+  private build(max: number): LRUCache<string, Entry> {
+    return new LRUCache<string, Entry>({
+      max,
+      maxSize: this.maxBytes,
+      sizeCalculation: (e) => Math.max(1, e.bytes),
+      // lru-cache reads time through `perf`, so TTL expiry follows the injected clock in tests.
+      perf: { now: () => this.clock.now() },
+      dispose: (_v, _k, reason) => {
+        if (reason === 'evict') this.countEvictions(1);
+      },
+    });
+  }
+
+  /** lru-cache fixes `max` at construction; a changed CACHE_MAX_SIZE moves the newest entries to a new cache. */
+  resize(maxEntries: number): void {
+    if (maxEntries === this.maxEntries) return;
+    const old = this.lru;
+    this.maxEntries = maxEntries;
+    this.lru = this.build(maxEntries);
+    // entries() walks newest first; insert oldest first so recency order survives.
+    const kept: Array<[string, Entry, number]> = [];
+    for (const [key, e] of old.entries()) {
+      if (kept.length >= maxEntries) break;
+      kept.push([key, e, old.getRemainingTTL(key)]);
+    }
+    for (const [key, e, ttl] of kept.reverse()) {
+      this.lru.set(key, e, Number.isFinite(ttl) && ttl > 0 ? { ttl } : {});
+    }
+    const dropped = old.size - kept.length;
+    if (dropped > 0) this.countEvictions(dropped);
+  }
+
+  private countEvictions(n: number): void {
+    this.evictions += n;
+    this.onEvict(n);
+  }
+
+  /** The entry, so a cached `null` (a known 404) is told apart from a miss. */
+  get(key: string): { value: unknown } | undefined {
+    return this.lru.get(key);
+  }
+
+  set(key: string, value: unknown, bytes: number, ttlMs: number): void {
+    this.lru.set(key, { value, bytes }, { ttl: ttlMs });
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  get entries(): number {
+    return this.lru.size;
+  }
+
+  get capacity(): number {
+    return this.maxEntries;
+  }
+}

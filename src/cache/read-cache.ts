@@ -1,0 +1,172 @@
+// The opportunity read cache: memory tier, optional Redis tier, single flight and TTL jitter,
+// each governed by a flag read on every call so the rollout can switch them at runtime.
+import type { FlagService } from '../flags/flag-service.js';
+import type { OpportunityReads } from '../opportunities/read-service.js';
+import type { Clock } from '../shared/clock.js';
+import type { Random } from '../shared/random.js';
+import { HitWindow } from './hit-window.js';
+import { jitteredTtl } from './jitter.js';
+import { cacheKeys } from './keys.js';
+import { estimateBytes, MemoryTier } from './memory-tier.js';
+import type { RedisTier } from './redis-tier.js';
+import type { CacheSettings } from './settings.js';
+import { SingleFlight } from './single-flight.js';
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  evictions: number;
+  bytes: number;
+  entries: number;
+  /** Lifetime hits ÷ (hits + misses); 0 before the first request. */
+  hitRatio: number;
+  /** CACHE_PROVIDER=redis but Redis is unreachable (serving from memory and the database). */
+  degraded: boolean;
+}
+
+export interface ReadCacheDeps {
+  flags: FlagService;
+  clock: Clock;
+  random: Random;
+  settings: CacheSettings;
+  /** Present when REDIS_URL is set. */
+  redis: RedisTier | null;
+  /** Current data version (keys are scoped by it). */
+  version: () => number;
+  onResult?: (result: 'hit' | 'miss', tier: 'memory' | 'redis' | null) => void;
+  onEvict?: (count: number) => void;
+}
+
+// How long a replica waits for another replica's load of the same key before loading itself.
+const CLUSTER_WAIT_MS = 1000;
+const CLUSTER_POLL_MS = 15;
+const CLUSTER_LOCK_MS = 3000;
+
+interface Filled {
+  value: unknown;
+  from: 'redis' | 'database';
+}
+
+export class ReadCache {
+  readonly memory: MemoryTier;
+  readonly window: HitWindow;
+  private readonly flight = new SingleFlight();
+  private hits = 0;
+  private misses = 0;
+  /** Loads that reached the wrapped reads (the database, or whatever wraps it). */
+  loads = 0;
+
+  constructor(private readonly deps: ReadCacheDeps) {
+    this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
+    this.window = new HitWindow(deps.clock);
+  }
+
+  /** Drops the memory tier (on a new data version its keys can never be asked for again). */
+  dropMemory(): void {
+    this.memory.clear();
+  }
+
+  private useRedis(): RedisTier | null {
+    return this.deps.flags.get('CACHE_PROVIDER') === 'redis' ? this.deps.redis : null;
+  }
+
+  degraded(): boolean {
+    if (this.deps.flags.get('CACHE_PROVIDER') !== 'redis') return false;
+    return !this.deps.redis || this.deps.redis.degraded;
+  }
+
+  stats(): CacheStats {
+    const total = this.hits + this.misses;
+    return {
+      hits: this.hits, misses: this.misses, evictions: this.memory.evictions, bytes: this.memory.bytes,
+      entries: this.memory.entries, hitRatio: total === 0 ? 0 : this.hits / total, degraded: this.degraded(),
+    };
+  }
+
+  private record(hit: boolean, tier: 'memory' | 'redis' | null): void {
+    if (hit) this.hits++;
+    else this.misses++;
+    this.window.record(hit);
+    this.deps.onResult?.(hit ? 'hit' : 'miss', tier);
+  }
+
+  private ttl(): number {
+    const base = this.deps.settings.ttlMs;
+    return this.deps.flags.get('ENABLE_TTL_JITTER') ? jitteredTtl(base, this.deps.random) : base;
+  }
+
+  /** Serves `key` from a tier, or loads it once and stores it in every tier in use. */
+  async through<T>(kind: (version: number) => string, load: () => Promise<T>): Promise<T> {
+    const { flags } = this.deps;
+    if (!flags.get('ENABLE_PRODUCTION_CACHE')) return load();
+    this.memory.resize(flags.get('CACHE_MAX_SIZE'));
+    const key = kind(this.deps.version());
+    const cached = this.memory.get(key);
+    if (cached) {
+      this.record(true, 'memory');
+      return cached.value as T;
+    }
+    const fill = () => this.fill(key, load);
+    const filled = flags.get('ENABLE_SINGLE_FLIGHT') ? await this.flight.run(key, fill) : await fill();
+    this.record(filled.from === 'redis', filled.from === 'redis' ? 'redis' : null);
+    return filled.value as T;
+  }
+
+  private async fill(key: string, load: () => Promise<unknown>): Promise<Filled> {
+    const redis = this.useRedis();
+    if (redis) {
+      const fromRedis = await this.fromRedis(redis, key);
+      if (fromRedis) return fromRedis;
+    }
+    let value: unknown;
+    if (redis && this.deps.flags.get('ENABLE_SINGLE_FLIGHT')) {
+      const other = await this.waitForOtherReplica(redis, key);
+      if (other) return other;
+    }
+    this.loads++;
+    value = await load();
+    const json = JSON.stringify(value ?? null);
+    const ttl = this.ttl();
+    this.memory.set(key, value, estimateBytes(json, key), ttl);
+    if (redis) {
+      await redis.set(key, json, ttl);
+      if (this.deps.flags.get('ENABLE_SINGLE_FLIGHT')) void redis.unlock(key);
+    }
+    return { value, from: 'database' };
+  }
+
+  private async fromRedis(redis: RedisTier, key: string): Promise<Filled | null> {
+    const raw = await redis.get(key);
+    if (raw === null || raw === undefined) return null;
+    const value: unknown = JSON.parse(raw);
+    this.memory.set(key, value, estimateBytes(raw, key), this.ttl());
+    return { value, from: 'redis' };
+  }
+
+  /**
+   * Cluster-wide single flight: the replica that takes the lock loads; the others poll Redis for
+   * its result for up to a second, then load themselves rather than wait on a stuck peer.
+   */
+  private async waitForOtherReplica(redis: RedisTier, key: string): Promise<Filled | null> {
+    const locked = await redis.tryLock(key, CLUSTER_LOCK_MS);
+    if (locked !== false) return null; // ours, or Redis is away: load locally
+    const deadline = this.deps.clock.now() + CLUSTER_WAIT_MS;
+    while (this.deps.clock.now() < deadline) {
+      await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, CLUSTER_POLL_MS));
+      const found = await this.fromRedis(redis, key);
+      if (found) return found;
+      if (redis.degraded) return null;
+    }
+    return null;
+  }
+}
+
+/** Wraps any OpportunityReads (the database, or breakers around it) with the cache. */
+export function createCachedReads(inner: OpportunityReads, cache: ReadCache): OpportunityReads {
+  return {
+    keysetPage: (req, after) => cache.through((v) => cacheKeys.keyset(v, req, after), () => inner.keysetPage(req, after)),
+    offsetPage: (req, page) => cache.through((v) => cacheKeys.offset(v, req, page), () => inner.offsetPage(req, page)),
+    total: (filters) => cache.through((v) => cacheKeys.total(v, filters), () => inner.total(filters)),
+    detail: (id) => cache.through((v) => cacheKeys.detail(v, id), () => inner.detail(id)),
+  };
+}

@@ -1,0 +1,79 @@
+// The shared tier behind the memory tier. Redis being down or slow must never fail or stall a
+// request: every call is bounded by a short timeout, and after a failure the tier is skipped
+// (reported degraded) until a probe a second later finds it answering again.
+import type { Redis } from 'ioredis';
+import type { Clock } from '../shared/clock.js';
+
+export const REDIS_RETRY_AFTER_MS = 1000;
+
+class RedisTimeout extends Error {}
+
+export class RedisTier {
+  private healthy = true;
+  private retryAt = 0;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly prefix: string,
+    private readonly timeoutMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  get degraded(): boolean {
+    return !this.healthy;
+  }
+
+  /** Runs one command within the timeout; undefined when Redis is unavailable. */
+  private async attempt<T>(op: (c: Redis) => Promise<T>): Promise<T | undefined> {
+    if (!this.healthy && this.clock.now() < this.retryAt) return undefined;
+    let timer: { cancel(): void } | undefined;
+    try {
+      const result = await Promise.race([
+        op(this.client),
+        new Promise<never>((_, reject) => {
+          timer = this.clock.setTimeout(() => reject(new RedisTimeout(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+        }),
+      ]);
+      this.healthy = true;
+      this.lastError = null;
+      return result;
+    } catch (err) {
+      this.healthy = false;
+      this.retryAt = this.clock.now() + REDIS_RETRY_AFTER_MS;
+      this.lastError = err instanceof Error ? err.message : String(err);
+      return undefined;
+    } finally {
+      timer?.cancel();
+    }
+  }
+
+  /** The stored JSON, null when absent, undefined when Redis could not be asked. */
+  get(key: string): Promise<string | null | undefined> {
+    return this.attempt((c) => c.get(this.prefix + key));
+  }
+
+  async set(key: string, json: string, ttlMs: number): Promise<void> {
+    await this.attempt((c) => c.set(this.prefix + key, json, 'PX', ttlMs));
+  }
+
+  /** A short lock so one replica loads a key while the others wait for its result; null when unavailable. */
+  async tryLock(key: string, ttlMs: number): Promise<boolean | null> {
+    const res = await this.attempt((c) => c.set(`${this.prefix}lock:${key}`, '1', 'PX', ttlMs, 'NX'));
+    return res === undefined ? null : res === 'OK';
+  }
+
+  async unlock(key: string): Promise<void> {
+    await this.attempt((c) => c.del(`${this.prefix}lock:${key}`));
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.attempt((c) => c.publish(this.prefix + channel, message));
+  }
+
+  /** Readiness probe; also what brings the tier back when no request has tried it lately. */
+  async probe(): Promise<boolean> {
+    this.retryAt = 0;
+    return (await this.attempt((c) => c.ping())) === 'PONG';
+  }
+}

@@ -1,0 +1,37 @@
+// Cache settings that are deployment facts rather than runtime flags (the flags —
+// ENABLE_PRODUCTION_CACHE, CACHE_PROVIDER, CACHE_MAX_SIZE, … — are read per call elsewhere).
+import { ConfigError } from '../config/env.js';
+
+export interface CacheSettings {
+  /** Byte budget of the memory tier (estimated heap bytes of the cached values). */
+  maxBytes: number;
+  /** Prefix of every Redis key and channel this cache uses. */
+  keyPrefix: string;
+  /** Base TTL; versioned keys make freshness independent of it, so it only bounds memory churn. */
+  ttlMs: number;
+  /** How long a request waits for Redis before going to the database. */
+  redisTimeoutMs: number;
+  /** How often the data version is re-read as the safety net behind pub/sub. */
+  versionPollMs: number;
+}
+
+// Sized so a replica with a full memory tier stays under the 85 MB RSS target: the process
+// itself idles around 60 MB, and the estimate below counts roughly what V8 holds per entry.
+export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
+
+function positiveInt(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer ${min}–${max}, got "${raw}"`);
+  return n;
+}
+
+export function cacheSettings(env: NodeJS.ProcessEnv): CacheSettings {
+  return {
+    maxBytes: positiveInt(env.CACHE_MAX_BYTES, 'CACHE_MAX_BYTES', DEFAULT_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 ** 3),
+    keyPrefix: env.CACHE_KEY_PREFIX?.trim() || 'dealerscope:cache:',
+    ttlMs: positiveInt(env.CACHE_TTL_MS, 'CACHE_TTL_MS', 5 * 60_000, 1000, 24 * 3_600_000),
+    redisTimeoutMs: positiveInt(env.CACHE_REDIS_TIMEOUT_MS, 'CACHE_REDIS_TIMEOUT_MS', 50, 5, 5000),
+    versionPollMs: positiveInt(env.CACHE_VERSION_POLL_MS, 'CACHE_VERSION_POLL_MS', 1000, 50, 1000),
+  };
+}
