@@ -1,0 +1,61 @@
+// The console's Server-Sent Events stream: every alert as it is published, and the SLO tiles
+// re-read every few seconds. Streams are ended before the server closes so shutdown never waits
+// on a console left open.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Observability } from '../observability/install.js';
+
+export interface EventStreamOptions {
+  tilesEveryMs?: number;
+  heartbeatMs?: number;
+}
+
+export function eventStreams(app: FastifyInstance, obs: Observability, opts: EventStreamOptions = {}) {
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+
+  return async function stream(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const res = reply.raw;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = String(v);
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      // Proxies (nginx) must not buffer a live stream.
+      'X-Accel-Buffering': 'no',
+    });
+    const send = (event: string, data: unknown) => {
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    res.write('retry: 3000\n\n');
+    obs.service.sseClients.inc();
+
+    const unsubscribe = obs.alerts.subscribe((a) => send('alert', a));
+    // Display refresh only (no decision depends on it), so real timers are right here.
+    const pushTiles = () => { obs.tiles().then((t) => send('tiles', t), (err) => request.log.warn({ err }, 'console tiles failed')); };
+    const tiles = setInterval(pushTiles, opts.tilesEveryMs ?? 5000);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
+    tiles.unref();
+    heartbeat.unref();
+    pushTiles();
+
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(tiles);
+      clearInterval(heartbeat);
+      unsubscribe();
+      obs.service.sseClients.dec();
+      open.delete(end);
+      if (!res.writableEnded) res.end();
+    };
+    open.add(end);
+    request.raw.on('close', end);
+    res.on('error', end);
+  };
+}

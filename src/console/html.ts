@@ -1,0 +1,37 @@
+// Minimal server-side HTML: every interpolated value goes through esc(), pages link their CSS and
+// script files (no inline script, so a strict Content-Security-Policy holds).
+export function esc(v: unknown): string {
+  return String(v ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+export function layout(title: string, body: string, opts: { script?: boolean } = {}): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · DealerScope SRE console</title>
+<link rel="stylesheet" href="/console/assets/console.css">
+${opts.script ? '<script src="/console/assets/console.js" defer></script>' : ''}
+</head>
+<body>
+<header class="top"><strong>DealerScope</strong> SRE console</header>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+}
+
+export function when(cond: unknown, html: string): string {
+  return cond ? html : '';
+}
+
+export function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}

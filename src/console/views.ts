@@ -1,0 +1,97 @@
+// The console page's sections. Values come from the live services; anything unavailable is said
+// to be unavailable rather than filled in.
+import type { FlagSnapshot } from '../flags/flag-service.js';
+import { FLAG_NAMES, FLAGS, type FlagDefinition, type FlagName } from '../flags/registry.js';
+import type { Alert } from '../observability/alert-feed.js';
+import type { SloTile } from '../observability/slo-tiles.js';
+import { esc, formatTime, when } from './html.js';
+
+export function tilesSection(tiles: SloTile[]): string {
+  const cells = tiles.map((t) => `
+  <div class="tile ${esc(t.status)}" data-key="${esc(t.key)}">
+    <div class="label">${esc(t.label)}</div>
+    <div class="value">${esc(t.display)}</div>
+    <div class="meta">gate ${esc(t.thresholdDisplay)}</div>
+    <div class="meta detail">${esc(t.detail)}</div>
+  </div>`).join('');
+  return `<section class="wide" id="slo"><h2>Service level objectives <span class="muted">(live)</span></h2><div class="tiles">${cells}</div></section>`;
+}
+
+export function alertItem(a: Alert): string {
+  return `<li class="${esc(a.severity)}" data-alert-id="${esc(a.id)}"><span class="src">${esc(formatTime(a.at))} · ${esc(a.severity)} · #${esc(a.channel)} · ${esc(a.source)}</span>
+<div class="alert-title">${a.resolved ? 'RESOLVED: ' : ''}${esc(a.title)}</div>${when(a.detail, `<div class="src">${esc(a.detail)}</div>`)}</li>`;
+}
+
+export function alertsSection(alerts: Alert[]): string {
+  const items = alerts.length ? alerts.map(alertItem).join('') : '<li id="alerts-empty" class="info">No alerts since this replica started.</li>';
+  return `<section id="alert-feed"><h2>Alerts <span id="stream-state" class="muted">connecting…</span></h2><ul class="alerts" id="alerts">${items}</ul></section>`;
+}
+
+function flagControl(name: FlagName, value: unknown, csrf: string): string {
+  const def: FlagDefinition = FLAGS[name];
+  const hidden = `<input type="hidden" name="_csrf" value="${esc(csrf)}"><input type="hidden" name="name" value="${esc(name)}">`;
+  const reason = `<input type="text" name="reason" placeholder="reason" size="14" aria-label="reason for ${esc(name)}">`;
+  if (def.type === 'boolean') {
+    const next = value === true ? 'false' : 'true';
+    return `<form class="inline" method="post" action="/console/flags" data-flag="${esc(name)}">${hidden}<input type="hidden" name="value" value="${next}">${reason} <button type="submit">${value === true ? 'Turn off' : 'Turn on'}</button></form>`;
+  }
+  const input = def.type === 'integer'
+    ? `<input type="number" name="value" min="${def.min}" max="${def.max}" value="${esc(value)}" aria-label="${esc(name)}">`
+    : `<select name="value" aria-label="${esc(name)}">${def.values.map((v) => `<option${v === value ? ' selected' : ''}>${esc(v)}</option>`).join('')}</select>`;
+  return `<form class="inline" method="post" action="/console/flags" data-flag="${esc(name)}">${hidden}${input} ${reason} <button type="submit">Set</button></form>`;
+}
+
+export function flagsSection(snap: FlagSnapshot, csrf: string): string {
+  const rows = FLAG_NAMES.map((name) => {
+    const v = snap.flags[name];
+    const shown = typeof v === 'boolean' ? `<span class="${v ? 'on' : 'off'}">${v ? 'on' : 'off'}</span>` : esc(v);
+    return `<tr data-flag-row="${esc(name)}"><td><code>${esc(name)}</code><div class="src">phase ${FLAGS[name].phase} · from ${esc(snap.sources[name])}</div></td><td class="flag-value">${shown}</td><td>${flagControl(name, v, csrf)}</td></tr>`;
+  }).join('');
+  const state = snap.emergency ? '<p class="flash error">EMERGENCY_ROLLBACK is on: every v5 feature is forced off.</p>' : '';
+  return `<section id="flags"><h2>Feature flags</h2>${state}<table><thead><tr><th>Flag</th><th>Value</th><th>Change</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+/** Renders a report of unknown shape as nested tables, so the controller's own fields show. */
+export function dataTable(value: unknown, depth = 0): string {
+  if (value === null || value === undefined) return '<span class="muted">—</span>';
+  if (typeof value !== 'object') return esc(typeof value === 'number' && !Number.isInteger(value) ? Number(value.toFixed(4)) : value);
+  if (depth > 3) return `<code>${esc(JSON.stringify(value))}</code>`;
+  if (Array.isArray(value)) {
+    if (!value.length) return '<span class="muted">none</span>';
+    return `<ol>${value.map((v) => `<li>${dataTable(v, depth + 1)}</li>`).join('')}</ol>`;
+  }
+  const rows = Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${dataTable(v, depth + 1)}</td></tr>`).join('');
+  return `<table>${rows}</table>`;
+}
+
+export interface RolloutView {
+  available: boolean;
+  phase: number | null;
+  status?: unknown;
+  gate?: unknown;
+  decisions?: unknown[];
+  error?: string;
+}
+
+export function rolloutSection(view: RolloutView, csrf: string): string {
+  const phase = `<p>Current phase: <strong id="rollout-phase">${view.phase === null ? 'not phased (built-in defaults)' : esc(view.phase)}</strong></p>`;
+  if (!view.available) {
+    return `<section id="rollout"><h2>Rollout</h2>${phase}<p class="muted">The rollout controller is not running in this process, so gates, advance and rollback are unavailable here.</p></section>`;
+  }
+  const confirmForm = (action: string, label: string) => `
+  <form method="post" action="/console/rollout/${action}" class="rollout-${action}">
+    <input type="hidden" name="_csrf" value="${esc(csrf)}">
+    <input type="text" name="reason" required minlength="3" placeholder="reason (recorded)" aria-label="reason to ${action}">
+    <label><input type="checkbox" name="confirm" value="yes" required> I confirm</label>
+    <button type="submit">${label}</button>
+  </form>`;
+  return `<section id="rollout"><h2>Rollout</h2>${phase}
+  ${when(view.error, `<p class="flash error">${esc(view.error)}</p>`)}
+  <h3>Status</h3>${dataTable(view.status)}
+  <h3>Gate report for the next phase</h3>${dataTable(view.gate)}
+  ${confirmForm('advance', 'Advance to next phase')}
+  ${confirmForm('rollback', 'Roll back one phase')}
+  </section>
+  <section id="decisions" class="wide"><h2>Incidents and decision records</h2>${dataTable(view.decisions ?? [])}</section>`;
+}

@@ -1,0 +1,56 @@
+// Attaches observability to an assembled app: the SLO window over the HTTP histogram, the alert
+// feed and SLO watch (started with the server, stopped with it), service metrics, Sentry
+// reporting of 5xx errors, and the bridge from rollout events to alerts.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../http/context.js';
+import { AlertFeed } from './alert-feed.js';
+import { initErrorReporting, reportServerErrors, type ErrorReporter } from './error-reporting.js';
+import { HttpWindow } from './http-window.js';
+import { HTTP_BUCKETS } from './metrics.js';
+import { bridgeRolloutAlerts, isRolloutEvents } from './rollout-alerts.js';
+import { registerServiceMetrics, type ServiceMetrics } from './service-metrics.js';
+import { readSloTiles, type SloTile, type TileSources } from './slo-tiles.js';
+import { SloWatch } from './slo-watch.js';
+
+export interface Observability {
+  http: HttpWindow;
+  alerts: AlertFeed;
+  sloWatch: SloWatch;
+  service: ServiceMetrics;
+  errors: ErrorReporter | null;
+  tiles(): Promise<SloTile[]>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    observability: Observability;
+  }
+}
+
+export function installObservability(app: FastifyInstance, ctx: AppContext): Observability {
+  const http = new HttpWindow(ctx.metrics.httpDuration, HTTP_BUCKETS, ctx.clock);
+  const alerts = new AlertFeed(ctx.clock, ctx.metrics.registry);
+  const sources: TileSources = { http, signals: ctx.signals, flags: ctx.flags };
+  const sloWatch = new SloWatch(sources, alerts, ctx.clock);
+  const service = registerServiceMetrics(ctx.metrics.registry, ctx.signals);
+  const errors = initErrorReporting(ctx.config.sentryDsn, ctx.config.env);
+  if (errors) reportServerErrors(app, errors);
+
+  // The rollout controller, when this process runs one, announces breaches and decisions.
+  const rollout = (ctx as unknown as { rollout?: unknown }).rollout;
+  const unbridge = isRolloutEvents(rollout) ? bridgeRolloutAlerts(rollout, alerts) : () => {};
+
+  app.addHook('onReady', async () => {
+    http.start();
+    sloWatch.start();
+  });
+  app.addHook('onClose', async () => {
+    sloWatch.stop();
+    http.stop();
+    unbridge();
+    await errors?.flush(2000);
+  });
+  const obs: Observability = { http, alerts, sloWatch, service, errors, tiles: () => readSloTiles(sources) };
+  app.decorate('observability', obs);
+  return obs;
+}
