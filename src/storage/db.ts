@@ -62,6 +62,10 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
     const pool = new driver.Pool({ connectionString: target, max: opts.poolSize ?? 10, types: pgTypes(driver) });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => {});
+    // pg-pool only listens while a client is idle; a server shutdown that reaches a checked-out
+    // client between queries would otherwise be an unhandled 'error' and end the process. The
+    // query in progress still fails, and pg-pool discards the dead client on release.
+    pool.on('connect', (client) => { client.on('error', () => {}); });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     return {
       kysely, dialect, url, stats,
