@@ -5,6 +5,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
 import { routeLabel } from '../observability/metrics.js';
+import { installObservability } from '../observability/install.js';
+import { loggerOptions } from '../observability/logging.js';
 import { opportunityRoutes } from '../opportunities/routes.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
@@ -12,13 +14,15 @@ import { healthRoutes } from './health-routes.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
+  /** Where JSON log lines go (default stdout); tests capture them. */
+  logStream?: { write(line: string): void };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger === false ? false : { level: ctx.config.logLevel },
+    logger: opts.logger === false ? false : loggerOptions(ctx.config.logLevel, opts.logStream),
     // A caller's request id is kept when it is sane, so one id follows a request across services.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -41,6 +45,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     );
   });
   installErrorHandling(app);
+  installObservability(app, ctx);
   await app.register(etag);
   await app.register(swagger, {
     openapi: {
