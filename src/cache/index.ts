@@ -54,6 +54,7 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
   });
   const readCache = cache;
   await watcher.start();
+  await tier?.connected(1000);
   if (deps.redis) {
     // Subscribers may queue their SUBSCRIBE until connected and need no command timeout.
     const sub = deps.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });

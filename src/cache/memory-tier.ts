@@ -36,6 +36,7 @@ export class MemoryTier {
       sizeCalculation: (e) => Math.max(1, e.bytes),
       // lru-cache reads time through `perf`, so TTL expiry follows the injected clock in tests.
       perf: { now: () => this.clock.now() },
+      ttlResolution: 0,
       dispose: (_v, _k, reason) => {
         if (reason === 'evict') this.countEvictions(1);
       },

@@ -24,9 +24,24 @@ export class RedisTier {
     return !this.healthy;
   }
 
+  /** Waits (bounded) for the first connection, so a replica that just started does not begin degraded. */
+  async connected(maxWaitMs: number): Promise<boolean> {
+    if (this.client.status === 'ready') return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        timer.cancel();
+        this.client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = this.clock.setTimeout(() => done(false), maxWaitMs);
+      this.client.once('ready', onReady);
+    });
+  }
+
   /** Runs one command within the timeout; undefined when Redis is unavailable. */
-  private async attempt<T>(op: (c: Redis) => Promise<T>): Promise<T | undefined> {
-    if (!this.healthy && this.clock.now() < this.retryAt) return undefined;
+  private async attempt<T>(op: (c: Redis) => Promise<T>, force = false): Promise<T | undefined> {
+    if (!force && !this.healthy && this.clock.now() < this.retryAt) return undefined;
     let timer: { cancel(): void } | undefined;
     try {
       const result = await Promise.race([
@@ -68,7 +83,8 @@ export class RedisTier {
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.attempt((c) => c.publish(this.prefix + channel, message));
+    // Always tried: an invalidation is rare and worth the wait even while the tier is degraded.
+    await this.attempt((c) => c.publish(this.prefix + channel, message), true);
   }
 
   /** Readiness probe; also what brings the tier back when no request has tried it lately. */

@@ -8,6 +8,7 @@ import { routeLabel } from '../observability/metrics.js';
 import { installObservability } from '../observability/install.js';
 import { loggerOptions } from '../observability/logging.js';
 import { opportunityRoutes } from '../opportunities/routes.js';
+import { cachePlugin } from '../cache/plugin.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { healthRoutes } from './health-routes.js';
@@ -58,6 +59,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
 
   await app.register(healthRoutes, { ctx });
   await app.register(opportunityRoutes, { ctx });
+  await app.register(cachePlugin, { ctx });
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType);

@@ -2,6 +2,7 @@
 // re-appraise what new comps affect. Re-running the same file changes nothing.
 import { createHash } from 'node:crypto';
 import type { ArbitrageParams } from '../config/arbitrage.js';
+import { notifyDataVersion } from '../cache/data-version.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { matchKey } from '../opportunities/list-query.js';
 import { bumpDataVersion, listingFromRow, opportunityValues, storeListings, upsertOpportunities, type StoreOptions } from '../opportunities/store.js';
@@ -90,6 +91,7 @@ export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOp
       origin: opts.origin, isSample: opts.isSample ?? false, now: opts.now, params: opts.params, comps, hasOpenAnomaly: opts.hasOpenAnomaly,
     }, (done) => opts.onProgress?.(done, listings.length));
     const dataVersion = stored.created + stored.updated > 0 ? await bumpDataVersion(db, opts.now) : null;
+    if (dataVersion !== null) notifyDataVersion(db, dataVersion);
     await db.kysely.updateTable('imports').set({
       finished_at: Date.now(), status: 'done', accepted: batch.accepted.length, rejected: batch.rejected.length,
       created: stored.created, updated: stored.updated, unchanged: stored.unchanged,
@@ -171,6 +173,6 @@ export async function recomputeOpportunities(db: Db, opts: ImportOptions & { mak
     await db.kysely.transaction().execute((trx) => upsertOpportunities(trx, opps));
     opts.onProgress?.(Math.min(i + 200, rows.length), rows.length);
   }
-  if (rows.length) await bumpDataVersion(db, opts.now);
+  if (rows.length) notifyDataVersion(db, await bumpDataVersion(db, opts.now));
   return rows.length;
 }

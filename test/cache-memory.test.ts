@@ -1,0 +1,140 @@
+// The memory cache in front of the opportunity reads, on SQLite and PostgreSQL: single flight,
+// runtime flags, freshness after an ingest (in-process and from another process), metrics.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultArbitrageParams } from '../src/config/arbitrage.js';
+import { ingestListings } from '../src/ingest/import-service.js';
+import { SIGNALS } from '../src/observability/signals.js';
+import { bumpDataVersion } from '../src/opportunities/store.js';
+import { ManualClock } from '../src/shared/clock.js';
+import { openDb } from '../src/storage/db.js';
+import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
+import { buildTestApp, type TestApp } from './support/app.js';
+import { makeListings } from './support/listings.js';
+
+const pgOk = await requirePostgres();
+const START = Date.UTC(2026, 10, 1);
+
+const ingest = (tdb: TestDb, n: number, seed: number, prefix: string, now: number) =>
+  ingestListings(tdb.db, { accepted: makeListings(n, seed, prefix).map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
+    { origin: 'test', now, params: defaultArbitrageParams() });
+
+describe.each([
+  { dialect: 'sqlite' as const, run: true },
+  { dialect: 'postgres' as const, run: pgOk },
+])('memory cache on $dialect', ({ dialect, run }) => {
+  let tdb: TestDb;
+  let t: TestApp;
+  const clock = new ManualClock(START);
+  const get = (url: string) => t.app.inject({ method: 'GET', url });
+
+  beforeAll(async () => {
+    if (!run) return;
+    tdb = await createTestDb(dialect);
+    await ingest(tdb, 120, 3, 'A', START);
+    t = await buildTestApp(tdb.db, {}, clock);
+  });
+  afterAll(async () => {
+    if (!run) return;
+    await t.app.close();
+    await tdb.drop();
+  });
+
+  it.runIf(run)('200 concurrent cold misses for one key cost one database query', async () => {
+    const before = tdb.db.stats.queries;
+    const url = '/api/opportunities?cursor=&limit=25&state=TX';
+    const res = await Promise.all(Array.from({ length: 200 }, () => get(url)));
+    expect(res.every((r) => r.statusCode === 200)).toBe(true);
+    expect(new Set(res.map((r) => r.body)).size).toBe(1);
+    expect(tdb.db.stats.queries - before).toBe(1);
+  });
+
+  it.runIf(run)('without single flight every concurrent miss queries, and the flag switches back at runtime', async () => {
+    t.ctx.flags.setOverrides({ ENABLE_SINGLE_FLIGHT: false });
+    const before = tdb.db.stats.queries;
+    await Promise.all(Array.from({ length: 50 }, () => get('/api/opportunities?cursor=&limit=25&state=CA')));
+    expect(tdb.db.stats.queries - before).toBeGreaterThan(1);
+    t.ctx.flags.setOverrides({});
+    const again = tdb.db.stats.queries;
+    await Promise.all(Array.from({ length: 50 }, () => get('/api/opportunities?cursor=&limit=25&state=NY')));
+    expect(tdb.db.stats.queries - again).toBe(1);
+  });
+
+  it.runIf(run)('serves repeats from memory, counts hits and misses, and publishes the hit ratio', async () => {
+    const s0 = t.ctx.cache.stats();
+    const before = tdb.db.stats.queries;
+    const first = await get('/api/opportunities?page=2&limit=10&sort=profit');
+    for (let i = 0; i < 30; i++) expect((await get('/api/opportunities?page=2&limit=10&sort=profit')).body).toBe(first.body);
+    expect(tdb.db.stats.queries - before).toBe(2); // the page and its total, once
+    const s1 = t.ctx.cache.stats();
+    expect(s1.misses - s0.misses).toBe(2);
+    expect(s1.hits - s0.hits).toBe(60);
+    expect(s1.entries).toBeGreaterThan(0);
+    expect(s1.bytes).toBeGreaterThan(0);
+    expect(s1.degraded).toBe(false);
+    const ratio = t.ctx.signals.read(SIGNALS.cacheHitRatio);
+    expect(ratio).not.toBeNull();
+    expect(ratio as number).toBeCloseTo(s1.hitRatio, 5);
+    const metrics = (await get('/metrics')).body;
+    expect(metrics).toContain(`dealerscope_cache_requests_total{result="hit"} ${s1.hits}`);
+    expect(metrics).toContain(`dealerscope_cache_requests_total{result="miss"} ${s1.misses}`);
+    expect(metrics).toMatch(/dealerscope_cache_entries \d+/);
+    expect(metrics).toContain('dealerscope_cache_degraded 0');
+  });
+
+  it.runIf(run)('ENABLE_PRODUCTION_CACHE off sends every read to the database without a restart', async () => {
+    t.ctx.flags.setOverrides({ ENABLE_PRODUCTION_CACHE: false });
+    const s0 = t.ctx.cache.stats();
+    const before = tdb.db.stats.queries;
+    for (let i = 0; i < 5; i++) expect((await get('/api/opportunities/1')).statusCode).toBe(200);
+    expect(tdb.db.stats.queries - before).toBe(5);
+    expect(t.ctx.cache.stats().hits).toBe(s0.hits);
+    t.ctx.flags.setOverrides({});
+    const on = tdb.db.stats.queries;
+    for (let i = 0; i < 5; i++) await get('/api/opportunities/1');
+    expect(tdb.db.stats.queries - on).toBe(1);
+  });
+
+  it.runIf(run)('CACHE_MAX_SIZE bounds the entries and changes at runtime', async () => {
+    t.ctx.flags.setOverrides({ CACHE_MAX_SIZE: 5 });
+    for (let id = 1; id <= 20; id++) await get(`/api/opportunities/${id}`);
+    expect(t.ctx.cache.stats().entries).toBeLessThanOrEqual(5);
+    expect(t.ctx.cache.stats().evictions).toBeGreaterThan(0);
+    t.ctx.flags.setOverrides({});
+    for (let id = 1; id <= 20; id++) await get(`/api/opportunities/${id}`);
+    expect(t.ctx.cache.stats().entries).toBeGreaterThanOrEqual(20);
+  });
+
+  it.runIf(run)('an ingest in this process is served on the very next request', async () => {
+    const before = (await get('/api/opportunities?page=1&limit=5')).json();
+    const v0 = t.ctx.cache.dataVersion();
+    const res = await ingest(tdb, 3, 99, 'NEW', START + 3_600_000);
+    expect(res.created).toBe(3);
+    expect(t.ctx.cache.dataVersion()).toBeGreaterThan(v0);
+    const after = (await get('/api/opportunities?page=1&limit=5')).json();
+    expect(after.total).toBe(before.total + 3);
+    expect(after.data.map((o: { lotId: string }) => o.lotId)).toEqual(expect.arrayContaining(['NEW0', 'NEW1', 'NEW2']));
+  });
+
+  it.runIf(run)('a version bumped by another process is picked up by the poll within a second', async () => {
+    const url = '/api/opportunities/2';
+    await get(url);
+    const before = tdb.db.stats.queries;
+    // Another process (a CLI ingest) writes through its own connection; no in-process notification.
+    const other = openDb(tdb.url);
+    await other.kysely.updateTable('opportunities').set({ make: 'Zzyzx' }).where('id', '=', 2).execute();
+    await bumpDataVersion(other, START);
+    await other.close();
+    expect((await get(url)).json().make).not.toBe('Zzyzx'); // not yet learned
+    clock.advance(1000);
+    await new Promise((r) => setTimeout(r, 50)); // let the poll's query finish
+    expect(tdb.db.stats.queries - before).toBeGreaterThanOrEqual(1);
+    expect((await get(url)).json().make).toBe('Zzyzx');
+  });
+
+  it.runIf(run)('readiness reports the memory cache', async () => {
+    const body = (await get('/readyz')).json();
+    expect(JSON.stringify(body)).toContain('"cache"');
+    const report = await t.ctx.readiness.report();
+    expect(report.components.cache?.status).toBe('ok');
+  });
+});
