@@ -1,6 +1,7 @@
 // Row types for the typed query layer. Timestamps are epoch milliseconds (bigint) in both
 // dialects so keyset comparisons and arithmetic behave identically on SQLite and PostgreSQL.
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { QualityTables } from '../quality/storage/tables.js';
 
 /** SQLite stores booleans as 0/1; PostgreSQL as boolean. Both read back through `toBool`. */
 export type DbBool = number | boolean;
@@ -156,7 +157,7 @@ export interface SettingsTable {
   updated_at: number;
 }
 
-export interface Database {
+export interface Database extends QualityTables {
   listings: ListingsTable;
   opportunities: OpportunitiesTable;
   market_comps: MarketCompsTable;

@@ -1,6 +1,8 @@
 // PostgreSQL migration history, kept in step with sqlite.ts. The plan's generated cursor_key
 // column is deliberately absent (PostgreSQL rejects it as not immutable, and it would sort ids
 // as text); the keyset is the composite (created_at DESC, id DESC) partial index instead.
+import { qualityPostgresMigration } from '../../quality/storage/migrations.js';
+
 export const postgresMigrations: Record<string, string[]> = {
   '001_init': [
     `CREATE TABLE listings (
@@ -167,4 +169,5 @@ export const postgresMigrations: Record<string, string[]> = {
       updated_at BIGINT NOT NULL
     )`,
   ],
+  'quality_001_tables': qualityPostgresMigration,
 };

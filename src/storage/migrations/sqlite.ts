@@ -1,6 +1,8 @@
 // SQLite migration history. Each entry is applied once, in order, and recorded by Kysely's
 // Migrator in `kysely_migration`; statements are listed one by one because better-sqlite3
 // prepares a single statement at a time.
+import { qualitySqliteMigration } from '../../quality/storage/migrations.js';
+
 export const sqliteMigrations: Record<string, string[]> = {
   '001_init': [
     `CREATE TABLE listings (
@@ -167,4 +169,5 @@ export const sqliteMigrations: Record<string, string[]> = {
       updated_at INTEGER NOT NULL
     )`,
   ],
+  'quality_001_tables': qualitySqliteMigration,
 };

@@ -1,0 +1,169 @@
+// Anomaly detection (ENABLE_ANOMALY_DETECTION): rule guards for the impossible and the
+// implausible, plus robust cohort statistics for what is merely far from its peers. Pure: the
+// caller supplies the population (other live listings) and comps, so the labelled evaluation set
+// and the ingestion pipeline run exactly the same code.
+import type { ArbitrageParams } from '../../config/arbitrage.js';
+import { matchingComps, titleMultiplier, valueFromComps } from '../../opportunities/engine/index.js';
+import { matchKey } from '../../opportunities/list-query.js';
+import type { Comp, ListingInput } from '../../opportunities/types.js';
+import { vinModelYear, vinProblems } from '../vin.js';
+import { modifiedZ, robustCenter, type RobustCenter } from './robust-stats.js';
+
+export const ANOMALY_KINDS = [
+  'nominal_bid', 'mileage_for_age', 'vin_year_mismatch', 'price_vs_comps', 'duplicate_vin', 'auction_ended',
+  'bid_cohort_outlier', 'mileage_cohort_outlier',
+] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
+
+export interface DetectedAnomaly {
+  kind: AnomalyKind;
+  detail: string;
+}
+
+export const ANOMALY_SETTINGS = {
+  /** A bid at or below this on a late-model vehicle is a placeholder, not a price. */
+  nominalBidCents: 100,
+  lateModelMaxAge: 10,
+  /** Fleet units run hard, but not this hard for every year of their life. */
+  maxMilesPerYear: 60_000,
+  /** Comps-based value needs this many comparables before a price is called far outside it. */
+  minComps: 3,
+  bidAboveCompsHighFactor: 1.6,
+  /** Below this a comps value is itself suspect (mileage adjustments can drive it to zero). */
+  minCompsValueCents: 50_000,
+  /** Cohort statistics need this many peers; below it the cohort widens, then gives up. */
+  minCohortSize: 8,
+  cohortYearWindows: [0, 2] as readonly number[],
+  zThreshold: 3.5,
+  /**
+   * Floors on the spread: synthetic or very uniform cohorts have a tiny MAD that would make an
+   * ordinary value look extreme. Bids are compared in log space (0.25 ≈ ±28 %).
+   */
+  minLogBidMad: 0.25,
+  minMileageMadRatio: 0.2,
+  minMileageMad: 5_000,
+} as const;
+
+export interface DetectorContext {
+  now: number;
+  params: ArbitrageParams;
+  /** Candidate comps for a make/model (the engine narrows them to the year window). */
+  comps(listing: ListingInput): readonly Comp[];
+  /** Other live listings: peers for cohort statistics and for duplicated-VIN checks. */
+  population: readonly ListingInput[];
+  settings?: Partial<typeof ANOMALY_SETTINGS>;
+}
+
+export const listingKey = (l: Pick<ListingInput, 'source' | 'lotId'>): string => `${l.source}\u0000${l.lotId}`;
+const dollars = (c: number) => `$${(c / 100).toFixed(2)}`;
+
+/** Bids in log dollars, scaled up by the title brand so salvage lots compare with clean ones. */
+function logBid(l: ListingInput, params: ArbitrageParams): number {
+  return Math.log1p(l.currentBidCents / 100 / Math.max(0.1, titleMultiplier(l.titleStatus, params)));
+}
+
+function floorMad(c: RobustCenter, min: number): RobustCenter {
+  return { ...c, mad: Math.max(c.mad, min) };
+}
+
+function mileageCenter(miles: number[], s: typeof ANOMALY_SETTINGS): RobustCenter {
+  const c = robustCenter(miles.length >= s.minCohortSize ? miles : []);
+  return floorMad(c, Math.max(s.minMileageMad, s.minMileageMadRatio * (Number.isFinite(c.median) ? c.median : 0)));
+}
+
+class Cohorts {
+  private readonly byModel = new Map<string, ListingInput[]>();
+  private readonly cache = new Map<string, { bid: RobustCenter; miles: RobustCenter } | null>();
+  constructor(all: Iterable<ListingInput>, private readonly s: typeof ANOMALY_SETTINGS, private readonly params: ArbitrageParams) {
+    for (const l of all) {
+      const k = `${matchKey(l.make)}|${matchKey(l.model)}`;
+      let list = this.byModel.get(k);
+      if (!list) this.byModel.set(k, (list = []));
+      list.push(l);
+    }
+  }
+
+  /** The narrowest make/model/year window with enough peers, or null. */
+  for(l: ListingInput): { bid: RobustCenter; miles: RobustCenter; window: number } | null {
+    const mm = `${matchKey(l.make)}|${matchKey(l.model)}`;
+    for (const w of this.s.cohortYearWindows) {
+      const key = `${mm}|${l.year}|${w}`;
+      let c = this.cache.get(key);
+      if (c === undefined) {
+        const peers = (this.byModel.get(mm) ?? []).filter((p) => Math.abs(p.year - l.year) <= w);
+        const miles = peers.filter((p) => p.mileage !== null).map((p) => p.mileage as number);
+        c = peers.length >= this.s.minCohortSize
+          ? { bid: floorMad(robustCenter(peers.map((p) => logBid(p, this.params))), this.s.minLogBidMad), miles: mileageCenter(miles, this.s) }
+          : null;
+        this.cache.set(key, c);
+      }
+      if (c) return { ...c, window: w };
+    }
+    return null;
+  }
+}
+
+/** Anomalies per listing key (`source` NUL `lotId`); listings without any are absent. */
+export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorContext): Map<string, DetectedAnomaly[]> {
+  const s = { ...ANOMALY_SETTINGS, ...ctx.settings };
+  const nowYear = new Date(ctx.now).getUTCFullYear();
+  const batchKeys = new Set(batch.map(listingKey));
+  const everyone = [...ctx.population.filter((p) => !batchKeys.has(listingKey(p))), ...batch];
+  const byVin = new Map<string, string[]>();
+  for (const l of everyone) {
+    if (!l.vin) continue;
+    const list = byVin.get(l.vin) ?? [];
+    list.push(listingKey(l));
+    byVin.set(l.vin, list);
+  }
+  const cohorts = new Cohorts(everyone, s, ctx.params);
+  const out = new Map<string, DetectedAnomaly[]>();
+
+  for (const l of batch) {
+    const found: DetectedAnomaly[] = [];
+    const add = (kind: AnomalyKind, detail: string) => found.push({ kind, detail });
+    const age = Math.max(0, nowYear - l.year);
+
+    if (l.currentBidCents <= s.nominalBidCents && age <= s.lateModelMaxAge) {
+      add('nominal_bid', `bid ${dollars(l.currentBidCents)} on a ${l.year} vehicle (${age} years old)`);
+    }
+    if (l.mileage !== null && l.mileage > s.maxMilesPerYear * Math.max(1, age + 1)) {
+      add('mileage_for_age', `${l.mileage} miles on a ${l.year} vehicle exceeds ${s.maxMilesPerYear} a year`);
+    }
+    if (l.vin && vinProblems(l.vin).length === 0) {
+      const vy = vinModelYear(l.vin, l.year);
+      if (vy !== null && vy !== l.year) add('vin_year_mismatch', `VIN ${l.vin} codes model year ${vy}, listing says ${l.year}`);
+      const holders = (byVin.get(l.vin) ?? []).filter((k) => k !== listingKey(l));
+      if (holders.length) add('duplicate_vin', `VIN ${l.vin} also on ${holders.slice(0, 3).map((k) => k.replace('\u0000', ' lot ')).join(', ')}`);
+    }
+    if (l.auctionEndsAt.getTime() < ctx.now) add('auction_ended', `auction ended ${l.auctionEndsAt.toISOString()}`);
+
+    const comps = matchingComps(l, ctx.comps(l), ctx.params);
+    const value = comps.length ? valueFromComps(l, comps, ctx.params) : null;
+    if (value && value.count >= s.minComps) {
+      const mult = titleMultiplier(l.titleStatus, ctx.params);
+      const high = value.highCents * mult;
+      const est = value.estimateCents * mult;
+      // Only the high side: a low bid is what every auction looks like on its first day.
+      if (est >= s.minCompsValueCents && high > 0 && l.currentBidCents > high * s.bidAboveCompsHighFactor) {
+        add('price_vs_comps', `bid ${dollars(l.currentBidCents)} is over ${s.bidAboveCompsHighFactor}× the comps high of ${dollars(high)} (${value.count} comps)`);
+      }
+    }
+
+    // High side only: a low current bid is how every auction starts, and low mileage is what
+    // buyers hope for; a bid or odometer far above the peers is a data error or a different vehicle.
+    const cohort = cohorts.for(l);
+    if (cohort) {
+      const zb = modifiedZ(logBid(l, ctx.params), cohort.bid);
+      if (zb !== null && zb > s.zThreshold && !found.some((f) => f.kind === 'nominal_bid' || f.kind === 'price_vs_comps')) {
+        add('bid_cohort_outlier', `bid ${dollars(l.currentBidCents)} has robust z ${zb.toFixed(1)} among ${cohort.bid.n} ${l.make} ${l.model} listings within ±${cohort.window} model years`);
+      }
+      const zm = l.mileage === null ? null : modifiedZ(l.mileage, cohort.miles);
+      if (zm !== null && zm > s.zThreshold && !found.some((f) => f.kind === 'mileage_for_age')) {
+        add('mileage_cohort_outlier', `${l.mileage} miles has robust z ${zm.toFixed(1)} among ${cohort.miles.n} peers within ±${cohort.window} model years`);
+      }
+    }
+    if (found.length) out.set(listingKey(l), found);
+  }
+  return out;
+}
