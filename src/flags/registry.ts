@@ -71,6 +71,27 @@ export function phaseValues(phase: number): Partial<Record<FlagName, FlagValue>>
   return out;
 }
 
+/** Flags that phase `phase` or any later phase sets: what rolling that phase back touches. */
+export function flagsFromPhase(phase: number): FlagName[] {
+  const out = new Set<FlagName>();
+  for (let p = Math.max(1, phase); p <= MAX_PHASE; p++) {
+    for (const name of Object.keys(PHASE_STEPS[p as 1 | 2 | 3 | 4]) as FlagName[]) out.add(name);
+  }
+  return FLAG_NAMES.filter((n) => out.has(n));
+}
+
+/** Flags of the named script features (`browser_pool` → ENABLE_BROWSER_POOL, MAX_BROWSER_CONTEXTS). */
+export function flagsOfFeatures(features: string[]): { flags: FlagName[]; unknown: string[] } {
+  const flags = new Set<FlagName>();
+  const unknown: string[] = [];
+  for (const f of features) {
+    const names = FEATURE_FLAGS[f];
+    if (names) names.forEach((n) => flags.add(n));
+    else unknown.push(f);
+  }
+  return { flags: FLAG_NAMES.filter((n) => flags.has(n)), unknown };
+}
+
 /** Environment profiles from the plan; production takes its values from the rollout phase. */
 export const PROFILES: Record<'development' | 'staging' | 'production', Partial<Record<FlagName, FlagValue>>> = {
   development: { ENABLE_BROWSER_POOL: true, CACHE_PROVIDER: 'memory', MAX_BROWSER_CONTEXTS: 5, ENABLE_ANOMALY_DETECTION: true },

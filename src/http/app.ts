@@ -11,6 +11,7 @@ import { opportunityRoutes } from '../opportunities/routes.js';
 import { cachePlugin } from '../cache/plugin.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
+import { installRollout } from '../rollout/routes.js';
 import { healthRoutes } from './health-routes.js';
 
 export interface BuildAppOptions {
@@ -60,6 +61,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(healthRoutes, { ctx });
   await app.register(opportunityRoutes, { ctx });
   await app.register(cachePlugin, { ctx });
+  await installRollout(app, ctx);
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType);

@@ -11,6 +11,8 @@ import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
 import type { BreakerRegistry } from '../resilience/breakers.js';
 import type { OpportunityCache } from '../cache/index.js';
+import type { FlagControl } from '../flags/flag-control.js';
+import type { RolloutController } from '../rollout/controller.js';
 import type { Readiness } from './readiness.js';
 
 export interface AppContext {
@@ -31,4 +33,8 @@ export interface AppContext {
   reads: OpportunityReads;
   /** The opportunity read cache: stats for metrics, the console and the rollout controller. */
   cache: OpportunityCache;
+  /** Persisted, audited, propagated flag overrides and rollout phase (admin API, CLI, console). */
+  flagControl: FlagControl;
+  /** Phases, gates, SLO triggers and automatic rollback; emits 'breach' | 'decision' | 'alert'. */
+  rollout: RolloutController;
 }

@@ -17,6 +17,7 @@ import { openDb, type Db } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
 import { openRedis } from '../storage/redis.js';
 import { sharedSecret } from '../storage/settings.js';
+import { createRollout, type RolloutTuning } from '../rollout/index.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { Readiness } from './readiness.js';
@@ -24,6 +25,8 @@ import { Readiness } from './readiness.js';
 export interface ContextOptions {
   clock?: Clock;
   db?: Db;
+  /** Test seams of the rollout controller (intervals, memory reader, webhook fetch). */
+  rollout?: RolloutTuning;
 }
 
 export async function createContext(config: ServiceConfig, opts: ContextOptions = {}): Promise<AppContext> {
@@ -56,6 +59,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
   // Resilience wraps the database reads; the cache sits in front so cached pages survive an open breaker.
   const cache = await createOpportunityCache({ db, redis, flags, clock, env: config.raw, metrics, readiness, signals });
   const reads = cache.wrap(dbReads);
+  const { flagControl, rollout } = await createRollout({ env: config.env, rawEnv: config.raw, db, redis, flags, clock, metrics, signals, breakers }, opts.rollout);
   const secret = config.cursorSecret ?? (await sharedSecret(db, 'cursor_secret'));
   return {
     config,
@@ -70,6 +74,8 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     cursors: new CursorCodec(secret),
     reads,
     cache,
+    flagControl,
+    rollout,
   };
 }
 
@@ -97,6 +103,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   }
   const app = await buildApp(ctx, { logger: opts.logger });
   await app.listen({ port: config.port, host: config.host });
+  await ctx.flagControl.start();
+  ctx.rollout.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -106,7 +114,14 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     close() {
       closing ??= (async () => {
         ctx.readiness.markDraining();
-        await app.close();
+        // Fastify closes only the sockets idle at this moment; one busy now would then sit idle
+        // until keepAliveTimeout (72 s) and hold the drain open past the pod's grace period.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await ctx.redis?.close();
         await ctx.db.close();
       })();

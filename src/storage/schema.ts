@@ -2,6 +2,7 @@
 // dialects so keyset comparisons and arithmetic behave identically on SQLite and PostgreSQL.
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { QualityTables } from '../quality/storage/tables.js';
+import type { SecurityTables } from '../security/tables.js';
 
 /** SQLite stores booleans as 0/1; PostgreSQL as boolean. Both read back through `toBool`. */
 export type DbBool = number | boolean;
@@ -151,13 +152,59 @@ export interface FlagAuditTable {
   reason: string | null;
 }
 
+export interface RolloutStateTable {
+  environment: string;
+  phase: number;
+  updated_at: number;
+  updated_by: string;
+  reason: string | null;
+}
+
+export interface RolloutDecisionsTable {
+  id: Generated<number>;
+  environment: string;
+  at: number;
+  kind: string;              // 'auto_rollback' | 'rollback' | 'advance' | 'rearm' | 'dry_run'
+  triggers_json: string;
+  from_phase: number | null;
+  to_phase: number | null;
+  actor: string;
+  reason: string | null;
+  dry_run: DbBool;
+  evidence_json: string;
+  flags_before_json: string;
+  flags_after_json: string;
+}
+
+export interface RolloutLatchesTable {
+  environment: string;
+  trigger_id: string;
+  decision_id: number;
+  latched_at: number;
+}
+
+export interface RolloutAttestationsTable {
+  id: Generated<number>;
+  environment: string;
+  criterion: string;
+  actor: string;
+  at: number;
+  evidence: string;
+}
+
+export interface RolloutLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
   updated_at: number;
 }
 
-export interface Database extends QualityTables {
+export interface Database extends QualityTables, SecurityTables {
   listings: ListingsTable;
   opportunities: OpportunitiesTable;
   market_comps: MarketCompsTable;
@@ -166,6 +213,11 @@ export interface Database extends QualityTables {
   flag_overrides: FlagOverridesTable;
   flag_audit: FlagAuditTable;
   settings: SettingsTable;
+  rollout_state: RolloutStateTable;
+  rollout_decisions: RolloutDecisionsTable;
+  rollout_latches: RolloutLatchesTable;
+  rollout_attestations: RolloutAttestationsTable;
+  rollout_leases: RolloutLeasesTable;
 }
 
 export type ListingRow = Selectable<ListingsTable>;

@@ -3,7 +3,10 @@
 // prepares a single statement at a time.
 import { qualitySqliteMigration } from '../../quality/storage/migrations.js';
 
+import { securitySqliteMigration } from '../../security/migrations.js';
+
 export const sqliteMigrations: Record<string, string[]> = {
+  'security_001_keys_sessions': securitySqliteMigration,
   '001_init': [
     `CREATE TABLE listings (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -167,6 +170,53 @@ export const sqliteMigrations: Record<string, string[]> = {
       key TEXT PRIMARY KEY,
       value TEXT NOT NULL,
       updated_at INTEGER NOT NULL
+    )`,
+  ],
+  // Rollout controller: phase per environment, decisions, trigger latches, attestations, leases.
+  'rollout_001_state': [
+    `CREATE TABLE rollout_state (
+      environment TEXT PRIMARY KEY,
+      phase INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      updated_by TEXT NOT NULL,
+      reason TEXT
+    )`,
+    `CREATE TABLE rollout_decisions (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      environment TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      triggers_json TEXT NOT NULL DEFAULT '[]',
+      from_phase INTEGER,
+      to_phase INTEGER,
+      actor TEXT NOT NULL,
+      reason TEXT,
+      dry_run INTEGER NOT NULL,
+      evidence_json TEXT NOT NULL DEFAULT '{}',
+      flags_before_json TEXT NOT NULL DEFAULT '{}',
+      flags_after_json TEXT NOT NULL DEFAULT '{}'
+    )`,
+    `CREATE INDEX rollout_decisions_env_idx ON rollout_decisions (environment, at DESC)`,
+    `CREATE TABLE rollout_latches (
+      environment TEXT NOT NULL,
+      trigger_id TEXT NOT NULL,
+      decision_id INTEGER NOT NULL,
+      latched_at INTEGER NOT NULL,
+      PRIMARY KEY (environment, trigger_id)
+    )`,
+    `CREATE TABLE rollout_attestations (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      environment TEXT NOT NULL,
+      criterion TEXT NOT NULL,
+      actor TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      evidence TEXT NOT NULL
+    )`,
+    `CREATE INDEX rollout_attestations_idx ON rollout_attestations (environment, criterion, at DESC)`,
+    `CREATE TABLE rollout_leases (
+      name TEXT PRIMARY KEY,
+      holder TEXT NOT NULL,
+      expires_at INTEGER NOT NULL
     )`,
   ],
   'quality_001_tables': qualitySqliteMigration,

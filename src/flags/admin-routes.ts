@@ -1,0 +1,90 @@
+// Admin API of DESIGN §4: read, override and clear feature flags, and the audit log.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../http/context.js';
+import { requireAdmin } from '../security/admin-auth.js';
+import { ApiError } from '../shared/errors.js';
+import { validateOverrides } from './overrides-store.js';
+import { FEATURE_FLAGS, FLAG_NAMES, FLAGS, flagsFromPhase, isFlagName, MAX_PHASE, phaseValues } from './registry.js';
+
+const MAX_REASON = 500;
+
+export function actorOf(request: FastifyRequest): string {
+  return (request as FastifyRequest & { actor?: string }).actor ?? 'unknown';
+}
+
+/** `X-Change-Reason`, trimmed and bounded; absent means no reason given. */
+export function changeReason(request: FastifyRequest): string | null {
+  const raw = request.headers['x-change-reason'];
+  const text = (Array.isArray(raw) ? raw.join(' ') : raw ?? '').trim();
+  return text ? text.slice(0, MAX_REASON) : null;
+}
+
+const flagViewSchema = {
+  type: 'object',
+  properties: {
+    flags: { type: 'object', additionalProperties: true },
+    sources: { type: 'object', additionalProperties: { type: 'string' } },
+    phase: { type: ['integer', 'null'] },
+    emergency: { type: 'boolean' },
+  },
+} as const;
+
+export async function flagAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+  const auth = requireAdmin(ctx.config.adminToken);
+  const control = ctx.flagControl;
+
+  app.get('/admin/feature-flags', {
+    preHandler: auth,
+    schema: { tags: ['admin'], summary: 'Every flag with its value, the layer it came from, the rollout phase and the kill switch', response: { 200: flagViewSchema } },
+  }, async () => control.view());
+
+  app.post('/admin/feature-flags', {
+    preHandler: auth,
+    schema: {
+      tags: ['admin'],
+      summary: 'Set runtime overrides (persisted, audited, propagated to every replica within 1 s)',
+      description: 'Body: a JSON object of overrides, e.g. {"ENABLE_PRODUCTION_CACHE": false}. An unknown flag or a wrongly typed value rejects the whole body. Reason in X-Change-Reason.',
+      response: { 200: flagViewSchema },
+    },
+  }, async (request) => {
+    const checked = validateOverrides(request.body);
+    if (!checked.ok) throw new ApiError(400, 'invalid_flag_override', 'Unknown flag or wrongly typed value; nothing was changed', checked.errors);
+    return control.setOverrides(checked.values, { actor: actorOf(request), reason: changeReason(request) });
+  });
+
+  app.delete<{ Params: { name: string } }>('/admin/feature-flags/:name', {
+    preHandler: auth,
+    schema: {
+      tags: ['admin'], summary: 'Clear one runtime override; the flag falls back to the lower layers',
+      params: { type: 'object', properties: { name: { type: 'string', maxLength: 100 } }, required: ['name'] },
+      response: { 200: flagViewSchema },
+    },
+  }, async (request) => {
+    const { name } = request.params;
+    if (!isFlagName(name)) throw new ApiError(400, 'unknown_flag', `Unknown feature flag ${name}`);
+    const removed = await control.clearOverrides([name], { actor: actorOf(request), reason: changeReason(request) });
+    if (removed.length === 0) throw new ApiError(404, 'no_override', `${name} has no runtime override`);
+    return control.view();
+  });
+
+  app.get<{ Querystring: { limit?: number; flag?: string } }>('/admin/audit', {
+    preHandler: auth,
+    schema: {
+      tags: ['admin'], summary: 'Flag and rollout change log: token id, time, old, new, reason (newest first)',
+      querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, flag: { type: 'string', maxLength: 100 } }, additionalProperties: false },
+    },
+  }, async (request) => ({ entries: await control.audit(request.query.limit ?? 100, request.query.flag) }));
+
+  app.get('/admin/feature-flags/registry', {
+    preHandler: auth,
+    schema: { tags: ['admin'], summary: 'Flag definitions, every phase\'s values and the rollback scripts\' feature names' },
+  }, async () => {
+    const phases: Record<string, unknown> = {};
+    const phaseFlags: Record<string, string[]> = {};
+    for (let p = 0; p <= MAX_PHASE; p++) {
+      phases[p] = phaseValues(p);
+      if (p > 0) phaseFlags[p] = flagsFromPhase(p);
+    }
+    return { flags: Object.fromEntries(FLAG_NAMES.map((n) => [n, FLAGS[n]])), phases, phaseFlags, features: FEATURE_FLAGS, maxPhase: MAX_PHASE };
+  });
+}

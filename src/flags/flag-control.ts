@@ -1,0 +1,172 @@
+// The flag control plane: persisted overrides and rollout phase → this replica's FlagService, and
+// propagation of every change to the other replicas. A change is announced on a Redis channel
+// (every replica reloads from the database, the single source of truth) and each replica also
+// polls the database, so a lost message or a Redis outage delays a change by one poll at most.
+import { EventEmitter } from 'node:events';
+import type { Environment } from '../config/env.js';
+import type { Clock } from '../shared/clock.js';
+import { openDb, type Db } from '../storage/db.js';
+import type { RedisHandle } from '../storage/redis.js';
+import type { Redis } from 'ioredis';
+import type { FlagService, FlagSnapshot } from './flag-service.js';
+import { deleteOverrides, readAudit, readOverrides, writeOverrides, type AuditEntry, type FlagOverrides } from './overrides-store.js';
+import { defaultPhase, readPhaseRecord, writePhase } from './phase-store.js';
+import type { FlagName } from './registry.js';
+
+export interface FlagView {
+  flags: FlagSnapshot['flags'];
+  sources: FlagSnapshot['sources'];
+  phase: number | null;
+  emergency: boolean;
+}
+
+export interface ChangeBy {
+  actor: string;
+  reason: string | null;
+}
+
+export interface FlagControlOptions {
+  db: Db;
+  flags: FlagService;
+  env: Environment;
+  redis: RedisHandle | null;
+  clock: Clock;
+  /** Database poll period; the safety net under pub/sub. */
+  pollMs?: number;
+  /** Channel shared by every replica of one database. */
+  channel: string;
+}
+
+export type ApplyVia = 'local' | 'pubsub' | 'poll' | 'start';
+
+export class FlagControl extends EventEmitter {
+  readonly channel: string;
+  private readonly pollMs: number;
+  private fingerprint = '';
+  private timer: { cancel(): void } | null = null;
+  private subscriber: Redis | null = null;
+  private pollDb: Db | null = null;
+  private loading: Promise<boolean> | null = null;
+  private reloadAgain = false;
+
+  constructor(private readonly opts: FlagControlOptions) {
+    super();
+    this.channel = opts.channel;
+    this.pollMs = opts.pollMs ?? 500;
+  }
+
+  view(): FlagView {
+    const s = this.opts.flags.snapshot();
+    return { flags: s.flags, sources: s.sources, phase: s.phase, emergency: s.emergency };
+  }
+
+  /** The connection background work uses, so it never counts against request-path query stats. */
+  backgroundDb(): Db {
+    return this.pollDb ?? this.opts.db;
+  }
+
+  /** Reads overrides and phase and applies them when they differ from what is in force. */
+  load(via: ApplyVia = 'poll'): Promise<boolean> {
+    if (this.loading) {
+      // A change announced while a read is in flight may have missed that read: read once more.
+      this.reloadAgain = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      let changed = false;
+      do {
+        this.reloadAgain = false;
+        changed = (await this.loadOnce(via)) || changed;
+      } while (this.reloadAgain);
+      return changed;
+    })().finally(() => { this.loading = null; });
+    return this.loading;
+  }
+
+  private async loadOnce(via: ApplyVia): Promise<boolean> {
+    const db = this.backgroundDb();
+    const [overrides, phaseRow] = await Promise.all([readOverrides(db), readPhaseRecord(db, this.opts.env)]);
+    const phase = phaseRow ? phaseRow.phase : defaultPhase(this.opts.env);
+    const fp = JSON.stringify([phase, Object.entries(overrides).sort(([a], [b]) => a.localeCompare(b))]);
+    if (fp === this.fingerprint) return false;
+    this.fingerprint = fp;
+    const before = this.opts.flags.snapshot();
+    // One recompute per change: set the phase silently through setOverrides' recompute when possible.
+    if (this.opts.flags.getPhase() !== phase) this.opts.flags.setPhase(phase);
+    this.opts.flags.setOverrides(overrides);
+    this.emit('applied', { via, at: this.opts.clock.now(), before, after: this.opts.flags.snapshot() });
+    return true;
+  }
+
+  async setOverrides(values: FlagOverrides, by: ChangeBy): Promise<FlagView> {
+    await writeOverrides(this.opts.db, values, { ...by, now: this.opts.clock.now() });
+    await this.afterWrite();
+    return this.view();
+  }
+
+  async clearOverrides(names: FlagName[], by: ChangeBy): Promise<FlagName[]> {
+    const removed = await deleteOverrides(this.opts.db, names, { ...by, now: this.opts.clock.now() });
+    await this.afterWrite();
+    return removed;
+  }
+
+  async setPhase(phase: number, by: ChangeBy): Promise<void> {
+    await writePhase(this.opts.db, this.opts.env, phase, { ...by, now: this.opts.clock.now() });
+    await this.afterWrite();
+  }
+
+  async overrides(): Promise<FlagOverrides> {
+    return readOverrides(this.opts.db);
+  }
+
+  audit(limit: number, flag?: string): Promise<AuditEntry[]> {
+    return readAudit(this.opts.db, { limit, flag });
+  }
+
+  /** Applies a change here at once, then tells every other replica. */
+  private async afterWrite(): Promise<void> {
+    this.fingerprint = '';
+    await this.load('local');
+    await this.announce();
+  }
+
+  async announce(): Promise<void> {
+    if (!this.opts.redis) return;
+    try {
+      await this.opts.redis.client.publish(this.channel, JSON.stringify({ at: this.opts.clock.now() }));
+    } catch {
+      // Redis away: the other replicas' polling picks the change up within one poll period.
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.timer) return;
+    if (!this.opts.db.url.endsWith(':memory:')) this.pollDb = openDb(this.opts.db.url, { poolSize: 2 });
+    if (this.opts.redis) {
+      // The subscriber queues its SUBSCRIBE until connected and re-subscribes after reconnects.
+      this.subscriber = this.opts.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+      this.subscriber.on('message', (channel: string) => {
+        if (channel === this.channel) this.load('pubsub').catch(() => {});
+      });
+      await this.subscriber.subscribe(this.channel).catch(() => {});
+    }
+    const tick = () => {
+      this.load('poll').catch(() => {}).finally(() => {
+        if (this.timer) this.timer = this.opts.clock.setTimeout(tick, this.pollMs);
+      });
+    };
+    this.timer = this.opts.clock.setTimeout(tick, this.pollMs);
+  }
+
+  async stop(): Promise<void> {
+    this.timer?.cancel();
+    this.timer = null;
+    await this.loading?.catch(() => {});
+    const sub = this.subscriber;
+    this.subscriber = null;
+    if (sub) await sub.quit().catch(() => sub.disconnect());
+    const pdb = this.pollDb;
+    this.pollDb = null;
+    if (pdb) await pdb.close();
+  }
+}

@@ -1,0 +1,329 @@
+// The rollout controller: phase state, gates, manual advance/rollback, and the SLO trigger loop
+// that rolls a phase back on its own. Decisions are stored with their evidence, latched triggers
+// wait for a person to re-arm them, and every change reaches the other replicas through the flag
+// control plane. Events for the console's live feed: 'breach', 'decision', 'alert'.
+import { EventEmitter } from 'node:events';
+import type { Environment } from '../config/env.js';
+import type { FlagControl } from '../flags/flag-control.js';
+import { auditEvent } from '../flags/overrides-store.js';
+import { MAX_PHASE } from '../flags/registry.js';
+import type { Clock } from '../shared/clock.js';
+import { ApiError } from '../shared/errors.js';
+import { getSetting, setSetting } from '../storage/settings.js';
+import { evaluateGate, GATES, type Attestation, type GateReport } from './gates.js';
+import type { Lease } from './lease.js';
+import type { Measurements } from './measurements.js';
+import type { WebhookNotifier, Notification } from './notifier.js';
+import { pinPhase, releasePins, rollbackFeatures, type PhaseChange } from './phase-actions.js';
+import { addAttestation, addLatch, insertDecision, latestAttestations, listDecisions, readLatches, removeLatches, type Decision, type Latch } from './state-store.js';
+import { TriggerEngine, type Firing, type TriggerState } from './trigger-engine.js';
+import { TRIGGERS, type TriggerDef } from './triggers.js';
+
+export interface RolloutOptions {
+  env: Environment;
+  control: FlagControl;
+  clock: Clock;
+  measurements: Measurements;
+  notifier: WebhookNotifier;
+  lease: Lease;
+  intervalMs?: number;
+  gateWindowMs?: number;
+  /** Start-up default of the dry-run switch (env ROLLOUT_DRY_RUN); the switch itself is persisted. */
+  dryRun?: boolean;
+  triggers?: TriggerDef[];
+}
+
+export interface RolloutStatus {
+  environment: Environment;
+  /** Recorded phase; null when none was ever recorded (development and staging show v5 whole). */
+  phase: number | null;
+  effectivePhase: number;
+  nextPhase: number | null;
+  dryRun: boolean;
+  emergency: boolean;
+  intervalMs: number;
+  gateWindowMs: number;
+  lastEvaluationAt: string | null;
+  triggers: TriggerState[];
+  latches: Latch[];
+}
+
+export interface ChangeRequest {
+  actor: string;
+  reason?: string | null;
+}
+
+export type RolloutEvent = 'breach' | 'decision' | 'alert';
+
+const LEASE_MS = 30_000;
+
+export class RolloutController extends EventEmitter {
+  readonly engine: TriggerEngine;
+  readonly intervalMs: number;
+  readonly gateWindowMs: number;
+  private timer: { cancel(): void } | null = null;
+  private running: Promise<Firing[]> | null = null;
+  private lastEvaluationAt: number | null = null;
+  private dryRunDefault: boolean;
+
+  constructor(private readonly o: RolloutOptions) {
+    super();
+    this.engine = new TriggerEngine(o.triggers ?? TRIGGERS, o.measurements);
+    this.intervalMs = o.intervalMs ?? 15_000;
+    this.gateWindowMs = o.gateWindowMs ?? 15 * 60_000;
+    this.dryRunDefault = o.dryRun ?? false;
+  }
+
+  get measurements(): Measurements {
+    return this.o.measurements;
+  }
+
+  attestations(): Promise<Map<string, Attestation>> {
+    return latestAttestations(this.db, this.o.env);
+  }
+
+  private get db() {
+    return this.o.control.backgroundDb();
+  }
+
+  effectivePhase(): number {
+    return this.o.control.view().phase ?? MAX_PHASE;
+  }
+
+  async dryRun(): Promise<boolean> {
+    const v = await getSetting(this.db, `rollout_dry_run:${this.o.env}`);
+    return v === null ? this.dryRunDefault : v === 'true';
+  }
+
+  async setDryRun(enabled: boolean, by: ChangeRequest): Promise<void> {
+    const before = await this.dryRun();
+    await setSetting(this.db, `rollout_dry_run:${this.o.env}`, String(enabled), this.o.clock.now());
+    await auditEvent(this.db, 'ROLLOUT_DRY_RUN', before, enabled, { actor: by.actor, reason: by.reason ?? null, now: this.o.clock.now() });
+  }
+
+  async status(): Promise<RolloutStatus> {
+    const view = this.o.control.view();
+    const eff = this.effectivePhase();
+    return {
+      environment: this.o.env, phase: view.phase, effectivePhase: eff, nextPhase: eff < MAX_PHASE ? eff + 1 : null,
+      dryRun: await this.dryRun(), emergency: view.emergency, intervalMs: this.intervalMs, gateWindowMs: this.gateWindowMs,
+      lastEvaluationAt: this.lastEvaluationAt === null ? null : new Date(this.lastEvaluationAt).toISOString(),
+      triggers: this.engine.snapshot(), latches: await readLatches(this.db, this.o.env),
+    };
+  }
+
+  /** The gate into the next phase (or phase 4's completion criteria once there). */
+  async gate(): Promise<GateReport> {
+    const from = this.effectivePhase();
+    const to = from < MAX_PHASE ? from + 1 : 'complete';
+    return evaluateGate({
+      from, to, criteria: GATES[String(to) as keyof typeof GATES], measurements: this.o.measurements,
+      flags: this.o.control.view().flags, windowMs: this.gateWindowMs,
+      attestations: await latestAttestations(this.db, this.o.env), now: this.o.clock.now(),
+    });
+  }
+
+  async attest(a: { criterion: string; evidence: string; actor: string }): Promise<void> {
+    const known = new Set(Object.values(GATES).flat().filter((c) => c.kind === 'attestation').map((c) => c.id));
+    if (!known.has(a.criterion)) throw new ApiError(400, 'unknown_criterion', `No attestation named ${a.criterion}; known: ${[...known].join(', ')}`);
+    if (!a.evidence.trim()) throw new ApiError(400, 'evidence_required', 'An attestation needs evidence (a link, a report id, a summary)');
+    await addAttestation(this.db, this.o.env, { criterion: a.criterion, actor: a.actor, evidence: a.evidence.trim().slice(0, 2000), at: this.o.clock.now() });
+  }
+
+  async advance(req: ChangeRequest & { force?: boolean }): Promise<{ decision: Decision; gate: GateReport }> {
+    const gate = await this.gate();
+    if (gate.to === 'complete') throw new ApiError(409, 'rollout_complete', `Already at phase ${MAX_PHASE}`, gate);
+    const reason = req.reason?.trim() || null;
+    if (!gate.pass && !req.force) throw new ApiError(409, 'gate_failed', `The gate into phase ${gate.to} does not pass; fix it or force with a reason`, gate);
+    if (!gate.pass && !reason) throw new ApiError(400, 'reason_required', 'Forcing past a failing gate needs a reason (audited)');
+    const before = this.o.control.view().flags;
+    const change = await this.applyAdvance(gate.to, req.actor, reason);
+    const decision = await this.record({
+      kind: 'advance', triggers: [], fromPhase: gate.from, toPhase: gate.to, actor: req.actor, reason, dryRun: false,
+      evidence: { gate, forced: !gate.pass, pinsReleased: change.released }, flagsBefore: before, flagsAfter: this.o.control.view().flags,
+    });
+    if (!gate.pass) await auditEvent(this.db, 'ROLLOUT_FORCED_ADVANCE', gate.from, gate.to, { actor: req.actor, reason, now: this.o.clock.now() });
+    await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: phase ${gate.from} → ${gate.to}${gate.pass ? '' : ' (FORCED past a failing gate)'} by ${req.actor}${reason ? `: ${reason}` : ''}`, fields: { decisionId: decision.id } });
+    return { decision, gate };
+  }
+
+  private async applyAdvance(to: number, actor: string, reason: string | null): Promise<PhaseChange> {
+    const released = await releasePins(this.o.control, to, { actor, reason });
+    await this.o.control.setPhase(to, { actor, reason });
+    await auditEvent(this.db, 'ROLLOUT_PHASE', to - 1, to, { actor, reason, now: this.o.clock.now() });
+    return { pinned: [], released };
+  }
+
+  /**
+   * Rolls phase `phase` (default: the current one) and every later phase back: the rollout returns
+   * to phase−1 and any override or FF_ variable that would keep a rolled-back flag on is pinned to
+   * phase−1's value. With `features`, only those features' flags go back to phase−1's values.
+   */
+  async rollback(req: ChangeRequest & { phase?: number; features?: string[] }): Promise<Decision> {
+    const reason = req.reason?.trim() || null;
+    if (!reason) throw new ApiError(400, 'reason_required', 'A rollback needs a reason (audited)');
+    const eff = this.effectivePhase();
+    const phase = req.phase ?? eff;
+    if (!Number.isInteger(phase) || phase < 1 || phase > MAX_PHASE) throw new ApiError(400, 'invalid_phase', `phase must be 1–${MAX_PHASE}`);
+    const before = this.o.control.view().flags;
+    let change: PhaseChange;
+    let to: number;
+    if (req.features?.length) {
+      to = phase - 1;
+      change = await rollbackFeatures(this.o.control, req.features, to, { actor: req.actor, reason });
+    } else {
+      to = Math.min(eff, phase - 1);
+      change = await pinPhase(this.o.control, to, { actor: req.actor, reason });
+      await auditEvent(this.db, 'ROLLOUT_PHASE', eff, to, { actor: req.actor, reason, now: this.o.clock.now() });
+    }
+    const decision = await this.record({
+      kind: 'rollback', triggers: [], fromPhase: eff, toPhase: req.features?.length ? eff : to, actor: req.actor, reason, dryRun: false,
+      evidence: { rolledBackPhase: phase, features: req.features ?? null, pinned: change.pinned }, flagsBefore: before, flagsAfter: this.o.control.view().flags,
+    });
+    await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: manual rollback of phase ${phase}${req.features?.length ? ` (features ${req.features.join(', ')})` : ` → phase ${to}`} by ${req.actor}: ${reason}`, fields: { decisionId: decision.id } });
+    return decision;
+  }
+
+  async decisions(limit = 50): Promise<Decision[]> {
+    return listDecisions(this.db, this.o.env, Math.min(Math.max(limit, 1), 500));
+  }
+
+  /** Re-arms latched triggers (one, or 'all'); a person's reason is required. */
+  async rearm(req: ChangeRequest & { trigger: string | 'all' }): Promise<{ rearmed: string[]; decision: Decision | null }> {
+    const reason = req.reason?.trim() || null;
+    if (!reason) throw new ApiError(400, 'reason_required', 'Re-arming a trigger needs a reason');
+    if (req.trigger !== 'all' && !this.engine.triggers.some((t) => t.id === req.trigger)) throw new ApiError(400, 'unknown_trigger', `No trigger named ${req.trigger}`);
+    const rearmed = await removeLatches(this.db, this.o.env, req.trigger === 'all' ? 'all' : [req.trigger]);
+    if (rearmed.length === 0) return { rearmed, decision: null };
+    const flags = this.o.control.view().flags;
+    const decision = await this.record({
+      kind: 'rearm', triggers: rearmed, fromPhase: this.effectivePhase(), toPhase: this.effectivePhase(), actor: req.actor, reason,
+      dryRun: false, evidence: {}, flagsBefore: flags, flagsAfter: flags,
+    });
+    return { rearmed, decision };
+  }
+
+  // ---- the trigger loop ----
+
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.evaluate().catch(() => []).finally(() => {
+        if (this.timer) this.timer = this.o.clock.setTimeout(tick, this.intervalMs);
+      });
+    };
+    this.timer = this.o.clock.setTimeout(tick, this.intervalMs);
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  /** Resolves when the evaluation in flight (if any) has finished. */
+  async settled(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One evaluation; concurrent callers share it. */
+  evaluate(): Promise<Firing[]> {
+    this.running ??= this.runEvaluation().finally(() => { this.running = null; });
+    return this.running;
+  }
+
+  private async runEvaluation(): Promise<Firing[]> {
+    const now = this.o.clock.now();
+    this.o.measurements.sampleMemory(now);
+    const latched = new Set((await readLatches(this.db, this.o.env)).map((l) => l.trigger));
+    const firings = this.engine.evaluate(now, this.o.control.view().flags, latched);
+    this.lastEvaluationAt = now;
+    for (const f of firings) this.emit('breach', { trigger: f.trigger.id, at: new Date(f.at).toISOString(), pendingSince: new Date(f.pendingSince).toISOString(), evidence: f.evidence });
+    if (firings.length === 0) return firings;
+    if (await this.dryRun()) await this.recordDryRun(firings);
+    else await this.act(firings);
+    return firings;
+  }
+
+  private async recordDryRun(firings: Firing[]): Promise<void> {
+    const flags = this.o.control.view().flags;
+    const eff = this.effectivePhase();
+    for (const f of firings) {
+      const to = targetPhase([f], eff);
+      const decision = await this.record({
+        kind: 'dry_run', triggers: [f.trigger.id], fromPhase: eff, toPhase: to, actor: 'rollout-controller', reason: `dry run: ${f.trigger.description}`,
+        dryRun: true, evidence: evidenceOf([f], this.intervalMs), flagsBefore: flags, flagsAfter: flags,
+      });
+      await this.notify({ channel: f.trigger.channel, text: `[dry run] DealerScope ${this.o.env}: ${f.trigger.description} — would roll back to phase ${to}`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
+    }
+  }
+
+  /** Acts on firings under the shared lease, so one controller acts for the whole fleet. */
+  private async act(firings: Firing[]): Promise<void> {
+    if (!(await this.o.lease.acquire(LEASE_MS).catch(() => false))) {
+      for (const f of firings) this.engine.retry(f.trigger.id);
+      return;
+    }
+    try {
+      const latched = new Set((await readLatches(this.db, this.o.env)).map((l) => l.trigger));
+      const fresh = firings.filter((f) => !latched.has(f.trigger.id));
+      for (const f of firings) this.engine.latch(f.trigger.id);
+      if (fresh.length === 0) return;
+      const eff = this.effectivePhase();
+      const to = targetPhase(fresh, eff);
+      const before = this.o.control.view().flags;
+      const reason = `automatic rollback: ${fresh.map((f) => f.trigger.description).join('; ')}`;
+      const change = to < eff ? await pinPhase(this.o.control, to, { actor: 'rollout-controller', reason }) : { pinned: [], released: [] };
+      const decision = await this.record({
+        kind: 'auto_rollback', triggers: fresh.map((f) => f.trigger.id), fromPhase: eff, toPhase: Math.max(to, 0), actor: 'rollout-controller', reason,
+        dryRun: false, evidence: { ...evidenceOf(fresh, this.intervalMs), pinned: change.pinned, note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined },
+        flagsBefore: before, flagsAfter: this.o.control.view().flags,
+      });
+      for (const f of fresh) await addLatch(this.db, this.o.env, f.trigger.id, decision.id, this.o.clock.now());
+      for (const f of fresh) {
+        const c = f.evidence.find((e) => e.breaching);
+        await this.notify({ channel: f.trigger.channel, text: `DealerScope ${this.o.env}: ${f.trigger.description} — ${c ? `${c.label} ${fmt(c.value)} vs ${c.op} ${c.threshold}` : 'breach'}; rolled back to phase ${Math.max(to, 0)}. Latched until re-armed.`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
+      }
+      if (to < eff) await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: automatic rollback phase ${eff} → ${to} (${fresh.map((f) => f.trigger.id).join(', ')})`, fields: { decisionId: decision.id } });
+    } finally {
+      await this.o.lease.release().catch(() => {});
+    }
+  }
+
+  private async record(d: Omit<Decision, 'id' | 'at' | 'environment'>): Promise<Decision> {
+    const at = this.o.clock.now();
+    const id = await insertDecision(this.db, this.o.env, at, d);
+    const decision: Decision = { ...d, id, at: new Date(at).toISOString(), environment: this.o.env };
+    this.emit('decision', decision);
+    return decision;
+  }
+
+  private async notify(n: Notification): Promise<void> {
+    const result = await this.o.notifier.notify(n);
+    this.emit('alert', { ...n, at: new Date(this.o.clock.now()).toISOString(), delivered: result.delivered, error: result.error });
+  }
+}
+
+/** The phase the fleet returns to: each trigger reverts its own phase (capped at the current one). */
+export function targetPhase(firings: Firing[], effective: number): number {
+  let to = effective;
+  for (const f of firings) {
+    const reverted = f.trigger.rollsBack === 'current' ? effective : Math.min(effective, f.trigger.rollsBack);
+    to = Math.min(to, reverted - 1);
+  }
+  return to;
+}
+
+function evidenceOf(firings: Firing[], intervalMs: number) {
+  return {
+    intervalMs,
+    firings: firings.map((f) => ({
+      trigger: f.trigger.id, description: f.trigger.description, forMs: f.trigger.forMs,
+      pendingSince: new Date(f.pendingSince).toISOString(), firedAt: new Date(f.at).toISOString(), conditions: f.evidence,
+    })),
+  };
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return 'no data';
+  return Math.abs(v) < 1 ? v.toFixed(4) : v.toFixed(1);
+}

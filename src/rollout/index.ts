@@ -1,0 +1,72 @@
+// Builds the flag control plane and the rollout controller for one replica (http/service.ts).
+import { createHash, randomUUID } from 'node:crypto';
+import type { Environment } from '../config/env.js';
+import { FlagControl } from '../flags/flag-control.js';
+import type { FlagService } from '../flags/flag-service.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Signals } from '../observability/signals.js';
+import type { Clock } from '../shared/clock.js';
+import type { Db } from '../storage/db.js';
+import type { RedisHandle } from '../storage/redis.js';
+import { sharedSecret } from '../storage/settings.js';
+import { RolloutController } from './controller.js';
+import { databaseLease, redisLease } from './lease.js';
+import { Measurements } from './measurements.js';
+import { registerRolloutMetrics } from './metrics.js';
+import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './notifier.js';
+
+export { RolloutController } from './controller.js';
+
+export interface RolloutDeps {
+  env: Environment;
+  rawEnv: NodeJS.ProcessEnv;
+  db: Db;
+  redis: RedisHandle | null;
+  flags: FlagService;
+  clock: Clock;
+  metrics: Metrics;
+  signals: Signals;
+  breakers?: WebhookBreakers | null;
+}
+
+export interface RolloutTuning {
+  intervalMs?: number;
+  pollMs?: number;
+  gateWindowMs?: number;
+  memory?: () => number;
+  fetchImpl?: typeof fetch;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (milliseconds), got "${raw}"`);
+  return n;
+}
+
+export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {}): Promise<{ flagControl: FlagControl; rollout: RolloutController }> {
+  // Replicas of one database share a channel and a lease without extra configuration.
+  const id = createHash('sha256').update(await sharedSecret(deps.db, 'flag_channel')).digest('hex').slice(0, 16);
+  const flagControl = new FlagControl({
+    db: deps.db, flags: deps.flags, env: deps.env, redis: deps.redis, clock: deps.clock,
+    pollMs: tuning.pollMs ?? positiveInt(deps.rawEnv, 'FLAG_POLL_MS'), channel: `dealerscope:flags:${id}`,
+  });
+  // A replica starts with the persisted overrides and phase in force, before it serves anything.
+  await flagControl.load('start');
+  const holder = `${process.pid}:${randomUUID()}`;
+  const lease = deps.redis
+    ? redisLease(deps.redis.client, `dealerscope:rollout:lease:${id}:${deps.env}`, holder)
+    : databaseLease(() => flagControl.backgroundDb(), `rollout:${deps.env}`, holder, () => deps.clock.now());
+  const rollout = new RolloutController({
+    env: deps.env, control: flagControl, clock: deps.clock,
+    measurements: new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory }),
+    notifier: new WebhookNotifier({ urls: webhookUrlsFromEnv(deps.rawEnv), breakers: deps.breakers ?? null, fetchImpl: tuning.fetchImpl }),
+    lease,
+    intervalMs: tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS'),
+    gateWindowMs: tuning.gateWindowMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_GATE_WINDOW_MS'),
+    dryRun: /^(1|true|yes|on)$/i.test(deps.rawEnv.ROLLOUT_DRY_RUN?.trim() ?? ''),
+  });
+  registerRolloutMetrics(deps.metrics.registry, flagControl, rollout);
+  return { flagControl, rollout };
+}

@@ -1,0 +1,122 @@
+// The trigger state machine: ok → pending (breaching) → fired, with `for:` semantics (the breach
+// held at every evaluation since it started), hysteresis (a pending breach ends only once the
+// value is back past `clearAt`), no-data resets, and latches owned by the controller.
+import type { FlagValues } from '../flags/registry.js';
+import type { Measurements } from './measurements.js';
+import type { Condition, TriggerDef } from './triggers.js';
+
+export type TriggerStatus = 'ok' | 'pending' | 'fired' | 'latched';
+
+export interface ConditionEvidence {
+  metric: string;
+  label: string;
+  op: '>' | '<';
+  threshold: number;
+  clearAt: number;
+  windowMs: number;
+  minSamples: number;
+  value: number | null;
+  samples: number | null;
+  breaching: boolean;
+  /** Why a condition was not evaluated (capability off, too few samples, no data). */
+  skipped?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface TriggerState {
+  id: string;
+  description: string;
+  status: TriggerStatus;
+  pendingSince: number | null;
+  forMs: number;
+  evidence: ConditionEvidence[];
+  evaluatedAt: number | null;
+}
+
+export interface Firing {
+  trigger: TriggerDef;
+  at: number;
+  pendingSince: number;
+  evidence: ConditionEvidence[];
+}
+
+function beyond(op: '>' | '<', value: number, bound: number): boolean {
+  return op === '>' ? value > bound : value < bound;
+}
+
+export function evaluateCondition(c: Condition, m: Measurements, flags: FlagValues, pending: boolean): ConditionEvidence {
+  const base = { metric: c.metric, label: c.label, op: c.op, threshold: c.threshold, clearAt: c.clearAt, windowMs: c.windowMs, minSamples: c.minSamples };
+  if (c.when && !c.when(flags)) return { ...base, value: null, samples: null, breaching: false, skipped: 'capability switched off' };
+  const r = m.read(c.metric, c.windowMs, c.minSamples);
+  if (r.value === null) {
+    const why = r.samples !== null && r.samples < c.minSamples ? `${r.samples} samples, fewer than ${c.minSamples}` : 'no data';
+    return { ...base, value: null, samples: r.samples, breaching: false, skipped: why, detail: r.detail };
+  }
+  const breaching = beyond(c.op, r.value, pending ? c.clearAt : c.threshold);
+  return { ...base, value: r.value, samples: r.samples, breaching, detail: r.detail };
+}
+
+export class TriggerEngine {
+  private readonly states = new Map<string, TriggerState>();
+
+  constructor(readonly triggers: TriggerDef[], private readonly measurements: Measurements) {
+    for (const t of triggers) {
+      this.states.set(t.id, { id: t.id, description: t.description, status: 'ok', pendingSince: null, forMs: t.forMs, evidence: [], evaluatedAt: null });
+    }
+  }
+
+  /**
+   * One evaluation at `now`. `latched` are the triggers a person has not re-armed yet (from the
+   * shared store, so every replica agrees); they are not evaluated. Returns the triggers that fire.
+   */
+  evaluate(now: number, flags: FlagValues, latched: Set<string>): Firing[] {
+    const fired: Firing[] = [];
+    for (const t of this.triggers) {
+      const s = this.states.get(t.id) as TriggerState;
+      if (latched.has(t.id)) {
+        s.status = 'latched';
+        s.pendingSince = null;
+        continue;
+      }
+      if (s.status === 'latched') s.status = 'ok'; // re-armed since the last evaluation
+      const pending = s.status === 'pending' || s.status === 'fired';
+      s.evidence = t.conditions.map((c) => evaluateCondition(c, this.measurements, flags, pending));
+      s.evaluatedAt = now;
+      const breaching = s.evidence.some((e) => e.breaching);
+      if (!breaching) {
+        s.status = 'ok';
+        s.pendingSince = null;
+        continue;
+      }
+      if (s.status === 'fired') continue; // a dry-run firing stays quiet until the breach clears
+      if (s.pendingSince === null) {
+        s.pendingSince = now;
+        s.status = 'pending';
+      }
+      if (now - s.pendingSince >= t.forMs) {
+        s.status = 'fired';
+        fired.push({ trigger: t, at: now, pendingSince: s.pendingSince, evidence: s.evidence });
+      }
+    }
+    return fired;
+  }
+
+  /** Marks a fired trigger latched at once (before the shared store is read again). */
+  latch(id: string): void {
+    const s = this.states.get(id);
+    if (s) {
+      s.status = 'latched';
+      s.pendingSince = null;
+    }
+  }
+
+  /** Another controller held the lease: stay pending so the next evaluation tries again. */
+  retry(id: string): void {
+    const s = this.states.get(id);
+    if (s && s.status === 'fired') s.status = 'pending';
+  }
+
+  snapshot(): TriggerState[] {
+    return this.triggers.map((t) => ({ ...(this.states.get(t.id) as TriggerState) }));
+  }
+}

@@ -1,0 +1,85 @@
+// The automatic-rollback triggers of DESIGN §6. A trigger breaches when any of its conditions
+// does; it fires when it has breached at every evaluation for `forMs` (Prometheus `for:`).
+// `clearAt` is the hysteresis bound: a pending breach only ends once the value is back past it.
+// `rollsBack` names the phase whose flags it reverts: 'current', or the phase that introduced
+// the capability (capped at the current phase, so a browser-pool failure at phase 4 returns to
+// phase 3's smaller pool and at phase 3 turns the pool off).
+import type { FlagValues } from '../flags/registry.js';
+import type { MetricId } from './measurements.js';
+
+export type AlertChannel = 'alerts' | 'deployments' | 'performance';
+
+export interface Condition {
+  metric: MetricId;
+  label: string;
+  op: '>' | '<';
+  threshold: number;
+  clearAt: number;
+  /** Measurement window; 0 = the latest sample. */
+  windowMs: number;
+  minSamples: number;
+  /** Only evaluated while the capability it watches is switched on. */
+  when?: (flags: FlagValues) => boolean;
+}
+
+export interface TriggerDef {
+  id: string;
+  description: string;
+  forMs: number;
+  /** critical → alerts; SLO violations → performance. */
+  channel: Exclude<AlertChannel, 'deployments'>;
+  rollsBack: 'current' | 1 | 2 | 3 | 4;
+  conditions: Condition[];
+}
+
+const MIN = 60_000;
+const RATE_WINDOW = MIN;
+
+const p95 = (threshold: number, clearAt: number): Condition => ({ metric: 'p95_ms', label: 'P95 latency (ms, worst route group)', op: '>', threshold, clearAt, windowMs: RATE_WINDOW, minSamples: 50 });
+const errors = (threshold: number, clearAt: number, minSamples: number): Condition => ({ metric: 'error_rate', label: 'error rate (5xx share)', op: '>', threshold, clearAt, windowMs: RATE_WINDOW, minSamples });
+const rss = (threshold: number, clearAt: number): Condition => ({ metric: 'rss_mb', label: 'resident memory (MB)', op: '>', threshold, clearAt, windowMs: 0, minSamples: 1 });
+const signal = (name: string, label: string, op: '>' | '<', threshold: number, clearAt: number, when?: Condition['when']): Condition => ({
+  metric: `signal:${name}`, label, op, threshold, clearAt, windowMs: 0, minSamples: 0, when,
+});
+
+export const TRIGGERS: TriggerDef[] = [
+  { id: 'p95_latency', description: 'P95 > 250 ms for 5 min', forMs: 5 * MIN, channel: 'performance', rollsBack: 'current', conditions: [p95(250, 225)] },
+  { id: 'memory_high', description: 'RSS > 150 MB for 10 min', forMs: 10 * MIN, channel: 'performance', rollsBack: 'current', conditions: [rss(150, 140)] },
+  { id: 'error_rate_high', description: 'error rate > 1 % for 3 min', forMs: 3 * MIN, channel: 'alerts', rollsBack: 'current', conditions: [errors(0.01, 0.008, 100)] },
+  {
+    id: 'slo_violation', description: 'any SLO violated for more than 5 min (P95 < 200 ms, error rate < 0.1 %, cache hit rate > 70 %)',
+    forMs: 5 * MIN, channel: 'performance', rollsBack: 'current',
+    conditions: [
+      p95(200, 190),
+      // 0.1 % needs a thousand requests before one error stops looking like a breach.
+      errors(0.001, 0.0008, 1000),
+      signal('cache_hit_ratio', 'cache hit rate', '<', 0.7, 0.72, (f) => f.ENABLE_PRODUCTION_CACHE),
+    ],
+  },
+  { id: 'error_rate_critical', description: 'error rate > 2 % for 3 min (phase 4)', forMs: 3 * MIN, channel: 'alerts', rollsBack: 4, conditions: [errors(0.02, 0.015, 100)] },
+  { id: 'memory_critical', description: 'RSS > 200 MB for 10 min (phase 4)', forMs: 10 * MIN, channel: 'alerts', rollsBack: 4, conditions: [rss(200, 190)] },
+  {
+    id: 'breaker_false_positives', description: 'circuit-breaker false positives > 5 % for 5 min (phase 2)', forMs: 5 * MIN, channel: 'alerts', rollsBack: 2,
+    conditions: [signal('breaker_false_positive_ratio', 'breaker false-positive ratio', '>', 0.05, 0.04, (f) => f.ENABLE_CIRCUIT_BREAKERS)],
+  },
+  {
+    id: 'rate_limit_legitimate_refusals', description: 'rate limiting refuses clients under their limit (> 1 % for 5 min, phase 2)', forMs: 5 * MIN, channel: 'alerts', rollsBack: 2,
+    conditions: [signal('rate_limit_legitimate_refusal_ratio', 'refusals of clients under their limit', '>', 0.01, 0.005, (f) => f.ENABLE_RATE_LIMITING || f.API_RATE_LIMITING)],
+  },
+  {
+    id: 'contract_compliance_low', description: 'contract compliance < 90 % for 5 min (phase 3)', forMs: 5 * MIN, channel: 'alerts', rollsBack: 3,
+    conditions: [signal('contract_compliance_ratio', 'contract compliance', '<', 0.9, 0.92, (f) => f.ENABLE_SCHEMA_VALIDATION)],
+  },
+  {
+    id: 'anomaly_false_positives', description: 'anomaly false positives > 5 % for 5 min (phase 3)', forMs: 5 * MIN, channel: 'alerts', rollsBack: 3,
+    conditions: [signal('anomaly_false_positive_ratio', 'anomaly false-positive ratio', '>', 0.05, 0.04, (f) => f.ENABLE_ANOMALY_DETECTION)],
+  },
+  {
+    id: 'browser_pool_failures', description: 'browser pool failures > 10 % for 5 min (phases 3–4)', forMs: 5 * MIN, channel: 'alerts', rollsBack: 4,
+    conditions: [signal('browser_pool_failure_ratio', 'browser pool failure ratio', '>', 0.1, 0.08, (f) => f.ENABLE_BROWSER_POOL)],
+  },
+];
+
+export function triggerById(id: string): TriggerDef | undefined {
+  return TRIGGERS.find((t) => t.id === id);
+}
