@@ -13,6 +13,8 @@ import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { installRollout } from '../rollout/routes.js';
 import { healthRoutes } from './health-routes.js';
+import { trustedProxies } from '../resilience/rate-limit.js';
+import { installSecurity } from '../security/index.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -36,6 +38,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     // Unknown keys in JSON bodies are reported, never silently stripped.
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
     forceCloseConnections: 'idle',
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
+    trustProxy: trustedProxies(ctx.config.trustProxy),
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
@@ -47,6 +51,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     );
   });
   installErrorHandling(app);
+  await installSecurity(app, ctx);
   installObservability(app, ctx);
   await app.register(etag);
   await app.register(swagger, {

@@ -1,0 +1,101 @@
+// Rate limits on /api/* (DESIGN §5): ENABLE_RATE_LIMITING allows RATE_LIMIT_PER_MINUTE (default
+// 100) requests per client IP; with API_RATE_LIMITING a request carrying a dealer key
+// (`X-API-Key`) counts against that key's own quota instead. Both flags are read per request.
+// The client IP is Fastify's `request.ip`: the socket address unless TRUST_PROXY names the
+// proxies whose X-Forwarded-For may be believed (see trustedProxies()).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import client from 'prom-client';
+import type { AppContext } from '../http/context.js';
+import { SIGNALS } from '../observability/signals.js';
+import { findActiveKey, type ApiKeyInfo } from '../security/api-keys.js';
+import { ApiError } from '../shared/errors.js';
+import { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from './quota-limiter.js';
+import { RefusalAudit } from './refusal-audit.js';
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
+
+export function rateLimitPerMinute(env: NodeJS.ProcessEnv): number {
+  const raw = env.RATE_LIMIT_PER_MINUTE?.trim();
+  if (!raw) return DEFAULT_RATE_LIMIT_PER_MINUTE;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`RATE_LIMIT_PER_MINUTE must be an integer 1–1000000, got "${raw}"`);
+  return n;
+}
+
+/**
+ * Fastify's `trustProxy` from TRUST_PROXY: a comma-separated list of proxy addresses, CIDR ranges
+ * or the names loopback / linklocal / uniquelocal. Unset means false: X-Forwarded-For is ignored.
+ * "Trust everything" (true, *, a hop count) is refused, since it would let any client pick its IP.
+ */
+export function trustedProxies(setting: string | null): string[] | false {
+  if (!setting) return false;
+  const list = setting.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of list) {
+    if (item === '*' || /^(true|\d+)$/i.test(item)) throw new Error(`TRUST_PROXY must name proxies (addresses, CIDRs, loopback…), not "${item}"`);
+  }
+  return list.length ? list : false;
+}
+
+type Scope = 'ip' | 'key';
+
+export interface RateLimitOptions {
+  keyPrefix?: string;
+}
+
+function setHeaders(reply: FastifyReply, d: QuotaDecision): void {
+  reply.header('RateLimit-Limit', String(d.limit));
+  reply.header('RateLimit-Remaining', String(Math.max(0, d.remaining)));
+  reply.header('RateLimit-Reset', String(Math.max(1, Math.ceil(d.resetMs / 1000))));
+}
+
+export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts: RateLimitOptions = {}): Promise<void> {
+  const perMinute = rateLimitPerMinute(ctx.config.raw);
+  const keyPrefix = opts.keyPrefix ?? ctx.config.raw.RATE_LIMIT_KEY_PREFIX?.trim() ?? 'dealerscope:rl:';
+  const ipLimiter = new QuotaLimiter({ redis: ctx.redis, keyPrefix: `${keyPrefix}ip:`, points: perMinute, durationSec: 60 });
+  const keyLimiters = new QuotaLimiters({ redis: ctx.redis, keyPrefix: `${keyPrefix}key:`, durationSec: 60 });
+  const audit = new RefusalAudit(ctx.clock);
+  const limited = new client.Counter({
+    name: 'dealerscope_rate_limited_total',
+    help: 'Requests refused with 429 by a rate limit',
+    labelNames: ['scope'] as const,
+    registers: [ctx.metrics.registry],
+  });
+  ctx.signals.register(SIGNALS.rateLimitLegitimateRefusalRatio, () => audit.ratio());
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    // The route template and the raw path both count, so no spelling of a path slips past.
+    if (!(request.routeOptions.url ?? '').startsWith('/api/') && !request.url.startsWith('/api/')) return;
+    let scope: Scope;
+    let subject: string;
+    let limiter: QuotaLimiter;
+    const presented = request.headers['x-api-key'];
+    if (presented !== undefined && ctx.flags.get('API_RATE_LIMITING')) {
+      const key: ApiKeyInfo | null = typeof presented === 'string' ? await findActiveKey(ctx.db, presented) : null;
+      if (!key) throw new ApiError(401, 'invalid_api_key', 'The X-API-Key is not a valid, active dealer key');
+      scope = 'key';
+      subject = `key:${key.keyId}`;
+      limiter = keyLimiters.forQuota(key.quotaPerMinute);
+    } else if (ctx.flags.get('ENABLE_RATE_LIMITING')) {
+      scope = 'ip';
+      subject = `ip:${request.ip}`;
+      limiter = ipLimiter;
+    } else return;
+
+    let decision: QuotaDecision;
+    try {
+      decision = await limiter.consume(subject);
+    } catch (err) {
+      if (err instanceof LimiterUnavailableError) {
+        throw new ApiError(503, 'rate_limiter_unavailable', 'Rate limiter unavailable; retry shortly', undefined, { 'Retry-After': '1' });
+      }
+      throw err;
+    }
+    audit.record(subject, decision.limit, decision.allowed);
+    setHeaders(reply, decision);
+    if (!decision.allowed) {
+      limited.inc({ scope });
+      const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
+      throw new ApiError(429, 'rate_limited', `Rate limit of ${decision.limit} requests per minute exceeded; retry in ${retry} s`, undefined, { 'Retry-After': retry });
+    }
+  });
+}

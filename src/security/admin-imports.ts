@@ -1,0 +1,77 @@
+// POST /admin/imports: an operator uploads a listing feed (text/csv or application/json) and gets
+// the real summary back — rows, accepted, created/updated/unchanged, and every rejected row with
+// its number and reason. The token and the media type are checked before the body is read, the
+// body is capped, and a feed that cannot be parsed at all is refused before anything is written.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { loadArbitrageParams } from '../config/arbitrage.js';
+import type { AppContext } from '../http/context.js';
+import { FeedFormatError } from '../ingest/feed.js';
+import { importListingFeed } from '../ingest/import-service.js';
+import { ApiError } from '../shared/errors.js';
+import { requireAdmin } from './admin-auth.js';
+
+export const DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
+const FORMATS: Record<string, 'csv' | 'json'> = { 'text/csv': 'csv', 'application/json': 'json' };
+const ORIGIN_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+function importMaxBytes(env: NodeJS.ProcessEnv): number {
+  const raw = env.IMPORT_MAX_BYTES?.trim();
+  const n = raw ? Number(raw) : DEFAULT_IMPORT_MAX_BYTES;
+  if (!Number.isInteger(n) || n < 1024 || n > 512 * 1024 * 1024) throw new Error(`IMPORT_MAX_BYTES must be an integer 1024–536870912, got "${raw}"`);
+  return n;
+}
+
+function mediaType(request: FastifyRequest): string {
+  return String(request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+export async function adminImportRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+  const maxBytes = importMaxBytes(ctx.config.raw);
+  const admin = requireAdmin(ctx.config.adminToken);
+  // This scope reads both formats as text: the feed reader parses them and reports per row.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'text/csv'], { parseAs: 'string', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
+
+  app.post('/admin/imports', {
+    schema: {
+      tags: ['admin'],
+      summary: 'Upload a listing feed (text/csv or application/json); answers the import summary',
+      hide: false,
+    },
+    bodyLimit: maxBytes,
+    onRequest: [
+      admin,
+      async (request) => {
+        const type = mediaType(request);
+        if (!(type in FORMATS)) throw new ApiError(415, 'unsupported_media_type', 'Upload a feed as text/csv or application/json', [{ field: 'header:content-type', message: `must be text/csv or application/json, got "${type.slice(0, 80)}"` }]);
+        const length = Number(request.headers['content-length'] ?? NaN);
+        if (Number.isFinite(length) && length > maxBytes) throw new ApiError(413, 'payload_too_large', `The feed is larger than ${maxBytes} bytes`);
+      },
+    ],
+  }, async (request) => {
+    const format = FORMATS[mediaType(request)] as 'csv' | 'json';
+    const body = typeof request.body === 'string' ? request.body : '';
+    if (body.trim() === '') throw new ApiError(400, 'empty_feed', 'The uploaded feed is empty', [{ field: 'body', message: 'is empty' }]);
+    const given = request.headers['x-feed-name'];
+    if (given !== undefined && (typeof given !== 'string' || !ORIGIN_NAME.test(given))) {
+      throw new ApiError(400, 'invalid_request', 'Invalid header: x-feed-name', [{ field: 'header:x-feed-name', message: 'must be 1–100 of A-Z a-z 0-9 . _ -' }]);
+    }
+    const origin = `upload:${typeof given === 'string' ? given : `${format}-${ctx.clock.now()}`}`;
+    let summary;
+    try {
+      summary = await importListingFeed(ctx.db, body, format, { origin, now: ctx.clock.now(), params: loadArbitrageParams() });
+    } catch (err) {
+      if (err instanceof FeedFormatError) throw new ApiError(400, 'invalid_feed', err.message, [{ field: 'body', message: err.message }]);
+      throw err;
+    }
+    return {
+      importId: summary.importId,
+      rows: summary.rows,
+      accepted: summary.accepted,
+      created: summary.created,
+      updated: summary.updated,
+      unchanged: summary.unchanged,
+      rejected: summary.rejected.map((r) => ({ row: r.row, lotId: r.lotId, reason: r.reason })),
+    };
+  });
+}

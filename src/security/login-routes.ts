@@ -1,0 +1,90 @@
+// GET/POST /console/login and POST /console/logout (DESIGN §7): the admin token is traded for an
+// httpOnly, SameSite=Strict session cookie (Secure when the request came over https). Attempts
+// are limited per client IP (shared through Redis when present), the token is compared in
+// constant time, and with CSRF protection on the login form must come from this server's origin.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import client from 'prom-client';
+import type { AppContext } from '../http/context.js';
+import { QuotaLimiter } from '../resilience/quota-limiter.js';
+import { ApiError } from '../shared/errors.js';
+import { tokenId, tokensEqual } from './admin-auth.js';
+import { checkOrigin, sessionCookie } from './console-auth.js';
+import { SESSION_COOKIE, type SessionStore } from './sessions.js';
+
+export const LOGIN_ATTEMPTS_PER_15_MIN = 10;
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function loginPage(message: string | null): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>DealerScope console — sign in</title></head>
+<body>
+<main>
+<h1>DealerScope SRE console</h1>
+${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
+<form method="post" action="/console/login">
+<label for="token">Admin token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required maxlength="512">
+<button type="submit">Sign in</button>
+</form>
+</main>
+</body></html>`;
+}
+
+function sendPage(reply: FastifyReply, status: number, message: string | null) {
+  return reply.status(status).header('Content-Type', 'text/html; charset=utf-8').header('Cache-Control', 'no-store').send(loginPage(message));
+}
+
+export async function loginRoutes(app: FastifyInstance, { ctx, sessions }: { ctx: AppContext; sessions: SessionStore }): Promise<void> {
+  const attempts = new QuotaLimiter({
+    redis: ctx.redis,
+    keyPrefix: `${ctx.config.raw.RATE_LIMIT_KEY_PREFIX?.trim() || 'dealerscope:rl:'}login:`,
+    points: LOGIN_ATTEMPTS_PER_15_MIN,
+    durationSec: 15 * 60,
+  });
+  const failures = new client.Counter({ name: 'dealerscope_console_login_failures_total', help: 'Rejected console sign-in attempts', registers: [ctx.metrics.registry] });
+
+  app.get('/console/login', { schema: { hide: true } }, async (_request, reply) => sendPage(reply, 200, null));
+
+  app.post('/console/login', {
+    schema: { hide: true },
+    // Refuse anything but a form before the body is read.
+    onRequest: async (request: FastifyRequest) => {
+      const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/x-www-form-urlencoded') {
+        throw new ApiError(415, 'unsupported_media_type', 'Sign-in takes application/x-www-form-urlencoded');
+      }
+    },
+    bodyLimit: 4096,
+  }, async (request, reply) => {
+    if (ctx.flags.get('ENABLE_CSRF_PROTECTION')) checkOrigin(request);
+    const decision = await attempts.consume(`ip:${request.ip}`);
+    if (!decision.allowed) {
+      const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
+      reply.header('Retry-After', retry);
+      return sendPage(reply, 429, `Too many sign-in attempts; try again in ${retry} s.`);
+    }
+    const body = request.body as Record<string, unknown> | null;
+    const token = body && typeof body.token === 'string' ? body.token : '';
+    if (!token || token.length > 512 || !tokensEqual(token, ctx.config.adminToken)) {
+      failures.inc();
+      return sendPage(reply, 401, 'That token was not accepted.');
+    }
+    const { token: session, expiresAt } = await sessions.create(tokenId(token), ctx.clock.now());
+    reply.setCookie(SESSION_COOKIE, session, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.protocol === 'https',
+      path: '/',
+      expires: new Date(expiresAt),
+    });
+    return reply.redirect('/console', 303);
+  });
+
+  // The app-wide CSRF rule covers this route: a cross-site logout cannot be forced either.
+  app.post('/console/logout', { schema: { hide: true }, bodyLimit: 4096 }, async (request, reply) => {
+    await sessions.destroy(sessionCookie(request));
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
+    return reply.redirect('/console/login', 303);
+  });
+}

@@ -1,0 +1,87 @@
+// Transport-level request checks for every route (ENABLE_INPUT_VALIDATION, read per request).
+// Strict: URL, header and query sizes within bounds, no control characters in query keys or
+// values, no body on GET/HEAD/DELETE, a well-formed Content-Type on bodies; 400 (or 414/431)
+// naming every offending field. Lenient (v4): only the hard safety caps apply. Each route still
+// validates its own parameters (list-query.ts for the opportunities API); Fastify itself answers
+// unsupported media types with 415, oversized bodies with 413 and malformed JSON with 400.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../http/context.js';
+import { ApiError } from '../shared/errors.js';
+
+interface Limits {
+  urlBytes: number;
+  headerBytes: number;
+  headerValueBytes: number;
+  headerCount: number;
+}
+
+const STRICT: Limits = { urlBytes: 8192, headerBytes: 16 * 1024, headerValueBytes: 8 * 1024, headerCount: 64 };
+// The same order of magnitude as Node's own 16 KiB header cap, so lenient mode is still bounded.
+const LENIENT: Limits = { urlBytes: 16 * 1024, headerBytes: 32 * 1024, headerValueBytes: 16 * 1024, headerCount: 128 };
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"]*"|[a-z0-9!#$&^_.+-]+))*\s*$/i;
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+function headerProblems(request: FastifyRequest, limits: Limits): { status: number; problems: FieldProblem[] } | null {
+  const raw = request.raw.rawHeaders;
+  let total = 0;
+  const problems: FieldProblem[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    total += name.length + value.length + 4;
+    if (value.length > limits.headerValueBytes) problems.push({ field: `header:${name.toLowerCase().slice(0, 64)}`, message: `is longer than ${limits.headerValueBytes} bytes` });
+  }
+  if (raw.length / 2 > limits.headerCount) problems.push({ field: 'headers', message: `more than ${limits.headerCount} headers` });
+  if (total > limits.headerBytes) problems.push({ field: 'headers', message: `headers exceed ${limits.headerBytes} bytes` });
+  return problems.length ? { status: 431, problems } : null;
+}
+
+function queryProblems(request: FastifyRequest): FieldProblem[] {
+  const q = request.query;
+  if (!q || typeof q !== 'object') return [];
+  const problems: FieldProblem[] = [];
+  for (const [key, value] of Object.entries(q as Record<string, unknown>)) {
+    const field = key.slice(0, 64).replace(CONTROL, '?');
+    if (CONTROL.test(key)) problems.push({ field, message: 'parameter name contains control characters' });
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === 'string' && CONTROL.test(v))) problems.push({ field, message: 'contains control characters' });
+  }
+  return problems;
+}
+
+function bodyProblems(request: FastifyRequest): FieldProblem[] {
+  const length = request.headers['content-length'];
+  const chunked = request.headers['transfer-encoding'] !== undefined;
+  const hasBody = chunked || (length !== undefined && length !== '0');
+  const problems: FieldProblem[] = [];
+  if (BODYLESS.has(request.method) && hasBody) problems.push({ field: 'body', message: `${request.method} requests take no body` });
+  const type = request.headers['content-type'];
+  if (hasBody && type !== undefined && !MEDIA_TYPE.test(type)) problems.push({ field: 'header:content-type', message: 'is not a valid media type' });
+  return problems;
+}
+
+export function installRequestLimits(app: FastifyInstance, ctx: AppContext): void {
+  app.addHook('onRequest', async (request) => {
+    const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION') === true;
+    const limits = strict ? STRICT : LENIENT;
+    if (request.url.length > limits.urlBytes) {
+      throw new ApiError(414, 'uri_too_long', `The URL is longer than ${limits.urlBytes} bytes`, [{ field: 'url', message: `longer than ${limits.urlBytes} bytes` }]);
+    }
+    const headers = headerProblems(request, limits);
+    if (headers) {
+      throw new ApiError(431, 'request_headers_too_large', `Request headers too large: ${headers.problems.map((p) => p.field).join(', ')}`, headers.problems);
+    }
+    if (!strict) return;
+    const problems = [...queryProblems(request), ...bodyProblems(request)];
+    if (problems.length) {
+      throw new ApiError(400, 'invalid_request', `Invalid request: ${problems.map((p) => p.field).join(', ')}`, problems);
+    }
+  });
+}
