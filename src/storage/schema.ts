@@ -3,7 +3,6 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { QualityTables } from '../quality/storage/tables.js';
 import type { SecurityTables } from '../security/tables.js';
-import type { SecurityTables } from '../security/tables.js';
 
 /** SQLite stores booleans as 0/1; PostgreSQL as boolean. Both read back through `toBool`. */
 export type DbBool = number | boolean;
