@@ -5,10 +5,7 @@ import { qualityPostgresMigration } from '../../quality/storage/migrations.js';
 
 import { securityPostgresMigration } from '../../security/migrations.js';
 
-import { securityPostgresMigration } from '../../security/migrations.js';
-
 export const postgresMigrations: Record<string, string[]> = {
-  'security_001_keys_sessions': securityPostgresMigration,
   'security_001_keys_sessions': securityPostgresMigration,
   '001_init': [
     `CREATE TABLE listings (

@@ -5,10 +5,7 @@ import { qualitySqliteMigration } from '../../quality/storage/migrations.js';
 
 import { securitySqliteMigration } from '../../security/migrations.js';
 
-import { securitySqliteMigration } from '../../security/migrations.js';
-
 export const sqliteMigrations: Record<string, string[]> = {
-  'security_001_keys_sessions': securitySqliteMigration,
   'security_001_keys_sessions': securitySqliteMigration,
   '001_init': [
     `CREATE TABLE listings (
