@@ -71,6 +71,7 @@ export function summarise(records: RequestRecord[], durationMs = 0): LoadSummary
 
 export class LoadDriver {
   readonly records: RequestRecord[] = [];
+  private readonly pending = new Set<RequestRecord>();
   private readonly rotation: string[];
   private issued = 0;
   private next = 0;
@@ -94,6 +95,11 @@ export class LoadDriver {
     if (i >= 0) this.rotation.splice(i, 1);
   }
 
+  /** Requests issued and not yet answered (optionally to one target); their records fill in later. */
+  inFlight(target?: string): RequestRecord[] {
+    return [...this.pending].filter((r) => target === undefined || r.target === target);
+  }
+
   /** No new requests; those in flight finish. */
   stop(): void {
     this.stopped = true;
@@ -114,6 +120,7 @@ export class LoadDriver {
   private async worker(): Promise<void> {
     for (let job = this.pick(); job; job = this.pick()) {
       const record: RequestRecord = { target: job.target, path: job.path, startedAt: this.now(), endedAt: 0, status: 0 };
+      this.pending.add(record);
       try {
         const res = await fetch(job.target + job.path, {
           headers: this.opts.headers, signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
@@ -124,6 +131,7 @@ export class LoadDriver {
         record.error = errorCode(err);
       }
       record.endedAt = this.now();
+      this.pending.delete(record);
       this.records.push(record);
     }
   }
