@@ -1,0 +1,107 @@
+// Runs one scheduled scrape of one source: collect through the adapter (polite fetcher, browser
+// pool where needed), then hand the batch to the one ingestion pipeline. A page whose layout
+// changed is recorded as a reject with the reason before the run fails, so it is never a
+// silent zero-row run.
+import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Random } from '../../shared/random.js';
+import type { Db } from '../../storage/db.js';
+import { ingestListings, type ImportSummary } from '../import-service.js';
+import { adapterFor, etiquetteFor, hostPolicyFor, type SourcesConfig } from '../sources/config.js';
+import { SourceFetcher, type BreakerLike } from '../sources/fetcher.js';
+import type { HostPolicy } from '../sources/net-guard.js';
+import { SourceLayoutError, type PageRenderer, type SourceAdapter } from '../sources/types.js';
+
+export interface SourceRunReport {
+  source: string;
+  pages: number;
+  requests: number;
+  notModified: number;
+  accepted: number;
+  rejected: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  importId: number;
+  notes: string[];
+}
+
+export interface RunnerDeps {
+  db: Db;
+  clock: Clock;
+  random: Random;
+  params: () => ArbitrageParams;
+  /** The browser pool, when this process runs one. */
+  renderer: PageRenderer | null;
+  /** The per-source circuit breaker (`ctx.breakers.get('source:<name>')`), when present. */
+  breakerFor?: (name: string) => BreakerLike | null;
+  onRun?: (source: string, outcome: 'ok' | 'failed', report: SourceRunReport | null) => void;
+}
+
+interface SourceRuntime {
+  adapter: SourceAdapter;
+  fetcher: SourceFetcher;
+  policy: HostPolicy;
+}
+
+export class SourceRunner {
+  private readonly runtimes = new Map<string, SourceRuntime>();
+
+  constructor(config: SourcesConfig, private readonly deps: RunnerDeps) {
+    for (const s of config.sources) {
+      const policy = hostPolicyFor(s, config);
+      const fetcher = new SourceFetcher(s.name, etiquetteFor(s), {
+        clock: deps.clock, random: deps.random, policy, breaker: deps.breakerFor?.(`source:${s.name}`) ?? null,
+      });
+      this.runtimes.set(s.name, { adapter: adapterFor(s), fetcher, policy });
+    }
+  }
+
+  names(): string[] {
+    return [...this.runtimes.keys()];
+  }
+
+  needsBrowser(name: string): boolean {
+    return this.runtimes.get(name)?.adapter.needsBrowser ?? false;
+  }
+
+  fetcher(name: string): SourceFetcher | undefined {
+    return this.runtimes.get(name)?.fetcher;
+  }
+
+  async run(name: string): Promise<SourceRunReport> {
+    const rt = this.runtimes.get(name);
+    if (!rt) throw new Error(`unknown source ${name}`);
+    const { fetcher, adapter, policy } = rt;
+    fetcher.beginRun();
+    const before = { ...fetcher.stats };
+    const origin = `source:${name}`;
+    const now = this.deps.clock.now();
+    let summary: ImportSummary;
+    let notes: string[];
+    let pages: number;
+    try {
+      const collected = await adapter.collect({ fetcher, renderer: this.deps.renderer, policy, clock: this.deps.clock });
+      summary = await ingestListings(this.deps.db, collected.batch, { origin, now, params: this.deps.params() });
+      notes = collected.notes;
+      pages = collected.pages;
+    } catch (err) {
+      if (err instanceof SourceLayoutError) {
+        await ingestListings(this.deps.db, { accepted: [], rejected: [{ row: 0, lotId: null, source: name, reason: `layout: ${err.message}`, raw: {} }] }, { origin, now, params: this.deps.params() });
+      }
+      this.deps.onRun?.(name, 'failed', null);
+      throw err;
+    }
+    const report: SourceRunReport = {
+      source: name, pages, requests: fetcher.stats.requests - before.requests, notModified: fetcher.stats.notModified - before.notModified,
+      accepted: summary.accepted, rejected: summary.rejected.length, created: summary.created, updated: summary.updated,
+      unchanged: summary.unchanged, importId: summary.importId, notes,
+    };
+    this.deps.onRun?.(name, 'ok', report);
+    return report;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.fetcher.close()));
+  }
+}
