@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, registerDataCommands } from './data-commands.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerApiKeyCommands } from './apikeys-commands.js';
 
 const program = new Command('dealerscope')
   .description('DealerScope: profitable vehicles at public and government auctions')
@@ -12,6 +13,7 @@ const program = new Command('dealerscope')
 
 registerServeCommand(program);
 registerDataCommands(program);
+registerApiKeyCommands(program);
 
 try {
   await program.parseAsync(process.argv);
