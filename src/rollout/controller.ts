@@ -235,7 +235,7 @@ export class RolloutController extends EventEmitter {
     const now = this.o.clock.now();
     this.o.measurements.sampleMemory(now);
     const latched = new Set((await readLatches(this.db, this.o.env)).map((l) => l.trigger));
-    const firings = this.engine.evaluate(now, this.o.control.view().flags, latched);
+    const firings = this.engine.evaluate(now, this.o.control.view().flags, latched, this.effectivePhase());
     this.lastEvaluationAt = now;
     for (const f of firings) this.emit('breach', { trigger: f.trigger.id, at: new Date(f.at).toISOString(), pendingSince: new Date(f.pendingSince).toISOString(), evidence: f.evidence });
     if (firings.length === 0) return firings;

@@ -69,13 +69,20 @@ export class TriggerEngine {
    * One evaluation at `now`. `latched` are the triggers a person has not re-armed yet (from the
    * shared store, so every replica agrees); they are not evaluated. Returns the triggers that fire.
    */
-  evaluate(now: number, flags: FlagValues, latched: Set<string>): Firing[] {
+  evaluate(now: number, flags: FlagValues, latched: Set<string>, phase: number): Firing[] {
     const fired: Firing[] = [];
     for (const t of this.triggers) {
       const s = this.states.get(t.id) as TriggerState;
       if (latched.has(t.id)) {
         s.status = 'latched';
         s.pendingSince = null;
+        continue;
+      }
+      if (t.activeFrom !== undefined && phase < t.activeFrom) {
+        s.status = 'ok';
+        s.pendingSince = null;
+        s.evidence = [];
+        s.evaluatedAt = now;
         continue;
       }
       if (s.status === 'latched') s.status = 'ok'; // re-armed since the last evaluation

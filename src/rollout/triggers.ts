@@ -29,6 +29,8 @@ export interface TriggerDef {
   /** critical → alerts; SLO violations → performance. */
   channel: Exclude<AlertChannel, 'deployments'>;
   rollsBack: 'current' | 1 | 2 | 3 | 4;
+  /** Only armed from this phase on (the plan's phase-4 triggers have nothing to revert below it). */
+  activeFrom?: number;
   conditions: Condition[];
 }
 
@@ -56,8 +58,8 @@ export const TRIGGERS: TriggerDef[] = [
       signal('cache_hit_ratio', 'cache hit rate', '<', 0.7, 0.72, (f) => f.ENABLE_PRODUCTION_CACHE),
     ],
   },
-  { id: 'error_rate_critical', description: 'error rate > 2 % for 3 min (phase 4)', forMs: 3 * MIN, channel: 'alerts', rollsBack: 4, conditions: [errors(0.02, 0.015, 100)] },
-  { id: 'memory_critical', description: 'RSS > 200 MB for 10 min (phase 4)', forMs: 10 * MIN, channel: 'alerts', rollsBack: 4, conditions: [rss(200, 190)] },
+  { id: 'error_rate_critical', description: 'error rate > 2 % for 3 min (phase 4)', forMs: 3 * MIN, channel: 'alerts', rollsBack: 4, activeFrom: 4, conditions: [errors(0.02, 0.015, 100)] },
+  { id: 'memory_critical', description: 'RSS > 200 MB for 10 min (phase 4)', forMs: 10 * MIN, channel: 'alerts', rollsBack: 4, activeFrom: 4, conditions: [rss(200, 190)] },
   {
     id: 'breaker_false_positives', description: 'circuit-breaker false positives > 5 % for 5 min (phase 2)', forMs: 5 * MIN, channel: 'alerts', rollsBack: 2,
     conditions: [signal('breaker_false_positive_ratio', 'breaker false-positive ratio', '>', 0.05, 0.04, (f) => f.ENABLE_CIRCUIT_BREAKERS)],
