@@ -47,8 +47,13 @@ function wantsHtml(request: FastifyRequest): boolean {
 }
 
 /** Origin of this server as the browser sees it (scheme from the socket or a trusted proxy). */
-export function ownOrigin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+export function ownOrigin(request: FastifyRequest): string | null {
+  try {
+    // URL drops a default port, as browsers do in Origin.
+    return new URL(`${request.protocol}://${request.host}`).origin;
+  } catch {
+    return null;
+  }
 }
 
 /** The request's Origin, or the origin of its Referer when a browser sent no Origin. */
@@ -70,7 +75,8 @@ function claimedOrigin(request: FastifyRequest): string | null {
 export function checkOrigin(request: FastifyRequest): void {
   const claimed = claimedOrigin(request);
   if (claimed === null) throw new ApiError(403, 'csrf_origin_missing', 'State-changing browser requests need an Origin or Referer header');
-  if (claimed !== ownOrigin(request)) throw new ApiError(403, 'csrf_origin_mismatch', 'Origin does not match this server');
+  const own = ownOrigin(request);
+  if (own === null || claimed !== own) throw new ApiError(403, 'csrf_origin_mismatch', 'Origin does not match this server');
 }
 
 function presentedCsrf(request: FastifyRequest): string | null {
