@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, registerDataCommands } from './data-commands.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerApiKeyCommands } from './apikeys-commands.js';
+import { registerFlagsCommands } from './flags-commands.js';
+import { registerRolloutCommands } from './rollout-commands.js';
 
 const program = new Command('dealerscope')
   .description('DealerScope: profitable vehicles at public and government auctions')
@@ -14,6 +16,8 @@ const program = new Command('dealerscope')
 registerServeCommand(program);
 registerDataCommands(program);
 registerApiKeyCommands(program);
+registerFlagsCommands(program);
+registerRolloutCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,6 +17,13 @@ import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './not
 
 export { RolloutController } from './controller.js';
 
+/** Replicas of one database share a channel and a lease without extra configuration. */
+export async function controlPlaneId(db: Db): Promise<string> {
+  return createHash('sha256').update(await sharedSecret(db, 'flag_channel')).digest('hex').slice(0, 16);
+}
+
+export const flagChannel = (id: string) => `dealerscope:flags:${id}`;
+
 export interface RolloutDeps {
   env: Environment;
   rawEnv: NodeJS.ProcessEnv;
@@ -46,11 +53,10 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
 }
 
 export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {}): Promise<{ flagControl: FlagControl; rollout: RolloutController }> {
-  // Replicas of one database share a channel and a lease without extra configuration.
-  const id = createHash('sha256').update(await sharedSecret(deps.db, 'flag_channel')).digest('hex').slice(0, 16);
+  const id = await controlPlaneId(deps.db);
   const flagControl = new FlagControl({
     db: deps.db, flags: deps.flags, env: deps.env, redis: deps.redis, clock: deps.clock,
-    pollMs: tuning.pollMs ?? positiveInt(deps.rawEnv, 'FLAG_POLL_MS'), channel: `dealerscope:flags:${id}`,
+    pollMs: tuning.pollMs ?? positiveInt(deps.rawEnv, 'FLAG_POLL_MS'), channel: flagChannel(id),
   });
   // A replica starts with the persisted overrides and phase in force, before it serves anything.
   await flagControl.load('start');
