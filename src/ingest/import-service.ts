@@ -10,6 +10,9 @@ import type { Comp, ListingInput } from '../opportunities/types.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { parseCompsFile } from './comps-file.js';
 import { parseListingFeed } from './feed.js';
+import { QualityStage, type QualityFlags, type QualitySummary } from '../quality/pipeline.js';
+import { feedOrigins } from '../quality/provenance/feed-origin.js';
+import { storedAnomalyHooks } from '../quality/reappraise.js';
 
 export interface RejectedRow {
   row: number;
@@ -28,6 +31,8 @@ export interface ImportSummary {
   updated: number;
   unchanged: number;
   dataVersion: number | null;
+  /** Contract, anomaly and provenance outcome (quality capability). */
+  quality?: QualitySummary;
 }
 
 export interface ImportOptions {
@@ -37,6 +42,8 @@ export interface ImportOptions {
   params: ArbitrageParams;
   onProgress?: (done: number, total: number) => void;
   hasOpenAnomaly?: StoreOptions['hasOpenAnomaly'];
+  /** Feature flags, read per import; without them the built-in defaults apply. */
+  flags?: QualityFlags;
 }
 
 async function openImport(db: Db, kind: string, origin: string, now: number): Promise<number> {
@@ -76,7 +83,8 @@ export interface ListingBatch {
 
 export async function importListingFeed(db: Db, content: string | Buffer, format: 'csv' | 'json', opts: ImportOptions): Promise<ImportSummary> {
   const parsed = parseListingFeed(content, format, { now: new Date(opts.now) });
-  return ingestListings(db, parsed, opts);
+  const origins = feedOrigins(content, format, opts.origin, new Date(opts.now), parsed.accepted);
+  return ingestListings(db, { ...parsed, accepted: parsed.accepted.map((a, i) => ({ ...a, origin: origins[i] })) }, opts);
 }
 
 /** The one ingestion pipeline for feeds and scraped sources: rejects recorded, good rows stored. */
@@ -84,13 +92,16 @@ export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOp
   const importId = await openImport(db, 'listings', opts.origin, opts.now);
   try {
     await recordRejects(db, importId, 'listings', opts.origin, opts.now, batch.rejected);
-    const listings = batch.accepted.map((a) => a.listing);
+    const quality = await QualityStage.begin(db, batch, { importId, origin: opts.origin, now: opts.now, params: opts.params, flags: opts.flags });
+    const listings = quality.publishable.map((a) => a.listing);
     const keys = new Set(listings.map((l) => `${matchKey(l.make)}|${matchKey(l.model)}`));
     const comps = await loadCompIndex(db, keys);
+    await quality.detect(comps);
     const stored = await storeListings(db, listings, {
-      origin: opts.origin, isSample: opts.isSample ?? false, now: opts.now, params: opts.params, comps, hasOpenAnomaly: opts.hasOpenAnomaly,
+      origin: opts.origin, isSample: opts.isSample ?? false, now: opts.now, params: opts.params, comps, ...quality.storeHooks(opts.hasOpenAnomaly),
     }, (done) => opts.onProgress?.(done, listings.length));
-    const dataVersion = stored.created + stored.updated > 0 ? await bumpDataVersion(db, opts.now) : null;
+    await quality.finish(stored);
+    const dataVersion = stored.created + stored.updated + quality.summary.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
     if (dataVersion !== null) notifyDataVersion(db, dataVersion);
     await db.kysely.updateTable('imports').set({
       finished_at: Date.now(), status: 'done', accepted: batch.accepted.length, rejected: batch.rejected.length,
@@ -98,7 +109,7 @@ export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOp
     }).where('id', '=', importId).execute();
     return {
       importId, rows: batch.accepted.length + batch.rejected.length, accepted: batch.accepted.length, rejected: batch.rejected,
-      created: stored.created, updated: stored.updated, unchanged: stored.unchanged, dataVersion,
+      created: stored.created, updated: stored.updated, unchanged: stored.unchanged, dataVersion, quality: quality.summary,
     };
   } catch (err) {
     await db.kysely.updateTable('imports').set({ finished_at: Date.now(), status: 'failed' }).where('id', '=', importId).execute();
@@ -166,7 +177,9 @@ export async function recomputeOpportunities(db: Db, opts: ImportOptions & { mak
     q = q.where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', makes);
   }
   const rows = (await q.execute()).filter((r) => !opts.makeModelKeys || opts.makeModelKeys.has(`${matchKey(r.make)}|${matchKey(r.model)}`));
-  const storeOpts: StoreOptions = { origin: opts.origin, isSample: false, now: opts.now, params: opts.params, comps, hasOpenAnomaly: opts.hasOpenAnomaly };
+  // Stored anomaly flags carry over, so a comps import never turns a flagged listing hot.
+  const flagged = await storedAnomalyHooks(db, rows.map((r) => ({ source: r.source, lotId: r.lot_id })), opts.flags?.get('ENABLE_ANOMALY_DETECTION') ?? true, opts.hasOpenAnomaly);
+  const storeOpts: StoreOptions = { origin: opts.origin, isSample: false, now: opts.now, params: opts.params, comps, ...flagged };
   for (let i = 0; i < rows.length; i += 200) {
     const chunk = rows.slice(i, i + 200);
     const opps = chunk.map((r) => ({ ...opportunityValues(db, Number(r.id), listingFromRow(r) as ListingInput, storeOpts), is_sample: r.is_sample }));

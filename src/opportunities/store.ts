@@ -26,6 +26,8 @@ export interface StoreOptions {
   comps: CompIndex;
   /** Listings with an open anomaly are never hot (supplied by the quality capability). */
   hasOpenAnomaly?: (listing: ListingInput) => boolean;
+  /** The listing's anomaly flags as the opportunity's `anomalies` array shows them (quality capability). */
+  anomaliesFor?: (listing: ListingInput) => unknown[];
 }
 
 export function listingHash(l: ListingInput): string {
@@ -70,7 +72,7 @@ export function opportunityValues(db: Db, listingId: number, l: ListingInput, op
     estimate_cents: a.valuation.estimateCents, value_low_cents: a.valuation.lowCents, value_high_cents: a.valuation.highCents,
     valuation_method: a.valuation.method, sample_size: a.valuation.sampleSize, profit_cents: a.profitCents, roi_bp: a.roiBp,
     margin_bp: a.marginBp, confidence: a.confidence, risk_score: a.riskScore, score: a.score, status: a.status,
-    anomalies_json: '[]', assumptions_json: JSON.stringify(a.assumptions), is_sample: dbBool(db, opts.isSample),
+    anomalies_json: JSON.stringify(opts.anomaliesFor?.(l) ?? []), assumptions_json: JSON.stringify(a.assumptions), is_sample: dbBool(db, opts.isSample),
     is_active: dbBool(db, true), created_at: opts.now, updated_at: opts.now,
   };
 }

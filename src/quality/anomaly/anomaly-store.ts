@@ -1,0 +1,124 @@
+// Anomaly flags in storage: one row per listing and kind. Flags are never deleted: a kind that no
+// longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
+// re-detection, so a listing an operator cleared stays cleared.
+import { dbBool, type Db } from '../../storage/db.js';
+import type { ListingInput } from '../../opportunities/types.js';
+import { listingFromRow } from '../../opportunities/store.js';
+import { matchKey } from '../../opportunities/list-query.js';
+import { listingKey, type DetectedAnomaly } from './detector.js';
+
+export type AnomalyStatus = 'open' | 'false_positive' | 'confirmed' | 'resolved';
+
+/** What the opportunity's `anomalies` array shows. */
+export interface AnomalyView {
+  id: number;
+  kind: string;
+  detail: string;
+  status: AnomalyStatus;
+  detectedAt: string;
+}
+
+/** Open and confirmed flags keep a listing from being hot; false positives do not. */
+export const blocksHot = (views: readonly AnomalyView[]) => views.some((v) => v.status === 'open' || v.status === 'confirmed');
+
+const CHUNK = 300;
+function chunks<T>(xs: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  return out;
+}
+
+/** Active listings sharing a make/model with the batch: peers for cohorts and duplicated VINs. */
+export async function loadPopulation(db: Db, batch: readonly ListingInput[]): Promise<ListingInput[]> {
+  const pairs = new Set(batch.map((l) => `${matchKey(l.make)}|${matchKey(l.model)}`));
+  const makes = [...new Set(batch.map((l) => l.make.toLowerCase()))];
+  const out: ListingInput[] = [];
+  for (const part of chunks(makes)) {
+    const rows = await db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true))
+      .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part).execute();
+    for (const r of rows) if (pairs.has(`${matchKey(r.make)}|${matchKey(r.model)}`)) out.push(listingFromRow(r));
+  }
+  // Listings whose VIN is in the batch, whatever their make: a VIN on a different model is worse.
+  const vins = [...new Set(batch.map((l) => l.vin).filter((v): v is string => !!v))];
+  const seen = new Set(out.map(listingKey));
+  for (const part of chunks(vins)) {
+    const rows = await db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true)).where('vin', 'in', part).execute();
+    for (const r of rows) {
+      const l = listingFromRow(r);
+      if (!seen.has(listingKey(l))) { seen.add(listingKey(l)); out.push(l); }
+    }
+  }
+  return out;
+}
+
+type Row = { id: number; source: string; lot_id: string; kind: string; detail: string; status: string; detected_at: number };
+
+async function rowsFor(db: Db, keys: ReadonlyArray<{ source: string; lotId: string }>): Promise<Map<string, Row[]>> {
+  const wanted = new Set(keys.map(listingKey));
+  const by = new Map<string, Row[]>();
+  for (const part of chunks([...new Set(keys.map((k) => k.lotId))])) {
+    const rows = await db.kysely.selectFrom('quality_anomalies').select(['id', 'source', 'lot_id', 'kind', 'detail', 'status', 'detected_at'])
+      .where('lot_id', 'in', part).execute();
+    for (const r of rows) {
+      const k = listingKey({ source: r.source, lotId: r.lot_id });
+      if (!wanted.has(k)) continue;
+      by.set(k, [...(by.get(k) ?? []), { ...r, id: Number(r.id), detected_at: Number(r.detected_at) }]);
+    }
+  }
+  return by;
+}
+
+const toView = (r: Row): AnomalyView => ({
+  id: r.id, kind: r.kind, detail: r.detail, status: r.status as AnomalyStatus, detectedAt: new Date(r.detected_at).toISOString(),
+});
+
+/** Current flags (all but resolved) per listing key. */
+export async function anomalyViews(db: Db, keys: ReadonlyArray<{ source: string; lotId: string }>): Promise<Map<string, AnomalyView[]>> {
+  const out = new Map<string, AnomalyView[]>();
+  for (const [k, rows] of await rowsFor(db, keys)) {
+    const views = rows.filter((r) => r.status !== 'resolved').sort((a, b) => a.id - b.id).map(toView);
+    if (views.length) out.set(k, views);
+  }
+  return out;
+}
+
+/** Writes this detection run for the checked listings and returns their current flags. */
+export async function recordDetections(db: Db, checked: readonly ListingInput[], found: Map<string, DetectedAnomaly[]>, now: number): Promise<Map<string, AnomalyView[]>> {
+  const existing = await rowsFor(db, checked);
+  await db.kysely.transaction().execute(async (trx) => {
+    for (const l of checked) {
+      const k = listingKey(l);
+      const prior = new Map((existing.get(k) ?? []).map((r) => [r.kind, r]));
+      for (const a of found.get(k) ?? []) {
+        const p = prior.get(a.kind);
+        prior.delete(a.kind);
+        if (!p) {
+          await trx.insertInto('quality_anomalies').values({
+            listing_id: null, source: l.source, lot_id: l.lotId, kind: a.kind, detail: a.detail, status: 'open', detected_at: now, updated_at: now, marked_by: null,
+          }).execute();
+        } else if (p.detail !== a.detail || p.status === 'resolved') {
+          await trx.updateTable('quality_anomalies').set({ detail: a.detail, status: p.status === 'resolved' ? 'open' : p.status, updated_at: now })
+            .where('id', '=', p.id).execute();
+        }
+      }
+      const gone = [...prior.values()].filter((r) => r.status === 'open').map((r) => r.id);
+      if (gone.length) await trx.updateTable('quality_anomalies').set({ status: 'resolved', updated_at: now }).where('id', 'in', gone).execute();
+    }
+    for (const part of chunks(checked)) {
+      await trx.insertInto('quality_anomaly_checks').values(part.map((l) => ({ source: l.source, lot_id: l.lotId, checked_at: now })))
+        .onConflict((oc) => oc.columns(['source', 'lot_id']).doUpdateSet({ checked_at: now })).execute();
+    }
+  });
+  return anomalyViews(db, checked);
+}
+
+/** Links flags to their stored listing, for listing-based lookups and joins. */
+export async function linkAnomaliesToListings(db: Db, ids: ReadonlyMap<string, number>, keys: Iterable<string>): Promise<void> {
+  for (const k of keys) {
+    const id = ids.get(k);
+    if (id === undefined) continue;
+    const [source, lotId] = k.split('\u0000') as [string, string];
+    await db.kysely.updateTable('quality_anomalies').set({ listing_id: id }).where('source', '=', source).where('lot_id', '=', lotId)
+      .where((eb) => eb.or([eb('listing_id', 'is', null), eb('listing_id', '!=', id)])).execute();
+  }
+}

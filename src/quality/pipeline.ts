@@ -1,0 +1,158 @@
+// The quality stage of the one ingestion pipeline (ingest/import-service.ts ingestListings):
+// contract → quarantine, anomaly detection → flags, and after storage the provenance of every
+// field. Each part obeys its feature flag, read per import so a runtime switch applies at once.
+import type { ArbitrageParams } from '../config/arbitrage.js';
+import type { FlagService } from '../flags/flag-service.js';
+import { FLAGS } from '../flags/registry.js';
+import type { ListingBatch } from '../ingest/import-service.js';
+import type { CompIndex } from '../opportunities/comps-store.js';
+import type { StoreResult } from '../opportunities/store.js';
+import type { ListingInput } from '../opportunities/types.js';
+import { dbBool, type Db } from '../storage/db.js';
+import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
+import { detectAnomalies, listingKey } from './anomaly/detector.js';
+import { validateListing } from './contract/listing-contract.js';
+import { applyContractResults, recordContractRun, type QuarantineEntry } from './contract/quarantine-store.js';
+import { engineVersion } from './provenance/fields.js';
+import { provenanceRow } from './provenance/records.js';
+import { anomalyHooks, reappraiseListings } from './reappraise.js';
+
+export type QualityFlags = Pick<FlagService, 'get'>;
+
+/** Without a flag service (a bare CLI import) the built-in defaults apply: every check on. */
+const builtInFlags: QualityFlags = { get: ((name: keyof typeof FLAGS) => FLAGS[name].default) as QualityFlags['get'] };
+
+export interface QualityStageOptions {
+  importId: number;
+  origin: string;
+  now: number;
+  params: ArbitrageParams;
+  flags?: QualityFlags;
+}
+
+export interface QualitySummary {
+  validated: number;
+  quarantined: number;
+  unpublished: number;
+  anomalous: number;
+  provenanceRecorded: number;
+}
+
+type Accepted = ListingBatch['accepted'][number];
+
+export class QualityStage {
+  readonly summary: QualitySummary = { validated: 0, quarantined: 0, unpublished: 0, anomalous: 0, provenanceRecorded: 0 };
+  private views = new Map<string, AnomalyView[]>();
+  private readonly flags: QualityFlags;
+  private readonly detection: boolean;
+  private readonly provenance: boolean;
+
+  private constructor(private readonly db: Db, readonly publishable: Accepted[], private readonly opts: QualityStageOptions) {
+    this.flags = opts.flags ?? builtInFlags;
+    this.detection = this.flags.get('ENABLE_ANOMALY_DETECTION');
+    this.provenance = this.flags.get('ENABLE_PROVENANCE_TRACKING');
+  }
+
+  /** Validates the batch against the contract and quarantines what fails. */
+  static async begin(db: Db, batch: ListingBatch, opts: QualityStageOptions): Promise<QualityStage> {
+    const flags = opts.flags ?? builtInFlags;
+    if (!flags.get('ENABLE_SCHEMA_VALIDATION')) return new QualityStage(db, [...batch.accepted], opts);
+    const failing: QuarantineEntry[] = [];
+    const passing: Accepted[] = [];
+    const counts = new Map<string, { validated: number; passed: number }>();
+    for (const a of batch.accepted) {
+      const violations = validateListing(a.listing, { now: opts.now });
+      const c = counts.get(a.listing.source) ?? { validated: 0, passed: 0 };
+      c.validated++;
+      if (violations.length) failing.push({ row: a.row, listing: a.listing, violations });
+      else { c.passed++; passing.push(a); }
+      counts.set(a.listing.source, c);
+    }
+    const { unpublished } = await applyContractResults(db, failing, passing.map((p) => p.listing), opts);
+    await recordContractRun(db, opts.importId, counts, opts.now);
+    const stage = new QualityStage(db, passing, opts);
+    Object.assign(stage.summary, { validated: batch.accepted.length, quarantined: failing.length, unpublished });
+    return stage;
+  }
+
+  /** Flags anomalies among the publishable listings against their live peers and comps. */
+  async detect(comps: CompIndex): Promise<void> {
+    if (!this.detection || this.publishable.length === 0) return;
+    const batch = this.publishable.map((a) => a.listing);
+    const population = await loadPopulation(this.db, batch);
+    const found = detectAnomalies(batch, {
+      now: this.opts.now, params: this.opts.params, comps: (l) => comps.for(l.make, l.model), population,
+    });
+    this.views = await recordDetections(this.db, batch, found, this.opts.now);
+    this.summary.anomalous = found.size;
+  }
+
+  /** storeListings hooks; a caller's own hasOpenAnomaly still counts. */
+  storeHooks(extra?: (l: ListingInput) => boolean) {
+    const h = anomalyHooks(this.views);
+    return { anomaliesFor: h.anomaliesFor, hasOpenAnomaly: (l: ListingInput) => h.hasOpenAnomaly(l) || (extra?.(l) ?? false) };
+  }
+
+  /** After storage: provenance rows, flags linked to listings, stale opportunities refreshed. */
+  async finish(stored: StoreResult): Promise<void> {
+    if (this.publishable.length === 0) return;
+    const ids = await this.listingIds();
+    if (this.provenance) {
+      const engine = engineVersion(this.opts.params);
+      const rows = this.publishable.flatMap((a) => {
+        const id = ids.get(listingKey(a.listing));
+        return id === undefined ? [] : [provenanceRow(id.id, a.listing, a.origin, this.opts.origin, engine, this.opts.now)];
+      });
+      for (let i = 0; i < rows.length; i += 200) {
+        await this.db.kysely.insertInto('quality_provenance').values(rows.slice(i, i + 200)).onConflict((oc) => oc.column('listing_id').doUpdateSet((eb) => ({
+          source: eb.ref('excluded.source'), lot_id: eb.ref('excluded.lot_id'), origin: eb.ref('excluded.origin'), source_url: eb.ref('excluded.source_url'),
+          fetched_at: eb.ref('excluded.fetched_at'), snapshot_hash: eb.ref('excluded.snapshot_hash'), extractor_version: eb.ref('excluded.extractor_version'),
+          fields_json: eb.ref('excluded.fields_json'), engine_version: eb.ref('excluded.engine_version'), appraised_at: eb.ref('excluded.appraised_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+        }))).execute();
+      }
+      this.summary.provenanceRecorded = rows.length;
+    }
+    const idByKey = new Map([...ids].map(([k, v]) => [k, v.id]));
+    await linkAnomaliesToListings(this.db, idByKey, this.views.keys());
+    // Listings storeListings left alone (same content) may need a new appraisal: their flags
+    // moved, or they were unpublished by an earlier quarantine and are compliant again.
+    const changed = new Set(stored.changedListingIds);
+    const stale: number[] = [];
+    const inactive: number[] = [];
+    const current = await this.currentAnomalies([...ids.values()].map((v) => v.id).filter((id) => !changed.has(id)));
+    for (const [k, v] of ids) {
+      if (changed.has(v.id)) continue;
+      if (!v.active) inactive.push(v.id);
+      else if (current.get(v.id) !== JSON.stringify(this.views.get(k) ?? [])) stale.push(v.id);
+    }
+    if (inactive.length) {
+      await this.db.kysely.updateTable('listings').set({ is_active: dbBool(this.db, true), updated_at: this.opts.now }).where('id', 'in', inactive).execute();
+    }
+    await reappraiseListings(this.db, [...stale, ...inactive], { params: this.opts.params, now: this.opts.now, anomalyDetection: this.detection });
+  }
+
+  private async listingIds(): Promise<Map<string, { id: number; active: boolean }>> {
+    const wanted = new Set(this.publishable.map((a) => listingKey(a.listing)));
+    const lots = [...new Set(this.publishable.map((a) => a.listing.lotId))];
+    const out = new Map<string, { id: number; active: boolean }>();
+    for (let i = 0; i < lots.length; i += 300) {
+      const rows = await this.db.kysely.selectFrom('listings').select(['id', 'source', 'lot_id', 'is_active']).where('lot_id', 'in', lots.slice(i, i + 300)).execute();
+      for (const r of rows) {
+        const k = listingKey({ source: r.source, lotId: r.lot_id });
+        if (wanted.has(k)) out.set(k, { id: Number(r.id), active: r.is_active === true || r.is_active === 1 });
+      }
+    }
+    return out;
+  }
+
+  private async currentAnomalies(listingIds: number[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for (let i = 0; i < listingIds.length; i += 300) {
+      const rows = await this.db.kysely.selectFrom('opportunities').select(['listing_id', 'anomalies_json'])
+        .where('listing_id', 'in', listingIds.slice(i, i + 300)).execute();
+      for (const r of rows) out.set(Number(r.listing_id), r.anomalies_json);
+    }
+    return out;
+  }
+}

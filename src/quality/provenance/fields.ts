@@ -1,0 +1,84 @@
+// Provenance per published field. Listing fields come from what the reader recorded (locator,
+// method); opportunity fields are derived by the engine from named inputs. Every field path here
+// is a leaf of the API Opportunity (or `listing.*` for listing fields the Opportunity omits).
+import { createHash } from 'node:crypto';
+import type { TSchema } from '@sinclair/typebox';
+import type { ArbitrageParams } from '../../config/arbitrage.js';
+import { OpportunitySchema } from '../../opportunities/api-schema.js';
+import type { ListingInput } from '../../opportunities/types.js';
+
+export type ProvenanceMethod = 'extracted' | 'derived' | 'default' | 'imputed';
+
+export interface FieldProvenance {
+  field: string;
+  method: ProvenanceMethod;
+  /** CSS selector, JSON Pointer or CSV row/column; null when the value came from no place in the source. */
+  locator: string | null;
+  /** Fields (paths) the value was computed from. */
+  inputs: string[];
+  /** The agent that produced the value: the reader's extractor version or the engine's. */
+  agent: string;
+  activity: 'extraction' | 'appraisal' | 'anomaly_detection' | 'storage';
+  sourceUrl: string | null;
+  snapshotHash: string | null;
+  at: string;
+}
+
+/** Listing field → path of the same value in the API (listing-only fields live under `listing.`). */
+export const LISTING_FIELD_PATHS: Record<keyof ListingInput, string> = {
+  source: 'source', lotId: 'lotId', title: 'listing.title', year: 'year', make: 'make', model: 'model', trim: 'trim',
+  vin: 'vin', mileage: 'mileage', currentBidCents: 'currentBid', auctionEndsAt: 'auctionEndsAt', city: 'location.city',
+  state: 'location.state', zip: 'location.zip', listingUrl: 'listingUrl', titleStatus: 'titleStatus',
+  description: 'listing.description', buyerPremiumPct: 'listing.buyerPremiumPct', docFeeCents: 'listing.docFee',
+  latitude: 'listing.latitude', longitude: 'listing.longitude',
+};
+export const LISTING_FIELDS = Object.keys(LISTING_FIELD_PATHS) as Array<keyof ListingInput>;
+
+/** What each engine output is computed from (DOMAIN.md: landed cost, value and profit, scores). */
+export const ENGINE_DERIVATIONS: Record<string, string[]> = {
+  'costs.buyerPremium': ['currentBid', 'source', 'listing.buyerPremiumPct', 'config:fees'],
+  'costs.docFee': ['source', 'listing.docFee', 'config:fees'],
+  'costs.transport': ['location.state', 'location.zip', 'listing.latitude', 'listing.longitude', 'config:transport', 'config:dealer'],
+  'costs.recon': ['listing.title', 'listing.description', 'make', 'model', 'config:recon'],
+  'costs.total': ['currentBid', 'costs.buyerPremium', 'costs.docFee', 'costs.transport', 'costs.recon'],
+  estimatedSalePrice: ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation', 'config:depreciation', 'config:title'],
+  'valuation.low': ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation'],
+  'valuation.high': ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation'],
+  'valuation.method': ['comps', 'config:valuation'],
+  'valuation.sampleSize': ['comps', 'make', 'model', 'year'],
+  profit: ['estimatedSalePrice', 'costs.total'],
+  roi: ['profit', 'costs.total'],
+  margin: ['profit', 'estimatedSalePrice'],
+  confidence: ['valuation.sampleSize', 'year', 'mileage', 'vin', 'titleStatus', 'estimatedSalePrice'],
+  riskScore: ['year', 'mileage', 'valuation.low', 'valuation.high', 'estimatedSalePrice', 'valuation.sampleSize', 'titleStatus'],
+  score: ['profit', 'roi', 'confidence', 'riskScore'],
+  status: ['profit', 'roi', 'confidence', 'riskScore', 'anomalies'],
+};
+/** Fields the service itself assigns when it stores a listing. */
+export const STORAGE_FIELDS: Record<string, { method: ProvenanceMethod; inputs: string[] }> = {
+  id: { method: 'default', inputs: [] },
+  createdAt: { method: 'default', inputs: [] },
+  updatedAt: { method: 'derived', inputs: ['listing.fetchedAt'] },
+  sample: { method: 'default', inputs: [] },
+};
+export const ANOMALY_INPUTS = ['currentBid', 'mileage', 'vin', 'year', 'auctionEndsAt', 'make', 'model', 'titleStatus', 'comps'];
+
+/** Leaf paths of a TypeBox object schema; arrays and scalars are leaves. */
+function leafPaths(schema: TSchema, prefix = ''): string[] {
+  const props = (schema as { type?: string; properties?: Record<string, TSchema> }).properties;
+  if ((schema as { type?: string }).type !== 'object' || !props) return [prefix];
+  return Object.entries(props).flatMap(([k, s]) => leafPaths(s, prefix ? `${prefix}.${k}` : k));
+}
+
+/** Every field the API publishes for an opportunity, read from its response schema. */
+export const PUBLISHED_OPPORTUNITY_FIELDS: readonly string[] = leafPaths(OpportunitySchema);
+/** …plus the listing fields the Opportunity does not show: together, everything published. */
+export const PUBLISHED_FIELDS: readonly string[] = [
+  ...PUBLISHED_OPPORTUNITY_FIELDS,
+  ...Object.values(LISTING_FIELD_PATHS).filter((p) => p.startsWith('listing.')),
+];
+
+/** Names the engine build and its parameters, so a changed fee table shows in the provenance. */
+export function engineVersion(params: ArbitrageParams): string {
+  return `arbitrage-engine/5.0.0+params.${createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 12)}`;
+}

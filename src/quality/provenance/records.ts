@@ -1,0 +1,73 @@
+// Stored provenance (one row per listing: where each listing field was read, and which engine
+// build appraised it) and its expansion into a record for every published field.
+import type { ListingOrigin } from '../../ingest/import-service.js';
+import type { ListingInput } from '../../opportunities/types.js';
+import type { QualityProvenanceTable } from '../storage/tables.js';
+import {
+  ANOMALY_INPUTS, ENGINE_DERIVATIONS, LISTING_FIELD_PATHS, LISTING_FIELDS, STORAGE_FIELDS,
+  type FieldProvenance, type ProvenanceMethod,
+} from './fields.js';
+
+export const ANOMALY_DETECTOR_VERSION = 'anomaly-detector/1.0.0';
+export const SERVICE_AGENT = 'dealerscope/5.0.0';
+/** Readers that hand the pipeline no origin at all are named as such, never guessed. */
+export const UNSPECIFIED_EXTRACTOR = 'unspecified-reader';
+
+export type StoredFields = Record<string, { m: ProvenanceMethod; l: string | null; i?: string[] }>;
+
+const DERIVED_INPUTS: Partial<Record<keyof ListingInput, string[]>> = {
+  title: ['year', 'make', 'model', 'trim'],
+  vin: ['listing.description'],
+  mileage: ['listing.description'],
+};
+
+export function storedFields(listing: ListingInput, origin: ListingOrigin | undefined): StoredFields {
+  const out: StoredFields = {};
+  for (const f of LISTING_FIELDS) {
+    const value = listing[f];
+    const absent = value === null || value === undefined;
+    const method: ProvenanceMethod = origin?.methods?.[f] ?? (absent ? 'default' : 'extracted');
+    const entry: StoredFields[string] = { m: method, l: origin?.locators[f] ?? null };
+    if (method === 'derived' || method === 'imputed') entry.i = DERIVED_INPUTS[f] ?? [];
+    out[f] = entry;
+  }
+  return out;
+}
+
+export type ProvenanceRow = QualityProvenanceTable;
+
+export function provenanceRow(listingId: number, listing: ListingInput, origin: ListingOrigin | undefined, originName: string, engine: string, now: number): ProvenanceRow {
+  return {
+    listing_id: listingId, source: listing.source, lot_id: listing.lotId, origin: originName,
+    source_url: origin?.sourceUrl ?? listing.listingUrl ?? `urn:dealerscope:origin:${encodeURIComponent(originName)}`,
+    fetched_at: origin ? origin.fetchedAt.getTime() : now,
+    snapshot_hash: origin?.snapshotHash ?? 'unrecorded',
+    extractor_version: origin?.extractorVersion ?? UNSPECIFIED_EXTRACTOR,
+    fields_json: JSON.stringify(storedFields(listing, origin)),
+    engine_version: engine, appraised_at: now, updated_at: now,
+  };
+}
+
+/** A record per published field path: listing fields as read, the rest as derived. */
+export function expandProvenance(row: ProvenanceRow): Record<string, FieldProvenance> {
+  const stored = JSON.parse(row.fields_json) as StoredFields;
+  const fetched = new Date(Number(row.fetched_at)).toISOString();
+  const appraised = new Date(Number(row.appraised_at)).toISOString();
+  const out: Record<string, FieldProvenance> = {};
+  for (const [field, s] of Object.entries(stored)) {
+    const path = LISTING_FIELD_PATHS[field as keyof ListingInput];
+    if (!path) continue;
+    out[path] = {
+      field: path, method: s.m, locator: s.l, inputs: s.i ?? [], agent: row.extractor_version, activity: 'extraction',
+      sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched,
+    };
+  }
+  for (const [path, inputs] of Object.entries(ENGINE_DERIVATIONS)) {
+    out[path] = { field: path, method: 'derived', locator: null, inputs, agent: row.engine_version, activity: 'appraisal', sourceUrl: null, snapshotHash: null, at: appraised };
+  }
+  out.anomalies = { field: 'anomalies', method: 'derived', locator: null, inputs: ANOMALY_INPUTS, agent: ANOMALY_DETECTOR_VERSION, activity: 'anomaly_detection', sourceUrl: null, snapshotHash: null, at: appraised };
+  for (const [path, s] of Object.entries(STORAGE_FIELDS)) {
+    out[path] = { field: path, method: s.method, locator: null, inputs: s.inputs, agent: SERVICE_AGENT, activity: 'storage', sourceUrl: null, snapshotHash: null, at: appraised };
+  }
+  return out;
+}
