@@ -1,0 +1,152 @@
+// The Dockerfile checked statically (no Docker daemon on the build machines): its stages, what
+// it installs and copies, who it runs as, and that it agrees with the Kubernetes manifests.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+const run = promisify(execFile);
+
+interface Instruction {
+  keyword: string;
+  args: string;
+  stage: number;
+}
+
+/** Dockerfile instructions with continuation lines joined and comments dropped. */
+function parseDockerfile(text: string): Instruction[] {
+  const out: Instruction[] = [];
+  let pending = '';
+  let stage = -1;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!pending && (line === '' || line.startsWith('#'))) continue;
+    if (pending && line.startsWith('#')) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1).trim()} `;
+      continue;
+    }
+    const full = (pending + line).trim();
+    pending = '';
+    if (!full) continue;
+    const [keyword, ...rest] = full.split(/\s+/);
+    const kw = keyword.toUpperCase();
+    if (kw === 'FROM') stage++;
+    out.push({ keyword: kw, args: rest.join(' '), stage });
+  }
+  return out;
+}
+
+const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+const instructions = parseDockerfile(text);
+const args = Object.fromEntries(instructions.filter((i) => i.keyword === 'ARG' && i.stage === -1).map((i) => i.args.split('=') as [string, string]));
+const stages = instructions.filter((i) => i.keyword === 'FROM').map((i) => {
+  const [image, , name] = i.args.split(/\s+/);
+  return { image: image.replace(/\$\{(\w+)\}/g, (_, v: string) => args[v] ?? ''), name };
+});
+const finalStage = stages.length - 1;
+const inStage = (stage: number, keyword: string) => instructions.filter((i) => i.stage === stage && i.keyword === keyword);
+const runText = (stage: number) => inStage(stage, 'RUN').map((i) => i.args).join('\n');
+const envOf = (stage: number) => Object.fromEntries(inStage(stage, 'ENV').flatMap((i) => [...i.args.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]])));
+const jsonArgs = (keyword: string) => JSON.parse(inStage(finalStage, keyword).at(-1)!.args) as string[];
+
+const deployments = ['api-deployment.yaml', 'browser-pool-deployment.yaml'].map((f) => parseYaml(readFileSync(join(ROOT, 'deploy', 'k8s', f), 'utf8')));
+
+describe('Dockerfile', () => {
+  it('builds in one Debian node:20 stage and runs in another', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const s of stages) expect(s.image).toMatch(/^node:20-(bookworm|bullseye)(-slim)?$/);
+    const engines = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node as string;
+    expect(engines).toMatch(/>=20/);
+    expect(stages[0].name).toBe('build');
+  });
+
+  it('installs from the lock file, builds, and drops dev dependencies', () => {
+    const build = runText(0);
+    expect(build).toMatch(/npm ci\b/);
+    expect(build).toMatch(/npm run build/);
+    expect(build).toMatch(/npm prune --omit=dev/);
+    expect(build.indexOf('npm run build')).toBeLessThan(build.indexOf('npm prune'));
+    // The runtime stage copies node_modules from the pruned build, never installs dev tooling.
+    const copies = inStage(finalStage, 'COPY').map((i) => i.args);
+    expect(copies.some((c) => /--from=build\s+\/app\/node_modules/.test(c))).toBe(true);
+    expect(runText(finalStage)).not.toMatch(/\b(g\+\+|make|python3|npm (ci|install))\b/);
+  });
+
+  it('installs Debian chromium and never downloads a Playwright browser', () => {
+    expect(runText(finalStage)).toMatch(/apt-get install[^\n]*\bchromium\b/);
+    expect(text).not.toMatch(/playwright install/);
+    expect(envOf(finalStage).CHROMIUM_PATH).toBe('/usr/bin/chromium');
+    for (const d of deployments) {
+      const chromium = d.spec.template.spec.containers[0].env?.find((e: { name: string }) => e.name === 'CHROMIUM_PATH');
+      if (chromium) expect(chromium.value).toBe(envOf(finalStage).CHROMIUM_PATH);
+    }
+  });
+
+  it('runs as a numeric non-root user, the one the manifests demand', () => {
+    const user = inStage(finalStage, 'USER').at(-1)?.args ?? '';
+    const [uid, gid] = user.split(':').map(Number);
+    expect(uid).toBeGreaterThan(0);
+    expect(runText(finalStage)).toContain(`--uid ${uid}`);
+    for (const d of deployments) {
+      expect(d.spec.template.spec.securityContext.runAsUser).toBe(uid);
+      expect(d.spec.template.spec.securityContext.runAsGroup).toBe(gid);
+    }
+  });
+
+  it('starts `dealerscope serve` through an init, on the port the API Deployment probes', () => {
+    const entry = jsonArgs('ENTRYPOINT');
+    const cmd = jsonArgs('CMD');
+    expect(entry.at(-1)).toBe('dealerscope');
+    expect(cmd).toEqual(['serve']);
+    expect(entry[0]).toMatch(/tini$/);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(runText(finalStage)).toContain(`/app/${pkg.bin.dealerscope} /usr/local/bin/dealerscope`);
+    expect(readFileSync(join(ROOT, pkg.bin.dealerscope), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+    const exposed = Number(inStage(finalStage, 'EXPOSE').at(-1)?.args);
+    expect(Number(envOf(finalStage).PORT)).toBe(exposed);
+    expect(deployments[0].spec.template.spec.containers[0].ports[0].containerPort).toBe(exposed);
+  });
+
+  it('copies only paths that exist and that .dockerignore lets through', () => {
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    for (const i of instructions.filter((x) => x.keyword === 'COPY' && !x.args.includes('--from='))) {
+      const sources = i.args.split(/\s+/).slice(0, -1);
+      for (const src of sources) {
+        expect(existsSync(join(ROOT, src)), `COPY ${src}`).toBe(true);
+        expect(ignored, `COPY ${src} is excluded by .dockerignore`).not.toContain(src);
+      }
+    }
+    for (const secretish of ['.git', 'node_modules', 'dist', '.env', 'data/*.db']) expect(ignored).toContain(secretish);
+  });
+
+  it('HEALTHCHECK asks /healthz and its command really tells up from down', async () => {
+    const hc = inStage(finalStage, 'HEALTHCHECK').at(-1)!.args;
+    const [node, flag, script] = JSON.parse(hc.slice(hc.indexOf('['))) as string[];
+    expect([node, flag]).toEqual(['node', '-e']);
+    expect(script).toContain('/healthz');
+    const probe = async (status: number) => {
+      const server: Server = createServer((req, res) => {
+        res.statusCode = req.url === '/healthz' ? status : 404;
+        res.end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const port = String((server.address() as AddressInfo).port);
+        await run(process.execPath, ['-e', script], { env: { ...process.env, PORT: port }, timeout: 10_000 });
+        return 0;
+      } catch (err) {
+        return (err as { code?: number }).code ?? -1;
+      } finally {
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    };
+    expect(await probe(200)).toBe(0);
+    expect(await probe(503)).toBe(1);
+  });
+});
