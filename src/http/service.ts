@@ -7,7 +7,7 @@ import { FlagService } from '../flags/flag-service.js';
 import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
 import { createMetrics } from '../observability/metrics.js';
 import { Signals } from '../observability/signals.js';
-import { BreakerRegistry } from '../resilience/breakers.js';
+import { BreakerRegistry, breakerSettings } from '../resilience/breakers.js';
 import { databaseReadProbe, guardedReads } from '../resilience/guarded-reads.js';
 import { CursorCodec } from '../opportunities/cursor.js';
 import { databaseReads } from '../opportunities/read-service.js';
@@ -54,7 +54,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
   const clock = opts.clock ?? systemClock;
   const metrics = createMetrics();
   const signals = new Signals();
-  const breakers = new BreakerRegistry({ flags, clock, metrics, readiness, signals });
+  const breakers = new BreakerRegistry({ flags, clock, metrics, readiness, signals, settings: breakerSettings(config.raw) });
   const dbReads = guardedReads(databaseReads(db), breakers.get('database', { probe: () => databaseReadProbe(db) }));
   // Resilience wraps the database reads; the cache sits in front so cached pages survive an open breaker.
   const cache = await createOpportunityCache({ db, redis, flags, clock, env: config.raw, metrics, readiness, signals });

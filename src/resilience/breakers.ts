@@ -285,3 +285,20 @@ export class BreakerRegistry {
     return latest?.stats.lastDetectionMs == null ? null : latest.stats.lastDetectionMs / 1000;
   }
 }
+
+/** Breaker settings from the environment (BREAKER_HALF_OPEN_MS, BREAKER_MIN_RPS), defaults otherwise. */
+export function breakerSettings(env: NodeJS.ProcessEnv): Partial<BreakerSettings> {
+  const out: Partial<BreakerSettings> = {};
+  const read = (name: string, min: number, max: number): number | undefined => {
+    const raw = env[name]?.trim();
+    if (!raw) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer ${min}–${max}, got "${raw}"`);
+    return n;
+  };
+  const halfOpen = read('BREAKER_HALF_OPEN_MS', 100, 600_000);
+  if (halfOpen !== undefined) out.halfOpenAfterMs = halfOpen;
+  const minRps = read('BREAKER_MIN_RPS', 1, 100_000);
+  if (minRps !== undefined) out.minimumRps = minRps;
+  return out;
+}
