@@ -32,6 +32,12 @@ ul.alerts li.info { border-left-color: #3b82c4; }
 form.inline { display: inline; }
 button { cursor: pointer; }
 #stream-state { font-size: .8rem; }
+.fail { color: #d64545; }
+tr.fail td { background: #fdf6f6; }
+.trigger-pending { color: #e0a100; font-weight: 600; }
+.trigger-fired, .trigger-latched { color: #d64545; font-weight: 600; }
+h3 { font-size: .9rem; margin: 12px 0 6px; }
+details summary { cursor: pointer; color: #3b82c4; }
 `;
 
 export const CONSOLE_JS = `

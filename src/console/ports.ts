@@ -1,7 +1,11 @@
 // What the console needs from other capabilities, as narrow interfaces: the console renders and
 // forwards, the owning services decide. Adapters to the real services are built at wiring time.
+import type { FlagControl } from '../flags/flag-control.js';
 import type { FlagService } from '../flags/flag-service.js';
 import type { FlagName, FlagValue } from '../flags/registry.js';
+import type { RolloutController, RolloutStatus } from '../rollout/controller.js';
+import type { GateReport } from '../rollout/gates.js';
+import type { Decision } from '../rollout/state-store.js';
 
 export interface ChangeBy {
   actor: string;
@@ -12,24 +16,13 @@ export interface ConsoleFlagPort {
   set(name: FlagName, value: FlagValue, by: ChangeBy): Promise<void>;
 }
 
-export type RolloutEventKind = 'decision' | 'breach' | 'alert';
-
 export interface ConsoleRolloutPort {
-  status(): Promise<unknown>;
-  gate(): Promise<unknown>;
+  status(): Promise<RolloutStatus>;
+  gate(): Promise<GateReport>;
   advance(by: ChangeBy): Promise<unknown>;
   rollback(by: ChangeBy): Promise<unknown>;
-  decisions(limit: number): Promise<unknown[]>;
-  onEvent(fn: (kind: RolloutEventKind, payload: unknown) => void): () => void;
-}
-
-/** Session and CSRF handling from the security capability. */
-export interface ConsoleAuth {
-  /** preHandler: an authenticated console session, else a redirect to /console/login. */
-  requireConsole: (...args: never[]) => unknown;
-  /** preHandler: rejects a state-changing form without a valid `_csrf`. */
-  protectForm: (...args: never[]) => unknown;
-  csrfToken(request: unknown): string;
+  rearm(trigger: string, by: ChangeBy): Promise<unknown>;
+  decisions(limit: number): Promise<Decision[]>;
 }
 
 /**
@@ -41,5 +34,25 @@ export function localFlagPort(flags: FlagService): ConsoleFlagPort {
     async set(name, value) {
       flags.setOverrides({ ...flags.getOverrides(), [name]: value });
     },
+  };
+}
+
+/** Persisted, audited and propagated to every replica through the flag control plane. */
+export function controlFlagPort(control: FlagControl): ConsoleFlagPort {
+  return {
+    async set(name, value, by) {
+      await control.setOverrides({ [name]: value }, by);
+    },
+  };
+}
+
+export function controllerPort(rollout: RolloutController): ConsoleRolloutPort {
+  return {
+    status: () => rollout.status(),
+    gate: () => rollout.gate(),
+    advance: (by) => rollout.advance(by),
+    rollback: (by) => rollout.rollback(by),
+    rearm: (trigger, by) => rollout.rearm({ ...by, trigger }),
+    decisions: (limit) => rollout.decisions(limit),
   };
 }

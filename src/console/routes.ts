@@ -33,11 +33,12 @@ const RESULTS: Record<string, { text: string; error?: boolean }> = {
   'advance-refused': { text: 'The rollout controller refused to advance (see the gate report).', error: true },
   'rolled-back': { text: 'Rolled back one phase.' },
   'rollback-failed': { text: 'The rollback did not go through; see the decision records and logs.', error: true },
+  rearmed: { text: 'Trigger re-armed.' },
+  'rearm-failed': { text: 'The trigger could not be re-armed.', error: true },
 };
 
 function actorOf(request: FastifyRequest): string {
-  const a = (request as FastifyRequest & { actor?: unknown }).actor;
-  return typeof a === 'string' && a ? a : 'console';
+  return request.consoleAuth?.actor ?? 'console';
 }
 
 function field(body: unknown, name: string): string {
@@ -120,4 +121,18 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
   };
   app.post('/console/rollout/advance', form, rolloutAction('advance'));
   app.post('/console/rollout/rollback', form, rolloutAction('rollback'));
+
+  app.post('/console/rollout/rearm', form, async (request, reply) => {
+    const trigger = field(request.body, 'trigger');
+    const reason = field(request.body, 'reason');
+    if (!opts.rollout || !trigger) return back(reply, 'rearm-failed');
+    if (reason.length < 3) return back(reply, 'reason-required');
+    try {
+      await opts.rollout.rearm(trigger, { actor: actorOf(request), reason });
+    } catch (err) {
+      request.log.warn({ err, trigger }, 'console re-arm refused');
+      return back(reply, 'rearm-failed');
+    }
+    return back(reply, 'rearmed');
+  });
 }

@@ -4,6 +4,9 @@ import type { FlagSnapshot } from '../flags/flag-service.js';
 import { FLAG_NAMES, FLAGS, type FlagDefinition, type FlagName } from '../flags/registry.js';
 import type { Alert } from '../observability/alert-feed.js';
 import type { SloTile } from '../observability/slo-tiles.js';
+import type { RolloutStatus } from '../rollout/controller.js';
+import type { GateReport } from '../rollout/gates.js';
+import type { Decision } from '../rollout/state-store.js';
 import { esc, formatTime, when } from './html.js';
 
 export function tilesSection(tiles: SloTile[]): string {
@@ -68,14 +71,43 @@ export function dataTable(value: unknown, depth = 0): string {
 export interface RolloutView {
   available: boolean;
   phase: number | null;
-  status?: unknown;
-  gate?: unknown;
-  decisions?: unknown[];
+  status?: RolloutStatus;
+  gate?: GateReport;
+  decisions?: Decision[];
   error?: string;
 }
 
+function fmtValue(v: number | null, unit: string | null): string {
+  if (v === null) return 'no data';
+  const n = Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 4 : 1);
+  return unit ? `${n} ${unit}` : n;
+}
+
+function gateTable(g: GateReport): string {
+  const rows = g.criteria.map((c) => `<tr class="${c.pass ? 'pass' : 'fail'}"><td>${c.pass ? '<span class="on">pass</span>' : '<strong class="fail">fail</strong>'}</td><td>${esc(c.label)}</td>
+<td>${c.kind === 'attestation' ? (c.attestation ? `attested by ${esc(c.attestation.actor)} ${esc(c.attestation.at)}` : '<span class="muted">not attested</span>') : esc(fmtValue(c.value, c.unit))}</td>
+<td>${esc(c.threshold ?? '')}</td><td>${c.samples === null ? '' : esc(c.samples)}</td></tr>`).join('');
+  return `<p>Gate ${esc(g.from)} → ${esc(g.to)}: <strong>${g.pass ? 'passes' : 'does not pass'}</strong> <span class="muted">(window ${Math.round(g.windowMs / 60_000)} min, evaluated ${esc(g.evaluatedAt)})</span></p>
+<table class="gate"><thead><tr><th></th><th>Criterion</th><th>Measured</th><th>Threshold</th><th>Samples</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function triggersTable(st: RolloutStatus, csrf: string): string {
+  const latched = new Set(st.latches.map((l) => l.trigger));
+  const rows = st.triggers.map((t) => `<tr data-trigger="${esc(t.id)}"><td><code>${esc(t.id)}</code></td><td>${esc(t.description)}</td><td class="trigger-${esc(t.status)}">${esc(t.status)}</td>
+<td>${latched.has(t.id) ? `<form class="inline" method="post" action="/console/rollout/rearm"><input type="hidden" name="_csrf" value="${esc(csrf)}"><input type="hidden" name="trigger" value="${esc(t.id)}"><input type="text" name="reason" required minlength="3" placeholder="reason" size="12"> <button type="submit">Re-arm</button></form>` : ''}</td></tr>`).join('');
+  return `<table><thead><tr><th>Trigger</th><th>Condition</th><th>State</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function decisionsTable(ds: Decision[]): string {
+  if (!ds.length) return '<p class="muted">No decisions recorded.</p>';
+  const rows = ds.map((d) => `<tr class="decision-${esc(d.kind)}"><td>${esc(d.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</td><td>${esc(d.kind)}${d.dryRun ? ' (dry run)' : ''}</td>
+<td>${esc(d.fromPhase ?? '—')} → ${esc(d.toPhase ?? '—')}</td><td>${esc(d.triggers.join(', '))}</td><td>${esc(d.actor)}</td><td>${esc(d.reason ?? '')}</td>
+<td><details><summary>evidence</summary>${dataTable(d.evidence)}</details></td></tr>`).join('');
+  return `<table><thead><tr><th>When</th><th>Decision</th><th>Phase</th><th>Triggers</th><th>By</th><th>Reason</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 export function rolloutSection(view: RolloutView, csrf: string): string {
-  const phase = `<p>Current phase: <strong id="rollout-phase">${view.phase === null ? 'not phased (built-in defaults)' : esc(view.phase)}</strong></p>`;
+  const phase = `<p>Current phase: <strong id="rollout-phase">${view.phase === null ? 'not phased (built-in defaults)' : esc(view.phase)}</strong>${view.status ? ` <span class="muted">· effective ${esc(view.status.effectivePhase)}${view.status.dryRun ? ' · triggers in dry run' : ''}${view.status.emergency ? ' · EMERGENCY ROLLBACK' : ''}</span>` : ''}</p>`;
   if (!view.available) {
     return `<section id="rollout"><h2>Rollout</h2>${phase}<p class="muted">The rollout controller is not running in this process, so gates, advance and rollback are unavailable here.</p></section>`;
   }
@@ -88,10 +120,10 @@ export function rolloutSection(view: RolloutView, csrf: string): string {
   </form>`;
   return `<section id="rollout"><h2>Rollout</h2>${phase}
   ${when(view.error, `<p class="flash error">${esc(view.error)}</p>`)}
-  <h3>Status</h3>${dataTable(view.status)}
-  <h3>Gate report for the next phase</h3>${dataTable(view.gate)}
+  ${view.gate ? gateTable(view.gate) : ''}
   ${confirmForm('advance', 'Advance to next phase')}
   ${confirmForm('rollback', 'Roll back one phase')}
   </section>
-  <section id="decisions" class="wide"><h2>Incidents and decision records</h2>${dataTable(view.decisions ?? [])}</section>`;
+  <section id="triggers"><h2>Rollback triggers</h2>${view.status ? triggersTable(view.status, csrf) : ''}</section>
+  <section id="decisions" class="wide"><h2>Incidents and decision records</h2>${decisionsTable(view.decisions ?? [])}</section>`;
 }

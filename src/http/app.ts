@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
 import { routeLabel } from '../observability/metrics.js';
 import { installObservability } from '../observability/install.js';
+import { installConsole } from '../console/index.js';
 import { loggerOptions } from '../observability/logging.js';
 import { opportunityRoutes } from '../opportunities/routes.js';
 import { cachePlugin } from '../cache/plugin.js';
@@ -67,6 +68,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(opportunityRoutes, { ctx });
   await app.register(cachePlugin, { ctx });
   await installRollout(app, ctx);
+  await installConsole(app, ctx);
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType);

@@ -7,7 +7,7 @@ import { AlertFeed } from './alert-feed.js';
 import { initErrorReporting, reportServerErrors, type ErrorReporter } from './error-reporting.js';
 import { HttpWindow } from './http-window.js';
 import { HTTP_BUCKETS } from './metrics.js';
-import { bridgeRolloutAlerts, isRolloutEvents } from './rollout-alerts.js';
+import { bridgeRolloutAlerts } from './rollout-alerts.js';
 import { registerServiceMetrics, type ServiceMetrics } from './service-metrics.js';
 import { readSloTiles, type SloTile, type TileSources } from './slo-tiles.js';
 import { SloWatch } from './slo-watch.js';
@@ -36,9 +36,8 @@ export function installObservability(app: FastifyInstance, ctx: AppContext): Obs
   const errors = initErrorReporting(ctx.config.sentryDsn, ctx.config.env);
   if (errors) reportServerErrors(app, errors);
 
-  // The rollout controller, when this process runs one, announces breaches and decisions.
-  const rollout = (ctx as unknown as { rollout?: unknown }).rollout;
-  const unbridge = isRolloutEvents(rollout) ? bridgeRolloutAlerts(rollout, alerts) : () => {};
+  // The rollout controller announces its breaches, decisions and notifications.
+  const unbridge = bridgeRolloutAlerts(ctx.rollout, alerts);
 
   app.addHook('onReady', async () => {
     http.start();

@@ -23,6 +23,14 @@ function field(p: unknown, ...names: string[]): unknown {
 function describe(kind: string, p: unknown): string {
   const text = field(p, 'message', 'title', 'summary', 'text');
   if (typeof text === 'string') return text;
+  const triggers = field(p, 'triggers');
+  if (kind === 'decision' && field(p, 'kind') !== undefined) {
+    const from = field(p, 'fromPhase') ?? '—';
+    const to = field(p, 'toPhase') ?? '—';
+    const why = Array.isArray(triggers) && triggers.length ? ` (${triggers.join(', ')})` : '';
+    return `Rollout ${String(field(p, 'kind')).replace(/_/g, ' ')}: phase ${String(from)} → ${String(to)}${why}`;
+  }
+  if (kind === 'breach' && typeof field(p, 'trigger') === 'string') return `Trigger ${String(field(p, 'trigger'))} breached`;
   const trigger = field(p, 'trigger', 'name', 'triggerId');
   const action = field(p, 'action', 'kind', 'type');
   return [`rollout ${kind}`, action, trigger].filter((x) => typeof x === 'string' || typeof x === 'number').join(': ');
@@ -34,8 +42,9 @@ export function alertFromRolloutEvent(kind: 'decision' | 'breach' | 'alert', pay
     breach: { severity: 'warning', channel: 'performance' },
     alert: { severity: 'critical', channel: 'alerts' },
   };
-  const sev = field(payload, 'severity');
   const ch = field(payload, 'channel');
+  // A notification's severity follows its channel: only #alerts pages someone.
+  const sev = field(payload, 'severity') ?? (kind === 'alert' && CHANNELS.has(ch as AlertChannel) ? (ch === 'alerts' ? 'critical' : 'warning') : undefined);
   const detail = field(payload, 'detail', 'reason', 'evidence');
   return {
     severity: SEVERITIES.has(sev as AlertSeverity) ? (sev as AlertSeverity) : defaults[kind].severity,
@@ -52,8 +61,4 @@ export function bridgeRolloutAlerts(rollout: RolloutEvents, feed: AlertFeed): ()
   const handlers = kinds.map((k) => [k, (p: unknown) => { feed.publish(alertFromRolloutEvent(k, p)); }] as const);
   for (const [k, h] of handlers) rollout.on(k, h);
   return () => { for (const [k, h] of handlers) rollout.off?.(k, h); };
-}
-
-export function isRolloutEvents(v: unknown): v is RolloutEvents {
-  return !!v && typeof (v as RolloutEvents).on === 'function';
 }
