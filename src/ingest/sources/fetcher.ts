@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
 import { Agent, fetch } from 'undici';
 import type { Clock } from '../../shared/clock.js';
 import type { Random } from '../../shared/random.js';
-import { checkUrlAllowed, guardedLookup, type HostPolicy } from './net-guard.js';
+import { BlockedAddressError, checkUrlAllowed, guardedLookup, type HostPolicy } from './net-guard.js';
 
 export interface Etiquette {
   userAgent: string;
@@ -41,6 +41,8 @@ export interface FetcherDeps {
   random: Random;
   policy: HostPolicy;
   breaker?: BreakerLike | null;
+  /** Waits for politeness delays and backoff; defaults to a timer on `clock`. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface FetchedPage {
@@ -94,6 +96,11 @@ export class SourceFetcher {
     this.agent = new Agent({ connect: { lookup: guardedLookup(deps.policy) as never }, keepAliveTimeout: 5_000 });
   }
 
+  private wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return this.deps.sleep ? this.deps.sleep(ms) : sleep(this.deps.clock, ms);
+  }
+
   /** Starts a new scheduled run: the per-run budget refills. */
   beginRun(): void {
     this.runRequests = 0;
@@ -123,7 +130,7 @@ export class SourceFetcher {
         const retryable = err instanceof FetchError && err.retryable;
         if (!retryable || attempt >= this.etiquette.maxAttempts) throw err;
         this.stats.retries += 1;
-        await sleep(this.deps.clock, this.backoffMs(attempt, (err as FetchError).retryAfterMs));
+        await this.wait(this.backoffMs(attempt, (err as FetchError).retryAfterMs));
       }
     }
   }
@@ -144,7 +151,7 @@ export class SourceFetcher {
     this.dayRequests += 1;
     const wait = this.lastRequestAt + Math.max(this.etiquette.delayMs, extraDelayMs) - now;
     this.lastRequestAt = Math.max(now, now + wait);
-    await sleep(this.deps.clock, wait);
+    await this.wait(wait);
   }
 
   private async once(target: URL, accept: string, hops = 0): Promise<FetchedPage> {
@@ -196,10 +203,13 @@ export class SourceFetcher {
       if (etag || lastModified) this.bodies.set(target.href, { etag, lastModified, body, hash, headers: kept });
       return { url: target.href, status: 200, body, fetchedAt, hash, notModified: false, headers: kept };
     } catch (err) {
-      if (err instanceof FetchError || err instanceof RobotsDisallowedError || err instanceof BudgetExhaustedError) throw err;
+      if (err instanceof FetchError || err instanceof RobotsDisallowedError || err instanceof BudgetExhaustedError || err instanceof BlockedAddressError) throw err;
       if (abort.signal.aborted) throw new FetchError(`${target.href}: no complete answer within ${this.etiquette.timeoutMs} ms`, null, true);
+      // The connect-time address refusal arrives wrapped by the HTTP client.
+      for (let c: unknown = err; c instanceof Error; c = (c as Error & { cause?: unknown }).cause) {
+        if (c instanceof BlockedAddressError) throw c;
+      }
       const e = err as Error & { cause?: Error };
-      if (e.cause?.name === 'BlockedAddressError') throw e.cause;
       throw new FetchError(`${target.href}: ${e.cause?.message ?? e.message}`, null, true);
     } finally {
       timer.cancel();
@@ -234,7 +244,7 @@ export class SourceFetcher {
       return robotsParser(robotsUrl.href, page.body);
     } catch (err) {
       if (err instanceof FetchError && err.status !== null && err.status >= 400 && err.status < 500) return 'allow-all';
-      if (err instanceof BudgetExhaustedError) throw err;
+      if (err instanceof BudgetExhaustedError || err instanceof BlockedAddressError) throw err;
       return 'deny-all';
     }
   }
