@@ -62,6 +62,8 @@ describe.each([
     const report = await runner.run('govdeals');
     expect(report.pages).toBe(Math.ceil(lots.govdeals.length / 25));
     expect(report.accepted).toBe(good(lots.govdeals).length);
+    expect(report.quarantined).toBe(0);
+    expect(report.provenanceRecorded).toBeGreaterThan(0);
     const rows = await listings('govdeals');
     expect(rows).toHaveLength(good(lots.govdeals).length);
     for (const lot of good(lots.govdeals)) {

@@ -6,7 +6,7 @@ import type { ArbitrageParams } from '../../config/arbitrage.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Random } from '../../shared/random.js';
 import type { Db } from '../../storage/db.js';
-import { ingestListings, type ImportSummary } from '../import-service.js';
+import { ingestListings, type ImportOptions, type ImportSummary } from '../import-service.js';
 import { adapterFor, etiquetteFor, hostPolicyFor, type SourcesConfig } from '../sources/config.js';
 import { SourceFetcher, type BreakerLike } from '../sources/fetcher.js';
 import type { HostPolicy } from '../sources/net-guard.js';
@@ -23,6 +23,9 @@ export interface SourceRunReport {
   updated: number;
   unchanged: number;
   importId: number;
+  /** Held back by the data contract (quality stage); null when the stage did not report. */
+  quarantined: number | null;
+  provenanceRecorded: number | null;
   notes: string[];
 }
 
@@ -31,6 +34,8 @@ export interface RunnerDeps {
   clock: Clock;
   random: Random;
   params: () => ArbitrageParams;
+  /** Feature flags for the quality stage, read per import. */
+  flags?: ImportOptions['flags'];
   /** The browser pool, when this process runs one. */
   renderer: PageRenderer | null;
   /** The per-source circuit breaker (`ctx.breakers.get('source:<name>')`), when present. */
@@ -82,12 +87,12 @@ export class SourceRunner {
     let pages: number;
     try {
       const collected = await adapter.collect({ fetcher, renderer: this.deps.renderer, policy, clock: this.deps.clock });
-      summary = await ingestListings(this.deps.db, collected.batch, { origin, now, params: this.deps.params() });
+      summary = await ingestListings(this.deps.db, collected.batch, { origin, now, params: this.deps.params(), flags: this.deps.flags });
       notes = collected.notes;
       pages = collected.pages;
     } catch (err) {
       if (err instanceof SourceLayoutError) {
-        await ingestListings(this.deps.db, { accepted: [], rejected: [{ row: 0, lotId: null, source: name, reason: `layout: ${err.message}`, raw: {} }] }, { origin, now, params: this.deps.params() });
+        await ingestListings(this.deps.db, { accepted: [], rejected: [{ row: 0, lotId: null, source: name, reason: `layout: ${err.message}`, raw: {} }] }, { origin, now, params: this.deps.params(), flags: this.deps.flags });
       }
       this.deps.onRun?.(name, 'failed', null);
       throw err;
@@ -96,6 +101,7 @@ export class SourceRunner {
       source: name, pages, requests: fetcher.stats.requests - before.requests, notModified: fetcher.stats.notModified - before.notModified,
       accepted: summary.accepted, rejected: summary.rejected.length, created: summary.created, updated: summary.updated,
       unchanged: summary.unchanged, importId: summary.importId, notes,
+      quarantined: summary.quality?.quarantined ?? null, provenanceRecorded: summary.quality?.provenanceRecorded ?? null,
     };
     this.deps.onRun?.(name, 'ok', report);
     return report;
