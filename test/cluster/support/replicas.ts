@@ -14,6 +14,8 @@ export interface ReplicaOptions {
   /** Extra environment, e.g. FF_* flags; wins over the defaults below. */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** CLI arguments; the default is an API replica. Workers pass ['worker']. */
+  args?: string[];
 }
 
 export interface ExitInfo {
@@ -92,6 +94,14 @@ export class Replica {
     }
   }
 
+  /** A request to this replica with the cluster's admin token (flag changes, rollout state). */
+  admin(path: string, init: RequestInit = {}, token = CLUSTER_ADMIN_TOKEN): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('Authorization', `Bearer ${token}`);
+    if (init.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+    return fetch(`${this.url}${path}`, { ...init, headers, signal: init.signal ?? AbortSignal.timeout(5000) });
+  }
+
   async readyz(): Promise<{ status: number; body: { status?: string; components?: Record<string, { status: string }> } }> {
     const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(3000) });
     return { status: res.status, body: await res.json() as { status?: string } };
@@ -115,7 +125,8 @@ export class Replica {
 export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
   const port = await freePort();
   const env = { ...baseEnv(opts), PORT: String(port), ...opts.env };
-  const proc = spawn(process.execPath, [cliEntry, 'serve', '--no-sample'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = opts.args ?? ['serve', '--no-sample'];
+  const proc = spawn(process.execPath, [cliEntry, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const replica = new Replica(opts.name, port, proc);
   try {
     await replica.waitUntilReady(opts.readyTimeoutMs);
@@ -126,9 +137,9 @@ export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
   return replica;
 }
 
-/** N replicas on one database (and Redis), started in parallel. */
-export async function startReplicas(n: number, opts: Omit<ReplicaOptions, 'name'>): Promise<Replica[]> {
-  const settled = await Promise.allSettled(Array.from({ length: n }, (_, i) => startReplica({ ...opts, name: `api-${i + 1}` })));
+/** N processes on one database (and Redis), started in parallel, named `${prefix}-1`…. */
+export async function startReplicas(n: number, opts: Omit<ReplicaOptions, 'name'>, prefix = 'api'): Promise<Replica[]> {
+  const settled = await Promise.allSettled(Array.from({ length: n }, (_, i) => startReplica({ ...opts, name: `${prefix}-${i + 1}` })));
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
