@@ -6,6 +6,7 @@ import { registerServeCommand } from './serve-command.js';
 import { registerApiKeyCommands } from './apikeys-commands.js';
 import { registerFlagsCommands } from './flags-commands.js';
 import { registerRolloutCommands } from './rollout-commands.js';
+import { registerQualityCommands } from './quality-commands.js';
 
 const program = new Command('dealerscope')
   .description('DealerScope: profitable vehicles at public and government auctions')
@@ -18,6 +19,7 @@ registerDataCommands(program);
 registerApiKeyCommands(program);
 registerFlagsCommands(program);
 registerRolloutCommands(program);
+registerQualityCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -14,6 +14,7 @@ import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { installRollout } from '../rollout/routes.js';
 import { healthRoutes } from './health-routes.js';
+import { qualityRoutes } from '../quality/routes.js';
 import { trustedProxies } from '../resilience/rate-limit.js';
 import { installSecurity } from '../security/index.js';
 
@@ -67,6 +68,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(healthRoutes, { ctx });
   await app.register(opportunityRoutes, { ctx });
   await app.register(cachePlugin, { ctx });
+  await app.register(qualityRoutes, { ctx });
   await installRollout(app, ctx);
   await installConsole(app, ctx);
 

@@ -14,6 +14,7 @@ import type { OpportunityCache } from '../cache/index.js';
 import type { FlagControl } from '../flags/flag-control.js';
 import type { RolloutController } from '../rollout/controller.js';
 import type { Readiness } from './readiness.js';
+import type { QualityService } from '../quality/service.js';
 
 export interface AppContext {
   config: ServiceConfig;
@@ -37,4 +38,6 @@ export interface AppContext {
   flagControl: FlagControl;
   /** Phases, gates, SLO triggers and automatic rollback; emits 'breach' | 'decision' | 'alert'. */
   rollout: RolloutController;
+  /** Data contract, provenance, anomaly verdicts and the quality monitor (signals, metrics). */
+  quality: QualityService;
 }

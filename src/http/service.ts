@@ -21,6 +21,7 @@ import { createRollout, type RolloutTuning } from '../rollout/index.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { Readiness } from './readiness.js';
+import { createQualityService } from '../quality/service.js';
 
 export interface ContextOptions {
   clock?: Clock;
@@ -76,6 +77,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     cache,
     flagControl,
     rollout,
+    quality: createQualityService(db, clock, signals, metrics.registry),
   };
 }
 
@@ -105,6 +107,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   await app.listen({ port: config.port, host: config.host });
   await ctx.flagControl.start();
   ctx.rollout.start();
+  ctx.quality.monitor.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -114,6 +117,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     close() {
       closing ??= (async () => {
         ctx.readiness.markDraining();
+        ctx.quality.monitor.stop();
         // Fastify closes only the sockets idle at this moment; one busy now would then sit idle
         // until keepAliveTimeout (72 s) and hold the drain open past the pod's grace period.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 100);

@@ -1,0 +1,192 @@
+// Live quality measurements for the rollout gates, triggers, console and /metrics: contract
+// compliance per source, anomaly false-positive ratio, provenance coverage and the quality score.
+// Computed from the database (so every replica reports the same), refreshed on a timer and after
+// operator actions; signal and metric reads are synchronous lookups of the last snapshot.
+import client from 'prom-client';
+import { listingFromRow } from '../opportunities/store.js';
+import type { Signals } from '../observability/signals.js';
+import { SIGNALS } from '../observability/signals.js';
+import type { Clock } from '../shared/clock.js';
+import { dbBool, type Db } from '../storage/db.js';
+import { validateListing } from './contract/listing-contract.js';
+import type { ListingInput } from '../opportunities/types.js';
+import { PUBLISHED_FIELDS } from './provenance/fields.js';
+import { expandProvenance, type ProvenanceRow } from './provenance/records.js';
+import { qualityReport, type QualityRecord, type QualityReport } from './score/quality-score.js';
+
+export interface ComplianceStats {
+  validated: number;
+  passed: number;
+  ratio: number | null;
+}
+
+export interface QualitySnapshot {
+  at: string;
+  compliance: { overall: ComplianceStats; sources: Record<string, ComplianceStats>; windowMs: number };
+  anomalies: { checked: number; flagged: number; falsePositives: number; trueNegatives: number; falsePositiveRatio: number | null };
+  provenance: { opportunities: number; fieldsPublished: number; fieldsWithRecord: number; coverageRatio: number | null };
+  quality: QualityReport;
+}
+
+export const COMPLIANCE_WINDOW_MS = 7 * 86_400_000;
+
+async function compliance(db: Db, now: number): Promise<QualitySnapshot['compliance']> {
+  const rows = await db.kysely.selectFrom('quality_contract_runs').select(['source', (eb) => eb.fn.sum<number>('validated').as('v'), (eb) => eb.fn.sum<number>('passed').as('p')])
+    .where('at', '>', now - COMPLIANCE_WINDOW_MS).groupBy('source').execute();
+  const sources: Record<string, ComplianceStats> = {};
+  let v = 0;
+  let p = 0;
+  for (const r of rows) {
+    const validated = Number(r.v);
+    const passed = Number(r.p);
+    v += validated;
+    p += passed;
+    sources[r.source] = { validated, passed, ratio: validated ? passed / validated : null };
+  }
+  return { overall: { validated: v, passed: p, ratio: v ? p / v : null }, sources, windowMs: COMPLIANCE_WINDOW_MS };
+}
+
+/** FP ÷ (FP + TN): checked listings an operator cleared, over those plus listings never flagged. */
+async function anomalyRates(db: Db): Promise<QualitySnapshot['anomalies']> {
+  const checked = Number((await db.kysely.selectFrom('quality_anomaly_checks').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const flags = await db.kysely.selectFrom('quality_anomalies').select(['source', 'lot_id', 'status']).where('status', '!=', 'resolved').execute();
+  const byListing = new Map<string, Set<string>>();
+  for (const f of flags) {
+    const k = `${f.source}\u0000${f.lot_id}`;
+    byListing.set(k, (byListing.get(k) ?? new Set()).add(f.status));
+  }
+  // A listing is a false positive when every flag on it was marked so by an operator.
+  const falsePositives = [...byListing.values()].filter((s) => s.size === 1 && s.has('false_positive')).length;
+  const trueNegatives = Math.max(0, checked - byListing.size);
+  const denom = falsePositives + trueNegatives;
+  return { checked, flagged: byListing.size, falsePositives, trueNegatives, falsePositiveRatio: denom ? falsePositives / denom : null };
+}
+
+async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']> {
+  const rows = await db.kysely.selectFrom('opportunities').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'opportunities.listing_id')
+    .select(['opportunities.id', 'quality_provenance.listing_id as pid', 'quality_provenance.fields_json', 'quality_provenance.source_url',
+      'quality_provenance.fetched_at', 'quality_provenance.snapshot_hash', 'quality_provenance.extractor_version', 'quality_provenance.engine_version',
+      'quality_provenance.appraised_at'])
+    .where('opportunities.is_active', '=', dbBool(db, true)).execute();
+  let withRecord = 0;
+  for (const r of rows) {
+    if (r.pid === null || r.fields_json === null) continue;
+    const records = expandProvenance({ ...(r as unknown as ProvenanceRow), listing_id: Number(r.pid) });
+    withRecord += PUBLISHED_FIELDS.filter((f) => records[f] !== undefined).length;
+  }
+  const published = rows.length * PUBLISHED_FIELDS.length;
+  return { opportunities: rows.length, fieldsPublished: published, fieldsWithRecord: withRecord, coverageRatio: published ? withRecord / published : null };
+}
+
+/** Active listings plus records still in quarantine: everything the sources sent us that is current. */
+export async function qualityRecords(db: Db): Promise<QualityRecord[]> {
+  const rows = await db.kysely.selectFrom('listings').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'listings.id')
+    .selectAll('listings').select('quality_provenance.fetched_at').where('listings.is_active', '=', dbBool(db, true)).execute();
+  const out: QualityRecord[] = rows.map((r) => {
+    const listing = listingFromRow(r);
+    const fetchedAt = r.fetched_at === null ? Number(r.updated_at) : Number(r.fetched_at);
+    return { listing, fetchedAt, compliant: validateListing(listing, { now: fetchedAt }).length === 0 };
+  });
+  const held = await db.kysely.selectFrom('quality_quarantine').select(['record_json', 'updated_at']).where('status', '=', 'quarantined').execute();
+  for (const h of held) {
+    const raw = JSON.parse(h.record_json) as ListingInput & { auctionEndsAt: string };
+    out.push({ listing: { ...raw, auctionEndsAt: new Date(raw.auctionEndsAt) }, fetchedAt: Number(h.updated_at), compliant: false });
+  }
+  return out;
+}
+
+export async function measureQuality(db: Db, now: number): Promise<QualitySnapshot> {
+  const [c, a, p, records] = await Promise.all([compliance(db, now), anomalyRates(db), provenanceCoverage(db), qualityRecords(db)]);
+  return { at: new Date(now).toISOString(), compliance: c, anomalies: a, provenance: p, quality: qualityReport(records, now) };
+}
+
+export class QualityMonitor {
+  private last: QualitySnapshot | null = null;
+  private timer: { cancel(): void } | null = null;
+  private inflight: Promise<QualitySnapshot> | null = null;
+
+  constructor(private readonly db: Db, private readonly clock: Clock, readonly intervalMs = 30_000) {}
+
+  snapshot(): QualitySnapshot | null {
+    return this.last;
+  }
+
+  /** One measurement at a time; concurrent callers share it. */
+  refresh(): Promise<QualitySnapshot> {
+    this.inflight ??= measureQuality(this.db, this.clock.now())
+      .then((s) => { this.last = s; return s; })
+      .finally(() => { this.inflight = null; });
+    return this.inflight;
+  }
+
+  /** The last snapshot if younger than maxAgeMs, else a fresh one. */
+  async current(maxAgeMs = 5_000): Promise<QualitySnapshot> {
+    if (this.last && this.clock.now() - Date.parse(this.last.at) <= maxAgeMs) return this.last;
+    return this.refresh();
+  }
+
+  start(): void {
+    const tick = () => {
+      this.refresh().catch(() => { /* the next tick retries; readiness shows database trouble */ }).finally(() => {
+        if (this.timer) this.timer = this.clock.setTimeout(tick, this.intervalMs);
+      });
+    };
+    this.timer = this.clock.setTimeout(tick, 0);
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  registerSignals(signals: Signals): void {
+    signals.register(SIGNALS.contractComplianceRatio, () => this.last?.compliance.overall.ratio ?? null);
+    signals.register(SIGNALS.anomalyFalsePositiveRatio, () => this.last?.anomalies.falsePositiveRatio ?? null);
+    signals.register(SIGNALS.provenanceCoverageRatio, () => this.last?.provenance.coverageRatio ?? null);
+    signals.register(SIGNALS.dataQualityScore, () => (this.last && this.last.quality.overall.records ? this.last.quality.overall.score : null));
+  }
+
+  registerMetrics(registry: client.Registry): void {
+    const monitor = this;
+    new client.Gauge({
+      name: 'dealerscope_contract_compliance_ratio', help: 'Listings passing every contract rule ÷ listings validated, per source, over the last 7 days',
+      labelNames: ['source'] as const, registers: [registry],
+      collect() {
+        this.reset();
+        const s = monitor.last;
+        if (!s) return;
+        for (const [src, c] of Object.entries(s.compliance.sources)) if (c.ratio !== null) this.set({ source: src }, c.ratio);
+        if (s.compliance.overall.ratio !== null) this.set({ source: 'all' }, s.compliance.overall.ratio);
+      },
+    });
+    new client.Gauge({
+      name: 'dealerscope_data_quality_score', help: 'Weighted mean of completeness, validity, uniqueness, timeliness and consistency (0–1), per source',
+      labelNames: ['source'] as const, registers: [registry],
+      collect() {
+        this.reset();
+        const s = monitor.last;
+        if (!s || !s.quality.overall.records) return;
+        for (const [src, q] of Object.entries(s.quality.sources)) this.set({ source: src }, q.score);
+        this.set({ source: 'all' }, s.quality.overall.score);
+      },
+    });
+    new client.Gauge({
+      name: 'dealerscope_anomaly_false_positive_ratio', help: 'Anomaly false positives ÷ (false positives + true negatives), from operator verdicts',
+      registers: [registry],
+      collect() {
+        this.reset();
+        const r = monitor.last?.anomalies.falsePositiveRatio;
+        if (r !== null && r !== undefined) this.set(r);
+      },
+    });
+    new client.Gauge({
+      name: 'dealerscope_provenance_coverage_ratio', help: 'Published fields with a provenance record ÷ fields published',
+      registers: [registry],
+      collect() {
+        this.reset();
+        const r = monitor.last?.provenance.coverageRatio;
+        if (r !== null && r !== undefined) this.set(r);
+      },
+    });
+  }
+}
