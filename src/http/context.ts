@@ -15,6 +15,7 @@ import type { FlagControl } from '../flags/flag-control.js';
 import type { RolloutController } from '../rollout/controller.js';
 import type { Readiness } from './readiness.js';
 import type { QualityService } from '../quality/service.js';
+import type { BrowserPool } from '../ingest/browser/pool.js';
 
 export interface AppContext {
   config: ServiceConfig;
@@ -40,4 +41,6 @@ export interface AppContext {
   rollout: RolloutController;
   /** Data contract, provenance, anomaly verdicts and the quality monitor (signals, metrics). */
   quality: QualityService;
+  /** Headless Chromium for sources that need rendering; launches only when a job needs it. */
+  browserPool: BrowserPool;
 }

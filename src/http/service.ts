@@ -22,6 +22,7 @@ import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { Readiness } from './readiness.js';
 import { createQualityService } from '../quality/service.js';
+import { createBrowserPool, startIngestion } from '../ingest/scheduler/ingestion.js';
 
 export interface ContextOptions {
   clock?: Clock;
@@ -78,6 +79,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     flagControl,
     rollout,
     quality: createQualityService(db, clock, signals, metrics.registry),
+    browserPool: createBrowserPool({ config, clock, flags, metrics, signals }),
   };
 }
 
@@ -108,6 +110,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   await ctx.flagControl.start();
   ctx.rollout.start();
   ctx.quality.monitor.start();
+  // Only when sources are configured; without Redis this process also runs the scrapes.
+  const ingestion = startIngestion(ctx, { schedule: true, work: !config.redisUrl || config.raw.INGEST_EMBEDDED_WORKER === 'true', pool: ctx.browserPool, log });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -126,6 +130,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
         } finally {
           clearInterval(sweep);
         }
+        await ingestion?.close();
+        await ctx.browserPool.shutdown();
         await ctx.redis?.close();
         await ctx.db.close();
       })();

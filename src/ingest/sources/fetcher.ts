@@ -123,6 +123,8 @@ export class SourceFetcher {
 
   private async withRetries(target: URL, accept: string): Promise<FetchedPage> {
     for (let attempt = 1; ; attempt++) {
+      // The politeness wait happens outside the breaker, so it never counts as a slow call.
+      await this.spendBudget(this.crawlDelayMs(target));
       try {
         const run = () => this.once(target, accept);
         return this.deps.breaker ? await this.deps.breaker.execute(run) : await run();
@@ -155,7 +157,7 @@ export class SourceFetcher {
   }
 
   private async once(target: URL, accept: string, hops = 0): Promise<FetchedPage> {
-    await this.spendBudget(this.crawlDelayMs(target));
+    if (hops > 0) await this.spendBudget(this.crawlDelayMs(target));
     const cached = this.bodies.get(target.href);
     const headers: Record<string, string> = { 'user-agent': this.etiquette.userAgent, accept };
     if (cached?.etag) headers['if-none-match'] = cached.etag;

@@ -1,0 +1,98 @@
+// Assembles scheduled ingestion for a process: the sources section, the runner (fetchers,
+// adapters, the pipeline), the queue (BullMQ on Redis, else in-process) and the scheduler.
+// `dealerscope serve` schedules (and, without Redis, also runs the jobs); `dealerscope worker`
+// runs jobs from the shared queue.
+import client from 'prom-client';
+import { defaultArbitrageParams } from '../../config/arbitrage.js';
+import type { AppContext } from '../../http/context.js';
+import type { Random } from '../../shared/random.js';
+import { BrowserPool } from '../browser/pool.js';
+import { loadSourcesConfig, type SourcesConfig } from '../sources/config.js';
+import { BullScrapeQueue, InProcessQueue, type ScrapeJob, type ScrapeQueue } from './queue.js';
+import { ScrapeScheduler } from './scheduler.js';
+import { SourceRunner, type SourceRunReport } from './source-runner.js';
+
+export type IngestionContext = Pick<AppContext, 'config' | 'db' | 'clock' | 'flags' | 'metrics' | 'signals' | 'breakers'>;
+
+/** The pool every process has (Chromium starts only when a job needs it); limits read per job. */
+export function createBrowserPool(ctx: Pick<AppContext, 'config' | 'clock' | 'flags' | 'metrics' | 'signals'>): BrowserPool {
+  const pool = new BrowserPool({
+    chromiumPath: ctx.config.chromiumPath, clock: ctx.clock, registry: ctx.metrics.registry, signals: ctx.signals,
+    limits: () => ({ enabled: ctx.flags.get('ENABLE_BROWSER_POOL') === true, maxContexts: Number(ctx.flags.get('MAX_BROWSER_CONTEXTS')) }),
+  });
+  ctx.flags.on('change', () => pool.wake());
+  return pool;
+}
+
+export interface IngestionOptions {
+  /** Enqueue each source once per interval. */
+  schedule: boolean;
+  /** Run queued jobs in this process. */
+  work: boolean;
+  pool: BrowserPool | null;
+  sources?: SourcesConfig;
+  random?: Random;
+  /** BullMQ key prefix (tests use a unique one). */
+  queuePrefix?: string;
+  concurrency?: number;
+  log?: (msg: string) => void;
+}
+
+export interface Ingestion {
+  sources: SourcesConfig;
+  runner: SourceRunner;
+  queue: ScrapeQueue;
+  scheduler: ScrapeScheduler | null;
+  close(): Promise<void>;
+}
+
+function sourceMetrics(registry: client.Registry) {
+  const existing = registry.getSingleMetric('dealerscope_source_runs_total') as client.Counter<'source' | 'outcome'> | undefined;
+  const runs = existing ?? new client.Counter({ name: 'dealerscope_source_runs_total', help: 'Scheduled source scrapes by outcome', labelNames: ['source', 'outcome'] as const, registers: [registry] });
+  const rows = (registry.getSingleMetric('dealerscope_source_listings_total') as client.Counter<'source' | 'result'> | undefined)
+    ?? new client.Counter({ name: 'dealerscope_source_listings_total', help: 'Listings read from sources by result', labelNames: ['source', 'result'] as const, registers: [registry] });
+  return { runs, rows };
+}
+
+/** Null when no source is configured (the embedded default): nothing is scheduled or fetched. */
+export function startIngestion(ctx: IngestionContext, opts: IngestionOptions): Ingestion | null {
+  const sources = opts.sources ?? loadSourcesConfig(ctx.config.raw);
+  if (sources.sources.length === 0) return null;
+  const log = opts.log ?? (() => {});
+  const m = sourceMetrics(ctx.metrics.registry);
+  const onRun = (source: string, outcome: 'ok' | 'failed', report: SourceRunReport | null) => {
+    m.runs.inc({ source, outcome });
+    if (report) {
+      m.rows.inc({ source, result: 'accepted' }, report.accepted);
+      m.rows.inc({ source, result: 'rejected' }, report.rejected);
+      log(`source ${source}: ${report.accepted} accepted, ${report.rejected} rejected, ${report.requests} requests (${report.notModified} not modified)${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
+    }
+  };
+  const runner = new SourceRunner(sources, {
+    db: ctx.db, clock: ctx.clock, random: opts.random ?? Math.random, params: defaultArbitrageParams, renderer: opts.pool,
+    breakerFor: (name) => ctx.breakers.get(name), flags: ctx.flags, onRun,
+  });
+  const onError = (job: ScrapeJob, err: unknown) => log(`source ${job.source}: run failed: ${err instanceof Error ? err.message : String(err)}`);
+  const queue: ScrapeQueue = ctx.config.redisUrl
+    ? new BullScrapeQueue({ redisUrl: ctx.config.redisUrl, prefix: opts.queuePrefix ?? ctx.config.raw.SCRAPE_QUEUE_PREFIX ?? 'dealerscope', concurrency: opts.concurrency, onError })
+    : new InProcessQueue(onError);
+  if (opts.work) {
+    queue.process(async (job) => {
+      if (!runner.names().includes(job.source)) throw new Error(`source ${job.source} is not configured in this process`);
+      return runner.run(job.source);
+    });
+  }
+  const scheduler = opts.schedule
+    ? new ScrapeScheduler(sources.sources.map((s) => ({ name: s.name, intervalMs: s.intervalSeconds * 1000 })), queue, ctx.clock,
+      (source, err) => log(`source ${source}: could not enqueue: ${err instanceof Error ? err.message : String(err)}`))
+    : null;
+  scheduler?.start();
+  return {
+    sources, runner, queue, scheduler,
+    async close() {
+      scheduler?.stop();
+      await queue.close();
+      await runner.close();
+    },
+  };
+}
