@@ -1,5 +1,6 @@
 // Re-appraises stored listings with their current anomaly flags: after an operator's verdict, or
 // when the flags of a listing whose content did not change have moved.
+import { notifyDataVersion } from '../cache/data-version.js';
 import type { ArbitrageParams } from '../config/arbitrage.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { matchKey } from '../opportunities/list-query.js';
@@ -36,7 +37,8 @@ export async function reappraiseListings(db: Db, listingIds: readonly number[], 
   const storeOpts = { origin: 'reappraisal', isSample: false, now: opts.now, params: opts.params, comps, ...hooks };
   const opps = listings.map((x) => ({ ...opportunityValues(db, x.id, x.listing, storeOpts), is_sample: x.isSample }));
   await db.kysely.transaction().execute((trx) => upsertOpportunities(trx, opps));
-  await bumpDataVersion(db, opts.now);
+  // Cached pages are keyed by the data version; telling the watcher drops them on this replica at once.
+  notifyDataVersion(db, await bumpDataVersion(db, opts.now));
   return opps.length;
 }
 
