@@ -15,6 +15,8 @@ export function layout(title: string, body: string, opts: { script?: boolean } =
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<!-- The app-wide Referrer-Policy is no-referrer, under which browsers send "Origin: null" on form posts; the CSRF origin check needs the real origin for same-origin posts. -->
+<meta name="referrer" content="same-origin">
 <title>${esc(title)} · DealerScope SRE console</title>
 <link rel="stylesheet" href="/console/assets/console.css">
 ${opts.script ? '<script src="/console/assets/console.js" defer></script>' : ''}
