@@ -105,6 +105,19 @@ describe('alert rules and routing', () => {
   });
 });
 
+describe('runbook', () => {
+  it('has the section every alert links to', () => {
+    const text = readFileSync(join(import.meta.dirname, '..', 'docs', 'runbook.md'), 'utf8');
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+    const anchors = new Set([...text.matchAll(/^#{2,3} (.+)$/gm)].map((m) => (m[1] as string).trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+    for (const a of alerts) {
+      const link = a.annotations?.runbook ?? '';
+      expect(link, a.alert).toMatch(/^docs\/runbook\.md#/);
+      expect(anchors, `${a.alert} → ${link}`).toContain(link.split('#')[1]);
+    }
+  });
+});
+
 describe('Grafana dashboards', () => {
   const files = ['api-performance', 'security-metrics', 'data-quality', 'production-overview'];
   interface Panel { title: string; type: string; targets: { expr: string }[] }
