@@ -2,8 +2,8 @@
 // compliance ratio, provenance of every published field (and PROV-JSON against its schema),
 // anomalies that keep a listing from being hot, and an operator's false-positive verdict.
 import { readFileSync } from 'node:fs';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { importCompsFile, importListingFeed } from '../src/ingest/import-service.js';
@@ -121,7 +121,8 @@ describe.each([
     const opp = (await byLot('G3'))!;
     const doc = (await get(`/api/opportunities/${opp.id}/provenance?format=prov-json`)).json();
     const ajv = new Ajv({ allErrors: true, strict: false });
-    addFormats(ajv);
+    // ajv-formats is CommonJS: under NodeNext its function is the default export's `default`.
+    (addFormatsPlugin as unknown as { default: (a: Ajv) => void }).default(ajv);
     const validate = ajv.compile(provSchema);
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
     for (const k of ['entity', 'activity', 'agent', 'wasGeneratedBy', 'wasDerivedFrom', 'wasAttributedTo', 'used']) expect(Object.keys(doc[k]).length).toBeGreaterThan(0);
