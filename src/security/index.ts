@@ -35,6 +35,9 @@ export async function installSecurity(app: FastifyInstance, ctx: AppContext): Pr
       },
     },
     crossOriginEmbedderPolicy: false,
+    // no-referrer makes browsers post same-origin forms with "Origin: null", which the CSRF
+    // origin check must refuse; same-origin keeps the header for our own forms only.
+    referrerPolicy: { policy: 'same-origin' },
   });
   // Other capabilities may have registered these already; registering twice would throw.
   if (!app.hasDecorator('parseCookie')) await app.register(cookie);
