@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { CompIndex } from '../src/opportunities/comps-store.js';
 import { storeListings } from '../src/opportunities/store.js';
+import { databaseReads } from '../src/opportunities/read-service.js';
+import { openDb } from '../src/storage/db.js';
 import type { Opportunity } from '../src/opportunities/api-schema.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
@@ -262,5 +264,24 @@ describe.each([
     const doc = await json('/openapi.json');
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/opportunities', '/api/opportunities/{id}']));
+  });
+});
+
+describe('database outage without breakers', () => {
+  it('answers 503 with Retry-After, not 500, when the database stops answering', async () => {
+    const tdb = await createTestDb('sqlite');
+    const t = await buildTestApp(tdb.db, { FF_ENABLE_CIRCUIT_BREAKERS: 'false' });
+    // Reads against a PostgreSQL address where nothing listens: the driver's real refusal.
+    const dead = openDb('postgres://postgres@127.0.0.1:9/none');
+    t.ctx.reads = databaseReads(dead);
+    for (const url of ['/api/opportunities?page=1', '/api/opportunities?cursor=', '/api/opportunities/1']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json().error.code).toBe('database_unavailable');
+    }
+    await dead.close();
+    await t.app.close();
+    await tdb.drop();
   });
 });

@@ -1,6 +1,7 @@
 // Maps every failure to the contract's error shape `{ error: { code, message, details? } }`.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../shared/errors.js';
+import { isDatabaseUnavailable } from '../storage/db.js';
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
@@ -15,6 +16,12 @@ export function installErrorHandling(app: FastifyInstance): void {
         message: v.message ?? 'is invalid',
       }));
       return reply.status(400).send({ error: { code: 'invalid_request', message: `Invalid ${fe.validationContext ?? 'request'}: ${details.map((d) => d.field).join(', ')}`, details } });
+    }
+    if (isDatabaseUnavailable(err)) {
+      // With breakers off (or before one opens) an outage is still a retryable 503, not a bug.
+      request.log.warn({ err }, 'database unavailable');
+      reply.header('Retry-After', '5');
+      return reply.status(503).send({ error: { code: 'database_unavailable', message: 'The database is not answering; retry shortly' } });
     }
     const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
     if (status >= 500) {

@@ -92,3 +92,19 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
 export function dbBool(db: Db, value: boolean): number | boolean {
   return db.dialect === 'sqlite' ? (value ? 1 : 0) : value;
 }
+
+// PostgreSQL SQLSTATE classes and driver errors that mean "the database is not answering",
+// as opposed to a wrong query: connection exceptions (08…), admin shutdown / cannot connect now
+// (57P01–57P03), too many connections (53300), and SQLite's busy/locked/IO failures.
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH',
+  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL']);
+
+/** True when an error says the database is unreachable rather than that a query is wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('SQLITE_IOERR')) return true;
+  const msg = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg);
+}
