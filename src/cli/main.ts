@@ -7,6 +7,7 @@ import { registerApiKeyCommands } from './apikeys-commands.js';
 import { registerFlagsCommands } from './flags-commands.js';
 import { registerRolloutCommands } from './rollout-commands.js';
 import { registerQualityCommands } from './quality-commands.js';
+import { registerWorkerCommands } from './worker-commands.js';
 
 const program = new Command('dealerscope')
   .description('DealerScope: profitable vehicles at public and government auctions')
@@ -20,6 +21,7 @@ registerApiKeyCommands(program);
 registerFlagsCommands(program);
 registerRolloutCommands(program);
 registerQualityCommands(program);
+registerWorkerCommands(program);
 
 try {
   await program.parseAsync(process.argv);
