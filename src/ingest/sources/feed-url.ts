@@ -38,8 +38,10 @@ export function feedUrlAdapter(opts: FeedUrlOptions): SourceAdapter {
         for (const [field, column] of Object.entries(COLUMN_OF) as Array<[keyof ListingInput, string]>) {
           const value = a.listing[field];
           if (value === null || value === undefined) continue;
-          locators[field] = locate(a.row, column);
-          methods[field] = 'extracted';
+          // An absent or unrecognised title brand is the reader's default, not a value from the feed.
+          const defaulted = field === 'titleStatus' && value === 'unknown';
+          locators[field] = defaulted ? 'none' : locate(a.row, column);
+          methods[field] = defaulted ? 'default' : 'extracted';
         }
         for (const d of a.derived) {
           locators[d] = d === 'title' ? locate(a.row, 'year + make + model + trim') : locate(a.row, 'description');
