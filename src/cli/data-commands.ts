@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { loadArbitrageParams } from '../config/arbitrage.js';
 import { loadConfig } from '../config/env.js';
+import { loadFlagsFromDb } from '../flags/load-flags.js';
 import { detectFeedFormat } from '../ingest/feed.js';
 import { importCompsFile, importListingFeed, type RejectedRow } from '../ingest/import-service.js';
 import { openDb } from '../storage/db.js';
@@ -61,12 +62,15 @@ export function registerDataCommands(program: Command): void {
       const format = opts.format ?? detectFeedFormat(opts.file, content);
       if (format !== 'csv' && format !== 'json') throw new Error(`--format must be csv or json, got ${format}`);
       const params = loadArbitrageParams();
-      const summary = await withDb((db) => importListingFeed(db, content, format, {
+      const summary = await withDb(async (db) => importListingFeed(db, content, format, {
         origin: basename(opts.file), now: Date.now(), params, onProgress: progressReporter('listings'),
+        flags: await loadFlagsFromDb(db, loadConfig()),
       }));
       if (opts.json) console.log(JSON.stringify({ ...summary, rejected: summary.rejected.map(({ raw: _raw, ...r }) => r) }));
       else {
         console.log(`${opts.file}: ${summary.rows} rows, ${summary.accepted} accepted (${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged), ${summary.rejected.length} rejected`);
+        const quarantined = summary.quality?.quarantined ?? 0;
+        if (quarantined > 0) console.log(`  ${quarantined} stored but quarantined by the data contract (not published): see \`dealerscope quarantine list\``);
         printRejects(summary.rejected, false);
       }
       process.exitCode = summary.rejected.length ? EXIT.partial : EXIT.ok;
@@ -80,8 +84,9 @@ export function registerDataCommands(program: Command): void {
     .action(async (file: string, opts: { json?: boolean }) => {
       const content = readInput(file);
       const params = loadArbitrageParams();
-      const summary = await withDb((db) => importCompsFile(db, content, {
+      const summary = await withDb(async (db) => importCompsFile(db, content, {
         origin: basename(file), now: Date.now(), params, onProgress: progressReporter('comps'),
+        flags: await loadFlagsFromDb(db, loadConfig()),
       }));
       if (opts.json) console.log(JSON.stringify({ ...summary, rejected: summary.rejected.map(({ raw: _raw, ...r }) => r) }));
       else {

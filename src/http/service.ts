@@ -102,7 +102,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   const ctx = await createContext(config, opts);
   if (opts.sample !== false && (await databaseIsEmpty(ctx.db))) {
     log('Empty database: importing the bundled SAMPLE auction feed and comps (synthetic data, labelled sample).');
-    const res = await importSampleData(ctx.db, defaultArbitrageParams(), ctx.clock.now(), log);
+    const res = await importSampleData(ctx.db, defaultArbitrageParams(), ctx.clock.now(), log, ctx.flags);
     log(`Sample data: ${res.listings} listings, ${res.comps} comps.`);
   }
   const app = await buildApp(ctx, { logger: opts.logger });
