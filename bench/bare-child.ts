@@ -1,0 +1,24 @@
+// Baseline (a) of the benchmark: bare Fastify answering the same paths with the same bytes the
+// real service produced, with no routing logic, cache or database. The ceiling to compare with.
+import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
+
+const file = process.env.BARE_BODIES;
+if (!file) throw new Error('BARE_BODIES is not set');
+const bodies = new Map<string, string>(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>));
+const app = Fastify({ logger: false });
+app.get('/*', async (request, reply) => {
+  const body = bodies.get(request.url);
+  if (body === undefined) return reply.code(404).send({ error: { code: 'not_found', message: 'not recorded' } });
+  return reply.header('content-type', 'application/json; charset=utf-8').send(body);
+});
+await app.listen({ port: 0, host: '127.0.0.1' });
+const addr = app.server.address();
+process.send?.({ type: 'ready', url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
+process.on('message', async (m) => {
+  if ((m as { type?: string }).type === 'stop') {
+    await app.close();
+    process.send?.({ id: (m as { id: number }).id, ok: true });
+    process.exit(0);
+  }
+});

@@ -1,0 +1,120 @@
+// Everything the benchmark measures on one database dialect: seed, then (b) cache off vs on,
+// (a) bare Fastify with the same bytes, half-peak latency, (c) the single-flight stampede,
+// (d) deep pages, and the two-replica Redis run.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seededRandom } from '../src/shared/random.js';
+import { openDb } from '../src/storage/db.js';
+import { migrate } from '../src/storage/migrate.js';
+import { serviceEnv, startChild, type Child } from './child.js';
+import { createBenchDb } from './databases.js';
+import { deepPages, type DeepPages } from './deep-pages.js';
+import { coldTag, getJson, measured, type BenchSettings, type Measured } from './measure.js';
+import { redisRun, type RedisRun } from './redis-run.js';
+import { seedOpportunities } from './seed.js';
+import { zipfOver, zipfWorkload } from './workload.js';
+
+export interface Stampede {
+  singleFlight: boolean;
+  requests: number;
+  failed: number;
+  dbQueries: number;
+  /** Reads that reached the database read path through the cache (the single-flight measure). */
+  cacheLoads: number;
+}
+
+export interface DialectResult {
+  dialect: 'sqlite' | 'postgres';
+  rows: number;
+  seedSeconds: number;
+  runs: Measured[];
+  /** Cached service ÷ bare Fastify throughput on the same paths and bytes. */
+  cachedVsBare: number;
+  halfPeak: Measured;
+  stampede: Stampede[];
+  deep: DeepPages;
+  redis: RedisRun | null;
+  peakRssMb: number;
+}
+
+async function stampede(child: Child, singleFlight: boolean, tag: string): Promise<Stampede> {
+  await child.flags({ ENABLE_SINGLE_FLIGHT: singleFlight });
+  // A filter value no earlier request used: the key is cold on every tier.
+  const path = `/api/opportunities?cursor=&limit=50&sort=profit&minProfit=-${tag}`;
+  const m = await measured('stampede', [child], child.url, () => path, { connections: 1000, amount: 1000 });
+  await child.flags({});
+  return { singleFlight, requests: m.requests, failed: m.errors + m.non2xx, dbQueries: m.dbQueries, cacheLoads: m.cacheLoads };
+}
+
+export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSettings, withRedis: boolean): Promise<DialectResult> {
+  const bdb = await createBenchDb(dialect);
+  const children: Child[] = [];
+  try {
+    const seedStart = performance.now();
+    {
+      const db = openDb(bdb.url);
+      await migrate(db);
+      let lastPct = -1;
+      await seedOpportunities(db, s.rows, (done, total) => {
+        const pct = Math.floor((done / total) * 100);
+        if (pct >= lastPct + 10 || done === total) {
+          lastPct = pct;
+          s.log(`${dialect}: seeded ${done}/${total}`);
+        }
+      });
+      await db.close();
+    }
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    const svc = await startChild('server-child', serviceEnv(bdb.url));
+    children.push(svc);
+    const load = { connections: s.connections, durationS: s.durationS };
+    const runs: Measured[] = [];
+
+    s.log(`${dialect}: (b) cache off`);
+    await svc.flags({ ENABLE_PRODUCTION_CACHE: false });
+    runs.push(await measured('zipf mix, cache off', [svc], svc.url, zipfWorkload(s.rows, seededRandom(11)).next, load));
+    await svc.flags({});
+    s.log(`${dialect}: (b) cache on (memory, starting cold)`);
+    const cacheOn = await measured('zipf mix, cache on (memory)', [svc], svc.url, zipfWorkload(s.rows, seededRandom(11)).next, load);
+    runs.push(cacheOn);
+
+    s.log(`${dialect}: half-peak latency at ${Math.round(cacheOn.rps / 2)} req/s`);
+    const halfPeak = await measured('zipf mix, cache on, half peak rate', [svc], svc.url, zipfWorkload(s.rows, seededRandom(12)).next,
+      { ...load, overallRate: Math.max(1, Math.round(cacheOn.rps / 2)) });
+
+    s.log(`${dialect}: (a) bare Fastify with the same bytes`);
+    const top = zipfWorkload(s.rows, seededRandom(11)).top(100);
+    const bodies: Record<string, string> = {};
+    for (let i = 0; i < top.length; i += 10) {
+      await Promise.all(top.slice(i, i + 10).map(async (p) => { bodies[p] = (await getJson(svc.url + p)).text; }));
+    }
+    const bodiesFile = join(tmpdir(), `ds-bench-bodies-${process.pid}.json`);
+    writeFileSync(bodiesFile, JSON.stringify(bodies));
+    const bare = await startChild('bare-child', { BARE_BODIES: bodiesFile });
+    children.push(bare);
+    const bareRun = await measured('top-100 paths, bare Fastify', [], bare.url, zipfOver(top, seededRandom(13)), load);
+    await bare.stop();
+    children.pop();
+    const cachedSame = await measured('top-100 paths, cached service', [svc], svc.url, zipfOver(top, seededRandom(13)), load);
+    runs.push(bareRun, cachedSame);
+
+    s.log(`${dialect}: (c) stampede, 1000 concurrent cold requests for one key`);
+    const stampedes = [await stampede(svc, false, coldTag()), await stampede(svc, true, coldTag())];
+
+    const deep = await deepPages(svc, s);
+    const last = await svc.stats();
+    await svc.stop();
+    children.pop();
+
+    const redis = withRedis ? await redisRun(bdb.url, s, dialect) : null;
+    const peakRssMb = Math.max(...runs.map((r) => r.rssMb), halfPeak.rssMb, last.rss / 1024 / 1024);
+    return {
+      dialect, rows: s.rows, seedSeconds, runs, cachedVsBare: cachedSame.rps / Math.max(1, bareRun.rps), halfPeak,
+      stampede: stampedes, deep, redis, peakRssMb,
+    };
+  } finally {
+    await Promise.all(children.map((c) => c.stop().catch(() => {})));
+    await bdb.drop();
+  }
+}

@@ -1,0 +1,69 @@
+// Shared pieces of the benchmark scenarios: a measured load run with the service's own counters.
+import type { Child } from './child.js';
+import { runLoad, type LoadOptions, type LoadResult } from './load.js';
+
+export interface Measured extends LoadResult {
+  name: string;
+  hitRate: number | null;
+  rssMb: number;
+  /** Database queries during the run (version polls excluded; other capabilities' background work included). */
+  dbQueries: number;
+  /** Reads that went past the cache to the database read path. */
+  cacheLoads: number;
+}
+
+export interface BenchSettings {
+  rows: number;
+  durationS: number;
+  connections: number;
+  log: (msg: string) => void;
+}
+
+export async function measured(name: string, children: Child[], base: string | string[], next: () => string, opts: LoadOptions): Promise<Measured> {
+  const before = await Promise.all(children.map((c) => c.stats()));
+  const bases = Array.isArray(base) ? base : [base];
+  // Several replicas: one autocannon per replica, connections split between them.
+  const parts = await Promise.all(bases.map((b) => runLoad(b, next, {
+    ...opts, connections: Math.max(1, Math.floor(opts.connections / bases.length)),
+    overallRate: opts.overallRate ? opts.overallRate / bases.length : undefined,
+    amount: opts.amount ? Math.ceil(opts.amount / bases.length) : undefined,
+  })));
+  const after = await Promise.all(children.map((c) => c.stats()));
+  const sum = (f: (i: number) => number) => children.reduce((acc, _c, i) => acc + f(i), 0);
+  const hits = sum((i) => after[i]!.cache.hits - before[i]!.cache.hits);
+  const misses = sum((i) => after[i]!.cache.misses - before[i]!.cache.misses);
+  const requests = parts.reduce((a, p) => a + p.requests, 0);
+  const weighted = (f: (p: LoadResult) => number) => parts.reduce((a, p) => a + f(p) * p.requests, 0) / Math.max(1, requests);
+  return {
+    name,
+    requests,
+    rps: parts.reduce((a, p) => a + p.rps, 0),
+    // With one replica these are exact; with several, the request-weighted mean of each replica's percentile.
+    p50: weighted((p) => p.p50),
+    p95: weighted((p) => p.p95),
+    p99: weighted((p) => p.p99),
+    errors: parts.reduce((a, p) => a + p.errors, 0),
+    non2xx: parts.reduce((a, p) => a + p.non2xx, 0),
+    errorRate: weighted((p) => p.errorRate),
+    hitRate: hits + misses === 0 ? null : hits / (hits + misses),
+    rssMb: Math.max(0, ...after.map((s) => s.rss / 1024 / 1024)),
+    dbQueries: sum((i) => (after[i]!.queries - before[i]!.queries) - (after[i]!.versionPolls - before[i]!.versionPolls)),
+    cacheLoads: sum((i) => after[i]!.loads - before[i]!.loads),
+  };
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: unknown; text: string }> {
+  const res = await fetch(url);
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  return { status: res.status, body, text };
+}
+
+let coldSeq = 0;
+/** A minProfit no other request of the run uses (within the API's ±1e9 bound), so its key is cold. */
+export const coldTag = () => `${900_000 + (process.pid % 1000) * 100 + ++coldSeq}.25`;

@@ -1,0 +1,52 @@
+// Two replicas with CACHE_PROVIDER=redis sharing the machine's Redis under a private key prefix:
+// the Zipf mix split across both, and the stampede split across both (one load per cluster).
+import { Redis } from 'ioredis';
+import { seededRandom } from '../src/shared/random.js';
+import { serviceEnv, startChild, type Child } from './child.js';
+import { coldTag, measured, type BenchSettings, type Measured } from './measure.js';
+import { zipfWorkload } from './workload.js';
+
+export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface RedisRun {
+  replicas: number;
+  mix: Measured;
+  stampedeDbQueries: number;
+  stampedeLoads: number;
+  stampedeFailed: number;
+}
+
+export async function redisReachable(): Promise<boolean> {
+  const r = new Redis(BENCH_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+export async function redisRun(databaseUrl: string, s: BenchSettings, dialect: string): Promise<RedisRun> {
+  const prefix = `dsbench:${process.pid}:${dialect}:`;
+  const env = serviceEnv(databaseUrl, { REDIS_URL: BENCH_REDIS_URL, FF_CACHE_PROVIDER: 'redis', CACHE_KEY_PREFIX: prefix });
+  const replicas: Child[] = [];
+  try {
+    replicas.push(await startChild('server-child', env), await startChild('server-child', env));
+    s.log(`${dialect}: redis, two replicas, zipf mix`);
+    const mix = await measured('zipf mix, cache on (redis, 2 replicas)', replicas, replicas.map((r) => r.url),
+      zipfWorkload(s.rows, seededRandom(11)).next, { connections: s.connections, durationS: s.durationS });
+    s.log(`${dialect}: redis, two replicas, stampede`);
+    const path = `/api/opportunities?cursor=&limit=50&sort=roi&minProfit=-${coldTag()}`;
+    const st = await measured('stampede (redis, 2 replicas)', replicas, replicas.map((r) => r.url), () => path, { connections: 1000, amount: 1000 });
+    return { replicas: replicas.length, mix, stampedeDbQueries: st.dbQueries, stampedeLoads: st.cacheLoads, stampedeFailed: st.errors + st.non2xx };
+  } finally {
+    await Promise.all(replicas.map((r) => r.stop().catch(() => {})));
+    const r = new Redis(BENCH_REDIS_URL);
+    const keys = await r.keys(`${prefix}*`);
+    if (keys.length) await r.del(...keys);
+    await r.quit();
+  }
+}

@@ -1,0 +1,71 @@
+// The benchmark's table and its verdict against the issue's targets.
+import type { DialectResult } from './dialect-run.js';
+import type { Measured } from './measure.js';
+
+export const TARGETS = {
+  cachedVsBare: 0.6,
+  halfPeakP95Ms: 10,
+  deepCursorRatio: 1.2,
+  stampedeQueriesPerProcess: 1,
+  rssMb: 85,
+  hitRateMemory: 0.78,
+  hitRateRedis: 0.85,
+};
+
+export interface Verdict {
+  target: string;
+  dialect: string;
+  measured: string;
+  met: boolean;
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const pct = (n: number | null) => (n === null ? '—' : `${(n * 100).toFixed(1)} %`);
+
+function row(m: Measured): string[] {
+  return [m.name, String(Math.round(m.rps)), f1(m.p50), f1(m.p95), f1(m.p99), pct(m.errorRate), pct(m.hitRate), m.rssMb ? f1(m.rssMb) : '—', String(m.dbQueries)];
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function verdicts(results: DialectResult[]): Verdict[] {
+  const out: Verdict[] = [];
+  for (const r of results) {
+    const d = r.dialect;
+    const on = r.runs.find((m) => m.name.startsWith('zipf mix, cache on'));
+    out.push({ target: `cached ≥ ${TARGETS.cachedVsBare * 100} % of bare Fastify`, dialect: d, measured: pct(r.cachedVsBare), met: r.cachedVsBare >= TARGETS.cachedVsBare });
+    out.push({ target: `p95 ≤ ${TARGETS.halfPeakP95Ms} ms at half peak`, dialect: d, measured: `${f1(r.halfPeak.p95)} ms at ${Math.round(r.halfPeak.rps)} req/s`, met: r.halfPeak.p95 <= TARGETS.halfPeakP95Ms });
+    out.push({ target: `deep cursor page ≤ ${TARGETS.deepCursorRatio} × page 1`, dialect: d, measured: `${r.deep.cursorRatio.toFixed(2)} ×`, met: r.deep.cursorRatio <= TARGETS.deepCursorRatio });
+    const sf = r.stampede.find((x) => x.singleFlight);
+    const off = r.stampede.find((x) => !x.singleFlight);
+    out.push({ target: '1 DB load per process in the stampede', dialect: d, measured: `${sf?.cacheLoads ?? '—'} loads, ${sf?.dbQueries ?? '—'} queries (off: ${off?.cacheLoads ?? '—'} / ${off?.dbQueries ?? '—'})`, met: sf?.cacheLoads === 1 });
+    out.push({ target: `RSS ≤ ${TARGETS.rssMb} MB`, dialect: d, measured: `${f1(r.peakRssMb)} MB`, met: r.peakRssMb <= TARGETS.rssMb });
+    if (on) out.push({ target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory)`, dialect: d, measured: pct(on.hitRate), met: (on.hitRate ?? 0) >= TARGETS.hitRateMemory });
+    if (r.redis) {
+      out.push({ target: `hit rate ≥ ${TARGETS.hitRateRedis * 100} % (Redis)`, dialect: d, measured: pct(r.redis.mix.hitRate), met: (r.redis.mix.hitRate ?? 0) >= TARGETS.hitRateRedis });
+      out.push({ target: '1 DB load per cluster in the stampede (Redis)', dialect: d, measured: `${r.redis.stampedeLoads} loads, ${r.redis.stampedeDbQueries} queries`, met: r.redis.stampedeLoads === 1 });
+    }
+  }
+  return out;
+}
+
+export function renderReport(results: DialectResult[]): string {
+  const parts: string[] = [];
+  const header = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'hit rate', 'RSS MB', 'DB queries'];
+  for (const r of results) {
+    const rows = [...r.runs, r.halfPeak, r.deep.cursorPage1, r.deep.cursorDeep, r.deep.offsetPage1, r.deep.offsetDeep];
+    if (r.redis) rows.push(r.redis.mix);
+    parts.push(`\n${r.dialect} — ${r.rows} opportunities (seeded in ${f1(r.seedSeconds)} s)\n${table(header, rows.map(row))}`);
+    parts.push(table(['stampede: 1000 concurrent cold requests, one key', 'failed', 'loads', 'DB queries'], [
+      ...r.stampede.map((s) => [`single flight ${s.singleFlight ? 'on' : 'off'}`, String(s.failed), String(s.cacheLoads), String(s.dbQueries)]),
+      ...(r.redis ? [[`single flight on, Redis, ${r.redis.replicas} replicas`, String(r.redis.stampedeFailed), String(r.redis.stampedeLoads), String(r.redis.stampedeDbQueries)]] : []),
+    ]));
+    parts.push(`deep pages (cache off): cursor page ${r.deep.depth} / page 1 p50 = ${r.deep.cursorRatio.toFixed(2)} ×; offset page ${r.deep.depth} / page 1 p50 = ${r.deep.offsetRatio.toFixed(2)} ×`);
+  }
+  parts.push(`\nTargets\n${table(['target', 'dialect', 'measured', 'met'], verdicts(results).map((v) => [v.target, v.dialect, v.measured, v.met ? 'yes' : 'NO']))}`);
+  return parts.join('\n');
+}

@@ -1,0 +1,44 @@
+// A DealerScope replica for the benchmark, in its own process so its RSS and CPU are its own.
+// The parent drives it over IPC: flag overrides, counters, shutdown.
+import { loadConfig } from '../src/config/env.js';
+import type { FlagName, FlagValue } from '../src/flags/registry.js';
+import { startService } from '../src/http/service.js';
+
+export type ChildRequest =
+  | { id: number; type: 'flags'; overrides: Partial<Record<FlagName, FlagValue>> }
+  | { id: number; type: 'stats' }
+  | { id: number; type: 'stop' };
+
+export interface ChildStats {
+  rss: number;
+  heapUsed: number;
+  queries: number;
+  loads: number;
+  versionPolls: number;
+  cache: { hits: number; misses: number; evictions: number; bytes: number; entries: number; hitRatio: number; degraded: boolean };
+}
+
+const send = (msg: unknown) => process.send?.(msg);
+
+const service = await startService(loadConfig(process.env), { sample: false, logger: false });
+send({ type: 'ready', url: service.url });
+
+process.on('message', async (raw) => {
+  const msg = raw as ChildRequest;
+  if (msg.type === 'flags') {
+    service.ctx.flags.setOverrides(msg.overrides);
+    send({ id: msg.id, ok: true });
+  } else if (msg.type === 'stats') {
+    const mem = process.memoryUsage();
+    const counters = service.ctx.cache.counters();
+    const stats: ChildStats = {
+      rss: mem.rss, heapUsed: mem.heapUsed, queries: service.ctx.db.stats.queries,
+      loads: counters.loads, versionPolls: counters.versionPolls, cache: service.ctx.cache.stats(),
+    };
+    send({ id: msg.id, stats });
+  } else if (msg.type === 'stop') {
+    await service.close();
+    send({ id: msg.id, ok: true });
+    process.exit(0);
+  }
+});
