@@ -69,11 +69,24 @@ describe('circuit breakers', () => {
   });
 
   it('does not open on failures below the minimum throughput', async () => {
-    const b = registry.get('source:govdeals');
+    const b = registry.get('redis');
     // 2 failing calls a second for 10 s: every call fails, but the traffic is too thin to judge.
     const elapsed = await driveUntilOpen(b, down, 500, 10_000);
     expect(elapsed).toBeNull();
     expect(b.state()).toBe('closed');
+  });
+
+  it('opens a low-rate source breaker after consecutive failures, and a success resets the run', async () => {
+    const b = registry.get('source:govdeals');
+    const call = async (fn: () => Promise<unknown>) => { await b.execute(fn).catch(() => {}); await vi.advanceTimersByTimeAsync(5000); };
+    // One request every 5 s, far below any sampling threshold.
+    for (let i = 0; i < 4; i++) await call(down);
+    await call(up);
+    for (let i = 0; i < 4; i++) await call(down);
+    expect(b.state()).toBe('closed');
+    await b.execute(down).catch(() => {});
+    expect(b.state()).toBe('open');
+    await expect(b.execute(up)).rejects.toMatchObject({ statusCode: 503 });
   });
 
   it('refuses with a 503 CircuitOpenError carrying Retry-After while open, without calling the dependency', async () => {

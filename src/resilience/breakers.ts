@@ -13,7 +13,7 @@
 // answers, the open is counted as a false positive. Opens of breakers without a probe are not
 // decided and count in neither the numerator nor the denominator of the ratio.
 import {
-  BrokenCircuitError, CircuitBreakerPolicy, CircuitState, SamplingBreaker, circuitBreaker, handleWhen,
+  BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, SamplingBreaker, circuitBreaker, handleWhen,
 } from 'cockatiel';
 import client from 'prom-client';
 import type { FlagService } from '../flags/flag-service.js';
@@ -53,7 +53,17 @@ export interface BreakerOptions {
   isFailure?: (err: unknown) => boolean;
   /** Calls slower than this count as failures (the caller gets a DependencyTimeoutError). */
   timeoutMs?: number;
+  /**
+   * Open after this many failures in a row instead of sampling a failure rate. Low-rate callers
+   * (a scraper making one request every few seconds, an alert webhook) never reach a sampling
+   * breaker's minimum throughput, so for them a run of failures is the only usable signal.
+   */
+  consecutiveFailures?: number;
 }
+
+/** Scrapers and webhooks call far below `minimumRps`; they open on consecutive failures. */
+export const LOW_RATE_CONSECUTIVE_FAILURES = 5;
+const isLowRate = (name: string) => name.startsWith('source:') || name.startsWith('webhook:');
 
 /** Thrown (as a 503 with Retry-After) while a breaker refuses calls. */
 export class CircuitOpenError extends ApiError {
@@ -111,7 +121,9 @@ export class Breaker {
     this.timeoutMs = opts.timeoutMs;
     this.policy = circuitBreaker(handleWhen((err) => isFailure(err)), {
       halfOpenAfter: settings.halfOpenAfterMs,
-      breaker: new SamplingBreaker({ threshold: settings.threshold, duration: settings.samplingMs, minimumRps: settings.minimumRps }),
+      breaker: opts.consecutiveFailures
+        ? new ConsecutiveBreaker(opts.consecutiveFailures)
+        : new SamplingBreaker({ threshold: settings.threshold, duration: settings.samplingMs, minimumRps: settings.minimumRps }),
     });
     this.policy.onFailure(({ handled }) => {
       if (handled && this.streakStartedAt === null) this.streakStartedAt = deps.clock.now();
@@ -251,7 +263,8 @@ export class BreakerRegistry {
   get(name: string, opts: BreakerOptions = {}): Breaker {
     let b = this.breakers.get(name);
     if (!b) {
-      b = new Breaker(name, opts, {
+      const effective = isLowRate(name) ? { consecutiveFailures: LOW_RATE_CONSECUTIVE_FAILURES, ...opts } : opts;
+      b = new Breaker(name, effective, {
         flags: this.deps.flags, clock: this.deps.clock, settings: this.settings,
         onOpen: (n) => this.opensCounter?.inc({ breaker: n }),
       });
