@@ -1,13 +1,8 @@
 // Minimal server-side HTML: every interpolated value goes through esc(), pages link their CSS and
 // script files (no inline script, so a strict Content-Security-Policy holds).
-export function esc(v: unknown): string {
-  return String(v ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+import { esc } from '../shared/html.js';
+
+export { esc };
 
 export function layout(title: string, body: string, opts: { script?: boolean } = {}): string {
   return `<!doctype html>
@@ -15,7 +10,7 @@ export function layout(title: string, body: string, opts: { script?: boolean } =
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<!-- The app-wide Referrer-Policy is no-referrer, under which browsers send "Origin: null" on form posts; the CSRF origin check needs the real origin for same-origin posts. -->
+<!-- Same-origin referrers keep the Origin header on our own form posts, which the CSRF origin check needs. -->
 <meta name="referrer" content="same-origin">
 <title>${esc(title)} · DealerScope SRE console</title>
 <link rel="stylesheet" href="/console/assets/console.css">

@@ -7,6 +7,7 @@ import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
 import { routeLabel } from '../observability/metrics.js';
 import { installObservability } from '../observability/install.js';
 import { installConsole } from '../console/index.js';
+import { dealerPage } from '../dealer/page.js';
 import { loggerOptions } from '../observability/logging.js';
 import { opportunityRoutes } from '../opportunities/routes.js';
 import { cachePlugin } from '../cache/plugin.js';
@@ -71,6 +72,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(qualityRoutes, { ctx });
   await installRollout(app, ctx);
   await installConsole(app, ctx);
+  await app.register(dealerPage, { ctx });
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType);

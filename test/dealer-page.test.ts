@@ -1,0 +1,60 @@
+// The dealer page renders the same opportunities the API serves, escapes what it shows, and
+// pages with the API's signed cursors.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultArbitrageParams } from '../src/config/arbitrage.js';
+import { CompIndex } from '../src/opportunities/comps-store.js';
+import { storeListings } from '../src/opportunities/store.js';
+import { buildTestApp, type TestApp } from './support/app.js';
+import { createTestDb, type TestDb } from './support/databases.js';
+import { makeListings } from './support/listings.js';
+
+describe('dealer page', () => {
+  let tdb: TestDb;
+  let t: TestApp;
+  beforeAll(async () => {
+    tdb = await createTestDb('sqlite');
+    const listings = makeListings(60, 3);
+    listings[0] = { ...listings[0]!, make: '<script>alert(1)</script>', model: 'X"Y', state: 'TX', listingUrl: 'https://example.gov/lot?a=1&b="2"' };
+    await storeListings(tdb.db, listings, { origin: 'test', isSample: false, now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams(), comps: new CompIndex() });
+    t = await buildTestApp(tdb.db);
+  });
+  afterAll(async () => {
+    await t.app.close();
+    await tdb.drop();
+  });
+
+  it('lists the API’s first page of opportunities, escaping every value', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/?sort=profit' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    const hostile = await t.app.inject({ method: 'GET', url: `/?make=${encodeURIComponent('<script>alert(1)</script>')}` });
+    expect(hostile.body).not.toContain('<script>alert(1)</script>');
+    expect(hostile.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; X&quot;Y');
+    expect(hostile.body).toContain('href="https://example.gov/lot?a=1&amp;b=&quot;2&quot;"');
+    const api = (await t.app.inject({ method: 'GET', url: '/api/opportunities?cursor=&sort=profit&limit=50' })).json();
+    const rows = res.body.match(/<tr>\n<td class="status-/g) ?? [];
+    expect(rows.length).toBe(api.items.length);
+    for (const o of api.items.slice(0, 5)) expect(res.body).toContain(`lot ${o.lotId}`);
+  });
+
+  it('pages with a signed cursor and ignores a tampered one', async () => {
+    const first = await t.app.inject({ method: 'GET', url: '/?sort=newest' });
+    const next = /href="\/\?([^"]+)">Next 50/.exec(first.body)?.[1];
+    expect(next).toBeTruthy();
+    const second = await t.app.inject({ method: 'GET', url: `/?${next!.replace(/&amp;/g, '&')}` });
+    expect(second.statusCode).toBe(200);
+    expect((second.body.match(/<tr>\n<td class="status-/g) ?? []).length).toBe(10);
+    const bad = await t.app.inject({ method: 'GET', url: '/?sort=newest&cursor=forged.value' });
+    expect(bad.statusCode).toBe(200);
+    expect(bad.body).toContain('no longer matches');
+  });
+
+  it('narrows by filters and never fails on unreadable ones', async () => {
+    const tx = await t.app.inject({ method: 'GET', url: '/?state=TX' });
+    const apiTx = (await t.app.inject({ method: 'GET', url: '/api/opportunities?page=1&limit=200&state=TX' })).json();
+    expect((tx.body.match(/<tr>\n<td class="status-/g) ?? []).length).toBe(Math.min(50, apiTx.total));
+    for (const q of ["state=' OR 1=1", 'minProfit=abc', 'sort=drop', 'maxRisk=-5', `make=${'x'.repeat(500)}`]) {
+      expect((await t.app.inject({ method: 'GET', url: `/?${q}` })).statusCode, q).toBe(200);
+    }
+  });
+});
