@@ -1,14 +1,12 @@
 // The dealer page: ranked opportunities as plain HTML over the same reads and query rules as the
 // API, so what a dealer sees and what a client fetches never disagree.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../http/context.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import { CursorError, queryFingerprint } from '../opportunities/cursor.js';
 import { parseListQuery } from '../opportunities/list-query.js';
 import { esc } from '../shared/html.js';
-import { packageRoot } from '../shared/paths.js';
+import { DEALER_CSS } from './dealer-css.js';
 
 const money = (n: number) => `${n < 0 ? '−' : ''}$${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
 const FILTERS = ['state', 'make', 'model', 'status', 'minProfit', 'maxRisk', 'sort'] as const;
@@ -44,8 +42,7 @@ ${input('maxRisk', 'Max risk', 'size="4" inputmode="numeric"')}${select('sort', 
 }
 
 export async function dealerPage(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
-  const css = readFileSync(join(packageRoot(), 'src', 'dealer', 'dealer.css'), 'utf8');
-  app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').send(css));
+  app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').send(DEALER_CSS));
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
     const raw = request.query as Record<string, unknown>;

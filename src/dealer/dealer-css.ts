@@ -1,3 +1,5 @@
+// The dealer page's stylesheet, shipped inside the build so a dist-only image serves it too.
+export const DEALER_CSS = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
 header { background: #17324d; color: #fff; padding: 10px 16px; }
 main { padding: 12px 16px; }
@@ -12,3 +14,4 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .loss { color: #b42318; }
 .flag { color: #b54708; }
 nav.pages { margin: 12px 0; }
+`;
