@@ -149,7 +149,9 @@ export class ReadCache {
    */
   private async waitForOtherReplica(redis: RedisTier, key: string): Promise<Filled | null> {
     const locked = await redis.tryLock(key, CLUSTER_LOCK_MS);
-    if (locked !== false) return null; // ours, or Redis is away: load locally
+    if (locked === null) return null; // Redis is away: load locally
+    // Ours: the previous holder may have stored the value and unlocked between our miss and our lock.
+    if (locked) return this.fromRedis(redis, key);
     const deadline = this.deps.clock.now() + CLUSTER_WAIT_MS;
     while (this.deps.clock.now() < deadline) {
       await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, CLUSTER_POLL_MS));
