@@ -124,7 +124,8 @@ export class Replica {
 
 export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
   const port = await freePort();
-  const env = { ...baseEnv(opts), PORT: String(port), ...opts.env };
+  // WORKER_PORT: `dealerscope worker` serves /readyz and /metrics there rather than on PORT.
+  const env = { ...baseEnv(opts), PORT: String(port), WORKER_PORT: String(port), ...opts.env };
   const args = opts.args ?? ['serve', '--no-sample'];
   const proc = spawn(process.execPath, [cliEntry, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const replica = new Replica(opts.name, port, proc);
