@@ -1,13 +1,25 @@
 #!/usr/bin/env node
-// The `dealerscope` command. Each capability registers its own subcommands.
+// The `dealerscope` command. Each capability registers its own subcommands. Only the module of
+// the command being run is loaded, so a `serve` process does not carry the worker's scraping
+// stack or the CLI-only tools in its resident memory; help and unknown commands load them all.
 import { Command, CommanderError } from 'commander';
-import { EXIT, registerDataCommands } from './data-commands.js';
-import { registerServeCommand } from './serve-command.js';
-import { registerApiKeyCommands } from './apikeys-commands.js';
-import { registerFlagsCommands } from './flags-commands.js';
-import { registerRolloutCommands } from './rollout-commands.js';
-import { registerQualityCommands } from './quality-commands.js';
-import { registerWorkerCommands } from './worker-commands.js';
+
+type Register = (program: Command) => void;
+const loaders: Record<string, () => Promise<Register>> = {
+  serve: async () => (await import('./serve-command.js')).registerServeCommand,
+  data: async () => (await import('./data-commands.js')).registerDataCommands,
+  apikeys: async () => (await import('./apikeys-commands.js')).registerApiKeyCommands,
+  flags: async () => (await import('./flags-commands.js')).registerFlagsCommands,
+  rollout: async () => (await import('./rollout-commands.js')).registerRolloutCommands,
+  quality: async () => (await import('./quality-commands.js')).registerQualityCommands,
+  worker: async () => (await import('./worker-commands.js')).registerWorkerCommands,
+};
+/** Top-level command name → the module that registers it. */
+const owner: Record<string, keyof typeof loaders> = {
+  serve: 'serve', migrate: 'data', ingest: 'data', comps: 'data', apikeys: 'apikeys', flags: 'flags', rollout: 'rollout',
+  quarantine: 'quality', anomalies: 'quality', quality: 'quality', worker: 'worker', sources: 'worker',
+};
+const FAILED = 1;
 
 const program = new Command('dealerscope')
   .description('DealerScope: profitable vehicles at public and government auctions')
@@ -15,18 +27,13 @@ const program = new Command('dealerscope')
   .showHelpAfterError()
   .exitOverride();
 
-registerServeCommand(program);
-registerDataCommands(program);
-registerApiKeyCommands(program);
-registerFlagsCommands(program);
-registerRolloutCommands(program);
-registerQualityCommands(program);
-registerWorkerCommands(program);
+const named = owner[process.argv[2] ?? ''];
+for (const load of named ? [loaders[named]] : Object.values(loaders)) (await load!())(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT.failed);
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : FAILED);
   process.stderr.write(`dealerscope: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(EXIT.failed);
+  process.exit(FAILED);
 }

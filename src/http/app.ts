@@ -1,5 +1,5 @@
 // Assembles the Fastify server from the capabilities' route plugins.
-import { randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import etag from '@fastify/etag';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -56,7 +56,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   installErrorHandling(app);
   await installSecurity(app, ctx);
   installObservability(app, ctx);
-  await app.register(etag);
+  // Routes with large cached bodies set their own ETag from a memoised digest; the plugin hashes
+  // the rest natively and answers If-None-Match for all.
+  await app.register(etag, { hashFn: (payload) => hash('sha1', payload, 'base64') });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

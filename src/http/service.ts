@@ -22,7 +22,7 @@ import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { Readiness } from './readiness.js';
 import { createQualityService } from '../quality/service.js';
-import { createBrowserPool, startIngestion } from '../ingest/scheduler/ingestion.js';
+import { createBrowserPool } from '../ingest/browser/app-pool.js';
 
 export interface ContextOptions {
   clock?: Clock;
@@ -111,7 +111,9 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   ctx.rollout.start();
   ctx.quality.monitor.start();
   // Only when sources are configured; without Redis this process also runs the scrapes.
-  const ingestion = startIngestion(ctx, { schedule: true, work: !config.redisUrl || config.raw.INGEST_EMBEDDED_WORKER === 'true', pool: ctx.browserPool, log });
+  // The scraping stack loads only where sources are configured (the embedded default has none).
+  const sourcesConfigured = Boolean(config.raw.DEALERSCOPE_SOURCES_FILE?.trim() || config.raw.DEALERSCOPE_SOURCES?.trim());
+  const ingestion = !sourcesConfigured ? null : (await import('../ingest/scheduler/ingestion.js')).startIngestion(ctx, { schedule: true, work: !config.redisUrl || config.raw.INGEST_EMBEDDED_WORKER === 'true', pool: ctx.browserPool, log });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

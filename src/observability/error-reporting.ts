@@ -2,7 +2,8 @@
 // (tagged with the request id, route and method) and unhandled exceptions / rejections.
 // Tracing and automatic instrumentation stay off: this is error reporting, and the SDK's
 // OpenTelemetry set-up would add work to every request.
-import * as Sentry from '@sentry/node';
+import { createRequire } from 'node:module';
+import type * as SentrySdk from '@sentry/node';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SERVICE_VERSION } from './service-metrics.js';
 
@@ -13,10 +14,14 @@ export interface ErrorReporter {
 
 let active: { dsn: string; reporter: ErrorReporter } | null = null;
 
+// The SDK is loaded only when a DSN is configured: it weighs tens of megabytes of RSS.
+const require = createRequire(import.meta.url);
+
 /** Initialises the SDK once per DSN (several apps in one test process share it). */
 export function initErrorReporting(dsn: string | null, environment: string): ErrorReporter | null {
   if (!dsn) return null;
   if (active?.dsn === dsn) return active.reporter;
+  const Sentry = require('@sentry/node') as typeof SentrySdk;
   Sentry.init({
     dsn,
     environment,

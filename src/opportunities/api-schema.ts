@@ -57,15 +57,15 @@ export const ErrorSchema = Type.Object({
   }),
 }, { $id: 'Error' });
 
-export const LegacyPageSchema = Type.Object({
-  data: Type.Array(Type.Ref('Opportunity')),
-  total: Type.Integer(),
-  hasMore: Type.Boolean(),
-});
-
-export const CursorPageSchema = Type.Object({
-  items: Type.Array(Type.Ref('Opportunity')),
-  nextCursor: Type.Optional(Type.String()),
+/**
+ * The list response as one object with the two modes' fields optional. A union would make the
+ * serializer validate every response to pick a branch, which cost more CPU than the cache saved.
+ */
+export const ListResponseSchema = Type.Object({
+  data: Type.Optional(Type.Array(Type.Ref('Opportunity'), { description: 'legacy page mode' })),
+  total: Type.Optional(Type.Integer({ description: 'legacy page mode' })),
+  items: Type.Optional(Type.Array(Type.Ref('Opportunity'), { description: 'cursor mode' })),
+  nextCursor: Type.Optional(Type.String({ description: 'cursor mode; absent on the last page' })),
   hasMore: Type.Boolean(),
 });
 

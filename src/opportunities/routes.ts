@@ -1,16 +1,39 @@
 // GET /api/opportunities (legacy page and cursor modes, DESIGN §5) and GET /api/opportunities/:id.
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { hash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../http/context.js';
 import { ApiError } from '../shared/errors.js';
 import { CursorError, queryFingerprint } from './cursor.js';
-import { CursorPageSchema, ErrorSchema, LegacyPageSchema, ListQueryDoc } from './api-schema.js';
+import { ErrorSchema, ListQueryDoc, ListResponseSchema } from './api-schema.js';
 import { parseListQuery } from './list-query.js';
 
 // Sent with 410 answers once the page API is switched off; clients plan their move by it.
 export const LEGACY_SUNSET = 'Wed, 30 Jun 2027 00:00:00 GMT';
 
 const skipValidation = () => () => true;
+
+// Cached pages come back as the same array instances, so their JSON is written once per cache
+// entry instead of once per request; the entry's lifetime (GC) bounds this memo.
+// The ETag is derived from the memoised part's digest plus the small per-request remainder, so
+// a hit hashes a few dozen bytes instead of the whole page.
+const memo = new WeakMap<object, { json: string; digest: string }>();
+const JSON_TYPE = 'application/json; charset=utf-8';
+function encoded(value: object): { json: string; digest: string } {
+  let m = memo.get(value);
+  if (m === undefined) {
+    const json = JSON.stringify(value);
+    m = { json, digest: hash('sha1', json, 'base64') };
+    memo.set(value, m);
+  }
+  return m;
+}
+
+/** Sends `head + <memoised JSON of value> + tail` with an ETag over exactly those bytes. */
+function sendJson(reply: FastifyReply, value: object, head = '', tail = ''): FastifyReply {
+  const { json, digest } = encoded(value);
+  return reply.type(JSON_TYPE).header('ETag', `"${hash('sha1', `${head}\u0000${digest}\u0000${tail}`, 'base64url')}"`).send(head + json + tail);
+}
 
 export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   app.get('/api/opportunities', {
@@ -19,14 +42,14 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       summary: 'Ranked opportunities, in legacy page mode or cursor mode',
       querystring: ListQueryDoc,
       response: {
-        200: Type.Union([LegacyPageSchema, CursorPageSchema]),
+        200: ListResponseSchema,
         400: ErrorSchema,
         410: ErrorSchema,
       },
     },
     // list-query.ts validates, so strict and lenient mode can switch at runtime.
     validatorCompiler: skipValidation,
-  }, async (request) => {
+  }, async (request, reply) => {
     const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION');
     const parsed = parseListQuery(request.query as Record<string, unknown>, strict);
     if (!parsed.ok) {
@@ -45,7 +68,8 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         });
       }
       const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
-      return { data, total, hasMore: (q.page - 1) * q.limit + data.length < total };
+      const hasMore = (q.page - 1) * q.limit + data.length < total;
+      return sendJson(reply, data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
     }
 
     if (!ctx.flags.get('ENABLE_CURSOR_PAGINATION')) {
@@ -62,9 +86,8 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       }
     }
     const page = await ctx.reads.keysetPage(req, after);
-    const body: { items: typeof page.items; hasMore: boolean; nextCursor?: string } = { items: page.items, hasMore: page.hasMore };
-    if (page.hasMore && page.last) body.nextCursor = ctx.cursors.encode(fingerprint, page.last);
-    return body;
+    const next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprint, page.last))}` : '';
+    return sendJson(reply, page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
   });
 
   app.get('/api/opportunities/:id', {
@@ -75,7 +98,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       response: { 200: Type.Ref('Opportunity'), 400: ErrorSchema, 404: ErrorSchema },
     },
     validatorCompiler: skipValidation,
-  }, async (request) => {
+  }, async (request, reply) => {
     const raw = (request.params as { id: string }).id;
     if (!/^[1-9][0-9]{0,14}$/.test(raw)) {
       if (ctx.flags.get('ENABLE_INPUT_VALIDATION')) {
@@ -85,6 +108,6 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     }
     const item = await ctx.reads.detail(Number(raw));
     if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
-    return item;
+    return sendJson(reply, item);
   });
 }

@@ -30,6 +30,14 @@ export interface QualitySnapshot {
 
 export const COMPLIANCE_WINDOW_MS = 7 * 86_400_000;
 
+/**
+ * Coverage and the quality score are measured on the most recently updated records, not the
+ * whole table: every replica refreshes on a timer, and reading 100 k listings with their
+ * provenance each time would cost hundreds of megabytes and seconds of CPU on the request path.
+ * The newest records are also the ones the gates care about.
+ */
+export const QUALITY_SAMPLE_SIZE = 5_000;
+
 async function compliance(db: Db, now: number): Promise<QualitySnapshot['compliance']> {
   const rows = await db.kysely.selectFrom('quality_contract_runs').select(['source', (eb) => eb.fn.sum<number>('validated').as('v'), (eb) => eb.fn.sum<number>('passed').as('p')])
     .where('at', '>', now - COMPLIANCE_WINDOW_MS).groupBy('source').execute();
@@ -67,7 +75,8 @@ async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']
     .select(['opportunities.id', 'quality_provenance.listing_id as pid', 'quality_provenance.fields_json', 'quality_provenance.source_url',
       'quality_provenance.fetched_at', 'quality_provenance.snapshot_hash', 'quality_provenance.extractor_version', 'quality_provenance.engine_version',
       'quality_provenance.appraised_at'])
-    .where('opportunities.is_active', '=', dbBool(db, true)).execute();
+    .where('opportunities.is_active', '=', dbBool(db, true))
+    .orderBy('opportunities.updated_at', 'desc').limit(QUALITY_SAMPLE_SIZE).execute();
   let withRecord = 0;
   for (const r of rows) {
     if (r.pid === null || r.fields_json === null) continue;
@@ -81,13 +90,15 @@ async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']
 /** Active listings plus records still in quarantine: everything the sources sent us that is current. */
 export async function qualityRecords(db: Db): Promise<QualityRecord[]> {
   const rows = await db.kysely.selectFrom('listings').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'listings.id')
-    .selectAll('listings').select('quality_provenance.fetched_at').where('listings.is_active', '=', dbBool(db, true)).execute();
+    .selectAll('listings').select('quality_provenance.fetched_at').where('listings.is_active', '=', dbBool(db, true))
+    .orderBy('listings.updated_at', 'desc').limit(QUALITY_SAMPLE_SIZE).execute();
   const out: QualityRecord[] = rows.map((r) => {
     const listing = listingFromRow(r);
     const fetchedAt = r.fetched_at === null ? Number(r.updated_at) : Number(r.fetched_at);
     return { listing, fetchedAt, compliant: validateListing(listing, { now: fetchedAt }).length === 0 };
   });
-  const held = await db.kysely.selectFrom('quality_quarantine').select(['record_json', 'updated_at']).where('status', '=', 'quarantined').execute();
+  const held = await db.kysely.selectFrom('quality_quarantine').select(['record_json', 'updated_at']).where('status', '=', 'quarantined')
+    .orderBy('updated_at', 'desc').limit(QUALITY_SAMPLE_SIZE).execute();
   for (const h of held) {
     const raw = JSON.parse(h.record_json) as ListingInput & { auctionEndsAt: string };
     out.push({ listing: { ...raw, auctionEndsAt: new Date(raw.auctionEndsAt) }, fetchedAt: Number(h.updated_at), compliant: false });

@@ -5,7 +5,12 @@
 // disconnect relaunches it and retries the job (at most twice); a hard deadline bounds the
 // whole job on top of the 30 s navigation timeout.
 import { createHash, randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+
+// playwright-core is loaded on the first launch, so replicas that never render stay small.
+const require = createRequire(import.meta.url);
+const loadChromium = () => (require('playwright-core') as typeof import('playwright-core')).chromium;
 import type { Registry } from 'prom-client';
 import { SIGNALS, type Signals } from '../../observability/signals.js';
 import type { Clock } from '../../shared/clock.js';
@@ -225,7 +230,7 @@ export class BrowserPool implements PageRenderer {
   private async launch(): Promise<LiveBrowser> {
     let browser: Browser;
     try {
-      browser = await chromium.launch({ executablePath: this.o.chromiumPath, args: [...CHROMIUM_ARGS, `${this.marker}.${this.seq + 1}`], timeout: 30_000 });
+      browser = await loadChromium().launch({ executablePath: this.o.chromiumPath, args: [...CHROMIUM_ARGS, `${this.marker}.${this.seq + 1}`], timeout: 30_000 });
     } catch (err) {
       this.metrics.launches.inc({ outcome: 'failed' });
       throw new Error(`cannot launch Chromium at ${this.o.chromiumPath}: ${(err as Error).message.split('\n')[0]}`);

@@ -6,7 +6,7 @@ import client from 'prom-client';
 import { defaultArbitrageParams } from '../../config/arbitrage.js';
 import type { AppContext } from '../../http/context.js';
 import type { Random } from '../../shared/random.js';
-import { BrowserPool } from '../browser/pool.js';
+import type { BrowserPool } from '../browser/pool.js';
 import { loadSourcesConfig, type SourcesConfig } from '../sources/config.js';
 import { BullScrapeQueue, InProcessQueue, type ScrapeJob, type ScrapeQueue } from './queue.js';
 import { ScrapeScheduler } from './scheduler.js';
@@ -15,14 +15,7 @@ import { SourceRunner, type SourceRunReport } from './source-runner.js';
 export type IngestionContext = Pick<AppContext, 'config' | 'db' | 'clock' | 'flags' | 'metrics' | 'signals' | 'breakers'>;
 
 /** The pool every process has (Chromium starts only when a job needs it); limits read per job. */
-export function createBrowserPool(ctx: Pick<AppContext, 'config' | 'clock' | 'flags' | 'metrics' | 'signals'>): BrowserPool {
-  const pool = new BrowserPool({
-    chromiumPath: ctx.config.chromiumPath, clock: ctx.clock, registry: ctx.metrics.registry, signals: ctx.signals,
-    limits: () => ({ enabled: ctx.flags.get('ENABLE_BROWSER_POOL') === true, maxContexts: Number(ctx.flags.get('MAX_BROWSER_CONTEXTS')) }),
-  });
-  ctx.flags.on('change', () => pool.wake());
-  return pool;
-}
+export { createBrowserPool } from '../browser/app-pool.js';
 
 export interface IngestionOptions {
   /** Enqueue each source once per interval. */

@@ -1,7 +1,12 @@
 // Scrape jobs: one per source per interval slot. In-process by default; on Redis through BullMQ
 // so several `dealerscope worker` processes share the work and several API replicas
 // scheduling the same slot enqueue it only once (the slot is the job id).
-import { Queue, Worker } from 'bullmq';
+import { createRequire } from 'node:module';
+import type { Queue, Worker } from 'bullmq';
+
+// BullMQ is loaded only by processes that use the Redis queue.
+const require = createRequire(import.meta.url);
+const loadBull = () => require('bullmq') as typeof import('bullmq');
 import { Redis } from 'ioredis';
 
 export interface ScrapeJob {
@@ -91,7 +96,8 @@ export class BullScrapeQueue implements ScrapeQueue {
 
   constructor(private readonly opts: BullQueueOptions) {
     this.name = opts.name ?? 'scrape';
-    this.queue = new Queue(this.name, { connection: this.connection(), prefix: opts.prefix });
+    const { Queue: BullQueue } = loadBull();
+    this.queue = new BullQueue(this.name, { connection: this.connection(), prefix: opts.prefix });
   }
 
   // BullMQ needs blocking connections that retry forever, unlike the fail-fast command client.
@@ -112,7 +118,8 @@ export class BullScrapeQueue implements ScrapeQueue {
 
   process(handler: ScrapeHandler): void {
     if (this.worker) return;
-    this.worker = new Worker<ScrapeJob>(this.name, async (job) => {
+    const { Worker: BullWorker } = loadBull();
+    this.worker = new BullWorker<ScrapeJob>(this.name, async (job) => {
       try {
         return await handler(job.data);
       } catch (err) {
