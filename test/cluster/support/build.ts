@@ -31,7 +31,10 @@ export function buildIsStale(): boolean {
 export function ensureBuilt(log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): void {
   if (!buildIsStale()) return;
   const started = Date.now();
-  const res = spawnSync('flock', [BUILD_LOCK, 'npm', 'run', '--silent', 'build'], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000 });
+  // Staleness is checked again under the lock: a suite that waited while another built must not
+  // rebuild dist under that suite's running replicas.
+  const stillStale = `[ ! -f dist/src/cli/main.js ] || [ -n "$(find src -name '*.ts' -newer dist/src/cli/main.js -print -quit)" ]`;
+  const res = spawnSync('flock', [BUILD_LOCK, 'sh', '-c', `if ${stillStale}; then npm run --silent build; fi`], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000 });
   if (res.status !== 0) {
     const out = `${res.stdout ?? ''}${res.stderr ?? ''}`.trim().split('\n').slice(0, 20).join('\n');
     if (!existsSync(cliEntry)) throw new Error(`npm run build failed and left no ${cliEntry}:\n${out}`);

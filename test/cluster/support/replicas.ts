@@ -151,6 +151,10 @@ export async function startReplicas(n: number, opts: Omit<ReplicaOptions, 'name'
 }
 
 export async function stopAll(replicas: Replica[]): Promise<void> {
+  // A replica that died on its own says why in the run log (a test may have meant to kill it).
+  for (const r of replicas) {
+    if (!r.alive()) process.stderr.write(`cluster: ${r.name} (pid ${r.pid}) had exited: ${JSON.stringify(await r.exited)}\n${r.output().slice(-2000)}\n`);
+  }
   await Promise.all(replicas.map((r) => r.stop()));
 }
 
