@@ -62,13 +62,17 @@ export interface Workload {
   top(n: number): string[];
 }
 
-export function zipfWorkload(rows: number, random: Random): Workload {
+/**
+ * `random` fixes which queries and listings are popular; `draws` (default: the same source)
+ * samples requests from that popularity, so a second draw continues the same traffic.
+ */
+export function zipfWorkload(rows: number, random: Random, draws: Random = random): Workload {
   const lists = listUniverse(random);
   const ids = shuffle(Array.from({ length: rows }, (_, i) => i + 1), random);
-  const listRank = zipfSampler(lists.length, ZIPF_EXPONENT, random);
-  const idRank = zipfSampler(ids.length, ZIPF_EXPONENT, random);
+  const listRank = zipfSampler(lists.length, ZIPF_EXPONENT, draws);
+  const idRank = zipfSampler(ids.length, ZIPF_EXPONENT, draws);
   return {
-    next: () => (random() < DETAIL_SHARE ? `/api/opportunities/${ids[idRank()]}` : (lists[listRank()] as string)),
+    next: () => (draws() < DETAIL_SHARE ? `/api/opportunities/${ids[idRank()]}` : (lists[listRank()] as string)),
     top: (n) => [...lists.slice(0, Math.ceil(n * (1 - DETAIL_SHARE))), ...ids.slice(0, Math.floor(n * DETAIL_SHARE)).map((id) => `/api/opportunities/${id}`)],
   };
 }

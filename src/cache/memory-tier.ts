@@ -9,8 +9,9 @@ interface Entry {
 }
 
 // V8 keeps a parsed JSON value in roughly twice the bytes of its text (object headers, hidden
-// classes, boxed doubles); measured on opportunity pages, see the report of issue 3.
-export const HEAP_BYTES_PER_JSON_BYTE = 2;
+// classes, boxed doubles), and the opportunity routes memoise each cached value's serialised
+// text beside it for as long as the entry lives (one more byte per JSON byte).
+export const HEAP_BYTES_PER_JSON_BYTE = 3;
 
 export function estimateBytes(json: string, key: string): number {
   return json.length * HEAP_BYTES_PER_JSON_BYTE + key.length * 2 + 64;
