@@ -33,8 +33,9 @@ export class MemoryTier {
   private build(max: number): LRUCache<string, Entry> {
     return new LRUCache<string, Entry>({
       max,
-      maxSize: this.maxBytes,
-      sizeCalculation: (e) => Math.max(1, e.bytes),
+      // lru-cache wants whole numbers for both.
+      maxSize: Math.max(1, Math.floor(this.maxBytes)),
+      sizeCalculation: (e) => Math.max(1, Math.ceil(e.bytes)),
       // lru-cache reads time through `perf`, so TTL expiry follows the injected clock in tests.
       perf: { now: () => this.clock.now() },
       ttlResolution: 0,
