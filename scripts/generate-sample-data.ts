@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeCheckDigit } from '../src/quality/vin.js';
+import { seededRandom } from '../src/shared/random.js';
 
 const SEED = 20261201;
 const REFERENCE = Date.UTC(2026, 11, 1); // auctions end in the 30 days after this
@@ -13,18 +14,7 @@ const REF_YEAR = 2026;
 const LISTINGS = 2400;
 const SALES = 3600;
 
-/** mulberry32: tiny, fast and good enough to make plausible data reproducibly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = mulberry32(SEED);
+const rnd = seededRandom(SEED);
 const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const pickChar = (s: string): string => s[Math.floor(rnd() * s.length)]!;

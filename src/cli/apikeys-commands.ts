@@ -1,19 +1,8 @@
 // `dealerscope apikeys issue|revoke|list`: dealer API keys for API_RATE_LIMITING quotas.
 import type { Command } from 'commander';
-import { loadConfig } from '../config/env.js';
 import { DEFAULT_KEY_QUOTA_PER_MINUTE, issueApiKey, listApiKeys, revokeApiKey } from '../security/api-keys.js';
-import { openDb, type Db } from '../storage/db.js';
-import { migrate } from '../storage/migrate.js';
+import { withDb } from './with-db.js';
 
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = openDb(loadConfig().databaseUrl);
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 export function registerApiKeyCommands(program: Command): void {
   const keys = program.command('apikeys').description('dealer API keys (sent as X-API-Key; each has its own per-minute quota)');

@@ -10,6 +10,7 @@ import { importCompsFile, importListingFeed, type RejectedRow } from '../ingest/
 import { openDb } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
 import { progressReporter } from './progress.js';
+import { withDb } from './with-db.js';
 
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
@@ -29,15 +30,6 @@ function printRejects(rejects: RejectedRow[], json: boolean): void {
   if (rejects.length > 200) process.stderr.write(`  … and ${rejects.length - 200} more (all kept in the import_rejects table)\n`);
 }
 
-async function withDb<T>(fn: (db: ReturnType<typeof openDb>) => Promise<T>): Promise<T> {
-  const db = openDb(loadConfig().databaseUrl);
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 export function registerDataCommands(program: Command): void {
   program.command('migrate')

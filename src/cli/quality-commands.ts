@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadArbitrageParams } from '../config/arbitrage.js';
-import { loadConfig } from '../config/env.js';
 import { parseCompsFile } from '../ingest/comps-file.js';
 import { parseListingFeed } from '../ingest/feed.js';
 import { sampleDir } from '../ingest/sample.js';
@@ -12,18 +11,8 @@ import { isAnomalyStatus, listAnomalies, markFalsePositive } from '../quality/an
 import { evaluateDetector, evalSetPath, flagRateOnFeed, loadEvalSet } from '../quality/anomaly/evaluation.js';
 import { listQuarantine } from '../quality/contract/quarantine-store.js';
 import { measureQuality } from '../quality/monitor.js';
-import { openDb, type Db } from '../storage/db.js';
-import { migrate } from '../storage/migrate.js';
+import { withDb } from './with-db.js';
 
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = openDb(loadConfig().databaseUrl);
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 const intOpt = (name: string, v: string, min: number, max: number): number => {
   const n = Number(v);

@@ -1,0 +1,14 @@
+// One database session for a one-shot command: open DATABASE_URL, migrate, run, always close.
+import { loadConfig } from '../config/env.js';
+import { openDb, type Db } from '../storage/db.js';
+import { migrate } from '../storage/migrate.js';
+
+export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = openDb(loadConfig().databaseUrl);
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
