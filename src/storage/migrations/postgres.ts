@@ -4,6 +4,7 @@
 import { qualityPostgresMigration } from '../../quality/storage/migrations.js';
 
 import { securityPostgresMigration } from '../../security/migrations.js';
+import { filterSortIndexes } from './filter-sort-indexes.js';
 
 export const postgresMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securityPostgresMigration,
@@ -219,5 +220,6 @@ export const postgresMigrations: Record<string, string[]> = {
       expires_at BIGINT NOT NULL
     )`,
   ],
+  '002_filter_sort_indexes': filterSortIndexes('is_active'),
   'quality_001_tables': qualityPostgresMigration,
 };

@@ -4,6 +4,7 @@
 import { qualitySqliteMigration } from '../../quality/storage/migrations.js';
 
 import { securitySqliteMigration } from '../../security/migrations.js';
+import { filterSortIndexes } from './filter-sort-indexes.js';
 
 export const sqliteMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securitySqliteMigration,
@@ -219,5 +220,6 @@ export const sqliteMigrations: Record<string, string[]> = {
       expires_at INTEGER NOT NULL
     )`,
   ],
+  '002_filter_sort_indexes': filterSortIndexes('is_active = 1'),
   'quality_001_tables': qualitySqliteMigration,
 };
