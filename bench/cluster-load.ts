@@ -4,6 +4,7 @@
 // Every response time of every instance is kept, so the p50/p95/p99 are exact for the whole
 // cluster (not a mean of per-replica percentiles).
 import autocannon from 'autocannon';
+import { percentile } from './load.js';
 
 export interface ClusterLoadResult {
   requests: number;
@@ -15,11 +16,6 @@ export interface ClusterLoadResult {
   errors: number;
   non2xx: number;
   perReplicaRequests: number[];
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
 export async function clusterLoad(bases: string[], nextPath: () => string, opts: { connections: number; durationS: number }): Promise<ClusterLoadResult> {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from './redis.js';
+import { postgresAvailable } from './databases.js';
 
 const run = promisify(execFile);
 
@@ -50,19 +51,7 @@ function runAsOwner(): { prefix: string[]; uid: number; gid: number } | null {
   return { prefix: ['runuser', '-u', 'postgres', '--'], uid, gid };
 }
 
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+const canConnect = (url: string) => postgresAvailable(url, 1000);
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = postgresBinDir();
