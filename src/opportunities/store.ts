@@ -80,16 +80,36 @@ export function opportunityValues(db: Db, listingId: number, l: ListingInput, op
 const BATCH = 200;
 
 /** Upserts listings (later duplicates in `listings` win) and their opportunities. */
+/** PostgreSQL deadlock and serialization failures: the transaction did nothing and may be retried. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 3;
+
+/** Upserts listings (later duplicates in `listings` win) and their opportunities. */
 export async function storeListings(db: Db, listings: ListingInput[], opts: StoreOptions, onProgress?: (done: number) => void): Promise<StoreResult> {
   const result: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
   const dedup = new Map<string, ListingInput>();
   for (const l of listings) dedup.set(`${l.source}\u0000${l.lotId}`, l);
-  const unique = [...dedup.values()];
+  // Every importer locks rows in the same (source, lot) order, so two workers importing
+  // overlapping lots queue behind each other instead of deadlocking.
+  const unique = [...dedup.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, l]) => l);
   for (let i = 0; i < unique.length; i += BATCH) {
     const chunk = unique.slice(i, i + BATCH);
-    await db.kysely.transaction().execute(async (trx) => {
-      await storeChunk(db, trx, chunk, opts, result);
-    });
+    for (let attempt = 1; ; attempt++) {
+      const part: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
+      try {
+        await db.kysely.transaction().execute(async (trx) => {
+          await storeChunk(db, trx, chunk, opts, part);
+        });
+      } catch (err) {
+        if (attempt < ATTEMPTS && RETRYABLE.has(String((err as { code?: unknown }).code))) continue;
+        throw err;
+      }
+      result.created += part.created;
+      result.updated += part.updated;
+      result.unchanged += part.unchanged;
+      result.changedListingIds.push(...part.changedListingIds);
+      break;
+    }
     onProgress?.(Math.min(i + BATCH, unique.length));
   }
   return result;
