@@ -36,7 +36,8 @@ export function verdicts(results: DialectResult[]): Verdict[] {
   const out: Verdict[] = [];
   for (const r of results) {
     const d = r.dialect;
-    const on = r.runs.find((m) => m.name.startsWith('zipf mix, cache on'));
+    // The gate's hit rate is the steady state (the warm run), not the first seconds after start.
+    const on = r.runs.find((m) => m.name.startsWith('zipf mix, cache on') && m.name.includes('warm'));
     out.push({ target: `cached ≥ ${TARGETS.cachedVsBare * 100} % of bare Fastify`, dialect: d, measured: pct(r.cachedVsBare), met: r.cachedVsBare >= TARGETS.cachedVsBare });
     out.push({ target: `p95 ≤ ${TARGETS.halfPeakP95Ms} ms at half peak`, dialect: d, measured: `${f1(r.halfPeak.p95)} ms at ${Math.round(r.halfPeak.rps)} req/s`, met: r.halfPeak.p95 <= TARGETS.halfPeakP95Ms });
     out.push({ target: `deep cursor page ≤ ${TARGETS.deepCursorRatio} × page 1`, dialect: d, measured: `${r.deep.cursorRatio.toFixed(2)} ×`, met: r.deep.cursorRatio <= TARGETS.deepCursorRatio });

@@ -11,9 +11,14 @@ export interface CursorPosition {
 
 export class CursorError extends Error {}
 
-/** Stable fingerprint of what the cursor is valid for (filters and sort; limit may change). */
+/**
+ * Stable fingerprint of what the cursor is valid for (filters and sort; limit may change). An
+ * absent filter and one present as undefined are the same query, as in the cache key, so a cached
+ * page's next cursor fits every request that shares the page.
+ */
 export function queryFingerprint(sort: Sort, filters: ListFilters): string {
-  const ordered = Object.keys(filters).sort().map((k) => [k, filters[k as keyof ListFilters]]);
+  const keys = (Object.keys(filters) as Array<keyof ListFilters>).filter((k) => filters[k] !== undefined).sort();
+  const ordered = keys.map((k) => [k, filters[k]]);
   return createHash('sha256').update(JSON.stringify([sort, ordered])).digest('base64url').slice(0, 16);
 }
 

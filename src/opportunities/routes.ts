@@ -7,33 +7,57 @@ import { ApiError } from '../shared/errors.js';
 import { CursorError, queryFingerprint } from './cursor.js';
 import { ErrorSchema, ListQueryDoc, ListResponseSchema } from './api-schema.js';
 import { parseListQuery } from './list-query.js';
+import type { KeysetPage } from './read-service.js';
 
 // Sent with 410 answers once the page API is switched off; clients plan their move by it.
 export const LEGACY_SUNSET = 'Wed, 30 Jun 2027 00:00:00 GMT';
 
 const skipValidation = () => () => true;
 
-// Cached pages come back as the same array instances, so their JSON is written once per cache
-// entry instead of once per request; the entry's lifetime (GC) bounds this memo.
-// The ETag is derived from the memoised part's digest plus the small per-request remainder, so
-// a hit hashes a few dozen bytes instead of the whole page.
-const memo = new WeakMap<object, { json: string; digest: string }>();
+// Cached reads come back as the same object instances, so each cache entry's response body is
+// encoded once (UTF-8 bytes, ready for the socket) instead of once per request; the entry's
+// lifetime (GC) bounds this memo. The ETag is derived from the value's digest plus the small
+// per-request head and tail, so a new tail (a changed total) hashes a few dozen bytes, not a page.
+interface Encoded {
+  /** `head + JSON + tail` as sent last; the JSON sits at [start, end). */
+  body: Buffer;
+  start: number;
+  end: number;
+  digest: string;
+  head: string;
+  tail: string;
+  etag: string;
+}
+const memo = new WeakMap<object, Encoded>();
 const JSON_TYPE = 'application/json; charset=utf-8';
-function encoded(value: object): { json: string; digest: string } {
+
+const etagOf = (head: string, digest: string, tail: string) => `"${hash('sha1', `${head}\u0000${digest}\u0000${tail}`, 'base64url')}"`;
+
+function encoded(value: object, head: string, tail: string): Encoded {
   let m = memo.get(value);
   if (m === undefined) {
-    const json = JSON.stringify(value);
-    m = { json, digest: hash('sha1', json, 'base64') };
+    const json = Buffer.from(JSON.stringify(value));
+    const digest = hash('sha1', json, 'base64');
+    const body = Buffer.concat([Buffer.from(head), json, Buffer.from(tail)]);
+    m = { body, start: Buffer.byteLength(head), end: body.length - Buffer.byteLength(tail), digest, head, tail, etag: etagOf(head, digest, tail) };
     memo.set(value, m);
+  } else if (m.head !== head || m.tail !== tail) {
+    const body = Buffer.concat([Buffer.from(head), m.body.subarray(m.start, m.end), Buffer.from(tail)]);
+    const start = Buffer.byteLength(head);
+    Object.assign(m, { body, start, end: body.length - Buffer.byteLength(tail), head, tail, etag: etagOf(head, m.digest, tail) });
   }
   return m;
 }
 
-/** Sends `head + <memoised JSON of value> + tail` with an ETag over exactly those bytes. */
+/** Sends `head + <JSON of value> + tail` with an ETag over exactly those bytes. */
 function sendJson(reply: FastifyReply, value: object, head = '', tail = ''): FastifyReply {
-  const { json, digest } = encoded(value);
-  return reply.type(JSON_TYPE).header('ETag', `"${hash('sha1', `${head}\u0000${digest}\u0000${tail}`, 'base64url')}"`).send(head + json + tail);
+  const { body, etag } = encoded(value, head, tail);
+  return reply.type(JSON_TYPE).header('ETag', etag).send(body);
 }
+
+// A cached keyset page always belongs to one query (its cache key holds the sort and filters),
+// so its next-cursor text is signed once per page object rather than on every hit.
+const nextCursors = new WeakMap<KeysetPage, string>();
 
 export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   app.get('/api/opportunities', {
@@ -75,18 +99,23 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     if (!ctx.flags.get('ENABLE_CURSOR_PAGINATION')) {
       throw new ApiError(400, 'cursor_pagination_disabled', 'Cursor pagination is switched off; use page= instead');
     }
-    const fingerprint = queryFingerprint(q.sort, q.filters);
+    let fingerprint: string | undefined;
+    const fingerprintOf = () => (fingerprint ??= queryFingerprint(q.sort, q.filters));
     let after = null;
     if (q.cursor) {
       try {
-        after = ctx.cursors.decode(q.cursor, fingerprint);
+        after = ctx.cursors.decode(q.cursor, fingerprintOf());
       } catch (err) {
         if (err instanceof CursorError) throw new ApiError(400, 'invalid_cursor', `Invalid cursor: ${err.message}`, [{ field: 'cursor', message: err.message }]);
         throw err;
       }
     }
     const page = await ctx.reads.keysetPage(req, after);
-    const next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprint, page.last))}` : '';
+    let next = nextCursors.get(page);
+    if (next === undefined) {
+      next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
+      nextCursors.set(page, next);
+    }
     return sendJson(reply, page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
   });
 

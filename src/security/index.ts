@@ -3,7 +3,6 @@
 // and the admin import upload. CORS stays closed: no route sends Access-Control-Allow-* headers.
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../http/context.js';
 import { rateLimitHook } from '../resilience/rate-limit.js';
@@ -11,34 +10,14 @@ import { adminImportRoutes } from './admin-imports.js';
 import { installConsoleAuth } from './console-auth.js';
 import { loginRoutes } from './login-routes.js';
 import { installRequestLimits } from './request-limits.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 export { csrfToken, protectForm, requireConsole } from './console-auth.js';
 
 export async function installSecurity(app: FastifyInstance, ctx: AppContext): Promise<void> {
   installRequestLimits(app, ctx);
   await rateLimitHook(app, ctx);
-  await app.register(helmet, {
-    // The console serves its scripts and styles as files from this origin; nothing inline runs.
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    crossOriginEmbedderPolicy: false,
-    // no-referrer makes browsers post same-origin forms with "Origin: null", which the CSRF
-    // origin check must refuse; same-origin keeps the header for our own forms only.
-    referrerPolicy: { policy: 'same-origin' },
-  });
+  installSecurityHeaders(app);
   // Other capabilities may have registered these already; registering twice would throw.
   if (!app.hasDecorator('parseCookie')) await app.register(cookie);
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 64 * 1024 });

@@ -4,12 +4,14 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { Database } from './schema.js';
 
 // Each process loads only the driver it uses: every megabyte of RSS counts against the phase-1 gate.
 const require = createRequire(import.meta.url);
 const loadPg = (): typeof pg => require('pg') as typeof pg;
+const STATEMENT_CACHE_SIZE = 256;
 const loadSqlite = (): typeof BetterSqlite3 => require('better-sqlite3') as typeof BetterSqlite3;
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -80,7 +82,25 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log });
+  // Kysely's SQLite driver prepares every query afresh; the API asks the same few dozen shapes
+  // again and again, and preparing was a tenth of a cache miss's CPU. Statements are reusable
+  // because the driver runs one query at a time per connection.
+  const statements = new LRUCache<string, BetterSqlite3.Statement>({ max: STATEMENT_CACHE_SIZE });
+  const prepared = {
+    prepare(text: string) {
+      let stmt = statements.get(text);
+      if (stmt === undefined) {
+        stmt = database.prepare(text);
+        statements.set(text, stmt);
+      }
+      return stmt;
+    },
+    close: () => {
+      statements.clear();
+      database.close();
+    },
+  };
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: prepared }), log });
   return {
     kysely, dialect, url, stats,
     ping: async () => { await sql`SELECT 1`.execute(kysely); },
