@@ -1,5 +1,6 @@
 // The memory cache in front of the opportunity reads, on SQLite and PostgreSQL: single flight,
 // runtime flags, freshness after an ingest (in-process and from another process), metrics.
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { ingestListings } from '../src/ingest/import-service.js';
@@ -66,8 +67,8 @@ describe.each([
     for (let i = 0; i < 30; i++) expect((await get('/api/opportunities?page=2&limit=10&sort=profit')).body).toBe(first.body);
     expect(tdb.db.stats.queries - before).toBe(2); // the page and its total, once
     const s1 = t.ctx.cache.stats();
-    expect(s1.misses - s0.misses).toBe(2);
-    expect(s1.hits - s0.hits).toBe(60);
+    expect(s1.misses - s0.misses).toBe(2); // the two reads behind the first response
+    expect(s1.hits - s0.hits).toBe(30); // each repeat is one hit on the whole response
     expect(s1.entries).toBeGreaterThan(0);
     expect(s1.bytes).toBeGreaterThan(0);
     expect(s1.degraded).toBe(false);
@@ -79,6 +80,27 @@ describe.each([
     expect(metrics).toContain(`dealerscope_cache_requests_total{result="miss"} ${s1.misses}`);
     expect(metrics).toMatch(/dealerscope_cache_entries \d+/);
     expect(metrics).toContain('dealerscope_cache_degraded 0');
+  });
+
+  it.runIf(run)('keeps responses compressed, serves gzip to clients that accept it and the same JSON to those that do not', async () => {
+    const url = '/api/opportunities?cursor=&limit=20&sort=roi';
+    const plain = await get(url);
+    const gz = await t.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    const refused = await t.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(plain.body);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.body).toBe(plain.body);
+    for (const r of [plain, gz, refused]) expect(r.headers.vary).toMatch(/accept-encoding/i);
+    // One representation, one strong ETag each; a revalidation of either is a 304.
+    expect(gz.headers.etag).not.toBe(plain.headers.etag);
+    expect((await t.app.inject({ method: 'GET', url, headers: { 'if-none-match': String(plain.headers.etag) } })).statusCode).toBe(304);
+    expect((await t.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip', 'if-none-match': String(gz.headers.etag) } })).statusCode).toBe(304);
+    const s = t.ctx.cache.stats();
+    expect(s.responseEntries).toBeGreaterThan(0);
+    // Compressed: the stored page takes a fraction of its JSON.
+    expect(s.responseBytes / s.responseEntries).toBeLessThan(plain.rawPayload.length);
   });
 
   it.runIf(run)('ENABLE_PRODUCTION_CACHE off sends every read to the database without a restart', async () => {
@@ -97,7 +119,10 @@ describe.each([
   it.runIf(run)('CACHE_MAX_SIZE bounds the entries and changes at runtime', async () => {
     t.ctx.flags.setOverrides({ CACHE_MAX_SIZE: 5 });
     for (let id = 1; id <= 20; id++) await get(`/api/opportunities/${id}`);
-    expect(t.ctx.cache.stats().entries).toBeLessThanOrEqual(5);
+    // The bound holds for each memory tier: responses, and the read values behind them.
+    const small = t.ctx.cache.stats();
+    expect(small.responseEntries).toBeLessThanOrEqual(5);
+    expect(small.entries - small.responseEntries).toBeLessThanOrEqual(5);
     expect(t.ctx.cache.stats().evictions).toBeGreaterThan(0);
     t.ctx.flags.setOverrides({});
     for (let id = 1; id <= 20; id++) await get(`/api/opportunities/${id}`);

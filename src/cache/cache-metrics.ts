@@ -31,18 +31,18 @@ export function registerCacheMetrics(registry: client.Registry, cache: () => Rea
   evictions.inc(0);
   new client.Gauge({
     name: 'dealerscope_cache_bytes',
-    help: 'Estimated bytes held by the memory tier',
+    help: 'Bytes held in memory: estimated heap bytes of read values plus compressed responses',
     registers: [registry],
     collect() {
-      this.set(cache()?.memory.bytes ?? 0);
+      this.set(cache()?.stats().bytes ?? 0);
     },
   });
   new client.Gauge({
     name: 'dealerscope_cache_entries',
-    help: 'Entries held by the memory tier',
+    help: 'Entries held in memory (read values and responses)',
     registers: [registry],
     collect() {
-      this.set(cache()?.memory.entries ?? 0);
+      this.set(cache()?.stats().entries ?? 0);
     },
   });
   new client.Gauge({

@@ -11,11 +11,12 @@ import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
 import { registerCacheMetrics } from './cache-metrics.js';
 import { DATA_VERSION_CHANNEL, DataVersionWatcher } from './data-version.js';
-import { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
+import { createCachedReads, ReadCache, type BuiltBody, type CacheStats, type ServedBody } from './read-cache.js';
 import { RedisTier } from './redis-tier.js';
 import { cacheSettings } from './settings.js';
 
-export { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
+export { createCachedReads, ReadCache, type BuiltBody, type CacheStats, type ServedBody } from './read-cache.js';
+export { cacheKeys } from './keys.js';
 export { notifyDataVersion } from './data-version.js';
 
 export interface OpportunityCache {
@@ -24,6 +25,8 @@ export interface OpportunityCache {
   dataVersion(): number;
   /** Wraps reads (the database's, or breakers around them). */
   wrap(inner: OpportunityReads): OpportunityReads;
+  /** Serves a whole response body from the response tier, or builds and keeps it (see ReadCache.respond). */
+  respond(kind: (version: number) => string, build: () => Promise<BuiltBody>): Promise<ServedBody>;
   /** Loads that went past the cache, and version reads, for the benchmark's query accounting. */
   counters(): { loads: number; versionPolls: number };
   close(): void;
@@ -75,6 +78,7 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
     stats: () => readCache.stats(),
     dataVersion: () => watcher.current(),
     wrap: (inner) => createCachedReads(inner, readCache),
+    respond: (kind, build) => readCache.respond(kind, build),
     counters: () => ({ loads: readCache.loads, versionPolls: watcher.polls }),
     close: () => watcher.close(),
   };

@@ -4,6 +4,7 @@ import type { FlagService } from '../flags/flag-service.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Random } from '../shared/random.js';
+import { gzipSync } from 'node:zlib';
 import { HitWindow } from './hit-window.js';
 import { jitteredTtl } from './jitter.js';
 import { cacheKeys } from './keys.js';
@@ -16,8 +17,12 @@ export interface CacheStats {
   hits: number;
   misses: number;
   evictions: number;
+  /** Both memory tiers: estimated heap bytes of read values plus compressed response bytes. */
   bytes: number;
   entries: number;
+  /** The response tier's share of `entries` and `bytes`. */
+  responseEntries: number;
+  responseBytes: number;
   /** Lifetime hits ÷ (hits + misses); 0 before the first request. */
   hitRatio: number;
   /** CACHE_PROVIDER=redis but Redis is unreachable (serving from memory and the database). */
@@ -47,8 +52,33 @@ interface Filled {
   from: 'redis' | 'database';
 }
 
+/** A whole response body as the route built it: JSON bytes and their ETag. */
+export interface BuiltBody {
+  body: Buffer;
+  etag: string;
+}
+
+/** What the route sends: the gzip bytes whenever cached, the identity bytes when at hand. */
+export interface ServedBody {
+  identity: Buffer | null;
+  gzip: Buffer | null;
+  etag: string;
+}
+
+// Share of CACHE_MAX_BYTES for the response tier; the rest holds read values (objects) for the
+// pages that render them (the dealer page) and as the source of rebuilt responses.
+const RESPONSE_SHARE = 0.75;
+// lru-cache's per-entry bookkeeping beside the key and the bytes.
+const ENTRY_OVERHEAD = 96;
+
 export class ReadCache {
   readonly memory: MemoryTier;
+  /**
+   * Whole responses, gzip-compressed: a page of 50 opportunities is ~35 KB of JSON, ~105 KB as
+   * objects on the heap, and ~5 KB compressed, so the same budget holds about twenty times the
+   * pages, and a gzip-accepting client is served the stored bytes without any encoding work.
+   */
+  readonly responses: MemoryTier;
   readonly window: HitWindow;
   private readonly flight = new SingleFlight();
   private hits = 0;
@@ -57,13 +87,16 @@ export class ReadCache {
   loads = 0;
 
   constructor(private readonly deps: ReadCacheDeps) {
-    this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
+    const responseBytes = Math.floor(deps.settings.maxBytes * RESPONSE_SHARE);
+    this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes - responseBytes, deps.clock, deps.onEvict);
+    this.responses = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), responseBytes, deps.clock, deps.onEvict);
     this.window = new HitWindow(deps.clock);
   }
 
   /** Drops the memory tier (on a new data version its keys can never be asked for again). */
   dropMemory(): void {
     this.memory.clear();
+    this.responses.clear();
   }
 
   private useRedis(): RedisTier | null {
@@ -78,8 +111,10 @@ export class ReadCache {
   stats(): CacheStats {
     const total = this.hits + this.misses;
     return {
-      hits: this.hits, misses: this.misses, evictions: this.memory.evictions, bytes: this.memory.bytes,
-      entries: this.memory.entries, hitRatio: total === 0 ? 0 : this.hits / total, degraded: this.degraded(),
+      hits: this.hits, misses: this.misses, evictions: this.memory.evictions + this.responses.evictions,
+      bytes: this.memory.bytes + this.responses.bytes, entries: this.memory.entries + this.responses.entries,
+      responseEntries: this.responses.entries, responseBytes: this.responses.bytes,
+      hitRatio: total === 0 ? 0 : this.hits / total, degraded: this.degraded(),
     };
   }
 
@@ -110,6 +145,33 @@ export class ReadCache {
     const filled = flags.get('ENABLE_SINGLE_FLIGHT') ? await this.flight.run(key, fill) : await fill();
     this.record(filled.from === 'redis', filled.from === 'redis' ? 'redis' : null);
     return filled.value as T;
+  }
+
+  /**
+   * Serves a whole response from the response tier, or builds it (through the cached reads, which
+   * count their own hits and misses and share loads), compresses it once and keeps it. A hit here
+   * counts as one cache hit; a miss is counted by the reads it makes.
+   */
+  async respond(kind: (version: number) => string, build: () => Promise<BuiltBody>): Promise<ServedBody> {
+    const { flags } = this.deps;
+    if (!flags.get('ENABLE_PRODUCTION_CACHE')) {
+      const built = await build();
+      return { identity: built.body, gzip: null, etag: built.etag };
+    }
+    this.responses.resize(flags.get('CACHE_MAX_SIZE'));
+    const key = kind(this.deps.version());
+    const cached = this.responses.get(key);
+    if (cached) {
+      this.record(true, 'memory');
+      return cached.value as ServedBody;
+    }
+    const fill = async (): Promise<ServedBody> => {
+      const built = await build();
+      const gzip = gzipSync(built.body);
+      this.responses.set(key, { identity: null, gzip, etag: built.etag }, gzip.length + key.length * 2 + ENTRY_OVERHEAD, this.ttl());
+      return { identity: built.body, gzip, etag: built.etag };
+    };
+    return flags.get('ENABLE_SINGLE_FLIGHT') ? this.flight.run(`response:${key}`, fill) : fill();
   }
 
   private async fill(key: string, load: () => Promise<unknown>): Promise<Filled> {

@@ -3,7 +3,7 @@
 import { ConfigError } from '../config/env.js';
 
 export interface CacheSettings {
-  /** Byte budget of the memory tier (estimated heap bytes of the cached values). */
+  /** Byte budget of both memory tiers (compressed response bytes, estimated heap bytes of read values). */
   maxBytes: number;
   /** Prefix of every Redis key and channel this cache uses. */
   keyPrefix: string;
@@ -15,8 +15,9 @@ export interface CacheSettings {
   versionPollMs: number;
 }
 
-// Sized so a replica with a full memory tier stays under the 85 MB RSS target: the process
-// itself idles around 60 MB, and the estimate below counts roughly what V8 holds per entry.
+// The cache's share of a replica's memory. Three quarters hold gzip-compressed responses (about
+// 5 KB for a page of 50, so the entry bound, not the bytes, limits them at the default
+// CACHE_MAX_SIZE); a quarter holds read values as objects, counted at roughly V8's heap size.
 export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 
 function positiveInt(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {

@@ -1,7 +1,10 @@
 // GET /api/opportunities (legacy page and cursor modes, DESIGN §5) and GET /api/opportunities/:id.
 import { Type } from '@sinclair/typebox';
 import { hash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { gunzipSync } from 'node:zlib';
+import { Negotiator } from '@fastify/accept-negotiator';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cacheKeys, type BuiltBody, type ServedBody } from '../cache/index.js';
 import type { AppContext } from '../http/context.js';
 import { ApiError } from '../shared/errors.js';
 import { CursorError, queryFingerprint } from './cursor.js';
@@ -14,12 +17,13 @@ export const LEGACY_SUNSET = 'Wed, 30 Jun 2027 00:00:00 GMT';
 
 const skipValidation = () => () => true;
 
-// Cached reads come back as the same object instances, so each cache entry's response body is
-// encoded once (UTF-8 bytes, ready for the socket) instead of once per request; the entry's
-// lifetime (GC) bounds this memo. The ETag is derived from the value's digest plus the small
-// per-request head and tail, so a new tail (a changed total) hashes a few dozen bytes, not a page.
+// Responses are cached whole (cache/read-cache.ts respond); when one is rebuilt from cached read
+// values, those come back as the same object instances, so their JSON is encoded once per read
+// entry, not per rebuild; the entry's lifetime (GC) bounds this memo. The ETag is derived from the
+// value's digest plus the small head and tail, so a new tail (a changed total) hashes a few dozen
+// bytes, not a page.
 interface Encoded {
-  /** `head + JSON + tail` as sent last; the JSON sits at [start, end). */
+  /** `head + JSON + tail` as built last; the JSON sits at [start, end). */
   body: Buffer;
   start: number;
   end: number;
@@ -33,7 +37,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 const etagOf = (head: string, digest: string, tail: string) => `"${hash('sha1', `${head}\u0000${digest}\u0000${tail}`, 'base64url')}"`;
 
-function encoded(value: object, head: string, tail: string): Encoded {
+/** `head + <JSON of value> + tail` with an ETag over exactly those bytes. */
+function encoded(value: object, head = '', tail = ''): BuiltBody {
   let m = memo.get(value);
   if (m === undefined) {
     const json = Buffer.from(JSON.stringify(value));
@@ -49,10 +54,18 @@ function encoded(value: object, head: string, tail: string): Encoded {
   return m;
 }
 
-/** Sends `head + <JSON of value> + tail` with an ETag over exactly those bytes. */
-function sendJson(reply: FastifyReply, value: object, head = '', tail = ''): FastifyReply {
-  const { body, etag } = encoded(value, head, tail);
-  return reply.type(JSON_TYPE).header('ETag', etag).send(body);
+// Clients that accept gzip (browsers, fetch, curl --compressed) get the cached compressed bytes
+// as they are; the rest get them inflated. Each coding has its own strong ETag.
+const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
+const gzipEtag = (etag: string) => `${etag.slice(0, -1)}-gz"`;
+
+function sendServed(request: FastifyRequest, reply: FastifyReply, served: ServedBody): FastifyReply {
+  reply.type(JSON_TYPE).header('Vary', 'Accept-Encoding');
+  const accept = request.headers['accept-encoding'];
+  if (served.gzip !== null && typeof accept === 'string' && encodings.negotiate(accept) === 'gzip') {
+    return reply.header('Content-Encoding', 'gzip').header('ETag', gzipEtag(served.etag)).send(served.gzip);
+  }
+  return reply.header('ETag', served.etag).send(served.identity ?? gunzipSync(served.gzip as Buffer));
 }
 
 // A cached keyset page always belongs to one query (its cache key holds the sort and filters),
@@ -91,9 +104,12 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
           Link: '</openapi.json>; rel="deprecation"',
         });
       }
-      const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
-      const hasMore = (q.page - 1) * q.limit + data.length < total;
-      return sendJson(reply, data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
+      const served = await ctx.cache.respond((v) => `r${cacheKeys.offset(v, req, q.page)}`, async () => {
+        const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
+        const hasMore = (q.page - 1) * q.limit + data.length < total;
+        return encoded(data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
+      });
+      return sendServed(request, reply, served);
     }
 
     if (!ctx.flags.get('ENABLE_CURSOR_PAGINATION')) {
@@ -110,13 +126,16 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         throw err;
       }
     }
-    const page = await ctx.reads.keysetPage(req, after);
-    let next = nextCursors.get(page);
-    if (next === undefined) {
-      next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
-      nextCursors.set(page, next);
-    }
-    return sendJson(reply, page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
+    const served = await ctx.cache.respond((v) => `r${cacheKeys.keyset(v, req, after)}`, async () => {
+      const page = await ctx.reads.keysetPage(req, after);
+      let next = nextCursors.get(page);
+      if (next === undefined) {
+        next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
+        nextCursors.set(page, next);
+      }
+      return encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
+    });
+    return sendServed(request, reply, served);
   });
 
   app.get('/api/opportunities/:id', {
@@ -135,8 +154,12 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       }
       throw new ApiError(404, 'not_found', `Opportunity ${raw.slice(0, 32)} not found`);
     }
-    const item = await ctx.reads.detail(Number(raw));
-    if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
-    return sendJson(reply, item);
+    const id = Number(raw);
+    const served = await ctx.cache.respond((v) => `r${cacheKeys.detail(v, id)}`, async () => {
+      const item = await ctx.reads.detail(id);
+      if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
+      return encoded(item);
+    });
+    return sendServed(request, reply, served);
   });
 }
