@@ -2,6 +2,9 @@
 import http from 'node:http';
 import autocannon from 'autocannon';
 
+// What the service's clients send: browsers, fetch and curl --compressed all accept gzip.
+export const CLIENT_HEADERS = { 'accept-encoding': 'gzip, deflate' };
+
 export interface LoadResult {
   requests: number;
   rps: number;
@@ -41,7 +44,7 @@ export async function runLoad(base: string, nextPath: () => string, opts: LoadOp
       ...(opts.durationS !== undefined ? { duration: opts.durationS } : {}),
       ...(opts.amount !== undefined ? { amount: opts.amount } : {}),
       timeout: 10,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: nextPath() }) }],
+      requests: [{ method: 'GET', headers: CLIENT_HEADERS, setupRequest: (req) => ({ ...req, path: nextPath() }) }],
     }, (err, res) => (err ? reject(err) : resolve(res)));
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
   });
@@ -91,7 +94,7 @@ export async function runPacedLoad(base: string, nextPath: () => string, opts: P
       if (++done === total) resolve();
     };
     const fire = (i: number, due: number) => {
-      const req = http.get({ host: target.hostname, port: target.port, path: nextPath(), agent, timeout: 10_000 }, (res) => {
+      const req = http.get({ host: target.hostname, port: target.port, path: nextPath(), agent, headers: CLIENT_HEADERS, timeout: 10_000 }, (res) => {
         res.resume();
         res.on('end', () => {
           times[i] = performance.now() - due;

@@ -1,6 +1,7 @@
 // Shared pieces of the benchmark scenarios: a measured load run with the service's own counters.
 import type { Child } from './child.js';
-import { runLoad, type LoadOptions, type LoadResult } from './load.js';
+import http from 'node:http';
+import { CLIENT_HEADERS, runLoad, type LoadOptions, type LoadResult } from './load.js';
 
 export interface Measured extends LoadResult {
   name: string;
@@ -67,3 +68,24 @@ export async function getJson(url: string): Promise<{ status: number; body: unkn
 let coldSeq = 0;
 /** A minProfit no other request of the run uses (within the API's ±1e9 bound), so its key is cold. */
 export const coldTag = () => `${900_000 + (process.pid % 1000) * 100 + ++coldSeq}.25`;
+
+export interface RecordedBody {
+  /** Base64 of the bytes exactly as sent (compressed when the service compressed them). */
+  base64: string;
+  contentEncoding: string | null;
+}
+
+/** The bytes and coding the service sends a client with the load's request headers. */
+export function recordBody(url: string): Promise<RecordedBody> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers: CLIENT_HEADERS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const enc = res.headers['content-encoding'];
+        resolve({ base64: Buffer.concat(chunks).toString('base64'), contentEncoding: typeof enc === 'string' ? enc : null });
+      });
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
