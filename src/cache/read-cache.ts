@@ -4,6 +4,7 @@ import type { FlagService } from '../flags/flag-service.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Random } from '../shared/random.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { gzipSync } from 'node:zlib';
 import { HitWindow } from './hit-window.js';
 import { jitteredTtl } from './jitter.js';
@@ -65,9 +66,12 @@ export interface ServedBody {
   etag: string;
 }
 
-// Share of CACHE_MAX_BYTES for the response tier; the rest holds read values (objects) for the
-// pages that render them (the dealer page) and as the source of rebuilt responses.
-const RESPONSE_SHARE = 0.75;
+
+/** Whether the reads behind one response build went to the database, and from which tier they came. */
+interface BuildScope {
+  loaded: boolean;
+  fromRedis: boolean;
+}
 // lru-cache's per-entry bookkeeping beside the key and the bytes.
 const ENTRY_OVERHEAD = 96;
 
@@ -81,15 +85,17 @@ export class ReadCache {
   readonly responses: MemoryTier;
   readonly window: HitWindow;
   private readonly flight = new SingleFlight();
+  // A response is one request, so it is one hit or one miss however many reads build it.
+  private readonly scope = new AsyncLocalStorage<BuildScope>();
   private hits = 0;
   private misses = 0;
   /** Loads that reached the wrapped reads (the database, or whatever wraps it). */
   loads = 0;
 
   constructor(private readonly deps: ReadCacheDeps) {
-    const responseBytes = Math.floor(deps.settings.maxBytes * RESPONSE_SHARE);
-    this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes - responseBytes, deps.clock, deps.onEvict);
-    this.responses = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), responseBytes, deps.clock, deps.onEvict);
+    this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
+    // Each tier has the byte budget: the responses' bytes are their compressed size.
+    this.responses = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
     this.window = new HitWindow(deps.clock);
   }
 
@@ -136,21 +142,27 @@ export class ReadCache {
     if (!flags.get('ENABLE_PRODUCTION_CACHE')) return load();
     this.memory.resize(flags.get('CACHE_MAX_SIZE'));
     const key = kind(this.deps.version());
+    const scope = this.scope.getStore();
     const cached = this.memory.get(key);
     if (cached) {
-      this.record(true, 'memory');
+      if (!scope) this.record(true, 'memory');
       return cached.value as T;
     }
     const fill = () => this.fill(key, load);
     const filled = flags.get('ENABLE_SINGLE_FLIGHT') ? await this.flight.run(key, fill) : await fill();
-    this.record(filled.from === 'redis', filled.from === 'redis' ? 'redis' : null);
+    if (scope) {
+      if (filled.from === 'redis') scope.fromRedis = true;
+      else scope.loaded = true;
+    } else {
+      this.record(filled.from === 'redis', filled.from === 'redis' ? 'redis' : null);
+    }
     return filled.value as T;
   }
 
   /**
-   * Serves a whole response from the response tier, or builds it (through the cached reads, which
-   * count their own hits and misses and share loads), compresses it once and keeps it. A hit here
-   * counts as one cache hit; a miss is counted by the reads it makes.
+   * Serves a whole response from the response tier, or builds it through the cached reads,
+   * compresses it once and keeps it. Each request counts once: a hit when it was served without
+   * the database (from this tier, or built from read values in memory or Redis), else a miss.
    */
   async respond(kind: (version: number) => string, build: () => Promise<BuiltBody>): Promise<ServedBody> {
     const { flags } = this.deps;
@@ -165,13 +177,17 @@ export class ReadCache {
       this.record(true, 'memory');
       return cached.value as ServedBody;
     }
-    const fill = async (): Promise<ServedBody> => {
-      const built = await build();
+    const fill = async (): Promise<{ served: ServedBody; scope: BuildScope }> => {
+      const scope: BuildScope = { loaded: false, fromRedis: false };
+      const built = await this.scope.run(scope, build);
       const gzip = gzipSync(built.body);
       this.responses.set(key, { identity: null, gzip, etag: built.etag }, gzip.length + key.length * 2 + ENTRY_OVERHEAD, this.ttl());
-      return { identity: built.body, gzip, etag: built.etag };
+      return { served: { identity: built.body, gzip, etag: built.etag }, scope };
     };
-    return flags.get('ENABLE_SINGLE_FLIGHT') ? this.flight.run(`response:${key}`, fill) : fill();
+    // Requests that shared one build count alike: a miss if it went to the database.
+    const { served, scope } = flags.get('ENABLE_SINGLE_FLIGHT') ? await this.flight.run(`response:${key}`, fill) : await fill();
+    this.record(!scope.loaded, scope.loaded ? null : scope.fromRedis ? 'redis' : 'memory');
+    return served;
   }
 
   private async fill(key: string, load: () => Promise<unknown>): Promise<Filled> {

@@ -3,7 +3,7 @@
 import { ConfigError } from '../config/env.js';
 
 export interface CacheSettings {
-  /** Byte budget of both memory tiers (compressed response bytes, estimated heap bytes of read values). */
+  /** Byte budget of each memory tier (estimated heap bytes of read values; compressed bytes of responses). */
   maxBytes: number;
   /** Prefix of every Redis key and channel this cache uses. */
   keyPrefix: string;
@@ -15,9 +15,8 @@ export interface CacheSettings {
   versionPollMs: number;
 }
 
-// The cache's share of a replica's memory. Three quarters hold gzip-compressed responses (about
-// 5 KB for a page of 50, so the entry bound, not the bytes, limits them at the default
-// CACHE_MAX_SIZE); a quarter holds read values as objects, counted at roughly V8's heap size.
+// The budget of each memory tier: read values held as objects, counted at roughly V8's heap size,
+// and whole responses, gzip-compressed (about 5 KB for a page of 50, a seventh of its JSON).
 export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 
 function positiveInt(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
