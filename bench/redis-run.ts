@@ -6,6 +6,8 @@ import { serviceEnv, startChild, type Child } from './child.js';
 import { coldTag, measured, type BenchSettings, type Measured } from './measure.js';
 import { zipfWorkload } from './workload.js';
 
+const WARM_UP_RUNS = 3;
+
 export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface RedisRun {
@@ -35,10 +37,13 @@ export async function redisRun(databaseUrl: string, s: BenchSettings, dialect: s
   const replicas: Child[] = [];
   try {
     replicas.push(await startChild('server-child', env), await startChild('server-child', env));
-    s.log(`${dialect}: redis, two replicas, zipf mix (warm-up, not reported)`);
-    await measured('warm-up', replicas, replicas.map((r) => r.url), zipfWorkload(s.rows, seededRandom(11)).next, { connections: s.connections, durationS: s.durationS });
+    // A shared cache's steady state: it keeps every key any replica loaded for the TTL (5 min),
+    // so after a short warm-up the rate still measures first sightings of the 100 k listings.
+    const warmS = s.durationS * WARM_UP_RUNS;
+    s.log(`${dialect}: redis, two replicas, zipf mix (${warmS} s warm-up, not reported)`);
+    await measured('warm-up', replicas, replicas.map((r) => r.url), zipfWorkload(s.rows, seededRandom(11)).next, { connections: s.connections, durationS: warmS });
     s.log(`${dialect}: redis, two replicas, zipf mix (warm)`);
-    const mix = await measured('zipf mix, cache on (redis, 2 replicas, warm)', replicas, replicas.map((r) => r.url),
+    const mix = await measured(`zipf mix, cache on (redis, 2 replicas, after ${warmS} s)`, replicas, replicas.map((r) => r.url),
       zipfWorkload(s.rows, seededRandom(11), seededRandom(21)).next, { connections: s.connections, durationS: s.durationS });
     s.log(`${dialect}: redis, two replicas, stampede`);
     const path = `/api/opportunities?cursor=&limit=50&sort=roi&minProfit=-${coldTag()}`;

@@ -4,7 +4,7 @@
 import { qualityPostgresMigration } from '../../quality/storage/migrations.js';
 
 import { securityPostgresMigration } from '../../security/migrations.js';
-import { filterSortIndexes } from './filter-sort-indexes.js';
+import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
 
 export const postgresMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securityPostgresMigration,
@@ -221,5 +221,6 @@ export const postgresMigrations: Record<string, string[]> = {
     )`,
   ],
   '002_filter_sort_indexes': filterSortIndexes('is_active'),
+  '003_make_state_sort_indexes': makeStateSortIndexes('is_active'),
   'quality_001_tables': qualityPostgresMigration,
 };

@@ -4,7 +4,7 @@
 import { qualitySqliteMigration } from '../../quality/storage/migrations.js';
 
 import { securitySqliteMigration } from '../../security/migrations.js';
-import { filterSortIndexes } from './filter-sort-indexes.js';
+import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
 
 export const sqliteMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securitySqliteMigration,
@@ -221,5 +221,6 @@ export const sqliteMigrations: Record<string, string[]> = {
     )`,
   ],
   '002_filter_sort_indexes': filterSortIndexes('is_active = 1'),
+  '003_make_state_sort_indexes': makeStateSortIndexes('is_active = 1'),
   'quality_001_tables': qualitySqliteMigration,
 };

@@ -1,0 +1,58 @@
+// The keyset indexes are what keep a page a range read on 100 k rows; a planner that stops using
+// them (a changed filter order, a dropped index) would only show in the benchmark. SQLite's plan
+// for every sort under the make + state filter is checked here.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findKeysetPage, findOffsetPage } from '../src/opportunities/repository.js';
+import type { Sort } from '../src/opportunities/list-query.js';
+import { openDb, type Db } from '../src/storage/db.js';
+import { migrate } from '../src/storage/migrate.js';
+import type { Database as Schema } from '../src/storage/schema.js';
+
+const SORTS: Sort[] = ['newest', 'profit', 'roi', 'score', 'ending'];
+
+describe('SQLite query plans for make + state pages', () => {
+  let dir: string;
+  let raw: Database.Database;
+  let db: Db;
+  const captured: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ds-plans-'));
+    const file = join(dir, 'plans.db');
+    const migrated = openDb(`sqlite:${file}`);
+    await migrate(migrated);
+    await migrated.close();
+    raw = new Database(file);
+    const kysely = new Kysely<Schema>({
+      dialect: new SqliteDialect({ database: raw }),
+      log: (e) => { captured.push({ sql: e.query.sql, parameters: e.query.parameters }); },
+    });
+    db = { kysely, dialect: 'sqlite', url: `sqlite:${file}`, stats: { queries: 0 }, ping: async () => {}, close: () => kysely.destroy() };
+  });
+  afterAll(async () => {
+    raw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const planOf = (q: { sql: string; parameters: readonly unknown[] }) =>
+    (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+
+  it.each(SORTS)('sort=%s: a range read on the make + state index, no sort step', async (sort) => {
+    const req = { sort, filters: { makeKey: 'ford', state: 'TX' }, limit: 50 };
+    captured.length = 0;
+    await findKeysetPage(db, req, null);
+    await findKeysetPage(db, req, { key: 1000, id: 10 });
+    await findOffsetPage(db, req, 3);
+    expect(captured).toHaveLength(3);
+    for (const q of captured) {
+      const plan = planOf(q);
+      expect(plan).toContain(`opp_make_state_${sort}_idx`);
+      expect(plan).not.toContain('TEMP B-TREE');
+    }
+  });
+});
