@@ -2,7 +2,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FlagName, FlagValue } from '../src/flags/registry.js';
-import { SERVICE_NODE_OPTIONS } from '../src/http/node-options.js';
 import type { ChildStats } from './server-child.js';
 
 export interface Child {
@@ -15,9 +14,7 @@ export interface Child {
 
 export async function startChild(script: 'server-child' | 'bare-child', env: Record<string, string>): Promise<Child> {
   const path = fileURLToPath(new URL(`./${script}.js`, import.meta.url));
-  // Replicas run with the V8 options the service is deployed with; the bare baseline without.
-  const execArgv = script === 'server-child' ? [...SERVICE_NODE_OPTIONS] : [];
-  const proc: ChildProcess = fork(path, [], { execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc: ChildProcess = fork(path, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let seq = 0;
   const waiting = new Map<number, (v: unknown) => void>();
   const url = await new Promise<string>((resolve, reject) => {
