@@ -1,6 +1,8 @@
 // Scenario (d): page 1 against a page 1,000 deep, in cursor (keyset) and page (offset) mode, with
 // the cache off so the database's work is what is measured.
+import http from 'node:http';
 import type { Child } from './child.js';
+import { CLIENT_HEADERS, percentile } from './load.js';
 import { getJson, measured, type BenchSettings, type Measured } from './measure.js';
 
 export interface DeepPages {
@@ -10,9 +12,39 @@ export interface DeepPages {
   cursorDeep: Measured;
   offsetPage1: Measured;
   offsetDeep: Measured;
-  /** Deep p50 ÷ page-1 p50. */
+  /** Deep p50 ÷ page-1 p50, from requests alternating between the two in one run. */
   cursorRatio: number;
   offsetRatio: number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+
+function timedGet(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    http.get(url, { agent, headers: CLIENT_HEADERS }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${url} answered ${res.statusCode}`))));
+    }).on('error', reject);
+  });
+}
+
+/**
+ * p50 of each path with the requests interleaved (A, B, A, B, … on two connections), so the
+ * machine's noise falls on both alike; separate runs a few seconds apart differed by ±25 %.
+ */
+async function interleavedP50(base: string, paths: string[], rounds: number): Promise<number[]> {
+  const times = paths.map(() => new Float64Array(rounds * 2));
+  const worker = async (w: number) => {
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < paths.length; i++) {
+        const k = (i + r + w) % paths.length; // each worker starts the round on a different path
+        times[k]![r * 2 + w] = await timedGet(base + paths[k]);
+      }
+    }
+  };
+  await Promise.all([worker(0), worker(1)]);
+  return times.map((t) => percentile(t.sort(), 50));
 }
 
 const LIMIT = 50;
@@ -46,10 +78,13 @@ export async function deepPages(child: Child, s: BenchSettings): Promise<DeepPag
   const cursorDeep = await run(`cursor page ${depth}`, `/api/opportunities?cursor=${encodeURIComponent(deep)}&limit=${LIMIT}`);
   const offsetPage1 = await run('offset page 1', `/api/opportunities?page=1&limit=${LIMIT}`);
   const offsetDeep = await run(`offset page ${depth}`, `/api/opportunities?page=${depth}&limit=${LIMIT}`);
+  s.log('deep pages: page 1 and the deep page interleaved, for the ratios');
+  const [c1, cDeep] = await interleavedP50(child.url, [`/api/opportunities?cursor=&limit=${LIMIT}`, `/api/opportunities?cursor=${encodeURIComponent(deep)}&limit=${LIMIT}`], 300);
+  const [o1, oDeep] = await interleavedP50(child.url, [`/api/opportunities?page=1&limit=${LIMIT}`, `/api/opportunities?page=${depth}&limit=${LIMIT}`], 20);
   await child.flags({});
   return {
     depth, limit: LIMIT, cursorPage1, cursorDeep, offsetPage1, offsetDeep,
-    cursorRatio: cursorDeep.p50 / Math.max(1e-9, cursorPage1.p50),
-    offsetRatio: offsetDeep.p50 / Math.max(1e-9, offsetPage1.p50),
+    cursorRatio: (cDeep as number) / Math.max(1e-9, c1 as number),
+    offsetRatio: (oDeep as number) / Math.max(1e-9, o1 as number),
   };
 }

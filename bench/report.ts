@@ -67,7 +67,7 @@ export function renderReport(results: DialectResult[]): string {
       ...r.stampede.map((s) => [`single flight ${s.singleFlight ? 'on' : 'off'}`, String(s.failed), String(s.cacheLoads), String(s.dbQueries)]),
       ...(r.redis ? [[`single flight on, Redis, ${r.redis.replicas} replicas`, String(r.redis.stampedeFailed), String(r.redis.stampedeLoads), String(r.redis.stampedeDbQueries)]] : []),
     ]));
-    parts.push(`deep pages (cache off): cursor page ${r.deep.depth} / page 1 p50 = ${r.deep.cursorRatio.toFixed(2)} ×; offset page ${r.deep.depth} / page 1 p50 = ${r.deep.offsetRatio.toFixed(2)} ×`);
+    parts.push(`deep pages (cache off, interleaved): cursor page ${r.deep.depth} / page 1 p50 = ${r.deep.cursorRatio.toFixed(2)} ×; offset page ${r.deep.depth} / page 1 p50 = ${r.deep.offsetRatio.toFixed(2)} ×`);
   }
   parts.push(`\nTargets\n${table(['target', 'dialect', 'measured', 'met'], verdicts(results).map((v) => [v.target, v.dialect, v.measured, v.met ? 'yes' : 'NO']))}`);
   return parts.join('\n');
