@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../shared/clock.js';
-import { estimateBytes, MemoryTier } from './memory-tier.js';
+import { approximateJsonLength, estimateBytes, MemoryTier } from './memory-tier.js';
 
 const page = (n: number) => ({ items: Array.from({ length: n }, (_, i) => ({ id: i, make: 'Ford', model: 'F-150' })) });
 
@@ -55,5 +55,16 @@ describe('memory tier', () => {
     tier.set('gone', null, 10, 1000);
     expect(tier.get('gone')?.value).toBeNull();
     expect(tier.get('never')).toBeUndefined();
+  });
+});
+
+describe('approximateJsonLength', () => {
+  it('is within 10 % of the real length for pages, details and small values', () => {
+    const item = (i: number) => ({ id: i, make: i % 2 ? 'Ford' : 'Chevrolet', model: 'F-150', location: { state: 'TX', city: null }, profit: 1234.5 + i, anomalies: [] });
+    const page = Array.from({ length: 50 }, (_, i) => item(i));
+    for (const v of [page, { items: page, hasMore: true, last: { key: 12.5, id: 9 } }, item(7), 42, null, [item(1)], 'text']) {
+      const real = JSON.stringify(v).length;
+      expect(Math.abs(approximateJsonLength(v) - real) / real).toBeLessThan(0.1);
+    }
   });
 });
