@@ -41,10 +41,12 @@ const etagOf = (head: string, digest: string, tail: string) => `"${hash('sha1', 
 function encoded(value: object, head = '', tail = ''): BuiltBody {
   let m = memo.get(value);
   if (m === undefined) {
-    const json = Buffer.from(JSON.stringify(value));
-    const digest = hash('sha1', json, 'base64');
-    const body = Buffer.concat([Buffer.from(head), json, Buffer.from(tail)]);
-    m = { body, start: Buffer.byteLength(head), end: body.length - Buffer.byteLength(tail), digest, head, tail, etag: etagOf(head, digest, tail) };
+    // One allocation for the whole body: short-lived buffers of page size fragment the heap.
+    const body = Buffer.from(head + JSON.stringify(value) + tail);
+    const start = Buffer.byteLength(head);
+    const end = body.length - Buffer.byteLength(tail);
+    const digest = hash('sha1', body.subarray(start, end), 'base64');
+    m = { body, start, end, digest, head, tail, etag: etagOf(head, digest, tail) };
     memo.set(value, m);
   } else if (m.head !== head || m.tail !== tail) {
     const body = Buffer.concat([Buffer.from(head), m.body.subarray(m.start, m.end), Buffer.from(tail)]);
