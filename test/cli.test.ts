@@ -1,6 +1,6 @@
 // The dealerscope command as an operator runs it: exit codes of DESIGN §3, --help everywhere.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,6 +53,25 @@ describe('dealerscope CLI', () => {
     const r = await run(process.execPath, [CLI, 'ingest', '--file', off, '--json'], { env: { ...env, FF_ENABLE_SCHEMA_VALIDATION: 'false' } });
     expect(JSON.parse(r.stdout).quality?.quarantined ?? 0).toBe(0);
   });
+
+  it('runs the benchmark as `dealerscope bench`, writing its JSON where --out says', async () => {
+    const out = join(dir, 'bench-out');
+    const r = await run(process.execPath, [CLI, 'bench', '--quick', '--rows', '400', '--duration', '1', '--connections', '8', '--dialects', 'sqlite', '--no-redis', '--out', out],
+      { env, timeout: 170_000 });
+    expect(r.stdout).toMatch(/^Targets$/m);
+    expect(r.stdout).toMatch(/cached ≥ 60 % of bare Fastify +\| +sqlite/);
+    expect(r.stderr).toMatch(/\[bench +\d+ s\] sqlite: \(b\) cache off/); // progress on stderr
+    const latest = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as { settings: { rows: number }; results: Array<{ dialect: string; runs: Array<{ requests: number; errorRate: number }> }> };
+    expect(latest.settings.rows).toBe(400);
+    expect(latest.results.map((x) => x.dialect)).toEqual(['sqlite']);
+    for (const m of latest.results[0]!.runs) {
+      expect(m.requests).toBeGreaterThan(0);
+      expect(m.errorRate).toBe(0);
+    }
+    const bad = await cli('bench', '--dialects', 'mysql');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--dialects takes sqlite and\/or postgres/);
+  }, 180_000);
 
   it('exits 1 when it cannot run', async () => {
     expect((await cli('ingest', '--file', join(dir, 'missing.csv'))).code).toBe(1);

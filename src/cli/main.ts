@@ -4,7 +4,7 @@
 // stack or the CLI-only tools in its resident memory; help and unknown commands load them all.
 import { Command, CommanderError } from 'commander';
 
-type Register = (program: Command) => void;
+type Register = (program: Command) => void | Promise<void>;
 const loaders: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./serve-command.js')).registerServeCommand,
   data: async () => (await import('./data-commands.js')).registerDataCommands,
@@ -13,11 +13,12 @@ const loaders: Record<string, () => Promise<Register>> = {
   rollout: async () => (await import('./rollout-commands.js')).registerRolloutCommands,
   quality: async () => (await import('./quality-commands.js')).registerQualityCommands,
   worker: async () => (await import('./worker-commands.js')).registerWorkerCommands,
+  bench: async () => (await import('./bench-command.js')).registerBenchCommand,
 };
 /** Top-level command name → the module that registers it. */
 const owner: Record<string, keyof typeof loaders> = {
   serve: 'serve', migrate: 'data', ingest: 'data', comps: 'data', apikeys: 'apikeys', flags: 'flags', rollout: 'rollout',
-  quarantine: 'quality', anomalies: 'quality', quality: 'quality', worker: 'worker', sources: 'worker',
+  quarantine: 'quality', anomalies: 'quality', quality: 'quality', worker: 'worker', sources: 'worker', bench: 'bench',
 };
 const FAILED = 1;
 
@@ -28,7 +29,7 @@ const program = new Command('dealerscope')
   .exitOverride();
 
 const named = owner[process.argv[2] ?? ''];
-for (const load of named ? [loaders[named]] : Object.values(loaders)) (await load!())(program);
+for (const load of named ? [loaders[named]] : Object.values(loaders)) await (await load!())(program);
 
 try {
   await program.parseAsync(process.argv);
