@@ -104,6 +104,16 @@ describe.each([
     expect(s.responseBytes / s.responseEntries).toBeLessThan(plain.rawPayload.length);
   });
 
+  it.runIf(run)('a repeated unknown id is answered 404 from the cache and counted as a hit', async () => {
+    const s0 = t.ctx.cache.stats();
+    const before = tdb.db.stats.queries;
+    for (let i = 0; i < 3; i++) expect((await get('/api/opportunities/987654')).statusCode).toBe(404);
+    expect(tdb.db.stats.queries - before).toBe(1);
+    const s1 = t.ctx.cache.stats();
+    expect(s1.misses - s0.misses).toBe(1);
+    expect(s1.hits - s0.hits).toBe(2);
+  });
+
   it.runIf(run)('ENABLE_PRODUCTION_CACHE off sends every read to the database without a restart', async () => {
     t.ctx.flags.setOverrides({ ENABLE_PRODUCTION_CACHE: false });
     const s0 = t.ctx.cache.stats();
