@@ -104,6 +104,21 @@ describe.each([
     expect(s.responseBytes / s.responseEntries).toBeLessThan(plain.rawPayload.length);
   });
 
+  it.runIf(run)('admits a response on its second miss, so one-off requests do not evict repeated ones', async () => {
+    const url = '/api/opportunities?cursor=&limit=15&sort=ending';
+    const entries = () => t.ctx.cache.stats().responseEntries;
+    const before = tdb.db.stats.queries;
+    const e0 = entries();
+    await get(url);
+    expect(entries()).toBe(e0); // seen once: remembered, not stored
+    await get(url);
+    expect(entries()).toBe(e0 + 1); // asked again: stored, rebuilt from the cached read
+    expect(tdb.db.stats.queries - before).toBe(1);
+    const s0 = t.ctx.cache.stats();
+    await get(url);
+    expect(t.ctx.cache.stats().hits - s0.hits).toBe(1);
+  });
+
   it.runIf(run)('a repeated unknown id is answered 404 from the cache and counted as a hit', async () => {
     const s0 = t.ctx.cache.stats();
     const before = tdb.db.stats.queries;
