@@ -9,10 +9,10 @@ describe('memory tier', () => {
     const clock = new ManualClock(0);
     const evicted: number[] = [];
     const json = JSON.stringify(page(20));
-    const one = estimateBytes(json, 'k00');
+    const one = estimateBytes(json.length, 'k00');
     const budget = one * 5 + one / 2; // room for five entries, not six
     const tier = new MemoryTier(1000, budget, clock, (n) => evicted.push(n));
-    for (let i = 0; i < 12; i++) tier.set(`k${String(i).padStart(2, '0')}`, page(20), estimateBytes(json, `k${String(i).padStart(2, '0')}`), 60_000);
+    for (let i = 0; i < 12; i++) tier.set(`k${String(i).padStart(2, '0')}`, page(20), estimateBytes(json.length, `k${String(i).padStart(2, '0')}`), 60_000);
     expect(tier.entries).toBe(5);
     expect(tier.bytes).toBeLessThanOrEqual(budget);
     expect(tier.evictions).toBe(7);

@@ -13,8 +13,14 @@ interface Entry {
 // text beside it for as long as the entry lives (one more byte per JSON byte).
 export const HEAP_BYTES_PER_JSON_BYTE = 3;
 
-export function estimateBytes(json: string | number, key: string): number {
-  return (typeof json === 'number' ? json : json.length) * HEAP_BYTES_PER_JSON_BYTE + key.length * 2 + 64;
+/** What an entry costs the byte budget: its payload, its key (UTF-16) and lru-cache's bookkeeping. */
+export function entryBytes(payloadBytes: number, key: string): number {
+  return payloadBytes + key.length * 2 + 64;
+}
+
+/** Estimated heap bytes of a parsed value whose JSON is `jsonLength` characters long. */
+export function estimateBytes(jsonLength: number, key: string): number {
+  return entryBytes(jsonLength * HEAP_BYTES_PER_JSON_BYTE, key);
 }
 
 // How many elements of an array are serialised to estimate the whole.

@@ -106,7 +106,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
           Link: '</openapi.json>; rel="deprecation"',
         });
       }
-      const served = await ctx.cache.respond((v) => `r${cacheKeys.offset(v, req, q.page)}`, async () => {
+      const served = await ctx.cache.respond((v) => cacheKeys.offset(v, req, q.page), async () => {
         const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
         const hasMore = (q.page - 1) * q.limit + data.length < total;
         return encoded(data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
@@ -128,7 +128,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         throw err;
       }
     }
-    const served = await ctx.cache.respond((v) => `r${cacheKeys.keyset(v, req, after)}`, async () => {
+    const served = await ctx.cache.respond((v) => cacheKeys.keyset(v, req, after), async () => {
       const page = await ctx.reads.keysetPage(req, after);
       let next = nextCursors.get(page);
       if (next === undefined) {
@@ -157,7 +157,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       throw new ApiError(404, 'not_found', `Opportunity ${raw.slice(0, 32)} not found`);
     }
     const id = Number(raw);
-    const served = await ctx.cache.respond((v) => `r${cacheKeys.detail(v, id)}`, async () => {
+    const served = await ctx.cache.respond((v) => cacheKeys.detail(v, id), async () => {
       const item = await ctx.reads.detail(id);
       if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
       return encoded(item);

@@ -79,7 +79,6 @@ export function opportunityValues(db: Db, listingId: number, l: ListingInput, op
 
 const BATCH = 200;
 
-/** Upserts listings (later duplicates in `listings` win) and their opportunities. */
 /** PostgreSQL deadlock and serialization failures: the transaction did nothing and may be retried. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 3;

@@ -11,8 +11,10 @@ import type { Database } from './schema.js';
 // Each process loads only the driver it uses: every megabyte of RSS counts against the phase-1 gate.
 const require = createRequire(import.meta.url);
 const loadPg = (): typeof pg => require('pg') as typeof pg;
-const STATEMENT_CACHE_SIZE = 256;
 const loadSqlite = (): typeof BetterSqlite3 => require('better-sqlite3') as typeof BetterSqlite3;
+
+// Prepared SQLite statements kept per connection (distinct query shapes the API asks).
+const STATEMENT_CACHE_SIZE = 256;
 
 export type Dialect = 'sqlite' | 'postgres';
 
