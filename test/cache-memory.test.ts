@@ -104,6 +104,20 @@ describe.each([
     expect(s.responseBytes / s.responseEntries).toBeLessThan(plain.rawPayload.length);
   });
 
+  it.runIf(run)('a kept response holds only its own compressed bytes, so the byte budget counts what stays in memory', async () => {
+    const body = Buffer.from(JSON.stringify({ id: 1, note: 'x'.repeat(600) }));
+    const build = async () => ({ body, etag: '"t"' });
+    const kind = (v: number) => `own-bytes:${v}`;
+    const s0 = t.ctx.cache.stats();
+    for (let i = 0; i < 2; i++) await t.ctx.cache.respond(kind, build);
+    const kept = (await t.ctx.cache.respond(kind, build)).gzip as Buffer;
+    expect(t.ctx.cache.stats().responseEntries - s0.responseEntries).toBe(1);
+    expect(gunzipSync(kept).equals(body)).toBe(true);
+    expect(kept.buffer.byteLength).toBe(kept.length);
+    const s1 = t.ctx.cache.stats();
+    expect(s1.responseBytes - s0.responseBytes).toBeGreaterThanOrEqual(kept.buffer.byteLength);
+  });
+
   it.runIf(run)('admits a response on its second miss, so one-off requests do not evict repeated ones', async () => {
     const url = '/api/opportunities?cursor=&limit=15&sort=ending';
     const entries = () => t.ctx.cache.stats().responseEntries;
