@@ -1,6 +1,7 @@
 // The keyset indexes are what keep a page a range read on 100 k rows; a planner that stops using
 // them (a changed filter order, a dropped index) would only show in the benchmark. SQLite's plan
-// for every sort under the make + state filter is checked here.
+// for every sort under the make + state filter is checked here, and so are the quality monitor's
+// periodic samples, which run in the API process.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKeysetPage, findOffsetPage } from '../src/opportunities/repository.js';
+import { measureQuality } from '../src/quality/monitor.js';
 import type { Sort } from '../src/opportunities/list-query.js';
 import { openDb, type Db } from '../src/storage/db.js';
 import { migrate } from '../src/storage/migrate.js';
@@ -52,6 +54,18 @@ describe('SQLite query plans for make + state pages', () => {
     for (const q of captured) {
       const plan = planOf(q);
       expect(plan).toContain(`opp_make_state_${sort}_idx`);
+      expect(plan).not.toContain('TEMP B-TREE');
+    }
+  });
+
+  it("the quality monitor's 30-second samples read the recency indexes instead of scanning and sorting a table", async () => {
+    captured.length = 0;
+    await measureQuality(db, Date.UTC(2026, 10, 1));
+    const sampled = captured.filter((q) => /order by "(listings|opportunities)"\."updated_at" desc/.test(q.sql));
+    expect(sampled.map((q) => /from "(\w+)"/.exec(q.sql)?.[1]).sort()).toEqual(['listings', 'opportunities']);
+    for (const q of sampled) {
+      const plan = planOf(q);
+      expect(plan).toMatch(/(listings|opp)_recent_idx/);
       expect(plan).not.toContain('TEMP B-TREE');
     }
   });
