@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { SERVICE_HEAP_OPTIONS } from '../src/http/heap-options.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -52,7 +53,7 @@ const stages = instructions.filter((i) => i.keyword === 'FROM').map((i) => {
 const finalStage = stages.length - 1;
 const inStage = (stage: number, keyword: string) => instructions.filter((i) => i.stage === stage && i.keyword === keyword);
 const runText = (stage: number) => inStage(stage, 'RUN').map((i) => i.args).join('\n');
-const envOf = (stage: number) => Object.fromEntries(inStage(stage, 'ENV').flatMap((i) => [...i.args.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]])));
+const envOf = (stage: number) => Object.fromEntries(inStage(stage, 'ENV').flatMap((i) => [...i.args.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1], m[2]!.replace(/^"(.*)"$/, '$1')])));
 const jsonArgs = (keyword: string) => JSON.parse(inStage(finalStage, keyword).at(-1)!.args) as string[];
 
 const deployments = ['api-deployment.yaml', 'browser-pool-deployment.yaml'].map((f) => parseYaml(readFileSync(join(ROOT, 'deploy', 'k8s', f), 'utf8')));
@@ -110,6 +111,8 @@ describe('Dockerfile', () => {
     expect(readFileSync(join(ROOT, pkg.bin.dealerscope), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
     const exposed = Number(inStage(finalStage, 'EXPOSE').at(-1)?.args);
     expect(Number(envOf(finalStage).PORT)).toBe(exposed);
+    // The heap settings the benchmark measured, also for a container started without the manifests.
+    expect(envOf(finalStage).NODE_OPTIONS).toBe(SERVICE_HEAP_OPTIONS.join(' '));
     expect(deployments[0].spec.template.spec.containers[0].ports[0].containerPort).toBe(exposed);
   });
 

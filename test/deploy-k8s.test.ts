@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/env.js';
 import { FlagService } from '../src/flags/flag-service.js';
 import { FLAGS, isFlagName, coerceFlagValue, phaseValues } from '../src/flags/registry.js';
+import { SERVICE_HEAP_OPTIONS } from '../src/http/heap-options.js';
 import { parseDatabaseUrl } from '../src/storage/db.js';
 
 const K8S_DIR = join(import.meta.dirname, '..', 'deploy', 'k8s');
@@ -151,6 +152,10 @@ describe('deploy/k8s manifests', () => {
     expect(parseDatabaseUrl(config.databaseUrl).dialect).toBe('postgres');
     expect(config.redisUrl).toMatch(/^redis:\/\//);
     expect(config.port).toBe(8080);
+    // The heap the benchmark measures, inside the container's memory limit with room for buffers.
+    expect(env.NODE_OPTIONS).toBe(SERVICE_HEAP_OPTIONS.join(' '));
+    const oldSpaceMiB = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS)?.[1]);
+    expect(quantity(c.resources!.limits!.memory!)).toBeGreaterThanOrEqual((oldSpaceMiB + 64) * 2 ** 20);
     // FF_* values must parse, or the replica refuses to start.
     const flags = new FlagService({ env: config.env, rawEnv: env });
     expect(flags.snapshot().emergency).toBe(false);
