@@ -121,12 +121,16 @@ describe.each([
   it.runIf(run)('admits a response on its second miss, so one-off requests do not evict repeated ones', async () => {
     const url = '/api/opportunities?cursor=&limit=15&sort=ending';
     const entries = () => t.ctx.cache.stats().responseEntries;
+    const reads = () => t.ctx.cache.stats().entries - t.ctx.cache.stats().responseEntries;
     const before = tdb.db.stats.queries;
     const e0 = entries();
+    const r0 = reads();
     await get(url);
     expect(entries()).toBe(e0); // seen once: remembered, not stored
+    expect(reads()).toBe(r0 + 1); // its read is kept
     await get(url);
     expect(entries()).toBe(e0 + 1); // asked again: stored, rebuilt from the cached read
+    expect(reads()).toBe(r0); // the response answers for the read now; one entry, not two
     expect(tdb.db.stats.queries - before).toBe(1);
     const s0 = t.ctx.cache.stats();
     await get(url);

@@ -105,6 +105,10 @@ export class MemoryTier {
     this.lru.set(key, { value, bytes }, { ttl: ttlMs });
   }
 
+  delete(key: string): void {
+    this.lru.delete(key);
+  }
+
   clear(): void {
     this.lru.clear();
   }
