@@ -8,6 +8,6 @@
 // machine with memory to spare, 1.3× at 256 MB. The service's live heap is about 35 MB; uncapped,
 // a replica under load sat at 260–310 MB RSS, past both of the rollout's RSS triggers (150 and
 // 200 MB held for 10 minutes), which would roll phases back on every busy replica. The price,
-// measured side by side (README, Operations): fewer requests per second at peak and a longer p95
+// measured side by side (README, Configuration): fewer requests per second at peak and a longer p95
 // under steady load, from more frequent full collections.
 export const SERVICE_HEAP_OPTIONS: readonly string[] = ['--max-old-space-size=256', '--max-semi-space-size=4'];
