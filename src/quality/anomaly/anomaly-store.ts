@@ -1,6 +1,7 @@
 // Anomaly flags in storage: one row per listing and kind. Flags are never deleted: a kind that no
 // longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
 // re-detection, so a listing an operator cleared stays cleared.
+import { sql } from 'kysely';
 import { dbBool, type Db } from '../../storage/db.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import { listingFromRow } from '../../opportunities/store.js';
@@ -93,9 +94,15 @@ export async function recordDetections(db: Db, checked: readonly ListingInput[],
         const p = prior.get(a.kind);
         prior.delete(a.kind);
         if (!p) {
+          // Another import of the same lot (a second worker) may have flagged it since `existing`
+          // was read: merge into its row as a re-detection would, rather than fail the run.
           await trx.insertInto('quality_anomalies').values({
             listing_id: null, source: l.source, lot_id: l.lotId, kind: a.kind, detail: a.detail, status: 'open', detected_at: now, updated_at: now, marked_by: null,
-          }).execute();
+          }).onConflict((oc) => oc.columns(['source', 'lot_id', 'kind']).doUpdateSet({
+            detail: a.detail,
+            status: sql<string>`CASE WHEN quality_anomalies.status = 'resolved' THEN 'open' ELSE quality_anomalies.status END`,
+            updated_at: now,
+          })).execute();
         } else if (p.detail !== a.detail || p.status === 'resolved') {
           await trx.updateTable('quality_anomalies').set({ detail: a.detail, status: p.status === 'resolved' ? 'open' : p.status, updated_at: now })
             .where('id', '=', p.id).execute();

@@ -1,0 +1,46 @@
+// Two imports of the same lot at once (two workers, overlapping sources) both find it anomalous:
+// both runs must succeed and leave one flag, on both dialects.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listingKey } from '../src/quality/anomaly/detector.js';
+import { recordDetections } from '../src/quality/anomaly/anomaly-store.js';
+import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
+import { makeListings } from './support/listings.js';
+
+const pgOk = await requirePostgres();
+const T0 = Date.UTC(2026, 10, 1);
+
+describe.each([
+  { dialect: 'sqlite' as const, run: true },
+  { dialect: 'postgres' as const, run: pgOk },
+])('concurrent anomaly detections on $dialect', ({ dialect, run }) => {
+  let tdb: TestDb;
+  beforeAll(async () => {
+    if (run) tdb = await createTestDb(dialect);
+  });
+  afterAll(async () => {
+    if (run) await tdb.drop();
+  });
+
+  it.runIf(run)('both runs succeed and the lot carries one flag per kind', async () => {
+    const listings = makeListings(20, 4, 'RACE');
+    const found = new Map(listings.map((l) => [listingKey(l), [{ kind: 'price_vs_comps' as const, detail: `bid far below market for ${l.lotId}` }]]));
+    const [a, b] = await Promise.all([recordDetections(tdb.db, listings, found, T0), recordDetections(tdb.db, listings, found, T0 + 1)]);
+    for (const views of [a, b]) {
+      expect(views.size).toBe(listings.length);
+      for (const v of views.values()) expect(v.map((x) => [x.kind, x.status])).toEqual([['price_vs_comps', 'open']]);
+    }
+    const rows = await tdb.db.kysely.selectFrom('quality_anomalies').select(['lot_id', 'kind']).where('lot_id', 'like', 'RACE%').execute();
+    expect(rows).toHaveLength(listings.length);
+  });
+
+  it.runIf(run)("a concurrent re-detection keeps an operator's verdict", async () => {
+    const [l] = makeListings(1, 5, 'VERDICT');
+    const found = new Map([[listingKey(l!), [{ kind: 'price_vs_comps' as const, detail: 'first' }]]]);
+    await recordDetections(tdb.db, [l!], found, T0);
+    await tdb.db.kysely.updateTable('quality_anomalies').set({ status: 'false_positive', marked_by: 'ops' }).where('lot_id', '=', l!.lotId).execute();
+    const again = new Map([[listingKey(l!), [{ kind: 'price_vs_comps' as const, detail: 'second' }]]]);
+    await Promise.all([recordDetections(tdb.db, [l!], again, T0 + 1), recordDetections(tdb.db, [l!], again, T0 + 2)]);
+    const row = await tdb.db.kysely.selectFrom('quality_anomalies').select(['status', 'detail']).where('lot_id', '=', l!.lotId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'false_positive', detail: 'second' });
+  });
+});
