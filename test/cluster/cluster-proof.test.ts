@@ -240,7 +240,8 @@ describe.runIf(ready)('cluster proof: 3 API replicas + 2 workers on PostgreSQL a
       jobsPerWorker: Object.fromEntries(workers.map((w, i) => [w.name, perWorker[i]])), sourceImportsInDatabase: imports,
       fixtureRequests: site.requests.length,
     });
-    expect(perWorker.reduce((x, r) => x + r.failed, 0)).toBe(0);
+    // A failed run says why in its worker's log.
+    expect(perWorker.reduce((x, r) => x + r.failed, 0), workers.map((w) => `${w.name}:\n${w.output().slice(-4000)}`).join('\n')).toBe(0);
     expect(perWorker.reduce((x, r) => x + r.ok, 0)).toBe(SOURCES.length);
     for (const w of perWorker) expect(w.ok).toBeGreaterThan(0);
     expect(imports).toBe(SOURCES.length);
