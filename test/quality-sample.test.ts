@@ -25,7 +25,7 @@ describe.each([
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    // 1,234 listings with one timestamp, then 321 newer ones: slices of 500 split both groups.
+    // 1,234 listings with one timestamp, then 321 newer ones: slices of 200 split both groups.
     await ingest(tdb, 1234, 5, 'OLD', T0);
     await ingest(tdb, 321, 6, 'NEW', T0 + 60_000);
   }, 120_000);

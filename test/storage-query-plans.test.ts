@@ -62,7 +62,7 @@ describe('SQLite query plans for make + state pages', () => {
   });
 
   it("the quality monitor's 30-second samples read the recency indexes, slice after slice, without a sort step", async () => {
-    // 600 active listings: the sample takes a first slice and a keyed continuation.
+    // 600 active listings: the sample takes a first slice and keyed continuations.
     const listings = makeListings(600, 9, 'PLAN');
     await ingestListings(db, { accepted: listings.map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
       { origin: 'test', now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams() });
