@@ -2,22 +2,18 @@
 // runtime flags, freshness after an ingest (in-process and from another process), metrics.
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { ingestListings } from '../src/ingest/import-service.js';
 import { SIGNALS } from '../src/observability/signals.js';
 import { bumpDataVersion } from '../src/opportunities/store.js';
 import { ManualClock } from '../src/shared/clock.js';
 import { openDb } from '../src/storage/db.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
-import { makeListings } from './support/listings.js';
+import { ingestMadeListings } from './support/listings.js';
 
 const pgOk = await requirePostgres();
 const START = Date.UTC(2026, 10, 1);
 
-const ingest = (tdb: TestDb, n: number, seed: number, prefix: string, now: number) =>
-  ingestListings(tdb.db, { accepted: makeListings(n, seed, prefix).map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
-    { origin: 'test', now, params: defaultArbitrageParams() });
+const ingest = (tdb: TestDb, n: number, seed: number, prefix: string, now: number) => ingestMadeListings(tdb.db, n, seed, prefix, now);
 
 describe.each([
   { dialect: 'sqlite' as const, run: true },

@@ -2,19 +2,15 @@
 // listings that share one timestamp (a whole import does) must each be read exactly once, newest
 // import first, on both dialects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { ingestListings } from '../src/ingest/import-service.js';
 import { measureQuality, qualityRecords } from '../src/quality/monitor.js';
 import { dbBool } from '../src/storage/db.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
-import { makeListings } from './support/listings.js';
+import { ingestMadeListings } from './support/listings.js';
 
 const pgOk = await requirePostgres();
 const T0 = Date.UTC(2026, 10, 1);
 
-const ingest = (tdb: TestDb, n: number, seed: number, prefix: string, now: number) =>
-  ingestListings(tdb.db, { accepted: makeListings(n, seed, prefix).map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
-    { origin: 'test', now, params: defaultArbitrageParams() });
+const ingest = (tdb: TestDb, n: number, seed: number, prefix: string, now: number) => ingestMadeListings(tdb.db, n, seed, prefix, now);
 
 describe.each([
   { dialect: 'sqlite' as const, run: true },

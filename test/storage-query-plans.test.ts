@@ -8,15 +8,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { ingestListings } from '../src/ingest/import-service.js';
 import { findKeysetPage, findOffsetPage } from '../src/opportunities/repository.js';
 import { measureQuality } from '../src/quality/monitor.js';
 import type { Sort } from '../src/opportunities/list-query.js';
 import { openDb, type Db } from '../src/storage/db.js';
 import { migrate } from '../src/storage/migrate.js';
 import type { Database as Schema } from '../src/storage/schema.js';
-import { makeListings } from './support/listings.js';
+import { ingestMadeListings } from './support/listings.js';
 
 const SORTS: Sort[] = ['newest', 'profit', 'roi', 'score', 'ending'];
 
@@ -63,9 +61,7 @@ describe('SQLite query plans for make + state pages', () => {
 
   it("the quality monitor's 30-second samples read the recency indexes, slice after slice, without a sort step", async () => {
     // 600 active listings: the sample takes a first slice and keyed continuations.
-    const listings = makeListings(600, 9, 'PLAN');
-    await ingestListings(db, { accepted: listings.map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
-      { origin: 'test', now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams() });
+    await ingestMadeListings(db, 600, 9, 'PLAN', Date.UTC(2026, 10, 1));
     captured.length = 0;
     await measureQuality(db, Date.UTC(2026, 10, 1));
     const sampled = captured.filter((q) => /order by "(listings|opportunities)"\."updated_at" desc, "\1"\."id" desc/.test(q.sql));

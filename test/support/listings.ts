@@ -1,6 +1,9 @@
 // Deterministic listings for tests, built from a seeded random source.
+import { defaultArbitrageParams } from '../../src/config/arbitrage.js';
+import { ingestListings } from '../../src/ingest/import-service.js';
 import type { ListingInput } from '../../src/opportunities/types.js';
 import { seededRandom } from '../../src/shared/random.js';
+import type { Db } from '../../src/storage/db.js';
 
 const MODELS: Array<[string, string]> = [
   ['Ford', 'F-150'], ['Chevrolet', 'Tahoe'], ['Dodge', 'Charger'], ['Toyota', 'Camry'], ['Ford', 'Police Interceptor Utility'],
@@ -22,4 +25,10 @@ export function makeListings(n: number, seed = 1, prefix = 'T'): ListingInput[] 
       zip: null, listingUrl: null, titleStatus: 'clean', description: null, buyerPremiumPct: null, docFeeCents: null,
     };
   });
+}
+
+/** Imports `n` generated listings through the real import path, as a feed would at `now`. */
+export function ingestMadeListings(db: Db, n: number, seed: number, prefix: string, now: number) {
+  return ingestListings(db, { accepted: makeListings(n, seed, prefix).map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
+    { origin: 'test', now, params: defaultArbitrageParams() });
 }
