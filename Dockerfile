@@ -33,8 +33,7 @@ ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
     CHROMIUM_PATH=/usr/bin/chromium \
-    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
-    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=4"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 # Application files stay owned by root: the service user can read them but never change them.
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
