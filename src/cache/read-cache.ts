@@ -207,8 +207,10 @@ export class ReadCache {
       try {
         const built = await this.scope.run(scope, build);
         // Fastest level: a page compresses in half the time for ~13 % more bytes (5.7 vs 5.1 KB).
-        const gzip = ownBytes(gzipSync(built.body, { level: constants.Z_BEST_SPEED }));
+        let gzip: Buffer = gzipSync(built.body, { level: constants.Z_BEST_SPEED });
         if (this.doorkeeper.delete(key)) {
+          // Only a kept response needs its own bytes; one sent once can stay a view.
+          gzip = ownBytes(gzip);
           this.responses.set(key, { identity: null, gzip, etag: built.etag }, entryBytes(gzip.length, key), this.ttl());
           // The response now answers for its read; keeping the read too would spend a second
           // entry on one request (+1 pp hit rate, +8–14 % throughput at 1,000 entries).

@@ -50,15 +50,22 @@ interface RecencyKey {
   id: number;
 }
 
-/** Walks the newest QUALITY_SAMPLE_SIZE rows, newest first, one slice per call of `slice`. */
-async function sampleRecent(slice: (after: RecencyKey | null, limit: number) => Promise<{ count: number; last: RecencyKey | null }>): Promise<void> {
+/**
+ * Walks the newest QUALITY_SAMPLE_SIZE rows, newest first: `read` fetches one slice after a key,
+ * `consume` checks it before the next is read.
+ */
+async function sampleRecent<R extends { updated_at: unknown; id: unknown }>(
+  read: (after: RecencyKey | null, limit: number) => Promise<R[]>, consume: (rows: R[]) => void,
+): Promise<void> {
   let after: RecencyKey | null = null;
-  for (let read = 0; read < QUALITY_SAMPLE_SIZE;) {
-    const limit = Math.min(SAMPLE_SLICE, QUALITY_SAMPLE_SIZE - read);
-    const { count, last } = await slice(after, limit);
-    read += count;
-    if (count < limit || last === null) return;
-    after = last;
+  for (let done = 0; done < QUALITY_SAMPLE_SIZE;) {
+    const limit = Math.min(SAMPLE_SLICE, QUALITY_SAMPLE_SIZE - done);
+    const rows = await read(after, limit);
+    consume(rows);
+    done += rows.length;
+    const last = rows.at(-1);
+    if (rows.length < limit || last === undefined) return;
+    after = { updatedAt: Number(last.updated_at), id: Number(last.id) };
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
@@ -98,23 +105,23 @@ async function anomalyRates(db: Db): Promise<QualitySnapshot['anomalies']> {
 async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']> {
   let opportunities = 0;
   let withRecord = 0;
-  await sampleRecent(async (after, limit) => {
-    const rows = await db.kysely.selectFrom('opportunities').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'opportunities.listing_id')
+  await sampleRecent(
+    (after, limit) => db.kysely.selectFrom('opportunities').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'opportunities.listing_id')
       .select(['opportunities.id', 'opportunities.updated_at', 'quality_provenance.listing_id as pid', 'quality_provenance.fields_json',
         'quality_provenance.source_url', 'quality_provenance.fetched_at', 'quality_provenance.snapshot_hash', 'quality_provenance.extractor_version',
         'quality_provenance.engine_version', 'quality_provenance.appraised_at'])
       .where('opportunities.is_active', '=', dbBool(db, true))
       .$if(after !== null, (qb) => qb.where((eb) => eb(eb.refTuple('opportunities.updated_at', 'opportunities.id'), '<', eb.tuple(after!.updatedAt, after!.id))))
-      .orderBy('opportunities.updated_at', 'desc').orderBy('opportunities.id', 'desc').limit(limit).execute();
-    for (const r of rows) {
-      if (r.pid === null || r.fields_json === null) continue;
-      const records = expandProvenance({ ...(r as unknown as ProvenanceRow), listing_id: Number(r.pid) });
-      withRecord += PUBLISHED_FIELDS.filter((f) => records[f] !== undefined).length;
-    }
-    opportunities += rows.length;
-    const last = rows.at(-1);
-    return { count: rows.length, last: last ? { updatedAt: Number(last.updated_at), id: Number(last.id) } : null };
-  });
+      .orderBy('opportunities.updated_at', 'desc').orderBy('opportunities.id', 'desc').limit(limit).execute(),
+    (rows) => {
+      for (const r of rows) {
+        if (r.pid === null || r.fields_json === null) continue;
+        const records = expandProvenance({ ...(r as unknown as ProvenanceRow), listing_id: Number(r.pid) });
+        withRecord += PUBLISHED_FIELDS.filter((f) => records[f] !== undefined).length;
+      }
+      opportunities += rows.length;
+    },
+  );
   const published = opportunities * PUBLISHED_FIELDS.length;
   return { opportunities, fieldsPublished: published, fieldsWithRecord: withRecord, coverageRatio: published ? withRecord / published : null };
 }
@@ -122,19 +129,19 @@ async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']
 /** Active listings plus records still in quarantine: everything the sources sent us that is current. */
 export async function qualityRecords(db: Db): Promise<QualityRecord[]> {
   const out: QualityRecord[] = [];
-  await sampleRecent(async (after, limit) => {
-    const rows = await db.kysely.selectFrom('listings').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'listings.id')
+  await sampleRecent(
+    (after, limit) => db.kysely.selectFrom('listings').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'listings.id')
       .selectAll('listings').select('quality_provenance.fetched_at').where('listings.is_active', '=', dbBool(db, true))
       .$if(after !== null, (qb) => qb.where((eb) => eb(eb.refTuple('listings.updated_at', 'listings.id'), '<', eb.tuple(after!.updatedAt, after!.id))))
-      .orderBy('listings.updated_at', 'desc').orderBy('listings.id', 'desc').limit(limit).execute();
-    for (const r of rows) {
-      const listing = listingFromRow(r);
-      const fetchedAt = r.fetched_at === null ? Number(r.updated_at) : Number(r.fetched_at);
-      out.push({ listing, fetchedAt, compliant: validateListing(listing, { now: fetchedAt }).length === 0 });
-    }
-    const last = rows.at(-1);
-    return { count: rows.length, last: last ? { updatedAt: Number(last.updated_at), id: Number(last.id) } : null };
-  });
+      .orderBy('listings.updated_at', 'desc').orderBy('listings.id', 'desc').limit(limit).execute(),
+    (rows) => {
+      for (const r of rows) {
+        const listing = listingFromRow(r);
+        const fetchedAt = r.fetched_at === null ? Number(r.updated_at) : Number(r.fetched_at);
+        out.push({ listing, fetchedAt, compliant: validateListing(listing, { now: fetchedAt }).length === 0 });
+      }
+    },
+  );
   const held = await db.kysely.selectFrom('quality_quarantine').select(['record_json', 'updated_at']).where('status', '=', 'quarantined')
     .orderBy('updated_at', 'desc').limit(QUALITY_SAMPLE_SIZE).execute();
   for (const h of held) {
