@@ -114,7 +114,7 @@ describe.each([
     expect(s1.responseBytes - s0.responseBytes).toBeGreaterThanOrEqual(kept.buffer.byteLength);
   });
 
-  it.runIf(run)('admits a response on its second miss, so one-off requests do not evict repeated ones', async () => {
+  it.runIf(run)('with room, a response is kept on its first miss and its read leaves the read tier', async () => {
     const url = '/api/opportunities?cursor=&limit=15&sort=ending';
     const entries = () => t.ctx.cache.stats().responseEntries;
     const reads = () => t.ctx.cache.stats().entries - t.ctx.cache.stats().responseEntries;
@@ -122,15 +122,46 @@ describe.each([
     const e0 = entries();
     const r0 = reads();
     await get(url);
-    expect(entries()).toBe(e0); // seen once: remembered, not stored
-    expect(reads()).toBe(r0 + 1); // its read is kept
-    await get(url);
-    expect(entries()).toBe(e0 + 1); // asked again: stored, rebuilt from the cached read
-    expect(reads()).toBe(r0); // the response answers for the read now; one entry, not two
-    expect(tdb.db.stats.queries - before).toBe(1);
+    expect(entries()).toBe(e0 + 1);
+    expect(reads()).toBe(r0); // the response answers for the read; one entry, not two
     const s0 = t.ctx.cache.stats();
     await get(url);
     expect(t.ctx.cache.stats().hits - s0.hits).toBe(1);
+    expect(tdb.db.stats.queries - before).toBe(1);
+  });
+
+  it.runIf(run)('a full tier keeps what is asked for often: one-off requests do not evict it, a newcomer asked for more does', async () => {
+    t.ctx.flags.setOverrides({ CACHE_MAX_SIZE: 4 });
+    const builds = new Map<string, number>();
+    const ask = (name: string) => t.ctx.cache.respond((v) => `admission:v${v}:${name}`, async () => {
+      builds.set(name, (builds.get(name) ?? 0) + 1);
+      return { body: Buffer.from(JSON.stringify({ name })), etag: `"${name}"` };
+    });
+    try {
+      // Four queries asked for three times each take the tier (from whatever earlier tests left).
+      for (let round = 0; round < 3; round++) for (const p of ['p0', 'p1', 'p2', 'p3']) await ask(p);
+      for (const p of ['p0', 'p1', 'p2', 'p3']) expect(builds.get(p)).toBe(1);
+      // Twenty listings' details, each asked for once: each is built and sent, none is kept.
+      for (let i = 0; i < 20; i++) await ask(`once${i}`);
+      expect(t.ctx.cache.stats().responseEntries).toBe(4);
+      for (const p of ['p0', 'p1', 'p2', 'p3']) await ask(p);
+      for (const p of ['p0', 'p1', 'p2', 'p3']) expect(builds.get(p)).toBe(1);
+      // A newcomer gets in once asked for more often than the entry it would evict (4 times each now):
+      // its fourth request ties and is still built, its fifth is kept, its sixth is served.
+      for (let i = 0; i < 4; i++) await ask('rising');
+      expect(builds.get('rising')).toBe(4);
+      await ask('rising');
+      await ask('rising');
+      expect(builds.get('rising')).toBe(5);
+      expect(t.ctx.cache.stats().responseEntries).toBe(4);
+      // It displaced the least recently used entry, p0; p1 is still served.
+      await ask('p1');
+      await ask('p0');
+      expect(builds.get('p1')).toBe(1);
+      expect(builds.get('p0')).toBe(2);
+    } finally {
+      t.ctx.flags.setOverrides({});
+    }
   });
 
   it.runIf(run)('a repeated unknown id is answered 404 from the cache and counted as a hit', async () => {

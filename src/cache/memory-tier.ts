@@ -105,6 +105,15 @@ export class MemoryTier {
     this.lru.set(key, { value, bytes }, { ttl: ttlMs });
   }
 
+  /**
+   * The entry that storing `bytes` more would evict first (the least recently used), or
+   * undefined while both bounds leave room.
+   */
+  evictionCandidate(bytes: number): string | undefined {
+    if (this.lru.size < this.maxEntries && this.lru.calculatedSize + bytes <= this.maxBytes) return undefined;
+    return this.lru.rkeys().next().value ?? undefined;
+  }
+
   delete(key: string): void {
     this.lru.delete(key);
   }

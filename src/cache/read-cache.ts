@@ -2,12 +2,12 @@
 // each governed by a flag read on every call so the rollout can switch them at runtime.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { constants, gzipSync } from 'node:zlib';
-import { LRUCache } from 'lru-cache';
 import type { FlagService } from '../flags/flag-service.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../shared/clock.js';
 import { ApiError } from '../shared/errors.js';
 import type { Random } from '../shared/random.js';
+import { FrequencySketch } from './frequency-sketch.js';
 import { HitWindow } from './hit-window.js';
 import { jitteredTtl } from './jitter.js';
 import { cacheKeys } from './keys.js';
@@ -85,8 +85,15 @@ interface BuildScope {
   fromRedis: boolean;
 }
 
-// Keys remembered by the doorkeeper (about 100 bytes each).
-const DOORKEEPER_KEYS = 20_000;
+/**
+ * What a key is asked for, whatever the data version: after an ingest the same queries stay
+ * popular, so their counts carry over to the new version's keys (`v12:pg:…` and `r:v12:pg:…`
+ * count as `pg:…` and `r:pg:…`).
+ */
+export function popularityKey(key: string): string {
+  const from = key.startsWith('r:') ? 2 : 0;
+  return key.slice(0, from) + key.slice(key.indexOf(':', from) + 1);
+}
 
 export class ReadCache {
   readonly memory: MemoryTier;
@@ -97,11 +104,13 @@ export class ReadCache {
    */
   readonly responses: MemoryTier;
   /**
-   * Response keys missed once recently. A response enters the tier on its second miss: most
-   * listings' details are asked for once, and admitting each would evict pages asked for again
-   * and again. The first miss's reads still go to the read tier, so the second is cheap.
+   * Recent request counts of responses and reads (TinyLFU). A full tier keeps a newcomer only
+   * when it is asked for more often than the entry it would evict: most listings' details are
+   * asked for once, and admitting each would evict pages asked for again and again. Replaying
+   * the benchmark's traffic through this class at 1,000 entries, the hit rate goes from 68.7 %
+   * (LRU, admitting on a second miss) to 72.3 %; at 5,000, from 87.8 % to 89.0 %.
    */
-  private readonly doorkeeper: LRUCache<string, true>;
+  private readonly popularity: FrequencySketch;
   readonly window: HitWindow;
   private readonly flight = new SingleFlight();
   // A response is one request, so it is one hit or one miss however many reads build it.
@@ -115,15 +124,36 @@ export class ReadCache {
     this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
     // Each tier has the byte budget: the responses' bytes are their compressed size.
     this.responses = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
-    this.doorkeeper = new LRUCache<string, true>({ max: DOORKEEPER_KEYS });
+    this.popularity = new FrequencySketch(2 * deps.flags.get('CACHE_MAX_SIZE'));
     this.window = new HitWindow(deps.clock);
   }
 
-  /** Drops the memory tier (on a new data version its keys can never be asked for again). */
+  /**
+   * Drops the memory tiers (on a new data version their keys can never be asked for again).
+   * The popularity counts stay: they are kept per query, not per version.
+   */
   dropMemory(): void {
     this.memory.clear();
     this.responses.clear();
-    this.doorkeeper.clear();
+  }
+
+  /** Both tiers and the sketch follow CACHE_MAX_SIZE, which the rollout may change at runtime. */
+  private resize(): void {
+    const max = this.deps.flags.get('CACHE_MAX_SIZE');
+    this.memory.resize(max);
+    this.responses.resize(max);
+    this.popularity.resize(2 * max);
+  }
+
+  /** Whether `key` may enter `tier`: while it has room, yes; when full, only if asked for more than its victim. */
+  private admits(tier: MemoryTier, key: string, bytes: number): boolean {
+    const victim = tier.evictionCandidate(bytes);
+    return victim === undefined || this.popularity.frequency(popularityKey(key)) > this.popularity.frequency(popularityKey(victim));
+  }
+
+  /** Stores a read value in the memory tier if the admission policy lets it in. */
+  private keepRead(key: string, value: unknown, bytes: number, ttlMs: number): void {
+    if (this.admits(this.memory, key, bytes)) this.memory.set(key, value, bytes, ttlMs);
   }
 
   private useRedis(): RedisTier | null {
@@ -161,8 +191,9 @@ export class ReadCache {
   async through<T>(kind: (version: number) => string, load: () => Promise<T>): Promise<T> {
     const { flags } = this.deps;
     if (!flags.get('ENABLE_PRODUCTION_CACHE')) return load();
-    this.memory.resize(flags.get('CACHE_MAX_SIZE'));
+    this.resize();
     const key = kind(this.deps.version());
+    this.popularity.increment(popularityKey(key));
     const scope = this.scope.getStore();
     const cached = this.memory.get(key);
     if (cached) {
@@ -193,9 +224,10 @@ export class ReadCache {
       const built = await build();
       return { identity: built.body, gzip: null, etag: built.etag };
     }
-    this.responses.resize(flags.get('CACHE_MAX_SIZE'));
+    this.resize();
     const readKey = kind(this.deps.version());
     const key = `r:${readKey}`;
+    this.popularity.increment(popularityKey(key));
     const cached = this.responses.get(key);
     if (cached) {
       this.record(true, 'memory');
@@ -208,15 +240,14 @@ export class ReadCache {
         const built = await this.scope.run(scope, build);
         // Fastest level: a page compresses in half the time for ~13 % more bytes (5.7 vs 5.1 KB).
         let gzip: Buffer = gzipSync(built.body, { level: constants.Z_BEST_SPEED });
-        if (this.doorkeeper.delete(key)) {
+        const bytes = entryBytes(gzip.length, key);
+        if (this.admits(this.responses, key, bytes)) {
           // Only a kept response needs its own bytes; one sent once can stay a view.
           gzip = ownBytes(gzip);
-          this.responses.set(key, { identity: null, gzip, etag: built.etag }, entryBytes(gzip.length, key), this.ttl());
+          this.responses.set(key, { identity: null, gzip, etag: built.etag }, bytes, this.ttl());
           // The response now answers for its read; keeping the read too would spend a second
           // entry on one request (+1 pp hit rate, +8–14 % throughput at 1,000 entries).
           this.memory.delete(readKey);
-        } else {
-          this.doorkeeper.set(key, true);
         }
         return { served: { identity: built.body, gzip, etag: built.etag }, scope };
       } catch (error) {
@@ -247,11 +278,11 @@ export class ReadCache {
     }
     this.loads++;
     value = await load();
-    const ttl = this.ttl();
     // Redis needs the text anyway; for the memory tier alone an estimate of its length will do,
     // and a page's full serialisation would be the second of its miss (the route's is the first).
+    const ttl = this.ttl();
     const json = redis ? JSON.stringify(value ?? null) : null;
-    this.memory.set(key, value, estimateBytes(json?.length ?? approximateJsonLength(value), key), ttl);
+    this.keepRead(key, value, estimateBytes(json?.length ?? approximateJsonLength(value), key), ttl);
     if (redis && json !== null) {
       await redis.set(key, json, ttl);
       if (this.deps.flags.get('ENABLE_SINGLE_FLIGHT')) void redis.unlock(key);
@@ -263,7 +294,7 @@ export class ReadCache {
     const raw = await redis.get(key);
     if (raw === null || raw === undefined) return null;
     const value: unknown = JSON.parse(raw);
-    this.memory.set(key, value, estimateBytes(raw.length, key), this.ttl());
+    this.keepRead(key, value, estimateBytes(raw.length, key), this.ttl());
     return { value, from: 'redis' };
   }
 
