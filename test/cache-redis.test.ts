@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { ingestListings } from '../src/ingest/import-service.js';
-import { ManualClock, type Clock } from '../src/shared/clock.js';
+import { RedisTier } from '../src/cache/redis-tier.js';
+import { ManualClock, systemClock, type Clock } from '../src/shared/clock.js';
 import { openDb, type Db } from '../src/storage/db.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
@@ -180,5 +181,49 @@ describe.runIf(redisOk)('Redis outage', () => {
     await eventually(async () => (await check.keys('outage:v*')).length > 0, 'a cache entry in the restarted Redis');
     await check.quit();
     expect((await get('/metrics')).body).toContain('dealerscope_cache_degraded 0');
+  });
+});
+
+describe.runIf(redisOk)('Redis tier timeouts', () => {
+  it('an answer that came while the event loop was busy past the timeout is used, not taken for an outage', async () => {
+    const client = new Redis(SHARED_REDIS_URL);
+    const prefix = uniquePrefix('busy-loop');
+    const tier = new RedisTier(client, prefix, 20, systemClock);
+    try {
+      await tier.set('k', '"v"', 60_000);
+      const pending = tier.get('k');
+      // A burst of synchronous work (hundreds of requests arriving at once) outlasts the timeout.
+      const until = performance.now() + 100;
+      while (performance.now() < until) { /* busy */ }
+      expect(await pending).toBe('"v"');
+      expect(tier.degraded).toBe(false);
+    } finally {
+      await dropKeys(SHARED_REDIS_URL, prefix);
+      await client.quit();
+    }
+  });
+
+  it('a Redis that stops answering is still given up on after about the timeout', async () => {
+    const redis = await startPrivateRedis();
+    const client = new Redis(redis.url);
+    const blocker = new Redis(redis.url);
+    const tier = new RedisTier(client, 'slow:', 30, systemClock);
+    try {
+      await tier.set('k', '"v"', 60_000);
+      // Redis runs one command at a time: a 400 ms script holds every other client's reply.
+      const busy = blocker.eval(`local s = redis.call('TIME'); local t0 = s[1] * 1000000 + s[2]
+        repeat local n = redis.call('TIME') until n[1] * 1000000 + n[2] - t0 > 400000
+        return 1`, 0);
+      await new Promise((r) => setTimeout(r, 20)); // the script is running
+      const started = performance.now();
+      expect(await tier.get('k')).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(250);
+      expect(tier.degraded).toBe(true);
+      await busy;
+    } finally {
+      client.disconnect();
+      blocker.disconnect();
+      await redis.destroy();
+    }
   });
 });

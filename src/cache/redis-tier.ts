@@ -47,7 +47,11 @@ export class RedisTier {
       const result = await Promise.race([
         op(this.client),
         new Promise<never>((_, reject) => {
-          timer = this.clock.setTimeout(() => reject(new RedisTimeout(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+          // Timers run before I/O in each turn of the event loop: after the loop was busy for
+          // longer than the timeout (a burst of requests), a reply that arrived meanwhile would
+          // lose to the timer, and a healthy Redis would be skipped for a second. setImmediate
+          // lets that turn's I/O deliver it first; a Redis that has not answered still times out.
+          timer = this.clock.setTimeout(() => setImmediate(() => reject(new RedisTimeout(`no answer within ${this.timeoutMs} ms`))), this.timeoutMs);
         }),
       ]);
       this.healthy = true;
