@@ -141,9 +141,12 @@ describe.each([
       // Four queries asked for three times each take the tier (from whatever earlier tests left).
       for (let round = 0; round < 3; round++) for (const p of ['p0', 'p1', 'p2', 'p3']) await ask(p);
       for (const p of ['p0', 'p1', 'p2', 'p3']) expect(builds.get(p)).toBe(1);
+      const refused = async () => Number((await get('/metrics')).body.match(/dealerscope_cache_admissions_total\{tier="response",result="refused"\} (\d+)/)?.[1]);
+      const refused0 = await refused();
       // Twenty listings' details, each asked for once: each is built and sent, none is kept.
       for (let i = 0; i < 20; i++) await ask(`once${i}`);
       expect(t.ctx.cache.stats().responseEntries).toBe(4);
+      expect(await refused() - refused0).toBe(20);
       for (const p of ['p0', 'p1', 'p2', 'p3']) await ask(p);
       for (const p of ['p0', 'p1', 'p2', 'p3']) expect(builds.get(p)).toBe(1);
       // A newcomer gets in once asked for more often than the entry it would evict (4 times each now):

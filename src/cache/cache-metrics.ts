@@ -5,6 +5,7 @@ import type { ReadCache } from './read-cache.js';
 export interface CacheMetrics {
   onResult(result: 'hit' | 'miss', tier: 'memory' | 'redis' | null): void;
   onEvict(count: number): void;
+  onAdmission(tier: 'response' | 'read', kept: boolean): void;
 }
 
 export function registerCacheMetrics(registry: client.Registry, cache: () => ReadCache | null): CacheMetrics {
@@ -25,10 +26,19 @@ export function registerCacheMetrics(registry: client.Registry, cache: () => Rea
     help: 'Entries evicted from the memory tier by its entry or byte bound',
     registers: [registry],
   });
-  // Pre-create both series so dashboards see zeros rather than gaps.
+  // A falling hit rate with many refusals is traffic the tiers judged rarer than what they hold
+  // (a crawl of one-off listings); with many evictions instead, the tiers are too small.
+  const admissions = new client.Counter({
+    name: 'dealerscope_cache_admissions_total',
+    help: 'Loaded values and built responses offered to a memory tier, by tier and whether the admission policy kept them',
+    labelNames: ['tier', 'result'] as const,
+    registers: [registry],
+  });
+  // Pre-create the series so dashboards see zeros rather than gaps.
   requests.inc({ result: 'hit' }, 0);
   requests.inc({ result: 'miss' }, 0);
   evictions.inc(0);
+  for (const tier of ['response', 'read'] as const) for (const result of ['kept', 'refused'] as const) admissions.inc({ tier, result }, 0);
   new client.Gauge({
     name: 'dealerscope_cache_bytes',
     help: 'Bytes held in memory: estimated heap bytes of read values plus compressed responses',
@@ -60,6 +70,9 @@ export function registerCacheMetrics(registry: client.Registry, cache: () => Rea
     },
     onEvict(count) {
       evictions.inc(count);
+    },
+    onAdmission(tier, kept) {
+      admissions.inc({ tier, result: kept ? 'kept' : 'refused' });
     },
   };
 }

@@ -53,7 +53,7 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
     tier ? (v) => tier.publish(DATA_VERSION_CHANNEL, String(v)) : null);
   cache = new ReadCache({
     flags: deps.flags, clock: deps.clock, random: deps.random ?? Math.random, settings, redis: tier,
-    version: () => watcher.current(), onResult: metrics.onResult, onEvict: metrics.onEvict,
+    version: () => watcher.current(), onResult: metrics.onResult, onEvict: metrics.onEvict, onAdmission: metrics.onAdmission,
   });
   const readCache = cache;
   await watcher.start();

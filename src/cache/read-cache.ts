@@ -54,6 +54,7 @@ export interface ReadCacheDeps {
   version: () => number;
   onResult?: (result: 'hit' | 'miss', tier: 'memory' | 'redis' | null) => void;
   onEvict?: (count: number) => void;
+  onAdmission?: (tier: 'response' | 'read', kept: boolean) => void;
 }
 
 // How long a replica waits for another replica's load of the same key before loading itself.
@@ -148,7 +149,9 @@ export class ReadCache {
   /** Whether `key` may enter `tier`: while it has room, yes; when full, only if asked for more than its victim. */
   private admits(tier: MemoryTier, key: string, bytes: number): boolean {
     const victim = tier.evictionCandidate(bytes);
-    return victim === undefined || this.popularity.frequency(popularityKey(key)) > this.popularity.frequency(popularityKey(victim));
+    const kept = victim === undefined || this.popularity.frequency(popularityKey(key)) > this.popularity.frequency(popularityKey(victim));
+    this.deps.onAdmission?.(tier === this.responses ? 'response' : 'read', kept);
+    return kept;
   }
 
   /** Stores a read value in the memory tier if the admission policy lets it in. */
