@@ -21,3 +21,13 @@ export const cacheKeys = {
   total: (version: number, filters: ListFilters) => `v${version}:n:${digest(canonicalFilters(filters))}`,
   detail: (version: number, id: number) => `v${version}:d:${id}`,
 };
+
+/**
+ * What a key is asked for, whatever the data version: after an ingest the same queries stay
+ * popular, so their counts carry over to the new version's keys (`v12:pg:…` and `r:v12:pg:…`
+ * count as `pg:…` and `r:pg:…`).
+ */
+export function popularityKey(key: string): string {
+  const from = key.startsWith('r:') ? 2 : 0;
+  return key.slice(0, from) + key.slice(key.indexOf(':', from) + 1);
+}

@@ -10,7 +10,7 @@ import type { Random } from '../shared/random.js';
 import { FrequencySketch } from './frequency-sketch.js';
 import { HitWindow } from './hit-window.js';
 import { jitteredTtl } from './jitter.js';
-import { cacheKeys } from './keys.js';
+import { cacheKeys, popularityKey } from './keys.js';
 import { approximateJsonLength, entryBytes, estimateBytes, MemoryTier } from './memory-tier.js';
 import type { RedisTier } from './redis-tier.js';
 import type { CacheSettings } from './settings.js';
@@ -84,16 +84,6 @@ export interface ServedBody {
 interface BuildScope {
   loaded: boolean;
   fromRedis: boolean;
-}
-
-/**
- * What a key is asked for, whatever the data version: after an ingest the same queries stay
- * popular, so their counts carry over to the new version's keys (`v12:pg:…` and `r:v12:pg:…`
- * count as `pg:…` and `r:pg:…`).
- */
-export function popularityKey(key: string): string {
-  const from = key.startsWith('r:') ? 2 : 0;
-  return key.slice(0, from) + key.slice(key.indexOf(':', from) + 1);
 }
 
 export class ReadCache {
