@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FlagName, FlagValue } from '../src/flags/registry.js';
-import { SERVICE_HEAP_OPTIONS } from '../src/http/heap-options.js';
+import { SERVICE_HEAP_OPTIONS, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import type { ChildStats } from './server-child.js';
 
 export interface Child {
@@ -15,9 +15,9 @@ export interface Child {
 
 export async function startChild(script: 'server-child' | 'bare-child', env: Record<string, string>): Promise<Child> {
   const path = fileURLToPath(new URL(`./${script}.js`, import.meta.url));
-  // The heap settings of a deployed replica; bare Fastify gets the same, so the two compare alike.
+  // The heap and malloc settings of a deployed replica; bare Fastify gets the same, so the two compare alike.
   const proc: ChildProcess = fork(path, [], {
-    execArgv: [...SERVICE_HEAP_OPTIONS], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: [...SERVICE_HEAP_OPTIONS], env: { ...process.env, ...SERVICE_MALLOC_ENV, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   let seq = 0;
   const waiting = new Map<number, (v: unknown) => void>();

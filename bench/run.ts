@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { SERVICE_HEAP_OPTIONS } from '../src/http/heap-options.js';
+import { SERVICE_HEAP_OPTIONS, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { packageRoot } from '../src/shared/paths.js';
 import { postgresReachable } from './databases.js';
 import { runDialect, type DialectResult } from './dialect-run.js';
@@ -67,7 +67,7 @@ export async function runBench(o: BenchOptions): Promise<string> {
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 1024 / 1024), node: process.version },
-    settings: { rows, durationS, connections: o.connections, zipfExponent: ZIPF_EXPONENT, detailShare: DETAIL_SHARE, serviceNodeOptions: SERVICE_HEAP_OPTIONS },
+    settings: { rows, durationS, connections: o.connections, zipfExponent: ZIPF_EXPONENT, detailShare: DETAIL_SHARE, serviceNodeOptions: SERVICE_HEAP_OPTIONS, serviceEnv: SERVICE_MALLOC_ENV },
     targets: TARGETS,
     verdicts: verdicts(results),
     results,

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/env.js';
 import { FlagService } from '../src/flags/flag-service.js';
 import { FLAGS, isFlagName, coerceFlagValue, phaseValues } from '../src/flags/registry.js';
-import { SERVICE_HEAP_OPTIONS } from '../src/http/heap-options.js';
+import { SERVICE_HEAP_OPTIONS, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { parseDatabaseUrl } from '../src/storage/db.js';
 
 const K8S_DIR = join(import.meta.dirname, '..', 'deploy', 'k8s');
@@ -154,6 +154,7 @@ describe('deploy/k8s manifests', () => {
     expect(config.port).toBe(8080);
     // The heap the benchmark measures, inside the container's memory limit with room for buffers.
     expect(env.NODE_OPTIONS).toBe(SERVICE_HEAP_OPTIONS.join(' '));
+    for (const [name, value] of Object.entries(SERVICE_MALLOC_ENV)) expect(env[name]).toBe(value);
     const oldSpaceMiB = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS)?.[1]);
     expect(quantity(c.resources!.limits!.memory!)).toBeGreaterThanOrEqual((oldSpaceMiB + 64) * 2 ** 20);
     // FF_* values must parse, or the replica refuses to start.

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheSettings, DEFAULT_CACHE_MAX_BYTES } from '../src/cache/settings.js';
 import { ConfigError } from '../src/config/env.js';
-import { SERVICE_HEAP_OPTIONS } from '../src/http/heap-options.js';
+import { SERVICE_HEAP_OPTIONS, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -22,9 +22,10 @@ async function heapLimit(options: readonly string[]): Promise<number> {
 }
 
 describe('service heap options', () => {
-  it('npm start passes exactly the heap options the benchmark runs replicas with', () => {
+  it('npm start passes exactly the heap options and malloc environment the benchmark runs replicas with', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).toBe(`node ${SERVICE_HEAP_OPTIONS.join(' ')} dist/src/cli/main.js serve`);
+    const env = Object.entries(SERVICE_MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+    expect(pkg.scripts.start).toBe(`${env} node ${SERVICE_HEAP_OPTIONS.join(' ')} dist/src/cli/main.js serve`);
   });
 
   it('under those options the default cache budget fits, and one past a quarter of the heap is refused', async () => {
