@@ -13,8 +13,6 @@ import { ingestMadeListings } from './support/listings.js';
 const pgOk = await requirePostgres();
 const START = Date.UTC(2026, 10, 1);
 
-const ingest = (tdb: TestDb, n: number, seed: number, prefix: string, now: number) => ingestMadeListings(tdb.db, n, seed, prefix, now);
-
 describe.each([
   { dialect: 'sqlite' as const, run: true },
   { dialect: 'postgres' as const, run: pgOk },
@@ -27,7 +25,7 @@ describe.each([
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    await ingest(tdb, 120, 3, 'A', START);
+    await ingestMadeListings(tdb.db, 120, 3, 'A', START);
     t = await buildTestApp(tdb.db, {}, clock);
   });
   afterAll(async () => {
@@ -206,7 +204,7 @@ describe.each([
   it.runIf(run)('an ingest in this process is served on the very next request', async () => {
     const before = (await get('/api/opportunities?page=1&limit=5')).json();
     const v0 = t.ctx.cache.dataVersion();
-    const res = await ingest(tdb, 3, 99, 'NEW', START + 3_600_000);
+    const res = await ingestMadeListings(tdb.db, 3, 99, 'NEW', START + 3_600_000);
     expect(res.created).toBe(3);
     expect(t.ctx.cache.dataVersion()).toBeGreaterThan(v0);
     const after = (await get('/api/opportunities?page=1&limit=5')).json();

@@ -3,22 +3,16 @@
 // private redis-server that no request notices and the cache recovers from by itself.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { ingestListings } from '../src/ingest/import-service.js';
 import { RedisTier } from '../src/cache/redis-tier.js';
 import { ManualClock, systemClock, type Clock } from '../src/shared/clock.js';
 import { openDb, type Db } from '../src/storage/db.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
-import { makeListings } from './support/listings.js';
+import { ingestMadeListings } from './support/listings.js';
 import { requireRedis, SHARED_REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from './support/redis.js';
 
 const redisOk = await requireRedis();
 const START = Date.UTC(2026, 10, 1);
-
-const ingest = (db: Db, n: number, seed: number, prefix: string, now: number) =>
-  ingestListings(db, { accepted: makeListings(n, seed, prefix).map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
-    { origin: 'test', now, params: defaultArbitrageParams() });
 
 async function eventually(check: () => Promise<boolean> | boolean, what: string, ms = 8000): Promise<void> {
   const until = Date.now() + ms;
@@ -60,7 +54,7 @@ describe.runIf(redisOk)('Redis cache shared by two replicas', () => {
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
-    await ingest(tdb.db, 80, 5, 'R', START);
+    await ingestMadeListings(tdb.db, 80, 5, 'R', START);
     const env = { REDIS_URL: SHARED_REDIS_URL, CACHE_KEY_PREFIX: prefix };
     // Manual clocks: the version poll never fires, so only Redis pub/sub can carry an invalidation.
     a = await replica(tdb.url, env, new ManualClock(START));
@@ -93,7 +87,7 @@ describe.runIf(redisOk)('Redis cache shared by two replicas', () => {
     const url = '/api/opportunities?page=1&limit=5';
     const before = (await b.t.app.inject({ method: 'GET', url })).json();
     const vB = b.t.ctx.cache.dataVersion();
-    await ingest(a.db, 2, 77, 'PUB', START + 3_600_000);
+    await ingestMadeListings(a.db, 2, 77, 'PUB', START + 3_600_000);
     await eventually(() => b.t.ctx.cache.dataVersion() > vB, 'replica B to learn the new data version');
     const after = (await b.t.app.inject({ method: 'GET', url })).json();
     expect(after.total).toBe(before.total + 2);
@@ -115,7 +109,7 @@ describe.runIf(redisOk)('cluster single flight', () => {
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
-    await ingest(tdb.db, 60, 9, 'S', START);
+    await ingestMadeListings(tdb.db, 60, 9, 'S', START);
     const env = { REDIS_URL: SHARED_REDIS_URL, CACHE_KEY_PREFIX: prefix };
     a = await replica(tdb.url, env);
     b = await replica(tdb.url, env);
@@ -145,7 +139,7 @@ describe.runIf(redisOk)('Redis outage', () => {
   beforeAll(async () => {
     redis = await startPrivateRedis();
     tdb = await createTestDb('sqlite');
-    await ingest(tdb.db, 60, 11, 'O', START);
+    await ingestMadeListings(tdb.db, 60, 11, 'O', START);
     r = await replica(tdb.url, { REDIS_URL: redis.url, CACHE_KEY_PREFIX: 'outage:' });
   });
   afterAll(async () => {

@@ -10,8 +10,6 @@ import { ingestMadeListings } from './support/listings.js';
 const pgOk = await requirePostgres();
 const T0 = Date.UTC(2026, 10, 1);
 
-const ingest = (tdb: TestDb, n: number, seed: number, prefix: string, now: number) => ingestMadeListings(tdb.db, n, seed, prefix, now);
-
 describe.each([
   { dialect: 'sqlite' as const, run: true },
   { dialect: 'postgres' as const, run: pgOk },
@@ -22,8 +20,8 @@ describe.each([
     if (!run) return;
     tdb = await createTestDb(dialect);
     // 1,234 listings with one timestamp, then 321 newer ones: slices of 200 split both groups.
-    await ingest(tdb, 1234, 5, 'OLD', T0);
-    await ingest(tdb, 321, 6, 'NEW', T0 + 60_000);
+    await ingestMadeListings(tdb.db, 1234, 5, 'OLD', T0);
+    await ingestMadeListings(tdb.db, 321, 6, 'NEW', T0 + 60_000);
   }, 120_000);
   afterAll(async () => {
     if (run) await tdb.drop();

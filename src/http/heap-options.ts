@@ -1,6 +1,6 @@
-// The V8 heap settings (and glibc's arena bound, below) the API service runs with, in one place. `npm start` and the Kubernetes
-// API Deployment pass them (test/heap-options.test.ts and test/deploy-k8s.test.ts keep both equal
-// to this list), and the benchmark starts its replicas with them, so it measures the process as
+// The V8 heap settings (and glibc's arena bound, below) the API service runs with, in one place.
+// `npm start` and the Kubernetes API Deployment pass them (test/heap-options.test.ts and
+// test/deploy-k8s.test.ts keep both equal to these), and the benchmark starts its replicas with them, so it measures the process as
 // it is deployed. The image does not set them: it also runs `ingest`, which parses whole feeds.
 //
 // Why set them at all: V8 lets the old generation grow to a multiple of its live data before a
