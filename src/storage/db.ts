@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kyse
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { Database } from './schema.js';
+import { driverStatement, type DriverStatement } from './sqlite-rows.js';
 
 // Each process loads only the driver it uses: every megabyte of RSS counts against the phase-1 gate.
 const require = createRequire(import.meta.url);
@@ -87,12 +88,12 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
   // Kysely's SQLite driver prepares every query afresh; the API asks the same few dozen shapes
   // again and again, and preparing was a tenth of a cache miss's CPU. Statements are reusable
   // because the driver runs one query at a time per connection.
-  const statements = new LRUCache<string, BetterSqlite3.Statement>({ max: STATEMENT_CACHE_SIZE });
+  const statements = new LRUCache<string, DriverStatement>({ max: STATEMENT_CACHE_SIZE });
   const prepared = {
     prepare(text: string) {
       let stmt = statements.get(text);
       if (stmt === undefined) {
-        stmt = database.prepare(text);
+        stmt = driverStatement(database.prepare(text));
         statements.set(text, stmt);
       }
       return stmt;
