@@ -51,12 +51,44 @@ describe('SQLite query plans for make + state pages', () => {
     await findKeysetPage(db, req, null);
     await findKeysetPage(db, req, { key: 1000, id: 10 });
     await findOffsetPage(db, req, 3);
-    expect(captured).toHaveLength(3);
+    // A cursor page is two reads on SQLite: the rest of the cursor's tie, then the rows past it.
+    expect(captured).toHaveLength(4);
     for (const q of captured) {
       const plan = planOf(q);
       expect(plan).toContain(`opp_make_state_${sort}_idx`);
       expect(plan).not.toContain('TEMP B-TREE');
     }
+    // The tie read seeks on the sort value and the id, rather than stepping through the tie.
+    expect(planOf(captured[1]!)).toMatch(/=\? AND (rowid|id)[<>]\?/);
+  });
+
+  it('a cursor inside one import batch seeks to its place in the tie, and a page runs on past the tie in order', async () => {
+    // 3,000 listings stored in one batch share their created_at (the worst tie the newest sort
+    // meets), and an older batch follows them.
+    const tieAt = Date.UTC(2026, 8, 1);
+    await ingestMadeListings(db, 3000, 5, 'TIE', tieAt);
+    await ingestMadeListings(db, 200, 6, 'OLDER', tieAt - 60_000);
+    const order = (raw.prepare('SELECT id, created_at FROM opportunities WHERE is_active = 1 ORDER BY created_at DESC, id DESC').all() as Array<{ id: number; created_at: number }>);
+    const tie = order.map((r, i) => ({ ...r, i })).filter((r) => r.created_at === tieAt);
+    expect(tie).toHaveLength(3000);
+    const req = { sort: 'newest' as const, filters: {}, limit: 50 };
+    const pageAfter = async (i: number) => {
+      const row = order[i]!;
+      return (await findKeysetPage(db, req, { key: row.created_at, id: row.id })).rows.map((r) => Number(r.id));
+    };
+    // Middle of the tie: the next 50 of the same batch.
+    const middle = tie[1499]!.i;
+    captured.length = 0;
+    expect(await pageAfter(middle)).toEqual(order.slice(middle + 1, middle + 51).map((r) => r.id));
+    expect(captured).toHaveLength(1);
+    expect(planOf(captured[0]!)).toMatch(/created_at=\? AND (rowid|id)<\?/);
+    // Ten rows before the tie ends: those ten, then the first 40 of the older batch.
+    const nearEnd = tie[2989]!.i;
+    captured.length = 0;
+    expect(await pageAfter(nearEnd)).toEqual(order.slice(nearEnd + 1, nearEnd + 51).map((r) => r.id));
+    expect(captured).toHaveLength(2);
+    expect(planOf(captured[1]!)).toContain('opp_newest_idx');
+    expect(planOf(captured[1]!)).not.toContain('TEMP B-TREE');
   });
 
   it("the quality monitor's 30-second samples read the recency indexes, slice after slice, without a sort step", async () => {
