@@ -1,7 +1,8 @@
 // Storage access for opportunities: keyset and offset pages, totals and single reads, with the
 // same typed queries on SQLite and PostgreSQL.
-import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
+import type { SelectQueryBuilder } from 'kysely';
 import { dbBool, type Db } from '../storage/db.js';
+import { readKeyset } from '../storage/keyset.js';
 import type { Database, OpportunityRow } from '../storage/schema.js';
 import type { CursorPosition } from './cursor.js';
 import type { ListFilters, Sort } from './list-query.js';
@@ -42,29 +43,8 @@ export interface PageRequest {
 /** Rows after `after` in sort order; fetches one extra row to know whether more follow. */
 export async function findKeysetPage(db: Db, req: PageRequest, after: CursorPosition | null): Promise<{ rows: OpportunityRow[]; hasMore: boolean }> {
   const { column, dir } = SORT_COLUMNS[req.sort];
-  const page = () => applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters);
-  const want = req.limit + 1;
-  let rows: OpportunityRow[];
-  if (!after) {
-    rows = await page().orderBy(column, dir).orderBy('id', dir).limit(want).execute();
-  } else if (db.dialect === 'postgres') {
-    // Row-value comparison keeps the walk on the composite index and exact under ties.
-    rows = await page()
-      .where((eb: ExpressionBuilder<Database, 'opportunities'>) => eb(eb.refTuple(column, 'id'), dir === 'desc' ? '<' : '>', eb.tuple(after.key, after.id)))
-      .orderBy(column, dir).orderBy('id', dir).limit(want).execute();
-  } else {
-    // SQLite seeks a row-value bound on its first column only, then steps through every row that
-    // ties on it: an import stores its whole batch with one created_at, so a cursor in the middle
-    // of a 5,000-listing batch read thousands of index entries (page 1000 of 100 k rows: 0.25 ms
-    // of index walk against 0.02 ms for page 1). The rest of the tie, then the rows past it, are
-    // two seeks on the same index (its rows carry the id as their last key).
-    const cmp = dir === 'desc' ? '<' : '>';
-    rows = await page().where(column, '=', after.key).where('id', cmp, after.id).orderBy('id', dir).limit(want).execute();
-    if (rows.length < want) {
-      const rest = await page().where(column, cmp, after.key).orderBy(column, dir).orderBy('id', dir).limit(want - rows.length).execute();
-      rows = rows.concat(rest);
-    }
-  }
+  const rows = await readKeyset(db, () => applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters),
+    { key: column, id: 'id', dir }, after, req.limit + 1);
   const hasMore = rows.length > req.limit;
   return { rows: hasMore ? rows.slice(0, req.limit) : rows, hasMore };
 }

@@ -8,6 +8,7 @@ import type { Signals } from '../observability/signals.js';
 import { SIGNALS } from '../observability/signals.js';
 import type { Clock } from '../shared/clock.js';
 import { dbBool, type Db } from '../storage/db.js';
+import { readKeyset, type KeysetPosition } from '../storage/keyset.js';
 import { validateListing } from './contract/listing-contract.js';
 import type { ListingInput } from '../opportunities/types.js';
 import { PUBLISHED_FIELDS } from './provenance/fields.js';
@@ -45,19 +46,14 @@ export const QUALITY_SAMPLE_SIZE = 5_000;
 // with 200.
 const SAMPLE_SLICE = 200;
 
-interface RecencyKey {
-  updatedAt: number;
-  id: number;
-}
-
 /**
  * Walks the newest QUALITY_SAMPLE_SIZE rows, newest first: `read` fetches one slice after a key,
  * `consume` checks it before the next is read.
  */
 async function sampleRecent<R extends { updated_at: unknown; id: unknown }>(
-  read: (after: RecencyKey | null, limit: number) => Promise<R[]>, consume: (rows: R[]) => void,
+  read: (after: KeysetPosition | null, limit: number) => Promise<R[]>, consume: (rows: R[]) => void,
 ): Promise<void> {
-  let after: RecencyKey | null = null;
+  let after: KeysetPosition | null = null;
   for (let done = 0; done < QUALITY_SAMPLE_SIZE;) {
     const limit = Math.min(SAMPLE_SLICE, QUALITY_SAMPLE_SIZE - done);
     const rows = await read(after, limit);
@@ -65,7 +61,7 @@ async function sampleRecent<R extends { updated_at: unknown; id: unknown }>(
     done += rows.length;
     const last = rows.at(-1);
     if (rows.length < limit || last === undefined) return;
-    after = { updatedAt: Number(last.updated_at), id: Number(last.id) };
+    after = { key: Number(last.updated_at), id: Number(last.id) };
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
@@ -106,13 +102,11 @@ async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']
   let opportunities = 0;
   let withRecord = 0;
   await sampleRecent(
-    (after, limit) => db.kysely.selectFrom('opportunities').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'opportunities.listing_id')
+    (after, limit) => readKeyset(db, () => db.kysely.selectFrom('opportunities').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'opportunities.listing_id')
       .select(['opportunities.id', 'opportunities.updated_at', 'quality_provenance.listing_id as pid', 'quality_provenance.fields_json',
         'quality_provenance.source_url', 'quality_provenance.fetched_at', 'quality_provenance.snapshot_hash', 'quality_provenance.extractor_version',
         'quality_provenance.engine_version', 'quality_provenance.appraised_at'])
-      .where('opportunities.is_active', '=', dbBool(db, true))
-      .$if(after !== null, (qb) => qb.where((eb) => eb(eb.refTuple('opportunities.updated_at', 'opportunities.id'), '<', eb.tuple(after!.updatedAt, after!.id))))
-      .orderBy('opportunities.updated_at', 'desc').orderBy('opportunities.id', 'desc').limit(limit).execute(),
+      .where('opportunities.is_active', '=', dbBool(db, true)), { key: 'opportunities.updated_at', id: 'opportunities.id', dir: 'desc' }, after, limit),
     (rows) => {
       for (const r of rows) {
         if (r.pid === null || r.fields_json === null) continue;
@@ -130,10 +124,9 @@ async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']
 export async function qualityRecords(db: Db): Promise<QualityRecord[]> {
   const out: QualityRecord[] = [];
   await sampleRecent(
-    (after, limit) => db.kysely.selectFrom('listings').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'listings.id')
-      .selectAll('listings').select('quality_provenance.fetched_at').where('listings.is_active', '=', dbBool(db, true))
-      .$if(after !== null, (qb) => qb.where((eb) => eb(eb.refTuple('listings.updated_at', 'listings.id'), '<', eb.tuple(after!.updatedAt, after!.id))))
-      .orderBy('listings.updated_at', 'desc').orderBy('listings.id', 'desc').limit(limit).execute(),
+    (after, limit) => readKeyset(db, () => db.kysely.selectFrom('listings').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'listings.id')
+      .selectAll('listings').select('quality_provenance.fetched_at').where('listings.is_active', '=', dbBool(db, true)),
+    { key: 'listings.updated_at', id: 'listings.id', dir: 'desc' }, after, limit),
     (rows) => {
       for (const r of rows) {
         const listing = listingFromRow(r);

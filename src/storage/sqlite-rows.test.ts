@@ -25,7 +25,6 @@ describe('SQLite rows built from raw arrays', () => {
     const stmt = driverStatement(raw.prepare(text));
     expect(stmt.all(params)).toEqual(expected);
     expect([...stmt.iterate(params)]).toEqual(expected);
-    // The statement stays usable: a second run with other parameters gives that run's rows.
     return expected;
   };
 
