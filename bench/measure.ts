@@ -11,6 +11,8 @@ export interface Measured extends LoadResult {
   dbQueries: number;
   /** Reads that went past the cache to the database read path. */
   cacheLoads: number;
+  /** The same loads by why they went to the database (cluster-lock holder, Redis unanswered, …). */
+  loadReasons: Record<string, number>;
 }
 
 export interface BenchSettings {
@@ -50,6 +52,9 @@ export async function measured(name: string, children: Child[], base: string | s
     rssMb: Math.max(0, ...after.map((s) => s.rss / 1024 / 1024)),
     dbQueries: sum((i) => (after[i]!.queries - before[i]!.queries) - (after[i]!.versionPolls - before[i]!.versionPolls)),
     cacheLoads: sum((i) => after[i]!.loads - before[i]!.loads),
+    loadReasons: Object.fromEntries(Object.keys(after[0]?.loadReasons ?? {})
+      .map((r) => [r, sum((i) => (after[i]!.loadReasons[r] ?? 0) - (before[i]!.loadReasons[r] ?? 0))])
+      .filter(([, n]) => n !== 0)),
   };
 }
 

@@ -15,6 +15,8 @@ export interface RedisRun {
   mix: Measured;
   stampedeDbQueries: number;
   stampedeLoads: number;
+  /** Why the stampede's loads went to the database: one `lock` is the target. */
+  stampedeLoadReasons: Record<string, number>;
   stampedeFailed: number;
 }
 
@@ -48,7 +50,7 @@ export async function redisRun(databaseUrl: string, s: BenchSettings, dialect: s
     s.log(`${dialect}: redis, two replicas, stampede`);
     const path = `/api/opportunities?cursor=&limit=50&sort=roi&minProfit=-${coldTag()}`;
     const st = await measured('stampede (redis, 2 replicas)', replicas, replicas.map((r) => r.url), () => path, { connections: 1000, amount: 1000 });
-    return { replicas: replicas.length, mix, stampedeDbQueries: st.dbQueries, stampedeLoads: st.cacheLoads, stampedeFailed: st.errors + st.non2xx };
+    return { replicas: replicas.length, mix, stampedeDbQueries: st.dbQueries, stampedeLoads: st.cacheLoads, stampedeLoadReasons: st.loadReasons, stampedeFailed: st.errors + st.non2xx };
   } finally {
     await Promise.all(replicas.map((r) => r.stop().catch(() => {})));
     const r = new Redis(BENCH_REDIS_URL);

@@ -14,6 +14,7 @@ export interface ChildStats {
   heapUsed: number;
   queries: number;
   loads: number;
+  loadReasons: Record<string, number>;
   versionPolls: number;
   cache: { hits: number; misses: number; evictions: number; bytes: number; entries: number; hitRatio: number; degraded: boolean };
 }
@@ -33,7 +34,7 @@ process.on('message', async (raw) => {
     const counters = service.ctx.cache.counters();
     const stats: ChildStats = {
       rss: mem.rss, heapUsed: mem.heapUsed, queries: service.ctx.db.stats.queries,
-      loads: counters.loads, versionPolls: counters.versionPolls, cache: service.ctx.cache.stats(),
+      loads: counters.loads, loadReasons: counters.loadReasons, versionPolls: counters.versionPolls, cache: service.ctx.cache.stats(),
     };
     send({ id: msg.id, stats });
   } else if (msg.type === 'stop') {

@@ -128,6 +128,12 @@ describe.runIf(redisOk)('cluster single flight', () => {
     expect(res.every((r) => r.statusCode === 200)).toBe(true);
     expect(new Set(res.map((r) => r.body)).size).toBe(1);
     expect(a.t.ctx.cache.counters().loads + b.t.ctx.cache.counters().loads - loads0).toBe(1);
+    // The one load was the lock holder's; no replica gave up waiting or on Redis.
+    const reasons = [a, b].map((r) => r.t.ctx.cache.counters().loadReasons);
+    expect(reasons.reduce((n, x) => n + x.lock, 0)).toBe(1);
+    expect(reasons.reduce((n, x) => n + x.peer_timeout + x.redis_unavailable + x.unshared + x.local, 0)).toBe(0);
+    const holder = reasons[0]!.lock === 1 ? a : b;
+    expect((await holder.t.app.inject({ method: 'GET', url: '/metrics' })).body).toContain('dealerscope_cache_loads_total{reason="lock"} 1');
   });
 });
 

@@ -1,11 +1,13 @@
 // Cache metrics (DESIGN §7 names `dealerscope_cache_requests_total{result}`; the rest are ours).
 import client from 'prom-client';
+import { LOAD_REASONS, type LoadReason } from './cluster-flight.js';
 import type { ReadCache } from './read-cache.js';
 
 export interface CacheMetrics {
   onResult(result: 'hit' | 'miss', tier: 'memory' | 'redis' | null): void;
   onEvict(count: number): void;
   onAdmission(tier: 'response' | 'read', kept: boolean): void;
+  onLoad(reason: LoadReason): void;
 }
 
 export function registerCacheMetrics(registry: client.Registry, cache: () => ReadCache | null): CacheMetrics {
@@ -34,10 +36,19 @@ export function registerCacheMetrics(registry: client.Registry, cache: () => Rea
     labelNames: ['tier', 'result'] as const,
     registers: [registry],
   });
+  // With Redis, a stampede should cost one `lock` load in the whole cluster; `redis_unavailable`
+  // or `peer_timeout` loads are replicas that went to the database on their own.
+  const loads = new client.Counter({
+    name: 'dealerscope_cache_loads_total',
+    help: 'Reads that went past the cache to the database, by why: local, unshared, lock, peer_timeout, redis_unavailable',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   // Pre-create the series so dashboards see zeros rather than gaps.
   requests.inc({ result: 'hit' }, 0);
   requests.inc({ result: 'miss' }, 0);
   evictions.inc(0);
+  for (const reason of LOAD_REASONS) loads.inc({ reason }, 0);
   for (const tier of ['response', 'read'] as const) for (const result of ['kept', 'refused'] as const) admissions.inc({ tier, result }, 0);
   new client.Gauge({
     name: 'dealerscope_cache_bytes',
@@ -73,6 +84,9 @@ export function registerCacheMetrics(registry: client.Registry, cache: () => Rea
     },
     onAdmission(tier, kept) {
       admissions.inc({ tier, result: kept ? 'kept' : 'refused' });
+    },
+    onLoad(reason) {
+      loads.inc({ reason });
     },
   };
 }

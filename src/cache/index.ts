@@ -10,6 +10,7 @@ import type { Random } from '../shared/random.js';
 import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
 import { registerCacheMetrics } from './cache-metrics.js';
+import type { LoadReason } from './cluster-flight.js';
 import { DATA_VERSION_CHANNEL, DataVersionWatcher } from './data-version.js';
 import { createCachedReads, ReadCache, type BuiltBody, type CacheStats, type ServedBody } from './read-cache.js';
 import { RedisTier } from './redis-tier.js';
@@ -28,7 +29,7 @@ export interface OpportunityCache {
   /** Serves a whole response body from the response tier, or builds and keeps it (see ReadCache.respond). */
   respond(kind: (version: number) => string, build: () => Promise<BuiltBody>): Promise<ServedBody>;
   /** Loads that went past the cache, and version reads, for the benchmark's query accounting. */
-  counters(): { loads: number; versionPolls: number };
+  counters(): { loads: number; loadReasons: Record<LoadReason, number>; versionPolls: number };
   close(): void;
 }
 
@@ -53,7 +54,7 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
     tier ? (v) => tier.publish(DATA_VERSION_CHANNEL, String(v)) : null);
   cache = new ReadCache({
     flags: deps.flags, clock: deps.clock, random: deps.random ?? Math.random, settings, redis: tier,
-    version: () => watcher.current(), onResult: metrics.onResult, onEvict: metrics.onEvict, onAdmission: metrics.onAdmission,
+    version: () => watcher.current(), onResult: metrics.onResult, onEvict: metrics.onEvict, onAdmission: metrics.onAdmission, onLoad: metrics.onLoad,
   });
   const readCache = cache;
   await watcher.start();
@@ -79,7 +80,7 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
     dataVersion: () => watcher.current(),
     wrap: (inner) => createCachedReads(inner, readCache),
     respond: (kind, build) => readCache.respond(kind, build),
-    counters: () => ({ loads: readCache.loads, versionPolls: watcher.polls }),
+    counters: () => ({ loads: readCache.loads, loadReasons: { ...readCache.loadReasons }, versionPolls: watcher.polls }),
     close: () => watcher.close(),
   };
 }

@@ -7,6 +7,7 @@ import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../shared/clock.js';
 import { ApiError } from '../shared/errors.js';
 import type { Random } from '../shared/random.js';
+import { clusterFlight, LOAD_REASONS, type LoadReason } from './cluster-flight.js';
 import { FrequencySketch } from './frequency-sketch.js';
 import { HitWindow } from './hit-window.js';
 import { jitteredTtl } from './jitter.js';
@@ -55,12 +56,8 @@ export interface ReadCacheDeps {
   onResult?: (result: 'hit' | 'miss', tier: 'memory' | 'redis' | null) => void;
   onEvict?: (count: number) => void;
   onAdmission?: (tier: 'response' | 'read', kept: boolean) => void;
+  onLoad?: (reason: LoadReason) => void;
 }
-
-// How long a replica waits for another replica's load of the same key before loading itself.
-const CLUSTER_WAIT_MS = 1000;
-const CLUSTER_POLL_MS = 15;
-const CLUSTER_LOCK_MS = 3000;
 
 interface Filled {
   value: unknown;
@@ -110,6 +107,8 @@ export class ReadCache {
   private misses = 0;
   /** Loads that reached the wrapped reads (the database, or whatever wraps it). */
   loads = 0;
+  /** The same loads by why they went to the database (a cluster stampede should show one `lock`). */
+  readonly loadReasons = Object.fromEntries(LOAD_REASONS.map((r) => [r, 0])) as Record<LoadReason, number>;
 
   constructor(private readonly deps: ReadCacheDeps) {
     this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
@@ -260,17 +259,29 @@ export class ReadCache {
 
   private async fill(key: string, load: () => Promise<unknown>): Promise<Filled> {
     const redis = this.useRedis();
+    let reason: LoadReason = redis ? 'unshared' : 'local';
+    let lock: string | null = null;
     if (redis) {
       const fromRedis = await this.fromRedis(redis, key);
       if (fromRedis) return fromRedis;
-    }
-    let value: unknown;
-    if (redis && this.deps.flags.get('ENABLE_SINGLE_FLIGHT')) {
-      const other = await this.waitForOtherReplica(redis, key);
-      if (other) return other;
+      if (this.deps.flags.get('ENABLE_SINGLE_FLIGHT')) {
+        const outcome = await clusterFlight(redis, key, this.deps.clock, () => this.fromRedis(redis, key));
+        if ('found' in outcome) return outcome.found;
+        reason = outcome.load;
+        if (outcome.load === 'lock') lock = outcome.token;
+      }
     }
     this.loads++;
-    value = await load();
+    this.loadReasons[reason]++;
+    this.deps.onLoad?.(reason);
+    let value: unknown;
+    try {
+      value = await load();
+    } catch (error) {
+      // Let a waiting replica take the load over now rather than when the lock runs out.
+      if (redis && lock) void redis.unlock(key, lock);
+      throw error;
+    }
     // Redis needs the text anyway; for the memory tier alone an estimate of its length will do,
     // and a page's full serialisation would be the second of its miss (the route's is the first).
     const ttl = this.ttl();
@@ -278,7 +289,7 @@ export class ReadCache {
     this.keepRead(key, value, estimateBytes(json?.length ?? approximateJsonLength(value), key), ttl);
     if (redis && json !== null) {
       await redis.set(key, json, ttl);
-      if (this.deps.flags.get('ENABLE_SINGLE_FLIGHT')) void redis.unlock(key);
+      if (lock) void redis.unlock(key, lock);
     }
     return { value, from: 'database' };
   }
@@ -289,25 +300,6 @@ export class ReadCache {
     const value: unknown = JSON.parse(raw);
     this.keepRead(key, value, estimateBytes(raw.length, key), this.ttl());
     return { value, from: 'redis' };
-  }
-
-  /**
-   * Cluster-wide single flight: the replica that takes the lock loads; the others poll Redis for
-   * its result for up to a second, then load themselves rather than wait on a stuck peer.
-   */
-  private async waitForOtherReplica(redis: RedisTier, key: string): Promise<Filled | null> {
-    const locked = await redis.tryLock(key, CLUSTER_LOCK_MS);
-    if (locked === null) return null; // Redis is away: load locally
-    // Ours: the previous holder may have stored the value and unlocked between our miss and our lock.
-    if (locked) return this.fromRedis(redis, key);
-    const deadline = this.deps.clock.now() + CLUSTER_WAIT_MS;
-    while (this.deps.clock.now() < deadline) {
-      await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, CLUSTER_POLL_MS));
-      const found = await this.fromRedis(redis, key);
-      if (found) return found;
-      if (redis.degraded) return null;
-    }
-    return null;
   }
 }
 

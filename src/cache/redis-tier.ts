@@ -1,12 +1,15 @@
 // The shared tier behind the memory tier. Redis being down or slow must never fail or stall a
 // request: every call is bounded by a short timeout, and after a failure the tier is skipped
 // (reported degraded) until a probe a second later finds it answering again.
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../shared/clock.js';
 
 export const REDIS_RETRY_AFTER_MS = 1000;
 
 class RedisTimeout extends Error {}
+
+const RELEASE_IF_OWNED = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 export class RedisTier {
   private healthy = true;
@@ -76,14 +79,19 @@ export class RedisTier {
     await this.attempt((c) => c.set(this.prefix + key, json, 'PX', ttlMs));
   }
 
-  /** A short lock so one replica loads a key while the others wait for its result; null when unavailable. */
-  async tryLock(key: string, ttlMs: number): Promise<boolean | null> {
-    const res = await this.attempt((c) => c.set(`${this.prefix}lock:${key}`, '1', 'PX', ttlMs, 'NX'));
-    return res === undefined ? null : res === 'OK';
+  /**
+   * A short lock so one replica loads a key while the others wait for its result: a token to
+   * release it with when taken, false when another replica holds it, null when Redis is unavailable.
+   */
+  async tryLock(key: string, ttlMs: number): Promise<string | false | null> {
+    const token = randomUUID();
+    const res = await this.attempt((c) => c.set(`${this.prefix}lock:${key}`, token, 'PX', ttlMs, 'NX'));
+    return res === undefined ? null : res === 'OK' ? token : false;
   }
 
-  async unlock(key: string): Promise<void> {
-    await this.attempt((c) => c.del(`${this.prefix}lock:${key}`));
+  /** Releases the lock if it is still ours: after it ran out, another replica may hold it. */
+  async unlock(key: string, token: string): Promise<void> {
+    await this.attempt((c) => c.eval(RELEASE_IF_OWNED, 1, `${this.prefix}lock:${key}`, token));
   }
 
   async publish(channel: string, message: string): Promise<void> {
