@@ -82,3 +82,19 @@ export function zipfOver(paths: string[], random: Random): () => string {
   const rank = zipfSampler(paths.length, ZIPF_EXPONENT, random);
   return () => paths[rank()] as string;
 }
+
+/**
+ * For each k, the share of `draws` requests of `next` that its k most-asked paths make up: what a
+ * cache holding k responses could serve at best, whatever its policy (it can hold no more paths).
+ */
+export function topPathsShare(next: () => string, ks: number[], draws: number): Record<number, number> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < draws; i++) {
+    const p = next();
+    counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  const sorted = [...counts.values()].sort((a, b) => b - a);
+  const out: Record<number, number> = {};
+  for (const k of ks) out[k] = sorted.slice(0, k).reduce((a, n) => a + n, 0) / draws;
+  return out;
+}
