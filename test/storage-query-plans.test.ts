@@ -107,3 +107,29 @@ describe('SQLite query plans for make + state pages', () => {
     }
   });
 });
+
+describe('SQLite query plan of an import', () => {
+  it("looks its chunk's lots up on the (source, lot_id) index rather than scanning every listing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-plans-import-'));
+    const file = join(dir, 'import.db');
+    const migrated = openDb(`sqlite:${file}`);
+    await migrate(migrated);
+    await migrated.close();
+    const raw = new Database(file);
+    const captured: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }), log: (e) => { captured.push({ sql: e.query.sql, parameters: e.query.parameters }); } });
+    const db: Db = { kysely, dialect: 'sqlite', url: `sqlite:${file}`, stats: { queries: 0 }, ping: async () => {}, close: () => kysely.destroy() };
+    try {
+      await ingestMadeListings(db, 300, 3, 'IMP', Date.UTC(2026, 10, 1));
+      const lookups = captured.filter((q) => /^select "id", "source", "lot_id", "content_hash" from "listings"/.test(q.sql));
+      expect(lookups.length).toBeGreaterThan(0);
+      for (const q of lookups) {
+        const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+        expect(plan).toMatch(/SEARCH listings USING INDEX \S+ \(source=\? AND lot_id=\?\)/);
+      }
+    } finally {
+      await kysely.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -114,9 +114,26 @@ export async function storeListings(db: Db, listings: ListingInput[], opts: Stor
   return result;
 }
 
+/**
+ * The stored rows of a chunk's lots. Asked per source, so both databases seek the (source, lot_id)
+ * unique index: by lot_id alone they scanned it whole, one scan per chunk, so an import's lookups
+ * grew with the table (6.7 ms a chunk at 100 k listings on SQLite).
+ */
+async function existingListings(trx: Kysely<Database>, chunk: ListingInput[]) {
+  const lotsBySource = new Map<string, Set<string>>();
+  for (const l of chunk) {
+    const lots = lotsBySource.get(l.source) ?? new Set<string>();
+    lots.add(l.lotId);
+    lotsBySource.set(l.source, lots);
+  }
+  const found = await Promise.all([...lotsBySource].map(([source, lots]) => trx.selectFrom('listings')
+    .select(['id', 'source', 'lot_id', 'content_hash'])
+    .where('source', '=', source).where('lot_id', 'in', [...lots]).execute()));
+  return found.flat();
+}
+
 async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], opts: StoreOptions, result: StoreResult): Promise<void> {
-  const existing = await trx.selectFrom('listings').select(['id', 'source', 'lot_id', 'content_hash'])
-    .where('lot_id', 'in', [...new Set(chunk.map((l) => l.lotId))]).execute();
+  const existing = await existingListings(trx, chunk);
   const known = new Map(existing.map((r) => [`${r.source}\u0000${r.lot_id}`, r]));
   const toWrite: Array<{ l: ListingInput; hash: string; isNew: boolean }> = [];
   for (const l of chunk) {
