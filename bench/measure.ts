@@ -1,5 +1,6 @@
 // Shared pieces of the benchmark scenarios: a measured load run with the service's own counters.
 import type { Child } from './child.js';
+import type { ChildStats } from './server-child.js';
 import http from 'node:http';
 import { CLIENT_HEADERS, runLoad, type LoadOptions, type LoadResult } from './load.js';
 
@@ -22,8 +23,28 @@ export interface BenchSettings {
   log: (msg: string) => void;
 }
 
+const SETTLE_STEP_MS = 250;
+const SETTLE_MAX_MS = 5000;
+
+/**
+ * Waits until the replicas' loads and queries stop moving. A load run ends with requests still in
+ * flight; without this, the next run's counters took them in (a Redis stampede after the Zipf mix
+ * reported 3 loads: its one key's load and two of the mix's stragglers, logged per key).
+ */
+async function settle(children: Child[]): Promise<ChildStats[]> {
+  const moved = (a: ChildStats[], b: ChildStats[]) => a.some((s, i) => s.loads !== b[i]!.loads || s.queries - s.versionPolls !== b[i]!.queries - b[i]!.versionPolls);
+  let last = await Promise.all(children.map((c) => c.stats()));
+  for (let waited = 0; waited < SETTLE_MAX_MS; waited += SETTLE_STEP_MS) {
+    await new Promise((r) => setTimeout(r, SETTLE_STEP_MS));
+    const now = await Promise.all(children.map((c) => c.stats()));
+    if (!moved(last, now)) return now;
+    last = now;
+  }
+  return last;
+}
+
 export async function measured(name: string, children: Child[], base: string | string[], next: () => string, opts: LoadOptions): Promise<Measured> {
-  const before = await Promise.all(children.map((c) => c.stats()));
+  const before = await settle(children);
   const bases = Array.isArray(base) ? base : [base];
   // Several replicas: one autocannon per replica, connections split between them.
   const parts = await Promise.all(bases.map((b) => runLoad(b, next, {
