@@ -15,10 +15,10 @@ import { deepPages, type DeepPages } from './deep-pages.js';
 import { coldTag, measured, recordBody, type BenchSettings, type Measured, type RecordedBody } from './measure.js';
 import { redisRun, type RedisRun } from './redis-run.js';
 import { seedOpportunities } from './seed.js';
-import { topPathsShare, zipfOver, zipfWorkload } from './workload.js';
+import { zipfOver, zipfWorkload } from './workload.js';
 
 export const PHASE4_ENTRIES = 5000;
-const DEFAULT_ENTRIES = FLAGS.CACHE_MAX_SIZE.default;
+export const DEFAULT_ENTRIES = FLAGS.CACHE_MAX_SIZE.default;
 
 export interface Stampede {
   singleFlight: boolean;
@@ -41,11 +41,6 @@ export interface DialectResult {
   deep: DeepPages;
   redis: RedisRun | null;
   peakRssMb: number;
-  /**
-   * Entry count → share of the mix's requests made by that many most-asked paths: the most any
-   * cache of that many responses could serve from memory.
-   */
-  pathShare: Record<number, number>;
 }
 
 async function stampede(child: Child, singleFlight: boolean, tag: string): Promise<Stampede> {
@@ -140,7 +135,6 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     return {
       dialect, rows: s.rows, seedSeconds, runs, cachedVsBare: cachedSame.rps / Math.max(1, bareRun.rps), halfPeak,
       stampede: stampedes, deep, redis, peakRssMb,
-      pathShare: topPathsShare(zipfWorkload(s.rows, seededRandom(11), seededRandom(25)).next, [DEFAULT_ENTRIES, PHASE4_ENTRIES], 1_000_000),
     };
   } finally {
     await Promise.all(children.map((c) => c.stop().catch(() => {})));

@@ -1,5 +1,5 @@
 // The benchmark's table and its verdict against the issue's targets.
-import type { DialectResult } from './dialect-run.js';
+import { DEFAULT_ENTRIES, PHASE4_ENTRIES, type DialectResult } from './dialect-run.js';
 import type { Measured } from './measure.js';
 
 export const TARGETS = {
@@ -34,7 +34,13 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-export function verdicts(results: DialectResult[]): Verdict[] {
+/**
+ * Entry count → share of the mix's requests made by that many most-asked paths: the most any
+ * cache of that many responses could serve from memory.
+ */
+export type PathShare = Record<number, number>;
+
+export function verdicts(results: DialectResult[], pathShare: PathShare): Verdict[] {
   const out: Verdict[] = [];
   for (const r of results) {
     const d = r.dialect;
@@ -47,11 +53,12 @@ export function verdicts(results: DialectResult[]): Verdict[] {
     const off = r.stampede.find((x) => !x.singleFlight);
     out.push({ target: '1 DB load per process in the stampede', dialect: d, measured: `${sf?.cacheLoads ?? '—'} loads, ${sf?.dbQueries ?? '—'} queries (off: ${off?.cacheLoads ?? '—'} / ${off?.dbQueries ?? '—'})`, met: sf?.cacheLoads === 1 });
     out.push({ target: `RSS ≤ ${TARGETS.rssMb} MB`, dialect: d, measured: `${f1(r.peakRssMb)} MB`, met: r.peakRssMb <= TARGETS.rssMb });
-    // Beside each hit rate, the most any cache of that many responses could serve of this mix.
-    const bound = (entries: number) => (r.pathShare[entries] === undefined ? '' : ` (top ${entries} paths: ${pct(r.pathShare[entries]!)} of requests)`);
-    if (on) out.push({ target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, default 1000 entries)`, dialect: d, measured: `${pct(on.hitRate)}${bound(1000)}`, met: (on.hitRate ?? 0) >= TARGETS.hitRateMemory });
+    // Beside each hit rate, the most a cache of that many responses could serve of this mix (the
+    // read tier, with as many entries again, can add to it).
+    const bound = (entries: number) => (pathShare[entries] === undefined ? '' : ` (top ${entries} paths: ${pct(pathShare[entries]!)} of requests)`);
+    if (on) out.push({ target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, default ${DEFAULT_ENTRIES} entries)`, dialect: d, measured: `${pct(on.hitRate)}${bound(DEFAULT_ENTRIES)}`, met: (on.hitRate ?? 0) >= TARGETS.hitRateMemory });
     const big = r.runs.find((m) => m.name.startsWith('zipf mix, cache on (memory') && m.name.includes('entries'));
-    if (big) out.push({ target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, phase-4 5000 entries)`, dialect: d, measured: `${pct(big.hitRate)}${bound(5000)}`, met: (big.hitRate ?? 0) >= TARGETS.hitRateMemory });
+    if (big) out.push({ target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, phase-4 ${PHASE4_ENTRIES} entries)`, dialect: d, measured: `${pct(big.hitRate)}${bound(PHASE4_ENTRIES)}`, met: (big.hitRate ?? 0) >= TARGETS.hitRateMemory });
     if (r.redis) {
       out.push({ target: `hit rate ≥ ${TARGETS.hitRateRedis * 100} % (Redis)`, dialect: d, measured: pct(r.redis.mix.hitRate), met: (r.redis.mix.hitRate ?? 0) >= TARGETS.hitRateRedis });
       out.push({ target: '1 DB load per cluster in the stampede (Redis)', dialect: d, measured: `${r.redis.stampedeLoads} loads (${reasons(r.redis.stampedeLoadReasons)}), ${r.redis.stampedeDbQueries} queries`, met: r.redis.stampedeLoads === 1 });
@@ -60,7 +67,7 @@ export function verdicts(results: DialectResult[]): Verdict[] {
   return out;
 }
 
-export function renderReport(results: DialectResult[]): string {
+export function renderReport(results: DialectResult[], pathShare: PathShare): string {
   const parts: string[] = [];
   const header = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'hit rate', 'RSS MB', 'DB queries'];
   for (const r of results) {
@@ -73,6 +80,6 @@ export function renderReport(results: DialectResult[]): string {
     ]));
     parts.push(`deep pages (cache off, interleaved): cursor page ${r.deep.depth} / page 1 p50 = ${r.deep.cursorRatio.toFixed(2)} ×; offset page ${r.deep.depth} / page 1 p50 = ${r.deep.offsetRatio.toFixed(2)} ×`);
   }
-  parts.push(`\nTargets\n${table(['target', 'dialect', 'measured', 'met'], verdicts(results).map((v) => [v.target, v.dialect, v.measured, v.met ? 'yes' : 'NO']))}`);
+  parts.push(`\nTargets\n${table(['target', 'dialect', 'measured', 'met'], verdicts(results, pathShare).map((v) => [v.target, v.dialect, v.measured, v.met ? 'yes' : 'NO']))}`);
   return parts.join('\n');
 }

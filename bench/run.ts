@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { SERVICE_HEAP_OPTIONS, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { packageRoot } from '../src/shared/paths.js';
+import { seededRandom } from '../src/shared/random.js';
 import { postgresReachable } from './databases.js';
-import { runDialect, type DialectResult } from './dialect-run.js';
+import { DEFAULT_ENTRIES, PHASE4_ENTRIES, runDialect, type DialectResult } from './dialect-run.js';
 import { renderReport, TARGETS, verdicts } from './report.js';
 import { redisReachable } from './redis-run.js';
-import { DETAIL_SHARE, ZIPF_EXPONENT } from './workload.js';
+import { DETAIL_SHARE, topPathsShare, ZIPF_EXPONENT, zipfWorkload } from './workload.js';
 
 export interface BenchOptions {
   rows?: number;
@@ -61,7 +62,9 @@ export async function runBench(o: BenchOptions): Promise<string> {
     results.push(await runDialect(dialect, { rows, durationS, connections: o.connections, log }, withRedis));
   }
 
-  const report = renderReport(results);
+  // The same traffic on every dialect, so its bound is counted once.
+  const pathShare = topPathsShare(zipfWorkload(rows, seededRandom(11), seededRandom(25)).next, [DEFAULT_ENTRIES, PHASE4_ENTRIES], 1_000_000);
+  const report = renderReport(results, pathShare);
   process.stdout.write(`${report}\n`);
   const out = {
     startedAt: new Date(started).toISOString(),
@@ -69,7 +72,8 @@ export async function runBench(o: BenchOptions): Promise<string> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 1024 / 1024), node: process.version },
     settings: { rows, durationS, connections: o.connections, zipfExponent: ZIPF_EXPONENT, detailShare: DETAIL_SHARE, serviceNodeOptions: SERVICE_HEAP_OPTIONS, serviceEnv: SERVICE_MALLOC_ENV },
     targets: TARGETS,
-    verdicts: verdicts(results),
+    verdicts: verdicts(results, pathShare),
+    pathShare,
     results,
   };
   const dir = o.out ?? join(packageRoot(), 'bench', 'results');

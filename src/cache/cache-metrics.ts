@@ -40,7 +40,7 @@ export function registerCacheMetrics(registry: client.Registry, cache: () => Rea
   // or `peer_timeout` loads are replicas that went to the database on their own.
   const loads = new client.Counter({
     name: 'dealerscope_cache_loads_total',
-    help: 'Reads that went past the cache to the database, by why: local, unshared, lock, peer_timeout, redis_unavailable',
+    help: `Reads that went past the cache to the database, by why: ${LOAD_REASONS.join(', ')}`,
     labelNames: ['reason'] as const,
     registers: [registry],
   });

@@ -105,10 +105,13 @@ export class ReadCache {
   private readonly scope = new AsyncLocalStorage<BuildScope>();
   private hits = 0;
   private misses = 0;
-  /** Loads that reached the wrapped reads (the database, or whatever wraps it). */
-  loads = 0;
-  /** The same loads by why they went to the database (a cluster stampede should show one `lock`). */
+  /** Loads that reached the wrapped reads, by why they went to the database (a cluster stampede should show one `lock`). */
   readonly loadReasons = Object.fromEntries(LOAD_REASONS.map((r) => [r, 0])) as Record<LoadReason, number>;
+
+  /** Loads that reached the wrapped reads (the database, or whatever wraps it). */
+  get loads(): number {
+    return LOAD_REASONS.reduce((n, r) => n + this.loadReasons[r], 0);
+  }
 
   constructor(private readonly deps: ReadCacheDeps) {
     this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
@@ -271,7 +274,6 @@ export class ReadCache {
         if (outcome.load === 'lock') lock = outcome.token;
       }
     }
-    this.loads++;
     this.loadReasons[reason]++;
     this.deps.onLoad?.(reason);
     let value: unknown;
