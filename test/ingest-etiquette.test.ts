@@ -74,10 +74,10 @@ describe('fetching etiquette', () => {
     const { f, sleeps } = make({ maxRequestsPerRun: 3, delayMs: 2_500 });
     await f.get(`${site.url}/gsa/auctions`);
     await f.get(`${site.url}/feeds/lots.csv`);
-    await expect(f.get(`${site.url}/govdeals/search`)).rejects.toBeInstanceOf(BudgetExhaustedError);
+    await expect(f.get(`${site.url}/ps/sms/browse/cataucs`)).rejects.toBeInstanceOf(BudgetExhaustedError);
     expect(sleeps).toEqual([2_500, 2_500]);
     f.beginRun();
-    expect((await f.get(`${site.url}/govdeals/search`)).status).toBe(200);
+    expect((await f.get(`${site.url}/ps/sms/browse/cataucs`)).status).toBe(200);
   });
 
   it('answers a repeat from its cache after a 304', async () => {
