@@ -43,11 +43,13 @@ export interface SourcesConfig {
 const SCHEMA = {
   type: 'object', additionalProperties: false, required: ['sources'],
   properties: {
+    $comment: { type: 'string' },
     sources: {
       type: 'array',
       items: {
         type: 'object', additionalProperties: false, required: ['name', 'kind', 'url', 'intervalSeconds'],
         properties: {
+          $comment: { type: 'string' },
           name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' },
           kind: { enum: ['govdeals', 'allsurplus', 'publicsurplus', 'gsa', 'feed'] },
           url: { type: 'string', pattern: '^https?://' },

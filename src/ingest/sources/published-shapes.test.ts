@@ -113,3 +113,15 @@ describe('sources file', () => {
     expect(() => parse({ kind: 'feed' }, { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', DEALERSCOPE_ENV: 'production' })).toThrow(/refused in production/);
   });
 });
+
+describe('the example sources file', () => {
+  it('parses, covers every kind, schedules nothing and holds no key', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../../config/sources.example.json', import.meta.url), 'utf8');
+    const cfg = parseSourcesConfig(JSON.parse(text));
+    expect(new Set(cfg.sources.map((s) => s.kind))).toEqual(new Set(['gsa', 'govdeals', 'allsurplus', 'publicsurplus', 'feed']));
+    expect(cfg.sources.every((s) => s.enabled === false)).toBe(true);
+    for (const s of cfg.sources.filter((x) => ['gsa', 'govdeals', 'allsurplus'].includes(x.kind))) expect(s.apiKeyEnv).toMatch(/^[A-Z_]+$/);
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}/i);
+  });
+});
