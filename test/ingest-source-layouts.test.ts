@@ -96,6 +96,7 @@ describe('changed layouts and missing keys', () => {
     expect(scrapes['ps-cat']!.parseCoverage.ratio).toBeCloseTo(456 / 464, 6);
     expect(scrapes['ps-cat']!.parseCoverage.fields.vin).toBeCloseTo(28 / 29, 6);
     expect(scrapes['gsa-changed']!.lastRun.outcome).toBe('failed');
+    expect((scrapes['gsa-changed']!.lastRun as { errors: string[] }).errors[0]).toMatch(/SourceLayoutError/);
     const metrics = await t.ctx.metrics.registry.metrics();
     expect(metrics).toMatch(/dealerscope_source_parse_coverage_ratio\{source="gsa"\} 1\n/);
     expect(metrics).toMatch(/dealerscope_source_contract_compliance_ratio\{source="allsurplus"\} 1\n/);

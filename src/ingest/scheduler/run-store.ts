@@ -29,27 +29,28 @@ export interface SourceQuality {
   window: { runs: number; failed: number; found: number; accepted: number; rejected: number; quarantined: number; parseCoverage: number | null; compliance: number | null };
 }
 
-/** Per configured source, over the last 7 days of runs. */
+const COUNTS = ['id', 'source', 'kind', 'finished_at', 'outcome', 'pages', 'found', 'accepted', 'skipped', 'rejected', 'quarantined', 'fields_available', 'fields_filled'] as const;
+
+/** Per configured source, over the last 7 days of runs. Reports are read only for the runs shown. */
 export async function sourceQuality(db: Db, now: number): Promise<Record<string, SourceQuality>> {
-  const rows = await db.kysely.selectFrom('ingest_source_runs').selectAll().where('finished_at', '>', now - SOURCE_WINDOW_MS)
+  const rows = await db.kysely.selectFrom('ingest_source_runs').select(COUNTS).where('finished_at', '>', now - SOURCE_WINDOW_MS)
     .orderBy('finished_at', 'desc').orderBy('id', 'desc').limit(20_000).execute();
   const out: Record<string, SourceQuality> = {};
-  const fields = new Map<string, { filled: number; available: number; measured: boolean }>();
+  const sums = new Map<string, { filled: number; available: number; latest: number; measured: (typeof rows)[number] | null }>();
   for (const r of rows) {
     let q = out[r.source];
     if (!q) {
       if (Object.keys(out).length >= MAX_REPORTED_SOURCES) continue;
-      const report = JSON.parse(r.report_json) as SourceRunReport;
       q = out[r.source] = {
         kind: r.kind,
         lastRun: {
           at: new Date(Number(r.finished_at)).toISOString(), outcome: r.outcome, pages: r.pages, found: r.found, accepted: r.accepted,
-          skipped: r.skipped, rejected: r.rejected, quarantined: r.quarantined, errors: report.errors ?? [],
+          skipped: r.skipped, rejected: r.rejected, quarantined: r.quarantined, errors: [],
         },
         parseCoverage: { filled: 0, available: 0, ratio: null, fields: {} }, compliance: { validated: 0, passed: 0, ratio: null },
         window: { runs: 0, failed: 0, found: 0, accepted: 0, rejected: 0, quarantined: 0, parseCoverage: null, compliance: null },
       };
-      fields.set(r.source, { filled: 0, available: 0, measured: false });
+      sums.set(r.source, { filled: 0, available: 0, latest: Number(r.id), measured: null });
     }
     const w = q.window;
     w.runs += 1;
@@ -58,20 +59,28 @@ export async function sourceQuality(db: Db, now: number): Promise<Record<string,
     w.accepted += r.accepted;
     w.rejected += r.rejected;
     w.quarantined += r.quarantined;
-    const f = fields.get(r.source)!;
+    const f = sums.get(r.source)!;
     f.filled += r.fields_filled;
     f.available += r.fields_available;
     // "Latest" figures come from the latest run that read lots: a failed run has nothing to measure.
-    if (!f.measured && r.outcome !== 'failed' && r.fields_available > 0) {
-      f.measured = true;
-      const rep = JSON.parse(r.report_json) as SourceRunReport;
-      q.parseCoverage = { filled: r.fields_filled, available: r.fields_available, ratio: r.fields_filled / r.fields_available, fields: (rep.coverage?.fields ?? {}) as Record<string, number> };
-      const validated = r.accepted + r.quarantined;
-      q.compliance = { validated, passed: r.accepted, ratio: validated ? r.accepted / validated : null };
-    }
+    if (!f.measured && r.outcome !== 'failed' && r.fields_available > 0) f.measured = r;
+  }
+  const wanted = [...sums.values()].flatMap((f) => [f.latest, ...(f.measured ? [Number(f.measured.id)] : [])]);
+  const reports = new Map<number, SourceRunReport>();
+  for (let i = 0; i < wanted.length; i += 200) {
+    const got = await db.kysely.selectFrom('ingest_source_runs').select(['id', 'report_json']).where('id', 'in', wanted.slice(i, i + 200)).execute();
+    for (const g of got) reports.set(Number(g.id), JSON.parse(g.report_json) as SourceRunReport);
   }
   for (const [source, q] of Object.entries(out)) {
-    const f = fields.get(source)!;
+    const f = sums.get(source)!;
+    q.lastRun.errors = reports.get(f.latest)?.errors ?? [];
+    const m = f.measured;
+    if (m) {
+      const fields = (reports.get(Number(m.id))?.coverage?.fields ?? {}) as Record<string, number>;
+      q.parseCoverage = { filled: m.fields_filled, available: m.fields_available, ratio: m.fields_filled / m.fields_available, fields };
+      const validated = m.accepted + m.quarantined;
+      q.compliance = { validated, passed: m.accepted, ratio: validated ? m.accepted / validated : null };
+    }
     q.window.parseCoverage = f.available ? f.filled / f.available : null;
     const validated = q.window.accepted + q.window.quarantined;
     q.window.compliance = validated ? q.window.accepted / validated : null;

@@ -64,6 +64,16 @@ export function expandProvenance(row: ProvenanceRow): Record<string, FieldProven
       sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched, ...(s.a ? { assumption: s.a } : {}),
     };
   }
+  // A listing field added after the row was recorded (listing.sellerName) was not read by that
+  // reader: its stored value is the column's default, and the record says so.
+  for (const f of LISTING_FIELDS) {
+    const path = LISTING_FIELD_PATHS[f];
+    if (out[path]) continue;
+    out[path] = {
+      field: path, method: 'default', locator: null, inputs: [], agent: row.extractor_version, activity: 'extraction',
+      sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched, assumption: 'not read: the listing was recorded before this field existed',
+    };
+  }
   for (const [path, inputs] of Object.entries(ENGINE_DERIVATIONS)) {
     out[path] = { field: path, method: 'derived', locator: null, inputs, agent: row.engine_version, activity: 'appraisal', sourceUrl: null, snapshotHash: null, at: appraised };
   }
