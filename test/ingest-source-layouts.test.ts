@@ -91,12 +91,12 @@ describe('changed layouts and missing keys', () => {
     for (const name of ['gsa', 'govdeals', 'allsurplus', 'ps-cat']) expect((await runner.run(name)).outcome).not.toBe('failed');
     const res = await t.app.inject({ method: 'GET', url: '/api/quality' });
     expect(res.statusCode).toBe(200);
-    const scrapes = res.json().scrapes as Record<string, { kind: string; lastRun: { outcome: string }; parseCoverage: { ratio: number; fields: Record<string, number> }; compliance: { ratio: number } }>;
+    const scrapes = res.json().scrapes as Record<string, { kind: string; lastRun: { outcome: string; errors: string[] }; parseCoverage: { ratio: number; fields: Record<string, number> }; compliance: { ratio: number } }>;
     expect(scrapes.gsa).toMatchObject({ kind: 'gsa', lastRun: { outcome: 'ok' }, parseCoverage: { ratio: 1 }, compliance: { ratio: 1 } });
     expect(scrapes['ps-cat']!.parseCoverage.ratio).toBeCloseTo(456 / 464, 6);
     expect(scrapes['ps-cat']!.parseCoverage.fields.vin).toBeCloseTo(28 / 29, 6);
     expect(scrapes['gsa-changed']!.lastRun.outcome).toBe('failed');
-    expect((scrapes['gsa-changed']!.lastRun as { errors: string[] }).errors[0]).toMatch(/SourceLayoutError/);
+    expect(scrapes['gsa-changed']!.lastRun.errors[0]).toMatch(/SourceLayoutError/);
     const metrics = await t.ctx.metrics.registry.metrics();
     expect(metrics).toMatch(/dealerscope_source_parse_coverage_ratio\{source="gsa"\} 1\n/);
     expect(metrics).toMatch(/dealerscope_source_contract_compliance_ratio\{source="allsurplus"\} 1\n/);

@@ -36,7 +36,7 @@ export const LISTING_FIELD_PATHS: Record<keyof ListingInput, string> = {
 };
 export const LISTING_FIELDS = Object.keys(LISTING_FIELD_PATHS) as Array<keyof ListingInput>;
 
-/** What each engine output is computed from (DOMAIN.md: landed cost, value and profit, scores). */
+/** What each engine output is computed from (landed cost, value and profit, scores: `config/arbitrage.json` and README). */
 export const ENGINE_DERIVATIONS: Record<string, string[]> = {
   'costs.buyerPremium': ['currentBid', 'source', 'listing.buyerPremiumPct', 'config:fees'],
   'costs.docFee': ['source', 'listing.docFee', 'config:fees'],
