@@ -70,6 +70,13 @@ describe('fetching etiquette', () => {
     expect(f.stats.robotsDenied).toBe(1);
   });
 
+  it('etiquette.robots false (an official API under its own terms) neither reads robots.txt nor obeys it', async () => {
+    const { f } = make({ robots: false });
+    const before = disallowing.requests.length;
+    expect((await f.get(`${disallowing.url}/gsa/auctions`)).status).toBe(200);
+    expect(disallowing.requests.slice(before).map((r) => r.path)).toEqual(['/gsa/auctions']);
+  });
+
   it('spends the per-run budget (robots.txt included) and waits the delay between requests', async () => {
     const { f, sleeps } = make({ maxRequestsPerRun: 3, delayMs: 2_500 });
     await f.get(`${site.url}/gsa/auctions`);

@@ -65,7 +65,7 @@ const SCHEMA = {
           allowHosts: { type: 'array', items: { type: 'string', minLength: 1 } },
           etiquette: {
             type: 'object', additionalProperties: false,
-            properties: Object.fromEntries(Object.keys(DEFAULT_ETIQUETTE).map((k) => [k, k === 'userAgent' ? { type: 'string', minLength: 3 } : { type: 'integer', minimum: 0 }])),
+            properties: Object.fromEntries(Object.keys(DEFAULT_ETIQUETTE).map((k) => [k, k === 'userAgent' ? { type: 'string', minLength: 3 } : k === 'robots' ? { type: 'boolean' } : { type: 'integer', minimum: 0 }])),
           },
         },
       },

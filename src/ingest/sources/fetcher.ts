@@ -25,12 +25,17 @@ export interface Etiquette {
   backoffBaseMs: number;
   backoffMaxMs: number;
   maxBodyBytes: number;
+  /**
+   * Honour robots.txt (the default). An operator may switch it off for an official API used with
+   * its own key under its own terms, whose host's robots.txt is written for crawlers.
+   */
+  robots: boolean;
 }
 
 export const DEFAULT_ETIQUETTE: Etiquette = {
   userAgent: 'DealerScopeBot/5.0 (+https://dealerscope.example/bot)',
   delayMs: 2_500, maxRequestsPerRun: 200, maxRequestsPerDay: 2_000, timeoutMs: 20_000,
-  maxAttempts: 4, backoffBaseMs: 1_000, backoffMaxMs: 60_000, maxBodyBytes: 5 * 1024 * 1024,
+  maxAttempts: 4, backoffBaseMs: 1_000, backoffMaxMs: 60_000, maxBodyBytes: 5 * 1024 * 1024, robots: true,
 };
 
 /** The shape of `ctx.breakers.get(name)`: runs the call or refuses while the circuit is open. */
@@ -249,6 +254,7 @@ export class SourceFetcher {
   }
 
   private async robotsAllow(target: URL): Promise<boolean> {
+    if (!this.etiquette.robots) return true;
     let entry = this.robots.get(target.origin);
     const now = this.deps.clock.now();
     if (!entry || now - entry.fetchedAt > ROBOTS_TTL_MS) {
