@@ -44,6 +44,20 @@ export function isFlagName(name: string): name is FlagName {
   return Object.prototype.hasOwnProperty.call(FLAGS, name);
 }
 
+/**
+ * The kill switch is break glass: it is on while any layer says true, so a lower layer's true
+ * (FF_EMERGENCY_ROLLBACK=true on the deployment) can never be masked by a runtime false.
+ */
+export const BREAK_GLASS_FLAG = 'EMERGENCY_ROLLBACK' satisfies FlagName;
+
+/**
+ * Setting the kill switch to false at run time means "release my override", never "store false":
+ * a stored false would outlive the incident and read as a decision nobody made.
+ */
+export function isBreakGlassRelease(name: FlagName, value: FlagValue): boolean {
+  return name === BREAK_GLASS_FLAG && value === false;
+}
+
 /** Flag values each rollout phase adds on top of the previous one; phase 0 is v4. */
 const PHASE_STEPS: Record<1 | 2 | 3 | 4, Partial<Record<FlagName, FlagValue>>> = {
   1: { ENABLE_CURSOR_PAGINATION: true, ENABLE_PRODUCTION_CACHE: true, ENABLE_SINGLE_FLIGHT: true, ENABLE_TTL_JITTER: true, LEGACY_PAGE_API: true },
