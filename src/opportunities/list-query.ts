@@ -45,6 +45,10 @@ const KNOWN = new Set(['page', 'cursor', 'limit', 'sort', 'state', 'make', 'mode
 /** Lower-cased, whitespace-collapsed key used for make/model matching everywhere. */
 export const matchKey = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
+// Rounded to a millionth first, so 0.07 * 100 = 7.000000000000001 stays 7.
+const integerAtLeast = (x: number) => Math.ceil(Math.round(x * 1e6) / 1e6);
+const integerAtMost = (x: number) => Math.floor(Math.round(x * 1e6) / 1e6);
+
 const isNum = (s: string) => /^-?\d+(\.\d+)?$/.test(s.trim());
 const isInt = (s: string) => /^-?\d+$/.test(s.trim());
 
@@ -138,12 +142,14 @@ export function parseListQuery(raw: Record<string, unknown>, strict: boolean): {
     else if (ok) return Math.min(max, Math.max(min, n));
     return undefined;
   };
+  // The columns hold integers (cents, basis points, risk 0–100), so a fractional bound becomes the
+  // integer bound that selects the same rows; PostgreSQL rejects a fraction for an integer column.
   const minProfit = num('minProfit', -MONEY_BOUND, MONEY_BOUND, false);
-  if (minProfit !== undefined) f.minProfitCents = Math.round(minProfit * 100);
+  if (minProfit !== undefined) f.minProfitCents = integerAtLeast(minProfit * 100);
   const minRoi = num('minRoi', -100_000, 100_000, false);
-  if (minRoi !== undefined) f.minRoiBp = Math.round(minRoi * 100);
-  f.maxRisk = num('maxRisk', 0, 100, false);
-  if (f.maxRisk === undefined) delete f.maxRisk;
+  if (minRoi !== undefined) f.minRoiBp = integerAtLeast(minRoi * 100);
+  const maxRisk = num('maxRisk', 0, 100, false);
+  if (maxRisk !== undefined) f.maxRisk = integerAtMost(maxRisk);
   const yearMin = num('yearMin', 1900, 2100, true);
   const yearMax = num('yearMax', 1900, 2100, true);
   if (yearMin !== undefined) f.yearMin = yearMin;
