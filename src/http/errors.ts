@@ -4,8 +4,9 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { classifyError, isRejectedInput } from '../resilience/error-classification.js';
 import { ApiError } from '../shared/errors.js';
 import { isDatabaseUnavailable } from '../storage/db.js';
+import { pathOf, type MethodIndex } from './method-not-allowed.js';
 
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, methods: MethodIndex): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
@@ -46,6 +47,12 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}` } });
+    const path = pathOf(request);
+    const allowed = methods.allowed(path);
+    if (allowed.length > 0) {
+      reply.header('Allow', allowed.join(', '));
+      return reply.status(405).send({ error: { code: 'method_not_allowed', message: `${request.method} is not allowed on ${path.slice(0, 200)}; allowed: ${allowed.join(', ')}` } });
+    }
+    return reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}` } });
   });
 }

@@ -1,6 +1,7 @@
 // Parses the /api/opportunities query string. Strict mode (ENABLE_INPUT_VALIDATION) answers 400
 // naming every offending field; lenient mode is the v4 behaviour: clamp what can be clamped,
 // ignore what cannot be understood. Either way only typed values reach the database.
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { SORTS, STATUSES } from './api-schema.js';
 
 export type Sort = (typeof SORTS)[number];
@@ -44,6 +45,22 @@ const KNOWN = new Set(['page', 'cursor', 'limit', 'sort', 'state', 'make', 'mode
 
 /** Lower-cased, whitespace-collapsed key used for make/model matching everywhere. */
 export const matchKey = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
+
+const validates = (format: unknown, text: string): boolean =>
+  typeof format === 'function' ? Boolean(format(text)) : Boolean((format as { validate(t: string): boolean }).validate(text));
+
+/**
+ * Epoch ms of a date-time or date that exists on the calendar (2026-02-30 does not, and
+ * Date.parse would roll it over to March 2). Strict: RFC 3339 with a time zone, or a full date;
+ * lenient (v4): anything Date.parse reads whose date part is a real day.
+ */
+function instant(text: string, strict: boolean): number | null {
+  const date = /^(\d{4}-\d{2}-\d{2})/.exec(text)?.[1];
+  if (date === undefined || !validates(fullFormats.date, date)) return null;
+  if (strict && !validates(fullFormats['date-time'], text) && !validates(fullFormats.date, text)) return null;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : null;
+}
 
 // Rounded to a millionth first, so 0.07 * 100 = 7.000000000000001 stays 7.
 const integerAtLeast = (x: number) => Math.ceil(Math.round(x * 1e6) / 1e6);
@@ -158,9 +175,9 @@ export function parseListQuery(raw: Record<string, unknown>, strict: boolean): {
 
   const endsBefore = value('endsBefore');
   if (endsBefore !== undefined) {
-    const ms = /^\d{4}-\d{2}-\d{2}/.test(endsBefore) ? Date.parse(endsBefore) : NaN;
-    if (Number.isFinite(ms)) f.endsBeforeMs = ms;
-    else if (strict) fail('endsBefore', 'must be an ISO-8601 date-time');
+    const ms = instant(endsBefore, strict);
+    if (ms !== null) f.endsBeforeMs = ms;
+    else if (strict) fail('endsBefore', 'must be an RFC 3339 date-time (e.g. 2026-03-01T00:00:00Z) or date on the calendar');
   }
 
   return errors.length ? { ok: false, errors } : { ok: true, query: q };
