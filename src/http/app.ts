@@ -1,6 +1,5 @@
 // Assembles the Fastify server from the capabilities' route plugins.
 import { randomUUID } from 'node:crypto';
-import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
 import { routeLabel } from '../observability/metrics.js';
@@ -21,6 +20,7 @@ import { MAX_HEADER_BYTES } from '../security/request-limits.js';
 import { clientErrorHandler } from './client-errors.js';
 import { installConditionalRequests } from './conditional.js';
 import { indexRouteMethods } from './method-not-allowed.js';
+import { registerOpenApi } from './openapi.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -53,6 +53,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   });
   app = server;
   const methods = indexRouteMethods(app, MAX_PARAM_LENGTH);
+  // Before any route, so the document sees every one.
+  await registerOpenApi(app);
+  app.addSchema(OpportunitySchema);
+  app.addSchema(ErrorSchema);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
@@ -66,14 +70,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await installSecurity(app, ctx);
   installObservability(app, ctx);
   installConditionalRequests(app);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'DealerScope API', version: '5.0.0', description: 'Profitable vehicles at public auctions.' },
-    },
-  });
-  app.addSchema(OpportunitySchema);
-  app.addSchema(ErrorSchema);
 
   await app.register(healthRoutes, { ctx });
   await app.register(opportunityRoutes, { ctx });
@@ -87,6 +83,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     reply.header('Content-Type', ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', async () => (app as FastifyInstance).swagger());
   return app;
 }
