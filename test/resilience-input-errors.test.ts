@@ -109,6 +109,25 @@ describe.each([
     }
   });
 
+  it.runIf(run)('numbers beyond exact integers and control characters are refused (or, leniently, ignored) before the database sees them', async () => {
+    const admin = { authorization: 'Bearer input-errors-admin-token-0123' };
+    for (const [url, field] of [['/admin/audit?limit=1e309', 'limit'], ['/api/quarantine?offset=1.797693134862313e%2B308', 'offset'], ['/admin/anomalies?offset=1e300', 'offset'], ['/api/opportunities?make=a%00', 'make']] as const) {
+      const res = await app.inject({ method: 'GET', url, headers: admin });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error.details.map((d: { field: string }) => d.field), url).toContain(field);
+    }
+    ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: false });
+    try {
+      const lenient = await app.inject({ method: 'GET', url: '/api/opportunities?cursor=&limit=200&make=Ford%00&model=%01' });
+      expect(lenient.statusCode, lenient.body).toBe(200);
+      expect(lenient.json().items.length).toBe(80);
+      expect((await app.inject({ method: 'GET', url: '/?make=%00&model=x%7f' })).statusCode).toBe(200);
+    } finally {
+      ctx.flags.setOverrides({});
+    }
+    expect(ctx.breakers.get('database').stats.opens).toBe(0);
+  });
+
   it.runIf(run)('the classification: client mistakes, outages and bugs', async () => {
     const refused = await tdb.db.kysely.executeQuery(sql`SELECT CAST(${'2026-02-30'} AS DATE) AS d`.compile(tdb.db.kysely)).then(() => null, (e: unknown) => e);
     if (dialect === 'postgres') {

@@ -98,7 +98,12 @@ export async function flagAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
       querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, flag: { type: 'string', maxLength: 100 } }, additionalProperties: false },
       response: { 200: auditSchema, 400: error },
     },
-  }, async (request) => ({ entries: await control.audit(request.query.limit ?? 100, request.query.flag) }));
+  }, async (request) => {
+    const limit = request.query.limit ?? 100;
+    // Ajv's integer coercion reads "1e309" as Infinity and lets it through the maximum.
+    if (!Number.isSafeInteger(limit)) throw new ApiError(400, 'invalid_request', 'Invalid querystring: limit', [{ field: 'limit', message: 'must be an integer 1–1000' }]);
+    return { entries: await control.audit(limit, request.query.flag) };
+  });
 
   app.get('/admin/feature-flags/registry', {
     preHandler: auth,

@@ -135,8 +135,9 @@ export function parseListQuery(raw: Record<string, unknown>, strict: boolean): {
   for (const [key, target] of [['make', 'makeKey'], ['model', 'modelKey'], ['source', 'source']] as const) {
     const v = value(key);
     if (v === undefined) continue;
-    if (v.trim().length === 0 || v.length > 64) {
-      if (strict) fail(key, 'must be 1–64 characters');
+    // Control characters never match a stored value, and PostgreSQL refuses NUL in text.
+    if (v.trim().length === 0 || v.length > 64 || /[\u0000-\u001f\u007f]/.test(v)) {
+      if (strict) fail(key, 'must be 1–64 printable characters');
       continue;
     }
     f[target] = matchKey(v);
