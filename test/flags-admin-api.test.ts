@@ -1,4 +1,4 @@
-// Feature-flag admin API (DESIGN §4) and the kill switch, through HTTP, on SQLite and PostgreSQL.
+// Feature-flag admin API (README, Admin API) and the kill switch, through HTTP, on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { FLAG_NAMES, FLAGS, v4Values } from '../src/flags/registry.js';

@@ -1,4 +1,4 @@
-// The SRE console (DESIGN §7): one server-rendered page of live SLO tiles, alerts, flags and the
+// The SRE console (README, Operations): one server-rendered page of live SLO tiles, alerts, flags and the
 // rollout, plus the forms that change them. Every data route requires a console session; every
 // state change is a CSRF-protected urlencoded form and answers with a redirect back (303).
 import formbody from '@fastify/formbody';

@@ -1,4 +1,4 @@
-// Admin API of DESIGN §4: read, override and clear feature flags, and the audit log.
+// The flag admin API (README, Admin API): read, override and clear feature flags, and the audit log.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../http/context.js';
 import { requireAdmin } from '../security/admin-auth.js';

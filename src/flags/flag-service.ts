@@ -1,4 +1,4 @@
-// Layered flag evaluation (DESIGN §4), lowest first: built-in defaults → environment profile →
+// Layered flag evaluation (README, Feature flags), lowest first: built-in defaults → environment profile →
 // rollout phase → FF_<NAME> variables → runtime overrides → EMERGENCY_ROLLBACK.
 // EMERGENCY_ROLLBACK itself does not follow "the highest layer wins": it is on while any layer
 // says true (break glass wins), so the environment's true survives a runtime release.

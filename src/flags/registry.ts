@@ -1,4 +1,4 @@
-// The feature-flag registry of DESIGN §4: every flag's type, built-in default, the phase that
+// The feature-flag registry (README, Feature flags): every flag's type, built-in default, the phase that
 // turns it on, and the values each rollout phase and environment profile gives it.
 
 export type FlagValue = boolean | number | string;

@@ -1,4 +1,4 @@
-// Liveness and readiness (DESIGN §5 operations).
+// Liveness and readiness (README, Operations).
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
 

@@ -1,4 +1,4 @@
-// GET /api/opportunities (legacy page and cursor modes, DESIGN §5) and GET /api/opportunities/:id.
+// GET /api/opportunities (legacy page and cursor modes; README, API) and GET /api/opportunities/:id.
 import { Type } from '@sinclair/typebox';
 import { hash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
