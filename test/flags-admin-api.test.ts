@@ -1,4 +1,4 @@
-// Feature-flag admin API (DESIGN §4) and the kill switch, through HTTP, on SQLite and PostgreSQL.
+// Feature-flag admin API (README, Admin API) and the kill switch, through HTTP, on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { FLAG_NAMES, FLAGS, v4Values } from '../src/flags/registry.js';
@@ -127,6 +127,46 @@ describe.each([
 
     expect((await api('DELETE', '/admin/feature-flags/EMERGENCY_ROLLBACK')).statusCode).toBe(200);
     expect((await api('GET', '/api/opportunities?cursor=')).statusCode).toBe(200);
+  });
+
+  it.runIf(run)('break glass wins: releasing the kill switch removes its override, so FF_EMERGENCY_ROLLBACK=true holds after a restart', async () => {
+    const killRows = async () => (await tdb.db.kysely.selectFrom('flag_overrides').selectAll().where('name', '=', 'EMERGENCY_ROLLBACK').execute()).length;
+    for (const release of ['POST false', 'DELETE'] as const) {
+      expect((await api('POST', '/admin/feature-flags', { EMERGENCY_ROLLBACK: true })).json().emergency).toBe(true);
+      const off = release === 'DELETE'
+        ? await api('DELETE', '/admin/feature-flags/EMERGENCY_ROLLBACK', undefined, { ...AUTH, 'x-change-reason': 'incident over' })
+        : await api('POST', '/admin/feature-flags', { EMERGENCY_ROLLBACK: false }, { ...AUTH, 'x-change-reason': 'incident over' });
+      expect(off.statusCode, release).toBe(200);
+      expect(off.json().emergency, release).toBe(false);
+      expect(off.json().sources.EMERGENCY_ROLLBACK, release).not.toBe('override');
+      expect(await killRows(), release).toBe(0);
+      const last = (await api('GET', '/admin/audit?limit=1&flag=EMERGENCY_ROLLBACK')).json().entries[0];
+      expect(last, release).toMatchObject({ old: true, new: null, reason: 'incident over' });
+      // The plan's break-glass path: restart with the switch in the environment.
+      const restarted = await buildTestApp(tdb.db, { FF_EMERGENCY_ROLLBACK: 'true' });
+      try {
+        const view = (await restarted.app.inject({ method: 'GET', url: '/admin/feature-flags', headers: AUTH })).json();
+        expect(view.emergency, release).toBe(true);
+        expect(view.sources.EMERGENCY_ROLLBACK, release).toBe('env');
+        expect((await restarted.app.inject({ method: 'GET', url: '/api/opportunities?cursor=' })).statusCode, release).toBe(400);
+        // Releasing at run time cannot lift what the environment holds either.
+        const again = await restarted.app.inject({ method: 'POST', url: '/admin/feature-flags', headers: { ...AUTH, 'content-type': 'application/json' }, payload: '{"EMERGENCY_ROLLBACK":false}' });
+        expect(again.statusCode).toBe(200);
+        expect(again.json().emergency).toBe(true);
+        expect(await killRows()).toBe(0);
+      } finally {
+        await restarted.app.close();
+      }
+    }
+    // A false stored by an older build is inert: the environment's true still wins.
+    await tdb.db.kysely.insertInto('flag_overrides').values({ name: 'EMERGENCY_ROLLBACK', value_json: 'false', updated_at: Date.now(), updated_by: 'old-build', reason: null }).execute();
+    const legacy = await buildTestApp(tdb.db, { FF_EMERGENCY_ROLLBACK: 'true' });
+    try {
+      expect(legacy.ctx.flags.snapshot().emergency).toBe(true);
+    } finally {
+      await legacy.app.close();
+      await tdb.db.kysely.deleteFrom('flag_overrides').where('name', '=', 'EMERGENCY_ROLLBACK').execute();
+    }
   });
 
   it.runIf(run)('a new replica on the same database starts with the persisted overrides in force', async () => {

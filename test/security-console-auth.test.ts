@@ -131,11 +131,10 @@ describe('console authentication and CSRF', () => {
     // Bearer clients carry no ambient credentials: exempt.
     const bearer = await app.inject({ method: 'POST', url: '/console/probe', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': FORM }, payload: form({}) });
     expect(bearer.statusCode).toBe(200);
-    // With the flag off the check is skipped, read per request.
+    // Operator forms keep the check whatever the dealer-facing flag says.
     ctx.flags.setOverrides({ ENABLE_CSRF_PROTECTION: false });
-    expect((await post({}, {})).statusCode).toBe(200);
-    ctx.flags.setOverrides({ ENABLE_CSRF_PROTECTION: true });
     expect((await post({}, {})).statusCode).toBe(403);
+    ctx.flags.setOverrides({});
   });
 
   it('logs out with a CSRF-protected POST that ends the session everywhere', async () => {
@@ -160,7 +159,7 @@ describe('console authentication and CSRF', () => {
     expect(res.headers['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
     expect(res.headers['content-security-policy']).not.toMatch(/unsafe-inline/);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     const preflight = await app.inject({ method: 'OPTIONS', url: '/api/opportunities', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();

@@ -5,7 +5,8 @@
 export const CONSOLE_CSS = `
 :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f3f5f8; }
 body { margin: 0; }
-.top { background: #1d2330; color: #fff; padding: 10px 20px; }
+.top { background: #1d2330; color: #fff; padding: 10px 20px; display: flex; justify-content: space-between; align-items: center; }
+.top form.signout { margin: 0; }
 main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
 section { background: #fff; border-radius: 6px; padding: 12px 16px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 section.wide { grid-column: 1 / -1; }

@@ -1,12 +1,14 @@
 // The console's Server-Sent Events stream: every alert as it is published, and the SLO tiles
 // re-read every few seconds. Streams are ended before the server closes so shutdown never waits
-// on a console left open.
+// on a console left open, and when their session is signed out, so alerts stop with the session.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Observability } from '../observability/install.js';
 
 export interface EventStreamOptions {
   tilesEveryMs?: number;
   heartbeatMs?: number;
+  /** Calls onEnd when the request's session ends; returns the unsubscribe. */
+  watchSession?: (request: FastifyRequest, onEnd: () => void) => () => void;
 }
 
 export function eventStreams(app: FastifyInstance, obs: Observability, opts: EventStreamOptions = {}) {
@@ -44,17 +46,20 @@ export function eventStreams(app: FastifyInstance, obs: Observability, opts: Eve
     pushTiles();
 
     let ended = false;
+    let unwatch = () => {};
     const end = () => {
       if (ended) return;
       ended = true;
       clearInterval(tiles);
       clearInterval(heartbeat);
       unsubscribe();
+      unwatch();
       obs.service.sseClients.dec();
       open.delete(end);
       if (!res.writableEnded) res.end();
     };
     open.add(end);
+    unwatch = opts.watchSession?.(request, end) ?? unwatch;
     request.raw.on('close', end);
     res.on('error', end);
   };

@@ -4,7 +4,13 @@ import { esc } from '../shared/html.js';
 
 export { esc };
 
-export function layout(title: string, body: string, opts: { script?: boolean } = {}): string {
+/** A signed-in page shows the sign-out control; it posts the session's CSRF token like every form. */
+function signOut(csrf: string | undefined): string {
+  if (!csrf) return '';
+  return `<form class="signout" method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${esc(csrf)}"><button type="submit">Sign out</button></form>`;
+}
+
+export function layout(title: string, body: string, opts: { script?: boolean; signOutCsrf?: string } = {}): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -17,7 +23,7 @@ export function layout(title: string, body: string, opts: { script?: boolean } =
 ${opts.script ? '<script src="/console/assets/console.js" defer></script>' : ''}
 </head>
 <body>
-<header class="top"><strong>DealerScope</strong> SRE console</header>
+<header class="top"><span><strong>DealerScope</strong> SRE console</span>${signOut(opts.signOutCsrf)}</header>
 <main>
 ${body}
 </main>

@@ -2,7 +2,7 @@
 // control plane (persisted, audited, propagated) and the rollout controller.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../http/context.js';
-import { csrfToken, protectForm, requireConsole } from '../security/index.js';
+import { csrfToken, protectForm, requireConsole, watchSession } from '../security/index.js';
 import { controlFlagPort, controllerPort } from './ports.js';
 import { consoleRoutes } from './routes.js';
 
@@ -10,7 +10,7 @@ export async function installConsole(app: FastifyInstance, ctx: AppContext): Pro
   await app.register(consoleRoutes, {
     ctx,
     obs: app.observability,
-    auth: { requireConsole, protectForm, csrfToken },
+    auth: { requireConsole, protectForm, csrfToken, watchSession },
     flags: controlFlagPort(ctx.flagControl),
     rollout: controllerPort(ctx.rollout),
   });

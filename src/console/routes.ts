@@ -1,4 +1,4 @@
-// The SRE console (DESIGN §7): one server-rendered page of live SLO tiles, alerts, flags and the
+// The SRE console (README, Operations): one server-rendered page of live SLO tiles, alerts, flags and the
 // rollout, plus the forms that change them. Every data route requires a console session; every
 // state change is a CSRF-protected urlencoded form and answers with a redirect back (303).
 import formbody from '@fastify/formbody';
@@ -17,7 +17,13 @@ type PreHandler = preHandlerHookHandler | preHandlerAsyncHookHandler;
 export interface ConsoleOptions {
   ctx: AppContext;
   obs: Observability;
-  auth: { requireConsole: PreHandler; protectForm: PreHandler; csrfToken(request: FastifyRequest): string };
+  auth: {
+    requireConsole: PreHandler;
+    protectForm: PreHandler;
+    csrfToken(request: FastifyRequest): string;
+    /** Calls onEnd when the request's session ends (sign-out); returns the unsubscribe. */
+    watchSession?(request: FastifyRequest, onEnd: () => void): () => void;
+  };
   flags: ConsoleFlagPort;
   rollout: ConsoleRolloutPort | null;
   events?: EventStreamOptions;
@@ -84,10 +90,10 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
     const flash = result ? `<p class="flash${result.error ? ' error' : ''}" role="status">${esc(result.text + flagName)}</p>` : '';
     const body = flash + tilesSection(tiles) + alertsSection(obs.alerts.recent(50)) + rolloutSection(rollout, csrf) + flagsSection(ctx.flags.snapshot(), csrf);
     reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store');
-    return layout('Overview', body, { script: true });
+    return layout('Overview', body, { script: true, signOutCsrf: request.consoleAuth?.kind === 'session' ? csrf : undefined });
   });
 
-  app.get('/console/events', session, eventStreams(app, obs, opts.events));
+  app.get('/console/events', session, eventStreams(app, obs, { ...opts.events, watchSession: auth.watchSession }));
 
   app.post('/console/flags', form, async (request, reply) => {
     const name = field(request.body, 'name');

@@ -1,4 +1,4 @@
-// Admin API of DESIGN §4: read, override and clear feature flags, and the audit log.
+// The flag admin API (README, Admin API): read, override and clear feature flags, and the audit log.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../http/context.js';
 import { requireAdmin } from '../security/admin-auth.js';
@@ -20,12 +20,36 @@ export function changeReason(request: FastifyRequest): string | null {
 }
 
 const flagViewSchema = {
+  description: 'Every flag\'s value, the layer it came from, the rollout phase and whether the kill switch is on',
   type: 'object',
+  required: ['flags', 'sources', 'phase', 'emergency'],
   properties: {
     flags: { type: 'object', additionalProperties: true },
     sources: { type: 'object', additionalProperties: { type: 'string' } },
     phase: { type: ['integer', 'null'] },
     emergency: { type: 'boolean' },
+  },
+} as const;
+
+const error = { $ref: 'Error#' } as const;
+
+const auditSchema = {
+  description: 'Flag and rollout changes, newest first',
+  type: 'object',
+  required: ['entries'],
+  properties: {
+    entries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'at', 'actor', 'flag', 'old', 'new', 'reason'],
+        properties: {
+          id: { type: 'integer' }, at: { type: 'string', format: 'date-time' }, actor: { type: 'string', description: 'token id, never the token' },
+          flag: { type: 'string' }, old: { description: 'value before; null when there was none' }, new: { description: 'value after; null when the override was removed' },
+          reason: { type: ['string', 'null'] },
+        },
+      },
+    },
   },
 } as const;
 
@@ -43,8 +67,8 @@ export async function flagAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
     schema: {
       tags: ['admin'],
       summary: 'Set runtime overrides (persisted, audited, propagated to every replica within 1 s)',
-      description: 'Body: a JSON object of overrides, e.g. {"ENABLE_PRODUCTION_CACHE": false}. An unknown flag or a wrongly typed value rejects the whole body. Reason in X-Change-Reason.',
-      response: { 200: flagViewSchema },
+      description: 'Body: a JSON object of overrides, e.g. {"ENABLE_PRODUCTION_CACHE": false}. An unknown flag or a wrongly typed value rejects the whole body. Reason in X-Change-Reason. {"EMERGENCY_ROLLBACK": false} releases the kill switch: it removes the runtime override and never stores a false.',
+      response: { 200: flagViewSchema, 400: error },
     },
   }, async (request) => {
     const checked = validateOverrides(request.body);
@@ -57,7 +81,7 @@ export async function flagAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
     schema: {
       tags: ['admin'], summary: 'Clear one runtime override; the flag falls back to the lower layers',
       params: { type: 'object', properties: { name: { type: 'string', maxLength: 100 } }, required: ['name'] },
-      response: { 200: flagViewSchema },
+      response: { 200: flagViewSchema, 400: error, 404: error },
     },
   }, async (request) => {
     const { name } = request.params;
@@ -72,12 +96,30 @@ export async function flagAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
     schema: {
       tags: ['admin'], summary: 'Flag and rollout change log: token id, time, old, new, reason (newest first)',
       querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, flag: { type: 'string', maxLength: 100 } }, additionalProperties: false },
+      response: { 200: auditSchema, 400: error },
     },
-  }, async (request) => ({ entries: await control.audit(request.query.limit ?? 100, request.query.flag) }));
+  }, async (request) => {
+    const limit = request.query.limit ?? 100;
+    // Ajv's integer coercion reads "1e309" as Infinity and lets it through the maximum.
+    if (!Number.isSafeInteger(limit)) throw new ApiError(400, 'invalid_request', 'Invalid querystring: limit', [{ field: 'limit', message: 'must be an integer 1–1000' }]);
+    return { entries: await control.audit(limit, request.query.flag) };
+  });
 
   app.get('/admin/feature-flags/registry', {
     preHandler: auth,
-    schema: { tags: ['admin'], summary: 'Flag definitions, every phase\'s values and the rollback scripts\' feature names' },
+    schema: {
+      tags: ['admin'], summary: 'Flag definitions, every phase\'s values and the rollback scripts\' feature names',
+      response: {
+        200: {
+          description: 'The flag registry', type: 'object', required: ['flags', 'phases', 'phaseFlags', 'features', 'maxPhase'],
+          properties: {
+            flags: { type: 'object', additionalProperties: true }, phases: { type: 'object', additionalProperties: true },
+            phaseFlags: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+            features: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } }, maxPhase: { type: 'integer' },
+          },
+        },
+      },
+    },
   }, async () => {
     const phases: Record<string, unknown> = {};
     const phaseFlags: Record<string, string[]> = {};

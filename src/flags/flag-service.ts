@@ -1,11 +1,13 @@
-// Layered flag evaluation (DESIGN §4), lowest first: built-in defaults → environment profile →
+// Layered flag evaluation (README, Feature flags), lowest first: built-in defaults → environment profile →
 // rollout phase → FF_<NAME> variables → runtime overrides → EMERGENCY_ROLLBACK.
+// EMERGENCY_ROLLBACK itself does not follow "the highest layer wins": it is on while any layer
+// says true (break glass wins), so the environment's true survives a runtime release.
 // Values are resolved once per change into a frozen snapshot, so a read on the request path is
 // a property lookup.
 import { EventEmitter } from 'node:events';
 import type { Environment } from '../config/env.js';
 import {
-  coerceFlagValue, FLAG_NAMES, FLAGS, isFlagName, PROFILES, phaseValues, v4Values,
+  BREAK_GLASS_FLAG, coerceFlagValue, FLAG_NAMES, FLAGS, isFlagName, PROFILES, phaseValues, v4Values,
   type FlagName, type FlagValue, type FlagValues,
 } from './registry.js';
 
@@ -74,6 +76,7 @@ export class FlagService extends EventEmitter {
   /** Replaces the runtime override layer (from the database or a propagated change). */
   setOverrides(overrides: Partial<Record<FlagName, FlagValue>>): void {
     this.overrides = { ...overrides };
+    if (this.overrides[BREAK_GLASS_FLAG] === false) delete this.overrides[BREAK_GLASS_FLAG];
     this.recompute();
   }
 
@@ -91,10 +94,19 @@ export class FlagService extends EventEmitter {
       flags[n] = FLAGS[n].default;
       sources[n] = 'default';
     }
-    apply(this.profile, 'profile');
-    if (this.phase !== null) apply(phaseValues(this.phase), 'phase');
-    apply(this.envLayer, 'env');
-    apply(this.overrides, 'override');
+    const layers: Array<[FlagLayer, Partial<Record<FlagName, FlagValue>>]> = [
+      ['profile', this.profile],
+      ['phase', this.phase !== null ? phaseValues(this.phase) : {}],
+      ['env', this.envLayer],
+      ['override', this.overrides],
+    ];
+    for (const [name, layer] of layers) apply(layer, name);
+    // The most durable layer holding the switch on is named, since it is the one to release.
+    const holder = layers.find(([, layer]) => layer[BREAK_GLASS_FLAG] === true);
+    if (holder) {
+      flags[BREAK_GLASS_FLAG] = true;
+      sources[BREAK_GLASS_FLAG] = holder[0];
+    }
     const emergency = flags.EMERGENCY_ROLLBACK === true;
     if (emergency) apply(v4Values(), 'emergency');
     const previous = this.current;

@@ -1,7 +1,7 @@
 // Persisted runtime overrides (the 'override' layer) and their audit trail. Every write records
 // who (token id), when, the old and new value and the reason, in the same transaction.
 import type { Db } from '../storage/db.js';
-import { coerceFlagValue, FLAG_NAMES, isFlagName, type FlagName, type FlagValue } from './registry.js';
+import { coerceFlagValue, FLAG_NAMES, isBreakGlassRelease, isFlagName, type FlagName, type FlagValue } from './registry.js';
 
 export type FlagOverrides = Partial<Record<FlagName, FlagValue>>;
 
@@ -67,7 +67,8 @@ export async function readOverrideRows(db: Db): Promise<OverrideRow[]> {
     // A row for a flag this build no longer knows (or with a stale type) is ignored, not fatal.
     if (!isFlagName(r.name)) continue;
     const value = parseValue(r.name, r.value_json);
-    if (value === null) continue;
+    // A stored kill-switch false (written before releases removed the row) holds nothing.
+    if (value === null || isBreakGlassRelease(r.name, value)) continue;
     out.push({ name: r.name, value, updatedAt: Number(r.updated_at), updatedBy: r.updated_by, reason: r.reason });
   }
   return out;
@@ -79,12 +80,24 @@ export async function readOverrides(db: Db): Promise<FlagOverrides> {
   return out;
 }
 
-/** Upserts overrides and audits each one whose value actually changes. */
+/**
+ * Upserts overrides and audits each one whose value actually changes. Releasing the kill switch
+ * (EMERGENCY_ROLLBACK false) removes its override instead of storing false.
+ */
 export async function writeOverrides(db: Db, values: FlagOverrides, meta: ChangeMeta): Promise<number> {
   return db.kysely.transaction().execute(async (trx) => {
     let changed = 0;
     for (const [name, value] of Object.entries(values) as Array<[FlagName, FlagValue]>) {
       const old = await trx.selectFrom('flag_overrides').select('value_json').where('name', '=', name).executeTakeFirst();
+      if (isBreakGlassRelease(name, value)) {
+        if (!old) continue;
+        await trx.deleteFrom('flag_overrides').where('name', '=', name).execute();
+        await trx.insertInto('flag_audit')
+          .values({ at: meta.now, actor: meta.actor, name, old_json: old.value_json, new_json: null, reason: meta.reason })
+          .execute();
+        changed++;
+        continue;
+      }
       const json = JSON.stringify(value);
       await trx.insertInto('flag_overrides')
         .values({ name, value_json: json, updated_at: meta.now, updated_by: meta.actor, reason: meta.reason })

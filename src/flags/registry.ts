@@ -1,4 +1,4 @@
-// The feature-flag registry of DESIGN §4: every flag's type, built-in default, the phase that
+// The feature-flag registry (README, Feature flags): every flag's type, built-in default, the phase that
 // turns it on, and the values each rollout phase and environment profile gives it.
 
 export type FlagValue = boolean | number | string;
@@ -42,6 +42,20 @@ export const FLAG_NAMES = Object.keys(FLAGS) as FlagName[];
 
 export function isFlagName(name: string): name is FlagName {
   return Object.prototype.hasOwnProperty.call(FLAGS, name);
+}
+
+/**
+ * The kill switch is break glass: it is on while any layer says true, so a lower layer's true
+ * (FF_EMERGENCY_ROLLBACK=true on the deployment) can never be masked by a runtime false.
+ */
+export const BREAK_GLASS_FLAG = 'EMERGENCY_ROLLBACK' satisfies FlagName;
+
+/**
+ * Setting the kill switch to false at run time means "release my override", never "store false":
+ * a stored false would outlive the incident and read as a decision nobody made.
+ */
+export function isBreakGlassRelease(name: FlagName, value: FlagValue): boolean {
+  return name === BREAK_GLASS_FLAG && value === false;
 }
 
 /** Flag values each rollout phase adds on top of the previous one; phase 0 is v4. */

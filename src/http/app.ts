@@ -1,7 +1,5 @@
 // Assembles the Fastify server from the capabilities' route plugins.
-import { hash, randomUUID } from 'node:crypto';
-import etag from '@fastify/etag';
-import swagger from '@fastify/swagger';
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
 import { routeLabel } from '../observability/metrics.js';
@@ -18,6 +16,11 @@ import { healthRoutes } from './health-routes.js';
 import { qualityRoutes } from '../quality/routes.js';
 import { trustedProxies } from '../resilience/rate-limit.js';
 import { installSecurity } from '../security/index.js';
+import { MAX_HEADER_BYTES } from '../security/request-limits.js';
+import { clientErrorHandler } from './client-errors.js';
+import { installConditionalRequests } from './conditional.js';
+import { indexRouteMethods } from './method-not-allowed.js';
+import { registerOpenApi } from './openapi.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -26,9 +29,11 @@ export interface BuildAppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const MAX_PARAM_LENGTH = 200;
 
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  let app: FastifyInstance | null = null;
+  const server = Fastify({
     logger: opts.logger === false ? false : loggerOptions(ctx.config.logLevel, opts.logStream),
     // A caller's request id is kept when it is sane, so one id follows a request across services.
     genReqId: (req) => {
@@ -37,13 +42,21 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     },
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    clientErrorHandler: clientErrorHandler(() => (app as FastifyInstance).log),
     // Unknown keys in JSON bodies are reported, never silently stripped.
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
     forceCloseConnections: 'idle',
     // X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
     trustProxy: trustedProxies(ctx.config.trustProxy),
   });
+  app = server;
+  const methods = indexRouteMethods(app, MAX_PARAM_LENGTH);
+  // Before any route, so the document sees every one.
+  await registerOpenApi(app);
+  app.addSchema(OpportunitySchema);
+  app.addSchema(ErrorSchema);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
@@ -53,20 +66,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
       reply.elapsedTime / 1000,
     );
   });
-  installErrorHandling(app);
+  installErrorHandling(app, methods);
   await installSecurity(app, ctx);
   installObservability(app, ctx);
-  // Routes with large cached bodies set their own ETag from a memoised digest; the plugin hashes
-  // the rest natively and answers If-None-Match for all.
-  await app.register(etag, { hashFn: (payload) => hash('sha1', payload, 'base64') });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'DealerScope API', version: '5.0.0', description: 'Profitable vehicles at public auctions.' },
-    },
-  });
-  app.addSchema(OpportunitySchema);
-  app.addSchema(ErrorSchema);
+  installConditionalRequests(app);
 
   await app.register(healthRoutes, { ctx });
   await app.register(opportunityRoutes, { ctx });
@@ -80,6 +83,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     reply.header('Content-Type', ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', async () => (app as FastifyInstance).swagger());
   return app;
 }

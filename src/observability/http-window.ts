@@ -3,6 +3,7 @@
 // The histogram is cumulative; periodic snapshots (driven by the injectable clock) let a reading
 // subtract the counts from the start of the window.
 import type client from 'prom-client';
+import { isErrorStatus } from '../resilience/error-classification.js';
 import type { Clock } from '../shared/clock.js';
 
 export interface HttpCounts {
@@ -111,7 +112,7 @@ export class HttpWindow {
         if (i !== undefined) buckets[i] = (buckets[i] as number) + v.value;
       } else if (name?.endsWith('_count')) {
         count += v.value;
-        if (String(labels.status_code).startsWith('5')) errors += v.value;
+        if (isErrorStatus(Number(labels.status_code))) errors += v.value;
       }
     }
     return { at: this.clock.now(), buckets, count, errors };

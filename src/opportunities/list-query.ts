@@ -1,6 +1,7 @@
 // Parses the /api/opportunities query string. Strict mode (ENABLE_INPUT_VALIDATION) answers 400
 // naming every offending field; lenient mode is the v4 behaviour: clamp what can be clamped,
 // ignore what cannot be understood. Either way only typed values reach the database.
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { SORTS, STATUSES } from './api-schema.js';
 
 export type Sort = (typeof SORTS)[number];
@@ -44,6 +45,26 @@ const KNOWN = new Set(['page', 'cursor', 'limit', 'sort', 'state', 'make', 'mode
 
 /** Lower-cased, whitespace-collapsed key used for make/model matching everywhere. */
 export const matchKey = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
+
+const validates = (format: unknown, text: string): boolean =>
+  typeof format === 'function' ? Boolean(format(text)) : Boolean((format as { validate(t: string): boolean }).validate(text));
+
+/**
+ * Epoch ms of a date-time or date that exists on the calendar (2026-02-30 does not, and
+ * Date.parse would roll it over to March 2). Strict: RFC 3339 with a time zone, or a full date;
+ * lenient (v4): anything Date.parse reads whose date part is a real day.
+ */
+function instant(text: string, strict: boolean): number | null {
+  const date = /^(\d{4}-\d{2}-\d{2})/.exec(text)?.[1];
+  if (date === undefined || !validates(fullFormats.date, date)) return null;
+  if (strict && !validates(fullFormats['date-time'], text) && !validates(fullFormats.date, text)) return null;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+// Rounded to a millionth first, so 0.07 * 100 = 7.000000000000001 stays 7.
+const integerAtLeast = (x: number) => Math.ceil(Math.round(x * 1e6) / 1e6);
+const integerAtMost = (x: number) => Math.floor(Math.round(x * 1e6) / 1e6);
 
 const isNum = (s: string) => /^-?\d+(\.\d+)?$/.test(s.trim());
 const isInt = (s: string) => /^-?\d+$/.test(s.trim());
@@ -114,8 +135,9 @@ export function parseListQuery(raw: Record<string, unknown>, strict: boolean): {
   for (const [key, target] of [['make', 'makeKey'], ['model', 'modelKey'], ['source', 'source']] as const) {
     const v = value(key);
     if (v === undefined) continue;
-    if (v.trim().length === 0 || v.length > 64) {
-      if (strict) fail(key, 'must be 1–64 characters');
+    // Control characters never match a stored value, and PostgreSQL refuses NUL in text.
+    if (v.trim().length === 0 || v.length > 64 || /[\u0000-\u001f\u007f]/.test(v)) {
+      if (strict) fail(key, 'must be 1–64 printable characters');
       continue;
     }
     f[target] = matchKey(v);
@@ -138,12 +160,14 @@ export function parseListQuery(raw: Record<string, unknown>, strict: boolean): {
     else if (ok) return Math.min(max, Math.max(min, n));
     return undefined;
   };
+  // The columns hold integers (cents, basis points, risk 0–100), so a fractional bound becomes the
+  // integer bound that selects the same rows; PostgreSQL rejects a fraction for an integer column.
   const minProfit = num('minProfit', -MONEY_BOUND, MONEY_BOUND, false);
-  if (minProfit !== undefined) f.minProfitCents = Math.round(minProfit * 100);
+  if (minProfit !== undefined) f.minProfitCents = integerAtLeast(minProfit * 100);
   const minRoi = num('minRoi', -100_000, 100_000, false);
-  if (minRoi !== undefined) f.minRoiBp = Math.round(minRoi * 100);
-  f.maxRisk = num('maxRisk', 0, 100, false);
-  if (f.maxRisk === undefined) delete f.maxRisk;
+  if (minRoi !== undefined) f.minRoiBp = integerAtLeast(minRoi * 100);
+  const maxRisk = num('maxRisk', 0, 100, false);
+  if (maxRisk !== undefined) f.maxRisk = integerAtMost(maxRisk);
   const yearMin = num('yearMin', 1900, 2100, true);
   const yearMax = num('yearMax', 1900, 2100, true);
   if (yearMin !== undefined) f.yearMin = yearMin;
@@ -152,9 +176,9 @@ export function parseListQuery(raw: Record<string, unknown>, strict: boolean): {
 
   const endsBefore = value('endsBefore');
   if (endsBefore !== undefined) {
-    const ms = /^\d{4}-\d{2}-\d{2}/.test(endsBefore) ? Date.parse(endsBefore) : NaN;
-    if (Number.isFinite(ms)) f.endsBeforeMs = ms;
-    else if (strict) fail('endsBefore', 'must be an ISO-8601 date-time');
+    const ms = instant(endsBefore, strict);
+    if (ms !== null) f.endsBeforeMs = ms;
+    else if (strict) fail('endsBefore', 'must be an RFC 3339 date-time (e.g. 2026-03-01T00:00:00Z) or date on the calendar');
   }
 
   return errors.length ? { ok: false, errors } : { ok: true, query: q };

@@ -1,4 +1,4 @@
-// GET /api/opportunities (legacy page and cursor modes, DESIGN §5) and GET /api/opportunities/:id.
+// GET /api/opportunities (legacy page and cursor modes; README, API) and GET /api/opportunities/:id.
 import { Type } from '@sinclair/typebox';
 import { hash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -64,7 +64,8 @@ const gzipEtag = (etag: string) => `${etag.slice(0, -1)}-gz"`;
 function sendServed(request: FastifyRequest, reply: FastifyReply, served: ServedBody): FastifyReply {
   reply.type(JSON_TYPE).header('Vary', 'Accept-Encoding');
   const accept = request.headers['accept-encoding'];
-  if (served.gzip !== null && typeof accept === 'string' && encodings.negotiate(accept) === 'gzip') {
+  // Content codings are case-insensitive tokens (RFC 9110 §8.4.1): `GZIP` asks for gzip too.
+  if (served.gzip !== null && typeof accept === 'string' && encodings.negotiate(accept.toLowerCase()) === 'gzip') {
     return reply.header('Content-Encoding', 'gzip').header('ETag', gzipEtag(served.etag)).send(served.gzip);
   }
   return reply.header('ETag', served.etag).send(served.identity ?? gunzipSync(served.gzip as Buffer));

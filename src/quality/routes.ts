@@ -19,7 +19,8 @@ function paging(q: Record<string, unknown>): { limit: number; offset: number } {
   const limit = q.limit === undefined ? 50 : Number(q.limit);
   const offset = q.offset === undefined ? 0 : Number(q.offset);
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ApiError(400, 'invalid_request', 'limit must be an integer 1–500', [{ field: 'limit', message: 'must be 1–500' }]);
-  if (!Number.isInteger(offset) || offset < 0) throw new ApiError(400, 'invalid_request', 'offset must be a non-negative integer', [{ field: 'offset', message: 'must be ≥ 0' }]);
+  // Beyond 2^53 a number is no longer an exact integer, and PostgreSQL refuses it as a BIGINT.
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ApiError(400, 'invalid_request', 'offset must be a non-negative integer', [{ field: 'offset', message: 'must be ≥ 0' }]);
   return { limit, offset };
 }
 

@@ -22,6 +22,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { SIGNALS, type Signals } from '../observability/signals.js';
 import type { Clock } from '../shared/clock.js';
 import { ApiError } from '../shared/errors.js';
+import { DependencyTimeoutError, isDependencyFailure } from './error-classification.js';
 
 export type BreakerState = 'closed' | 'half-open' | 'open';
 
@@ -49,7 +50,7 @@ export const DEFAULT_BREAKER_SETTINGS: BreakerSettings = {
 export interface BreakerOptions {
   /** Independent health check used to judge whether an open was a false positive. */
   probe?: () => Promise<unknown>;
-  /** Which errors count against the dependency; by default everything but client errors (ApiError < 500). */
+  /** Which errors count against the dependency; by default isDependencyFailure (never a client's mistake). */
   isFailure?: (err: unknown) => boolean;
   /** Calls slower than this count as failures (the caller gets a DependencyTimeoutError). */
   timeoutMs?: number;
@@ -73,13 +74,7 @@ export class CircuitOpenError extends ApiError {
   }
 }
 
-export class DependencyTimeoutError extends Error {
-  constructor(readonly breaker: string, readonly timeoutMs: number) {
-    super(`${breaker} did not answer within ${timeoutMs} ms`);
-  }
-}
-
-const defaultIsFailure = (err: unknown) => !(err instanceof ApiError && err.statusCode < 500);
+export { DependencyTimeoutError };
 
 function toState(s: CircuitState): BreakerState {
   if (s === CircuitState.Closed) return 'closed';
@@ -116,7 +111,7 @@ export class Breaker {
 
   constructor(readonly name: string, opts: BreakerOptions, private readonly deps: BreakerDeps) {
     const { settings } = deps;
-    const isFailure = opts.isFailure ?? defaultIsFailure;
+    const isFailure = opts.isFailure ?? isDependencyFailure;
     this.probe = opts.probe;
     this.timeoutMs = opts.timeoutMs;
     this.policy = circuitBreaker(handleWhen((err) => isFailure(err)), {

@@ -54,6 +54,15 @@ export class QuotaLimiter {
       throw new LimiterUnavailableError(err instanceof Error ? err.message : String(err));
     }
   }
+
+  /** Gives back one point consumed for `key` (an attempt that turned out not to count). */
+  async refund(key: string): Promise<void> {
+    try {
+      await this.limiter.reward(key, 1);
+    } catch (err) {
+      throw new LimiterUnavailableError(err instanceof Error ? err.message : String(err));
+    }
+  }
 }
 
 /** One limiter per distinct quota (API keys carry their own), created on first use. */

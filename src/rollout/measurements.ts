@@ -2,6 +2,7 @@
 // windows), its resident memory (sampled at every evaluation) and the named signals other
 // capabilities publish. A reading without enough data has value null: it neither fires a
 // trigger nor passes a gate.
+import { isErrorStatus } from '../resilience/error-classification.js';
 import type { Signals } from '../observability/signals.js';
 import type { Clock } from '../shared/clock.js';
 import { RequestWindow } from './request-window.js';
@@ -37,7 +38,7 @@ export class Measurements {
   }
 
   recordRequest(group: string, durationMs: number, statusCode: number, at = this.opts.clock.now()): void {
-    this.requests.record(group, at, durationMs, statusCode >= 500);
+    this.requests.record(group, at, durationMs, isErrorStatus(statusCode));
   }
 
   sampleMemory(at = this.opts.clock.now()): number {

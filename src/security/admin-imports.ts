@@ -36,7 +36,20 @@ export async function adminImportRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     schema: {
       tags: ['admin'],
       summary: 'Upload a listing feed (text/csv or application/json); answers the import summary',
-      hide: false,
+      description: 'The body is the feed itself (CSV with a header row, or a JSON array of rows with the same keys). Rows are upserted by source + lot_id; each rejected row is listed with its number and reason while the others land. X-Feed-Name names the upload in provenance.',
+      consumes: ['text/csv', 'application/json'],
+      response: {
+        200: {
+          description: 'The import summary',
+          type: 'object',
+          required: ['importId', 'rows', 'accepted', 'created', 'updated', 'unchanged', 'rejected'],
+          properties: {
+            importId: { type: 'integer' }, rows: { type: 'integer' }, accepted: { type: 'integer' }, created: { type: 'integer' }, updated: { type: 'integer' }, unchanged: { type: 'integer' },
+            rejected: { type: 'array', items: { type: 'object', required: ['row', 'reason'], properties: { row: { type: 'integer' }, lotId: { type: ['string', 'null'] }, reason: { type: 'string' } } } },
+          },
+        },
+        400: { $ref: 'Error#' }, 413: { $ref: 'Error#' }, 415: { $ref: 'Error#' },
+      },
     },
     bodyLimit: maxBytes,
     onRequest: [

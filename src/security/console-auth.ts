@@ -2,12 +2,16 @@
 //   requireConsole  preHandler: a valid session cookie or the admin bearer token. Browser GETs
 //                   without a session are redirected to /console/login; others get 401/403.
 //   csrfToken(req)  the CSRF token to put in a form's hidden `_csrf` field (after requireConsole).
-//   protectForm     preHandler: with ENABLE_CSRF_PROTECTION on, a state-changing request that is
-//                   authenticated by the session cookie needs a matching Origin (or Referer) and
-//                   the session's CSRF token in `_csrf` or `X-CSRF-Token`; bearer clients are exempt.
+//   protectForm     preHandler: a state-changing request that is authenticated by the session
+//                   cookie needs a matching Origin (or Referer) and the session's CSRF token in
+//                   `_csrf` or `X-CSRF-Token`; bearer clients are exempt.
 // The same CSRF rule also runs app-wide (installConsoleAuth's preHandler hook) for every
 // state-changing request that carries the session cookie, so a route that forgets protectForm is
 // still covered.
+//
+// Operator controls are never a flag's casualty: these checks run in every rollout phase, profile
+// and emergency state. ENABLE_CSRF_PROTECTION governs the dealer-facing forms only
+// (protectDealerForm), whose sessions are not operator sessions.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../http/context.js';
 import { ApiError } from '../shared/errors.js';
@@ -87,18 +91,40 @@ function presentedCsrf(request: FastifyRequest): string | null {
   return null;
 }
 
+/** Origin and the session-bound token `expected` for a state change riding on a session cookie. */
+function checkCsrf(request: FastifyRequest, expected: string): void {
+  checkOrigin(request);
+  const given = presentedCsrf(request);
+  if (given === null) throw new ApiError(403, 'csrf_token_missing', 'CSRF token required (_csrf field or X-CSRF-Token header)');
+  if (!tokensEqual(given, expected)) throw new ApiError(403, 'csrf_token_invalid', 'CSRF token does not match the session');
+}
+
+/** The operator rule: no flag, phase or emergency state switches it off. */
 function enforceCsrf(request: FastifyRequest): void {
-  const g = guardOf(request);
-  if (!g.ctx.flags.get('ENABLE_CSRF_PROTECTION')) return;
   if (SAFE_METHODS.has(request.method)) return;
   // Bearer clients are not riding on ambient browser credentials, so there is nothing to forge.
   if (bearerToken(request) !== null) return;
   const cookie = sessionCookie(request);
   if (!cookie) return;
-  checkOrigin(request);
-  const given = presentedCsrf(request);
-  if (given === null) throw new ApiError(403, 'csrf_token_missing', 'CSRF token required (_csrf field or X-CSRF-Token header)');
-  if (!tokensEqual(given, g.sessions.csrfFor(cookie))) throw new ApiError(403, 'csrf_token_invalid', 'CSRF token does not match the session');
+  checkCsrf(request, guardOf(request).sessions.csrfFor(cookie));
+}
+
+/**
+ * preHandler for dealer-facing forms: with ENABLE_CSRF_PROTECTION on (read per request), a state
+ * change riding on the dealer session cookie `sessionOf` returns needs this server's Origin and
+ * that session's CSRF token (dealerCsrfToken).
+ */
+export function protectDealerForm(sessionOf: (request: FastifyRequest) => string | undefined) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    if (!guardOf(request).ctx.flags.get('ENABLE_CSRF_PROTECTION') || SAFE_METHODS.has(request.method)) return;
+    const cookie = sessionOf(request);
+    if (cookie) checkCsrf(request, dealerCsrfToken(request, cookie));
+  };
+}
+
+/** The CSRF token bound to a dealer session cookie, for dealer forms' hidden `_csrf` field. */
+export function dealerCsrfToken(request: FastifyRequest, sessionCookieValue: string): string {
+  return guardOf(request).sessions.csrfFor(`dealer:${sessionCookieValue}`);
 }
 
 export async function requireConsole(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -127,6 +153,49 @@ export function csrfToken(request: FastifyRequest): string {
   const auth = request.consoleAuth;
   const cookie = auth?.kind === 'session' ? auth.token : sessionCookie(request);
   return cookie ? guardOf(request).sessions.csrfFor(cookie) : '';
+}
+
+/** How often an open event stream re-checks its session (sign-out on another replica, expiry). */
+export const SESSION_RECHECK_MS = 5000;
+
+/**
+ * Calls `onEnd` once the session behind `request` ends: at once when this replica signs it out,
+ * within SESSION_RECHECK_MS when another replica does or it expires. Returns the unsubscribe.
+ * Bearer clients have no session to end.
+ */
+export function watchSession(request: FastifyRequest, onEnd: () => void): () => void {
+  const auth = request.consoleAuth;
+  if (auth?.kind !== 'session') return () => {};
+  const { ctx, sessions } = guardOf(request);
+  const id = SessionStore.idOf(auth.token);
+  let stopped = false;
+  let timer: { cancel(): void } | null = null;
+  const finish = () => {
+    if (stopped) return;
+    stop();
+    onEnd();
+  };
+  const onEnded = (ended: string) => {
+    if (ended === id) finish();
+  };
+  const recheck = () => {
+    sessions.find(auth.token, ctx.clock.now()).then((s) => {
+      if (stopped) return;
+      if (s === null) finish();
+      else timer = ctx.clock.setTimeout(recheck, SESSION_RECHECK_MS);
+    }, () => {
+      // The database is away: keep the stream; the next check decides.
+      if (!stopped) timer = ctx.clock.setTimeout(recheck, SESSION_RECHECK_MS);
+    });
+  };
+  const stop = () => {
+    stopped = true;
+    timer?.cancel();
+    sessions.off('ended', onEnded);
+  };
+  sessions.on('ended', onEnded);
+  timer = ctx.clock.setTimeout(recheck, SESSION_RECHECK_MS);
+  return stop;
 }
 
 export async function protectForm(request: FastifyRequest, _reply: FastifyReply): Promise<void> {

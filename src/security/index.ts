@@ -12,7 +12,7 @@ import { loginRoutes } from './login-routes.js';
 import { installRequestLimits } from './request-limits.js';
 import { installSecurityHeaders } from './security-headers.js';
 
-export { csrfToken, protectForm, requireConsole } from './console-auth.js';
+export { csrfToken, dealerCsrfToken, protectDealerForm, protectForm, requireConsole, watchSession } from './console-auth.js';
 
 export async function installSecurity(app: FastifyInstance, ctx: AppContext): Promise<void> {
   installRequestLimits(app, ctx);

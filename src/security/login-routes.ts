@@ -1,11 +1,13 @@
-// GET/POST /console/login and POST /console/logout (DESIGN §7): the admin token is traded for an
-// httpOnly, SameSite=Strict session cookie (Secure when the request came over https). Attempts
-// are limited per client IP (shared through Redis when present), the token is compared in
-// constant time, and with CSRF protection on the login form must come from this server's origin.
+// GET/POST /console/login and POST /console/logout: the admin token is traded for an httpOnly,
+// SameSite=Strict session cookie (Secure when the request came over https). Failed attempts are
+// limited per client IP (shared through Redis when present; a successful sign-in gives its
+// attempt back), the token is compared in constant time, and the form must come from this
+// server's origin. None of this depends on a flag, phase or the kill switch: it protects the
+// operators who use them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { AppContext } from '../http/context.js';
-import { QuotaLimiter } from '../resilience/quota-limiter.js';
+import { LimiterUnavailableError, QuotaLimiter, type QuotaDecision } from '../resilience/quota-limiter.js';
 import { ApiError } from '../shared/errors.js';
 import { tokenId, tokensEqual } from './admin-auth.js';
 import { checkOrigin, sessionCookie } from './console-auth.js';
@@ -57,8 +59,17 @@ export async function loginRoutes(app: FastifyInstance, { ctx, sessions }: { ctx
     },
     bodyLimit: 4096,
   }, async (request, reply) => {
-    if (ctx.flags.get('ENABLE_CSRF_PROTECTION')) checkOrigin(request);
-    const decision = await attempts.consume(`ip:${request.ip}`);
+    checkOrigin(request);
+    const subject = `ip:${request.ip}`;
+    // Consumed before the token is compared, so parallel guesses cannot all slip under the limit.
+    let decision: QuotaDecision;
+    try {
+      decision = await attempts.consume(subject);
+    } catch (err) {
+      // Never fail open on sign-in.
+      if (err instanceof LimiterUnavailableError) throw new ApiError(503, 'login_limiter_unavailable', 'Sign-in is briefly unavailable; retry shortly', undefined, { 'Retry-After': '1' });
+      throw err;
+    }
     if (!decision.allowed) {
       const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
       reply.header('Retry-After', retry);
@@ -70,6 +81,8 @@ export async function loginRoutes(app: FastifyInstance, { ctx, sessions }: { ctx
       failures.inc();
       return sendPage(reply, 401, 'That token was not accepted.');
     }
+    // Only failures count towards the lockout.
+    await attempts.refund(subject).catch((err: unknown) => request.log.warn({ err }, 'sign-in attempt not refunded'));
     const { token: session, expiresAt } = await sessions.create(tokenId(token), ctx.clock.now());
     reply.setCookie(SESSION_COOKIE, session, {
       httpOnly: true,

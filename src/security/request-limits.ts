@@ -16,8 +16,14 @@ interface Limits {
 }
 
 const STRICT: Limits = { urlBytes: 8192, headerBytes: 16 * 1024, headerValueBytes: 8 * 1024, headerCount: 64 };
-// The same order of magnitude as Node's own 16 KiB header cap, so lenient mode is still bounded.
 const LENIENT: Limits = { urlBytes: 16 * 1024, headerBytes: 32 * 1024, headerValueBytes: 16 * 1024, headerCount: 128 };
+
+/**
+ * Node's HTTP parser cap (request line + headers): above both modes' limits, so each mode's own
+ * limit answers with its 431 naming the problem; past the cap the parser refuses the request and
+ * http/client-errors.ts answers it.
+ */
+export const MAX_HEADER_BYTES = LENIENT.urlBytes + LENIENT.headerBytes + 4 * 1024;
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"]*"|[a-z0-9!#$&^_.+-]+))*\s*$/i;

@@ -22,6 +22,9 @@ export const HELMET_OPTIONS: Readonly<HelmetOptions> = {
       frameAncestors: ["'none'"],
     },
   },
+  // One framing policy: nobody may frame these pages (frame-ancestors 'none', and DENY for
+  // browsers that only know X-Frame-Options); helmet's default SAMEORIGIN contradicted it.
+  xFrameOptions: { action: 'deny' },
   crossOriginEmbedderPolicy: false,
   // no-referrer makes browsers post same-origin forms with "Origin: null", which the CSRF
   // origin check must refuse; same-origin keeps the header for our own forms only.
@@ -47,13 +50,19 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, 
   return headers;
 }
 
+const HSTS = 'strict-transport-security';
+
 export function installSecurityHeaders(app: FastifyInstance, options: Readonly<HelmetOptions> = HELMET_OPTIONS): void {
   const headers = helmetHeaders(options);
-  const set = Object.entries(headers).filter((e): e is [string, string] => e[1] !== null);
+  const set = Object.entries(headers).filter((e): e is [string, string] => e[1] !== null && e[0] !== HSTS);
   const removed = Object.keys(headers).filter((k) => headers[k] === null);
-  app.addHook('onRequest', (_request, reply, done) => {
+  const hsts = headers[HSTS] ?? null;
+  app.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of set) reply.header(name, value);
     for (const name of removed) reply.raw.removeHeader(name);
+    // HSTS means something only over HTTPS (RFC 6797 §7.2): the socket's own TLS, or a proxy
+    // named in TRUST_PROXY saying X-Forwarded-Proto: https (request.protocol believes only those).
+    if (hsts !== null && request.protocol === 'https') reply.header(HSTS, hsts);
     done();
   });
 }

@@ -2,6 +2,7 @@
 // any other replica issued and logout ends it everywhere. The cookie carries 32 random bytes; the
 // table holds only their SHA-256, so a leaked table cannot be replayed as cookies.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Db } from '../storage/db.js';
 
 export const SESSION_COOKIE = 'ds_session';
@@ -23,8 +24,18 @@ export function sessionTtlMs(env: NodeJS.ProcessEnv): number {
   return n * 60_000;
 }
 
-export class SessionStore {
-  constructor(private readonly db: Db, private readonly ttlMs: number, private readonly csrfSecret: string) {}
+/** Emits 'ended' with the session's hash when this process ends a session (sign-out). */
+export class SessionStore extends EventEmitter {
+  constructor(private readonly db: Db, private readonly ttlMs: number, private readonly csrfSecret: string) {
+    super();
+    // Every open event stream of a session listens; the count is bounded by the streams, not a leak.
+    this.setMaxListeners(0);
+  }
+
+  /** Stable identifier of a session for listeners; never the cookie itself. */
+  static idOf(token: string): string {
+    return hashSession(token);
+  }
 
   async create(actor: string, now: number): Promise<{ token: string; expiresAt: number }> {
     // Expired rows are dropped as new ones arrive, so the table stays the size of live sessions.
@@ -45,7 +56,9 @@ export class SessionStore {
 
   async destroy(token: string | undefined): Promise<void> {
     if (!token || !TOKEN_SHAPE.test(token)) return;
-    await this.db.kysely.deleteFrom('console_sessions').where('id_hash', '=', hashSession(token)).execute();
+    const id = hashSession(token);
+    await this.db.kysely.deleteFrom('console_sessions').where('id_hash', '=', id).execute();
+    this.emit('ended', id);
   }
 
   /** The CSRF token bound to a session: an HMAC of the session cookie under a secret shared by every replica. */

@@ -82,4 +82,24 @@ describe.runIf(chromiumOk)('SRE console in Chromium', () => {
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   }, 60_000);
+
+  it('signs out with the header control: the session ends and its other open tab stops receiving alerts', async () => {
+    const base = svc.url.replace('localhost', '127.0.0.1');
+    // A second tab of the same session (a context of its own holding the same cookie).
+    const tab = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    await tab.addCookies(await page.context().cookies());
+    const other = await tab.newPage();
+    await other.goto(`${base}/console`);
+    await expect.poll(() => other.textContent('#stream-state')).toBe('live');
+    await page.goto(`${base}/console`);
+    await Promise.all([page.waitForURL(/\/console\/login$/), page.click('header form.signout button[type="submit"]')]);
+    // The other tab's stream was ended by the server; its reconnect is refused (no session).
+    await expect.poll(() => other.textContent('#stream-state'), { timeout: 10_000 }).toBe('reconnecting…');
+    svc.app.observability.alerts.publish({ severity: 'critical', channel: 'alerts', source: 'e2e', title: 'after sign-out', detail: '' });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await other.locator('#alerts li', { hasText: 'after sign-out' }).count()).toBe(0);
+    await other.goto(`${base}/console`);
+    expect(new URL(other.url()).pathname).toBe('/console/login');
+    await tab.close();
+  }, 60_000);
 });

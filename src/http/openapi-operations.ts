@@ -1,0 +1,119 @@
+// What the OpenAPI document says about each operation beyond its route schema: a stable
+// operationId, and for routes whose schema does not describe them, their request bodies and the
+// statuses they answer. A route's own schema wins where both speak. Every registered route must
+// appear here (test/openapi-document.test.ts checks), so a new route cannot slip in undocumented.
+
+const error = { $ref: 'Error#' };
+const anyObject = (description: string) => ({ description, type: 'object', additionalProperties: true });
+const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+const text = (description: string, type: string) => ({ description, content: { [type]: { schema: { type: 'string' } } } });
+const redirect = (description: string) => ({ description, type: 'null', headers: { Location: { type: 'string' } } });
+const form = (properties: Record<string, unknown>, required: string[]) => ({
+  consumes: ['application/x-www-form-urlencoded'],
+  body: { type: 'object', properties: { _csrf: { type: 'string', description: 'the session\'s CSRF token' }, ...properties }, required: ['_csrf', ...required] },
+});
+const consoleForm = (operationId: string, summary: string, properties: Record<string, unknown>, required: string[]): OperationDoc => ({
+  operationId, tags: ['console'], summary, ...form(properties, required),
+  responses: { 303: redirect('Done or refused; back to the console with the outcome in `result`') },
+});
+const reason = { type: 'string', minLength: 3, maxLength: 500 };
+
+export interface OperationDoc {
+  operationId: string;
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  consumes?: string[];
+  body?: unknown;
+  querystring?: unknown;
+  /** Statuses this operation answers, beyond the common ones its surface adds. */
+  responses?: Record<string, unknown>;
+}
+
+export const OPERATIONS: Record<string, OperationDoc> = {
+  'GET /api/opportunities': { operationId: 'listOpportunities' },
+  'GET /api/opportunities/:id': { operationId: 'getOpportunity' },
+  'GET /api/opportunities/:id/provenance': {
+    operationId: 'getOpportunityProvenance',
+    querystring: { type: 'object', properties: { format: { type: 'string', enum: ['json', 'prov-json'], default: 'json' } } },
+    responses: { 200: anyObject('Provenance of every published field (or W3C PROV-JSON)'), 400: error, 404: error },
+  },
+  'GET /api/contracts/listing': { operationId: 'getListingContract', responses: { 200: anyObject('The versioned listing data contract') } },
+  'GET /api/quality': { operationId: 'getDataQuality', responses: { 200: anyObject('Quality score per source and overall, contract compliance, anomaly false-positive ratio, provenance coverage') } },
+  'GET /api/quarantine': {
+    operationId: 'listQuarantine',
+    querystring: { type: 'object', properties: { status: { type: 'string', enum: ['quarantined', 'released', 'all'] }, source: { type: 'string' }, limit: { type: 'integer', minimum: 1 }, offset: { type: 'integer', minimum: 0 } } },
+    responses: { 200: anyObject('Quarantined records with the contract violations of each'), 400: error },
+  },
+  'GET /admin/anomalies': {
+    operationId: 'listAnomalies',
+    querystring: { type: 'object', properties: { status: { type: 'string', enum: ['open', 'false_positive', 'confirmed', 'resolved'] }, limit: { type: 'integer', minimum: 1 }, offset: { type: 'integer', minimum: 0 } } },
+    responses: { 200: anyObject('Anomaly flags'), 400: error },
+  },
+  'POST /admin/anomalies/:id/false-positive': { operationId: 'markAnomalyFalsePositive', responses: { 200: anyObject('The flag, now a false positive, and the re-appraised opportunity'), 400: error, 404: error } },
+  'GET /admin/feature-flags': { operationId: 'getFeatureFlags' },
+  'POST /admin/feature-flags': {
+    operationId: 'setFeatureFlags',
+    body: { type: 'object', description: 'Flag name → value (boolean, integer or enum string as the registry defines)', minProperties: 1, additionalProperties: { type: ['boolean', 'integer', 'string'] } },
+  },
+  'DELETE /admin/feature-flags/:name': { operationId: 'clearFeatureFlagOverride' },
+  'GET /admin/feature-flags/registry': { operationId: 'getFeatureFlagRegistry' },
+  'GET /admin/audit': { operationId: 'listFlagAudit' },
+  'POST /admin/imports': {
+    operationId: 'importFeed',
+    body: { type: 'string', description: 'The feed: CSV with a header row, or a JSON array of rows' },
+  },
+  'GET /admin/rollout': { operationId: 'getRolloutStatus', tags: ['rollout'], responses: { 200: anyObject('Phase, dry-run switch, trigger states and latches') } },
+  'GET /admin/rollout/gate': { operationId: 'getRolloutGate', tags: ['rollout'], responses: { 200: anyObject('Each criterion of the next gate: measured value, threshold, window, samples, pass') } },
+  'POST /admin/rollout/advance': { operationId: 'advanceRollout', tags: ['rollout'], responses: { 200: anyObject('The decision record of the advance'), 400: error, 409: error } },
+  'POST /admin/rollout/rollback': { operationId: 'rollbackRollout', tags: ['rollout'], responses: { 200: anyObject('The decision record of the rollback'), 400: error } },
+  'GET /admin/rollout/decisions': { operationId: 'listRolloutDecisions', tags: ['rollout'], responses: { 200: anyObject('Decisions, newest first, with their evidence') } },
+  'POST /admin/rollout/rearm': { operationId: 'rearmRolloutTrigger', tags: ['rollout'], responses: { 200: anyObject('Trigger states after the re-arm'), 400: error } },
+  'GET /admin/rollout/attestations': { operationId: 'listRolloutAttestations', tags: ['rollout'], responses: { 200: anyObject('The latest attestation per criterion') } },
+  'POST /admin/rollout/attestations': { operationId: 'recordRolloutAttestation', tags: ['rollout'], responses: { 201: anyObject('Every attestation after this one'), 400: error } },
+  'POST /admin/rollout/dry-run': { operationId: 'setRolloutDryRun', tags: ['rollout'], responses: { 200: anyObject('Rollout status after the switch') } },
+  'GET /healthz': { operationId: 'getLiveness' },
+  'GET /readyz': { operationId: 'getReadiness' },
+  'GET /metrics': { operationId: 'getMetrics', responses: { 200: text('Prometheus text exposition format', 'text/plain') } },
+  'GET /openapi.json': { operationId: 'getOpenApiDocument', tags: ['operations'], summary: 'This OpenAPI document', responses: { 200: anyObject('OpenAPI 3.1 document') } },
+  'GET /': {
+    operationId: 'getDealerPage', tags: ['dealer page'], summary: 'Ranked opportunities as an HTML page (the API\'s filters, read leniently)',
+    querystring: { type: 'object', properties: { state: { type: 'string' }, make: { type: 'string' }, model: { type: 'string' }, status: { type: 'string' }, minProfit: { type: 'string' }, maxRisk: { type: 'string' }, sort: { type: 'string' }, cursor: { type: 'string' } } },
+    responses: { 200: html('The dealer page'), 503: error },
+  },
+  'GET /assets/dealer.css': { operationId: 'getDealerStylesheet', tags: ['dealer page'], summary: 'The dealer page\'s stylesheet', responses: { 200: text('CSS', 'text/css') } },
+  'GET /console': {
+    operationId: 'getConsole', tags: ['console'], summary: 'The SRE console: SLO tiles, alerts, rollout, flags',
+    querystring: { type: 'object', properties: { result: { type: 'string', description: 'outcome of the last form' }, flag: { type: 'string' } } },
+    responses: { 200: html('The console page'), 303: redirect('No session: to the sign-in page (browsers asking for HTML)'), 401: error, 403: error },
+  },
+  'GET /console/events': {
+    operationId: 'getConsoleEvents', tags: ['console'], summary: 'Server-Sent Events: alerts as published and SLO tiles every few seconds; ends when the session signs out',
+    responses: { 200: text('An event stream (`alert`, `tiles`)', 'text/event-stream'), 303: redirect('No session: to the sign-in page'), 401: error, 403: error },
+  },
+  'GET /console/login': { operationId: 'getConsoleSignIn', tags: ['console'], summary: 'The sign-in form (field `token`)', responses: { 200: html('The sign-in page') } },
+  'POST /console/login': {
+    operationId: 'signInToConsole', tags: ['console'], summary: 'Trade the admin token for a session cookie; 10 failed attempts per IP per 15 minutes lock the IP out',
+    consumes: ['application/x-www-form-urlencoded'],
+    body: { type: 'object', properties: { token: { type: 'string', maxLength: 512 } }, required: ['token'] },
+    responses: {
+      303: { description: 'Signed in: session cookie set, on to the console', type: 'null', headers: { Location: { type: 'string' }, 'Set-Cookie': { type: 'string' } } },
+      401: html('Token not accepted (the sign-in page again)'), 403: error, 415: error,
+      429: { ...html('Too many failed attempts from this address'), headers: { 'Retry-After': { type: 'integer' } } },
+      503: error,
+    },
+  },
+  'POST /console/logout': { operationId: 'signOutOfConsole', tags: ['console'], summary: 'End the session everywhere and close its event streams', ...form({}, []), responses: { 303: redirect('Signed out: to the sign-in page'), 403: error } },
+  'GET /console/assets/console.css': { operationId: 'getConsoleStylesheet', tags: ['console'], summary: 'The console\'s stylesheet', responses: { 200: text('CSS', 'text/css') } },
+  'GET /console/assets/console.js': { operationId: 'getConsoleScript', tags: ['console'], summary: 'The console\'s script', responses: { 200: text('JavaScript', 'text/javascript') } },
+  'POST /console/flags': consoleForm('setFlagFromConsole', 'Set a flag (persisted, audited, propagated)', { name: { type: 'string' }, value: { type: 'string' }, reason: { type: 'string' } }, ['name', 'value']),
+  'POST /console/rollout/advance': consoleForm('advanceRolloutFromConsole', 'Advance the rollout one phase', { reason, confirm: { type: 'string', enum: ['yes'] } }, ['reason', 'confirm']),
+  'POST /console/rollout/rollback': consoleForm('rollbackRolloutFromConsole', 'Roll the rollout back one phase', { reason, confirm: { type: 'string', enum: ['yes'] } }, ['reason', 'confirm']),
+  'POST /console/rollout/rearm': consoleForm('rearmTriggerFromConsole', 'Re-arm a latched trigger', { trigger: { type: 'string' }, reason }, ['trigger', 'reason']),
+};
+
+/** A fallback id for a route missing from the table (the document test fails on it). */
+export function fallbackOperationId(method: string, url: string): string {
+  const words = url.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1));
+  return `${method.toLowerCase()}${words.join('') || 'Root'}`;
+}
