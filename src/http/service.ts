@@ -57,7 +57,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
   const metrics = createMetrics();
   const signals = new Signals();
   const breakers = new BreakerRegistry({ flags, clock, metrics, readiness, signals, settings: breakerSettings(config.raw) });
-  const dbReads = guardedReads(databaseReads(db), breakers.get('database', { probe: () => databaseReadProbe(db) }));
+  const dbReads = guardedReads(databaseReads(db, clock), breakers.get('database', { probe: () => databaseReadProbe(db) }));
   // Resilience wraps the database reads; the cache sits in front so cached pages survive an open breaker.
   const cache = await createOpportunityCache({ db, redis, flags, clock, env: config.raw, metrics, readiness, signals });
   const reads = cache.wrap(dbReads);

@@ -22,17 +22,21 @@ export interface FieldProvenance {
   sourceUrl: string | null;
   snapshotHash: string | null;
   at: string;
+  /** The text as the source sent it, when markup or control characters were stripped from the published value. */
+  raw?: string;
 }
 
 /** Listing field → path of the same value in the API (listing-only fields live under `listing.`). */
-export const LISTING_FIELD_PATHS: Record<keyof ListingInput, string> = {
+/** Listing fields read from a source; `vehicle` and `sanitized` are added by the pipeline. */
+export type ReadListingField = Exclude<keyof ListingInput, 'vehicle' | 'sanitized'>;
+export const LISTING_FIELD_PATHS: Record<ReadListingField, string> = {
   source: 'source', lotId: 'lotId', title: 'listing.title', year: 'year', make: 'make', model: 'model', trim: 'trim',
   vin: 'vin', mileage: 'mileage', currentBidCents: 'currentBid', auctionEndsAt: 'auctionEndsAt', city: 'location.city',
   state: 'location.state', zip: 'location.zip', listingUrl: 'listingUrl', titleStatus: 'titleStatus',
   description: 'listing.description', buyerPremiumPct: 'listing.buyerPremiumPct', docFeeCents: 'listing.docFee',
   latitude: 'listing.latitude', longitude: 'listing.longitude',
 };
-export const LISTING_FIELDS = Object.keys(LISTING_FIELD_PATHS) as Array<keyof ListingInput>;
+export const LISTING_FIELDS = Object.keys(LISTING_FIELD_PATHS) as ReadListingField[];
 
 /** What each engine output is computed from (DOMAIN.md: landed cost, value and profit, scores). */
 export const ENGINE_DERIVATIONS: Record<string, string[]> = {

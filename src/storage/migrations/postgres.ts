@@ -1,10 +1,11 @@
 // PostgreSQL migration history, kept in step with sqlite.ts. The plan's generated cursor_key
 // column is deliberately absent (PostgreSQL rejects it as not immutable, and it would sort ids
 // as text); the keyset is the composite (created_at DESC, id DESC) partial index instead.
-import { qualityPostgresMigration, qualitySampleIndexes } from '../../quality/storage/migrations.js';
+import { qualityPostgresMigration, qualitySampleIndexes, vinDecodesMigration } from '../../quality/storage/migrations.js';
 
 import { securityPostgresMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
+import { honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
 
 export const postgresMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securityPostgresMigration,
@@ -224,4 +225,7 @@ export const postgresMigrations: Record<string, string[]> = {
   '003_make_state_sort_indexes': makeStateSortIndexes('is_active'),
   'quality_001_tables': qualityPostgresMigration,
   'quality_002_sample_indexes': qualitySampleIndexes('is_active'),
+  'quality_003_vin_decodes': vinDecodesMigration('BIGINT'),
+  'opportunities_004_valuation_basis': valuationBasisMigration(),
+  'opportunities_005_honest_ranking': honestRankingMigration('is_active'),
 };

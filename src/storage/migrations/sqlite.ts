@@ -1,10 +1,11 @@
 // SQLite migration history. Each entry is applied once, in order, and recorded by Kysely's
 // Migrator in `kysely_migration`; statements are listed one by one because better-sqlite3
 // prepares a single statement at a time.
-import { qualitySqliteMigration, qualitySampleIndexes } from '../../quality/storage/migrations.js';
+import { qualitySqliteMigration, qualitySampleIndexes, vinDecodesMigration } from '../../quality/storage/migrations.js';
 
 import { securitySqliteMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
+import { honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
 
 export const sqliteMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securitySqliteMigration,
@@ -224,4 +225,7 @@ export const sqliteMigrations: Record<string, string[]> = {
   '003_make_state_sort_indexes': makeStateSortIndexes('is_active = 1'),
   'quality_001_tables': qualitySqliteMigration,
   'quality_002_sample_indexes': qualitySampleIndexes('is_active = 1'),
+  'quality_003_vin_decodes': vinDecodesMigration('INTEGER'),
+  'opportunities_004_valuation_basis': valuationBasisMigration(),
+  'opportunities_005_honest_ranking': honestRankingMigration('is_active = 1'),
 };
