@@ -39,6 +39,22 @@ export interface ImportSummary {
   quality?: QualitySummary;
 }
 
+/** The summary both import surfaces (CLI `ingest --json` and `POST /admin/imports`) answer with. */
+export function importSummaryBody(s: ImportSummary) {
+  const q = s.quality;
+  return {
+    importId: s.importId, rows: s.rows, accepted: s.accepted, created: s.created, updated: s.updated, unchanged: s.unchanged,
+    rejected: s.rejected.map((r) => ({ row: r.row, lotId: r.lotId, source: r.source ?? null, reason: r.reason })),
+    quarantined: (q?.quarantinedRows ?? []).map((r) => ({ row: r.row, lotId: r.lotId, source: r.source, reasons: r.reasons })),
+    flagged: q?.anomalous ?? 0, sanitized: q?.sanitized ?? 0, vinsDecoded: q?.vinsDecoded ?? 0,
+  };
+}
+
+/** Exit status of an import: 0 every row published, 2 some row rejected or quarantined. */
+export function importExitCode(s: ImportSummary): 0 | 2 {
+  return s.rejected.length > 0 || (s.quality?.quarantined ?? 0) > 0 ? 2 : 0;
+}
+
 export interface ImportOptions {
   origin: string;
   isSample?: boolean;
