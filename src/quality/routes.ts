@@ -64,7 +64,7 @@ export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       const f = fields[path];
       if (f) f.inputs = [...f.inputs, ...comparables.map((c) => (c.id === null ? `comp:${c.kind}` : `comp:${c.id}`))];
     }
-    if (fields.vehicle && detail?.vehicle) fields.vehicle.agent = detail.vehicle.decoder;
+    if (detail?.vehicle) for (const [path, f] of Object.entries(fields)) if (path === 'vehicle' || path.startsWith('vehicle.')) f.agent = detail.vehicle.decoder;
     const missing = PUBLISHED_FIELDS.filter((f) => !fields[f]);
     if (format === 'prov-json') {
       const values: Record<string, unknown> = detail ? flattenValues(detail as unknown as Record<string, unknown>) : {};

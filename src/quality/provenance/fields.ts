@@ -69,6 +69,7 @@ export const STORAGE_FIELDS: Record<string, { method: ProvenanceMethod; inputs: 
 };
 /** The decoded VIN: derived from the VIN alone by the offline vPIC decoder. */
 export const VIN_DECODE_INPUTS = ['vin'];
+export const VEHICLE_FIELDS = ['make', 'model', 'series', 'trim', 'bodyClass', 'driveType', 'engine', 'fuelType', 'gvwr', 'vehicleType', 'decoder'] as const;
 export const ANOMALY_INPUTS = ['currentBid', 'mileage', 'vin', 'year', 'auctionEndsAt', 'make', 'model', 'titleStatus', 'comps'];
 
 /** Leaf paths of a TypeBox object schema; arrays and scalars are leaves. */

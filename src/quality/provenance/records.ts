@@ -4,7 +4,7 @@ import type { ListingOrigin } from '../../ingest/import-service.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import type { QualityProvenanceTable } from '../storage/tables.js';
 import {
-  ANOMALY_INPUTS, ENGINE_DERIVATIONS, LISTING_FIELD_PATHS, LISTING_FIELDS, STORAGE_FIELDS, VIN_DECODE_INPUTS, type ReadListingField,
+  ANOMALY_INPUTS, ENGINE_DERIVATIONS, LISTING_FIELD_PATHS, LISTING_FIELDS, STORAGE_FIELDS, VEHICLE_FIELDS, VIN_DECODE_INPUTS, type ReadListingField,
   type FieldProvenance, type ProvenanceMethod,
 } from './fields.js';
 
@@ -68,7 +68,9 @@ export function expandProvenance(row: ProvenanceRow): Record<string, FieldProven
   for (const [path, inputs] of Object.entries(ENGINE_DERIVATIONS)) {
     out[path] = { field: path, method: 'derived', locator: null, inputs, agent: row.engine_version, activity: 'appraisal', sourceUrl: null, snapshotHash: null, at: appraised };
   }
-  out.vehicle = { field: 'vehicle', method: 'derived', locator: null, inputs: VIN_DECODE_INPUTS, agent: 'nhtsa-vpic', activity: 'vin_decoding', sourceUrl: null, snapshotHash: null, at: appraised };
+  for (const path of ['vehicle', ...VEHICLE_FIELDS.map((f) => `vehicle.${f}`)]) {
+    out[path] = { field: path, method: 'derived', locator: null, inputs: VIN_DECODE_INPUTS, agent: 'nhtsa-vpic', activity: 'vin_decoding', sourceUrl: null, snapshotHash: null, at: appraised };
+  }
   out.anomalies = { field: 'anomalies', method: 'derived', locator: null, inputs: ANOMALY_INPUTS, agent: ANOMALY_DETECTOR_VERSION, activity: 'anomaly_detection', sourceUrl: null, snapshotHash: null, at: appraised };
   for (const [path, s] of Object.entries(STORAGE_FIELDS)) {
     out[path] = { field: path, method: s.method, locator: null, inputs: s.inputs, agent: SERVICE_AGENT, activity: 'storage', sourceUrl: null, snapshotHash: null, at: appraised };
