@@ -1,4 +1,4 @@
-// The dealerscope command as an operator runs it: exit codes of DESIGN §3, --help everywhere.
+// The dealerscope command as an operator runs it: exit codes as the README documents them, --help everywhere.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

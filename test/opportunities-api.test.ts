@@ -1,4 +1,4 @@
-// The opportunities API contract (DESIGN §5) on SQLite and PostgreSQL.
+// The opportunities API contract (README "API") on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { CompIndex } from '../src/opportunities/comps-store.js';

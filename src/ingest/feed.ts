@@ -188,7 +188,7 @@ export function readCsvRecords(content: string | Buffer): CsvRecord[] {
 }
 
 // ---------------------------------------------------------------------------------------
-// Listing feeds (DESIGN §3): one row per auction lot; good rows land, bad rows are reported.
+// Listing feeds (columns in the README): one row per auction lot; good rows land, bad rows are reported.
 
 export type FeedFormat = 'csv' | 'json';
 export type DerivedField = 'title' | 'vin' | 'mileage';

@@ -1,4 +1,4 @@
-// JSON schemas of the opportunities API (DESIGN §5). They drive response serialization and the
+// JSON schemas of the opportunities API (README "API"). They drive response serialization and the
 // generated OpenAPI document; request validation is done by list-query.ts so the strict and
 // lenient modes can share one definition.
 import { Type, type Static } from '@sinclair/typebox';

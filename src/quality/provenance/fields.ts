@@ -38,7 +38,7 @@ export const LISTING_FIELD_PATHS: Record<ReadListingField, string> = {
 };
 export const LISTING_FIELDS = Object.keys(LISTING_FIELD_PATHS) as ReadListingField[];
 
-/** What each engine output is computed from (DOMAIN.md: landed cost, value and profit, scores). */
+/** What each engine output is computed from (docs/deal-intelligence.md and the config comments). */
 export const ENGINE_DERIVATIONS: Record<string, string[]> = {
   'costs.buyerPremium': ['currentBid', 'source', 'listing.buyerPremiumPct', 'config:fees'],
   'costs.docFee': ['source', 'listing.docFee', 'config:fees'],
