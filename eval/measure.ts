@@ -174,7 +174,8 @@ export function measure(set: EvalSet, outcomes: Outcome[], params: ArbitragePara
       const got = chargedMiles(opp, params);
       transport.checked++;
       // Below the minimum charge the distance does not change the cost.
-      if (got === null ? expected <= minChargeMiles * 1.15 : Math.abs(got - expected) <= (TARGETS.transportWithinPct / 100) * Math.max(expected, 1)) transport.within++;
+      const bothMinimum = expected <= minChargeMiles && (got === null || got <= minChargeMiles);
+      if (bothMinimum || (got !== null && Math.abs(got - expected) <= (TARGETS.transportWithinPct / 100) * Math.max(expected, 1))) transport.within++;
       else if (transport.examples.length < 5) transport.examples.push(`${lotId} (${String(l.row.state)} ${String(l.row.zip)}): charged ${got === null ? 'the minimum' : `${Math.round(got)} mi`}, ZIP estimate ${Math.round(expected)} mi`);
       if (got !== null) {
         const pct = Math.abs(got - expected) / Math.max(expected, 1) * 100;
