@@ -2,7 +2,7 @@
 // <b>NO RESERVE</b>, a <script> pasted into a description) or terminal control characters. They are
 // stripped before anything is stored or served; the raw text is kept in provenance and the listing
 // is flagged, so an operator sees what the source sent.
-import * as cheerio from 'cheerio';
+import * as cheerio from 'cheerio/slim';
 
 // C0 controls other than tab/newline/CR, DEL and C1 controls.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
