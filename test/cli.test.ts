@@ -1,4 +1,4 @@
-// The dealerscope command as an operator runs it: exit codes of DESIGN §3, --help everywhere.
+// The dealerscope command as an operator runs it: exit codes as the README documents them, --help everywhere.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ describe('dealerscope CLI', () => {
   it('exits 2 when some rows were rejected, naming each with its row number', async () => {
     const r = await cli('ingest', '--file', new URL('./fixtures/feeds/mixed.csv', import.meta.url).pathname);
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/10 rows, 3 accepted/);
+    expect(r.stdout).toMatch(/10 rows: 3 published \(3 new, 0 updated, 0 unchanged\), 0 quarantined, 7 rejected/);
     expect(r.stderr).toMatch(/row 4 \(lot PS-1\)/);
     expect(r.stderr).toMatch(/row 8: .*lot_id/);
   });
@@ -47,11 +47,18 @@ describe('dealerscope CLI', () => {
     const on = join(dir, 'contract-on.json');
     writeFileSync(on, JSON.stringify([row('Q-1')]));
     const quarantined = await cli('ingest', '--file', on);
-    expect(quarantined.stdout).toMatch(/1 stored but quarantined/);
+    // A quarantined row is not published: it is counted, listed with its reasons, and the exit is 2.
+    expect(quarantined.code).toBe(2);
+    expect(quarantined.stdout).toMatch(/1 rows: 0 published .*, 1 quarantined, 0 rejected/);
+    expect(quarantined.stderr).toMatch(/quarantined by the data contract[\s\S]*row 1 \(govdeals lot Q-1\): /);
+    const json = await cli('ingest', '--file', on, '--json');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).quarantined).toMatchObject([{ row: 1, lotId: 'Q-1', source: 'govdeals', reasons: [expect.objectContaining({ rule: expect.any(String) })] }]);
     const off = join(dir, 'contract-off.json');
     writeFileSync(off, JSON.stringify([row('Q-2')]));
     const r = await run(process.execPath, [CLI, 'ingest', '--file', off, '--json'], { env: { ...env, FF_ENABLE_SCHEMA_VALIDATION: 'false' } });
-    expect(JSON.parse(r.stdout).quality?.quarantined ?? 0).toBe(0);
+    // run() rejects on a non-zero exit, so reaching here means exit 0.
+    expect(JSON.parse(r.stdout).quarantined).toEqual([]);
   });
 
   it('runs the benchmark as `dealerscope bench`, writing its JSON where --out says', async () => {

@@ -1,4 +1,4 @@
-// The opportunities API contract (DESIGN §5) on SQLite and PostgreSQL.
+// The opportunities API contract (README "API") on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { CompIndex } from '../src/opportunities/comps-store.js';
@@ -7,7 +7,7 @@ import { databaseReads } from '../src/opportunities/read-service.js';
 import { openDb } from '../src/storage/db.js';
 import type { Opportunity } from '../src/opportunities/api-schema.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
-import { buildTestApp, type TestApp } from './support/app.js';
+import { buildTestApp, clockFrom, type TestApp } from './support/app.js';
 import { makeListings } from './support/listings.js';
 
 const pgOk = await requirePostgres();
@@ -53,7 +53,7 @@ describe.each([
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    t = await buildTestApp(tdb.db);
+    t = await buildTestApp(tdb.db, {}, clockFrom(base));
     // Three import batches at different times, so created_at has ties within a batch.
     const listings = makeListings(N, 7);
     await insert(listings.slice(0, 100), base);
@@ -234,7 +234,8 @@ describe.each([
   it.runIf(run)('serves one opportunity by id with the contract shape, 404 for unknown, 400 for malformed', async () => {
     const one = all[0] as Opportunity;
     const body = await json(`/api/opportunities/${one.id}`);
-    expect(body).toEqual(one);
+    // The detail adds the comparables behind the estimate (none were imported here).
+    expect(body).toEqual({ ...one, valuation: { ...one.valuation, comparables: [] } });
     for (const k of ['id', 'vin', 'year', 'make', 'model', 'trim', 'mileage', 'titleStatus', 'source', 'lotId', 'listingUrl', 'location', 'auctionEndsAt', 'currentBid', 'costs', 'estimatedSalePrice', 'valuation', 'profit', 'roi', 'margin', 'confidence', 'riskScore', 'score', 'status', 'anomalies', 'createdAt', 'updatedAt']) {
       expect(body, k).toHaveProperty(k);
     }

@@ -63,7 +63,8 @@ describe('quality CLI', () => {
   it('reports compliance, the FP ratio and the quality score', async () => {
     const s = JSON.parse(await cli('quality', 'report', '--json'));
     expect(s.compliance.sources.gsa).toEqual({ validated: 3, passed: 2, ratio: 2 / 3 });
-    expect(s.anomalies).toMatchObject({ checked: 2, falsePositives: 1, trueNegatives: 1, falsePositiveRatio: 0.5 });
+    // One flagged listing, reviewed and cleared: 1 false positive of 1 reviewed (the unflagged one was never reviewed).
+    expect(s.anomalies).toMatchObject({ checked: 2, flagged: 1, reviewed: 1, falsePositives: 1, confirmed: 0, falsePositiveRatio: 1 });
     expect(s.provenance.coverageRatio).toBe(1);
     // Two published listings and one quarantined record make up the scored set.
     expect(s.quality.overall.records).toBe(3);

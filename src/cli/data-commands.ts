@@ -6,7 +6,7 @@ import { loadArbitrageParams } from '../config/arbitrage.js';
 import { loadConfig } from '../config/env.js';
 import { loadFlagsFromDb } from '../flags/load-flags.js';
 import { detectFeedFormat } from '../ingest/feed.js';
-import { importCompsFile, importListingFeed, type RejectedRow } from '../ingest/import-service.js';
+import { importCompsFile, importExitCode, importListingFeed, importSummaryBody, type RejectedRow } from '../ingest/import-service.js';
 import { openDb } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
 import { progressReporter } from './progress.js';
@@ -14,7 +14,7 @@ import { withDb } from './with-db.js';
 
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
-/** Exit codes of DESIGN §3: 0 every row landed, 2 some rejected, 1 could not run. */
+/** Exit codes: 0 every row landed and was published, 2 some rejected or quarantined, 1 could not run (docs/imports.md). */
 export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
 
 function readInput(file: string): Buffer {
@@ -30,6 +30,12 @@ function printRejects(rejects: RejectedRow[], json: boolean): void {
   if (rejects.length > 200) process.stderr.write(`  … and ${rejects.length - 200} more (all kept in the import_rejects table)\n`);
 }
 
+function printQuarantined(rows: ReturnType<typeof importSummaryBody>['quarantined']): void {
+  if (rows.length === 0) return;
+  process.stderr.write(`quarantined by the data contract (stored, not published; \`dealerscope quarantine list\`):\n`);
+  for (const r of rows.slice(0, 200)) process.stderr.write(`  row ${r.row ?? '?'} (${r.source} lot ${r.lotId}): ${r.reasons.map((v) => v.message).join('; ')}\n`);
+  if (rows.length > 200) process.stderr.write(`  … and ${rows.length - 200} more\n`);
+}
 
 export function registerDataCommands(program: Command): void {
   program.command('migrate')
@@ -45,7 +51,7 @@ export function registerDataCommands(program: Command): void {
     });
 
   program.command('ingest')
-    .description('import a CSV or JSON listing feed; upserts by source + lot_id. Exit 0 all rows landed, 2 some rejected, 1 could not run')
+    .description('import a CSV or JSON listing feed; upserts by source + lot_id. Exit 0 every row published, 2 some rejected or quarantined, 1 could not run')
     .requiredOption('-f, --file <path>', 'feed file (.csv with a header row, or .json array)')
     .option('--format <format>', 'csv or json (default: from the file name and content)')
     .option('--json', 'print the summary as JSON on stdout')
@@ -58,14 +64,15 @@ export function registerDataCommands(program: Command): void {
         origin: basename(opts.file), now: Date.now(), params, onProgress: progressReporter('listings'),
         flags: await loadFlagsFromDb(db, loadConfig()),
       }));
-      if (opts.json) console.log(JSON.stringify({ ...summary, rejected: summary.rejected.map(({ raw: _raw, ...r }) => r) }));
+      const body = importSummaryBody(summary);
+      if (opts.json) console.log(JSON.stringify(body));
       else {
-        console.log(`${opts.file}: ${summary.rows} rows, ${summary.accepted} accepted (${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged), ${summary.rejected.length} rejected`);
-        const quarantined = summary.quality?.quarantined ?? 0;
-        if (quarantined > 0) console.log(`  ${quarantined} stored but quarantined by the data contract (not published): see \`dealerscope quarantine list\``);
+        const published = summary.accepted - body.quarantined.length;
+        console.log(`${opts.file}: ${summary.rows} rows: ${published} published (${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged), ${body.quarantined.length} quarantined, ${summary.rejected.length} rejected; ${body.flagged} flagged`);
         printRejects(summary.rejected, false);
+        printQuarantined(body.quarantined);
       }
-      process.exitCode = summary.rejected.length ? EXIT.partial : EXIT.ok;
+      process.exitCode = importExitCode(summary) === 0 ? EXIT.ok : EXIT.partial;
     });
 
   const comps = program.command('comps').description('market comparables');

@@ -15,11 +15,13 @@ const loaders: Record<string, () => Promise<Register>> = {
   worker: async () => (await import('./worker-commands.js')).registerWorkerCommands,
   bench: async () => (await import('./bench-command.js')).registerBenchCommand,
   openapi: async () => (await import('./openapi-command.js')).registerOpenApiCommand,
+  reappraise: async () => (await import('./reappraise-command.js')).registerReappraiseCommand,
 };
 /** Top-level command name → the module that registers it. */
 const owner: Record<string, keyof typeof loaders> = {
   serve: 'serve', migrate: 'data', ingest: 'data', comps: 'data', apikeys: 'apikeys', flags: 'flags', rollout: 'rollout',
   quarantine: 'quality', anomalies: 'quality', quality: 'quality', worker: 'worker', sources: 'worker', bench: 'bench', openapi: 'openapi',
+  reappraise: 'reappraise',
 };
 const FAILED = 1;
 

@@ -93,7 +93,7 @@ export function registerQualityCommands(program: Command): void {
       const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(2)} %`);
       console.log(`contract compliance: ${pct(s.compliance.overall.ratio)} (${s.compliance.overall.passed}/${s.compliance.overall.validated})`);
       for (const [src, c] of Object.entries(s.compliance.sources)) console.log(`  ${src}: ${pct(c.ratio)} (${c.passed}/${c.validated})`);
-      console.log(`anomaly false-positive ratio: ${pct(s.anomalies.falsePositiveRatio)} (${s.anomalies.falsePositives} FP, ${s.anomalies.trueNegatives} TN, ${s.anomalies.flagged} flagged of ${s.anomalies.checked} checked)`);
+      console.log(`anomaly false-positive ratio: ${pct(s.anomalies.falsePositiveRatio)} (${s.anomalies.falsePositives} false positive and ${s.anomalies.confirmed} confirmed of ${s.anomalies.reviewed} reviewed; ${s.anomalies.flagged} flagged of ${s.anomalies.checked} checked)`);
       console.log(`provenance coverage: ${pct(s.provenance.coverageRatio)} (${s.provenance.fieldsWithRecord}/${s.provenance.fieldsPublished} fields)`);
       console.log(`data quality score: ${pct(s.quality.overall.score)} over ${s.quality.overall.records} records`);
       for (const [src, q] of Object.entries(s.quality.sources)) {

@@ -5,6 +5,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { zipLocation } from '../shared/geo.js';
+
+/** The state fallback of transport must cover every one of these. */
+const US_STATES_AND_DC = ('AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK ' +
+  'OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC').split(' ');
 
 const NonNeg = Type.Number({ minimum: 0 });
 const Cents = Type.Integer({ minimum: 0 });
@@ -38,15 +43,14 @@ export const ArbitrageParamsSchema = strict({
     ),
     minimumCents: Cents,
     roadFactor: Type.Number({ minimum: 1, maximum: 3 }),
-    stateTableDealerState: StateCode,
     unknownStateMiles: NonNeg,
-    stateMilesToCA: Type.Record(Type.String(), NonNeg),
     stateCentroids: Type.Record(
       Type.String(),
       Type.Tuple([Type.Number({ minimum: -90, maximum: 90 }), Type.Number({ minimum: -180, maximum: 180 })]),
     ),
   }),
   dealer: strict({
+    zip: Type.Union([Type.String({ pattern: '^[0-9]{5}$' }), Type.Null()]),
     state: StateCode,
     latitude: Type.Union([Type.Number({ minimum: -90, maximum: 90 }), Type.Null()]),
     longitude: Type.Union([Type.Number({ minimum: -180, maximum: 180 }), Type.Null()]),
@@ -59,17 +63,34 @@ export const ArbitrageParamsSchema = strict({
   title: strict({ multipliers: TitleTable }),
   valuation: strict({
     compYearWindow: Type.Integer({ minimum: 0 }),
-    mileageAdjustmentCentsPerMile: NonNeg,
-    yearAdjustmentPct: Pct,
+    maxCompYearWindow: Type.Integer({ minimum: 0 }),
+    minComps: Type.Integer({ minimum: 1 }),
+    minSameClassComps: Type.Integer({ minimum: 1 }),
+    policeClassFactor: Type.Number({ exclusiveMinimum: 0, maximum: 2 }),
+    yearPctPrior: Pct,
+    yearPctBounds: Type.Tuple([Pct, Pct]),
+    mileagePctPer10kPrior: Type.Number({ minimum: 0, maximum: 50 }),
+    mileagePctPer10kBounds: Type.Tuple([Type.Number({ minimum: 0, maximum: 50 }), Type.Number({ minimum: 0, maximum: 50 })]),
+    mileageFactorBounds: Type.Tuple([Type.Number({ exclusiveMinimum: 0, maximum: 1 }), Type.Number({ minimum: 1, maximum: 10 })]),
+    slopePriorStrength: NonNeg,
+    mileageKernelMiles: Type.Number({ exclusiveMinimum: 0 }),
+    yearKernelYears: Type.Number({ exclusiveMinimum: 0 }),
+    recencyHalfLifeDays: Type.Number({ exclusiveMinimum: 0 }),
+    outlierMadLimit: Type.Number({ exclusiveMinimum: 0 }),
+    marketRowMaxWeight: Type.Number({ minimum: 1 }),
+    floorShareOfComps: Type.Number({ minimum: 0, maximum: 1 }),
+    comparablesShown: Type.Integer({ minimum: 0, maximum: 100 }),
     compsForFullWeight: Type.Number({ exclusiveMinimum: 0 }),
     lowPercentile: Pct,
     highPercentile: Pct,
     modelSpreadPct: Pct,
+    modelFamilies: Type.Record(Type.String(), Type.String({ minLength: 1 })),
   }),
   depreciation: strict({
     annualDepreciationPct: Pct,
     annualMileageAllowance: NonNeg,
-    centsPerExcessMile: NonNeg,
+    excessMilePctPer10k: Type.Number({ minimum: 0, maximum: 50 }),
+    minMileageFactor: Type.Number({ minimum: 0, maximum: 1 }),
     floorCents: Cents,
     defaultSegment: Type.String({ minLength: 1 }),
     segmentBaseCents: Type.Record(Type.String(), Cents),
@@ -154,11 +175,23 @@ function crossChecks(p: ArbitrageParams): string[] {
   if ((p.dealer.latitude === null) !== (p.dealer.longitude === null)) {
     errs.push('/dealer/latitude: latitude and longitude must both be set or both be null');
   }
-  if (p.dealer.latitude === null && !p.transport.stateCentroids[p.dealer.state]) {
-    errs.push('/dealer/state: no centroid for the dealer state and no dealer coordinates');
+  if (p.dealer.latitude === null && p.dealer.zip === null && !p.transport.stateCentroids[p.dealer.state]) {
+    errs.push('/dealer/state: no centroid for the dealer state and no dealer ZIP or coordinates');
   }
-  if (p.valuation.lowPercentile > p.valuation.highPercentile) {
-    errs.push('/valuation/lowPercentile: must not exceed highPercentile');
+  if (p.dealer.zip !== null && p.dealer.latitude === null) {
+    const z = zipLocation(p.dealer.zip);
+    if (!z) errs.push(`/dealer/zip: ${p.dealer.zip} is not in the ZIP table`);
+    else if (z.state !== p.dealer.state) errs.push(`/dealer/state: ZIP ${p.dealer.zip} is in ${z.state}, not ${p.dealer.state}`);
+  }
+  for (const s of US_STATES_AND_DC) {
+    if (!p.transport.stateCentroids[s]) errs.push(`/transport/stateCentroids: no centroid for ${s} (every state and DC needs one)`);
+  }
+  const v = p.valuation;
+  if (v.lowPercentile > v.highPercentile) errs.push('/valuation/lowPercentile: must not exceed highPercentile');
+  if (v.compYearWindow > v.maxCompYearWindow) errs.push('/valuation/compYearWindow: must not exceed maxCompYearWindow');
+  if (v.yearPctBounds[0] > v.yearPctPrior || v.yearPctPrior > v.yearPctBounds[1]) errs.push('/valuation/yearPctPrior: must lie within yearPctBounds');
+  if (v.mileagePctPer10kBounds[0] > v.mileagePctPer10kPrior || v.mileagePctPer10kPrior > v.mileagePctPer10kBounds[1]) {
+    errs.push('/valuation/mileagePctPer10kPrior: must lie within mileagePctPer10kBounds');
   }
   return errs;
 }

@@ -11,6 +11,7 @@ import { BreakerRegistry, breakerSettings } from '../resilience/breakers.js';
 import { databaseReadProbe, guardedReads } from '../resilience/guarded-reads.js';
 import { CursorCodec } from '../opportunities/cursor.js';
 import { databaseReads } from '../opportunities/read-service.js';
+import { EndedSweeper } from '../opportunities/ended-sweeper.js';
 import { createOpportunityCache } from '../cache/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { openDb, type Db } from '../storage/db.js';
@@ -57,7 +58,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
   const metrics = createMetrics();
   const signals = new Signals();
   const breakers = new BreakerRegistry({ flags, clock, metrics, readiness, signals, settings: breakerSettings(config.raw) });
-  const dbReads = guardedReads(databaseReads(db), breakers.get('database', { probe: () => databaseReadProbe(db) }));
+  const dbReads = guardedReads(databaseReads(db, clock), breakers.get('database', { probe: () => databaseReadProbe(db) }));
   // Resilience wraps the database reads; the cache sits in front so cached pages survive an open breaker.
   const cache = await createOpportunityCache({ db, redis, flags, clock, env: config.raw, metrics, readiness, signals });
   const reads = cache.wrap(dbReads);
@@ -110,6 +111,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   await ctx.flagControl.start();
   ctx.rollout.start();
   ctx.quality.monitor.start();
+  const endedSweeper = new EndedSweeper(ctx.db, ctx.clock);
+  endedSweeper.start();
   // Only when sources are configured; without Redis this process also runs the scrapes.
   // The scraping stack loads only where sources are configured (the embedded default has none).
   const sourcesConfigured = Boolean(config.raw.DEALERSCOPE_SOURCES_FILE?.trim() || config.raw.DEALERSCOPE_SOURCES?.trim());
@@ -124,6 +127,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       closing ??= (async () => {
         ctx.readiness.markDraining();
         ctx.quality.monitor.stop();
+        endedSweeper.stop();
         // Fastify closes only the sockets idle at this moment; one busy now would then sit idle
         // until keepAliveTimeout (72 s) and hold the drain open past the pod's grace period.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 100);

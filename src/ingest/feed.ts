@@ -188,7 +188,7 @@ export function readCsvRecords(content: string | Buffer): CsvRecord[] {
 }
 
 // ---------------------------------------------------------------------------------------
-// Listing feeds (README, "Listing feed columns"): one row per auction lot; good rows land, bad rows are reported.
+// Listing feeds (columns in the README): one row per auction lot; good rows land, bad rows are reported.
 
 export type FeedFormat = 'csv' | 'json';
 export type DerivedField = 'title' | 'vin' | 'mileage';
@@ -232,6 +232,7 @@ const COLUMN_BY_KEY = new Map<string, FeedColumn>(FEED_COLUMNS.map((c) => [heade
 // Limits keep a hostile or broken feed from stuffing megabytes into every downstream layer.
 const MAX_LENGTH: Partial<Record<FeedColumn, number>> = { description: 10_000, listing_url: 2_048, title: 300 };
 const DEFAULT_MAX_LENGTH = 200;
+const FREE_TEXT: ReadonlySet<FeedColumn> = new Set(['title', 'description', 'make', 'model', 'trim', 'city']);
 
 const SOURCE_ALIASES: Record<string, string> = {
   govdeals: 'govdeals', publicsurplus: 'publicsurplus', publicsurpluscom: 'publicsurplus',
@@ -328,7 +329,9 @@ function toListing(values: Map<FeedColumn, unknown>, now: Date): { listing: List
     if (typeof v !== 'string') { problems.push(`${col}: ${JSON.stringify(v)?.slice(0, 40)} is not a text or number value`); continue; }
     const limit = MAX_LENGTH[col] ?? DEFAULT_MAX_LENGTH;
     if (v.length > limit) { problems.push(`${col}: ${v.length} characters exceeds the ${limit} limit`); continue; }
-    if (hasControlChars(v)) { problems.push(`${col}: contains control characters`); continue; }
+    // Free text is cleaned (and the listing flagged) by the pipeline; identifiers, codes and numbers
+    // with control characters are not what they look like and are refused.
+    if (hasControlChars(v) && !FREE_TEXT.has(col)) { problems.push(`${col}: contains control characters`); continue; }
     const t = col === 'description' ? v.trim() : collapseSpaces(v);
     if (t !== '') text.set(col, t);
   }

@@ -5,14 +5,18 @@ import type { ArbitrageParams } from '../config/arbitrage.js';
 import { notifyDataVersion } from '../cache/data-version.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { matchKey } from '../opportunities/list-query.js';
-import { bumpDataVersion, listingFromRow, opportunityValues, storeListings, upsertOpportunities, type StoreOptions } from '../opportunities/store.js';
+import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
+import { familyOf, makeSpellings } from '../opportunities/engine/cohort.js';
+import { bumpCompsVersion, bumpDataVersion, readCompsVersion, storeListings, type StoreOptions } from '../opportunities/store.js';
 import type { Comp, ListingInput } from '../opportunities/types.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { parseCompsFile } from './comps-file.js';
 import { parseListingFeed } from './feed.js';
 import { QualityStage, type QualityFlags, type QualitySummary } from '../quality/pipeline.js';
 import { feedOrigins } from '../quality/provenance/feed-origin.js';
-import { storedAnomalyHooks } from '../quality/reappraise.js';
+import { reappraiseRows } from '../quality/reappraise.js';
+import { decodeAndStore } from '../quality/vin-decoding/decode-store.js';
+import type { VinDecoder } from '../quality/vin-decoding/decoder.js';
 
 export interface RejectedRow {
   row: number;
@@ -35,6 +39,22 @@ export interface ImportSummary {
   quality?: QualitySummary;
 }
 
+/** The summary both import surfaces (CLI `ingest --json` and `POST /admin/imports`) answer with. */
+export function importSummaryBody(s: ImportSummary) {
+  const q = s.quality;
+  return {
+    importId: s.importId, rows: s.rows, accepted: s.accepted, created: s.created, updated: s.updated, unchanged: s.unchanged,
+    rejected: s.rejected.map((r) => ({ row: r.row, lotId: r.lotId, source: r.source ?? null, reason: r.reason })),
+    quarantined: (q?.quarantinedRows ?? []).map((r) => ({ row: r.row, lotId: r.lotId, source: r.source, reasons: r.reasons })),
+    flagged: q?.anomalous ?? 0, sanitized: q?.sanitized ?? 0, vinsDecoded: q?.vinsDecoded ?? 0,
+  };
+}
+
+/** Exit status of an import: 0 every row published, 2 some row rejected or quarantined. */
+export function importExitCode(s: ImportSummary): 0 | 2 {
+  return s.rejected.length > 0 || (s.quality?.quarantined ?? 0) > 0 ? 2 : 0;
+}
+
 export interface ImportOptions {
   origin: string;
   isSample?: boolean;
@@ -44,6 +64,8 @@ export interface ImportOptions {
   hasOpenAnomaly?: StoreOptions['hasOpenAnomaly'];
   /** Feature flags, read per import; without them the built-in defaults apply. */
   flags?: QualityFlags;
+  /** The VIN decoder; the process's shared one by default, null to decode nothing. */
+  vinDecoder?: VinDecoder | null;
 }
 
 async function openImport(db: Db, kind: string, origin: string, now: number): Promise<number> {
@@ -77,6 +99,8 @@ export interface ListingOrigin {
   assumptions?: Partial<Record<keyof ListingInput, string>>;
   /** Fields (provenance paths) a derived or imputed value was computed from, where the reader knows better than the defaults. */
   inputs?: Partial<Record<keyof ListingInput, string[]>>;
+  /** Text as the source sent it, for fields the pipeline cleaned of markup or control characters. */
+  raw?: Partial<Record<keyof ListingInput, string>>;
 }
 
 /** What every reader (feed file, auction source adapter) hands to the pipeline. */
@@ -96,13 +120,13 @@ export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOp
   const importId = await openImport(db, 'listings', opts.origin, opts.now);
   try {
     await recordRejects(db, importId, 'listings', opts.origin, opts.now, batch.rejected);
-    const quality = await QualityStage.begin(db, batch, { importId, origin: opts.origin, now: opts.now, params: opts.params, flags: opts.flags });
+    const quality = await QualityStage.begin(db, batch, { importId, origin: opts.origin, now: opts.now, params: opts.params, flags: opts.flags, vinDecoder: opts.vinDecoder });
     const listings = quality.publishable.map((a) => a.listing);
-    const keys = new Set(listings.map((l) => `${matchKey(l.make)}|${matchKey(l.model)}`));
-    const comps = await loadCompIndex(db, keys);
+    const comps = await loadCompIndex(db, new Set(listings.map((l) => l.make)), opts.params.valuation.modelFamilies);
     await quality.detect(comps);
+    const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));
     const stored = await storeListings(db, listings, {
-      origin: opts.origin, isSample: opts.isSample ?? false, now: opts.now, params: opts.params, comps, ...quality.storeHooks(opts.hasOpenAnomaly),
+      origin: opts.origin, isSample: opts.isSample ?? false, now: opts.now, params: opts.params, comps, engineHash, ...quality.storeHooks(opts.hasOpenAnomaly),
     }, (done) => opts.onProgress?.(done, listings.length));
     await quality.finish(stored);
     const dataVersion = stored.created + stored.updated + quality.summary.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
@@ -145,6 +169,8 @@ export async function importCompsFile(db: Db, content: string | Buffer, opts: Im
   let inserted = 0;
   const touched = new Set<string>();
   const comps = parsed.accepted.map((a) => a.comp);
+  // Decoded VINs tell a police unit sold as a plain "Explorer" from a civilian one.
+  await decodeAndStore(db, comps.map((c) => (c.kind === 'sale' ? (c as { vin?: string | null }).vin : null)), { now: opts.now, decoder: opts.vinDecoder });
   for (let i = 0; i < comps.length; i += 200) {
     const rows = comps.slice(i, i + 200).map((c) => ({
       kind: c.kind, dedupe_key: compDedupeKey(c), vin: c.kind === 'sale' ? (c as { vin?: string | null }).vin ?? null : null,
@@ -156,12 +182,13 @@ export async function importCompsFile(db: Db, content: string | Buffer, opts: Im
       origin: opts.origin, is_sample: dbBool(db, opts.isSample ?? false), created_at: opts.now,
     }));
     const res = await db.kysely.insertInto('market_comps').values(rows).onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .returning(['make_key', 'model_key']).execute();
+      .returning(['make', 'model']).execute();
     inserted += res.length;
-    for (const r of res) touched.add(`${r.make_key}|${r.model_key}`);
+    for (const r of res) touched.add(familyOf(r.make, r.model, opts.params.valuation.modelFamilies).key);
     opts.onProgress?.(Math.min(i + 200, comps.length), comps.length);
   }
-  const recomputed = touched.size ? await recomputeOpportunities(db, { ...opts, makeModelKeys: touched }) : 0;
+  if (inserted > 0) await bumpCompsVersion(db, opts.now);
+  const recomputed = touched.size ? await recomputeOpportunities(db, { ...opts, families: touched }) : 0;
   await db.kysely.updateTable('imports').set({
     finished_at: Date.now(), status: 'done', accepted: parsed.accepted.length, rejected: parsed.rejected.length, created: inserted,
     updated: recomputed, unchanged: parsed.accepted.length - inserted,
@@ -172,24 +199,20 @@ export async function importCompsFile(db: Db, content: string | Buffer, opts: Im
   };
 }
 
-/** Re-appraises active listings (optionally only some make/models) after comps or parameters change. */
-export async function recomputeOpportunities(db: Db, opts: ImportOptions & { makeModelKeys?: Set<string> }): Promise<number> {
-  const comps = await loadCompIndex(db, opts.makeModelKeys);
+/**
+ * Re-appraises active listings (optionally only those of some model families) after comps or
+ * parameters change, and records the engine that priced them, so the next import of an unchanged
+ * listing skips it again.
+ */
+export async function recomputeOpportunities(db: Db, opts: ImportOptions & { families?: Set<string> }): Promise<number> {
+  const aliases = opts.params.valuation.modelFamilies;
+  const familyMakes = opts.families ? [...new Set([...opts.families].map((k) => k.split('|')[0] as string))] : null;
   let q = db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true));
-  if (opts.makeModelKeys) {
-    const makes = [...new Set([...opts.makeModelKeys].map((k) => k.split('|')[0] as string))];
-    q = q.where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', makes);
-  }
-  const rows = (await q.execute()).filter((r) => !opts.makeModelKeys || opts.makeModelKeys.has(`${matchKey(r.make)}|${matchKey(r.model)}`));
+  if (familyMakes) q = q.where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', [...new Set(familyMakes.flatMap(makeSpellings))]);
+  const rows = (await q.orderBy('id').execute()).filter((r) => !opts.families || opts.families.has(familyOf(r.make, r.model, aliases).key));
   // Stored anomaly flags carry over, so a comps import never turns a flagged listing hot.
-  const flagged = await storedAnomalyHooks(db, rows.map((r) => ({ source: r.source, lotId: r.lot_id })), opts.flags?.get('ENABLE_ANOMALY_DETECTION') ?? true, opts.hasOpenAnomaly);
-  const storeOpts: StoreOptions = { origin: opts.origin, isSample: false, now: opts.now, params: opts.params, comps, ...flagged };
-  for (let i = 0; i < rows.length; i += 200) {
-    const chunk = rows.slice(i, i + 200);
-    const opps = chunk.map((r) => ({ ...opportunityValues(db, Number(r.id), listingFromRow(r) as ListingInput, storeOpts), is_sample: r.is_sample }));
-    await db.kysely.transaction().execute((trx) => upsertOpportunities(trx, opps));
-    opts.onProgress?.(Math.min(i + 200, rows.length), rows.length);
-  }
-  if (rows.length) notifyDataVersion(db, await bumpDataVersion(db, opts.now));
-  return rows.length;
+  return reappraiseRows(db, rows, {
+    params: opts.params, now: opts.now, origin: opts.origin, anomalyDetection: opts.flags?.get('ENABLE_ANOMALY_DETECTION') ?? true,
+    hasOpenAnomaly: opts.hasOpenAnomaly, onProgress: opts.onProgress,
+  });
 }

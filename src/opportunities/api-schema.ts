@@ -1,4 +1,4 @@
-// JSON schemas of the opportunities API (DESIGN §5). They drive response serialization and the
+// JSON schemas of the opportunities API (README "API"). They drive response serialization and the
 // generated OpenAPI document; request validation is done by list-query.ts so the strict and
 // lenient modes can share one definition.
 import { Type, type Static } from '@sinclair/typebox';
@@ -7,6 +7,24 @@ export const SORTS = ['newest', 'profit', 'roi', 'score', 'ending'] as const;
 export const STATUSES = ['hot', 'good', 'moderate'] as const;
 
 const Money = Type.Number({ description: 'US dollars' });
+const Text = Type.Union([Type.String(), Type.Null()]);
+
+const ComparableSchema = Type.Object({
+  id: Type.Union([Type.Integer(), Type.Null()], { description: 'comparable sale (market_comps) id' }),
+  kind: Type.Union([Type.Literal('sale'), Type.Literal('market')]),
+  year: Type.Integer(),
+  model: Type.String(),
+  mileage: Type.Union([Type.Integer(), Type.Null()]),
+  price: Money,
+  saleDate: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
+  adjustedPrice: Type.Number({ description: 'the price adjusted to this vehicle\'s year, mileage and service class' }),
+  weight: Type.Number({ description: 'share of the comps estimate (0–1)' }),
+});
+
+const VehicleSchema = Type.Object({
+  make: Text, model: Text, series: Text, trim: Text, bodyClass: Text, driveType: Text, engine: Text, fuelType: Text, gvwr: Text,
+  vehicleType: Text, decoder: Type.String(),
+});
 
 export const OpportunitySchema = Type.Object({
   id: Type.Integer(),
@@ -27,21 +45,26 @@ export const OpportunitySchema = Type.Object({
   }),
   auctionEndsAt: Type.String({ format: 'date-time' }),
   currentBid: Money,
-  costs: Type.Object({ buyerPremium: Money, docFee: Money, transport: Money, recon: Money, total: Money }),
+  costs: Type.Object({
+    buyerPremium: Money, docFee: Money, transport: Money, recon: Money, total: Money,
+    transportMiles: Type.Integer({ description: 'road miles to the dealer the transport cost is charged for' }),
+  }),
   estimatedSalePrice: Money,
   valuation: Type.Object({
     low: Money,
     high: Money,
     method: Type.Union([Type.Literal('comps'), Type.Literal('model'), Type.Literal('blend')]),
     sampleSize: Type.Integer(),
+    comparables: Type.Optional(Type.Array(ComparableSchema, { description: 'detail only: the comparables behind the estimate, heaviest first' })),
   }),
+  vehicle: Type.Union([VehicleSchema, Type.Null()], { description: 'what the VIN decodes to (NHTSA vPIC), null without a decodable VIN' }),
   profit: Money,
   roi: Type.Number({ description: 'percent' }),
   margin: Type.Number({ description: 'percent' }),
   confidence: Type.Integer({ minimum: 0, maximum: 100 }),
   riskScore: Type.Integer({ minimum: 0, maximum: 100 }),
   score: Type.Integer({ minimum: 0, maximum: 100 }),
-  status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
+  status: Type.Union([...STATUSES, 'ended' as const].map((s) => Type.Literal(s)), { description: 'ended: the auction is over (detail only; ended auctions leave lists)' }),
   anomalies: Type.Array(Type.Any()),
   sample: Type.Boolean({ description: 'true for the bundled sample data' }),
   createdAt: Type.String({ format: 'date-time' }),

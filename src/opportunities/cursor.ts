@@ -7,6 +7,8 @@ export interface CursorPosition {
   /** The sort column's value on the last row served. */
   key: number;
   id: number;
+  /** Its rank tier (0 unflagged, 1 flagged); 0 when absent. */
+  tier?: number;
 }
 
 export class CursorError extends Error {}
@@ -32,7 +34,7 @@ export class CursorCodec {
   }
 
   encode(fingerprint: string, pos: CursorPosition): string {
-    const body = Buffer.from(JSON.stringify({ v: 1, q: fingerprint, k: pos.key, i: pos.id })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ v: 1, q: fingerprint, k: pos.key, i: pos.id, ...(pos.tier ? { t: pos.tier } : {}) })).toString('base64url');
     return `${body}.${this.sign(body).toString('base64url')}`;
   }
 
@@ -50,9 +52,10 @@ export class CursorCodec {
     } catch {
       throw new CursorError('malformed cursor');
     }
-    const p = parsed as { v?: unknown; q?: unknown; k?: unknown; i?: unknown };
+    const p = parsed as { v?: unknown; q?: unknown; k?: unknown; i?: unknown; t?: unknown };
     if (p.v !== 1 || typeof p.k !== 'number' || !Number.isSafeInteger(p.i) || typeof p.q !== 'string') throw new CursorError('malformed cursor');
+    if (p.t !== undefined && p.t !== 0 && p.t !== 1) throw new CursorError('malformed cursor');
     if (p.q !== fingerprint) throw new CursorError('cursor belongs to a different query');
-    return { key: p.k, id: p.i as number };
+    return { key: p.k, id: p.i as number, tier: (p.t as number | undefined) ?? 0 };
   }
 }

@@ -4,8 +4,9 @@ import type { Db } from '../storage/db.js';
 import type { Opportunity } from './api-schema.js';
 import type { CursorPosition } from './cursor.js';
 import type { ListFilters } from './list-query.js';
+import type { Clock } from '../shared/clock.js';
 import {
-  countOpportunities, findKeysetPage, findOffsetPage, findOpportunityById, sortKeyOf, type PageRequest,
+  countOpportunities, findKeysetPage, findOffsetPage, findOpportunityById, positionOf, type PageRequest,
 } from './repository.js';
 import { toOpportunity } from './serialize.js';
 
@@ -23,24 +24,21 @@ export interface OpportunityReads {
   detail(id: number): Promise<Opportunity | null>;
 }
 
-export function databaseReads(db: Db): OpportunityReads {
+/** `clock` dates sort=ending's cutoff (the soonest future end); the system clock by default. */
+export function databaseReads(db: Db, clock: Pick<Clock, 'now'> = { now: () => Date.now() }): OpportunityReads {
   return {
     async keysetPage(req, after) {
-      const { rows, hasMore } = await findKeysetPage(db, req, after);
+      const { rows, hasMore } = await findKeysetPage(db, req, after, clock.now());
       const lastRow = rows[rows.length - 1];
-      return {
-        items: rows.map(toOpportunity),
-        hasMore,
-        last: lastRow ? { key: sortKeyOf(lastRow, req.sort), id: Number(lastRow.id) } : null,
-      };
+      return { items: rows.map((r) => toOpportunity(r)), hasMore, last: lastRow ? positionOf(lastRow, req.sort) : null };
     },
     async offsetPage(req, page) {
-      return (await findOffsetPage(db, req, page)).map(toOpportunity);
+      return (await findOffsetPage(db, req, page, clock.now())).map((r) => toOpportunity(r));
     },
     total: (filters) => countOpportunities(db, filters),
     async detail(id) {
       const row = await findOpportunityById(db, id);
-      return row ? toOpportunity(row) : null;
+      return row ? toOpportunity(row, { detail: true }) : null;
     },
   };
 }

@@ -18,8 +18,11 @@ export const SORT_COLUMNS: Record<Sort, { column: SortColumn; dir: 'asc' | 'desc
 
 type OppQuery<O> = SelectQueryBuilder<Database, 'opportunities', O>;
 
-function applyFilters<O>(db: Db, qb: OppQuery<O>, f: ListFilters): OppQuery<O> {
+function applyFilters<O>(db: Db, qb: OppQuery<O>, f: ListFilters, notEndedAt?: number): OppQuery<O> {
   let q = qb.where('is_active', '=', dbBool(db, true));
+  // Ended auctions leave the lists when they are stored and on the sweeper's next pass; between
+  // passes this keeps one that ended seconds ago off the top of sort=ending (a range on its index).
+  if (notEndedAt !== undefined) q = q.where('auction_end_ms', '>', notEndedAt);
   if (f.state !== undefined) q = q.where('state', '=', f.state);
   if (f.makeKey !== undefined) q = q.where('make_key', '=', f.makeKey);
   if (f.modelKey !== undefined) q = q.where('model_key', '=', f.modelKey);
@@ -40,20 +43,26 @@ export interface PageRequest {
   limit: number;
 }
 
-/** Rows after `after` in sort order; fetches one extra row to know whether more follow. */
-export async function findKeysetPage(db: Db, req: PageRequest, after: CursorPosition | null): Promise<{ rows: OpportunityRow[]; hasMore: boolean }> {
+/** The request time, for sort=ending only: lists start at the soonest future end. */
+const endingCutoff = (req: PageRequest, now: number | undefined) => (req.sort === 'ending' ? now : undefined);
+
+/**
+ * Rows after `after` in sort order, rank tier first (flagged listings after every unflagged one);
+ * fetches one extra row to know whether more follow.
+ */
+export async function findKeysetPage(db: Db, req: PageRequest, after: CursorPosition | null, now?: number): Promise<{ rows: OpportunityRow[]; hasMore: boolean }> {
   const { column, dir } = SORT_COLUMNS[req.sort];
-  const rows = await readKeyset(db, () => applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters),
-    { key: column, id: 'id', dir }, after, req.limit + 1);
+  const rows = await readKeyset(db, () => applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters, endingCutoff(req, now)),
+    { key: column, id: 'id', dir, tier: 'rank_tier' }, after, req.limit + 1);
   const hasMore = rows.length > req.limit;
   return { rows: hasMore ? rows.slice(0, req.limit) : rows, hasMore };
 }
 
 /** v4 offset page (1-based). */
-export async function findOffsetPage(db: Db, req: PageRequest, page: number): Promise<OpportunityRow[]> {
+export async function findOffsetPage(db: Db, req: PageRequest, page: number, now?: number): Promise<OpportunityRow[]> {
   const { column, dir } = SORT_COLUMNS[req.sort];
-  return applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters)
-    .orderBy(column, dir).orderBy('id', dir)
+  return applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters, endingCutoff(req, now))
+    .orderBy('rank_tier', 'asc').orderBy(column, dir).orderBy('id', dir)
     .limit(req.limit).offset((page - 1) * req.limit)
     .execute();
 }
@@ -64,10 +73,12 @@ export async function countOpportunities(db: Db, filters: ListFilters): Promise<
   return Number(row.n);
 }
 
+/** One published opportunity, or one whose auction has ended (readable, with status "ended"). */
 export async function findOpportunityById(db: Db, id: number): Promise<OpportunityRow | undefined> {
-  return db.kysely.selectFrom('opportunities').selectAll().where('id', '=', id).where('is_active', '=', dbBool(db, true)).executeTakeFirst();
+  return db.kysely.selectFrom('opportunities').selectAll().where('id', '=', id)
+    .where((eb) => eb.or([eb('is_active', '=', dbBool(db, true)), eb('status', '=', 'ended')])).executeTakeFirst();
 }
 
-export function sortKeyOf(row: OpportunityRow, sort: Sort): number {
-  return Number(row[SORT_COLUMNS[sort].column]);
+export function positionOf(row: OpportunityRow, sort: Sort): CursorPosition {
+  return { key: Number(row[SORT_COLUMNS[sort].column]), id: Number(row.id), tier: Number(row.rank_tier) };
 }

@@ -1,11 +1,17 @@
 // Row → API shape: cents become dollars and basis points become percents only here, at the edge.
 import { toBool, type OpportunityRow } from '../storage/schema.js';
 import type { Opportunity } from './api-schema.js';
+import type { ComparableUsed } from './types.js';
 
 const dollars = (cents: number) => Math.round(cents) / 100;
 const percent = (bp: number) => Math.round(bp) / 100;
 
-export function toOpportunity(r: OpportunityRow): Opportunity {
+/** `detail` adds what only the single-opportunity answer carries: the comparables behind the estimate. */
+export function toOpportunity(r: OpportunityRow, opts: { detail?: boolean } = {}): Opportunity {
+  const comparables = opts.detail ? (JSON.parse(r.comparables_json) as ComparableUsed[]).map((c) => ({
+    id: c.id, kind: c.kind, year: c.year, model: c.model, mileage: c.mileage, price: dollars(c.priceCents), saleDate: c.saleDate,
+    adjustedPrice: dollars(c.adjustedCents), weight: c.weight,
+  })) : undefined;
   return {
     id: Number(r.id),
     vin: r.vin,
@@ -27,6 +33,7 @@ export function toOpportunity(r: OpportunityRow): Opportunity {
       transport: dollars(r.transport_cents),
       recon: dollars(r.recon_cents),
       total: dollars(r.total_cost_cents),
+      transportMiles: Number(r.transport_miles),
     },
     estimatedSalePrice: dollars(r.estimate_cents),
     valuation: {
@@ -34,7 +41,9 @@ export function toOpportunity(r: OpportunityRow): Opportunity {
       high: dollars(r.value_high_cents),
       method: r.valuation_method as Opportunity['valuation']['method'],
       sampleSize: r.sample_size,
+      ...(comparables ? { comparables } : {}),
     },
+    vehicle: r.vehicle_json ? (JSON.parse(r.vehicle_json) as Opportunity['vehicle']) : null,
     profit: dollars(r.profit_cents),
     roi: percent(r.roi_bp),
     margin: percent(r.margin_bp),

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appraise } from './engine/index.js';
+import { engineFingerprint } from './engine/fingerprint.js';
 import type { ArbitrageParams } from '../config/arbitrage.js';
 import { dbBool, type Db } from '../storage/db.js';
 import type { Database, ListingRow, NewListing, NewOpportunity } from '../storage/schema.js';
@@ -28,6 +29,17 @@ export interface StoreOptions {
   hasOpenAnomaly?: (listing: ListingInput) => boolean;
   /** The listing's anomaly flags as the opportunity's `anomalies` array shows them (quality capability). */
   anomaliesFor?: (listing: ListingInput) => unknown[];
+  /**
+   * The engine's fingerprint (code, parameters, comps version) stored beside the content hash: an
+   * unchanged listing is skipped only when it was priced by the same engine. Defaults to these
+   * params with comps version 0.
+   */
+  engineHash?: string;
+}
+
+/** The stored hash: the listing's content and the engine that priced it. */
+export function storedHash(l: ListingInput, opts: Pick<StoreOptions, 'engineHash' | 'params'>): string {
+  return `${listingHash(l)}.${opts.engineHash ?? engineFingerprint(opts.params, 0)}`;
 }
 
 export function listingHash(l: ListingInput): string {
@@ -61,11 +73,15 @@ function listingValues(db: Db, l: ListingInput, hash: string, opts: StoreOptions
   };
 }
 
+/**
+ * The opportunity row of a listing. A listing with an open flag ranks after every unflagged one
+ * (rank tier 1) and is never hot; an auction that has ended is stored as ended, out of the lists.
+ */
 export function opportunityValues(db: Db, listingId: number, l: ListingInput, opts: StoreOptions): NewOpportunity {
-  const a = appraise(l, opts.comps.for(l.make, l.model), opts.params, {
-    now: new Date(opts.now),
-    hasOpenAnomaly: opts.hasOpenAnomaly?.(l) ?? false,
-  });
+  const flagged = opts.hasOpenAnomaly?.(l) ?? false;
+  const a = appraise(l, opts.comps.for(l.make, l.model), opts.params, { now: new Date(opts.now), hasOpenAnomaly: flagged });
+  const ended = l.auctionEndsAt.getTime() <= opts.now;
+  const v = l.vehicle;
   return {
     listing_id: listingId, source: l.source, lot_id: l.lotId, vin: l.vin, year: l.year, make: l.make, model: l.model,
     make_key: matchKey(l.make), model_key: matchKey(l.model), trim: l.trim, mileage: l.mileage, title_status: l.titleStatus,
@@ -74,9 +90,14 @@ export function opportunityValues(db: Db, listingId: number, l: ListingInput, op
     transport_cents: a.costs.transportCents, recon_cents: a.costs.reconCents, total_cost_cents: a.costs.totalCents,
     estimate_cents: a.valuation.estimateCents, value_low_cents: a.valuation.lowCents, value_high_cents: a.valuation.highCents,
     valuation_method: a.valuation.method, sample_size: a.valuation.sampleSize, profit_cents: a.profitCents, roi_bp: a.roiBp,
-    margin_bp: a.marginBp, confidence: a.confidence, risk_score: a.riskScore, score: a.score, status: a.status,
+    margin_bp: a.marginBp, confidence: a.confidence, risk_score: a.riskScore, score: a.score, status: ended ? 'ended' : a.status,
     anomalies_json: JSON.stringify(opts.anomaliesFor?.(l) ?? []), assumptions_json: JSON.stringify(a.assumptions), is_sample: dbBool(db, opts.isSample),
-    is_active: dbBool(db, true), created_at: opts.now, updated_at: opts.now,
+    transport_miles: a.transportMiles, comparables_json: JSON.stringify(a.valuation.comparables ?? []),
+    vehicle_json: v ? JSON.stringify({
+      make: v.make, model: v.model, series: v.series, trim: v.trim, bodyClass: v.bodyClass, driveType: v.driveType, engine: v.engine,
+      fuelType: v.fuelType, gvwr: v.gvwr, vehicleType: v.vehicleType, decoder: v.decoder,
+    }) : null,
+    rank_tier: flagged ? 1 : 0, is_active: dbBool(db, !ended), created_at: opts.now, updated_at: opts.now,
   };
 }
 
@@ -140,7 +161,7 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
   const known = new Map(existing.map((r) => [`${r.source}\u0000${r.lot_id}`, r]));
   const toWrite: Array<{ l: ListingInput; hash: string; isNew: boolean }> = [];
   for (const l of chunk) {
-    const hash = listingHash(l);
+    const hash = storedHash(l, opts);
     const prior = known.get(`${l.source}\u0000${l.lotId}`);
     if (prior && prior.content_hash === hash) result.unchanged++;
     else toWrite.push({ l, hash, isNew: !prior });
@@ -195,4 +216,19 @@ export async function bumpDataVersion(db: Db, now: number): Promise<number> {
 export async function readDataVersion(db: Db): Promise<number> {
   const row = await db.kysely.selectFrom('settings').select('value').where('key', '=', 'data_version').executeTakeFirst();
   return row ? Number(row.value) : 0;
+}
+
+/** The version of the comparables: bumped by every comps import that added any, part of the engine fingerprint. */
+export async function readCompsVersion(db: Db): Promise<number> {
+  const row = await db.kysely.selectFrom('settings').select('value').where('key', '=', 'comps_version').executeTakeFirst();
+  return row ? Number(row.value) : 0;
+}
+
+export async function bumpCompsVersion(db: Db, now: number): Promise<number> {
+  await db.kysely.insertInto('settings').values({ key: 'comps_version', value: '0', updated_at: now })
+    .onConflict((oc) => oc.column('key').doNothing()).execute();
+  const row = await db.kysely.updateTable('settings')
+    .set({ value: sql<string>`CAST(CAST(value AS BIGINT) + 1 AS TEXT)`, updated_at: now })
+    .where('key', '=', 'comps_version').returning('value').executeTakeFirstOrThrow();
+  return Number(row.value);
 }

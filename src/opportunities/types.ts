@@ -5,6 +5,22 @@ export type TitleStatus = 'clean' | 'rebuilt' | 'salvage' | 'flood' | 'lemon' | 
 export type OpportunityStatus = 'hot' | 'good' | 'moderate';
 export type ValuationMethod = 'comps' | 'model' | 'blend';
 
+/** What the VIN decodes to (NHTSA vPIC), as far as the engine uses it. */
+export interface VehicleAttributes {
+  make: string | null;
+  model: string | null;
+  series: string | null;
+  trim: string | null;
+  bodyClass: string | null;
+  driveType: string | null;
+  engine: string | null;
+  fuelType: string | null;
+  gvwr: string | null;
+  vehicleType: string | null;
+  /** Decoder and data release, for provenance. */
+  decoder: string;
+}
+
 /** A validated auction listing as the engine sees it. */
 export interface ListingInput {
   source: string;            // normalised lower-case source key, e.g. 'govdeals'
@@ -33,12 +49,21 @@ export interface ListingInput {
   longitude?: number | null;
   /** Who sells it, as the source names the seller (GSA's agency, a GovDeals account's name). */
   sellerName?: string | null;
+  /** The VIN's decode, when the VIN was decoded (quality capability). */
+  vehicle?: VehicleAttributes | null;
+  /** Text fields from which markup or control characters were stripped (the raw text is in provenance). */
+  sanitized?: string[];
 }
 
 /** A market comparable: either one dealer sale or an aggregated market price row. */
 export type Comp =
   | {
       kind: 'sale';
+      /** market_comps row id, named in the valuation's provenance. */
+      id?: number;
+      vin?: string | null;
+      /** police / civilian, from the trim, model or decoded VIN. */
+      vehicleClass?: 'police' | 'civilian';
       make: string;
       model: string;
       year: number;
@@ -50,6 +75,7 @@ export type Comp =
     }
   | {
       kind: 'market';
+      id?: number;
       make: string;
       model: string;
       year: number;
@@ -69,12 +95,30 @@ export interface Costs {
   totalCents: number;
 }
 
+/** A comparable sale behind an estimate, as the detail API and provenance name it. */
+export interface ComparableUsed {
+  id: number | null;
+  kind: 'sale' | 'market';
+  year: number;
+  model: string;
+  mileage: number | null;
+  priceCents: number;
+  /** ISO date of the sale; null for a market price row. */
+  saleDate: string | null;
+  /** The price adjusted to the listing's year, mileage and class. */
+  adjustedCents: number;
+  /** Share of the estimate this comparable carries (0–1). */
+  weight: number;
+}
+
 export interface Valuation {
   estimateCents: number;     // after the title multiplier
   lowCents: number;
   highCents: number;
   method: ValuationMethod;
   sampleSize: number;
+  /** The comparables behind the comps part of the estimate, heaviest first. */
+  comparables?: ComparableUsed[];
 }
 
 export interface Appraisal {

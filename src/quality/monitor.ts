@@ -25,7 +25,16 @@ export interface ComplianceStats {
 export interface QualitySnapshot {
   at: string;
   compliance: { overall: ComplianceStats; sources: Record<string, ComplianceStats>; windowMs: number };
-  anomalies: { checked: number; flagged: number; falsePositives: number; trueNegatives: number; falsePositiveRatio: number | null };
+  anomalies: {
+    checked: number;
+    flagged: number;
+    /** Flagged listings an operator has given a verdict on: the only labelled examples there are. */
+    reviewed: number;
+    falsePositives: number;
+    confirmed: number;
+    /** falsePositives ÷ reviewed; null before any verdict. */
+    falsePositiveRatio: number | null;
+  };
   provenance: { opportunities: number; fieldsPublished: number; fieldsWithRecord: number; coverageRatio: number | null };
   quality: QualityReport;
   /** Per configured auction source (by its name in the sources file): latest run, parse coverage, compliance. */
@@ -33,6 +42,8 @@ export interface QualitySnapshot {
 }
 
 export const COMPLIANCE_WINDOW_MS = 7 * 86_400_000;
+/** Verdicts needed before the FP ratio feeds the rollout signal: one cleared flag is not a 100 % rate. */
+export const MIN_REVIEWED_FOR_SIGNAL = 20;
 
 /**
  * Coverage and the quality score are measured on the most recently updated records, not the
@@ -85,7 +96,10 @@ async function compliance(db: Db, now: number): Promise<QualitySnapshot['complia
   return { overall: { validated: v, passed: p, ratio: v ? p / v : null }, sources, windowMs: COMPLIANCE_WINDOW_MS };
 }
 
-/** FP ÷ (FP + TN): checked listings an operator cleared, over those plus listings never flagged. */
+/**
+ * FP ÷ reviewed: of the flagged listings an operator gave a verdict on, the share cleared as false
+ * positives. Unreviewed listings are not negatives (nobody looked), so they count nowhere.
+ */
 async function anomalyRates(db: Db): Promise<QualitySnapshot['anomalies']> {
   const checked = Number((await db.kysely.selectFrom('quality_anomaly_checks').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const flags = await db.kysely.selectFrom('quality_anomalies').select(['source', 'lot_id', 'status']).where('status', '!=', 'resolved').execute();
@@ -94,11 +108,11 @@ async function anomalyRates(db: Db): Promise<QualitySnapshot['anomalies']> {
     const k = `${f.source}\u0000${f.lot_id}`;
     byListing.set(k, (byListing.get(k) ?? new Set()).add(f.status));
   }
-  // A listing is a false positive when every flag on it was marked so by an operator.
+  // A listing is a false positive when every flag on it was marked so, and confirmed when any was.
   const falsePositives = [...byListing.values()].filter((s) => s.size === 1 && s.has('false_positive')).length;
-  const trueNegatives = Math.max(0, checked - byListing.size);
-  const denom = falsePositives + trueNegatives;
-  return { checked, flagged: byListing.size, falsePositives, trueNegatives, falsePositiveRatio: denom ? falsePositives / denom : null };
+  const confirmed = [...byListing.values()].filter((s) => s.has('confirmed')).length;
+  const reviewed = falsePositives + confirmed;
+  return { checked, flagged: byListing.size, reviewed, falsePositives, confirmed, falsePositiveRatio: reviewed ? falsePositives / reviewed : null };
 }
 
 async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']> {
@@ -193,7 +207,11 @@ export class QualityMonitor {
 
   registerSignals(signals: Signals): void {
     signals.register(SIGNALS.contractComplianceRatio, () => this.last?.compliance.overall.ratio ?? null);
-    signals.register(SIGNALS.anomalyFalsePositiveRatio, () => this.last?.anomalies.falsePositiveRatio ?? null);
+    // Gates and triggers act on the ratio only once enough verdicts make it mean something.
+    signals.register(SIGNALS.anomalyFalsePositiveRatio, () => {
+      const a = this.last?.anomalies;
+      return a && a.reviewed >= MIN_REVIEWED_FOR_SIGNAL ? a.falsePositiveRatio : null;
+    });
     signals.register(SIGNALS.provenanceCoverageRatio, () => this.last?.provenance.coverageRatio ?? null);
     signals.register(SIGNALS.dataQualityScore, () => (this.last && this.last.quality.overall.records ? this.last.quality.overall.score : null));
   }
@@ -248,12 +266,21 @@ export class QualityMonitor {
       },
     });
     new client.Gauge({
-      name: 'dealerscope_anomaly_false_positive_ratio', help: 'Anomaly false positives ÷ (false positives + true negatives), from operator verdicts',
+      name: 'dealerscope_anomaly_false_positive_ratio', help: 'Flagged listings an operator cleared as false positives ÷ flagged listings reviewed (operator verdicts only)',
       registers: [registry],
       collect() {
         this.reset();
         const r = monitor.last?.anomalies.falsePositiveRatio;
         if (r !== null && r !== undefined) this.set(r);
+      },
+    });
+    new client.Gauge({
+      name: 'dealerscope_anomaly_reviewed', help: 'Flagged listings with an operator verdict (the sample the false-positive ratio rests on)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        const n = monitor.last?.anomalies.reviewed;
+        if (n !== undefined) this.set(n);
       },
     });
     new client.Gauge({

@@ -16,6 +16,9 @@ import { applyContractResults, recordContractRun, type QuarantineEntry } from '.
 import { engineVersion } from './provenance/fields.js';
 import { provenanceRow } from './provenance/records.js';
 import { anomalyHooks, reappraiseListings } from './reappraise.js';
+import { sanitizeListing } from './text-hygiene.js';
+import { decodeAndStore } from './vin-decoding/decode-store.js';
+import { vehicleAttributes, type VinDecode, type VinDecoder } from './vin-decoding/decoder.js';
 
 export type QualityFlags = Pick<FlagService, 'get'>;
 
@@ -28,20 +31,35 @@ export interface QualityStageOptions {
   now: number;
   params: ArbitrageParams;
   flags?: QualityFlags;
+  /** The VIN decoder; the process's shared one by default, null to decode nothing. */
+  vinDecoder?: VinDecoder | null;
+}
+
+/** A row the contract held back: stored in the quarantine, not published. */
+export interface QuarantinedRow {
+  row: number | null;
+  source: string;
+  lotId: string;
+  reasons: Array<{ rule: string; message: string }>;
 }
 
 export interface QualitySummary {
   validated: number;
   quarantined: number;
+  /** Every quarantined row with its reasons (the import summaries list them). */
+  quarantinedRows: QuarantinedRow[];
   unpublished: number;
   anomalous: number;
+  /** Rows whose text had markup or control characters stripped (flagged). */
+  sanitized: number;
+  vinsDecoded: number;
   provenanceRecorded: number;
 }
 
 type Accepted = ListingBatch['accepted'][number];
 
 export class QualityStage {
-  readonly summary: QualitySummary = { validated: 0, quarantined: 0, unpublished: 0, anomalous: 0, provenanceRecorded: 0 };
+  readonly summary: QualitySummary = { validated: 0, quarantined: 0, quarantinedRows: [], unpublished: 0, anomalous: 0, sanitized: 0, vinsDecoded: 0, provenanceRecorded: 0 };
   private views = new Map<string, AnomalyView[]>();
   private readonly flags: QualityFlags;
   private readonly detection: boolean;
@@ -53,15 +71,30 @@ export class QualityStage {
     this.provenance = this.flags.get('ENABLE_PROVENANCE_TRACKING');
   }
 
-  /** Validates the batch against the contract and quarantines what fails. */
+  /**
+   * Strips markup and control characters from the batch's text, decodes its VINs, validates it
+   * against the contract and quarantines what fails.
+   */
   static async begin(db: Db, batch: ListingBatch, opts: QualityStageOptions): Promise<QualityStage> {
     const flags = opts.flags ?? builtInFlags;
-    if (!flags.get('ENABLE_SCHEMA_VALIDATION')) return new QualityStage(db, [...batch.accepted], opts);
+    let sanitized = 0;
+    for (const a of batch.accepted) if (sanitizeListing(a)) sanitized++;
+    const decodes = await decodeAndStore(db, batch.accepted.map((a) => a.listing.vin), { now: opts.now, decoder: opts.vinDecoder });
+    for (const a of batch.accepted) {
+      const d = a.listing.vin ? decodes.get(a.listing.vin.toUpperCase()) : undefined;
+      a.listing.vehicle = d ? vehicleAttributes(d) : null;
+    }
+    const counted = (stage: QualityStage) => Object.assign(stage.summary, { sanitized, vinsDecoded: [...decodes.values()].filter((d: VinDecode) => d.complete).length });
+    if (!flags.get('ENABLE_SCHEMA_VALIDATION')) {
+      const unchecked = new QualityStage(db, [...batch.accepted], opts);
+      counted(unchecked);
+      return unchecked;
+    }
     const failing: QuarantineEntry[] = [];
     const passing: Accepted[] = [];
     const counts = new Map<string, { validated: number; passed: number }>();
     for (const a of batch.accepted) {
-      const violations = validateListing(a.listing, { now: opts.now });
+      const violations = validateListing(a.listing, { now: opts.now, vinDecodes: decodes });
       const c = counts.get(a.listing.source) ?? { validated: 0, passed: 0 };
       c.validated++;
       if (violations.length) failing.push({ row: a.row, listing: a.listing, violations });
@@ -71,7 +104,11 @@ export class QualityStage {
     const { unpublished } = await applyContractResults(db, failing, passing.map((p) => p.listing), opts);
     await recordContractRun(db, opts.importId, counts, opts.now);
     const stage = new QualityStage(db, passing, opts);
-    Object.assign(stage.summary, { validated: batch.accepted.length, quarantined: failing.length, unpublished });
+    Object.assign(stage.summary, {
+      validated: batch.accepted.length, quarantined: failing.length, unpublished,
+      quarantinedRows: failing.map((f) => ({ row: f.row, source: f.listing.source, lotId: f.listing.lotId, reasons: f.violations.map((v) => ({ rule: v.rule, message: v.message })) })),
+    });
+    counted(stage);
     return stage;
   }
 
@@ -79,7 +116,7 @@ export class QualityStage {
   async detect(comps: CompIndex): Promise<void> {
     if (!this.detection || this.publishable.length === 0) return;
     const batch = this.publishable.map((a) => a.listing);
-    const population = await loadPopulation(this.db, batch);
+    const population = await loadPopulation(this.db, batch, this.opts.params.valuation.modelFamilies);
     const found = detectAnomalies(batch, {
       now: this.opts.now, params: this.opts.params, comps: (l) => comps.for(l.make, l.model), population,
     });

@@ -1,20 +1,30 @@
-// Re-appraises stored listings with their current anomaly flags: after an operator's verdict, or
-// when the flags of a listing whose content did not change have moved.
+// Re-appraisal of stored listings: after an operator's verdict, when the flags of a listing whose
+// content did not change have moved, after a comps import, and on demand (`dealerscope reappraise`)
+// after the engine's parameters changed. Each re-appraised listing records the engine that priced
+// it, so the next import of the unchanged listing skips it again.
+import { sql } from 'kysely';
 import { notifyDataVersion } from '../cache/data-version.js';
 import type { ArbitrageParams } from '../config/arbitrage.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
-import { matchKey } from '../opportunities/list-query.js';
-import { bumpDataVersion, listingFromRow, opportunityValues, upsertOpportunities } from '../opportunities/store.js';
-import { dbBool, type Db } from '../storage/db.js';
+import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
+import { bumpDataVersion, listingFromRow, opportunityValues, readCompsVersion, storedHash, upsertOpportunities, type StoreOptions } from '../opportunities/store.js';
 import type { ListingInput } from '../opportunities/types.js';
+import { dbBool, type Db } from '../storage/db.js';
+import type { ListingRow } from '../storage/schema.js';
 import { anomalyViews, blocksHot, type AnomalyView } from './anomaly/anomaly-store.js';
 import { listingKey } from './anomaly/detector.js';
+import { loadVinDecodes } from './vin-decoding/decode-store.js';
+import { vehicleAttributes } from './vin-decoding/decoder.js';
 
 export interface ReappraiseOptions {
   params: ArbitrageParams;
   now: number;
   /** With detection switched off, flags are neither shown nor block hot. */
   anomalyDetection: boolean;
+  origin?: string;
+  /** A caller's own reason to hold a listing back from hot, on top of its stored flags. */
+  hasOpenAnomaly?: (l: ListingInput) => boolean;
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Hooks for storeListings: the flags a listing shows and whether they keep it from being hot. */
@@ -25,25 +35,77 @@ export function anomalyHooks(views: ReadonlyMap<string, AnomalyView[]>) {
   };
 }
 
-export async function reappraiseListings(db: Db, listingIds: readonly number[], opts: ReappraiseOptions): Promise<number> {
-  if (listingIds.length === 0) return 0;
-  const rows = await db.kysely.selectFrom('listings').selectAll().where('id', 'in', [...listingIds])
-    .where('is_active', '=', dbBool(db, true)).execute();
-  if (rows.length === 0) return 0;
-  const listings = rows.map((r) => ({ id: Number(r.id), listing: listingFromRow(r), isSample: r.is_sample }));
-  const comps = await loadCompIndex(db, new Set(listings.map(({ listing: l }) => `${matchKey(l.make)}|${matchKey(l.model)}`)));
-  const views = opts.anomalyDetection ? await anomalyViews(db, listings.map((x) => x.listing)) : new Map<string, AnomalyView[]>();
-  const hooks = anomalyHooks(views);
-  const storeOpts = { origin: 'reappraisal', isSample: false, now: opts.now, params: opts.params, comps, ...hooks };
-  const opps = listings.map((x) => ({ ...opportunityValues(db, x.id, x.listing, storeOpts), is_sample: x.isSample }));
-  await db.kysely.transaction().execute((trx) => upsertOpportunities(trx, opps));
-  // Cached pages are keyed by the data version; telling the watcher drops them on this replica at once.
-  notifyDataVersion(db, await bumpDataVersion(db, opts.now));
-  return opps.length;
-}
-
 /** Hooks from the stored flags, for re-appraisals that do not run detection (comps imports). */
 export async function storedAnomalyHooks(db: Db, keys: ReadonlyArray<{ source: string; lotId: string }>, anomalyDetection: boolean, extra?: (l: ListingInput) => boolean) {
   const h = anomalyHooks(anomalyDetection ? await anomalyViews(db, keys) : new Map<string, AnomalyView[]>());
   return { anomaliesFor: h.anomaliesFor, hasOpenAnomaly: (l: ListingInput) => h.hasOpenAnomaly(l) || (extra?.(l) ?? false) };
+}
+
+const CHUNK = 200;
+
+/** Re-appraises the given stored listings in chunks with their flags, decoded VINs and current comps. */
+export async function reappraiseRows(db: Db, rows: readonly ListingRow[], opts: ReappraiseOptions, progressBase = { done: 0, total: rows.length }, bumpVersion = true): Promise<number> {
+  if (rows.length === 0) return 0;
+  const aliases = opts.params.valuation.modelFamilies;
+  const comps = await loadCompIndex(db, new Set(rows.map((r) => r.make)), aliases);
+  const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const [decodes, hooks] = await Promise.all([
+      loadVinDecodes(db, chunk.map((r) => r.vin)),
+      storedAnomalyHooks(db, chunk.map((r) => ({ source: r.source, lotId: r.lot_id })), opts.anomalyDetection, opts.hasOpenAnomaly),
+    ]);
+    const storeOpts: StoreOptions = { origin: opts.origin ?? 'reappraisal', isSample: false, now: opts.now, params: opts.params, comps, engineHash, ...hooks };
+    const listings = chunk.map((r) => {
+      const l = listingFromRow(r);
+      const d = l.vin ? decodes.get(l.vin.toUpperCase()) : undefined;
+      l.vehicle = d ? vehicleAttributes(d) : null;
+      return { r, l };
+    });
+    const opps = listings.map(({ r, l }) => ({ ...opportunityValues(db, Number(r.id), l, storeOpts), is_sample: r.is_sample }));
+    await db.kysely.transaction().execute(async (trx) => {
+      await upsertOpportunities(trx, opps);
+      for (const { r, l } of listings) await trx.updateTable('listings').set({ content_hash: storedHash(l, storeOpts) }).where('id', '=', r.id).execute();
+    });
+    opts.onProgress?.(progressBase.done + Math.min(i + CHUNK, rows.length), progressBase.total);
+  }
+  // Cached pages are keyed by the data version; telling the watcher drops them on this replica at once.
+  if (bumpVersion) notifyDataVersion(db, await bumpDataVersion(db, opts.now));
+  return rows.length;
+}
+
+export async function reappraiseListings(db: Db, listingIds: readonly number[], opts: ReappraiseOptions): Promise<number> {
+  if (listingIds.length === 0) return 0;
+  const rows: ListingRow[] = [];
+  for (let i = 0; i < listingIds.length; i += 500) {
+    rows.push(...await db.kysely.selectFrom('listings').selectAll().where('id', 'in', listingIds.slice(i, i + 500))
+      .where('is_active', '=', dbBool(db, true)).execute());
+  }
+  return reappraiseRows(db, rows, opts);
+}
+
+/**
+ * Every active listing, or with `staleOnly` those priced by another engine (other parameters,
+ * comps version or engine build) than the current one. Answers how many were re-appraised.
+ */
+export async function reappraiseAll(db: Db, opts: ReappraiseOptions & { staleOnly?: boolean }): Promise<{ reappraised: number; engine: string }> {
+  const engine = engineFingerprint(opts.params, await readCompsVersion(db));
+  const base = () => {
+    const q = db.kysely.selectFrom('listings').where('is_active', '=', dbBool(db, true));
+    return opts.staleOnly ? q.where(sql<boolean>`content_hash NOT LIKE ${`%.${engine}`}`) : q;
+  };
+  const total = Number((await base().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  let done = 0;
+  let after = 0;
+  // A page of listings at a time, so a 100 k-listing database never sits in memory at once.
+  for (;;) {
+    const rows = await base().selectAll().where('id', '>', after).orderBy('id').limit(2_000).execute();
+    if (rows.length === 0) break;
+    await reappraiseRows(db, rows, opts, { done, total }, false);
+    done += rows.length;
+    after = Number(rows[rows.length - 1]!.id);
+  }
+  if (done > 0) notifyDataVersion(db, await bumpDataVersion(db, opts.now));
+  if (total === 0) opts.onProgress?.(0, 0);
+  return { reappraised: done, engine };
 }

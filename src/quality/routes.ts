@@ -48,7 +48,9 @@ export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const id = idParam(request);
     const format = (request.query as { format?: string }).format ?? 'json';
     if (format !== 'json' && format !== 'prov-json') throw new ApiError(400, 'invalid_request', 'format must be json or prov-json', [{ field: 'format', message: 'unknown format' }]);
-    const opp = await ctx.db.kysely.selectFrom('opportunities').select(['id', 'listing_id']).where('id', '=', id).where('is_active', '=', dbBool(ctx.db, true)).executeTakeFirst();
+    // Published opportunities and ended auctions (their detail stays readable) have provenance.
+    const opp = await ctx.db.kysely.selectFrom('opportunities').select(['id', 'listing_id']).where('id', '=', id)
+      .where((eb) => eb.or([eb('is_active', '=', dbBool(ctx.db, true)), eb('status', '=', 'ended')])).executeTakeFirst();
     if (!opp) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
     const listingId = Number(opp.listing_id);
     const [row, listingRow, detail] = await Promise.all([
@@ -57,6 +59,13 @@ export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       ctx.reads.detail(id),
     ]);
     const fields = row ? expandProvenance(row) : {};
+    // Name the sales behind the estimate, and the decoder release behind the decoded VIN.
+    const comparables = detail?.valuation.comparables ?? [];
+    for (const path of ['estimatedSalePrice', 'valuation.comparables']) {
+      const f = fields[path];
+      if (f) f.inputs = [...f.inputs, ...comparables.map((c) => (c.id === null ? `comp:${c.kind}` : `comp:${c.id}`))];
+    }
+    if (detail?.vehicle) for (const [path, f] of Object.entries(fields)) if (path === 'vehicle' || path.startsWith('vehicle.')) f.agent = detail.vehicle.decoder;
     const missing = PUBLISHED_FIELDS.filter((f) => !fields[f]);
     if (format === 'prov-json') {
       const values: Record<string, unknown> = detail ? flattenValues(detail as unknown as Record<string, unknown>) : {};
@@ -70,6 +79,7 @@ export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       opportunityId: id, listingId,
       source: row ? { url: row.source_url, fetchedAt: new Date(Number(row.fetched_at)).toISOString(), snapshotHash: row.snapshot_hash, extractorVersion: row.extractor_version, origin: row.origin } : null,
       engineVersion: row?.engine_version ?? null,
+      comparables,
       coverage: { published: PUBLISHED_FIELDS.length, withRecord: PUBLISHED_FIELDS.length - missing.length, ratio: (PUBLISHED_FIELDS.length - missing.length) / PUBLISHED_FIELDS.length, missing },
       fields,
     };

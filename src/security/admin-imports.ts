@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loadArbitrageParams } from '../config/arbitrage.js';
 import type { AppContext } from '../http/context.js';
 import { FeedFormatError } from '../ingest/feed.js';
-import { importListingFeed } from '../ingest/import-service.js';
+import { importListingFeed, importSummaryBody } from '../ingest/import-service.js';
 import { ApiError } from '../shared/errors.js';
 import { requireAdmin } from './admin-auth.js';
 
@@ -77,14 +77,6 @@ export async function adminImportRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       if (err instanceof FeedFormatError) throw new ApiError(400, 'invalid_feed', err.message, [{ field: 'body', message: err.message }]);
       throw err;
     }
-    return {
-      importId: summary.importId,
-      rows: summary.rows,
-      accepted: summary.accepted,
-      created: summary.created,
-      updated: summary.updated,
-      unchanged: summary.unchanged,
-      rejected: summary.rejected.map((r) => ({ row: r.row, lotId: r.lotId, reason: r.reason })),
-    };
+    return importSummaryBody(summary);
   });
 }

@@ -7,11 +7,15 @@ export interface KeysetOrder {
   key: string;
   id: string;
   dir: 'asc' | 'desc';
+  /** A small integer column ordered ascending before the key (a rank tier); absent for a plain key order. */
+  tier?: string;
 }
 
 export interface KeysetPosition {
   key: number;
   id: number;
+  /** The tier of the last row; 0 when the order has no tier. */
+  tier?: number;
 }
 
 /**
@@ -29,14 +33,26 @@ export async function readKeyset<DB, TB extends keyof DB, O>(
 ): Promise<O[]> {
   const key = sql.ref(order.key);
   const id = sql.ref(order.id);
+  const tier = order.tier ? sql.ref(order.tier) : null;
   const cmp = sql.raw(order.dir === 'desc' ? '<' : '>');
-  const read = (where: ReturnType<typeof sql<boolean>> | null, n: number) => {
-    const q = query();
-    return (where ? q.where(where) : q).orderBy(key, order.dir).orderBy(id, order.dir).limit(n).execute();
+  type Cond = ReturnType<typeof sql<boolean>>;
+  const read = (where: Cond | null, n: number) => {
+    let q = query();
+    if (where) q = q.where(where);
+    if (tier) q = q.orderBy(tier, 'asc');
+    return q.orderBy(key, order.dir).orderBy(id, order.dir).limit(n).execute();
   };
   if (!after) return read(null, limit);
-  if (db.dialect === 'postgres') return read(sql<boolean>`(${key}, ${id}) ${cmp} (${after.key}, ${after.id})`, limit);
-  const tie = await read(sql<boolean>`${key} = ${after.key} and ${id} ${cmp} ${after.id}`, limit);
-  if (tie.length === limit) return tie;
-  return tie.concat(await read(sql<boolean>`${key} ${cmp} ${after.key}`, limit - tie.length));
+  // Within the position's tier first, then the tiers after it from their start: each read is a
+  // range of the (tier, key, id) index.
+  const t = after.tier ?? 0;
+  const inTier = (c: Cond): Cond => (tier ? sql<boolean>`${tier} = ${t} and ${c}` : c);
+  let rows: O[];
+  if (db.dialect === 'postgres') rows = await read(inTier(sql<boolean>`(${key}, ${id}) ${cmp} (${after.key}, ${after.id})`), limit);
+  else {
+    rows = await read(inTier(sql<boolean>`${key} = ${after.key} and ${id} ${cmp} ${after.id}`), limit);
+    if (rows.length < limit) rows = rows.concat(await read(inTier(sql<boolean>`${key} ${cmp} ${after.key}`), limit - rows.length));
+  }
+  if (tier && rows.length < limit) rows = rows.concat(await read(sql<boolean>`${tier} > ${t}`, limit - rows.length));
+  return rows;
 }

@@ -80,6 +80,14 @@ export interface OpportunitiesTable {
   status: string;
   anomalies_json: string;
   assumptions_json: string;
+  /** Road miles the transport cost is charged for (opportunities_004). */
+  transport_miles: number;
+  /** The comparables behind the estimate, as ComparableUsed[] (opportunities_004). */
+  comparables_json: string;
+  /** What the VIN decodes to, as the API's `vehicle` (opportunities_004). */
+  vehicle_json: string | null;
+  /** 0 unflagged, 1 with an open anomaly or data-quality flag: lists sort by it first (opportunities_005). */
+  rank_tier: number;
   is_sample: DbBool;
   is_active: DbBool;
   created_at: number;

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/env.js';
 import type { AppContext } from '../../src/http/context.js';
 import { buildApp } from '../../src/http/app.js';
 import { createContext } from '../../src/http/service.js';
-import type { Clock } from '../../src/shared/clock.js';
+import { systemClock, type Clock } from '../../src/shared/clock.js';
 import type { Db } from '../../src/storage/db.js';
 
 export interface TestApp {
@@ -20,4 +20,14 @@ export async function buildTestApp(db: Db, env: Record<string, string> = {}, clo
   const app = await buildApp(ctx, { logger: false });
   await app.ready();
   return { app, ctx };
+}
+
+/**
+ * A clock that reads `at` when the test starts and runs on from there in real time (real timers):
+ * fixtures dated around `at` stay live, so "has this auction ended" does not depend on the day the
+ * suite runs.
+ */
+export function clockFrom(at: number): Clock {
+  const start = Date.now();
+  return { now: () => at + (Date.now() - start), setTimeout: systemClock.setTimeout };
 }

@@ -23,34 +23,36 @@ const comps: Comp[] = Array.from({ length: 10 }, (_, i) => ({
 
 describe('appraise', () => {
   it('a well-documented late-model clean vehicle with agreeing comps is hot', () => {
-    // costs: bid 1,500,000; premium 12.5 % = 187,500; doc 7,500; NV 300 mi × 220 = 66,000; recon 65,000
-    //   total = 1,826,000
-    // comps: mean (3,350,000 + 3,440,000) / 2 = 3,395,000; P10 = 3,350,000; P90 (9th) = 3,430,000; 10 → comps
-    // model: midsize_suv 4,000,000 × 0.88 = 3,520,000 − (20,000 − 12,000) × 8 = 3,456,000
-    // profit = 3,395,000 − 1,826,000 = 1,569,000
-    // ROI = 1,569,000 / 1,826,000 = 85.9255 % → 8593 bp; margin = 1,569,000 / 3,395,000 = 46.2150 % → 4622 bp
-    // confidence: disagreement 61,000 / 3,456,000 = 0.017650; 15 × (1 − 1.7650/30) = 14.1175
-    //   20 + 50 + 14.1175 = 84.12 → 84
-    // risk: age 3 + mileage 4 + volatility 80,000 / 3,395,000 × 50 = 1.1782 + thin 30 − 10/5 = 28 + 0
-    //   = 36.1782 / 185 = 19.56 % → 20
-    // score: min(40, 15,690 / 250 = 62.76) = 40 + min(30, 85.93) = 30 + 84/5 = 16.8 − 20/2 = 10 → 76.8 → 77
+    // costs: bid 1,500,000; premium 12.5 % = 187,500; doc 7,500; recon 65,000
+    //   transport: no ZIP → NV centroid (38.313515, −117.055374) → dealer ZIP 90012 (34.0614, −118.2385)
+    //   301.10 mi × 1.2 = 361.33 → 361 mi × 220 = 79,420; total = 1,839,420
+    // comps: same year and mileage, so no adjustment and equal weights: the geometric mean of
+    //   $33,500 … $34,400 = 3,394,878.49 → 3,394,878; P10 = 3,350,000; P90 (9th) = 3,430,000; 10 → comps
+    // model: midsize_suv 4,000,000 × 0.88 × 0.975^(8,000 / 10,000) = 3,449,422
+    // profit = 3,394,878 − 1,839,420 = 1,555,458
+    // ROI = 84.5624 % → 8456 bp; margin = 45.8178 % → 4582 bp
+    // confidence: disagreement 54,544 / 3,449,422 = 0.0158125; 15 × (1 − 1.58125/30) = 14.2094
+    //   20 + 50 + 14.2094 = 84.21 → 84
+    // risk: age 3 + mileage 4 + volatility 80,000 / 3,394,878 × 50 = 1.1782 + thin 28 + 0 = 36.18 / 185 = 19.56 % → 20
+    // score: 40 + 30 + 84/5 − 20/2 = 76.8 → 77
     const a = appraise(listing(), comps, params, { now });
-    expect(a).toEqual({
+    expect(a).toMatchObject({
       costs: {
         bidCents: 1_500_000, buyerPremiumCents: 187_500, docFeeCents: 7_500,
-        transportCents: 66_000, reconCents: 65_000, totalCents: 1_826_000,
+        transportCents: 79_420, reconCents: 65_000, totalCents: 1_839_420,
       },
-      valuation: { estimateCents: 3_395_000, lowCents: 3_350_000, highCents: 3_430_000, method: 'comps', sampleSize: 10 },
-      profitCents: 1_569_000,
-      roiBp: 8593,
-      marginBp: 4622,
+      valuation: { estimateCents: 3_394_878, lowCents: 3_350_000, highCents: 3_430_000, method: 'comps', sampleSize: 10 },
+      profitCents: 1_555_458,
+      roiBp: 8456,
+      marginBp: 4582,
       confidence: 84,
       riskScore: 20,
       score: 77,
       status: 'hot',
-      assumptions: ['transport:state_table'],
-      transportMiles: 300,
+      assumptions: ['transport:state_centroid'],
+      transportMiles: 361,
     });
+    expect(a.valuation.comparables).toHaveLength(10);
   });
 
   it('the same listing with an open anomaly is good, not hot', () => {
@@ -82,7 +84,7 @@ describe('appraise', () => {
         bidCents: 100_000, buyerPremiumCents: 12_500, docFeeCents: 7_500,
         transportCents: 190_000, reconCents: 95_000, totalCents: 405_000,
       },
-      valuation: { estimateCents: 1_114_004, lowCents: 946_903, highCents: 1_281_105, method: 'model', sampleSize: 0 },
+      valuation: { estimateCents: 1_114_004, lowCents: 946_903, highCents: 1_281_105, method: 'model', sampleSize: 0, comparables: [] },
       profitCents: 709_004,
       roiBp: 17506,
       marginBp: 6364,
@@ -97,12 +99,12 @@ describe('appraise', () => {
 
   it('a stated premium and doc fee win, coordinates set the distance, and transport is never taken off the price', () => {
     // premium 5 % of 1,500,000 = 75,000 (not 12.5 %); doc stated 2,000 (not 7,500)
-    // 5° due north of the LA dealer: 415 mi × 220 = 91,300; recon 65,000
+    // 5° due north of the dealer's ZIP: 345.47 mi × 1.2 = 414.56 → 415 mi × 220 = 91,300; recon 65,000
     //   total = 1,500,000 + 75,000 + 2,000 + 91,300 + 65,000 = 1,733,300
-    // estimate is still the comps' 3,395,000 — transport appears once, in costs
-    // profit = 3,395,000 − 1,733,300 = 1,661,700
+    // estimate is still the comps' 3,394,878 — transport appears once, in costs
+    // profit = 3,394,878 − 1,733,300 = 1,661,578
     const a = appraise(
-      listing({ buyerPremiumPct: 5, docFeeCents: 2_000, state: 'CA', latitude: 39.0522, longitude: -118.2437 }),
+      listing({ buyerPremiumPct: 5, docFeeCents: 2_000, state: 'CA', latitude: 39.0614, longitude: -118.2385 }),
       comps,
       params,
       { now },
@@ -111,20 +113,27 @@ describe('appraise', () => {
       bidCents: 1_500_000, buyerPremiumCents: 75_000, docFeeCents: 2_000,
       transportCents: 91_300, reconCents: 65_000, totalCents: 1_733_300,
     });
-    expect(a.valuation.estimateCents).toBe(3_395_000);
-    expect(a.profitCents).toBe(1_661_700);
+    expect(a.valuation.estimateCents).toBe(3_394_878);
+    expect(a.profitCents).toBe(1_661_578);
     expect(a.transportMiles).toBe(415);
     expect(a.assumptions).toEqual([]);
   });
 
   it('a salvage title multiplies the comps value and lowers confidence', () => {
-    // estimate 3,395,000 × 0.6 = 2,037,000; low 3,350,000 × 0.6 = 2,010,000; high 3,430,000 × 0.6 = 2,058,000
-    // profit = 2,037,000 − 1,826,000 = 211,000; confidence 84.1175 − 15 = 69.12 → 69
+    // estimate 3,394,878 × 0.6 = 2,036,926.8 → 2,036,927; low 3,350,000 × 0.6 = 2,010,000; high 3,430,000 × 0.6 = 2,058,000
+    // profit = 2,036,927 − 1,839,420 = 197,507; confidence 84.2094 − 15 = 69.21 → 69
     const a = appraise(listing({ titleStatus: 'salvage' }), comps, params, { now });
-    expect(a.valuation).toMatchObject({ estimateCents: 2_037_000, lowCents: 2_010_000, highCents: 2_058_000 });
-    expect(a.profitCents).toBe(211_000);
+    expect(a.valuation).toMatchObject({ estimateCents: 2_036_927, lowCents: 2_010_000, highCents: 2_058_000 });
+    expect(a.profitCents).toBe(197_507);
     expect(a.confidence).toBe(69);
     expect(a.status).toBe('moderate');
+  });
+
+  it('the dealer is a parameter: the same listing shipped to a Dallas dealer pays Dallas transport', () => {
+    // NV centroid → 75201 (32.7904, −96.8044): 1,197.68 mi × 1.2 = 1,437.21 → 1,437 mi × 160 = 229,920
+    const a = appraise(listing(), comps, params, { now, dealer: { zip: '75201', state: 'TX' } });
+    expect(a.transportMiles).toBe(1437);
+    expect(a.costs.transportCents).toBe(229_920);
   });
 
   it('is deterministic: same inputs, same output', () => {

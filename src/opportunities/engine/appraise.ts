@@ -6,13 +6,15 @@ import { ratioBp } from './money.js';
 import { computeRecon } from './recon.js';
 import { computeRisk } from './risk.js';
 import { classifyStatus, computeScore } from './status.js';
-import { computeTransport } from './transport.js';
+import { computeTransport, configuredDealer, type Location } from './transport.js';
 import { appraiseValue, vehicleAge } from './valuation.js';
 
 export interface AppraiseOptions {
   /** The clock: vehicle age and therefore value, confidence and risk depend on it. */
   now: Date;
   hasOpenAnomaly?: boolean;
+  /** Where the vehicle is shipped to; the configured dealer by default (dealer profiles pass their own). */
+  dealer?: Location;
 }
 
 /**
@@ -26,7 +28,7 @@ export function appraise(
   opts: AppraiseOptions,
 ): Appraisal {
   const fees = computeFees(listing, params);
-  const transport = computeTransport(listing, params);
+  const transport = computeTransport(listing, opts.dealer ?? configuredDealer(params), params);
   const recon = computeRecon(listing, params);
   const costs: Costs = {
     bidCents: listing.currentBidCents,

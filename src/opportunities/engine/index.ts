@@ -1,6 +1,7 @@
 export { appraise, type AppraiseOptions } from './appraise.js';
 export { computeFees, type Fees } from './fees.js';
-export { computeTransport, transportMiles, transportCost, greatCircleMiles, type Transport } from './transport.js';
+export { computeTransport, configuredDealer, locate, transportMiles, transportCost, greatCircleMiles, type Location, type Transport } from './transport.js';
+export { familyOf, makeSpellings, sameBrand, squeezeMake, vehicleClass, type Family, type VehicleClass } from './cohort.js';
 export { computeRecon, isFleetUnit } from './recon.js';
 export {
   appraiseValue,
@@ -10,7 +11,7 @@ export {
   segmentFor,
   titleMultiplier,
   vehicleAge,
-  percentile,
+  familyComps,
   type CompsValue,
   type ValuationResult,
 } from './valuation.js';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadArbitrageParams } from '../../config/arbitrage.js';
-import { computeTransport, transportCost } from './transport.js';
+import { computeTransport, configuredDealer, transportCost } from './transport.js';
 
 const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));
 
@@ -23,45 +23,43 @@ describe('transport bands (whole distance at one band rate, minimum $350)', () =
   });
 });
 
-describe('transport miles', () => {
-  it('CA dealer, no coordinates: state table (NV 300 mi × $2.20 = $660; NY 2,400 × $1.40 = $3,360)', () => {
-    expect(computeTransport({ state: 'NV' }, params)).toEqual({
-      miles: 300,
-      cents: 66_000,
-      assumptions: ['transport:state_table'],
-    });
-    expect(computeTransport({ state: 'NY' }, params)).toMatchObject({ miles: 2400, cents: 336_000 });
+describe('transport(listing location, dealer location)', () => {
+  const dealer = configuredDealer(params); // ZIP 90012, Los Angeles: 34.0614, −118.2385 in the ZIP table
+  const cost = (listing: Parameters<typeof computeTransport>[0], to = dealer) => computeTransport(listing, to, params);
+
+  it('ZIP to ZIP: Boston 02108 (42.3576, −71.0684) → 90012 is 2,589.87 mi great-circle × 1.2 = 3,107.85 → 3,108 mi × $1.40 = $4,351.20', () => {
+    expect(cost({ zip: '02108', state: 'MA' })).toEqual({ miles: 3108, cents: 435_120, assumptions: [] });
   });
 
-  it('unknown state: 1,000 mi × $1.90 = $1,900, flagged', () => {
-    expect(computeTransport({ state: 'PR' }, params)).toEqual({
-      miles: 1000,
-      cents: 190_000,
-      assumptions: ['transport:unknown_state'],
-    });
+  it('Sacramento 95814 (38.5804, −121.4922) → 90012: 360.91 mi × 1.2 = 433.09 → 433 mi × $2.20 = $952.60', () => {
+    expect(cost({ zip: '95814', state: 'CA' })).toEqual({ miles: 433, cents: 95_260, assumptions: [] });
   });
 
-  it('coordinates win: 5° due north of the LA dealer = 5 × 3958.8 × π/180 = 345.470 mi × 1.2 = 414.56 → 415 mi × $2.20 = $913.00', () => {
-    const t = computeTransport({ state: 'CA', latitude: 39.0522, longitude: -118.2437 }, params);
-    expect(t).toEqual({ miles: 415, cents: 91_300, assumptions: [] });
+  it('coordinates win over the ZIP: 5° due north of the dealer = 345.47 mi × 1.2 = 414.56 → 415 mi × $2.20 = $913.00', () => {
+    expect(cost({ zip: '02108', state: 'CA', latitude: 39.0614, longitude: -118.2385 })).toEqual({ miles: 415, cents: 91_300, assumptions: [] });
   });
 
-  it('dealer outside CA: state centroid ↔ dealer coordinates × road factor', () => {
-    // Dealer put 10° due south of the TX centroid (31.054487, −97.563461) so the distance is a
-    // meridian arc: 10 × 69.09405 = 690.94 mi × 1.2 = 829.13 → 829 mi × $1.90 = $1,575.10.
-    const p = structuredClone(params);
-    p.dealer = { state: 'TX', latitude: 21.054487, longitude: -97.563461 };
-    expect(computeTransport({ state: 'TX' }, p)).toEqual({
-      miles: 829,
-      cents: 157_510,
-      assumptions: ['transport:state_centroid'],
-    });
-    // Dealer without coordinates sits on its own state's centroid: TX → TX is 0 mi → $350 minimum.
-    p.dealer = { state: 'TX', latitude: null, longitude: null };
-    expect(computeTransport({ state: 'TX' }, p)).toEqual({
-      miles: 0,
-      cents: 35_000,
-      assumptions: ['transport:dealer_state_centroid', 'transport:state_centroid'],
-    });
+  it('no ZIP: the state centroid (NV 38.313515, −117.055374 → 90012: 301.10 mi × 1.2 = 361.33 → 361 mi × $2.20 = $794.20), flagged', () => {
+    expect(cost({ zip: null, state: 'NV' })).toEqual({ miles: 361, cents: 79_420, assumptions: ['transport:state_centroid'] });
+  });
+
+  it('a ZIP the table lacks falls back to its three-digit prefix centroid, flagged', () => {
+    const t = cost({ zip: '02100', state: 'MA' }); // not in the table; its prefix 021 is Boston's
+    expect(t.assumptions).toEqual(['transport:zip_prefix']);
+    expect(Math.abs(t.miles - 3108)).toBeLessThan(40);
+  });
+
+  it('every state and DC has a centroid, so the fallback never falls through to the unknown distance', () => {
+    const states = 'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC'.split(' ');
+    for (const state of states) expect(cost({ zip: null, state }).assumptions).toEqual(['transport:state_centroid']);
+    // Only a place the tables cannot put anywhere is charged the configured unknown distance.
+    expect(cost({ zip: null, state: 'PR' })).toEqual({ miles: 1000, cents: 190_000, assumptions: ['transport:unknown_state'] });
+  });
+
+  it('the dealer is an argument: the same Boston listing shipped to a Dallas dealer (ZIP 75201)', () => {
+    // 75201: 32.7904, −96.8044 → 02108: 1,548.49 mi × 1.2 = 1,858.19 → 1,858 mi × $1.60 = $2,972.80
+    expect(cost({ zip: '02108', state: 'MA' }, { zip: '75201', state: 'TX' })).toEqual({ miles: 1858, cents: 297_280, assumptions: [] });
+    // A dealer given only by state sits on its centroid, flagged.
+    expect(cost({ zip: '02108', state: 'MA' }, { zip: null, state: 'TX' }).assumptions).toEqual(['transport:dealer_state_centroid']);
   });
 });

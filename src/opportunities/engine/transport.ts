@@ -1,21 +1,38 @@
 import type { ArbitrageParams } from '../../config/arbitrage.js';
-import type { ListingInput } from '../types.js';
+import { greatCircleMiles, zipLocation, zipPrefixCentroid, type GeoPoint } from '../../shared/geo.js';
 import { roundHalfAway } from './money.js';
 
-const EARTH_RADIUS_MI = 3958.8;
+export { greatCircleMiles } from '../../shared/geo.js';
 
-export function greatCircleMiles(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * rad;
-  const dLon = (lon2 - lon1) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_MI * Math.asin(Math.min(1, Math.sqrt(h)));
+/** Where a vehicle or a dealer is; the most precise part given wins. */
+export interface Location {
+  zip: string | null;
+  state: string;
+  latitude?: number | null;
+  longitude?: number | null;
 }
 
 export interface Transport {
   miles: number;
   cents: number;
   assumptions: string[];
+}
+
+type TransportParams = ArbitrageParams['transport'];
+type Precision = 'coordinates' | 'zip' | 'zip_prefix' | 'state_centroid';
+
+/** Coordinates, then the ZIP's, then its three-digit prefix's centroid, then the state's centroid. */
+export function locate(loc: Location, t: TransportParams): { point: GeoPoint; precision: Precision } | null {
+  if (loc.latitude != null && loc.longitude != null) return { point: { lat: loc.latitude, lon: loc.longitude }, precision: 'coordinates' };
+  const zip = loc.zip?.trim() ?? '';
+  if (zip !== '') {
+    const z = zipLocation(zip);
+    if (z) return { point: z, precision: 'zip' };
+    const p = zipPrefixCentroid(zip);
+    if (p) return { point: p, precision: 'zip_prefix' };
+  }
+  const c = t.stateCentroids[loc.state.trim().toUpperCase()];
+  return c ? { point: { lat: c[0], lon: c[1] }, precision: 'state_centroid' } : null;
 }
 
 /**
@@ -28,51 +45,29 @@ export function transportCost(miles: number, params: ArbitrageParams): number {
   return Math.max(t.minimumCents, roundHalfAway(miles * band.rateCentsPerMile));
 }
 
-function dealerPoint(params: ArbitrageParams): { lat: number; lon: number; assumed: boolean } {
-  const d = params.dealer;
-  if (d.latitude !== null && d.longitude !== null) return { lat: d.latitude, lon: d.longitude, assumed: false };
-  const c = params.transport.stateCentroids[d.state];
-  return { lat: c[0], lon: c[1], assumed: true };
-}
-
-/** Miles from the listing to the dealer: coordinates first, then the legacy CA table, then state centroids. */
-export function transportMiles(
-  listing: Pick<ListingInput, 'state' | 'latitude' | 'longitude'>,
-  params: ArbitrageParams,
-): { miles: number; assumptions: string[] } {
+/** Road miles from the vehicle to the dealer: great-circle distance × the road factor. */
+export function transportMiles(listing: Location, dealer: Location, params: ArbitrageParams): { miles: number; assumptions: string[] } {
   const t = params.transport;
+  const from = locate(listing, t);
+  const to = locate(dealer, t);
   const assumptions: string[] = [];
-  const dealer = dealerPoint(params);
-  if (dealer.assumed) assumptions.push('transport:dealer_state_centroid');
-  const state = listing.state.trim().toUpperCase();
-
-  if (listing.latitude != null && listing.longitude != null) {
-    const gc = greatCircleMiles(listing.latitude, listing.longitude, dealer.lat, dealer.lon);
-    return { miles: roundHalfAway(gc * t.roadFactor), assumptions };
-  }
-  if (params.dealer.state === t.stateTableDealerState) {
-    // The legacy table already holds road-ish miles, so the road factor is not applied again.
-    const known = t.stateMilesToCA[state];
-    if (known === undefined) {
-      assumptions.push('transport:unknown_state');
-      return { miles: t.unknownStateMiles, assumptions };
-    }
-    assumptions.push('transport:state_table');
-    return { miles: known, assumptions };
-  }
-  const c = t.stateCentroids[state];
-  if (!c) {
-    assumptions.push('transport:unknown_state');
+  if (to?.precision === 'state_centroid') assumptions.push('transport:dealer_state_centroid');
+  if (from?.precision === 'zip_prefix') assumptions.push('transport:zip_prefix');
+  if (from?.precision === 'state_centroid') assumptions.push('transport:state_centroid');
+  if (!from || !to) {
+    assumptions.push(from ? 'transport:unknown_dealer_location' : 'transport:unknown_state');
     return { miles: t.unknownStateMiles, assumptions };
   }
-  assumptions.push('transport:state_centroid');
-  return { miles: roundHalfAway(greatCircleMiles(c[0], c[1], dealer.lat, dealer.lon) * t.roadFactor), assumptions };
+  return { miles: roundHalfAway(greatCircleMiles(from.point.lat, from.point.lon, to.point.lat, to.point.lon) * t.roadFactor), assumptions };
 }
 
-export function computeTransport(
-  listing: Pick<ListingInput, 'state' | 'latitude' | 'longitude'>,
-  params: ArbitrageParams,
-): Transport {
-  const { miles, assumptions } = transportMiles(listing, params);
+/** transport(listing location, dealer location): the dealer is an argument, so each dealer can have its own. */
+export function computeTransport(listing: Location, dealer: Location, params: ArbitrageParams): Transport {
+  const { miles, assumptions } = transportMiles(listing, dealer, params);
   return { miles, cents: transportCost(miles, params), assumptions };
+}
+
+/** The configured dealer's location. */
+export function configuredDealer(params: ArbitrageParams): Location {
+  return { zip: params.dealer.zip, state: params.dealer.state, latitude: params.dealer.latitude, longitude: params.dealer.longitude };
 }

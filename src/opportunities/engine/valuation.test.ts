@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadArbitrageParams } from '../../config/arbitrage.js';
 import type { Comp, ListingInput, TitleStatus } from '../types.js';
-import { appraiseValue, matchingComps, valueFromComps, valueFromModel } from './valuation.js';
+import { appraiseValue, familyComps, matchingComps, valueFromComps, valueFromModel } from './valuation.js';
 
 const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));
 const now = new Date('2025-06-01T00:00:00Z');
@@ -20,11 +20,16 @@ const sale = (make: string, model: string, year: number, priceCents: number, mil
 });
 
 describe('depreciation model', () => {
-  it('Tacoma 2020 @ 2025, 90,000 mi: 3,800,000 × 1.15 × 0.88^5 − (90,000 − 5 × 12,000) × 8¢', () => {
+  it('Tacoma 2020 @ 2025, 90,000 mi: 3,800,000 × 1.15 × 0.88^5 × 0.975^(excess / 10,000)', () => {
     // 3,800,000 × 1.15 = 4,370,000; 0.88^5 = 0.5277319168; 4,370,000 × 0.5277319168 = 2,306,188.476
-    // excess 30,000 mi × 8¢ = 240,000 → 2,066,188.476 → $20,661.88
+    // excess 90,000 − 5 × 12,000 = 30,000 mi: 0.975^3 = 0.926859375 → 2,137,512.46 → $21,375.12
     expect(valueFromModel(listing({ make: 'Toyota', model: 'Tacoma', year: 2020, mileage: 90_000 }), now, params))
-      .toEqual({ cents: 2_066_188, assumptions: [] });
+      .toEqual({ cents: 2_137_512, assumptions: [] });
+  });
+
+  it('mileage takes a bounded share, never all of the value: 900,000 mi on the same Tacoma keeps 35 %', () => {
+    // 0.975^84 = 0.119 < minMileageFactor 0.35 → 2,306,188.476 × 0.35 = 807,165.97 → floor 100,000 does not bind
+    expect(valueFromModel(listing({ make: 'Toyota', model: 'Tacoma', year: 2020, mileage: 900_000 }), now, params).cents).toBe(807_166);
   });
 
   it('old vehicles hit the floor: Impala 1995 → 2,800,000 × 0.88^30 ≈ 60,480 < floor $1,000.00', () => {
@@ -52,64 +57,82 @@ describe('title multipliers (model-only F-150 2025: 4,600,000, low/high ∓15 % 
   for (const [titleStatus, est, low, high] of cases) {
     it(`${titleStatus}`, () => {
       const v = appraiseValue(listing({ titleStatus }), [], params, now).valuation;
-      expect(v).toEqual({ estimateCents: est, lowCents: low, highCents: high, method: 'model', sampleSize: 0 });
+      expect(v).toEqual({ estimateCents: est, lowCents: low, highCents: high, method: 'model', sampleSize: 0, comparables: [] });
     });
   }
 });
 
 describe('comparables', () => {
-  it('matches make/model case-insensitively and trimmed, model year ± 2 only', () => {
-    const comps = [
-      sale(' FORD ', ' explorer ', 2020, 1), // Δ2: in
-      sale('Ford', 'Explorer', 2019, 2), // Δ3: out
-      sale('Ford', 'Expedition', 2022, 3), // other model
-      sale('Chevrolet', 'Explorer', 2022, 4), // other make
-      sale('ford', 'EXPLORER', 2024, 5), // Δ2: in
-    ];
-    const got = matchingComps(listing({ make: 'Ford', model: 'Explorer', year: 2022 }), comps, params);
-    expect(got.map((c) => (c.kind === 'sale' ? c.priceCents : 0))).toEqual([1, 5]);
+  const withParams = (over: Partial<typeof params.valuation>) => ({ ...params, valuation: { ...params.valuation, ...over } });
+
+  it('one model family whatever the seller calls it: Police Interceptor Utility ↔ Explorer, Dodge Ram 1500 ↔ Ram 1500', () => {
+    const comps = [sale('Ford', 'Explorer', 2018, 1), sale('FORD', 'Interceptor Utility', 2018, 2), sale('Ford', 'Explorer Police AWD', 2018, 3),
+      sale('Ford', 'Expedition', 2018, 4), sale('Chevrolet', 'Tahoe PPV', 2018, 5)];
+    const piu = familyComps(listing({ make: 'Ford', model: 'Police Interceptor Utility', year: 2018 }), comps, params);
+    expect(piu.map((c) => (c.kind === 'sale' ? c.priceCents : 0))).toEqual([1, 2, 3]);
+    const rams = [sale('Ram', '1500', 2016, 6), sale('RAM', 'Ram 1500', 2016, 7), sale('Dodge', 'Ram 2500', 2016, 8)];
+    expect(familyComps(listing({ make: 'Dodge', model: 'Ram 1500', year: 2016 }), rams, params).map((c) => (c.kind === 'sale' ? c.priceCents : 0))).toEqual([6, 7]);
   });
 
-  it('adjusts a sale for year and mileage: 2,000,000 × (1 + 1 × 7 %) + (50,000 − 40,000) × 10¢ = 2,240,000', () => {
-    const v = valueFromComps({ year: 2022, mileage: 40_000 }, [sale('Ford', 'Explorer', 2021, 2_000_000, 50_000)], params);
-    expect(v).toEqual({ estimateCents: 2_240_000, lowCents: 2_240_000, highCents: 2_240_000, count: 1 });
+  it('model year ± 2, widened a year at a time (up to ± 4) until there are enough comps', () => {
+    const near = Array.from({ length: 6 }, (_, i) => sale('Ford', 'Explorer', 2020 + (i % 5) - 2, 10 + i));
+    const far = [sale('Ford', 'Explorer', 2017, 1), sale('Ford', 'Explorer', 2024, 2), sale('Ford', 'Explorer', 2015, 3)];
+    const l = listing({ make: 'Ford', model: 'Explorer', year: 2020 });
+    expect(matchingComps(l, [...near, ...far], params)).toHaveLength(6);
+    // Only two within ± 2: ± 3 adds 2017, ± 4 adds 2024, 2015 (± 5) never comes in.
+    const got = matchingComps(l, [near[0]!, near[1]!, ...far], params).map((c) => c.year).sort();
+    expect(got).toEqual([2017, 2018, 2019, 2024]);
   });
 
-  it('weights market rows by sample size', () => {
-    // sale 2,000,000 (weight 1) + market avg 2,600,000 / low 2,200,000 / high 3,000,000 (n = 3):
-    // est  = (2,000,000 + 3 × 2,600,000) / 4 = 2,450,000
-    // low  = (2,000,000 + 3 × 2,200,000) / 4 = 2,150,000   (one sale: its P10 is itself)
-    // high = (2,000,000 + 3 × 3,000,000) / 4 = 2,750,000
-    const market: Comp = {
-      kind: 'market', make: 'Ford', model: 'Explorer', year: 2022, trim: null,
-      avgCents: 2_600_000, lowCents: 2_200_000, highCents: 3_000_000, sampleSize: 3,
-    };
-    const v = valueFromComps({ year: 2022, mileage: null }, [sale('Ford', 'Explorer', 2022, 2_000_000, 99_999), market], params);
-    expect(v).toEqual({ estimateCents: 2_450_000, lowCents: 2_150_000, highCents: 2_750_000, count: 4 });
+  it('adjusts a sale in proportion to its price: 2,000,000 × 1.10 (a year newer) ÷ 0.975 (10,000 mi fewer) = 2,256,410', () => {
+    // One sale cannot tell a slope, so the priors apply: +10 % a model year, −2.5 % per 10,000 miles.
+    const v = valueFromComps(listing({ make: 'Ford', model: 'Explorer', year: 2022, mileage: 40_000 }), [sale('Ford', 'Explorer', 2021, 2_000_000, 50_000)], params, now);
+    expect(v).toMatchObject({ estimateCents: 2_256_410, lowCents: 2_256_410, highCents: 2_256_410, count: 1 });
   });
 
-  it('10+ comps → method comps: mean and nearest-rank P10/P90', () => {
-    // $20,000 … $29,000 in $1,000 steps: mean 2,450,000; P10 = 1st of 10 = 2,000,000; P90 = 9th = 2,800,000
-    const comps = Array.from({ length: 10 }, (_, i) => sale('Ford', 'F-150', 2025, 2_000_000 + i * 100_000, 10_000));
-    const r = appraiseValue(listing(), comps, params, now);
-    expect(r.valuation).toEqual({
-      estimateCents: 2_450_000, lowCents: 2_000_000, highCents: 2_800_000, method: 'comps', sampleSize: 10,
-    });
-    expect(r.assumptions).toEqual([]);
+  it('the mileage adjustment is bounded and never reaches zero: 400,000 mi against a 20,000-mi sale keeps 40 %', () => {
+    // 0.975^38 = 0.382 < the 0.4 bound → 2,000,000 × 0.4 = 800,000 (the $0.10/mile rule gave −$36,000)
+    const l = listing({ make: 'Ford', model: 'Explorer', year: 2020, mileage: 400_000 });
+    expect(valueFromComps(l, [sale('Ford', 'Explorer', 2020, 2_000_000, 20_000)], params, now)?.estimateCents).toBe(800_000);
+    // The floor: never below floorShareOfComps × the cohort's median sale (here raised to 50 % → 1,000,000).
+    expect(valueFromComps(l, [sale('Ford', 'Explorer', 2020, 2_000_000, 20_000)], withParams({ floorShareOfComps: 0.5 }), now)?.estimateCents).toBe(1_000_000);
   });
 
-  it('2 comps → blend with weight 2/10 = 0.2 toward the model', () => {
-    // comps: 4,000,000 and 4,200,000 → mean 4,100,000, P10 4,000,000, P90 (2nd of 2) 4,200,000
-    // model F-150 2025: 4,600,000, low 3,910,000, high 5,290,000
-    // est  = 0.2 × 4,100,000 + 0.8 × 4,600,000 = 820,000 + 3,680,000 = 4,500,000
-    // low  = 0.2 × 4,000,000 + 0.8 × 3,910,000 = 800,000 + 3,128,000 = 3,928,000
-    // high = 0.2 × 4,200,000 + 0.8 × 5,290,000 = 840,000 + 4,232,000 = 5,072,000
-    const comps = [sale('Ford', 'F-150', 2025, 4_000_000, 10_000), sale('Ford', 'F-150', 2025, 4_200_000, 10_000)];
-    const r = appraiseValue(listing(), comps, params, now);
-    expect(r.valuation).toEqual({
-      estimateCents: 4_500_000, lowCents: 3_928_000, highCents: 5_072_000, method: 'blend', sampleSize: 2,
-    });
-    expect(r.disagreement).toBeCloseTo(500_000 / 4_600_000, 12);
+  it('police units are their own cohort; a thin one borrows civilian sales × policeClassFactor', () => {
+    const police = (p: number) => ({ ...sale('Dodge', 'Charger', 2018, p, 100_000), trim: 'Pursuit' });
+    const civilian = Array.from({ length: 6 }, () => sale('Dodge', 'Charger', 2018, 2_000_000, 100_000));
+    const l = listing({ make: 'Dodge', model: 'Charger Pursuit', year: 2018, mileage: 100_000 });
+    // Four police sales are enough: the civilian ones are not used.
+    expect(valueFromComps(l, [...Array.from({ length: 4 }, () => police(1_000_000)), ...civilian], params, now)?.estimateCents).toBe(1_000_000);
+    // Two are not: six civilians at 2,000,000 × 0.8 join them; equal weights → 1,000,000 × 1.6^(6/8) = 1,422,623.53
+    expect(valueFromComps(l, [police(1_000_000), police(1_000_000), ...civilian], params, now)?.estimateCents).toBe(1_422_624);
+  });
+
+  it("learns the family's mileage slope from its sales, pulled toward the prior", () => {
+    // Twelve sales that lose exactly 4 % per 10,000 miles (20,000 … 240,000 mi).
+    const comps = Array.from({ length: 12 }, (_, i) => sale('Ford', 'Explorer', 2020, Math.round(2_000_000 * 0.96 ** (2 * i)), 20_000 + 20_000 * i));
+    const v = valueFromComps(listing({ make: 'Ford', model: 'Explorer', year: 2020, mileage: 130_000 }), comps, params, now)!;
+    // Ridge toward −2.5 %: (572 × ln 0.96 + 4 × 25 × ln 0.975) / 672 → −3.78 %
+    expect(v.mileagePctPer10k).toBeGreaterThan(-4.1);
+    expect(v.mileagePctPer10k).toBeLessThan(-3.5);
+    // The sales sit symmetrically around the listing, so the estimate is the true 2,000,000 × 0.96^11 = 1,276,479 within 0.5 %.
+    expect(Math.abs(v.estimateCents - 1_276_479) / 1_276_479).toBeLessThan(0.005);
+  });
+
+  it('drops an export typo (a price ×10) and names the sales it used', () => {
+    const comps = [...Array.from({ length: 8 }, (_, i) => ({ ...sale('Ford', 'F-150', 2025, 2_000_000, 10_000), id: i + 1 })), { ...sale('Ford', 'F-150', 2025, 20_000_000, 10_000), id: 99 }];
+    const v = valueFromComps(listing(), comps, params, now)!;
+    expect(v.estimateCents).toBe(2_000_000);
+    expect(v.comparables.map((c) => c.id).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(v.comparables[0]).toMatchObject({ kind: 'sale', year: 2025, mileage: 10_000, priceCents: 2_000_000, saleDate: '2025-06-01', adjustedCents: 2_000_000, weight: 0.125 });
+  });
+
+  it('10+ comps → method comps; 2 comps → blend with weight 2/10 toward the model', () => {
+    const ten = Array.from({ length: 10 }, () => sale('Ford', 'F-150', 2025, 4_000_000, 10_000));
+    expect(appraiseValue(listing(), ten, params, now).valuation).toMatchObject({ estimateCents: 4_000_000, method: 'comps', sampleSize: 10 });
+    // comps 4,000,000; model F-150 2025: 4,600,000 → 0.2 × 4,000,000 + 0.8 × 4,600,000 = 4,480,000
+    const r = appraiseValue(listing(), ten.slice(0, 2), params, now);
+    expect(r.valuation).toMatchObject({ estimateCents: 4_480_000, method: 'blend', sampleSize: 2 });
     expect(r.assumptions).toEqual(['valuation:few_comps']);
   });
 

@@ -1,87 +1,15 @@
 import type { ArbitrageParams } from '../../config/arbitrage.js';
 import type { Comp, ListingInput, TitleStatus, Valuation, ValuationMethod } from '../types.js';
+import { valueFromComps } from './comps-value.js';
 import { roundHalfAway } from './money.js';
+
+export { familyComps, matchingComps, valueFromComps, type CompsValue } from './comps-value.js';
 
 const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
 
 /** Whole model years since the model year, by the caller's clock; never negative (next year's models). */
 export function vehicleAge(year: number, now: Date): number {
   return Math.max(0, now.getUTCFullYear() - year);
-}
-
-export function matchingComps(
-  listing: Pick<ListingInput, 'make' | 'model' | 'year'>,
-  comps: readonly Comp[],
-  params: ArbitrageParams,
-): Comp[] {
-  const make = norm(listing.make);
-  const model = norm(listing.model);
-  const window = params.valuation.compYearWindow;
-  return comps.filter(
-    (c) => norm(c.make) === make && norm(c.model) === model && Math.abs(c.year - listing.year) <= window,
-  );
-}
-
-/** Nearest-rank percentile of ascending values: the ceil(p/100 × n)-th value. */
-export function percentile(sorted: readonly number[], p: number): number {
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx];
-}
-
-export interface CompsValue {
-  estimateCents: number;
-  lowCents: number;
-  highCents: number;
-  count: number;
-}
-
-/**
- * Adjusts each comp to the listing's year and mileage, then takes the count-weighted mean.
- * Sale: price × (1 + Δyear × yearPct/100) + (compMiles − listingMiles) × cents/mile, rounded per comp
- * (no mileage term when either mileage is unknown). Market row: avg/low/high × the same year
- * factor, rounded, weighted by its sample size (at least 1). low/high: sales' P10/P90 and market rows'
- * low/high, blended by the same weights.
- */
-export function valueFromComps(
-  listing: Pick<ListingInput, 'year' | 'mileage'>,
-  comps: readonly Comp[],
-  params: ArbitrageParams,
-): CompsValue | null {
-  const v = params.valuation;
-  const yearFactor = (compYear: number) => 1 + ((listing.year - compYear) * v.yearAdjustmentPct) / 100;
-  const sales: number[] = [];
-  let marketWeight = 0;
-  let marketSum = 0;
-  let marketLowSum = 0;
-  let marketHighSum = 0;
-  for (const c of comps) {
-    const f = yearFactor(c.year);
-    if (c.kind === 'sale') {
-      const miles =
-        c.mileage != null && listing.mileage != null
-          ? (c.mileage - listing.mileage) * v.mileageAdjustmentCentsPerMile
-          : 0;
-      sales.push(Math.max(0, roundHalfAway(c.priceCents * f + miles)));
-    } else {
-      const w = Math.max(1, c.sampleSize);
-      marketWeight += w;
-      marketSum += w * roundHalfAway(c.avgCents * f);
-      marketLowSum += w * roundHalfAway(c.lowCents * f);
-      marketHighSum += w * roundHalfAway(c.highCents * f);
-    }
-  }
-  const count = sales.length + marketWeight;
-  if (count === 0) return null;
-  const sorted = [...sales].sort((a, b) => a - b);
-  const salesSum = sales.reduce((a, b) => a + b, 0);
-  const salesLow = sorted.length ? percentile(sorted, v.lowPercentile) * sorted.length : 0;
-  const salesHigh = sorted.length ? percentile(sorted, v.highPercentile) * sorted.length : 0;
-  return {
-    estimateCents: roundHalfAway((salesSum + marketSum) / count),
-    lowCents: roundHalfAway((salesLow + marketLowSum) / count),
-    highCents: roundHalfAway((salesHigh + marketHighSum) / count),
-    count,
-  };
 }
 
 /** Longest configured model key found as whole words in the model name (so "F-150 XLT" → f-150). */
@@ -103,8 +31,10 @@ export function segmentFor(model: string, params: ArbitrageParams): string | nul
 }
 
 /**
- * Depreciation model: max(floor, round(base × brand × (1 − annual%)^age − excessMiles × cents)),
- * excessMiles = max(0, mileage − allowance × max(1, age)); unknown mileage → no excess.
+ * Depreciation model: max(floor, round(base × brand × (1 − annual%)^age × mileage factor)),
+ * mileage factor = max(minFactor, (1 − pct/100)^(excess / 10,000)), excess = max(0, mileage −
+ * allowance × max(1, age)); unknown mileage → factor 1. Proportional and bounded, so a
+ * high-mileage unit loses a share of its value, never all of it.
  */
 export function valueFromModel(
   listing: Pick<ListingInput, 'make' | 'model' | 'mileage' | 'year'>,
@@ -126,7 +56,8 @@ export function valueFromModel(
   const age = vehicleAge(listing.year, now);
   const depreciated = d.segmentBaseCents[segment] * brand * (1 - d.annualDepreciationPct / 100) ** age;
   const excess = listing.mileage == null ? 0 : Math.max(0, listing.mileage - d.annualMileageAllowance * Math.max(1, age));
-  return { cents: Math.max(d.floorCents, roundHalfAway(depreciated - excess * d.centsPerExcessMile)), assumptions };
+  const mileageFactor = Math.max(d.minMileageFactor, (1 - d.excessMilePctPer10k / 100) ** (excess / 10_000));
+  return { cents: Math.max(d.floorCents, roundHalfAway(depreciated * mileageFactor)), assumptions };
 }
 
 export interface ValuationResult {
@@ -156,8 +87,7 @@ export function appraiseValue(
   now: Date,
 ): ValuationResult {
   const assumptions: string[] = [];
-  const matched = matchingComps(listing, comps, params);
-  const fromComps = valueFromComps(listing, matched, params);
+  const fromComps = valueFromComps(listing, comps, params, now);
   const model = valueFromModel(listing, now, params);
   const spread = params.valuation.modelSpreadPct / 100;
   const modelLow = roundHalfAway(model.cents * (1 - spread));
@@ -199,6 +129,7 @@ export function appraiseValue(
       highCents: roundHalfAway(Math.max(high, est) * mult),
       method,
       sampleSize: n,
+      comparables: fromComps?.comparables ?? [],
     },
     disagreement,
     compCount: n,

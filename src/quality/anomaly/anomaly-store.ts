@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { dbBool, type Db } from '../../storage/db.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import { listingFromRow } from '../../opportunities/store.js';
-import { matchKey } from '../../opportunities/list-query.js';
+import { familyOf, makeSpellings } from '../../opportunities/engine/cohort.js';
 import { listingKey, type DetectedAnomaly } from './detector.js';
 
 export type AnomalyStatus = 'open' | 'false_positive' | 'confirmed' | 'resolved';
@@ -29,15 +29,15 @@ function chunks<T>(xs: readonly T[]): T[][] {
   return out;
 }
 
-/** Active listings sharing a make/model with the batch: peers for cohorts and duplicated VINs. */
-export async function loadPopulation(db: Db, batch: readonly ListingInput[]): Promise<ListingInput[]> {
-  const pairs = new Set(batch.map((l) => `${matchKey(l.make)}|${matchKey(l.model)}`));
-  const makes = [...new Set(batch.map((l) => l.make.toLowerCase()))];
+/** Active listings sharing a model family with the batch: peers for cohorts and duplicated VINs. */
+export async function loadPopulation(db: Db, batch: readonly ListingInput[], aliases: Readonly<Record<string, string>> = {}): Promise<ListingInput[]> {
+  const pairs = new Set(batch.map((l) => familyOf(l.make, l.model, aliases).key));
+  const makes = [...new Set(batch.flatMap((l) => makeSpellings(l.make)))];
   const out: ListingInput[] = [];
   for (const part of chunks(makes)) {
     const rows = await db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true))
       .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part).execute();
-    for (const r of rows) if (pairs.has(`${matchKey(r.make)}|${matchKey(r.model)}`)) out.push(listingFromRow(r));
+    for (const r of rows) if (pairs.has(familyOf(r.make, r.model, aliases).key)) out.push(listingFromRow(r));
   }
   // Listings whose VIN is in the batch, whatever their make: a VIN on a different model is worse.
   const vins = [...new Set(batch.map((l) => l.vin).filter((v): v is string => !!v))];

@@ -3,15 +3,14 @@
 // caller supplies the population (other live listings) and comps, so the labelled evaluation set
 // and the ingestion pipeline run exactly the same code.
 import type { ArbitrageParams } from '../../config/arbitrage.js';
-import { matchingComps, titleMultiplier, valueFromComps } from '../../opportunities/engine/index.js';
-import { matchKey } from '../../opportunities/list-query.js';
+import { familyOf, titleMultiplier, valueFromComps, vehicleClass } from '../../opportunities/engine/index.js';
 import type { Comp, ListingInput } from '../../opportunities/types.js';
 import { vinModelYear, vinProblems } from '../vin.js';
 import { modifiedZ, robustCenter, type RobustCenter } from './robust-stats.js';
 
 export const ANOMALY_KINDS = [
   'nominal_bid', 'mileage_for_age', 'vin_year_mismatch', 'price_vs_comps', 'duplicate_vin', 'auction_ended',
-  'bid_cohort_outlier', 'mileage_cohort_outlier',
+  'bid_cohort_outlier', 'mileage_cohort_outlier', 'text_sanitized',
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
@@ -21,11 +20,12 @@ export interface DetectedAnomaly {
 }
 
 export const ANOMALY_SETTINGS = {
-  /** A bid at or below this on a late-model vehicle is a placeholder, not a price. */
+  /** A bid at or below this is a placeholder, not a price, whatever the vehicle's age. */
   nominalBidCents: 100,
-  lateModelMaxAge: 10,
   /** Fleet units run hard, but not this hard for every year of their life. */
   maxMilesPerYear: 60_000,
+  /** Past this a light vehicle's odometer reading is far more likely a typo (an extra digit) than miles driven. */
+  maxPlausibleMiles: 400_000,
   /** Comps-based value needs this many comparables before a price is called far outside it. */
   minComps: 3,
   bidAboveCompsHighFactor: 1.6,
@@ -71,12 +71,17 @@ function mileageCenter(miles: number[], s: typeof ANOMALY_SETTINGS): RobustCente
   return floorMad(c, Math.max(s.minMileageMad, s.minMileageMadRatio * (Number.isFinite(c.median) ? c.median : 0)));
 }
 
+/** Peers: the same model family and service class (patrol units run far more miles than civilians). */
+function cohortKey(l: ListingInput, params: ArbitrageParams): string {
+  return `${familyOf(l.make, l.model, params.valuation.modelFamilies).key}|${vehicleClass(l)}`;
+}
+
 class Cohorts {
   private readonly byModel = new Map<string, ListingInput[]>();
   private readonly cache = new Map<string, { bid: RobustCenter; miles: RobustCenter } | null>();
   constructor(all: Iterable<ListingInput>, private readonly s: typeof ANOMALY_SETTINGS, private readonly params: ArbitrageParams) {
     for (const l of all) {
-      const k = `${matchKey(l.make)}|${matchKey(l.model)}`;
+      const k = cohortKey(l, params);
       let list = this.byModel.get(k);
       if (!list) this.byModel.set(k, (list = []));
       list.push(l);
@@ -85,7 +90,7 @@ class Cohorts {
 
   /** The narrowest make/model/year window with enough peers, or null. */
   for(l: ListingInput): { bid: RobustCenter; miles: RobustCenter; window: number } | null {
-    const mm = `${matchKey(l.make)}|${matchKey(l.model)}`;
+    const mm = cohortKey(l, this.params);
     for (const w of this.s.cohortYearWindows) {
       const key = `${mm}|${l.year}|${w}`;
       let c = this.cache.get(key);
@@ -124,11 +129,16 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
     const add = (kind: AnomalyKind, detail: string) => found.push({ kind, detail });
     const age = Math.max(0, nowYear - l.year);
 
-    if (l.currentBidCents <= s.nominalBidCents && age <= s.lateModelMaxAge) {
-      add('nominal_bid', `bid ${dollars(l.currentBidCents)} on a ${l.year} vehicle (${age} years old)`);
+    if (l.currentBidCents <= s.nominalBidCents) {
+      add('nominal_bid', `bid ${dollars(l.currentBidCents)} on a ${l.year} vehicle (${age} years old) is a placeholder, not a price`);
     }
     if (l.mileage !== null && l.mileage > s.maxMilesPerYear * Math.max(1, age + 1)) {
       add('mileage_for_age', `${l.mileage} miles on a ${l.year} vehicle exceeds ${s.maxMilesPerYear} a year`);
+    } else if (l.mileage !== null && l.mileage > s.maxPlausibleMiles) {
+      add('mileage_for_age', `${l.mileage} miles is beyond a light vehicle's service life (${s.maxPlausibleMiles}); likely an odometer typo`);
+    }
+    if (l.sanitized?.length) {
+      add('text_sanitized', `stripped from the published text: ${l.sanitized.map((x) => x.replace(':', ' had ').replace('+', ' and ').replace('control_characters', 'control characters')).join('; ')} (the raw text is in provenance)`);
     }
     if (l.vin && vinProblems(l.vin).length === 0) {
       const vy = vinModelYear(l.vin, l.year);
@@ -138,8 +148,7 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
     }
     if (l.auctionEndsAt.getTime() < ctx.now) add('auction_ended', `auction ended ${l.auctionEndsAt.toISOString()}`);
 
-    const comps = matchingComps(l, ctx.comps(l), ctx.params);
-    const value = comps.length ? valueFromComps(l, comps, ctx.params) : null;
+    const value = valueFromComps(l, ctx.comps(l), ctx.params, new Date(ctx.now));
     if (value && value.count >= s.minComps) {
       const mult = titleMultiplier(l.titleStatus, ctx.params);
       const high = value.highCents * mult;

@@ -4,9 +4,11 @@
 import { US_STATE_CODES } from '../../ingest/feed.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import { vinModelYear, vinProblems } from '../vin.js';
+import type { VinDecode } from '../vin-decoding/decoder.js';
+import { makeContradiction } from '../vin-decoding/make-match.js';
 import { statesForZip } from './zip-states.js';
 
-export const LISTING_CONTRACT_VERSION = '1.0.0';
+export const LISTING_CONTRACT_VERSION = '1.1.0';
 
 const DAY_MS = 86_400_000;
 /** Limits as data, so the published document and the checks can never disagree. */
@@ -42,6 +44,8 @@ export interface Violation {
 export interface ContractContext {
   /** Validation time: the auction-end window is relative to it. */
   now: number;
+  /** What the batch's VINs decode to (NHTSA vPIC); without it the make rule cannot apply. */
+  vinDecodes?: ReadonlyMap<string, VinDecode>;
 }
 
 type Check = (l: ListingInput, ctx: ContractContext) => string | null;
@@ -146,6 +150,15 @@ const RULES: Array<ContractRule & { check: Check }> = [
       if (l.vin === null || vinProblems(l.vin).length) return null;
       const y = vinModelYear(l.vin, l.year);
       return y === null || y === l.year ? null : `VIN codes model year ${y}, listing says ${l.year}`;
+    },
+  },
+  {
+    id: 'vin.make', kind: 'cross_field', fields: ['vin', 'make'],
+    description: 'the make agrees with the manufacturer and make the VIN was issued for (NHTSA vPIC; chassis VINs of buses and incomplete vehicles exempt)',
+    check: (l, c) => {
+      if (l.vin === null || vinProblems(l.vin).length) return null;
+      const d = c.vinDecodes?.get(l.vin.toUpperCase());
+      return d ? makeContradiction(l.make, d) : null;
     },
   },
   {

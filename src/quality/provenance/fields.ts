@@ -1,10 +1,10 @@
 // Provenance per published field. Listing fields come from what the reader recorded (locator,
 // method); opportunity fields are derived by the engine from named inputs. Every field path here
 // is a leaf of the API Opportunity (or `listing.*` for listing fields the Opportunity omits).
-import { createHash } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import type { ArbitrageParams } from '../../config/arbitrage.js';
 import { OpportunitySchema } from '../../opportunities/api-schema.js';
+import { ENGINE_VERSION, paramsHash } from '../../opportunities/engine/fingerprint.js';
 import type { ListingInput } from '../../opportunities/types.js';
 
 export type ProvenanceMethod = 'extracted' | 'derived' | 'default' | 'imputed';
@@ -18,32 +18,38 @@ export interface FieldProvenance {
   inputs: string[];
   /** The agent that produced the value: the reader's extractor version or the engine's. */
   agent: string;
-  activity: 'extraction' | 'appraisal' | 'anomaly_detection' | 'storage';
+  activity: 'extraction' | 'appraisal' | 'anomaly_detection' | 'storage' | 'vin_decoding';
   sourceUrl: string | null;
   snapshotHash: string | null;
   at: string;
   /** What the reader had to assume to produce the value, when it had to (e.g. a date-only auction end). */
   assumption?: string;
+  /** The text as the source sent it, when markup or control characters were stripped from the published value. */
+  raw?: string;
 }
 
 /** Listing field → path of the same value in the API (listing-only fields live under `listing.`). */
-export const LISTING_FIELD_PATHS: Record<keyof ListingInput, string> = {
+/** Listing fields read from a source; `vehicle` and `sanitized` are added by the pipeline. */
+export type ReadListingField = Exclude<keyof ListingInput, 'vehicle' | 'sanitized'>;
+export const LISTING_FIELD_PATHS: Record<ReadListingField, string> = {
   source: 'source', lotId: 'lotId', title: 'listing.title', year: 'year', make: 'make', model: 'model', trim: 'trim',
   vin: 'vin', mileage: 'mileage', currentBidCents: 'currentBid', auctionEndsAt: 'auctionEndsAt', city: 'location.city',
   state: 'location.state', zip: 'location.zip', listingUrl: 'listingUrl', titleStatus: 'titleStatus',
   description: 'listing.description', buyerPremiumPct: 'listing.buyerPremiumPct', docFeeCents: 'listing.docFee',
   latitude: 'listing.latitude', longitude: 'listing.longitude', sellerName: 'listing.sellerName',
 };
-export const LISTING_FIELDS = Object.keys(LISTING_FIELD_PATHS) as Array<keyof ListingInput>;
+export const LISTING_FIELDS = Object.keys(LISTING_FIELD_PATHS) as ReadListingField[];
 
-/** What each engine output is computed from (landed cost, value and profit, scores: `config/arbitrage.json` and README). */
+/** What each engine output is computed from (docs/deal-intelligence.md and the config comments). */
 export const ENGINE_DERIVATIONS: Record<string, string[]> = {
   'costs.buyerPremium': ['currentBid', 'source', 'listing.buyerPremiumPct', 'config:fees'],
   'costs.docFee': ['source', 'listing.docFee', 'config:fees'],
   'costs.transport': ['location.state', 'location.zip', 'listing.latitude', 'listing.longitude', 'config:transport', 'config:dealer'],
   'costs.recon': ['listing.title', 'listing.description', 'listing.sellerName', 'make', 'model', 'config:recon'],
+  'costs.transportMiles': ['location.zip', 'location.state', 'listing.latitude', 'listing.longitude', 'config:transport', 'config:dealer'],
   'costs.total': ['currentBid', 'costs.buyerPremium', 'costs.docFee', 'costs.transport', 'costs.recon'],
-  estimatedSalePrice: ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation', 'config:depreciation', 'config:title'],
+  estimatedSalePrice: ['make', 'model', 'trim', 'year', 'mileage', 'titleStatus', 'vehicle', 'valuation.comparables', 'config:valuation', 'config:depreciation', 'config:title'],
+  'valuation.comparables': ['comps', 'make', 'model', 'trim', 'year', 'mileage', 'vehicle', 'config:valuation'],
   'valuation.low': ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation'],
   'valuation.high': ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation'],
   'valuation.method': ['comps', 'config:valuation'],
@@ -63,6 +69,9 @@ export const STORAGE_FIELDS: Record<string, { method: ProvenanceMethod; inputs: 
   updatedAt: { method: 'derived', inputs: ['listing.fetchedAt'] },
   sample: { method: 'default', inputs: [] },
 };
+/** The decoded VIN: derived from the VIN alone by the offline vPIC decoder. */
+export const VIN_DECODE_INPUTS = ['vin'];
+export const VEHICLE_FIELDS = ['make', 'model', 'series', 'trim', 'bodyClass', 'driveType', 'engine', 'fuelType', 'gvwr', 'vehicleType', 'decoder'] as const;
 export const ANOMALY_INPUTS = ['currentBid', 'mileage', 'vin', 'year', 'auctionEndsAt', 'make', 'model', 'titleStatus', 'comps'];
 
 /** Leaf paths of a TypeBox object schema; arrays and scalars are leaves. */
@@ -82,5 +91,5 @@ export const PUBLISHED_FIELDS: readonly string[] = [
 
 /** Names the engine build and its parameters, so a changed fee table shows in the provenance. */
 export function engineVersion(params: ArbitrageParams): string {
-  return `arbitrage-engine/5.0.0+params.${createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 12)}`;
+  return `arbitrage-engine/${ENGINE_VERSION}+params.${paramsHash(params)}`;
 }

@@ -4,7 +4,7 @@ import type { ListingOrigin } from '../../ingest/import-service.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import type { QualityProvenanceTable } from '../storage/tables.js';
 import {
-  ANOMALY_INPUTS, ENGINE_DERIVATIONS, LISTING_FIELD_PATHS, LISTING_FIELDS, STORAGE_FIELDS,
+  ANOMALY_INPUTS, ENGINE_DERIVATIONS, LISTING_FIELD_PATHS, LISTING_FIELDS, STORAGE_FIELDS, VEHICLE_FIELDS, VIN_DECODE_INPUTS, type ReadListingField,
   type FieldProvenance, type ProvenanceMethod,
 } from './fields.js';
 
@@ -13,7 +13,8 @@ export const SERVICE_AGENT = 'dealerscope/5.0.0';
 /** Readers that hand the pipeline no origin at all are named as such, never guessed. */
 export const UNSPECIFIED_EXTRACTOR = 'unspecified-reader';
 
-export type StoredFields = Record<string, { m: ProvenanceMethod; l: string | null; i?: string[]; a?: string }>;
+/** Per field: method, locator, inputs, `a` what the reader assumed, and `r` the raw text when the published value was cleaned of markup. */
+export type StoredFields = Record<string, { m: ProvenanceMethod; l: string | null; i?: string[]; a?: string; r?: string }>;
 
 const DERIVED_INPUTS: Partial<Record<keyof ListingInput, string[]>> = {
   title: ['year', 'make', 'model', 'trim'],
@@ -28,6 +29,8 @@ export function storedFields(listing: ListingInput, origin: ListingOrigin | unde
     const absent = value === null || value === undefined;
     const method: ProvenanceMethod = origin?.methods?.[f] ?? (absent ? 'default' : 'extracted');
     const entry: StoredFields[string] = { m: method, l: origin?.locators[f] ?? null };
+    const raw = origin?.raw?.[f];
+    if (raw !== undefined) entry.r = raw.slice(0, 20_000);
     if (method === 'derived' || method === 'imputed') entry.i = origin?.inputs?.[f] ?? DERIVED_INPUTS[f] ?? [];
     const assumption = origin?.assumptions?.[f];
     if (assumption) entry.a = assumption;
@@ -57,11 +60,11 @@ export function expandProvenance(row: ProvenanceRow): Record<string, FieldProven
   const appraised = new Date(Number(row.appraised_at)).toISOString();
   const out: Record<string, FieldProvenance> = {};
   for (const [field, s] of Object.entries(stored)) {
-    const path = LISTING_FIELD_PATHS[field as keyof ListingInput];
+    const path = LISTING_FIELD_PATHS[field as ReadListingField];
     if (!path) continue;
     out[path] = {
       field: path, method: s.m, locator: s.l, inputs: s.i ?? [], agent: row.extractor_version, activity: 'extraction',
-      sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched, ...(s.a ? { assumption: s.a } : {}),
+      sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched, ...(s.a ? { assumption: s.a } : {}), ...(s.r !== undefined ? { raw: s.r } : {}),
     };
   }
   // A listing field added after the row was recorded (listing.sellerName) was not read by that
@@ -76,6 +79,9 @@ export function expandProvenance(row: ProvenanceRow): Record<string, FieldProven
   }
   for (const [path, inputs] of Object.entries(ENGINE_DERIVATIONS)) {
     out[path] = { field: path, method: 'derived', locator: null, inputs, agent: row.engine_version, activity: 'appraisal', sourceUrl: null, snapshotHash: null, at: appraised };
+  }
+  for (const path of ['vehicle', ...VEHICLE_FIELDS.map((f) => `vehicle.${f}`)]) {
+    out[path] = { field: path, method: 'derived', locator: null, inputs: VIN_DECODE_INPUTS, agent: 'nhtsa-vpic', activity: 'vin_decoding', sourceUrl: null, snapshotHash: null, at: appraised };
   }
   out.anomalies = { field: 'anomalies', method: 'derived', locator: null, inputs: ANOMALY_INPUTS, agent: ANOMALY_DETECTOR_VERSION, activity: 'anomaly_detection', sourceUrl: null, snapshotHash: null, at: appraised };
   for (const [path, s] of Object.entries(STORAGE_FIELDS)) {

@@ -86,3 +86,29 @@ export function qualitySampleIndexes(activePredicate: string): string[] {
     `CREATE INDEX opp_recent_idx ON opportunities (updated_at DESC, id DESC) WHERE ${activePredicate}`,
   ];
 }
+
+/** Decoded VINs (one row per VIN, shared by listings and dealer sales). */
+export function vinDecodesMigration(big: string): string[] {
+  return [
+    `CREATE TABLE vin_decodes (
+      vin TEXT PRIMARY KEY,
+      wmi TEXT NOT NULL,
+      manufacturer TEXT,
+      make TEXT,
+      wmi_makes_json TEXT NOT NULL,
+      model TEXT,
+      model_year INTEGER,
+      series TEXT,
+      trim TEXT,
+      body_class TEXT,
+      drive_type TEXT,
+      engine TEXT,
+      fuel_type TEXT,
+      gvwr TEXT,
+      vehicle_type TEXT,
+      complete INTEGER NOT NULL,
+      decoder TEXT NOT NULL,
+      decoded_at ${big} NOT NULL
+    )`,
+  ];
+}

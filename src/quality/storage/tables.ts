@@ -60,7 +60,30 @@ export interface QualityProvenanceTable {
   updated_at: number;
 }
 
+/** What NHTSA's vPIC data says each VIN is (quality_003_vin_decodes). */
+export interface VinDecodesTable {
+  vin: string;
+  wmi: string;
+  manufacturer: string | null;
+  make: string | null;
+  wmi_makes_json: string;
+  model: string | null;
+  model_year: number | null;
+  series: string | null;
+  trim: string | null;
+  body_class: string | null;
+  drive_type: string | null;
+  engine: string | null;
+  fuel_type: string | null;
+  gvwr: string | null;
+  vehicle_type: string | null;
+  complete: number;          // 1 when descriptor patterns matched, 0 when only the WMI was known
+  decoder: string;
+  decoded_at: number;
+}
+
 export interface QualityTables {
+  vin_decodes: VinDecodesTable;
   quality_quarantine: QualityQuarantineTable;
   quality_contract_runs: QualityContractRunsTable;
   quality_anomalies: QualityAnomaliesTable;

@@ -2,10 +2,11 @@
 // column is deliberately absent (PostgreSQL rejects it as not immutable, and it would sort ids
 // as text); the keyset is the composite (created_at DESC, id DESC) partial index instead.
 import { ingestPostgresMigrations } from '../../ingest/storage/migrations.js';
-import { qualityPostgresMigration, qualitySampleIndexes } from '../../quality/storage/migrations.js';
+import { qualityPostgresMigration, qualitySampleIndexes, vinDecodesMigration } from '../../quality/storage/migrations.js';
 
 import { securityPostgresMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
+import { honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
 
 export const postgresMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securityPostgresMigration,
@@ -226,4 +227,7 @@ export const postgresMigrations: Record<string, string[]> = {
   'quality_001_tables': qualityPostgresMigration,
   ...ingestPostgresMigrations,
   'quality_002_sample_indexes': qualitySampleIndexes('is_active'),
+  'quality_003_vin_decodes': vinDecodesMigration('BIGINT'),
+  'opportunities_004_valuation_basis': valuationBasisMigration(),
+  'opportunities_005_honest_ranking': honestRankingMigration('is_active'),
 };

