@@ -14,11 +14,14 @@ const loaders: Record<string, () => Promise<Register>> = {
   quality: async () => (await import('./quality-commands.js')).registerQualityCommands,
   worker: async () => (await import('./worker-commands.js')).registerWorkerCommands,
   bench: async () => (await import('./bench-command.js')).registerBenchCommand,
+  incidents: async () => (await import('./incidents-commands.js')).registerIncidentCommands,
+  evidence: async () => (await import('./evidence-commands.js')).registerEvidenceCommands,
 };
 /** Top-level command name → the module that registers it. */
 const owner: Record<string, keyof typeof loaders> = {
   serve: 'serve', migrate: 'data', ingest: 'data', comps: 'data', apikeys: 'apikeys', flags: 'flags', rollout: 'rollout',
   quarantine: 'quality', anomalies: 'quality', quality: 'quality', worker: 'worker', sources: 'worker', bench: 'bench',
+  incidents: 'incidents', provenance: 'evidence', evidence: 'evidence',
 };
 const FAILED = 1;
 

@@ -75,7 +75,7 @@ export function registerWorkerCommands(program: Command): void {
       const ctx = await createContext(config);
       const runner = new SourceRunner({ ...cfg, sources: cfg.sources.filter((s) => s.name === name) }, {
         db: ctx.db, clock: ctx.clock, random: Math.random, params: defaultArbitrageParams,
-        renderer: ctx.browserPool, breakerFor: (n) => ctx.breakers.get(n), flags: ctx.flags,
+        renderer: ctx.browserPool, breakerFor: (n) => ctx.breakers.get(n), flags: ctx.flags, snapshots: ctx.evidence,
       });
       log(`scraping ${name}…`);
       try {
@@ -85,6 +85,7 @@ export function registerWorkerCommands(program: Command): void {
       } finally {
         await runner.close();
         await ctx.browserPool.shutdown();
+        await ctx.evidence.close();
         await ctx.redis?.close();
         await ctx.db.close();
       }

@@ -17,7 +17,7 @@ export function layout(title: string, body: string, opts: { script?: boolean } =
 ${opts.script ? '<script src="/console/assets/console.js" defer></script>' : ''}
 </head>
 <body>
-<header class="top"><strong>DealerScope</strong> SRE console</header>
+<header class="top"><strong>DealerScope</strong> SRE console <nav aria-label="Console pages"><a href="/console">Overview</a> · <a href="/console/incidents">Incidents</a></nav></header>
 <main>
 ${body}
 </main>

@@ -41,6 +41,22 @@ export interface RunnerDeps {
   /** The per-source circuit breaker (`ctx.breakers.get('source:<name>')`), when present. */
   breakerFor?: (name: string) => BreakerLike | null;
   onRun?: (source: string, outcome: 'ok' | 'failed', report: SourceRunReport | null) => void;
+  /** Where fetched and rendered pages are kept as evidence (the evidence store), when present. */
+  snapshots?: SnapshotSink | null;
+}
+
+type SnapshotSink = { keep(s: { bytes: Buffer | string; url: string; contentType: string | null; hash: string }): Promise<unknown> };
+
+/** Rendered pages are kept at the shared level too, so no adapter has to remember to. */
+function keepingRenderer(renderer: PageRenderer | null, sink: SnapshotSink | null | undefined): PageRenderer | null {
+  if (!renderer || !sink) return renderer;
+  return {
+    async render(url, policy) {
+      const page = await renderer.render(url, policy);
+      await sink.keep({ bytes: page.html, url: page.url, contentType: 'text/html; charset=utf-8', hash: page.hash });
+      return page;
+    },
+  };
 }
 
 interface SourceRuntime {
@@ -56,7 +72,7 @@ export class SourceRunner {
     for (const s of config.sources) {
       const policy = hostPolicyFor(s, config);
       const fetcher = new SourceFetcher(s.name, etiquetteFor(s), {
-        clock: deps.clock, random: deps.random, policy, breaker: deps.breakerFor?.(`source:${s.name}`) ?? null,
+        clock: deps.clock, random: deps.random, policy, breaker: deps.breakerFor?.(`source:${s.name}`) ?? null, snapshots: deps.snapshots ?? null,
       });
       this.runtimes.set(s.name, { adapter: adapterFor(s), fetcher, policy });
     }
@@ -86,7 +102,7 @@ export class SourceRunner {
     let notes: string[];
     let pages: number;
     try {
-      const collected = await adapter.collect({ fetcher, renderer: this.deps.renderer, policy, clock: this.deps.clock });
+      const collected = await adapter.collect({ fetcher, renderer: keepingRenderer(this.deps.renderer, this.deps.snapshots), policy, clock: this.deps.clock });
       summary = await ingestListings(this.deps.db, collected.batch, { origin, now, params: this.deps.params(), flags: this.deps.flags });
       notes = collected.notes;
       pages = collected.pages;

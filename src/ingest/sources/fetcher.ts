@@ -43,6 +43,8 @@ export interface FetcherDeps {
   breaker?: BreakerLike | null;
   /** Waits for politeness delays and backoff; defaults to a timer on `clock`. */
   sleep?: (ms: number) => Promise<void>;
+  /** Keeps every page read (200 or 304) as evidence under its hash; never throws. */
+  snapshots?: { keep(s: { bytes: Buffer | string; url: string; contentType: string | null; hash: string }): Promise<unknown> } | null;
 }
 
 export interface FetchedPage {
@@ -180,6 +182,7 @@ export class SourceFetcher {
       if (res.status === 304 && cached) {
         await res.body?.cancel();
         this.stats.notModified += 1;
+        await this.deps.snapshots?.keep({ bytes: cached.body, url: target.href, contentType: cached.headers['content-type'] ?? null, hash: cached.hash });
         return { url: target.href, status: 304, body: cached.body, fetchedAt, hash: cached.hash, notModified: true, headers: cached.headers };
       }
       if (res.status === 429 || res.status >= 500) {
@@ -203,6 +206,7 @@ export class SourceFetcher {
       const lastModified = res.headers.get('last-modified');
       const kept = Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v]));
       if (etag || lastModified) this.bodies.set(target.href, { etag, lastModified, body, hash, headers: kept });
+      await this.deps.snapshots?.keep({ bytes: buf, url: target.href, contentType: kept['content-type'] ?? null, hash });
       return { url: target.href, status: 200, body, fetchedAt, hash, notModified: false, headers: kept };
     } catch (err) {
       if (err instanceof FetchError || err instanceof RobotsDisallowedError || err instanceof BudgetExhaustedError || err instanceof BlockedAddressError) throw err;

@@ -5,6 +5,9 @@ import { qualityPostgresMigration, qualitySampleIndexes } from '../../quality/st
 
 import { securityPostgresMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
+import { evidencePostgresMigration } from '../../evidence/migrations.js';
+import { incidentsPostgresMigration } from '../../incidents/migrations.js';
+import { notificationsPostgresMigration } from '../../notifications/migrations.js';
 
 export const postgresMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securityPostgresMigration,
@@ -224,4 +227,7 @@ export const postgresMigrations: Record<string, string[]> = {
   '003_make_state_sort_indexes': makeStateSortIndexes('is_active'),
   'quality_001_tables': qualityPostgresMigration,
   'quality_002_sample_indexes': qualitySampleIndexes('is_active'),
+  'notifications_001_outbox': notificationsPostgresMigration,
+  'incidents_001_tables': incidentsPostgresMigration,
+  'evidence_001_index': evidencePostgresMigration,
 };

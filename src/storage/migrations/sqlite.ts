@@ -5,6 +5,9 @@ import { qualitySqliteMigration, qualitySampleIndexes } from '../../quality/stor
 
 import { securitySqliteMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
+import { evidenceSqliteMigration } from '../../evidence/migrations.js';
+import { incidentsSqliteMigration } from '../../incidents/migrations.js';
+import { notificationsSqliteMigration } from '../../notifications/migrations.js';
 
 export const sqliteMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securitySqliteMigration,
@@ -224,4 +227,7 @@ export const sqliteMigrations: Record<string, string[]> = {
   '003_make_state_sort_indexes': makeStateSortIndexes('is_active = 1'),
   'quality_001_tables': qualitySqliteMigration,
   'quality_002_sample_indexes': qualitySampleIndexes('is_active = 1'),
+  'notifications_001_outbox': notificationsSqliteMigration,
+  'incidents_001_tables': incidentsSqliteMigration,
+  'evidence_001_index': evidenceSqliteMigration,
 };
