@@ -20,7 +20,7 @@ export function stepText(i: IncidentRow, step: number, now: number): Text {
   if (step === 1) return { subject: head, text: `${head}\n${facts}\n${ackHint(i)}` };
   const waiting = `Unacknowledged for ${minutes(now - i.opened_at)}`;
   const who = step === 2 ? 'engineering' : 'management';
-  return { subject: `${head} — escalated to ${who}`, text: `${head}\n${waiting}; escalated to ${who}.\n${facts}\n${ackHint(i)}` };
+  return { subject: `${head}: escalated to ${who}`, text: `${head}\n${waiting}; escalated to ${who}.\n${facts}\n${ackHint(i)}` };
 }
 
 export function dealerNoticeText(i: IncidentRow): string {
