@@ -28,7 +28,7 @@ describe('sources and worker commands', () => {
     dir = mkdtempSync(join(tmpdir(), 'ds-worker-'));
     const file = join(dir, 'sources.json');
     writeFileSync(file, JSON.stringify({ sources: [{ name: 'gsa', kind: 'gsa', url: `${site.url}/gsa/auctions`, intervalSeconds: 900, etiquette: { delayMs: 0 } }] }));
-    env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'w.db')}`, DEALERSCOPE_ENV: 'development', DEALERSCOPE_SOURCES_FILE: file, SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', LOG_LEVEL: 'silent' };
+    env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'w.db')}`, DEALERSCOPE_ENV: 'development', SNAPSHOT_DIR: join(dir, 'snapshots'), DEALERSCOPE_SOURCES_FILE: file, SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', LOG_LEVEL: 'silent' };
     delete env.REDIS_URL;
   });
   afterAll(async () => {

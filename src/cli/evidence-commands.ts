@@ -1,8 +1,7 @@
 // `dealerscope provenance verify ID` and `dealerscope evidence stats|gc`: the stored source
 // snapshots (disk, or the bucket OBJECT_STORE_URL names) and the check of provenance against them.
 import type { Command } from 'commander';
-import { createEvidenceStore, VERIFY_EXIT, verifyProvenance, type EvidenceStore, type VerifyReport } from '../evidence/index.js';
-import { VerifyError } from '../evidence/verify.js';
+import { createEvidenceStore, isVerifyError, VERIFY_EXIT, verifyProvenance, type EvidenceStore, type VerifyReport } from '../evidence/index.js';
 import { systemClock } from '../shared/clock.js';
 import type { Db } from '../storage/db.js';
 import { withDb } from './with-db.js';
@@ -51,8 +50,8 @@ export function registerEvidenceCommands(program: Command): void {
       try {
         report = await withEvidence((db, evidence) => verifyProvenance({ db, evidence, env: process.env }, opts.listing ? { listingId: id } : { opportunityId: id }));
       } catch (err) {
-        if (!(err instanceof VerifyError)) throw err;
-        process.stderr.write(`dealerscope: ${err.message}\n`);
+        if (!(await isVerifyError(err))) throw err;
+        process.stderr.write(`dealerscope: ${(err as Error).message}\n`);
         process.exitCode = VERIFY_EXIT.failed;
         return;
       }

@@ -18,9 +18,6 @@ import type { Db } from '../storage/db.js';
 import { normalizeHash } from './hash.js';
 import { SnapshotCorruptError, type EvidenceStore } from './store.js';
 
-/** Exit codes: every field matches; could not run; fields differ; the evidence is missing or unusable. */
-export const VERIFY_EXIT = { match: 0, failed: 1, drift: 2, evidenceMissing: 3 } as const;
-
 export interface FieldCheck {
   field: string;
   stored: unknown;
