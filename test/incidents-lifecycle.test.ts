@@ -43,6 +43,8 @@ describe('incidents on SQLite with an injected clock', () => {
     hook = await startWebhookSink();
     clock = new ManualClock(Date.UTC(2026, 5, 1));
     const ns = notificationSettings({ ALERT_WEBHOOK_ALLOW_PRIVATE: 'true' });
+    // One dealer's webhook cannot be used at all.
+    dealerHooks.push('ftp://dealer-c.example/hook');
     notifications = new Notifications({ db: tdb.db, clock, settings: ns });
     incidents = new Incidents({
       db: tdb.db, clock, notifications, dealers,
@@ -78,7 +80,7 @@ describe('incidents on SQLite with an injected clock', () => {
     expect((await incidents.publicStatus()).dealerNotices).toEqual([]);
     await step(300_000);
     v = await incidents.view(incident.id);
-    expect(v.steps[3]).toMatchObject({ audience: 'dealers', outcome: 'notice on dealer pages; 2 dealer destination(s)' });
+    expect(v.steps[3]).toMatchObject({ audience: 'dealers', outcome: 'notice on dealer pages; 2 dealer destination(s), 1 refused (private or invalid address)' });
     expect(v.noticeAt).not.toBeNull();
     for (const p of ['/dealer-a', '/dealer-b']) expect(hook.received.filter((r) => r.path === p).map((r) => r.body.text)).toEqual([expect.stringMatching(/some DealerScope data may be delayed, stale or missing \(Prices missing\)/)]);
     const status = await incidents.publicStatus();

@@ -72,6 +72,8 @@ export class EvidenceStore implements SnapshotSink {
   private readonly known = new LRUCache<string, true>({ max: 10_000 });
   private readonly metrics: EvidenceMetrics | null;
   private totals: { at: number; value: Promise<{ objects: number; bytes: number }> } | null = null;
+  private lastFailureLog = Number.NEGATIVE_INFINITY;
+  private failedSinceLog = 0;
 
   constructor(private readonly d: EvidenceDeps) {
     this.metrics = d.registry ? this.registerMetrics(d.registry) : null;
@@ -114,7 +116,13 @@ export class EvidenceStore implements SnapshotSink {
       return hash;
     } catch (err) {
       this.metrics?.writes.inc({ result: 'failed' });
-      this.d.log?.(`evidence: could not keep snapshot ${hash.slice(0, 12)}… of ${input.url ?? 'unnamed source'} in ${this.location}: ${err instanceof Error ? err.message : String(err)}`);
+      // A store that is down fails every page of a run: say so once a minute, with the count.
+      this.failedSinceLog++;
+      if (now - this.lastFailureLog >= 60_000) {
+        this.d.log?.(`evidence: could not keep snapshot ${hash.slice(0, 12)}… of ${input.url ?? 'unnamed source'} in ${this.location}: ${err instanceof Error ? err.message : String(err)}${this.failedSinceLog > 1 ? ` (${this.failedSinceLog} failures since the last report)` : ''}`);
+        this.lastFailureLog = now;
+        this.failedSinceLog = 0;
+      }
       return null;
     }
   }

@@ -27,7 +27,7 @@ export interface IncidentDeps {
   db: Db;
   clock: Clock;
   settings: IncidentSettings;
-  notifications: Pick<Notifications, 'enqueue' | 'kick' | 'list' | 'destinationsOf'>;
+  notifications: Pick<Notifications, 'enqueue' | 'kick' | 'list' | 'destinationsOf' | 'check'>;
   dealers?: DealerDirectory;
   registry?: client.Registry;
   log?: (msg: string) => void;
@@ -289,7 +289,19 @@ export class Incidents {
     const audience = AUDIENCES[step - 1]!;
     const now = this.deps.clock.now();
     // Read before the transaction: on SQLite a query outside it would wait for it to finish.
-    const dealerDestinations = audience === 'dealers' && incident.user_facing === 1 ? await this.dealers.alertDestinations() : [];
+    const dealerDestinations: Destination[] = [];
+    let refused = 0;
+    if (audience === 'dealers' && incident.user_facing === 1) {
+      // One dealer's unusable webhook must not hold the step (and every other dealer) back.
+      for (const d of await this.dealers.alertDestinations()) {
+        try {
+          this.deps.notifications.check(d);
+          dealerDestinations.push(d);
+        } catch {
+          refused++;
+        }
+      }
+    }
     const claimed = await this.deps.db.kysely.transaction().execute(async (trx: Kysely<any>) => {
       const h = incidentDb(trx);
       // Acknowledged or resolved since the pass read it: nothing more to send.
@@ -306,7 +318,7 @@ export class Incidents {
         }
         text = dealerText(current);
         to = dealerDestinations;
-        outcome = `notice on dealer pages; ${to.length} dealer destination(s)`;
+        outcome = `notice on dealer pages; ${to.length} dealer destination(s)${refused ? `, ${refused} refused (private or invalid address)` : ''}`;
       } else {
         text = stepText(current, step, now);
         to = this.deps.settings.audiences[audience];
