@@ -70,14 +70,21 @@ describe('fetching etiquette', () => {
     expect(f.stats.robotsDenied).toBe(1);
   });
 
+  it('etiquette.robots false (an official API under its own terms) neither reads robots.txt nor obeys it', async () => {
+    const { f } = make({ robots: false });
+    const before = disallowing.requests.length;
+    expect((await f.get(`${disallowing.url}/gsa/auctions`)).status).toBe(200);
+    expect(disallowing.requests.slice(before).map((r) => r.path)).toEqual(['/gsa/auctions']);
+  });
+
   it('spends the per-run budget (robots.txt included) and waits the delay between requests', async () => {
     const { f, sleeps } = make({ maxRequestsPerRun: 3, delayMs: 2_500 });
     await f.get(`${site.url}/gsa/auctions`);
     await f.get(`${site.url}/feeds/lots.csv`);
-    await expect(f.get(`${site.url}/govdeals/search`)).rejects.toBeInstanceOf(BudgetExhaustedError);
+    await expect(f.get(`${site.url}/ps/sms/browse/cataucs`)).rejects.toBeInstanceOf(BudgetExhaustedError);
     expect(sleeps).toEqual([2_500, 2_500]);
     f.beginRun();
-    expect((await f.get(`${site.url}/govdeals/search`)).status).toBe(200);
+    expect((await f.get(`${site.url}/ps/sms/browse/cataucs`)).status).toBe(200);
   });
 
   it('answers a repeat from its cache after a 304', async () => {

@@ -33,12 +33,12 @@ describe.runIf(hasChromium)('in-process scheduling', () => {
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     site = await startAuctionSite({ now: NOW, publicsurplus: psLots, gsa: gsaLots, scriptedDetails: true });
-    t = await buildTestApp(tdb.db, { CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' }, clock);
+    t = await buildTestApp(tdb.db, { CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', GSA_API_KEY: 'fixture-key' }, clock);
     t.ctx.flags.setOverrides({ ENABLE_BROWSER_POOL: false, MAX_BROWSER_CONTEXTS: 2 });
     const fast = { delayMs: 0 };
     const sources = parseSourcesConfig({
       sources: [
-        { name: 'gsa', kind: 'gsa', url: `${site.url}/gsa/auctions`, intervalSeconds: 60, etiquette: fast },
+        { name: 'gsa', kind: 'gsa', url: `${site.url}/gsa/auctions`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 60, etiquette: fast },
         { name: 'ps-rendered', kind: 'publicsurplus', url: `${site.url}/ps/sms/browse/cataucs`, intervalSeconds: 3_600, render: true, etiquette: fast },
       ],
     }, { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' });

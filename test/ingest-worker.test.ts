@@ -29,13 +29,13 @@ describe.runIf(redisOk)('BullMQ scrape workers', () => {
     site = await startAuctionSite({ now: NOW, gsa: lots, slowMs: 400 });
     const sources = parseSourcesConfig({
       // Same fixture behind distinct source names; slow answers make the jobs overlap.
-      sources: names.map((name) => ({ name, kind: 'gsa', url: `${site.url}/slow/gsa/auctions?feed=${name}`, intervalSeconds: 3_600, etiquette: { delayMs: 0 } })),
+      sources: names.map((name) => ({ name, kind: 'gsa', url: `${site.url}/slow/gsa/auctions?feed=${name}`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 3_600, etiquette: { delayMs: 0 } })),
     }, { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' });
-    for (let i = 0; i < 4; i++) apps.push(await buildTestApp(tdb.db, { REDIS_URL: SHARED_REDIS_URL }));
+    for (let i = 0; i < 4; i++) apps.push(await buildTestApp(tdb.db, { REDIS_URL: SHARED_REDIS_URL, GSA_API_KEY: 'fixture-key' }));
     for (const [i, who] of (['a', 'b'] as const).entries()) {
       running.push(startIngestion(apps[i]!.ctx, {
         schedule: false, work: true, pool: null, sources, queuePrefix: prefix, concurrency: 1,
-        log: (m) => { const s = /^source (\S+): \d+ accepted/.exec(m)?.[1]; if (s) ran[who]!.push(s); },
+        log: (m) => { const s = /^source (\S+): ok; /.exec(m)?.[1]; if (s) ran[who]!.push(s); },
       })!);
     }
     // Two API replicas schedule the same slots.

@@ -18,18 +18,26 @@ const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
 const redisOk = await requireRedis();
 const NOW = Date.now();
 const lots = makeLots(5, 21, NOW, { 1: 'closed' });
+const psLots = makeLots(4, 22, NOW, { 2: 'no-price' });
 
 describe('sources and worker commands', () => {
   let site: FixtureSite;
   let dir: string;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
-    site = await startAuctionSite({ now: NOW, gsa: lots });
+    site = await startAuctionSite({ now: NOW, gsa: lots, publicsurplus: psLots, apiKey: 'cli-key' });
     dir = mkdtempSync(join(tmpdir(), 'ds-worker-'));
     const file = join(dir, 'sources.json');
-    writeFileSync(file, JSON.stringify({ sources: [{ name: 'gsa', kind: 'gsa', url: `${site.url}/gsa/auctions`, intervalSeconds: 900, etiquette: { delayMs: 0 } }] }));
-    env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'w.db')}`, DEALERSCOPE_ENV: 'development', SNAPSHOT_DIR: join(dir, 'snapshots'), DEALERSCOPE_SOURCES_FILE: file, SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', LOG_LEVEL: 'silent' };
+    // gsa keeps the default 2.5 s politeness delay: the run waits between robots.txt and the API.
+    writeFileSync(file, JSON.stringify({ sources: [
+      { name: 'gsa', kind: 'gsa', url: `${site.url}/gsa/auctions`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 900 },
+      { name: 'ps', kind: 'publicsurplus', url: `${site.url}/ps/sms/browse/cataucs`, intervalSeconds: 900, etiquette: { delayMs: 0 } },
+      { name: 'gsa-changed', kind: 'gsa', url: `${site.url}/gsa-changed/auctions`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 900, enabled: false, etiquette: { delayMs: 0 } },
+      { name: 'gsa-nokey', kind: 'gsa', url: `${site.url}/gsa/auctions`, apiKeyEnv: 'GSA_KEY_NOT_SET', intervalSeconds: 900, enabled: false, etiquette: { delayMs: 0 } },
+    ] }));
+    env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'w.db')}`, DEALERSCOPE_ENV: 'development', SNAPSHOT_DIR: join(dir, 'snapshots'), DEALERSCOPE_SOURCES_FILE: file, SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', LOG_LEVEL: 'silent', GSA_API_KEY: 'cli-key' };
     delete env.REDIS_URL;
+    delete env.GSA_KEY_NOT_SET;
   });
   afterAll(async () => {
     await site?.close();
@@ -46,12 +54,40 @@ describe('sources and worker commands', () => {
     }
   };
 
-  it('sources run scrapes once and exits 2 when a lot was rejected', async () => {
+  it('sources run waits out the default politeness delay and ends with its report, exit 0 when every lot landed or was skipped', async () => {
+    const started = Date.now();
     const r = await cli(['sources', 'run', 'gsa']);
-    expect(r.code).toBe(2);
-    const report = JSON.parse(r.stdout) as { accepted: number; rejected: number };
-    expect([report.accepted, report.rejected]).toEqual([lots.length - 1, 1]);
-    expect((await cli(['sources', 'list'])).stdout).toMatch(/^gsa\tgsa\tevery 900s/m);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
+    expect(r.stdout).toMatch(/^gsa \(gsa\): OK in /m);
+    expect(r.stdout).toMatch(/found 5: accepted 4, skipped 1, rejected 0, quarantined 0/);
+    expect(r.stdout).toMatch(/skipped 1× AuctionStatus/);
+    expect(r.stdout).toMatch(/parse coverage 100\.0 %/);
+    expect(r.stderr).toMatch(/gsa: page 1, 5 of 5 lots read/);
+    expect((await cli(['sources', 'list'])).stdout).toMatch(/^gsa\tgsa\tevery 900s\t.*\tkey GSA_API_KEY set$/m);
+  });
+
+  it('sources run with no names runs every enabled source; exit 2 when a lot was rejected; --json gives the reports', async () => {
+    const r = await cli(['sources', 'run', '--json']);
+    expect(r.code, r.stderr).toBe(2);
+    const reports = JSON.parse(r.stdout) as Array<{ source: string; outcome: string; rejected: number; rejects: Array<{ reason: string }> }>;
+    expect(reports.map((x) => [x.source, x.outcome, x.rejected])).toEqual([['gsa', 'ok', 0], ['ps', 'partial', 1]]);
+    expect(reports[1]!.rejects[0]!.reason).toMatch(/#val_\d+catGrid not found/);
+  });
+
+  it('exit 1 with a report when a source could not be read: a changed layout, a missing key', async () => {
+    const changed = await cli(['sources', 'run', 'gsa-changed']);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toMatch(/^gsa-changed \(gsa\): FAILED/m);
+    expect(changed.stdout).toMatch(/error: SourceLayoutError: .*none of the 5 lots has SaleNo, LotNo, AucEndDt, ItemName/);
+    expect(changed.stderr).toMatch(/disabled in the sources file, run because named/);
+    const nokey = await cli(['sources', 'run', 'gsa', 'gsa-nokey']);
+    expect(nokey.code).toBe(1);
+    expect(nokey.stdout).toMatch(/^gsa \(gsa\): OK/m);
+    expect(nokey.stdout).toMatch(/error: MissingApiKeyError: gsa-nokey: .*apiKeyEnv/);
+    const unknown = await cli(['sources', 'run', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no source named nope; configured: gsa, ps, gsa-changed, gsa-nokey/);
   });
 
   it('worker refuses to start without REDIS_URL', async () => {
@@ -79,6 +115,8 @@ describe('sources and worker commands', () => {
       }
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/dealerscope_source_runs_total\{source="gsa",outcome="ok"\} 1/);
+      // The job's report is in the worker's log.
+      expect(stderr).toMatch(/source gsa: ok; pages 1, found 5, accepted 4, skipped 1, rejected 0, quarantined 0/);
       expect(metrics).toMatch(/dealerscope_browser_contexts\{state="active"\} 0/);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

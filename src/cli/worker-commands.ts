@@ -1,13 +1,14 @@
 // `dealerscope worker` (the browser-pool deployment: runs scrape jobs from the shared BullMQ
-// queue) and `dealerscope sources list|run` (inspect the sources section, scrape one now).
+// queue) and `dealerscope sources list|run` (inspect the sources section, scrape now).
 import type { Command } from 'commander';
 import Fastify from 'fastify';
 import { defaultArbitrageParams } from '../config/arbitrage.js';
 import { loadConfig } from '../config/env.js';
 import { createContext } from '../http/service.js';
 import { startIngestion } from '../ingest/scheduler/ingestion.js';
+import { exitCodeFor, formatReport, type SourceRunReport } from '../ingest/scheduler/run-report.js';
 import { SourceRunner } from '../ingest/scheduler/source-runner.js';
-import { loadSourcesConfig } from '../ingest/sources/config.js';
+import { apiKeyFor, loadSourcesConfig } from '../ingest/sources/config.js';
 import { EXIT } from './data-commands.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -57,32 +58,57 @@ export function registerWorkerCommands(program: Command): void {
 
   const sources = program.command('sources').description('the configured auction sources (DEALERSCOPE_SOURCES_FILE)');
   sources.command('list')
-    .description('print the configured sources with kind, URL and interval')
+    .description('print the configured sources with kind, URL, interval and whether their API key is set')
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) => {
       const cfg = loadSourcesConfig();
       if (opts.json) { console.log(JSON.stringify(cfg.sources, null, 2)); return; }
       if (cfg.sources.length === 0) console.log('no sources configured (set DEALERSCOPE_SOURCES_FILE)');
-      for (const s of cfg.sources) console.log(`${s.name}\t${s.kind}\tevery ${s.intervalSeconds}s\t${s.url}${s.render ? '\t(rendered)' : ''}`);
+      for (const s of cfg.sources) {
+        const key = s.apiKeyEnv ? `\tkey ${s.apiKeyEnv} ${apiKeyFor(s, (n) => process.env[n]) ? 'set' : 'NOT SET'}` : '';
+        console.log(`${s.name}\t${s.kind}\tevery ${s.intervalSeconds}s\t${s.url}${s.enabled === false ? '\t(disabled)' : ''}${s.render ? '\t(rendered)' : ''}${key}`);
+      }
     });
   sources.command('run')
-    .description('scrape one source now through the pipeline and print the run report; exit 2 when rows were rejected')
-    .argument('<name>', 'source name from the sources section')
-    .action(async (name: string) => {
+    .description('scrape sources once through the pipeline and print a report per source (pages, lots found, accepted, ' +
+      'skipped, rejected with reasons, quarantined, errors, parse coverage). Exit 0: every source read and every lot landed ' +
+      '(or was skipped as not a candidate); 2: some lots rejected or quarantined; 1: a source could not be read')
+    .argument('[names...]', 'source names from the sources section (default: every enabled source)')
+    .option('--json', 'print the reports as a JSON array on stdout')
+    .action(async (names: string[], opts: { json?: boolean }) => {
       const config = loadConfig();
       const cfg = loadSourcesConfig(config.raw);
-      if (!cfg.sources.some((s) => s.name === name)) throw new Error(`no source named ${name}; configured: ${cfg.sources.map((s) => s.name).join(', ') || 'none'}`);
+      const configured = cfg.sources.map((s) => s.name);
+      const unknown = names.filter((n) => !configured.includes(n));
+      if (unknown.length) throw new Error(`no source named ${unknown.join(', ')}; configured: ${configured.join(', ') || 'none'}`);
+      const chosen = names.length ? cfg.sources.filter((s) => names.includes(s.name)) : cfg.sources.filter((s) => s.enabled !== false);
+      if (chosen.length === 0) throw new Error(cfg.sources.length ? 'every configured source is disabled; name one to run it anyway' : 'no sources configured: set DEALERSCOPE_SOURCES_FILE');
       const ctx = await createContext(config);
-      const runner = new SourceRunner({ ...cfg, sources: cfg.sources.filter((s) => s.name === name) }, {
+      const reports: SourceRunReport[] = [];
+      // A run the event loop abandoned (nothing left to wait for, the report never written) still
+      // ends with a report and exit 1 instead of Node's bare exit 13.
+      const stalled = () => {
+        const pending = chosen.filter((s) => !reports.some((r) => r.source === s.name)).map((s) => s.name);
+        process.stderr.write(`dealerscope: sources run stopped with no report for ${pending.join(', ')}: the process had nothing left to wait for\n`);
+        process.exit(EXIT.failed);
+      };
+      process.once('beforeExit', stalled);
+      const runner = new SourceRunner({ ...cfg, sources: chosen }, {
         db: ctx.db, clock: ctx.clock, random: Math.random, params: defaultArbitrageParams,
-        renderer: ctx.browserPool, breakerFor: (n) => ctx.breakers.get(n), flags: ctx.flags, snapshots: ctx.evidence,
+        renderer: ctx.browserPool, breakerFor: (n) => ctx.breakers.get(n), flags: ctx.flags, readSecret: (n) => config.raw[n], snapshots: ctx.evidence,
+        onProgress: (name, p) => log(`${name}: page ${p.pages}, ${p.found}${p.total === null ? '' : ` of ${p.total}`} lots read`),
       });
-      log(`scraping ${name}…`);
       try {
-        const report = await runner.run(name);
-        console.log(JSON.stringify(report, null, 2));
-        process.exitCode = report.rejected > 0 ? EXIT.partial : EXIT.ok;
+        for (const s of chosen) {
+          log(`scraping ${s.name} (${s.kind})${s.enabled === false ? ' — disabled in the sources file, run because named' : ''}…`);
+          const report = await runner.run(s.name);
+          reports.push(report);
+          if (!opts.json) console.log(formatReport(report));
+        }
+        if (opts.json) console.log(JSON.stringify(reports, null, 2));
+        process.exitCode = exitCodeFor(reports);
       } finally {
+        process.removeListener('beforeExit', stalled);
         await runner.close();
         await ctx.browserPool.shutdown();
         await ctx.evidence.close();

@@ -5,8 +5,8 @@
 // that URL served at the time for any other page), so the check exercises the same code path
 // that produced the listing. Uploaded feeds are re-read by the feed reader.
 import { detectFeedFormat, parseListingFeed } from '../ingest/feed.js';
-import { BudgetExhaustedError, type FetchedPage, type SourceFetcher } from '../ingest/sources/fetcher.js';
-import { adapterFor, hostPolicyFor, loadSourcesConfig } from '../ingest/sources/config.js';
+import { BudgetExhaustedError, evidenceKey, type FetchedPage, type RequestSpec, type SourceFetcher } from '../ingest/sources/fetcher.js';
+import { adapterFor, apiKeyFor, hostPolicyFor, loadSourcesConfig } from '../ingest/sources/config.js';
 import type { PageRenderer, RenderedPage } from '../ingest/sources/types.js';
 import { listingFromRow } from '../opportunities/store.js';
 import type { ListingInput } from '../opportunities/types.js';
@@ -130,30 +130,37 @@ async function replaySource(deps: VerifyDeps, name: string, page: { url: string;
   const s = cfg.sources.find((x) => x.name === name);
   if (!s) throw new VerifyError(`source ${name} is not in the sources section (DEALERSCOPE_SOURCES_FILE): its extractor cannot be rebuilt`);
   const adapter = adapterFor(s);
-  const serve = async (url: string) => {
-    const hashes = url === page.url ? [page.hash] : [...(await deps.evidence.hashesOf(url, page.fetchedAt + SAME_RUN_MS)), ...(await deps.evidence.hashesOf(url))];
+  // Each request is answered with what it got at the time: the recorded snapshot when the request
+  // served it, else the newest snapshot that request got by the end of the run.
+  const serve = async (key: string) => {
+    const all = await deps.evidence.hashesOf(key);
+    const hashes = all.includes(page.hash) ? [page.hash] : [...(await deps.evidence.hashesOf(key, page.fetchedAt + SAME_RUN_MS)), ...all];
     for (const h of hashes) {
       const snap = await deps.evidence.get(h).catch(() => null);
       if (snap) return snap;
     }
     // Adapters stop paging (and skip detail pages) when the budget runs out: a page that was never
     // stored ends the replay there instead of failing it.
-    throw new BudgetExhaustedError(`${url}: no stored snapshot`);
+    throw new BudgetExhaustedError(`${key}: no stored snapshot`);
+  };
+  const answer = async (url: string, spec: RequestSpec): Promise<FetchedPage> => {
+    const snap = await serve(evidenceKey(url, spec));
+    return { url, status: 200, body: snap.bytes.toString('utf8'), fetchedAt: new Date(page.fetchedAt), hash: snap.hash, notModified: false, headers: {} };
   };
   const fetcher = {
-    async get(url: string): Promise<FetchedPage> {
-      const snap = await serve(url);
-      return { url, status: 200, body: snap.bytes.toString('utf8'), fetchedAt: new Date(page.fetchedAt), hash: snap.hash, notModified: false, headers: {} };
-    },
+    get: (url: string, accept?: string) => answer(url, { accept }),
+    request: (url: string, spec: RequestSpec = {}) => answer(url, spec),
   } as unknown as SourceFetcher;
   const renderer: PageRenderer = {
     async render(url: string): Promise<RenderedPage> {
-      const snap = await serve(url);
+      const snap = await serve(evidenceKey(url));
       return { url, status: 200, html: snap.bytes.toString('utf8'), fetchedAt: new Date(page.fetchedAt), hash: snap.hash };
     },
   };
   const clock: Clock = { now: () => page.fetchedAt, setTimeout: systemClock.setTimeout };
-  const result = await adapter.collect({ fetcher, renderer, policy: hostPolicyFor(s, cfg), clock });
+  // No request leaves the process; the key is passed only because adapters refuse to start without one.
+  const apiKey = s.apiKeyEnv ? (apiKeyFor(s, (n) => deps.env[n]) ?? 'not-needed-for-a-replay') : null;
+  const result = await adapter.collect({ fetcher, renderer, policy: hostPolicyFor(s, cfg), clock, apiKey });
   const hit = result.batch.accepted.find((a) => a.listing.source === source && a.listing.lotId === lotId);
   report.rerunExtractor = hit?.origin?.extractorVersion ?? (result.batch.accepted[0]?.origin?.extractorVersion ?? null);
   if (hit) return { listing: hit.listing, locators: hit.origin?.locators ?? {} };

@@ -188,7 +188,7 @@ export function readCsvRecords(content: string | Buffer): CsvRecord[] {
 }
 
 // ---------------------------------------------------------------------------------------
-// Listing feeds (DESIGN §3): one row per auction lot; good rows land, bad rows are reported.
+// Listing feeds (README, "Listing feed columns"): one row per auction lot; good rows land, bad rows are reported.
 
 export type FeedFormat = 'csv' | 'json';
 export type DerivedField = 'title' | 'vin' | 'mileage';
@@ -251,7 +251,8 @@ const TITLE_PATTERNS: Array<[RegExp, TitleStatus]> = [
   [/lemon|buy\s*back|buyback/, 'lemon'],
   [/rebuil|reconstruct|restored|prior\s+salvage/, 'rebuilt'],
   [/salvage|junk|non-?repairable|parts\s+only|certificate\s+of\s+destruction|dismantl/, 'salvage'],
-  [/clean|clear|standard|^regular$/, 'clean'],
+  // GSA's SF-97 (the federal certificate a state titles the vehicle from) is a clean-title path.
+  [/clean|clear|standard|^regular$|\bsf[\s-]?97\b|certificate to obtain title/, 'clean'],
 ];
 
 /** Free-text title brand → one of the engine's statuses; anything unrecognised is unknown. */

@@ -75,6 +75,10 @@ export interface ListingOrigin {
   extractorVersion: string;
   locators: Partial<Record<keyof ListingInput, string>>;
   methods?: Partial<Record<keyof ListingInput, 'extracted' | 'derived' | 'default' | 'imputed'>>;
+  /** What the reader assumed to produce a value (e.g. a date-only auction end placed in a time zone). */
+  assumptions?: Partial<Record<keyof ListingInput, string>>;
+  /** Fields (provenance paths) a derived or imputed value was computed from, where the reader knows better than the defaults. */
+  inputs?: Partial<Record<keyof ListingInput, string[]>>;
 }
 
 /** What every reader (feed file, auction source adapter) hands to the pipeline. */

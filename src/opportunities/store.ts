@@ -34,6 +34,8 @@ export function listingHash(l: ListingInput): string {
   return createHash('sha256').update(JSON.stringify([
     l.title, l.year, l.make, l.model, l.trim, l.vin, l.mileage, l.currentBidCents, l.auctionEndsAt.getTime(), l.city, l.state,
     l.zip, l.listingUrl, l.titleStatus, l.description, l.buyerPremiumPct, l.docFeeCents, l.latitude ?? null, l.longitude ?? null,
+    // Only when present, so listings without a seller keep the hash they were stored with.
+    ...(l.sellerName ? [l.sellerName] : []),
   ])).digest('base64url');
 }
 
@@ -44,6 +46,7 @@ export function listingFromRow(r: ListingRow): ListingInput {
     city: r.city, state: r.state, zip: r.zip, listingUrl: r.listing_url, titleStatus: r.title_status as TitleStatus,
     description: r.description, buyerPremiumPct: r.buyer_premium_bp === null ? null : r.buyer_premium_bp / 100,
     docFeeCents: r.doc_fee_cents === null ? null : Number(r.doc_fee_cents), latitude: r.latitude, longitude: r.longitude,
+    sellerName: r.seller_name ?? null,
   };
 }
 
@@ -53,7 +56,7 @@ function listingValues(db: Db, l: ListingInput, hash: string, opts: StoreOptions
     mileage: l.mileage, current_bid_cents: l.currentBidCents, auction_end_ms: l.auctionEndsAt.getTime(), city: l.city,
     state: l.state, zip: l.zip, listing_url: l.listingUrl, title_status: l.titleStatus, description: l.description,
     buyer_premium_bp: l.buyerPremiumPct === null ? null : Math.round(l.buyerPremiumPct * 100), doc_fee_cents: l.docFeeCents,
-    latitude: l.latitude ?? null, longitude: l.longitude ?? null, content_hash: hash, origin: opts.origin,
+    latitude: l.latitude ?? null, longitude: l.longitude ?? null, seller_name: l.sellerName ?? null, content_hash: hash, origin: opts.origin,
     is_sample: dbBool(db, opts.isSample), is_active: dbBool(db, true), created_at: opts.now, updated_at: opts.now,
   };
 }
@@ -153,7 +156,7 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
       listing_url: eb.ref('excluded.listing_url'), title_status: eb.ref('excluded.title_status'),
       description: eb.ref('excluded.description'), buyer_premium_bp: eb.ref('excluded.buyer_premium_bp'),
       doc_fee_cents: eb.ref('excluded.doc_fee_cents'), latitude: eb.ref('excluded.latitude'), longitude: eb.ref('excluded.longitude'),
-      content_hash: eb.ref('excluded.content_hash'), origin: eb.ref('excluded.origin'), is_active: eb.ref('excluded.is_active'),
+      seller_name: eb.ref('excluded.seller_name'), content_hash: eb.ref('excluded.content_hash'), origin: eb.ref('excluded.origin'), is_active: eb.ref('excluded.is_active'),
       updated_at: eb.ref('excluded.updated_at'),
     })))
     .returning(['id', 'source', 'lot_id']).execute();

@@ -31,6 +31,8 @@ export interface ListingInput {
   /** Where the vehicle sits, when the source gives coordinates (GovDeals does). */
   latitude?: number | null;
   longitude?: number | null;
+  /** Who sells it, as the source names the seller (GSA's agency, a GovDeals account's name). */
+  sellerName?: string | null;
 }
 
 /** A market comparable: either one dealer sale or an aggregated market price row. */

@@ -3,6 +3,7 @@
 // Computed from the database (so every replica reports the same), refreshed on a timer and after
 // operator actions; signal and metric reads are synchronous lookups of the last snapshot.
 import client from 'prom-client';
+import { sourceQuality, type SourceQuality } from '../ingest/scheduler/run-store.js';
 import { listingFromRow } from '../opportunities/store.js';
 import type { Signals } from '../observability/signals.js';
 import { SIGNALS } from '../observability/signals.js';
@@ -27,6 +28,8 @@ export interface QualitySnapshot {
   anomalies: { checked: number; flagged: number; falsePositives: number; trueNegatives: number; falsePositiveRatio: number | null };
   provenance: { opportunities: number; fieldsPublished: number; fieldsWithRecord: number; coverageRatio: number | null };
   quality: QualityReport;
+  /** Per configured auction source (by its name in the sources file): latest run, parse coverage, compliance. */
+  scrapes: Record<string, SourceQuality>;
 }
 
 export const COMPLIANCE_WINDOW_MS = 7 * 86_400_000;
@@ -145,8 +148,8 @@ export async function qualityRecords(db: Db): Promise<QualityRecord[]> {
 }
 
 export async function measureQuality(db: Db, now: number): Promise<QualitySnapshot> {
-  const [c, a, p, records] = await Promise.all([compliance(db, now), anomalyRates(db), provenanceCoverage(db), qualityRecords(db)]);
-  return { at: new Date(now).toISOString(), compliance: c, anomalies: a, provenance: p, quality: qualityReport(records, now) };
+  const [c, a, p, records, scrapes] = await Promise.all([compliance(db, now), anomalyRates(db), provenanceCoverage(db), qualityRecords(db), sourceQuality(db, now)]);
+  return { at: new Date(now).toISOString(), compliance: c, anomalies: a, provenance: p, quality: qualityReport(records, now), scrapes };
 }
 
 export class QualityMonitor {
@@ -217,6 +220,31 @@ export class QualityMonitor {
         if (!s || !s.quality.overall.records) return;
         for (const [src, q] of Object.entries(s.quality.sources)) this.set({ source: src }, q.score);
         this.set({ source: 'all' }, s.quality.overall.score);
+      },
+    });
+    // Labelled by the source's name in the sources file (at most MAX_REPORTED_SOURCES of them).
+    new client.Gauge({
+      name: 'dealerscope_source_parse_coverage_ratio', help: 'Fields the adapter filled ÷ fields the source format carries, over the lots of the source\'s latest run that read any',
+      labelNames: ['source'] as const, registers: [registry],
+      collect() {
+        this.reset();
+        for (const [src, q] of Object.entries(monitor.last?.scrapes ?? {})) if (q.parseCoverage.ratio !== null) this.set({ source: src }, q.parseCoverage.ratio);
+      },
+    });
+    new client.Gauge({
+      name: 'dealerscope_source_contract_compliance_ratio', help: 'Lots passing the listing contract ÷ lots validated, in the source\'s latest run that read any',
+      labelNames: ['source'] as const, registers: [registry],
+      collect() {
+        this.reset();
+        for (const [src, q] of Object.entries(monitor.last?.scrapes ?? {})) if (q.compliance.ratio !== null) this.set({ source: src }, q.compliance.ratio);
+      },
+    });
+    new client.Gauge({
+      name: 'dealerscope_source_last_run_failed', help: '1 when the source\'s latest run could not read the source (layout changed, refused, unreachable), else 0',
+      labelNames: ['source'] as const, registers: [registry],
+      collect() {
+        this.reset();
+        for (const [src, q] of Object.entries(monitor.last?.scrapes ?? {})) this.set({ source: src }, q.lastRun.outcome === 'failed' ? 1 : 0);
       },
     });
     new client.Gauge({

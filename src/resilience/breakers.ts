@@ -187,6 +187,17 @@ export class Breaker {
     }
   }
 
+  /**
+   * Opens the breaker now, for a failure that more calls cannot mend (an auction source whose page
+   * layout changed): it refuses calls for the half-open delay, then lets the next call through.
+   */
+  trip(): void {
+    if (!this.enabled() || this.policy.state !== CircuitState.Closed) return;
+    this.streakStartedAt ??= this.deps.clock.now();
+    const hold = this.policy.isolate();
+    this.deps.clock.setTimeout(() => hold.dispose(), this.deps.settings.halfOpenAfterMs);
+  }
+
   /** The state in force: a breaker whose flag is off lets everything through, so it reads closed. */
   state(): BreakerState {
     if (!this.enabled()) return 'closed';

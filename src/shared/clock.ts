@@ -2,14 +2,19 @@
 // tests can compress minutes into milliseconds and stay deterministic.
 export interface Clock {
   now(): number;
-  setTimeout(fn: () => void, ms: number): { cancel(): void };
+  /**
+   * Timers do not keep the process alive by default (a pending refresh must not block shutdown).
+   * `keepAlive` is for waits that are part of work in progress, such as a scraper's politeness
+   * delay: without it a one-shot command whose only pending thing is that wait just exits.
+   */
+  setTimeout(fn: () => void, ms: number, opts?: { keepAlive?: boolean }): { cancel(): void };
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
+  setTimeout(fn, ms, opts) {
     const t = setTimeout(fn, ms);
-    t.unref?.();
+    if (!opts?.keepAlive) t.unref?.();
     return { cancel: () => clearTimeout(t) };
   },
 };

@@ -1,6 +1,7 @@
 // Row types for the typed query layer. Timestamps are epoch milliseconds (bigint) in both
 // dialects so keyset comparisons and arithmetic behave identically on SQLite and PostgreSQL.
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { IngestTables } from '../ingest/storage/tables.js';
 import type { QualityTables } from '../quality/storage/tables.js';
 import type { SecurityTables } from '../security/tables.js';
 
@@ -30,6 +31,8 @@ export interface ListingsTable {
   doc_fee_cents: number | null;
   latitude: number | null;
   longitude: number | null;
+  /** Added by ingest_002_seller. */
+  seller_name: string | null;
   content_hash: string;
   origin: string;            // where the row came from: a file name, a source adapter, 'sample'
   is_sample: DbBool;
@@ -204,7 +207,7 @@ export interface SettingsTable {
   updated_at: number;
 }
 
-export interface Database extends QualityTables, SecurityTables {
+export interface Database extends QualityTables, SecurityTables, IngestTables {
   listings: ListingsTable;
   opportunities: OpportunitiesTable;
   market_comps: MarketCompsTable;

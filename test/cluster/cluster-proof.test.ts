@@ -40,10 +40,10 @@ describe.runIf(ready)('cluster proof: 3 API replicas + 2 workers on PostgreSQL a
     site = await startAuctionSite({ now, gsa: makeLots(9, 8, now), slowMs: 400 });
     const sources = JSON.stringify({
       // One fixture feed behind distinct source names, answering slowly so jobs overlap.
-      sources: SOURCES.map((name) => ({ name, kind: 'gsa', url: `${site.url}/slow/gsa/auctions?feed=${name}`, intervalSeconds: SOURCE_INTERVAL_S, etiquette: { delayMs: 0 } })),
+      sources: SOURCES.map((name) => ({ name, kind: 'gsa', url: `${site.url}/slow/gsa/auctions?feed=${name}`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: SOURCE_INTERVAL_S, etiquette: { delayMs: 0 } })),
     });
     const shared = {
-      DEALERSCOPE_ENV: 'staging', DEALERSCOPE_SOURCES: sources, SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', SCRAPE_QUEUE_PREFIX: 'dscluster',
+      DEALERSCOPE_ENV: 'staging', DEALERSCOPE_SOURCES: sources, GSA_API_KEY: 'fixture-key', SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', SCRAPE_QUEUE_PREFIX: 'dscluster',
     };
     apis = await startReplicas(3, {
       databaseUrl: env.databaseUrl, redisUrl: env.redis.url,

@@ -10,7 +10,8 @@ import type { BrowserPool } from '../browser/pool.js';
 import { loadSourcesConfig, type SourcesConfig } from '../sources/config.js';
 import { BullScrapeQueue, InProcessQueue, type ScrapeJob, type ScrapeQueue } from './queue.js';
 import { ScrapeScheduler } from './scheduler.js';
-import { SourceRunner, type SourceRunReport } from './source-runner.js';
+import { logLine, type SourceRunReport } from './run-report.js';
+import { SourceRunner } from './source-runner.js';
 
 export type IngestionContext = Pick<AppContext, 'config' | 'db' | 'clock' | 'flags' | 'metrics' | 'signals' | 'breakers'> & Partial<Pick<AppContext, 'evidence'>>;
 
@@ -41,9 +42,9 @@ export interface Ingestion {
 
 function sourceMetrics(registry: client.Registry) {
   const existing = registry.getSingleMetric('dealerscope_source_runs_total') as client.Counter<'source' | 'outcome'> | undefined;
-  const runs = existing ?? new client.Counter({ name: 'dealerscope_source_runs_total', help: 'Scheduled source scrapes by outcome', labelNames: ['source', 'outcome'] as const, registers: [registry] });
+  const runs = existing ?? new client.Counter({ name: 'dealerscope_source_runs_total', help: 'Source scrapes by outcome (ok, partial: some lots rejected or quarantined, failed: the source could not be read)', labelNames: ['source', 'outcome'] as const, registers: [registry] });
   const rows = (registry.getSingleMetric('dealerscope_source_listings_total') as client.Counter<'source' | 'result'> | undefined)
-    ?? new client.Counter({ name: 'dealerscope_source_listings_total', help: 'Listings read from sources by result', labelNames: ['source', 'result'] as const, registers: [registry] });
+    ?? new client.Counter({ name: 'dealerscope_source_listings_total', help: 'Lots read from sources by result (accepted, skipped, rejected, quarantined)', labelNames: ['source', 'result'] as const, registers: [registry] });
   return { runs, rows };
 }
 
@@ -53,30 +54,32 @@ export function startIngestion(ctx: IngestionContext, opts: IngestionOptions): I
   if (sources.sources.length === 0) return null;
   const log = opts.log ?? (() => {});
   const m = sourceMetrics(ctx.metrics.registry);
-  const onRun = (source: string, outcome: 'ok' | 'failed', report: SourceRunReport | null) => {
-    m.runs.inc({ source, outcome });
-    if (report) {
-      m.rows.inc({ source, result: 'accepted' }, report.accepted);
-      m.rows.inc({ source, result: 'rejected' }, report.rejected);
-      log(`source ${source}: ${report.accepted} accepted, ${report.rejected} rejected, ${report.requests} requests (${report.notModified} not modified)${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
-    }
+  // Every job ends with its report in the log, whatever the outcome.
+  const onRun = (report: SourceRunReport) => {
+    m.runs.inc({ source: report.source, outcome: report.outcome });
+    for (const result of ['accepted', 'skipped', 'rejected', 'quarantined'] as const) m.rows.inc({ source: report.source, result }, report[result]);
+    log(logLine(report));
   };
   const runner = new SourceRunner(sources, {
     db: ctx.db, clock: ctx.clock, random: opts.random ?? Math.random, params: defaultArbitrageParams, renderer: opts.pool,
-    breakerFor: (name) => ctx.breakers.get(name), flags: ctx.flags, onRun, snapshots: ctx.evidence ?? null,
+    breakerFor: (name) => ctx.breakers.get(name), flags: ctx.flags, onRun, readSecret: (name) => ctx.config.raw[name], snapshots: ctx.evidence ?? null,
   });
-  const onError = (job: ScrapeJob, err: unknown) => log(`source ${job.source}: run failed: ${err instanceof Error ? err.message : String(err)}`);
+  const onError = (job: ScrapeJob, err: unknown) => log(`source ${job.source}: job ${job.slot} failed: ${err instanceof Error ? err.message : String(err)}`);
   const queue: ScrapeQueue = ctx.config.redisUrl
     ? new BullScrapeQueue({ redisUrl: ctx.config.redisUrl, prefix: opts.queuePrefix ?? ctx.config.raw.SCRAPE_QUEUE_PREFIX ?? 'dealerscope', concurrency: opts.concurrency, onError })
     : new InProcessQueue(onError);
   if (opts.work) {
     queue.process(async (job) => {
       if (!runner.names().includes(job.source)) throw new Error(`source ${job.source} is not configured in this process`);
-      return runner.run(job.source);
+      const report = await runner.run(job.source);
+      // The queue counts the job as failed; the report is already in the log.
+      if (report.outcome === 'failed') throw new Error(report.errors.join('; ') || 'the run failed');
+      return report;
     });
   }
-  const scheduler = opts.schedule
-    ? new ScrapeScheduler(sources.sources.map((s) => ({ name: s.name, intervalMs: s.intervalSeconds * 1000 })), queue, ctx.clock,
+  const scheduled = sources.sources.filter((s) => s.enabled !== false);
+  const scheduler = opts.schedule && scheduled.length
+    ? new ScrapeScheduler(scheduled.map((s) => ({ name: s.name, intervalMs: s.intervalSeconds * 1000 })), queue, ctx.clock,
       (source, err) => log(`source ${source}: could not enqueue: ${err instanceof Error ? err.message : String(err)}`))
     : null;
   scheduler?.start();

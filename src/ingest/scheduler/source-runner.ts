@@ -1,33 +1,22 @@
-// Runs one scheduled scrape of one source: collect through the adapter (polite fetcher, browser
-// pool where needed), then hand the batch to the one ingestion pipeline. A page whose layout
-// changed is recorded as a reject with the reason before the run fails, so it is never a
-// silent zero-row run.
+// Runs one scrape of one source: collect through the adapter (polite fetcher, browser pool where
+// needed), hand the batch to the one ingestion pipeline, and always end with a report — pages,
+// lots found, accepted, skipped, rejected with reasons, quarantined, errors and parse coverage —
+// whether the run landed everything, some of it or nothing. A page whose layout changed is
+// recorded as a reject with the reason and opens the source's breaker: never a silent zero-row
+// run, never wrong values.
 import type { ArbitrageParams } from '../../config/arbitrage.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Random } from '../../shared/random.js';
 import type { Db } from '../../storage/db.js';
 import { ingestListings, type ImportOptions, type ImportSummary } from '../import-service.js';
-import { adapterFor, etiquetteFor, hostPolicyFor, type SourcesConfig } from '../sources/config.js';
+import { adapterFor, apiKeyFor, etiquetteFor, hostPolicyFor, type SourceConfig, type SourcesConfig } from '../sources/config.js';
 import { SourceFetcher, type BreakerLike } from '../sources/fetcher.js';
 import type { HostPolicy } from '../sources/net-guard.js';
-import { SourceLayoutError, type PageRenderer, type SourceAdapter } from '../sources/types.js';
+import { SourceLayoutError, type CollectResult, type PageRenderer, type SourceAdapter, type SourceProgress } from '../sources/types.js';
+import { buildReport, type SourceRunReport } from './run-report.js';
+import { recordSourceRun } from './run-store.js';
 
-export interface SourceRunReport {
-  source: string;
-  pages: number;
-  requests: number;
-  notModified: number;
-  accepted: number;
-  rejected: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  importId: number;
-  /** Held back by the data contract (quality stage); null when the stage did not report. */
-  quarantined: number | null;
-  provenanceRecorded: number | null;
-  notes: string[];
-}
+export type { SourceRunReport } from './run-report.js';
 
 export interface RunnerDeps {
   db: Db;
@@ -40,7 +29,10 @@ export interface RunnerDeps {
   renderer: PageRenderer | null;
   /** The per-source circuit breaker (`ctx.breakers.get('source:<name>')`), when present. */
   breakerFor?: (name: string) => BreakerLike | null;
-  onRun?: (source: string, outcome: 'ok' | 'failed', report: SourceRunReport | null) => void;
+  /** Environment lookup for API keys (`apiKeyEnv`); process.env by default. */
+  readSecret?: (name: string) => string | undefined;
+  onRun?: (report: SourceRunReport) => void;
+  onProgress?: (source: string, p: SourceProgress) => void;
   /** Where fetched and rendered pages are kept as evidence (the evidence store), when present. */
   snapshots?: SnapshotSink | null;
 }
@@ -60,9 +52,11 @@ function keepingRenderer(renderer: PageRenderer | null, sink: SnapshotSink | nul
 }
 
 interface SourceRuntime {
+  config: SourceConfig;
   adapter: SourceAdapter;
   fetcher: SourceFetcher;
   policy: HostPolicy;
+  breaker: BreakerLike | null;
 }
 
 export class SourceRunner {
@@ -71,10 +65,9 @@ export class SourceRunner {
   constructor(config: SourcesConfig, private readonly deps: RunnerDeps) {
     for (const s of config.sources) {
       const policy = hostPolicyFor(s, config);
-      const fetcher = new SourceFetcher(s.name, etiquetteFor(s), {
-        clock: deps.clock, random: deps.random, policy, breaker: deps.breakerFor?.(`source:${s.name}`) ?? null, snapshots: deps.snapshots ?? null,
-      });
-      this.runtimes.set(s.name, { adapter: adapterFor(s), fetcher, policy });
+      const breaker = deps.breakerFor?.(`source:${s.name}`) ?? null;
+      const fetcher = new SourceFetcher(s.name, etiquetteFor(s), { clock: deps.clock, random: deps.random, policy, breaker, snapshots: deps.snapshots ?? null });
+      this.runtimes.set(s.name, { config: s, adapter: adapterFor(s), fetcher, policy, breaker });
     }
   }
 
@@ -90,40 +83,56 @@ export class SourceRunner {
     return this.runtimes.get(name)?.fetcher;
   }
 
+  /** One scrape; resolves with the report in every case (outcome `failed` when the source could not be read). */
   async run(name: string): Promise<SourceRunReport> {
     const rt = this.runtimes.get(name);
     if (!rt) throw new Error(`unknown source ${name}`);
-    const { fetcher, adapter, policy } = rt;
+    const { fetcher, adapter, policy, config } = rt;
     fetcher.beginRun();
     const before = { ...fetcher.stats };
     const origin = `source:${name}`;
-    const now = this.deps.clock.now();
-    let summary: ImportSummary;
-    let notes: string[];
-    let pages: number;
+    const startedAt = this.deps.clock.now();
+    const importOpts = () => ({ origin, now: startedAt, params: this.deps.params(), flags: this.deps.flags });
+    let collected: CollectResult | null = null;
+    let summary: ImportSummary | null = null;
+    const errors: string[] = [];
     try {
-      const collected = await adapter.collect({ fetcher, renderer: keepingRenderer(this.deps.renderer, this.deps.snapshots), policy, clock: this.deps.clock });
-      summary = await ingestListings(this.deps.db, collected.batch, { origin, now, params: this.deps.params(), flags: this.deps.flags });
-      notes = collected.notes;
-      pages = collected.pages;
+      collected = await adapter.collect({
+        fetcher, renderer: keepingRenderer(this.deps.renderer, this.deps.snapshots), policy, clock: this.deps.clock,
+        apiKey: apiKeyFor(config, this.deps.readSecret ?? ((n) => process.env[n])),
+        progress: (p) => this.deps.onProgress?.(name, p),
+      });
+      summary = await ingestListings(this.deps.db, collected.batch, importOpts());
     } catch (err) {
+      errors.push(describe(err));
       if (err instanceof SourceLayoutError) {
-        await ingestListings(this.deps.db, { accepted: [], rejected: [{ row: 0, lotId: null, source: name, reason: `layout: ${err.message}`, raw: {} }] }, { origin, now, params: this.deps.params(), flags: this.deps.flags });
+        rt.breaker?.trip?.();
+        try {
+          summary = await ingestListings(this.deps.db, { accepted: [], rejected: [{ row: 0, lotId: null, source: name, reason: `layout: ${err.message}`, raw: {} }] }, importOpts());
+        } catch (inner) {
+          errors.push(`recording the layout reject failed: ${describe(inner)}`);
+        }
       }
-      this.deps.onRun?.(name, 'failed', null);
-      throw err;
     }
-    const report: SourceRunReport = {
-      source: name, pages, requests: fetcher.stats.requests - before.requests, notModified: fetcher.stats.notModified - before.notModified,
-      accepted: summary.accepted, rejected: summary.rejected.length, created: summary.created, updated: summary.updated,
-      unchanged: summary.unchanged, importId: summary.importId, notes,
-      quarantined: summary.quality?.quarantined ?? null, provenanceRecorded: summary.quality?.provenanceRecorded ?? null,
-    };
-    this.deps.onRun?.(name, 'ok', report);
+    const report = buildReport({
+      source: name, kind: config.kind, startedAt, finishedAt: this.deps.clock.now(), collected, summary: errors.length ? null : summary,
+      importId: summary?.importId ?? null, requests: fetcher.stats.requests - before.requests, notModified: fetcher.stats.notModified - before.notModified, errors,
+    });
+    try {
+      await recordSourceRun(this.deps.db, report);
+    } catch (err) {
+      report.notes.push(`the run could not be recorded for /api/quality: ${describe(err)}`);
+    }
+    this.deps.onRun?.(report);
     return report;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.runtimes.values()].map((r) => r.fetcher.close()));
   }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.name && err.name !== 'Error' && !err.message.startsWith(err.name) ? `${err.name}: ${err.message}` : err.message;
 }

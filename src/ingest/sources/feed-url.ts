@@ -50,7 +50,8 @@ export function feedUrlAdapter(opts: FeedUrlOptions): SourceAdapter {
         const origin: ListingOrigin = { sourceUrl: fetched.url, fetchedAt: fetched.fetchedAt, snapshotHash: fetched.hash, extractorVersion: FEED_EXTRACTOR, locators, methods };
         return { row: a.row, listing: a.listing, origin };
       });
-      return { batch: { accepted, rejected: parsed.rejected }, pages: 1, notes: parsed.superseded.map((s) => `row ${s.row} (${s.source} ${s.lotId}) superseded by row ${s.supersededBy}`) };
+      run.progress?.({ pages: 1, found: accepted.length + parsed.rejected.length, total: null });
+      return { batch: { accepted, rejected: parsed.rejected }, skipped: [], coverage: null, pages: 1, notes: parsed.superseded.map((s) => `row ${s.row} (${s.source} ${s.lotId}) superseded by row ${s.supersededBy}`) };
     },
   };
 }

@@ -1,7 +1,9 @@
 // Polite HTTP for one auction source: a request budget per run and per day, a minimum delay
 // between requests (and robots.txt's Crawl-delay), robots.txt rules, conditional GET with a
 // body cache, exponential backoff with jitter on transient failures, the source's circuit
-// breaker, and the no-SSRF address policy on every hop (redirects included).
+// breaker, and the no-SSRF address policy on every hop (redirects included). Search APIs that
+// are asked by POST (the maestro API behind GovDeals and AllSurplus) get the same courtesies
+// except the body cache: a POST answer is never reused.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { LRUCache } from 'lru-cache';
@@ -23,17 +25,42 @@ export interface Etiquette {
   backoffBaseMs: number;
   backoffMaxMs: number;
   maxBodyBytes: number;
+  /**
+   * Honour robots.txt (the default). An operator may switch it off for an official API used with
+   * its own key under its own terms, whose host's robots.txt is written for crawlers.
+   */
+  robots: boolean;
 }
 
 export const DEFAULT_ETIQUETTE: Etiquette = {
   userAgent: 'DealerScopeBot/5.0 (+https://dealerscope.example/bot)',
   delayMs: 2_500, maxRequestsPerRun: 200, maxRequestsPerDay: 2_000, timeoutMs: 20_000,
-  maxAttempts: 4, backoffBaseMs: 1_000, backoffMaxMs: 60_000, maxBodyBytes: 5 * 1024 * 1024,
+  maxAttempts: 4, backoffBaseMs: 1_000, backoffMaxMs: 60_000, maxBodyBytes: 5 * 1024 * 1024, robots: true,
 };
 
 /** The shape of `ctx.breakers.get(name)`: runs the call or refuses while the circuit is open. */
 export interface BreakerLike {
   execute<T>(fn: () => Promise<T>): Promise<T>;
+  /** Opens the circuit now (a failure more calls cannot mend, such as a changed page layout). */
+  trip?(): void;
+}
+
+/** One request: GET by default; headers are sent as given (API keys included, never logged). */
+export interface RequestSpec {
+  method?: 'GET' | 'POST';
+  accept?: string;
+  headers?: Record<string, string>;
+  /** JSON-encoded or plain request body (POST only). */
+  body?: string;
+}
+
+/**
+ * The name a response is kept under as evidence: the URL of a GET; for a POST (a search API whose
+ * pages share one URL) the URL plus a digest of the request body, so a replay finds each page.
+ */
+export function evidenceKey(url: string, spec: RequestSpec = {}): string {
+  if ((spec.method ?? 'GET') === 'GET') return url;
+  return `${url}#post=${createHash('sha256').update(spec.body ?? '').digest('hex').slice(0, 16)}`;
 }
 
 export interface FetcherDeps {
@@ -82,7 +109,9 @@ interface RobotsEntry { rules: RobotsRules | 'allow-all' | 'deny-all'; fetchedAt
 const DAY_MS = 86_400_000;
 const ROBOTS_TTL_MS = 6 * 3_600_000;
 
-export const sleep = (clock: Clock, ms: number) => new Promise<void>((resolve) => { if (ms <= 0) resolve(); else clock.setTimeout(resolve, ms); });
+// A politeness or backoff wait is work in progress: its timer keeps the process alive, or a
+// one-shot `sources run` whose only pending thing is the wait would simply exit.
+export const sleep = (clock: Clock, ms: number) => new Promise<void>((resolve) => { if (ms <= 0) resolve(); else clock.setTimeout(resolve, ms, { keepAlive: true }); });
 
 export class SourceFetcher {
   readonly stats = { requests: 0, notModified: 0, retries: 0, robotsDenied: 0 };
@@ -113,22 +142,27 @@ export class SourceFetcher {
   }
 
   /** GET with every courtesy; throws RobotsDisallowedError, BudgetExhaustedError or FetchError. */
-  async get(url: string, accept = '*/*'): Promise<FetchedPage> {
+  get(url: string, accept = '*/*'): Promise<FetchedPage> {
+    return this.request(url, { accept });
+  }
+
+  /** Any request with every courtesy (robots, budget, delay, retries, breaker, address policy). */
+  async request(url: string, spec: RequestSpec = {}): Promise<FetchedPage> {
     const target = new URL(url);
     checkUrlAllowed(target, this.deps.policy);
     if (!(await this.robotsAllow(target))) {
       this.stats.robotsDenied += 1;
       throw new RobotsDisallowedError(`robots.txt of ${target.origin} disallows ${target.pathname}${target.search} for ${this.etiquette.userAgent}`);
     }
-    return this.withRetries(target, accept);
+    return this.withRetries(target, spec);
   }
 
-  private async withRetries(target: URL, accept: string): Promise<FetchedPage> {
+  private async withRetries(target: URL, spec: RequestSpec): Promise<FetchedPage> {
     for (let attempt = 1; ; attempt++) {
       // The politeness wait happens outside the breaker, so it never counts as a slow call.
       await this.spendBudget(this.crawlDelayMs(target));
       try {
-        const run = () => this.once(target, accept);
+        const run = () => this.once(target, spec);
         return this.deps.breaker ? await this.deps.breaker.execute(run) : await run();
       } catch (err) {
         const retryable = err instanceof FetchError && err.retryable;
@@ -158,17 +192,18 @@ export class SourceFetcher {
     await this.wait(wait);
   }
 
-  private async once(target: URL, accept: string, hops = 0): Promise<FetchedPage> {
+  private async once(target: URL, spec: RequestSpec, hops = 0): Promise<FetchedPage> {
     if (hops > 0) await this.spendBudget(this.crawlDelayMs(target));
-    const cached = this.bodies.get(target.href);
-    const headers: Record<string, string> = { 'user-agent': this.etiquette.userAgent, accept };
+    const method = spec.method ?? 'GET';
+    const cached = method === 'GET' ? this.bodies.get(target.href) : undefined;
+    const headers: Record<string, string> = { ...spec.headers, 'user-agent': this.etiquette.userAgent, accept: spec.accept ?? '*/*' };
     if (cached?.etag) headers['if-none-match'] = cached.etag;
     if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
     const abort = new AbortController();
     const timer = this.deps.clock.setTimeout(() => abort.abort(), this.etiquette.timeoutMs);
     this.stats.requests += 1;
     try {
-      const res = await fetch(target, { headers, redirect: 'manual', signal: abort.signal, dispatcher: this.agent });
+      const res = await fetch(target, { method, headers, body: method === 'POST' ? spec.body : undefined, redirect: 'manual', signal: abort.signal, dispatcher: this.agent });
       const fetchedAt = new Date(this.deps.clock.now());
       if (res.status >= 300 && res.status < 400 && res.status !== 304) {
         await res.body?.cancel();
@@ -177,7 +212,9 @@ export class SourceFetcher {
         const next = new URL(location, target);
         checkUrlAllowed(next, this.deps.policy);
         if (!(await this.robotsAllow(next))) throw new RobotsDisallowedError(`robots.txt disallows redirect target ${next.href}`);
-        return this.once(next, accept, hops + 1);
+        // A redirected POST is not replayed with its body (RFC 9110 lets clients switch to GET; APIs never should redirect).
+        if (method === 'POST') throw new FetchError(`${target.href}: POST answered with a redirect to ${next.href}`, res.status);
+        return this.once(next, spec, hops + 1);
       }
       if (res.status === 304 && cached) {
         await res.body?.cancel();
@@ -205,8 +242,8 @@ export class SourceFetcher {
       const etag = res.headers.get('etag');
       const lastModified = res.headers.get('last-modified');
       const kept = Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v]));
-      if (etag || lastModified) this.bodies.set(target.href, { etag, lastModified, body, hash, headers: kept });
-      await this.deps.snapshots?.keep({ bytes: buf, url: target.href, contentType: kept['content-type'] ?? null, hash });
+      if (method === 'GET' && (etag || lastModified)) this.bodies.set(target.href, { etag, lastModified, body, hash, headers: kept });
+      await this.deps.snapshots?.keep({ bytes: buf, url: evidenceKey(target.href, spec), contentType: kept['content-type'] ?? null, hash });
       return { url: target.href, status: 200, body, fetchedAt, hash, notModified: false, headers: kept };
     } catch (err) {
       if (err instanceof FetchError || err instanceof RobotsDisallowedError || err instanceof BudgetExhaustedError || err instanceof BlockedAddressError) throw err;
@@ -230,6 +267,7 @@ export class SourceFetcher {
   }
 
   private async robotsAllow(target: URL): Promise<boolean> {
+    if (!this.etiquette.robots) return true;
     let entry = this.robots.get(target.origin);
     const now = this.deps.clock.now();
     if (!entry || now - entry.fetchedAt > ROBOTS_TTL_MS) {
@@ -246,7 +284,7 @@ export class SourceFetcher {
   private async loadRobots(target: URL): Promise<RobotsEntry['rules']> {
     const robotsUrl = new URL('/robots.txt', target.origin);
     try {
-      const page = await this.withRetries(robotsUrl, 'text/plain');
+      const page = await this.withRetries(robotsUrl, { accept: 'text/plain' });
       return robotsParser(robotsUrl.href, page.body);
     } catch (err) {
       if (err instanceof FetchError && err.status !== null && err.status >= 400 && err.status < 500) return 'allow-all';

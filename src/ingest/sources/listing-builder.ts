@@ -13,12 +13,31 @@ export interface Draft {
   values: Partial<Record<Field, unknown>>;
   locators: Partial<Record<Field, string>>;
   methods: Partial<Record<Field, Method>>;
+  /** What the reader had to assume to produce a value (for the provenance record). */
+  assumptions: Partial<Record<Field, string>>;
+  /** Fields a derived or imputed value was computed from (provenance paths). */
+  inputs: Partial<Record<Field, string[]>>;
   /** Problems the adapter already found (a selector missing, a value it could not read). */
   problems: string[];
+  /** Set when the lot is deliberately left out (not a vehicle, already sold, a currency without a rate). */
+  skip: string | null;
   raw: Record<string, unknown>;
 }
 
-export const newDraft = (raw: Record<string, unknown>): Draft => ({ values: {}, locators: {}, methods: {}, problems: [], raw });
+export const newDraft = (raw: Record<string, unknown>): Draft => ({ values: {}, locators: {}, methods: {}, assumptions: {}, inputs: {}, problems: [], skip: null, raw });
+
+/** Records what a value rests on besides its locator: an assumption, and the fields it came from. */
+export function assume(d: Draft, field: Field, assumption: string, inputs?: string[]): void {
+  d.assumptions[field] = assumption;
+  if (inputs) d.inputs[field] = inputs;
+}
+
+/** A lot the source listed that is not a candidate, with the reason (not a data error). */
+export interface SkippedLot {
+  row: number;
+  lotId: string | null;
+  reason: string;
+}
 
 /** Records a value with where it came from; null/blank values are not recorded. */
 export function put(d: Draft, field: Field, value: unknown, locator: string, method: Method = 'extracted'): void {
@@ -49,7 +68,8 @@ function parseEnd(v: unknown): Parsed<Date> {
 }
 
 /** Validates a draft; the listing keeps the locators and methods of the values that were used. */
-export function finishDraft(source: string, row: number, d: Draft, page: PageOrigin, now: Date): ListingBatch['accepted'][number] | RejectedRow {
+export function finishDraft(source: string, row: number, d: Draft, page: PageOrigin, now: Date): ListingBatch['accepted'][number] | RejectedRow | SkippedLot {
+  if (d.skip !== null) return { row, lotId: str(d.values.lotId), reason: d.skip };
   const problems = [...d.problems];
   const v = d.values;
   const missing = REQUIRED.filter((f) => v[f] === undefined && !problems.some((p) => p.startsWith(`${f}:`)));
@@ -93,19 +113,25 @@ export function finishDraft(source: string, row: number, d: Draft, page: PageOri
     description: str(v.description), buyerPremiumPct: typeof v.buyerPremiumPct === 'number' ? v.buyerPremiumPct : null,
     docFeeCents: typeof v.docFeeCents === 'number' ? v.docFeeCents : null,
     latitude: typeof v.latitude === 'number' ? v.latitude : null, longitude: typeof v.longitude === 'number' ? v.longitude : null,
+    sellerName: str(v.sellerName),
   };
   if (v.titleStatus === undefined) { locators.titleStatus = 'none'; methods.titleStatus = 'default'; }
-  const origin: ListingOrigin = { ...page, locators, methods };
+  const origin: ListingOrigin = { ...page, locators, methods, assumptions: { ...d.assumptions }, inputs: { ...d.inputs } };
   return { row, listing, origin };
 }
 
-export function isRejected(r: ReturnType<typeof finishDraft>): r is RejectedRow {
-  return (r as RejectedRow).reason !== undefined;
+/** Sorts a finished draft into the batch (accepted or rejected) or the skipped list. */
+export function fileDraft(out: ReturnType<typeof finishDraft>, batch: ListingBatch, skipped: SkippedLot[]): void {
+  if ('listing' in out) batch.accepted.push(out);
+  else if ('raw' in out) batch.rejected.push(out);
+  else skipped.push(out);
 }
 
 /** Title brand stated in free text ("Title: Salvage", "salvage title"), or null when not stated. */
 export function titleBrandFromText(text: string | null | undefined): string | null {
   if (!text) return null;
+  // GSA sells with the SF-97, the federal certificate a state titles the vehicle from: a clean path.
+  if (/\bSF[\s-]?97\b/i.test(text)) return 'SF-97';
   const m = /\btitle(?:\s+status)?\s*[:-]\s*([a-z][a-z \-]{2,30})/i.exec(text) ?? /\b(clean|clear|salvage|rebuilt|flood|lemon)\s+title\b/i.exec(text);
   return m ? m[1]!.trim() : null;
 }

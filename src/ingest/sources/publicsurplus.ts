@@ -1,17 +1,25 @@
-// PublicSurplus: server-rendered HTML. Search pages list `div.auction-item` cards (25 a page,
-// `page=` 0-based); each lot's detail page `/sms/auction/view?auc=ID` carries the description
-// (VIN, odometer) and the agency's terms, where the buyer's premium is stated in free text.
+// PublicSurplus: server-rendered HTML. Search and category pages list `div.auction-item` cards
+// (25 a page, `page=` 0-based) whose id is `{auc}searchGrid` on search pages and `{auc}catGrid`
+// on category pages (any `{auc}<word>Grid` is accepted); the price is `#val_{auc}<word>Grid`, and
+// the end is the fifth argument of the card's inline `updateTimeLeftSpan(map, auc, "elementId",
+// nowMs, endMs, …)` call (the fourth is the page's render time). Each lot's detail page
+// `/sms/auction/view?auc=ID` carries the description (VIN, odometer) and the agency's terms,
+// where the buyer's premium is stated in free text.
 // Cards and details are read with cheerio over plain HTTP; agencies whose detail pages build
 // their text in script are configured with `render: true`, and those pages go through the
 // browser pool (and wait while the pool is off).
 import { load, type CheerioAPI } from 'cheerio';
 import { extractMileage, extractVin } from '../../quality/vin.js';
 import { BudgetExhaustedError, RobotsDisallowedError } from './fetcher.js';
-import { buyerPremiumFromText, finishDraft, newDraft, put, put as putField, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';
-import { SourceLayoutError, type CollectResult, type SourceAdapter, type SourceRun } from './types.js';
-import { parseVehicleTitle } from './vehicle-title.js';
+import { buyerPremiumFromText, fileDraft, finishDraft, newDraft, put, put as putField, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';
+import { COMMON_FIELDS, ParseCoverage } from './parse-coverage.js';
+import { assertLayout, SourceLayoutError, type CollectResult, type SourceAdapter, type SourceRun } from './types.js';
+import { looksLikeVehicle, parseVehicleTitle } from './vehicle-title.js';
 
-export const PUBLICSURPLUS_EXTRACTOR = 'publicsurplus-html@1';
+export const PUBLICSURPLUS_EXTRACTOR = 'publicsurplus-html@2';
+export const PUBLICSURPLUS_FIELDS = [...COMMON_FIELDS, 'buyerPremiumPct'] as const;
+/** Card parts whose absence from every card of a page means the layout changed. */
+const STRUCTURAL = ['lotId', 'title', 'currentBidCents', 'auctionEndsAt'] as const;
 const PAGE_SIZE = 25;
 
 export interface PublicSurplusOptions {
@@ -23,23 +31,62 @@ export interface PublicSurplusOptions {
   render: boolean;
 }
 
-interface Card { auc: string; draft: Draft }
+interface Card { auc: string; draft: Draft; missing: string[] }
+
+/** The arguments of a JavaScript call as written: strings, numbers and names, split at top-level commas. */
+export function callArguments(args: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | null = null;
+  let depth = 0;
+  for (let i = 0; i < args.length; i++) {
+    const c = args[i]!;
+    if (quote) {
+      cur += c;
+      if (c === '\\') { cur += args[++i] ?? ''; continue; }
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'" || c === '`') { quote = c; cur += c; }
+    else if (c === '(' || c === '[' || c === '{') { depth++; cur += c; }
+    else if (c === ')' || c === ']' || c === '}') { depth--; cur += c; }
+    else if (c === ',' && depth === 0) { out.push(cur.trim()); cur = ''; }
+    else cur += c;
+  }
+  if (cur.trim() !== '') out.push(cur.trim());
+  return out;
+}
+
+/** The end time (epoch ms) of a card: the fifth argument of its updateTimeLeftSpan(…) call. */
+export function endFromScript(html: string): { ms: number } | { problem: string } {
+  const call = /updateTimeLeftSpan\s*\(([^)]*)\)/.exec(html)?.[1];
+  if (call === undefined) return { problem: 'auctionEndsAt: no updateTimeLeftSpan(…) call in the card' };
+  const args = callArguments(call);
+  const end = args[4];
+  if (end === undefined) return { problem: `auctionEndsAt: updateTimeLeftSpan(…) has ${args.length} arguments, the end time is the fifth` };
+  if (!/^\d{12,14}$/.test(end)) return { problem: `auctionEndsAt: the fifth argument of updateTimeLeftSpan(…) is ${JSON.stringify(end.slice(0, 20))}, not epoch milliseconds` };
+  return { ms: Number(end) };
+}
 
 function readCard($: CheerioAPI, el: Parameters<CheerioAPI>[0], index: number, listUrl: string): Card {
   const card = $(el);
   const id = card.attr('id') ?? '';
-  const auc = /^(\d+)searchGrid$/.exec(id)?.[1] ?? '';
+  const idMatch = /^(\d+)([A-Za-z]+Grid)$/.exec(id);
+  const auc = idMatch?.[1] ?? '';
+  const suffix = idMatch?.[2] ?? '';
   const d = newDraft({ id, html: (card.html() ?? '').slice(0, 2_000) });
+  const missing: string[] = [];
   const sel = (s: string) => `div.auction-item:nth-of-type(${index + 1}) ${s}`;
-  if (!auc) d.problems.push(`lotId: card ${index} has no id of the form {auc}searchGrid`);
+  if (!auc) { d.problems.push(`lotId: card ${index} has no id of the form {auc}<word>Grid (found ${JSON.stringify(id.slice(0, 30))})`); missing.push('lotId'); }
   else put(d, 'lotId', auc, `div.auction-item:nth-of-type(${index + 1})[id]`);
   const titleAttr = card.find('h6.card-title a[title]').attr('title');
-  if (!titleAttr) d.problems.push('title: selector h6.card-title a[title] not found');
+  if (!titleAttr) { d.problems.push('title: selector h6.card-title a[title] not found'); missing.push('title'); }
   else {
     const title = titleAttr.replace(/^#\s*\d+\s*-\s*/, '');
     put(d, 'title', title, sel('h6.card-title a[title]'));
     const parts = parseVehicleTitle(title);
-    if (!parts.make) d.problems.push(`make: no known vehicle make in title ${JSON.stringify(title.slice(0, 40))}`);
+    if (!parts.make) {
+      if (looksLikeVehicle(title, null)) d.problems.push(`make: no known vehicle make in title ${JSON.stringify(title.slice(0, 40))}`);
+      else d.skip = `not a vehicle: ${JSON.stringify(title.slice(0, 40))}`;
+    }
     put(d, 'year', parts.year, sel('h6.card-title a[title]'), 'derived');
     put(d, 'make', parts.make, sel('h6.card-title a[title]'), 'derived');
     put(d, 'model', parts.model, sel('h6.card-title a[title]'), 'derived');
@@ -48,15 +95,15 @@ function readCard($: CheerioAPI, el: Parameters<CheerioAPI>[0], index: number, l
   const state = card.find('span.auction-item-state').first().text().trim();
   if (!state) d.problems.push('state: selector span.auction-item-state not found');
   else put(d, 'state', state, sel('span.auction-item-state'));
-  const price = auc ? card.find(`#val_${auc}searchGrid`).first().text().trim() : '';
-  if (!price) d.problems.push(`currentBidCents: selector #val_${auc || '{auc}'}searchGrid not found`);
-  else put(d, 'currentBidCents', price, `#val_${auc}searchGrid`);
-  const script = /updateTimeLeftSpan\(([^)]*)\)/.exec(card.html() ?? '')?.[1];
-  const endMs = script ? /\b(\d{12,14})\b/.exec(script)?.[1] : undefined;
-  if (!endMs) d.problems.push('auctionEndsAt: no epoch-ms argument in an updateTimeLeftSpan(…) call');
-  else put(d, 'auctionEndsAt', Number(endMs), sel('script updateTimeLeftSpan(…)'));
+  const priceSel = `#val_${auc || '{auc}'}${suffix || '<word>Grid'}`;
+  const price = auc ? card.find(`#val_${auc}${suffix}`).first().text().trim() : '';
+  if (!price) { d.problems.push(`currentBidCents: selector ${priceSel} not found`); if (card.find('[id^="val_"]').length === 0) missing.push('currentBidCents'); }
+  else put(d, 'currentBidCents', price, priceSel);
+  const end = endFromScript(card.html() ?? '');
+  if ('problem' in end) { d.problems.push(end.problem); missing.push('auctionEndsAt'); }
+  else put(d, 'auctionEndsAt', end.ms, sel('script updateTimeLeftSpan(…) argument 5'));
   if (auc) put(d, 'listingUrl', new URL(`/sms/auction/view?auc=${auc}`, listUrl).href, `div.auction-item:nth-of-type(${index + 1})[id]`, 'derived');
-  return { auc, draft: d };
+  return { auc, draft: d, missing };
 }
 
 /** Adds what the detail page says: description (VIN, odometer, title brand), location, premium. */
@@ -78,7 +125,8 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
   return {
     name: opts.name, kind: 'publicsurplus', needsBrowser: opts.render,
     async collect(run: SourceRun): Promise<CollectResult> {
-      const result: CollectResult = { batch: { accepted: [], rejected: [] }, pages: 0, notes: [] };
+      const result: CollectResult = { batch: { accepted: [], rejected: [] }, skipped: [], pages: 0, notes: [], coverage: null };
+      const coverage = new ParseCoverage(PUBLICSURPLUS_FIELDS);
       const now = new Date(run.clock.now());
       let row = 0;
       let detailsStopped = false;
@@ -100,11 +148,12 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
           throw new SourceLayoutError(`${url.href}: no div.auction-item cards on the first page; the page layout changed`);
         }
         const listOrigin: PageOrigin = { sourceUrl: url.href, fetchedAt: fetched.fetchedAt, snapshotHash: fetched.hash, extractorVersion: PUBLICSURPLUS_EXTRACTOR };
-        for (const [i, el] of cards.entries()) {
+        const read = cards.map((el, i) => readCard($, el, i, opts.listUrl));
+        assertLayout(url.href, read, STRUCTURAL);
+        for (const { auc, draft } of read) {
           row += 1;
-          const { auc, draft } = readCard($, el, i, opts.listUrl);
           const origin = listOrigin;
-          if (auc && draft.problems.length === 0 && !detailsStopped) {
+          if (auc && draft.problems.length === 0 && draft.skip === null && !detailsStopped) {
             const detailUrl = new URL(`/sms/auction/view?auc=${auc}`, opts.listUrl);
             try {
               const detail = opts.render
@@ -120,11 +169,13 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
               detailsStopped = true;
             }
           }
-          const out = finishDraft('publicsurplus', row, draft, origin, now);
-          if ('reason' in out) result.batch.rejected.push(out); else result.batch.accepted.push(out);
+          coverage.add(draft);
+          fileDraft(finishDraft('publicsurplus', row, draft, origin, now), result.batch, result.skipped);
         }
+        run.progress?.({ pages: result.pages, found: row, total: null });
         if (cards.length < PAGE_SIZE) break;
       }
+      result.coverage = coverage.summary();
       return result;
     },
   };

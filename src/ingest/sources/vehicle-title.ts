@@ -63,3 +63,14 @@ export function parseVehicleTitle(title: string): TitleParts {
   const trim = rest.slice(i).join(' ').trim();
   return { year, make, model, trim: trim === '' ? null : trim };
 }
+
+const VEHICLE_WORDS = /\b(truck|pick-?up|sedan|suv|van|minivan|bus|car|vehicle|wagon|coupe|motorcycle|jeep|4x4|awd|4wd|cab)\b/i;
+
+/**
+ * For a lot whose make is not recognised: does it still look like a vehicle (a valid VIN in its
+ * text, or a vehicle word in its title)? Such a lot is a reject worth reading; anything else is
+ * simply not a vehicle (a generator, a desk) and is skipped.
+ */
+export function looksLikeVehicle(title: string | null, vin: string | null): boolean {
+  return vin !== null || (title !== null && VEHICLE_WORDS.test(title));
+}

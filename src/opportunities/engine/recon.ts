@@ -5,16 +5,40 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Whole-word match so "Fleetwood" or "patrolman's bag" in a description does not trip the surcharge wrongly. */
-export function isFleetUnit(listing: Pick<ListingInput, 'title' | 'description'>, params: ArbitrageParams): boolean {
-  const text = `${listing.title} ${listing.description ?? ''}`.toLowerCase();
+// Hyphens and spaces are the same word break: "county-owned" matches the keyword "county owned".
+const fold = (s: string) => s.toLowerCase().replace(/[-‐–_/]+/g, ' ').replace(/\s+/g, ' ');
+
+/**
+ * Seller names of public bodies (GSA's AgencyName, a GovDeals city or county account, a transit
+ * authority): whatever they sell is an ex-government unit.
+ */
+const GOVERNMENT_SELLER = new RegExp(`\\b(${[
+  'department', 'dept', 'county', 'city of', 'town of', 'village of', 'township', 'borough', 'parish', 'state of', 'commonwealth',
+  'agency', 'administration', 'admin', 'bureau', 'authority', 'district', 'municipal', 'municipality', 'government', 'federal',
+  'united states', 'u s', 'us army', 'army', 'navy', 'air force', 'marine corps', 'coast guard', 'national guard', 'police', 'sheriff',
+  'fire rescue', 'public works', 'public schools', 'public utilities', 'isd', 'school', 'schools', 'university', 'college',
+  'transit', 'commission', 'corps of engineers', 'forest service', 'postal service', 'gsa', 'usda', 'usps', 'nasa', 'fema',
+].join('|')})\\b`);
+
+/** A seller name that names a public body. */
+export function isGovernmentSeller(sellerName: string | null | undefined): boolean {
+  return !!sellerName && GOVERNMENT_SELLER.test(fold(sellerName.replace(/\./g, ' ')));
+}
+
+/**
+ * Whole-word match so "Fleetwood" or "patrolman's bag" in a description does not trip the
+ * surcharge wrongly; a public seller (agency, city, county) marks the unit too.
+ */
+export function isFleetUnit(listing: Pick<ListingInput, 'title' | 'description' | 'sellerName'>, params: ArbitrageParams): boolean {
+  if (isGovernmentSeller(listing.sellerName)) return true;
+  const text = ` ${fold(`${listing.title} ${listing.description ?? ''}`)} `;
   return params.recon.fleetKeywords.some((k) =>
-    new RegExp(`(^|[^a-z0-9])${escapeRegExp(k.toLowerCase())}([^a-z0-9]|$)`).test(text),
+    new RegExp(`(^|[^a-z0-9])${escapeRegExp(fold(k))}([^a-z0-9]|$)`).test(text),
   );
 }
 
 export function computeRecon(
-  listing: Pick<ListingInput, 'title' | 'description'>,
+  listing: Pick<ListingInput, 'title' | 'description' | 'sellerName'>,
   params: ArbitrageParams,
 ): { cents: number; fleet: boolean } {
   const fleet = isFleetUnit(listing, params);

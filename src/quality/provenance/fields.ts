@@ -22,6 +22,8 @@ export interface FieldProvenance {
   sourceUrl: string | null;
   snapshotHash: string | null;
   at: string;
+  /** What the reader had to assume to produce the value, when it had to (e.g. a date-only auction end). */
+  assumption?: string;
 }
 
 /** Listing field → path of the same value in the API (listing-only fields live under `listing.`). */
@@ -30,16 +32,16 @@ export const LISTING_FIELD_PATHS: Record<keyof ListingInput, string> = {
   vin: 'vin', mileage: 'mileage', currentBidCents: 'currentBid', auctionEndsAt: 'auctionEndsAt', city: 'location.city',
   state: 'location.state', zip: 'location.zip', listingUrl: 'listingUrl', titleStatus: 'titleStatus',
   description: 'listing.description', buyerPremiumPct: 'listing.buyerPremiumPct', docFeeCents: 'listing.docFee',
-  latitude: 'listing.latitude', longitude: 'listing.longitude',
+  latitude: 'listing.latitude', longitude: 'listing.longitude', sellerName: 'listing.sellerName',
 };
 export const LISTING_FIELDS = Object.keys(LISTING_FIELD_PATHS) as Array<keyof ListingInput>;
 
-/** What each engine output is computed from (DOMAIN.md: landed cost, value and profit, scores). */
+/** What each engine output is computed from (landed cost, value and profit, scores: `config/arbitrage.json` and README). */
 export const ENGINE_DERIVATIONS: Record<string, string[]> = {
   'costs.buyerPremium': ['currentBid', 'source', 'listing.buyerPremiumPct', 'config:fees'],
   'costs.docFee': ['source', 'listing.docFee', 'config:fees'],
   'costs.transport': ['location.state', 'location.zip', 'listing.latitude', 'listing.longitude', 'config:transport', 'config:dealer'],
-  'costs.recon': ['listing.title', 'listing.description', 'make', 'model', 'config:recon'],
+  'costs.recon': ['listing.title', 'listing.description', 'listing.sellerName', 'make', 'model', 'config:recon'],
   'costs.total': ['currentBid', 'costs.buyerPremium', 'costs.docFee', 'costs.transport', 'costs.recon'],
   estimatedSalePrice: ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation', 'config:depreciation', 'config:title'],
   'valuation.low': ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation'],

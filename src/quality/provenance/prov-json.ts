@@ -51,6 +51,7 @@ export function toProvJson(opportunityId: number, listingId: number, records: Re
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') entity['prov:value'] = v;
     else if (v !== null && v !== undefined) entity['prov:value'] = JSON.stringify(v);
     if (r.locator) entity['ds:locator'] = r.locator;
+    if (r.assumption) entity['ds:assumption'] = r.assumption;
     const id = fieldId(r.field);
     doc.entity[id] = entity;
     rel('wasGeneratedBy', { 'prov:entity': id, 'prov:activity': activityId, 'prov:time': r.at });

@@ -13,7 +13,7 @@ export const SERVICE_AGENT = 'dealerscope/5.0.0';
 /** Readers that hand the pipeline no origin at all are named as such, never guessed. */
 export const UNSPECIFIED_EXTRACTOR = 'unspecified-reader';
 
-export type StoredFields = Record<string, { m: ProvenanceMethod; l: string | null; i?: string[] }>;
+export type StoredFields = Record<string, { m: ProvenanceMethod; l: string | null; i?: string[]; a?: string }>;
 
 const DERIVED_INPUTS: Partial<Record<keyof ListingInput, string[]>> = {
   title: ['year', 'make', 'model', 'trim'],
@@ -28,7 +28,9 @@ export function storedFields(listing: ListingInput, origin: ListingOrigin | unde
     const absent = value === null || value === undefined;
     const method: ProvenanceMethod = origin?.methods?.[f] ?? (absent ? 'default' : 'extracted');
     const entry: StoredFields[string] = { m: method, l: origin?.locators[f] ?? null };
-    if (method === 'derived' || method === 'imputed') entry.i = DERIVED_INPUTS[f] ?? [];
+    if (method === 'derived' || method === 'imputed') entry.i = origin?.inputs?.[f] ?? DERIVED_INPUTS[f] ?? [];
+    const assumption = origin?.assumptions?.[f];
+    if (assumption) entry.a = assumption;
     out[f] = entry;
   }
   return out;
@@ -59,7 +61,17 @@ export function expandProvenance(row: ProvenanceRow): Record<string, FieldProven
     if (!path) continue;
     out[path] = {
       field: path, method: s.m, locator: s.l, inputs: s.i ?? [], agent: row.extractor_version, activity: 'extraction',
-      sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched,
+      sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched, ...(s.a ? { assumption: s.a } : {}),
+    };
+  }
+  // A listing field added after the row was recorded (listing.sellerName) was not read by that
+  // reader: its stored value is the column's default, and the record says so.
+  for (const f of LISTING_FIELDS) {
+    const path = LISTING_FIELD_PATHS[f];
+    if (out[path]) continue;
+    out[path] = {
+      field: path, method: 'default', locator: null, inputs: [], agent: row.extractor_version, activity: 'extraction',
+      sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched, assumption: 'not read: the listing was recorded before this field existed',
     };
   }
   for (const [path, inputs] of Object.entries(ENGINE_DERIVATIONS)) {

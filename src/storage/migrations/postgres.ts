@@ -1,6 +1,7 @@
 // PostgreSQL migration history, kept in step with sqlite.ts. The plan's generated cursor_key
 // column is deliberately absent (PostgreSQL rejects it as not immutable, and it would sort ids
 // as text); the keyset is the composite (created_at DESC, id DESC) partial index instead.
+import { ingestPostgresMigrations } from '../../ingest/storage/migrations.js';
 import { qualityPostgresMigration, qualitySampleIndexes } from '../../quality/storage/migrations.js';
 
 import { securityPostgresMigration } from '../../security/migrations.js';
@@ -226,6 +227,7 @@ export const postgresMigrations: Record<string, string[]> = {
   '002_filter_sort_indexes': filterSortIndexes('is_active'),
   '003_make_state_sort_indexes': makeStateSortIndexes('is_active'),
   'quality_001_tables': qualityPostgresMigration,
+  ...ingestPostgresMigrations,
   'quality_002_sample_indexes': qualitySampleIndexes('is_active'),
   'notifications_001_outbox': notificationsPostgresMigration,
   'incidents_001_tables': incidentsPostgresMigration,

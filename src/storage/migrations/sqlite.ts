@@ -1,6 +1,7 @@
 // SQLite migration history. Each entry is applied once, in order, and recorded by Kysely's
 // Migrator in `kysely_migration`; statements are listed one by one because better-sqlite3
 // prepares a single statement at a time.
+import { ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
 import { qualitySqliteMigration, qualitySampleIndexes } from '../../quality/storage/migrations.js';
 
 import { securitySqliteMigration } from '../../security/migrations.js';
@@ -226,6 +227,7 @@ export const sqliteMigrations: Record<string, string[]> = {
   '002_filter_sort_indexes': filterSortIndexes('is_active = 1'),
   '003_make_state_sort_indexes': makeStateSortIndexes('is_active = 1'),
   'quality_001_tables': qualitySqliteMigration,
+  ...ingestSqliteMigrations,
   'quality_002_sample_indexes': qualitySampleIndexes('is_active = 1'),
   'notifications_001_outbox': notificationsSqliteMigration,
   'incidents_001_tables': incidentsSqliteMigration,
