@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'ds-cli-'));
-const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, DEALERSCOPE_ENV: 'development' };
+const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, DEALERSCOPE_ENV: 'development', SNAPSHOT_DIR: join(dir, 'snapshots') };
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -35,7 +35,7 @@ describe('sources and worker commands', () => {
       { name: 'gsa-changed', kind: 'gsa', url: `${site.url}/gsa-changed/auctions`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 900, enabled: false, etiquette: { delayMs: 0 } },
       { name: 'gsa-nokey', kind: 'gsa', url: `${site.url}/gsa/auctions`, apiKeyEnv: 'GSA_KEY_NOT_SET', intervalSeconds: 900, enabled: false, etiquette: { delayMs: 0 } },
     ] }));
-    env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'w.db')}`, DEALERSCOPE_ENV: 'development', DEALERSCOPE_SOURCES_FILE: file, SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', LOG_LEVEL: 'silent', GSA_API_KEY: 'cli-key' };
+    env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'w.db')}`, DEALERSCOPE_ENV: 'development', SNAPSHOT_DIR: join(dir, 'snapshots'), DEALERSCOPE_SOURCES_FILE: file, SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', LOG_LEVEL: 'silent', GSA_API_KEY: 'cli-key' };
     delete env.REDIS_URL;
     delete env.GSA_KEY_NOT_SET;
   });

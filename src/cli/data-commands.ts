@@ -7,6 +7,8 @@ import { loadConfig } from '../config/env.js';
 import { loadFlagsFromDb } from '../flags/load-flags.js';
 import { detectFeedFormat } from '../ingest/feed.js';
 import { importCompsFile, importExitCode, importListingFeed, importSummaryBody, type RejectedRow } from '../ingest/import-service.js';
+import { createEvidenceStore } from '../evidence/index.js';
+import { systemClock } from '../shared/clock.js';
 import { openDb } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
 import { progressReporter } from './progress.js';
@@ -60,10 +62,17 @@ export function registerDataCommands(program: Command): void {
       const format = opts.format ?? detectFeedFormat(opts.file, content);
       if (format !== 'csv' && format !== 'json') throw new Error(`--format must be csv or json, got ${format}`);
       const params = loadArbitrageParams();
-      const summary = await withDb(async (db) => importListingFeed(db, content, format, {
-        origin: basename(opts.file), now: Date.now(), params, onProgress: progressReporter('listings'),
-        flags: await loadFlagsFromDb(db, loadConfig()),
-      }));
+      const summary = await withDb(async (db) => {
+        const evidence = createEvidenceStore({ db, clock: systemClock, env: process.env, log: (m) => process.stderr.write(`${m}\n`) });
+        try {
+          return await importListingFeed(db, content, format, {
+            origin: basename(opts.file), now: Date.now(), params, onProgress: progressReporter('listings'),
+            flags: await loadFlagsFromDb(db, loadConfig()), snapshots: evidence,
+          });
+        } finally {
+          await evidence.close();
+        }
+      });
       const body = importSummaryBody(summary);
       if (opts.json) console.log(JSON.stringify(body));
       else {

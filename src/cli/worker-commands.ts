@@ -95,7 +95,7 @@ export function registerWorkerCommands(program: Command): void {
       process.once('beforeExit', stalled);
       const runner = new SourceRunner({ ...cfg, sources: chosen }, {
         db: ctx.db, clock: ctx.clock, random: Math.random, params: defaultArbitrageParams,
-        renderer: ctx.browserPool, breakerFor: (n) => ctx.breakers.get(n), flags: ctx.flags, readSecret: (n) => config.raw[n],
+        renderer: ctx.browserPool, breakerFor: (n) => ctx.breakers.get(n), flags: ctx.flags, readSecret: (n) => config.raw[n], snapshots: ctx.evidence,
         onProgress: (name, p) => log(`${name}: page ${p.pages}, ${p.found}${p.total === null ? '' : ` of ${p.total}`} lots read`),
       });
       try {
@@ -111,6 +111,7 @@ export function registerWorkerCommands(program: Command): void {
         process.removeListener('beforeExit', stalled);
         await runner.close();
         await ctx.browserPool.shutdown();
+        await ctx.evidence.close();
         await ctx.redis?.close();
         await ctx.db.close();
       }

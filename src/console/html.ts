@@ -23,7 +23,7 @@ export function layout(title: string, body: string, opts: { script?: boolean; si
 ${opts.script ? '<script src="/console/assets/console.js" defer></script>' : ''}
 </head>
 <body>
-<header class="top"><span><strong>DealerScope</strong> SRE console</span>${signOut(opts.signOutCsrf)}</header>
+<header class="top"><span><strong>DealerScope</strong> SRE console <nav aria-label="Console pages"><a href="/console">Overview</a> · <a href="/console/incidents">Incidents</a></nav></span>${signOut(opts.signOutCsrf)}</header>
 <main>
 ${body}
 </main>

@@ -41,7 +41,16 @@ ${input('maxRisk', 'Max risk', 'size="4" inputmode="numeric"')}${select('sort', 
 <button type="submit">Show</button></form>`;
 }
 
-export async function dealerPage(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+/** Service notices every dealer page shows (open incidents past their last step, lately resolved ones). */
+export type DealerNotices = () => Promise<Array<{ resolved: boolean; text: string }>>;
+
+export async function noticeBanner(notices: DealerNotices | undefined): Promise<string> {
+  // A notice that cannot be read must not take the page down with it.
+  const list = notices ? await notices().catch(() => []) : [];
+  return list.map((n) => `<p class="notice${n.resolved ? ' resolved' : ''}" role="${n.resolved ? 'status' : 'alert'}">${esc(n.text)}</p>`).join('\n');
+}
+
+export async function dealerPage(app: FastifyInstance, { ctx, notices }: { ctx: AppContext; notices?: DealerNotices }): Promise<void> {
   app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').send(DEALER_CSS));
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
@@ -70,12 +79,13 @@ export async function dealerPage(app: FastifyInstance, { ctx }: { ctx: AppContex
     const keep = new URLSearchParams(Object.entries(given).filter(([k]) => k !== 'cursor'));
     if (next) keep.set('cursor', next);
     const sample = items.some((o) => o.sample);
+    const banner = await noticeBanner(notices);
     reply.type('text/html; charset=utf-8');
     return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>DealerScope · opportunities</title><link rel="stylesheet" href="/assets/dealer.css"></head>
 <body><header><strong>DealerScope</strong> — profitable vehicles at public auctions</header><main>
-${sample ? '<p class="sample">Showing bundled <strong>sample data</strong> (synthetic listings). Import a real feed with <code>dealerscope ingest --file …</code>.</p>' : ''}
+${banner}${sample ? '<p class="sample">Showing bundled <strong>sample data</strong> (synthetic listings). Import a real feed with <code>dealerscope ingest --file …</code>.</p>' : ''}
 ${problem ? `<p class="sample">${esc(problem)}</p>` : ''}
 ${filterForm(given)}
 <table><thead><tr><th>Status</th><th>Vehicle</th><th>Location</th><th>Ends (UTC)</th><th class="num">Bid</th><th class="num">Landed cost</th><th class="num">Est. sale</th><th class="num">Profit</th><th class="num">ROI</th><th class="num">Conf.</th><th class="num">Risk</th><th class="num">Score</th></tr></thead>

@@ -21,11 +21,15 @@ import { clientErrorHandler } from './client-errors.js';
 import { installConditionalRequests } from './conditional.js';
 import { indexRouteMethods } from './method-not-allowed.js';
 import { registerOpenApi } from './openapi.js';
+import { installEvidence } from './evidence-wiring.js';
+import { installIncidents } from './incident-wiring.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
   /** Where JSON log lines go (default stdout); tests capture them. */
   logStream?: { write(line: string): void };
+  /** Run background work (incident escalation, alert delivery, readiness watch): serving processes. */
+  background?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -77,7 +81,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(qualityRoutes, { ctx });
   await installRollout(app, ctx);
   await installConsole(app, ctx);
-  await app.register(dealerPage, { ctx });
+  const incidents = await installIncidents(app, ctx, { background: opts.background ?? false });
+  await installEvidence(app, ctx, { background: opts.background ?? false });
+  await app.register(dealerPage, { ctx, notices: async () => (await incidents.publicStatus()).dealerNotices });
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType);

@@ -16,6 +16,7 @@ import type { RolloutController } from '../rollout/controller.js';
 import type { Readiness } from './readiness.js';
 import type { QualityService } from '../quality/service.js';
 import type { BrowserPool } from '../ingest/browser/pool.js';
+import type { EvidenceStore } from '../evidence/index.js';
 
 export interface AppContext {
   config: ServiceConfig;
@@ -43,4 +44,6 @@ export interface AppContext {
   quality: QualityService;
   /** Headless Chromium for sources that need rendering; launches only when a job needs it. */
   browserPool: BrowserPool;
+  /** Source snapshots kept by SHA-256 (disk or S3): ingestion keeps, provenance checks read. */
+  evidence: EvidenceStore;
 }

@@ -24,6 +24,7 @@ import type { AppContext } from './context.js';
 import { Readiness } from './readiness.js';
 import { createQualityService } from '../quality/service.js';
 import { createBrowserPool } from '../ingest/browser/app-pool.js';
+import { createEvidenceStore } from '../evidence/index.js';
 
 export interface ContextOptions {
   clock?: Clock;
@@ -81,6 +82,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     rollout,
     quality: createQualityService(db, clock, signals, metrics.registry),
     browserPool: createBrowserPool({ config, clock, flags, metrics, signals }),
+    evidence: createEvidenceStore({ db, clock, env: config.raw, registry: metrics.registry, log: (m) => process.stderr.write(`${m}\n`) }),
   };
 }
 
@@ -106,7 +108,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const res = await importSampleData(ctx.db, defaultArbitrageParams(), ctx.clock.now(), log, ctx.flags);
     log(`Sample data: ${res.listings} listings, ${res.comps} comps.`);
   }
-  const app = await buildApp(ctx, { logger: opts.logger });
+  const app = await buildApp(ctx, { logger: opts.logger, background: true });
   await app.listen({ port: config.port, host: config.host });
   await ctx.flagControl.start();
   ctx.rollout.start();
@@ -138,6 +140,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
         }
         await ingestion?.close();
         await ctx.browserPool.shutdown();
+        await ctx.evidence.close();
         await ctx.redis?.close();
         await ctx.db.close();
       })();

@@ -66,6 +66,8 @@ export interface ImportOptions {
   flags?: QualityFlags;
   /** The VIN decoder; the process's shared one by default, null to decode nothing. */
   vinDecoder?: VinDecoder | null;
+  /** Keeps the uploaded feed file as evidence under the hash its provenance names. */
+  snapshots?: { keep(s: { bytes: Buffer | string; url: string; contentType: string | null; kind: 'feed' }): Promise<unknown> } | null;
 }
 
 async function openImport(db: Db, kind: string, origin: string, now: number): Promise<number> {
@@ -112,6 +114,8 @@ export interface ListingBatch {
 export async function importListingFeed(db: Db, content: string | Buffer, format: 'csv' | 'json', opts: ImportOptions): Promise<ImportSummary> {
   const parsed = parseListingFeed(content, format, { now: new Date(opts.now) });
   const origins = feedOrigins(content, format, opts.origin, new Date(opts.now), parsed.accepted);
+  // Kept whole, even when every row is rejected: the file is the evidence either way.
+  await opts.snapshots?.keep({ bytes: content, url: origins[0]?.sourceUrl ?? `urn:dealerscope:feed:${encodeURIComponent(opts.origin)}`, contentType: format === 'csv' ? 'text/csv' : 'application/json', kind: 'feed' });
   return ingestListings(db, { ...parsed, accepted: parsed.accepted.map((a, i) => ({ ...a, origin: origins[i] })) }, opts);
 }
 

@@ -72,7 +72,7 @@ export async function adminImportRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     const origin = `upload:${typeof given === 'string' ? given : `${format}-${ctx.clock.now()}`}`;
     let summary;
     try {
-      summary = await importListingFeed(ctx.db, body, format, { origin, now: ctx.clock.now(), params: loadArbitrageParams() });
+      summary = await importListingFeed(ctx.db, body, format, { origin, now: ctx.clock.now(), params: loadArbitrageParams(), snapshots: ctx.evidence });
     } catch (err) {
       if (err instanceof FeedFormatError) throw new ApiError(400, 'invalid_feed', err.message, [{ field: 'body', message: err.message }]);
       throw err;

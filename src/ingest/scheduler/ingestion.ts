@@ -13,7 +13,7 @@ import { ScrapeScheduler } from './scheduler.js';
 import { logLine, type SourceRunReport } from './run-report.js';
 import { SourceRunner } from './source-runner.js';
 
-export type IngestionContext = Pick<AppContext, 'config' | 'db' | 'clock' | 'flags' | 'metrics' | 'signals' | 'breakers'>;
+export type IngestionContext = Pick<AppContext, 'config' | 'db' | 'clock' | 'flags' | 'metrics' | 'signals' | 'breakers'> & Partial<Pick<AppContext, 'evidence'>>;
 
 /** The pool every process has (Chromium starts only when a job needs it); limits read per job. */
 export { createBrowserPool } from '../browser/app-pool.js';
@@ -62,7 +62,7 @@ export function startIngestion(ctx: IngestionContext, opts: IngestionOptions): I
   };
   const runner = new SourceRunner(sources, {
     db: ctx.db, clock: ctx.clock, random: opts.random ?? Math.random, params: defaultArbitrageParams, renderer: opts.pool,
-    breakerFor: (name) => ctx.breakers.get(name), flags: ctx.flags, onRun, readSecret: (name) => ctx.config.raw[name],
+    breakerFor: (name) => ctx.breakers.get(name), flags: ctx.flags, onRun, readSecret: (name) => ctx.config.raw[name], snapshots: ctx.evidence ?? null,
   });
   const onError = (job: ScrapeJob, err: unknown) => log(`source ${job.source}: job ${job.slot} failed: ${err instanceof Error ? err.message : String(err)}`);
   const queue: ScrapeQueue = ctx.config.redisUrl

@@ -33,6 +33,22 @@ export interface RunnerDeps {
   readSecret?: (name: string) => string | undefined;
   onRun?: (report: SourceRunReport) => void;
   onProgress?: (source: string, p: SourceProgress) => void;
+  /** Where fetched and rendered pages are kept as evidence (the evidence store), when present. */
+  snapshots?: SnapshotSink | null;
+}
+
+type SnapshotSink = { keep(s: { bytes: Buffer | string; url: string; contentType: string | null; hash: string }): Promise<unknown> };
+
+/** Rendered pages are kept at the shared level too, so no adapter has to remember to. */
+function keepingRenderer(renderer: PageRenderer | null, sink: SnapshotSink | null | undefined): PageRenderer | null {
+  if (!renderer || !sink) return renderer;
+  return {
+    async render(url, policy) {
+      const page = await renderer.render(url, policy);
+      await sink.keep({ bytes: page.html, url: page.url, contentType: 'text/html; charset=utf-8', hash: page.hash });
+      return page;
+    },
+  };
 }
 
 interface SourceRuntime {
@@ -50,7 +66,7 @@ export class SourceRunner {
     for (const s of config.sources) {
       const policy = hostPolicyFor(s, config);
       const breaker = deps.breakerFor?.(`source:${s.name}`) ?? null;
-      const fetcher = new SourceFetcher(s.name, etiquetteFor(s), { clock: deps.clock, random: deps.random, policy, breaker });
+      const fetcher = new SourceFetcher(s.name, etiquetteFor(s), { clock: deps.clock, random: deps.random, policy, breaker, snapshots: deps.snapshots ?? null });
       this.runtimes.set(s.name, { config: s, adapter: adapterFor(s), fetcher, policy, breaker });
     }
   }
@@ -82,7 +98,7 @@ export class SourceRunner {
     const errors: string[] = [];
     try {
       collected = await adapter.collect({
-        fetcher, renderer: this.deps.renderer, policy, clock: this.deps.clock,
+        fetcher, renderer: keepingRenderer(this.deps.renderer, this.deps.snapshots), policy, clock: this.deps.clock,
         apiKey: apiKeyFor(config, this.deps.readSecret ?? ((n) => process.env[n])),
         progress: (p) => this.deps.onProgress?.(name, p),
       });

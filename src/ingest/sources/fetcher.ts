@@ -54,6 +54,15 @@ export interface RequestSpec {
   body?: string;
 }
 
+/**
+ * The name a response is kept under as evidence: the URL of a GET; for a POST (a search API whose
+ * pages share one URL) the URL plus a digest of the request body, so a replay finds each page.
+ */
+export function evidenceKey(url: string, spec: RequestSpec = {}): string {
+  if ((spec.method ?? 'GET') === 'GET') return url;
+  return `${url}#post=${createHash('sha256').update(spec.body ?? '').digest('hex').slice(0, 16)}`;
+}
+
 export interface FetcherDeps {
   clock: Clock;
   random: Random;
@@ -61,6 +70,8 @@ export interface FetcherDeps {
   breaker?: BreakerLike | null;
   /** Waits for politeness delays and backoff; defaults to a timer on `clock`. */
   sleep?: (ms: number) => Promise<void>;
+  /** Keeps every page read (200 or 304) as evidence under its hash; never throws. */
+  snapshots?: { keep(s: { bytes: Buffer | string; url: string; contentType: string | null; hash: string }): Promise<unknown> } | null;
 }
 
 export interface FetchedPage {
@@ -208,6 +219,7 @@ export class SourceFetcher {
       if (res.status === 304 && cached) {
         await res.body?.cancel();
         this.stats.notModified += 1;
+        await this.deps.snapshots?.keep({ bytes: cached.body, url: target.href, contentType: cached.headers['content-type'] ?? null, hash: cached.hash });
         return { url: target.href, status: 304, body: cached.body, fetchedAt, hash: cached.hash, notModified: true, headers: cached.headers };
       }
       if (res.status === 429 || res.status >= 500) {
@@ -231,6 +243,7 @@ export class SourceFetcher {
       const lastModified = res.headers.get('last-modified');
       const kept = Object.fromEntries([...res.headers].map(([k, v]) => [k.toLowerCase(), v]));
       if (method === 'GET' && (etag || lastModified)) this.bodies.set(target.href, { etag, lastModified, body, hash, headers: kept });
+      await this.deps.snapshots?.keep({ bytes: buf, url: evidenceKey(target.href, spec), contentType: kept['content-type'] ?? null, hash });
       return { url: target.href, status: 200, body, fetchedAt, hash, notModified: false, headers: kept };
     } catch (err) {
       if (err instanceof FetchError || err instanceof RobotsDisallowedError || err instanceof BudgetExhaustedError || err instanceof BlockedAddressError) throw err;

@@ -7,6 +7,9 @@ import { qualityPostgresMigration, qualitySampleIndexes, vinDecodesMigration } f
 import { securityPostgresMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
 import { honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
+import { evidencePostgresMigration } from '../../evidence/migrations.js';
+import { incidentsPostgresMigration } from '../../incidents/migrations.js';
+import { notificationsPostgresMigration } from '../../notifications/migrations.js';
 
 export const postgresMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securityPostgresMigration,
@@ -230,4 +233,7 @@ export const postgresMigrations: Record<string, string[]> = {
   'quality_003_vin_decodes': vinDecodesMigration('BIGINT'),
   'opportunities_004_valuation_basis': valuationBasisMigration(),
   'opportunities_005_honest_ranking': honestRankingMigration('is_active'),
+  'notifications_001_outbox': notificationsPostgresMigration,
+  'incidents_001_tables': incidentsPostgresMigration,
+  'evidence_001_index': evidencePostgresMigration,
 };

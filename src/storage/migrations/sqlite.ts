@@ -7,6 +7,9 @@ import { qualitySqliteMigration, qualitySampleIndexes, vinDecodesMigration } fro
 import { securitySqliteMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
 import { honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
+import { evidenceSqliteMigration } from '../../evidence/migrations.js';
+import { incidentsSqliteMigration } from '../../incidents/migrations.js';
+import { notificationsSqliteMigration } from '../../notifications/migrations.js';
 
 export const sqliteMigrations: Record<string, string[]> = {
   'security_001_keys_sessions': securitySqliteMigration,
@@ -230,4 +233,7 @@ export const sqliteMigrations: Record<string, string[]> = {
   'quality_003_vin_decodes': vinDecodesMigration('INTEGER'),
   'opportunities_004_valuation_basis': valuationBasisMigration(),
   'opportunities_005_honest_ranking': honestRankingMigration('is_active = 1'),
+  'notifications_001_outbox': notificationsSqliteMigration,
+  'incidents_001_tables': incidentsSqliteMigration,
+  'evidence_001_index': evidenceSqliteMigration,
 };

@@ -1,0 +1,168 @@
+// Where snapshot bytes live, by key (the hex SHA-256): a directory on local disk (default) or an
+// S3-compatible bucket. Writes are idempotent — the same key always holds the same bytes.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+export interface BlobStore {
+  /** Where the bytes go, for logs and the runbook (no credentials). */
+  readonly location: string;
+  has(key: string): Promise<boolean>;
+  put(key: string, bytes: Buffer, contentType: string | null): Promise<void>;
+  /** The bytes, or null when there is no such object. */
+  get(key: string): Promise<Buffer | null>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+
+/** Content-addressed files `DIR/ab/cd/abcd…`, written to a temporary name, flushed, then renamed. */
+export class DiskBlobStore implements BlobStore {
+  readonly location: string;
+  private readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+    this.location = `disk:${this.dir}`;
+  }
+
+  private path(key: string): string {
+    return join(this.dir, key.slice(0, 2), key.slice(2, 4), key);
+  }
+
+  async has(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.path(key))).isFile();
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
+  }
+
+  async put(key: string, bytes: Buffer): Promise<void> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    // A reader never sees a half-written file: the name appears only once the bytes are on disk.
+    const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await rename(tmp, target);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    try {
+      return await readFile(this.path(key));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface S3Location {
+  bucket: string;
+  /** Key prefix, empty or ending in `/`. */
+  prefix: string;
+  endpoint: string | null;
+  region: string;
+  timeoutMs: number;
+}
+
+/** `s3://bucket/prefix` → bucket and prefix. */
+export function parseObjectStoreUrl(url: string): { bucket: string; prefix: string } {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
+  if (!m) throw new Error(`OBJECT_STORE_URL must look like s3://bucket/prefix (bucket 3–63 lower-case letters, digits, dots, hyphens), got "${url}"`);
+  const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
+  return { bucket: m[1]!, prefix: prefix ? `${prefix}/` : '' };
+}
+
+type S3Module = typeof import('@aws-sdk/client-s3');
+
+/** An S3-compatible bucket through the AWS SDK (credentials from the SDK's usual chain). */
+export class S3BlobStore implements BlobStore {
+  readonly location: string;
+  private client: Promise<{ sdk: S3Module; s3: InstanceType<S3Module['S3Client']> }> | null = null;
+
+  constructor(private readonly loc: S3Location) {
+    this.location = `s3://${loc.bucket}/${loc.prefix}${loc.endpoint ? ` at ${loc.endpoint}` : ''}`;
+  }
+
+  private connect() {
+    // Loaded only by processes configured for S3: the SDK is several megabytes of resident memory.
+    this.client ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      s3: new sdk.S3Client({
+        region: this.loc.region,
+        ...(this.loc.endpoint ? { endpoint: this.loc.endpoint, forcePathStyle: true } : {}),
+        // Checksums only where S3 requires them: S3-compatible stores do not all speak the newer trailers.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        requestHandler: { requestTimeout: this.loc.timeoutMs, connectionTimeout: this.loc.timeoutMs },
+        maxAttempts: 3,
+      }),
+    }));
+    return this.client;
+  }
+
+  private key(key: string): string {
+    return `${this.loc.prefix}${key}`;
+  }
+
+  async has(key: string): Promise<boolean> {
+    const { sdk, s3 } = await this.connect();
+    try {
+      await s3.send(new sdk.HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.key(key) }));
+      return true;
+    } catch (err) {
+      if (notFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async put(key: string, bytes: Buffer, contentType: string | null): Promise<void> {
+    const { sdk, s3 } = await this.connect();
+    await s3.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(key), Body: bytes, ContentType: contentType ?? 'application/octet-stream', ContentLength: bytes.length }));
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    const { sdk, s3 } = await this.connect();
+    try {
+      const res = await s3.send(new sdk.GetObjectCommand({ Bucket: this.loc.bucket, Key: this.key(key) }));
+      return res.Body ? Buffer.from(await res.Body.transformToByteArray()) : Buffer.alloc(0);
+    } catch (err) {
+      if (notFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const { sdk, s3 } = await this.connect();
+    await s3.send(new sdk.DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.key(key) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.client) (await this.client.catch(() => null))?.s3.destroy();
+  }
+}
+
+function notFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}

@@ -1,0 +1,9 @@
+// The incidents capability: opening incidents from critical events, escalating them on the
+// communication plan's timeline, acknowledging and resolving them, and the public status.
+export { AUDIENCES, incidentSettings, parseSteps, type Audience, type IncidentSettings } from './config.js';
+export type { ConsoleAuth } from './console.js';
+export { incidentsPostgresMigration, incidentsSqliteMigration } from './migrations.js';
+export { READINESS_CAUSE, ReadinessWatch, type ReadinessWatchDeps } from './readiness-watch.js';
+export { incidentRoutes, type IncidentRoutesOptions } from './routes.js';
+export { IncidentNotFound, Incidents, noDealers, type DealerDirectory, type IncidentDeps, type RaiseInput } from './service.js';
+export type { IncidentView, PublicStatus, TimelineEntry } from './views.js';

@@ -1,0 +1,345 @@
+// Incidents: opened by a cause (a repeat joins the open one), escalated step by step on the
+// configured timeline until acknowledged, resolved by hand or when the cause clears — and each
+// of those said on the channels it reached. Every replica runs the escalation loop; a step is
+// taken by whichever replica claims its row first, in the same transaction that enqueues its
+// messages, so each step goes out once however many replicas there are.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import client from 'prom-client';
+import type { Destination, Notifications, OutboundMessage } from '../notifications/index.js';
+import type { Clock } from '../shared/clock.js';
+import type { Db } from '../storage/db.js';
+import { AUDIENCES, type IncidentSettings } from './config.js';
+import { ackText, dealerNoticeText, dealerResolvedText, dealerText, resolvedText, stepText, type Text } from './messages.js';
+import {
+  acknowledge, addEvent, claimStep, escalating, eventsOf, getIncident, incidentDb, lastEventAt, listIncidents, markNotice, openIncidentFor,
+  openOrJoin, resolve, stepsOf, type IncidentRow,
+} from './store.js';
+import { toView, type IncidentView, type PublicStatus } from './views.js';
+
+/** Where dealers who set up alerts want to hear; the dealer workspace provides it. */
+export interface DealerDirectory {
+  alertDestinations(): Promise<Destination[]>;
+}
+export const noDealers: DealerDirectory = { alertDestinations: async () => [] };
+
+export interface IncidentDeps {
+  db: Db;
+  clock: Clock;
+  settings: IncidentSettings;
+  notifications: Pick<Notifications, 'enqueue' | 'kick' | 'list' | 'destinationsOf' | 'check'>;
+  dealers?: DealerDirectory;
+  registry?: client.Registry;
+  log?: (msg: string) => void;
+}
+
+export interface RaiseInput {
+  /** What went wrong, as a stable key: `kill_switch`, `readiness`, `rollback:<trigger>`, `operator:<slug>`. */
+  cause: string;
+  title: string;
+  userFacing: boolean;
+  detail?: string | null;
+  actor?: string;
+}
+
+export class IncidentNotFound extends Error {}
+
+const STATUS_TTL_MS = 2_000;
+const REPEAT_EVENT_GAP_MS = 60_000;
+const topicOf = (id: number) => `incident:${id}`;
+
+export class Incidents {
+  readonly replicaId = `${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly dealers: DealerDirectory;
+  private timer: { cancel(): void } | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private started = false;
+  private status: { at: number; value: Promise<PublicStatus> } | null = null;
+  private readonly stepsTaken: client.Counter<'step' | 'outcome'> | null = null;
+
+  constructor(private readonly deps: IncidentDeps) {
+    this.dealers = deps.dealers ?? noDealers;
+    const registry = deps.registry;
+    if (registry && !registry.getSingleMetric('dealerscope_incident_steps_total')) {
+      this.stepsTaken = new client.Counter({ name: 'dealerscope_incident_steps_total', help: 'Escalation steps taken by this replica (step 1–4, outcome)', labelNames: ['step', 'outcome'] as const, registers: [registry] });
+      const self = this;
+      new client.Gauge({
+        name: 'dealerscope_incidents_open', help: 'Open incidents (user_facing 1 or 0)', labelNames: ['user_facing'] as const, registers: [registry],
+        async collect() {
+          const s = await self.publicStatus().catch(() => null);
+          this.reset();
+          const open = s?.incidents.filter((i) => !i.resolvedAt) ?? [];
+          this.set({ user_facing: '1' }, open.filter((i) => i.userFacing).length);
+          this.set({ user_facing: '0' }, open.filter((i) => !i.userFacing).length);
+        },
+      });
+    }
+  }
+
+  private get h() {
+    return incidentDb(this.deps.db);
+  }
+
+  get settings(): IncidentSettings {
+    return this.deps.settings;
+  }
+
+  // ---- inputs ----
+
+  async raise(input: RaiseInput): Promise<{ incident: IncidentView; joined: boolean }> {
+    const now = this.deps.clock.now();
+    const actor = input.actor ?? 'system';
+    const { row, joined } = await openOrJoin(this.h, { cause: input.cause, title: input.title.slice(0, 300), detail: input.detail?.slice(0, 2000) ?? null, userFacing: input.userFacing, actor, now });
+    if (!joined) {
+      await addEvent(this.h, { incidentId: row.id, at: now, kind: 'opened', actor, message: `Opened by ${actor}: ${row.title}${row.detail ? ` — ${row.detail}` : ''}`, public: true });
+      this.deps.log?.(`incident #${row.id} opened (${row.cause}): ${row.title}`);
+    } else {
+      const last = await lastEventAt(this.h, row.id, 'repeat');
+      if (last === null || now - last >= REPEAT_EVENT_GAP_MS) {
+        await addEvent(this.h, { incidentId: row.id, at: now, kind: 'repeat', actor, message: `Raised again by ${actor}${input.detail ? `: ${input.detail}` : ''}` });
+      }
+    }
+    this.invalidate();
+    this.kick();
+    return { incident: await this.view(row.id), joined };
+  }
+
+  /** The cause is gone: its open incident (if any) resolves and says so where it was heard. */
+  async clear(cause: string, why = 'the cause cleared'): Promise<IncidentView | null> {
+    const open = await openIncidentFor(this.h, cause);
+    if (!open) return null;
+    return this.resolveIncident(open.id, 'system', why);
+  }
+
+  // ---- operator actions ----
+
+  async acknowledge(id: number, actor: string): Promise<{ incident: IncidentView; changed: boolean }> {
+    const row = await getIncident(this.h, id);
+    if (!row) throw new IncidentNotFound(`Incident ${id} not found`);
+    const now = this.deps.clock.now();
+    const changed = await acknowledge(this.h, id, actor, now);
+    if (changed) {
+      await addEvent(this.h, { incidentId: id, at: now, kind: 'acknowledged', actor, message: `Acknowledged by ${actor}; escalation stopped`, public: true });
+      await this.tellReached(row, 'ack', ackText(row, actor), null);
+      this.invalidate();
+    }
+    return { incident: await this.view(id), changed };
+  }
+
+  async resolveIncident(id: number, actor: string, resolution = 'resolved by hand'): Promise<IncidentView> {
+    const row = await getIncident(this.h, id);
+    if (!row) throw new IncidentNotFound(`Incident ${id} not found`);
+    const now = this.deps.clock.now();
+    if (await resolve(this.h, id, actor, resolution, now)) {
+      await addEvent(this.h, { incidentId: id, at: now, kind: 'resolved', actor, message: `Resolved by ${actor}: ${resolution}`, public: true });
+      await this.tellReached(row, 'resolved', resolvedText(row, resolution, now), dealerResolvedText(row, now));
+      this.invalidate();
+      this.deps.log?.(`incident #${id} resolved by ${actor}: ${resolution}`);
+    }
+    return this.view(id);
+  }
+
+  /**
+   * Sends `text` to every destination a step message of the incident went to; dealers (reached at
+   * step 4) get `dealer` instead, when given.
+   */
+  private async tellReached(row: IncidentRow, purpose: string, text: Text, dealer: Text | null): Promise<void> {
+    const messages: OutboundMessage[] = [];
+    const told = new Set<string>();
+    // Operator steps first: a destination that is also a dealer's hears the operator text once.
+    for (let step = 1; step <= AUDIENCES.length; step++) {
+      const t = AUDIENCES[step - 1] === 'dealers' ? dealer : text;
+      if (!t) continue;
+      for (const to of await this.deps.notifications.destinationsOf(topicOf(row.id), `step:${step}`)) {
+        const target = `${to.kind}:${to.kind === 'webhook' ? to.url : to.address}`;
+        if (told.has(target)) continue;
+        told.add(target);
+        messages.push({ to, subject: t.subject, text: t.text, topic: topicOf(row.id), purpose, dedupeKey: `incident:${row.id}:${purpose}:${target}`, fields: { incident: row.id, purpose } });
+      }
+    }
+    if (messages.length) await this.deps.notifications.enqueue(messages);
+  }
+
+  // ---- reads ----
+
+  async view(id: number): Promise<IncidentView> {
+    const row = await getIncident(this.h, id);
+    if (!row) throw new IncidentNotFound(`Incident ${id} not found`);
+    return (await this.views([row]))[0]!;
+  }
+
+  async list(f: { status?: 'open' | 'resolved'; limit?: number } = {}): Promise<IncidentView[]> {
+    return this.views(await listIncidents(this.h, { status: f.status, limit: Math.min(Math.max(f.limit ?? 50, 1), 500) }));
+  }
+
+  private async views(rows: IncidentRow[]): Promise<IncidentView[]> {
+    const ids = rows.map((r) => r.id);
+    const [events, steps] = await Promise.all([eventsOf(this.h, ids), stepsOf(this.h, ids)]);
+    const deliveries = await Promise.all(rows.map((r) => this.deps.notifications.list({ topic: topicOf(r.id), limit: 1000 })));
+    return rows.map((r, i) => toView(r, this.deps.settings.stepsSeconds, events.filter((e) => e.incidentId === r.id), steps.filter((s) => s.incidentId === r.id), deliveries[i]!));
+  }
+
+  /** What the public status endpoint and dealer pages show; cached for two seconds. */
+  publicStatus(): Promise<PublicStatus> {
+    const now = this.deps.clock.now();
+    if (this.status && now - this.status.at < STATUS_TTL_MS) return this.status.value;
+    const value = this.loadPublicStatus(now);
+    this.status = { at: now, value };
+    value.catch(() => { if (this.status?.value === value) this.status = null; });
+    return value;
+  }
+
+  private async loadPublicStatus(now: number): Promise<PublicStatus> {
+    const rows = await listIncidents(this.h, { limit: 50, resolvedSince: now - this.deps.settings.resolvedNoticeMs });
+    const events = await eventsOf(this.h, rows.map((r) => r.id), true);
+    const incidents = rows.map((r) => ({
+      id: r.id, title: r.title, startedAt: new Date(r.opened_at).toISOString(), userFacing: r.user_facing === 1,
+      resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(),
+      updates: events.filter((e) => e.incidentId === r.id).map((e) => ({ at: new Date(e.at).toISOString(), text: e.message })),
+    }));
+    const open = rows.filter((r) => r.status === 'open');
+    const dealerNotices = rows.filter((r) => r.notice_at !== null && r.user_facing === 1).map((r) => (r.status === 'open'
+      ? { id: r.id, resolved: false, text: dealerNoticeText(r) }
+      : { id: r.id, resolved: true, text: dealerResolvedText(r, r.resolved_at!).text }));
+    return {
+      status: open.some((r) => r.user_facing === 1) ? 'incident' : open.length ? 'degraded' : 'ok',
+      incidents, dealerNotices,
+    };
+  }
+
+  private invalidate(): void {
+    this.status = null;
+  }
+
+  // ---- the escalation loop ----
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    this.timer?.cancel();
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  kick(): void {
+    if (this.started) this.schedule(0);
+  }
+
+  /** One pass: takes every step that is due and not yet taken; shared by concurrent callers. */
+  tick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private nextDueAt: number | null = null;
+
+  private schedule(ms: number): void {
+    this.timer?.cancel();
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = null;
+      this.tick()
+        .catch((err) => this.deps.log?.(`incident escalation: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => {
+          if (!this.started || this.timer) return;
+          const poll = this.deps.settings.pollMs;
+          // Wake exactly when the next known step falls due, or at the poll for incidents opened elsewhere.
+          const until = this.nextDueAt === null ? poll : Math.max(0, Math.min(poll, this.nextDueAt - this.deps.clock.now()));
+          this.schedule(until);
+        });
+    }, ms);
+  }
+
+  private async pass(): Promise<void> {
+    const open = await escalating(this.h);
+    const taken = await stepsOf(this.h, open.map((i) => i.id));
+    const has = new Set(taken.map((s) => `${s.incidentId}:${s.step}`));
+    let next: number | null = null;
+    const steps = this.deps.settings.stepsSeconds;
+    for (const incident of open) {
+      for (let step = 1; step <= steps.length; step++) {
+        if (has.has(`${incident.id}:${step}`)) continue;
+        const due = incident.opened_at + steps[step - 1]! * 1000;
+        if (due <= this.deps.clock.now()) await this.takeStep(incident, step);
+        else next = next === null ? due : Math.min(next, due);
+      }
+    }
+    this.nextDueAt = next;
+  }
+
+  private async takeStep(incident: IncidentRow, step: number): Promise<void> {
+    const audience = AUDIENCES[step - 1]!;
+    const now = this.deps.clock.now();
+    // Read before the transaction: on SQLite a query outside it would wait for it to finish.
+    const dealerDestinations: Destination[] = [];
+    let refused = 0;
+    if (audience === 'dealers' && incident.user_facing === 1) {
+      // One dealer's unusable webhook must not hold the step (and every other dealer) back.
+      for (const d of await this.dealers.alertDestinations()) {
+        try {
+          this.deps.notifications.check(d);
+          dealerDestinations.push(d);
+        } catch {
+          refused++;
+        }
+      }
+    }
+    const claimed = await this.deps.db.kysely.transaction().execute(async (trx: Kysely<any>) => {
+      const h = incidentDb(trx);
+      // Acknowledged or resolved since the pass read it: nothing more to send.
+      const current = await getIncident(h, incident.id);
+      if (!current || current.status !== 'open' || current.acknowledged_at !== null) return null;
+      let text: Text;
+      let to: Destination[];
+      let outcome: string;
+      if (audience === 'dealers') {
+        if (current.user_facing !== 1) {
+          if (!(await claimStep(h, current.id, step, this.replicaId, 'skipped: not user-facing', now))) return null;
+          await addEvent(h, { incidentId: current.id, at: now, kind: 'step', step, actor: this.replicaId, message: 'Step 4 (dealers): skipped — not user-facing' });
+          return 'skipped';
+        }
+        text = dealerText(current);
+        to = dealerDestinations;
+        outcome = `notice on dealer pages; ${to.length} dealer destination(s)${refused ? `, ${refused} refused (private or invalid address)` : ''}`;
+      } else {
+        text = stepText(current, step, now);
+        to = this.deps.settings.audiences[audience];
+        outcome = to.length ? `${to.length} destination(s)` : 'no destination configured';
+      }
+      if (!(await claimStep(h, current.id, step, this.replicaId, outcome, now))) return null;
+      if (audience === 'dealers') {
+        await markNotice(h, current.id, now);
+        await addEvent(h, { incidentId: current.id, at: now, kind: 'notice', step, actor: this.replicaId, message: dealerNoticeText(current), public: true });
+      }
+      await addEvent(h, { incidentId: current.id, at: now, kind: 'step', step, actor: this.replicaId, message: `Step ${step} (${audience}) at +${Math.round((now - current.opened_at) / 1000)} s: ${outcome}` });
+      await this.deps.notifications.enqueue(to.map((d) => ({
+        to: d, subject: text.subject, text: text.text, topic: topicOf(current.id), purpose: `step:${step}`,
+        dedupeKey: `incident:${current.id}:step:${step}:${d.kind}:${d.kind === 'webhook' ? d.url : d.address}`,
+        fields: { incident: current.id, step, audience },
+      })), trx);
+      return to.length ? 'sent' : 'none';
+    });
+    if (claimed === null) return;
+    this.stepsTaken?.inc({ step: String(step), outcome: claimed });
+    this.deps.notifications.kick();
+    this.invalidate();
+  }
+}
