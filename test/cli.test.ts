@@ -97,7 +97,11 @@ describe('dealerscope CLI', () => {
     expect(commands).toEqual(expect.arrayContaining(['serve', 'migrate', 'ingest', 'comps']));
     const listed = (help: string) => [...(help.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][a-z-]*)\b/gm)]
       .map((m) => m[1] as string).filter((c) => c !== 'help');
-    await Promise.all(commands.map(async (c) => {
+    // A few at a time: every start loads Node and the CLI, and two cores running dozens of them at
+    // once would time out on start-up, not on anything --help does.
+    const queue = [...commands];
+    const worker = async () => { for (let c = queue.shift(); c !== undefined; c = queue.shift()) await helpOf(c); };
+    const helpOf = async (c: string) => {
       const h = await cli(c, '--help');
       expect(h.code, c).toBe(0);
       expect(h.stdout, c).toMatch(/Usage: dealerscope/);
@@ -107,7 +111,8 @@ describe('dealerscope CLI', () => {
         expect(sh.code, `${c} ${sub}: ${sh.stderr.slice(0, 300)}`).toBe(0);
         expect(sh.stdout, `${c} ${sub}`).toMatch(new RegExp(`Usage: dealerscope ${c} ${sub}`));
       }
-    }));
+    };
+    await Promise.all(Array.from({ length: 3 }, worker));
     expect((await cli('comps', 'import', '--help')).stdout).toMatch(/Sale Price/);
   }, 240_000);
 

@@ -110,6 +110,41 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /console/rollout/advance': consoleForm('advanceRolloutFromConsole', 'Advance the rollout one phase', { reason, confirm: { type: 'string', enum: ['yes'] } }, ['reason', 'confirm']),
   'POST /console/rollout/rollback': consoleForm('rollbackRolloutFromConsole', 'Roll the rollout back one phase', { reason, confirm: { type: 'string', enum: ['yes'] } }, ['reason', 'confirm']),
   'POST /console/rollout/rearm': consoleForm('rearmTriggerFromConsole', 'Re-arm a latched trigger', { trigger: { type: 'string' }, reason }, ['trigger', 'reason']),
+  'GET /api/status': {
+    operationId: 'getServiceStatus', tags: ['operations'],
+    responses: { 200: anyObject('`status` (ok, degraded or incident) and the open and lately resolved incidents with their public updates'), 503: error },
+  },
+  'GET /admin/incidents': {
+    operationId: 'listIncidents', tags: ['operations'],
+    querystring: { type: 'object', properties: { status: { type: 'string', enum: ['open', 'resolved', 'all'], default: 'all' }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } } },
+    responses: { 200: anyObject('`items`: incidents with their timeline of steps, deliveries, acknowledgement and resolution'), 400: error },
+  },
+  'POST /admin/incidents': {
+    operationId: 'openIncident', tags: ['operations'],
+    responses: { 200: anyObject('The open incident of the same cause, joined (`joined: true`)'), 201: anyObject('The incident opened'), 400: error },
+  },
+  'POST /admin/incidents/:id/ack': { operationId: 'acknowledgeIncident', tags: ['operations'], responses: { 200: anyObject('The incident and whether this call acknowledged it'), 400: error, 404: error } },
+  'POST /admin/incidents/:id/resolve': {
+    operationId: 'resolveIncident', tags: ['operations'],
+    body: { type: 'object', properties: { note: { type: 'string', maxLength: 500 } } },
+    responses: { 200: anyObject('`incident`: the resolved incident'), 400: error, 404: error },
+  },
+  'GET /admin/notifications': {
+    operationId: 'listNotifications', tags: ['operations'],
+    querystring: { type: 'object', properties: { status: { type: 'string' }, topic: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 } } },
+    responses: { 200: anyObject('`items`: webhook and e-mail deliveries with status, attempts and last error'), 400: error },
+  },
+  'POST /admin/notifications/:id/retry': { operationId: 'retryNotification', tags: ['operations'], responses: { 200: anyObject('`{ id, status: "pending" }`'), 400: error, 409: error } },
+  'GET /admin/snapshots/:sha256': {
+    operationId: 'getSnapshot', tags: ['operations'],
+    responses: { 200: { description: 'The stored bytes; their SHA-256 equals the name (`X-Content-SHA256`)', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, 400: error, 404: error },
+  },
+  'GET /console/incidents': {
+    operationId: 'getConsoleIncidents', tags: ['console'], summary: 'Incidents with their escalation timeline, and acknowledge / resolve buttons',
+    responses: { 200: html('The incidents page'), 303: redirect('No session: to the sign-in page (browsers asking for HTML)'), 401: error, 403: error },
+  },
+  'POST /console/incidents/:id/ack': consoleForm('acknowledgeIncidentFromConsole', 'Acknowledge an incident: escalation stops', {}, []),
+  'POST /console/incidents/:id/resolve': consoleForm('resolveIncidentFromConsole', 'Resolve an incident; every channel it reached is told', { note: { type: 'string', maxLength: 500 } }, []),
 };
 
 /** A fallback id for a route missing from the table (the document test fails on it). */
