@@ -1,6 +1,6 @@
 // Assembles the Fastify server from the capabilities' route plugins.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
 import { routeLabel } from '../observability/metrics.js';
 import { installObservability } from '../observability/install.js';
@@ -49,6 +49,14 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     clientErrorHandler: clientErrorHandler(() => (app as FastifyInstance).log),
+    // URLs the router refuses before any hook runs (a path parameter past its length, a malformed
+    // escape) still answer with the error envelope and a request id.
+    frameworkErrors: (err, request, rawReply) => {
+      const reply = rawReply as unknown as FastifyReply;
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      reply.header('X-Request-Id', request.id).header('Cache-Control', 'no-store').code(tooLong ? 414 : 400)
+        .send({ error: { code: tooLong ? 'uri_too_long' : 'bad_url', message: tooLong ? 'A path segment is longer than 200 characters' : 'The URL is not valid' } });
+    },
     // Unknown keys in JSON bodies are reported, never silently stripped.
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
     forceCloseConnections: 'idle',
