@@ -110,7 +110,7 @@ const comps = MODELS.filter((m) => m[4]).flatMap(([make, model, , newPrice]) =>
     return { make, model, year, trim: null, avg, low: Math.round(avg * 0.85), high: Math.round(avg * 1.15), sample_size: 10 };
   }));
 const doc = {
-  description: 'Labelled anomaly-detection evaluation set (synthetic). Listings use the DESIGN §3 feed keys; label is clean or anomaly, kind names the injected fault.',
+  description: 'Labelled anomaly-detection evaluation set (synthetic). Listings use the listing-feed keys of docs/commands.md; label is clean or anomaly, kind names the injected fault.',
   generator: 'scripts/generate-anomaly-eval.ts',
   seed: SEED,
   referenceTime: new Date(REFERENCE).toISOString(),

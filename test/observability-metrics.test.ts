@@ -1,4 +1,4 @@
-// /metrics of a fully assembled app: every DESIGN §7 name, the HTTP histogram's contract
+// /metrics of a fully assembled app: every contract metric name (docs/metrics.md), the HTTP histogram's contract
 // (labels, bucket bounds, route templates), process metrics, and `promtool check metrics`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
@@ -9,7 +9,7 @@ import { createTestDb, type TestDb } from './support/databases.js';
 import { makeListings } from './support/listings.js';
 import { PROMTOOL, requireTool, run } from './e2e/support/tools.js';
 
-const DESIGN_METRICS = [
+const CONTRACT_METRICS = [
   'http_request_duration_seconds',
   'process_resident_memory_bytes',
   'dealerscope_cache_requests_total',
@@ -62,9 +62,9 @@ describe('/metrics', () => {
     await tdb?.drop();
   });
 
-  it('carries every metric name of DESIGN §7', () => {
+  it('carries every metric name of the contract (docs/metrics.md)', () => {
     const have = families(text);
-    const missing = DESIGN_METRICS.filter((n) => !have.has(n));
+    const missing = CONTRACT_METRICS.filter((n) => !have.has(n));
     expect(missing, `missing from /metrics: ${missing.join(', ')}`).toEqual([]);
   });
 

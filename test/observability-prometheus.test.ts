@@ -68,7 +68,7 @@ describe('alert rules and routing', () => {
     return child?.receiver ?? am.route.receiver;
   };
 
-  it('mirrors the DESIGN §6 rollback triggers with their durations', () => {
+  it('mirrors the rollout controller rollback triggers with their durations', () => {
     const byName = new Map(alerts.map((a) => [a.alert, a as Rule & { for?: string }]));
     const expectRule = (name: string, exprPart: RegExp, dur: string) => {
       const r = byName.get(name);
@@ -145,7 +145,7 @@ describe('Grafana dashboards', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('shows every DESIGN §7 metric somewhere', () => {
+  it('shows every contract metric (docs/metrics.md) somewhere', () => {
     const all = exprs.join('\n') + '\n' + rules.filter((r) => r.record).map((r) => r.expr).join('\n');
     for (const n of ['http_request_duration_seconds', 'process_resident_memory_bytes', 'dealerscope_cache_requests_total', 'dealerscope_circuit_breaker_state', 'dealerscope_rate_limited_total', 'dealerscope_feature_flag_enabled', 'dealerscope_rollout_phase', 'dealerscope_rollout_trigger_firing', 'dealerscope_browser_contexts', 'dealerscope_contract_compliance_ratio', 'dealerscope_data_quality_score', 'dealerscope_anomaly_false_positive_ratio']) {
       expect(all, n).toContain(n);

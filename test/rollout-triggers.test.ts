@@ -1,4 +1,4 @@
-// Automatic rollback under an injected clock: each trigger of DESIGN §6 fires within its `for:`
+// Automatic rollback under an injected clock: each rollback trigger fires within its `for:`
 // duration plus one evaluation interval once its breach is injected, rolls its phase back, writes
 // the decision with its evidence, latches until re-armed and notifies its webhook channel; a clean
 // hour with normal noise rolls nothing back.

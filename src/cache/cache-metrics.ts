@@ -1,4 +1,4 @@
-// Cache metrics (DESIGN §7 names `dealerscope_cache_requests_total{result}`; the rest are ours).
+// Cache metrics (`dealerscope_cache_requests_total{result}` is part of the metrics contract in docs/metrics.md; the rest are ours).
 import client from 'prom-client';
 import { LOAD_REASONS, type LoadReason } from './cluster-flight.js';
 import type { ReadCache } from './read-cache.js';

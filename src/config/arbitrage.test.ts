@@ -22,7 +22,7 @@ describe('arbitrage config', () => {
     else process.env.DEALERSCOPE_ARBITRAGE_CONFIG = savedEnv;
   });
 
-  it('loads the shipped file with the DOMAIN.md defaults', () => {
+  it('loads the shipped file with the documented defaults (config/arbitrage.json)', () => {
     const p = defaultArbitrageParams();
     expect(p.fees.sources.govdeals).toEqual({ buyerPremiumPct: 12.5, docFeeCents: 7500 });
     expect(p.transport.minimumCents).toBe(35000);

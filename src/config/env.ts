@@ -1,4 +1,4 @@
-// Service configuration from the environment (DESIGN §3). Bad values fail fast with a message
+// Service configuration from the environment (docs/commands.md lists every variable). Bad values fail fast with a message
 // naming the variable, so a misconfigured replica never starts half-working.
 import { randomBytes } from 'node:crypto';
 

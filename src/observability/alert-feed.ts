@@ -6,7 +6,7 @@ import client from 'prom-client';
 import type { Clock } from '../shared/clock.js';
 
 export type AlertSeverity = 'critical' | 'warning' | 'info';
-/** The three notification channels of DESIGN §6. */
+/** The three notification channels: critical alerts, deployments (rollout changes), performance (SLO breaches). */
 export type AlertChannel = 'alerts' | 'deployments' | 'performance';
 
 export interface Alert {

@@ -1,5 +1,5 @@
 // Turns the rollout controller's events into console alerts. The controller owns the decision;
-// this only describes it, mapping kinds to the channels of DESIGN §6 (rollbacks → deployments,
+// this only describes it, mapping kinds to the three alert channels (rollbacks → deployments,
 // SLO breaches → performance, other critical alerts → alerts).
 import type { AlertChannel, AlertFeed, AlertSeverity } from './alert-feed.js';
 

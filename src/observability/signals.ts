@@ -3,7 +3,7 @@
 // null when it has too little data to say anything.
 export type SignalReader = () => number | null;
 
-/** Names the rollout gates and triggers of DESIGN §6 read. */
+/** Names the rollout gates and triggers read (docs/metrics.md, "Rollout signals"). */
 export const SIGNALS = {
   cacheHitRatio: 'cache_hit_ratio',
   breakerFalsePositiveRatio: 'breaker_false_positive_ratio',

@@ -1,5 +1,5 @@
 // The four live SLO tiles of the SRE console (P95, RSS, error rate, cache hit rate), each a real
-// measurement compared with its phase-gate threshold from DESIGN §6. A value that cannot be
+// measurement compared with its phase-gate threshold (docs/runbook.md, "Rollout phases"). A value that cannot be
 // measured yet is reported as no data, never invented.
 import type { FlagService } from '../flags/flag-service.js';
 import type { HttpWindow } from './http-window.js';
@@ -23,7 +23,7 @@ export interface SloTile {
 
 export const MIB = 1024 * 1024;
 
-/** Phase-gate thresholds (DESIGN §6). */
+/** Phase-gate thresholds: P95 < 200 ms, RSS < 120 MB, error rate < 0.1 %, cache hit rate > 70 %. */
 export const GATE = {
   p95Seconds: 0.2,
   rssBytes: 120 * MIB,

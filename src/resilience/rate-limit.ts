@@ -1,4 +1,4 @@
-// Rate limits on /api/* (DESIGN §5): ENABLE_RATE_LIMITING allows RATE_LIMIT_PER_MINUTE (default
+// Rate limits on /api/* (docs/api.md, "Rate limits"): ENABLE_RATE_LIMITING allows RATE_LIMIT_PER_MINUTE (default
 // 100) requests per client IP; with API_RATE_LIMITING a request carrying a dealer key
 // (`X-API-Key`) counts against that key's own quota instead. Both flags are read per request.
 // The client IP is Fastify's `request.ip`: the socket address unless TRUST_PROXY names the

@@ -1,4 +1,4 @@
-// Phase gates of DESIGN §6: what must hold (measured over a window, or attested by a person) before
+// Phase gates: what must hold (measured over a window, or attested by a person) before
 // the rollout may move into a phase. The gate into phase N is checked while phase N-1 runs, so it
 // holds phase N-1's success criteria plus the attestations phase N needs. Phase 4's own success
 // criteria are reported as the 'complete' gate.

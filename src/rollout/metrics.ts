@@ -1,4 +1,4 @@
-// Rollout and flag gauges of DESIGN §7, read from live state at scrape time.
+// Rollout and flag gauges of the metrics contract (docs/metrics.md), read from live state at scrape time.
 import client from 'prom-client';
 import type { FlagControl } from '../flags/flag-control.js';
 import { FLAG_NAMES, FLAGS, type FlagDefinition } from '../flags/registry.js';

@@ -1,4 +1,4 @@
-// The automatic-rollback triggers of DESIGN §6. A trigger breaches when any of its conditions
+// The automatic-rollback triggers (docs/runbook.md, "Rollback triggers"). A trigger breaches when any of its conditions
 // does; it fires when it has breached at every evaluation for `forMs` (Prometheus `for:`).
 // `clearAt` is the hysteresis bound: a pending breach only ends once the value is back past it.
 // `rollsBack` names the phase whose flags it reverts: 'current', or the phase that introduced

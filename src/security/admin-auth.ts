@@ -1,4 +1,4 @@
-// Admin bearer-token authentication: 401 without a token, 403 with a wrong one (DESIGN §4).
+// Admin bearer-token authentication: 401 without a token, 403 with a wrong one.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../shared/errors.js';

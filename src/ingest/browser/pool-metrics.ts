@@ -1,4 +1,4 @@
-// The browser pool's Prometheus series (DESIGN §7 `dealerscope_browser_contexts{state}`) and the
+// The browser pool's Prometheus series (`dealerscope_browser_contexts{state}`, docs/metrics.md) and the
 // rolling windows behind the rollout signals `browser_pool_failure_ratio` and
 // `browser_page_load_p95_seconds`.
 import client from 'prom-client';

@@ -10,7 +10,7 @@ import { gsaAdapter } from './gsa.js';
 import { maestroAdapter, SEARCH_FIELDS, type MaestroOptions } from './maestro.js';
 import type { HostPolicy } from './net-guard.js';
 import { publicSurplusAdapter } from './publicsurplus.js';
-import type { SourceAdapter, SourceKind } from './types.js';
+import { SOURCE_KINDS, type SourceAdapter, type SourceKind } from './types.js';
 
 export interface SourceConfig {
   name: string;
@@ -51,7 +51,7 @@ const SCHEMA = {
         properties: {
           $comment: { type: 'string' },
           name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' },
-          kind: { enum: ['govdeals', 'allsurplus', 'publicsurplus', 'gsa', 'feed'] },
+          kind: { enum: [...SOURCE_KINDS] },
           url: { type: 'string', pattern: '^https?://' },
           enabled: { type: 'boolean' },
           siteUrl: { type: 'string', pattern: '^https?://' },

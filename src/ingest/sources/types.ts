@@ -6,7 +6,9 @@ import type { SkippedLot } from './listing-builder.js';
 import type { HostPolicy } from './net-guard.js';
 import type { CoverageSummary } from './parse-coverage.js';
 
-export type SourceKind = 'govdeals' | 'allsurplus' | 'publicsurplus' | 'gsa' | 'feed';
+/** Every adapter kind; the sources file's schema accepts exactly these. */
+export const SOURCE_KINDS = ['govdeals', 'allsurplus', 'publicsurplus', 'gsa', 'feed'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** A page rendered by headless Chromium (the browser pool). */
 export interface RenderedPage {

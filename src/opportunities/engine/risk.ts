@@ -33,7 +33,7 @@ function titleRisk(status: TitleStatus, params: ArbitrageParams): number {
 }
 
 /**
- * DOMAIN.md's "mean of the components, rescaled to 0–100" is read as
+ * The risk score, "the mean of the components, rescaled to 0–100", is computed as
  *   round(Σ components / Σ component maxima × 100)
  * so each component counts in proportion to its cap (a plain mean of five would never reach 100).
  * Unknown mileage is assumed to be the annual allowance × max(1, age) — a typical odometer —

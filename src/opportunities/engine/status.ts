@@ -22,7 +22,7 @@ function passes(m: StatusInput, t: Thresholds): boolean {
   );
 }
 
-/** Strict inequalities as written in DOMAIN.md; an open anomaly caps the status at good. */
+/** Strict inequalities on the thresholds of config/arbitrage.json (`status`); an open anomaly caps the status at good. */
 export function classifyStatus(
   m: StatusInput,
   params: ArbitrageParams,

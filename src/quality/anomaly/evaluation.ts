@@ -1,6 +1,6 @@
 // Scores the detector against the labelled evaluation set (data/quality/anomaly-eval.json):
 // false-positive rate FP ÷ (FP + TN) over clean listings and recall over injected anomalies,
-// as DOMAIN.md defines them. Used by the test that holds the gate and by the CLI.
+// as docs/deal-intelligence.md defines them. Used by the test that holds the gate and by the CLI.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArbitrageParams } from '../../config/arbitrage.js';
