@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../src/observability/metrics.js';
 import { SIGNALS, Signals } from '../src/observability/signals.js';
-import { Readiness } from '../src/http/readiness.js';
+import { Readiness } from '../src/shared/readiness.js';
 import { BreakerRegistry, CircuitOpenError, type Breaker } from '../src/resilience/breakers.js';
 import type { Clock } from '../src/shared/clock.js';
 

@@ -1,7 +1,7 @@
 // Assembles the opportunity cache for one process: tiers, data-version watcher, metrics,
 // readiness and the hit-ratio signal. http/service.ts calls createOpportunityCache once.
 import type { FlagService } from '../flags/flag-service.js';
-import type { Readiness } from '../http/readiness.js';
+import type { Readiness } from '../shared/readiness.js';
 import type { Metrics } from '../observability/metrics.js';
 import { SIGNALS, type Signals } from '../observability/signals.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';

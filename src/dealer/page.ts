@@ -1,7 +1,7 @@
 // The dealer page: ranked opportunities as plain HTML over the same reads and query rules as the
 // API, so what a dealer sees and what a client fetches never disagree.
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from '../shared/app-context.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import { CursorError, queryFingerprint } from '../opportunities/cursor.js';
 import { parseListQuery } from '../opportunities/list-query.js';

@@ -1,6 +1,6 @@
 // The flag admin API (README, Admin API): read, override and clear feature flags, and the audit log.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from '../shared/app-context.js';
 import { requireAdmin } from '../security/admin-auth.js';
 import { ApiError } from '../shared/errors.js';
 import { validateOverrides } from './overrides-store.js';

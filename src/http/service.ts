@@ -21,7 +21,7 @@ import { sharedSecret } from '../storage/settings.js';
 import { createRollout, type RolloutTuning } from '../rollout/index.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
-import { Readiness } from './readiness.js';
+import { Readiness } from '../shared/readiness.js';
 import { createQualityService } from '../quality/service.js';
 import { createBrowserPool } from '../ingest/browser/app-pool.js';
 import { createEvidenceStore } from '../evidence/index.js';

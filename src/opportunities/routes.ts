@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { Negotiator } from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cacheKeys, type BuiltBody, type ServedBody } from '../cache/index.js';
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from '../shared/app-context.js';
 import { ApiError } from '../shared/errors.js';
 import { CursorError, queryFingerprint } from './cursor.js';
 import { ErrorSchema, ListQueryDoc, ListResponseSchema } from './api-schema.js';

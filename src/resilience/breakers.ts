@@ -17,7 +17,7 @@ import {
 } from 'cockatiel';
 import client from 'prom-client';
 import type { FlagService } from '../flags/flag-service.js';
-import type { Readiness } from '../http/readiness.js';
+import type { Readiness } from '../shared/readiness.js';
 import type { Metrics } from '../observability/metrics.js';
 import { SIGNALS, type Signals } from '../observability/signals.js';
 import type { Clock } from '../shared/clock.js';

@@ -4,7 +4,7 @@
 // body is capped, and a feed that cannot be parsed at all is refused before anything is written.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loadArbitrageParams } from '../config/arbitrage.js';
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from '../shared/app-context.js';
 import { FeedFormatError } from '../ingest/feed.js';
 import { importListingFeed, importSummaryBody } from '../ingest/import-service.js';
 import { ApiError } from '../shared/errors.js';

@@ -4,7 +4,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from '../shared/app-context.js';
 import { rateLimitHook } from '../resilience/rate-limit.js';
 import { adminImportRoutes } from './admin-imports.js';
 import { installConsoleAuth } from './console-auth.js';

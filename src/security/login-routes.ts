@@ -6,7 +6,7 @@
 // operators who use them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
-import type { AppContext } from '../http/context.js';
+import type { AppContext } from '../shared/app-context.js';
 import { LimiterUnavailableError, QuotaLimiter, type QuotaDecision } from '../resilience/quota-limiter.js';
 import { ApiError } from '../shared/errors.js';
 import { tokenId, tokensEqual } from './admin-auth.js';

@@ -1,0 +1,9 @@
+// The member of the shared AppContext this capability owns (see src/shared/app-context.ts).
+import type { QualityService } from './service.js';
+
+declare module '../shared/app-context.js' {
+  interface AppContext {
+    /** Data contract, provenance, anomaly verdicts and the quality monitor (signals, metrics). */
+    quality: QualityService;
+  }
+}

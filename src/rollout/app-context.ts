@@ -1,0 +1,9 @@
+// The member of the shared AppContext this capability owns (see src/shared/app-context.ts).
+import type { RolloutController } from './controller.js';
+
+declare module '../shared/app-context.js' {
+  interface AppContext {
+    /** Phases, gates, SLO triggers and automatic rollback; emits 'breach' | 'decision' | 'alert'. */
+    rollout: RolloutController;
+  }
+}

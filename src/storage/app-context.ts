@@ -1,0 +1,11 @@
+// The members of the shared AppContext this folder owns (see src/shared/app-context.ts).
+import type { Db } from './db.js';
+import type { RedisHandle } from './redis.js';
+
+declare module '../shared/app-context.js' {
+  interface AppContext {
+    db: Db;
+    /** Present when REDIS_URL is set. */
+    redis: RedisHandle | null;
+  }
+}
