@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { packageRoot } from '../src/shared/paths.js';
 import { seededRandom } from '../src/shared/random.js';
 import { openDb } from '../src/storage/db.js';
-import { migrate } from '../src/storage/migrate.js';
+import { migrate } from '../src/schema/migrate.js';
 import { serviceEnv, startChild, type Child } from './child.js';
 import { clusterLoad, type ClusterLoadResult } from './cluster-load.js';
 import { createBenchDb, postgresReachable } from './databases.js';

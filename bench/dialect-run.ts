@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { FLAGS } from '../src/flags/registry.js';
 import { seededRandom } from '../src/shared/random.js';
 import { openDb } from '../src/storage/db.js';
-import { migrate } from '../src/storage/migrate.js';
+import { migrate } from '../src/schema/migrate.js';
 import { serviceEnv, startChild, type Child } from './child.js';
 import { createBenchDb } from './databases.js';
 import { deepPages, type DeepPages } from './deep-pages.js';

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/shared/paths.js';
 import { openDb } from '../src/storage/db.js';
-import { migrate } from '../src/storage/migrate.js';
+import { migrate } from '../src/schema/migrate.js';
 import { evaluateSet } from './evaluate.js';
 import { formatReport, meetsTargets } from './measure.js';
 import type { EvalSet } from './set-format.js';

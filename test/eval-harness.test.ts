@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { openDb, type Db } from '../src/storage/db.js';
-import { migrate } from '../src/storage/migrate.js';
+import { migrate } from '../src/schema/migrate.js';
 import { evaluateSet } from '../eval/evaluate.js';
 import { FAULT_KINDS } from '../eval/faults.js';
 import { DEFAULT_OPTIONS, generateSet } from '../eval/generator.js';

@@ -12,7 +12,7 @@ import { findKeysetPage, findOffsetPage } from '../src/opportunities/repository.
 import { measureQuality } from '../src/quality/monitor.js';
 import type { Sort } from '../src/opportunities/list-query.js';
 import { openDb, type Db } from '../src/storage/db.js';
-import { migrate } from '../src/storage/migrate.js';
+import { migrate } from '../src/schema/migrate.js';
 import type { Database as Schema } from '../src/storage/schema.js';
 import { ingestMadeListings } from './support/listings.js';
 

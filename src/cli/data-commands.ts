@@ -10,7 +10,7 @@ import { importCompsFile, importExitCode, importListingFeed, importSummaryBody, 
 import { createEvidenceStore } from '../evidence/index.js';
 import { systemClock } from '../shared/clock.js';
 import { openDb } from '../storage/db.js';
-import { migrate } from '../storage/migrate.js';
+import { migrate } from '../schema/migrate.js';
 import { progressReporter } from './progress.js';
 import { withDb } from './with-db.js';
 

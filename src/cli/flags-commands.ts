@@ -11,7 +11,7 @@ import { FLAG_NAMES, isFlagName, type FlagName } from '../flags/registry.js';
 import { controlPlaneId, flagChannel } from '../rollout/index.js';
 import { systemClock } from '../shared/clock.js';
 import { openDb } from '../storage/db.js';
-import { migrate } from '../storage/migrate.js';
+import { migrate } from '../schema/migrate.js';
 import { openRedis, type RedisHandle } from '../storage/redis.js';
 import { EXIT } from './data-commands.js';
 

@@ -1,7 +1,7 @@
 // One database session for a one-shot command: open DATABASE_URL, migrate, run, always close.
 import { loadConfig } from '../config/env.js';
 import { openDb, type Db } from '../storage/db.js';
-import { migrate } from '../storage/migrate.js';
+import { migrate } from '../schema/migrate.js';
 
 export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const db = openDb(loadConfig().databaseUrl);

@@ -1,5 +1,5 @@
 // Tables of the evidence capability, one statement list per dialect (registered in
-// storage/migrations/*.ts as `evidence_001_index`). The bytes live in the blob store (disk or
+// schema/migrations/*.ts as `evidence_001_index`). The bytes live in the blob store (disk or
 // S3); these rows index them for deduplication, retention, size metrics and lookup by URL.
 
 function tables(big: string): string[] {

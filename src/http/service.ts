@@ -15,7 +15,7 @@ import { EndedSweeper } from '../opportunities/ended-sweeper.js';
 import { createOpportunityCache } from '../cache/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { openDb, type Db } from '../storage/db.js';
-import { migrate } from '../storage/migrate.js';
+import { migrate } from '../schema/migrate.js';
 import { openRedis } from '../storage/redis.js';
 import { sharedSecret } from '../storage/settings.js';
 import { createRollout, type RolloutTuning } from '../rollout/index.js';

@@ -1,5 +1,5 @@
 // Tables of the incidents capability, one statement list per dialect (registered in
-// storage/migrations/*.ts as `incidents_001_tables`). Timestamps are epoch ms; flags are 0/1.
+// schema/migrations/*.ts as `incidents_001_tables`). Timestamps are epoch ms; flags are 0/1.
 
 function tables(id: string, big: string): string[] {
   return [

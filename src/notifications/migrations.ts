@@ -1,5 +1,5 @@
 // The notifications capability's table, one statement list per dialect (registered in
-// storage/migrations/*.ts as `notifications_001_outbox`). Timestamps are epoch ms.
+// schema/migrations/*.ts as `notifications_001_outbox`). Timestamps are epoch ms.
 
 function outbox(id: string, big: string): string[] {
   return [

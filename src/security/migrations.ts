@@ -1,5 +1,5 @@
 // The security capability's tables, one migration entry per dialect (registered in
-// storage/migrations/*.ts under the name `security_001_keys_sessions`).
+// schema/migrations/*.ts under the name `security_001_keys_sessions`).
 export const securitySqliteMigration: string[] = [
   `CREATE TABLE api_keys (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -26,3 +26,9 @@ export interface SecurityTables {
   api_keys: ApiKeysTable;
   console_sessions: ConsoleSessionsTable;
 }
+
+// This capability's tables are part of the shared Database type (see storage/schema.ts).
+declare module '../storage/schema.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the members come from the heritage clause
+  interface Database extends SecurityTables {}
+}

@@ -2,11 +2,9 @@
 // at once (Kysely's Migrator takes a lock and skips what is already recorded).
 import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './db.js';
-import { postgresMigrations } from './migrations/postgres.js';
-import { sqliteMigrations } from './migrations/sqlite.js';
 
 class StatementListProvider implements MigrationProvider {
-  constructor(private readonly history: Record<string, string[]>) {}
+  constructor(private readonly history: MigrationHistory) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const out: Record<string, Migration> = {};
     for (const [name, statements] of Object.entries(this.history)) {
@@ -25,8 +23,11 @@ export interface MigrationReport {
   alreadyApplied: number;
 }
 
-export async function migrate(db: Db): Promise<MigrationReport> {
-  const history = db.dialect === 'postgres' ? postgresMigrations : sqliteMigrations;
+/** A dialect's history: migration name → its statements, one per element. */
+export type MigrationHistory = Record<string, string[]>;
+
+/** Applies a history; src/schema/migrate.ts holds the histories of every capability. */
+export async function applyMigrations(db: Db, history: MigrationHistory): Promise<MigrationReport> {
   const migrator = new Migrator({
     db: db.kysely,
     provider: new StatementListProvider(history),

@@ -1,9 +1,6 @@
 // Row types for the typed query layer. Timestamps are epoch milliseconds (bigint) in both
 // dialects so keyset comparisons and arithmetic behave identically on SQLite and PostgreSQL.
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { IngestTables } from '../ingest/storage/tables.js';
-import type { QualityTables } from '../quality/storage/tables.js';
-import type { SecurityTables } from '../security/tables.js';
 
 /** SQLite stores booleans as 0/1; PostgreSQL as boolean. Both read back through `toBool`. */
 export type DbBool = number | boolean;
@@ -215,7 +212,12 @@ export interface SettingsTable {
   updated_at: number;
 }
 
-export interface Database extends QualityTables, SecurityTables, IngestTables {
+/**
+ * Every table of the shared query layer. Capabilities that own tables typed here add them by
+ * augmenting this interface from their own tables.ts (ingest, quality, security), so storage
+ * never imports a capability. Newer capabilities use `db.kysely.withTables<T>()` instead.
+ */
+export interface Database {
   listings: ListingsTable;
   opportunities: OpportunitiesTable;
   market_comps: MarketCompsTable;

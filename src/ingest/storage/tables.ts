@@ -25,3 +25,9 @@ export interface IngestSourceRunsTable {
 export interface IngestTables {
   ingest_source_runs: IngestSourceRunsTable;
 }
+
+// This capability's tables are part of the shared Database type (see storage/schema.ts).
+declare module '../../storage/schema.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the members come from the heritage clause
+  interface Database extends IngestTables {}
+}

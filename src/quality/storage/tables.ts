@@ -90,3 +90,9 @@ export interface QualityTables {
   quality_anomaly_checks: QualityAnomalyChecksTable;
   quality_provenance: QualityProvenanceTable;
 }
+
+// This capability's tables are part of the shared Database type (see storage/schema.ts).
+declare module '../../storage/schema.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the members come from the heritage clause
+  interface Database extends QualityTables {}
+}
