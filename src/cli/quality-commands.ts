@@ -8,7 +8,7 @@ import { parseCompsFile } from '../ingest/comps-file.js';
 import { parseListingFeed } from '../ingest/feed.js';
 import { sampleDir } from '../ingest/sample.js';
 import { isAnomalyStatus, listAnomalies, markFalsePositive } from '../quality/anomaly/verdicts.js';
-import { evaluateDetector, evalSetPath, flagRateOnFeed, loadEvalSet } from '../quality/anomaly/evaluation.js';
+import { evaluateDetector, evalSetPath, flagRateOnFeed, loadEvalSet } from './anomaly-evaluation.js';
 import { listQuarantine } from '../quality/contract/quarantine-store.js';
 import { measureQuality } from '../quality/monitor.js';
 import { withDb } from './with-db.js';

@@ -11,7 +11,7 @@ import type { PageRenderer, RenderedPage } from '../ingest/sources/types.js';
 import { listingFromRow } from '../opportunities/store.js';
 import type { ListingInput } from '../opportunities/types.js';
 import { LISTING_FIELD_PATHS, LISTING_FIELDS } from '../quality/provenance/fields.js';
-import { FEED_EXTRACTOR_VERSION } from '../quality/provenance/feed-origin.js';
+import { FEED_EXTRACTOR_VERSION } from '../ingest/feed-origin.js';
 import type { StoredFields } from '../quality/provenance/records.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Db } from '../storage/db.js';

@@ -6,8 +6,9 @@ import { normalizeVin, vinCheckDigitValid, vinModelYear } from '../quality/vin.j
 import {
   collapseSpaces, FeedFormatError, hasControlChars, headerKey, parseModelYear, parseMileage,
   parseMoneyCents, parseNonNegativeInt, parseStateCode, parseUsOrIsoDate, readCsvRecords,
-  US_STATE_CODES, type Parsed, type RejectedRow,
+  type Parsed, type RejectedRow,
 } from './feed.js';
+import { US_STATE_CODES } from '../shared/geo.js';
 
 export type CompsFileKind = 'sale' | 'market';
 /** Sale comps also carry the VIN from the export, so re-imports can be recognised. */

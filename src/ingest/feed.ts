@@ -5,6 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import type { ListingInput, TitleStatus } from '../opportunities/types.js';
 import { extractMileage, extractVin, normalizeVin } from '../quality/vin.js';
+import { US_STATE_CODES } from '../shared/geo.js';
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = (problem: string): Parsed<never> => ({ ok: false, problem });
@@ -105,12 +106,6 @@ export function parseUsOrIsoDate(field: string, raw: string): Parsed<Date> {
   return r.ok ? r : bad(`${field}: ${show(raw)} is not a valid date`);
 }
 
-// States, DC and the inhabited territories: vehicles are titled in all of them.
-export const US_STATE_CODES: ReadonlySet<string> = new Set(
-  ('AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ ' +
-    'NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP').split(' '),
-);
-
 export function parseStateCode(field: string, raw: string): Parsed<string> {
   const code = raw.trim().toUpperCase();
   if (!US_STATE_CODES.has(code)) return bad(`${field}: ${show(raw)} is not a US state, DC or territory code`);
@@ -198,6 +193,16 @@ export interface AcceptedListing {
   listing: ListingInput;
   /** Fields filled from other fields (provenance method "derived"). */
   derived: DerivedField[];
+  /** The row's cells as read: column name as written → [locator, value]; provenance points at them. */
+  cells: FeedCell[];
+}
+
+/** One cell of a feed row: its column as the file names it, where it sits, and its raw value. */
+export interface FeedCell {
+  column: string;
+  /** `csv:row=R;column=NAME`, or a JSON Pointer (`/0/vin`). */
+  locator: string;
+  value: unknown;
 }
 
 export interface RejectedRow {
@@ -271,7 +276,9 @@ export function detectFeedFormat(filename: string, content: string | Buffer): Fe
   return head.startsWith('[') || head.startsWith('{') ? 'json' : 'csv';
 }
 
-interface RawRow { row: number; line?: number; raw: Record<string, unknown>; values: Map<FeedColumn, unknown>; structural: string | null }
+interface RawRow { row: number; line?: number; raw: Record<string, unknown>; values: Map<FeedColumn, unknown>; cells: FeedCell[]; structural: string | null }
+
+const pointerToken = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 
 function csvRows(content: string | Buffer): RawRow[] {
   const records = readCsvRecords(content);
@@ -292,7 +299,8 @@ function csvRows(content: string | Buffer): RawRow[] {
     });
     const structural = rec.error ??
       (fields.length !== names.length ? `wrong column count: ${fields.length} fields, header has ${names.length}` : null);
-    return { row: rec.row, line: rec.line, raw, values, structural };
+    const cells = names.map((name, i) => ({ column: name, locator: `csv:row=${rec.row};column=${name}`, value: fields[i] }));
+    return { row: rec.row, line: rec.line, raw, values, cells, structural };
   });
 }
 
@@ -306,7 +314,7 @@ function jsonRows(content: string | Buffer): RawRow[] {
   if (!Array.isArray(data)) throw new FeedFormatError('JSON feed must be an array of listing objects');
   return data.map((item, i) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      return { row: i + 1, raw: { value: item }, values: new Map(), structural: 'row is not a JSON object' };
+      return { row: i + 1, raw: { value: item }, values: new Map(), cells: [], structural: 'row is not a JSON object' };
     }
     const raw = item as Record<string, unknown>;
     const values = new Map<FeedColumn, unknown>();
@@ -314,7 +322,8 @@ function jsonRows(content: string | Buffer): RawRow[] {
       const col = COLUMN_BY_KEY.get(headerKey(k));
       if (col) values.set(col, v);
     }
-    return { row: i + 1, raw, values, structural: null };
+    const cells = Object.entries(raw).map(([k, v]) => ({ column: k, locator: `/${i}/${pointerToken(k)}`, value: v }));
+    return { row: i + 1, raw, values, cells, structural: null };
   });
 }
 
@@ -438,7 +447,7 @@ export function parseListingFeed(content: string | Buffer, format: FeedFormat, o
     const earlier = byLot.get(key);
     if (earlier) superseded.push({ source: result.listing.source, lotId: result.listing.lotId, row: earlier.row, supersededBy: r.row });
     byLot.delete(key);
-    byLot.set(key, { row: r.row, listing: result.listing, derived: result.derived });
+    byLot.set(key, { row: r.row, listing: result.listing, derived: result.derived, cells: r.cells });
   }
   const accepted = [...byLot.values()].sort((a, b) => a.row - b.row);
   return { accepted, rejected, superseded };

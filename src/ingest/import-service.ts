@@ -13,18 +13,14 @@ import { dbBool, type Db } from '../storage/db.js';
 import { parseCompsFile } from './comps-file.js';
 import { parseListingFeed } from './feed.js';
 import { QualityStage, type QualityFlags, type QualitySummary } from '../quality/pipeline.js';
-import { feedOrigins } from '../quality/provenance/feed-origin.js';
+import { feedOrigins } from './feed-origin.js';
 import { reappraiseRows } from '../quality/reappraise.js';
 import { decodeAndStore } from '../quality/vin-decoding/decode-store.js';
 import type { VinDecoder } from '../quality/vin-decoding/decoder.js';
+import type { ListingBatch, RejectedRow } from '../quality/batch.js';
 
-export interface RejectedRow {
-  row: number;
-  lotId: string | null;
-  source?: string | null;
-  reason: string;
-  raw: Record<string, unknown>;
-}
+// The pipeline's input types are quality's; re-exported for the readers that build them.
+export type { ListingBatch, ListingOrigin, RejectedRow } from '../quality/batch.js';
 
 export interface ImportSummary {
   importId: number;
@@ -85,35 +81,9 @@ async function recordRejects(db: Db, importId: number, kind: string, origin: str
   }
 }
 
-/**
- * Where a listing's fields came from, as the reader that produced it knows it: the page or file,
- * when it was fetched, a hash of the bytes, and per field the locator (CSS selector, JSON Pointer,
- * CSV column) and how the value was obtained. The quality capability turns it into provenance.
- */
-export interface ListingOrigin {
-  sourceUrl: string;
-  fetchedAt: Date;
-  snapshotHash: string;
-  extractorVersion: string;
-  locators: Partial<Record<keyof ListingInput, string>>;
-  methods?: Partial<Record<keyof ListingInput, 'extracted' | 'derived' | 'default' | 'imputed'>>;
-  /** What the reader assumed to produce a value (e.g. a date-only auction end placed in a time zone). */
-  assumptions?: Partial<Record<keyof ListingInput, string>>;
-  /** Fields (provenance paths) a derived or imputed value was computed from, where the reader knows better than the defaults. */
-  inputs?: Partial<Record<keyof ListingInput, string[]>>;
-  /** Text as the source sent it, for fields the pipeline cleaned of markup or control characters. */
-  raw?: Partial<Record<keyof ListingInput, string>>;
-}
-
-/** What every reader (feed file, auction source adapter) hands to the pipeline. */
-export interface ListingBatch {
-  accepted: Array<{ row: number; listing: ListingInput; origin?: ListingOrigin }>;
-  rejected: RejectedRow[];
-}
-
 export async function importListingFeed(db: Db, content: string | Buffer, format: 'csv' | 'json', opts: ImportOptions): Promise<ImportSummary> {
   const parsed = parseListingFeed(content, format, { now: new Date(opts.now) });
-  const origins = feedOrigins(content, format, opts.origin, new Date(opts.now), parsed.accepted);
+  const origins = feedOrigins(content, opts.origin, new Date(opts.now), parsed.accepted);
   // Kept whole, even when every row is rejected: the file is the evidence either way.
   await opts.snapshots?.keep({ bytes: content, url: origins[0]?.sourceUrl ?? `urn:dealerscope:feed:${encodeURIComponent(opts.origin)}`, contentType: format === 'csv' ? 'text/csv' : 'application/json', kind: 'feed' });
   return ingestListings(db, { ...parsed, accepted: parsed.accepted.map((a, i) => ({ ...a, origin: origins[i] })) }, opts);

@@ -3,7 +3,7 @@
 // Computed from the database (so every replica reports the same), refreshed on a timer and after
 // operator actions; signal and metric reads are synchronous lookups of the last snapshot.
 import client from 'prom-client';
-import { sourceQuality, type SourceQuality } from '../ingest/scheduler/run-store.js';
+import { sourceQuality, type SourceQuality } from './scrape-quality.js';
 import { listingFromRow } from '../opportunities/store.js';
 import type { Signals } from '../observability/signals.js';
 import { SIGNALS } from '../observability/signals.js';

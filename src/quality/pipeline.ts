@@ -4,7 +4,7 @@
 import type { ArbitrageParams } from '../config/arbitrage.js';
 import type { FlagService } from '../flags/flag-service.js';
 import { FLAGS } from '../flags/registry.js';
-import type { ListingBatch } from '../ingest/import-service.js';
+import type { ListingBatch } from './batch.js';
 import type { CompIndex } from '../opportunities/comps-store.js';
 import type { StoreResult } from '../opportunities/store.js';
 import type { ListingInput } from '../opportunities/types.js';

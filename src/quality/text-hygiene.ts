@@ -1,8 +1,8 @@
 // Applies text sanitising to a listing as the pipeline receives it, whoever read it (a feed file or
 // a scraping adapter): free-text fields lose markup and control characters, the listing notes which
 // fields were cleaned (the detector flags it) and the reader's origin keeps the raw text for provenance.
-import type { ListingBatch } from '../ingest/import-service.js';
-import { sanitizeText } from '../ingest/sanitize.js';
+import type { ListingBatch } from './batch.js';
+import { sanitizeText } from './sanitize.js';
 import type { ListingInput } from '../opportunities/types.js';
 
 const TEXT_FIELDS = ['title', 'description', 'make', 'model', 'trim', 'city'] as const satisfies ReadonlyArray<keyof ListingInput>;

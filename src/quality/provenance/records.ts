@@ -1,6 +1,6 @@
 // Stored provenance (one row per listing: where each listing field was read, and which engine
 // build appraised it) and its expansion into a record for every published field.
-import type { ListingOrigin } from '../../ingest/import-service.js';
+import type { ListingOrigin } from '../batch.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import type { QualityProvenanceTable } from '../storage/tables.js';
 import {

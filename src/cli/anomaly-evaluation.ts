@@ -1,14 +1,16 @@
 // Scores the detector against the labelled evaluation set (data/quality/anomaly-eval.json):
 // false-positive rate FP ÷ (FP + TN) over clean listings and recall over injected anomalies,
-// as docs/deal-intelligence.md defines them. Used by the test that holds the gate and by the CLI.
+// as docs/deal-intelligence.md defines them. Used by the test that holds the gate and by the CLI
+// (`anomalies evaluate`); it lives here because it reads the set through ingest's real feed
+// reader and scores quality's detector, so it sits above both.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArbitrageParams } from '../../config/arbitrage.js';
-import { parseListingFeed } from '../../ingest/feed.js';
-import { matchKey } from '../../opportunities/list-query.js';
-import type { Comp, ListingInput } from '../../opportunities/types.js';
-import { packageRoot } from '../../shared/paths.js';
-import { detectAnomalies, listingKey } from './detector.js';
+import type { ArbitrageParams } from '../config/arbitrage.js';
+import { parseListingFeed } from '../ingest/feed.js';
+import { matchKey } from '../opportunities/list-query.js';
+import type { Comp, ListingInput } from '../opportunities/types.js';
+import { packageRoot } from '../shared/paths.js';
+import { detectAnomalies, listingKey } from '../quality/anomaly/detector.js';
 
 export interface EvalSet {
   referenceTime: string;

@@ -1,8 +1,8 @@
 // The detector against the committed labelled set: the phase-3 gate (false positives < 1 %) and
 // recall ≥ 90 %, computed by the real detector on rows read by the real feed reader.
 import { describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../../config/arbitrage.js';
-import { evaluateDetector, loadEvalSet } from './evaluation.js';
+import { defaultArbitrageParams } from '../src/config/arbitrage.js';
+import { evaluateDetector, loadEvalSet } from '../src/cli/anomaly-evaluation.js';
 
 describe('anomaly detector on the labelled evaluation set', () => {
   const set = loadEvalSet();

@@ -1,10 +1,11 @@
 // Provenance for CSV/JSON feed files: each accepted row gets a ListingOrigin naming the file (by
-// content hash), and per field the CSV row/column or JSON Pointer its value was read from.
+// content hash), and per field the CSV row/column or JSON Pointer its value was read from. The
+// locators come from the parser's own reading of each row (AcceptedListing.cells), so the file is
+// read once and provenance can never disagree with what was imported.
 import { createHash } from 'node:crypto';
-import type { AcceptedListing, FeedFormat } from '../../ingest/feed.js';
-import { headerKey, readCsvRecords } from '../../ingest/feed.js';
-import type { ListingOrigin } from '../../ingest/import-service.js';
-import type { ListingInput } from '../../opportunities/types.js';
+import type { ListingInput } from '../opportunities/types.js';
+import { headerKey, type AcceptedListing } from './feed.js';
+import type { ListingOrigin } from '../quality/batch.js';
 
 export const FEED_EXTRACTOR_VERSION = 'feed-reader/1.0.0';
 
@@ -15,7 +16,6 @@ const FEED_COLUMN: Partial<Record<keyof ListingInput, string>> = {
   docFeeCents: 'doc_fee',
 };
 
-const pointerToken = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 const blank = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
 
 export function snapshotHash(content: string | Buffer): string {
@@ -23,32 +23,13 @@ export function snapshotHash(content: string | Buffer): string {
 }
 
 /** Origins for a parsed feed, in the order of `accepted`. */
-export function feedOrigins(content: string | Buffer, format: FeedFormat, originName: string, fetchedAt: Date, accepted: readonly AcceptedListing[]): ListingOrigin[] {
+export function feedOrigins(content: string | Buffer, originName: string, fetchedAt: Date, accepted: readonly AcceptedListing[]): ListingOrigin[] {
   const hash = snapshotHash(content);
   const sourceUrl = `urn:dealerscope:feed:${encodeURIComponent(originName)}`;
   // Per row: canonical column → [locator, raw value].
-  let cellsOf: (row: number) => Map<string, [string, unknown]>;
-  if (format === 'csv') {
-    const records = readCsvRecords(content);
-    const header = records[0]?.fields ?? [];
-    const byRow = new Map(records.map((r) => [r.row, r.fields ?? []]));
-    cellsOf = (row) => {
-      const cells = new Map<string, [string, unknown]>();
-      const fields = byRow.get(row) ?? [];
-      header.forEach((name, i) => cells.set(headerKey(name), [`csv:row=${row};column=${name.trim()}`, fields[i]]));
-      return cells;
-    };
-  } else {
-    const data = JSON.parse((typeof content === 'string' ? content : content.toString('utf8')).replace(/^\uFEFF/, '')) as Array<Record<string, unknown>>;
-    cellsOf = (row) => {
-      const cells = new Map<string, [string, unknown]>();
-      const item = data[row - 1] ?? {};
-      for (const [k, v] of Object.entries(item)) cells.set(headerKey(k), [`/${row - 1}/${pointerToken(k)}`, v]);
-      return cells;
-    };
-  }
+  const cellsOf = (a: AcceptedListing) => new Map(a.cells.map((c): [string, [string, unknown]] => [headerKey(c.column), [c.locator, c.value]]));
   return accepted.map((a) => {
-    const cells = cellsOf(a.row);
+    const cells = cellsOf(a);
     const locators: ListingOrigin['locators'] = {};
     const methods: NonNullable<ListingOrigin['methods']> = {};
     for (const [field, column] of Object.entries(FEED_COLUMN) as Array<[keyof ListingInput, string]>) {
