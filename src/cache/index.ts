@@ -11,14 +11,16 @@ import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
 import { registerCacheMetrics } from './cache-metrics.js';
 import type { LoadReason } from './cluster-flight.js';
-import { DATA_VERSION_CHANNEL, DataVersionWatcher } from './data-version.js';
-import { createCachedReads, ReadCache, type BuiltBody, type CacheStats, type ServedBody } from './read-cache.js';
+import { DATA_VERSION_CHANNEL, DataVersionWatcher } from '../opportunities/data-version.js';
+import type { BuiltBody, ServedBody } from '../shared/response-body.js';
+import { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 import { RedisTier } from './redis-tier.js';
 import { cacheSettings } from './settings.js';
 
-export { createCachedReads, ReadCache, type BuiltBody, type CacheStats, type ServedBody } from './read-cache.js';
-export { cacheKeys } from './keys.js';
-export { notifyDataVersion } from './data-version.js';
+export { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
+export type { BuiltBody, ServedBody } from '../shared/response-body.js';
+export { cacheKeys } from '../opportunities/cache-keys.js';
+export { notifyDataVersion } from '../opportunities/data-version.js';
 
 export interface OpportunityCache {
   stats(): CacheStats;

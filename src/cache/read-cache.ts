@@ -11,7 +11,8 @@ import { clusterFlight, LOAD_REASONS, type LoadReason } from './cluster-flight.j
 import { FrequencySketch } from './frequency-sketch.js';
 import { HitWindow } from './hit-window.js';
 import { jitteredTtl } from './jitter.js';
-import { cacheKeys, popularityKey } from './keys.js';
+import { cacheKeys, popularityKey } from '../opportunities/cache-keys.js';
+import type { BuiltBody, ServedBody } from '../shared/response-body.js';
 import { approximateJsonLength, entryBytes, estimateBytes, MemoryTier } from './memory-tier.js';
 import type { RedisTier } from './redis-tier.js';
 import type { CacheSettings } from './settings.js';
@@ -62,19 +63,6 @@ export interface ReadCacheDeps {
 interface Filled {
   value: unknown;
   from: 'redis' | 'database';
-}
-
-/** A whole response body as the route built it: JSON bytes and their ETag. */
-export interface BuiltBody {
-  body: Buffer;
-  etag: string;
-}
-
-/** What the route sends: the gzip bytes whenever cached, the identity bytes when at hand. */
-export interface ServedBody {
-  identity: Buffer | null;
-  gzip: Buffer | null;
-  etag: string;
 }
 
 /** Whether the reads behind one response build went to the database, and from which tier they came. */

@@ -14,7 +14,8 @@ import { installErrorHandling } from './errors.js';
 import { installRollout } from '../rollout/routes.js';
 import { healthRoutes } from './health-routes.js';
 import { qualityRoutes } from '../quality/routes.js';
-import { trustedProxies } from '../resilience/rate-limit.js';
+import { rateLimitHook, trustedProxies } from '../resilience/rate-limit.js';
+import { adminImportRoutes } from '../ingest/admin-imports.js';
 import { installSecurity } from '../security/index.js';
 import { MAX_HEADER_BYTES } from '../security/request-limits.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -79,7 +80,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     );
   });
   installErrorHandling(app, methods);
-  await installSecurity(app, ctx);
+  await installSecurity(app, ctx, { rateLimits: rateLimitHook });
+  await app.register(adminImportRoutes, { ctx });
   installObservability(app, ctx);
   installConditionalRequests(app);
 

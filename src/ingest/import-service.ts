@@ -2,7 +2,7 @@
 // re-appraise what new comps affect. Re-running the same file changes nothing.
 import { createHash } from 'node:crypto';
 import type { ArbitrageParams } from '../config/arbitrage.js';
-import { notifyDataVersion } from '../cache/data-version.js';
+import { notifyDataVersion } from '../opportunities/data-version.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { matchKey } from '../opportunities/list-query.js';
 import { engineFingerprint } from '../opportunities/engine/fingerprint.js';

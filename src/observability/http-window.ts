@@ -3,7 +3,7 @@
 // The histogram is cumulative; periodic snapshots (driven by the injectable clock) let a reading
 // subtract the counts from the start of the window.
 import type client from 'prom-client';
-import { isErrorStatus } from '../resilience/error-classification.js';
+import { isErrorStatus } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
 
 export interface HttpCounts {

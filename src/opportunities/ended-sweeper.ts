@@ -1,7 +1,7 @@
 // Auctions end while their listings sit in the database: every minute the ones that ended are
 // marked ended, which takes them out of every list (their detail stays readable) and bumps the data
 // version so cached pages go too. Listings stored after their end are marked ended at once.
-import { notifyDataVersion } from '../cache/data-version.js';
+import { notifyDataVersion } from './data-version.js';
 import type { Clock } from '../shared/clock.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { bumpDataVersion } from './store.js';

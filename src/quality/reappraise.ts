@@ -3,7 +3,7 @@
 // after the engine's parameters changed. Each re-appraised listing records the engine that priced
 // it, so the next import of the unchanged listing skips it again.
 import { sql } from 'kysely';
-import { notifyDataVersion } from '../cache/data-version.js';
+import { notifyDataVersion } from '../opportunities/data-version.js';
 import type { ArbitrageParams } from '../config/arbitrage.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { engineFingerprint } from '../opportunities/engine/fingerprint.js';

@@ -45,5 +45,4 @@ export function classifyError(err: unknown): ErrorClass {
 /** What a breaker counts against its dependency: everything but the client's own mistakes. */
 export const isDependencyFailure = (err: unknown): boolean => classifyError(err) !== 'client';
 
-/** Whether a response status counts as an error in metrics windows and SLOs (5xx only). */
-export const isErrorStatus = (statusCode: number): boolean => statusCode >= 500;
+export { isErrorStatus } from '../shared/errors.js';

@@ -9,7 +9,7 @@ import type { AppContext } from '../shared/app-context.js';
 import { SIGNALS } from '../observability/signals.js';
 import { findActiveKey, type ApiKeyInfo } from '../security/api-keys.js';
 import { ApiError } from '../shared/errors.js';
-import { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from './quota-limiter.js';
+import { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from '../security/quota-limiter.js';
 import { RefusalAudit } from './refusal-audit.js';
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;

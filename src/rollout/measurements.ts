@@ -2,7 +2,7 @@
 // windows), its resident memory (sampled at every evaluation) and the named signals other
 // capabilities publish. A reading without enough data has value null: it neither fires a
 // trigger nor passes a gate.
-import { isErrorStatus } from '../resilience/error-classification.js';
+import { isErrorStatus } from '../shared/errors.js';
 import type { Signals } from '../observability/signals.js';
 import type { Clock } from '../shared/clock.js';
 import { RequestWindow } from './request-window.js';

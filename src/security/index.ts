@@ -1,12 +1,10 @@
 // The security capability's one entry point for the app (http/app.ts calls installSecurity):
-// security headers, cookies and forms, request limits, rate limits, console sign-in with CSRF,
-// and the admin import upload. CORS stays closed: no route sends Access-Control-Allow-* headers.
+// security headers, cookies and forms, request limits, rate limits (resilience's hook, handed in
+// by the app so that security never imports resilience), console sign-in with CSRF. CORS stays closed: no route sends Access-Control-Allow-* headers.
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../shared/app-context.js';
-import { rateLimitHook } from '../resilience/rate-limit.js';
-import { adminImportRoutes } from './admin-imports.js';
 import { installConsoleAuth } from './console-auth.js';
 import { loginRoutes } from './login-routes.js';
 import { installRequestLimits } from './request-limits.js';
@@ -14,14 +12,18 @@ import { installSecurityHeaders } from './security-headers.js';
 
 export { csrfToken, dealerCsrfToken, protectDealerForm, protectForm, requireConsole, watchSession } from './console-auth.js';
 
-export async function installSecurity(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export interface SecurityInstallOptions {
+  /** Installs the /api/* rate limits; runs right after the request limits, before any route. */
+  rateLimits: (app: FastifyInstance, ctx: AppContext) => Promise<void>;
+}
+
+export async function installSecurity(app: FastifyInstance, ctx: AppContext, opts: SecurityInstallOptions): Promise<void> {
   installRequestLimits(app, ctx);
-  await rateLimitHook(app, ctx);
+  await opts.rateLimits(app, ctx);
   installSecurityHeaders(app);
   // Other capabilities may have registered these already; registering twice would throw.
   if (!app.hasDecorator('parseCookie')) await app.register(cookie);
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 64 * 1024 });
   const sessions = await installConsoleAuth(app, ctx);
   await app.register(loginRoutes, { ctx, sessions });
-  await app.register(adminImportRoutes, { ctx });
 }

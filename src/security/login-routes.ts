@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { AppContext } from '../shared/app-context.js';
-import { LimiterUnavailableError, QuotaLimiter, type QuotaDecision } from '../resilience/quota-limiter.js';
+import { LimiterUnavailableError, QuotaLimiter, type QuotaDecision } from './quota-limiter.js';
 import { ApiError } from '../shared/errors.js';
 import { tokenId, tokensEqual } from './admin-auth.js';
 import { checkOrigin, sessionCookie } from './console-auth.js';

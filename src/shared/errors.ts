@@ -10,3 +10,6 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/** Whether a response status counts as an error in metrics windows and SLOs (5xx only). */
+export const isErrorStatus = (statusCode: number): boolean => statusCode >= 500;

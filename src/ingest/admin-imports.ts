@@ -5,10 +5,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loadArbitrageParams } from '../config/arbitrage.js';
 import type { AppContext } from '../shared/app-context.js';
-import { FeedFormatError } from '../ingest/feed.js';
-import { importListingFeed, importSummaryBody } from '../ingest/import-service.js';
+import { FeedFormatError } from './feed.js';
+import { importListingFeed, importSummaryBody } from './import-service.js';
 import { ApiError } from '../shared/errors.js';
-import { requireAdmin } from './admin-auth.js';
+import { requireAdmin } from '../security/admin-auth.js';
 
 export const DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 const FORMATS: Record<string, 'csv' | 'json'> = { 'text/csv': 'csv', 'application/json': 'json' };

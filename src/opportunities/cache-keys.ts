@@ -1,9 +1,9 @@
 // Cache keys: the data version first, so an ingest moves every reader to a fresh key space at once,
 // then what was asked for in a canonical spelling (filter order never splits one query into two keys).
 import { createHash } from 'node:crypto';
-import type { CursorPosition } from '../opportunities/cursor.js';
-import type { ListFilters } from '../opportunities/list-query.js';
-import type { PageRequest } from '../opportunities/repository.js';
+import type { CursorPosition } from './cursor.js';
+import type { ListFilters } from './list-query.js';
+import type { PageRequest } from './repository.js';
 
 function canonicalFilters(f: ListFilters): string {
   const keys = Object.keys(f).sort() as Array<keyof ListFilters>;

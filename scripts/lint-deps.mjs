@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// npm run lint:deps — dependency-cruiser's rules (.dependency-cruiser.cjs) plus the check that
+// matters most for a modular monolith: the graph of src/'s top-level folders has no cycle,
+// counting type-only imports. Prints the folders in cycles (runtime imports, and all imports)
+// with one example import per edge of each cycle; exits 1 when there is a cycle or a violation.
+import { execFileSync } from 'node:child_process';
+
+let out;
+try {
+  out = execFileSync('npx', ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+} catch (err) {
+  // depcruise exits non-zero when a rule is violated; its JSON is still on stdout.
+  if (!err.stdout) throw err;
+  out = err.stdout;
+}
+const result = JSON.parse(out);
+
+const top = (p) => (/^src\/([^/]+)\//.exec(p) ?? [])[1];
+const TYPE_ONLY = new Set(['type-only', 'type-import', 'pre-compilation-only']);
+const graphs = { runtime: new Map(), all: new Map() };
+const example = new Map();
+for (const m of result.modules) {
+  const from = top(m.source);
+  if (!from) continue;
+  for (const d of m.dependencies) {
+    const to = top(d.resolved);
+    if (!to || to === from) continue;
+    const typeOnly = d.dependencyTypes.some((t) => TYPE_ONLY.has(t));
+    const add = (g) => (g.get(from) ?? g.set(from, new Set()).get(from)).add(to);
+    add(graphs.all);
+    if (!typeOnly) add(graphs.runtime);
+    const key = `${from}>${to}`;
+    if (!example.has(key) || !typeOnly) example.set(key, `${m.source} → ${d.resolved}${typeOnly ? ' (type)' : ''}`);
+  }
+}
+
+/** Tarjan's strongly connected components with more than one folder. */
+function cycles(g) {
+  let index = 0;
+  const stack = [], on = new Set(), idx = new Map(), low = new Map(), out = [];
+  const visit = (v) => {
+    idx.set(v, index); low.set(v, index); index++; stack.push(v); on.add(v);
+    for (const w of g.get(v) ?? []) {
+      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
+      else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const c = [];
+      let w;
+      do { w = stack.pop(); on.delete(w); c.push(w); } while (w !== v);
+      if (c.length > 1) out.push(c.sort());
+    }
+  };
+  for (const v of new Set([...g.keys(), ...[...g.values()].flatMap((s) => [...s])])) if (!idx.has(v)) visit(v);
+  return out;
+}
+
+let failed = false;
+for (const kind of ['runtime', 'all']) {
+  const found = cycles(graphs[kind]);
+  const n = found.reduce((a, c) => a + c.length, 0);
+  console.log(`folders of src/ in import cycles (${kind === 'all' ? 'runtime and type imports' : 'runtime imports'}): ${n}`);
+  for (const c of found) {
+    failed = true;
+    console.log(`  cycle among: ${c.join(', ')}`);
+    const members = new Set(c);
+    for (const a of c) for (const b of graphs[kind].get(a) ?? []) if (members.has(b)) console.log(`    ${a} → ${b}: ${example.get(`${a}>${b}`)}`);
+  }
+}
+
+const violations = result.summary.violations ?? [];
+for (const v of violations) {
+  failed = true;
+  const via = v.cycle?.length ? ` (via ${v.cycle.map((c) => c.name ?? c).join(' → ')})` : '';
+  console.log(`${v.rule.severity} ${v.rule.name}: ${v.from} → ${v.to}${via}`);
+}
+console.log(`${result.summary.totalCruised} modules, ${result.summary.totalDependenciesCruised} imports; ${violations.length} rule violation(s)`);
+process.exit(failed ? 1 : 0);
