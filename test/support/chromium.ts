@@ -1,5 +1,6 @@
-// Chromium for browser-pool tests: present, or (in CI) a failure rather than a silent skip.
+// Chromium for browser-pool tests: present, or a failure unless the run opted out of it.
 import { accessSync, constants } from 'node:fs';
+import { requireComponent } from './components.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -13,7 +14,5 @@ export function chromiumAvailable(path = CHROMIUM_PATH): boolean {
 }
 
 export function requireChromium(): boolean {
-  const ok = chromiumAvailable();
-  if (!ok && process.env.CI) throw new Error(`Chromium is required in CI but ${CHROMIUM_PATH} is missing or not executable`);
-  return ok;
+  return requireComponent('chromium', chromiumAvailable(), CHROMIUM_PATH);
 }

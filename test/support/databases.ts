@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { openDb, type Db } from '../../src/storage/db.js';
 import { migrate } from '../../src/schema/migrate.js';
+import { requireComponent } from './components.js';
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -23,11 +24,9 @@ export async function postgresAvailable(url = PG_ADMIN_URL, timeoutMs = 2000): P
   }
 }
 
-/** In CI a missing service is a failure, never a silent skip. */
+/** A missing server fails the suite unless the run opted out (test/support/components.ts). */
 export async function requirePostgres(): Promise<boolean> {
-  const ok = await postgresAvailable();
-  if (!ok && process.env.CI) throw new Error(`PostgreSQL is required in CI but ${PG_ADMIN_URL} does not answer`);
-  return ok;
+  return requireComponent('pg', await postgresAvailable(), `the server at ${PG_ADMIN_URL}`);
 }
 
 export interface TestDb {

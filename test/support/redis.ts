@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { requireComponent } from './components.js';
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -22,11 +23,9 @@ export async function redisAvailable(url = SHARED_REDIS_URL): Promise<boolean> {
   }
 }
 
-/** In CI a missing service is a failure, never a silent skip. */
+/** A missing server fails the suite unless the run opted out (test/support/components.ts). */
 export async function requireRedis(): Promise<boolean> {
-  const ok = await redisAvailable();
-  if (!ok && process.env.CI) throw new Error(`Redis is required in CI but ${SHARED_REDIS_URL} does not answer`);
-  return ok;
+  return requireComponent('redis', await redisAvailable(), `the server at ${SHARED_REDIS_URL}`);
 }
 
 /** A key prefix unique to one suite run, so parallel suites never see each other's keys. */

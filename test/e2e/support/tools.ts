@@ -1,7 +1,8 @@
-// Binaries some suites need (promtool, prometheus, Chromium). Missing ones skip a suite locally
-// but fail it under CI=true, like the database helpers.
+// Binaries some suites need (promtool, prometheus, Chromium). A missing one fails its suite
+// unless the run opted out of it, like the database helpers (test/support/components.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { requireComponent, type Component } from '../../support/components.js';
 
 export const PROMTOOL = process.env.PROMTOOL_PATH ?? '/usr/bin/promtool';
 export const PROMETHEUS = process.env.PROMETHEUS_PATH ?? '/usr/bin/prometheus';
@@ -17,11 +18,13 @@ function executable(path: string): boolean {
   }
 }
 
-/** True when the binary runs; throws in CI when it does not. */
+const COMPONENT_OF = new Map<string, Component>([[PROMTOOL, 'promtool'], [PROMETHEUS, 'prometheus'], [CHROMIUM, 'chromium']]);
+
+/** True when the binary runs; false only when the run opted out of it; throws otherwise. */
 export function requireTool(path: string): boolean {
-  const ok = executable(path);
-  if (!ok && process.env.CI) throw new Error(`${path} is required in CI but is not installed or does not run`);
-  return ok;
+  const component = COMPONENT_OF.get(path);
+  if (!component) throw new Error(`requireTool: ${path} is not a known test component`);
+  return requireComponent(component, executable(path), path);
 }
 
 export interface RunResult {
