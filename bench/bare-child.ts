@@ -19,10 +19,11 @@ app.get('/*', async (request, reply) => {
 await app.listen({ port: 0, host: '127.0.0.1' });
 const addr = app.server.address();
 process.send?.({ type: 'ready', url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
-process.on('message', async (m) => {
+// The handler's promise is consumed here: Node ignores a listener's return value.
+process.on('message', (m) => void (async () => {
   if ((m as { type?: string }).type === 'stop') {
     await app.close();
     process.send?.({ id: (m as { id: number }).id, ok: true });
     process.exit(0);
   }
-});
+})());

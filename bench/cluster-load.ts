@@ -26,7 +26,7 @@ export async function clusterLoad(bases: string[], nextPath: () => string, opts:
     const instance = autocannon({
       url, connections: per, duration: opts.durationS, timeout: 10,
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: nextPath() }) }],
-    }, (err, res) => (err ? reject(err) : resolve(res)));
+    }, (err, res) => (err ? reject(err as Error) : resolve(res)));
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
   })));
   const seconds = (performance.now() - started) / 1000;

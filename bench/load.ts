@@ -26,7 +26,7 @@ export interface LoadOptions {
 /** Nearest-rank percentile of ascending response times. */
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** Closed-loop load with autocannon, or, given `overallRate`, paced open-loop load. */
@@ -45,7 +45,7 @@ export async function runLoad(base: string, nextPath: () => string, opts: LoadOp
       ...(opts.amount !== undefined ? { amount: opts.amount } : {}),
       timeout: 10,
       requests: [{ method: 'GET', headers: CLIENT_HEADERS, setupRequest: (req) => ({ ...req, path: nextPath() }) }],
-    }, (err, res) => (err ? reject(err) : resolve(res)));
+    }, (err, res) => (err ? reject(err as Error) : resolve(res)));
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
   });
   const sorted = Float64Array.from(times).sort();

@@ -32,7 +32,7 @@ const SETTLE_MAX_MS = 5000;
  * reported 3 loads: its one key's load and two of the mix's stragglers, logged per key).
  */
 async function settle(children: Child[]): Promise<ChildStats[]> {
-  const moved = (a: ChildStats[], b: ChildStats[]) => a.some((s, i) => s.loads !== b[i]!.loads || s.queries - s.versionPolls !== b[i]!.queries - b[i]!.versionPolls);
+  const moved = (a: ChildStats[], b: ChildStats[]) => a.some((s, i) => s.loads !== b[i].loads || s.queries - s.versionPolls !== b[i].queries - b[i].versionPolls);
   let last = await Promise.all(children.map((c) => c.stats()));
   for (let waited = 0; waited < SETTLE_MAX_MS; waited += SETTLE_STEP_MS) {
     await new Promise((r) => setTimeout(r, SETTLE_STEP_MS));
@@ -54,8 +54,8 @@ export async function measured(name: string, children: Child[], base: string | s
   })));
   const after = await Promise.all(children.map((c) => c.stats()));
   const sum = (f: (i: number) => number) => children.reduce((acc, _c, i) => acc + f(i), 0);
-  const hits = sum((i) => after[i]!.cache.hits - before[i]!.cache.hits);
-  const misses = sum((i) => after[i]!.cache.misses - before[i]!.cache.misses);
+  const hits = sum((i) => after[i].cache.hits - before[i].cache.hits);
+  const misses = sum((i) => after[i].cache.misses - before[i].cache.misses);
   const requests = parts.reduce((a, p) => a + p.requests, 0);
   const weighted = (f: (p: LoadResult) => number) => parts.reduce((a, p) => a + f(p) * p.requests, 0) / Math.max(1, requests);
   return {
@@ -71,10 +71,10 @@ export async function measured(name: string, children: Child[], base: string | s
     errorRate: weighted((p) => p.errorRate),
     hitRate: hits + misses === 0 ? null : hits / (hits + misses),
     rssMb: Math.max(0, ...after.map((s) => s.rss / 1024 / 1024)),
-    dbQueries: sum((i) => (after[i]!.queries - before[i]!.queries) - (after[i]!.versionPolls - before[i]!.versionPolls)),
-    cacheLoads: sum((i) => after[i]!.loads - before[i]!.loads),
+    dbQueries: sum((i) => (after[i].queries - before[i].queries) - (after[i].versionPolls - before[i].versionPolls)),
+    cacheLoads: sum((i) => after[i].loads - before[i].loads),
     loadReasons: Object.fromEntries(Object.keys(after[0]?.loadReasons ?? {})
-      .map((r) => [r, sum((i) => (after[i]!.loadReasons[r] ?? 0) - (before[i]!.loadReasons[r] ?? 0))])
+      .map((r): [string, number] => [r, sum((i) => (after[i].loadReasons[r] ?? 0) - (before[i].loadReasons[r] ?? 0))])
       .filter(([, n]) => n !== 0)),
   };
 }

@@ -24,7 +24,8 @@ const send = (msg: unknown) => process.send?.(msg);
 const service = await startService(loadConfig(process.env), { sample: false, logger: false });
 send({ type: 'ready', url: service.url });
 
-process.on('message', async (raw) => {
+// The handler's promise is consumed here: Node ignores a listener's return value.
+process.on('message', (raw) => void (async () => {
   const msg = raw as ChildRequest;
   if (msg.type === 'flags') {
     service.ctx.flags.setOverrides(msg.overrides);
@@ -42,4 +43,4 @@ process.on('message', async (raw) => {
     send({ id: msg.id, ok: true });
     process.exit(0);
   }
-});
+})());

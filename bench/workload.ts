@@ -31,7 +31,7 @@ export function zipfSampler(n: number, s: number, random: Random): () => number 
 function shuffle<T>(xs: T[], random: Random): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j] as T, xs[i] as T];
+    [xs[i], xs[j]] = [xs[j], xs[i]];
   }
   return xs;
 }
@@ -57,7 +57,7 @@ export function listUniverse(random: Random): string[] {
 }
 
 export interface Workload {
-  next(): string;
+  next: () => string;
   /** The most popular paths, for the bare-Fastify baseline. */
   top(n: number): string[];
 }
@@ -72,7 +72,7 @@ export function zipfWorkload(rows: number, random: Random, draws: Random = rando
   const listRank = zipfSampler(lists.length, ZIPF_EXPONENT, draws);
   const idRank = zipfSampler(ids.length, ZIPF_EXPONENT, draws);
   return {
-    next: () => (draws() < DETAIL_SHARE ? `/api/opportunities/${ids[idRank()]}` : (lists[listRank()] as string)),
+    next: () => (draws() < DETAIL_SHARE ? `/api/opportunities/${ids[idRank()]}` : (lists[listRank()])),
     top: (n) => [...lists.slice(0, Math.ceil(n * (1 - DETAIL_SHARE))), ...ids.slice(0, Math.floor(n * DETAIL_SHARE)).map((id) => `/api/opportunities/${id}`)],
   };
 }
@@ -80,7 +80,7 @@ export function zipfWorkload(rows: number, random: Random, draws: Random = rando
 /** A workload over a fixed set of paths with the same Zipf skew (for the bare baseline). */
 export function zipfOver(paths: string[], random: Random): () => string {
   const rank = zipfSampler(paths.length, ZIPF_EXPONENT, random);
-  return () => paths[rank()] as string;
+  return () => paths[rank()];
 }
 
 /**

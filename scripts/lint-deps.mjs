@@ -7,7 +7,10 @@ import { execFileSync } from 'node:child_process';
 
 let out;
 try {
-  out = execFileSync('npx', ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  out = execFileSync('npx', ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
 } catch (err) {
   // depcruise exits non-zero when a rule is violated; its JSON is still on stdout.
   if (!err.stdout) throw err;
@@ -37,17 +40,31 @@ for (const m of result.modules) {
 /** Tarjan's strongly connected components with more than one folder. */
 function cycles(g) {
   let index = 0;
-  const stack = [], on = new Set(), idx = new Map(), low = new Map(), out = [];
+  const stack = [],
+    on = new Set(),
+    idx = new Map(),
+    low = new Map(),
+    out = [];
   const visit = (v) => {
-    idx.set(v, index); low.set(v, index); index++; stack.push(v); on.add(v);
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    on.add(v);
     for (const w of g.get(v) ?? []) {
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-      else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
     }
     if (low.get(v) === idx.get(v)) {
       const c = [];
       let w;
-      do { w = stack.pop(); on.delete(w); c.push(w); } while (w !== v);
+      do {
+        w = stack.pop();
+        on.delete(w);
+        c.push(w);
+      } while (w !== v);
       if (c.length > 1) out.push(c.sort());
     }
   };
@@ -64,7 +81,8 @@ for (const kind of ['runtime', 'all']) {
     failed = true;
     console.log(`  cycle among: ${c.join(', ')}`);
     const members = new Set(c);
-    for (const a of c) for (const b of graphs[kind].get(a) ?? []) if (members.has(b)) console.log(`    ${a} → ${b}: ${example.get(`${a}>${b}`)}`);
+    for (const a of c)
+      for (const b of graphs[kind].get(a) ?? []) if (members.has(b)) console.log(`    ${a} → ${b}: ${example.get(`${a}>${b}`)}`);
   }
 }
 
@@ -74,5 +92,7 @@ for (const v of violations) {
   const via = v.cycle?.length ? ` (via ${v.cycle.map((c) => c.name ?? c).join(' → ')})` : '';
   console.log(`${v.rule.severity} ${v.rule.name}: ${v.from} → ${v.to}${via}`);
 }
-console.log(`${result.summary.totalCruised} modules, ${result.summary.totalDependenciesCruised} imports; ${violations.length} rule violation(s)`);
+console.log(
+  `${result.summary.totalCruised} modules, ${result.summary.totalDependenciesCruised} imports; ${violations.length} rule violation(s)`,
+);
 process.exit(failed ? 1 : 0);

@@ -69,12 +69,12 @@ describe.runIf(pgOk)('incidents on two replicas sharing one PostgreSQL', () => {
     await tdb?.drop();
   });
 
-  const [a, b] = [() => replicas[0]!, () => replicas[1]!];
+  const [a, b] = [() => replicas[0], () => replicas[1]];
   const get = async (r: Replica, url: string) => (await r.app.inject({ method: 'GET', url, headers: auth })).json();
   const incident = async (r: Replica, id: number): Promise<IncidentView> => ((await get(r, '/admin/incidents?limit=500')).items as IncidentView[]).find((i) => i.id === id)!;
   const open = async (r: Replica, title: string, userFacing = true) => {
     const res = await r.app.inject({ method: 'POST', url: '/admin/incidents', headers: auth, payload: { title, userFacing } });
-    return { status: res.statusCode, body: res.json() as { incident: IncidentView; joined: boolean } };
+    return { status: res.statusCode, body: res.json<{ incident: IncidentView; joined: boolean }>() };
   };
   const hooksFor = (id: number, path: string) => hook.received.filter((x) => x.path === path && x.body.incident === id);
   const mailsFor = (id: number, to: string) => smtp.mails.filter((m) => m.subject.includes(`#${id}]`) && m.to.includes(to));
@@ -103,11 +103,11 @@ describe.runIf(pgOk)('incidents on two replicas sharing one PostgreSQL', () => {
     expect(claims.map((c) => Number(c.step)).sort()).toEqual([1, 2, 3, 4]);
     // Never before its time, and not long after it.
     for (const s of done.steps) {
-      const due = started + STEPS[s.step - 1]! * 1000;
+      const due = started + STEPS[s.step - 1] * 1000;
       expect(Date.parse(s.takenAt!), `step ${s.step}`).toBeGreaterThanOrEqual(due);
       expect(Date.parse(s.takenAt!) - due, `step ${s.step}`).toBeLessThan(1500);
     }
-    expect(hooksFor(id, '/incidents')[0]!.body.text).toMatch(/Listing pages fail for dealers/);
+    expect(hooksFor(id, '/incidents')[0].body.text).toMatch(/Listing pages fail for dealers/);
 
     // Step 4: a notice on every dealer page, whichever replica serves it; the public status says so.
     for (const r of replicas) {
@@ -124,7 +124,7 @@ describe.runIf(pgOk)('incidents on two replicas sharing one PostgreSQL', () => {
     expect(res.statusCode).toBe(200);
     await until('resolution deliveries', async () => hooksFor(id, '/incidents').length === 2 && hooksFor(id, '/engineering').length === 2
       && mailsFor(id, 'eng@example.com').length === 2 && mailsFor(id, 'mgmt@example.com').length === 2);
-    expect(hooksFor(id, '/incidents')[1]!.body.text).toMatch(/RESOLVED: Listing pages fail for dealers — resolved by hand: bad deploy reverted/);
+    expect(hooksFor(id, '/incidents')[1].body.text).toMatch(/RESOLVED: Listing pages fail for dealers — resolved by hand: bad deploy reverted/);
     // The other replica's cached status (two seconds) catches up.
     const after = await until('status ok', async () => { const s = (await a().app.inject({ method: 'GET', url: '/api/status' })).json(); return s.status === 'ok' && s; });
     expect(after.incidents.find((i: { id: number }) => i.id === id).resolvedAt).not.toBeNull();
@@ -139,20 +139,20 @@ describe.runIf(pgOk)('incidents on two replicas sharing one PostgreSQL', () => {
   it('acknowledgement stops escalation: later steps never go out; the channels reached hear the acknowledgement', async () => {
     const { body } = await open(b(), 'Search results stale', false);
     const id = body.incident.id;
-    await until('step 2', async () => (await incident(a(), id)).steps[1]!.takenAt);
+    await until('step 2', async () => (await incident(a(), id)).steps[1].takenAt);
     const ack = await a().app.inject({ method: 'POST', url: `/admin/incidents/${id}/ack`, headers: auth });
     expect(ack.statusCode).toBe(200);
     expect(ack.json().changed).toBe(true);
     const again = await b().app.inject({ method: 'POST', url: `/admin/incidents/${id}/ack`, headers: auth });
     expect(again.json().changed).toBe(false);
     // Past the last step's due time with room to spare.
-    await new Promise((r) => setTimeout(r, (STEPS[3]! - STEPS[1]!) * 1000 + 800));
+    await new Promise((r) => setTimeout(r, (STEPS[3] - STEPS[1]) * 1000 + 800));
     const i = await incident(b(), id);
     expect(i.steps.map((s) => Boolean(s.takenAt))).toEqual([true, true, false, false]);
     expect(i.timeline.map((t) => t.kind)).toContain('acknowledged');
     expect(mailsFor(id, 'mgmt@example.com')).toHaveLength(0);
     await until('ack messages', async () => hooksFor(id, '/incidents').length === 2 && mailsFor(id, 'eng@example.com').length === 2);
-    expect(hooksFor(id, '/incidents')[1]!.body.text).toMatch(/acknowledged by tok_[0-9a-f]+; escalation stopped/);
+    expect(hooksFor(id, '/incidents')[1].body.text).toMatch(/acknowledged by tok_[0-9a-f]+; escalation stopped/);
   });
 
   it('many incidents raised on both replicas at once: every step exactly once', async () => {

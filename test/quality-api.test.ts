@@ -103,7 +103,7 @@ describe.each([
     const res = await get(`/api/opportunities/${opp.id}/provenance`);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    const published = Object.keys(flattenValues(opp as unknown as Record<string, unknown>));
+    const published = Object.keys(flattenValues(opp));
     const missing = published.filter((f) => !body.fields[f]);
     expect(missing).toEqual([]);
     expect(body.coverage.ratio).toBe(1);
@@ -174,7 +174,7 @@ describe.each([
   it.runIf(run)('reports the quality score per source', async () => {
     const q = (await get('/api/quality')).json();
     expect(Object.keys(q.quality.sources).sort()).toEqual(['govdeals', 'publicsurplus']);
-    for (const s of Object.values(q.quality.sources) as Array<{ score: number }>) expect(s.score).toBeGreaterThan(0);
+    for (const s of Object.values<{ score: number }>(q.quality.sources)) expect(s.score).toBeGreaterThan(0);
     expect(t.ctx.signals.read('data_quality_score')).toBeCloseTo(q.quality.overall.score, 10);
   });
 });

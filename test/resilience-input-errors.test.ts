@@ -62,7 +62,7 @@ describe.each([
     expect(maxRisk.map((o) => o.id)).toEqual(all.filter((o) => o.riskScore <= 28.15).map((o) => o.id));
     expect(maxRisk.map((o) => o.id)).toEqual((await ids('/api/opportunities?cursor=&limit=200&sort=score&maxRisk=28')).map((o) => o.id));
     const profits = all.map((o) => o.profit).sort((a, b) => a - b);
-    const mid = (profits[40] as number) + 0.005;
+    const mid = (profits[40]) + 0.005;
     const minProfit = await ids(`/api/opportunities?cursor=&limit=200&sort=score&minProfit=${mid}`);
     expect(minProfit.map((o) => o.id)).toEqual(all.filter((o) => o.profit >= mid).map((o) => o.id));
     const minRoi = await ids('/api/opportunities?cursor=&limit=200&sort=score&minRoi=12.345');
@@ -103,7 +103,7 @@ describe.each([
     expect(after.errors - before.errors).toBe(0);
     if (dialect === 'postgres') {
       expect(rejected).toBeGreaterThan(100);
-      const metrics = await (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       expect(metrics).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/probe\/cast",status_code="400"\} \d+/);
       expect(metrics).not.toMatch(/http_request_duration_seconds_count\{method="GET",route="\/probe\/cast",status_code="5\d\d"\}/);
     }

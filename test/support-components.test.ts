@@ -8,8 +8,9 @@ describe('a suite whose component is missing', () => {
   });
 
   it('fails naming the component, where it looked and the opt-out', () => {
-    expect(() => requireComponent('redis', false, 'the server at redis://127.0.0.1:6379', {}))
-      .toThrow(/Redis is required by this suite but the server at redis:\/\/127\.0\.0\.1:6379 is not available: .*DEALERSCOPE_TEST_OPTIONAL=redis/);
+    expect(() => requireComponent('redis', false, 'the server at redis://127.0.0.1:6379', {})).toThrow(
+      /Redis is required by this suite but the server at redis:\/\/127\.0\.0\.1:6379 is not available: .*DEALERSCOPE_TEST_OPTIONAL=redis/,
+    );
   });
 
   it('skips only when the run names it (or all) in DEALERSCOPE_TEST_OPTIONAL', () => {
@@ -23,6 +24,8 @@ describe('a suite whose component is missing', () => {
 
   it('ignores the opt-out under CI', () => {
     expect(optionalComponents({ CI: 'true', DEALERSCOPE_TEST_OPTIONAL: 'all' }).size).toBe(0);
-    expect(() => requireComponent('pg', false, 'x', { CI: 'true', DEALERSCOPE_TEST_OPTIONAL: 'pg' })).toThrow(/CI=true requires every component/);
+    expect(() => requireComponent('pg', false, 'x', { CI: 'true', DEALERSCOPE_TEST_OPTIONAL: 'pg' })).toThrow(
+      /CI=true requires every component/,
+    );
   });
 });

@@ -4,10 +4,11 @@ import { LOAD_REASONS, type LoadReason } from './cluster-flight.js';
 import type { ReadCache } from './read-cache.js';
 
 export interface CacheMetrics {
-  onResult(result: 'hit' | 'miss', tier: 'memory' | 'redis' | null): void;
-  onEvict(count: number): void;
-  onAdmission(tier: 'response' | 'read', kept: boolean): void;
-  onLoad(reason: LoadReason): void;
+  // Properties, not methods: the cache takes them as free-standing callbacks.
+  onResult: (result: 'hit' | 'miss', tier: 'memory' | 'redis' | null) => void;
+  onEvict: (count: number) => void;
+  onAdmission: (tier: 'response' | 'read', kept: boolean) => void;
+  onLoad: (reason: LoadReason) => void;
 }
 
 export function registerCacheMetrics(registry: client.Registry, cache: () => ReadCache | null): CacheMetrics {

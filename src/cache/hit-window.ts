@@ -8,9 +8,9 @@ export class HitWindow {
   private readonly stamps: number[];
 
   constructor(private readonly clock: Clock, private readonly seconds = 60, private readonly minSamples = 20) {
-    this.hits = new Array(seconds).fill(0);
-    this.misses = new Array(seconds).fill(0);
-    this.stamps = new Array(seconds).fill(-1);
+    this.hits = new Array<number>(seconds).fill(0);
+    this.misses = new Array<number>(seconds).fill(0);
+    this.stamps = new Array<number>(seconds).fill(-1);
   }
 
   private slot(): number {

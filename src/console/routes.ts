@@ -22,7 +22,7 @@ export interface ConsoleOptions {
     protectForm: PreHandler;
     csrfToken(request: FastifyRequest): string;
     /** Calls onEnd when the request's session ends (sign-out); returns the unsubscribe. */
-    watchSession?(request: FastifyRequest, onEnd: () => void): () => void;
+    watchSession?: (request: FastifyRequest, onEnd: () => void) => () => void;
   };
   flags: ConsoleFlagPort;
   rollout: ConsoleRolloutPort | null;

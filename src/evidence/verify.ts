@@ -157,7 +157,7 @@ async function replaySource(deps: VerifyDeps, name: string, page: { url: string;
       return { url, status: 200, html: snap.bytes.toString('utf8'), fetchedAt: new Date(page.fetchedAt), hash: snap.hash };
     },
   };
-  const clock: Clock = { now: () => page.fetchedAt, setTimeout: systemClock.setTimeout };
+  const clock: Clock = { now: () => page.fetchedAt, setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms) };
   // No request leaves the process; the key is passed only because adapters refuse to start without one.
   const apiKey = s.apiKeyEnv ? (apiKeyFor(s, (n) => deps.env[n]) ?? 'not-needed-for-a-replay') : null;
   const result = await adapter.collect({ fetcher, renderer, policy: hostPolicyFor(s, cfg), clock, apiKey });

@@ -166,7 +166,7 @@ export class Incidents {
   async view(id: number): Promise<IncidentView> {
     const row = await getIncident(this.h, id);
     if (!row) throw new IncidentNotFound(`Incident ${id} not found`);
-    return (await this.views([row]))[0]!;
+    return (await this.views([row]))[0];
   }
 
   async list(f: { status?: 'open' | 'resolved'; limit?: number } = {}): Promise<IncidentView[]> {
@@ -177,7 +177,7 @@ export class Incidents {
     const ids = rows.map((r) => r.id);
     const [events, steps] = await Promise.all([eventsOf(this.h, ids), stepsOf(this.h, ids)]);
     const deliveries = await Promise.all(rows.map((r) => this.deps.notifications.list({ topic: topicOf(r.id), limit: 1000 })));
-    return rows.map((r, i) => toView(r, this.deps.settings.stepsSeconds, events.filter((e) => e.incidentId === r.id), steps.filter((s) => s.incidentId === r.id), deliveries[i]!));
+    return rows.map((r, i) => toView(r, this.deps.settings.stepsSeconds, events.filter((e) => e.incidentId === r.id), steps.filter((s) => s.incidentId === r.id), deliveries[i]));
   }
 
   /** What the public status endpoint and dealer pages show; cached for two seconds. */
@@ -277,7 +277,7 @@ export class Incidents {
     for (const incident of open) {
       for (let step = 1; step <= steps.length; step++) {
         if (has.has(`${incident.id}:${step}`)) continue;
-        const due = incident.opened_at + steps[step - 1]! * 1000;
+        const due = incident.opened_at + steps[step - 1] * 1000;
         if (due <= this.deps.clock.now()) await this.takeStep(incident, step);
         else next = next === null ? due : Math.min(next, due);
       }
@@ -286,7 +286,7 @@ export class Incidents {
   }
 
   private async takeStep(incident: IncidentRow, step: number): Promise<void> {
-    const audience = AUDIENCES[step - 1]!;
+    const audience = AUDIENCES[step - 1];
     const now = this.deps.clock.now();
     // Read before the transaction: on SQLite a query outside it would wait for it to finish.
     const dealerDestinations: Destination[] = [];
@@ -302,6 +302,7 @@ export class Incidents {
         }
       }
     }
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a transaction over whichever tables the handle is narrowed to
     const claimed = await this.deps.db.kysely.transaction().execute(async (trx: Kysely<any>) => {
       const h = incidentDb(trx);
       // Acknowledged or resolved since the pass read it: nothing more to send.

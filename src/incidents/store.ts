@@ -5,6 +5,7 @@ import type { Db } from '../storage/db.js';
 import type { EventKind, IncidentStatus, IncidentTables, IncidentsTable } from './tables.js';
 
 export type Handle = Kysely<IncidentTables>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- accepts a transaction of any table set; narrowed by withTables
 export const incidentDb = (db: Db | Kysely<any>): Handle => ('kysely' in db ? db.kysely : db).withTables<IncidentTables>() as unknown as Handle;
 
 export type IncidentRow = Omit<IncidentsTable, 'id'> & { id: number };

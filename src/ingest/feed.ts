@@ -29,7 +29,7 @@ export function parseMoneyCents(field: string, raw: string | number): Parsed<num
     else if (t.startsWith('$-')) { negative = true; t = `$${t.slice(2)}`; }
     const m = /^\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(t);
     if (!m) return bad(`${field}: ${show(raw)} is not a valid amount`);
-    cents = Number(m[1]!.replace(/,/g, '')) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+    cents = Number(m[1].replace(/,/g, '')) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
   }
   if (negative && cents > 0) return bad(`${field}: ${show(String(raw))} must not be negative`);
   if (!Number.isSafeInteger(cents) || cents > MAX_MONEY_CENTS) {
@@ -43,7 +43,7 @@ export function parseMileage(field: string, raw: string | number): Parsed<number
   const t = typeof raw === 'number' ? String(raw) : raw.trim();
   const m = /^(-)?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$/.exec(t);
   if (!m) return bad(`${field}: ${show(t)} is not a valid mileage`);
-  const miles = Math.round(Number(m[2]!.replace(/,/g, '') + (m[3] ?? '')));
+  const miles = Math.round(Number(m[2].replace(/,/g, '') + (m[3] ?? '')));
   if (m[1] && miles > 0) return bad(`${field}: ${show(t)} must not be negative`);
   if (miles > MAX_MILEAGE) return bad(`${field}: ${show(t)} is beyond any odometer`);
   return ok(miles);
@@ -81,8 +81,8 @@ export function parseIsoDate(field: string, raw: string): Parsed<Date> {
   const fail = bad(`${field}: ${show(t)} is not an ISO-8601 date`);
   if (!m) return fail;
   const [y, mo, d, h = 0, mi = 0, s = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) => (v === undefined ? undefined : Number(v))) as number[];
-  if (mo! < 1 || mo! > 12 || d! < 1 || d! > DAYS_IN_MONTH[mo! - 1]!) return fail;
-  if (mo === 2 && d === 29 && !(y! % 4 === 0 && (y! % 100 !== 0 || y! % 400 === 0))) return fail;
+  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]) return fail;
+  if (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return fail;
   if (h > 23 || mi > 59 || s > 59) return fail;
   const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
   let offsetMin = 0;
@@ -94,14 +94,14 @@ export function parseIsoDate(field: string, raw: string): Parsed<Date> {
     if (oh > 14 || om > 59) return fail;
     offsetMin = (z[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  return ok(new Date(Date.UTC(y!, mo! - 1, d!, h, mi, s, ms) - offsetMin * 60_000));
+  return ok(new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000));
 }
 
 /** US dealer exports write dates as M/D/YYYY; accepted alongside ISO-8601. */
 export function parseUsOrIsoDate(field: string, raw: string): Parsed<Date> {
   const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(raw.trim());
   if (!m) return parseIsoDate(field, raw);
-  const iso = `${m[3]}-${m[1]!.padStart(2, '0')}-${m[2]!.padStart(2, '0')}`;
+  const iso = `${m[3]}-${m[1].padStart(2, '0')}-${m[2].padStart(2, '0')}`;
   const r = parseIsoDate(field, iso);
   return r.ok ? r : bad(`${field}: ${show(raw)} is not a valid date`);
 }
@@ -293,7 +293,7 @@ function csvRows(content: string | Buffer): RawRow[] {
     const values = new Map<FeedColumn, unknown>();
     const fields = rec.fields ?? [];
     fields.forEach((v, i) => {
-      if (i < names.length) raw[names[i]!] = v; else ((raw._extra ??= []) as unknown[]).push(v);
+      if (i < names.length) raw[names[i]] = v; else ((raw._extra ??= []) as unknown[]).push(v);
       const col = columns[i];
       if (col && i < names.length) values.set(col, v);
     });
@@ -312,7 +312,7 @@ function jsonRows(content: string | Buffer): RawRow[] {
     throw new FeedFormatError(`feed is not valid JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(data)) throw new FeedFormatError('JSON feed must be an array of listing objects');
-  return data.map((item, i) => {
+  return (data as unknown[]).map((item, i): RawRow => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       return { row: i + 1, raw: { value: item }, values: new Map(), cells: [], structural: 'row is not a JSON object' };
     }

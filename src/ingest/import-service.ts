@@ -8,7 +8,7 @@ import { matchKey } from '../opportunities/list-query.js';
 import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
 import { familyOf, makeSpellings } from '../opportunities/engine/cohort.js';
 import { bumpCompsVersion, bumpDataVersion, readCompsVersion, storeListings, type StoreOptions } from '../opportunities/store.js';
-import type { Comp, ListingInput } from '../opportunities/types.js';
+import type { Comp } from '../opportunities/types.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { parseCompsFile } from './comps-file.js';
 import { parseListingFeed } from './feed.js';
@@ -180,7 +180,7 @@ export async function importCompsFile(db: Db, content: string | Buffer, opts: Im
  */
 export async function recomputeOpportunities(db: Db, opts: ImportOptions & { families?: Set<string> }): Promise<number> {
   const aliases = opts.params.valuation.modelFamilies;
-  const familyMakes = opts.families ? [...new Set([...opts.families].map((k) => k.split('|')[0] as string))] : null;
+  const familyMakes = opts.families ? [...new Set([...opts.families].map((k) => k.split('|')[0]))] : null;
   let q = db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true));
   if (familyMakes) q = q.where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', [...new Set(familyMakes.flatMap(makeSpellings))]);
   const rows = (await q.orderBy('id').execute()).filter((r) => !opts.families || opts.families.has(familyOf(r.make, r.model, aliases).key));

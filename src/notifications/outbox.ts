@@ -9,6 +9,7 @@ import type { DeliveryStatus, DestinationKind, NotificationTables } from './tabl
 
 // Any Kysely handle (the app's or a transaction of it) seen with this capability's table.
 type Handle = Kysely<NotificationTables>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- accepts a transaction of any table set; narrowed by withTables
 export const outboxDb = (db: Db | Kysely<any>): Handle => ('kysely' in db ? db.kysely : db).withTables<NotificationTables>() as unknown as Handle;
 
 export interface OutboundMessage {

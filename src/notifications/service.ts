@@ -109,6 +109,7 @@ export class Notifications {
    * Records messages for delivery. With `trx`, inside the caller's transaction (call `kick()`
    * after it commits); without, the worker is woken at once. Returns the new rows' ids.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the caller's transaction, whatever tables it is typed over
   async enqueue(messages: OutboundMessage[], trx?: Kysely<any>): Promise<number[]> {
     for (const m of messages) this.check(m.to);
     const ids = await enqueueRows(outboxDb(trx ?? this.deps.db), messages, this.deps.clock.now());

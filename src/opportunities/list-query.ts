@@ -47,7 +47,7 @@ const KNOWN = new Set(['page', 'cursor', 'limit', 'sort', 'state', 'make', 'mode
 export const matchKey = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
 const validates = (format: unknown, text: string): boolean =>
-  typeof format === 'function' ? Boolean(format(text)) : Boolean((format as { validate(t: string): boolean }).validate(text));
+  typeof format === 'function' ? Boolean((format as (t: string) => unknown)(text)) : Boolean((format as { validate(t: string): boolean }).validate(text));
 
 /**
  * Epoch ms of a date-time or date that exists on the calendar (2026-02-30 does not, and

@@ -160,6 +160,7 @@ export class Breaker {
       const timer = this.deps.clock.setTimeout(() => reject(new DependencyTimeoutError(this.name, ms)), ms);
       fn().then(
         (v) => { timer.cancel(); resolve(v); },
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own rejection passes through unchanged
         (e) => { timer.cancel(); reject(e); },
       );
     });

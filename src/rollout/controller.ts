@@ -189,7 +189,7 @@ export class RolloutController extends EventEmitter {
   }
 
   /** Re-arms latched triggers (one, or 'all'); a person's reason is required. */
-  async rearm(req: ChangeRequest & { trigger: string | 'all' }): Promise<{ rearmed: string[]; decision: Decision | null }> {
+  async rearm(req: ChangeRequest & { trigger: string }): Promise<{ rearmed: string[]; decision: Decision | null }> {
     const reason = req.reason?.trim() || null;
     if (!reason) throw new ApiError(400, 'reason_required', 'Re-arming a trigger needs a reason');
     if (req.trigger !== 'all' && !this.engine.triggers.some((t) => t.id === req.trigger)) throw new ApiError(400, 'unknown_trigger', `No trigger named ${req.trigger}`);

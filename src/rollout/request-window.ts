@@ -35,7 +35,7 @@ export class RequestWindow {
 
   record(group: string, at: number, durationMs: number, isError: boolean): void {
     let buckets = this.groups.get(group);
-    if (!buckets) this.groups.set(group, (buckets = new Map()));
+    if (!buckets) this.groups.set(group, (buckets = new Map<number, Bucket>()));
     const key = Math.floor(at / BUCKET_MS);
     let b = buckets.get(key);
     if (!b) {

@@ -42,7 +42,7 @@ export async function listDecisions(db: Db, env: Environment, limit: number): Pr
     id: Number(r.id), at: new Date(Number(r.at)).toISOString(), environment: r.environment, kind: r.kind as DecisionKind,
     triggers: JSON.parse(r.triggers_json) as string[], fromPhase: r.from_phase === null ? null : Number(r.from_phase),
     toPhase: r.to_phase === null ? null : Number(r.to_phase), actor: r.actor, reason: r.reason, dryRun: toBool(r.dry_run),
-    evidence: JSON.parse(r.evidence_json), flagsBefore: JSON.parse(r.flags_before_json), flagsAfter: JSON.parse(r.flags_after_json),
+    evidence: JSON.parse(r.evidence_json) as unknown, flagsBefore: JSON.parse(r.flags_before_json) as unknown, flagsAfter: JSON.parse(r.flags_after_json) as unknown,
   }));
 }
 

@@ -52,7 +52,7 @@ export function parseDatabaseUrl(url: string): { dialect: Dialect; target: strin
 const pgTypes = (driver: typeof pg) => ({
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === 20 || oid === 1700) return (v: string) => Number(v);
-    return driver.types.getTypeParser(oid, format as 'text');
+    return driver.types.getTypeParser(oid, format) as (value: string) => unknown;
   },
 });
 

@@ -8,13 +8,22 @@
 export type Component = 'pg' | 'redis' | 'chromium' | 'promtool' | 'prometheus';
 
 const NAMES: Record<Component, string> = {
-  pg: 'PostgreSQL', redis: 'Redis', chromium: 'Chromium', promtool: 'promtool', prometheus: 'prometheus',
+  pg: 'PostgreSQL',
+  redis: 'Redis',
+  chromium: 'Chromium',
+  promtool: 'promtool',
+  prometheus: 'prometheus',
 };
 
 /** The components this run may do without, from DEALERSCOPE_TEST_OPTIONAL (never under CI). */
 export function optionalComponents(env: NodeJS.ProcessEnv = process.env): Set<string> {
   if (env.CI) return new Set();
-  return new Set((env.DEALERSCOPE_TEST_OPTIONAL ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    (env.DEALERSCOPE_TEST_OPTIONAL ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 const warned = new Set<Component>();

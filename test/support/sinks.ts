@@ -49,7 +49,7 @@ export async function startWebhookSink(now: () => number = Date.now): Promise<We
       server.closeAllConnections();
       server.close(() => r());
     }),
-  }) as WebhookSink;
+  });
 }
 
 export interface Mail {
@@ -66,7 +66,7 @@ function decodeQuotedPrintable(s: string): string {
   const text = s.replace(/=\r?\n/g, '');
   for (let i = 0; i < text.length; i++) {
     const m = /^=([0-9A-F]{2})/.exec(text.slice(i, i + 3));
-    if (m) { bytes.push(parseInt(m[1]!, 16)); i += 2; } else bytes.push(...Buffer.from(text[i]!, 'utf8'));
+    if (m) { bytes.push(parseInt(m[1], 16)); i += 2; } else bytes.push(...Buffer.from(text[i], 'utf8'));
   }
   return Buffer.from(bytes).toString('utf8');
 }

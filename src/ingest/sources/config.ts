@@ -73,7 +73,7 @@ const SCHEMA = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
+const validate = new Ajv({ allErrors: true }).compile<{ sources: SourceConfig[] }>(SCHEMA);
 /** Kinds whose API refuses requests without a key. */
 const KEYED = new Set<SourceKind>(['gsa', 'govdeals', 'allsurplus']);
 const STOREFRONT: Record<'govdeals' | 'allsurplus', string> = { govdeals: 'https://www.govdeals.com', allsurplus: 'https://www.allsurplus.com' };
@@ -84,7 +84,7 @@ export function parseSourcesConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, or
   if (!validate(raw)) {
     throw new SourcesConfigError(`${origin}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
   }
-  const sources = (raw as { sources: SourceConfig[] }).sources;
+  const sources = raw.sources;
   const names = new Set<string>();
   for (const s of sources) {
     if (names.has(s.name)) throw new SourcesConfigError(`${origin}: source name ${s.name} appears twice`);

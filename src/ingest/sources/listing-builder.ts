@@ -89,7 +89,7 @@ export function finishDraft(source: string, row: number, d: Draft, page: PageOri
   let zip = str(v.zip);
   if (zip !== null) {
     const m = /^(\d{5})(?:-?\d{4})?$/.exec(zip.trim());
-    zip = m ? m[1]! : null;
+    zip = m ? m[1] : null;
   }
   const lotId = str(v.lotId);
   if (problems.length > 0 || year === null || bid === null || ends === null || state === null || lotId === null) {
@@ -132,8 +132,8 @@ export function titleBrandFromText(text: string | null | undefined): string | nu
   if (!text) return null;
   // GSA sells with the SF-97, the federal certificate a state titles the vehicle from: a clean path.
   if (/\bSF[\s-]?97\b/i.test(text)) return 'SF-97';
-  const m = /\btitle(?:\s+status)?\s*[:-]\s*([a-z][a-z \-]{2,30})/i.exec(text) ?? /\b(clean|clear|salvage|rebuilt|flood|lemon)\s+title\b/i.exec(text);
-  return m ? m[1]!.trim() : null;
+  const m = /\btitle(?:\s+status)?\s*[:-]\s*([a-z][a-z -]{2,30})/i.exec(text) ?? /\b(clean|clear|salvage|rebuilt|flood|lemon)\s+title\b/i.exec(text);
+  return m ? m[1].trim() : null;
 }
 
 /** "Buyers Premium of 10% … $1 minimum" and friends → 10; null when the text states none. */
