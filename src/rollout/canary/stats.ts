@@ -98,19 +98,27 @@ export function histogramGroups(a: Map<number, number>, b: Map<number, number>):
 }
 
 export interface ProportionTest {
-  test: 'two-proportion-z';
+  /**
+   * The two-proportion z-test when every expected cell count is at least 5 (where its normal
+   * approximation holds); Fisher's exact test otherwise, since with a few expected errors the
+   * z-test fails canaries more often than its α says.
+   */
+  test: 'two-proportion-z' | 'fisher-exact';
   /** Rates of sample 1 and sample 2. */
   p1: number;
   p2: number;
   /** Pooled rate under the null hypothesis of equal rates. */
   pooled: number;
+  /** The z statistic (also reported when Fisher's test decided, for reference). */
   z: number;
   /** One-sided p-value for "sample 1's rate is higher". */
   pGreater: number;
   pTwoSided: number;
 }
 
-/** Two-proportion z-test with the pooled standard error (x successes out of n in each sample). */
+const MIN_EXPECTED = 5;
+
+/** Compares x1 of n1 with x2 of n2 (e.g. 5xx answers of two cohorts). */
 export function twoProportionZ(x1: number, n1: number, x2: number, n2: number): ProportionTest | null {
   if (n1 <= 0 || n2 <= 0) return null;
   const p1 = x1 / n1;
@@ -119,5 +127,44 @@ export function twoProportionZ(x1: number, n1: number, x2: number, n2: number): 
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
   if (!(se > 0)) return { test: 'two-proportion-z', p1, p2, pooled, z: 0, pGreater: 1, pTwoSided: 1 };
   const z = (p1 - p2) / se;
+  const expected = Math.min(n1, n2) * Math.min(pooled, 1 - pooled);
+  if (expected < MIN_EXPECTED) {
+    const pGreater = fisherGreater(x1, n1, x2, n2);
+    const pLess = fisherGreater(n1 - x1, n1, n2 - x2, n2);
+    return { test: 'fisher-exact', p1, p2, pooled, z, pGreater, pTwoSided: Math.min(1, 2 * Math.min(pGreater, pLess)) };
+  }
   return { test: 'two-proportion-z', p1, p2, pooled, z, pGreater: normalUpper(z), pTwoSided: Math.min(1, 2 * normalUpper(Math.abs(z))) };
+}
+
+/** ln Γ(x) for x > 0: Lanczos (g = 7, 9 terms), relative error near 1e-15. */
+export function logGamma(x: number): number {
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const z = x - 1;
+  let a = c[0] as number;
+  const t = z + 7.5;
+  for (let i = 1; i < 9; i++) a += (c[i] as number) / (z + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+const logChoose = (n: number, k: number) => logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
+
+/**
+ * One-sided Fisher exact p-value P(X ≥ x1) for X hypergeometric: n1 draws from n1 + n2 items of
+ * which x1 + x2 are marked. Summed in log space relative to the largest term.
+ */
+export function fisherGreater(x1: number, n1: number, x2: number, n2: number): number {
+  const k = x1 + x2;
+  const n = n1 + n2;
+  const hi = Math.min(n1, k);
+  const logs: number[] = [];
+  const denom = logChoose(n, n1);
+  for (let x = x1; x <= hi; x++) logs.push(logChoose(k, x) + logChoose(n - k, n1 - x) - denom);
+  if (!logs.length) return 0;
+  let max = -Infinity;
+  for (const l of logs) if (l > max) max = l;
+  let sum = 0;
+  for (const l of logs) sum += Math.exp(l - max);
+  return Math.min(1, Math.exp(max) * sum);
 }
