@@ -2,6 +2,7 @@
 // verdict's error rates measured by simulation: the false-failure rate over many A/A runs and the
 // power against a real regression. Samples go through the same histogram bins the service uses.
 import { describe, expect, it } from 'vitest';
+import { INTERIM_ALPHA } from '../src/rollout/canary/progression.js';
 import { canaryVerdict, DEFAULT_VERDICT_OPTIONS } from '../src/rollout/canary/verdict.js';
 import { fisherGreater, logGamma, mannWhitneyGrouped, normalCdf, normalUpper, tieGroups, twoProportionZ } from '../src/rollout/canary/stats.js';
 import { binOf, type CohortSample } from '../src/rollout/canary/windows.js';
@@ -137,6 +138,37 @@ describe('canary verdict', () => {
     expect(errorsOnly / runs).toBeLessThan(0.035);
     expect(fails / runs).toBeLessThanOrEqual(statisticalOnly / runs);
     expect(fails / runs).toBeLessThan(DEFAULT_VERDICT_OPTIONS.alpha);
+  });
+
+  it('A/A with a look every few seconds: strict interim looks keep a whole step\'s false-failure rate under α', () => {
+    const random = rng(424242);
+    const runs = 600;
+    const looks = 12;
+    let guarded = 0;
+    let naive = 0;
+    const merge = (into: CohortSample, add: CohortSample) => {
+      into.requests += add.requests;
+      into.errors += add.errors;
+      for (const [bin, n] of add.bins) into.bins.set(bin, (into.bins.get(bin) ?? 0) + n);
+    };
+    for (let i = 0; i < runs; i++) {
+      const t: CohortSample = { requests: 0, errors: 0, bins: new Map() };
+      const c: CohortSample = { requests: 0, errors: 0, bins: new Map() };
+      let guardedFail = false;
+      let naiveFail = false;
+      for (let look = 1; look <= looks; look++) {
+        merge(t, cohort(random, 40, 40, 0.01));
+        merge(c, cohort(random, 360, 40, 0.01));
+        const final = look === looks;
+        if (canaryVerdict(t, c, { ...DEFAULT_VERDICT_OPTIONS, alpha: final ? DEFAULT_VERDICT_OPTIONS.alpha : INTERIM_ALPHA }).verdict === 'fail') guardedFail = true;
+        if (canaryVerdict(t, c).verdict === 'fail') naiveFail = true;
+      }
+      if (guardedFail) guarded++;
+      if (naiveFail) naive++;
+    }
+    console.log(`A/A sequential (${looks} looks per step, ${runs} steps): false failures ${guarded}/${runs} (${((guarded / runs) * 100).toFixed(2)} %) with strict interim looks; ${naive}/${runs} (${((naive / runs) * 100).toFixed(2)} %) when every look used α`);
+    expect(guarded / runs).toBeLessThan(DEFAULT_VERDICT_OPTIONS.alpha);
+    expect(guarded).toBeLessThan(naive);
   });
 
   it('catches a 15 ms latency regression and a 3-point 5xx regression in a 10 % canary', () => {

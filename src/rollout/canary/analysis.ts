@@ -63,12 +63,15 @@ export class CanaryAnalysis {
     return this.flags.snapshot().percentages;
   }
 
-  /** The verdict for one flag over the window, or only since `since` (a canary step's start). */
-  verdictFor(flag: string, since?: number): CanaryVerdict {
+  /**
+   * The verdict for one flag over the window, or only since `since` (a canary step's start);
+   * `alpha` replaces the configured one (a canary step's interim looks use a stricter one).
+   */
+  verdictFor(flag: string, since?: number, alpha?: number): CanaryVerdict {
     const now = this.clock.now();
     const windowMs = since === undefined ? this.settings.windowMs : Math.max(this.windows.bucketMs, now - since + this.windows.bucketMs);
     const read = (c: (typeof COHORTS)[number]) => this.windows.read(flag, c, now, windowMs, since);
-    return canaryVerdict(read('treatment'), read('control'), this.settings);
+    return canaryVerdict(read('treatment'), read('control'), alpha === undefined ? this.settings : { ...this.settings, alpha });
   }
 
   report(): CanaryReport {

@@ -54,6 +54,14 @@ export interface RunnerDeps {
 
 export const latchId = (flag: string) => `canary:${flag}`;
 
+/**
+ * Family-wise α of the looks taken before a step's hold is over. Checking every few seconds is
+ * many looks at one growing sample, and each look at the full α would add its own chance of a
+ * false failure; like the Haybittle–Peto rule of clinical trials, the early looks stop only on
+ * overwhelming evidence (p < 0.001 per signal) and the look at the end of the hold uses the full α.
+ */
+export const INTERIM_ALPHA = 0.002;
+
 /** Steps as given on the command line or in the body: ascending integers 1–100. */
 export function parseSteps(input: unknown): number[] {
   const list = typeof input === 'string' ? input.split(',').map((s) => s.trim()).filter(Boolean).map(Number) : input;
@@ -155,13 +163,14 @@ export class CanaryRunner {
   private async check(run: CanaryRun): Promise<void> {
     const started = this.stepStart.get(run.flag) as number;
     const now = this.d.clock.now();
-    const verdict = this.d.analysis.verdictFor(run.flag, started);
+    const interim = now - started < run.holdMs;
+    const verdict = this.d.analysis.verdictFor(run.flag, started, interim ? Math.min(INTERIM_ALPHA, this.d.analysis.settings.alpha) : undefined);
     run.lastVerdict = verdict;
     run.updatedAt = iso(now);
     const step = run.history[run.history.length - 1] as StepRecord;
     step.verdict = verdict.verdict;
     if (verdict.verdict === 'fail') return this.rollBack(run, verdict);
-    if (now - started < run.holdMs) return;
+    if (interim) return;
     if (verdict.verdict === 'pass') {
       const next = run.steps.indexOf(run.percentage) + 1;
       if (next >= run.steps.length) return this.complete(run);
