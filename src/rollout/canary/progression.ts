@@ -62,6 +62,8 @@ export const latchId = (flag: string) => `canary:${flag}`;
  */
 export const INTERIM_ALPHA = 0.002;
 
+const STALL_GRACE_MS = 60_000;
+
 /** Steps as given on the command line or in the body: ascending integers 1–100. */
 export function parseSteps(input: unknown): number[] {
   const list = typeof input === 'string' ? input.split(',').map((s) => s.trim()).filter(Boolean).map(Number) : input;
@@ -101,7 +103,7 @@ export class CanaryRunner {
     const { flag } = req;
     if (!isFlagName(flag)) throw new ApiError(400, 'unknown_flag', `Unknown feature flag ${flag}`);
     if (FLAGS[flag].type !== 'boolean' || flag === 'EMERGENCY_ROLLBACK') throw new ApiError(400, 'not_a_canary_flag', `${flag} cannot run a percentage canary (boolean v5 flags only)`);
-    if (!Number.isInteger(req.holdMs) || req.holdMs < 1000 || req.holdMs * 2 > MAX_STEP_MS) throw new ApiError(400, 'invalid_hold', `hold must be 1 s – ${MAX_STEP_MS / 2000} s per step`);
+    if (!Number.isInteger(req.holdMs) || req.holdMs < 1000 || req.holdMs + Math.max(req.holdMs, STALL_GRACE_MS) > MAX_STEP_MS) throw new ApiError(400, 'invalid_hold', `hold must be 1 s – ${MAX_STEP_MS / 2000} s per step`);
     if (this.runs.get(flag)?.state === 'running') throw new ApiError(409, 'canary_running', `A canary of ${flag} is already running`);
     const latched = (await readLatches(this.db, this.d.env)).find((l) => l.trigger === latchId(flag));
     if (latched) throw new ApiError(409, 'canary_latched', `The canary of ${flag} was rolled back (decision ${latched.decisionId}); re-arm it with a reason first`, latched);
@@ -176,9 +178,9 @@ export class CanaryRunner {
       if (next >= run.steps.length) return this.complete(run);
       return this.enterStep(run, next);
     }
-    // Inconclusive after the hold: too little traffic. Wait up to twice the hold, then stop
-    // raising and say so; nothing failed, so nothing is rolled back.
-    if (now - started >= 2 * run.holdMs) {
+    // Inconclusive after the hold: too little traffic. Wait up to twice the hold (a minute at
+    // least), then stop raising and say so; nothing failed, so nothing is rolled back.
+    if (now - started >= run.holdMs + Math.max(run.holdMs, STALL_GRACE_MS)) {
       this.finish(run, 'stalled');
       await this.d.notify({ channel: 'deployments', text: `DealerScope ${this.d.env}: canary of ${run.flag} stalled at ${run.percentage} % — ${verdict.reasons.join('; ')}`, fields: { flag: run.flag } });
     }
