@@ -243,4 +243,29 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     expect(canary.flags[FLAG].cohorts.treatment.requests).toBeGreaterThan(0);
     expect(hook.received.some((m) => /canary of ENABLE_PROVENANCE_TRACKING completed at 50 %/.test(String(m.body.text)))).toBe(true);
   }, 120_000);
+
+  it('shows the cohorts and verdicts on the console, and sets a percentage from its form', async () => {
+    const login = await fetch(`${url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url }, body: `token=${TOKEN}` });
+    const cookie = `ds_session=${/ds_session=([^;]+)/.exec(String(login.headers.get('set-cookie')))?.[1]}`;
+    const page = await (await fetch(`${url}/console`, { headers: { cookie } })).text();
+    expect(page).toContain('<section id="canary">');
+    // The A/A flag's row, with the verdict the API gives.
+    const api = (await admin('GET', '/admin/rollout/canary')).body;
+    const row = /<tr data-canary-flag="ENABLE_PROVENANCE_TRACKING">[\s\S]*?<\/tr>/.exec(page)?.[0] ?? '';
+    expect(row).toContain(`data-verdict="${api.flags.ENABLE_PROVENANCE_TRACKING.verdict}"`);
+    expect(row).toContain('50 % by ip');
+    expect(page).toMatch(/data-canary-run="ENABLE_ANOMALY_DETECTION">.*rolled_back/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] as string;
+    const post = await fetch(`${url}/console/flags`, {
+      method: 'POST', redirect: 'manual',
+      headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, name: 'ENABLE_SINGLE_FLIGHT', value: '30%', reason: 'console canary' }).toString(),
+    });
+    expect(post.status).toBe(303);
+    expect(post.headers.get('location')).toContain('result=flag-set');
+    expect((await admin('GET', '/admin/feature-flags')).body.flags.ENABLE_SINGLE_FLIGHT).toEqual({ percentage: 30 });
+    const after = await (await fetch(`${url}/console`, { headers: { cookie } })).text();
+    expect(after).toMatch(/data-flag-row="ENABLE_SINGLE_FLIGHT">[\s\S]*?data-percentage="30"/);
+    await admin('DELETE', '/admin/feature-flags/ENABLE_SINGLE_FLIGHT', undefined, 'done');
+  });
 });
