@@ -4,6 +4,7 @@
 // carries an injected regression (a 25 ms sleep, or 5xx answers); the canary's verdict fails, the
 // flag goes back to 0 % with a decision, a latch and a #deployments message, while the
 // whole-service triggers have not fired. And an A/A run over HTTP passes every step.
+import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,7 +94,7 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
       }
       return { treated };
     };
-    for (const [path, flag] of [['/api/probe-latency', 'ENABLE_ANOMALY_DETECTION'], ['/api/probe-errors', 'ENABLE_SCHEMA_VALIDATION'], ['/api/probe-aa', 'ENABLE_PROVENANCE_TRACKING'], ['/api/probe-sticky', 'ENABLE_TTL_JITTER']] as const) {
+    for (const [path, flag] of [['/api/probe-latency', 'ENABLE_ANOMALY_DETECTION'], ['/api/probe-errors', 'ENABLE_SCHEMA_VALIDATION'], ['/api/probe-aa', 'ENABLE_PROVENANCE_TRACKING'], ['/api/probe-sticky', 'ENABLE_TTL_JITTER'], ['/api/probe-cli', 'ENABLE_CIRCUIT_BREAKERS']] as const) {
       app.get(path, probe(flag));
     }
     url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -268,4 +269,29 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     expect(after).toMatch(/data-flag-row="ENABLE_SINGLE_FLIGHT">[\s\S]*?data-percentage="30"/);
     await admin('DELETE', '/admin/feature-flags/ENABLE_SINGLE_FLIGHT', undefined, 'done');
   });
+
+  it('dealerscope rollout canary FLAG --steps follows the run to its end and exits 2 on a rollback', async () => {
+    const FLAG = 'ENABLE_CIRCUIT_BREAKERS';
+    inject[FLAG] = { slowMs: 25 };
+    const cli = new URL('../bin/dealerscope.js', import.meta.url).pathname;
+    const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [cli, 'rollout', 'canary', FLAG, '--steps', '20,50,100', '--hold', '600', '--stickiness', 'ip', '--poll', '0.2', '-r', 'cli canary'],
+        { env: { ...process.env, DEALERSCOPE_URL: url, ADMIN_TOKEN: TOKEN }, timeout: 90_000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
+    });
+    let finished: { code: number; stdout: string; stderr: string } | null = null;
+    void done.then((r) => { finished = r; });
+    // Wait for the CLI to start the run, then give it traffic until it reports the end.
+    for (let i = 0; i < 100 && !finished && !canaryOf(app).runner.get(FLAG); i++) await sleep(100);
+    for (let sent = 0; !finished && sent < 6000 && canaryOf(app).runner.get(FLAG)?.state !== 'rolled_back'; sent += 100) {
+      await traffic('/api/probe-cli', 100, 400, sent);
+      await canaryOf(app).runner.tick();
+    }
+    const r = await done;
+    expect(r.stdout).toMatch(/canary of ENABLE_CIRCUIT_BREAKERS: steps 20 → 50 → 100 %, hold 600 s; now at 20 %/);
+    expect(r.stdout).toMatch(/rolled_back at 0 % .*FAIL — treatment \d+ req, p95/);
+    expect(r.stderr).toMatch(/canary of ENABLE_CIRCUIT_BREAKERS rolled back \(decision #\d+; re-arm with `dealerscope rollout canary-rearm ENABLE_CIRCUIT_BREAKERS/);
+    expect(r.code).toBe(2);
+    expect((await admin('GET', '/admin/feature-flags')).body.flags[FLAG]).toEqual({ percentage: 0 });
+  }, 120_000);
 });
