@@ -18,6 +18,7 @@ import { canaryOf } from '../src/rollout/canary/routes.js';
 import { issueApiKey } from '../src/security/api-keys.js';
 import { createSqliteDb, type TestDb } from './support/databases.js';
 import { webhookSink, type Hook } from './support/rollout-sim.js';
+import { PROMTOOL, requireTool, run as runTool } from './e2e/support/tools.js';
 
 const TOKEN = 'canary-admin-token-0123456789';
 type Json = Record<string, any>;
@@ -172,8 +173,9 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     const v = run.lastVerdict;
     expect(v.verdict).toBe('fail');
     expect(v.latency.regression).toBe(true);
-    expect(v.cohorts.treatment.p95Ms).toBeGreaterThan(25);
-    expect(v.cohorts.control.p95Ms).toBeLessThan(25);
+    // Every treatment request slept 25 ms: the medians sit that far apart whatever the machine's load.
+    expect(v.cohorts.treatment.p50Ms - v.cohorts.control.p50Ms).toBeGreaterThan(15);
+    expect(v.cohorts.treatment.p95Ms).toBeGreaterThan(v.cohorts.control.p95Ms);
     console.log(`latency proof: failed after ${sent} requests; treatment ${v.cohorts.treatment.requests} req p95 ${v.cohorts.treatment.p95Ms} ms, control ${v.cohorts.control.requests} req p95 ${v.cohorts.control.p95Ms} ms; A = ${v.latency.effect.toFixed(3)}, p = ${v.latency.pGreater.toExponential(2)}`);
 
     // Back to 0 %: nobody gets the slow path any more.
@@ -181,14 +183,16 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     expect((await traffic('/api/probe-latency', 200)).every((r) => !r.treated)).toBe(true);
     expect(report.flags[FLAG].rollout).toEqual({ percentage: 0 });
 
-    // The whole service: P95 and error rate far inside their thresholds, so no trigger fired.
+    // The whole service: its triggers have not fired (they need minutes of breach; the canary
+    // needed seconds). On an idle machine the whole-service P95 is far under the 250 ms trigger;
+    // it is logged, not asserted, since a loaded test machine can push it up on its own.
     const whole = ctx.rollout.measurements.requests.read(5 * 60_000, Date.now());
     console.log(`whole service meanwhile: ${whole.requests} requests, p95 ${whole.p95Ms?.toFixed(1)} ms, error rate ${whole.errorRate}`);
-    expect(whole.p95Ms).toBeLessThan(250);
     expect(await ctx.rollout.evaluate()).toEqual([]);
     const states = Object.fromEntries(ctx.rollout.engine.snapshot().map((s) => [s.id, s.status]));
-    expect(states.p95_latency).toBe('ok');
+    expect(states.p95_latency).not.toBe('fired');
     expect(states.error_rate_high).toBe('ok');
+    expect(((await admin('GET', '/admin/rollout')).body.latches as Json[]).filter((l) => !String(l.trigger).startsWith('canary:'))).toEqual([]);
 
     // Decision with evidence, latch, #deployments.
     const decisions = (await admin('GET', '/admin/rollout/decisions')).body.decisions as Json[];
@@ -216,6 +220,11 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     expect(metrics).toMatch(/dealerscope_canary_requests_total\{flag="ENABLE_ANOMALY_DETECTION",cohort="treatment",status_class="2xx"\} \d+/);
     expect(metrics).toMatch(/dealerscope_canary_request_duration_seconds_bucket\{le="0.05",flag="ENABLE_ANOMALY_DETECTION",cohort="control"\}/);
     expect([...metrics.matchAll(/cohort="([^"]+)"/g)].every((m) => m[1] === 'treatment' || m[1] === 'control')).toBe(true);
+    expect(metrics).toMatch(/dealerscope_canary_verdict\{flag="ENABLE_ANOMALY_DETECTION",verdict="fail"\} 1/);
+    if (requireTool(PROMTOOL)) {
+      const lint = await runTool(PROMTOOL, ['check', 'metrics'], { input: metrics });
+      expect(lint.stdout + lint.stderr).not.toMatch(/dealerscope_canary/);
+    }
   }, 120_000);
 
   it('PROOF (5xx): one treatment request in ten failing fails the verdict and rolls back, while the error trigger has not fired', async () => {
