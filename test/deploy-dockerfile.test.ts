@@ -153,3 +153,46 @@ describe('Dockerfile', () => {
     expect(await probe(503)).toBe(1);
   });
 });
+
+describe('scripts/build-image.sh (the buildah build and its start-up check)', () => {
+  const script = join(ROOT, 'scripts', 'build-image.sh');
+  const source = readFileSync(script, 'utf8');
+
+  it('answers --help and refuses unknown arguments with exit 2', async () => {
+    const { stdout } = await run('bash', [script, '--help']);
+    expect(stdout).toMatch(/^Usage: build-image\.sh/);
+    for (const option of ['--tag=', '--cache-dir=', '--mirror=', '--port=', '--no-check', '--rebuild-base']) expect(stdout).toContain(option);
+    const bad = await run('bash', [script, '--frobnicate']).then(() => 0, (err: { code?: number; stderr?: string }) => { expect(err.stderr).toContain('--frobnicate'); return err.code; });
+    expect(bad).toBe(2);
+    const port = await run('bash', [script, '--port=99999']).then(() => 0, (err: { code?: number }) => err.code);
+    expect(port).toBe(2);
+  });
+
+  it('overrides the base through the ARG every stage starts FROM', () => {
+    expect(source).toMatch(/--build-arg NODE_IMAGE="\$BASE_IMAGE"/);
+    for (const i of instructions.filter((x) => x.keyword === 'FROM')) expect(i.args).toMatch(/^\$\{NODE_IMAGE\}/);
+    // The base puts Node.js where the node images do; node-gyp is pointed at its headers.
+    expect(envOf(0).npm_config_nodedir).toBe('/usr/local');
+    expect(source).toContain('"$rootfs/usr/local/include/node"');
+    expect(source).toContain('"$rootfs/usr/local/bin/node"');
+  });
+
+  it('keeps its cache out of git and out of the build context', () => {
+    expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('.cache/');
+    expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toContain('.cache');
+    expect(source).toMatch(/CACHE_DIR="\$ROOT\/\.cache\/image-base"/);
+  });
+
+  it('starts the service the way the API Deployment does: same args, heap cap and malloc arenas', () => {
+    const api = deployments[0].spec.template.spec.containers[0];
+    const env = Object.fromEntries((api.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    const runLine = source.slice(source.indexOf('buildah run --isolation chroot'), source.indexOf('runner=$!'));
+    expect(runLine).toContain(`--env NODE_OPTIONS="${env.NODE_OPTIONS}"`);
+    expect(runLine).toContain(`--env MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX}`);
+    expect(runLine).toContain(`/usr/bin/tini -- dealerscope ${(api.args as string[]).join(' ')}`);
+    expect(jsonArgs('ENTRYPOINT')).toEqual(['/usr/bin/tini', '--', 'dealerscope']);
+    // The check fails unless the process runs as the image's user.
+    const user = inStage(finalStage, 'USER').at(-1)!.args.split(':')[0];
+    expect(source).toContain(`[[ "$uid" == ${user} ]]`);
+  });
+});
