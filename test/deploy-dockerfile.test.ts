@@ -1,10 +1,10 @@
 // The Dockerfile checked statically (no Docker daemon on the build machines): its stages, what
 // it installs and copies, who it runs as, and that it agrees with the Kubernetes manifests.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -126,6 +126,25 @@ describe('Dockerfile', () => {
       }
     }
     for (const secretish of ['.git', 'node_modules', 'dist', '.env', 'data/*.db']) expect(ignored).toContain(secretish);
+  });
+
+  it('copies into the build stage every folder outside src/ that src/ imports, so tsc can build it', () => {
+    const copied = new Set(inStage(0, 'COPY').filter((i) => !i.args.includes('--from=')).flatMap((i) => i.args.split(/\s+/).slice(0, -1)).map((p) => p.replace(/\/$/, '')));
+    const outside = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/(?:from\s+|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+            const top = relative(ROOT, resolve(dirname(path), m[1]!)).split(sep)[0]!;
+            if (top !== 'src' && !top.startsWith('..')) outside.add(top);
+          }
+        }
+      }
+    };
+    walk(join(ROOT, 'src'));
+    for (const dir of outside) expect(copied, `src/ imports from ${dir}/`).toContain(dir);
   });
 
   it('HEALTHCHECK asks /healthz and its command really tells up from down', async () => {
