@@ -179,13 +179,14 @@ fi
 
 step "buildah bud -> $TAG"
 build_t0=$(date +%s)
-buildah bud --isolation chroot --layers --network host \
+# Docker's format keeps the Dockerfile's HEALTHCHECK, which the OCI format drops.
+buildah bud --isolation chroot --layers --network host --format docker \
   --build-arg NODE_IMAGE="$BASE_IMAGE" \
   --volume "$NPM_CACHE:/root/.npm" "${ca_args[@]}" \
   --tag "$TAG" --file Dockerfile . 2>&1 | sed -u 's/^/    /'
 build_s=$(( $(date +%s) - build_t0 ))
-size=$(buildah inspect --type image --format '{{.Size}}' "$TAG" 2>/dev/null || echo "")
-echo "    built in ${build_s}s; $(buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}' "$TAG" | head -n1)"
+size=$(buildah images --format '{{.Size}}' "$TAG" | head -n1)
+echo "    built in ${build_s}s; $TAG is $size"
 
 (( CHECK )) || { step "done (no check)"; exit 0; }
 
@@ -207,15 +208,16 @@ trap cleanup EXIT
 
 if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/healthz"; then die "port $PORT is already in use; pass --port=N"; fi
 step "check: dealerscope serve inside $TAG on 127.0.0.1:$PORT"
-ctr=$(buildah from --isolation chroot "$TAG")
+ctr=$(buildah from --isolation chroot --name "dealerscope-check-$$" "$TAG")
 LOG="$CACHE_DIR/check.log"
 admin_token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 ready_t0=$(date +%s%N)
 # The command mirrors the API Deployment (args, NODE_OPTIONS, MALLOC_ARENA_MAX) under tini, as the
 # image's ENTRYPOINT would run it; buildah run takes the image's user, workdir and environment.
+# tini is not PID 1 under chroot isolation, so it registers as a subreaper to reap as it would.
 buildah run --isolation chroot --network host \
   --env PORT="$PORT" --env HOST=127.0.0.1 --env ADMIN_TOKEN="$admin_token" \
-  --env DATABASE_URL="$DATABASE_URL_CHECK" --env LOG_LEVEL=info \
+  --env DATABASE_URL="$DATABASE_URL_CHECK" --env LOG_LEVEL=info --env TINI_SUBREAPER=1 \
   --env NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=4" --env MALLOC_ARENA_MAX=2 \
   "$ctr" -- /usr/bin/tini -- dealerscope serve --no-sample > "$LOG" 2>&1 &
 runner=$!
@@ -238,7 +240,9 @@ echo "    /readyz 200 after ${ready_ms} ms: $(cat "$CACHE_DIR/readyz.json")"
 echo "    node pid $node_pid runs as uid $uid, RSS $(( rss_kb / 1024 )) MB at ready"
 [[ "$uid" == 10001 ]] || die "the service runs as uid $uid, not the image's 10001"
 step "stopping the service"
+stop_t0=$(date +%s%N)
 cleanup
 trap - EXIT
-printf '    summary: build %ss, image %s bytes, ready %s ms, RSS %s kB\n' "$build_s" "${size:-?}" "$ready_ms" "$rss_kb"
+echo "    stopped in $(( ($(date +%s%N) - stop_t0) / 1000000 )) ms"
+echo "    summary: build ${build_s}s, image $size, ready ${ready_ms} ms, RSS $(( rss_kb / 1024 )) MB"
 step "done"
