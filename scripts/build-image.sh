@@ -178,6 +178,7 @@ if [[ -n "$host_ca" && "$host_ca" != null && -f "$host_ca" ]]; then
 fi
 
 step "buildah bud -> $TAG"
+previous=$(buildah images --noheading --format '{{.ID}}' "$TAG" 2>/dev/null | head -n1 || true)
 build_t0=$(date +%s)
 # Docker's format keeps the Dockerfile's HEALTHCHECK, which the OCI format drops.
 buildah bud --isolation chroot --layers --network host --format docker \
@@ -186,6 +187,10 @@ buildah bud --isolation chroot --layers --network host --format docker \
   --tag "$TAG" --file Dockerfile . 2>&1 | sed -u 's/^/    /'
 build_s=$(( $(date +%s) - build_t0 ))
 size=$(buildah images --format '{{.Size}}' "$TAG" | head -n1)
+# The image this build replaced would stay behind untagged; the build stage's layers stay as the
+# cache for the next build.
+current=$(buildah images --noheading --format '{{.ID}}' "$TAG" | head -n1)
+if [[ -n "$previous" && "$previous" != "$current" ]]; then buildah rmi "$previous" >/dev/null 2>&1 || true; fi
 echo "    built in ${build_s}s; $TAG is $size"
 
 (( CHECK )) || { step "done (no check)"; exit 0; }
