@@ -9,7 +9,7 @@ import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../../src/resilience/rate-limit.j
 import { makeLots, startAuctionSite, type FixtureSite } from '../fixtures/auction-site/server.js';
 import { clientIp, freshClients } from './support/client-ips.js';
 import { clusterPrerequisites, startClusterEnvironment, type ClusterEnvironment } from './support/environment.js';
-import { LoadDriver, summarise } from './support/load.js';
+import { LoadDriver } from './support/load.js';
 import { scrape, sumOf, type Sample } from './support/metrics.js';
 import { timeUntilInForce } from './support/probes.js';
 import { startReplicas, stopAll, waitFor, type Replica } from './support/replicas.js';

@@ -69,7 +69,7 @@ export function parseSteps(input: unknown): number[] {
   const list = typeof input === 'string' ? input.split(',').map((s) => s.trim()).filter(Boolean).map(Number) : input;
   if (!Array.isArray(list) || list.length === 0 || list.length > 20) throw new ApiError(400, 'invalid_steps', 'steps must list 1–20 percentages, e.g. 5,25,50,100');
   for (let i = 0; i < list.length; i++) {
-    const p = list[i];
+    const p: unknown = list[i];
     if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 100) throw new ApiError(400, 'invalid_steps', `step ${i + 1} must be an integer 1–100, got ${String(p)}`);
     if (i > 0 && p <= (list[i - 1] as number)) throw new ApiError(400, 'invalid_steps', 'steps must rise strictly (a canary only adds clients)');
   }

@@ -9,7 +9,6 @@ import { WebhookNotifier, webhookUrlsFromEnv } from '../notifier.js';
 import { CanaryAnalysis, canarySettings } from './analysis.js';
 import { CanaryRunner, parseSteps } from './progression.js';
 
-const error = { $ref: 'Error#' } as const;
 const flagParam = { type: 'object', properties: { flag: { type: 'string', maxLength: 100 } }, required: ['flag'] } as const;
 const reasonProp = { type: 'string', maxLength: 500 } as const;
 

@@ -50,7 +50,7 @@ export class CohortWindows {
   record(flag: string, cohort: Cohort, at: number, durationMs: number, isError: boolean): void {
     const id = `${flag}\u0000${cohort}`;
     let buckets = this.series.get(id);
-    if (!buckets) this.series.set(id, (buckets = new Map()));
+    if (!buckets) this.series.set(id, (buckets = new Map<number, Bucket>()));
     const key = Math.floor(at / this.bucketMs);
     let b = buckets.get(key);
     if (!b) {
