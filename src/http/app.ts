@@ -70,15 +70,19 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await registerOpenApi(app);
   app.addSchema(OpportunitySchema);
   app.addSchema(ErrorSchema);
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request are callback-style: an async hook costs a promise and a microtask
+  // hop per request, which on a cache hit is a measurable share of the work.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
+    done();
   });
   const canary = installCanary(app, ctx);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     ctx.metrics.httpDuration.observe(
       { method: request.method, route: routeLabel(request.routeOptions.url), status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
   installErrorHandling(app, methods);
   await installSecurity(app, ctx);

@@ -1,7 +1,6 @@
 // GET /api/opportunities (legacy page and cursor modes; README, API) and GET /api/opportunities/:id.
 import { Type } from '@sinclair/typebox';
 import { hash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import { Negotiator } from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cacheKeys, type BuiltBody, type ServedBody } from '../cache/index.js';
@@ -57,18 +56,32 @@ function encoded(value: object, head = '', tail = ''): BuiltBody {
 }
 
 // Clients that accept gzip (browsers, fetch, curl --compressed) get the cached compressed bytes
-// as they are; the rest get them inflated. Each coding has its own strong ETag.
+// as they are; the rest get the identity bytes, inflated once per kept response (cache
+// identityOf). Each coding has its own strong ETag.
 const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
 const gzipEtag = (etag: string) => `${etag.slice(0, -1)}-gz"`;
 
-function sendServed(request: FastifyRequest, reply: FastifyReply, served: ServedBody): FastifyReply {
+// Clients send a handful of distinct Accept-Encoding values; negotiating each once saves a parse
+// per request. Bounded, since the header is the client's to spell.
+const acceptsGzip = new Map<string, boolean>();
+function wantsGzip(accept: string): boolean {
+  let gzip = acceptsGzip.get(accept);
+  if (gzip === undefined) {
+    // Content codings are case-insensitive tokens (RFC 9110 §8.4.1): `GZIP` asks for gzip too.
+    gzip = encodings.negotiate(accept.toLowerCase()) === 'gzip';
+    if (acceptsGzip.size >= 256) acceptsGzip.clear();
+    acceptsGzip.set(accept, gzip);
+  }
+  return gzip;
+}
+
+function sendServed(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, served: ServedBody): FastifyReply {
   reply.type(JSON_TYPE).header('Vary', 'Accept-Encoding');
   const accept = request.headers['accept-encoding'];
-  // Content codings are case-insensitive tokens (RFC 9110 §8.4.1): `GZIP` asks for gzip too.
-  if (served.gzip !== null && typeof accept === 'string' && encodings.negotiate(accept.toLowerCase()) === 'gzip') {
+  if (served.gzip !== null && typeof accept === 'string' && wantsGzip(accept)) {
     return reply.header('Content-Encoding', 'gzip').header('ETag', gzipEtag(served.etag)).send(served.gzip);
   }
-  return reply.header('ETag', served.etag).send(served.identity ?? gunzipSync(served.gzip as Buffer));
+  return reply.header('ETag', served.etag).send(ctx.cache.identityOf(served));
 }
 
 // A cached keyset page always belongs to one query (its cache key holds the sort and filters),
@@ -112,7 +125,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         const hasMore = (q.page - 1) * q.limit + data.length < total;
         return encoded(data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
       });
-      return sendServed(request, reply, served);
+      return sendServed(ctx, request, reply, served);
     }
 
     if (!ctx.flags.get('ENABLE_CURSOR_PAGINATION')) {
@@ -138,7 +151,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       }
       return encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
     });
-    return sendServed(request, reply, served);
+    return sendServed(ctx, request, reply, served);
   });
 
   app.get('/api/opportunities/:id', {
@@ -163,6 +176,6 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
       return encoded(item);
     });
-    return sendServed(request, reply, served);
+    return sendServed(ctx, request, reply, served);
   });
 }

@@ -207,10 +207,20 @@ export async function installConsoleAuth(app: FastifyInstance, ctx: AppContext):
   const secret = await sharedSecret(ctx.db, 'csrf_secret');
   const sessions = new SessionStore(ctx.db, sessionTtlMs(ctx.config.raw), secret);
   app.decorate('consoleGuard', { ctx, sessions });
-  app.addHook('preHandler', async (request) => {
+  // Callback-style: it runs on every request, and an async hook costs a promise per request.
+  app.addHook('preHandler', (request, _reply, done) => {
     // Login has no session yet; its own route checks Origin.
-    if (request.routeOptions.url === '/console/login') return;
-    enforceCsrf(request);
+    if (request.routeOptions.url === '/console/login') {
+      done();
+      return;
+    }
+    try {
+      enforceCsrf(request);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
   });
   return sessions;
 }
