@@ -23,6 +23,8 @@ import { indexRouteMethods } from './method-not-allowed.js';
 import { registerOpenApi } from './openapi.js';
 import { installEvidence } from './evidence-wiring.js';
 import { installIncidents } from './incident-wiring.js';
+import { Workspace } from '../dealers/workspace.js';
+import { dealerRoutes } from '../dealers/routes.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -84,7 +86,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   installConditionalRequests(app);
 
   await app.register(healthRoutes, { ctx });
+  ctx.workspace ??= new Workspace(ctx);
   await app.register(opportunityRoutes, { ctx });
+  await app.register(dealerRoutes, { ctx, workspace: ctx.workspace });
   await app.register(cachePlugin, { ctx });
   await app.register(qualityRoutes, { ctx });
   await installRollout(app, ctx);

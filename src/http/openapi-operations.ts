@@ -30,6 +30,30 @@ export interface OperationDoc {
   responses?: Record<string, unknown>;
 }
 
+const profileFields = {
+  name: { type: 'string', minLength: 1, maxLength: 100 },
+  zip: { type: 'string', pattern: '^[0-9]{5}$', description: 'home ZIP: transport is charged from the listing to here' },
+  targetProfit: { type: 'number', minimum: 0, description: 'dollars (default 2000)' },
+  targetRoi: { type: 'number', minimum: 0, description: 'percent (default 15)' },
+  maxMiles: { type: ['integer', 'null'], minimum: 1, description: 'hide opportunities farther away (road miles)' },
+  reconPerVehicle: { type: ['number', 'null'], minimum: 0, description: 'dollars; null uses the engine default' },
+  email: { type: ['string', 'null'], description: 'where e-mail alerts go' },
+};
+const profile = anyObject('The dealer\'s profile: id, name, zip, state, targetProfit, targetRoi, maxMiles, reconPerVehicle, email, version');
+const workspaceOp = (operationId: string, summary: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({ operationId, tags: ['workspace'], summary, ...extra });
+
+const WORKSPACE_OPERATIONS: Record<string, OperationDoc> = {
+  'POST /admin/dealers': workspaceOp('createDealer', 'Create a dealer; its API key is in the answer once and stored hashed', {
+    body: { type: 'object', properties: profileFields, required: ['name', 'zip'], additionalProperties: false },
+    responses: { 201: { description: 'Created', type: 'object', properties: { id: { type: 'integer' }, apiKey: { type: 'string' } }, required: ['id', 'apiKey'] }, 400: error },
+  }),
+  'GET /admin/dealers': workspaceOp('listDealers', 'Every dealer profile (never the keys)', { responses: { 200: anyObject('`items`: dealer profiles') } }),
+  'GET /api/me': workspaceOp('getMyProfile', 'The calling dealer\'s profile', { responses: { 200: profile } }),
+  'PATCH /api/me': workspaceOp('updateMyProfile', 'Change any profile fields; answers the new profile', {
+    body: { type: 'object', properties: profileFields, additionalProperties: false }, responses: { 200: profile, 400: error },
+  }),
+};
+
 export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /api/opportunities': { operationId: 'listOpportunities' },
   'GET /api/opportunities/:id': { operationId: 'getOpportunity' },
@@ -73,6 +97,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /admin/rollout/attestations': { operationId: 'recordRolloutAttestation', tags: ['rollout'], responses: { 201: anyObject('Every attestation after this one'), 400: error } },
   'POST /admin/rollout/dry-run': { operationId: 'setRolloutDryRun', tags: ['rollout'], responses: { 200: anyObject('Rollout status after the switch') } },
   'GET /healthz': { operationId: 'getLiveness' },
+  ...WORKSPACE_OPERATIONS,
   'GET /readyz': { operationId: 'getReadiness' },
   'GET /metrics': { operationId: 'getMetrics', responses: { 200: text('Prometheus text exposition format', 'text/plain') } },
   'GET /openapi.json': { operationId: 'getOpenApiDocument', tags: ['operations'], summary: 'This OpenAPI document', responses: { 200: anyObject('OpenAPI 3.1 document') } },
