@@ -6,6 +6,8 @@ import { requireAdmin } from '../security/admin-auth.js';
 import { ApiError } from '../shared/errors.js';
 import { ProfileError, type Dealer } from './profile.js';
 import type { Workspace } from './workspace.js';
+import type { DealerAlerts } from './alerts.js';
+import { parseSearch, SearchStore } from './searches.js';
 
 const skipValidation = () => () => true;
 
@@ -45,5 +47,67 @@ export async function dealerRoutes(app: FastifyInstance, { ctx, workspace }: { c
     request.dealer = undefined;
     reply.header('Cache-Control', 'private, no-store');
     return profile;
+  });
+}
+
+const positiveId = (raw: string, field: string): number => {
+  if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw new ApiError(400, 'invalid_request', `Invalid path parameter: ${field}`, [{ field, message: 'must be a positive integer' }]);
+  return Number(raw);
+};
+
+/** Saved searches, the watchlist and the alert history of the calling dealer. */
+export async function alertRoutes(app: FastifyInstance, { ctx, workspace, alerts, allowPrivate }: { ctx: AppContext; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean }): Promise<void> {
+  const searches = new SearchStore(ctx.db);
+
+  app.post('/api/me/searches', { validatorCompiler: skipValidation }, async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const parsed = await parseSearch(request.body, { allowPrivate, dealerEmail: dealer.email }).catch(invalid);
+    reply.code(201).header('Cache-Control', 'no-store');
+    return searches.create(dealer.id, parsed, ctx.clock.now());
+  });
+
+  app.get('/api/me/searches', async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    reply.header('Cache-Control', 'private, no-store');
+    return { items: await searches.list(dealer.id) };
+  });
+
+  app.delete('/api/me/searches/:id', { validatorCompiler: skipValidation }, async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const id = positiveId((request.params as { id: string }).id, 'id');
+    if (!(await searches.remove(dealer.id, id))) throw new ApiError(404, 'not_found', `Saved search ${id} not found`);
+    return reply.code(204).send();
+  });
+
+  app.get('/api/me/alerts', async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    reply.header('Cache-Control', 'private, no-store');
+    return { items: await alerts.history(dealer.id) };
+  });
+
+  app.get('/api/me/watchlist', async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const ids = await searches.watched(dealer.id);
+    const items = await workspace.reads.some(dealer, ids);
+    const order = new Map(ids.map((id, i) => [id, i]));
+    reply.header('Cache-Control', 'private, no-store');
+    return { items: items.sort((a, b) => (order.get(a.opportunity.id) ?? 0) - (order.get(b.opportunity.id) ?? 0)).map((p) => p.opportunity) };
+  });
+
+  app.put('/api/me/watchlist/:opportunityId', { validatorCompiler: skipValidation }, async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const id = positiveId((request.params as { opportunityId: string }).opportunityId, 'opportunityId');
+    const found = await workspace.reads.detail(dealer, id);
+    if (!found) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
+    await searches.watch(dealer.id, id, Number(found.row.current_bid_cents), ctx.clock.now());
+    reply.header('Cache-Control', 'no-store');
+    return found.opportunity;
+  });
+
+  app.delete('/api/me/watchlist/:opportunityId', { validatorCompiler: skipValidation }, async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const id = positiveId((request.params as { opportunityId: string }).opportunityId, 'opportunityId');
+    if (!(await searches.unwatch(dealer.id, id))) throw new ApiError(404, 'not_found', `Opportunity ${id} is not on the watchlist`);
+    return reply.code(204).send();
   });
 }

@@ -24,7 +24,9 @@ import { registerOpenApi } from './openapi.js';
 import { installEvidence } from './evidence-wiring.js';
 import { installIncidents } from './incident-wiring.js';
 import { Workspace } from '../dealers/workspace.js';
-import { dealerRoutes } from '../dealers/routes.js';
+import { alertRoutes, dealerRoutes } from '../dealers/routes.js';
+import { DealerAlerts, dealerAlertScanMs } from '../dealers/alerts.js';
+import { notifications as notificationsFor } from './notification-wiring.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -93,7 +95,14 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(qualityRoutes, { ctx });
   await installRollout(app, ctx);
   await installConsole(app, ctx);
-  const incidents = await installIncidents(app, ctx, { background: opts.background ?? false });
+  const notifications = notificationsFor(ctx, (msg) => app?.log.warn(msg));
+  const alerts = new DealerAlerts({ db: ctx.db, clock: ctx.clock, workspace: ctx.workspace, notifications, scanMs: dealerAlertScanMs(ctx.config.raw), log: (msg) => app?.log.warn(msg) });
+  await app.register(alertRoutes, { ctx, workspace: ctx.workspace, alerts, allowPrivate: notifications.settings.allowPrivate });
+  const incidents = await installIncidents(app, ctx, { background: opts.background ?? false, notifications, dealers: alerts });
+  if (opts.background) {
+    app.addHook('onReady', async () => alerts.start());
+    app.addHook('onClose', async () => alerts.stop());
+  }
   await installEvidence(app, ctx, { background: opts.background ?? false });
   await app.register(dealerPage, { ctx, notices: async () => (await incidents.publicStatus()).dealerNotices });
 
