@@ -6,6 +6,7 @@ import { routeLabel } from '../observability/metrics.js';
 import { installObservability } from '../observability/install.js';
 import { installConsole } from '../console/index.js';
 import { dealerPage } from '../dealer/page.js';
+import { workspacePages } from '../dealer/workspace-pages.js';
 import { loggerOptions } from '../observability/logging.js';
 import { opportunityRoutes } from '../opportunities/routes.js';
 import { cachePlugin } from '../cache/plugin.js';
@@ -104,7 +105,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     app.addHook('onClose', async () => alerts.stop());
   }
   await installEvidence(app, ctx, { background: opts.background ?? false });
-  await app.register(dealerPage, { ctx, notices: async () => (await incidents.publicStatus()).dealerNotices });
+  const notices = async () => (await incidents.publicStatus()).dealerNotices;
+  await app.register(dealerPage, { ctx, notices });
+  await app.register(workspacePages, { ctx, workspace: ctx.workspace, notices, allowPrivate: notifications.settings.allowPrivate });
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType);
