@@ -47,5 +47,9 @@ code { overflow-wrap: anywhere; }
   table.list td.num { display: inline-block; margin-right: 12px; }
   table.list td[data-label]::before { content: attr(data-label) " "; color: #4a5568; font-size: 12px; }
   form.filters label { flex: 1 1 40%; }
+  main { overflow-wrap: anywhere; }
+  table.kv { width: 100%; }
+  table.kv th, table.kv td { white-space: normal; }
+  .scroll table th, .scroll table td { padding: 4px 5px; }
 }
 `;
