@@ -13,6 +13,7 @@ import { cachePlugin } from '../cache/plugin.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { installRollout } from '../rollout/routes.js';
+import { canaryRoutes, installCanary } from '../rollout/canary/routes.js';
 import { healthRoutes } from './health-routes.js';
 import { qualityRoutes } from '../quality/routes.js';
 import { trustedProxies } from '../resilience/rate-limit.js';
@@ -77,6 +78,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  const canary = installCanary(app, ctx);
   app.addHook('onResponse', async (request, reply) => {
     ctx.metrics.httpDuration.observe(
       { method: request.method, route: routeLabel(request.routeOptions.url), status_code: String(reply.statusCode) },
@@ -95,6 +97,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(cachePlugin, { ctx });
   await app.register(qualityRoutes, { ctx });
   await installRollout(app, ctx);
+  await app.register(canaryRoutes, { ctx, canary });
   await installConsole(app, ctx);
   const notifications = notificationsFor(ctx, (msg) => app?.log.warn(msg));
   const alerts = new DealerAlerts({ db: ctx.db, clock: ctx.clock, workspace: ctx.workspace, notifications, scanMs: dealerAlertScanMs(ctx.config.raw), log: (msg) => app?.log.warn(msg) });
