@@ -17,6 +17,7 @@ import type { Readiness } from './readiness.js';
 import type { QualityService } from '../quality/service.js';
 import type { BrowserPool } from '../ingest/browser/pool.js';
 import type { EvidenceStore } from '../evidence/index.js';
+import type { Workspace } from '../dealers/workspace.js';
 
 export interface AppContext {
   config: ServiceConfig;
@@ -46,4 +47,6 @@ export interface AppContext {
   browserPool: BrowserPool;
   /** Source snapshots kept by SHA-256 (disk or S3): ingestion keeps, provenance checks read. */
   evidence: EvidenceStore;
+  /** The dealer workspace (profiles, personal numbers); buildApp creates it when absent. */
+  workspace?: Workspace;
 }

@@ -111,6 +111,11 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     const q = parsed.query;
     const mode = q.mode ?? (ctx.flags.get('LEGACY_PAGE_API') ? 'page' : 'cursor');
     const req = { sort: q.sort, filters: q.filters, limit: q.limit };
+    const workspace = ctx.workspace;
+    const dealer = workspace ? await workspace.identify(request) : null;
+    // A dealer's figures, and headroom order, are computed per viewer (dealers/reads.ts), not read off a column.
+    const personal = workspace !== undefined && (dealer !== null || q.sort === 'headroom');
+    if (personal) reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
 
     if (mode === 'page') {
       if (!ctx.flags.get('LEGACY_PAGE_API')) {
@@ -119,6 +124,10 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
           Sunset: LEGACY_SUNSET,
           Link: '</openapi.json>; rel="deprecation"',
         });
+      }
+      if (personal) {
+        const { items, total } = await workspace.reads.offsetPage(dealer, req, q.page);
+        return { data: items, total, hasMore: (q.page - 1) * q.limit + items.length < total };
       }
       const served = await ctx.cache.respond((v) => cacheKeys.offset(v, req, q.page), async () => {
         const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
@@ -132,7 +141,8 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       throw new ApiError(400, 'cursor_pagination_disabled', 'Cursor pagination is switched off; use page= instead');
     }
     let fingerprint: string | undefined;
-    const fingerprintOf = () => (fingerprint ??= queryFingerprint(q.sort, q.filters));
+    // A personal cursor holds that dealer's figures, so it is bound to the dealer too.
+    const fingerprintOf = () => (fingerprint ??= `${queryFingerprint(q.sort, q.filters)}${personal ? `:d${dealer?.id ?? 0}` : ''}`);
     let after = null;
     if (q.cursor) {
       try {
@@ -141,6 +151,13 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         if (err instanceof CursorError) throw new ApiError(400, 'invalid_cursor', `Invalid cursor: ${err.message}`, [{ field: 'cursor', message: err.message }]);
         throw err;
       }
+    }
+    if (personal) {
+      const page = await workspace.reads.keysetPage(dealer, req, after);
+      return {
+        items: page.items, hasMore: page.hasMore,
+        ...(page.hasMore && page.last ? { nextCursor: ctx.cursors.encode(fingerprintOf(), page.last) } : {}),
+      };
     }
     const served = await ctx.cache.respond((v) => cacheKeys.keyset(v, req, after), async () => {
       const page = await ctx.reads.keysetPage(req, after);
@@ -171,6 +188,13 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       throw new ApiError(404, 'not_found', `Opportunity ${raw.slice(0, 32)} not found`);
     }
     const id = Number(raw);
+    const dealer = ctx.workspace ? await ctx.workspace.identify(request) : null;
+    if (ctx.workspace && dealer) {
+      const item = await ctx.workspace.reads.detail(dealer, id);
+      if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
+      reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
+      return item.opportunity;
+    }
     const served = await ctx.cache.respond((v) => cacheKeys.detail(v, id), async () => {
       const item = await ctx.reads.detail(id);
       if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);

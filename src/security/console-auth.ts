@@ -137,7 +137,8 @@ export async function requireConsole(request: FastifyRequest, reply: FastifyRepl
   }
   const cookie = sessionCookie(request);
   const session = await g.sessions.find(cookie, g.ctx.clock.now());
-  if (session && cookie) {
+  // Dealer sign-ins share the session table; they never open the console.
+  if (session && cookie && !session.actor.startsWith('dealer:')) {
     request.consoleAuth = { kind: 'session', actor: session.actor, token: cookie };
     return;
   }
