@@ -155,22 +155,45 @@ describe('trigger guards', () => {
     await r.run(30);
   });
 
-  it('hysteresis: a pending breach that dips between the clear bound and the threshold keeps counting', async () => {
+  it('a pending breach ends at the first evaluation back under the threshold: the next breach counts from zero', async () => {
     const n = (await fired()).length;
     r.signals.anomaly_false_positive_ratio = 0.06;
     await r.run(2 * 60);
-    r.signals.anomaly_false_positive_ratio = 0.045; // under 5 % but above the 4 % clear bound
-    await r.run(2 * 60);
+    expect(r.ctx.rollout.engine.snapshot().find((s) => s.id === 'anomaly_false_positives')!.status).toBe('pending');
+    r.signals.anomaly_false_positive_ratio = 0.045; // under the 5 % threshold: the window no longer breaches
+    await r.run(30);
+    expect(r.ctx.rollout.engine.snapshot().find((s) => s.id === 'anomaly_false_positives')!.status).toBe('ok');
     r.signals.anomaly_false_positive_ratio = 0.06;
-    await r.run(60); // pending since the first evaluation: 285 s of 300
+    await r.run(4 * 60); // four minutes of the new breach: the first two do not count
     expect((await fired()).slice(n)).toHaveLength(0);
-    await r.run(15);
+    await r.run(75);
     const d = (await fired()).slice(n);
     expect(d.map((x) => x.triggers)).toEqual([['anomaly_false_positives']]);
     await r.ctx.rollout.rearm({ actor: 'op', trigger: 'all', reason: 'test' });
     await r.ctx.flagControl.setPhase(4, { actor: 'test', reason: 'reset' });
     r.signals.anomaly_false_positive_ratio = 0.005;
     await r.run(30);
+  });
+
+  it('a cold cache is not an SLO breach: the hit rate counts once the cache has had data for two minutes', async () => {
+    const n = (await fired()).length;
+    const slo = () => r.ctx.rollout.engine.snapshot().find((s) => s.id === 'slo_violation')!;
+    r.signals.cache_hit_ratio = null; // a restarted cache: no lookups yet
+    await r.run(30);
+    r.signals.cache_hit_ratio = 0.3; // cold: everything misses at first
+    await r.run(60);
+    expect(slo().status).toBe('ok');
+    expect(slo().evidence.find((e) => e.metric === 'signal:cache_hit_ratio')!.skipped).toMatch(/warming up/);
+    r.signals.cache_hit_ratio = 0.82;
+    await r.run(3 * 60);
+    expect(slo().status).toBe('ok');
+    r.signals.cache_hit_ratio = 0.5; // a warm cache that stops hitting is a breach
+    await r.run(30);
+    expect(slo().status).toBe('pending');
+    r.signals.cache_hit_ratio = 0.82;
+    await r.run(30);
+    expect(slo().status).toBe('ok');
+    expect((await fired()).slice(n)).toEqual([]);
   });
 
   it('too few requests or a missing signal never fires, however bad the values', async () => {

@@ -71,7 +71,7 @@ describe('rollback triggers under an injected clock', () => {
     const r = await replica(c.trigger.length * 7919);
     const decisions: Decision[] = [];
     r.ctx.rollout.on('decision', (d: Decision) => decisions.push(d));
-    await r.run(120); // two healthy minutes: windows full, nothing pending
+    await r.run(180); // three healthy minutes: windows full, the cache past its warm-up, nothing pending
     expect(decisions).toEqual([]);
     const hooksBefore = hook.received.length;
 

@@ -13,6 +13,8 @@ import { RolloutController } from './controller.js';
 import { databaseLease, redisLease } from './lease.js';
 import { Measurements } from './measurements.js';
 import { registerRolloutMetrics } from './metrics.js';
+import { databasePlatformProbe } from './platform.js';
+import { RolloutState } from './rollout-state.js';
 import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './notifier.js';
 
 export { RolloutController } from './controller.js';
@@ -42,6 +44,7 @@ export interface RolloutTuning {
   gateWindowMs?: number;
   memory?: () => number;
   fetchImpl?: typeof fetch;
+  log?: (msg: string) => void;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -64,8 +67,14 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
   const lease = deps.redis
     ? redisLease(deps.redis.client, `dealerscope:rollout:lease:${id}:${deps.env}`, holder)
     : databaseLease(() => flagControl.backgroundDb(), `rollout:${deps.env}`, holder, () => deps.clock.now());
+  const log = tuning.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const state = new RolloutState({
+    env: deps.env, db: () => flagControl.backgroundDb(), redis: deps.redis?.client ?? null,
+    redisKey: `dealerscope:rollout:latches:${id}:${deps.env}`, now: () => deps.clock.now(), log,
+  });
   const rollout = new RolloutController({
-    env: deps.env, control: flagControl, clock: deps.clock,
+    env: deps.env, control: flagControl, clock: deps.clock, state, log,
+    platformProbe: databasePlatformProbe(() => flagControl.backgroundDb()),
     measurements: new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory }),
     notifier: new WebhookNotifier({ urls: webhookUrlsFromEnv(deps.rawEnv), breakers: deps.breakers ?? null, fetchImpl: tuning.fetchImpl }),
     lease,

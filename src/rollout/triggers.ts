@@ -20,6 +20,8 @@ export interface Condition {
   minSamples: number;
   /** Only evaluated while the capability it watches is switched on. */
   when?: (flags: FlagValues) => boolean;
+  /** Not a breach until it has had data, with its capability on, for this long (a cold cache). */
+  warmUpMs?: number;
 }
 
 export interface TriggerDef {
@@ -55,7 +57,7 @@ export const TRIGGERS: TriggerDef[] = [
       p95(200, 190),
       // 0.1 % needs a thousand requests before one error stops looking like a breach.
       errors(0.001, 0.0008, 1000),
-      signal('cache_hit_ratio', 'cache hit rate', '<', 0.7, 0.72, (f) => f.ENABLE_PRODUCTION_CACHE),
+      { ...signal('cache_hit_ratio', 'cache hit rate', '<', 0.7, 0.72, (f) => f.ENABLE_PRODUCTION_CACHE), warmUpMs: 2 * MIN },
     ],
   },
   { id: 'error_rate_critical', description: 'error rate > 2 % for 3 min (phase 4)', forMs: 3 * MIN, channel: 'alerts', rollsBack: 4, activeFrom: 4, conditions: [errors(0.02, 0.015, 100)] },

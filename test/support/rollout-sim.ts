@@ -54,9 +54,9 @@ export class SimReplica {
     this.rnd = seededRandom(seed);
   }
 
-  async init(db: Db, env: Record<string, string> = {}, fetchImpl?: typeof fetch): Promise<this> {
+  async init(db: Db, env: Record<string, string> = {}, fetchImpl?: typeof fetch, log: (msg: string) => void = () => {}): Promise<this> {
     const config = loadConfig({ DEALERSCOPE_ENV: 'production', ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'silent', ...env });
-    this.ctx = await createContext(config, { db, clock: this.clock, rollout: { memory: () => this.rssMb * 1024 * 1024, fetchImpl } });
+    this.ctx = await createContext(config, { db, clock: this.clock, rollout: { memory: () => this.rssMb * 1024 * 1024, fetchImpl, log } });
     for (const name of Object.keys(HEALTHY_SIGNALS)) this.ctx.signals.register(name, () => this.signals[name] ?? null);
     return this;
   }
