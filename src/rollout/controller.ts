@@ -51,6 +51,8 @@ export interface RolloutStatus {
   intervalMs: number;
   gateWindowMs: number;
   lastEvaluationAt: string | null;
+  /** Whether request readings are the fleet's (shared in Redis) or this replica's own, and why. */
+  measurement: { scope: 'fleet' | 'replica'; replica: string | null; reason?: string };
   triggers: TriggerState[];
   latches: Latch[];
   /** Whether decisions, latches and re-arms reach the database; held here while they cannot. */
@@ -135,6 +137,7 @@ export class RolloutController extends EventEmitter {
       environment: this.o.env, phase: view.phase, effectivePhase: eff, nextPhase: eff < MAX_PHASE ? eff + 1 : null,
       dryRun: await this.dryRun(), emergency: view.emergency, intervalMs: this.intervalMs, gateWindowMs: this.gateWindowMs,
       lastEvaluationAt: this.lastEvaluationAt === null ? null : new Date(this.lastEvaluationAt).toISOString(),
+      measurement: this.o.measurements.scope(),
       triggers: this.engine.snapshot(), latches: await this.o.state.latches(), recording: this.o.state.health(),
       heldPhase: ((h) => (h ? { phase: h.phase, since: new Date(h.at).toISOString() } : null))(this.o.control.heldPhase()),
     };
@@ -142,6 +145,7 @@ export class RolloutController extends EventEmitter {
 
   /** The gate into the next phase (or phase 4's completion criteria once there). */
   async gate(): Promise<GateReport> {
+    await this.o.measurements.syncFleet(this.gateWindowMs);
     const from = this.effectivePhase();
     const to = from < MAX_PHASE ? from + 1 : 'complete';
     const att = await this.o.state.attestations();
@@ -268,6 +272,7 @@ export class RolloutController extends EventEmitter {
   private async runEvaluation(): Promise<Firing[]> {
     const now = this.o.clock.now();
     this.o.measurements.sampleMemory(now);
+    await this.o.measurements.syncFleet(Math.max(this.gateWindowMs, ...this.engine.triggers.flatMap((t) => t.conditions.map((c) => c.windowMs))));
     const latched = new Set((await this.o.state.latches()).map((l) => l.trigger));
     const firings = this.engine.evaluate(now, this.o.control.view().flags, latched, this.effectivePhase());
     this.lastEvaluationAt = now;
@@ -285,7 +290,7 @@ export class RolloutController extends EventEmitter {
       const to = targetPhase([f], eff);
       const decision = await this.record({
         kind: 'dry_run', triggers: [f.trigger.id], fromPhase: eff, toPhase: to, actor: 'rollout-controller', reason: `dry run: ${f.trigger.description}`,
-        dryRun: true, evidence: evidenceOf([f], this.intervalMs), flagsBefore: flags, flagsAfter: flags,
+        dryRun: true, evidence: evidenceOf([f], this.intervalMs, this.o.measurements), flagsBefore: flags, flagsAfter: flags,
       });
       await this.notify({ channel: f.trigger.channel, text: `[dry run] DealerScope ${this.o.env}: ${f.trigger.description} — would roll back to phase ${to}`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
     }
@@ -307,7 +312,7 @@ export class RolloutController extends EventEmitter {
       const decision = await this.record({
         kind: 'platform_alert', triggers: [f.trigger.id], fromPhase: eff, toPhase: eff, actor: 'rollout-controller',
         reason: `platform outage (${outage}): ${f.trigger.description}; not rolled back, an older phase needs the same platform`,
-        dryRun: false, evidence: { ...evidenceOf([f], this.intervalMs), platform: outage }, flagsBefore: flags, flagsAfter: flags,
+        dryRun: false, evidence: { ...evidenceOf([f], this.intervalMs, this.o.measurements), platform: outage }, flagsBefore: flags, flagsAfter: flags,
       });
       await this.notify({ channel: 'alerts', text: `DealerScope ${this.o.env}: PLATFORM OUTAGE — ${outage}; ${f.trigger.description}. No rollback (phase ${eff} kept): fix the platform.`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
     }
@@ -344,7 +349,7 @@ export class RolloutController extends EventEmitter {
       const decision = await this.record({
         kind: 'auto_rollback', triggers: fresh.map((f) => f.trigger.id), fromPhase: eff, toPhase: Math.max(to, 0), actor: 'rollout-controller', reason,
         dryRun: false,
-        evidence: { ...evidenceOf(fresh, this.intervalMs), pinned: change.pinned, unrecorded: change.unrecorded, lease: leaseNote, note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined },
+        evidence: { ...evidenceOf(fresh, this.intervalMs, this.o.measurements), pinned: change.pinned, unrecorded: change.unrecorded, lease: leaseNote, note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined },
         flagsBefore: before, flagsAfter: this.o.control.view().flags,
       });
       for (const f of fresh) await this.o.state.addLatch(f.trigger.id, decision.id, this.o.clock.now());
@@ -383,9 +388,11 @@ export function targetPhase(firings: Firing[], effective: number): number {
   return to;
 }
 
-function evidenceOf(firings: Firing[], intervalMs: number) {
+function evidenceOf(firings: Firing[], intervalMs: number, m?: Measurements) {
+  const windowMs = Math.max(0, ...firings.flatMap((f) => f.trigger.conditions.map((c) => c.windowMs)));
   return {
     intervalMs,
+    measuredBy: m?.measuredBy(windowMs || 60_000),
     firings: firings.map((f) => ({
       trigger: f.trigger.id, description: f.trigger.description, forMs: f.trigger.forMs,
       pendingSince: new Date(f.pendingSince).toISOString(), firedAt: new Date(f.at).toISOString(), conditions: f.evidence,

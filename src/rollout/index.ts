@@ -10,6 +10,8 @@ import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
 import { sharedSecret } from '../storage/settings.js';
 import { RolloutController } from './controller.js';
+import { hostname } from 'node:os';
+import { FleetWindow } from './fleet-window.js';
 import { databaseLease, redisLease } from './lease.js';
 import { Measurements } from './measurements.js';
 import { registerRolloutMetrics } from './metrics.js';
@@ -23,6 +25,8 @@ export { RolloutController } from './controller.js';
 export async function controlPlaneId(db: Db): Promise<string> {
   return createHash('sha256').update(await sharedSecret(db, 'flag_channel')).digest('hex').slice(0, 16);
 }
+
+const RETAIN_MS = 60 * 60_000;
 
 export const flagChannel = (id: string) => `dealerscope:flags:${id}`;
 
@@ -67,6 +71,9 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
   const lease = deps.redis
     ? redisLease(deps.redis.client, `dealerscope:rollout:lease:${id}:${deps.env}`, holder)
     : databaseLease(() => flagControl.backgroundDb(), `rollout:${deps.env}`, holder, () => deps.clock.now());
+  // A restarted replica gets a new name; its old slots still count until they expire.
+  const replica = deps.rawEnv.DEALERSCOPE_REPLICA?.trim() || `${hostname()}:${process.pid}`;
+  const fleet = deps.redis ? new FleetWindow({ redis: deps.redis.client, prefix: `dealerscope:rollout:win:${id}:${deps.env}`, replica, retainMs: RETAIN_MS }) : null;
   const log = tuning.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const state = new RolloutState({
     env: deps.env, db: () => flagControl.backgroundDb(), redis: deps.redis?.client ?? null,
@@ -75,7 +82,7 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
   const rollout = new RolloutController({
     env: deps.env, control: flagControl, clock: deps.clock, state, log,
     platformProbe: databasePlatformProbe(() => flagControl.backgroundDb()),
-    measurements: new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory }),
+    measurements: new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory, retainMs: RETAIN_MS, fleet }),
     notifier: new WebhookNotifier({ urls: webhookUrlsFromEnv(deps.rawEnv), breakers: deps.breakers ?? null, fetchImpl: tuning.fetchImpl }),
     lease,
     intervalMs: tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS'),

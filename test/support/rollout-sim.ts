@@ -71,6 +71,8 @@ export class SimReplica {
         const at = base + Math.floor((k * 1000) / Math.max(n, 1));
         this.ctx.rollout.measurements.recordRequest('api', this.traffic.latency(i, this.rnd), this.traffic.error(i, this.rnd) ? 503 : 200, at);
       }
+      // Real replicas push every two real seconds; simulated seconds pass faster than Redis answers.
+      await this.ctx.rollout.measurements.flushFleet();
       this.clock.advance(1000);
       await this.ctx.rollout.settled();
       // Lets the controller's loop schedule its next timer before time moves again.
