@@ -17,6 +17,7 @@ import { Measurements } from './measurements.js';
 import { registerRolloutMetrics } from './metrics.js';
 import { databasePlatformProbe } from './platform.js';
 import { RolloutState } from './rollout-state.js';
+import { triggersFromEnv } from './triggers.js';
 import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './notifier.js';
 
 export { RolloutController } from './controller.js';
@@ -85,6 +86,7 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     measurements: new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory, retainMs: RETAIN_MS, fleet }),
     notifier: new WebhookNotifier({ urls: webhookUrlsFromEnv(deps.rawEnv), breakers: deps.breakers ?? null, fetchImpl: tuning.fetchImpl }),
     lease,
+    triggers: triggersFromEnv(deps.rawEnv),
     intervalMs: tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS'),
     gateWindowMs: tuning.gateWindowMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_GATE_WINDOW_MS'),
     dryRun: /^(1|true|yes|on)$/i.test(deps.rawEnv.ROLLOUT_DRY_RUN?.trim() ?? ''),

@@ -28,6 +28,12 @@ export interface ConditionEvidence {
 export interface TriggerState {
   id: string;
   description: string;
+  /** From the registry: where it posts, how bad, what it watches, where the runbook says what to do. */
+  channel: TriggerDef['channel'];
+  severity: TriggerDef['severity'];
+  alert: string;
+  runbook: string;
+  thresholds: Array<{ label: string; op: '>' | '<'; threshold: number; clearAt: number; windowMs: number; minSamples: number }>;
   status: TriggerStatus;
   pendingSince: number | null;
   forMs: number;
@@ -68,7 +74,10 @@ export class TriggerEngine {
 
   constructor(readonly triggers: TriggerDef[], private readonly measurements: Measurements) {
     for (const t of triggers) {
-      this.states.set(t.id, { id: t.id, description: t.description, status: 'ok', pendingSince: null, forMs: t.forMs, evidence: [], evaluatedAt: null });
+      this.states.set(t.id, {
+        id: t.id, description: t.description, channel: t.channel, severity: t.severity, alert: t.alert, runbook: `docs/runbook.md#${t.runbook}`,
+        thresholds: t.conditions.map((c) => ({ label: c.label, op: c.op, threshold: c.threshold, clearAt: c.clearAt, windowMs: c.windowMs, minSamples: c.minSamples })),
+        status: 'ok', pendingSince: null, forMs: t.forMs, evidence: [], evaluatedAt: null });
     }
   }
 
