@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/http/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { lognormal, normalTraffic, SimReplica } from './support/rollout-sim.js';
+import { lognormal, normalTraffic, SimReplica, webhookSink, type Hook } from './support/rollout-sim.js';
 
 const AUTH = { authorization: 'Bearer test-admin-token-0123456789' };
 
@@ -207,5 +207,45 @@ describe('trigger guards', () => {
     const pool = r.ctx.rollout.engine.snapshot().find((s) => s.id === 'browser_pool_failures')!;
     expect(pool.evidence[0]!.skipped).toBe('no data');
     r.traffic = normalTraffic();
+  });
+});
+
+describe('operator events reach the webhooks', () => {
+  let tdb: TestDb;
+  let r: SimReplica;
+  let hook: Hook;
+
+  beforeAll(async () => {
+    tdb = await createTestDb('sqlite');
+    hook = await webhookSink();
+    r = await new SimReplica(17).init(tdb.db, { ALERT_WEBHOOK_ALERTS: `${hook.url}/alerts`, ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`, ALERT_WEBHOOK_PERFORMANCE: `${hook.url}/performance` });
+  });
+  afterAll(async () => {
+    await hook.close();
+    await tdb.drop();
+  });
+
+  const posted = async (path: string, re: RegExp) => {
+    for (let i = 0; i < 50 && !hook.received.some((p) => p.path === path && re.test(String(p.body.text))); i++) await new Promise((res) => setTimeout(res, 20));
+    return hook.received.filter((p) => p.path === path && re.test(String(p.body.text)));
+  };
+
+  it('kill switch on and off post to #alerts and #deployments, once each', async () => {
+    await r.ctx.flagControl.setOverrides({ EMERGENCY_ROLLBACK: true }, { actor: 'op', reason: 'drill' });
+    expect(await posted('/alerts', /KILL SWITCH ON/)).toHaveLength(1);
+    expect(await posted('/deployments', /KILL SWITCH ON/)).toHaveLength(1);
+    await r.ctx.flagControl.clearOverrides(['EMERGENCY_ROLLBACK'], { actor: 'op', reason: 'drill over' });
+    expect(await posted('/alerts', /kill switch off/)).toHaveLength(1);
+  });
+
+  it('a forced advance and a re-arm post to #deployments', async () => {
+    await r.ctx.rollout.advance({ actor: 'op', reason: 'staging soak done', force: true });
+    expect(await posted('/deployments', /FORCED past a failing gate/)).toHaveLength(1);
+    r.rssMb = 170;
+    r.ctx.rollout.start();
+    await r.run(11 * 60);
+    r.ctx.rollout.stop();
+    await r.ctx.rollout.rearm({ actor: 'op', trigger: 'all', reason: 'memory fixed' });
+    expect(await posted('/deployments', /re-armed by op: memory fixed/)).toHaveLength(1);
   });
 });

@@ -372,6 +372,11 @@ export class RolloutController extends EventEmitter {
     return decision;
   }
 
+  /** Posts an operator-facing event (the kill switch) to its channel and the live feed. */
+  announce(n: Notification): Promise<void> {
+    return this.notify(n);
+  }
+
   private async notify(n: Notification): Promise<void> {
     const result = await this.o.notifier.notify(n);
     this.emit('alert', { ...n, at: new Date(this.o.clock.now()).toISOString(), delivered: result.delivered, error: result.error });

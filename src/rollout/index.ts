@@ -92,5 +92,13 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     dryRun: /^(1|true|yes|on)$/i.test(deps.rawEnv.ROLLOUT_DRY_RUN?.trim() ?? ''),
   });
   registerRolloutMetrics(deps.metrics.registry, flagControl, rollout);
+  // The kill switch posts from the replica where it was flipped ('local'), once for the fleet.
+  flagControl.on('applied', (e: { via: string; before: { emergency: boolean }; after: { emergency: boolean } }) => {
+    if (e.via !== 'local' || e.before.emergency === e.after.emergency) return;
+    const text = e.after.emergency
+      ? `DealerScope ${deps.env}: KILL SWITCH ON — EMERGENCY_ROLLBACK forces every v5 feature off`
+      : `DealerScope ${deps.env}: kill switch off — the phase's flags are back in force`;
+    for (const channel of ['alerts', 'deployments'] as const) void rollout.announce({ channel, text, fields: { emergency: e.after.emergency } });
+  });
   return { flagControl, rollout };
 }
