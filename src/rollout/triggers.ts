@@ -114,8 +114,9 @@ function envNumber(env: NodeJS.ProcessEnv, name: string, integer: boolean): numb
  * ROLLOUT_TRIGGER_* is refused, so a typo never leaves the plan's default silently in force.
  */
 export function triggersFromEnv(env: NodeJS.ProcessEnv, base: TriggerDef[] = TRIGGERS): TriggerDef[] {
-  const known = new Set(['ROLLOUT_TRIGGER_FOR_MS']);
+  const known = new Set(['ROLLOUT_TRIGGER_FOR_MS', 'ROLLOUT_TRIGGER_WINDOW_MS']);
   const allFor = envNumber(env, 'ROLLOUT_TRIGGER_FOR_MS', true);
+  const window = envNumber(env, 'ROLLOUT_TRIGGER_WINDOW_MS', true);
   const out = base.map((t) => {
     const key = `ROLLOUT_TRIGGER_${t.id.toUpperCase()}`;
     known.add(`${key}_FOR_MS`);
@@ -123,7 +124,11 @@ export function triggersFromEnv(env: NodeJS.ProcessEnv, base: TriggerDef[] = TRI
     const forMs = envNumber(env, `${key}_FOR_MS`, true) ?? allFor ?? t.forMs;
     const threshold = envNumber(env, `${key}_THRESHOLD`, false);
     if (threshold !== undefined && t.conditions.length !== 1) throw new Error(`${key}_THRESHOLD: ${t.id} has ${t.conditions.length} conditions; only a single-condition trigger takes a threshold override`);
-    const conditions = threshold === undefined ? t.conditions : t.conditions.map((c) => ({ ...c, threshold, clearAt: (c.clearAt / c.threshold) * threshold }));
+    const conditions = t.conditions.map((c) => ({
+      ...c,
+      ...(threshold === undefined ? {} : { threshold, clearAt: (c.clearAt / c.threshold) * threshold }),
+      ...(window !== undefined && c.windowMs > 0 ? { windowMs: window } : {}),
+    }));
     return { ...t, forMs, conditions };
   });
   const unknown = Object.keys(env).filter((k) => k.startsWith('ROLLOUT_TRIGGER_') && !known.has(k));
