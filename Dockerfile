@@ -10,8 +10,14 @@ WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# node-gyp takes the headers the Node.js image ships under /usr/local/include/node instead of
+# downloading them.
+ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+    npm_config_nodedir=/usr/local
 COPY package.json package-lock.json ./
+# Behind a TLS-inspecting proxy, the build passes the proxy's CA (scripts/build-image.sh mounts
+# the build machine's bundle); it lives only in this stage, never in the runtime image.
+ARG NODE_EXTRA_CA_CERTS
 # `prepare` would build before the sources are copied, so lifecycle scripts are skipped and the
 # one native addon is built explicitly.
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3

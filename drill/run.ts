@@ -130,7 +130,7 @@ async function main(): Promise<void> {
       ROLLOUT_TRIGGER_MEMORY_HIGH_THRESHOLD: '1024', ROLLOUT_TRIGGER_MEMORY_CRITICAL_THRESHOLD: '2048',
       ALERT_WEBHOOK_ALERTS: `${hook.url}/alerts`, ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`, ALERT_WEBHOOK_PERFORMANCE: `${hook.url}/performance`,
     });
-    const start = (name: string) => startReplica({ name, databaseUrl, redisUrl: redis.url, env: env(name), readyTimeoutMs: 60_000 });
+    const start = (name: string) => startReplica({ name, databaseUrl, redisUrl: redis.url, env: env(name), readyTimeoutMs: 150_000 });
     say('starting two replicas');
     replicas.push(...(await Promise.all([start('replica-1'), start('replica-2')])));
     load = traffic(() => replicas);

@@ -1,10 +1,10 @@
 // The Dockerfile checked statically (no Docker daemon on the build machines): its stages, what
 // it installs and copies, who it runs as, and that it agrees with the Kubernetes manifests.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +128,25 @@ describe('Dockerfile', () => {
     for (const secretish of ['.git', 'node_modules', 'dist', '.env', 'data/*.db']) expect(ignored).toContain(secretish);
   });
 
+  it('copies into the build stage every folder outside src/ that src/ imports, so tsc can build it', () => {
+    const copied = new Set(inStage(0, 'COPY').filter((i) => !i.args.includes('--from=')).flatMap((i) => i.args.split(/\s+/).slice(0, -1)).map((p) => p.replace(/\/$/, '')));
+    const outside = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/(?:from\s+|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+            const top = relative(ROOT, resolve(dirname(path), m[1]!)).split(sep)[0]!;
+            if (top !== 'src' && !top.startsWith('..')) outside.add(top);
+          }
+        }
+      }
+    };
+    walk(join(ROOT, 'src'));
+    for (const dir of outside) expect(copied, `src/ imports from ${dir}/`).toContain(dir);
+  });
+
   it('HEALTHCHECK asks /healthz and its command really tells up from down', async () => {
     const hc = inStage(finalStage, 'HEALTHCHECK').at(-1)!.args;
     const [node, flag, script] = JSON.parse(hc.slice(hc.indexOf('['))) as string[];
@@ -151,5 +170,48 @@ describe('Dockerfile', () => {
     };
     expect(await probe(200)).toBe(0);
     expect(await probe(503)).toBe(1);
+  });
+});
+
+describe('scripts/build-image.sh (the buildah build and its start-up check)', () => {
+  const script = join(ROOT, 'scripts', 'build-image.sh');
+  const source = readFileSync(script, 'utf8');
+
+  it('answers --help and refuses unknown arguments with exit 2', async () => {
+    const { stdout } = await run('bash', [script, '--help']);
+    expect(stdout).toMatch(/^Usage: build-image\.sh/);
+    for (const option of ['--tag=', '--cache-dir=', '--mirror=', '--port=', '--no-check', '--rebuild-base']) expect(stdout).toContain(option);
+    const bad = await run('bash', [script, '--frobnicate']).then(() => 0, (err: { code?: number; stderr?: string }) => { expect(err.stderr).toContain('--frobnicate'); return err.code; });
+    expect(bad).toBe(2);
+    const port = await run('bash', [script, '--port=99999']).then(() => 0, (err: { code?: number }) => err.code);
+    expect(port).toBe(2);
+  });
+
+  it('overrides the base through the ARG every stage starts FROM', () => {
+    expect(source).toMatch(/--build-arg NODE_IMAGE="\$BASE_IMAGE"/);
+    for (const i of instructions.filter((x) => x.keyword === 'FROM')) expect(i.args).toMatch(/^\$\{NODE_IMAGE\}/);
+    // The base puts Node.js where the node images do; node-gyp is pointed at its headers.
+    expect(envOf(0).npm_config_nodedir).toBe('/usr/local');
+    expect(source).toContain('"$rootfs/usr/local/include/node"');
+    expect(source).toContain('"$rootfs/usr/local/bin/node"');
+  });
+
+  it('keeps its cache out of git and out of the build context', () => {
+    expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('.cache/');
+    expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toContain('.cache');
+    expect(source).toMatch(/CACHE_DIR="\$ROOT\/\.cache\/image-base"/);
+  });
+
+  it('starts the service the way the API Deployment does: same args, heap cap and malloc arenas', () => {
+    const api = deployments[0].spec.template.spec.containers[0];
+    const env = Object.fromEntries((api.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    const runLine = source.slice(source.indexOf('buildah run --isolation chroot'), source.indexOf('runner=$!'));
+    expect(runLine).toContain(`--env NODE_OPTIONS="${env.NODE_OPTIONS}"`);
+    expect(runLine).toContain(`--env MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX}`);
+    expect(runLine).toContain(`/usr/bin/tini -- dealerscope ${(api.args as string[]).join(' ')}`);
+    expect(jsonArgs('ENTRYPOINT')).toEqual(['/usr/bin/tini', '--', 'dealerscope']);
+    // The check fails unless the process runs as the image's user.
+    const user = inStage(finalStage, 'USER').at(-1)!.args.split(':')[0];
+    expect(source).toContain(`[[ "$uid" == ${user} ]]`);
   });
 });

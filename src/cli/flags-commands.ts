@@ -42,7 +42,10 @@ async function withControl<T>(fn: (c: FlagControl) => Promise<T>): Promise<T> {
   }
 }
 
-/** `NAME=VALUE`: the value is read as JSON (true, 5, "redis") and otherwise taken as a string. */
+/**
+ * `NAME=VALUE`: the value is read as JSON (true, 5, "redis", {"percentage": 25}) and otherwise
+ * taken as a string; `NAME=25%` is short for a percentage rollout {"percentage": 25}.
+ */
 export function parseAssignments(args: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const a of args) {
@@ -50,7 +53,9 @@ export function parseAssignments(args: string[]): Record<string, unknown> {
     if (i <= 0) throw new Error(`expected NAME=VALUE, got "${a}"`);
     const raw = a.slice(i + 1).trim();
     let value: unknown = raw;
-    try {
+    const pct = /^(\d{1,3})%$/.exec(raw);
+    if (pct) value = { percentage: Number(pct[1]) };
+    else try {
       value = JSON.parse(raw);
     } catch {
       // a bare word such as redis
@@ -61,14 +66,15 @@ export function parseAssignments(args: string[]): Record<string, unknown> {
 }
 
 function printView(control: FlagControl, names: readonly FlagName[], json: boolean): void {
-  const view = control.view();
+  const view = control.publicView();
   if (json) {
     console.log(JSON.stringify(names.length === FLAG_NAMES.length ? view : { ...view, flags: Object.fromEntries(names.map((n) => [n, view.flags[n]])) }));
     return;
   }
   console.log(`phase: ${view.phase ?? 'none recorded'}   emergency: ${view.emergency}`);
   const width = Math.max(...names.map((n) => n.length));
-  for (const n of names) console.log(`${n.padEnd(width)}  ${String(view.flags[n]).padEnd(8)}  (${view.sources[n]})`);
+  const shown = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+  for (const n of names) console.log(`${n.padEnd(width)}  ${shown(view.flags[n]).padEnd(8)}  (${view.sources[n]})`);
 }
 
 export function registerFlagsCommands(program: Command): void {
@@ -85,7 +91,7 @@ export function registerFlagsCommands(program: Command): void {
     });
 
   flags.command('set')
-    .description('set runtime overrides, e.g. `flags set ENABLE_PRODUCTION_CACHE=false MAX_BROWSER_CONTEXTS=5` (all or nothing; audited)')
+    .description('set runtime overrides, e.g. `flags set ENABLE_PRODUCTION_CACHE=false MAX_BROWSER_CONTEXTS=5`, or a percentage rollout `ENABLE_PRODUCTION_CACHE=25%` / `\'ENABLE_PRODUCTION_CACHE={"percentage":25,"stickiness":"ip"}\'` (all or nothing; audited)')
     .argument('<assignments...>', 'NAME=VALUE pairs')
     .option('-r, --reason <text>', 'why (kept in the audit log)')
     .action(async (assignments: string[], opts: { reason?: string }) => {

@@ -3,6 +3,7 @@
 // run (unreachable, not authorised, server error), 2 refused (gate fails, bad request, conflict).
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
+import { registerCanaryCommands } from './canary-commands.js';
 
 export const ROLLOUT_EXIT = { ok: 0, failed: 1, refused: 2 } as const;
 
@@ -12,7 +13,7 @@ class RefusedError extends Error {
   }
 }
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
   const base = (process.env.DEALERSCOPE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
   const token = process.env.ADMIN_TOKEN;
   if (!token) throw new Error('ADMIN_TOKEN is not set');
@@ -133,4 +134,6 @@ export function registerRolloutCommands(program: Command): void {
       await call('POST', '/admin/rollout/dry-run', { enabled: state === 'on', reason: opts.reason });
       console.log(`dry run ${state}`);
     })());
+
+  registerCanaryCommands(rollout, call, run);
 }

@@ -60,14 +60,14 @@ export async function flagAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
   app.get('/admin/feature-flags', {
     preHandler: auth,
     schema: { tags: ['admin'], summary: 'Every flag with its value, the layer it came from, the rollout phase and the kill switch', response: { 200: flagViewSchema } },
-  }, async () => control.view());
+  }, async () => control.publicView());
 
   app.post('/admin/feature-flags', {
     preHandler: auth,
     schema: {
       tags: ['admin'],
       summary: 'Set runtime overrides (persisted, audited, propagated to every replica within 1 s)',
-      description: 'Body: a JSON object of overrides, e.g. {"ENABLE_PRODUCTION_CACHE": false}. An unknown flag or a wrongly typed value rejects the whole body. Reason in X-Change-Reason. {"EMERGENCY_ROLLBACK": false} releases the kill switch: it removes the runtime override and never stores a false.',
+      description: 'Body: a JSON object of overrides, e.g. {"ENABLE_PRODUCTION_CACHE": false}, or a percentage rollout of a boolean flag, {"ENABLE_PRODUCTION_CACHE": {"percentage": 25, "stickiness": "apiKey"}} (stickiness apiKey or ip; default the API key, else the client IP). An unknown flag or a wrongly typed value rejects the whole body. Reason in X-Change-Reason. {"EMERGENCY_ROLLBACK": false} releases the kill switch: it removes the runtime override and never stores a false.',
       response: { 200: flagViewSchema, 400: error },
     },
   }, async (request) => {
@@ -88,7 +88,7 @@ export async function flagAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
     if (!isFlagName(name)) throw new ApiError(400, 'unknown_flag', `Unknown feature flag ${name}`);
     const removed = await control.clearOverrides([name], { actor: actorOf(request), reason: changeReason(request) });
     if (removed.length === 0) throw new ApiError(404, 'no_override', `${name} has no runtime override`);
-    return control.view();
+    return control.publicView();
   });
 
   app.get<{ Querystring: { limit?: number; flag?: string } }>('/admin/audit', {

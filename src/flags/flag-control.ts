@@ -11,13 +11,17 @@ import type { Redis } from 'ioredis';
 import type { FlagService, FlagSnapshot } from './flag-service.js';
 import { deleteOverrides, readAudit, readOverrides, writeOverrides, type AuditEntry, type FlagOverrides } from './overrides-store.js';
 import { defaultPhase, readPhaseRecord, writePhase } from './phase-store.js';
-import type { FlagName } from './registry.js';
+import type { FlagName, OverrideValue } from './registry.js';
 
 export interface FlagView {
   flags: FlagSnapshot['flags'];
   sources: FlagSnapshot['sources'];
   phase: number | null;
   emergency: boolean;
+}
+
+export interface PublicFlagView extends Omit<FlagView, 'flags'> {
+  flags: Record<FlagName, OverrideValue>;
 }
 
 export interface ChangeBy {
@@ -66,6 +70,12 @@ export class FlagControl extends EventEmitter {
     return { flags: s.flags, sources: s.sources, phase: s.phase, emergency: s.emergency };
   }
 
+  /** What the admin API, the CLI and the console show: a percentage rollout as its object. */
+  publicView(): PublicFlagView {
+    const s = this.opts.flags.snapshot();
+    return { flags: { ...s.flags, ...s.percentages }, sources: s.sources, phase: s.phase, emergency: s.emergency };
+  }
+
   /** The connection background work uses, so it never counts against request-path query stats. */
   backgroundDb(): Db {
     return this.pollDb ?? this.opts.db;
@@ -106,10 +116,10 @@ export class FlagControl extends EventEmitter {
     return true;
   }
 
-  async setOverrides(values: FlagOverrides, by: ChangeBy): Promise<FlagView> {
+  async setOverrides(values: FlagOverrides, by: ChangeBy): Promise<PublicFlagView> {
     await writeOverrides(this.opts.db, values, { ...by, now: this.opts.clock.now() });
     await this.afterWrite();
-    return this.view();
+    return this.publicView();
   }
 
   async clearOverrides(names: FlagName[], by: ChangeBy): Promise<FlagName[]> {

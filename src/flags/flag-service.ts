@@ -6,15 +6,22 @@
 // a property lookup.
 import { EventEmitter } from 'node:events';
 import type { Environment } from '../config/env.js';
+import { evaluatePercentage, isPercentageRollout, type PercentageRollout } from './percentage.js';
 import {
   BREAK_GLASS_FLAG, coerceFlagValue, FLAG_NAMES, FLAGS, isFlagName, PROFILES, phaseValues, v4Values,
-  type FlagName, type FlagValue, type FlagValues,
+  type FlagName, type FlagValue, type FlagValues, type OverrideValue,
 } from './registry.js';
 
 export type FlagLayer = 'default' | 'profile' | 'phase' | 'env' | 'override' | 'emergency';
 
 export interface FlagSnapshot {
+  /**
+   * Whole-service values. A flag in a percentage rollout reads true here while any client gets
+   * it (P > 0), so guards such as "the browser pool is on" keep watching a partly-on capability.
+   */
   flags: FlagValues;
+  /** Boolean flags whose runtime override is a percentage rollout; get() evaluates them per request. */
+  percentages: Partial<Record<FlagName, PercentageRollout>>;
   sources: Record<FlagName, FlagLayer>;
   phase: number | null;
   emergency: boolean;
@@ -40,7 +47,7 @@ export class FlagService extends EventEmitter {
   private readonly profile: Partial<Record<FlagName, FlagValue>>;
   private readonly envLayer: Partial<Record<FlagName, FlagValue>>;
   private phase: number | null;
-  private overrides: Partial<Record<FlagName, FlagValue>> = {};
+  private overrides: Partial<Record<FlagName, OverrideValue>> = {};
   private current!: FlagSnapshot;
 
   constructor(opts: { env: Environment; rawEnv?: NodeJS.ProcessEnv; phase?: number | null }) {
@@ -53,7 +60,9 @@ export class FlagService extends EventEmitter {
   }
 
   get<K extends FlagName>(name: K): FlagValues[K] {
-    return this.current.flags[name];
+    const rollout = this.current.percentages[name];
+    if (rollout === undefined) return this.current.flags[name];
+    return evaluatePercentage(name, rollout) as FlagValues[K];
   }
 
   snapshot(): FlagSnapshot {
@@ -69,12 +78,12 @@ export class FlagService extends EventEmitter {
     this.recompute();
   }
 
-  getOverrides(): Partial<Record<FlagName, FlagValue>> {
+  getOverrides(): Partial<Record<FlagName, OverrideValue>> {
     return { ...this.overrides };
   }
 
   /** Replaces the runtime override layer (from the database or a propagated change). */
-  setOverrides(overrides: Partial<Record<FlagName, FlagValue>>): void {
+  setOverrides(overrides: Partial<Record<FlagName, OverrideValue>>): void {
     this.overrides = { ...overrides };
     if (this.overrides[BREAK_GLASS_FLAG] === false) delete this.overrides[BREAK_GLASS_FLAG];
     this.recompute();
@@ -94,11 +103,19 @@ export class FlagService extends EventEmitter {
       flags[n] = FLAGS[n].default;
       sources[n] = 'default';
     }
+    const percentages: Partial<Record<FlagName, PercentageRollout>> = {};
+    const overrides: Partial<Record<FlagName, FlagValue>> = {};
+    for (const [k, v] of Object.entries(this.overrides) as Array<[FlagName, OverrideValue]>) {
+      if (isPercentageRollout(v)) {
+        percentages[k] = v;
+        overrides[k] = v.percentage > 0;
+      } else overrides[k] = v;
+    }
     const layers: Array<[FlagLayer, Partial<Record<FlagName, FlagValue>>]> = [
       ['profile', this.profile],
       ['phase', this.phase !== null ? phaseValues(this.phase) : {}],
       ['env', this.envLayer],
-      ['override', this.overrides],
+      ['override', overrides],
     ];
     for (const [name, layer] of layers) apply(layer, name);
     // The most durable layer holding the switch on is named, since it is the one to release.
@@ -108,11 +125,16 @@ export class FlagService extends EventEmitter {
       sources[BREAK_GLASS_FLAG] = holder[0];
     }
     const emergency = flags.EMERGENCY_ROLLBACK === true;
-    if (emergency) apply(v4Values(), 'emergency');
+    if (emergency) {
+      apply(v4Values(), 'emergency');
+      // Break glass forces v4 for everyone: no cohort keeps a v5 feature.
+      for (const name of Object.keys(percentages) as FlagName[]) if (FLAGS[name].v5) delete percentages[name];
+    }
     const previous = this.current;
     this.current = Object.freeze({
       flags: Object.freeze(flags) as FlagValues,
       sources: Object.freeze(sources) as Record<FlagName, FlagLayer>,
+      percentages: Object.freeze(percentages),
       phase: this.phase,
       emergency,
     });

@@ -1,9 +1,9 @@
 // Persisted runtime overrides (the 'override' layer) and their audit trail. Every write records
 // who (token id), when, the old and new value and the reason, in the same transaction.
 import type { Db } from '../storage/db.js';
-import { coerceFlagValue, FLAG_NAMES, isBreakGlassRelease, isFlagName, type FlagName, type FlagValue } from './registry.js';
+import { coerceOverrideValue, FLAG_NAMES, isBreakGlassRelease, isFlagName, type FlagName, type OverrideValue } from './registry.js';
 
-export type FlagOverrides = Partial<Record<FlagName, FlagValue>>;
+export type FlagOverrides = Partial<Record<FlagName, OverrideValue>>;
 
 export interface ChangeMeta {
   actor: string;
@@ -16,14 +16,14 @@ export interface AuditEntry {
   at: string;
   actor: string;
   flag: string;
-  old: FlagValue | null;
-  new: FlagValue | null;
+  old: OverrideValue | null;
+  new: OverrideValue | null;
   reason: string | null;
 }
 
 export interface OverrideRow {
   name: FlagName;
-  value: FlagValue;
+  value: OverrideValue;
   updatedAt: number;
   updatedBy: string;
   reason: string | null;
@@ -43,17 +43,17 @@ export function validateOverrides(body: unknown): { ok: true; values: FlagOverri
       errors.push({ field: name, message: `unknown feature flag; known: ${FLAG_NAMES.join(', ')}` });
       continue;
     }
-    const parsed = coerceFlagValue(name, raw);
+    const parsed = coerceOverrideValue(name, raw);
     if (parsed.ok) values[name] = parsed.value;
     else errors.push({ field: name, message: parsed.error });
   }
   return errors.length ? { ok: false, errors } : { ok: true, values };
 }
 
-function parseValue(name: FlagName, json: string | null): FlagValue | null {
+function parseValue(name: FlagName, json: string | null): OverrideValue | null {
   if (json === null) return null;
   try {
-    const parsed = coerceFlagValue(name, JSON.parse(json));
+    const parsed = coerceOverrideValue(name, JSON.parse(json));
     return parsed.ok ? parsed.value : null;
   } catch {
     return null;
@@ -87,7 +87,7 @@ export async function readOverrides(db: Db): Promise<FlagOverrides> {
 export async function writeOverrides(db: Db, values: FlagOverrides, meta: ChangeMeta): Promise<number> {
   return db.kysely.transaction().execute(async (trx) => {
     let changed = 0;
-    for (const [name, value] of Object.entries(values) as Array<[FlagName, FlagValue]>) {
+    for (const [name, value] of Object.entries(values) as Array<[FlagName, OverrideValue]>) {
       const old = await trx.selectFrom('flag_overrides').select('value_json').where('name', '=', name).executeTakeFirst();
       if (isBreakGlassRelease(name, value)) {
         if (!old) continue;
@@ -147,7 +147,7 @@ export async function readAudit(db: Db, opts: { limit: number; flag?: string }):
   const decode = (j: string | null) => {
     if (j === null) return null;
     try {
-      return JSON.parse(j) as FlagValue;
+      return JSON.parse(j) as OverrideValue;
     } catch {
       return null;
     }

@@ -1,7 +1,11 @@
 // The feature-flag registry (README, Feature flags): every flag's type, built-in default, the phase that
 // turns it on, and the values each rollout phase and environment profile gives it.
 
+import { parsePercentageRollout, type PercentageRollout } from './percentage.js';
+
 export type FlagValue = boolean | number | string;
+/** What a runtime override may hold: a value, or a percentage rollout of a boolean flag. */
+export type OverrideValue = FlagValue | PercentageRollout;
 
 interface FlagBase {
   description: string;
@@ -54,7 +58,7 @@ export const BREAK_GLASS_FLAG = 'EMERGENCY_ROLLBACK' satisfies FlagName;
  * Setting the kill switch to false at run time means "release my override", never "store false":
  * a stored false would outlive the incident and read as a decision nobody made.
  */
-export function isBreakGlassRelease(name: FlagName, value: FlagValue): boolean {
+export function isBreakGlassRelease(name: FlagName, value: OverrideValue): boolean {
   return name === BREAK_GLASS_FLAG && value === false;
 }
 
@@ -151,4 +155,15 @@ export function coerceFlagValue(name: FlagName, value: unknown, fromString = fal
   }
   if (typeof value === 'string' && def.values.includes(value.trim())) return { ok: true, value: value.trim() };
   return { ok: false, error: `${name} must be one of ${def.values.join(', ')}` };
+}
+
+/**
+ * Parses a runtime override: any value coerceFlagValue takes, or {"percentage": P, "stickiness"?}
+ * for a boolean flag. The kill switch takes no percentage: break glass is all or nothing.
+ */
+export function coerceOverrideValue(name: FlagName, value: unknown): { ok: true; value: OverrideValue } | { ok: false; error: string } {
+  if (typeof value !== 'object' || value === null) return coerceFlagValue(name, value);
+  if (FLAGS[name].type !== 'boolean') return { ok: false, error: `${name} is not a boolean flag, so it takes no percentage rollout` };
+  if (name === BREAK_GLASS_FLAG) return { ok: false, error: `${name} is all or nothing; it takes no percentage rollout` };
+  return parsePercentageRollout(name, value);
 }

@@ -12,6 +12,7 @@ import { cachePlugin } from '../cache/plugin.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { installRollout } from '../rollout/routes.js';
+import { canaryRoutes, installCanary } from '../rollout/canary/routes.js';
 import { healthRoutes } from './health-routes.js';
 import { qualityRoutes } from '../quality/routes.js';
 import { trustedProxies } from '../resilience/rate-limit.js';
@@ -72,6 +73,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  const canary = installCanary(app, ctx);
   app.addHook('onResponse', async (request, reply) => {
     ctx.metrics.httpDuration.observe(
       { method: request.method, route: routeLabel(request.routeOptions.url), status_code: String(reply.statusCode) },
@@ -88,6 +90,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(cachePlugin, { ctx });
   await app.register(qualityRoutes, { ctx });
   await installRollout(app, ctx);
+  await app.register(canaryRoutes, { ctx, canary });
   await installConsole(app, ctx);
   const incidents = await installIncidents(app, ctx, { background: opts.background ?? false });
   await installEvidence(app, ctx, { background: opts.background ?? false });

@@ -54,7 +54,19 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /admin/feature-flags': { operationId: 'getFeatureFlags' },
   'POST /admin/feature-flags': {
     operationId: 'setFeatureFlags',
-    body: { type: 'object', description: 'Flag name → value (boolean, integer or enum string as the registry defines)', minProperties: 1, additionalProperties: { type: ['boolean', 'integer', 'string'] } },
+    body: {
+      type: 'object', description: 'Flag name → value (boolean, integer or enum string as the registry defines), or for a boolean flag a percentage rollout', minProperties: 1,
+      additionalProperties: {
+        anyOf: [
+          { type: ['boolean', 'integer', 'string'] },
+          {
+            type: 'object', description: 'Percentage rollout: on for the clients whose bucket (hash of flag name and API key, else client IP) is below percentage',
+            required: ['percentage'], additionalProperties: false,
+            properties: { percentage: { type: 'integer', minimum: 0, maximum: 100 }, stickiness: { type: 'string', enum: ['apiKey', 'ip'] } },
+          },
+        ],
+      },
+    },
   },
   'DELETE /admin/feature-flags/:name': { operationId: 'clearFeatureFlagOverride' },
   'GET /admin/feature-flags/registry': { operationId: 'getFeatureFlagRegistry' },
@@ -72,6 +84,13 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /admin/rollout/attestations': { operationId: 'listRolloutAttestations', tags: ['rollout'], responses: { 200: anyObject('The latest attestation per criterion') } },
   'POST /admin/rollout/attestations': { operationId: 'recordRolloutAttestation', tags: ['rollout'], responses: { 201: anyObject('Every attestation after this one'), 400: error } },
   'POST /admin/rollout/dry-run': { operationId: 'setRolloutDryRun', tags: ['rollout'], responses: { 200: anyObject('Rollout status after the switch') } },
+  'GET /admin/rollout/canary': {
+    operationId: 'getCanaryAnalysis', tags: ['rollout'],
+    responses: { 200: anyObject('`flags`: per percentage flag, `rollout`, `cohorts` (treatment and control: requests, errors, errorRate, p50Ms, p95Ms over `windowMs`), `verdict` (pass | fail | inconclusive), `reasons`, and the `latency` (Mann–Whitney U) and `errors` (two-proportion z) tests; `runs`: progressive canaries') },
+  },
+  'POST /admin/rollout/canary/:flag': { operationId: 'startCanary', tags: ['rollout'], responses: { 202: anyObject('The run: steps, current percentage, state, history'), 400: error, 409: error } },
+  'DELETE /admin/rollout/canary/:flag': { operationId: 'stopCanary', tags: ['rollout'], responses: { 200: anyObject('The stopped run'), 404: error } },
+  'POST /admin/rollout/canary/:flag/rearm': { operationId: 'rearmCanary', tags: ['rollout'], responses: { 200: anyObject('`rearmed` latches and the re-arm `decisionId` (null when nothing was latched)'), 400: error } },
   'GET /healthz': { operationId: 'getLiveness' },
   'GET /readyz': { operationId: 'getReadiness' },
   'GET /metrics': { operationId: 'getMetrics', responses: { 200: text('Prometheus text exposition format', 'text/plain') } },

@@ -177,7 +177,7 @@ describe.runIf(ready)('cluster proof: 3 API replicas + 2 workers on PostgreSQL a
     for (const p of [...flagChange, ...killSwitch, ...cleared]) expect(p.ms).toBeLessThan(1000);
   }, 60_000);
 
-  it('serves the benchmark workload from the shared Redis cache at a hit rate of at least 85 %', async () => {
+  it('serves the benchmark workload from the shared Redis cache at 95 % of the hit rate a never-evicting cache could reach', async () => {
     // This load comes from one address: the per-IP limit is switched off for it at runtime.
     expect((await apis[0]!.admin('/admin/feature-flags', { method: 'POST', body: JSON.stringify({ ENABLE_RATE_LIMITING: false }) })).status).toBe(200);
     await waitFor('rate limiting off on every replica', async () => (await Promise.all(apis.map(flagsOf))).every((v) => v.flags.ENABLE_RATE_LIMITING === false), 5000);
@@ -222,7 +222,14 @@ describe.runIf(ready)('cluster proof: 3 API replicas + 2 workers on PostgreSQL a
     expect(measured.load.sent).toBe(MEASURED_REQUESTS);
     // Misses filled by one replica are hits on the others: the cache is shared, not per process.
     expect(measured.redisTierHits).toBeGreaterThan(0);
-    expect(measured.hitRate).toBeGreaterThanOrEqual(0.85);
+    // The bound is what a cache that never evicts could serve after this warm-up: every path already
+    // asked once is a hit. A cache per process (or one that lost its entries) falls far below it.
+    const seen = new Set(paths.slice(0, WARMUP_REQUESTS));
+    let firstAsks = 0;
+    for (const p of paths.slice(WARMUP_REQUESTS)) if (!seen.has(p)) { seen.add(p); firstAsks += 1; }
+    const bound = 1 - firstAsks / MEASURED_REQUESTS;
+    reportMeasurements('cluster-cache-hit-rate-bound', { measured: measured.hitRate, bound, shareOfBound: measured.hitRate / bound });
+    expect(measured.hitRate).toBeGreaterThanOrEqual(0.95 * bound);
   }, 90_000);
 
   it('spreads the scheduled scrape jobs over both workers, each slot run once', async () => {
