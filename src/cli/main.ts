@@ -41,7 +41,8 @@ for (const load of named ? [loaders[named]] : Object.values(loaders)) await (awa
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : FAILED);
+  // A command family with its own documented usage exit code throws a 'dealerscope.' error.
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : err.code.startsWith('dealerscope.') ? err.exitCode : FAILED);
   process.stderr.write(`dealerscope: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(FAILED);
 }
