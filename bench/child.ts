@@ -60,8 +60,9 @@ export function serviceEnv(databaseUrl: string, extra: Record<string, string> = 
   return {
     DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', DEALERSCOPE_ENV: 'development', LOG_LEVEL: 'silent',
     ADMIN_TOKEN: 'bench-admin-token-0123456789', CURSOR_SECRET: 'bench-cursor-secret-0123456789',
-    // The per-IP limit (100/min) would turn a load test into a 429 test; it is measured elsewhere.
-    FF_ENABLE_RATE_LIMITING: 'false', FF_API_RATE_LIMITING: 'false',
+    // Every phase-1 and phase-2 feature stays on, the per-IP rate limit too, with a limit the one
+    // load client cannot reach (100/min would turn a load test into a 429 test).
+    FF_ENABLE_RATE_LIMITING: 'true', RATE_LIMIT_PER_MINUTE: '1000000',
     ...extra,
   };
 }

@@ -34,8 +34,14 @@ export interface DialectResult {
   rows: number;
   seedSeconds: number;
   runs: Measured[];
-  /** Cached service ÷ bare Fastify throughput on the same paths and bytes. */
+  /** Cached service ÷ bare Fastify throughput on the same paths and bytes, gzip clients. */
   cachedVsBare: number;
+  /** The same for clients that do not accept gzip (identity bytes). */
+  cachedVsBarePlain: number;
+  /** Bare Fastify's CPU ÷ run time in its runs: near 1.0 means it, not wrk, was the limit. */
+  bareCores: number;
+  /** The cached service and bare Fastify, paced at half the service's peak on the same paths. */
+  halfRate: { rate: number; service: Measured; bare: Measured };
   halfPeak: Measured;
   stampede: Stampede[];
   deep: DeepPages;
@@ -106,21 +112,37 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     runs.push(bigCache);
     await svc.flags({});
 
-    s.log(`${dialect}: (a) bare Fastify with the same bytes`);
+    s.log(`${dialect}: (a) bare Fastify with the same bytes, gzip and plain clients, interleaved`);
     const top = zipfWorkload(s.rows, seededRandom(11)).top(100);
-    const bodies: Record<string, RecordedBody> = {};
+    const bodies: Record<string, { gzip: RecordedBody; identity: RecordedBody }> = {};
     for (let i = 0; i < top.length; i += 10) {
-      await Promise.all(top.slice(i, i + 10).map(async (p) => { bodies[p] = await recordBody(svc.url + p); }));
+      await Promise.all(top.slice(i, i + 10).map(async (p) => {
+        bodies[p] = { gzip: await recordBody(svc.url + p), identity: await recordBody(svc.url + p, false) };
+      }));
     }
     const bodiesFile = join(tmpdir(), `ds-bench-bodies-${process.pid}.json`);
     writeFileSync(bodiesFile, JSON.stringify(bodies));
     const bare = await startChild('bare-child', { BARE_BODIES: bodiesFile });
     children.push(bare);
-    const bareRun = await measured('top-100 paths, bare Fastify', [], bare.url, zipfOver(top, seededRandom(13)), load);
+    // Bare and service alternate, twice, so the machine's other load falls on both alike; each
+    // ratio is the summed requests of the service's runs over bare's.
+    const pair: Record<'gzip' | 'plain', { bare: Measured[]; svc: Measured[] }> = { gzip: { bare: [], svc: [] }, plain: { bare: [], svc: [] } };
+    for (let round = 0; round < 2; round++) {
+      for (const enc of ['gzip', 'plain'] as const) {
+        const opts = { ...load, gzip: enc === 'gzip' };
+        pair[enc].bare.push(await measured(`top-100 paths, bare Fastify, ${enc}`, [bare], bare.url, zipfOver(top, seededRandom(13)), opts));
+        pair[enc].svc.push(await measured(`top-100 paths, cached service, ${enc}`, [svc], svc.url, zipfOver(top, seededRandom(13)), opts));
+      }
+    }
+    const rate = Math.max(1, Math.round(pair.gzip.svc[1]!.rps / 2));
+    s.log(`${dialect}: service and bare Fastify paced at ${rate} req/s (half the cached service's peak)`);
+    const halfSvc = await measured(`top-100 paths, cached service, ${rate} req/s`, [svc], svc.url, zipfOver(top, seededRandom(14)), { ...load, overallRate: rate });
+    const halfBare = await measured(`top-100 paths, bare Fastify, ${rate} req/s`, [bare], bare.url, zipfOver(top, seededRandom(14)), { ...load, overallRate: rate });
     await bare.stop();
     children.pop();
-    const cachedSame = await measured('top-100 paths, cached service', [svc], svc.url, zipfOver(top, seededRandom(13)), load);
-    runs.push(bareRun, cachedSame);
+    const total = (ms: Measured[]) => ms.reduce((a, m) => a + m.requests, 0);
+    const bareAll = [...pair.gzip.bare, ...pair.plain.bare];
+    runs.push(...pair.gzip.bare, ...pair.gzip.svc, ...pair.plain.bare, ...pair.plain.svc, halfSvc, halfBare);
 
     s.log(`${dialect}: (c) stampede, 1000 concurrent cold requests for one key`);
     const stampedes = [await stampede(svc, false, coldTag()), await stampede(svc, true, coldTag())];
@@ -131,9 +153,13 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     children.pop();
 
     const redis = withRedis ? await redisRun(bdb.url, s, dialect) : null;
-    const peakRssMb = Math.max(...runs.map((r) => r.rssMb), halfPeak.rssMb, last.rss / 1024 / 1024);
+    const peakRssMb = Math.max(...runs.filter((r) => !r.name.includes('bare')).map((r) => r.rssMb), halfPeak.rssMb, last.rss / 1024 / 1024);
     return {
-      dialect, rows: s.rows, seedSeconds, runs, cachedVsBare: cachedSame.rps / Math.max(1, bareRun.rps), halfPeak,
+      dialect, rows: s.rows, seedSeconds, runs, halfPeak,
+      cachedVsBare: total(pair.gzip.svc) / Math.max(1, total(pair.gzip.bare)),
+      cachedVsBarePlain: total(pair.plain.svc) / Math.max(1, total(pair.plain.bare)),
+      bareCores: Math.min(...bareAll.map((m) => m.serverCores ?? 0)),
+      halfRate: { rate, service: halfSvc, bare: halfBare },
       stampede: stampedes, deep, redis, peakRssMb,
     };
   } finally {

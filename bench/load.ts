@@ -1,6 +1,7 @@
 // One load run against a URL with a path generator, summarised.
 import http from 'node:http';
 import autocannon from 'autocannon';
+import { runWrk, WRK_PATH_DRAWS } from './wrk.js';
 
 // What the service's clients send: browsers, fetch and curl --compressed all accept gzip.
 export const CLIENT_HEADERS = { 'accept-encoding': 'gzip, deflate' };
@@ -21,6 +22,22 @@ export interface LoadOptions {
   durationS?: number;
   amount?: number;
   overallRate?: number;
+  /** Whether the clients accept gzip (default true, as browsers and fetch do). */
+  gzip?: boolean;
+}
+
+/** `n` paths from the generator; a generator of one path gives one line, not `n` copies. */
+function drawPaths(nextPath: () => string, n: number): string[] {
+  const first = nextPath();
+  const out = [first];
+  let same = true;
+  for (let i = 1; i < n; i++) {
+    const p = nextPath();
+    if (p !== first) same = false;
+    out.push(p);
+    if (i === 999 && same) return [first];
+  }
+  return out;
 }
 
 /** Nearest-rank percentile of ascending response times. */
@@ -29,10 +46,18 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** Closed-loop load with autocannon, or, given `overallRate`, paced open-loop load. */
+/**
+ * Closed-loop load for a duration with wrk; a fixed number of requests (the stampede) with
+ * autocannon, which can open a thousand connections at once and stop at a count; given
+ * `overallRate`, paced open-loop load.
+ */
 export async function runLoad(base: string, nextPath: () => string, opts: LoadOptions): Promise<LoadResult> {
+  const gzip = opts.gzip ?? true;
   if (opts.overallRate !== undefined) {
-    return runPacedLoad(base, nextPath, { rate: opts.overallRate, durationS: opts.durationS ?? 10, connections: opts.connections });
+    return runPacedLoad(base, nextPath, { rate: opts.overallRate, durationS: opts.durationS ?? 10, connections: opts.connections, gzip });
+  }
+  if (opts.amount === undefined) {
+    return runWrk(base, drawPaths(nextPath, WRK_PATH_DRAWS), { connections: opts.connections, durationS: opts.durationS ?? 10, gzip });
   }
   // Every response time is kept, so p50/p95/p99 are exact rather than autocannon's fixed set.
   const times: number[] = [];
@@ -44,8 +69,8 @@ export async function runLoad(base: string, nextPath: () => string, opts: LoadOp
       ...(opts.durationS !== undefined ? { duration: opts.durationS } : {}),
       ...(opts.amount !== undefined ? { amount: opts.amount } : {}),
       timeout: 10,
-      requests: [{ method: 'GET', headers: CLIENT_HEADERS, setupRequest: (req) => ({ ...req, path: nextPath() }) }],
-    }, (err, res) => (err ? reject(err as Error) : resolve(res)));
+      requests: [{ method: 'GET', headers: gzip ? CLIENT_HEADERS : {}, setupRequest: (req) => ({ ...req, path: nextPath() }) }],
+    }, (err, res) => (err ? reject(err) : resolve(res)));
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
   });
   const sorted = Float64Array.from(times).sort();
@@ -69,6 +94,7 @@ export interface PacedOptions {
   durationS: number;
   /** Keep-alive sockets; a request due while all are busy waits, and that wait counts. */
   connections: number;
+  gzip?: boolean;
 }
 
 /**
@@ -94,7 +120,7 @@ export async function runPacedLoad(base: string, nextPath: () => string, opts: P
       if (++done === total) resolve();
     };
     const fire = (i: number, due: number) => {
-      const req = http.get({ host: target.hostname, port: target.port, path: nextPath(), agent, headers: CLIENT_HEADERS, timeout: 10_000 }, (res) => {
+      const req = http.get({ host: target.hostname, port: target.port, path: nextPath(), agent, headers: opts.gzip === false ? {} : CLIENT_HEADERS, timeout: 10_000 }, (res) => {
         res.resume();
         res.on('end', () => {
           times[i] = performance.now() - due;

@@ -14,6 +14,10 @@ export interface Measured extends LoadResult {
   cacheLoads: number;
   /** The same loads by why they went to the database (cluster-lock holder, Redis unanswered, …). */
   loadReasons: Record<string, number>;
+  /** Server CPU time (user + system, all measured processes) per request, microseconds. */
+  cpuPerRequestUs: number | null;
+  /** Server CPU time ÷ run time: 1.0 is one core busy throughout (a server that is the limit). */
+  serverCores: number | null;
 }
 
 export interface BenchSettings {
@@ -46,16 +50,19 @@ async function settle(children: Child[]): Promise<ChildStats[]> {
 export async function measured(name: string, children: Child[], base: string | string[], next: () => string, opts: LoadOptions): Promise<Measured> {
   const before = await settle(children);
   const bases = Array.isArray(base) ? base : [base];
+  const started = performance.now();
   // Several replicas: one autocannon per replica, connections split between them.
   const parts = await Promise.all(bases.map((b) => runLoad(b, next, {
     ...opts, connections: Math.max(1, Math.floor(opts.connections / bases.length)),
     overallRate: opts.overallRate ? opts.overallRate / bases.length : undefined,
     amount: opts.amount ? Math.ceil(opts.amount / bases.length) : undefined,
   })));
+  const seconds = (performance.now() - started) / 1000;
   const after = await Promise.all(children.map((c) => c.stats()));
   const sum = (f: (i: number) => number) => children.reduce((acc, _c, i) => acc + f(i), 0);
-  const hits = sum((i) => after[i].cache.hits - before[i].cache.hits);
-  const misses = sum((i) => after[i].cache.misses - before[i].cache.misses);
+  const cpuUs = sum((i) => after[i]!.cpuUs - before[i]!.cpuUs);
+  const hits = sum((i) => after[i]!.cache.hits - before[i]!.cache.hits);
+  const misses = sum((i) => after[i]!.cache.misses - before[i]!.cache.misses);
   const requests = parts.reduce((a, p) => a + p.requests, 0);
   const weighted = (f: (p: LoadResult) => number) => parts.reduce((a, p) => a + f(p) * p.requests, 0) / Math.max(1, requests);
   return {
@@ -71,8 +78,10 @@ export async function measured(name: string, children: Child[], base: string | s
     errorRate: weighted((p) => p.errorRate),
     hitRate: hits + misses === 0 ? null : hits / (hits + misses),
     rssMb: Math.max(0, ...after.map((s) => s.rss / 1024 / 1024)),
-    dbQueries: sum((i) => (after[i].queries - before[i].queries) - (after[i].versionPolls - before[i].versionPolls)),
-    cacheLoads: sum((i) => after[i].loads - before[i].loads),
+    cpuPerRequestUs: children.length ? cpuUs / Math.max(1, parts.reduce((a, p) => a + p.requests, 0)) : null,
+    serverCores: children.length ? cpuUs / 1e6 / seconds : null,
+    dbQueries: sum((i) => (after[i]!.queries - before[i]!.queries) - (after[i]!.versionPolls - before[i]!.versionPolls)),
+    cacheLoads: sum((i) => after[i]!.loads - before[i]!.loads),
     loadReasons: Object.fromEntries(Object.keys(after[0]?.loadReasons ?? {})
       .map((r): [string, number] => [r, sum((i) => (after[i].loadReasons[r] ?? 0) - (before[i].loadReasons[r] ?? 0))])
       .filter(([, n]) => n !== 0)),
@@ -101,10 +110,10 @@ export interface RecordedBody {
   contentEncoding: string | null;
 }
 
-/** The bytes and coding the service sends a client with the load's request headers. */
-export function recordBody(url: string): Promise<RecordedBody> {
+/** The bytes and coding the service sends a client with the load's request headers (or none: a plain-JSON client). */
+export function recordBody(url: string, gzip = true): Promise<RecordedBody> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers: CLIENT_HEADERS }, (res) => {
+    http.get(url, { headers: gzip ? CLIENT_HEADERS : {} }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

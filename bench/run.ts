@@ -13,6 +13,8 @@ import { postgresReachable } from './databases.js';
 import { DEFAULT_ENTRIES, PHASE4_ENTRIES, runDialect, type DialectResult } from './dialect-run.js';
 import { renderReport, TARGETS, verdicts } from './report.js';
 import { redisReachable } from './redis-run.js';
+import { sampleMemory, type SampleMemory } from './sample-memory.js';
+import { wrkAvailable, WRK } from './wrk.js';
 import { DETAIL_SHARE, topPathsShare, ZIPF_EXPONENT, zipfWorkload } from './workload.js';
 
 export interface BenchOptions {
@@ -22,19 +24,25 @@ export interface BenchOptions {
   connections: number;
   dialects: string;
   redis: boolean;
+  /** false with --no-memory: skip the sample-data memory runs. */
+  memory?: boolean;
+  /** false with --no-dialects: only the sample-data memory runs. */
+  throughput?: boolean;
   out?: string;
 }
 
 /** The benchmark's options, shared by `npm run bench` and `dealerscope bench`. */
 export function benchCommand(cmd: Command): Command {
   return cmd
-    .description('Benchmark DealerScope: cache off/on, bare Fastify, stampede, deep pages, on SQLite and PostgreSQL')
+    .description('Benchmark DealerScope with wrk: cache off/on, cached vs bare Fastify (gzip and plain clients, server CPU per request), stampede, deep pages, sample-data RSS, on SQLite and PostgreSQL')
     .option('--rows <n>', 'opportunities to seed (default 100000; 5000 with --quick)', (v) => Number.parseInt(v, 10))
     .option('--quick', 'a small fast run (5,000 rows, 2 s per load)')
     .option('--duration <s>', 'seconds per load run', (v) => Number.parseInt(v, 10))
-    .option('--connections <n>', 'concurrent connections per load run', (v) => Number.parseInt(v, 10), 32)
+    .option('--connections <n>', 'concurrent connections per load run', (v) => Number.parseInt(v, 10), 50)
     .option('--dialects <list>', 'sqlite,postgres', 'sqlite,postgres')
     .option('--no-redis', 'skip the two-replica Redis run')
+    .option('--no-memory', 'skip the sample-data memory runs (RSS idle and after the mixed load)')
+    .option('--no-throughput', 'only the sample-data memory runs')
     .option('--out <dir>', 'where the JSON results go (default bench/results)');
 }
 
@@ -51,10 +59,11 @@ export async function runBench(o: BenchOptions): Promise<string> {
   const dialects = o.dialects.split(',').map((d) => d.trim()).filter(Boolean) as Array<'sqlite' | 'postgres'>;
   const unknown = dialects.filter((d) => d !== 'sqlite' && d !== 'postgres');
   if (unknown.length || dialects.length === 0) throw new Error(`--dialects takes sqlite and/or postgres, got "${o.dialects}"`);
+  if (!wrkAvailable()) throw new Error(`The benchmark drives load with wrk, not found at ${WRK}: install it (Debian/Ubuntu: apt-get install wrk) or set BENCH_WRK`);
   const withRedis = o.redis && (await redisReachable());
   if (o.redis && !withRedis) log('Redis is not reachable: skipping the Redis run');
   const results: DialectResult[] = [];
-  for (const dialect of dialects) {
+  for (const dialect of o.throughput === false ? [] : dialects) {
     if (dialect === 'postgres' && !(await postgresReachable())) {
       log('PostgreSQL is not reachable: skipping it');
       continue;
@@ -63,19 +72,26 @@ export async function runBench(o: BenchOptions): Promise<string> {
     results.push(await runDialect(dialect, { rows, durationS, connections: o.connections, log }, withRedis));
   }
 
+  const memory: SampleMemory[] = [];
+  if (o.memory !== false) {
+    if (dialects.includes('sqlite')) memory.push(await sampleMemory('sqlite', { rows, durationS, connections: o.connections, log }));
+    if (dialects.includes('postgres') && withRedis && (await postgresReachable())) memory.push(await sampleMemory('postgres+redis', { rows, durationS, connections: o.connections, log }));
+  }
+
   // The same traffic on every dialect, so its bound is counted once.
   const pathShare = topPathsShare(zipfWorkload(rows, seededRandom(11), seededRandom(25)).next, [DEFAULT_ENTRIES, PHASE4_ENTRIES], 1_000_000);
-  const report = renderReport(results, pathShare);
+  const report = renderReport(results, pathShare, memory);
   process.stdout.write(`${report}\n`);
   const out = {
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 1024 / 1024), node: process.version },
-    settings: { rows, durationS, connections: o.connections, zipfExponent: ZIPF_EXPONENT, detailShare: DETAIL_SHARE, serviceNodeOptions: SERVICE_HEAP_OPTIONS, serviceEnv: SERVICE_MALLOC_ENV },
+    settings: { loadGenerator: `wrk -t1 (${WRK}); autocannon for the fixed-count stampede; paced runs by the bench's own client`, rows, durationS, connections: o.connections, zipfExponent: ZIPF_EXPONENT, detailShare: DETAIL_SHARE, serviceNodeOptions: SERVICE_HEAP_OPTIONS, serviceEnv: SERVICE_MALLOC_ENV },
     targets: TARGETS,
-    verdicts: verdicts(results, pathShare),
+    verdicts: verdicts(results, pathShare, memory),
     pathShare,
     results,
+    memory,
   };
   const dir = o.out ?? join(packageRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });

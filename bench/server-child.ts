@@ -11,6 +11,8 @@ export type ChildRequest =
 
 export interface ChildStats {
   rss: number;
+  /** Process CPU time (user + system) since start, microseconds. */
+  cpuUs: number;
   heapUsed: number;
   queries: number;
   loads: number;
@@ -21,7 +23,8 @@ export interface ChildStats {
 
 const send = (msg: unknown) => process.send?.(msg);
 
-const service = await startService(loadConfig(process.env), { sample: false, logger: false });
+// BENCH_SAMPLE=1: the embedded default as `npm start` runs it, importing the bundled sample into an empty database.
+const service = await startService(loadConfig(process.env), { sample: process.env.BENCH_SAMPLE === '1', logger: false });
 send({ type: 'ready', url: service.url });
 
 // The handler's promise is consumed here: Node ignores a listener's return value.
@@ -33,8 +36,9 @@ process.on('message', (raw) => void (async () => {
   } else if (msg.type === 'stats') {
     const mem = process.memoryUsage();
     const counters = service.ctx.cache.counters();
+    const cpu = process.cpuUsage();
     const stats: ChildStats = {
-      rss: mem.rss, heapUsed: mem.heapUsed, queries: service.ctx.db.stats.queries,
+      rss: mem.rss, cpuUs: cpu.user + cpu.system, heapUsed: mem.heapUsed, queries: service.ctx.db.stats.queries,
       loads: counters.loads, loadReasons: counters.loadReasons, versionPolls: counters.versionPolls, cache: service.ctx.cache.stats(),
     };
     send({ id: msg.id, stats });

@@ -36,8 +36,19 @@ valid_phase "$PHASE" || { usage >&2; die "$EXIT_USAGE" "--phase=N with N in 1-4 
 [[ "$FEATURES" =~ ^[a-z_]+(,[a-z_]+)*$ ]] || { usage >&2; die "$EXIT_USAGE" "--features=a,b is required"; }
 require_tools
 
-expected=$(expected_for "$PHASE" "$FEATURES" 2>/tmp/.ds-jq-err.$$) || { msg=$(cat /tmp/.ds-jq-err.$$); rm -f /tmp/.ds-jq-err.$$; die "$EXIT_USAGE" "${msg#jq: error (at <unknown>): }"; }
+# expected_for runs in a subshell: its own exit code (3 unreachable or token refused, 1 refused)
+# and its message (already prefixed with this script's name) pass through unchanged; only jq's
+# complaint about an unknown feature is a usage error.
+rc=0
+expected=$(expected_for "$PHASE" "$FEATURES" 2>/tmp/.ds-jq-err.$$) || rc=$?
+msg=$(cat /tmp/.ds-jq-err.$$ 2>/dev/null)
 rm -f /tmp/.ds-jq-err.$$
+if [ "$rc" -eq "$EXIT_UNREACHABLE" ] || [ "$rc" -eq "$EXIT_FAILED" ]; then
+  echo "$msg" >&2
+  exit "$rc"
+elif [ "$rc" -ne 0 ]; then
+  die "$EXIT_USAGE" "${msg#jq: error (at <unknown>): }"
+fi
 body=$(jq -cn --argjson p "$PHASE" --arg f "$FEATURES" --arg r "$REASON" '{phase: $p, features: ($f | split(",")), reason: $r}')
 api_ok POST /admin/rollout/rollback "$body"
 echo "decision $(echo "$API_BODY" | jq -r '.id'): features $FEATURES of phase $PHASE back to phase $((PHASE - 1)) values"

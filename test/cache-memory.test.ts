@@ -112,6 +112,22 @@ describe.each([
     expect(s1.responseBytes - s0.responseBytes).toBeGreaterThanOrEqual(kept.buffer.byteLength);
   });
 
+  it.runIf(run)('a client without gzip gets the identity bytes, inflated once and then kept beside the gzip bytes in the budget', async () => {
+    const body = Buffer.from(JSON.stringify({ id: 2, note: 'y'.repeat(900) }));
+    const build = async () => ({ body, etag: '"i"' });
+    const kind = (v: number) => `identity-bytes:${v}`;
+    await t.ctx.cache.respond(kind, build);
+    const served = await t.ctx.cache.respond(kind, build);
+    expect(served.identity).toBeNull(); // kept compressed only until a plain client asks
+    const s0 = t.ctx.cache.stats();
+    const first = t.ctx.cache.identityOf(served);
+    expect(first.equals(body)).toBe(true);
+    const again = await t.ctx.cache.respond(kind, build);
+    expect(again.identity).toBe(first); // the same bytes, not a second inflate
+    expect(t.ctx.cache.stats().responseBytes - s0.responseBytes).toBe(body.length);
+    expect(t.ctx.cache.stats().responseEntries).toBe(s0.responseEntries);
+  });
+
   it.runIf(run)('with room, a response is kept on its first miss and its read leaves the read tier', async () => {
     const url = '/api/opportunities?cursor=&limit=15&sort=ending';
     const entries = () => t.ctx.cache.stats().responseEntries;

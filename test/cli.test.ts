@@ -116,6 +116,13 @@ describe('dealerscope CLI', () => {
     expect((await cli('comps', 'import', '--help')).stdout).toMatch(/Sale Price/);
   }, 240_000);
 
+  it('rollout commands exit 2 on wrong usage: rearm without --reason, a missing argument', async () => {
+    const noReason = await cli('rollout', 'rearm', 'all');
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain("required option '-r, --reason <text>' not specified");
+    expect((await cli('rollout', 'rearm')).code).toBe(2);
+  });
+
   it('migrates idempotently', async () => {
     const r = await cli('migrate');
     expect(r.code).toBe(0);

@@ -116,5 +116,8 @@ describe('cohort windows', () => {
     for (let t = 0; t < 100_000; t += 100) w.record('F', 'treatment', t, 10, false);
     expect(w.read('F', 'treatment', 99_999, 600_000).requests).toBe(1000);
     expect(w.read('F', 'treatment', 99_999, 600_000, 50_000).requests).toBe(500);
+    // A step that began inside a bucket starts at the next one: the bucket it began in holds
+    // requests split by the previous percentage.
+    expect(w.read('F', 'treatment', 99_999, 600_000, 52_000).requests).toBe(450);
   });
 });

@@ -116,7 +116,7 @@ describe('the one-controller lease', () => {
   });
 
   it.runIf(redisOk)('on Redis: exactly one of two holders wins, and the other takes over after release', async () => {
-    const h = openRedis(SHARED_REDIS_URL);
+    const h = await openRedis(SHARED_REDIS_URL);
     try {
       await new Promise((r) => setTimeout(r, 100));
       const key = `${uniquePrefix('rollout-lease')}lease`;

@@ -55,6 +55,15 @@ describe('rollback scripts against a live server', () => {
     expect((await script('validate-rollback.sh', ['--phase=3'], { ...env, ADMIN_TOKEN: 'wrong-token-wrong-token' })).code).toBe(3);
     const port = await freePort();
     expect((await script('rollback-feature-flags.sh', ['--phase=4'], { ...env, DEALERSCOPE_URL: `http://127.0.0.1:${port}` })).code).toBe(3);
+    // rollback-phase.sh reads the registry in a subshell first: its 3 and its message pass through once.
+    for (const bad of [{ ADMIN_TOKEN: 'wrong-token-wrong-token' }, { DEALERSCOPE_URL: `http://127.0.0.1:${port}` }] as Array<Record<string, string>>) {
+      const r = await script('rollback-phase.sh', ['--phase=4', '--features=browser_pool'], { ...env, ...bad });
+      expect(r.code, JSON.stringify(bad)).toBe(3);
+      expect(r.stderr.match(/rollback-phase\.sh:/g), r.stderr).toHaveLength(1);
+    }
+    const unknown = await run('rollback-phase.sh', '--phase=4', '--features=warp_drive');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown feature: warp_drive');
     expect(flags().CACHE_PROVIDER).toBe('redis'); // nothing changed
   });
 

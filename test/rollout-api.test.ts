@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/http/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { lognormal, normalTraffic, SimReplica } from './support/rollout-sim.js';
+import { lognormal, normalTraffic, SimReplica, webhookSink, type Hook } from './support/rollout-sim.js';
 
 const AUTH = { authorization: 'Bearer test-admin-token-0123456789' };
 
@@ -155,22 +155,45 @@ describe('trigger guards', () => {
     await r.run(30);
   });
 
-  it('hysteresis: a pending breach that dips between the clear bound and the threshold keeps counting', async () => {
+  it('a pending breach ends at the first evaluation back under the threshold: the next breach counts from zero', async () => {
     const n = (await fired()).length;
     r.signals.anomaly_false_positive_ratio = 0.06;
     await r.run(2 * 60);
-    r.signals.anomaly_false_positive_ratio = 0.045; // under 5 % but above the 4 % clear bound
-    await r.run(2 * 60);
+    expect(r.ctx.rollout.engine.snapshot().find((s) => s.id === 'anomaly_false_positives')!.status).toBe('pending');
+    r.signals.anomaly_false_positive_ratio = 0.045; // under the 5 % threshold: the window no longer breaches
+    await r.run(30);
+    expect(r.ctx.rollout.engine.snapshot().find((s) => s.id === 'anomaly_false_positives')!.status).toBe('ok');
     r.signals.anomaly_false_positive_ratio = 0.06;
-    await r.run(60); // pending since the first evaluation: 285 s of 300
+    await r.run(4 * 60); // four minutes of the new breach: the first two do not count
     expect((await fired()).slice(n)).toHaveLength(0);
-    await r.run(15);
+    await r.run(75);
     const d = (await fired()).slice(n);
     expect(d.map((x) => x.triggers)).toEqual([['anomaly_false_positives']]);
     await r.ctx.rollout.rearm({ actor: 'op', trigger: 'all', reason: 'test' });
     await r.ctx.flagControl.setPhase(4, { actor: 'test', reason: 'reset' });
     r.signals.anomaly_false_positive_ratio = 0.005;
     await r.run(30);
+  });
+
+  it('a cold cache is not an SLO breach: the hit rate counts once the cache has had data for two minutes', async () => {
+    const n = (await fired()).length;
+    const slo = () => r.ctx.rollout.engine.snapshot().find((s) => s.id === 'slo_violation')!;
+    r.signals.cache_hit_ratio = null; // a restarted cache: no lookups yet
+    await r.run(30);
+    r.signals.cache_hit_ratio = 0.3; // cold: everything misses at first
+    await r.run(60);
+    expect(slo().status).toBe('ok');
+    expect(slo().evidence.find((e) => e.metric === 'signal:cache_hit_ratio')!.skipped).toMatch(/warming up/);
+    r.signals.cache_hit_ratio = 0.82;
+    await r.run(3 * 60);
+    expect(slo().status).toBe('ok');
+    r.signals.cache_hit_ratio = 0.5; // a warm cache that stops hitting is a breach
+    await r.run(30);
+    expect(slo().status).toBe('pending');
+    r.signals.cache_hit_ratio = 0.82;
+    await r.run(30);
+    expect(slo().status).toBe('ok');
+    expect((await fired()).slice(n)).toEqual([]);
   });
 
   it('too few requests or a missing signal never fires, however bad the values', async () => {
@@ -184,5 +207,45 @@ describe('trigger guards', () => {
     const pool = r.ctx.rollout.engine.snapshot().find((s) => s.id === 'browser_pool_failures')!;
     expect(pool.evidence[0]!.skipped).toBe('no data');
     r.traffic = normalTraffic();
+  });
+});
+
+describe('operator events reach the webhooks', () => {
+  let tdb: TestDb;
+  let r: SimReplica;
+  let hook: Hook;
+
+  beforeAll(async () => {
+    tdb = await createTestDb('sqlite');
+    hook = await webhookSink();
+    r = await new SimReplica(17).init(tdb.db, { ALERT_WEBHOOK_ALERTS: `${hook.url}/alerts`, ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`, ALERT_WEBHOOK_PERFORMANCE: `${hook.url}/performance` });
+  });
+  afterAll(async () => {
+    await hook.close();
+    await tdb.drop();
+  });
+
+  const posted = async (path: string, re: RegExp) => {
+    for (let i = 0; i < 50 && !hook.received.some((p) => p.path === path && re.test(String(p.body.text))); i++) await new Promise((res) => setTimeout(res, 20));
+    return hook.received.filter((p) => p.path === path && re.test(String(p.body.text)));
+  };
+
+  it('kill switch on and off post to #alerts and #deployments, once each', async () => {
+    await r.ctx.flagControl.setOverrides({ EMERGENCY_ROLLBACK: true }, { actor: 'op', reason: 'drill' });
+    expect(await posted('/alerts', /KILL SWITCH ON/)).toHaveLength(1);
+    expect(await posted('/deployments', /KILL SWITCH ON/)).toHaveLength(1);
+    await r.ctx.flagControl.clearOverrides(['EMERGENCY_ROLLBACK'], { actor: 'op', reason: 'drill over' });
+    expect(await posted('/alerts', /kill switch off/)).toHaveLength(1);
+  });
+
+  it('a forced advance and a re-arm post to #deployments', async () => {
+    await r.ctx.rollout.advance({ actor: 'op', reason: 'staging soak done', force: true });
+    expect(await posted('/deployments', /FORCED past a failing gate/)).toHaveLength(1);
+    r.rssMb = 170;
+    r.ctx.rollout.start();
+    await r.run(11 * 60);
+    r.ctx.rollout.stop();
+    await r.ctx.rollout.rearm({ actor: 'op', trigger: 'all', reason: 'memory fixed' });
+    expect(await posted('/deployments', /re-armed by op: memory fixed/)).toHaveLength(1);
   });
 });

@@ -25,17 +25,17 @@ const CASES: Case[] = [
   { trigger: 'p95_latency', breach: '10 % of requests at 400 ms (P95 ≈ 400 ms)', expectedPhase: 3, channel: 'performance',
     inject: (r) => { r.traffic = { ...normalTraffic(), latency: (i, rnd) => (i % 10 === 0 ? 400 : lognormal(rnd, 40, 0.5)) }; } },
   { trigger: 'memory_high', breach: 'RSS 160 MB', expectedPhase: 3, channel: 'performance', inject: (r) => { r.rssMb = 160; } },
-  { trigger: 'error_rate_high', breach: '1.5 % of requests 503', expectedPhase: 3, channel: 'alerts',
+  { trigger: 'error_rate_high', breach: '1.5 % of requests 503', expectedPhase: 3, channel: 'performance',
     inject: (r) => { r.traffic = { ...normalTraffic(), error: (i) => i % 200 < 3 }; } },
   { trigger: 'slo_violation', breach: 'cache hit rate 60 %', expectedPhase: 3, channel: 'performance', inject: (r) => { r.signals.cache_hit_ratio = 0.6; } },
   { trigger: 'error_rate_critical', breach: '10 % of requests 503', expectedPhase: 3, channel: 'alerts',
     inject: (r) => { r.traffic = { ...normalTraffic(), error: (i) => i % 10 === 0 }; } },
   { trigger: 'memory_critical', breach: 'RSS 210 MB', expectedPhase: 3, channel: 'alerts', inject: (r) => { r.rssMb = 210; } },
-  { trigger: 'breaker_false_positives', breach: 'breaker false positives 8 %', expectedPhase: 1, channel: 'alerts', inject: (r) => { r.signals.breaker_false_positive_ratio = 0.08; } },
-  { trigger: 'rate_limit_legitimate_refusals', breach: '3 % of under-limit clients refused', expectedPhase: 1, channel: 'alerts', inject: (r) => { r.signals.rate_limit_legitimate_refusal_ratio = 0.03; } },
-  { trigger: 'contract_compliance_low', breach: 'contract compliance 85 %', expectedPhase: 2, channel: 'alerts', inject: (r) => { r.signals.contract_compliance_ratio = 0.85; } },
-  { trigger: 'anomaly_false_positives', breach: 'anomaly false positives 7 %', expectedPhase: 2, channel: 'alerts', inject: (r) => { r.signals.anomaly_false_positive_ratio = 0.07; } },
-  { trigger: 'browser_pool_failures', breach: 'browser pool failures 15 %', expectedPhase: 3, channel: 'alerts', inject: (r) => { r.signals.browser_pool_failure_ratio = 0.15; } },
+  { trigger: 'breaker_false_positives', breach: 'breaker false positives 8 %', expectedPhase: 1, channel: 'performance', inject: (r) => { r.signals.breaker_false_positive_ratio = 0.08; } },
+  { trigger: 'rate_limit_legitimate_refusals', breach: '3 % of under-limit clients refused', expectedPhase: 1, channel: 'performance', inject: (r) => { r.signals.rate_limit_legitimate_refusal_ratio = 0.03; } },
+  { trigger: 'contract_compliance_low', breach: 'contract compliance 85 %', expectedPhase: 2, channel: 'performance', inject: (r) => { r.signals.contract_compliance_ratio = 0.85; } },
+  { trigger: 'anomaly_false_positives', breach: 'anomaly false positives 7 %', expectedPhase: 2, channel: 'performance', inject: (r) => { r.signals.anomaly_false_positive_ratio = 0.07; } },
+  { trigger: 'browser_pool_failures', breach: 'browser pool failures 15 %', expectedPhase: 3, channel: 'performance', inject: (r) => { r.signals.browser_pool_failure_ratio = 0.15; } },
 ];
 
 describe('rollback triggers under an injected clock', () => {
@@ -62,8 +62,9 @@ describe('rollback triggers under an injected clock', () => {
     return r;
   }
 
-  it('every trigger has a case', () => {
+  it('every trigger has a case, posting to the channel the registry names', () => {
     expect(CASES.map((c) => c.trigger).sort()).toEqual(TRIGGERS.map((t) => t.id).sort());
+    for (const c of CASES) expect(c.channel, c.trigger).toBe(TRIGGERS.find((t) => t.id === c.trigger)!.channel);
   });
 
   it.each(CASES)('$trigger fires within for + one interval after "$breach"', async (c) => {
@@ -71,7 +72,7 @@ describe('rollback triggers under an injected clock', () => {
     const r = await replica(c.trigger.length * 7919);
     const decisions: Decision[] = [];
     r.ctx.rollout.on('decision', (d: Decision) => decisions.push(d));
-    await r.run(120); // two healthy minutes: windows full, nothing pending
+    await r.run(180); // three healthy minutes: windows full, the cache past its warm-up, nothing pending
     expect(decisions).toEqual([]);
     const hooksBefore = hook.received.length;
 

@@ -30,6 +30,8 @@ export interface OpportunityCache {
   wrap(inner: OpportunityReads): OpportunityReads;
   /** Serves a whole response body from the response tier, or builds and keeps it (see ReadCache.respond). */
   respond(kind: (version: number) => string, build: () => Promise<BuiltBody>): Promise<ServedBody>;
+  /** The identity bytes of a served body, kept beside its gzip bytes from the first request that needs them. */
+  identityOf(served: ServedBody): Buffer;
   /** Loads that went past the cache, and version reads, for the benchmark's query accounting. */
   counters(): { loads: number; loadReasons: Record<LoadReason, number>; versionPolls: number };
   close(): void;
@@ -82,6 +84,7 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
     dataVersion: () => watcher.current(),
     wrap: (inner) => createCachedReads(inner, readCache),
     respond: (kind, build) => readCache.respond(kind, build),
+    identityOf: (served) => readCache.identityOf(served),
     counters: () => ({ loads: readCache.loads, loadReasons: { ...readCache.loadReasons }, versionPolls: watcher.polls }),
     close: () => watcher.close(),
   };

@@ -105,6 +105,16 @@ export class MemoryTier {
     this.lru.set(key, { value, bytes }, { ttl: ttlMs });
   }
 
+  /** Whether an entry of `bytes` could be held at all (lru-cache refuses one past the budget). */
+  fits(bytes: number): boolean {
+    return bytes <= this.maxBytes;
+  }
+
+  /** Replaces an entry's value and size, keeping its TTL and recency (lru-cache evicts if the budget is passed). */
+  grow(key: string, value: unknown, bytes: number): void {
+    this.lru.set(key, { value, bytes }, { noUpdateTTL: true });
+  }
+
   /**
    * The entry that storing `bytes` more would evict first (the least recently used), or
    * undefined while both bounds leave room.

@@ -24,7 +24,7 @@ async function withControl<T>(fn: (c: FlagControl) => Promise<T>): Promise<T> {
   try {
     await migrate(db);
     if (config.redisUrl) {
-      redis = openRedis(config.redisUrl);
+      redis = await openRedis(config.redisUrl);
       const r = redis.client;
       // Publishing needs a live connection; without one the replicas' polling still applies the change.
       await new Promise<void>((resolve) => {

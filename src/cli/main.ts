@@ -18,13 +18,14 @@ const loaders: Record<string, () => Promise<Register>> = {
   reappraise: async () => (await import('./reappraise-command.js')).registerReappraiseCommand,
   incidents: async () => (await import('./incidents-commands.js')).registerIncidentCommands,
   evidence: async () => (await import('./evidence-commands.js')).registerEvidenceCommands,
+  dealers: async () => (await import('./dealers-commands.js')).registerDealerCommands,
 };
 /** Top-level command name → the module that registers it. */
 const owner: Record<string, keyof typeof loaders> = {
   serve: 'serve', migrate: 'data', ingest: 'data', comps: 'data', apikeys: 'apikeys', flags: 'flags', rollout: 'rollout',
   quarantine: 'quality', anomalies: 'quality', quality: 'quality', worker: 'worker', sources: 'worker', bench: 'bench', openapi: 'openapi',
   reappraise: 'reappraise',
-  incidents: 'incidents', provenance: 'evidence', evidence: 'evidence',
+  incidents: 'incidents', provenance: 'evidence', evidence: 'evidence', dealers: 'dealers',
 };
 const FAILED = 1;
 
@@ -40,7 +41,8 @@ for (const load of named ? [loaders[named]] : Object.values(loaders)) await (awa
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : FAILED);
+  // A command family with its own documented usage exit code throws a 'dealerscope.' error.
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : err.code.startsWith('dealerscope.') ? err.exitCode : FAILED);
   process.stderr.write(`dealerscope: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(FAILED);
 }

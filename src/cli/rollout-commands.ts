@@ -1,6 +1,7 @@
 // `dealerscope rollout …`: talks to a running service's admin API (DEALERSCOPE_URL, ADMIN_TOKEN),
 // because gates are measured inside the service. Exit codes: 0 done / gate passes, 1 could not
 // run (unreachable, not authorised, server error), 2 refused (gate fails, bad request, conflict).
+import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 import { registerCanaryCommands } from './canary-commands.js';
 
@@ -66,7 +67,11 @@ function run(fn: () => Promise<number | void>) {
 }
 
 export function registerRolloutCommands(program: Command): void {
-  const rollout = program.command('rollout').description('phased rollout over the admin API of a running service (DEALERSCOPE_URL, ADMIN_TOKEN)');
+  const rollout = program.command('rollout').description('phased rollout over the admin API of a running service (DEALERSCOPE_URL, ADMIN_TOKEN); exit codes: 0 done, 1 failed, 2 refused or wrong usage (e.g. rearm without --reason)')
+    // Set before the subcommands are added so they inherit it: wrong usage exits 2, not 1.
+    .exitOverride((err) => {
+      throw err.exitCode === 0 ? err : new CommanderError(ROLLOUT_EXIT.refused, `dealerscope.usage.${err.code}`, err.message);
+    });
   const print = (json: boolean | undefined, v: unknown, human: () => string) => console.log(json ? JSON.stringify(v, null, 2) : human());
 
   rollout.command('status').description('current phase, dry-run switch, trigger states and latched triggers').option('--json', 'print JSON')

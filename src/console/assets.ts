@@ -74,6 +74,11 @@ export const CONSOLE_JS = `
     }
     list.insertBefore(li, list.firstChild);
   });
+  source.addEventListener('phase', function (ev) {
+    var p = JSON.parse(ev.data);
+    var el = document.getElementById('rollout-phase');
+    if (el) el.textContent = p.phase === null ? 'not phased (built-in defaults)' : String(p.phase) + (p.emergency ? ' (EMERGENCY ROLLBACK)' : '');
+  });
   source.addEventListener('tiles', function (ev) {
     var tiles = JSON.parse(ev.data);
     tiles.forEach(function (t) {

@@ -4,11 +4,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Observability } from '../observability/install.js';
 
+/** Where the stream hears about phase changes in force on this replica (the flag control plane). */
+export interface PhaseSource {
+  on(event: 'applied', fn: (e: { after: { phase: number | null; emergency: boolean } }) => void): unknown;
+  off(event: 'applied', fn: (e: { after: { phase: number | null; emergency: boolean } }) => void): unknown;
+}
+
 export interface EventStreamOptions {
   tilesEveryMs?: number;
   heartbeatMs?: number;
   /** Calls onEnd when the request's session ends; returns the unsubscribe. */
   watchSession?: (request: FastifyRequest, onEnd: () => void) => () => void;
+  /** Sends a 'phase' event whenever the phase in force here changes, whoever changed it. */
+  phases?: PhaseSource;
 }
 
 export function eventStreams(app: FastifyInstance, obs: Observability, opts: EventStreamOptions = {}) {
@@ -36,7 +44,10 @@ export function eventStreams(app: FastifyInstance, obs: Observability, opts: Eve
     res.write('retry: 3000\n\n');
     obs.service.sseClients.inc();
 
-    const unsubscribe = obs.alerts.subscribe((a) => send('alert', a));
+    const unsubscribeAlerts = obs.alerts.subscribe((a) => send('alert', a));
+    const onPhase = (e: { after: { phase: number | null; emergency: boolean } }) => send('phase', { phase: e.after.phase, emergency: e.after.emergency });
+    opts.phases?.on('applied', onPhase);
+    const unsubscribe = () => { unsubscribeAlerts(); opts.phases?.off('applied', onPhase); };
     // Display refresh only (no decision depends on it), so real timers are right here.
     const pushTiles = () => { obs.tiles().then((t) => send('tiles', t), (err) => request.log.warn({ err }, 'console tiles failed')); };
     const tiles = setInterval(pushTiles, opts.tilesEveryMs ?? 5000);

@@ -100,7 +100,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
     return layout('Overview', body, { script: true, signOutCsrf: request.consoleAuth?.kind === 'session' ? csrf : undefined });
   });
 
-  app.get('/console/events', session, eventStreams(app, obs, { ...opts.events, watchSession: auth.watchSession }));
+  app.get('/console/events', session, eventStreams(app, obs, { ...opts.events, watchSession: auth.watchSession, phases: ctx.flagControl }));
 
   app.post('/console/flags', form, async (request, reply) => {
     const name = field(request.body, 'name');

@@ -92,7 +92,7 @@ function fmtValue(v: number | null, unit: string | null): string {
 
 function gateTable(g: GateReport): string {
   const rows = g.criteria.map((c) => `<tr class="${c.pass ? 'pass' : 'fail'}"><td>${c.pass ? '<span class="on">pass</span>' : '<strong class="fail">fail</strong>'}</td><td>${esc(c.label)}</td>
-<td>${c.kind === 'attestation' ? (c.attestation ? `attested by ${esc(c.attestation.actor)} ${esc(c.attestation.at)}` : '<span class="muted">not attested</span>') : esc(fmtValue(c.value, c.unit))}</td>
+<td>${c.kind === 'attestation' ? (c.attestation ? `attested by ${esc(c.attestation.actor)} ${esc(c.attestation.at)}` : '<span class="muted">not attested</span>') : esc(c.value === null && c.note ? `no data: ${c.note}` : fmtValue(c.value, c.unit))}</td>
 <td>${esc(c.threshold ?? '')}</td><td>${c.samples === null ? '' : esc(c.samples)}</td></tr>`).join('');
   return `<p>Gate ${esc(g.from)} → ${esc(g.to)}: <strong>${g.pass ? 'passes' : 'does not pass'}</strong> <span class="muted">(window ${Math.round(g.windowMs / 60_000)} min, evaluated ${esc(g.evaluatedAt)})</span></p>
 <table class="gate"><thead><tr><th></th><th>Criterion</th><th>Measured</th><th>Threshold</th><th>Samples</th></tr></thead><tbody>${rows}</tbody></table>`;

@@ -15,5 +15,41 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .status-good { color: #1f7a3a; font-weight: 600; }
 .loss { color: #b42318; }
 .flag { color: #b54708; }
-nav.pages { margin: 12px 0; }
+nav.pages { margin: 12px 0; display: flex; gap: 16px; }
+header { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; justify-content: space-between; }
+header a { color: #fff; }
+header nav { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
+.brand { font-weight: 700; text-decoration: none; }
+h1 { font-size: 20px; margin: 4px 0 12px; }
+h2 { font-size: 16px; margin: 16px 0 6px; }
+a { color: #0b4f8a; }
+button { font: inherit; padding: 6px 12px; min-height: 32px; }
+input, select { font: inherit; padding: 4px 6px; max-width: 100%; box-sizing: border-box; }
+form.inline { display: inline; }
+form.stack { display: flex; flex-direction: column; gap: 8px; max-width: 420px; }
+form.stack label { display: flex; flex-direction: column; }
+fieldset label.row { flex-direction: row; gap: 6px; }
+.summary { margin: 6px 0; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.big { font-size: 24px; font-weight: 700; margin: 0; }
+table.kv { width: auto; }
+ul.cards { list-style: none; padding: 0; }
+ul.cards li { background: #fff; border: 1px solid #e2e8f0; padding: 8px 10px; margin-bottom: 8px; overflow-wrap: anywhere; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+code { overflow-wrap: anywhere; }
+/* Phones: each opportunity becomes a card, so nothing scrolls sideways. */
+@media (max-width: 760px) {
+  main { padding: 10px; }
+  table.list thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.list, table.list tbody, table.list tr, table.list td { display: block; width: auto; }
+  table.list tr { background: #fff; border: 1px solid #e2e8f0; margin-bottom: 8px; padding: 6px 8px; }
+  table.list td { border: 0; padding: 2px 0; white-space: normal; text-align: left; }
+  table.list td.num { display: inline-block; margin-right: 12px; }
+  table.list td[data-label]::before { content: attr(data-label) " "; color: #4a5568; font-size: 12px; }
+  form.filters label { flex: 1 1 40%; }
+  main { overflow-wrap: anywhere; }
+  table.kv { width: 100%; }
+  table.kv th, table.kv td { white-space: normal; }
+  .scroll table th, .scroll table td { padding: 4px 5px; }
+}
 `;

@@ -3,23 +3,27 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../shared/app-context.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
-import { CursorError, queryFingerprint } from '../opportunities/cursor.js';
 import { parseListQuery } from '../opportunities/list-query.js';
 import { esc } from '../shared/html.js';
 import { DEALER_CSS } from './dealer-css.js';
+import type { Workspace } from '../dealers/workspace.js';
+import { frame } from './workspace-pages.js';
+
+const PAGE_SIZE = 50;
 
 const money = (n: number) => `${n < 0 ? '−' : ''}$${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
-const FILTERS = ['state', 'make', 'model', 'status', 'minProfit', 'maxRisk', 'sort'] as const;
+const FILTERS = ['state', 'make', 'model', 'status', 'minProfit', 'maxRisk', 'minHeadroom', 'sort'] as const;
 
 function row(o: Opportunity): string {
   const anomalies = o.anomalies.length ? ` <span class="flag" title="open anomaly flags">⚑${o.anomalies.length}</span>` : '';
   const vehicle = `${o.year} ${o.make} ${o.model}${o.trim ? ` ${o.trim}` : ''}`;
   return `<tr>
 <td class="status-${esc(o.status)}">${esc(o.status)}${anomalies}</td>
-<td>${o.listingUrl ? `<a href="${esc(o.listingUrl)}" rel="noopener noreferrer">${esc(vehicle)}</a>` : esc(vehicle)}<br><small>${esc(o.source)} lot ${esc(o.lotId)}${o.mileage !== null ? ` · ${o.mileage.toLocaleString('en-US')} mi` : ''} · ${esc(o.titleStatus)}</small></td>
+<td><a href="/o/${o.id}">${esc(vehicle)}</a>${o.listingUrl ? ` <a href="${esc(o.listingUrl)}" rel="noopener noreferrer" aria-label="auction page for ${esc(vehicle)}">↗</a>` : ''}<br><small>${esc(o.source)} lot ${esc(o.lotId)}${o.mileage !== null ? ` · ${o.mileage.toLocaleString('en-US')} mi` : ''} · ${esc(o.titleStatus)}</small></td>
 <td>${esc(o.location.city ?? '')} ${esc(o.location.state)}</td>
 <td>${esc(o.auctionEndsAt.slice(0, 16).replace('T', ' '))}Z</td>
-<td class="num">${money(o.currentBid)}</td>
+<td class="num" data-label="Bid">${money(o.currentBid)}</td>
+<td class="num" data-label="Ceiling">${o.bidCeiling === null ? '—' : money(o.bidCeiling)}</td>
 <td class="num" title="premium ${money(o.costs.buyerPremium)}, doc ${money(o.costs.docFee)}, transport ${money(o.costs.transport)}, recon ${money(o.costs.recon)}">${money(o.costs.total)}</td>
 <td class="num" title="${esc(o.valuation.method)}, ${o.valuation.sampleSize} comps, ${money(o.valuation.low)}–${money(o.valuation.high)}">${money(o.estimatedSalePrice)}</td>
 <td class="num${o.profit < 0 ? ' loss' : ''}">${money(o.profit)}</td>
@@ -37,7 +41,7 @@ function filterForm(q: Record<string, string>): string {
   return `<form class="filters" method="get" action="/">
 ${input('state', 'State', 'size="3" maxlength="2"')}${input('make', 'Make', 'size="10"')}${input('model', 'Model', 'size="12"')}
 ${select('status', 'Status', ['', 'hot', 'good', 'moderate'])}${input('minProfit', 'Min profit $', 'size="7" inputmode="numeric"')}
-${input('maxRisk', 'Max risk', 'size="4" inputmode="numeric"')}${select('sort', 'Sort', ['score', 'profit', 'roi', 'newest', 'ending'])}
+${input('maxRisk', 'Max risk', 'size="4" inputmode="numeric"')}${input('minHeadroom', 'Min headroom $', 'size="7" inputmode="numeric"')}${select('sort', 'Sort', ['score', 'profit', 'roi', 'headroom', 'newest', 'ending'])}
 <button type="submit">Show</button></form>`;
 }
 
@@ -50,48 +54,40 @@ export async function noticeBanner(notices: DealerNotices | undefined): Promise<
   return list.map((n) => `<p class="notice${n.resolved ? ' resolved' : ''}" role="${n.resolved ? 'status' : 'alert'}">${esc(n.text)}</p>`).join('\n');
 }
 
+const SORT_LABELS: Record<string, string> = {
+  score: 'score, highest first', profit: 'profit, highest first', roi: 'ROI, highest first', headroom: 'headroom, largest first', newest: 'newest first', ending: 'ending soonest first',
+};
+
 export async function dealerPage(app: FastifyInstance, { ctx, notices }: { ctx: AppContext; notices?: DealerNotices }): Promise<void> {
   app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').send(DEALER_CSS));
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    const workspace = ctx.workspace as Workspace;
     const raw = request.query as Record<string, unknown>;
     const given: Record<string, string> = {};
-    for (const k of [...FILTERS, 'cursor']) if (typeof raw[k] === 'string' && raw[k] !== '') given[k] = raw[k] as string;
-    // The page is forgiving: unreadable filters are dropped (the API's lenient rules), never a 500.
-    const parsed = parseListQuery({ sort: 'score', ...given, limit: '50' }, false);
+    for (const k of [...FILTERS, 'page']) if (typeof raw[k] === 'string' && raw[k] !== '') given[k] = raw[k] as string;
+    // The page is forgiving: what cannot be read is named above the list and dropped (the API's
+    // lenient rules), never a 500.
+    const strict = parseListQuery({ sort: 'score', ...given }, true);
+    const problem = strict.ok ? '' : `Ignored: ${strict.errors.map((e) => `${e.field} ${e.message}`).join('; ')}.`;
+    const parsed = parseListQuery({ sort: 'score', ...given, limit: String(PAGE_SIZE) }, false);
     const q = parsed.ok ? parsed.query : null;
-    let items: Opportunity[] = [];
-    let next: string | null = null;
-    let problem = '';
-    if (q) {
-      const fingerprint = queryFingerprint(q.sort, q.filters);
-      let after = null;
-      try {
-        after = q.cursor ? ctx.cursors.decode(q.cursor, fingerprint) : null;
-      } catch (err) {
-        if (!(err instanceof CursorError)) throw err;
-        problem = 'That page link no longer matches the filters; showing the first page.';
-      }
-      const page = await ctx.reads.keysetPage({ sort: q.sort, filters: q.filters, limit: q.limit }, after);
-      items = page.items;
-      if (page.hasMore && page.last) next = ctx.cursors.encode(fingerprint, page.last);
-    }
-    const keep = new URLSearchParams(Object.entries(given).filter(([k]) => k !== 'cursor'));
-    if (next) keep.set('cursor', next);
+    const dealer = await workspace.identify(request);
+    const page = q?.page ?? 1;
+    const { items, total } = q ? await workspace.reads.offsetPage(dealer, { sort: q.sort, filters: q.filters, limit: PAGE_SIZE }, page) : { items: [] as Opportunity[], total: 0 };
+    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    const link = (p: number) => `/?${esc(new URLSearchParams({ ...Object.fromEntries(Object.entries(given).filter(([k]) => k !== 'page')), page: String(p) }).toString())}`;
     const sample = items.some((o) => o.sample);
-    const banner = await noticeBanner(notices);
-    reply.type('text/html; charset=utf-8');
-    return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>DealerScope · opportunities</title><link rel="stylesheet" href="/assets/dealer.css"></head>
-<body><header><strong>DealerScope</strong> — profitable vehicles at public auctions</header><main>
-${banner}${sample ? '<p class="sample">Showing bundled <strong>sample data</strong> (synthetic listings). Import a real feed with <code>dealerscope ingest --file …</code>.</p>' : ''}
-${problem ? `<p class="sample">${esc(problem)}</p>` : ''}
+    const sort = q?.sort ?? 'score';
+    const body = `${sample ? '<p class="sample">Showing bundled <strong>sample data</strong> (synthetic listings). Import a real feed with <code>dealerscope ingest --file …</code>.</p>' : ''}
+${problem ? `<p class="notice" role="alert">${esc(problem)}</p>` : ''}
 ${filterForm(given)}
-<table><thead><tr><th>Status</th><th>Vehicle</th><th>Location</th><th>Ends (UTC)</th><th class="num">Bid</th><th class="num">Landed cost</th><th class="num">Est. sale</th><th class="num">Profit</th><th class="num">ROI</th><th class="num">Conf.</th><th class="num">Risk</th><th class="num">Score</th></tr></thead>
-<tbody>${items.map(row).join('\n') || '<tr><td colspan="12">No opportunities match these filters.</td></tr>'}</tbody></table>
-<nav class="pages">${next ? `<a href="/?${esc(keep.toString())}">Next 50 →</a>` : ''}</nav>
-<p><small>Landed cost = bid + buyer's premium + doc fee + transport + recon reserve. Hover a figure for its parts. API: <a href="/openapi.json">/openapi.json</a></small></p>
-</main></body></html>`;
+<p class="summary" role="status">${total.toLocaleString('en-US')} opportunit${total === 1 ? 'y' : 'ies'} · sorted by ${esc(SORT_LABELS[sort] ?? sort)} · page ${Math.min(page, pages)} of ${pages}${dealer ? ` · figures for ${esc(dealer.name)} (ZIP ${esc(dealer.zip)})` : ' · figures for the default dealer; <a href="/login">sign in</a> for yours'}</p>
+<div class="scroll" tabindex="0" role="region" aria-label="Opportunities"><table class="list"><caption class="sr-only">Opportunities</caption><thead><tr><th scope="col">Status</th><th scope="col">Vehicle</th><th scope="col">Location</th><th scope="col">Ends (UTC)</th><th scope="col" class="num">Bid</th><th scope="col" class="num">Ceiling</th><th scope="col" class="num">Landed cost</th><th scope="col" class="num">Est. sale</th><th scope="col" class="num">Profit</th><th scope="col" class="num">ROI</th><th scope="col" class="num">Conf.</th><th scope="col" class="num">Risk</th><th scope="col" class="num">Score</th></tr></thead>
+<tbody>${items.map(row).join('\n') || '<tr><td colspan="13">No opportunities match these filters.</td></tr>'}</tbody></table></div>
+<nav class="pages" aria-label="Pages">${page > 1 ? `<a href="${link(page - 1)}" rel="prev">← Previous</a>` : ''} ${page < pages ? `<a href="${link(page + 1)}" rel="next">Next →</a>` : ''}</nav>
+<p><small>Landed cost = bid + buyer's premium + doc fee + transport + recon reserve. Ceiling = the highest bid that still makes the target profit and ROI. API: <a href="/openapi.json">/openapi.json</a></small></p>`;
+    reply.type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store');
+    return frame(request, 'Opportunities', body, notices);
   });
 }

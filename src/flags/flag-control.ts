@@ -52,6 +52,12 @@ export class FlagControl extends EventEmitter {
   private pollDb: Db | null = null;
   private loading: Promise<boolean> | null = null;
   private reloadAgain = false;
+  /**
+   * A phase set while the database refused the write (or heard from the replica that set it): in
+   * force here until the database holds a phase written after it. `by` is set on the replica that
+   * owes the database the write.
+   */
+  private held: { phase: number; at: number; by: ChangeBy | null } | null = null;
 
   constructor(private readonly opts: FlagControlOptions) {
     super();
@@ -96,7 +102,9 @@ export class FlagControl extends EventEmitter {
   private async loadOnce(via: ApplyVia): Promise<boolean> {
     const db = this.backgroundDb();
     const [overrides, phaseRow] = await Promise.all([readOverrides(db), readPhaseRecord(db, this.opts.env)]);
-    const phase = phaseRow ? phaseRow.phase : defaultPhase(this.opts.env);
+    let phase = phaseRow ? phaseRow.phase : defaultPhase(this.opts.env);
+    if (this.held && (!phaseRow || phaseRow.updatedAt < this.held.at)) phase = this.held.phase;
+    else this.held = null;
     const fp = JSON.stringify([phase, Object.entries(overrides).sort(([a], [b]) => a.localeCompare(b))]);
     if (fp === this.fingerprint) return false;
     this.fingerprint = fp;
@@ -125,6 +133,46 @@ export class FlagControl extends EventEmitter {
     await this.afterWrite();
   }
 
+  /**
+   * Sets the phase even when the database refuses the write: it is then in force here at once,
+   * announced with its value on the Redis channel (replicas that hear it hold it too) and written
+   * to the database by the next poll that reaches it. Returns whether the database has it now.
+   */
+  async setPhaseEvenOffline(phase: number, by: ChangeBy): Promise<{ recorded: boolean; error?: string }> {
+    try {
+      await this.setPhase(phase, by);
+      return { recorded: true };
+    } catch (err) {
+      const at = this.opts.clock.now();
+      this.held = { phase, at, by };
+      this.applyHeld('local');
+      await this.announce({ phase, heldAt: at });
+      return { recorded: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** A phase waiting for the database (null when none). */
+  heldPhase(): { phase: number; at: number } | null {
+    return this.held ? { phase: this.held.phase, at: this.held.at } : null;
+  }
+
+  private applyHeld(via: ApplyVia): void {
+    if (!this.held || this.opts.flags.getPhase() === this.held.phase) return;
+    const before = this.opts.flags.snapshot();
+    this.opts.flags.setPhase(this.held.phase);
+    this.fingerprint = '';
+    this.emit('applied', { via, at: this.opts.clock.now(), before, after: this.opts.flags.snapshot() });
+  }
+
+  /** Writes a held phase once the database answers; the write's timestamp ends the hold everywhere. */
+  private async replayHeld(): Promise<void> {
+    const h = this.held;
+    if (!h?.by) return;
+    await writePhase(this.opts.db, this.opts.env, h.phase, { ...h.by, now: Math.max(this.opts.clock.now(), h.at + 1) });
+    if (this.held === h) this.held = { ...h, by: null };
+    await this.announce();
+  }
+
   async overrides(): Promise<FlagOverrides> {
     return readOverrides(this.opts.db);
   }
@@ -140,10 +188,10 @@ export class FlagControl extends EventEmitter {
     await this.announce();
   }
 
-  async announce(): Promise<void> {
+  async announce(extra: { phase: number; heldAt: number } | null = null): Promise<void> {
     if (!this.opts.redis) return;
     try {
-      await this.opts.redis.client.publish(this.channel, JSON.stringify({ at: this.opts.clock.now() }));
+      await this.opts.redis.client.publish(this.channel, JSON.stringify({ at: this.opts.clock.now(), ...extra }));
     } catch {
       // Redis away: the other replicas' polling picks the change up within one poll period.
     }
@@ -155,13 +203,19 @@ export class FlagControl extends EventEmitter {
     if (this.opts.redis) {
       // The subscriber queues its SUBSCRIBE until connected and re-subscribes after reconnects.
       this.subscriber = this.opts.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-      this.subscriber.on('message', (channel: string) => {
-        if (channel === this.channel) this.load('pubsub').catch(() => {});
+      this.subscriber.on('message', (channel: string, raw: string) => {
+        if (channel !== this.channel) return;
+        const held = parseHeld(raw);
+        if (held && (!this.held || this.held.at <= held.heldAt)) {
+          this.held = { phase: held.phase, at: held.heldAt, by: this.held?.by ?? null };
+          this.applyHeld('pubsub');
+        }
+        this.load('pubsub').catch(() => {});
       });
       await this.subscriber.subscribe(this.channel).catch(() => {});
     }
     const tick = () => {
-      this.load('poll').catch(() => {}).finally(() => {
+      this.replayHeld().catch(() => {}).then(() => this.load('poll')).catch(() => {}).finally(() => {
         if (this.timer) this.timer = this.opts.clock.setTimeout(tick, this.pollMs);
       });
     };
@@ -178,5 +232,14 @@ export class FlagControl extends EventEmitter {
     const pdb = this.pollDb;
     this.pollDb = null;
     if (pdb) await pdb.close();
+  }
+}
+
+function parseHeld(raw: string): { phase: number; heldAt: number } | null {
+  try {
+    const m = JSON.parse(raw) as { phase?: unknown; heldAt?: unknown };
+    return Number.isInteger(m.phase) && typeof m.heldAt === 'number' ? { phase: m.phase as number, heldAt: m.heldAt } : null;
+  } catch {
+    return null;
   }
 }

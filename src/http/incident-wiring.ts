@@ -69,11 +69,13 @@ export interface IncidentWiringOptions {
   background: boolean;
   /** The dealer workspace's directory of dealers with alerts; none until it exists. */
   dealers?: DealerDirectory;
+  /** The delivery path to share (dealer alerts use the same outbox worker); one is made when absent. */
+  notifications?: ReturnType<typeof notificationsModule>;
 }
 
 export async function installIncidents(app: FastifyInstance, ctx: AppContext, opts: IncidentWiringOptions): Promise<Incidents> {
   const log = (msg: string) => app.log.warn(msg);
-  const notifications = notificationsModule(ctx, log);
+  const notifications = opts.notifications ?? notificationsModule(ctx, log);
   const incidents = new Incidents({
     db: ctx.db, clock: ctx.clock, settings: incidentSettings(ctx.config.raw, notifications.settings.allowPrivate),
     notifications, dealers: opts.dealers ?? noDealers, registry: ctx.metrics.registry, log,

@@ -63,4 +63,5 @@ export const TAGS = [
   { name: 'operations', description: 'Liveness, readiness, metrics and this document.' },
   { name: 'console', description: 'The SRE console: HTML pages and urlencoded forms (session cookie + CSRF token).' },
   { name: 'dealer page', description: 'The dealer-facing HTML page.' },
+  { name: 'workspace', description: 'The dealer\'s workspace: profile, saved searches with alerts, watchlist (X-API-Key or dealer session); dealers are created by operators.' },
 ];

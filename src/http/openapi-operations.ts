@@ -30,6 +30,49 @@ export interface OperationDoc {
   responses?: Record<string, unknown>;
 }
 
+const profileFields = {
+  name: { type: 'string', minLength: 1, maxLength: 100 },
+  zip: { type: 'string', pattern: '^[0-9]{5}$', description: 'home ZIP: transport is charged from the listing to here' },
+  targetProfit: { type: 'number', minimum: 0, description: 'dollars (default 2000)' },
+  targetRoi: { type: 'number', minimum: 0, description: 'percent (default 15)' },
+  maxMiles: { type: ['integer', 'null'], minimum: 1, description: 'hide opportunities farther away (road miles)' },
+  reconPerVehicle: { type: ['number', 'null'], minimum: 0, description: 'dollars; null uses the engine default' },
+  email: { type: ['string', 'null'], description: 'where e-mail alerts go' },
+};
+const profile = anyObject('The dealer\'s profile: id, name, zip, state, targetProfit, targetRoi, maxMiles, reconPerVehicle, email, version');
+const workspaceOp = (operationId: string, summary: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({ operationId, tags: ['workspace'], summary, ...extra });
+
+const WORKSPACE_OPERATIONS: Record<string, OperationDoc> = {
+  'POST /admin/dealers': workspaceOp('createDealer', 'Create a dealer; its API key is in the answer once and stored hashed', {
+    body: { type: 'object', properties: profileFields, required: ['name', 'zip'], additionalProperties: false },
+    responses: { 201: { description: 'Created', type: 'object', properties: { id: { type: 'integer' }, apiKey: { type: 'string' } }, required: ['id', 'apiKey'] }, 400: error },
+  }),
+  'GET /admin/dealers': workspaceOp('listDealers', 'Every dealer profile (never the keys)', { responses: { 200: anyObject('`items`: dealer profiles') } }),
+  'GET /api/me': workspaceOp('getMyProfile', 'The calling dealer\'s profile', { responses: { 200: profile } }),
+  'PATCH /api/me': workspaceOp('updateMyProfile', 'Change any profile fields; answers the new profile', {
+    body: { type: 'object', properties: profileFields, additionalProperties: false }, responses: { 200: profile, 400: error },
+  }),
+  'POST /api/me/searches': workspaceOp('createSavedSearch', 'Save a search; new or re-priced matches are alerted at most once per minIntervalMinutes', {
+    body: {
+      type: 'object', additionalProperties: false, required: ['name', 'channels'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 100 },
+        filters: { type: 'object', additionalProperties: { type: ['string', 'number'] }, description: 'the list filters (state, make, model, source, status, minProfit, minRoi, maxRisk, yearMin, yearMax, endsBefore, minHeadroom)' },
+        channels: { type: 'array', items: { type: 'string', enum: ['webhook', 'email'] }, minItems: 1 },
+        webhookUrl: { type: 'string', description: 'Slack-compatible webhook; private and loopback addresses are refused unless ALERT_WEBHOOK_ALLOW_PRIVATE=true' },
+        minIntervalMinutes: { type: 'integer', minimum: 1, maximum: 10080, default: 5 },
+      },
+    },
+    responses: { 201: anyObject('The saved search with its `id`'), 400: error },
+  }),
+  'GET /api/me/searches': workspaceOp('listSavedSearches', 'The dealer\'s saved searches', { responses: { 200: anyObject('`items`: saved searches') } }),
+  'DELETE /api/me/searches/:id': workspaceOp('deleteSavedSearch', 'Delete a saved search', { responses: { 204: { description: 'Deleted', type: 'null' }, 404: error } }),
+  'GET /api/me/alerts': workspaceOp('listMyAlerts', 'Alert history, newest first, with each message\'s delivery status', { responses: { 200: anyObject('`items`: alerts with `deliveries`') } }),
+  'GET /api/me/watchlist': workspaceOp('getWatchlist', 'Watched opportunities with personal numbers', { responses: { 200: anyObject('`items`: opportunities') } }),
+  'PUT /api/me/watchlist/:opportunityId': workspaceOp('watchOpportunity', 'Watch an opportunity: alerts on a bid change, on passing the bid ceiling and one hour before the end', { responses: { 200: { $ref: 'Opportunity#' }, 404: error } }),
+  'DELETE /api/me/watchlist/:opportunityId': workspaceOp('unwatchOpportunity', 'Stop watching an opportunity', { responses: { 204: { description: 'Removed', type: 'null' }, 404: error } }),
+};
+
 export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /api/opportunities': { operationId: 'listOpportunities' },
   'GET /api/opportunities/:id': { operationId: 'getOpportunity' },
@@ -92,14 +135,34 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'DELETE /admin/rollout/canary/:flag': { operationId: 'stopCanary', tags: ['rollout'], responses: { 200: anyObject('The stopped run'), 404: error } },
   'POST /admin/rollout/canary/:flag/rearm': { operationId: 'rearmCanary', tags: ['rollout'], responses: { 200: anyObject('`rearmed` latches and the re-arm `decisionId` (null when nothing was latched)'), 400: error } },
   'GET /healthz': { operationId: 'getLiveness' },
+  ...WORKSPACE_OPERATIONS,
   'GET /readyz': { operationId: 'getReadiness' },
   'GET /metrics': { operationId: 'getMetrics', responses: { 200: text('Prometheus text exposition format', 'text/plain') } },
   'GET /openapi.json': { operationId: 'getOpenApiDocument', tags: ['operations'], summary: 'This OpenAPI document', responses: { 200: anyObject('OpenAPI 3.1 document') } },
   'GET /': {
-    operationId: 'getDealerPage', tags: ['dealer page'], summary: 'Ranked opportunities as an HTML page (the API\'s filters, read leniently)',
-    querystring: { type: 'object', properties: { state: { type: 'string' }, make: { type: 'string' }, model: { type: 'string' }, status: { type: 'string' }, minProfit: { type: 'string' }, maxRisk: { type: 'string' }, sort: { type: 'string' }, cursor: { type: 'string' } } },
+    operationId: 'getDealerPage', tags: ['dealer page'], summary: 'Ranked opportunities as an HTML page with the signed-in dealer\'s figures (the API\'s filters, read leniently; what was ignored is named)',
+    querystring: { type: 'object', properties: { state: { type: 'string' }, make: { type: 'string' }, model: { type: 'string' }, status: { type: 'string' }, minProfit: { type: 'string' }, maxRisk: { type: 'string' }, minHeadroom: { type: 'string' }, sort: { type: 'string' }, page: { type: 'string' } } },
     responses: { 200: html('The dealer page'), 503: error },
   },
+  'GET /login': { operationId: 'getDealerSignIn', tags: ['dealer page'], summary: 'The dealer sign-in form (field `apiKey`)', responses: { 200: html('The sign-in page') } },
+  'POST /login': {
+    operationId: 'signInDealer', tags: ['dealer page'], summary: 'Trade a dealer API key for a session cookie; 10 failed attempts per IP per 15 minutes lock the IP out',
+    consumes: ['application/x-www-form-urlencoded'],
+    body: { type: 'object', properties: { apiKey: { type: 'string', maxLength: 200 } }, required: ['apiKey'] },
+    responses: { 303: redirect('Signed in: session cookie set, on to the list'), 401: html('Key not accepted'), 403: error, 429: html('Locked out for a while') },
+  },
+  'POST /logout': { operationId: 'signOutDealer', tags: ['dealer page'], summary: 'End the dealer session', ...form({}, []), responses: { 303: redirect('Signed out'), 403: error } },
+  'GET /o/:id': { operationId: 'getOpportunityPage', tags: ['dealer page'], summary: 'One opportunity: cost breakdown, bid ceiling, valuation with comparables, VIN decode, anomalies, provenance, time left', responses: { 200: html('The opportunity page'), 404: html('Not found') } },
+  'GET /searches': { operationId: 'getSearchesPage', tags: ['dealer page'], summary: 'Saved searches with alerts (signed in)', responses: { 200: html('The saved searches page'), 303: redirect('Not signed in: to /login') } },
+  'POST /searches': {
+    operationId: 'createSearchFromPage', tags: ['dealer page'], summary: 'Save a search from the form',
+    ...form({ name: { type: 'string' }, state: { type: 'string' }, make: { type: 'string' }, minProfit: { type: 'string' }, minHeadroom: { type: 'string' }, webhookUrl: { type: 'string' }, webhook: { type: 'string' }, email: { type: 'string' }, minIntervalMinutes: { type: 'string' } }, ['name']),
+    responses: { 303: redirect('Back to the searches page, with the problem named when refused'), 403: error },
+  },
+  'POST /searches/:id/delete': { operationId: 'deleteSearchFromPage', tags: ['dealer page'], summary: 'Delete a saved search', ...form({}, []), responses: { 303: redirect('Back to the searches page'), 403: error } },
+  'GET /watchlist': { operationId: 'getWatchlistPage', tags: ['dealer page'], summary: 'Watched auctions (signed in)', responses: { 200: html('The watchlist page'), 303: redirect('Not signed in: to /login') } },
+  'POST /watchlist/:id': { operationId: 'watchFromPage', tags: ['dealer page'], summary: 'Watch an auction', ...form({}, []), responses: { 303: redirect('Back to the opportunity'), 403: error } },
+  'POST /watchlist/:id/delete': { operationId: 'unwatchFromPage', tags: ['dealer page'], summary: 'Stop watching an auction', ...form({}, []), responses: { 303: redirect('Back to the watchlist'), 403: error } },
   'GET /assets/dealer.css': { operationId: 'getDealerStylesheet', tags: ['dealer page'], summary: 'The dealer page\'s stylesheet', responses: { 200: text('CSS', 'text/css') } },
   'GET /console': {
     operationId: 'getConsole', tags: ['console'], summary: 'The SRE console: SLO tiles, alerts, rollout, flags',

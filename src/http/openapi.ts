@@ -29,7 +29,7 @@ export function surfaceOf(method: string, path: string): Surface {
     return { security: [{ adminBearer: [] }], statuses: [...everywhere, ...conditional, 401, 403, 429, 503], rateLimited: true };
   }
   if (path.startsWith('/api/')) {
-    return { security: [{}, { dealerApiKey: [] }], statuses: [...everywhere, ...conditional, 401, 429, 503], rateLimited: true };
+    return { security: [{}, { dealerApiKey: [] }], statuses: [...everywhere, ...withBody, ...conditional, 401, 429, 503], rateLimited: true };
   }
   if (path.startsWith('/admin/')) {
     return { security: [{ adminBearer: [] }], statuses: [...everywhere, ...withBody, ...conditional, 401, 403], rateLimited: false };

@@ -42,7 +42,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     await db.ping();
     return { status: 'ok', detail: { dialect: db.dialect, latencyMs: Math.round((performance.now() - started) * 10) / 10 } };
   });
-  const redis = config.redisUrl ? openRedis(config.redisUrl) : null;
+  const redis = config.redisUrl ? await openRedis(config.redisUrl) : null;
   if (redis) {
     readiness.register('redis', async () => {
       try {

@@ -1,7 +1,7 @@
 // The two ways a message leaves: an HTTP POST of Slack-compatible JSON (`{"text": …}` plus any
 // extra fields) and an e-mail through the SMTP relay (nodemailer). A sender either resolves or
 // throws a DeliveryError that says whether trying again can help.
-import { Agent, fetch } from 'undici';
+import type { Agent, fetch } from 'undici';
 import { guardedLookup } from '../ingest/sources/net-guard.js';
 import type { NotificationSettings } from './config.js';
 import type { Destination } from './destinations.js';
@@ -37,11 +37,18 @@ const permanentStatus = (s: number) => s >= 400 && s < 500 && s !== 408 && s !==
 
 export function createSenders(settings: NotificationSettings, opts: { fetchImpl?: typeof fetch } = {}): Senders {
   // The connect-time check catches a public name that resolves to an internal address.
-  const agent = settings.allowPrivate ? null : new Agent({ connect: { lookup: guardedLookup({ allowHosts: [], allowPrivateHosts: [] }) as never } });
-  const doFetch = opts.fetchImpl ?? fetch;
+  // undici (~20 MB of RSS) is loaded by the first webhook, not by every process that could send one.
+  let client: Promise<{ agent: Agent | null; doFetch: typeof fetch }> | null = null;
+  const http = () => (client ??= (async () => {
+    const undici = await import('undici');
+    // The connect-time check catches a public name that resolves to an internal address.
+    const agent = settings.allowPrivate ? null : new undici.Agent({ connect: { lookup: guardedLookup({ allowHosts: [], allowPrivateHosts: [] }) as never } });
+    return { agent, doFetch: opts.fetchImpl ?? undici.fetch };
+  })());
   let mailer: Promise<Mailer> | null = null;
 
   const webhook = async (url: string, msg: OutgoingMessage) => {
+    const { agent, doFetch } = await http();
     let res;
     try {
       res = await doFetch(url, {
@@ -85,7 +92,7 @@ export function createSenders(settings: NotificationSettings, opts: { fetchImpl?
   return {
     send: (to, msg) => (to.kind === 'webhook' ? webhook(to.url, msg) : email(to.address, msg)),
     async close() {
-      await agent?.close();
+      if (client) await (await client).agent?.close();
       if (mailer) (await mailer.catch(() => null))?.close();
     },
   };

@@ -3,7 +3,7 @@
 // lenient modes can share one definition.
 import { Type, type Static } from '@sinclair/typebox';
 
-export const SORTS = ['newest', 'profit', 'roi', 'score', 'ending'] as const;
+export const SORTS = ['newest', 'profit', 'roi', 'score', 'ending', 'headroom'] as const;
 export const STATUSES = ['hot', 'good', 'moderate'] as const;
 
 const Money = Type.Number({ description: 'US dollars' });
@@ -59,6 +59,8 @@ export const OpportunitySchema = Type.Object({
   }),
   vehicle: Type.Union([VehicleSchema, Type.Null()], { description: 'what the VIN decodes to (NHTSA vPIC), null without a decodable VIN' }),
   profit: Money,
+  bidCeiling: Type.Union([Money, Type.Null()], { description: 'highest bid that still makes the dealer\'s target profit and ROI after every cost; null when even a bid of 0 misses' }),
+  headroom: Type.Union([Money, Type.Null()], { description: 'bidCeiling − currentBid; null with no ceiling' }),
   roi: Type.Number({ description: 'percent' }),
   margin: Type.Number({ description: 'percent' }),
   confidence: Type.Integer({ minimum: 0, maximum: 100 }),
@@ -109,4 +111,5 @@ export const ListQueryDoc = Type.Object({
   yearMin: Type.Optional(Type.Integer()),
   yearMax: Type.Optional(Type.Integer()),
   endsBefore: Type.Optional(Type.String({ format: 'date-time' })),
+  minHeadroom: Type.Optional(Type.Number({ description: 'dollars: bidCeiling − currentBid at least this' })),
 });

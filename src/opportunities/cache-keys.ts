@@ -1,6 +1,6 @@
 // Cache keys: the data version first, so an ingest moves every reader to a fresh key space at once,
 // then what was asked for in a canonical spelling (filter order never splits one query into two keys).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CursorPosition } from './cursor.js';
 import type { ListFilters } from './list-query.js';
 import type { PageRequest } from './repository.js';
@@ -10,8 +10,19 @@ function canonicalFilters(f: ListFilters): string {
   return JSON.stringify(keys.filter((k) => f[k] !== undefined).map((k) => [k, f[k]]));
 }
 
-// Hashing keeps keys short and bounded whatever the filters spell.
-const digest = (s: string) => createHash('sha1').update(s).digest('base64url');
+// Hashing keeps keys short and bounded whatever the filters spell. The same few hundred queries
+// come again and again, so their digests are remembered (bounded: the spelling is the client's).
+const digests = new Map<string, string>();
+const DIGESTS_KEPT = 4096;
+function digest(s: string): string {
+  let d = digests.get(s);
+  if (d === undefined) {
+    d = hash('sha1', s, 'base64url');
+    if (digests.size >= DIGESTS_KEPT) digests.clear();
+    digests.set(s, d);
+  }
+  return d;
+}
 
 export const cacheKeys = {
   keyset: (version: number, req: PageRequest, after: CursorPosition | null) =>

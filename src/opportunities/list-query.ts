@@ -19,6 +19,7 @@ export interface ListFilters {
   yearMin?: number;
   yearMax?: number;
   endsBeforeMs?: number;
+  minHeadroomCents?: number;
 }
 
 export interface ListQuery {
@@ -41,7 +42,7 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
 const MAX_PAGE = 1_000_000;
 const MONEY_BOUND = 1e9;
-const KNOWN = new Set(['page', 'cursor', 'limit', 'sort', 'state', 'make', 'model', 'source', 'status', 'minProfit', 'minRoi', 'maxRisk', 'yearMin', 'yearMax', 'endsBefore']);
+const KNOWN = new Set(['page', 'cursor', 'limit', 'sort', 'state', 'make', 'model', 'source', 'status', 'minProfit', 'minRoi', 'maxRisk', 'yearMin', 'yearMax', 'endsBefore', 'minHeadroom']);
 
 /** Lower-cased, whitespace-collapsed key used for make/model matching everywhere. */
 export const matchKey = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
@@ -166,6 +167,8 @@ export function parseListQuery(raw: Record<string, unknown>, strict: boolean): {
   if (minProfit !== undefined) f.minProfitCents = integerAtLeast(minProfit * 100);
   const minRoi = num('minRoi', -100_000, 100_000, false);
   if (minRoi !== undefined) f.minRoiBp = integerAtLeast(minRoi * 100);
+  const minHeadroom = num('minHeadroom', -MONEY_BOUND, MONEY_BOUND, false);
+  if (minHeadroom !== undefined) f.minHeadroomCents = integerAtLeast(minHeadroom * 100);
   const maxRisk = num('maxRisk', 0, 100, false);
   if (maxRisk !== undefined) f.maxRisk = integerAtMost(maxRisk);
   const yearMin = num('yearMin', 1900, 2100, true);

@@ -41,3 +41,8 @@ export function honestRankingMigration(activePredicate: string): string[] {
   }
   return out;
 }
+
+/** The bid ceiling for the configured dealer, solved when the row is priced (null: even a bid of 0 misses). */
+export function bidCeilingMigration(): string[] {
+  return [`ALTER TABLE opportunities ADD COLUMN bid_ceiling_cents BIGINT`];
+}

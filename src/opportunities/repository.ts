@@ -8,7 +8,9 @@ import type { CursorPosition } from './cursor.js';
 import type { ListFilters, Sort } from './list-query.js';
 
 type SortColumn = 'created_at' | 'profit_cents' | 'roi_bp' | 'score' | 'auction_end_ms';
-export const SORT_COLUMNS: Record<Sort, { column: SortColumn; dir: 'asc' | 'desc' }> = {
+/** Sorts the database orders by a column; headroom is a difference, ordered by the workspace reads in memory. */
+export type ColumnSort = Exclude<Sort, 'headroom'>;
+export const SORT_COLUMNS: Record<ColumnSort, { column: SortColumn; dir: 'asc' | 'desc' }> = {
   newest: { column: 'created_at', dir: 'desc' },
   profit: { column: 'profit_cents', dir: 'desc' },
   roi: { column: 'roi_bp', dir: 'desc' },
@@ -34,6 +36,10 @@ function applyFilters<O>(db: Db, qb: OppQuery<O>, f: ListFilters, notEndedAt?: n
   if (f.yearMin !== undefined) q = q.where('year', '>=', f.yearMin);
   if (f.yearMax !== undefined) q = q.where('year', '<=', f.yearMax);
   if (f.endsBeforeMs !== undefined) q = q.where('auction_end_ms', '<', f.endsBeforeMs);
+  if (f.minHeadroomCents !== undefined) {
+    const min = f.minHeadroomCents;
+    q = q.where('bid_ceiling_cents', 'is not', null).where((eb) => eb(eb('bid_ceiling_cents', '-', eb.ref('current_bid_cents')), '>=', min));
+  }
   return q;
 }
 
@@ -41,6 +47,11 @@ export interface PageRequest {
   sort: Sort;
   filters: ListFilters;
   limit: number;
+}
+
+function columnSort(sort: Sort): { column: SortColumn; dir: 'asc' | 'desc' } {
+  if (sort === 'headroom') throw new Error('sort=headroom is served by the workspace reads, not the database');
+  return SORT_COLUMNS[sort];
 }
 
 /** The request time, for sort=ending only: lists start at the soonest future end. */
@@ -51,7 +62,7 @@ const endingCutoff = (req: PageRequest, now: number | undefined) => (req.sort ==
  * fetches one extra row to know whether more follow.
  */
 export async function findKeysetPage(db: Db, req: PageRequest, after: CursorPosition | null, now?: number): Promise<{ rows: OpportunityRow[]; hasMore: boolean }> {
-  const { column, dir } = SORT_COLUMNS[req.sort];
+  const { column, dir } = columnSort(req.sort);
   const rows = await readKeyset(db, () => applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters, endingCutoff(req, now)),
     { key: column, id: 'id', dir, tier: 'rank_tier' }, after, req.limit + 1);
   const hasMore = rows.length > req.limit;
@@ -60,7 +71,7 @@ export async function findKeysetPage(db: Db, req: PageRequest, after: CursorPosi
 
 /** v4 offset page (1-based). */
 export async function findOffsetPage(db: Db, req: PageRequest, page: number, now?: number): Promise<OpportunityRow[]> {
-  const { column, dir } = SORT_COLUMNS[req.sort];
+  const { column, dir } = columnSort(req.sort);
   return applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters, endingCutoff(req, now))
     .orderBy('rank_tier', 'asc').orderBy(column, dir).orderBy('id', dir)
     .limit(req.limit).offset((page - 1) * req.limit)
@@ -80,5 +91,5 @@ export async function findOpportunityById(db: Db, id: number): Promise<Opportuni
 }
 
 export function positionOf(row: OpportunityRow, sort: Sort): CursorPosition {
-  return { key: Number(row[SORT_COLUMNS[sort].column]), id: Number(row.id), tier: Number(row.rank_tier) };
+  return { key: Number(row[columnSort(sort).column]), id: Number(row.id), tier: Number(row.rank_tier) };
 }

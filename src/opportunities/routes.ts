@@ -1,7 +1,6 @@
 // GET /api/opportunities (legacy page and cursor modes; README, API) and GET /api/opportunities/:id.
 import { Type } from '@sinclair/typebox';
 import { hash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import { Negotiator } from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BuiltBody, ServedBody } from '../shared/response-body.js';
@@ -58,18 +57,32 @@ function encoded(value: object, head = '', tail = ''): BuiltBody {
 }
 
 // Clients that accept gzip (browsers, fetch, curl --compressed) get the cached compressed bytes
-// as they are; the rest get them inflated. Each coding has its own strong ETag.
+// as they are; the rest get the identity bytes, inflated once per kept response (cache
+// identityOf). Each coding has its own strong ETag.
 const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
 const gzipEtag = (etag: string) => `${etag.slice(0, -1)}-gz"`;
 
-function sendServed(request: FastifyRequest, reply: FastifyReply, served: ServedBody): FastifyReply {
+// Clients send a handful of distinct Accept-Encoding values; negotiating each once saves a parse
+// per request. Bounded, since the header is the client's to spell.
+const acceptsGzip = new Map<string, boolean>();
+function wantsGzip(accept: string): boolean {
+  let gzip = acceptsGzip.get(accept);
+  if (gzip === undefined) {
+    // Content codings are case-insensitive tokens (RFC 9110 §8.4.1): `GZIP` asks for gzip too.
+    gzip = encodings.negotiate(accept.toLowerCase()) === 'gzip';
+    if (acceptsGzip.size >= 256) acceptsGzip.clear();
+    acceptsGzip.set(accept, gzip);
+  }
+  return gzip;
+}
+
+function sendServed(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, served: ServedBody): FastifyReply {
   reply.type(JSON_TYPE).header('Vary', 'Accept-Encoding');
   const accept = request.headers['accept-encoding'];
-  // Content codings are case-insensitive tokens (RFC 9110 §8.4.1): `GZIP` asks for gzip too.
-  if (served.gzip !== null && typeof accept === 'string' && encodings.negotiate(accept.toLowerCase()) === 'gzip') {
+  if (served.gzip !== null && typeof accept === 'string' && wantsGzip(accept)) {
     return reply.header('Content-Encoding', 'gzip').header('ETag', gzipEtag(served.etag)).send(served.gzip);
   }
-  return reply.header('ETag', served.etag).send(served.identity ?? gunzipSync(served.gzip as Buffer));
+  return reply.header('ETag', served.etag).send(ctx.cache.identityOf(served));
 }
 
 // A cached keyset page always belongs to one query (its cache key holds the sort and filters),
@@ -99,6 +112,11 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     const q = parsed.query;
     const mode = q.mode ?? (ctx.flags.get('LEGACY_PAGE_API') ? 'page' : 'cursor');
     const req = { sort: q.sort, filters: q.filters, limit: q.limit };
+    const workspace = ctx.workspace;
+    const dealer = workspace ? await workspace.identify(request) : null;
+    // A dealer's figures, and headroom order, are computed per viewer (dealers/reads.ts), not read off a column.
+    const personal = workspace !== undefined && (dealer !== null || q.sort === 'headroom');
+    if (personal) reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
 
     if (mode === 'page') {
       if (!ctx.flags.get('LEGACY_PAGE_API')) {
@@ -108,19 +126,24 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
           Link: '</openapi.json>; rel="deprecation"',
         });
       }
+      if (personal) {
+        const { items, total } = await workspace.reads.offsetPage(dealer, req, q.page);
+        return { data: items, total, hasMore: (q.page - 1) * q.limit + items.length < total };
+      }
       const served = await ctx.cache.respond((v) => cacheKeys.offset(v, req, q.page), async () => {
         const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
         const hasMore = (q.page - 1) * q.limit + data.length < total;
         return encoded(data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
       });
-      return sendServed(request, reply, served);
+      return sendServed(ctx, request, reply, served);
     }
 
     if (!ctx.flags.get('ENABLE_CURSOR_PAGINATION')) {
       throw new ApiError(400, 'cursor_pagination_disabled', 'Cursor pagination is switched off; use page= instead');
     }
     let fingerprint: string | undefined;
-    const fingerprintOf = () => (fingerprint ??= queryFingerprint(q.sort, q.filters));
+    // A personal cursor holds that dealer's figures, so it is bound to the dealer too.
+    const fingerprintOf = () => (fingerprint ??= `${queryFingerprint(q.sort, q.filters)}${personal ? `:d${dealer?.id ?? 0}` : ''}`);
     let after = null;
     if (q.cursor) {
       try {
@@ -129,6 +152,13 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         if (err instanceof CursorError) throw new ApiError(400, 'invalid_cursor', `Invalid cursor: ${err.message}`, [{ field: 'cursor', message: err.message }]);
         throw err;
       }
+    }
+    if (personal) {
+      const page = await workspace.reads.keysetPage(dealer, req, after);
+      return {
+        items: page.items, hasMore: page.hasMore,
+        ...(page.hasMore && page.last ? { nextCursor: ctx.cursors.encode(fingerprintOf(), page.last) } : {}),
+      };
     }
     const served = await ctx.cache.respond((v) => cacheKeys.keyset(v, req, after), async () => {
       const page = await ctx.reads.keysetPage(req, after);
@@ -139,7 +169,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       }
       return encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
     });
-    return sendServed(request, reply, served);
+    return sendServed(ctx, request, reply, served);
   });
 
   app.get('/api/opportunities/:id', {
@@ -159,11 +189,18 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       throw new ApiError(404, 'not_found', `Opportunity ${raw.slice(0, 32)} not found`);
     }
     const id = Number(raw);
+    const dealer = ctx.workspace ? await ctx.workspace.identify(request) : null;
+    if (ctx.workspace && dealer) {
+      const item = await ctx.workspace.reads.detail(dealer, id);
+      if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
+      reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
+      return item.opportunity;
+    }
     const served = await ctx.cache.respond((v) => cacheKeys.detail(v, id), async () => {
       const item = await ctx.reads.detail(id);
       if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
       return encoded(item);
     });
-    return sendServed(request, reply, served);
+    return sendServed(ctx, request, reply, served);
   });
 }

@@ -45,6 +45,8 @@ export function toOpportunity(r: OpportunityRow, opts: { detail?: boolean } = {}
     },
     vehicle: r.vehicle_json ? (JSON.parse(r.vehicle_json) as Opportunity['vehicle']) : null,
     profit: dollars(r.profit_cents),
+    bidCeiling: r.bid_ceiling_cents == null ? null : dollars(Number(r.bid_ceiling_cents)),
+    headroom: r.bid_ceiling_cents == null ? null : dollars(Number(r.bid_ceiling_cents) - Number(r.current_bid_cents)),
     roi: percent(r.roi_bp),
     margin: percent(r.margin_bp),
     confidence: r.confidence,

@@ -97,7 +97,7 @@ export function opportunityValues(db: Db, listingId: number, l: ListingInput, op
       make: v.make, model: v.model, series: v.series, trim: v.trim, bodyClass: v.bodyClass, driveType: v.driveType, engine: v.engine,
       fuelType: v.fuelType, gvwr: v.gvwr, vehicleType: v.vehicleType, decoder: v.decoder,
     }) : null,
-    rank_tier: flagged ? 1 : 0, is_active: dbBool(db, !ended), created_at: opts.now, updated_at: opts.now,
+    rank_tier: flagged ? 1 : 0, bid_ceiling_cents: a.bidCeilingCents, is_active: dbBool(db, !ended), created_at: opts.now, updated_at: opts.now,
   };
 }
 

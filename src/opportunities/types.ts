@@ -134,4 +134,6 @@ export interface Appraisal {
   /** Things the engine had to assume (unknown source fees, state-level distance, …). */
   assumptions: string[];
   transportMiles: number;
+  /** Highest bid that still makes the dealer's target profit and ROI; null when a bid of 0 misses. */
+  bidCeilingCents: number | null;
 }

@@ -60,6 +60,9 @@ export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts:
     labelNames: ['scope'] as const,
     registers: [ctx.metrics.registry],
   });
+  // Present at 0 from the start: a rate() over a series that appears with its first refusal
+  // misses that refusal, and a dashboard shows "no data" instead of none refused.
+  for (const scope of ['ip', 'key'] as const) limited.inc({ scope }, 0);
   ctx.signals.register(SIGNALS.rateLimitLegitimateRefusalRatio, () => audit.ratio());
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -13,8 +13,11 @@ import type { Clock } from '../shared/clock.js';
 
 const MAX_CLIENTS = 5000;
 
+const INITIAL_RING = 64;
+
 interface Ring {
   times: Float64Array;
+  limit: number;
   next: number;
   size: number;
 }
@@ -31,8 +34,10 @@ export class RefusalAudit {
   record(client: string, limit: number, allowed: boolean): void {
     const now = this.clock.now();
     let ring = this.rings.get(client);
-    if (!ring || ring.times.length !== limit) {
-      ring = { times: new Float64Array(limit), next: 0, size: 0 };
+    if (!ring || ring.limit !== limit) {
+      // The ring starts small and doubles up to `limit` as the client's requests come: a
+      // generous limit (a million a minute) would otherwise cost 8 MB for every client seen.
+      ring = { times: new Float64Array(Math.min(limit, INITIAL_RING)), limit, next: 0, size: 0 };
       this.rings.set(client, ring);
     }
     this.decisions++;
@@ -42,8 +47,15 @@ export class RefusalAudit {
       const oldest = ring.size < limit ? null : (ring.times[ring.next] as number);
       if (oldest === null || now - oldest >= this.windowMs) this.legitimateRefusals++;
     }
+    if (ring.size === ring.times.length && ring.size < limit) {
+      // Full but below the limit: entries are in order from 0, so they keep their places.
+      const grown = new Float64Array(Math.min(limit, ring.times.length * 2));
+      grown.set(ring.times);
+      ring.times = grown;
+      ring.next = ring.size;
+    }
     ring.times[ring.next] = now;
-    ring.next = (ring.next + 1) % limit;
+    ring.next = (ring.next + 1) % ring.times.length;
     ring.size = Math.min(limit, ring.size + 1);
   }
 

@@ -9,13 +9,15 @@ import { auditEvent } from '../flags/overrides-store.js';
 import { MAX_PHASE } from '../flags/registry.js';
 import type { Clock } from '../shared/clock.js';
 import { ApiError } from '../shared/errors.js';
-import { getSetting, setSetting } from '../storage/settings.js';
+import { setSetting } from '../storage/settings.js';
 import { evaluateGate, GATES, type Attestation, type GateReport } from './gates.js';
 import type { Lease } from './lease.js';
 import type { Measurements } from './measurements.js';
 import type { WebhookNotifier, Notification } from './notifier.js';
 import { pinPhase, releasePins, rollbackFeatures, type PhaseChange } from './phase-actions.js';
-import { addAttestation, addLatch, insertDecision, latestAttestations, listDecisions, readLatches, removeLatches, type Decision, type Latch } from './state-store.js';
+import { isPlatformSensitive, type PlatformProbe } from './platform.js';
+import type { RecordingHealth, RolloutState } from './rollout-state.js';
+import { addAttestation, listDecisions, type Decision, type Latch } from './state-store.js';
 import { TriggerEngine, type Firing, type TriggerState } from './trigger-engine.js';
 import { TRIGGERS, type TriggerDef } from './triggers.js';
 
@@ -26,6 +28,11 @@ export interface RolloutOptions {
   measurements: Measurements;
   notifier: WebhookNotifier;
   lease: Lease;
+  /** Latches, held records and cached reads that outlive a database outage. */
+  state: RolloutState;
+  /** Says why the platform itself is failing (null when it is not); see platform.ts. */
+  platformProbe?: PlatformProbe;
+  log?: (msg: string) => void;
   intervalMs?: number;
   gateWindowMs?: number;
   /** Start-up default of the dry-run switch (env ROLLOUT_DRY_RUN); the switch itself is persisted. */
@@ -44,8 +51,14 @@ export interface RolloutStatus {
   intervalMs: number;
   gateWindowMs: number;
   lastEvaluationAt: string | null;
+  /** Whether request readings are the fleet's (shared in Redis) or this replica's own, and why. */
+  measurement: { scope: 'fleet' | 'replica'; replica: string | null; reason?: string };
   triggers: TriggerState[];
   latches: Latch[];
+  /** Whether decisions, latches and re-arms reach the database; held here while they cannot. */
+  recording: RecordingHealth;
+  /** A phase in force that the database does not hold yet. */
+  heldPhase: { phase: number; since: string } | null;
 }
 
 export interface ChangeRequest {
@@ -54,6 +67,9 @@ export interface ChangeRequest {
 }
 
 export type RolloutEvent = 'breach' | 'decision' | 'alert';
+
+/** A stored decision, or one held by this replica until the database takes it (negative id). */
+export type RecordedDecision = Decision & { recorded: boolean };
 
 const LEASE_MS = 30_000;
 
@@ -74,12 +90,25 @@ export class RolloutController extends EventEmitter {
     this.dryRunDefault = o.dryRun ?? false;
   }
 
+  recording(): RecordingHealth {
+    return this.o.state.health();
+  }
+
   get measurements(): Measurements {
     return this.o.measurements;
   }
 
-  attestations(): Promise<Map<string, Attestation>> {
-    return latestAttestations(this.db, this.o.env);
+  async attestations(): Promise<Map<string, Attestation>> {
+    return (await this.o.state.attestations()).attestations;
+  }
+
+  private log(msg: string): void {
+    (this.o.log ?? ((m: string) => process.stderr.write(`${m}\n`)))(msg);
+  }
+
+  /** An audit row the database may refuse; the decision record already holds the change. */
+  private async audit(kind: string, before: unknown, after: unknown, by: { actor: string; reason: string | null }): Promise<void> {
+    await auditEvent(this.db, kind, before, after, { ...by, now: this.o.clock.now() }).catch((err: unknown) => this.log(`rollout: audit ${kind} not recorded: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   private get db() {
@@ -91,14 +120,14 @@ export class RolloutController extends EventEmitter {
   }
 
   async dryRun(): Promise<boolean> {
-    const v = await getSetting(this.db, `rollout_dry_run:${this.o.env}`);
-    return v === null ? this.dryRunDefault : v === 'true';
+    const v = await this.o.state.setting(`rollout_dry_run:${this.o.env}`);
+    return v === null || v === undefined ? this.dryRunDefault : v === 'true';
   }
 
   async setDryRun(enabled: boolean, by: ChangeRequest): Promise<void> {
     const before = await this.dryRun();
     await setSetting(this.db, `rollout_dry_run:${this.o.env}`, String(enabled), this.o.clock.now());
-    await auditEvent(this.db, 'ROLLOUT_DRY_RUN', before, enabled, { actor: by.actor, reason: by.reason ?? null, now: this.o.clock.now() });
+    await this.audit('ROLLOUT_DRY_RUN', before, enabled, { actor: by.actor, reason: by.reason ?? null });
   }
 
   async status(): Promise<RolloutStatus> {
@@ -108,18 +137,22 @@ export class RolloutController extends EventEmitter {
       environment: this.o.env, phase: view.phase, effectivePhase: eff, nextPhase: eff < MAX_PHASE ? eff + 1 : null,
       dryRun: await this.dryRun(), emergency: view.emergency, intervalMs: this.intervalMs, gateWindowMs: this.gateWindowMs,
       lastEvaluationAt: this.lastEvaluationAt === null ? null : new Date(this.lastEvaluationAt).toISOString(),
-      triggers: this.engine.snapshot(), latches: await readLatches(this.db, this.o.env),
+      measurement: this.o.measurements.scope(),
+      triggers: this.engine.snapshot(), latches: await this.o.state.latches(), recording: this.o.state.health(),
+      heldPhase: ((h) => (h ? { phase: h.phase, since: new Date(h.at).toISOString() } : null))(this.o.control.heldPhase()),
     };
   }
 
   /** The gate into the next phase (or phase 4's completion criteria once there). */
   async gate(): Promise<GateReport> {
+    await this.o.measurements.syncFleet(this.gateWindowMs);
     const from = this.effectivePhase();
     const to = from < MAX_PHASE ? from + 1 : 'complete';
+    const att = await this.o.state.attestations();
     return evaluateGate({
       from, to, criteria: GATES[String(to) as keyof typeof GATES], measurements: this.o.measurements,
       flags: this.o.control.view().flags, windowMs: this.gateWindowMs,
-      attestations: await latestAttestations(this.db, this.o.env), now: this.o.clock.now(),
+      attestations: att.attestations, attestationsStale: att.stale, latches: await this.o.state.latches(), now: this.o.clock.now(),
     });
   }
 
@@ -133,6 +166,10 @@ export class RolloutController extends EventEmitter {
   async advance(req: ChangeRequest & { force?: boolean }): Promise<{ decision: Decision; gate: GateReport }> {
     const gate = await this.gate();
     if (gate.to === 'complete') throw new ApiError(409, 'rollout_complete', `Already at phase ${MAX_PHASE}`, gate);
+    // A latch is a person's unfinished business with a trigger: no advance, forced or not, skips it.
+    if (gate.latches.length) {
+      throw new ApiError(409, 'triggers_latched', `Latched trigger(s) ${gate.latches.map((l) => l.trigger).join(', ')} block every advance, forced or not; re-arm them with a reason first`, gate);
+    }
     const reason = req.reason?.trim() || null;
     if (!gate.pass && !req.force) throw new ApiError(409, 'gate_failed', `The gate into phase ${gate.to} does not pass; fix it or force with a reason`, gate);
     if (!gate.pass && !reason) throw new ApiError(400, 'reason_required', 'Forcing past a failing gate needs a reason (audited)');
@@ -142,7 +179,7 @@ export class RolloutController extends EventEmitter {
       kind: 'advance', triggers: [], fromPhase: gate.from, toPhase: gate.to, actor: req.actor, reason, dryRun: false,
       evidence: { gate, forced: !gate.pass, pinsReleased: change.released }, flagsBefore: before, flagsAfter: this.o.control.view().flags,
     });
-    if (!gate.pass) await auditEvent(this.db, 'ROLLOUT_FORCED_ADVANCE', gate.from, gate.to, { actor: req.actor, reason, now: this.o.clock.now() });
+    if (!gate.pass) await this.audit('ROLLOUT_FORCED_ADVANCE', gate.from, gate.to, { actor: req.actor, reason });
     await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: phase ${gate.from} → ${gate.to}${gate.pass ? '' : ' (FORCED past a failing gate)'} by ${req.actor}${reason ? `: ${reason}` : ''}`, fields: { decisionId: decision.id } });
     return { decision, gate };
   }
@@ -150,7 +187,7 @@ export class RolloutController extends EventEmitter {
   private async applyAdvance(to: number, actor: string, reason: string | null): Promise<PhaseChange> {
     const released = await releasePins(this.o.control, to, { actor, reason });
     await this.o.control.setPhase(to, { actor, reason });
-    await auditEvent(this.db, 'ROLLOUT_PHASE', to - 1, to, { actor, reason, now: this.o.clock.now() });
+    await this.audit('ROLLOUT_PHASE', to - 1, to, { actor, reason });
     return { pinned: [], released };
   }
 
@@ -174,11 +211,11 @@ export class RolloutController extends EventEmitter {
     } else {
       to = Math.min(eff, phase - 1);
       change = await pinPhase(this.o.control, to, { actor: req.actor, reason });
-      await auditEvent(this.db, 'ROLLOUT_PHASE', eff, to, { actor: req.actor, reason, now: this.o.clock.now() });
+      await this.audit('ROLLOUT_PHASE', eff, to, { actor: req.actor, reason });
     }
     const decision = await this.record({
       kind: 'rollback', triggers: [], fromPhase: eff, toPhase: req.features?.length ? eff : to, actor: req.actor, reason, dryRun: false,
-      evidence: { rolledBackPhase: phase, features: req.features ?? null, pinned: change.pinned }, flagsBefore: before, flagsAfter: this.o.control.view().flags,
+      evidence: { rolledBackPhase: phase, features: req.features ?? null, pinned: change.pinned, unrecorded: change.unrecorded }, flagsBefore: before, flagsAfter: this.o.control.view().flags,
     });
     await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: manual rollback of phase ${phase}${req.features?.length ? ` (features ${req.features.join(', ')})` : ` → phase ${to}`} by ${req.actor}: ${reason}`, fields: { decisionId: decision.id } });
     return decision;
@@ -193,8 +230,9 @@ export class RolloutController extends EventEmitter {
     const reason = req.reason?.trim() || null;
     if (!reason) throw new ApiError(400, 'reason_required', 'Re-arming a trigger needs a reason');
     if (req.trigger !== 'all' && !this.engine.triggers.some((t) => t.id === req.trigger)) throw new ApiError(400, 'unknown_trigger', `No trigger named ${req.trigger}`);
-    const rearmed = await removeLatches(this.db, this.o.env, req.trigger === 'all' ? 'all' : [req.trigger]);
+    const rearmed = await this.o.state.removeLatches(req.trigger === 'all' ? 'all' : [req.trigger]);
     if (rearmed.length === 0) return { rearmed, decision: null };
+    await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: trigger(s) ${rearmed.join(', ')} re-armed by ${req.actor}: ${reason}`, fields: { triggers: rearmed } });
     const flags = this.o.control.view().flags;
     const decision = await this.record({
       kind: 'rearm', triggers: rearmed, fromPhase: this.effectivePhase(), toPhase: this.effectivePhase(), actor: req.actor, reason,
@@ -234,13 +272,14 @@ export class RolloutController extends EventEmitter {
   private async runEvaluation(): Promise<Firing[]> {
     const now = this.o.clock.now();
     this.o.measurements.sampleMemory(now);
-    const latched = new Set((await readLatches(this.db, this.o.env)).map((l) => l.trigger));
+    await this.o.measurements.syncFleet(Math.max(this.gateWindowMs, ...this.engine.triggers.flatMap((t) => t.conditions.map((c) => c.windowMs))));
+    const latched = new Set((await this.o.state.latches()).map((l) => l.trigger));
     const firings = this.engine.evaluate(now, this.o.control.view().flags, latched, this.effectivePhase());
     this.lastEvaluationAt = now;
     for (const f of firings) this.emit('breach', { trigger: f.trigger.id, at: new Date(f.at).toISOString(), pendingSince: new Date(f.pendingSince).toISOString(), evidence: f.evidence });
     if (firings.length === 0) return firings;
     if (await this.dryRun()) await this.recordDryRun(firings);
-    else await this.act(firings);
+    else await this.actOrAlert(firings);
     return firings;
   }
 
@@ -251,20 +290,54 @@ export class RolloutController extends EventEmitter {
       const to = targetPhase([f], eff);
       const decision = await this.record({
         kind: 'dry_run', triggers: [f.trigger.id], fromPhase: eff, toPhase: to, actor: 'rollout-controller', reason: `dry run: ${f.trigger.description}`,
-        dryRun: true, evidence: evidenceOf([f], this.intervalMs), flagsBefore: flags, flagsAfter: flags,
+        dryRun: true, evidence: evidenceOf([f], this.intervalMs, this.o.measurements), flagsBefore: flags, flagsAfter: flags,
       });
       await this.notify({ channel: f.trigger.channel, text: `[dry run] DealerScope ${this.o.env}: ${f.trigger.description} — would roll back to phase ${to}`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
     }
   }
 
-  /** Acts on firings under the shared lease, so one controller acts for the whole fleet. */
+  /**
+   * The platform rule: a latency or error breach while the database cannot serve a plain read is
+   * the platform's failure, not the phase's — every phase needs the database, so an older phase
+   * would fail the same way. It is alerted (#alerts, decision `platform_alert`) and nothing is
+   * rolled back or latched; the trigger stays quiet until its breach clears, then arms again.
+   */
+  private async actOrAlert(firings: Firing[]): Promise<void> {
+    const sensitive = firings.filter((f) => isPlatformSensitive(f.trigger));
+    const outage = sensitive.length && this.o.platformProbe ? await this.o.platformProbe() : null;
+    if (!outage) return this.act(firings);
+    const flags = this.o.control.view().flags;
+    const eff = this.effectivePhase();
+    for (const f of sensitive) {
+      const decision = await this.record({
+        kind: 'platform_alert', triggers: [f.trigger.id], fromPhase: eff, toPhase: eff, actor: 'rollout-controller',
+        reason: `platform outage (${outage}): ${f.trigger.description}; not rolled back, an older phase needs the same platform`,
+        dryRun: false, evidence: { ...evidenceOf([f], this.intervalMs, this.o.measurements), platform: outage }, flagsBefore: flags, flagsAfter: flags,
+      });
+      await this.notify({ channel: 'alerts', text: `DealerScope ${this.o.env}: PLATFORM OUTAGE — ${outage}; ${f.trigger.description}. No rollback (phase ${eff} kept): fix the platform.`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
+    }
+    const rest = firings.filter((f) => !sensitive.includes(f));
+    if (rest.length) await this.act(rest);
+  }
+
+  /**
+   * Acts on firings under the shared lease, so one controller acts for the whole fleet. When the
+   * lease's store itself cannot answer, this replica acts alone and says so: a rollback target is
+   * the same on every replica, so two controllers acting at once land on the same phase.
+   */
   private async act(firings: Firing[]): Promise<void> {
-    if (!(await this.o.lease.acquire(LEASE_MS).catch(() => false))) {
+    let leaseNote: string | undefined;
+    const held = await this.o.lease.acquire(LEASE_MS).catch((err: unknown) => {
+      leaseNote = `lease store unreachable (${err instanceof Error ? err.message : String(err)}): acted without the fleet lock`;
+      this.log(`rollout: ${leaseNote}`);
+      return true;
+    });
+    if (!held) {
       for (const f of firings) this.engine.retry(f.trigger.id);
       return;
     }
     try {
-      const latched = new Set((await readLatches(this.db, this.o.env)).map((l) => l.trigger));
+      const latched = new Set((await this.o.state.latches()).map((l) => l.trigger));
       const fresh = firings.filter((f) => !latched.has(f.trigger.id));
       for (const f of firings) this.engine.latch(f.trigger.id);
       if (fresh.length === 0) return;
@@ -275,26 +348,33 @@ export class RolloutController extends EventEmitter {
       const change = to < eff ? await pinPhase(this.o.control, to, { actor: 'rollout-controller', reason }) : { pinned: [], released: [] };
       const decision = await this.record({
         kind: 'auto_rollback', triggers: fresh.map((f) => f.trigger.id), fromPhase: eff, toPhase: Math.max(to, 0), actor: 'rollout-controller', reason,
-        dryRun: false, evidence: { ...evidenceOf(fresh, this.intervalMs), pinned: change.pinned, note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined },
+        dryRun: false,
+        evidence: { ...evidenceOf(fresh, this.intervalMs, this.o.measurements), pinned: change.pinned, unrecorded: change.unrecorded, lease: leaseNote, note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined },
         flagsBefore: before, flagsAfter: this.o.control.view().flags,
       });
-      for (const f of fresh) await addLatch(this.db, this.o.env, f.trigger.id, decision.id, this.o.clock.now());
+      for (const f of fresh) await this.o.state.addLatch(f.trigger.id, decision.id, this.o.clock.now());
       for (const f of fresh) {
         const c = f.evidence.find((e) => e.breaching);
         await this.notify({ channel: f.trigger.channel, text: `DealerScope ${this.o.env}: ${f.trigger.description} — ${c ? `${c.label} ${fmt(c.value)} vs ${c.op} ${c.threshold}` : 'breach'}; rolled back to phase ${Math.max(to, 0)}. Latched until re-armed.`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
       }
       if (to < eff) await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: automatic rollback phase ${eff} → ${to} (${fresh.map((f) => f.trigger.id).join(', ')})`, fields: { decisionId: decision.id } });
     } finally {
-      await this.o.lease.release().catch(() => {});
+      if (!leaseNote) await this.o.lease.release().catch(() => {});
     }
   }
 
-  private async record(d: Omit<Decision, 'id' | 'at' | 'environment'>): Promise<Decision> {
+  private async record(d: Omit<Decision, 'id' | 'at' | 'environment'>): Promise<RecordedDecision> {
     const at = this.o.clock.now();
-    const id = await insertDecision(this.db, this.o.env, at, d);
-    const decision: Decision = { ...d, id, at: new Date(at).toISOString(), environment: this.o.env };
+    const { id, recorded } = await this.o.state.insertDecision(at, d);
+    const decision: RecordedDecision = { ...d, id, recorded, at: new Date(at).toISOString(), environment: this.o.env };
+    if (!recorded) this.log(`rollout: ${d.kind} decision held as #${id} until the database answers (${d.reason ?? ''})`);
     this.emit('decision', decision);
     return decision;
+  }
+
+  /** Posts an operator-facing event (the kill switch) to its channel and the live feed. */
+  announce(n: Notification): Promise<void> {
+    return this.notify(n);
   }
 
   private async notify(n: Notification): Promise<void> {
@@ -313,9 +393,11 @@ export function targetPhase(firings: Firing[], effective: number): number {
   return to;
 }
 
-function evidenceOf(firings: Firing[], intervalMs: number) {
+function evidenceOf(firings: Firing[], intervalMs: number, m?: Measurements) {
+  const windowMs = Math.max(0, ...firings.flatMap((f) => f.trigger.conditions.map((c) => c.windowMs)));
   return {
     intervalMs,
+    measuredBy: m?.measuredBy(windowMs || 60_000),
     firings: firings.map((f) => ({
       trigger: f.trigger.id, description: f.trigger.description, forMs: f.trigger.forMs,
       pendingSince: new Date(f.pendingSince).toISOString(), firedAt: new Date(f.at).toISOString(), conditions: f.evidence,

@@ -4,6 +4,7 @@
 // criteria are reported as the 'complete' gate.
 import type { FlagValues } from '../flags/registry.js';
 import type { MetricId, Measurements } from './measurements.js';
+import type { Latch } from './state-store.js';
 
 export type GateOp = '>' | '<' | '>=' | '<=';
 
@@ -98,6 +99,8 @@ export interface GateReport {
   evaluatedAt: string;
   windowMs: number;
   criteria: CriterionResult[];
+  /** Latched triggers: each blocks every advance, forced or not, until re-armed. */
+  latches: Latch[];
 }
 
 function holds(op: GateOp, v: number, t: number): boolean {
@@ -115,12 +118,16 @@ export function evaluateGate(opts: {
   flags: FlagValues;
   windowMs: number;
   attestations: Map<string, Attestation>;
+  /** True when the attestations are the last ones read before the database stopped answering. */
+  attestationsStale?: boolean;
+  latches?: Latch[];
   now: number;
 }): GateReport {
   const criteria = opts.criteria.map((c): CriterionResult => {
     if (c.kind === 'attestation') {
       const a = opts.attestations.get(c.id) ?? null;
-      return { id: c.id, label: c.label, kind: 'attestation', pass: a !== null, value: null, threshold: null, unit: null, windowMs: null, samples: null, attestation: a, note: a ? undefined : 'not attested yet' };
+      const note = a ? (opts.attestationsStale ? 'as last read; the database is not answering' : undefined) : 'not attested yet';
+      return { id: c.id, label: c.label, kind: 'attestation', pass: a !== null, value: null, threshold: null, unit: null, windowMs: null, samples: null, attestation: a, note };
     }
     const threshold = c.thresholdFor ? c.thresholdFor(opts.flags) : c.threshold;
     const windowMs = c.metric.startsWith('signal:') ? 0 : opts.windowMs;
@@ -130,8 +137,9 @@ export function evaluateGate(opts: {
     if (r.value === null) return { ...base, pass: false, value: null, note: r.samples !== null && r.samples < c.minSamples ? `${r.samples} samples, need ${c.minSamples}` : 'no data' };
     return { ...base, pass: holds(c.op, r.value, threshold), value: Math.round(r.value * 10_000) / 10_000 };
   });
+  const latches = opts.latches ?? [];
   return {
-    from: opts.from, to: opts.to, pass: criteria.every((c) => c.pass),
-    evaluatedAt: new Date(opts.now).toISOString(), windowMs: opts.windowMs, criteria,
+    from: opts.from, to: opts.to, pass: criteria.every((c) => c.pass) && latches.length === 0,
+    evaluatedAt: new Date(opts.now).toISOString(), windowMs: opts.windowMs, criteria, latches,
   };
 }

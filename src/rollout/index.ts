@@ -10,9 +10,14 @@ import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
 import { sharedSecret } from '../storage/settings.js';
 import { RolloutController } from './controller.js';
+import { hostname } from 'node:os';
+import { FleetWindow } from './fleet-window.js';
 import { databaseLease, redisLease } from './lease.js';
 import { Measurements } from './measurements.js';
 import { registerRolloutMetrics } from './metrics.js';
+import { databasePlatformProbe } from './platform.js';
+import { RolloutState } from './rollout-state.js';
+import { triggersFromEnv } from './triggers.js';
 import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './notifier.js';
 
 export { RolloutController } from './controller.js';
@@ -21,6 +26,8 @@ export { RolloutController } from './controller.js';
 export async function controlPlaneId(db: Db): Promise<string> {
   return createHash('sha256').update(await sharedSecret(db, 'flag_channel')).digest('hex').slice(0, 16);
 }
+
+const RETAIN_MS = 60 * 60_000;
 
 export const flagChannel = (id: string) => `dealerscope:flags:${id}`;
 
@@ -42,6 +49,7 @@ export interface RolloutTuning {
   gateWindowMs?: number;
   memory?: () => number;
   fetchImpl?: typeof fetch;
+  log?: (msg: string) => void;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -64,15 +72,33 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
   const lease = deps.redis
     ? redisLease(deps.redis.client, `dealerscope:rollout:lease:${id}:${deps.env}`, holder)
     : databaseLease(() => flagControl.backgroundDb(), `rollout:${deps.env}`, holder, () => deps.clock.now());
+  // A restarted replica gets a new name; its old slots still count until they expire.
+  const replica = deps.rawEnv.DEALERSCOPE_REPLICA?.trim() || `${hostname()}:${process.pid}`;
+  const fleet = deps.redis ? new FleetWindow({ redis: deps.redis.client, prefix: `dealerscope:rollout:win:${id}:${deps.env}`, replica, retainMs: RETAIN_MS }) : null;
+  const log = tuning.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const state = new RolloutState({
+    env: deps.env, db: () => flagControl.backgroundDb(), redis: deps.redis?.client ?? null,
+    redisKey: `dealerscope:rollout:latches:${id}:${deps.env}`, now: () => deps.clock.now(), log,
+  });
   const rollout = new RolloutController({
-    env: deps.env, control: flagControl, clock: deps.clock,
-    measurements: new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory }),
+    env: deps.env, control: flagControl, clock: deps.clock, state, log,
+    platformProbe: databasePlatformProbe(() => flagControl.backgroundDb()),
+    measurements: new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory, retainMs: RETAIN_MS, fleet }),
     notifier: new WebhookNotifier({ urls: webhookUrlsFromEnv(deps.rawEnv), breakers: deps.breakers ?? null, fetchImpl: tuning.fetchImpl }),
     lease,
+    triggers: triggersFromEnv(deps.rawEnv),
     intervalMs: tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS'),
     gateWindowMs: tuning.gateWindowMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_GATE_WINDOW_MS'),
     dryRun: /^(1|true|yes|on)$/i.test(deps.rawEnv.ROLLOUT_DRY_RUN?.trim() ?? ''),
   });
   registerRolloutMetrics(deps.metrics.registry, flagControl, rollout);
+  // The kill switch posts from the replica where it was flipped ('local'), once for the fleet.
+  flagControl.on('applied', (e: { via: string; before: { emergency: boolean }; after: { emergency: boolean } }) => {
+    if (e.via !== 'local' || e.before.emergency === e.after.emergency) return;
+    const text = e.after.emergency
+      ? `DealerScope ${deps.env}: KILL SWITCH ON — EMERGENCY_ROLLBACK forces every v5 feature off`
+      : `DealerScope ${deps.env}: kill switch off — the phase's flags are back in force`;
+    for (const channel of ['alerts', 'deployments'] as const) void rollout.announce({ channel, text, fields: { emergency: e.after.emergency } });
+  });
   return { flagControl, rollout };
 }

@@ -33,6 +33,14 @@ export function registerRolloutMetrics(registry: client.Registry, control: FlagC
     },
   });
   new client.Gauge({
+    name: 'dealerscope_rollout_unrecorded_records',
+    help: 'Rollout decisions, latches and re-arms this replica acted on but the database has not taken yet (written when it answers)',
+    registers: [registry],
+    collect() {
+      this.set(controller.recording().unrecorded);
+    },
+  });
+  new client.Gauge({
     name: 'dealerscope_feature_flag_enabled',
     help: 'Feature flag on (1) or off (0); numeric and enum flags count as on when they differ from v4',
     labelNames: ['flag'] as const,

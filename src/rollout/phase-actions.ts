@@ -12,13 +12,16 @@ export const PIN_PREFIX = 'rollout:';
 export interface PhaseChange {
   pinned: FlagName[];
   released: FlagName[];
+  /** What the database refused (the change is in force regardless); absent when all was stored. */
+  unrecorded?: string[];
 }
 
 const pinBy = (by: ChangeBy): ChangeBy => ({ actor: by.actor.startsWith(PIN_PREFIX) ? by.actor : `${PIN_PREFIX}${by.actor}`, reason: by.reason });
 
 /** Moves the rollout to phase `to` and pins whatever a higher layer would keep from following. */
 export async function pinPhase(control: FlagControl, to: number, by: ChangeBy): Promise<PhaseChange> {
-  await control.setPhase(to, by);
+  const set = await control.setPhaseEvenOffline(to, by);
+  const unrecorded = set.recorded ? [] : [`phase ${to}: ${set.error}`];
   const view = control.view();
   const target = phaseValues(to);
   const pins: FlagOverrides = {};
@@ -27,8 +30,11 @@ export async function pinPhase(control: FlagControl, to: number, by: ChangeBy): 
     if ((source === 'env' || source === 'override') && view.flags[name] !== target[name]) pins[name] = target[name] as never;
   }
   const pinned = Object.keys(pins) as FlagName[];
-  if (pinned.length) await control.setOverrides(pins, pinBy(by));
-  return { pinned, released: [] };
+  if (pinned.length) {
+    // Pins need the database; without it the phase alone is in force and the refusal is reported.
+    await control.setOverrides(pins, pinBy(by)).catch((err: unknown) => { unrecorded.push(`pins ${pinned.join(', ')}: ${err instanceof Error ? err.message : String(err)}`); });
+  }
+  return { pinned, released: [], ...(unrecorded.length ? { unrecorded } : {}) };
 }
 
 /** Before advancing to `to`: clears the rollout's own pins that differ from phase `to`'s values. */

@@ -11,6 +11,13 @@ interface Bucket {
   bins: Map<number, number>;
 }
 
+/** A slot's totals in the fleet's shared copy: requests, 5xx, latency histogram bins. */
+export interface SlotTotals {
+  c: number;
+  e: number;
+  b: Record<number, number>;
+}
+
 export interface WindowReading {
   requests: number;
   errors: number;
@@ -46,6 +53,38 @@ export class RequestWindow {
     if (isError) b.errors++;
     const bin = binOf(durationMs);
     b.bins.set(bin, (b.bins.get(bin) ?? 0) + 1);
+  }
+
+  /** This window's buckets from the slot holding `fromMs` on, summed into slots of `slotMs` (for the fleet's copy). */
+  slots(slotMs: number, fromMs: number): Map<number, Record<string, SlotTotals>> {
+    const out = new Map<number, Record<string, SlotTotals>>();
+    // Whole slots only: a slot's totals overwrite what the fleet's copy held for it.
+    const first = Math.floor(Math.floor(fromMs / slotMs) * slotMs / BUCKET_MS);
+    for (const [group, buckets] of this.groups) {
+      for (const [key, b] of buckets) {
+        if (key < first) continue;
+        const slot = Math.floor((key * BUCKET_MS) / slotMs);
+        let groups = out.get(slot);
+        if (!groups) out.set(slot, (groups = {}));
+        const t = (groups[group] ??= { c: 0, e: 0, b: {} });
+        t.c += b.count;
+        t.e += b.errors;
+        for (const [bin, n] of b.bins) t.b[bin] = (t.b[bin] ?? 0) + n;
+      }
+    }
+    return out;
+  }
+
+  /** Adds totals measured elsewhere as one bucket at `at` (the fleet's merged slots). */
+  add(group: string, at: number, totals: SlotTotals): void {
+    let buckets = this.groups.get(group);
+    if (!buckets) this.groups.set(group, (buckets = new Map()));
+    const key = Math.floor(at / BUCKET_MS);
+    let b = buckets.get(key);
+    if (!b) buckets.set(key, (b = { count: 0, errors: 0, bins: new Map() }));
+    b.count += totals.c;
+    b.errors += totals.e;
+    for (const [bin, n] of Object.entries(totals.b)) b.bins.set(Number(bin), (b.bins.get(Number(bin)) ?? 0) + n);
   }
 
   groupNames(): string[] {

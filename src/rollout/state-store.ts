@@ -5,7 +5,7 @@ import { dbBool, type Db } from '../storage/db.js';
 import { toBool } from '../storage/schema.js';
 import type { Attestation } from './gates.js';
 
-export type DecisionKind = 'auto_rollback' | 'rollback' | 'advance' | 'rearm' | 'dry_run';
+export type DecisionKind = 'auto_rollback' | 'rollback' | 'advance' | 'rearm' | 'dry_run' | 'platform_alert';
 
 export interface DecisionInput {
   kind: DecisionKind;

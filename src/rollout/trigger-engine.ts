@@ -1,6 +1,8 @@
 // The trigger state machine: ok → pending (breaching) → fired, with `for:` semantics (the breach
-// held at every evaluation since it started), hysteresis (a pending breach ends only once the
-// value is back past `clearAt`), no-data resets, and latches owned by the controller.
+// held at every evaluation since it started, so a pending breach ends at the first evaluation whose
+// window is back inside the threshold), hysteresis only for a trigger that already fired (it
+// re-arms once the value is back past `clearAt`), warm-up for conditions on something that has
+// just started (a cold cache is not a breach), no-data resets, and latches owned by the controller.
 import type { FlagValues } from '../flags/registry.js';
 import type { Measurements } from './measurements.js';
 import type { Condition, TriggerDef } from './triggers.js';
@@ -26,6 +28,12 @@ export interface ConditionEvidence {
 export interface TriggerState {
   id: string;
   description: string;
+  /** From the registry: where it posts, how bad, what it watches, where the runbook says what to do. */
+  channel: TriggerDef['channel'];
+  severity: TriggerDef['severity'];
+  alert: string;
+  runbook: string;
+  thresholds: Array<{ label: string; op: '>' | '<'; threshold: number; clearAt: number; windowMs: number; minSamples: number }>;
   status: TriggerStatus;
   pendingSince: number | null;
   forMs: number;
@@ -44,24 +52,32 @@ function beyond(op: '>' | '<', value: number, bound: number): boolean {
   return op === '>' ? value > bound : value < bound;
 }
 
-export function evaluateCondition(c: Condition, m: Measurements, flags: FlagValues, pending: boolean): ConditionEvidence {
+export function evaluateCondition(c: Condition, m: Measurements, flags: FlagValues, fired: boolean, warmingForMs: number | null = null): ConditionEvidence {
   const base = { metric: c.metric, label: c.label, op: c.op, threshold: c.threshold, clearAt: c.clearAt, windowMs: c.windowMs, minSamples: c.minSamples };
   if (c.when && !c.when(flags)) return { ...base, value: null, samples: null, breaching: false, skipped: 'capability switched off' };
   const r = m.read(c.metric, c.windowMs, c.minSamples);
+  if (r.value !== null && warmingForMs !== null && c.warmUpMs && warmingForMs < c.warmUpMs) {
+    return { ...base, value: r.value, samples: r.samples, breaching: false, skipped: `warming up (${Math.round(warmingForMs / 1000)} s of ${Math.round(c.warmUpMs / 1000)} s)`, detail: r.detail };
+  }
   if (r.value === null) {
     const why = r.samples !== null && r.samples < c.minSamples ? `${r.samples} samples, fewer than ${c.minSamples}` : 'no data';
     return { ...base, value: null, samples: r.samples, breaching: false, skipped: why, detail: r.detail };
   }
-  const breaching = beyond(c.op, r.value, pending ? c.clearAt : c.threshold);
+  const breaching = beyond(c.op, r.value, fired ? c.clearAt : c.threshold);
   return { ...base, value: r.value, samples: r.samples, breaching, detail: r.detail };
 }
 
 export class TriggerEngine {
   private readonly states = new Map<string, TriggerState>();
+  /** Since when each warm-up condition (trigger/index) has had data with its capability on. */
+  private readonly activeSince = new Map<string, number>();
 
   constructor(readonly triggers: TriggerDef[], private readonly measurements: Measurements) {
     for (const t of triggers) {
-      this.states.set(t.id, { id: t.id, description: t.description, status: 'ok', pendingSince: null, forMs: t.forMs, evidence: [], evaluatedAt: null });
+      this.states.set(t.id, {
+        id: t.id, description: t.description, channel: t.channel, severity: t.severity, alert: t.alert, runbook: `docs/runbook.md#${t.runbook}`,
+        thresholds: t.conditions.map((c) => ({ label: c.label, op: c.op, threshold: c.threshold, clearAt: c.clearAt, windowMs: c.windowMs, minSamples: c.minSamples })),
+        status: 'ok', pendingSince: null, forMs: t.forMs, evidence: [], evaluatedAt: null });
     }
   }
 
@@ -70,7 +86,7 @@ export class TriggerEngine {
    * shared store, so every replica agrees); they are not evaluated. Returns the triggers that fire.
    */
   evaluate(now: number, flags: FlagValues, latched: Set<string>, phase: number): Firing[] {
-    const fired: Firing[] = [];
+    const firedNow: Firing[] = [];
     for (const t of this.triggers) {
       const s = this.states.get(t.id) as TriggerState;
       if (latched.has(t.id)) {
@@ -86,8 +102,8 @@ export class TriggerEngine {
         continue;
       }
       if (s.status === 'latched') s.status = 'ok'; // re-armed since the last evaluation
-      const pending = s.status === 'pending' || s.status === 'fired';
-      s.evidence = t.conditions.map((c) => evaluateCondition(c, this.measurements, flags, pending));
+      const fired = s.status === 'fired';
+      s.evidence = t.conditions.map((c, i) => evaluateCondition(c, this.measurements, flags, fired, this.warming(`${t.id}/${i}`, c, flags, now)));
       s.evaluatedAt = now;
       const breaching = s.evidence.some((e) => e.breaching);
       if (!breaching) {
@@ -102,10 +118,23 @@ export class TriggerEngine {
       }
       if (now - s.pendingSince >= t.forMs) {
         s.status = 'fired';
-        fired.push({ trigger: t, at: now, pendingSince: s.pendingSince, evidence: s.evidence });
+        firedNow.push({ trigger: t, at: now, pendingSince: s.pendingSince, evidence: s.evidence });
       }
     }
-    return fired;
+    return firedNow;
+  }
+
+  /** How long a warm-up condition has been live (null when it has no warm-up). */
+  private warming(key: string, c: Condition, flags: FlagValues, now: number): number | null {
+    if (!c.warmUpMs) return null;
+    const live = (!c.when || c.when(flags)) && this.measurements.read(c.metric, c.windowMs, c.minSamples).value !== null;
+    if (!live) {
+      this.activeSince.delete(key);
+      return 0;
+    }
+    const since = this.activeSince.get(key) ?? now;
+    this.activeSince.set(key, since);
+    return now - since;
   }
 
   /** Marks a fired trigger latched at once (before the shared store is read again). */

@@ -137,7 +137,8 @@ export async function requireConsole(request: FastifyRequest, reply: FastifyRepl
   }
   const cookie = sessionCookie(request);
   const session = await g.sessions.find(cookie, g.ctx.clock.now());
-  if (session && cookie) {
+  // Dealer sign-ins share the session table; they never open the console.
+  if (session && cookie && !session.actor.startsWith('dealer:')) {
     request.consoleAuth = { kind: 'session', actor: session.actor, token: cookie };
     return;
   }
@@ -207,10 +208,20 @@ export async function installConsoleAuth(app: FastifyInstance, ctx: AppContext):
   const secret = await sharedSecret(ctx.db, 'csrf_secret');
   const sessions = new SessionStore(ctx.db, sessionTtlMs(ctx.config.raw), secret);
   app.decorate('consoleGuard', { ctx, sessions });
-  app.addHook('preHandler', async (request) => {
+  // Callback-style: it runs on every request, and an async hook costs a promise per request.
+  app.addHook('preHandler', (request, _reply, done) => {
     // Login has no session yet; its own route checks Origin.
-    if (request.routeOptions.url === '/console/login') return;
-    enforceCsrf(request);
+    if (request.routeOptions.url === '/console/login') {
+      done();
+      return;
+    }
+    try {
+      enforceCsrf(request);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
   });
   return sessions;
 }

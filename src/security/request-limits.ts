@@ -74,20 +74,27 @@ function bodyProblems(request: FastifyRequest): FieldProblem[] {
 }
 
 export function installRequestLimits(app: FastifyInstance, ctx: AppContext): void {
-  app.addHook('onRequest', async (request) => {
+  const check = (request: FastifyRequest): ApiError | null => {
     const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION') === true;
     const limits = strict ? STRICT : LENIENT;
     if (request.url.length > limits.urlBytes) {
-      throw new ApiError(414, 'uri_too_long', `The URL is longer than ${limits.urlBytes} bytes`, [{ field: 'url', message: `longer than ${limits.urlBytes} bytes` }]);
+      return new ApiError(414, 'uri_too_long', `The URL is longer than ${limits.urlBytes} bytes`, [{ field: 'url', message: `longer than ${limits.urlBytes} bytes` }]);
     }
     const headers = headerProblems(request, limits);
     if (headers) {
-      throw new ApiError(431, 'request_headers_too_large', `Request headers too large: ${headers.problems.map((p) => p.field).join(', ')}`, headers.problems);
+      return new ApiError(431, 'request_headers_too_large', `Request headers too large: ${headers.problems.map((p) => p.field).join(', ')}`, headers.problems);
     }
-    if (!strict) return;
+    if (!strict) return null;
     const problems = [...queryProblems(request), ...bodyProblems(request)];
     if (problems.length) {
-      throw new ApiError(400, 'invalid_request', `Invalid request: ${problems.map((p) => p.field).join(', ')}`, problems);
+      return new ApiError(400, 'invalid_request', `Invalid request: ${problems.map((p) => p.field).join(', ')}`, problems);
     }
+    return null;
+  };
+  // Callback-style: it runs on every request, and an async hook costs a promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const refused = check(request);
+    if (refused) done(refused);
+    else done();
   });
 }

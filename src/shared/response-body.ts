@@ -12,4 +12,6 @@ export interface ServedBody {
   identity: Buffer | null;
   gzip: Buffer | null;
   etag: string;
+  /** The response tier's key when this body is kept there (identity bytes join it on first use). */
+  key?: string;
 }

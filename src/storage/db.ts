@@ -56,6 +56,9 @@ const pgTypes = (driver: typeof pg) => ({
   },
 });
 
+/** SQLite's page cache per connection, KiB. */
+export const SQLITE_CACHE_KIB = 4096;
+
 export function openDb(url: string, opts: OpenDbOptions = {}): Db {
   const { dialect, target } = parseDatabaseUrl(url);
   const stats: DbStats = { queries: 0 };
@@ -85,6 +88,10 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // better-sqlite3 builds SQLite with a 16 MB page cache per connection; the service's reads
+  // (a few indexed pages each) and the quality monitor's walk of its recent rows filled it, which
+  // was 16 MB of a replica's RSS. The file's pages stay in the OS cache either way.
+  database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   // Kysely's SQLite driver prepares every query afresh; the API asks the same few dozen shapes
   // again and again, and preparing was a tenth of a cache miss's CPU. Statements are reusable
   // because the driver runs one query at a time per connection.

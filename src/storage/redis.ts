@@ -1,6 +1,6 @@
 // Shared Redis connections. Commands fail fast while Redis is away (no offline queue, short
 // timeouts), so callers fall back to their local path instead of hanging a request.
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 
 export interface RedisHandle {
   /** For commands; never blocks longer than `commandTimeoutMs`. */
@@ -11,7 +11,9 @@ export interface RedisHandle {
   close(): Promise<void>;
 }
 
-export function openRedis(url: string, opts: { commandTimeoutMs?: number; keyPrefix?: string } = {}): RedisHandle {
+/** Loads ioredis only here: a process without REDIS_URL never carries it (~20 MB of RSS). */
+export async function openRedis(url: string, opts: { commandTimeoutMs?: number; keyPrefix?: string } = {}): Promise<RedisHandle> {
+  const { Redis } = await import('ioredis');
   const base: RedisOptions = {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,

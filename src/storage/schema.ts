@@ -85,6 +85,8 @@ export interface OpportunitiesTable {
   vehicle_json: string | null;
   /** 0 unflagged, 1 with an open anomaly or data-quality flag: lists sort by it first (opportunities_005). */
   rank_tier: number;
+  /** The configured dealer's bid ceiling (opportunities_006); null when a bid of 0 misses the targets. */
+  bid_ceiling_cents: number | null;
   is_sample: DbBool;
   is_active: DbBool;
   created_at: number;

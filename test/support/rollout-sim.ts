@@ -54,9 +54,9 @@ export class SimReplica {
     this.rnd = seededRandom(seed);
   }
 
-  async init(db: Db, env: Record<string, string> = {}, fetchImpl?: typeof fetch): Promise<this> {
+  async init(db: Db, env: Record<string, string> = {}, fetchImpl?: typeof fetch, log: (msg: string) => void = () => {}): Promise<this> {
     const config = loadConfig({ DEALERSCOPE_ENV: 'production', ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'silent', ...env });
-    this.ctx = await createContext(config, { db, clock: this.clock, rollout: { memory: () => this.rssMb * 1024 * 1024, fetchImpl } });
+    this.ctx = await createContext(config, { db, clock: this.clock, rollout: { memory: () => this.rssMb * 1024 * 1024, fetchImpl, log } });
     for (const name of Object.keys(HEALTHY_SIGNALS)) this.ctx.signals.register(name, () => this.signals[name] ?? null);
     return this;
   }
@@ -71,6 +71,8 @@ export class SimReplica {
         const at = base + Math.floor((k * 1000) / Math.max(n, 1));
         this.ctx.rollout.measurements.recordRequest('api', this.traffic.latency(i, this.rnd), this.traffic.error(i, this.rnd) ? 503 : 200, at);
       }
+      // Real replicas push every two real seconds; simulated seconds pass faster than Redis answers.
+      await this.ctx.rollout.measurements.flushFleet();
       this.clock.advance(1000);
       await this.ctx.rollout.settled();
       // Lets the controller's loop schedule its next timer before time moves again.

@@ -69,6 +69,8 @@ describe('appraise', () => {
     // confidence: 20 − (10 − 5) × 1.5 − (120,000 − 100,000) / 10,000 − 10 (no VIN) = 0.5 → 1 (half away)
     // risk: 30 + 24 + (334,202 / 1,114,004 × 50 = 15.00004) + 25 + 0 = 94.00004 / 185 = 50.81 % → 51
     // score: 7,090.04 / 250 = 28.36 + 30 + 0.2 − 25.5 = 33.06 → 33; status moderate (confidence)
+    // bid ceiling ($2,000 and 15 %): profit binds, landed ≤ 1,114,004 − 200,000 = 914,004 (ROI allows 968,698);
+    //   bid × 1.125 = 914,004 − 7,500 − 190,000 − 95,000 = 621,504 → bid 552,448 (premium 69,056)
     const a = appraise(
       listing({
         source: 'municibid', title: '2015 Ford Crown Victoria Police Interceptor', year: 2015,
@@ -94,6 +96,7 @@ describe('appraise', () => {
       status: 'moderate',
       assumptions: ['fees:unknown_source', 'transport:unknown_state', 'recon:fleet_surcharge', 'valuation:no_comps'],
       transportMiles: 1000,
+      bidCeilingCents: 552_448,
     });
   });
 

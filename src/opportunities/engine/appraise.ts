@@ -1,6 +1,7 @@
 import type { ArbitrageParams } from '../../config/arbitrage.js';
 import type { Appraisal, Comp, Costs, ListingInput } from '../types.js';
 import { computeConfidence } from './confidence.js';
+import { bidCeilingCents, DEFAULT_TARGETS, type Targets } from './ceiling.js';
 import { computeFees } from './fees.js';
 import { ratioBp } from './money.js';
 import { computeRecon } from './recon.js';
@@ -15,6 +16,8 @@ export interface AppraiseOptions {
   hasOpenAnomaly?: boolean;
   /** Where the vehicle is shipped to; the configured dealer by default (dealer profiles pass their own). */
   dealer?: Location;
+  /** The dealer's target profit and ROI the bid ceiling is solved for; the profile defaults otherwise. */
+  targets?: Targets;
 }
 
 /**
@@ -78,8 +81,17 @@ export function appraise(
     ...value.assumptions,
     ...risk.assumptions,
   ];
+  const bidCeiling = bidCeilingCents({
+    estimateCents: v.estimateCents,
+    premiumAt: (bidCents) => computeFees({ ...listing, currentBidCents: bidCents }, params).buyerPremiumCents,
+    docFeeCents: costs.docFeeCents,
+    transportCents: costs.transportCents,
+    reconCents: costs.reconCents,
+    ...(opts.targets ?? DEFAULT_TARGETS),
+  });
   return {
     costs,
+    bidCeilingCents: bidCeiling,
     valuation: v,
     profitCents,
     roiBp: ratioBp(profitCents, costs.totalCents),

@@ -19,3 +19,4 @@ export { computeConfidence, type ConfidenceInput } from './confidence.js';
 export { computeRisk, type Risk, type RiskInput, type RiskComponents } from './risk.js';
 export { classifyStatus, computeScore, type StatusInput } from './status.js';
 export { roundHalfAway, percentOf, ratioBp, clamp } from './money.js';
+export { bidCeilingCents, landedCost, meetsTargets, targetLandedCost, DEFAULT_TARGET_PROFIT_CENTS, DEFAULT_TARGET_ROI_BP, DEFAULT_TARGETS, type CeilingInput, type Targets } from './ceiling.js';

@@ -98,6 +98,10 @@ export class CanaryAnalysis {
       labelNames: ['flag', 'cohort', 'status_class'] as const, registers: [registry],
     });
     app.addHook('onRequest', (request, _reply, done) => {
+      // No percentage rollout in force: no cohort to give, and no async context to carry (its
+      // propagation has a cost on every await). A rollout set while this request runs applies
+      // from the next request; this one sees the flag as work outside a request does.
+      if (!hasAny(this.flags.snapshot().percentages)) return done();
       const presented = request.headers['x-api-key'];
       const apiKey = typeof presented === 'string' && presented.length > 0 ? presented.slice(0, MAX_KEY_LENGTH) : null;
       const ctx: CohortContext = { apiKey, ip: request.ip, cohorts: new Map() };
@@ -167,4 +171,9 @@ export class CanaryAnalysis {
       },
     });
   }
+}
+
+function hasAny(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }

@@ -66,10 +66,12 @@ export class CohortWindows {
 
   /**
    * One cohort's requests in (now − windowMs, now], or from `since` when that is later (a canary
-   * step reads only what happened after it raised the percentage). Whole buckets are counted.
+   * step reads only what happened after it raised the percentage). Whole buckets are counted, so
+   * a step starts at the first bucket that begins at or after `since`: the bucket it started in
+   * also holds requests of the previous step, whose clients were split by the old percentage.
    */
   read(flag: string, cohort: Cohort, now: number, windowMs: number, since?: number): CohortSample {
-    const from = Math.max(Math.floor((now - windowMs) / this.bucketMs) + 1, since === undefined ? -Infinity : Math.floor(since / this.bucketMs));
+    const from = Math.max(Math.floor((now - windowMs) / this.bucketMs) + 1, since === undefined ? -Infinity : Math.ceil(since / this.bucketMs));
     const to = Math.floor(now / this.bucketMs);
     const out: CohortSample = { requests: 0, errors: 0, bins: new Map() };
     const buckets = this.series.get(`${flag}\u0000${cohort}`);

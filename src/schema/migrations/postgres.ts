@@ -6,9 +6,10 @@ import { qualityPostgresMigration, qualitySampleIndexes, vinDecodesMigration } f
 
 import { securityPostgresMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
-import { honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
+import { bidCeilingMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
 import { evidencePostgresMigration } from '../../evidence/migrations.js';
 import { incidentsPostgresMigration } from '../../incidents/migrations.js';
+import { dealersPostgresMigration } from '../../dealers/migrations.js';
 import { notificationsPostgresMigration } from '../../notifications/migrations.js';
 
 export const postgresMigrations: Record<string, string[]> = {
@@ -236,4 +237,6 @@ export const postgresMigrations: Record<string, string[]> = {
   'notifications_001_outbox': notificationsPostgresMigration,
   'incidents_001_tables': incidentsPostgresMigration,
   'evidence_001_index': evidencePostgresMigration,
+  'opportunities_006_bid_ceiling': bidCeilingMigration(),
+  'dealers_001_workspace': dealersPostgresMigration,
 };

@@ -6,9 +6,10 @@ import { qualitySqliteMigration, qualitySampleIndexes, vinDecodesMigration } fro
 
 import { securitySqliteMigration } from '../../security/migrations.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
-import { honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
+import { bidCeilingMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
 import { evidenceSqliteMigration } from '../../evidence/migrations.js';
 import { incidentsSqliteMigration } from '../../incidents/migrations.js';
+import { dealersSqliteMigration } from '../../dealers/migrations.js';
 import { notificationsSqliteMigration } from '../../notifications/migrations.js';
 
 export const sqliteMigrations: Record<string, string[]> = {
@@ -236,4 +237,6 @@ export const sqliteMigrations: Record<string, string[]> = {
   'notifications_001_outbox': notificationsSqliteMigration,
   'incidents_001_tables': incidentsSqliteMigration,
   'evidence_001_index': evidenceSqliteMigration,
+  'opportunities_006_bid_ceiling': bidCeilingMigration(),
+  'dealers_001_workspace': dealersSqliteMigration,
 };

@@ -1,0 +1,211 @@
+// The dealer's workspace pages: sign-in (the dealer's API key for a session cookie, CSRF on every
+// form, lockout after repeated failures), one opportunity in full, saved searches and the
+// watchlist. Figures are the signed-in dealer's personal numbers, else the default dealer's.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../shared/app-context.js';
+import type { Opportunity } from '../opportunities/api-schema.js';
+import { LimiterUnavailableError, QuotaLimiter } from '../security/quota-limiter.js';
+import { checkOrigin, dealerCsrfToken, protectDealerForm } from '../security/console-auth.js';
+import { esc } from '../shared/html.js';
+import { ApiError } from '../shared/errors.js';
+import { ProfileError } from '../dealers/profile.js';
+import { parseSearch, SearchStore } from '../dealers/searches.js';
+import { DEALER_ACTOR, DEALER_COOKIE, type Workspace } from '../dealers/workspace.js';
+import { noticeBanner, type DealerNotices } from './page.js';
+
+export const DEALER_LOGIN_ATTEMPTS_PER_15_MIN = 10;
+const money = (n: number | null) => (n === null ? '—' : `${n < 0 ? '−' : ''}$${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 0 })}`);
+const cookieOf = (request: FastifyRequest): string | undefined => {
+  const v = request.cookies?.[DEALER_COOKIE];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+};
+
+export function timeLeft(endsAt: string, now: number): string {
+  const ms = Date.parse(endsAt) - now;
+  if (ms <= 0) return 'ended';
+  const h = Math.floor(ms / 3_600_000);
+  const d = Math.floor(h / 24);
+  return d >= 1 ? `${d} d ${h % 24} h` : `${h} h ${Math.floor((ms % 3_600_000) / 60_000)} min`;
+}
+
+/** The page frame every dealer page shares: header with who is signed in, notices, main. */
+export async function frame(request: FastifyRequest, title: string, body: string, notices?: DealerNotices): Promise<string> {
+  const dealer = request.dealer ?? null;
+  const cookie = cookieOf(request);
+  const account = dealer && cookie
+    ? `<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${esc(dealerCsrfToken(request, cookie))}"><span>${esc(dealer.name)} · ${esc(dealer.zip)}</span> <button type="submit">Sign out</button></form>`
+    : '<a href="/login">Sign in</a>';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>DealerScope · ${esc(title)}</title><link rel="stylesheet" href="/assets/dealer.css"></head>
+<body><header><a class="brand" href="/">DealerScope</a><nav aria-label="Workspace"><a href="/">Opportunities</a> <a href="/searches">Searches</a> <a href="/watchlist">Watchlist</a> ${account}</nav></header>
+<main>${await noticeBanner(notices)}<h1>${esc(title)}</h1>
+${body}
+</main></body></html>`;
+}
+
+const csrfField = (request: FastifyRequest) => {
+  const cookie = cookieOf(request);
+  return cookie ? `<input type="hidden" name="_csrf" value="${esc(dealerCsrfToken(request, cookie))}">` : '';
+};
+
+function detailBody(request: FastifyRequest, o: Opportunity, now: number, watched: boolean | null): string {
+  const c = o.costs;
+  const comps = o.valuation.comparables ?? [];
+  const vehicle = o.vehicle;
+  const rows = (pairs: Array<[string, string]>) => pairs.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td class="num">${v}</td></tr>`).join('');
+  const watch = watched === null ? '<p><a href="/login">Sign in</a> to watch this auction.</p>'
+    : `<form method="post" action="/watchlist/${o.id}${watched ? '/delete' : ''}">${csrfField(request)}<button type="submit">${watched ? 'Stop watching' : 'Watch this auction'}</button></form>`;
+  return `<p class="status-${esc(o.status)}">${esc(o.status)} · score ${o.score} · ${esc(o.source)} lot ${esc(o.lotId)} · ${esc(o.location.city ?? '')} ${esc(o.location.state)} ${esc(o.location.zip ?? '')}</p>
+<p><strong>Time left:</strong> ${esc(timeLeft(o.auctionEndsAt, now))} (ends ${esc(o.auctionEndsAt.slice(0, 16).replace('T', ' '))} UTC)
+${o.listingUrl ? ` · <a href="${esc(o.listingUrl)}" rel="noopener noreferrer">Open the auction</a>` : ''}</p>
+${watch}
+<section><h2>Bid ceiling</h2><p class="big">${money(o.bidCeiling)}</p><p>${o.bidCeiling === null ? 'Even a bid of $0 misses the target profit or ROI.' : `Headroom over the current bid: ${money(o.headroom)}.`}</p></section>
+<section><h2>Landed cost</h2><table class="kv">${rows([
+    ['Current bid', money(o.currentBid)], ['Buyer\'s premium', money(c.buyerPremium)], ['Doc fee', money(c.docFee)],
+    [`Transport (${c.transportMiles} mi)`, money(c.transport)], ['Recon reserve', money(c.recon)], ['Total', `<strong>${money(c.total)}</strong>`],
+    ['Estimated sale', money(o.estimatedSalePrice)], ['Profit', money(o.profit)], ['ROI', `${o.roi.toFixed(1)} %`], ['Margin', `${o.margin.toFixed(1)} %`],
+  ])}</table></section>
+<section><h2>Valuation</h2><p>${money(o.valuation.low)} – ${money(o.valuation.high)} (${esc(o.valuation.method)}, ${o.valuation.sampleSize} comparables, confidence ${o.confidence}, risk ${o.riskScore})</p>
+${comps.length ? `<div class="scroll" tabindex="0" role="region" aria-label="Comparable sales"><table><caption>Comparable sales behind the estimate</caption><thead><tr><th>Year</th><th>Model</th><th class="num">Miles</th><th class="num">Price</th><th class="num">Adjusted</th><th class="num">Weight</th><th>Sold</th></tr></thead><tbody>${comps.map((x) => `<tr><td>${x.year}</td><td>${esc(x.model)}</td><td class="num">${x.mileage?.toLocaleString('en-US') ?? '—'}</td><td class="num">${money(x.price)}</td><td class="num">${money(x.adjustedPrice)}</td><td class="num">${(x.weight * 100).toFixed(0)} %</td><td>${esc(x.saleDate ?? 'market')}</td></tr>`).join('')}</tbody></table></div>` : '<p>No comparable sales: the estimate comes from the depreciation model.</p>'}</section>
+<section><h2>VIN decode</h2>${vehicle ? `<table class="kv">${rows([['VIN', esc(o.vin ?? '')], ['Make / model', esc(`${vehicle.make ?? ''} ${vehicle.model ?? ''}`)], ['Trim / series', esc(`${vehicle.trim ?? ''} ${vehicle.series ?? ''}`)], ['Body', esc(vehicle.bodyClass ?? '—')], ['Drive', esc(vehicle.driveType ?? '—')], ['Engine', esc(vehicle.engine ?? '—')], ['Fuel', esc(vehicle.fuelType ?? '—')], ['Decoder', esc(vehicle.decoder)]])}</table>` : `<p>${o.vin ? `VIN ${esc(o.vin)} did not decode.` : 'No VIN on the listing.'}</p>`}</section>
+<section><h2>Anomalies</h2>${o.anomalies.length ? `<ul>${o.anomalies.map((a) => `<li>${esc(typeof a === 'object' && a !== null ? Object.entries(a as Record<string, unknown>).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}: ${String(v)}`).join(', ') : String(a))}</li>`).join('')}</ul>` : '<p>None open.</p>'}</section>
+<section><h2>Provenance</h2><p>From ${esc(o.source)} lot ${esc(o.lotId)}, first seen ${esc(o.createdAt.slice(0, 16).replace('T', ' '))} UTC, last priced ${esc(o.updatedAt.slice(0, 16).replace('T', ' '))} UTC${o.sample ? ' (bundled sample data)' : ''}. Every field's origin: <a href="/api/opportunities/${o.id}/provenance">provenance record</a>.</p></section>`;
+}
+
+export async function workspacePages(app: FastifyInstance, { ctx, workspace, notices, allowPrivate }: { ctx: AppContext; workspace: Workspace; notices?: DealerNotices; allowPrivate: boolean }): Promise<void> {
+  const sessions = () => app.consoleGuard.sessions;
+  const attempts = new QuotaLimiter({
+    redis: ctx.redis, keyPrefix: `${ctx.config.raw.RATE_LIMIT_KEY_PREFIX?.trim() || 'dealerscope:rl:'}dealer-login:`,
+    points: DEALER_LOGIN_ATTEMPTS_PER_15_MIN, durationSec: 15 * 60,
+  });
+  const searches = new SearchStore(ctx.db);
+  const guard = protectDealerForm(cookieOf);
+  const html = (reply: FastifyReply, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store');
+  const signedIn = async (request: FastifyRequest, reply: FastifyReply) => {
+    const dealer = await workspace.identify(request);
+    if (!dealer) {
+      await reply.redirect('/login', 303);
+      return null;
+    }
+    return dealer;
+  };
+  const loginForm = (message: string | null) => `${message ? `<p class="notice" role="alert">${esc(message)}</p>` : ''}
+<form method="post" action="/login" class="stack"><label for="apiKey">Dealer API key</label>
+<input id="apiKey" name="apiKey" type="password" autocomplete="current-password" required maxlength="200">
+<button type="submit">Sign in</button></form><p>Your operator gives you the key when your dealer profile is created.</p>`;
+
+  app.get('/login', async (request, reply) => html(reply).send(await frame(request, 'Sign in', loginForm(null), notices)));
+
+  app.post('/login', { bodyLimit: 4096 }, async (request, reply) => {
+    checkOrigin(request);
+    const subject = `ip:${request.ip}`;
+    let decision;
+    try {
+      decision = await attempts.consume(subject);
+    } catch (err) {
+      if (err instanceof LimiterUnavailableError) throw new ApiError(503, 'login_limiter_unavailable', 'Sign-in is briefly unavailable; retry shortly', undefined, { 'Retry-After': '1' });
+      throw err;
+    }
+    if (!decision.allowed) {
+      const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
+      return html(reply, 429).header('Retry-After', retry).send(await frame(request, 'Sign in', loginForm(`Too many sign-in attempts; try again in ${retry} s.`), notices));
+    }
+    const body = request.body as Record<string, unknown> | null;
+    const key = body && typeof body.apiKey === 'string' ? body.apiKey.trim() : '';
+    const dealer = key && key.length <= 200 ? await workspace.store.byApiKey(key) : null;
+    if (!dealer) return html(reply, 401).send(await frame(request, 'Sign in', loginForm('That key was not accepted.'), notices));
+    await attempts.refund(subject).catch(() => undefined);
+    const { token, expiresAt } = await sessions().create(`${DEALER_ACTOR}${dealer.id}`, ctx.clock.now());
+    reply.setCookie(DEALER_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', path: '/', expires: new Date(expiresAt) });
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/logout', { preHandler: guard, bodyLimit: 4096 }, async (request, reply) => {
+    await sessions().destroy(cookieOf(request));
+    reply.clearCookie(DEALER_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
+    return reply.redirect('/login', 303);
+  });
+
+  app.get('/o/:id', async (request, reply) => {
+    const raw = (request.params as { id: string }).id;
+    const dealer = await workspace.identify(request);
+    const found = /^[1-9][0-9]{0,14}$/.test(raw) ? await workspace.reads.detail(dealer, Number(raw)) : null;
+    if (!found) return html(reply, 404).send(await frame(request, 'Not found', `<p>No opportunity ${esc(raw.slice(0, 20))}. <a href="/">Back to the list</a></p>`, notices));
+    const o = found.opportunity;
+    const watched = dealer ? (await searches.watched(dealer.id)).includes(o.id) : null;
+    return html(reply).send(await frame(request, `${o.year} ${o.make} ${o.model}${o.trim ? ` ${o.trim}` : ''}`, detailBody(request, o, ctx.clock.now(), watched), notices));
+  });
+
+  app.get('/searches', async (request, reply) => {
+    const dealer = await signedIn(request, reply);
+    if (!dealer) return reply;
+    const q = request.query as Record<string, unknown>;
+    const list = await searches.list(dealer.id);
+    const message = typeof q.error === 'string' ? `<p class="notice" role="alert">${esc(q.error.slice(0, 500))}</p>` : '';
+    const items = list.map((s) => `<li><strong>${esc(s.name)}</strong> — ${esc(Object.entries(s.filters).map(([k, v]) => `${k}=${v}`).join(', ') || 'everything')} · ${esc(s.channels.join(' + '))} · every ${s.minIntervalMinutes} min at most
+<form method="post" action="/searches/${s.id}/delete" class="inline">${csrfField(request)}<button type="submit">Delete</button></form></li>`).join('');
+    const field = (name: string, label: string, attrs = '') => `<label>${label}<input name="${name}" ${attrs}></label>`;
+    return html(reply).send(await frame(request, 'Saved searches', `${message}<ul class="cards">${items || '<li>No saved searches yet.</li>'}</ul>
+<h2>New search</h2><form method="post" action="/searches" class="stack">${csrfField(request)}
+${field('name', 'Name', 'required maxlength="100"')}${field('state', 'State', 'maxlength="2"')}${field('make', 'Make', 'maxlength="64"')}${field('minProfit', 'Min profit $', 'inputmode="numeric"')}${field('minHeadroom', 'Min headroom $', 'inputmode="numeric"')}
+${field('webhookUrl', 'Webhook URL (Slack-compatible)', 'type="url"')}
+<fieldset><legend>Alert me by</legend><label class="row"><input type="checkbox" name="webhook" value="1"> webhook</label><label class="row"><input type="checkbox" name="email" value="1"> e-mail${dealer.email ? ` (${esc(dealer.email)})` : ' (add an e-mail to your profile first)'}</label></fieldset>
+${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="numeric" value="5"')}
+<button type="submit">Save search</button></form>`, notices));
+  });
+
+  app.post('/searches', { preHandler: guard, bodyLimit: 16 * 1024 }, async (request, reply) => {
+    const dealer = await signedIn(request, reply);
+    if (!dealer) return reply;
+    const b = (request.body ?? {}) as Record<string, string>;
+    const filters = Object.fromEntries(['state', 'make', 'minProfit', 'minHeadroom'].filter((k) => typeof b[k] === 'string' && b[k].trim() !== '').map((k) => [k, b[k]!.trim()]));
+    const body: Record<string, unknown> = { name: b.name ?? '', filters, channels: [...(b.webhook ? ['webhook'] : []), ...(b.email ? ['email'] : [])] };
+    if (b.webhookUrl?.trim()) body.webhookUrl = b.webhookUrl.trim();
+    if (b.minIntervalMinutes?.trim()) body.minIntervalMinutes = Number(b.minIntervalMinutes);
+    try {
+      await searches.create(dealer.id, await parseSearch(body, { allowPrivate, dealerEmail: dealer.email }), ctx.clock.now());
+    } catch (err) {
+      if (!(err instanceof ProfileError)) throw err;
+      return reply.redirect(`/searches?error=${encodeURIComponent(err.errors.map((e) => `${e.field}: ${e.message}`).join('; '))}`, 303);
+    }
+    return reply.redirect('/searches', 303);
+  });
+
+  app.post('/searches/:id/delete', { preHandler: guard, bodyLimit: 4096 }, async (request, reply) => {
+    const dealer = await signedIn(request, reply);
+    if (!dealer) return reply;
+    const id = (request.params as { id: string }).id;
+    if (/^[1-9][0-9]{0,14}$/.test(id)) await searches.remove(dealer.id, Number(id));
+    return reply.redirect('/searches', 303);
+  });
+
+  app.get('/watchlist', async (request, reply) => {
+    const dealer = await signedIn(request, reply);
+    if (!dealer) return reply;
+    const ids = await searches.watched(dealer.id);
+    const items = await workspace.reads.some(dealer, ids);
+    const now = ctx.clock.now();
+    const cards = items.map(({ opportunity: o }) => `<li><a href="/o/${o.id}">${esc(`${o.year} ${o.make} ${o.model}`)}</a> · bid ${money(o.currentBid)} · ceiling ${money(o.bidCeiling)} · ${esc(timeLeft(o.auctionEndsAt, now))} left
+<form method="post" action="/watchlist/${o.id}/delete" class="inline">${csrfField(request)}<button type="submit">Remove</button></form></li>`).join('');
+    return html(reply).send(await frame(request, 'Watchlist', `<ul class="cards">${cards || '<li>Nothing watched yet: open an opportunity and choose “Watch this auction”.</li>'}</ul>
+<p>You are alerted when a watched bid changes, when it passes your bid ceiling, and one hour before the auction ends.</p>`, notices));
+  });
+
+  app.post('/watchlist/:id', { preHandler: guard, bodyLimit: 4096 }, async (request, reply) => {
+    const dealer = await signedIn(request, reply);
+    if (!dealer) return reply;
+    const id = (request.params as { id: string }).id;
+    const found = /^[1-9][0-9]{0,14}$/.test(id) ? await workspace.reads.detail(dealer, Number(id)) : null;
+    if (found) await searches.watch(dealer.id, found.opportunity.id, Number(found.row.current_bid_cents), ctx.clock.now());
+    return reply.redirect(found ? `/o/${found.opportunity.id}` : '/watchlist', 303);
+  });
+
+  app.post('/watchlist/:id/delete', { preHandler: guard, bodyLimit: 4096 }, async (request, reply) => {
+    const dealer = await signedIn(request, reply);
+    if (!dealer) return reply;
+    const id = (request.params as { id: string }).id;
+    if (/^[1-9][0-9]{0,14}$/.test(id)) await searches.unwatch(dealer.id, Number(id));
+    return reply.redirect('/watchlist', 303);
+  });
+}

@@ -1,0 +1,113 @@
+// Dealer profiles over HTTP: operators create and list dealers (admin bearer); a dealer reads and
+// changes its own profile (`X-API-Key` or the dealer session).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../shared/app-context.js';
+import { requireAdmin } from '../security/admin-auth.js';
+import { ApiError } from '../shared/errors.js';
+import { ProfileError, type Dealer } from './profile.js';
+import type { Workspace } from './workspace.js';
+import type { DealerAlerts } from './alerts.js';
+import { parseSearch, SearchStore } from './searches.js';
+
+const skipValidation = () => () => true;
+
+export function invalid(err: unknown): never {
+  if (err instanceof ProfileError) throw new ApiError(400, 'invalid_request', err.message, err.errors);
+  throw err;
+}
+
+/** The dealer behind a request, or 401. */
+export async function requireDealer(workspace: Workspace, request: FastifyRequest): Promise<Dealer> {
+  const dealer = await workspace.identify(request);
+  if (!dealer) throw new ApiError(401, 'unauthorized', 'A dealer API key (X-API-Key) or dealer sign-in is required');
+  return dealer;
+}
+
+export async function dealerRoutes(app: FastifyInstance, { ctx, workspace }: { ctx: AppContext; workspace: Workspace }): Promise<void> {
+  const admin = requireAdmin(ctx.config.adminToken);
+
+  app.post('/admin/dealers', { preHandler: admin, validatorCompiler: skipValidation }, async (request, reply) => {
+    const created = await workspace.store.create(request.body, ctx.clock.now()).catch(invalid);
+    reply.code(201).header('Cache-Control', 'no-store');
+    return { id: created.id, apiKey: created.apiKey };
+  });
+
+  app.get('/admin/dealers', { preHandler: admin }, async () => ({ items: await workspace.store.list() }));
+
+  app.get('/api/me', async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    reply.header('Cache-Control', 'private, no-store');
+    return workspace.store.profile(dealer.id);
+  });
+
+  app.patch('/api/me', { validatorCompiler: skipValidation }, async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const profile = await workspace.store.update(dealer.id, request.body ?? {}, ctx.clock.now()).catch(invalid);
+    if (!profile) throw new ApiError(401, 'unauthorized', 'This dealer has been revoked');
+    request.dealer = undefined;
+    reply.header('Cache-Control', 'private, no-store');
+    return profile;
+  });
+}
+
+const positiveId = (raw: string, field: string): number => {
+  if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw new ApiError(400, 'invalid_request', `Invalid path parameter: ${field}`, [{ field, message: 'must be a positive integer' }]);
+  return Number(raw);
+};
+
+/** Saved searches, the watchlist and the alert history of the calling dealer. */
+export async function alertRoutes(app: FastifyInstance, { ctx, workspace, alerts, allowPrivate }: { ctx: AppContext; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean }): Promise<void> {
+  const searches = new SearchStore(ctx.db);
+
+  app.post('/api/me/searches', { validatorCompiler: skipValidation }, async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const parsed = await parseSearch(request.body, { allowPrivate, dealerEmail: dealer.email }).catch(invalid);
+    reply.code(201).header('Cache-Control', 'no-store');
+    return searches.create(dealer.id, parsed, ctx.clock.now());
+  });
+
+  app.get('/api/me/searches', async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    reply.header('Cache-Control', 'private, no-store');
+    return { items: await searches.list(dealer.id) };
+  });
+
+  app.delete('/api/me/searches/:id', { validatorCompiler: skipValidation }, async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const id = positiveId((request.params as { id: string }).id, 'id');
+    if (!(await searches.remove(dealer.id, id))) throw new ApiError(404, 'not_found', `Saved search ${id} not found`);
+    return reply.code(204).send();
+  });
+
+  app.get('/api/me/alerts', async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    reply.header('Cache-Control', 'private, no-store');
+    return { items: await alerts.history(dealer.id) };
+  });
+
+  app.get('/api/me/watchlist', async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const ids = await searches.watched(dealer.id);
+    const items = await workspace.reads.some(dealer, ids);
+    const order = new Map(ids.map((id, i) => [id, i]));
+    reply.header('Cache-Control', 'private, no-store');
+    return { items: items.sort((a, b) => (order.get(a.opportunity.id) ?? 0) - (order.get(b.opportunity.id) ?? 0)).map((p) => p.opportunity) };
+  });
+
+  app.put('/api/me/watchlist/:opportunityId', { validatorCompiler: skipValidation }, async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const id = positiveId((request.params as { opportunityId: string }).opportunityId, 'opportunityId');
+    const found = await workspace.reads.detail(dealer, id);
+    if (!found) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
+    await searches.watch(dealer.id, id, Number(found.row.current_bid_cents), ctx.clock.now());
+    reply.header('Cache-Control', 'no-store');
+    return found.opportunity;
+  });
+
+  app.delete('/api/me/watchlist/:opportunityId', { validatorCompiler: skipValidation }, async (request, reply) => {
+    const dealer = await requireDealer(workspace, request);
+    const id = positiveId((request.params as { opportunityId: string }).opportunityId, 'opportunityId');
+    if (!(await searches.unwatch(dealer.id, id))) throw new ApiError(404, 'not_found', `Opportunity ${id} is not on the watchlist`);
+    return reply.code(204).send();
+  });
+}

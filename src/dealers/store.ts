@@ -1,0 +1,80 @@
+// Dealer profiles in the database. A dealer's API key is an ordinary dealer key (`dsk_…`, the
+// same table and rate-limit quota as other keys); the profile names it by its key id, so a
+// request's key finds its dealer with one indexed lookup and revoking the dealer revokes the key.
+import type { Kysely } from 'kysely';
+import { DEFAULT_KEY_QUOTA_PER_MINUTE, findActiveKey, issueApiKey, revokeApiKey } from '../security/api-keys.js';
+import type { Db } from '../storage/db.js';
+import { DEFAULTS, dealerOf, parseProfile, profileOf, type Dealer, type DealerProfile, type DealerRow, type ProfileChanges } from './profile.js';
+import type { DealerTables } from './tables.js';
+
+type Handle = Kysely<DealerTables>;
+export const dealerDb = (db: Db | Kysely<any>): Handle => ('kysely' in db ? db.kysely : db).withTables<DealerTables>() as unknown as Handle;
+
+export class DealerStore {
+  constructor(private readonly db: Db) {}
+
+  private get h(): Handle {
+    return dealerDb(this.db);
+  }
+
+  /** Creates a dealer from an unchecked body; throws ProfileError naming bad fields. The key is returned once. */
+  async create(body: unknown, now: number): Promise<{ id: number; apiKey: string; profile: DealerProfile }> {
+    const p = parseProfile(body, ['name', 'zip']);
+    const issued = await issueApiKey(this.db, `dealer: ${p.name}`, DEFAULT_KEY_QUOTA_PER_MINUTE, now);
+    const row = await this.h.insertInto('dealers').values({
+      name: p.name as string, zip: p.zip as string, state: p.state as string,
+      target_profit_cents: p.targetProfitCents ?? DEFAULTS.targetProfitCents, target_roi_bp: p.targetRoiBp ?? DEFAULTS.targetRoiBp,
+      max_miles: p.maxMiles ?? null, recon_cents: p.reconCents ?? null, email: p.email ?? null, key_id: issued.keyId,
+      version: 1, created_at: now, updated_at: now, revoked_at: null,
+    }).returningAll().executeTakeFirstOrThrow();
+    return { id: Number(row.id), apiKey: issued.key, profile: profileOf(row as DealerRow) };
+  }
+
+  async list(): Promise<DealerProfile[]> {
+    const rows = await this.h.selectFrom('dealers').selectAll().orderBy('id').execute();
+    return rows.map((r) => profileOf(r as DealerRow));
+  }
+
+  async profile(id: number): Promise<DealerProfile | null> {
+    const row = await this.h.selectFrom('dealers').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? profileOf(row as DealerRow) : null;
+  }
+
+  async dealer(id: number): Promise<Dealer | null> {
+    const row = await this.h.selectFrom('dealers').selectAll().where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return row ? dealerOf(row as DealerRow) : null;
+  }
+
+  /** The active dealer a presented API key belongs to. */
+  async byApiKey(key: string): Promise<Dealer | null> {
+    const k = await findActiveKey(this.db, key);
+    if (!k) return null;
+    const row = await this.h.selectFrom('dealers').selectAll().where('key_id', '=', k.keyId).where('revoked_at', 'is', null).executeTakeFirst();
+    return row ? dealerOf(row as DealerRow) : null;
+  }
+
+  /** Applies checked changes and bumps the version (personal numbers are cached under it). */
+  async update(id: number, body: unknown, now: number): Promise<DealerProfile | null> {
+    const p: ProfileChanges = parseProfile(body, []);
+    const set: Record<string, unknown> = { updated_at: now };
+    if (p.name !== undefined) set.name = p.name;
+    if (p.zip !== undefined) Object.assign(set, { zip: p.zip, state: p.state });
+    if (p.targetProfitCents !== undefined) set.target_profit_cents = p.targetProfitCents;
+    if (p.targetRoiBp !== undefined) set.target_roi_bp = p.targetRoiBp;
+    if (p.maxMiles !== undefined) set.max_miles = p.maxMiles;
+    if (p.reconCents !== undefined) set.recon_cents = p.reconCents;
+    if (p.email !== undefined) set.email = p.email;
+    const row = await this.h.updateTable('dealers').set((eb) => ({ ...set, version: eb('version', '+', 1) }))
+      .where('id', '=', id).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    return row ? profileOf(row as DealerRow) : null;
+  }
+
+  /** Revokes the dealer and its key; false when no active dealer has that id. */
+  async revoke(id: number, now: number): Promise<boolean> {
+    const row = await this.h.updateTable('dealers').set({ revoked_at: now, updated_at: now })
+      .where('id', '=', id).where('revoked_at', 'is', null).returning('key_id').executeTakeFirst();
+    if (!row) return false;
+    await revokeApiKey(this.db, row.key_id, now);
+    return true;
+  }
+}
