@@ -70,7 +70,7 @@ export async function runLoad(base: string, nextPath: () => string, opts: LoadOp
       ...(opts.amount !== undefined ? { amount: opts.amount } : {}),
       timeout: 10,
       requests: [{ method: 'GET', headers: gzip ? CLIENT_HEADERS : {}, setupRequest: (req) => ({ ...req, path: nextPath() }) }],
-    }, (err, res) => (err ? reject(err) : resolve(res)));
+    }, (err, res) => (err ? reject(err as Error) : resolve(res)));
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
   });
   const sorted = Float64Array.from(times).sort();

@@ -53,7 +53,7 @@ export async function parseSearch(body: unknown, ctx: { allowPrivate: boolean; d
 
   const channels: Channel[] = [];
   if (!Array.isArray(raw.channels) || raw.channels.length === 0) fail('channels', 'must list "webhook" and/or "email"');
-  else for (const c of raw.channels) {
+  else for (const c of raw.channels as unknown[]) {
     if (c !== 'webhook' && c !== 'email') fail('channels', `"${String(c).slice(0, 20)}" is not a channel (webhook, email)`);
     else if (!channels.includes(c)) channels.push(c);
   }

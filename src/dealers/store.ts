@@ -8,6 +8,7 @@ import { DEFAULTS, dealerOf, parseProfile, profileOf, type Dealer, type DealerPr
 import type { DealerTables } from './tables.js';
 
 type Handle = Kysely<DealerTables>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- accepts a transaction of any table set; narrowed by withTables
 export const dealerDb = (db: Db | Kysely<any>): Handle => ('kysely' in db ? db.kysely : db).withTables<DealerTables>() as unknown as Handle;
 
 export class DealerStore {
