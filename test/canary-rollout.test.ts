@@ -4,6 +4,7 @@
 // carries an injected regression (a 25 ms sleep, or 5xx answers); the canary's verdict fails, the
 // flag goes back to 0 % with a decision, a latch and a #deployments message, while the
 // whole-service triggers have not fired. And an A/A run over HTTP passes every step.
+import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { canaryOf } from '../src/rollout/canary/routes.js';
 import { issueApiKey } from '../src/security/api-keys.js';
 import { createSqliteDb, type TestDb } from './support/databases.js';
 import { webhookSink, type Hook } from './support/rollout-sim.js';
+import { PROMTOOL, requireTool, run as runTool } from './e2e/support/tools.js';
 
 const TOKEN = 'canary-admin-token-0123456789';
 type Json = Record<string, any>;
@@ -93,7 +95,7 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
       }
       return { treated };
     };
-    for (const [path, flag] of [['/api/probe-latency', 'ENABLE_ANOMALY_DETECTION'], ['/api/probe-errors', 'ENABLE_SCHEMA_VALIDATION'], ['/api/probe-aa', 'ENABLE_PROVENANCE_TRACKING'], ['/api/probe-sticky', 'ENABLE_TTL_JITTER']] as const) {
+    for (const [path, flag] of [['/api/probe-latency', 'ENABLE_ANOMALY_DETECTION'], ['/api/probe-errors', 'ENABLE_SCHEMA_VALIDATION'], ['/api/probe-aa', 'ENABLE_PROVENANCE_TRACKING'], ['/api/probe-sticky', 'ENABLE_TTL_JITTER'], ['/api/probe-cli', 'ENABLE_CIRCUIT_BREAKERS']] as const) {
       app.get(path, probe(flag));
     }
     url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -171,8 +173,9 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     const v = run.lastVerdict;
     expect(v.verdict).toBe('fail');
     expect(v.latency.regression).toBe(true);
-    expect(v.cohorts.treatment.p95Ms).toBeGreaterThan(25);
-    expect(v.cohorts.control.p95Ms).toBeLessThan(25);
+    // Every treatment request slept 25 ms: the medians sit that far apart whatever the machine's load.
+    expect(v.cohorts.treatment.p50Ms - v.cohorts.control.p50Ms).toBeGreaterThan(15);
+    expect(v.cohorts.treatment.p95Ms).toBeGreaterThan(v.cohorts.control.p95Ms);
     console.log(`latency proof: failed after ${sent} requests; treatment ${v.cohorts.treatment.requests} req p95 ${v.cohorts.treatment.p95Ms} ms, control ${v.cohorts.control.requests} req p95 ${v.cohorts.control.p95Ms} ms; A = ${v.latency.effect.toFixed(3)}, p = ${v.latency.pGreater.toExponential(2)}`);
 
     // Back to 0 %: nobody gets the slow path any more.
@@ -180,14 +183,16 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     expect((await traffic('/api/probe-latency', 200)).every((r) => !r.treated)).toBe(true);
     expect(report.flags[FLAG].rollout).toEqual({ percentage: 0 });
 
-    // The whole service: P95 and error rate far inside their thresholds, so no trigger fired.
+    // The whole service: its triggers have not fired (they need minutes of breach; the canary
+    // needed seconds). On an idle machine the whole-service P95 is far under the 250 ms trigger;
+    // it is logged, not asserted, since a loaded test machine can push it up on its own.
     const whole = ctx.rollout.measurements.requests.read(5 * 60_000, Date.now());
     console.log(`whole service meanwhile: ${whole.requests} requests, p95 ${whole.p95Ms?.toFixed(1)} ms, error rate ${whole.errorRate}`);
-    expect(whole.p95Ms).toBeLessThan(250);
     expect(await ctx.rollout.evaluate()).toEqual([]);
     const states = Object.fromEntries(ctx.rollout.engine.snapshot().map((s) => [s.id, s.status]));
-    expect(states.p95_latency).toBe('ok');
+    expect(states.p95_latency).not.toBe('fired');
     expect(states.error_rate_high).toBe('ok');
+    expect(((await admin('GET', '/admin/rollout')).body.latches as Json[]).filter((l) => !String(l.trigger).startsWith('canary:'))).toEqual([]);
 
     // Decision with evidence, latch, #deployments.
     const decisions = (await admin('GET', '/admin/rollout/decisions')).body.decisions as Json[];
@@ -215,6 +220,11 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     expect(metrics).toMatch(/dealerscope_canary_requests_total\{flag="ENABLE_ANOMALY_DETECTION",cohort="treatment",status_class="2xx"\} \d+/);
     expect(metrics).toMatch(/dealerscope_canary_request_duration_seconds_bucket\{le="0.05",flag="ENABLE_ANOMALY_DETECTION",cohort="control"\}/);
     expect([...metrics.matchAll(/cohort="([^"]+)"/g)].every((m) => m[1] === 'treatment' || m[1] === 'control')).toBe(true);
+    expect(metrics).toMatch(/dealerscope_canary_verdict\{flag="ENABLE_ANOMALY_DETECTION",verdict="fail"\} 1/);
+    if (requireTool(PROMTOOL)) {
+      const lint = await runTool(PROMTOOL, ['check', 'metrics'], { input: metrics });
+      expect(lint.stdout + lint.stderr).not.toMatch(/dealerscope_canary/);
+    }
   }, 120_000);
 
   it('PROOF (5xx): one treatment request in ten failing fails the verdict and rolls back, while the error trigger has not fired', async () => {
@@ -242,5 +252,55 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     const canary = (await admin('GET', '/admin/rollout/canary')).body;
     expect(canary.flags[FLAG].cohorts.treatment.requests).toBeGreaterThan(0);
     expect(hook.received.some((m) => /canary of ENABLE_PROVENANCE_TRACKING completed at 50 %/.test(String(m.body.text)))).toBe(true);
+  }, 120_000);
+
+  it('shows the cohorts and verdicts on the console, and sets a percentage from its form', async () => {
+    const login = await fetch(`${url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url }, body: `token=${TOKEN}` });
+    const cookie = `ds_session=${/ds_session=([^;]+)/.exec(String(login.headers.get('set-cookie')))?.[1]}`;
+    const page = await (await fetch(`${url}/console`, { headers: { cookie } })).text();
+    expect(page).toContain('<section id="canary">');
+    // The A/A flag's row, with the verdict the API gives.
+    const api = (await admin('GET', '/admin/rollout/canary')).body;
+    const row = /<tr data-canary-flag="ENABLE_PROVENANCE_TRACKING">[\s\S]*?<\/tr>/.exec(page)?.[0] ?? '';
+    expect(row).toContain(`data-verdict="${api.flags.ENABLE_PROVENANCE_TRACKING.verdict}"`);
+    expect(row).toContain('50 % by ip');
+    expect(page).toMatch(/data-canary-run="ENABLE_ANOMALY_DETECTION">.*rolled_back/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] as string;
+    const post = await fetch(`${url}/console/flags`, {
+      method: 'POST', redirect: 'manual',
+      headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, name: 'ENABLE_SINGLE_FLIGHT', value: '30%', reason: 'console canary' }).toString(),
+    });
+    expect(post.status).toBe(303);
+    expect(post.headers.get('location')).toContain('result=flag-set');
+    expect((await admin('GET', '/admin/feature-flags')).body.flags.ENABLE_SINGLE_FLIGHT).toEqual({ percentage: 30 });
+    const after = await (await fetch(`${url}/console`, { headers: { cookie } })).text();
+    expect(after).toMatch(/data-flag-row="ENABLE_SINGLE_FLIGHT">[\s\S]*?data-percentage="30"/);
+    await admin('DELETE', '/admin/feature-flags/ENABLE_SINGLE_FLIGHT', undefined, 'done');
+  });
+
+  it('dealerscope rollout canary FLAG --steps follows the run to its end and exits 2 on a rollback', async () => {
+    const FLAG = 'ENABLE_CIRCUIT_BREAKERS';
+    inject[FLAG] = { slowMs: 25 };
+    const cli = new URL('../bin/dealerscope.js', import.meta.url).pathname;
+    const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [cli, 'rollout', 'canary', FLAG, '--steps', '20,50,100', '--hold', '600', '--stickiness', 'ip', '--poll', '0.2', '-r', 'cli canary'],
+        { env: { ...process.env, DEALERSCOPE_URL: url, ADMIN_TOKEN: TOKEN }, timeout: 90_000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
+    });
+    let finished: { code: number; stdout: string; stderr: string } | null = null;
+    void done.then((r) => { finished = r; });
+    // Wait for the CLI to start the run, then give it traffic until it reports the end.
+    for (let i = 0; i < 100 && !finished && !canaryOf(app).runner.get(FLAG); i++) await sleep(100);
+    for (let sent = 0; !finished && sent < 6000 && canaryOf(app).runner.get(FLAG)?.state !== 'rolled_back'; sent += 100) {
+      await traffic('/api/probe-cli', 100, 400, sent);
+      await canaryOf(app).runner.tick();
+    }
+    const r = await done;
+    expect(r.stdout).toMatch(/canary of ENABLE_CIRCUIT_BREAKERS: steps 20 → 50 → 100 %, hold 600 s; now at 20 %/);
+    expect(r.stdout).toMatch(/rolled_back at 0 % .*FAIL — treatment \d+ req, p95/);
+    expect(r.stderr).toMatch(/canary of ENABLE_CIRCUIT_BREAKERS rolled back \(decision #\d+; re-arm with `dealerscope rollout canary-rearm ENABLE_CIRCUIT_BREAKERS/);
+    expect(r.code).toBe(2);
+    expect((await admin('GET', '/admin/feature-flags')).body.flags[FLAG]).toEqual({ percentage: 0 });
   }, 120_000);
 });

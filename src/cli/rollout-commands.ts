@@ -2,6 +2,7 @@
 // because gates are measured inside the service. Exit codes: 0 done / gate passes, 1 could not
 // run (unreachable, not authorised, server error), 2 refused (gate fails, bad request, conflict).
 import type { Command } from 'commander';
+import { registerCanaryCommands } from './canary-commands.js';
 
 export const ROLLOUT_EXIT = { ok: 0, failed: 1, refused: 2 } as const;
 
@@ -11,7 +12,7 @@ class RefusedError extends Error {
   }
 }
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
   const base = (process.env.DEALERSCOPE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
   const token = process.env.ADMIN_TOKEN;
   if (!token) throw new Error('ADMIN_TOKEN is not set');
@@ -128,4 +129,6 @@ export function registerRolloutCommands(program: Command): void {
       await call('POST', '/admin/rollout/dry-run', { enabled: state === 'on', reason: opts.reason });
       console.log(`dry run ${state}`);
     })());
+
+  registerCanaryCommands(rollout, call, run);
 }

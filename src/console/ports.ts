@@ -2,7 +2,7 @@
 // forwards, the owning services decide. Adapters to the real services are built at wiring time.
 import type { FlagControl } from '../flags/flag-control.js';
 import type { FlagService } from '../flags/flag-service.js';
-import type { FlagName, FlagValue } from '../flags/registry.js';
+import type { FlagName, OverrideValue } from '../flags/registry.js';
 import type { RolloutController, RolloutStatus } from '../rollout/controller.js';
 import type { GateReport } from '../rollout/gates.js';
 import type { Decision } from '../rollout/state-store.js';
@@ -13,7 +13,7 @@ export interface ChangeBy {
 }
 
 export interface ConsoleFlagPort {
-  set(name: FlagName, value: FlagValue, by: ChangeBy): Promise<void>;
+  set(name: FlagName, value: OverrideValue, by: ChangeBy): Promise<void>;
 }
 
 export interface ConsoleRolloutPort {

@@ -4,7 +4,9 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import type { AppContext } from '../http/context.js';
-import { FLAGS, coerceFlagValue, isFlagName } from '../flags/registry.js';
+import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flags/registry.js';
+import { canaryFor } from '../rollout/canary/routes.js';
+import { canarySection } from './canary-view.js';
 import type { Observability } from '../observability/install.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { eventStreams, type EventStreamOptions } from './events.js';
@@ -65,6 +67,11 @@ async function rolloutView(ctx: AppContext, port: ConsoleRolloutPort | null): Pr
   }
 }
 
+function canaryHtml(ctx: AppContext): string {
+  const canary = canaryFor(ctx);
+  return canary ? canarySection(canary.analysis.report(), canary.runner.list()) : '';
+}
+
 export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions): Promise<void> {
   const { ctx, obs, auth } = opts;
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
@@ -88,7 +95,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
     const result = q.result ? RESULTS[q.result] : undefined;
     const flagName = q.flag && isFlagName(q.flag) ? ` (${q.flag})` : '';
     const flash = result ? `<p class="flash${result.error ? ' error' : ''}" role="status">${esc(result.text + flagName)}</p>` : '';
-    const body = flash + tilesSection(tiles) + alertsSection(obs.alerts.recent(50)) + rolloutSection(rollout, csrf) + flagsSection(ctx.flags.snapshot(), csrf);
+    const body = flash + tilesSection(tiles) + alertsSection(obs.alerts.recent(50)) + rolloutSection(rollout, csrf) + canaryHtml(ctx) + flagsSection(ctx.flags.snapshot(), csrf);
     reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store');
     return layout('Overview', body, { script: true, signOutCsrf: request.consoleAuth?.kind === 'session' ? csrf : undefined });
   });
@@ -99,14 +106,16 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
     const name = field(request.body, 'name');
     const raw = field(request.body, 'value');
     if (!isFlagName(name)) return back(reply, 'flag-invalid');
-    const parsed = coerceFlagValue(name, raw, true);
+    // "25%" asks for a percentage rollout of a boolean flag.
+    const share = /^(\d{1,3})\s*%$/.exec(raw);
+    const parsed = share ? coerceOverrideValue(name, { percentage: Number(share[1]) }) : coerceFlagValue(name, raw, true);
     if (!parsed.ok) return back(reply, 'flag-invalid', `&flag=${name}`);
     const by: ChangeBy = { actor: actorOf(request), reason: field(request.body, 'reason') || 'console toggle' };
     await opts.flags.set(name, parsed.value, by);
     request.log.info({ flag: name, value: parsed.value, actor: by.actor, reason: by.reason }, 'flag changed from the console');
     obs.alerts.publish({
       severity: 'info', channel: 'deployments', source: 'console',
-      title: `${name} set to ${String(parsed.value)} by ${by.actor}`, detail: `${by.reason} · phase ${FLAGS[name].phase} flag`,
+      title: `${name} set to ${typeof parsed.value === 'object' ? `${parsed.value.percentage} %` : String(parsed.value)} by ${by.actor}`, detail: `${by.reason} · phase ${FLAGS[name].phase} flag`,
     });
     return back(reply, 'flag-set', `&flag=${name}`);
   });

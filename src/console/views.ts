@@ -36,7 +36,11 @@ function flagControl(name: FlagName, value: unknown, csrf: string): string {
   const reason = `<input type="text" name="reason" placeholder="reason" size="14" aria-label="reason for ${esc(name)}">`;
   if (def.type === 'boolean') {
     const next = value === true ? 'false' : 'true';
-    return `<form class="inline" method="post" action="/console/flags" data-flag="${esc(name)}">${hidden}<input type="hidden" name="value" value="${next}">${reason} <button type="submit">${value === true ? 'Turn off' : 'Turn on'}</button></form>`;
+    const toggle = `<form class="inline" method="post" action="/console/flags" data-flag="${esc(name)}">${hidden}<input type="hidden" name="value" value="${next}">${reason} <button type="submit">${value === true ? 'Turn off' : 'Turn on'}</button></form>`;
+    if (name === 'EMERGENCY_ROLLBACK') return toggle;
+    // A percentage rollout: the value is posted as "N%".
+    const share = `<form class="inline" method="post" action="/console/flags" data-flag-percentage="${esc(name)}">${hidden}<input type="text" name="value" pattern="\\d{1,3}%" placeholder="25%" size="4" aria-label="percentage for ${esc(name)}"> <input type="text" name="reason" placeholder="reason" size="10" aria-label="reason for the percentage of ${esc(name)}"> <button type="submit">Set %</button></form>`;
+    return toggle + share;
   }
   const input = def.type === 'integer'
     ? `<input type="number" name="value" min="${def.min}" max="${def.max}" value="${esc(value)}" aria-label="${esc(name)}">`
@@ -47,7 +51,10 @@ function flagControl(name: FlagName, value: unknown, csrf: string): string {
 export function flagsSection(snap: FlagSnapshot, csrf: string): string {
   const rows = FLAG_NAMES.map((name) => {
     const v = snap.flags[name];
-    const shown = typeof v === 'boolean' ? `<span class="${v ? 'on' : 'off'}">${v ? 'on' : 'off'}</span>` : esc(v);
+    const share = snap.percentages[name];
+    const shown = share
+      ? `<span class="on" data-percentage="${share.percentage}">${share.percentage} % of clients</span>${share.stickiness ? ` <span class="src">by ${esc(share.stickiness)}</span>` : ''}`
+      : typeof v === 'boolean' ? `<span class="${v ? 'on' : 'off'}">${v ? 'on' : 'off'}</span>` : esc(v);
     return `<tr data-flag-row="${esc(name)}"><td><code>${esc(name)}</code><div class="src">phase ${FLAGS[name].phase} · from ${esc(snap.sources[name])}</div></td><td class="flag-value">${shown}</td><td>${flagControl(name, v, csrf)}</td></tr>`;
   }).join('');
   const state = snap.emergency ? '<p class="flash error">EMERGENCY_ROLLBACK is on: every v5 feature is forced off.</p>' : '';

@@ -41,16 +41,23 @@ export function installCanary(app: FastifyInstance, ctx: AppContext, opts: Canar
   app.addHook('onClose', async () => runner.close());
   const canary = { analysis, runner };
   installed.set(app, canary);
+  byContext.set(ctx, canary);
   return canary;
 }
 
 const installed = new WeakMap<FastifyInstance, Canary>();
+const byContext = new WeakMap<AppContext, Canary>();
 
 /** The canary of a built app (tests and the benchmark drive its runner and read its windows). */
 export function canaryOf(app: FastifyInstance): Canary {
   const c = installed.get(app);
   if (!c) throw new Error('installCanary() has not run on this app');
   return c;
+}
+
+/** The canary installed for a context, if any (the console reads it from inside its own scope). */
+export function canaryFor(ctx: AppContext): Canary | null {
+  return byContext.get(ctx) ?? null;
 }
 
 /** The routes; registered after security so they get its hooks like every other /admin route. */
