@@ -79,7 +79,9 @@ describe.runIf(hasChromium)('browser pool', () => {
     expect(t.peak()).toBe(1);
     limits = { enabled: true, maxContexts: 4 };
     const t2 = tracked(pool);
-    await Promise.all(Array.from({ length: 8 }, (_, i) => t2.job(i, 300)));
+    // Each job holds its page long enough that four are open at once even when a context takes a
+    // second to open on a loaded machine.
+    await Promise.all(Array.from({ length: 8 }, (_, i) => t2.job(i, 1500)));
     expect(t2.peak()).toBe(4);
   });
 

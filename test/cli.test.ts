@@ -66,7 +66,7 @@ describe('dealerscope CLI', () => {
     const r = await run(process.execPath, [CLI, 'bench', '--quick', '--rows', '400', '--duration', '1', '--connections', '8', '--dialects', 'sqlite', '--no-redis', '--out', out],
       { env, timeout: 170_000 });
     expect(r.stdout).toMatch(/^Targets$/m);
-    expect(r.stdout).toMatch(/cached ≥ 60 % of bare Fastify +\| +sqlite/);
+    expect(r.stdout).toMatch(/cached ≥ 60 % of bare Fastify \(gzip clients\) +\| +sqlite/);
     expect(r.stderr).toMatch(/\[bench +\d+ s\] sqlite: \(b\) cache off/); // progress on stderr
     const latest = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as { settings: { rows: number }; results: Array<{ dialect: string; runs: Array<{ requests: number; errorRate: number }> }> };
     expect(latest.settings.rows).toBe(400);

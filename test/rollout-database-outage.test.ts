@@ -87,8 +87,15 @@ describe.runIf(ready)('rollout controller while PostgreSQL is stopped', () => {
     r.rssMb = 95;
 
     await pgServer.start();
+    // The pool reconnects and the flag poll writes the held phase on real timers: on a loaded
+    // machine that takes longer than any fixed stretch of simulated time, so poll for it.
     await r.run(30);
-    const s = (await app.inject({ method: 'GET', url: '/admin/rollout', headers: AUTH })).json();
+    let s = (await app.inject({ method: 'GET', url: '/admin/rollout', headers: AUTH })).json();
+    for (let i = 0; i < 60 && (s.heldPhase !== null || !s.recording.ok || s.recording.unrecorded > 0); i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      await r.run(2);
+      s = (await app.inject({ method: 'GET', url: '/admin/rollout', headers: AUTH })).json();
+    }
     expect(s.recording).toMatchObject({ ok: true, unrecorded: 0 });
     expect(s.heldPhase).toBeNull();
     expect(s.phase).toBe(2);

@@ -58,9 +58,10 @@ describe.runIf(chromiumOk)('SRE console in Chromium', () => {
 
     // Toggle a flag with its form; the page reloads with the new value from the server.
     const before = svc.ctx.flags.get('ENABLE_TTL_JITTER');
-    const row = page.locator('tr[data-flag-row="ENABLE_TTL_JITTER"]');
-    await row.locator('input[name="reason"]').fill('e2e toggle');
-    await Promise.all([page.waitForURL(/result=flag-set/), row.locator('button[type="submit"]').click()]);
+    // The row also holds the percentage form; the toggle is the form named by data-flag.
+    const toggle = page.locator('tr[data-flag-row="ENABLE_TTL_JITTER"] form[data-flag="ENABLE_TTL_JITTER"]');
+    await toggle.locator('input[name="reason"]').fill('e2e toggle');
+    await Promise.all([page.waitForURL(/result=flag-set/), toggle.locator('button[type="submit"]').click()]);
     expect(svc.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(!before);
     expect(await page.locator('tr[data-flag-row="ENABLE_TTL_JITTER"] .flag-value').textContent()).toBe(before ? 'off' : 'on');
     await expect.poll(() => page.textContent('#stream-state')).toBe('live');

@@ -60,6 +60,8 @@ export const ENGINE_DERIVATIONS: Record<string, string[]> = {
   confidence: ['valuation.sampleSize', 'year', 'mileage', 'vin', 'titleStatus', 'estimatedSalePrice'],
   riskScore: ['year', 'mileage', 'valuation.low', 'valuation.high', 'estimatedSalePrice', 'valuation.sampleSize', 'titleStatus'],
   score: ['profit', 'roi', 'confidence', 'riskScore'],
+  bidCeiling: ['estimatedSalePrice', 'source', 'listing.buyerPremiumPct', 'costs.docFee', 'costs.transport', 'costs.recon', 'config:fees', 'config:dealer'],
+  headroom: ['bidCeiling', 'currentBid'],
   status: ['profit', 'roi', 'confidence', 'riskScore', 'anomalies'],
 };
 /** Fields the service itself assigns when it stores a listing. */
