@@ -78,7 +78,7 @@ export class RequestWindow {
   /** Adds totals measured elsewhere as one bucket at `at` (the fleet's merged slots). */
   add(group: string, at: number, totals: SlotTotals): void {
     let buckets = this.groups.get(group);
-    if (!buckets) this.groups.set(group, (buckets = new Map()));
+    if (!buckets) this.groups.set(group, (buckets = new Map<number, Bucket>()));
     const key = Math.floor(at / BUCKET_MS);
     let b = buckets.get(key);
     if (!b) buckets.set(key, (b = { count: 0, errors: 0, bins: new Map() }));
