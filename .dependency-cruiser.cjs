@@ -13,18 +13,18 @@ module.exports = {
       to: { circular: true },
     },
     {
-      name: 'shared-is-the-bottom',
-      comment: 'src/shared is plumbing every folder may use; it uses none of them.',
+      name: 'common-is-the-bottom',
+      comment: 'src/common is plumbing every folder may use; it uses none of them.',
       severity: 'error',
-      from: { path: '^src/shared/' },
-      to: { path: '^src/(?!shared/)[^/]+/' },
+      from: { path: '^src/common/' },
+      to: { path: '^src/(?!common/)[^/]+/' },
     },
     {
       name: 'storage-imports-no-capability',
       comment: 'Storage is the generic database layer: capabilities own their tables and migrations (src/schema lists them).',
       severity: 'error',
       from: { path: '^src/storage/' },
-      to: { path: '^src/(?!storage/|shared/|config/)[^/]+/' },
+      to: { path: '^src/(?!storage/|common/|config/)[^/]+/' },
     },
     {
       name: 'nothing-imports-the-composition',

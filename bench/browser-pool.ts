@@ -4,7 +4,7 @@
 // Bounded: `node dist/bench/browser-pool.js [pages=60] [caps=3,10]`, 127.0.0.1 only. With
 // KILL_AFTER=n the Chromium browser process is SIGKILLed after n pages, to see the recovery.
 import { BrowserPool, type PoolEvent } from '../src/ingest/browser/pool.js';
-import { systemClock } from '../src/shared/clock.js';
+import { systemClock } from '../src/common/clock.js';
 import { makeLots, startAuctionSite } from '../test/fixtures/auction-site/server.js';
 
 const pages = Math.min(200, Number(process.argv[2] ?? 60));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { FLAGS } from '../src/flags/registry.js';
-import { seededRandom } from '../src/shared/random.js';
+import { seededRandom } from '../src/common/random.js';
 import { openDb } from '../src/storage/db.js';
 import { migrate } from '../src/schema/migrate.js';
 import { serviceEnv, startChild, type Child } from './child.js';

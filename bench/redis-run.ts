@@ -1,7 +1,7 @@
 // Two replicas with CACHE_PROVIDER=redis sharing the machine's Redis under a private key prefix:
 // the Zipf mix split across both, and the stampede split across both (one load per cluster).
 import { Redis } from 'ioredis';
-import { seededRandom } from '../src/shared/random.js';
+import { seededRandom } from '../src/common/random.js';
 import { serviceEnv, startChild, type Child } from './child.js';
 import { coldTag, measured, type BenchSettings, type Measured } from './measure.js';
 import { zipfWorkload } from './workload.js';

@@ -2,7 +2,7 @@
 // sample on its first start is started again, left idle, then given the standard mixed load
 // (the Zipf mix, gzip and plain-JSON clients), and its RSS read at each point. The same on
 // PostgreSQL with Redis as cache provider, where configured.
-import { seededRandom } from '../src/shared/random.js';
+import { seededRandom } from '../src/common/random.js';
 import { serviceEnv, startChild } from './child.js';
 import { createBenchDb } from './databases.js';
 import { measured, type BenchSettings, type Measured } from './measure.js';

@@ -4,7 +4,7 @@ import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { CompIndex } from '../src/opportunities/comps-store.js';
 import { bumpDataVersion, storeListings } from '../src/opportunities/store.js';
 import type { ListingInput } from '../src/opportunities/types.js';
-import { seededRandom } from '../src/shared/random.js';
+import { seededRandom } from '../src/common/random.js';
 import type { Db } from '../src/storage/db.js';
 
 export const BENCH_MODELS: Array<[string, string]> = [

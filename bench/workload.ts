@@ -1,7 +1,7 @@
 // The benchmark's request mix: list queries (filters, sorts, page and cursor mode) and detail
 // reads, each drawn from a Zipf distribution over its own universe, as real traffic concentrates
 // on a few popular searches and listings.
-import type { Random } from '../src/shared/random.js';
+import type { Random } from '../src/common/random.js';
 import { BENCH_MODELS, BENCH_STATES } from './seed.js';
 
 export const ZIPF_EXPONENT = 1.0;

@@ -3,7 +3,7 @@
 // give the same set.
 import zipcodes from 'zipcodes';
 import { computeCheckDigit } from '../src/quality/vin.js';
-import { seededRandom, type Random } from '../src/shared/random.js';
+import { seededRandom, type Random } from '../src/common/random.js';
 import { injectFault, FAULT_KINDS } from './faults.js';
 import { CATALOG, gaussian, pickWeighted, TITLE_FACTORS, truePriceCents, type CatalogEntry, type PriceModelParams } from './price-model.js';
 import type { EvalListing, EvalSet, FeedRow, Truth } from './set-format.js';

@@ -2,7 +2,7 @@
 // real WMI+VDS prefixes, so an offline vPIC decoder reads them as the make and model they are)
 // and a price model that says what each one is worth. The engine under test never sees this
 // model: it only sees listings and comparable sales drawn from it with noise.
-import type { Random } from '../src/shared/random.js';
+import type { Random } from '../src/common/random.js';
 
 export type VehicleClass = 'civilian' | 'fleet' | 'police';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { packageRoot } from '../src/shared/paths.js';
+import { packageRoot } from '../src/common/paths.js';
 import { openDb } from '../src/storage/db.js';
 import { migrate } from '../src/schema/migrate.js';
 import { evaluateSet } from './evaluate.js';

@@ -5,7 +5,7 @@
 //     --skipLibCheck scripts/generate-anomaly-eval.ts && node /tmp/eval-gen/scripts/generate-anomaly-eval.js   (run from the repository root)
 import { writeFileSync } from 'node:fs';
 import { computeCheckDigit } from '../src/quality/vin.js';
-import { seededRandom } from '../src/shared/random.js';
+import { seededRandom } from '../src/common/random.js';
 
 const SEED = 20261115;
 const REFERENCE = Date.UTC(2026, 10, 15);

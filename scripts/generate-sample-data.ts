@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeCheckDigit } from '../src/quality/vin.js';
-import { seededRandom } from '../src/shared/random.js';
+import { seededRandom } from '../src/common/random.js';
 
 const SEED = 20261201;
 const REFERENCE = Date.UTC(2026, 11, 1); // auctions end in the 30 days after this

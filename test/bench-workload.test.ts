@@ -2,7 +2,7 @@
 // the report sets beside each memory hit rate, so it must count paths, not draws or ranks.
 import { describe, expect, it } from 'vitest';
 import { topPathsShare, zipfWorkload } from '../bench/workload.js';
-import { seededRandom } from '../src/shared/random.js';
+import { seededRandom } from '../src/common/random.js';
 
 describe('topPathsShare', () => {
   it('is the share of requests made by the k most-asked paths', () => {

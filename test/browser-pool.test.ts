@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool, JobTimeoutError, type BrowserPoolOptions, type PoolEvent, type PoolLimits } from '../src/ingest/browser/pool.js';
 import { isAlive } from '../src/ingest/browser/process-tree.js';
 import { Signals } from '../src/observability/signals.js';
-import { systemClock } from '../src/shared/clock.js';
+import { systemClock } from '../src/common/clock.js';
 import { startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { CHROMIUM_PATH, requireChromium } from './support/chromium.js';
 

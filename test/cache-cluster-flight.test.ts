@@ -8,7 +8,7 @@ import { ReadCache } from '../src/cache/read-cache.js';
 import { RedisTier } from '../src/cache/redis-tier.js';
 import { cacheSettings } from '../src/cache/settings.js';
 import { FlagService } from '../src/flags/flag-service.js';
-import { systemClock } from '../src/shared/clock.js';
+import { systemClock } from '../src/common/clock.js';
 import { requireRedis, SHARED_REDIS_URL, uniquePrefix } from './support/redis.js';
 
 const redisOk = await requireRedis();

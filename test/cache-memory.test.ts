@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNALS } from '../src/observability/signals.js';
 import { bumpDataVersion } from '../src/opportunities/store.js';
-import { ManualClock } from '../src/shared/clock.js';
+import { ManualClock } from '../src/common/clock.js';
 import { openDb } from '../src/storage/db.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';

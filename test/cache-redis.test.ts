@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTier } from '../src/cache/redis-tier.js';
-import { ManualClock, systemClock, type Clock } from '../src/shared/clock.js';
+import { ManualClock, systemClock, type Clock } from '../src/common/clock.js';
 import { openDb, type Db } from '../src/storage/db.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';

@@ -15,7 +15,7 @@ import { buildApp } from '../src/http/app.js';
 import { createContext } from '../src/http/service.js';
 import { ingestListings } from '../src/ingest/import-service.js';
 import type { ListingInput } from '../src/opportunities/types.js';
-import { systemClock, type Clock } from '../src/shared/clock.js';
+import { systemClock, type Clock } from '../src/common/clock.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { makeListings } from './support/listings.js';
 

@@ -15,8 +15,8 @@ import { createEvidenceStore, evidenceSettings, sha256Hex } from '../src/evidenc
 import { importListingFeed } from '../src/ingest/import-service.js';
 import { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { parseSourcesConfig } from '../src/ingest/sources/config.js';
-import { ManualClock } from '../src/shared/clock.js';
-import { seededRandom } from '../src/shared/random.js';
+import { ManualClock } from '../src/common/clock.js';
+import { seededRandom } from '../src/common/random.js';
 import { startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { createSqliteDb, type TestDb } from './support/databases.js';

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Incidents, incidentSettings, parseSteps, ReadinessWatch, type DealerDirectory } from '../src/incidents/index.js';
 import { notificationSettings, Notifications } from '../src/notifications/index.js';
-import { ManualClock } from '../src/shared/clock.js';
+import { ManualClock } from '../src/common/clock.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { createSqliteDb, type TestDb } from './support/databases.js';
 import { startWebhookSink, type WebhookSink } from './support/sinks.js';

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetExhaustedError, DEFAULT_ETIQUETTE, FetchError, RobotsDisallowedError, SourceFetcher, type Etiquette, type FetcherDeps } from '../src/ingest/sources/fetcher.js';
 import { BlockedAddressError, isInternalAddress } from '../src/ingest/sources/net-guard.js';
-import { ManualClock, systemClock } from '../src/shared/clock.js';
-import { seededRandom } from '../src/shared/random.js';
+import { ManualClock, systemClock } from '../src/common/clock.js';
+import { seededRandom } from '../src/common/random.js';
 import { startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12);

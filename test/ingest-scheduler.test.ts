@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIngestion, type Ingestion } from '../src/ingest/scheduler/ingestion.js';
 import { parseSourcesConfig } from '../src/ingest/sources/config.js';
-import { ManualClock } from '../src/shared/clock.js';
+import { ManualClock } from '../src/common/clock.js';
 import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { requireChromium } from './support/chromium.js';

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { SourceRunner, type SourceRunReport } from '../src/ingest/scheduler/source-runner.js';
-import { ManualClock } from '../src/shared/clock.js';
-import { seededRandom } from '../src/shared/random.js';
+import { ManualClock } from '../src/common/clock.js';
+import { seededRandom } from '../src/common/random.js';
 import type { ListingRow } from '../src/storage/schema.js';
 import { startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';

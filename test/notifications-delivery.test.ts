@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FlagService } from '../src/flags/flag-service.js';
 import { InvalidDestinationError, notificationSettings, Notifications } from '../src/notifications/index.js';
 import { BreakerRegistry } from '../src/resilience/breakers.js';
-import { ManualClock } from '../src/shared/clock.js';
-import { seededRandom } from '../src/shared/random.js';
+import { ManualClock } from '../src/common/clock.js';
+import { seededRandom } from '../src/common/random.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { startSmtpSink, startWebhookSink, type SmtpSink, type WebhookSink } from './support/sinks.js';
 

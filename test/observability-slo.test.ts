@@ -8,8 +8,8 @@ import { createMetrics, HTTP_BUCKETS } from '../src/observability/metrics.js';
 import { SIGNALS, Signals } from '../src/observability/signals.js';
 import { GATE, MIB, readSloTiles } from '../src/observability/slo-tiles.js';
 import { SloWatch } from '../src/observability/slo-watch.js';
-import { ManualClock } from '../src/shared/clock.js';
-import { seededRandom } from '../src/shared/random.js';
+import { ManualClock } from '../src/common/clock.js';
+import { seededRandom } from '../src/common/random.js';
 
 function setup(opts: { windowMs?: number; minSamples?: number } = {}) {
   const clock = new ManualClock(1_000_000);

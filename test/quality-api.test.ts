@@ -9,7 +9,7 @@ import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { importCompsFile, importListingFeed } from '../src/ingest/import-service.js';
 import type { Opportunity } from '../src/opportunities/api-schema.js';
 import { flattenValues } from '../src/quality/provenance/prov-json.js';
-import { ManualClock } from '../src/shared/clock.js';
+import { ManualClock } from '../src/common/clock.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { makeVin } from './support/vins.js';

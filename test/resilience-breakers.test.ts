@@ -4,9 +4,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../src/observability/metrics.js';
 import { SIGNALS, Signals } from '../src/observability/signals.js';
-import { Readiness } from '../src/shared/readiness.js';
+import { Readiness } from '../src/common/readiness.js';
 import { BreakerRegistry, CircuitOpenError, type Breaker } from '../src/resilience/breakers.js';
-import type { Clock } from '../src/shared/clock.js';
+import type { Clock } from '../src/common/clock.js';
 
 const fakeTimerClock: Clock = {
   now: () => Date.now(),
@@ -134,7 +134,7 @@ describe('circuit breakers', () => {
   });
 
   it('does not count client errors against the dependency', async () => {
-    const { ApiError } = await import('../src/shared/errors.js');
+    const { ApiError } = await import('../src/common/errors.js');
     const b = registry.get('database');
     const notFound = () => Promise.reject(new ApiError(404, 'not_found', 'nope'));
     expect(await driveUntilOpen(b, notFound, 20, 3000)).toBeNull();

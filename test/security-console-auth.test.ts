@@ -8,7 +8,7 @@ import type { AppContext } from '../src/http/context.js';
 import { createContext } from '../src/http/service.js';
 import { csrfToken, protectForm, requireConsole } from '../src/security/index.js';
 import { LOGIN_ATTEMPTS_PER_15_MIN } from '../src/security/login-routes.js';
-import { ManualClock } from '../src/shared/clock.js';
+import { ManualClock } from '../src/common/clock.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 
 const ADMIN = 'console-admin-token-0123456789';

@@ -12,7 +12,7 @@ import type { AppContext } from '../src/http/context.js';
 import { createContext } from '../src/http/service.js';
 import { SESSION_RECHECK_MS } from '../src/security/console-auth.js';
 import { LOGIN_ATTEMPTS_PER_15_MIN } from '../src/security/login-routes.js';
-import { ManualClock } from '../src/shared/clock.js';
+import { ManualClock } from '../src/common/clock.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 
 const ADMIN = 'operator-admin-token-0123456789';

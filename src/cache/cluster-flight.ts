@@ -3,7 +3,7 @@
 // its result. A waiter loads for itself only when it can no longer expect that result: Redis has
 // gone away, or the lock was let go (the holder's load failed) or ran out (the holder is stuck or
 // gone) and the waiter took it over.
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { RedisTier } from './redis-tier.js';
 
 /**

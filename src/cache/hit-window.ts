@@ -1,6 +1,6 @@
 // Hit ratio over a recent window (per-second buckets), for the rollout gates: a lifetime ratio
 // would hide a cache that has just stopped working.
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 
 export class HitWindow {
   private readonly hits: number[];

@@ -1,24 +1,24 @@
 // Assembles the opportunity cache for one process: tiers, data-version watcher, metrics,
 // readiness and the hit-ratio signal. http/service.ts calls createOpportunityCache once.
 import type { FlagService } from '../flags/flag-service.js';
-import type { Readiness } from '../shared/readiness.js';
+import type { Readiness } from '../common/readiness.js';
 import type { Metrics } from '../observability/metrics.js';
 import { SIGNALS, type Signals } from '../observability/signals.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
-import type { Clock } from '../shared/clock.js';
-import type { Random } from '../shared/random.js';
+import type { Clock } from '../common/clock.js';
+import type { Random } from '../common/random.js';
 import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
 import { registerCacheMetrics } from './cache-metrics.js';
 import type { LoadReason } from './cluster-flight.js';
 import { DATA_VERSION_CHANNEL, DataVersionWatcher } from '../opportunities/data-version.js';
-import type { BuiltBody, ServedBody } from '../shared/response-body.js';
+import type { BuiltBody, ServedBody } from '../common/response-body.js';
 import { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 import { RedisTier } from './redis-tier.js';
 import { cacheSettings } from './settings.js';
 
 export { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
-export type { BuiltBody, ServedBody } from '../shared/response-body.js';
+export type { BuiltBody, ServedBody } from '../common/response-body.js';
 export { cacheKeys } from '../opportunities/cache-keys.js';
 export { notifyDataVersion } from '../opportunities/data-version.js';
 

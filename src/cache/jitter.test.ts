@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../shared/random.js';
+import { seededRandom } from '../common/random.js';
 import { JITTER_FRACTION, jitteredTtl } from './jitter.js';
 
 describe('TTL jitter', () => {

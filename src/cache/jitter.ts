@@ -1,5 +1,5 @@
 // TTL jitter: spreads expiries by ±15 % so keys filled together do not all expire together.
-import type { Random } from '../shared/random.js';
+import type { Random } from '../common/random.js';
 
 export const JITTER_FRACTION = 0.15;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../shared/clock.js';
+import { ManualClock } from '../common/clock.js';
 import { approximateJsonLength, estimateBytes, MemoryTier } from './memory-tier.js';
 
 const page = (n: number) => ({ items: Array.from({ length: n }, (_, i) => ({ id: i, make: 'Ford', model: 'F-150' })) });

@@ -1,7 +1,7 @@
 // The in-process tier: lru-cache bounded both by entry count (CACHE_MAX_SIZE, changeable at
 // runtime) and by an estimated byte budget, so RSS stays bounded whatever the pages weigh.
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 
 interface Entry {
   value: unknown;

@@ -3,7 +3,7 @@
 // (reported degraded) until a probe a second later finds it answering again.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 
 export const REDIS_RETRY_AFTER_MS = 1000;
 

@@ -9,7 +9,7 @@ import type { ArbitrageParams } from '../config/arbitrage.js';
 import { parseListingFeed } from '../ingest/feed.js';
 import { matchKey } from '../opportunities/list-query.js';
 import type { Comp, ListingInput } from '../opportunities/types.js';
-import { packageRoot } from '../shared/paths.js';
+import { packageRoot } from '../common/paths.js';
 import { detectAnomalies, listingKey } from '../quality/anomaly/detector.js';
 
 export interface EvalSet {

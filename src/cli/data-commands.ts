@@ -8,7 +8,7 @@ import { loadFlagsFromDb } from '../flags/load-flags.js';
 import { detectFeedFormat } from '../ingest/feed.js';
 import { importCompsFile, importExitCode, importListingFeed, importSummaryBody, type RejectedRow } from '../ingest/import-service.js';
 import { createEvidenceStore } from '../evidence/index.js';
-import { systemClock } from '../shared/clock.js';
+import { systemClock } from '../common/clock.js';
 import { openDb } from '../storage/db.js';
 import { migrate } from '../schema/migrate.js';
 import { progressReporter } from './progress.js';

@@ -2,7 +2,7 @@
 // snapshots (disk, or the bucket OBJECT_STORE_URL names) and the check of provenance against them.
 import type { Command } from 'commander';
 import { createEvidenceStore, isVerifyError, VERIFY_EXIT, verifyProvenance, type EvidenceStore, type VerifyReport } from '../evidence/index.js';
-import { systemClock } from '../shared/clock.js';
+import { systemClock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { withDb } from './with-db.js';
 

@@ -9,7 +9,7 @@ import { FlagService } from '../flags/flag-service.js';
 import { validateOverrides } from '../flags/overrides-store.js';
 import { FLAG_NAMES, isFlagName, type FlagName } from '../flags/registry.js';
 import { controlPlaneId, flagChannel } from '../rollout/index.js';
-import { systemClock } from '../shared/clock.js';
+import { systemClock } from '../common/clock.js';
 import { openDb } from '../storage/db.js';
 import { migrate } from '../schema/migrate.js';
 import { openRedis, type RedisHandle } from '../storage/redis.js';

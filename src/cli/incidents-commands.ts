@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { incidentSettings, IncidentNotFound, Incidents, type IncidentView } from '../incidents/index.js';
 import { notificationSettings, Notifications } from '../notifications/index.js';
-import { systemClock } from '../shared/clock.js';
+import { systemClock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { withDb } from './with-db.js';
 

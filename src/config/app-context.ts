@@ -1,7 +1,7 @@
-// The member of the shared AppContext this folder owns (see src/shared/app-context.ts).
+// The member of the shared AppContext this folder owns (see src/common/app-context.ts).
 import type { ServiceConfig } from './env.js';
 
-declare module '../shared/app-context.js' {
+declare module '../common/app-context.js' {
   interface AppContext {
     config: ServiceConfig;
   }

@@ -1,6 +1,6 @@
 // Minimal server-side HTML: every interpolated value goes through esc(), pages link their CSS and
 // script files (no inline script, so a strict Content-Security-Policy holds).
-import { esc } from '../shared/html.js';
+import { esc } from '../common/html.js';
 
 export { esc };
 

@@ -1,7 +1,7 @@
 // Wires the SRE console to the services it shows: security's session and CSRF guards, the flag
 // control plane (persisted, audited, propagated) and the rollout controller.
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { csrfToken, protectForm, requireConsole, watchSession } from '../security/index.js';
 import { controlFlagPort, controllerPort } from './ports.js';
 import { consoleRoutes } from './routes.js';

@@ -3,7 +3,7 @@
 // state change is a CSRF-protected urlencoded form and answers with a redirect back (303).
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flags/registry.js';
 import { canaryFor } from '../rollout/canary/routes.js';
 import { canarySection } from './canary-view.js';

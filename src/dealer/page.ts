@@ -1,10 +1,10 @@
 // The dealer page: ranked opportunities as plain HTML over the same reads and query rules as the
 // API, so what a dealer sees and what a client fetches never disagree.
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import { parseListQuery } from '../opportunities/list-query.js';
-import { esc } from '../shared/html.js';
+import { esc } from '../common/html.js';
 import { DEALER_CSS } from './dealer-css.js';
 import type { Workspace } from '../dealers/workspace.js';
 import { frame } from './workspace-pages.js';

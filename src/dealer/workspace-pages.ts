@@ -2,12 +2,12 @@
 // form, lockout after repeated failures), one opportunity in full, saved searches and the
 // watchlist. Figures are the signed-in dealer's personal numbers, else the default dealer's.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import { LimiterUnavailableError, QuotaLimiter } from '../security/quota-limiter.js';
 import { checkOrigin, dealerCsrfToken, protectDealerForm } from '../security/console-auth.js';
-import { esc } from '../shared/html.js';
-import { ApiError } from '../shared/errors.js';
+import { esc } from '../common/html.js';
+import { ApiError } from '../common/errors.js';
 import { ProfileError } from '../dealers/profile.js';
 import { parseSearch, SearchStore } from '../dealers/searches.js';
 import { DEALER_ACTOR, DEALER_COOKIE, type Workspace } from '../dealers/workspace.js';

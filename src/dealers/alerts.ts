@@ -7,7 +7,7 @@
 //   watchlist      bid changed, bid went past the dealer's ceiling, one hour before the end
 import type { Kysely } from 'kysely';
 import type { Destination, Notifications, OutboundMessage } from '../notifications/index.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { dbBool } from '../storage/db.js';
 import type { Personal } from './personal.js';

@@ -1,9 +1,9 @@
 // Dealer profiles over HTTP: operators create and list dealers (admin bearer); a dealer reads and
 // changes its own profile (`X-API-Key` or the dealer session).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { requireAdmin } from '../security/admin-auth.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { ProfileError, type Dealer } from './profile.js';
 import type { Workspace } from './workspace.js';
 import type { DealerAlerts } from './alerts.js';

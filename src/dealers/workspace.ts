@@ -2,7 +2,7 @@
 // dealer session), the profile store, and reads with that dealer's personal numbers.
 import type { FastifyRequest } from 'fastify';
 import { defaultArbitrageParams, type ArbitrageParams } from '../config/arbitrage.js';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { SessionStore } from '../security/sessions.js';
 import type { Dealer } from './profile.js';
 import { WorkspaceReads } from './reads.js';

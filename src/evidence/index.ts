@@ -2,7 +2,7 @@
 // bucket), retention and garbage collection, size metrics, the admin download route, and the
 // re-extraction check of provenance against the stored page.
 import type client from 'prom-client';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { DiskBlobStore, S3BlobStore } from './blob-store.js';
 import { evidenceSettings, type EvidenceSettings } from './config.js';

@@ -1,6 +1,6 @@
 // GET /admin/snapshots/:sha256 — the stored bytes of a snapshot, whose SHA-256 equals the name.
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { normalizeHash } from './hash.js';
 import { SnapshotCorruptError, type EvidenceStore } from './store.js';
 

@@ -13,7 +13,7 @@ import type { ListingInput } from '../opportunities/types.js';
 import { LISTING_FIELD_PATHS, LISTING_FIELDS } from '../quality/provenance/fields.js';
 import { FEED_EXTRACTOR_VERSION } from '../ingest/feed-origin.js';
 import type { StoredFields } from '../quality/provenance/records.js';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { normalizeHash } from './hash.js';
 import { SnapshotCorruptError, type EvidenceStore } from './store.js';

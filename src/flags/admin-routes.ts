@@ -1,8 +1,8 @@
 // The flag admin API (README, Admin API): read, override and clear feature flags, and the audit log.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { requireAdmin } from '../security/admin-auth.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { validateOverrides } from './overrides-store.js';
 import { FEATURE_FLAGS, FLAG_NAMES, FLAGS, flagsFromPhase, isFlagName, MAX_PHASE, phaseValues } from './registry.js';
 

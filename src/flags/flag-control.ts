@@ -4,7 +4,7 @@
 // polls the database, so a lost message or a Redis outage delays a change by one poll at most.
 import { EventEmitter } from 'node:events';
 import type { Environment } from '../config/env.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import { openDb, type Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
 import type { Redis } from 'ioredis';

@@ -1,3 +1,3 @@
-// The context type lives in src/shared/app-context.ts, completed by each capability's
+// The context type lives in src/common/app-context.ts, completed by each capability's
 // app-context.ts; http assembles it (service.ts). Re-exported for the composition code here.
-export type { AppContext } from '../shared/app-context.js';
+export type { AppContext } from '../common/app-context.js';

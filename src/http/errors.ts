@@ -2,7 +2,7 @@
 // the status the shared error classification (resilience/error-classification.ts) gives it.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { classifyError, isRejectedInput } from '../resilience/error-classification.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { isDatabaseUnavailable } from '../storage/db.js';
 import { pathOf, type MethodIndex } from './method-not-allowed.js';
 

@@ -3,7 +3,7 @@
 // The buttons are CSRF-protected urlencoded forms answering with a redirect back (303), like the
 // console's other forms.
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
-import { esc } from '../shared/html.js';
+import { esc } from '../common/html.js';
 import { actorOf, idParam } from './request.js';
 import { IncidentNotFound, type Incidents } from './service.js';
 import type { IncidentView } from './views.js';

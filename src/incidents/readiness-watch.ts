@@ -6,7 +6,7 @@
 // When the database itself is what fails, no replica can record anything there: that outage
 // opens no incident here (nothing could be stored), and is left to the Prometheus alert on
 // /readyz. A replica that cannot write keeps its own failing-since and reports it once it can.
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { incidentDb } from './store.js';
 

@@ -1,6 +1,6 @@
 // Reading an incident request: the id in the path and who is acting.
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 
 const ID = /^[1-9][0-9]{0,14}$/;
 

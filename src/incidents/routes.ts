@@ -1,7 +1,7 @@
 // HTTP surface of incidents: the public status, the admin API (list with timelines, open, ack,
 // resolve) and the console page with its acknowledge/resolve buttons.
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { consoleIncidentRoutes, type ConsoleAuth } from './console.js';
 import { actorOf, idParam } from './request.js';
 import { IncidentNotFound, type Incidents } from './service.js';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import client from 'prom-client';
 import type { Destination, Notifications, OutboundMessage } from '../notifications/index.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { AUDIENCES, type IncidentSettings } from './config.js';
 import { ackText, dealerNoticeText, dealerResolvedText, dealerText, resolvedText, stepText, type Text } from './messages.js';

@@ -4,10 +4,10 @@
 // body is capped, and a feed that cannot be parsed at all is refused before anything is written.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loadArbitrageParams } from '../config/arbitrage.js';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { FeedFormatError } from './feed.js';
 import { importListingFeed, importSummaryBody } from './import-service.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { requireAdmin } from '../security/admin-auth.js';
 
 export const DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024;

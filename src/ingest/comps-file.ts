@@ -8,7 +8,7 @@ import {
   parseMoneyCents, parseNonNegativeInt, parseStateCode, parseUsOrIsoDate, readCsvRecords,
   type Parsed, type RejectedRow,
 } from './feed.js';
-import { US_STATE_CODES } from '../shared/geo.js';
+import { US_STATE_CODES } from '../common/geo.js';
 
 export type CompsFileKind = 'sale' | 'market';
 /** Sale comps also carry the VIN from the export, so re-imports can be recognised. */

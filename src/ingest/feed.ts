@@ -5,7 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import type { ListingInput, TitleStatus } from '../opportunities/types.js';
 import { extractMileage, extractVin, normalizeVin } from '../quality/vin.js';
-import { US_STATE_CODES } from '../shared/geo.js';
+import { US_STATE_CODES } from '../common/geo.js';
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = (problem: string): Parsed<never> => ({ ok: false, problem });

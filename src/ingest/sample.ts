@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArbitrageParams } from '../config/arbitrage.js';
-import { packageRoot } from '../shared/paths.js';
+import { packageRoot } from '../common/paths.js';
 import type { Db } from '../storage/db.js';
 import { importCompsFile, importListingFeed, type ImportOptions } from './import-service.js';
 

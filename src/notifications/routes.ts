@@ -1,7 +1,7 @@
 // Operator view of the outbox: what was sent where, what is still being retried and what was
 // parked after its last attempt (with the error), and a way to put a parked message back in line.
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import type { Notifications } from './service.js';
 import type { DeliveryStatus } from './tables.js';
 

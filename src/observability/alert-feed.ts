@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import client from 'prom-client';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 
 export type AlertSeverity = 'critical' | 'warning' | 'info';
 /** The three notification channels: critical alerts, deployments (rollout changes), performance (SLO breaches). */

@@ -3,8 +3,8 @@
 // The histogram is cumulative; periodic snapshots (driven by the injectable clock) let a reading
 // subtract the counts from the start of the window.
 import type client from 'prom-client';
-import { isErrorStatus } from '../shared/errors.js';
-import type { Clock } from '../shared/clock.js';
+import { isErrorStatus } from '../common/errors.js';
+import type { Clock } from '../common/clock.js';
 
 export interface HttpCounts {
   at: number;

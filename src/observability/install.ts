@@ -2,7 +2,7 @@
 // feed and SLO watch (started with the server, stopped with it), service metrics, Sentry
 // reporting of 5xx errors, and the bridge from rollout events to alerts.
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { AlertFeed } from './alert-feed.js';
 import { initErrorReporting, reportServerErrors, type ErrorReporter } from './error-reporting.js';
 import { HttpWindow } from './http-window.js';

@@ -2,7 +2,7 @@
 // its gate threshold, and a resolved notice when it comes back. It only notifies: rollbacks are
 // the rollout controller's decision, with its own windows, minimum samples and latching.
 import type { AlertFeed } from './alert-feed.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import { readSloTiles, type SloTile, type TileKey, type TileSources } from './slo-tiles.js';
 
 export interface SloWatchOptions {

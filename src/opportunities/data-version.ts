@@ -4,7 +4,7 @@
 // process while Redis is away.
 import type { Redis } from 'ioredis';
 import { readDataVersion } from './store.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 
 export const DATA_VERSION_CHANNEL = 'data-version';

@@ -2,7 +2,7 @@
 // marked ended, which takes them out of every list (their detail stays readable) and bumps the data
 // version so cached pages go too. Listings stored after their end are marked ended at once.
 import { notifyDataVersion } from './data-version.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { bumpDataVersion } from './store.js';
 

@@ -4,7 +4,7 @@ import type { Db } from '../storage/db.js';
 import type { Opportunity } from './api-schema.js';
 import type { CursorPosition } from './cursor.js';
 import type { ListFilters } from './list-query.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import {
   countOpportunities, findKeysetPage, findOffsetPage, findOpportunityById, positionOf, type PageRequest,
 } from './repository.js';

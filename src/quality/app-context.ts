@@ -1,7 +1,7 @@
-// The member of the shared AppContext this capability owns (see src/shared/app-context.ts).
+// The member of the shared AppContext this capability owns (see src/common/app-context.ts).
 import type { QualityService } from './service.js';
 
-declare module '../shared/app-context.js' {
+declare module '../common/app-context.js' {
   interface AppContext {
     /** Data contract, provenance, anomaly verdicts and the quality monitor (signals, metrics). */
     quality: QualityService;

@@ -7,7 +7,7 @@ import { sourceQuality, type SourceQuality } from './scrape-quality.js';
 import { listingFromRow } from '../opportunities/store.js';
 import type { Signals } from '../observability/signals.js';
 import { SIGNALS } from '../observability/signals.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { readKeyset, type KeysetPosition } from '../storage/keyset.js';
 import { validateListing } from './contract/listing-contract.js';

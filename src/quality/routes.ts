@@ -1,9 +1,9 @@
 // HTTP surface of the quality capability: the published listing contract, the quarantine, field
 // provenance of an opportunity (also as W3C PROV-JSON), anomaly verdicts and the quality report.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { requireAdmin } from '../security/admin-auth.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { dbBool } from '../storage/db.js';
 import { listingFromRow } from '../opportunities/store.js';
 import { AnomalyNotFound, isAnomalyStatus, listAnomalies, markFalsePositive } from './anomaly/verdicts.js';

@@ -3,7 +3,7 @@
 import { loadArbitrageParams, type ArbitrageParams } from '../config/arbitrage.js';
 import type { Registry } from 'prom-client';
 import type { Signals } from '../observability/signals.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { QualityMonitor } from './monitor.js';
 

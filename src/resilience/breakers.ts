@@ -17,11 +17,11 @@ import {
 } from 'cockatiel';
 import client from 'prom-client';
 import type { FlagService } from '../flags/flag-service.js';
-import type { Readiness } from '../shared/readiness.js';
+import type { Readiness } from '../common/readiness.js';
 import type { Metrics } from '../observability/metrics.js';
 import { SIGNALS, type Signals } from '../observability/signals.js';
-import type { Clock } from '../shared/clock.js';
-import { ApiError } from '../shared/errors.js';
+import type { Clock } from '../common/clock.js';
+import { ApiError } from '../common/errors.js';
 import { DependencyTimeoutError, isDependencyFailure } from './error-classification.js';
 
 export type BreakerState = 'closed' | 'half-open' | 'open';

@@ -7,7 +7,7 @@
 //   unavailable  a dependency is not answering (connection refused or reset, shutdown, circuit
 //                open, timeout). Answered 503 with Retry-After; counts against breakers and SLOs.
 //   server       anything else: a bug. Answered 500; counts against breakers and SLOs.
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { isDatabaseUnavailable } from '../storage/db.js';
 
 export type ErrorClass = 'client' | 'unavailable' | 'server';
@@ -45,4 +45,4 @@ export function classifyError(err: unknown): ErrorClass {
 /** What a breaker counts against its dependency: everything but the client's own mistakes. */
 export const isDependencyFailure = (err: unknown): boolean => classifyError(err) !== 'client';
 
-export { isErrorStatus } from '../shared/errors.js';
+export { isErrorStatus } from '../common/errors.js';

@@ -5,10 +5,10 @@
 // proxies whose X-Forwarded-For may be believed (see trustedProxies()).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { SIGNALS } from '../observability/signals.js';
 import { findActiveKey, type ApiKeyInfo } from '../security/api-keys.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from '../security/quota-limiter.js';
 import { RefusalAudit } from './refusal-audit.js';
 

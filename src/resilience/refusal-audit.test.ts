@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../shared/clock.js';
+import { ManualClock } from '../common/clock.js';
 import { RefusalAudit } from './refusal-audit.js';
 
 describe('RefusalAudit', () => {

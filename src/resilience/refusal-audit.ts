@@ -9,7 +9,7 @@
 //
 // rate_limit_legitimate_refusal_ratio = legitimate-user refusals ÷ requests the limiter decided.
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 
 const MAX_CLIENTS = 5000;
 

@@ -5,7 +5,7 @@ import { FlagControl } from '../flags/flag-control.js';
 import type { FlagService } from '../flags/flag-service.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Signals } from '../observability/signals.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
 import { sharedSecret } from '../storage/settings.js';

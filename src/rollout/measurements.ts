@@ -3,9 +3,9 @@
 // silent, and the reading says which), this replica's resident memory (sampled at every evaluation) and the named signals other
 // capabilities publish. A reading without enough data has value null: it neither fires a
 // trigger nor passes a gate.
-import { isErrorStatus } from '../shared/errors.js';
+import { isErrorStatus } from '../common/errors.js';
 import type { Signals } from '../observability/signals.js';
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../common/clock.js';
 import { replicaShares, SLOT_MS, type FleetWindow } from './fleet-window.js';
 import { RequestWindow } from './request-window.js';
 

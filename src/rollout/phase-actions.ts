@@ -5,7 +5,7 @@
 import type { ChangeBy, FlagControl } from '../flags/flag-control.js';
 import { readOverrideRows, type FlagOverrides } from '../flags/overrides-store.js';
 import { flagsFromPhase, flagsOfFeatures, phaseValues, type FlagName } from '../flags/registry.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 
 export const PIN_PREFIX = 'rollout:';
 

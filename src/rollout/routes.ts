@@ -2,7 +2,7 @@
 // dry-run switch. Bearer ADMIN_TOKEN like every /admin route.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf, changeReason, flagAdminRoutes } from '../flags/admin-routes.js';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { requireAdmin } from '../security/admin-auth.js';
 import { recordRequests } from './http-hook.js';
 

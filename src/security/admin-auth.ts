@@ -1,7 +1,7 @@
 // Admin bearer-token authentication: 401 without a token, 403 with a wrong one.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 
 /** Hashing both sides first gives equal-length buffers, so the comparison time leaks nothing. */
 export function tokensEqual(given: string, expected: string): boolean {

@@ -13,8 +13,8 @@
 // and emergency state. ENABLE_CSRF_PROTECTION governs the dealer-facing forms only
 // (protectDealerForm), whose sessions are not operator sessions.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
-import { ApiError } from '../shared/errors.js';
+import type { AppContext } from '../common/app-context.js';
+import { ApiError } from '../common/errors.js';
 import { sharedSecret } from '../storage/settings.js';
 import { bearerToken, tokensEqual, tokenId } from './admin-auth.js';
 import { SESSION_COOKIE, SessionStore, sessionTtlMs } from './sessions.js';

@@ -4,7 +4,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { installConsoleAuth } from './console-auth.js';
 import { loginRoutes } from './login-routes.js';
 import { installRequestLimits } from './request-limits.js';

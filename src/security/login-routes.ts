@@ -6,9 +6,9 @@
 // operators who use them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
-import type { AppContext } from '../shared/app-context.js';
+import type { AppContext } from '../common/app-context.js';
 import { LimiterUnavailableError, QuotaLimiter, type QuotaDecision } from './quota-limiter.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError } from '../common/errors.js';
 import { tokenId, tokensEqual } from './admin-auth.js';
 import { checkOrigin, sessionCookie } from './console-auth.js';
 import { SESSION_COOKIE, type SessionStore } from './sessions.js';

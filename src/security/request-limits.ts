@@ -5,8 +5,8 @@
 // validates its own parameters (list-query.ts for the opportunities API); Fastify itself answers
 // unsupported media types with 415, oversized bodies with 413 and malformed JSON with 400.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../shared/app-context.js';
-import { ApiError } from '../shared/errors.js';
+import type { AppContext } from '../common/app-context.js';
+import { ApiError } from '../common/errors.js';
 
 interface Limits {
   urlBytes: number;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { startService, type RunningService } from '../../src/http/service.js';
 import { SIGNALS } from '../../src/observability/signals.js';
-import { ManualClock } from '../../src/shared/clock.js';
+import { ManualClock } from '../../src/common/clock.js';
 import { CHROMIUM, CHROMIUM_ARGS, requireTool } from './support/tools.js';
 
 const TOKEN = 'e2e-console-admin-token-0123456789';

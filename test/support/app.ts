@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/env.js';
 import type { AppContext } from '../../src/http/context.js';
 import { buildApp } from '../../src/http/app.js';
 import { createContext } from '../../src/http/service.js';
-import { systemClock, type Clock } from '../../src/shared/clock.js';
+import { systemClock, type Clock } from '../../src/common/clock.js';
 import type { Db } from '../../src/storage/db.js';
 
 export interface TestApp {

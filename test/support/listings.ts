@@ -2,7 +2,7 @@
 import { defaultArbitrageParams } from '../../src/config/arbitrage.js';
 import { ingestListings } from '../../src/ingest/import-service.js';
 import type { ListingInput } from '../../src/opportunities/types.js';
-import { seededRandom } from '../../src/shared/random.js';
+import { seededRandom } from '../../src/common/random.js';
 import type { Db } from '../../src/storage/db.js';
 
 const MODELS: Array<[string, string]> = [

@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { loadConfig } from '../../src/config/env.js';
 import type { AppContext } from '../../src/http/context.js';
 import { createContext } from '../../src/http/service.js';
-import { ManualClock } from '../../src/shared/clock.js';
-import { seededRandom, type Random } from '../../src/shared/random.js';
+import { ManualClock } from '../../src/common/clock.js';
+import { seededRandom, type Random } from '../../src/common/random.js';
 import type { Db } from '../../src/storage/db.js';
 
 export interface Traffic {

@@ -1,6 +1,6 @@
 // The service's browser pool, bound to the runtime flags. Kept apart from the scheduler so a
 // replica that scrapes nothing never loads the source adapters.
-import type { AppContext } from '../../shared/app-context.js';
+import type { AppContext } from '../../common/app-context.js';
 import { BrowserPool } from './pool.js';
 
 export function createBrowserPool(ctx: Pick<AppContext, 'config' | 'clock' | 'flags' | 'metrics' | 'signals'>): BrowserPool {

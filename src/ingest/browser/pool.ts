@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const loadChromium = () => (require('playwright-core') as typeof import('playwright-core')).chromium;
 import type { Registry } from 'prom-client';
 import { SIGNALS, type Signals } from '../../observability/signals.js';
-import type { Clock } from '../../shared/clock.js';
+import type { Clock } from '../../common/clock.js';
 import { assertPublicHost, checkUrlAllowed, type HostPolicy } from '../sources/net-guard.js';
 import type { PageRenderer, RenderedPage } from '../sources/types.js';
 import { PoolMetrics } from './pool-metrics.js';

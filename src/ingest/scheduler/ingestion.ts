@@ -4,8 +4,8 @@
 // runs jobs from the shared queue.
 import client from 'prom-client';
 import { defaultArbitrageParams } from '../../config/arbitrage.js';
-import type { AppContext } from '../../shared/app-context.js';
-import type { Random } from '../../shared/random.js';
+import type { AppContext } from '../../common/app-context.js';
+import type { Random } from '../../common/random.js';
 import type { BrowserPool } from '../browser/pool.js';
 import { loadSourcesConfig, type SourcesConfig } from '../sources/config.js';
 import { BullScrapeQueue, InProcessQueue, type ScrapeJob, type ScrapeQueue } from './queue.js';

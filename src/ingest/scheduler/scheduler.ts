@@ -1,6 +1,6 @@
 // Enqueues a scrape of each configured source once per interval, aligned to interval slots so
 // that every replica running a scheduler computes the same job id and the queue keeps one.
-import type { Clock } from '../../shared/clock.js';
+import type { Clock } from '../../common/clock.js';
 import type { ScrapeQueue } from './queue.js';
 
 export interface ScheduledSource {

@@ -5,8 +5,8 @@
 // recorded as a reject with the reason and opens the source's breaker: never a silent zero-row
 // run, never wrong values.
 import type { ArbitrageParams } from '../../config/arbitrage.js';
-import type { Clock } from '../../shared/clock.js';
-import type { Random } from '../../shared/random.js';
+import type { Clock } from '../../common/clock.js';
+import type { Random } from '../../common/random.js';
 import type { Db } from '../../storage/db.js';
 import { ingestListings, type ImportOptions, type ImportSummary } from '../import-service.js';
 import { adapterFor, apiKeyFor, etiquetteFor, hostPolicyFor, type SourceConfig, type SourcesConfig } from '../sources/config.js';

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { LRUCache } from 'lru-cache';
 import { Agent, fetch } from 'undici';
-import type { Clock } from '../../shared/clock.js';
-import type { Random } from '../../shared/random.js';
+import type { Clock } from '../../common/clock.js';
+import type { Random } from '../../common/random.js';
 import { BlockedAddressError, checkUrlAllowed, guardedLookup, type HostPolicy } from './net-guard.js';
 
 export interface Etiquette {

@@ -1,5 +1,5 @@
 // What an auction source adapter is and what one run of it produces.
-import type { Clock } from '../../shared/clock.js';
+import type { Clock } from '../../common/clock.js';
 import type { ListingBatch } from '../import-service.js';
 import type { SourceFetcher } from './fetcher.js';
 import type { SkippedLot } from './listing-builder.js';

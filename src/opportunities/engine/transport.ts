@@ -1,8 +1,8 @@
 import type { ArbitrageParams } from '../../config/arbitrage.js';
-import { greatCircleMiles, zipLocation, zipPrefixCentroid, type GeoPoint } from '../../shared/geo.js';
+import { greatCircleMiles, zipLocation, zipPrefixCentroid, type GeoPoint } from '../../common/geo.js';
 import { roundHalfAway } from './money.js';
 
-export { greatCircleMiles } from '../../shared/geo.js';
+export { greatCircleMiles } from '../../common/geo.js';
 
 /** Where a vehicle or a dealer is; the most precise part given wins. */
 export interface Location {

@@ -1,7 +1,7 @@
 // The versioned listing data contract (ENABLE_SCHEMA_VALIDATION): every rule a listing must pass
 // before it may be published, as code and as a document clients read at /api/contracts/listing.
 // Bump the version whenever a rule is added, removed or tightened.
-import { US_STATE_CODES } from '../../shared/geo.js';
+import { US_STATE_CODES } from '../../common/geo.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import { vinModelYear, vinProblems } from '../vin.js';
 import type { VinDecode } from '../vin-decoding/decoder.js';

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { packageRoot } from '../../shared/paths.js';
+import { packageRoot } from '../../common/paths.js';
 
 const require = createRequire(import.meta.url);
 

@@ -1,6 +1,6 @@
 // The benchmark's request mix (bench/workload.ts: list queries and detail reads, each Zipf
 // distributed) over the opportunity ids that really exist in a cluster test's database.
-import { seededRandom } from '../../../src/shared/random.js';
+import { seededRandom } from '../../../src/common/random.js';
 import { DETAIL_SHARE, listUniverse, ZIPF_EXPONENT, zipfSampler } from '../../../bench/workload.js';
 
 /** `count` request paths drawn from the benchmark mix with a fixed seed. */
