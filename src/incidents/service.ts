@@ -16,6 +16,7 @@ import {
   openOrJoin, resolve, stepsOf, type IncidentRow,
 } from './store.js';
 import { toView, type IncidentView, type PublicStatus } from './views.js';
+import { CoalescedPass } from '../common/coalesced-pass.js';
 
 /** Where dealers who set up alerts want to hear; the dealer workspace provides it. */
 export interface DealerDirectory {
@@ -52,8 +53,7 @@ export class Incidents {
   readonly replicaId = `${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly dealers: DealerDirectory;
   private timer: { cancel(): void } | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly passes = new CoalescedPass(() => this.pass());
   private started = false;
   private status: { at: number; value: Promise<PublicStatus> } | null = null;
   private readonly stepsTaken: client.Counter<'step' | 'outcome'> | null = null;
@@ -224,7 +224,7 @@ export class Incidents {
     this.started = false;
     this.timer?.cancel();
     this.timer = null;
-    await this.running?.catch(() => undefined);
+    await this.passes.settled();
   }
 
   kick(): void {
@@ -233,21 +233,7 @@ export class Incidents {
 
   /** One pass: takes every step that is due and not yet taken; shared by concurrent callers. */
   tick(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.pass();
-        } while (this.again);
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
+    return this.passes.run();
   }
 
   private nextDueAt: number | null = null;

@@ -18,6 +18,7 @@ import {
   type Delivery, type ListFilter, type OutboundMessage, type OutboxRow,
 } from './outbox.js';
 import { createSenders, DeliveryError, type Senders } from './senders.js';
+import { CoalescedPass } from '../common/coalesced-pass.js';
 
 /** The shape of `ctx.breakers.get(name)`: runs the call or refuses while the circuit is open. */
 export interface BreakerLike {
@@ -79,8 +80,7 @@ export class Notifications {
   private readonly backoff: ExponentialBackoff<number>;
   private readonly metrics: WorkerMetrics | null;
   private timer: { cancel(): void } | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly passes = new CoalescedPass(() => this.pass());
   private started = false;
 
   constructor(private readonly deps: NotificationDeps) {
@@ -149,7 +149,7 @@ export class Notifications {
     this.started = false;
     this.timer?.cancel();
     this.timer = null;
-    await this.running?.catch(() => undefined);
+    await this.passes.settled();
     await this.senders.close();
   }
 
@@ -160,21 +160,7 @@ export class Notifications {
 
   /** One pass over what is due now; concurrent callers share it, and a kick during it runs another. */
   drain(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.pass();
-        } while (this.again);
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
+    return this.passes.run();
   }
 
   private schedule(ms: number): void {
