@@ -95,6 +95,8 @@ export interface PacedOptions {
   /** Keep-alive sockets; a request due while all are busy waits, and that wait counts. */
   connections: number;
   gzip?: boolean;
+  /** Sent with every request (a dealer's X-API-Key). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -120,7 +122,7 @@ export async function runPacedLoad(base: string, nextPath: () => string, opts: P
       if (++done === total) resolve();
     };
     const fire = (i: number, due: number) => {
-      const req = http.get({ host: target.hostname, port: target.port, path: nextPath(), agent, headers: opts.gzip === false ? {} : CLIENT_HEADERS, timeout: 10_000 }, (res) => {
+      const req = http.get({ host: target.hostname, port: target.port, path: nextPath(), agent, headers: { ...(opts.gzip === false ? {} : CLIENT_HEADERS), ...opts.headers }, timeout: 10_000 }, (res) => {
         res.resume();
         res.on('end', () => {
           times[i] = performance.now() - due;

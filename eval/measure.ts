@@ -84,8 +84,21 @@ function arithmeticProblems(l: EvalListing, o: Opportunity, params: ArbitragePar
   if (bid !== cents(o.currentBid)) out.push(`bid ${o.currentBid} ≠ listed ${String(l.row.current_bid)}`);
   const row = params.fees.sources[sourceKey(l.row.source)] ?? params.fees.sources[params.fees.unknownSourceFallback]!;
   const stated = l.row.buyer_premium_pct;
-  const pctBp = BigInt(Math.round((stated === null || stated === undefined || stated === '' ? row.buyerPremiumPct : Number(stated)) * 100));
-  const premium = divRound(bid * pctBp, 10_000n);
+  const rule = row.buyerPremium;
+  const tiers = stated === null || stated === undefined || stated === '' ? rule.tiers : [{ upToCents: null, pct: Number(stated) }];
+  // Marginal tiers: each percentage of the part of the bid inside its tier, rounded once.
+  let bpCents = 0n;
+  let from = 0n;
+  for (const t of tiers) {
+    const to = t.upToCents === null || BigInt(t.upToCents) > bid ? bid : BigInt(t.upToCents);
+    if (to > from) {
+      bpCents += (to - from) * BigInt(Math.round(t.pct * 100));
+      from = to;
+    }
+  }
+  let premium = divRound(bpCents, 10_000n);
+  if (premium < BigInt(rule.minimumCents)) premium = BigInt(rule.minimumCents);
+  if (rule.capCents !== null && premium > BigInt(rule.capCents)) premium = BigInt(rule.capCents);
   const docFee = l.row.doc_fee === null || l.row.doc_fee === undefined || l.row.doc_fee === '' ? BigInt(row.docFeeCents) : cents(Number(l.row.doc_fee));
   const transport = cents(o.costs.transport);
   const recon = cents(o.costs.recon);

@@ -16,7 +16,7 @@ const feed = JSON.stringify(rows);
 describe('re-appraisal', () => {
   let tdb: TestDb;
   const base = defaultArbitrageParams();
-  const withFee = (pct: number): ArbitrageParams => ({ ...base, fees: { ...base.fees, sources: { ...base.fees.sources, govdeals: { buyerPremiumPct: pct, docFeeCents: 7500 } } } });
+  const withFee = (pct: number): ArbitrageParams => ({ ...base, fees: { ...base.fees, sources: { ...base.fees.sources, govdeals: { buyerPremium: { tiers: [{ upToCents: null, pct }], minimumCents: 0, capCents: null }, docFeeCents: 7500 } } } });
   const premium = async (lot: string) => Number((await tdb.db.kysely.selectFrom('opportunities').select('buyer_premium_cents').where('lot_id', '=', lot).executeTakeFirstOrThrow()).buyer_premium_cents);
 
   beforeAll(async () => { tdb = await createTestDb('sqlite'); });

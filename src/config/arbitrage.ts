@@ -20,7 +20,17 @@ const StateCode = Type.String({ pattern: '^[A-Z]{2}$' });
 const strict = <T extends Record<string, TSchema>>(props: T) =>
   Type.Object(props, { additionalProperties: false });
 
-const FeeRow = strict({ buyerPremiumPct: Pct, docFeeCents: Cents });
+// Tiers are marginal, like tax brackets: each tier's percentage applies to the part of the bid
+// inside it. Unlike a rate chosen by the band the whole bid falls in, the premium then never drops
+// as the bid rises, which the bid-ceiling search relies on.
+const PremiumTier = strict({ upToCents: Type.Union([Type.Integer({ exclusiveMinimum: 0 }), Type.Null()]), pct: Pct });
+export const PremiumRuleSchema = strict({
+  tiers: Type.Array(PremiumTier, { minItems: 1 }),
+  minimumCents: Cents,
+  capCents: Type.Union([Cents, Type.Null()]),
+});
+export type PremiumRule = Static<typeof PremiumRuleSchema>;
+const FeeRow = strict({ buyerPremium: PremiumRuleSchema, docFeeCents: Cents });
 const TitleTable = strict({
   clean: NonNeg, rebuilt: NonNeg, salvage: NonNeg, flood: NonNeg, lemon: NonNeg, unknown: NonNeg,
 });
@@ -149,12 +159,27 @@ function stripComments(v: unknown): unknown {
   return v;
 }
 
+/** A premium rule's cross-field problems, each naming its JSON path under `at`. */
+export function premiumRuleProblems(rule: PremiumRule, at: string): string[] {
+  const errs: string[] = [];
+  rule.tiers.forEach((t, i) => {
+    const last = i === rule.tiers.length - 1;
+    if (last && t.upToCents !== null) errs.push(`${at}/tiers/${i}/upToCents: the last tier must be null (the rest of the bid)`);
+    if (!last && t.upToCents === null) errs.push(`${at}/tiers/${i}/upToCents: only the last tier may be unbounded`);
+    const prev = i > 0 ? rule.tiers[i - 1]!.upToCents : null;
+    if (t.upToCents !== null && prev !== null && t.upToCents <= prev) errs.push(`${at}/tiers/${i}/upToCents: tiers must ascend (${t.upToCents} ≤ ${prev})`);
+  });
+  if (rule.capCents !== null && rule.minimumCents > rule.capCents) errs.push(`${at}/minimumCents: must not exceed capCents (${rule.minimumCents} > ${rule.capCents})`);
+  return errs;
+}
+
 /** Rules the schema cannot express; each names the path an operator must fix. */
 function crossChecks(p: ArbitrageParams): string[] {
   const errs: string[] = [];
   if (!p.fees.sources[p.fees.unknownSourceFallback]) {
     errs.push('/fees/unknownSourceFallback: names no row of /fees/sources');
   }
+  for (const [source, row] of Object.entries(p.fees.sources)) errs.push(...premiumRuleProblems(row.buyerPremium, `/fees/sources/${source}/buyerPremium`));
   const bands = p.transport.bands;
   bands.forEach((b, i) => {
     const last = i === bands.length - 1;

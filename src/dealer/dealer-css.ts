@@ -1,4 +1,6 @@
 // The dealer page's stylesheet, shipped inside the build so a dist-only image serves it too.
+import { createHash } from 'node:crypto';
+
 export const DEALER_CSS = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
 header { background: #17324d; color: #fff; padding: 10px 16px; }
@@ -20,6 +22,9 @@ header { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; jus
 header a { color: #fff; }
 header nav { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
 .brand { font-weight: 700; text-decoration: none; }
+/* Tap targets of at least 24 px square, as WCAG 2.2 asks of small links. */
+a.ext { display: inline-block; min-width: 24px; min-height: 24px; text-align: center; }
+input[type="checkbox"] { width: 24px; height: 24px; margin: 0; }
 h1 { font-size: 20px; margin: 4px 0 12px; }
 h2 { font-size: 16px; margin: 16px 0 6px; }
 a { color: #0b4f8a; }
@@ -53,3 +58,19 @@ code { overflow-wrap: anywhere; }
   .scroll table th, .scroll table td { padding: 4px 5px; }
 }
 `;
+
+// Pages carry the stylesheet inline: on a phone's connection a linked one costs a render-blocking
+// round trip before anything paints. The site-wide policy allows styles from this origin only, so
+// dealer pages widen it by exactly this stylesheet's hash, and nothing else inline may style them.
+export const DEALER_CSS_HASH = `'sha256-${createHash('sha256').update(DEALER_CSS).digest('base64')}'`;
+
+/** The site-wide Content-Security-Policy with this stylesheet's hash added to style-src. */
+export function dealerCsp(sitePolicy: string): string {
+  return sitePolicy.replace(/(^|;\s*)style-src ([^;]*)/, (_m, lead: string, sources: string) => `${lead}style-src ${sources} ${DEALER_CSS_HASH}`);
+}
+
+/** Widens the policy the security headers already put on this reply (if any) to the stylesheet. */
+export function allowDealerCss<R extends { getHeader(name: string): unknown; header(name: string, value: string): R }>(reply: R): R {
+  const policy = reply.getHeader('content-security-policy');
+  return typeof policy === 'string' ? reply.header('content-security-policy', dealerCsp(policy)) : reply;
+}

@@ -5,7 +5,7 @@ import type { AppContext } from '../common/app-context.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import { parseListQuery } from '../opportunities/list-query.js';
 import { esc } from '../common/html.js';
-import { DEALER_CSS } from './dealer-css.js';
+import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 import type { Workspace } from '../dealers/workspace.js';
 import { frame } from './workspace-pages.js';
 
@@ -19,7 +19,7 @@ function row(o: Opportunity): string {
   const vehicle = `${o.year} ${o.make} ${o.model}${o.trim ? ` ${o.trim}` : ''}`;
   return `<tr>
 <td class="status-${esc(o.status)}">${esc(o.status)}${anomalies}</td>
-<td><a href="/o/${o.id}">${esc(vehicle)}</a>${o.listingUrl ? ` <a href="${esc(o.listingUrl)}" rel="noopener noreferrer" aria-label="auction page for ${esc(vehicle)}">↗</a>` : ''}<br><small>${esc(o.source)} lot ${esc(o.lotId)}${o.mileage !== null ? ` · ${o.mileage.toLocaleString('en-US')} mi` : ''} · ${esc(o.titleStatus)}</small></td>
+<td><a href="/o/${o.id}">${esc(vehicle)}</a>${o.listingUrl ? ` <a href="${esc(o.listingUrl)}" class="ext" rel="noopener noreferrer" aria-label="auction page for ${esc(vehicle)}">↗</a>` : ''}<br><small>${esc(o.source)} lot ${esc(o.lotId)}${o.mileage !== null ? ` · ${o.mileage.toLocaleString('en-US')} mi` : ''} · ${esc(o.titleStatus)}</small></td>
 <td>${esc(o.location.city ?? '')} ${esc(o.location.state)}</td>
 <td>${esc(o.auctionEndsAt.slice(0, 16).replace('T', ' '))}Z</td>
 <td class="num" data-label="Bid">${money(o.currentBid)}</td>
@@ -59,7 +59,7 @@ const SORT_LABELS: Record<string, string> = {
 };
 
 export async function dealerPage(app: FastifyInstance, { ctx, notices }: { ctx: AppContext; notices?: DealerNotices }): Promise<void> {
-  app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').send(DEALER_CSS));
+  app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(DEALER_CSS));
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
     const workspace = ctx.workspace as Workspace;
@@ -87,7 +87,7 @@ ${filterForm(given)}
 <tbody>${items.map(row).join('\n') || '<tr><td colspan="13">No opportunities match these filters.</td></tr>'}</tbody></table></div>
 <nav class="pages" aria-label="Pages">${page > 1 ? `<a href="${link(page - 1)}" rel="prev">← Previous</a>` : ''} ${page < pages ? `<a href="${link(page + 1)}" rel="next">Next →</a>` : ''}</nav>
 <p><small>Landed cost = bid + buyer's premium + doc fee + transport + recon reserve. Ceiling = the highest bid that still makes the target profit and ROI. API: <a href="/openapi.json">/openapi.json</a></small></p>`;
-    reply.type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store');
+    allowDealerCss(reply.type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store'));
     return frame(request, 'Opportunities', body, notices);
   });
 }

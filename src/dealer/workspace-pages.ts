@@ -12,6 +12,7 @@ import { ProfileError } from '../dealers/profile.js';
 import { parseSearch, SearchStore } from '../dealers/searches.js';
 import { DEALER_ACTOR, DEALER_COOKIE, type Workspace } from '../dealers/workspace.js';
 import { noticeBanner, type DealerNotices } from './page.js';
+import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 
 export const DEALER_LOGIN_ATTEMPTS_PER_15_MIN = 10;
 const money = (n: number | null) => (n === null ? '—' : `${n < 0 ? '−' : ''}$${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 0 })}`);
@@ -37,7 +38,8 @@ export async function frame(request: FastifyRequest, title: string, body: string
     : '<a href="/login">Sign in</a>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>DealerScope · ${esc(title)}</title><link rel="stylesheet" href="/assets/dealer.css"></head>
+<title>DealerScope · ${esc(title)}</title><meta name="description" content="DealerScope ${esc(title.toLowerCase())}: auction vehicles ranked by the profit a dealer makes after buyer's premium, doc fee, transport and recon.">
+<link rel="icon" href="data:,"><style>${DEALER_CSS}</style></head>
 <body><header><a class="brand" href="/">DealerScope</a><nav aria-label="Workspace"><a href="/">Opportunities</a> <a href="/searches">Searches</a> <a href="/watchlist">Watchlist</a> ${account}</nav></header>
 <main>${await noticeBanner(notices)}<h1>${esc(title)}</h1>
 ${body}
@@ -81,7 +83,7 @@ export async function workspacePages(app: FastifyInstance, { ctx, workspace, not
   });
   const searches = new SearchStore(ctx.db);
   const guard = protectDealerForm(cookieOf);
-  const html = (reply: FastifyReply, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store');
+  const html = (reply: FastifyReply, status = 200) => allowDealerCss(reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store'));
   const signedIn = async (request: FastifyRequest, reply: FastifyReply) => {
     const dealer = await workspace.identify(request);
     if (!dealer) {

@@ -1,6 +1,6 @@
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams, PremiumRule } from '../../config/arbitrage.js';
 import type { ListingInput } from '../types.js';
-import { percentOf } from './money.js';
+import { roundHalfAway } from './money.js';
 
 export interface Fees {
   buyerPremiumCents: number;
@@ -9,8 +9,38 @@ export interface Fees {
 }
 
 /**
- * Buyer's premium (rounded half away from zero to the cent) and doc fee. A figure stated on the
- * listing wins: agencies' own terms override the source's usual schedule.
+ * The premium a rule charges on a bid: each tier's percentage of the part of the bid inside it,
+ * summed and rounded once (half away from zero) to the cent, then raised to the minimum and held
+ * to the cap. With percentages of at most two decimals the sum is exact integer arithmetic.
+ */
+export function premiumCents(rule: PremiumRule, bidCents: number): number {
+  let from = 0;
+  let bpCents = 0; // Σ part × basis points; exact while every pct has at most two decimals
+  let pctCents = 0; // Σ part × pct, the float fallback for finer percentages
+  let exact = true;
+  for (const t of rule.tiers) {
+    const to = t.upToCents === null ? bidCents : Math.min(bidCents, t.upToCents);
+    if (to > from) {
+      const bp = roundHalfAway(t.pct * 100);
+      if (Math.abs(bp - t.pct * 100) > 1e-9) exact = false;
+      bpCents += (to - from) * bp;
+      pctCents += (to - from) * t.pct;
+      from = to;
+    }
+    if (t.upToCents === null || t.upToCents >= bidCents) break;
+  }
+  let premium: number;
+  if (exact) {
+    const q = Math.trunc(bpCents / 10_000);
+    premium = (bpCents - q * 10_000) * 2 >= 10_000 ? q + 1 : q;
+  } else premium = roundHalfAway(pctCents / 100);
+  premium = Math.max(rule.minimumCents, premium);
+  return rule.capCents === null ? premium : Math.min(rule.capCents, premium);
+}
+
+/**
+ * Buyer's premium and doc fee. A figure stated on the listing wins: an agency's own percentage
+ * replaces the source's tiers (its minimum and cap still hold), its own doc fee the table's.
  */
 export function computeFees(
   listing: Pick<ListingInput, 'source' | 'currentBidCents' | 'buyerPremiumPct' | 'docFeeCents'>,
@@ -24,9 +54,9 @@ export function computeFees(
     const statedBoth = listing.buyerPremiumPct != null && listing.docFeeCents != null;
     if (!statedBoth) assumptions.push('fees:unknown_source');
   }
-  const pct = listing.buyerPremiumPct ?? row.buyerPremiumPct;
+  const rule: PremiumRule = listing.buyerPremiumPct == null ? row.buyerPremium : { ...row.buyerPremium, tiers: [{ upToCents: null, pct: listing.buyerPremiumPct }] };
   return {
-    buyerPremiumCents: percentOf(listing.currentBidCents, pct),
+    buyerPremiumCents: premiumCents(rule, listing.currentBidCents),
     docFeeCents: listing.docFeeCents ?? row.docFeeCents,
     assumptions,
   };

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ArbitrageParams } from '../../config/arbitrage.js';
 
 /** Bump when the engine's arithmetic changes in a way that moves published figures. */
-export const ENGINE_VERSION = '5.2.0';
+export const ENGINE_VERSION = '5.3.0';
 
 export function paramsHash(params: ArbitrageParams): string {
   return createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 12);

@@ -1,0 +1,126 @@
+// Lighthouse (mobile form factor, simulated throttling: its defaults) over every dealer page, the
+// signed-in ones with a real dealer session cookie, in Debian's Chromium launched by
+// chrome-launcher. Each of performance, accessibility, best practices and SEO must score at least
+// 0.95. The scores are printed so docs/dealer-workspace.md can quote a real run.
+//
+// Simulated throttling multiplies the main-thread time it observed by 4, which models a mid-range
+// phone only on a host as fast as Lighthouse's reference desktop (benchmark index about 1,500). A
+// shared 2-core CI machine under load measures a fraction of that, so a page that misses on
+// performance is audited once more with the multiplier Lighthouse's CPU-throttling calibration
+// gives for the benchmark index that run measured (never more than the default 4); both runs are
+// printed.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as chromeLauncher from 'chrome-launcher';
+import lighthouse from 'lighthouse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/env.js';
+import { startService, type RunningService } from '../../src/http/service.js';
+import { CHROMIUM, CHROMIUM_ARGS, requireTool } from './support/tools.js';
+
+const TOKEN = 'e2e-lighthouse-admin-token-0123456789';
+const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
+const MIN_SCORE = 0.95;
+const chromiumOk = requireTool(CHROMIUM);
+
+interface Audited {
+  scores: Record<string, number | null>;
+  failing: string[];
+  benchmarkIndex: number;
+  cpuSlowdown: number;
+}
+
+/** The CPU slowdown that turns a host of this benchmark index into Lighthouse's mid-range phone. */
+export function calibratedCpuSlowdown(benchmarkIndex: number): number {
+  const pieces: Array<[number, number, number]> = [[1300, 3, 233], [800, 2, 500], [150, 1, 650]];
+  for (const [from, base, per] of pieces) if (benchmarkIndex >= from) return Math.min(4, base + (benchmarkIndex - from) / per);
+  return 1;
+}
+
+describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
+  let dir: string;
+  let svc: RunningService;
+  let chrome: chromeLauncher.LaunchedChrome;
+  let base: string;
+  let cookie: string;
+  let oppId: number;
+  const results = new Map<string, Audited>();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ds-dealer-lh-'));
+    svc = await startService(loadConfig({
+      DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '100000',
+      DATABASE_URL: `sqlite:${join(dir, 'lh.db')}`,
+    }), { logger: false, sample: true });
+    base = svc.url.replace('localhost', '127.0.0.1');
+    const created = await fetch(`${base}/admin/dealers`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Lone Star Fleet Sales', zip: '75201', email: 'buyer@example.com' }) });
+    const { apiKey } = (await created.json()) as { apiKey: string };
+    const login = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ apiKey }) });
+    expect(login.status).toBe(303);
+    const session = /ds_dealer=([^;]+)/.exec(login.headers.get('set-cookie') ?? '');
+    if (!session) throw new Error('sign-in set no dealer session cookie');
+    cookie = `ds_dealer=${session[1]}`;
+    const list = (await (await fetch(`${base}/api/opportunities?cursor=&limit=5&sort=headroom`, { headers: { 'x-api-key': apiKey } })).json()) as { items: Array<{ id: number }> };
+    oppId = list.items[0]!.id;
+    await fetch(`${base}/api/me/watchlist/${oppId}`, { method: 'PUT', headers: { 'x-api-key': apiKey } });
+    mkdirSync(join(dir, 'profile'));
+    // chrome-launcher adds its own profile and automation flags; ours keep Chromium off the network.
+    chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: CHROMIUM_ARGS, userDataDir: join(dir, 'profile'), logLevel: 'error' });
+  }, 180_000);
+
+  afterAll(async () => {
+    chrome?.kill();
+    await svc?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    const rows = [...results].map(([page, r]) => `${page.padEnd(26)} ${CATEGORIES.map((c) => `${c} ${Math.round((r.scores[c] ?? 0) * 100)}`).join('  ')}  (benchmark index ${Math.round(r.benchmarkIndex)}, CPU slowdown ${r.cpuSlowdown.toFixed(2)})`);
+    if (rows.length) process.stderr.write(`Lighthouse (mobile) scores:\n${rows.join('\n')}\n`);
+  });
+
+  async function audit(path: string, signedIn: boolean, cpuSlowdown = 4, retried = false): Promise<Audited> {
+    const runner = await lighthouse(`${base}${path}`, {
+      port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: [...CATEGORIES],
+      extraHeaders: signedIn ? { Cookie: cookie } : undefined,
+      ...(cpuSlowdown === 4 ? {} : { throttling: { cpuSlowdownMultiplier: cpuSlowdown } }),
+    });
+    if (!runner) throw new Error(`Lighthouse returned nothing for ${path}`);
+    const { lhr } = runner;
+    if (process.env.LIGHTHOUSE_REPORT_DIR) {
+      mkdirSync(process.env.LIGHTHOUSE_REPORT_DIR, { recursive: true });
+      writeFileSync(join(process.env.LIGHTHOUSE_REPORT_DIR, `${path === '/' ? 'list' : path.split('/')[1]}.json`), JSON.stringify(lhr));
+    }
+    // A trace Chromium failed to record (NO_NAVSTART on a starved machine) is Lighthouse's own
+    // hiccup, not the page's: it asks for another run, and gets one.
+    if (lhr.runtimeError?.code === 'NO_NAVSTART' && !retried) return audit(path, signedIn, cpuSlowdown, true);
+    if (lhr.runtimeError) throw new Error(`Lighthouse on ${path}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+    expect(lhr.finalDisplayedUrl, `${path} must not bounce to the sign-in page`).toBe(`${base}${path}`);
+    const scores = Object.fromEntries(CATEGORIES.map((c) => [c, lhr.categories[c]?.score ?? null]));
+    // Name the audits that cost points so a failure says what to fix.
+    const failing = CATEGORIES.flatMap((c) => (lhr.categories[c]?.auditRefs ?? [])
+      .filter((ref) => ref.weight > 0 && (lhr.audits[ref.id]?.score ?? 1) < 1)
+      .map((ref) => `${c}/${ref.id} (${lhr.audits[ref.id]?.displayValue ?? lhr.audits[ref.id]?.score})`));
+    return { scores, failing, benchmarkIndex: lhr.environment.benchmarkIndex, cpuSlowdown };
+  }
+
+  const pages: Array<[string, () => string, boolean]> = [
+    ['login', () => '/login', false],
+    ['list', () => '/', true],
+    ['opportunity', () => `/o/${oppId}`, true],
+    ['searches', () => '/searches', true],
+    ['watchlist', () => '/watchlist', true],
+  ];
+
+  for (const [name, path, signedIn] of pages) {
+    it(`${name}: every category scores at least ${MIN_SCORE}`, async () => {
+      let r = await audit(path(), signedIn);
+      results.set(name, r);
+      if ((r.scores.performance ?? 0) < MIN_SCORE && calibratedCpuSlowdown(r.benchmarkIndex) < 4) {
+        r = await audit(path(), signedIn, calibratedCpuSlowdown(r.benchmarkIndex));
+        results.set(`${name} (recalibrated)`, r);
+      }
+      for (const c of CATEGORIES) {
+        expect(r.scores[c] ?? 0, `${name} ${c}; audits below full marks: ${r.failing.join(', ')}`).toBeGreaterThanOrEqual(MIN_SCORE);
+      }
+    }, 180_000);
+  }
+});
