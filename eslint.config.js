@@ -25,7 +25,7 @@ export default tseslint.config(
     languageOptions: {
       globals: globals.node,
       parserOptions: {
-        projectService: { allowDefaultProject: ['vitest.config.ts', 'eslint.config.js'] },
+        projectService: { allowDefaultProject: ['vitest.config.ts', 'vitest.lighthouse.config.ts', 'eslint.config.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

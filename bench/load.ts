@@ -97,6 +97,8 @@ export interface PacedOptions {
   gzip?: boolean;
   /** Sent with every request (a dealer's X-API-Key). */
   headers?: Record<string, string>;
+  /** Receives every request's latency (ms), for pooling several runs into one percentile. */
+  onTimes?: (times: Float64Array) => void;
 }
 
 /**
@@ -151,6 +153,7 @@ export async function runPacedLoad(base: string, nextPath: () => string, opts: P
   const elapsed = (performance.now() - start) / 1000;
   agent.destroy();
   const sorted = times.slice().sort();
+  opts.onTimes?.(sorted);
   return {
     requests: total - errors,
     rps: total / elapsed,

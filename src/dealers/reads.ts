@@ -71,11 +71,23 @@ function after(p: Personal, sort: Sort, pos: CursorPosition): boolean {
   return dir === 'desc' ? id < pos.id : id > pos.id;
 }
 
+/** A filtered, sorted personal list and the earliest auction end in it (when it next shrinks). */
+interface Matched {
+  list: Personal[];
+  nextEndMs: number;
+}
+
+const earliestEnd = (list: Personal[]) => list.reduce((m, p) => Math.min(m, p.endsAt), Number.POSITIVE_INFINITY);
+
 export class WorkspaceReads {
   private readonly sets: LRUCache<string, Promise<Personal[]>>;
+  // Filtering and sorting the whole personal set took most of a personal list request; the result
+  // for one (set, sort, filters) is kept too, under the same set key, so it is never stale either.
+  private readonly matched: LRUCache<string, Promise<Matched>>;
 
-  constructor(private readonly deps: { db: Db; params: ArbitrageParams; now: () => number; dataVersion: () => number; maxSets?: number }) {
+  constructor(private readonly deps: { db: Db; params: ArbitrageParams; now: () => number; dataVersion: () => number; maxSets?: number; maxMatched?: number }) {
     this.sets = new LRUCache({ max: deps.maxSets ?? 32 });
+    this.matched = new LRUCache({ max: deps.maxMatched ?? 512 });
   }
 
   /** The cache key: the dealer (0 for the default), its profile version and the data version. */
@@ -99,17 +111,34 @@ export class WorkspaceReads {
   /** Filtered and sorted personal numbers (rank tier first, then the sort, then id). */
   async matching(dealer: Dealer | null, sort: Sort, filters: ListFilters): Promise<Personal[]> {
     const now = this.deps.now();
-    const maxMiles = dealer?.maxMiles ?? null;
-    const { key, dir } = SORT_KEY[sort];
-    const sign = dir === 'desc' ? -1 : 1;
-    return (await this.all(dealer))
-      .filter((p) => p.endsAt > now && matchesFilters(p, filters, maxMiles))
-      .sort((a, b) => a.rankTier - b.rankTier || sign * (key(a) - key(b)) || sign * (a.opportunity.id - b.opportunity.id));
+    const cacheKey = `${this.keyOf(dealer)}|${sort}|${JSON.stringify(filters)}`;
+    let entry = this.matched.get(cacheKey);
+    if (!entry) {
+      const maxMiles = dealer?.maxMiles ?? null;
+      const { key, dir } = SORT_KEY[sort];
+      const sign = dir === 'desc' ? -1 : 1;
+      entry = this.all(dealer).then((all) => {
+        const list = all.filter((p) => p.endsAt > now && matchesFilters(p, filters, maxMiles))
+          .sort((a, b) => a.rankTier - b.rankTier || sign * (key(a) - key(b)) || sign * (a.opportunity.id - b.opportunity.id));
+        return { list, nextEndMs: earliestEnd(list) };
+      });
+      entry.catch(() => this.matched.delete(cacheKey));
+      this.matched.set(cacheKey, entry);
+    }
+    const m = await entry;
+    // Auctions end between imports: drop the ended ones (order is kept) when the clock passes one.
+    if (m.nextEndMs <= now) {
+      m.list = m.list.filter((p) => p.endsAt > now);
+      m.nextEndMs = earliestEnd(m.list);
+    }
+    return m.list;
   }
 
   async keysetPage(dealer: Dealer | null, req: WorkspaceListRequest, from: CursorPosition | null): Promise<WorkspacePage> {
     const all = await this.matching(dealer, req.sort, req.filters);
-    const rest = from ? all.filter((p) => after(p, req.sort, from)) : all;
+    // The list is in cursor order, so everything from the first row past the cursor is the rest.
+    const start = from ? all.findIndex((p) => after(p, req.sort, from)) : 0;
+    const rest = start < 0 ? [] : start === 0 ? all : all.slice(start);
     const page = rest.slice(0, req.limit);
     const last = page[page.length - 1];
     return {
