@@ -25,7 +25,9 @@ h2 { font-size: 1rem; margin: 0 0 10px; }
 .tile .value { font-size: 1.6rem; font-weight: 600; }
 .tile .meta { font-size: .8rem; color: #4f5868; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eceef2; vertical-align: top; }
+td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eceef2; vertical-align: top; overflow-wrap: break-word; }
+/* Words in a table cell stay whole (a column is as wide as its longest word); identifiers may break. */
+td code { overflow-wrap: anywhere; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
 /* Wide tables scroll inside their own box; the page itself never scrolls sideways. */
 .scroll { overflow-x: auto; max-width: 100%; overflow-wrap: break-word; }
@@ -48,6 +50,7 @@ ul.alerts li.info { border-left-color: #3b82c4; }
 .muted { color: #4f5868; }
 .top .muted { color: #d5dae3; }
 form.inline { display: inline; }
+form.rollout-advance, form.rollout-rollback { margin: 8px 0; }
 input, select, button { font: inherit; max-width: 100%; }
 button { cursor: pointer; }
 button.danger { background: #a61b1b; color: #fff; border: 1px solid #7d1414; border-radius: 4px; padding: 4px 10px; }

@@ -27,5 +27,5 @@ export function canarySection(report: CanaryReport, runs: CanaryRun[]): string {
       + `<tr><th>requests</th><th>p95</th><th>5xx</th><th>requests</th><th>p95</th><th>5xx</th></tr></thead><tbody>${rows}</tbody></table>`)
     : '<p class="muted">No flag is in a percentage rollout. Set one with {"percentage": P} (admin API), <code>dealerscope flags set NAME=25%</code>, or the percentage field below.</p>';
   const runRows = runs.map((r) => `<li data-canary-run="${esc(r.flag)}"><code>${esc(r.flag)}</code> ${esc(r.state)} at ${r.percentage} % (steps ${r.steps.join(' → ')}, hold ${Math.round(r.holdMs / 1000)} s)${r.decisionId ? ` — decision #${r.decisionId}` : ''}</li>`).join('');
-  return `<section id="canary"><h2>Canary analysis</h2><p class="muted">Window ${Math.round(report.windowMs / 1000)} s, as of ${esc(report.at)}.</p>${table}${runs.length ? `<h3>Progressive runs</h3><ul>${runRows}</ul>` : ''}</section>`;
+  return `<section id="canary" class="wide"><h2>Canary analysis</h2><p class="muted">Window ${Math.round(report.windowMs / 1000)} s, as of ${esc(report.at)}.</p>${table}${runs.length ? `<h3>Progressive runs</h3><ul>${runRows}</ul>` : ''}</section>`;
 }

@@ -28,7 +28,7 @@ export function alertItem(a: Alert): string {
 
 export function alertsSection(alerts: Alert[]): string {
   const items = alerts.length ? alerts.map(alertItem).join('') : '<li id="alerts-empty" class="info">No alerts since this replica started.</li>';
-  return `<section id="alert-feed"><h2>Alerts <span id="stream-state" class="muted">connecting…</span></h2><div class="alerts-box" role="region" aria-label="Alert feed, newest first" tabindex="0"><ul class="alerts" id="alerts">${items}</ul></div></section>`;
+  return `<section id="alert-feed" class="wide"><h2>Alerts <span id="stream-state" class="muted">connecting…</span></h2><div class="alerts-box" role="region" aria-label="Alert feed, newest first" tabindex="0"><ul class="alerts" id="alerts">${items}</ul></div></section>`;
 }
 
 function flagControl(name: FlagName, value: unknown, csrf: string): string {
@@ -141,12 +141,12 @@ export function rolloutSection(view: RolloutView, csrf: string): string {
     <button type="submit">${label}</button>
   </form>`;
   const force = ' <label><input type="checkbox" name="force" value="yes"> force past a failing gate</label>';
-  return `<section id="rollout"><h2>Rollout</h2>${phase}
+  return `<section id="rollout" class="wide"><h2>Rollout</h2>${phase}
   ${when(view.error, `<p class="flash error">${esc(view.error)}</p>`)}
   ${view.gate ? gateTable(view.gate) : ''}
   ${actionForm('advance', 'Advance to next phase…', force)}
   ${actionForm('rollback', 'Roll back one phase…')}
   </section>
-  <section id="triggers"><h2>Rollback triggers</h2>${view.status ? triggersTable(view.status, csrf) : ''}</section>
+  <section id="triggers" class="wide"><h2>Rollback triggers</h2>${view.status ? triggersTable(view.status, csrf) : ''}</section>
   <section id="decisions" class="wide"><h2>Incidents and decision records</h2>${decisionsTable(view.decisions ?? [])}</section>`;
 }
