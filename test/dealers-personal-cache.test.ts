@@ -35,9 +35,15 @@ describe('personal list cache', () => {
     const first = await reads.matching(dealer(1), 'ending', {});
     expect(first).toHaveLength(12);
     expect(await reads.matching(dealer(1), 'ending', {})).toBe(first);
+    // The route keeps a page's bytes on the page's source list, so that list must change exactly
+    // when the answer does.
+    const req = { sort: 'ending' as const, filters: {}, limit: 4 };
+    expect((await reads.keysetPage(dealer(1), req, null)).source).toBe(first);
     now = base + 3 * DAY + 1; // lots 0, 1 and 2 have ended
     const later = await reads.matching(dealer(1), 'ending', {});
     expect(later.map((p) => p.row.lot_id)).toEqual(first.slice(3).map((p) => p.row.lot_id));
+    expect((await reads.keysetPage(dealer(1), req, null)).source).toBe(later);
+    expect(later).not.toBe(first);
     const page = await reads.keysetPage(dealer(1), { sort: 'ending', filters: {}, limit: 4 }, null);
     expect(page.items.map((o) => o.lotId)).toEqual(['C3', 'C4', 'C5', 'C6']);
     const next = await reads.keysetPage(dealer(1), { sort: 'ending', filters: {}, limit: 4 }, page.last);

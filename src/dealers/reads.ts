@@ -23,6 +23,8 @@ export interface WorkspacePage {
   total: number;
   hasMore: boolean;
   last: CursorPosition | null;
+  /** The kept list the page was cut from: the same object for as long as that list is unchanged. */
+  source: object;
 }
 
 /** Headroom of an opportunity without a ceiling sorts after every real one. */
@@ -144,6 +146,7 @@ export class WorkspaceReads {
     return {
       items: page.map((p) => p.opportunity), total: all.length, hasMore: rest.length > req.limit,
       last: last ? { key: SORT_KEY[req.sort].key(last), id: last.opportunity.id, tier: last.rankTier } : null,
+      source: all,
     };
   }
 

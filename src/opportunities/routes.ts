@@ -1,6 +1,8 @@
 // GET /api/opportunities (legacy page and cursor modes; README, API) and GET /api/opportunities/:id.
 import { Type } from '@sinclair/typebox';
 import { hash } from 'node:crypto';
+import { constants, gzipSync } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
 import { Negotiator } from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BuiltBody, ServedBody } from '../common/response-body.js';
@@ -76,8 +78,8 @@ function wantsGzip(accept: string): boolean {
   return gzip;
 }
 
-function sendServed(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, served: ServedBody): FastifyReply {
-  reply.type(JSON_TYPE).header('Vary', 'Accept-Encoding');
+function sendServed(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, served: ServedBody, vary = 'Accept-Encoding'): FastifyReply {
+  reply.type(JSON_TYPE).header('Vary', vary);
   const accept = request.headers['accept-encoding'];
   if (served.gzip !== null && typeof accept === 'string' && wantsGzip(accept)) {
     return reply.header('Content-Encoding', 'gzip').header('ETag', gzipEtag(served.etag)).send(served.gzip);
@@ -88,6 +90,13 @@ function sendServed(ctx: AppContext, request: FastifyRequest, reply: FastifyRepl
 // A cached keyset page always belongs to one query (its cache key holds the sort and filters),
 // so its next-cursor text is signed once per page object rather than on every hit.
 const nextCursors = new WeakMap<KeysetPage, string>();
+
+// A personal page's bytes (JSON and gzip), kept per kept personal list (a WeakMap on it): they go
+// when that list is replaced (an import, a profile change, an auction ending) or evicted, so they
+// are never stale, and they never enter the shared response cache. Encoding and compressing each
+// answer was most of what a personal request cost once the list itself was kept.
+const personalBodies = new WeakMap<object, LRUCache<string, ServedBody>>();
+const PERSONAL_VARY = 'Accept-Encoding, X-API-Key, Cookie';
 
 export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   app.get('/api/opportunities', {
@@ -116,7 +125,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     const dealer = workspace ? await workspace.identify(request) : null;
     // A dealer's figures, and headroom order, are computed per viewer (dealers/reads.ts), not read off a column.
     const personal = workspace !== undefined && (dealer !== null || q.sort === 'headroom');
-    if (personal) reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
+    if (personal) reply.header('Cache-Control', 'private, no-store').header('Vary', PERSONAL_VARY);
 
     if (mode === 'page') {
       if (!ctx.flags.get('LEGACY_PAGE_API')) {
@@ -155,10 +164,17 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     }
     if (personal) {
       const page = await workspace.reads.keysetPage(dealer, req, after);
-      return {
-        items: page.items, hasMore: page.hasMore,
-        ...(page.hasMore && page.last ? { nextCursor: ctx.cursors.encode(fingerprintOf(), page.last) } : {}),
-      };
+      let bodies = personalBodies.get(page.source);
+      if (!bodies) personalBodies.set(page.source, (bodies = new LRUCache<string, ServedBody>({ max: 64 })));
+      const slot = `${q.limit}|${q.cursor ?? ''}`;
+      let served = bodies.get(slot);
+      if (!served) {
+        const next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
+        const built = encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
+        served = { identity: built.body, gzip: gzipSync(built.body, { level: constants.Z_BEST_SPEED }), etag: built.etag };
+        bodies.set(slot, served);
+      }
+      return sendServed(ctx, request, reply, served, PERSONAL_VARY);
     }
     const served = await ctx.cache.respond((v) => cacheKeys.keyset(v, req, after), async () => {
       const page = await ctx.reads.keysetPage(req, after);
