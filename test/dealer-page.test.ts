@@ -1,6 +1,8 @@
 // The dealer page renders the same opportunities the API serves, escapes what it shows, and
 // pages with the API's signed cursors.
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEALER_CSS_HASH } from '../src/dealer/dealer-css.js';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { CompIndex } from '../src/opportunities/comps-store.js';
 import { storeListings } from '../src/opportunities/store.js';
@@ -21,6 +23,18 @@ describe('dealer page', () => {
   afterAll(async () => {
     await t.app.close();
     await tdb.drop();
+  });
+
+  it('sends pages gzip-compressed to clients that accept it, with the inline stylesheet allowed by hash', async () => {
+    const plain = await t.app.inject({ method: 'GET', url: '/?sort=profit' });
+    const zipped = await t.app.inject({ method: 'GET', url: '/?sort=profit', headers: { 'accept-encoding': 'gzip, deflate' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toContain('Accept-Encoding');
+    expect(gunzipSync(zipped.rawPayload).toString()).toBe(plain.body);
+    expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+    expect(plain.headers['content-security-policy']).toContain(DEALER_CSS_HASH);
+    expect(plain.body).toContain('<meta name="description"');
   });
 
   it('lists the API’s first page of opportunities, escaping every value', async () => {

@@ -8,6 +8,7 @@ import { esc } from '../common/html.js';
 import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 import type { Workspace } from '../dealers/workspace.js';
 import { frame } from './workspace-pages.js';
+import { gzipHtml } from './compress.js';
 
 const PAGE_SIZE = 50;
 
@@ -59,6 +60,7 @@ const SORT_LABELS: Record<string, string> = {
 };
 
 export async function dealerPage(app: FastifyInstance, { ctx, notices }: { ctx: AppContext; notices?: DealerNotices }): Promise<void> {
+  app.addHook('onSend', gzipHtml);
   app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(DEALER_CSS));
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {

@@ -13,6 +13,7 @@ import { parseSearch, SearchStore } from '../dealers/searches.js';
 import { DEALER_ACTOR, DEALER_COOKIE, type Workspace } from '../dealers/workspace.js';
 import { noticeBanner, type DealerNotices } from './page.js';
 import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
+import { gzipHtml } from './compress.js';
 
 export const DEALER_LOGIN_ATTEMPTS_PER_15_MIN = 10;
 const money = (n: number | null) => (n === null ? '—' : `${n < 0 ? '−' : ''}$${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 0 })}`);
@@ -76,6 +77,7 @@ ${comps.length ? `<div class="scroll" tabindex="0" role="region" aria-label="Com
 }
 
 export async function workspacePages(app: FastifyInstance, { ctx, workspace, notices, allowPrivate }: { ctx: AppContext; workspace: Workspace; notices?: DealerNotices; allowPrivate: boolean }): Promise<void> {
+  app.addHook('onSend', gzipHtml);
   const sessions = () => app.consoleGuard.sessions;
   const attempts = new QuotaLimiter({
     redis: ctx.redis, keyPrefix: `${ctx.config.raw.RATE_LIMIT_KEY_PREFIX?.trim() || 'dealerscope:rl:'}dealer-login:`,
