@@ -2,7 +2,7 @@
 // same table and rate-limit quota as other keys); the profile names it by its key id, so a
 // request's key finds its dealer with one indexed lookup and revoking the dealer revokes the key.
 import type { Kysely } from 'kysely';
-import { DEFAULT_KEY_QUOTA_PER_MINUTE, findActiveKey, issueApiKey, revokeApiKey } from '../security/api-keys.js';
+import { DEFAULT_KEY_QUOTA_PER_MINUTE, hashApiKey, issueApiKey, looksLikeApiKey, revokeApiKey } from '../security/api-keys.js';
 import type { Db } from '../storage/db.js';
 import { DEFAULTS, dealerOf, parseProfile, profileOf, type Dealer, type DealerProfile, type DealerRow, type ProfileChanges } from './profile.js';
 import type { DealerTables } from './tables.js';
@@ -47,10 +47,11 @@ export class DealerStore {
   }
 
   /** The active dealer a presented API key belongs to. */
+  // One query per request, not two: a dealer's every API call identifies it.
   async byApiKey(key: string): Promise<Dealer | null> {
-    const k = await findActiveKey(this.db, key);
-    if (!k) return null;
-    const row = await this.h.selectFrom('dealers').selectAll().where('key_id', '=', k.keyId).where('revoked_at', 'is', null).executeTakeFirst();
+    if (!looksLikeApiKey(key)) return null;
+    const row = await this.db.kysely.withTables<DealerTables>().selectFrom('dealers').innerJoin('api_keys', 'api_keys.key_id', 'dealers.key_id').selectAll('dealers')
+      .where('api_keys.key_hash', '=', hashApiKey(key)).where('api_keys.revoked_at', 'is', null).where('dealers.revoked_at', 'is', null).executeTakeFirst();
     return row ? dealerOf(row as DealerRow) : null;
   }
 
