@@ -17,14 +17,11 @@ import { filtersOf, type Channel } from './searches.js';
 import { dealerDb } from './store.js';
 import type { DealerTables } from './tables.js';
 import type { Workspace } from './workspace.js';
+import { envInt } from '../common/env.js';
 
 /** DEALER_ALERT_SCAN_MS: how often each serving replica looks for changes to alert on (default 15 s). */
 export function dealerAlertScanMs(env: NodeJS.ProcessEnv): number {
-  const raw = env.DEALER_ALERT_SCAN_MS?.trim();
-  if (!raw) return 15_000;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 10 || n > 3_600_000) throw new Error(`DEALER_ALERT_SCAN_MS must be an integer 10–3600000, got "${raw}"`);
-  return n;
+  return envInt(env, 'DEALER_ALERT_SCAN_MS', 15_000, 10, 3_600_000);
 }
 
 const WATERMARK = 'dealer_alerts_watermark';

@@ -19,6 +19,7 @@ import { databasePlatformProbe } from './platform.js';
 import { RolloutState } from './rollout-state.js';
 import { triggersFromEnv } from './triggers.js';
 import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './notifier.js';
+import { envBool, optionalEnvNumber } from '../common/env.js';
 
 export { RolloutController } from './controller.js';
 
@@ -52,13 +53,7 @@ export interface RolloutTuning {
   log?: (msg: string) => void;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (milliseconds), got "${raw}"`);
-  return n;
-}
+const positiveInt = (env: NodeJS.ProcessEnv, name: string) => optionalEnvNumber(env, name, { integer: true, min: 1, unit: 'milliseconds' });
 
 export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {}): Promise<{ flagControl: FlagControl; rollout: RolloutController }> {
   const id = await controlPlaneId(deps.db);
@@ -89,7 +84,7 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     triggers: triggersFromEnv(deps.rawEnv),
     intervalMs: tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS'),
     gateWindowMs: tuning.gateWindowMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_GATE_WINDOW_MS'),
-    dryRun: /^(1|true|yes|on)$/i.test(deps.rawEnv.ROLLOUT_DRY_RUN?.trim() ?? ''),
+    dryRun: envBool(deps.rawEnv, 'ROLLOUT_DRY_RUN', false, { loose: true }),
   });
   registerRolloutMetrics(deps.metrics.registry, flagControl, rollout);
   // The kill switch posts from the replica where it was flipped ('local'), once for the fleet.
