@@ -13,6 +13,8 @@ export interface SchemaDump {
   migrations: string[];
   tables: Record<string, unknown>;
   indexes: Record<string, unknown>;
+  /** View definitions, squashed. */
+  views: Record<string, string>;
 }
 
 // Lower case, no quotes, no whitespace: what is left of a clause is its meaning.
@@ -71,7 +73,8 @@ async function sqliteDump(db: Db): Promise<SchemaDump> {
       };
     }
   }
-  return { dialect: 'sqlite', migrations: await migrationNames(db), tables, indexes };
+  const views = Object.fromEntries(master.filter((m) => m.type === 'view').map((m) => [String(m.name), squash(String(m.sql))]));
+  return { dialect: 'sqlite', migrations: await migrationNames(db), tables, indexes, views };
 }
 
 async function postgresDump(db: Db): Promise<SchemaDump> {
@@ -94,7 +97,8 @@ async function postgresDump(db: Db): Promise<SchemaDump> {
     indexes[String(ix.indexname)] = { table: ix.tablename, def: ix.indexdef };
   }
   const sequences = await rows(db, "SELECT sequence_name, data_type, start_value, increment FROM information_schema.sequences WHERE sequence_schema = 'public' ORDER BY 1");
-  return { dialect: 'postgres', migrations: await migrationNames(db), tables: { ...tables, '(sequences)': sequences }, indexes };
+  const views = Object.fromEntries((await rows(db, "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public' ORDER BY 1")).map((v) => [String(v.viewname), squash(String(v.definition))]));
+  return { dialect: 'postgres', migrations: await migrationNames(db), tables: { ...tables, '(sequences)': sequences }, indexes, views };
 }
 
 export function dumpSchema(db: Db): Promise<SchemaDump> {
