@@ -6,8 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresMigrations } from '../src/schema/migrations/postgres.js';
-import { sqliteMigrations } from '../src/schema/migrations/sqlite.js';
+import { migrationHistory } from '../src/schema/migrations/history.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { dumpSchema } from './support/schema-dump.js';
 
@@ -19,13 +18,15 @@ describe.each([
   ['postgres', pgUp],
 ] as const)('schema after every migration on %s', (dialect, available) => {
   const dbs: TestDb[] = [];
-  afterAll(async () => { await Promise.all(dbs.map((d) => d.drop())); });
+  afterAll(async () => {
+    await Promise.all(dbs.map((d) => d.drop()));
+  });
 
   it.runIf(available)('is the schema the shipped migrations built, under the same migration names', async () => {
     const t = await createTestDb(dialect);
     dbs.push(t);
     const dump = await dumpSchema(t.db);
-    const history = dialect === 'postgres' ? postgresMigrations : sqliteMigrations;
+    const history = migrationHistory(dialect);
     expect(dump.migrations).toEqual(Object.keys(history).sort());
     const text = `${JSON.stringify(dump, null, 1)}\n`;
     if (process.env.UPDATE_SCHEMA_FIXTURES === '1') writeFileSync(fixture(dialect), text);

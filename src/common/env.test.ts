@@ -22,7 +22,9 @@ describe('envInt', () => {
   });
 
   it('states the unit when one is given', () => {
-    expect(() => envInt({ W: '5' }, 'W', 1000, 1000, 3_600_000, 'milliseconds')).toThrow('W must be an integer 1000–3600000 (milliseconds), got "5"');
+    expect(() => envInt({ W: '5' }, 'W', 1000, 1000, 3_600_000, 'milliseconds')).toThrow(
+      'W must be an integer 1000–3600000 (milliseconds), got "5"',
+    );
   });
 });
 
@@ -76,7 +78,9 @@ describe('envBool', () => {
   it('in loose mode also takes 1/0, yes/no and on/off, but still refuses other words', () => {
     for (const w of ['1', 'yes', 'ON', 'true']) expect(envBool({ B: w }, 'B', false, { loose: true }), w).toBe(true);
     for (const w of ['0', 'no', 'off', 'False']) expect(envBool({ B: w }, 'B', true, { loose: true }), w).toBe(false);
-    expect(() => envBool({ B: 'maybe' }, 'B', false, { loose: true })).toThrow(/B must be true or false \(or 1\/0, yes\/no, on\/off\), got "maybe"/);
+    expect(() => envBool({ B: 'maybe' }, 'B', false, { loose: true })).toThrow(
+      /B must be true or false \(or 1\/0, yes\/no, on\/off\), got "maybe"/,
+    );
   });
 });
 

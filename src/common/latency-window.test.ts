@@ -13,10 +13,12 @@ describe('logScale', () => {
 
   it('reads any latency back within half a bin of the truth', () => {
     const scale = logScale(1.02, 1);
-    fc.assert(fc.property(fc.double({ min: 1.001, max: 1e6, noNaN: true }), (ms) => {
-      const back = scale.valueOf(scale.binOf(ms));
-      expect(Math.abs(back - ms) / ms).toBeLessThanOrEqual(0.0100001);
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 1.001, max: 1e6, noNaN: true }), (ms) => {
+        const back = scale.valueOf(scale.binOf(ms));
+        expect(Math.abs(back - ms) / ms).toBeLessThanOrEqual(0.0100001);
+      }),
+    );
   });
 });
 

@@ -9,7 +9,10 @@ const flush = async () => {
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
   let resolve!: () => void;
   let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -17,14 +20,25 @@ describe('PeriodicTask', () => {
   it('waits firstAfterMs, then pauses everyMs after each pass ends', async () => {
     const clock = new ManualClock(0);
     const at: number[] = [];
-    const task = new PeriodicTask({ clock, firstAfterMs: 5, everyMs: 100, onError: () => {}, run: async () => { at.push(clock.now()); } });
+    const task = new PeriodicTask({
+      clock,
+      firstAfterMs: 5,
+      everyMs: 100,
+      onError: () => {},
+      run: async () => {
+        at.push(clock.now());
+      },
+    });
     task.start();
     task.start();
     clock.advance(4);
     expect(at).toEqual([]);
     clock.advance(1);
     await flush();
-    for (let i = 0; i < 3; i++) { clock.advance(100); await flush(); }
+    for (let i = 0; i < 3; i++) {
+      clock.advance(100);
+      await flush();
+    }
     expect(at).toEqual([5, 105, 205, 305]);
   });
 
@@ -33,14 +47,19 @@ describe('PeriodicTask', () => {
     let inFlight = 0;
     let most = 0;
     const gates: Array<ReturnType<typeof deferred>> = [];
-    const task = new PeriodicTask({ clock, everyMs: 10, onError: () => {}, run: async () => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      const g = deferred();
-      gates.push(g);
-      await g.promise;
-      inFlight--;
-    } });
+    const task = new PeriodicTask({
+      clock,
+      everyMs: 10,
+      onError: () => {},
+      run: async () => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        const g = deferred();
+        gates.push(g);
+        await g.promise;
+        inFlight--;
+      },
+    });
     task.start();
     clock.advance(10);
     await flush();
@@ -66,10 +85,18 @@ describe('PeriodicTask', () => {
     const clock = new ManualClock(0);
     const errors: string[] = [];
     let n = 0;
-    const task = new PeriodicTask({ clock, everyMs: 10, onError: (e) => { errors.push((e as Error).message); throw new Error('logger down'); }, run: async () => {
-      n++;
-      if (n === 1) throw new Error('database away');
-    } });
+    const task = new PeriodicTask({
+      clock,
+      everyMs: 10,
+      onError: (e) => {
+        errors.push((e as Error).message);
+        throw new Error('logger down');
+      },
+      run: async () => {
+        n++;
+        if (n === 1) throw new Error('database away');
+      },
+    });
     task.start();
     clock.advance(10);
     await flush();
@@ -85,12 +112,23 @@ describe('PeriodicTask', () => {
     const gate = deferred();
     let passes = 0;
     let ended = false;
-    const task = new PeriodicTask({ clock, everyMs: 10, onError: () => {}, run: async () => { passes++; await gate.promise; ended = true; } });
+    const task = new PeriodicTask({
+      clock,
+      everyMs: 10,
+      onError: () => {},
+      run: async () => {
+        passes++;
+        await gate.promise;
+        ended = true;
+      },
+    });
     task.start();
     clock.advance(10);
     await flush();
     let stopped = false;
-    const stopping = task.stop().then(() => { stopped = true; });
+    const stopping = task.stop().then(() => {
+      stopped = true;
+    });
     await flush();
     expect(stopped).toBe(false);
     gate.resolve();
@@ -105,7 +143,16 @@ describe('PeriodicTask', () => {
   it('kick() runs a pass now, and a kick during a pass earns exactly one more right after it', async () => {
     const clock = new ManualClock(0);
     const gates: Array<ReturnType<typeof deferred>> = [];
-    const task = new PeriodicTask({ clock, everyMs: 1000, onError: () => {}, run: async () => { const g = deferred(); gates.push(g); await g.promise; } });
+    const task = new PeriodicTask({
+      clock,
+      everyMs: 1000,
+      onError: () => {},
+      run: async () => {
+        const g = deferred();
+        gates.push(g);
+        await g.promise;
+      },
+    });
     task.kick();
     clock.advance(0);
     await flush();
@@ -141,9 +188,20 @@ describe('PeriodicTask', () => {
     const clock = new ManualClock(0);
     const pauses = [3, 50, 7];
     const at: number[] = [];
-    const task = new PeriodicTask({ clock, firstAfterMs: 0, everyMs: () => pauses.shift() ?? 1000, onError: () => {}, run: async () => { at.push(clock.now()); } });
+    const task = new PeriodicTask({
+      clock,
+      firstAfterMs: 0,
+      everyMs: () => pauses.shift() ?? 1000,
+      onError: () => {},
+      run: async () => {
+        at.push(clock.now());
+      },
+    });
     task.start();
-    for (let i = 0; i < 80; i++) { clock.advance(1); await flush(); }
+    for (let i = 0; i < 80; i++) {
+      clock.advance(1);
+      await flush();
+    }
     // The first pass fires at 0 and ends within the 1 ms step, so each pause counts from the next millisecond.
     expect(at).toEqual([0, 4, 54, 61]);
     await task.stop();

@@ -31,35 +31,44 @@ describe('withRetries', () => {
 
   it('throws a failure it does not retry at once', async () => {
     let calls = 0;
-    await expect(withRetries({ attempts: 5, retryOn: (e) => e instanceof Transient }, async () => {
-      calls++;
-      throw new Error('permanent');
-    })).rejects.toThrow('permanent');
+    await expect(
+      withRetries({ attempts: 5, retryOn: (e) => e instanceof Transient }, async () => {
+        calls++;
+        throw new Error('permanent');
+      }),
+    ).rejects.toThrow('permanent');
     expect(calls).toBe(1);
   });
 
   it('pauses through the injected wait, by the failed attempt and its error, and reports each retry', async () => {
     const waits: number[] = [];
     const retries: string[] = [];
-    await withRetries({
-      attempts: 3,
-      retryOn: () => true,
-      delayMs: (attempt, e) => attempt * 1000 + (e as Transient).n,
-      wait: async (ms) => { waits.push(ms); },
-      onRetry: (attempt, e) => retries.push(`${attempt}:${(e as Error).message}`),
-    }, async (n) => {
-      throw new Transient(n * 10);
-    }).catch(() => undefined);
+    await withRetries(
+      {
+        attempts: 3,
+        retryOn: () => true,
+        delayMs: (attempt, e) => attempt * 1000 + (e as Transient).n,
+        wait: async (ms) => {
+          waits.push(ms);
+        },
+        onRetry: (attempt, e) => retries.push(`${attempt}:${(e as Error).message}`),
+      },
+      async (n) => {
+        throw new Transient(n * 10);
+      },
+    ).catch(() => undefined);
     expect(waits).toEqual([1010, 2020]);
     expect(retries).toEqual(['1:transient 10', '2:transient 20']);
   });
 
   it('with one attempt never retries, and refuses a nonsensical count', async () => {
     let calls = 0;
-    await expect(withRetries({ attempts: 1, retryOn: () => true }, async () => {
-      calls++;
-      throw new Transient(1);
-    })).rejects.toThrow('transient 1');
+    await expect(
+      withRetries({ attempts: 1, retryOn: () => true }, async () => {
+        calls++;
+        throw new Transient(1);
+      }),
+    ).rejects.toThrow('transient 1');
     expect(calls).toBe(1);
     await expect(withRetries({ attempts: 0, retryOn: () => true }, async () => 1)).rejects.toThrow(RangeError);
   });

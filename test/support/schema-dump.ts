@@ -53,8 +53,11 @@ async function sqliteDump(db: Db): Promise<SchemaDump> {
     if (m.type === 'table') {
       const createSql = String(m.sql ?? '');
       tables[name] = {
-        columns: (await rows(db, `SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo('${name}') ORDER BY cid`)),
-        foreignKeys: (await rows(db, `SELECT "table", "from", "to", on_update, on_delete, "match" FROM pragma_foreign_key_list('${name}') ORDER BY id, seq`)),
+        columns: await rows(db, `SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo('${name}') ORDER BY cid`),
+        foreignKeys: await rows(
+          db,
+          `SELECT "table", "from", "to", on_update, on_delete, "match" FROM pragma_foreign_key_list('${name}') ORDER BY id, seq`,
+        ),
         checks: checksOf(createSql),
         autoincrement: /autoincrement/i.test(createSql),
       };
@@ -64,11 +67,17 @@ async function sqliteDump(db: Db): Promise<SchemaDump> {
   for (const t of Object.keys(tables)) {
     for (const ix of await rows(db, `SELECT name, "unique", origin, partial FROM pragma_index_list('${t}') ORDER BY name`)) {
       const name = String(ix.name);
-      const keyName = name.startsWith('sqlite_autoindex_') ? `${t}:${String(ix.origin)}:${name.replace(/^sqlite_autoindex_.*_/, '')}` : name;
+      const keyName = name.startsWith('sqlite_autoindex_')
+        ? `${t}:${String(ix.origin)}:${name.replace(/^sqlite_autoindex_.*_/, '')}`
+        : name;
       const def = master.find((m) => m.name === name)?.sql;
       const where = typeof def === 'string' && /\swhere\s/i.test(def) ? squash(def.slice(def.search(/\swhere\s/i))) : null;
       indexes[keyName] = {
-        table: t, unique: ix.unique, origin: ix.origin, partial: ix.partial, where,
+        table: t,
+        unique: ix.unique,
+        origin: ix.origin,
+        partial: ix.partial,
+        where,
         columns: await rows(db, `SELECT name, "desc", coll FROM pragma_index_xinfo('${name}') WHERE key = 1 ORDER BY seqno`),
       };
     }
@@ -79,15 +88,21 @@ async function sqliteDump(db: Db): Promise<SchemaDump> {
 
 async function postgresDump(db: Db): Promise<SchemaDump> {
   const tables: Record<string, { columns: Row[]; constraints: Row[] }> = {};
-  const columns = await rows(db, `SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length,
+  const columns = await rows(
+    db,
+    `SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default, character_maximum_length,
       numeric_precision, numeric_scale, is_identity, identity_generation, is_generated, generation_expression
-    FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`);
+    FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
+  );
   for (const c of columns) {
     const { table_name: t, ...rest } = c;
     (tables[String(t)] ??= { columns: [], constraints: [] }).columns.push(rest);
   }
-  const constraints = await rows(db, `SELECT conrelid::regclass::text AS table_name, conname, contype, pg_get_constraintdef(oid) AS def
-    FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid <> 0 ORDER BY 1, 2`);
+  const constraints = await rows(
+    db,
+    `SELECT conrelid::regclass::text AS table_name, conname, contype, pg_get_constraintdef(oid) AS def
+    FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid <> 0 ORDER BY 1, 2`,
+  );
   for (const c of constraints) {
     const { table_name: t, ...rest } = c;
     (tables[String(t)] ??= { columns: [], constraints: [] }).constraints.push(rest);
@@ -96,8 +111,16 @@ async function postgresDump(db: Db): Promise<SchemaDump> {
   for (const ix of await rows(db, "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname")) {
     indexes[String(ix.indexname)] = { table: ix.tablename, def: ix.indexdef };
   }
-  const sequences = await rows(db, "SELECT sequence_name, data_type, start_value, increment FROM information_schema.sequences WHERE sequence_schema = 'public' ORDER BY 1");
-  const views = Object.fromEntries((await rows(db, "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public' ORDER BY 1")).map((v) => [String(v.viewname), squash(String(v.definition))]));
+  const sequences = await rows(
+    db,
+    "SELECT sequence_name, data_type, start_value, increment FROM information_schema.sequences WHERE sequence_schema = 'public' ORDER BY 1",
+  );
+  const views = Object.fromEntries(
+    (await rows(db, "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public' ORDER BY 1")).map((v) => [
+      String(v.viewname),
+      squash(String(v.definition)),
+    ]),
+  );
   return { dialect: 'postgres', migrations: await migrationNames(db), tables: { ...tables, '(sequences)': sequences }, indexes, views };
 }
 
