@@ -191,13 +191,18 @@ export class QualityMonitor {
     return this.refresh();
   }
 
-  start(): void {
+  /** Starts the timer; the promise settles (never rejects) when the first pass has ended. */
+  start(): Promise<void> {
+    let firstDone: () => void = () => {};
+    const first = new Promise<void>((resolve) => { firstDone = resolve; });
     const tick = () => {
       this.refresh().catch(() => { /* the next tick retries; readiness shows database trouble */ }).finally(() => {
+        firstDone();
         if (this.timer) this.timer = this.clock.setTimeout(tick, this.intervalMs);
       });
     };
     this.timer = this.clock.setTimeout(tick, 0);
+    return first;
   }
 
   stop(): void {
