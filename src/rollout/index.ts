@@ -92,13 +92,18 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     dryRun: /^(1|true|yes|on)$/i.test(deps.rawEnv.ROLLOUT_DRY_RUN?.trim() ?? ''),
   });
   registerRolloutMetrics(deps.metrics.registry, flagControl, rollout);
-  // The kill switch posts from the replica where it was flipped ('local'), once for the fleet.
+  // The kill switch posts from the replica where it was flipped ('local'), once for the fleet,
+  // with who flipped it and why: the audit row of that change is written before it is applied.
   flagControl.on('applied', (e: { via: string; before: { emergency: boolean }; after: { emergency: boolean } }) => {
     if (e.via !== 'local' || e.before.emergency === e.after.emergency) return;
-    const text = e.after.emergency
-      ? `DealerScope ${deps.env}: KILL SWITCH ON — EMERGENCY_ROLLBACK forces every v5 feature off`
-      : `DealerScope ${deps.env}: kill switch off — the phase's flags are back in force`;
-    for (const channel of ['alerts', 'deployments'] as const) void rollout.announce({ channel, text, fields: { emergency: e.after.emergency } });
+    void (async () => {
+      const [last] = await flagControl.audit(1, 'EMERGENCY_ROLLBACK').catch(() => []);
+      const by = last ? ` (by ${last.actor}${last.reason ? `: ${last.reason}` : ', no reason given'})` : '';
+      const text = e.after.emergency
+        ? `DealerScope ${deps.env}: KILL SWITCH ON — EMERGENCY_ROLLBACK forces every v5 feature off${by}`
+        : `DealerScope ${deps.env}: kill switch off — the phase's flags are back in force${by}`;
+      await Promise.all((['alerts', 'deployments'] as const).map((channel) => rollout.announce({ channel, text, fields: { emergency: e.after.emergency, reason: last?.reason ?? null } })));
+    })().catch(() => {});
   });
   return { flagControl, rollout };
 }
