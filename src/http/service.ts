@@ -23,6 +23,7 @@ import { createRollout, type RolloutTuning } from '../rollout/index.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { Readiness } from '../common/readiness.js';
+import { releaseStartUpGarbage } from '../common/start-up-memory.js';
 import { createQualityService } from '../quality/service.js';
 import { createBrowserPool } from '../ingest/browser/app-pool.js';
 import { createEvidenceStore } from '../evidence/index.js';
@@ -113,7 +114,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   await app.listen({ port: config.port, host: config.host });
   await ctx.flagControl.start();
   ctx.rollout.start();
-  ctx.quality.monitor.start();
+  // The first quality pass is the last of the start-up work; its garbage and the rest go back then.
+  void ctx.quality.monitor.start().then(() => releaseStartUpGarbage(ctx.clock));
   const endedSweeper = new EndedSweeper(ctx.db, ctx.clock);
   endedSweeper.start();
   // Only when sources are configured; without Redis this process also runs the scrapes.

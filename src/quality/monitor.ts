@@ -172,10 +172,11 @@ export class QualityMonitor {
   private inflight: Promise<QualitySnapshot> | null = null;
 
   private readonly loop: PeriodicTask;
+  private firstPassDone: () => void = () => {};
 
   constructor(private readonly db: Db, private readonly clock: Clock, readonly intervalMs = 30_000) {
     // A failed refresh is left to the next one; readiness shows database trouble.
-    this.loop = new PeriodicTask({ clock, firstAfterMs: 0, everyMs: intervalMs, run: () => this.refresh(), onError: () => {} });
+    this.loop = new PeriodicTask({ clock, firstAfterMs: 0, everyMs: intervalMs, run: () => this.refresh().finally(() => this.firstPassDone()), onError: () => {} });
   }
 
   snapshot(): QualitySnapshot | null {
@@ -196,9 +197,13 @@ export class QualityMonitor {
     return this.refresh();
   }
 
-
-  start(): void {
+  /** Starts the timer; the promise settles (never rejects) when the first pass has ended. */
+  start(): Promise<void> {
+    const first = new Promise<void>((resolve) => {
+      this.firstPassDone = resolve;
+    });
     this.loop.start();
+    return first;
   }
 
   stop(): void {

@@ -1,7 +1,7 @@
 // Canary analysis inside one process: every request remembers the cohort it was given for each
 // percentage flag it read (flags/percentage.ts), and when it ends its latency and status go into
 // that (flag, cohort)'s window and metrics. The report compares the cohorts flag by flag.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { FlagService } from '../../flags/flag-service.js';
 import { COHORTS, runWithCohorts, type CohortContext, type PercentageRollout } from '../../flags/percentage.js';
@@ -102,22 +102,28 @@ export class CanaryAnalysis {
       this.contexts.set(request, ctx);
       runWithCohorts(ctx, done);
     });
-    app.addHook('onResponse', async (request, reply) => {
+    // Callback-style, like the request hook: most requests carry no cohort and pay only a lookup.
+    app.addHook('onResponse', (request, reply, done) => {
       const ctx = this.contexts.get(request);
-      if (!ctx || ctx.cohorts.size === 0) return;
-      if (routeGroup(request.routeOptions.url) === null) return;
-      const type = reply.getHeader('content-type');
-      if (typeof type === 'string' && type.startsWith('text/event-stream')) return;
-      const now = this.clock.now();
-      const isError = reply.statusCode >= 500;
-      const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
-      for (const [flag, cohort] of ctx.cohorts) {
-        this.windows.record(flag, cohort, now, reply.elapsedTime, isError);
-        duration.observe({ flag, cohort }, reply.elapsedTime / 1000);
-        requests.inc({ flag, cohort, status_class: statusClass });
-      }
+      if (ctx !== undefined && ctx.cohorts.size > 0) this.record(request, reply, ctx, duration, requests);
+      done();
     });
     this.registerGauges(registry);
+  }
+
+  private record(request: FastifyRequest, reply: FastifyReply, ctx: CohortContext, duration: client.Histogram<'flag' | 'cohort'>,
+    requests: client.Counter<'flag' | 'cohort' | 'status_class'>): void {
+    if (routeGroup(request.routeOptions.url) === null) return;
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('text/event-stream')) return;
+    const now = this.clock.now();
+    const isError = reply.statusCode >= 500;
+    const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
+    for (const [flag, cohort] of ctx.cohorts) {
+      this.windows.record(flag, cohort, now, reply.elapsedTime, isError);
+      duration.observe({ flag, cohort }, reply.elapsedTime / 1000);
+      requests.inc({ flag, cohort, status_class: statusClass });
+    }
   }
 
   private registerGauges(registry: client.Registry): void {
