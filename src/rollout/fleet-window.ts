@@ -99,3 +99,21 @@ export function replicaShares(s: FleetSnapshot, windowMs: number, now: number): 
   const total = rows.reduce((a, r) => a + r.requests, 0);
   return rows.map((r) => ({ ...r, share: total ? Math.round((r.requests / total) * 1000) / 1000 : 0 })).sort((a, b) => b.requests - a.requests);
 }
+
+/**
+ * Replicas that served requests in (now − lookbackMs, now] but none in the current or the previous
+ * slot: stopped or cut off, their traffic now on the others. A replica idle by design would look
+ * the same, so it needs `minRequests` in the lookback to count as having served.
+ */
+export function vanishedReplicas(s: FleetSnapshot, lookbackMs: number, now: number, minRequests = 10): Array<{ replica: string; lastSlotEndsAt: number }> {
+  const first = Math.floor((now - lookbackMs) / SLOT_MS);
+  const current = Math.floor(now / SLOT_MS);
+  const out: Array<{ replica: string; lastSlotEndsAt: number }> = [];
+  for (const [replica, slots] of s.perReplica) {
+    const served = slots.filter((x) => x.requests > 0 && x.slot >= first);
+    if (served.reduce((a, x) => a + x.requests, 0) < minRequests) continue;
+    const last = Math.max(...served.map((x) => x.slot));
+    if (last <= current - 2) out.push({ replica, lastSlotEndsAt: (last + 1) * SLOT_MS });
+  }
+  return out;
+}

@@ -15,7 +15,7 @@ import { FleetWindow } from './fleet-window.js';
 import { databaseLease, redisLease } from './lease.js';
 import { Measurements } from './measurements.js';
 import { registerRolloutMetrics } from './metrics.js';
-import { databasePlatformProbe } from './platform.js';
+import { databasePlatformProbe, PlatformMonitor, processHostSampler, type HostSampler } from './platform.js';
 import { RolloutState } from './rollout-state.js';
 import { triggersFromEnv } from './triggers.js';
 import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './notifier.js';
@@ -50,6 +50,8 @@ export interface RolloutTuning {
   memory?: () => number;
   fetchImpl?: typeof fetch;
   log?: (msg: string) => void;
+  /** The host the platform rule reads (load, own CPU, event-loop delay); null leaves the host out. */
+  host?: HostSampler | null;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -80,10 +82,17 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     env: deps.env, db: () => flagControl.backgroundDb(), redis: deps.redis?.client ?? null,
     redisKey: `dealerscope:rollout:latches:${id}:${deps.env}`, now: () => deps.clock.now(), log,
   });
+  const measurements = new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory, retainMs: RETAIN_MS, fleet });
+  const platform = new PlatformMonitor({
+    database: databasePlatformProbe(() => flagControl.backgroundDb()),
+    host: tuning.host === undefined ? processHostSampler() : tuning.host,
+    fleet: (lookbackMs, now) => measurements.fleetEvents(lookbackMs, now),
+    retainMs: RETAIN_MS,
+  });
   const rollout = new RolloutController({
     env: deps.env, control: flagControl, clock: deps.clock, state, log,
-    platformProbe: databasePlatformProbe(() => flagControl.backgroundDb()),
-    measurements: new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory, retainMs: RETAIN_MS, fleet }),
+    platform, platformMaxDeferMs: positiveInt(deps.rawEnv, 'ROLLOUT_PLATFORM_MAX_DEFER_MS'),
+    measurements,
     notifier: new WebhookNotifier({ urls: webhookUrlsFromEnv(deps.rawEnv), breakers: deps.breakers ?? null, fetchImpl: tuning.fetchImpl }),
     lease,
     triggers: triggersFromEnv(deps.rawEnv),
