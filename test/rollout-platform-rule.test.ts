@@ -139,7 +139,7 @@ describe('platform rule for latency triggers', () => {
     const a = await replica(15, { REDIS_URL: SHARED_REDIS_URL, DEALERSCOPE_REPLICA: 'survivor' }, tdb);
     await a.r.ctx.flagControl.setPhase(4, { actor: 'test', reason: 'start at phase 4' });
     const b = await replica(16, { REDIS_URL: SHARED_REDIS_URL, DEALERSCOPE_REPLICA: 'lost' }, tdb);
-    await b.r.ctx.flagControl.load('test');
+    await b.r.ctx.flagControl.load('start');
     for (let s = 0; s < 150; s++) { await a.r.run(1); await b.r.run(1); }
     // `lost` stops; the survivor carries its traffic and slows down.
     b.r.ctx.rollout.stop();
