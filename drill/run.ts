@@ -101,7 +101,8 @@ interface RolloutState {
 }
 async function rolloutOf(r: Replica): Promise<RolloutState | null> {
   try {
-    const res = await r.admin('/admin/rollout', { signal: AbortSignal.timeout(3000) });
+    // Generous: during a database outage the status waits on a read that times out.
+    const res = await r.admin('/admin/rollout', { signal: AbortSignal.timeout(8000) });
     return res.ok ? (await res.json()) as RolloutState : null;
   } catch {
     return null;
@@ -256,6 +257,7 @@ async function main(): Promise<void> {
     const res = await live()?.admin('/admin/rollout/decisions?limit=100').catch(() => undefined);
     const list = res?.ok ? ((await res.json()) as { decisions: Array<{ id: number; at: string; kind: string; triggers: string[]; reason: string | null }> }).decisions : [];
     for (const d of list.reverse()) if (d.kind !== 'rearm' && d.kind !== 'advance') say(`decision #${d.id} ${d.at.slice(11, 19)} ${d.kind} [${d.triggers.join(',')}] ${(d.reason ?? '').slice(0, 220)}`);
+    for (const p of hook.received) say(`message #${p.path.slice(1)}: ${String(p.body.text).slice(0, 200)}`);
   } finally {
     await cleanup();
   }

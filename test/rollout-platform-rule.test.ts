@@ -146,7 +146,7 @@ describe('platform rule for latency triggers', () => {
     a.r.traffic = slow();
     expect(await until(a.r, 60 + FOR_MS / 1000 + 30, () => a.decisions.some((d) => d.kind === 'platform_alert'))).toBeGreaterThan(0);
     const alert = a.decisions.find((d) => d.kind === 'platform_alert')!;
-    expect(alert.reason).toMatch(/replica lost stopped serving/);
+    expect(alert.reason).toMatch(/replica lost stopped reporting/);
     expect(rollbacks(a.decisions)).toEqual([]);
   }, 120_000);
 });

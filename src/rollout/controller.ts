@@ -87,6 +87,8 @@ export class RolloutController extends EventEmitter {
   private lastEvaluationAt: number | null = null;
   private dryRunDefault: boolean;
   private readonly maxDeferMs: number;
+  /** This replica's latest decisions, for the decisions list while the database is away. */
+  private readonly recent: RecordedDecision[] = [];
 
   constructor(private readonly o: RolloutOptions) {
     super();
@@ -231,6 +233,20 @@ export class RolloutController extends EventEmitter {
 
   async decisions(limit = 50): Promise<Decision[]> {
     return listDecisions(this.db, this.o.env, Math.min(Math.max(limit, 1), 500));
+  }
+
+  /**
+   * Decisions from the database, or — while it does not answer — the ones this replica made since
+   * it started (held ones with their provisional negative id), saying so: `source` and `recording`.
+   */
+  async decisionsOrRecent(limit = 50): Promise<{ decisions: RecordedDecision[]; source: 'database' | 'memory'; recording: RecordingHealth; error?: string }> {
+    const n = Math.min(Math.max(limit, 1), 500);
+    try {
+      return { decisions: (await this.decisions(n)).map((d) => ({ ...d, recorded: true })), source: 'database', recording: this.o.state.health() };
+    } catch (err) {
+      const recent = this.recent.slice(-n).reverse().map((d) => ((id) => ({ ...d, id, recorded: d.recorded || id > 0 }))(this.o.state.decisionId(d.id)));
+      return { decisions: recent, source: 'memory', recording: this.o.state.health(), error: `database unavailable (${err instanceof Error ? err.message : String(err)}): this replica's decisions since it started` };
+    }
   }
 
   /** Re-arms latched triggers (one, or 'all'); a person's reason is required. */
@@ -413,6 +429,8 @@ export class RolloutController extends EventEmitter {
     const { id, recorded } = await this.o.state.insertDecision(at, d);
     const decision: RecordedDecision = { ...d, id, recorded, at: new Date(at).toISOString(), environment: this.o.env };
     if (!recorded) this.log(`rollout: ${d.kind} decision held as #${id} until the database answers (${d.reason ?? ''})`);
+    this.recent.push(decision);
+    if (this.recent.length > 500) this.recent.shift();
     this.emit('decision', decision);
     return decision;
   }

@@ -41,6 +41,8 @@ export interface RolloutDeps {
   metrics: Metrics;
   signals: Signals;
   breakers?: WebhookBreakers | null;
+  /** The database reads' breaker, for the platform rule (an outage's tail while it is still open). */
+  databaseBreaker?: { state(): string; readonly stats: { openedAt: number | null } } | null;
 }
 
 export interface RolloutTuning {
@@ -83,10 +85,14 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     redisKey: `dealerscope:rollout:latches:${id}:${deps.env}`, now: () => deps.clock.now(), log,
   });
   const measurements = new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory, retainMs: RETAIN_MS, fleet });
+  const intervalMs = tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS') ?? 15_000;
+  // Every replica writes to the fleet's copy at each evaluation: silence for a few intervals is a gap.
+  const staleMs = Math.max(2.5 * intervalMs, 5000);
   const platform = new PlatformMonitor({
     database: databasePlatformProbe(() => flagControl.backgroundDb()),
+    databaseBreaker: deps.databaseBreaker ?? null,
     host: tuning.host === undefined ? processHostSampler() : tuning.host,
-    fleet: (lookbackMs, now) => measurements.fleetEvents(lookbackMs, now),
+    fleet: (lookbackMs, now) => measurements.fleetEvents(lookbackMs, staleMs, now),
     retainMs: RETAIN_MS,
   });
   const rollout = new RolloutController({
@@ -96,7 +102,7 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     notifier: new WebhookNotifier({ urls: webhookUrlsFromEnv(deps.rawEnv), breakers: deps.breakers ?? null, fetchImpl: tuning.fetchImpl }),
     lease,
     triggers: triggersFromEnv(deps.rawEnv),
-    intervalMs: tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS'),
+    intervalMs,
     gateWindowMs: tuning.gateWindowMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_GATE_WINDOW_MS'),
     dryRun: /^(1|true|yes|on)$/i.test(deps.rawEnv.ROLLOUT_DRY_RUN?.trim() ?? ''),
   });

@@ -6,7 +6,7 @@
 import { isErrorStatus } from '../common/errors.js';
 import type { Signals } from '../observability/signals.js';
 import type { Clock } from '../common/clock.js';
-import { replicaShares, SLOT_MS, vanishedReplicas, type FleetWindow } from './fleet-window.js';
+import { replicaShares, SLOT_MS, lostReplicas, type FleetWindow } from './fleet-window.js';
 import { RequestWindow } from './request-window.js';
 
 const PUSH_MS = 2000;
@@ -87,7 +87,7 @@ export class Measurements {
    * Fleet events in (now − lookbackMs, now] that load or blind the replicas without any flag's
    * doing: the shared store not answering, a replica that served and stopped.
    */
-  fleetEvents(lookbackMs: number, now = this.opts.clock.now()): string[] {
+  fleetEvents(lookbackMs: number, staleMs: number, now = this.opts.clock.now()): string[] {
     const f = this.opts.fleet;
     if (!f) return [];
     const out: string[] = [];
@@ -95,7 +95,7 @@ export class Measurements {
     if (failures.length) out.push(`fleet store (Redis) unreachable at ${failures.length} evaluation(s) in the last ${Math.round(lookbackMs / 1000)} s${f.lastError ? ` (${f.lastError})` : ''}`);
     const snap = this.fleetSnapshot();
     if (snap) {
-      for (const v of vanishedReplicas(snap, lookbackMs, now)) out.push(`replica ${v.replica} stopped serving (no requests since ${new Date(v.lastSlotEndsAt).toISOString()}); the others carry its traffic`);
+      for (const v of lostReplicas(snap, lookbackMs, staleMs, now)) out.push(`replica ${v.replica} stopped reporting (last at ${new Date(v.lastSeenAt).toISOString()}); nothing replaced it, the others carry its traffic`);
     }
     return out;
   }

@@ -160,6 +160,13 @@ export interface PlatformMonitorOptions {
   hostLimits?: HostLimits;
   /** Fleet events (a replica gone, Redis silent) in (now − lookbackMs, now]; see Measurements.fleetEvents. */
   fleet?: ((lookbackMs: number, now: number) => string[]) | null;
+  /**
+   * The database breaker. Once the database is back the breaker still sheds reads until a trial
+   * call closes it: those 503s are the outage's tail, so an open breaker counts while the database
+   * was found failing since shortly before it opened (an open breaker with a healthy database is
+   * not excused: that is the breaker's own doing, and its trigger watches it).
+   */
+  databaseBreaker?: { state(): string; readonly stats: { openedAt: number | null } } | null;
   /** Findings older than this are forgotten. */
   retainMs?: number;
 }
@@ -175,6 +182,11 @@ export class PlatformMonitor {
     const found: PlatformFinding[] = [];
     const db = this.o.database ? await this.o.database() : null;
     if (db) found.push({ kind: 'database', reason: db, at: now });
+    const breaker = this.o.databaseBreaker;
+    const openedAt = breaker?.stats.openedAt ?? null;
+    if (!db && breaker && breaker.state() !== 'closed' && openedAt !== null && this.findings.some((f) => f.kind === 'database' && f.at >= openedAt - lookbackMs)) {
+      found.push({ kind: 'database', reason: `database breaker still ${breaker.state()} since the database failed (opened ${new Date(openedAt).toISOString()})`, at: now });
+    }
     if (this.o.host) {
       const r = this.o.host.read();
       const why = hostSaturation(r, this.o.hostLimits);
