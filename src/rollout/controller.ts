@@ -15,7 +15,7 @@ import type { Lease } from './lease.js';
 import type { Measurements } from './measurements.js';
 import type { WebhookNotifier, Notification } from './notifier.js';
 import { pinPhase, releasePins, rollbackFeatures, type PhaseChange } from './phase-actions.js';
-import { describeFindings, type PlatformFinding, type PlatformMonitor } from './platform.js';
+import { describeFindings, findingKey, type PlatformFinding, type PlatformMonitor } from './platform.js';
 import { DEFAULT_PLATFORM_MAX_DEFER_MS, judgeFirings, type Verdicts } from './platform-rule.js';
 import type { RecordingHealth, RolloutState } from './rollout-state.js';
 import { addAttestation, listDecisions, type Decision, type Latch } from './state-store.js';
@@ -89,6 +89,8 @@ export class RolloutController extends EventEmitter {
   private readonly maxDeferMs: number;
   /** This replica's latest decisions, for the decisions list while the database is away. */
   private readonly recent: RecordedDecision[] = [];
+  /** Per trigger put down to the platform: the findings already alerted (a new kind of failure is news). */
+  private readonly alerted = new Map<string, Set<string>>();
 
   constructor(private readonly o: RolloutOptions) {
     super();
@@ -303,7 +305,11 @@ export class RolloutController extends EventEmitter {
     this.lastEvaluationAt = now;
     await this.samplePlatform(now);
     // A breach that was put down to the platform and has cleared: the next one alerts afresh.
-    for (const id of deferred) if (this.engine.platformSince(id) === null) await this.o.state.releaseClaim(`platform:${id}`);
+    for (const id of deferred) {
+      if (this.engine.platformSince(id) !== null) continue;
+      this.alerted.delete(id);
+      await this.o.state.releaseClaim(`platform:${id}`);
+    }
     for (const f of firings) this.emit('breach', { trigger: f.trigger.id, at: new Date(f.at).toISOString(), pendingSince: new Date(f.pendingSince).toISOString(), evidence: f.evidence });
     if (firings.length === 0) return firings;
     if (await this.dryRun()) await this.recordDryRun(firings);
@@ -356,8 +362,18 @@ export class RolloutController extends EventEmitter {
   private async alertPlatform(held: Verdicts['platform'], now: number): Promise<void> {
     for (const p of held) this.engine.defer(p.firing.trigger.id, now, describeFindings(p.findings));
     const fresh: Verdicts['platform'] = [];
-    // One alert per breach for the whole fleet: every replica judges the same shared windows.
-    for (const p of held) if (!p.continuing && (await this.o.state.claimOnce(`platform:${p.firing.trigger.id}`, this.maxDeferMs))) fresh.push(p);
+    // One alert per breach for the whole fleet (every replica judges the same shared windows), and
+    // one more when a breach already put down to the platform meets a new kind of failure.
+    for (const p of held) {
+      const id = p.firing.trigger.id;
+      const seen = this.alerted.get(id) ?? new Set<string>();
+      const news = p.findings.filter((f) => !seen.has(findingKey(f)));
+      for (const f of p.findings) seen.add(findingKey(f));
+      this.alerted.set(id, seen);
+      if (news.length === 0) continue;
+      const claim = p.continuing ? `platform:${id}:${news.map(findingKey).sort().join('|')}` : `platform:${id}`;
+      if (await this.o.state.claimOnce(claim, this.maxDeferMs)) fresh.push(p);
+    }
     if (fresh.length === 0) return;
     const flags = this.o.control.view().flags;
     const eff = this.effectivePhase();

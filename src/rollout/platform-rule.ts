@@ -27,7 +27,7 @@ export function judgeFirings(
       continue;
     }
     const since = platformSince(f.trigger.id);
-    const findings = monitor.explain(metrics, evidenceSince(f, since !== null), now);
+    const findings = monitor.explain(metrics, evidenceSince(f), now);
     if (findings.length === 0) {
       out.act.push({ firing: f, note: since === null ? undefined : `put down to the platform since ${new Date(since).toISOString()}, but the breach outlived every platform finding` });
     } else if (since !== null && now - since >= maxDeferMs) {

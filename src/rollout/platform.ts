@@ -53,15 +53,18 @@ export function platformMetrics(evidence: ConditionEvidence[]): Set<string> | nu
 }
 
 /**
- * Where the platform findings that can excuse a firing start (exclusive). A first firing is judged
- * over its whole breach — from a window before it began, so the tail of an outage still filling
- * the window counts. A breach already put down to the platform is judged on the window its latest
- * evidence covers, so once the platform has been healthy for a window a persisting breach is the
- * phase's.
+ * Where the platform findings that can excuse a firing start (exclusive): a window before its
+ * breach began (for a breach already put down to the platform, before its latest `for:` began).
+ * So the tail of an outage that still fills the window counts, and a breach rolls back once a
+ * whole `for:` and the window it reads have passed without any platform finding.
  */
-export function evidenceSince(f: Firing, continuing: boolean): number {
-  const windowMs = Math.max(0, ...f.evidence.filter((e) => e.breaching).map((e) => e.windowMs));
-  return (continuing ? f.at : f.pendingSince) - windowMs;
+export function evidenceSince(f: Firing): number {
+  return f.pendingSince - Math.max(0, ...f.evidence.filter((e) => e.breaching).map((e) => e.windowMs));
+}
+
+/** A finding's identity for "is this news": its kind and wording without the measured numbers. */
+export function findingKey(f: PlatformFinding): string {
+  return `${f.kind}:${f.reason.replace(/\([^)]*\)|[\d.:TZ-]+/g, '').slice(0, 80)}`;
 }
 
 /**
