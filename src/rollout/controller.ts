@@ -328,7 +328,9 @@ export class RolloutController extends EventEmitter {
     const watched = this.engine.triggers.filter((t) => t.conditions.some((c) => c.metric === 'p95_ms' || c.metric === 'error_rate'));
     const states = new Map(this.engine.snapshot().map((s) => [s.id, s]));
     if (!watched.some((t) => ['pending', 'fired'].includes(states.get(t.id)?.status ?? 'ok'))) return;
-    const lookback = Math.max(...watched.map((t) => t.forMs + Math.max(...t.conditions.map((c) => c.windowMs))));
+    // Fleet events count for a trigger's for: and window, or for a condition's warm-up (a cache
+    // emptied by a Redis restart takes that long to fill again).
+    const lookback = Math.max(...watched.map((t) => t.forMs + Math.max(...t.conditions.map((c) => Math.max(c.windowMs, c.warmUpMs ?? 0)))));
     await p.sample(now, lookback).catch((err: unknown) => this.log(`rollout: platform sample failed: ${err instanceof Error ? err.message : String(err)}`));
   }
 

@@ -11,7 +11,9 @@
 //   as this process using a core or more, which is not excused; only starvation by others is;
 // - fleet: a replica that served requests during the breach has stopped (its survivors took its
 //   traffic), or the fleet's shared store (Redis) did not answer. Neither is a flag's doing.
-// Host findings excuse latency only; database and fleet findings excuse latency and errors.
+// Host findings excuse latency only; database and fleet findings excuse latency and errors, and
+// fleet findings a low cache hit rate too (the shared cache lives in Redis). A firing is excused
+// only when every breaching condition is.
 // Comparing requests the phase's flags touched with those it did not would be a finer test, but
 // a phase switches its flags for every request, so there is no untouched group to compare with.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
@@ -38,17 +40,20 @@ export type DatabaseProbe = () => Promise<string | null>;
 const EXPLAINS: Record<PlatformKind, ReadonlySet<string>> = {
   database: new Set(['p95_ms', 'error_rate']),
   host: new Set(['p95_ms']),
-  fleet: new Set(['p95_ms', 'error_rate']),
+  // Redis gone (or restarted empty) leaves the shared cache cold: a low hit rate is its doing too.
+  fleet: new Set(['p95_ms', 'error_rate', 'signal:cache_hit_ratio']),
 };
 
+const EXPLAINABLE = new Set(['p95_ms', 'error_rate', 'signal:cache_hit_ratio']);
+
 /**
- * The request metrics of a firing's breaching conditions, or null when any breaching condition is
- * something else (a cache hit rate, memory, a capability's signal): those watch what a phase
- * switched on and always roll back.
+ * The metrics of a firing's breaching conditions, or null when any of them is something no platform
+ * finding can explain (memory, a capability's signal): those watch what a phase switched on and
+ * always roll back.
  */
 export function platformMetrics(evidence: ConditionEvidence[]): Set<string> | null {
   const breaching = evidence.filter((e) => e.breaching);
-  if (breaching.length === 0 || breaching.some((e) => e.metric !== 'p95_ms' && e.metric !== 'error_rate')) return null;
+  if (breaching.length === 0 || breaching.some((e) => !EXPLAINABLE.has(e.metric))) return null;
   return new Set(breaching.map((e) => e.metric));
 }
 
@@ -206,10 +211,12 @@ export class PlatformMonitor {
   explain(metrics: Set<string>, since: number, now: number): PlatformFinding[] {
     const latest = new Map<PlatformKind, PlatformFinding>();
     for (const f of this.findings) {
+      // Every breaching metric needs a finding that can explain it (a cold cache needs the fleet's).
       if (f.at <= since || f.at > now || ![...metrics].some((m) => EXPLAINS[f.kind].has(m))) continue;
       latest.set(f.kind, f);
     }
-    return [...latest.values()];
+    const found = [...latest.values()];
+    return [...metrics].every((m) => found.some((f) => EXPLAINS[f.kind].has(m))) ? found : [];
   }
 
   last(): { at: number; findings: PlatformFinding[] } | null {
