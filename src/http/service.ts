@@ -1,5 +1,6 @@
 // Process bootstrap shared by `dealerscope serve`, the benchmark and end-to-end tests:
 // open storage, migrate, seed sample data when empty, assemble the app, listen, drain on SIGTERM.
+import { envBool } from '../common/env.js';
 import type { FastifyInstance } from 'fastify';
 import { defaultArbitrageParams } from '../config/arbitrage.js';
 import type { ServiceConfig } from '../config/env.js';
@@ -118,7 +119,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   // Only when sources are configured; without Redis this process also runs the scrapes.
   // The scraping stack loads only where sources are configured (the embedded default has none).
   const sourcesConfigured = Boolean(config.raw.DEALERSCOPE_SOURCES_FILE?.trim() || config.raw.DEALERSCOPE_SOURCES?.trim());
-  const ingestion = !sourcesConfigured ? null : (await import('../ingest/scheduler/ingestion.js')).startIngestion(ctx, { schedule: true, work: !config.redisUrl || config.raw.INGEST_EMBEDDED_WORKER === 'true', pool: ctx.browserPool, log });
+  const ingestion = !sourcesConfigured ? null : (await import('../ingest/scheduler/ingestion.js')).startIngestion(ctx, { schedule: true, work: !config.redisUrl || envBool(config.raw, 'INGEST_EMBEDDED_WORKER', false), pool: ctx.browserPool, log });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

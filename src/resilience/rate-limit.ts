@@ -3,6 +3,7 @@
 // (`X-API-Key`) counts against that key's own quota instead. Both flags are read per request.
 // The client IP is Fastify's `request.ip`: the socket address unless TRUST_PROXY names the
 // proxies whose X-Forwarded-For may be believed (see trustedProxies()).
+import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { AppContext } from '../common/app-context.js';
@@ -15,11 +16,7 @@ import { RefusalAudit } from './refusal-audit.js';
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
 
 export function rateLimitPerMinute(env: NodeJS.ProcessEnv): number {
-  const raw = env.RATE_LIMIT_PER_MINUTE?.trim();
-  if (!raw) return DEFAULT_RATE_LIMIT_PER_MINUTE;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`RATE_LIMIT_PER_MINUTE must be an integer 1–1000000, got "${raw}"`);
-  return n;
+  return envInt(env, 'RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT_PER_MINUTE, 1, 1_000_000);
 }
 
 /**
