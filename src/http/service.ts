@@ -65,7 +65,7 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
   // Resilience wraps the database reads; the cache sits in front so cached pages survive an open breaker.
   const cache = await createOpportunityCache({ db, redis, flags, clock, env: config.raw, metrics, readiness, signals });
   const reads = cache.wrap(dbReads);
-  const { flagControl, rollout } = await createRollout({ env: config.env, rawEnv: config.raw, db, redis, flags, clock, metrics, signals, breakers }, opts.rollout);
+  const { flagControl, rollout } = await createRollout({ env: config.env, rawEnv: config.raw, db, redis, flags, clock, metrics, signals, breakers, databaseBreaker: breakers.get('database') }, opts.rollout);
   const secret = config.cursorSecret ?? (await sharedSecret(db, 'cursor_secret'));
   return {
     config,
