@@ -2,6 +2,7 @@
 // propagation of every change to the other replicas. A change is announced on a Redis channel
 // (every replica reloads from the database, the single source of truth) and each replica also
 // polls the database, so a lost message or a Redis outage delays a change by one poll at most.
+import { PeriodicTask } from '../common/periodic-task.js';
 import { EventEmitter } from 'node:events';
 import type { Environment } from '../config/env.js';
 import type { Clock } from '../common/clock.js';
@@ -47,7 +48,14 @@ export class FlagControl extends EventEmitter {
   readonly channel: string;
   private readonly pollMs: number;
   private fingerprint = '';
-  private timer: { cancel(): void } | null = null;
+  // The poll is the safety net behind pub/sub: a failed one is simply tried again a period later.
+  private readonly loop = new PeriodicTask({
+    clock: { setTimeout: (fn, ms) => this.opts.clock.setTimeout(fn, ms) }, everyMs: () => this.pollMs, onError: () => {},
+    run: async () => {
+      await this.replayHeld().catch(() => {});
+      await this.load('poll');
+    },
+  });
   private subscriber: Redis | null = null;
   private pollDb: Db | null = null;
   private loading: Promise<boolean> | null = null;
@@ -57,7 +65,12 @@ export class FlagControl extends EventEmitter {
    * force here until the database holds a phase written after it. `by` is set on the replica that
    * owes the database the write.
    */
-  private held: { phase: number; at: number; by: ChangeBy | null } | null = null;
+  /**
+   * A phase in force that the database does not have yet. `by` is set on the replica that must
+   * write it; `heard` on one that learnt it from another replica's announcement, which writes it
+   * only if that replica has not, a poll after the database answers again (it may have died).
+   */
+  private held: { phase: number; at: number; by: ChangeBy | null; heard?: ChangeBy | null; dbBackAt?: number } | null = null;
 
   constructor(private readonly opts: FlagControlOptions) {
     super();
@@ -146,7 +159,7 @@ export class FlagControl extends EventEmitter {
       const at = this.opts.clock.now();
       this.held = { phase, at, by };
       this.applyHeld('local');
-      await this.announce({ phase, heldAt: at });
+      await this.announce({ phase, heldAt: at, by });
       return { recorded: false, error: err instanceof Error ? err.message : String(err) };
     }
   }
@@ -167,9 +180,22 @@ export class FlagControl extends EventEmitter {
   /** Writes a held phase once the database answers; the write's timestamp ends the hold everywhere. */
   private async replayHeld(): Promise<void> {
     const h = this.held;
-    if (!h?.by) return;
-    await writePhase(this.opts.db, this.opts.env, h.phase, { ...h.by, now: Math.max(this.opts.clock.now(), h.at + 1) });
-    if (this.held === h) this.held = { ...h, by: null };
+    const by = h?.by ?? h?.heard;
+    if (!h || !by) return;
+    if (!h.by) {
+      // Heard, not set here: the setter writes it. A poll after the database answers, if the
+      // database still lacks it, the setter is gone and this replica writes it in its name.
+      const row = await readPhaseRecord(this.backgroundDb(), this.opts.env);
+      if (row && row.updatedAt >= h.at) return;
+      const now = this.opts.clock.now();
+      if (h.dbBackAt === undefined) {
+        if (this.held === h) this.held = { ...h, dbBackAt: now };
+        return;
+      }
+      if (now - h.dbBackAt < this.pollMs) return;
+    }
+    await writePhase(this.opts.db, this.opts.env, h.phase, { actor: by.actor, reason: h.by ? by.reason : `${by.reason ?? ''} (held while the database was down; written by another replica)`.trim(), now: Math.max(this.opts.clock.now(), h.at + 1) });
+    if (this.held === h) this.held = { ...h, by: null, heard: null };
     await this.announce();
   }
 
@@ -188,7 +214,7 @@ export class FlagControl extends EventEmitter {
     await this.announce();
   }
 
-  async announce(extra: { phase: number; heldAt: number } | null = null): Promise<void> {
+  async announce(extra: { phase: number; heldAt: number; by?: ChangeBy } | null = null): Promise<void> {
     if (!this.opts.redis) return;
     try {
       await this.opts.redis.client.publish(this.channel, JSON.stringify({ at: this.opts.clock.now(), ...extra }));
@@ -198,7 +224,7 @@ export class FlagControl extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    if (this.timer) return;
+    if (this.loop.started) return;
     if (!this.opts.db.url.endsWith(':memory:')) this.pollDb = openDb(this.opts.db.url, { poolSize: 2 });
     if (this.opts.redis) {
       // The subscriber queues its SUBSCRIBE until connected and re-subscribes after reconnects.
@@ -207,24 +233,18 @@ export class FlagControl extends EventEmitter {
         if (channel !== this.channel) return;
         const held = parseHeld(raw);
         if (held && (!this.held || this.held.at <= held.heldAt)) {
-          this.held = { phase: held.phase, at: held.heldAt, by: this.held?.by ?? null };
+          this.held = { phase: held.phase, at: held.heldAt, by: this.held?.by ?? null, heard: held.by };
           this.applyHeld('pubsub');
         }
         this.load('pubsub').catch(() => {});
       });
       await this.subscriber.subscribe(this.channel).catch(() => {});
     }
-    const tick = () => {
-      this.replayHeld().catch(() => {}).then(() => this.load('poll')).catch(() => {}).finally(() => {
-        if (this.timer) this.timer = this.opts.clock.setTimeout(tick, this.pollMs);
-      });
-    };
-    this.timer = this.opts.clock.setTimeout(tick, this.pollMs);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.timer?.cancel();
-    this.timer = null;
+    await this.loop.stop();
     await this.loading?.catch(() => {});
     const sub = this.subscriber;
     this.subscriber = null;
@@ -235,10 +255,11 @@ export class FlagControl extends EventEmitter {
   }
 }
 
-function parseHeld(raw: string): { phase: number; heldAt: number } | null {
+function parseHeld(raw: string): { phase: number; heldAt: number; by: ChangeBy | null } | null {
   try {
-    const m = JSON.parse(raw) as { phase?: unknown; heldAt?: unknown };
-    return Number.isInteger(m.phase) && typeof m.heldAt === 'number' ? { phase: m.phase as number, heldAt: m.heldAt } : null;
+    const m = JSON.parse(raw) as { phase?: unknown; heldAt?: unknown; by?: { actor?: unknown; reason?: unknown } };
+    const by = typeof m.by?.actor === 'string' ? { actor: m.by.actor, reason: typeof m.by.reason === 'string' ? m.by.reason : null } : null;
+    return Number.isInteger(m.phase) && typeof m.heldAt === 'number' ? { phase: m.phase as number, heldAt: m.heldAt, by } : null;
   } catch {
     return null;
   }

@@ -133,7 +133,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /admin/rollout/gate': { operationId: 'getRolloutGate', tags: ['rollout'], responses: { 200: anyObject('Each criterion of the next gate: measured value, threshold, window, samples, pass') } },
   'POST /admin/rollout/advance': { operationId: 'advanceRollout', tags: ['rollout'], responses: { 200: anyObject('The decision record of the advance'), 400: error, 409: error } },
   'POST /admin/rollout/rollback': { operationId: 'rollbackRollout', tags: ['rollout'], responses: { 200: anyObject('The decision record of the rollback'), 400: error } },
-  'GET /admin/rollout/decisions': { operationId: 'listRolloutDecisions', tags: ['rollout'], responses: { 200: anyObject('Decisions, newest first, with their evidence') } },
+  'GET /admin/rollout/decisions': { operationId: 'listRolloutDecisions', tags: ['rollout'], responses: { 200: anyObject('`decisions`, newest first, with their evidence; `source`: database, or memory while the database does not answer (this replica\'s decisions since it started, held ones with a negative provisional id and `recorded: false`); `recording`: whether decisions reach the database') } },
   'POST /admin/rollout/rearm': { operationId: 'rearmRolloutTrigger', tags: ['rollout'], responses: { 200: anyObject('Trigger states after the re-arm'), 400: error } },
   'GET /admin/rollout/attestations': { operationId: 'listRolloutAttestations', tags: ['rollout'], responses: { 200: anyObject('The latest attestation per criterion') } },
   'POST /admin/rollout/attestations': { operationId: 'recordRolloutAttestation', tags: ['rollout'], responses: { 201: anyObject('Every attestation after this one'), 400: error } },

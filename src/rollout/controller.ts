@@ -2,6 +2,7 @@
 // that rolls a phase back on its own. Decisions are stored with their evidence, latched triggers
 // wait for a person to re-arm them, and every change reaches the other replicas through the flag
 // control plane. Events for the console's live feed: 'breach', 'decision', 'alert'.
+import { PeriodicTask } from '../common/periodic-task.js';
 import { EventEmitter } from 'node:events';
 import type { Environment } from '../config/env.js';
 import type { FlagControl } from '../flags/flag-control.js';
@@ -15,7 +16,8 @@ import type { Lease } from './lease.js';
 import type { Measurements } from './measurements.js';
 import type { WebhookNotifier, Notification } from './notifier.js';
 import { pinPhase, releasePins, rollbackFeatures, type PhaseChange } from './phase-actions.js';
-import { isPlatformSensitive, type PlatformProbe } from './platform.js';
+import { describeFindings, findingKey, type PlatformFinding, type PlatformMonitor } from './platform.js';
+import { DEFAULT_PLATFORM_MAX_DEFER_MS, judgeFirings, type Verdicts } from './platform-rule.js';
 import type { RecordingHealth, RolloutState } from './rollout-state.js';
 import { addAttestation, listDecisions, type Decision, type Latch } from './state-store.js';
 import { TriggerEngine, type Firing, type TriggerState } from './trigger-engine.js';
@@ -30,8 +32,10 @@ export interface RolloutOptions {
   lease: Lease;
   /** Latches, held records and cached reads that outlive a database outage. */
   state: RolloutState;
-  /** Says why the platform itself is failing (null when it is not); see platform.ts. */
-  platformProbe?: PlatformProbe;
+  /** Samples the database, host and fleet while a latency or error trigger breaches; see platform.ts. */
+  platform?: PlatformMonitor | null;
+  /** How long a breach may be put down to the platform before it rolls back anyway. */
+  platformMaxDeferMs?: number;
   log?: (msg: string) => void;
   intervalMs?: number;
   gateWindowMs?: number;
@@ -54,6 +58,8 @@ export interface RolloutStatus {
   /** Whether request readings are the fleet's (shared in Redis) or this replica's own, and why. */
   measurement: { scope: 'fleet' | 'replica'; replica: string | null; reason?: string };
   triggers: TriggerState[];
+  /** What the last platform sample found (database, host, fleet); null before the first. */
+  platform: { sampledAt: string; findings: PlatformFinding[]; maxDeferMs: number } | null;
   latches: Latch[];
   /** Whether decisions, latches and re-arms reach the database; held here while they cannot. */
   recording: RecordingHealth;
@@ -77,10 +83,16 @@ export class RolloutController extends EventEmitter {
   readonly engine: TriggerEngine;
   readonly intervalMs: number;
   readonly gateWindowMs: number;
-  private timer: { cancel(): void } | null = null;
+  // A failed evaluation is retried at the next interval; its error is already in the decision log or metrics.
+  private readonly loop = new PeriodicTask({ clock: { setTimeout: (fn, ms) => this.o.clock.setTimeout(fn, ms) }, everyMs: () => this.intervalMs, run: () => this.evaluate(), onError: () => {} });
   private running: Promise<Firing[]> | null = null;
   private lastEvaluationAt: number | null = null;
   private dryRunDefault: boolean;
+  private readonly maxDeferMs: number;
+  /** This replica's latest decisions, for the decisions list while the database is away. */
+  private readonly recent: RecordedDecision[] = [];
+  /** Per trigger put down to the platform: the findings already alerted (a new kind of failure is news). */
+  private readonly alerted = new Map<string, Set<string>>();
 
   constructor(private readonly o: RolloutOptions) {
     super();
@@ -88,6 +100,7 @@ export class RolloutController extends EventEmitter {
     this.intervalMs = o.intervalMs ?? 15_000;
     this.gateWindowMs = o.gateWindowMs ?? 15 * 60_000;
     this.dryRunDefault = o.dryRun ?? false;
+    this.maxDeferMs = o.platformMaxDeferMs ?? DEFAULT_PLATFORM_MAX_DEFER_MS;
   }
 
   recording(): RecordingHealth {
@@ -139,6 +152,7 @@ export class RolloutController extends EventEmitter {
       lastEvaluationAt: this.lastEvaluationAt === null ? null : new Date(this.lastEvaluationAt).toISOString(),
       measurement: this.o.measurements.scope(),
       triggers: this.engine.snapshot(), latches: await this.o.state.latches(), recording: this.o.state.health(),
+      platform: ((p) => (p ? { sampledAt: new Date(p.at).toISOString(), findings: p.findings, maxDeferMs: this.maxDeferMs } : null))(this.o.platform?.last() ?? null),
       heldPhase: ((h) => (h ? { phase: h.phase, since: new Date(h.at).toISOString() } : null))(this.o.control.heldPhase()),
     };
   }
@@ -225,6 +239,20 @@ export class RolloutController extends EventEmitter {
     return listDecisions(this.db, this.o.env, Math.min(Math.max(limit, 1), 500));
   }
 
+  /**
+   * Decisions from the database, or — while it does not answer — the ones this replica made since
+   * it started (held ones with their provisional negative id), saying so: `source` and `recording`.
+   */
+  async decisionsOrRecent(limit = 50): Promise<{ decisions: RecordedDecision[]; source: 'database' | 'memory'; recording: RecordingHealth; error?: string }> {
+    const n = Math.min(Math.max(limit, 1), 500);
+    try {
+      return { decisions: (await this.decisions(n)).map((d) => ({ ...d, recorded: true })), source: 'database', recording: this.o.state.health() };
+    } catch (err) {
+      const recent = this.recent.slice(-n).reverse().map((d) => ((id) => ({ ...d, id, recorded: d.recorded || id > 0 }))(this.o.state.decisionId(d.id)));
+      return { decisions: recent, source: 'memory', recording: this.o.state.health(), error: `database unavailable (${err instanceof Error ? err.message : String(err)}): this replica's decisions since it started` };
+    }
+  }
+
   /** Re-arms latched triggers (one, or 'all'); a person's reason is required. */
   async rearm(req: ChangeRequest & { trigger: string }): Promise<{ rearmed: string[]; decision: Decision | null }> {
     const reason = req.reason?.trim() || null;
@@ -244,18 +272,11 @@ export class RolloutController extends EventEmitter {
   // ---- the trigger loop ----
 
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      this.evaluate().catch(() => []).finally(() => {
-        if (this.timer) this.timer = this.o.clock.setTimeout(tick, this.intervalMs);
-      });
-    };
-    this.timer = this.o.clock.setTimeout(tick, this.intervalMs);
+    this.loop.start();
   }
 
   stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
+    void this.loop.stop();
   }
 
   /** Resolves when the evaluation in flight (if any) has finished. */
@@ -274,13 +295,38 @@ export class RolloutController extends EventEmitter {
     this.o.measurements.sampleMemory(now);
     await this.o.measurements.syncFleet(Math.max(this.gateWindowMs, ...this.engine.triggers.flatMap((t) => t.conditions.map((c) => c.windowMs))));
     const latched = new Set((await this.o.state.latches()).map((l) => l.trigger));
+    const deferred = this.engine.snapshot().filter((s) => s.platform).map((s) => s.id);
     const firings = this.engine.evaluate(now, this.o.control.view().flags, latched, this.effectivePhase());
     this.lastEvaluationAt = now;
+    await this.samplePlatform(now);
+    // A breach that was put down to the platform and has cleared: the next one alerts afresh.
+    for (const id of deferred) {
+      if (this.engine.platformSince(id) !== null) continue;
+      this.alerted.delete(id);
+      await this.o.state.releaseClaim(`platform:${id}`);
+    }
     for (const f of firings) this.emit('breach', { trigger: f.trigger.id, at: new Date(f.at).toISOString(), pendingSince: new Date(f.pendingSince).toISOString(), evidence: f.evidence });
     if (firings.length === 0) return firings;
     if (await this.dryRun()) await this.recordDryRun(firings);
-    else await this.actOrAlert(firings);
+    else await this.actOrAlert(firings, now);
     return firings;
+  }
+
+  /**
+   * Samples the platform at every evaluation while a latency or error trigger is pending or fired,
+   * so a firing can be judged against what the platform did over its whole breach — including the
+   * tail of an outage that has just been repaired but still fills the trigger's window.
+   */
+  private async samplePlatform(now: number): Promise<void> {
+    const p = this.o.platform;
+    if (!p) return;
+    const watched = this.engine.triggers.filter((t) => t.conditions.some((c) => c.metric === 'p95_ms' || c.metric === 'error_rate'));
+    const states = new Map(this.engine.snapshot().map((s) => [s.id, s]));
+    if (!watched.some((t) => ['pending', 'fired'].includes(states.get(t.id)?.status ?? 'ok'))) return;
+    // Fleet events count for a trigger's for: and window, or for a condition's warm-up (a cache
+    // emptied by a Redis restart takes that long to fill again).
+    const lookback = Math.max(...watched.map((t) => t.forMs + Math.max(...t.conditions.map((c) => Math.max(c.windowMs, c.warmUpMs ?? 0)))));
+    await p.sample(now, lookback).catch((err: unknown) => this.log(`rollout: platform sample failed: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   private async recordDryRun(firings: Firing[]): Promise<void> {
@@ -297,27 +343,54 @@ export class RolloutController extends EventEmitter {
   }
 
   /**
-   * The platform rule: a latency or error breach while the database cannot serve a plain read is
-   * the platform's failure, not the phase's — every phase needs the database, so an older phase
-   * would fail the same way. It is alerted (#alerts, decision `platform_alert`) and nothing is
-   * rolled back or latched; the trigger stays quiet until its breach clears, then arms again.
+   * The platform rule (platform.ts, platform-rule.ts): a latency or error breach that overlaps a
+   * failing database, a host saturated by other work or a fleet event is not the phase's doing, so
+   * an older phase would breach the same way. It is alerted once for the fleet (#alerts, decision
+   * `platform_alert`), nothing is rolled back or latched, and the trigger waits another `for:` and
+   * asks again: it rolls back once the breach outlives the platform findings, or regardless after
+   * `platformMaxDeferMs`. Everything else is acted on as usual.
    */
-  private async actOrAlert(firings: Firing[]): Promise<void> {
-    const sensitive = firings.filter((f) => isPlatformSensitive(f.trigger));
-    const outage = sensitive.length && this.o.platformProbe ? await this.o.platformProbe() : null;
-    if (!outage) return this.act(firings);
+  private async actOrAlert(firings: Firing[], now: number): Promise<void> {
+    const v = judgeFirings(firings, this.o.platform, (id) => this.engine.platformSince(id), now, this.maxDeferMs);
+    if (v.platform.length) await this.alertPlatform(v.platform, now);
+    if (v.act.length) await this.act(v.act.map((a) => a.firing), new Map(v.act.flatMap((a) => (a.note ? [[a.firing.trigger.id, a.note] as const] : []))));
+  }
+
+  private async alertPlatform(held: Verdicts['platform'], now: number): Promise<void> {
+    for (const p of held) this.engine.defer(p.firing.trigger.id, now, describeFindings(p.findings));
+    const fresh: Verdicts['platform'] = [];
+    // One alert per breach for the whole fleet (every replica judges the same shared windows), and
+    // one more when a breach already put down to the platform meets a new kind of failure.
+    for (const p of held) {
+      const id = p.firing.trigger.id;
+      const seen = this.alerted.get(id) ?? new Set<string>();
+      const news = p.findings.filter((f) => !seen.has(findingKey(f)));
+      for (const f of p.findings) seen.add(findingKey(f));
+      this.alerted.set(id, seen);
+      if (news.length === 0) continue;
+      const claim = p.continuing ? `platform:${id}:${news.map(findingKey).sort().join('|')}` : `platform:${id}`;
+      if (await this.o.state.claimOnce(claim, this.maxDeferMs)) fresh.push(p);
+    }
+    if (fresh.length === 0) return;
     const flags = this.o.control.view().flags;
     const eff = this.effectivePhase();
-    for (const f of sensitive) {
+    const findings = [...new Map(fresh.flatMap((p) => p.findings).map((f) => [f.reason, f])).values()];
+    let decisionId = 0;
+    for (const p of fresh) {
+      const f = p.firing;
       const decision = await this.record({
         kind: 'platform_alert', triggers: [f.trigger.id], fromPhase: eff, toPhase: eff, actor: 'rollout-controller',
-        reason: `platform outage (${outage}): ${f.trigger.description}; not rolled back, an older phase needs the same platform`,
-        dryRun: false, evidence: { ...evidenceOf([f], this.intervalMs, this.o.measurements), platform: outage }, flagsBefore: flags, flagsAfter: flags,
+        reason: `platform (${describeFindings(p.findings)}): ${f.trigger.description}; not rolled back, an older phase needs the same platform`,
+        dryRun: false, evidence: { ...evidenceOf([f], this.intervalMs, this.o.measurements), platform: p.findings, maxDeferMs: this.maxDeferMs }, flagsBefore: flags, flagsAfter: flags,
       });
-      await this.notify({ channel: 'alerts', text: `DealerScope ${this.o.env}: PLATFORM OUTAGE — ${outage}; ${f.trigger.description}. No rollback (phase ${eff} kept): fix the platform.`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
+      decisionId ||= decision.id;
     }
-    const rest = firings.filter((f) => !sensitive.includes(f));
-    if (rest.length) await this.act(rest);
+    const forS = Math.round(Math.max(...fresh.map((p) => p.firing.trigger.forMs)) / 1000);
+    await this.notify({
+      channel: 'alerts',
+      text: `DealerScope ${this.o.env}: PLATFORM OUTAGE — ${describeFindings(findings)}; ${fresh.map((p) => p.firing.trigger.description).join('; ')}. No rollback (phase ${eff} kept): fix the platform. Asked again every ${forS} s; rolls back if the breach outlives the platform findings, or regardless after ${Math.round(this.maxDeferMs / 60_000)} min.`,
+      fields: { decisionId, trigger: fresh[0]!.firing.trigger.id, triggers: fresh.map((p) => p.firing.trigger.id) },
+    });
   }
 
   /**
@@ -325,7 +398,7 @@ export class RolloutController extends EventEmitter {
    * lease's store itself cannot answer, this replica acts alone and says so: a rollback target is
    * the same on every replica, so two controllers acting at once land on the same phase.
    */
-  private async act(firings: Firing[]): Promise<void> {
+  private async act(firings: Firing[], notes = new Map<string, string>()): Promise<void> {
     let leaseNote: string | undefined;
     const held = await this.o.lease.acquire(LEASE_MS).catch((err: unknown) => {
       leaseNote = `lease store unreachable (${err instanceof Error ? err.message : String(err)}): acted without the fleet lock`;
@@ -344,18 +417,19 @@ export class RolloutController extends EventEmitter {
       const eff = this.effectivePhase();
       const to = targetPhase(fresh, eff);
       const before = this.o.control.view().flags;
-      const reason = `automatic rollback: ${fresh.map((f) => f.trigger.description).join('; ')}`;
+      const reason = `automatic rollback: ${fresh.map((f) => f.trigger.description + (notes.has(f.trigger.id) ? ` (${notes.get(f.trigger.id)})` : '')).join('; ')}`;
       const change = to < eff ? await pinPhase(this.o.control, to, { actor: 'rollout-controller', reason }) : { pinned: [], released: [] };
       const decision = await this.record({
         kind: 'auto_rollback', triggers: fresh.map((f) => f.trigger.id), fromPhase: eff, toPhase: Math.max(to, 0), actor: 'rollout-controller', reason,
         dryRun: false,
-        evidence: { ...evidenceOf(fresh, this.intervalMs, this.o.measurements), pinned: change.pinned, unrecorded: change.unrecorded, lease: leaseNote, note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined },
+        evidence: { ...evidenceOf(fresh, this.intervalMs, this.o.measurements), pinned: change.pinned, unrecorded: change.unrecorded, lease: leaseNote,
+          platformRule: notes.size ? Object.fromEntries(notes) : undefined, note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined },
         flagsBefore: before, flagsAfter: this.o.control.view().flags,
       });
       for (const f of fresh) await this.o.state.addLatch(f.trigger.id, decision.id, this.o.clock.now());
       for (const f of fresh) {
         const c = f.evidence.find((e) => e.breaching);
-        await this.notify({ channel: f.trigger.channel, text: `DealerScope ${this.o.env}: ${f.trigger.description} — ${c ? `${c.label} ${fmt(c.value)} vs ${c.op} ${c.threshold}` : 'breach'}; rolled back to phase ${Math.max(to, 0)}. Latched until re-armed.`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
+        await this.notify({ channel: f.trigger.channel, text: `DealerScope ${this.o.env}: ${f.trigger.description} — ${c ? `${c.label} ${fmt(c.value)} vs ${c.op} ${c.threshold}` : 'breach'}; rolled back to phase ${Math.max(to, 0)}. Latched until re-armed.${notes.has(f.trigger.id) ? ` Platform rule: ${notes.get(f.trigger.id)}.` : ''}`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
       }
       if (to < eff) await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: automatic rollback phase ${eff} → ${to} (${fresh.map((f) => f.trigger.id).join(', ')})`, fields: { decisionId: decision.id } });
     } finally {
@@ -368,6 +442,8 @@ export class RolloutController extends EventEmitter {
     const { id, recorded } = await this.o.state.insertDecision(at, d);
     const decision: RecordedDecision = { ...d, id, recorded, at: new Date(at).toISOString(), environment: this.o.env };
     if (!recorded) this.log(`rollout: ${d.kind} decision held as #${id} until the database answers (${d.reason ?? ''})`);
+    this.recent.push(decision);
+    if (this.recent.length > 500) this.recent.shift();
     this.emit('decision', decision);
     return decision;
   }

@@ -13,6 +13,10 @@ export interface FleetSnapshot {
   window: RequestWindow;
   /** Requests per replica over the snapshot, for shares in decision records. */
   perReplica: Map<string, Array<{ slot: number; requests: number }>>;
+  /** When each replica last wrote to the fleet's copy (every push and every evaluation). */
+  lastSeen: Map<string, number>;
+  /** When each replica first wrote to it (a replacement is new; a vanished replica is not). */
+  firstSeen: Map<string, number>;
   at: number;
 }
 
@@ -46,7 +50,11 @@ export class FleetWindow {
       const last = Math.floor(now / SLOT_MS);
       const read = this.o.redis.pipeline();
       for (let slot = first; slot <= last; slot++) read.hgetall(`${this.o.prefix}:${slot}`);
+      read.hgetall(`${this.o.prefix}:seen`).hgetall(`${this.o.prefix}:first`);
       const replies = (await read.exec()) ?? [];
+      const times = ([err, raw]: [Error | null, unknown] = [null, {}]) => new Map<string, number>(err ? [] : Object.entries((raw ?? {}) as Record<string, string>).map(([k, v]) => [k, Number(v)]));
+      const firstSeen = times(replies.pop());
+      const lastSeen = times(replies.pop());
       const window = new RequestWindow(this.o.retainMs);
       const perReplica = new Map<string, Array<{ slot: number; requests: number }>>();
       replies.forEach(([err, value], i) => {
@@ -65,7 +73,7 @@ export class FleetWindow {
           perReplica.set(replica, list);
         }
       });
-      this.snapshot = { window, perReplica, at: now };
+      this.snapshot = { window, perReplica, lastSeen, firstSeen, at: now };
       this.lastError = null;
       return true;
     } catch (err) {
@@ -78,6 +86,9 @@ export class FleetWindow {
   async push(local: RequestWindow, now: number, pushMs: number): Promise<void> {
     const ttlS = Math.ceil((this.o.retainMs + 2 * SLOT_MS) / 1000);
     const multi = this.o.redis.multi();
+    // A heartbeat: a replica that stops writing has stopped (or lost Redis), whatever its traffic.
+    multi.hset(`${this.o.prefix}:seen`, this.o.replica, String(now)).expire(`${this.o.prefix}:seen`, ttlS);
+    multi.hsetnx(`${this.o.prefix}:first`, this.o.replica, String(now)).expire(`${this.o.prefix}:first`, ttlS);
     for (const [slot, groups] of local.slots(SLOT_MS, now - pushMs)) {
       const key = `${this.o.prefix}:${slot}`;
       multi.hset(key, this.o.replica, JSON.stringify(groups)).expire(key, ttlS);
@@ -98,4 +109,21 @@ export function replicaShares(s: FleetSnapshot, windowMs: number, now: number): 
     .filter((r) => r.requests > 0);
   const total = rows.reduce((a, r) => a + r.requests, 0);
   return rows.map((r) => ({ ...r, share: total ? Math.round((r.requests / total) * 1000) / 1000 : 0 })).sort((a, b) => b.requests - a.requests);
+}
+
+/**
+ * Capacity the fleet lost in (now − lookbackMs, now]: replicas that wrote to the fleet's copy in
+ * that span but not in the last `staleMs` (stopped or cut off, their traffic now on the others),
+ * less the replicas that joined in the span and still report (a restart or a rolling deploy
+ * replaces a replica rather than losing one). Every replica writes at every evaluation and, while
+ * it serves, every two seconds, so `staleMs` of a few evaluation intervals is a clear gap.
+ */
+export function lostReplicas(s: FleetSnapshot, lookbackMs: number, staleMs: number, now: number): Array<{ replica: string; lastSeenAt: number }> {
+  const gone: Array<{ replica: string; lastSeenAt: number }> = [];
+  let joined = 0;
+  for (const [replica, at] of s.lastSeen) {
+    if (at > now - lookbackMs && at < now - staleMs) gone.push({ replica, lastSeenAt: at });
+    else if (at >= now - staleMs && (s.firstSeen.get(replica) ?? 0) > now - lookbackMs) joined++;
+  }
+  return gone.sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, Math.max(0, gone.length - joined));
 }

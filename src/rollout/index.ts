@@ -15,10 +15,11 @@ import { FleetWindow } from './fleet-window.js';
 import { databaseLease, redisLease } from './lease.js';
 import { Measurements } from './measurements.js';
 import { registerRolloutMetrics } from './metrics.js';
-import { databasePlatformProbe } from './platform.js';
+import { databasePlatformProbe, PlatformMonitor, processHostSampler, type HostSampler } from './platform.js';
 import { RolloutState } from './rollout-state.js';
 import { triggersFromEnv } from './triggers.js';
 import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './notifier.js';
+import { envBool, optionalEnvNumber } from '../common/env.js';
 
 export { RolloutController } from './controller.js';
 
@@ -41,6 +42,8 @@ export interface RolloutDeps {
   metrics: Metrics;
   signals: Signals;
   breakers?: WebhookBreakers | null;
+  /** The database reads' breaker, for the platform rule (an outage's tail while it is still open). */
+  databaseBreaker?: { state(): string; readonly stats: { openedAt: number | null } } | null;
 }
 
 export interface RolloutTuning {
@@ -50,15 +53,11 @@ export interface RolloutTuning {
   memory?: () => number;
   fetchImpl?: typeof fetch;
   log?: (msg: string) => void;
+  /** The host the platform rule reads (load, own CPU, event-loop delay); null leaves the host out. */
+  host?: HostSampler | null;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (milliseconds), got "${raw}"`);
-  return n;
-}
+const positiveInt = (env: NodeJS.ProcessEnv, name: string) => optionalEnvNumber(env, name, { integer: true, min: 1, unit: 'milliseconds' });
 
 export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {}): Promise<{ flagControl: FlagControl; rollout: RolloutController }> {
   const id = await controlPlaneId(deps.db);
@@ -80,16 +79,27 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     env: deps.env, db: () => flagControl.backgroundDb(), redis: deps.redis?.client ?? null,
     redisKey: `dealerscope:rollout:latches:${id}:${deps.env}`, now: () => deps.clock.now(), log,
   });
+  const measurements = new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory, retainMs: RETAIN_MS, fleet });
+  const intervalMs = tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS') ?? 15_000;
+  // Every replica writes to the fleet's copy at each evaluation: silence for a few intervals is a gap.
+  const staleMs = Math.max(2.5 * intervalMs, 5000);
+  const platform = new PlatformMonitor({
+    database: databasePlatformProbe(() => flagControl.backgroundDb()),
+    databaseBreaker: deps.databaseBreaker ?? null,
+    host: tuning.host === undefined ? processHostSampler() : tuning.host,
+    fleet: (lookbackMs, now) => measurements.fleetEvents(lookbackMs, staleMs, now),
+    retainMs: RETAIN_MS,
+  });
   const rollout = new RolloutController({
     env: deps.env, control: flagControl, clock: deps.clock, state, log,
-    platformProbe: databasePlatformProbe(() => flagControl.backgroundDb()),
-    measurements: new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory, retainMs: RETAIN_MS, fleet }),
+    platform, platformMaxDeferMs: positiveInt(deps.rawEnv, 'ROLLOUT_PLATFORM_MAX_DEFER_MS'),
+    measurements,
     notifier: new WebhookNotifier({ urls: webhookUrlsFromEnv(deps.rawEnv), breakers: deps.breakers ?? null, fetchImpl: tuning.fetchImpl }),
     lease,
     triggers: triggersFromEnv(deps.rawEnv),
-    intervalMs: tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS'),
+    intervalMs,
     gateWindowMs: tuning.gateWindowMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_GATE_WINDOW_MS'),
-    dryRun: /^(1|true|yes|on)$/i.test(deps.rawEnv.ROLLOUT_DRY_RUN?.trim() ?? ''),
+    dryRun: envBool(deps.rawEnv, 'ROLLOUT_DRY_RUN', false, { loose: true }),
   });
   registerRolloutMetrics(deps.metrics.registry, flagControl, rollout);
   // The kill switch posts from the replica where it was flipped ('local'), once for the fleet,

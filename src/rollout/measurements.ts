@@ -6,7 +6,7 @@
 import { isErrorStatus } from '../common/errors.js';
 import type { Signals } from '../observability/signals.js';
 import type { Clock } from '../common/clock.js';
-import { replicaShares, SLOT_MS, type FleetWindow } from './fleet-window.js';
+import { replicaShares, SLOT_MS, lostReplicas, type FleetWindow } from './fleet-window.js';
 import { RequestWindow } from './request-window.js';
 
 const PUSH_MS = 2000;
@@ -41,6 +41,8 @@ export class Measurements {
   private lastPush = 0;
   private pushedAt = 0;
   private pushing: Promise<void> | null = null;
+  /** When a fleet sync failed (Redis silent), for the platform rule; pruned to the retained span. */
+  private fleetFailures: number[] = [];
 
   constructor(private readonly opts: MeasurementOptions) {
     this.retainMs = opts.retainMs ?? 60 * 60_000;
@@ -55,6 +57,7 @@ export class Measurements {
     const now = this.opts.clock.now();
     const ok = await this.opts.fleet.sync(this.requests, now, Math.min(readMs, this.retainMs), this.unpushedMs(now));
     if (ok) this.pushedAt = now;
+    else this.fleetFailures = [...this.fleetFailures.filter((t) => t > now - this.retainMs), now];
     return ok;
   }
 
@@ -78,6 +81,23 @@ export class Measurements {
     if (!f) return { scope: 'replica', replica: null, reason: 'no Redis configured' };
     if (this.fleetSnapshot()) return { scope: 'fleet', replica: f.replica };
     return { scope: 'replica', replica: f.replica, reason: `fleet windows unavailable${f.lastError ? `: ${f.lastError}` : ''}` };
+  }
+
+  /**
+   * Fleet events in (now − lookbackMs, now] that load or blind the replicas without any flag's
+   * doing: the shared store not answering, a replica that served and stopped.
+   */
+  fleetEvents(lookbackMs: number, staleMs: number, now = this.opts.clock.now()): string[] {
+    const f = this.opts.fleet;
+    if (!f) return [];
+    const out: string[] = [];
+    const failures = this.fleetFailures.filter((t) => t > now - lookbackMs);
+    if (failures.length) out.push(`fleet store (Redis) unreachable at ${failures.length} evaluation(s) in the last ${Math.round(lookbackMs / 1000)} s${f.lastError ? ` (${f.lastError})` : ''}`);
+    const snap = this.fleetSnapshot();
+    if (snap) {
+      for (const v of lostReplicas(snap, lookbackMs, staleMs, now)) out.push(`replica ${v.replica} stopped reporting (last at ${new Date(v.lastSeenAt).toISOString()}); nothing replaced it, the others carry its traffic`);
+    }
+    return out;
   }
 
   /** Who measured: the acting replica, the scope, and each replica's share of the requests. */

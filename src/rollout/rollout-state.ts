@@ -190,6 +190,23 @@ export class RolloutState {
     return this.flushing;
   }
 
+  /**
+   * True for the first replica to claim `name` within `ttlMs` (Redis SET NX), so one alert goes out
+   * for the fleet; true as well when Redis is absent or silent: a duplicate beats a missing alert.
+   */
+  async claimOnce(name: string, ttlMs: number): Promise<boolean> {
+    if (!this.o.redis) return true;
+    try {
+      return (await this.o.redis.set(`${this.o.redisKey}:claim:${name}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+    } catch {
+      return true;
+    }
+  }
+
+  async releaseClaim(name: string): Promise<void> {
+    await this.o.redis?.del(`${this.o.redisKey}:claim:${name}`).catch(() => 0);
+  }
+
   /** The id a provisional decision got once recorded (itself when it was recorded at once). */
   decisionId(id: number): number {
     return this.assigned.get(id) ?? id;

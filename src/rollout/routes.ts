@@ -47,10 +47,10 @@ export async function rolloutRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   app.get<{ Querystring: { limit?: number } }>('/admin/rollout/decisions', {
     preHandler: auth,
     schema: {
-      tags: ['admin'], summary: 'Rollout decisions, newest first, with their evidence and flags before/after',
+      tags: ['admin'], summary: 'Rollout decisions, newest first, with their evidence and flags before/after; while the database is down, this replica\'s own (source: memory)',
       querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } }, additionalProperties: false },
     },
-  }, async (request) => ({ decisions: await rollout.decisions(request.query.limit ?? 50) }));
+  }, async (request) => rollout.decisionsOrRecent(request.query.limit ?? 50));
 
   app.post<{ Body: { trigger: string; reason?: string } }>('/admin/rollout/rearm', {
     preHandler: auth,

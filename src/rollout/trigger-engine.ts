@@ -39,6 +39,11 @@ export interface TriggerState {
   forMs: number;
   evidence: ConditionEvidence[];
   evaluatedAt: number | null;
+  /**
+   * Set while the breach is put down to the platform (see platform.ts): since when, and why. The
+   * trigger then waits another `for:` and asks again; it clears with the breach.
+   */
+  platform: { since: number; reason: string } | null;
 }
 
 export interface Firing {
@@ -77,7 +82,7 @@ export class TriggerEngine {
       this.states.set(t.id, {
         id: t.id, description: t.description, channel: t.channel, severity: t.severity, alert: t.alert, runbook: `docs/runbook.md#${t.runbook}`,
         thresholds: t.conditions.map((c) => ({ label: c.label, op: c.op, threshold: c.threshold, clearAt: c.clearAt, windowMs: c.windowMs, minSamples: c.minSamples })),
-        status: 'ok', pendingSince: null, forMs: t.forMs, evidence: [], evaluatedAt: null });
+        status: 'ok', pendingSince: null, forMs: t.forMs, evidence: [], evaluatedAt: null, platform: null });
     }
   }
 
@@ -92,11 +97,13 @@ export class TriggerEngine {
       if (latched.has(t.id)) {
         s.status = 'latched';
         s.pendingSince = null;
+        s.platform = null;
         continue;
       }
       if (t.activeFrom !== undefined && phase < t.activeFrom) {
         s.status = 'ok';
         s.pendingSince = null;
+        s.platform = null;
         s.evidence = [];
         s.evaluatedAt = now;
         continue;
@@ -109,6 +116,7 @@ export class TriggerEngine {
       if (!breaching) {
         s.status = 'ok';
         s.pendingSince = null;
+        s.platform = null;
         continue;
       }
       if (s.status === 'fired') continue; // a dry-run firing stays quiet until the breach clears
@@ -143,7 +151,25 @@ export class TriggerEngine {
     if (s) {
       s.status = 'latched';
       s.pendingSince = null;
+      s.platform = null;
     }
+  }
+
+  /**
+   * The firing was put down to the platform: the trigger goes back to pending from `now`, so it
+   * fires again only after another full `for:` of breach, when the controller asks again.
+   */
+  defer(id: string, now: number, reason: string): void {
+    const s = this.states.get(id);
+    if (!s) return;
+    s.status = 'pending';
+    s.pendingSince = now;
+    s.platform = { since: s.platform?.since ?? now, reason };
+  }
+
+  /** Since when a trigger's breach has been put down to the platform (null: it is not). */
+  platformSince(id: string): number | null {
+    return this.states.get(id)?.platform?.since ?? null;
   }
 
   /** Another controller held the lease: stay pending so the next evaluation tries again. */

@@ -7,6 +7,10 @@ import { createContext } from '../../src/http/service.js';
 import { ManualClock } from '../../src/common/clock.js';
 import { seededRandom, type Random } from '../../src/common/random.js';
 import type { Db } from '../../src/storage/db.js';
+import type { HostReading } from '../../src/rollout/platform.js';
+
+/** A host with room to spare: the platform rule's host check finds nothing. */
+export const HEALTHY_HOST: HostReading = { loadPerCore: 0.3, ownCpuCores: 0.1, eventLoopP99Ms: 4 };
 
 export interface Traffic {
   /** Requests per simulated second. */
@@ -46,6 +50,8 @@ export class SimReplica {
   rssMb = 95;
   signals: Record<string, number | null> = { ...HEALTHY_SIGNALS };
   traffic: Traffic = normalTraffic();
+  /** What the platform rule reads from the host (the machine running the tests is not it). */
+  host: HostReading = { ...HEALTHY_HOST };
   private seq = 0;
   private readonly rnd: Random;
 
@@ -56,7 +62,7 @@ export class SimReplica {
 
   async init(db: Db, env: Record<string, string> = {}, fetchImpl?: typeof fetch, log: (msg: string) => void = () => {}): Promise<this> {
     const config = loadConfig({ DEALERSCOPE_ENV: 'production', ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'silent', ...env });
-    this.ctx = await createContext(config, { db, clock: this.clock, rollout: { memory: () => this.rssMb * 1024 * 1024, fetchImpl, log } });
+    this.ctx = await createContext(config, { db, clock: this.clock, rollout: { memory: () => this.rssMb * 1024 * 1024, fetchImpl, log, host: { read: () => ({ ...this.host }) } } });
     for (const name of Object.keys(HEALTHY_SIGNALS)) this.ctx.signals.register(name, () => this.signals[name] ?? null);
     return this;
   }

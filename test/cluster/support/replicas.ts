@@ -171,12 +171,12 @@ export async function runCli(args: string[], env: Record<string, string>, timeou
   return { code, stdout, stderr };
 }
 
-/** Migrates the database and loads the bundled sample listings through the `ingest` command. */
-export async function seedSampleListings(databaseUrl: string): Promise<{ accepted: number; rows: number }> {
+/** Migrates the database and loads the bundled sample listings (or `file`) through the `ingest` command. */
+export async function seedSampleListings(databaseUrl: string, file = 'data/sample/listings.csv'): Promise<{ accepted: number; rows: number }> {
   const env = baseEnv({ databaseUrl });
   const migrated = await runCli(['migrate'], env);
   if (migrated.code !== 0) throw new Error(`dealerscope migrate failed (${migrated.code}):\n${migrated.stderr}`);
-  const ingested = await runCli(['ingest', '--file', 'data/sample/listings.csv', '--json'], env);
+  const ingested = await runCli(['ingest', '--file', file, '--json'], env);
   // 2 means some rows were rejected; the rest landed, which is all these suites need.
   if (ingested.code !== 0 && ingested.code !== 2) throw new Error(`dealerscope ingest failed (${ingested.code}):\n${ingested.stderr}`);
   const summary = JSON.parse(ingested.stdout.trim().split('\n').pop() ?? '{}') as { accepted?: number; rows?: number };
