@@ -28,6 +28,8 @@ export const IMPORT_BATCH_ROWS = 1000;
 
 export interface StreamImportOptions extends ImportOptions {
   batchRows?: number;
+  /** CSV text parsed at a time (tests make it small to cross many window boundaries). */
+  windowChars?: number;
   /** Called with each batch's row count as it is taken in (tests check the bound). */
   onBatch?: (rows: number, pass: 'survey' | 'publish') => void;
 }
@@ -42,7 +44,7 @@ interface Survey {
 }
 
 async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: StreamImportOptions, size: number): Promise<Survey> {
-  const feed = streamFeed(source, format, new Date(opts.now));
+  const feed = streamFeed(source, format, new Date(opts.now), opts.windowChars);
   const rejected: RejectedRow[] = [];
   const winners = new Map<string, number>();
   // Contract-passing rows, in row order; a row a later one replaced is dropped at the end.
@@ -142,7 +144,7 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
       done += accepted.length;
       opts.onProgress?.(done, found.accepted);
     };
-    const feed = streamFeed(source, format, fetchedAt);
+    const feed = streamFeed(source, format, fetchedAt, opts.windowChars);
     for await (const item of feed.items) {
       if (!('accepted' in item) || found.winners.get(feedRowKey(item.accepted.listing)) !== item.accepted.row) continue;
       batch.push(item.accepted);

@@ -16,13 +16,16 @@ export type FeedSource = { path: string } | { bytes: Buffer | string };
 
 /** About this much CSV text is parsed at a time. */
 export const CSV_WINDOW_CHARS = 256 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
-async function* byteChunks(source: FeedSource): AsyncGenerator<Buffer> {
+async function* byteChunks(source: FeedSource, chunkBytes: number): AsyncGenerator<Buffer> {
   if ('bytes' in source) {
-    yield typeof source.bytes === 'string' ? Buffer.from(source.bytes, 'utf8') : source.bytes;
+    // Windowed like a file, so an upload's rows are not all parsed into memory at once either.
+    const bytes = typeof source.bytes === 'string' ? Buffer.from(source.bytes, 'utf8') : source.bytes;
+    for (let i = 0; i < bytes.length; i += chunkBytes) yield bytes.subarray(i, i + chunkBytes);
     return;
   }
-  for await (const chunk of createReadStream(source.path, { highWaterMark: 64 * 1024 })) yield chunk as Buffer;
+  for await (const chunk of createReadStream(source.path, { highWaterMark: chunkBytes })) yield chunk as Buffer;
 }
 
 /**
@@ -58,7 +61,7 @@ class BoundaryScanner {
 }
 
 /** Normalised CSV text in windows that each end on a record boundary (the last one may not). */
-async function* csvWindows(source: FeedSource, hash: Hash): AsyncGenerator<string> {
+async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   const scanner = new BoundaryScanner();
   let pending = '';
@@ -66,7 +69,7 @@ async function* csvWindows(source: FeedSource, hash: Hash): AsyncGenerator<strin
   let boundary = -1;
   let first = true;
   let heldCr = false;
-  for await (const bytes of byteChunks(source)) {
+  for await (const bytes of byteChunks(source, Math.min(CHUNK_BYTES, windowChars))) {
     hash.update(bytes);
     let text = decoder.write(bytes);
     if (first && text.length > 0) { text = text.replace(/^\uFEFF/, ''); first = false; }
@@ -77,7 +80,7 @@ async function* csvWindows(source: FeedSource, hash: Hash): AsyncGenerator<strin
     const b = scanner.scan(pending, scanned);
     if (b >= 0) boundary = b;
     scanned = pending.length;
-    if (boundary >= CSV_WINDOW_CHARS) {
+    if (boundary >= windowChars) {
       yield pending.slice(0, boundary);
       pending = pending.slice(boundary);
       scanned -= boundary;
@@ -101,14 +104,14 @@ export interface FeedStream {
  * Reads a feed row by row. A FeedFormatError (no header, not JSON) is thrown from the first
  * `next()` for a bad header, or when reached for a JSON file.
  */
-export function streamFeed(source: FeedSource, format: FeedFormat, now: Date): FeedStream {
+export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, windowChars = CSV_WINDOW_CHARS): FeedStream {
   const hasher = createHash('sha256');
   let digest: string | null = null;
   const item = (read: ReturnType<typeof readFeedRow>): FeedItem => ('reason' in read ? { rejected: read } : { accepted: read });
   async function* csv(): AsyncGenerator<FeedItem> {
     const at: CsvCursor = { row: 0, line: 1 };
     let header: CsvHeader | null = null;
-    for await (const window of csvWindows(source, hasher)) {
+    for await (const window of csvWindows(source, hasher, windowChars)) {
       for (const rec of readCsvWindow(window, at)) {
         if (!header) { header = csvHeader(rec); continue; }
         yield item(readFeedRow(csvRow(header, rec), now));
