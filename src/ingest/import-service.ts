@@ -1,20 +1,18 @@
 // Feed and comps imports: parse, keep every bad row with its reason, store the good ones, and
 // re-appraise what new comps affect. Re-running the same file changes nothing.
 import { createHash } from 'node:crypto';
-import type { ArbitrageParams } from '../config/arbitrage.js';
 import { notifyDataVersion } from '../opportunities/data-version.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { matchKey } from '../opportunities/list-query.js';
 import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
 import { familyOf, makeSpellings } from '../opportunities/engine/cohort.js';
-import { bumpCompsVersion, bumpDataVersion, readCompsVersion, storeListings, type StoreOptions } from '../opportunities/store.js';
+import { bumpCompsVersion, bumpDataVersion, readCompsVersion, storeListings } from '../opportunities/store.js';
 import type { Comp } from '../opportunities/types.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { parseCompsFile } from './comps-file.js';
 import { QualityStage } from '../quality/pipeline.js';
 import { reappraiseRows } from '../quality/reappraise.js';
 import { decodeAndStore } from '../quality/vin-decoding/decode-store.js';
-import type { VinDecoder } from '../quality/vin-decoding/decoder.js';
 import type { ListingBatch, RejectedRow } from '../quality/batch.js';
 import { importFeedSource } from './feed-import.js';
 import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
