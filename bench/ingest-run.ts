@@ -43,7 +43,11 @@ async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   let last = { cpuTicks: 0, hwmKb: 0 };
-  const timer = setInterval(() => { last = procSample(child.pid!) ?? last; }, 50);
+  const timer = setInterval(() => {
+    // A process that has exited but not been reaped still has its CPU times, but no memory lines.
+    const s = procSample(child.pid!);
+    if (s) last = { cpuTicks: Math.max(last.cpuTicks, s.cpuTicks), hwmKb: Math.max(last.hwmKb, s.hwmKb) };
+  }, 50);
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   clearInterval(timer);
   if (exitCode !== 0 && exitCode !== 2) throw new Error(`dealerscope ${args.join(' ')} failed (${exitCode}): ${stderr}`);
