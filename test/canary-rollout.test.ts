@@ -265,7 +265,7 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     const login = await fetch(`${url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url }, body: `token=${TOKEN}` });
     const cookie = `ds_session=${/ds_session=([^;]+)/.exec(String(login.headers.get('set-cookie')))?.[1]}`;
     const page = await (await fetch(`${url}/console`, { headers: { cookie } })).text();
-    expect(page).toContain('<section id="canary">');
+    expect(page).toContain('<section id="canary"');
     // The A/A flag's row, with the verdict the API gives.
     const api = (await admin('GET', '/admin/rollout/canary')).body;
     const row = /<tr data-canary-flag="ENABLE_PROVENANCE_TRACKING">[\s\S]*?<\/tr>/.exec(page)?.[0] ?? '';
@@ -276,7 +276,7 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     const post = await fetch(`${url}/console/flags`, {
       method: 'POST', redirect: 'manual',
       headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf, name: 'ENABLE_SINGLE_FLIGHT', value: '30%', reason: 'console canary' }).toString(),
+      body: new URLSearchParams({ _csrf: csrf, name: 'ENABLE_SINGLE_FLIGHT', value: '30%', reason: 'console canary', confirm: 'ENABLE_SINGLE_FLIGHT' }).toString(),
     });
     expect(post.status).toBe(303);
     expect(post.headers.get('location')).toContain('result=flag-set');

@@ -1,5 +1,6 @@
 // The SRE console over app.inject: sign-in required, CSRF on every form, flag toggles applied
-// through the flag control plane, rollout actions need a reason and confirmation.
+// through the flag control plane; every change needs a reason (400 naming the field without one)
+// and a typed confirmation on a second page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
@@ -72,18 +73,67 @@ describe('SRE console routes', () => {
     expect(t.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(before);
   });
 
-  it('toggles a flag through the control plane, audits it and raises a deployments notice', async () => {
+  it('refuses a flag change with a blank reason: 400 naming the field, nothing changed', async () => {
     const before = t.ctx.flags.get('ENABLE_TTL_JITTER');
-    const res = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: String(!before), reason: 'console test' });
+    for (const reason of [undefined, '', '   ']) {
+      const fields: Record<string, string> = { _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: String(!before), confirm: 'ENABLE_TTL_JITTER' };
+      if (reason !== undefined) fields.reason = reason;
+      const res = await post('/console/flags', fields);
+      expect(res.statusCode, JSON.stringify(reason)).toBe(400);
+      expect(res.body).toMatch(/role="alert"[^>]*data-field="reason">reason is required/);
+      expect(res.body).toMatch(/name="reason"[^>]*aria-invalid="true"/);
+      // The refusal page is the first step again: no confirm field to submit past it.
+      expect(res.body).not.toContain('name="confirm"');
+    }
+    expect(t.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(before);
+  });
+
+  it('asks for the typed flag name before it changes a flag; a wrong name is refused with 400', async () => {
+    const before = t.ctx.flags.get('ENABLE_TTL_JITTER');
+    const ask = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: String(!before), reason: 'console test' });
+    expect(ask.statusCode).toBe(200);
+    expect(ask.body).toContain(`You are about to turn ENABLE_TTL_JITTER ${before ? 'off' : 'on'}`);
+    expect(ask.body).toMatch(/<form class="confirm" method="post" action="\/console\/flags"><input type="hidden" name="_csrf" value="[^"]+">/);
+    expect(ask.body).toContain('name="confirm"');
+    expect(ask.body).toContain('value="console test"');
+    const wrong = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: String(!before), reason: 'console test', confirm: 'yes' });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toMatch(/data-field="confirm">confirm must be exactly &#34;ENABLE_TTL_JITTER&#34;|data-field="confirm">confirm must be exactly &quot;ENABLE_TTL_JITTER&quot;/);
+    expect(t.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(before);
+    // The confirmation page posts with the same CSRF rule as every form.
+    expect((await post('/console/flags', { name: 'ENABLE_TTL_JITTER', value: String(!before), reason: 'console test', confirm: 'ENABLE_TTL_JITTER' })).statusCode).toBe(403);
+    expect(t.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(before);
+  });
+
+  it('toggles a confirmed flag through the control plane, audits it with the reason and raises a deployments notice', async () => {
+    const before = t.ctx.flags.get('ENABLE_TTL_JITTER');
+    const res = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: String(!before), reason: 'console test', confirm: 'ENABLE_TTL_JITTER' });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toMatch(/result=flag-set/);
     expect(t.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(!before);
     expect(t.ctx.flags.snapshot().sources.ENABLE_TTL_JITTER).toBe('override');
     expect((await t.ctx.flagControl.overrides()).ENABLE_TTL_JITTER).toBe(!before);
+    const [entry] = await t.ctx.flagControl.audit(1, 'ENABLE_TTL_JITTER');
+    expect(entry).toMatchObject({ new: !before, reason: 'console test' });
     const notice = t.app.observability.alerts.recent(5).find((a) => a.source === 'console');
     expect(notice?.channel).toBe('deployments');
     expect(notice?.title).toContain('ENABLE_TTL_JITTER');
-    expect(await page(res.headers.location as string)).toContain('Flag changed. (ENABLE_TTL_JITTER)');
+    expect(notice?.detail).toContain('console test');
+    const after = await page(res.headers.location as string);
+    expect(after).toContain('Flag changed. (ENABLE_TTL_JITTER)');
+    expect(after).toMatch(/<section id="flag-changes"[\s\S]*ENABLE_TTL_JITTER[\s\S]*console test/);
+  });
+
+  it('a percentage asks for confirmation too and says what share of clients it reaches', async () => {
+    const ask = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_SINGLE_FLIGHT', value: '25%', reason: 'canary' });
+    expect(ask.statusCode).toBe(200);
+    expect(ask.body).toContain('You are about to serve ENABLE_SINGLE_FLIGHT to 25 % of clients');
+    expect(ask.body).toContain('name="value" value="25%"');
+    expect(t.ctx.flags.snapshot().percentages.ENABLE_SINGLE_FLIGHT).toBeUndefined();
+    const go = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_SINGLE_FLIGHT', value: '25%', reason: 'canary', confirm: 'ENABLE_SINGLE_FLIGHT' });
+    expect(go.statusCode).toBe(303);
+    expect(t.ctx.flags.snapshot().percentages.ENABLE_SINGLE_FLIGHT?.percentage).toBe(25);
+    await t.ctx.flagControl.clearOverrides(['ENABLE_SINGLE_FLIGHT'], { actor: 'test', reason: 'cleanup' });
   });
 
   it('rejects an unknown flag or a wrongly typed value', async () => {
@@ -93,13 +143,45 @@ describe('SRE console routes', () => {
     expect(unknown.headers.location).toMatch(/result=flag-invalid/);
   });
 
-  it('asks for a reason and a confirmation before a rollback', async () => {
+  it('asks for a reason and the typed word before a rollback; confirmed, the reason is in the decision record', async () => {
     const phase = (await t.ctx.rollout.status()).effectivePhase;
-    const noReason = await post('/console/rollout/rollback', { _csrf: csrf, reason: '', confirm: 'yes' });
-    expect(noReason.headers.location).toMatch(/result=reason-required/);
-    const noConfirm = await post('/console/rollout/rollback', { _csrf: csrf, reason: 'testing the console' });
-    expect(noConfirm.headers.location).toMatch(/result=confirm-required/);
+    const noReason = await post('/console/rollout/rollback', { _csrf: csrf, reason: '', confirm: 'rollback' });
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.body).toContain('data-field="reason"');
+    const ask = await post('/console/rollout/rollback', { _csrf: csrf, reason: 'testing the console' });
+    expect(ask.statusCode).toBe(200);
+    expect(ask.body).toContain(`You are about to roll back phase ${phase} (back to phase ${phase - 1})`);
+    const wrong = await post('/console/rollout/rollback', { _csrf: csrf, reason: 'testing the console', confirm: 'yes' });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toContain('data-field="confirm"');
     expect((await t.ctx.rollout.status()).effectivePhase).toBe(phase);
+    const go = await post('/console/rollout/rollback', { _csrf: csrf, reason: 'testing the console', confirm: 'rollback' });
+    expect(go.headers.location).toMatch(/result=rolled-back/);
+    expect((await t.ctx.rollout.status()).effectivePhase).toBe(phase - 1);
+    const [d] = await t.ctx.rollout.decisions(1);
+    expect(d).toMatchObject({ kind: 'rollback', reason: 'testing the console' });
+  });
+
+  it('a forced advance and a re-arm go through the same two steps', async () => {
+    const noReason = await post('/console/rollout/advance', { _csrf: csrf, force: 'yes', confirm: 'advance' });
+    expect(noReason.statusCode).toBe(400);
+    const ask = await post('/console/rollout/advance', { _csrf: csrf, reason: 'soak done elsewhere', force: 'yes' });
+    expect(ask.statusCode).toBe(200);
+    expect(ask.body).toMatch(/You are about to FORCE the rollout from phase \d to phase \d/);
+    expect(ask.body).toContain('<input type="hidden" name="force" value="yes">');
+    const phase = (await t.ctx.rollout.status()).effectivePhase;
+    const go = await post('/console/rollout/advance', { _csrf: csrf, reason: 'soak done elsewhere', force: 'yes', confirm: 'advance' });
+    expect(go.headers.location).toMatch(/result=advanced/);
+    expect((await t.ctx.rollout.status()).effectivePhase).toBe(phase + 1);
+    const [d] = await t.ctx.rollout.decisions(1);
+    expect(d).toMatchObject({ kind: 'advance', reason: 'soak done elsewhere' });
+
+    const rearmBlank = await post('/console/rollout/rearm', { _csrf: csrf, trigger: 'p95_latency', reason: ' ', confirm: 'p95_latency' });
+    expect(rearmBlank.statusCode).toBe(400);
+    expect(rearmBlank.body).toContain('data-field="reason"');
+    const rearmAsk = await post('/console/rollout/rearm', { _csrf: csrf, trigger: 'p95_latency', reason: 'false alarm' });
+    expect(rearmAsk.body).toContain('You are about to re-arm the latched trigger p95_latency');
+    expect(rearmAsk.body).toContain('Type <code class="phrase">p95_latency</code> to confirm');
   });
 
   it('serves its script and stylesheet as files', async () => {

@@ -234,8 +234,11 @@ describe('operator events reach the webhooks', () => {
     await r.ctx.flagControl.setOverrides({ EMERGENCY_ROLLBACK: true }, { actor: 'op', reason: 'drill' });
     expect(await posted('/alerts', /KILL SWITCH ON/)).toHaveLength(1);
     expect(await posted('/deployments', /KILL SWITCH ON/)).toHaveLength(1);
+    // The person's reason travels with the message.
+    expect(String((await posted('/alerts', /KILL SWITCH ON/))[0]?.body.text)).toMatch(/by op: drill\)$/);
     await r.ctx.flagControl.clearOverrides(['EMERGENCY_ROLLBACK'], { actor: 'op', reason: 'drill over' });
     expect(await posted('/alerts', /kill switch off/)).toHaveLength(1);
+    expect(String((await posted('/deployments', /kill switch off/))[0]?.body.text)).toMatch(/by op: drill over\)$/);
   });
 
   it('a forced advance and a re-arm post to #deployments', async () => {

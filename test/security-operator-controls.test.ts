@@ -74,16 +74,16 @@ describe.each(['development', 'staging', 'production'] as const)('operator contr
       // A page on another origin riding on the operator's session: refused, nothing changes.
       const before = ctx.flags.get('CACHE_MAX_SIZE');
       const forged = [
-        { headers: { 'content-type': FORM, origin: 'https://evil.example' }, payload: form({ _csrf: csrf, name: 'CACHE_MAX_SIZE', value: '7' }) },
-        { headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ name: 'CACHE_MAX_SIZE', value: '7' }) },
-        { headers: { 'content-type': FORM }, payload: form({ _csrf: csrf, name: 'CACHE_MAX_SIZE', value: '7' }) },
+        { headers: { 'content-type': FORM, origin: 'https://evil.example' }, payload: form({ _csrf: csrf, name: 'CACHE_MAX_SIZE', value: '7', reason: 'forged', confirm: 'CACHE_MAX_SIZE' }) },
+        { headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ name: 'CACHE_MAX_SIZE', value: '7', reason: 'forged', confirm: 'CACHE_MAX_SIZE' }) },
+        { headers: { 'content-type': FORM }, payload: form({ _csrf: csrf, name: 'CACHE_MAX_SIZE', value: '7', reason: 'forged', confirm: 'CACHE_MAX_SIZE' }) },
       ];
       for (const f of forged) {
         const res = await app.inject({ method: 'POST', url: '/console/flags', cookies, ...f });
         expect(res.statusCode, label).toBe(403);
       }
       for (const url of ['/console/rollout/advance', '/console/logout']) {
-        const res = await app.inject({ method: 'POST', url, cookies, headers: { 'content-type': FORM, origin: 'https://evil.example' }, payload: form({ _csrf: csrf, reason: 'forged', confirm: 'yes' }) });
+        const res = await app.inject({ method: 'POST', url, cookies, headers: { 'content-type': FORM, origin: 'https://evil.example' }, payload: form({ _csrf: csrf, reason: 'forged', confirm: 'advance', force: 'yes' }) });
         expect(res.statusCode, `${label} ${url}`).toBe(403);
       }
       expect(ctx.flags.get('CACHE_MAX_SIZE'), label).toBe(before);
@@ -98,8 +98,8 @@ describe.each(['development', 'staging', 'production'] as const)('operator contr
       const wrong = () => app.inject({ method: 'POST', url: '/console/login', remoteAddress: from, headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ token: 'wrong-token-wrong-token' }) });
       for (let i = 0; i < LOGIN_ATTEMPTS_PER_15_MIN; i++) expect((await wrong()).statusCode, label).toBe(401);
       expect((await wrong()).statusCode, label).toBe(429);
-      // The genuine form still works in this state.
-      const ok = await app.inject({ method: 'POST', url: '/console/flags', cookies, headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: 'true', reason: 'drill' }) });
+      // The genuine form still works in this state (its confirmed second step).
+      const ok = await app.inject({ method: 'POST', url: '/console/flags', cookies, headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: 'true', reason: 'drill', confirm: 'ENABLE_TTL_JITTER' }) });
       expect(ok.statusCode, label).toBe(303);
     }
   }, 60_000);

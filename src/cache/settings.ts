@@ -1,7 +1,7 @@
 // Cache settings that are deployment facts rather than runtime flags (the flags —
 // ENABLE_PRODUCTION_CACHE, CACHE_PROVIDER, CACHE_MAX_SIZE, … — are read per call elsewhere).
 import { getHeapStatistics } from 'node:v8';
-import { ConfigError } from '../config/env.js';
+import { ConfigError, envInt } from '../common/env.js';
 
 export interface CacheSettings {
   /** Byte budget of each memory tier (estimated heap bytes of read values; compressed bytes of responses). */
@@ -20,13 +20,6 @@ export interface CacheSettings {
 // and whole responses, gzip-compressed (about 5 KB for a page of 50, a seventh of its JSON).
 export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 
-function positiveInt(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer ${min}–${max}, got "${raw}"`);
-  return n;
-}
-
 // The read values' tier lives on the V8 heap. A budget past this share of the heap limit leaves
 // requests too little room: the process would spend its time in full collections, then die.
 const MAX_HEAP_SHARE = 0.25;
@@ -35,7 +28,7 @@ const mib = (n: number) => `${Math.round(n / 1024 ** 2)} MiB`;
 
 /** `heapLimitBytes` is this process's V8 heap limit (set by --max-old-space-size). */
 export function cacheSettings(env: NodeJS.ProcessEnv, heapLimitBytes = getHeapStatistics().heap_size_limit): CacheSettings {
-  const maxBytes = positiveInt(env.CACHE_MAX_BYTES, 'CACHE_MAX_BYTES', DEFAULT_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 ** 3);
+  const maxBytes = envInt(env, 'CACHE_MAX_BYTES', DEFAULT_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 ** 3);
   if (maxBytes > heapLimitBytes * MAX_HEAP_SHARE) {
     throw new ConfigError(`CACHE_MAX_BYTES=${maxBytes} (${mib(maxBytes)}) is more than a quarter of this process's V8 heap limit `
       + `(${mib(heapLimitBytes)}): lower it, or raise --max-old-space-size in NODE_OPTIONS`);
@@ -43,8 +36,8 @@ export function cacheSettings(env: NodeJS.ProcessEnv, heapLimitBytes = getHeapSt
   return {
     maxBytes,
     keyPrefix: env.CACHE_KEY_PREFIX?.trim() || 'dealerscope:cache:',
-    ttlMs: positiveInt(env.CACHE_TTL_MS, 'CACHE_TTL_MS', 5 * 60_000, 1000, 24 * 3_600_000),
-    redisTimeoutMs: positiveInt(env.CACHE_REDIS_TIMEOUT_MS, 'CACHE_REDIS_TIMEOUT_MS', 50, 5, 5000),
-    versionPollMs: positiveInt(env.CACHE_VERSION_POLL_MS, 'CACHE_VERSION_POLL_MS', 1000, 50, 1000),
+    ttlMs: envInt(env, 'CACHE_TTL_MS', 5 * 60_000, 1000, 24 * 3_600_000),
+    redisTimeoutMs: envInt(env, 'CACHE_REDIS_TIMEOUT_MS', 50, 5, 5000),
+    versionPollMs: envInt(env, 'CACHE_VERSION_POLL_MS', 1000, 50, 1000),
   };
 }

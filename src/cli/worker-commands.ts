@@ -1,5 +1,6 @@
 // `dealerscope worker` (the browser-pool deployment: runs scrape jobs from the shared BullMQ
 // queue) and `dealerscope sources list|run` (inspect the sources section, scrape now).
+import { envInt } from '../common/env.js';
 import type { Command } from 'commander';
 import Fastify from 'fastify';
 import { defaultArbitrageParams } from '../config/arbitrage.js';
@@ -23,7 +24,7 @@ export function registerWorkerCommands(program: Command): void {
       if (!config.redisUrl) throw new Error('dealerscope worker needs REDIS_URL (the shared job queue); without Redis, `dealerscope serve` runs scrapes in-process');
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50) throw new Error('--concurrency must be an integer 1–50');
-      const port = Number(opts.port ?? config.raw.WORKER_PORT ?? 9464);
+      const port = opts.port !== undefined ? Number(opts.port) : envInt(config.raw, 'WORKER_PORT', 9464, 0, 65535);
       const ctx = await createContext(config);
       await ctx.flagControl.start();
       const ingestion = startIngestion(ctx, { schedule: false, work: true, pool: ctx.browserPool, concurrency, log });

@@ -1,6 +1,9 @@
 // Service configuration from the environment (docs/commands.md lists every variable). Bad values fail fast with a message
 // naming the variable, so a misconfigured replica never starts half-working.
 import { randomBytes } from 'node:crypto';
+import { ConfigError, envInt } from '../common/env.js';
+
+export { ConfigError };
 
 export type Environment = 'development' | 'staging' | 'production';
 
@@ -23,16 +26,6 @@ export interface ServiceConfig {
   raw: NodeJS.ProcessEnv;
 }
 
-export class ConfigError extends Error {}
-
-function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer ${min}–${max}, got "${raw}"`);
-  return n;
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const envName = (env.DEALERSCOPE_ENV ?? 'development').trim();
   if (envName !== 'development' && envName !== 'staging' && envName !== 'production') {
@@ -49,7 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   }
   return {
     env: envName,
-    port: intVar(env, 'PORT', 8080, 0, 65535),
+    port: envInt(env, 'PORT', 8080, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
     databaseUrl: env.DATABASE_URL?.trim() || 'sqlite:./data/dealerscope.db',
     redisUrl: env.REDIS_URL?.trim() || null,

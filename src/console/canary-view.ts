@@ -3,7 +3,7 @@
 import type { CanaryReport } from '../rollout/canary/analysis.js';
 import type { CanaryRun } from '../rollout/canary/progression.js';
 import type { CohortReport } from '../rollout/canary/verdict.js';
-import { esc } from './html.js';
+import { esc, scrollBox } from './html.js';
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
 const ms = (v: number | null) => (v === null ? '—' : `${v} ms`);
@@ -23,9 +23,9 @@ export function canarySection(report: CanaryReport, runs: CanaryRun[]): string {
       + `<td><span class="${cls}" data-verdict="${r.verdict}">${r.verdict}</span><div class="src">${r.reasons.map(esc).join('<br>')}</div><div class="src">${tests}</div></td></tr>`;
   }).join('');
   const table = names.length
-    ? `<table><thead><tr><th rowspan="2">Flag</th><th colspan="3">Treatment</th><th colspan="3">Control</th><th rowspan="2">Verdict</th></tr>`
-      + `<tr><th>requests</th><th>p95</th><th>5xx</th><th>requests</th><th>p95</th><th>5xx</th></tr></thead><tbody>${rows}</tbody></table>`
+    ? scrollBox('Canary cohorts', `<table><thead><tr><th rowspan="2">Flag</th><th colspan="3">Treatment</th><th colspan="3">Control</th><th rowspan="2">Verdict</th></tr>`
+      + `<tr><th>requests</th><th>p95</th><th>5xx</th><th>requests</th><th>p95</th><th>5xx</th></tr></thead><tbody>${rows}</tbody></table>`)
     : '<p class="muted">No flag is in a percentage rollout. Set one with {"percentage": P} (admin API), <code>dealerscope flags set NAME=25%</code>, or the percentage field below.</p>';
   const runRows = runs.map((r) => `<li data-canary-run="${esc(r.flag)}"><code>${esc(r.flag)}</code> ${esc(r.state)} at ${r.percentage} % (steps ${r.steps.join(' → ')}, hold ${Math.round(r.holdMs / 1000)} s)${r.decisionId ? ` — decision #${r.decisionId}` : ''}</li>`).join('');
-  return `<section id="canary"><h2>Canary analysis</h2><p class="muted">Window ${Math.round(report.windowMs / 1000)} s, as of ${esc(report.at)}.</p>${table}${runs.length ? `<h3>Progressive runs</h3><ul>${runRows}</ul>` : ''}</section>`;
+  return `<section id="canary" class="wide"><h2>Canary analysis</h2><p class="muted">Window ${Math.round(report.windowMs / 1000)} s, as of ${esc(report.at)}.</p>${table}${runs.length ? `<h3>Progressive runs</h3><ul>${runRows}</ul>` : ''}</section>`;
 }

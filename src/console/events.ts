@@ -4,10 +4,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Observability } from '../observability/install.js';
 
-/** Where the stream hears about phase changes in force on this replica (the flag control plane). */
+interface PhaseState { phase: number | null; emergency: boolean }
+
+/**
+ * Where the stream hears about phase changes in force on this replica (the flag control plane):
+ * changes made here, and those announced by another replica over Redis or found by the poll.
+ */
 export interface PhaseSource {
-  on(event: 'applied', fn: (e: { after: { phase: number | null; emergency: boolean } }) => void): unknown;
-  off(event: 'applied', fn: (e: { after: { phase: number | null; emergency: boolean } }) => void): unknown;
+  view(): PhaseState;
+  on(event: 'applied', fn: (e: { after: PhaseState }) => void): unknown;
+  off(event: 'applied', fn: (e: { after: PhaseState }) => void): unknown;
 }
 
 export interface EventStreamOptions {
@@ -45,7 +51,17 @@ export function eventStreams(app: FastifyInstance, obs: Observability, opts: Eve
     obs.service.sseClients.inc();
 
     const unsubscribeAlerts = obs.alerts.subscribe((a) => send('alert', a));
-    const onPhase = (e: { after: { phase: number | null; emergency: boolean } }) => send('phase', { phase: e.after.phase, emergency: e.after.emergency });
+    // The phase in force when the stream opens comes first, so a change made between the page's
+    // render and this (re)connect is not missed; after that only real changes are sent, not every
+    // flag change the control plane applies.
+    let shown: PhaseState | null = null;
+    const sendPhase = (p: PhaseState) => {
+      if (shown && shown.phase === p.phase && shown.emergency === p.emergency) return;
+      shown = { phase: p.phase, emergency: p.emergency };
+      send('phase', shown);
+    };
+    const onPhase = (e: { after: PhaseState }) => sendPhase(e.after);
+    if (opts.phases) sendPhase(opts.phases.view());
     opts.phases?.on('applied', onPhase);
     const unsubscribe = () => { unsubscribeAlerts(); opts.phases?.off('applied', onPhase); };
     // Display refresh only (no decision depends on it), so real timers are right here.

@@ -31,6 +31,12 @@ ${body}
 </html>`;
 }
 
+/** A table that scrolls sideways inside its own box on a narrow screen, never the page. */
+export function scrollBox(label: string, table: string): string {
+  // Focusable, so a keyboard can scroll it too.
+  return `<div class="scroll" role="region" aria-label="${esc(label)}" tabindex="0">${table}</div>`;
+}
+
 export function when(cond: unknown, html: string): string {
   return cond ? html : '';
 }

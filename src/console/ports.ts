@@ -2,6 +2,7 @@
 // forwards, the owning services decide. Adapters to the real services are built at wiring time.
 import type { FlagControl } from '../flags/flag-control.js';
 import type { FlagService } from '../flags/flag-service.js';
+import type { AuditEntry } from '../flags/overrides-store.js';
 import type { FlagName, OverrideValue } from '../flags/registry.js';
 import type { RolloutController, RolloutStatus } from '../rollout/controller.js';
 import type { GateReport } from '../rollout/gates.js';
@@ -14,12 +15,14 @@ export interface ChangeBy {
 
 export interface ConsoleFlagPort {
   set(name: FlagName, value: OverrideValue, by: ChangeBy): Promise<void>;
+  /** The newest flag changes with who and why (empty where changes are not audited). */
+  changes(limit: number): Promise<AuditEntry[]>;
 }
 
 export interface ConsoleRolloutPort {
   status(): Promise<RolloutStatus>;
   gate(): Promise<GateReport>;
-  advance(by: ChangeBy): Promise<unknown>;
+  advance(by: ChangeBy & { force?: boolean }): Promise<unknown>;
   rollback(by: ChangeBy): Promise<unknown>;
   rearm(trigger: string, by: ChangeBy): Promise<unknown>;
   decisions(limit: number): Promise<Decision[]>;
@@ -34,6 +37,7 @@ export function localFlagPort(flags: FlagService): ConsoleFlagPort {
     async set(name, value) {
       flags.setOverrides({ ...flags.getOverrides(), [name]: value });
     },
+    changes: async () => [],
   };
 }
 
@@ -43,6 +47,7 @@ export function controlFlagPort(control: FlagControl): ConsoleFlagPort {
     async set(name, value, by) {
       await control.setOverrides({ [name]: value }, by);
     },
+    changes: (limit) => control.audit(limit),
   };
 }
 

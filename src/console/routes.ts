@@ -8,11 +8,13 @@ import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flag
 import { canaryFor } from '../rollout/canary/routes.js';
 import { canarySection } from './canary-view.js';
 import type { Observability } from '../observability/install.js';
+import { advanceAction, flagAction, rearmAction, rollbackAction } from './actions.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
+import { readStep, sendStep, type DangerousAction } from './confirm.js';
 import { eventStreams, type EventStreamOptions } from './events.js';
 import { esc, layout } from './html.js';
 import type { ChangeBy, ConsoleFlagPort, ConsoleRolloutPort } from './ports.js';
-import { alertsSection, flagsSection, rolloutSection, tilesSection, type RolloutView } from './views.js';
+import { alertsSection, changesSection, flagsSection, rolloutSection, tilesSection, type RolloutView } from './views.js';
 
 type PreHandler = preHandlerHookHandler | preHandlerAsyncHookHandler;
 
@@ -35,8 +37,6 @@ export interface ConsoleOptions {
 const RESULTS: Record<string, { text: string; error?: boolean }> = {
   'flag-set': { text: 'Flag changed.' },
   'flag-invalid': { text: 'That flag value was not accepted; nothing changed.', error: true },
-  'reason-required': { text: 'A reason is required.', error: true },
-  'confirm-required': { text: 'Tick "I confirm" to go ahead.', error: true },
   advanced: { text: 'Rollout advanced.' },
   'advance-refused': { text: 'The rollout controller refused to advance (see the gate report).', error: true },
   'rolled-back': { text: 'Rolled back one phase.' },
@@ -78,6 +78,8 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
   const session = { preHandler: [auth.requireConsole], schema: { hide: true } };
   const form = { preHandler: [auth.requireConsole, auth.protectForm], schema: { hide: true } };
 
+  const signOut = (request: FastifyRequest) => (request.consoleAuth?.kind === 'session' ? auth.csrfToken(request) : undefined);
+
   // Code only, no data: the login page uses the same stylesheet.
   app.get('/console/assets/console.css', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=300');
@@ -90,17 +92,25 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
 
   app.get('/console', session, async (request, reply) => {
     const csrf = auth.csrfToken(request);
-    const [tiles, rollout] = await Promise.all([obs.tiles(), rolloutView(ctx, opts.rollout)]);
+    const [tiles, rollout, changes] = await Promise.all([obs.tiles(), rolloutView(ctx, opts.rollout), opts.flags.changes(10).catch(() => [])]);
     const q = request.query as Record<string, string | undefined>;
     const result = q.result ? RESULTS[q.result] : undefined;
     const flagName = q.flag && isFlagName(q.flag) ? ` (${q.flag})` : '';
     const flash = result ? `<p class="flash${result.error ? ' error' : ''}" role="status">${esc(result.text + flagName)}</p>` : '';
-    const body = flash + tilesSection(tiles) + alertsSection(obs.alerts.recent(50)) + rolloutSection(rollout, csrf) + canaryHtml(ctx) + flagsSection(ctx.flags.snapshot(), csrf);
+    const body = flash + tilesSection(tiles) + alertsSection(obs.alerts.recent(50)) + rolloutSection(rollout, csrf) + canaryHtml(ctx) + flagsSection(ctx.flags.snapshot(), csrf) + changesSection(changes);
     reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store');
-    return layout('Overview', body, { script: true, signOutCsrf: request.consoleAuth?.kind === 'session' ? csrf : undefined });
+    return layout('Overview', body, { script: true, signOutCsrf: signOut(request) });
   });
 
   app.get('/console/events', session, eventStreams(app, obs, { ...opts.events, watchSession: auth.watchSession, phases: ctx.flagControl }));
+
+  /** Runs the two steps in front of a dangerous action; returns the reason once it is confirmed. */
+  const confirmed = (request: FastifyRequest, reply: FastifyReply, a: DangerousAction): string | null => {
+    const step = readStep(request.body, a.phrase);
+    if (step.kind === 'go') return step.reason;
+    void sendStep(reply, a, auth.csrfToken(request), step, signOut(request));
+    return null;
+  };
 
   app.post('/console/flags', form, async (request, reply) => {
     const name = field(request.body, 'name');
@@ -110,7 +120,9 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
     const share = /^(\d{1,3})\s*%$/.exec(raw);
     const parsed = share ? coerceOverrideValue(name, { percentage: Number(share[1]) }) : coerceFlagValue(name, raw, true);
     if (!parsed.ok) return back(reply, 'flag-invalid', `&flag=${name}`);
-    const by: ChangeBy = { actor: actorOf(request), reason: field(request.body, 'reason') || 'console toggle' };
+    const reason = confirmed(request, reply, flagAction(name, raw, parsed.value, ctx.flags.snapshot()));
+    if (reason === null) return reply;
+    const by: ChangeBy = { actor: actorOf(request), reason };
     await opts.flags.set(name, parsed.value, by);
     request.log.info({ flag: name, value: parsed.value, actor: by.actor, reason: by.reason }, 'flag changed from the console');
     obs.alerts.publish({
@@ -120,28 +132,42 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
     return back(reply, 'flag-set', `&flag=${name}`);
   });
 
-  const rolloutAction = (action: 'advance' | 'rollback') => async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!opts.rollout) return back(reply, action === 'advance' ? 'advance-refused' : 'rollback-failed');
-    const reason = field(request.body, 'reason');
-    if (reason.length < 3) return back(reply, 'reason-required');
-    if (field(request.body, 'confirm') !== 'yes') return back(reply, 'confirm-required');
-    const by: ChangeBy = { actor: actorOf(request), reason };
+  app.post('/console/rollout/advance', form, async (request, reply) => {
+    if (!opts.rollout) return back(reply, 'advance-refused');
+    const force = field(request.body, 'force') === 'yes';
+    const step = readStep(request.body, 'advance');
+    // The gate is read for the page only; the controller judges it again when it advances.
+    const gate = step.kind === 'go' ? null : await opts.rollout.gate().catch(() => null);
+    const reason = confirmed(request, reply, advanceAction(gate, force));
+    if (reason === null) return reply;
     try {
-      await (action === 'advance' ? opts.rollout.advance(by) : opts.rollout.rollback(by));
+      await opts.rollout.advance({ actor: actorOf(request), reason, force });
     } catch (err) {
-      request.log.warn({ err, action }, 'console rollout action refused');
-      return back(reply, action === 'advance' ? 'advance-refused' : 'rollback-failed');
+      request.log.warn({ err }, 'console advance refused');
+      return back(reply, 'advance-refused');
     }
-    return back(reply, action === 'advance' ? 'advanced' : 'rolled-back');
-  };
-  app.post('/console/rollout/advance', form, rolloutAction('advance'));
-  app.post('/console/rollout/rollback', form, rolloutAction('rollback'));
+    return back(reply, 'advanced');
+  });
+
+  app.post('/console/rollout/rollback', form, async (request, reply) => {
+    if (!opts.rollout) return back(reply, 'rollback-failed');
+    const status = await opts.rollout.status().catch(() => null);
+    const reason = confirmed(request, reply, rollbackAction(status?.effectivePhase ?? null));
+    if (reason === null) return reply;
+    try {
+      await opts.rollout.rollback({ actor: actorOf(request), reason });
+    } catch (err) {
+      request.log.warn({ err }, 'console rollback refused');
+      return back(reply, 'rollback-failed');
+    }
+    return back(reply, 'rolled-back');
+  });
 
   app.post('/console/rollout/rearm', form, async (request, reply) => {
     const trigger = field(request.body, 'trigger');
-    const reason = field(request.body, 'reason');
     if (!opts.rollout || !trigger) return back(reply, 'rearm-failed');
-    if (reason.length < 3) return back(reply, 'reason-required');
+    const reason = confirmed(request, reply, rearmAction(trigger));
+    if (reason === null) return reply;
     try {
       await opts.rollout.rearm(trigger, { actor: actorOf(request), reason });
     } catch (err) {

@@ -5,6 +5,7 @@
 // runs inside an import, so delivery never slows one down; the outbox retries and keeps history.
 //   saved search   new or re-priced matches, at most one alert per search per minIntervalMinutes
 //   watchlist      bid changed, bid went past the dealer's ceiling, one hour before the end
+import { PeriodicTask } from '../common/periodic-task.js';
 import type { Kysely } from 'kysely';
 import type { Destination, Notifications, OutboundMessage } from '../notifications/index.js';
 import type { Clock } from '../common/clock.js';
@@ -17,14 +18,11 @@ import { filtersOf, type Channel } from './searches.js';
 import { dealerDb } from './store.js';
 import type { DealerTables } from './tables.js';
 import type { Workspace } from './workspace.js';
+import { envInt } from '../common/env.js';
 
 /** DEALER_ALERT_SCAN_MS: how often each serving replica looks for changes to alert on (default 15 s). */
 export function dealerAlertScanMs(env: NodeJS.ProcessEnv): number {
-  const raw = env.DEALER_ALERT_SCAN_MS?.trim();
-  if (!raw) return 15_000;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 10 || n > 3_600_000) throw new Error(`DEALER_ALERT_SCAN_MS must be an integer 10–3600000, got "${raw}"`);
-  return n;
+  return envInt(env, 'DEALER_ALERT_SCAN_MS', 15_000, 10, 3_600_000);
 }
 
 const WATERMARK = 'dealer_alerts_watermark';
@@ -57,33 +55,25 @@ const line = (p: Personal) => {
 };
 
 export class DealerAlerts {
-  private timer: { cancel(): void } | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly loop: PeriodicTask;
 
-  constructor(private readonly deps: AlertDeps) {}
+  constructor(private readonly deps: AlertDeps) {
+    this.loop = new PeriodicTask({
+      clock: deps.clock, firstAfterMs: 0, everyMs: deps.scanMs, run: () => this.pass(),
+      onError: (err) => deps.log?.(`dealer alerts pass failed: ${err instanceof Error ? err.message : String(err)}`),
+    });
+  }
 
   private get h(): Kysely<DealerTables> {
     return dealerDb(this.deps.db);
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.timer?.cancel();
-    await this.running;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = this.deps.clock.setTimeout(() => {
-      this.running = this.pass().catch((err) => this.deps.log?.(`dealer alerts pass failed: ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => this.schedule(this.deps.scanMs));
-    }, ms);
+    await this.loop.stop();
   }
 
   /** One pass: changes since the watermark, then due search alerts, then the watchlist. */

@@ -1,5 +1,6 @@
 // Evidence storage settings from the environment; a wrong value stops the start with a message
 // naming the variable.
+import { envInt } from '../common/env.js';
 import { parseObjectStoreUrl, type S3Location } from './blob-store.js';
 
 export interface EvidenceSettings {
@@ -11,14 +12,6 @@ export interface EvidenceSettings {
   gcIntervalMs: number;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer ${min}–${max}, got "${raw}"`);
-  return n;
-}
-
 export function evidenceSettings(env: NodeJS.ProcessEnv): EvidenceSettings {
   const url = env.OBJECT_STORE_URL?.trim();
   const endpoint = env.OBJECT_STORE_ENDPOINT?.trim() || null;
@@ -28,10 +21,10 @@ export function evidenceSettings(env: NodeJS.ProcessEnv): EvidenceSettings {
     s3: url ? {
       ...parseObjectStoreUrl(url), endpoint,
       region: env.OBJECT_STORE_REGION?.trim() || env.AWS_REGION?.trim() || 'us-east-1',
-      timeoutMs: int(env, 'OBJECT_STORE_TIMEOUT_MS', 10_000, 100, 300_000),
+      timeoutMs: envInt(env, 'OBJECT_STORE_TIMEOUT_MS', 10_000, 100, 300_000),
     } : null,
     dir: env.SNAPSHOT_DIR?.trim() || 'data/snapshots',
-    retentionDays: int(env, 'SNAPSHOT_RETENTION_DAYS', 90, 1, 36_500),
-    gcIntervalMs: int(env, 'SNAPSHOT_GC_INTERVAL_HOURS', 6, 0, 8_760) * 3_600_000,
+    retentionDays: envInt(env, 'SNAPSHOT_RETENTION_DAYS', 90, 1, 36_500),
+    gcIntervalMs: envInt(env, 'SNAPSHOT_GC_INTERVAL_HOURS', 6, 0, 8_760) * 3_600_000,
   };
 }

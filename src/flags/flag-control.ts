@@ -2,6 +2,7 @@
 // propagation of every change to the other replicas. A change is announced on a Redis channel
 // (every replica reloads from the database, the single source of truth) and each replica also
 // polls the database, so a lost message or a Redis outage delays a change by one poll at most.
+import { PeriodicTask } from '../common/periodic-task.js';
 import { EventEmitter } from 'node:events';
 import type { Environment } from '../config/env.js';
 import type { Clock } from '../common/clock.js';
@@ -47,7 +48,14 @@ export class FlagControl extends EventEmitter {
   readonly channel: string;
   private readonly pollMs: number;
   private fingerprint = '';
-  private timer: { cancel(): void } | null = null;
+  // The poll is the safety net behind pub/sub: a failed one is simply tried again a period later.
+  private readonly loop = new PeriodicTask({
+    clock: { setTimeout: (fn, ms) => this.opts.clock.setTimeout(fn, ms) }, everyMs: () => this.pollMs, onError: () => {},
+    run: async () => {
+      await this.replayHeld().catch(() => {});
+      await this.load('poll');
+    },
+  });
   private subscriber: Redis | null = null;
   private pollDb: Db | null = null;
   private loading: Promise<boolean> | null = null;
@@ -198,7 +206,7 @@ export class FlagControl extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    if (this.timer) return;
+    if (this.loop.started) return;
     if (!this.opts.db.url.endsWith(':memory:')) this.pollDb = openDb(this.opts.db.url, { poolSize: 2 });
     if (this.opts.redis) {
       // The subscriber queues its SUBSCRIBE until connected and re-subscribes after reconnects.
@@ -214,17 +222,11 @@ export class FlagControl extends EventEmitter {
       });
       await this.subscriber.subscribe(this.channel).catch(() => {});
     }
-    const tick = () => {
-      this.replayHeld().catch(() => {}).then(() => this.load('poll')).catch(() => {}).finally(() => {
-        if (this.timer) this.timer = this.opts.clock.setTimeout(tick, this.pollMs);
-      });
-    };
-    this.timer = this.opts.clock.setTimeout(tick, this.pollMs);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.timer?.cancel();
-    this.timer = null;
+    await this.loop.stop();
     await this.loading?.catch(() => {});
     const sub = this.subscriber;
     this.subscriber = null;

@@ -16,7 +16,18 @@ const consoleForm = (operationId: string, summary: string, properties: Record<st
   operationId, tags: ['console'], summary, ...form(properties, required),
   responses: { 303: redirect('Done or refused; back to the console with the outcome in `result`') },
 });
-const reason = { type: 'string', minLength: 3, maxLength: 500 };
+const reason = { type: 'string', minLength: 1, maxLength: 500, description: 'why; kept in the audit log, the decision record and the notification the action sends' };
+const confirm = (what: string) => ({ type: 'string', description: `absent on the first post (which answers the confirmation page); on the second, exactly ${what}` });
+/** A console action that can hurt production: a reason, then a typed confirmation on a second page. */
+const dangerousForm = (operationId: string, summary: string, properties: Record<string, unknown>, required: string[], phrase: string): OperationDoc => ({
+  ...consoleForm(operationId, summary, { ...properties, reason, confirm: confirm(phrase) }, [...required, 'reason']),
+  description: `Two steps. The first post (no \`confirm\`) answers 200 with a page saying what is about to happen and asking for ${phrase}; the second, with \`confirm\`, applies it and redirects (303). A blank \`reason\` or a wrong \`confirm\` answers 400 with a page naming the field; nothing changes.`,
+  responses: {
+    200: html('The confirmation page'),
+    303: redirect('Applied (or refused by the service); back to the console with the outcome in `result`'),
+    400: html('Blank or over-long reason, or a wrong confirmation: the page names the field (`reason` or `confirm`); nothing changed'),
+  },
+});
 
 export interface OperationDoc {
   operationId: string;
@@ -188,10 +199,10 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /console/logout': { operationId: 'signOutOfConsole', tags: ['console'], summary: 'End the session everywhere and close its event streams', ...form({}, []), responses: { 303: redirect('Signed out: to the sign-in page'), 403: error } },
   'GET /console/assets/console.css': { operationId: 'getConsoleStylesheet', tags: ['console'], summary: 'The console\'s stylesheet', responses: { 200: text('CSS', 'text/css') } },
   'GET /console/assets/console.js': { operationId: 'getConsoleScript', tags: ['console'], summary: 'The console\'s script', responses: { 200: text('JavaScript', 'text/javascript') } },
-  'POST /console/flags': consoleForm('setFlagFromConsole', 'Set a flag (persisted, audited, propagated)', { name: { type: 'string' }, value: { type: 'string' }, reason: { type: 'string' } }, ['name', 'value']),
-  'POST /console/rollout/advance': consoleForm('advanceRolloutFromConsole', 'Advance the rollout one phase', { reason, confirm: { type: 'string', enum: ['yes'] } }, ['reason', 'confirm']),
-  'POST /console/rollout/rollback': consoleForm('rollbackRolloutFromConsole', 'Roll the rollout back one phase', { reason, confirm: { type: 'string', enum: ['yes'] } }, ['reason', 'confirm']),
-  'POST /console/rollout/rearm': consoleForm('rearmTriggerFromConsole', 'Re-arm a latched trigger', { trigger: { type: 'string' }, reason }, ['trigger', 'reason']),
+  'POST /console/flags': dangerousForm('setFlagFromConsole', 'Set a flag (persisted, audited, propagated)', { name: { type: 'string' }, value: { type: 'string', description: 'the value, or "N%" for a percentage rollout of a boolean flag' } }, ['name', 'value'], 'the flag\'s name'),
+  'POST /console/rollout/advance': dangerousForm('advanceRolloutFromConsole', 'Advance the rollout one phase', { force: { type: 'string', enum: ['yes'], description: 'advance even though the gate fails (audited)' } }, [], '"advance"'),
+  'POST /console/rollout/rollback': dangerousForm('rollbackRolloutFromConsole', 'Roll the rollout back one phase', {}, [], '"rollback"'),
+  'POST /console/rollout/rearm': dangerousForm('rearmTriggerFromConsole', 'Re-arm a latched trigger', { trigger: { type: 'string' } }, ['trigger'], 'the trigger\'s id'),
   'GET /api/status': {
     operationId: 'getServiceStatus', tags: ['operations'],
     responses: { 200: anyObject('`status` (ok, degraded or incident) and the open and lately resolved incidents with their public updates'), 503: error },

@@ -1,5 +1,6 @@
 // Process bootstrap shared by `dealerscope serve`, the benchmark and end-to-end tests:
 // open storage, migrate, seed sample data when empty, assemble the app, listen, drain on SIGTERM.
+import { envBool } from '../common/env.js';
 import type { FastifyInstance } from 'fastify';
 import { defaultArbitrageParams } from '../config/arbitrage.js';
 import type { ServiceConfig } from '../config/env.js';
@@ -22,6 +23,7 @@ import { createRollout, type RolloutTuning } from '../rollout/index.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { Readiness } from '../common/readiness.js';
+import { releaseStartUpGarbage } from '../common/start-up-memory.js';
 import { createQualityService } from '../quality/service.js';
 import { createBrowserPool } from '../ingest/browser/app-pool.js';
 import { createEvidenceStore } from '../evidence/index.js';
@@ -112,13 +114,14 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   await app.listen({ port: config.port, host: config.host });
   await ctx.flagControl.start();
   ctx.rollout.start();
-  ctx.quality.monitor.start();
+  // The first quality pass is the last of the start-up work; its garbage and the rest go back then.
+  void ctx.quality.monitor.start().then(() => releaseStartUpGarbage(ctx.clock));
   const endedSweeper = new EndedSweeper(ctx.db, ctx.clock);
   endedSweeper.start();
   // Only when sources are configured; without Redis this process also runs the scrapes.
   // The scraping stack loads only where sources are configured (the embedded default has none).
   const sourcesConfigured = Boolean(config.raw.DEALERSCOPE_SOURCES_FILE?.trim() || config.raw.DEALERSCOPE_SOURCES?.trim());
-  const ingestion = !sourcesConfigured ? null : (await import('../ingest/scheduler/ingestion.js')).startIngestion(ctx, { schedule: true, work: !config.redisUrl || config.raw.INGEST_EMBEDDED_WORKER === 'true', pool: ctx.browserPool, log });
+  const ingestion = !sourcesConfigured ? null : (await import('../ingest/scheduler/ingestion.js')).startIngestion(ctx, { schedule: true, work: !config.redisUrl || envBool(config.raw, 'INGEST_EMBEDDED_WORKER', false), pool: ctx.browserPool, log });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

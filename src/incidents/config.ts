@@ -1,6 +1,7 @@
 // The escalation timeline and who hears at each step, from the environment. Wrong values stop
 // the start with a message naming the variable.
 import { checkDestination, type Destination } from '../notifications/index.js';
+import { envInt } from '../common/env.js';
 
 export const STEP_COUNT = 4;
 export const DEFAULT_STEPS_SECONDS = [0, 120, 300, 600] as const;
@@ -36,14 +37,6 @@ export function parseSteps(raw: string | undefined): number[] {
   return steps;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer ${min}–${max}, got "${raw}"`);
-  return n;
-}
-
 function destinations(env: NodeJS.ProcessEnv, webhookVar: string, emailVar: string | null, allowPrivate: boolean): Destination[] {
   const out: Destination[] = [];
   const url = env[webhookVar]?.trim();
@@ -68,9 +61,9 @@ export function incidentSettings(env: NodeJS.ProcessEnv, allowPrivate: boolean):
       engineering: destinations(env, 'ESCALATION_ENGINEERING_WEBHOOK', 'ESCALATION_ENGINEERING_EMAIL', allowPrivate),
       management: destinations(env, 'ESCALATION_MANAGEMENT_WEBHOOK', 'ESCALATION_MANAGEMENT_EMAIL', allowPrivate),
     },
-    pollMs: int(env, 'INCIDENT_POLL_MS', 5_000, 10, 600_000),
-    readinessIntervalMs: int(env, 'INCIDENT_READINESS_INTERVAL_MS', 10_000, 10, 600_000),
-    readinessWindowMs: int(env, 'INCIDENT_READINESS_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
-    resolvedNoticeMs: int(env, 'INCIDENT_RESOLVED_NOTICE_MINUTES', 60, 0, 10_080) * 60_000,
+    pollMs: envInt(env, 'INCIDENT_POLL_MS', 5_000, 10, 600_000),
+    readinessIntervalMs: envInt(env, 'INCIDENT_READINESS_INTERVAL_MS', 10_000, 10, 600_000),
+    readinessWindowMs: envInt(env, 'INCIDENT_READINESS_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
+    resolvedNoticeMs: envInt(env, 'INCIDENT_RESOLVED_NOTICE_MINUTES', 60, 0, 10_080) * 60_000,
   };
 }

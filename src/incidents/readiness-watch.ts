@@ -6,6 +6,7 @@
 // When the database itself is what fails, no replica can record anything there: that outage
 // opens no incident here (nothing could be stored), and is left to the Prometheus alert on
 // /readyz. A replica that cannot write keeps its own failing-since and reports it once it can.
+import { PeriodicTask } from '../common/periodic-task.js';
 import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { incidentDb } from './store.js';
@@ -26,27 +27,22 @@ export interface ReadinessWatchDeps {
 }
 
 export class ReadinessWatch {
-  private timer: { cancel(): void } | null = null;
   private failingSince: number | null = null;
-  private running: Promise<void> | null = null;
+  private readonly loop: PeriodicTask;
 
-  constructor(private readonly d: ReadinessWatchDeps) {}
+  constructor(private readonly d: ReadinessWatchDeps) {
+    this.loop = new PeriodicTask({
+      clock: d.clock, firstAfterMs: 0, everyMs: d.intervalMs, run: () => this.check(),
+      onError: (err) => d.log?.(`readiness watch: ${err instanceof Error ? err.message : String(err)}`),
+    });
+  }
 
   start(): void {
-    if (this.timer) return;
-    const loop = () => {
-      this.running = this.check().catch((err) => this.d.log?.(`readiness watch: ${err instanceof Error ? err.message : String(err)}`)).finally(() => {
-        this.running = null;
-        if (this.timer) this.timer = this.d.clock.setTimeout(loop, this.d.intervalMs);
-      });
-    };
-    this.timer = this.d.clock.setTimeout(loop, 0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.timer?.cancel();
-    this.timer = null;
-    await this.running;
+    await this.loop.stop();
     // A replica that leaves on purpose must not count as a failing one.
     await incidentDb(this.d.db).deleteFrom('incident_replica_health').where('replica_id', '=', this.d.replicaId).execute().catch(() => undefined);
   }

@@ -3,6 +3,7 @@
 // of those said on the channels it reached. Every replica runs the escalation loop; a step is
 // taken by whichever replica claims its row first, in the same transaction that enqueues its
 // messages, so each step goes out once however many replicas there are.
+import { PeriodicTask } from '../common/periodic-task.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import client from 'prom-client';
@@ -52,9 +53,16 @@ const topicOf = (id: number) => `incident:${id}`;
 export class Incidents {
   readonly replicaId = `${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly dealers: DealerDirectory;
-  private timer: { cancel(): void } | null = null;
   private readonly passes = new CoalescedPass(() => this.pass());
-  private started = false;
+  // Wakes exactly when the next known step falls due, or at the poll for incidents opened elsewhere.
+  private readonly loop = new PeriodicTask({
+    clock: { setTimeout: (fn, ms) => this.deps.clock.setTimeout(fn, ms) }, firstAfterMs: 0, run: () => this.tick(),
+    everyMs: () => {
+      const poll = this.deps.settings.pollMs;
+      return this.nextDueAt === null ? poll : Math.max(0, Math.min(poll, this.nextDueAt - this.deps.clock.now()));
+    },
+    onError: (err) => this.deps.log?.(`incident escalation: ${err instanceof Error ? err.message : String(err)}`),
+  });
   private status: { at: number; value: Promise<PublicStatus> } | null = null;
   private readonly stepsTaken: client.Counter<'step' | 'outcome'> | null = null;
 
@@ -215,20 +223,16 @@ export class Incidents {
   // ---- the escalation loop ----
 
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.started = false;
-    this.timer?.cancel();
-    this.timer = null;
+    await this.loop.stop();
     await this.passes.settled();
   }
 
   kick(): void {
-    if (this.started) this.schedule(0);
+    this.loop.kick();
   }
 
   /** One pass: takes every step that is due and not yet taken; shared by concurrent callers. */
@@ -237,22 +241,6 @@ export class Incidents {
   }
 
   private nextDueAt: number | null = null;
-
-  private schedule(ms: number): void {
-    this.timer?.cancel();
-    this.timer = this.deps.clock.setTimeout(() => {
-      this.timer = null;
-      this.tick()
-        .catch((err) => this.deps.log?.(`incident escalation: ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => {
-          if (!this.started || this.timer) return;
-          const poll = this.deps.settings.pollMs;
-          // Wake exactly when the next known step falls due, or at the poll for incidents opened elsewhere.
-          const until = this.nextDueAt === null ? poll : Math.max(0, Math.min(poll, this.nextDueAt - this.deps.clock.now()));
-          this.schedule(until);
-        });
-    }, ms);
-  }
 
   private async pass(): Promise<void> {
     const open = await escalating(this.h);

@@ -2,6 +2,7 @@
 // the real summary back — rows, accepted, created/updated/unchanged, and every rejected row with
 // its number and reason. The token and the media type are checked before the body is read, the
 // body is capped, and a feed that cannot be parsed at all is refused before anything is written.
+import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loadArbitrageParams } from '../config/arbitrage.js';
 import type { AppContext } from '../common/app-context.js';
@@ -15,10 +16,7 @@ const FORMATS: Record<string, 'csv' | 'json'> = { 'text/csv': 'csv', 'applicatio
 const ORIGIN_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
 function importMaxBytes(env: NodeJS.ProcessEnv): number {
-  const raw = env.IMPORT_MAX_BYTES?.trim();
-  const n = raw ? Number(raw) : DEFAULT_IMPORT_MAX_BYTES;
-  if (!Number.isInteger(n) || n < 1024 || n > 512 * 1024 * 1024) throw new Error(`IMPORT_MAX_BYTES must be an integer 1024–536870912, got "${raw}"`);
-  return n;
+  return envInt(env, 'IMPORT_MAX_BYTES', DEFAULT_IMPORT_MAX_BYTES, 1024, 512 * 1024 * 1024);
 }
 
 function mediaType(request: FastifyRequest): string {

@@ -1,5 +1,6 @@
 // Delivery settings from the environment. A wrong value stops the start with a message naming
 // the variable, so a replica never runs with alerts silently misconfigured.
+import { envBool, envInt } from '../common/env.js';
 
 export interface NotificationSettings {
   /** `smtp://user:pass@host:port` or `smtps://…`; e-mail destinations need it. */
@@ -19,28 +20,19 @@ export interface NotificationSettings {
   pollMs: number;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer ${min}–${max}, got "${raw}"`);
-  return n;
-}
-
 export function notificationSettings(env: NodeJS.ProcessEnv): NotificationSettings {
   const smtpUrl = env.SMTP_URL?.trim() || null;
   if (smtpUrl && !/^smtps?:\/\/[^/]+/i.test(smtpUrl)) throw new Error(`SMTP_URL must look like smtp://host:port or smtps://user:pass@host:port, got "${smtpUrl.replace(/\/\/[^@/]*@/, '//…@')}"`);
-  const allow = env.ALERT_WEBHOOK_ALLOW_PRIVATE?.trim().toLowerCase() ?? '';
-  if (allow && !['true', 'false'].includes(allow)) throw new Error(`ALERT_WEBHOOK_ALLOW_PRIVATE must be true or false, got "${allow}"`);
+  const allowPrivate = envBool(env, 'ALERT_WEBHOOK_ALLOW_PRIVATE', false);
   const emailFrom = env.ALERT_EMAIL_FROM?.trim() || 'DealerScope <dealerscope@localhost>';
   if (!/@/.test(emailFrom)) throw new Error(`ALERT_EMAIL_FROM must be an e-mail address, got "${emailFrom}"`);
-  const backoffMs = int(env, 'NOTIFY_BACKOFF_MS', 2_000, 10, 3_600_000);
+  const backoffMs = envInt(env, 'NOTIFY_BACKOFF_MS', 2_000, 10, 3_600_000);
   return {
-    smtpUrl, emailFrom, allowPrivate: allow === 'true',
-    timeoutMs: int(env, 'NOTIFY_TIMEOUT_MS', 5_000, 100, 120_000),
-    maxAttempts: int(env, 'NOTIFY_MAX_ATTEMPTS', 12, 1, 1_000),
+    smtpUrl, emailFrom, allowPrivate,
+    timeoutMs: envInt(env, 'NOTIFY_TIMEOUT_MS', 5_000, 100, 120_000),
+    maxAttempts: envInt(env, 'NOTIFY_MAX_ATTEMPTS', 12, 1, 1_000),
     backoffMs,
-    maxBackoffMs: Math.max(backoffMs, int(env, 'NOTIFY_MAX_BACKOFF_MS', 600_000, 10, 86_400_000)),
-    pollMs: int(env, 'NOTIFY_POLL_MS', 2_000, 10, 600_000),
+    maxBackoffMs: Math.max(backoffMs, envInt(env, 'NOTIFY_MAX_BACKOFF_MS', 600_000, 10, 86_400_000)),
+    pollMs: envInt(env, 'NOTIFY_POLL_MS', 2_000, 10, 600_000),
   };
 }

@@ -4,6 +4,7 @@
 // (cockatiel) until `maxAttempts`, then parked as `dead` — listed, never dropped. Endpoints are
 // worked in parallel, so one that hangs only delays its own messages; callers only ever insert a
 // row, so a failing endpoint never blocks them.
+import { PeriodicTask } from '../common/periodic-task.js';
 import { randomUUID } from 'node:crypto';
 import { ExponentialBackoff, type GeneratorFn, type IBackoff } from 'cockatiel';
 import type { Kysely } from 'kysely';
@@ -79,9 +80,11 @@ export class Notifications {
   private readonly senders: Senders;
   private readonly backoff: ExponentialBackoff<number>;
   private readonly metrics: WorkerMetrics | null;
-  private timer: { cancel(): void } | null = null;
   private readonly passes = new CoalescedPass(() => this.pass());
-  private started = false;
+  private readonly loop = new PeriodicTask({
+    clock: { setTimeout: (fn, ms) => this.deps.clock.setTimeout(fn, ms) }, firstAfterMs: 0, everyMs: () => this.deps.settings.pollMs, run: () => this.drain(),
+    onError: (err) => this.deps.log?.(`notification worker: ${err instanceof Error ? err.message : String(err)}`),
+  });
 
   constructor(private readonly deps: NotificationDeps) {
     this.senders = deps.senders ?? createSenders(deps.settings);
@@ -140,37 +143,23 @@ export class Notifications {
   }
 
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.started = false;
-    this.timer?.cancel();
-    this.timer = null;
+    await this.loop.stop();
     await this.passes.settled();
     await this.senders.close();
   }
 
   /** Wakes the worker now (after a commit that enqueued messages). */
   kick(): void {
-    if (this.started) this.schedule(0);
+    this.loop.kick();
   }
 
   /** One pass over what is due now; concurrent callers share it, and a kick during it runs another. */
   drain(): Promise<void> {
     return this.passes.run();
-  }
-
-  private schedule(ms: number): void {
-    this.timer?.cancel();
-    this.timer = this.deps.clock.setTimeout(() => {
-      this.timer = null;
-      this.drain()
-        .catch((err) => this.deps.log?.(`notification worker: ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => { if (this.started && !this.timer) this.schedule(this.deps.settings.pollMs); });
-    }, ms);
   }
 
   private async pass(): Promise<void> {

@@ -2,6 +2,7 @@
 // console and SLO watch read the same numbers Prometheus would compute with rate() over a window.
 // The histogram is cumulative; periodic snapshots (driven by the injectable clock) let a reading
 // subtract the counts from the start of the window.
+import { PeriodicTask } from '../common/periodic-task.js';
 import type client from 'prom-client';
 import { isErrorStatus } from '../common/errors.js';
 import type { Clock } from '../common/clock.js';
@@ -59,7 +60,7 @@ export function quantileFromBuckets(q: number, bounds: number[], cumulative: num
 
 export class HttpWindow {
   private readonly samples: HttpCounts[] = [];
-  private timer: { cancel(): void } | null = null;
+  private readonly loop: PeriodicTask;
   private readonly windowMs: number;
   private readonly sampleEveryMs: number;
   private readonly minSamples: number;
@@ -72,6 +73,7 @@ export class HttpWindow {
     this.sampleEveryMs = opts.sampleEveryMs ?? 10_000;
     this.minSamples = opts.minSamples ?? 20;
     this.exclude = new Set(opts.excludeRoutes ?? DEFAULT_EXCLUDED_ROUTES);
+    this.loop = new PeriodicTask({ clock, everyMs: this.sampleEveryMs, run: () => this.sample(), onError: () => {} });
   }
 
   get windowSeconds(): number {
@@ -80,19 +82,13 @@ export class HttpWindow {
 
   /** Takes a snapshot now and then every sampleEveryMs until stop(). */
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      void this.sample().finally(() => {
-        if (this.timer) this.timer = this.clock.setTimeout(tick, this.sampleEveryMs);
-      });
-    };
-    this.timer = this.clock.setTimeout(tick, this.sampleEveryMs);
+    if (this.loop.started) return;
+    this.loop.start();
     void this.sample();
   }
 
   stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
+    void this.loop.stop();
   }
 
   async counts(): Promise<HttpCounts> {

@@ -1,6 +1,7 @@
 // Watches the console's SLO tiles on a clock-driven interval and raises an alert when one crosses
 // its gate threshold, and a resolved notice when it comes back. It only notifies: rollbacks are
 // the rollout controller's decision, with its own windows, minimum samples and latching.
+import { PeriodicTask } from '../common/periodic-task.js';
 import type { AlertFeed } from './alert-feed.js';
 import type { Clock } from '../common/clock.js';
 import { readSloTiles, type SloTile, type TileKey, type TileSources } from './slo-tiles.js';
@@ -11,27 +12,22 @@ export interface SloWatchOptions {
 
 export class SloWatch {
   private readonly last = new Map<TileKey, SloTile['status']>();
-  private timer: { cancel(): void } | null = null;
   private readonly everyMs: number;
   private running: Promise<void> | null = null;
+  private readonly loop: PeriodicTask;
 
   constructor(private readonly sources: TileSources, private readonly feed: AlertFeed, private readonly clock: Clock, opts: SloWatchOptions = {}) {
     this.everyMs = opts.everyMs ?? 15_000;
+    // A tile that cannot be read now is read again at the next evaluation.
+    this.loop = new PeriodicTask({ clock, everyMs: this.everyMs, run: () => this.evaluate(), onError: () => {} });
   }
 
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      void this.evaluate().finally(() => {
-        if (this.timer) this.timer = this.clock.setTimeout(tick, this.everyMs);
-      });
-    };
-    this.timer = this.clock.setTimeout(tick, this.everyMs);
+    this.loop.start();
   }
 
   stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
+    void this.loop.stop();
   }
 
   /** One evaluation; concurrent callers share it. Exposed so tests and the console can force one. */

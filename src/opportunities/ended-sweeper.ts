@@ -1,6 +1,7 @@
 // Auctions end while their listings sit in the database: every minute the ones that ended are
 // marked ended, which takes them out of every list (their detail stays readable) and bumps the data
 // version so cached pages go too. Listings stored after their end are marked ended at once.
+import { PeriodicTask } from '../common/periodic-task.js';
 import { notifyDataVersion } from './data-version.js';
 import type { Clock } from '../common/clock.js';
 import { dbBool, type Db } from '../storage/db.js';
@@ -18,21 +19,18 @@ export async function markEndedAuctions(db: Db, now: number): Promise<number> {
 }
 
 export class EndedSweeper {
-  private timer: { cancel(): void } | null = null;
+  private readonly loop: PeriodicTask;
 
-  constructor(private readonly db: Db, private readonly clock: Clock, private readonly everyMs = ENDED_SWEEP_MS) {}
+  constructor(private readonly db: Db, private readonly clock: Clock, everyMs = ENDED_SWEEP_MS) {
+    // A failed pass is left to the next one; readiness shows database trouble.
+    this.loop = new PeriodicTask({ clock, firstAfterMs: 0, everyMs, run: () => markEndedAuctions(this.db, this.clock.now()), onError: () => {} });
+  }
 
   start(): void {
-    const tick = () => {
-      markEndedAuctions(this.db, this.clock.now()).catch(() => { /* the next pass retries; readiness shows database trouble */ }).finally(() => {
-        if (this.timer) this.timer = this.clock.setTimeout(tick, this.everyMs);
-      });
-    };
-    this.timer = this.clock.setTimeout(tick, 0);
+    this.loop.start();
   }
 
   stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
+    void this.loop.stop();
   }
 }

@@ -1,5 +1,6 @@
 // The write side: listings upserted by source + lot id, each with its appraisal stored as an
 // opportunity. Batched multi-row upserts keep a 100 k import to seconds on both databases.
+import { withRetries } from '../common/retry.js';
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appraise } from './engine/index.js';
@@ -117,22 +118,18 @@ export async function storeListings(db: Db, listings: ListingInput[], opts: Stor
   const unique = [...dedup.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, l]) => l);
   for (let i = 0; i < unique.length; i += BATCH) {
     const chunk = unique.slice(i, i + BATCH);
-    for (let attempt = 1; ; attempt++) {
-      const part: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
-      try {
-        await db.kysely.transaction().execute(async (trx) => {
-          await storeChunk(db, trx, chunk, opts, part);
-        });
-      } catch (err) {
-        if (attempt < ATTEMPTS && RETRYABLE.has(String((err as { code?: unknown }).code))) continue;
-        throw err;
-      }
-      result.created += part.created;
-      result.updated += part.updated;
-      result.unchanged += part.unchanged;
-      result.changedListingIds.push(...part.changedListingIds);
-      break;
-    }
+    // A failed transaction left nothing behind, so each attempt counts into a fresh part.
+    const part = await withRetries({ attempts: ATTEMPTS, retryOn: (err) => RETRYABLE.has(String((err as { code?: unknown }).code)) }, async () => {
+      const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
+      await db.kysely.transaction().execute(async (trx) => {
+        await storeChunk(db, trx, chunk, opts, p);
+      });
+      return p;
+    });
+    result.created += part.created;
+    result.updated += part.updated;
+    result.unchanged += part.unchanged;
+    result.changedListingIds.push(...part.changedListingIds);
     onProgress?.(Math.min(i + BATCH, unique.length));
   }
   return result;

@@ -2,6 +2,7 @@
 // compliance per source, anomaly false-positive ratio, provenance coverage and the quality score.
 // Computed from the database (so every replica reports the same), refreshed on a timer and after
 // operator actions; signal and metric reads are synchronous lookups of the last snapshot.
+import { PeriodicTask } from '../common/periodic-task.js';
 import client from 'prom-client';
 import { sourceQuality, type SourceQuality } from './scrape-quality.js';
 import { listingFromRow } from '../opportunities/store.js';
@@ -168,10 +169,15 @@ export async function measureQuality(db: Db, now: number): Promise<QualitySnapsh
 
 export class QualityMonitor {
   private last: QualitySnapshot | null = null;
-  private timer: { cancel(): void } | null = null;
   private inflight: Promise<QualitySnapshot> | null = null;
 
-  constructor(private readonly db: Db, private readonly clock: Clock, readonly intervalMs = 30_000) {}
+  private readonly loop: PeriodicTask;
+  private firstPassDone: () => void = () => {};
+
+  constructor(private readonly db: Db, private readonly clock: Clock, readonly intervalMs = 30_000) {
+    // A failed refresh is left to the next one; readiness shows database trouble.
+    this.loop = new PeriodicTask({ clock, firstAfterMs: 0, everyMs: intervalMs, run: () => this.refresh().finally(() => this.firstPassDone()), onError: () => {} });
+  }
 
   snapshot(): QualitySnapshot | null {
     return this.last;
@@ -191,18 +197,17 @@ export class QualityMonitor {
     return this.refresh();
   }
 
-  start(): void {
-    const tick = () => {
-      this.refresh().catch(() => { /* the next tick retries; readiness shows database trouble */ }).finally(() => {
-        if (this.timer) this.timer = this.clock.setTimeout(tick, this.intervalMs);
-      });
-    };
-    this.timer = this.clock.setTimeout(tick, 0);
+  /** Starts the timer; the promise settles (never rejects) when the first pass has ended. */
+  start(): Promise<void> {
+    const first = new Promise<void>((resolve) => {
+      this.firstPassDone = resolve;
+    });
+    this.loop.start();
+    return first;
   }
 
   stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
+    void this.loop.stop();
   }
 
   registerSignals(signals: Signals): void {

@@ -12,6 +12,7 @@
 // `SELECT 1` or Redis PING, run outside the breaker), the probe is run at that moment: if it
 // answers, the open is counted as a false positive. Opens of breakers without a probe are not
 // decided and count in neither the numerator nor the denominator of the ratio.
+import { optionalEnvNumber } from '../common/env.js';
 import {
   BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, SamplingBreaker, circuitBreaker, handleWhen,
 } from 'cockatiel';
@@ -309,13 +310,7 @@ export class BreakerRegistry {
 /** Breaker settings from the environment (BREAKER_HALF_OPEN_MS, BREAKER_MIN_RPS), defaults otherwise. */
 export function breakerSettings(env: NodeJS.ProcessEnv): Partial<BreakerSettings> {
   const out: Partial<BreakerSettings> = {};
-  const read = (name: string, min: number, max: number): number | undefined => {
-    const raw = env[name]?.trim();
-    if (!raw) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer ${min}–${max}, got "${raw}"`);
-    return n;
-  };
+  const read = (name: string, min: number, max: number) => optionalEnvNumber(env, name, { integer: true, min, max });
   const halfOpen = read('BREAKER_HALF_OPEN_MS', 100, 600_000);
   if (halfOpen !== undefined) out.halfOpenAfterMs = halfOpen;
   const minRps = read('BREAKER_MIN_RPS', 1, 100_000);

@@ -3,6 +3,7 @@
 // (`X-API-Key`) counts against that key's own quota instead. Both flags are read per request.
 // The client IP is Fastify's `request.ip`: the socket address unless TRUST_PROXY names the
 // proxies whose X-Forwarded-For may be believed (see trustedProxies()).
+import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { AppContext } from '../common/app-context.js';
@@ -15,11 +16,7 @@ import { RefusalAudit } from './refusal-audit.js';
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
 
 export function rateLimitPerMinute(env: NodeJS.ProcessEnv): number {
-  const raw = env.RATE_LIMIT_PER_MINUTE?.trim();
-  if (!raw) return DEFAULT_RATE_LIMIT_PER_MINUTE;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`RATE_LIMIT_PER_MINUTE must be an integer 1–1000000, got "${raw}"`);
-  return n;
+  return envInt(env, 'RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT_PER_MINUTE, 1, 1_000_000);
 }
 
 /**
@@ -65,40 +62,52 @@ export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts:
   for (const scope of ['ip', 'key'] as const) limited.inc({ scope }, 0);
   ctx.signals.register(SIGNALS.rateLimitLegitimateRefusalRatio, () => audit.ratio());
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    // The route template and the raw path both count, so no spelling of a path slips past.
-    if (!(request.routeOptions.url ?? '').startsWith('/api/') && !request.url.startsWith('/api/')) return;
-    let scope: Scope;
-    let subject: string;
-    let limiter: QuotaLimiter;
-    const presented = request.headers['x-api-key'];
-    if (presented !== undefined && ctx.flags.get('API_RATE_LIMITING')) {
-      const key: ApiKeyInfo | null = typeof presented === 'string' ? await findActiveKey(ctx.db, presented) : null;
-      if (!key) throw new ApiError(401, 'invalid_api_key', 'The X-API-Key is not a valid, active dealer key');
-      scope = 'key';
-      subject = `key:${key.keyId}`;
-      limiter = keyLimiters.forQuota(key.quotaPerMinute);
-    } else if (ctx.flags.get('ENABLE_RATE_LIMITING')) {
-      scope = 'ip';
-      subject = `ip:${request.ip}`;
-      limiter = ipLimiter;
-    } else return;
-
+  /** Headers and the metric for a decision; the error to answer with when it refuses. */
+  const apply = (reply: FastifyReply, scope: Scope, subject: string, decision: QuotaDecision): ApiError | null => {
+    audit.record(subject, decision.limit, decision.allowed);
+    setHeaders(reply, decision);
+    if (decision.allowed) return null;
+    limited.inc({ scope });
+    const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
+    return new ApiError(429, 'rate_limited', `Rate limit of ${decision.limit} requests per minute exceeded; retry in ${retry} s`, undefined, { 'Retry-After': retry });
+  };
+  const unavailable = (err: unknown): unknown => (err instanceof LimiterUnavailableError
+    ? new ApiError(503, 'rate_limiter_unavailable', 'Rate limiter unavailable; retry shortly', undefined, { 'Retry-After': '1' })
+    : err);
+  const limit = async (reply: FastifyReply, scope: Scope, subject: string, limiter: QuotaLimiter): Promise<void> => {
     let decision: QuotaDecision;
     try {
       decision = await limiter.consume(subject);
     } catch (err) {
-      if (err instanceof LimiterUnavailableError) {
-        throw new ApiError(503, 'rate_limiter_unavailable', 'Rate limiter unavailable; retry shortly', undefined, { 'Retry-After': '1' });
-      }
-      throw err;
+      throw unavailable(err);
     }
-    audit.record(subject, decision.limit, decision.allowed);
-    setHeaders(reply, decision);
-    if (!decision.allowed) {
-      limited.inc({ scope });
-      const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
-      throw new ApiError(429, 'rate_limited', `Rate limit of ${decision.limit} requests per minute exceeded; retry in ${retry} s`, undefined, { 'Retry-After': retry });
+    const refused = apply(reply, scope, subject, decision);
+    if (refused) throw refused;
+  };
+  const keyed = async (reply: FastifyReply, presented: string | string[]): Promise<void> => {
+    const key: ApiKeyInfo | null = typeof presented === 'string' ? await findActiveKey(ctx.db, presented) : null;
+    if (!key) throw new ApiError(401, 'invalid_api_key', 'The X-API-Key is not a valid, active dealer key');
+    await limit(reply, 'key', `key:${key.keyId}`, keyLimiters.forQuota(key.quotaPerMinute));
+  };
+
+  // Callback-style: the per-IP count without Redis is answered synchronously, so a request under
+  // its limit costs no promise here; the dealer-key and Redis paths go through one.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    // The route template and the raw path both count, so no spelling of a path slips past.
+    if (!(request.routeOptions.url ?? '').startsWith('/api/') && !request.url.startsWith('/api/')) return done();
+    const presented = request.headers['x-api-key'];
+    if (presented !== undefined && ctx.flags.get('API_RATE_LIMITING')) {
+      keyed(reply, presented).then(() => done(), done);
+      return;
     }
+    if (!ctx.flags.get('ENABLE_RATE_LIMITING')) return done();
+    const subject = `ip:${request.ip}`;
+    const now = ipLimiter.consumeNow(subject);
+    if (now === null) {
+      limit(reply, 'ip', subject, ipLimiter).then(() => done(), done);
+      return;
+    }
+    const refused = apply(reply, 'ip', subject, now);
+    done(refused ?? undefined);
   });
 }

@@ -2,6 +2,7 @@
 // that rolls a phase back on its own. Decisions are stored with their evidence, latched triggers
 // wait for a person to re-arm them, and every change reaches the other replicas through the flag
 // control plane. Events for the console's live feed: 'breach', 'decision', 'alert'.
+import { PeriodicTask } from '../common/periodic-task.js';
 import { EventEmitter } from 'node:events';
 import type { Environment } from '../config/env.js';
 import type { FlagControl } from '../flags/flag-control.js';
@@ -77,7 +78,8 @@ export class RolloutController extends EventEmitter {
   readonly engine: TriggerEngine;
   readonly intervalMs: number;
   readonly gateWindowMs: number;
-  private timer: { cancel(): void } | null = null;
+  // A failed evaluation is retried at the next interval; its error is already in the decision log or metrics.
+  private readonly loop = new PeriodicTask({ clock: { setTimeout: (fn, ms) => this.o.clock.setTimeout(fn, ms) }, everyMs: () => this.intervalMs, run: () => this.evaluate(), onError: () => {} });
   private running: Promise<Firing[]> | null = null;
   private lastEvaluationAt: number | null = null;
   private dryRunDefault: boolean;
@@ -244,18 +246,11 @@ export class RolloutController extends EventEmitter {
   // ---- the trigger loop ----
 
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      this.evaluate().catch(() => []).finally(() => {
-        if (this.timer) this.timer = this.o.clock.setTimeout(tick, this.intervalMs);
-      });
-    };
-    this.timer = this.o.clock.setTimeout(tick, this.intervalMs);
+    this.loop.start();
   }
 
   stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
+    void this.loop.stop();
   }
 
   /** Resolves when the evaluation in flight (if any) has finished. */

@@ -19,6 +19,7 @@ import { databasePlatformProbe } from './platform.js';
 import { RolloutState } from './rollout-state.js';
 import { triggersFromEnv } from './triggers.js';
 import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './notifier.js';
+import { envBool, optionalEnvNumber } from '../common/env.js';
 
 export { RolloutController } from './controller.js';
 
@@ -52,13 +53,7 @@ export interface RolloutTuning {
   log?: (msg: string) => void;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (milliseconds), got "${raw}"`);
-  return n;
-}
+const positiveInt = (env: NodeJS.ProcessEnv, name: string) => optionalEnvNumber(env, name, { integer: true, min: 1, unit: 'milliseconds' });
 
 export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {}): Promise<{ flagControl: FlagControl; rollout: RolloutController }> {
   const id = await controlPlaneId(deps.db);
@@ -89,16 +84,21 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     triggers: triggersFromEnv(deps.rawEnv),
     intervalMs: tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS'),
     gateWindowMs: tuning.gateWindowMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_GATE_WINDOW_MS'),
-    dryRun: /^(1|true|yes|on)$/i.test(deps.rawEnv.ROLLOUT_DRY_RUN?.trim() ?? ''),
+    dryRun: envBool(deps.rawEnv, 'ROLLOUT_DRY_RUN', false, { loose: true }),
   });
   registerRolloutMetrics(deps.metrics.registry, flagControl, rollout);
-  // The kill switch posts from the replica where it was flipped ('local'), once for the fleet.
+  // The kill switch posts from the replica where it was flipped ('local'), once for the fleet,
+  // with who flipped it and why: the audit row of that change is written before it is applied.
   flagControl.on('applied', (e: { via: string; before: { emergency: boolean }; after: { emergency: boolean } }) => {
     if (e.via !== 'local' || e.before.emergency === e.after.emergency) return;
-    const text = e.after.emergency
-      ? `DealerScope ${deps.env}: KILL SWITCH ON — EMERGENCY_ROLLBACK forces every v5 feature off`
-      : `DealerScope ${deps.env}: kill switch off — the phase's flags are back in force`;
-    for (const channel of ['alerts', 'deployments'] as const) void rollout.announce({ channel, text, fields: { emergency: e.after.emergency } });
+    void (async () => {
+      const [last] = await flagControl.audit(1, 'EMERGENCY_ROLLBACK').catch(() => []);
+      const by = last ? ` (by ${last.actor}${last.reason ? `: ${last.reason}` : ', no reason given'})` : '';
+      const text = e.after.emergency
+        ? `DealerScope ${deps.env}: KILL SWITCH ON — EMERGENCY_ROLLBACK forces every v5 feature off${by}`
+        : `DealerScope ${deps.env}: kill switch off — the phase's flags are back in force${by}`;
+      await Promise.all((['alerts', 'deployments'] as const).map((channel) => rollout.announce({ channel, text, fields: { emergency: e.after.emergency, reason: last?.reason ?? null } })));
+    })().catch(() => {});
   });
   return { flagControl, rollout };
 }

@@ -9,6 +9,7 @@
 // phase 3's smaller pool and at phase 3 turns the pool off).
 import type { FlagValues } from '../flags/registry.js';
 import type { MetricId } from './measurements.js';
+import { optionalEnvNumber } from '../common/env.js';
 
 export type AlertChannel = 'alerts' | 'deployments' | 'performance';
 
@@ -99,13 +100,8 @@ export function triggerById(id: string): TriggerDef | undefined {
   return TRIGGERS.find((t) => t.id === id);
 }
 
-function envNumber(env: NodeJS.ProcessEnv, name: string, integer: boolean): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${name} must be a positive ${integer ? 'integer (milliseconds)' : 'number'}, got "${raw}"`);
-  return n;
-}
+const envNumber = (env: NodeJS.ProcessEnv, name: string, integer: boolean) =>
+  optionalEnvNumber(env, name, integer ? { integer: true, min: 1, unit: 'milliseconds' } : { above: 0 });
 
 /**
  * The registry with this deployment's overrides: `ROLLOUT_TRIGGER_FOR_MS` (every trigger's `for:`,

@@ -1,7 +1,9 @@
-// Fixed-window request quotas on rate-limiter-flexible. With Redis the count is shared by every
-// replica (an atomic INCR per request, so the limit is exact); while Redis is unreachable each
-// replica counts in memory (the library's insurance limiter), so the limit still holds per
-// replica and the service never fails open.
+// Fixed-window request quotas. With Redis the count is shared by every replica (rate-limiter-flexible,
+// an atomic INCR per request, so the limit is exact); while Redis is unreachable each replica
+// counts in memory (the library's insurance limiter), so the limit still holds per replica and the
+// service never fails open. Without Redis the count is this process's own fixed window, answered
+// synchronously: the library's memory limiter answers through a promise and keeps a timer per key,
+// which on a cached API read was a promise, a microtask hop and a timer per request.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RedisHandle } from '../storage/redis.js';
 
@@ -21,31 +23,91 @@ export interface QuotaLimiterOptions {
   keyPrefix: string;
   points: number;
   durationSec: number;
+  /** Milliseconds since the epoch; the in-memory windows run on it (tests move it by hand). */
+  now?: () => number;
+}
+
+interface Window {
+  count: number;
+  resetAt: number;
+}
+
+/**
+ * Per-key fixed windows in this process, as rate-limiter-flexible's memory limiter counts them: a
+ * window opens at a key's first request and lasts `durationMs`; requests past `points` in it are
+ * refused (and still counted). Ended windows are dropped by a sweep at most once per window length.
+ */
+export class MemoryWindows {
+  private readonly windows = new Map<string, Window>();
+  private nextSweep: number;
+
+  constructor(readonly points: number, private readonly durationMs: number, private readonly now: () => number = Date.now) {
+    this.nextSweep = now() + durationMs;
+  }
+
+  consume(key: string, points = 1): QuotaDecision {
+    const now = this.now();
+    if (now >= this.nextSweep) this.sweep(now);
+    let w = this.windows.get(key);
+    if (w === undefined || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + this.durationMs };
+      this.windows.set(key, w);
+    }
+    w.count += points;
+    const allowed = w.count <= this.points;
+    return { allowed, limit: this.points, remaining: allowed ? this.points - w.count : 0, resetMs: w.resetAt - now };
+  }
+
+  refund(key: string, points = 1): void {
+    const w = this.windows.get(key);
+    if (w !== undefined && w.resetAt > this.now()) w.count -= points;
+  }
+
+  /** Keys with an open window (the sweep bounds this by the clients of one window length). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  private sweep(now: number): void {
+    for (const [key, w] of this.windows) if (w.resetAt <= now) this.windows.delete(key);
+    this.nextSweep = now + this.durationMs;
+  }
 }
 
 export class QuotaLimiter {
-  private readonly limiter: RateLimiterAbstract;
+  private readonly limiter: RateLimiterAbstract | null;
+  private readonly local: MemoryWindows | null;
   readonly points: number;
 
   constructor(opts: QuotaLimiterOptions) {
     this.points = opts.points;
-    const local = new RateLimiterMemory({ points: opts.points, duration: opts.durationSec, keyPrefix: opts.keyPrefix });
-    this.limiter = opts.redis
-      ? new RateLimiterRedis({
+    if (opts.redis) {
+      this.local = null;
+      this.limiter = new RateLimiterRedis({
         storeClient: opts.redis.client,
         points: opts.points,
         duration: opts.durationSec,
         keyPrefix: opts.keyPrefix,
-        insuranceLimiter: local,
+        insuranceLimiter: new RateLimiterMemory({ points: opts.points, duration: opts.durationSec, keyPrefix: opts.keyPrefix }),
         // Go to the local counter at once while the connection is down instead of waiting on a timeout.
         rejectIfRedisNotReady: true,
-      })
-      : local;
+      });
+    } else {
+      this.limiter = null;
+      this.local = new MemoryWindows(opts.points, opts.durationSec * 1000, opts.now);
+    }
+  }
+
+  /** The decision at once when this process keeps the count (no Redis); null when Redis must be asked. */
+  consumeNow(key: string): QuotaDecision | null {
+    return this.local?.consume(key) ?? null;
   }
 
   async consume(key: string): Promise<QuotaDecision> {
+    if (this.local) return this.local.consume(key);
+    const limiter = this.limiter as RateLimiterAbstract;
     try {
-      const res = await this.limiter.consume(key, 1);
+      const res = await limiter.consume(key, 1);
       return { allowed: true, limit: this.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
     } catch (err) {
       if (err instanceof RateLimiterRes) {
@@ -57,8 +119,12 @@ export class QuotaLimiter {
 
   /** Gives back one point consumed for `key` (an attempt that turned out not to count). */
   async refund(key: string): Promise<void> {
+    if (this.local) {
+      this.local.refund(key);
+      return;
+    }
     try {
-      await this.limiter.reward(key, 1);
+      await (this.limiter as RateLimiterAbstract).reward(key, 1);
     } catch (err) {
       throw new LimiterUnavailableError(err instanceof Error ? err.message : String(err));
     }

@@ -1,6 +1,7 @@
 // Console sessions kept server-side (table `console_sessions`), so any replica accepts a session
 // any other replica issued and logout ends it everywhere. The cookie carries 32 random bytes; the
 // table holds only their SHA-256, so a leaked table cannot be replayed as cookies.
+import { envInt } from '../common/env.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Db } from '../storage/db.js';
@@ -17,11 +18,7 @@ export interface Session {
 }
 
 export function sessionTtlMs(env: NodeJS.ProcessEnv): number {
-  const raw = env.CONSOLE_SESSION_TTL_MINUTES?.trim();
-  if (!raw) return DEFAULT_SESSION_TTL_MS;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 7 * 24 * 60) throw new Error(`CONSOLE_SESSION_TTL_MINUTES must be an integer 1–10080, got "${raw}"`);
-  return n * 60_000;
+  return envInt(env, 'CONSOLE_SESSION_TTL_MINUTES', DEFAULT_SESSION_TTL_MS / 60_000, 1, 7 * 24 * 60) * 60_000;
 }
 
 /** Emits 'ended' with the session's hash when this process ends a session (sign-out). */

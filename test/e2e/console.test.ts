@@ -1,10 +1,14 @@
 // The SRE console end to end in headless Chromium against a real server on port 0: sign in,
-// toggle a flag, inject an SLO breach and watch its alert arrive over Server-Sent Events,
-// then save a screenshot to docs/screenshots/console.png.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// change a flag through its confirmation page, inject an SLO breach and watch its alert arrive
+// over Server-Sent Events; every dangerous action refuses a blank reason (400 naming the field)
+// and asks for a typed confirmation; every console page at 390 px (a phone) and 1440 px must not
+// scroll sideways and must have no serious or critical axe-core violations.
+// Screenshots go to docs/screenshots/ with UPDATE_SCREENSHOTS=1, else to reports/screenshots/.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { startService, type RunningService } from '../../src/http/service.js';
@@ -13,25 +17,63 @@ import { ManualClock } from '../../src/common/clock.js';
 import { CHROMIUM, CHROMIUM_ARGS, requireTool } from './support/tools.js';
 
 const TOKEN = 'e2e-console-admin-token-0123456789';
-// The committed screenshot is refreshed only on request, so a test run leaves the tree clean.
-const SCREENSHOT = process.env.UPDATE_SCREENSHOTS
-  ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots', 'console.png')
-  : join(import.meta.dirname, '..', '..', 'reports', 'screenshots', 'console.png');
+// The committed screenshots are refreshed only on request, so a test run leaves the tree clean.
+const SHOTS = join(import.meta.dirname, '..', '..', process.env.UPDATE_SCREENSHOTS ? 'docs' : 'reports', 'screenshots');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const chromiumOk = requireTool(CHROMIUM);
+
+interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }
+
+async function audit(page: Page): Promise<{ overflow: number; violations: AxeViolation[] }> {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })) }));
+  });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  return { overflow, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') };
+}
+
+/** Submits a form and resolves with the status of its POST (the page then shows the answer). */
+async function submit(page: Page, form: Locator, opts: { skipBrowserChecks?: boolean } = {}): Promise<number> {
+  // The browser's own `required` check would stop a blank field before it is sent; the server's
+  // answer is what these tests are about.
+  if (opts.skipBrowserChecks) await form.evaluate((f) => { (f as HTMLFormElement).noValidate = true; });
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.startsWith('/console/')),
+    form.locator('button[type="submit"]').click(),
+  ]);
+  await page.waitForLoadState();
+  return res.status();
+}
 
 describe.runIf(chromiumOk)('SRE console in Chromium', () => {
   let dir: string;
   let svc: RunningService;
   let browser: Browser;
   let page: Page;
+  let base: string;
   const clock = new ManualClock(Date.now());
+  const admin = (path: string, body: unknown) => fetch(`${base}${path}`, {
+    method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+
+  async function signIn(p: Page): Promise<void> {
+    await p.goto(`${base}/console`);
+    expect(new URL(p.url()).pathname).toBe('/console/login');
+    await p.fill('input[name="token"]', TOKEN);
+    // A real form post: the browser sends its own Origin, which the CSRF origin check accepts.
+    await Promise.all([p.waitForURL(/\/console(\?|$)/), p.click('form[action="/console/login"] button[type="submit"]')]);
+  }
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ds-console-e2e-'));
+    mkdirSync(SHOTS, { recursive: true });
     svc = await startService(loadConfig({
       DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1',
       DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
     }), { clock, logger: false, sample: false });
+    base = svc.url.replace('localhost', '127.0.0.1');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   }, 60_000);
@@ -42,26 +84,24 @@ describe.runIf(chromiumOk)('SRE console in Chromium', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('signs in, toggles a flag, shows an injected breach live and takes a screenshot', async () => {
-    const base = svc.url.replace('localhost', '127.0.0.1');
+  it('signs in, toggles a flag through its confirmation, shows an injected breach live', async () => {
     // Some real traffic so the P95 and error-rate tiles have samples.
     for (let i = 0; i < 40; i++) await fetch(`${base}/api/opportunities?page=1&limit=5`);
-
-    await page.goto(`${base}/console`);
-    expect(new URL(page.url()).pathname).toBe('/console/login');
-    await page.fill('input[name="token"]', TOKEN);
-    // A real form post: the browser sends its own Origin, which the CSRF origin check accepts.
-    await Promise.all([page.waitForURL(/\/console(\?|$)/), page.click('form[action="/console/login"] button[type="submit"]')]);
+    await signIn(page);
     await page.goto(`${base}/console`);
     expect(new URL(page.url()).pathname).toBe('/console');
     await expect.poll(() => page.textContent('#stream-state')).toBe('live');
 
-    // Toggle a flag with its form; the page reloads with the new value from the server.
+    // Toggle a flag: its form leads to a confirmation page, whose typed confirmation applies it.
     const before = svc.ctx.flags.get('ENABLE_TTL_JITTER');
     // The row also holds the percentage form; the toggle is the form named by data-flag.
     const toggle = page.locator('tr[data-flag-row="ENABLE_TTL_JITTER"] form[data-flag="ENABLE_TTL_JITTER"]');
     await toggle.locator('input[name="reason"]').fill('e2e toggle');
-    await Promise.all([page.waitForURL(/result=flag-set/), toggle.locator('button[type="submit"]').click()]);
+    expect(await submit(page, toggle)).toBe(200);
+    expect(svc.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(before);
+    const confirm = page.locator('form.confirm');
+    await confirm.locator('input[name="confirm"]').fill('ENABLE_TTL_JITTER');
+    await Promise.all([page.waitForURL(/result=flag-set/), confirm.locator('button[type="submit"]').click()]);
     expect(svc.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(!before);
     expect(await page.locator('tr[data-flag-row="ENABLE_TTL_JITTER"] .flag-value').textContent()).toBe(before ? 'off' : 'on');
     await expect.poll(() => page.textContent('#stream-state')).toBe('live');
@@ -79,13 +119,108 @@ describe.runIf(chromiumOk)('SRE console in Chromium', () => {
 
     // The tiles refresh over the same stream and show the breach too.
     await expect.poll(() => page.getAttribute('.tile[data-key="hit_rate"]', 'class'), { timeout: 10_000 }).toContain('breach');
-
-    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
   }, 60_000);
 
+  it('refuses the kill switch without a reason (400 naming `reason`) or without the typed flag name; confirmed, it applies with the reason audited', async () => {
+    await page.goto(`${base}/console`);
+    const kill = page.locator('form[data-flag="EMERGENCY_ROLLBACK"]');
+    expect(await submit(page, kill, { skipBrowserChecks: true })).toBe(400);
+    expect(await page.locator('[role="alert"]').textContent()).toMatch(/\breason\b/);
+    expect(await page.locator('[aria-invalid="true"]').getAttribute('name')).toBe('reason');
+    expect(svc.ctx.flags.snapshot().emergency).toBe(false);
+
+    // The refusal page keeps the form: give the reason there and go on to the confirmation.
+    const reasonForm = page.locator('form.confirm');
+    await reasonForm.locator('input[name="reason"]').fill('e2e drill: kill switch');
+    expect(await submit(page, reasonForm)).toBe(200);
+    expect(await page.textContent('main')).toContain('You are about to turn EMERGENCY_ROLLBACK on');
+    const confirm = page.locator('form.confirm');
+    await confirm.locator('input[name="confirm"]').fill('EMERGENCY');
+    expect(await submit(page, confirm)).toBe(400);
+    expect(await page.locator('[role="alert"]').textContent()).toMatch(/\bconfirm\b/);
+    expect(svc.ctx.flags.snapshot().emergency).toBe(false);
+
+    await page.locator('form.confirm input[name="confirm"]').fill('EMERGENCY_ROLLBACK');
+    expect(await submit(page, page.locator('form.confirm'))).toBe(303); // back to the overview
+    expect(new URL(page.url()).searchParams.get('result')).toBe('flag-set');
+    expect(svc.ctx.flags.snapshot().emergency).toBe(true);
+    const [entry] = await svc.ctx.flagControl.audit(1, 'EMERGENCY_ROLLBACK');
+    expect(entry).toMatchObject({ flag: 'EMERGENCY_ROLLBACK', new: true, reason: 'e2e drill: kill switch' });
+    expect(await page.locator('#flag-changes').textContent()).toContain('e2e drill: kill switch');
+
+    // And off again, through the same two steps.
+    const off = page.locator('form[data-flag="EMERGENCY_ROLLBACK"]');
+    await off.locator('input[name="reason"]').fill('e2e drill over');
+    expect(await submit(page, off)).toBe(200);
+    await page.locator('form.confirm input[name="confirm"]').fill('EMERGENCY_ROLLBACK');
+    expect(await submit(page, page.locator('form.confirm'))).toBe(303);
+    expect(svc.ctx.flags.snapshot().emergency).toBe(false);
+  }, 60_000);
+
+  it('a rollback needs a reason and the typed word; the reason lands in the decision record', async () => {
+    await page.goto(`${base}/console`);
+    const phase = (await svc.ctx.rollout.status()).effectivePhase;
+    const form = page.locator('form.rollout-rollback');
+    expect(await submit(page, form, { skipBrowserChecks: true })).toBe(400);
+    expect(await page.locator('[role="alert"]').textContent()).toMatch(/\breason\b/);
+    expect((await svc.ctx.rollout.status()).effectivePhase).toBe(phase);
+
+    await page.locator('form.confirm input[name="reason"]').fill('e2e: p95 regressed after the deploy');
+    expect(await submit(page, page.locator('form.confirm'))).toBe(200);
+    expect(await page.textContent('main')).toMatch(/You are about to roll back/);
+    await page.locator('form.confirm input[name="confirm"]').fill('rollback');
+    expect(await submit(page, page.locator('form.confirm'))).toBe(303);
+    expect(new URL(page.url()).searchParams.get('result')).toBe('rolled-back');
+    expect((await svc.ctx.rollout.status()).effectivePhase).toBe(Number(phase) - 1);
+    const [decision] = await svc.ctx.rollout.decisions(1);
+    expect(decision).toMatchObject({ kind: 'rollback', reason: 'e2e: p95 regressed after the deploy' });
+    expect(await page.locator('#decisions tr.decision-rollback').first().textContent()).toContain('e2e: p95 regressed after the deploy');
+  }, 60_000);
+
+  for (const width of [390, 1440]) {
+    it(`every console page at ${width} px: no sideways scroll, no serious or critical axe violations`, async () => {
+      // Something in every section: a percentage rollout (the canary table) and an open incident.
+      expect((await admin('/admin/feature-flags', { ENABLE_SINGLE_FLIGHT: { percentage: 25 } })).status).toBe(200);
+      if (width === 390) expect((await admin('/admin/incidents', { title: 'e2e: checkout latency over budget', userFacing: false })).status).toBeLessThan(300);
+
+      const anonymous = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
+      const loginPage = await anonymous.newPage();
+      await loginPage.goto(`${base}/console/login`);
+      const login = await audit(loginPage);
+      expect(login.overflow, 'login scrolls sideways').toBeLessThanOrEqual(0);
+      expect(login.violations, 'login').toEqual([]);
+      await loginPage.screenshot({ path: join(SHOTS, `console-login-${width}.png`), fullPage: true });
+      await anonymous.close();
+
+      const context: BrowserContext = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
+      const p = await context.newPage();
+      await signIn(p);
+      const check = async (name: string) => {
+        const r = await audit(p);
+        expect(r.overflow, `${name} scrolls sideways by ${r.overflow} px`).toBeLessThanOrEqual(0);
+        expect(r.violations, name).toEqual([]);
+        await p.screenshot({ path: join(SHOTS, `console-${name}-${width}.png`), fullPage: true });
+      };
+      await p.goto(`${base}/console`);
+      expect(await p.locator('#canary tr[data-canary-flag="ENABLE_SINGLE_FLIGHT"]').count()).toBe(1);
+      await check('main');
+      await p.locator('#canary').screenshot({ path: join(SHOTS, `console-canary-${width}.png`) });
+
+      const toggle = p.locator('form[data-flag="ENABLE_TTL_JITTER"]');
+      expect(await submit(p, toggle, { skipBrowserChecks: true })).toBe(400);
+      await check('refused');
+      await p.locator('form.confirm input[name="reason"]').fill('screenshot of the confirmation page');
+      expect(await submit(p, p.locator('form.confirm'))).toBe(200);
+      await check('confirm');
+
+      await p.goto(`${base}/console/incidents`);
+      expect(await p.textContent('main')).toContain('e2e: checkout latency over budget');
+      await check('incidents');
+      await context.close();
+    }, 120_000);
+  }
+
   it('signs out with the header control: the session ends and its other open tab stops receiving alerts', async () => {
-    const base = svc.url.replace('localhost', '127.0.0.1');
     // A second tab of the same session (a context of its own holding the same cookie).
     const tab = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     await tab.addCookies(await page.context().cookies());

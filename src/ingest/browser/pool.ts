@@ -4,6 +4,7 @@
 // fresh context; the browser is retired after N pages or above a memory ceiling; a crash or
 // disconnect relaunches it and retries the job (at most twice); a hard deadline bounds the
 // whole job on top of the 30 s navigation timeout.
+import { withRetries } from '../../common/retry.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
@@ -48,6 +49,13 @@ export type PoolEvent =
   | { type: 'timeout'; afterMs: number };
 
 export class PoolClosedError extends Error { override name = 'PoolClosedError'; }
+/** A job's browser disconnected under it (crash, OOM kill): the job may be retried on a new one. */
+class BrowserLost extends Error {
+  constructor(override readonly cause: unknown) {
+    super('browser disconnected');
+  }
+}
+
 export class JobTimeoutError extends Error { override name = 'JobTimeoutError'; }
 
 interface LiveBrowser { id: number; browser: Browser; pages: number; contexts: number; retiring: boolean; pids: Set<number> }
@@ -133,7 +141,14 @@ export class BrowserPool implements PageRenderer {
     });
     deadline.catch(() => {});
     try {
-      for (let attempt = 0; ; attempt++) {
+      return await withRetries({
+        attempts: this.o.maxRetries + 1,
+        retryOn: (err) => err instanceof BrowserLost,
+        onRetry: (attempt, err) => {
+          this.metrics.retries.inc();
+          this.o.onEvent?.({ type: 'retry', attempt, error: ((err as BrowserLost).cause as Error).message.split('\n')[0]! });
+        },
+      }, async () => {
         const live = await Promise.race([this.browser(), deadline]);
         live.contexts += 1;
         let context: Awaited<ReturnType<Browser['newContext']>> | null = null;
@@ -151,11 +166,8 @@ export class BrowserPool implements PageRenderer {
             this.metrics.recordOutcome('timeout');
             throw err;
           }
-          if (!live.browser.isConnected() && attempt < this.o.maxRetries && !this.closed) {
-            this.metrics.retries.inc();
-            this.o.onEvent?.({ type: 'retry', attempt: attempt + 1, error: (err as Error).message.split('\n')[0]! });
-            continue;
-          }
+          // Only a browser that went away mid-job earns another attempt, on a fresh one.
+          if (!live.browser.isConnected() && !this.closed) throw new BrowserLost(err);
           this.metrics.recordOutcome('failed');
           throw err;
         } finally {
@@ -164,7 +176,11 @@ export class BrowserPool implements PageRenderer {
           live.pages += 1;
           this.maybeRetire(live);
         }
-      }
+      }).catch((err: unknown) => {
+        if (!(err instanceof BrowserLost)) throw err;
+        this.metrics.recordOutcome('failed');
+        throw err.cause;
+      });
     } finally {
       (timer as { cancel(): void } | null)?.cancel();
       this.active -= 1;

@@ -4,6 +4,7 @@
 // breaker, and the no-SSRF address policy on every hop (redirects included). Search APIs that
 // are asked by POST (the maestro API behind GovDeals and AllSurplus) get the same courtesies
 // except the body cache: a POST answer is never reused.
+import { withRetries } from '../../common/retry.js';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { LRUCache } from 'lru-cache';
@@ -157,20 +158,19 @@ export class SourceFetcher {
     return this.withRetries(target, spec);
   }
 
-  private async withRetries(target: URL, spec: RequestSpec): Promise<FetchedPage> {
-    for (let attempt = 1; ; attempt++) {
+  private withRetries(target: URL, spec: RequestSpec): Promise<FetchedPage> {
+    return withRetries({
+      attempts: this.etiquette.maxAttempts,
+      retryOn: (err) => err instanceof FetchError && err.retryable,
+      delayMs: (attempt, err) => this.backoffMs(attempt, (err as FetchError).retryAfterMs),
+      wait: (ms) => this.wait(ms),
+      onRetry: () => { this.stats.retries += 1; },
+    }, async () => {
       // The politeness wait happens outside the breaker, so it never counts as a slow call.
       await this.spendBudget(this.crawlDelayMs(target));
-      try {
-        const run = () => this.once(target, spec);
-        return this.deps.breaker ? await this.deps.breaker.execute(run) : await run();
-      } catch (err) {
-        const retryable = err instanceof FetchError && err.retryable;
-        if (!retryable || attempt >= this.etiquette.maxAttempts) throw err;
-        this.stats.retries += 1;
-        await this.wait(this.backoffMs(attempt, (err as FetchError).retryAfterMs));
-      }
-    }
+      const run = () => this.once(target, spec);
+      return this.deps.breaker ? await this.deps.breaker.execute(run) : await run();
+    });
   }
 
   /** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */

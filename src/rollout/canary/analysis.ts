@@ -1,7 +1,7 @@
 // Canary analysis inside one process: every request remembers the cohort it was given for each
 // percentage flag it read (flags/percentage.ts), and when it ends its latency and status go into
 // that (flag, cohort)'s window and metrics. The report compares the cohorts flag by flag.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { FlagService } from '../../flags/flag-service.js';
 import { COHORTS, runWithCohorts, type CohortContext, type PercentageRollout } from '../../flags/percentage.js';
@@ -11,6 +11,7 @@ import type { Clock } from '../../common/clock.js';
 import { routeGroup } from '../request-window.js';
 import { canaryVerdict, DEFAULT_VERDICT_OPTIONS, type CanaryVerdict, type VerdictOptions } from './verdict.js';
 import { CohortWindows } from './windows.js';
+import { envInt, envNumber } from '../../common/env.js';
 
 export interface CanarySettings extends VerdictOptions {
   /** The analysis window of GET /admin/rollout/canary. */
@@ -19,19 +20,12 @@ export interface CanarySettings extends VerdictOptions {
 
 /** Reads CANARY_* settings; a malformed one is a start-up error naming the variable. */
 export function canarySettings(env: NodeJS.ProcessEnv): CanarySettings {
-  const num = (name: string, fallback: number, ok: (n: number) => boolean, what: string) => {
-    const raw = env[name]?.trim();
-    if (!raw) return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || !ok(n)) throw new Error(`${name} must be ${what}, got "${raw}"`);
-    return n;
-  };
   return {
-    windowMs: num('CANARY_WINDOW_MS', 5 * 60_000, (n) => Number.isInteger(n) && n >= 1000 && n <= 3_600_000, 'an integer 1000–3600000 (milliseconds)'),
-    minSamples: num('CANARY_MIN_SAMPLES', DEFAULT_VERDICT_OPTIONS.minSamples, (n) => Number.isInteger(n) && n >= 10, 'an integer ≥ 10'),
-    alpha: num('CANARY_ALPHA', DEFAULT_VERDICT_OPTIONS.alpha, (n) => n > 0 && n < 0.5, 'a number between 0 and 0.5'),
-    minLatencyEffect: num('CANARY_MIN_LATENCY_EFFECT', DEFAULT_VERDICT_OPTIONS.minLatencyEffect, (n) => n >= 0.5 && n < 1, 'a number 0.5–1'),
-    minErrorIncrease: num('CANARY_MIN_ERROR_INCREASE', DEFAULT_VERDICT_OPTIONS.minErrorIncrease, (n) => n >= 0 && n < 1, 'a number 0–1'),
+    windowMs: envInt(env, 'CANARY_WINDOW_MS', 5 * 60_000, 1000, 3_600_000, 'milliseconds'),
+    minSamples: envNumber(env, 'CANARY_MIN_SAMPLES', DEFAULT_VERDICT_OPTIONS.minSamples, { integer: true, min: 10 }),
+    alpha: envNumber(env, 'CANARY_ALPHA', DEFAULT_VERDICT_OPTIONS.alpha, { above: 0, below: 0.5 }),
+    minLatencyEffect: envNumber(env, 'CANARY_MIN_LATENCY_EFFECT', DEFAULT_VERDICT_OPTIONS.minLatencyEffect, { min: 0.5, below: 1 }),
+    minErrorIncrease: envNumber(env, 'CANARY_MIN_ERROR_INCREASE', DEFAULT_VERDICT_OPTIONS.minErrorIncrease, { min: 0, below: 1 }),
   };
 }
 
@@ -108,22 +102,28 @@ export class CanaryAnalysis {
       this.contexts.set(request, ctx);
       runWithCohorts(ctx, done);
     });
-    app.addHook('onResponse', async (request, reply) => {
+    // Callback-style, like the request hook: most requests carry no cohort and pay only a lookup.
+    app.addHook('onResponse', (request, reply, done) => {
       const ctx = this.contexts.get(request);
-      if (!ctx || ctx.cohorts.size === 0) return;
-      if (routeGroup(request.routeOptions.url) === null) return;
-      const type = reply.getHeader('content-type');
-      if (typeof type === 'string' && type.startsWith('text/event-stream')) return;
-      const now = this.clock.now();
-      const isError = reply.statusCode >= 500;
-      const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
-      for (const [flag, cohort] of ctx.cohorts) {
-        this.windows.record(flag, cohort, now, reply.elapsedTime, isError);
-        duration.observe({ flag, cohort }, reply.elapsedTime / 1000);
-        requests.inc({ flag, cohort, status_class: statusClass });
-      }
+      if (ctx !== undefined && ctx.cohorts.size > 0) this.record(request, reply, ctx, duration, requests);
+      done();
     });
     this.registerGauges(registry);
+  }
+
+  private record(request: FastifyRequest, reply: FastifyReply, ctx: CohortContext, duration: client.Histogram<'flag' | 'cohort'>,
+    requests: client.Counter<'flag' | 'cohort' | 'status_class'>): void {
+    if (routeGroup(request.routeOptions.url) === null) return;
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('text/event-stream')) return;
+    const now = this.clock.now();
+    const isError = reply.statusCode >= 500;
+    const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
+    for (const [flag, cohort] of ctx.cohorts) {
+      this.windows.record(flag, cohort, now, reply.elapsedTime, isError);
+      duration.observe({ flag, cohort }, reply.elapsedTime / 1000);
+      requests.inc({ flag, cohort, status_class: statusClass });
+    }
   }
 
   private registerGauges(registry: client.Registry): void {

@@ -8,6 +8,7 @@ import { requireAdmin } from '../../security/admin-auth.js';
 import { WebhookNotifier, webhookUrlsFromEnv } from '../notifier.js';
 import { CanaryAnalysis, canarySettings } from './analysis.js';
 import { CanaryRunner, parseSteps } from './progression.js';
+import { optionalEnvNumber } from '../../common/env.js';
 
 const flagParam = { type: 'object', properties: { flag: { type: 'string', maxLength: 100 } }, required: ['flag'] } as const;
 const reasonProp = { type: 'string', maxLength: 500 } as const;
@@ -30,9 +31,7 @@ export function installCanary(app: FastifyInstance, ctx: AppContext, opts: Canar
   const analysis = new CanaryAnalysis(canarySettings(ctx.config.raw), ctx.flags, ctx.clock);
   analysis.install(app, ctx.metrics.registry);
   const notifier = new WebhookNotifier({ urls: webhookUrlsFromEnv(ctx.config.raw), breakers: ctx.breakers });
-  const checkRaw = ctx.config.raw.CANARY_CHECK_MS?.trim();
-  const checkMs = opts.checkMs ?? (checkRaw ? Number(checkRaw) : undefined);
-  if (checkMs !== undefined && (!Number.isInteger(checkMs) || checkMs < 10)) throw new Error(`CANARY_CHECK_MS must be an integer ≥ 10 (milliseconds), got "${checkRaw}"`);
+  const checkMs = opts.checkMs ?? optionalEnvNumber(ctx.config.raw, 'CANARY_CHECK_MS', { integer: true, min: 10, unit: 'milliseconds' });
   const runner = new CanaryRunner({
     env: ctx.config.env, control: ctx.flagControl, clock: ctx.clock, analysis, checkMs,
     notify: (n) => notifier.notify(n), dryRun: () => ctx.rollout.dryRun(),
