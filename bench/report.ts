@@ -1,6 +1,7 @@
 // The benchmark's table and its verdict against the issue's targets.
 import { DEFAULT_ENTRIES, PHASE4_ENTRIES, type DialectResult } from './dialect-run.js';
 import type { Measured } from './measure.js';
+import type { IngestResult } from './ingest-run.js';
 import type { SampleMemory } from './sample-memory.js';
 
 export const TARGETS = {
@@ -20,6 +21,10 @@ export const TARGETS = {
   /** Memory hit rate ÷ the share of requests the N most-asked paths make (the most N entries can serve). */
   hitRateOfBound: 0.97,
   hitRateRedis: 0.85,
+  /** Listings a second through the whole import (contract, anomalies, provenance, appraisal, storage). */
+  ingestPerSecond: { sqlite: 5000, postgres: 3000 },
+  /** Peak RSS of the import process, whatever the file's size. */
+  ingestRssMb: 200,
 };
 
 export interface Verdict {
@@ -51,8 +56,13 @@ function table(header: string[], rows: string[][]): string {
  */
 export type PathShare = Record<number, number>;
 
-export function verdicts(results: DialectResult[], pathShare: PathShare, memory: SampleMemory[] = []): Verdict[] {
+export function verdicts(results: DialectResult[], pathShare: PathShare, memory: SampleMemory[] = [], ingest: IngestResult[] = []): Verdict[] {
   const out: Verdict[] = [];
+  for (const i of ingest) {
+    const want = TARGETS.ingestPerSecond[i.dialect];
+    out.push({ target: `import ≥ ${want} listings/s (${i.rows} rows)`, dialect: i.dialect, measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each, load ${i.load[0].toFixed(1)}`, met: i.listingsPerSecond >= want });
+    out.push({ target: `import peak RSS ≤ ${TARGETS.ingestRssMb} MB (${i.rows} rows, ${i.fileMb.toFixed(1)} MB file)`, dialect: i.dialect, measured: `${f1(i.peakRssMb)} MB`, met: i.peakRssMb <= TARGETS.ingestRssMb });
+  }
   for (const m of memory) {
     out.push({ target: `RSS ≤ ${TARGETS.idleRssMb} MB idle after start with the sample data`, dialect: m.setup, measured: `${f1(m.idleRssMb)} MB`, met: m.idleRssMb <= TARGETS.idleRssMb });
     out.push({ target: `RSS ≤ ${TARGETS.loadedRssMb} MB after the mixed load (${m.loadSeconds} s)`, dialect: m.setup, measured: `${f1(m.loadedRssMb)} MB`, met: m.loadedRssMb <= TARGETS.loadedRssMb });
@@ -93,8 +103,13 @@ export function verdicts(results: DialectResult[], pathShare: PathShare, memory:
   return out;
 }
 
-export function renderReport(results: DialectResult[], pathShare: PathShare, memory: SampleMemory[] = []): string {
+export function renderReport(results: DialectResult[], pathShare: PathShare, memory: SampleMemory[] = [], ingest: IngestResult[] = []): string {
   const parts: string[] = [];
+  if (ingest.length) {
+    parts.push(`\nimport (dealerscope ingest, generated feed)\n${table(['dialect', 'rows', 'file MB', 'seconds', 'listings/s', 'CPU ms/listing', 'peak RSS MB', 'load avg'], ingest.map((i) => [
+      i.dialect, String(i.rows), f1(i.fileMb), f1(i.seconds), String(Math.round(i.listingsPerSecond)), i.cpuMsPerListing.toFixed(3), f1(i.peakRssMb), i.load.map(f1).join(' → '),
+    ]))}`);
+  }
   const header = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'hit rate', 'RSS MB', 'DB queries', 'CPU µs/req', 'server cores'];
   for (const r of results) {
     const rows = [...r.runs, r.halfPeak, r.deep.cursorPage1, r.deep.cursorDeep, r.deep.offsetPage1, r.deep.offsetDeep];
@@ -110,6 +125,6 @@ export function renderReport(results: DialectResult[], pathShare: PathShare, mem
   for (const m of memory) {
     parts.push(`\nsample data (${m.listings} listings), ${m.setup}: RSS ${f1(m.idleRssMb)} MB idle after start, ${f1(m.loadedRssMb)} MB after ${m.loadSeconds} s of mixed reads\n${table(header, m.runs.map(row))}`);
   }
-  parts.push(`\nTargets\n${table(['target', 'dialect', 'measured', 'met'], verdicts(results, pathShare, memory).map((v) => [v.target, v.dialect, v.measured, v.met ? 'yes' : 'NO']))}`);
+  parts.push(`\nTargets\n${table(['target', 'dialect', 'measured', 'met'], verdicts(results, pathShare, memory, ingest).map((v) => [v.target, v.dialect, v.measured, v.met ? 'yes' : 'NO']))}`);
   return parts.join('\n');
 }

@@ -12,6 +12,7 @@ import { seededRandom } from '../src/common/random.js';
 import { postgresReachable } from './databases.js';
 import { DEFAULT_ENTRIES, PHASE4_ENTRIES, runDialect, type DialectResult } from './dialect-run.js';
 import { renderReport, TARGETS, verdicts } from './report.js';
+import { runIngest, type IngestResult } from './ingest-run.js';
 import { redisReachable } from './redis-run.js';
 import { sampleMemory, type SampleMemory } from './sample-memory.js';
 import { wrkAvailable, WRK } from './wrk.js';
@@ -29,6 +30,11 @@ export interface BenchOptions {
   /** false with --no-dialects: only the sample-data memory runs. */
   throughput?: boolean;
   out?: string;
+  /** false with --no-ingest: skip the import scenario. */
+  ingest?: boolean;
+  /** --only-ingest: the import scenario alone (no wrk needed). */
+  onlyIngest?: boolean;
+  ingestRows?: number;
 }
 
 /** The benchmark's options, shared by `npm run bench` and `dealerscope bench`. */
@@ -43,6 +49,9 @@ export function benchCommand(cmd: Command): Command {
     .option('--no-redis', 'skip the two-replica Redis run')
     .option('--no-memory', 'skip the sample-data memory runs (RSS idle and after the mixed load)')
     .option('--no-throughput', 'only the sample-data memory runs')
+    .option('--no-ingest', 'skip the import scenario (dealerscope ingest of a generated feed)')
+    .option('--only-ingest', 'run only the import scenario')
+    .option('--ingest-rows <n>', 'listings in the generated feed (default 20000; 5000 with --quick)', (v) => Number.parseInt(v, 10))
     .option('--out <dir>', 'where the JSON results go (default bench/results)');
 }
 
@@ -59,6 +68,19 @@ export async function runBench(o: BenchOptions): Promise<string> {
   const dialects = o.dialects.split(',').map((d) => d.trim()).filter(Boolean) as Array<'sqlite' | 'postgres'>;
   const unknown = dialects.filter((d) => d !== 'sqlite' && d !== 'postgres');
   if (unknown.length || dialects.length === 0) throw new Error(`--dialects takes sqlite and/or postgres, got "${o.dialects}"`);
+  const ingestRows = o.ingestRows ?? (o.quick ? 5000 : 20_000);
+  if (!Number.isInteger(ingestRows) || ingestRows < 1) throw new Error('--ingest-rows must be a positive integer');
+  const ingest: IngestResult[] = [];
+  if (o.ingest !== false) {
+    for (const dialect of dialects) {
+      if (dialect === 'postgres' && !(await postgresReachable())) continue;
+      ingest.push(await runIngest(dialect, ingestRows, log));
+    }
+  }
+  if (o.onlyIngest) {
+    process.stdout.write(`${renderReport([], {}, [], ingest)}\n`);
+    return writeResults(started, { rows, durationS, connections: o.connections, ingestRows }, o.out, { results: [], memory: [], ingest, verdicts: verdicts([], {}, [], ingest) }, log);
+  }
   if (!wrkAvailable()) throw new Error(`The benchmark drives load with wrk, not found at ${WRK}: install it (Debian/Ubuntu: apt-get install wrk) or set BENCH_WRK`);
   const withRedis = o.redis && (await redisReachable());
   if (o.redis && !withRedis) log('Redis is not reachable: skipping the Redis run');
@@ -80,7 +102,7 @@ export async function runBench(o: BenchOptions): Promise<string> {
 
   // The same traffic on every dialect, so its bound is counted once.
   const pathShare = topPathsShare(zipfWorkload(rows, seededRandom(11), seededRandom(25)).next, [DEFAULT_ENTRIES, PHASE4_ENTRIES], 1_000_000);
-  const report = renderReport(results, pathShare, memory);
+  const report = renderReport(results, pathShare, memory, ingest);
   process.stdout.write(`${report}\n`);
   const out = {
     startedAt: new Date(started).toISOString(),
@@ -88,12 +110,18 @@ export async function runBench(o: BenchOptions): Promise<string> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 1024 / 1024), node: process.version },
     settings: { loadGenerator: `wrk -t1 (${WRK}); autocannon for the fixed-count stampede; paced runs by the bench's own client`, rows, durationS, connections: o.connections, zipfExponent: ZIPF_EXPONENT, detailShare: DETAIL_SHARE, serviceNodeOptions: SERVICE_HEAP_OPTIONS, serviceEnv: SERVICE_MALLOC_ENV },
     targets: TARGETS,
-    verdicts: verdicts(results, pathShare, memory),
+    verdicts: verdicts(results, pathShare, memory, ingest),
     pathShare,
     results,
     memory,
+    ingest,
   };
-  const dir = o.out ?? join(packageRoot(), 'bench', 'results');
+  return writeResults(started, out.settings, o.out, out, log);
+}
+
+function writeResults(started: number, settings: object, outDir: string | undefined, body: object, log: (m: string) => void): string {
+  const out = { startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, settings, ...body };
+  const dir = outDir ?? join(packageRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2));

@@ -1,12 +1,13 @@
 // `dealerscope migrate`, `ingest` and `comps import`: the data-loading commands.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { loadArbitrageParams } from '../config/arbitrage.js';
 import { loadConfig } from '../config/env.js';
 import { loadFlagsFromDb } from '../flags/load-flags.js';
 import { detectFeedFormat } from '../ingest/feed.js';
-import { importCompsFile, importExitCode, importListingFeed, importSummaryBody, type RejectedRow } from '../ingest/import-service.js';
+import { importCompsFile, importExitCode, importSummaryBody, type RejectedRow } from '../ingest/import-service.js';
+import { importFeedSource } from '../ingest/feed-import.js';
 import { createEvidenceStore } from '../evidence/index.js';
 import { systemClock } from '../common/clock.js';
 import { openDb } from '../storage/db.js';
@@ -19,11 +20,26 @@ const MAX_FILE_BYTES = 512 * 1024 * 1024;
 /** Exit codes: 0 every row landed and was published, 2 some rejected or quarantined, 1 could not run (docs/imports.md). */
 export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
 
-function readInput(file: string): Buffer {
+function checkInput(file: string): void {
   const st = statSync(file);
   if (!st.isFile()) throw new Error(`${file} is not a file`);
   if (st.size > MAX_FILE_BYTES) throw new Error(`${file} is ${st.size} bytes; the limit is ${MAX_FILE_BYTES}`);
+}
+
+function readInput(file: string): Buffer {
+  checkInput(file);
   return readFileSync(file);
+}
+
+/** The first bytes of a file, enough to tell JSON from CSV. */
+function head(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(64);
+    return buf.subarray(0, readSync(fd, buf, 0, 64, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function printRejects(rejects: RejectedRow[], json: boolean): void {
@@ -58,14 +74,15 @@ export function registerDataCommands(program: Command): void {
     .option('--format <format>', 'csv or json (default: from the file name and content)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (opts: { file: string; format?: string; json?: boolean }) => {
-      const content = readInput(opts.file);
-      const format = opts.format ?? detectFeedFormat(opts.file, content);
+      // Streamed: the file is read in windows, never whole (src/ingest/feed-import.ts).
+      checkInput(opts.file);
+      const format = opts.format ?? detectFeedFormat(opts.file, head(opts.file));
       if (format !== 'csv' && format !== 'json') throw new Error(`--format must be csv or json, got ${format}`);
       const params = loadArbitrageParams();
       const summary = await withDb(async (db) => {
         const evidence = createEvidenceStore({ db, clock: systemClock, env: process.env, log: (m) => process.stderr.write(`${m}\n`) });
         try {
-          return await importListingFeed(db, content, format, {
+          return await importFeedSource(db, { path: opts.file }, format, {
             origin: basename(opts.file), now: Date.now(), params, onProgress: progressReporter('listings'),
             flags: await loadFlagsFromDb(db, loadConfig()), snapshots: evidence,
           });

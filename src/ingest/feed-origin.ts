@@ -24,7 +24,11 @@ export function snapshotHash(content: string | Buffer): string {
 
 /** Origins for a parsed feed, in the order of `accepted`. */
 export function feedOrigins(content: string | Buffer, originName: string, fetchedAt: Date, accepted: readonly AcceptedListing[]): ListingOrigin[] {
-  const hash = snapshotHash(content);
+  return feedOriginsOf(snapshotHash(content), originName, fetchedAt, accepted);
+}
+
+/** The same, for a file known by its hash (a streamed import hashes it on the first read). */
+export function feedOriginsOf(hash: string, originName: string, fetchedAt: Date, accepted: readonly AcceptedListing[]): ListingOrigin[] {
   const sourceUrl = `urn:dealerscope:feed:${encodeURIComponent(originName)}`;
   // Per row: canonical column → [locator, raw value].
   const cellsOf = (a: AcceptedListing) => new Map(a.cells.map((c): [string, [string, unknown]] => [headerKey(c.column), [c.locator, c.value]]));

@@ -140,6 +140,9 @@ export interface CsvRecord {
   error: string | null;
 }
 
+/** Where a windowed CSV read stands: the next record's row and physical line. */
+export interface CsvCursor { row: number; line: number }
+
 /**
  * Reads CSV into records, surviving malformed input: an unterminated quote would otherwise
  * swallow the rest of the file, so the line where it opens becomes one bad record and
@@ -148,9 +151,16 @@ export interface CsvRecord {
 export function readCsvRecords(content: string | Buffer): CsvRecord[] {
   let text = typeof content === 'string' ? content : content.toString('utf8');
   text = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  return readCsvWindow(text, { row: 0, line: 1 });
+}
+
+/**
+ * The records of one stretch of normalised CSV text (BOM gone, line ends `\n`) that ends on a
+ * record boundary; `at` carries the row and line numbering from one stretch to the next, so a
+ * file read in windows numbers its rows as a file read whole.
+ */
+export function readCsvWindow(text: string, at: CsvCursor): CsvRecord[] {
   const out: CsvRecord[] = [];
-  let line = 1;
-  let row = 0;
   let rest = text;
   while (rest.length > 0) {
     // A skipped record shows up as text left over after the last raw record.
@@ -162,22 +172,26 @@ export function readCsvRecords(content: string | Buffer): CsvRecord[] {
     for (const r of records) {
       if (rest.slice(consumed, consumed + r.raw.length) !== r.raw) break;
       const leading = /^\n*/.exec(r.raw)![0].length;
-      row += 1;
+      at.row += 1;
       // Spreadsheets export trailing ",,,," rows; they hold nothing to accept or reject.
-      if (!r.record.every((f) => f.trim() === '')) out.push({ row, line: line + leading, fields: r.record, error: null });
-      line += (r.raw.match(/\n/g) ?? []).length;
+      if (!r.record.every((f) => f.trim() === '')) out.push({ row: at.row, line: at.line + leading, fields: r.record, error: null });
+      at.line += (r.raw.match(/\n/g) ?? []).length;
       consumed += r.raw.length;
     }
     rest = rest.slice(consumed);
-    if (rest.trim() === '') break;
+    if (rest.trim() === '') {
+      // Blank lines closing a window still count for the lines of the next one.
+      at.line += (rest.match(/\n/g) ?? []).length;
+      break;
+    }
     const blank = /^\n*/.exec(rest)![0].length;
-    line += blank;
+    at.line += blank;
     const nl = rest.indexOf('\n', blank);
-    row += 1;
-    out.push({ row, line, fields: null, error: 'malformed CSV: unterminated quoted field' });
+    at.row += 1;
+    out.push({ row: at.row, line: at.line, fields: null, error: 'malformed CSV: unterminated quoted field' });
     if (nl < 0) break;
     rest = rest.slice(nl + 1);
-    line += 1;
+    at.line += 1;
   }
   return out;
 }
@@ -231,7 +245,7 @@ const FEED_COLUMNS = [
   'auction_end', 'city', 'state', 'zip', 'listing_url', 'title_status', 'description',
   'buyer_premium_pct', 'doc_fee',
 ] as const;
-type FeedColumn = (typeof FEED_COLUMNS)[number];
+export type FeedColumn = (typeof FEED_COLUMNS)[number];
 const REQUIRED: readonly FeedColumn[] = ['source', 'lot_id', 'year', 'make', 'model', 'current_bid', 'auction_end', 'state'];
 const COLUMN_BY_KEY = new Map<string, FeedColumn>(FEED_COLUMNS.map((c) => [headerKey(c), c]));
 // Limits keep a hostile or broken feed from stuffing megabytes into every downstream layer.
@@ -276,35 +290,45 @@ export function detectFeedFormat(filename: string, content: string | Buffer): Fe
   return head.startsWith('[') || head.startsWith('{') ? 'json' : 'csv';
 }
 
-interface RawRow { row: number; line?: number; raw: Record<string, unknown>; values: Map<FeedColumn, unknown>; cells: FeedCell[]; structural: string | null }
+export interface RawRow { row: number; line?: number; raw: Record<string, unknown>; values: Map<FeedColumn, unknown>; cells: FeedCell[]; structural: string | null }
 
 const pointerToken = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 
-function csvRows(content: string | Buffer): RawRow[] {
-  const records = readCsvRecords(content);
-  const header = records[0];
+/** The columns of a CSV feed, from its header record; throws FeedFormatError when it cannot be read. */
+export interface CsvHeader { names: string[]; columns: Array<FeedColumn | null> }
+
+export function csvHeader(header: CsvRecord | undefined): CsvHeader {
   if (!header?.fields) throw new FeedFormatError('feed is empty or its header row is malformed');
   const names = header.fields.map((h) => h.trim());
   const columns = names.map((h) => COLUMN_BY_KEY.get(headerKey(h)) ?? null);
   const missing = REQUIRED.filter((c) => !columns.includes(c));
   if (missing.length > 0) throw new FeedFormatError(`feed header lacks required column(s): ${missing.join(', ')}`);
-  return records.slice(1).map((rec) => {
-    const raw: Record<string, unknown> = {};
-    const values = new Map<FeedColumn, unknown>();
-    const fields = rec.fields ?? [];
-    fields.forEach((v, i) => {
-      if (i < names.length) raw[names[i]] = v; else ((raw._extra ??= []) as unknown[]).push(v);
-      const col = columns[i];
-      if (col && i < names.length) values.set(col, v);
-    });
-    const structural = rec.error ??
-      (fields.length !== names.length ? `wrong column count: ${fields.length} fields, header has ${names.length}` : null);
-    const cells = names.map((name, i) => ({ column: name, locator: `csv:row=${rec.row};column=${name}`, value: fields[i] }));
-    return { row: rec.row, line: rec.line, raw, values, cells, structural };
-  });
+  return { names, columns };
 }
 
-function jsonRows(content: string | Buffer): RawRow[] {
+export function csvRow({ names, columns }: CsvHeader, rec: CsvRecord): RawRow {
+  const raw: Record<string, unknown> = {};
+  const values = new Map<FeedColumn, unknown>();
+  const fields = rec.fields ?? [];
+  fields.forEach((v, i) => {
+    if (i < names.length) raw[names[i]] = v; else ((raw._extra ??= []) as unknown[]).push(v);
+    const col = columns[i];
+    if (col && i < names.length) values.set(col, v);
+  });
+  const structural = rec.error ??
+    (fields.length !== names.length ? `wrong column count: ${fields.length} fields, header has ${names.length}` : null);
+  const cells = names.map((name, i) => ({ column: name, locator: `csv:row=${rec.row};column=${name}`, value: fields[i] }));
+  return { row: rec.row, line: rec.line, raw, values, cells, structural };
+}
+
+function csvRows(content: string | Buffer): RawRow[] {
+  const records = readCsvRecords(content);
+  const header = csvHeader(records[0]);
+  return records.slice(1).map((rec) => csvRow(header, rec));
+}
+
+/** The items of a JSON feed; throws FeedFormatError when the file is not a JSON array. */
+export function jsonItems(content: string | Buffer): unknown[] {
   let data: unknown;
   try {
     data = JSON.parse((typeof content === 'string' ? content : content.toString('utf8')).replace(/^\uFEFF/, ''));
@@ -312,19 +336,22 @@ function jsonRows(content: string | Buffer): RawRow[] {
     throw new FeedFormatError(`feed is not valid JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(data)) throw new FeedFormatError('JSON feed must be an array of listing objects');
-  return (data as unknown[]).map((item, i): RawRow => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      return { row: i + 1, raw: { value: item }, values: new Map(), cells: [], structural: 'row is not a JSON object' };
-    }
-    const raw = item as Record<string, unknown>;
-    const values = new Map<FeedColumn, unknown>();
-    for (const [k, v] of Object.entries(raw)) {
-      const col = COLUMN_BY_KEY.get(headerKey(k));
-      if (col) values.set(col, v);
-    }
-    const cells = Object.entries(raw).map(([k, v]) => ({ column: k, locator: `/${i}/${pointerToken(k)}`, value: v }));
-    return { row: i + 1, raw, values, cells, structural: null };
-  });
+  return data as unknown[];
+}
+
+/** Item `i` (0-based) of a JSON feed as a row. */
+export function jsonRow(item: unknown, i: number): RawRow {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    return { row: i + 1, raw: { value: item }, values: new Map(), cells: [], structural: 'row is not a JSON object' };
+  }
+  const raw = item as Record<string, unknown>;
+  const values = new Map<FeedColumn, unknown>();
+  for (const [k, v] of Object.entries(raw)) {
+    const col = COLUMN_BY_KEY.get(headerKey(k));
+    if (col) values.set(col, v);
+  }
+  const cells = Object.entries(raw).map(([k, v]) => ({ column: k, locator: `/${i}/${pointerToken(k)}`, value: v }));
+  return { row: i + 1, raw, values, cells, structural: null };
 }
 
 /** Reads one row into a listing, or the list of problems that keep it out. */
@@ -423,32 +450,42 @@ function toListing(values: Map<FeedColumn, unknown>, now: Date): { listing: List
  * when the file as a whole cannot be read (the CLI's exit code 1).
  */
 export function parseListingFeed(content: string | Buffer, format: FeedFormat, opts: FeedParseOptions): FeedParseResult {
-  const rows = format === 'csv' ? csvRows(content) : jsonRows(content);
+  const rows = format === 'csv' ? csvRows(content) : jsonItems(content).map(jsonRow);
   const rejected: RejectedRow[] = [];
   const superseded: SupersededRow[] = [];
   const byLot = new Map<string, AcceptedListing>();
   for (const r of rows) {
-    const str = (c: FeedColumn): string | null => {
-      const v = r.values.get(c);
-      return typeof v === 'string' || typeof v === 'number' ? collapseSpaces(String(v)).slice(0, 200) || null : null;
-    };
-    const reject = (reason: string): void => {
-      const src = str('source');
-      rejected.push({
-        row: r.row, ...(r.line !== undefined ? { line: r.line } : {}),
-        lotId: str('lot_id'), source: src === null ? null : normalizeSource(src) || src, reason, raw: r.raw,
-      });
-    };
-    if (r.structural) { reject(r.structural); continue; }
-    const result = toListing(r.values, opts.now);
-    if ('problems' in result) { reject(result.problems.join('; ')); continue; }
+    const read = readFeedRow(r, opts.now);
+    if ('reason' in read) { rejected.push(read); continue; }
     // A rejected row never displaces an earlier good one; a later good row does.
-    const key = `${result.listing.source}\u0000${result.listing.lotId}`;
+    const key = feedRowKey(read.listing);
     const earlier = byLot.get(key);
-    if (earlier) superseded.push({ source: result.listing.source, lotId: result.listing.lotId, row: earlier.row, supersededBy: r.row });
+    if (earlier) superseded.push({ source: read.listing.source, lotId: read.listing.lotId, row: earlier.row, supersededBy: r.row });
     byLot.delete(key);
-    byLot.set(key, { row: r.row, listing: result.listing, derived: result.derived, cells: r.cells });
+    byLot.set(key, read);
   }
   const accepted = [...byLot.values()].sort((a, b) => a.row - b.row);
   return { accepted, rejected, superseded };
+}
+
+/** The identity a later row of the same lot replaces an earlier one by. */
+export const feedRowKey = (l: Pick<ListingInput, 'source' | 'lotId'>): string => `${l.source}\u0000${l.lotId}`;
+
+/** One row read: the listing it holds, or why it is rejected. */
+export function readFeedRow(r: RawRow, now: Date): AcceptedListing | RejectedRow {
+  const str = (c: FeedColumn): string | null => {
+    const v = r.values.get(c);
+    return typeof v === 'string' || typeof v === 'number' ? collapseSpaces(String(v)).slice(0, 200) || null : null;
+  };
+  const reject = (reason: string): RejectedRow => {
+    const src = str('source');
+    return {
+      row: r.row, ...(r.line !== undefined ? { line: r.line } : {}),
+      lotId: str('lot_id'), source: src === null ? null : normalizeSource(src) || src, reason, raw: r.raw,
+    };
+  };
+  if (r.structural) return reject(r.structural);
+  const result = toListing(r.values, now);
+  if ('problems' in result) return reject(result.problems.join('; '));
+  return { row: r.row, listing: result.listing, derived: result.derived, cells: r.cells };
 }

@@ -1,39 +1,25 @@
 // Feed and comps imports: parse, keep every bad row with its reason, store the good ones, and
 // re-appraise what new comps affect. Re-running the same file changes nothing.
 import { createHash } from 'node:crypto';
-import type { ArbitrageParams } from '../config/arbitrage.js';
 import { notifyDataVersion } from '../opportunities/data-version.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { matchKey } from '../opportunities/list-query.js';
 import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
 import { familyOf, makeSpellings } from '../opportunities/engine/cohort.js';
-import { bumpCompsVersion, bumpDataVersion, readCompsVersion, storeListings, type StoreOptions } from '../opportunities/store.js';
+import { bumpCompsVersion, bumpDataVersion, readCompsVersion, storeListings } from '../opportunities/store.js';
 import type { Comp } from '../opportunities/types.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { parseCompsFile } from './comps-file.js';
-import { parseListingFeed } from './feed.js';
-import { QualityStage, type QualityFlags, type QualitySummary } from '../quality/pipeline.js';
-import { feedOrigins } from './feed-origin.js';
+import { QualityStage } from '../quality/pipeline.js';
 import { reappraiseRows } from '../quality/reappraise.js';
 import { decodeAndStore } from '../quality/vin-decoding/decode-store.js';
-import type { VinDecoder } from '../quality/vin-decoding/decoder.js';
 import type { ListingBatch, RejectedRow } from '../quality/batch.js';
+import { importFeedSource } from './feed-import.js';
+import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
 
 // The pipeline's input types are quality's; re-exported for the readers that build them.
 export type { ListingBatch, ListingOrigin, RejectedRow } from '../quality/batch.js';
-
-export interface ImportSummary {
-  importId: number;
-  rows: number;
-  accepted: number;
-  rejected: RejectedRow[];
-  created: number;
-  updated: number;
-  unchanged: number;
-  dataVersion: number | null;
-  /** Contract, anomaly and provenance outcome (quality capability). */
-  quality?: QualitySummary;
-}
+export type { ImportOptions, ImportSummary } from './import-records.js';
 
 /** The summary both import surfaces (CLI `ingest --json` and `POST /admin/imports`) answer with. */
 export function importSummaryBody(s: ImportSummary) {
@@ -51,42 +37,9 @@ export function importExitCode(s: ImportSummary): 0 | 2 {
   return s.rejected.length > 0 || (s.quality?.quarantined ?? 0) > 0 ? 2 : 0;
 }
 
-export interface ImportOptions {
-  origin: string;
-  isSample?: boolean;
-  now: number;
-  params: ArbitrageParams;
-  onProgress?: (done: number, total: number) => void;
-  hasOpenAnomaly?: StoreOptions['hasOpenAnomaly'];
-  /** Feature flags, read per import; without them the built-in defaults apply. */
-  flags?: QualityFlags;
-  /** The VIN decoder; the process's shared one by default, null to decode nothing. */
-  vinDecoder?: VinDecoder | null;
-  /** Keeps the uploaded feed file as evidence under the hash its provenance names. */
-  snapshots?: { keep(s: { bytes: Buffer | string; url: string; contentType: string | null; kind: 'feed' }): Promise<unknown> } | null;
-}
-
-async function openImport(db: Db, kind: string, origin: string, now: number): Promise<number> {
-  const row = await db.kysely.insertInto('imports').values({ kind, origin, started_at: now, status: 'running', accepted: 0, rejected: 0, created: 0, updated: 0, unchanged: 0 })
-    .returning('id').executeTakeFirstOrThrow();
-  return Number(row.id);
-}
-
-async function recordRejects(db: Db, importId: number, kind: string, origin: string, now: number, rejects: RejectedRow[]): Promise<void> {
-  for (let i = 0; i < rejects.length; i += 200) {
-    await db.kysely.insertInto('import_rejects').values(rejects.slice(i, i + 200).map((r) => ({
-      import_id: importId, kind, origin, row_number: r.row, source: r.source ?? null, lot_id: r.lotId,
-      reason: r.reason, raw_json: JSON.stringify(r.raw).slice(0, 20_000), created_at: now,
-    }))).execute();
-  }
-}
-
+/** Imports a feed held in memory (an upload, a test); read and stored in bounded batches like a file. */
 export async function importListingFeed(db: Db, content: string | Buffer, format: 'csv' | 'json', opts: ImportOptions): Promise<ImportSummary> {
-  const parsed = parseListingFeed(content, format, { now: new Date(opts.now) });
-  const origins = feedOrigins(content, opts.origin, new Date(opts.now), parsed.accepted);
-  // Kept whole, even when every row is rejected: the file is the evidence either way.
-  await opts.snapshots?.keep({ bytes: content, url: origins[0]?.sourceUrl ?? `urn:dealerscope:feed:${encodeURIComponent(opts.origin)}`, contentType: format === 'csv' ? 'text/csv' : 'application/json', kind: 'feed' });
-  return ingestListings(db, { ...parsed, accepted: parsed.accepted.map((a, i) => ({ ...a, origin: origins[i] })) }, opts);
+  return importFeedSource(db, { bytes: content }, format, opts);
 }
 
 /** The one ingestion pipeline for feeds and scraped sources: rejects recorded, good rows stored. */
@@ -105,16 +58,15 @@ export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOp
     await quality.finish(stored);
     const dataVersion = stored.created + stored.updated + quality.summary.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
     if (dataVersion !== null) notifyDataVersion(db, dataVersion);
-    await db.kysely.updateTable('imports').set({
-      finished_at: Date.now(), status: 'done', accepted: batch.accepted.length, rejected: batch.rejected.length,
-      created: stored.created, updated: stored.updated, unchanged: stored.unchanged,
-    }).where('id', '=', importId).execute();
+    await closeImport(db, importId, {
+      accepted: batch.accepted.length, rejected: batch.rejected.length, created: stored.created, updated: stored.updated, unchanged: stored.unchanged,
+    });
     return {
       importId, rows: batch.accepted.length + batch.rejected.length, accepted: batch.accepted.length, rejected: batch.rejected,
       created: stored.created, updated: stored.updated, unchanged: stored.unchanged, dataVersion, quality: quality.summary,
     };
   } catch (err) {
-    await db.kysely.updateTable('imports').set({ finished_at: Date.now(), status: 'failed' }).where('id', '=', importId).execute();
+    await failImport(db, importId);
     throw err;
   }
 }

@@ -10,7 +10,7 @@ import type { StoreResult } from '../opportunities/store.js';
 import type { ListingInput } from '../opportunities/types.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
-import { detectAnomalies, listingKey } from './anomaly/detector.js';
+import { detectAnomalies, listingKey, type Peers } from './anomaly/detector.js';
 import { validateListing } from './contract/listing-contract.js';
 import { applyContractResults, recordContractRun, type QuarantineEntry } from './contract/quarantine-store.js';
 import { engineVersion } from './provenance/fields.js';
@@ -61,6 +61,10 @@ type Accepted = ListingBatch['accepted'][number];
 export class QualityStage {
   readonly summary: QualitySummary = { validated: 0, quarantined: 0, quarantinedRows: [], unpublished: 0, anomalous: 0, sanitized: 0, vinsDecoded: 0, provenanceRecorded: 0 };
   private views = new Map<string, AnomalyView[]>();
+  /** Per source: rows validated and rows that passed (recorded by `begin` unless deferred). */
+  contractCounts = new Map<string, { validated: number; passed: number }>();
+  /** The batch's VINs decoded completely (what `vinsDecoded` counts). */
+  completeVins: string[] = [];
   private readonly flags: QualityFlags;
   private readonly detection: boolean;
   private readonly provenance: boolean;
@@ -73,37 +77,26 @@ export class QualityStage {
 
   /**
    * Strips markup and control characters from the batch's text, decodes its VINs, validates it
-   * against the contract and quarantines what fails.
+   * against the contract and quarantines what fails. With `deferContractRun` the per-source
+   * counts are left in `contractCounts` for the caller to record once for a streamed import.
    */
-  static async begin(db: Db, batch: ListingBatch, opts: QualityStageOptions): Promise<QualityStage> {
-    const flags = opts.flags ?? builtInFlags;
-    let sanitized = 0;
-    for (const a of batch.accepted) if (sanitizeListing(a)) sanitized++;
-    const decodes = await decodeAndStore(db, batch.accepted.map((a) => a.listing.vin), { now: opts.now, decoder: opts.vinDecoder });
-    for (const a of batch.accepted) {
-      const d = a.listing.vin ? decodes.get(a.listing.vin.toUpperCase()) : undefined;
-      a.listing.vehicle = d ? vehicleAttributes(d) : null;
-    }
-    const counted = (stage: QualityStage) => Object.assign(stage.summary, { sanitized, vinsDecoded: [...decodes.values()].filter((d: VinDecode) => d.complete).length });
-    if (!flags.get('ENABLE_SCHEMA_VALIDATION')) {
-      const unchecked = new QualityStage(db, [...batch.accepted], opts);
+  static async begin(db: Db, batch: ListingBatch, opts: QualityStageOptions & { deferContractRun?: boolean }): Promise<QualityStage> {
+    const screened = await QualityStage.screen(db, batch.accepted, opts);
+    const complete = [...screened.decodes.values()].filter((d: VinDecode) => d.complete).map((d) => d.vin);
+    const counted = (stage: QualityStage) => {
+      stage.completeVins = complete;
+      Object.assign(stage.summary, { sanitized: screened.sanitized, vinsDecoded: complete.length });
+    };
+    if (!screened.validated) {
+      const unchecked = new QualityStage(db, screened.passing, opts);
       counted(unchecked);
       return unchecked;
     }
-    const failing: QuarantineEntry[] = [];
-    const passing: Accepted[] = [];
-    const counts = new Map<string, { validated: number; passed: number }>();
-    for (const a of batch.accepted) {
-      const violations = validateListing(a.listing, { now: opts.now, vinDecodes: decodes });
-      const c = counts.get(a.listing.source) ?? { validated: 0, passed: 0 };
-      c.validated++;
-      if (violations.length) failing.push({ row: a.row, listing: a.listing, violations });
-      else { c.passed++; passing.push(a); }
-      counts.set(a.listing.source, c);
-    }
+    const { failing, passing, counts } = screened;
     const { unpublished } = await applyContractResults(db, failing, passing.map((p) => p.listing), opts);
-    await recordContractRun(db, opts.importId, counts, opts.now);
+    if (!opts.deferContractRun) await recordContractRun(db, opts.importId, counts, opts.now);
     const stage = new QualityStage(db, passing, opts);
+    stage.contractCounts = counts;
     Object.assign(stage.summary, {
       validated: batch.accepted.length, quarantined: failing.length, unpublished,
       quarantinedRows: failing.map((f) => ({ row: f.row, source: f.listing.source, lotId: f.listing.lotId, reasons: f.violations.map((v) => ({ rule: v.rule, message: v.message })) })),
@@ -112,13 +105,42 @@ export class QualityStage {
     return stage;
   }
 
+  /**
+   * The stage's reading of a batch without writing anything but decoded VINs (a cache): text
+   * cleaned, vehicles decoded, and which rows pass the contract.
+   */
+  static async screen(db: Db, accepted: readonly Accepted[], opts: Pick<QualityStageOptions, 'now' | 'flags' | 'vinDecoder'>) {
+    const flags = opts.flags ?? builtInFlags;
+    let sanitized = 0;
+    for (const a of accepted) if (sanitizeListing(a)) sanitized++;
+    const decodes = await decodeAndStore(db, accepted.map((a) => a.listing.vin), { now: opts.now, decoder: opts.vinDecoder });
+    for (const a of accepted) {
+      const d = a.listing.vin ? decodes.get(a.listing.vin.toUpperCase()) : undefined;
+      a.listing.vehicle = d ? vehicleAttributes(d) : null;
+    }
+    const failing: QuarantineEntry[] = [];
+    const passing: Accepted[] = [];
+    const counts = new Map<string, { validated: number; passed: number }>();
+    const validated = flags.get('ENABLE_SCHEMA_VALIDATION');
+    if (!validated) return { sanitized, decodes, validated, failing, passing: [...accepted], counts };
+    for (const a of accepted) {
+      const violations = validateListing(a.listing, { now: opts.now, vinDecodes: decodes });
+      const c = counts.get(a.listing.source) ?? { validated: 0, passed: 0 };
+      c.validated++;
+      if (violations.length) failing.push({ row: a.row, listing: a.listing, violations });
+      else { c.passed++; passing.push(a); }
+      counts.set(a.listing.source, c);
+    }
+    return { sanitized, decodes, validated, failing, passing, counts };
+  }
+
   /** Flags anomalies among the publishable listings against their live peers and comps. */
-  async detect(comps: CompIndex): Promise<void> {
+  async detect(comps: CompIndex, peers?: Peers): Promise<void> {
     if (!this.detection || this.publishable.length === 0) return;
     const batch = this.publishable.map((a) => a.listing);
-    const population = await loadPopulation(this.db, batch, this.opts.params.valuation.modelFamilies);
+    const population = peers ? [] : await loadPopulation(this.db, batch, this.opts.params.valuation.modelFamilies);
     const found = detectAnomalies(batch, {
-      now: this.opts.now, params: this.opts.params, comps: (l) => comps.for(l.make, l.model), population,
+      now: this.opts.now, params: this.opts.params, comps: (l) => comps.for(l.make, l.model), population, peers,
     });
     this.views = await recordDetections(this.db, batch, found, this.opts.now);
     this.summary.anomalous = found.size;

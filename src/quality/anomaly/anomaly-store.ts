@@ -6,7 +6,8 @@ import { dbBool, type Db } from '../../storage/db.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import { listingFromRow } from '../../opportunities/store.js';
 import { familyOf, makeSpellings } from '../../opportunities/engine/cohort.js';
-import { listingKey, type DetectedAnomaly } from './detector.js';
+import { listingKey, peerFeature, type DetectedAnomaly, type PeerFeature } from './detector.js';
+import type { ArbitrageParams } from '../../config/arbitrage.js';
 
 export type AnomalyStatus = 'open' | 'false_positive' | 'confirmed' | 'resolved';
 
@@ -47,6 +48,45 @@ export async function loadPopulation(db: Db, batch: readonly ListingInput[], ali
     for (const r of rows) {
       const l = listingFromRow(r);
       if (!seen.has(listingKey(l))) { seen.add(listingKey(l)); out.push(l); }
+    }
+  }
+  return out;
+}
+
+/** What a streamed import collects of its publishable rows to find their live peers. */
+export interface PopulationWanted { makes: Set<string>; pairs: Set<string>; vins: Set<string> }
+
+export function wantPopulationOf(w: PopulationWanted, l: ListingInput, aliases: Readonly<Record<string, string>>): void {
+  w.pairs.add(familyOf(l.make, l.model, aliases).key);
+  for (const m of makeSpellings(l.make)) w.makes.add(m);
+  if (l.vin) w.vins.add(l.vin);
+}
+
+/**
+ * loadPopulation for a whole streamed import, as peer features: the same queries in the same
+ * order, read before the import writes anything, without the import's own lots.
+ */
+export async function loadPopulationFeatures(db: Db, w: PopulationWanted, params: ArbitrageParams, inImport: (key: string) => boolean): Promise<PeerFeature[]> {
+  const aliases = params.valuation.modelFamilies;
+  const out: PeerFeature[] = [];
+  const seen = new Set<string>();
+  for (const part of chunks([...w.makes])) {
+    const rows = await db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true))
+      .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part).execute();
+    for (const r of rows) {
+      if (!w.pairs.has(familyOf(r.make, r.model, aliases).key)) continue;
+      const l = listingFromRow(r);
+      seen.add(listingKey(l));
+      if (!inImport(listingKey(l))) out.push(peerFeature(l, params));
+    }
+  }
+  for (const part of chunks([...w.vins])) {
+    const rows = await db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true)).where('vin', 'in', part).execute();
+    for (const r of rows) {
+      const l = listingFromRow(r);
+      if (seen.has(listingKey(l))) continue;
+      seen.add(listingKey(l));
+      if (!inImport(listingKey(l))) out.push(peerFeature(l, params));
     }
   }
   return out;

@@ -51,6 +51,8 @@ export interface DetectorContext {
   comps(listing: ListingInput): readonly Comp[];
   /** Other live listings: peers for cohort statistics and for duplicated-VIN checks. */
   population: readonly ListingInput[];
+  /** Peers computed beforehand (a streamed import's whole file); `population` is then not read. */
+  peers?: Peers;
   settings?: Partial<typeof ANOMALY_SETTINGS>;
 }
 
@@ -76,29 +78,44 @@ function cohortKey(l: ListingInput, params: ArbitrageParams): string {
   return `${familyOf(l.make, l.model, params.valuation.modelFamilies).key}|${vehicleClass(l)}`;
 }
 
+/**
+ * What cohort statistics and the duplicated-VIN check need of a peer listing: a few numbers per
+ * listing, so the peers of a whole import can be held while its rows are streamed.
+ */
+export interface PeerFeature {
+  key: string;
+  vin: string | null;
+  cohort: string;
+  year: number;
+  logBid: number;
+  mileage: number | null;
+}
+
+export function peerFeature(l: ListingInput, params: ArbitrageParams): PeerFeature {
+  return { key: listingKey(l), vin: l.vin || null, cohort: cohortKey(l, params), year: l.year, logBid: logBid(l, params), mileage: l.mileage };
+}
+
 class Cohorts {
-  private readonly byModel = new Map<string, ListingInput[]>();
+  private readonly byModel = new Map<string, PeerFeature[]>();
   private readonly cache = new Map<string, { bid: RobustCenter; miles: RobustCenter } | null>();
-  constructor(all: Iterable<ListingInput>, private readonly s: typeof ANOMALY_SETTINGS, private readonly params: ArbitrageParams) {
-    for (const l of all) {
-      const k = cohortKey(l, params);
-      let list = this.byModel.get(k);
-      if (!list) this.byModel.set(k, (list = []));
-      list.push(l);
+  constructor(all: Iterable<PeerFeature>, private readonly s: typeof ANOMALY_SETTINGS) {
+    for (const f of all) {
+      let list = this.byModel.get(f.cohort);
+      if (!list) this.byModel.set(f.cohort, (list = []));
+      list.push(f);
     }
   }
 
   /** The narrowest make/model/year window with enough peers, or null. */
-  for(l: ListingInput): { bid: RobustCenter; miles: RobustCenter; window: number } | null {
-    const mm = cohortKey(l, this.params);
+  for(mm: string, year: number): { bid: RobustCenter; miles: RobustCenter; window: number } | null {
     for (const w of this.s.cohortYearWindows) {
-      const key = `${mm}|${l.year}|${w}`;
+      const key = `${mm}|${year}|${w}`;
       let c = this.cache.get(key);
       if (c === undefined) {
-        const peers = (this.byModel.get(mm) ?? []).filter((p) => Math.abs(p.year - l.year) <= w);
+        const peers = (this.byModel.get(mm) ?? []).filter((p) => Math.abs(p.year - year) <= w);
         const miles = peers.filter((p) => p.mileage !== null).map((p) => p.mileage as number);
         c = peers.length >= this.s.minCohortSize
-          ? { bid: floorMad(robustCenter(peers.map((p) => logBid(p, this.params))), this.s.minLogBidMad), miles: mileageCenter(miles, this.s) }
+          ? { bid: floorMad(robustCenter(peers.map((p) => p.logBid)), this.s.minLogBidMad), miles: mileageCenter(miles, this.s) }
           : null;
         this.cache.set(key, c);
       }
@@ -108,20 +125,32 @@ class Cohorts {
   }
 }
 
+/** Every listing a batch is compared with: the live population and the batch itself, as features. */
+export class Peers {
+  readonly byVin = new Map<string, string[]>();
+  readonly cohorts: Cohorts;
+  constructor(everyone: readonly PeerFeature[], settings: Partial<typeof ANOMALY_SETTINGS> = {}) {
+    for (const f of everyone) {
+      if (!f.vin) continue;
+      const list = this.byVin.get(f.vin) ?? [];
+      list.push(f.key);
+      this.byVin.set(f.vin, list);
+    }
+    this.cohorts = new Cohorts(everyone, { ...ANOMALY_SETTINGS, ...settings });
+  }
+}
+
 /** Anomalies per listing key (`source` NUL `lotId`); listings without any are absent. */
 export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorContext): Map<string, DetectedAnomaly[]> {
   const s = { ...ANOMALY_SETTINGS, ...ctx.settings };
   const nowYear = new Date(ctx.now).getUTCFullYear();
-  const batchKeys = new Set(batch.map(listingKey));
-  const everyone = [...ctx.population.filter((p) => !batchKeys.has(listingKey(p))), ...batch];
-  const byVin = new Map<string, string[]>();
-  for (const l of everyone) {
-    if (!l.vin) continue;
-    const list = byVin.get(l.vin) ?? [];
-    list.push(listingKey(l));
-    byVin.set(l.vin, list);
+  let peers = ctx.peers;
+  if (!peers) {
+    const batchKeys = new Set(batch.map(listingKey));
+    const everyone = [...ctx.population.filter((p) => !batchKeys.has(listingKey(p))), ...batch];
+    peers = new Peers(everyone.map((l) => peerFeature(l, ctx.params)), s);
   }
-  const cohorts = new Cohorts(everyone, s, ctx.params);
+  const { byVin, cohorts } = peers;
   const out = new Map<string, DetectedAnomaly[]>();
 
   for (const l of batch) {
@@ -161,7 +190,7 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
 
     // High side only: a low current bid is how every auction starts, and low mileage is what
     // buyers hope for; a bid or odometer far above the peers is a data error or a different vehicle.
-    const cohort = cohorts.for(l);
+    const cohort = cohorts.for(cohortKey(l, ctx.params), l.year);
     if (cohort) {
       const zb = modifiedZ(logBid(l, ctx.params), cohort.bid);
       if (zb !== null && zb > s.zThreshold && !found.some((f) => f.kind === 'nominal_bid' || f.kind === 'price_vs_comps')) {

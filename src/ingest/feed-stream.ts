@@ -1,0 +1,138 @@
+// A listing feed read as a stream: rows come out one at a time, read from the file in windows
+// that end on a CSV record boundary, so a file of any size costs one window of text in memory.
+// Row numbers, line numbers, cells and reject reasons are those of the whole-file reader in
+// feed.ts (the same functions read each window), and the file's SHA-256 is taken on the way.
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import {
+  csvHeader, csvRow, jsonItems, jsonRow, readCsvWindow, readFeedRow,
+  type AcceptedListing, type CsvCursor, type CsvHeader, type FeedFormat, type RejectedRow,
+} from './feed.js';
+
+/** A feed on disk (streamed) or already in memory (an upload). */
+export type FeedSource = { path: string } | { bytes: Buffer | string };
+
+/** About this much CSV text is parsed at a time. */
+export const CSV_WINDOW_CHARS = 256 * 1024;
+const CHUNK_BYTES = 64 * 1024;
+
+async function* byteChunks(source: FeedSource, chunkBytes: number): AsyncGenerator<Buffer> {
+  if ('bytes' in source) {
+    // Windowed like a file, so an upload's rows are not all parsed into memory at once either.
+    const bytes = typeof source.bytes === 'string' ? Buffer.from(source.bytes, 'utf8') : source.bytes;
+    for (let i = 0; i < bytes.length; i += chunkBytes) yield bytes.subarray(i, i + chunkBytes);
+    return;
+  }
+  for await (const chunk of createReadStream(source.path, { highWaterMark: chunkBytes })) yield chunk as Buffer;
+}
+
+/**
+ * Finds record boundaries in normalised CSV text the way csv-parse reads quotes: a quote opens a
+ * quoted field only at the start of a field, `""` inside one is a literal quote, and a newline
+ * ends a record only outside a quoted field.
+ */
+class BoundaryScanner {
+  private quoted = false;
+  private fieldStart = true;
+  private quoteSeen = false;
+
+  /** Scans `text` from `from`; answers the offset just after the last record-ending newline, or -1. */
+  scan(text: string, from: number): number {
+    let boundary = -1;
+    for (let i = from; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      if (this.quoted) {
+        if (this.quoteSeen) {
+          this.quoteSeen = false;
+          if (ch === 34) continue; // "" is a quote inside the field
+          this.quoted = false; // the field closed on the previous quote; read this char outside it
+        } else {
+          if (ch === 34) this.quoteSeen = true;
+          continue;
+        }
+      }
+      if (ch === 10) { boundary = i + 1; this.fieldStart = true; } else if (ch === 44) this.fieldStart = true;
+      else if (ch === 34 && this.fieldStart) { this.quoted = true; this.fieldStart = false; } else this.fieldStart = false;
+    }
+    return boundary;
+  }
+}
+
+/** Normalised CSV text in windows that each end on a record boundary (the last one may not). */
+async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  const scanner = new BoundaryScanner();
+  let pending = '';
+  let scanned = 0;
+  let boundary = -1;
+  let first = true;
+  let heldCr = false;
+  for await (const bytes of byteChunks(source, Math.min(CHUNK_BYTES, windowChars))) {
+    hash.update(bytes);
+    let text = decoder.write(bytes);
+    if (first && text.length > 0) { text = text.replace(/^\uFEFF/, ''); first = false; }
+    if (heldCr) text = `\r${text}`;
+    heldCr = text.endsWith('\r');
+    if (heldCr) text = text.slice(0, -1);
+    pending += text.replace(/\r\n?/g, '\n');
+    const b = scanner.scan(pending, scanned);
+    if (b >= 0) boundary = b;
+    scanned = pending.length;
+    if (boundary >= windowChars) {
+      yield pending.slice(0, boundary);
+      pending = pending.slice(boundary);
+      scanned -= boundary;
+      boundary = -1;
+    }
+  }
+  pending += decoder.end() + (heldCr ? '\n' : '');
+  if (first) pending = pending.replace(/^\uFEFF/, '');
+  if (pending.length > 0) yield pending;
+}
+
+export type FeedItem = { accepted: AcceptedListing } | { rejected: RejectedRow };
+
+export interface FeedStream {
+  items: AsyncGenerator<FeedItem>;
+  /** `sha256:<hex>` of the bytes; known once `items` has been read to its end. */
+  hash(): string;
+}
+
+/**
+ * Reads a feed row by row. A FeedFormatError (no header, not JSON) is thrown from the first
+ * `next()` for a bad header, or when reached for a JSON file.
+ */
+export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, windowChars = CSV_WINDOW_CHARS): FeedStream {
+  const hasher = createHash('sha256');
+  let digest: string | null = null;
+  const item = (read: ReturnType<typeof readFeedRow>): FeedItem => ('reason' in read ? { rejected: read } : { accepted: read });
+  async function* csv(): AsyncGenerator<FeedItem> {
+    const at: CsvCursor = { row: 0, line: 1 };
+    let header: CsvHeader | null = null;
+    for await (const window of csvWindows(source, hasher, windowChars)) {
+      for (const rec of readCsvWindow(window, at)) {
+        if (!header) { header = csvHeader(rec); continue; }
+        yield item(readFeedRow(csvRow(header, rec), now));
+      }
+    }
+    if (!header) csvHeader(undefined);
+    digest = `sha256:${hasher.digest('hex')}`;
+  }
+  // JSON is parsed whole (JSON.parse); only its rows' downstream work is streamed.
+  async function* json(): AsyncGenerator<FeedItem> {
+    const bytes = 'bytes' in source ? source.bytes : await readFile(source.path);
+    hasher.update(bytes);
+    const items = jsonItems(bytes);
+    digest = `sha256:${hasher.digest('hex')}`;
+    for (let i = 0; i < items.length; i++) yield item(readFeedRow(jsonRow(items[i], i), now));
+  }
+  return {
+    items: format === 'csv' ? csv() : json(),
+    hash: () => {
+      if (digest === null) throw new Error('the feed has not been read to its end yet');
+      return digest;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// Streamed feed imports: the file is read in windows and stored in bounded batches, and what
+// lands is exactly what the whole-file pipeline stores. The memory bound is asserted as the
+// largest batch the import ever holds, for a small and a four-times-larger file.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFeedFile } from '../bench/ingest-feed.js';
+import { defaultArbitrageParams } from '../src/config/arbitrage.js';
+import { parseListingFeed } from '../src/ingest/feed.js';
+import { feedOrigins } from '../src/ingest/feed-origin.js';
+import { importFeedSource } from '../src/ingest/feed-import.js';
+import { streamFeed } from '../src/ingest/feed-stream.js';
+import { ingestListings } from '../src/ingest/import-service.js';
+import { createTestDb, type TestDb } from './support/databases.js';
+
+const NOW = Date.UTC(2026, 10, 26, 12);
+const params = defaultArbitrageParams();
+const dir = mkdtempSync(join(tmpdir(), 'ds-ingest-stream-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The pipeline as it was before streaming: the file parsed whole and passed as one batch. */
+async function wholeFileImport(db: TestDb['db'], content: Buffer) {
+  const parsed = parseListingFeed(content, 'csv', { now: new Date(NOW) });
+  const origins = feedOrigins(content, 'feed.csv', new Date(NOW), parsed.accepted);
+  return ingestListings(db, { ...parsed, accepted: parsed.accepted.map((a, i) => ({ ...a, origin: origins[i] })) }, { origin: 'feed.csv', now: NOW, params });
+}
+
+/** Every table an import writes, keyed by lot, without surrogate ids and wall-clock stamps. */
+async function snapshot(db: TestDb['db']) {
+  const strip = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => !/(^id$|_id$|finished_at)/.test(k) || k === 'lot_id'));
+  const sorted = (rows: Array<Record<string, unknown>>) => rows.map(strip).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+  const k = db.kysely;
+  return {
+    listings: sorted(await k.selectFrom('listings').selectAll().execute()),
+    opportunities: sorted(await k.selectFrom('opportunities').selectAll().execute()),
+    provenance: sorted(await k.selectFrom('quality_provenance').selectAll().execute()),
+    anomalies: sorted(await k.selectFrom('quality_anomalies').selectAll().execute()),
+    quarantine: sorted(await k.selectFrom('quality_quarantine').selectAll().execute()),
+    contractRuns: sorted(await k.selectFrom('quality_contract_runs').selectAll().execute()),
+    rejects: sorted(await k.selectFrom('import_rejects').selectAll().execute()),
+  };
+}
+
+describe('streamed feed import', () => {
+  let whole: TestDb;
+  let streamed: TestDb;
+  let file: string;
+  beforeAll(async () => {
+    [whole, streamed] = await Promise.all([createTestDb('sqlite'), createTestDb('sqlite')]);
+    file = join(dir, 'feed-1200.csv');
+    await writeFeedFile(file, 1200, { reference: NOW });
+  });
+  afterAll(async () => { await Promise.all([whole?.drop(), streamed?.drop()]); });
+
+  it('stores exactly what the whole-file pipeline stores, batch by batch', async () => {
+    const content = readFileSync(file);
+    const a = await wholeFileImport(whole.db, content);
+    const b = await importFeedSource(streamed.db, { path: file }, 'csv', { origin: 'feed.csv', now: NOW, params, batchRows: 150, windowChars: 4096 });
+    expect(a.rejected.length).toBeGreaterThan(0);
+    expect(a.quality!.anomalous).toBeGreaterThan(0);
+    const { importId: _a, ...sa } = a;
+    const { importId: _b, ...sb } = b;
+    expect(sb).toEqual(sa);
+    expect(await snapshot(streamed.db)).toEqual(await snapshot(whole.db));
+  });
+
+  it('holds at most one batch of rows whatever the file size', async () => {
+    const big = join(dir, 'feed-4800.csv');
+    await writeFeedFile(big, 4800, { reference: NOW, seed: 3 });
+    const largest = async (path: string) => {
+      const db = await createTestDb('sqlite');
+      let max = 0;
+      let batches = 0;
+      try {
+        await importFeedSource(db.db, { path }, 'csv', { origin: 'f.csv', now: NOW, params, batchRows: 200, onBatch: (rows) => { max = Math.max(max, rows); batches++; } });
+      } finally {
+        await db.drop();
+      }
+      return { max, batches };
+    };
+    const small = await largest(file);
+    const large = await largest(big);
+    expect(large.batches).toBeGreaterThan(small.batches * 3);
+    expect(small.max).toBe(200);
+    expect(large.max).toBe(200);
+  });
+
+  it('reads CSV in windows exactly as whole: quoted newlines, CRLF, BOM, blank lines and a broken quote', async () => {
+    const header = 'source,lot_id,year,make,model,current_bid,auction_end,state,description';
+    const row = (i: number, desc: string) => `govdeals,W${i},2019,Ford,Explorer,5000,2026-12-10,TX,${desc}`;
+    const lines = [header];
+    for (let i = 0; i < 120; i++) {
+      lines.push(row(i, i % 7 === 0 ? `"line one\r\nline ""two"", ${i}"` : i % 11 === 0 ? '' : `plain ${i}`));
+      if (i % 13 === 0) lines.push('');
+      if (i === 60) lines.push('govdeals,BROKEN,2019,Ford,Explorer,5000,2026-12-10,TX,"never closed');
+    }
+    const content = Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`);
+    const want = parseListingFeed(content, 'csv', { now: new Date(NOW) });
+    for (const windowChars of [16, 100, 1000]) {
+      const feed = streamFeed({ bytes: content }, 'csv', new Date(NOW), windowChars);
+      const accepted = [];
+      const rejected = [];
+      for await (const item of feed.items) {
+        if ('accepted' in item) accepted.push(item.accepted); else rejected.push(item.rejected);
+      }
+      expect(rejected).toEqual(want.rejected);
+      expect(accepted).toEqual(want.accepted);
+      expect(feed.hash()).toMatch(/^sha256:[0-9a-f]{64}$/);
+    }
+  });
+
+  it('stores nothing from a file whose header cannot be read', async () => {
+    const db = await createTestDb('sqlite');
+    try {
+      await expect(importFeedSource(db.db, { bytes: 'VIN,Year,Make\n1,2,3\n' }, 'csv', { origin: 'bad.csv', now: NOW, params })).rejects.toThrow(/lacks required column/);
+      const n = await db.db.kysely.selectFrom('imports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(n.n)).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  });
+});
