@@ -48,6 +48,8 @@ code { overflow-wrap: anywhere; }
   table.list thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
   table.list, table.list tbody, table.list tr, table.list td { display: block; width: auto; }
   table.list tr { background: #fff; border: 1px solid #e2e8f0; margin-bottom: 8px; padding: 6px 8px; }
+  /* Cards below the fold are laid out only when scrolled near: fifty cards cost a phone's CPU a long task otherwise. */
+  table.list tr { content-visibility: auto; contain-intrinsic-size: auto 120px; }
   table.list td { border: 0; padding: 2px 0; white-space: normal; text-align: left; }
   table.list td.num { display: inline-block; margin-right: 12px; }
   table.list td[data-label]::before { content: attr(data-label) " "; color: #4a5568; font-size: 12px; }

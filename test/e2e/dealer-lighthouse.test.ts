@@ -3,17 +3,22 @@
 // chrome-launcher. Each of performance, accessibility, best practices and SEO must score at least
 // 0.95. The scores are printed so docs/dealer-workspace.md can quote a real run.
 //
-// Simulated throttling multiplies the main-thread time it observed by 4, which models a mid-range
-// phone only on a host as fast as Lighthouse's reference desktop (benchmark index about 1,500). A
-// shared 2-core CI machine under load measures a fraction of that, so a page that misses on
-// performance is audited once more with the multiplier Lighthouse's CPU-throttling calibration
-// gives for the benchmark index that run measured (never more than the default 4); both runs are
-// printed.
+// One Lighthouse run of a page this small swings by ten points on a shared machine (the same
+// unchanged /login scored 91, 94 and 98): most of its main-thread time is Chromium's own
+// unattributable work, which simulated throttling multiplies by 4. So each page is audited three
+// times and judged on the median run, as Lighthouse CI does (computeMedianRun: the run nearest
+// the median first paint and time to interactive).
+//
+// Simulated throttling models a mid-range phone only on a host as fast as Lighthouse's reference
+// desktop (benchmark index about 1,500). A page whose median run misses on performance on a slower
+// host is audited once more with the multiplier Lighthouse's CPU-throttling calibration gives for
+// that benchmark index (never more than the default 4); every run is printed.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
+import { computeMedianRun } from 'lighthouse/core/lib/median-run.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.js';
 import { startService, type RunningService } from '../../src/http/service.js';
@@ -22,6 +27,8 @@ import { CHROMIUM, CHROMIUM_ARGS, requireTool } from './support/tools.js';
 const TOKEN = 'e2e-lighthouse-admin-token-0123456789';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 const MIN_SCORE = 0.95;
+const RUNS_PER_PAGE = 3;
+type Result = NonNullable<Awaited<ReturnType<typeof lighthouse>>>['lhr'];
 const chromiumOk = requireTool(CHROMIUM);
 
 interface Audited {
@@ -29,6 +36,8 @@ interface Audited {
   failing: string[];
   benchmarkIndex: number;
   cpuSlowdown: number;
+  /** Every run's performance score, the median run's among them. */
+  performanceRuns: number[];
 }
 
 /** The CPU slowdown that turns a host of this benchmark index into Lighthouse's mid-range phone. */
@@ -73,11 +82,25 @@ describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
     chrome?.kill();
     await svc?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    const rows = [...results].map(([page, r]) => `${page.padEnd(26)} ${CATEGORIES.map((c) => `${c} ${Math.round((r.scores[c] ?? 0) * 100)}`).join('  ')}  (benchmark index ${Math.round(r.benchmarkIndex)}, CPU slowdown ${r.cpuSlowdown.toFixed(2)})`);
+    const rows = [...results].map(([page, r]) => `${page.padEnd(26)} ${CATEGORIES.map((c) => `${c} ${Math.round((r.scores[c] ?? 0) * 100)}`).join('  ')}  (median of runs scoring ${r.performanceRuns.join('/')}; benchmark index ${Math.round(r.benchmarkIndex)}, CPU slowdown ${r.cpuSlowdown.toFixed(2)})`);
     if (rows.length) process.stderr.write(`Lighthouse (mobile) scores:\n${rows.join('\n')}\n`);
   });
 
-  async function audit(path: string, signedIn: boolean, cpuSlowdown = 4, retried = false): Promise<Audited> {
+  /** The median of RUNS_PER_PAGE runs, judged. */
+  async function audit(path: string, signedIn: boolean, cpuSlowdown = 4): Promise<Audited> {
+    const runs: Result[] = [];
+    for (let i = 0; i < RUNS_PER_PAGE; i++) runs.push(await run(path, signedIn, cpuSlowdown));
+    const lhr = computeMedianRun(runs) as Result;
+    const scores = Object.fromEntries(CATEGORIES.map((c) => [c, lhr.categories[c]?.score ?? null]));
+    // Name the audits that cost points so a failure says what to fix.
+    const failing = CATEGORIES.flatMap((c) => (lhr.categories[c]?.auditRefs ?? [])
+      .filter((ref) => ref.weight > 0 && (lhr.audits[ref.id]?.score ?? 1) < 1)
+      .map((ref) => `${c}/${ref.id} (${lhr.audits[ref.id]?.displayValue ?? lhr.audits[ref.id]?.score})`));
+    const performanceRuns = runs.map((r) => Math.round((r.categories.performance?.score ?? 0) * 100));
+    return { scores, failing, benchmarkIndex: lhr.environment.benchmarkIndex, cpuSlowdown, performanceRuns };
+  }
+
+  async function run(path: string, signedIn: boolean, cpuSlowdown: number, retried = false): Promise<Result> {
     const runner = await lighthouse(`${base}${path}`, {
       port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: [...CATEGORIES],
       extraHeaders: signedIn ? { Cookie: cookie } : undefined,
@@ -91,15 +114,10 @@ describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
     }
     // A trace Chromium failed to record (NO_NAVSTART on a starved machine) is Lighthouse's own
     // hiccup, not the page's: it asks for another run, and gets one.
-    if (lhr.runtimeError?.code === 'NO_NAVSTART' && !retried) return audit(path, signedIn, cpuSlowdown, true);
+    if (lhr.runtimeError?.code === 'NO_NAVSTART' && !retried) return run(path, signedIn, cpuSlowdown, true);
     if (lhr.runtimeError) throw new Error(`Lighthouse on ${path}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
     expect(lhr.finalDisplayedUrl, `${path} must not bounce to the sign-in page`).toBe(`${base}${path}`);
-    const scores = Object.fromEntries(CATEGORIES.map((c) => [c, lhr.categories[c]?.score ?? null]));
-    // Name the audits that cost points so a failure says what to fix.
-    const failing = CATEGORIES.flatMap((c) => (lhr.categories[c]?.auditRefs ?? [])
-      .filter((ref) => ref.weight > 0 && (lhr.audits[ref.id]?.score ?? 1) < 1)
-      .map((ref) => `${c}/${ref.id} (${lhr.audits[ref.id]?.displayValue ?? lhr.audits[ref.id]?.score})`));
-    return { scores, failing, benchmarkIndex: lhr.environment.benchmarkIndex, cpuSlowdown };
+    return lhr;
   }
 
   const pages: Array<[string, () => string, boolean]> = [
