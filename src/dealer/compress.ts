@@ -10,6 +10,9 @@ const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
 export async function gzipHtml(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   const type = reply.getHeader('content-type');
   if (typeof payload !== 'string' || typeof type !== 'string' || !type.startsWith('text/html')) return payload;
+  // A 304 (If-None-Match matched) or 204 carries no body: gzip of nothing would be twenty bytes the
+  // client never reads, under a Content-Length that says otherwise.
+  if (payload === '' || reply.statusCode === 304 || reply.statusCode === 204) return payload;
   const vary = reply.getHeader('vary');
   reply.header('Vary', typeof vary === 'string' && vary !== '' ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
   const accept = request.headers['accept-encoding'];

@@ -35,6 +35,10 @@ const withHeaders = (response: Record<string, unknown>, names: string[]) => ({
 export const RESPONSES = {
   NotModified: withHeaders({ description: 'Not modified: the If-None-Match validator still matches.' }, ['ETag']),
   BadRequest: withHeaders(json('The request is invalid; `details` names each offending field.'), []),
+  FormRefused: withHeaders({
+    description: 'Refused: to a person at the form, a page naming the field to correct; to a post the route cannot read at all, the error envelope. Nothing changed.',
+    content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: error } },
+  }, []),
   Unauthorized: withHeaders(json('Credentials missing (or a dealer API key that is not active).'), ['WWW-Authenticate']),
   Forbidden: withHeaders(json('Credentials not accepted, or a state change without this server\'s Origin and the session\'s CSRF token.'), []),
   NotFound: withHeaders(json('No such resource.'), []),

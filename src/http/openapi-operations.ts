@@ -25,7 +25,12 @@ const dangerousForm = (operationId: string, summary: string, properties: Record<
   responses: {
     200: html('The confirmation page'),
     303: redirect('Applied (or refused by the service); back to the console with the outcome in `result`'),
-    400: html('Blank or over-long reason, or a wrong confirmation: the page names the field (`reason` or `confirm`); nothing changed'),
+    // The page is for a person at the form; a post the route's schema refuses (no `_csrf`, a field of
+    // the wrong shape) gets the error envelope every other refusal uses.
+    400: {
+      description: 'Blank or over-long reason, or a wrong confirmation: a page naming the field (`reason` or `confirm`); a malformed post: the error envelope. Nothing changed',
+      content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: error } },
+    },
   },
 });
 

@@ -60,6 +60,14 @@ function isErrorBody(response: Json): boolean {
   return types.length === 1 && types[0] === 'application/json' && content['application/json']?.schema?.$ref === '#/components/schemas/Error';
 }
 
+/** A form's refusal: a page for the person at the form, the error envelope for a malformed post. */
+function isFormRefusal(response: Json): boolean {
+  const content = response.content as Record<string, { schema?: Json }> | undefined;
+  if (!content) return false;
+  const types = Object.keys(content).sort();
+  return types.join(',') === 'application/json,text/html' && content['application/json']?.schema?.$ref === '#/components/schemas/Error';
+}
+
 /** Completes the generated document: shared responses, headers, security, tags, servers. */
 export function completeDocument(doc: Json): Json {
   const components = (doc.components ??= {}) as Json;
@@ -76,6 +84,7 @@ export function completeDocument(doc: Json): Json {
       for (const [status, response] of Object.entries(responses)) {
         const name = COMMON_BY_STATUS[status];
         if (name && isErrorBody(response)) responses[status] = { $ref: `#/components/responses/${name}` };
+        else if (status === '400' && isFormRefusal(response)) responses[status] = { $ref: '#/components/responses/FormRefused' };
       }
       for (const [status, response] of Object.entries(responses)) {
         if (!('$ref' in response)) documentHeaders(response, status, method, surface);
