@@ -6,6 +6,7 @@ import { INTERIM_ALPHA } from '../src/rollout/canary/progression.js';
 import { canaryVerdict, DEFAULT_VERDICT_OPTIONS } from '../src/rollout/canary/verdict.js';
 import { fisherGreater, logGamma, mannWhitneyGrouped, normalCdf, normalUpper, tieGroups, twoProportionZ } from '../src/rollout/canary/stats.js';
 import { binOf, type CohortSample } from '../src/rollout/canary/windows.js';
+import { seededRandom as rng } from '../src/common/random.js';
 
 describe('normal distribution', () => {
   it('matches the standard table', () => {
@@ -76,18 +77,6 @@ describe('two-proportion z-test', () => {
     expect(twoProportionZ(0, 500, 0, 500)!.pGreater).toBe(1);
   });
 });
-
-/** mulberry32: a small seeded generator, so the simulation's figures are reproducible. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A cohort of n requests: log-normal latency around `medianMs` (σ = 0.5), 5xx with `errorRate`. */
 function cohort(random: () => number, n: number, medianMs: number, errorRate: number, addMs = 0): CohortSample {
