@@ -188,9 +188,34 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
   }
 }
 
-/** Insert or refresh opportunities; created_at survives an update so keyset walks stay stable. */
-export async function upsertOpportunities(trx: Kysely<Database>, opps: NewOpportunity[]): Promise<void> {
-  if (opps.length === 0) return;
+/**
+ * The next commit-ordered change number (opportunities_007). Call it inside the writing
+ * transaction, as late as possible: on PostgreSQL the counter row stays locked until this
+ * transaction ends, so every other writer that wants a number waits for this commit and gets a
+ * larger one. Numbers therefore become visible in commit order, which neither a clock nor a
+ * sequence gives.
+ */
+export async function nextChangeSeq(trx: Kysely<Database>): Promise<number> {
+  const row = await trx.updateTable('opportunity_change_counter').set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('id', '=', 1).returning('value').executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+/** The last change number handed out (committed or in flight). */
+export async function readChangeSeq(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('opportunity_change_counter').select('value').where('id', '=', 1).executeTakeFirst();
+  return row ? Number(row.value) : 0;
+}
+
+/**
+ * Insert or refresh opportunities; created_at survives an update so keyset walks stay stable.
+ * Must run inside a transaction (the change number's lock lasts until it commits); the rows carry
+ * the transaction's change number.
+ */
+export async function upsertOpportunities(trx: Kysely<Database>, rows: NewOpportunity[]): Promise<void> {
+  if (rows.length === 0) return;
+  const seq = await nextChangeSeq(trx);
+  const opps = rows.map((o) => ({ ...o, change_seq: seq }));
   const keep = new Set(['listing_id', 'created_at']);
   const columns = Object.keys(opps[0] as object).filter((c) => !keep.has(c)) as Array<keyof NewOpportunity>;
   await trx.insertInto('opportunities').values(opps)
