@@ -85,7 +85,7 @@ export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts:
     if (refused) throw refused;
   };
   const keyed = async (reply: FastifyReply, presented: string | string[]): Promise<void> => {
-    const key: ApiKeyInfo | null = typeof presented === 'string' ? await findActiveKey(ctx.db, presented) : null;
+    const key: ApiKeyInfo | null = typeof presented === 'string' ? await findActiveKey(ctx.db, presented, ctx.clock.now()) : null;
     if (!key) throw new ApiError(401, 'invalid_api_key', 'The X-API-Key is not a valid, active dealer key');
     await limit(reply, 'key', `key:${key.keyId}`, keyLimiters.forQuota(key.quotaPerMinute));
   };
