@@ -64,7 +64,7 @@ code { overflow-wrap: anywhere; }
   .scroll table th, .scroll table td { padding: 4px 5px; }
   /* A comparable sale is a short labelled block on a phone: no sideways scroll, no table layout. */
   table.comps thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-  table.comps, table.comps tbody, table.comps tr, table.comps td { display: block; }
+  table.comps, table.comps caption, table.comps tbody, table.comps tr, table.comps td { display: block; }
   table.comps tr { padding: 4px 0; border-bottom: 1px solid #e2e8f0; }
   table.comps td { border: 0; padding: 0; white-space: normal; text-align: left; }
   table.comps td.num { display: inline-block; margin-right: 10px; }
