@@ -9,7 +9,12 @@ import { evidencePostgresMigration, evidenceSqliteMigration } from '../../eviden
 import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../incidents/migrations.js';
 import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
 import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/migrations.js';
-import { bidCeilingMigration, changeSeqMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
+import {
+  bidCeilingMigration,
+  changeSeqMigration,
+  honestRankingMigration,
+  valuationBasisMigration,
+} from '../../opportunities/migrations.js';
 import {
   qualityPostgresMigration,
   qualitySampleIndexes,
