@@ -4,7 +4,7 @@
 // database handle: a replica, the CLI) within KEY_LOOKUP_TTL_MS of the injected clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DealerStore } from '../src/dealers/store.js';
-import { findActiveKey, KEY_LOOKUP_TTL_MS } from '../src/security/api-keys.js';
+import { findActiveKey, KEY_LOOKUP_TTL_MS, rememberedActiveKey } from '../src/security/api-keys.js';
 import { openDb, type Db } from '../src/storage/db.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 
@@ -59,7 +59,13 @@ describe.each([
     const changed = await store.byApiKey(apiKey);
     expect(changed?.version).toBe((seen?.version ?? 0) + 1);
     expect(changed?.targetProfitCents).toBe(250_000);
+    // What the rate limiter reads without a promise follows the same rules (the update forgot it).
+    expect(rememberedActiveKey(tdb.db, apiKey, now)).toBeUndefined();
+    await findActiveKey(tdb.db, apiKey, now);
+    expect(rememberedActiveKey(tdb.db, apiKey, now)?.name).toBe('dealer: Soon Gone');
+    expect(rememberedActiveKey(tdb.db, apiKey, now + KEY_LOOKUP_TTL_MS)).toBeUndefined();
     expect(await store.revoke(id, now)).toBe(true);
+    expect(rememberedActiveKey(tdb.db, apiKey, now)).toBeUndefined();
     expect(await store.byApiKey(apiKey)).toBeNull();
     expect(await findActiveKey(tdb.db, apiKey, now)).toBeNull();
   });

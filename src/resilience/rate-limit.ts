@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { AppContext } from '../common/app-context.js';
 import { SIGNALS } from '../observability/signals.js';
-import { findActiveKey, type ApiKeyInfo } from '../security/api-keys.js';
+import { findActiveKey, rememberedActiveKey, type ApiKeyInfo } from '../security/api-keys.js';
 import { ApiError } from '../common/errors.js';
 import { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from '../security/quota-limiter.js';
 import { RefusalAudit } from './refusal-audit.js';
@@ -97,6 +97,10 @@ export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts:
     if (!(request.routeOptions.url ?? '').startsWith('/api/') && !request.url.startsWith('/api/')) return done();
     const presented = request.headers['x-api-key'];
     if (presented !== undefined && ctx.flags.get('API_RATE_LIMITING')) {
+      // A key looked up moments ago, counted in this process: decided without a promise.
+      const known = typeof presented === 'string' ? rememberedActiveKey(ctx.db, presented, ctx.clock.now()) : undefined;
+      const decision = known ? keyLimiters.forQuota(known.quotaPerMinute).consumeNow(`key:${known.keyId}`) : null;
+      if (known && decision) return done(apply(reply, 'key', `key:${known.keyId}`, decision) ?? undefined);
       keyed(reply, presented).then(() => done(), done);
       return;
     }

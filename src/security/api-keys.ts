@@ -50,6 +50,8 @@ export const KEY_LOOKUP_TTL_MS = 500;
 interface Remembered {
   at: number;
   value: Promise<unknown>;
+  /** Set once the lookup has answered, so a caller can read it without a promise. */
+  settled?: { v: unknown };
 }
 // Per database handle, so two services (or tests) in one process never share lookups.
 const lookups = new WeakMap<Db, LRUCache<string, Remembered>>();
@@ -69,8 +71,27 @@ export async function rememberedLookup<T>(db: Db, kind: string, key: string, now
   const entry = { at: now, value };
   cache.set(slot, entry);
   // Misses and failures are not remembered.
-  value.then((v) => { if (v === null && cache.get(slot) === entry) cache.delete(slot); }, () => { if (cache.get(slot) === entry) cache.delete(slot); });
+  value.then((v) => {
+    if (v !== null) (entry as Remembered).settled = { v };
+    else if (cache.get(slot) === entry) cache.delete(slot);
+  }, () => { if (cache.get(slot) === entry) cache.delete(slot); });
   return value;
+}
+
+/** What a remembered lookup answered, if it has answered and is still fresh; undefined otherwise. */
+function peekLookup<T>(db: Db, kind: string, key: string, now: number): T | undefined {
+  const hit = lookups.get(db)?.get(`${kind}:${hashApiKey(key)}`);
+  if (!hit?.settled || now - hit.at < 0 || now - hit.at >= KEY_LOOKUP_TTL_MS) return undefined;
+  return hit.settled.v as T;
+}
+
+/**
+ * The active key findActiveKey(db, key, now) found within KEY_LOOKUP_TTL_MS, without a promise
+ * (the rate limiter then answers a keyed request synchronously, as it does an anonymous one);
+ * undefined when it must be asked.
+ */
+export function rememberedActiveKey(db: Db, key: string, now: number): ApiKeyInfo | undefined {
+  return looksLikeApiKey(key) ? peekLookup<ApiKeyInfo>(db, 'key', key, now) : undefined;
 }
 
 /** Forgets every remembered key lookup on this database handle (a key or dealer was revoked or changed). */
