@@ -32,6 +32,8 @@ export interface StreamImportOptions extends ImportOptions {
   windowChars?: number;
   /** Called with each batch's row count as it is taken in (tests check the bound). */
   onBatch?: (rows: number, pass: 'survey' | 'publish') => void;
+  /** Called after each batch is done with, when its rows are garbage (the CLI's heap ceiling). */
+  afterBatch?: () => void;
 }
 
 interface Survey {
@@ -58,6 +60,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
       passing.push({ row: a.row, key: feedRowKey(l), make: l.make, model: l.model, vin: l.vin, feature: peerFeature(l, opts.params) });
     }
     batch = [];
+    opts.afterBatch?.();
   };
   for await (const item of feed.items) {
     if ('rejected' in item) { rejected.push(item.rejected); continue; }
@@ -143,6 +146,7 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
       stored.unchanged += part.unchanged;
       done += accepted.length;
       opts.onProgress?.(done, found.accepted);
+      opts.afterBatch?.();
     };
     const feed = streamFeed(source, format, fetchedAt, opts.windowChars);
     for await (const item of feed.items) {
