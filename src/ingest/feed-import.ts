@@ -8,6 +8,7 @@
 //     so the stored rows, quarantine, flags and provenance are those of reading the file at once.
 // What stays in memory grows only by a key and a few numbers per row; rows themselves are held
 // one batch at a time.
+import { readFile } from 'node:fs/promises';
 import type { Db } from '../storage/db.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { notifyDataVersion } from '../opportunities/data-version.js';
@@ -103,8 +104,13 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
   // Kept whole, even when every row is rejected: the file is the evidence either way.
   const url = `urn:dealerscope:feed:${encodeURIComponent(opts.origin)}`;
   if (opts.snapshots) {
-    const bytes = 'bytes' in source ? source.bytes : await (await import('node:fs/promises')).readFile(source.path);
-    await opts.snapshots.keep({ bytes, url, contentType: format === 'csv' ? 'text/csv' : 'application/json', kind: 'feed' });
+    const contentType = format === 'csv' ? 'text/csv' : 'application/json';
+    // A file is streamed into the store under the hash the survey took, never read whole.
+    if ('path' in source && opts.snapshots.keepFile) await opts.snapshots.keepFile({ path: source.path, hash: found.hash, url, contentType, kind: 'feed' });
+    else {
+      const bytes = 'bytes' in source ? source.bytes : await readFile(source.path);
+      await opts.snapshots.keep({ bytes, url, contentType, kind: 'feed' });
+    }
   }
   const importId = await openImport(db, 'listings', opts.origin, opts.now);
   try {
