@@ -16,6 +16,20 @@ describe('heapCeiling', () => {
     expect([collected, c.collections]).toEqual([1, 1]);
   });
 
+  it('waits for half a ceiling of growth when what survives a collection is near the ceiling', () => {
+    let used = 0;
+    let collected = 0;
+    const c = heapCeiling({ ceilingBytes: 100, heapUsed: () => used, collect: () => { collected++; used = 90; } });
+    used = 120;
+    expect(c.check()).toBe(true);
+    // 90 survived: the next collection waits for 90 + 50.
+    used = 130;
+    expect(c.check()).toBe(false);
+    used = 141;
+    expect(c.check()).toBe(true);
+    expect(collected).toBe(2);
+  });
+
   it('runs a real full collection without --expose-gc', () => {
     const c = heapCeiling({ ceilingBytes: 0 });
     expect(c.check()).toBe(true);

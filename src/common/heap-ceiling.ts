@@ -5,7 +5,9 @@
 // RSS. Heap limits cannot be set once the process runs (the flags are read at start-up, and the
 // CLI is started without them), so between batches — when the finished batch is garbage — the
 // job asks for a full collection once the heap has grown past a ceiling. Below the ceiling
-// nothing happens, so a small import pays nothing.
+// nothing happens, so a small import pays nothing. When what survives a collection is itself
+// near the ceiling (a large file's survey state), the next one waits until the heap has grown by
+// half the ceiling again, so the job never collects on every batch.
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -41,11 +43,13 @@ function fullCollection(): () => void {
 export function heapCeiling(opts: HeapCeilingOptions): HeapCeiling {
   const used = opts.heapUsed ?? (() => getHeapStatistics().used_heap_size);
   let collections = 0;
+  let threshold = opts.ceilingBytes;
   return {
     check() {
-      if (used() <= opts.ceilingBytes) return false;
+      if (used() <= threshold) return false;
       (opts.collect ?? fullCollection())();
       collections++;
+      threshold = Math.max(opts.ceilingBytes, used() + opts.ceilingBytes / 2);
       return true;
     },
     get collections() {

@@ -50,15 +50,26 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
   const feed = streamFeed(source, format, new Date(opts.now), opts.windowChars);
   const rejected: RejectedRow[] = [];
   const winners = new Map<string, number>();
-  // Contract-passing rows, in row order; a row a later one replaced is dropped at the end.
-  const passing: Array<{ row: number; key: string; make: string; model: string; vin: string | null; feature: PeerFeature }> = [];
+  // Contract-passing rows, in row order; a row a later one replaced is dropped at the end. What
+  // is kept per row is a few numbers and strings; the strings a file repeats on every row (make,
+  // model, the anomaly cohort) are held once, which was half of this state for a 200 k-row file.
+  const passing: Array<{ row: number; make: string; model: string; feature: PeerFeature }> = [];
+  const interned = new Map<string, string>();
+  const intern = (t: string): string => {
+    const held = interned.get(t);
+    if (held !== undefined) return held;
+    interned.set(t, t);
+    return t;
+  };
   let batch: AcceptedListing[] = [];
   const screen = async () => {
     opts.onBatch?.(batch.length, 'survey');
     const s = await QualityStage.screen(db, batch, opts);
     for (const a of s.passing) {
       const l = a.listing;
-      passing.push({ row: a.row, key: feedRowKey(l), make: l.make, model: l.model, vin: l.vin, feature: peerFeature(l, opts.params) });
+      const feature = peerFeature(l, opts.params);
+      feature.cohort = intern(feature.cohort);
+      passing.push({ row: a.row, make: intern(l.make), model: intern(l.model), feature });
     }
     batch = [];
     opts.afterBatch?.();
@@ -74,8 +85,8 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
   const makes = new Set<string>();
   const peers: PeerFeature[] = [];
   for (const p of passing) {
-    if (winners.get(p.key) !== p.row) continue;
-    wantPopulationOf(wanted, { make: p.make, model: p.model, vin: p.vin } as ListingInput, opts.params.valuation.modelFamilies);
+    if (winners.get(p.feature.key) !== p.row) continue;
+    wantPopulationOf(wanted, { make: p.make, model: p.model, vin: p.feature.vin } as ListingInput, opts.params.valuation.modelFamilies);
     makes.add(p.make);
     peers.push(p.feature);
   }
