@@ -33,12 +33,15 @@ const INDEXES = [
   'CREATE INDEX IF NOT EXISTS ds_vehicle_type_id ON VehicleType (Id)',
   'CREATE INDEX IF NOT EXISTS ds_country_id ON Country (Id)',
   'CREATE INDEX IF NOT EXISTS ds_pattern_schema_cover ON Pattern (VinSchemaId, ElementId, Keys, AttributeId)',
+  // corgi resolves model ids with `WHERE CAST(Id AS TEXT) IN (…)`, which no index on Id serves: it
+  // scanned the 31 k models for every new pattern (24 ms; 0.8 ms with this index on the expression).
+  'CREATE INDEX IF NOT EXISTS ds_model_id_text ON Model (CAST(Id AS TEXT))',
 ];
 /**
  * Part of the unpacked file's name: bumped whenever INDEXES changes, so a file indexed by an
  * earlier release is not reused without the new indexes (it is opened read-only).
  */
-export const VPIC_INDEX_VERSION = 2;
+export const VPIC_INDEX_VERSION = 3;
 
 export interface VpicSource {
   /** The gzipped database inside the installed package. */
