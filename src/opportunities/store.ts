@@ -102,7 +102,12 @@ export function opportunityValues(db: Db, listingId: number, l: ListingInput, op
   };
 }
 
+// Rows per INSERT: 200 keeps the widest statement (opportunities, ~45 columns) under SQLite's
+// 32,766 bound parameters. Rows per transaction: a commit writes every page the transaction
+// dirtied, and the opportunities table's sort indexes spread 200 rows over most of their pages,
+// so committing every 1,000 rows writes each dirtied index page once instead of five times.
 const BATCH = 200;
+const TRANSACTION_ROWS = 1000;
 
 /** PostgreSQL deadlock and serialization failures: the transaction did nothing and may be retried. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -116,13 +121,13 @@ export async function storeListings(db: Db, listings: ListingInput[], opts: Stor
   // Every importer locks rows in the same (source, lot) order, so two workers importing
   // overlapping lots queue behind each other instead of deadlocking.
   const unique = [...dedup.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, l]) => l);
-  for (let i = 0; i < unique.length; i += BATCH) {
-    const chunk = unique.slice(i, i + BATCH);
+  for (let i = 0; i < unique.length; i += TRANSACTION_ROWS) {
+    const rows = unique.slice(i, i + TRANSACTION_ROWS);
     // A failed transaction left nothing behind, so each attempt counts into a fresh part.
     const part = await withRetries({ attempts: ATTEMPTS, retryOn: (err) => RETRYABLE.has(String((err as { code?: unknown }).code)) }, async () => {
       const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
       await db.kysely.transaction().execute(async (trx) => {
-        await storeChunk(db, trx, chunk, opts, p);
+        for (let j = 0; j < rows.length; j += BATCH) await storeChunk(db, trx, rows.slice(j, j + BATCH), opts, p);
       });
       return p;
     });
@@ -130,7 +135,7 @@ export async function storeListings(db: Db, listings: ListingInput[], opts: Stor
     result.updated += part.updated;
     result.unchanged += part.unchanged;
     result.changedListingIds.push(...part.changedListingIds);
-    onProgress?.(Math.min(i + BATCH, unique.length));
+    onProgress?.(Math.min(i + TRANSACTION_ROWS, unique.length));
   }
   return result;
 }
