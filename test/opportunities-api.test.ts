@@ -191,6 +191,20 @@ describe.each([
     expect(tables.total).toBeGreaterThanOrEqual(N);
   });
 
+  it.runIf(run)('a query string answered in one validation mode is judged afresh in the other (its remembered parse is per mode)', async () => {
+    const qs = '/api/opportunities?limit=0&sort=profit';
+    t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: false });
+    expect((await get(qs)).statusCode).toBe(200);
+    expect((await get(qs)).statusCode).toBe(200);
+    t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: true });
+    const strict = await get(qs);
+    expect(strict.statusCode).toBe(400);
+    expect(strict.json().error.details.map((d: { field: string }) => d.field)).toEqual(['limit']);
+    t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: false });
+    expect((await get(qs)).statusCode).toBe(200);
+    t.ctx.flags.setOverrides({});
+  });
+
   it.runIf(run)('strict validation names every offending field', async () => {
     const res = await get('/api/opportunities?limit=0&sort=bogus&state=Texas&yearMin=abc');
     expect(res.statusCode).toBe(400);

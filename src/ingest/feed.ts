@@ -2,7 +2,10 @@
 // comps-file reader shares. Each value parser returns the value or a problem sentence naming
 // the field and the offending value, so a reject reason tells the operator what to fix.
 
-import { parse } from 'csv-parse/sync';
+import { lazyRequire } from '../common/lazy-require.js';
+
+// Loaded by the first CSV feed read: a serving replica that never imports one does without it.
+const csv = lazyRequire<typeof import('csv-parse/sync')>('csv-parse/sync');
 import type { ListingInput, TitleStatus } from '../opportunities/types.js';
 import { extractMileage, extractVin, normalizeVin } from '../quality/vin.js';
 import { US_STATE_CODES } from '../common/geo.js';
@@ -164,7 +167,7 @@ export function readCsvWindow(text: string, at: CsvCursor): CsvRecord[] {
   let rest = text;
   while (rest.length > 0) {
     // A skipped record shows up as text left over after the last raw record.
-    const records = parse(rest, {
+    const records = csv().parse(rest, {
       relax_column_count: true, relax_quotes: true, raw: true, skip_empty_lines: true,
       skip_records_with_error: true,
     }) as Array<{ record: string[]; raw: string }>;

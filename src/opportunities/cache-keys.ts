@@ -5,9 +5,18 @@ import type { CursorPosition } from './cursor.js';
 import type { ListFilters } from './list-query.js';
 import type { PageRequest } from './repository.js';
 
+// A frozen filter object (the route's remembered parse of a query string) cannot change, so its
+// canonical text is worked out once rather than sorted and serialised on every request.
+const canonical = new WeakMap<ListFilters, string>();
+
 function canonicalFilters(f: ListFilters): string {
-  const keys = Object.keys(f).sort() as Array<keyof ListFilters>;
-  return JSON.stringify(keys.filter((k) => f[k] !== undefined).map((k) => [k, f[k]]));
+  let text = canonical.get(f);
+  if (text === undefined) {
+    const keys = Object.keys(f).sort() as Array<keyof ListFilters>;
+    text = JSON.stringify(keys.filter((k) => f[k] !== undefined).map((k) => [k, f[k]]));
+    if (Object.isFrozen(f)) canonical.set(f, text);
+  }
+  return text;
 }
 
 // Hashing keeps keys short and bounded whatever the filters spell. The same few hundred queries

@@ -11,13 +11,34 @@ import type { AppContext } from '../common/app-context.js';
 import { ApiError } from '../common/errors.js';
 import { CursorError, queryFingerprint } from './cursor.js';
 import { ErrorSchema, ListQueryDoc, ListResponseSchema } from './api-schema.js';
-import { parseListQuery } from './list-query.js';
+import { parseListQuery, type ListQuery } from './list-query.js';
 import type { KeysetPage } from './read-service.js';
 
 // Sent with 410 answers once the page API is switched off; clients plan their move by it.
 export const LEGACY_SUNSET = 'Wed, 30 Jun 2027 00:00:00 GMT';
 
 const skipValidation = () => () => true;
+
+// The same few hundred query strings come again and again; each one's parse (a pure function of
+// the string and the validation mode) is remembered, frozen so no caller can change what the next
+// request reads. Bounded: the spelling is the client's. Refusals are not kept (they are rare and
+// build an error anyway).
+const parsedQueries = new Map<string, ListQuery>();
+const PARSES_KEPT = 1024;
+
+function listQueryOf(url: string, raw: Record<string, unknown>, strict: boolean): ReturnType<typeof parseListQuery> {
+  const at = url.indexOf('?');
+  const memoKey = `${strict ? 's' : 'l'}${at === -1 ? '' : url.slice(at)}`;
+  const kept = parsedQueries.get(memoKey);
+  if (kept !== undefined) return { ok: true, query: kept };
+  const parsed = parseListQuery(raw, strict);
+  if (parsed.ok) {
+    Object.freeze(parsed.query.filters);
+    if (parsedQueries.size >= PARSES_KEPT) parsedQueries.clear();
+    parsedQueries.set(memoKey, Object.freeze(parsed.query));
+  }
+  return parsed;
+}
 
 // Responses are cached whole (cache/read-cache.ts respond); when one is rebuilt from cached read
 // values, those come back as the same object instances, so their JSON is encoded once per read
@@ -114,7 +135,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     validatorCompiler: skipValidation,
   }, async (request, reply) => {
     const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION');
-    const parsed = parseListQuery(request.query as Record<string, unknown>, strict);
+    const parsed = listQueryOf(request.url, request.query as Record<string, unknown>, strict);
     if (!parsed.ok) {
       throw new ApiError(400, 'invalid_request', `Invalid query parameter(s): ${parsed.errors.map((e) => e.field).join(', ')}`, parsed.errors);
     }

@@ -2,7 +2,10 @@
 // <b>NO RESERVE</b>, a <script> pasted into a description) or terminal control characters. They are
 // stripped before anything is stored or served; the raw text is kept in provenance and the listing
 // is flagged, so an operator sees what the source sent.
-import * as cheerio from 'cheerio/slim';
+import { lazyRequire } from '../common/lazy-require.js';
+
+// Loaded the first time a text carries markup (most never do).
+const cheerio = lazyRequire<typeof import('cheerio/slim')>('cheerio/slim');
 
 // C0 controls other than tab/newline/CR, DEL and C1 controls.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
@@ -20,7 +23,7 @@ export function sanitizeText(raw: string): Sanitized {
   const removed: Sanitized['removed'] = [];
   let text = raw;
   if (MARKUP.test(text)) {
-    const $ = cheerio.load(`<body>${text}</body>`);
+    const $ = cheerio().load(`<body>${text}</body>`);
     $('script, style, noscript, iframe, object').remove();
     // Block-level breaks become spaces so words on either side stay apart.
     $('br, p, div, li, tr').each((_, el) => { $(el).before(' '); });

@@ -8,13 +8,16 @@
 // Cards and details are read with cheerio over plain HTTP; agencies whose detail pages build
 // their text in script are configured with `render: true`, and those pages go through the
 // browser pool (and wait while the pool is off).
-import { load, type CheerioAPI } from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
+import { lazyRequire } from '../../common/lazy-require.js';
 import { extractMileage, extractVin } from '../../quality/vin.js';
 import { BudgetExhaustedError, RobotsDisallowedError } from './fetcher.js';
 import { buyerPremiumFromText, fileDraft, finishDraft, newDraft, put, put as putField, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';
 import { COMMON_FIELDS, ParseCoverage } from './parse-coverage.js';
 import { assertLayout, SourceLayoutError, type CollectResult, type SourceAdapter, type SourceRun } from './types.js';
 import { looksLikeVehicle, parseVehicleTitle } from './vehicle-title.js';
+
+const cheerio = lazyRequire<typeof import('cheerio')>('cheerio');
 
 export const PUBLICSURPLUS_EXTRACTOR = 'publicsurplus-html@2';
 export const PUBLICSURPLUS_FIELDS = [...COMMON_FIELDS, 'buyerPremiumPct'] as const;
@@ -108,7 +111,7 @@ function readCard($: CheerioAPI, el: Parameters<CheerioAPI>[0], index: number, l
 
 /** Adds what the detail page says: description (VIN, odometer, title brand), location, premium. */
 function readDetail(html: string, d: Draft, at: string): void {
-  const $ = load(html);
+  const $ = cheerio().load(html);
   const put = (field: Parameters<typeof putField>[1], value: unknown, selector: string, method?: 'derived') => putField(d, field, value, `${at} ${selector}`, method);
   const description = $('#itemDescription').text().trim();
   put('description', description, '#itemDescription');
@@ -141,7 +144,7 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
           throw err;
         }
         result.pages += 1;
-        const $ = load(fetched.body);
+        const $ = cheerio().load(fetched.body);
         const cards = $('div.auction-item').toArray();
         if (cards.length === 0) {
           if (page > 0 || /no auctions (were )?found/i.test($('body').text())) break;

@@ -2,7 +2,9 @@
 // in PascalCase (GSA's OpenAPI document) or camelCase (what live checks of the same API report),
 // and free text may arrive as HTML. Keys are matched without regard to case, and the locator of
 // every value names the key exactly as the source spelled it.
-import { load } from 'cheerio';
+import { lazyRequire } from '../../common/lazy-require.js';
+
+const cheerio = lazyRequire<typeof import('cheerio')>('cheerio');
 
 export class CaseInsensitiveRecord {
   private readonly keys = new Map<string, string>();
@@ -56,7 +58,7 @@ const BLOCK = 'br, p, div, li, tr, h1, h2, h3, h4, h5, h6';
 /** Visible text of an HTML fragment: tags dropped, entities decoded, block breaks kept as lines. */
 export function htmlToText(html: string): string {
   if (!/[<&]/.test(html)) return html.replace(/[ \t]+/g, ' ').trim();
-  const $ = load(`<div id="__root">${html}</div>`);
+  const $ = cheerio().load(`<div id="__root">${html}</div>`);
   $('script, style').remove();
   $(BLOCK).each((_, el) => { $(el).before('\n'); });
   return $('#__root').text().split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).join('\n');
