@@ -17,6 +17,7 @@ import { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 import { RedisTier } from './redis-tier.js';
 import { cacheSettings } from './settings.js';
 
+export { cachePlugin } from './plugin.js';
 export { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 export type { BuiltBody, ServedBody } from '../common/response-body.js';
 export { cacheKeys } from '../opportunities/cache-keys.js';

@@ -4,11 +4,11 @@
 // single statement at a time. Where a capability's SQL differs per dialect beyond column words
 // (PostgreSQL-only types, CONCURRENTLY, SQLite table rebuilds) it keeps one list per dialect in its
 // own migrations.ts and this file picks the dialect's.
-import { dealersPostgresMigration, dealersSqliteMigration } from '../../dealers/migrations.js';
-import { evidencePostgresMigration, evidenceSqliteMigration } from '../../evidence/migrations.js';
-import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../incidents/migrations.js';
+import { dealersPostgresMigration, dealersSqliteMigration } from '../../dealers/index.js';
+import { evidencePostgresMigration, evidenceSqliteMigration } from '../../evidence/index.js';
+import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../incidents/index.js';
 import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
-import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/migrations.js';
+import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/index.js';
 import { bidCeilingMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
 import {
   qualityPostgresMigration,
