@@ -5,7 +5,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
 import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flags/registry.js';
-import { canaryFor } from '../rollout/canary/routes.js';
+import { canaryFor } from '../rollout/index.js';
 import { canarySection } from './canary-view.js';
 import type { Observability } from '../observability/install.js';
 import { advanceAction, flagAction, rearmAction, rollbackAction } from './actions.js';

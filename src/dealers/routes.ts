@@ -2,7 +2,7 @@
 // changes its own profile (`X-API-Key` or the dealer session).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
-import { requireAdmin } from '../security/admin-auth.js';
+import { requireAdmin } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { ProfileError, type Dealer } from './profile.js';
 import type { Workspace } from './workspace.js';

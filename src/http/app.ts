@@ -11,14 +11,12 @@ import { opportunityRoutes } from '../opportunities/routes.js';
 import { cachePlugin } from '../cache/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
-import { installRollout } from '../rollout/routes.js';
-import { canaryRoutes, installCanary } from '../rollout/canary/routes.js';
+import { canaryRoutes, installCanary, installRollout } from '../rollout/index.js';
 import { healthRoutes } from './health-routes.js';
 import { qualityRoutes } from '../quality/routes.js';
-import { rateLimitHook, trustedProxies } from '../resilience/rate-limit.js';
+import { rateLimitHook, trustedProxies } from '../resilience/index.js';
 import { adminImportRoutes } from '../ingest/admin-imports.js';
-import { installSecurity } from '../security/index.js';
-import { MAX_HEADER_BYTES } from '../security/request-limits.js';
+import { csrfToken, installSecurity, MAX_HEADER_BYTES, protectForm, requireAdmin, requireConsole } from '../security/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import { installConditionalRequests } from './conditional.js';
 import { indexRouteMethods } from './method-not-allowed.js';
@@ -27,8 +25,6 @@ import { evidencePlugin } from '../evidence/index.js';
 import { incidentsPlugin } from '../incidents/index.js';
 import { dealersPlugin, Workspace } from '../dealers/index.js';
 import { notificationsPlugin } from '../notifications/index.js';
-import { requireAdmin } from '../security/admin-auth.js';
-import { csrfToken, protectForm, requireConsole } from '../security/index.js';
 
 export interface BuildAppOptions {
   logger?: boolean;

@@ -16,7 +16,7 @@ import {
   qualitySqliteMigration,
   vinDecodesMigration,
 } from '../../quality/storage/migrations.js';
-import { securityPostgresMigration, securitySqliteMigration } from '../../security/migrations.js';
+import { securityPostgresMigration, securitySqliteMigration } from '../../security/index.js';
 import { coreMigrations, POSTGRES_WORDS, SQLITE_WORDS } from './core.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
 
