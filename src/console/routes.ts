@@ -7,7 +7,7 @@ import type { AppContext } from '../common/app-context.js';
 import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flags/registry.js';
 import { canaryFor } from '../rollout/index.js';
 import { canarySection } from './canary-view.js';
-import type { Observability } from '../observability/install.js';
+import type { Observability } from '../observability/index.js';
 import { advanceAction, flagAction, rearmAction, rollbackAction } from './actions.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { readStep, sendStep, type DangerousAction } from './confirm.js';

@@ -2,11 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
-import { routeLabel } from '../observability/metrics.js';
-import { installObservability } from '../observability/install.js';
+import { installObservability, loggerOptions, routeLabel } from '../observability/index.js';
 import { installConsole, layout } from '../console/index.js';
 import { dealerPage, workspacePages } from '../dealer/index.js';
-import { loggerOptions } from '../observability/logging.js';
 import { opportunityRoutes } from '../opportunities/routes.js';
 import { cachePlugin } from '../cache/index.js';
 import type { AppContext } from './context.js';

@@ -7,7 +7,7 @@ import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { AppContext } from '../common/app-context.js';
-import { SIGNALS } from '../observability/signals.js';
+import { SIGNALS } from '../observability/index.js';
 import { findActiveKey, LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type ApiKeyInfo, type QuotaDecision } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { RefusalAudit } from './refusal-audit.js';
