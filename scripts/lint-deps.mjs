@@ -83,7 +83,9 @@ function cycles(g) {
 
 const edges = (g) => [...g.values()].reduce((a, s) => a + s.size, 0);
 const folders = new Set(result.modules.map((m) => top(m.source)).filter(Boolean));
-console.log(`folder graph of src/: ${folders.size} folders, ${edges(graphs.all)} edges between them (${edges(graphs.runtime)} with a runtime import)`);
+console.log(
+  `folder graph of src/: ${folders.size} folders, ${edges(graphs.all)} edges between them (${edges(graphs.runtime)} with a runtime import)`,
+);
 
 let failed = false;
 for (const kind of ['runtime', 'all']) {
@@ -129,7 +131,9 @@ for (const f of listed) {
     for (const e of found) console.log(`    ${e}`);
   } else if (found.length < limit) {
     failed = true;
-    console.log(`  ${f}: ${found.length} bypasses, fewer than the ${limit} in scripts/public-modules.json — lower it${found.length ? '' : ' (remove the folder: it is converted)'}`);
+    console.log(
+      `  ${f}: ${found.length} bypasses, fewer than the ${limit} in scripts/public-modules.json — lower it${found.length ? '' : ' (remove the folder: it is converted)'}`,
+    );
   } else console.log(`  ${f}: ${found.length} (not yet converted)`);
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FEATURE_FLAGS, flagsOfFeatures } from './registry.js';
 
 describe('flagsOfFeatures', () => {
-  it("maps each known feature to its flags and reports the rest as unknown", () => {
+  it('maps each known feature to its flags and reports the rest as unknown', () => {
     const [feature, flags] = Object.entries(FEATURE_FLAGS)[0]!;
     const found = flagsOfFeatures([feature, 'no_such_feature']);
     expect([...found.flags].sort()).toEqual([...flags].sort());
