@@ -1,8 +1,11 @@
 // Waiting in tests is polling for the thing awaited, never a fixed sleep: a sleep long enough on
 // a loaded machine is wasted time on a quiet one, and one short enough on a quiet machine fails
-// on a loaded one. `waitFor` re-checks the condition every `intervalMs` (vitest's vi.waitFor) and
-// fails after `timeoutMs` naming what it waited for and, when the check threw, the last error.
-import { vi } from 'vitest';
+// on a loaded one. `waitFor` re-checks the condition every `intervalMs` and fails after
+// `timeoutMs` naming what it waited for and, when the check threw, the last error.
+//
+// A plain loop on one timer at a time, not vitest's vi.waitFor: vi.waitFor keeps its own interval
+// and timeout timers, and a suite that measures how the event loop orders a socket answer against
+// a timer (test/cache-redis.test.ts, the busy-loop case) failed every run after using it.
 
 export interface WaitOptions {
   /** Give up after this long (default 10 s: generous, because only a failure waits it out). */
@@ -13,24 +16,20 @@ export interface WaitOptions {
 
 /** Resolves with the condition's first truthy value; throws `timed out waiting for <what>`. */
 export async function waitFor<T>(what: string, condition: () => T | Promise<T>, opts: WaitOptions = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   let last: unknown = null;
-  try {
-    return await vi.waitFor(
-      async () => {
-        let value: T;
-        try {
-          value = await condition();
-        } catch (err) {
-          last = err;
-          throw err;
-        }
-        if (!value) throw new Error(`not yet: ${what}`);
-        return value as NonNullable<T>;
-      },
-      { timeout: opts.timeoutMs ?? 10_000, interval: opts.intervalMs ?? 20 },
-    );
-  } catch {
-    const why = last instanceof Error ? `: ${last.message}` : last ? `: ${String(last)}` : '';
-    throw new Error(`timed out waiting for ${what}${why}`);
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value as NonNullable<T>;
+      last = null;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() >= deadline) {
+      const why = last instanceof Error ? `: ${last.message}` : last ? `: ${String(last)}` : '';
+      throw new Error(`timed out waiting for ${what}${why}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 20));
   }
 }
