@@ -38,6 +38,10 @@ fieldset label.row { flex-direction: row; gap: 6px; }
 .scroll { overflow-x: auto; max-width: 100%; }
 .big { font-size: 24px; font-weight: 700; margin: 0; }
 table.kv { width: auto; }
+caption { text-align: left; padding: 4px 0; }
+summary { cursor: pointer; padding: 6px 0; min-height: 24px; }
+/* Sections of the opportunity page below the first screen are laid out only when scrolled near. */
+main > section { content-visibility: auto; contain-intrinsic-size: auto 240px; }
 ul.cards { list-style: none; padding: 0; }
 ul.cards li { background: #fff; border: 1px solid #e2e8f0; padding: 8px 10px; margin-bottom: 8px; overflow-wrap: anywhere; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
@@ -58,6 +62,13 @@ code { overflow-wrap: anywhere; }
   table.kv { width: 100%; }
   table.kv th, table.kv td { white-space: normal; }
   .scroll table th, .scroll table td { padding: 4px 5px; }
+  /* A comparable sale is a short labelled block on a phone: no sideways scroll, no table layout. */
+  table.comps thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.comps, table.comps caption, table.comps tbody, table.comps tr, table.comps td { display: block; }
+  table.comps tr { padding: 4px 0; border-bottom: 1px solid #e2e8f0; }
+  table.comps td { border: 0; padding: 0; white-space: normal; text-align: left; }
+  table.comps td.num { display: inline-block; margin-right: 10px; }
+  table.comps td[data-label]::before { content: attr(data-label) " "; color: #4a5568; font-size: 12px; }
 }
 `;
 

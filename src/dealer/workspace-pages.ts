@@ -49,11 +49,29 @@ const csrfField = (request: FastifyRequest) => {
   return cookie ? `<input type="hidden" name="_csrf" value="${esc(dealerCsrfToken(request, cookie))}">` : '';
 };
 
+/** Comparable sales shown before the expander; the rest are one click away, in the page. */
+export const COMPS_SHOWN = 5;
+
+type Comparable = NonNullable<Opportunity['valuation']['comparables']>[number];
+
+// The comparable sales behind the estimate, heaviest first. The first COMPS_SHOWN are a table; the
+// rest sit in a closed <details>, which the browser neither styles nor lays out until opened: the
+// comparables were the page's largest layout (twelve rows of seven columns, scrolled sideways on a
+// phone), the main cost of its first render. On a phone each row becomes a short labelled block.
+export function compsSection(comps: Comparable[]): string {
+  if (comps.length === 0) return '<p>No comparable sales: the estimate comes from the depreciation model.</p>';
+  const row = (x: Comparable) => `<tr><td>${x.year} ${esc(x.model)}</td><td class="num" data-label="Miles">${x.mileage?.toLocaleString('en-US') ?? '—'}</td><td class="num" data-label="Price">${money(x.price)}</td><td class="num" data-label="Adjusted">${money(x.adjustedPrice)}</td><td class="num" data-label="Weight">${(x.weight * 100).toFixed(0)} %</td><td class="num" data-label="Sold">${esc(x.saleDate ?? 'market')}</td></tr>`;
+  const table = (caption: string, list: Comparable[]) => `<table class="comps"><caption>${caption}</caption><thead><tr><th scope="col">Vehicle</th><th scope="col" class="num">Miles</th><th scope="col" class="num">Price</th><th scope="col" class="num">Adjusted</th><th scope="col" class="num">Weight</th><th scope="col" class="num">Sold</th></tr></thead><tbody>${list.map(row).join('')}</tbody></table>`;
+  const rest = comps.slice(COMPS_SHOWN);
+  return `${table(rest.length ? `The ${COMPS_SHOWN} comparable sales weighing most in the estimate` : 'Comparable sales behind the estimate', comps.slice(0, COMPS_SHOWN))}${rest.length
+    ? `<details><summary>The other ${rest.length} comparable sale${rest.length === 1 ? '' : 's'}</summary>${table(`Comparable sales ${COMPS_SHOWN + 1}–${comps.length}`, rest)}</details>` : ''}`;
+}
+
 function detailBody(request: FastifyRequest, o: Opportunity, now: number, watched: boolean | null): string {
   const c = o.costs;
   const comps = o.valuation.comparables ?? [];
   const vehicle = o.vehicle;
-  const rows = (pairs: Array<[string, string]>) => pairs.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td class="num">${v}</td></tr>`).join('');
+  const rows = (pairs: Array<[string, string]>, cls = ' class="num"') => pairs.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td${cls}>${v}</td></tr>`).join('');
   const watch = watched === null ? '<p><a href="/login">Sign in</a> to watch this auction.</p>'
     : `<form method="post" action="/watchlist/${o.id}${watched ? '/delete' : ''}">${csrfField(request)}<button type="submit">${watched ? 'Stop watching' : 'Watch this auction'}</button></form>`;
   return `<p class="status-${esc(o.status)}">${esc(o.status)} · score ${o.score} · ${esc(o.source)} lot ${esc(o.lotId)} · ${esc(o.location.city ?? '')} ${esc(o.location.state)} ${esc(o.location.zip ?? '')}</p>
@@ -67,8 +85,8 @@ ${watch}
     ['Estimated sale', money(o.estimatedSalePrice)], ['Profit', money(o.profit)], ['ROI', `${o.roi.toFixed(1)} %`], ['Margin', `${o.margin.toFixed(1)} %`],
   ])}</table></section>
 <section><h2>Valuation</h2><p>${money(o.valuation.low)} – ${money(o.valuation.high)} (${esc(o.valuation.method)}, ${o.valuation.sampleSize} comparables, confidence ${o.confidence}, risk ${o.riskScore})</p>
-${comps.length ? `<div class="scroll" tabindex="0" role="region" aria-label="Comparable sales"><table><caption>Comparable sales behind the estimate</caption><thead><tr><th>Year</th><th>Model</th><th class="num">Miles</th><th class="num">Price</th><th class="num">Adjusted</th><th class="num">Weight</th><th>Sold</th></tr></thead><tbody>${comps.map((x) => `<tr><td>${x.year}</td><td>${esc(x.model)}</td><td class="num">${x.mileage?.toLocaleString('en-US') ?? '—'}</td><td class="num">${money(x.price)}</td><td class="num">${money(x.adjustedPrice)}</td><td class="num">${(x.weight * 100).toFixed(0)} %</td><td>${esc(x.saleDate ?? 'market')}</td></tr>`).join('')}</tbody></table></div>` : '<p>No comparable sales: the estimate comes from the depreciation model.</p>'}</section>
-<section><h2>VIN decode</h2>${vehicle ? `<table class="kv">${rows([['VIN', esc(o.vin ?? '')], ['Make / model', esc(`${vehicle.make ?? ''} ${vehicle.model ?? ''}`)], ['Trim / series', esc(`${vehicle.trim ?? ''} ${vehicle.series ?? ''}`)], ['Body', esc(vehicle.bodyClass ?? '—')], ['Drive', esc(vehicle.driveType ?? '—')], ['Engine', esc(vehicle.engine ?? '—')], ['Fuel', esc(vehicle.fuelType ?? '—')], ['Decoder', esc(vehicle.decoder)]])}</table>` : `<p>${o.vin ? `VIN ${esc(o.vin)} did not decode.` : 'No VIN on the listing.'}</p>`}</section>
+${compsSection(comps)}</section>
+<section><h2>VIN decode</h2>${vehicle ? `<table class="kv">${rows([['VIN', esc(o.vin ?? '')], ['Make / model', esc(`${vehicle.make ?? ''} ${vehicle.model ?? ''}`)], ['Trim / series', esc(`${vehicle.trim ?? ''} ${vehicle.series ?? ''}`)], ['Body', esc(vehicle.bodyClass ?? '—')], ['Drive', esc(vehicle.driveType ?? '—')], ['Engine', esc(vehicle.engine ?? '—')], ['Fuel', esc(vehicle.fuelType ?? '—')], ['Decoder', esc(vehicle.decoder)]], '')}</table>` : `<p>${o.vin ? `VIN ${esc(o.vin)} did not decode.` : 'No VIN on the listing.'}</p>`}</section>
 <section><h2>Anomalies</h2>${o.anomalies.length ? `<ul>${o.anomalies.map((a) => `<li>${esc(typeof a === 'object' && a !== null ? Object.entries(a as Record<string, unknown>).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}: ${String(v)}`).join(', ') : String(a))}</li>`).join('')}</ul>` : '<p>None open.</p>'}</section>
 <section><h2>Provenance</h2><p>From ${esc(o.source)} lot ${esc(o.lotId)}, first seen ${esc(o.createdAt.slice(0, 16).replace('T', ' '))} UTC, last priced ${esc(o.updatedAt.slice(0, 16).replace('T', ' '))} UTC${o.sample ? ' (bundled sample data)' : ''}. Every field's origin: <a href="/api/opportunities/${o.id}/provenance">provenance record</a>.</p></section>`;
 }

@@ -1,6 +1,6 @@
 // Dealer alerts. Imports and scrapes only write opportunities; a background pass in each serving
-// replica finds what changed since the last pass (by updated_at, a watermark in `settings` taken
-// with compare-and-set so one replica handles each range), matches it against saved searches with
+// replica finds what changed since the last pass (by the commit-ordered change number, a watermark
+// in `settings` taken with compare-and-set so one replica handles each range), matches it against saved searches with
 // each dealer's personal numbers, and queues messages in the notifications outbox. Nothing here
 // runs inside an import, so delivery never slows one down; the outbox retries and keeps history.
 //   saved search   new or re-priced matches, at most one alert per search per minIntervalMinutes
@@ -19,13 +19,16 @@ import { dealerDb } from './store.js';
 import type { DealerTables } from './tables.js';
 import type { Workspace } from './workspace.js';
 import { envInt } from '../common/env.js';
+import { readChangeSeq } from '../opportunities/store.js';
 
 /** DEALER_ALERT_SCAN_MS: how often each serving replica looks for changes to alert on (default 15 s). */
 export function dealerAlertScanMs(env: NodeJS.ProcessEnv): number {
   return envInt(env, 'DEALER_ALERT_SCAN_MS', 15_000, 10, 3_600_000);
 }
 
-const WATERMARK = 'dealer_alerts_watermark';
+// The last change number (not time) the pass has handed out; opportunities_007 dropped the old key.
+const WATERMARK = 'dealer_alerts_change_mark';
+const CLAIM_LIMIT = 5000;
 const HOUR_MS = 3_600_000;
 
 export interface AlertDeps {
@@ -84,16 +87,29 @@ export class DealerAlerts {
     await this.checkWatchlist(new Set(changed));
   }
 
-  /** Ids of opportunities updated since the last pass anywhere; empty when another replica took the range. */
+  /**
+   * Ids of opportunities written since the last pass anywhere; empty when another replica took the range.
+   * Follows the commit-ordered change number (opportunities_007), not updated_at: an importer's
+   * clock behind the server's, or a transaction that committed after a later-numbered one, would
+   * otherwise fall below a watermark already passed and never alert.
+   */
   private async claimChanges(): Promise<number[]> {
     const db = this.deps.db.kysely;
     const now = this.deps.clock.now();
-    await db.insertInto('settings').values({ key: WATERMARK, value: String(now), updated_at: now }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    // A fresh deployment starts from the changes already made: no alert storm over old rows.
+    const current = await readChangeSeq(db);
+    await db.insertInto('settings').values({ key: WATERMARK, value: String(current), updated_at: now }).onConflict((oc) => oc.column('key').doNothing()).execute();
     const mark = await db.selectFrom('settings').select('value').where('key', '=', WATERMARK).executeTakeFirstOrThrow();
     const from = Number(mark.value);
-    const rows = await db.selectFrom('opportunities').select(['id', 'updated_at']).where('updated_at', '>', from).orderBy('updated_at').limit(5000).execute();
+    // At most about CLAIM_LIMIT rows a pass, but never part of one change number: the rest of it
+    // would be below the new mark. So cut at the number of the CLAIM_LIMIT-th row and take all of it.
+    const cut = await db.selectFrom('opportunities').select('change_seq').where('change_seq', '>', from)
+      .orderBy('change_seq').limit(1).offset(CLAIM_LIMIT - 1).executeTakeFirst();
+    let q = db.selectFrom('opportunities').select(['id', 'change_seq']).where('change_seq', '>', from);
+    if (cut) q = q.where('change_seq', '<=', Number(cut.change_seq));
+    const rows = await q.execute();
     if (rows.length === 0) return [];
-    const to = Math.max(...rows.map((r) => Number(r.updated_at)));
+    const to = rows.reduce((m, r) => Math.max(m, Number(r.change_seq)), from);
     const won = await db.updateTable('settings').set({ value: String(to), updated_at: now }).where('key', '=', WATERMARK).where('value', '=', mark.value).executeTakeFirst();
     return Number(won.numUpdatedRows) > 0 ? rows.map((r) => Number(r.id)) : [];
   }

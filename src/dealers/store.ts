@@ -2,7 +2,7 @@
 // same table and rate-limit quota as other keys); the profile names it by its key id, so a
 // request's key finds its dealer with one indexed lookup and revoking the dealer revokes the key.
 import type { Kysely } from 'kysely';
-import { DEFAULT_KEY_QUOTA_PER_MINUTE, hashApiKey, issueApiKey, looksLikeApiKey, revokeApiKey } from '../security/index.js';
+import { DEFAULT_KEY_QUOTA_PER_MINUTE, hashApiKey, invalidateKeyLookups, issueApiKey, looksLikeApiKey, rememberedLookup, revokeApiKey } from '../security/index.js';
 import type { Db } from '../storage/db.js';
 import { DEFAULTS, dealerOf, parseProfile, profileOf, type Dealer, type DealerProfile, type DealerRow, type ProfileChanges } from './profile.js';
 import type { DealerTables } from './tables.js';
@@ -12,7 +12,8 @@ type Handle = Kysely<DealerTables>;
 export const dealerDb = (db: Db | Kysely<any>): Handle => ('kysely' in db ? db.kysely : db).withTables<DealerTables>() as unknown as Handle;
 
 export class DealerStore {
-  constructor(private readonly db: Db) {}
+  /** `now`: the clock that times remembered key lookups; without it every lookup asks the database. */
+  constructor(private readonly db: Db, private readonly now?: () => number) {}
 
   private get h(): Handle {
     return dealerDb(this.db);
@@ -48,8 +49,14 @@ export class DealerStore {
 
   /** The active dealer a presented API key belongs to. */
   // One query per request, not two: a dealer's every API call identifies it.
+  // Remembered per key for KEY_LOOKUP_TTL_MS (security/api-keys.ts): a revocation or profile change
+  // in this process forgets it at once, one elsewhere is seen within that time.
   async byApiKey(key: string): Promise<Dealer | null> {
     if (!looksLikeApiKey(key)) return null;
+    return this.now ? rememberedLookup(this.db, 'dealer', key, this.now(), () => this.loadByApiKey(key)) : this.loadByApiKey(key);
+  }
+
+  private async loadByApiKey(key: string): Promise<Dealer | null> {
     const row = await this.db.kysely.withTables<DealerTables>().selectFrom('dealers').innerJoin('api_keys', 'api_keys.key_id', 'dealers.key_id').selectAll('dealers')
       .where('api_keys.key_hash', '=', hashApiKey(key)).where('api_keys.revoked_at', 'is', null).where('dealers.revoked_at', 'is', null).executeTakeFirst();
     return row ? dealerOf(row as DealerRow) : null;
@@ -66,15 +73,19 @@ export class DealerStore {
     if (p.maxMiles !== undefined) set.max_miles = p.maxMiles;
     if (p.reconCents !== undefined) set.recon_cents = p.reconCents;
     if (p.email !== undefined) set.email = p.email;
+    invalidateKeyLookups(this.db);
     const row = await this.h.updateTable('dealers').set((eb) => ({ ...set, version: eb('version', '+', 1) }))
       .where('id', '=', id).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    invalidateKeyLookups(this.db);
     return row ? profileOf(row as DealerRow) : null;
   }
 
   /** Revokes the dealer and its key; false when no active dealer has that id. */
   async revoke(id: number, now: number): Promise<boolean> {
+    invalidateKeyLookups(this.db);
     const row = await this.h.updateTable('dealers').set({ revoked_at: now, updated_at: now })
       .where('id', '=', id).where('revoked_at', 'is', null).returning('key_id').executeTakeFirst();
+    invalidateKeyLookups(this.db);
     if (!row) return false;
     await revokeApiKey(this.db, row.key_id, now);
     return true;

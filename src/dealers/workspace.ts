@@ -26,7 +26,7 @@ export class Workspace {
 
   constructor(private readonly ctx: Pick<AppContext, 'db' | 'clock' | 'cache'>, params: ArbitrageParams = defaultArbitrageParams()) {
     this.params = params;
-    this.store = new DealerStore(ctx.db);
+    this.store = new DealerStore(ctx.db, () => ctx.clock.now());
     this.reads = new WorkspaceReads({ db: ctx.db, params, now: () => ctx.clock.now(), dataVersion: () => ctx.cache.dataVersion() });
   }
 

@@ -1,14 +1,34 @@
 // Where snapshot bytes live, by key (the hex SHA-256): a directory on local disk (default) or an
 // S3-compatible bucket. Writes are idempotent — the same key always holds the same bytes.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { PassThrough, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** A pass-through that hashes what goes through it. */
+function hashing(): { stream: Transform; hex: () => string } {
+  const h = createHash('sha256');
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => h.update(chunk));
+  return { stream, hex: () => h.digest('hex') };
+}
+
+export class BlobChangedError extends Error {
+  override name = 'BlobChangedError';
+}
 
 export interface BlobStore {
   /** Where the bytes go, for logs and the runbook (no credentials). */
   readonly location: string;
   has(key: string): Promise<boolean>;
   put(key: string, bytes: Buffer, contentType: string | null): Promise<void>;
+  /**
+   * Stores a file's bytes streamed, never held whole (a feed of any size). Throws, storing
+   * nothing under `key`, when the bytes read do not hash to it (the file changed since).
+   */
+  putFile(key: string, path: string, contentType: string | null): Promise<void>;
   /** The bytes, or null when there is no such object. */
   get(key: string): Promise<Buffer | null>;
   delete(key: string): Promise<void>;
@@ -53,6 +73,28 @@ export class DiskBlobStore implements BlobStore {
       await fh.close();
     }
     try {
+      await rename(tmp, target);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async putFile(key: string, path: string): Promise<void> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const h = hashing();
+    try {
+      await pipeline(createReadStream(path), h.stream, createWriteStream(tmp, { flags: 'wx' }));
+      const got = h.hex();
+      if (got !== key) throw new BlobChangedError(`${path} no longer hashes to ${key.slice(0, 12)}… (now ${got.slice(0, 12)}…)`);
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       await rename(tmp, target);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -139,6 +181,20 @@ export class S3BlobStore implements BlobStore {
   async put(key: string, bytes: Buffer, contentType: string | null): Promise<void> {
     const { sdk, s3 } = await this.connect();
     await s3.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(key), Body: bytes, ContentType: contentType ?? 'application/octet-stream', ContentLength: bytes.length }));
+  }
+
+  async putFile(key: string, path: string, contentType: string | null): Promise<void> {
+    const { sdk, s3 } = await this.connect();
+    const { size } = await stat(path);
+    const h = hashing();
+    const body = createReadStream(path).pipe(h.stream);
+    await s3.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(key), Body: body, ContentType: contentType ?? 'application/octet-stream', ContentLength: size }));
+    const got = h.hex();
+    if (got !== key) {
+      // Uploaded before the last byte could be checked: take back what does not match its name.
+      await this.delete(key);
+      throw new BlobChangedError(`${path} no longer hashes to ${key.slice(0, 12)}… (now ${got.slice(0, 12)}…)`);
+    }
   }
 
   async get(key: string): Promise<Buffer | null> {

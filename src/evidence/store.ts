@@ -3,6 +3,7 @@
 // snapshot always has its bytes; keeping the same bytes again only moves `last_seen_at` (which
 // retention counts from). Keeping never throws: evidence that cannot be written is counted and
 // logged, and ingestion goes on.
+import { stat } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import client from 'prom-client';
@@ -24,9 +25,21 @@ export interface KeepInput {
   hash?: string;
 }
 
+/** A file kept streamed: its hash is known already (taken while the file was read). */
+export interface KeepFileInput {
+  path: string;
+  /** `sha256:<hex>` or hex of the file's bytes. */
+  hash: string;
+  url?: string | null;
+  contentType?: string | null;
+  kind?: SnapshotKind;
+}
+
 /** What ingestion is handed: a place to keep what it read. */
 export interface SnapshotSink {
   keep(input: KeepInput): Promise<string | null>;
+  /** Keeps a file without reading it into memory (a feed of any size). */
+  keepFile?(input: KeepFileInput): Promise<string | null>;
 }
 
 export interface StoredSnapshot {
@@ -95,19 +108,37 @@ export class EvidenceStore implements SnapshotSink {
     const bytes = typeof input.bytes === 'string' ? Buffer.from(input.bytes, 'utf8') : input.bytes;
     const hash = sha256Hex(bytes);
     const recorded = input.hash ? normalizeHash(input.hash) : hash;
+    if (recorded !== hash) {
+      // A cached body re-served after a 304 whose text no longer hashes the same: note the URL only.
+      const now = this.d.clock.now();
+      try {
+        if (recorded && input.url) await this.link(input.url, recorded, now);
+      } catch (err) {
+        this.failed(err, recorded ?? hash, input.url, now);
+        return null;
+      }
+      return recorded;
+    }
+    return this.store(hash, bytes.length, (h) => this.d.blobs.put(h, bytes, input.contentType ?? null), input);
+  }
+
+  async keepFile(input: KeepFileInput): Promise<string | null> {
+    const hash = normalizeHash(input.hash);
+    if (!hash) throw new Error(`not a SHA-256: ${input.hash}`);
+    const { size } = await stat(input.path);
+    return this.store(hash, size, (h) => this.d.blobs.putFile(h, input.path, input.contentType ?? null), input);
+  }
+
+  /** The blob (unless stored already), its row and its URL link; a failure is logged, not thrown. */
+  private async store(hash: string, size: number, put: (hash: string) => Promise<void>, input: Omit<KeepInput, 'bytes' | 'hash'>): Promise<string | null> {
     const now = this.d.clock.now();
     try {
-      if (recorded !== hash) {
-        // A cached body re-served after a 304 whose text no longer hashes the same: note the URL only.
-        if (recorded && input.url) await this.link(input.url, recorded, now);
-        return recorded;
-      }
       let stored = false;
       if (!this.known.has(hash) && !(await this.d.blobs.has(hash))) {
-        await this.d.blobs.put(hash, bytes, input.contentType ?? null);
+        await put(hash);
         stored = true;
       }
-      const row = { bytes: bytes.length, content_type: input.contentType ?? null, kind: input.kind ?? kindOf(input.contentType, 'page'), first_seen_at: now, last_seen_at: now };
+      const row = { bytes: size, content_type: input.contentType ?? null, kind: input.kind ?? kindOf(input.contentType, 'page'), first_seen_at: now, last_seen_at: now };
       await this.h.insertInto('evidence_snapshots').values({ hash, ...row })
         .onConflict((oc) => oc.column('hash').doUpdateSet({ last_seen_at: now })).execute();
       if (input.url) await this.link(input.url, hash, now);
@@ -115,15 +146,19 @@ export class EvidenceStore implements SnapshotSink {
       this.metrics?.writes.inc({ result: stored ? 'stored' : 'deduplicated' });
       return hash;
     } catch (err) {
-      this.metrics?.writes.inc({ result: 'failed' });
-      // A store that is down fails every page of a run: say so once a minute, with the count.
-      this.failedSinceLog++;
-      if (now - this.lastFailureLog >= 60_000) {
-        this.d.log?.(`evidence: could not keep snapshot ${hash.slice(0, 12)}… of ${input.url ?? 'unnamed source'} in ${this.location}: ${err instanceof Error ? err.message : String(err)}${this.failedSinceLog > 1 ? ` (${this.failedSinceLog} failures since the last report)` : ''}`);
-        this.lastFailureLog = now;
-        this.failedSinceLog = 0;
-      }
+      this.failed(err, hash, input.url, now);
       return null;
+    }
+  }
+
+  private failed(err: unknown, hash: string, url: string | null | undefined, now: number): void {
+    this.metrics?.writes.inc({ result: 'failed' });
+    // A store that is down fails every page of a run: say so once a minute, with the count.
+    this.failedSinceLog++;
+    if (now - this.lastFailureLog >= 60_000) {
+      this.d.log?.(`evidence: could not keep snapshot ${hash.slice(0, 12)}… of ${url ?? 'unnamed source'} in ${this.location}: ${err instanceof Error ? err.message : String(err)}${this.failedSinceLog > 1 ? ` (${this.failedSinceLog} failures since the last report)` : ''}`);
+      this.lastFailureLog = now;
+      this.failedSinceLog = 0;
     }
   }
 

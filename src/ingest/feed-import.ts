@@ -8,6 +8,7 @@
 //     so the stored rows, quarantine, flags and provenance are those of reading the file at once.
 // What stays in memory grows only by a key and a few numbers per row; rows themselves are held
 // one batch at a time.
+import { readFile } from 'node:fs/promises';
 import type { Db } from '../storage/db.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { notifyDataVersion } from '../opportunities/data-version.js';
@@ -32,6 +33,8 @@ export interface StreamImportOptions extends ImportOptions {
   windowChars?: number;
   /** Called with each batch's row count as it is taken in (tests check the bound). */
   onBatch?: (rows: number, pass: 'survey' | 'publish') => void;
+  /** Called after each batch is done with, when its rows are garbage (the CLI's heap ceiling). */
+  afterBatch?: () => void;
 }
 
 interface Survey {
@@ -47,17 +50,29 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
   const feed = streamFeed(source, format, new Date(opts.now), opts.windowChars);
   const rejected: RejectedRow[] = [];
   const winners = new Map<string, number>();
-  // Contract-passing rows, in row order; a row a later one replaced is dropped at the end.
-  const passing: Array<{ row: number; key: string; make: string; model: string; vin: string | null; feature: PeerFeature }> = [];
+  // Contract-passing rows, in row order; a row a later one replaced is dropped at the end. What
+  // is kept per row is a few numbers and strings; the strings a file repeats on every row (make,
+  // model, the anomaly cohort) are held once, which was half of this state for a 200 k-row file.
+  const passing: Array<{ row: number; make: string; model: string; feature: PeerFeature }> = [];
+  const interned = new Map<string, string>();
+  const intern = (t: string): string => {
+    const held = interned.get(t);
+    if (held !== undefined) return held;
+    interned.set(t, t);
+    return t;
+  };
   let batch: AcceptedListing[] = [];
   const screen = async () => {
     opts.onBatch?.(batch.length, 'survey');
     const s = await QualityStage.screen(db, batch, opts);
     for (const a of s.passing) {
       const l = a.listing;
-      passing.push({ row: a.row, key: feedRowKey(l), make: l.make, model: l.model, vin: l.vin, feature: peerFeature(l, opts.params) });
+      const feature = peerFeature(l, opts.params);
+      feature.cohort = intern(feature.cohort);
+      passing.push({ row: a.row, make: intern(l.make), model: intern(l.model), feature });
     }
     batch = [];
+    opts.afterBatch?.();
   };
   for await (const item of feed.items) {
     if ('rejected' in item) { rejected.push(item.rejected); continue; }
@@ -70,8 +85,8 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
   const makes = new Set<string>();
   const peers: PeerFeature[] = [];
   for (const p of passing) {
-    if (winners.get(p.key) !== p.row) continue;
-    wantPopulationOf(wanted, { make: p.make, model: p.model, vin: p.vin } as ListingInput, opts.params.valuation.modelFamilies);
+    if (winners.get(p.feature.key) !== p.row) continue;
+    wantPopulationOf(wanted, { make: p.make, model: p.model, vin: p.feature.vin } as ListingInput, opts.params.valuation.modelFamilies);
     makes.add(p.make);
     peers.push(p.feature);
   }
@@ -100,8 +115,13 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
   // Kept whole, even when every row is rejected: the file is the evidence either way.
   const url = `urn:dealerscope:feed:${encodeURIComponent(opts.origin)}`;
   if (opts.snapshots) {
-    const bytes = 'bytes' in source ? source.bytes : await (await import('node:fs/promises')).readFile(source.path);
-    await opts.snapshots.keep({ bytes, url, contentType: format === 'csv' ? 'text/csv' : 'application/json', kind: 'feed' });
+    const contentType = format === 'csv' ? 'text/csv' : 'application/json';
+    // A file is streamed into the store under the hash the survey took, never read whole.
+    if ('path' in source && opts.snapshots.keepFile) await opts.snapshots.keepFile({ path: source.path, hash: found.hash, url, contentType, kind: 'feed' });
+    else {
+      const bytes = 'bytes' in source ? source.bytes : await readFile(source.path);
+      await opts.snapshots.keep({ bytes, url, contentType, kind: 'feed' });
+    }
   }
   const importId = await openImport(db, 'listings', opts.origin, opts.now);
   try {
@@ -143,6 +163,7 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
       stored.unchanged += part.unchanged;
       done += accepted.length;
       opts.onProgress?.(done, found.accepted);
+      opts.afterBatch?.();
     };
     const feed = streamFeed(source, format, fetchedAt, opts.windowChars);
     for await (const item of feed.items) {

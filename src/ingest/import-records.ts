@@ -32,7 +32,11 @@ export interface ImportOptions {
   /** The VIN decoder; the process's shared one by default, null to decode nothing. */
   vinDecoder?: VinDecoder | null;
   /** Keeps the uploaded feed file as evidence under the hash its provenance names. */
-  snapshots?: { keep(s: { bytes: Buffer | string; url: string; contentType: string | null; kind: 'feed' }): Promise<unknown> } | null;
+  snapshots?: {
+    keep(s: { bytes: Buffer | string; url: string; contentType: string | null; kind: 'feed' }): Promise<unknown>;
+    /** A file kept streamed under the hash taken while it was read; used for files when present. */
+    keepFile?(s: { path: string; hash: string; url: string; contentType: string | null; kind: 'feed' }): Promise<unknown>;
+  } | null;
 }
 
 export async function openImport(db: Db, kind: string, origin: string, now: number): Promise<number> {

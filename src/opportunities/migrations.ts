@@ -46,3 +46,22 @@ export function honestRankingMigration(activePredicate: string): string[] {
 export function bidCeilingMigration(): string[] {
   return [`ALTER TABLE opportunities ADD COLUMN bid_ceiling_cents BIGINT`];
 }
+
+/**
+ * A commit-ordered change number on every opportunity write. Each transaction that writes
+ * opportunities takes the next number from the one-row counter as its last step and stamps its
+ * rows with it; the counter row stays locked until that transaction commits (PostgreSQL row lock;
+ * SQLite has one writer at a time anyway), so numbers become visible in commit order and a reader
+ * that has seen number N never later sees a new row numbered N or less. The dealer alert pass
+ * follows it: updated_at comes from the importer's clock and a plain sequence is drawn before commit.
+ */
+export function changeSeqMigration(big: string): string[] {
+  return [
+    `ALTER TABLE opportunities ADD COLUMN change_seq ${big} NOT NULL DEFAULT 0`,
+    `CREATE INDEX opp_change_seq_idx ON opportunities (change_seq)`,
+    `CREATE TABLE opportunity_change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), value ${big} NOT NULL)`,
+    `INSERT INTO opportunity_change_counter (id, value) VALUES (1, 0)`,
+    // The alert pass's old updated_at watermark; it starts afresh from the counter.
+    `DELETE FROM settings WHERE key = 'dealer_alerts_watermark'`,
+  ];
+}

@@ -102,7 +102,12 @@ export function opportunityValues(db: Db, listingId: number, l: ListingInput, op
   };
 }
 
+// Rows per INSERT: 200 keeps the widest statement (opportunities, ~45 columns) under SQLite's
+// 32,766 bound parameters. Rows per transaction: a commit writes every page the transaction
+// dirtied, and the opportunities table's sort indexes spread 200 rows over most of their pages,
+// so committing every 1,000 rows writes each dirtied index page once instead of five times.
 const BATCH = 200;
+const TRANSACTION_ROWS = 1000;
 
 /** PostgreSQL deadlock and serialization failures: the transaction did nothing and may be retried. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -116,13 +121,13 @@ export async function storeListings(db: Db, listings: ListingInput[], opts: Stor
   // Every importer locks rows in the same (source, lot) order, so two workers importing
   // overlapping lots queue behind each other instead of deadlocking.
   const unique = [...dedup.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, l]) => l);
-  for (let i = 0; i < unique.length; i += BATCH) {
-    const chunk = unique.slice(i, i + BATCH);
+  for (let i = 0; i < unique.length; i += TRANSACTION_ROWS) {
+    const rows = unique.slice(i, i + TRANSACTION_ROWS);
     // A failed transaction left nothing behind, so each attempt counts into a fresh part.
     const part = await withRetries({ attempts: ATTEMPTS, retryOn: (err) => RETRYABLE.has(String((err as { code?: unknown }).code)) }, async () => {
       const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
       await db.kysely.transaction().execute(async (trx) => {
-        await storeChunk(db, trx, chunk, opts, p);
+        for (let j = 0; j < rows.length; j += BATCH) await storeChunk(db, trx, rows.slice(j, j + BATCH), opts, p);
       });
       return p;
     });
@@ -130,7 +135,7 @@ export async function storeListings(db: Db, listings: ListingInput[], opts: Stor
     result.updated += part.updated;
     result.unchanged += part.unchanged;
     result.changedListingIds.push(...part.changedListingIds);
-    onProgress?.(Math.min(i + BATCH, unique.length));
+    onProgress?.(Math.min(i + TRANSACTION_ROWS, unique.length));
   }
   return result;
 }
@@ -188,9 +193,34 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
   }
 }
 
-/** Insert or refresh opportunities; created_at survives an update so keyset walks stay stable. */
-export async function upsertOpportunities(trx: Kysely<Database>, opps: NewOpportunity[]): Promise<void> {
-  if (opps.length === 0) return;
+/**
+ * The next commit-ordered change number (opportunities_007). Call it inside the writing
+ * transaction, as late as possible: on PostgreSQL the counter row stays locked until this
+ * transaction ends, so every other writer that wants a number waits for this commit and gets a
+ * larger one. Numbers therefore become visible in commit order, which neither a clock nor a
+ * sequence gives.
+ */
+export async function nextChangeSeq(trx: Kysely<Database>): Promise<number> {
+  const row = await trx.updateTable('opportunity_change_counter').set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('id', '=', 1).returning('value').executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+/** The last change number handed out (committed or in flight). */
+export async function readChangeSeq(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('opportunity_change_counter').select('value').where('id', '=', 1).executeTakeFirst();
+  return row ? Number(row.value) : 0;
+}
+
+/**
+ * Insert or refresh opportunities; created_at survives an update so keyset walks stay stable.
+ * Must run inside a transaction (the change number's lock lasts until it commits); the rows carry
+ * the transaction's change number.
+ */
+export async function upsertOpportunities(trx: Kysely<Database>, rows: NewOpportunity[]): Promise<void> {
+  if (rows.length === 0) return;
+  const seq = await nextChangeSeq(trx);
+  const opps = rows.map((o) => ({ ...o, change_seq: seq }));
   const keep = new Set(['listing_id', 'created_at']);
   const columns = Object.keys(opps[0] as object).filter((c) => !keep.has(c)) as Array<keyof NewOpportunity>;
   await trx.insertInto('opportunities').values(opps)

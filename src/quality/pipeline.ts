@@ -192,14 +192,21 @@ export class QualityStage {
   }
 
   private async listingIds(): Promise<Map<string, { id: number; active: boolean }>> {
-    const wanted = new Set(this.publishable.map((a) => listingKey(a.listing)));
-    const lots = [...new Set(this.publishable.map((a) => a.listing.lotId))];
+    // Asked per source, so both databases seek the (source, lot_id) unique index: by lot_id alone
+    // they read the whole index once per batch, a cost that grew with the table.
+    const lotsBySource = new Map<string, Set<string>>();
+    for (const a of this.publishable) {
+      const lots = lotsBySource.get(a.listing.source) ?? new Set<string>();
+      lots.add(a.listing.lotId);
+      lotsBySource.set(a.listing.source, lots);
+    }
     const out = new Map<string, { id: number; active: boolean }>();
-    for (let i = 0; i < lots.length; i += 300) {
-      const rows = await this.db.kysely.selectFrom('listings').select(['id', 'source', 'lot_id', 'is_active']).where('lot_id', 'in', lots.slice(i, i + 300)).execute();
-      for (const r of rows) {
-        const k = listingKey({ source: r.source, lotId: r.lot_id });
-        if (wanted.has(k)) out.set(k, { id: Number(r.id), active: r.is_active === true || r.is_active === 1 });
+    for (const [source, set] of lotsBySource) {
+      const lots = [...set];
+      for (let i = 0; i < lots.length; i += 300) {
+        const rows = await this.db.kysely.selectFrom('listings').select(['id', 'source', 'lot_id', 'is_active'])
+          .where('source', '=', source).where('lot_id', 'in', lots.slice(i, i + 300)).execute();
+        for (const r of rows) out.set(listingKey({ source: r.source, lotId: r.lot_id }), { id: Number(r.id), active: r.is_active === true || r.is_active === 1 });
       }
     }
     return out;

@@ -64,8 +64,9 @@ export async function reappraiseRows(db: Db, rows: readonly ListingRow[], opts: 
     });
     const opps = listings.map(({ r, l }) => ({ ...opportunityValues(db, Number(r.id), l, storeOpts), is_sample: r.is_sample }));
     await db.kysely.transaction().execute(async (trx) => {
-      await upsertOpportunities(trx, opps);
       for (const { r, l } of listings) await trx.updateTable('listings').set({ content_hash: storedHash(l, storeOpts) }).where('id', '=', r.id).execute();
+      // Last: it takes the change counter's lock, which holds other writers until this commits.
+      await upsertOpportunities(trx, opps);
     });
     opts.onProgress?.(progressBase.done + Math.min(i + CHUNK, rows.length), progressBase.total);
   }

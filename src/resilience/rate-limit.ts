@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { AppContext } from '../common/app-context.js';
 import { SIGNALS } from '../observability/index.js';
-import { findActiveKey, LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type ApiKeyInfo, type QuotaDecision } from '../security/index.js';
+import { findActiveKey, LimiterUnavailableError, QuotaLimiter, QuotaLimiters, rememberedActiveKey, type ApiKeyInfo, type QuotaDecision } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { RefusalAudit } from './refusal-audit.js';
 
@@ -84,7 +84,7 @@ export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts:
     if (refused) throw refused;
   };
   const keyed = async (reply: FastifyReply, presented: string | string[]): Promise<void> => {
-    const key: ApiKeyInfo | null = typeof presented === 'string' ? await findActiveKey(ctx.db, presented) : null;
+    const key: ApiKeyInfo | null = typeof presented === 'string' ? await findActiveKey(ctx.db, presented, ctx.clock.now()) : null;
     if (!key) throw new ApiError(401, 'invalid_api_key', 'The X-API-Key is not a valid, active dealer key');
     await limit(reply, 'key', `key:${key.keyId}`, keyLimiters.forQuota(key.quotaPerMinute));
   };
@@ -96,6 +96,10 @@ export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts:
     if (!(request.routeOptions.url ?? '').startsWith('/api/') && !request.url.startsWith('/api/')) return done();
     const presented = request.headers['x-api-key'];
     if (presented !== undefined && ctx.flags.get('API_RATE_LIMITING')) {
+      // A key looked up moments ago, counted in this process: decided without a promise.
+      const known = typeof presented === 'string' ? rememberedActiveKey(ctx.db, presented, ctx.clock.now()) : undefined;
+      const decision = known ? keyLimiters.forQuota(known.quotaPerMinute).consumeNow(`key:${known.keyId}`) : null;
+      if (known && decision) return done(apply(reply, 'key', `key:${known.keyId}`, decision) ?? undefined);
       keyed(reply, presented).then(() => done(), done);
       return;
     }

@@ -16,9 +16,12 @@ export {
   DEFAULT_KEY_QUOTA_PER_MINUTE,
   findActiveKey,
   hashApiKey,
+  invalidateKeyLookups,
   issueApiKey,
   listApiKeys,
   looksLikeApiKey,
+  rememberedActiveKey,
+  rememberedLookup,
   revokeApiKey,
   type ApiKeyInfo,
 } from './api-keys.js';

@@ -87,6 +87,11 @@ export interface OpportunitiesTable {
   rank_tier: number;
   /** The configured dealer's bid ceiling (opportunities_006); null when a bid of 0 misses the targets. */
   bid_ceiling_cents: number | null;
+  /**
+   * The commit-ordered change number of the transaction that last wrote the row (opportunities_007,
+   * from opportunity_change_counter): the dealer alert pass follows it instead of updated_at.
+   */
+  change_seq: Generated<number>;
   is_sample: DbBool;
   is_active: DbBool;
   created_at: number;
@@ -219,8 +224,15 @@ export interface SettingsTable {
  * augmenting this interface from their own tables.ts (ingest, quality, security), so storage
  * never imports a capability. Newer capabilities use `db.kysely.withTables<T>()` instead.
  */
+/** One row (id 1): the last change number handed out; updating it serialises committing writers. */
+export interface OpportunityChangeCounterTable {
+  id: number;
+  value: number;
+}
+
 export interface Database {
   listings: ListingsTable;
+  opportunity_change_counter: OpportunityChangeCounterTable;
   opportunities: OpportunitiesTable;
   market_comps: MarketCompsTable;
   imports: ImportsTable;

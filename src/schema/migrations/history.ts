@@ -9,7 +9,12 @@ import { evidencePostgresMigration, evidenceSqliteMigration } from '../../eviden
 import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../incidents/index.js';
 import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
 import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/index.js';
-import { bidCeilingMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/migrations.js';
+import {
+  bidCeilingMigration,
+  changeSeqMigration,
+  honestRankingMigration,
+  valuationBasisMigration,
+} from '../../opportunities/migrations.js';
 import {
   qualityPostgresMigration,
   qualitySampleIndexes,
@@ -41,5 +46,6 @@ export function migrationHistory(dialect: Dialect): Record<string, string[]> {
     evidence_001_index: pg ? evidencePostgresMigration : evidenceSqliteMigration,
     opportunities_006_bid_ceiling: bidCeilingMigration(),
     dealers_001_workspace: pg ? dealersPostgresMigration : dealersSqliteMigration,
+    opportunities_007_change_seq: changeSeqMigration(words.big),
   };
 }
