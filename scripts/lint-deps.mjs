@@ -3,7 +3,16 @@
 // matters most for a modular monolith: the graph of src/'s top-level folders has no cycle,
 // counting type-only imports. Prints the folders in cycles (runtime imports, and all imports)
 // with one example import per edge of each cycle; exits 1 when there is a cycle or a violation.
+//
+// It also counts imports that bypass a folder's public module: a capability exposes one module,
+// src/<folder>/index.ts, and another folder importing any other file of it is a bypass. Folders
+// not yet converted are listed with their current count in scripts/public-modules.json; a listed
+// count may only fall (the check fails when it rises, and when it falls without the file being
+// lowered, so the allowlist only shrinks), and an unlisted folder fails on its first bypass.
+// `common` is plumbing with no single entry point and is not counted; the composition folders
+// (http, cli, schema) are importers only.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 let out;
 try {
@@ -72,6 +81,12 @@ function cycles(g) {
   return out;
 }
 
+const edges = (g) => [...g.values()].reduce((a, s) => a + s.size, 0);
+const folders = new Set(result.modules.map((m) => top(m.source)).filter(Boolean));
+console.log(
+  `folder graph of src/: ${folders.size} folders, ${edges(graphs.all)} edges between them (${edges(graphs.runtime)} with a runtime import)`,
+);
+
 let failed = false;
 for (const kind of ['runtime', 'all']) {
   const found = cycles(graphs[kind]);
@@ -84,6 +99,42 @@ for (const kind of ['runtime', 'all']) {
     for (const a of c)
       for (const b of graphs[kind].get(a) ?? []) if (members.has(b)) console.log(`    ${a} → ${b}: ${example.get(`${a}>${b}`)}`);
   }
+}
+
+// Public-module bypasses, per imported folder.
+const NOT_COUNTED = new Set(['common', 'http', 'cli', 'schema']);
+const bypasses = new Map();
+for (const m of result.modules) {
+  const from = top(m.source);
+  if (!from) continue;
+  for (const d of m.dependencies) {
+    const to = top(d.resolved);
+    if (!to || to === from || NOT_COUNTED.has(to) || d.resolved === `src/${to}/index.ts`) continue;
+    (bypasses.get(to) ?? bypasses.set(to, []).get(to)).push(`${m.source} → ${d.resolved}`);
+  }
+}
+const allowed = JSON.parse(readFileSync(new URL('./public-modules.json', import.meta.url), 'utf8')).notYetConverted;
+const total = [...bypasses.values()].reduce((a, l) => a + l.length, 0);
+console.log(`imports bypassing a folder's public module (src/<folder>/index.ts): ${total}`);
+const listed = [...new Set([...bypasses.keys(), ...Object.keys(allowed)])].sort();
+for (const f of listed) {
+  const found = bypasses.get(f) ?? [];
+  const limit = allowed[f];
+  if (limit === undefined) {
+    if (!found.length) continue;
+    failed = true;
+    console.log(`  ${f}: ${found.length} bypass(es) of src/${f}/index.ts, a converted folder — import its public module instead:`);
+    for (const e of found) console.log(`    ${e}`);
+  } else if (found.length > limit) {
+    failed = true;
+    console.log(`  ${f}: ${found.length} bypasses, more than the ${limit} allowed in scripts/public-modules.json:`);
+    for (const e of found) console.log(`    ${e}`);
+  } else if (found.length < limit) {
+    failed = true;
+    console.log(
+      `  ${f}: ${found.length} bypasses, fewer than the ${limit} in scripts/public-modules.json — lower it${found.length ? '' : ' (remove the folder: it is converted)'}`,
+    );
+  } else console.log(`  ${f}: ${found.length} (not yet converted)`);
 }
 
 const violations = result.summary.violations ?? [];

@@ -10,6 +10,7 @@ import { Signals } from '../src/observability/signals.js';
 import { systemClock } from '../src/common/clock.js';
 import { startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { CHROMIUM_PATH, requireChromium } from './support/chromium.js';
+import { waitFor } from './support/wait-for.js';
 
 const hasChromium = requireChromium();
 const policy = { allowHosts: ['127.0.0.1'], allowPrivateHosts: ['127.0.0.1'] };
@@ -71,7 +72,7 @@ describe.runIf(hasChromium)('browser pool', () => {
     const pool = makePool(() => limits);
     const t = tracked(pool);
     const first = Array.from({ length: 4 }, (_, i) => t.job(i, 200));
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor('four jobs queued', () => pool.stats.queued === 4);
     expect(pool.stats).toMatchObject({ active: 0, queued: 4 });
     limits = { enabled: true, maxContexts: 1 };
     pool.wake();
@@ -149,15 +150,15 @@ describe.runIf(hasChromium)('browser pool', () => {
     const running = pool.run((page) => page.goto(pageUrl(1, 2_000)));
     const queued = pool.run((page) => page.goto(pageUrl(2)));
     const outcomes = [running.then(() => 'ok', (e: Error) => e.message), queued.then(() => 'ok', (e: Error) => e.message)];
-    await new Promise((r) => setTimeout(r, 800));
-    const pids = pool.chromiumPids();
-    expect(pids.length).toBeGreaterThan(1);
+    const pids = await waitFor('Chromium running the first job', () => {
+      const now = pool.chromiumPids();
+      return now.length > 1 ? now : null;
+    });
     expect(pgrep(marker).length).toBeGreaterThan(0);
     await pool.shutdown();
     expect(await outcomes[1]).toMatch(/shut down/);
     await outcomes[0];
-    await new Promise((r) => setTimeout(r, 300));
-    expect(pgrep(marker)).toEqual([]);
+    await waitFor('every Chromium process of the pool gone', () => pgrep(marker).length === 0, { timeoutMs: 5_000 });
     expect(pids.filter(isAlive)).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import type { ListingInput } from '../src/opportunities/types.js';
 import { systemClock, type Clock } from '../src/common/clock.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { makeListings } from './support/listings.js';
+import { waitFor as poll } from './support/wait-for.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const base = Date.UTC(2026, 10, 1);
@@ -46,6 +47,12 @@ describe('dealer alerts', () => {
     const until = Date.now() + ms;
     while (received.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     return received.length;
+  };
+  // A whole alert pass and a drain of the outbox, instead of sleeping through a few scans: after
+  // it, anything the changes so far call for has been sent.
+  const passAndDeliver = async () => {
+    await app.dealerAlerts.pass();
+    await app.notifications.drain();
   };
   const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
     app.inject({ method, url, payload: payload as object, headers: { 'x-api-key': apiKey } });
@@ -104,7 +111,7 @@ describe('dealer alerts', () => {
 
     // More matches inside the interval wait; a repeat of an unchanged listing is not news.
     await importNow([listing('A4', 'TX', 700_000), listing('A1', 'TX', 500_000)]);
-    await new Promise((r) => setTimeout(r, 400));
+    await passAndDeliver();
     expect(received).toHaveLength(1);
     offset += 10 * 60_000;
     expect(await waitFor(2)).toBe(2);
@@ -118,8 +125,10 @@ describe('dealer alerts', () => {
 
     const history = (await api('GET', '/api/me/alerts')).json().items;
     expect(history.filter((a: { kind: string }) => a.kind === 'search')).toHaveLength(3);
-    await new Promise((r) => setTimeout(r, 200));
-    const again = (await api('GET', '/api/me/alerts')).json().items;
+    const again = await poll('the first alert delivered', async () => {
+      const items = (await api('GET', '/api/me/alerts')).json().items;
+      return items[0]?.deliveries[0]?.status === 'delivered' && items;
+    });
     expect(again[0].deliveries[0]).toMatchObject({ kind: 'webhook', status: 'delivered', attempts: 1 });
     expect(again[0].deliveries[0].target).not.toContain('secret');
   });
@@ -146,7 +155,7 @@ describe('dealer alerts', () => {
     offset += 2 * 3_600_000 + 60_000; // now under an hour before the end
     expect(await waitFor(before + 4)).toBe(before + 4);
     expect(received[before + 3]!.body.text).toMatch(/ends at .* \(under an hour\)/);
-    await new Promise((r) => setTimeout(r, 300));
+    await passAndDeliver();
     expect(received).toHaveLength(before + 4); // once only
     const kinds = (await api('GET', '/api/me/alerts')).json().items.map((a: { kind: string }) => a.kind);
     expect(kinds).toEqual(expect.arrayContaining(['bid_change', 'passed_ceiling', 'ending_soon']));

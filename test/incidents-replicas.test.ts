@@ -13,6 +13,7 @@ import type { IncidentView } from '../src/incidents/index.js';
 import { openDb, type Db } from '../src/storage/db.js';
 import { createPostgresDb, requirePostgres, type TestDb } from './support/databases.js';
 import { startSmtpSink, startWebhookSink, type SmtpSink, type WebhookSink } from './support/sinks.js';
+import { waitFor } from './support/wait-for.js';
 
 const pgOk = await requirePostgres();
 const TOKEN = 'test-admin-token-0123456789';
@@ -22,13 +23,7 @@ const STEPS = [0, 0.6, 1.2, 1.8];
 interface Replica { app: FastifyInstance; ctx: AppContext; db: Db }
 
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 8000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return (await waitFor(what, fn, { timeoutMs, intervalMs: 50 })) as T;
 }
 
 describe.runIf(pgOk)('incidents on two replicas sharing one PostgreSQL', () => {

@@ -9,16 +9,13 @@ import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction
 import { buildTestApp, type TestApp } from './support/app.js';
 import { requireChromium } from './support/chromium.js';
 import { createTestDb, type TestDb } from './support/databases.js';
+import { waitFor } from './support/wait-for.js';
 
 const hasChromium = requireChromium();
 const NOW = Date.UTC(2026, 10, 26, 12);
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(what, check, { timeoutMs: ms, intervalMs: 100 });
 }
 
 describe.runIf(hasChromium)('in-process scheduling', () => {

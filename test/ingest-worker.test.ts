@@ -10,6 +10,7 @@ import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction
 import { buildTestApp, type TestApp } from './support/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { requireRedis, SHARED_REDIS_URL, uniquePrefix } from './support/redis.js';
+import { waitFor } from './support/wait-for.js';
 
 const redisOk = await requireRedis();
 const NOW = Date.now();
@@ -57,13 +58,12 @@ describe.runIf(redisOk)('BullMQ scrape workers', () => {
   it('runs every scheduled source exactly once, shared between both workers', async () => {
     const queue = running[0]!.queue as BullScrapeQueue;
     expect(queue.kind).toBe('bullmq');
-    const end = Date.now() + 40_000;
-    while ((await queue.counts()).completed < names.length) {
-      if (Date.now() > end) throw new Error(`jobs not done: ${JSON.stringify(await queue.counts())}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await queue.counts()).toMatchObject({ completed: names.length, failed: 0, waiting: 0, active: 0 });
+    // Every job completed and nothing left waiting or running (a duplicate would show here).
+    const counts = await waitFor('every scheduled job done and the queue idle', async () => {
+      const c = await queue.counts();
+      return c.completed >= names.length && c.waiting === 0 && c.active === 0 ? c : null;
+    }, { timeoutMs: 40_000, intervalMs: 100 });
+    expect(counts).toMatchObject({ completed: names.length, failed: 0, waiting: 0, active: 0 });
     expect([...ran.a!, ...ran.b!].sort()).toEqual([...names].sort());
     expect(ran.a!.length).toBeGreaterThan(0);
     expect(ran.b!.length).toBeGreaterThan(0);

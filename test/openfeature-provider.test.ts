@@ -14,6 +14,7 @@ import { startService, type RunningService } from '../src/http/service.js';
 import { CompIndex } from '../src/opportunities/comps-store.js';
 import { storeListings } from '../src/opportunities/store.js';
 import { makeListings } from './support/listings.js';
+import { waitFor } from './support/wait-for.js';
 
 const TOKEN = 'openfeature-admin-token-0123456789';
 
@@ -26,13 +27,6 @@ describe('OpenFeature provider over the admin API of a running service', () => {
   const setFlags = async (body: unknown) => {
     const res = await fetch(`${svc.url}/admin/feature-flags`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(res.status).toBe(200);
-  };
-  const waitFor = async (pred: () => boolean, ms = 5000) => {
-    const until = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > until) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 50));
-    }
   };
 
   beforeAll(async () => {
@@ -69,10 +63,10 @@ describe('OpenFeature provider over the admin API of a running service', () => {
     const client = OpenFeature.getClient();
     changes.length = 0;
     await setFlags({ ENABLE_TTL_JITTER: false });
-    await waitFor(() => changes.some((c) => c.flagsChanged?.includes('ENABLE_TTL_JITTER')));
+    await waitFor('a change event for ENABLE_TTL_JITTER', () => changes.some((c) => c.flagsChanged?.includes('ENABLE_TTL_JITTER')));
     expect(await client.getBooleanValue('ENABLE_TTL_JITTER', true)).toBe(false);
     await setFlags({ ENABLE_TTL_JITTER: true });
-    await waitFor(() => changes.filter((c) => c.flagsChanged?.includes('ENABLE_TTL_JITTER')).length >= 2);
+    await waitFor('a second change event for ENABLE_TTL_JITTER', () => changes.filter((c) => c.flagsChanged?.includes('ENABLE_TTL_JITTER')).length >= 2);
     expect(await client.getBooleanValue('ENABLE_TTL_JITTER', false)).toBe(true);
   });
 
@@ -80,7 +74,7 @@ describe('OpenFeature provider over the admin API of a running service', () => {
     // Cursor pagination off answers a cursor request with 400: the service's own verdict on
     // whether a request from this address is in the treatment.
     await setFlags({ ENABLE_CURSOR_PAGINATION: { percentage: 40, stickiness: 'ip' } });
-    await waitFor(() => JSON.stringify(provider.snapshot()?.flags.ENABLE_CURSOR_PAGINATION) === '{"percentage":40,"stickiness":"ip"}');
+    await waitFor('the provider to see the 40 % rule', () => JSON.stringify(provider.snapshot()?.flags.ENABLE_CURSOR_PAGINATION) === '{"percentage":40,"stickiness":"ip"}');
     const client = OpenFeature.getClient();
     let treated = 0;
     for (let i = 0; i < 60; i++) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/http/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { lognormal, normalTraffic, SimReplica, webhookSink, type Hook } from './support/rollout-sim.js';
+import { waitFor } from './support/wait-for.js';
 
 const AUTH = { authorization: 'Bearer test-admin-token-0123456789' };
 
@@ -225,9 +226,11 @@ describe('operator events reach the webhooks', () => {
     await tdb.drop();
   });
 
+  // Waits for the first matching post (the caller's count assertion then checks there is one).
   const posted = async (path: string, re: RegExp) => {
-    for (let i = 0; i < 50 && !hook.received.some((p) => p.path === path && re.test(String(p.body.text))); i++) await new Promise((res) => setTimeout(res, 20));
-    return hook.received.filter((p) => p.path === path && re.test(String(p.body.text)));
+    const matching = () => hook.received.filter((p) => p.path === path && re.test(String(p.body.text)));
+    await waitFor(`a post on ${path} matching ${re}`, () => matching().length > 0).catch(() => undefined);
+    return matching();
   };
 
   it('kill switch on and off post to #alerts and #deployments, once each', async () => {

@@ -9,6 +9,7 @@ import { openDb, type Db } from '../src/storage/db.js';
 import { migrate } from '../src/schema/migrate.js';
 import { requirePostgresBinaries, startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { normalTraffic, SimReplica, webhookSink, type Hook } from './support/rollout-sim.js';
+import { waitFor } from './support/wait-for.js';
 
 const AUTH = { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' };
 const ready = requirePostgresBinaries();
@@ -61,9 +62,9 @@ describe.runIf(ready)('rollout controller while PostgreSQL is stopped', () => {
     expect(platform.every((d) => d.recorded === false && d.id < 0)).toBe(true);
     expect(decisions.filter((d) => d.kind === 'auto_rollback')).toEqual([]);
     expect(r.ctx.flags.getPhase()).toBe(3);
-    await new Promise((res) => setTimeout(res, 100));
-    const alerts = hook.received.slice(posted).filter((p) => p.path === '/alerts');
-    expect(alerts.some((p) => String(p.body.text).includes('PLATFORM OUTAGE'))).toBe(true);
+    await waitFor('the PLATFORM OUTAGE post on #alerts', () =>
+      hook.received.slice(posted).some((p) => p.path === '/alerts' && String(p.body.text).includes('PLATFORM OUTAGE')),
+    );
     const s = (await app.inject({ method: 'GET', url: '/admin/rollout', headers: AUTH })).json();
     expect(s.recording.ok).toBe(false);
     expect(s.recording.unrecorded).toBeGreaterThan(0);
@@ -90,12 +91,12 @@ describe.runIf(ready)('rollout controller while PostgreSQL is stopped', () => {
     // The pool reconnects and the flag poll writes the held phase on real timers: on a loaded
     // machine that takes longer than any fixed stretch of simulated time, so poll for it.
     await r.run(30);
-    let s = (await app.inject({ method: 'GET', url: '/admin/rollout', headers: AUTH })).json();
-    for (let i = 0; i < 60 && (s.heldPhase !== null || !s.recording.ok || s.recording.unrecorded > 0); i++) {
-      await new Promise((res) => setTimeout(res, 250));
+    const s = await waitFor('the held phase and the unrecorded decisions written', async () => {
+      const now = (await app.inject({ method: 'GET', url: '/admin/rollout', headers: AUTH })).json();
+      if (now.heldPhase === null && now.recording.ok && now.recording.unrecorded === 0) return now;
       await r.run(2);
-      s = (await app.inject({ method: 'GET', url: '/admin/rollout', headers: AUTH })).json();
-    }
+      return null;
+    }, { timeoutMs: 15_000, intervalMs: 250 });
     expect(s.recording).toMatchObject({ ok: true, unrecorded: 0 });
     expect(s.heldPhase).toBeNull();
     expect(s.phase).toBe(2);

@@ -9,6 +9,7 @@ import type { Decision } from '../src/rollout/state-store.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { requireRedis, SHARED_REDIS_URL } from './support/redis.js';
 import { HEALTHY_HOST, lognormal, normalTraffic, SimReplica, webhookSink, type Hook } from './support/rollout-sim.js';
+import { waitFor } from './support/wait-for.js';
 
 const SATURATED = { loadPerCore: 4, ownCpuCores: 0.15, eventLoopP99Ms: 90 };
 /** One request in ten takes 400 ms: P95 ≈ 400 ms, over both latency triggers' bounds. */
@@ -57,7 +58,6 @@ describe('platform rule for latency triggers', () => {
     return -1;
   }
   const rollbacks = (ds: Decision[]) => ds.filter((d) => d.kind === 'auto_rollback');
-  const settlePosts = () => new Promise((res) => setTimeout(res, 50));
 
   it('a regression on a healthy host rolls back within window + for + one interval', async () => {
     const { r, decisions } = await replica(11);
@@ -93,8 +93,9 @@ describe('platform rule for latency triggers', () => {
     // Once per breach: the repeated firings while the host stays saturated add nothing.
     expect(new Set(alerts.map((d) => d.triggers[0])).size).toBe(alerts.length);
     expect(alerts[0]!.reason).toMatch(/host saturated by other work/);
-    await settlePosts();
-    const outage = posts().filter((p) => p.path === '/alerts' && /PLATFORM OUTAGE/.test(String(p.body.text)));
+    const isOutage = (p: Hook['received'][number]) => p.path === '/alerts' && /PLATFORM OUTAGE/.test(String(p.body.text));
+    await waitFor('the PLATFORM OUTAGE post', () => posts().some(isOutage));
+    const outage = posts().filter(isOutage);
     expect(outage.length).toBeGreaterThanOrEqual(1);
     expect(outage.length).toBeLessThanOrEqual(2);
     expect(String(outage[0]!.body.text)).toMatch(/No rollback \(phase 4 kept\).*regardless after 5 min/);
@@ -129,8 +130,7 @@ describe('platform rule for latency triggers', () => {
     const took = await until(r, (2 * FOR_MS) / 1000 + 60, () => rollbacks(decisions).length > 0);
     expect(took).toBeGreaterThan(0);
     expect(rollbacks(decisions)[0]!.reason).toMatch(/outlived every platform finding/);
-    await settlePosts();
-    expect(posts().some((p) => p.path === '/performance' && /Platform rule:/.test(String(p.body.text)))).toBe(true);
+    await waitFor('the Platform rule post on #performance', () => posts().some((p) => p.path === '/performance' && /Platform rule:/.test(String(p.body.text))));
   }, 120_000);
 
   it.runIf(redisReady)('a replica that stopped serving during the breach puts a survivor\'s latency down to the fleet', async () => {

@@ -8,6 +8,7 @@ import type { Decision } from '../src/rollout/state-store.js';
 import { TRIGGERS } from '../src/rollout/triggers.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { lognormal, normalTraffic, SimReplica, webhookSink, type Hook } from './support/rollout-sim.js';
+import { waitFor } from './support/wait-for.js';
 
 const INTERVAL = 15_000;
 const MIN = 60_000;
@@ -122,10 +123,11 @@ describe('rollback triggers under an injected clock', () => {
     expect((await r.ctx.rollout.status()).latches).toEqual([]);
 
     // Notified on the trigger's channel and, for the phase change, on deployments.
-    await new Promise((res) => setTimeout(res, 50));
-    const posts = hook.received.slice(hooksBefore);
-    expect(posts.some((p) => p.path === `/${c.channel}` && p.body.trigger === c.trigger && typeof p.body.text === 'string')).toBe(true);
-    expect(posts.some((p) => p.path === '/deployments')).toBe(true);
+    const posts = () => hook.received.slice(hooksBefore);
+    await waitFor(`the post on #${c.channel}`, () =>
+      posts().some((p) => p.path === `/${c.channel}` && p.body.trigger === c.trigger && typeof p.body.text === 'string'),
+    );
+    await waitFor('the post on #deployments', () => posts().some((p) => p.path === '/deployments'));
     r.ctx.rollout.stop();
   }, 120_000);
 

@@ -14,6 +14,7 @@ import { SESSION_RECHECK_MS } from '../src/security/console-auth.js';
 import { LOGIN_ATTEMPTS_PER_15_MIN } from '../src/security/login-routes.js';
 import { ManualClock } from '../src/common/clock.js';
 import { createTestDb, type TestDb } from './support/databases.js';
+import { waitFor } from './support/wait-for.js';
 
 const ADMIN = 'operator-admin-token-0123456789';
 const ORIGIN = 'http://localhost';
@@ -155,8 +156,7 @@ describe('console sessions', () => {
 
   const within = <T>(p: Promise<T>, ms: number, what: string) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${what} not within ${ms} ms`)), ms))]);
   const until = async (cond: () => boolean, what: string) => {
-    for (let i = 0; i < 100 && !cond(); i++) await new Promise((res) => setTimeout(res, 20));
-    expect(cond(), what).toBe(true);
+    await waitFor(what, cond, { timeoutMs: 2_000 });
   };
 
   it('signing out ends that session\'s open event streams at once, and no alert reaches them after', async () => {

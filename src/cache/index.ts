@@ -2,8 +2,7 @@
 // readiness and the hit-ratio signal. http/service.ts calls createOpportunityCache once.
 import type { FlagService } from '../flags/flag-service.js';
 import type { Readiness } from '../common/readiness.js';
-import type { Metrics } from '../observability/metrics.js';
-import { SIGNALS, type Signals } from '../observability/signals.js';
+import { SIGNALS, type Metrics, type Signals } from '../observability/index.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../common/clock.js';
 import type { Random } from '../common/random.js';
@@ -17,6 +16,7 @@ import { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 import { RedisTier } from './redis-tier.js';
 import { cacheSettings } from './settings.js';
 
+export { cachePlugin } from './plugin.js';
 export { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 export type { BuiltBody, ServedBody } from '../common/response-body.js';
 export { cacheKeys } from '../opportunities/cache-keys.js';

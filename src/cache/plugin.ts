@@ -1,9 +1,9 @@
 // Ties the cache's background work (version polling, pub/sub) to the server's lifetime.
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
+import type { OpportunityCache } from './index.js';
 
-export async function cachePlugin(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+export async function cachePlugin(app: FastifyInstance, { cache }: { cache: Pick<OpportunityCache, 'close'> }): Promise<void> {
   app.addHook('onClose', async () => {
-    ctx.cache.close();
+    cache.close();
   });
 }

@@ -1,6 +1,6 @@
 // `dealerscope apikeys issue|revoke|list`: dealer API keys for API_RATE_LIMITING quotas.
 import type { Command } from 'commander';
-import { DEFAULT_KEY_QUOTA_PER_MINUTE, issueApiKey, listApiKeys, revokeApiKey } from '../security/api-keys.js';
+import { DEFAULT_KEY_QUOTA_PER_MINUTE, issueApiKey, listApiKeys, revokeApiKey } from '../security/index.js';
 import { withDb } from './with-db.js';
 
 

@@ -1,7 +1,6 @@
 // `dealerscope dealers create|list|revoke`: dealer profiles and their API keys.
 import type { Command } from 'commander';
-import { DealerStore } from '../dealers/store.js';
-import { ProfileError } from '../dealers/profile.js';
+import { DealerStore, ProfileError } from '../dealers/index.js';
 import { withDb } from './with-db.js';
 
 const numberOrString = (v: string | undefined) => (v === undefined ? undefined : v);

@@ -3,7 +3,7 @@
 // not the button they pressed.
 import type { FlagSnapshot } from '../flags/flag-service.js';
 import { FLAGS, type FlagName, type OverrideValue } from '../flags/registry.js';
-import type { GateReport } from '../rollout/gates.js';
+import type { GateReport } from '../rollout/index.js';
 import type { DangerousAction } from './confirm.js';
 
 const PROPAGATES = 'Persisted, audited and in force on every replica within about a second.';

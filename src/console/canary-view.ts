@@ -1,8 +1,6 @@
 // The console's canary section: each percentage flag's cohorts side by side, the verdict and why,
 // and the progressive runs. Numbers come from the same report as GET /admin/rollout/canary.
-import type { CanaryReport } from '../rollout/canary/analysis.js';
-import type { CanaryRun } from '../rollout/canary/progression.js';
-import type { CohortReport } from '../rollout/canary/verdict.js';
+import type { CanaryReport, CanaryRun, CohortReport } from '../rollout/index.js';
 import { esc, scrollBox } from './html.js';
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);

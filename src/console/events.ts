@@ -2,7 +2,7 @@
 // re-read every few seconds. Streams are ended before the server closes so shutdown never waits
 // on a console left open, and when their session is signed out, so alerts stop with the session.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Observability } from '../observability/install.js';
+import type { Observability } from '../observability/index.js';
 
 interface PhaseState { phase: number | null; emergency: boolean }
 

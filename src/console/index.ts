@@ -6,6 +6,8 @@ import { csrfToken, protectForm, requireConsole, watchSession } from '../securit
 import { controlFlagPort, controllerPort } from './ports.js';
 import { consoleRoutes } from './routes.js';
 
+export { layout } from './html.js';
+
 export async function installConsole(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await app.register(consoleRoutes, {
     ctx,

@@ -4,9 +4,7 @@ import type { FlagControl } from '../flags/flag-control.js';
 import type { FlagService } from '../flags/flag-service.js';
 import type { AuditEntry } from '../flags/overrides-store.js';
 import type { FlagName, OverrideValue } from '../flags/registry.js';
-import type { RolloutController, RolloutStatus } from '../rollout/controller.js';
-import type { GateReport } from '../rollout/gates.js';
-import type { Decision } from '../rollout/state-store.js';
+import type { Decision, GateReport, RolloutController, RolloutStatus } from '../rollout/index.js';
 
 export interface ChangeBy {
   actor: string;

@@ -3,11 +3,8 @@
 import type { FlagSnapshot } from '../flags/flag-service.js';
 import type { AuditEntry } from '../flags/overrides-store.js';
 import { FLAG_NAMES, FLAGS, type FlagDefinition, type FlagName } from '../flags/registry.js';
-import type { Alert } from '../observability/alert-feed.js';
-import type { SloTile } from '../observability/slo-tiles.js';
-import type { RolloutStatus } from '../rollout/controller.js';
-import type { GateReport } from '../rollout/gates.js';
-import type { Decision } from '../rollout/state-store.js';
+import type { Alert, SloTile } from '../observability/index.js';
+import type { Decision, GateReport, RolloutStatus } from '../rollout/index.js';
 import { esc, formatTime, scrollBox, when } from './html.js';
 
 export function tilesSection(tiles: SloTile[]): string {

@@ -6,7 +6,7 @@ import type { Opportunity } from '../opportunities/api-schema.js';
 import { parseListQuery } from '../opportunities/list-query.js';
 import { esc } from '../common/html.js';
 import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
-import type { Workspace } from '../dealers/workspace.js';
+import type { Workspace } from '../dealers/index.js';
 import { frame } from './workspace-pages.js';
 import { gzipHtml } from './compress.js';
 

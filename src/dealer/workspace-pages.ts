@@ -4,13 +4,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
-import { LimiterUnavailableError, QuotaLimiter } from '../security/quota-limiter.js';
-import { checkOrigin, dealerCsrfToken, protectDealerForm } from '../security/console-auth.js';
+import { checkOrigin, dealerCsrfToken, LimiterUnavailableError, protectDealerForm, QuotaLimiter } from '../security/index.js';
 import { esc } from '../common/html.js';
 import { ApiError } from '../common/errors.js';
-import { ProfileError } from '../dealers/profile.js';
-import { parseSearch, SearchStore } from '../dealers/searches.js';
-import { DEALER_ACTOR, DEALER_COOKIE, type Workspace } from '../dealers/workspace.js';
+import { DEALER_ACTOR, DEALER_COOKIE, parseSearch, ProfileError, SearchStore, type Workspace } from '../dealers/index.js';
 import { noticeBanner, type DealerNotices } from './page.js';
 import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 import { gzipHtml } from './compress.js';

@@ -2,7 +2,7 @@
 // changes its own profile (`X-API-Key` or the dealer session).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
-import { requireAdmin } from '../security/admin-auth.js';
+import { requireAdmin } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { ProfileError, type Dealer } from './profile.js';
 import type { Workspace } from './workspace.js';
@@ -23,7 +23,7 @@ export async function requireDealer(workspace: Workspace, request: FastifyReques
   return dealer;
 }
 
-export async function dealerRoutes(app: FastifyInstance, { ctx, workspace }: { ctx: AppContext; workspace: Workspace }): Promise<void> {
+export async function dealerRoutes(app: FastifyInstance, { ctx, workspace }: { ctx: Pick<AppContext, 'db' | 'clock' | 'config'>; workspace: Workspace }): Promise<void> {
   const admin = requireAdmin(ctx.config.adminToken);
 
   app.post('/admin/dealers', { preHandler: admin, validatorCompiler: skipValidation }, async (request, reply) => {
@@ -56,7 +56,7 @@ const positiveId = (raw: string, field: string): number => {
 };
 
 /** Saved searches, the watchlist and the alert history of the calling dealer. */
-export async function alertRoutes(app: FastifyInstance, { ctx, workspace, alerts, allowPrivate }: { ctx: AppContext; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean }): Promise<void> {
+export async function alertRoutes(app: FastifyInstance, { ctx, workspace, alerts, allowPrivate }: { ctx: Pick<AppContext, 'db' | 'clock' | 'config'>; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean }): Promise<void> {
   const searches = new SearchStore(ctx.db);
 
   app.post('/api/me/searches', { validatorCompiler: skipValidation }, async (request, reply) => {

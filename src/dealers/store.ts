@@ -2,7 +2,7 @@
 // same table and rate-limit quota as other keys); the profile names it by its key id, so a
 // request's key finds its dealer with one indexed lookup and revoking the dealer revokes the key.
 import type { Kysely } from 'kysely';
-import { DEFAULT_KEY_QUOTA_PER_MINUTE, hashApiKey, invalidateKeyLookups, issueApiKey, looksLikeApiKey, rememberedLookup, revokeApiKey } from '../security/api-keys.js';
+import { DEFAULT_KEY_QUOTA_PER_MINUTE, hashApiKey, invalidateKeyLookups, issueApiKey, looksLikeApiKey, rememberedLookup, revokeApiKey } from '../security/index.js';
 import type { Db } from '../storage/db.js';
 import { DEFAULTS, dealerOf, parseProfile, profileOf, type Dealer, type DealerProfile, type DealerRow, type ProfileChanges } from './profile.js';
 import type { DealerTables } from './tables.js';

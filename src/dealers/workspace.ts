@@ -3,7 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import { defaultArbitrageParams, type ArbitrageParams } from '../config/arbitrage.js';
 import type { AppContext } from '../common/app-context.js';
-import { SessionStore } from '../security/sessions.js';
+import { SessionStore } from '../security/index.js';
 import type { Dealer } from './profile.js';
 import { WorkspaceReads } from './reads.js';
 import { DealerStore } from './store.js';

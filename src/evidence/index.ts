@@ -12,6 +12,7 @@ export { DiskBlobStore, parseObjectStoreUrl, S3BlobStore, type BlobStore } from 
 export { evidenceSettings, type EvidenceSettings } from './config.js';
 export { normalizeHash, sha256Hex } from './hash.js';
 export { evidencePostgresMigration, evidenceSqliteMigration } from './migrations.js';
+export { evidencePlugin, type EvidencePluginOptions } from './plugin.js';
 export { evidenceRoutes, type EvidenceRoutesOptions } from './routes.js';
 export { EvidenceStore, SnapshotCorruptError, type GcReport, type KeepInput, type SnapshotSink, type StoredSnapshot } from './store.js';
 export type { VerifyDeps, VerifyReport } from './verify.js';

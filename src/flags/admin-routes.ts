@@ -1,7 +1,7 @@
 // The flag admin API (README, Admin API): read, override and clear feature flags, and the audit log.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
-import { requireAdmin } from '../security/admin-auth.js';
+import { requireAdmin } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { validateOverrides } from './overrides-store.js';
 import { FEATURE_FLAGS, FLAG_NAMES, FLAGS, flagsFromPhase, isFlagName, MAX_PHASE, phaseValues } from './registry.js';

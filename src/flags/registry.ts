@@ -103,7 +103,9 @@ export function flagsOfFeatures(features: string[]): { flags: FlagName[]; unknow
   const flags = new Set<FlagName>();
   const unknown: string[] = [];
   for (const f of features) {
-    const names = FEATURE_FLAGS[f];
+    // Own keys only: a name such as `__proto__` or `constructor` is an unknown feature, not the
+    // object's prototype (the OpenAPI fuzz sent one and got a 500).
+    const names = Object.hasOwn(FEATURE_FLAGS, f) ? FEATURE_FLAGS[f] : undefined;
     if (names) names.forEach((n) => flags.add(n));
     else unknown.push(f);
   }

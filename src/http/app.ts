@@ -2,34 +2,27 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
-import { routeLabel } from '../observability/metrics.js';
-import { installObservability } from '../observability/install.js';
-import { installConsole } from '../console/index.js';
-import { dealerPage } from '../dealer/page.js';
-import { workspacePages } from '../dealer/workspace-pages.js';
-import { loggerOptions } from '../observability/logging.js';
+import { installObservability, loggerOptions, routeLabel } from '../observability/index.js';
+import { installConsole, layout } from '../console/index.js';
+import { dealerPage, workspacePages } from '../dealer/index.js';
 import { opportunityRoutes } from '../opportunities/routes.js';
-import { cachePlugin } from '../cache/plugin.js';
+import { cachePlugin } from '../cache/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
-import { installRollout } from '../rollout/routes.js';
-import { canaryRoutes, installCanary } from '../rollout/canary/routes.js';
+import { canaryRoutes, installCanary, installRollout } from '../rollout/index.js';
 import { healthRoutes } from './health-routes.js';
 import { qualityRoutes } from '../quality/routes.js';
-import { rateLimitHook, trustedProxies } from '../resilience/rate-limit.js';
+import { rateLimitHook, trustedProxies } from '../resilience/index.js';
 import { adminImportRoutes } from '../ingest/admin-imports.js';
-import { installSecurity } from '../security/index.js';
-import { MAX_HEADER_BYTES } from '../security/request-limits.js';
+import { csrfToken, installSecurity, MAX_HEADER_BYTES, protectForm, requireAdmin, requireConsole } from '../security/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import { installConditionalRequests } from './conditional.js';
 import { indexRouteMethods } from './method-not-allowed.js';
 import { registerOpenApi } from './openapi.js';
-import { installEvidence } from './evidence-wiring.js';
-import { installIncidents } from './incident-wiring.js';
-import { Workspace } from '../dealers/workspace.js';
-import { alertRoutes, dealerRoutes } from '../dealers/routes.js';
-import { DealerAlerts, dealerAlertScanMs } from '../dealers/alerts.js';
-import { notifications as notificationsFor } from './notification-wiring.js';
+import { evidencePlugin } from '../evidence/index.js';
+import { incidentsPlugin } from '../incidents/index.js';
+import { dealersPlugin, Workspace } from '../dealers/index.js';
+import { notificationsPlugin } from '../notifications/index.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -97,26 +90,33 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   installConditionalRequests(app);
 
   await app.register(healthRoutes, { ctx });
+  // The workspace stays a context member: the opportunity routes and the dealer pages read it.
   ctx.workspace ??= new Workspace(ctx);
   await app.register(opportunityRoutes, { ctx });
-  await app.register(dealerRoutes, { ctx, workspace: ctx.workspace });
-  await app.register(cachePlugin, { ctx });
+  // Capabilities with their own services and lifecycle, in dependency order: each one's
+  // decorations (app.notifications, app.dealerAlerts, app.incidents) feed the next.
+  const background = opts.background ?? false;
+  const admin = requireAdmin(ctx.config.adminToken);
+  const { db, clock } = ctx;
+  const env = ctx.config.raw;
+  const registry = ctx.metrics.registry;
+  await app.register(notificationsPlugin, { db, clock, env, registry, breakers: ctx.breakers, admin, background });
+  await app.register(dealersPlugin, { ctx, workspace: ctx.workspace, notifications: app.notifications, background });
+  await app.register(cachePlugin, { cache: ctx.cache });
   await app.register(qualityRoutes, { ctx });
   await installRollout(app, ctx);
   await app.register(canaryRoutes, { ctx, canary });
   await installConsole(app, ctx);
-  const notifications = notificationsFor(ctx, (msg) => app?.log.warn(msg));
-  const alerts = new DealerAlerts({ db: ctx.db, clock: ctx.clock, workspace: ctx.workspace, notifications, scanMs: dealerAlertScanMs(ctx.config.raw), log: (msg) => app?.log.warn(msg) });
-  await app.register(alertRoutes, { ctx, workspace: ctx.workspace, alerts, allowPrivate: notifications.settings.allowPrivate });
-  const incidents = await installIncidents(app, ctx, { background: opts.background ?? false, notifications, dealers: alerts });
-  if (opts.background) {
-    app.addHook('onReady', async () => alerts.start());
-    app.addHook('onClose', async () => alerts.stop());
-  }
-  await installEvidence(app, ctx, { background: opts.background ?? false });
+  await app.register(incidentsPlugin, {
+    db, clock, env, registry, notifications: app.notifications, dealers: app.dealerAlerts, admin,
+    console: { requireConsole, protectForm, csrfToken }, page: (title, body) => layout(title, body),
+    readiness: ctx.readiness, rollout: ctx.rollout, flags: ctx.flags, background,
+  });
+  await app.register(evidencePlugin, { evidence: ctx.evidence, clock, env, admin, background });
+  const incidents = app.incidents;
   const notices = async () => (await incidents.publicStatus()).dealerNotices;
   await app.register(dealerPage, { ctx, notices });
-  await app.register(workspacePages, { ctx, workspace: ctx.workspace, notices, allowPrivate: notifications.settings.allowPrivate });
+  await app.register(workspacePages, { ctx, workspace: ctx.workspace, notices, allowPrivate: app.notifications.settings.allowPrivate });
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType);

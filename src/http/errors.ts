@@ -1,7 +1,7 @@
 // Maps every failure to the contract's error shape `{ error: { code, message, details? } }`, with
 // the status the shared error classification (resilience/error-classification.ts) gives it.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { classifyError, isRejectedInput } from '../resilience/error-classification.js';
+import { classifyError, isRejectedInput } from '../resilience/index.js';
 import { ApiError } from '../common/errors.js';
 import { isDatabaseUnavailable } from '../storage/db.js';
 import { pathOf, type MethodIndex } from './method-not-allowed.js';

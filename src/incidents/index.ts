@@ -7,3 +7,5 @@ export { READINESS_CAUSE, ReadinessWatch, type ReadinessWatchDeps } from './read
 export { incidentRoutes, type IncidentRoutesOptions } from './routes.js';
 export { IncidentNotFound, Incidents, noDealers, type DealerDirectory, type IncidentDeps, type RaiseInput } from './service.js';
 export type { IncidentView, PublicStatus, TimelineEntry } from './views.js';
+export { incidentsPlugin, type IncidentsPluginOptions } from './plugin.js';
+export { wireIncidentSources, type DecisionEvent, type DecisionSource, type EmergencySource } from './sources.js';

@@ -9,7 +9,7 @@ import type { AppContext } from '../common/app-context.js';
 import { FeedFormatError } from './feed.js';
 import { importListingFeed, importSummaryBody } from './import-service.js';
 import { ApiError } from '../common/errors.js';
-import { requireAdmin } from '../security/admin-auth.js';
+import { requireAdmin } from '../security/index.js';
 
 export const DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 const FORMATS: Record<string, 'csv' | 'json'> = { 'text/csv': 'csv', 'application/json': 'json' };

@@ -8,3 +8,4 @@ export { notificationRoutes, type NotificationRoutesOptions } from './routes.js'
 export { createSenders, DeliveryError, type Sender, type Senders } from './senders.js';
 export { Notifications, type BreakerLike, type NotificationDeps } from './service.js';
 export type { DeliveryStatus, DestinationKind } from './tables.js';
+export { notificationsPlugin, type NotificationsPluginOptions } from './plugin.js';

@@ -2,7 +2,7 @@
 // provenance of an opportunity (also as W3C PROV-JSON), anomaly verdicts and the quality report.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
-import { requireAdmin } from '../security/admin-auth.js';
+import { requireAdmin } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { dbBool } from '../storage/db.js';
 import { listingFromRow } from '../opportunities/store.js';

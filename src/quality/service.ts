@@ -2,7 +2,7 @@
 // re-appraisals and the monitor behind /api/quality, the signals and the metrics.
 import { loadArbitrageParams, type ArbitrageParams } from '../config/arbitrage.js';
 import type { Registry } from 'prom-client';
-import type { Signals } from '../observability/signals.js';
+import type { Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import { QualityMonitor } from './monitor.js';

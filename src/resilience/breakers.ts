@@ -19,8 +19,7 @@ import {
 import client from 'prom-client';
 import type { FlagService } from '../flags/flag-service.js';
 import type { Readiness } from '../common/readiness.js';
-import type { Metrics } from '../observability/metrics.js';
-import { SIGNALS, type Signals } from '../observability/signals.js';
+import { SIGNALS, type Metrics, type Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';
 import { DependencyTimeoutError, isDependencyFailure } from './error-classification.js';

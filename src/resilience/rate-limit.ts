@@ -7,10 +7,9 @@ import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { AppContext } from '../common/app-context.js';
-import { SIGNALS } from '../observability/signals.js';
-import { findActiveKey, rememberedActiveKey, type ApiKeyInfo } from '../security/api-keys.js';
+import { SIGNALS } from '../observability/index.js';
+import { findActiveKey, LimiterUnavailableError, QuotaLimiter, QuotaLimiters, rememberedActiveKey, type ApiKeyInfo, type QuotaDecision } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
-import { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from '../security/quota-limiter.js';
 import { RefusalAudit } from './refusal-audit.js';
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;

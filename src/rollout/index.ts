@@ -1,10 +1,11 @@
-// Builds the flag control plane and the rollout controller for one replica (http/service.ts).
+// The rollout capability's public module (other folders import this file only; npm run lint:deps
+// counts any other import): builds the flag control plane and the rollout controller for one
+// replica (http/service.ts), and the rollout and canary routes.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Environment } from '../config/env.js';
 import { FlagControl } from '../flags/flag-control.js';
 import type { FlagService } from '../flags/flag-service.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { Signals } from '../observability/signals.js';
+import type { Metrics, Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';
 import type { RedisHandle } from '../storage/redis.js';
@@ -21,7 +22,14 @@ import { triggersFromEnv } from './triggers.js';
 import { WebhookNotifier, webhookUrlsFromEnv, type WebhookBreakers } from './notifier.js';
 import { envBool, optionalEnvNumber } from '../common/env.js';
 
-export { RolloutController } from './controller.js';
+export { RolloutController, type RolloutStatus } from './controller.js';
+export type { CanaryReport } from './canary/analysis.js';
+export type { CanaryRun } from './canary/progression.js';
+export { canaryFor, canaryRoutes, installCanary } from './canary/routes.js';
+export type { CohortReport } from './canary/verdict.js';
+export type { GateReport } from './gates.js';
+export { installRollout } from './routes.js';
+export type { Decision } from './state-store.js';
 
 /** Replicas of one database share a channel and a lease without extra configuration. */
 export async function controlPlaneId(db: Db): Promise<string> {

@@ -4,7 +4,7 @@
 // capabilities publish. A reading without enough data has value null: it neither fires a
 // trigger nor passes a gate.
 import { isErrorStatus } from '../common/errors.js';
-import type { Signals } from '../observability/signals.js';
+import type { Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
 import { replicaShares, SLOT_MS, lostReplicas, type FleetWindow } from './fleet-window.js';
 import { RequestWindow } from './request-window.js';

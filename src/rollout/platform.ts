@@ -19,7 +19,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Db } from '../storage/db.js';
-import { databaseReadProbe } from '../resilience/guarded-reads.js';
+import { databaseReadProbe } from '../resilience/index.js';
 import type { ConditionEvidence } from './trigger-engine.js';
 import type { Firing } from './trigger-engine.js';
 

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf, changeReason, flagAdminRoutes } from '../flags/admin-routes.js';
 import type { AppContext } from '../common/app-context.js';
-import { requireAdmin } from '../security/admin-auth.js';
+import { requireAdmin } from '../security/index.js';
 import { recordRequests } from './http-hook.js';
 
 const reasonProp = { type: 'string', maxLength: 500 } as const;

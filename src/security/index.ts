@@ -1,4 +1,5 @@
-// The security capability's one entry point for the app (http/app.ts calls installSecurity):
+// The security capability's public module (other folders import this file only; npm run
+// lint:deps counts any other import) and its entry point for the app (http/app.ts calls installSecurity):
 // security headers, cookies and forms, request limits, rate limits (resilience's hook, handed in
 // by the app so that security never imports resilience), console sign-in with CSRF. CORS stays closed: no route sends Access-Control-Allow-* headers.
 import cookie from '@fastify/cookie';
@@ -10,7 +11,25 @@ import { loginRoutes } from './login-routes.js';
 import { installRequestLimits } from './request-limits.js';
 import { installSecurityHeaders } from './security-headers.js';
 
-export { csrfToken, dealerCsrfToken, protectDealerForm, protectForm, requireConsole, watchSession } from './console-auth.js';
+export { requireAdmin } from './admin-auth.js';
+export {
+  DEFAULT_KEY_QUOTA_PER_MINUTE,
+  findActiveKey,
+  hashApiKey,
+  invalidateKeyLookups,
+  issueApiKey,
+  listApiKeys,
+  looksLikeApiKey,
+  rememberedActiveKey,
+  rememberedLookup,
+  revokeApiKey,
+  type ApiKeyInfo,
+} from './api-keys.js';
+export { checkOrigin, csrfToken, dealerCsrfToken, protectDealerForm, protectForm, requireConsole, watchSession } from './console-auth.js';
+export { securityPostgresMigration, securitySqliteMigration } from './migrations.js';
+export { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from './quota-limiter.js';
+export { MAX_HEADER_BYTES } from './request-limits.js';
+export { SessionStore } from './sessions.js';
 
 export interface SecurityInstallOptions {
   /** Installs the /api/* rate limits; runs right after the request limits, before any route. */

@@ -1,11 +1,12 @@
 // What a suite does when a real component it needs (PostgreSQL, Redis, Chromium, promtool,
-// prometheus) is missing: it fails with a message saying what is missing and how to proceed.
+// prometheus, kubectl) is missing: it fails with a message saying what is missing and how to proceed.
 // Skipping is something a run asks for explicitly, by naming the component in
-// DEALERSCOPE_TEST_OPTIONAL (comma-separated: pg, redis, chromium, promtool, prometheus, or all);
+// DEALERSCOPE_TEST_OPTIONAL (comma-separated: pg, redis, chromium, promtool, prometheus, kubectl,
+// or all);
 // under CI=true every component is required and the opt-out is ignored. A silent skip would let a
 // run without the database report green while proving nothing about it.
 
-export type Component = 'pg' | 'redis' | 'chromium' | 'promtool' | 'prometheus';
+export type Component = 'pg' | 'redis' | 'chromium' | 'promtool' | 'prometheus' | 'kubectl';
 
 const NAMES: Record<Component, string> = {
   pg: 'PostgreSQL',
@@ -13,6 +14,7 @@ const NAMES: Record<Component, string> = {
   chromium: 'Chromium',
   promtool: 'promtool',
   prometheus: 'prometheus',
+  kubectl: 'kubectl',
 };
 
 /** The components this run may do without, from DEALERSCOPE_TEST_OPTIONAL (never under CI). */

@@ -16,6 +16,8 @@ export interface WebhookSink {
   received: Received[];
   /** Every request, answered or not. */
   requests: number;
+  /** When each hanging request was closed by its client (`now()`), in order: lets a test order events without a stopwatch. */
+  hangsEnded: number[];
   /** How a path answers: an HTTP status, or 'hang' (never answers). Default 200. */
   behave(path: string, answer: number | 'hang'): void;
   close(): Promise<void>;
@@ -25,7 +27,7 @@ export async function startWebhookSink(now: () => number = Date.now): Promise<We
   const answers = new Map<string, number | 'hang'>();
   const hanging = new Set<ServerResponse>();
   const sink: Omit<WebhookSink, 'url' | 'close'> & { requests: number } = {
-    received: [], requests: 0,
+    received: [], requests: 0, hangsEnded: [],
     behave: (path, answer) => { answers.set(path, answer); },
   };
   const server: Server = createServer((req: IncomingMessage, res) => {
@@ -35,7 +37,11 @@ export async function startWebhookSink(now: () => number = Date.now): Promise<We
       sink.requests++;
       const path = req.url ?? '/';
       const answer = answers.get(path) ?? 200;
-      if (answer === 'hang') { hanging.add(res); return; }
+      if (answer === 'hang') {
+        hanging.add(res);
+        res.on('close', () => sink.hangsEnded.push(now()));
+        return;
+      }
       if (answer === 200) sink.received.push({ path, body: JSON.parse(data || '{}') as Record<string, unknown>, at: now() });
       res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer === 200 ? 'ok' : 'no');
     });

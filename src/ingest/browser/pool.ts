@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 const require = createRequire(import.meta.url);
 const loadChromium = () => (require('playwright-core') as typeof import('playwright-core')).chromium;
 import type { Registry } from 'prom-client';
-import { SIGNALS, type Signals } from '../../observability/signals.js';
+import { SIGNALS, type Signals } from '../../observability/index.js';
 import type { Clock } from '../../common/clock.js';
 import { assertPublicHost, checkUrlAllowed, type HostPolicy } from '../sources/net-guard.js';
 import type { PageRenderer, RenderedPage } from '../sources/types.js';

@@ -6,7 +6,7 @@ import client from 'prom-client';
 import type { FlagService } from '../../flags/flag-service.js';
 import { COHORTS, runWithCohorts, type CohortContext, type PercentageRollout } from '../../flags/percentage.js';
 import type { FlagName } from '../../flags/registry.js';
-import { HTTP_BUCKETS } from '../../observability/metrics.js';
+import { HTTP_BUCKETS } from '../../observability/index.js';
 import type { Clock } from '../../common/clock.js';
 import { routeGroup } from '../request-window.js';
 import { canaryVerdict, DEFAULT_VERDICT_OPTIONS, type CanaryVerdict, type VerdictOptions } from './verdict.js';

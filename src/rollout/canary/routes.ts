@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf, changeReason } from '../../flags/admin-routes.js';
 import type { Stickiness } from '../../flags/percentage.js';
 import type { AppContext } from '../../common/app-context.js';
-import { requireAdmin } from '../../security/admin-auth.js';
+import { requireAdmin } from '../../security/index.js';
 import { WebhookNotifier, webhookUrlsFromEnv } from '../notifier.js';
 import { CanaryAnalysis, canarySettings } from './analysis.js';
 import { CanaryRunner, parseSteps } from './progression.js';

@@ -4,11 +4,11 @@
 // single statement at a time. Where a capability's SQL differs per dialect beyond column words
 // (PostgreSQL-only types, CONCURRENTLY, SQLite table rebuilds) it keeps one list per dialect in its
 // own migrations.ts and this file picks the dialect's.
-import { dealersPostgresMigration, dealersSqliteMigration } from '../../dealers/migrations.js';
-import { evidencePostgresMigration, evidenceSqliteMigration } from '../../evidence/migrations.js';
-import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../incidents/migrations.js';
+import { dealersPostgresMigration, dealersSqliteMigration } from '../../dealers/index.js';
+import { evidencePostgresMigration, evidenceSqliteMigration } from '../../evidence/index.js';
+import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../incidents/index.js';
 import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
-import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/migrations.js';
+import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/index.js';
 import {
   bidCeilingMigration,
   changeSeqMigration,
@@ -21,7 +21,7 @@ import {
   qualitySqliteMigration,
   vinDecodesMigration,
 } from '../../quality/storage/migrations.js';
-import { securityPostgresMigration, securitySqliteMigration } from '../../security/migrations.js';
+import { securityPostgresMigration, securitySqliteMigration } from '../../security/index.js';
 import { coreMigrations, POSTGRES_WORDS, SQLITE_WORDS } from './core.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
 
