@@ -13,7 +13,10 @@ interface Recorded {
 const file = process.env.BARE_BODIES;
 if (!file) throw new Error('BARE_BODIES is not set');
 const recorded = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Recorded>;
-const decode = (r: { base64: string; contentEncoding: string | null }) => ({ bytes: Buffer.from(r.base64, 'base64'), encoding: r.contentEncoding });
+const decode = (r: { base64: string; contentEncoding: string | null }) => ({
+  bytes: Buffer.from(r.base64, 'base64'),
+  encoding: r.contentEncoding,
+});
 const bodies = new Map(Object.entries(recorded).map(([path, r]) => [path, { gzip: decode(r.gzip), identity: decode(r.identity) }]));
 const app = Fastify({ logger: false });
 app.get('/*', async (request, reply) => {
@@ -29,18 +32,28 @@ await app.listen({ port: 0, host: '127.0.0.1' });
 const addr = app.server.address();
 process.send?.({ type: 'ready', url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
 // The handler's promise is consumed here: Node ignores a listener's return value.
-process.on('message', (m) => void (async () => {
-  const msg = m as { type?: string; id: number };
-  if (msg.type === 'stats') {
-    const cpu = process.cpuUsage();
-    const stats: ChildStats = {
-      rss: process.memoryUsage().rss, cpuUs: cpu.user + cpu.system, heapUsed: process.memoryUsage().heapUsed, queries: 0, loads: 0, loadReasons: {}, versionPolls: 0,
-      cache: { hits: 0, misses: 0, evictions: 0, bytes: 0, entries: 0, hitRatio: 0, degraded: false },
-    };
-    process.send?.({ id: msg.id, stats });
-  } else if (msg.type === 'stop') {
-    await app.close();
-    process.send?.({ id: msg.id, ok: true });
-    process.exit(0);
-  }
-})());
+process.on(
+  'message',
+  (m) =>
+    void (async () => {
+      const msg = m as { type?: string; id: number };
+      if (msg.type === 'stats') {
+        const cpu = process.cpuUsage();
+        const stats: ChildStats = {
+          rss: process.memoryUsage().rss,
+          cpuUs: cpu.user + cpu.system,
+          heapUsed: process.memoryUsage().heapUsed,
+          queries: 0,
+          loads: 0,
+          loadReasons: {},
+          versionPolls: 0,
+          cache: { hits: 0, misses: 0, evictions: 0, bytes: 0, entries: 0, hitRatio: 0, degraded: false },
+        };
+        process.send?.({ id: msg.id, stats });
+      } else if (msg.type === 'stop') {
+        await app.close();
+        process.send?.({ id: msg.id, ok: true });
+        process.exit(0);
+      }
+    })(),
+);

@@ -17,7 +17,9 @@ export async function startChild(script: 'server-child' | 'bare-child', env: Rec
   const path = fileURLToPath(new URL(`./${script}.js`, import.meta.url));
   // The heap and malloc settings of a deployed replica; bare Fastify gets the same, so the two compare alike.
   const proc: ChildProcess = fork(path, [], {
-    execArgv: [...SERVICE_HEAP_OPTIONS], env: { ...process.env, ...SERVICE_MALLOC_ENV, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: [...SERVICE_HEAP_OPTIONS],
+    env: { ...process.env, ...SERVICE_MALLOC_ENV, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   let seq = 0;
   const waiting = new Map<number, (v: unknown) => void>();
@@ -32,15 +34,18 @@ export async function startChild(script: 'server-child' | 'bare-child', env: Rec
       }
     });
   });
-  const ask = <T>(req: Record<string, unknown>): Promise<T> => new Promise((resolve) => {
-    const id = ++seq;
-    waiting.set(id, resolve as (v: unknown) => void);
-    proc.send({ ...req, id });
-  });
+  const ask = <T>(req: Record<string, unknown>): Promise<T> =>
+    new Promise((resolve) => {
+      const id = ++seq;
+      waiting.set(id, resolve as (v: unknown) => void);
+      proc.send({ ...req, id });
+    });
   return {
     url,
     pid: proc.pid ?? 0,
-    flags: async (overrides) => { await ask({ type: 'flags', overrides }); },
+    flags: async (overrides) => {
+      await ask({ type: 'flags', overrides });
+    },
     stats: async () => (await ask<{ stats: ChildStats }>({ type: 'stats' })).stats,
     stop: async () => {
       if (proc.exitCode !== null) return;
@@ -58,11 +63,17 @@ export async function startChild(script: 'server-child' | 'bare-child', env: Rec
 /** Environment of a benchmark replica. */
 export function serviceEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', DEALERSCOPE_ENV: 'development', LOG_LEVEL: 'silent',
-    ADMIN_TOKEN: 'bench-admin-token-0123456789', CURSOR_SECRET: 'bench-cursor-secret-0123456789',
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DEALERSCOPE_ENV: 'development',
+    LOG_LEVEL: 'silent',
+    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    CURSOR_SECRET: 'bench-cursor-secret-0123456789',
     // Every phase-1 and phase-2 feature stays on, the per-IP rate limit too, with a limit the one
     // load client cannot reach (100/min would turn a load test into a 429 test).
-    FF_ENABLE_RATE_LIMITING: 'true', RATE_LIMIT_PER_MINUTE: '1000000',
+    FF_ENABLE_RATE_LIMITING: 'true',
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...extra,
   };
 }

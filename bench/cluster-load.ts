@@ -18,17 +18,32 @@ export interface ClusterLoadResult {
   perReplicaRequests: number[];
 }
 
-export async function clusterLoad(bases: string[], nextPath: () => string, opts: { connections: number; durationS: number }): Promise<ClusterLoadResult> {
+export async function clusterLoad(
+  bases: string[],
+  nextPath: () => string,
+  opts: { connections: number; durationS: number },
+): Promise<ClusterLoadResult> {
   const times: number[] = [];
   const per = Math.max(1, Math.floor(opts.connections / bases.length));
   const started = performance.now();
-  const results = await Promise.all(bases.map((url) => new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({
-      url, connections: per, duration: opts.durationS, timeout: 10,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: nextPath() }) }],
-    }, (err, res) => (err ? reject(err as Error) : resolve(res)));
-    instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
-  })));
+  const results = await Promise.all(
+    bases.map(
+      (url) =>
+        new Promise<autocannon.Result>((resolve, reject) => {
+          const instance = autocannon(
+            {
+              url,
+              connections: per,
+              duration: opts.durationS,
+              timeout: 10,
+              requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: nextPath() }) }],
+            },
+            (err, res) => (err ? reject(err as Error) : resolve(res)),
+          );
+          instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+        }),
+    ),
+  );
   const seconds = (performance.now() - started) / 1000;
   const sorted = Float64Array.from(times).sort();
   const requests = results.reduce((a, r) => a + r.requests.total, 0);

@@ -55,7 +55,12 @@ async function dropKeys(prefix: string): Promise<void> {
 
 async function scenario(databaseUrl: string, n: number): Promise<Scenario> {
   const prefix = `dsbench-cluster:${process.pid}:${n}:`;
-  const env = serviceEnv(databaseUrl, { REDIS_URL: BENCH_REDIS_URL, FF_CACHE_PROVIDER: 'redis', CACHE_KEY_PREFIX: prefix, RATE_LIMIT_KEY_PREFIX: `${prefix}rl:` });
+  const env = serviceEnv(databaseUrl, {
+    REDIS_URL: BENCH_REDIS_URL,
+    FF_CACHE_PROVIDER: 'redis',
+    CACHE_KEY_PREFIX: prefix,
+    RATE_LIMIT_KEY_PREFIX: `${prefix}rl:`,
+  });
   const replicas: Child[] = [];
   try {
     for (let i = 0; i < n; i++) replicas.push(await startChild('server-child', env));
@@ -71,7 +76,9 @@ async function scenario(databaseUrl: string, n: number): Promise<Scenario> {
     const hits = after.reduce((a, s, i) => a + s.cache.hits - before[i]!.cache.hits, 0);
     const misses = after.reduce((a, s, i) => a + s.cache.misses - before[i]!.cache.misses, 0);
     return {
-      replicas: n, ...load, hitRate: hits + misses ? hits / (hits + misses) : null,
+      replicas: n,
+      ...load,
+      hitRate: hits + misses ? hits / (hits + misses) : null,
       maxRssMb: Math.max(...after.map((s) => s.rss / 1024 / 1024)),
       warmUp: { requests: warm.requests, rps: warm.rps },
     };
@@ -84,8 +91,16 @@ async function scenario(databaseUrl: string, n: number): Promise<Scenario> {
 function table(rows: Scenario[]): string {
   const header = ['replicas', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'non-2xx', 'hit rate', 'max RSS MB', 'requests per replica'];
   const cells = rows.map((s) => [
-    String(s.replicas), s.rps.toFixed(0), s.p50.toFixed(1), s.p95.toFixed(1), s.p99.toFixed(1), String(s.errors), String(s.non2xx),
-    s.hitRate === null ? '—' : `${(s.hitRate * 100).toFixed(1)} %`, s.maxRssMb.toFixed(0), s.perReplicaRequests.join(' / '),
+    String(s.replicas),
+    s.rps.toFixed(0),
+    s.p50.toFixed(1),
+    s.p95.toFixed(1),
+    s.p99.toFixed(1),
+    String(s.errors),
+    String(s.non2xx),
+    s.hitRate === null ? '—' : `${(s.hitRate * 100).toFixed(1)} %`,
+    s.maxRssMb.toFixed(0),
+    s.perReplicaRequests.join(' / '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
@@ -117,16 +132,30 @@ try {
 }
 
 const base = results.find((r) => r.replicas === 1);
-const scaling = Object.fromEntries(results.filter((r) => r !== base && base).map((r) => [`${r.replicas}x`, { throughput: r.rps / base!.rps, p95: r.p95 / base!.p95 }]));
-process.stdout.write(`\nCluster benchmark (PostgreSQL + Redis, ${o.rows} rows, ${o.duration} s measured after ${o.warmup} s warm-up, ${o.connections} connections, ${cpus().length} CPUs shared with the load generator)\n`);
+const scaling = Object.fromEntries(
+  results.filter((r) => r !== base && base).map((r) => [`${r.replicas}x`, { throughput: r.rps / base!.rps, p95: r.p95 / base!.p95 }]),
+);
+process.stdout.write(
+  `\nCluster benchmark (PostgreSQL + Redis, ${o.rows} rows, ${o.duration} s measured after ${o.warmup} s warm-up, ${o.connections} connections, ${cpus().length} CPUs shared with the load generator)\n`,
+);
 process.stdout.write(`${table(results)}\n`);
-for (const [k, v] of Object.entries(scaling)) process.stdout.write(`${k} vs 1 replica: throughput ×${v.throughput.toFixed(2)}, p95 ×${v.p95.toFixed(2)}\n`);
+for (const [k, v] of Object.entries(scaling))
+  process.stdout.write(`${k} vs 1 replica: throughput ×${v.throughput.toFixed(2)}, p95 ×${v.p95.toFixed(2)}\n`);
 const out = {
   startedAt: new Date(started).toISOString(),
   seconds: (Date.now() - started) / 1000,
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 1024 / 1024), node: process.version },
-  settings: { ...o, replicaCounts: counts, zipfExponent: ZIPF_EXPONENT, detailShare: DETAIL_SHARE, database: 'postgres', cache: 'redis', balancing: 'one autocannon instance per replica, connections split evenly, paths from one shared Zipf stream' },
-  results, scaling,
+  settings: {
+    ...o,
+    replicaCounts: counts,
+    zipfExponent: ZIPF_EXPONENT,
+    detailShare: DETAIL_SHARE,
+    database: 'postgres',
+    cache: 'redis',
+    balancing: 'one autocannon instance per replica, connections split evenly, paths from one shared Zipf stream',
+  },
+  results,
+  scaling,
 };
 const dir = join(packageRoot(), 'bench', 'results');
 mkdirSync(dir, { recursive: true });

@@ -22,10 +22,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
 function timedGet(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    http.get(url, { agent, headers: CLIENT_HEADERS }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${url} answered ${res.statusCode}`))));
-    }).on('error', reject);
+    http
+      .get(url, { agent, headers: CLIENT_HEADERS }, (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${url} answered ${res.statusCode}`)),
+        );
+      })
+      .on('error', reject);
   });
 }
 
@@ -57,7 +61,8 @@ async function cursorAt(base: string, depth: number): Promise<string> {
     const step = Math.min(200, remaining);
     const res = await getJson(`${base}/api/opportunities?cursor=${encodeURIComponent(cursor)}&limit=${step}`);
     const body = res.body as { nextCursor?: string };
-    if (res.status !== 200 || !body.nextCursor) throw new Error(`cursor walk stopped with ${remaining} rows to go: ${res.text.slice(0, 200)}`);
+    if (res.status !== 200 || !body.nextCursor)
+      throw new Error(`cursor walk stopped with ${remaining} rows to go: ${res.text.slice(0, 200)}`);
     cursor = body.nextCursor;
     remaining -= step;
   }
@@ -81,11 +86,24 @@ export async function deepPages(child: Child, s: BenchSettings): Promise<DeepPag
   const offsetPage1 = await run('offset page 1', `/api/opportunities?page=1&limit=${LIMIT}`);
   const offsetDeep = await run(`offset page ${depth}`, `/api/opportunities?page=${depth}&limit=${LIMIT}`);
   s.log('deep pages: page 1 and the deep page interleaved, for the ratios');
-  const [c1, cDeep] = await interleavedP50(child.url, [`/api/opportunities?cursor=&limit=${LIMIT}`, `/api/opportunities?cursor=${encodeURIComponent(deep)}&limit=${LIMIT}`], 300);
-  const [o1, oDeep] = await interleavedP50(child.url, [`/api/opportunities?page=1&limit=${LIMIT}`, `/api/opportunities?page=${depth}&limit=${LIMIT}`], 20);
+  const [c1, cDeep] = await interleavedP50(
+    child.url,
+    [`/api/opportunities?cursor=&limit=${LIMIT}`, `/api/opportunities?cursor=${encodeURIComponent(deep)}&limit=${LIMIT}`],
+    300,
+  );
+  const [o1, oDeep] = await interleavedP50(
+    child.url,
+    [`/api/opportunities?page=1&limit=${LIMIT}`, `/api/opportunities?page=${depth}&limit=${LIMIT}`],
+    20,
+  );
   await child.flags({});
   return {
-    depth, limit: LIMIT, cursorPage1, cursorDeep, offsetPage1, offsetDeep,
+    depth,
+    limit: LIMIT,
+    cursorPage1,
+    cursorDeep,
+    offsetPage1,
+    offsetDeep,
     cursorRatio: (cDeep as number) / Math.max(1e-9, c1 as number),
     offsetRatio: (oDeep as number) / Math.max(1e-9, o1 as number),
   };

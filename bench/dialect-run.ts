@@ -90,25 +90,47 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     runs.push(await measured('zipf mix, cache off', [svc], svc.url, zipfWorkload(s.rows, seededRandom(11)).next, load));
     await svc.flags({});
     s.log(`${dialect}: (b) cache on (memory, starting cold)`);
-    const cacheCold = await measured('zipf mix, cache on (memory, cold start)', [svc], svc.url, zipfWorkload(s.rows, seededRandom(11)).next, load);
+    const cacheCold = await measured(
+      'zipf mix, cache on (memory, cold start)',
+      [svc],
+      svc.url,
+      zipfWorkload(s.rows, seededRandom(11)).next,
+      load,
+    );
     runs.push(cacheCold);
     // Steady state: the same traffic distribution continues (a fresh draw of it), as a replica
     // sees it minutes after start. The gate's hit rate is a steady-state window, not a cold start.
     s.log(`${dialect}: (b) cache on (memory, warm)`);
-    const cacheOn = await measured('zipf mix, cache on (memory, warm)', [svc], svc.url, zipfWorkload(s.rows, seededRandom(11), seededRandom(21)).next, load);
+    const cacheOn = await measured(
+      'zipf mix, cache on (memory, warm)',
+      [svc],
+      svc.url,
+      zipfWorkload(s.rows, seededRandom(11), seededRandom(21)).next,
+      load,
+    );
     runs.push(cacheOn);
 
     s.log(`${dialect}: half-peak latency at ${Math.round(cacheOn.rps / 2)} req/s`);
-    const halfPeak = await measured('zipf mix, cache on, half peak rate', [svc], svc.url, zipfWorkload(s.rows, seededRandom(11), seededRandom(22)).next,
-      { ...load, overallRate: Math.max(1, Math.round(cacheOn.rps / 2)) });
+    const halfPeak = await measured(
+      'zipf mix, cache on, half peak rate',
+      [svc],
+      svc.url,
+      zipfWorkload(s.rows, seededRandom(11), seededRandom(22)).next,
+      { ...load, overallRate: Math.max(1, Math.round(cacheOn.rps / 2)) },
+    );
 
     // Phase 4 raises CACHE_MAX_SIZE to 5000: the same traffic with that entry bound, after a
     // warm-up draw, so the bound's effect on the hit rate is measured rather than assumed.
     s.log(`${dialect}: (b) cache on (memory, CACHE_MAX_SIZE=${PHASE4_ENTRIES})`);
     await svc.flags({ CACHE_MAX_SIZE: PHASE4_ENTRIES });
     await measured('warm-up', [svc], svc.url, zipfWorkload(s.rows, seededRandom(11), seededRandom(23)).next, load);
-    const bigCache = await measured(`zipf mix, cache on (memory, ${PHASE4_ENTRIES} entries, warm)`, [svc], svc.url,
-      zipfWorkload(s.rows, seededRandom(11), seededRandom(24)).next, load);
+    const bigCache = await measured(
+      `zipf mix, cache on (memory, ${PHASE4_ENTRIES} entries, warm)`,
+      [svc],
+      svc.url,
+      zipfWorkload(s.rows, seededRandom(11), seededRandom(24)).next,
+      load,
+    );
     runs.push(bigCache);
     await svc.flags({});
 
@@ -116,9 +138,11 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     const top = zipfWorkload(s.rows, seededRandom(11)).top(100);
     const bodies: Record<string, { gzip: RecordedBody; identity: RecordedBody }> = {};
     for (let i = 0; i < top.length; i += 10) {
-      await Promise.all(top.slice(i, i + 10).map(async (p) => {
-        bodies[p] = { gzip: await recordBody(svc.url + p), identity: await recordBody(svc.url + p, false) };
-      }));
+      await Promise.all(
+        top.slice(i, i + 10).map(async (p) => {
+          bodies[p] = { gzip: await recordBody(svc.url + p), identity: await recordBody(svc.url + p, false) };
+        }),
+      );
     }
     const bodiesFile = join(tmpdir(), `ds-bench-bodies-${process.pid}.json`);
     writeFileSync(bodiesFile, JSON.stringify(bodies));
@@ -126,7 +150,10 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     children.push(bare);
     // Bare and service alternate, twice, so the machine's other load falls on both alike; each
     // ratio is the summed requests of the service's runs over bare's.
-    const pair: Record<'gzip' | 'plain', { bare: Measured[]; svc: Measured[] }> = { gzip: { bare: [], svc: [] }, plain: { bare: [], svc: [] } };
+    const pair: Record<'gzip' | 'plain', { bare: Measured[]; svc: Measured[] }> = {
+      gzip: { bare: [], svc: [] },
+      plain: { bare: [], svc: [] },
+    };
     for (let round = 0; round < 2; round++) {
       for (const enc of ['gzip', 'plain'] as const) {
         const opts = { ...load, gzip: enc === 'gzip' };
@@ -136,8 +163,14 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     }
     const rate = Math.max(1, Math.round(pair.gzip.svc[1]!.rps / 2));
     s.log(`${dialect}: service and bare Fastify paced at ${rate} req/s (half the cached service's peak)`);
-    const halfSvc = await measured(`top-100 paths, cached service, ${rate} req/s`, [svc], svc.url, zipfOver(top, seededRandom(14)), { ...load, overallRate: rate });
-    const halfBare = await measured(`top-100 paths, bare Fastify, ${rate} req/s`, [bare], bare.url, zipfOver(top, seededRandom(14)), { ...load, overallRate: rate });
+    const halfSvc = await measured(`top-100 paths, cached service, ${rate} req/s`, [svc], svc.url, zipfOver(top, seededRandom(14)), {
+      ...load,
+      overallRate: rate,
+    });
+    const halfBare = await measured(`top-100 paths, bare Fastify, ${rate} req/s`, [bare], bare.url, zipfOver(top, seededRandom(14)), {
+      ...load,
+      overallRate: rate,
+    });
     await bare.stop();
     children.pop();
     const total = (ms: Measured[]) => ms.reduce((a, m) => a + m.requests, 0);
@@ -155,12 +188,19 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     const redis = withRedis ? await redisRun(bdb.url, s, dialect) : null;
     const peakRssMb = Math.max(...runs.filter((r) => !r.name.includes('bare')).map((r) => r.rssMb), halfPeak.rssMb, last.rss / 1024 / 1024);
     return {
-      dialect, rows: s.rows, seedSeconds, runs, halfPeak,
+      dialect,
+      rows: s.rows,
+      seedSeconds,
+      runs,
+      halfPeak,
       cachedVsBare: total(pair.gzip.svc) / Math.max(1, total(pair.gzip.bare)),
       cachedVsBarePlain: total(pair.plain.svc) / Math.max(1, total(pair.plain.bare)),
       bareCores: Math.min(...bareAll.map((m) => m.serverCores ?? 0)),
       halfRate: { rate, service: halfSvc, bare: halfBare },
-      stampede: stampedes, deep, redis, peakRssMb,
+      stampede: stampedes,
+      deep,
+      redis,
+      peakRssMb,
     };
   } finally {
     await Promise.all(children.map((c) => c.stop().catch(() => {})));

@@ -14,17 +14,38 @@ const CITIES = ['Austin', 'Phoenix', 'Sacramento', 'Orlando', 'Albany', 'Denver'
 const TRIMS = ['XL', 'LT', 'SE', 'Police Interceptor', 'Base', 'Sport', null];
 // World manufacturer identifier + vehicle descriptor (8 characters) per bench make.
 const VIN_HEADS: Record<string, string> = {
-  Ford: '1FTFW1E5', Chevrolet: '1GNSKBKC', Dodge: '2C3CDXAT', Toyota: '4T1BF1FK', Honda: '1HGCV1F3',
-  Ram: '1C6RR7LT', Jeep: '1C4HJXDG', Nissan: '1N4BL4BV', GMC: '1GTU9BED',
+  Ford: '1FTFW1E5',
+  Chevrolet: '1GNSKBKC',
+  Dodge: '2C3CDXAT',
+  Toyota: '4T1BF1FK',
+  Honda: '1HGCV1F3',
+  Ram: '1C6RR7LT',
+  Jeep: '1C4HJXDG',
+  Nissan: '1N4BL4BV',
+  GMC: '1GTU9BED',
 };
 // A ZIP prefix range inside each bench state, so the data contract's ZIP/state rule passes.
 const ZIP_PREFIXES: Record<string, [number, number]> = {
-  CA: [900, 961], TX: [750, 799], FL: [320, 349], NY: [100, 149], AZ: [850, 865], WA: [980, 994], GA: [300, 319], OH: [430, 459],
-  NV: [889, 898], CO: [800, 816], OR: [970, 979], UT: [840, 847], NM: [870, 884], TN: [370, 385], NC: [270, 289],
+  CA: [900, 961],
+  TX: [750, 799],
+  FL: [320, 349],
+  NY: [100, 149],
+  AZ: [850, 865],
+  WA: [980, 994],
+  GA: [300, 319],
+  OH: [430, 459],
+  NV: [889, 898],
+  CO: [800, 816],
+  OR: [970, 979],
+  UT: [840, 847],
+  NM: [870, 884],
+  TN: [370, 385],
+  NC: [270, 289],
 };
 const YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY123456789';
 
-export const FEED_HEADER = 'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description';
+export const FEED_HEADER =
+  'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description';
 
 function vinFor(make: string, year: number, serial: number): string {
   const code = YEAR_CODES[(year - 2010 + 30) % 30]!;
@@ -52,24 +73,49 @@ export function feedLine(i: number, rnd: () => number, reference: number): strin
   const zip = String((lo + Math.floor(rnd() * (hi - lo + 1))) * 100 + Math.floor(rnd() * 100)).padStart(5, '0');
   const description = `${year} ${make} ${model}${trim ? ` ${trim}` : ''}, ${mileage.toLocaleString('en-US')} miles, runs and drives. Fleet maintained; sold as is, where is.`;
   return [
-    pick(SOURCES), `L${lot}`, `${year} ${make} ${model}`, String(year), make, model, trim ?? '', vin,
-    rnd() < 0.1 ? '' : String(mileage), `$${bid.toLocaleString('en-US')}.00`, ends, city, state,
-    zip, `https://auctions.example.com/lot/${lot}`, pick(TITLES), description,
-  ].map(quote).join(',');
+    pick(SOURCES),
+    `L${lot}`,
+    `${year} ${make} ${model}`,
+    String(year),
+    make,
+    model,
+    trim ?? '',
+    vin,
+    rnd() < 0.1 ? '' : String(mileage),
+    `$${bid.toLocaleString('en-US')}.00`,
+    ends,
+    city,
+    state,
+    zip,
+    `https://auctions.example.com/lot/${lot}`,
+    pick(TITLES),
+    description,
+  ]
+    .map(quote)
+    .join(',');
 }
 
 /** Writes `rows` listings as CSV (or a JSON array of objects) to `path`, honouring backpressure. */
-export async function writeFeedFile(path: string, rows: number, opts: { seed?: number; format?: 'csv' | 'json'; reference?: number } = {}): Promise<void> {
+export async function writeFeedFile(
+  path: string,
+  rows: number,
+  opts: { seed?: number; format?: 'csv' | 'json'; reference?: number } = {},
+): Promise<void> {
   const rnd = seededRandom(opts.seed ?? 7);
   const reference = opts.reference ?? Date.now();
   const out = createWriteStream(path);
   const columns = FEED_HEADER.split(',');
   const json = opts.format === 'json';
-  const write = async (s: string) => { if (!out.write(s)) await once(out, 'drain'); };
+  const write = async (s: string) => {
+    if (!out.write(s)) await once(out, 'drain');
+  };
   await write(json ? '[\n' : `${FEED_HEADER}\n`);
   for (let i = 0; i < rows; i++) {
     const line = feedLine(i, rnd, reference);
-    if (!json) { await write(`${line}\n`); continue; }
+    if (!json) {
+      await write(`${line}\n`);
+      continue;
+    }
     const cells = parseCsvLine(line);
     await write(`${i ? ',\n' : ''}${JSON.stringify(Object.fromEntries(columns.map((c, k) => [c, cells[k] ?? ''])))}`);
   }
@@ -85,9 +131,16 @@ function parseCsvLine(line: string): string[] {
   for (let k = 0; k < line.length; k++) {
     const ch = line[k]!;
     if (quoted) {
-      if (ch === '"' && line[k + 1] === '"') { cur += '"'; k++; } else if (ch === '"') quoted = false; else cur += ch;
+      if (ch === '"' && line[k + 1] === '"') {
+        cur += '"';
+        k++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { out.push(cur); cur = ''; } else cur += ch;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out;

@@ -37,11 +37,19 @@ function procSample(pid: number): { cpuTicks: number; hwmKb: number } | null {
 }
 
 /** Runs the CLI import; CPU and peak RSS are the last /proc readings before it exits (every 50 ms). */
-async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; cpuSeconds: number; peakRssMb: number; exitCode: number | null }> {
+async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ seconds: number; cpuSeconds: number; peakRssMb: number; exitCode: number | null }> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), ...args], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   let last = { cpuTicks: 0, hwmKb: 0 };
   const timer = setInterval(() => {
     // A process that has exited but not been reaped still has its CPU times, but no memory lines.
@@ -51,7 +59,12 @@ async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   clearInterval(timer);
   if (exitCode !== 0 && exitCode !== 2) throw new Error(`dealerscope ${args.join(' ')} failed (${exitCode}): ${stderr}`);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: last.cpuTicks / TICKS_PER_SECOND, peakRssMb: last.hwmKb / 1024, exitCode };
+  return {
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    cpuSeconds: last.cpuTicks / TICKS_PER_SECOND,
+    peakRssMb: last.hwmKb / 1024,
+    exitCode,
+  };
 }
 
 export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, log: (m: string) => void): Promise<IngestResult> {
@@ -61,16 +74,28 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
     const file = join(dir, `feed-${rows}.csv`);
     await writeFeedFile(file, rows);
     const env = { ...process.env, DATABASE_URL: bdb.url, SNAPSHOT_DIR: join(dir, 'snapshots'), NODE_OPTIONS: '' };
-    const migrated = spawnSync(process.execPath, [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'migrate'], { env, encoding: 'utf8' });
+    const migrated = spawnSync(process.execPath, [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'migrate'], {
+      env,
+      encoding: 'utf8',
+    });
     if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
     log(`ingest (${dialect}): importing ${rows} listings`);
     const before = loadavg()[0]!;
     const r = await runCli(['ingest', '--file', file, '--json'], env);
     const result: IngestResult = {
-      dialect, rows, fileMb: Number(readFileSync(file).length) / 1048576, seconds: r.seconds, listingsPerSecond: rows / r.seconds,
-      cpuMsPerListing: (r.cpuSeconds * 1000) / rows, peakRssMb: r.peakRssMb, load: [before, loadavg()[0]!], exitCode: r.exitCode,
+      dialect,
+      rows,
+      fileMb: Number(readFileSync(file).length) / 1048576,
+      seconds: r.seconds,
+      listingsPerSecond: rows / r.seconds,
+      cpuMsPerListing: (r.cpuSeconds * 1000) / rows,
+      peakRssMb: r.peakRssMb,
+      load: [before, loadavg()[0]!],
+      exitCode: r.exitCode,
     };
-    log(`ingest (${dialect}): ${Math.round(result.listingsPerSecond)} listings/s, ${result.cpuMsPerListing.toFixed(3)} ms CPU each, peak RSS ${result.peakRssMb.toFixed(0)} MB (load ${result.load.map((l) => l.toFixed(1)).join(' → ')})`);
+    log(
+      `ingest (${dialect}): ${Math.round(result.listingsPerSecond)} listings/s, ${result.cpuMsPerListing.toFixed(3)} ms CPU each, peak RSS ${result.peakRssMb.toFixed(0)} MB (load ${result.load.map((l) => l.toFixed(1)).join(' → ')})`,
+    );
     return result;
   } finally {
     await bdb.drop();

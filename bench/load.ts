@@ -62,15 +62,18 @@ export async function runLoad(base: string, nextPath: () => string, opts: LoadOp
   // Every response time is kept, so p50/p95/p99 are exact rather than autocannon's fixed set.
   const times: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({
-      url: base,
-      connections: opts.connections,
-      // autocannon rejects keys that are present but undefined.
-      ...(opts.durationS !== undefined ? { duration: opts.durationS } : {}),
-      ...(opts.amount !== undefined ? { amount: opts.amount } : {}),
-      timeout: 10,
-      requests: [{ method: 'GET', headers: gzip ? CLIENT_HEADERS : {}, setupRequest: (req) => ({ ...req, path: nextPath() }) }],
-    }, (err, res) => (err ? reject(err as Error) : resolve(res)));
+    const instance = autocannon(
+      {
+        url: base,
+        connections: opts.connections,
+        // autocannon rejects keys that are present but undefined.
+        ...(opts.durationS !== undefined ? { duration: opts.durationS } : {}),
+        ...(opts.amount !== undefined ? { amount: opts.amount } : {}),
+        timeout: 10,
+        requests: [{ method: 'GET', headers: gzip ? CLIENT_HEADERS : {}, setupRequest: (req) => ({ ...req, path: nextPath() }) }],
+      },
+      (err, res) => (err ? reject(err as Error) : resolve(res)),
+    );
     instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
   });
   const sorted = Float64Array.from(times).sort();
@@ -124,14 +127,24 @@ export async function runPacedLoad(base: string, nextPath: () => string, opts: P
       if (++done === total) resolve();
     };
     const fire = (i: number, due: number) => {
-      const req = http.get({ host: target.hostname, port: target.port, path: nextPath(), agent, headers: { ...(opts.gzip === false ? {} : CLIENT_HEADERS), ...opts.headers }, timeout: 10_000 }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          times[i] = performance.now() - due;
-          if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) non2xx++;
-          finish();
-        });
-      });
+      const req = http.get(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: nextPath(),
+          agent,
+          headers: { ...(opts.gzip === false ? {} : CLIENT_HEADERS), ...opts.headers },
+          timeout: 10_000,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            times[i] = performance.now() - due;
+            if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+            finish();
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', () => {
         times[i] = performance.now() - due;

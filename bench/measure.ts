@@ -36,7 +36,8 @@ const SETTLE_MAX_MS = 5000;
  * reported 3 loads: its one key's load and two of the mix's stragglers, logged per key).
  */
 async function settle(children: Child[]): Promise<ChildStats[]> {
-  const moved = (a: ChildStats[], b: ChildStats[]) => a.some((s, i) => s.loads !== b[i].loads || s.queries - s.versionPolls !== b[i].queries - b[i].versionPolls);
+  const moved = (a: ChildStats[], b: ChildStats[]) =>
+    a.some((s, i) => s.loads !== b[i].loads || s.queries - s.versionPolls !== b[i].queries - b[i].versionPolls);
   let last = await Promise.all(children.map((c) => c.stats()));
   for (let waited = 0; waited < SETTLE_MAX_MS; waited += SETTLE_STEP_MS) {
     await new Promise((r) => setTimeout(r, SETTLE_STEP_MS));
@@ -47,16 +48,27 @@ async function settle(children: Child[]): Promise<ChildStats[]> {
   return last;
 }
 
-export async function measured(name: string, children: Child[], base: string | string[], next: () => string, opts: LoadOptions): Promise<Measured> {
+export async function measured(
+  name: string,
+  children: Child[],
+  base: string | string[],
+  next: () => string,
+  opts: LoadOptions,
+): Promise<Measured> {
   const before = await settle(children);
   const bases = Array.isArray(base) ? base : [base];
   const started = performance.now();
   // Several replicas: one autocannon per replica, connections split between them.
-  const parts = await Promise.all(bases.map((b) => runLoad(b, next, {
-    ...opts, connections: Math.max(1, Math.floor(opts.connections / bases.length)),
-    overallRate: opts.overallRate ? opts.overallRate / bases.length : undefined,
-    amount: opts.amount ? Math.ceil(opts.amount / bases.length) : undefined,
-  })));
+  const parts = await Promise.all(
+    bases.map((b) =>
+      runLoad(b, next, {
+        ...opts,
+        connections: Math.max(1, Math.floor(opts.connections / bases.length)),
+        overallRate: opts.overallRate ? opts.overallRate / bases.length : undefined,
+        amount: opts.amount ? Math.ceil(opts.amount / bases.length) : undefined,
+      }),
+    ),
+  );
   const seconds = (performance.now() - started) / 1000;
   const after = await Promise.all(children.map((c) => c.stats()));
   const sum = (f: (i: number) => number) => children.reduce((acc, _c, i) => acc + f(i), 0);
@@ -78,13 +90,21 @@ export async function measured(name: string, children: Child[], base: string | s
     errorRate: weighted((p) => p.errorRate),
     hitRate: hits + misses === 0 ? null : hits / (hits + misses),
     rssMb: Math.max(0, ...after.map((s) => s.rss / 1024 / 1024)),
-    cpuPerRequestUs: children.length ? cpuUs / Math.max(1, parts.reduce((a, p) => a + p.requests, 0)) : null,
+    cpuPerRequestUs: children.length
+      ? cpuUs /
+        Math.max(
+          1,
+          parts.reduce((a, p) => a + p.requests, 0),
+        )
+      : null,
     serverCores: children.length ? cpuUs / 1e6 / seconds : null,
-    dbQueries: sum((i) => (after[i]!.queries - before[i]!.queries) - (after[i]!.versionPolls - before[i]!.versionPolls)),
+    dbQueries: sum((i) => after[i]!.queries - before[i]!.queries - (after[i]!.versionPolls - before[i]!.versionPolls)),
     cacheLoads: sum((i) => after[i]!.loads - before[i]!.loads),
-    loadReasons: Object.fromEntries(Object.keys(after[0]?.loadReasons ?? {})
-      .map((r): [string, number] => [r, sum((i) => (after[i].loadReasons[r] ?? 0) - (before[i].loadReasons[r] ?? 0))])
-      .filter(([, n]) => n !== 0)),
+    loadReasons: Object.fromEntries(
+      Object.keys(after[0]?.loadReasons ?? {})
+        .map((r): [string, number] => [r, sum((i) => (after[i].loadReasons[r] ?? 0) - (before[i].loadReasons[r] ?? 0))])
+        .filter(([, n]) => n !== 0),
+    ),
   };
 }
 
@@ -113,14 +133,16 @@ export interface RecordedBody {
 /** The bytes and coding the service sends a client with the load's request headers (or none: a plain-JSON client). */
 export function recordBody(url: string, gzip = true): Promise<RecordedBody> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers: gzip ? CLIENT_HEADERS : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const enc = res.headers['content-encoding'];
-        resolve({ base64: Buffer.concat(chunks).toString('base64'), contentEncoding: typeof enc === 'string' ? enc : null });
-      });
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(url, { headers: gzip ? CLIENT_HEADERS : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const enc = res.headers['content-encoding'];
+          resolve({ base64: Buffer.concat(chunks).toString('base64'), contentEncoding: typeof enc === 'string' ? enc : null });
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }

@@ -60,8 +60,14 @@ function pooled(runs: Array<{ result: LoadResult; times: Float64Array }>): LoadR
   const sum = (f: (r: LoadResult) => number) => runs.reduce((a, r) => a + f(r.result), 0);
   const requests = sum((r) => r.requests);
   return {
-    requests, rps: sum((r) => r.rps) / runs.length, p50: percentile(all, 50), p95: percentile(all, 95), p99: percentile(all, 99),
-    errors: sum((r) => r.errors), non2xx: sum((r) => r.non2xx), errorRate: (sum((r) => r.errors) + sum((r) => r.non2xx)) / Math.max(1, all.length),
+    requests,
+    rps: sum((r) => r.rps) / runs.length,
+    p50: percentile(all, 50),
+    p95: percentile(all, 95),
+    p99: percentile(all, 99),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+    errorRate: (sum((r) => r.errors) + sum((r) => r.non2xx)) / Math.max(1, all.length),
   };
 }
 
@@ -72,7 +78,8 @@ const cycle = (paths: string[]) => {
 
 async function createDealer(base: string): Promise<string> {
   const res = await fetch(`${base}/admin/dealers`, {
-    method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Bench Motors', zip: '75201', targetProfit: 2500, targetRoi: 12, maxMiles: 1500 }),
   });
   if (res.status !== 201) throw new Error(`creating the bench dealer answered ${res.status}: ${await res.text()}`);
@@ -81,23 +88,36 @@ async function createDealer(base: string): Promise<string> {
 
 export function personalCommand(cmd: Command): Command {
   return cmd
-    .description('Benchmark the opportunity list for an anonymous client and a dealer with a profile, side by side at one paced rate; reports p95 of each and their ratio (target ≤ 1.5×)')
+    .description(
+      'Benchmark the opportunity list for an anonymous client and a dealer with a profile, side by side at one paced rate; reports p95 of each and their ratio (target ≤ 1.5×)',
+    )
     .option('--rows <n>', 'opportunities to seed', (v) => Number.parseInt(v, 10), 20_000)
     .option('--rate <n>', 'requests per second, the same for both clients', (v) => Number.parseInt(v, 10), 100)
-    .option('--duration <s>', 'seconds of measured load per client, in alternating rounds (after a warm-up of the same length)', (v) => Number.parseInt(v, 10), 12)
+    .option(
+      '--duration <s>',
+      'seconds of measured load per client, in alternating rounds (after a warm-up of the same length)',
+      (v) => Number.parseInt(v, 10),
+      12,
+    )
     .option('--connections <n>', 'keep-alive sockets per client', (v) => Number.parseInt(v, 10), 16)
     .option('--dialect <name>', 'sqlite or postgres', 'sqlite')
     .option('--out <dir>', 'where personal-latest.json goes (default bench/results)');
 }
 
 export async function runPersonalBench(o: PersonalOptions): Promise<PersonalResult> {
-  for (const [name, v] of [['--rows', o.rows], ['--rate', o.rate], ['--duration', o.duration], ['--connections', o.connections]] as const) {
+  for (const [name, v] of [
+    ['--rows', o.rows],
+    ['--rate', o.rate],
+    ['--duration', o.duration],
+    ['--connections', o.connections],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
   }
   if (o.dialect !== 'sqlite' && o.dialect !== 'postgres') throw new Error(`--dialect takes sqlite or postgres, got "${String(o.dialect)}"`);
   if (o.dialect === 'postgres' && !(await postgresReachable())) throw new Error('PostgreSQL is not reachable (BENCH_PG_URL)');
   const started = Date.now();
-  const log = (msg: string) => process.stderr.write(`[bench personal ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+  const log = (msg: string) =>
+    process.stderr.write(`[bench personal ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
   const loadBefore = loadavg();
   const bdb = await createBenchDb(o.dialect);
   let svc: Child | null = null;
@@ -119,7 +139,15 @@ export async function runPersonalBench(o: PersonalOptions): Promise<PersonalResu
     const round = o.duration / ROUNDS;
     const side = async (headers: Record<string, string>, durationS: number) => {
       let times: Float64Array = new Float64Array(0);
-      const result = await runPacedLoad(svc!.url, cycle(paths), { rate: o.rate, durationS, connections: o.connections, headers, onTimes: (t) => { times = t; } });
+      const result = await runPacedLoad(svc!.url, cycle(paths), {
+        rate: o.rate,
+        durationS,
+        connections: o.connections,
+        headers,
+        onTimes: (t) => {
+          times = t;
+        },
+      });
       return { result, times };
     };
     log(`warm-up: ${o.rate} req/s, each client ${o.duration} s`);
@@ -128,7 +156,9 @@ export async function runPersonalBench(o: PersonalOptions): Promise<PersonalResu
     const anonRuns = [];
     const dealerRuns = [];
     for (let i = 0; i < ROUNDS; i++) {
-      log(`round ${i + 1}/${ROUNDS}: anonymous then dealer, ${o.rate} req/s, ${round.toFixed(1)} s each, load average ${loadavg()[0]!.toFixed(2)}`);
+      log(
+        `round ${i + 1}/${ROUNDS}: anonymous then dealer, ${o.rate} req/s, ${round.toFixed(1)} s each, load average ${loadavg()[0]!.toFixed(2)}`,
+      );
       anonRuns.push(await side({}, round));
       dealerRuns.push(await side({ 'x-api-key': apiKey }, round));
     }
@@ -138,24 +168,38 @@ export async function runPersonalBench(o: PersonalOptions): Promise<PersonalResu
     const ratio = dealer.p95 / Math.max(0.001, anonymous.p95);
     const failed = anonymous.errors + anonymous.non2xx + dealer.errors + dealer.non2xx;
     const result: PersonalResult = { anonymous, dealer, ratio, pass: ratio <= PERSONAL_TARGET_RATIO && failed === 0 };
-    const row = (name: string, r: LoadResult) => `| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors + r.non2xx} |`;
-    process.stdout.write([
-      `Personal list, ${o.dialect}, ${o.rows} rows, ${o.rate} req/s, each client ${o.duration} s in ${ROUNDS} alternating rounds, ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`,
-      '',
-      '| client | req/s | p50 ms | p95 ms | p99 ms | failed |',
-      '|---|---:|---:|---:|---:|---:|',
-      row('anonymous', anonymous),
-      row('dealer (X-API-Key)', dealer),
-      '',
-      `dealer p95 ÷ anonymous p95 = ${ratio.toFixed(2)}× (target ≤ ${PERSONAL_TARGET_RATIO}×): ${result.pass ? 'PASS' : 'FAIL'}${failed ? ` (${failed} failed requests)` : ''}`,
-      '',
-    ].join('\n'));
+    const row = (name: string, r: LoadResult) =>
+      `| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors + r.non2xx} |`;
+    process.stdout.write(
+      [
+        `Personal list, ${o.dialect}, ${o.rows} rows, ${o.rate} req/s, each client ${o.duration} s in ${ROUNDS} alternating rounds, ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`,
+        '',
+        '| client | req/s | p50 ms | p95 ms | p99 ms | failed |',
+        '|---|---:|---:|---:|---:|---:|',
+        row('anonymous', anonymous),
+        row('dealer (X-API-Key)', dealer),
+        '',
+        `dealer p95 ÷ anonymous p95 = ${ratio.toFixed(2)}× (target ≤ ${PERSONAL_TARGET_RATIO}×): ${result.pass ? 'PASS' : 'FAIL'}${failed ? ` (${failed} failed requests)` : ''}`,
+        '',
+      ].join('\n'),
+    );
     const dir = o.out ?? join(packageRoot(), 'bench', 'results');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'personal-latest.json'), JSON.stringify({
-      startedAt: new Date(started).toISOString(), settings: o, machine: { cpus: cpus().length, node: process.version },
-      loadAverage: { before: loadBefore, after: loadAfter }, target: PERSONAL_TARGET_RATIO, ...result,
-    }, null, 2));
+    writeFileSync(
+      join(dir, 'personal-latest.json'),
+      JSON.stringify(
+        {
+          startedAt: new Date(started).toISOString(),
+          settings: o,
+          machine: { cpus: cpus().length, node: process.version },
+          loadAverage: { before: loadBefore, after: loadAfter },
+          target: PERSONAL_TARGET_RATIO,
+          ...result,
+        },
+        null,
+        2,
+      ),
+    );
     return result;
   } finally {
     await svc?.stop().catch(() => {});

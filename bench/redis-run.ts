@@ -43,14 +43,38 @@ export async function redisRun(databaseUrl: string, s: BenchSettings, dialect: s
     // so after a short warm-up the rate still measures first sightings of the 100 k listings.
     const warmS = s.durationS * WARM_UP_RUNS;
     s.log(`${dialect}: redis, two replicas, zipf mix (${warmS} s warm-up, not reported)`);
-    await measured('warm-up', replicas, replicas.map((r) => r.url), zipfWorkload(s.rows, seededRandom(11)).next, { connections: s.connections, durationS: warmS });
+    await measured(
+      'warm-up',
+      replicas,
+      replicas.map((r) => r.url),
+      zipfWorkload(s.rows, seededRandom(11)).next,
+      { connections: s.connections, durationS: warmS },
+    );
     s.log(`${dialect}: redis, two replicas, zipf mix (warm)`);
-    const mix = await measured(`zipf mix, cache on (redis, 2 replicas, after ${warmS} s)`, replicas, replicas.map((r) => r.url),
-      zipfWorkload(s.rows, seededRandom(11), seededRandom(21)).next, { connections: s.connections, durationS: s.durationS });
+    const mix = await measured(
+      `zipf mix, cache on (redis, 2 replicas, after ${warmS} s)`,
+      replicas,
+      replicas.map((r) => r.url),
+      zipfWorkload(s.rows, seededRandom(11), seededRandom(21)).next,
+      { connections: s.connections, durationS: s.durationS },
+    );
     s.log(`${dialect}: redis, two replicas, stampede`);
     const path = `/api/opportunities?cursor=&limit=50&sort=roi&minProfit=-${coldTag()}`;
-    const st = await measured('stampede (redis, 2 replicas)', replicas, replicas.map((r) => r.url), () => path, { connections: 1000, amount: 1000 });
-    return { replicas: replicas.length, mix, stampedeDbQueries: st.dbQueries, stampedeLoads: st.cacheLoads, stampedeLoadReasons: st.loadReasons, stampedeFailed: st.errors + st.non2xx };
+    const st = await measured(
+      'stampede (redis, 2 replicas)',
+      replicas,
+      replicas.map((r) => r.url),
+      () => path,
+      { connections: 1000, amount: 1000 },
+    );
+    return {
+      replicas: replicas.length,
+      mix,
+      stampedeDbQueries: st.dbQueries,
+      stampedeLoads: st.cacheLoads,
+      stampedeLoadReasons: st.loadReasons,
+      stampedeFailed: st.errors + st.non2xx,
+    };
   } finally {
     await Promise.all(replicas.map((r) => r.stop().catch(() => {})));
     const r = new Redis(BENCH_REDIS_URL);

@@ -37,11 +37,25 @@ export interface Verdict {
 const f1 = (n: number) => n.toFixed(1);
 const pct = (n: number | null) => (n === null ? '—' : `${(n * 100).toFixed(1)} %`);
 
-const reasons = (by: Record<string, number>) => Object.entries(by).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+const reasons = (by: Record<string, number>) =>
+  Object.entries(by)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'none';
 
 function row(m: Measured): string[] {
-  return [m.name, String(Math.round(m.rps)), f1(m.p50), f1(m.p95), f1(m.p99), pct(m.errorRate), pct(m.hitRate), m.rssMb ? f1(m.rssMb) : '—', String(m.dbQueries),
-    m.cpuPerRequestUs === null ? '—' : f1(m.cpuPerRequestUs), m.serverCores === null ? '—' : m.serverCores.toFixed(2)];
+  return [
+    m.name,
+    String(Math.round(m.rps)),
+    f1(m.p50),
+    f1(m.p95),
+    f1(m.p99),
+    pct(m.errorRate),
+    pct(m.hitRate),
+    m.rssMb ? f1(m.rssMb) : '—',
+    String(m.dbQueries),
+    m.cpuPerRequestUs === null ? '—' : f1(m.cpuPerRequestUs),
+    m.serverCores === null ? '—' : m.serverCores.toFixed(2),
+  ];
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -56,75 +70,225 @@ function table(header: string[], rows: string[][]): string {
  */
 export type PathShare = Record<number, number>;
 
-export function verdicts(results: DialectResult[], pathShare: PathShare, memory: SampleMemory[] = [], ingest: IngestResult[] = []): Verdict[] {
+export function verdicts(
+  results: DialectResult[],
+  pathShare: PathShare,
+  memory: SampleMemory[] = [],
+  ingest: IngestResult[] = [],
+): Verdict[] {
   const out: Verdict[] = [];
   for (const i of ingest) {
     const want = TARGETS.ingestPerSecond[i.dialect];
-    out.push({ target: `import ≥ ${want} listings/s (${i.rows} rows)`, dialect: i.dialect, measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each, load ${i.load[0].toFixed(1)}`, met: i.listingsPerSecond >= want });
-    out.push({ target: `import peak RSS ≤ ${TARGETS.ingestRssMb} MB (${i.rows} rows, ${i.fileMb.toFixed(1)} MB file)`, dialect: i.dialect, measured: `${f1(i.peakRssMb)} MB`, met: i.peakRssMb <= TARGETS.ingestRssMb });
+    out.push({
+      target: `import ≥ ${want} listings/s (${i.rows} rows)`,
+      dialect: i.dialect,
+      measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each, load ${i.load[0].toFixed(1)}`,
+      met: i.listingsPerSecond >= want,
+    });
+    out.push({
+      target: `import peak RSS ≤ ${TARGETS.ingestRssMb} MB (${i.rows} rows, ${i.fileMb.toFixed(1)} MB file)`,
+      dialect: i.dialect,
+      measured: `${f1(i.peakRssMb)} MB`,
+      met: i.peakRssMb <= TARGETS.ingestRssMb,
+    });
   }
   for (const m of memory) {
-    out.push({ target: `RSS ≤ ${TARGETS.idleRssMb} MB idle after start with the sample data`, dialect: m.setup, measured: `${f1(m.idleRssMb)} MB`, met: m.idleRssMb <= TARGETS.idleRssMb });
-    out.push({ target: `RSS ≤ ${TARGETS.loadedRssMb} MB after the mixed load (${m.loadSeconds} s)`, dialect: m.setup, measured: `${f1(m.loadedRssMb)} MB`, met: m.loadedRssMb <= TARGETS.loadedRssMb });
+    out.push({
+      target: `RSS ≤ ${TARGETS.idleRssMb} MB idle after start with the sample data`,
+      dialect: m.setup,
+      measured: `${f1(m.idleRssMb)} MB`,
+      met: m.idleRssMb <= TARGETS.idleRssMb,
+    });
+    out.push({
+      target: `RSS ≤ ${TARGETS.loadedRssMb} MB after the mixed load (${m.loadSeconds} s)`,
+      dialect: m.setup,
+      measured: `${f1(m.loadedRssMb)} MB`,
+      met: m.loadedRssMb <= TARGETS.loadedRssMb,
+    });
   }
   for (const r of results) {
     const d = r.dialect;
     // The gate's hit rate is the steady state (the warm run), not the first seconds after start.
     const on = r.runs.find((m) => m.name.startsWith('zipf mix, cache on') && m.name.includes('warm'));
-    out.push({ target: `bare Fastify CPU-bound (≥ ${TARGETS.bareCpuBoundCores} core in each run), so wrk is not the limit`, dialect: d, measured: `${r.bareCores.toFixed(2)} core (lowest run)`, met: r.bareCores >= TARGETS.bareCpuBoundCores });
-    out.push({ target: `cached ≥ ${TARGETS.cachedVsBare * 100} % of bare Fastify (gzip clients)`, dialect: d, measured: pct(r.cachedVsBare), met: r.cachedVsBare >= TARGETS.cachedVsBare });
-    out.push({ target: `cached ≥ ${TARGETS.cachedVsBarePlain * 100} % of bare Fastify (plain-JSON clients)`, dialect: d, measured: pct(r.cachedVsBarePlain), met: r.cachedVsBarePlain >= TARGETS.cachedVsBarePlain });
+    out.push({
+      target: `bare Fastify CPU-bound (≥ ${TARGETS.bareCpuBoundCores} core in each run), so wrk is not the limit`,
+      dialect: d,
+      measured: `${r.bareCores.toFixed(2)} core (lowest run)`,
+      met: r.bareCores >= TARGETS.bareCpuBoundCores,
+    });
+    out.push({
+      target: `cached ≥ ${TARGETS.cachedVsBare * 100} % of bare Fastify (gzip clients)`,
+      dialect: d,
+      measured: pct(r.cachedVsBare),
+      met: r.cachedVsBare >= TARGETS.cachedVsBare,
+    });
+    out.push({
+      target: `cached ≥ ${TARGETS.cachedVsBarePlain * 100} % of bare Fastify (plain-JSON clients)`,
+      dialect: d,
+      measured: pct(r.cachedVsBarePlain),
+      met: r.cachedVsBarePlain >= TARGETS.cachedVsBarePlain,
+    });
     const hr = r.halfRate;
     const p95Ratio = hr.service.p95 / Math.max(1e-9, hr.bare.p95);
-    out.push({ target: `p95 ≤ ${TARGETS.halfRateP95VsBare} × bare Fastify's at half peak (same rate, same paths)`, dialect: d, measured: `${f1(hr.service.p95)} vs ${f1(hr.bare.p95)} ms at ${hr.rate} req/s (${p95Ratio.toFixed(2)} ×)`, met: p95Ratio <= TARGETS.halfRateP95VsBare });
-    out.push({ target: `p95 ≤ ${TARGETS.halfPeakP95Ms} ms at half peak`, dialect: d, measured: `${f1(r.halfPeak.p95)} ms at ${Math.round(r.halfPeak.rps)} req/s`, met: r.halfPeak.p95 <= TARGETS.halfPeakP95Ms });
-    out.push({ target: `deep cursor page ≤ ${TARGETS.deepCursorRatio} × page 1`, dialect: d, measured: `${r.deep.cursorRatio.toFixed(2)} ×`, met: r.deep.cursorRatio <= TARGETS.deepCursorRatio });
+    out.push({
+      target: `p95 ≤ ${TARGETS.halfRateP95VsBare} × bare Fastify's at half peak (same rate, same paths)`,
+      dialect: d,
+      measured: `${f1(hr.service.p95)} vs ${f1(hr.bare.p95)} ms at ${hr.rate} req/s (${p95Ratio.toFixed(2)} ×)`,
+      met: p95Ratio <= TARGETS.halfRateP95VsBare,
+    });
+    out.push({
+      target: `p95 ≤ ${TARGETS.halfPeakP95Ms} ms at half peak`,
+      dialect: d,
+      measured: `${f1(r.halfPeak.p95)} ms at ${Math.round(r.halfPeak.rps)} req/s`,
+      met: r.halfPeak.p95 <= TARGETS.halfPeakP95Ms,
+    });
+    out.push({
+      target: `deep cursor page ≤ ${TARGETS.deepCursorRatio} × page 1`,
+      dialect: d,
+      measured: `${r.deep.cursorRatio.toFixed(2)} ×`,
+      met: r.deep.cursorRatio <= TARGETS.deepCursorRatio,
+    });
     const sf = r.stampede.find((x) => x.singleFlight);
     const off = r.stampede.find((x) => !x.singleFlight);
-    out.push({ target: '1 DB load per process in the stampede', dialect: d, measured: `${sf?.cacheLoads ?? '—'} loads, ${sf?.dbQueries ?? '—'} queries (off: ${off?.cacheLoads ?? '—'} / ${off?.dbQueries ?? '—'})`, met: sf?.cacheLoads === 1 });
+    out.push({
+      target: '1 DB load per process in the stampede',
+      dialect: d,
+      measured: `${sf?.cacheLoads ?? '—'} loads, ${sf?.dbQueries ?? '—'} queries (off: ${off?.cacheLoads ?? '—'} / ${off?.dbQueries ?? '—'})`,
+      met: sf?.cacheLoads === 1,
+    });
     out.push({ target: `RSS ≤ ${TARGETS.rssMb} MB`, dialect: d, measured: `${f1(r.peakRssMb)} MB`, met: r.peakRssMb <= TARGETS.rssMb });
     // Beside each hit rate, the most a cache of that many responses could serve of this mix (the
     // read tier, with as many entries again, can add to it).
-    const bound = (entries: number) => (pathShare[entries] === undefined ? '' : ` (top ${entries} paths: ${pct(pathShare[entries]!)} of requests)`);
-    if (on) out.push({ target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, default ${DEFAULT_ENTRIES} entries)`, dialect: d, measured: `${pct(on.hitRate)}${bound(DEFAULT_ENTRIES)}`, met: (on.hitRate ?? 0) >= TARGETS.hitRateMemory });
+    const bound = (entries: number) =>
+      pathShare[entries] === undefined ? '' : ` (top ${entries} paths: ${pct(pathShare[entries]!)} of requests)`;
+    if (on)
+      out.push({
+        target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, default ${DEFAULT_ENTRIES} entries)`,
+        dialect: d,
+        measured: `${pct(on.hitRate)}${bound(DEFAULT_ENTRIES)}`,
+        met: (on.hitRate ?? 0) >= TARGETS.hitRateMemory,
+      });
     const big = r.runs.find((m) => m.name.startsWith('zipf mix, cache on (memory') && m.name.includes('entries'));
-    if (big) out.push({ target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, phase-4 ${PHASE4_ENTRIES} entries)`, dialect: d, measured: `${pct(big.hitRate)}${bound(PHASE4_ENTRIES)}`, met: (big.hitRate ?? 0) >= TARGETS.hitRateMemory });
-    for (const [m, entries] of [[on, DEFAULT_ENTRIES], [big, PHASE4_ENTRIES]] as const) {
+    if (big)
+      out.push({
+        target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, phase-4 ${PHASE4_ENTRIES} entries)`,
+        dialect: d,
+        measured: `${pct(big.hitRate)}${bound(PHASE4_ENTRIES)}`,
+        met: (big.hitRate ?? 0) >= TARGETS.hitRateMemory,
+      });
+    for (const [m, entries] of [
+      [on, DEFAULT_ENTRIES],
+      [big, PHASE4_ENTRIES],
+    ] as const) {
       const b = pathShare[entries];
       if (!m || b === undefined) continue;
       const of = (m.hitRate ?? 0) / b;
-      out.push({ target: `memory hit rate ≥ ${TARGETS.hitRateOfBound * 100} % of the top-${entries} bound`, dialect: d, measured: `${pct(of)} (${pct(m.hitRate)} of ${pct(b)})`, met: of >= TARGETS.hitRateOfBound });
+      out.push({
+        target: `memory hit rate ≥ ${TARGETS.hitRateOfBound * 100} % of the top-${entries} bound`,
+        dialect: d,
+        measured: `${pct(of)} (${pct(m.hitRate)} of ${pct(b)})`,
+        met: of >= TARGETS.hitRateOfBound,
+      });
     }
     if (r.redis) {
-      out.push({ target: `hit rate ≥ ${TARGETS.hitRateRedis * 100} % (Redis)`, dialect: d, measured: pct(r.redis.mix.hitRate), met: (r.redis.mix.hitRate ?? 0) >= TARGETS.hitRateRedis });
-      out.push({ target: '1 DB load per cluster in the stampede (Redis)', dialect: d, measured: `${r.redis.stampedeLoads} loads (${reasons(r.redis.stampedeLoadReasons)}), ${r.redis.stampedeDbQueries} queries`, met: r.redis.stampedeLoads === 1 });
+      out.push({
+        target: `hit rate ≥ ${TARGETS.hitRateRedis * 100} % (Redis)`,
+        dialect: d,
+        measured: pct(r.redis.mix.hitRate),
+        met: (r.redis.mix.hitRate ?? 0) >= TARGETS.hitRateRedis,
+      });
+      out.push({
+        target: '1 DB load per cluster in the stampede (Redis)',
+        dialect: d,
+        measured: `${r.redis.stampedeLoads} loads (${reasons(r.redis.stampedeLoadReasons)}), ${r.redis.stampedeDbQueries} queries`,
+        met: r.redis.stampedeLoads === 1,
+      });
     }
   }
   return out;
 }
 
-export function renderReport(results: DialectResult[], pathShare: PathShare, memory: SampleMemory[] = [], ingest: IngestResult[] = []): string {
+export function renderReport(
+  results: DialectResult[],
+  pathShare: PathShare,
+  memory: SampleMemory[] = [],
+  ingest: IngestResult[] = [],
+): string {
   const parts: string[] = [];
   if (ingest.length) {
-    parts.push(`\nimport (dealerscope ingest, generated feed)\n${table(['dialect', 'rows', 'file MB', 'seconds', 'listings/s', 'CPU ms/listing', 'peak RSS MB', 'load avg'], ingest.map((i) => [
-      i.dialect, String(i.rows), f1(i.fileMb), f1(i.seconds), String(Math.round(i.listingsPerSecond)), i.cpuMsPerListing.toFixed(3), f1(i.peakRssMb), i.load.map(f1).join(' → '),
-    ]))}`);
+    parts.push(
+      `\nimport (dealerscope ingest, generated feed)\n${table(
+        ['dialect', 'rows', 'file MB', 'seconds', 'listings/s', 'CPU ms/listing', 'peak RSS MB', 'load avg'],
+        ingest.map((i) => [
+          i.dialect,
+          String(i.rows),
+          f1(i.fileMb),
+          f1(i.seconds),
+          String(Math.round(i.listingsPerSecond)),
+          i.cpuMsPerListing.toFixed(3),
+          f1(i.peakRssMb),
+          i.load.map(f1).join(' → '),
+        ]),
+      )}`,
+    );
   }
-  const header = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'hit rate', 'RSS MB', 'DB queries', 'CPU µs/req', 'server cores'];
+  const header = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'errors',
+    'hit rate',
+    'RSS MB',
+    'DB queries',
+    'CPU µs/req',
+    'server cores',
+  ];
   for (const r of results) {
     const rows = [...r.runs, r.halfPeak, r.deep.cursorPage1, r.deep.cursorDeep, r.deep.offsetPage1, r.deep.offsetDeep];
     if (r.redis) rows.push(r.redis.mix);
     parts.push(`\n${r.dialect} — ${r.rows} opportunities (seeded in ${f1(r.seedSeconds)} s)\n${table(header, rows.map(row))}`);
-    parts.push(table(['stampede: 1000 concurrent cold requests, one key', 'failed', 'loads', 'DB queries'], [
-      ...r.stampede.map((s) => [`single flight ${s.singleFlight ? 'on' : 'off'}`, String(s.failed), String(s.cacheLoads), String(s.dbQueries)]),
-      ...(r.redis ? [[`single flight on, Redis, ${r.redis.replicas} replicas`, String(r.redis.stampedeFailed), String(r.redis.stampedeLoads), String(r.redis.stampedeDbQueries)]] : []),
-    ]));
-    parts.push(`cached ÷ bare Fastify (interleaved runs, summed): gzip ${pct(r.cachedVsBare)}, plain ${pct(r.cachedVsBarePlain)}; bare's lowest CPU ${r.bareCores.toFixed(2)} core`);
-    parts.push(`deep pages (cache off, interleaved): cursor page ${r.deep.depth} / page 1 p50 = ${r.deep.cursorRatio.toFixed(2)} ×; offset page ${r.deep.depth} / page 1 p50 = ${r.deep.offsetRatio.toFixed(2)} ×`);
+    parts.push(
+      table(
+        ['stampede: 1000 concurrent cold requests, one key', 'failed', 'loads', 'DB queries'],
+        [
+          ...r.stampede.map((s) => [
+            `single flight ${s.singleFlight ? 'on' : 'off'}`,
+            String(s.failed),
+            String(s.cacheLoads),
+            String(s.dbQueries),
+          ]),
+          ...(r.redis
+            ? [
+                [
+                  `single flight on, Redis, ${r.redis.replicas} replicas`,
+                  String(r.redis.stampedeFailed),
+                  String(r.redis.stampedeLoads),
+                  String(r.redis.stampedeDbQueries),
+                ],
+              ]
+            : []),
+        ],
+      ),
+    );
+    parts.push(
+      `cached ÷ bare Fastify (interleaved runs, summed): gzip ${pct(r.cachedVsBare)}, plain ${pct(r.cachedVsBarePlain)}; bare's lowest CPU ${r.bareCores.toFixed(2)} core`,
+    );
+    parts.push(
+      `deep pages (cache off, interleaved): cursor page ${r.deep.depth} / page 1 p50 = ${r.deep.cursorRatio.toFixed(2)} ×; offset page ${r.deep.depth} / page 1 p50 = ${r.deep.offsetRatio.toFixed(2)} ×`,
+    );
   }
   for (const m of memory) {
-    parts.push(`\nsample data (${m.listings} listings), ${m.setup}: RSS ${f1(m.idleRssMb)} MB idle after start, ${f1(m.loadedRssMb)} MB after ${m.loadSeconds} s of mixed reads\n${table(header, m.runs.map(row))}`);
+    parts.push(
+      `\nsample data (${m.listings} listings), ${m.setup}: RSS ${f1(m.idleRssMb)} MB idle after start, ${f1(m.loadedRssMb)} MB after ${m.loadSeconds} s of mixed reads\n${table(header, m.runs.map(row))}`,
+    );
   }
-  parts.push(`\nTargets\n${table(['target', 'dialect', 'measured', 'met'], verdicts(results, pathShare, memory, ingest).map((v) => [v.target, v.dialect, v.measured, v.met ? 'yes' : 'NO']))}`);
+  parts.push(
+    `\nTargets\n${table(
+      ['target', 'dialect', 'measured', 'met'],
+      verdicts(results, pathShare, memory, ingest).map((v) => [v.target, v.dialect, v.measured, v.met ? 'yes' : 'NO']),
+    )}`,
+  );
   return parts.join('\n');
 }

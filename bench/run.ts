@@ -40,7 +40,9 @@ export interface BenchOptions {
 /** The benchmark's options, shared by `npm run bench` and `dealerscope bench`. */
 export function benchCommand(cmd: Command): Command {
   return cmd
-    .description('Benchmark DealerScope with wrk: cache off/on, cached vs bare Fastify (gzip and plain clients, server CPU per request), stampede, deep pages, sample-data RSS, on SQLite and PostgreSQL')
+    .description(
+      'Benchmark DealerScope with wrk: cache off/on, cached vs bare Fastify (gzip and plain clients, server CPU per request), stampede, deep pages, sample-data RSS, on SQLite and PostgreSQL',
+    )
     .option('--rows <n>', 'opportunities to seed (default 100000; 5000 with --quick)', (v) => Number.parseInt(v, 10))
     .option('--quick', 'a small fast run (5,000 rows, 2 s per load)')
     .option('--duration <s>', 'seconds per load run', (v) => Number.parseInt(v, 10))
@@ -57,7 +59,11 @@ export function benchCommand(cmd: Command): Command {
 
 /** Runs the whole benchmark; prints the table on stdout, progress on stderr. Returns the results file. */
 export async function runBench(o: BenchOptions): Promise<string> {
-  for (const [name, v] of [['--rows', o.rows], ['--duration', o.duration], ['--connections', o.connections]] as const) {
+  for (const [name, v] of [
+    ['--rows', o.rows],
+    ['--duration', o.duration],
+    ['--connections', o.connections],
+  ] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`${name} must be a positive integer`);
   }
   const rows = o.rows ?? (o.quick ? 5000 : 100_000);
@@ -65,7 +71,10 @@ export async function runBench(o: BenchOptions): Promise<string> {
   const started = Date.now();
   const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
 
-  const dialects = o.dialects.split(',').map((d) => d.trim()).filter(Boolean) as Array<'sqlite' | 'postgres'>;
+  const dialects = o.dialects
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean) as Array<'sqlite' | 'postgres'>;
   const unknown = dialects.filter((d) => d !== 'sqlite' && d !== 'postgres');
   if (unknown.length || dialects.length === 0) throw new Error(`--dialects takes sqlite and/or postgres, got "${o.dialects}"`);
   const ingestRows = o.ingestRows ?? (o.quick ? 5000 : 20_000);
@@ -79,9 +88,18 @@ export async function runBench(o: BenchOptions): Promise<string> {
   }
   if (o.onlyIngest) {
     process.stdout.write(`${renderReport([], {}, [], ingest)}\n`);
-    return writeResults(started, { rows, durationS, connections: o.connections, ingestRows }, o.out, { results: [], memory: [], ingest, verdicts: verdicts([], {}, [], ingest) }, log);
+    return writeResults(
+      started,
+      { rows, durationS, connections: o.connections, ingestRows },
+      o.out,
+      { results: [], memory: [], ingest, verdicts: verdicts([], {}, [], ingest) },
+      log,
+    );
   }
-  if (!wrkAvailable()) throw new Error(`The benchmark drives load with wrk, not found at ${WRK}: install it (Debian/Ubuntu: apt-get install wrk) or set BENCH_WRK`);
+  if (!wrkAvailable())
+    throw new Error(
+      `The benchmark drives load with wrk, not found at ${WRK}: install it (Debian/Ubuntu: apt-get install wrk) or set BENCH_WRK`,
+    );
   const withRedis = o.redis && (await redisReachable());
   if (o.redis && !withRedis) log('Redis is not reachable: skipping the Redis run');
   const results: DialectResult[] = [];
@@ -90,25 +108,41 @@ export async function runBench(o: BenchOptions): Promise<string> {
       log('PostgreSQL is not reachable: skipping it');
       continue;
     }
-    log(`${dialect}: start (${rows} rows, ${durationS} s per run, ${o.connections} connections, replicas run with ${SERVICE_HEAP_OPTIONS.join(' ')})`);
+    log(
+      `${dialect}: start (${rows} rows, ${durationS} s per run, ${o.connections} connections, replicas run with ${SERVICE_HEAP_OPTIONS.join(' ')})`,
+    );
     results.push(await runDialect(dialect, { rows, durationS, connections: o.connections, log }, withRedis));
   }
 
   const memory: SampleMemory[] = [];
   if (o.memory !== false) {
     if (dialects.includes('sqlite')) memory.push(await sampleMemory('sqlite', { rows, durationS, connections: o.connections, log }));
-    if (dialects.includes('postgres') && withRedis && (await postgresReachable())) memory.push(await sampleMemory('postgres+redis', { rows, durationS, connections: o.connections, log }));
+    if (dialects.includes('postgres') && withRedis && (await postgresReachable()))
+      memory.push(await sampleMemory('postgres+redis', { rows, durationS, connections: o.connections, log }));
   }
 
   // The same traffic on every dialect, so its bound is counted once.
-  const pathShare = topPathsShare(zipfWorkload(rows, seededRandom(11), seededRandom(25)).next, [DEFAULT_ENTRIES, PHASE4_ENTRIES], 1_000_000);
+  const pathShare = topPathsShare(
+    zipfWorkload(rows, seededRandom(11), seededRandom(25)).next,
+    [DEFAULT_ENTRIES, PHASE4_ENTRIES],
+    1_000_000,
+  );
   const report = renderReport(results, pathShare, memory, ingest);
   process.stdout.write(`${report}\n`);
   const out = {
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 1024 / 1024), node: process.version },
-    settings: { loadGenerator: `wrk -t1 (${WRK}); autocannon for the fixed-count stampede; paced runs by the bench's own client`, rows, durationS, connections: o.connections, zipfExponent: ZIPF_EXPONENT, detailShare: DETAIL_SHARE, serviceNodeOptions: SERVICE_HEAP_OPTIONS, serviceEnv: SERVICE_MALLOC_ENV },
+    settings: {
+      loadGenerator: `wrk -t1 (${WRK}); autocannon for the fixed-count stampede; paced runs by the bench's own client`,
+      rows,
+      durationS,
+      connections: o.connections,
+      zipfExponent: ZIPF_EXPONENT,
+      detailShare: DETAIL_SHARE,
+      serviceNodeOptions: SERVICE_HEAP_OPTIONS,
+      serviceEnv: SERVICE_MALLOC_ENV,
+    },
     targets: TARGETS,
     verdicts: verdicts(results, pathShare, memory, ingest),
     pathShare,

@@ -30,7 +30,8 @@ export async function sampleMemory(setup: 'sqlite' | 'postgres+redis', s: BenchS
     BENCH_SAMPLE: '1',
     // Every phase-1 and phase-2 feature on: the in-memory rate limit too, with a limit this one
     // client cannot reach (the load comes from one address).
-    FF_ENABLE_RATE_LIMITING: 'true', RATE_LIMIT_PER_MINUTE: '1000000',
+    FF_ENABLE_RATE_LIMITING: 'true',
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...(setup === 'postgres+redis' ? { REDIS_URL: BENCH_REDIS_URL, FF_CACHE_PROVIDER: 'redis', CACHE_KEY_PREFIX: prefix } : {}),
   });
   try {
@@ -47,13 +48,24 @@ export async function sampleMemory(setup: 'sqlite' | 'postgres+redis', s: BenchS
       const runs: Measured[] = [];
       for (const [i, gzip] of [true, false, true, false, true].entries()) {
         s.log(`memory (${setup}): mixed load ${i + 1}/5 (${gzip ? 'gzip' : 'plain'} clients, ${each} s)`);
-        runs.push(await measured(`sample data, zipf mix, ${gzip ? 'gzip' : 'plain'} (${setup})`, [svc], svc.url,
-          zipfWorkload(listings, seededRandom(31 + i)).next, { connections: s.connections, durationS: each, gzip }));
+        runs.push(
+          await measured(
+            `sample data, zipf mix, ${gzip ? 'gzip' : 'plain'} (${setup})`,
+            [svc],
+            svc.url,
+            zipfWorkload(listings, seededRandom(31 + i)).next,
+            { connections: s.connections, durationS: each, gzip },
+          ),
+        );
       }
       const loaded = await svc.stats();
       return {
-        setup, listings, idleRssMb: idle.rss / 1024 / 1024, loadedRssMb: loaded.rss / 1024 / 1024,
-        loadSeconds: each * runs.length, runs,
+        setup,
+        listings,
+        idleRssMb: idle.rss / 1024 / 1024,
+        loadedRssMb: loaded.rss / 1024 / 1024,
+        loadSeconds: each * runs.length,
+        runs,
       };
     } finally {
       await svc.stop();

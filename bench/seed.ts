@@ -8,9 +8,21 @@ import { seededRandom } from '../src/common/random.js';
 import type { Db } from '../src/storage/db.js';
 
 export const BENCH_MODELS: Array<[string, string]> = [
-  ['Ford', 'F-150'], ['Chevrolet', 'Tahoe'], ['Dodge', 'Charger'], ['Toyota', 'Camry'], ['Ford', 'Explorer'],
-  ['Honda', 'Accord'], ['Ram', '1500'], ['Chevrolet', 'Impala'], ['Ford', 'Transit'], ['Jeep', 'Wrangler'],
-  ['Toyota', 'Tacoma'], ['Nissan', 'Altima'], ['GMC', 'Sierra'], ['Ford', 'Fusion'], ['Chevrolet', 'Silverado'],
+  ['Ford', 'F-150'],
+  ['Chevrolet', 'Tahoe'],
+  ['Dodge', 'Charger'],
+  ['Toyota', 'Camry'],
+  ['Ford', 'Explorer'],
+  ['Honda', 'Accord'],
+  ['Ram', '1500'],
+  ['Chevrolet', 'Impala'],
+  ['Ford', 'Transit'],
+  ['Jeep', 'Wrangler'],
+  ['Toyota', 'Tacoma'],
+  ['Nissan', 'Altima'],
+  ['GMC', 'Sierra'],
+  ['Ford', 'Fusion'],
+  ['Chevrolet', 'Silverado'],
 ];
 export const BENCH_STATES = ['CA', 'TX', 'FL', 'NY', 'AZ', 'WA', 'GA', 'OH', 'NV', 'CO', 'OR', 'UT', 'NM', 'TN', 'NC'];
 const SOURCES = ['govdeals', 'publicsurplus', 'gsa'];
@@ -23,10 +35,25 @@ function* listings(rows: number, seed: number): Generator<ListingInput> {
     const [make, model] = pick(BENCH_MODELS);
     const year = 2008 + Math.floor(rnd() * 17);
     yield {
-      source: pick(SOURCES), lotId: `B${i}`, title: `${year} ${make} ${model}`, year, make, model, trim: null, vin: null,
-      mileage: 15_000 + Math.floor(rnd() * 180_000), currentBidCents: 50_000 + Math.floor(rnd() * 2_500_000),
-      auctionEndsAt: new Date(Date.UTC(2026, 11, 1) + Math.floor(rnd() * 30 * 86_400_000)), city: null, state: pick(BENCH_STATES),
-      zip: null, listingUrl: null, titleStatus: pick(TITLES), description: null, buyerPremiumPct: null, docFeeCents: null,
+      source: pick(SOURCES),
+      lotId: `B${i}`,
+      title: `${year} ${make} ${model}`,
+      year,
+      make,
+      model,
+      trim: null,
+      vin: null,
+      mileage: 15_000 + Math.floor(rnd() * 180_000),
+      currentBidCents: 50_000 + Math.floor(rnd() * 2_500_000),
+      auctionEndsAt: new Date(Date.UTC(2026, 11, 1) + Math.floor(rnd() * 30 * 86_400_000)),
+      city: null,
+      state: pick(BENCH_STATES),
+      zip: null,
+      listingUrl: null,
+      titleStatus: pick(TITLES),
+      description: null,
+      buyerPremiumPct: null,
+      docFeeCents: null,
     };
   }
 }

@@ -28,23 +28,33 @@ const service = await startService(loadConfig(process.env), { sample: process.en
 send({ type: 'ready', url: service.url });
 
 // The handler's promise is consumed here: Node ignores a listener's return value.
-process.on('message', (raw) => void (async () => {
-  const msg = raw as ChildRequest;
-  if (msg.type === 'flags') {
-    service.ctx.flags.setOverrides(msg.overrides);
-    send({ id: msg.id, ok: true });
-  } else if (msg.type === 'stats') {
-    const mem = process.memoryUsage();
-    const counters = service.ctx.cache.counters();
-    const cpu = process.cpuUsage();
-    const stats: ChildStats = {
-      rss: mem.rss, cpuUs: cpu.user + cpu.system, heapUsed: mem.heapUsed, queries: service.ctx.db.stats.queries,
-      loads: counters.loads, loadReasons: counters.loadReasons, versionPolls: counters.versionPolls, cache: service.ctx.cache.stats(),
-    };
-    send({ id: msg.id, stats });
-  } else if (msg.type === 'stop') {
-    await service.close();
-    send({ id: msg.id, ok: true });
-    process.exit(0);
-  }
-})());
+process.on(
+  'message',
+  (raw) =>
+    void (async () => {
+      const msg = raw as ChildRequest;
+      if (msg.type === 'flags') {
+        service.ctx.flags.setOverrides(msg.overrides);
+        send({ id: msg.id, ok: true });
+      } else if (msg.type === 'stats') {
+        const mem = process.memoryUsage();
+        const counters = service.ctx.cache.counters();
+        const cpu = process.cpuUsage();
+        const stats: ChildStats = {
+          rss: mem.rss,
+          cpuUs: cpu.user + cpu.system,
+          heapUsed: mem.heapUsed,
+          queries: service.ctx.db.stats.queries,
+          loads: counters.loads,
+          loadReasons: counters.loadReasons,
+          versionPolls: counters.versionPolls,
+          cache: service.ctx.cache.stats(),
+        };
+        send({ id: msg.id, stats });
+      } else if (msg.type === 'stop') {
+        await service.close();
+        send({ id: msg.id, ok: true });
+        process.exit(0);
+      }
+    })(),
+);

@@ -68,12 +68,18 @@ export interface Workload {
  */
 export function zipfWorkload(rows: number, random: Random, draws: Random = random): Workload {
   const lists = listUniverse(random);
-  const ids = shuffle(Array.from({ length: rows }, (_, i) => i + 1), random);
+  const ids = shuffle(
+    Array.from({ length: rows }, (_, i) => i + 1),
+    random,
+  );
   const listRank = zipfSampler(lists.length, ZIPF_EXPONENT, draws);
   const idRank = zipfSampler(ids.length, ZIPF_EXPONENT, draws);
   return {
-    next: () => (draws() < DETAIL_SHARE ? `/api/opportunities/${ids[idRank()]}` : (lists[listRank()])),
-    top: (n) => [...lists.slice(0, Math.ceil(n * (1 - DETAIL_SHARE))), ...ids.slice(0, Math.floor(n * DETAIL_SHARE)).map((id) => `/api/opportunities/${id}`)],
+    next: () => (draws() < DETAIL_SHARE ? `/api/opportunities/${ids[idRank()]}` : lists[listRank()]),
+    top: (n) => [
+      ...lists.slice(0, Math.ceil(n * (1 - DETAIL_SHARE))),
+      ...ids.slice(0, Math.floor(n * DETAIL_SHARE)).map((id) => `/api/opportunities/${id}`),
+    ],
   };
 }
 

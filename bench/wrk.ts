@@ -68,8 +68,12 @@ export async function runWrk(base: string, paths: string[], opts: WrkOptions): P
     writeFileSync(join(dir, 'mix.lua'), SCRIPT);
     const args = ['-t1', `-c${opts.connections}`, `-d${opts.durationS}s`, '--timeout', '10s', '-s', join(dir, 'mix.lua'), base];
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(WRK, args, { env: { ...process.env, WRK_PATHS: join(dir, 'paths.txt'), WRK_GZIP: opts.gzip ? '1' : '0' }, maxBuffer: 1 << 20 },
-        (err, out, errOut) => (err ? reject(new Error(`wrk failed: ${err.message} ${errOut}`)) : resolve(out)));
+      execFile(
+        WRK,
+        args,
+        { env: { ...process.env, WRK_PATHS: join(dir, 'paths.txt'), WRK_GZIP: opts.gzip ? '1' : '0' }, maxBuffer: 1 << 20 },
+        (err, out, errOut) => (err ? reject(new Error(`wrk failed: ${err.message} ${errOut}`)) : resolve(out)),
+      );
     });
     const line = stdout.split('\n').find((l) => l.startsWith('WRKJSON '));
     if (!line) throw new Error(`wrk printed no summary: ${stdout.slice(0, 500)}`);
@@ -77,9 +81,15 @@ export async function runWrk(base: string, paths: string[], opts: WrkOptions): P
     const seconds = w.durationUs / 1e6;
     const errors = w.connect + w.read + w.write + w.timeout;
     return {
-      requests: w.requests, rps: w.requests / seconds, seconds,
-      p50: w.p50 / 1000, p95: w.p95 / 1000, p99: w.p99 / 1000,
-      errors, non2xx: w.status, errorRate: (errors + w.status) / Math.max(1, w.requests + errors),
+      requests: w.requests,
+      rps: w.requests / seconds,
+      seconds,
+      p50: w.p50 / 1000,
+      p95: w.p95 / 1000,
+      p99: w.p99 / 1000,
+      errors,
+      non2xx: w.status,
+      errorRate: (errors + w.status) / Math.max(1, w.requests + errors),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,11 @@ export type FlagView = paths['/admin/feature-flags']['get']['responses'][200]['c
 export type ImportSummary = paths['/admin/imports']['post']['responses'][200]['content']['application/json'];
 
 export class DealerScopeError extends Error {
-  constructor(readonly status: number, readonly body: ErrorBody | undefined, readonly requestId: string | null) {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody | undefined,
+    readonly requestId: string | null,
+  ) {
     super(body ? `${status} ${body.error.code}: ${body.error.message}` : `HTTP ${status}`);
   }
 }
@@ -49,10 +53,14 @@ export function dealerScopeClient(baseUrl: string, opts: ClientOptions = {}) {
       return unwrap(await api.GET('/admin/feature-flags', { headers: admin }));
     },
     async setFeatureFlags(values: Record<string, boolean | number | string>, reason?: string): Promise<FlagView> {
-      return unwrap(await api.POST('/admin/feature-flags', { body: values, headers: { ...admin, ...(reason ? { 'X-Change-Reason': reason } : {}) } }));
+      return unwrap(
+        await api.POST('/admin/feature-flags', { body: values, headers: { ...admin, ...(reason ? { 'X-Change-Reason': reason } : {}) } }),
+      );
     },
     async importFeed(csv: string): Promise<ImportSummary> {
-      return unwrap(await api.POST('/admin/imports', { body: csv, headers: { ...admin, 'Content-Type': 'text/csv' }, bodySerializer: (b) => b }));
+      return unwrap(
+        await api.POST('/admin/imports', { body: csv, headers: { ...admin, 'Content-Type': 'text/csv' }, bodySerializer: (b) => b }),
+      );
     },
   };
 }

@@ -22,7 +22,12 @@ const toCsv = (rows: FeedRow[]): string => {
 /** The configured engine, shipping to the set's dealer instead of the configured one. */
 function paramsFor(set: EvalSet): ArbitrageParams {
   const base = loadArbitrageParams();
-  const dealer = { ...base.dealer, state: set.dealer.state, latitude: set.dealer.latitude, longitude: set.dealer.longitude } as ArbitrageParams['dealer'];
+  const dealer = {
+    ...base.dealer,
+    state: set.dealer.state,
+    latitude: set.dealer.latitude,
+    longitude: set.dealer.longitude,
+  } as ArbitrageParams['dealer'];
   if ('zip' in base.dealer) (dealer as Record<string, unknown>).zip = set.dealer.zip;
   return { ...base, dealer };
 }
@@ -30,18 +35,31 @@ function paramsFor(set: EvalSet): ArbitrageParams {
 export async function evaluateSet(set: EvalSet, db: Db, progress?: (label: string) => (done: number, total: number) => void) {
   const params = paramsFor(set);
   const now = Date.parse(set.referenceTime);
-  if (set.sales.length) await importCompsFile(db, toCsv(set.sales), { origin: 'eval-sales.csv', now, params, onProgress: progress?.('dealer sales') });
-  if (set.market.length) await importCompsFile(db, toCsv(set.market), { origin: 'eval-market.csv', now, params, onProgress: progress?.('market rows') });
+  if (set.sales.length)
+    await importCompsFile(db, toCsv(set.sales), { origin: 'eval-sales.csv', now, params, onProgress: progress?.('dealer sales') });
+  if (set.market.length)
+    await importCompsFile(db, toCsv(set.market), { origin: 'eval-market.csv', now, params, onProgress: progress?.('market rows') });
   const summary = await importListingFeed(db, JSON.stringify(set.listings.map((l) => l.row)), 'json', {
-    origin: 'eval-listings.json', now, params, onProgress: progress?.('listings'),
+    origin: 'eval-listings.json',
+    now,
+    params,
+    onProgress: progress?.('listings'),
   });
   const rejected = new Map(summary.rejected.map((r) => [r.row, r.reason]));
   const quarantine = new Map<string, string[]>();
-  for (const q of await db.kysely.selectFrom('quality_quarantine').select(['source', 'lot_id', 'reasons_json']).where('status', '=', 'quarantined').execute()) {
-    quarantine.set(`${q.source}\u0000${q.lot_id}`, (JSON.parse(q.reasons_json) as Array<{ rule: string; message: string }>).map((v) => `${v.rule}: ${v.message}`));
+  for (const q of await db.kysely
+    .selectFrom('quality_quarantine')
+    .select(['source', 'lot_id', 'reasons_json'])
+    .where('status', '=', 'quarantined')
+    .execute()) {
+    quarantine.set(
+      `${q.source}\u0000${q.lot_id}`,
+      (JSON.parse(q.reasons_json) as Array<{ rule: string; message: string }>).map((v) => `${v.rule}: ${v.message}`),
+    );
   }
   const opps = new Map<string, ReturnType<typeof toOpportunity>>();
-  for (const r of await db.kysely.selectFrom('opportunities').selectAll().execute()) opps.set(`${r.source}\u0000${r.lot_id}`, toOpportunity(r));
+  for (const r of await db.kysely.selectFrom('opportunities').selectAll().execute())
+    opps.set(`${r.source}\u0000${r.lot_id}`, toOpportunity(r));
   const outcomes: Outcome[] = set.listings.map((l, i) => {
     const reason = rejected.get(i + 1);
     if (reason !== undefined) return { kind: 'rejected', reason };
@@ -56,4 +74,3 @@ export async function evaluateSet(set: EvalSet, db: Db, progress?: (label: strin
   });
   return { report: measure(set, outcomes, params), summary };
 }
-

@@ -5,9 +5,23 @@ import { CATALOG } from './price-model.js';
 import type { EvalListing } from './set-format.js';
 
 export const FAULT_KINDS = [
-  'odometer_typo', 'nominal_bid', 'absurd_bid', 'future_year', 'ancient_year', 'bad_check_digit', 'vin_other_make',
-  'vin_year_mismatch', 'duplicate_across_sources', 'bad_date', 'auction_ended', 'bad_state_code', 'zip_state_mismatch',
-  'html_in_text', 'control_chars', 'price_above_value', 'negative_mileage',
+  'odometer_typo',
+  'nominal_bid',
+  'absurd_bid',
+  'future_year',
+  'ancient_year',
+  'bad_check_digit',
+  'vin_other_make',
+  'vin_year_mismatch',
+  'duplicate_across_sources',
+  'bad_date',
+  'auction_ended',
+  'bad_state_code',
+  'zip_state_mismatch',
+  'html_in_text',
+  'control_chars',
+  'price_above_value',
+  'negative_mileage',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -23,7 +37,10 @@ export function injectFault(g: Generator, kind: FaultKind): EvalListing[] {
   const { listing, entry } = g.cleanListing();
   const r = listing.row;
   const year = Number(r.year);
-  const ensureVin = () => { r.vin ??= g.vin(entry.vins[0]!.prefix, year); return r.vin as string; };
+  const ensureVin = () => {
+    r.vin ??= g.vin(entry.vins[0]!.prefix, year);
+    return r.vin as string;
+  };
   switch (kind) {
     case 'odometer_typo': {
       // An extra zero typed into the odometer: 64,210 becomes 642,100.
@@ -31,10 +48,18 @@ export function injectFault(g: Generator, kind: FaultKind): EvalListing[] {
       r.mileage = base * 10;
       break;
     }
-    case 'nominal_bid': r.current_bid = 1; break;
-    case 'absurd_bid': r.current_bid = g.pick([999_999, 1_000_000, 999_999.99]); break;
-    case 'future_year': r.year = g.refYear + g.int(2, 6); break;
-    case 'ancient_year': r.year = g.int(1901, 1939); break;
+    case 'nominal_bid':
+      r.current_bid = 1;
+      break;
+    case 'absurd_bid':
+      r.current_bid = g.pick([999_999, 1_000_000, 999_999.99]);
+      break;
+    case 'future_year':
+      r.year = g.refYear + g.int(2, 6);
+      break;
+    case 'ancient_year':
+      r.year = g.int(1901, 1939);
+      break;
     case 'bad_check_digit': {
       const vin = ensureVin();
       const wrong = [...'0123456789X'].filter((c) => c !== vin[8]);
@@ -42,8 +67,9 @@ export function injectFault(g: Generator, kind: FaultKind): EvalListing[] {
       break;
     }
     case 'vin_other_make': {
-      const others = CATALOG.filter((c) => c.make !== entry.make && !SAME_BRAND.has(`${c.make}|${entry.make}`)
-        && !(r.make === 'Chevy' && c.make === 'Chevrolet'));
+      const others = CATALOG.filter(
+        (c) => c.make !== entry.make && !SAME_BRAND.has(`${c.make}|${entry.make}`) && !(r.make === 'Chevy' && c.make === 'Chevrolet'),
+      );
       const other = g.pick(others);
       // Same model-year code as the listing, so only the make can give it away.
       r.vin = g.vin(g.pick(other.vins).prefix, year);
@@ -66,25 +92,40 @@ export function injectFault(g: Generator, kind: FaultKind): EvalListing[] {
       copy.row.current_bid = Math.round(Number(r.current_bid) * g.between(0.9, 1.1));
       return [fault(listing, kind), fault(copy, kind)];
     }
-    case 'bad_date': r.auction_end = g.pick(['2026-02-30T17:00:00Z', 'next Friday 5pm', '12/15/2026 17:00', '2026-13-01T10:00:00Z', '']); break;
-    case 'auction_ended': r.auction_end = new Date(g.refMs - Math.round(g.between(2, 20) * 3_600_000)).toISOString(); break;
-    case 'bad_state_code': r.state = g.pick(['XX', 'Calif.', 'T X', 'ZZ', 'Texas']); break;
+    case 'bad_date':
+      r.auction_end = g.pick(['2026-02-30T17:00:00Z', 'next Friday 5pm', '12/15/2026 17:00', '2026-13-01T10:00:00Z', '']);
+      break;
+    case 'auction_ended':
+      r.auction_end = new Date(g.refMs - Math.round(g.between(2, 20) * 3_600_000)).toISOString();
+      break;
+    case 'bad_state_code':
+      r.state = g.pick(['XX', 'Calif.', 'T X', 'ZZ', 'Texas']);
+      break;
     case 'zip_state_mismatch': {
-      if (r.zip === null) { const z = g.place(); Object.assign(r, { zip: z.zip, city: z.city, state: z.state }); }
+      if (r.zip === null) {
+        const z = g.place();
+        Object.assign(r, { zip: z.zip, city: z.city, state: z.state });
+      }
       r.state = g.pick(STATE_CODES.filter((s) => s !== r.state));
       break;
     }
     case 'html_in_text':
       if (g.chance(0.5)) r.title = `<b>${String(r.title)}</b> <font color="red">NO RESERVE</font>`;
-      else r.description = `${String(r.description)}<br><script>document.location='https://example.invalid/'</script><p onclick="x()">Call us</p>`;
+      else
+        r.description = `${String(r.description)}<br><script>document.location='https://example.invalid/'</script><p onclick="x()">Call us</p>`;
       break;
     case 'control_chars':
       if (g.chance(0.5)) r.title = `${String(r.title)}\u0007\u0008`;
       else r.description = `${String(r.description)}\u0000\u001b[31m`;
       break;
-    case 'price_above_value': r.current_bid = Math.round((listing.truth.priceCents ?? 1_000_000) / 100 * g.between(3, 6)); break;
-    case 'negative_mileage': r.mileage = -Math.abs(listing.truth.mileage ?? 50_000); break;
-    default: throw new Error(`unknown fault kind ${String(kind)}`);
+    case 'price_above_value':
+      r.current_bid = Math.round(((listing.truth.priceCents ?? 1_000_000) / 100) * g.between(3, 6));
+      break;
+    case 'negative_mileage':
+      r.mileage = -Math.abs(listing.truth.mileage ?? 50_000);
+      break;
+    default:
+      throw new Error(`unknown fault kind ${String(kind)}`);
   }
   return [fault(listing, kind)];
 }

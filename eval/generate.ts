@@ -22,13 +22,25 @@ Writes an evaluation set (JSON) for \`npm run eval\`.
 function main(): void {
   const { values } = parseArgs({
     options: {
-      out: { type: 'string' }, seed: { type: 'string' }, clean: { type: 'string' }, 'faults-per-kind': { type: 'string' },
-      'sales-per-entry': { type: 'string' }, 'sale-noise': { type: 'string' }, 'junk-sales': { type: 'string' },
-      'police-factor': { type: 'string' }, 'elasticity-scale': { type: 'string' }, 'depreciation-scale': { type: 'string' },
-      'dealer-zip': { type: 'string' }, reference: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      clean: { type: 'string' },
+      'faults-per-kind': { type: 'string' },
+      'sales-per-entry': { type: 'string' },
+      'sale-noise': { type: 'string' },
+      'junk-sales': { type: 'string' },
+      'police-factor': { type: 'string' },
+      'elasticity-scale': { type: 'string' },
+      'depreciation-scale': { type: 'string' },
+      'dealer-zip': { type: 'string' },
+      reference: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) { console.log(HELP); return; }
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
   const num = (name: string, v: string | undefined, fallback: number): number => {
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -37,22 +49,30 @@ function main(): void {
   };
   const d = DEFAULT_OPTIONS;
   const opts: GeneratorOptions = {
-    seed: num('seed', values.seed, d.seed), reference: values.reference ?? d.reference, clean: num('clean', values.clean, d.clean),
+    seed: num('seed', values.seed, d.seed),
+    reference: values.reference ?? d.reference,
+    clean: num('clean', values.clean, d.clean),
     faultsPerKind: num('faults-per-kind', values['faults-per-kind'], d.faultsPerKind),
     salesPerEntry: num('sales-per-entry', values['sales-per-entry'], d.salesPerEntry),
-    saleNoise: num('sale-noise', values['sale-noise'], d.saleNoise), junkSales: num('junk-sales', values['junk-sales'], d.junkSales),
+    saleNoise: num('sale-noise', values['sale-noise'], d.saleNoise),
+    junkSales: num('junk-sales', values['junk-sales'], d.junkSales),
     dealerZip: values['dealer-zip'] ?? d.dealerZip,
     price: {
-      ...d.price, policeFactor: num('police-factor', values['police-factor'], d.price.policeFactor),
-      elasticityScale: num('elasticity-scale', values['elasticity-scale'], 1), depreciationScale: num('depreciation-scale', values['depreciation-scale'], 1),
+      ...d.price,
+      policeFactor: num('police-factor', values['police-factor'], d.price.policeFactor),
+      elasticityScale: num('elasticity-scale', values['elasticity-scale'], 1),
+      depreciationScale: num('depreciation-scale', values['depreciation-scale'], 1),
     },
   };
-  if (!Number.isFinite(Date.parse(opts.reference))) throw new Error(`--reference must be an ISO-8601 time, got ${JSON.stringify(opts.reference)}`);
+  if (!Number.isFinite(Date.parse(opts.reference)))
+    throw new Error(`--reference must be an ISO-8601 time, got ${JSON.stringify(opts.reference)}`);
   const set = generateSet(opts);
   const out = values.out ?? 'eval/sets/primary.json';
   writeFileSync(out, `${JSON.stringify(set)}\n`);
   const faults = set.listings.filter((l) => l.label === 'fault').length;
-  console.log(`${out}: ${set.listings.length} listings (${set.listings.length - faults} clean, ${faults} with faults), ${set.sales.length} dealer sales, ${set.market.length} market rows`);
+  console.log(
+    `${out}: ${set.listings.length} listings (${set.listings.length - faults} clean, ${faults} with faults), ${set.sales.length} dealer sales, ${set.market.length} market rows`,
+  );
 }
 
 try {

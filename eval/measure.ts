@@ -20,7 +20,12 @@ export interface Targets {
 }
 
 export const TARGETS: Targets = {
-  cleanMedianErrorPct: 5, highMileageMedianErrorPct: 8, lowestEstimateShare: 0.25, recall: 0.95, falsePositiveRate: 0.005, transportWithinPct: 15,
+  cleanMedianErrorPct: 5,
+  highMileageMedianErrorPct: 8,
+  lowestEstimateShare: 0.25,
+  recall: 0.95,
+  falsePositiveRate: 0.005,
+  transportWithinPct: 15,
 };
 
 export interface EvalReport {
@@ -73,7 +78,9 @@ function divRound(a: bigint, b: bigint): bigint {
 }
 
 function sourceKey(raw: unknown): string {
-  const k = String(raw ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
+  const k = String(raw ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
   return ({ gsaauctions: 'gsa', publicsurpluscom: 'publicsurplus', govdealscom: 'govdeals' } as Record<string, string>)[k] ?? k;
 }
 
@@ -99,13 +106,16 @@ function arithmeticProblems(l: EvalListing, o: Opportunity, params: ArbitragePar
   let premium = divRound(bpCents, 10_000n);
   if (premium < BigInt(rule.minimumCents)) premium = BigInt(rule.minimumCents);
   if (rule.capCents !== null && premium > BigInt(rule.capCents)) premium = BigInt(rule.capCents);
-  const docFee = l.row.doc_fee === null || l.row.doc_fee === undefined || l.row.doc_fee === '' ? BigInt(row.docFeeCents) : cents(Number(l.row.doc_fee));
+  const docFee =
+    l.row.doc_fee === null || l.row.doc_fee === undefined || l.row.doc_fee === '' ? BigInt(row.docFeeCents) : cents(Number(l.row.doc_fee));
   const transport = cents(o.costs.transport);
   const recon = cents(o.costs.recon);
   const total = bid + premium + docFee + transport + recon;
   const estimate = cents(o.estimatedSalePrice);
   const profit = estimate - total;
-  const check = (name: string, got: bigint, want: bigint) => { if (got !== want) out.push(`${name} ${Number(got) / 100} ≠ ${Number(want) / 100}`); };
+  const check = (name: string, got: bigint, want: bigint) => {
+    if (got !== want) out.push(`${name} ${Number(got) / 100} ≠ ${Number(want) / 100}`);
+  };
   check('buyer premium', cents(o.costs.buyerPremium), premium);
   check('doc fee', cents(o.costs.docFee), docFee);
   check('total cost', cents(o.costs.total), total);
@@ -113,7 +123,8 @@ function arithmeticProblems(l: EvalListing, o: Opportunity, params: ArbitragePar
   if (total > 0n) check('roi (bp)', BigInt(Math.round(o.roi * 100)), divRound(profit * 10_000n, total));
   if (estimate > 0n) check('margin (bp)', BigInt(Math.round(o.margin * 100)), divRound(profit * 10_000n, estimate));
   const minRecon = BigInt(params.recon.baseCents);
-  if (recon !== minRecon && recon !== minRecon + BigInt(params.recon.fleetSurchargeCents)) out.push(`recon ${o.costs.recon} is neither the base reserve nor base + fleet surcharge`);
+  if (recon !== minRecon && recon !== minRecon + BigInt(params.recon.fleetSurchargeCents))
+    out.push(`recon ${o.costs.recon} is neither the base reserve nor base + fleet surcharge`);
   return out;
 }
 
@@ -158,10 +169,24 @@ export function measure(set: EvalSet, outcomes: Outcome[], params: ArbitragePara
     if (l.label === 'fault') {
       const k = (byKind[l.kind!] ??= { injected: 0, detected: 0 });
       k.injected++;
-      if (caught) { k.detected++; detected++; } else missed.push({ lotId, kind: l.kind! });
-      if (l.kind === 'vin_other_make') { otherMake++; if (caught) otherMakeCaught++; }
+      if (caught) {
+        k.detected++;
+        detected++;
+      } else missed.push({ lotId, kind: l.kind! });
+      if (l.kind === 'vin_other_make') {
+        otherMake++;
+        if (caught) otherMakeCaught++;
+      }
     } else if (caught) {
-      fps.push({ lotId, why: o.kind === 'rejected' ? `rejected: ${o.reason}` : o.kind === 'quarantined' ? `quarantined: ${o.reasons.join('; ')}` : `flagged: ${o.flags.join(', ')}` });
+      fps.push({
+        lotId,
+        why:
+          o.kind === 'rejected'
+            ? `rejected: ${o.reason}`
+            : o.kind === 'quarantined'
+              ? `quarantined: ${o.reasons.join('; ')}`
+              : `flagged: ${o.flags.join(', ')}`,
+      });
     }
     if (o.kind !== 'published') return;
     published++;
@@ -174,10 +199,13 @@ export function measure(set: EvalSet, outcomes: Outcome[], params: ArbitragePara
     }
     if (l.label !== 'clean' || l.truth.priceCents === null) return;
     const truth = l.truth.priceCents / 100;
-    const err = Math.abs(opp.estimatedSalePrice - truth) / truth * 100;
+    const err = (Math.abs(opp.estimatedSalePrice - truth) / truth) * 100;
     if (l.truth.titleStatus === 'clean') {
       cleanErr.push(err);
-      if ((l.truth.mileage ?? 0) > 150_000) { highErr.push(err); if (opp.estimatedSalePrice < truth) under++; }
+      if ((l.truth.mileage ?? 0) > 150_000) {
+        highErr.push(err);
+        if (opp.estimatedSalePrice < truth) under++;
+      }
       if (l.truth.cls === 'police') policeErr.push(err);
     }
     const share = opp.estimatedSalePrice / truth;
@@ -188,17 +216,24 @@ export function measure(set: EvalSet, outcomes: Outcome[], params: ArbitragePara
       transport.checked++;
       // Below the minimum charge the distance does not change the cost.
       const bothMinimum = expected <= minChargeMiles && (got === null || got <= minChargeMiles);
-      if (bothMinimum || (got !== null && Math.abs(got - expected) <= (TARGETS.transportWithinPct / 100) * Math.max(expected, 1))) transport.within++;
-      else if (transport.examples.length < 5) transport.examples.push(`${lotId} (${String(l.row.state)} ${String(l.row.zip)}): charged ${got === null ? 'the minimum' : `${Math.round(got)} mi`}, ZIP estimate ${Math.round(expected)} mi`);
+      if (bothMinimum || (got !== null && Math.abs(got - expected) <= (TARGETS.transportWithinPct / 100) * Math.max(expected, 1)))
+        transport.within++;
+      else if (transport.examples.length < 5)
+        transport.examples.push(
+          `${lotId} (${String(l.row.state)} ${String(l.row.zip)}): charged ${got === null ? 'the minimum' : `${Math.round(got)} mi`}, ZIP estimate ${Math.round(expected)} mi`,
+        );
       if (got !== null) {
-        const pct = Math.abs(got - expected) / Math.max(expected, 1) * 100;
+        const pct = (Math.abs(got - expected) / Math.max(expected, 1)) * 100;
         if (transport.worstPct === null || pct > transport.worstPct) transport.worstPct = pct;
       }
     }
   });
   const faults = set.listings.length - clean.length;
   return {
-    listings: set.listings.length, clean: clean.length, faulty: faults, published,
+    listings: set.listings.length,
+    clean: clean.length,
+    faulty: faults,
+    published,
     valuation: {
       cleanTitles: { n: cleanErr.length, medianErrorPct: median(cleanErr) },
       over150k: { n: highErr.length, medianErrorPct: median(highErr), underValued: under },
@@ -208,7 +243,8 @@ export function measure(set: EvalSet, outcomes: Outcome[], params: ArbitragePara
     faults: { recall: faults ? detected / faults : 1, detected, injected: faults, byKind, missed },
     falsePositives: { rate: clean.length ? fps.length / clean.length : 0, count: fps.length, clean: clean.length, details: fps },
     otherMakeVins: { injected: otherMake, caught: otherMakeCaught },
-    arithmetic, transport,
+    arithmetic,
+    transport,
   };
 }
 
@@ -219,23 +255,73 @@ export function formatReport(r: EvalReport, setName: string): string {
   const v = r.valuation;
   const t = TARGETS;
   const rows: Array<[string, string, string, boolean]> = [
-    ['valuation median |error|, clean titles', `${pct(v.cleanTitles.medianErrorPct)} (n=${v.cleanTitles.n})`, `≤ ${t.cleanMedianErrorPct} %`, (v.cleanTitles.medianErrorPct ?? Infinity) <= t.cleanMedianErrorPct],
-    ['valuation median |error|, over 150k miles', `${pct(v.over150k.medianErrorPct)} (n=${v.over150k.n}, ${v.over150k.underValued} under)`, `≤ ${t.highMileageMedianErrorPct} %`, (v.over150k.medianErrorPct ?? Infinity) <= t.highMileageMedianErrorPct],
+    [
+      'valuation median |error|, clean titles',
+      `${pct(v.cleanTitles.medianErrorPct)} (n=${v.cleanTitles.n})`,
+      `≤ ${t.cleanMedianErrorPct} %`,
+      (v.cleanTitles.medianErrorPct ?? Infinity) <= t.cleanMedianErrorPct,
+    ],
+    [
+      'valuation median |error|, over 150k miles',
+      `${pct(v.over150k.medianErrorPct)} (n=${v.over150k.n}, ${v.over150k.underValued} under)`,
+      `≤ ${t.highMileageMedianErrorPct} %`,
+      (v.over150k.medianErrorPct ?? Infinity) <= t.highMileageMedianErrorPct,
+    ],
     ['  police / pursuit units (information)', `${pct(v.police.medianErrorPct)} (n=${v.police.n})`, '', true],
-    ['lowest estimate ÷ true price', v.lowestShare.share === null ? 'n/a' : `${(v.lowestShare.share * 100).toFixed(1)} % (${v.lowestShare.lotId})`, `≥ ${t.lowestEstimateShare * 100} %`, (v.lowestShare.share ?? 0) >= t.lowestEstimateShare],
-    ['fault recall', `${(r.faults.recall * 100).toFixed(1)} % (${r.faults.detected}/${r.faults.injected})`, `≥ ${t.recall * 100} %`, r.faults.recall >= t.recall],
-    ['false positives ÷ clean rows', `${pct(r.falsePositives.rate * 100, 2)} (${r.falsePositives.count}/${r.falsePositives.clean})`, `≤ ${t.falsePositiveRate * 100} %`, r.falsePositives.rate <= t.falsePositiveRate],
-    ['VINs of another make caught', `${r.otherMakeVins.caught}/${r.otherMakeVins.injected}`, 'all', r.otherMakeVins.caught === r.otherMakeVins.injected],
+    [
+      'lowest estimate ÷ true price',
+      v.lowestShare.share === null ? 'n/a' : `${(v.lowestShare.share * 100).toFixed(1)} % (${v.lowestShare.lotId})`,
+      `≥ ${t.lowestEstimateShare * 100} %`,
+      (v.lowestShare.share ?? 0) >= t.lowestEstimateShare,
+    ],
+    [
+      'fault recall',
+      `${(r.faults.recall * 100).toFixed(1)} % (${r.faults.detected}/${r.faults.injected})`,
+      `≥ ${t.recall * 100} %`,
+      r.faults.recall >= t.recall,
+    ],
+    [
+      'false positives ÷ clean rows',
+      `${pct(r.falsePositives.rate * 100, 2)} (${r.falsePositives.count}/${r.falsePositives.clean})`,
+      `≤ ${t.falsePositiveRate * 100} %`,
+      r.falsePositives.rate <= t.falsePositiveRate,
+    ],
+    [
+      'VINs of another make caught',
+      `${r.otherMakeVins.caught}/${r.otherMakeVins.injected}`,
+      'all',
+      r.otherMakeVins.caught === r.otherMakeVins.injected,
+    ],
     ['arithmetic differences (to the cent)', `${r.arithmetic.differences} of ${r.arithmetic.checked}`, '0', r.arithmetic.differences === 0],
-    ['transport within 15 % of ZIP great-circle × 1.2', `${r.transport.within}/${r.transport.checked} (worst ${pct(r.transport.worstPct)})`, 'all', r.transport.within === r.transport.checked],
+    [
+      'transport within 15 % of ZIP great-circle × 1.2',
+      `${r.transport.within}/${r.transport.checked} (worst ${pct(r.transport.worstPct)})`,
+      'all',
+      r.transport.within === r.transport.checked,
+    ],
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
-  const lines = [`evaluation set ${setName}: ${r.listings} listings (${r.clean} clean, ${r.faulty} with faults), ${r.published} published`, ''];
+  const lines = [
+    `evaluation set ${setName}: ${r.listings} listings (${r.clean} clean, ${r.faulty} with faults), ${r.published} published`,
+    '',
+  ];
   lines.push(`${'metric'.padEnd(w0)}  ${'result'.padEnd(w1)}  target    `);
   for (const [a, b, c, ok] of rows) lines.push(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c.padEnd(8)}  ${c ? mark(ok) : ''}`);
-  lines.push('', 'faults by kind (detected/injected): ' + Object.entries(r.faults.byKind).map(([k, x]) => `${k} ${x.detected}/${x.injected}`).join(', '));
-  if (r.faults.missed.length) lines.push(`missed: ${r.faults.missed.slice(0, 12).map((m) => `${m.lotId} (${m.kind})`).join(', ')}${r.faults.missed.length > 12 ? ' …' : ''}`);
+  lines.push(
+    '',
+    'faults by kind (detected/injected): ' +
+      Object.entries(r.faults.byKind)
+        .map(([k, x]) => `${k} ${x.detected}/${x.injected}`)
+        .join(', '),
+  );
+  if (r.faults.missed.length)
+    lines.push(
+      `missed: ${r.faults.missed
+        .slice(0, 12)
+        .map((m) => `${m.lotId} (${m.kind})`)
+        .join(', ')}${r.faults.missed.length > 12 ? ' …' : ''}`,
+    );
   for (const d of r.falsePositives.details.slice(0, 8)) lines.push(`false positive ${d.lotId}: ${d.why}`);
   for (const e of r.arithmetic.examples) lines.push(`arithmetic ${e}`);
   for (const e of r.transport.examples) lines.push(`transport ${e}`);
@@ -244,9 +330,14 @@ export function formatReport(r: EvalReport, setName: string): string {
 
 export function meetsTargets(r: EvalReport): boolean {
   const v = r.valuation;
-  return (v.cleanTitles.medianErrorPct ?? Infinity) <= TARGETS.cleanMedianErrorPct
-    && (v.over150k.medianErrorPct ?? Infinity) <= TARGETS.highMileageMedianErrorPct
-    && (v.lowestShare.share ?? 0) >= TARGETS.lowestEstimateShare
-    && r.faults.recall >= TARGETS.recall && r.falsePositives.rate <= TARGETS.falsePositiveRate
-    && r.otherMakeVins.caught === r.otherMakeVins.injected && r.arithmetic.differences === 0 && r.transport.within === r.transport.checked;
+  return (
+    (v.cleanTitles.medianErrorPct ?? Infinity) <= TARGETS.cleanMedianErrorPct &&
+    (v.over150k.medianErrorPct ?? Infinity) <= TARGETS.highMileageMedianErrorPct &&
+    (v.lowestShare.share ?? 0) >= TARGETS.lowestEstimateShare &&
+    r.faults.recall >= TARGETS.recall &&
+    r.falsePositives.rate <= TARGETS.falsePositiveRate &&
+    r.otherMakeVins.caught === r.otherMakeVins.injected &&
+    r.arithmetic.differences === 0 &&
+    r.transport.within === r.transport.checked
+  );
 }

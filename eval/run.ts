@@ -13,9 +13,14 @@ import { formatReport, meetsTargets } from './measure.js';
 import type { EvalSet } from './set-format.js';
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
-    console.log('Usage: npm run eval [-- SET.json] [--json]\nScores the engine on an evaluation set (default eval/sets/primary.json; make one with node dist/eval/generate.js).\nExit 0 when every target is met, 2 when one is missed, 1 when the set cannot be read.');
+    console.log(
+      'Usage: npm run eval [-- SET.json] [--json]\nScores the engine on an evaluation set (default eval/sets/primary.json; make one with node dist/eval/generate.js).\nExit 0 when every target is met, 2 when one is missed, 1 when the set cannot be read.',
+    );
     return 0;
   }
   const path = resolve(positionals[0] ?? join(packageRoot(), 'eval', 'sets', 'primary.json'));
@@ -37,7 +42,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (err) => {
-  console.error(`eval: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(`eval: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

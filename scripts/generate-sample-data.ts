@@ -31,7 +31,17 @@ function gauss(): number {
 }
 
 type Body = 'car' | 'suv' | 'truck' | 'van';
-interface Vehicle { make: string; model: string; body: Body; msrp: number; from: number; to: number; trims: string[]; weight: number; fleet: boolean }
+interface Vehicle {
+  make: string;
+  model: string;
+  body: Body;
+  msrp: number;
+  from: number;
+  to: number;
+  trims: string[];
+  weight: number;
+  fleet: boolean;
+}
 
 // make | model | body | new price $ | first year | last year | trims | popularity | police/fleet
 const VEHICLES: Vehicle[] = `
@@ -113,10 +123,23 @@ Subaru|Forester|suv|28000|2008|2024|2.5i/Premium|2|n
 Chrysler|300|car|32000|2008|2023|Touring/S|2|n
 Chrysler|Pacifica|van|38000|2017|2024|Touring|2|n
 Tesla|Model 3|car|42000|2018|2024|Standard Range/Long Range|2|n
-`.trim().split('\n').map((line) => {
-  const [make, model, body, msrp, from, to, trims, weight, fleet] = line.split('|');
-  return { make: make!, model: model!, body: body as Body, msrp: Number(msrp), from: Number(from), to: Number(to), trims: trims!.split('/'), weight: Number(weight), fleet: fleet === 'y' };
-});
+`
+  .trim()
+  .split('\n')
+  .map((line) => {
+    const [make, model, body, msrp, from, to, trims, weight, fleet] = line.split('|');
+    return {
+      make: make!,
+      model: model!,
+      body: body as Body,
+      msrp: Number(msrp),
+      from: Number(from),
+      to: Number(to),
+      trims: trims!.split('/'),
+      weight: Number(weight),
+      fleet: fleet === 'y',
+    };
+  });
 
 // state | weight | miles to a Los Angeles dealer | cities with a ZIP each
 const STATES = `
@@ -168,12 +191,26 @@ DE|0.5|2700|Dover 19901
 AK|0.3|3500|Anchorage 99501
 WY|0.3|1000|Cheyenne 82001
 DC|0.3|2650|Washington 20001
-`.trim().split('\n').map((line) => {
-  const [code, weight, miles, cities] = line.split('|');
-  return { code: code!, weight: Number(weight), miles: Number(miles), cities: cities!.split(',').map((c) => ({ city: c.slice(0, -6), zip: c.slice(-5) })) };
-});
+`
+  .trim()
+  .split('\n')
+  .map((line) => {
+    const [code, weight, miles, cities] = line.split('|');
+    return {
+      code: code!,
+      weight: Number(weight),
+      miles: Number(miles),
+      cities: cities!.split(',').map((c) => ({ city: c.slice(0, -6), zip: c.slice(-5) })),
+    };
+  });
 
-interface Source { key: string; name: string; weight: number; premiumPct: number; docFee: number }
+interface Source {
+  key: string;
+  name: string;
+  weight: number;
+  premiumPct: number;
+  docFee: number;
+}
 const SOURCES: Source[] = [
   { key: 'govdeals', name: 'GovDeals', weight: 38, premiumPct: 12.5, docFee: 75 },
   { key: 'publicsurplus', name: 'PublicSurplus', weight: 22, premiumPct: 10, docFee: 50 },
@@ -185,11 +222,19 @@ const SOURCES: Source[] = [
 const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 const YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY123456789';
 const WMI: Record<string, Partial<Record<Body, string>>> = {
-  Ford: { car: '1FA', suv: '1FM', truck: '1FT', van: '1FB' }, Chevrolet: { car: '1G1', suv: '1GN', truck: '1GC', van: '1GA' },
-  Dodge: { car: '2C3', suv: '1C4', van: '2C4' }, Ram: { truck: '3C6', van: '3C6' }, Jeep: { suv: '1C4' },
-  Toyota: { car: '4T1', suv: '2T3', truck: '5TF', van: '5TD' }, Honda: { car: '1HG', suv: '5J6', van: '5FN' },
-  Nissan: { car: '1N4', suv: 'JN8', truck: '1N6', van: '3N6' }, GMC: { suv: '1GK', truck: '1GT', van: '1GT' },
-  Hyundai: { car: '5NP', suv: 'KM8' }, Kia: { car: 'KNA' }, Subaru: { suv: '4S4' }, Chrysler: { car: '2C3', van: '2C4' },
+  Ford: { car: '1FA', suv: '1FM', truck: '1FT', van: '1FB' },
+  Chevrolet: { car: '1G1', suv: '1GN', truck: '1GC', van: '1GA' },
+  Dodge: { car: '2C3', suv: '1C4', van: '2C4' },
+  Ram: { truck: '3C6', van: '3C6' },
+  Jeep: { suv: '1C4' },
+  Toyota: { car: '4T1', suv: '2T3', truck: '5TF', van: '5TD' },
+  Honda: { car: '1HG', suv: '5J6', van: '5FN' },
+  Nissan: { car: '1N4', suv: 'JN8', truck: '1N6', van: '3N6' },
+  GMC: { suv: '1GK', truck: '1GT', van: '1GT' },
+  Hyundai: { car: '5NP', suv: 'KM8' },
+  Kia: { car: 'KNA' },
+  Subaru: { suv: '4S4' },
+  Chrysler: { car: '2C3', van: '2C4' },
   Tesla: { car: '5YJ' },
 };
 let serial = 100000;
@@ -204,7 +249,10 @@ function makeVin(v: Vehicle, year: number): string {
 /** Retail value in dollars: ~11 %/yr depreciation, 10 ¢ per mile off the yearly norm. */
 function retailValue(v: Vehicle, year: number, miles: number): number {
   const age = Math.max(0, REF_YEAR - year);
-  const brand = ({ Toyota: 1.12, Honda: 1.08, Subaru: 1.04, GMC: 1.04, Hyundai: 0.9, Kia: 0.88, Nissan: 0.92, Chrysler: 0.9 } as Record<string, number>)[v.make] ?? 1;
+  const brand =
+    (
+      { Toyota: 1.12, Honda: 1.08, Subaru: 1.04, GMC: 1.04, Hyundai: 0.9, Kia: 0.88, Nissan: 0.92, Chrysler: 0.9 } as Record<string, number>
+    )[v.make] ?? 1;
   const police = v.fleet ? 0.85 : 1;
   const base = v.msrp * brand * police * 0.89 ** age;
   return Math.max(1500, base - (miles - 12000 * Math.max(1, age)) * 0.1);
@@ -217,15 +265,20 @@ function typicalMiles(v: Vehicle, year: number): number {
 function pickYear(v: Vehicle, newest = false): number {
   const lo = newest ? Math.max(v.from, 2019) : v.from;
   // Auctions and used-car lots hold mostly 3–12-year-old vehicles.
-  return weighted(Array.from({ length: v.to - lo + 1 }, (_, i) => lo + i), (y) => Math.exp(-((y - 2017) ** 2) / 40));
+  return weighted(
+    Array.from({ length: v.to - lo + 1 }, (_, i) => lo + i),
+    (y) => Math.exp(-((y - 2017) ** 2) / 40),
+  );
 }
 const money = (d: number): string => d.toFixed(2);
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 function csvLine(cells: Array<string | number | null>): string {
-  return cells.map((c) => {
-    const s = c === null ? '' : String(c);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  }).join(',');
+  return cells
+    .map((c) => {
+      const s = c === null ? '' : String(c);
+      return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    })
+    .join(',');
 }
 
 function transportEstimate(miles: number): number {
@@ -248,10 +301,32 @@ function listingRow(i: number): Array<string | number | null> {
   let miles = typicalMiles(v, year);
   if (tier === 'hot') miles = Math.round(miles * 0.6);
   const copart = src.key === 'copart';
-  const titleStatus = tier !== 'rest' ? weighted([['Clean', 8], ['Clean Title', 1], ['CLEAN', 1]] as const, (t) => t[1])[0]
-    : weighted([['Clean', copart ? 50 : 84], ['', 4], ['Rebuilt', copart ? 8 : 4], ['Salvage', copart ? 28 : 2],
-      ['Salvage Certificate', copart ? 4 : 1], ['Flood', copart ? 10 : 1], ['Lemon Buyback', 0.3]] as const, (t) => t[1])[0];
-  const titleFactor = ({ Rebuilt: 0.75, Salvage: 0.6, 'Salvage Certificate': 0.6, Flood: 0.5, 'Lemon Buyback': 0.45, '': 0.85 } as Record<string, number>)[titleStatus] ?? 1;
+  const titleStatus =
+    tier !== 'rest'
+      ? weighted(
+          [
+            ['Clean', 8],
+            ['Clean Title', 1],
+            ['CLEAN', 1],
+          ] as const,
+          (t) => t[1],
+        )[0]
+      : weighted(
+          [
+            ['Clean', copart ? 50 : 84],
+            ['', 4],
+            ['Rebuilt', copart ? 8 : 4],
+            ['Salvage', copart ? 28 : 2],
+            ['Salvage Certificate', copart ? 4 : 1],
+            ['Flood', copart ? 10 : 1],
+            ['Lemon Buyback', 0.3],
+          ] as const,
+          (t) => t[1],
+        )[0];
+  const titleFactor =
+    ({ Rebuilt: 0.75, Salvage: 0.6, 'Salvage Certificate': 0.6, Flood: 0.5, 'Lemon Buyback': 0.45, '': 0.85 } as Record<string, number>)[
+      titleStatus
+    ] ?? 1;
   const value = retailValue(v, year, miles) * titleFactor;
 
   const statedPremium = src.key === 'publicsurplus' && chance(0.15) ? pick([5, 7.5, 10, 15]) : null;
@@ -262,50 +337,112 @@ function listingRow(i: number): Array<string | number | null> {
   const fixed = src.docFee + transportEstimate(st.miles) + recon;
   const bidFor = (profit: number) => Math.round((value - profit - fixed) / (1 + premium) / 25) * 25;
   // Most lots are bid up to or past what a distant dealer could make on them.
-  const bid = Math.max(100, tier === 'hot' ? bidFor(Math.max(6500, value * (0.32 + rnd() * 0.15)))
-    : tier === 'good' ? bidFor(Math.max(3200, value * (0.2 + rnd() * 0.06)))
-    : Math.max(Math.round(value * (0.35 + rnd() * 0.55) / 25) * 25, bidFor(2000 * rnd())));
+  const bid = Math.max(
+    100,
+    tier === 'hot'
+      ? bidFor(Math.max(6500, value * (0.32 + rnd() * 0.15)))
+      : tier === 'good'
+        ? bidFor(Math.max(3200, value * (0.2 + rnd() * 0.06)))
+        : Math.max(Math.round((value * (0.35 + rnd() * 0.55)) / 25) * 25, bidFor(2000 * rnd())),
+  );
 
   const vin = makeVin(v, year);
-  const vinMode = weighted(['column', 'both', 'description', 'none'] as const, (m) => ({ column: 70, both: 18, description: 6, none: 6 })[m]);
-  const mileMode = weighted(['column', 'both', 'description', 'none'] as const, (m) => ({ column: 75, both: 15, description: 6, none: 4 })[m]);
+  const vinMode = weighted(
+    ['column', 'both', 'description', 'none'] as const,
+    (m) => ({ column: 70, both: 18, description: 6, none: 6 })[m],
+  );
+  const mileMode = weighted(
+    ['column', 'both', 'description', 'none'] as const,
+    (m) => ({ column: 75, both: 15, description: 6, none: 4 })[m],
+  );
   const name = `${year} ${v.make} ${v.model}${trim ? ` ${trim}` : ''}`;
-  const suffix = fleetWords ? pick([`Fleet Unit ${unit}`, `Sheriff Unit ${unit}`, `Police Dept #${unit}`, `City Fleet ${unit}`, `Ex-Government Unit ${unit}`])
+  const suffix = fleetWords
+    ? pick([`Fleet Unit ${unit}`, `Sheriff Unit ${unit}`, `Police Dept #${unit}`, `City Fleet ${unit}`, `Ex-Government Unit ${unit}`])
     : pick([`Unit ${unit}`, `Asset ${unit}`, 'Runs & Drives', 'Surplus Vehicle', `Stock ${unit}`]);
-  const parts = [pick([
-    'Runs and drives.', 'Starts, runs and drives; check engine light on.', 'Vehicle removed from service, maintained by the motor pool.',
-    'Runs, minor body damage on rear bumper.', 'Ran when parked. Battery may need a charge.', 'Sold as-is, where-is, no warranty.',
-  ])];
+  const parts = [
+    pick([
+      'Runs and drives.',
+      'Starts, runs and drives; check engine light on.',
+      'Vehicle removed from service, maintained by the motor pool.',
+      'Runs, minor body damage on rear bumper.',
+      'Ran when parked. Battery may need a charge.',
+      'Sold as-is, where-is, no warranty.',
+    ]),
+  ];
   if (vinMode === 'both' || vinMode === 'description') parts.push(`VIN: ${vin}.`);
-  if (mileMode === 'both' || mileMode === 'description') parts.push(pick([`Odometer: ${miles.toLocaleString('en-US')}.`, `Mileage ${miles.toLocaleString('en-US')}.`, `Odometer reads ${miles} miles.`]));
-  if (fleetWords) parts.push(pick(['Equipment removed, holes in roof and dash.', 'Spotlight and push bar removed.', 'Decals removed, some shadowing.']));
+  if (mileMode === 'both' || mileMode === 'description')
+    parts.push(
+      pick([`Odometer: ${miles.toLocaleString('en-US')}.`, `Mileage ${miles.toLocaleString('en-US')}.`, `Odometer reads ${miles} miles.`]),
+    );
+  if (fleetWords)
+    parts.push(pick(['Equipment removed, holes in roof and dash.', 'Spotlight and push bar removed.', 'Decals removed, some shadowing.']));
   if (statedPremium !== null) parts.push(`\nBuyers Premium of ${statedPremium}% will be added to the final bid, $1 minimum.`);
   if (chance(0.1)) parts.push('\nPickup by appointment, Mon-Fri 8am-3pm; bring a trailer, keys are with the fleet office.');
 
-  const lotId = src.key === 'govdeals' ? `${int(1000, 9999)}-${20000 + i}`
-    : src.key === 'publicsurplus' ? String(3_400_000 + i * 7) : src.key === 'gsa' ? `41QSCI26${String(100000 + i)}`
-    : src.key === 'municibid' ? `MB-${50000 + i}` : String(70_000_000 + i * 13);
-  const url = src.key === 'govdeals' ? `https://www.govdeals.com/asset/${lotId.split('-')[1]}/${lotId.split('-')[0]}`
-    : src.key === 'publicsurplus' ? `https://www.publicsurplus.com/sms/auction/view?auc=${lotId}`
-    : src.key === 'gsa' ? `https://www.gsaauctions.gov/auctions/preview/${lotId}`
-    : src.key === 'municibid' ? `https://municibid.com/Listing/Details/${lotId.slice(3)}` : `https://www.copart.com/lot/${lotId}`;
+  const lotId =
+    src.key === 'govdeals'
+      ? `${int(1000, 9999)}-${20000 + i}`
+      : src.key === 'publicsurplus'
+        ? String(3_400_000 + i * 7)
+        : src.key === 'gsa'
+          ? `41QSCI26${String(100000 + i)}`
+          : src.key === 'municibid'
+            ? `MB-${50000 + i}`
+            : String(70_000_000 + i * 13);
+  const url =
+    src.key === 'govdeals'
+      ? `https://www.govdeals.com/asset/${lotId.split('-')[1]}/${lotId.split('-')[0]}`
+      : src.key === 'publicsurplus'
+        ? `https://www.publicsurplus.com/sms/auction/view?auc=${lotId}`
+        : src.key === 'gsa'
+          ? `https://www.gsaauctions.gov/auctions/preview/${lotId}`
+          : src.key === 'municibid'
+            ? `https://municibid.com/Listing/Details/${lotId.slice(3)}`
+            : `https://www.copart.com/lot/${lotId}`;
   const end = REFERENCE + int(0, 30 * 24 * 60 - 1) * 60_000;
-  return [src.name, lotId, `${name} - ${suffix}`, year, v.make, v.model, trim, vinMode === 'column' || vinMode === 'both' ? vin : null,
+  return [
+    src.name,
+    lotId,
+    `${name} - ${suffix}`,
+    year,
+    v.make,
+    v.model,
+    trim,
+    vinMode === 'column' || vinMode === 'both' ? vin : null,
     mileMode === 'column' || mileMode === 'both' ? (chance(0.5) ? miles.toLocaleString('en-US') : miles) : null,
-    chance(0.3) ? `$${bid.toLocaleString('en-US')}.00` : money(bid), iso(end), place.city, st.code, place.zip, url, titleStatus,
-    parts.join(' '), statedPremium, null];
+    chance(0.3) ? `$${bid.toLocaleString('en-US')}.00` : money(bid),
+    iso(end),
+    place.city,
+    st.code,
+    place.zip,
+    url,
+    titleStatus,
+    parts.join(' '),
+    statedPremium,
+    null,
+  ];
 }
 
 function saleRow(): Array<string | number | null> {
   const v = weighted(VEHICLES, (x) => x.weight);
   const year = pickYear(v);
   const miles = typicalMiles(v, year);
-  const price = Math.round(retailValue(v, year, miles) * Math.exp(gauss() * 0.06) / 50) * 50;
+  const price = Math.round((retailValue(v, year, miles) * Math.exp(gauss() * 0.06)) / 50) * 50;
   const st = weighted(STATES, (s) => s.weight * (s.code === 'CA' ? 3 : 1));
   const place = pick(st.cities);
   const sold = Date.UTC(2026, 4, 1) + int(0, 196) * 86_400_000; // May 1 – Nov 13, 2026
-  return [chance(0.85) ? makeVin(v, year) : null, year, v.make, v.model, money(price), iso(sold).slice(0, 10), miles,
-    pick(['Excellent', 'Good', 'Good', 'Fair']), `${place.city}, ${st.code}`, st.code];
+  return [
+    chance(0.85) ? makeVin(v, year) : null,
+    year,
+    v.make,
+    v.model,
+    money(price),
+    iso(sold).slice(0, 10),
+    miles,
+    pick(['Excellent', 'Good', 'Good', 'Fair']),
+    `${place.city}, ${st.code}`,
+    st.code,
+  ];
 }
 
 function marketRows(): Array<Array<string | number | null>> {
@@ -321,8 +458,27 @@ function marketRows(): Array<Array<string | number | null>> {
 
 const outDir = process.argv[2] ?? join(process.cwd(), 'data', 'sample');
 mkdirSync(outDir, { recursive: true });
-const listingHeader = ['source', 'lot_id', 'title', 'year', 'make', 'model', 'trim', 'vin', 'mileage', 'current_bid', 'auction_end',
-  'city', 'state', 'zip', 'listing_url', 'title_status', 'description', 'buyer_premium_pct', 'doc_fee'];
+const listingHeader = [
+  'source',
+  'lot_id',
+  'title',
+  'year',
+  'make',
+  'model',
+  'trim',
+  'vin',
+  'mileage',
+  'current_bid',
+  'auction_end',
+  'city',
+  'state',
+  'zip',
+  'listing_url',
+  'title_status',
+  'description',
+  'buyer_premium_pct',
+  'doc_fee',
+];
 const listings = Array.from({ length: LISTINGS }, (_, i) => listingRow(i));
 const sales = Array.from({ length: SALES }, () => saleRow());
 const market = marketRows();

@@ -26,12 +26,23 @@ function pgrep(pattern: string): number[] {
 describe.runIf(hasChromium)('browser pool', () => {
   let site: FixtureSite;
   const pools: BrowserPool[] = [];
-  beforeAll(async () => { site = await startAuctionSite({ now: Date.now() }); });
-  afterAll(async () => { await site.close(); });
-  afterEach(async () => { await Promise.all(pools.splice(0).map((p) => p.shutdown())); });
+  beforeAll(async () => {
+    site = await startAuctionSite({ now: Date.now() });
+  });
+  afterAll(async () => {
+    await site.close();
+  });
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.shutdown()));
+  });
 
   const makePool = (limits: PoolLimits | (() => PoolLimits), extra: Partial<BrowserPoolOptions> = {}) => {
-    const pool = new BrowserPool({ chromiumPath: CHROMIUM_PATH, clock: systemClock, limits: typeof limits === 'function' ? limits : () => limits, ...extra });
+    const pool = new BrowserPool({
+      chromiumPath: CHROMIUM_PATH,
+      clock: systemClock,
+      limits: typeof limits === 'function' ? limits : () => limits,
+      ...extra,
+    });
     pools.push(pool);
     return pool;
   };
@@ -41,16 +52,17 @@ describe.runIf(hasChromium)('browser pool', () => {
   function tracked(pool: BrowserPool) {
     let now = 0;
     const peaks: number[] = [];
-    const job = (id: number, delay: number) => pool.run(async (page) => {
-      now += 1;
-      peaks.push(now);
-      try {
-        await page.goto(pageUrl(id, delay));
-        return Number(await page.textContent('#n'));
-      } finally {
-        now -= 1;
-      }
-    });
+    const job = (id: number, delay: number) =>
+      pool.run(async (page) => {
+        now += 1;
+        peaks.push(now);
+        try {
+          await page.goto(pageUrl(id, delay));
+          return Number(await page.textContent('#n'));
+        } finally {
+          now -= 1;
+        }
+      });
     return { job, peak: () => Math.max(0, ...peaks) };
   }
 
@@ -106,7 +118,9 @@ describe.runIf(hasChromium)('browser pool', () => {
     const pool = makePool({ enabled: true, maxContexts: 2 }, { onEvent: (e) => events.push(e), signals });
     let attempts = 0;
     let navigating!: () => void;
-    const firstNavigation = new Promise<void>((resolve) => { navigating = resolve; });
+    const firstNavigation = new Promise<void>((resolve) => {
+      navigating = resolve;
+    });
     const job = pool.run(async (page) => {
       attempts += 1;
       if (attempts === 1) setTimeout(navigating, 300);
@@ -130,7 +144,13 @@ describe.runIf(hasChromium)('browser pool', () => {
     const pool = makePool({ enabled: true, maxContexts: 1 }, { onEvent: (e) => events.push(e) });
     const job = pool.run(async (page) => {
       const pid = pool.chromiumPids().sort((a, b) => a - b)[0]!;
-      setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, 200);
+      setTimeout(() => {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 200);
       await page.goto(pageUrl(1, 3_000));
     });
     await expect(job).rejects.toThrow();
@@ -149,7 +169,16 @@ describe.runIf(hasChromium)('browser pool', () => {
     const marker = pool.processMarker.replace(/^--/, '');
     const running = pool.run((page) => page.goto(pageUrl(1, 2_000)));
     const queued = pool.run((page) => page.goto(pageUrl(2)));
-    const outcomes = [running.then(() => 'ok', (e: Error) => e.message), queued.then(() => 'ok', (e: Error) => e.message)];
+    const outcomes = [
+      running.then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+      queued.then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    ];
     const pids = await waitFor('Chromium running the first job', () => {
       const now = pool.chromiumPids();
       return now.length > 1 ? now : null;

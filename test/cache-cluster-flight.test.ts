@@ -90,7 +90,12 @@ describe.runIf(redisOk)('cluster single flight over Redis', () => {
   });
 
   it('with Redis unreachable the replica loads at once rather than wait', async () => {
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    });
     dead.on('error', () => {});
     const tier = new RedisTier(dead, prefix, 50, systemClock);
     try {
@@ -107,18 +112,34 @@ describe.runIf(redisOk)('a replica whose load fails', () => {
     const prefix = uniquePrefix('failed-load');
     const client = new Redis(SHARED_REDIS_URL);
     const flags = new FlagService({ env: 'development', rawEnv: { FF_CACHE_PROVIDER: 'redis' } });
-    const cache = (tier: RedisTier) => new ReadCache({
-      flags, clock: systemClock, random: () => 0.5, settings: cacheSettings({}), redis: tier, version: () => 1,
-    });
+    const cache = (tier: RedisTier) =>
+      new ReadCache({
+        flags,
+        clock: systemClock,
+        random: () => 0.5,
+        settings: cacheSettings({}),
+        redis: tier,
+        version: () => 1,
+      });
     const a = cache(new RedisTier(client, prefix, 200, systemClock));
     const b = cache(new RedisTier(client, prefix, 200, systemClock));
     try {
-      await expect(a.through(() => 'page', () => Promise.reject(new Error('database unreachable')))).rejects.toThrow('database unreachable');
+      await expect(
+        a.through(
+          () => 'page',
+          () => Promise.reject(new Error('database unreachable')),
+        ),
+      ).rejects.toThrow('database unreachable');
       expect(a.loadReasons.lock).toBe(1);
       expect(await client.keys(`${prefix}lock:*`)).toEqual([]);
       // No lock left behind (above) and the next replica loads under its own lock, not after
       // waiting the failed one out (that would count as peer_timeout): no stopwatch needed.
-      expect(await b.through(() => 'page', async () => ({ rows: [1, 2, 3] }))).toEqual({ rows: [1, 2, 3] });
+      expect(
+        await b.through(
+          () => 'page',
+          async () => ({ rows: [1, 2, 3] }),
+        ),
+      ).toEqual({ rows: [1, 2, 3] });
       expect(b.loadReasons).toMatchObject({ lock: 1, peer_timeout: 0, redis_unavailable: 0 });
       expect(await client.get(`${prefix}page`)).toBe('{"rows":[1,2,3]}');
     } finally {

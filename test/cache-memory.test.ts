@@ -92,7 +92,10 @@ describe.each([
     // One representation, one strong ETag each; a revalidation of either is a 304.
     expect(gz.headers.etag).not.toBe(plain.headers.etag);
     expect((await t.app.inject({ method: 'GET', url, headers: { 'if-none-match': String(plain.headers.etag) } })).statusCode).toBe(304);
-    expect((await t.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip', 'if-none-match': String(gz.headers.etag) } })).statusCode).toBe(304);
+    expect(
+      (await t.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip', 'if-none-match': String(gz.headers.etag) } }))
+        .statusCode,
+    ).toBe(304);
     const s = t.ctx.cache.stats();
     expect(s.responseEntries).toBeGreaterThan(0);
     // Compressed: the stored page takes a fraction of its JSON.
@@ -113,21 +116,24 @@ describe.each([
     expect(s1.responseBytes - s0.responseBytes).toBeGreaterThanOrEqual(kept.buffer.byteLength);
   });
 
-  it.runIf(run)('a client without gzip gets the identity bytes, inflated once and then kept beside the gzip bytes in the budget', async () => {
-    const body = Buffer.from(JSON.stringify({ id: 2, note: 'y'.repeat(900) }));
-    const build = async () => ({ body, etag: '"i"' });
-    const kind = (v: number) => `identity-bytes:${v}`;
-    await t.ctx.cache.respond(kind, build);
-    const served = await t.ctx.cache.respond(kind, build);
-    expect(served.identity).toBeNull(); // kept compressed only until a plain client asks
-    const s0 = t.ctx.cache.stats();
-    const first = t.ctx.cache.identityOf(served);
-    expect(first.equals(body)).toBe(true);
-    const again = await t.ctx.cache.respond(kind, build);
-    expect(again.identity).toBe(first); // the same bytes, not a second inflate
-    expect(t.ctx.cache.stats().responseBytes - s0.responseBytes).toBe(body.length);
-    expect(t.ctx.cache.stats().responseEntries).toBe(s0.responseEntries);
-  });
+  it.runIf(run)(
+    'a client without gzip gets the identity bytes, inflated once and then kept beside the gzip bytes in the budget',
+    async () => {
+      const body = Buffer.from(JSON.stringify({ id: 2, note: 'y'.repeat(900) }));
+      const build = async () => ({ body, etag: '"i"' });
+      const kind = (v: number) => `identity-bytes:${v}`;
+      await t.ctx.cache.respond(kind, build);
+      const served = await t.ctx.cache.respond(kind, build);
+      expect(served.identity).toBeNull(); // kept compressed only until a plain client asks
+      const s0 = t.ctx.cache.stats();
+      const first = t.ctx.cache.identityOf(served);
+      expect(first.equals(body)).toBe(true);
+      const again = await t.ctx.cache.respond(kind, build);
+      expect(again.identity).toBe(first); // the same bytes, not a second inflate
+      expect(t.ctx.cache.stats().responseBytes - s0.responseBytes).toBe(body.length);
+      expect(t.ctx.cache.stats().responseEntries).toBe(s0.responseEntries);
+    },
+  );
 
   it.runIf(run)('with room, a response is kept on its first miss and its read leaves the read tier', async () => {
     const url = '/api/opportunities?cursor=&limit=15&sort=ending';
@@ -148,20 +154,25 @@ describe.each([
   it.runIf(run)('a full tier keeps what is asked for often: one-off requests do not evict it, a newcomer asked for more does', async () => {
     t.ctx.flags.setOverrides({ CACHE_MAX_SIZE: 4 });
     const builds = new Map<string, number>();
-    const ask = (name: string) => t.ctx.cache.respond((v) => `admission:v${v}:${name}`, async () => {
-      builds.set(name, (builds.get(name) ?? 0) + 1);
-      return { body: Buffer.from(JSON.stringify({ name })), etag: `"${name}"` };
-    });
+    const ask = (name: string) =>
+      t.ctx.cache.respond(
+        (v) => `admission:v${v}:${name}`,
+        async () => {
+          builds.set(name, (builds.get(name) ?? 0) + 1);
+          return { body: Buffer.from(JSON.stringify({ name })), etag: `"${name}"` };
+        },
+      );
     try {
       // Four queries asked for three times each take the tier (from whatever earlier tests left).
       for (let round = 0; round < 3; round++) for (const p of ['p0', 'p1', 'p2', 'p3']) await ask(p);
       for (const p of ['p0', 'p1', 'p2', 'p3']) expect(builds.get(p)).toBe(1);
-      const refused = async () => Number((await get('/metrics')).body.match(/dealerscope_cache_admissions_total\{tier="response",result="refused"\} (\d+)/)?.[1]);
+      const refused = async () =>
+        Number((await get('/metrics')).body.match(/dealerscope_cache_admissions_total\{tier="response",result="refused"\} (\d+)/)?.[1]);
       const refused0 = await refused();
       // Twenty listings' details, each asked for once: each is built and sent, none is kept.
       for (let i = 0; i < 20; i++) await ask(`once${i}`);
       expect(t.ctx.cache.stats().responseEntries).toBe(4);
-      expect(await refused() - refused0).toBe(20);
+      expect((await refused()) - refused0).toBe(20);
       for (const p of ['p0', 'p1', 'p2', 'p3']) await ask(p);
       for (const p of ['p0', 'p1', 'p2', 'p3']) expect(builds.get(p)).toBe(1);
       // A newcomer gets in once asked for more often than the entry it would evict (4 times each now):

@@ -129,7 +129,9 @@ describe.runIf(redisOk)('cluster single flight', () => {
     expect(reasons.reduce((n, x) => n + x.lock, 0)).toBe(1);
     expect(reasons.reduce((n, x) => n + x.peer_timeout + x.redis_unavailable + x.unshared + x.local, 0)).toBe(0);
     const holder = reasons[0]!.lock === 1 ? a : b;
-    expect((await holder.t.app.inject({ method: 'GET', url: '/metrics' })).body).toContain('dealerscope_cache_loads_total{reason="lock"} 1');
+    expect((await holder.t.app.inject({ method: 'GET', url: '/metrics' })).body).toContain(
+      'dealerscope_cache_loads_total{reason="lock"} 1',
+    );
   });
 });
 
@@ -190,7 +192,9 @@ describe.runIf(redisOk)('Redis tier timeouts', () => {
       const pending = tier.get('k');
       // A burst of synchronous work (hundreds of requests arriving at once) outlasts the timeout.
       const until = performance.now() + 100;
-      while (performance.now() < until) { /* busy */ }
+      while (performance.now() < until) {
+        /* busy */
+      }
       expect(await pending).toBe('"v"');
       expect(tier.degraded).toBe(false);
     } finally {
@@ -207,9 +211,12 @@ describe.runIf(redisOk)('Redis tier timeouts', () => {
     try {
       await tier.set('k', '"v"', 60_000);
       // Redis runs one command at a time: a 400 ms script holds every other client's reply.
-      const busy = blocker.eval(`local s = redis.call('TIME'); local t0 = s[1] * 1000000 + s[2]
+      const busy = blocker.eval(
+        `local s = redis.call('TIME'); local t0 = s[1] * 1000000 + s[2]
         repeat local n = redis.call('TIME') until n[1] * 1000000 + n[2] - t0 > 400000
-        return 1`, 0);
+        return 1`,
+        0,
+      );
       let scriptEnded = false;
       void busy.then(() => (scriptEnded = true));
       await new Promise((r) => setTimeout(r, 20)); // the script is running (ordering only: Redis has no "started" signal)

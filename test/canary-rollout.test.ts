@@ -36,7 +36,11 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
   const admin = async (method: string, path: string, body?: unknown, reason?: string) => {
     const res = await fetch(`${url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(reason ? { 'x-change-reason': reason } : {}) },
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(reason ? { 'x-change-reason': reason } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as Json };
@@ -47,7 +51,12 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
    * latency comparisons) each from a random client, since in turn a client would always take the
    * same place in its batch of eight and the later places wait longer.
    */
-  const traffic = async (path: string, count: number, clients = 400, offset: number | 'random' = 0): Promise<Array<{ ip: string; treated: boolean; status: number }>> => {
+  const traffic = async (
+    path: string,
+    count: number,
+    clients = 400,
+    offset: number | 'random' = 0,
+  ): Promise<Array<{ ip: string; treated: boolean; status: number }>> => {
     const out: Array<{ ip: string; treated: boolean; status: number }> = [];
     for (let i = 0; i < count; i += 8) {
       const batch = Array.from({ length: Math.min(8, count - i) }, async (_, j) => {
@@ -70,7 +79,8 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
       const { body } = await admin('GET', '/admin/rollout/canary');
       const run = (body.runs as Json[]).find((r) => r.flag === flag);
       if (run && run.state !== 'running') return { run, sent, report: body };
-      if (sent >= budget && Date.now() - started > 30_000) throw new Error(`canary of ${flag} still running after ${sent} requests: ${JSON.stringify(run?.lastVerdict?.reasons)}`);
+      if (sent >= budget && Date.now() - started > 30_000)
+        throw new Error(`canary of ${flag} still running after ${sent} requests: ${JSON.stringify(run?.lastVerdict?.reasons)}`);
       await traffic(path, 100, 400, 'random');
       sent += 100;
       await canaryOf(app).runner.tick();
@@ -81,8 +91,12 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     tdb = await createSqliteDb();
     hook = await webhookSink();
     const config = loadConfig({
-      DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000',
-      TRUST_PROXY: '127.0.0.1', ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`,
+      DEALERSCOPE_ENV: 'development',
+      ADMIN_TOKEN: TOKEN,
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      TRUST_PROXY: '127.0.0.1',
+      ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`,
       // The real A/A run below is one draw; α = 0.01 keeps this suite's own flake rate under 1 %.
       // The default α's false-failure rate is measured by simulation (canary-stats.test.ts).
       CANARY_ALPHA: '0.01',
@@ -102,7 +116,13 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
       }
       return { treated };
     };
-    for (const [path, flag] of [['/api/probe-latency', 'ENABLE_ANOMALY_DETECTION'], ['/api/probe-errors', 'ENABLE_SCHEMA_VALIDATION'], ['/api/probe-aa', 'ENABLE_PROVENANCE_TRACKING'], ['/api/probe-sticky', 'ENABLE_TTL_JITTER'], ['/api/probe-cli', 'ENABLE_CIRCUIT_BREAKERS']] as const) {
+    for (const [path, flag] of [
+      ['/api/probe-latency', 'ENABLE_ANOMALY_DETECTION'],
+      ['/api/probe-errors', 'ENABLE_SCHEMA_VALIDATION'],
+      ['/api/probe-aa', 'ENABLE_PROVENANCE_TRACKING'],
+      ['/api/probe-sticky', 'ENABLE_TTL_JITTER'],
+      ['/api/probe-cli', 'ENABLE_CIRCUIT_BREAKERS'],
+    ] as const) {
       app.get(path, probe(flag));
     }
     url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -138,7 +158,10 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     await admin('POST', '/admin/feature-flags', { ENABLE_TTL_JITTER: { percentage: 10, stickiness: 'ip' } });
     const at10 = await traffic('/api/probe-sticky', 400);
     const treated10 = new Set(at10.filter((r) => r.treated).map((r) => r.ip));
-    for (const r of at10) expect(r.treated).toBe(cohortOf('ENABLE_TTL_JITTER', { percentage: 10, stickiness: 'ip' }, { apiKey: null, ip: r.ip }) === 'treatment');
+    for (const r of at10)
+      expect(r.treated).toBe(
+        cohortOf('ENABLE_TTL_JITTER', { percentage: 10, stickiness: 'ip' }, { apiKey: null, ip: r.ip }) === 'treatment',
+      );
     expect(treated10.size / 400).toBeGreaterThan(0.05);
     expect(treated10.size / 400).toBeLessThan(0.16);
     // The same clients again: the same answers.
@@ -169,7 +192,12 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
   it('PROOF (latency): a 25 ms regression on the treatment path fails the verdict and rolls the flag back, before any whole-service trigger fires', async () => {
     const FLAG = 'ENABLE_ANOMALY_DETECTION';
     inject[FLAG] = { slowMs: 25 };
-    const start = await admin('POST', `/admin/rollout/canary/${FLAG}`, { steps: '20,50,100', holdSeconds: 600, stickiness: 'ip', reason: 'canary proof' });
+    const start = await admin('POST', `/admin/rollout/canary/${FLAG}`, {
+      steps: '20,50,100',
+      holdSeconds: 600,
+      stickiness: 'ip',
+      reason: 'canary proof',
+    });
     expect(start.status).toBe(202);
     expect(start.body.percentage).toBe(20);
     expect((await admin('GET', '/admin/feature-flags')).body.flags[FLAG]).toEqual({ percentage: 20, stickiness: 'ip' });
@@ -183,7 +211,9 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     // Every treatment request slept 25 ms: the medians sit that far apart whatever the machine's load.
     expect(v.cohorts.treatment.p50Ms - v.cohorts.control.p50Ms).toBeGreaterThan(15);
     expect(v.cohorts.treatment.p95Ms).toBeGreaterThan(v.cohorts.control.p95Ms);
-    console.log(`latency proof: failed after ${sent} requests; treatment ${v.cohorts.treatment.requests} req p95 ${v.cohorts.treatment.p95Ms} ms, control ${v.cohorts.control.requests} req p95 ${v.cohorts.control.p95Ms} ms; A = ${v.latency.effect.toFixed(3)}, p = ${v.latency.pGreater.toExponential(2)}`);
+    console.log(
+      `latency proof: failed after ${sent} requests; treatment ${v.cohorts.treatment.requests} req p95 ${v.cohorts.treatment.p95Ms} ms, control ${v.cohorts.control.requests} req p95 ${v.cohorts.control.p95Ms} ms; A = ${v.latency.effect.toFixed(3)}, p = ${v.latency.pGreater.toExponential(2)}`,
+    );
 
     // Back to 0 %: nobody gets the slow path any more.
     expect((await admin('GET', '/admin/feature-flags')).body.flags[FLAG]).toEqual({ percentage: 0 });
@@ -199,7 +229,9 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     const states = Object.fromEntries(ctx.rollout.engine.snapshot().map((s) => [s.id, s.status]));
     expect(states.p95_latency).not.toBe('fired');
     expect(states.error_rate_high).toBe('ok');
-    expect(((await admin('GET', '/admin/rollout')).body.latches as Json[]).filter((l) => !String(l.trigger).startsWith('canary:'))).toEqual([]);
+    expect(((await admin('GET', '/admin/rollout')).body.latches as Json[]).filter((l) => !String(l.trigger).startsWith('canary:'))).toEqual(
+      [],
+    );
 
     // Decision with evidence, latch, #deployments.
     const decisions = (await admin('GET', '/admin/rollout/decisions')).body.decisions as Json[];
@@ -209,7 +241,9 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     expect(d?.flagsBefore[FLAG]).toEqual({ percentage: 20, stickiness: 'ip' });
     expect(d?.flagsAfter[FLAG]).toEqual({ percentage: 0 });
     expect(((await admin('GET', '/admin/rollout')).body.latches as Json[]).map((l) => l.trigger)).toContain(`canary:${FLAG}`);
-    const msg = hook.received.find((m) => m.path === '/deployments' && /canary of ENABLE_ANOMALY_DETECTION FAILED/.test(String(m.body.text)));
+    const msg = hook.received.find(
+      (m) => m.path === '/deployments' && /canary of ENABLE_ANOMALY_DETECTION FAILED/.test(String(m.body.text)),
+    );
     expect(msg?.body.decisionId).toBe(d?.id);
 
     // Latched: no new run until a person re-arms with a reason.
@@ -224,8 +258,12 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
 
     // Exported with a bounded cohort label.
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/dealerscope_canary_requests_total\{flag="ENABLE_ANOMALY_DETECTION",cohort="treatment",status_class="2xx"\} \d+/);
-    expect(metrics).toMatch(/dealerscope_canary_request_duration_seconds_bucket\{le="0.05",flag="ENABLE_ANOMALY_DETECTION",cohort="control"\}/);
+    expect(metrics).toMatch(
+      /dealerscope_canary_requests_total\{flag="ENABLE_ANOMALY_DETECTION",cohort="treatment",status_class="2xx"\} \d+/,
+    );
+    expect(metrics).toMatch(
+      /dealerscope_canary_request_duration_seconds_bucket\{le="0.05",flag="ENABLE_ANOMALY_DETECTION",cohort="control"\}/,
+    );
     expect([...metrics.matchAll(/cohort="([^"]+)"/g)].every((m) => m[1] === 'treatment' || m[1] === 'control')).toBe(true);
     expect(metrics).toMatch(/dealerscope_canary_verdict\{flag="ENABLE_ANOMALY_DETECTION",verdict="fail"\} 1/);
     if (requireTool(PROMTOOL)) {
@@ -237,12 +275,16 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
   it('PROOF (5xx): one treatment request in ten failing fails the verdict and rolls back, while the error trigger has not fired', async () => {
     const FLAG = 'ENABLE_SCHEMA_VALIDATION';
     inject[FLAG] = { errorEvery: 10 };
-    expect((await admin('POST', `/admin/rollout/canary/${FLAG}`, { steps: [20, 100], holdSeconds: 600, stickiness: 'ip' })).status).toBe(202);
+    expect((await admin('POST', `/admin/rollout/canary/${FLAG}`, { steps: [20, 100], holdSeconds: 600, stickiness: 'ip' })).status).toBe(
+      202,
+    );
     const { run, sent } = await driveUntilSettled(FLAG, '/api/probe-errors', 6000);
     expect(run.state).toBe('rolled_back');
     const v = run.lastVerdict;
     expect(v.errors.regression).toBe(true);
-    console.log(`5xx proof: failed after ${sent} requests; treatment ${v.cohorts.treatment.errors}/${v.cohorts.treatment.requests} 5xx vs control ${v.cohorts.control.errors}/${v.cohorts.control.requests} (${v.errors.test}, p = ${v.errors.pGreater.toExponential(2)})`);
+    console.log(
+      `5xx proof: failed after ${sent} requests; treatment ${v.cohorts.treatment.errors}/${v.cohorts.treatment.requests} 5xx vs control ${v.cohorts.control.errors}/${v.cohorts.control.requests} (${v.errors.test}, p = ${v.errors.pGreater.toExponential(2)})`,
+    );
     expect(await ctx.rollout.evaluate()).toEqual([]);
     expect((await admin('GET', '/admin/feature-flags')).body.flags[FLAG]).toEqual({ percentage: 0 });
   }, 120_000);
@@ -252,9 +294,14 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     expect((await admin('POST', `/admin/rollout/canary/${FLAG}`, { steps: [20, 50], holdSeconds: 4, stickiness: 'ip' })).status).toBe(202);
     const { run, sent } = await driveUntilSettled(FLAG, '/api/probe-aa', 8000);
     expect(run.state, JSON.stringify(run)).toBe('completed');
-    expect(run.history.map((h: Json) => [h.percentage, h.verdict])).toEqual([[20, 'pass'], [50, 'pass']]);
+    expect(run.history.map((h: Json) => [h.percentage, h.verdict])).toEqual([
+      [20, 'pass'],
+      [50, 'pass'],
+    ]);
     const v = run.lastVerdict;
-    console.log(`A/A over HTTP: completed after ${sent} requests; last step treatment ${v.cohorts.treatment.requests} req p95 ${v.cohorts.treatment.p95Ms} ms vs control ${v.cohorts.control.requests} req p95 ${v.cohorts.control.p95Ms} ms; latency p = ${v.latency.pGreater.toFixed(3)}, A = ${v.latency.effect.toFixed(3)}`);
+    console.log(
+      `A/A over HTTP: completed after ${sent} requests; last step treatment ${v.cohorts.treatment.requests} req p95 ${v.cohorts.treatment.p95Ms} ms vs control ${v.cohorts.control.requests} req p95 ${v.cohorts.control.p95Ms} ms; latency p = ${v.latency.pGreater.toFixed(3)}, A = ${v.latency.effect.toFixed(3)}`,
+    );
     expect((await admin('GET', '/admin/feature-flags')).body.flags[FLAG]).toEqual({ percentage: 50, stickiness: 'ip' });
     const canary = (await admin('GET', '/admin/rollout/canary')).body;
     expect(canary.flags[FLAG].cohorts.treatment.requests).toBeGreaterThan(0);
@@ -262,7 +309,12 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
   }, 120_000);
 
   it('shows the cohorts and verdicts on the console, and sets a percentage from its form', async () => {
-    const login = await fetch(`${url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url }, body: `token=${TOKEN}` });
+    const login = await fetch(`${url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url },
+      body: `token=${TOKEN}`,
+    });
     const cookie = `ds_session=${/ds_session=([^;]+)/.exec(String(login.headers.get('set-cookie')))?.[1]}`;
     const page = await (await fetch(`${url}/console`, { headers: { cookie } })).text();
     expect(page).toContain('<section id="canary"');
@@ -274,9 +326,16 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     expect(page).toMatch(/data-canary-run="ENABLE_ANOMALY_DETECTION">.*rolled_back/);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] as string;
     const post = await fetch(`${url}/console/flags`, {
-      method: 'POST', redirect: 'manual',
+      method: 'POST',
+      redirect: 'manual',
       headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf, name: 'ENABLE_SINGLE_FLIGHT', value: '30%', reason: 'console canary', confirm: 'ENABLE_SINGLE_FLIGHT' }).toString(),
+      body: new URLSearchParams({
+        _csrf: csrf,
+        name: 'ENABLE_SINGLE_FLIGHT',
+        value: '30%',
+        reason: 'console canary',
+        confirm: 'ENABLE_SINGLE_FLIGHT',
+      }).toString(),
     });
     expect(post.status).toBe(303);
     expect(post.headers.get('location')).toContain('result=flag-set');
@@ -291,12 +350,32 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     inject[FLAG] = { slowMs: 25 };
     const cli = new URL('../bin/dealerscope.js', import.meta.url).pathname;
     const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [cli, 'rollout', 'canary', FLAG, '--steps', '20,50,100', '--hold', '600', '--stickiness', 'ip', '--poll', '0.2', '-r', 'cli canary'],
+      execFile(
+        process.execPath,
+        [
+          cli,
+          'rollout',
+          'canary',
+          FLAG,
+          '--steps',
+          '20,50,100',
+          '--hold',
+          '600',
+          '--stickiness',
+          'ip',
+          '--poll',
+          '0.2',
+          '-r',
+          'cli canary',
+        ],
         { env: { ...process.env, DEALERSCOPE_URL: url, ADMIN_TOKEN: TOKEN }, timeout: 90_000 },
-        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout, stderr }));
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+      );
     });
     let finished: { code: number; stdout: string; stderr: string } | null = null;
-    void done.then((r) => { finished = r; });
+    void done.then((r) => {
+      finished = r;
+    });
     // Wait for the CLI to start the run, then give it traffic until it reports the end.
     for (let i = 0; i < 100 && !finished && !canaryOf(app).runner.get(FLAG); i++) await sleep(100);
     for (let sent = 0; !finished && sent < 6000 && canaryOf(app).runner.get(FLAG)?.state !== 'rolled_back'; sent += 100) {
@@ -306,7 +385,9 @@ describe('percentage rollouts and canary analysis over HTTP', () => {
     const r = await done;
     expect(r.stdout).toMatch(/canary of ENABLE_CIRCUIT_BREAKERS: steps 20 → 50 → 100 %, hold 600 s; now at 20 %/);
     expect(r.stdout).toMatch(/rolled_back at 0 % .*FAIL — treatment \d+ req, p95/);
-    expect(r.stderr).toMatch(/canary of ENABLE_CIRCUIT_BREAKERS rolled back \(decision #\d+; re-arm with `dealerscope rollout canary-rearm ENABLE_CIRCUIT_BREAKERS/);
+    expect(r.stderr).toMatch(
+      /canary of ENABLE_CIRCUIT_BREAKERS rolled back \(decision #\d+; re-arm with `dealerscope rollout canary-rearm ENABLE_CIRCUIT_BREAKERS/,
+    );
     expect(r.code).toBe(2);
     expect((await admin('GET', '/admin/feature-flags')).body.flags[FLAG]).toEqual({ percentage: 0 });
   }, 120_000);

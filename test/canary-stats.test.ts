@@ -4,7 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { INTERIM_ALPHA } from '../src/rollout/canary/progression.js';
 import { canaryVerdict, DEFAULT_VERDICT_OPTIONS } from '../src/rollout/canary/verdict.js';
-import { fisherGreater, logGamma, mannWhitneyGrouped, normalCdf, normalUpper, tieGroups, twoProportionZ } from '../src/rollout/canary/stats.js';
+import {
+  fisherGreater,
+  logGamma,
+  mannWhitneyGrouped,
+  normalCdf,
+  normalUpper,
+  tieGroups,
+  twoProportionZ,
+} from '../src/rollout/canary/stats.js';
 import { binOf, type CohortSample } from '../src/rollout/canary/windows.js';
 import { seededRandom as rng } from '../src/common/random.js';
 
@@ -47,7 +55,12 @@ describe('Mann–Whitney U', () => {
     const r = mannWhitneyGrouped([[30, 40]])!;
     expect(r.pGreater).toBe(1);
     expect(r.effect).toBe(0.5);
-    expect(mannWhitneyGrouped([[3, 0], [2, 0]])).toBeNull();
+    expect(
+      mannWhitneyGrouped([
+        [3, 0],
+        [2, 0],
+      ]),
+    ).toBeNull();
   });
 });
 
@@ -60,7 +73,7 @@ describe('two-proportion z-test', () => {
     expect(r.pGreater).toBeCloseTo(0.02221, 4);
   });
 
-  it('hands few expected errors to Fisher\'s exact test (scipy.stats.fisher_exact values)', () => {
+  it("hands few expected errors to Fisher's exact test (scipy.stats.fisher_exact values)", () => {
     expect(logGamma(0.5)).toBeCloseTo(0.5723649429247004, 12);
     expect(logGamma(100.5) / 361.4355404677776).toBeCloseTo(1, 12);
     expect(logGamma(1e6) / 12815504.569147611).toBeCloseTo(1, 12);
@@ -119,7 +132,9 @@ describe('canary verdict', () => {
       if (slow || erring) statisticalOnly++;
     }
     const pct = (n: number) => `${n}/${runs} (${((n / runs) * 100).toFixed(2)} %)`;
-    console.log(`A/A simulation: verdict fail ${pct(fails)}; tests alone ${pct(statisticalOnly)} (latency ${pct(latencyOnly)}, 5xx ${pct(errorsOnly)}); α = ${DEFAULT_VERDICT_OPTIONS.alpha}`);
+    console.log(
+      `A/A simulation: verdict fail ${pct(fails)}; tests alone ${pct(statisticalOnly)} (latency ${pct(latencyOnly)}, 5xx ${pct(errorsOnly)}); α = ${DEFAULT_VERDICT_OPTIONS.alpha}`,
+    );
     // Each test runs at α/2: the rank test near its nominal rate (it is exact enough at n = 300),
     // the proportion test at or under it; Bonferroni keeps the family at or under α.
     expect(latencyOnly / runs).toBeGreaterThan(0.01);
@@ -129,7 +144,7 @@ describe('canary verdict', () => {
     expect(fails / runs).toBeLessThan(DEFAULT_VERDICT_OPTIONS.alpha);
   });
 
-  it('A/A with a look every few seconds: strict interim looks keep a whole step\'s false-failure rate under α', () => {
+  it("A/A with a look every few seconds: strict interim looks keep a whole step's false-failure rate under α", () => {
     const random = rng(424242);
     const runs = 600;
     const looks = 12;
@@ -149,13 +164,19 @@ describe('canary verdict', () => {
         merge(t, cohort(random, 40, 40, 0.01));
         merge(c, cohort(random, 360, 40, 0.01));
         const final = look === looks;
-        if (canaryVerdict(t, c, { ...DEFAULT_VERDICT_OPTIONS, alpha: final ? DEFAULT_VERDICT_OPTIONS.alpha : INTERIM_ALPHA }).verdict === 'fail') guardedFail = true;
+        if (
+          canaryVerdict(t, c, { ...DEFAULT_VERDICT_OPTIONS, alpha: final ? DEFAULT_VERDICT_OPTIONS.alpha : INTERIM_ALPHA }).verdict ===
+          'fail'
+        )
+          guardedFail = true;
         if (canaryVerdict(t, c).verdict === 'fail') naiveFail = true;
       }
       if (guardedFail) guarded++;
       if (naiveFail) naive++;
     }
-    console.log(`A/A sequential (${looks} looks per step, ${runs} steps): false failures ${guarded}/${runs} (${((guarded / runs) * 100).toFixed(2)} %) with strict interim looks; ${naive}/${runs} (${((naive / runs) * 100).toFixed(2)} %) when every look used α`);
+    console.log(
+      `A/A sequential (${looks} looks per step, ${runs} steps): false failures ${guarded}/${runs} (${((guarded / runs) * 100).toFixed(2)} %) with strict interim looks; ${naive}/${runs} (${((naive / runs) * 100).toFixed(2)} %) when every look used α`,
+    );
     expect(guarded / runs).toBeLessThan(DEFAULT_VERDICT_OPTIONS.alpha);
     expect(guarded).toBeLessThan(naive);
   });

@@ -9,7 +9,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'ds-cli-'));
-const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`, DEALERSCOPE_ENV: 'development', SNAPSHOT_DIR: join(dir, 'snapshots') };
+const env = {
+  ...process.env,
+  DATABASE_URL: `sqlite:${join(dir, 'cli.db')}`,
+  DEALERSCOPE_ENV: 'development',
+  SNAPSHOT_DIR: join(dir, 'snapshots'),
+};
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -34,7 +39,22 @@ describe('dealerscope CLI', () => {
 
   it('exits 0 when every row landed, and a re-run changes nothing', async () => {
     const file = join(dir, 'good.json');
-    writeFileSync(file, JSON.stringify([{ source: 'govdeals', lot_id: 'J-1', title: '2019 Ford F-150', year: 2019, make: 'Ford', model: 'F-150', current_bid: 9000, auction_end: '2026-12-05T18:00:00Z', state: 'TX' }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        {
+          source: 'govdeals',
+          lot_id: 'J-1',
+          title: '2019 Ford F-150',
+          year: 2019,
+          make: 'Ford',
+          model: 'F-150',
+          current_bid: 9000,
+          auction_end: '2026-12-05T18:00:00Z',
+          state: 'TX',
+        },
+      ]),
+    );
     const first = await cli('ingest', '--file', file, '--json');
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ accepted: 1, created: 1, rejected: [] });
@@ -43,7 +63,18 @@ describe('dealerscope CLI', () => {
   });
 
   it('honours FF_* flags: the data contract quarantines only while schema validation is on', async () => {
-    const row = (lot: string) => ({ source: 'govdeals', lot_id: lot, title: '2019 Ford F-150', year: 2019, make: 'Ford', model: 'F-150', vin: '1FTEW1EP5KFA00001', current_bid: 9000, auction_end: '2026-12-05T18:00:00Z', state: 'TX' });
+    const row = (lot: string) => ({
+      source: 'govdeals',
+      lot_id: lot,
+      title: '2019 Ford F-150',
+      year: 2019,
+      make: 'Ford',
+      model: 'F-150',
+      vin: '1FTEW1EP5KFA00001',
+      current_bid: 9000,
+      auction_end: '2026-12-05T18:00:00Z',
+      state: 'TX',
+    });
     const on = join(dir, 'contract-on.json');
     writeFileSync(on, JSON.stringify([row('Q-1')]));
     const quarantined = await cli('ingest', '--file', on);
@@ -53,22 +84,47 @@ describe('dealerscope CLI', () => {
     expect(quarantined.stderr).toMatch(/quarantined by the data contract[\s\S]*row 1 \(govdeals lot Q-1\): /);
     const json = await cli('ingest', '--file', on, '--json');
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout).quarantined).toMatchObject([{ row: 1, lotId: 'Q-1', source: 'govdeals', reasons: [expect.objectContaining({ rule: expect.any(String) })] }]);
+    expect(JSON.parse(json.stdout).quarantined).toMatchObject([
+      { row: 1, lotId: 'Q-1', source: 'govdeals', reasons: [expect.objectContaining({ rule: expect.any(String) })] },
+    ]);
     const off = join(dir, 'contract-off.json');
     writeFileSync(off, JSON.stringify([row('Q-2')]));
-    const r = await run(process.execPath, [CLI, 'ingest', '--file', off, '--json'], { env: { ...env, FF_ENABLE_SCHEMA_VALIDATION: 'false' } });
+    const r = await run(process.execPath, [CLI, 'ingest', '--file', off, '--json'], {
+      env: { ...env, FF_ENABLE_SCHEMA_VALIDATION: 'false' },
+    });
     // run() rejects on a non-zero exit, so reaching here means exit 0.
     expect(JSON.parse(r.stdout).quarantined).toEqual([]);
   });
 
   it('runs the benchmark as `dealerscope bench`, writing its JSON where --out says', async () => {
     const out = join(dir, 'bench-out');
-    const r = await run(process.execPath, [CLI, 'bench', '--quick', '--rows', '400', '--duration', '1', '--connections', '8', '--dialects', 'sqlite', '--no-redis', '--out', out],
-      { env, timeout: 170_000 });
+    const r = await run(
+      process.execPath,
+      [
+        CLI,
+        'bench',
+        '--quick',
+        '--rows',
+        '400',
+        '--duration',
+        '1',
+        '--connections',
+        '8',
+        '--dialects',
+        'sqlite',
+        '--no-redis',
+        '--out',
+        out,
+      ],
+      { env, timeout: 170_000 },
+    );
     expect(r.stdout).toMatch(/^Targets$/m);
     expect(r.stdout).toMatch(/cached ≥ 60 % of bare Fastify \(gzip clients\) +\| +sqlite/);
     expect(r.stderr).toMatch(/\[bench +\d+ s\] sqlite: \(b\) cache off/); // progress on stderr
-    const latest = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as { settings: { rows: number }; results: Array<{ dialect: string; runs: Array<{ requests: number; errorRate: number }> }> };
+    const latest = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as {
+      settings: { rows: number };
+      results: Array<{ dialect: string; runs: Array<{ requests: number; errorRate: number }> }>;
+    };
     expect(latest.settings.rows).toBe(400);
     expect(latest.results.map((x) => x.dialect)).toEqual(['sqlite']);
     for (const m of latest.results[0]!.runs) {
@@ -95,12 +151,14 @@ describe('dealerscope CLI', () => {
     expect(top.code).toBe(0);
     const commands = [...top.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
     expect(commands).toEqual(expect.arrayContaining(['serve', 'migrate', 'ingest', 'comps']));
-    const listed = (help: string) => [...(help.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][a-z-]*)\b/gm)]
-      .map((m) => m[1] as string).filter((c) => c !== 'help');
+    const listed = (help: string) =>
+      [...(help.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
     // A few at a time: every start loads Node and the CLI, and two cores running dozens of them at
     // once would time out on start-up, not on anything --help does.
     const queue = [...commands];
-    const worker = async () => { for (let c = queue.shift(); c !== undefined; c = queue.shift()) await helpOf(c); };
+    const worker = async () => {
+      for (let c = queue.shift(); c !== undefined; c = queue.shift()) await helpOf(c);
+    };
     const helpOf = async (c: string) => {
       const h = await cli(c, '--help');
       expect(h.code, c).toBe(0);

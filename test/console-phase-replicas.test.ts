@@ -12,7 +12,10 @@ const pgOk = await requirePostgres();
 const redisOk = await requireRedis();
 const TOKEN = 'test-admin-token-0123456789';
 
-interface PhaseEvent { phase: number | null; emergency: boolean }
+interface PhaseEvent {
+  phase: number | null;
+  emergency: boolean;
+}
 
 /** A console event stream read over real HTTP, kept as parsed `phase` events. */
 async function openStream(base: string, cookie: string) {
@@ -64,8 +67,15 @@ describe.runIf(pgOk && redisOk)('the console phase event across two replicas sha
   beforeAll(async () => {
     tdb = await createTestDb('postgres');
     const env = {
-      DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: tdb.url,
-      REDIS_URL: SHARED_REDIS_URL, RATE_LIMIT_KEY_PREFIX: uniquePrefix('console-phase'), FLAG_POLL_MS: '60000',
+      DEALERSCOPE_ENV: 'development',
+      ADMIN_TOKEN: TOKEN,
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: tdb.url,
+      REDIS_URL: SHARED_REDIS_URL,
+      RATE_LIMIT_KEY_PREFIX: uniquePrefix('console-phase'),
+      FLAG_POLL_MS: '60000',
     };
     a = await startService(loadConfig(env), { sample: false, logger: false });
     b = await startService(loadConfig(env), { sample: false, logger: false });
@@ -76,13 +86,18 @@ describe.runIf(pgOk && redisOk)('the console phase event across two replicas sha
     await tdb?.drop();
   });
 
-  const admin = (svc: RunningService, path: string, body: unknown) => fetch(`${svc.url}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
+  const admin = (svc: RunningService, path: string, body: unknown) =>
+    fetch(`${svc.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('a stream open on B receives the phase event of a rollback, an advance and the kill switch made on A', async () => {
     const login = await fetch(`${b.url}/console/login`, {
-      method: 'POST', redirect: 'manual', body: `token=${TOKEN}`,
+      method: 'POST',
+      redirect: 'manual',
+      body: `token=${TOKEN}`,
       headers: { origin: b.url, 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(login.status).toBe(303);
@@ -105,7 +120,10 @@ describe.runIf(pgOk && redisOk)('the console phase event across two replicas sha
       seen = stream.phases.length;
       expect((await admin(a, '/admin/feature-flags', { EMERGENCY_ROLLBACK: true })).status).toBe(200);
       expect(await stream.next((e) => e.emergency, seen)).toEqual({ phase, emergency: true });
-      const release = await fetch(`${a.url}/admin/feature-flags/EMERGENCY_ROLLBACK`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+      const release = await fetch(`${a.url}/admin/feature-flags/EMERGENCY_ROLLBACK`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
       expect(release.status).toBe(200);
       seen = stream.phases.length;
       await stream.next((e) => !e.emergency, seen);
@@ -116,7 +134,9 @@ describe.runIf(pgOk && redisOk)('the console phase event across two replicas sha
 
   it('a flag change that moves neither the phase nor the kill switch sends no phase event', async () => {
     const login = await fetch(`${b.url}/console/login`, {
-      method: 'POST', redirect: 'manual', body: `token=${TOKEN}`,
+      method: 'POST',
+      redirect: 'manual',
+      body: `token=${TOKEN}`,
       headers: { origin: b.url, 'content-type': 'application/x-www-form-urlencoded' },
     });
     const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;

@@ -19,16 +19,21 @@ describe('SRE console routes', () => {
     expect(res.statusCode).toBe(200);
     return res.body;
   };
-  const post = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) => t.app.inject({
-    method: 'POST', url, payload: new URLSearchParams(fields).toString(),
-    headers: { cookie, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded', ...headers },
-  });
+  const post = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      payload: new URLSearchParams(fields).toString(),
+      headers: { cookie, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    });
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     t = await buildTestApp(tdb.db);
     const login = await t.app.inject({
-      method: 'POST', url: '/console/login', payload: `token=${TOKEN}`,
+      method: 'POST',
+      url: '/console/login',
+      payload: `token=${TOKEN}`,
       headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(login.statusCode).toBeLessThan(400);
@@ -50,7 +55,12 @@ describe('SRE console routes', () => {
     for (const url of ['/console', '/console/events']) {
       expect((await t.app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
     }
-    const anon = await t.app.inject({ method: 'POST', url: '/console/flags', payload: 'name=ENABLE_TTL_JITTER&value=false', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const anon = await t.app.inject({
+      method: 'POST',
+      url: '/console/flags',
+      payload: 'name=ENABLE_TTL_JITTER&value=false',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(anon.statusCode).toBe(401);
   });
 
@@ -76,7 +86,12 @@ describe('SRE console routes', () => {
   it('refuses a flag change with a blank reason: 400 naming the field, nothing changed', async () => {
     const before = t.ctx.flags.get('ENABLE_TTL_JITTER');
     for (const reason of [undefined, '', '   ']) {
-      const fields: Record<string, string> = { _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: String(!before), confirm: 'ENABLE_TTL_JITTER' };
+      const fields: Record<string, string> = {
+        _csrf: csrf,
+        name: 'ENABLE_TTL_JITTER',
+        value: String(!before),
+        confirm: 'ENABLE_TTL_JITTER',
+      };
       if (reason !== undefined) fields.reason = reason;
       const res = await post('/console/flags', fields);
       expect(res.statusCode, JSON.stringify(reason)).toBe(400);
@@ -93,21 +108,46 @@ describe('SRE console routes', () => {
     const ask = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: String(!before), reason: 'console test' });
     expect(ask.statusCode).toBe(200);
     expect(ask.body).toContain(`You are about to turn ENABLE_TTL_JITTER ${before ? 'off' : 'on'}`);
-    expect(ask.body).toMatch(/<form class="confirm" method="post" action="\/console\/flags"><input type="hidden" name="_csrf" value="[^"]+">/);
+    expect(ask.body).toMatch(
+      /<form class="confirm" method="post" action="\/console\/flags"><input type="hidden" name="_csrf" value="[^"]+">/,
+    );
     expect(ask.body).toContain('name="confirm"');
     expect(ask.body).toContain('value="console test"');
-    const wrong = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: String(!before), reason: 'console test', confirm: 'yes' });
+    const wrong = await post('/console/flags', {
+      _csrf: csrf,
+      name: 'ENABLE_TTL_JITTER',
+      value: String(!before),
+      reason: 'console test',
+      confirm: 'yes',
+    });
     expect(wrong.statusCode).toBe(400);
-    expect(wrong.body).toMatch(/data-field="confirm">confirm must be exactly &#34;ENABLE_TTL_JITTER&#34;|data-field="confirm">confirm must be exactly &quot;ENABLE_TTL_JITTER&quot;/);
+    expect(wrong.body).toMatch(
+      /data-field="confirm">confirm must be exactly &#34;ENABLE_TTL_JITTER&#34;|data-field="confirm">confirm must be exactly &quot;ENABLE_TTL_JITTER&quot;/,
+    );
     expect(t.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(before);
     // The confirmation page posts with the same CSRF rule as every form.
-    expect((await post('/console/flags', { name: 'ENABLE_TTL_JITTER', value: String(!before), reason: 'console test', confirm: 'ENABLE_TTL_JITTER' })).statusCode).toBe(403);
+    expect(
+      (
+        await post('/console/flags', {
+          name: 'ENABLE_TTL_JITTER',
+          value: String(!before),
+          reason: 'console test',
+          confirm: 'ENABLE_TTL_JITTER',
+        })
+      ).statusCode,
+    ).toBe(403);
     expect(t.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(before);
   });
 
   it('toggles a confirmed flag through the control plane, audits it with the reason and raises a deployments notice', async () => {
     const before = t.ctx.flags.get('ENABLE_TTL_JITTER');
-    const res = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_TTL_JITTER', value: String(!before), reason: 'console test', confirm: 'ENABLE_TTL_JITTER' });
+    const res = await post('/console/flags', {
+      _csrf: csrf,
+      name: 'ENABLE_TTL_JITTER',
+      value: String(!before),
+      reason: 'console test',
+      confirm: 'ENABLE_TTL_JITTER',
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toMatch(/result=flag-set/);
     expect(t.ctx.flags.get('ENABLE_TTL_JITTER')).toBe(!before);
@@ -130,7 +170,13 @@ describe('SRE console routes', () => {
     expect(ask.body).toContain('You are about to serve ENABLE_SINGLE_FLIGHT to 25 % of clients');
     expect(ask.body).toContain('name="value" value="25%"');
     expect(t.ctx.flags.snapshot().percentages.ENABLE_SINGLE_FLIGHT).toBeUndefined();
-    const go = await post('/console/flags', { _csrf: csrf, name: 'ENABLE_SINGLE_FLIGHT', value: '25%', reason: 'canary', confirm: 'ENABLE_SINGLE_FLIGHT' });
+    const go = await post('/console/flags', {
+      _csrf: csrf,
+      name: 'ENABLE_SINGLE_FLIGHT',
+      value: '25%',
+      reason: 'canary',
+      confirm: 'ENABLE_SINGLE_FLIGHT',
+    });
     expect(go.statusCode).toBe(303);
     expect(t.ctx.flags.snapshot().percentages.ENABLE_SINGLE_FLIGHT?.percentage).toBe(25);
     await t.ctx.flagControl.clearOverrides(['ENABLE_SINGLE_FLIGHT'], { actor: 'test', reason: 'cleanup' });

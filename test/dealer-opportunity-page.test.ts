@@ -11,8 +11,15 @@ import { createTestDb, type TestDb } from './support/databases.js';
 import { makeListings } from './support/listings.js';
 
 const comp = (i: number) => ({
-  id: i, kind: 'sale' as const, year: 2015 + (i % 8), model: `Model ${i}`, mileage: 10_000 + i * 1_111, price: 20_000 + i * 101,
-  saleDate: `2026-0${1 + (i % 9)}-1${i % 10}`, adjustedPrice: 30_000 + i * 307, weight: 0.05,
+  id: i,
+  kind: 'sale' as const,
+  year: 2015 + (i % 8),
+  model: `Model ${i}`,
+  mileage: 10_000 + i * 1_111,
+  price: 20_000 + i * 101,
+  saleDate: `2026-0${1 + (i % 9)}-1${i % 10}`,
+  adjustedPrice: 30_000 + i * 307,
+  weight: 0.05,
 });
 
 describe('opportunity page', () => {
@@ -41,7 +48,13 @@ describe('opportunity page', () => {
     beforeAll(async () => {
       tdb = await createTestDb('sqlite');
       const listings = makeListings(3, 5).map((l) => ({ ...l, listingUrl: 'https://example.gov/lot/1', vin: null }));
-      await storeListings(tdb.db, listings, { origin: 'test', isSample: false, now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams(), comps: new CompIndex() });
+      await storeListings(tdb.db, listings, {
+        origin: 'test',
+        isSample: false,
+        now: Date.UTC(2026, 10, 1),
+        params: defaultArbitrageParams(),
+        comps: new CompIndex(),
+      });
       t = await buildTestApp(tdb.db);
     });
     afterAll(async () => {
@@ -54,11 +67,32 @@ describe('opportunity page', () => {
       const o = api.items[0];
       const res = await t.app.inject({ method: 'GET', url: `/o/${o.id}` });
       expect(res.statusCode).toBe(200);
-      for (const part of ['<h2>Bid ceiling</h2>', '<h2>Landed cost</h2>', '<h2>Valuation</h2>', '<h2>VIN decode</h2>', '<h2>Anomalies</h2>', '<h2>Provenance</h2>', 'Time left:', 'Open the auction']) {
+      for (const part of [
+        '<h2>Bid ceiling</h2>',
+        '<h2>Landed cost</h2>',
+        '<h2>Valuation</h2>',
+        '<h2>VIN decode</h2>',
+        '<h2>Anomalies</h2>',
+        '<h2>Provenance</h2>',
+        'Time left:',
+        'Open the auction',
+      ]) {
         expect(res.body, part).toContain(part);
       }
-      for (const label of ['Current bid', 'Buyer&#39;s premium', 'Doc fee', 'Transport', 'Recon reserve', 'Total', 'Estimated sale', 'Profit']) expect(res.body, label).toContain(label);
-      expect(res.body).toContain(`$${Math.round(o.valuation.low).toLocaleString('en-US')} – $${Math.round(o.valuation.high).toLocaleString('en-US')}`);
+      for (const label of [
+        'Current bid',
+        'Buyer&#39;s premium',
+        'Doc fee',
+        'Transport',
+        'Recon reserve',
+        'Total',
+        'Estimated sale',
+        'Profit',
+      ])
+        expect(res.body, label).toContain(label);
+      expect(res.body).toContain(
+        `$${Math.round(o.valuation.low).toLocaleString('en-US')} – $${Math.round(o.valuation.high).toLocaleString('en-US')}`,
+      );
       expect(res.body).toContain(`/api/opportunities/${o.id}/provenance`);
     });
   });

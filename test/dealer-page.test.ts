@@ -16,8 +16,20 @@ describe('dealer page', () => {
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     const listings = makeListings(60, 3);
-    listings[0] = { ...listings[0]!, make: '<script>alert(1)</script>', model: 'X"Y', state: 'TX', listingUrl: 'https://example.gov/lot?a=1&b="2"' };
-    await storeListings(tdb.db, listings, { origin: 'test', isSample: false, now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams(), comps: new CompIndex() });
+    listings[0] = {
+      ...listings[0]!,
+      make: '<script>alert(1)</script>',
+      model: 'X"Y',
+      state: 'TX',
+      listingUrl: 'https://example.gov/lot?a=1&b="2"',
+    };
+    await storeListings(tdb.db, listings, {
+      origin: 'test',
+      isSample: false,
+      now: Date.UTC(2026, 10, 1),
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
     t = await buildTestApp(tdb.db);
   });
   afterAll(async () => {

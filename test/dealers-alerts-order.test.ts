@@ -28,7 +28,8 @@ describe.each([
   const sent: OutboundMessage[] = [];
   /** Opportunity ids of every search alert queued so far, one entry per time an id was alerted. */
   const alerted = () => sent.flatMap((m) => ((m.fields?.matches ?? []) as Array<{ id: number }>).map((x) => x.id));
-  const idsOf = async (prefix: string) => (await tdb.db.kysely.selectFrom('opportunities').select('id').where('lot_id', 'like', `${prefix}%`).execute()).map((r) => Number(r.id));
+  const idsOf = async (prefix: string) =>
+    (await tdb.db.kysely.selectFrom('opportunities').select('id').where('lot_id', 'like', `${prefix}%`).execute()).map((r) => Number(r.id));
   /** A pass after the search's interval has run out, so whatever it matched is sent now. */
   const pass = async () => {
     clock.advance(6 * 60_000);
@@ -41,9 +42,19 @@ describe.each([
     const ctx = { db: tdb.db, clock, cache: { dataVersion: () => 0 } } as unknown as Pick<AppContext, 'db' | 'clock' | 'cache'>;
     const workspace = new Workspace(ctx, defaultArbitrageParams());
     const { id } = await workspace.store.create({ name: 'Everything Motors', zip: '75201' }, clock.now());
-    await new SearchStore(tdb.db).create(id, await parseSearch({ name: 'all', channels: ['webhook'], webhookUrl: 'http://127.0.0.1:9/hook', minIntervalMinutes: 5 }, { allowPrivate: true, dealerEmail: null }), clock.now());
+    await new SearchStore(tdb.db).create(
+      id,
+      await parseSearch(
+        { name: 'all', channels: ['webhook'], webhookUrl: 'http://127.0.0.1:9/hook', minIntervalMinutes: 5 },
+        { allowPrivate: true, dealerEmail: null },
+      ),
+      clock.now(),
+    );
     alerts = new DealerAlerts({
-      db: tdb.db, clock, workspace, scanMs: 60_000,
+      db: tdb.db,
+      clock,
+      workspace,
+      scanMs: 60_000,
       notifications: {
         enqueue: async (messages: OutboundMessage[]) => {
           sent.push(...messages);
@@ -63,67 +74,91 @@ describe.each([
     await ingestMadeListings(tdb.db, 5, 11, 'NOW', clock.now());
     await pass();
     const now = await idsOf('NOW');
-    expect(alerted().filter((id) => now.includes(id)).sort()).toEqual([...now].sort());
+    expect(
+      alerted()
+        .filter((id) => now.includes(id))
+        .sort(),
+    ).toEqual([...now].sort());
 
     // updated_at of these rows is an hour before anything the pass has already seen.
     await ingestMadeListings(tdb.db, 5, 12, 'LATE', clock.now() - 3_600_000);
     await pass();
     const late = await idsOf('LATE');
     expect(late).toHaveLength(5);
-    expect(alerted().filter((id) => late.includes(id)).sort()).toEqual([...late].sort());
+    expect(
+      alerted()
+        .filter((id) => late.includes(id))
+        .sort(),
+    ).toEqual([...late].sort());
   });
 
-  it.runIf(run)('alerts every row of two concurrent imports exactly once while passes run between their commits', async () => {
-    const before = alerted().length;
-    let importing = true;
-    const passes = (async () => {
-      let n = 0;
-      while (importing || n === 0) {
-        await pass();
-        n++;
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
-    // 450 rows each: three storage transactions per import, so commits of the two interleave.
-    await Promise.all([ingestMadeListings(tdb.db, 450, 21, 'CA', clock.now()), ingestMadeListings(tdb.db, 450, 22, 'CB', clock.now() - 60_000)]);
-    importing = false;
-    await passes;
-    await pass();
-    const rows = [...(await idsOf('CA')), ...(await idsOf('CB'))];
-    expect(rows).toHaveLength(900);
-    const fresh = alerted().slice(before);
-    expect([...fresh].sort((a, b) => a - b)).toEqual([...rows].sort((a, b) => a - b));
-  }, 120_000);
+  it.runIf(run)(
+    'alerts every row of two concurrent imports exactly once while passes run between their commits',
+    async () => {
+      const before = alerted().length;
+      let importing = true;
+      const passes = (async () => {
+        let n = 0;
+        while (importing || n === 0) {
+          await pass();
+          n++;
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      // 450 rows each: three storage transactions per import, so commits of the two interleave.
+      await Promise.all([
+        ingestMadeListings(tdb.db, 450, 21, 'CA', clock.now()),
+        ingestMadeListings(tdb.db, 450, 22, 'CB', clock.now() - 60_000),
+      ]);
+      importing = false;
+      await passes;
+      await pass();
+      const rows = [...(await idsOf('CA')), ...(await idsOf('CB'))];
+      expect(rows).toHaveLength(900);
+      const fresh = alerted().slice(before);
+      expect([...fresh].sort((a, b) => a - b)).toEqual([...rows].sort((a, b) => a - b));
+    },
+    120_000,
+  );
 
   // Declared on PostgreSQL only (SQLite has one writer at a time, so there is nothing to hold).
-  if (dialect === 'postgres') it.runIf(run)('a transaction holding a change number keeps a later import from committing around it', async () => {
-    const [target] = await idsOf('NOW');
-    const row = await tdb.db.kysely.selectFrom('opportunities').selectAll().where('id', '=', target!).executeTakeFirstOrThrow();
-    const { id: _id, change_seq: _seq, ...values } = row;
-    const before = alerted().length;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    let stamped!: () => void;
-    const holding = new Promise<void>((r) => { stamped = r; });
-    // A re-pricing of an already-alerted row that takes its number, then stalls before committing.
-    const held = tdb.db.kysely.transaction().execute(async (trx) => {
-      await upsertOpportunities(trx, [{ ...values, current_bid_cents: Number(values.current_bid_cents) + 12_300 }]);
-      stamped();
-      await gate;
+  if (dialect === 'postgres')
+    it.runIf(run)('a transaction holding a change number keeps a later import from committing around it', async () => {
+      const [target] = await idsOf('NOW');
+      const row = await tdb.db.kysely.selectFrom('opportunities').selectAll().where('id', '=', target!).executeTakeFirstOrThrow();
+      const { id: _id, change_seq: _seq, ...values } = row;
+      const before = alerted().length;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      let stamped!: () => void;
+      const holding = new Promise<void>((r) => {
+        stamped = r;
+      });
+      // A re-pricing of an already-alerted row that takes its number, then stalls before committing.
+      const held = tdb.db.kysely.transaction().execute(async (trx) => {
+        await upsertOpportunities(trx, [{ ...values, current_bid_cents: Number(values.current_bid_cents) + 12_300 }]);
+        stamped();
+        await gate;
+      });
+      await holding;
+      const seqHeld = await readChangeSeq(tdb.db.kysely);
+      const later = ingestMadeListings(tdb.db, 5, 31, 'AFTER', clock.now());
+      // The later import waits on the counter: nothing of either is visible, so the pass claims nothing.
+      await new Promise((r) => setTimeout(r, 300));
+      await pass();
+      expect(alerted().length).toBe(before);
+      expect(await readChangeSeq(tdb.db.kysely)).toBe(seqHeld);
+      release();
+      await held;
+      await later;
+      await pass();
+      const after = await idsOf('AFTER');
+      expect(
+        alerted()
+          .slice(before)
+          .sort((a, b) => a - b),
+      ).toEqual([target!, ...after].sort((a, b) => a - b));
     });
-    await holding;
-    const seqHeld = await readChangeSeq(tdb.db.kysely);
-    const later = ingestMadeListings(tdb.db, 5, 31, 'AFTER', clock.now());
-    // The later import waits on the counter: nothing of either is visible, so the pass claims nothing.
-    await new Promise((r) => setTimeout(r, 300));
-    await pass();
-    expect(alerted().length).toBe(before);
-    expect(await readChangeSeq(tdb.db.kysely)).toBe(seqHeld);
-    release();
-    await held;
-    await later;
-    await pass();
-    const after = await idsOf('AFTER');
-    expect(alerted().slice(before).sort((a, b) => a - b)).toEqual([target!, ...after].sort((a, b) => a - b));
-  });
 });

@@ -26,7 +26,10 @@ const start = Date.now();
 let offset = 0;
 const clock: Clock = { now: () => base + (Date.now() - start) + offset, setTimeout: systemClock.setTimeout };
 
-interface Hook { at: number; body: { text: string; matches?: Array<{ id: number }> } }
+interface Hook {
+  at: number;
+  body: { text: string; matches?: Array<{ id: number }> };
+}
 
 describe('dealer alerts', () => {
   let tdb: TestDb;
@@ -38,11 +41,24 @@ describe('dealer alerts', () => {
   let searchId: number;
 
   const listing = (lot: string, state: string, bidCents: number, endsInMs = 5 * 86_400_000): ListingInput => ({
-    ...(makeListings(1, lot.length + 3, lot)[0] as ListingInput), lotId: lot, state, zip: null, currentBidCents: bidCents,
-    auctionEndsAt: new Date(clock.now() + endsInMs), make: 'Ford', model: 'F-150', year: 2020, mileage: 40_000, title: '2020 Ford F-150',
+    ...(makeListings(1, lot.length + 3, lot)[0] as ListingInput),
+    lotId: lot,
+    state,
+    zip: null,
+    currentBidCents: bidCents,
+    auctionEndsAt: new Date(clock.now() + endsInMs),
+    make: 'Ford',
+    model: 'F-150',
+    year: 2020,
+    mileage: 40_000,
+    title: '2020 Ford F-150',
   });
-  const importNow = (ls: ListingInput[]) => ingestListings(tdb.db, { accepted: ls.map((l, i) => ({ row: i + 1, listing: l })), rejected: [] },
-    { origin: 'test', now: clock.now(), params: defaultArbitrageParams() });
+  const importNow = (ls: ListingInput[]) =>
+    ingestListings(
+      tdb.db,
+      { accepted: ls.map((l, i) => ({ row: i + 1, listing: l })), rejected: [] },
+      { origin: 'test', now: clock.now(), params: defaultArbitrageParams() },
+    );
   const waitFor = async (n: number, ms = 10_000) => {
     const until = Date.now() + ms;
     while (received.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
@@ -60,7 +76,9 @@ describe('dealer alerts', () => {
   beforeAll(async () => {
     receiver = createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => { body += c; });
+      req.on('data', (c) => {
+        body += c;
+      });
       req.on('end', () => {
         received.push({ at: Date.now(), body: JSON.parse(body) });
         res.writeHead(200).end('ok');
@@ -70,13 +88,25 @@ describe('dealer alerts', () => {
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook/secret`;
     tdb = await createTestDb('sqlite');
     const config = loadConfig({
-      DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '1000000',
-      ALERT_WEBHOOK_ALLOW_PRIVATE: 'true', DEALER_ALERT_SCAN_MS: '50', NOTIFY_POLL_MS: '50',
+      DEALERSCOPE_ENV: 'development',
+      ADMIN_TOKEN: TOKEN,
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      ALERT_WEBHOOK_ALLOW_PRIVATE: 'true',
+      DEALER_ALERT_SCAN_MS: '50',
+      NOTIFY_POLL_MS: '50',
     });
     const ctx = await createContext(config, { db: tdb.db, clock });
     app = await buildApp(ctx, { logger: false, background: true });
     await app.ready();
-    const created = await app.inject({ method: 'POST', url: '/admin/dealers', headers: { authorization: `Bearer ${TOKEN}` }, payload: { name: 'Texas Trucks', zip: '75201', targetProfit: 500, targetRoi: 5 } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/admin/dealers',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      payload: { name: 'Texas Trucks', zip: '75201', targetProfit: 500, targetRoi: 5 },
+    });
     apiKey = created.json().apiKey;
   }, 60_000);
   afterAll(async () => {
@@ -87,18 +117,34 @@ describe('dealer alerts', () => {
 
   it('refuses webhook URLs on private or loopback addresses unless the operator allows them, naming the field', async () => {
     for (const url of ['http://127.0.0.1:9/x', 'http://10.1.2.3/x', 'http://[::1]/x', 'http://localhost/x', 'ftp://example.com/x']) {
-      const err = await parseSearch({ name: 'x', channels: ['webhook'], webhookUrl: url }, { allowPrivate: false, dealerEmail: null }).catch((e) => e);
+      const err = await parseSearch(
+        { name: 'x', channels: ['webhook'], webhookUrl: url },
+        { allowPrivate: false, dealerEmail: null },
+      ).catch((e) => e);
       expect(err, url).toBeInstanceOf(ProfileError);
       expect((err as ProfileError).errors[0]?.field).toBe('webhookUrl');
     }
-    await expect(parseSearch({ name: 'x', channels: ['webhook'], webhookUrl: 'http://127.0.0.1:9/x' }, { allowPrivate: true, dealerEmail: null })).resolves.toMatchObject({ minIntervalMinutes: 5 });
+    await expect(
+      parseSearch({ name: 'x', channels: ['webhook'], webhookUrl: 'http://127.0.0.1:9/x' }, { allowPrivate: true, dealerEmail: null }),
+    ).resolves.toMatchObject({ minIntervalMinutes: 5 });
     const bad = await api('POST', '/api/me/searches', { name: 'x', channels: ['email'], filters: { minProfit: 'lots', page: '2' } });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.details.map((d: { field: string }) => d.field).sort()).toEqual(['channels', 'filters.minProfit', 'filters.page']);
+    expect(
+      bad
+        .json()
+        .error.details.map((d: { field: string }) => d.field)
+        .sort(),
+    ).toEqual(['channels', 'filters.minProfit', 'filters.page']);
   });
 
   it('sends one alert per search per interval listing new and re-priced matches, with delivery status in the history', async () => {
-    const res = await api('POST', '/api/me/searches', { name: 'TX trucks', filters: { state: 'TX', make: 'Ford' }, channels: ['webhook'], webhookUrl: hookUrl, minIntervalMinutes: 10 });
+    const res = await api('POST', '/api/me/searches', {
+      name: 'TX trucks',
+      filters: { state: 'TX', make: 'Ford' },
+      channels: ['webhook'],
+      webhookUrl: hookUrl,
+      minIntervalMinutes: 10,
+    });
     expect(res.statusCode, res.body).toBe(201);
     searchId = res.json().id;
     expect((await api('GET', '/api/me/searches')).json().items).toHaveLength(1);
@@ -149,7 +195,10 @@ describe('dealer alerts', () => {
     const over = Math.round(target.bidCeiling * 100) + 100_000;
     await importNow([listing('W1', 'CA', over, 3 * 3_600_000)]);
     expect(await waitFor(before + 3)).toBe(before + 3);
-    const texts = received.slice(before + 1).map((h) => h.body.text).join('\n');
+    const texts = received
+      .slice(before + 1)
+      .map((h) => h.body.text)
+      .join('\n');
     expect(texts).toContain('past your bid ceiling');
 
     offset += 2 * 3_600_000 + 60_000; // now under an hour before the end
@@ -164,7 +213,13 @@ describe('dealer alerts', () => {
   });
 
   it('measures import → webhook latency', async () => {
-    const res = await api('POST', '/api/me/searches', { name: 'latency', filters: { state: 'NM' }, channels: ['webhook'], webhookUrl: hookUrl, minIntervalMinutes: 1 });
+    const res = await api('POST', '/api/me/searches', {
+      name: 'latency',
+      filters: { state: 'NM' },
+      channels: ['webhook'],
+      webhookUrl: hookUrl,
+      minIntervalMinutes: 1,
+    });
     expect(res.statusCode).toBe(201);
     const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -178,7 +233,9 @@ describe('dealer alerts', () => {
     latencies.sort((a, b) => a - b);
     const p95 = latencies[Math.ceil(0.95 * latencies.length) - 1] as number;
     const p50 = latencies[Math.ceil(0.5 * latencies.length) - 1] as number;
-    console.log(`dealer alert latency import→webhook over ${latencies.length} imports (scan every 50 ms): p50 ${p50} ms, p95 ${p95} ms, max ${latencies.at(-1)} ms`);
+    console.log(
+      `dealer alert latency import→webhook over ${latencies.length} imports (scan every 50 ms): p50 ${p50} ms, p95 ${p95} ms, max ${latencies.at(-1)} ms`,
+    );
     expect(p95).toBeLessThan(5_000);
   }, 60_000);
 });

@@ -18,18 +18,36 @@ describe('personal list cache', () => {
   let now = base;
   let version = 1;
   let reads: WorkspaceReads;
-  const dealer = (v: number, targetProfitCents = 200_000): Dealer => ({
-    id: 7, name: 'Bay Motors', zip: '94105', state: 'CA', targetProfitCents, targetRoiBp: 1500, maxMiles: null, reconCents: null, email: null, version: v,
-  } as Dealer);
+  const dealer = (v: number, targetProfitCents = 200_000): Dealer =>
+    ({
+      id: 7,
+      name: 'Bay Motors',
+      zip: '94105',
+      state: 'CA',
+      targetProfitCents,
+      targetRoiBp: 1500,
+      maxMiles: null,
+      reconCents: null,
+      email: null,
+      version: v,
+    }) as Dealer;
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     // Lot i ends i + 1 days after base.
     const listings = makeListings(12, 3, 'C').map((l, i) => ({ ...l, auctionEndsAt: new Date(base + (i + 1) * DAY) }));
-    await storeListings(tdb.db, listings, { origin: 'test', isSample: false, now: base, params: defaultArbitrageParams(), comps: new CompIndex() });
+    await storeListings(tdb.db, listings, {
+      origin: 'test',
+      isSample: false,
+      now: base,
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
     reads = new WorkspaceReads({ db: tdb.db, params: defaultArbitrageParams(), now: () => now, dataVersion: () => version });
   }, 60_000);
-  afterAll(async () => { await tdb?.drop(); });
+  afterAll(async () => {
+    await tdb?.drop();
+  });
 
   it('serves one sorted list to repeated requests and drops auctions as the clock passes their end', async () => {
     const first = await reads.matching(dealer(1), 'ending', {});

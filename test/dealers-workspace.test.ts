@@ -14,7 +14,13 @@ import { makeListings } from './support/listings.js';
 
 const pgOk = await requirePostgres();
 const TOKEN = 'test-admin-token-0123456789';
-const PLACES: Array<[string, string]> = [['94105', 'CA'], ['10001', 'NY'], ['60601', 'IL'], ['98101', 'WA'], ['33101', 'FL']];
+const PLACES: Array<[string, string]> = [
+  ['94105', 'CA'],
+  ['10001', 'NY'],
+  ['60601', 'IL'],
+  ['98101', 'WA'],
+  ['33101', 'FL'],
+];
 const cents = (d: number) => Math.round(d * 100);
 
 describe.each([
@@ -31,7 +37,11 @@ describe.each([
   const as = (key: string, method: 'GET' | 'PATCH', url: string, payload?: unknown) =>
     t.app.inject({ method, url, payload: payload as object, headers: { 'x-api-key': key } });
   async function list(key: string | null, query: string): Promise<Opportunity[]> {
-    const res = await t.app.inject({ method: 'GET', url: `/api/opportunities?cursor=&limit=200${query}`, headers: key ? { 'x-api-key': key } : {} });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/opportunities?cursor=&limit=200${query}`,
+      headers: key ? { 'x-api-key': key } : {},
+    });
     expect(res.statusCode, res.body).toBe(200);
     return res.json().items;
   }
@@ -56,8 +66,15 @@ describe.each([
     expect((await t.app.inject({ method: 'POST', url: '/admin/dealers', payload: { name: 'x', zip: '94105' } })).statusCode).toBe(401);
     const bad = await admin('POST', '/admin/dealers', { name: 'Bay Motors', zip: '00000', targetRoi: 'lots' });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.details.map((d: { field: string }) => d.field).sort()).toEqual(['targetRoi', 'zip']);
-    expect((await admin('POST', '/admin/dealers', { name: 'Bay Motors', zip: '94105', colour: 'red' })).json().error.details[0].field).toBe('colour');
+    expect(
+      bad
+        .json()
+        .error.details.map((d: { field: string }) => d.field)
+        .sort(),
+    ).toEqual(['targetRoi', 'zip']);
+    expect((await admin('POST', '/admin/dealers', { name: 'Bay Motors', zip: '94105', colour: 'red' })).json().error.details[0].field).toBe(
+      'colour',
+    );
 
     const res = await admin('POST', '/admin/dealers', { name: 'Bay Motors', zip: '94105' });
     expect(res.statusCode).toBe(201);
@@ -66,7 +83,13 @@ describe.each([
     const keys = await tdb.db.kysely.selectFrom('api_keys').selectAll().execute();
     expect(JSON.stringify(keys)).not.toContain(apiKey);
     const listed = (await admin('GET', '/admin/dealers')).json().items;
-    expect(listed.find((d: { id: number }) => d.id === id)).toMatchObject({ name: 'Bay Motors', zip: '94105', state: 'CA', targetProfit: 2000, targetRoi: 15 });
+    expect(listed.find((d: { id: number }) => d.id === id)).toMatchObject({
+      name: 'Bay Motors',
+      zip: '94105',
+      state: 'CA',
+      targetProfit: 2000,
+      targetRoi: 15,
+    });
     expect(JSON.stringify(listed)).not.toContain(apiKey);
   });
 
@@ -74,19 +97,56 @@ describe.each([
     const { apiKey } = (await admin('POST', '/admin/dealers', { name: 'Profile Co', zip: '10001' })).json();
     expect((await t.app.inject({ method: 'GET', url: '/api/me' })).statusCode).toBe(401);
     const me = (await as(apiKey, 'GET', '/api/me')).json();
-    expect(me).toMatchObject({ name: 'Profile Co', zip: '10001', state: 'NY', targetProfit: 2000, targetRoi: 15, maxMiles: null, reconPerVehicle: null });
-    for (const [body, field] of [[{ targetRoi: -1 }, 'targetRoi'], [{ maxMiles: 1.5 }, 'maxMiles'], [{ zip: '1234' }, 'zip'], [{ email: 'nope' }, 'email'], [{ reconPerVehicle: 'x' }, 'reconPerVehicle']] as const) {
+    expect(me).toMatchObject({
+      name: 'Profile Co',
+      zip: '10001',
+      state: 'NY',
+      targetProfit: 2000,
+      targetRoi: 15,
+      maxMiles: null,
+      reconPerVehicle: null,
+    });
+    for (const [body, field] of [
+      [{ targetRoi: -1 }, 'targetRoi'],
+      [{ maxMiles: 1.5 }, 'maxMiles'],
+      [{ zip: '1234' }, 'zip'],
+      [{ email: 'nope' }, 'email'],
+      [{ reconPerVehicle: 'x' }, 'reconPerVehicle'],
+    ] as const) {
       const r = await as(apiKey, 'PATCH', '/api/me', body);
       expect(r.statusCode, JSON.stringify(body)).toBe(400);
       expect(r.json().error.details[0].field).toBe(field);
     }
-    const patched = (await as(apiKey, 'PATCH', '/api/me', { targetProfit: 1500, targetRoi: 12.5, maxMiles: 800, reconPerVehicle: 400, email: 'buyer@example.com' })).json();
-    expect(patched).toMatchObject({ targetProfit: 1500, targetRoi: 12.5, maxMiles: 800, reconPerVehicle: 400, email: 'buyer@example.com', version: me.version + 1 });
+    const patched = (
+      await as(apiKey, 'PATCH', '/api/me', {
+        targetProfit: 1500,
+        targetRoi: 12.5,
+        maxMiles: 800,
+        reconPerVehicle: 400,
+        email: 'buyer@example.com',
+      })
+    ).json();
+    expect(patched).toMatchObject({
+      targetProfit: 1500,
+      targetRoi: 12.5,
+      maxMiles: 800,
+      reconPerVehicle: 400,
+      email: 'buyer@example.com',
+      version: me.version + 1,
+    });
     expect((await as(apiKey, 'GET', '/api/me')).json()).toMatchObject(patched);
   });
 
   it.runIf(run)('computes every figure for the dealer asking: transport to their ZIP, their recon and targets', async () => {
-    const { apiKey } = (await admin('POST', '/admin/dealers', { name: 'Seattle Fleet', zip: '98101', reconPerVehicle: 500, targetProfit: 1000, targetRoi: 10 })).json();
+    const { apiKey } = (
+      await admin('POST', '/admin/dealers', {
+        name: 'Seattle Fleet',
+        zip: '98101',
+        reconPerVehicle: 500,
+        targetProfit: 1000,
+        targetRoi: 10,
+      })
+    ).json();
     const anonymous = new Map((await list(null, '&sort=score')).map((o) => [o.id, o]));
     const mine = await list(apiKey, '&sort=score');
     expect(mine.length).toBe(anonymous.size);
@@ -98,16 +158,22 @@ describe.each([
       expect(o.costs.transportMiles).toBe(tr.miles);
       expect(cents(o.costs.recon) % 100).toBe(0);
       expect([50_000, 50_000 + params.recon.fleetSurchargeCents]).toContain(cents(o.costs.recon));
-      const total = cents(o.currentBid) + cents(o.costs.buyerPremium) + cents(o.costs.docFee) + cents(o.costs.transport) + cents(o.costs.recon);
+      const total =
+        cents(o.currentBid) + cents(o.costs.buyerPremium) + cents(o.costs.docFee) + cents(o.costs.transport) + cents(o.costs.recon);
       expect(cents(o.costs.total)).toBe(total);
       expect(cents(o.profit)).toBe(cents(o.estimatedSalePrice) - total);
       expect(o.estimatedSalePrice).toBe(a.estimatedSalePrice);
       if (o.costs.transport !== a.costs.transport) differs++;
       if (o.bidCeiling !== null) {
         const input = {
-          estimateCents: cents(o.estimatedSalePrice), docFeeCents: cents(o.costs.docFee), transportCents: cents(o.costs.transport), reconCents: cents(o.costs.recon),
-          premiumAt: (b: number) => computeFees({ source: o.source, currentBidCents: b, buyerPremiumPct: null, docFeeCents: null }, params).buyerPremiumCents,
-          targetProfitCents: 100_000, targetRoiBp: 1_000,
+          estimateCents: cents(o.estimatedSalePrice),
+          docFeeCents: cents(o.costs.docFee),
+          transportCents: cents(o.costs.transport),
+          reconCents: cents(o.costs.recon),
+          premiumAt: (b: number) =>
+            computeFees({ source: o.source, currentBidCents: b, buyerPremiumPct: null, docFeeCents: null }, params).buyerPremiumCents,
+          targetProfitCents: 100_000,
+          targetRoiBp: 1_000,
         };
         expect(meetsTargets(input, cents(o.bidCeiling))).toBe(true);
         expect(meetsTargets(input, cents(o.bidCeiling) + 1)).toBe(false);
@@ -121,27 +187,41 @@ describe.each([
     for (let i = 1; i < mine.length; i++) if (tiers[i] === tiers[i - 1]) expect(scores[i]).toBeLessThanOrEqual(scores[i - 1] as number);
     // Filters apply to the personal numbers.
     const minProfit = await list(apiKey, '&minProfit=1000');
-    expect(minProfit.map((o) => o.id).sort()).toEqual(mine.filter((o) => o.profit >= 1000).map((o) => o.id).sort());
+    expect(minProfit.map((o) => o.id).sort()).toEqual(
+      mine
+        .filter((o) => o.profit >= 1000)
+        .map((o) => o.id)
+        .sort(),
+    );
     // Detail agrees with the list.
     const one = mine[0] as Opportunity;
     const detail = (await as(apiKey, 'GET', `/api/opportunities/${one.id}`)).json();
-    expect(detail).toMatchObject({ costs: one.costs, profit: one.profit, bidCeiling: one.bidCeiling, status: one.status, score: one.score });
+    expect(detail).toMatchObject({
+      costs: one.costs,
+      profit: one.profit,
+      bidCeiling: one.bidCeiling,
+      status: one.status,
+      score: one.score,
+    });
   });
 
-  it.runIf(run)('maxMiles hides what lies farther away, and a profile change is seen at once (cache keyed by profile version)', async () => {
-    const { apiKey } = (await admin('POST', '/admin/dealers', { name: 'Local Only', zip: '94105' })).json();
-    const all = await list(apiKey, '');
-    const near = await list(apiKey, '');
-    expect(near.length).toBe(all.length);
-    await as(apiKey, 'PATCH', '/api/me', { maxMiles: 500 });
-    const within = await list(apiKey, '');
-    expect(within.length).toBeGreaterThan(0);
-    expect(within.length).toBeLessThan(all.length);
-    expect(within.every((o) => o.costs.transportMiles <= 500)).toBe(true);
-    await as(apiKey, 'PATCH', '/api/me', { zip: '10001' });
-    const moved = await list(apiKey, '');
-    expect(moved.every((o) => o.costs.transportMiles <= 500 && ['NY'].includes(o.location.state))).toBe(true);
-  });
+  it.runIf(run)(
+    'maxMiles hides what lies farther away, and a profile change is seen at once (cache keyed by profile version)',
+    async () => {
+      const { apiKey } = (await admin('POST', '/admin/dealers', { name: 'Local Only', zip: '94105' })).json();
+      const all = await list(apiKey, '');
+      const near = await list(apiKey, '');
+      expect(near.length).toBe(all.length);
+      await as(apiKey, 'PATCH', '/api/me', { maxMiles: 500 });
+      const within = await list(apiKey, '');
+      expect(within.length).toBeGreaterThan(0);
+      expect(within.length).toBeLessThan(all.length);
+      expect(within.every((o) => o.costs.transportMiles <= 500)).toBe(true);
+      await as(apiKey, 'PATCH', '/api/me', { zip: '10001' });
+      const moved = await list(apiKey, '');
+      expect(moved.every((o) => o.costs.transportMiles <= 500 && ['NY'].includes(o.location.state))).toBe(true);
+    },
+  );
 
   it.runIf(run)('gives every opportunity a bid ceiling and headroom; minHeadroom filters and sort=headroom orders by it', async () => {
     const all = await list(null, '');
@@ -158,7 +238,10 @@ describe.each([
       const [t1, h1] = keyed[i] as readonly [number, number];
       expect(t1 > t0 || (t1 === t0 && h1 <= h0)).toBe(true);
     }
-    const withHeadroom = all.filter((o) => o.headroom !== null && o.headroom >= 500).map((o) => o.id).sort();
+    const withHeadroom = all
+      .filter((o) => o.headroom !== null && o.headroom >= 500)
+      .map((o) => o.id)
+      .sort();
     expect(withHeadroom.length).toBeGreaterThan(0);
     expect((await list(null, '&minHeadroom=500')).map((o) => o.id).sort()).toEqual(withHeadroom);
     expect((await list(null, '&minHeadroom=500&sort=headroom')).map((o) => o.id).sort()).toEqual(withHeadroom);

@@ -44,18 +44,30 @@ function parseDockerfile(text: string): Instruction[] {
 
 const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const instructions = parseDockerfile(text);
-const args = Object.fromEntries(instructions.filter((i) => i.keyword === 'ARG' && i.stage === -1).map((i) => i.args.split('=') as [string, string]));
-const stages = instructions.filter((i) => i.keyword === 'FROM').map((i) => {
-  const [image, , name] = i.args.split(/\s+/);
-  return { image: image.replace(/\$\{(\w+)\}/g, (_, v: string) => args[v] ?? ''), name };
-});
+const args = Object.fromEntries(
+  instructions.filter((i) => i.keyword === 'ARG' && i.stage === -1).map((i) => i.args.split('=') as [string, string]),
+);
+const stages = instructions
+  .filter((i) => i.keyword === 'FROM')
+  .map((i) => {
+    const [image, , name] = i.args.split(/\s+/);
+    return { image: image.replace(/\$\{(\w+)\}/g, (_, v: string) => args[v] ?? ''), name };
+  });
 const finalStage = stages.length - 1;
 const inStage = (stage: number, keyword: string) => instructions.filter((i) => i.stage === stage && i.keyword === keyword);
-const runText = (stage: number) => inStage(stage, 'RUN').map((i) => i.args).join('\n');
-const envOf = (stage: number) => Object.fromEntries(inStage(stage, 'ENV').flatMap((i) => [...i.args.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1], m[2]!.replace(/^"(.*)"$/, '$1')])));
+const runText = (stage: number) =>
+  inStage(stage, 'RUN')
+    .map((i) => i.args)
+    .join('\n');
+const envOf = (stage: number) =>
+  Object.fromEntries(
+    inStage(stage, 'ENV').flatMap((i) => [...i.args.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1], m[2]!.replace(/^"(.*)"$/, '$1')])),
+  );
 const jsonArgs = (keyword: string) => JSON.parse(inStage(finalStage, keyword).at(-1)!.args) as string[];
 
-const deployments = ['api-deployment.yaml', 'browser-pool-deployment.yaml'].map((f) => parseYaml(readFileSync(join(ROOT, 'deploy', 'k8s', f), 'utf8')));
+const deployments = ['api-deployment.yaml', 'browser-pool-deployment.yaml'].map((f) =>
+  parseYaml(readFileSync(join(ROOT, 'deploy', 'k8s', f), 'utf8')),
+);
 
 describe('Dockerfile', () => {
   it('builds in one Debian node:20 stage and runs in another', () => {
@@ -117,7 +129,10 @@ describe('Dockerfile', () => {
   });
 
   it('copies only paths that exist and that .dockerignore lets through', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     for (const i of instructions.filter((x) => x.keyword === 'COPY' && !x.args.includes('--from='))) {
       const sources = i.args.split(/\s+/).slice(0, -1);
       for (const src of sources) {
@@ -129,7 +144,12 @@ describe('Dockerfile', () => {
   });
 
   it('copies into the build stage every folder outside src/ that src/ imports, so tsc can build it', () => {
-    const copied = new Set(inStage(0, 'COPY').filter((i) => !i.args.includes('--from=')).flatMap((i) => i.args.split(/\s+/).slice(0, -1)).map((p) => p.replace(/\/$/, '')));
+    const copied = new Set(
+      inStage(0, 'COPY')
+        .filter((i) => !i.args.includes('--from='))
+        .flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+        .map((p) => p.replace(/\/$/, '')),
+    );
     const outside = new Set<string>();
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -180,10 +200,20 @@ describe('scripts/build-image.sh (the buildah build and its start-up check)', ()
   it('answers --help and refuses unknown arguments with exit 2', async () => {
     const { stdout } = await run('bash', [script, '--help']);
     expect(stdout).toMatch(/^Usage: build-image\.sh/);
-    for (const option of ['--tag=', '--cache-dir=', '--mirror=', '--port=', '--no-check', '--rebuild-base']) expect(stdout).toContain(option);
-    const bad = await run('bash', [script, '--frobnicate']).then(() => 0, (err: { code?: number; stderr?: string }) => { expect(err.stderr).toContain('--frobnicate'); return err.code; });
+    for (const option of ['--tag=', '--cache-dir=', '--mirror=', '--port=', '--no-check', '--rebuild-base'])
+      expect(stdout).toContain(option);
+    const bad = await run('bash', [script, '--frobnicate']).then(
+      () => 0,
+      (err: { code?: number; stderr?: string }) => {
+        expect(err.stderr).toContain('--frobnicate');
+        return err.code;
+      },
+    );
     expect(bad).toBe(2);
-    const port = await run('bash', [script, '--port=99999']).then(() => 0, (err: { code?: number }) => err.code);
+    const port = await run('bash', [script, '--port=99999']).then(
+      () => 0,
+      (err: { code?: number }) => err.code,
+    );
     expect(port).toBe(2);
   });
 

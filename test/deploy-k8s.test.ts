@@ -23,9 +23,15 @@ import { requireComponent } from './support/components.js';
 
 const K8S_DIR = join(import.meta.dirname, '..', 'deploy', 'k8s');
 
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } } & Record<string, unknown>;
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+} & Record<string, unknown>;
 
-interface Model { validate(): void }
+interface Model {
+  validate(): void;
+}
 const MODELS: Record<string, { apiVersion: string; create: (m: Manifest) => Model }> = {
   Namespace: { apiVersion: Namespace.apiVersion, create: (m) => new Namespace(m as never) },
   ConfigMap: { apiVersion: ConfigMap.apiVersion, create: (m) => new ConfigMap(m as never) },
@@ -44,7 +50,10 @@ function parseManifests(text: string, source: string): Manifest[] {
   });
 }
 
-const kustomization = parseManifests(readFileSync(join(K8S_DIR, 'kustomization.yaml'), 'utf8'), 'kustomization.yaml')[0] as Manifest & { resources: string[]; namespace: string };
+const kustomization = parseManifests(readFileSync(join(K8S_DIR, 'kustomization.yaml'), 'utf8'), 'kustomization.yaml')[0] as Manifest & {
+  resources: string[];
+  namespace: string;
+};
 const manifests = kustomization.resources.flatMap((file) => parseManifests(readFileSync(join(K8S_DIR, file), 'utf8'), file));
 
 const byKind = <T = Manifest>(kind: string) => manifests.filter((m) => m.kind === kind) as unknown as Array<T & Manifest>;
@@ -54,10 +63,19 @@ const one = <T = Manifest>(kind: string, name: string): T & Manifest => {
   return found[0];
 };
 
-type PodTemplate = { metadata: { labels: Record<string, string> }; spec: { containers: IContainer[]; volumes?: Array<{ name: string; emptyDir?: { medium?: string } }>; securityContext?: Record<string, unknown>; terminationGracePeriodSeconds?: number } };
+type PodTemplate = {
+  metadata: { labels: Record<string, string> };
+  spec: {
+    containers: IContainer[];
+    volumes?: Array<{ name: string; emptyDir?: { medium?: string } }>;
+    securityContext?: Record<string, unknown>;
+    terminationGracePeriodSeconds?: number;
+  };
+};
 type DeploymentShape = { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: PodTemplate } };
 const deployment = (name: string) => one<DeploymentShape>('Deployment', name);
-const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /** Kubernetes quantities as numbers: CPU in cores, memory in bytes. */
 function quantity(q: string | number): number {
@@ -81,7 +99,9 @@ function containerEnv(c: IContainer): Record<string, string> {
 
 describe('deploy/k8s manifests', () => {
   it('lists every manifest file in kustomization.yaml and nothing that does not exist', () => {
-    const files = readdirSync(K8S_DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+    const files = readdirSync(K8S_DIR)
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .sort();
     expect([...kustomization.resources].sort()).toEqual(files);
     expect(kustomization.namespace).toBe('dealerscope');
   });
@@ -134,7 +154,11 @@ describe('deploy/k8s manifests', () => {
         expect(limit, `${c.name} ${resource} limit`).toBeDefined();
         expect(quantity(request!)).toBeLessThanOrEqual(quantity(limit!));
       }
-      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      expect(c.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
       for (const mount of c.volumeMounts ?? []) expect(volumes.has(mount.name)).toBe(true);
       // A read-only root filesystem still needs a writable /tmp.
       expect((c.volumeMounts ?? []).map((v) => v.mountPath)).toContain('/tmp');
@@ -180,7 +204,10 @@ describe('deploy/k8s manifests', () => {
   });
 
   it('the API Service selects only API pods and targets a port they declare', () => {
-    const svc = one<{ spec: { selector: Record<string, string>; ports: Array<{ targetPort: string | number; port: number }> } }>('Service', 'dealerscope-api');
+    const svc = one<{ spec: { selector: Record<string, string>; ports: Array<{ targetPort: string | number; port: number }> } }>(
+      'Service',
+      'dealerscope-api',
+    );
     const api = deployment('dealerscope-api').spec.template;
     expect(matches(svc.spec.selector, api.metadata.labels)).toBe(true);
     expect(matches(svc.spec.selector, deployment('browser-pool').spec.template.metadata.labels)).toBe(false);
@@ -191,8 +218,17 @@ describe('deploy/k8s manifests', () => {
   });
 
   it('each Deployment has a PodDisruptionBudget and an HPA that fit its replica count', () => {
-    const pdbs = byKind<{ spec: { selector: { matchLabels: Record<string, string> }; minAvailable?: number; maxUnavailable?: number } }>('PodDisruptionBudget');
-    const hpas = byKind<{ spec: { scaleTargetRef: { apiVersion: string; kind: string; name: string }; minReplicas: number; maxReplicas: number; metrics: Array<{ resource?: { name: string } }> } }>('HorizontalPodAutoscaler');
+    const pdbs = byKind<{ spec: { selector: { matchLabels: Record<string, string> }; minAvailable?: number; maxUnavailable?: number } }>(
+      'PodDisruptionBudget',
+    );
+    const hpas = byKind<{
+      spec: {
+        scaleTargetRef: { apiVersion: string; kind: string; name: string };
+        minReplicas: number;
+        maxReplicas: number;
+        metrics: Array<{ resource?: { name: string } }>;
+      };
+    }>('HorizontalPodAutoscaler');
     for (const d of byKind<DeploymentShape>('Deployment')) {
       const labels = d.spec.template.metadata.labels;
       const mine = pdbs.filter((p) => matches(p.spec.selector.matchLabels, labels));
@@ -240,14 +276,20 @@ describe('deploy/k8s manifests', () => {
 
   const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
   // Missing kubectl fails this suite (it used to skip silently) unless the run opts out of it.
-  it.runIf(requireComponent('kubectl', kubectl !== undefined, '/usr/bin/kubectl or /usr/local/bin/kubectl'))('kubectl kustomize renders the same objects, all schema-valid, in the namespace', () => {
-    const rendered = parseManifests(execFileSync(kubectl!, ['kustomize', K8S_DIR], { encoding: 'utf8', timeout: 30_000 }), 'kubectl kustomize');
-    const ids = (list: Manifest[]) => list.map((m) => `${m.kind}/${m.metadata.name}`).sort();
-    expect(ids(rendered)).toEqual(ids(manifests));
-    for (const m of rendered) {
-      expect(() => MODELS[m.kind].create(m).validate()).not.toThrow();
-      if (m.kind !== 'Namespace') expect(m.metadata.namespace).toBe('dealerscope');
-      expect(m.metadata.labels?.['app.kubernetes.io/part-of']).toBe('dealerscope');
-    }
-  });
+  it.runIf(requireComponent('kubectl', kubectl !== undefined, '/usr/bin/kubectl or /usr/local/bin/kubectl'))(
+    'kubectl kustomize renders the same objects, all schema-valid, in the namespace',
+    () => {
+      const rendered = parseManifests(
+        execFileSync(kubectl!, ['kustomize', K8S_DIR], { encoding: 'utf8', timeout: 30_000 }),
+        'kubectl kustomize',
+      );
+      const ids = (list: Manifest[]) => list.map((m) => `${m.kind}/${m.metadata.name}`).sort();
+      expect(ids(rendered)).toEqual(ids(manifests));
+      for (const m of rendered) {
+        expect(() => MODELS[m.kind].create(m).validate()).not.toThrow();
+        if (m.kind !== 'Namespace') expect(m.metadata.namespace).toBe('dealerscope');
+        expect(m.metadata.labels?.['app.kubernetes.io/part-of']).toBe('dealerscope');
+      }
+    },
+  );
 });

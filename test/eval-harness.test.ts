@@ -21,7 +21,9 @@ async function freshDb(): Promise<Db> {
   await migrate(db);
   return db;
 }
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('evaluation harness', () => {
   it('the committed set meets every target through the real import pipeline', async () => {
@@ -58,26 +60,49 @@ describe('evaluation harness', () => {
     const params = defaultArbitrageParams();
     // A GovDeals lot at $1,000 in Sacramento, shipped to the dealer at 90012 (433 mi by ZIP great-circle × 1.2).
     const listing = (lot: string, label: 'clean' | 'fault'): EvalSet['listings'][number] => ({
-      label, kind: label === 'fault' ? 'nominal_bid' : null,
+      label,
+      kind: label === 'fault' ? 'nominal_bid' : null,
       truth: { priceCents: 500_000, mileage: 80_000, cls: 'civilian', titleStatus: 'clean', latitude: 38.5804, longitude: -121.4922 },
       row: { source: 'GovDeals', lot_id: lot, current_bid: 1000, zip: '95814', state: 'CA' },
     });
-    const set = { dealer: { zip: '90012', state: 'CA', latitude: 34.0614, longitude: -118.2385 }, listings: [listing('A', 'clean'), listing('B', 'clean'), listing('C', 'fault')] } as EvalSet;
+    const set = {
+      dealer: { zip: '90012', state: 'CA', latitude: 34.0614, longitude: -118.2385 },
+      listings: [listing('A', 'clean'), listing('B', 'clean'), listing('C', 'fault')],
+    } as EvalSet;
     // premium 12.5 % = 125.00, doc 75, transport 952.60, recon 650 → total 2,802.60; profit 2,197.40
-    const right = { currentBid: 1000, costs: { buyerPremium: 125, docFee: 75, transport: 952.6, recon: 650, total: 2802.6, transportMiles: 433 }, estimatedSalePrice: 5000, profit: 2197.4, roi: 78.41, margin: 43.95 };
-    const good = measure(set, [
-      { kind: 'published', opportunity: right as never, flags: [] },
-      { kind: 'published', opportunity: right as never, flags: [] },
-      { kind: 'rejected', reason: 'bid is nominal' },
-    ] satisfies Outcome[], params);
+    const right = {
+      currentBid: 1000,
+      costs: { buyerPremium: 125, docFee: 75, transport: 952.6, recon: 650, total: 2802.6, transportMiles: 433 },
+      estimatedSalePrice: 5000,
+      profit: 2197.4,
+      roi: 78.41,
+      margin: 43.95,
+    };
+    const good = measure(
+      set,
+      [
+        { kind: 'published', opportunity: right as never, flags: [] },
+        { kind: 'published', opportunity: right as never, flags: [] },
+        { kind: 'rejected', reason: 'bid is nominal' },
+      ] satisfies Outcome[],
+      params,
+    );
     expect(good.arithmetic.differences).toBe(0);
     expect(good.transport.within).toBe(2);
     expect(good.faults.recall).toBe(1);
-    const bad = measure(set, [
-      { kind: 'published', opportunity: { ...right, costs: { ...right.costs, total: 2802.61 } } as never, flags: [] },
-      { kind: 'published', opportunity: { ...right, costs: { ...right.costs, transportMiles: 300 } } as never, flags: ['mileage_cohort_outlier'] },
-      { kind: 'published', opportunity: right as never, flags: [] },
-    ] satisfies Outcome[], params);
+    const bad = measure(
+      set,
+      [
+        { kind: 'published', opportunity: { ...right, costs: { ...right.costs, total: 2802.61 } } as never, flags: [] },
+        {
+          kind: 'published',
+          opportunity: { ...right, costs: { ...right.costs, transportMiles: 300 } } as never,
+          flags: ['mileage_cohort_outlier'],
+        },
+        { kind: 'published', opportunity: right as never, flags: [] },
+      ] satisfies Outcome[],
+      params,
+    );
     expect(bad.arithmetic.differences).toBe(1);
     expect(bad.transport.within).toBe(1);
     expect(bad.faults.missed).toEqual([{ lotId: 'C', kind: 'nominal_bid' }]);

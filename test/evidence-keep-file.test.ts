@@ -18,10 +18,13 @@ import { createSqliteDb, type TestDb } from './support/databases.js';
 const NOW = Date.UTC(2026, 10, 26, 12);
 const dir = mkdtempSync(join(tmpdir(), 'ds-keep-file-'));
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [e.name]));
+const walk = (d: string): string[] =>
+  readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [e.name]));
 
 let tdb: TestDb;
-beforeAll(async () => { tdb = await createSqliteDb(); });
+beforeAll(async () => {
+  tdb = await createSqliteDb();
+});
 afterAll(async () => {
   await tdb?.drop();
   rmSync(dir, { recursive: true, force: true });
@@ -32,11 +35,21 @@ describe('keeping a feed file streamed', () => {
     const file = join(dir, 'feed.csv');
     await writeFeedFile(file, 300, { reference: NOW });
     const blobs = join(dir, 'blobs-import');
-    const store = createEvidenceStore({ db: tdb.db, clock: new ManualClock(NOW), env: {}, settings: { ...evidenceSettings({}), dir: blobs } });
+    const store = createEvidenceStore({
+      db: tdb.db,
+      clock: new ManualClock(NOW),
+      env: {},
+      settings: { ...evidenceSettings({}), dir: blobs },
+    });
     // Reading the file whole into keep() is what a file import must no longer do.
     const sink = { keep: () => Promise.reject(new Error('keep() called with the whole file')), keepFile: store.keepFile.bind(store) };
     try {
-      await importFeedSource(tdb.db, { path: file }, 'csv', { origin: 'feed.csv', now: NOW, params: defaultArbitrageParams(), snapshots: sink });
+      await importFeedSource(tdb.db, { path: file }, 'csv', {
+        origin: 'feed.csv',
+        now: NOW,
+        params: defaultArbitrageParams(),
+        snapshots: sink,
+      });
       const bytes = readFileSync(file);
       const prov = await tdb.db.kysely.selectFrom('quality_provenance').select('snapshot_hash').limit(1).executeTakeFirstOrThrow();
       expect(prov.snapshot_hash).toBe(`sha256:${hex(bytes)}`);
@@ -48,13 +61,26 @@ describe('keeping a feed file streamed', () => {
 
   it('on disk: refuses a file that no longer hashes to its name, leaving no blob and no temporary file', async () => {
     const blobs = join(dir, 'blobs-disk');
-    const store = createEvidenceStore({ db: tdb.db, clock: new ManualClock(NOW), env: {}, settings: { ...evidenceSettings({}), dir: blobs } });
+    const store = createEvidenceStore({
+      db: tdb.db,
+      clock: new ManualClock(NOW),
+      env: {},
+      settings: { ...evidenceSettings({}), dir: blobs },
+    });
     const file = join(dir, 'changing.csv');
     writeFileSync(file, 'first version\n');
     const hash = hex(readFileSync(file));
     writeFileSync(file, 'second version\n');
     try {
-      expect(await store.keepFile({ path: file, hash: `sha256:${hash}`, url: 'urn:dealerscope:feed:changing.csv', contentType: 'text/csv', kind: 'feed' })).toBeNull();
+      expect(
+        await store.keepFile({
+          path: file,
+          hash: `sha256:${hash}`,
+          url: 'urn:dealerscope:feed:changing.csv',
+          contentType: 'text/csv',
+          kind: 'feed',
+        }),
+      ).toBeNull();
       expect(await store.get(hash)).toBeNull();
       expect(walk(blobs)).toEqual([]);
       // The same file under its true hash is kept.
@@ -80,7 +106,12 @@ describe('keeping a feed file streamed into an S3-compatible bucket', () => {
     s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3dir });
     const { port } = await s3rver.run();
     endpoint = `http://127.0.0.1:${port}`;
-    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const s3 = new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     s3.destroy();
   });
@@ -91,8 +122,17 @@ describe('keeping a feed file streamed into an S3-compatible bucket', () => {
   });
 
   it('uploads the file streamed, and takes back an upload whose bytes do not match its name', async () => {
-    const store = createEvidenceStore({ db: tdb.db, clock: new ManualClock(NOW), env: { OBJECT_STORE_URL: `s3://${BUCKET}/v1`, OBJECT_STORE_ENDPOINT: endpoint } });
-    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const store = createEvidenceStore({
+      db: tdb.db,
+      clock: new ManualClock(NOW),
+      env: { OBJECT_STORE_URL: `s3://${BUCKET}/v1`, OBJECT_STORE_ENDPOINT: endpoint },
+    });
+    const s3 = new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     const keys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key);
     try {
       const file = join(dir, 's3.csv');

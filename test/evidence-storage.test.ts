@@ -26,8 +26,9 @@ const exec = promisify(execFile);
 const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
 const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
-const UPLOAD = 'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description\n'
-  + `GovDeals,U1,2019 Ford F-150 XL,2019,Ford,F-150,XL,,84000,"$9,500.00",${new Date(NOW + 10 * 86_400_000).toISOString()},Austin,TX,78701,https://www.govdeals.com/asset/1/1,clean,City fleet pickup\n`;
+const UPLOAD =
+  'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description\n' +
+  `GovDeals,U1,2019 Ford F-150 XL,2019,Ford,F-150,XL,,84000,"$9,500.00",${new Date(NOW + 10 * 86_400_000).toISOString()},Austin,TX,78701,https://www.govdeals.com/asset/1/1,clean,City fleet pickup\n`;
 const S3_CREDS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 Object.assign(process.env, S3_CREDS);
 
@@ -36,8 +37,16 @@ function sourcesJson(site: FixtureSite) {
   const fast = { delayMs: 0, backoffBaseMs: 1, timeoutMs: 5_000 };
   return {
     sources: [
-      { name: 'govdeals', kind: 'govdeals', url: `${site.url}/search/list`, apiKeyEnv: 'MAESTRO_API_KEY', intervalSeconds: 60, pageSize: 25, etiquette: fast,
-        search: { searchText: '', facetsFilter: ['{!tag=product_category_external_id}product_category_external_id:"t6"'] } },
+      {
+        name: 'govdeals',
+        kind: 'govdeals',
+        url: `${site.url}/search/list`,
+        apiKeyEnv: 'MAESTRO_API_KEY',
+        intervalSeconds: 60,
+        pageSize: 25,
+        etiquette: fast,
+        search: { searchText: '', facetsFilter: ['{!tag=product_category_external_id}product_category_external_id:"t6"'] },
+      },
       { name: 'ps-cat', kind: 'publicsurplus', url: `${site.url}/ps/sms/browse/cataucs?catid=4`, intervalSeconds: 60, etiquette: fast },
     ],
   };
@@ -69,7 +78,13 @@ describe('evidence on local disk', () => {
     t = await buildTestApp(tdb.db, { SNAPSHOT_DIR: dir }, clock);
     site = await startSite();
     runner = new SourceRunner(parseSourcesConfig(sourcesJson(site), { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' }), {
-      db: tdb.db, clock, random: seededRandom(1), params: defaultArbitrageParams, renderer: null, snapshots: t.ctx.evidence, readSecret: (n) => SECRETS[n],
+      db: tdb.db,
+      clock,
+      random: seededRandom(1),
+      params: defaultArbitrageParams,
+      renderer: null,
+      snapshots: t.ctx.evidence,
+      readSecret: (n) => SECRETS[n],
     });
   });
   afterAll(async () => {
@@ -80,12 +95,20 @@ describe('evidence on local disk', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const files = () => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
-  const snapshot = (hash: string, headers: Record<string, string> = auth) => t.app.inject({ method: 'GET', url: `/admin/snapshots/${hash}`, headers });
+  const files = () =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
+  const snapshot = (hash: string, headers: Record<string, string> = auth) =>
+    t.app.inject({ method: 'GET', url: `/admin/snapshots/${hash}`, headers });
 
   it('keeps every fetched page once, content-addressed, and serves each back under its hash', async () => {
     await runner.run('govdeals');
-    const provenance = await tdb.db.kysely.selectFrom('quality_provenance').select(['snapshot_hash', 'source_url']).where('source', '=', 'govdeals').execute();
+    const provenance = await tdb.db.kysely
+      .selectFrom('quality_provenance')
+      .select(['snapshot_hash', 'source_url'])
+      .where('source', '=', 'govdeals')
+      .execute();
     const hashes = [...new Set(provenance.map((p) => p.snapshot_hash))];
     expect(hashes).toHaveLength(Math.ceil(LOTS.govdeals.length / 25)); // one snapshot per search page
     for (const h of hashes) {
@@ -105,7 +128,9 @@ describe('evidence on local disk', () => {
     // A second run reads the same bytes: the same snapshots, nothing new written.
     await runner.run('govdeals');
     expect(files()).toHaveLength(stored.length);
-    expect((await tdb.db.kysely.withTables<{ evidence_snapshots: { hash: string } }>().selectFrom('evidence_snapshots').selectAll().execute())).toHaveLength(before.objects);
+    expect(
+      await tdb.db.kysely.withTables<{ evidence_snapshots: { hash: string } }>().selectFrom('evidence_snapshots').selectAll().execute(),
+    ).toHaveLength(before.objects);
   });
 
   it('answers 400 for a malformed hash, 404 for an unknown one or bytes that no longer match, 401 without the admin token', async () => {
@@ -123,22 +148,38 @@ describe('evidence on local disk', () => {
 
   it('keeps an uploaded feed under the hash its provenance names', async () => {
     const csv = UPLOAD;
-    const res = await t.app.inject({ method: 'POST', url: '/admin/imports', headers: { ...auth, 'content-type': 'text/csv', 'x-feed-name': 'evidence-upload' }, payload: csv });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/admin/imports',
+      headers: { ...auth, 'content-type': 'text/csv', 'x-feed-name': 'evidence-upload' },
+      payload: csv,
+    });
     expect(res.statusCode).toBe(200);
-    const prov = await tdb.db.kysely.selectFrom('quality_provenance').select(['snapshot_hash', 'source_url']).where('lot_id', '=', 'U1').executeTakeFirstOrThrow();
+    const prov = await tdb.db.kysely
+      .selectFrom('quality_provenance')
+      .select(['snapshot_hash', 'source_url'])
+      .where('lot_id', '=', 'U1')
+      .executeTakeFirstOrThrow();
     expect(prov.snapshot_hash).toBe(`sha256:${sha256Hex(Buffer.from(csv))}`);
     const back = await snapshot(prov.snapshot_hash.slice('sha256:'.length));
     expect([back.statusCode, back.body]).toEqual([200, csv]);
   });
 
-  it('collects snapshots past the retention, except those a live listing\'s provenance still names', async () => {
+  it("collects snapshots past the retention, except those a live listing's provenance still names", async () => {
     const clock = new ManualClock(NOW);
     const gcDir = mkdtempSync(join(tmpdir(), 'ds-gc-'));
     const gdb = await createSqliteDb();
     const store = createEvidenceStore({ db: gdb.db, clock, env: {}, settings: { ...evidenceSettings({}), dir: gcDir, retentionDays: 90 } });
     try {
-      await importListingFeed(gdb.db, UPLOAD, 'csv', { origin: 'gc-upload', now: clock.now(), params: defaultArbitrageParams(), snapshots: store });
-      const live = (await gdb.db.kysely.selectFrom('quality_provenance').select('snapshot_hash').where('lot_id', '=', 'U1').executeTakeFirstOrThrow()).snapshot_hash;
+      await importListingFeed(gdb.db, UPLOAD, 'csv', {
+        origin: 'gc-upload',
+        now: clock.now(),
+        params: defaultArbitrageParams(),
+        snapshots: store,
+      });
+      const live = (
+        await gdb.db.kysely.selectFrom('quality_provenance').select('snapshot_hash').where('lot_id', '=', 'U1').executeTakeFirstOrThrow()
+      ).snapshot_hash;
       const orphan = await store.keep({ bytes: 'an old page nobody names', url: 'https://example.com/old' });
       clock.advance(91 * 86_400_000);
       const fresh = await store.keep({ bytes: 'a page seen today', url: 'https://example.com/new' });
@@ -179,7 +220,12 @@ describe('evidence in an S3-compatible bucket, and provenance verification from 
     s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3dir });
     const { port } = await s3rver.run();
     endpoint = `http://127.0.0.1:${port}`;
-    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const s3 = new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     s3.destroy();
     tdb = await createSqliteDb();
@@ -191,13 +237,25 @@ describe('evidence in an S3-compatible bucket, and provenance verification from 
     const sourcesFile = join(work, 'sources.json');
     writeFileSync(sourcesFile, JSON.stringify(sourcesJson(site)));
     runner = new SourceRunner(parseSourcesConfig(sourcesJson(site), { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' }), {
-      db: tdb.db, clock, random: seededRandom(2), params: defaultArbitrageParams, renderer: null, snapshots: t.ctx.evidence, readSecret: (n) => SECRETS[n],
+      db: tdb.db,
+      clock,
+      random: seededRandom(2),
+      params: defaultArbitrageParams,
+      renderer: null,
+      snapshots: t.ctx.evidence,
+      readSecret: (n) => SECRETS[n],
     });
     await runner.run('govdeals');
     await runner.run('ps-cat');
     cliEnv = {
-      ...process.env, ...S3_CREDS, ...env, DATABASE_URL: tdb.url, DEALERSCOPE_ENV: 'development', DEALERSCOPE_SOURCES_FILE: sourcesFile,
-      SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...process.env,
+      ...S3_CREDS,
+      ...env,
+      DATABASE_URL: tdb.url,
+      DEALERSCOPE_ENV: 'development',
+      DEALERSCOPE_SOURCES_FILE: sourcesFile,
+      SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
   });
   afterAll(async () => {
@@ -211,13 +269,24 @@ describe('evidence in an S3-compatible bucket, and provenance verification from 
   });
 
   const oppOf = async (source: string) => {
-    const row = await tdb.db.kysely.selectFrom('opportunities').innerJoin('listings', 'listings.id', 'opportunities.listing_id')
-      .select(['opportunities.id as id', 'listings.id as listingId', 'listings.lot_id as lotId']).where('listings.source', '=', source).orderBy('listings.id').limit(1).executeTakeFirstOrThrow();
+    const row = await tdb.db.kysely
+      .selectFrom('opportunities')
+      .innerJoin('listings', 'listings.id', 'opportunities.listing_id')
+      .select(['opportunities.id as id', 'listings.id as listingId', 'listings.lot_id as lotId'])
+      .where('listings.source', '=', source)
+      .orderBy('listings.id')
+      .limit(1)
+      .executeTakeFirstOrThrow();
     return { id: Number(row.id), listingId: Number(row.listingId), lotId: row.lotId };
   };
 
   it('writes each snapshot once under the prefix and reports bytes and objects in /metrics', async () => {
-    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const s3 = new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'snapshots/v1/' }));
     s3.destroy();
     const keys = (listed.Contents ?? []).map((o) => o.Key!);
@@ -231,7 +300,11 @@ describe('evidence in an S3-compatible bucket, and provenance verification from 
     expect(metrics).toContain(`dealerscope_evidence_snapshot_objects ${totals.objects}`);
     expect(metrics).toContain(`dealerscope_evidence_snapshot_bytes ${totals.bytes}`);
     expect(metrics).toMatch(/dealerscope_evidence_writes_total\{result="stored"\} \d+/);
-    const prov = await tdb.db.kysely.selectFrom('quality_provenance').select('snapshot_hash').where('source', '=', 'govdeals').executeTakeFirstOrThrow();
+    const prov = await tdb.db.kysely
+      .selectFrom('quality_provenance')
+      .select('snapshot_hash')
+      .where('source', '=', 'govdeals')
+      .executeTakeFirstOrThrow();
     const res = await t.app.inject({ method: 'GET', url: `/admin/snapshots/${prov.snapshot_hash}`, headers: auth });
     expect([res.statusCode, sha256Hex(res.rawPayload)]).toEqual([200, prov.snapshot_hash]);
   });
@@ -261,15 +334,30 @@ describe('evidence in an S3-compatible bucket, and provenance verification from 
   it('reports a stored field that no longer matches its page (exit 2), and a snapshot gone from the bucket (exit 3)', async () => {
     const { id, listingId } = await oppOf('govdeals');
     const before = await tdb.db.kysely.selectFrom('listings').select(['mileage']).where('id', '=', listingId).executeTakeFirstOrThrow();
-    await tdb.db.kysely.updateTable('listings').set({ mileage: Number(before.mileage) + 1234 }).where('id', '=', listingId).execute();
+    await tdb.db.kysely
+      .updateTable('listings')
+      .set({ mileage: Number(before.mileage) + 1234 })
+      .where('id', '=', listingId)
+      .execute();
     const drift = await cli(cliEnv, 'provenance', 'verify', String(id));
     expect(drift.code, drift.stdout).toBe(2);
-    expect(drift.stdout).toMatch(new RegExp(`DRIFT mileage: stored ${Number(before.mileage) + 1234}, snapshot says ${before.mileage} \\(at [^)]+\\)`));
+    expect(drift.stdout).toMatch(
+      new RegExp(`DRIFT mileage: stored ${Number(before.mileage) + 1234}, snapshot says ${before.mileage} \\(at [^)]+\\)`),
+    );
     expect(drift.stdout).toMatch(/DRIFT: 1 field\(s\) no longer match/);
     await tdb.db.kysely.updateTable('listings').set({ mileage: before.mileage }).where('id', '=', listingId).execute();
 
-    const prov = await tdb.db.kysely.selectFrom('quality_provenance').select('snapshot_hash').where('listing_id', '=', listingId).executeTakeFirstOrThrow();
-    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const prov = await tdb.db.kysely
+      .selectFrom('quality_provenance')
+      .select('snapshot_hash')
+      .where('listing_id', '=', listingId)
+      .executeTakeFirstOrThrow();
+    const s3 = new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `snapshots/v1/${prov.snapshot_hash}` }));
     s3.destroy();
     const missing = await cli(cliEnv, 'provenance', 'verify', String(id));

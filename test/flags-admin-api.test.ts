@@ -21,12 +21,23 @@ describe.each([
   let t: TestApp;
 
   const api = (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = AUTH) =>
-    t.app.inject({ method, url, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, payload: body === undefined ? undefined : JSON.stringify(body) });
+    t.app.inject({
+      method,
+      url,
+      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+      payload: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    await storeListings(tdb.db, makeListings(30, 3), { origin: 'test', isSample: false, now: Date.UTC(2026, 9, 1), params: defaultArbitrageParams(), comps: new CompIndex() });
+    await storeListings(tdb.db, makeListings(30, 3), {
+      origin: 'test',
+      isSample: false,
+      now: Date.UTC(2026, 9, 1),
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
     t = await buildTestApp(tdb.db);
   });
   afterAll(async () => {
@@ -54,13 +65,21 @@ describe.each([
   });
 
   it.runIf(run)('POST sets overrides, persists them and audits token id, old, new and reason', async () => {
-    const res = await api('POST', '/admin/feature-flags', { ENABLE_PRODUCTION_CACHE: false, MAX_BROWSER_CONTEXTS: 2 }, { ...AUTH, 'x-change-reason': 'cache incident 42' });
+    const res = await api(
+      'POST',
+      '/admin/feature-flags',
+      { ENABLE_PRODUCTION_CACHE: false, MAX_BROWSER_CONTEXTS: 2 },
+      { ...AUTH, 'x-change-reason': 'cache incident 42' },
+    );
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().flags.ENABLE_PRODUCTION_CACHE).toBe(false);
     expect(res.json().sources.ENABLE_PRODUCTION_CACHE).toBe('override');
     expect(t.ctx.flags.get('MAX_BROWSER_CONTEXTS')).toBe(2);
     const rows = await tdb.db.kysely.selectFrom('flag_overrides').selectAll().orderBy('name').execute();
-    expect(rows.map((r) => [r.name, JSON.parse(r.value_json)])).toEqual([['ENABLE_PRODUCTION_CACHE', false], ['MAX_BROWSER_CONTEXTS', 2]]);
+    expect(rows.map((r) => [r.name, JSON.parse(r.value_json)])).toEqual([
+      ['ENABLE_PRODUCTION_CACHE', false],
+      ['MAX_BROWSER_CONTEXTS', 2],
+    ]);
     const audit = (await api('GET', '/admin/audit?limit=10')).json().entries;
     const cache = audit.find((e: { flag: string }) => e.flag === 'ENABLE_PRODUCTION_CACHE');
     expect(cache).toMatchObject({ actor: tokenId(TOKEN), old: null, new: false, reason: 'cache incident 42' });
@@ -129,45 +148,58 @@ describe.each([
     expect((await api('GET', '/api/opportunities?cursor=')).statusCode).toBe(200);
   });
 
-  it.runIf(run)('break glass wins: releasing the kill switch removes its override, so FF_EMERGENCY_ROLLBACK=true holds after a restart', async () => {
-    const killRows = async () => (await tdb.db.kysely.selectFrom('flag_overrides').selectAll().where('name', '=', 'EMERGENCY_ROLLBACK').execute()).length;
-    for (const release of ['POST false', 'DELETE'] as const) {
-      expect((await api('POST', '/admin/feature-flags', { EMERGENCY_ROLLBACK: true })).json().emergency).toBe(true);
-      const off = release === 'DELETE'
-        ? await api('DELETE', '/admin/feature-flags/EMERGENCY_ROLLBACK', undefined, { ...AUTH, 'x-change-reason': 'incident over' })
-        : await api('POST', '/admin/feature-flags', { EMERGENCY_ROLLBACK: false }, { ...AUTH, 'x-change-reason': 'incident over' });
-      expect(off.statusCode, release).toBe(200);
-      expect(off.json().emergency, release).toBe(false);
-      expect(off.json().sources.EMERGENCY_ROLLBACK, release).not.toBe('override');
-      expect(await killRows(), release).toBe(0);
-      const last = (await api('GET', '/admin/audit?limit=1&flag=EMERGENCY_ROLLBACK')).json().entries[0];
-      expect(last, release).toMatchObject({ old: true, new: null, reason: 'incident over' });
-      // The plan's break-glass path: restart with the switch in the environment.
-      const restarted = await buildTestApp(tdb.db, { FF_EMERGENCY_ROLLBACK: 'true' });
-      try {
-        const view = (await restarted.app.inject({ method: 'GET', url: '/admin/feature-flags', headers: AUTH })).json();
-        expect(view.emergency, release).toBe(true);
-        expect(view.sources.EMERGENCY_ROLLBACK, release).toBe('env');
-        expect((await restarted.app.inject({ method: 'GET', url: '/api/opportunities?cursor=' })).statusCode, release).toBe(400);
-        // Releasing at run time cannot lift what the environment holds either.
-        const again = await restarted.app.inject({ method: 'POST', url: '/admin/feature-flags', headers: { ...AUTH, 'content-type': 'application/json' }, payload: '{"EMERGENCY_ROLLBACK":false}' });
-        expect(again.statusCode).toBe(200);
-        expect(again.json().emergency).toBe(true);
-        expect(await killRows()).toBe(0);
-      } finally {
-        await restarted.app.close();
+  it.runIf(run)(
+    'break glass wins: releasing the kill switch removes its override, so FF_EMERGENCY_ROLLBACK=true holds after a restart',
+    async () => {
+      const killRows = async () =>
+        (await tdb.db.kysely.selectFrom('flag_overrides').selectAll().where('name', '=', 'EMERGENCY_ROLLBACK').execute()).length;
+      for (const release of ['POST false', 'DELETE'] as const) {
+        expect((await api('POST', '/admin/feature-flags', { EMERGENCY_ROLLBACK: true })).json().emergency).toBe(true);
+        const off =
+          release === 'DELETE'
+            ? await api('DELETE', '/admin/feature-flags/EMERGENCY_ROLLBACK', undefined, { ...AUTH, 'x-change-reason': 'incident over' })
+            : await api('POST', '/admin/feature-flags', { EMERGENCY_ROLLBACK: false }, { ...AUTH, 'x-change-reason': 'incident over' });
+        expect(off.statusCode, release).toBe(200);
+        expect(off.json().emergency, release).toBe(false);
+        expect(off.json().sources.EMERGENCY_ROLLBACK, release).not.toBe('override');
+        expect(await killRows(), release).toBe(0);
+        const last = (await api('GET', '/admin/audit?limit=1&flag=EMERGENCY_ROLLBACK')).json().entries[0];
+        expect(last, release).toMatchObject({ old: true, new: null, reason: 'incident over' });
+        // The plan's break-glass path: restart with the switch in the environment.
+        const restarted = await buildTestApp(tdb.db, { FF_EMERGENCY_ROLLBACK: 'true' });
+        try {
+          const view = (await restarted.app.inject({ method: 'GET', url: '/admin/feature-flags', headers: AUTH })).json();
+          expect(view.emergency, release).toBe(true);
+          expect(view.sources.EMERGENCY_ROLLBACK, release).toBe('env');
+          expect((await restarted.app.inject({ method: 'GET', url: '/api/opportunities?cursor=' })).statusCode, release).toBe(400);
+          // Releasing at run time cannot lift what the environment holds either.
+          const again = await restarted.app.inject({
+            method: 'POST',
+            url: '/admin/feature-flags',
+            headers: { ...AUTH, 'content-type': 'application/json' },
+            payload: '{"EMERGENCY_ROLLBACK":false}',
+          });
+          expect(again.statusCode).toBe(200);
+          expect(again.json().emergency).toBe(true);
+          expect(await killRows()).toBe(0);
+        } finally {
+          await restarted.app.close();
+        }
       }
-    }
-    // A false stored by an older build is inert: the environment's true still wins.
-    await tdb.db.kysely.insertInto('flag_overrides').values({ name: 'EMERGENCY_ROLLBACK', value_json: 'false', updated_at: Date.now(), updated_by: 'old-build', reason: null }).execute();
-    const legacy = await buildTestApp(tdb.db, { FF_EMERGENCY_ROLLBACK: 'true' });
-    try {
-      expect(legacy.ctx.flags.snapshot().emergency).toBe(true);
-    } finally {
-      await legacy.app.close();
-      await tdb.db.kysely.deleteFrom('flag_overrides').where('name', '=', 'EMERGENCY_ROLLBACK').execute();
-    }
-  });
+      // A false stored by an older build is inert: the environment's true still wins.
+      await tdb.db.kysely
+        .insertInto('flag_overrides')
+        .values({ name: 'EMERGENCY_ROLLBACK', value_json: 'false', updated_at: Date.now(), updated_by: 'old-build', reason: null })
+        .execute();
+      const legacy = await buildTestApp(tdb.db, { FF_EMERGENCY_ROLLBACK: 'true' });
+      try {
+        expect(legacy.ctx.flags.snapshot().emergency).toBe(true);
+      } finally {
+        await legacy.app.close();
+        await tdb.db.kysely.deleteFrom('flag_overrides').where('name', '=', 'EMERGENCY_ROLLBACK').execute();
+      }
+    },
+  );
 
   it.runIf(run)('a new replica on the same database starts with the persisted overrides in force', async () => {
     await api('POST', '/admin/feature-flags', { ENABLE_SINGLE_FLIGHT: false });
@@ -193,7 +225,12 @@ describe('FF_EMERGENCY_ROLLBACK=true in the environment', () => {
       expect((await t.app.inject({ method: 'GET', url: '/api/opportunities?cursor=' })).statusCode).toBe(400);
       expect((await t.app.inject({ method: 'GET', url: '/api/opportunities' })).json()).toHaveProperty('data');
       // An override cannot switch a feature back on over the kill switch.
-      await t.app.inject({ method: 'POST', url: '/admin/feature-flags', headers: { ...AUTH, 'content-type': 'application/json' }, payload: '{"ENABLE_CURSOR_PAGINATION":true}' });
+      await t.app.inject({
+        method: 'POST',
+        url: '/admin/feature-flags',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        payload: '{"ENABLE_CURSOR_PAGINATION":true}',
+      });
       expect((await t.app.inject({ method: 'GET', url: '/api/opportunities?cursor=' })).statusCode).toBe(400);
     } finally {
       await t.app.close();

@@ -13,16 +13,20 @@ describe('cohort buckets', () => {
     const n = 100_000;
     for (let i = 0; i < n; i++) counts[cohortBucket('ENABLE_PRODUCTION_CACHE', `ip:10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`)]!++;
     const expected = n / 100;
-    const chi2 = counts.reduce((s, c) => s + ((c - expected) ** 2) / expected, 0);
+    const chi2 = counts.reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
     // 99 degrees of freedom: the 0.999 quantile is 148.2; a biased hash lands far above it.
     expect(chi2).toBeLessThan(148.2);
   });
 
-  it('differ between flags, so one flag\'s 10 % are not another\'s', () => {
+  it("differ between flags, so one flag's 10 % are not another's", () => {
     let same = 0;
     for (let i = 0; i < 2000; i++) {
       const key = `key:k${i}`;
-      if ((cohortBucket('ENABLE_PRODUCTION_CACHE', key) < 10) === (cohortBucket('ENABLE_SINGLE_FLIGHT', key) < 10) && cohortBucket('ENABLE_PRODUCTION_CACHE', key) < 10) same++;
+      if (
+        cohortBucket('ENABLE_PRODUCTION_CACHE', key) < 10 === cohortBucket('ENABLE_SINGLE_FLIGHT', key) < 10 &&
+        cohortBucket('ENABLE_PRODUCTION_CACHE', key) < 10
+      )
+        same++;
     }
     // Independent 10 % cohorts overlap in about 1 % of clients (20 of 2000).
     expect(same).toBeLessThan(50);
@@ -45,24 +49,32 @@ describe('cohort buckets', () => {
     const keys = { apiKey: 'dealer-key-1', ip: '10.0.0.1' };
     expect(cohortOf('F', { percentage: 50 }, keys)).toBe(cohortBucket('F', 'key:dealer-key-1') < 50 ? 'treatment' : 'control');
     expect(cohortOf('F', { percentage: 50, stickiness: 'ip' }, keys)).toBe(cohortBucket('F', 'ip:10.0.0.1') < 50 ? 'treatment' : 'control');
-    expect(cohortOf('F', { percentage: 50, stickiness: 'apiKey' }, { apiKey: null, ip: '10.0.0.1' })).toBe(cohortBucket('F', 'ip:10.0.0.1') < 50 ? 'treatment' : 'control');
+    expect(cohortOf('F', { percentage: 50, stickiness: 'apiKey' }, { apiKey: null, ip: '10.0.0.1' })).toBe(
+      cohortBucket('F', 'ip:10.0.0.1') < 50 ? 'treatment' : 'control',
+    );
   });
 });
 
 describe('percentage values', () => {
   it('are checked field by field', () => {
     expect(parsePercentageRollout('F', { percentage: 12.5 })).toMatchObject({ ok: false });
-    expect(parsePercentageRollout('F', { percentage: 10, extra: 1 })).toMatchObject({ ok: false, error: expect.stringContaining('unknown field extra') });
+    expect(parsePercentageRollout('F', { percentage: 10, extra: 1 })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('unknown field extra'),
+    });
     expect(parsePercentageRollout('F', { percentage: 0 })).toEqual({ ok: true, value: { percentage: 0 } });
     expect(coerceOverrideValue('CACHE_PROVIDER', { percentage: 5 })).toMatchObject({ ok: false });
-    expect(coerceOverrideValue('ENABLE_BROWSER_POOL', { percentage: 5, stickiness: 'ip' })).toEqual({ ok: true, value: { percentage: 5, stickiness: 'ip' } });
+    expect(coerceOverrideValue('ENABLE_BROWSER_POOL', { percentage: 5, stickiness: 'ip' })).toEqual({
+      ok: true,
+      value: { percentage: 5, stickiness: 'ip' },
+    });
   });
 });
 
 describe('the flag service with a percentage override', () => {
   const ctx = (ip: string): CohortContext => ({ apiKey: null, ip, cohorts: new Map() });
 
-  it('answers per request, keeps a request\'s cohort when P changes under it, and records the cohort', () => {
+  it("answers per request, keeps a request's cohort when P changes under it, and records the cohort", () => {
     const flags = new FlagService({ env: 'development' });
     flags.setOverrides({ ENABLE_PRODUCTION_CACHE: { percentage: 30 } });
     expect(flags.snapshot().percentages.ENABLE_PRODUCTION_CACHE).toEqual({ percentage: 30 });
@@ -105,7 +117,7 @@ describe('cohort windows', () => {
     }
     // Retention, not traffic, sets the size: 13 buckets per cohort at most.
     expect(w.size()).toBeLessThanOrEqual(sizeAfterMinute * 1.2);
-    expect(w.read('F', 'control', 3_600_000, 3_600_000).requests).toBeLessThanOrEqual(65_000 / 50 * 1.1);
+    expect(w.read('F', 'control', 3_600_000, 3_600_000).requests).toBeLessThanOrEqual((65_000 / 50) * 1.1);
     const recent = w.read('F', 'control', 3_599_950, 30_000);
     expect(recent.requests).toBeGreaterThan(0);
     expect(quantileOf(recent, 0.5)).toBeGreaterThan(0);

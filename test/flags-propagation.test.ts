@@ -14,13 +14,25 @@ const redisOk = await requireRedis();
 const TOKEN = 'test-admin-token-0123456789';
 
 async function replica(url: string, redis: boolean): Promise<RunningService> {
-  const env: Record<string, string> = { DEALERSCOPE_ENV: 'production', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url };
+  const env: Record<string, string> = {
+    DEALERSCOPE_ENV: 'production',
+    ADMIN_TOKEN: TOKEN,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: url,
+  };
   if (redis) env.REDIS_URL = SHARED_REDIS_URL;
   return startService(loadConfig(env), { sample: false, logger: false });
 }
 
 /** POSTs a change to `from` and resolves with the ms until `to` has it in force. */
-async function propagate(from: RunningService, to: RunningService, body: Record<string, unknown>, check: (s: FlagSnapshot) => boolean): Promise<number> {
+async function propagate(
+  from: RunningService,
+  to: RunningService,
+  body: Record<string, unknown>,
+  check: (s: FlagSnapshot) => boolean,
+): Promise<number> {
   const seen = new Promise<number>((resolve) => {
     const onChange = (s: FlagSnapshot) => {
       if (!check(s)) return;
@@ -31,7 +43,9 @@ async function propagate(from: RunningService, to: RunningService, body: Record<
   });
   const started = performance.now();
   const res = await fetch(`${from.url}/admin/feature-flags`, {
-    method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'x-change-reason': 'propagation test' }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'x-change-reason': 'propagation test' },
+    body: JSON.stringify(body),
   });
   expect(res.status).toBe(200);
   const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error('not propagated within 3 s')), 3000).unref());
@@ -59,13 +73,20 @@ describe.each([
     await b.close();
     await tdb.drop();
     times.sort((x, y) => x - y);
-    console.log(`propagation (${mode}): n=${times.length} median ${times[Math.floor(times.length / 2)]?.toFixed(1)} ms, max ${times.at(-1)?.toFixed(1)} ms`);
+    console.log(
+      `propagation (${mode}): n=${times.length} median ${times[Math.floor(times.length / 2)]?.toFixed(1)} ms, max ${times.at(-1)?.toFixed(1)} ms`,
+    );
   });
 
   it.runIf(run)('every override reaches the other replica in under 1 s', async () => {
     for (let i = 0; i < 8; i++) {
       const on = i % 2 === 0;
-      const ms = await propagate(i % 4 < 2 ? a : b, i % 4 < 2 ? b : a, { ENABLE_TTL_JITTER: on, MAX_BROWSER_CONTEXTS: i + 1 }, (s) => s.flags.MAX_BROWSER_CONTEXTS === i + 1);
+      const ms = await propagate(
+        i % 4 < 2 ? a : b,
+        i % 4 < 2 ? b : a,
+        { ENABLE_TTL_JITTER: on, MAX_BROWSER_CONTEXTS: i + 1 },
+        (s) => s.flags.MAX_BROWSER_CONTEXTS === i + 1,
+      );
       times.push(ms);
       expect(ms).toBeLessThan(1000);
     }
@@ -80,11 +101,18 @@ describe.each([
   it.runIf(run)('a rollout decision on one replica moves the phase on the other', async () => {
     await a.ctx.flagControl.setPhase(3, { actor: 'test', reason: 'setup' });
     const seen = new Promise<void>((resolve) => {
-      const on = (s: FlagSnapshot) => { if (s.phase === 1) { b.ctx.flags.off('change', on); resolve(); } };
+      const on = (s: FlagSnapshot) => {
+        if (s.phase === 1) {
+          b.ctx.flags.off('change', on);
+          resolve();
+        }
+      };
       b.ctx.flags.on('change', on);
     });
     const res = await fetch(`${a.url}/admin/rollout/rollback`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ phase: 2, reason: 'drill' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ phase: 2, reason: 'drill' }),
     });
     expect(res.status, await res.clone().text()).toBe(200);
     await seen;
@@ -98,8 +126,18 @@ describe('the one-controller lease', () => {
     const tdb = await createTestDb('postgres');
     try {
       const t = Date.now();
-      const x = databaseLease(() => tdb.db, 'rollout:test', 'x', () => t);
-      const y = databaseLease(() => tdb.db, 'rollout:test', 'y', () => t);
+      const x = databaseLease(
+        () => tdb.db,
+        'rollout:test',
+        'x',
+        () => t,
+      );
+      const y = databaseLease(
+        () => tdb.db,
+        'rollout:test',
+        'y',
+        () => t,
+      );
       const won = await Promise.all([x.acquire(30_000), y.acquire(30_000)]);
       expect(won.filter(Boolean)).toHaveLength(1);
       const [winner, loser] = won[0] ? [x, y] : [y, x];
@@ -108,7 +146,12 @@ describe('the one-controller lease', () => {
       await winner.release();
       expect(await loser.acquire(30_000)).toBe(true);
       // An expired lease is free for the taking.
-      const late = databaseLease(() => tdb.db, 'rollout:test', 'z', () => t + 31_000);
+      const late = databaseLease(
+        () => tdb.db,
+        'rollout:test',
+        'z',
+        () => t + 31_000,
+      );
       expect(await late.acquire(30_000)).toBe(true);
     } finally {
       await tdb.drop();

@@ -48,9 +48,21 @@ describe.each([
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    await storeListings(tdb.db, makeListings(60, 19), { origin: 'test', isSample: false, now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams(), comps: new CompIndex() });
+    await storeListings(tdb.db, makeListings(60, 19), {
+      origin: 'test',
+      isSample: false,
+      now: Date.UTC(2026, 10, 1),
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
     ids = (await tdb.db.kysely.selectFrom('opportunities').select('id').execute()).map((r) => Number(r.id));
-    const config = loadConfig({ DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000', CURSOR_SECRET: 'fuzz-cursor-secret-0123456789abcdef' });
+    const config = loadConfig({
+      DEALERSCOPE_ENV: 'development',
+      ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      CURSOR_SECRET: 'fuzz-cursor-secret-0123456789abcdef',
+    });
     ctx = await createContext(config, { db: tdb.db });
     app = await buildApp(ctx, { logger: false });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -62,102 +74,122 @@ describe.each([
     await tdb.drop();
   });
 
-  it.runIf(run)(`answers ${REQUESTS} generated requests below 500, as documented, and no breaker opens`, async () => {
-    const started = performance.now();
-    const apiKey = (await issueApiKey(tdb.db, 'fuzz', 100, Date.now())).key;
-    const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
-    const login = await pool.request({ path: '/console/login', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url }, body: `token=${ADMIN}` });
-    await login.body.dump();
-    const session = /ds_session=([^;]+)/.exec(String(login.headers['set-cookie']))?.[1] as string;
-    const page = await pool.request({ path: '/console', method: 'GET', headers: { cookie: `ds_session=${session}` } });
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.body.text())?.[1] as string;
-    expect(session && csrf).toBeTruthy();
+  it.runIf(run)(
+    `answers ${REQUESTS} generated requests below 500, as documented, and no breaker opens`,
+    async () => {
+      const started = performance.now();
+      const apiKey = (await issueApiKey(tdb.db, 'fuzz', 100, Date.now())).key;
+      const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
+      const login = await pool.request({
+        path: '/console/login',
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url },
+        body: `token=${ADMIN}`,
+      });
+      await login.body.dump();
+      const session = /ds_session=([^;]+)/.exec(String(login.headers['set-cookie']))?.[1] as string;
+      const page = await pool.request({ path: '/console', method: 'GET', headers: { cookie: `ds_session=${session}` } });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.body.text())?.[1] as string;
+      expect(session && csrf).toBeTruthy();
 
-    const requests = generateRequests(doc, { ids, adminToken: ADMIN, apiKey, session, csrf, origin: url }, REQUESTS, 20_261_201);
-    expect(requests.length).toBeGreaterThanOrEqual(REQUESTS);
+      const requests = generateRequests(doc, { ids, adminToken: ADMIN, apiKey, session, csrf, origin: url }, REQUESTS, 20_261_201);
+      expect(requests.length).toBeGreaterThanOrEqual(REQUESTS);
 
-    const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
-    // ajv-formats is CommonJS: under NodeNext its function may be the default export's `default`.
-    const addFormats = (typeof addFormatsPlugin === 'function' ? addFormatsPlugin : (addFormatsPlugin as unknown as { default: typeof addFormatsPlugin }).default) as unknown as (a: Ajv2020) => void;
-    addFormats(ajv);
-    ajv.addSchema(doc, 'openapi');
-    const operations = new Map<string, Json>();
-    for (const [path, item] of Object.entries(doc.paths as Json)) for (const [m, op] of Object.entries(item as Json)) operations.set(`${m.toUpperCase()} ${path}`, op as Json);
-    const pointer = (...parts: string[]) => `openapi#/${parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+      const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
+      // ajv-formats is CommonJS: under NodeNext its function may be the default export's `default`.
+      const addFormats = (typeof addFormatsPlugin === 'function'
+        ? addFormatsPlugin
+        : (addFormatsPlugin as unknown as { default: typeof addFormatsPlugin }).default) as unknown as (a: Ajv2020) => void;
+      addFormats(ajv);
+      ajv.addSchema(doc, 'openapi');
+      const operations = new Map<string, Json>();
+      for (const [path, item] of Object.entries(doc.paths as Json))
+        for (const [m, op] of Object.entries(item as Json)) operations.set(`${m.toUpperCase()} ${path}`, op as Json);
+      const pointer = (...parts: string[]) => `openapi#/${parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
 
-    const check = async (req: FuzzRequest): Promise<Outcome> => {
-      const res = await pool.request({ path: req.path, method: req.method as 'GET', headers: req.headers, body: req.body });
-      const type = String(res.headers['content-type'] ?? '');
-      const status = res.statusCode;
-      const out = (problem: string | null): Outcome => ({ req, status, problem });
-      if (type.startsWith('text/event-stream')) {
-        res.body.destroy();
-        return out(null);
+      const check = async (req: FuzzRequest): Promise<Outcome> => {
+        const res = await pool.request({ path: req.path, method: req.method as 'GET', headers: req.headers, body: req.body });
+        const type = String(res.headers['content-type'] ?? '');
+        const status = res.statusCode;
+        const out = (problem: string | null): Outcome => ({ req, status, problem });
+        if (type.startsWith('text/event-stream')) {
+          res.body.destroy();
+          return out(null);
+        }
+        let raw = Buffer.from(await res.body.arrayBuffer());
+        if (res.headers['content-encoding'] === 'gzip' && raw.length > 0) raw = gunzipSync(raw);
+        if (status >= 500) return out(`5xx: ${raw.toString('utf8').slice(0, 200)}`);
+        if (!res.headers['x-request-id']) return out('no X-Request-Id');
+        // A method the path does not serve: refused (405, or an earlier 4xx check such as CSRF).
+        const docPath = req.operation.slice(req.operation.indexOf(' ') + 1);
+        const actual = `${req.method} ${docPath}`;
+        const op = operations.get(actual);
+        if (!op) return status >= 400 && status < 500 ? out(null) : out(`a method the path does not serve answered ${status}`);
+        let response = op.responses?.[String(status)] as Json | undefined;
+        if (!response) return out(`status ${status} not documented: ${raw.toString('utf8').slice(0, 160)}`);
+        let at = [String(status)];
+        if (response.$ref) {
+          at = (response.$ref as string).replace('#/', '').split('/');
+          response = resolve(doc, response.$ref);
+        }
+        if (!type.startsWith('application/json') || raw.length === 0) return out(null);
+        const schema = response?.content?.['application/json']?.schema;
+        if (!schema) return out(`JSON body where none is documented (${status})`);
+        const ptr =
+          response === op.responses?.[String(status)]
+            ? pointer('paths', docPath, req.method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema')
+            : `openapi#/${at.join('/')}/content/application~1json/schema`;
+        const validate = ajv.getSchema(ptr);
+        if (!validate) return out(`no schema at ${ptr}`);
+        let body: unknown;
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          return out('invalid JSON');
+        }
+        return validate(body)
+          ? out(null)
+          : out(`body does not match the documented schema: ${ajv.errorsText(validate.errors).slice(0, 200)}`);
+      };
+
+      const outcomes: Outcome[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < requests.length) {
+            const req = requests[next++] as FuzzRequest;
+            outcomes.push(await check(req).catch((err: unknown) => ({ req, status: 0, problem: `client error: ${String(err)}` })));
+          }
+        }),
+      );
+      await pool.close();
+      const seconds = (performance.now() - started) / 1000;
+
+      const byStatus = new Map<number, number>();
+      for (const o of outcomes) byStatus.set(o.status, (byStatus.get(o.status) ?? 0) + 1);
+      const fivexx = outcomes.filter((o) => o.status >= 500).length;
+      const breakers = ctx.breakers.all().map((b) => ({ name: b.name, state: b.state(), opens: b.stats.opens }));
+      const problems = outcomes.filter((o) => o.problem !== null);
+      const operationsHit = new Set(outcomes.map((o) => o.req.operation)).size;
+      console.log(
+        `fuzz (${dialect}): ${outcomes.length} requests over ${operationsHit} operations in ${seconds.toFixed(1)} s; ` +
+          `status counts ${JSON.stringify(Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0])))}; 5xx: ${fivexx}; ` +
+          `breakers ${JSON.stringify(breakers)}; problems: ${problems.length}`,
+      );
+      const sample = [...new Map(problems.map((p) => [`${p.req.operation} ${p.problem?.slice(0, 60)}`, p])).values()]
+        .slice(0, 15)
+        .map((p) => `${p.req.method} ${p.req.path.slice(0, 120)} (${p.req.operation}) → ${p.status}: ${p.problem}`);
+      expect(sample).toEqual([]);
+      expect(outcomes.length).toBeGreaterThanOrEqual(REQUESTS);
+      expect(fivexx).toBe(0);
+      expect(operationsHit).toBe(operations.size);
+      // Input never opens a breaker; the ones in use saw the load and stayed closed.
+      expect(breakers.find((b) => b.name === 'database')).toBeDefined();
+      for (const b of breakers) {
+        expect(b.opens, b.name).toBe(0);
+        expect(b.state, b.name).toBe('closed');
       }
-      let raw = Buffer.from(await res.body.arrayBuffer());
-      if (res.headers['content-encoding'] === 'gzip' && raw.length > 0) raw = gunzipSync(raw);
-      if (status >= 500) return out(`5xx: ${raw.toString('utf8').slice(0, 200)}`);
-      if (!res.headers['x-request-id']) return out('no X-Request-Id');
-      // A method the path does not serve: refused (405, or an earlier 4xx check such as CSRF).
-      const docPath = req.operation.slice(req.operation.indexOf(' ') + 1);
-      const actual = `${req.method} ${docPath}`;
-      const op = operations.get(actual);
-      if (!op) return status >= 400 && status < 500 ? out(null) : out(`a method the path does not serve answered ${status}`);
-      let response = op.responses?.[String(status)] as Json | undefined;
-      if (!response) return out(`status ${status} not documented: ${raw.toString('utf8').slice(0, 160)}`);
-      let at = [String(status)];
-      if (response.$ref) {
-        at = (response.$ref as string).replace('#/', '').split('/');
-        response = resolve(doc, response.$ref);
-      }
-      if (!type.startsWith('application/json') || raw.length === 0) return out(null);
-      const schema = response?.content?.['application/json']?.schema;
-      if (!schema) return out(`JSON body where none is documented (${status})`);
-      const ptr = response === op.responses?.[String(status)]
-        ? pointer('paths', docPath, req.method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema')
-        : `openapi#/${at.join('/')}/content/application~1json/schema`;
-      const validate = ajv.getSchema(ptr);
-      if (!validate) return out(`no schema at ${ptr}`);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return out('invalid JSON');
-      }
-      return validate(body) ? out(null) : out(`body does not match the documented schema: ${ajv.errorsText(validate.errors).slice(0, 200)}`);
-    };
-
-    const outcomes: Outcome[] = [];
-    let next = 0;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < requests.length) {
-        const req = requests[next++] as FuzzRequest;
-        outcomes.push(await check(req).catch((err: unknown) => ({ req, status: 0, problem: `client error: ${String(err)}` })));
-      }
-    }));
-    await pool.close();
-    const seconds = (performance.now() - started) / 1000;
-
-    const byStatus = new Map<number, number>();
-    for (const o of outcomes) byStatus.set(o.status, (byStatus.get(o.status) ?? 0) + 1);
-    const fivexx = outcomes.filter((o) => o.status >= 500).length;
-    const breakers = ctx.breakers.all().map((b) => ({ name: b.name, state: b.state(), opens: b.stats.opens }));
-    const problems = outcomes.filter((o) => o.problem !== null);
-    const operationsHit = new Set(outcomes.map((o) => o.req.operation)).size;
-    console.log(`fuzz (${dialect}): ${outcomes.length} requests over ${operationsHit} operations in ${seconds.toFixed(1)} s; `
-      + `status counts ${JSON.stringify(Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0])))}; 5xx: ${fivexx}; `
-      + `breakers ${JSON.stringify(breakers)}; problems: ${problems.length}`);
-    const sample = [...new Map(problems.map((p) => [`${p.req.operation} ${p.problem?.slice(0, 60)}`, p])).values()].slice(0, 15)
-      .map((p) => `${p.req.method} ${p.req.path.slice(0, 120)} (${p.req.operation}) → ${p.status}: ${p.problem}`);
-    expect(sample).toEqual([]);
-    expect(outcomes.length).toBeGreaterThanOrEqual(REQUESTS);
-    expect(fivexx).toBe(0);
-    expect(operationsHit).toBe(operations.size);
-    // Input never opens a breaker; the ones in use saw the load and stayed closed.
-    expect(breakers.find((b) => b.name === 'database')).toBeDefined();
-    for (const b of breakers) {
-      expect(b.opens, b.name).toBe(0);
-      expect(b.state, b.name).toBe('closed');
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 });

@@ -24,7 +24,9 @@ async function heapLimit(options: readonly string[]): Promise<number> {
 describe('service heap options', () => {
   it('npm start passes exactly the heap options and malloc environment the benchmark runs replicas with', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    const env = Object.entries(SERVICE_MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+    const env = Object.entries(SERVICE_MALLOC_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     expect(pkg.scripts.start).toBe(`${env} node ${SERVICE_HEAP_OPTIONS.join(' ')} dist/src/cli/main.js serve`);
   });
 
@@ -41,11 +43,21 @@ describe('service heap options', () => {
 
   it('`dealerscope serve` with a cache budget its heap cannot hold exits at start-up, naming both settings', async () => {
     const env = {
-      ...process.env, DATABASE_URL: `sqlite:${join(dir, 'heap.db')}`, DEALERSCOPE_ENV: 'development', PORT: '0', HOST: '127.0.0.1',
+      ...process.env,
+      DATABASE_URL: `sqlite:${join(dir, 'heap.db')}`,
+      DEALERSCOPE_ENV: 'development',
+      PORT: '0',
+      HOST: '127.0.0.1',
       CACHE_MAX_BYTES: String(64 * 2 ** 20),
     };
-    const started = run(process.execPath, ['--max-old-space-size=128', join(ROOT, 'bin', 'dealerscope.js'), 'serve', '--no-sample'], { env, timeout: 30_000 });
-    const err = await started.then(() => null, (e: { code?: number; killed?: boolean; stderr?: string }) => e);
+    const started = run(process.execPath, ['--max-old-space-size=128', join(ROOT, 'bin', 'dealerscope.js'), 'serve', '--no-sample'], {
+      env,
+      timeout: 30_000,
+    });
+    const err = await started.then(
+      () => null,
+      (e: { code?: number; killed?: boolean; stderr?: string }) => e,
+    );
     expect(err?.killed).toBeFalsy();
     expect(err?.code).toBeGreaterThan(0);
     expect(err?.stderr).toMatch(/CACHE_MAX_BYTES=67108864 \(64 MiB\) is more than a quarter of this process's V8 heap limit \(\d+ MiB\)/);

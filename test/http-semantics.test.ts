@@ -49,7 +49,13 @@ describe('HTTP semantics', () => {
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
-    await storeListings(tdb.db, makeListings(20, 7), { origin: 'test', isSample: false, now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams(), comps: new CompIndex() });
+    await storeListings(tdb.db, makeListings(20, 7), {
+      origin: 'test',
+      isSample: false,
+      now: Date.UTC(2026, 10, 1),
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
     t = await buildTestApp(tdb.db, { TRUST_PROXY: '10.0.0.0/8' });
     app = t.app;
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -81,7 +87,11 @@ describe('HTTP semantics', () => {
   });
 
   it('If-None-Match takes a list, weak tags and `*` on 2xx answers', async () => {
-    for (const [url, enc] of [['/api/opportunities?limit=3', 'identity'], ['/api/opportunities?limit=3', 'gzip'], ['/healthz', 'identity']] as const) {
+    for (const [url, enc] of [
+      ['/api/opportunities?limit=3', 'identity'],
+      ['/api/opportunities?limit=3', 'gzip'],
+      ['/healthz', 'identity'],
+    ] as const) {
       const first = await get(url, { 'accept-encoding': enc });
       expect(first.statusCode).toBe(200);
       const etag = String(first.headers.etag);
@@ -106,7 +116,10 @@ describe('HTTP semantics', () => {
 
   it('headers over 16 KB get 431 with the error envelope and X-Request-Id, below and above the parser cap', async () => {
     for (const size of [20 * 1024, 120 * 1024]) {
-      const res = await rawRequest(port, `GET /api/opportunities HTTP/1.1\r\nHost: localhost\r\nX-Filler: ${'a'.repeat(size)}\r\nConnection: close\r\n\r\n`);
+      const res = await rawRequest(
+        port,
+        `GET /api/opportunities HTTP/1.1\r\nHost: localhost\r\nX-Filler: ${'a'.repeat(size)}\r\nConnection: close\r\n\r\n`,
+      );
       expect(res.status, `${size}`).toBe(431);
       expect(res.headers['x-request-id'], `${size}`).toMatch(/^[0-9a-f-]{36}$/);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -133,10 +146,20 @@ describe('HTTP semantics', () => {
   });
 
   it('dates that are not on the calendar are rejected, real ones accepted', async () => {
-    for (const bad of ['2026-02-30T00:00:00Z', '2025-02-29T00:00:00Z', '2026-04-31', '2026-13-01T00:00:00Z', '2026-02-28T24:00:00Z', '2026-02-28T10:00:00']) {
+    for (const bad of [
+      '2026-02-30T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2026-04-31',
+      '2026-13-01T00:00:00Z',
+      '2026-02-28T24:00:00Z',
+      '2026-02-28T10:00:00',
+    ]) {
       const res = await get(`/api/opportunities?endsBefore=${encodeURIComponent(bad)}`);
       expect(res.statusCode, bad).toBe(400);
-      expect(res.json().error.details.map((d: { field: string }) => d.field), bad).toEqual(['endsBefore']);
+      expect(
+        res.json().error.details.map((d: { field: string }) => d.field),
+        bad,
+      ).toEqual(['endsBefore']);
     }
     for (const good of ['2024-02-29T00:00:00Z', '2026-02-28T23:59:59.5+05:00', '2026-12-31']) {
       expect((await get(`/api/opportunities?endsBefore=${encodeURIComponent(good)}`)).statusCode, good).toBe(200);
@@ -149,10 +172,20 @@ describe('HTTP semantics', () => {
     expect(plain.headers['x-frame-options']).toBe('DENY');
     expect(plain.headers['strict-transport-security']).toBeUndefined();
     // A trusted proxy that terminated TLS.
-    const proxied = await app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.1.2.3', headers: { 'x-forwarded-proto': 'https' } });
+    const proxied = await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      remoteAddress: '10.1.2.3',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
     expect(proxied.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     // Anyone else saying https is not believed.
-    const spoofed = await app.inject({ method: 'GET', url: '/healthz', remoteAddress: '192.0.2.9', headers: { 'x-forwarded-proto': 'https' } });
+    const spoofed = await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      remoteAddress: '192.0.2.9',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
     expect(spoofed.headers['strict-transport-security']).toBeUndefined();
   });
 });

@@ -24,8 +24,12 @@ describe('the escalation timeline setting', () => {
     expect(() => parseSteps('0,2,4')).toThrow(/4 comma-separated numbers/);
     expect(() => parseSteps('0,5,4,6')).toThrow(/must not decrease \(step 3 at 4 s comes before step 2 at 5 s\)/);
     expect(() => parseSteps('0,a,4,6')).toThrow(/INCIDENT_STEPS_SECONDS/);
-    expect(() => incidentSettings({ ALERT_WEBHOOK_INCIDENTS: 'http://10.0.0.5/hook' }, false)).toThrow(/ALERT_WEBHOOK_INCIDENTS: webhook host 10.0.0.5 is a private/);
-    expect(() => incidentSettings({ ESCALATION_MANAGEMENT_EMAIL: 'boss' }, false)).toThrow(/ESCALATION_MANAGEMENT_EMAIL: "boss" is not an e-mail address/);
+    expect(() => incidentSettings({ ALERT_WEBHOOK_INCIDENTS: 'http://10.0.0.5/hook' }, false)).toThrow(
+      /ALERT_WEBHOOK_INCIDENTS: webhook host 10.0.0.5 is a private/,
+    );
+    expect(() => incidentSettings({ ESCALATION_MANAGEMENT_EMAIL: 'boss' }, false)).toThrow(
+      /ESCALATION_MANAGEMENT_EMAIL: "boss" is not an e-mail address/,
+    );
   });
 });
 
@@ -47,9 +51,19 @@ describe('incidents on SQLite with an injected clock', () => {
     dealerHooks.push('ftp://dealer-c.example/hook');
     notifications = new Notifications({ db: tdb.db, clock, settings: ns });
     incidents = new Incidents({
-      db: tdb.db, clock, notifications, dealers,
+      db: tdb.db,
+      clock,
+      notifications,
+      dealers,
       // Engineering has no destination configured.
-      settings: incidentSettings({ INCIDENT_STEPS_SECONDS: '0,120,300,600', ALERT_WEBHOOK_INCIDENTS: `${hook.url}/incidents`, ESCALATION_MANAGEMENT_WEBHOOK: `${hook.url}/management` }, true),
+      settings: incidentSettings(
+        {
+          INCIDENT_STEPS_SECONDS: '0,120,300,600',
+          ALERT_WEBHOOK_INCIDENTS: `${hook.url}/incidents`,
+          ESCALATION_MANAGEMENT_WEBHOOK: `${hook.url}/management`,
+        },
+        true,
+      ),
     });
     dealerHooks.push(`${hook.url}/dealer-a`, `${hook.url}/dealer-b`);
   });
@@ -80,9 +94,15 @@ describe('incidents on SQLite with an injected clock', () => {
     expect((await incidents.publicStatus()).dealerNotices).toEqual([]);
     await step(300_000);
     v = await incidents.view(incident.id);
-    expect(v.steps[3]).toMatchObject({ audience: 'dealers', outcome: 'notice on dealer pages; 2 dealer destination(s), 1 refused (private or invalid address)' });
+    expect(v.steps[3]).toMatchObject({
+      audience: 'dealers',
+      outcome: 'notice on dealer pages; 2 dealer destination(s), 1 refused (private or invalid address)',
+    });
     expect(v.noticeAt).not.toBeNull();
-    for (const p of ['/dealer-a', '/dealer-b']) expect(hook.received.filter((r) => r.path === p).map((r) => r.body.text)).toEqual([expect.stringMatching(/some DealerScope data may be delayed, stale or missing \(Prices missing\)/)]);
+    for (const p of ['/dealer-a', '/dealer-b'])
+      expect(hook.received.filter((r) => r.path === p).map((r) => r.body.text)).toEqual([
+        expect.stringMatching(/some DealerScope data may be delayed, stale or missing \(Prices missing\)/),
+      ]);
     const status = await incidents.publicStatus();
     expect(status.status).toBe('incident');
     expect(status.dealerNotices).toEqual([{ id: incident.id, resolved: false, text: expect.stringContaining('Prices missing') }]);
@@ -92,9 +112,12 @@ describe('incidents on SQLite with an injected clock', () => {
     // Operators get the operator text, dealers the plain one; the engineering step reached nobody.
     expect(hook.received.filter((r) => r.path === '/incidents').at(-1)!.body.text).toMatch(/RESOLVED: Prices missing — prices back/);
     expect(hook.received.filter((r) => r.path === '/management').at(-1)!.body.text).toMatch(/RESOLVED/);
-    for (const p of ['/dealer-a', '/dealer-b']) expect(hook.received.filter((r) => r.path === p).at(-1)!.body.text).toMatch(/^Resolved at .* is fixed/);
+    for (const p of ['/dealer-a', '/dealer-b'])
+      expect(hook.received.filter((r) => r.path === p).at(-1)!.body.text).toMatch(/^Resolved at .* is fixed/);
     clock.advance(3_000);
-    expect((await incidents.publicStatus()).dealerNotices).toEqual([{ id: incident.id, resolved: true, text: expect.stringMatching(/^Resolved at/) }]);
+    expect((await incidents.publicStatus()).dealerNotices).toEqual([
+      { id: incident.id, resolved: true, text: expect.stringMatching(/^Resolved at/) },
+    ]);
     // An hour later the resolved notice is gone from dealer pages.
     clock.advance(60 * 60_000);
     expect((await incidents.publicStatus()).dealerNotices).toEqual([]);
@@ -120,27 +143,48 @@ describe('incidents on SQLite with an injected clock', () => {
     const ready = [true, true];
     const raise = (i: Parameters<Incidents['raise']>[0]) => incidents.raise(i);
     const clear = (c: string, why: string) => incidents.clear(c, why);
-    const watches = [0, 1].map((n) => new ReadinessWatch({
-      db: tdb.db, clock, replicaId: `replica-${n}`, intervalMs: 10_000, windowMs: 60_000, raise, clear,
-      report: async () => ({ ready: ready[n]!, detail: ready[n] ? '' : 'database: connection refused' }),
-    }));
-    const sample = async () => { for (const w of watches) await w.check(); };
+    const watches = [0, 1].map(
+      (n) =>
+        new ReadinessWatch({
+          db: tdb.db,
+          clock,
+          replicaId: `replica-${n}`,
+          intervalMs: 10_000,
+          windowMs: 60_000,
+          raise,
+          clear,
+          report: async () => ({ ready: ready[n]!, detail: ready[n] ? '' : 'database: connection refused' }),
+        }),
+    );
+    const sample = async () => {
+      for (const w of watches) await w.check();
+    };
     const openReadiness = async () => (await incidents.list({ status: 'open' })).filter((i) => i.cause === 'readiness');
     await sample();
     ready[0] = false;
-    for (let t = 0; t < 7; t++) { clock.advance(10_000); await sample(); }
+    for (let t = 0; t < 7; t++) {
+      clock.advance(10_000);
+      await sample();
+    }
     // One replica failing is not the fleet failing.
     expect(await openReadiness()).toEqual([]);
     ready[1] = false;
     // The fleet has failed since this sample; the incident opens 60 s later, not before.
     clock.advance(10_000);
     await sample();
-    for (let t = 0; t < 5; t++) { clock.advance(10_000); await sample(); }
+    for (let t = 0; t < 5; t++) {
+      clock.advance(10_000);
+      await sample();
+    }
     expect(await openReadiness()).toEqual([]);
     clock.advance(10_000);
     await sample();
     const [opened] = await openReadiness();
-    expect(opened).toMatchObject({ title: 'Service not ready on every replica', userFacing: true, detail: expect.stringMatching(/failed on all 2 replica\(s\) for 60 s: database: connection refused/) });
+    expect(opened).toMatchObject({
+      title: 'Service not ready on every replica',
+      userFacing: true,
+      detail: expect.stringMatching(/failed on all 2 replica\(s\) for 60 s: database: connection refused/),
+    });
     clock.advance(10_000);
     await sample();
     expect(await openReadiness()).toHaveLength(1);
@@ -151,7 +195,11 @@ describe('incidents on SQLite with an injected clock', () => {
     expect((await incidents.view(opened!.id)).resolution).toBe('/readyz answers ready again on 1 of 2 replica(s)');
     // A replica that stops on purpose leaves the fleet instead of counting as failing.
     await watches[0]!.stop();
-    const left = await tdb.db.kysely.withTables<{ incident_replica_health: { replica_id: string } }>().selectFrom('incident_replica_health').select('replica_id').execute();
+    const left = await tdb.db.kysely
+      .withTables<{ incident_replica_health: { replica_id: string } }>()
+      .selectFrom('incident_replica_health')
+      .select('replica_id')
+      .execute();
     expect(left.map((r) => r.replica_id)).toEqual(['replica-1']);
   });
 });
@@ -165,7 +213,12 @@ describe('the console incidents page and the CLI', () => {
   beforeAll(async () => {
     tdb = await createSqliteDb();
     t = await buildTestApp(tdb.db);
-    const login = await t.app.inject({ method: 'POST', url: '/console/login', payload: `token=${TOKEN}`, headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' } });
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/console/login',
+      payload: `token=${TOKEN}`,
+      headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     cookie = String(login.headers['set-cookie'] ?? '').split(';')[0]!;
   });
   afterAll(async () => {
@@ -178,13 +231,24 @@ describe('the console incidents page and the CLI', () => {
     expect(res.statusCode).toBe(200);
     return res.body;
   };
-  const post = (url: string, fields: Record<string, string>) => t.app.inject({
-    method: 'POST', url, payload: new URLSearchParams(fields).toString(), headers: { cookie, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
-  });
+  const post = (url: string, fields: Record<string, string>) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      payload: new URLSearchParams(fields).toString(),
+      headers: { cookie, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+    });
 
   it('lists incidents with their steps and timeline; Acknowledge and Resolve are CSRF-protected forms', async () => {
-    expect((await t.app.inject({ method: 'GET', url: '/console/incidents', headers: { accept: 'text/html' } })).headers.location).toBe('/console/login');
-    const created = await t.app.inject({ method: 'POST', url: '/admin/incidents', headers: { authorization: `Bearer ${TOKEN}` }, payload: { title: 'Feed import stuck <b>', userFacing: true, detail: 'no rows since 10:00' } });
+    expect((await t.app.inject({ method: 'GET', url: '/console/incidents', headers: { accept: 'text/html' } })).headers.location).toBe(
+      '/console/login',
+    );
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/admin/incidents',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      payload: { title: 'Feed import stuck <b>', userFacing: true, detail: 'no rows since 10:00' },
+    });
     expect(created.statusCode).toBe(201);
     const id = created.json().incident.id as number;
     let html = await page();
@@ -205,15 +269,24 @@ describe('the console incidents page and the CLI', () => {
     expect(html).not.toContain(`aria-label="Acknowledge incident ${id}"`);
     const resolved = await post(`/console/incidents/${id}/resolve`, { _csrf: csrf, note: 'importer restarted' });
     expect(resolved.headers.location).toBe(`/console/incidents?result=resolved#incident-${id}`);
-    const list = (await t.app.inject({ method: 'GET', url: '/admin/incidents', headers: { authorization: `Bearer ${TOKEN}` } })).json().items;
-    expect(list[0]).toMatchObject({ id, status: 'resolved', acknowledgedBy: expect.stringMatching(/tok_[0-9a-f]{12}/), resolution: 'resolved by hand: importer restarted' });
+    const list = (await t.app.inject({ method: 'GET', url: '/admin/incidents', headers: { authorization: `Bearer ${TOKEN}` } })).json()
+      .items;
+    expect(list[0]).toMatchObject({
+      id,
+      status: 'resolved',
+      acknowledgedBy: expect.stringMatching(/tok_[0-9a-f]{12}/),
+      resolution: 'resolved by hand: importer restarted',
+    });
     expect(list[0].timeline.map((x: { kind: string }) => x.kind)).toEqual(expect.arrayContaining(['opened', 'acknowledged', 'resolved']));
   });
 
   it('admin API validates input: a title, known fields only, ids as numbers; unknown ids are 404', async () => {
     const h = { authorization: `Bearer ${TOKEN}` };
     expect((await t.app.inject({ method: 'POST', url: '/admin/incidents', headers: h, payload: {} })).statusCode).toBe(400);
-    expect((await t.app.inject({ method: 'POST', url: '/admin/incidents', headers: h, payload: { title: 'ok title', colour: 'red' } })).statusCode).toBe(400);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/admin/incidents', headers: h, payload: { title: 'ok title', colour: 'red' } }))
+        .statusCode,
+    ).toBe(400);
     expect((await t.app.inject({ method: 'POST', url: '/admin/incidents/abc/ack', headers: h })).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'POST', url: '/admin/incidents/99999/ack', headers: h })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'POST', url: '/admin/incidents', payload: { title: 'no token' } })).statusCode).toBe(401);
@@ -222,8 +295,17 @@ describe('the console incidents page and the CLI', () => {
 
   it('dealerscope incidents list|ack|resolve, with exit codes', async () => {
     const env = { ...process.env, DATABASE_URL: tdb.url, DEALERSCOPE_ENV: 'development' };
-    const cli = async (...args: string[]) => exec(process.execPath, [CLI, ...args], { env, timeout: 60_000 }).then((r) => ({ code: 0, ...r }), (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
-    const created = await t.app.inject({ method: 'POST', url: '/admin/incidents', headers: { authorization: `Bearer ${TOKEN}` }, payload: { title: 'CLI drill' } });
+    const cli = async (...args: string[]) =>
+      exec(process.execPath, [CLI, ...args], { env, timeout: 60_000 }).then(
+        (r) => ({ code: 0, ...r }),
+        (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+      );
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/admin/incidents',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      payload: { title: 'CLI drill' },
+    });
     const id = created.json().incident.id as number;
     const list = await cli('incidents', 'list');
     expect(list.code).toBe(0);
@@ -238,6 +320,7 @@ describe('the console incidents page and the CLI', () => {
     const all = await cli('incidents', 'list', '--all', '--timeline');
     expect(all.stdout).toMatch(/acknowledged: Acknowledged by cli:dana; escalation stopped/);
     expect(all.stdout).toMatch(/resolved: Resolved by cli:[^:]+: resolved by hand: drill over/);
-    for (const sub of ['list', 'ack', 'resolve']) expect((await cli('incidents', sub, '--help')).stdout).toMatch(/Usage: dealerscope incidents/);
+    for (const sub of ['list', 'ack', 'resolve'])
+      expect((await cli('incidents', sub, '--help')).stdout).toMatch(/Usage: dealerscope incidents/);
   }, 180_000);
 });

@@ -1,7 +1,15 @@
 // Fetching etiquette against the local fixture site: SSRF refusals, robots.txt, request budget
 // and delay, backoff with jitter on transient failures, conditional GET, and time limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BudgetExhaustedError, DEFAULT_ETIQUETTE, FetchError, RobotsDisallowedError, SourceFetcher, type Etiquette, type FetcherDeps } from '../src/ingest/sources/fetcher.js';
+import {
+  BudgetExhaustedError,
+  DEFAULT_ETIQUETTE,
+  FetchError,
+  RobotsDisallowedError,
+  SourceFetcher,
+  type Etiquette,
+  type FetcherDeps,
+} from '../src/ingest/sources/fetcher.js';
 import { BlockedAddressError, isInternalAddress } from '../src/ingest/sources/net-guard.js';
 import { ManualClock, systemClock } from '../src/common/clock.js';
 import { seededRandom } from '../src/common/random.js';
@@ -13,12 +21,21 @@ const FIXTURE = { allowHosts: ['127.0.0.1'], allowPrivateHosts: ['127.0.0.1'] };
 function fetcher(etiquette: Partial<Etiquette>, deps: Partial<FetcherDeps> = {}) {
   const clock = new ManualClock(NOW);
   const sleeps: number[] = [];
-  const f = new SourceFetcher('test', { ...DEFAULT_ETIQUETTE, delayMs: 0, backoffBaseMs: 1_000, ...etiquette }, {
-    clock, random: seededRandom(11), policy: FIXTURE,
-    // Politeness waits move the manual clock instead of the wall clock; the test sees every wait.
-    sleep: async (ms) => { sleeps.push(ms); clock.advance(ms); },
-    ...deps,
-  });
+  const f = new SourceFetcher(
+    'test',
+    { ...DEFAULT_ETIQUETTE, delayMs: 0, backoffBaseMs: 1_000, ...etiquette },
+    {
+      clock,
+      random: seededRandom(11),
+      policy: FIXTURE,
+      // Politeness waits move the manual clock instead of the wall clock; the test sees every wait.
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock.advance(ms);
+      },
+      ...deps,
+    },
+  );
   return { f, clock, sleeps };
 }
 
@@ -36,10 +53,26 @@ describe('fetching etiquette', () => {
     await Promise.all(open.map((f) => f.close()));
     await Promise.all([site.close(), disallowing.close(), flaky.close()]);
   });
-  const make = (...args: Parameters<typeof fetcher>) => { const r = fetcher(...args); open.push(r.f); return r; };
+  const make = (...args: Parameters<typeof fetcher>) => {
+    const r = fetcher(...args);
+    open.push(r.f);
+    return r;
+  };
 
   it('classifies internal addresses', () => {
-    for (const a of ['10.1.2.3', '127.0.0.1', '169.254.169.254', '::1', '192.168.1.1', '172.16.5.4', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', '100.64.0.1', '0.0.0.0']) {
+    for (const a of [
+      '10.1.2.3',
+      '127.0.0.1',
+      '169.254.169.254',
+      '::1',
+      '192.168.1.1',
+      '172.16.5.4',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+      '100.64.0.1',
+      '0.0.0.0',
+    ]) {
       expect(isInternalAddress(a), a).toBe(true);
     }
     for (const a of ['8.8.8.8', '151.101.1.69', '2606:4700::1111']) expect(isInternalAddress(a), a).toBe(false);
@@ -60,7 +93,9 @@ describe('fetching etiquette', () => {
   it('refuses hosts off the allow-list, also as a redirect target', async () => {
     const { f } = make({});
     await expect(f.get('http://example.com/')).rejects.toThrow(/allow-list/);
-    await expect(f.get(`${site.url}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data/')}`)).rejects.toBeInstanceOf(BlockedAddressError);
+    await expect(f.get(`${site.url}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data/')}`)).rejects.toBeInstanceOf(
+      BlockedAddressError,
+    );
   });
 
   it('honours a robots.txt disallow without requesting the page', async () => {
@@ -102,7 +137,10 @@ describe('fetching etiquette', () => {
     expect(page.status).toBe(200);
     expect(f.stats.retries).toBe(2);
     const r = seededRandom(11);
-    const expected = [1, 2].map((attempt) => { const ceil = 1_000 * 2 ** (attempt - 1); return Math.round(ceil / 2 + r() * (ceil / 2)); });
+    const expected = [1, 2].map((attempt) => {
+      const ceil = 1_000 * 2 ** (attempt - 1);
+      return Math.round(ceil / 2 + r() * (ceil / 2));
+    });
     expect(sleeps).toEqual(expected);
     expect(sleeps[0]).toBeGreaterThanOrEqual(500);
     expect(sleeps[1]).toBeGreaterThanOrEqual(1_000);

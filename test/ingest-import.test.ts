@@ -27,11 +27,22 @@ describe.each([
   { dialect: 'postgres' as const, run: pgOk },
 ])('imports on $dialect', ({ dialect, run }) => {
   let tdb: TestDb;
-  beforeAll(async () => { if (run) tdb = await createTestDb(dialect); });
-  afterAll(async () => { if (run) await tdb.drop(); });
+  beforeAll(async () => {
+    if (run) tdb = await createTestDb(dialect);
+  });
+  afterAll(async () => {
+    if (run) await tdb.drop();
+  });
 
   const count = async (table: 'listings' | 'opportunities' | 'import_rejects' | 'market_comps') =>
-    Number((await tdb.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await tdb.db.kysely
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it.runIf(run)('lands every good row and reports every bad one with row number, lot id and reason', async () => {
     const res = await importListingFeed(tdb.db, mixed, 'csv', { origin: 'mixed.csv', now: NOW, params });
@@ -42,7 +53,12 @@ describe.each([
     for (const [i, [, , reason]] of EXPECTED_REJECTS.entries()) expect(res.rejected[i]?.reason).toMatch(reason);
     expect(await count('listings')).toBe(3);
     expect(await count('opportunities')).toBe(3);
-    const kept = await tdb.db.kysely.selectFrom('import_rejects').selectAll().where('import_id', '=', res.importId).orderBy('row_number').execute();
+    const kept = await tdb.db.kysely
+      .selectFrom('import_rejects')
+      .selectAll()
+      .where('import_id', '=', res.importId)
+      .orderBy('row_number')
+      .execute();
     expect(kept.map((r) => r.row_number)).toEqual(EXPECTED_REJECTS.map(([row]) => row));
     expect(kept.every((r) => r.reason.length > 0 && r.raw_json.length > 2)).toBe(true);
   });
@@ -54,7 +70,11 @@ describe.each([
   });
 
   it.runIf(run)('is harmless to re-run and updates a changed row in place', async () => {
-    const before = await tdb.db.kysely.selectFrom('opportunities').select(['id', 'lot_id', 'profit_cents', 'created_at']).orderBy('id').execute();
+    const before = await tdb.db.kysely
+      .selectFrom('opportunities')
+      .select(['id', 'lot_id', 'profit_cents', 'created_at'])
+      .orderBy('id')
+      .execute();
     const again = await importListingFeed(tdb.db, mixed, 'csv', { origin: 'mixed.csv', now: NOW + 60_000, params });
     expect([again.created, again.updated, again.unchanged]).toEqual([0, 0, 3]);
     expect(again.dataVersion).toBeNull();
@@ -63,7 +83,11 @@ describe.each([
     const raised = readFileSync(new URL('./fixtures/feeds/mixed.csv', import.meta.url), 'utf8').replace('"$9,500.00"', '"$10,500.00"');
     const changed = await importListingFeed(tdb.db, raised, 'csv', { origin: 'mixed.csv', now: NOW + 120_000, params });
     expect([changed.created, changed.updated, changed.unchanged]).toEqual([0, 1, 2]);
-    const after = await tdb.db.kysely.selectFrom('opportunities').select(['id', 'lot_id', 'profit_cents', 'created_at', 'current_bid_cents']).orderBy('id').execute();
+    const after = await tdb.db.kysely
+      .selectFrom('opportunities')
+      .select(['id', 'lot_id', 'profit_cents', 'created_at', 'current_bid_cents'])
+      .orderBy('id')
+      .execute();
     expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
     const gd1Before = before.find((r) => r.lot_id === 'GD-1');
     const gd1After = after.find((r) => r.lot_id === 'GD-1');
@@ -74,16 +98,30 @@ describe.each([
   });
 
   it.runIf(run)('re-appraises affected opportunities when comps arrive', async () => {
-    const before = await tdb.db.kysely.selectFrom('opportunities').select(['valuation_method', 'sample_size']).where('lot_id', '=', 'GD-1').executeTakeFirstOrThrow();
+    const before = await tdb.db.kysely
+      .selectFrom('opportunities')
+      .select(['valuation_method', 'sample_size'])
+      .where('lot_id', '=', 'GD-1')
+      .executeTakeFirstOrThrow();
     expect(before.valuation_method).toBe('model');
     const sales = ['VIN,Year,Make,Model,Sale Price,Sale Date,Mileage,State']
-      .concat(Array.from({ length: 12 }, (_, i) => `,${2018 + (i % 3)},Ford,F-150,${24_000 + i * 250},2026-10-${String(1 + i).padStart(2, '0')},${70_000 + i * 1000},TX`))
-      .concat(['bad,row,without,enough,columns']).join('\n');
+      .concat(
+        Array.from(
+          { length: 12 },
+          (_, i) => `,${2018 + (i % 3)},Ford,F-150,${24_000 + i * 250},2026-10-${String(1 + i).padStart(2, '0')},${70_000 + i * 1000},TX`,
+        ),
+      )
+      .concat(['bad,row,without,enough,columns'])
+      .join('\n');
     const res = await importCompsFile(tdb.db, sales, { origin: 'sales.csv', now: NOW + 180_000, params });
     expect(res.inserted).toBe(12);
     expect(res.rejected.length).toBe(1);
     expect(res.recomputed).toBe(1);
-    const after = await tdb.db.kysely.selectFrom('opportunities').select(['valuation_method', 'sample_size']).where('lot_id', '=', 'GD-1').executeTakeFirstOrThrow();
+    const after = await tdb.db.kysely
+      .selectFrom('opportunities')
+      .select(['valuation_method', 'sample_size'])
+      .where('lot_id', '=', 'GD-1')
+      .executeTakeFirstOrThrow();
     expect(after.valuation_method).toBe('comps');
     expect(after.sample_size).toBe(12);
     const again = await importCompsFile(tdb.db, sales, { origin: 'sales.csv', now: NOW + 240_000, params });

@@ -33,12 +33,22 @@ describe.runIf(hasChromium)('in-process scheduling', () => {
     t = await buildTestApp(tdb.db, { CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', GSA_API_KEY: 'fixture-key' }, clock);
     t.ctx.flags.setOverrides({ ENABLE_BROWSER_POOL: false, MAX_BROWSER_CONTEXTS: 2 });
     const fast = { delayMs: 0 };
-    const sources = parseSourcesConfig({
-      sources: [
-        { name: 'gsa', kind: 'gsa', url: `${site.url}/gsa/auctions`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 60, etiquette: fast },
-        { name: 'ps-rendered', kind: 'publicsurplus', url: `${site.url}/ps/sms/browse/cataucs`, intervalSeconds: 3_600, render: true, etiquette: fast },
-      ],
-    }, { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' });
+    const sources = parseSourcesConfig(
+      {
+        sources: [
+          { name: 'gsa', kind: 'gsa', url: `${site.url}/gsa/auctions`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 60, etiquette: fast },
+          {
+            name: 'ps-rendered',
+            kind: 'publicsurplus',
+            url: `${site.url}/ps/sms/browse/cataucs`,
+            intervalSeconds: 3_600,
+            render: true,
+            etiquette: fast,
+          },
+        ],
+      },
+      { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' },
+    );
     ingestion = startIngestion(t.ctx, { schedule: true, work: true, pool: t.ctx.browserPool, sources })!;
   });
   afterAll(async () => {
@@ -49,7 +59,8 @@ describe.runIf(hasChromium)('in-process scheduling', () => {
     await tdb?.drop();
   });
 
-  const imports = (origin: string) => tdb.db.kysely.selectFrom('imports').selectAll().where('origin', '=', origin).where('status', '=', 'done').execute();
+  const imports = (origin: string) =>
+    tdb.db.kysely.selectFrom('imports').selectAll().where('origin', '=', origin).where('status', '=', 'done').execute();
   const listings = (source: string) => tdb.db.kysely.selectFrom('listings').selectAll().where('source', '=', source).execute();
 
   it('runs plain-HTTP sources while the rendering source waits for the pool', async () => {

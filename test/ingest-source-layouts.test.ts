@@ -24,7 +24,12 @@ describe('changed layouts and missing keys', () => {
     tdb = await createTestDb('sqlite');
     site = await startAuctionSite({ now: NOW, ...LOTS, apiKey: API_KEY, maestro: { currency: CURRENCY, zonelessEnd: ZONELESS } });
     runner = new SourceRunner(sourcesFor(site), {
-      db: tdb.db, clock, random: seededRandom(7), params: defaultArbitrageParams, renderer: null, readSecret: (n) => SECRETS[n],
+      db: tdb.db,
+      clock,
+      random: seededRandom(7),
+      params: defaultArbitrageParams,
+      renderer: null,
+      readSecret: (n) => SECRETS[n],
       breakerFor: (n) => breakers.get(n),
     });
     t = await buildTestApp(tdb.db, {}, clock);
@@ -36,7 +41,8 @@ describe('changed layouts and missing keys', () => {
     await tdb?.drop();
   });
 
-  const layoutRejects = (name: string) => tdb.db.kysely.selectFrom('import_rejects').selectAll().where('origin', '=', `source:${name}`).execute();
+  const layoutRejects = (name: string) =>
+    tdb.db.kysely.selectFrom('import_rejects').selectAll().where('origin', '=', `source:${name}`).execute();
 
   it.each([
     ['gsa-changed', /none of the 20 lots has SaleNo, LotNo, AucEndDt, ItemName; the layout changed/],
@@ -45,7 +51,10 @@ describe('changed layouts and missing keys', () => {
     ['ps-changed', /none of the 25 lots has auctionEndsAt; the layout changed/],
     ['ps-gone', /no div\.auction-item cards on the first page/],
   ])('%s: SourceLayoutError, a reject with the reason, the breaker open, no listing', async (name, message) => {
-    const before = await tdb.db.kysely.selectFrom('listings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await tdb.db.kysely
+      .selectFrom('listings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const report = await runner.run(name);
     expect(report).toMatchObject({ outcome: 'failed', accepted: 0, errors: [expect.stringMatching(/^SourceLayoutError: /)] });
     expect(report.errors[0]).toMatch(message);
@@ -53,7 +62,10 @@ describe('changed layouts and missing keys', () => {
     expect(kept).toHaveLength(1);
     expect(kept[0]!.reason).toMatch(/^layout: /);
     expect(breakers.get(`source:${name}`).state()).toBe('open');
-    const after = await tdb.db.kysely.selectFrom('listings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await tdb.db.kysely
+      .selectFrom('listings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
 
@@ -73,12 +85,23 @@ describe('changed layouts and missing keys', () => {
   it('a missing API key fails the run with the variable to set, and nothing is requested', async () => {
     const sent = site.requests.length;
     const report = await runner.run('gsa-nokey');
-    expect(report).toMatchObject({ outcome: 'failed', requests: 0, errors: [expect.stringMatching(/MissingApiKeyError: gsa-nokey: .*X-API-KEY.*apiKeyEnv/)] });
+    expect(report).toMatchObject({
+      outcome: 'failed',
+      requests: 0,
+      errors: [expect.stringMatching(/MissingApiKeyError: gsa-nokey: .*X-API-KEY.*apiKeyEnv/)],
+    });
     expect(site.requests.length).toBe(sent);
   });
 
   it('a wrong key is a failed run naming the HTTP refusal', async () => {
-    const other = new SourceRunner(sourcesFor(site), { db: tdb.db, clock, random: seededRandom(1), params: defaultArbitrageParams, renderer: null, readSecret: () => 'wrong-key' });
+    const other = new SourceRunner(sourcesFor(site), {
+      db: tdb.db,
+      clock,
+      random: seededRandom(1),
+      params: defaultArbitrageParams,
+      renderer: null,
+      readSecret: () => 'wrong-key',
+    });
     try {
       const report = await other.run('gsa');
       expect(report).toMatchObject({ outcome: 'failed', errors: [expect.stringMatching(/HTTP 403/)] });
@@ -91,7 +114,15 @@ describe('changed layouts and missing keys', () => {
     for (const name of ['gsa', 'govdeals', 'allsurplus', 'ps-cat']) expect((await runner.run(name)).outcome).not.toBe('failed');
     const res = await t.app.inject({ method: 'GET', url: '/api/quality' });
     expect(res.statusCode).toBe(200);
-    const scrapes = res.json().scrapes as Record<string, { kind: string; lastRun: { outcome: string; errors: string[] }; parseCoverage: { ratio: number; fields: Record<string, number> }; compliance: { ratio: number } }>;
+    const scrapes = res.json().scrapes as Record<
+      string,
+      {
+        kind: string;
+        lastRun: { outcome: string; errors: string[] };
+        parseCoverage: { ratio: number; fields: Record<string, number> };
+        compliance: { ratio: number };
+      }
+    >;
     expect(scrapes.gsa).toMatchObject({ kind: 'gsa', lastRun: { outcome: 'ok' }, parseCoverage: { ratio: 1 }, compliance: { ratio: 1 } });
     expect(scrapes['ps-cat']!.parseCoverage.ratio).toBeCloseTo(456 / 464, 6);
     expect(scrapes['ps-cat']!.parseCoverage.fields.vin).toBeCloseTo(28 / 29, 6);

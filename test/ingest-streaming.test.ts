@@ -23,7 +23,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function wholeFileImport(db: TestDb['db'], content: Buffer) {
   const parsed = parseListingFeed(content, 'csv', { now: new Date(NOW) });
   const origins = feedOrigins(content, 'feed.csv', new Date(NOW), parsed.accepted);
-  return ingestListings(db, { ...parsed, accepted: parsed.accepted.map((a, i) => ({ ...a, origin: origins[i] })) }, { origin: 'feed.csv', now: NOW, params });
+  return ingestListings(
+    db,
+    { ...parsed, accepted: parsed.accepted.map((a, i) => ({ ...a, origin: origins[i] })) },
+    { origin: 'feed.csv', now: NOW, params },
+  );
 }
 
 /**
@@ -31,8 +35,9 @@ async function wholeFileImport(db: TestDb['db'], content: Buffer) {
  * numbers (one per storage transaction, so they follow how the rows were batched).
  */
 async function snapshot(db: TestDb['db']) {
-  const strip = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => !/(^id$|_id$|finished_at|^change_seq$)/.test(k) || k === 'lot_id'));
-  const sorted = (rows: Array<Record<string, unknown>>) => rows.map(strip).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+  const strip = (r: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => !/(^id$|_id$|finished_at|^change_seq$)/.test(k) || k === 'lot_id'));
+  const sorted = (rows: Array<Record<string, unknown>>) => rows.map(strip).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   const k = db.kysely;
   return {
     listings: sorted(await k.selectFrom('listings').selectAll().execute()),
@@ -54,12 +59,20 @@ describe('streamed feed import', () => {
     file = join(dir, 'feed-1200.csv');
     await writeFeedFile(file, 1200, { reference: NOW });
   });
-  afterAll(async () => { await Promise.all([whole?.drop(), streamed?.drop()]); });
+  afterAll(async () => {
+    await Promise.all([whole?.drop(), streamed?.drop()]);
+  });
 
   it('stores exactly what the whole-file pipeline stores, batch by batch', async () => {
     const content = readFileSync(file);
     const a = await wholeFileImport(whole.db, content);
-    const b = await importFeedSource(streamed.db, { path: file }, 'csv', { origin: 'feed.csv', now: NOW, params, batchRows: 150, windowChars: 4096 });
+    const b = await importFeedSource(streamed.db, { path: file }, 'csv', {
+      origin: 'feed.csv',
+      now: NOW,
+      params,
+      batchRows: 150,
+      windowChars: 4096,
+    });
     expect(a.rejected.length).toBeGreaterThan(0);
     expect(a.quality!.anomalous).toBeGreaterThan(0);
     const { importId: _a, ...sa } = a;
@@ -76,7 +89,16 @@ describe('streamed feed import', () => {
       let max = 0;
       let batches = 0;
       try {
-        await importFeedSource(db.db, { path }, 'csv', { origin: 'f.csv', now: NOW, params, batchRows: 200, onBatch: (rows) => { max = Math.max(max, rows); batches++; } });
+        await importFeedSource(db.db, { path }, 'csv', {
+          origin: 'f.csv',
+          now: NOW,
+          params,
+          batchRows: 200,
+          onBatch: (rows) => {
+            max = Math.max(max, rows);
+            batches++;
+          },
+        });
       } finally {
         await db.drop();
       }
@@ -105,7 +127,8 @@ describe('streamed feed import', () => {
       const accepted = [];
       const rejected = [];
       for await (const item of feed.items) {
-        if ('accepted' in item) accepted.push(item.accepted); else rejected.push(item.rejected);
+        if ('accepted' in item) accepted.push(item.accepted);
+        else rejected.push(item.rejected);
       }
       expect(rejected).toEqual(want.rejected);
       expect(accepted).toEqual(want.accepted);
@@ -116,8 +139,13 @@ describe('streamed feed import', () => {
   it('stores nothing from a file whose header cannot be read', async () => {
     const db = await createTestDb('sqlite');
     try {
-      await expect(importFeedSource(db.db, { bytes: 'VIN,Year,Make\n1,2,3\n' }, 'csv', { origin: 'bad.csv', now: NOW, params })).rejects.toThrow(/lacks required column/);
-      const n = await db.db.kysely.selectFrom('imports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      await expect(
+        importFeedSource(db.db, { bytes: 'VIN,Year,Make\n1,2,3\n' }, 'csv', { origin: 'bad.csv', now: NOW, params }),
+      ).rejects.toThrow(/lacks required column/);
+      const n = await db.db.kysely
+        .selectFrom('imports')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(n.n)).toBe(0);
     } finally {
       await db.drop();

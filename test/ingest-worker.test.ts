@@ -28,23 +28,47 @@ describe.runIf(redisOk)('BullMQ scrape workers', () => {
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     site = await startAuctionSite({ now: NOW, gsa: lots, slowMs: 400 });
-    const sources = parseSourcesConfig({
-      // Same fixture behind distinct source names; slow answers make the jobs overlap.
-      sources: names.map((name) => ({ name, kind: 'gsa', url: `${site.url}/slow/gsa/auctions?feed=${name}`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 3_600, etiquette: { delayMs: 0 } })),
-    }, { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' });
+    const sources = parseSourcesConfig(
+      {
+        // Same fixture behind distinct source names; slow answers make the jobs overlap.
+        sources: names.map((name) => ({
+          name,
+          kind: 'gsa',
+          url: `${site.url}/slow/gsa/auctions?feed=${name}`,
+          apiKeyEnv: 'GSA_API_KEY',
+          intervalSeconds: 3_600,
+          etiquette: { delayMs: 0 },
+        })),
+      },
+      { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' },
+    );
     for (let i = 0; i < 4; i++) apps.push(await buildTestApp(tdb.db, { REDIS_URL: SHARED_REDIS_URL, GSA_API_KEY: 'fixture-key' }));
     for (const [i, who] of (['a', 'b'] as const).entries()) {
-      running.push(startIngestion(apps[i]!.ctx, {
-        schedule: false, work: true, pool: null, sources, queuePrefix: prefix, concurrency: 1,
-        log: (m) => { const s = /^source (\S+): ok; /.exec(m)?.[1]; if (s) ran[who]!.push(s); },
-      })!);
+      running.push(
+        startIngestion(apps[i]!.ctx, {
+          schedule: false,
+          work: true,
+          pool: null,
+          sources,
+          queuePrefix: prefix,
+          concurrency: 1,
+          log: (m) => {
+            const s = /^source (\S+): ok; /.exec(m)?.[1];
+            if (s) ran[who]!.push(s);
+          },
+        })!,
+      );
     }
     // Two API replicas schedule the same slots.
-    for (const i of [2, 3]) running.push(startIngestion(apps[i]!.ctx, { schedule: true, work: false, pool: null, sources, queuePrefix: prefix })!);
+    for (const i of [2, 3])
+      running.push(startIngestion(apps[i]!.ctx, { schedule: true, work: false, pool: null, sources, queuePrefix: prefix })!);
   });
   afterAll(async () => {
     await Promise.all(running.map((r) => r.close()));
-    for (const a of apps) { await a.app.close(); await a.ctx.redis?.close(); }
+    for (const a of apps) {
+      await a.app.close();
+      await a.ctx.redis?.close();
+    }
     // Leave the shared Redis as it was: drop this run's queue keys.
     const r = new Redis(SHARED_REDIS_URL);
     const keys: string[] = [];
@@ -59,10 +83,14 @@ describe.runIf(redisOk)('BullMQ scrape workers', () => {
     const queue = running[0]!.queue as BullScrapeQueue;
     expect(queue.kind).toBe('bullmq');
     // Every job completed and nothing left waiting or running (a duplicate would show here).
-    const counts = await waitFor('every scheduled job done and the queue idle', async () => {
-      const c = await queue.counts();
-      return c.completed >= names.length && c.waiting === 0 && c.active === 0 ? c : null;
-    }, { timeoutMs: 40_000, intervalMs: 100 });
+    const counts = await waitFor(
+      'every scheduled job done and the queue idle',
+      async () => {
+        const c = await queue.counts();
+        return c.completed >= names.length && c.waiting === 0 && c.active === 0 ? c : null;
+      },
+      { timeoutMs: 40_000, intervalMs: 100 },
+    );
     expect(counts).toMatchObject({ completed: names.length, failed: 0, waiting: 0, active: 0 });
     expect([...ran.a!, ...ran.b!].sort()).toEqual([...names].sort());
     expect(ran.a!.length).toBeGreaterThan(0);

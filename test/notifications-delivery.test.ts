@@ -44,22 +44,54 @@ describe.each([
     const flags = new FlagService({ env: 'development' });
     const breakers = new BreakerRegistry({ flags, clock });
     const n = new Notifications({
-      db: tdb.db, clock, random: seededRandom(3),
-      settings: notificationSettings({ SMTP_URL: smtp.url, ALERT_WEBHOOK_ALLOW_PRIVATE: 'true', NOTIFY_TIMEOUT_MS: '5000', NOTIFY_BACKOFF_MS: '1000', NOTIFY_MAX_BACKOFF_MS: '8000', NOTIFY_MAX_ATTEMPTS: '4', ...env }),
+      db: tdb.db,
+      clock,
+      random: seededRandom(3),
+      settings: notificationSettings({
+        SMTP_URL: smtp.url,
+        ALERT_WEBHOOK_ALLOW_PRIVATE: 'true',
+        NOTIFY_TIMEOUT_MS: '5000',
+        NOTIFY_BACKOFF_MS: '1000',
+        NOTIFY_MAX_BACKOFF_MS: '8000',
+        NOTIFY_MAX_ATTEMPTS: '4',
+        ...env,
+      }),
       breakerFor: (name) => breakers.get(name, name.startsWith('smtp:') ? { consecutiveFailures: 5 } : {}),
     });
     started.push(n);
     return { n, breakers };
   }
-  const rows = () => tdb.db.kysely.withTables<{ notification_outbox: { id: number; status: string; attempts: number; last_error: string | null; next_attempt_at: number; target: string; purpose: string } }>()
-    .selectFrom('notification_outbox').selectAll().orderBy('id').execute();
+  const rows = () =>
+    tdb.db.kysely
+      .withTables<{
+        notification_outbox: {
+          id: number;
+          status: string;
+          attempts: number;
+          last_error: string | null;
+          next_attempt_at: number;
+          target: string;
+          purpose: string;
+        };
+      }>()
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .orderBy('id')
+      .execute();
 
   it.runIf(run)('posts Slack-compatible JSON to a webhook and mails through SMTP_URL, recording each delivery', async () => {
     const clock = new ManualClock(1_000_000);
     const { n } = service(clock);
     const before = hook.received.length;
     await n.enqueue([
-      { to: { kind: 'webhook', url: `${hook.url}/ok` }, subject: 'Subject A', text: 'Text A', fields: { incident: 7 }, topic: 't:1', purpose: 'step:1' },
+      {
+        to: { kind: 'webhook', url: `${hook.url}/ok` },
+        subject: 'Subject A',
+        text: 'Text A',
+        fields: { incident: 7 },
+        topic: 't:1',
+        purpose: 'step:1',
+      },
       { to: { kind: 'email', address: 'oncall@example.com' }, subject: 'Subject B', text: 'Text B body', topic: 't:1', purpose: 'step:2' },
     ]);
     await n.drain();
@@ -70,7 +102,10 @@ describe.each([
     expect(mail?.to).toEqual(['oncall@example.com']);
     expect(mail?.text).toContain('Text B body');
     const list = await n.list({ topic: 't:1' });
-    expect(list.map((d) => [d.purpose, d.status, d.attempts])).toEqual([['step:2', 'delivered', 1], ['step:1', 'delivered', 1]]);
+    expect(list.map((d) => [d.purpose, d.status, d.attempts])).toEqual([
+      ['step:2', 'delivered', 1],
+      ['step:1', 'delivered', 1],
+    ]);
     // Webhook paths carry secrets: the listing shows the origin only.
     expect(list.find((d) => d.kind === 'webhook')!.target).toBe(`${hook.url}/…`);
   });
@@ -131,11 +166,25 @@ describe.each([
     hook.behave('/hang', 'hang');
     // Five messages to a dead host (a port nothing listens on) open its breaker.
     const dead = 'http://127.0.0.1:9/dead';
-    await n.enqueue(Array.from({ length: 7 }, (_, i) => ({ to: { kind: 'webhook' as const, url: dead }, subject: 's', text: `dead ${i}`, topic: 't:4', purpose: 'p' })));
+    await n.enqueue(
+      Array.from({ length: 7 }, (_, i) => ({
+        to: { kind: 'webhook' as const, url: dead },
+        subject: 's',
+        text: `dead ${i}`,
+        topic: 't:4',
+        purpose: 'p',
+      })),
+    );
+    await n.enqueue([{ to: { kind: 'webhook', url: `${hook.url}/hang` }, subject: 's', text: 'hangs', topic: 't:4', purpose: 'p' }]);
     await n.enqueue([
-      { to: { kind: 'webhook', url: `${hook.url}/hang` }, subject: 's', text: 'hangs', topic: 't:4', purpose: 'p' },
+      {
+        to: { kind: 'email', address: 'ops@example.com' },
+        subject: 'Beside the failures',
+        text: 'still arrives',
+        topic: 't:4',
+        purpose: 'p',
+      },
     ]);
-    await n.enqueue([{ to: { kind: 'email', address: 'ops@example.com' }, subject: 'Beside the failures', text: 'still arrives', topic: 't:4', purpose: 'p' }]);
     const hangsBefore = hook.hangsEnded.length;
     const t0 = Date.now();
     await n.drain();
@@ -155,41 +204,72 @@ describe.each([
     expect([hung.status, hung.last_error]).toEqual(['pending', 'no answer within 3000 ms']);
   });
 
-  it.runIf(run)('nothing is lost across a restart: a new worker delivers what the stopped one left, including an attempt cut short', async () => {
-    const clock = new ManualClock(5_000_000);
-    const first = service(clock).n;
-    await first.enqueue([{ to: { kind: 'webhook', url: `${hook.url}/restart` }, subject: 's', text: 'left behind', topic: 't:5', purpose: 'p' }]);
-    await first.stop();
-    // A claim whose worker died mid-send: the row stays `sending` until its claim runs out.
-    await tdb.db.kysely.withTables<{ notification_outbox: { id: number; status: string; claimed_by: string | null; claim_expires_at: number | null } }>()
-      .updateTable('notification_outbox').set({ status: 'sending', claimed_by: 'crashed-worker', claim_expires_at: clock.now() + 10_000 }).execute();
-    const second = service(clock).n;
-    await second.drain();
-    expect(hook.received.filter((x) => x.path === '/restart')).toHaveLength(0);
-    clock.advance(10_000);
-    await second.drain();
-    expect(hook.received.filter((x) => x.path === '/restart')).toHaveLength(1);
-    expect((await rows())[0]!.status).toBe('delivered');
-  });
+  it.runIf(run)(
+    'nothing is lost across a restart: a new worker delivers what the stopped one left, including an attempt cut short',
+    async () => {
+      const clock = new ManualClock(5_000_000);
+      const first = service(clock).n;
+      await first.enqueue([
+        { to: { kind: 'webhook', url: `${hook.url}/restart` }, subject: 's', text: 'left behind', topic: 't:5', purpose: 'p' },
+      ]);
+      await first.stop();
+      // A claim whose worker died mid-send: the row stays `sending` until its claim runs out.
+      await tdb.db.kysely
+        .withTables<{ notification_outbox: { id: number; status: string; claimed_by: string | null; claim_expires_at: number | null } }>()
+        .updateTable('notification_outbox')
+        .set({ status: 'sending', claimed_by: 'crashed-worker', claim_expires_at: clock.now() + 10_000 })
+        .execute();
+      const second = service(clock).n;
+      await second.drain();
+      expect(hook.received.filter((x) => x.path === '/restart')).toHaveLength(0);
+      clock.advance(10_000);
+      await second.drain();
+      expect(hook.received.filter((x) => x.path === '/restart')).toHaveLength(1);
+      expect((await rows())[0]!.status).toBe('delivered');
+    },
+  );
 
   it.runIf(run)('two workers on one database send each message once', async () => {
     const clock = new ManualClock(6_000_000);
     const a = service(clock).n;
     const b = service(clock).n;
     const before = hook.received.filter((x) => x.path === '/once').length;
-    await a.enqueue(Array.from({ length: 30 }, (_, i) => ({ to: { kind: 'webhook' as const, url: `${hook.url}/once` }, subject: 's', text: `m${i}`, topic: 't:6', purpose: 'p' })));
+    await a.enqueue(
+      Array.from({ length: 30 }, (_, i) => ({
+        to: { kind: 'webhook' as const, url: `${hook.url}/once` },
+        subject: 's',
+        text: `m${i}`,
+        topic: 't:6',
+        purpose: 'p',
+      })),
+    );
     await Promise.all([a.drain(), b.drain(), a.drain(), b.drain()]);
-    const got = hook.received.filter((x) => x.path === '/once').slice(before).map((x) => x.body.text);
+    const got = hook.received
+      .filter((x) => x.path === '/once')
+      .slice(before)
+      .map((x) => x.body.text);
     expect(got.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`).sort());
   });
 
   it.runIf(run)('refuses private and loopback webhooks unless allowed, and bad addresses, before anything is stored', async () => {
     const clock = new ManualClock(7_000_000);
     const { n } = service(clock, { ALERT_WEBHOOK_ALLOW_PRIVATE: 'false' });
-    for (const url of ['http://127.0.0.1:8080/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://[::1]/x', 'http://192.168.0.4/x', 'ftp://example.com/x']) {
-      await expect(n.enqueue([{ to: { kind: 'webhook', url }, subject: 's', text: 't', topic: 't:7', purpose: 'p' }]), url).rejects.toBeInstanceOf(InvalidDestinationError);
+    for (const url of [
+      'http://127.0.0.1:8080/x',
+      'http://localhost/x',
+      'http://10.1.2.3/x',
+      'http://[::1]/x',
+      'http://192.168.0.4/x',
+      'ftp://example.com/x',
+    ]) {
+      await expect(
+        n.enqueue([{ to: { kind: 'webhook', url }, subject: 's', text: 't', topic: 't:7', purpose: 'p' }]),
+        url,
+      ).rejects.toBeInstanceOf(InvalidDestinationError);
     }
-    await expect(n.enqueue([{ to: { kind: 'email', address: 'not an address' }, subject: 's', text: 't', topic: 't:7', purpose: 'p' }])).rejects.toThrow(/not an e-mail address/);
+    await expect(
+      n.enqueue([{ to: { kind: 'email', address: 'not an address' }, subject: 's', text: 't', topic: 't:7', purpose: 'p' }]),
+    ).rejects.toThrow(/not an e-mail address/);
     expect(await rows()).toEqual([]);
     expect(() => notificationSettings({ ALERT_WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/ALERT_WEBHOOK_ALLOW_PRIVATE must be true or false/);
     expect(() => notificationSettings({ SMTP_URL: 'mail.example.com' })).toThrow(/SMTP_URL/);
@@ -198,7 +278,14 @@ describe.each([
   it.runIf(run)('a repeated dedupe key is enqueued once', async () => {
     const clock = new ManualClock(8_000_000);
     const { n } = service(clock);
-    const m = { to: { kind: 'webhook' as const, url: `${hook.url}/dedupe` }, subject: 's', text: 't', topic: 't:8', purpose: 'p', dedupeKey: 'k1' };
+    const m = {
+      to: { kind: 'webhook' as const, url: `${hook.url}/dedupe` },
+      subject: 's',
+      text: 't',
+      topic: 't:8',
+      purpose: 'p',
+      dedupeKey: 'k1',
+    };
     expect(await n.enqueue([m])).toHaveLength(1);
     expect(await n.enqueue([m])).toHaveLength(0);
     expect(await rows()).toHaveLength(1);

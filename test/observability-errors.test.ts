@@ -9,7 +9,10 @@ import { createContext } from '../src/http/service.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestDb, type TestDb } from './support/databases.js';
 
-interface Envelope { path: string; body: string }
+interface Envelope {
+  path: string;
+  body: string;
+}
 
 describe('logs and error reporting', () => {
   let tdb: TestDb;
@@ -22,7 +25,9 @@ describe('logs and error reporting', () => {
     sentry = createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8');
-      req.on('data', (c) => { body += c; });
+      req.on('data', (c) => {
+        body += c;
+      });
       req.on('end', () => {
         envelopes.push({ path: req.url ?? '', body });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -32,7 +37,11 @@ describe('logs and error reporting', () => {
     const port = (sentry.address() as { port: number }).port;
     tdb = await createTestDb('sqlite');
     const config = loadConfig({
-      DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1',
+      DEALERSCOPE_ENV: 'development',
+      ADMIN_TOKEN: 'test-admin-token-0123456789',
+      LOG_LEVEL: 'info',
+      PORT: '0',
+      HOST: '127.0.0.1',
       SENTRY_DSN: `http://publickey@127.0.0.1:${port}/4242`,
     });
     const ctx = await createContext(config, { db: tdb.db });
@@ -68,7 +77,10 @@ describe('logs and error reporting', () => {
   });
 
   it('never logs the admin token', async () => {
-    await app.inject({ url: '/admin/feature-flags', headers: { authorization: 'Bearer test-admin-token-0123456789', 'x-request-id': 'req-obs-test-2' } });
+    await app.inject({
+      url: '/admin/feature-flags',
+      headers: { authorization: 'Bearer test-admin-token-0123456789', 'x-request-id': 'req-obs-test-2' },
+    });
     expect(JSON.stringify(lines)).not.toContain('test-admin-token-0123456789');
   });
 

@@ -46,7 +46,13 @@ describe('/metrics', () => {
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     t = await buildTestApp(tdb.db);
-    await storeListings(tdb.db, makeListings(12, 3), { origin: 'test', isSample: false, now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams(), comps: new CompIndex() });
+    await storeListings(tdb.db, makeListings(12, 3), {
+      origin: 'test',
+      isSample: false,
+      now: Date.UTC(2026, 10, 1),
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
     const list = await t.app.inject('/api/opportunities?page=1&limit=5');
     ids = list.json().data.map((o: { id: string }) => o.id);
     for (const id of ids) await t.app.inject(`/api/opportunities/${id}`);

@@ -13,10 +13,20 @@ import { PROMETHEUS, PROMTOOL, requireTool, run } from './e2e/support/tools.js';
 
 const PROM_DIR = join(import.meta.dirname, '..', 'deploy', 'prometheus');
 const GRAFANA_DIR = join(import.meta.dirname, '..', 'deploy', 'grafana');
-const RULE_FILES = readdirSync(join(PROM_DIR, 'rules')).filter((f) => f.endsWith('.rules.yml')).map((f) => join(PROM_DIR, 'rules', f));
+const RULE_FILES = readdirSync(join(PROM_DIR, 'rules'))
+  .filter((f) => f.endsWith('.rules.yml'))
+  .map((f) => join(PROM_DIR, 'rules', f));
 
-interface Rule { alert?: string; record?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-const rules: Rule[] = RULE_FILES.flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules));
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+const rules: Rule[] = RULE_FILES.flatMap((f) =>
+  (parse(readFileSync(f, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules),
+);
 const alerts = rules.filter((r) => r.alert);
 
 const promtoolOk = requireTool(PROMTOOL);
@@ -45,7 +55,10 @@ describe.runIf(promtoolOk)('promtool', () => {
     try {
       cpSync(PROM_DIR, dir, { recursive: true });
       const f = join(dir, 'rules', 'dealerscope-triggers.rules.yml');
-      writeFileSync(f, readFileSync(f, 'utf8').replace('dealerscope:http_errors:ratio_rate1m > 0.01', 'dealerscope:http_errors:ratio_rate1m > 0.05'));
+      writeFileSync(
+        f,
+        readFileSync(f, 'utf8').replace('dealerscope:http_errors:ratio_rate1m > 0.01', 'dealerscope:http_errors:ratio_rate1m > 0.05'),
+      );
       const r = await run(PROMTOOL, ['test', 'rules', 'tests/triggers.test.yml'], { cwd: dir });
       expect(r.code).not.toBe(0);
       expect(r.stdout + r.stderr).toMatch(/DealerScopeErrorRateHigh/);
@@ -61,10 +74,12 @@ describe('alert rules and routing', () => {
     receivers: { name: string; slack_configs: { channel: string; api_url_file?: string; api_url?: string }[] }[];
   };
   const routeFor = (labels: Record<string, string>) => {
-    const child = am.route.routes.find((r) => r.matchers.every((m) => {
-      const [, k, v] = /^(\w+)="([^"]*)"$/.exec(m) ?? [];
-      return k !== undefined && labels[k] === v;
-    }));
+    const child = am.route.routes.find((r) =>
+      r.matchers.every((m) => {
+        const [, k, v] = /^(\w+)="([^"]*)"$/.exec(m) ?? [];
+        return k !== undefined && labels[k] === v;
+      }),
+    );
     return child?.receiver ?? am.route.receiver;
   };
 
@@ -109,7 +124,15 @@ describe('runbook', () => {
   it('has the section every alert links to', () => {
     const text = readFileSync(join(import.meta.dirname, '..', 'docs', 'runbook.md'), 'utf8');
     // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
-    const anchors = new Set([...text.matchAll(/^#{2,3} (.+)$/gm)].map((m) => (m[1] as string).trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...text.matchAll(/^#{2,3} (.+)$/gm)].map((m) =>
+        (m[1] as string)
+          .trim()
+          .toLowerCase()
+          .replace(/[^\w\- ]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     for (const a of alerts) {
       const link = a.annotations?.runbook ?? '';
       expect(link, a.alert).toMatch(/^docs\/runbook\.md#/);
@@ -120,11 +143,19 @@ describe('runbook', () => {
 
 describe('Grafana dashboards', () => {
   const files = ['api-performance', 'security-metrics', 'data-quality', 'production-overview'];
-  interface Panel { title: string; type: string; targets: { expr: string }[] }
-  const dashboards = files.map((f) => ({ file: f, json: JSON.parse(readFileSync(join(GRAFANA_DIR, 'dashboards', `${f}.json`), 'utf8')) as { uid: string; title: string; panels: Panel[] } }));
+  interface Panel {
+    title: string;
+    type: string;
+    targets: { expr: string }[];
+  }
+  const dashboards = files.map((f) => ({
+    file: f,
+    json: JSON.parse(readFileSync(join(GRAFANA_DIR, 'dashboards', `${f}.json`), 'utf8')) as { uid: string; title: string; panels: Panel[] },
+  }));
   const exprs = dashboards.flatMap((d) => d.json.panels.flatMap((p) => p.targets.map((t) => t.expr)));
   const recorded = new Set(rules.filter((r) => r.record).map((r) => r.record as string));
-  const KNOWN = /^(http_request_duration_seconds(_bucket|_count|_sum)?|process_resident_memory_bytes|up|dealerscope_(cache_requests_total|circuit_breaker_state|rate_limited_total|feature_flag_enabled|rollout_phase|rollout_trigger_firing|browser_contexts|contract_compliance_ratio|data_quality_score|anomaly_false_positive_ratio|signal_value|build_info|console_sse_clients|alerts_total))$/;
+  const KNOWN =
+    /^(http_request_duration_seconds(_bucket|_count|_sum)?|process_resident_memory_bytes|up|dealerscope_(cache_requests_total|circuit_breaker_state|rate_limited_total|feature_flag_enabled|rollout_phase|rollout_trigger_firing|browser_contexts|contract_compliance_ratio|data_quality_score|anomaly_false_positive_ratio|signal_value|build_info|console_sse_clients|alerts_total))$/;
 
   it('ships the four plan dashboards with unique uids', () => {
     expect(new Set(dashboards.map((d) => d.json.uid)).size).toBe(4);
@@ -136,9 +167,18 @@ describe('Grafana dashboards', () => {
   it('queries only exported metric names and recorded series', () => {
     const unknown: string[] = [];
     for (const e of exprs) {
-      const names = e.replace(/"[^"]*"/g, '""').replace(/\[[^\]]*\]/g, '').match(/[a-zA-Z_:][a-zA-Z0-9_:]*(?=\s*(\{|\)|$|\s|\/|>|<|\*))/g) ?? [];
+      const names =
+        e
+          .replace(/"[^"]*"/g, '""')
+          .replace(/\[[^\]]*\]/g, '')
+          .match(/[a-zA-Z_:][a-zA-Z0-9_:]*(?=\s*(\{|\)|$|\s|\/|>|<|\*))/g) ?? [];
       for (const n of names) {
-        if (/^(sum|max|min|by|rate|increase|histogram_quantile|le|route|status_code|result|state|breaker|flag|trigger|version|node_version|instance|channel|severity|source|and|or|on)$/.test(n)) continue;
+        if (
+          /^(sum|max|min|by|rate|increase|histogram_quantile|le|route|status_code|result|state|breaker|flag|trigger|version|node_version|instance|channel|severity|source|and|or|on)$/.test(
+            n,
+          )
+        )
+          continue;
         if (!KNOWN.test(n) && !recorded.has(n)) unknown.push(`${n} in ${e}`);
       }
     }
@@ -146,8 +186,27 @@ describe('Grafana dashboards', () => {
   });
 
   it('shows every contract metric (docs/metrics.md) somewhere', () => {
-    const all = exprs.join('\n') + '\n' + rules.filter((r) => r.record).map((r) => r.expr).join('\n');
-    for (const n of ['http_request_duration_seconds', 'process_resident_memory_bytes', 'dealerscope_cache_requests_total', 'dealerscope_circuit_breaker_state', 'dealerscope_rate_limited_total', 'dealerscope_feature_flag_enabled', 'dealerscope_rollout_phase', 'dealerscope_rollout_trigger_firing', 'dealerscope_browser_contexts', 'dealerscope_contract_compliance_ratio', 'dealerscope_data_quality_score', 'dealerscope_anomaly_false_positive_ratio']) {
+    const all =
+      exprs.join('\n') +
+      '\n' +
+      rules
+        .filter((r) => r.record)
+        .map((r) => r.expr)
+        .join('\n');
+    for (const n of [
+      'http_request_duration_seconds',
+      'process_resident_memory_bytes',
+      'dealerscope_cache_requests_total',
+      'dealerscope_circuit_breaker_state',
+      'dealerscope_rate_limited_total',
+      'dealerscope_feature_flag_enabled',
+      'dealerscope_rollout_phase',
+      'dealerscope_rollout_trigger_firing',
+      'dealerscope_browser_contexts',
+      'dealerscope_contract_compliance_ratio',
+      'dealerscope_data_quality_score',
+      'dealerscope_anomaly_false_positive_ratio',
+    ]) {
       expect(all, n).toContain(n);
     }
   });
@@ -185,24 +244,46 @@ describe.runIf(prometheusOk)('a real Prometheus scraping a running service', () 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ds-prometheus-'));
-    svc = await startService(loadConfig({ DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'svc.db')}` }), { sample: false, logger: false });
+    svc = await startService(
+      loadConfig({
+        DEALERSCOPE_ENV: 'development',
+        ADMIN_TOKEN: 'test-admin-token-0123456789',
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: `sqlite:${join(dir, 'svc.db')}`,
+      }),
+      { sample: false, logger: false },
+    );
     const target = new URL(svc.url).host.replace('localhost', '127.0.0.1');
     // The shipped rules, evaluated every second instead of every 15-30 s so the test stays short.
     for (const f of RULE_FILES) {
       writeFileSync(join(dir, f.split('/').pop() as string), readFileSync(f, 'utf8').replace(/^(\s+interval:) \d+s$/gm, '$1 1s'));
     }
-    writeFileSync(join(dir, 'prometheus.yml'), [
-      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-      'rule_files:',
-      ...RULE_FILES.map((f) => `  - ${join(dir, f.split('/').pop() as string)}`),
-      'scrape_configs:',
-      '  - job_name: dealerscope',
-      `    static_configs: [{ targets: ['${target}'] }]`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      [
+        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+        'rule_files:',
+        ...RULE_FILES.map((f) => `  - ${join(dir, f.split('/').pop() as string)}`),
+        'scrape_configs:',
+        '  - job_name: dealerscope',
+        `    static_configs: [{ targets: ['${target}'] }]`,
+        '',
+      ].join('\n'),
+    );
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
-    prom = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+    prom = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: 'ignore' },
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -237,7 +318,11 @@ describe.runIf(prometheusOk)('a real Prometheus scraping a running service', () 
 
     const groups = await until('every rule group to have been evaluated', async () => {
       const r = await api('/api/v1/rules');
-      const gs = r.data.groups as { name: string; lastEvaluation: string; rules: { name: string; health: string; type: string; state?: string }[] }[];
+      const gs = r.data.groups as {
+        name: string;
+        lastEvaluation: string;
+        rules: { name: string; health: string; type: string; state?: string }[];
+      }[];
       return gs.length === RULE_FILES.length && gs.every((g) => !g.lastEvaluation.startsWith('0001')) ? gs : undefined;
     });
     const all = groups.flatMap((g) => g.rules);

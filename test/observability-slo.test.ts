@@ -14,7 +14,11 @@ import { seededRandom } from '../src/common/random.js';
 function setup(opts: { windowMs?: number; minSamples?: number } = {}) {
   const clock = new ManualClock(1_000_000);
   const metrics = createMetrics({ defaultMetrics: false });
-  const http = new HttpWindow(metrics.httpDuration, HTTP_BUCKETS, clock, { windowMs: opts.windowMs ?? 60_000, sampleEveryMs: 10_000, minSamples: opts.minSamples ?? 20 });
+  const http = new HttpWindow(metrics.httpDuration, HTTP_BUCKETS, clock, {
+    windowMs: opts.windowMs ?? 60_000,
+    sampleEveryMs: 10_000,
+    minSamples: opts.minSamples ?? 20,
+  });
   const observe = (n: number, seconds: number, status = 200, route = '/api/opportunities') => {
     for (let i = 0; i < n; i++) metrics.httpDuration.observe({ method: 'GET', route, status_code: String(status) }, seconds);
   };
@@ -103,7 +107,18 @@ describe('SLO tiles and watch', () => {
     const alerts: Alert[] = [];
     feed.subscribe((a) => alerts.push(a));
     const watch = new SloWatch(sources, feed, s.clock, { everyMs: 15_000 });
-    return { ...s, signals, flags, sources, feed, alerts, watch, setRss: (v: number) => { rss = v; } };
+    return {
+      ...s,
+      signals,
+      flags,
+      sources,
+      feed,
+      alerts,
+      watch,
+      setRss: (v: number) => {
+        rss = v;
+      },
+    };
   }
 
   it('shows no data rather than a number when nothing was measured', async () => {

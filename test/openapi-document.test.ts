@@ -29,7 +29,10 @@ const CLIENT_MODULE = join(ROOT, 'client', 'dealerscope-client.ts');
 /** The slice of client/dealerscope-client.ts this test drives, as the generated types shape it. */
 interface ClientModule {
   DealerScopeError: new (...args: never[]) => Error & { status: number; body?: { error: { code: string } }; requestId: string | null };
-  dealerScopeClient(baseUrl: string, opts: { adminToken?: string }): {
+  dealerScopeClient(
+    baseUrl: string,
+    opts: { adminToken?: string },
+  ): {
     opportunities(query: Record<string, unknown>): Promise<{ items?: Array<{ id: number; riskScore: number }> }>;
     opportunity(id: number): Promise<{ id: number }>;
     featureFlags(): Promise<{ emergency: boolean }>;
@@ -42,14 +45,23 @@ beforeAll(async () => {
   doc = await openApiDocument();
 }, 60_000);
 
-const operations = () => Object.entries(doc.paths as Json).flatMap(([path, item]) =>
-  Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json, key: `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}` })));
+const operations = () =>
+  Object.entries(doc.paths as Json).flatMap(([path, item]) =>
+    Object.entries(item as Json).map(([method, op]) => ({
+      path,
+      method,
+      op: op as Json,
+      key: `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`,
+    })),
+  );
 
 describe('OpenAPI document', () => {
   it('has every registered route as an operation with a unique operationId', () => {
     // The document is built from every route the app registers (nothing is hidden), so each
     // operation must have its entry in the operations table and each entry a route.
-    const documented = operations().map((o) => o.key).sort();
+    const documented = operations()
+      .map((o) => o.key)
+      .sort();
     expect(documented).toEqual(Object.keys(OPERATIONS).sort());
     const ids = operations().map((o) => o.op.operationId as string);
     expect(ids.every((id) => /^[a-z][A-Za-z0-9]+$/.test(id))).toBe(true);
@@ -60,7 +72,9 @@ describe('OpenAPI document', () => {
   it('documents the statuses each surface answers, by reference to shared error responses', () => {
     const byKey = new Map(operations().map((o) => [o.key, o.op]));
     const statuses = (key: string) => Object.keys(byKey.get(key)?.responses ?? {});
-    expect(statuses('GET /api/opportunities')).toEqual(expect.arrayContaining(['200', '304', '400', '401', '405', '410', '414', '429', '431', '503']));
+    expect(statuses('GET /api/opportunities')).toEqual(
+      expect.arrayContaining(['200', '304', '400', '401', '405', '410', '414', '429', '431', '503']),
+    );
     expect(statuses('GET /api/opportunities/:id')).toEqual(expect.arrayContaining(['200', '304', '404', '405', '429', '503']));
     expect(statuses('POST /admin/imports')).toEqual(expect.arrayContaining(['200', '400', '401', '403', '405', '413', '415']));
     expect(statuses('POST /admin/feature-flags')).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
@@ -70,20 +84,37 @@ describe('OpenAPI document', () => {
     for (const { key, op } of operations()) {
       const r = op.responses as Json;
       // A success for everything but the post/redirect/get forms (console and dealer pages).
-      const dealerForm = ['POST /login', 'POST /logout', 'POST /searches', 'POST /searches/:id/delete', 'POST /watchlist/:id', 'POST /watchlist/:id/delete'].includes(key);
-      if (!key.startsWith('POST /console/') && !dealerForm) expect(Object.keys(r).some((s) => s.startsWith('2')), key).toBe(true);
+      const dealerForm = [
+        'POST /login',
+        'POST /logout',
+        'POST /searches',
+        'POST /searches/:id/delete',
+        'POST /watchlist/:id',
+        'POST /watchlist/:id/delete',
+      ].includes(key);
+      if (!key.startsWith('POST /console/') && !dealerForm)
+        expect(
+          Object.keys(r).some((s) => s.startsWith('2')),
+          key,
+        ).toBe(true);
       for (const [status, response] of Object.entries(r)) {
         const schema = (response as Json).content?.['application/json']?.schema;
-        if (schema?.$ref === '#/components/schemas/Error' || schema?.properties?.error) throw new Error(`${key} ${status} copies the error schema instead of a shared response`);
-        if (!('$ref' in (response as Json))) expect((response as Json).headers?.['X-Request-Id'], `${key} ${status}`).toEqual({ $ref: '#/components/headers/X-Request-Id' });
+        if (schema?.$ref === '#/components/schemas/Error' || schema?.properties?.error)
+          throw new Error(`${key} ${status} copies the error schema instead of a shared response`);
+        if (!('$ref' in (response as Json)))
+          expect((response as Json).headers?.['X-Request-Id'], `${key} ${status}`).toEqual({ $ref: '#/components/headers/X-Request-Id' });
       }
       if (key.startsWith('GET ')) expect(r['200']?.headers?.ETag ?? r['304'], key).toBeTruthy();
     }
     const list = byKey.get('GET /api/opportunities') as Json;
     expect(list.responses['410']).toEqual({ $ref: '#/components/responses/Gone' });
     expect(Object.keys(doc.components.responses.Gone.headers)).toEqual(expect.arrayContaining(['Deprecation', 'Sunset']));
-    expect(Object.keys(doc.components.responses.TooManyRequests.headers)).toEqual(expect.arrayContaining(['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
-    expect(Object.keys(list.responses['200'].headers)).toEqual(expect.arrayContaining(['X-Request-Id', 'ETag', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
+    expect(Object.keys(doc.components.responses.TooManyRequests.headers)).toEqual(
+      expect.arrayContaining(['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']),
+    );
+    expect(Object.keys(list.responses['200'].headers)).toEqual(
+      expect.arrayContaining(['X-Request-Id', 'ETag', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']),
+    );
   });
 
   it('names its schemas, declares security schemes and applies them per surface', () => {
@@ -101,17 +132,34 @@ describe('OpenAPI document', () => {
     expect(op('GET /api/opportunities').security).toEqual([{}, { dealerApiKey: [] }]);
     expect(op('POST /console/flags').security).toEqual([{ consoleSession: [] }, { adminBearer: [] }]);
     expect(op('POST /console/flags').requestBody.content['application/x-www-form-urlencoded'].schema.required).toContain('_csrf');
-    for (const h of ['ETag', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'Deprecation', 'Sunset']) expect(doc.components.headers[h], h).toBeDefined();
+    for (const h of [
+      'ETag',
+      'X-Request-Id',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'Retry-After',
+      'Deprecation',
+      'Sunset',
+    ])
+      expect(doc.components.headers[h], h).toBeDefined();
   });
 
-  it('passes Redocly\'s recommended rules with 0 errors', async () => {
+  it("passes Redocly's recommended rules with 0 errors", async () => {
     const dir = join(ROOT, 'reports', `openapi-lint-${process.pid}`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'openapi.json');
     writeFileSync(file, JSON.stringify(doc));
     try {
-      const out = await run(join(ROOT, 'node_modules', '.bin', 'redocly'), ['lint', file, '--config', join(ROOT, 'redocly.yaml'), '--format', 'json'], { cwd: ROOT, maxBuffer: 32 * 1024 * 1024 }).catch((err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '' }));
-      const report = JSON.parse(out.stdout) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; severity: string; message: string }> };
+      const out = await run(
+        join(ROOT, 'node_modules', '.bin', 'redocly'),
+        ['lint', file, '--config', join(ROOT, 'redocly.yaml'), '--format', 'json'],
+        { cwd: ROOT, maxBuffer: 32 * 1024 * 1024 },
+      ).catch((err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '' }));
+      const report = JSON.parse(out.stdout) as {
+        totals: { errors: number; warnings: number };
+        problems: Array<{ ruleId: string; severity: string; message: string }>;
+      };
       console.log(`redocly lint: ${report.totals.errors} errors, ${report.totals.warnings} warnings`);
       expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
       expect(report.totals.errors).toBe(0);
@@ -126,13 +174,23 @@ describe('typed client generated from the document', () => {
   let t: TestApp;
   let url: string;
   const generated = join(ROOT, 'client', 'generated');
-  const tsc = (project: string) => run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', project], { cwd: ROOT }).then(() => '', (err: { stdout?: string }) => err.stdout ?? 'failed');
+  const tsc = (project: string) =>
+    run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', project], { cwd: ROOT }).then(
+      () => '',
+      (err: { stdout?: string }) => err.stdout ?? 'failed',
+    );
 
   beforeAll(async () => {
     mkdirSync(generated, { recursive: true });
     writeFileSync(join(generated, 'api.d.ts'), astToString(await openapiTS(doc as never)));
     tdb = await createTestDb('sqlite');
-    await storeListings(tdb.db, makeListings(12, 4), { origin: 'test', isSample: false, now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams(), comps: new CompIndex() });
+    await storeListings(tdb.db, makeListings(12, 4), {
+      origin: 'test',
+      isSample: false,
+      now: Date.UTC(2026, 10, 1),
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
     t = await buildTestApp(tdb.db);
     url = await t.app.listen({ port: 0, host: '127.0.0.1' });
   }, 60_000);
@@ -144,7 +202,9 @@ describe('typed client generated from the document', () => {
   it('compiles, and misusing its types does not', async () => {
     expect(await tsc(join(ROOT, 'client', 'tsconfig.json'))).toBe('');
     const misuse = join(generated, 'misuse.ts');
-    writeFileSync(misuse, `import { dealerScopeClient } from '../dealerscope-client.js';
+    writeFileSync(
+      misuse,
+      `import { dealerScopeClient } from '../dealerscope-client.js';
 const c = dealerScopeClient('http://localhost');
 export async function wrong(): Promise<void> {
   const o = await c.opportunity(1);
@@ -152,7 +212,8 @@ export async function wrong(): Promise<void> {
   await c.opportunities({ sort: 'cheapest' });
   void risk;
 }
-`);
+`,
+    );
     try {
       const errors = await tsc(join(ROOT, 'client', 'tsconfig.json'));
       expect(errors).toMatch(/misuse\.ts\(5,9\): error TS2322/);
@@ -180,7 +241,9 @@ export async function wrong(): Promise<void> {
     expect((missing as InstanceType<typeof DealerScopeError>).body?.error.code).toBe('not_found');
     expect((missing as InstanceType<typeof DealerScopeError>).requestId).toBeTruthy();
     expect((await client.featureFlags()).emergency).toBe(false);
-    const summary = await client.importFeed('source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description\ngsa,C1,2019 Ford F-150,2019,Ford,F-150,,,50000,9000,2027-01-10T00:00:00Z,Austin,TX,78701,,clean,\n');
+    const summary = await client.importFeed(
+      'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description\ngsa,C1,2019 Ford F-150,2019,Ford,F-150,,,50000,9000,2027-01-10T00:00:00Z,Austin,TX,78701,,clean,\n',
+    );
     expect(summary).toMatchObject({ rows: 1, accepted: 1, created: 1 });
   });
 });

@@ -25,19 +25,40 @@ describe('OpenFeature provider over the admin API of a running service', () => {
   const changes: Array<{ flagsChanged?: string[] }> = [];
 
   const setFlags = async (body: unknown) => {
-    const res = await fetch(`${svc.url}/admin/feature-flags`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${svc.url}/admin/feature-flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
   };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ds-openfeature-'));
-    svc = await startService(loadConfig({
-      DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${join(dir, 'svc.db')}`, TRUST_PROXY: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '1000000',
-    }), { sample: false, logger: false });
-    await storeListings(svc.ctx.db, makeListings(5, 3), { origin: 'test', isSample: false, now: Date.now(), params: defaultArbitrageParams(), comps: new CompIndex() });
+    svc = await startService(
+      loadConfig({
+        DEALERSCOPE_ENV: 'development',
+        ADMIN_TOKEN: TOKEN,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: `sqlite:${join(dir, 'svc.db')}`,
+        TRUST_PROXY: '127.0.0.1',
+        RATE_LIMIT_PER_MINUTE: '1000000',
+      }),
+      { sample: false, logger: false },
+    );
+    await storeListings(svc.ctx.db, makeListings(5, 3), {
+      origin: 'test',
+      isSample: false,
+      now: Date.now(),
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
     provider = new DealerScopeProvider({ url: svc.url, adminToken: TOKEN, pollMs: 100 });
-    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (d?: EventDetails) => { if (d) changes.push({ flagsChanged: d.flagsChanged as string[] | undefined }); });
+    OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (d?: EventDetails) => {
+      if (d) changes.push({ flagsChanged: d.flagsChanged as string[] | undefined });
+    });
     await OpenFeature.setProviderAndWait(provider);
   }, 60_000);
 
@@ -59,14 +80,17 @@ describe('OpenFeature provider over the admin API of a running service', () => {
     expect(wrongType.errorCode).toBe(ErrorCode.TYPE_MISMATCH);
   });
 
-  it('announces a change as PROVIDER_CONFIGURATION_CHANGED with the flag\'s name, and serves the new value', async () => {
+  it("announces a change as PROVIDER_CONFIGURATION_CHANGED with the flag's name, and serves the new value", async () => {
     const client = OpenFeature.getClient();
     changes.length = 0;
     await setFlags({ ENABLE_TTL_JITTER: false });
     await waitFor('a change event for ENABLE_TTL_JITTER', () => changes.some((c) => c.flagsChanged?.includes('ENABLE_TTL_JITTER')));
     expect(await client.getBooleanValue('ENABLE_TTL_JITTER', true)).toBe(false);
     await setFlags({ ENABLE_TTL_JITTER: true });
-    await waitFor('a second change event for ENABLE_TTL_JITTER', () => changes.filter((c) => c.flagsChanged?.includes('ENABLE_TTL_JITTER')).length >= 2);
+    await waitFor(
+      'a second change event for ENABLE_TTL_JITTER',
+      () => changes.filter((c) => c.flagsChanged?.includes('ENABLE_TTL_JITTER')).length >= 2,
+    );
     expect(await client.getBooleanValue('ENABLE_TTL_JITTER', false)).toBe(true);
   });
 
@@ -74,7 +98,10 @@ describe('OpenFeature provider over the admin API of a running service', () => {
     // Cursor pagination off answers a cursor request with 400: the service's own verdict on
     // whether a request from this address is in the treatment.
     await setFlags({ ENABLE_CURSOR_PAGINATION: { percentage: 40, stickiness: 'ip' } });
-    await waitFor('the provider to see the 40 % rule', () => JSON.stringify(provider.snapshot()?.flags.ENABLE_CURSOR_PAGINATION) === '{"percentage":40,"stickiness":"ip"}');
+    await waitFor(
+      'the provider to see the 40 % rule',
+      () => JSON.stringify(provider.snapshot()?.flags.ENABLE_CURSOR_PAGINATION) === '{"percentage":40,"stickiness":"ip"}',
+    );
     const client = OpenFeature.getClient();
     let treated = 0;
     for (let i = 0; i < 60; i++) {

@@ -30,7 +30,13 @@ describe.each([
   };
 
   async function insert(listings: ReturnType<typeof makeListings>, now: number) {
-    await storeListings(tdb.db, listings, { origin: 'test', isSample: false, now, params: defaultArbitrageParams(), comps: new CompIndex() });
+    await storeListings(tdb.db, listings, {
+      origin: 'test',
+      isSample: false,
+      now,
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
   }
 
   async function walkCursor(query: string, limit: number, between?: (page: number) => Promise<void>): Promise<Opportunity[]> {
@@ -92,7 +98,10 @@ describe.each([
       const items = await walkCursor(`&sort=${sort}`, 41);
       expect(items.length).toBe(N);
       expect(new Set(items.map((o) => o.id)).size).toBe(N);
-      const key = (o: Opportunity) => ({ newest: Date.parse(o.createdAt), profit: o.profit, roi: o.roi, score: o.score, ending: Date.parse(o.auctionEndsAt) })[sort] as number;
+      const key = (o: Opportunity) =>
+        ({ newest: Date.parse(o.createdAt), profit: o.profit, roi: o.roi, score: o.score, ending: Date.parse(o.auctionEndsAt) })[
+          sort
+        ] as number;
       for (let i = 1; i < items.length; i++) {
         const a = items[i - 1] as Opportunity;
         const b = items[i] as Opportunity;
@@ -155,8 +164,14 @@ describe.each([
       ['endsBefore=2026-12-10T00:00:00Z', (o) => Date.parse(o.auctionEndsAt) < Date.parse('2026-12-10T00:00:00Z')],
     ];
     for (const [qs, pred] of cases) {
-      const expected = current.filter(pred).map((o) => o.id).sort((a, b) => a - b);
-      const got = (await walkCursor(`&${qs}`, 200)).filter((o) => current.some((c) => c.id === o.id)).map((o) => o.id).sort((a, b) => a - b);
+      const expected = current
+        .filter(pred)
+        .map((o) => o.id)
+        .sort((a, b) => a - b);
+      const got = (await walkCursor(`&${qs}`, 200))
+        .filter((o) => current.some((c) => c.id === o.id))
+        .map((o) => o.id)
+        .sort((a, b) => a - b);
       expect(got, qs).toEqual(expected);
       const legacy = await json(`/api/opportunities?page=1&limit=1&${qs}`);
       expect(legacy.total, qs).toBeGreaterThanOrEqual(expected.length);
@@ -165,12 +180,43 @@ describe.each([
 
   it.runIf(run)('hostile values give 400 or an empty list, never a 5xx, in strict and lenient mode', async () => {
     const hostile = [
-      "state=' OR 1=1 --", 'state=CA%27%3B%20DROP%20TABLE%20opportunities%3B--', "make=Ford'); DROP TABLE listings;--", 'model=%00%FF',
-      'source=%27%22%60', 'status=hot%27', 'status=HOT', 'sort=id;delete', 'sort=', 'minProfit=1e309', 'minProfit=-99999999999999',
-      'minProfit=NaN', 'minRoi=Infinity', 'maxRisk=-1', 'maxRisk=1000', 'yearMin=99999999999999999999', 'yearMax=-5', 'yearMin=2020&yearMax=2010',
-      'endsBefore=tomorrow', "endsBefore=2026-01-01'--", 'limit=0', 'limit=-1', 'limit=201', 'limit=1.5', 'limit=99999999999999999999',
-      'page=0', 'page=-3', 'page=1e3', 'page=abc', 'page=1&page=2', 'cursor=&page=1', `make=${'x'.repeat(5000)}`, 'unknown=1',
-      'state[]=CA', 'state[$ne]=CA', '__proto__=x', 'constructor[prototype]=1',
+      "state=' OR 1=1 --",
+      'state=CA%27%3B%20DROP%20TABLE%20opportunities%3B--',
+      "make=Ford'); DROP TABLE listings;--",
+      'model=%00%FF',
+      'source=%27%22%60',
+      'status=hot%27',
+      'status=HOT',
+      'sort=id;delete',
+      'sort=',
+      'minProfit=1e309',
+      'minProfit=-99999999999999',
+      'minProfit=NaN',
+      'minRoi=Infinity',
+      'maxRisk=-1',
+      'maxRisk=1000',
+      'yearMin=99999999999999999999',
+      'yearMax=-5',
+      'yearMin=2020&yearMax=2010',
+      'endsBefore=tomorrow',
+      "endsBefore=2026-01-01'--",
+      'limit=0',
+      'limit=-1',
+      'limit=201',
+      'limit=1.5',
+      'limit=99999999999999999999',
+      'page=0',
+      'page=-3',
+      'page=1e3',
+      'page=abc',
+      'page=1&page=2',
+      'cursor=&page=1',
+      `make=${'x'.repeat(5000)}`,
+      'unknown=1',
+      'state[]=CA',
+      'state[$ne]=CA',
+      '__proto__=x',
+      'constructor[prototype]=1',
     ];
     for (const strict of [true, false]) {
       t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: strict });
@@ -191,24 +237,30 @@ describe.each([
     expect(tables.total).toBeGreaterThanOrEqual(N);
   });
 
-  it.runIf(run)('a query string answered in one validation mode is judged afresh in the other (its remembered parse is per mode)', async () => {
-    const qs = '/api/opportunities?limit=0&sort=profit';
-    t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: false });
-    expect((await get(qs)).statusCode).toBe(200);
-    expect((await get(qs)).statusCode).toBe(200);
-    t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: true });
-    const strict = await get(qs);
-    expect(strict.statusCode).toBe(400);
-    expect(strict.json().error.details.map((d: { field: string }) => d.field)).toEqual(['limit']);
-    t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: false });
-    expect((await get(qs)).statusCode).toBe(200);
-    t.ctx.flags.setOverrides({});
-  });
+  it.runIf(run)(
+    'a query string answered in one validation mode is judged afresh in the other (its remembered parse is per mode)',
+    async () => {
+      const qs = '/api/opportunities?limit=0&sort=profit';
+      t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: false });
+      expect((await get(qs)).statusCode).toBe(200);
+      expect((await get(qs)).statusCode).toBe(200);
+      t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: true });
+      const strict = await get(qs);
+      expect(strict.statusCode).toBe(400);
+      expect(strict.json().error.details.map((d: { field: string }) => d.field)).toEqual(['limit']);
+      t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: false });
+      expect((await get(qs)).statusCode).toBe(200);
+      t.ctx.flags.setOverrides({});
+    },
+  );
 
   it.runIf(run)('strict validation names every offending field', async () => {
     const res = await get('/api/opportunities?limit=0&sort=bogus&state=Texas&yearMin=abc');
     expect(res.statusCode).toBe(400);
-    const fields = res.json().error.details.map((d: { field: string }) => d.field).sort();
+    const fields = res
+      .json()
+      .error.details.map((d: { field: string }) => d.field)
+      .sort();
     expect(fields).toEqual(['limit', 'sort', 'state', 'yearMin']);
   });
 
@@ -250,10 +302,41 @@ describe.each([
     const body = await json(`/api/opportunities/${one.id}`);
     // The detail adds the comparables behind the estimate (none were imported here).
     expect(body).toEqual({ ...one, valuation: { ...one.valuation, comparables: [] } });
-    for (const k of ['id', 'vin', 'year', 'make', 'model', 'trim', 'mileage', 'titleStatus', 'source', 'lotId', 'listingUrl', 'location', 'auctionEndsAt', 'currentBid', 'costs', 'estimatedSalePrice', 'valuation', 'profit', 'roi', 'margin', 'confidence', 'riskScore', 'score', 'status', 'anomalies', 'createdAt', 'updatedAt']) {
+    for (const k of [
+      'id',
+      'vin',
+      'year',
+      'make',
+      'model',
+      'trim',
+      'mileage',
+      'titleStatus',
+      'source',
+      'lotId',
+      'listingUrl',
+      'location',
+      'auctionEndsAt',
+      'currentBid',
+      'costs',
+      'estimatedSalePrice',
+      'valuation',
+      'profit',
+      'roi',
+      'margin',
+      'confidence',
+      'riskScore',
+      'score',
+      'status',
+      'anomalies',
+      'createdAt',
+      'updatedAt',
+    ]) {
       expect(body, k).toHaveProperty(k);
     }
-    expect(body.costs.total).toBeCloseTo(body.currentBid + body.costs.buyerPremium + body.costs.docFee + body.costs.transport + body.costs.recon, 2);
+    expect(body.costs.total).toBeCloseTo(
+      body.currentBid + body.costs.buyerPremium + body.costs.docFee + body.costs.transport + body.costs.recon,
+      2,
+    );
     expect(body.profit).toBeCloseTo(body.estimatedSalePrice - body.costs.total, 2);
     const missing = await get('/api/opportunities/999999999');
     expect(missing.statusCode).toBe(404);

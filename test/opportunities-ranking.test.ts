@@ -41,8 +41,13 @@ describe.each([
     listings[59]!.auctionEndsAt = new Date(NOW - HOUR);
     listings[60]!.auctionEndsAt = new Date(NOW + 30 * 60_000);
     await storeListings(tdb.db, listings, {
-      origin: 'test', isSample: false, now: NOW, params: defaultArbitrageParams(), comps: new CompIndex(),
-      hasOpenAnomaly: (l) => flagged.has(l.lotId), anomaliesFor: (l) => (flagged.has(l.lotId) ? [{ kind: 'nominal_bid', status: 'open' }] : []),
+      origin: 'test',
+      isSample: false,
+      now: NOW,
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+      hasOpenAnomaly: (l) => flagged.has(l.lotId),
+      anomaliesFor: (l) => (flagged.has(l.lotId) ? [{ kind: 'nominal_bid', status: 'open' }] : []),
     });
     expect(await markEndedAuctions(tdb.db, SWEEP)).toBe(1);
     t = await buildTestApp(tdb.db, {}, clockFrom(SWEEP));
@@ -75,7 +80,12 @@ describe.each([
       const pages: Opportunity[] = [];
       for (let p = 1; p <= 10; p++) pages.push(...(await get(`/api/opportunities?sort=${sort}&limit=7&page=${p}`)).data);
       for (const items of [await walk(sort), pages]) {
-        expect(items.map((o) => o.lotId).sort()).toEqual(listings.filter((l) => !ended.has(l.lotId)).map((l) => l.lotId).sort());
+        expect(items.map((o) => o.lotId).sort()).toEqual(
+          listings
+            .filter((l) => !ended.has(l.lotId))
+            .map((l) => l.lotId)
+            .sort(),
+        );
         const firstFlagged = items.findIndex(isFlagged);
         expect(firstFlagged).toBeGreaterThan(0);
         expect(items.slice(firstFlagged).every(isFlagged)).toBe(true);
@@ -90,7 +100,7 @@ describe.each([
   }
 
   it.runIf(run)('an ended auction stays readable, with status "ended"', async () => {
-    const all = (await t.ctx.db.kysely.selectFrom('opportunities').select(['id', 'lot_id', 'status']).execute());
+    const all = await t.ctx.db.kysely.selectFrom('opportunities').select(['id', 'lot_id', 'status']).execute();
     const gone = all.filter((r) => ended.has(r.lot_id));
     expect(gone.map((r) => r.status)).toEqual(['ended', 'ended', 'ended']);
     for (const r of gone) expect(await get(`/api/opportunities/${r.id}`)).toMatchObject({ lotId: r.lot_id, status: 'ended' });

@@ -23,7 +23,9 @@ describe.each([
 
   it.runIf(run)('both runs succeed and the lot carries one flag per kind', async () => {
     const listings = makeListings(20, 4, 'RACE');
-    const found = new Map(listings.map((l) => [listingKey(l), [{ kind: 'price_vs_comps' as const, detail: `bid far below market for ${l.lotId}` }]]));
+    const found = new Map(
+      listings.map((l) => [listingKey(l), [{ kind: 'price_vs_comps' as const, detail: `bid far below market for ${l.lotId}` }]]),
+    );
     const [a, b] = await Promise.all([recordDetections(tdb.db, listings, found, T0), recordDetections(tdb.db, listings, found, T0 + 1)]);
     for (const views of [a, b]) {
       expect(views.size).toBe(listings.length);
@@ -37,10 +39,18 @@ describe.each([
     const [l] = makeListings(1, 5, 'VERDICT');
     const found = new Map([[listingKey(l!), [{ kind: 'price_vs_comps' as const, detail: 'first' }]]]);
     await recordDetections(tdb.db, [l!], found, T0);
-    await tdb.db.kysely.updateTable('quality_anomalies').set({ status: 'false_positive', marked_by: 'ops' }).where('lot_id', '=', l!.lotId).execute();
+    await tdb.db.kysely
+      .updateTable('quality_anomalies')
+      .set({ status: 'false_positive', marked_by: 'ops' })
+      .where('lot_id', '=', l!.lotId)
+      .execute();
     const again = new Map([[listingKey(l!), [{ kind: 'price_vs_comps' as const, detail: 'second' }]]]);
     await Promise.all([recordDetections(tdb.db, [l!], again, T0 + 1), recordDetections(tdb.db, [l!], again, T0 + 2)]);
-    const row = await tdb.db.kysely.selectFrom('quality_anomalies').select(['status', 'detail']).where('lot_id', '=', l!.lotId).executeTakeFirstOrThrow();
+    const row = await tdb.db.kysely
+      .selectFrom('quality_anomalies')
+      .select(['status', 'detail'])
+      .where('lot_id', '=', l!.lotId)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'false_positive', detail: 'second' });
   });
 });

@@ -20,15 +20,33 @@ const DAY = 86_400_000;
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const provSchema = JSON.parse(readFileSync(new URL('../src/quality/provenance/prov-json.schema.json', import.meta.url), 'utf8'));
 
-const COMPS = ['make,model,year,trim,avg,low,high,sample_size',
-  ...[2019, 2020, 2021, 2022, 2023].map((y) => `Ford,F-150,${y},,${30_000 + (y - 2021) * 3000},${28_000 + (y - 2021) * 3000},${32_000 + (y - 2021) * 3000},60`)].join('\n');
+const COMPS = [
+  'make,model,year,trim,avg,low,high,sample_size',
+  ...[2019, 2020, 2021, 2022, 2023].map(
+    (y) => `Ford,F-150,${y},,${30_000 + (y - 2021) * 3000},${28_000 + (y - 2021) * 3000},${32_000 + (y - 2021) * 3000},60`,
+  ),
+].join('\n');
 
 function row(lot: string, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    source: 'GovDeals', lot_id: lot, title: '2021 Ford F-150 XL', year: 2021, make: 'Ford', model: 'F-150', trim: 'XL',
-    vin: makeVin('1FTEW1EP', 'M', String(lot.charCodeAt(0) * 1000 + Number(lot.slice(1)))), mileage: 30_000, current_bid: 9000,
-    auction_end: new Date(NOW + 5 * DAY).toISOString(), city: 'Los Angeles', state: 'CA', zip: '90012',
-    listing_url: `https://www.govdeals.com/asset/${lot}`, title_status: 'Clean', description: 'Runs and drives.', ...over,
+    source: 'GovDeals',
+    lot_id: lot,
+    title: '2021 Ford F-150 XL',
+    year: 2021,
+    make: 'Ford',
+    model: 'F-150',
+    trim: 'XL',
+    vin: makeVin('1FTEW1EP', 'M', String(lot.charCodeAt(0) * 1000 + Number(lot.slice(1)))),
+    mileage: 30_000,
+    current_bid: 9000,
+    auction_end: new Date(NOW + 5 * DAY).toISOString(),
+    city: 'Los Angeles',
+    state: 'CA',
+    zip: '90012',
+    listing_url: `https://www.govdeals.com/asset/${lot}`,
+    title_status: 'Clean',
+    description: 'Runs and drives.',
+    ...over,
   };
 }
 
@@ -61,12 +79,17 @@ describe.each([
   it.runIf(run)('quarantines non-compliant records with their reasons and reports compliance per source', async () => {
     const good = makeVin('1FTEW1EP', 'M', '777');
     const badDigit = good.slice(0, 8) + (good[8] === '0' ? '1' : '0') + good.slice(9);
-    const summary = await feed([
-      row('G1'), row('G2'), row('G3'),
-      row('B1', { vin: badDigit }),                               // check digit
-      row('B2', { zip: '77002' }),                                // Houston ZIP, listing says CA
-      { ...row('P1'), source: 'PublicSurplus' },
-    ], 'feed-1.json');
+    const summary = await feed(
+      [
+        row('G1'),
+        row('G2'),
+        row('G3'),
+        row('B1', { vin: badDigit }), // check digit
+        row('B2', { zip: '77002' }), // Houston ZIP, listing says CA
+        { ...row('P1'), source: 'PublicSurplus' },
+      ],
+      'feed-1.json',
+    );
     expect(summary.rejected).toEqual([]);
     expect(summary.quality).toMatchObject({ validated: 6, quarantined: 2 });
 
@@ -74,7 +97,9 @@ describe.each([
     expect((await get('/api/quarantine', { authorization: 'Bearer wrong' })).statusCode).toBe(403);
     const q = (await get('/api/quarantine', ADMIN)).json();
     expect(q.total).toBe(2);
-    const reasons = Object.fromEntries(q.items.map((i: { lotId: string; reasons: Array<{ rule: string }> }) => [i.lotId, i.reasons.map((r) => r.rule)]));
+    const reasons = Object.fromEntries(
+      q.items.map((i: { lotId: string; reasons: Array<{ rule: string }> }) => [i.lotId, i.reasons.map((r) => r.rule)]),
+    );
     expect(reasons).toEqual({ B1: ['vin.check_digit'], B2: ['zip.state'] });
     expect(q.items.find((i: { lotId: string }) => i.lotId === 'B2').row).toBe(5);
 
@@ -125,7 +150,8 @@ describe.each([
     (addFormatsPlugin as unknown as { default: (a: Ajv) => void }).default(ajv);
     const validate = ajv.compile(provSchema);
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
-    for (const k of ['entity', 'activity', 'agent', 'wasGeneratedBy', 'wasDerivedFrom', 'wasAttributedTo', 'used']) expect(Object.keys(doc[k]).length).toBeGreaterThan(0);
+    for (const k of ['entity', 'activity', 'agent', 'wasGeneratedBy', 'wasDerivedFrom', 'wasAttributedTo', 'used'])
+      expect(Object.keys(doc[k]).length).toBeGreaterThan(0);
     // The schema is not a rubber stamp: a generation without its entity is refused.
     const broken = structuredClone(doc);
     delete (Object.values(broken.wasGeneratedBy)[0] as Record<string, unknown>)['prov:entity'];
@@ -133,14 +159,21 @@ describe.each([
   });
 
   it.runIf(run)('never lets an anomalous listing be hot; a false-positive verdict re-appraises it and feeds the FP ratio', async () => {
-    await feed([
-      row('H1', { current_bid: 8000 }),
-      row('H2', { current_bid: 8000, description: 'Runs and drives.<script>alert(1)</script>' }),   // markup, stripped and flagged
-      row('H3', { current_bid: 8000, auction_end: new Date(NOW - 2 * 3_600_000).toISOString() }),   // ended 2 h ago
-    ], 'feed-3.json');
+    await feed(
+      [
+        row('H1', { current_bid: 8000 }),
+        row('H2', { current_bid: 8000, description: 'Runs and drives.<script>alert(1)</script>' }), // markup, stripped and flagged
+        row('H3', { current_bid: 8000, auction_end: new Date(NOW - 2 * 3_600_000).toISOString() }), // ended 2 h ago
+      ],
+      'feed-3.json',
+    );
     // An ended auction leaves the lists; its detail stays readable as ended.
     expect(await byLot('H3')).toBeUndefined();
-    const ended = await tdb.db.kysely.selectFrom('opportunities').select(['id', 'status']).where('lot_id', '=', 'H3').executeTakeFirstOrThrow();
+    const ended = await tdb.db.kysely
+      .selectFrom('opportunities')
+      .select(['id', 'status'])
+      .where('lot_id', '=', 'H3')
+      .executeTakeFirstOrThrow();
     expect(ended.status).toBe('ended');
     expect((await get(`/api/opportunities/${ended.id}`)).json()).toMatchObject({ lotId: 'H3', status: 'ended' });
     const twin = (await byLot('H1'))!;

@@ -15,7 +15,9 @@ async function cli(...args: string[]): Promise<string> {
   const program = new Command('dealerscope').exitOverride();
   registerQualityCommands(program);
   const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { lines.push(a.join(' ')); });
+  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    lines.push(a.join(' '));
+  });
   try {
     await program.parseAsync(['node', 'dealerscope', ...args]);
   } finally {
@@ -25,19 +27,35 @@ async function cli(...args: string[]): Promise<string> {
 }
 
 const row = (lot: string, serial: string, over: Record<string, unknown> = {}) => ({
-  source: 'gsa', lot_id: lot, title: '2020 Chevrolet Tahoe', year: 2020, make: 'Chevrolet', model: 'Tahoe',
-  vin: makeVin('1GNSKDEC', 'L', serial), mileage: 60_000, current_bid: 12_000, auction_end: new Date(now + 3 * 86_400_000).toISOString(),
-  city: 'Denver', state: 'CO', zip: '80202', ...over,
+  source: 'gsa',
+  lot_id: lot,
+  title: '2020 Chevrolet Tahoe',
+  year: 2020,
+  make: 'Chevrolet',
+  model: 'Tahoe',
+  vin: makeVin('1GNSKDEC', 'L', serial),
+  mileage: 60_000,
+  current_bid: 12_000,
+  auction_end: new Date(now + 3 * 86_400_000).toISOString(),
+  city: 'Denver',
+  state: 'CO',
+  zip: '80202',
+  ...over,
 });
 
 beforeAll(async () => {
   tdb = await createTestDb('sqlite');
   process.env.DATABASE_URL = tdb.url;
-  await importListingFeed(tdb.db, JSON.stringify([
-    row('C-1', '11'),
-    row('C-2', '12', { zip: '10001' }),                                                       // New York ZIP in CO
-    row('C-3', '13', { auction_end: new Date(now - 3_600_000).toISOString() }),               // ended an hour ago
-  ]), 'json', { origin: 'cli-feed.json', now, params: defaultArbitrageParams() });
+  await importListingFeed(
+    tdb.db,
+    JSON.stringify([
+      row('C-1', '11'),
+      row('C-2', '12', { zip: '10001' }), // New York ZIP in CO
+      row('C-3', '13', { auction_end: new Date(now - 3_600_000).toISOString() }), // ended an hour ago
+    ]),
+    'json',
+    { origin: 'cli-feed.json', now, params: defaultArbitrageParams() },
+  );
 });
 afterAll(async () => tdb.drop());
 
@@ -53,10 +71,16 @@ describe('quality CLI', () => {
     const open = JSON.parse(await cli('anomalies', 'list', '--status', 'open', '--json'));
     expect(open.items).toMatchObject([{ lotId: 'C-3', kind: 'auction_ended', status: 'open' }]);
     const id = open.items[0].id as number;
-    expect(await cli('anomalies', 'mark-false-positive', String(id), '--actor', 'tester')).toMatch(/marked false positive; 1 opportunity re-appraised/);
+    expect(await cli('anomalies', 'mark-false-positive', String(id), '--actor', 'tester')).toMatch(
+      /marked false positive; 1 opportunity re-appraised/,
+    );
     const row = await tdb.db.kysely.selectFrom('quality_anomalies').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'false_positive', marked_by: 'cli:tester' });
-    const opp = await tdb.db.kysely.selectFrom('opportunities').select('anomalies_json').where('lot_id', '=', 'C-3').executeTakeFirstOrThrow();
+    const opp = await tdb.db.kysely
+      .selectFrom('opportunities')
+      .select('anomalies_json')
+      .where('lot_id', '=', 'C-3')
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(opp.anomalies_json)).toMatchObject([{ id, status: 'false_positive' }]);
   });
 

@@ -40,8 +40,11 @@ describe.each([
   });
 
   it.runIf(run)('covers every active opportunity in the provenance measure', async () => {
-    const { n } = await tdb.db.kysely.selectFrom('opportunities').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('is_active', '=', dbBool(tdb.db, true)).executeTakeFirstOrThrow();
+    const { n } = await tdb.db.kysely
+      .selectFrom('opportunities')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('is_active', '=', dbBool(tdb.db, true))
+      .executeTakeFirstOrThrow();
     const snap = await measureQuality(tdb.db, T0 + 120_000);
     expect(Number(n)).toBeGreaterThan(1000);
     expect(snap.provenance.opportunities).toBe(Number(n));

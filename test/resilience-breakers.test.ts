@@ -47,7 +47,14 @@ describe('circuit breakers', () => {
     metrics = createMetrics({ defaultMetrics: false });
     readiness = new Readiness();
     signals = new Signals();
-    registry = new BreakerRegistry({ flags: flagsWith(flags), clock: fakeTimerClock, metrics, readiness, signals, settings: { halfOpenAfterMs: 3000 } });
+    registry = new BreakerRegistry({
+      flags: flagsWith(flags),
+      clock: fakeTimerClock,
+      metrics,
+      readiness,
+      signals,
+      settings: { halfOpenAfterMs: 3000 },
+    });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -78,7 +85,10 @@ describe('circuit breakers', () => {
 
   it('opens a low-rate source breaker after consecutive failures, and a success resets the run', async () => {
     const b = registry.get('source:govdeals');
-    const call = async (fn: () => Promise<unknown>) => { await b.execute(fn).catch(() => {}); await vi.advanceTimersByTimeAsync(5000); };
+    const call = async (fn: () => Promise<unknown>) => {
+      await b.execute(fn).catch(() => {});
+      await vi.advanceTimersByTimeAsync(5000);
+    };
     // One request every 5 s, far below any sampling threshold.
     for (let i = 0; i < 4; i++) await call(down);
     await call(up);
@@ -93,7 +103,12 @@ describe('circuit breakers', () => {
     const b = registry.get('redis');
     await driveUntilOpen(b, down, 20, 5000);
     let calls = 0;
-    const err = await b.execute(async () => { calls++; return 1; }).catch((e) => e);
+    const err = await b
+      .execute(async () => {
+        calls++;
+        return 1;
+      })
+      .catch((e) => e);
     expect(calls).toBe(0);
     expect(err).toBeInstanceOf(CircuitOpenError);
     expect(err.statusCode).toBe(503);
@@ -113,7 +128,12 @@ describe('circuit breakers', () => {
     await vi.advanceTimersByTimeAsync(3000);
     // While the trial is in flight, other calls are refused: the state is half-open.
     let release!: () => void;
-    const trial = b.execute(() => new Promise<string>((resolve) => { release = () => resolve('ok'); }));
+    const trial = b.execute(
+      () =>
+        new Promise<string>((resolve) => {
+          release = () => resolve('ok');
+        }),
+    );
     await vi.advanceTimersByTimeAsync(0);
     expect(b.state()).toBe('half-open');
     await expect(b.execute(up)).rejects.toBeInstanceOf(CircuitOpenError);
@@ -142,8 +162,16 @@ describe('circuit breakers', () => {
 
   it('judges an open a false positive when the independent probe answers, and publishes the ratio', async () => {
     let probeUp = true;
-    const a = registry.get('source:a', { probe: async () => { if (!probeUp) throw new Error('probe down'); } });
-    const c = registry.get('source:c', { probe: async () => { throw new Error('probe down'); } });
+    const a = registry.get('source:a', {
+      probe: async () => {
+        if (!probeUp) throw new Error('probe down');
+      },
+    });
+    const c = registry.get('source:c', {
+      probe: async () => {
+        throw new Error('probe down');
+      },
+    });
     expect(signals.read(SIGNALS.breakerFalsePositiveRatio)).toBeNull();
     await driveUntilOpen(a, down, 20, 5000);
     await a.lastJudgement;

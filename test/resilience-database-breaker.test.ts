@@ -21,7 +21,13 @@ describe('database breaker in the app', () => {
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
-    await storeListings(tdb.db, makeListings(40, 3), { origin: 'test', isSample: false, now: Date.UTC(2026, 10, 1), params: defaultArbitrageParams(), comps: new CompIndex() });
+    await storeListings(tdb.db, makeListings(40, 3), {
+      origin: 'test',
+      isSample: false,
+      now: Date.UTC(2026, 10, 1),
+      params: defaultArbitrageParams(),
+      comps: new CompIndex(),
+    });
     t = await buildTestApp(tdb.db, { BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS) });
     ids = (await tdb.db.kysely.selectFrom('opportunities').select('id').orderBy('id').execute()).map((r) => Number(r.id));
   });
@@ -49,7 +55,9 @@ describe('database breaker in the app', () => {
     const detectedMs = Date.now() - started;
     expect(breaker.state()).toBe('open');
     expect(detectedMs).toBeLessThan(1000);
-    console.log(`database breaker opened ${detectedMs} ms after the first failing read (breaker's own measure: ${breaker.stats.lastDetectionMs} ms)`);
+    console.log(
+      `database breaker opened ${detectedMs} ms after the first failing read (breaker's own measure: ${breaker.stats.lastDetectionMs} ms)`,
+    );
 
     const refused = await get(`/api/opportunities/${ids[ids.length - 1]}`);
     expect(refused.statusCode).toBe(503);

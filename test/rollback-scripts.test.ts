@@ -11,7 +11,11 @@ import { freePort } from './support/redis.js';
 const TOKEN = 'test-admin-token-0123456789';
 const SCRIPTS = join(import.meta.dirname, '..', 'scripts');
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function script(name: string, args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
@@ -31,7 +35,17 @@ describe('rollback scripts against a live server', () => {
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
-    svc = await startService(loadConfig({ DEALERSCOPE_ENV: 'production', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: tdb.url }), { sample: false, logger: false });
+    svc = await startService(
+      loadConfig({
+        DEALERSCOPE_ENV: 'production',
+        ADMIN_TOKEN: TOKEN,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: tdb.url,
+      }),
+      { sample: false, logger: false },
+    );
     env = { DEALERSCOPE_URL: svc.url, ADMIN_TOKEN: TOKEN };
     await svc.ctx.flagControl.setPhase(4, { actor: 'test', reason: 'start at phase 4' });
     // An operator's override that would keep a phase-3 feature on through a phase rollback.
@@ -54,9 +68,13 @@ describe('rollback scripts against a live server', () => {
     expect((await run('rollback-phase.sh', '--phase=4')).code).toBe(2);
     expect((await script('validate-rollback.sh', ['--phase=3'], { ...env, ADMIN_TOKEN: 'wrong-token-wrong-token' })).code).toBe(3);
     const port = await freePort();
-    expect((await script('rollback-feature-flags.sh', ['--phase=4'], { ...env, DEALERSCOPE_URL: `http://127.0.0.1:${port}` })).code).toBe(3);
+    expect((await script('rollback-feature-flags.sh', ['--phase=4'], { ...env, DEALERSCOPE_URL: `http://127.0.0.1:${port}` })).code).toBe(
+      3,
+    );
     // rollback-phase.sh reads the registry in a subshell first: its 3 and its message pass through once.
-    for (const bad of [{ ADMIN_TOKEN: 'wrong-token-wrong-token' }, { DEALERSCOPE_URL: `http://127.0.0.1:${port}` }] as Array<Record<string, string>>) {
+    for (const bad of [{ ADMIN_TOKEN: 'wrong-token-wrong-token' }, { DEALERSCOPE_URL: `http://127.0.0.1:${port}` }] as Array<
+      Record<string, string>
+    >) {
       const r = await script('rollback-phase.sh', ['--phase=4', '--features=browser_pool'], { ...env, ...bad });
       expect(r.code, JSON.stringify(bad)).toBe(3);
       expect(r.stderr.match(/rollback-phase\.sh:/g), r.stderr).toHaveLength(1);
@@ -79,7 +97,8 @@ describe('rollback scripts against a live server', () => {
     const r = await run('rollback-phase.sh', '--phase=4', '--features=browser_pool,redis_cache', '--reason=pool incident');
     expect(r.code, r.stderr).toBe(0);
     const p3 = phaseValues(3);
-    for (const n of ['ENABLE_BROWSER_POOL', 'MAX_BROWSER_CONTEXTS', 'CACHE_PROVIDER', 'CACHE_MAX_SIZE'] as const) expect(flags()[n], n).toBe(p3[n]);
+    for (const n of ['ENABLE_BROWSER_POOL', 'MAX_BROWSER_CONTEXTS', 'CACHE_PROVIDER', 'CACHE_MAX_SIZE'] as const)
+      expect(flags()[n], n).toBe(p3[n]);
     expect(svc.ctx.flags.getPhase()).toBe(4);
     expect((await run('validate-rollback.sh', '--phase=4', '--features=browser_pool,redis_cache')).code).toBe(0);
     const audit = await svc.ctx.flagControl.audit(20, 'CACHE_PROVIDER');

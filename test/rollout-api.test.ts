@@ -15,7 +15,12 @@ describe('rollout admin API', () => {
   let r: SimReplica;
   let app: FastifyInstance;
   const call = (method: 'GET' | 'POST', url: string, body?: unknown) =>
-    app.inject({ method, url, headers: body === undefined ? AUTH : { ...AUTH, 'content-type': 'application/json' }, payload: body === undefined ? undefined : JSON.stringify(body) });
+    app.inject({
+      method,
+      url,
+      headers: body === undefined ? AUTH : { ...AUTH, 'content-type': 'application/json' },
+      payload: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
@@ -64,9 +69,18 @@ describe('rollout admin API', () => {
     expect(p95.samples).toBeGreaterThan(1000);
     expect(g.criteria.find((c: { id: string }) => c.id === 'runbook_validated').pass).toBe(false);
     expect((await call('POST', '/admin/rollout/attestations', { criterion: 'made_up', evidence: 'x' })).statusCode).toBe(400);
-    expect((await call('POST', '/admin/rollout/attestations', { criterion: 'runbook_validated', evidence: 'staging drill 2026-06-01, ticket OPS-12' })).statusCode).toBe(201);
+    expect(
+      (
+        await call('POST', '/admin/rollout/attestations', {
+          criterion: 'runbook_validated',
+          evidence: 'staging drill 2026-06-01, ticket OPS-12',
+        })
+      ).statusCode,
+    ).toBe(201);
     g = (await call('GET', '/admin/rollout/gate')).json();
-    expect(g.criteria.find((c: { id: string }) => c.id === 'runbook_validated').attestation).toMatchObject({ evidence: 'staging drill 2026-06-01, ticket OPS-12' });
+    expect(g.criteria.find((c: { id: string }) => c.id === 'runbook_validated').attestation).toMatchObject({
+      evidence: 'staging drill 2026-06-01, ticket OPS-12',
+    });
     expect(g.pass).toBe(true);
     const adv = await call('POST', '/admin/rollout/advance', { reason: 'gate green' });
     expect(adv.statusCode, adv.body).toBe(200);
@@ -138,7 +152,9 @@ describe('trigger guards', () => {
     r.ctx.rollout.start();
     await r.run(120);
   });
-  afterAll(async () => { await tdb.drop(); });
+  afterAll(async () => {
+    await tdb.drop();
+  });
 
   it('a breach interrupted by one clean evaluation starts its for: duration again', async () => {
     r.signals.contract_compliance_ratio = 0.85;
@@ -219,7 +235,11 @@ describe('operator events reach the webhooks', () => {
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     hook = await webhookSink();
-    r = await new SimReplica(17).init(tdb.db, { ALERT_WEBHOOK_ALERTS: `${hook.url}/alerts`, ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`, ALERT_WEBHOOK_PERFORMANCE: `${hook.url}/performance` });
+    r = await new SimReplica(17).init(tdb.db, {
+      ALERT_WEBHOOK_ALERTS: `${hook.url}/alerts`,
+      ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`,
+      ALERT_WEBHOOK_PERFORMANCE: `${hook.url}/performance`,
+    });
   });
   afterAll(async () => {
     await hook.close();

@@ -29,7 +29,11 @@ describe.runIf(ready)('rollout controller while PostgreSQL is stopped', () => {
     await migrate(db);
     hook = await webhookSink();
     r = new SimReplica(5);
-    const hooks = { ALERT_WEBHOOK_ALERTS: `${hook.url}/alerts`, ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`, ALERT_WEBHOOK_PERFORMANCE: `${hook.url}/performance` };
+    const hooks = {
+      ALERT_WEBHOOK_ALERTS: `${hook.url}/alerts`,
+      ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`,
+      ALERT_WEBHOOK_PERFORMANCE: `${hook.url}/performance`,
+    };
     await r.init(db, hooks, undefined, (m) => logs.push(m));
     r.ctx.rollout.on('decision', (d) => decisions.push(d));
     app = await buildApp(r.ctx, { logger: false });
@@ -48,7 +52,7 @@ describe.runIf(ready)('rollout controller while PostgreSQL is stopped', () => {
     await pgServer?.destroy();
   }, 60_000);
 
-  it('a database outage with 20 % 5xx is alerted as the platform\'s, not rolled back; the API keeps answering', async () => {
+  it("a database outage with 20 % 5xx is alerted as the platform's, not rolled back; the API keeps answering", async () => {
     await pgServer.stop('immediate');
     r.traffic = { ...normalTraffic(), error: (i) => i % 5 === 0 };
     const posted = hook.received.length;
@@ -91,16 +95,24 @@ describe.runIf(ready)('rollout controller while PostgreSQL is stopped', () => {
     // The pool reconnects and the flag poll writes the held phase on real timers: on a loaded
     // machine that takes longer than any fixed stretch of simulated time, so poll for it.
     await r.run(30);
-    const s = await waitFor('the held phase and the unrecorded decisions written', async () => {
-      const now = (await app.inject({ method: 'GET', url: '/admin/rollout', headers: AUTH })).json();
-      if (now.heldPhase === null && now.recording.ok && now.recording.unrecorded === 0) return now;
-      await r.run(2);
-      return null;
-    }, { timeoutMs: 15_000, intervalMs: 250 });
+    const s = await waitFor(
+      'the held phase and the unrecorded decisions written',
+      async () => {
+        const now = (await app.inject({ method: 'GET', url: '/admin/rollout', headers: AUTH })).json();
+        if (now.heldPhase === null && now.recording.ok && now.recording.unrecorded === 0) return now;
+        await r.run(2);
+        return null;
+      },
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
     expect(s.recording).toMatchObject({ ok: true, unrecorded: 0 });
     expect(s.heldPhase).toBeNull();
     expect(s.phase).toBe(2);
-    const stored = (await app.inject({ method: 'GET', url: '/admin/rollout/decisions', headers: AUTH })).json().decisions as Array<{ id: number; kind: string; triggers: string[] }>;
+    const stored = (await app.inject({ method: 'GET', url: '/admin/rollout/decisions', headers: AUTH })).json().decisions as Array<{
+      id: number;
+      kind: string;
+      triggers: string[];
+    }>;
     expect(stored.some((d) => d.kind === 'auto_rollback' && d.triggers.includes('memory_high') && d.id > 0)).toBe(true);
     expect(stored.some((d) => d.kind === 'platform_alert')).toBe(true);
     const rows = await db.kysely.selectFrom('rollout_latches').select(['trigger_id', 'decision_id']).execute();
@@ -112,13 +124,23 @@ describe.runIf(ready)('rollout controller while PostgreSQL is stopped', () => {
     const gate = (await app.inject({ method: 'GET', url: '/admin/rollout/gate', headers: AUTH })).json();
     expect(gate.pass).toBe(false);
     expect(gate.latches.map((l: { trigger: string }) => l.trigger)).toContain('memory_high');
-    const forced = await app.inject({ method: 'POST', url: '/admin/rollout/advance', headers: AUTH, payload: JSON.stringify({ force: true, reason: 'ship it' }) });
+    const forced = await app.inject({
+      method: 'POST',
+      url: '/admin/rollout/advance',
+      headers: AUTH,
+      payload: JSON.stringify({ force: true, reason: 'ship it' }),
+    });
     expect(forced.statusCode).toBe(409);
     expect(forced.json().error.code).toBe('triggers_latched');
     expect(forced.json().error.message).toContain('memory_high');
     expect(r.ctx.flags.getPhase()).toBe(2);
     await r.ctx.rollout.rearm({ actor: 'op', trigger: 'all', reason: 'memory fixed' });
-    const after = await app.inject({ method: 'POST', url: '/admin/rollout/advance', headers: AUTH, payload: JSON.stringify({ force: true, reason: 'ship it' }) });
+    const after = await app.inject({
+      method: 'POST',
+      url: '/admin/rollout/advance',
+      headers: AUTH,
+      payload: JSON.stringify({ force: true, reason: 'ship it' }),
+    });
     expect(after.statusCode).toBe(200);
     expect(r.ctx.flags.getPhase()).toBe(3);
   }, 60_000);

@@ -25,7 +25,9 @@ describe.runIf(ready)('fleet-wide request windows', () => {
     for (let s = 0; s < seconds; s++) for (const r of rs) await r.run(1);
   }
 
-  beforeAll(async () => { tdb = await createTestDb('sqlite'); });
+  beforeAll(async () => {
+    tdb = await createTestDb('sqlite');
+  });
   afterAll(async () => {
     for (const r of replicas) {
       r.ctx.rollout.stop();
@@ -46,7 +48,9 @@ describe.runIf(ready)('fleet-wide request windows', () => {
     const seen = b.ctx.rollout.measurements.read('error_rate', 60_000, 0);
     expect(seen.samples).toBeGreaterThanOrEqual(1080); // A's 20 requests a second, pushed every 2 s
     expect(seen.detail).toMatchObject({ scope: 'fleet' });
-    expect((seen.detail as { replicas: Array<{ replica: string; share: number }> }).replicas).toEqual([expect.objectContaining({ replica: 'replica-a', share: 1 })]);
+    expect((seen.detail as { replicas: Array<{ replica: string; share: number }> }).replicas).toEqual([
+      expect.objectContaining({ replica: 'replica-a', share: 1 }),
+    ]);
     expect((await b.ctx.rollout.status()).measurement.scope).toBe('fleet');
 
     // A restart: a new process (new name) at the same moment reads the window it did not serve.
@@ -69,7 +73,8 @@ describe.runIf(ready)('fleet-wide request windows', () => {
     await runAll([a, b2], 5 * 60);
     const d = decisions.find((x) => x.kind === 'auto_rollback');
     expect(d, 'no rollback').toBeDefined();
-    const by = (d!.evidence as { measuredBy: { scope: string; replicas: Array<{ replica: string; requests: number; share: number }> } }).measuredBy;
+    const by = (d!.evidence as { measuredBy: { scope: string; replicas: Array<{ replica: string; requests: number; share: number }> } })
+      .measuredBy;
     expect(by.scope).toBe('fleet');
     const names = by.replicas.map((x) => x.replica);
     expect(names).toEqual(expect.arrayContaining(['replica-a', 'replica-b2']));

@@ -20,7 +20,11 @@ describe.runIf(ready)('a held phase outlives the replica that set it', () => {
   beforeAll(async () => {
     pgServer = await startPrivatePostgres();
     const url = await pgServer.createDatabase('held_phase');
-    const open = () => { const d = openDb(url); dbs.push(d); return d; };
+    const open = () => {
+      const d = openDb(url);
+      dbs.push(d);
+      return d;
+    };
     const first = open();
     await migrate(first);
     const env = { REDIS_URL: SHARED_REDIS_URL, FLAG_POLL_MS: '1000' };
@@ -41,12 +45,15 @@ describe.runIf(ready)('a held phase outlives the replica that set it', () => {
     await pgServer?.destroy();
   }, 60_000);
 
-  it('the survivor writes the dead setter\'s held phase when the database returns', async () => {
+  it("the survivor writes the dead setter's held phase when the database returns", async () => {
     await pgServer.stop('immediate');
     // A hold is newer than the row it overrides (the simulated clocks have not moved yet).
     a.clock.advance(1000);
     b.clock.advance(1000);
-    const set = await a.ctx.flagControl.setPhaseEvenOffline(2, { actor: 'rollout:rollout-controller', reason: 'automatic rollback: drill' });
+    const set = await a.ctx.flagControl.setPhaseEvenOffline(2, {
+      actor: 'rollout:rollout-controller',
+      reason: 'automatic rollback: drill',
+    });
     expect(set.recorded).toBe(false);
     for (let i = 0; i < 100 && b.ctx.flagControl.heldPhase()?.phase !== 2; i++) await new Promise((r) => setTimeout(r, 50));
     expect(b.ctx.flagControl.heldPhase()?.phase).toBe(2);

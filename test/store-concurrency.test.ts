@@ -11,8 +11,12 @@ const pgOk = await requirePostgres();
 
 describe.runIf(pgOk)('concurrent overlapping imports on PostgreSQL', () => {
   let a: TestDb;
-  beforeAll(async () => { a = await createTestDb('postgres'); });
-  afterAll(async () => { await a.drop(); });
+  beforeAll(async () => {
+    a = await createTestDb('postgres');
+  });
+  afterAll(async () => {
+    await a.drop();
+  });
 
   it('finish without deadlock whatever order each importer received the lots in', async () => {
     const opts = { origin: 'test', isSample: false, params: defaultArbitrageParams(), comps: new CompIndex() };
@@ -27,7 +31,10 @@ describe.runIf(pgOk)('concurrent overlapping imports on PostgreSQL', () => {
       ]);
       for (const r of results) expect(r.created + r.updated + r.unchanged).toBe(200);
     }
-    const n = await a.db.kysely.selectFrom('opportunities').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const n = await a.db.kysely
+      .selectFrom('opportunities')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(200);
   });
 });

@@ -29,13 +29,43 @@ describe('sources and worker commands', () => {
     dir = mkdtempSync(join(tmpdir(), 'ds-worker-'));
     const file = join(dir, 'sources.json');
     // gsa keeps the default 2.5 s politeness delay: the run waits between robots.txt and the API.
-    writeFileSync(file, JSON.stringify({ sources: [
-      { name: 'gsa', kind: 'gsa', url: `${site.url}/gsa/auctions`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 900 },
-      { name: 'ps', kind: 'publicsurplus', url: `${site.url}/ps/sms/browse/cataucs`, intervalSeconds: 900, etiquette: { delayMs: 0 } },
-      { name: 'gsa-changed', kind: 'gsa', url: `${site.url}/gsa-changed/auctions`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 900, enabled: false, etiquette: { delayMs: 0 } },
-      { name: 'gsa-nokey', kind: 'gsa', url: `${site.url}/gsa/auctions`, apiKeyEnv: 'GSA_KEY_NOT_SET', intervalSeconds: 900, enabled: false, etiquette: { delayMs: 0 } },
-    ] }));
-    env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'w.db')}`, DEALERSCOPE_ENV: 'development', SNAPSHOT_DIR: join(dir, 'snapshots'), DEALERSCOPE_SOURCES_FILE: file, SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', LOG_LEVEL: 'silent', GSA_API_KEY: 'cli-key' };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        sources: [
+          { name: 'gsa', kind: 'gsa', url: `${site.url}/gsa/auctions`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 900 },
+          { name: 'ps', kind: 'publicsurplus', url: `${site.url}/ps/sms/browse/cataucs`, intervalSeconds: 900, etiquette: { delayMs: 0 } },
+          {
+            name: 'gsa-changed',
+            kind: 'gsa',
+            url: `${site.url}/gsa-changed/auctions`,
+            apiKeyEnv: 'GSA_API_KEY',
+            intervalSeconds: 900,
+            enabled: false,
+            etiquette: { delayMs: 0 },
+          },
+          {
+            name: 'gsa-nokey',
+            kind: 'gsa',
+            url: `${site.url}/gsa/auctions`,
+            apiKeyEnv: 'GSA_KEY_NOT_SET',
+            intervalSeconds: 900,
+            enabled: false,
+            etiquette: { delayMs: 0 },
+          },
+        ],
+      }),
+    );
+    env = {
+      ...process.env,
+      DATABASE_URL: `sqlite:${join(dir, 'w.db')}`,
+      DEALERSCOPE_ENV: 'development',
+      SNAPSHOT_DIR: join(dir, 'snapshots'),
+      DEALERSCOPE_SOURCES_FILE: file,
+      SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      GSA_API_KEY: 'cli-key',
+    };
     delete env.REDIS_URL;
     delete env.GSA_KEY_NOT_SET;
   });
@@ -70,8 +100,16 @@ describe('sources and worker commands', () => {
   it('sources run with no names runs every enabled source; exit 2 when a lot was rejected; --json gives the reports', async () => {
     const r = await cli(['sources', 'run', '--json']);
     expect(r.code, r.stderr).toBe(2);
-    const reports = JSON.parse(r.stdout) as Array<{ source: string; outcome: string; rejected: number; rejects: Array<{ reason: string }> }>;
-    expect(reports.map((x) => [x.source, x.outcome, x.rejected])).toEqual([['gsa', 'ok', 0], ['ps', 'partial', 1]]);
+    const reports = JSON.parse(r.stdout) as Array<{
+      source: string;
+      outcome: string;
+      rejected: number;
+      rejects: Array<{ reason: string }>;
+    }>;
+    expect(reports.map((x) => [x.source, x.outcome, x.rejected])).toEqual([
+      ['gsa', 'ok', 0],
+      ['ps', 'partial', 1],
+    ]);
     expect(reports[1]!.rejects[0]!.reason).toMatch(/#val_\d+catGrid not found/);
   });
 
@@ -100,10 +138,13 @@ describe('sources and worker commands', () => {
     const prefix = uniquePrefix('worker-cli').replace(/:$/, '');
     const port = await freePort();
     const child = spawn(process.execPath, [CLI, 'worker', '--port', String(port), '--concurrency', '1'], {
-      env: { ...env, REDIS_URL: SHARED_REDIS_URL, SCRAPE_QUEUE_PREFIX: prefix, DATABASE_URL: `sqlite:${join(dir, 'worker.db')}` }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...env, REDIS_URL: SHARED_REDIS_URL, SCRAPE_QUEUE_PREFIX: prefix, DATABASE_URL: `sqlite:${join(dir, 'worker.db')}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += String(d); });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const queue = new BullScrapeQueue({ redisUrl: SHARED_REDIS_URL, prefix });
     try {

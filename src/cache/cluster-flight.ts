@@ -30,7 +30,12 @@ export type ClusterOutcome<T> = { found: T } | { load: 'lock'; token: string } |
  * Waits for the replica that loads `key`, or becomes that replica. `read` looks the key up in
  * Redis (null when absent or unanswered). A `lock` outcome carries the token to release it with.
  */
-export async function clusterFlight<T>(redis: RedisTier, key: string, clock: Clock, read: () => Promise<T | null>): Promise<ClusterOutcome<T>> {
+export async function clusterFlight<T>(
+  redis: RedisTier,
+  key: string,
+  clock: Clock,
+  read: () => Promise<T | null>,
+): Promise<ClusterOutcome<T>> {
   const deadline = clock.now() + CLUSTER_WAIT_MS;
   let token = await redis.tryLock(key, CLUSTER_LOCK_MS);
   for (;;) {

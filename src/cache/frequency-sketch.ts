@@ -61,7 +61,7 @@ export class FrequencySketch {
     const h1 = fnv1a(key);
     const h2 = mix(h1) | 1;
     const mask = this.width - 1;
-    for (let row = 0; row < DEPTH; row++) this.slots[row] = row * this.width + ((h1 + Math.imul(row, h2)) >>> 0 & mask);
+    for (let row = 0; row < DEPTH; row++) this.slots[row] = row * this.width + (((h1 + Math.imul(row, h2)) >>> 0) & mask);
   }
 
   /** Estimated requests for `key` in the current window (never fewer than were counted, within aging). */

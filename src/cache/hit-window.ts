@@ -7,7 +7,11 @@ export class HitWindow {
   private readonly misses: number[];
   private readonly stamps: number[];
 
-  constructor(private readonly clock: Clock, private readonly seconds = 60, private readonly minSamples = 20) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly seconds = 60,
+    private readonly minSamples = 20,
+  ) {
     this.hits = new Array<number>(seconds).fill(0);
     this.misses = new Array<number>(seconds).fill(0);
     this.stamps = new Array<number>(seconds).fill(-1);

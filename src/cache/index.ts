@@ -54,11 +54,24 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
   const tier = deps.redis ? new RedisTier(deps.redis.client, settings.keyPrefix, settings.redisTimeoutMs, deps.clock) : null;
   let cache: ReadCache | null = null;
   const metrics = registerCacheMetrics(deps.metrics.registry, () => cache);
-  const watcher = new DataVersionWatcher(deps.db, deps.clock, settings.versionPollMs, () => cache?.dropMemory(),
-    tier ? (v) => tier.publish(DATA_VERSION_CHANNEL, String(v)) : null);
+  const watcher = new DataVersionWatcher(
+    deps.db,
+    deps.clock,
+    settings.versionPollMs,
+    () => cache?.dropMemory(),
+    tier ? (v) => tier.publish(DATA_VERSION_CHANNEL, String(v)) : null,
+  );
   cache = new ReadCache({
-    flags: deps.flags, clock: deps.clock, random: deps.random ?? Math.random, settings, redis: tier,
-    version: () => watcher.current(), onResult: metrics.onResult, onEvict: metrics.onEvict, onAdmission: metrics.onAdmission, onLoad: metrics.onLoad,
+    flags: deps.flags,
+    clock: deps.clock,
+    random: deps.random ?? Math.random,
+    settings,
+    redis: tier,
+    version: () => watcher.current(),
+    onResult: metrics.onResult,
+    onEvict: metrics.onEvict,
+    onAdmission: metrics.onAdmission,
+    onLoad: metrics.onLoad,
   });
   const readCache = cache;
   await watcher.start();
@@ -75,7 +88,9 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
     if (provider !== 'redis') return { status: 'ok', detail };
     if (!tier) return { status: 'degraded', detail: { ...detail, reason: 'CACHE_PROVIDER=redis but REDIS_URL is not set' } };
     const up = await tier.probe();
-    return up ? { status: 'ok', detail: { ...detail, degraded: false } } : { status: 'degraded', detail: { ...detail, degraded: true, reason: tier.lastError } };
+    return up
+      ? { status: 'ok', detail: { ...detail, degraded: false } }
+      : { status: 'degraded', detail: { ...detail, degraded: true, reason: tier.lastError } };
   });
   deps.signals.register(SIGNALS.cacheHitRatio, () => readCache.window.ratio());
 

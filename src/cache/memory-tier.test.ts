@@ -12,7 +12,8 @@ describe('memory tier', () => {
     const one = estimateBytes(json.length, 'k00');
     const budget = one * 5 + one / 2; // room for five entries, not six
     const tier = new MemoryTier(1000, budget, clock, (n) => evicted.push(n));
-    for (let i = 0; i < 12; i++) tier.set(`k${String(i).padStart(2, '0')}`, page(20), estimateBytes(json.length, `k${String(i).padStart(2, '0')}`), 60_000);
+    for (let i = 0; i < 12; i++)
+      tier.set(`k${String(i).padStart(2, '0')}`, page(20), estimateBytes(json.length, `k${String(i).padStart(2, '0')}`), 60_000);
     expect(tier.entries).toBe(5);
     expect(tier.bytes).toBeLessThanOrEqual(budget);
     expect(tier.evictions).toBe(7);
@@ -60,7 +61,14 @@ describe('memory tier', () => {
 
 describe('approximateJsonLength', () => {
   it('is within 10 % of the real length for pages, details and small values', () => {
-    const item = (i: number) => ({ id: i, make: i % 2 ? 'Ford' : 'Chevrolet', model: 'F-150', location: { state: 'TX', city: null }, profit: 1234.5 + i, anomalies: [] });
+    const item = (i: number) => ({
+      id: i,
+      make: i % 2 ? 'Ford' : 'Chevrolet',
+      model: 'F-150',
+      location: { state: 'TX', city: null },
+      profit: 1234.5 + i,
+      anomalies: [],
+    });
     const page = Array.from({ length: 50 }, (_, i) => item(i));
     for (const v of [page, { items: page, hasMore: true, last: { key: 12.5, id: 9 } }, item(7), 42, null, [item(1)], 'text']) {
       const real = JSON.stringify(v).length;

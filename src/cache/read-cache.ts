@@ -156,10 +156,15 @@ export class ReadCache {
   stats(): CacheStats {
     const total = this.hits + this.misses;
     return {
-      hits: this.hits, misses: this.misses, evictions: this.memory.evictions + this.responses.evictions,
-      bytes: this.memory.bytes + this.responses.bytes, entries: this.memory.entries + this.responses.entries,
-      responseEntries: this.responses.entries, responseBytes: this.responses.bytes,
-      hitRatio: total === 0 ? 0 : this.hits / total, degraded: this.degraded(),
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.memory.evictions + this.responses.evictions,
+      bytes: this.memory.bytes + this.responses.bytes,
+      entries: this.memory.entries + this.responses.entries,
+      responseEntries: this.responses.entries,
+      responseBytes: this.responses.bytes,
+      hitRatio: total === 0 ? 0 : this.hits / total,
+      degraded: this.degraded(),
     };
   }
 
@@ -329,9 +334,25 @@ export class ReadCache {
 /** Wraps any OpportunityReads (the database, or breakers around it) with the cache. */
 export function createCachedReads(inner: OpportunityReads, cache: ReadCache): OpportunityReads {
   return {
-    keysetPage: (req, after) => cache.through((v) => cacheKeys.keyset(v, req, after), () => inner.keysetPage(req, after)),
-    offsetPage: (req, page) => cache.through((v) => cacheKeys.offset(v, req, page), () => inner.offsetPage(req, page)),
-    total: (filters) => cache.through((v) => cacheKeys.total(v, filters), () => inner.total(filters)),
-    detail: (id) => cache.through((v) => cacheKeys.detail(v, id), () => inner.detail(id)),
+    keysetPage: (req, after) =>
+      cache.through(
+        (v) => cacheKeys.keyset(v, req, after),
+        () => inner.keysetPage(req, after),
+      ),
+    offsetPage: (req, page) =>
+      cache.through(
+        (v) => cacheKeys.offset(v, req, page),
+        () => inner.offsetPage(req, page),
+      ),
+    total: (filters) =>
+      cache.through(
+        (v) => cacheKeys.total(v, filters),
+        () => inner.total(filters),
+      ),
+    detail: (id) =>
+      cache.through(
+        (v) => cacheKeys.detail(v, id),
+        () => inner.detail(id),
+      ),
   };
 }

@@ -54,7 +54,10 @@ export class RedisTier {
           // longer than the timeout (a burst of requests), a reply that arrived meanwhile would
           // lose to the timer, and a healthy Redis would be skipped for a second. setImmediate
           // lets that turn's I/O deliver it first; a Redis that has not answered still times out.
-          timer = this.clock.setTimeout(() => setImmediate(() => reject(new RedisTimeout(`no answer within ${this.timeoutMs} ms`))), this.timeoutMs);
+          timer = this.clock.setTimeout(
+            () => setImmediate(() => reject(new RedisTimeout(`no answer within ${this.timeoutMs} ms`))),
+            this.timeoutMs,
+          );
         }),
       ]);
       this.healthy = true;

@@ -30,8 +30,10 @@ const mib = (n: number) => `${Math.round(n / 1024 ** 2)} MiB`;
 export function cacheSettings(env: NodeJS.ProcessEnv, heapLimitBytes = getHeapStatistics().heap_size_limit): CacheSettings {
   const maxBytes = envInt(env, 'CACHE_MAX_BYTES', DEFAULT_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 ** 3);
   if (maxBytes > heapLimitBytes * MAX_HEAP_SHARE) {
-    throw new ConfigError(`CACHE_MAX_BYTES=${maxBytes} (${mib(maxBytes)}) is more than a quarter of this process's V8 heap limit `
-      + `(${mib(heapLimitBytes)}): lower it, or raise --max-old-space-size in NODE_OPTIONS`);
+    throw new ConfigError(
+      `CACHE_MAX_BYTES=${maxBytes} (${mib(maxBytes)}) is more than a quarter of this process's V8 heap limit ` +
+        `(${mib(heapLimitBytes)}): lower it, or raise --max-old-space-size in NODE_OPTIONS`,
+    );
   }
   return {
     maxBytes,

@@ -15,7 +15,16 @@ import { detectAnomalies, listingKey } from '../quality/anomaly/detector.js';
 export interface EvalSet {
   referenceTime: string;
   listings: Array<{ label: 'clean' | 'anomaly'; kind: string | null; row: Record<string, unknown> }>;
-  marketPrices: Array<{ make: string; model: string; year: number; trim: string | null; avg: number; low: number; high: number; sample_size: number }>;
+  marketPrices: Array<{
+    make: string;
+    model: string;
+    year: number;
+    trim: string | null;
+    avg: number;
+    low: number;
+    high: number;
+    sample_size: number;
+  }>;
 }
 
 export interface EvalResult {
@@ -56,14 +65,29 @@ export function evaluateDetector(set: EvalSet, params: ArbitrageParams): EvalRes
     throw new Error(`evaluation set rows do not all parse: ${parsed.rejected.map((r) => `row ${r.row}: ${r.reason}`).join('; ')}`);
   }
   const comps: Comp[] = set.marketPrices.map((m) => ({
-    kind: 'market', make: m.make, model: m.model, year: m.year, trim: m.trim,
-    avgCents: Math.round(m.avg * 100), lowCents: Math.round(m.low * 100), highCents: Math.round(m.high * 100), sampleSize: m.sample_size,
+    kind: 'market',
+    make: m.make,
+    model: m.model,
+    year: m.year,
+    trim: m.trim,
+    avgCents: Math.round(m.avg * 100),
+    lowCents: Math.round(m.low * 100),
+    highCents: Math.round(m.high * 100),
+    sampleSize: m.sample_size,
   }));
   const listings = parsed.accepted.map((a) => a.listing);
   const found = detectAnomalies(listings, { now, params, comps: compLookup(comps), population: [] });
   const r: EvalResult = {
-    clean: 0, anomalies: 0, falsePositives: 0, trueNegatives: 0, truePositives: 0, falseNegatives: 0,
-    falsePositiveRate: 0, recall: 0, recallByKind: {}, falsePositiveDetails: [],
+    clean: 0,
+    anomalies: 0,
+    falsePositives: 0,
+    trueNegatives: 0,
+    truePositives: 0,
+    falseNegatives: 0,
+    falsePositiveRate: 0,
+    recall: 0,
+    recallByKind: {},
+    falsePositiveDetails: [],
   };
   parsed.accepted.forEach((a) => {
     const label = set.listings[a.row - 1]!;
@@ -78,7 +102,10 @@ export function evaluateDetector(set: EvalSet, params: ArbitrageParams): EvalRes
       r.anomalies++;
       const k = (r.recallByKind[label.kind ?? 'unknown'] ??= { injected: 0, detected: 0 });
       k.injected++;
-      if (flags.length) { r.truePositives++; k.detected++; } else r.falseNegatives++;
+      if (flags.length) {
+        r.truePositives++;
+        k.detected++;
+      } else r.falseNegatives++;
     }
   });
   r.falsePositiveRate = r.falsePositives / Math.max(1, r.falsePositives + r.trueNegatives);

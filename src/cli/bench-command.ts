@@ -19,18 +19,20 @@ export async function registerBenchCommand(program: Command): Promise<void> {
     bench = (await import(BENCH_MODULE)) as BenchModule;
   } catch (err) {
     const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
-    program.command('bench')
+    program
+      .command('bench')
       .description('benchmark the service (needs the development dependencies)')
       .allowUnknownOption()
       .action(() => {
-        throw new Error(missing
-          ? `dealerscope bench needs the development dependencies (autocannon): run it from a checkout after \`npm install\` (${(err as Error).message})`
-          : (err as Error).message);
+        throw new Error(
+          missing
+            ? `dealerscope bench needs the development dependencies (autocannon): run it from a checkout after \`npm install\` (${(err as Error).message})`
+            : (err as Error).message,
+        );
       });
     return;
   }
-  bench.benchCommand(program.command('bench'))
-    .action(async (opts: unknown) => {
-      await bench.runBench(opts);
-    });
+  bench.benchCommand(program.command('bench')).action(async (opts: unknown) => {
+    await bench.runBench(opts);
+  });
 }

@@ -58,12 +58,14 @@ function printRejects(rejects: RejectedRow[], json: boolean): void {
 function printQuarantined(rows: ReturnType<typeof importSummaryBody>['quarantined']): void {
   if (rows.length === 0) return;
   process.stderr.write(`quarantined by the data contract (stored, not published; \`dealerscope quarantine list\`):\n`);
-  for (const r of rows.slice(0, 200)) process.stderr.write(`  row ${r.row ?? '?'} (${r.source} lot ${r.lotId}): ${r.reasons.map((v) => v.message).join('; ')}\n`);
+  for (const r of rows.slice(0, 200))
+    process.stderr.write(`  row ${r.row ?? '?'} (${r.source} lot ${r.lotId}): ${r.reasons.map((v) => v.message).join('; ')}\n`);
   if (rows.length > 200) process.stderr.write(`  … and ${rows.length - 200} more\n`);
 }
 
 export function registerDataCommands(program: Command): void {
-  program.command('migrate')
+  program
+    .command('migrate')
     .description('apply database migrations (idempotent) to DATABASE_URL')
     .action(async () => {
       const db = openDb(loadConfig().databaseUrl);
@@ -75,8 +77,11 @@ export function registerDataCommands(program: Command): void {
       }
     });
 
-  program.command('ingest')
-    .description('import a CSV or JSON listing feed; upserts by source + lot_id. Exit 0 every row published, 2 some rejected or quarantined, 1 could not run')
+  program
+    .command('ingest')
+    .description(
+      'import a CSV or JSON listing feed; upserts by source + lot_id. Exit 0 every row published, 2 some rejected or quarantined, 1 could not run',
+    )
     .requiredOption('-f, --file <path>', 'feed file (.csv with a header row, or .json array)')
     .option('--format <format>', 'csv or json (default: from the file name and content)')
     .option('--json', 'print the summary as JSON on stdout')
@@ -91,8 +96,13 @@ export function registerDataCommands(program: Command): void {
         const evidence = createEvidenceStore({ db, clock: systemClock, env: process.env, log: (m) => process.stderr.write(`${m}\n`) });
         try {
           return await importFeedSource(db, { path: opts.file }, format, {
-            origin: basename(opts.file), now: Date.now(), params, onProgress: progressReporter('listings'),
-            flags: await loadFlagsFromDb(db, loadConfig()), snapshots: evidence, afterBatch: () => ceiling.check(),
+            origin: basename(opts.file),
+            now: Date.now(),
+            params,
+            onProgress: progressReporter('listings'),
+            flags: await loadFlagsFromDb(db, loadConfig()),
+            snapshots: evidence,
+            afterBatch: () => ceiling.check(),
           });
         } finally {
           await evidence.close();
@@ -102,7 +112,9 @@ export function registerDataCommands(program: Command): void {
       if (opts.json) console.log(JSON.stringify(body));
       else {
         const published = summary.accepted - body.quarantined.length;
-        console.log(`${opts.file}: ${summary.rows} rows: ${published} published (${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged), ${body.quarantined.length} quarantined, ${summary.rejected.length} rejected; ${body.flagged} flagged`);
+        console.log(
+          `${opts.file}: ${summary.rows} rows: ${published} published (${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged), ${body.quarantined.length} quarantined, ${summary.rejected.length} rejected; ${body.flagged} flagged`,
+        );
         printRejects(summary.rejected, false);
         printQuarantined(body.quarantined);
       }
@@ -110,20 +122,30 @@ export function registerDataCommands(program: Command): void {
     });
 
   const comps = program.command('comps').description('market comparables');
-  comps.command('import')
-    .description('import dealer sales (VIN, Year, Make, Model, Sale Price, Sale Date[, Mileage, Condition, Location, State]) or market price rows; re-appraises affected opportunities')
+  comps
+    .command('import')
+    .description(
+      'import dealer sales (VIN, Year, Make, Model, Sale Price, Sale Date[, Mileage, Condition, Location, State]) or market price rows; re-appraises affected opportunities',
+    )
     .argument('<file>', 'CSV file')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (file: string, opts: { json?: boolean }) => {
       const content = readInput(file);
       const params = loadArbitrageParams();
-      const summary = await withDb(async (db) => importCompsFile(db, content, {
-        origin: basename(file), now: Date.now(), params, onProgress: progressReporter('comps'),
-        flags: await loadFlagsFromDb(db, loadConfig()),
-      }));
+      const summary = await withDb(async (db) =>
+        importCompsFile(db, content, {
+          origin: basename(file),
+          now: Date.now(),
+          params,
+          onProgress: progressReporter('comps'),
+          flags: await loadFlagsFromDb(db, loadConfig()),
+        }),
+      );
       if (opts.json) console.log(JSON.stringify({ ...summary, rejected: summary.rejected.map(({ raw: _raw, ...r }) => r) }));
       else {
-        console.log(`${file}: ${summary.rows} rows, ${summary.inserted} new comps, ${summary.duplicates} already known, ${summary.rejected.length} rejected; ${summary.recomputed} opportunities re-appraised`);
+        console.log(
+          `${file}: ${summary.rows} rows, ${summary.inserted} new comps, ${summary.duplicates} already known, ${summary.rejected.length} rejected; ${summary.recomputed} opportunities re-appraised`,
+        );
         printRejects(summary.rejected, false);
       }
       process.exitCode = summary.rejected.length ? EXIT.partial : EXIT.ok;

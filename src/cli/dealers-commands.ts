@@ -8,45 +8,70 @@ const numberOrString = (v: string | undefined) => (v === undefined ? undefined :
 export function registerDealerCommands(program: Command): void {
   const dealers = program.command('dealers').description('dealer profiles: home ZIP, targets, recon; each has its own API key');
 
-  dealers.command('create')
+  dealers
+    .command('create')
     .description('create a dealer; its API key is printed once and only its hash is stored')
     .requiredOption('--name <name>', 'dealer name')
     .requiredOption('--zip <zip>', 'home ZIP code (transport is charged to here)')
     .option('--target-profit <dollars>', 'target profit per vehicle in dollars (default 2000)')
     .option('--target-roi <percent>', 'target ROI in percent (default 15)')
     .option('--max-miles <miles>', 'hide opportunities farther away than this')
-    .option('--recon <dollars>', 'recon reserve per vehicle in dollars (default: the engine\'s)')
+    .option('--recon <dollars>', "recon reserve per vehicle in dollars (default: the engine's)")
     .option('--email <address>', 'where e-mail alerts go')
     .option('--json', 'print { id, apiKey } as JSON')
-    .action(async (opts: { name: string; zip: string; targetProfit?: string; targetRoi?: string; maxMiles?: string; recon?: string; email?: string; json?: boolean }) => {
-      const body: Record<string, unknown> = { name: opts.name, zip: opts.zip };
-      for (const [field, v] of [['targetProfit', opts.targetProfit], ['targetRoi', opts.targetRoi], ['maxMiles', opts.maxMiles], ['reconPerVehicle', opts.recon], ['email', opts.email]] as const) {
-        if (v !== undefined) body[field] = field === 'email' ? v : numberOrString(v);
-      }
-      const created = await withDb((db) => new DealerStore(db).create(body, Date.now())).catch((err) => {
-        if (err instanceof ProfileError) throw new Error(err.errors.map((e) => `--${e.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${e.message}`).join('; '));
-        throw err;
-      });
-      if (opts.json) console.log(JSON.stringify({ id: created.id, apiKey: created.apiKey }));
-      else {
-        console.log(created.apiKey);
-        process.stderr.write(`created dealer ${created.id} "${created.profile.name}" (${created.profile.zip}, ${created.profile.state}); store the key now, it cannot be shown again\n`);
-      }
-    });
+    .action(
+      async (opts: {
+        name: string;
+        zip: string;
+        targetProfit?: string;
+        targetRoi?: string;
+        maxMiles?: string;
+        recon?: string;
+        email?: string;
+        json?: boolean;
+      }) => {
+        const body: Record<string, unknown> = { name: opts.name, zip: opts.zip };
+        for (const [field, v] of [
+          ['targetProfit', opts.targetProfit],
+          ['targetRoi', opts.targetRoi],
+          ['maxMiles', opts.maxMiles],
+          ['reconPerVehicle', opts.recon],
+          ['email', opts.email],
+        ] as const) {
+          if (v !== undefined) body[field] = field === 'email' ? v : numberOrString(v);
+        }
+        const created = await withDb((db) => new DealerStore(db).create(body, Date.now())).catch((err) => {
+          if (err instanceof ProfileError)
+            throw new Error(err.errors.map((e) => `--${e.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${e.message}`).join('; '));
+          throw err;
+        });
+        if (opts.json) console.log(JSON.stringify({ id: created.id, apiKey: created.apiKey }));
+        else {
+          console.log(created.apiKey);
+          process.stderr.write(
+            `created dealer ${created.id} "${created.profile.name}" (${created.profile.zip}, ${created.profile.state}); store the key now, it cannot be shown again\n`,
+          );
+        }
+      },
+    );
 
-  dealers.command('list')
+  dealers
+    .command('list')
     .description('list dealers (profiles; never their keys)')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const all = await withDb((db) => new DealerStore(db).list());
       if (opts.json) return console.log(JSON.stringify(all));
       for (const d of all) {
-        console.log(`${d.id}\t${d.revoked ? 'revoked' : 'active '}\t${d.zip} ${d.state}\t$${d.targetProfit} / ${d.targetRoi} %\t${d.maxMiles ?? '-'} mi\t${d.name}`);
+        console.log(
+          `${d.id}\t${d.revoked ? 'revoked' : 'active '}\t${d.zip} ${d.state}\t$${d.targetProfit} / ${d.targetRoi} %\t${d.maxMiles ?? '-'} mi\t${d.name}`,
+        );
       }
       if (all.length === 0) process.stderr.write('no dealers\n');
     });
 
-  dealers.command('revoke')
+  dealers
+    .command('revoke')
     .description('revoke a dealer and its API key; takes effect on the next request')
     .argument('<id>', 'dealer id as shown by `dealers list`')
     .action(async (id: string) => {

@@ -29,11 +29,21 @@ async function withControl<T>(fn: (c: FlagControl) => Promise<T>): Promise<T> {
       // Publishing needs a live connection; without one the replicas' polling still applies the change.
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 1500);
-        r.once('ready', () => { clearTimeout(t); resolve(); });
+        r.once('ready', () => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
     const flags = new FlagService({ env: config.env, rawEnv: config.raw });
-    const control = new FlagControl({ db, flags, env: config.env, redis, clock: systemClock, channel: flagChannel(await controlPlaneId(db)) });
+    const control = new FlagControl({
+      db,
+      flags,
+      env: config.env,
+      redis,
+      clock: systemClock,
+      channel: flagChannel(await controlPlaneId(db)),
+    });
     await control.load('start');
     return await fn(control);
   } finally {
@@ -55,11 +65,12 @@ export function parseAssignments(args: string[]): Record<string, unknown> {
     let value: unknown = raw;
     const pct = /^(\d{1,3})%$/.exec(raw);
     if (pct) value = { percentage: Number(pct[1]) };
-    else try {
-      value = JSON.parse(raw);
-    } catch {
-      // a bare word such as redis
-    }
+    else
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        // a bare word such as redis
+      }
     out[a.slice(0, i).trim()] = value;
   }
   return out;
@@ -68,7 +79,11 @@ export function parseAssignments(args: string[]): Record<string, unknown> {
 function printView(control: FlagControl, names: readonly FlagName[], json: boolean): void {
   const view = control.publicView();
   if (json) {
-    console.log(JSON.stringify(names.length === FLAG_NAMES.length ? view : { ...view, flags: Object.fromEntries(names.map((n) => [n, view.flags[n]])) }));
+    console.log(
+      JSON.stringify(
+        names.length === FLAG_NAMES.length ? view : { ...view, flags: Object.fromEntries(names.map((n) => [n, view.flags[n]])) },
+      ),
+    );
     return;
   }
   console.log(`phase: ${view.phase ?? 'none recorded'}   emergency: ${view.emergency}`);
@@ -80,8 +95,11 @@ function printView(control: FlagControl, names: readonly FlagName[], json: boole
 export function registerFlagsCommands(program: Command): void {
   const flags = program.command('flags').description('feature flags: read and change runtime overrides in the database (DATABASE_URL)');
 
-  flags.command('get')
-    .description('show flag values as this environment resolves them (FF_ variables of this shell included), with the layer each comes from')
+  flags
+    .command('get')
+    .description(
+      'show flag values as this environment resolves them (FF_ variables of this shell included), with the layer each comes from',
+    )
     .argument('[names...]', 'flag names (default: all)')
     .option('--json', 'print JSON')
     .action(async (names: string[], opts: { json?: boolean }) => {
@@ -90,8 +108,11 @@ export function registerFlagsCommands(program: Command): void {
       await withControl(async (c) => printView(c, names.length ? (names as FlagName[]) : FLAG_NAMES, opts.json === true));
     });
 
-  flags.command('set')
-    .description('set runtime overrides, e.g. `flags set ENABLE_PRODUCTION_CACHE=false MAX_BROWSER_CONTEXTS=5`, or a percentage rollout `ENABLE_PRODUCTION_CACHE=25%` / `\'ENABLE_PRODUCTION_CACHE={"percentage":25,"stickiness":"ip"}\'` (all or nothing; audited)')
+  flags
+    .command('set')
+    .description(
+      'set runtime overrides, e.g. `flags set ENABLE_PRODUCTION_CACHE=false MAX_BROWSER_CONTEXTS=5`, or a percentage rollout `ENABLE_PRODUCTION_CACHE=25%` / `\'ENABLE_PRODUCTION_CACHE={"percentage":25,"stickiness":"ip"}\'` (all or nothing; audited)',
+    )
     .argument('<assignments...>', 'NAME=VALUE pairs')
     .option('-r, --reason <text>', 'why (kept in the audit log)')
     .action(async (assignments: string[], opts: { reason?: string }) => {
@@ -108,7 +129,8 @@ export function registerFlagsCommands(program: Command): void {
       });
     });
 
-  flags.command('unset')
+  flags
+    .command('unset')
     .description('clear runtime overrides; the flags fall back to the lower layers (audited)')
     .argument('<names...>', 'flag names')
     .option('-r, --reason <text>', 'why (kept in the audit log)')
@@ -121,7 +143,8 @@ export function registerFlagsCommands(program: Command): void {
       });
     });
 
-  flags.command('audit')
+  flags
+    .command('audit')
     .description('recent flag and rollout changes: time, token id or user, flag, old → new, reason')
     .option('-n, --limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
@@ -129,7 +152,11 @@ export function registerFlagsCommands(program: Command): void {
       await withControl(async (c) => {
         const entries = await c.audit(Math.min(Math.max(Number(opts.limit) || 20, 1), 1000));
         if (opts.json) console.log(JSON.stringify(entries));
-        else for (const e of entries) console.log(`${e.at}  ${e.actor}  ${e.flag}: ${JSON.stringify(e.old)} → ${JSON.stringify(e.new)}${e.reason ? `  (${e.reason})` : ''}`);
+        else
+          for (const e of entries)
+            console.log(
+              `${e.at}  ${e.actor}  ${e.flag}: ${JSON.stringify(e.old)} → ${JSON.stringify(e.new)}${e.reason ? `  (${e.reason})` : ''}`,
+            );
       });
     });
 }

@@ -23,17 +23,27 @@ function idArg(raw: string): number {
 }
 
 export function formatIncident(i: IncidentView, withTimeline: boolean): string {
-  const state = i.status === 'resolved' ? `resolved ${i.resolvedAt} by ${i.resolvedBy} (${i.resolution})`
-    : i.acknowledgedAt ? `open, acknowledged ${i.acknowledgedAt} by ${i.acknowledgedBy}` : 'open, escalating';
+  const state =
+    i.status === 'resolved'
+      ? `resolved ${i.resolvedAt} by ${i.resolvedBy} (${i.resolution})`
+      : i.acknowledgedAt
+        ? `open, acknowledged ${i.acknowledgedAt} by ${i.acknowledgedBy}`
+        : 'open, escalating';
   const lines = [`#${i.id} [${i.cause}] ${i.title} — started ${i.startedAt}${i.userFacing ? ', user-facing' : ''}; ${state}`];
-  for (const s of i.steps) lines.push(`    step ${s.step} ${s.audience.padEnd(11)} due ${s.dueAt}  ${s.takenAt ? `taken ${s.takenAt}: ${s.outcome}` : 'not taken'}`);
+  for (const s of i.steps)
+    lines.push(
+      `    step ${s.step} ${s.audience.padEnd(11)} due ${s.dueAt}  ${s.takenAt ? `taken ${s.takenAt}: ${s.outcome}` : 'not taken'}`,
+    );
   if (withTimeline) for (const t of i.timeline) lines.push(`    ${t.at} ${t.kind}${t.step ? ` (step ${t.step})` : ''}: ${t.message}`);
   return lines.join('\n');
 }
 
 export function registerIncidentCommands(program: Command): void {
-  const incidents = program.command('incidents').description('incidents: list, acknowledge (stops escalation), resolve (tells every channel reached)');
-  incidents.command('list')
+  const incidents = program
+    .command('incidents')
+    .description('incidents: list, acknowledge (stops escalation), resolve (tells every channel reached)');
+  incidents
+    .command('list')
     .description('open incidents (or all with --all), with their escalation steps')
     .option('--all', 'include resolved incidents')
     .option('--timeline', 'print every step, delivery, acknowledgement and resolution')
@@ -43,7 +53,10 @@ export function registerIncidentCommands(program: Command): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new Error('--limit must be an integer 1–500');
       const items = await withDb((db) => service(db).list({ status: opts.all ? undefined : 'open', limit }));
-      if (opts.json) { console.log(JSON.stringify({ items })); return; }
+      if (opts.json) {
+        console.log(JSON.stringify({ items }));
+        return;
+      }
       if (items.length === 0) console.log(opts.all ? 'no incidents' : 'no open incidents');
       for (const i of items) console.log(formatIncident(i, opts.timeline ?? false));
     });
@@ -60,7 +73,12 @@ export function registerIncidentCommands(program: Command): void {
         return { incident, changed: before.status === 'open' };
       });
       if (opts.json) console.log(JSON.stringify(res));
-      else console.log(res.changed ? formatIncident(res.incident, false) : `incident #${id} was not changed: it is ${res.incident.status}${res.incident.acknowledgedAt ? `, acknowledged ${res.incident.acknowledgedAt} by ${res.incident.acknowledgedBy}` : ''}`);
+      else
+        console.log(
+          res.changed
+            ? formatIncident(res.incident, false)
+            : `incident #${id} was not changed: it is ${res.incident.status}${res.incident.acknowledgedAt ? `, acknowledged ${res.incident.acknowledgedAt} by ${res.incident.acknowledgedBy}` : ''}`,
+        );
       process.exitCode = res.changed ? INCIDENTS_EXIT.ok : INCIDENTS_EXIT.refused;
     } catch (err) {
       if (!(err instanceof IncidentNotFound)) throw err;
@@ -68,14 +86,20 @@ export function registerIncidentCommands(program: Command): void {
       process.exitCode = INCIDENTS_EXIT.refused;
     }
   };
-  incidents.command('ack')
-    .description('acknowledge an incident: escalation stops; the channels already reached are told. Exit 2 when it was already acknowledged, closed or unknown')
+  incidents
+    .command('ack')
+    .description(
+      'acknowledge an incident: escalation stops; the channels already reached are told. Exit 2 when it was already acknowledged, closed or unknown',
+    )
     .argument('<id>', 'incident id (see `incidents list`)')
     .option('--actor <name>', 'who is acknowledging, for the record', process.env.USER ?? 'operator')
     .option('--json', 'print JSON on stdout')
     .action(act('ack'));
-  incidents.command('resolve')
-    .description('resolve an incident: every channel it reached is told, dealer notices turn to "resolved". Exit 2 when it was already resolved or unknown')
+  incidents
+    .command('resolve')
+    .description(
+      'resolve an incident: every channel it reached is told, dealer notices turn to "resolved". Exit 2 when it was already resolved or unknown',
+    )
     .argument('<id>', 'incident id (see `incidents list`)')
     .option('--actor <name>', 'who is resolving, for the record', process.env.USER ?? 'operator')
     .option('--note <text>', 'what fixed it')

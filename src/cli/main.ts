@@ -22,10 +22,25 @@ const loaders: Record<string, () => Promise<Register>> = {
 };
 /** Top-level command name → the module that registers it. */
 const owner: Record<string, keyof typeof loaders> = {
-  serve: 'serve', migrate: 'data', ingest: 'data', comps: 'data', apikeys: 'apikeys', flags: 'flags', rollout: 'rollout',
-  quarantine: 'quality', anomalies: 'quality', quality: 'quality', worker: 'worker', sources: 'worker', bench: 'bench', openapi: 'openapi',
+  serve: 'serve',
+  migrate: 'data',
+  ingest: 'data',
+  comps: 'data',
+  apikeys: 'apikeys',
+  flags: 'flags',
+  rollout: 'rollout',
+  quarantine: 'quality',
+  anomalies: 'quality',
+  quality: 'quality',
+  worker: 'worker',
+  sources: 'worker',
+  bench: 'bench',
+  openapi: 'openapi',
   reappraise: 'reappraise',
-  incidents: 'incidents', provenance: 'evidence', evidence: 'evidence', dealers: 'dealers',
+  incidents: 'incidents',
+  provenance: 'evidence',
+  evidence: 'evidence',
+  dealers: 'dealers',
 };
 const FAILED = 1;
 

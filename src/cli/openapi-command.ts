@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { openApiDocument } from '../http/openapi-document.js';
 
 export function registerOpenApiCommand(program: Command): void {
-  program.command('openapi')
+  program
+    .command('openapi')
     .description('print the OpenAPI 3.1 document of this build (what GET /openapi.json serves), without starting a server')
     .option('--out <file>', 'write it to FILE instead of stdout')
     .action(async (opts: { out?: string }) => {

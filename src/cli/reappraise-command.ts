@@ -10,7 +10,8 @@ import { progressReporter } from './progress.js';
 import { withDb } from './with-db.js';
 
 export function registerReappraiseCommand(program: Command): void {
-  program.command('reappraise')
+  program
+    .command('reappraise')
     .description('re-appraise active listings with the current config/arbitrage.json and comps (progress on stderr)')
     .option('--stale', 'only listings priced by other parameters, comps or engine build than the current ones')
     .option('--json', 'print the result as JSON on stdout')
@@ -19,8 +20,12 @@ export function registerReappraiseCommand(program: Command): void {
       const res = await withDb(async (db) => {
         const flags = await loadFlagsFromDb(db, loadConfig());
         return reappraiseAll(db, {
-          params, now: Date.now(), origin: 'reappraisal', staleOnly: opts.stale === true,
-          anomalyDetection: flags.get('ENABLE_ANOMALY_DETECTION'), onProgress: progressReporter('reappraise'),
+          params,
+          now: Date.now(),
+          origin: 'reappraisal',
+          staleOnly: opts.stale === true,
+          anomalyDetection: flags.get('ENABLE_ANOMALY_DETECTION'),
+          onProgress: progressReporter('reappraise'),
         });
       });
       if (opts.json) console.log(JSON.stringify(res));

@@ -4,7 +4,8 @@ import { loadConfig } from '../config/env.js';
 import { startService } from '../http/service.js';
 
 export function registerServeCommand(program: Command): void {
-  program.command('serve')
+  program
+    .command('serve')
     .description('run the HTTP service on PORT (default 8080); imports the bundled sample data into an empty database')
     .option('--no-sample', 'do not import the bundled sample data into an empty database')
     .option('--port <port>', 'overrides PORT')
@@ -25,10 +26,13 @@ export function registerServeCommand(program: Command): void {
         if (stopping) return;
         stopping = true;
         log(`${signal}: draining in-flight requests…`);
-        svc.close().then(() => process.exit(0), (err) => {
-          log(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
-          process.exit(1);
-        });
+        svc.close().then(
+          () => process.exit(0),
+          (err) => {
+            log(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+            process.exit(1);
+          },
+        );
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));

@@ -30,7 +30,11 @@ export class ManualClock implements Clock {
   setTimeout(fn: () => void, ms: number) {
     const id = ++this.seq;
     this.timers.push({ at: this.t + ms, fn, id });
-    return { cancel: () => { this.timers = this.timers.filter((x) => x.id !== id); } };
+    return {
+      cancel: () => {
+        this.timers = this.timers.filter((x) => x.id !== id);
+      },
+    };
   }
   /** Moves time forward, firing due timers in order. */
   advance(ms: number): void {

@@ -6,8 +6,11 @@ type Codes = Record<string, { zip: string; latitude: number; longitude: number; 
 
 describe('ZIP table', () => {
   // The package's index also holds Canadian postal codes; the service prices US ZIPs only.
-  const codes = Object.fromEntries(Object.entries((createRequire(import.meta.url)('zipcodes') as { codes: Codes }).codes)
-    .filter(([k, z]) => z.country === 'US' && /^\d{5}$/.test(k)));
+  const codes = Object.fromEntries(
+    Object.entries((createRequire(import.meta.url)('zipcodes') as { codes: Codes }).codes).filter(
+      ([k, z]) => z.country === 'US' && /^\d{5}$/.test(k),
+    ),
+  );
 
   it('answers every ZIP of the zipcodes package with its coordinates and state', () => {
     const entries = Object.values(codes);

@@ -23,7 +23,8 @@ interface ZipTable {
 }
 
 // One entry of the package's table, in the order its generator writes the fields.
-const ENTRY = /"zip":"(\d{5})","latitude":(-?[\d.eE+-]+),"longitude":(-?[\d.eE+-]+),"city":"(?:[^"\\]|\\.)*","state":"([A-Z]{2})","country":"US"/g;
+const ENTRY =
+  /"zip":"(\d{5})","latitude":(-?[\d.eE+-]+),"longitude":(-?[\d.eE+-]+),"city":"(?:[^"\\]|\\.)*","state":"([A-Z]{2})","country":"US"/g;
 
 let table: ZipTable | null = null;
 let prefixCentroids: Map<number, GeoPoint> | null = null;
@@ -113,6 +114,8 @@ export function greatCircleMiles(lat1: number, lon1: number, lat2: number, lon2:
 
 // States, DC and the inhabited territories: vehicles are titled in all of them.
 export const US_STATE_CODES: ReadonlySet<string> = new Set(
-  ('AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ ' +
-    'NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP').split(' '),
+  (
+    'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ ' +
+    'NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP'
+  ).split(' '),
 );

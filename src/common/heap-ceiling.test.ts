@@ -5,7 +5,14 @@ describe('heapCeiling', () => {
   it('collects at a batch boundary only when the heap is above the ceiling', () => {
     let used = 10;
     let collected = 0;
-    const c = heapCeiling({ ceilingBytes: 50, heapUsed: () => used, collect: () => { collected++; used = 20; } });
+    const c = heapCeiling({
+      ceilingBytes: 50,
+      heapUsed: () => used,
+      collect: () => {
+        collected++;
+        used = 20;
+      },
+    });
     expect(c.check()).toBe(false);
     used = 50;
     expect(c.check()).toBe(false);
@@ -19,7 +26,14 @@ describe('heapCeiling', () => {
   it('waits for half a ceiling of growth when what survives a collection is near the ceiling', () => {
     let used = 0;
     let collected = 0;
-    const c = heapCeiling({ ceilingBytes: 100, heapUsed: () => used, collect: () => { collected++; used = 90; } });
+    const c = heapCeiling({
+      ceilingBytes: 100,
+      heapUsed: () => used,
+      collect: () => {
+        collected++;
+        used = 90;
+      },
+    });
     used = 120;
     expect(c.check()).toBe(true);
     // 90 survived: the next collection waits for 90 + 50.

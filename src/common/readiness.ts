@@ -22,21 +22,23 @@ export class Readiness {
 
   async report(timeoutMs = 2000): Promise<{ ready: boolean; components: Record<string, ComponentReport> }> {
     const components: Record<string, ComponentReport> = {};
-    await Promise.all([...this.checks].map(async ([name, check]) => {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        components[name] = await Promise.race([
-          Promise.resolve(check()),
-          new Promise<ComponentReport>((resolve) => {
-            timer = setTimeout(() => resolve({ status: 'down', detail: `no answer within ${timeoutMs} ms` }), timeoutMs);
-          }),
-        ]);
-      } catch (err) {
-        components[name] = { status: 'down', detail: err instanceof Error ? err.message : String(err) };
-      } finally {
-        clearTimeout(timer);
-      }
-    }));
+    await Promise.all(
+      [...this.checks].map(async ([name, check]) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          components[name] = await Promise.race([
+            Promise.resolve(check()),
+            new Promise<ComponentReport>((resolve) => {
+              timer = setTimeout(() => resolve({ status: 'down', detail: `no answer within ${timeoutMs} ms` }), timeoutMs);
+            }),
+          ]);
+        } catch (err) {
+          components[name] = { status: 'down', detail: err instanceof Error ? err.message : String(err) };
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
     if (this.draining) components.shutdown = { status: 'down', detail: 'draining' };
     const ready = Object.values(components).every((c) => c.status !== 'down');
     return { ready, components };

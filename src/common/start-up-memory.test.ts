@@ -15,7 +15,9 @@ describe('start-up garbage release', () => {
     const released = releaseStartUpGarbage(clock);
     clock.advance(START_UP_SETTLE_MS - 1);
     let settled = false;
-    void released.then(() => { settled = true; });
+    void released.then(() => {
+      settled = true;
+    });
     await new Promise((r) => setImmediate(r));
     expect(settled).toBe(false);
     clock.advance(1);

@@ -24,8 +24,15 @@ describe('arbitrage config', () => {
 
   it('loads the shipped file with the documented defaults (config/arbitrage.json)', () => {
     const p = defaultArbitrageParams();
-    expect(p.fees.sources.govdeals).toEqual({ buyerPremium: { tiers: [{ upToCents: null, pct: 12.5 }], minimumCents: 0, capCents: null }, docFeeCents: 7500 });
-    expect(p.fees.sources.publicsurplus!.buyerPremium).toEqual({ tiers: [{ upToCents: null, pct: 10 }], minimumCents: 100, capCents: null });
+    expect(p.fees.sources.govdeals).toEqual({
+      buyerPremium: { tiers: [{ upToCents: null, pct: 12.5 }], minimumCents: 0, capCents: null },
+      docFeeCents: 7500,
+    });
+    expect(p.fees.sources.publicsurplus!.buyerPremium).toEqual({
+      tiers: [{ upToCents: null, pct: 10 }],
+      minimumCents: 100,
+      capCents: null,
+    });
     expect(p.transport.minimumCents).toBe(35000);
     expect(Object.keys(p.transport.stateCentroids)).toHaveLength(51);
     expect(p.title.multipliers.lemon).toBe(0.45);
@@ -40,23 +47,43 @@ describe('arbitrage config', () => {
   });
 
   it('refuses a bad premium tier list, naming the tier and field', () => {
-    const tiers = (name: string, list: unknown, extra: Record<string, unknown> = {}) => writeVariant(name, (c) => {
-      Object.assign(c.fees.sources.copart.buyerPremium, { tiers: list, ...extra });
-    });
+    const tiers = (name: string, list: unknown, extra: Record<string, unknown> = {}) =>
+      writeVariant(name, (c) => {
+        Object.assign(c.fees.sources.copart.buyerPremium, { tiers: list, ...extra });
+      });
     const at = '/fees/sources/copart/buyerPremium';
-    expect(() => loadArbitrageParams(tiers('descending.json', [{ upToCents: 500_000, pct: 10 }, { upToCents: 100_000, pct: 8 }, { upToCents: null, pct: 5 }])))
-      .toThrow(`${at}/tiers/1/upToCents: tiers must ascend (100000 ≤ 500000)`);
-    expect(() => loadArbitrageParams(tiers('bounded-last.json', [{ upToCents: 100_000, pct: 10 }])))
-      .toThrow(`${at}/tiers/0/upToCents: the last tier must be null`);
-    expect(() => loadArbitrageParams(tiers('open-middle.json', [{ upToCents: null, pct: 10 }, { upToCents: null, pct: 5 }])))
-      .toThrow(`${at}/tiers/0/upToCents: only the last tier may be unbounded`);
+    expect(() =>
+      loadArbitrageParams(
+        tiers('descending.json', [
+          { upToCents: 500_000, pct: 10 },
+          { upToCents: 100_000, pct: 8 },
+          { upToCents: null, pct: 5 },
+        ]),
+      ),
+    ).toThrow(`${at}/tiers/1/upToCents: tiers must ascend (100000 ≤ 500000)`);
+    expect(() => loadArbitrageParams(tiers('bounded-last.json', [{ upToCents: 100_000, pct: 10 }]))).toThrow(
+      `${at}/tiers/0/upToCents: the last tier must be null`,
+    );
+    expect(() =>
+      loadArbitrageParams(
+        tiers('open-middle.json', [
+          { upToCents: null, pct: 10 },
+          { upToCents: null, pct: 5 },
+        ]),
+      ),
+    ).toThrow(`${at}/tiers/0/upToCents: only the last tier may be unbounded`);
     expect(() => loadArbitrageParams(tiers('empty.json', []))).toThrow(`${at}/tiers`);
     expect(() => loadArbitrageParams(tiers('over-100.json', [{ upToCents: null, pct: 120 }]))).toThrow(`${at}/tiers/0/pct`);
-    expect(() => loadArbitrageParams(tiers('min-over-cap.json', [{ upToCents: null, pct: 10 }], { minimumCents: 5000, capCents: 1000 })))
-      .toThrow(`${at}/minimumCents: must not exceed capCents (5000 > 1000)`);
-    expect(() => loadArbitrageParams(writeVariant('flat-pct.json', (c) => {
-      c.fees.sources.iaa = { buyerPremiumPct: 8.5, docFeeCents: 9500 };
-    }))).toThrow(/\/fees\/sources\/iaa\/buyerPremium/);
+    expect(() =>
+      loadArbitrageParams(tiers('min-over-cap.json', [{ upToCents: null, pct: 10 }], { minimumCents: 5000, capCents: 1000 })),
+    ).toThrow(`${at}/minimumCents: must not exceed capCents (5000 > 1000)`);
+    expect(() =>
+      loadArbitrageParams(
+        writeVariant('flat-pct.json', (c) => {
+          c.fees.sources.iaa = { buyerPremiumPct: 8.5, docFeeCents: 9500 };
+        }),
+      ),
+    ).toThrow(/\/fees\/sources\/iaa\/buyerPremium/);
   });
 
   it('names a missing field and rejects a misspelt one', () => {

@@ -8,8 +8,10 @@ import { Value } from '@sinclair/typebox/value';
 import { zipLocation } from '../common/geo.js';
 
 /** The state fallback of transport must cover every one of these. */
-const US_STATES_AND_DC = ('AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK ' +
-  'OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC').split(' ');
+const US_STATES_AND_DC = (
+  'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK ' +
+  'OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC'
+).split(' ');
 
 const NonNeg = Type.Number({ minimum: 0 });
 const Cents = Type.Integer({ minimum: 0 });
@@ -17,8 +19,7 @@ const Pct = Type.Number({ minimum: 0, maximum: 100 });
 const Multiplier = Type.Number({ minimum: 0, maximum: 2 });
 const StateCode = Type.String({ pattern: '^[A-Z]{2}$' });
 
-const strict = <T extends Record<string, TSchema>>(props: T) =>
-  Type.Object(props, { additionalProperties: false });
+const strict = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, { additionalProperties: false });
 
 // Tiers are marginal, like tax brackets: each tier's percentage applies to the part of the bid
 // inside it. Unlike a rate chosen by the band the whole bid falls in, the premium then never drops
@@ -32,7 +33,12 @@ export const PremiumRuleSchema = strict({
 export type PremiumRule = Static<typeof PremiumRuleSchema>;
 const FeeRow = strict({ buyerPremium: PremiumRuleSchema, docFeeCents: Cents });
 const TitleTable = strict({
-  clean: NonNeg, rebuilt: NonNeg, salvage: NonNeg, flood: NonNeg, lemon: NonNeg, unknown: NonNeg,
+  clean: NonNeg,
+  rebuilt: NonNeg,
+  salvage: NonNeg,
+  flood: NonNeg,
+  lemon: NonNeg,
+  unknown: NonNeg,
 });
 const Thresholds = strict({
   minProfitCents: Type.Integer(),
@@ -47,10 +53,9 @@ export const ArbitrageParamsSchema = strict({
     sources: Type.Record(Type.String(), FeeRow),
   }),
   transport: strict({
-    bands: Type.Array(
-      strict({ maxMiles: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]), rateCentsPerMile: NonNeg }),
-      { minItems: 1 },
-    ),
+    bands: Type.Array(strict({ maxMiles: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]), rateCentsPerMile: NonNeg }), {
+      minItems: 1,
+    }),
     minimumCents: Cents,
     roadFactor: Type.Number({ minimum: 1, maximum: 3 }),
     unknownStateMiles: NonNeg,
@@ -167,9 +172,11 @@ export function premiumRuleProblems(rule: PremiumRule, at: string): string[] {
     if (last && t.upToCents !== null) errs.push(`${at}/tiers/${i}/upToCents: the last tier must be null (the rest of the bid)`);
     if (!last && t.upToCents === null) errs.push(`${at}/tiers/${i}/upToCents: only the last tier may be unbounded`);
     const prev = i > 0 ? rule.tiers[i - 1]!.upToCents : null;
-    if (t.upToCents !== null && prev !== null && t.upToCents <= prev) errs.push(`${at}/tiers/${i}/upToCents: tiers must ascend (${t.upToCents} ≤ ${prev})`);
+    if (t.upToCents !== null && prev !== null && t.upToCents <= prev)
+      errs.push(`${at}/tiers/${i}/upToCents: tiers must ascend (${t.upToCents} ≤ ${prev})`);
   });
-  if (rule.capCents !== null && rule.minimumCents > rule.capCents) errs.push(`${at}/minimumCents: must not exceed capCents (${rule.minimumCents} > ${rule.capCents})`);
+  if (rule.capCents !== null && rule.minimumCents > rule.capCents)
+    errs.push(`${at}/minimumCents: must not exceed capCents (${rule.minimumCents} > ${rule.capCents})`);
   return errs;
 }
 
@@ -179,7 +186,8 @@ function crossChecks(p: ArbitrageParams): string[] {
   if (!p.fees.sources[p.fees.unknownSourceFallback]) {
     errs.push('/fees/unknownSourceFallback: names no row of /fees/sources');
   }
-  for (const [source, row] of Object.entries(p.fees.sources)) errs.push(...premiumRuleProblems(row.buyerPremium, `/fees/sources/${source}/buyerPremium`));
+  for (const [source, row] of Object.entries(p.fees.sources))
+    errs.push(...premiumRuleProblems(row.buyerPremium, `/fees/sources/${source}/buyerPremium`));
   const bands = p.transport.bands;
   bands.forEach((b, i) => {
     const last = i === bands.length - 1;
@@ -214,7 +222,8 @@ function crossChecks(p: ArbitrageParams): string[] {
   const v = p.valuation;
   if (v.lowPercentile > v.highPercentile) errs.push('/valuation/lowPercentile: must not exceed highPercentile');
   if (v.compYearWindow > v.maxCompYearWindow) errs.push('/valuation/compYearWindow: must not exceed maxCompYearWindow');
-  if (v.yearPctBounds[0] > v.yearPctPrior || v.yearPctPrior > v.yearPctBounds[1]) errs.push('/valuation/yearPctPrior: must lie within yearPctBounds');
+  if (v.yearPctBounds[0] > v.yearPctPrior || v.yearPctPrior > v.yearPctBounds[1])
+    errs.push('/valuation/yearPctPrior: must lie within yearPctBounds');
   if (v.mileagePctPer10kBounds[0] > v.mileagePctPer10kPrior || v.mileagePctPer10kPrior > v.mileagePctPer10kBounds[1]) {
     errs.push('/valuation/mileagePctPer10kPrior: must lie within mileagePctPer10kBounds');
   }
@@ -225,9 +234,7 @@ function crossChecks(p: ArbitrageParams): string[] {
 export function parseArbitrageParams(raw: unknown, origin = 'arbitrage config'): ArbitrageParams {
   const data = stripComments(raw);
   if (!Value.Check(ArbitrageParamsSchema, data)) {
-    const problems = [...Value.Errors(ArbitrageParamsSchema, data)]
-      .slice(0, 5)
-      .map((e) => `${e.path || '/'}: ${e.message}`);
+    const problems = [...Value.Errors(ArbitrageParamsSchema, data)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
     throw new Error(`Invalid ${origin}: ${problems.join('; ')}`);
   }
   const extra = crossChecks(data);

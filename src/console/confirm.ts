@@ -39,12 +39,30 @@ function text(body: unknown, name: string): string | undefined {
 /** Which step a post is at: refused (and why), asking for the confirmation, or confirmed. */
 export function readStep(body: unknown, phrase: string): Step {
   const reason = text(body, 'reason') ?? '';
-  if (!reason) return { kind: 'refuse', reason, refusal: { field: 'reason', message: 'reason is required: say why, in a few words (it is recorded with the change). Nothing was changed.' } };
-  if (reason.length > MAX_REASON) return { kind: 'refuse', reason: reason.slice(0, MAX_REASON), refusal: { field: 'reason', message: `reason is too long: at most ${MAX_REASON} characters. Nothing was changed.` } };
+  if (!reason)
+    return {
+      kind: 'refuse',
+      reason,
+      refusal: {
+        field: 'reason',
+        message: 'reason is required: say why, in a few words (it is recorded with the change). Nothing was changed.',
+      },
+    };
+  if (reason.length > MAX_REASON)
+    return {
+      kind: 'refuse',
+      reason: reason.slice(0, MAX_REASON),
+      refusal: { field: 'reason', message: `reason is too long: at most ${MAX_REASON} characters. Nothing was changed.` },
+    };
   const confirm = text(body, 'confirm');
   // The first step carries no confirm field at all; the confirmation page always sends one.
   if (confirm === undefined) return { kind: 'ask', reason };
-  if (confirm !== phrase) return { kind: 'refuse', reason, refusal: { field: 'confirm', message: `confirm must be exactly "${phrase}" to go ahead. Nothing was changed.` } };
+  if (confirm !== phrase)
+    return {
+      kind: 'refuse',
+      reason,
+      refusal: { field: 'confirm', message: `confirm must be exactly "${phrase}" to go ahead. Nothing was changed.` },
+    };
   return { kind: 'go', reason };
 }
 
@@ -59,8 +77,12 @@ function invalid(refusal: Refusal | undefined, field: Refusal['field']): string 
 export function confirmBody(a: DangerousAction, csrf: string, step: Exclude<Step, { kind: 'go' }>): string {
   const refusal = step.kind === 'refuse' ? step.refusal : undefined;
   const asking = refusal?.field !== 'reason';
-  const hidden = [['_csrf', csrf], ...Object.entries(a.fields)].map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('');
-  const error = refusal ? `<p class="flash error" role="alert" id="confirm-error" data-field="${refusal.field}">${esc(refusal.message)}</p>` : '';
+  const hidden = [['_csrf', csrf], ...Object.entries(a.fields)]
+    .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
+    .join('');
+  const error = refusal
+    ? `<p class="flash error" role="alert" id="confirm-error" data-field="${refusal.field}">${esc(refusal.message)}</p>`
+    : '';
   const confirmField = asking
     ? `<p><label for="confirm-phrase">Type <code class="phrase">${esc(a.phrase)}</code> to confirm</label>
 <input id="confirm-phrase" name="confirm" type="text" required autocomplete="off" spellcheck="false" value=""${invalid(refusal, 'confirm')}></p>`
@@ -80,7 +102,16 @@ ${confirmField}
 }
 
 /** Answers a step that does not apply the action: 400 when refused, 200 when asking. */
-export function sendStep(reply: FastifyReply, a: DangerousAction, csrf: string, step: Exclude<Step, { kind: 'go' }>, signOutCsrf: string | undefined) {
-  return reply.status(step.kind === 'refuse' ? 400 : 200).type('text/html; charset=utf-8').header('Cache-Control', 'no-store')
+export function sendStep(
+  reply: FastifyReply,
+  a: DangerousAction,
+  csrf: string,
+  step: Exclude<Step, { kind: 'go' }>,
+  signOutCsrf: string | undefined,
+) {
+  return reply
+    .status(step.kind === 'refuse' ? 400 : 200)
+    .type('text/html; charset=utf-8')
+    .header('Cache-Control', 'no-store')
     .send(layout(step.kind === 'refuse' ? 'Not changed' : 'Confirm', confirmBody(a, csrf, step), { signOutCsrf }));
 }

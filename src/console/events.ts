@@ -4,7 +4,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Observability } from '../observability/index.js';
 
-interface PhaseState { phase: number | null; emergency: boolean }
+interface PhaseState {
+  phase: number | null;
+  emergency: boolean;
+}
 
 /**
  * Where the stream hears about phase changes in force on this replica (the flag control plane):
@@ -63,9 +66,17 @@ export function eventStreams(app: FastifyInstance, obs: Observability, opts: Eve
     const onPhase = (e: { after: PhaseState }) => sendPhase(e.after);
     if (opts.phases) sendPhase(opts.phases.view());
     opts.phases?.on('applied', onPhase);
-    const unsubscribe = () => { unsubscribeAlerts(); opts.phases?.off('applied', onPhase); };
+    const unsubscribe = () => {
+      unsubscribeAlerts();
+      opts.phases?.off('applied', onPhase);
+    };
     // Display refresh only (no decision depends on it), so real timers are right here.
-    const pushTiles = () => { obs.tiles().then((t) => send('tiles', t), (err) => request.log.warn({ err }, 'console tiles failed')); };
+    const pushTiles = () => {
+      obs.tiles().then(
+        (t) => send('tiles', t),
+        (err) => request.log.warn({ err }, 'console tiles failed'),
+      );
+    };
     const tiles = setInterval(pushTiles, opts.tilesEveryMs ?? 5000);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
     tiles.unref();

@@ -54,7 +54,8 @@ function field(body: unknown, name: string): string {
   return typeof v === 'string' ? v.trim() : '';
 }
 
-const back = (reply: FastifyReply, result: string, extra = '') => reply.redirect(`/console?result=${result}${extra}#${extra ? 'flags' : 'rollout'}`, 303);
+const back = (reply: FastifyReply, result: string, extra = '') =>
+  reply.redirect(`/console?result=${result}${extra}#${extra ? 'flags' : 'rollout'}`, 303);
 
 async function rolloutView(ctx: AppContext, port: ConsoleRolloutPort | null): Promise<RolloutView> {
   const phase = ctx.flags.getPhase();
@@ -92,12 +93,23 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
 
   app.get('/console', session, async (request, reply) => {
     const csrf = auth.csrfToken(request);
-    const [tiles, rollout, changes] = await Promise.all([obs.tiles(), rolloutView(ctx, opts.rollout), opts.flags.changes(10).catch(() => [])]);
+    const [tiles, rollout, changes] = await Promise.all([
+      obs.tiles(),
+      rolloutView(ctx, opts.rollout),
+      opts.flags.changes(10).catch(() => []),
+    ]);
     const q = request.query as Record<string, string | undefined>;
     const result = q.result ? RESULTS[q.result] : undefined;
     const flagName = q.flag && isFlagName(q.flag) ? ` (${q.flag})` : '';
     const flash = result ? `<p class="flash${result.error ? ' error' : ''}" role="status">${esc(result.text + flagName)}</p>` : '';
-    const body = flash + tilesSection(tiles) + alertsSection(obs.alerts.recent(50)) + rolloutSection(rollout, csrf) + canaryHtml(ctx) + flagsSection(ctx.flags.snapshot(), csrf) + changesSection(changes);
+    const body =
+      flash +
+      tilesSection(tiles) +
+      alertsSection(obs.alerts.recent(50)) +
+      rolloutSection(rollout, csrf) +
+      canaryHtml(ctx) +
+      flagsSection(ctx.flags.snapshot(), csrf) +
+      changesSection(changes);
     reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store');
     return layout('Overview', body, { script: true, signOutCsrf: signOut(request) });
   });
@@ -126,8 +138,11 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
     await opts.flags.set(name, parsed.value, by);
     request.log.info({ flag: name, value: parsed.value, actor: by.actor, reason: by.reason }, 'flag changed from the console');
     obs.alerts.publish({
-      severity: 'info', channel: 'deployments', source: 'console',
-      title: `${name} set to ${typeof parsed.value === 'object' ? `${parsed.value.percentage} %` : String(parsed.value)} by ${by.actor}`, detail: `${by.reason} · phase ${FLAGS[name].phase} flag`,
+      severity: 'info',
+      channel: 'deployments',
+      source: 'console',
+      title: `${name} set to ${typeof parsed.value === 'object' ? `${parsed.value.percentage} %` : String(parsed.value)} by ${by.actor}`,
+      detail: `${by.reason} · phase ${FLAGS[name].phase} flag`,
     });
     return back(reply, 'flag-set', `&flag=${name}`);
   });

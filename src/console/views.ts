@@ -8,13 +8,17 @@ import type { Decision, GateReport, RolloutStatus } from '../rollout/index.js';
 import { esc, formatTime, scrollBox, when } from './html.js';
 
 export function tilesSection(tiles: SloTile[]): string {
-  const cells = tiles.map((t) => `
+  const cells = tiles
+    .map(
+      (t) => `
   <div class="tile ${esc(t.status)}" data-key="${esc(t.key)}">
     <div class="label">${esc(t.label)}</div>
     <div class="value">${esc(t.display)}</div>
     <div class="meta">gate ${esc(t.thresholdDisplay)}</div>
     <div class="meta detail">${esc(t.detail)}</div>
-  </div>`).join('');
+  </div>`,
+    )
+    .join('');
   return `<section class="wide" id="slo"><h2>Service level objectives <span class="muted">(live)</span></h2><div class="tiles">${cells}</div></section>`;
 }
 
@@ -24,7 +28,9 @@ export function alertItem(a: Alert): string {
 }
 
 export function alertsSection(alerts: Alert[]): string {
-  const items = alerts.length ? alerts.map(alertItem).join('') : '<li id="alerts-empty" class="info">No alerts since this replica started.</li>';
+  const items = alerts.length
+    ? alerts.map(alertItem).join('')
+    : '<li id="alerts-empty" class="info">No alerts since this replica started.</li>';
   return `<section id="alert-feed" class="wide"><h2>Alerts <span id="stream-state" class="muted">connecting…</span></h2><div class="alerts-box" role="region" aria-label="Alert feed, newest first" tabindex="0"><ul class="alerts" id="alerts">${items}</ul></div></section>`;
 }
 
@@ -32,7 +38,8 @@ function flagControl(name: FlagName, value: unknown, csrf: string): string {
   const def: FlagDefinition = FLAGS[name];
   const hidden = `<input type="hidden" name="_csrf" value="${esc(csrf)}"><input type="hidden" name="name" value="${esc(name)}">`;
   // Required here for the browser's hint; the server refuses a blank reason either way.
-  const reason = (what: string) => `<input type="text" name="reason" required maxlength="500" placeholder="reason" size="12" aria-label="reason for ${what}">`;
+  const reason = (what: string) =>
+    `<input type="text" name="reason" required maxlength="500" placeholder="reason" size="12" aria-label="reason for ${what}">`;
   if (def.type === 'boolean') {
     const next = value === true ? 'false' : 'true';
     const toggle = `<form class="inline" method="post" action="/console/flags" data-flag="${esc(name)}">${hidden}<input type="hidden" name="value" value="${next}">${reason(`turning ${esc(name)} ${value === true ? 'off' : 'on'}`)} <button type="submit">${value === true ? 'Turn off' : 'Turn on'}…</button></form>`;
@@ -41,9 +48,10 @@ function flagControl(name: FlagName, value: unknown, csrf: string): string {
     const share = `<form class="inline" method="post" action="/console/flags" data-flag-percentage="${esc(name)}">${hidden}<input type="text" name="value" required pattern="\\d{1,3}%" placeholder="25%" size="4" aria-label="percentage for ${esc(name)}"> ${reason(`the percentage of ${esc(name)}`)} <button type="submit">Set %…</button></form>`;
     return toggle + share;
   }
-  const input = def.type === 'integer'
-    ? `<input type="number" name="value" min="${def.min}" max="${def.max}" value="${esc(value)}" aria-label="${esc(name)}">`
-    : `<select name="value" aria-label="${esc(name)}">${def.values.map((v) => `<option${v === value ? ' selected' : ''}>${esc(v)}</option>`).join('')}</select>`;
+  const input =
+    def.type === 'integer'
+      ? `<input type="number" name="value" min="${def.min}" max="${def.max}" value="${esc(value)}" aria-label="${esc(name)}">`
+      : `<select name="value" aria-label="${esc(name)}">${def.values.map((v) => `<option${v === value ? ' selected' : ''}>${esc(v)}</option>`).join('')}</select>`;
   return `<form class="inline" method="post" action="/console/flags" data-flag="${esc(name)}">${hidden}${input} ${reason(esc(name))} <button type="submit">Set…</button></form>`;
 }
 
@@ -56,7 +64,12 @@ function changeValue(v: unknown): string {
 /** The newest flag and rollout changes from the audit log: who, what, and the reason given. */
 export function changesSection(entries: AuditEntry[]): string {
   if (!entries.length) return '';
-  const rows = entries.map((e) => `<tr data-audit-id="${e.id}"><td>${esc(e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</td><td><code>${esc(e.flag)}</code></td><td>${esc(changeValue(e.old))} → ${esc(changeValue(e.new))}</td><td>${esc(e.actor)}</td><td class="reason">${e.reason ? esc(e.reason) : '<span class="muted">none given</span>'}</td></tr>`).join('');
+  const rows = entries
+    .map(
+      (e) =>
+        `<tr data-audit-id="${e.id}"><td>${esc(e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</td><td><code>${esc(e.flag)}</code></td><td>${esc(changeValue(e.old))} → ${esc(changeValue(e.new))}</td><td>${esc(e.actor)}</td><td class="reason">${e.reason ? esc(e.reason) : '<span class="muted">none given</span>'}</td></tr>`,
+    )
+    .join('');
   return `<section id="flag-changes" class="wide"><h2>Recent changes (audit log)</h2>${scrollBox('Recent changes', `<table><thead><tr><th>When</th><th>What</th><th>Change</th><th>By</th><th>Reason</th></tr></thead><tbody>${rows}</tbody></table>`)}</section>`;
 }
 
@@ -66,7 +79,9 @@ export function flagsSection(snap: FlagSnapshot, csrf: string): string {
     const share = snap.percentages[name];
     const shown = share
       ? `<span class="on" data-percentage="${share.percentage}">${share.percentage} % of clients</span>${share.stickiness ? ` <span class="src">by ${esc(share.stickiness)}</span>` : ''}`
-      : typeof v === 'boolean' ? `<span class="${v ? 'on' : 'off'}">${v ? 'on' : 'off'}</span>` : esc(v);
+      : typeof v === 'boolean'
+        ? `<span class="${v ? 'on' : 'off'}">${v ? 'on' : 'off'}</span>`
+        : esc(v);
     return `<tr data-flag-row="${esc(name)}"><td><code>${esc(name)}</code><div class="src">phase ${FLAGS[name].phase} · from ${esc(snap.sources[name])}</div></td><td class="flag-value">${shown}</td><td>${flagControl(name, v, csrf)}</td></tr>`;
   }).join('');
   const state = snap.emergency ? '<p class="flash error">EMERGENCY_ROLLBACK is on: every v5 feature is forced off.</p>' : '';
@@ -83,7 +98,8 @@ export function dataTable(value: unknown, depth = 0): string {
     return `<ol>${value.map((v) => `<li>${dataTable(v, depth + 1)}</li>`).join('')}</ol>`;
   }
   const rows = Object.entries(value as Record<string, unknown>)
-    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${dataTable(v, depth + 1)}</td></tr>`).join('');
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${dataTable(v, depth + 1)}</td></tr>`)
+    .join('');
   return `<table>${rows}</table>`;
 }
 
@@ -103,26 +119,50 @@ function fmtValue(v: number | null, unit: string | null): string {
 }
 
 function gateTable(g: GateReport): string {
-  const rows = g.criteria.map((c) => `<tr class="${c.pass ? 'pass' : 'fail'}"><td>${c.pass ? '<span class="on">pass</span>' : '<strong class="fail">fail</strong>'}</td><td>${esc(c.label)}</td>
+  const rows = g.criteria
+    .map(
+      (
+        c,
+      ) => `<tr class="${c.pass ? 'pass' : 'fail'}"><td>${c.pass ? '<span class="on">pass</span>' : '<strong class="fail">fail</strong>'}</td><td>${esc(c.label)}</td>
 <td>${c.kind === 'attestation' ? (c.attestation ? `attested by ${esc(c.attestation.actor)} ${esc(c.attestation.at)}` : '<span class="muted">not attested</span>') : esc(c.value === null && c.note ? `no data: ${c.note}` : fmtValue(c.value, c.unit))}</td>
-<td>${esc(c.threshold ?? '')}</td><td>${c.samples === null ? '' : esc(c.samples)}</td></tr>`).join('');
+<td>${esc(c.threshold ?? '')}</td><td>${c.samples === null ? '' : esc(c.samples)}</td></tr>`,
+    )
+    .join('');
   return `<p>Gate ${esc(g.from)} → ${esc(g.to)}: <strong>${g.pass ? 'passes' : 'does not pass'}</strong> <span class="muted">(window ${Math.round(g.windowMs / 60_000)} min, evaluated ${esc(g.evaluatedAt)})</span></p>
 ${scrollBox('Gate criteria', `<table class="gate"><thead><tr><th>Result</th><th>Criterion</th><th>Measured</th><th>Threshold</th><th>Samples</th></tr></thead><tbody>${rows}</tbody></table>`)}`;
 }
 
 function triggersTable(st: RolloutStatus, csrf: string): string {
   const latched = new Set(st.latches.map((l) => l.trigger));
-  const rows = st.triggers.map((t) => `<tr data-trigger="${esc(t.id)}"><td><code>${esc(t.id)}</code></td><td>${esc(t.description)}</td><td class="trigger-${esc(t.status)}">${esc(t.status)}</td>
-<td>${latched.has(t.id) ? `<form class="inline" method="post" action="/console/rollout/rearm"><input type="hidden" name="_csrf" value="${esc(csrf)}"><input type="hidden" name="trigger" value="${esc(t.id)}"><input type="text" name="reason" required maxlength="500" placeholder="reason" size="12" aria-label="reason to re-arm ${esc(t.id)}"> <button type="submit">Re-arm…</button></form>` : ''}</td></tr>`).join('');
-  return scrollBox('Rollback triggers', `<table><thead><tr><th>Trigger</th><th>Condition</th><th>State</th><th>Re-arm</th></tr></thead><tbody>${rows}</tbody></table>`);
+  const rows = st.triggers
+    .map(
+      (
+        t,
+      ) => `<tr data-trigger="${esc(t.id)}"><td><code>${esc(t.id)}</code></td><td>${esc(t.description)}</td><td class="trigger-${esc(t.status)}">${esc(t.status)}</td>
+<td>${latched.has(t.id) ? `<form class="inline" method="post" action="/console/rollout/rearm"><input type="hidden" name="_csrf" value="${esc(csrf)}"><input type="hidden" name="trigger" value="${esc(t.id)}"><input type="text" name="reason" required maxlength="500" placeholder="reason" size="12" aria-label="reason to re-arm ${esc(t.id)}"> <button type="submit">Re-arm…</button></form>` : ''}</td></tr>`,
+    )
+    .join('');
+  return scrollBox(
+    'Rollback triggers',
+    `<table><thead><tr><th>Trigger</th><th>Condition</th><th>State</th><th>Re-arm</th></tr></thead><tbody>${rows}</tbody></table>`,
+  );
 }
 
 function decisionsTable(ds: Decision[]): string {
   if (!ds.length) return '<p class="muted">No decisions recorded.</p>';
-  const rows = ds.map((d) => `<tr class="decision-${esc(d.kind)}"><td>${esc(d.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</td><td>${esc(d.kind)}${d.dryRun ? ' (dry run)' : ''}</td>
+  const rows = ds
+    .map(
+      (
+        d,
+      ) => `<tr class="decision-${esc(d.kind)}"><td>${esc(d.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</td><td>${esc(d.kind)}${d.dryRun ? ' (dry run)' : ''}</td>
 <td>${esc(d.fromPhase ?? '—')} → ${esc(d.toPhase ?? '—')}</td><td>${esc(d.triggers.join(', '))}</td><td>${esc(d.actor)}</td><td>${esc(d.reason ?? '')}</td>
-<td><details><summary>evidence</summary>${dataTable(d.evidence)}</details></td></tr>`).join('');
-  return scrollBox('Decision records', `<table><thead><tr><th>When</th><th>Decision</th><th>Phase</th><th>Triggers</th><th>By</th><th>Reason</th><th>Evidence</th></tr></thead><tbody>${rows}</tbody></table>`);
+<td><details><summary>evidence</summary>${dataTable(d.evidence)}</details></td></tr>`,
+    )
+    .join('');
+  return scrollBox(
+    'Decision records',
+    `<table><thead><tr><th>When</th><th>Decision</th><th>Phase</th><th>Triggers</th><th>By</th><th>Reason</th><th>Evidence</th></tr></thead><tbody>${rows}</tbody></table>`,
+  );
 }
 
 export function rolloutSection(view: RolloutView, csrf: string): string {

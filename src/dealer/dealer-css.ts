@@ -79,7 +79,10 @@ export const DEALER_CSS_HASH = `'sha256-${createHash('sha256').update(DEALER_CSS
 
 /** The site-wide Content-Security-Policy with this stylesheet's hash added to style-src. */
 export function dealerCsp(sitePolicy: string): string {
-  return sitePolicy.replace(/(^|;\s*)style-src ([^;]*)/, (_m, lead: string, sources: string) => `${lead}style-src ${sources} ${DEALER_CSS_HASH}`);
+  return sitePolicy.replace(
+    /(^|;\s*)style-src ([^;]*)/,
+    (_m, lead: string, sources: string) => `${lead}style-src ${sources} ${DEALER_CSS_HASH}`,
+  );
 }
 
 /** Widens the policy the security headers already put on this reply (if any) to the stylesheet. */

@@ -36,9 +36,12 @@ function row(o: Opportunity): string {
 }
 
 function filterForm(q: Record<string, string>): string {
-  const input = (name: string, label: string, attrs = '') => `<label>${label}<input name="${name}" value="${esc(q[name] ?? '')}" ${attrs}></label>`;
-  const select = (name: string, label: string, options: string[]) => `<label>${label}<select name="${name}">${options
-    .map((o) => `<option value="${esc(o)}"${(q[name] ?? '') === o ? ' selected' : ''}>${esc(o || 'any')}</option>`).join('')}</select></label>`;
+  const input = (name: string, label: string, attrs = '') =>
+    `<label>${label}<input name="${name}" value="${esc(q[name] ?? '')}" ${attrs}></label>`;
+  const select = (name: string, label: string, options: string[]) =>
+    `<label>${label}<select name="${name}">${options
+      .map((o) => `<option value="${esc(o)}"${(q[name] ?? '') === o ? ' selected' : ''}>${esc(o || 'any')}</option>`)
+      .join('')}</select></label>`;
   return `<form class="filters" method="get" action="/">
 ${input('state', 'State', 'size="3" maxlength="2"')}${input('make', 'Make', 'size="10"')}${input('model', 'Model', 'size="12"')}
 ${select('status', 'Status', ['', 'hot', 'good', 'moderate'])}${input('minProfit', 'Min profit $', 'size="7" inputmode="numeric"')}
@@ -52,16 +55,25 @@ export type DealerNotices = () => Promise<Array<{ resolved: boolean; text: strin
 export async function noticeBanner(notices: DealerNotices | undefined): Promise<string> {
   // A notice that cannot be read must not take the page down with it.
   const list = notices ? await notices().catch(() => []) : [];
-  return list.map((n) => `<p class="notice${n.resolved ? ' resolved' : ''}" role="${n.resolved ? 'status' : 'alert'}">${esc(n.text)}</p>`).join('\n');
+  return list
+    .map((n) => `<p class="notice${n.resolved ? ' resolved' : ''}" role="${n.resolved ? 'status' : 'alert'}">${esc(n.text)}</p>`)
+    .join('\n');
 }
 
 const SORT_LABELS: Record<string, string> = {
-  score: 'score, highest first', profit: 'profit, highest first', roi: 'ROI, highest first', headroom: 'headroom, largest first', newest: 'newest first', ending: 'ending soonest first',
+  score: 'score, highest first',
+  profit: 'profit, highest first',
+  roi: 'ROI, highest first',
+  headroom: 'headroom, largest first',
+  newest: 'newest first',
+  ending: 'ending soonest first',
 };
 
 export async function dealerPage(app: FastifyInstance, { ctx, notices }: { ctx: AppContext; notices?: DealerNotices }): Promise<void> {
   app.addHook('onSend', gzipHtml);
-  app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(DEALER_CSS));
+  app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(DEALER_CSS),
+  );
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
     const workspace = ctx.workspace as Workspace;
@@ -76,9 +88,12 @@ export async function dealerPage(app: FastifyInstance, { ctx, notices }: { ctx: 
     const q = parsed.ok ? parsed.query : null;
     const dealer = await workspace.identify(request);
     const page = q?.page ?? 1;
-    const { items, total } = q ? await workspace.reads.offsetPage(dealer, { sort: q.sort, filters: q.filters, limit: PAGE_SIZE }, page) : { items: [] as Opportunity[], total: 0 };
+    const { items, total } = q
+      ? await workspace.reads.offsetPage(dealer, { sort: q.sort, filters: q.filters, limit: PAGE_SIZE }, page)
+      : { items: [] as Opportunity[], total: 0 };
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    const link = (p: number) => `/?${esc(new URLSearchParams({ ...Object.fromEntries(Object.entries(given).filter(([k]) => k !== 'page')), page: String(p) }).toString())}`;
+    const link = (p: number) =>
+      `/?${esc(new URLSearchParams({ ...Object.fromEntries(Object.entries(given).filter(([k]) => k !== 'page')), page: String(p) }).toString())}`;
     const sample = items.some((o) => o.sample);
     const sort = q?.sort ?? 'score';
     const body = `${sample ? '<p class="sample">Showing bundled <strong>sample data</strong> (synthetic listings). Import a real feed with <code>dealerscope ingest --file …</code>.</p>' : ''}

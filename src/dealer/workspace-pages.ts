@@ -13,7 +13,8 @@ import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 import { gzipHtml } from './compress.js';
 
 export const DEALER_LOGIN_ATTEMPTS_PER_15_MIN = 10;
-const money = (n: number | null) => (n === null ? '—' : `${n < 0 ? '−' : ''}$${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 0 })}`);
+const money = (n: number | null) =>
+  n === null ? '—' : `${n < 0 ? '−' : ''}$${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
 const cookieOf = (request: FastifyRequest): string | undefined => {
   const v = request.cookies?.[DEALER_COOKIE];
   return typeof v === 'string' && v !== '' ? v : undefined;
@@ -31,9 +32,10 @@ export function timeLeft(endsAt: string, now: number): string {
 export async function frame(request: FastifyRequest, title: string, body: string, notices?: DealerNotices): Promise<string> {
   const dealer = request.dealer ?? null;
   const cookie = cookieOf(request);
-  const account = dealer && cookie
-    ? `<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${esc(dealerCsrfToken(request, cookie))}"><span>${esc(dealer.name)} · ${esc(dealer.zip)}</span> <button type="submit">Sign out</button></form>`
-    : '<a href="/login">Sign in</a>';
+  const account =
+    dealer && cookie
+      ? `<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${esc(dealerCsrfToken(request, cookie))}"><span>${esc(dealer.name)} · ${esc(dealer.zip)}</span> <button type="submit">Sign out</button></form>`
+      : '<a href="/login">Sign in</a>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>DealerScope · ${esc(title)}</title><meta name="description" content="DealerScope ${esc(title.toLowerCase())}: auction vehicles ranked by the profit a dealer makes after buyer's premium, doc fee, transport and recon.">
@@ -60,47 +62,100 @@ type Comparable = NonNullable<Opportunity['valuation']['comparables']>[number];
 // phone), the main cost of its first render. On a phone each row becomes a short labelled block.
 export function compsSection(comps: Comparable[]): string {
   if (comps.length === 0) return '<p>No comparable sales: the estimate comes from the depreciation model.</p>';
-  const row = (x: Comparable) => `<tr><td>${x.year} ${esc(x.model)}</td><td class="num" data-label="Miles">${x.mileage?.toLocaleString('en-US') ?? '—'}</td><td class="num" data-label="Price">${money(x.price)}</td><td class="num" data-label="Adjusted">${money(x.adjustedPrice)}</td><td class="num" data-label="Weight">${(x.weight * 100).toFixed(0)} %</td><td class="num" data-label="Sold">${esc(x.saleDate ?? 'market')}</td></tr>`;
-  const table = (caption: string, list: Comparable[]) => `<table class="comps"><caption>${caption}</caption><thead><tr><th scope="col">Vehicle</th><th scope="col" class="num">Miles</th><th scope="col" class="num">Price</th><th scope="col" class="num">Adjusted</th><th scope="col" class="num">Weight</th><th scope="col" class="num">Sold</th></tr></thead><tbody>${list.map(row).join('')}</tbody></table>`;
+  const row = (x: Comparable) =>
+    `<tr><td>${x.year} ${esc(x.model)}</td><td class="num" data-label="Miles">${x.mileage?.toLocaleString('en-US') ?? '—'}</td><td class="num" data-label="Price">${money(x.price)}</td><td class="num" data-label="Adjusted">${money(x.adjustedPrice)}</td><td class="num" data-label="Weight">${(x.weight * 100).toFixed(0)} %</td><td class="num" data-label="Sold">${esc(x.saleDate ?? 'market')}</td></tr>`;
+  const table = (caption: string, list: Comparable[]) =>
+    `<table class="comps"><caption>${caption}</caption><thead><tr><th scope="col">Vehicle</th><th scope="col" class="num">Miles</th><th scope="col" class="num">Price</th><th scope="col" class="num">Adjusted</th><th scope="col" class="num">Weight</th><th scope="col" class="num">Sold</th></tr></thead><tbody>${list.map(row).join('')}</tbody></table>`;
   const rest = comps.slice(COMPS_SHOWN);
-  return `${table(rest.length ? `The ${COMPS_SHOWN} comparable sales weighing most in the estimate` : 'Comparable sales behind the estimate', comps.slice(0, COMPS_SHOWN))}${rest.length
-    ? `<details><summary>The other ${rest.length} comparable sale${rest.length === 1 ? '' : 's'}</summary>${table(`Comparable sales ${COMPS_SHOWN + 1}–${comps.length}`, rest)}</details>` : ''}`;
+  return `${table(rest.length ? `The ${COMPS_SHOWN} comparable sales weighing most in the estimate` : 'Comparable sales behind the estimate', comps.slice(0, COMPS_SHOWN))}${
+    rest.length
+      ? `<details><summary>The other ${rest.length} comparable sale${rest.length === 1 ? '' : 's'}</summary>${table(`Comparable sales ${COMPS_SHOWN + 1}–${comps.length}`, rest)}</details>`
+      : ''
+  }`;
 }
 
 function detailBody(request: FastifyRequest, o: Opportunity, now: number, watched: boolean | null): string {
   const c = o.costs;
   const comps = o.valuation.comparables ?? [];
   const vehicle = o.vehicle;
-  const rows = (pairs: Array<[string, string]>, cls = ' class="num"') => pairs.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td${cls}>${v}</td></tr>`).join('');
-  const watch = watched === null ? '<p><a href="/login">Sign in</a> to watch this auction.</p>'
-    : `<form method="post" action="/watchlist/${o.id}${watched ? '/delete' : ''}">${csrfField(request)}<button type="submit">${watched ? 'Stop watching' : 'Watch this auction'}</button></form>`;
+  const rows = (pairs: Array<[string, string]>, cls = ' class="num"') =>
+    pairs.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td${cls}>${v}</td></tr>`).join('');
+  const watch =
+    watched === null
+      ? '<p><a href="/login">Sign in</a> to watch this auction.</p>'
+      : `<form method="post" action="/watchlist/${o.id}${watched ? '/delete' : ''}">${csrfField(request)}<button type="submit">${watched ? 'Stop watching' : 'Watch this auction'}</button></form>`;
   return `<p class="status-${esc(o.status)}">${esc(o.status)} · score ${o.score} · ${esc(o.source)} lot ${esc(o.lotId)} · ${esc(o.location.city ?? '')} ${esc(o.location.state)} ${esc(o.location.zip ?? '')}</p>
 <p><strong>Time left:</strong> ${esc(timeLeft(o.auctionEndsAt, now))} (ends ${esc(o.auctionEndsAt.slice(0, 16).replace('T', ' '))} UTC)
 ${o.listingUrl ? ` · <a href="${esc(o.listingUrl)}" rel="noopener noreferrer">Open the auction</a>` : ''}</p>
 ${watch}
 <section><h2>Bid ceiling</h2><p class="big">${money(o.bidCeiling)}</p><p>${o.bidCeiling === null ? 'Even a bid of $0 misses the target profit or ROI.' : `Headroom over the current bid: ${money(o.headroom)}.`}</p></section>
 <section><h2>Landed cost</h2><table class="kv">${rows([
-    ['Current bid', money(o.currentBid)], ['Buyer\'s premium', money(c.buyerPremium)], ['Doc fee', money(c.docFee)],
-    [`Transport (${c.transportMiles} mi)`, money(c.transport)], ['Recon reserve', money(c.recon)], ['Total', `<strong>${money(c.total)}</strong>`],
-    ['Estimated sale', money(o.estimatedSalePrice)], ['Profit', money(o.profit)], ['ROI', `${o.roi.toFixed(1)} %`], ['Margin', `${o.margin.toFixed(1)} %`],
+    ['Current bid', money(o.currentBid)],
+    ["Buyer's premium", money(c.buyerPremium)],
+    ['Doc fee', money(c.docFee)],
+    [`Transport (${c.transportMiles} mi)`, money(c.transport)],
+    ['Recon reserve', money(c.recon)],
+    ['Total', `<strong>${money(c.total)}</strong>`],
+    ['Estimated sale', money(o.estimatedSalePrice)],
+    ['Profit', money(o.profit)],
+    ['ROI', `${o.roi.toFixed(1)} %`],
+    ['Margin', `${o.margin.toFixed(1)} %`],
   ])}</table></section>
 <section><h2>Valuation</h2><p>${money(o.valuation.low)} – ${money(o.valuation.high)} (${esc(o.valuation.method)}, ${o.valuation.sampleSize} comparables, confidence ${o.confidence}, risk ${o.riskScore})</p>
 ${compsSection(comps)}</section>
-<section><h2>VIN decode</h2>${vehicle ? `<table class="kv">${rows([['VIN', esc(o.vin ?? '')], ['Make / model', esc(`${vehicle.make ?? ''} ${vehicle.model ?? ''}`)], ['Trim / series', esc(`${vehicle.trim ?? ''} ${vehicle.series ?? ''}`)], ['Body', esc(vehicle.bodyClass ?? '—')], ['Drive', esc(vehicle.driveType ?? '—')], ['Engine', esc(vehicle.engine ?? '—')], ['Fuel', esc(vehicle.fuelType ?? '—')], ['Decoder', esc(vehicle.decoder)]], '')}</table>` : `<p>${o.vin ? `VIN ${esc(o.vin)} did not decode.` : 'No VIN on the listing.'}</p>`}</section>
-<section><h2>Anomalies</h2>${o.anomalies.length ? `<ul>${o.anomalies.map((a) => `<li>${esc(typeof a === 'object' && a !== null ? Object.entries(a as Record<string, unknown>).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}: ${String(v)}`).join(', ') : String(a))}</li>`).join('')}</ul>` : '<p>None open.</p>'}</section>
+<section><h2>VIN decode</h2>${
+    vehicle
+      ? `<table class="kv">${rows(
+          [
+            ['VIN', esc(o.vin ?? '')],
+            ['Make / model', esc(`${vehicle.make ?? ''} ${vehicle.model ?? ''}`)],
+            ['Trim / series', esc(`${vehicle.trim ?? ''} ${vehicle.series ?? ''}`)],
+            ['Body', esc(vehicle.bodyClass ?? '—')],
+            ['Drive', esc(vehicle.driveType ?? '—')],
+            ['Engine', esc(vehicle.engine ?? '—')],
+            ['Fuel', esc(vehicle.fuelType ?? '—')],
+            ['Decoder', esc(vehicle.decoder)],
+          ],
+          '',
+        )}</table>`
+      : `<p>${o.vin ? `VIN ${esc(o.vin)} did not decode.` : 'No VIN on the listing.'}</p>`
+  }</section>
+<section><h2>Anomalies</h2>${
+    o.anomalies.length
+      ? `<ul>${o.anomalies
+          .map(
+            (a) =>
+              `<li>${esc(
+                typeof a === 'object' && a !== null
+                  ? Object.entries(a as Record<string, unknown>)
+                      .filter(([, v]) => typeof v !== 'object')
+                      .map(([k, v]) => `${k}: ${String(v)}`)
+                      .join(', ')
+                  : String(a),
+              )}</li>`,
+          )
+          .join('')}</ul>`
+      : '<p>None open.</p>'
+  }</section>
 <section><h2>Provenance</h2><p>From ${esc(o.source)} lot ${esc(o.lotId)}, first seen ${esc(o.createdAt.slice(0, 16).replace('T', ' '))} UTC, last priced ${esc(o.updatedAt.slice(0, 16).replace('T', ' '))} UTC${o.sample ? ' (bundled sample data)' : ''}. Every field's origin: <a href="/api/opportunities/${o.id}/provenance">provenance record</a>.</p></section>`;
 }
 
-export async function workspacePages(app: FastifyInstance, { ctx, workspace, notices, allowPrivate }: { ctx: AppContext; workspace: Workspace; notices?: DealerNotices; allowPrivate: boolean }): Promise<void> {
+export async function workspacePages(
+  app: FastifyInstance,
+  { ctx, workspace, notices, allowPrivate }: { ctx: AppContext; workspace: Workspace; notices?: DealerNotices; allowPrivate: boolean },
+): Promise<void> {
   app.addHook('onSend', gzipHtml);
   const sessions = () => app.consoleGuard.sessions;
   const attempts = new QuotaLimiter({
-    redis: ctx.redis, keyPrefix: `${ctx.config.raw.RATE_LIMIT_KEY_PREFIX?.trim() || 'dealerscope:rl:'}dealer-login:`,
-    points: DEALER_LOGIN_ATTEMPTS_PER_15_MIN, durationSec: 15 * 60,
+    redis: ctx.redis,
+    keyPrefix: `${ctx.config.raw.RATE_LIMIT_KEY_PREFIX?.trim() || 'dealerscope:rl:'}dealer-login:`,
+    points: DEALER_LOGIN_ATTEMPTS_PER_15_MIN,
+    durationSec: 15 * 60,
   });
   const searches = new SearchStore(ctx.db);
   const guard = protectDealerForm(cookieOf);
-  const html = (reply: FastifyReply, status = 200) => allowDealerCss(reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store'));
+  const html = (reply: FastifyReply, status = 200) =>
+    allowDealerCss(reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store'));
   const signedIn = async (request: FastifyRequest, reply: FastifyReply) => {
     const dealer = await workspace.identify(request);
     if (!dealer) {
@@ -123,12 +178,17 @@ export async function workspacePages(app: FastifyInstance, { ctx, workspace, not
     try {
       decision = await attempts.consume(subject);
     } catch (err) {
-      if (err instanceof LimiterUnavailableError) throw new ApiError(503, 'login_limiter_unavailable', 'Sign-in is briefly unavailable; retry shortly', undefined, { 'Retry-After': '1' });
+      if (err instanceof LimiterUnavailableError)
+        throw new ApiError(503, 'login_limiter_unavailable', 'Sign-in is briefly unavailable; retry shortly', undefined, {
+          'Retry-After': '1',
+        });
       throw err;
     }
     if (!decision.allowed) {
       const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
-      return html(reply, 429).header('Retry-After', retry).send(await frame(request, 'Sign in', loginForm(`Too many sign-in attempts; try again in ${retry} s.`), notices));
+      return html(reply, 429)
+        .header('Retry-After', retry)
+        .send(await frame(request, 'Sign in', loginForm(`Too many sign-in attempts; try again in ${retry} s.`), notices));
     }
     const body = request.body as Record<string, unknown> | null;
     const key = body && typeof body.apiKey === 'string' ? body.apiKey.trim() : '';
@@ -136,7 +196,13 @@ export async function workspacePages(app: FastifyInstance, { ctx, workspace, not
     if (!dealer) return html(reply, 401).send(await frame(request, 'Sign in', loginForm('That key was not accepted.'), notices));
     await attempts.refund(subject).catch(() => undefined);
     const { token, expiresAt } = await sessions().create(`${DEALER_ACTOR}${dealer.id}`, ctx.clock.now());
-    reply.setCookie(DEALER_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', path: '/', expires: new Date(expiresAt) });
+    reply.setCookie(DEALER_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.protocol === 'https',
+      path: '/',
+      expires: new Date(expiresAt),
+    });
     return reply.redirect('/', 303);
   });
 
@@ -150,10 +216,20 @@ export async function workspacePages(app: FastifyInstance, { ctx, workspace, not
     const raw = (request.params as { id: string }).id;
     const dealer = await workspace.identify(request);
     const found = /^[1-9][0-9]{0,14}$/.test(raw) ? await workspace.reads.detail(dealer, Number(raw)) : null;
-    if (!found) return html(reply, 404).send(await frame(request, 'Not found', `<p>No opportunity ${esc(raw.slice(0, 20))}. <a href="/">Back to the list</a></p>`, notices));
+    if (!found)
+      return html(reply, 404).send(
+        await frame(request, 'Not found', `<p>No opportunity ${esc(raw.slice(0, 20))}. <a href="/">Back to the list</a></p>`, notices),
+      );
     const o = found.opportunity;
     const watched = dealer ? (await searches.watched(dealer.id)).includes(o.id) : null;
-    return html(reply).send(await frame(request, `${o.year} ${o.make} ${o.model}${o.trim ? ` ${o.trim}` : ''}`, detailBody(request, o, ctx.clock.now(), watched), notices));
+    return html(reply).send(
+      await frame(
+        request,
+        `${o.year} ${o.make} ${o.model}${o.trim ? ` ${o.trim}` : ''}`,
+        detailBody(request, o, ctx.clock.now(), watched),
+        notices,
+      ),
+    );
   });
 
   app.get('/searches', async (request, reply) => {
@@ -162,24 +238,47 @@ export async function workspacePages(app: FastifyInstance, { ctx, workspace, not
     const q = request.query as Record<string, unknown>;
     const list = await searches.list(dealer.id);
     const message = typeof q.error === 'string' ? `<p class="notice" role="alert">${esc(q.error.slice(0, 500))}</p>` : '';
-    const items = list.map((s) => `<li><strong>${esc(s.name)}</strong> — ${esc(Object.entries(s.filters).map(([k, v]) => `${k}=${v}`).join(', ') || 'everything')} · ${esc(s.channels.join(' + '))} · every ${s.minIntervalMinutes} min at most
-<form method="post" action="/searches/${s.id}/delete" class="inline">${csrfField(request)}<button type="submit">Delete</button></form></li>`).join('');
+    const items = list
+      .map(
+        (s) => `<li><strong>${esc(s.name)}</strong> — ${esc(
+          Object.entries(s.filters)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ') || 'everything',
+        )} · ${esc(s.channels.join(' + '))} · every ${s.minIntervalMinutes} min at most
+<form method="post" action="/searches/${s.id}/delete" class="inline">${csrfField(request)}<button type="submit">Delete</button></form></li>`,
+      )
+      .join('');
     const field = (name: string, label: string, attrs = '') => `<label>${label}<input name="${name}" ${attrs}></label>`;
-    return html(reply).send(await frame(request, 'Saved searches', `${message}<ul class="cards">${items || '<li>No saved searches yet.</li>'}</ul>
+    return html(reply).send(
+      await frame(
+        request,
+        'Saved searches',
+        `${message}<ul class="cards">${items || '<li>No saved searches yet.</li>'}</ul>
 <h2>New search</h2><form method="post" action="/searches" class="stack">${csrfField(request)}
 ${field('name', 'Name', 'required maxlength="100"')}${field('state', 'State', 'maxlength="2"')}${field('make', 'Make', 'maxlength="64"')}${field('minProfit', 'Min profit $', 'inputmode="numeric"')}${field('minHeadroom', 'Min headroom $', 'inputmode="numeric"')}
 ${field('webhookUrl', 'Webhook URL (Slack-compatible)', 'type="url"')}
 <fieldset><legend>Alert me by</legend><label class="row"><input type="checkbox" name="webhook" value="1"> webhook</label><label class="row"><input type="checkbox" name="email" value="1"> e-mail${dealer.email ? ` (${esc(dealer.email)})` : ' (add an e-mail to your profile first)'}</label></fieldset>
 ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="numeric" value="5"')}
-<button type="submit">Save search</button></form>`, notices));
+<button type="submit">Save search</button></form>`,
+        notices,
+      ),
+    );
   });
 
   app.post('/searches', { preHandler: guard, bodyLimit: 16 * 1024 }, async (request, reply) => {
     const dealer = await signedIn(request, reply);
     if (!dealer) return reply;
     const b = (request.body ?? {}) as Record<string, string>;
-    const filters = Object.fromEntries(['state', 'make', 'minProfit', 'minHeadroom'].filter((k) => typeof b[k] === 'string' && b[k].trim() !== '').map((k) => [k, b[k]!.trim()]));
-    const body: Record<string, unknown> = { name: b.name ?? '', filters, channels: [...(b.webhook ? ['webhook'] : []), ...(b.email ? ['email'] : [])] };
+    const filters = Object.fromEntries(
+      ['state', 'make', 'minProfit', 'minHeadroom']
+        .filter((k) => typeof b[k] === 'string' && b[k].trim() !== '')
+        .map((k) => [k, b[k]!.trim()]),
+    );
+    const body: Record<string, unknown> = {
+      name: b.name ?? '',
+      filters,
+      channels: [...(b.webhook ? ['webhook'] : []), ...(b.email ? ['email'] : [])],
+    };
     if (b.webhookUrl?.trim()) body.webhookUrl = b.webhookUrl.trim();
     if (b.minIntervalMinutes?.trim()) body.minIntervalMinutes = Number(b.minIntervalMinutes);
     try {
@@ -205,10 +304,23 @@ ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="n
     const ids = await searches.watched(dealer.id);
     const items = await workspace.reads.some(dealer, ids);
     const now = ctx.clock.now();
-    const cards = items.map(({ opportunity: o }) => `<li><a href="/o/${o.id}">${esc(`${o.year} ${o.make} ${o.model}`)}</a> · bid ${money(o.currentBid)} · ceiling ${money(o.bidCeiling)} · ${esc(timeLeft(o.auctionEndsAt, now))} left
-<form method="post" action="/watchlist/${o.id}/delete" class="inline">${csrfField(request)}<button type="submit">Remove</button></form></li>`).join('');
-    return html(reply).send(await frame(request, 'Watchlist', `<ul class="cards">${cards || '<li>Nothing watched yet: open an opportunity and choose “Watch this auction”.</li>'}</ul>
-<p>You are alerted when a watched bid changes, when it passes your bid ceiling, and one hour before the auction ends.</p>`, notices));
+    const cards = items
+      .map(
+        ({
+          opportunity: o,
+        }) => `<li><a href="/o/${o.id}">${esc(`${o.year} ${o.make} ${o.model}`)}</a> · bid ${money(o.currentBid)} · ceiling ${money(o.bidCeiling)} · ${esc(timeLeft(o.auctionEndsAt, now))} left
+<form method="post" action="/watchlist/${o.id}/delete" class="inline">${csrfField(request)}<button type="submit">Remove</button></form></li>`,
+      )
+      .join('');
+    return html(reply).send(
+      await frame(
+        request,
+        'Watchlist',
+        `<ul class="cards">${cards || '<li>Nothing watched yet: open an opportunity and choose “Watch this auction”.</li>'}</ul>
+<p>You are alerted when a watched bid changes, when it passes your bid ceiling, and one hour before the auction ends.</p>`,
+        notices,
+      ),
+    );
   });
 
   app.post('/watchlist/:id', { preHandler: guard, bodyLimit: 4096 }, async (request, reply) => {

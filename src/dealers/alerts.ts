@@ -48,7 +48,15 @@ export interface AlertView {
   opportunityId: number | null;
   text: string;
   createdAt: string;
-  deliveries: Array<{ id: number; kind: string; target: string; status: string; attempts: number; lastError: string | null; deliveredAt: string | null }>;
+  deliveries: Array<{
+    id: number;
+    kind: string;
+    target: string;
+    status: string;
+    attempts: number;
+    lastError: string | null;
+    deliveredAt: string | null;
+  }>;
 }
 
 const money = (cents: number) => `$${Math.round(cents / 100).toLocaleString('en-US')}`;
@@ -62,7 +70,10 @@ export class DealerAlerts {
 
   constructor(private readonly deps: AlertDeps) {
     this.loop = new PeriodicTask({
-      clock: deps.clock, firstAfterMs: 0, everyMs: deps.scanMs, run: () => this.pass(),
+      clock: deps.clock,
+      firstAfterMs: 0,
+      everyMs: deps.scanMs,
+      run: () => this.pass(),
       onError: (err) => deps.log?.(`dealer alerts pass failed: ${err instanceof Error ? err.message : String(err)}`),
     });
   }
@@ -98,25 +109,44 @@ export class DealerAlerts {
     const now = this.deps.clock.now();
     // A fresh deployment starts from the changes already made: no alert storm over old rows.
     const current = await readChangeSeq(db);
-    await db.insertInto('settings').values({ key: WATERMARK, value: String(current), updated_at: now }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await db
+      .insertInto('settings')
+      .values({ key: WATERMARK, value: String(current), updated_at: now })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
     const mark = await db.selectFrom('settings').select('value').where('key', '=', WATERMARK).executeTakeFirstOrThrow();
     const from = Number(mark.value);
     // At most about CLAIM_LIMIT rows a pass, but never part of one change number: the rest of it
     // would be below the new mark. So cut at the number of the CLAIM_LIMIT-th row and take all of it.
-    const cut = await db.selectFrom('opportunities').select('change_seq').where('change_seq', '>', from)
-      .orderBy('change_seq').limit(1).offset(CLAIM_LIMIT - 1).executeTakeFirst();
+    const cut = await db
+      .selectFrom('opportunities')
+      .select('change_seq')
+      .where('change_seq', '>', from)
+      .orderBy('change_seq')
+      .limit(1)
+      .offset(CLAIM_LIMIT - 1)
+      .executeTakeFirst();
     let q = db.selectFrom('opportunities').select(['id', 'change_seq']).where('change_seq', '>', from);
     if (cut) q = q.where('change_seq', '<=', Number(cut.change_seq));
     const rows = await q.execute();
     if (rows.length === 0) return [];
     const to = rows.reduce((m, r) => Math.max(m, Number(r.change_seq)), from);
-    const won = await db.updateTable('settings').set({ value: String(to), updated_at: now }).where('key', '=', WATERMARK).where('value', '=', mark.value).executeTakeFirst();
+    const won = await db
+      .updateTable('settings')
+      .set({ value: String(to), updated_at: now })
+      .where('key', '=', WATERMARK)
+      .where('value', '=', mark.value)
+      .executeTakeFirst();
     return Number(won.numUpdatedRows) > 0 ? rows.map((r) => Number(r.id)) : [];
   }
 
   private async activeSearches() {
-    return this.h.selectFrom('dealer_searches').innerJoin('dealers', 'dealers.id', 'dealer_searches.dealer_id')
-      .selectAll('dealer_searches').where('dealers.revoked_at', 'is', null).execute();
+    return this.h
+      .selectFrom('dealer_searches')
+      .innerJoin('dealers', 'dealers.id', 'dealer_searches.dealer_id')
+      .selectAll('dealer_searches')
+      .where('dealers.revoked_at', 'is', null)
+      .execute();
   }
 
   private async matchSearches(ids: number[]): Promise<void> {
@@ -127,16 +157,35 @@ export class DealerAlerts {
       let personal = byDealer.get(dealerId);
       if (!personal) {
         const dealer = await this.deps.workspace.store.dealer(dealerId);
-        personal = dealer ? (await this.deps.workspace.reads.some(dealer, ids)).filter((p) => p.row.status !== 'ended' && p.endsAt > now && (dealer.maxMiles === null || p.miles <= dealer.maxMiles)) : [];
+        personal = dealer
+          ? (await this.deps.workspace.reads.some(dealer, ids)).filter(
+              (p) => p.row.status !== 'ended' && p.endsAt > now && (dealer.maxMiles === null || p.miles <= dealer.maxMiles),
+            )
+          : [];
         byDealer.set(dealerId, personal);
       }
       const filters = filtersOf(JSON.parse(s.filters_json) as Record<string, string>);
       for (const p of personal.filter((x) => matchesFilters(x, filters, null))) {
         const bid = Number(p.row.current_bid_cents);
-        const seen = await this.h.selectFrom('dealer_search_hits').select(['bid_cents']).where('search_id', '=', s.id).where('opportunity_id', '=', p.opportunity.id).executeTakeFirst();
+        const seen = await this.h
+          .selectFrom('dealer_search_hits')
+          .select(['bid_cents'])
+          .where('search_id', '=', s.id)
+          .where('opportunity_id', '=', p.opportunity.id)
+          .executeTakeFirst();
         if (seen && Number(seen.bid_cents) === bid) continue;
-        if (seen) await this.h.updateTable('dealer_search_hits').set({ bid_cents: bid, alerted_at: null, found_at: now }).where('search_id', '=', s.id).where('opportunity_id', '=', p.opportunity.id).execute();
-        else await this.h.insertInto('dealer_search_hits').values({ search_id: s.id, opportunity_id: p.opportunity.id, bid_cents: bid, alerted_at: null, found_at: now }).execute();
+        if (seen)
+          await this.h
+            .updateTable('dealer_search_hits')
+            .set({ bid_cents: bid, alerted_at: null, found_at: now })
+            .where('search_id', '=', s.id)
+            .where('opportunity_id', '=', p.opportunity.id)
+            .execute();
+        else
+          await this.h
+            .insertInto('dealer_search_hits')
+            .values({ search_id: s.id, opportunity_id: p.opportunity.id, bid_cents: bid, alerted_at: null, found_at: now })
+            .execute();
       }
     }
   }
@@ -146,34 +195,75 @@ export class DealerAlerts {
     const now = this.deps.clock.now();
     for (const s of await this.activeSearches()) {
       if (s.last_alert_at !== null && now - Number(s.last_alert_at) < s.min_interval_minutes * 60_000) continue;
-      const pending = await this.h.selectFrom('dealer_search_hits').select('opportunity_id').where('search_id', '=', s.id).where('alerted_at', 'is', null).execute();
+      const pending = await this.h
+        .selectFrom('dealer_search_hits')
+        .select('opportunity_id')
+        .where('search_id', '=', s.id)
+        .where('alerted_at', 'is', null)
+        .execute();
       if (pending.length === 0) continue;
       // Claim the interval first, so two replicas never both send this search's alert.
-      const claimed = await this.h.updateTable('dealer_searches').set({ last_alert_at: now }).where('id', '=', s.id)
-        .where((eb) => (s.last_alert_at === null ? eb('last_alert_at', 'is', null) : eb('last_alert_at', '=', s.last_alert_at))).executeTakeFirst();
+      const claimed = await this.h
+        .updateTable('dealer_searches')
+        .set({ last_alert_at: now })
+        .where('id', '=', s.id)
+        .where((eb) => (s.last_alert_at === null ? eb('last_alert_at', 'is', null) : eb('last_alert_at', '=', s.last_alert_at)))
+        .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) === 0) continue;
       const dealer = await this.deps.workspace.store.dealer(Number(s.dealer_id));
       if (!dealer) continue;
       const ids = pending.map((p) => Number(p.opportunity_id));
       const items = (await this.deps.workspace.reads.some(dealer, ids)).filter((p) => p.row.status !== 'ended');
-      await this.h.updateTable('dealer_search_hits').set({ alerted_at: now }).where('search_id', '=', s.id).where('opportunity_id', 'in', ids).execute();
+      await this.h
+        .updateTable('dealer_search_hits')
+        .set({ alerted_at: now })
+        .where('search_id', '=', s.id)
+        .where('opportunity_id', 'in', ids)
+        .execute();
       if (items.length === 0) continue;
       items.sort((a, b) => b.profitCents - a.profitCents);
       const text = `DealerScope: ${items.length} new or re-priced match${items.length === 1 ? '' : 'es'} for "${s.name}"\n${items.slice(0, 20).map(line).join('\n')}${items.length > 20 ? `\n… and ${items.length - 20} more` : ''}`;
       const to = destinations(JSON.parse(s.channels_json) as Channel[], s.webhook_url, dealer);
-      await this.record(dealer, { kind: 'search', searchId: Number(s.id), opportunityId: null, text, to, purpose: `search:${s.id}`,
-        fields: { search: s.name, matches: items.map((p) => ({ id: p.opportunity.id, profit: p.opportunity.profit, bidCeiling: p.opportunity.bidCeiling, url: p.opportunity.listingUrl })) } });
+      await this.record(dealer, {
+        kind: 'search',
+        searchId: Number(s.id),
+        opportunityId: null,
+        text,
+        to,
+        purpose: `search:${s.id}`,
+        fields: {
+          search: s.name,
+          matches: items.map((p) => ({
+            id: p.opportunity.id,
+            profit: p.opportunity.profit,
+            bidCeiling: p.opportunity.bidCeiling,
+            url: p.opportunity.listingUrl,
+          })),
+        },
+      });
     }
   }
 
   private async checkWatchlist(changed: Set<number>): Promise<void> {
     const now = this.deps.clock.now();
-    const rows = await this.h.selectFrom('dealer_watchlist').innerJoin('dealers', 'dealers.id', 'dealer_watchlist.dealer_id')
-      .selectAll('dealer_watchlist').where('dealers.revoked_at', 'is', null).execute();
+    const rows = await this.h
+      .selectFrom('dealer_watchlist')
+      .innerJoin('dealers', 'dealers.id', 'dealer_watchlist.dealer_id')
+      .selectAll('dealer_watchlist')
+      .where('dealers.revoked_at', 'is', null)
+      .execute();
     const due = rows.filter((w) => changed.has(Number(w.opportunity_id)) || !w.ending_alerted);
     if (due.length === 0) return;
-    const ending = await this.deps.db.kysely.selectFrom('opportunities').select(['id', 'auction_end_ms'])
-      .where('id', 'in', due.map((w) => Number(w.opportunity_id))).where('is_active', '=', dbBool(this.deps.db, true)).execute();
+    const ending = await this.deps.db.kysely
+      .selectFrom('opportunities')
+      .select(['id', 'auction_end_ms'])
+      .where(
+        'id',
+        'in',
+        due.map((w) => Number(w.opportunity_id)),
+      )
+      .where('is_active', '=', dbBool(this.deps.db, true))
+      .execute();
     const endsAt = new Map(ending.map((r) => [Number(r.id), Number(r.auction_end_ms)]));
     for (const w of due) {
       const oid = Number(w.opportunity_id);
@@ -187,64 +277,144 @@ export class DealerAlerts {
       const o = p.opportunity;
       const name = `${o.year} ${o.make} ${o.model} [#${o.id}]`;
       const to = await this.watchDestinations(dealer);
-      const where = this.h.updateTable('dealer_watchlist').where('dealer_id', '=', w.dealer_id).where('opportunity_id', '=', w.opportunity_id);
+      const where = this.h
+        .updateTable('dealer_watchlist')
+        .where('dealer_id', '=', w.dealer_id)
+        .where('opportunity_id', '=', w.opportunity_id);
       if (bid !== Number(w.last_bid_cents)) {
         await where.set({ last_bid_cents: bid }).execute();
-        await this.record(dealer, { kind: 'bid_change', searchId: null, opportunityId: oid, to, purpose: `watch:${oid}:bid:${bid}`,
-          text: `DealerScope: the bid on ${name} moved from ${money(Number(w.last_bid_cents))} to ${money(bid)}; your ceiling is ${o.bidCeiling === null ? 'none' : money(Math.round(o.bidCeiling * 100))}. ${o.listingUrl ?? ''}`.trim() });
+        await this.record(dealer, {
+          kind: 'bid_change',
+          searchId: null,
+          opportunityId: oid,
+          to,
+          purpose: `watch:${oid}:bid:${bid}`,
+          text: `DealerScope: the bid on ${name} moved from ${money(Number(w.last_bid_cents))} to ${money(bid)}; your ceiling is ${o.bidCeiling === null ? 'none' : money(Math.round(o.bidCeiling * 100))}. ${o.listingUrl ?? ''}`.trim(),
+        });
       }
       const past = p.headroomCents === null || p.headroomCents < 0;
       if (past && !w.past_ceiling) {
         await where.set({ past_ceiling: 1 }).execute();
-        await this.record(dealer, { kind: 'passed_ceiling', searchId: null, opportunityId: oid, to, purpose: `watch:${oid}:ceiling`,
-          text: `DealerScope: ${name} is past your bid ceiling (${o.bidCeiling === null ? 'no bid makes your targets' : `bid ${money(bid)} > ${money(Math.round(o.bidCeiling * 100))}`}).` });
+        await this.record(dealer, {
+          kind: 'passed_ceiling',
+          searchId: null,
+          opportunityId: oid,
+          to,
+          purpose: `watch:${oid}:ceiling`,
+          text: `DealerScope: ${name} is past your bid ceiling (${o.bidCeiling === null ? 'no bid makes your targets' : `bid ${money(bid)} > ${money(Math.round(o.bidCeiling * 100))}`}).`,
+        });
       } else if (!past && w.past_ceiling) await where.set({ past_ceiling: 0 }).execute();
       if (endingSoon) {
         await where.set({ ending_alerted: 1 }).execute();
-        await this.record(dealer, { kind: 'ending_soon', searchId: null, opportunityId: oid, to, purpose: `watch:${oid}:ending`,
-          text: `DealerScope: ${name} ends at ${new Date(end as number).toISOString().slice(11, 16)} UTC (under an hour); bid ${money(bid)}, your ceiling ${o.bidCeiling === null ? 'none' : money(Math.round(o.bidCeiling * 100))}. ${o.listingUrl ?? ''}`.trim() });
+        await this.record(dealer, {
+          kind: 'ending_soon',
+          searchId: null,
+          opportunityId: oid,
+          to,
+          purpose: `watch:${oid}:ending`,
+          text: `DealerScope: ${name} ends at ${new Date(end as number).toISOString().slice(11, 16)} UTC (under an hour); bid ${money(bid)}, your ceiling ${o.bidCeiling === null ? 'none' : money(Math.round(o.bidCeiling * 100))}. ${o.listingUrl ?? ''}`.trim(),
+        });
       }
     }
   }
 
   /** Watchlist alerts go to the dealer's e-mail and the webhooks of the dealer's saved searches. */
   private async watchDestinations(dealer: Dealer): Promise<Destination[]> {
-    const hooks = await this.h.selectFrom('dealer_searches').select('webhook_url').distinct().where('dealer_id', '=', dealer.id).where('webhook_url', 'is not', null).execute();
-    return [...hooks.map((r) => ({ kind: 'webhook' as const, url: r.webhook_url as string })), ...(dealer.email ? [{ kind: 'email' as const, address: dealer.email }] : [])];
+    const hooks = await this.h
+      .selectFrom('dealer_searches')
+      .select('webhook_url')
+      .distinct()
+      .where('dealer_id', '=', dealer.id)
+      .where('webhook_url', 'is not', null)
+      .execute();
+    return [
+      ...hooks.map((r) => ({ kind: 'webhook' as const, url: r.webhook_url as string })),
+      ...(dealer.email ? [{ kind: 'email' as const, address: dealer.email }] : []),
+    ];
   }
 
-  private async record(dealer: Dealer, a: { kind: string; searchId: number | null; opportunityId: number | null; text: string; to: Destination[]; purpose: string; fields?: Record<string, unknown> }): Promise<void> {
+  private async record(
+    dealer: Dealer,
+    a: {
+      kind: string;
+      searchId: number | null;
+      opportunityId: number | null;
+      text: string;
+      to: Destination[];
+      purpose: string;
+      fields?: Record<string, unknown>;
+    },
+  ): Promise<void> {
     const now = this.deps.clock.now();
     const subject = a.text.split('\n')[0]?.slice(0, 200) ?? 'DealerScope alert';
-    const messages: OutboundMessage[] = a.to.map((to) => ({ to, subject, text: a.text, topic: `dealer:${dealer.id}`, purpose: a.purpose, fields: a.fields }));
+    const messages: OutboundMessage[] = a.to.map((to) => ({
+      to,
+      subject,
+      text: a.text,
+      topic: `dealer:${dealer.id}`,
+      purpose: a.purpose,
+      fields: a.fields,
+    }));
     let ids: number[] = [];
     try {
       ids = messages.length ? await this.deps.notifications.enqueue(messages) : [];
     } catch (err) {
       this.deps.log?.(`dealer ${dealer.id} alert not queued: ${err instanceof Error ? err.message : String(err)}`);
     }
-    await this.h.insertInto('dealer_alerts').values({
-      dealer_id: dealer.id, search_id: a.searchId, opportunity_id: a.opportunityId, kind: a.kind, text: a.text, deliveries_json: JSON.stringify(ids), created_at: now,
-    }).execute();
+    await this.h
+      .insertInto('dealer_alerts')
+      .values({
+        dealer_id: dealer.id,
+        search_id: a.searchId,
+        opportunity_id: a.opportunityId,
+        kind: a.kind,
+        text: a.text,
+        deliveries_json: JSON.stringify(ids),
+        created_at: now,
+      })
+      .execute();
   }
 
   /** The dealer's alert history, newest first, with each message's delivery status. */
   async history(dealerId: number, limit = 100): Promise<AlertView[]> {
-    const rows = await this.h.selectFrom('dealer_alerts').selectAll().where('dealer_id', '=', dealerId).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.h
+      .selectFrom('dealer_alerts')
+      .selectAll()
+      .where('dealer_id', '=', dealerId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     const deliveries = new Map((await this.deps.notifications.list({ topic: `dealer:${dealerId}`, limit: 5000 })).map((d) => [d.id, d]));
     return rows.map((r) => ({
-      id: Number(r.id), kind: r.kind, searchId: r.search_id === null ? null : Number(r.search_id), opportunityId: r.opportunity_id === null ? null : Number(r.opportunity_id),
-      text: r.text, createdAt: new Date(Number(r.created_at)).toISOString(),
-      deliveries: (JSON.parse(r.deliveries_json) as number[]).map((id) => deliveries.get(id)).filter((d) => d !== undefined).map((d) => ({
-        id: d.id, kind: d.kind, target: d.target, status: d.status, attempts: d.attempts, lastError: d.lastError, deliveredAt: d.deliveredAt,
-      })),
+      id: Number(r.id),
+      kind: r.kind,
+      searchId: r.search_id === null ? null : Number(r.search_id),
+      opportunityId: r.opportunity_id === null ? null : Number(r.opportunity_id),
+      text: r.text,
+      createdAt: new Date(Number(r.created_at)).toISOString(),
+      deliveries: (JSON.parse(r.deliveries_json) as number[])
+        .map((id) => deliveries.get(id))
+        .filter((d) => d !== undefined)
+        .map((d) => ({
+          id: d.id,
+          kind: d.kind,
+          target: d.target,
+          status: d.status,
+          attempts: d.attempts,
+          lastError: d.lastError,
+          deliveredAt: d.deliveredAt,
+        })),
     }));
   }
 
   /** Where dealers who set up alerts want to hear (the incidents' dealer notices use it). */
   async alertDestinations(): Promise<Destination[]> {
-    const rows = await this.h.selectFrom('dealer_searches').innerJoin('dealers', 'dealers.id', 'dealer_searches.dealer_id')
-      .select(['dealer_searches.webhook_url', 'dealer_searches.channels_json', 'dealers.email']).where('dealers.revoked_at', 'is', null).execute();
+    const rows = await this.h
+      .selectFrom('dealer_searches')
+      .innerJoin('dealers', 'dealers.id', 'dealer_searches.dealer_id')
+      .select(['dealer_searches.webhook_url', 'dealer_searches.channels_json', 'dealers.email'])
+      .where('dealers.revoked_at', 'is', null)
+      .execute();
     const out = new Map<string, Destination>();
     for (const r of rows) {
       const channels = JSON.parse(r.channels_json) as Channel[];

@@ -5,7 +5,16 @@
 import type { ArbitrageParams } from '../config/arbitrage.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import {
-  bidCeilingCents, classifyStatus, computeFees, computeScore, computeTransport, configuredDealer, DEFAULT_TARGETS, ratioBp, type Location, type Targets,
+  bidCeilingCents,
+  classifyStatus,
+  computeFees,
+  computeScore,
+  computeTransport,
+  configuredDealer,
+  DEFAULT_TARGETS,
+  ratioBp,
+  type Location,
+  type Targets,
 } from '../opportunities/engine/index.js';
 import { toOpportunity } from '../opportunities/serialize.js';
 import type { OpportunityRow } from '../storage/schema.js';
@@ -65,14 +74,23 @@ export function personalize(r: WorkspaceRow, viewer: Viewer, params: ArbitragePa
   const ceiling = bidCeilingCents({
     estimateCents: estimate,
     premiumAt: (b) => computeFees({ ...listing, currentBidCents: b }, params).buyerPremiumCents,
-    docFeeCents: doc, transportCents: transport.cents, reconCents, ...viewer.targets,
+    docFeeCents: doc,
+    transportCents: transport.cents,
+    reconCents,
+    ...viewer.targets,
   });
   const roiBp = ratioBp(profit, total);
   const score = computeScore(metrics, params);
   const ended = r.status === 'ended';
   const opportunity: Opportunity = {
     ...base,
-    costs: { ...base.costs, transport: dollars(transport.cents), recon: dollars(reconCents), total: dollars(total), transportMiles: transport.miles },
+    costs: {
+      ...base.costs,
+      transport: dollars(transport.cents),
+      recon: dollars(reconCents),
+      total: dollars(total),
+      transportMiles: transport.miles,
+    },
     profit: dollars(profit),
     roi: ratioBp(profit, total) / 100,
     margin: ratioBp(profit, estimate) / 100,
@@ -82,7 +100,15 @@ export function personalize(r: WorkspaceRow, viewer: Viewer, params: ArbitragePa
     headroom: ceiling === null ? null : dollars(ceiling - bid),
   };
   return {
-    opportunity, row: r, rankTier: Number(r.rank_tier), createdAt: Number(r.created_at), endsAt: Number(r.auction_end_ms), profitCents: profit, roiBp, score,
-    miles: transport.miles, headroomCents: ceiling === null ? null : ceiling - bid,
+    opportunity,
+    row: r,
+    rankTier: Number(r.rank_tier),
+    createdAt: Number(r.created_at),
+    endsAt: Number(r.auction_end_ms),
+    profitCents: profit,
+    roiBp,
+    score,
+    miles: transport.miles,
+    headroomCents: ceiling === null ? null : ceiling - bid,
   };
 }

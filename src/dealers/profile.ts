@@ -72,7 +72,8 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 export function parseProfile(body: unknown, required: readonly string[]): ProfileChanges {
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => errors.push({ field, message });
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ProfileError([{ field: 'body', message: 'must be a JSON object' }]);
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new ProfileError([{ field: 'body', message: 'must be a JSON object' }]);
   const raw = body as Record<string, unknown>;
   for (const key of Object.keys(raw)) if (!(FIELDS as readonly string[]).includes(key)) fail(key, 'unknown field');
   for (const key of required) if (raw[key] === undefined || raw[key] === '') fail(key, 'is required');
@@ -88,7 +89,8 @@ export function parseProfile(body: unknown, required: readonly string[]): Profil
   };
 
   if (typeof raw.name === 'string') {
-    if (raw.name.trim().length < 1 || raw.name.length > 100 || /[\u0000-\u001f\u007f]/.test(raw.name)) fail('name', 'must be 1–100 printable characters');
+    if (raw.name.trim().length < 1 || raw.name.length > 100 || /[\u0000-\u001f\u007f]/.test(raw.name))
+      fail('name', 'must be 1–100 printable characters');
     else out.name = raw.name.trim();
   } else if (raw.name !== undefined) fail('name', 'must be a string');
 
@@ -115,7 +117,8 @@ export function parseProfile(body: unknown, required: readonly string[]): Profil
   }
   const miles = num('maxMiles');
   if (miles !== undefined) {
-    if (miles !== null && (!Number.isInteger(miles) || miles < 1 || miles > 10_000)) fail('maxMiles', 'must be an integer 1–10000 (or null for no limit)');
+    if (miles !== null && (!Number.isInteger(miles) || miles < 1 || miles > 10_000))
+      fail('maxMiles', 'must be an integer 1–10000 (or null for no limit)');
     else out.maxMiles = miles;
   }
   const recon = num('reconPerVehicle');
@@ -125,7 +128,8 @@ export function parseProfile(body: unknown, required: readonly string[]): Profil
   }
   if (raw.email !== undefined) {
     if (raw.email === null || raw.email === '') out.email = null;
-    else if (typeof raw.email !== 'string' || raw.email.length > 254 || !EMAIL.test(raw.email.trim())) fail('email', 'must be an e-mail address');
+    else if (typeof raw.email !== 'string' || raw.email.length > 254 || !EMAIL.test(raw.email.trim()))
+      fail('email', 'must be an e-mail address');
     else out.email = raw.email.trim();
   }
   if (errors.length) throw new ProfileError(errors);
@@ -136,19 +140,34 @@ type DealerRow = { [K in keyof DealersTable]: K extends 'id' ? number : DealersT
 
 export function dealerOf(r: DealerRow): Dealer {
   return {
-    id: Number(r.id), version: Number(r.version), zip: r.zip, state: r.state, name: r.name,
-    targetProfitCents: Number(r.target_profit_cents), targetRoiBp: Number(r.target_roi_bp),
-    maxMiles: r.max_miles === null ? null : Number(r.max_miles), reconCents: r.recon_cents === null ? null : Number(r.recon_cents), email: r.email,
+    id: Number(r.id),
+    version: Number(r.version),
+    zip: r.zip,
+    state: r.state,
+    name: r.name,
+    targetProfitCents: Number(r.target_profit_cents),
+    targetRoiBp: Number(r.target_roi_bp),
+    maxMiles: r.max_miles === null ? null : Number(r.max_miles),
+    reconCents: r.recon_cents === null ? null : Number(r.recon_cents),
+    email: r.email,
   };
 }
 
 export function profileOf(r: DealerRow): DealerProfile {
   return {
-    id: Number(r.id), name: r.name, zip: r.zip, state: r.state,
-    targetProfit: Number(r.target_profit_cents) / 100, targetRoi: Number(r.target_roi_bp) / 100,
-    maxMiles: r.max_miles === null ? null : Number(r.max_miles), reconPerVehicle: r.recon_cents === null ? null : Number(r.recon_cents) / 100,
-    email: r.email, version: Number(r.version), createdAt: new Date(Number(r.created_at)).toISOString(),
-    updatedAt: new Date(Number(r.updated_at)).toISOString(), revoked: r.revoked_at !== null,
+    id: Number(r.id),
+    name: r.name,
+    zip: r.zip,
+    state: r.state,
+    targetProfit: Number(r.target_profit_cents) / 100,
+    targetRoi: Number(r.target_roi_bp) / 100,
+    maxMiles: r.max_miles === null ? null : Number(r.max_miles),
+    reconPerVehicle: r.recon_cents === null ? null : Number(r.recon_cents) / 100,
+    email: r.email,
+    version: Number(r.version),
+    createdAt: new Date(Number(r.created_at)).toISOString(),
+    updatedAt: new Date(Number(r.updated_at)).toISOString(),
+    revoked: r.revoked_at !== null,
   };
 }
 

@@ -40,8 +40,11 @@ const SORT_KEY: Record<Sort, { key: (p: Personal) => number; dir: 'asc' | 'desc'
 };
 
 export function workspaceRows(db: Db) {
-  return db.kysely.selectFrom('opportunities').innerJoin('listings', 'listings.id', 'opportunities.listing_id')
-    .selectAll('opportunities').select(['listings.buyer_premium_bp as premium_bp', 'listings.latitude as latitude', 'listings.longitude as longitude']);
+  return db.kysely
+    .selectFrom('opportunities')
+    .innerJoin('listings', 'listings.id', 'opportunities.listing_id')
+    .selectAll('opportunities')
+    .select(['listings.buyer_premium_bp as premium_bp', 'listings.latitude as latitude', 'listings.longitude as longitude']);
 }
 
 export function matchesFilters(p: Personal, f: ListFilters, maxMiles: number | null): boolean {
@@ -87,7 +90,16 @@ export class WorkspaceReads {
   // for one (set, sort, filters) is kept too, under the same set key, so it is never stale either.
   private readonly matched: LRUCache<string, Promise<Matched>>;
 
-  constructor(private readonly deps: { db: Db; params: ArbitrageParams; now: () => number; dataVersion: () => number; maxSets?: number; maxMatched?: number }) {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      params: ArbitrageParams;
+      now: () => number;
+      dataVersion: () => number;
+      maxSets?: number;
+      maxMatched?: number;
+    },
+  ) {
     this.sets = new LRUCache({ max: deps.maxSets ?? 32 });
     this.matched = new LRUCache({ max: deps.maxMatched ?? 512 });
   }
@@ -102,7 +114,9 @@ export class WorkspaceReads {
     let set = this.sets.get(key);
     if (!set) {
       const viewer = viewerOf(dealer, this.deps.params);
-      set = workspaceRows(this.deps.db).where('opportunities.is_active', '=', dbBool(this.deps.db, true)).execute()
+      set = workspaceRows(this.deps.db)
+        .where('opportunities.is_active', '=', dbBool(this.deps.db, true))
+        .execute()
         .then((rows) => rows.map((r) => personalize(r as WorkspaceRow, viewer, this.deps.params)));
       set.catch(() => this.sets.delete(key));
       this.sets.set(key, set);
@@ -120,7 +134,8 @@ export class WorkspaceReads {
       const { key, dir } = SORT_KEY[sort];
       const sign = dir === 'desc' ? -1 : 1;
       entry = this.all(dealer).then((all) => {
-        const list = all.filter((p) => p.endsAt > now && matchesFilters(p, filters, maxMiles))
+        const list = all
+          .filter((p) => p.endsAt > now && matchesFilters(p, filters, maxMiles))
           .sort((a, b) => a.rankTier - b.rankTier || sign * (key(a) - key(b)) || sign * (a.opportunity.id - b.opportunity.id));
         return { list, nextEndMs: earliestEnd(list) };
       });
@@ -144,7 +159,9 @@ export class WorkspaceReads {
     const page = rest.slice(0, req.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((p) => p.opportunity), total: all.length, hasMore: rest.length > req.limit,
+      items: page.map((p) => p.opportunity),
+      total: all.length,
+      hasMore: rest.length > req.limit,
       last: last ? { key: SORT_KEY[req.sort].key(last), id: last.opportunity.id, tier: last.rankTier } : null,
       source: all,
     };
@@ -157,8 +174,10 @@ export class WorkspaceReads {
 
   /** One opportunity with personal numbers (ended ones too, as the detail API shows them). */
   async detail(dealer: Dealer | null, id: number): Promise<Personal | null> {
-    const row = await workspaceRows(this.deps.db).where('opportunities.id', '=', id)
-      .where((eb) => eb.or([eb('opportunities.is_active', '=', dbBool(this.deps.db, true)), eb('opportunities.status', '=', 'ended')])).executeTakeFirst();
+    const row = await workspaceRows(this.deps.db)
+      .where('opportunities.id', '=', id)
+      .where((eb) => eb.or([eb('opportunities.is_active', '=', dbBool(this.deps.db, true)), eb('opportunities.status', '=', 'ended')]))
+      .executeTakeFirst();
     return row ? personalize(row as WorkspaceRow, viewerOf(dealer, this.deps.params), this.deps.params, { detail: true }) : null;
   }
 
@@ -168,7 +187,9 @@ export class WorkspaceReads {
     const viewer = viewerOf(dealer, this.deps.params);
     const out: Personal[] = [];
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await workspaceRows(this.deps.db).where('opportunities.id', 'in', ids.slice(i, i + 500)).execute();
+      const rows = await workspaceRows(this.deps.db)
+        .where('opportunities.id', 'in', ids.slice(i, i + 500))
+        .execute();
       for (const r of rows) out.push(personalize(r as WorkspaceRow, viewer, this.deps.params));
     }
     return out;

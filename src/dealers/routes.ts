@@ -23,7 +23,10 @@ export async function requireDealer(workspace: Workspace, request: FastifyReques
   return dealer;
 }
 
-export async function dealerRoutes(app: FastifyInstance, { ctx, workspace }: { ctx: Pick<AppContext, 'db' | 'clock' | 'config'>; workspace: Workspace }): Promise<void> {
+export async function dealerRoutes(
+  app: FastifyInstance,
+  { ctx, workspace }: { ctx: Pick<AppContext, 'db' | 'clock' | 'config'>; workspace: Workspace },
+): Promise<void> {
   const admin = requireAdmin(ctx.config.adminToken);
 
   app.post('/admin/dealers', { preHandler: admin, validatorCompiler: skipValidation }, async (request, reply) => {
@@ -51,12 +54,21 @@ export async function dealerRoutes(app: FastifyInstance, { ctx, workspace }: { c
 }
 
 const positiveId = (raw: string, field: string): number => {
-  if (!/^[1-9][0-9]{0,14}$/.test(raw)) throw new ApiError(400, 'invalid_request', `Invalid path parameter: ${field}`, [{ field, message: 'must be a positive integer' }]);
+  if (!/^[1-9][0-9]{0,14}$/.test(raw))
+    throw new ApiError(400, 'invalid_request', `Invalid path parameter: ${field}`, [{ field, message: 'must be a positive integer' }]);
   return Number(raw);
 };
 
 /** Saved searches, the watchlist and the alert history of the calling dealer. */
-export async function alertRoutes(app: FastifyInstance, { ctx, workspace, alerts, allowPrivate }: { ctx: Pick<AppContext, 'db' | 'clock' | 'config'>; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean }): Promise<void> {
+export async function alertRoutes(
+  app: FastifyInstance,
+  {
+    ctx,
+    workspace,
+    alerts,
+    allowPrivate,
+  }: { ctx: Pick<AppContext, 'db' | 'clock' | 'config'>; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean },
+): Promise<void> {
   const searches = new SearchStore(ctx.db);
 
   app.post('/api/me/searches', { validatorCompiler: skipValidation }, async (request, reply) => {
@@ -91,7 +103,9 @@ export async function alertRoutes(app: FastifyInstance, { ctx, workspace, alerts
     const items = await workspace.reads.some(dealer, ids);
     const order = new Map(ids.map((id, i) => [id, i]));
     reply.header('Cache-Control', 'private, no-store');
-    return { items: items.sort((a, b) => (order.get(a.opportunity.id) ?? 0) - (order.get(b.opportunity.id) ?? 0)).map((p) => p.opportunity) };
+    return {
+      items: items.sort((a, b) => (order.get(a.opportunity.id) ?? 0) - (order.get(b.opportunity.id) ?? 0)).map((p) => p.opportunity),
+    };
   });
 
   app.put('/api/me/watchlist/:opportunityId', { validatorCompiler: skipValidation }, async (request, reply) => {

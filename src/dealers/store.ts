@@ -2,9 +2,26 @@
 // same table and rate-limit quota as other keys); the profile names it by its key id, so a
 // request's key finds its dealer with one indexed lookup and revoking the dealer revokes the key.
 import type { Kysely } from 'kysely';
-import { DEFAULT_KEY_QUOTA_PER_MINUTE, hashApiKey, invalidateKeyLookups, issueApiKey, looksLikeApiKey, rememberedLookup, revokeApiKey } from '../security/index.js';
+import {
+  DEFAULT_KEY_QUOTA_PER_MINUTE,
+  hashApiKey,
+  invalidateKeyLookups,
+  issueApiKey,
+  looksLikeApiKey,
+  rememberedLookup,
+  revokeApiKey,
+} from '../security/index.js';
 import type { Db } from '../storage/db.js';
-import { DEFAULTS, dealerOf, parseProfile, profileOf, type Dealer, type DealerProfile, type DealerRow, type ProfileChanges } from './profile.js';
+import {
+  DEFAULTS,
+  dealerOf,
+  parseProfile,
+  profileOf,
+  type Dealer,
+  type DealerProfile,
+  type DealerRow,
+  type ProfileChanges,
+} from './profile.js';
 import type { DealerTables } from './tables.js';
 
 type Handle = Kysely<DealerTables>;
@@ -13,7 +30,10 @@ export const dealerDb = (db: Db | Kysely<any>): Handle => ('kysely' in db ? db.k
 
 export class DealerStore {
   /** `now`: the clock that times remembered key lookups; without it every lookup asks the database. */
-  constructor(private readonly db: Db, private readonly now?: () => number) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now?: () => number,
+  ) {}
 
   private get h(): Handle {
     return dealerDb(this.db);
@@ -23,12 +43,25 @@ export class DealerStore {
   async create(body: unknown, now: number): Promise<{ id: number; apiKey: string; profile: DealerProfile }> {
     const p = parseProfile(body, ['name', 'zip']);
     const issued = await issueApiKey(this.db, `dealer: ${p.name}`, DEFAULT_KEY_QUOTA_PER_MINUTE, now);
-    const row = await this.h.insertInto('dealers').values({
-      name: p.name as string, zip: p.zip as string, state: p.state as string,
-      target_profit_cents: p.targetProfitCents ?? DEFAULTS.targetProfitCents, target_roi_bp: p.targetRoiBp ?? DEFAULTS.targetRoiBp,
-      max_miles: p.maxMiles ?? null, recon_cents: p.reconCents ?? null, email: p.email ?? null, key_id: issued.keyId,
-      version: 1, created_at: now, updated_at: now, revoked_at: null,
-    }).returningAll().executeTakeFirstOrThrow();
+    const row = await this.h
+      .insertInto('dealers')
+      .values({
+        name: p.name as string,
+        zip: p.zip as string,
+        state: p.state as string,
+        target_profit_cents: p.targetProfitCents ?? DEFAULTS.targetProfitCents,
+        target_roi_bp: p.targetRoiBp ?? DEFAULTS.targetRoiBp,
+        max_miles: p.maxMiles ?? null,
+        recon_cents: p.reconCents ?? null,
+        email: p.email ?? null,
+        key_id: issued.keyId,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        revoked_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return { id: Number(row.id), apiKey: issued.key, profile: profileOf(row as DealerRow) };
   }
 
@@ -57,8 +90,15 @@ export class DealerStore {
   }
 
   private async loadByApiKey(key: string): Promise<Dealer | null> {
-    const row = await this.db.kysely.withTables<DealerTables>().selectFrom('dealers').innerJoin('api_keys', 'api_keys.key_id', 'dealers.key_id').selectAll('dealers')
-      .where('api_keys.key_hash', '=', hashApiKey(key)).where('api_keys.revoked_at', 'is', null).where('dealers.revoked_at', 'is', null).executeTakeFirst();
+    const row = await this.db.kysely
+      .withTables<DealerTables>()
+      .selectFrom('dealers')
+      .innerJoin('api_keys', 'api_keys.key_id', 'dealers.key_id')
+      .selectAll('dealers')
+      .where('api_keys.key_hash', '=', hashApiKey(key))
+      .where('api_keys.revoked_at', 'is', null)
+      .where('dealers.revoked_at', 'is', null)
+      .executeTakeFirst();
     return row ? dealerOf(row as DealerRow) : null;
   }
 
@@ -74,8 +114,13 @@ export class DealerStore {
     if (p.reconCents !== undefined) set.recon_cents = p.reconCents;
     if (p.email !== undefined) set.email = p.email;
     invalidateKeyLookups(this.db);
-    const row = await this.h.updateTable('dealers').set((eb) => ({ ...set, version: eb('version', '+', 1) }))
-      .where('id', '=', id).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    const row = await this.h
+      .updateTable('dealers')
+      .set((eb) => ({ ...set, version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
     invalidateKeyLookups(this.db);
     return row ? profileOf(row as DealerRow) : null;
   }
@@ -83,8 +128,13 @@ export class DealerStore {
   /** Revokes the dealer and its key; false when no active dealer has that id. */
   async revoke(id: number, now: number): Promise<boolean> {
     invalidateKeyLookups(this.db);
-    const row = await this.h.updateTable('dealers').set({ revoked_at: now, updated_at: now })
-      .where('id', '=', id).where('revoked_at', 'is', null).returning('key_id').executeTakeFirst();
+    const row = await this.h
+      .updateTable('dealers')
+      .set({ revoked_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returning('key_id')
+      .executeTakeFirst();
     invalidateKeyLookups(this.db);
     if (!row) return false;
     await revokeApiKey(this.db, row.key_id, now);

@@ -24,7 +24,10 @@ export class Workspace {
   readonly reads: WorkspaceReads;
   readonly params: ArbitrageParams;
 
-  constructor(private readonly ctx: Pick<AppContext, 'db' | 'clock' | 'cache'>, params: ArbitrageParams = defaultArbitrageParams()) {
+  constructor(
+    private readonly ctx: Pick<AppContext, 'db' | 'clock' | 'cache'>,
+    params: ArbitrageParams = defaultArbitrageParams(),
+  ) {
     this.params = params;
     this.store = new DealerStore(ctx.db, () => ctx.clock.now());
     this.reads = new WorkspaceReads({ db: ctx.db, params, now: () => ctx.clock.now(), dataVersion: () => ctx.cache.dataVersion() });

@@ -130,7 +130,10 @@ export interface S3Location {
 /** `s3://bucket/prefix` → bucket and prefix. */
 export function parseObjectStoreUrl(url: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
-  if (!m) throw new Error(`OBJECT_STORE_URL must look like s3://bucket/prefix (bucket 3–63 lower-case letters, digits, dots, hyphens), got "${url}"`);
+  if (!m)
+    throw new Error(
+      `OBJECT_STORE_URL must look like s3://bucket/prefix (bucket 3–63 lower-case letters, digits, dots, hyphens), got "${url}"`,
+    );
   const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
   return { bucket: m[1]!, prefix: prefix ? `${prefix}/` : '' };
 }
@@ -180,7 +183,15 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, bytes: Buffer, contentType: string | null): Promise<void> {
     const { sdk, s3 } = await this.connect();
-    await s3.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(key), Body: bytes, ContentType: contentType ?? 'application/octet-stream', ContentLength: bytes.length }));
+    await s3.send(
+      new sdk.PutObjectCommand({
+        Bucket: this.loc.bucket,
+        Key: this.key(key),
+        Body: bytes,
+        ContentType: contentType ?? 'application/octet-stream',
+        ContentLength: bytes.length,
+      }),
+    );
   }
 
   async putFile(key: string, path: string, contentType: string | null): Promise<void> {
@@ -188,7 +199,15 @@ export class S3BlobStore implements BlobStore {
     const { size } = await stat(path);
     const h = hashing();
     const body = createReadStream(path).pipe(h.stream);
-    await s3.send(new sdk.PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(key), Body: body, ContentType: contentType ?? 'application/octet-stream', ContentLength: size }));
+    await s3.send(
+      new sdk.PutObjectCommand({
+        Bucket: this.loc.bucket,
+        Key: this.key(key),
+        Body: body,
+        ContentType: contentType ?? 'application/octet-stream',
+        ContentLength: size,
+      }),
+    );
     const got = h.hex();
     if (got !== key) {
       // Uploaded before the last byte could be checked: take back what does not match its name.

@@ -18,11 +18,14 @@ export function evidenceSettings(env: NodeJS.ProcessEnv): EvidenceSettings {
   if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) throw new Error(`OBJECT_STORE_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
   if (endpoint && !url) throw new Error('OBJECT_STORE_ENDPOINT is set but OBJECT_STORE_URL (s3://bucket/prefix) is not');
   return {
-    s3: url ? {
-      ...parseObjectStoreUrl(url), endpoint,
-      region: env.OBJECT_STORE_REGION?.trim() || env.AWS_REGION?.trim() || 'us-east-1',
-      timeoutMs: envInt(env, 'OBJECT_STORE_TIMEOUT_MS', 10_000, 100, 300_000),
-    } : null,
+    s3: url
+      ? {
+          ...parseObjectStoreUrl(url),
+          endpoint,
+          region: env.OBJECT_STORE_REGION?.trim() || env.AWS_REGION?.trim() || 'us-east-1',
+          timeoutMs: envInt(env, 'OBJECT_STORE_TIMEOUT_MS', 10_000, 100, 300_000),
+        }
+      : null,
     dir: env.SNAPSHOT_DIR?.trim() || 'data/snapshots',
     retentionDays: envInt(env, 'SNAPSHOT_RETENTION_DAYS', 90, 1, 36_500),
     gcIntervalMs: envInt(env, 'SNAPSHOT_GC_INTERVAL_HOURS', 6, 0, 8_760) * 3_600_000,

@@ -8,6 +8,9 @@ export const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).d
 
 /** The bare hex hash, or null when the text is not a SHA-256. */
 export function normalizeHash(s: string): string | null {
-  const hex = s.trim().toLowerCase().replace(/^sha256:/, '');
+  const hex = s
+    .trim()
+    .toLowerCase()
+    .replace(/^sha256:/, '');
   return HEX.test(hex) ? hex : null;
 }

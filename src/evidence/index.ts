@@ -24,7 +24,9 @@ export const VERIFY_EXIT = { match: 0, failed: 1, drift: 2, evidenceMissing: 3 }
  * Re-runs the recorded extractor on the stored snapshot (see verify.ts). Loaded on first use: the
  * check pulls in every source adapter, which a serving process has no reason to carry.
  */
-export async function verifyProvenance(...args: Parameters<typeof import('./verify.js').verifyProvenance>): ReturnType<typeof import('./verify.js').verifyProvenance> {
+export async function verifyProvenance(
+  ...args: Parameters<typeof import('./verify.js').verifyProvenance>
+): ReturnType<typeof import('./verify.js').verifyProvenance> {
   return (await import('./verify.js')).verifyProvenance(...args);
 }
 
@@ -46,5 +48,12 @@ export interface CreateEvidenceDeps {
 export function createEvidenceStore(deps: CreateEvidenceDeps): EvidenceStore {
   const s = deps.settings ?? evidenceSettings(deps.env);
   const blobs = s.s3 ? new S3BlobStore(s.s3) : new DiskBlobStore(s.dir);
-  return new EvidenceStore({ db: deps.db, blobs, clock: deps.clock, retentionDays: s.retentionDays, registry: deps.registry, log: deps.log });
+  return new EvidenceStore({
+    db: deps.db,
+    blobs,
+    clock: deps.clock,
+    retentionDays: s.retentionDays,
+    registry: deps.registry,
+    log: deps.log,
+  });
 }

@@ -10,28 +10,40 @@ export interface EvidenceRoutesOptions {
 }
 
 export async function evidenceRoutes(app: FastifyInstance, opts: EvidenceRoutesOptions): Promise<void> {
-  app.get('/admin/snapshots/:sha256', { preHandler: opts.admin, schema: { tags: ['operations'], summary: 'The stored bytes of a source snapshot by SHA-256 (admin)' } }, async (request, reply) => {
-    const raw = (request.params as { sha256: string }).sha256;
-    const hash = /^[0-9a-fA-F]{64}$/.test(raw) ? normalizeHash(raw) : null;
-    if (!hash) throw new ApiError(400, 'invalid_request', 'Invalid path parameter: sha256', [{ field: 'sha256', message: 'must be 64 hexadecimal characters' }]);
-    let snap;
-    try {
-      snap = await opts.evidence.get(hash);
-    } catch (err) {
-      if (err instanceof SnapshotCorruptError) {
-        request.log.error({ hash }, err.message);
-        throw new ApiError(404, 'snapshot_corrupt', `Snapshot ${hash} is stored but its bytes no longer match its hash; it cannot be served`);
+  app.get(
+    '/admin/snapshots/:sha256',
+    { preHandler: opts.admin, schema: { tags: ['operations'], summary: 'The stored bytes of a source snapshot by SHA-256 (admin)' } },
+    async (request, reply) => {
+      const raw = (request.params as { sha256: string }).sha256;
+      const hash = /^[0-9a-fA-F]{64}$/.test(raw) ? normalizeHash(raw) : null;
+      if (!hash)
+        throw new ApiError(400, 'invalid_request', 'Invalid path parameter: sha256', [
+          { field: 'sha256', message: 'must be 64 hexadecimal characters' },
+        ]);
+      let snap;
+      try {
+        snap = await opts.evidence.get(hash);
+      } catch (err) {
+        if (err instanceof SnapshotCorruptError) {
+          request.log.error({ hash }, err.message);
+          throw new ApiError(
+            404,
+            'snapshot_corrupt',
+            `Snapshot ${hash} is stored but its bytes no longer match its hash; it cannot be served`,
+          );
+        }
+        throw err;
       }
-      throw err;
-    }
-    if (!snap) throw new ApiError(404, 'not_found', `No snapshot ${hash} is stored`);
-    reply.type(snap.contentType ?? 'application/octet-stream')
-      .header('X-Content-SHA256', snap.hash)
-      .header('ETag', `"${snap.hash}"`)
-      .header('Cache-Control', 'private, max-age=31536000, immutable')
-      // Stored pages are third-party content: never rendered as this origin's own.
-      .header('Content-Security-Policy', "default-src 'none'; sandbox")
-      .header('Content-Disposition', `attachment; filename="${snap.hash}"`);
-    return snap.bytes;
-  });
+      if (!snap) throw new ApiError(404, 'not_found', `No snapshot ${hash} is stored`);
+      reply
+        .type(snap.contentType ?? 'application/octet-stream')
+        .header('X-Content-SHA256', snap.hash)
+        .header('ETag', `"${snap.hash}"`)
+        .header('Cache-Control', 'private, max-age=31536000, immutable')
+        // Stored pages are third-party content: never rendered as this origin's own.
+        .header('Content-Security-Policy', "default-src 'none'; sandbox")
+        .header('Content-Disposition', `attachment; filename="${snap.hash}"`);
+      return snap.bytes;
+    },
+  );
 }

@@ -130,7 +130,12 @@ export class EvidenceStore implements SnapshotSink {
   }
 
   /** The blob (unless stored already), its row and its URL link; a failure is logged, not thrown. */
-  private async store(hash: string, size: number, put: (hash: string) => Promise<void>, input: Omit<KeepInput, 'bytes' | 'hash'>): Promise<string | null> {
+  private async store(
+    hash: string,
+    size: number,
+    put: (hash: string) => Promise<void>,
+    input: Omit<KeepInput, 'bytes' | 'hash'>,
+  ): Promise<string | null> {
     const now = this.d.clock.now();
     try {
       let stored = false;
@@ -138,9 +143,18 @@ export class EvidenceStore implements SnapshotSink {
         await put(hash);
         stored = true;
       }
-      const row = { bytes: size, content_type: input.contentType ?? null, kind: input.kind ?? kindOf(input.contentType, 'page'), first_seen_at: now, last_seen_at: now };
-      await this.h.insertInto('evidence_snapshots').values({ hash, ...row })
-        .onConflict((oc) => oc.column('hash').doUpdateSet({ last_seen_at: now })).execute();
+      const row = {
+        bytes: size,
+        content_type: input.contentType ?? null,
+        kind: input.kind ?? kindOf(input.contentType, 'page'),
+        first_seen_at: now,
+        last_seen_at: now,
+      };
+      await this.h
+        .insertInto('evidence_snapshots')
+        .values({ hash, ...row })
+        .onConflict((oc) => oc.column('hash').doUpdateSet({ last_seen_at: now }))
+        .execute();
       if (input.url) await this.link(input.url, hash, now);
       this.known.set(hash, true);
       this.metrics?.writes.inc({ result: stored ? 'stored' : 'deduplicated' });
@@ -156,15 +170,20 @@ export class EvidenceStore implements SnapshotSink {
     // A store that is down fails every page of a run: say so once a minute, with the count.
     this.failedSinceLog++;
     if (now - this.lastFailureLog >= 60_000) {
-      this.d.log?.(`evidence: could not keep snapshot ${hash.slice(0, 12)}… of ${url ?? 'unnamed source'} in ${this.location}: ${err instanceof Error ? err.message : String(err)}${this.failedSinceLog > 1 ? ` (${this.failedSinceLog} failures since the last report)` : ''}`);
+      this.d.log?.(
+        `evidence: could not keep snapshot ${hash.slice(0, 12)}… of ${url ?? 'unnamed source'} in ${this.location}: ${err instanceof Error ? err.message : String(err)}${this.failedSinceLog > 1 ? ` (${this.failedSinceLog} failures since the last report)` : ''}`,
+      );
       this.lastFailureLog = now;
       this.failedSinceLog = 0;
     }
   }
 
   private async link(url: string, hash: string, now: number): Promise<void> {
-    await this.h.insertInto('evidence_sources').values({ url: url.slice(0, 2000), hash, first_seen_at: now, last_seen_at: now })
-      .onConflict((oc) => oc.columns(['url', 'hash']).doUpdateSet({ last_seen_at: now })).execute();
+    await this.h
+      .insertInto('evidence_sources')
+      .values({ url: url.slice(0, 2000), hash, first_seen_at: now, last_seen_at: now })
+      .onConflict((oc) => oc.columns(['url', 'hash']).doUpdateSet({ last_seen_at: now }))
+      .execute();
   }
 
   /** The stored bytes of a snapshot (`hex` or `sha256:hex`); null when not stored. Throws when the bytes do not hash to the name. */
@@ -189,11 +208,15 @@ export class EvidenceStore implements SnapshotSink {
   totalsNow(): Promise<{ objects: number; bytes: number }> {
     const now = this.d.clock.now();
     if (this.totals && now - this.totals.at < 60_000) return this.totals.value;
-    const value = this.h.selectFrom('evidence_snapshots')
+    const value = this.h
+      .selectFrom('evidence_snapshots')
       .select((eb) => [eb.fn.countAll<number>().as('objects'), eb.fn.coalesce(eb.fn.sum<number>('bytes'), eb.lit(0)).as('bytes')])
-      .executeTakeFirstOrThrow().then((r) => ({ objects: Number(r.objects), bytes: Number(r.bytes) }));
+      .executeTakeFirstOrThrow()
+      .then((r) => ({ objects: Number(r.objects), bytes: Number(r.bytes) }));
     this.totals = { at: now, value };
-    value.catch(() => { if (this.totals?.value === value) this.totals = null; });
+    value.catch(() => {
+      if (this.totals?.value === value) this.totals = null;
+    });
     return value;
   }
 
@@ -207,20 +230,41 @@ export class EvidenceStore implements SnapshotSink {
     const report: GcReport = { examined: 0, deleted: 0, keptReferenced: 0, bytesFreed: 0, cutoff: new Date(cutoff).toISOString() };
     let after = '';
     for (;;) {
-      const batch = await this.h.selectFrom('evidence_snapshots').select(['hash', 'bytes']).where('last_seen_at', '<', cutoff).where('hash', '>', after)
-        .orderBy('hash').limit(200).execute();
+      const batch = await this.h
+        .selectFrom('evidence_snapshots')
+        .select(['hash', 'bytes'])
+        .where('last_seen_at', '<', cutoff)
+        .where('hash', '>', after)
+        .orderBy('hash')
+        .limit(200)
+        .execute();
       if (batch.length === 0) break;
       after = batch[batch.length - 1]!.hash;
       const names = batch.flatMap((b) => [b.hash, `sha256:${b.hash}`]);
-      const referenced = new Set((await this.d.db.kysely.selectFrom('quality_provenance').innerJoin('listings', 'listings.id', 'quality_provenance.listing_id')
-        .select('quality_provenance.snapshot_hash').where('quality_provenance.snapshot_hash', 'in', names)
-        .where('listings.is_active', '=', this.d.db.dialect === 'sqlite' ? 1 : true).execute()).map((r) => normalizeHash(r.snapshot_hash)));
+      const referenced = new Set(
+        (
+          await this.d.db.kysely
+            .selectFrom('quality_provenance')
+            .innerJoin('listings', 'listings.id', 'quality_provenance.listing_id')
+            .select('quality_provenance.snapshot_hash')
+            .where('quality_provenance.snapshot_hash', 'in', names)
+            .where('listings.is_active', '=', this.d.db.dialect === 'sqlite' ? 1 : true)
+            .execute()
+        ).map((r) => normalizeHash(r.snapshot_hash)),
+      );
       for (const b of batch) {
         report.examined++;
-        if (referenced.has(b.hash)) { report.keptReferenced++; continue; }
+        if (referenced.has(b.hash)) {
+          report.keptReferenced++;
+          continue;
+        }
         if (!opts.dryRun) {
           // The row goes first and only if still expired: a keep() that just saw it again wins.
-          const gone = await this.h.deleteFrom('evidence_snapshots').where('hash', '=', b.hash).where('last_seen_at', '<', cutoff).executeTakeFirst();
+          const gone = await this.h
+            .deleteFrom('evidence_snapshots')
+            .where('hash', '=', b.hash)
+            .where('last_seen_at', '<', cutoff)
+            .executeTakeFirst();
           if (Number(gone.numDeletedRows) !== 1) continue;
           await this.d.blobs.delete(b.hash);
           await this.h.deleteFrom('evidence_sources').where('hash', '=', b.hash).execute();
@@ -242,19 +286,39 @@ export class EvidenceStore implements SnapshotSink {
 
   private registerMetrics(registry: client.Registry): EvidenceMetrics {
     const existing = registry.getSingleMetric('dealerscope_evidence_writes_total') as client.Counter<'result'> | undefined;
-    if (existing) return { writes: existing, gcDeleted: registry.getSingleMetric('dealerscope_evidence_gc_deleted_total') as client.Counter };
+    if (existing)
+      return { writes: existing, gcDeleted: registry.getSingleMetric('dealerscope_evidence_gc_deleted_total') as client.Counter };
     const self = this;
     new client.Gauge({
-      name: 'dealerscope_evidence_snapshot_bytes', help: 'Bytes of source snapshots kept as evidence (all replicas share the store)', registers: [registry],
-      async collect() { const t = await self.totalsNow().catch(() => null); if (t) this.set(t.bytes); },
+      name: 'dealerscope_evidence_snapshot_bytes',
+      help: 'Bytes of source snapshots kept as evidence (all replicas share the store)',
+      registers: [registry],
+      async collect() {
+        const t = await self.totalsNow().catch(() => null);
+        if (t) this.set(t.bytes);
+      },
     });
     new client.Gauge({
-      name: 'dealerscope_evidence_snapshot_objects', help: 'Source snapshots kept as evidence', registers: [registry],
-      async collect() { const t = await self.totalsNow().catch(() => null); if (t) this.set(t.objects); },
+      name: 'dealerscope_evidence_snapshot_objects',
+      help: 'Source snapshots kept as evidence',
+      registers: [registry],
+      async collect() {
+        const t = await self.totalsNow().catch(() => null);
+        if (t) this.set(t.objects);
+      },
     });
     return {
-      writes: new client.Counter({ name: 'dealerscope_evidence_writes_total', help: 'Snapshots kept by this process: stored (new bytes), deduplicated (already there), failed', labelNames: ['result'] as const, registers: [registry] }),
-      gcDeleted: new client.Counter({ name: 'dealerscope_evidence_gc_deleted_total', help: 'Snapshots deleted after SNAPSHOT_RETENTION_DAYS', registers: [registry] }),
+      writes: new client.Counter({
+        name: 'dealerscope_evidence_writes_total',
+        help: 'Snapshots kept by this process: stored (new bytes), deduplicated (already there), failed',
+        labelNames: ['result'] as const,
+        registers: [registry],
+      }),
+      gcDeleted: new client.Counter({
+        name: 'dealerscope_evidence_gc_deleted_total',
+        help: 'Snapshots deleted after SNAPSHOT_RETENTION_DAYS',
+        registers: [registry],
+      }),
     };
   }
 }

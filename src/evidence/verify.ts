@@ -54,9 +54,16 @@ const SAME_RUN_MS = 30 * 60_000;
 
 const norm = (v: unknown) => (v instanceof Date ? v.toISOString() : v === undefined ? null : v);
 
-async function locate(db: Db, ref: { opportunityId?: number; listingId?: number }): Promise<{ opportunityId: number | null; listingId: number }> {
+async function locate(
+  db: Db,
+  ref: { opportunityId?: number; listingId?: number },
+): Promise<{ opportunityId: number | null; listingId: number }> {
   if (ref.listingId !== undefined) return { opportunityId: null, listingId: ref.listingId };
-  const opp = await db.kysely.selectFrom('opportunities').select(['id', 'listing_id']).where('id', '=', ref.opportunityId!).executeTakeFirst();
+  const opp = await db.kysely
+    .selectFrom('opportunities')
+    .select(['id', 'listing_id'])
+    .where('id', '=', ref.opportunityId!)
+    .executeTakeFirst();
   if (!opp) throw new VerifyError(`no opportunity ${ref.opportunityId}`);
   return { opportunityId: Number(opp.id), listingId: Number(opp.listing_id) };
 }
@@ -69,8 +76,18 @@ export async function verifyProvenance(deps: VerifyDeps, ref: { opportunityId?: 
   ]);
   if (!prov || !listingRow) throw new VerifyError(`listing ${listingId} has no recorded provenance`);
   const report: VerifyReport = {
-    opportunityId, listingId, source: prov.source, lotId: prov.lot_id, sourceUrl: prov.source_url, snapshotHash: prov.snapshot_hash,
-    evidenceLocation: deps.evidence.location, recordedExtractor: prov.extractor_version, rerunExtractor: null, outcome: 'evidence_missing', fields: [], notes: [],
+    opportunityId,
+    listingId,
+    source: prov.source,
+    lotId: prov.lot_id,
+    sourceUrl: prov.source_url,
+    snapshotHash: prov.snapshot_hash,
+    evidenceLocation: deps.evidence.location,
+    recordedExtractor: prov.extractor_version,
+    rerunExtractor: null,
+    outcome: 'evidence_missing',
+    fields: [],
+    notes: [],
   };
   const hash = normalizeHash(prov.snapshot_hash);
   if (!hash) {
@@ -99,9 +116,18 @@ export async function verifyProvenance(deps: VerifyDeps, ref: { opportunityId?: 
     const miss = parsed.rejected.find((r) => r.lotId === prov.lot_id);
     extracted = hit ? { listing: hit.listing, locators: {} } : miss ? { rejected: miss.reason } : null;
   } else if (prov.origin.startsWith('source:')) {
-    extracted = await replaySource(deps, prov.origin.slice('source:'.length), { url: prov.source_url, hash, fetchedAt }, prov.source, prov.lot_id, report);
+    extracted = await replaySource(
+      deps,
+      prov.origin.slice('source:'.length),
+      { url: prov.source_url, hash, fetchedAt },
+      prov.source,
+      prov.lot_id,
+      report,
+    );
   } else {
-    throw new VerifyError(`extractor ${prov.extractor_version} (origin ${prov.origin}) cannot be re-run: it is neither the feed reader nor a configured source adapter`);
+    throw new VerifyError(
+      `extractor ${prov.extractor_version} (origin ${prov.origin}) cannot be re-run: it is neither the feed reader nor a configured source adapter`,
+    );
   }
   report.outcome = 'drift';
   if (extracted === null) {
@@ -112,20 +138,34 @@ export async function verifyProvenance(deps: VerifyDeps, ref: { opportunityId?: 
     report.notes.push(`re-extraction rejects lot ${prov.lot_id}: ${extracted.rejected}`);
     return report;
   }
-  if (report.rerunExtractor !== prov.extractor_version) report.notes.push(`recorded extractor ${prov.extractor_version}; this build's is ${report.rerunExtractor}`);
+  if (report.rerunExtractor !== prov.extractor_version)
+    report.notes.push(`recorded extractor ${prov.extractor_version}; this build's is ${report.rerunExtractor}`);
   const stored = listingFromRow(listingRow);
   const storedFields = JSON.parse(prov.fields_json) as StoredFields;
   for (const f of LISTING_FIELDS) {
     const a = norm(stored[f]);
     const b = norm(extracted.listing[f]);
-    report.fields.push({ field: LISTING_FIELD_PATHS[f], stored: a, extracted: b, match: JSON.stringify(a) === JSON.stringify(b), locator: storedFields[f]?.l ?? null });
+    report.fields.push({
+      field: LISTING_FIELD_PATHS[f],
+      stored: a,
+      extracted: b,
+      match: JSON.stringify(a) === JSON.stringify(b),
+      locator: storedFields[f]?.l ?? null,
+    });
   }
   const differ = report.fields.some((c) => !c.match);
   report.outcome = differ || report.rerunExtractor !== prov.extractor_version ? 'drift' : 'match';
   return report;
 }
 
-async function replaySource(deps: VerifyDeps, name: string, page: { url: string; hash: string; fetchedAt: number }, source: string, lotId: string, report: VerifyReport) {
+async function replaySource(
+  deps: VerifyDeps,
+  name: string,
+  page: { url: string; hash: string; fetchedAt: number },
+  source: string,
+  lotId: string,
+  report: VerifyReport,
+) {
   const cfg = loadSourcesConfig(deps.env);
   const s = cfg.sources.find((x) => x.name === name);
   if (!s) throw new VerifyError(`source ${name} is not in the sources section (DEALERSCOPE_SOURCES_FILE): its extractor cannot be rebuilt`);
@@ -145,7 +185,15 @@ async function replaySource(deps: VerifyDeps, name: string, page: { url: string;
   };
   const answer = async (url: string, spec: RequestSpec): Promise<FetchedPage> => {
     const snap = await serve(evidenceKey(url, spec));
-    return { url, status: 200, body: snap.bytes.toString('utf8'), fetchedAt: new Date(page.fetchedAt), hash: snap.hash, notModified: false, headers: {} };
+    return {
+      url,
+      status: 200,
+      body: snap.bytes.toString('utf8'),
+      fetchedAt: new Date(page.fetchedAt),
+      hash: snap.hash,
+      notModified: false,
+      headers: {},
+    };
   };
   const fetcher = {
     get: (url: string, accept?: string) => answer(url, { accept }),
@@ -162,7 +210,7 @@ async function replaySource(deps: VerifyDeps, name: string, page: { url: string;
   const apiKey = s.apiKeyEnv ? (apiKeyFor(s, (n) => deps.env[n]) ?? 'not-needed-for-a-replay') : null;
   const result = await adapter.collect({ fetcher, renderer, policy: hostPolicyFor(s, cfg), clock, apiKey });
   const hit = result.batch.accepted.find((a) => a.listing.source === source && a.listing.lotId === lotId);
-  report.rerunExtractor = hit?.origin?.extractorVersion ?? (result.batch.accepted[0]?.origin?.extractorVersion ?? null);
+  report.rerunExtractor = hit?.origin?.extractorVersion ?? result.batch.accepted[0]?.origin?.extractorVersion ?? null;
   if (hit) return { listing: hit.listing, locators: hit.origin?.locators ?? {} };
   const miss = result.batch.rejected.find((r) => r.lotId === lotId);
   return miss ? { rejected: miss.reason } : null;

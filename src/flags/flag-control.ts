@@ -50,7 +50,9 @@ export class FlagControl extends EventEmitter {
   private fingerprint = '';
   // The poll is the safety net behind pub/sub: a failed one is simply tried again a period later.
   private readonly loop = new PeriodicTask({
-    clock: { setTimeout: (fn, ms) => this.opts.clock.setTimeout(fn, ms) }, everyMs: () => this.pollMs, onError: () => {},
+    clock: { setTimeout: (fn, ms) => this.opts.clock.setTimeout(fn, ms) },
+    everyMs: () => this.pollMs,
+    onError: () => {},
     run: async () => {
       await this.replayHeld().catch(() => {});
       await this.load('poll');
@@ -108,7 +110,9 @@ export class FlagControl extends EventEmitter {
         changed = (await this.loadOnce(via)) || changed;
       } while (this.reloadAgain);
       return changed;
-    })().finally(() => { this.loading = null; });
+    })().finally(() => {
+      this.loading = null;
+    });
     return this.loading;
   }
 
@@ -194,7 +198,11 @@ export class FlagControl extends EventEmitter {
       }
       if (now - h.dbBackAt < this.pollMs) return;
     }
-    await writePhase(this.opts.db, this.opts.env, h.phase, { actor: by.actor, reason: h.by ? by.reason : `${by.reason ?? ''} (held while the database was down; written by another replica)`.trim(), now: Math.max(this.opts.clock.now(), h.at + 1) });
+    await writePhase(this.opts.db, this.opts.env, h.phase, {
+      actor: by.actor,
+      reason: h.by ? by.reason : `${by.reason ?? ''} (held while the database was down; written by another replica)`.trim(),
+      now: Math.max(this.opts.clock.now(), h.at + 1),
+    });
     if (this.held === h) this.held = { ...h, by: null, heard: null };
     await this.announce();
   }

@@ -8,8 +8,18 @@ import { EventEmitter } from 'node:events';
 import type { Environment } from '../config/env.js';
 import { evaluatePercentage, isPercentageRollout, type PercentageRollout } from './percentage.js';
 import {
-  BREAK_GLASS_FLAG, coerceFlagValue, FLAG_NAMES, FLAGS, isFlagName, PROFILES, phaseValues, v4Values,
-  type FlagName, type FlagValue, type FlagValues, type OverrideValue,
+  BREAK_GLASS_FLAG,
+  coerceFlagValue,
+  FLAG_NAMES,
+  FLAGS,
+  isFlagName,
+  PROFILES,
+  phaseValues,
+  v4Values,
+  type FlagName,
+  type FlagValue,
+  type FlagValues,
+  type OverrideValue,
 } from './registry.js';
 
 export type FlagLayer = 'default' | 'profile' | 'phase' | 'env' | 'override' | 'emergency';

@@ -30,7 +30,9 @@ export interface OverrideRow {
 }
 
 /** Checks a whole request body; any unknown name or wrong type rejects all of it. */
-export function validateOverrides(body: unknown): { ok: true; values: FlagOverrides } | { ok: false; errors: Array<{ field: string; message: string }> } {
+export function validateOverrides(
+  body: unknown,
+): { ok: true; values: FlagOverrides } | { ok: false; errors: Array<{ field: string; message: string }> } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object of flag overrides' }] };
   }
@@ -92,20 +94,25 @@ export async function writeOverrides(db: Db, values: FlagOverrides, meta: Change
       if (isBreakGlassRelease(name, value)) {
         if (!old) continue;
         await trx.deleteFrom('flag_overrides').where('name', '=', name).execute();
-        await trx.insertInto('flag_audit')
+        await trx
+          .insertInto('flag_audit')
           .values({ at: meta.now, actor: meta.actor, name, old_json: old.value_json, new_json: null, reason: meta.reason })
           .execute();
         changed++;
         continue;
       }
       const json = JSON.stringify(value);
-      await trx.insertInto('flag_overrides')
+      await trx
+        .insertInto('flag_overrides')
         .values({ name, value_json: json, updated_at: meta.now, updated_by: meta.actor, reason: meta.reason })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ value_json: json, updated_at: meta.now, updated_by: meta.actor, reason: meta.reason }))
+        .onConflict((oc) =>
+          oc.column('name').doUpdateSet({ value_json: json, updated_at: meta.now, updated_by: meta.actor, reason: meta.reason }),
+        )
         .execute();
       if (old?.value_json === json) continue;
       changed++;
-      await trx.insertInto('flag_audit')
+      await trx
+        .insertInto('flag_audit')
         .values({ at: meta.now, actor: meta.actor, name, old_json: old?.value_json ?? null, new_json: json, reason: meta.reason })
         .execute();
     }
@@ -121,7 +128,8 @@ export async function deleteOverrides(db: Db, names: FlagName[], meta: ChangeMet
       const old = await trx.selectFrom('flag_overrides').select('value_json').where('name', '=', name).executeTakeFirst();
       if (!old) continue;
       await trx.deleteFrom('flag_overrides').where('name', '=', name).execute();
-      await trx.insertInto('flag_audit')
+      await trx
+        .insertInto('flag_audit')
         .values({ at: meta.now, actor: meta.actor, name, old_json: old.value_json, new_json: null, reason: meta.reason })
         .execute();
       removed.push(name);
@@ -132,12 +140,17 @@ export async function deleteOverrides(db: Db, names: FlagName[], meta: ChangeMet
 
 /** Writes an audit line for a change that is not an override (phase moves, forced advances). */
 export async function auditEvent(db: Db, name: string, old: unknown, next: unknown, meta: ChangeMeta): Promise<void> {
-  await db.kysely.insertInto('flag_audit').values({
-    at: meta.now, actor: meta.actor, name,
-    old_json: old === undefined ? null : JSON.stringify(old),
-    new_json: next === undefined ? null : JSON.stringify(next),
-    reason: meta.reason,
-  }).execute();
+  await db.kysely
+    .insertInto('flag_audit')
+    .values({
+      at: meta.now,
+      actor: meta.actor,
+      name,
+      old_json: old === undefined ? null : JSON.stringify(old),
+      new_json: next === undefined ? null : JSON.stringify(next),
+      reason: meta.reason,
+    })
+    .execute();
 }
 
 export async function readAudit(db: Db, opts: { limit: number; flag?: string }): Promise<AuditEntry[]> {
@@ -153,7 +166,12 @@ export async function readAudit(db: Db, opts: { limit: number; flag?: string }):
     }
   };
   return rows.map((r) => ({
-    id: Number(r.id), at: new Date(Number(r.at)).toISOString(), actor: r.actor, flag: r.name,
-    old: decode(r.old_json), new: decode(r.new_json), reason: r.reason,
+    id: Number(r.id),
+    at: new Date(Number(r.at)).toISOString(),
+    actor: r.actor,
+    flag: r.name,
+    old: decode(r.old_json),
+    new: decode(r.new_json),
+    reason: r.reason,
   }));
 }

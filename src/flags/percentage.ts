@@ -20,14 +20,21 @@ export function isPercentageRollout(v: unknown): v is PercentageRollout {
 }
 
 /** Checks a {"percentage": P, "stickiness": …} value; returns an error message when wrong. */
-export function parsePercentageRollout(name: string, value: unknown): { ok: true; value: PercentageRollout } | { ok: false; error: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: `${name} must be a boolean or {"percentage": 0–100}` };
+export function parsePercentageRollout(
+  name: string,
+  value: unknown,
+): { ok: true; value: PercentageRollout } | { ok: false; error: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, error: `${name} must be a boolean or {"percentage": 0–100}` };
   const o = value as Record<string, unknown>;
   const extra = Object.keys(o).filter((k) => k !== 'percentage' && k !== 'stickiness');
-  if (extra.length) return { ok: false, error: `${name}: unknown field ${extra.join(', ')} (a percentage rollout takes percentage and stickiness)` };
+  if (extra.length)
+    return { ok: false, error: `${name}: unknown field ${extra.join(', ')} (a percentage rollout takes percentage and stickiness)` };
   const p = o.percentage;
-  if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 100) return { ok: false, error: `${name}: percentage must be an integer 0–100` };
-  if (o.stickiness !== undefined && o.stickiness !== 'apiKey' && o.stickiness !== 'ip') return { ok: false, error: `${name}: stickiness must be "apiKey" or "ip"` };
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 100)
+    return { ok: false, error: `${name}: percentage must be an integer 0–100` };
+  if (o.stickiness !== undefined && o.stickiness !== 'apiKey' && o.stickiness !== 'ip')
+    return { ok: false, error: `${name}: stickiness must be "apiKey" or "ip"` };
   return { ok: true, value: o.stickiness === undefined ? { percentage: p } : { percentage: p, stickiness: o.stickiness } };
 }
 

@@ -21,9 +21,15 @@ export async function readPhaseRecord(db: Db, env: Environment): Promise<PhaseRe
   return { phase: Number(row.phase), updatedAt: Number(row.updated_at), updatedBy: row.updated_by, reason: row.reason };
 }
 
-export async function writePhase(db: Db, env: Environment, phase: number, meta: { actor: string; reason: string | null; now: number }): Promise<void> {
+export async function writePhase(
+  db: Db,
+  env: Environment,
+  phase: number,
+  meta: { actor: string; reason: string | null; now: number },
+): Promise<void> {
   if (!Number.isInteger(phase) || phase < 0 || phase > MAX_PHASE) throw new RangeError(`phase must be 0–${MAX_PHASE}`);
-  await db.kysely.insertInto('rollout_state')
+  await db.kysely
+    .insertInto('rollout_state')
     .values({ environment: env, phase, updated_at: meta.now, updated_by: meta.actor, reason: meta.reason })
     .onConflict((oc) => oc.column('environment').doUpdateSet({ phase, updated_at: meta.now, updated_by: meta.actor, reason: meta.reason }))
     .execute();

@@ -20,28 +20,154 @@ export type FlagDefinition =
   | (FlagBase & { type: 'enum'; default: string; v4: string; values: readonly string[] });
 
 export const FLAGS = {
-  ENABLE_CURSOR_PAGINATION: { type: 'boolean', default: true, v4: false, phase: 1, v5: true, description: 'Keyset (cursor) pagination on /api/opportunities.' },
-  LEGACY_PAGE_API: { type: 'boolean', default: true, v4: true, phase: 1, v5: true, description: 'The v4 page/limit API; off answers page requests with 410.' },
-  ENABLE_PRODUCTION_CACHE: { type: 'boolean', default: true, v4: false, phase: 1, v5: true, description: 'Cache opportunity pages, totals and details.' },
-  ENABLE_SINGLE_FLIGHT: { type: 'boolean', default: true, v4: false, phase: 1, v5: true, description: 'Concurrent cache misses for one key share one database query.' },
-  ENABLE_TTL_JITTER: { type: 'boolean', default: true, v4: false, phase: 1, v5: true, description: 'Spread cache TTLs by ±15 % so keys do not expire together.' },
-  ENABLE_CIRCUIT_BREAKERS: { type: 'boolean', default: true, v4: false, phase: 2, v5: true, description: 'Circuit breakers around sources, Redis, database reads and webhooks.' },
+  ENABLE_CURSOR_PAGINATION: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 1,
+    v5: true,
+    description: 'Keyset (cursor) pagination on /api/opportunities.',
+  },
+  LEGACY_PAGE_API: {
+    type: 'boolean',
+    default: true,
+    v4: true,
+    phase: 1,
+    v5: true,
+    description: 'The v4 page/limit API; off answers page requests with 410.',
+  },
+  ENABLE_PRODUCTION_CACHE: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 1,
+    v5: true,
+    description: 'Cache opportunity pages, totals and details.',
+  },
+  ENABLE_SINGLE_FLIGHT: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 1,
+    v5: true,
+    description: 'Concurrent cache misses for one key share one database query.',
+  },
+  ENABLE_TTL_JITTER: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 1,
+    v5: true,
+    description: 'Spread cache TTLs by ±15 % so keys do not expire together.',
+  },
+  ENABLE_CIRCUIT_BREAKERS: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 2,
+    v5: true,
+    description: 'Circuit breakers around sources, Redis, database reads and webhooks.',
+  },
   ENABLE_RATE_LIMITING: { type: 'boolean', default: true, v4: false, phase: 2, v5: true, description: 'Per-IP rate limit on /api/*.' },
-  API_RATE_LIMITING: { type: 'boolean', default: true, v4: false, phase: 2, v5: true, description: 'Per-API-key quotas for dealer API keys.' },
-  ENABLE_INPUT_VALIDATION: { type: 'boolean', default: true, v4: false, phase: 2, v5: true, description: 'Strict validation of every request; off is the lenient v4 behaviour.' },
-  ENABLE_CSRF_PROTECTION: { type: 'boolean', default: true, v4: false, phase: 2, v5: true, description: 'CSRF token and Origin check on cookie-authenticated state changes.' },
-  ENABLE_SCHEMA_VALIDATION: { type: 'boolean', default: true, v4: false, phase: 3, v5: true, description: 'Listing data contract; non-compliant records are quarantined.' },
-  ENABLE_PROVENANCE_TRACKING: { type: 'boolean', default: true, v4: false, phase: 3, v5: true, description: 'Record where every field came from.' },
-  ENABLE_ANOMALY_DETECTION: { type: 'boolean', default: true, v4: false, phase: 3, v5: true, description: 'Flag anomalous listings (never hot).' },
-  ENABLE_BROWSER_POOL: { type: 'boolean', default: true, v4: false, phase: 3, v5: true, description: 'Headless Chromium pool for sources that need rendering.' },
-  MAX_BROWSER_CONTEXTS: { type: 'integer', default: 3, v4: 0, min: 0, max: 50, phase: 3, v5: true, description: 'Hard cap on concurrent browser contexts.' },
-  CACHE_PROVIDER: { type: 'enum', default: 'memory', v4: 'memory', values: ['memory', 'redis'], phase: 4, v5: true, description: 'memory, or redis (memory tier in front of Redis).' },
-  CACHE_MAX_SIZE: { type: 'integer', default: 1000, v4: 1000, min: 1, max: 1_000_000, phase: 4, v5: true, description: 'Maximum entries in the memory cache tier.' },
-  EMERGENCY_ROLLBACK: { type: 'boolean', default: false, v4: false, phase: 0, v5: false, description: 'Kill switch: every v5 feature off, legacy pages on.' },
+  API_RATE_LIMITING: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 2,
+    v5: true,
+    description: 'Per-API-key quotas for dealer API keys.',
+  },
+  ENABLE_INPUT_VALIDATION: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 2,
+    v5: true,
+    description: 'Strict validation of every request; off is the lenient v4 behaviour.',
+  },
+  ENABLE_CSRF_PROTECTION: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 2,
+    v5: true,
+    description: 'CSRF token and Origin check on cookie-authenticated state changes.',
+  },
+  ENABLE_SCHEMA_VALIDATION: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 3,
+    v5: true,
+    description: 'Listing data contract; non-compliant records are quarantined.',
+  },
+  ENABLE_PROVENANCE_TRACKING: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 3,
+    v5: true,
+    description: 'Record where every field came from.',
+  },
+  ENABLE_ANOMALY_DETECTION: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 3,
+    v5: true,
+    description: 'Flag anomalous listings (never hot).',
+  },
+  ENABLE_BROWSER_POOL: {
+    type: 'boolean',
+    default: true,
+    v4: false,
+    phase: 3,
+    v5: true,
+    description: 'Headless Chromium pool for sources that need rendering.',
+  },
+  MAX_BROWSER_CONTEXTS: {
+    type: 'integer',
+    default: 3,
+    v4: 0,
+    min: 0,
+    max: 50,
+    phase: 3,
+    v5: true,
+    description: 'Hard cap on concurrent browser contexts.',
+  },
+  CACHE_PROVIDER: {
+    type: 'enum',
+    default: 'memory',
+    v4: 'memory',
+    values: ['memory', 'redis'],
+    phase: 4,
+    v5: true,
+    description: 'memory, or redis (memory tier in front of Redis).',
+  },
+  CACHE_MAX_SIZE: {
+    type: 'integer',
+    default: 1000,
+    v4: 1000,
+    min: 1,
+    max: 1_000_000,
+    phase: 4,
+    v5: true,
+    description: 'Maximum entries in the memory cache tier.',
+  },
+  EMERGENCY_ROLLBACK: {
+    type: 'boolean',
+    default: false,
+    v4: false,
+    phase: 0,
+    v5: false,
+    description: 'Kill switch: every v5 feature off, legacy pages on.',
+  },
 } as const satisfies Record<string, FlagDefinition>;
 
 export type FlagName = keyof typeof FLAGS;
-export type FlagValues = { [K in FlagName]: (typeof FLAGS)[K]['default'] extends boolean ? boolean : (typeof FLAGS)[K]['default'] extends number ? number : string };
+export type FlagValues = {
+  [K in FlagName]: (typeof FLAGS)[K]['default'] extends boolean ? boolean : (typeof FLAGS)[K]['default'] extends number ? number : string;
+};
 export const FLAG_NAMES = Object.keys(FLAGS) as FlagName[];
 
 export function isFlagName(name: string): name is FlagName {
@@ -64,9 +190,27 @@ export function isBreakGlassRelease(name: FlagName, value: OverrideValue): boole
 
 /** Flag values each rollout phase adds on top of the previous one; phase 0 is v4. */
 const PHASE_STEPS: Record<1 | 2 | 3 | 4, Partial<Record<FlagName, FlagValue>>> = {
-  1: { ENABLE_CURSOR_PAGINATION: true, ENABLE_PRODUCTION_CACHE: true, ENABLE_SINGLE_FLIGHT: true, ENABLE_TTL_JITTER: true, LEGACY_PAGE_API: true },
-  2: { ENABLE_CIRCUIT_BREAKERS: true, ENABLE_RATE_LIMITING: true, API_RATE_LIMITING: true, ENABLE_INPUT_VALIDATION: true, ENABLE_CSRF_PROTECTION: true },
-  3: { ENABLE_SCHEMA_VALIDATION: true, ENABLE_PROVENANCE_TRACKING: true, ENABLE_ANOMALY_DETECTION: true, ENABLE_BROWSER_POOL: true, MAX_BROWSER_CONTEXTS: 3 },
+  1: {
+    ENABLE_CURSOR_PAGINATION: true,
+    ENABLE_PRODUCTION_CACHE: true,
+    ENABLE_SINGLE_FLIGHT: true,
+    ENABLE_TTL_JITTER: true,
+    LEGACY_PAGE_API: true,
+  },
+  2: {
+    ENABLE_CIRCUIT_BREAKERS: true,
+    ENABLE_RATE_LIMITING: true,
+    API_RATE_LIMITING: true,
+    ENABLE_INPUT_VALIDATION: true,
+    ENABLE_CSRF_PROTECTION: true,
+  },
+  3: {
+    ENABLE_SCHEMA_VALIDATION: true,
+    ENABLE_PROVENANCE_TRACKING: true,
+    ENABLE_ANOMALY_DETECTION: true,
+    ENABLE_BROWSER_POOL: true,
+    MAX_BROWSER_CONTEXTS: 3,
+  },
   4: { CACHE_PROVIDER: 'redis', ENABLE_BROWSER_POOL: true, MAX_BROWSER_CONTEXTS: 10, CACHE_MAX_SIZE: 5000 },
 };
 
@@ -139,7 +283,11 @@ export const FEATURE_FLAGS: Record<string, FlagName[]> = {
 };
 
 /** Parses a value for a flag (from JSON or an env string); returns an error message when wrong. */
-export function coerceFlagValue(name: FlagName, value: unknown, fromString = false): { ok: true; value: FlagValue } | { ok: false; error: string } {
+export function coerceFlagValue(
+  name: FlagName,
+  value: unknown,
+  fromString = false,
+): { ok: true; value: FlagValue } | { ok: false; error: string } {
   const def: FlagDefinition = FLAGS[name];
   if (def.type === 'boolean') {
     if (typeof value === 'boolean') return { ok: true, value };

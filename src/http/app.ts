@@ -54,8 +54,16 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     frameworkErrors: (err, request, rawReply) => {
       const reply = rawReply as unknown as FastifyReply;
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      reply.header('X-Request-Id', request.id).header('Cache-Control', 'no-store').code(tooLong ? 414 : 400)
-        .send({ error: { code: tooLong ? 'uri_too_long' : 'bad_url', message: tooLong ? 'A path segment is longer than 200 characters' : 'The URL is not valid' } });
+      reply
+        .header('X-Request-Id', request.id)
+        .header('Cache-Control', 'no-store')
+        .code(tooLong ? 414 : 400)
+        .send({
+          error: {
+            code: tooLong ? 'uri_too_long' : 'bad_url',
+            message: tooLong ? 'A path segment is longer than 200 characters' : 'The URL is not valid',
+          },
+        });
     },
     // Unknown keys in JSON bodies are reported, never silently stripped.
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
@@ -108,9 +116,19 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(canaryRoutes, { ctx, canary });
   await installConsole(app, ctx);
   await app.register(incidentsPlugin, {
-    db, clock, env, registry, notifications: app.notifications, dealers: app.dealerAlerts, admin,
-    console: { requireConsole, protectForm, csrfToken }, page: (title, body) => layout(title, body),
-    readiness: ctx.readiness, rollout: ctx.rollout, flags: ctx.flags, background,
+    db,
+    clock,
+    env,
+    registry,
+    notifications: app.notifications,
+    dealers: app.dealerAlerts,
+    admin,
+    console: { requireConsole, protectForm, csrfToken },
+    page: (title, body) => layout(title, body),
+    readiness: ctx.readiness,
+    rollout: ctx.rollout,
+    flags: ctx.flags,
+    background,
   });
   await app.register(evidencePlugin, { evidence: ctx.evidence, clock, env, admin, background });
   const incidents = app.incidents;

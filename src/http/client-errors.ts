@@ -21,17 +21,19 @@ export function clientErrorHandler(log: () => FastifyBaseLogger) {
     log().info({ reqId: id, code: err.code, status: answer.status }, 'request refused by the HTTP parser');
     if (socket.writable) {
       const body = JSON.stringify({ error: { code: answer.code, message: answer.message } });
-      socket.write([
-        `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}`,
-        'Content-Type: application/json; charset=utf-8',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        `X-Request-Id: ${id}`,
-        'X-Content-Type-Options: nosniff',
-        'Cache-Control: no-store',
-        'Connection: close',
-        '',
-        body,
-      ].join('\r\n'));
+      socket.write(
+        [
+          `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}`,
+          'Content-Type: application/json; charset=utf-8',
+          `Content-Length: ${Buffer.byteLength(body)}`,
+          `X-Request-Id: ${id}`,
+          'X-Content-Type-Options: nosniff',
+          'Cache-Control: no-store',
+          'Connection: close',
+          '',
+          body,
+        ].join('\r\n'),
+      );
     }
     socket.destroy(err);
   };

@@ -9,21 +9,47 @@ const readiness = {
     status: { type: 'string', enum: ['ready', 'not_ready'] },
     components: {
       type: 'object',
-      description: 'Each component\'s check: status ok | degraded | down, with detail',
+      description: "Each component's check: status ok | degraded | down, with detail",
       additionalProperties: { type: 'object', properties: { status: { type: 'string' }, detail: {} }, additionalProperties: true },
     },
   },
 } as const;
 
 export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
-  app.get('/healthz', {
-    schema: { tags: ['operations'], summary: 'Liveness', response: { 200: { description: 'The process is alive', type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } } },
-  }, async () => ({ status: 'ok' }));
-  app.get('/readyz', {
-    schema: { tags: ['operations'], summary: 'Readiness with per-component status', response: { 200: { description: 'Ready for traffic', ...readiness }, 503: { description: 'Not ready (a required component is down, or draining)', ...readiness } } },
-  }, async (_req, reply) => {
-    const report = await ctx.readiness.report();
-    reply.status(report.ready ? 200 : 503);
-    return { status: report.ready ? 'ready' : 'not_ready', components: report.components };
-  });
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness',
+        response: {
+          200: {
+            description: 'The process is alive',
+            type: 'object',
+            required: ['status'],
+            properties: { status: { type: 'string', enum: ['ok'] } },
+          },
+        },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness with per-component status',
+        response: {
+          200: { description: 'Ready for traffic', ...readiness },
+          503: { description: 'Not ready (a required component is down, or draining)', ...readiness },
+        },
+      },
+    },
+    async (_req, reply) => {
+      const report = await ctx.readiness.report();
+      reply.status(report.ready ? 200 : 503);
+      return { status: report.ready ? 'ready' : 'not_ready', components: report.components };
+    },
+  );
 }

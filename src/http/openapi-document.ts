@@ -8,9 +8,12 @@ import { createContext } from './service.js';
 
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   const config = loadConfig({
-    DEALERSCOPE_ENV: 'development', LOG_LEVEL: 'silent', DATABASE_URL: 'sqlite::memory:',
+    DEALERSCOPE_ENV: 'development',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: 'sqlite::memory:',
     // Any token will do: the document names the scheme, never the secret.
-    ADMIN_TOKEN: 'openapi-document-only-token', CURSOR_SECRET: 'openapi-document-only-cursor-secret',
+    ADMIN_TOKEN: 'openapi-document-only-token',
+    CURSOR_SECRET: 'openapi-document-only-cursor-secret',
   });
   const db = openDb(config.databaseUrl);
   const ctx = await createContext(config, { db });

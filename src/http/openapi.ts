@@ -29,13 +29,21 @@ export function surfaceOf(method: string, path: string): Surface {
     return { security: [{ adminBearer: [] }], statuses: [...everywhere, ...conditional, 401, 403, 429, 503], rateLimited: true };
   }
   if (path.startsWith('/api/')) {
-    return { security: [{}, { dealerApiKey: [] }], statuses: [...everywhere, ...withBody, ...conditional, 401, 429, 503], rateLimited: true };
+    return {
+      security: [{}, { dealerApiKey: [] }],
+      statuses: [...everywhere, ...withBody, ...conditional, 401, 429, 503],
+      rateLimited: true,
+    };
   }
   if (path.startsWith('/admin/')) {
     return { security: [{ adminBearer: [] }], statuses: [...everywhere, ...withBody, ...conditional, 401, 403], rateLimited: false };
   }
   if (path.startsWith('/console') && path !== '/console/login' && !path.startsWith('/console/assets/')) {
-    return { security: [{ consoleSession: [] }, { adminBearer: [] }], statuses: [...everywhere, ...withBody, ...conditional, 401, 403], rateLimited: false };
+    return {
+      security: [{ consoleSession: [] }, { adminBearer: [] }],
+      statuses: [...everywhere, ...withBody, ...conditional, 401, 403],
+      rateLimited: false,
+    };
   }
   return { security: [], statuses: [...everywhere, ...withBody, ...conditional, ...(path === '/readyz' ? [503] : [])], rateLimited: false };
 }
@@ -45,7 +53,8 @@ const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
 /** Names the headers of a response by reference, adding the ones its status and surface carry. */
 function documentHeaders(response: Json, status: string, method: string, surface: Surface): void {
   const headers: Json = {};
-  for (const name of Object.keys((response.headers as Json | undefined) ?? {})) headers[name] = name in HEADERS ? headerRef(name) : (response.headers as Json)[name];
+  for (const name of Object.keys((response.headers as Json | undefined) ?? {}))
+    headers[name] = name in HEADERS ? headerRef(name) : (response.headers as Json)[name];
   headers['X-Request-Id'] = headerRef('X-Request-Id');
   if (method === 'get' && status.startsWith('2')) headers.ETag = headerRef('ETag');
   if (surface.rateLimited) for (const n of ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) headers[n] = headerRef(n);
@@ -57,7 +66,9 @@ function isErrorBody(response: Json): boolean {
   const content = response.content as Record<string, { schema?: Json }> | undefined;
   if (!content) return false;
   const types = Object.keys(content);
-  return types.length === 1 && types[0] === 'application/json' && content['application/json']?.schema?.$ref === '#/components/schemas/Error';
+  return (
+    types.length === 1 && types[0] === 'application/json' && content['application/json']?.schema?.$ref === '#/components/schemas/Error'
+  );
 }
 
 /** A form's refusal: a page for the person at the form, the error envelope for a malformed post. */
@@ -101,7 +112,14 @@ export function completeDocument(doc: Json): Json {
 }
 
 const SHARED_IDS = new Set(['Error', 'Opportunity']);
-const DESCRIPTIONS: Record<string, string> = { 200: 'Success', 201: 'Created', 400: 'The request is invalid; `details` names each offending field', 404: 'No such resource', 409: 'Conflicts with the current state', 410: 'Retired' };
+const DESCRIPTIONS: Record<string, string> = {
+  200: 'Success',
+  201: 'Created',
+  400: 'The request is invalid; `details` names each offending field',
+  404: 'No such resource',
+  409: 'Conflicts with the current state',
+  410: 'Retired',
+};
 
 /** Shared schemas by reference (not copied inline), and a description on every response. */
 function describeResponses(responses: Json | undefined): Json | undefined {
@@ -124,10 +142,17 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'DealerScope API',
         version: '5.0.0',
-        description: 'Profitable vehicles at public and government auctions. Errors everywhere are `{ "error": { "code", "message", "details"? } }` (schema `Error`); every response carries X-Request-Id.',
+        description:
+          'Profitable vehicles at public and government auctions. Errors everywhere are `{ "error": { "code", "message", "details"? } }` (schema `Error`); every response carries X-Request-Id.',
         license: { name: 'Proprietary (UNLICENSED)', url: 'https://spdx.org/licenses/' },
       },
-      servers: [{ url: '{scheme}://{host}', description: 'A DealerScope server', variables: { scheme: { default: 'http', enum: ['http', 'https'] }, host: { default: 'localhost:8080' } } }],
+      servers: [
+        {
+          url: '{scheme}://{host}',
+          description: 'A DealerScope server',
+          variables: { scheme: { default: 'http', enum: ['http', 'https'] }, host: { default: 'localhost:8080' } },
+        },
+      ],
     },
     // Shared schemas keep their own names (`Error`, `Opportunity`) instead of def-0, def-1.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

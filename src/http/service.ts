@@ -63,7 +63,10 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
   // Resilience wraps the database reads; the cache sits in front so cached pages survive an open breaker.
   const cache = await createOpportunityCache({ db, redis, flags, clock, env: config.raw, metrics, readiness, signals });
   const reads = cache.wrap(dbReads);
-  const { flagControl, rollout } = await createRollout({ env: config.env, rawEnv: config.raw, db, redis, flags, clock, metrics, signals, breakers, databaseBreaker: breakers.get('database') }, opts.rollout);
+  const { flagControl, rollout } = await createRollout(
+    { env: config.env, rawEnv: config.raw, db, redis, flags, clock, metrics, signals, breakers, databaseBreaker: breakers.get('database') },
+    opts.rollout,
+  );
   const secret = config.cursorSecret ?? (await sharedSecret(db, 'cursor_secret'));
   return {
     config,
@@ -119,13 +122,22 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   // Only when sources are configured; without Redis this process also runs the scrapes.
   // The scraping stack loads only where sources are configured (the embedded default has none).
   const sourcesConfigured = Boolean(config.raw.DEALERSCOPE_SOURCES_FILE?.trim() || config.raw.DEALERSCOPE_SOURCES?.trim());
-  const ingestion = !sourcesConfigured ? null : (await import('../ingest/scheduler/ingestion.js')).startIngestion(ctx, { schedule: true, work: !config.redisUrl || envBool(config.raw, 'INGEST_EMBEDDED_WORKER', false), pool: ctx.browserPool, log });
+  const ingestion = !sourcesConfigured
+    ? null
+    : (await import('../ingest/scheduler/ingestion.js')).startIngestion(ctx, {
+        schedule: true,
+        work: !config.redisUrl || envBool(config.raw, 'INGEST_EMBEDDED_WORKER', false),
+        pool: ctx.browserPool,
+        log,
+      });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   let closing: Promise<void> | null = null;
   return {
-    app, ctx, url: `http://${host}:${port}`,
+    app,
+    ctx,
+    url: `http://${host}:${port}`,
     close() {
       closing ??= (async () => {
         ctx.readiness.markDraining();

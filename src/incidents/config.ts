@@ -29,10 +29,15 @@ export function parseSteps(raw: string | undefined): number[] {
   const parts = raw.split(',').map((s) => s.trim());
   const steps = parts.map(Number);
   if (parts.length !== STEP_COUNT || steps.some((n, i) => parts[i] === '' || !Number.isFinite(n) || n < 0 || n > 86_400)) {
-    throw new Error(`INCIDENT_STEPS_SECONDS must be ${STEP_COUNT} comma-separated numbers of seconds 0–86400 (incidents channel, engineering, management, dealers), got "${raw}"`);
+    throw new Error(
+      `INCIDENT_STEPS_SECONDS must be ${STEP_COUNT} comma-separated numbers of seconds 0–86400 (incidents channel, engineering, management, dealers), got "${raw}"`,
+    );
   }
   for (let i = 1; i < steps.length; i++) {
-    if (steps[i]! < steps[i - 1]!) throw new Error(`INCIDENT_STEPS_SECONDS must not decrease (step ${i + 1} at ${steps[i]} s comes before step ${i} at ${steps[i - 1]} s), got "${raw}"`);
+    if (steps[i]! < steps[i - 1]!)
+      throw new Error(
+        `INCIDENT_STEPS_SECONDS must not decrease (step ${i + 1} at ${steps[i]} s comes before step ${i} at ${steps[i - 1]} s), got "${raw}"`,
+      );
   }
   return steps;
 }
@@ -42,7 +47,12 @@ function destinations(env: NodeJS.ProcessEnv, webhookVar: string, emailVar: stri
   const url = env[webhookVar]?.trim();
   if (url) out.push({ kind: 'webhook', url });
   const emails = emailVar ? env[emailVar]?.trim() : '';
-  if (emails) for (const address of emails.split(',').map((s) => s.trim()).filter(Boolean)) out.push({ kind: 'email', address });
+  if (emails)
+    for (const address of emails
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      out.push({ kind: 'email', address });
   for (const d of out) {
     try {
       checkDestination(d, allowPrivate);

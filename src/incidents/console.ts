@@ -23,21 +23,38 @@ const RESULTS: Record<string, { text: string; error?: boolean }> = {
   'not-found': { text: 'No such incident.', error: true },
 };
 
-const time = (iso: string | null) => (iso ? `<time datetime="${esc(iso)}">${esc(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>` : '—');
+const time = (iso: string | null) =>
+  iso ? `<time datetime="${esc(iso)}">${esc(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>` : '—';
 
 function actions(i: IncidentView, csrf: string): string {
   if (i.status !== 'open') return '';
   const hidden = `<input type="hidden" name="_csrf" value="${esc(csrf)}">`;
-  const ack = i.acknowledgedAt ? '' : `<form class="inline" method="post" action="/console/incidents/${i.id}/ack">${hidden}<button type="submit" aria-label="Acknowledge incident ${i.id}">Acknowledge</button></form>`;
+  const ack = i.acknowledgedAt
+    ? ''
+    : `<form class="inline" method="post" action="/console/incidents/${i.id}/ack">${hidden}<button type="submit" aria-label="Acknowledge incident ${i.id}">Acknowledge</button></form>`;
   const resolve = `<form class="inline" method="post" action="/console/incidents/${i.id}/resolve">${hidden}<label>Note <input type="text" name="note" maxlength="500" size="24" aria-label="Resolution note for incident ${i.id}"></label> <button type="submit" aria-label="Resolve incident ${i.id}">Resolve</button></form>`;
   return `<div class="incident-actions">${ack} ${resolve}</div>`;
 }
 
 function incidentSection(i: IncidentView, csrf: string): string {
-  const state = i.status === 'resolved' ? `resolved ${time(i.resolvedAt)} by ${esc(i.resolvedBy)} (${esc(i.resolution)})`
-    : i.acknowledgedAt ? `open, acknowledged ${time(i.acknowledgedAt)} by ${esc(i.acknowledgedBy)}` : 'open, escalating';
-  const steps = i.steps.map((s) => `<tr><th scope="row">${s.step}</th><td>${esc(s.audience)}</td><td>${time(s.dueAt)}</td><td>${s.takenAt ? `${time(s.takenAt)} — ${esc(s.outcome)}` : '<span class="muted">not taken</span>'}</td></tr>`).join('');
-  const timeline = i.timeline.map((t) => `<li class="tl-${esc(t.kind)}">${time(t.at)} <strong>${esc(t.kind)}</strong>${t.step ? ` (step ${t.step})` : ''}: ${esc(t.message)}</li>`).join('');
+  const state =
+    i.status === 'resolved'
+      ? `resolved ${time(i.resolvedAt)} by ${esc(i.resolvedBy)} (${esc(i.resolution)})`
+      : i.acknowledgedAt
+        ? `open, acknowledged ${time(i.acknowledgedAt)} by ${esc(i.acknowledgedBy)}`
+        : 'open, escalating';
+  const steps = i.steps
+    .map(
+      (s) =>
+        `<tr><th scope="row">${s.step}</th><td>${esc(s.audience)}</td><td>${time(s.dueAt)}</td><td>${s.takenAt ? `${time(s.takenAt)} — ${esc(s.outcome)}` : '<span class="muted">not taken</span>'}</td></tr>`,
+    )
+    .join('');
+  const timeline = i.timeline
+    .map(
+      (t) =>
+        `<li class="tl-${esc(t.kind)}">${time(t.at)} <strong>${esc(t.kind)}</strong>${t.step ? ` (step ${t.step})` : ''}: ${esc(t.message)}</li>`,
+    )
+    .join('');
   return `<section class="incident ${i.status === 'open' ? 'open' : 'resolved'}" id="incident-${i.id}" aria-labelledby="incident-${i.id}-title">
 <h2 id="incident-${i.id}-title">#${i.id} ${esc(i.title)}</h2>
 <p>Cause <code>${esc(i.cause)}</code> · started ${time(i.startedAt)} · ${i.userFacing ? '<strong>user-facing</strong>' : 'not user-facing'} · ${state}</p>
@@ -47,15 +64,22 @@ ${i.detail ? `<p>${esc(i.detail)}</p>` : ''}${actions(i, csrf)}
 </section>`;
 }
 
-export async function consoleIncidentRoutes(app: FastifyInstance, opts: { incidents: Incidents; auth: ConsoleAuth; page: (title: string, body: string) => string }): Promise<void> {
+export async function consoleIncidentRoutes(
+  app: FastifyInstance,
+  opts: { incidents: Incidents; auth: ConsoleAuth; page: (title: string, body: string) => string },
+): Promise<void> {
   const { incidents, auth } = opts;
   const session = { preHandler: [auth.requireConsole], schema: { hide: true } };
   const form = { preHandler: [auth.requireConsole, auth.protectForm], schema: { hide: true } };
-  const back = (reply: FastifyReply, result: string, id?: number) => reply.redirect(`/console/incidents?result=${result}${id ? `#incident-${id}` : ''}`, 303);
+  const back = (reply: FastifyReply, result: string, id?: number) =>
+    reply.redirect(`/console/incidents?result=${result}${id ? `#incident-${id}` : ''}`, 303);
 
   app.get('/console/incidents', session, async (request, reply) => {
     const csrf = auth.csrfToken(request);
-    const [open, recent] = await Promise.all([incidents.list({ status: 'open', limit: 100 }), incidents.list({ status: 'resolved', limit: 20 })]);
+    const [open, recent] = await Promise.all([
+      incidents.list({ status: 'open', limit: 100 }),
+      incidents.list({ status: 'resolved', limit: 20 }),
+    ]);
     const r = RESULTS[(request.query as { result?: string }).result ?? ''];
     const flash = r ? `<p class="flash${r.error ? ' error' : ''}" role="status">${esc(r.text)}</p>` : '';
     const steps = incidents.settings.stepsSeconds.map((s) => `${s} s`).join(', ');

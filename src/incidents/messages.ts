@@ -32,7 +32,10 @@ export function dealerText(i: IncidentRow): Text {
 }
 
 export function ackText(i: IncidentRow, actor: string): Text {
-  return { subject: `[DealerScope incident #${i.id}] acknowledged`, text: `[DealerScope incident #${i.id}] ${i.title} — acknowledged by ${actor}; escalation stopped.` };
+  return {
+    subject: `[DealerScope incident #${i.id}] acknowledged`,
+    text: `[DealerScope incident #${i.id}] ${i.title} — acknowledged by ${actor}; escalation stopped.`,
+  };
 }
 
 export function resolvedText(i: IncidentRow, resolution: string, now: number): Text {
@@ -43,5 +46,8 @@ export function resolvedText(i: IncidentRow, resolution: string, now: number): T
 }
 
 export function dealerResolvedText(i: IncidentRow, now: number): Text {
-  return { subject: 'DealerScope service notice: resolved', text: `Resolved at ${at(now)}: the problem that began at ${at(i.opened_at)} (${i.title}) is fixed. Thank you for your patience.` };
+  return {
+    subject: 'DealerScope service notice: resolved',
+    text: `Resolved at ${at(now)}: the problem that began at ${at(i.opened_at)} (${i.title}) is fixed. Thank you for your patience.`,
+  };
 }

@@ -32,7 +32,10 @@ export class ReadinessWatch {
 
   constructor(private readonly d: ReadinessWatchDeps) {
     this.loop = new PeriodicTask({
-      clock: d.clock, firstAfterMs: 0, everyMs: d.intervalMs, run: () => this.check(),
+      clock: d.clock,
+      firstAfterMs: 0,
+      everyMs: d.intervalMs,
+      run: () => this.check(),
       onError: (err) => d.log?.(`readiness watch: ${err instanceof Error ? err.message : String(err)}`),
     });
   }
@@ -44,7 +47,11 @@ export class ReadinessWatch {
   async stop(): Promise<void> {
     await this.loop.stop();
     // A replica that leaves on purpose must not count as a failing one.
-    await incidentDb(this.d.db).deleteFrom('incident_replica_health').where('replica_id', '=', this.d.replicaId).execute().catch(() => undefined);
+    await incidentDb(this.d.db)
+      .deleteFrom('incident_replica_health')
+      .where('replica_id', '=', this.d.replicaId)
+      .execute()
+      .catch(() => undefined);
   }
 
   /** One sample: record this replica, then judge the fleet. */
@@ -55,10 +62,17 @@ export class ReadinessWatch {
     else this.failingSince ??= now;
     const h = incidentDb(this.d.db);
     const row = { ready: r.ready ? 1 : 0, failing_since: this.failingSince, detail: r.detail?.slice(0, 500) ?? null, seen_at: now };
-    await h.insertInto('incident_replica_health').values({ replica_id: this.d.replicaId, ...row })
-      .onConflict((oc) => oc.column('replica_id').doUpdateSet(row)).execute();
+    await h
+      .insertInto('incident_replica_health')
+      .values({ replica_id: this.d.replicaId, ...row })
+      .onConflict((oc) => oc.column('replica_id').doUpdateSet(row))
+      .execute();
     // Live = seen within three intervals; a replica that stopped reporting is gone, not failing.
-    const live = await h.selectFrom('incident_replica_health').selectAll().where('seen_at', '>=', now - 3 * this.d.intervalMs).execute();
+    const live = await h
+      .selectFrom('incident_replica_health')
+      .selectAll()
+      .where('seen_at', '>=', now - 3 * this.d.intervalMs)
+      .execute();
     if (live.length === 0) return;
     const failing = live.filter((x) => Number(x.ready) === 0);
     if (failing.length < live.length) {
@@ -69,7 +83,10 @@ export class ReadinessWatch {
     if (now - since < this.d.windowMs) return;
     const reasons = [...new Set(failing.map((x) => x.detail).filter(Boolean))].join('; ');
     await this.d.raise({
-      cause: READINESS_CAUSE, title: 'Service not ready on every replica', userFacing: true, actor: `replica ${this.d.replicaId}`,
+      cause: READINESS_CAUSE,
+      title: 'Service not ready on every replica',
+      userFacing: true,
+      actor: `replica ${this.d.replicaId}`,
       detail: `/readyz has failed on all ${live.length} replica(s) for ${Math.round((now - since) / 1000)} s${reasons ? `: ${reasons}` : ''}`,
     });
   }

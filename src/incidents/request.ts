@@ -6,7 +6,8 @@ const ID = /^[1-9][0-9]{0,14}$/;
 
 export function idParam(request: FastifyRequest): number {
   const raw = (request.params as { id: string }).id;
-  if (!ID.test(raw)) throw new ApiError(400, 'invalid_request', 'Invalid path parameter: id', [{ field: 'id', message: 'must be a positive integer' }]);
+  if (!ID.test(raw))
+    throw new ApiError(400, 'invalid_request', 'Invalid path parameter: id', [{ field: 'id', message: 'must be a positive integer' }]);
   return Number(raw);
 }
 

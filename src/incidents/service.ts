@@ -13,8 +13,21 @@ import type { Db } from '../storage/db.js';
 import { AUDIENCES, type IncidentSettings } from './config.js';
 import { ackText, dealerNoticeText, dealerResolvedText, dealerText, resolvedText, stepText, type Text } from './messages.js';
 import {
-  acknowledge, addEvent, claimStep, escalating, eventsOf, getIncident, incidentDb, lastEventAt, listIncidents, markNotice, openIncidentFor,
-  openOrJoin, resolve, stepsOf, type IncidentRow,
+  acknowledge,
+  addEvent,
+  claimStep,
+  escalating,
+  eventsOf,
+  getIncident,
+  incidentDb,
+  lastEventAt,
+  listIncidents,
+  markNotice,
+  openIncidentFor,
+  openOrJoin,
+  resolve,
+  stepsOf,
+  type IncidentRow,
 } from './store.js';
 import { toView, type IncidentView, type PublicStatus } from './views.js';
 import { CoalescedPass } from '../common/coalesced-pass.js';
@@ -56,7 +69,9 @@ export class Incidents {
   private readonly passes = new CoalescedPass(() => this.pass());
   // Wakes exactly when the next known step falls due, or at the poll for incidents opened elsewhere.
   private readonly loop = new PeriodicTask({
-    clock: { setTimeout: (fn, ms) => this.deps.clock.setTimeout(fn, ms) }, firstAfterMs: 0, run: () => this.tick(),
+    clock: { setTimeout: (fn, ms) => this.deps.clock.setTimeout(fn, ms) },
+    firstAfterMs: 0,
+    run: () => this.tick(),
     everyMs: () => {
       const poll = this.deps.settings.pollMs;
       return this.nextDueAt === null ? poll : Math.max(0, Math.min(poll, this.nextDueAt - this.deps.clock.now()));
@@ -70,10 +85,18 @@ export class Incidents {
     this.dealers = deps.dealers ?? noDealers;
     const registry = deps.registry;
     if (registry && !registry.getSingleMetric('dealerscope_incident_steps_total')) {
-      this.stepsTaken = new client.Counter({ name: 'dealerscope_incident_steps_total', help: 'Escalation steps taken by this replica (step 1–4, outcome)', labelNames: ['step', 'outcome'] as const, registers: [registry] });
+      this.stepsTaken = new client.Counter({
+        name: 'dealerscope_incident_steps_total',
+        help: 'Escalation steps taken by this replica (step 1–4, outcome)',
+        labelNames: ['step', 'outcome'] as const,
+        registers: [registry],
+      });
       const self = this;
       new client.Gauge({
-        name: 'dealerscope_incidents_open', help: 'Open incidents (user_facing 1 or 0)', labelNames: ['user_facing'] as const, registers: [registry],
+        name: 'dealerscope_incidents_open',
+        help: 'Open incidents (user_facing 1 or 0)',
+        labelNames: ['user_facing'] as const,
+        registers: [registry],
         async collect() {
           const s = await self.publicStatus().catch(() => null);
           this.reset();
@@ -98,14 +121,34 @@ export class Incidents {
   async raise(input: RaiseInput): Promise<{ incident: IncidentView; joined: boolean }> {
     const now = this.deps.clock.now();
     const actor = input.actor ?? 'system';
-    const { row, joined } = await openOrJoin(this.h, { cause: input.cause, title: input.title.slice(0, 300), detail: input.detail?.slice(0, 2000) ?? null, userFacing: input.userFacing, actor, now });
+    const { row, joined } = await openOrJoin(this.h, {
+      cause: input.cause,
+      title: input.title.slice(0, 300),
+      detail: input.detail?.slice(0, 2000) ?? null,
+      userFacing: input.userFacing,
+      actor,
+      now,
+    });
     if (!joined) {
-      await addEvent(this.h, { incidentId: row.id, at: now, kind: 'opened', actor, message: `Opened by ${actor}: ${row.title}${row.detail ? ` — ${row.detail}` : ''}`, public: true });
+      await addEvent(this.h, {
+        incidentId: row.id,
+        at: now,
+        kind: 'opened',
+        actor,
+        message: `Opened by ${actor}: ${row.title}${row.detail ? ` — ${row.detail}` : ''}`,
+        public: true,
+      });
       this.deps.log?.(`incident #${row.id} opened (${row.cause}): ${row.title}`);
     } else {
       const last = await lastEventAt(this.h, row.id, 'repeat');
       if (last === null || now - last >= REPEAT_EVENT_GAP_MS) {
-        await addEvent(this.h, { incidentId: row.id, at: now, kind: 'repeat', actor, message: `Raised again by ${actor}${input.detail ? `: ${input.detail}` : ''}` });
+        await addEvent(this.h, {
+          incidentId: row.id,
+          at: now,
+          kind: 'repeat',
+          actor,
+          message: `Raised again by ${actor}${input.detail ? `: ${input.detail}` : ''}`,
+        });
       }
     }
     this.invalidate();
@@ -128,7 +171,14 @@ export class Incidents {
     const now = this.deps.clock.now();
     const changed = await acknowledge(this.h, id, actor, now);
     if (changed) {
-      await addEvent(this.h, { incidentId: id, at: now, kind: 'acknowledged', actor, message: `Acknowledged by ${actor}; escalation stopped`, public: true });
+      await addEvent(this.h, {
+        incidentId: id,
+        at: now,
+        kind: 'acknowledged',
+        actor,
+        message: `Acknowledged by ${actor}; escalation stopped`,
+        public: true,
+      });
       await this.tellReached(row, 'ack', ackText(row, actor), null);
       this.invalidate();
     }
@@ -140,7 +190,14 @@ export class Incidents {
     if (!row) throw new IncidentNotFound(`Incident ${id} not found`);
     const now = this.deps.clock.now();
     if (await resolve(this.h, id, actor, resolution, now)) {
-      await addEvent(this.h, { incidentId: id, at: now, kind: 'resolved', actor, message: `Resolved by ${actor}: ${resolution}`, public: true });
+      await addEvent(this.h, {
+        incidentId: id,
+        at: now,
+        kind: 'resolved',
+        actor,
+        message: `Resolved by ${actor}: ${resolution}`,
+        public: true,
+      });
       await this.tellReached(row, 'resolved', resolvedText(row, resolution, now), dealerResolvedText(row, now));
       this.invalidate();
       this.deps.log?.(`incident #${id} resolved by ${actor}: ${resolution}`);
@@ -163,7 +220,15 @@ export class Incidents {
         const target = `${to.kind}:${to.kind === 'webhook' ? to.url : to.address}`;
         if (told.has(target)) continue;
         told.add(target);
-        messages.push({ to, subject: t.subject, text: t.text, topic: topicOf(row.id), purpose, dedupeKey: `incident:${row.id}:${purpose}:${target}`, fields: { incident: row.id, purpose } });
+        messages.push({
+          to,
+          subject: t.subject,
+          text: t.text,
+          topic: topicOf(row.id),
+          purpose,
+          dedupeKey: `incident:${row.id}:${purpose}:${target}`,
+          fields: { incident: row.id, purpose },
+        });
       }
     }
     if (messages.length) await this.deps.notifications.enqueue(messages);
@@ -185,7 +250,15 @@ export class Incidents {
     const ids = rows.map((r) => r.id);
     const [events, steps] = await Promise.all([eventsOf(this.h, ids), stepsOf(this.h, ids)]);
     const deliveries = await Promise.all(rows.map((r) => this.deps.notifications.list({ topic: topicOf(r.id), limit: 1000 })));
-    return rows.map((r, i) => toView(r, this.deps.settings.stepsSeconds, events.filter((e) => e.incidentId === r.id), steps.filter((s) => s.incidentId === r.id), deliveries[i]));
+    return rows.map((r, i) =>
+      toView(
+        r,
+        this.deps.settings.stepsSeconds,
+        events.filter((e) => e.incidentId === r.id),
+        steps.filter((s) => s.incidentId === r.id),
+        deliveries[i],
+      ),
+    );
   }
 
   /** What the public status endpoint and dealer pages show; cached for two seconds. */
@@ -194,25 +267,39 @@ export class Incidents {
     if (this.status && now - this.status.at < STATUS_TTL_MS) return this.status.value;
     const value = this.loadPublicStatus(now);
     this.status = { at: now, value };
-    value.catch(() => { if (this.status?.value === value) this.status = null; });
+    value.catch(() => {
+      if (this.status?.value === value) this.status = null;
+    });
     return value;
   }
 
   private async loadPublicStatus(now: number): Promise<PublicStatus> {
     const rows = await listIncidents(this.h, { limit: 50, resolvedSince: now - this.deps.settings.resolvedNoticeMs });
-    const events = await eventsOf(this.h, rows.map((r) => r.id), true);
+    const events = await eventsOf(
+      this.h,
+      rows.map((r) => r.id),
+      true,
+    );
     const incidents = rows.map((r) => ({
-      id: r.id, title: r.title, startedAt: new Date(r.opened_at).toISOString(), userFacing: r.user_facing === 1,
+      id: r.id,
+      title: r.title,
+      startedAt: new Date(r.opened_at).toISOString(),
+      userFacing: r.user_facing === 1,
       resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(),
       updates: events.filter((e) => e.incidentId === r.id).map((e) => ({ at: new Date(e.at).toISOString(), text: e.message })),
     }));
     const open = rows.filter((r) => r.status === 'open');
-    const dealerNotices = rows.filter((r) => r.notice_at !== null && r.user_facing === 1).map((r) => (r.status === 'open'
-      ? { id: r.id, resolved: false, text: dealerNoticeText(r) }
-      : { id: r.id, resolved: true, text: dealerResolvedText(r, r.resolved_at!).text }));
+    const dealerNotices = rows
+      .filter((r) => r.notice_at !== null && r.user_facing === 1)
+      .map((r) =>
+        r.status === 'open'
+          ? { id: r.id, resolved: false, text: dealerNoticeText(r) }
+          : { id: r.id, resolved: true, text: dealerResolvedText(r, r.resolved_at!).text },
+      );
     return {
       status: open.some((r) => r.user_facing === 1) ? 'incident' : open.length ? 'degraded' : 'ok',
-      incidents, dealerNotices,
+      incidents,
+      dealerNotices,
     };
   }
 
@@ -244,7 +331,10 @@ export class Incidents {
 
   private async pass(): Promise<void> {
     const open = await escalating(this.h);
-    const taken = await stepsOf(this.h, open.map((i) => i.id));
+    const taken = await stepsOf(
+      this.h,
+      open.map((i) => i.id),
+    );
     const has = new Set(taken.map((s) => `${s.incidentId}:${s.step}`));
     let next: number | null = null;
     const steps = this.deps.settings.stepsSeconds;
@@ -288,7 +378,14 @@ export class Incidents {
       if (audience === 'dealers') {
         if (current.user_facing !== 1) {
           if (!(await claimStep(h, current.id, step, this.replicaId, 'skipped: not user-facing', now))) return null;
-          await addEvent(h, { incidentId: current.id, at: now, kind: 'step', step, actor: this.replicaId, message: 'Step 4 (dealers): skipped — not user-facing' });
+          await addEvent(h, {
+            incidentId: current.id,
+            at: now,
+            kind: 'step',
+            step,
+            actor: this.replicaId,
+            message: 'Step 4 (dealers): skipped — not user-facing',
+          });
           return 'skipped';
         }
         text = dealerText(current);
@@ -302,14 +399,36 @@ export class Incidents {
       if (!(await claimStep(h, current.id, step, this.replicaId, outcome, now))) return null;
       if (audience === 'dealers') {
         await markNotice(h, current.id, now);
-        await addEvent(h, { incidentId: current.id, at: now, kind: 'notice', step, actor: this.replicaId, message: dealerNoticeText(current), public: true });
+        await addEvent(h, {
+          incidentId: current.id,
+          at: now,
+          kind: 'notice',
+          step,
+          actor: this.replicaId,
+          message: dealerNoticeText(current),
+          public: true,
+        });
       }
-      await addEvent(h, { incidentId: current.id, at: now, kind: 'step', step, actor: this.replicaId, message: `Step ${step} (${audience}) at +${Math.round((now - current.opened_at) / 1000)} s: ${outcome}` });
-      await this.deps.notifications.enqueue(to.map((d) => ({
-        to: d, subject: text.subject, text: text.text, topic: topicOf(current.id), purpose: `step:${step}`,
-        dedupeKey: `incident:${current.id}:step:${step}:${d.kind}:${d.kind === 'webhook' ? d.url : d.address}`,
-        fields: { incident: current.id, step, audience },
-      })), trx);
+      await addEvent(h, {
+        incidentId: current.id,
+        at: now,
+        kind: 'step',
+        step,
+        actor: this.replicaId,
+        message: `Step ${step} (${audience}) at +${Math.round((now - current.opened_at) / 1000)} s: ${outcome}`,
+      });
+      await this.deps.notifications.enqueue(
+        to.map((d) => ({
+          to: d,
+          subject: text.subject,
+          text: text.text,
+          topic: topicOf(current.id),
+          purpose: `step:${step}`,
+          dedupeKey: `incident:${current.id}:step:${step}:${d.kind}:${d.kind === 'webhook' ? d.url : d.address}`,
+          fields: { incident: current.id, step, audience },
+        })),
+        trx,
+      );
       return to.length ? 'sent' : 'none';
     });
     if (claimed === null) return;

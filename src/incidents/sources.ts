@@ -23,21 +23,46 @@ export interface EmergencySource {
 }
 
 /** Triggers whose breach dealers notice (errors, slowness, stale or missing data). */
-const USER_FACING_TRIGGERS = new Set(['p95_latency', 'error_rate_high', 'error_rate_critical', 'slo_violation', 'rate_limit_legitimate_refusals', 'contract_compliance_low', 'browser_pool_failures']);
+const USER_FACING_TRIGGERS = new Set([
+  'p95_latency',
+  'error_rate_high',
+  'error_rate_critical',
+  'slo_violation',
+  'rate_limit_legitimate_refusals',
+  'contract_compliance_low',
+  'browser_pool_failures',
+]);
 
-export function wireIncidentSources(incidents: Pick<Incidents, 'raise' | 'clear'>, src: { rollout: DecisionSource; flags: EmergencySource }, log: (msg: string) => void): () => void {
-  const safely = (p: Promise<unknown>) => { p.catch((err) => log(`incident input failed: ${err instanceof Error ? err.message : String(err)}`)); };
-  const raiseKill = () => safely(incidents.raise({
-    cause: 'kill_switch', title: 'Kill switch on: every v5 feature is off', userFacing: true, actor: 'flags',
-    detail: 'EMERGENCY_ROLLBACK is on; dealers see v4 behaviour until it is turned off.',
-  } satisfies RaiseInput));
+export function wireIncidentSources(
+  incidents: Pick<Incidents, 'raise' | 'clear'>,
+  src: { rollout: DecisionSource; flags: EmergencySource },
+  log: (msg: string) => void,
+): () => void {
+  const safely = (p: Promise<unknown>) => {
+    p.catch((err) => log(`incident input failed: ${err instanceof Error ? err.message : String(err)}`));
+  };
+  const raiseKill = () =>
+    safely(
+      incidents.raise({
+        cause: 'kill_switch',
+        title: 'Kill switch on: every v5 feature is off',
+        userFacing: true,
+        actor: 'flags',
+        detail: 'EMERGENCY_ROLLBACK is on; dealers see v4 behaviour until it is turned off.',
+      } satisfies RaiseInput),
+    );
   const onDecision = (d: DecisionEvent) => {
     if (d.kind === 'auto_rollback') {
       for (const t of d.triggers) {
-        safely(incidents.raise({
-          cause: `rollback:${t}`, title: `Automatic rollback: trigger ${t} fired`, userFacing: USER_FACING_TRIGGERS.has(t), actor: 'rollout-controller',
-          detail: `${d.reason ?? ''} (phase ${d.fromPhase ?? '?'} → ${d.toPhase ?? '?'})`.trim(),
-        }));
+        safely(
+          incidents.raise({
+            cause: `rollback:${t}`,
+            title: `Automatic rollback: trigger ${t} fired`,
+            userFacing: USER_FACING_TRIGGERS.has(t),
+            actor: 'rollout-controller',
+            detail: `${d.reason ?? ''} (phase ${d.fromPhase ?? '?'} → ${d.toPhase ?? '?'})`.trim(),
+          }),
+        );
       }
     } else if (d.kind === 'rearm') {
       for (const t of d.triggers) safely(incidents.clear(`rollback:${t}`, `trigger ${t} re-armed`));

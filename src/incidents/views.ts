@@ -64,13 +64,21 @@ export function toView(r: IncidentRow, stepsSeconds: number[], events: EventRow[
   const timeline: TimelineEntry[] = events.map((e) => ({ at: iso(e.at)!, kind: e.kind, step: e.step, actor: e.actor, message: e.message }));
   for (const d of deliveries) {
     const at = d.deliveredAt ?? d.createdAt;
-    const state = d.status === 'delivered' ? `delivered (attempt ${d.attempts})`
-      : d.status === 'dead' ? `FAILED after ${d.attempts} attempt(s): ${d.lastError ?? 'unknown error'} — retry with POST /admin/notifications/${d.id}/retry`
-      : d.attempts > 0 ? `retrying (${d.attempts} attempt(s), last error: ${d.lastError ?? 'unknown'}; next ${d.nextAttemptAt ?? 'soon'})`
-      : 'queued';
+    const state =
+      d.status === 'delivered'
+        ? `delivered (attempt ${d.attempts})`
+        : d.status === 'dead'
+          ? `FAILED after ${d.attempts} attempt(s): ${d.lastError ?? 'unknown error'} — retry with POST /admin/notifications/${d.id}/retry`
+          : d.attempts > 0
+            ? `retrying (${d.attempts} attempt(s), last error: ${d.lastError ?? 'unknown'}; next ${d.nextAttemptAt ?? 'soon'})`
+            : 'queued';
     const step = /^step:(\d)$/.exec(d.purpose)?.[1];
     timeline.push({
-      at, kind: 'delivery', step: step ? Number(step) : null, actor: null, message: `${d.purpose} → ${d.kind} ${d.target}: ${state}`,
+      at,
+      kind: 'delivery',
+      step: step ? Number(step) : null,
+      actor: null,
+      message: `${d.purpose} → ${d.kind} ${d.target}: ${state}`,
       delivery: { id: d.id, purpose: d.purpose, target: d.target, status: d.status, attempts: d.attempts, lastError: d.lastError },
     });
   }
@@ -78,14 +86,29 @@ export function toView(r: IncidentRow, stepsSeconds: number[], events: EventRow[
   const stepViews = stepsSeconds.map((s, i) => {
     const taken = steps.find((x) => x.step === i + 1);
     return {
-      step: i + 1, audience: AUDIENCES[i]!, dueAt: iso(r.opened_at + s * 1000)!,
-      takenAt: taken ? iso(taken.claimedAt) : null, takenBy: taken?.claimedBy ?? null, outcome: taken?.outcome ?? null,
+      step: i + 1,
+      audience: AUDIENCES[i]!,
+      dueAt: iso(r.opened_at + s * 1000)!,
+      takenAt: taken ? iso(taken.claimedAt) : null,
+      takenBy: taken?.claimedBy ?? null,
+      outcome: taken?.outcome ?? null,
     };
   });
   return {
-    id: r.id, cause: r.cause, title: r.title, detail: r.detail, userFacing: r.user_facing === 1, status: r.status,
-    startedAt: iso(r.opened_at)!, acknowledgedAt: iso(r.acknowledged_at), acknowledgedBy: r.acknowledged_by,
-    resolvedAt: iso(r.resolved_at), resolvedBy: r.resolved_by, resolution: r.resolution, noticeAt: iso(r.notice_at),
-    steps: stepViews, timeline,
+    id: r.id,
+    cause: r.cause,
+    title: r.title,
+    detail: r.detail,
+    userFacing: r.user_facing === 1,
+    status: r.status,
+    startedAt: iso(r.opened_at)!,
+    acknowledgedAt: iso(r.acknowledged_at),
+    acknowledgedBy: r.acknowledged_by,
+    resolvedAt: iso(r.resolved_at),
+    resolvedBy: r.resolved_by,
+    resolution: r.resolution,
+    noticeAt: iso(r.notice_at),
+    steps: stepViews,
+    timeline,
   };
 }

@@ -20,7 +20,12 @@ function importMaxBytes(env: NodeJS.ProcessEnv): number {
 }
 
 function mediaType(request: FastifyRequest): string {
-  return String(request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return (
+    String(request.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim()
+      .toLowerCase() ?? ''
+  );
 }
 
 export async function adminImportRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
@@ -28,53 +33,85 @@ export async function adminImportRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
   const admin = requireAdmin(ctx.config.adminToken);
   // This scope reads both formats as text: the feed reader parses them and reports per row.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(['application/json', 'text/csv'], { parseAs: 'string', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['application/json', 'text/csv'], { parseAs: 'string', bodyLimit: maxBytes }, (_req, body, done) =>
+    done(null, body),
+  );
 
-  app.post('/admin/imports', {
-    schema: {
-      tags: ['admin'],
-      summary: 'Upload a listing feed (text/csv or application/json); answers the import summary',
-      description: 'The body is the feed itself (CSV with a header row, or a JSON array of rows with the same keys). Rows are upserted by source + lot_id; each rejected row is listed with its number and reason while the others land. X-Feed-Name names the upload in provenance.',
-      consumes: ['text/csv', 'application/json'],
-      response: {
-        200: {
-          description: 'The import summary',
-          type: 'object',
-          required: ['importId', 'rows', 'accepted', 'created', 'updated', 'unchanged', 'rejected'],
-          properties: {
-            importId: { type: 'integer' }, rows: { type: 'integer' }, accepted: { type: 'integer' }, created: { type: 'integer' }, updated: { type: 'integer' }, unchanged: { type: 'integer' },
-            rejected: { type: 'array', items: { type: 'object', required: ['row', 'reason'], properties: { row: { type: 'integer' }, lotId: { type: ['string', 'null'] }, reason: { type: 'string' } } } },
+  app.post(
+    '/admin/imports',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Upload a listing feed (text/csv or application/json); answers the import summary',
+        description:
+          'The body is the feed itself (CSV with a header row, or a JSON array of rows with the same keys). Rows are upserted by source + lot_id; each rejected row is listed with its number and reason while the others land. X-Feed-Name names the upload in provenance.',
+        consumes: ['text/csv', 'application/json'],
+        response: {
+          200: {
+            description: 'The import summary',
+            type: 'object',
+            required: ['importId', 'rows', 'accepted', 'created', 'updated', 'unchanged', 'rejected'],
+            properties: {
+              importId: { type: 'integer' },
+              rows: { type: 'integer' },
+              accepted: { type: 'integer' },
+              created: { type: 'integer' },
+              updated: { type: 'integer' },
+              unchanged: { type: 'integer' },
+              rejected: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['row', 'reason'],
+                  properties: { row: { type: 'integer' }, lotId: { type: ['string', 'null'] }, reason: { type: 'string' } },
+                },
+              },
+            },
           },
+          400: { $ref: 'Error#' },
+          413: { $ref: 'Error#' },
+          415: { $ref: 'Error#' },
         },
-        400: { $ref: 'Error#' }, 413: { $ref: 'Error#' }, 415: { $ref: 'Error#' },
       },
+      bodyLimit: maxBytes,
+      onRequest: [
+        admin,
+        async (request) => {
+          const type = mediaType(request);
+          if (!(type in FORMATS))
+            throw new ApiError(415, 'unsupported_media_type', 'Upload a feed as text/csv or application/json', [
+              { field: 'header:content-type', message: `must be text/csv or application/json, got "${type.slice(0, 80)}"` },
+            ]);
+          const length = Number(request.headers['content-length'] ?? NaN);
+          if (Number.isFinite(length) && length > maxBytes)
+            throw new ApiError(413, 'payload_too_large', `The feed is larger than ${maxBytes} bytes`);
+        },
+      ],
     },
-    bodyLimit: maxBytes,
-    onRequest: [
-      admin,
-      async (request) => {
-        const type = mediaType(request);
-        if (!(type in FORMATS)) throw new ApiError(415, 'unsupported_media_type', 'Upload a feed as text/csv or application/json', [{ field: 'header:content-type', message: `must be text/csv or application/json, got "${type.slice(0, 80)}"` }]);
-        const length = Number(request.headers['content-length'] ?? NaN);
-        if (Number.isFinite(length) && length > maxBytes) throw new ApiError(413, 'payload_too_large', `The feed is larger than ${maxBytes} bytes`);
-      },
-    ],
-  }, async (request) => {
-    const format = FORMATS[mediaType(request)] as 'csv' | 'json';
-    const body = typeof request.body === 'string' ? request.body : '';
-    if (body.trim() === '') throw new ApiError(400, 'empty_feed', 'The uploaded feed is empty', [{ field: 'body', message: 'is empty' }]);
-    const given = request.headers['x-feed-name'];
-    if (given !== undefined && (typeof given !== 'string' || !ORIGIN_NAME.test(given))) {
-      throw new ApiError(400, 'invalid_request', 'Invalid header: x-feed-name', [{ field: 'header:x-feed-name', message: 'must be 1–100 of A-Z a-z 0-9 . _ -' }]);
-    }
-    const origin = `upload:${typeof given === 'string' ? given : `${format}-${ctx.clock.now()}`}`;
-    let summary;
-    try {
-      summary = await importListingFeed(ctx.db, body, format, { origin, now: ctx.clock.now(), params: loadArbitrageParams(), snapshots: ctx.evidence });
-    } catch (err) {
-      if (err instanceof FeedFormatError) throw new ApiError(400, 'invalid_feed', err.message, [{ field: 'body', message: err.message }]);
-      throw err;
-    }
-    return importSummaryBody(summary);
-  });
+    async (request) => {
+      const format = FORMATS[mediaType(request)] as 'csv' | 'json';
+      const body = typeof request.body === 'string' ? request.body : '';
+      if (body.trim() === '') throw new ApiError(400, 'empty_feed', 'The uploaded feed is empty', [{ field: 'body', message: 'is empty' }]);
+      const given = request.headers['x-feed-name'];
+      if (given !== undefined && (typeof given !== 'string' || !ORIGIN_NAME.test(given))) {
+        throw new ApiError(400, 'invalid_request', 'Invalid header: x-feed-name', [
+          { field: 'header:x-feed-name', message: 'must be 1–100 of A-Z a-z 0-9 . _ -' },
+        ]);
+      }
+      const origin = `upload:${typeof given === 'string' ? given : `${format}-${ctx.clock.now()}`}`;
+      let summary;
+      try {
+        summary = await importListingFeed(ctx.db, body, format, {
+          origin,
+          now: ctx.clock.now(),
+          params: loadArbitrageParams(),
+          snapshots: ctx.evidence,
+        });
+      } catch (err) {
+        if (err instanceof FeedFormatError) throw new ApiError(400, 'invalid_feed', err.message, [{ field: 'body', message: err.message }]);
+        throw err;
+      }
+      return importSummaryBody(summary);
+    },
+  );
 }

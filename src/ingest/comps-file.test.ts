@@ -25,8 +25,16 @@ describe('parseCompsFile — dealer sales', () => {
     expect(r.kind).toBe('sale');
     expect(r.accepted.map((a) => a.row)).toEqual([2, 3, 4]);
     expect(r.accepted[0]!.comp).toEqual({
-      kind: 'sale', make: 'Ford', model: 'Police Interceptor Utility', year: 2019, trim: null, mileage: 88100,
-      priceCents: 1890000, saleDate: new Date('2026-03-02T00:00:00Z'), state: 'CA', vin: '1FM5K8AR2KGA12345',
+      kind: 'sale',
+      make: 'Ford',
+      model: 'Police Interceptor Utility',
+      year: 2019,
+      trim: null,
+      mileage: 88100,
+      priceCents: 1890000,
+      saleDate: new Date('2026-03-02T00:00:00Z'),
+      state: 'CA',
+      vin: '1FM5K8AR2KGA12345',
     });
     expect(r.accepted[1]!.comp).toMatchObject({ state: 'TX', saleDate: new Date('2026-04-07T00:00:00Z'), vin: null, mileage: null });
     expect(r.accepted[2]!.comp).toMatchObject({ year: 2020 });
@@ -55,17 +63,32 @@ describe('parseCompsFile — dealer sales', () => {
 
 describe('parseCompsFile — market prices', () => {
   it('reads market rows and checks low ≤ avg ≤ high', () => {
-    const res = parseCompsFile([
-      'make,model,year,trim,avg,low,high,sample_size',
-      'Ford,F-150,2019,XL,24500,21000,28000,37',
-      'Ford,F-150,2019,,24500,26000,28000,37',
-      'Ford,F-150,2019,,24500,21000,28000,0',
-    ].join('\n'), { now: NOW });
+    const res = parseCompsFile(
+      [
+        'make,model,year,trim,avg,low,high,sample_size',
+        'Ford,F-150,2019,XL,24500,21000,28000,37',
+        'Ford,F-150,2019,,24500,26000,28000,37',
+        'Ford,F-150,2019,,24500,21000,28000,0',
+      ].join('\n'),
+      { now: NOW },
+    );
     expect(res.kind).toBe('market');
-    expect(res.accepted).toEqual([{
-      row: 2,
-      comp: { kind: 'market', make: 'Ford', model: 'F-150', year: 2019, trim: 'XL', avgCents: 2450000, lowCents: 2100000, highCents: 2800000, sampleSize: 37 },
-    }]);
+    expect(res.accepted).toEqual([
+      {
+        row: 2,
+        comp: {
+          kind: 'market',
+          make: 'Ford',
+          model: 'F-150',
+          year: 2019,
+          trim: 'XL',
+          avgCents: 2450000,
+          lowCents: 2100000,
+          highCents: 2800000,
+          sampleSize: 37,
+        },
+      },
+    ]);
     expect(res.rejected.map((x) => [x.row, x.reason])).toEqual([
       [3, 'low/avg/high: 26000 ≤ 24500 ≤ 28000 does not hold'],
       [4, 'sample_size: 0 means no market data'],

@@ -4,9 +4,19 @@
 import type { Comp } from '../opportunities/types.js';
 import { normalizeVin, vinCheckDigitValid, vinModelYear } from '../quality/vin.js';
 import {
-  collapseSpaces, FeedFormatError, hasControlChars, headerKey, parseModelYear, parseMileage,
-  parseMoneyCents, parseNonNegativeInt, parseStateCode, parseUsOrIsoDate, readCsvRecords,
-  type Parsed, type RejectedRow,
+  collapseSpaces,
+  FeedFormatError,
+  hasControlChars,
+  headerKey,
+  parseModelYear,
+  parseMileage,
+  parseMoneyCents,
+  parseNonNegativeInt,
+  parseStateCode,
+  parseUsOrIsoDate,
+  readCsvRecords,
+  type Parsed,
+  type RejectedRow,
 } from './feed.js';
 import { US_STATE_CODES } from '../common/geo.js';
 
@@ -20,17 +30,42 @@ export interface CompsParseResult {
   rejected: RejectedRow[];
 }
 
-export interface CompsParseOptions { now: Date }
+export interface CompsParseOptions {
+  now: Date;
+}
 
-const SALE_COLUMNS = ['vin', 'year', 'make', 'model', 'trim', 'saleprice', 'saledate', 'mileage', 'condition', 'location', 'state'] as const;
+const SALE_COLUMNS = [
+  'vin',
+  'year',
+  'make',
+  'model',
+  'trim',
+  'saleprice',
+  'saledate',
+  'mileage',
+  'condition',
+  'location',
+  'state',
+] as const;
 const MARKET_COLUMNS = ['make', 'model', 'year', 'trim', 'avg', 'low', 'high', 'samplesize'] as const;
 const SALE_REQUIRED = ['year', 'make', 'model', 'saleprice', 'saledate'];
 const MARKET_REQUIRED = ['make', 'model', 'year', 'avg', 'low', 'high', 'samplesize'];
 // Header spellings seen in dealer-management and pricing-guide exports.
 const ALIASES: Record<string, string> = {
-  price: 'saleprice', soldprice: 'saleprice', saleamount: 'saleprice', solddate: 'saledate', date: 'saledate',
-  odometer: 'mileage', miles: 'mileage', average: 'avg', avgprice: 'avg', lowprice: 'low', highprice: 'high',
-  samples: 'samplesize', count: 'samplesize', modelyear: 'year',
+  price: 'saleprice',
+  soldprice: 'saleprice',
+  saleamount: 'saleprice',
+  solddate: 'saledate',
+  date: 'saledate',
+  odometer: 'mileage',
+  miles: 'mileage',
+  average: 'avg',
+  avgprice: 'avg',
+  lowprice: 'low',
+  highprice: 'high',
+  samples: 'samplesize',
+  count: 'samplesize',
+  modelyear: 'year',
 };
 const MAX_FIELD = 200;
 
@@ -45,7 +80,10 @@ export function parseCompsFile(content: string | Buffer, opts: CompsParseOptions
   const records = readCsvRecords(content);
   const header = records[0];
   if (!header?.fields) throw new FeedFormatError('comps file is empty or its header row is malformed');
-  const keys = header.fields.map((h) => { const k = headerKey(h); return ALIASES[k] ?? k; });
+  const keys = header.fields.map((h) => {
+    const k = headerKey(h);
+    return ALIASES[k] ?? k;
+  });
   const kind: CompsFileKind | null = keys.includes('saleprice') ? 'sale' : keys.includes('avg') ? 'market' : null;
   if (!kind) throw new FeedFormatError('comps file header has neither "Sale Price" (dealer sales) nor "avg" (market prices)');
   const known = new Set<string>(kind === 'sale' ? SALE_COLUMNS : MARKET_COLUMNS);
@@ -61,12 +99,18 @@ export function parseCompsFile(content: string | Buffer, opts: CompsParseOptions
     const raw: Record<string, unknown> = {};
     const values = new Map<string, string>();
     (rec.fields ?? []).forEach((v, i) => {
-      if (i >= header.fields!.length) { ((raw._extra ??= []) as unknown[]).push(v); return; }
+      if (i >= header.fields!.length) {
+        ((raw._extra ??= []) as unknown[]).push(v);
+        return;
+      }
       raw[header.fields![i]!.trim()] = v;
       if (known.has(keys[i]!)) values.set(keys[i]!, v);
     });
     const reject = (reason: string) => rejected.push({ row: rec.row, line: rec.line, lotId: null, source: null, reason, raw });
-    if (rec.error) { reject(rec.error); continue; }
+    if (rec.error) {
+      reject(rec.error);
+      continue;
+    }
     if (rec.fields!.length !== header.fields.length) {
       reject(`wrong column count: ${rec.fields!.length} fields, header has ${header.fields.length}`);
       continue;
@@ -82,8 +126,14 @@ export function parseCompsFile(content: string | Buffer, opts: CompsParseOptions
 function cleanFields(values: Map<string, string>, kind: CompsFileKind, problems: string[]): Map<string, string> {
   const text = new Map<string, string>();
   for (const [col, v] of values) {
-    if (v.length > MAX_FIELD) { problems.push(`${label(col, kind)}: ${v.length} characters exceeds the ${MAX_FIELD} limit`); continue; }
-    if (hasControlChars(v)) { problems.push(`${label(col, kind)}: contains control characters`); continue; }
+    if (v.length > MAX_FIELD) {
+      problems.push(`${label(col, kind)}: ${v.length} characters exceeds the ${MAX_FIELD} limit`);
+      continue;
+    }
+    if (hasControlChars(v)) {
+      problems.push(`${label(col, kind)}: contains control characters`);
+      continue;
+    }
     const t = collapseSpaces(v);
     if (t !== '') text.set(col, t);
   }
@@ -129,8 +179,16 @@ function toSaleComp(values: Map<string, string>, now: Date): Parsed<ParsedComp> 
   return {
     ok: true,
     value: {
-      kind: 'sale', make: text.get('make')!, model: text.get('model')!, year: year!, trim: text.get('trim') ?? null,
-      mileage, priceCents: priceCents!, saleDate: saleDate!, state, vin,
+      kind: 'sale',
+      make: text.get('make')!,
+      model: text.get('model')!,
+      year: year!,
+      trim: text.get('trim') ?? null,
+      mileage,
+      priceCents: priceCents!,
+      saleDate: saleDate!,
+      state,
+      vin,
     },
   };
 }
@@ -153,8 +211,15 @@ function toMarketComp(values: Map<string, string>, now: Date): Parsed<ParsedComp
   return {
     ok: true,
     value: {
-      kind: 'market', make: text.get('make')!, model: text.get('model')!, year: year!, trim: text.get('trim') ?? null,
-      avgCents: avgCents!, lowCents: lowCents!, highCents: highCents!, sampleSize: sampleSize!,
+      kind: 'market',
+      make: text.get('make')!,
+      model: text.get('model')!,
+      year: year!,
+      trim: text.get('trim') ?? null,
+      avgCents: avgCents!,
+      lowCents: lowCents!,
+      highCents: highCents!,
+      sampleSize: sampleSize!,
     },
   };
 }

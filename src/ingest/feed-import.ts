@@ -75,7 +75,10 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
     opts.afterBatch?.();
   };
   for await (const item of feed.items) {
-    if ('rejected' in item) { rejected.push(item.rejected); continue; }
+    if ('rejected' in item) {
+      rejected.push(item.rejected);
+      continue;
+    }
     winners.set(feedRowKey(item.accepted.listing), item.accepted.row);
     batch.push(item.accepted);
     if (batch.length >= size) await screen();
@@ -117,7 +120,8 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
   if (opts.snapshots) {
     const contentType = format === 'csv' ? 'text/csv' : 'application/json';
     // A file is streamed into the store under the hash the survey took, never read whole.
-    if ('path' in source && opts.snapshots.keepFile) await opts.snapshots.keepFile({ path: source.path, hash: found.hash, url, contentType, kind: 'feed' });
+    if ('path' in source && opts.snapshots.keepFile)
+      await opts.snapshots.keepFile({ path: source.path, hash: found.hash, url, contentType, kind: 'feed' });
     else {
       const bytes = 'bytes' in source ? source.bytes : await readFile(source.path);
       await opts.snapshots.keep({ bytes, url, contentType, kind: 'feed' });
@@ -130,7 +134,16 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
     found.peers.length = 0;
     const comps = await loadCompIndex(db, found.makes, opts.params.valuation.modelFamilies);
     const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));
-    const quality: QualitySummary = { validated: 0, quarantined: 0, quarantinedRows: [], unpublished: 0, anomalous: 0, sanitized: 0, vinsDecoded: 0, provenanceRecorded: 0 };
+    const quality: QualitySummary = {
+      validated: 0,
+      quarantined: 0,
+      quarantinedRows: [],
+      unpublished: 0,
+      anomalous: 0,
+      sanitized: 0,
+      vinsDecoded: 0,
+      provenanceRecorded: 0,
+    };
     const counts = new Map<string, { validated: number; passed: number }>();
     const vinsCounted = new Set<string>();
     const stored = { created: 0, updated: 0, unchanged: 0 };
@@ -142,9 +155,19 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
       const origins = feedOriginsOf(found.hash, opts.origin, fetchedAt, batch);
       const accepted = batch.map((a, i) => ({ row: a.row, listing: a.listing, origin: origins[i] }));
       batch = [];
-      const stage = await QualityStage.begin(db, { accepted, rejected: [] }, {
-        importId, origin: opts.origin, now: opts.now, params: opts.params, flags: opts.flags, vinDecoder: opts.vinDecoder, deferContractRun: true,
-      });
+      const stage = await QualityStage.begin(
+        db,
+        { accepted, rejected: [] },
+        {
+          importId,
+          origin: opts.origin,
+          now: opts.now,
+          params: opts.params,
+          flags: opts.flags,
+          vinDecoder: opts.vinDecoder,
+          deferContractRun: true,
+        },
+      );
       for (const [src, c] of stage.contractCounts) {
         const t = counts.get(src) ?? { validated: 0, passed: 0 };
         counts.set(src, { validated: t.validated + c.validated, passed: t.passed + c.passed });
@@ -152,7 +175,13 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
       await stage.detect(comps, peers);
       const listings = stage.publishable.map((a) => a.listing);
       const part = await storeListings(db, listings, {
-        origin: opts.origin, isSample: opts.isSample ?? false, now: opts.now, params: opts.params, comps, engineHash, ...stage.storeHooks(opts.hasOpenAnomaly),
+        origin: opts.origin,
+        isSample: opts.isSample ?? false,
+        now: opts.now,
+        params: opts.params,
+        comps,
+        engineHash,
+        ...stage.storeHooks(opts.hasOpenAnomaly),
       });
       await stage.finish(part);
       addQuality(quality, stage.summary);
@@ -179,8 +208,13 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
     if (dataVersion !== null) notifyDataVersion(db, dataVersion);
     await closeImport(db, importId, { accepted: found.accepted, rejected: found.rejected.length, ...stored });
     return {
-      importId, rows: found.accepted + found.rejected.length, accepted: found.accepted, rejected: found.rejected,
-      ...stored, dataVersion, quality,
+      importId,
+      rows: found.accepted + found.rejected.length,
+      accepted: found.accepted,
+      rejected: found.rejected,
+      ...stored,
+      dataVersion,
+      quality,
     };
   } catch (err) {
     await failImport(db, importId);

@@ -10,9 +10,24 @@ import type { ListingOrigin } from '../quality/batch.js';
 export const FEED_EXTRACTOR_VERSION = 'feed-reader/1.0.0';
 
 const FEED_COLUMN: Partial<Record<keyof ListingInput, string>> = {
-  source: 'source', lotId: 'lot_id', title: 'title', year: 'year', make: 'make', model: 'model', trim: 'trim', vin: 'vin',
-  mileage: 'mileage', currentBidCents: 'current_bid', auctionEndsAt: 'auction_end', city: 'city', state: 'state', zip: 'zip',
-  listingUrl: 'listing_url', titleStatus: 'title_status', description: 'description', buyerPremiumPct: 'buyer_premium_pct',
+  source: 'source',
+  lotId: 'lot_id',
+  title: 'title',
+  year: 'year',
+  make: 'make',
+  model: 'model',
+  trim: 'trim',
+  vin: 'vin',
+  mileage: 'mileage',
+  currentBidCents: 'current_bid',
+  auctionEndsAt: 'auction_end',
+  city: 'city',
+  state: 'state',
+  zip: 'zip',
+  listingUrl: 'listing_url',
+  titleStatus: 'title_status',
+  description: 'description',
+  buyerPremiumPct: 'buyer_premium_pct',
   docFeeCents: 'doc_fee',
 };
 
@@ -23,7 +38,12 @@ export function snapshotHash(content: string | Buffer): string {
 }
 
 /** Origins for a parsed feed, in the order of `accepted`. */
-export function feedOrigins(content: string | Buffer, originName: string, fetchedAt: Date, accepted: readonly AcceptedListing[]): ListingOrigin[] {
+export function feedOrigins(
+  content: string | Buffer,
+  originName: string,
+  fetchedAt: Date,
+  accepted: readonly AcceptedListing[],
+): ListingOrigin[] {
   return feedOriginsOf(snapshotHash(content), originName, fetchedAt, accepted);
 }
 
@@ -31,7 +51,8 @@ export function feedOrigins(content: string | Buffer, originName: string, fetche
 export function feedOriginsOf(hash: string, originName: string, fetchedAt: Date, accepted: readonly AcceptedListing[]): ListingOrigin[] {
   const sourceUrl = `urn:dealerscope:feed:${encodeURIComponent(originName)}`;
   // Per row: canonical column → [locator, raw value].
-  const cellsOf = (a: AcceptedListing) => new Map(a.cells.map((c): [string, [string, unknown]] => [headerKey(c.column), [c.locator, c.value]]));
+  const cellsOf = (a: AcceptedListing) =>
+    new Map(a.cells.map((c): [string, [string, unknown]] => [headerKey(c.column), [c.locator, c.value]]));
   return accepted.map((a) => {
     const cells = cellsOf(a);
     const locators: ListingOrigin['locators'] = {};

@@ -7,8 +7,17 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import {
-  csvHeader, csvRow, jsonItems, jsonRow, readCsvWindow, readFeedRow,
-  type AcceptedListing, type CsvCursor, type CsvHeader, type FeedFormat, type RejectedRow,
+  csvHeader,
+  csvRow,
+  jsonItems,
+  jsonRow,
+  readCsvWindow,
+  readFeedRow,
+  type AcceptedListing,
+  type CsvCursor,
+  type CsvHeader,
+  type FeedFormat,
+  type RejectedRow,
 } from './feed.js';
 
 /** A feed on disk (streamed) or already in memory (an upload). */
@@ -53,8 +62,14 @@ class BoundaryScanner {
           continue;
         }
       }
-      if (ch === 10) { boundary = i + 1; this.fieldStart = true; } else if (ch === 44) this.fieldStart = true;
-      else if (ch === 34 && this.fieldStart) { this.quoted = true; this.fieldStart = false; } else this.fieldStart = false;
+      if (ch === 10) {
+        boundary = i + 1;
+        this.fieldStart = true;
+      } else if (ch === 44) this.fieldStart = true;
+      else if (ch === 34 && this.fieldStart) {
+        this.quoted = true;
+        this.fieldStart = false;
+      } else this.fieldStart = false;
     }
     return boundary;
   }
@@ -72,7 +87,10 @@ async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number):
   for await (const bytes of byteChunks(source, Math.min(CHUNK_BYTES, windowChars))) {
     hash.update(bytes);
     let text = decoder.write(bytes);
-    if (first && text.length > 0) { text = text.replace(/^\uFEFF/, ''); first = false; }
+    if (first && text.length > 0) {
+      text = text.replace(/^\uFEFF/, '');
+      first = false;
+    }
     if (heldCr) text = `\r${text}`;
     heldCr = text.endsWith('\r');
     if (heldCr) text = text.slice(0, -1);
@@ -113,7 +131,10 @@ export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, wi
     let header: CsvHeader | null = null;
     for await (const window of csvWindows(source, hasher, windowChars)) {
       for (const rec of readCsvWindow(window, at)) {
-        if (!header) { header = csvHeader(rec); continue; }
+        if (!header) {
+          header = csvHeader(rec);
+          continue;
+        }
         yield item(readFeedRow(csvRow(header, rec), now));
       }
     }

@@ -26,15 +26,33 @@ function csv(...rows: string[]): string {
 function row(over: Partial<Record<string, string>>): string {
   const cols = HEADER.split(',');
   const base: Record<string, string> = {
-    source: 'GovDeals', lot_id: 'L', title: 'T', year: '2019', make: 'Ford', model: 'F-150', trim: '',
-    vin: '', mileage: '50000', current_bid: '5000', auction_end: '2026-07-01T18:00:00Z', city: 'Austin',
-    state: 'TX', zip: '78701', listing_url: '', title_status: '', description: '', buyer_premium_pct: '', doc_fee: '',
+    source: 'GovDeals',
+    lot_id: 'L',
+    title: 'T',
+    year: '2019',
+    make: 'Ford',
+    model: 'F-150',
+    trim: '',
+    vin: '',
+    mileage: '50000',
+    current_bid: '5000',
+    auction_end: '2026-07-01T18:00:00Z',
+    city: 'Austin',
+    state: 'TX',
+    zip: '78701',
+    listing_url: '',
+    title_status: '',
+    description: '',
+    buyer_premium_pct: '',
+    doc_fee: '',
     ...over,
   };
-  return cols.map((c) => {
-    const v = base[c] ?? '';
-    return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-  }).join(',');
+  return cols
+    .map((c) => {
+      const v = base[c] ?? '';
+      return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+    })
+    .join(',');
 }
 
 describe('parseListingFeed — mixed CSV', () => {
@@ -83,11 +101,25 @@ describe('parseListingFeed — mixed CSV', () => {
   it('accepts every good row, normalised', () => {
     expect(result.accepted.map((a) => a.row)).toEqual([2, 14, 16]);
     expect(result.accepted[0]!.listing).toEqual({
-      source: 'govdeals', lotId: 'GD-1', title: '2019 Ford Police Interceptor Utility AWD', year: 2019,
-      make: 'Ford', model: 'Police Interceptor Utility', trim: 'AWD', vin: VIN, mileage: 87412,
-      currentBidCents: 425000, auctionEndsAt: new Date('2026-07-01T18:00:00Z'), city: 'Austin', state: 'TX',
-      zip: '78701', listingUrl: 'https://www.govdeals.com/asset/1', titleStatus: 'clean',
-      description: 'Runs and drives', buyerPremiumPct: null, docFeeCents: null,
+      source: 'govdeals',
+      lotId: 'GD-1',
+      title: '2019 Ford Police Interceptor Utility AWD',
+      year: 2019,
+      make: 'Ford',
+      model: 'Police Interceptor Utility',
+      trim: 'AWD',
+      vin: VIN,
+      mileage: 87412,
+      currentBidCents: 425000,
+      auctionEndsAt: new Date('2026-07-01T18:00:00Z'),
+      city: 'Austin',
+      state: 'TX',
+      zip: '78701',
+      listingUrl: 'https://www.govdeals.com/asset/1',
+      titleStatus: 'clean',
+      description: 'Runs and drives',
+      buyerPremiumPct: null,
+      docFeeCents: null,
     });
     const ps = result.accepted[1]!.listing;
     expect(ps).toMatchObject({ source: 'publicsurplus', year: 2027, buyerPremiumPct: 10, docFeeCents: 5000 });
@@ -98,12 +130,30 @@ describe('parseListingFeed — mixed CSV', () => {
 
 describe('parseListingFeed — derivation and normalisation', () => {
   it('fills VIN and mileage from the description, and a title from the vehicle', () => {
-    const r = parseListingFeed(csv(row({
-      lot_id: 'D1', title: '', make: '  Chevrolet ', model: 'Tahoe   PPV', trim: 'PPV',
-      description: `Fleet unit. VIN: 1GNSKBKC2LR123456. Odometer: 123,456. Runs.`, mileage: '', vin: '',
-    })), 'csv', { now: NOW });
+    const r = parseListingFeed(
+      csv(
+        row({
+          lot_id: 'D1',
+          title: '',
+          make: '  Chevrolet ',
+          model: 'Tahoe   PPV',
+          trim: 'PPV',
+          description: `Fleet unit. VIN: 1GNSKBKC2LR123456. Odometer: 123,456. Runs.`,
+          mileage: '',
+          vin: '',
+        }),
+      ),
+      'csv',
+      { now: NOW },
+    );
     const a = r.accepted[0]!;
-    expect(a.listing).toMatchObject({ make: 'Chevrolet', model: 'Tahoe PPV', vin: '1GNSKBKC2LR123456', mileage: 123456, title: '2019 Chevrolet Tahoe PPV PPV' });
+    expect(a.listing).toMatchObject({
+      make: 'Chevrolet',
+      model: 'Tahoe PPV',
+      vin: '1GNSKBKC2LR123456',
+      mileage: 123456,
+      title: '2019 Chevrolet Tahoe PPV PPV',
+    });
     expect(a.derived).toEqual(['vin', 'mileage', 'title']);
   });
 
@@ -113,30 +163,56 @@ describe('parseListingFeed — derivation and normalisation', () => {
   });
 
   it('maps title brands and leaves unrecognised text as unknown', () => {
-    expect(['', 'Clean', 'CLEAR', 'Rebuilt Salvage', 'SALVAGE', 'flood', 'Lemon law buyback', 'Bill of sale only', 'Certificate of Destruction']
-      .map(normalizeTitleStatus)).toEqual(['unknown', 'clean', 'clean', 'rebuilt', 'salvage', 'flood', 'lemon', 'unknown', 'salvage']);
+    expect(
+      [
+        '',
+        'Clean',
+        'CLEAR',
+        'Rebuilt Salvage',
+        'SALVAGE',
+        'flood',
+        'Lemon law buyback',
+        'Bill of sale only',
+        'Certificate of Destruction',
+      ].map(normalizeTitleStatus),
+    ).toEqual(['unknown', 'clean', 'clean', 'rebuilt', 'salvage', 'flood', 'lemon', 'unknown', 'salvage']);
   });
 
   it('normalises source names to keys', () => {
-    expect(['GovDeals', 'Public Surplus', 'publicsurplus', 'GSA Auctions', 'gsa', 'Muni-Bid!', 'Copart']
-      .map(normalizeSource)).toEqual(['govdeals', 'publicsurplus', 'publicsurplus', 'gsa', 'gsa', 'munibid', 'copart']);
+    expect(['GovDeals', 'Public Surplus', 'publicsurplus', 'GSA Auctions', 'gsa', 'Muni-Bid!', 'Copart'].map(normalizeSource)).toEqual([
+      'govdeals',
+      'publicsurplus',
+      'publicsurplus',
+      'gsa',
+      'gsa',
+      'munibid',
+      'copart',
+    ]);
   });
 
   it('lets a later row with the same source and lot win, and notes it', () => {
-    const r = parseListingFeed(csv(
-      row({ lot_id: 'DUP', current_bid: '1000' }),
-      row({ lot_id: 'OTHER' }),
-      row({ source: 'govdeals', lot_id: 'DUP', current_bid: '1500' }),
-      row({ lot_id: 'DUP', current_bid: 'bogus' }),
-    ), 'csv', { now: NOW });
-    expect(r.accepted.map((a) => [a.row, a.listing.currentBidCents])).toEqual([[3, 500000], [4, 150000]]);
+    const r = parseListingFeed(
+      csv(
+        row({ lot_id: 'DUP', current_bid: '1000' }),
+        row({ lot_id: 'OTHER' }),
+        row({ source: 'govdeals', lot_id: 'DUP', current_bid: '1500' }),
+        row({ lot_id: 'DUP', current_bid: 'bogus' }),
+      ),
+      'csv',
+      { now: NOW },
+    );
+    expect(r.accepted.map((a) => [a.row, a.listing.currentBidCents])).toEqual([
+      [3, 500000],
+      [4, 150000],
+    ]);
     expect(r.superseded).toEqual([{ source: 'govdeals', lotId: 'DUP', row: 2, supersededBy: 4 }]);
     expect(r.rejected.map((x) => x.row)).toEqual([5]);
   });
 
   it('parses money and dates exactly', () => {
-    expect(['$12,345.67', '12345.67', '12345', '0.5', '$ 7'].map((s) => parseMoneyCents('bid', s)))
-      .toEqual([1234567, 1234567, 1234500, 50, 700].map((value) => ({ ok: true, value })));
+    expect(['$12,345.67', '12345.67', '12345', '0.5', '$ 7'].map((s) => parseMoneyCents('bid', s))).toEqual(
+      [1234567, 1234567, 1234500, 50, 700].map((value) => ({ ok: true, value })),
+    );
     expect(parseMoneyCents('bid', '1,23').ok).toBe(false);
     expect(parseIsoDate('d', '2026-07-01T10:00:00-05:00')).toEqual({ ok: true, value: new Date('2026-07-01T15:00:00Z') });
     expect(parseIsoDate('d', '2026-07-01')).toEqual({ ok: true, value: new Date('2026-07-01T00:00:00Z') });
@@ -164,7 +240,12 @@ describe('parseListingFeed — CSV structure', () => {
   });
 
   it('reads CRLF files with a BOM and header variants', () => {
-    const content = '\uFEFF' + csv(row({ lot_id: 'W1' })).replace('lot_id', 'Lot ID').replace('current_bid', 'Current Bid').replace(/\n/g, '\r\n');
+    const content =
+      '\uFEFF' +
+      csv(row({ lot_id: 'W1' }))
+        .replace('lot_id', 'Lot ID')
+        .replace('current_bid', 'Current Bid')
+        .replace(/\n/g, '\r\n');
     const r = parseListingFeed(content, 'csv', { now: NOW });
     expect(r.rejected).toEqual([]);
     expect(r.accepted[0]!.listing).toMatchObject({ lotId: 'W1', zip: '78701' });
@@ -176,22 +257,46 @@ describe('parseListingFeed — CSV structure', () => {
   });
 
   it('numbers rows like a spreadsheet', () => {
-    expect(readCsvRecords('h\n"a\nb"\n\nc\n').map((r) => [r.row, r.line])).toEqual([[1, 1], [2, 2], [3, 5]]);
+    expect(readCsvRecords('h\n"a\nb"\n\nc\n').map((r) => [r.row, r.line])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 5],
+    ]);
     // An all-blank ",," row is skipped but still counted, as a spreadsheet shows it.
-    expect(readCsvRecords('h,i\n,\nc,d\n , \n').map((r) => [r.row, r.fields])).toEqual([[1, ['h', 'i']], [3, ['c', 'd']]]);
+    expect(readCsvRecords('h,i\n,\nc,d\n , \n').map((r) => [r.row, r.fields])).toEqual([
+      [1, ['h', 'i']],
+      [3, ['c', 'd']],
+    ]);
   });
 });
 
 describe('parseListingFeed — JSON', () => {
   const good = {
-    source: 'Copart', lot_id: 77, title: '2020 Dodge Charger Pursuit', year: 2020, make: 'Dodge', model: 'Charger',
-    trim: 'Pursuit', vin: '2C3CDXAT2HH654321', mileage: 61000, current_bid: 3100.5, auction_end: '2026-07-03T20:00:00Z',
-    city: 'Phoenix', state: 'AZ', zip: '85001', listing_url: null, title_status: 'rebuilt', description: null,
+    source: 'Copart',
+    lot_id: 77,
+    title: '2020 Dodge Charger Pursuit',
+    year: 2020,
+    make: 'Dodge',
+    model: 'Charger',
+    trim: 'Pursuit',
+    vin: '2C3CDXAT2HH654321',
+    mileage: 61000,
+    current_bid: 3100.5,
+    auction_end: '2026-07-03T20:00:00Z',
+    city: 'Phoenix',
+    state: 'AZ',
+    zip: '85001',
+    listing_url: null,
+    title_status: 'rebuilt',
+    description: null,
   };
   it('accepts an array of objects with 1-based rows', () => {
     const r = parseListingFeed(JSON.stringify([good, { ...good, lot_id: 78, year: 'abc' }, 42]), 'json', { now: NOW });
     expect(r.accepted).toHaveLength(1);
-    expect(r.accepted[0]).toMatchObject({ row: 1, listing: { source: 'copart', lotId: '77', currentBidCents: 310050, titleStatus: 'rebuilt' } });
+    expect(r.accepted[0]).toMatchObject({
+      row: 1,
+      listing: { source: 'copart', lotId: '77', currentBidCents: 310050, titleStatus: 'rebuilt' },
+    });
     expect(r.rejected.map((x) => [x.row, x.reason])).toEqual([
       [2, 'year: "abc" is not a valid year'],
       [3, 'row is not a JSON object'],
@@ -217,19 +322,25 @@ describe('parseListingFeed — JSON', () => {
 describe('parseListingFeed — hostile input', () => {
   it('keeps SQL and markup fragments as plain text', () => {
     const sql = "Robert'); DROP TABLE listings;--";
-    const r = parseListingFeed(csv(row({ lot_id: sql, model: `<script>alert(1)</script>`, description: "' OR 1=1 --" })), 'csv', { now: NOW });
+    const r = parseListingFeed(csv(row({ lot_id: sql, model: `<script>alert(1)</script>`, description: "' OR 1=1 --" })), 'csv', {
+      now: NOW,
+    });
     expect(r.accepted[0]!.listing).toMatchObject({ lotId: sql, model: '<script>alert(1)</script>', description: "' OR 1=1 --" });
   });
   it('rejects over-long fields, control characters in identifiers and non-web URLs; free text passes on to be cleaned', () => {
-    const r = parseListingFeed(csv(
-      row({ lot_id: 'X1', make: 'F'.repeat(201) }),
-      row({ lot_id: 'X2', description: 'd'.repeat(10_001) }),
-      row({ lot_id: 'X3', description: 'd'.repeat(10_000) }),
-      row({ lot_id: 'X4', model: 'F-150\u0000' }),
-      row({ lot_id: 'X5', listing_url: 'javascript:alert(1)' }),
-      row({ lot_id: 'X6', zip: 'ABCDE' }),
-      row({ lot_id: 'X7', state: 'T\u0007X' }),
-    ), 'csv', { now: NOW });
+    const r = parseListingFeed(
+      csv(
+        row({ lot_id: 'X1', make: 'F'.repeat(201) }),
+        row({ lot_id: 'X2', description: 'd'.repeat(10_001) }),
+        row({ lot_id: 'X3', description: 'd'.repeat(10_000) }),
+        row({ lot_id: 'X4', model: 'F-150\u0000' }),
+        row({ lot_id: 'X5', listing_url: 'javascript:alert(1)' }),
+        row({ lot_id: 'X6', zip: 'ABCDE' }),
+        row({ lot_id: 'X7', state: 'T\u0007X' }),
+      ),
+      'csv',
+      { now: NOW },
+    );
     // The pipeline strips the model's NUL and flags the listing (quality/text-hygiene.ts).
     expect(r.accepted.map((a) => a.listing.lotId)).toEqual(['X3', 'X4']);
     expect(r.rejected.map((x) => x.reason)).toEqual([

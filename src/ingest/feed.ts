@@ -28,8 +28,13 @@ export function parseMoneyCents(field: string, raw: string | number): Parsed<num
     cents = Math.round(Math.abs(raw) * 100);
   } else {
     let t = raw.trim();
-    if (t.startsWith('-')) { negative = true; t = t.slice(1).trim(); }
-    else if (t.startsWith('$-')) { negative = true; t = `$${t.slice(2)}`; }
+    if (t.startsWith('-')) {
+      negative = true;
+      t = t.slice(1).trim();
+    } else if (t.startsWith('$-')) {
+      negative = true;
+      t = `$${t.slice(2)}`;
+    }
     const m = /^\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(t);
     if (!m) return bad(`${field}: ${show(raw)} is not a valid amount`);
     cents = Number(m[1].replace(/,/g, '')) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
@@ -83,7 +88,9 @@ export function parseIsoDate(field: string, raw: string): Parsed<Date> {
   const m = ISO.exec(t);
   const fail = bad(`${field}: ${show(t)} is not an ISO-8601 date`);
   if (!m) return fail;
-  const [y, mo, d, h = 0, mi = 0, s = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) => (v === undefined ? undefined : Number(v))) as number[];
+  const [y, mo, d, h = 0, mi = 0, s = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) =>
+    v === undefined ? undefined : Number(v),
+  ) as number[];
   if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]) return fail;
   if (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return fail;
   if (h > 23 || mi > 59 || s > 59) return fail;
@@ -127,7 +134,10 @@ export function hasControlChars(s: string): boolean {
 
 /** "Sale Price", "sale_price", "SALE-PRICE" → "saleprice". */
 export function headerKey(h: string): string {
-  return h.trim().toLowerCase().replace(/[^a-z0-9]/g, '');
+  return h
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }
 
 export class FeedFormatError extends Error {
@@ -144,7 +154,10 @@ export interface CsvRecord {
 }
 
 /** Where a windowed CSV read stands: the next record's row and physical line. */
-export interface CsvCursor { row: number; line: number }
+export interface CsvCursor {
+  row: number;
+  line: number;
+}
 
 /**
  * Reads CSV into records, surviving malformed input: an unterminated quote would otherwise
@@ -168,7 +181,10 @@ export function readCsvWindow(text: string, at: CsvCursor): CsvRecord[] {
   while (rest.length > 0) {
     // A skipped record shows up as text left over after the last raw record.
     const records = csv().parse(rest, {
-      relax_column_count: true, relax_quotes: true, raw: true, skip_empty_lines: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      raw: true,
+      skip_empty_lines: true,
       skip_records_with_error: true,
     }) as Array<{ record: string[]; raw: string }>;
     let consumed = 0;
@@ -233,7 +249,12 @@ export interface RejectedRow {
 }
 
 /** A source + lot_id that appeared again later in the file; the later row won. */
-export interface SupersededRow { source: string; lotId: string; row: number; supersededBy: number }
+export interface SupersededRow {
+  source: string;
+  lotId: string;
+  row: number;
+  supersededBy: number;
+}
 
 export interface FeedParseResult {
   accepted: AcceptedListing[];
@@ -241,12 +262,30 @@ export interface FeedParseResult {
   superseded: SupersededRow[];
 }
 
-export interface FeedParseOptions { now: Date }
+export interface FeedParseOptions {
+  now: Date;
+}
 
 const FEED_COLUMNS = [
-  'source', 'lot_id', 'title', 'year', 'make', 'model', 'trim', 'vin', 'mileage', 'current_bid',
-  'auction_end', 'city', 'state', 'zip', 'listing_url', 'title_status', 'description',
-  'buyer_premium_pct', 'doc_fee',
+  'source',
+  'lot_id',
+  'title',
+  'year',
+  'make',
+  'model',
+  'trim',
+  'vin',
+  'mileage',
+  'current_bid',
+  'auction_end',
+  'city',
+  'state',
+  'zip',
+  'listing_url',
+  'title_status',
+  'description',
+  'buyer_premium_pct',
+  'doc_fee',
 ] as const;
 export type FeedColumn = (typeof FEED_COLUMNS)[number];
 const REQUIRED: readonly FeedColumn[] = ['source', 'lot_id', 'year', 'make', 'model', 'current_bid', 'auction_end', 'state'];
@@ -257,9 +296,17 @@ const DEFAULT_MAX_LENGTH = 200;
 const FREE_TEXT: ReadonlySet<FeedColumn> = new Set(['title', 'description', 'make', 'model', 'trim', 'city']);
 
 const SOURCE_ALIASES: Record<string, string> = {
-  govdeals: 'govdeals', publicsurplus: 'publicsurplus', publicsurpluscom: 'publicsurplus',
-  gsa: 'gsa', gsaauctions: 'gsa', gsaauction: 'gsa', gsaauctionsgov: 'gsa',
-  iaa: 'iaa', iaai: 'iaa', insuranceautoauctions: 'iaa', govdealscom: 'govdeals',
+  govdeals: 'govdeals',
+  publicsurplus: 'publicsurplus',
+  publicsurpluscom: 'publicsurplus',
+  gsa: 'gsa',
+  gsaauctions: 'gsa',
+  gsaauction: 'gsa',
+  gsaauctionsgov: 'gsa',
+  iaa: 'iaa',
+  iaai: 'iaa',
+  insuranceautoauctions: 'iaa',
+  govdealscom: 'govdeals',
 };
 
 /** Display name or key → the lower-case source key the fee table and API use. */
@@ -293,12 +340,22 @@ export function detectFeedFormat(filename: string, content: string | Buffer): Fe
   return head.startsWith('[') || head.startsWith('{') ? 'json' : 'csv';
 }
 
-export interface RawRow { row: number; line?: number; raw: Record<string, unknown>; values: Map<FeedColumn, unknown>; cells: FeedCell[]; structural: string | null }
+export interface RawRow {
+  row: number;
+  line?: number;
+  raw: Record<string, unknown>;
+  values: Map<FeedColumn, unknown>;
+  cells: FeedCell[];
+  structural: string | null;
+}
 
 const pointerToken = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** The columns of a CSV feed, from its header record; throws FeedFormatError when it cannot be read. */
-export interface CsvHeader { names: string[]; columns: Array<FeedColumn | null> }
+export interface CsvHeader {
+  names: string[];
+  columns: Array<FeedColumn | null>;
+}
 
 export function csvHeader(header: CsvRecord | undefined): CsvHeader {
   if (!header?.fields) throw new FeedFormatError('feed is empty or its header row is malformed');
@@ -314,12 +371,13 @@ export function csvRow({ names, columns }: CsvHeader, rec: CsvRecord): RawRow {
   const values = new Map<FeedColumn, unknown>();
   const fields = rec.fields ?? [];
   fields.forEach((v, i) => {
-    if (i < names.length) raw[names[i]] = v; else ((raw._extra ??= []) as unknown[]).push(v);
+    if (i < names.length) raw[names[i]] = v;
+    else ((raw._extra ??= []) as unknown[]).push(v);
     const col = columns[i];
     if (col && i < names.length) values.set(col, v);
   });
-  const structural = rec.error ??
-    (fields.length !== names.length ? `wrong column count: ${fields.length} fields, header has ${names.length}` : null);
+  const structural =
+    rec.error ?? (fields.length !== names.length ? `wrong column count: ${fields.length} fields, header has ${names.length}` : null);
   const cells = names.map((name, i) => ({ column: name, locator: `csv:row=${rec.row};column=${name}`, value: fields[i] }));
   return { row: rec.row, line: rec.line, raw, values, cells, structural };
 }
@@ -358,19 +416,35 @@ export function jsonRow(item: unknown, i: number): RawRow {
 }
 
 /** Reads one row into a listing, or the list of problems that keep it out. */
-function toListing(values: Map<FeedColumn, unknown>, now: Date): { listing: ListingInput; derived: DerivedField[] } | { problems: string[] } {
+function toListing(
+  values: Map<FeedColumn, unknown>,
+  now: Date,
+): { listing: ListingInput; derived: DerivedField[] } | { problems: string[] } {
   const problems: string[] = [];
   const text = new Map<FeedColumn, string>();
   const numeric = new Map<FeedColumn, number>();
   for (const [col, v] of values) {
     if (v === null || v === undefined) continue;
-    if (typeof v === 'number' && Number.isFinite(v)) { numeric.set(col, v); text.set(col, String(v)); continue; }
-    if (typeof v !== 'string') { problems.push(`${col}: ${JSON.stringify(v)?.slice(0, 40)} is not a text or number value`); continue; }
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      numeric.set(col, v);
+      text.set(col, String(v));
+      continue;
+    }
+    if (typeof v !== 'string') {
+      problems.push(`${col}: ${JSON.stringify(v)?.slice(0, 40)} is not a text or number value`);
+      continue;
+    }
     const limit = MAX_LENGTH[col] ?? DEFAULT_MAX_LENGTH;
-    if (v.length > limit) { problems.push(`${col}: ${v.length} characters exceeds the ${limit} limit`); continue; }
+    if (v.length > limit) {
+      problems.push(`${col}: ${v.length} characters exceeds the ${limit} limit`);
+      continue;
+    }
     // Free text is cleaned (and the listing flagged) by the pipeline; identifiers, codes and numbers
     // with control characters are not what they look like and are refused.
-    if (hasControlChars(v) && !FREE_TEXT.has(col)) { problems.push(`${col}: contains control characters`); continue; }
+    if (hasControlChars(v) && !FREE_TEXT.has(col)) {
+      problems.push(`${col}: contains control characters`);
+      continue;
+    }
     const t = col === 'description' ? v.trim() : collapseSpaces(v);
     if (t !== '') text.set(col, t);
   }
@@ -405,14 +479,23 @@ function toListing(values: Map<FeedColumn, unknown>, now: Date): { listing: List
     // Spreadsheets strip the leading zeros of New England and New Jersey ZIP codes.
     if (/^\d{3,4}$/.test(zip)) zip = zip.padStart(5, '0');
     const m = /^(\d{5})(?:-?\d{4})?$/.exec(zip);
-    if (m) zip = m[1]!; else { problems.push(`zip: ${JSON.stringify(zip)} is not a US ZIP code`); zip = null; }
+    if (m) zip = m[1]!;
+    else {
+      problems.push(`zip: ${JSON.stringify(zip)} is not a US ZIP code`);
+      zip = null;
+    }
   }
   const listingUrl = text.get('listing_url') ?? null;
   if (listingUrl !== null) {
     // Dealer pages render this as a link, so javascript: and data: URLs must never pass.
     let protocol = '';
-    try { protocol = new URL(listingUrl).protocol; } catch { /* reported below */ }
-    if (protocol !== 'http:' && protocol !== 'https:') problems.push(`listing_url: ${JSON.stringify(listingUrl.slice(0, 40))} is not an http(s) URL`);
+    try {
+      protocol = new URL(listingUrl).protocol;
+    } catch {
+      /* reported below */
+    }
+    if (protocol !== 'http:' && protocol !== 'https:')
+      problems.push(`listing_url: ${JSON.stringify(listingUrl.slice(0, 40))} is not an http(s) URL`);
   }
   if (problems.length > 0) return { problems };
 
@@ -438,10 +521,25 @@ function toListing(values: Map<FeedColumn, unknown>, now: Date): { listing: List
   return {
     derived,
     listing: {
-      source, lotId: text.get('lot_id')!, title, year: year!, make, model, trim, vin, mileage,
-      currentBidCents: currentBidCents!, auctionEndsAt: auctionEndsAt!, city: text.get('city') ?? null,
-      state: state!, zip, listingUrl, titleStatus: normalizeTitleStatus(text.get('title_status') ?? null),
-      description, buyerPremiumPct, docFeeCents,
+      source,
+      lotId: text.get('lot_id')!,
+      title,
+      year: year!,
+      make,
+      model,
+      trim,
+      vin,
+      mileage,
+      currentBidCents: currentBidCents!,
+      auctionEndsAt: auctionEndsAt!,
+      city: text.get('city') ?? null,
+      state: state!,
+      zip,
+      listingUrl,
+      titleStatus: normalizeTitleStatus(text.get('title_status') ?? null),
+      description,
+      buyerPremiumPct,
+      docFeeCents,
     },
   };
 }
@@ -459,7 +557,10 @@ export function parseListingFeed(content: string | Buffer, format: FeedFormat, o
   const byLot = new Map<string, AcceptedListing>();
   for (const r of rows) {
     const read = readFeedRow(r, opts.now);
-    if ('reason' in read) { rejected.push(read); continue; }
+    if ('reason' in read) {
+      rejected.push(read);
+      continue;
+    }
     // A rejected row never displaces an earlier good one; a later good row does.
     const key = feedRowKey(read.listing);
     const earlier = byLot.get(key);
@@ -483,8 +584,12 @@ export function readFeedRow(r: RawRow, now: Date): AcceptedListing | RejectedRow
   const reject = (reason: string): RejectedRow => {
     const src = str('source');
     return {
-      row: r.row, ...(r.line !== undefined ? { line: r.line } : {}),
-      lotId: str('lot_id'), source: src === null ? null : normalizeSource(src) || src, reason, raw: r.raw,
+      row: r.row,
+      ...(r.line !== undefined ? { line: r.line } : {}),
+      lotId: str('lot_id'),
+      source: src === null ? null : normalizeSource(src) || src,
+      reason,
+      raw: r.raw,
     };
   };
   if (r.structural) return reject(r.structural);

@@ -40,22 +40,52 @@ export interface ImportOptions {
 }
 
 export async function openImport(db: Db, kind: string, origin: string, now: number): Promise<number> {
-  const row = await db.kysely.insertInto('imports').values({ kind, origin, started_at: now, status: 'running', accepted: 0, rejected: 0, created: 0, updated: 0, unchanged: 0 })
-    .returning('id').executeTakeFirstOrThrow();
+  const row = await db.kysely
+    .insertInto('imports')
+    .values({ kind, origin, started_at: now, status: 'running', accepted: 0, rejected: 0, created: 0, updated: 0, unchanged: 0 })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return Number(row.id);
 }
 
-export async function recordRejects(db: Db, importId: number, kind: string, origin: string, now: number, rejects: RejectedRow[]): Promise<void> {
+export async function recordRejects(
+  db: Db,
+  importId: number,
+  kind: string,
+  origin: string,
+  now: number,
+  rejects: RejectedRow[],
+): Promise<void> {
   for (let i = 0; i < rejects.length; i += 200) {
-    await db.kysely.insertInto('import_rejects').values(rejects.slice(i, i + 200).map((r) => ({
-      import_id: importId, kind, origin, row_number: r.row, source: r.source ?? null, lot_id: r.lotId,
-      reason: r.reason, raw_json: JSON.stringify(r.raw).slice(0, 20_000), created_at: now,
-    }))).execute();
+    await db.kysely
+      .insertInto('import_rejects')
+      .values(
+        rejects.slice(i, i + 200).map((r) => ({
+          import_id: importId,
+          kind,
+          origin,
+          row_number: r.row,
+          source: r.source ?? null,
+          lot_id: r.lotId,
+          reason: r.reason,
+          raw_json: JSON.stringify(r.raw).slice(0, 20_000),
+          created_at: now,
+        })),
+      )
+      .execute();
   }
 }
 
-export async function closeImport(db: Db, importId: number, counts: { accepted: number; rejected: number; created: number; updated: number; unchanged: number }): Promise<void> {
-  await db.kysely.updateTable('imports').set({ finished_at: Date.now(), status: 'done', ...counts }).where('id', '=', importId).execute();
+export async function closeImport(
+  db: Db,
+  importId: number,
+  counts: { accepted: number; rejected: number; created: number; updated: number; unchanged: number },
+): Promise<void> {
+  await db.kysely
+    .updateTable('imports')
+    .set({ finished_at: Date.now(), status: 'done', ...counts })
+    .where('id', '=', importId)
+    .execute();
 }
 
 export async function failImport(db: Db, importId: number): Promise<void> {

@@ -25,10 +25,17 @@ export type { ImportOptions, ImportSummary } from './import-records.js';
 export function importSummaryBody(s: ImportSummary) {
   const q = s.quality;
   return {
-    importId: s.importId, rows: s.rows, accepted: s.accepted, created: s.created, updated: s.updated, unchanged: s.unchanged,
+    importId: s.importId,
+    rows: s.rows,
+    accepted: s.accepted,
+    created: s.created,
+    updated: s.updated,
+    unchanged: s.unchanged,
     rejected: s.rejected.map((r) => ({ row: r.row, lotId: r.lotId, source: r.source ?? null, reason: r.reason })),
     quarantined: (q?.quarantinedRows ?? []).map((r) => ({ row: r.row, lotId: r.lotId, source: r.source, reasons: r.reasons })),
-    flagged: q?.anomalous ?? 0, sanitized: q?.sanitized ?? 0, vinsDecoded: q?.vinsDecoded ?? 0,
+    flagged: q?.anomalous ?? 0,
+    sanitized: q?.sanitized ?? 0,
+    vinsDecoded: q?.vinsDecoded ?? 0,
   };
 }
 
@@ -38,7 +45,12 @@ export function importExitCode(s: ImportSummary): 0 | 2 {
 }
 
 /** Imports a feed held in memory (an upload, a test); read and stored in bounded batches like a file. */
-export async function importListingFeed(db: Db, content: string | Buffer, format: 'csv' | 'json', opts: ImportOptions): Promise<ImportSummary> {
+export async function importListingFeed(
+  db: Db,
+  content: string | Buffer,
+  format: 'csv' | 'json',
+  opts: ImportOptions,
+): Promise<ImportSummary> {
   return importFeedSource(db, { bytes: content }, format, opts);
 }
 
@@ -47,23 +59,52 @@ export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOp
   const importId = await openImport(db, 'listings', opts.origin, opts.now);
   try {
     await recordRejects(db, importId, 'listings', opts.origin, opts.now, batch.rejected);
-    const quality = await QualityStage.begin(db, batch, { importId, origin: opts.origin, now: opts.now, params: opts.params, flags: opts.flags, vinDecoder: opts.vinDecoder });
+    const quality = await QualityStage.begin(db, batch, {
+      importId,
+      origin: opts.origin,
+      now: opts.now,
+      params: opts.params,
+      flags: opts.flags,
+      vinDecoder: opts.vinDecoder,
+    });
     const listings = quality.publishable.map((a) => a.listing);
     const comps = await loadCompIndex(db, new Set(listings.map((l) => l.make)), opts.params.valuation.modelFamilies);
     await quality.detect(comps);
     const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));
-    const stored = await storeListings(db, listings, {
-      origin: opts.origin, isSample: opts.isSample ?? false, now: opts.now, params: opts.params, comps, engineHash, ...quality.storeHooks(opts.hasOpenAnomaly),
-    }, (done) => opts.onProgress?.(done, listings.length));
+    const stored = await storeListings(
+      db,
+      listings,
+      {
+        origin: opts.origin,
+        isSample: opts.isSample ?? false,
+        now: opts.now,
+        params: opts.params,
+        comps,
+        engineHash,
+        ...quality.storeHooks(opts.hasOpenAnomaly),
+      },
+      (done) => opts.onProgress?.(done, listings.length),
+    );
     await quality.finish(stored);
     const dataVersion = stored.created + stored.updated + quality.summary.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
     if (dataVersion !== null) notifyDataVersion(db, dataVersion);
     await closeImport(db, importId, {
-      accepted: batch.accepted.length, rejected: batch.rejected.length, created: stored.created, updated: stored.updated, unchanged: stored.unchanged,
+      accepted: batch.accepted.length,
+      rejected: batch.rejected.length,
+      created: stored.created,
+      updated: stored.updated,
+      unchanged: stored.unchanged,
     });
     return {
-      importId, rows: batch.accepted.length + batch.rejected.length, accepted: batch.accepted.length, rejected: batch.rejected,
-      created: stored.created, updated: stored.updated, unchanged: stored.unchanged, dataVersion, quality: quality.summary,
+      importId,
+      rows: batch.accepted.length + batch.rejected.length,
+      accepted: batch.accepted.length,
+      rejected: batch.rejected,
+      created: stored.created,
+      updated: stored.updated,
+      unchanged: stored.unchanged,
+      dataVersion,
+      quality: quality.summary,
     };
   } catch (err) {
     await failImport(db, importId);
@@ -82,46 +123,99 @@ export interface CompsImportSummary {
 }
 
 function compDedupeKey(c: Comp): string {
-  const parts = c.kind === 'sale'
-    ? [c.kind, matchKey(c.make), matchKey(c.model), c.year, c.trim ?? '', c.mileage ?? '', c.priceCents, c.saleDate.getTime(), c.state ?? '']
-    : [c.kind, matchKey(c.make), matchKey(c.model), c.year, c.trim ?? '', c.avgCents, c.lowCents, c.highCents, c.sampleSize];
+  const parts =
+    c.kind === 'sale'
+      ? [
+          c.kind,
+          matchKey(c.make),
+          matchKey(c.model),
+          c.year,
+          c.trim ?? '',
+          c.mileage ?? '',
+          c.priceCents,
+          c.saleDate.getTime(),
+          c.state ?? '',
+        ]
+      : [c.kind, matchKey(c.make), matchKey(c.model), c.year, c.trim ?? '', c.avgCents, c.lowCents, c.highCents, c.sampleSize];
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }
 
 export async function importCompsFile(db: Db, content: string | Buffer, opts: ImportOptions): Promise<CompsImportSummary> {
   const parsed = parseCompsFile(content, { now: new Date(opts.now) });
   const importId = await openImport(db, 'comps', opts.origin, opts.now);
-  await recordRejects(db, importId, 'comps', opts.origin, opts.now, parsed.rejected.map((r) => ({ ...r, lotId: r.lotId ?? null })));
+  await recordRejects(
+    db,
+    importId,
+    'comps',
+    opts.origin,
+    opts.now,
+    parsed.rejected.map((r) => ({ ...r, lotId: r.lotId ?? null })),
+  );
   let inserted = 0;
   const touched = new Set<string>();
   const comps = parsed.accepted.map((a) => a.comp);
   // Decoded VINs tell a police unit sold as a plain "Explorer" from a civilian one.
-  await decodeAndStore(db, comps.map((c) => (c.kind === 'sale' ? (c as { vin?: string | null }).vin : null)), { now: opts.now, decoder: opts.vinDecoder });
+  await decodeAndStore(
+    db,
+    comps.map((c) => (c.kind === 'sale' ? (c as { vin?: string | null }).vin : null)),
+    { now: opts.now, decoder: opts.vinDecoder },
+  );
   for (let i = 0; i < comps.length; i += 200) {
     const rows = comps.slice(i, i + 200).map((c) => ({
-      kind: c.kind, dedupe_key: compDedupeKey(c), vin: c.kind === 'sale' ? (c as { vin?: string | null }).vin ?? null : null,
-      make: c.make, model: c.model, make_key: matchKey(c.make), model_key: matchKey(c.model), year: c.year, trim: c.trim,
-      mileage: c.kind === 'sale' ? c.mileage : null, price_cents: c.kind === 'sale' ? c.priceCents : null,
-      sale_date_ms: c.kind === 'sale' ? c.saleDate.getTime() : null, state: c.kind === 'sale' ? c.state : null,
-      avg_cents: c.kind === 'market' ? c.avgCents : null, low_cents: c.kind === 'market' ? c.lowCents : null,
-      high_cents: c.kind === 'market' ? c.highCents : null, sample_size: c.kind === 'market' ? c.sampleSize : 1,
-      origin: opts.origin, is_sample: dbBool(db, opts.isSample ?? false), created_at: opts.now,
+      kind: c.kind,
+      dedupe_key: compDedupeKey(c),
+      vin: c.kind === 'sale' ? ((c as { vin?: string | null }).vin ?? null) : null,
+      make: c.make,
+      model: c.model,
+      make_key: matchKey(c.make),
+      model_key: matchKey(c.model),
+      year: c.year,
+      trim: c.trim,
+      mileage: c.kind === 'sale' ? c.mileage : null,
+      price_cents: c.kind === 'sale' ? c.priceCents : null,
+      sale_date_ms: c.kind === 'sale' ? c.saleDate.getTime() : null,
+      state: c.kind === 'sale' ? c.state : null,
+      avg_cents: c.kind === 'market' ? c.avgCents : null,
+      low_cents: c.kind === 'market' ? c.lowCents : null,
+      high_cents: c.kind === 'market' ? c.highCents : null,
+      sample_size: c.kind === 'market' ? c.sampleSize : 1,
+      origin: opts.origin,
+      is_sample: dbBool(db, opts.isSample ?? false),
+      created_at: opts.now,
     }));
-    const res = await db.kysely.insertInto('market_comps').values(rows).onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .returning(['make', 'model']).execute();
+    const res = await db.kysely
+      .insertInto('market_comps')
+      .values(rows)
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning(['make', 'model'])
+      .execute();
     inserted += res.length;
     for (const r of res) touched.add(familyOf(r.make, r.model, opts.params.valuation.modelFamilies).key);
     opts.onProgress?.(Math.min(i + 200, comps.length), comps.length);
   }
   if (inserted > 0) await bumpCompsVersion(db, opts.now);
   const recomputed = touched.size ? await recomputeOpportunities(db, { ...opts, families: touched }) : 0;
-  await db.kysely.updateTable('imports').set({
-    finished_at: Date.now(), status: 'done', accepted: parsed.accepted.length, rejected: parsed.rejected.length, created: inserted,
-    updated: recomputed, unchanged: parsed.accepted.length - inserted,
-  }).where('id', '=', importId).execute();
+  await db.kysely
+    .updateTable('imports')
+    .set({
+      finished_at: Date.now(),
+      status: 'done',
+      accepted: parsed.accepted.length,
+      rejected: parsed.rejected.length,
+      created: inserted,
+      updated: recomputed,
+      unchanged: parsed.accepted.length - inserted,
+    })
+    .where('id', '=', importId)
+    .execute();
   return {
-    importId, rows: parsed.accepted.length + parsed.rejected.length, accepted: parsed.accepted.length, inserted,
-    duplicates: parsed.accepted.length - inserted, rejected: parsed.rejected.map((r) => ({ ...r, lotId: r.lotId ?? null })), recomputed,
+    importId,
+    rows: parsed.accepted.length + parsed.rejected.length,
+    accepted: parsed.accepted.length,
+    inserted,
+    duplicates: parsed.accepted.length - inserted,
+    rejected: parsed.rejected.map((r) => ({ ...r, lotId: r.lotId ?? null })),
+    recomputed,
   };
 }
 
@@ -138,7 +232,11 @@ export async function recomputeOpportunities(db: Db, opts: ImportOptions & { fam
   const rows = (await q.orderBy('id').execute()).filter((r) => !opts.families || opts.families.has(familyOf(r.make, r.model, aliases).key));
   // Stored anomaly flags carry over, so a comps import never turns a flagged listing hot.
   return reappraiseRows(db, rows, {
-    params: opts.params, now: opts.now, origin: opts.origin, anomalyDetection: opts.flags?.get('ENABLE_ANOMALY_DETECTION') ?? true,
-    hasOpenAnomaly: opts.hasOpenAnomaly, onProgress: opts.onProgress,
+    params: opts.params,
+    now: opts.now,
+    origin: opts.origin,
+    anomalyDetection: opts.flags?.get('ENABLE_ANOMALY_DETECTION') ?? true,
+    hasOpenAnomaly: opts.hasOpenAnomaly,
+    onProgress: opts.onProgress,
   });
 }

@@ -38,10 +38,19 @@ export function shiftListingFeed(csv: string, days: number): string {
 /** The dealer sales with every sale date (a `YYYY-MM-DD` column) moved `days` forward. */
 export function shiftCompsFile(csv: string, days: number): string {
   if (days === 0) return csv;
-  return csv.replace(/(^|,)(\d{4}-\d{2}-\d{2})(?=,|$)/gm, (_m, lead: string, date: string) => lead + shiftIso(`${date}T00:00:00Z`, days).slice(0, 10));
+  return csv.replace(
+    /(^|,)(\d{4}-\d{2}-\d{2})(?=,|$)/gm,
+    (_m, lead: string, date: string) => lead + shiftIso(`${date}T00:00:00Z`, days).slice(0, 10),
+  );
 }
 
-export async function importSampleData(db: Db, params: ArbitrageParams, now: number, log: (msg: string) => void = () => {}, flags?: ImportOptions['flags']): Promise<{ listings: number; comps: number; shiftedDays: number }> {
+export async function importSampleData(
+  db: Db,
+  params: ArbitrageParams,
+  now: number,
+  log: (msg: string) => void = () => {},
+  flags?: ImportOptions['flags'],
+): Promise<{ listings: number; comps: number; shiftedDays: number }> {
   const dir = sampleDir();
   const days = sampleShiftDays(now);
   if (days > 0) log(`Sample dates moved ${days} day(s) forward so its auctions are still open.`);
@@ -54,8 +63,14 @@ export async function importSampleData(db: Db, params: ArbitrageParams, now: num
   }
   const listings = shiftListingFeed(readFileSync(join(dir, 'listings.csv'), 'utf8'), days);
   const res = await importListingFeed(db, Buffer.from(listings), 'csv', {
-    origin: 'sample', isSample: true, now, params, flags,
-    onProgress: (done, total) => { if (done === total || done % 1000 === 0) log(`sample listings ${done}/${total}`); },
+    origin: 'sample',
+    isSample: true,
+    now,
+    params,
+    flags,
+    onProgress: (done, total) => {
+      if (done === total || done % 1000 === 0) log(`sample listings ${done}/${total}`);
+    },
   });
   return { listings: res.created + res.updated, comps, shiftedDays: days };
 }

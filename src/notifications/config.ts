@@ -22,13 +22,18 @@ export interface NotificationSettings {
 
 export function notificationSettings(env: NodeJS.ProcessEnv): NotificationSettings {
   const smtpUrl = env.SMTP_URL?.trim() || null;
-  if (smtpUrl && !/^smtps?:\/\/[^/]+/i.test(smtpUrl)) throw new Error(`SMTP_URL must look like smtp://host:port or smtps://user:pass@host:port, got "${smtpUrl.replace(/\/\/[^@/]*@/, '//…@')}"`);
+  if (smtpUrl && !/^smtps?:\/\/[^/]+/i.test(smtpUrl))
+    throw new Error(
+      `SMTP_URL must look like smtp://host:port or smtps://user:pass@host:port, got "${smtpUrl.replace(/\/\/[^@/]*@/, '//…@')}"`,
+    );
   const allowPrivate = envBool(env, 'ALERT_WEBHOOK_ALLOW_PRIVATE', false);
   const emailFrom = env.ALERT_EMAIL_FROM?.trim() || 'DealerScope <dealerscope@localhost>';
   if (!/@/.test(emailFrom)) throw new Error(`ALERT_EMAIL_FROM must be an e-mail address, got "${emailFrom}"`);
   const backoffMs = envInt(env, 'NOTIFY_BACKOFF_MS', 2_000, 10, 3_600_000);
   return {
-    smtpUrl, emailFrom, allowPrivate,
+    smtpUrl,
+    emailFrom,
+    allowPrivate,
     timeoutMs: envInt(env, 'NOTIFY_TIMEOUT_MS', 5_000, 100, 120_000),
     maxAttempts: envInt(env, 'NOTIFY_MAX_ATTEMPTS', 12, 1, 1_000),
     backoffMs,

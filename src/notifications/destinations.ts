@@ -27,11 +27,14 @@ export function checkDestination(d: Destination, allowPrivate: boolean): void {
   } catch {
     throw new InvalidDestinationError('webhook URL is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidDestinationError(`webhook URL must be http(s), got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidDestinationError(`webhook URL must be http(s), got ${url.protocol}`);
   if (allowPrivate) return;
   const host = bareHost(url.hostname);
   if (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isInternalAddress(host))) {
-    throw new InvalidDestinationError(`webhook host ${host} is a private or loopback address (set ALERT_WEBHOOK_ALLOW_PRIVATE=true to allow)`);
+    throw new InvalidDestinationError(
+      `webhook host ${host} is a private or loopback address (set ALERT_WEBHOOK_ALLOW_PRIVATE=true to allow)`,
+    );
   }
 }
 
@@ -41,9 +44,14 @@ export async function checkDestinationResolved(d: Destination, allowPrivate: boo
   if (d.kind !== 'webhook' || allowPrivate) return;
   const host = bareHost(new URL(d.url).hostname);
   if (isIP(host)) return;
-  const addresses = await lookup(host, { all: true }).catch((err: Error) => { throw new InvalidDestinationError(`webhook host ${host} does not resolve: ${err.message}`); });
+  const addresses = await lookup(host, { all: true }).catch((err: Error) => {
+    throw new InvalidDestinationError(`webhook host ${host} does not resolve: ${err.message}`);
+  });
   const bad = addresses.find((a) => isInternalAddress(a.address));
-  if (bad) throw new InvalidDestinationError(`webhook host ${host} resolves to private address ${bad.address} (set ALERT_WEBHOOK_ALLOW_PRIVATE=true to allow)`);
+  if (bad)
+    throw new InvalidDestinationError(
+      `webhook host ${host} resolves to private address ${bad.address} (set ALERT_WEBHOOK_ALLOW_PRIVATE=true to allow)`,
+    );
 }
 
 export function destinationOf(kind: DestinationKind, target: string): Destination {

@@ -8,7 +8,10 @@ import type { Destination } from './destinations.js';
 
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
   }
 }
@@ -39,12 +42,15 @@ export function createSenders(settings: NotificationSettings, opts: { fetchImpl?
   // The connect-time check catches a public name that resolves to an internal address.
   // undici (~20 MB of RSS) is loaded by the first webhook, not by every process that could send one.
   let client: Promise<{ agent: Agent | null; doFetch: typeof fetch }> | null = null;
-  const http = () => (client ??= (async () => {
-    const undici = await import('undici');
-    // The connect-time check catches a public name that resolves to an internal address.
-    const agent = settings.allowPrivate ? null : new undici.Agent({ connect: { lookup: guardedLookup({ allowHosts: [], allowPrivateHosts: [] }) as never } });
-    return { agent, doFetch: opts.fetchImpl ?? undici.fetch };
-  })());
+  const http = () =>
+    (client ??= (async () => {
+      const undici = await import('undici');
+      // The connect-time check catches a public name that resolves to an internal address.
+      const agent = settings.allowPrivate
+        ? null
+        : new undici.Agent({ connect: { lookup: guardedLookup({ allowHosts: [], allowPrivateHosts: [] }) as never } });
+      return { agent, doFetch: opts.fetchImpl ?? undici.fetch };
+    })());
   let mailer: Promise<Mailer> | null = null;
 
   const webhook = async (url: string, msg: OutgoingMessage) => {
@@ -62,7 +68,10 @@ export function createSenders(settings: NotificationSettings, opts: { fetchImpl?
       const cause = (err as Error & { cause?: Error }).cause;
       if (cause?.name === 'BlockedAddressError') throw new DeliveryError(cause.message, false);
       const e = err as Error;
-      throw new DeliveryError(e.name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : (cause?.message ?? e.message), true);
+      throw new DeliveryError(
+        e.name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : (cause?.message ?? e.message),
+        true,
+      );
     }
     await res.arrayBuffer().catch(() => undefined);
     if (res.ok) return;
@@ -75,7 +84,10 @@ export function createSenders(settings: NotificationSettings, opts: { fetchImpl?
       // Loaded only by processes that send mail.
       const nodemailer = (await import('nodemailer')).default;
       return nodemailer.createTransport({
-        url: settings.smtpUrl!, connectionTimeout: settings.timeoutMs, greetingTimeout: settings.timeoutMs, socketTimeout: settings.timeoutMs,
+        url: settings.smtpUrl!,
+        connectionTimeout: settings.timeoutMs,
+        greetingTimeout: settings.timeoutMs,
+        socketTimeout: settings.timeoutMs,
       } as never) as unknown as Mailer;
     })();
     const transport = await mailer;

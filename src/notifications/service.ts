@@ -15,8 +15,20 @@ import type { Db } from '../storage/db.js';
 import type { NotificationSettings } from './config.js';
 import { breakerName, checkDestination, destinationOf, type Destination } from './destinations.js';
 import {
-  claimRow, countByStatus, destinationsOf, dueRows, enqueueRows, listDeliveries, markDelivered, markFailed, outboxDb, retryRow,
-  type Delivery, type ListFilter, type OutboundMessage, type OutboxRow,
+  claimRow,
+  countByStatus,
+  destinationsOf,
+  dueRows,
+  enqueueRows,
+  listDeliveries,
+  markDelivered,
+  markFailed,
+  outboxDb,
+  retryRow,
+  type Delivery,
+  type ListFilter,
+  type OutboundMessage,
+  type OutboxRow,
 } from './outbox.js';
 import { createSenders, DeliveryError, type Senders } from './senders.js';
 import { CoalescedPass } from '../common/coalesced-pass.js';
@@ -82,7 +94,10 @@ export class Notifications {
   private readonly metrics: WorkerMetrics | null;
   private readonly passes = new CoalescedPass(() => this.pass());
   private readonly loop = new PeriodicTask({
-    clock: { setTimeout: (fn, ms) => this.deps.clock.setTimeout(fn, ms) }, firstAfterMs: 0, everyMs: () => this.deps.settings.pollMs, run: () => this.drain(),
+    clock: { setTimeout: (fn, ms) => this.deps.clock.setTimeout(fn, ms) },
+    firstAfterMs: 0,
+    everyMs: () => this.deps.settings.pollMs,
+    run: () => this.drain(),
     onError: (err) => this.deps.log?.(`notification worker: ${err instanceof Error ? err.message : String(err)}`),
   });
 
@@ -95,7 +110,12 @@ export class Notifications {
       const ceiling = Math.min(o.maxDelay, o.initialDelay * o.exponent ** (n - 1));
       return [ceiling / 2 + random() * (ceiling / 2), n];
     };
-    this.backoff = new ExponentialBackoff({ initialDelay: deps.settings.backoffMs, maxDelay: deps.settings.maxBackoffMs, exponent: 2, generator });
+    this.backoff = new ExponentialBackoff({
+      initialDelay: deps.settings.backoffMs,
+      maxDelay: deps.settings.maxBackoffMs,
+      exponent: 2,
+      generator,
+    });
     this.metrics = metricsOn(deps.registry, deps.db);
   }
 
@@ -170,9 +190,11 @@ export class Notifications {
       const key = breakerName(r.kind, r.target, this.deps.settings.smtpUrl);
       byEndpoint.set(key, [...(byEndpoint.get(key) ?? []), r]);
     }
-    await Promise.all([...byEndpoint].map(async ([endpoint, list]) => {
-      for (const row of list) await this.attempt(endpoint, row);
-    }));
+    await Promise.all(
+      [...byEndpoint].map(async ([endpoint, list]) => {
+        for (const row of list) await this.attempt(endpoint, row);
+      }),
+    );
   }
 
   private async attempt(endpoint: string, row: OutboxRow): Promise<void> {
@@ -182,7 +204,11 @@ export class Notifications {
     if (!(await claimRow(h, row.id, this.workerId, this.deps.clock.now(), s.timeoutMs * 2 + 5_000))) return;
     const attempts = row.attempts + 1;
     const to = destinationOf(row.kind, row.target);
-    const msg = { subject: row.subject, text: row.body, fields: row.fields_json ? (JSON.parse(row.fields_json) as Record<string, unknown>) : null };
+    const msg = {
+      subject: row.subject,
+      text: row.body,
+      fields: row.fields_json ? (JSON.parse(row.fields_json) as Record<string, unknown>) : null,
+    };
     // A permanent refusal is returned, not thrown, so it does not count against the endpoint's breaker.
     const send = async (): Promise<DeliveryError | null> => {
       try {
@@ -198,7 +224,10 @@ export class Notifications {
     try {
       const breaker = this.deps.breakerFor?.(endpoint) ?? null;
       const permanent = breaker ? await breaker.execute(send) : await send();
-      if (permanent) { error = permanent.message; retryable = false; }
+      if (permanent) {
+        error = permanent.message;
+        retryable = false;
+      }
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }

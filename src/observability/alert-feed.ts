@@ -28,7 +28,11 @@ export class AlertFeed extends EventEmitter {
   private readonly history: Alert[] = [];
   private readonly counter: client.Counter<'severity' | 'channel'>;
 
-  constructor(private readonly clock: Clock, registry: client.Registry, private readonly keep = 200) {
+  constructor(
+    private readonly clock: Clock,
+    registry: client.Registry,
+    private readonly keep = 200,
+  ) {
     super();
     this.counter = new client.Counter({
       name: 'dealerscope_alerts_total',

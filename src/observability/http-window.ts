@@ -67,7 +67,12 @@ export class HttpWindow {
   private readonly exclude: Set<string>;
   readonly bounds: number[];
 
-  constructor(private readonly hist: Hist, bounds: number[], private readonly clock: Clock, opts: HttpWindowOptions = {}) {
+  constructor(
+    private readonly hist: Hist,
+    bounds: number[],
+    private readonly clock: Clock,
+    opts: HttpWindowOptions = {},
+  ) {
     this.bounds = [...bounds];
     this.windowMs = opts.windowMs ?? 5 * 60_000;
     this.sampleEveryMs = opts.sampleEveryMs ?? 10_000;

@@ -40,17 +40,29 @@ export function installObservability(app: FastifyInstance, ctx: AppContext): Obs
   const unbridgeRollout = bridgeRolloutAlerts(ctx.rollout, alerts);
   // A phase change made on another replica reaches this one through the flag channel (or its
   // poll); its live feed says so too, so every console shows a rollback, not only the actor's.
-  const onApplied = (e: { via: string; before: { phase: number | null; emergency: boolean }; after: { phase: number | null; emergency: boolean } }) => {
+  const onApplied = (e: {
+    via: string;
+    before: { phase: number | null; emergency: boolean };
+    after: { phase: number | null; emergency: boolean };
+  }) => {
     if (e.via === 'local' || e.via === 'start' || (e.before.phase === e.after.phase && e.before.emergency === e.after.emergency)) return;
     const rolledBack = e.before.phase !== null && e.after.phase !== null && e.after.phase < e.before.phase;
     alerts.publish({
-      severity: rolledBack || e.after.emergency ? 'critical' : 'info', channel: 'deployments', source: 'rollout',
-      title: e.before.phase !== e.after.phase ? `Phase ${e.before.phase ?? 'none'} → ${e.after.phase ?? 'none'} (set on another replica)` : `Kill switch ${e.after.emergency ? 'on' : 'off'} (set on another replica)`,
+      severity: rolledBack || e.after.emergency ? 'critical' : 'info',
+      channel: 'deployments',
+      source: 'rollout',
+      title:
+        e.before.phase !== e.after.phase
+          ? `Phase ${e.before.phase ?? 'none'} → ${e.after.phase ?? 'none'} (set on another replica)`
+          : `Kill switch ${e.after.emergency ? 'on' : 'off'} (set on another replica)`,
       detail: `applied here via ${e.via}`,
     });
   };
   ctx.flagControl.on('applied', onApplied);
-  const unbridge = () => { unbridgeRollout(); ctx.flagControl.off('applied', onApplied); };
+  const unbridge = () => {
+    unbridgeRollout();
+    ctx.flagControl.off('applied', onApplied);
+  };
 
   app.addHook('onReady', async () => {
     http.start();

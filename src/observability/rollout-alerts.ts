@@ -44,7 +44,9 @@ export function alertFromRolloutEvent(kind: 'decision' | 'breach' | 'alert', pay
   };
   const ch = field(payload, 'channel');
   // A notification's severity follows its channel: only #alerts pages someone.
-  const sev = field(payload, 'severity') ?? (kind === 'alert' && CHANNELS.has(ch as AlertChannel) ? (ch === 'alerts' ? 'critical' : 'warning') : undefined);
+  const sev =
+    field(payload, 'severity') ??
+    (kind === 'alert' && CHANNELS.has(ch as AlertChannel) ? (ch === 'alerts' ? 'critical' : 'warning') : undefined);
   const detail = field(payload, 'detail', 'reason', 'evidence');
   return {
     severity: SEVERITIES.has(sev as AlertSeverity) ? (sev as AlertSeverity) : defaults[kind].severity,
@@ -58,7 +60,17 @@ export function alertFromRolloutEvent(kind: 'decision' | 'breach' | 'alert', pay
 /** Subscribes the feed to a rollout controller; returns the unsubscribe function. */
 export function bridgeRolloutAlerts(rollout: RolloutEvents, feed: AlertFeed): () => void {
   const kinds = ['decision', 'breach', 'alert'] as const;
-  const handlers = kinds.map((k) => [k, (p: unknown) => { feed.publish(alertFromRolloutEvent(k, p)); }] as const);
+  const handlers = kinds.map(
+    (k) =>
+      [
+        k,
+        (p: unknown) => {
+          feed.publish(alertFromRolloutEvent(k, p));
+        },
+      ] as const,
+  );
   for (const [k, h] of handlers) rollout.on(k, h);
-  return () => { for (const [k, h] of handlers) rollout.off?.(k, h); };
+  return () => {
+    for (const [k, h] of handlers) rollout.off?.(k, h);
+  };
 }

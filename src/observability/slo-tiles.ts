@@ -56,21 +56,53 @@ export async function readSloTiles(src: TileSources): Promise<SloTile[]> {
   const hitThreshold = redis ? GATE.hitRateRedis : GATE.hitRateMemory;
   const hit = src.signals.read(SIGNALS.cacheHitRatio);
   return [
-    tile({
-      key: 'p95', label: 'P95 latency', value: w.p95Seconds, threshold: GATE.p95Seconds, objective: 'below',
-      thresholdDisplay: '< 200 ms', detail: `${window}, ${samples}`,
-    }, (v) => `${Math.round(v * 1000)} ms`),
-    tile({
-      key: 'rss', label: 'Resident memory', value: rss, threshold: GATE.rssBytes, objective: 'below',
-      thresholdDisplay: '< 120 MB', detail: 'this replica, now',
-    }, (v) => `${(v / MIB).toFixed(1)} MB`),
-    tile({
-      key: 'error_rate', label: 'Error rate (5xx)', value: w.errorRate, threshold: GATE.errorRate, objective: 'below',
-      thresholdDisplay: '< 0.1 %', detail: `${window}, ${w.errors} errors of ${samples}`,
-    }, pct),
-    tile({
-      key: 'hit_rate', label: 'Cache hit rate', value: hit, threshold: hitThreshold, objective: 'above',
-      thresholdDisplay: `> ${hitThreshold * 100} %`, detail: redis ? 'Redis cache' : 'memory cache',
-    }, pct),
+    tile(
+      {
+        key: 'p95',
+        label: 'P95 latency',
+        value: w.p95Seconds,
+        threshold: GATE.p95Seconds,
+        objective: 'below',
+        thresholdDisplay: '< 200 ms',
+        detail: `${window}, ${samples}`,
+      },
+      (v) => `${Math.round(v * 1000)} ms`,
+    ),
+    tile(
+      {
+        key: 'rss',
+        label: 'Resident memory',
+        value: rss,
+        threshold: GATE.rssBytes,
+        objective: 'below',
+        thresholdDisplay: '< 120 MB',
+        detail: 'this replica, now',
+      },
+      (v) => `${(v / MIB).toFixed(1)} MB`,
+    ),
+    tile(
+      {
+        key: 'error_rate',
+        label: 'Error rate (5xx)',
+        value: w.errorRate,
+        threshold: GATE.errorRate,
+        objective: 'below',
+        thresholdDisplay: '< 0.1 %',
+        detail: `${window}, ${w.errors} errors of ${samples}`,
+      },
+      pct,
+    ),
+    tile(
+      {
+        key: 'hit_rate',
+        label: 'Cache hit rate',
+        value: hit,
+        threshold: hitThreshold,
+        objective: 'above',
+        thresholdDisplay: `> ${hitThreshold * 100} %`,
+        detail: redis ? 'Redis cache' : 'memory cache',
+      },
+      pct,
+    ),
   ];
 }

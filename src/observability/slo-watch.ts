@@ -16,7 +16,12 @@ export class SloWatch {
   private running: Promise<void> | null = null;
   private readonly loop: PeriodicTask;
 
-  constructor(private readonly sources: TileSources, private readonly feed: AlertFeed, private readonly clock: Clock, opts: SloWatchOptions = {}) {
+  constructor(
+    private readonly sources: TileSources,
+    private readonly feed: AlertFeed,
+    private readonly clock: Clock,
+    opts: SloWatchOptions = {},
+  ) {
     this.everyMs = opts.everyMs ?? 15_000;
     // A tile that cannot be read now is read again at the next evaluation.
     this.loop = new PeriodicTask({ clock, everyMs: this.everyMs, run: () => this.evaluate(), onError: () => {} });
@@ -32,7 +37,9 @@ export class SloWatch {
 
   /** One evaluation; concurrent callers share it. Exposed so tests and the console can force one. */
   evaluate(): Promise<void> {
-    this.running ??= this.run().finally(() => { this.running = null; });
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 
@@ -44,13 +51,18 @@ export class SloWatch {
       if (t.status === before || t.status === 'no_data') continue;
       if (t.status === 'breach') {
         this.feed.publish({
-          severity: 'warning', channel: 'performance', source: 'slo-watch',
+          severity: 'warning',
+          channel: 'performance',
+          source: 'slo-watch',
           title: `${t.label} ${t.display} breaks its gate (${t.thresholdDisplay})`,
           detail: t.detail,
         });
       } else if (before === 'breach') {
         this.feed.publish({
-          severity: 'info', channel: 'performance', source: 'slo-watch', resolved: true,
+          severity: 'info',
+          channel: 'performance',
+          source: 'slo-watch',
+          resolved: true,
           title: `${t.label} back within its gate: ${t.display} (${t.thresholdDisplay})`,
           detail: t.detail,
         });

@@ -35,16 +35,46 @@ export class CompIndex {
 function compFromRow(r: MarketCompRow & { decoded_trim?: string | null; decoded_series?: string | null }): Comp {
   if (r.kind === 'market') {
     return {
-      kind: 'market', id: Number(r.id), make: r.make, model: r.model, year: r.year, trim: r.trim,
-      avgCents: Number(r.avg_cents), lowCents: Number(r.low_cents), highCents: Number(r.high_cents), sampleSize: r.sample_size,
+      kind: 'market',
+      id: Number(r.id),
+      make: r.make,
+      model: r.model,
+      year: r.year,
+      trim: r.trim,
+      avgCents: Number(r.avg_cents),
+      lowCents: Number(r.low_cents),
+      highCents: Number(r.high_cents),
+      sampleSize: r.sample_size,
     };
   }
-  const decoded = r.decoded_trim !== undefined || r.decoded_series !== undefined
-    ? { make: null, model: null, series: r.decoded_series ?? null, trim: r.decoded_trim ?? null, bodyClass: null, driveType: null, engine: null, fuelType: null, gvwr: null, vehicleType: null, decoder: '' }
-    : null;
+  const decoded =
+    r.decoded_trim !== undefined || r.decoded_series !== undefined
+      ? {
+          make: null,
+          model: null,
+          series: r.decoded_series ?? null,
+          trim: r.decoded_trim ?? null,
+          bodyClass: null,
+          driveType: null,
+          engine: null,
+          fuelType: null,
+          gvwr: null,
+          vehicleType: null,
+          decoder: '',
+        }
+      : null;
   return {
-    kind: 'sale', id: Number(r.id), vin: r.vin, make: r.make, model: r.model, year: r.year, trim: r.trim, mileage: r.mileage,
-    priceCents: Number(r.price_cents), saleDate: new Date(Number(r.sale_date_ms)), state: r.state,
+    kind: 'sale',
+    id: Number(r.id),
+    vin: r.vin,
+    make: r.make,
+    model: r.model,
+    year: r.year,
+    trim: r.trim,
+    mileage: r.mileage,
+    priceCents: Number(r.price_cents),
+    saleDate: new Date(Number(r.sale_date_ms)),
+    state: r.state,
     vehicleClass: vehicleClass({ model: r.model, trim: r.trim, vehicle: decoded }),
   };
 }
@@ -55,8 +85,11 @@ function compFromRow(r: MarketCompRow & { decoded_trim?: string | null; decoded_
  */
 export async function loadCompIndex(db: Db, makes?: Iterable<string>, aliases: Readonly<Record<string, string>> = {}): Promise<CompIndex> {
   const index = new CompIndex(aliases);
-  let q = db.kysely.selectFrom('market_comps').leftJoin('vin_decodes', 'vin_decodes.vin', 'market_comps.vin')
-    .selectAll('market_comps').select([sql<string | null>`vin_decodes.trim`.as('decoded_trim'), sql<string | null>`vin_decodes.series`.as('decoded_series')]);
+  let q = db.kysely
+    .selectFrom('market_comps')
+    .leftJoin('vin_decodes', 'vin_decodes.vin', 'market_comps.vin')
+    .selectAll('market_comps')
+    .select([sql<string | null>`vin_decodes.trim`.as('decoded_trim'), sql<string | null>`vin_decodes.series`.as('decoded_series')]);
   if (makes) {
     const spellings = [...new Set([...makes].flatMap(makeSpellings))];
     if (spellings.length === 0) return index;

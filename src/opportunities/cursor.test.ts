@@ -14,7 +14,11 @@ describe('query fingerprint', () => {
     const codec = new CursorCodec('a-test-secret-0123456789');
     const fp = queryFingerprint('profit', { makeKey: 'ford' });
     const cursor = codec.encode(fp, { key: 1234.5, id: 42 });
-    expect(codec.decode(cursor, queryFingerprint('profit', { makeKey: 'ford', state: undefined }))).toEqual({ key: 1234.5, id: 42, tier: 0 });
+    expect(codec.decode(cursor, queryFingerprint('profit', { makeKey: 'ford', state: undefined }))).toEqual({
+      key: 1234.5,
+      id: 42,
+      tier: 0,
+    });
     // The rank tier travels with the position: a page in the flagged tier continues there.
     expect(codec.decode(codec.encode(fp, { key: 7, id: 9, tier: 1 }), fp)).toEqual({ key: 7, id: 9, tier: 1 });
     expect(() => codec.decode(cursor, queryFingerprint('profit', { makeKey: 'dodge' }))).toThrow(CursorError);

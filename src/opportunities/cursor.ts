@@ -21,7 +21,10 @@ export class CursorError extends Error {}
 export function queryFingerprint(sort: Sort, filters: ListFilters): string {
   const keys = (Object.keys(filters) as Array<keyof ListFilters>).filter((k) => filters[k] !== undefined).sort();
   const ordered = keys.map((k) => [k, filters[k]]);
-  return createHash('sha256').update(JSON.stringify([sort, ordered])).digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([sort, ordered]))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 export class CursorCodec {
@@ -34,7 +37,9 @@ export class CursorCodec {
   }
 
   encode(fingerprint: string, pos: CursorPosition): string {
-    const body = Buffer.from(JSON.stringify({ v: 1, q: fingerprint, k: pos.key, i: pos.id, ...(pos.tier ? { t: pos.tier } : {}) })).toString('base64url');
+    const body = Buffer.from(
+      JSON.stringify({ v: 1, q: fingerprint, k: pos.key, i: pos.id, ...(pos.tier ? { t: pos.tier } : {}) }),
+    ).toString('base64url');
     return `${body}.${this.sign(body).toString('base64url')}`;
   }
 
@@ -53,7 +58,8 @@ export class CursorCodec {
       throw new CursorError('malformed cursor');
     }
     const p = parsed as { v?: unknown; q?: unknown; k?: unknown; i?: unknown; t?: unknown };
-    if (p.v !== 1 || typeof p.k !== 'number' || !Number.isSafeInteger(p.i) || typeof p.q !== 'string') throw new CursorError('malformed cursor');
+    if (p.v !== 1 || typeof p.k !== 'number' || !Number.isSafeInteger(p.i) || typeof p.q !== 'string')
+      throw new CursorError('malformed cursor');
     if (p.t !== undefined && p.t !== 0 && p.t !== 1) throw new CursorError('malformed cursor');
     if (p.q !== fingerprint) throw new CursorError('cursor belongs to a different query');
     return { key: p.k, id: p.i as number, tier: (p.t as number | undefined) ?? 0 };

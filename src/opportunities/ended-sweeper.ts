@@ -11,8 +11,12 @@ export const ENDED_SWEEP_MS = 60_000;
 
 /** Marks the opportunities whose auction ended by `now`; answers how many. */
 export async function markEndedAuctions(db: Db, now: number): Promise<number> {
-  const res = await db.kysely.updateTable('opportunities').set({ status: 'ended', is_active: dbBool(db, false), updated_at: now })
-    .where('is_active', '=', dbBool(db, true)).where('auction_end_ms', '<=', now).executeTakeFirst();
+  const res = await db.kysely
+    .updateTable('opportunities')
+    .set({ status: 'ended', is_active: dbBool(db, false), updated_at: now })
+    .where('is_active', '=', dbBool(db, true))
+    .where('auction_end_ms', '<=', now)
+    .executeTakeFirst();
   const n = Number(res.numUpdatedRows ?? 0);
   if (n > 0) notifyDataVersion(db, await bumpDataVersion(db, now));
   return n;
@@ -21,9 +25,19 @@ export async function markEndedAuctions(db: Db, now: number): Promise<number> {
 export class EndedSweeper {
   private readonly loop: PeriodicTask;
 
-  constructor(private readonly db: Db, private readonly clock: Clock, everyMs = ENDED_SWEEP_MS) {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    everyMs = ENDED_SWEEP_MS,
+  ) {
     // A failed pass is left to the next one; readiness shows database trouble.
-    this.loop = new PeriodicTask({ clock, firstAfterMs: 0, everyMs, run: () => markEndedAuctions(this.db, this.clock.now()), onError: () => {} });
+    this.loop = new PeriodicTask({
+      clock,
+      firstAfterMs: 0,
+      everyMs,
+      run: () => markEndedAuctions(this.db, this.clock.now()),
+      onError: () => {},
+    });
   }
 
   start(): void {

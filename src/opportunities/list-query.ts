@@ -42,13 +42,32 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
 const MAX_PAGE = 1_000_000;
 const MONEY_BOUND = 1e9;
-const KNOWN = new Set(['page', 'cursor', 'limit', 'sort', 'state', 'make', 'model', 'source', 'status', 'minProfit', 'minRoi', 'maxRisk', 'yearMin', 'yearMax', 'endsBefore', 'minHeadroom']);
+const KNOWN = new Set([
+  'page',
+  'cursor',
+  'limit',
+  'sort',
+  'state',
+  'make',
+  'model',
+  'source',
+  'status',
+  'minProfit',
+  'minRoi',
+  'maxRisk',
+  'yearMin',
+  'yearMax',
+  'endsBefore',
+  'minHeadroom',
+]);
 
 /** Lower-cased, whitespace-collapsed key used for make/model matching everywhere. */
 export const matchKey = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
 const validates = (format: unknown, text: string): boolean =>
-  typeof format === 'function' ? Boolean((format as (t: string) => unknown)(text)) : Boolean((format as { validate(t: string): boolean }).validate(text));
+  typeof format === 'function'
+    ? Boolean((format as (t: string) => unknown)(text))
+    : Boolean((format as { validate(t: string): boolean }).validate(text));
 
 /**
  * Epoch ms of a date-time or date that exists on the calendar (2026-02-30 does not, and
@@ -70,7 +89,10 @@ const integerAtMost = (x: number) => Math.floor(Math.round(x * 1e6) / 1e6);
 const isNum = (s: string) => /^-?\d+(\.\d+)?$/.test(s.trim());
 const isInt = (s: string) => /^-?\d+$/.test(s.trim());
 
-export function parseListQuery(raw: Record<string, unknown>, strict: boolean): { ok: true; query: ListQuery } | { ok: false; errors: FieldError[] } {
+export function parseListQuery(
+  raw: Record<string, unknown>,
+  strict: boolean,
+): { ok: true; query: ListQuery } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => errors.push({ field, message });
   const q: ListQuery = { mode: null, page: 1, cursor: null, limit: DEFAULT_LIMIT, sort: 'newest', filters: {} };
@@ -133,7 +155,11 @@ export function parseListQuery(raw: Record<string, unknown>, strict: boolean): {
     else f.state = '??'; // lenient: an unreadable state matches nothing rather than everything
   }
 
-  for (const [key, target] of [['make', 'makeKey'], ['model', 'modelKey'], ['source', 'source']] as const) {
+  for (const [key, target] of [
+    ['make', 'makeKey'],
+    ['model', 'modelKey'],
+    ['source', 'source'],
+  ] as const) {
     const v = value(key);
     if (v === undefined) continue;
     // Control characters never match a stored value, and PostgreSQL refuses NUL in text.

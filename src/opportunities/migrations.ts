@@ -17,7 +17,8 @@ const SORTS: Array<[string, string]> = [
   ['ending', 'auction_end_ms ASC, id ASC'],
 ];
 const OLD_INDEXES = [
-  ...SORTS.map(([n]) => `opp_${n}_idx`), 'opp_state_idx',
+  ...SORTS.map(([n]) => `opp_${n}_idx`),
+  'opp_state_idx',
   ...SORTS.flatMap(([n]) => [`opp_make_${n}_idx`, `opp_state_${n}_idx`, `opp_make_state_${n}_idx`]),
 ];
 
@@ -37,7 +38,9 @@ export function honestRankingMigration(activePredicate: string): string[] {
     out.push(`CREATE INDEX opp_rank_${name}_idx ON opportunities (rank_tier, ${order}) WHERE ${activePredicate}`);
     out.push(`CREATE INDEX opp_rank_state_${name}_idx ON opportunities (state, rank_tier, ${order}) WHERE ${activePredicate}`);
     out.push(`CREATE INDEX opp_rank_make_${name}_idx ON opportunities (make_key, rank_tier, ${order}) WHERE ${activePredicate}`);
-    out.push(`CREATE INDEX opp_rank_make_state_${name}_idx ON opportunities (make_key, state, rank_tier, ${order}) WHERE ${activePredicate}`);
+    out.push(
+      `CREATE INDEX opp_rank_make_state_${name}_idx ON opportunities (make_key, state, rank_tier, ${order}) WHERE ${activePredicate}`,
+    );
   }
   return out;
 }

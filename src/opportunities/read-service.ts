@@ -5,9 +5,7 @@ import type { Opportunity } from './api-schema.js';
 import type { CursorPosition } from './cursor.js';
 import type { ListFilters } from './list-query.js';
 import type { Clock } from '../common/clock.js';
-import {
-  countOpportunities, findKeysetPage, findOffsetPage, findOpportunityById, positionOf, type PageRequest,
-} from './repository.js';
+import { countOpportunities, findKeysetPage, findOffsetPage, findOpportunityById, positionOf, type PageRequest } from './repository.js';
 import { toOpportunity } from './serialize.js';
 
 export interface KeysetPage {

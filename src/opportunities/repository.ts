@@ -38,7 +38,9 @@ function applyFilters<O>(db: Db, qb: OppQuery<O>, f: ListFilters, notEndedAt?: n
   if (f.endsBeforeMs !== undefined) q = q.where('auction_end_ms', '<', f.endsBeforeMs);
   if (f.minHeadroomCents !== undefined) {
     const min = f.minHeadroomCents;
-    q = q.where('bid_ceiling_cents', 'is not', null).where((eb) => eb(eb('bid_ceiling_cents', '-', eb.ref('current_bid_cents')), '>=', min));
+    q = q
+      .where('bid_ceiling_cents', 'is not', null)
+      .where((eb) => eb(eb('bid_ceiling_cents', '-', eb.ref('current_bid_cents')), '>=', min));
   }
   return q;
 }
@@ -61,10 +63,20 @@ const endingCutoff = (req: PageRequest, now: number | undefined) => (req.sort ==
  * Rows after `after` in sort order, rank tier first (flagged listings after every unflagged one);
  * fetches one extra row to know whether more follow.
  */
-export async function findKeysetPage(db: Db, req: PageRequest, after: CursorPosition | null, now?: number): Promise<{ rows: OpportunityRow[]; hasMore: boolean }> {
+export async function findKeysetPage(
+  db: Db,
+  req: PageRequest,
+  after: CursorPosition | null,
+  now?: number,
+): Promise<{ rows: OpportunityRow[]; hasMore: boolean }> {
   const { column, dir } = columnSort(req.sort);
-  const rows = await readKeyset(db, () => applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters, endingCutoff(req, now)),
-    { key: column, id: 'id', dir, tier: 'rank_tier' }, after, req.limit + 1);
+  const rows = await readKeyset(
+    db,
+    () => applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters, endingCutoff(req, now)),
+    { key: column, id: 'id', dir, tier: 'rank_tier' },
+    after,
+    req.limit + 1,
+  );
   const hasMore = rows.length > req.limit;
   return { rows: hasMore ? rows.slice(0, req.limit) : rows, hasMore };
 }
@@ -73,21 +85,31 @@ export async function findKeysetPage(db: Db, req: PageRequest, after: CursorPosi
 export async function findOffsetPage(db: Db, req: PageRequest, page: number, now?: number): Promise<OpportunityRow[]> {
   const { column, dir } = columnSort(req.sort);
   return applyFilters(db, db.kysely.selectFrom('opportunities').selectAll(), req.filters, endingCutoff(req, now))
-    .orderBy('rank_tier', 'asc').orderBy(column, dir).orderBy('id', dir)
-    .limit(req.limit).offset((page - 1) * req.limit)
+    .orderBy('rank_tier', 'asc')
+    .orderBy(column, dir)
+    .orderBy('id', dir)
+    .limit(req.limit)
+    .offset((page - 1) * req.limit)
     .execute();
 }
 
 export async function countOpportunities(db: Db, filters: ListFilters): Promise<number> {
-  const row = await applyFilters(db, db.kysely.selectFrom('opportunities').select((eb) => eb.fn.countAll<number>().as('n')), filters)
-    .executeTakeFirstOrThrow();
+  const row = await applyFilters(
+    db,
+    db.kysely.selectFrom('opportunities').select((eb) => eb.fn.countAll<number>().as('n')),
+    filters,
+  ).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** One published opportunity, or one whose auction has ended (readable, with status "ended"). */
 export async function findOpportunityById(db: Db, id: number): Promise<OpportunityRow | undefined> {
-  return db.kysely.selectFrom('opportunities').selectAll().where('id', '=', id)
-    .where((eb) => eb.or([eb('is_active', '=', dbBool(db, true)), eb('status', '=', 'ended')])).executeTakeFirst();
+  return db.kysely
+    .selectFrom('opportunities')
+    .selectAll()
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('is_active', '=', dbBool(db, true)), eb('status', '=', 'ended')]))
+    .executeTakeFirst();
 }
 
 export function positionOf(row: OpportunityRow, sort: Sort): CursorPosition {

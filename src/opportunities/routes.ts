@@ -99,7 +99,13 @@ function wantsGzip(accept: string): boolean {
   return gzip;
 }
 
-function sendServed(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, served: ServedBody, vary = 'Accept-Encoding'): FastifyReply {
+function sendServed(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  served: ServedBody,
+  vary = 'Accept-Encoding',
+): FastifyReply {
   reply.type(JSON_TYPE).header('Vary', vary);
   const accept = request.headers['accept-encoding'];
   if (served.gzip !== null && typeof accept === 'string' && wantsGzip(accept)) {
@@ -120,124 +126,149 @@ const personalBodies = new WeakMap<object, LRUCache<string, ServedBody>>();
 const PERSONAL_VARY = 'Accept-Encoding, X-API-Key, Cookie';
 
 export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
-  app.get('/api/opportunities', {
-    schema: {
-      tags: ['opportunities'],
-      summary: 'Ranked opportunities, in legacy page mode or cursor mode',
-      querystring: ListQueryDoc,
-      response: {
-        200: ListResponseSchema,
-        400: ErrorSchema,
-        410: ErrorSchema,
+  app.get(
+    '/api/opportunities',
+    {
+      schema: {
+        tags: ['opportunities'],
+        summary: 'Ranked opportunities, in legacy page mode or cursor mode',
+        querystring: ListQueryDoc,
+        response: {
+          200: ListResponseSchema,
+          400: ErrorSchema,
+          410: ErrorSchema,
+        },
       },
+      // list-query.ts validates, so strict and lenient mode can switch at runtime.
+      validatorCompiler: skipValidation,
     },
-    // list-query.ts validates, so strict and lenient mode can switch at runtime.
-    validatorCompiler: skipValidation,
-  }, async (request, reply) => {
-    const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION');
-    const parsed = listQueryOf(request.url, request.query as Record<string, unknown>, strict);
-    if (!parsed.ok) {
-      throw new ApiError(400, 'invalid_request', `Invalid query parameter(s): ${parsed.errors.map((e) => e.field).join(', ')}`, parsed.errors);
-    }
-    const q = parsed.query;
-    const mode = q.mode ?? (ctx.flags.get('LEGACY_PAGE_API') ? 'page' : 'cursor');
-    const req = { sort: q.sort, filters: q.filters, limit: q.limit };
-    const workspace = ctx.workspace;
-    const dealer = workspace ? await workspace.identify(request) : null;
-    // A dealer's figures, and headroom order, are computed per viewer (dealers/reads.ts), not read off a column.
-    const personal = workspace !== undefined && (dealer !== null || q.sort === 'headroom');
-    if (personal) reply.header('Cache-Control', 'private, no-store').header('Vary', PERSONAL_VARY);
+    async (request, reply) => {
+      const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION');
+      const parsed = listQueryOf(request.url, request.query as Record<string, unknown>, strict);
+      if (!parsed.ok) {
+        throw new ApiError(
+          400,
+          'invalid_request',
+          `Invalid query parameter(s): ${parsed.errors.map((e) => e.field).join(', ')}`,
+          parsed.errors,
+        );
+      }
+      const q = parsed.query;
+      const mode = q.mode ?? (ctx.flags.get('LEGACY_PAGE_API') ? 'page' : 'cursor');
+      const req = { sort: q.sort, filters: q.filters, limit: q.limit };
+      const workspace = ctx.workspace;
+      const dealer = workspace ? await workspace.identify(request) : null;
+      // A dealer's figures, and headroom order, are computed per viewer (dealers/reads.ts), not read off a column.
+      const personal = workspace !== undefined && (dealer !== null || q.sort === 'headroom');
+      if (personal) reply.header('Cache-Control', 'private, no-store').header('Vary', PERSONAL_VARY);
 
-    if (mode === 'page') {
-      if (!ctx.flags.get('LEGACY_PAGE_API')) {
-        throw new ApiError(410, 'legacy_page_api_removed', 'Page-number pagination has been retired; use cursor=', undefined, {
-          Deprecation: 'true',
-          Sunset: LEGACY_SUNSET,
-          Link: '</openapi.json>; rel="deprecation"',
-        });
+      if (mode === 'page') {
+        if (!ctx.flags.get('LEGACY_PAGE_API')) {
+          throw new ApiError(410, 'legacy_page_api_removed', 'Page-number pagination has been retired; use cursor=', undefined, {
+            Deprecation: 'true',
+            Sunset: LEGACY_SUNSET,
+            Link: '</openapi.json>; rel="deprecation"',
+          });
+        }
+        if (personal) {
+          const { items, total } = await workspace.reads.offsetPage(dealer, req, q.page);
+          return { data: items, total, hasMore: (q.page - 1) * q.limit + items.length < total };
+        }
+        const served = await ctx.cache.respond(
+          (v) => cacheKeys.offset(v, req, q.page),
+          async () => {
+            const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
+            const hasMore = (q.page - 1) * q.limit + data.length < total;
+            return encoded(data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
+          },
+        );
+        return sendServed(ctx, request, reply, served);
+      }
+
+      if (!ctx.flags.get('ENABLE_CURSOR_PAGINATION')) {
+        throw new ApiError(400, 'cursor_pagination_disabled', 'Cursor pagination is switched off; use page= instead');
+      }
+      let fingerprint: string | undefined;
+      // A personal cursor holds that dealer's figures, so it is bound to the dealer too.
+      const fingerprintOf = () => (fingerprint ??= `${queryFingerprint(q.sort, q.filters)}${personal ? `:d${dealer?.id ?? 0}` : ''}`);
+      let after = null;
+      if (q.cursor) {
+        try {
+          after = ctx.cursors.decode(q.cursor, fingerprintOf());
+        } catch (err) {
+          if (err instanceof CursorError)
+            throw new ApiError(400, 'invalid_cursor', `Invalid cursor: ${err.message}`, [{ field: 'cursor', message: err.message }]);
+          throw err;
+        }
       }
       if (personal) {
-        const { items, total } = await workspace.reads.offsetPage(dealer, req, q.page);
-        return { data: items, total, hasMore: (q.page - 1) * q.limit + items.length < total };
+        const page = await workspace.reads.keysetPage(dealer, req, after);
+        let bodies = personalBodies.get(page.source);
+        if (!bodies) personalBodies.set(page.source, (bodies = new LRUCache<string, ServedBody>({ max: 64 })));
+        const slot = `${q.limit}|${q.cursor ?? ''}`;
+        let served = bodies.get(slot);
+        if (!served) {
+          const next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
+          const built = encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
+          served = { identity: built.body, gzip: gzipSync(built.body, { level: constants.Z_BEST_SPEED }), etag: built.etag };
+          bodies.set(slot, served);
+        }
+        return sendServed(ctx, request, reply, served, PERSONAL_VARY);
       }
-      const served = await ctx.cache.respond((v) => cacheKeys.offset(v, req, q.page), async () => {
-        const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
-        const hasMore = (q.page - 1) * q.limit + data.length < total;
-        return encoded(data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
-      });
+      const served = await ctx.cache.respond(
+        (v) => cacheKeys.keyset(v, req, after),
+        async () => {
+          const page = await ctx.reads.keysetPage(req, after);
+          let next = nextCursors.get(page);
+          if (next === undefined) {
+            next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
+            nextCursors.set(page, next);
+          }
+          return encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
+        },
+      );
       return sendServed(ctx, request, reply, served);
-    }
-
-    if (!ctx.flags.get('ENABLE_CURSOR_PAGINATION')) {
-      throw new ApiError(400, 'cursor_pagination_disabled', 'Cursor pagination is switched off; use page= instead');
-    }
-    let fingerprint: string | undefined;
-    // A personal cursor holds that dealer's figures, so it is bound to the dealer too.
-    const fingerprintOf = () => (fingerprint ??= `${queryFingerprint(q.sort, q.filters)}${personal ? `:d${dealer?.id ?? 0}` : ''}`);
-    let after = null;
-    if (q.cursor) {
-      try {
-        after = ctx.cursors.decode(q.cursor, fingerprintOf());
-      } catch (err) {
-        if (err instanceof CursorError) throw new ApiError(400, 'invalid_cursor', `Invalid cursor: ${err.message}`, [{ field: 'cursor', message: err.message }]);
-        throw err;
-      }
-    }
-    if (personal) {
-      const page = await workspace.reads.keysetPage(dealer, req, after);
-      let bodies = personalBodies.get(page.source);
-      if (!bodies) personalBodies.set(page.source, (bodies = new LRUCache<string, ServedBody>({ max: 64 })));
-      const slot = `${q.limit}|${q.cursor ?? ''}`;
-      let served = bodies.get(slot);
-      if (!served) {
-        const next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
-        const built = encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
-        served = { identity: built.body, gzip: gzipSync(built.body, { level: constants.Z_BEST_SPEED }), etag: built.etag };
-        bodies.set(slot, served);
-      }
-      return sendServed(ctx, request, reply, served, PERSONAL_VARY);
-    }
-    const served = await ctx.cache.respond((v) => cacheKeys.keyset(v, req, after), async () => {
-      const page = await ctx.reads.keysetPage(req, after);
-      let next = nextCursors.get(page);
-      if (next === undefined) {
-        next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
-        nextCursors.set(page, next);
-      }
-      return encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
-    });
-    return sendServed(ctx, request, reply, served);
-  });
-
-  app.get('/api/opportunities/:id', {
-    schema: {
-      tags: ['opportunities'],
-      summary: 'One opportunity',
-      params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) }),
-      response: { 200: Type.Ref('Opportunity'), 400: ErrorSchema, 404: ErrorSchema },
     },
-    validatorCompiler: skipValidation,
-  }, async (request, reply) => {
-    const raw = (request.params as { id: string }).id;
-    if (!/^[1-9][0-9]{0,14}$/.test(raw)) {
-      if (ctx.flags.get('ENABLE_INPUT_VALIDATION')) {
-        throw new ApiError(400, 'invalid_request', 'Invalid path parameter: id', [{ field: 'id', message: 'must be a positive integer' }]);
+  );
+
+  app.get(
+    '/api/opportunities/:id',
+    {
+      schema: {
+        tags: ['opportunities'],
+        summary: 'One opportunity',
+        params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) }),
+        response: { 200: Type.Ref('Opportunity'), 400: ErrorSchema, 404: ErrorSchema },
+      },
+      validatorCompiler: skipValidation,
+    },
+    async (request, reply) => {
+      const raw = (request.params as { id: string }).id;
+      if (!/^[1-9][0-9]{0,14}$/.test(raw)) {
+        if (ctx.flags.get('ENABLE_INPUT_VALIDATION')) {
+          throw new ApiError(400, 'invalid_request', 'Invalid path parameter: id', [
+            { field: 'id', message: 'must be a positive integer' },
+          ]);
+        }
+        throw new ApiError(404, 'not_found', `Opportunity ${raw.slice(0, 32)} not found`);
       }
-      throw new ApiError(404, 'not_found', `Opportunity ${raw.slice(0, 32)} not found`);
-    }
-    const id = Number(raw);
-    const dealer = ctx.workspace ? await ctx.workspace.identify(request) : null;
-    if (ctx.workspace && dealer) {
-      const item = await ctx.workspace.reads.detail(dealer, id);
-      if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
-      reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
-      return item.opportunity;
-    }
-    const served = await ctx.cache.respond((v) => cacheKeys.detail(v, id), async () => {
-      const item = await ctx.reads.detail(id);
-      if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
-      return encoded(item);
-    });
-    return sendServed(ctx, request, reply, served);
-  });
+      const id = Number(raw);
+      const dealer = ctx.workspace ? await ctx.workspace.identify(request) : null;
+      if (ctx.workspace && dealer) {
+        const item = await ctx.workspace.reads.detail(dealer, id);
+        if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
+        reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
+        return item.opportunity;
+      }
+      const served = await ctx.cache.respond(
+        (v) => cacheKeys.detail(v, id),
+        async () => {
+          const item = await ctx.reads.detail(id);
+          if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
+          return encoded(item);
+        },
+      );
+      return sendServed(ctx, request, reply, served);
+    },
+  );
 }

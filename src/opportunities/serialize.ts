@@ -8,10 +8,19 @@ const percent = (bp: number) => Math.round(bp) / 100;
 
 /** `detail` adds what only the single-opportunity answer carries: the comparables behind the estimate. */
 export function toOpportunity(r: OpportunityRow, opts: { detail?: boolean } = {}): Opportunity {
-  const comparables = opts.detail ? (JSON.parse(r.comparables_json) as ComparableUsed[]).map((c) => ({
-    id: c.id, kind: c.kind, year: c.year, model: c.model, mileage: c.mileage, price: dollars(c.priceCents), saleDate: c.saleDate,
-    adjustedPrice: dollars(c.adjustedCents), weight: c.weight,
-  })) : undefined;
+  const comparables = opts.detail
+    ? (JSON.parse(r.comparables_json) as ComparableUsed[]).map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        year: c.year,
+        model: c.model,
+        mileage: c.mileage,
+        price: dollars(c.priceCents),
+        saleDate: c.saleDate,
+        adjustedPrice: dollars(c.adjustedCents),
+        weight: c.weight,
+      }))
+    : undefined;
   return {
     id: Number(r.id),
     vin: r.vin,

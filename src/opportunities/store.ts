@@ -44,33 +44,92 @@ export function storedHash(l: ListingInput, opts: Pick<StoreOptions, 'engineHash
 }
 
 export function listingHash(l: ListingInput): string {
-  return createHash('sha256').update(JSON.stringify([
-    l.title, l.year, l.make, l.model, l.trim, l.vin, l.mileage, l.currentBidCents, l.auctionEndsAt.getTime(), l.city, l.state,
-    l.zip, l.listingUrl, l.titleStatus, l.description, l.buyerPremiumPct, l.docFeeCents, l.latitude ?? null, l.longitude ?? null,
-    // Only when present, so listings without a seller keep the hash they were stored with.
-    ...(l.sellerName ? [l.sellerName] : []),
-  ])).digest('base64url');
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        l.title,
+        l.year,
+        l.make,
+        l.model,
+        l.trim,
+        l.vin,
+        l.mileage,
+        l.currentBidCents,
+        l.auctionEndsAt.getTime(),
+        l.city,
+        l.state,
+        l.zip,
+        l.listingUrl,
+        l.titleStatus,
+        l.description,
+        l.buyerPremiumPct,
+        l.docFeeCents,
+        l.latitude ?? null,
+        l.longitude ?? null,
+        // Only when present, so listings without a seller keep the hash they were stored with.
+        ...(l.sellerName ? [l.sellerName] : []),
+      ]),
+    )
+    .digest('base64url');
 }
 
 export function listingFromRow(r: ListingRow): ListingInput {
   return {
-    source: r.source, lotId: r.lot_id, title: r.title, year: r.year, make: r.make, model: r.model, trim: r.trim,
-    vin: r.vin, mileage: r.mileage, currentBidCents: Number(r.current_bid_cents), auctionEndsAt: new Date(Number(r.auction_end_ms)),
-    city: r.city, state: r.state, zip: r.zip, listingUrl: r.listing_url, titleStatus: r.title_status as TitleStatus,
-    description: r.description, buyerPremiumPct: r.buyer_premium_bp === null ? null : r.buyer_premium_bp / 100,
-    docFeeCents: r.doc_fee_cents === null ? null : Number(r.doc_fee_cents), latitude: r.latitude, longitude: r.longitude,
+    source: r.source,
+    lotId: r.lot_id,
+    title: r.title,
+    year: r.year,
+    make: r.make,
+    model: r.model,
+    trim: r.trim,
+    vin: r.vin,
+    mileage: r.mileage,
+    currentBidCents: Number(r.current_bid_cents),
+    auctionEndsAt: new Date(Number(r.auction_end_ms)),
+    city: r.city,
+    state: r.state,
+    zip: r.zip,
+    listingUrl: r.listing_url,
+    titleStatus: r.title_status as TitleStatus,
+    description: r.description,
+    buyerPremiumPct: r.buyer_premium_bp === null ? null : r.buyer_premium_bp / 100,
+    docFeeCents: r.doc_fee_cents === null ? null : Number(r.doc_fee_cents),
+    latitude: r.latitude,
+    longitude: r.longitude,
     sellerName: r.seller_name ?? null,
   };
 }
 
 function listingValues(db: Db, l: ListingInput, hash: string, opts: StoreOptions): NewListing {
   return {
-    source: l.source, lot_id: l.lotId, title: l.title, year: l.year, make: l.make, model: l.model, trim: l.trim, vin: l.vin,
-    mileage: l.mileage, current_bid_cents: l.currentBidCents, auction_end_ms: l.auctionEndsAt.getTime(), city: l.city,
-    state: l.state, zip: l.zip, listing_url: l.listingUrl, title_status: l.titleStatus, description: l.description,
-    buyer_premium_bp: l.buyerPremiumPct === null ? null : Math.round(l.buyerPremiumPct * 100), doc_fee_cents: l.docFeeCents,
-    latitude: l.latitude ?? null, longitude: l.longitude ?? null, seller_name: l.sellerName ?? null, content_hash: hash, origin: opts.origin,
-    is_sample: dbBool(db, opts.isSample), is_active: dbBool(db, true), created_at: opts.now, updated_at: opts.now,
+    source: l.source,
+    lot_id: l.lotId,
+    title: l.title,
+    year: l.year,
+    make: l.make,
+    model: l.model,
+    trim: l.trim,
+    vin: l.vin,
+    mileage: l.mileage,
+    current_bid_cents: l.currentBidCents,
+    auction_end_ms: l.auctionEndsAt.getTime(),
+    city: l.city,
+    state: l.state,
+    zip: l.zip,
+    listing_url: l.listingUrl,
+    title_status: l.titleStatus,
+    description: l.description,
+    buyer_premium_bp: l.buyerPremiumPct === null ? null : Math.round(l.buyerPremiumPct * 100),
+    doc_fee_cents: l.docFeeCents,
+    latitude: l.latitude ?? null,
+    longitude: l.longitude ?? null,
+    seller_name: l.sellerName ?? null,
+    content_hash: hash,
+    origin: opts.origin,
+    is_sample: dbBool(db, opts.isSample),
+    is_active: dbBool(db, true),
+    created_at: opts.now,
+    updated_at: opts.now,
   };
 }
 
@@ -84,21 +143,66 @@ export function opportunityValues(db: Db, listingId: number, l: ListingInput, op
   const ended = l.auctionEndsAt.getTime() <= opts.now;
   const v = l.vehicle;
   return {
-    listing_id: listingId, source: l.source, lot_id: l.lotId, vin: l.vin, year: l.year, make: l.make, model: l.model,
-    make_key: matchKey(l.make), model_key: matchKey(l.model), trim: l.trim, mileage: l.mileage, title_status: l.titleStatus,
-    listing_url: l.listingUrl, city: l.city, state: l.state, zip: l.zip, auction_end_ms: l.auctionEndsAt.getTime(),
-    current_bid_cents: l.currentBidCents, buyer_premium_cents: a.costs.buyerPremiumCents, doc_fee_cents: a.costs.docFeeCents,
-    transport_cents: a.costs.transportCents, recon_cents: a.costs.reconCents, total_cost_cents: a.costs.totalCents,
-    estimate_cents: a.valuation.estimateCents, value_low_cents: a.valuation.lowCents, value_high_cents: a.valuation.highCents,
-    valuation_method: a.valuation.method, sample_size: a.valuation.sampleSize, profit_cents: a.profitCents, roi_bp: a.roiBp,
-    margin_bp: a.marginBp, confidence: a.confidence, risk_score: a.riskScore, score: a.score, status: ended ? 'ended' : a.status,
-    anomalies_json: JSON.stringify(opts.anomaliesFor?.(l) ?? []), assumptions_json: JSON.stringify(a.assumptions), is_sample: dbBool(db, opts.isSample),
-    transport_miles: a.transportMiles, comparables_json: JSON.stringify(a.valuation.comparables ?? []),
-    vehicle_json: v ? JSON.stringify({
-      make: v.make, model: v.model, series: v.series, trim: v.trim, bodyClass: v.bodyClass, driveType: v.driveType, engine: v.engine,
-      fuelType: v.fuelType, gvwr: v.gvwr, vehicleType: v.vehicleType, decoder: v.decoder,
-    }) : null,
-    rank_tier: flagged ? 1 : 0, bid_ceiling_cents: a.bidCeilingCents, is_active: dbBool(db, !ended), created_at: opts.now, updated_at: opts.now,
+    listing_id: listingId,
+    source: l.source,
+    lot_id: l.lotId,
+    vin: l.vin,
+    year: l.year,
+    make: l.make,
+    model: l.model,
+    make_key: matchKey(l.make),
+    model_key: matchKey(l.model),
+    trim: l.trim,
+    mileage: l.mileage,
+    title_status: l.titleStatus,
+    listing_url: l.listingUrl,
+    city: l.city,
+    state: l.state,
+    zip: l.zip,
+    auction_end_ms: l.auctionEndsAt.getTime(),
+    current_bid_cents: l.currentBidCents,
+    buyer_premium_cents: a.costs.buyerPremiumCents,
+    doc_fee_cents: a.costs.docFeeCents,
+    transport_cents: a.costs.transportCents,
+    recon_cents: a.costs.reconCents,
+    total_cost_cents: a.costs.totalCents,
+    estimate_cents: a.valuation.estimateCents,
+    value_low_cents: a.valuation.lowCents,
+    value_high_cents: a.valuation.highCents,
+    valuation_method: a.valuation.method,
+    sample_size: a.valuation.sampleSize,
+    profit_cents: a.profitCents,
+    roi_bp: a.roiBp,
+    margin_bp: a.marginBp,
+    confidence: a.confidence,
+    risk_score: a.riskScore,
+    score: a.score,
+    status: ended ? 'ended' : a.status,
+    anomalies_json: JSON.stringify(opts.anomaliesFor?.(l) ?? []),
+    assumptions_json: JSON.stringify(a.assumptions),
+    is_sample: dbBool(db, opts.isSample),
+    transport_miles: a.transportMiles,
+    comparables_json: JSON.stringify(a.valuation.comparables ?? []),
+    vehicle_json: v
+      ? JSON.stringify({
+          make: v.make,
+          model: v.model,
+          series: v.series,
+          trim: v.trim,
+          bodyClass: v.bodyClass,
+          driveType: v.driveType,
+          engine: v.engine,
+          fuelType: v.fuelType,
+          gvwr: v.gvwr,
+          vehicleType: v.vehicleType,
+          decoder: v.decoder,
+        })
+      : null,
+    rank_tier: flagged ? 1 : 0,
+    bid_ceiling_cents: a.bidCeilingCents,
+    is_active: dbBool(db, !ended),
+    created_at: opts.now,
+    updated_at: opts.now,
   };
 }
 
@@ -114,7 +218,12 @@ const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 3;
 
 /** Upserts listings (later duplicates in `listings` win) and their opportunities. */
-export async function storeListings(db: Db, listings: ListingInput[], opts: StoreOptions, onProgress?: (done: number) => void): Promise<StoreResult> {
+export async function storeListings(
+  db: Db,
+  listings: ListingInput[],
+  opts: StoreOptions,
+  onProgress?: (done: number) => void,
+): Promise<StoreResult> {
   const result: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
   const dedup = new Map<string, ListingInput>();
   for (const l of listings) dedup.set(`${l.source}\u0000${l.lotId}`, l);
@@ -124,13 +233,16 @@ export async function storeListings(db: Db, listings: ListingInput[], opts: Stor
   for (let i = 0; i < unique.length; i += TRANSACTION_ROWS) {
     const rows = unique.slice(i, i + TRANSACTION_ROWS);
     // A failed transaction left nothing behind, so each attempt counts into a fresh part.
-    const part = await withRetries({ attempts: ATTEMPTS, retryOn: (err) => RETRYABLE.has(String((err as { code?: unknown }).code)) }, async () => {
-      const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
-      await db.kysely.transaction().execute(async (trx) => {
-        for (let j = 0; j < rows.length; j += BATCH) await storeChunk(db, trx, rows.slice(j, j + BATCH), opts, p);
-      });
-      return p;
-    });
+    const part = await withRetries(
+      { attempts: ATTEMPTS, retryOn: (err) => RETRYABLE.has(String((err as { code?: unknown }).code)) },
+      async () => {
+        const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
+        await db.kysely.transaction().execute(async (trx) => {
+          for (let j = 0; j < rows.length; j += BATCH) await storeChunk(db, trx, rows.slice(j, j + BATCH), opts, p);
+        });
+        return p;
+      },
+    );
     result.created += part.created;
     result.updated += part.updated;
     result.unchanged += part.unchanged;
@@ -152,9 +264,16 @@ async function existingListings(trx: Kysely<Database>, chunk: ListingInput[]) {
     lots.add(l.lotId);
     lotsBySource.set(l.source, lots);
   }
-  const found = await Promise.all([...lotsBySource].map(([source, lots]) => trx.selectFrom('listings')
-    .select(['id', 'source', 'lot_id', 'content_hash'])
-    .where('source', '=', source).where('lot_id', 'in', [...lots]).execute()));
+  const found = await Promise.all(
+    [...lotsBySource].map(([source, lots]) =>
+      trx
+        .selectFrom('listings')
+        .select(['id', 'source', 'lot_id', 'content_hash'])
+        .where('source', '=', source)
+        .where('lot_id', 'in', [...lots])
+        .execute(),
+    ),
+  );
   return found.flat();
 }
 
@@ -169,20 +288,39 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
     else toWrite.push({ l, hash, isNew: !prior });
   }
   if (toWrite.length === 0) return;
-  const ids = await trx.insertInto('listings')
+  const ids = await trx
+    .insertInto('listings')
     .values(toWrite.map((w) => listingValues(db, w.l, w.hash, opts)))
-    .onConflict((oc) => oc.columns(['source', 'lot_id']).doUpdateSet((eb) => ({
-      title: eb.ref('excluded.title'), year: eb.ref('excluded.year'), make: eb.ref('excluded.make'), model: eb.ref('excluded.model'),
-      trim: eb.ref('excluded.trim'), vin: eb.ref('excluded.vin'), mileage: eb.ref('excluded.mileage'),
-      current_bid_cents: eb.ref('excluded.current_bid_cents'), auction_end_ms: eb.ref('excluded.auction_end_ms'),
-      city: eb.ref('excluded.city'), state: eb.ref('excluded.state'), zip: eb.ref('excluded.zip'),
-      listing_url: eb.ref('excluded.listing_url'), title_status: eb.ref('excluded.title_status'),
-      description: eb.ref('excluded.description'), buyer_premium_bp: eb.ref('excluded.buyer_premium_bp'),
-      doc_fee_cents: eb.ref('excluded.doc_fee_cents'), latitude: eb.ref('excluded.latitude'), longitude: eb.ref('excluded.longitude'),
-      seller_name: eb.ref('excluded.seller_name'), content_hash: eb.ref('excluded.content_hash'), origin: eb.ref('excluded.origin'), is_active: eb.ref('excluded.is_active'),
-      updated_at: eb.ref('excluded.updated_at'),
-    })))
-    .returning(['id', 'source', 'lot_id']).execute();
+    .onConflict((oc) =>
+      oc.columns(['source', 'lot_id']).doUpdateSet((eb) => ({
+        title: eb.ref('excluded.title'),
+        year: eb.ref('excluded.year'),
+        make: eb.ref('excluded.make'),
+        model: eb.ref('excluded.model'),
+        trim: eb.ref('excluded.trim'),
+        vin: eb.ref('excluded.vin'),
+        mileage: eb.ref('excluded.mileage'),
+        current_bid_cents: eb.ref('excluded.current_bid_cents'),
+        auction_end_ms: eb.ref('excluded.auction_end_ms'),
+        city: eb.ref('excluded.city'),
+        state: eb.ref('excluded.state'),
+        zip: eb.ref('excluded.zip'),
+        listing_url: eb.ref('excluded.listing_url'),
+        title_status: eb.ref('excluded.title_status'),
+        description: eb.ref('excluded.description'),
+        buyer_premium_bp: eb.ref('excluded.buyer_premium_bp'),
+        doc_fee_cents: eb.ref('excluded.doc_fee_cents'),
+        latitude: eb.ref('excluded.latitude'),
+        longitude: eb.ref('excluded.longitude'),
+        seller_name: eb.ref('excluded.seller_name'),
+        content_hash: eb.ref('excluded.content_hash'),
+        origin: eb.ref('excluded.origin'),
+        is_active: eb.ref('excluded.is_active'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .returning(['id', 'source', 'lot_id'])
+    .execute();
   const idOf = new Map(ids.map((r) => [`${r.source}\u0000${r.lot_id}`, Number(r.id)]));
   const opps = toWrite.map((w) => opportunityValues(db, idOf.get(`${w.l.source}\u0000${w.l.lotId}`) as number, w.l, opts));
   await upsertOpportunities(trx, opps);
@@ -201,8 +339,12 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
  * sequence gives.
  */
 export async function nextChangeSeq(trx: Kysely<Database>): Promise<number> {
-  const row = await trx.updateTable('opportunity_change_counter').set((eb) => ({ value: eb('value', '+', 1) }))
-    .where('id', '=', 1).returning('value').executeTakeFirstOrThrow();
+  const row = await trx
+    .updateTable('opportunity_change_counter')
+    .set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('id', '=', 1)
+    .returning('value')
+    .executeTakeFirstOrThrow();
   return Number(row.value);
 }
 
@@ -223,20 +365,31 @@ export async function upsertOpportunities(trx: Kysely<Database>, rows: NewOpport
   const opps = rows.map((o) => ({ ...o, change_seq: seq }));
   const keep = new Set(['listing_id', 'created_at']);
   const columns = Object.keys(opps[0] as object).filter((c) => !keep.has(c)) as Array<keyof NewOpportunity>;
-  await trx.insertInto('opportunities').values(opps)
-    .onConflict((oc) => oc.column('listing_id').doUpdateSet((eb) => Object.fromEntries(
-      columns.map((c) => [c, eb.ref(`excluded.${c}` as 'excluded.source')]),
-    ))).execute();
+  await trx
+    .insertInto('opportunities')
+    .values(opps)
+    .onConflict((oc) =>
+      oc
+        .column('listing_id')
+        .doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}` as 'excluded.source')]))),
+    )
+    .execute();
 }
 
 /** Bumps the data version that caches key their entries by, so replicas drop stale pages at once. */
 export async function bumpDataVersion(db: Db, now: number): Promise<number> {
   // One atomic UPDATE … RETURNING, so concurrent importers never hand out the same version.
-  await db.kysely.insertInto('settings').values({ key: 'data_version', value: '0', updated_at: now })
-    .onConflict((oc) => oc.column('key').doNothing()).execute();
-  const row = await db.kysely.updateTable('settings')
+  await db.kysely
+    .insertInto('settings')
+    .values({ key: 'data_version', value: '0', updated_at: now })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.kysely
+    .updateTable('settings')
     .set({ value: sql<string>`CAST(CAST(value AS BIGINT) + 1 AS TEXT)`, updated_at: now })
-    .where('key', '=', 'data_version').returning('value').executeTakeFirstOrThrow();
+    .where('key', '=', 'data_version')
+    .returning('value')
+    .executeTakeFirstOrThrow();
   return Number(row.value);
 }
 
@@ -252,10 +405,16 @@ export async function readCompsVersion(db: Db): Promise<number> {
 }
 
 export async function bumpCompsVersion(db: Db, now: number): Promise<number> {
-  await db.kysely.insertInto('settings').values({ key: 'comps_version', value: '0', updated_at: now })
-    .onConflict((oc) => oc.column('key').doNothing()).execute();
-  const row = await db.kysely.updateTable('settings')
+  await db.kysely
+    .insertInto('settings')
+    .values({ key: 'comps_version', value: '0', updated_at: now })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.kysely
+    .updateTable('settings')
     .set({ value: sql<string>`CAST(CAST(value AS BIGINT) + 1 AS TEXT)`, updated_at: now })
-    .where('key', '=', 'comps_version').returning('value').executeTakeFirstOrThrow();
+    .where('key', '=', 'comps_version')
+    .returning('value')
+    .executeTakeFirstOrThrow();
   return Number(row.value);
 }

@@ -23,7 +23,7 @@ export interface VehicleAttributes {
 
 /** A validated auction listing as the engine sees it. */
 export interface ListingInput {
-  source: string;            // normalised lower-case source key, e.g. 'govdeals'
+  source: string; // normalised lower-case source key, e.g. 'govdeals'
   lotId: string;
   title: string;
   year: number;
@@ -35,7 +35,7 @@ export interface ListingInput {
   currentBidCents: number;
   auctionEndsAt: Date;
   city: string | null;
-  state: string;             // two-letter US state code, upper case
+  state: string; // two-letter US state code, upper case
   zip: string | null;
   listingUrl: string | null;
   titleStatus: TitleStatus;
@@ -112,7 +112,7 @@ export interface ComparableUsed {
 }
 
 export interface Valuation {
-  estimateCents: number;     // after the title multiplier
+  estimateCents: number; // after the title multiplier
   lowCents: number;
   highCents: number;
   method: ValuationMethod;
@@ -125,11 +125,11 @@ export interface Appraisal {
   costs: Costs;
   valuation: Valuation;
   profitCents: number;
-  roiBp: number;             // ROI % × 100, rounded half away from zero
-  marginBp: number;          // margin % × 100
-  confidence: number;        // 0–100 integer
-  riskScore: number;         // 0–100 integer
-  score: number;             // 0–100 integer
+  roiBp: number; // ROI % × 100, rounded half away from zero
+  marginBp: number; // margin % × 100
+  confidence: number; // 0–100 integer
+  riskScore: number; // 0–100 integer
+  score: number; // 0–100 integer
   status: OpportunityStatus;
   /** Things the engine had to assume (unknown source fees, state-level distance, …). */
   assumptions: string[];

@@ -65,7 +65,8 @@ const SAMPLE_SLICE = 200;
  * `consume` checks it before the next is read.
  */
 async function sampleRecent<R extends { updated_at: unknown; id: unknown }>(
-  read: (after: KeysetPosition | null, limit: number) => Promise<R[]>, consume: (rows: R[]) => void,
+  read: (after: KeysetPosition | null, limit: number) => Promise<R[]>,
+  consume: (rows: R[]) => void,
 ): Promise<void> {
   let after: KeysetPosition | null = null;
   for (let done = 0; done < QUALITY_SAMPLE_SIZE;) {
@@ -81,8 +82,12 @@ async function sampleRecent<R extends { updated_at: unknown; id: unknown }>(
 }
 
 async function compliance(db: Db, now: number): Promise<QualitySnapshot['compliance']> {
-  const rows = await db.kysely.selectFrom('quality_contract_runs').select(['source', (eb) => eb.fn.sum<number>('validated').as('v'), (eb) => eb.fn.sum<number>('passed').as('p')])
-    .where('at', '>', now - COMPLIANCE_WINDOW_MS).groupBy('source').execute();
+  const rows = await db.kysely
+    .selectFrom('quality_contract_runs')
+    .select(['source', (eb) => eb.fn.sum<number>('validated').as('v'), (eb) => eb.fn.sum<number>('passed').as('p')])
+    .where('at', '>', now - COMPLIANCE_WINDOW_MS)
+    .groupBy('source')
+    .execute();
   const sources: Record<string, ComplianceStats> = {};
   let v = 0;
   let p = 0;
@@ -101,8 +106,19 @@ async function compliance(db: Db, now: number): Promise<QualitySnapshot['complia
  * positives. Unreviewed listings are not negatives (nobody looked), so they count nowhere.
  */
 async function anomalyRates(db: Db): Promise<QualitySnapshot['anomalies']> {
-  const checked = Number((await db.kysely.selectFrom('quality_anomaly_checks').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  const flags = await db.kysely.selectFrom('quality_anomalies').select(['source', 'lot_id', 'status']).where('status', '!=', 'resolved').execute();
+  const checked = Number(
+    (
+      await db.kysely
+        .selectFrom('quality_anomaly_checks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  const flags = await db.kysely
+    .selectFrom('quality_anomalies')
+    .select(['source', 'lot_id', 'status'])
+    .where('status', '!=', 'resolved')
+    .execute();
   const byListing = new Map<string, Set<string>>();
   for (const f of flags) {
     const k = `${f.source}\u0000${f.lot_id}`;
@@ -112,18 +128,44 @@ async function anomalyRates(db: Db): Promise<QualitySnapshot['anomalies']> {
   const falsePositives = [...byListing.values()].filter((s) => s.size === 1 && s.has('false_positive')).length;
   const confirmed = [...byListing.values()].filter((s) => s.has('confirmed')).length;
   const reviewed = falsePositives + confirmed;
-  return { checked, flagged: byListing.size, reviewed, falsePositives, confirmed, falsePositiveRatio: reviewed ? falsePositives / reviewed : null };
+  return {
+    checked,
+    flagged: byListing.size,
+    reviewed,
+    falsePositives,
+    confirmed,
+    falsePositiveRatio: reviewed ? falsePositives / reviewed : null,
+  };
 }
 
 async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']> {
   let opportunities = 0;
   let withRecord = 0;
   await sampleRecent(
-    (after, limit) => readKeyset(db, () => db.kysely.selectFrom('opportunities').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'opportunities.listing_id')
-      .select(['opportunities.id', 'opportunities.updated_at', 'quality_provenance.listing_id as pid', 'quality_provenance.fields_json',
-        'quality_provenance.source_url', 'quality_provenance.fetched_at', 'quality_provenance.snapshot_hash', 'quality_provenance.extractor_version',
-        'quality_provenance.engine_version', 'quality_provenance.appraised_at'])
-      .where('opportunities.is_active', '=', dbBool(db, true)), { key: 'opportunities.updated_at', id: 'opportunities.id', dir: 'desc' }, after, limit),
+    (after, limit) =>
+      readKeyset(
+        db,
+        () =>
+          db.kysely
+            .selectFrom('opportunities')
+            .leftJoin('quality_provenance', 'quality_provenance.listing_id', 'opportunities.listing_id')
+            .select([
+              'opportunities.id',
+              'opportunities.updated_at',
+              'quality_provenance.listing_id as pid',
+              'quality_provenance.fields_json',
+              'quality_provenance.source_url',
+              'quality_provenance.fetched_at',
+              'quality_provenance.snapshot_hash',
+              'quality_provenance.extractor_version',
+              'quality_provenance.engine_version',
+              'quality_provenance.appraised_at',
+            ])
+            .where('opportunities.is_active', '=', dbBool(db, true)),
+        { key: 'opportunities.updated_at', id: 'opportunities.id', dir: 'desc' },
+        after,
+        limit,
+      ),
     (rows) => {
       for (const r of rows) {
         if (r.pid === null || r.fields_json === null) continue;
@@ -134,16 +176,32 @@ async function provenanceCoverage(db: Db): Promise<QualitySnapshot['provenance']
     },
   );
   const published = opportunities * PUBLISHED_FIELDS.length;
-  return { opportunities, fieldsPublished: published, fieldsWithRecord: withRecord, coverageRatio: published ? withRecord / published : null };
+  return {
+    opportunities,
+    fieldsPublished: published,
+    fieldsWithRecord: withRecord,
+    coverageRatio: published ? withRecord / published : null,
+  };
 }
 
 /** Active listings plus records still in quarantine: everything the sources sent us that is current. */
 export async function qualityRecords(db: Db): Promise<QualityRecord[]> {
   const out: QualityRecord[] = [];
   await sampleRecent(
-    (after, limit) => readKeyset(db, () => db.kysely.selectFrom('listings').leftJoin('quality_provenance', 'quality_provenance.listing_id', 'listings.id')
-      .selectAll('listings').select('quality_provenance.fetched_at').where('listings.is_active', '=', dbBool(db, true)),
-    { key: 'listings.updated_at', id: 'listings.id', dir: 'desc' }, after, limit),
+    (after, limit) =>
+      readKeyset(
+        db,
+        () =>
+          db.kysely
+            .selectFrom('listings')
+            .leftJoin('quality_provenance', 'quality_provenance.listing_id', 'listings.id')
+            .selectAll('listings')
+            .select('quality_provenance.fetched_at')
+            .where('listings.is_active', '=', dbBool(db, true)),
+        { key: 'listings.updated_at', id: 'listings.id', dir: 'desc' },
+        after,
+        limit,
+      ),
     (rows) => {
       for (const r of rows) {
         const listing = listingFromRow(r);
@@ -152,8 +210,13 @@ export async function qualityRecords(db: Db): Promise<QualityRecord[]> {
       }
     },
   );
-  const held = await db.kysely.selectFrom('quality_quarantine').select(['record_json', 'updated_at']).where('status', '=', 'quarantined')
-    .orderBy('updated_at', 'desc').limit(QUALITY_SAMPLE_SIZE).execute();
+  const held = await db.kysely
+    .selectFrom('quality_quarantine')
+    .select(['record_json', 'updated_at'])
+    .where('status', '=', 'quarantined')
+    .orderBy('updated_at', 'desc')
+    .limit(QUALITY_SAMPLE_SIZE)
+    .execute();
   for (const h of held) {
     const raw = JSON.parse(h.record_json) as ListingInput & { auctionEndsAt: string };
     out.push({ listing: { ...raw, auctionEndsAt: new Date(raw.auctionEndsAt) }, fetchedAt: Number(h.updated_at), compliant: false });
@@ -162,7 +225,13 @@ export async function qualityRecords(db: Db): Promise<QualityRecord[]> {
 }
 
 export async function measureQuality(db: Db, now: number): Promise<QualitySnapshot> {
-  const [c, a, p, records, scrapes] = await Promise.all([compliance(db, now), anomalyRates(db), provenanceCoverage(db), qualityRecords(db), sourceQuality(db, now)]);
+  const [c, a, p, records, scrapes] = await Promise.all([
+    compliance(db, now),
+    anomalyRates(db),
+    provenanceCoverage(db),
+    qualityRecords(db),
+    sourceQuality(db, now),
+  ]);
   return { at: new Date(now).toISOString(), compliance: c, anomalies: a, provenance: p, quality: qualityReport(records, now), scrapes };
 }
 
@@ -173,9 +242,19 @@ export class QualityMonitor {
   private readonly loop: PeriodicTask;
   private firstPassDone: () => void = () => {};
 
-  constructor(private readonly db: Db, private readonly clock: Clock, readonly intervalMs = 30_000) {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    readonly intervalMs = 30_000,
+  ) {
     // A failed refresh is left to the next one; readiness shows database trouble.
-    this.loop = new PeriodicTask({ clock, firstAfterMs: 0, everyMs: intervalMs, run: () => this.refresh().finally(() => this.firstPassDone()), onError: () => {} });
+    this.loop = new PeriodicTask({
+      clock,
+      firstAfterMs: 0,
+      everyMs: intervalMs,
+      run: () => this.refresh().finally(() => this.firstPassDone()),
+      onError: () => {},
+    });
   }
 
   snapshot(): QualitySnapshot | null {
@@ -185,8 +264,13 @@ export class QualityMonitor {
   /** One measurement at a time; concurrent callers share it. */
   refresh(): Promise<QualitySnapshot> {
     this.inflight ??= measureQuality(this.db, this.clock.now())
-      .then((s) => { this.last = s; return s; })
-      .finally(() => { this.inflight = null; });
+      .then((s) => {
+        this.last = s;
+        return s;
+      })
+      .finally(() => {
+        this.inflight = null;
+      });
     return this.inflight;
   }
 
@@ -217,14 +301,18 @@ export class QualityMonitor {
       return a && a.reviewed >= MIN_REVIEWED_FOR_SIGNAL ? a.falsePositiveRatio : null;
     });
     signals.register(SIGNALS.provenanceCoverageRatio, () => this.last?.provenance.coverageRatio ?? null);
-    signals.register(SIGNALS.dataQualityScore, () => (this.last && this.last.quality.overall.records ? this.last.quality.overall.score : null));
+    signals.register(SIGNALS.dataQualityScore, () =>
+      this.last && this.last.quality.overall.records ? this.last.quality.overall.score : null,
+    );
   }
 
   registerMetrics(registry: client.Registry): void {
     const monitor = this;
     new client.Gauge({
-      name: 'dealerscope_contract_compliance_ratio', help: 'Listings passing every contract rule ÷ listings validated, per source, over the last 7 days',
-      labelNames: ['source'] as const, registers: [registry],
+      name: 'dealerscope_contract_compliance_ratio',
+      help: 'Listings passing every contract rule ÷ listings validated, per source, over the last 7 days',
+      labelNames: ['source'] as const,
+      registers: [registry],
       collect() {
         this.reset();
         const s = monitor.last;
@@ -234,8 +322,10 @@ export class QualityMonitor {
       },
     });
     new client.Gauge({
-      name: 'dealerscope_data_quality_score', help: 'Weighted mean of completeness, validity, uniqueness, timeliness and consistency (0–1), per source',
-      labelNames: ['source'] as const, registers: [registry],
+      name: 'dealerscope_data_quality_score',
+      help: 'Weighted mean of completeness, validity, uniqueness, timeliness and consistency (0–1), per source',
+      labelNames: ['source'] as const,
+      registers: [registry],
       collect() {
         this.reset();
         const s = monitor.last;
@@ -246,31 +336,41 @@ export class QualityMonitor {
     });
     // Labelled by the source's name in the sources file (at most MAX_REPORTED_SOURCES of them).
     new client.Gauge({
-      name: 'dealerscope_source_parse_coverage_ratio', help: 'Fields the adapter filled ÷ fields the source format carries, over the lots of the source\'s latest run that read any',
-      labelNames: ['source'] as const, registers: [registry],
+      name: 'dealerscope_source_parse_coverage_ratio',
+      help: "Fields the adapter filled ÷ fields the source format carries, over the lots of the source's latest run that read any",
+      labelNames: ['source'] as const,
+      registers: [registry],
       collect() {
         this.reset();
-        for (const [src, q] of Object.entries(monitor.last?.scrapes ?? {})) if (q.parseCoverage.ratio !== null) this.set({ source: src }, q.parseCoverage.ratio);
+        for (const [src, q] of Object.entries(monitor.last?.scrapes ?? {}))
+          if (q.parseCoverage.ratio !== null) this.set({ source: src }, q.parseCoverage.ratio);
       },
     });
     new client.Gauge({
-      name: 'dealerscope_source_contract_compliance_ratio', help: 'Lots passing the listing contract ÷ lots validated, in the source\'s latest run that read any',
-      labelNames: ['source'] as const, registers: [registry],
+      name: 'dealerscope_source_contract_compliance_ratio',
+      help: "Lots passing the listing contract ÷ lots validated, in the source's latest run that read any",
+      labelNames: ['source'] as const,
+      registers: [registry],
       collect() {
         this.reset();
-        for (const [src, q] of Object.entries(monitor.last?.scrapes ?? {})) if (q.compliance.ratio !== null) this.set({ source: src }, q.compliance.ratio);
+        for (const [src, q] of Object.entries(monitor.last?.scrapes ?? {}))
+          if (q.compliance.ratio !== null) this.set({ source: src }, q.compliance.ratio);
       },
     });
     new client.Gauge({
-      name: 'dealerscope_source_last_run_failed', help: '1 when the source\'s latest run could not read the source (layout changed, refused, unreachable), else 0',
-      labelNames: ['source'] as const, registers: [registry],
+      name: 'dealerscope_source_last_run_failed',
+      help: "1 when the source's latest run could not read the source (layout changed, refused, unreachable), else 0",
+      labelNames: ['source'] as const,
+      registers: [registry],
       collect() {
         this.reset();
-        for (const [src, q] of Object.entries(monitor.last?.scrapes ?? {})) this.set({ source: src }, q.lastRun.outcome === 'failed' ? 1 : 0);
+        for (const [src, q] of Object.entries(monitor.last?.scrapes ?? {}))
+          this.set({ source: src }, q.lastRun.outcome === 'failed' ? 1 : 0);
       },
     });
     new client.Gauge({
-      name: 'dealerscope_anomaly_false_positive_ratio', help: 'Flagged listings an operator cleared as false positives ÷ flagged listings reviewed (operator verdicts only)',
+      name: 'dealerscope_anomaly_false_positive_ratio',
+      help: 'Flagged listings an operator cleared as false positives ÷ flagged listings reviewed (operator verdicts only)',
       registers: [registry],
       collect() {
         this.reset();
@@ -279,7 +379,8 @@ export class QualityMonitor {
       },
     });
     new client.Gauge({
-      name: 'dealerscope_anomaly_reviewed', help: 'Flagged listings with an operator verdict (the sample the false-positive ratio rests on)',
+      name: 'dealerscope_anomaly_reviewed',
+      help: 'Flagged listings with an operator verdict (the sample the false-positive ratio rests on)',
       registers: [registry],
       collect() {
         this.reset();
@@ -288,7 +389,8 @@ export class QualityMonitor {
       },
     });
     new client.Gauge({
-      name: 'dealerscope_provenance_coverage_ratio', help: 'Published fields with a provenance record ÷ fields published',
+      name: 'dealerscope_provenance_coverage_ratio',
+      help: 'Published fields with a provenance record ÷ fields published',
       registers: [registry],
       collect() {
         this.reset();

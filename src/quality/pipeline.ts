@@ -59,7 +59,16 @@ export interface QualitySummary {
 type Accepted = ListingBatch['accepted'][number];
 
 export class QualityStage {
-  readonly summary: QualitySummary = { validated: 0, quarantined: 0, quarantinedRows: [], unpublished: 0, anomalous: 0, sanitized: 0, vinsDecoded: 0, provenanceRecorded: 0 };
+  readonly summary: QualitySummary = {
+    validated: 0,
+    quarantined: 0,
+    quarantinedRows: [],
+    unpublished: 0,
+    anomalous: 0,
+    sanitized: 0,
+    vinsDecoded: 0,
+    provenanceRecorded: 0,
+  };
   private views = new Map<string, AnomalyView[]>();
   /** Per source: rows validated and rows that passed (recorded by `begin` unless deferred). */
   contractCounts = new Map<string, { validated: number; passed: number }>();
@@ -69,7 +78,11 @@ export class QualityStage {
   private readonly detection: boolean;
   private readonly provenance: boolean;
 
-  private constructor(private readonly db: Db, readonly publishable: Accepted[], private readonly opts: QualityStageOptions) {
+  private constructor(
+    private readonly db: Db,
+    readonly publishable: Accepted[],
+    private readonly opts: QualityStageOptions,
+  ) {
     this.flags = opts.flags ?? builtInFlags;
     this.detection = this.flags.get('ENABLE_ANOMALY_DETECTION');
     this.provenance = this.flags.get('ENABLE_PROVENANCE_TRACKING');
@@ -93,13 +106,25 @@ export class QualityStage {
       return unchecked;
     }
     const { failing, passing, counts } = screened;
-    const { unpublished } = await applyContractResults(db, failing, passing.map((p) => p.listing), opts);
+    const { unpublished } = await applyContractResults(
+      db,
+      failing,
+      passing.map((p) => p.listing),
+      opts,
+    );
     if (!opts.deferContractRun) await recordContractRun(db, opts.importId, counts, opts.now);
     const stage = new QualityStage(db, passing, opts);
     stage.contractCounts = counts;
     Object.assign(stage.summary, {
-      validated: batch.accepted.length, quarantined: failing.length, unpublished,
-      quarantinedRows: failing.map((f) => ({ row: f.row, source: f.listing.source, lotId: f.listing.lotId, reasons: f.violations.map((v) => ({ rule: v.rule, message: v.message })) })),
+      validated: batch.accepted.length,
+      quarantined: failing.length,
+      unpublished,
+      quarantinedRows: failing.map((f) => ({
+        row: f.row,
+        source: f.listing.source,
+        lotId: f.listing.lotId,
+        reasons: f.violations.map((v) => ({ rule: v.rule, message: v.message })),
+      })),
     });
     counted(stage);
     return stage;
@@ -113,7 +138,11 @@ export class QualityStage {
     const flags = opts.flags ?? builtInFlags;
     let sanitized = 0;
     for (const a of accepted) if (sanitizeListing(a)) sanitized++;
-    const decodes = await decodeAndStore(db, accepted.map((a) => a.listing.vin), { now: opts.now, decoder: opts.vinDecoder });
+    const decodes = await decodeAndStore(
+      db,
+      accepted.map((a) => a.listing.vin),
+      { now: opts.now, decoder: opts.vinDecoder },
+    );
     for (const a of accepted) {
       const d = a.listing.vin ? decodes.get(a.listing.vin.toUpperCase()) : undefined;
       a.listing.vehicle = d ? vehicleAttributes(d) : null;
@@ -128,7 +157,10 @@ export class QualityStage {
       const c = counts.get(a.listing.source) ?? { validated: 0, passed: 0 };
       c.validated++;
       if (violations.length) failing.push({ row: a.row, listing: a.listing, violations });
-      else { c.passed++; passing.push(a); }
+      else {
+        c.passed++;
+        passing.push(a);
+      }
       counts.set(a.listing.source, c);
     }
     return { sanitized, decodes, validated, failing, passing, counts };
@@ -140,7 +172,11 @@ export class QualityStage {
     const batch = this.publishable.map((a) => a.listing);
     const population = peers ? [] : await loadPopulation(this.db, batch, this.opts.params.valuation.modelFamilies);
     const found = detectAnomalies(batch, {
-      now: this.opts.now, params: this.opts.params, comps: (l) => comps.for(l.make, l.model), population, peers,
+      now: this.opts.now,
+      params: this.opts.params,
+      comps: (l) => comps.for(l.make, l.model),
+      population,
+      peers,
     });
     this.views = await recordDetections(this.db, batch, found, this.opts.now);
     this.summary.anomalous = found.size;
@@ -163,12 +199,25 @@ export class QualityStage {
         return id === undefined ? [] : [provenanceRow(id.id, a.listing, a.origin, this.opts.origin, engine, this.opts.now)];
       });
       for (let i = 0; i < rows.length; i += 200) {
-        await this.db.kysely.insertInto('quality_provenance').values(rows.slice(i, i + 200)).onConflict((oc) => oc.column('listing_id').doUpdateSet((eb) => ({
-          source: eb.ref('excluded.source'), lot_id: eb.ref('excluded.lot_id'), origin: eb.ref('excluded.origin'), source_url: eb.ref('excluded.source_url'),
-          fetched_at: eb.ref('excluded.fetched_at'), snapshot_hash: eb.ref('excluded.snapshot_hash'), extractor_version: eb.ref('excluded.extractor_version'),
-          fields_json: eb.ref('excluded.fields_json'), engine_version: eb.ref('excluded.engine_version'), appraised_at: eb.ref('excluded.appraised_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-        }))).execute();
+        await this.db.kysely
+          .insertInto('quality_provenance')
+          .values(rows.slice(i, i + 200))
+          .onConflict((oc) =>
+            oc.column('listing_id').doUpdateSet((eb) => ({
+              source: eb.ref('excluded.source'),
+              lot_id: eb.ref('excluded.lot_id'),
+              origin: eb.ref('excluded.origin'),
+              source_url: eb.ref('excluded.source_url'),
+              fetched_at: eb.ref('excluded.fetched_at'),
+              snapshot_hash: eb.ref('excluded.snapshot_hash'),
+              extractor_version: eb.ref('excluded.extractor_version'),
+              fields_json: eb.ref('excluded.fields_json'),
+              engine_version: eb.ref('excluded.engine_version'),
+              appraised_at: eb.ref('excluded.appraised_at'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
       }
       this.summary.provenanceRecorded = rows.length;
     }
@@ -186,9 +235,17 @@ export class QualityStage {
       else if (current.get(v.id) !== JSON.stringify(this.views.get(k) ?? [])) stale.push(v.id);
     }
     if (inactive.length) {
-      await this.db.kysely.updateTable('listings').set({ is_active: dbBool(this.db, true), updated_at: this.opts.now }).where('id', 'in', inactive).execute();
+      await this.db.kysely
+        .updateTable('listings')
+        .set({ is_active: dbBool(this.db, true), updated_at: this.opts.now })
+        .where('id', 'in', inactive)
+        .execute();
     }
-    await reappraiseListings(this.db, [...stale, ...inactive], { params: this.opts.params, now: this.opts.now, anomalyDetection: this.detection });
+    await reappraiseListings(this.db, [...stale, ...inactive], {
+      params: this.opts.params,
+      now: this.opts.now,
+      anomalyDetection: this.detection,
+    });
   }
 
   private async listingIds(): Promise<Map<string, { id: number; active: boolean }>> {
@@ -204,9 +261,17 @@ export class QualityStage {
     for (const [source, set] of lotsBySource) {
       const lots = [...set];
       for (let i = 0; i < lots.length; i += 300) {
-        const rows = await this.db.kysely.selectFrom('listings').select(['id', 'source', 'lot_id', 'is_active'])
-          .where('source', '=', source).where('lot_id', 'in', lots.slice(i, i + 300)).execute();
-        for (const r of rows) out.set(listingKey({ source: r.source, lotId: r.lot_id }), { id: Number(r.id), active: r.is_active === true || r.is_active === 1 });
+        const rows = await this.db.kysely
+          .selectFrom('listings')
+          .select(['id', 'source', 'lot_id', 'is_active'])
+          .where('source', '=', source)
+          .where('lot_id', 'in', lots.slice(i, i + 300))
+          .execute();
+        for (const r of rows)
+          out.set(listingKey({ source: r.source, lotId: r.lot_id }), {
+            id: Number(r.id),
+            active: r.is_active === true || r.is_active === 1,
+          });
       }
     }
     return out;
@@ -215,8 +280,11 @@ export class QualityStage {
   private async currentAnomalies(listingIds: number[]): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     for (let i = 0; i < listingIds.length; i += 300) {
-      const rows = await this.db.kysely.selectFrom('opportunities').select(['listing_id', 'anomalies_json'])
-        .where('listing_id', 'in', listingIds.slice(i, i + 300)).execute();
+      const rows = await this.db.kysely
+        .selectFrom('opportunities')
+        .select(['listing_id', 'anomalies_json'])
+        .where('listing_id', 'in', listingIds.slice(i, i + 300))
+        .execute();
       for (const r of rows) out.set(Number(r.listing_id), r.anomalies_json);
     }
     return out;

@@ -7,7 +7,15 @@ import { notifyDataVersion } from '../opportunities/data-version.js';
 import type { ArbitrageParams } from '../config/arbitrage.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
-import { bumpDataVersion, listingFromRow, opportunityValues, readCompsVersion, storedHash, upsertOpportunities, type StoreOptions } from '../opportunities/store.js';
+import {
+  bumpDataVersion,
+  listingFromRow,
+  opportunityValues,
+  readCompsVersion,
+  storedHash,
+  upsertOpportunities,
+  type StoreOptions,
+} from '../opportunities/store.js';
 import type { ListingInput } from '../opportunities/types.js';
 import { dbBool, type Db } from '../storage/db.js';
 import type { ListingRow } from '../storage/schema.js';
@@ -36,7 +44,12 @@ export function anomalyHooks(views: ReadonlyMap<string, AnomalyView[]>) {
 }
 
 /** Hooks from the stored flags, for re-appraisals that do not run detection (comps imports). */
-export async function storedAnomalyHooks(db: Db, keys: ReadonlyArray<{ source: string; lotId: string }>, anomalyDetection: boolean, extra?: (l: ListingInput) => boolean) {
+export async function storedAnomalyHooks(
+  db: Db,
+  keys: ReadonlyArray<{ source: string; lotId: string }>,
+  anomalyDetection: boolean,
+  extra?: (l: ListingInput) => boolean,
+) {
   const h = anomalyHooks(anomalyDetection ? await anomalyViews(db, keys) : new Map<string, AnomalyView[]>());
   return { anomaliesFor: h.anomaliesFor, hasOpenAnomaly: (l: ListingInput) => h.hasOpenAnomaly(l) || (extra?.(l) ?? false) };
 }
@@ -44,7 +57,13 @@ export async function storedAnomalyHooks(db: Db, keys: ReadonlyArray<{ source: s
 const CHUNK = 200;
 
 /** Re-appraises the given stored listings in chunks with their flags, decoded VINs and current comps. */
-export async function reappraiseRows(db: Db, rows: readonly ListingRow[], opts: ReappraiseOptions, progressBase = { done: 0, total: rows.length }, bumpVersion = true): Promise<number> {
+export async function reappraiseRows(
+  db: Db,
+  rows: readonly ListingRow[],
+  opts: ReappraiseOptions,
+  progressBase = { done: 0, total: rows.length },
+  bumpVersion = true,
+): Promise<number> {
   if (rows.length === 0) return 0;
   const aliases = opts.params.valuation.modelFamilies;
   const comps = await loadCompIndex(db, new Set(rows.map((r) => r.make)), aliases);
@@ -52,10 +71,26 @@ export async function reappraiseRows(db: Db, rows: readonly ListingRow[], opts: 
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     const [decodes, hooks] = await Promise.all([
-      loadVinDecodes(db, chunk.map((r) => r.vin)),
-      storedAnomalyHooks(db, chunk.map((r) => ({ source: r.source, lotId: r.lot_id })), opts.anomalyDetection, opts.hasOpenAnomaly),
+      loadVinDecodes(
+        db,
+        chunk.map((r) => r.vin),
+      ),
+      storedAnomalyHooks(
+        db,
+        chunk.map((r) => ({ source: r.source, lotId: r.lot_id })),
+        opts.anomalyDetection,
+        opts.hasOpenAnomaly,
+      ),
     ]);
-    const storeOpts: StoreOptions = { origin: opts.origin ?? 'reappraisal', isSample: false, now: opts.now, params: opts.params, comps, engineHash, ...hooks };
+    const storeOpts: StoreOptions = {
+      origin: opts.origin ?? 'reappraisal',
+      isSample: false,
+      now: opts.now,
+      params: opts.params,
+      comps,
+      engineHash,
+      ...hooks,
+    };
     const listings = chunk.map((r) => {
       const l = listingFromRow(r);
       const d = l.vin ? decodes.get(l.vin.toUpperCase()) : undefined;
@@ -64,7 +99,12 @@ export async function reappraiseRows(db: Db, rows: readonly ListingRow[], opts: 
     });
     const opps = listings.map(({ r, l }) => ({ ...opportunityValues(db, Number(r.id), l, storeOpts), is_sample: r.is_sample }));
     await db.kysely.transaction().execute(async (trx) => {
-      for (const { r, l } of listings) await trx.updateTable('listings').set({ content_hash: storedHash(l, storeOpts) }).where('id', '=', r.id).execute();
+      for (const { r, l } of listings)
+        await trx
+          .updateTable('listings')
+          .set({ content_hash: storedHash(l, storeOpts) })
+          .where('id', '=', r.id)
+          .execute();
       // Last: it takes the change counter's lock, which holds other writers until this commits.
       await upsertOpportunities(trx, opps);
     });
@@ -79,8 +119,14 @@ export async function reappraiseListings(db: Db, listingIds: readonly number[], 
   if (listingIds.length === 0) return 0;
   const rows: ListingRow[] = [];
   for (let i = 0; i < listingIds.length; i += 500) {
-    rows.push(...await db.kysely.selectFrom('listings').selectAll().where('id', 'in', listingIds.slice(i, i + 500))
-      .where('is_active', '=', dbBool(db, true)).execute());
+    rows.push(
+      ...(await db.kysely
+        .selectFrom('listings')
+        .selectAll()
+        .where('id', 'in', listingIds.slice(i, i + 500))
+        .where('is_active', '=', dbBool(db, true))
+        .execute()),
+    );
   }
   return reappraiseRows(db, rows, opts);
 }
@@ -89,13 +135,22 @@ export async function reappraiseListings(db: Db, listingIds: readonly number[], 
  * Every active listing, or with `staleOnly` those priced by another engine (other parameters,
  * comps version or engine build) than the current one. Answers how many were re-appraised.
  */
-export async function reappraiseAll(db: Db, opts: ReappraiseOptions & { staleOnly?: boolean }): Promise<{ reappraised: number; engine: string }> {
+export async function reappraiseAll(
+  db: Db,
+  opts: ReappraiseOptions & { staleOnly?: boolean },
+): Promise<{ reappraised: number; engine: string }> {
   const engine = engineFingerprint(opts.params, await readCompsVersion(db));
   const base = () => {
     const q = db.kysely.selectFrom('listings').where('is_active', '=', dbBool(db, true));
     return opts.staleOnly ? q.where(sql<boolean>`content_hash NOT LIKE ${`%.${engine}`}`) : q;
   };
-  const total = Number((await base().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const total = Number(
+    (
+      await base()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   let done = 0;
   let after = 0;
   // A page of listings at a time, so a 100 k-listing database never sits in memory at once.

@@ -18,95 +18,156 @@ const ID = /^[1-9][0-9]{0,14}$/;
 function paging(q: Record<string, unknown>): { limit: number; offset: number } {
   const limit = q.limit === undefined ? 50 : Number(q.limit);
   const offset = q.offset === undefined ? 0 : Number(q.offset);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ApiError(400, 'invalid_request', 'limit must be an integer 1–500', [{ field: 'limit', message: 'must be 1–500' }]);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    throw new ApiError(400, 'invalid_request', 'limit must be an integer 1–500', [{ field: 'limit', message: 'must be 1–500' }]);
   // Beyond 2^53 a number is no longer an exact integer, and PostgreSQL refuses it as a BIGINT.
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new ApiError(400, 'invalid_request', 'offset must be a non-negative integer', [{ field: 'offset', message: 'must be ≥ 0' }]);
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new ApiError(400, 'invalid_request', 'offset must be a non-negative integer', [{ field: 'offset', message: 'must be ≥ 0' }]);
   return { limit, offset };
 }
 
 function idParam(request: FastifyRequest): number {
   const raw = (request.params as { id: string }).id;
-  if (!ID.test(raw)) throw new ApiError(400, 'invalid_request', 'Invalid path parameter: id', [{ field: 'id', message: 'must be a positive integer' }]);
+  if (!ID.test(raw))
+    throw new ApiError(400, 'invalid_request', 'Invalid path parameter: id', [{ field: 'id', message: 'must be a positive integer' }]);
   return Number(raw);
 }
 
 export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const admin = requireAdmin(ctx.config.adminToken);
 
-  app.get('/api/contracts/listing', { schema: { tags: ['quality'], summary: 'The versioned listing data contract' } }, async () => listingContractDocument());
+  app.get('/api/contracts/listing', { schema: { tags: ['quality'], summary: 'The versioned listing data contract' } }, async () =>
+    listingContractDocument(),
+  );
 
-  app.get('/api/quarantine', { preHandler: admin, schema: { tags: ['quality'], summary: 'Records quarantined by the listing contract (admin)' } }, async (request) => {
-    const q = request.query as Record<string, unknown>;
-    const status = q.status === undefined ? 'quarantined' : String(q.status);
-    if (status !== 'quarantined' && status !== 'released' && status !== 'all') {
-      throw new ApiError(400, 'invalid_request', 'status must be quarantined, released or all', [{ field: 'status', message: 'unknown status' }]);
-    }
-    return listQuarantine(ctx.db, { ...paging(q), status: status === 'all' ? undefined : status, source: q.source === undefined ? undefined : String(q.source) });
-  });
-
-  app.get('/api/opportunities/:id/provenance', { schema: { tags: ['quality'], summary: 'Where every field of an opportunity came from (?format=prov-json for W3C PROV-JSON)' } }, async (request) => {
-    const id = idParam(request);
-    const format = (request.query as { format?: string }).format ?? 'json';
-    if (format !== 'json' && format !== 'prov-json') throw new ApiError(400, 'invalid_request', 'format must be json or prov-json', [{ field: 'format', message: 'unknown format' }]);
-    // Published opportunities and ended auctions (their detail stays readable) have provenance.
-    const opp = await ctx.db.kysely.selectFrom('opportunities').select(['id', 'listing_id']).where('id', '=', id)
-      .where((eb) => eb.or([eb('is_active', '=', dbBool(ctx.db, true)), eb('status', '=', 'ended')])).executeTakeFirst();
-    if (!opp) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
-    const listingId = Number(opp.listing_id);
-    const [row, listingRow, detail] = await Promise.all([
-      ctx.db.kysely.selectFrom('quality_provenance').selectAll().where('listing_id', '=', listingId).executeTakeFirst(),
-      ctx.db.kysely.selectFrom('listings').selectAll().where('id', '=', listingId).executeTakeFirst(),
-      ctx.reads.detail(id),
-    ]);
-    const fields = row ? expandProvenance(row) : {};
-    // Name the sales behind the estimate, and the decoder release behind the decoded VIN.
-    const comparables = detail?.valuation.comparables ?? [];
-    for (const path of ['estimatedSalePrice', 'valuation.comparables']) {
-      const f = fields[path];
-      if (f) f.inputs = [...f.inputs, ...comparables.map((c) => (c.id === null ? `comp:${c.kind}` : `comp:${c.id}`))];
-    }
-    if (detail?.vehicle) for (const [path, f] of Object.entries(fields)) if (path === 'vehicle' || path.startsWith('vehicle.')) f.agent = detail.vehicle.decoder;
-    const missing = PUBLISHED_FIELDS.filter((f) => !fields[f]);
-    if (format === 'prov-json') {
-      const values: Record<string, unknown> = detail ? flattenValues(detail as unknown as Record<string, unknown>) : {};
-      if (listingRow) {
-        const l = listingFromRow(listingRow);
-        for (const [k, path] of Object.entries(LISTING_FIELD_PATHS)) if (path.startsWith('listing.')) values[path] = l[k as keyof typeof l] ?? null;
+  app.get(
+    '/api/quarantine',
+    { preHandler: admin, schema: { tags: ['quality'], summary: 'Records quarantined by the listing contract (admin)' } },
+    async (request) => {
+      const q = request.query as Record<string, unknown>;
+      const status = q.status === undefined ? 'quarantined' : String(q.status);
+      if (status !== 'quarantined' && status !== 'released' && status !== 'all') {
+        throw new ApiError(400, 'invalid_request', 'status must be quarantined, released or all', [
+          { field: 'status', message: 'unknown status' },
+        ]);
       }
-      return toProvJson(id, listingId, fields, values);
-    }
-    return {
-      opportunityId: id, listingId,
-      source: row ? { url: row.source_url, fetchedAt: new Date(Number(row.fetched_at)).toISOString(), snapshotHash: row.snapshot_hash, extractorVersion: row.extractor_version, origin: row.origin } : null,
-      engineVersion: row?.engine_version ?? null,
-      comparables,
-      coverage: { published: PUBLISHED_FIELDS.length, withRecord: PUBLISHED_FIELDS.length - missing.length, ratio: (PUBLISHED_FIELDS.length - missing.length) / PUBLISHED_FIELDS.length, missing },
-      fields,
-    };
-  });
+      return listQuarantine(ctx.db, {
+        ...paging(q),
+        status: status === 'all' ? undefined : status,
+        source: q.source === undefined ? undefined : String(q.source),
+      });
+    },
+  );
 
-  app.get('/api/quality', { schema: { tags: ['quality'], summary: 'Data quality: score per source and overall, contract compliance, anomaly FP ratio, provenance coverage' } }, async () =>
-    ctx.quality.monitor.current());
+  app.get(
+    '/api/opportunities/:id/provenance',
+    { schema: { tags: ['quality'], summary: 'Where every field of an opportunity came from (?format=prov-json for W3C PROV-JSON)' } },
+    async (request) => {
+      const id = idParam(request);
+      const format = (request.query as { format?: string }).format ?? 'json';
+      if (format !== 'json' && format !== 'prov-json')
+        throw new ApiError(400, 'invalid_request', 'format must be json or prov-json', [{ field: 'format', message: 'unknown format' }]);
+      // Published opportunities and ended auctions (their detail stays readable) have provenance.
+      const opp = await ctx.db.kysely
+        .selectFrom('opportunities')
+        .select(['id', 'listing_id'])
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('is_active', '=', dbBool(ctx.db, true)), eb('status', '=', 'ended')]))
+        .executeTakeFirst();
+      if (!opp) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
+      const listingId = Number(opp.listing_id);
+      const [row, listingRow, detail] = await Promise.all([
+        ctx.db.kysely.selectFrom('quality_provenance').selectAll().where('listing_id', '=', listingId).executeTakeFirst(),
+        ctx.db.kysely.selectFrom('listings').selectAll().where('id', '=', listingId).executeTakeFirst(),
+        ctx.reads.detail(id),
+      ]);
+      const fields = row ? expandProvenance(row) : {};
+      // Name the sales behind the estimate, and the decoder release behind the decoded VIN.
+      const comparables = detail?.valuation.comparables ?? [];
+      for (const path of ['estimatedSalePrice', 'valuation.comparables']) {
+        const f = fields[path];
+        if (f) f.inputs = [...f.inputs, ...comparables.map((c) => (c.id === null ? `comp:${c.kind}` : `comp:${c.id}`))];
+      }
+      if (detail?.vehicle)
+        for (const [path, f] of Object.entries(fields))
+          if (path === 'vehicle' || path.startsWith('vehicle.')) f.agent = detail.vehicle.decoder;
+      const missing = PUBLISHED_FIELDS.filter((f) => !fields[f]);
+      if (format === 'prov-json') {
+        const values: Record<string, unknown> = detail ? flattenValues(detail as unknown as Record<string, unknown>) : {};
+        if (listingRow) {
+          const l = listingFromRow(listingRow);
+          for (const [k, path] of Object.entries(LISTING_FIELD_PATHS))
+            if (path.startsWith('listing.')) values[path] = l[k as keyof typeof l] ?? null;
+        }
+        return toProvJson(id, listingId, fields, values);
+      }
+      return {
+        opportunityId: id,
+        listingId,
+        source: row
+          ? {
+              url: row.source_url,
+              fetchedAt: new Date(Number(row.fetched_at)).toISOString(),
+              snapshotHash: row.snapshot_hash,
+              extractorVersion: row.extractor_version,
+              origin: row.origin,
+            }
+          : null,
+        engineVersion: row?.engine_version ?? null,
+        comparables,
+        coverage: {
+          published: PUBLISHED_FIELDS.length,
+          withRecord: PUBLISHED_FIELDS.length - missing.length,
+          ratio: (PUBLISHED_FIELDS.length - missing.length) / PUBLISHED_FIELDS.length,
+          missing,
+        },
+        fields,
+      };
+    },
+  );
+
+  app.get(
+    '/api/quality',
+    {
+      schema: {
+        tags: ['quality'],
+        summary: 'Data quality: score per source and overall, contract compliance, anomaly FP ratio, provenance coverage',
+      },
+    },
+    async () => ctx.quality.monitor.current(),
+  );
 
   app.get('/admin/anomalies', { preHandler: admin, schema: { tags: ['quality'], summary: 'Anomaly flags (admin)' } }, async (request) => {
     const q = request.query as Record<string, unknown>;
     const status = q.status === undefined ? undefined : String(q.status);
-    if (status !== undefined && !isAnomalyStatus(status)) throw new ApiError(400, 'invalid_request', 'status must be open, false_positive, confirmed or resolved', [{ field: 'status', message: 'unknown status' }]);
+    if (status !== undefined && !isAnomalyStatus(status))
+      throw new ApiError(400, 'invalid_request', 'status must be open, false_positive, confirmed or resolved', [
+        { field: 'status', message: 'unknown status' },
+      ]);
     return listAnomalies(ctx.db, { ...paging(q), status });
   });
 
-  app.post('/admin/anomalies/:id/false-positive', { preHandler: admin, schema: { tags: ['quality'], summary: 'Mark an anomaly flag as a false positive; re-appraises the listing (admin)' } }, async (request) => {
-    const id = idParam(request);
-    try {
-      const res = await markFalsePositive(ctx.db, id, {
-        actor: (request as FastifyRequest & { actor?: string }).actor ?? 'admin', now: ctx.clock.now(), params: ctx.quality.params,
-        anomalyDetection: ctx.flags.get('ENABLE_ANOMALY_DETECTION'),
-      });
-      await ctx.quality.monitor.refresh();
-      return res;
-    } catch (err) {
-      if (err instanceof AnomalyNotFound) throw new ApiError(404, 'not_found', err.message);
-      throw err;
-    }
-  });
+  app.post(
+    '/admin/anomalies/:id/false-positive',
+    {
+      preHandler: admin,
+      schema: { tags: ['quality'], summary: 'Mark an anomaly flag as a false positive; re-appraises the listing (admin)' },
+    },
+    async (request) => {
+      const id = idParam(request);
+      try {
+        const res = await markFalsePositive(ctx.db, id, {
+          actor: (request as FastifyRequest & { actor?: string }).actor ?? 'admin',
+          now: ctx.clock.now(),
+          params: ctx.quality.params,
+          anomalyDetection: ctx.flags.get('ENABLE_ANOMALY_DETECTION'),
+        });
+        await ctx.quality.monitor.refresh();
+        return res;
+      } catch (err) {
+        if (err instanceof AnomalyNotFound) throw new ApiError(404, 'not_found', err.message);
+        throw err;
+      }
+    },
+  );
 }

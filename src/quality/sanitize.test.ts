@@ -3,8 +3,14 @@ import { sanitizeText } from './sanitize.js';
 
 describe('sanitizeText', () => {
   it('strips tags, script bodies and entities, keeping the words apart', () => {
-    expect(sanitizeText('<b>2016 Ford Explorer</b> <font color="red">NO RESERVE</font>')).toEqual({ text: '2016 Ford Explorer NO RESERVE', removed: ['markup'] });
-    expect(sanitizeText('Runs.<br><script>document.location="x"</script>Call &amp; bid')).toEqual({ text: 'Runs. Call & bid', removed: ['markup'] });
+    expect(sanitizeText('<b>2016 Ford Explorer</b> <font color="red">NO RESERVE</font>')).toEqual({
+      text: '2016 Ford Explorer NO RESERVE',
+      removed: ['markup'],
+    });
+    expect(sanitizeText('Runs.<br><script>document.location="x"</script>Call &amp; bid')).toEqual({
+      text: 'Runs. Call & bid',
+      removed: ['markup'],
+    });
   });
 
   it('strips control characters and whole ANSI escapes', () => {
@@ -13,6 +19,7 @@ describe('sanitizeText', () => {
   });
 
   it('leaves plain text, comparisons and ampersands alone', () => {
-    for (const t of ['2019 Ford F-150 4x4', 'bid < $5,000 & > $1,000', 'Tahoe PPV 5.3L V8']) expect(sanitizeText(t)).toEqual({ text: t, removed: [] });
+    for (const t of ['2019 Ford F-150 4x4', 'bid < $5,000 & > $1,000', 'Tahoe PPV 5.3L V8'])
+      expect(sanitizeText(t)).toEqual({ text: t, removed: [] });
   });
 });

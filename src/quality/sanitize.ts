@@ -26,11 +26,19 @@ export function sanitizeText(raw: string): Sanitized {
     const $ = cheerio().load(`<body>${text}</body>`);
     $('script, style, noscript, iframe, object').remove();
     // Block-level breaks become spaces so words on either side stay apart.
-    $('br, p, div, li, tr').each((_, el) => { $(el).before(' '); });
+    $('br, p, div, li, tr').each((_, el) => {
+      $(el).before(' ');
+    });
     const plain = $('body').text();
-    if (plain !== text) { text = plain; removed.push('markup'); }
+    if (plain !== text) {
+      text = plain;
+      removed.push('markup');
+    }
   }
   const stripped = text.replace(ANSI, '').replace(CONTROL, '');
-  if (stripped !== text) { text = stripped; removed.push('control_characters'); }
+  if (stripped !== text) {
+    text = stripped;
+    removed.push('control_characters');
+  }
   return { text, removed };
 }

@@ -12,7 +12,13 @@ export interface QualityService {
   monitor: QualityMonitor;
 }
 
-export function createQualityService(db: Db, clock: Clock, signals: Signals, registry: Registry, params: ArbitrageParams = loadArbitrageParams()): QualityService {
+export function createQualityService(
+  db: Db,
+  clock: Clock,
+  signals: Signals,
+  registry: Registry,
+  params: ArbitrageParams = loadArbitrageParams(),
+): QualityService {
   const monitor = new QualityMonitor(db, clock);
   monitor.registerSignals(signals);
   monitor.registerMetrics(registry);

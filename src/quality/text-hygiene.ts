@@ -18,7 +18,8 @@ export function sanitizeListing(a: ListingBatch['accepted'][number]): boolean {
     if (s.removed.length === 0) continue;
     const text = f === 'description' ? s.text.trim() : s.text.replace(/\s+/g, ' ').trim();
     // Required text that was nothing but markup keeps a visible placeholder rather than going empty.
-    (l as unknown as Record<string, string | null>)[f] = text !== '' ? text : f === 'title' || f === 'make' || f === 'model' ? '(unreadable)' : null;
+    (l as unknown as Record<string, string | null>)[f] =
+      text !== '' ? text : f === 'title' || f === 'make' || f === 'model' ? '(unreadable)' : null;
     cleaned.push(`${f}:${s.removed.join('+')}`);
     if (a.origin) (a.origin.raw ??= {})[f] = raw;
   }

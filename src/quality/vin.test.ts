@@ -1,13 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  computeCheckDigit,
-  extractMileage,
-  extractVin,
-  normalizeVin,
-  vinCheckDigitValid,
-  vinModelYear,
-  vinProblems,
-} from './vin.js';
+import { computeCheckDigit, extractMileage, extractVin, normalizeVin, vinCheckDigitValid, vinModelYear, vinProblems } from './vin.js';
 
 // 1FM5K8AR2KGA12345 worked by hand: values 1 6 4 5 2 8 1 9 2 2 7 1 1 2 3 4 5 times weights
 // 8 7 6 5 4 3 2 10 0 9 8 7 6 5 4 3 2 = 8+42+24+25+8+24+2+90+0+18+56+7+6+10+12+12+10 = 354;

@@ -4,9 +4,29 @@
 const VIN_CHAR = /^[A-HJ-NPR-Z0-9]$/;
 const WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2] as const;
 const LETTER_VALUES: Record<string, number> = {
-  A: 1, B: 2, C: 3, D: 4, E: 5, F: 6, G: 7, H: 8,
-  J: 1, K: 2, L: 3, M: 4, N: 5, P: 7, R: 9,
-  S: 2, T: 3, U: 4, V: 5, W: 6, X: 7, Y: 8, Z: 9,
+  A: 1,
+  B: 2,
+  C: 3,
+  D: 4,
+  E: 5,
+  F: 6,
+  G: 7,
+  H: 8,
+  J: 1,
+  K: 2,
+  L: 3,
+  M: 4,
+  N: 5,
+  P: 7,
+  R: 9,
+  S: 2,
+  T: 3,
+  U: 4,
+  V: 5,
+  W: 6,
+  X: 7,
+  Y: 8,
+  Z: 9,
 };
 // Position-10 year codes in cycle order; I, O, Q, U, Z and 0 are never used there.
 const YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY123456789';
@@ -97,7 +117,10 @@ export function extractVin(text: string | null | undefined): string | null {
 const NUM = String.raw`(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(k\b)?`;
 const MILEAGE_PATTERNS: RegExp[] = [
   // "Odometer: 123,456", "Odometer reads 87k", "Mileage 45,210", "Miles: 98000"
-  new RegExp(String.raw`\b(?:odometer|odo|mileage|miles)\b(?:\s*(?:reading|reads|shows|is|of|approx\.?|approximately|~))*\s*[:=#-]?\s*${NUM}`, 'i'),
+  new RegExp(
+    String.raw`\b(?:odometer|odo|mileage|miles)\b(?:\s*(?:reading|reads|shows|is|of|approx\.?|approximately|~))*\s*[:=#-]?\s*${NUM}`,
+    'i',
+  ),
   // "87k miles", "123,456 mi", "45000 actual miles"
   new RegExp(String.raw`${NUM}\s*(?:actual\s+|indicated\s+|original\s+)?(?:miles|mi)\b(?!\s*(?:per|away|from|radius))`, 'i'),
 ];

@@ -14,7 +14,13 @@
 // decided and count in neither the numerator nor the denominator of the ratio.
 import { optionalEnvNumber } from '../common/env.js';
 import {
-  BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, SamplingBreaker, circuitBreaker, handleWhen,
+  BrokenCircuitError,
+  CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  SamplingBreaker,
+  circuitBreaker,
+  handleWhen,
 } from 'cockatiel';
 import client from 'prom-client';
 import type { FlagService } from '../flags/flag-service.js';
@@ -68,9 +74,17 @@ const isLowRate = (name: string) => name.startsWith('source:') || name.startsWit
 
 /** Thrown (as a 503 with Retry-After) while a breaker refuses calls. */
 export class CircuitOpenError extends ApiError {
-  constructor(readonly breaker: string, readonly retryAfterSeconds: number) {
-    super(503, 'dependency_unavailable', `${breaker} is temporarily unavailable (circuit open); retry in ${retryAfterSeconds} s`,
-      { breaker }, { 'Retry-After': String(retryAfterSeconds) });
+  constructor(
+    readonly breaker: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      503,
+      'dependency_unavailable',
+      `${breaker} is temporarily unavailable (circuit open); retry in ${retryAfterSeconds} s`,
+      { breaker },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
   }
 }
 
@@ -109,17 +123,24 @@ export class Breaker {
   /** Settles when the probe of the latest open has been judged (tests and the report wait on it). */
   lastJudgement: Promise<void> = Promise.resolve();
 
-  constructor(readonly name: string, opts: BreakerOptions, private readonly deps: BreakerDeps) {
+  constructor(
+    readonly name: string,
+    opts: BreakerOptions,
+    private readonly deps: BreakerDeps,
+  ) {
     const { settings } = deps;
     const isFailure = opts.isFailure ?? isDependencyFailure;
     this.probe = opts.probe;
     this.timeoutMs = opts.timeoutMs;
-    this.policy = circuitBreaker(handleWhen((err) => isFailure(err)), {
-      halfOpenAfter: settings.halfOpenAfterMs,
-      breaker: opts.consecutiveFailures
-        ? new ConsecutiveBreaker(opts.consecutiveFailures)
-        : new SamplingBreaker({ threshold: settings.threshold, duration: settings.samplingMs, minimumRps: settings.minimumRps }),
-    });
+    this.policy = circuitBreaker(
+      handleWhen((err) => isFailure(err)),
+      {
+        halfOpenAfter: settings.halfOpenAfterMs,
+        breaker: opts.consecutiveFailures
+          ? new ConsecutiveBreaker(opts.consecutiveFailures)
+          : new SamplingBreaker({ threshold: settings.threshold, duration: settings.samplingMs, minimumRps: settings.minimumRps }),
+      },
+    );
     this.policy.onFailure(({ handled }) => {
       if (handled && this.streakStartedAt === null) this.streakStartedAt = deps.clock.now();
     });
@@ -149,7 +170,10 @@ export class Breaker {
   private async judgeOpen(): Promise<void> {
     const probe = this.probe;
     if (!probe) return;
-    const answered = await this.withTimeout(probe, this.deps.settings.probeTimeoutMs).then(() => true, () => false);
+    const answered = await this.withTimeout(probe, this.deps.settings.probeTimeoutMs).then(
+      () => true,
+      () => false,
+    );
     this.stats.decided++;
     if (answered) this.stats.falsePositives++;
   }
@@ -159,9 +183,15 @@ export class Breaker {
     return new Promise<T>((resolve, reject) => {
       const timer = this.deps.clock.setTimeout(() => reject(new DependencyTimeoutError(this.name, ms)), ms);
       fn().then(
-        (v) => { timer.cancel(); resolve(v); },
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own rejection passes through unchanged
-        (e) => { timer.cancel(); reject(e); },
+        (v) => {
+          timer.cancel();
+          resolve(v);
+        },
+        (e) => {
+          timer.cancel();
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own rejection passes through unchanged
+          reject(e);
+        },
       );
     });
   }
@@ -272,7 +302,9 @@ export class BreakerRegistry {
     if (!b) {
       const effective = isLowRate(name) ? { consecutiveFailures: LOW_RATE_CONSECUTIVE_FAILURES, ...opts } : opts;
       b = new Breaker(name, effective, {
-        flags: this.deps.flags, clock: this.deps.clock, settings: this.settings,
+        flags: this.deps.flags,
+        clock: this.deps.clock,
+        settings: this.settings,
         onOpen: (n) => this.opensCounter?.inc({ breaker: n }),
       });
       this.breakers.set(name, b);

@@ -14,7 +14,10 @@ export type ErrorClass = 'client' | 'unavailable' | 'server';
 
 /** A dependency call that took longer than its breaker's timeout. */
 export class DependencyTimeoutError extends Error {
-  constructor(readonly breaker: string, readonly timeoutMs: number) {
+  constructor(
+    readonly breaker: string,
+    readonly timeoutMs: number,
+  ) {
     super(`${breaker} did not answer within ${timeoutMs} ms`);
   }
 }

@@ -8,7 +8,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
 import type { AppContext } from '../common/app-context.js';
 import { SIGNALS } from '../observability/index.js';
-import { findActiveKey, LimiterUnavailableError, QuotaLimiter, QuotaLimiters, rememberedActiveKey, type ApiKeyInfo, type QuotaDecision } from '../security/index.js';
+import {
+  findActiveKey,
+  LimiterUnavailableError,
+  QuotaLimiter,
+  QuotaLimiters,
+  rememberedActiveKey,
+  type ApiKeyInfo,
+  type QuotaDecision,
+} from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { RefusalAudit } from './refusal-audit.js';
 
@@ -25,9 +33,13 @@ export function rateLimitPerMinute(env: NodeJS.ProcessEnv): number {
  */
 export function trustedProxies(setting: string | null): string[] | false {
   if (!setting) return false;
-  const list = setting.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = setting
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of list) {
-    if (item === '*' || /^(true|\d+)$/i.test(item)) throw new Error(`TRUST_PROXY must name proxies (addresses, CIDRs, loopback…), not "${item}"`);
+    if (item === '*' || /^(true|\d+)$/i.test(item))
+      throw new Error(`TRUST_PROXY must name proxies (addresses, CIDRs, loopback…), not "${item}"`);
   }
   return list.length ? list : false;
 }
@@ -68,11 +80,18 @@ export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts:
     if (decision.allowed) return null;
     limited.inc({ scope });
     const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
-    return new ApiError(429, 'rate_limited', `Rate limit of ${decision.limit} requests per minute exceeded; retry in ${retry} s`, undefined, { 'Retry-After': retry });
+    return new ApiError(
+      429,
+      'rate_limited',
+      `Rate limit of ${decision.limit} requests per minute exceeded; retry in ${retry} s`,
+      undefined,
+      { 'Retry-After': retry },
+    );
   };
-  const unavailable = (err: unknown): unknown => (err instanceof LimiterUnavailableError
-    ? new ApiError(503, 'rate_limiter_unavailable', 'Rate limiter unavailable; retry shortly', undefined, { 'Retry-After': '1' })
-    : err);
+  const unavailable = (err: unknown): unknown =>
+    err instanceof LimiterUnavailableError
+      ? new ApiError(503, 'rate_limiter_unavailable', 'Rate limiter unavailable; retry shortly', undefined, { 'Retry-After': '1' })
+      : err;
   const limit = async (reply: FastifyReply, scope: Scope, subject: string, limiter: QuotaLimiter): Promise<void> => {
     let decision: QuotaDecision;
     try {

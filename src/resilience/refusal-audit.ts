@@ -28,7 +28,10 @@ export class RefusalAudit {
   refusals = 0;
   legitimateRefusals = 0;
 
-  constructor(private readonly clock: Clock, private readonly windowMs = 60_000) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly windowMs = 60_000,
+  ) {}
 
   /** Records one limiter decision for `client` whose limit is `limit`. */
   record(client: string, limit: number, allowed: boolean): void {

@@ -84,7 +84,12 @@ export class RolloutController extends EventEmitter {
   readonly intervalMs: number;
   readonly gateWindowMs: number;
   // A failed evaluation is retried at the next interval; its error is already in the decision log or metrics.
-  private readonly loop = new PeriodicTask({ clock: { setTimeout: (fn, ms) => this.o.clock.setTimeout(fn, ms) }, everyMs: () => this.intervalMs, run: () => this.evaluate(), onError: () => {} });
+  private readonly loop = new PeriodicTask({
+    clock: { setTimeout: (fn, ms) => this.o.clock.setTimeout(fn, ms) },
+    everyMs: () => this.intervalMs,
+    run: () => this.evaluate(),
+    onError: () => {},
+  });
   private running: Promise<Firing[]> | null = null;
   private lastEvaluationAt: number | null = null;
   private dryRunDefault: boolean;
@@ -121,7 +126,9 @@ export class RolloutController extends EventEmitter {
 
   /** An audit row the database may refuse; the decision record already holds the change. */
   private async audit(kind: string, before: unknown, after: unknown, by: { actor: string; reason: string | null }): Promise<void> {
-    await auditEvent(this.db, kind, before, after, { ...by, now: this.o.clock.now() }).catch((err: unknown) => this.log(`rollout: audit ${kind} not recorded: ${err instanceof Error ? err.message : String(err)}`));
+    await auditEvent(this.db, kind, before, after, { ...by, now: this.o.clock.now() }).catch((err: unknown) =>
+      this.log(`rollout: audit ${kind} not recorded: ${err instanceof Error ? err.message : String(err)}`),
+    );
   }
 
   private get db() {
@@ -147,12 +154,22 @@ export class RolloutController extends EventEmitter {
     const view = this.o.control.view();
     const eff = this.effectivePhase();
     return {
-      environment: this.o.env, phase: view.phase, effectivePhase: eff, nextPhase: eff < MAX_PHASE ? eff + 1 : null,
-      dryRun: await this.dryRun(), emergency: view.emergency, intervalMs: this.intervalMs, gateWindowMs: this.gateWindowMs,
+      environment: this.o.env,
+      phase: view.phase,
+      effectivePhase: eff,
+      nextPhase: eff < MAX_PHASE ? eff + 1 : null,
+      dryRun: await this.dryRun(),
+      emergency: view.emergency,
+      intervalMs: this.intervalMs,
+      gateWindowMs: this.gateWindowMs,
       lastEvaluationAt: this.lastEvaluationAt === null ? null : new Date(this.lastEvaluationAt).toISOString(),
       measurement: this.o.measurements.scope(),
-      triggers: this.engine.snapshot(), latches: await this.o.state.latches(), recording: this.o.state.health(),
-      platform: ((p) => (p ? { sampledAt: new Date(p.at).toISOString(), findings: p.findings, maxDeferMs: this.maxDeferMs } : null))(this.o.platform?.last() ?? null),
+      triggers: this.engine.snapshot(),
+      latches: await this.o.state.latches(),
+      recording: this.o.state.health(),
+      platform: ((p) => (p ? { sampledAt: new Date(p.at).toISOString(), findings: p.findings, maxDeferMs: this.maxDeferMs } : null))(
+        this.o.platform?.last() ?? null,
+      ),
       heldPhase: ((h) => (h ? { phase: h.phase, since: new Date(h.at).toISOString() } : null))(this.o.control.heldPhase()),
     };
   }
@@ -164,17 +181,35 @@ export class RolloutController extends EventEmitter {
     const to = from < MAX_PHASE ? from + 1 : 'complete';
     const att = await this.o.state.attestations();
     return evaluateGate({
-      from, to, criteria: GATES[String(to) as keyof typeof GATES], measurements: this.o.measurements,
-      flags: this.o.control.view().flags, windowMs: this.gateWindowMs,
-      attestations: att.attestations, attestationsStale: att.stale, latches: await this.o.state.latches(), now: this.o.clock.now(),
+      from,
+      to,
+      criteria: GATES[String(to) as keyof typeof GATES],
+      measurements: this.o.measurements,
+      flags: this.o.control.view().flags,
+      windowMs: this.gateWindowMs,
+      attestations: att.attestations,
+      attestationsStale: att.stale,
+      latches: await this.o.state.latches(),
+      now: this.o.clock.now(),
     });
   }
 
   async attest(a: { criterion: string; evidence: string; actor: string }): Promise<void> {
-    const known = new Set(Object.values(GATES).flat().filter((c) => c.kind === 'attestation').map((c) => c.id));
-    if (!known.has(a.criterion)) throw new ApiError(400, 'unknown_criterion', `No attestation named ${a.criterion}; known: ${[...known].join(', ')}`);
+    const known = new Set(
+      Object.values(GATES)
+        .flat()
+        .filter((c) => c.kind === 'attestation')
+        .map((c) => c.id),
+    );
+    if (!known.has(a.criterion))
+      throw new ApiError(400, 'unknown_criterion', `No attestation named ${a.criterion}; known: ${[...known].join(', ')}`);
     if (!a.evidence.trim()) throw new ApiError(400, 'evidence_required', 'An attestation needs evidence (a link, a report id, a summary)');
-    await addAttestation(this.db, this.o.env, { criterion: a.criterion, actor: a.actor, evidence: a.evidence.trim().slice(0, 2000), at: this.o.clock.now() });
+    await addAttestation(this.db, this.o.env, {
+      criterion: a.criterion,
+      actor: a.actor,
+      evidence: a.evidence.trim().slice(0, 2000),
+      at: this.o.clock.now(),
+    });
   }
 
   async advance(req: ChangeRequest & { force?: boolean }): Promise<{ decision: Decision; gate: GateReport }> {
@@ -182,19 +217,37 @@ export class RolloutController extends EventEmitter {
     if (gate.to === 'complete') throw new ApiError(409, 'rollout_complete', `Already at phase ${MAX_PHASE}`, gate);
     // A latch is a person's unfinished business with a trigger: no advance, forced or not, skips it.
     if (gate.latches.length) {
-      throw new ApiError(409, 'triggers_latched', `Latched trigger(s) ${gate.latches.map((l) => l.trigger).join(', ')} block every advance, forced or not; re-arm them with a reason first`, gate);
+      throw new ApiError(
+        409,
+        'triggers_latched',
+        `Latched trigger(s) ${gate.latches.map((l) => l.trigger).join(', ')} block every advance, forced or not; re-arm them with a reason first`,
+        gate,
+      );
     }
     const reason = req.reason?.trim() || null;
-    if (!gate.pass && !req.force) throw new ApiError(409, 'gate_failed', `The gate into phase ${gate.to} does not pass; fix it or force with a reason`, gate);
+    if (!gate.pass && !req.force)
+      throw new ApiError(409, 'gate_failed', `The gate into phase ${gate.to} does not pass; fix it or force with a reason`, gate);
     if (!gate.pass && !reason) throw new ApiError(400, 'reason_required', 'Forcing past a failing gate needs a reason (audited)');
     const before = this.o.control.view().flags;
     const change = await this.applyAdvance(gate.to, req.actor, reason);
     const decision = await this.record({
-      kind: 'advance', triggers: [], fromPhase: gate.from, toPhase: gate.to, actor: req.actor, reason, dryRun: false,
-      evidence: { gate, forced: !gate.pass, pinsReleased: change.released }, flagsBefore: before, flagsAfter: this.o.control.view().flags,
+      kind: 'advance',
+      triggers: [],
+      fromPhase: gate.from,
+      toPhase: gate.to,
+      actor: req.actor,
+      reason,
+      dryRun: false,
+      evidence: { gate, forced: !gate.pass, pinsReleased: change.released },
+      flagsBefore: before,
+      flagsAfter: this.o.control.view().flags,
     });
     if (!gate.pass) await this.audit('ROLLOUT_FORCED_ADVANCE', gate.from, gate.to, { actor: req.actor, reason });
-    await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: phase ${gate.from} → ${gate.to}${gate.pass ? '' : ' (FORCED past a failing gate)'} by ${req.actor}${reason ? `: ${reason}` : ''}`, fields: { decisionId: decision.id } });
+    await this.notify({
+      channel: 'deployments',
+      text: `DealerScope ${this.o.env}: phase ${gate.from} → ${gate.to}${gate.pass ? '' : ' (FORCED past a failing gate)'} by ${req.actor}${reason ? `: ${reason}` : ''}`,
+      fields: { decisionId: decision.id },
+    });
     return { decision, gate };
   }
 
@@ -215,7 +268,8 @@ export class RolloutController extends EventEmitter {
     if (!reason) throw new ApiError(400, 'reason_required', 'A rollback needs a reason (audited)');
     const eff = this.effectivePhase();
     const phase = req.phase ?? eff;
-    if (!Number.isInteger(phase) || phase < 1 || phase > MAX_PHASE) throw new ApiError(400, 'invalid_phase', `phase must be 1–${MAX_PHASE}`);
+    if (!Number.isInteger(phase) || phase < 1 || phase > MAX_PHASE)
+      throw new ApiError(400, 'invalid_phase', `phase must be 1–${MAX_PHASE}`);
     const before = this.o.control.view().flags;
     let change: PhaseChange;
     let to: number;
@@ -228,10 +282,22 @@ export class RolloutController extends EventEmitter {
       await this.audit('ROLLOUT_PHASE', eff, to, { actor: req.actor, reason });
     }
     const decision = await this.record({
-      kind: 'rollback', triggers: [], fromPhase: eff, toPhase: req.features?.length ? eff : to, actor: req.actor, reason, dryRun: false,
-      evidence: { rolledBackPhase: phase, features: req.features ?? null, pinned: change.pinned, unrecorded: change.unrecorded }, flagsBefore: before, flagsAfter: this.o.control.view().flags,
+      kind: 'rollback',
+      triggers: [],
+      fromPhase: eff,
+      toPhase: req.features?.length ? eff : to,
+      actor: req.actor,
+      reason,
+      dryRun: false,
+      evidence: { rolledBackPhase: phase, features: req.features ?? null, pinned: change.pinned, unrecorded: change.unrecorded },
+      flagsBefore: before,
+      flagsAfter: this.o.control.view().flags,
     });
-    await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: manual rollback of phase ${phase}${req.features?.length ? ` (features ${req.features.join(', ')})` : ` → phase ${to}`} by ${req.actor}: ${reason}`, fields: { decisionId: decision.id } });
+    await this.notify({
+      channel: 'deployments',
+      text: `DealerScope ${this.o.env}: manual rollback of phase ${phase}${req.features?.length ? ` (features ${req.features.join(', ')})` : ` → phase ${to}`} by ${req.actor}: ${reason}`,
+      fields: { decisionId: decision.id },
+    });
     return decision;
   }
 
@@ -243,13 +309,27 @@ export class RolloutController extends EventEmitter {
    * Decisions from the database, or — while it does not answer — the ones this replica made since
    * it started (held ones with their provisional negative id), saying so: `source` and `recording`.
    */
-  async decisionsOrRecent(limit = 50): Promise<{ decisions: RecordedDecision[]; source: 'database' | 'memory'; recording: RecordingHealth; error?: string }> {
+  async decisionsOrRecent(
+    limit = 50,
+  ): Promise<{ decisions: RecordedDecision[]; source: 'database' | 'memory'; recording: RecordingHealth; error?: string }> {
     const n = Math.min(Math.max(limit, 1), 500);
     try {
-      return { decisions: (await this.decisions(n)).map((d) => ({ ...d, recorded: true })), source: 'database', recording: this.o.state.health() };
+      return {
+        decisions: (await this.decisions(n)).map((d) => ({ ...d, recorded: true })),
+        source: 'database',
+        recording: this.o.state.health(),
+      };
     } catch (err) {
-      const recent = this.recent.slice(-n).reverse().map((d) => ((id) => ({ ...d, id, recorded: d.recorded || id > 0 }))(this.o.state.decisionId(d.id)));
-      return { decisions: recent, source: 'memory', recording: this.o.state.health(), error: `database unavailable (${err instanceof Error ? err.message : String(err)}): this replica's decisions since it started` };
+      const recent = this.recent
+        .slice(-n)
+        .reverse()
+        .map((d) => ((id) => ({ ...d, id, recorded: d.recorded || id > 0 }))(this.o.state.decisionId(d.id)));
+      return {
+        decisions: recent,
+        source: 'memory',
+        recording: this.o.state.health(),
+        error: `database unavailable (${err instanceof Error ? err.message : String(err)}): this replica's decisions since it started`,
+      };
     }
   }
 
@@ -257,14 +337,27 @@ export class RolloutController extends EventEmitter {
   async rearm(req: ChangeRequest & { trigger: string }): Promise<{ rearmed: string[]; decision: Decision | null }> {
     const reason = req.reason?.trim() || null;
     if (!reason) throw new ApiError(400, 'reason_required', 'Re-arming a trigger needs a reason');
-    if (req.trigger !== 'all' && !this.engine.triggers.some((t) => t.id === req.trigger)) throw new ApiError(400, 'unknown_trigger', `No trigger named ${req.trigger}`);
+    if (req.trigger !== 'all' && !this.engine.triggers.some((t) => t.id === req.trigger))
+      throw new ApiError(400, 'unknown_trigger', `No trigger named ${req.trigger}`);
     const rearmed = await this.o.state.removeLatches(req.trigger === 'all' ? 'all' : [req.trigger]);
     if (rearmed.length === 0) return { rearmed, decision: null };
-    await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: trigger(s) ${rearmed.join(', ')} re-armed by ${req.actor}: ${reason}`, fields: { triggers: rearmed } });
+    await this.notify({
+      channel: 'deployments',
+      text: `DealerScope ${this.o.env}: trigger(s) ${rearmed.join(', ')} re-armed by ${req.actor}: ${reason}`,
+      fields: { triggers: rearmed },
+    });
     const flags = this.o.control.view().flags;
     const decision = await this.record({
-      kind: 'rearm', triggers: rearmed, fromPhase: this.effectivePhase(), toPhase: this.effectivePhase(), actor: req.actor, reason,
-      dryRun: false, evidence: {}, flagsBefore: flags, flagsAfter: flags,
+      kind: 'rearm',
+      triggers: rearmed,
+      fromPhase: this.effectivePhase(),
+      toPhase: this.effectivePhase(),
+      actor: req.actor,
+      reason,
+      dryRun: false,
+      evidence: {},
+      flagsBefore: flags,
+      flagsAfter: flags,
     });
     return { rearmed, decision };
   }
@@ -286,16 +379,23 @@ export class RolloutController extends EventEmitter {
 
   /** One evaluation; concurrent callers share it. */
   evaluate(): Promise<Firing[]> {
-    this.running ??= this.runEvaluation().finally(() => { this.running = null; });
+    this.running ??= this.runEvaluation().finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 
   private async runEvaluation(): Promise<Firing[]> {
     const now = this.o.clock.now();
     this.o.measurements.sampleMemory(now);
-    await this.o.measurements.syncFleet(Math.max(this.gateWindowMs, ...this.engine.triggers.flatMap((t) => t.conditions.map((c) => c.windowMs))));
+    await this.o.measurements.syncFleet(
+      Math.max(this.gateWindowMs, ...this.engine.triggers.flatMap((t) => t.conditions.map((c) => c.windowMs))),
+    );
     const latched = new Set((await this.o.state.latches()).map((l) => l.trigger));
-    const deferred = this.engine.snapshot().filter((s) => s.platform).map((s) => s.id);
+    const deferred = this.engine
+      .snapshot()
+      .filter((s) => s.platform)
+      .map((s) => s.id);
     const firings = this.engine.evaluate(now, this.o.control.view().flags, latched, this.effectivePhase());
     this.lastEvaluationAt = now;
     await this.samplePlatform(now);
@@ -305,7 +405,13 @@ export class RolloutController extends EventEmitter {
       this.alerted.delete(id);
       await this.o.state.releaseClaim(`platform:${id}`);
     }
-    for (const f of firings) this.emit('breach', { trigger: f.trigger.id, at: new Date(f.at).toISOString(), pendingSince: new Date(f.pendingSince).toISOString(), evidence: f.evidence });
+    for (const f of firings)
+      this.emit('breach', {
+        trigger: f.trigger.id,
+        at: new Date(f.at).toISOString(),
+        pendingSince: new Date(f.pendingSince).toISOString(),
+        evidence: f.evidence,
+      });
     if (firings.length === 0) return firings;
     if (await this.dryRun()) await this.recordDryRun(firings);
     else await this.actOrAlert(firings, now);
@@ -326,7 +432,9 @@ export class RolloutController extends EventEmitter {
     // Fleet events count for a trigger's for: and window, or for a condition's warm-up (a cache
     // emptied by a Redis restart takes that long to fill again).
     const lookback = Math.max(...watched.map((t) => t.forMs + Math.max(...t.conditions.map((c) => Math.max(c.windowMs, c.warmUpMs ?? 0)))));
-    await p.sample(now, lookback).catch((err: unknown) => this.log(`rollout: platform sample failed: ${err instanceof Error ? err.message : String(err)}`));
+    await p
+      .sample(now, lookback)
+      .catch((err: unknown) => this.log(`rollout: platform sample failed: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   private async recordDryRun(firings: Firing[]): Promise<void> {
@@ -335,10 +443,22 @@ export class RolloutController extends EventEmitter {
     for (const f of firings) {
       const to = targetPhase([f], eff);
       const decision = await this.record({
-        kind: 'dry_run', triggers: [f.trigger.id], fromPhase: eff, toPhase: to, actor: 'rollout-controller', reason: `dry run: ${f.trigger.description}`,
-        dryRun: true, evidence: evidenceOf([f], this.intervalMs, this.o.measurements), flagsBefore: flags, flagsAfter: flags,
+        kind: 'dry_run',
+        triggers: [f.trigger.id],
+        fromPhase: eff,
+        toPhase: to,
+        actor: 'rollout-controller',
+        reason: `dry run: ${f.trigger.description}`,
+        dryRun: true,
+        evidence: evidenceOf([f], this.intervalMs, this.o.measurements),
+        flagsBefore: flags,
+        flagsAfter: flags,
       });
-      await this.notify({ channel: f.trigger.channel, text: `[dry run] DealerScope ${this.o.env}: ${f.trigger.description} — would roll back to phase ${to}`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
+      await this.notify({
+        channel: f.trigger.channel,
+        text: `[dry run] DealerScope ${this.o.env}: ${f.trigger.description} — would roll back to phase ${to}`,
+        fields: { decisionId: decision.id, trigger: f.trigger.id },
+      });
     }
   }
 
@@ -353,7 +473,11 @@ export class RolloutController extends EventEmitter {
   private async actOrAlert(firings: Firing[], now: number): Promise<void> {
     const v = judgeFirings(firings, this.o.platform, (id) => this.engine.platformSince(id), now, this.maxDeferMs);
     if (v.platform.length) await this.alertPlatform(v.platform, now);
-    if (v.act.length) await this.act(v.act.map((a) => a.firing), new Map(v.act.flatMap((a) => (a.note ? [[a.firing.trigger.id, a.note] as const] : []))));
+    if (v.act.length)
+      await this.act(
+        v.act.map((a) => a.firing),
+        new Map(v.act.flatMap((a) => (a.note ? [[a.firing.trigger.id, a.note] as const] : []))),
+      );
   }
 
   private async alertPlatform(held: Verdicts['platform'], now: number): Promise<void> {
@@ -379,9 +503,16 @@ export class RolloutController extends EventEmitter {
     for (const p of fresh) {
       const f = p.firing;
       const decision = await this.record({
-        kind: 'platform_alert', triggers: [f.trigger.id], fromPhase: eff, toPhase: eff, actor: 'rollout-controller',
+        kind: 'platform_alert',
+        triggers: [f.trigger.id],
+        fromPhase: eff,
+        toPhase: eff,
+        actor: 'rollout-controller',
         reason: `platform (${describeFindings(p.findings)}): ${f.trigger.description}; not rolled back, an older phase needs the same platform`,
-        dryRun: false, evidence: { ...evidenceOf([f], this.intervalMs, this.o.measurements), platform: p.findings, maxDeferMs: this.maxDeferMs }, flagsBefore: flags, flagsAfter: flags,
+        dryRun: false,
+        evidence: { ...evidenceOf([f], this.intervalMs, this.o.measurements), platform: p.findings, maxDeferMs: this.maxDeferMs },
+        flagsBefore: flags,
+        flagsAfter: flags,
       });
       decisionId ||= decision.id;
     }
@@ -420,18 +551,39 @@ export class RolloutController extends EventEmitter {
       const reason = `automatic rollback: ${fresh.map((f) => f.trigger.description + (notes.has(f.trigger.id) ? ` (${notes.get(f.trigger.id)})` : '')).join('; ')}`;
       const change = to < eff ? await pinPhase(this.o.control, to, { actor: 'rollout-controller', reason }) : { pinned: [], released: [] };
       const decision = await this.record({
-        kind: 'auto_rollback', triggers: fresh.map((f) => f.trigger.id), fromPhase: eff, toPhase: Math.max(to, 0), actor: 'rollout-controller', reason,
+        kind: 'auto_rollback',
+        triggers: fresh.map((f) => f.trigger.id),
+        fromPhase: eff,
+        toPhase: Math.max(to, 0),
+        actor: 'rollout-controller',
+        reason,
         dryRun: false,
-        evidence: { ...evidenceOf(fresh, this.intervalMs, this.o.measurements), pinned: change.pinned, unrecorded: change.unrecorded, lease: leaseNote,
-          platformRule: notes.size ? Object.fromEntries(notes) : undefined, note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined },
-        flagsBefore: before, flagsAfter: this.o.control.view().flags,
+        evidence: {
+          ...evidenceOf(fresh, this.intervalMs, this.o.measurements),
+          pinned: change.pinned,
+          unrecorded: change.unrecorded,
+          lease: leaseNote,
+          platformRule: notes.size ? Object.fromEntries(notes) : undefined,
+          note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined,
+        },
+        flagsBefore: before,
+        flagsAfter: this.o.control.view().flags,
       });
       for (const f of fresh) await this.o.state.addLatch(f.trigger.id, decision.id, this.o.clock.now());
       for (const f of fresh) {
         const c = f.evidence.find((e) => e.breaching);
-        await this.notify({ channel: f.trigger.channel, text: `DealerScope ${this.o.env}: ${f.trigger.description} — ${c ? `${c.label} ${fmt(c.value)} vs ${c.op} ${c.threshold}` : 'breach'}; rolled back to phase ${Math.max(to, 0)}. Latched until re-armed.${notes.has(f.trigger.id) ? ` Platform rule: ${notes.get(f.trigger.id)}.` : ''}`, fields: { decisionId: decision.id, trigger: f.trigger.id } });
+        await this.notify({
+          channel: f.trigger.channel,
+          text: `DealerScope ${this.o.env}: ${f.trigger.description} — ${c ? `${c.label} ${fmt(c.value)} vs ${c.op} ${c.threshold}` : 'breach'}; rolled back to phase ${Math.max(to, 0)}. Latched until re-armed.${notes.has(f.trigger.id) ? ` Platform rule: ${notes.get(f.trigger.id)}.` : ''}`,
+          fields: { decisionId: decision.id, trigger: f.trigger.id },
+        });
       }
-      if (to < eff) await this.notify({ channel: 'deployments', text: `DealerScope ${this.o.env}: automatic rollback phase ${eff} → ${to} (${fresh.map((f) => f.trigger.id).join(', ')})`, fields: { decisionId: decision.id } });
+      if (to < eff)
+        await this.notify({
+          channel: 'deployments',
+          text: `DealerScope ${this.o.env}: automatic rollback phase ${eff} → ${to} (${fresh.map((f) => f.trigger.id).join(', ')})`,
+          fields: { decisionId: decision.id },
+        });
     } finally {
       if (!leaseNote) await this.o.lease.release().catch(() => {});
     }
@@ -475,8 +627,12 @@ function evidenceOf(firings: Firing[], intervalMs: number, m?: Measurements) {
     intervalMs,
     measuredBy: m?.measuredBy(windowMs || 60_000),
     firings: firings.map((f) => ({
-      trigger: f.trigger.id, description: f.trigger.description, forMs: f.trigger.forMs,
-      pendingSince: new Date(f.pendingSince).toISOString(), firedAt: new Date(f.at).toISOString(), conditions: f.evidence,
+      trigger: f.trigger.id,
+      description: f.trigger.description,
+      forMs: f.trigger.forMs,
+      pendingSince: new Date(f.pendingSince).toISOString(),
+      firedAt: new Date(f.at).toISOString(),
+      conditions: f.evidence,
     })),
   };
 }

@@ -52,7 +52,8 @@ export class FleetWindow {
       for (let slot = first; slot <= last; slot++) read.hgetall(`${this.o.prefix}:${slot}`);
       read.hgetall(`${this.o.prefix}:seen`).hgetall(`${this.o.prefix}:first`);
       const replies = (await read.exec()) ?? [];
-      const times = ([err, raw]: [Error | null, unknown] = [null, {}]) => new Map<string, number>(err ? [] : Object.entries((raw ?? {}) as Record<string, string>).map(([k, v]) => [k, Number(v)]));
+      const times = ([err, raw]: [Error | null, unknown] = [null, {}]) =>
+        new Map<string, number>(err ? [] : Object.entries((raw ?? {}) as Record<string, string>).map(([k, v]) => [k, Number(v)]));
       const firstSeen = times(replies.pop());
       const lastSeen = times(replies.pop());
       const window = new RequestWindow(this.o.retainMs);
@@ -103,12 +104,19 @@ export class FleetWindow {
 }
 
 /** Each replica's requests and share over (now − windowMs, now]. */
-export function replicaShares(s: FleetSnapshot, windowMs: number, now: number): Array<{ replica: string; requests: number; share: number }> {
+export function replicaShares(
+  s: FleetSnapshot,
+  windowMs: number,
+  now: number,
+): Array<{ replica: string; requests: number; share: number }> {
   const first = Math.floor((now - windowMs) / SLOT_MS);
-  const rows = [...s.perReplica].map(([replica, slots]) => ({ replica, requests: slots.filter((x) => x.slot >= first).reduce((a, x) => a + x.requests, 0) }))
+  const rows = [...s.perReplica]
+    .map(([replica, slots]) => ({ replica, requests: slots.filter((x) => x.slot >= first).reduce((a, x) => a + x.requests, 0) }))
     .filter((r) => r.requests > 0);
   const total = rows.reduce((a, r) => a + r.requests, 0);
-  return rows.map((r) => ({ ...r, share: total ? Math.round((r.requests / total) * 1000) / 1000 : 0 })).sort((a, b) => b.requests - a.requests);
+  return rows
+    .map((r) => ({ ...r, share: total ? Math.round((r.requests / total) * 1000) / 1000 : 0 }))
+    .sort((a, b) => b.requests - a.requests);
 }
 
 /**
@@ -118,7 +126,12 @@ export function replicaShares(s: FleetSnapshot, windowMs: number, now: number): 
  * replaces a replica rather than losing one). Every replica writes at every evaluation and, while
  * it serves, every two seconds, so `staleMs` of a few evaluation intervals is a clear gap.
  */
-export function lostReplicas(s: FleetSnapshot, lookbackMs: number, staleMs: number, now: number): Array<{ replica: string; lastSeenAt: number }> {
+export function lostReplicas(
+  s: FleetSnapshot,
+  lookbackMs: number,
+  staleMs: number,
+  now: number,
+): Array<{ replica: string; lastSeenAt: number }> {
   const gone: Array<{ replica: string; lastSeenAt: number }> = [];
   let joined = 0;
   for (const [replica, at] of s.lastSeen) {

@@ -29,15 +29,56 @@ export interface AttestationCriterion {
 
 export type Criterion = MeasuredCriterion | AttestationCriterion;
 
-const p95: MeasuredCriterion = { kind: 'measured', id: 'p95_latency', label: 'P95 latency (worst route group)', metric: 'p95_ms', op: '<', threshold: 200, unit: 'ms', minSamples: 100 };
-const rss: MeasuredCriterion = { kind: 'measured', id: 'memory', label: 'resident memory (highest sample)', metric: 'rss_mb', op: '<', threshold: 120, unit: 'MB', minSamples: 3 };
-const errors: MeasuredCriterion = { kind: 'measured', id: 'error_rate', label: 'error rate (5xx share)', metric: 'error_rate', op: '<', threshold: 0.001, unit: 'ratio', minSamples: 1000 };
+const p95: MeasuredCriterion = {
+  kind: 'measured',
+  id: 'p95_latency',
+  label: 'P95 latency (worst route group)',
+  metric: 'p95_ms',
+  op: '<',
+  threshold: 200,
+  unit: 'ms',
+  minSamples: 100,
+};
+const rss: MeasuredCriterion = {
+  kind: 'measured',
+  id: 'memory',
+  label: 'resident memory (highest sample)',
+  metric: 'rss_mb',
+  op: '<',
+  threshold: 120,
+  unit: 'MB',
+  minSamples: 3,
+};
+const errors: MeasuredCriterion = {
+  kind: 'measured',
+  id: 'error_rate',
+  label: 'error rate (5xx share)',
+  metric: 'error_rate',
+  op: '<',
+  threshold: 0.001,
+  unit: 'ratio',
+  minSamples: 1000,
+};
 const cacheHit = (threshold: number): MeasuredCriterion => ({
-  kind: 'measured', id: 'cache_hit_rate', label: 'cache hit rate', metric: 'signal:cache_hit_ratio', op: '>', threshold, unit: 'ratio', minSamples: 0,
+  kind: 'measured',
+  id: 'cache_hit_rate',
+  label: 'cache hit rate',
+  metric: 'signal:cache_hit_ratio',
+  op: '>',
+  threshold,
+  unit: 'ratio',
+  minSamples: 0,
   thresholdFor: (f) => (f.CACHE_PROVIDER === 'redis' ? 0.85 : threshold),
 });
 const signalGate = (id: string, label: string, name: string, op: GateOp, threshold: number, unit = 'ratio'): MeasuredCriterion => ({
-  kind: 'measured', id, label, metric: `signal:${name}`, op, threshold, unit, minSamples: 0,
+  kind: 'measured',
+  id,
+  label,
+  metric: `signal:${name}`,
+  op,
+  threshold,
+  unit,
+  minSamples: 0,
 });
 const attest = (id: string, label: string): AttestationCriterion => ({ kind: 'attestation', id, label });
 
@@ -56,7 +97,8 @@ export const GATES: Record<'1' | '2' | '3' | '4' | 'complete', Criterion[]> = {
     attest('rate_limit_enforced', ATTESTATIONS.rate_limit_enforced),
     attest('csrf_all_forms', ATTESTATIONS.csrf_all_forms),
     attest('security_scan', ATTESTATIONS.security_scan),
-    p95, errors,
+    p95,
+    errors,
   ],
   4: [
     signalGate('contract_compliance', 'contract compliance', 'contract_compliance_ratio', '>', 0.95),
@@ -127,19 +169,50 @@ export function evaluateGate(opts: {
     if (c.kind === 'attestation') {
       const a = opts.attestations.get(c.id) ?? null;
       const note = a ? (opts.attestationsStale ? 'as last read; the database is not answering' : undefined) : 'not attested yet';
-      return { id: c.id, label: c.label, kind: 'attestation', pass: a !== null, value: null, threshold: null, unit: null, windowMs: null, samples: null, attestation: a, note };
+      return {
+        id: c.id,
+        label: c.label,
+        kind: 'attestation',
+        pass: a !== null,
+        value: null,
+        threshold: null,
+        unit: null,
+        windowMs: null,
+        samples: null,
+        attestation: a,
+        note,
+      };
     }
     const threshold = c.thresholdFor ? c.thresholdFor(opts.flags) : c.threshold;
     const windowMs = c.metric.startsWith('signal:') ? 0 : opts.windowMs;
     const r = opts.measurements.read(c.metric, windowMs, c.minSamples);
-    const base = { id: c.id, label: c.label, kind: 'measured' as const, threshold: `${c.op} ${threshold}`, unit: c.unit, windowMs: r.windowMs, samples: r.samples };
+    const base = {
+      id: c.id,
+      label: c.label,
+      kind: 'measured' as const,
+      threshold: `${c.op} ${threshold}`,
+      unit: c.unit,
+      windowMs: r.windowMs,
+      samples: r.samples,
+    };
     // No data is never a pass: a gate must be shown to hold, not merely not shown to fail.
-    if (r.value === null) return { ...base, pass: false, value: null, note: r.samples !== null && r.samples < c.minSamples ? `${r.samples} samples, need ${c.minSamples}` : 'no data' };
+    if (r.value === null)
+      return {
+        ...base,
+        pass: false,
+        value: null,
+        note: r.samples !== null && r.samples < c.minSamples ? `${r.samples} samples, need ${c.minSamples}` : 'no data',
+      };
     return { ...base, pass: holds(c.op, r.value, threshold), value: Math.round(r.value * 10_000) / 10_000 };
   });
   const latches = opts.latches ?? [];
   return {
-    from: opts.from, to: opts.to, pass: criteria.every((c) => c.pass) && latches.length === 0,
-    evaluatedAt: new Date(opts.now).toISOString(), windowMs: opts.windowMs, criteria, latches,
+    from: opts.from,
+    to: opts.to,
+    pass: criteria.every((c) => c.pass) && latches.length === 0,
+    evaluatedAt: new Date(opts.now).toISOString(),
+    windowMs: opts.windowMs,
+    criteria,
+    latches,
   };
 }

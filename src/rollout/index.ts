@@ -33,7 +33,10 @@ export type { Decision } from './state-store.js';
 
 /** Replicas of one database share a channel and a lease without extra configuration. */
 export async function controlPlaneId(db: Db): Promise<string> {
-  return createHash('sha256').update(await sharedSecret(db, 'flag_channel')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(await sharedSecret(db, 'flag_channel'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 const RETAIN_MS = 60 * 60_000;
@@ -67,25 +70,44 @@ export interface RolloutTuning {
 
 const positiveInt = (env: NodeJS.ProcessEnv, name: string) => optionalEnvNumber(env, name, { integer: true, min: 1, unit: 'milliseconds' });
 
-export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {}): Promise<{ flagControl: FlagControl; rollout: RolloutController }> {
+export async function createRollout(
+  deps: RolloutDeps,
+  tuning: RolloutTuning = {},
+): Promise<{ flagControl: FlagControl; rollout: RolloutController }> {
   const id = await controlPlaneId(deps.db);
   const flagControl = new FlagControl({
-    db: deps.db, flags: deps.flags, env: deps.env, redis: deps.redis, clock: deps.clock,
-    pollMs: tuning.pollMs ?? positiveInt(deps.rawEnv, 'FLAG_POLL_MS'), channel: flagChannel(id),
+    db: deps.db,
+    flags: deps.flags,
+    env: deps.env,
+    redis: deps.redis,
+    clock: deps.clock,
+    pollMs: tuning.pollMs ?? positiveInt(deps.rawEnv, 'FLAG_POLL_MS'),
+    channel: flagChannel(id),
   });
   // A replica starts with the persisted overrides and phase in force, before it serves anything.
   await flagControl.load('start');
   const holder = `${process.pid}:${randomUUID()}`;
   const lease = deps.redis
     ? redisLease(deps.redis.client, `dealerscope:rollout:lease:${id}:${deps.env}`, holder)
-    : databaseLease(() => flagControl.backgroundDb(), `rollout:${deps.env}`, holder, () => deps.clock.now());
+    : databaseLease(
+        () => flagControl.backgroundDb(),
+        `rollout:${deps.env}`,
+        holder,
+        () => deps.clock.now(),
+      );
   // A restarted replica gets a new name; its old slots still count until they expire.
   const replica = deps.rawEnv.DEALERSCOPE_REPLICA?.trim() || `${hostname()}:${process.pid}`;
-  const fleet = deps.redis ? new FleetWindow({ redis: deps.redis.client, prefix: `dealerscope:rollout:win:${id}:${deps.env}`, replica, retainMs: RETAIN_MS }) : null;
+  const fleet = deps.redis
+    ? new FleetWindow({ redis: deps.redis.client, prefix: `dealerscope:rollout:win:${id}:${deps.env}`, replica, retainMs: RETAIN_MS })
+    : null;
   const log = tuning.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const state = new RolloutState({
-    env: deps.env, db: () => flagControl.backgroundDb(), redis: deps.redis?.client ?? null,
-    redisKey: `dealerscope:rollout:latches:${id}:${deps.env}`, now: () => deps.clock.now(), log,
+    env: deps.env,
+    db: () => flagControl.backgroundDb(),
+    redis: deps.redis?.client ?? null,
+    redisKey: `dealerscope:rollout:latches:${id}:${deps.env}`,
+    now: () => deps.clock.now(),
+    log,
   });
   const measurements = new Measurements({ clock: deps.clock, signals: deps.signals, memory: tuning.memory, retainMs: RETAIN_MS, fleet });
   const intervalMs = tuning.intervalMs ?? positiveInt(deps.rawEnv, 'ROLLOUT_INTERVAL_MS') ?? 15_000;
@@ -99,8 +121,13 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
     retainMs: RETAIN_MS,
   });
   const rollout = new RolloutController({
-    env: deps.env, control: flagControl, clock: deps.clock, state, log,
-    platform, platformMaxDeferMs: positiveInt(deps.rawEnv, 'ROLLOUT_PLATFORM_MAX_DEFER_MS'),
+    env: deps.env,
+    control: flagControl,
+    clock: deps.clock,
+    state,
+    log,
+    platform,
+    platformMaxDeferMs: positiveInt(deps.rawEnv, 'ROLLOUT_PLATFORM_MAX_DEFER_MS'),
     measurements,
     notifier: new WebhookNotifier({ urls: webhookUrlsFromEnv(deps.rawEnv), breakers: deps.breakers ?? null, fetchImpl: tuning.fetchImpl }),
     lease,
@@ -120,7 +147,11 @@ export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {
       const text = e.after.emergency
         ? `DealerScope ${deps.env}: KILL SWITCH ON — EMERGENCY_ROLLBACK forces every v5 feature off${by}`
         : `DealerScope ${deps.env}: kill switch off — the phase's flags are back in force${by}`;
-      await Promise.all((['alerts', 'deployments'] as const).map((channel) => rollout.announce({ channel, text, fields: { emergency: e.after.emergency, reason: last?.reason ?? null } })));
+      await Promise.all(
+        (['alerts', 'deployments'] as const).map((channel) =>
+          rollout.announce({ channel, text, fields: { emergency: e.after.emergency, reason: last?.reason ?? null } }),
+        ),
+      );
     })().catch(() => {});
   });
   return { flagControl, rollout };

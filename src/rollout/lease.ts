@@ -34,11 +34,21 @@ export function databaseLease(db: () => Db, name: string, holder: string, now: (
     async acquire(ttlMs) {
       const t = now();
       // Takes the row when it is free, expired or already ours; otherwise leaves it untouched.
-      await db().kysely.insertInto('rollout_leases').values({ name, holder, expires_at: t + ttlMs })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ holder, expires_at: t + ttlMs })
-          .where((eb) => eb.or([eb('rollout_leases.expires_at', '<=', t), eb('rollout_leases.holder', '=', holder)])))
+      await db()
+        .kysely.insertInto('rollout_leases')
+        .values({ name, holder, expires_at: t + ttlMs })
+        .onConflict((oc) =>
+          oc
+            .column('name')
+            .doUpdateSet({ holder, expires_at: t + ttlMs })
+            .where((eb) => eb.or([eb('rollout_leases.expires_at', '<=', t), eb('rollout_leases.holder', '=', holder)])),
+        )
         .execute();
-      const row = await db().kysely.selectFrom('rollout_leases').select(['holder', 'expires_at']).where('name', '=', name).executeTakeFirst();
+      const row = await db()
+        .kysely.selectFrom('rollout_leases')
+        .select(['holder', 'expires_at'])
+        .where('name', '=', name)
+        .executeTakeFirst();
       return row?.holder === holder && Number(row.expires_at) > t;
     },
     async release() {

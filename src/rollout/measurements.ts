@@ -67,7 +67,12 @@ export class Measurements {
     if (!f) return;
     await this.pushing;
     const now = this.opts.clock.now();
-    await f.push(this.requests, now, this.unpushedMs(now)).then(() => { this.pushedAt = now; }, () => {});
+    await f.push(this.requests, now, this.unpushedMs(now)).then(
+      () => {
+        this.pushedAt = now;
+      },
+      () => {},
+    );
   }
 
   /** Everything since the last push that reached Redis, from the start of its slot. */
@@ -92,10 +97,16 @@ export class Measurements {
     if (!f) return [];
     const out: string[] = [];
     const failures = this.fleetFailures.filter((t) => t > now - lookbackMs);
-    if (failures.length) out.push(`fleet store (Redis) unreachable at ${failures.length} evaluation(s) in the last ${Math.round(lookbackMs / 1000)} s${f.lastError ? ` (${f.lastError})` : ''}`);
+    if (failures.length)
+      out.push(
+        `fleet store (Redis) unreachable at ${failures.length} evaluation(s) in the last ${Math.round(lookbackMs / 1000)} s${f.lastError ? ` (${f.lastError})` : ''}`,
+      );
     const snap = this.fleetSnapshot();
     if (snap) {
-      for (const v of lostReplicas(snap, lookbackMs, staleMs, now)) out.push(`replica ${v.replica} stopped reporting (last at ${new Date(v.lastSeenAt).toISOString()}); nothing replaced it, the others carry its traffic`);
+      for (const v of lostReplicas(snap, lookbackMs, staleMs, now))
+        out.push(
+          `replica ${v.replica} stopped reporting (last at ${new Date(v.lastSeenAt).toISOString()}); nothing replaced it, the others carry its traffic`,
+        );
     }
     return out;
   }
@@ -128,8 +139,17 @@ export class Measurements {
     const f = this.opts.fleet;
     if (f && !this.pushing && at - this.lastPush >= PUSH_MS) {
       this.lastPush = at;
-      this.pushing = f.push(this.requests, at, this.unpushedMs(at)).then(() => { this.pushedAt = Math.max(this.pushedAt, at); }, () => {})
-        .finally(() => { this.pushing = null; });
+      this.pushing = f
+        .push(this.requests, at, this.unpushedMs(at))
+        .then(
+          () => {
+            this.pushedAt = Math.max(this.pushedAt, at);
+          },
+          () => {},
+        )
+        .finally(() => {
+          this.pushing = null;
+        });
     }
   }
 
@@ -147,7 +167,12 @@ export class Measurements {
       const src = this.requestSource();
       const r = src.window.read(windowMs, now);
       const enough = r.requests >= minSamples;
-      return { value: enough ? r.errorRate : null, samples: r.requests, windowMs, detail: { errors: r.errors, ...src.detail, replicas: src.shares(windowMs, now) } };
+      return {
+        value: enough ? r.errorRate : null,
+        samples: r.requests,
+        windowMs,
+        detail: { errors: r.errors, ...src.detail, replicas: src.shares(windowMs, now) },
+      };
     }
     if (metric === 'rss_mb') return this.readMemory(windowMs, now, minSamples);
     const name = metric.slice('signal:'.length);
@@ -172,7 +197,12 @@ export class Measurements {
         worstSamples = r.requests;
       }
     }
-    return { value: worst, samples: worst === null ? total : worstSamples, windowMs, detail: { groups, ...src.detail, replicas: src.shares(windowMs, now) } };
+    return {
+      value: worst,
+      samples: worst === null ? total : worstSamples,
+      windowMs,
+      detail: { groups, ...src.detail, replicas: src.shares(windowMs, now) },
+    };
   }
 
   /** Windowed: the highest sample in the window; zero-width: the latest sample. */

@@ -30,7 +30,11 @@ export interface NotifyResult {
 
 export function webhookUrlsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<AlertChannel, string>> {
   const pick = (k: string) => env[k]?.trim() || undefined;
-  return { alerts: pick('ALERT_WEBHOOK_ALERTS'), deployments: pick('ALERT_WEBHOOK_DEPLOYMENTS'), performance: pick('ALERT_WEBHOOK_PERFORMANCE') };
+  return {
+    alerts: pick('ALERT_WEBHOOK_ALERTS'),
+    deployments: pick('ALERT_WEBHOOK_DEPLOYMENTS'),
+    performance: pick('ALERT_WEBHOOK_PERFORMANCE'),
+  };
 }
 
 export class WebhookNotifier {

@@ -16,7 +16,10 @@ export interface PhaseChange {
   unrecorded?: string[];
 }
 
-const pinBy = (by: ChangeBy): ChangeBy => ({ actor: by.actor.startsWith(PIN_PREFIX) ? by.actor : `${PIN_PREFIX}${by.actor}`, reason: by.reason });
+const pinBy = (by: ChangeBy): ChangeBy => ({
+  actor: by.actor.startsWith(PIN_PREFIX) ? by.actor : `${PIN_PREFIX}${by.actor}`,
+  reason: by.reason,
+});
 
 /** Moves the rollout to phase `to` and pins whatever a higher layer would keep from following. */
 export async function pinPhase(control: FlagControl, to: number, by: ChangeBy): Promise<PhaseChange> {
@@ -32,7 +35,9 @@ export async function pinPhase(control: FlagControl, to: number, by: ChangeBy): 
   const pinned = Object.keys(pins) as FlagName[];
   if (pinned.length) {
     // Pins need the database; without it the phase alone is in force and the refusal is reported.
-    await control.setOverrides(pins, pinBy(by)).catch((err: unknown) => { unrecorded.push(`pins ${pinned.join(', ')}: ${err instanceof Error ? err.message : String(err)}`); });
+    await control.setOverrides(pins, pinBy(by)).catch((err: unknown) => {
+      unrecorded.push(`pins ${pinned.join(', ')}: ${err instanceof Error ? err.message : String(err)}`);
+    });
   }
   return { pinned, released: [], ...(unrecorded.length ? { unrecorded } : {}) };
 }
@@ -41,7 +46,9 @@ export async function pinPhase(control: FlagControl, to: number, by: ChangeBy): 
 export async function releasePins(control: FlagControl, to: number, by: ChangeBy): Promise<FlagName[]> {
   const target = phaseValues(to);
   const rows = await readOverrideRows(control.backgroundDb());
-  const stale = rows.filter((r) => r.updatedBy.startsWith(PIN_PREFIX) && target[r.name] !== undefined && target[r.name] !== r.value).map((r) => r.name);
+  const stale = rows
+    .filter((r) => r.updatedBy.startsWith(PIN_PREFIX) && target[r.name] !== undefined && target[r.name] !== r.value)
+    .map((r) => r.name);
   if (stale.length) await control.clearOverrides(stale, by);
   return stale;
 }

@@ -17,7 +17,11 @@ export interface Verdicts {
 }
 
 export function judgeFirings(
-  firings: Firing[], monitor: PlatformMonitor | null | undefined, platformSince: (trigger: string) => number | null, now: number, maxDeferMs: number,
+  firings: Firing[],
+  monitor: PlatformMonitor | null | undefined,
+  platformSince: (trigger: string) => number | null,
+  now: number,
+  maxDeferMs: number,
 ): Verdicts {
   const out: Verdicts = { platform: [], act: [] };
   for (const f of firings) {
@@ -29,9 +33,18 @@ export function judgeFirings(
     const since = platformSince(f.trigger.id);
     const findings = monitor.explain(metrics, evidenceSince(f), now);
     if (findings.length === 0) {
-      out.act.push({ firing: f, note: since === null ? undefined : `put down to the platform since ${new Date(since).toISOString()}, but the breach outlived every platform finding` });
+      out.act.push({
+        firing: f,
+        note:
+          since === null
+            ? undefined
+            : `put down to the platform since ${new Date(since).toISOString()}, but the breach outlived every platform finding`,
+      });
     } else if (since !== null && now - since >= maxDeferMs) {
-      out.act.push({ firing: f, note: `put down to the platform for ${minutes(now - since)} (limit ${minutes(maxDeferMs)}): rolled back regardless; platform: ${describeFindings(findings)}` });
+      out.act.push({
+        firing: f,
+        note: `put down to the platform for ${minutes(now - since)} (limit ${minutes(maxDeferMs)}): rolled back regardless; platform: ${describeFindings(findings)}`,
+      });
     } else {
       out.platform.push({ firing: f, findings, continuing: since !== null });
     }

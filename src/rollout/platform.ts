@@ -83,7 +83,9 @@ export function databasePlatformProbe(db: () => Db, timeoutMs = 2000, slowMs = 2
     try {
       await Promise.race([
         databaseReadProbe(db()),
-        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
       ]);
       const ms = performance.now() - started;
       return ms > slowMs ? `database slow: ${Math.round(ms)} ms for a one-row read` : null;
@@ -192,8 +194,18 @@ export class PlatformMonitor {
     if (db) found.push({ kind: 'database', reason: db, at: now });
     const breaker = this.o.databaseBreaker;
     const openedAt = breaker?.stats.openedAt ?? null;
-    if (!db && breaker && breaker.state() !== 'closed' && openedAt !== null && this.findings.some((f) => f.kind === 'database' && f.at >= openedAt - lookbackMs)) {
-      found.push({ kind: 'database', reason: `database breaker still ${breaker.state()} since the database failed (opened ${new Date(openedAt).toISOString()})`, at: now });
+    if (
+      !db &&
+      breaker &&
+      breaker.state() !== 'closed' &&
+      openedAt !== null &&
+      this.findings.some((f) => f.kind === 'database' && f.at >= openedAt - lookbackMs)
+    ) {
+      found.push({
+        kind: 'database',
+        reason: `database breaker still ${breaker.state()} since the database failed (opened ${new Date(openedAt).toISOString()})`,
+        at: now,
+      });
     }
     if (this.o.host) {
       const r = this.o.host.read();

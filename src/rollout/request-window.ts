@@ -38,7 +38,7 @@ export class RequestWindow {
   slots(slotMs: number, fromMs: number): Map<number, Record<string, SlotTotals>> {
     const out = new Map<number, Record<string, SlotTotals>>();
     // Whole slots only: a slot's totals overwrite what the fleet's copy held for it.
-    const first = Math.floor(Math.floor(fromMs / slotMs) * slotMs / BUCKET_MS);
+    const first = Math.floor((Math.floor(fromMs / slotMs) * slotMs) / BUCKET_MS);
     for (const { series: group, bucket: key, sample: b } of this.window.buckets()) {
       if (key < first) continue;
       const slot = Math.floor((key * BUCKET_MS) / slotMs);
@@ -65,7 +65,12 @@ export class RequestWindow {
   /** Reading over (now − windowMs, now] for one group, or every group together. */
   read(windowMs: number, now: number, group?: string): WindowReading {
     const s = this.window.sum(Math.floor((now - windowMs) / BUCKET_MS) + 1, Math.floor(now / BUCKET_MS), group);
-    return { requests: s.requests, errors: s.errors, errorRate: s.requests ? s.errors / s.requests : null, p95Ms: sampleQuantile(s, 0.95, SCALE) };
+    return {
+      requests: s.requests,
+      errors: s.errors,
+      errorRate: s.requests ? s.errors / s.requests : null,
+      p95Ms: sampleQuantile(s, 0.95, SCALE),
+    };
   }
 }
 

@@ -9,7 +9,16 @@ import type { Environment } from '../config/env.js';
 import type { Db } from '../storage/db.js';
 import { getSetting } from '../storage/settings.js';
 import type { Attestation } from './gates.js';
-import { addLatch, insertDecision, latestAttestations, readLatches, removeLatches, type Decision, type DecisionInput, type Latch } from './state-store.js';
+import {
+  addLatch,
+  insertDecision,
+  latestAttestations,
+  readLatches,
+  removeLatches,
+  type Decision,
+  type DecisionInput,
+  type Latch,
+} from './state-store.js';
 
 export interface RecordingHealth {
   /** False while some decision, latch or re-arm is held here because the database refused it. */
@@ -53,15 +62,19 @@ export class RolloutState {
 
   health(): RecordingHealth {
     return {
-      ok: this.queue.length === 0 && this.failingSince === null, unrecorded: this.queue.length,
-      since: this.failingSince === null ? null : new Date(this.failingSince).toISOString(), error: this.lastError,
+      ok: this.queue.length === 0 && this.failingSince === null,
+      unrecorded: this.queue.length,
+      since: this.failingSince === null ? null : new Date(this.failingSince).toISOString(),
+      error: this.lastError,
     };
   }
 
   private failed(what: string, err: unknown): void {
     if (this.failingSince === null) {
       this.failingSince = this.o.now();
-      this.o.log(`rollout: cannot record ${what} in the database (${message(err)}); acting on state held in ${this.o.redis ? 'Redis and ' : ''}memory`);
+      this.o.log(
+        `rollout: cannot record ${what} in the database (${message(err)}); acting on state held in ${this.o.redis ? 'Redis and ' : ''}memory`,
+      );
     }
     this.lastError = message(err);
   }
@@ -94,7 +107,8 @@ export class RolloutState {
       const rows = await readLatches(this.o.db(), this.o.env);
       dbAnswered = true;
       for (const l of rows) if (!this.queuedUnlatch(l.trigger)) merged.set(l.trigger, l);
-      if (!this.o.redis) for (const k of this.latchCache.keys()) if (!rows.some((r) => r.trigger === k) && !this.queuedLatch(k)) merged.delete(k);
+      if (!this.o.redis)
+        for (const k of this.latchCache.keys()) if (!rows.some((r) => r.trigger === k) && !this.queuedLatch(k)) merged.delete(k);
     } catch (err) {
       this.failed('or read latches', err);
     }
@@ -178,7 +192,8 @@ export class RolloutState {
           const w = this.queue[0] as QueuedWrite;
           const db = this.o.db();
           if (w.op === 'decision') this.assigned.set(w.provisionalId, await insertDecision(db, this.o.env, w.at, w.input));
-          else if (w.op === 'latch') await addLatch(db, this.o.env, w.latch.trigger, this.assigned.get(w.latch.decisionId) ?? w.latch.decisionId, w.at);
+          else if (w.op === 'latch')
+            await addLatch(db, this.o.env, w.latch.trigger, this.assigned.get(w.latch.decisionId) ?? w.latch.decisionId, w.at);
           else await removeLatches(db, this.o.env, w.triggers);
           this.queue.shift();
         }
@@ -186,7 +201,9 @@ export class RolloutState {
       } catch (err) {
         this.failed('held records', err);
       }
-    })().finally(() => { this.flushing = null; });
+    })().finally(() => {
+      this.flushing = null;
+    });
     return this.flushing;
   }
 

@@ -57,12 +57,33 @@ function beyond(op: '>' | '<', value: number, bound: number): boolean {
   return op === '>' ? value > bound : value < bound;
 }
 
-export function evaluateCondition(c: Condition, m: Measurements, flags: FlagValues, fired: boolean, warmingForMs: number | null = null): ConditionEvidence {
-  const base = { metric: c.metric, label: c.label, op: c.op, threshold: c.threshold, clearAt: c.clearAt, windowMs: c.windowMs, minSamples: c.minSamples };
+export function evaluateCondition(
+  c: Condition,
+  m: Measurements,
+  flags: FlagValues,
+  fired: boolean,
+  warmingForMs: number | null = null,
+): ConditionEvidence {
+  const base = {
+    metric: c.metric,
+    label: c.label,
+    op: c.op,
+    threshold: c.threshold,
+    clearAt: c.clearAt,
+    windowMs: c.windowMs,
+    minSamples: c.minSamples,
+  };
   if (c.when && !c.when(flags)) return { ...base, value: null, samples: null, breaching: false, skipped: 'capability switched off' };
   const r = m.read(c.metric, c.windowMs, c.minSamples);
   if (r.value !== null && warmingForMs !== null && c.warmUpMs && warmingForMs < c.warmUpMs) {
-    return { ...base, value: r.value, samples: r.samples, breaching: false, skipped: `warming up (${Math.round(warmingForMs / 1000)} s of ${Math.round(c.warmUpMs / 1000)} s)`, detail: r.detail };
+    return {
+      ...base,
+      value: r.value,
+      samples: r.samples,
+      breaching: false,
+      skipped: `warming up (${Math.round(warmingForMs / 1000)} s of ${Math.round(c.warmUpMs / 1000)} s)`,
+      detail: r.detail,
+    };
   }
   if (r.value === null) {
     const why = r.samples !== null && r.samples < c.minSamples ? `${r.samples} samples, fewer than ${c.minSamples}` : 'no data';
@@ -77,12 +98,33 @@ export class TriggerEngine {
   /** Since when each warm-up condition (trigger/index) has had data with its capability on. */
   private readonly activeSince = new Map<string, number>();
 
-  constructor(readonly triggers: TriggerDef[], private readonly measurements: Measurements) {
+  constructor(
+    readonly triggers: TriggerDef[],
+    private readonly measurements: Measurements,
+  ) {
     for (const t of triggers) {
       this.states.set(t.id, {
-        id: t.id, description: t.description, channel: t.channel, severity: t.severity, alert: t.alert, runbook: `docs/runbook.md#${t.runbook}`,
-        thresholds: t.conditions.map((c) => ({ label: c.label, op: c.op, threshold: c.threshold, clearAt: c.clearAt, windowMs: c.windowMs, minSamples: c.minSamples })),
-        status: 'ok', pendingSince: null, forMs: t.forMs, evidence: [], evaluatedAt: null, platform: null });
+        id: t.id,
+        description: t.description,
+        channel: t.channel,
+        severity: t.severity,
+        alert: t.alert,
+        runbook: `docs/runbook.md#${t.runbook}`,
+        thresholds: t.conditions.map((c) => ({
+          label: c.label,
+          op: c.op,
+          threshold: c.threshold,
+          clearAt: c.clearAt,
+          windowMs: c.windowMs,
+          minSamples: c.minSamples,
+        })),
+        status: 'ok',
+        pendingSince: null,
+        forMs: t.forMs,
+        evidence: [],
+        evaluatedAt: null,
+        platform: null,
+      });
     }
   }
 
@@ -110,7 +152,9 @@ export class TriggerEngine {
       }
       if (s.status === 'latched') s.status = 'ok'; // re-armed since the last evaluation
       const fired = s.status === 'fired';
-      s.evidence = t.conditions.map((c, i) => evaluateCondition(c, this.measurements, flags, fired, this.warming(`${t.id}/${i}`, c, flags, now)));
+      s.evidence = t.conditions.map((c, i) =>
+        evaluateCondition(c, this.measurements, flags, fired, this.warming(`${t.id}/${i}`, c, flags, now)),
+      );
       s.evaluatedAt = now;
       const breaching = s.evidence.some((e) => e.breaching);
       if (!breaching) {

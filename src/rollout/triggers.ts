@@ -48,23 +48,86 @@ export interface TriggerDef {
 const MIN = 60_000;
 const RATE_WINDOW = MIN;
 
-const p95 = (threshold: number, clearAt: number): Condition => ({ metric: 'p95_ms', label: 'P95 latency (ms, worst route group)', op: '>', threshold, clearAt, windowMs: RATE_WINDOW, minSamples: 50 });
-const errors = (threshold: number, clearAt: number, minSamples: number): Condition => ({ metric: 'error_rate', label: 'error rate (5xx share)', op: '>', threshold, clearAt, windowMs: RATE_WINDOW, minSamples });
-const rss = (threshold: number, clearAt: number): Condition => ({ metric: 'rss_mb', label: 'resident memory (MB)', op: '>', threshold, clearAt, windowMs: 0, minSamples: 1 });
+const p95 = (threshold: number, clearAt: number): Condition => ({
+  metric: 'p95_ms',
+  label: 'P95 latency (ms, worst route group)',
+  op: '>',
+  threshold,
+  clearAt,
+  windowMs: RATE_WINDOW,
+  minSamples: 50,
+});
+const errors = (threshold: number, clearAt: number, minSamples: number): Condition => ({
+  metric: 'error_rate',
+  label: 'error rate (5xx share)',
+  op: '>',
+  threshold,
+  clearAt,
+  windowMs: RATE_WINDOW,
+  minSamples,
+});
+const rss = (threshold: number, clearAt: number): Condition => ({
+  metric: 'rss_mb',
+  label: 'resident memory (MB)',
+  op: '>',
+  threshold,
+  clearAt,
+  windowMs: 0,
+  minSamples: 1,
+});
 const signal = (name: string, label: string, op: '>' | '<', threshold: number, clearAt: number, when?: Condition['when']): Condition => ({
-  metric: `signal:${name}`, label, op, threshold, clearAt, windowMs: 0, minSamples: 0, when,
+  metric: `signal:${name}`,
+  label,
+  op,
+  threshold,
+  clearAt,
+  windowMs: 0,
+  minSamples: 0,
+  when,
 });
 
 const critical = { severity: 'critical', channel: 'alerts' } as const;
 const warning = { severity: 'warning', channel: 'performance' } as const;
 
 export const TRIGGERS: TriggerDef[] = [
-  { id: 'p95_latency', description: 'P95 > 250 ms for 5 min', forMs: 5 * MIN, ...warning, alert: 'DealerScopeP95LatencyHigh', runbook: 'p95-latency-above-250-ms-for-5-minutes', rollsBack: 'current', conditions: [p95(250, 225)] },
-  { id: 'memory_high', description: 'RSS > 150 MB for 10 min', forMs: 10 * MIN, ...warning, alert: 'DealerScopeMemoryHigh', runbook: 'rss-above-150-mb-for-10-minutes', rollsBack: 'current', conditions: [rss(150, 140)] },
-  { id: 'error_rate_high', description: 'error rate > 1 % for 3 min', forMs: 3 * MIN, ...warning, alert: 'DealerScopeErrorRateHigh', runbook: 'error-rate-above-1--for-3-minutes', rollsBack: 'current', conditions: [errors(0.01, 0.008, 100)] },
   {
-    id: 'slo_violation', description: 'any SLO violated for more than 5 min (P95 < 200 ms, error rate < 0.1 %, cache hit rate > 70 %)',
-    forMs: 5 * MIN, ...warning, alert: 'DealerScopeSloViolation', runbook: 'any-slo-violation-for-5-minutes', rollsBack: 'current',
+    id: 'p95_latency',
+    description: 'P95 > 250 ms for 5 min',
+    forMs: 5 * MIN,
+    ...warning,
+    alert: 'DealerScopeP95LatencyHigh',
+    runbook: 'p95-latency-above-250-ms-for-5-minutes',
+    rollsBack: 'current',
+    conditions: [p95(250, 225)],
+  },
+  {
+    id: 'memory_high',
+    description: 'RSS > 150 MB for 10 min',
+    forMs: 10 * MIN,
+    ...warning,
+    alert: 'DealerScopeMemoryHigh',
+    runbook: 'rss-above-150-mb-for-10-minutes',
+    rollsBack: 'current',
+    conditions: [rss(150, 140)],
+  },
+  {
+    id: 'error_rate_high',
+    description: 'error rate > 1 % for 3 min',
+    forMs: 3 * MIN,
+    ...warning,
+    alert: 'DealerScopeErrorRateHigh',
+    runbook: 'error-rate-above-1--for-3-minutes',
+    rollsBack: 'current',
+    conditions: [errors(0.01, 0.008, 100)],
+  },
+  {
+    id: 'slo_violation',
+    description: 'any SLO violated for more than 5 min (P95 < 200 ms, error rate < 0.1 %, cache hit rate > 70 %)',
+    forMs: 5 * MIN,
+    ...warning,
+    alert: 'DealerScopeSloViolation',
+    runbook: 'any-slo-violation-for-5-minutes',
+    rollsBack: 'current',
     conditions: [
       p95(200, 190),
       // 0.1 % needs a thousand requests before one error stops looking like a breach.
@@ -72,26 +135,87 @@ export const TRIGGERS: TriggerDef[] = [
       { ...signal('cache_hit_ratio', 'cache hit rate', '<', 0.7, 0.72, (f) => f.ENABLE_PRODUCTION_CACHE), warmUpMs: 2 * MIN },
     ],
   },
-  { id: 'error_rate_critical', description: 'error rate > 2 % for 3 min (phase 4)', forMs: 3 * MIN, ...critical, alert: 'DealerScopeErrorRateCritical', runbook: 'error-rate-above-2--for-3-minutes', rollsBack: 4, activeFrom: 4, conditions: [errors(0.02, 0.015, 100)] },
-  { id: 'memory_critical', description: 'RSS > 200 MB for 10 min (phase 4)', forMs: 10 * MIN, ...critical, alert: 'DealerScopeMemoryCritical', runbook: 'rss-above-200-mb-for-10-minutes', rollsBack: 4, activeFrom: 4, conditions: [rss(200, 190)] },
   {
-    id: 'breaker_false_positives', description: 'circuit-breaker false positives > 5 % for 5 min (phase 2)', forMs: 5 * MIN, ...warning, alert: 'DealerScopeBreakerFalsePositives', runbook: 'breaker-false-positives-above-5-', rollsBack: 2,
+    id: 'error_rate_critical',
+    description: 'error rate > 2 % for 3 min (phase 4)',
+    forMs: 3 * MIN,
+    ...critical,
+    alert: 'DealerScopeErrorRateCritical',
+    runbook: 'error-rate-above-2--for-3-minutes',
+    rollsBack: 4,
+    activeFrom: 4,
+    conditions: [errors(0.02, 0.015, 100)],
+  },
+  {
+    id: 'memory_critical',
+    description: 'RSS > 200 MB for 10 min (phase 4)',
+    forMs: 10 * MIN,
+    ...critical,
+    alert: 'DealerScopeMemoryCritical',
+    runbook: 'rss-above-200-mb-for-10-minutes',
+    rollsBack: 4,
+    activeFrom: 4,
+    conditions: [rss(200, 190)],
+  },
+  {
+    id: 'breaker_false_positives',
+    description: 'circuit-breaker false positives > 5 % for 5 min (phase 2)',
+    forMs: 5 * MIN,
+    ...warning,
+    alert: 'DealerScopeBreakerFalsePositives',
+    runbook: 'breaker-false-positives-above-5-',
+    rollsBack: 2,
     conditions: [signal('breaker_false_positive_ratio', 'breaker false-positive ratio', '>', 0.05, 0.04, (f) => f.ENABLE_CIRCUIT_BREAKERS)],
   },
   {
-    id: 'rate_limit_legitimate_refusals', description: 'rate limiting refuses clients under their limit (> 1 % for 5 min, phase 2)', forMs: 5 * MIN, ...warning, alert: 'DealerScopeRateLimitBlockingLegitimate', runbook: 'rate-limiting-blocking-legitimate-users', rollsBack: 2,
-    conditions: [signal('rate_limit_legitimate_refusal_ratio', 'refusals of clients under their limit', '>', 0.01, 0.005, (f) => f.ENABLE_RATE_LIMITING || f.API_RATE_LIMITING)],
+    id: 'rate_limit_legitimate_refusals',
+    description: 'rate limiting refuses clients under their limit (> 1 % for 5 min, phase 2)',
+    forMs: 5 * MIN,
+    ...warning,
+    alert: 'DealerScopeRateLimitBlockingLegitimate',
+    runbook: 'rate-limiting-blocking-legitimate-users',
+    rollsBack: 2,
+    conditions: [
+      signal(
+        'rate_limit_legitimate_refusal_ratio',
+        'refusals of clients under their limit',
+        '>',
+        0.01,
+        0.005,
+        (f) => f.ENABLE_RATE_LIMITING || f.API_RATE_LIMITING,
+      ),
+    ],
   },
   {
-    id: 'contract_compliance_low', description: 'contract compliance < 90 % for 5 min (phase 3)', forMs: 5 * MIN, ...warning, alert: 'DealerScopeContractComplianceLow', runbook: 'contract-compliance-below-90-', rollsBack: 3,
+    id: 'contract_compliance_low',
+    description: 'contract compliance < 90 % for 5 min (phase 3)',
+    forMs: 5 * MIN,
+    ...warning,
+    alert: 'DealerScopeContractComplianceLow',
+    runbook: 'contract-compliance-below-90-',
+    rollsBack: 3,
     conditions: [signal('contract_compliance_ratio', 'contract compliance', '<', 0.9, 0.92, (f) => f.ENABLE_SCHEMA_VALIDATION)],
   },
   {
-    id: 'anomaly_false_positives', description: 'anomaly false positives > 5 % for 5 min (phase 3)', forMs: 5 * MIN, ...warning, alert: 'DealerScopeAnomalyFalsePositivesHigh', runbook: 'anomaly-false-positives-above-5-', rollsBack: 3,
-    conditions: [signal('anomaly_false_positive_ratio', 'anomaly false-positive ratio', '>', 0.05, 0.04, (f) => f.ENABLE_ANOMALY_DETECTION)],
+    id: 'anomaly_false_positives',
+    description: 'anomaly false positives > 5 % for 5 min (phase 3)',
+    forMs: 5 * MIN,
+    ...warning,
+    alert: 'DealerScopeAnomalyFalsePositivesHigh',
+    runbook: 'anomaly-false-positives-above-5-',
+    rollsBack: 3,
+    conditions: [
+      signal('anomaly_false_positive_ratio', 'anomaly false-positive ratio', '>', 0.05, 0.04, (f) => f.ENABLE_ANOMALY_DETECTION),
+    ],
   },
   {
-    id: 'browser_pool_failures', description: 'browser pool failures > 10 % for 5 min (phases 3–4)', forMs: 5 * MIN, ...warning, alert: 'DealerScopeBrowserPoolFailures', runbook: 'browser-pool-failures-above-10-', rollsBack: 4,
+    id: 'browser_pool_failures',
+    description: 'browser pool failures > 10 % for 5 min (phases 3–4)',
+    forMs: 5 * MIN,
+    ...warning,
+    alert: 'DealerScopeBrowserPoolFailures',
+    runbook: 'browser-pool-failures-above-10-',
+    rollsBack: 4,
     conditions: [signal('browser_pool_failure_ratio', 'browser pool failure ratio', '>', 0.1, 0.08, (f) => f.ENABLE_BROWSER_POOL)],
   },
 ];
@@ -119,7 +243,10 @@ export function triggersFromEnv(env: NodeJS.ProcessEnv, base: TriggerDef[] = TRI
     known.add(`${key}_THRESHOLD`);
     const forMs = envNumber(env, `${key}_FOR_MS`, true) ?? allFor ?? t.forMs;
     const threshold = envNumber(env, `${key}_THRESHOLD`, false);
-    if (threshold !== undefined && t.conditions.length !== 1) throw new Error(`${key}_THRESHOLD: ${t.id} has ${t.conditions.length} conditions; only a single-condition trigger takes a threshold override`);
+    if (threshold !== undefined && t.conditions.length !== 1)
+      throw new Error(
+        `${key}_THRESHOLD: ${t.id} has ${t.conditions.length} conditions; only a single-condition trigger takes a threshold override`,
+      );
     const conditions = t.conditions.map((c) => ({
       ...c,
       ...(threshold === undefined ? {} : { threshold, clearAt: (c.clearAt / c.threshold) * threshold }),
@@ -128,6 +255,9 @@ export function triggersFromEnv(env: NodeJS.ProcessEnv, base: TriggerDef[] = TRI
     return { ...t, forMs, conditions };
   });
   const unknown = Object.keys(env).filter((k) => k.startsWith('ROLLOUT_TRIGGER_') && !known.has(k));
-  if (unknown.length) throw new Error(`Unknown trigger setting ${unknown.join(', ')}; known: ROLLOUT_TRIGGER_FOR_MS, ROLLOUT_TRIGGER_<ID>_FOR_MS, ROLLOUT_TRIGGER_<ID>_THRESHOLD with ID one of ${base.map((t) => t.id.toUpperCase()).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `Unknown trigger setting ${unknown.join(', ')}; known: ROLLOUT_TRIGGER_FOR_MS, ROLLOUT_TRIGGER_<ID>_FOR_MS, ROLLOUT_TRIGGER_<ID>_THRESHOLD with ID one of ${base.map((t) => t.id.toUpperCase()).join(', ')}`,
+    );
   return out;
 }

@@ -29,12 +29,21 @@ export function looksLikeApiKey(value: string): boolean {
 
 export async function issueApiKey(db: Db, name: string, quotaPerMinute: number, now: number): Promise<IssuedKey> {
   if (!name.trim() || name.length > 100) throw new Error('key name must be 1–100 characters');
-  if (!Number.isInteger(quotaPerMinute) || quotaPerMinute < 1 || quotaPerMinute > 1_000_000) throw new Error('quota must be an integer 1–1000000 per minute');
+  if (!Number.isInteger(quotaPerMinute) || quotaPerMinute < 1 || quotaPerMinute > 1_000_000)
+    throw new Error('quota must be an integer 1–1000000 per minute');
   const keyId = randomBytes(8).toString('hex').slice(0, 10);
   const key = `dsk_${keyId}_${randomBytes(32).toString('base64url')}`;
-  await db.kysely.insertInto('api_keys').values({
-    key_id: keyId, key_hash: hashApiKey(key), name: name.trim(), quota_per_minute: quotaPerMinute, created_at: now, revoked_at: null,
-  }).execute();
+  await db.kysely
+    .insertInto('api_keys')
+    .values({
+      key_id: keyId,
+      key_hash: hashApiKey(key),
+      name: name.trim(),
+      quota_per_minute: quotaPerMinute,
+      created_at: now,
+      revoked_at: null,
+    })
+    .execute();
   return { key, keyId, name: name.trim(), quotaPerMinute, createdAt: now, revokedAt: null };
 }
 
@@ -60,7 +69,13 @@ const lookups = new WeakMap<Db, LRUCache<string, Remembered>>();
  * A lookup by presented key, remembered for KEY_LOOKUP_TTL_MS of `now`. Only found keys are kept:
  * a stream of made-up keys must not push real ones out, and an unknown key is rare.
  */
-export async function rememberedLookup<T>(db: Db, kind: string, key: string, now: number, load: () => Promise<T | null>): Promise<T | null> {
+export async function rememberedLookup<T>(
+  db: Db,
+  kind: string,
+  key: string,
+  now: number,
+  load: () => Promise<T | null>,
+): Promise<T | null> {
   let cache = lookups.get(db);
   if (!cache) lookups.set(db, (cache = new LRUCache<string, Remembered>({ max: 10_000 })));
   // The hash, not the key: a heap snapshot must not hold usable keys.
@@ -71,10 +86,15 @@ export async function rememberedLookup<T>(db: Db, kind: string, key: string, now
   const entry = { at: now, value };
   cache.set(slot, entry);
   // Misses and failures are not remembered.
-  value.then((v) => {
-    if (v !== null) (entry as Remembered).settled = { v };
-    else if (cache.get(slot) === entry) cache.delete(slot);
-  }, () => { if (cache.get(slot) === entry) cache.delete(slot); });
+  value.then(
+    (v) => {
+      if (v !== null) (entry as Remembered).settled = { v };
+      else if (cache.get(slot) === entry) cache.delete(slot);
+    },
+    () => {
+      if (cache.get(slot) === entry) cache.delete(slot);
+    },
+  );
   return value;
 }
 
@@ -103,15 +123,25 @@ export function invalidateKeyLookups(db: Db): void {
 export async function revokeApiKey(db: Db, keyId: string, now: number): Promise<boolean> {
   // Forget before and after: a lookup that started before the update must not be kept past it.
   invalidateKeyLookups(db);
-  const res = await db.kysely.updateTable('api_keys').set({ revoked_at: now })
-    .where('key_id', '=', keyId).where('revoked_at', 'is', null).executeTakeFirst();
+  const res = await db.kysely
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('key_id', '=', keyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   invalidateKeyLookups(db);
   return Number(res.numUpdatedRows) > 0;
 }
 
 export async function listApiKeys(db: Db): Promise<ApiKeyInfo[]> {
   const rows = await db.kysely.selectFrom('api_keys').selectAll().orderBy('id').execute();
-  return rows.map((r) => ({ keyId: r.key_id, name: r.name, quotaPerMinute: r.quota_per_minute, createdAt: Number(r.created_at), revokedAt: r.revoked_at === null ? null : Number(r.revoked_at) }));
+  return rows.map((r) => ({
+    keyId: r.key_id,
+    name: r.name,
+    quotaPerMinute: r.quota_per_minute,
+    createdAt: Number(r.created_at),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  }));
 }
 
 /**

@@ -180,14 +180,17 @@ export function watchSession(request: FastifyRequest, onEnd: () => void): () => 
     if (ended === id) finish();
   };
   const recheck = () => {
-    sessions.find(auth.token, ctx.clock.now()).then((s) => {
-      if (stopped) return;
-      if (s === null) finish();
-      else timer = ctx.clock.setTimeout(recheck, SESSION_RECHECK_MS);
-    }, () => {
-      // The database is away: keep the stream; the next check decides.
-      if (!stopped) timer = ctx.clock.setTimeout(recheck, SESSION_RECHECK_MS);
-    });
+    sessions.find(auth.token, ctx.clock.now()).then(
+      (s) => {
+        if (stopped) return;
+        if (s === null) finish();
+        else timer = ctx.clock.setTimeout(recheck, SESSION_RECHECK_MS);
+      },
+      () => {
+        // The database is away: keep the stream; the next check decides.
+        if (!stopped) timer = ctx.clock.setTimeout(recheck, SESSION_RECHECK_MS);
+      },
+    );
   };
   const stop = () => {
     stopped = true;

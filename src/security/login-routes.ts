@@ -34,7 +34,11 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
 }
 
 function sendPage(reply: FastifyReply, status: number, message: string | null) {
-  return reply.status(status).header('Content-Type', 'text/html; charset=utf-8').header('Cache-Control', 'no-store').send(loginPage(message));
+  return reply
+    .status(status)
+    .header('Content-Type', 'text/html; charset=utf-8')
+    .header('Cache-Control', 'no-store')
+    .send(loginPage(message));
 }
 
 export async function loginRoutes(app: FastifyInstance, { ctx, sessions }: { ctx: AppContext; sessions: SessionStore }): Promise<void> {
@@ -44,55 +48,69 @@ export async function loginRoutes(app: FastifyInstance, { ctx, sessions }: { ctx
     points: LOGIN_ATTEMPTS_PER_15_MIN,
     durationSec: 15 * 60,
   });
-  const failures = new client.Counter({ name: 'dealerscope_console_login_failures_total', help: 'Rejected console sign-in attempts', registers: [ctx.metrics.registry] });
+  const failures = new client.Counter({
+    name: 'dealerscope_console_login_failures_total',
+    help: 'Rejected console sign-in attempts',
+    registers: [ctx.metrics.registry],
+  });
 
   app.get('/console/login', { schema: { hide: true } }, async (_request, reply) => sendPage(reply, 200, null));
 
-  app.post('/console/login', {
-    schema: { hide: true },
-    // Refuse anything but a form before the body is read.
-    onRequest: async (request: FastifyRequest) => {
-      const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-      if (type !== 'application/x-www-form-urlencoded') {
-        throw new ApiError(415, 'unsupported_media_type', 'Sign-in takes application/x-www-form-urlencoded');
-      }
+  app.post(
+    '/console/login',
+    {
+      schema: { hide: true },
+      // Refuse anything but a form before the body is read.
+      onRequest: async (request: FastifyRequest) => {
+        const type = String(request.headers['content-type'] ?? '')
+          .split(';')[0]
+          ?.trim()
+          .toLowerCase();
+        if (type !== 'application/x-www-form-urlencoded') {
+          throw new ApiError(415, 'unsupported_media_type', 'Sign-in takes application/x-www-form-urlencoded');
+        }
+      },
+      bodyLimit: 4096,
     },
-    bodyLimit: 4096,
-  }, async (request, reply) => {
-    checkOrigin(request);
-    const subject = `ip:${request.ip}`;
-    // Consumed before the token is compared, so parallel guesses cannot all slip under the limit.
-    let decision: QuotaDecision;
-    try {
-      decision = await attempts.consume(subject);
-    } catch (err) {
-      // Never fail open on sign-in.
-      if (err instanceof LimiterUnavailableError) throw new ApiError(503, 'login_limiter_unavailable', 'Sign-in is briefly unavailable; retry shortly', undefined, { 'Retry-After': '1' });
-      throw err;
-    }
-    if (!decision.allowed) {
-      const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
-      reply.header('Retry-After', retry);
-      return sendPage(reply, 429, `Too many sign-in attempts; try again in ${retry} s.`);
-    }
-    const body = request.body as Record<string, unknown> | null;
-    const token = body && typeof body.token === 'string' ? body.token : '';
-    if (!token || token.length > 512 || !tokensEqual(token, ctx.config.adminToken)) {
-      failures.inc();
-      return sendPage(reply, 401, 'That token was not accepted.');
-    }
-    // Only failures count towards the lockout.
-    await attempts.refund(subject).catch((err: unknown) => request.log.warn({ err }, 'sign-in attempt not refunded'));
-    const { token: session, expiresAt } = await sessions.create(tokenId(token), ctx.clock.now());
-    reply.setCookie(SESSION_COOKIE, session, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: request.protocol === 'https',
-      path: '/',
-      expires: new Date(expiresAt),
-    });
-    return reply.redirect('/console', 303);
-  });
+    async (request, reply) => {
+      checkOrigin(request);
+      const subject = `ip:${request.ip}`;
+      // Consumed before the token is compared, so parallel guesses cannot all slip under the limit.
+      let decision: QuotaDecision;
+      try {
+        decision = await attempts.consume(subject);
+      } catch (err) {
+        // Never fail open on sign-in.
+        if (err instanceof LimiterUnavailableError)
+          throw new ApiError(503, 'login_limiter_unavailable', 'Sign-in is briefly unavailable; retry shortly', undefined, {
+            'Retry-After': '1',
+          });
+        throw err;
+      }
+      if (!decision.allowed) {
+        const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
+        reply.header('Retry-After', retry);
+        return sendPage(reply, 429, `Too many sign-in attempts; try again in ${retry} s.`);
+      }
+      const body = request.body as Record<string, unknown> | null;
+      const token = body && typeof body.token === 'string' ? body.token : '';
+      if (!token || token.length > 512 || !tokensEqual(token, ctx.config.adminToken)) {
+        failures.inc();
+        return sendPage(reply, 401, 'That token was not accepted.');
+      }
+      // Only failures count towards the lockout.
+      await attempts.refund(subject).catch((err: unknown) => request.log.warn({ err }, 'sign-in attempt not refunded'));
+      const { token: session, expiresAt } = await sessions.create(tokenId(token), ctx.clock.now());
+      reply.setCookie(SESSION_COOKIE, session, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: request.protocol === 'https',
+        path: '/',
+        expires: new Date(expiresAt),
+      });
+      return reply.redirect('/console', 303);
+    },
+  );
 
   // The app-wide CSRF rule covers this route: a cross-site logout cannot be forced either.
   app.post('/console/logout', { schema: { hide: true }, bodyLimit: 4096 }, async (request, reply) => {

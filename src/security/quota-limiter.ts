@@ -41,7 +41,11 @@ export class MemoryWindows {
   private readonly windows = new Map<string, Window>();
   private nextSweep: number;
 
-  constructor(readonly points: number, private readonly durationMs: number, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly points: number,
+    private readonly durationMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.nextSweep = now() + durationMs;
   }
 

@@ -42,7 +42,8 @@ function headerProblems(request: FastifyRequest, limits: Limits): { status: numb
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
     total += name.length + value.length + 4;
-    if (value.length > limits.headerValueBytes) problems.push({ field: `header:${name.toLowerCase().slice(0, 64)}`, message: `is longer than ${limits.headerValueBytes} bytes` });
+    if (value.length > limits.headerValueBytes)
+      problems.push({ field: `header:${name.toLowerCase().slice(0, 64)}`, message: `is longer than ${limits.headerValueBytes} bytes` });
   }
   if (raw.length / 2 > limits.headerCount) problems.push({ field: 'headers', message: `more than ${limits.headerCount} headers` });
   if (total > limits.headerBytes) problems.push({ field: 'headers', message: `headers exceed ${limits.headerBytes} bytes` });
@@ -69,7 +70,8 @@ function bodyProblems(request: FastifyRequest): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (BODYLESS.has(request.method) && hasBody) problems.push({ field: 'body', message: `${request.method} requests take no body` });
   const type = request.headers['content-type'];
-  if (hasBody && type !== undefined && !MEDIA_TYPE.test(type)) problems.push({ field: 'header:content-type', message: 'is not a valid media type' });
+  if (hasBody && type !== undefined && !MEDIA_TYPE.test(type))
+    problems.push({ field: 'header:content-type', message: 'is not a valid media type' });
   return problems;
 }
 
@@ -78,11 +80,18 @@ export function installRequestLimits(app: FastifyInstance, ctx: AppContext): voi
     const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION') === true;
     const limits = strict ? STRICT : LENIENT;
     if (request.url.length > limits.urlBytes) {
-      return new ApiError(414, 'uri_too_long', `The URL is longer than ${limits.urlBytes} bytes`, [{ field: 'url', message: `longer than ${limits.urlBytes} bytes` }]);
+      return new ApiError(414, 'uri_too_long', `The URL is longer than ${limits.urlBytes} bytes`, [
+        { field: 'url', message: `longer than ${limits.urlBytes} bytes` },
+      ]);
     }
     const headers = headerProblems(request, limits);
     if (headers) {
-      return new ApiError(431, 'request_headers_too_large', `Request headers too large: ${headers.problems.map((p) => p.field).join(', ')}`, headers.problems);
+      return new ApiError(
+        431,
+        'request_headers_too_large',
+        `Request headers too large: ${headers.problems.map((p) => p.field).join(', ')}`,
+        headers.problems,
+      );
     }
     if (!strict) return null;
     const problems = [...queryProblems(request), ...bodyProblems(request)];

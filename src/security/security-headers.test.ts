@@ -25,7 +25,11 @@ describe('security headers', () => {
     });
     // HSTS only over HTTPS; these requests are plain http.
     const expected = Object.entries(helmetHeaders(HELMET_OPTIONS)).filter(([k, v]) => v !== null && k !== 'strict-transport-security');
-    for (const [url, status] of [['/ok', 200], ['/boom', 500], ['/nowhere', 404]] as const) {
+    for (const [url, status] of [
+      ['/ok', 200],
+      ['/boom', 500],
+      ['/nowhere', 404],
+    ] as const) {
       const res = await app.inject({ url });
       expect(res.statusCode).toBe(status);
       for (const [name, value] of expected) expect(res.headers[name], `${name} on ${url}`).toBe(value);

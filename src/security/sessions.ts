@@ -23,7 +23,11 @@ export function sessionTtlMs(env: NodeJS.ProcessEnv): number {
 
 /** Emits 'ended' with the session's hash when this process ends a session (sign-out). */
 export class SessionStore extends EventEmitter {
-  constructor(private readonly db: Db, private readonly ttlMs: number, private readonly csrfSecret: string) {
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs: number,
+    private readonly csrfSecret: string,
+  ) {
     super();
     // Every open event stream of a session listens; the count is bounded by the streams, not a leak.
     this.setMaxListeners(0);
@@ -39,14 +43,20 @@ export class SessionStore extends EventEmitter {
     await this.db.kysely.deleteFrom('console_sessions').where('expires_at', '<=', now).execute();
     const token = randomBytes(32).toString('base64url');
     const expiresAt = now + this.ttlMs;
-    await this.db.kysely.insertInto('console_sessions').values({ id_hash: hashSession(token), actor, created_at: now, expires_at: expiresAt }).execute();
+    await this.db.kysely
+      .insertInto('console_sessions')
+      .values({ id_hash: hashSession(token), actor, created_at: now, expires_at: expiresAt })
+      .execute();
     return { token, expiresAt };
   }
 
   async find(token: string | undefined, now: number): Promise<Session | null> {
     if (!token || !TOKEN_SHAPE.test(token)) return null;
-    const row = await this.db.kysely.selectFrom('console_sessions').select(['actor', 'expires_at'])
-      .where('id_hash', '=', hashSession(token)).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('console_sessions')
+      .select(['actor', 'expires_at'])
+      .where('id_hash', '=', hashSession(token))
+      .executeTakeFirst();
     if (!row || Number(row.expires_at) <= now) return null;
     return { actor: row.actor, expiresAt: Number(row.expires_at) };
   }

@@ -73,11 +73,18 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
     // pg-pool only listens while a client is idle; a server shutdown that reaches a checked-out
     // client between queries would otherwise be an unhandled 'error' and end the process. The
     // query in progress still fails, and pg-pool discards the dead client on release.
-    pool.on('connect', (client) => { client.on('error', () => {}); });
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     return {
-      kysely, dialect, url, stats,
-      ping: async () => { await sql`SELECT 1`.execute(kysely); },
+      kysely,
+      dialect,
+      url,
+      stats,
+      ping: async () => {
+        await sql`SELECT 1`.execute(kysely);
+      },
       close: () => kysely.destroy(),
     };
   }
@@ -112,8 +119,13 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
   };
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: prepared }), log });
   return {
-    kysely, dialect, url, stats,
-    ping: async () => { await sql`SELECT 1`.execute(kysely); },
+    kysely,
+    dialect,
+    url,
+    stats,
+    ping: async () => {
+      await sql`SELECT 1`.execute(kysely);
+    },
     close: () => kysely.destroy(),
   };
 }
@@ -126,8 +138,22 @@ export function dbBool(db: Db, value: boolean): number | boolean {
 // PostgreSQL SQLSTATE classes and driver errors that mean "the database is not answering",
 // as opposed to a wrong query: connection exceptions (08…), admin shutdown / cannot connect now
 // (57P01–57P03), too many connections (53300), and SQLite's busy/locked/IO failures.
-const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH',
-  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL']);
+const UNAVAILABLE_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+  'SQLITE_FULL',
+]);
 
 /** True when an error says the database is unreachable rather than that a query is wrong. */
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -136,5 +162,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const code = typeof e.code === 'string' ? e.code : '';
   if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('SQLITE_IOERR')) return true;
   const msg = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg);
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    msg,
+  );
 }

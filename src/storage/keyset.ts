@@ -29,7 +29,11 @@ export interface KeysetPosition {
  * (its entries carry the id as their last key).
  */
 export async function readKeyset<DB, TB extends keyof DB, O>(
-  db: Db, query: () => SelectQueryBuilder<DB, TB, O>, order: KeysetOrder, after: KeysetPosition | null, limit: number,
+  db: Db,
+  query: () => SelectQueryBuilder<DB, TB, O>,
+  order: KeysetOrder,
+  after: KeysetPosition | null,
+  limit: number,
 ): Promise<O[]> {
   const key = sql.ref(order.key);
   const id = sql.ref(order.id);

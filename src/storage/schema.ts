@@ -31,7 +31,7 @@ export interface ListingsTable {
   /** Added by ingest_002_seller. */
   seller_name: string | null;
   content_hash: string;
-  origin: string;            // where the row came from: a file name, a source adapter, 'sample'
+  origin: string; // where the row came from: a file name, a source adapter, 'sample'
   is_sample: DbBool;
   is_active: DbBool;
   created_at: number;
@@ -100,7 +100,7 @@ export interface OpportunitiesTable {
 
 export interface MarketCompsTable {
   id: Generated<number>;
-  kind: string;              // 'sale' | 'market'
+  kind: string; // 'sale' | 'market'
   dedupe_key: string;
   vin: string | null;
   make: string;
@@ -124,7 +124,7 @@ export interface MarketCompsTable {
 
 export interface ImportsTable {
   id: Generated<number>;
-  kind: string;              // 'listings' | 'comps'
+  kind: string; // 'listings' | 'comps'
   origin: string;
   started_at: number;
   finished_at: number | null;
@@ -133,7 +133,7 @@ export interface ImportsTable {
   created: number;
   updated: number;
   unchanged: number;
-  status: string;            // 'running' | 'done' | 'failed'
+  status: string; // 'running' | 'done' | 'failed'
 }
 
 export interface ImportRejectsTable {
@@ -179,7 +179,7 @@ export interface RolloutDecisionsTable {
   id: Generated<number>;
   environment: string;
   at: number;
-  kind: string;              // 'auto_rollback' | 'rollback' | 'advance' | 'rearm' | 'dry_run'
+  kind: string; // 'auto_rollback' | 'rollback' | 'advance' | 'rearm' | 'dry_run'
   triggers_json: string;
   from_phase: number | null;
   to_phase: number | null;

@@ -64,7 +64,13 @@ describe('Kysely on SQLite with the raw-array statements', () => {
   afterEach(async () => db.close());
 
   it('reads, writes and streams as before: repeated shapes reuse one prepared statement', async () => {
-    await db.kysely.insertInto('settings').values([{ key: 'a', value: '1', updated_at: 5 }, { key: 'b', value: '2', updated_at: 6 }]).execute();
+    await db.kysely
+      .insertInto('settings')
+      .values([
+        { key: 'a', value: '1', updated_at: 5 },
+        { key: 'b', value: '2', updated_at: 6 },
+      ])
+      .execute();
     for (const key of ['a', 'b', 'missing']) {
       const row = await db.kysely.selectFrom('settings').selectAll().where('key', '=', key).executeTakeFirst();
       expect(row).toEqual(key === 'missing' ? undefined : { key, value: key === 'a' ? '1' : '2', updated_at: key === 'a' ? 5 : 6 });

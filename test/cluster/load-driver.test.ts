@@ -13,9 +13,13 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     hits[req.url ?? ''] = (hits[req.url ?? ''] ?? 0) + 1;
     if (req.url === '/ok') res.end('ok');
-    else if (req.url === '/busy') { res.statusCode = 503; res.end(); }
-    else if (req.url === '/gone') { res.statusCode = 410; res.end(); }
-    else req.socket.destroy();
+    else if (req.url === '/busy') {
+      res.statusCode = 503;
+      res.end();
+    } else if (req.url === '/gone') {
+      res.statusCode = 410;
+      res.end();
+    } else req.socket.destroy();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -24,7 +28,13 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 describe('load driver', () => {
   it('issues exactly the bounded count, cycling paths, and buckets every outcome', async () => {
-    const driver = new LoadDriver({ targets: [base], paths: ['/ok', '/busy', '/gone', '/reset'], concurrency: 4, maxRequests: 40, maxDurationMs: 20_000 });
+    const driver = new LoadDriver({
+      targets: [base],
+      paths: ['/ok', '/busy', '/gone', '/reset'],
+      concurrency: 4,
+      maxRequests: 40,
+      maxDurationMs: 20_000,
+    });
     const summary = await driver.run();
     expect(summary.sent).toBe(40);
     expect(summary.byStatus).toEqual({ 200: 10, 503: 10, 410: 10 });
@@ -40,7 +50,13 @@ describe('load driver', () => {
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     const otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
     try {
-      const driver = new LoadDriver({ targets: [base, otherBase], paths: ['/ok'], concurrency: 2, maxRequests: 100_000, maxDurationMs: 20_000 });
+      const driver = new LoadDriver({
+        targets: [base, otherBase],
+        paths: ['/ok'],
+        concurrency: 2,
+        maxRequests: 100_000,
+        maxDurationMs: 20_000,
+      });
       const run = driver.run();
       while (driver.records.length < 20) await new Promise((r) => setTimeout(r, 5));
       driver.remove(otherBase);

@@ -24,7 +24,9 @@ describe.runIf(ready).each(PROFILES)('cluster fault: PostgreSQL stopped under lo
   beforeAll(async () => {
     env = await startClusterEnvironment({ privatePostgres: true });
     replicas = await startReplicas(2, { databaseUrl: env.databaseUrl, redisUrl: env.redis.url, env: { DEALERSCOPE_ENV: profile } });
-    const first = await fetch(`${replicas[0].url}/api/opportunities?page=1&limit=1`).then((r) => r.json()) as { data: Array<{ id: string }> };
+    const first = (await fetch(`${replicas[0].url}/api/opportunities?page=1&limit=1`).then((r) => r.json())) as {
+      data: Array<{ id: string }>;
+    };
     detailPath = `/api/opportunities/${first.data[0].id}`;
   }, 180_000);
 
@@ -44,15 +46,21 @@ describe.runIf(ready).each(PROFILES)('cluster fault: PostgreSQL stopped under lo
     const driver = new LoadDriver({
       targets: replicas.map((r) => r.url),
       paths: ['/api/opportunities?page=1&limit=50', '/api/opportunities?page=3&limit=20&sort=profit', detailPath],
-      concurrency: 8, maxRequests: 60_000, maxDurationMs: 45_000, requestTimeoutMs: 5000,
+      concurrency: 8,
+      maxRequests: 60_000,
+      maxDurationMs: 45_000,
+      requestTimeoutMs: 5000,
     });
     const run = driver.run();
     try {
       await waitFor('200 baseline requests', async () => driver.records.length >= 200, 15_000);
       const stoppedAt = driver.now();
       await env.postgres!.stop('fast');
-      const detectMs = await waitFor('readyz to report the database down on every replica',
-        async () => (await Promise.all(replicas.map(databaseDown))).every(Boolean), 10_000);
+      const detectMs = await waitFor(
+        'readyz to report the database down on every replica',
+        async () => (await Promise.all(replicas.map(databaseDown))).every(Boolean),
+        10_000,
+      );
 
       // Hold the outage under load long enough to see how reads fare.
       await new Promise((r) => setTimeout(r, 2000));
@@ -62,10 +70,17 @@ describe.runIf(ready).each(PROFILES)('cluster fault: PostgreSQL stopped under lo
 
       const restartAt = driver.now();
       await env.postgres!.start();
-      const recoverMs = await waitFor('readyz 200 on every replica after PostgreSQL is back',
-        async () => (await Promise.all(replicas.map(fullyReady))).every(Boolean), 20_000);
+      const recoverMs = await waitFor(
+        'readyz 200 on every replica after PostgreSQL is back',
+        async () => (await Promise.all(replicas.map(fullyReady))).every(Boolean),
+        20_000,
+      );
       const recoveredAt = driver.now();
-      await waitFor('300 requests after recovery', async () => driver.records.filter((r) => r.startedAt > recoveredAt).length >= 300, 15_000);
+      await waitFor(
+        '300 requests after recovery',
+        async () => driver.records.filter((r) => r.startedAt > recoveredAt).length >= 300,
+        15_000,
+      );
       driver.stop();
       const total = await run;
 
@@ -73,10 +88,17 @@ describe.runIf(ready).each(PROFILES)('cluster fault: PostgreSQL stopped under lo
       const outage = driver.records.filter((r) => r.startedAt >= stoppedAt && r.endedAt <= restartAt);
       const after = driver.records.filter((r) => r.startedAt > recoveredAt);
       const measured = {
-        profile: label, replicas: replicas.length, seededListings: env.seeded.accepted, total,
-        detectMs, recoverMsAfterRestart: recoverMs,
-        beforeOutage: summarise(before), duringOutage: summarise(outage), afterRecovery: summarise(after),
-        outageReadsFailed: outage.filter(isFailure).length, outageReads: outage.length,
+        profile: label,
+        replicas: replicas.length,
+        seededListings: env.seeded.accepted,
+        total,
+        detectMs,
+        recoverMsAfterRestart: recoverMs,
+        beforeOutage: summarise(before),
+        duringOutage: summarise(outage),
+        afterRecovery: summarise(after),
+        outageReadsFailed: outage.filter(isFailure).length,
+        outageReads: outage.length,
       };
       reportMeasurements(`postgres-outage-${profile}`, measured);
 

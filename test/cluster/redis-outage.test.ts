@@ -26,13 +26,20 @@ describe.runIf(ready)('cluster fault: Redis killed and restarted under load', ()
 
   it('serves every request, stays ready and reconnects by itself', async () => {
     for (const r of replicas) {
-      const flags = await (await r.admin('/admin/feature-flags')).json() as { flags: Record<string, unknown> };
+      const flags = (await (await r.admin('/admin/feature-flags')).json()) as { flags: Record<string, unknown> };
       expect(flags.flags.CACHE_PROVIDER).toBe('redis');
     }
     const driver = new LoadDriver({
       targets: replicas.map((r) => r.url),
-      paths: ['/api/opportunities?page=1&limit=50', '/api/opportunities?page=2&limit=50&sort=profit', '/api/opportunities?page=1&limit=25&state=TX'],
-      concurrency: 8, maxRequests: 30_000, maxDurationMs: 40_000, requestTimeoutMs: 5000,
+      paths: [
+        '/api/opportunities?page=1&limit=50',
+        '/api/opportunities?page=2&limit=50&sort=profit',
+        '/api/opportunities?page=1&limit=25&state=TX',
+      ],
+      concurrency: 8,
+      maxRequests: 30_000,
+      maxDurationMs: 40_000,
+      requestTimeoutMs: 5000,
     });
     const run = driver.run();
     const readyzDuringOutage: number[] = [];
@@ -40,25 +47,40 @@ describe.runIf(ready)('cluster fault: Redis killed and restarted under load', ()
       await waitFor('200 baseline requests', async () => driver.records.length >= 200, 15_000);
       const killedAt = driver.now();
       await env.redis.stop();
-      const detectMs = await waitFor('readyz to report Redis not ok on every replica',
-        async () => (await Promise.all(replicas.map(redisStatus))).every((s) => s !== 'ok'), 10_000);
+      const detectMs = await waitFor(
+        'readyz to report Redis not ok on every replica',
+        async () => (await Promise.all(replicas.map(redisStatus))).every((s) => s !== 'ok'),
+        10_000,
+      );
       for (let i = 0; i < 10; i++) {
         for (const r of replicas) readyzDuringOutage.push((await r.readyz()).status);
         await new Promise((res) => setTimeout(res, 150));
       }
       const restartAt = driver.now();
       await env.redis.start();
-      const reconnectMs = await waitFor('Redis ok again on every replica',
-        async () => (await Promise.all(replicas.map(redisStatus))).every((s) => s === 'ok'), 15_000);
+      const reconnectMs = await waitFor(
+        'Redis ok again on every replica',
+        async () => (await Promise.all(replicas.map(redisStatus))).every((s) => s === 'ok'),
+        15_000,
+      );
       const recoveredAt = driver.now();
-      await waitFor('300 requests after reconnecting', async () => driver.records.filter((r) => r.startedAt > recoveredAt).length >= 300, 15_000);
+      await waitFor(
+        '300 requests after reconnecting',
+        async () => driver.records.filter((r) => r.startedAt > recoveredAt).length >= 300,
+        15_000,
+      );
       driver.stop();
       const total = await run;
 
       const outage = driver.records.filter((r) => r.endedAt >= killedAt && r.startedAt <= restartAt);
       reportMeasurements('redis-outage', {
-        replicas: replicas.length, profile: 'staging (CACHE_PROVIDER=redis)', total, detectMs, reconnectMsAfterRestart: reconnectMs,
-        duringOutage: summarise(outage), afterReconnect: summarise(driver.records.filter((r) => r.startedAt > recoveredAt)),
+        replicas: replicas.length,
+        profile: 'staging (CACHE_PROVIDER=redis)',
+        total,
+        detectMs,
+        reconnectMsAfterRestart: reconnectMs,
+        duringOutage: summarise(outage),
+        afterReconnect: summarise(driver.records.filter((r) => r.startedAt > recoveredAt)),
         readyzDuringOutage: { samples: readyzDuringOutage.length, non200: readyzDuringOutage.filter((s) => s !== 200).length },
       });
 

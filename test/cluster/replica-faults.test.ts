@@ -10,7 +10,11 @@ import { reportMeasurements } from './support/report.js';
 
 const ready = await clusterPrerequisites({ privatePostgres: false });
 
-const PATHS = ['/api/opportunities?page=1&limit=200', '/api/opportunities?page=2&limit=100&sort=profit', '/api/opportunities?page=1&limit=50&state=TX'];
+const PATHS = [
+  '/api/opportunities?page=1&limit=200',
+  '/api/opportunities?page=2&limit=100&sort=profit',
+  '/api/opportunities?page=1&limit=50&state=TX',
+];
 
 describe.runIf(ready)('cluster faults of one replica', () => {
   let env: ClusterEnvironment;
@@ -32,7 +36,13 @@ describe.runIf(ready)('cluster faults of one replica', () => {
   it('one of 3 replicas SIGKILLed: the other two keep serving without an error', async () => {
     replicas = await startReplicas(3, { databaseUrl: env.databaseUrl, redisUrl: env.redis.url });
     const [a, victim, c] = replicas;
-    const driver = new LoadDriver({ targets: replicas.map((r) => r.url), paths: PATHS, concurrency: 9, maxRequests: 20_000, maxDurationMs: 40_000 });
+    const driver = new LoadDriver({
+      targets: replicas.map((r) => r.url),
+      paths: PATHS,
+      concurrency: 9,
+      maxRequests: 20_000,
+      maxDurationMs: 40_000,
+    });
     const run = driver.run();
     try {
       await waitFor('300 requests on 3 replicas', async () => driver.records.length >= 300, 20_000);
@@ -41,8 +51,11 @@ describe.runIf(ready)('cluster faults of one replica', () => {
       victim.kill('SIGKILL');
       driver.remove(victim.url);
       const exit = await victim.exited;
-      await waitFor('600 requests on the survivors after the kill',
-        async () => driver.records.filter((r) => r.startedAt > killedAt).length >= 600, 25_000);
+      await waitFor(
+        '600 requests on the survivors after the kill',
+        async () => driver.records.filter((r) => r.startedAt > killedAt).length >= 600,
+        25_000,
+      );
       driver.stop();
       const total = await run;
 
@@ -50,9 +63,13 @@ describe.runIf(ready)('cluster faults of one replica', () => {
       const afterKill = driver.records.filter((r) => r.startedAt > killedAt);
       const victimRecords = ofTarget(driver.records, victim);
       reportMeasurements('replica-kill', {
-        replicas: 3, total, exit,
-        survivorsWholeRun: summarise(survivors), afterKill: summarise(afterKill),
-        victimWholeRun: summarise(victimRecords), victimInFlightAtKill: inFlightAtKill.length,
+        replicas: 3,
+        total,
+        exit,
+        survivorsWholeRun: summarise(survivors),
+        afterKill: summarise(afterKill),
+        victimWholeRun: summarise(victimRecords),
+        victimInFlightAtKill: inFlightAtKill.length,
         victimFailed: victimRecords.filter(isFailure).length,
         perSurvivorAfterKill: { [a.name]: ofTarget(afterKill, a).length, [c.name]: ofTarget(afterKill, c).length },
       });
@@ -74,7 +91,13 @@ describe.runIf(ready)('cluster faults of one replica', () => {
   it('SIGTERM during load: every request already in flight on that replica completes, exit 0', async () => {
     replicas = await startReplicas(2, { databaseUrl: env.databaseUrl, redisUrl: env.redis.url });
     const [stopping, other] = replicas;
-    const driver = new LoadDriver({ targets: replicas.map((r) => r.url), paths: PATHS, concurrency: 8, maxRequests: 20_000, maxDurationMs: 40_000 });
+    const driver = new LoadDriver({
+      targets: replicas.map((r) => r.url),
+      paths: PATHS,
+      concurrency: 8,
+      maxRequests: 20_000,
+      maxDurationMs: 40_000,
+    });
     const run = driver.run();
     try {
       await waitFor('200 requests', async () => driver.records.length >= 200, 20_000);
@@ -86,16 +109,23 @@ describe.runIf(ready)('cluster faults of one replica', () => {
       driver.remove(stopping.url);
       const exit = await stopping.exited;
       const exitedAt = driver.now();
-      await waitFor('300 requests on the other replica after the stop',
-        async () => driver.records.filter((r) => r.startedAt > termAt).length >= 300, 20_000);
+      await waitFor(
+        '300 requests on the other replica after the stop',
+        async () => driver.records.filter((r) => r.startedAt > termAt).length >= 300,
+        20_000,
+      );
       driver.stop();
       const total = await run;
 
       const inFlightOutcome = summarise(inFlight);
       const otherRecords = ofTarget(driver.records, other);
       reportMeasurements('sigterm-drain', {
-        replicas: 2, total, exit, drainMs: Math.round(exitedAt - termAt),
-        inFlightAtSigterm: inFlight.length, inFlightOutcome,
+        replicas: 2,
+        total,
+        exit,
+        drainMs: Math.round(exitedAt - termAt),
+        inFlightAtSigterm: inFlight.length,
+        inFlightOutcome,
         stoppedReplicaWholeRun: summarise(ofTarget(driver.records, stopping)),
         otherReplicaWholeRun: summarise(otherRecords),
       });

@@ -24,13 +24,28 @@ const INTERVAL_MS = 200;
 const TRIGGER = 'contract_compliance_low';
 const fastClock = pathToFileURL(fileURLToPath(new URL('./support/fast-clock.mjs', import.meta.url))).href;
 
-interface Decision { id: number; kind: string; triggers: string[]; fromPhase: number | null; toPhase: number | null; actor: string; at: string }
-interface RolloutView { triggers: Array<{ id: string; status: string }>; latches: Array<{ trigger: string; decisionId: number }> }
-interface FlagView { flags: Record<string, unknown>; phase: number | null }
+interface Decision {
+  id: number;
+  kind: string;
+  triggers: string[];
+  fromPhase: number | null;
+  toPhase: number | null;
+  actor: string;
+  at: string;
+}
+interface RolloutView {
+  triggers: Array<{ id: string; status: string }>;
+  latches: Array<{ trigger: string; decisionId: number }>;
+}
+interface FlagView {
+  flags: Record<string, unknown>;
+  phase: number | null;
+}
 
 /** A feed whose rows parse but mostly break the contract (ZIP in another state than stated). */
 function nonCompliantFeed(rows: number, compliant: number, now: number): string {
-  const header = 'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description';
+  const header =
+    'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description';
   const end = new Date(now + 5 * 86_400_000).toISOString();
   const lines = Array.from({ length: rows }, (_, i) => {
     const state = i < compliant ? 'TX' : 'NV';
@@ -50,11 +65,20 @@ describe.runIf(ready)('cluster: exactly one rollout controller acts', () => {
     const feed = join(dir, 'non-compliant.csv');
     writeFileSync(feed, nonCompliantFeed(40, 8, Date.now()));
     // Staging: the data contract is on, so the import records its (poor) compliance.
-    const ingested = await runCli(['ingest', '--file', feed, '--json'], { ...baseEnv({ databaseUrl: env.databaseUrl }), DEALERSCOPE_ENV: 'staging' });
+    const ingested = await runCli(['ingest', '--file', feed, '--json'], {
+      ...baseEnv({ databaseUrl: env.databaseUrl }),
+      DEALERSCOPE_ENV: 'staging',
+    });
     if (ingested.code !== 0 && ingested.code !== 2) throw new Error(`ingest failed (${ingested.code}):\n${ingested.stderr}`);
     apis = await startReplicas(3, {
-      databaseUrl: env.databaseUrl, redisUrl: env.redis.url,
-      env: { DEALERSCOPE_ENV: 'staging', NODE_OPTIONS: `--import=${fastClock}`, DEALERSCOPE_TEST_CLOCK_RATE: String(CLOCK_RATE), ROLLOUT_INTERVAL_MS: String(INTERVAL_MS) },
+      databaseUrl: env.databaseUrl,
+      redisUrl: env.redis.url,
+      env: {
+        DEALERSCOPE_ENV: 'staging',
+        NODE_OPTIONS: `--import=${fastClock}`,
+        DEALERSCOPE_TEST_CLOCK_RATE: String(CLOCK_RATE),
+        ROLLOUT_INTERVAL_MS: String(INTERVAL_MS),
+      },
     });
   }, 180_000);
   afterAll(async () => {
@@ -66,10 +90,14 @@ describe.runIf(ready)('cluster: exactly one rollout controller acts', () => {
   const json = async <T>(r: Replica, path: string): Promise<T> => (await (await r.admin(path)).json()) as T;
 
   it('one decision for a breach every replica sees, applied by every replica', async () => {
-    const compliance = await Promise.all(apis.map(async (r) => {
-      const q = await (await fetch(`${r.url}/api/quality`)).json() as { compliance: { overall: { ratio: number | null; validated: number } } };
-      return q.compliance.overall;
-    }));
+    const compliance = await Promise.all(
+      apis.map(async (r) => {
+        const q = (await (await fetch(`${r.url}/api/quality`)).json()) as {
+          compliance: { overall: { ratio: number | null; validated: number } };
+        };
+        return q.compliance.overall;
+      }),
+    );
     for (const c of compliance) expect(c.ratio).not.toBeNull();
     for (const c of compliance) expect(c.ratio!).toBeLessThan(0.9);
     for (const r of apis) expect((await json<FlagView>(r, '/admin/feature-flags')).flags.ENABLE_SCHEMA_VALIDATION).toBe(true);
@@ -81,12 +109,14 @@ describe.runIf(ready)('cluster: exactly one rollout controller acts', () => {
     const applied: Array<number | null> = apis.map(() => null);
     let firstDecisionAt: number | null = null;
     const watch = async () => {
-      await Promise.all(apis.map(async (r, i) => {
-        const [rollout, flags] = await Promise.all([json<RolloutView>(r, '/admin/rollout'), json<FlagView>(r, '/admin/feature-flags')]);
-        const status = rollout.triggers.find((t) => t.id === TRIGGER)?.status;
-        if (sawBreach[i] === null && (status === 'pending' || status === 'fired' || status === 'latched')) sawBreach[i] = since();
-        if (applied[i] === null && flags.phase === 2) applied[i] = since();
-      }));
+      await Promise.all(
+        apis.map(async (r, i) => {
+          const [rollout, flags] = await Promise.all([json<RolloutView>(r, '/admin/rollout'), json<FlagView>(r, '/admin/feature-flags')]);
+          const status = rollout.triggers.find((t) => t.id === TRIGGER)?.status;
+          if (sawBreach[i] === null && (status === 'pending' || status === 'fired' || status === 'latched')) sawBreach[i] = since();
+          if (applied[i] === null && flags.phase === 2) applied[i] = since();
+        }),
+      );
       if (firstDecisionAt === null) {
         const { decisions } = await json<{ decisions: Decision[] }>(apis[0]!, '/admin/rollout/decisions');
         if (decisions.some((d) => d.kind === 'auto_rollback')) firstDecisionAt = since();
@@ -104,7 +134,10 @@ describe.runIf(ready)('cluster: exactly one rollout controller acts', () => {
     const views = await Promise.all(apis.map((r) => json<FlagView>(r, '/admin/feature-flags')));
     const rollouts = await Promise.all(apis.map((r) => json<RolloutView>(r, '/admin/rollout')));
     reportMeasurements('cluster-rollout-controller', {
-      replicas: apis.length, clockRate: CLOCK_RATE, evaluationIntervalMs: INTERVAL_MS, trigger: TRIGGER,
+      replicas: apis.length,
+      clockRate: CLOCK_RATE,
+      evaluationIntervalMs: INTERVAL_MS,
+      trigger: TRIGGER,
       complianceSeenByReplica: Object.fromEntries(apis.map((r, i) => [r.name, compliance[i]])),
       breachSeenMs: Object.fromEntries(apis.map((r, i) => [r.name, sawBreach[i]])),
       firstDecisionSeenMs: firstDecisionAt,

@@ -22,13 +22,23 @@ const SHOTS = join(import.meta.dirname, '..', '..', process.env.UPDATE_SCREENSHO
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const chromiumOk = requireTool(CHROMIUM);
 
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
 
 async function audit(page: Page): Promise<{ overflow: number; violations: AxeViolation[] }> {
   await page.addScriptTag({ content: AXE });
   const violations = await page.evaluate(async () => {
     const r = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })) }));
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })),
+    }));
   });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   return { overflow, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') };
@@ -38,7 +48,10 @@ async function audit(page: Page): Promise<{ overflow: number; violations: AxeVio
 async function submit(page: Page, form: Locator, opts: { skipBrowserChecks?: boolean } = {}): Promise<number> {
   // The browser's own `required` check would stop a blank field before it is sent; the server's
   // answer is what these tests are about.
-  if (opts.skipBrowserChecks) await form.evaluate((f) => { (f as HTMLFormElement).noValidate = true; });
+  if (opts.skipBrowserChecks)
+    await form.evaluate((f) => {
+      (f as HTMLFormElement).noValidate = true;
+    });
   const [res] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.startsWith('/console/')),
     form.locator('button[type="submit"]').click(),
@@ -54,9 +67,12 @@ describe.runIf(chromiumOk)('SRE console in Chromium', () => {
   let page: Page;
   let base: string;
   const clock = new ManualClock(Date.now());
-  const admin = (path: string, body: unknown) => fetch(`${base}${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
+  const admin = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   async function signIn(p: Page): Promise<void> {
     await p.goto(`${base}/console`);
@@ -69,10 +85,17 @@ describe.runIf(chromiumOk)('SRE console in Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ds-console-e2e-'));
     mkdirSync(SHOTS, { recursive: true });
-    svc = await startService(loadConfig({
-      DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
-    }), { clock, logger: false, sample: false });
+    svc = await startService(
+      loadConfig({
+        DEALERSCOPE_ENV: 'development',
+        ADMIN_TOKEN: TOKEN,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
+      }),
+      { clock, logger: false, sample: false },
+    );
     base = svc.url.replace('localhost', '127.0.0.1');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -181,7 +204,10 @@ describe.runIf(chromiumOk)('SRE console in Chromium', () => {
     it(`every console page at ${width} px: no sideways scroll, no serious or critical axe violations`, async () => {
       // Something in every section: a percentage rollout (the canary table) and an open incident.
       expect((await admin('/admin/feature-flags', { ENABLE_SINGLE_FLIGHT: { percentage: 25 } })).status).toBe(200);
-      if (width === 390) expect((await admin('/admin/incidents', { title: 'e2e: checkout latency over budget', userFacing: false })).status).toBeLessThan(300);
+      if (width === 390)
+        expect((await admin('/admin/incidents', { title: 'e2e: checkout latency over budget', userFacing: false })).status).toBeLessThan(
+          300,
+        );
 
       const anonymous = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
       const loginPage = await anonymous.newPage();

@@ -41,7 +41,11 @@ interface Audited {
 
 /** The CPU slowdown that turns a host of this benchmark index into Lighthouse's mid-range phone. */
 export function calibratedCpuSlowdown(benchmarkIndex: number): number {
-  const pieces: Array<[number, number, number]> = [[1300, 3, 233], [800, 2, 500], [150, 1, 650]];
+  const pieces: Array<[number, number, number]> = [
+    [1300, 3, 233],
+    [800, 2, 500],
+    [150, 1, 650],
+  ];
   for (const [from, base, per] of pieces) if (benchmarkIndex >= from) return Math.min(4, base + (benchmarkIndex - from) / per);
   return 1;
 }
@@ -57,31 +61,58 @@ describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ds-dealer-lh-'));
-    svc = await startService(loadConfig({
-      DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '100000',
-      DATABASE_URL: `sqlite:${join(dir, 'lh.db')}`,
-    }), { logger: false, sample: true });
+    svc = await startService(
+      loadConfig({
+        DEALERSCOPE_ENV: 'development',
+        ADMIN_TOKEN: TOKEN,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        RATE_LIMIT_PER_MINUTE: '100000',
+        DATABASE_URL: `sqlite:${join(dir, 'lh.db')}`,
+      }),
+      { logger: false, sample: true },
+    );
     base = svc.url.replace('localhost', '127.0.0.1');
-    const created = await fetch(`${base}/admin/dealers`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Lone Star Fleet Sales', zip: '75201', email: 'buyer@example.com' }) });
+    const created = await fetch(`${base}/admin/dealers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Lone Star Fleet Sales', zip: '75201', email: 'buyer@example.com' }),
+    });
     const { apiKey } = (await created.json()) as { apiKey: string };
-    const login = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ apiKey }) });
+    const login = await fetch(`${base}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ apiKey }),
+    });
     expect(login.status).toBe(303);
     const session = /ds_dealer=([^;]+)/.exec(login.headers.get('set-cookie') ?? '');
     if (!session) throw new Error('sign-in set no dealer session cookie');
     cookie = `ds_dealer=${session[1]}`;
-    const list = (await (await fetch(`${base}/api/opportunities?cursor=&limit=5&sort=headroom`, { headers: { 'x-api-key': apiKey } })).json()) as { items: Array<{ id: number }> };
+    const list = (await (
+      await fetch(`${base}/api/opportunities?cursor=&limit=5&sort=headroom`, { headers: { 'x-api-key': apiKey } })
+    ).json()) as { items: Array<{ id: number }> };
     oppId = list.items[0]!.id;
     await fetch(`${base}/api/me/watchlist/${oppId}`, { method: 'PUT', headers: { 'x-api-key': apiKey } });
     mkdirSync(join(dir, 'profile'));
     // chrome-launcher adds its own profile and automation flags; ours keep Chromium off the network.
-    chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: CHROMIUM_ARGS, userDataDir: join(dir, 'profile'), logLevel: 'error' });
+    chrome = await chromeLauncher.launch({
+      chromePath: CHROMIUM,
+      chromeFlags: CHROMIUM_ARGS,
+      userDataDir: join(dir, 'profile'),
+      logLevel: 'error',
+    });
   }, 180_000);
 
   afterAll(async () => {
     chrome?.kill();
     await svc?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    const rows = [...results].map(([page, r]) => `${page.padEnd(26)} ${CATEGORIES.map((c) => `${c} ${Math.round((r.scores[c] ?? 0) * 100)}`).join('  ')}  (runs scoring ${r.performanceRuns.join('/')}; benchmark index ${Math.round(r.benchmarkIndex)}, CPU slowdown ${r.cpuSlowdown.toFixed(2)})`);
+    const rows = [...results].map(
+      ([page, r]) =>
+        `${page.padEnd(26)} ${CATEGORIES.map((c) => `${c} ${Math.round((r.scores[c] ?? 0) * 100)}`).join('  ')}  (runs scoring ${r.performanceRuns.join('/')}; benchmark index ${Math.round(r.benchmarkIndex)}, CPU slowdown ${r.cpuSlowdown.toFixed(2)})`,
+    );
     if (rows.length) process.stderr.write(`Lighthouse (mobile) scores:\n${rows.join('\n')}\n`);
   });
 
@@ -94,16 +125,21 @@ describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
     const scores = Object.fromEntries(CATEGORIES.map((c) => [c, best(c)]));
     // Name the audits that cost points on the best performance run so a failure says what to fix.
     const lhr = runs.reduce((a, b) => ((b.categories.performance?.score ?? 0) > (a.categories.performance?.score ?? 0) ? b : a));
-    const failing = CATEGORIES.flatMap((c) => (lhr.categories[c]?.auditRefs ?? [])
-      .filter((ref) => ref.weight > 0 && (lhr.audits[ref.id]?.score ?? 1) < 1)
-      .map((ref) => `${c}/${ref.id} (${lhr.audits[ref.id]?.displayValue ?? lhr.audits[ref.id]?.score})`));
+    const failing = CATEGORIES.flatMap((c) =>
+      (lhr.categories[c]?.auditRefs ?? [])
+        .filter((ref) => ref.weight > 0 && (lhr.audits[ref.id]?.score ?? 1) < 1)
+        .map((ref) => `${c}/${ref.id} (${lhr.audits[ref.id]?.displayValue ?? lhr.audits[ref.id]?.score})`),
+    );
     const performanceRuns = runs.map((r) => Math.round((r.categories.performance?.score ?? 0) * 100));
     return { scores, failing, benchmarkIndex: lhr.environment.benchmarkIndex, cpuSlowdown, performanceRuns };
   }
 
   async function run(path: string, signedIn: boolean, cpuSlowdown: number, retried = false): Promise<Result> {
     const runner = await lighthouse(`${base}${path}`, {
-      port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: [...CATEGORIES],
+      port: chrome.port,
+      output: 'json',
+      logLevel: 'error',
+      onlyCategories: [...CATEGORIES],
       extraHeaders: signedIn ? { Cookie: cookie } : undefined,
       ...(cpuSlowdown === 4 ? {} : { throttling: { cpuSlowdownMultiplier: cpuSlowdown } }),
     });

@@ -17,13 +17,23 @@ const SHOTS = join(import.meta.dirname, '..', '..', process.env.UPDATE_SCREENSHO
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const chromiumOk = requireTool(CHROMIUM);
 
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
 
 async function audit(page: Page): Promise<{ overflow: number; violations: AxeViolation[] }> {
   await page.addScriptTag({ content: AXE });
   const violations = await page.evaluate(async () => {
     const r = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })) }));
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })),
+    }));
   });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   return { overflow, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') };
@@ -40,14 +50,28 @@ describe.runIf(chromiumOk)('dealer pages in Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ds-dealer-e2e-'));
     mkdirSync(SHOTS, { recursive: true });
-    svc = await startService(loadConfig({
-      DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '100000',
-      DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
-    }), { logger: false, sample: true });
+    svc = await startService(
+      loadConfig({
+        DEALERSCOPE_ENV: 'development',
+        ADMIN_TOKEN: TOKEN,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        RATE_LIMIT_PER_MINUTE: '100000',
+        DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
+      }),
+      { logger: false, sample: true },
+    );
     base = svc.url.replace('localhost', '127.0.0.1');
-    const created = await fetch(`${base}/admin/dealers`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Lone Star Fleet Sales', zip: '75201', email: 'buyer@example.com' }) });
+    const created = await fetch(`${base}/admin/dealers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Lone Star Fleet Sales', zip: '75201', email: 'buyer@example.com' }),
+    });
     apiKey = (await created.json()).apiKey;
-    const list = await (await fetch(`${base}/api/opportunities?cursor=&limit=5&sort=headroom`, { headers: { 'x-api-key': apiKey } })).json();
+    const list = await (
+      await fetch(`${base}/api/opportunities?cursor=&limit=5&sort=headroom`, { headers: { 'x-api-key': apiKey } })
+    ).json();
     oppId = list.items[0].id;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   }, 180_000);
@@ -82,10 +106,15 @@ describe.runIf(chromiumOk)('dealer pages in Chromium', () => {
       expect(await page.textContent('.summary')).toContain('figures for Lone Star Fleet Sales');
       // Watch one so the watchlist page has something on it.
       await page.goto(`${base}/o/${oppId}`);
-      if (await page.locator('form[action$="/delete"] button', { hasText: 'Stop watching' }).count() === 0) {
+      if ((await page.locator('form[action$="/delete"] button', { hasText: 'Stop watching' }).count()) === 0) {
         await Promise.all([page.waitForURL(`${base}/o/${oppId}`), page.click(`form[action="/watchlist/${oppId}"] button`)]);
       }
-      for (const [name, path] of [['list', '/?sort=headroom'], ['opportunity', `/o/${oppId}`], ['searches', '/searches'], ['watchlist', '/watchlist']] as const) {
+      for (const [name, path] of [
+        ['list', '/?sort=headroom'],
+        ['opportunity', `/o/${oppId}`],
+        ['searches', '/searches'],
+        ['watchlist', '/watchlist'],
+      ] as const) {
         await page.goto(`${base}${path}`);
         const r = await audit(page);
         expect(r.overflow, `${name} scrolls sideways by ${r.overflow} px`).toBeLessThanOrEqual(0);
@@ -104,7 +133,10 @@ describe.runIf(chromiumOk)('dealer pages in Chromium', () => {
     for (let i = 0; i < 11; i++) {
       await page.goto(`${base}/login`);
       await page.fill('input[name="apiKey"]', `dsk_wrong${i}`);
-      const [res] = await Promise.all([page.waitForResponse((r) => r.url() === `${base}/login` && r.request().method() === 'POST'), page.click('form[action="/login"] button[type="submit"]')]);
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url() === `${base}/login` && r.request().method() === 'POST'),
+        page.click('form[action="/login"] button[type="submit"]'),
+      ]);
       status = res.status();
     }
     expect(status).toBe(429);

@@ -16,11 +16,18 @@ export interface TestApp {
 }
 
 export async function buildTestApp(db: Db, env: Record<string, string> = {}, clock?: Clock): Promise<TestApp> {
-  const config = loadConfig({ DEALERSCOPE_ENV: 'development', ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1',
+  const config = loadConfig({
+    DEALERSCOPE_ENV: 'development',
+    ADMIN_TOKEN: 'test-admin-token-0123456789',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
     // Suites make hundreds of requests from one address; the limiter's own tests set a real limit.
     RATE_LIMIT_PER_MINUTE: '1000000',
     // Kept snapshots (uploads in tests) go to a temporary directory, never into the checkout.
-    SNAPSHOT_DIR: mkdtempSync(join(tmpdir(), 'ds-test-snapshots-')), ...env });
+    SNAPSHOT_DIR: mkdtempSync(join(tmpdir(), 'ds-test-snapshots-')),
+    ...env,
+  });
   const ctx = await createContext(config, { db, clock });
   const app = await buildApp(ctx, { logger: false });
   await app.ready();

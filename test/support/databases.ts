@@ -40,7 +40,14 @@ export async function createSqliteDb(): Promise<TestDb> {
   const url = `sqlite:${join(dir, 'test.db')}`;
   const db = openDb(url);
   await migrate(db);
-  return { db, url, drop: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    db,
+    url,
+    drop: async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function createPostgresDb(): Promise<TestDb> {
@@ -53,7 +60,8 @@ export async function createPostgresDb(): Promise<TestDb> {
   const db = openDb(url, { poolSize: 5 });
   await migrate(db);
   return {
-    db, url,
+    db,
+    url,
     drop: async () => {
       await db.close();
       const a = new pg.Client({ connectionString: PG_ADMIN_URL });

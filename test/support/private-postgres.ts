@@ -32,7 +32,8 @@ export interface PrivatePostgres {
 export function postgresBinDir(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
     .sort((a, b) => Number(b) - Number(a));
   return versions.length ? join(root, versions[0], 'bin') : null;
 }
@@ -71,8 +72,14 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   // Loopback only, socket in our own directory (not /var/run/postgresql), and no durability
   // work: the data is disposable and the test machine is shared.
   const serverOptions = [
-    `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off',
-    '-c synchronous_commit=off', '-c full_page_writes=off', '-c shared_buffers=32MB', '-c max_connections=120',
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c shared_buffers=32MB',
+    '-c max_connections=120',
   ].join(' ');
 
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -89,7 +96,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 
   await start();
   return {
-    adminUrl, port, urlFor, start, stop, running, log,
+    adminUrl,
+    port,
+    urlFor,
+    start,
+    stop,
+    running,
+    log,
     async createDatabase(name) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
       const client = new pg.Client({ connectionString: adminUrl });

@@ -62,7 +62,11 @@ export class SimReplica {
 
   async init(db: Db, env: Record<string, string> = {}, fetchImpl?: typeof fetch, log: (msg: string) => void = () => {}): Promise<this> {
     const config = loadConfig({ DEALERSCOPE_ENV: 'production', ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'silent', ...env });
-    this.ctx = await createContext(config, { db, clock: this.clock, rollout: { memory: () => this.rssMb * 1024 * 1024, fetchImpl, log, host: { read: () => ({ ...this.host }) } } });
+    this.ctx = await createContext(config, {
+      db,
+      clock: this.clock,
+      rollout: { memory: () => this.rssMb * 1024 * 1024, fetchImpl, log, host: { read: () => ({ ...this.host }) } },
+    });
     for (const name of Object.keys(HEALTHY_SIGNALS)) this.ctx.signals.register(name, () => this.signals[name] ?? null);
     return this;
   }
@@ -75,7 +79,12 @@ export class SimReplica {
       for (let k = 0; k < n; k++) {
         const i = this.seq++;
         const at = base + Math.floor((k * 1000) / Math.max(n, 1));
-        this.ctx.rollout.measurements.recordRequest('api', this.traffic.latency(i, this.rnd), this.traffic.error(i, this.rnd) ? 503 : 200, at);
+        this.ctx.rollout.measurements.recordRequest(
+          'api',
+          this.traffic.latency(i, this.rnd),
+          this.traffic.error(i, this.rnd) ? 503 : 200,
+          at,
+        );
       }
       // Real replicas push every two real seconds; simulated seconds pass faster than Redis answers.
       await this.ctx.rollout.measurements.flushFleet();
@@ -90,7 +99,10 @@ export class SimReplica {
     this.rssMb = 95 + (this.rnd() - 0.5) * 20;
     for (const [k, v] of Object.entries(HEALTHY_SIGNALS)) {
       // ±20 % jitter around healthy, never across a gate or trigger bound.
-      this.signals[k] = k === 'cache_hit_ratio' || k === 'contract_compliance_ratio' ? Math.min(1, v + (this.rnd() - 0.5) * 0.04) : v * (0.8 + this.rnd() * 0.4);
+      this.signals[k] =
+        k === 'cache_hit_ratio' || k === 'contract_compliance_ratio'
+          ? Math.min(1, v + (this.rnd() - 0.5) * 0.04)
+          : v * (0.8 + this.rnd() * 0.4);
     }
   }
 }
@@ -106,7 +118,9 @@ export async function webhookSink(): Promise<Hook> {
   const received: Hook['received'] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     let data = '';
-    req.on('data', (c) => { data += c; });
+    req.on('data', (c) => {
+      data += c;
+    });
     req.on('end', () => {
       received.push({ path: req.url ?? '', body: JSON.parse(data || '{}') });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');

@@ -27,12 +27,18 @@ export async function startWebhookSink(now: () => number = Date.now): Promise<We
   const answers = new Map<string, number | 'hang'>();
   const hanging = new Set<ServerResponse>();
   const sink: Omit<WebhookSink, 'url' | 'close'> & { requests: number } = {
-    received: [], requests: 0, hangsEnded: [],
-    behave: (path, answer) => { answers.set(path, answer); },
+    received: [],
+    requests: 0,
+    hangsEnded: [],
+    behave: (path, answer) => {
+      answers.set(path, answer);
+    },
   };
   const server: Server = createServer((req: IncomingMessage, res) => {
     let data = '';
-    req.on('data', (c) => { data += c; });
+    req.on('data', (c) => {
+      data += c;
+    });
     req.on('end', () => {
       sink.requests++;
       const path = req.url ?? '/';
@@ -50,11 +56,12 @@ export async function startWebhookSink(now: () => number = Date.now): Promise<We
   const { port } = server.address() as AddressInfo;
   return Object.assign(sink, {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const res of hanging) res.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   });
 }
 
@@ -72,7 +79,10 @@ function decodeQuotedPrintable(s: string): string {
   const text = s.replace(/=\r?\n/g, '');
   for (let i = 0; i < text.length; i++) {
     const m = /^=([0-9A-F]{2})/.exec(text.slice(i, i + 3));
-    if (m) { bytes.push(parseInt(m[1], 16)); i += 2; } else bytes.push(...Buffer.from(text[i], 'utf8'));
+    if (m) {
+      bytes.push(parseInt(m[1], 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(text[i], 'utf8'));
   }
   return Buffer.from(bytes).toString('utf8');
 }
@@ -86,10 +96,14 @@ export interface SmtpSink {
 export async function startSmtpSink(now: () => number = Date.now): Promise<SmtpSink> {
   const mails: Mail[] = [];
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
     onData(stream, session, callback) {
       let raw = '';
-      stream.on('data', (c: Buffer) => { raw += c.toString('utf8'); });
+      stream.on('data', (c: Buffer) => {
+        raw += c.toString('utf8');
+      });
       stream.on('end', () => {
         const [head, ...rest] = raw.split(/\r?\n\r?\n/);
         const subject = /^Subject: (.*)$/im.exec(head ?? '')?.[1]?.trim() ?? '';
@@ -97,8 +111,11 @@ export async function startSmtpSink(now: () => number = Date.now): Promise<SmtpS
         const joined = rest.join('\n\n');
         const body = qp ? decodeQuotedPrintable(joined) : joined;
         mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address),
-          subject, text: body.trim(), at: now(),
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          subject,
+          text: body.trim(),
+          at: now(),
         });
         callback();
       });

@@ -31,23 +31,53 @@ export const landing = (lots: FixtureLot[]) => lots.filter((l) => l.rejectBecaus
 
 export function sourcesFor(site: FixtureSite, extra: Array<Partial<SourceConfig> & { name: string }> = []) {
   const fast = { delayMs: 0, backoffBaseMs: 1, timeoutMs: 5_000 };
-  const gsa = (name: string, path: string) => ({ name, kind: 'gsa', url: `${site.url}${path}?format=JSON`, apiKeyEnv: 'GSA_API_KEY', intervalSeconds: 60, etiquette: fast });
-  const maestro = (name: string, kind: string, path = '/search/list') => ({
-    name, kind, url: `${site.url}${path}`, apiKeyEnv: 'MAESTRO_API_KEY', intervalSeconds: 60, pageSize: 25, etiquette: fast,
-    ...(kind === 'allsurplus' ? { currencyRates: { CAD: CAD_RATE } } : {}), search: { searchText: '', facetsFilter: ['{!tag=product_category_external_id}product_category_external_id:"t6"'] },
+  const gsa = (name: string, path: string) => ({
+    name,
+    kind: 'gsa',
+    url: `${site.url}${path}?format=JSON`,
+    apiKeyEnv: 'GSA_API_KEY',
+    intervalSeconds: 60,
+    etiquette: fast,
   });
-  const ps = (name: string, path: string) => ({ name, kind: 'publicsurplus', url: `${site.url}${path}`, intervalSeconds: 60, etiquette: fast });
-  return parseSourcesConfig({
-    sources: [
-      gsa('gsa', '/gsa/auctions'), gsa('gsa-camel', '/gsa-camel/auctions'), gsa('gsa-changed', '/gsa-changed/auctions'),
-      gsa('gsa-renamed', '/gsa-renamed/auctions'), { ...gsa('gsa-nokey', '/gsa/auctions'), apiKeyEnv: 'NOT_SET_ANYWHERE' },
-      maestro('govdeals', 'govdeals'), maestro('allsurplus', 'allsurplus'), maestro('maestro-changed', 'govdeals', '/maestro-changed/search/list'),
-      ps('ps-cat', '/ps/sms/browse/cataucs?catid=4'), ps('ps-search', '/ps/sms/all/search?keyword=vehicle'),
-      ps('ps-changed', '/ps-changed/sms/browse/cataucs?catid=4'), ps('ps-gone', '/ps-gone/sms/browse/cataucs?catid=4'),
-      { name: 'feed', kind: 'feed', url: `${site.url}/feeds/lots.csv`, intervalSeconds: 60, etiquette: fast },
-      ...extra,
-    ],
-  }, { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' });
+  const maestro = (name: string, kind: string, path = '/search/list') => ({
+    name,
+    kind,
+    url: `${site.url}${path}`,
+    apiKeyEnv: 'MAESTRO_API_KEY',
+    intervalSeconds: 60,
+    pageSize: 25,
+    etiquette: fast,
+    ...(kind === 'allsurplus' ? { currencyRates: { CAD: CAD_RATE } } : {}),
+    search: { searchText: '', facetsFilter: ['{!tag=product_category_external_id}product_category_external_id:"t6"'] },
+  });
+  const ps = (name: string, path: string) => ({
+    name,
+    kind: 'publicsurplus',
+    url: `${site.url}${path}`,
+    intervalSeconds: 60,
+    etiquette: fast,
+  });
+  return parseSourcesConfig(
+    {
+      sources: [
+        gsa('gsa', '/gsa/auctions'),
+        gsa('gsa-camel', '/gsa-camel/auctions'),
+        gsa('gsa-changed', '/gsa-changed/auctions'),
+        gsa('gsa-renamed', '/gsa-renamed/auctions'),
+        { ...gsa('gsa-nokey', '/gsa/auctions'), apiKeyEnv: 'NOT_SET_ANYWHERE' },
+        maestro('govdeals', 'govdeals'),
+        maestro('allsurplus', 'allsurplus'),
+        maestro('maestro-changed', 'govdeals', '/maestro-changed/search/list'),
+        ps('ps-cat', '/ps/sms/browse/cataucs?catid=4'),
+        ps('ps-search', '/ps/sms/all/search?keyword=vehicle'),
+        ps('ps-changed', '/ps-changed/sms/browse/cataucs?catid=4'),
+        ps('ps-gone', '/ps-gone/sms/browse/cataucs?catid=4'),
+        { name: 'feed', kind: 'feed', url: `${site.url}/feeds/lots.csv`, intervalSeconds: 60, etiquette: fast },
+        ...extra,
+      ],
+    },
+    { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' },
+  );
 }
 
 export interface Truth {
@@ -61,9 +91,16 @@ export function wrongFields(row: ListingRow | undefined, t: Truth, opts: { title
   if (!row) return ['(no listing)'];
   const l = t.lot;
   const checks: Array<[string, unknown, unknown]> = [
-    ['year', row.year, l.year], ['make', row.make, l.make], ['model', row.model, l.model], ['vin', row.vin, l.vin], ['mileage', row.mileage, l.mileage],
-    ['bid', Number(row.current_bid_cents), t.bidCents], ['end', Number(row.auction_end_ms), l.endsAt], ['state', row.state, l.state],
-    ['zip', row.zip, l.zip], ['city', row.city?.toLowerCase(), l.city.toLowerCase()],
+    ['year', row.year, l.year],
+    ['make', row.make, l.make],
+    ['model', row.model, l.model],
+    ['vin', row.vin, l.vin],
+    ['mileage', row.mileage, l.mileage],
+    ['bid', Number(row.current_bid_cents), t.bidCents],
+    ['end', Number(row.auction_end_ms), l.endsAt],
+    ['state', row.state, l.state],
+    ['zip', row.zip, l.zip],
+    ['city', row.city?.toLowerCase(), l.city.toLowerCase()],
   ];
   if (opts.title !== false) checks.push(['titleStatus', row.title_status, 'clean']);
   return checks.filter(([, got, want]) => got !== want).map(([k, got, want]) => `${k}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);

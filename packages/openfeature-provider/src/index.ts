@@ -6,8 +6,14 @@
 // the server's source, so the two cannot drift): given the same API key or client IP a caller
 // lands in the same cohort as the DealerScope request it makes.
 import {
-  ErrorCode, OpenFeatureEventEmitter, ProviderEvents, StandardResolutionReasons,
-  type EvaluationContext, type JsonValue, type Provider, type ResolutionDetails,
+  ErrorCode,
+  OpenFeatureEventEmitter,
+  ProviderEvents,
+  StandardResolutionReasons,
+  type EvaluationContext,
+  type JsonValue,
+  type Provider,
+  type ResolutionDetails,
 } from '@openfeature/server-sdk';
 import { cohortOf, isPercentageRollout } from '../../../src/flags/percentage.js';
 
@@ -76,19 +82,26 @@ export class DealerScopeProvider implements Provider {
       if (!this.failing) {
         this.failing = true;
         // Stale, not fatal: evaluations keep the last values read until the service answers again.
-        this.events.emit(ProviderEvents.Stale, { message: `DealerScope flags unreachable: ${err instanceof Error ? err.message : String(err)}` });
+        this.events.emit(ProviderEvents.Stale, {
+          message: `DealerScope flags unreachable: ${err instanceof Error ? err.message : String(err)}`,
+        });
       }
       return [];
     }
     const before = this.view?.flags ?? {};
     const changed = [...new Set([...Object.keys(before), ...Object.keys(next.flags)])]
-      .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(next.flags[k])).sort();
+      .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(next.flags[k]))
+      .sort();
     this.view = next;
     if (this.failing) {
       this.failing = false;
       this.events.emit(ProviderEvents.Ready, { message: 'DealerScope flags reachable again' });
     }
-    if (changed.length) this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: changed, metadata: { phase: next.phase ?? -1, emergency: next.emergency } });
+    if (changed.length)
+      this.events.emit(ProviderEvents.ConfigurationChanged, {
+        flagsChanged: changed,
+        metadata: { phase: next.phase ?? -1, emergency: next.emergency },
+      });
     return changed;
   }
 
@@ -96,15 +109,26 @@ export class DealerScopeProvider implements Provider {
     const found = this.lookup(flagKey, defaultValue);
     if ('errorCode' in found) return found;
     const value = found.value;
-    if (typeof value === 'boolean') return { value, reason: StandardResolutionReasons.STATIC, variant: value ? 'on' : 'off', flagMetadata: this.meta(flagKey) };
+    if (typeof value === 'boolean')
+      return { value, reason: StandardResolutionReasons.STATIC, variant: value ? 'on' : 'off', flagMetadata: this.meta(flagKey) };
     if (isPercentageRollout(value)) {
       const apiKey = stringAttr(context.apiKey) ?? stringAttr(context.targetingKey);
       const ip = stringAttr(context.ip);
       if (value.stickiness === 'ip' ? !ip : !apiKey && !ip) {
-        return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.TARGETING_KEY_MISSING, errorMessage: `${flagKey} is a ${value.percentage} % rollout by ${value.stickiness ?? 'API key, else IP'}: pass "apiKey" (or targetingKey) or "ip" in the context` };
+        return {
+          value: defaultValue,
+          reason: StandardResolutionReasons.ERROR,
+          errorCode: ErrorCode.TARGETING_KEY_MISSING,
+          errorMessage: `${flagKey} is a ${value.percentage} % rollout by ${value.stickiness ?? 'API key, else IP'}: pass "apiKey" (or targetingKey) or "ip" in the context`,
+        };
       }
       const cohort = cohortOf(flagKey, value, { apiKey: apiKey ?? null, ip: ip ?? '' });
-      return { value: cohort === 'treatment', reason: StandardResolutionReasons.SPLIT, variant: cohort, flagMetadata: { ...this.meta(flagKey), percentage: value.percentage } };
+      return {
+        value: cohort === 'treatment',
+        reason: StandardResolutionReasons.SPLIT,
+        variant: cohort,
+        flagMetadata: { ...this.meta(flagKey), percentage: value.percentage },
+      };
     }
     return mismatch(flagKey, 'boolean', defaultValue);
   }
@@ -112,13 +136,17 @@ export class DealerScopeProvider implements Provider {
   async resolveNumberEvaluation(flagKey: string, defaultValue: number): Promise<ResolutionDetails<number>> {
     const found = this.lookup(flagKey, defaultValue);
     if ('errorCode' in found) return found;
-    return typeof found.value === 'number' ? { value: found.value, reason: StandardResolutionReasons.STATIC, flagMetadata: this.meta(flagKey) } : mismatch(flagKey, 'number', defaultValue);
+    return typeof found.value === 'number'
+      ? { value: found.value, reason: StandardResolutionReasons.STATIC, flagMetadata: this.meta(flagKey) }
+      : mismatch(flagKey, 'number', defaultValue);
   }
 
   async resolveStringEvaluation(flagKey: string, defaultValue: string): Promise<ResolutionDetails<string>> {
     const found = this.lookup(flagKey, defaultValue);
     if ('errorCode' in found) return found;
-    return typeof found.value === 'string' ? { value: found.value, reason: StandardResolutionReasons.STATIC, flagMetadata: this.meta(flagKey) } : mismatch(flagKey, 'string', defaultValue);
+    return typeof found.value === 'string'
+      ? { value: found.value, reason: StandardResolutionReasons.STATIC, flagMetadata: this.meta(flagKey) }
+      : mismatch(flagKey, 'string', defaultValue);
   }
 
   /** The raw value: a percentage rollout comes back as its {"percentage", "stickiness"} object. */
@@ -131,7 +159,12 @@ export class DealerScopeProvider implements Provider {
   private lookup<T>(flagKey: string, defaultValue: T): { value: unknown } | ResolutionDetails<T> {
     if (!this.view) return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.PROVIDER_NOT_READY };
     if (!Object.prototype.hasOwnProperty.call(this.view.flags, flagKey)) {
-      return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.FLAG_NOT_FOUND, errorMessage: `DealerScope has no flag ${flagKey}` };
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.FLAG_NOT_FOUND,
+        errorMessage: `DealerScope has no flag ${flagKey}`,
+      };
     }
     return { value: this.view.flags[flagKey] };
   }
@@ -142,7 +175,9 @@ export class DealerScopeProvider implements Provider {
 
   private schedule(): void {
     this.timer = setTimeout(() => {
-      void this.refresh().finally(() => { if (this.timer) this.schedule(); });
+      void this.refresh().finally(() => {
+        if (this.timer) this.schedule();
+      });
     }, this.pollMs);
     this.timer.unref();
   }
@@ -164,5 +199,10 @@ function stringAttr(v: unknown): string | undefined {
 }
 
 function mismatch<T>(flagKey: string, wanted: string, defaultValue: T): ResolutionDetails<T> {
-  return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.TYPE_MISMATCH, errorMessage: `${flagKey} is not a ${wanted} flag` };
+  return {
+    value: defaultValue,
+    reason: StandardResolutionReasons.ERROR,
+    errorCode: ErrorCode.TYPE_MISMATCH,
+    errorMessage: `${flagKey} is not a ${wanted} flag`,
+  };
 }

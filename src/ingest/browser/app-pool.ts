@@ -5,7 +5,10 @@ import { BrowserPool } from './pool.js';
 
 export function createBrowserPool(ctx: Pick<AppContext, 'config' | 'clock' | 'flags' | 'metrics' | 'signals'>): BrowserPool {
   const pool = new BrowserPool({
-    chromiumPath: ctx.config.chromiumPath, clock: ctx.clock, registry: ctx.metrics.registry, signals: ctx.signals,
+    chromiumPath: ctx.config.chromiumPath,
+    clock: ctx.clock,
+    registry: ctx.metrics.registry,
+    signals: ctx.signals,
     limits: () => ({ enabled: ctx.flags.get('ENABLE_BROWSER_POOL') === true, maxContexts: Number(ctx.flags.get('MAX_BROWSER_CONTEXTS')) }),
   });
   ctx.flags.on('change', () => pool.wake());

@@ -20,11 +20,17 @@ export class PoolMetrics {
   private readonly outcomes: boolean[] = [];
   private readonly loads: number[] = [];
 
-  constructor(registry: client.Registry | null, gauges: PoolGaugeSource, private readonly window = 200) {
+  constructor(
+    registry: client.Registry | null,
+    gauges: PoolGaugeSource,
+    private readonly window = 200,
+  ) {
     const registers = registry ? [registry] : [];
     new client.Gauge({
-      name: 'dealerscope_browser_contexts', help: 'Browser pool contexts by state (active, queued jobs, limit) and live browsers',
-      labelNames: ['state'] as const, registers,
+      name: 'dealerscope_browser_contexts',
+      help: 'Browser pool contexts by state (active, queued jobs, limit) and live browsers',
+      labelNames: ['state'] as const,
+      registers,
       collect() {
         this.set({ state: 'active' }, gauges.active());
         this.set({ state: 'queued' }, gauges.queued());
@@ -32,14 +38,39 @@ export class PoolMetrics {
         this.set({ state: 'browsers' }, gauges.browsers());
       },
     });
-    this.jobs = new client.Counter({ name: 'dealerscope_browser_jobs_total', help: 'Browser pool jobs by outcome', labelNames: ['outcome'] as const, registers });
-    this.retries = new client.Counter({ name: 'dealerscope_browser_job_retries_total', help: 'Jobs retried after the browser crashed or disconnected', registers });
-    this.crashes = new client.Counter({ name: 'dealerscope_browser_crashes_total', help: 'Browsers that crashed or disconnected unexpectedly', registers });
-    this.launches = new client.Counter({ name: 'dealerscope_browser_launches_total', help: 'Chromium launches by outcome', labelNames: ['outcome'] as const, registers });
-    this.recycles = new client.Counter({ name: 'dealerscope_browser_recycles_total', help: 'Browsers retired by reason (pages, memory)', labelNames: ['reason'] as const, registers });
+    this.jobs = new client.Counter({
+      name: 'dealerscope_browser_jobs_total',
+      help: 'Browser pool jobs by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    this.retries = new client.Counter({
+      name: 'dealerscope_browser_job_retries_total',
+      help: 'Jobs retried after the browser crashed or disconnected',
+      registers,
+    });
+    this.crashes = new client.Counter({
+      name: 'dealerscope_browser_crashes_total',
+      help: 'Browsers that crashed or disconnected unexpectedly',
+      registers,
+    });
+    this.launches = new client.Counter({
+      name: 'dealerscope_browser_launches_total',
+      help: 'Chromium launches by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    this.recycles = new client.Counter({
+      name: 'dealerscope_browser_recycles_total',
+      help: 'Browsers retired by reason (pages, memory)',
+      labelNames: ['reason'] as const,
+      registers,
+    });
     this.pageLoad = new client.Histogram({
-      name: 'dealerscope_browser_page_load_seconds', help: 'Navigation time of rendered pages',
-      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30], registers,
+      name: 'dealerscope_browser_page_load_seconds',
+      help: 'Navigation time of rendered pages',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30],
+      registers,
     });
   }
 

@@ -20,9 +20,19 @@ import type { PageRenderer, RenderedPage } from '../sources/types.js';
 import { PoolMetrics } from './pool-metrics.js';
 import { isAlive, processTree, residentBytes } from './process-tree.js';
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
-export interface PoolLimits { enabled: boolean; maxContexts: number }
+export interface PoolLimits {
+  enabled: boolean;
+  maxContexts: number;
+}
 
 export interface BrowserPoolOptions {
   chromiumPath: string;
@@ -48,7 +58,9 @@ export type PoolEvent =
   | { type: 'recycle'; browser: number; reason: 'pages' | 'memory' }
   | { type: 'timeout'; afterMs: number };
 
-export class PoolClosedError extends Error { override name = 'PoolClosedError'; }
+export class PoolClosedError extends Error {
+  override name = 'PoolClosedError';
+}
 /** A job's browser disconnected under it (crash, OOM kill): the job may be retried on a new one. */
 class BrowserLost extends Error {
   constructor(override readonly cause: unknown) {
@@ -56,9 +68,18 @@ class BrowserLost extends Error {
   }
 }
 
-export class JobTimeoutError extends Error { override name = 'JobTimeoutError'; }
+export class JobTimeoutError extends Error {
+  override name = 'JobTimeoutError';
+}
 
-interface LiveBrowser { id: number; browser: Browser; pages: number; contexts: number; retiring: boolean; pids: Set<number> }
+interface LiveBrowser {
+  id: number;
+  browser: Browser;
+  pages: number;
+  contexts: number;
+  retiring: boolean;
+  pids: Set<number>;
+}
 
 export class BrowserPool implements PageRenderer {
   readonly metrics: PoolMetrics;
@@ -75,11 +96,19 @@ export class BrowserPool implements PageRenderer {
 
   constructor(opts: BrowserPoolOptions) {
     this.o = {
-      pagesPerBrowser: 100, memoryCeilingBytes: 1_500 * 1024 * 1024, navigationTimeoutMs: 30_000, jobTimeoutMs: 90_000, maxRetries: 2,
-      userAgent: 'DealerScopeBot/5.0 (+https://dealerscope.example/bot)', ...opts,
+      pagesPerBrowser: 100,
+      memoryCeilingBytes: 1_500 * 1024 * 1024,
+      navigationTimeoutMs: 30_000,
+      jobTimeoutMs: 90_000,
+      maxRetries: 2,
+      userAgent: 'DealerScopeBot/5.0 (+https://dealerscope.example/bot)',
+      ...opts,
     };
     this.metrics = new PoolMetrics(opts.registry ?? null, {
-      active: () => this.active, queued: () => this.waiters.length, limit: () => this.readLimits().maxContexts, browsers: () => this.browsers.size,
+      active: () => this.active,
+      queued: () => this.waiters.length,
+      limit: () => this.readLimits().maxContexts,
+      browsers: () => this.browsers.size,
     });
     opts.signals?.register(SIGNALS.browserPoolFailureRatio, () => this.metrics.failureRatio());
     opts.signals?.register(SIGNALS.browserPageLoadP95Seconds, () => this.metrics.loadP95());
@@ -121,7 +150,13 @@ export class BrowserPool implements PageRenderer {
       const res = await page.goto(target.href, { waitUntil: 'load' });
       this.metrics.recordLoad((performance.now() - started) / 1000);
       const html = await page.content();
-      return { url: page.url(), status: res?.status() ?? 0, html, fetchedAt: new Date(this.o.clock.now()), hash: createHash('sha256').update(html).digest('hex') };
+      return {
+        url: page.url(),
+        status: res?.status() ?? 0,
+        html,
+        fetchedAt: new Date(this.o.clock.now()),
+        hash: createHash('sha256').update(html).digest('hex'),
+      };
     });
   }
 
@@ -141,42 +176,48 @@ export class BrowserPool implements PageRenderer {
     });
     deadline.catch(() => {});
     try {
-      return await withRetries({
-        attempts: this.o.maxRetries + 1,
-        retryOn: (err) => err instanceof BrowserLost,
-        onRetry: (attempt, err) => {
-          this.metrics.retries.inc();
-          this.o.onEvent?.({ type: 'retry', attempt, error: ((err as BrowserLost).cause as Error).message.split('\n')[0]! });
+      return await withRetries(
+        {
+          attempts: this.o.maxRetries + 1,
+          retryOn: (err) => err instanceof BrowserLost,
+          onRetry: (attempt, err) => {
+            this.metrics.retries.inc();
+            this.o.onEvent?.({ type: 'retry', attempt, error: ((err as BrowserLost).cause as Error).message.split('\n')[0]! });
+          },
         },
-      }, async () => {
-        const live = await Promise.race([this.browser(), deadline]);
-        live.contexts += 1;
-        let context: Awaited<ReturnType<Browser['newContext']>> | null = null;
-        try {
-          context = await Promise.race([live.browser.newContext({ userAgent: this.o.userAgent, serviceWorkers: 'block' }), deadline]);
-          openContexts.add(context);
-          const page = await Promise.race([context.newPage(), deadline]);
-          page.setDefaultNavigationTimeout(this.o.navigationTimeoutMs);
-          page.setDefaultTimeout(this.o.navigationTimeoutMs);
-          const result = await Promise.race([job(page), deadline]);
-          this.metrics.recordOutcome('ok');
-          return result;
-        } catch (err) {
-          if (timedOut || err instanceof JobTimeoutError) {
-            this.metrics.recordOutcome('timeout');
+        async () => {
+          const live = await Promise.race([this.browser(), deadline]);
+          live.contexts += 1;
+          let context: Awaited<ReturnType<Browser['newContext']>> | null = null;
+          try {
+            context = await Promise.race([live.browser.newContext({ userAgent: this.o.userAgent, serviceWorkers: 'block' }), deadline]);
+            openContexts.add(context);
+            const page = await Promise.race([context.newPage(), deadline]);
+            page.setDefaultNavigationTimeout(this.o.navigationTimeoutMs);
+            page.setDefaultTimeout(this.o.navigationTimeoutMs);
+            const result = await Promise.race([job(page), deadline]);
+            this.metrics.recordOutcome('ok');
+            return result;
+          } catch (err) {
+            if (timedOut || err instanceof JobTimeoutError) {
+              this.metrics.recordOutcome('timeout');
+              throw err;
+            }
+            // Only a browser that went away mid-job earns another attempt, on a fresh one.
+            if (!live.browser.isConnected() && !this.closed) throw new BrowserLost(err);
+            this.metrics.recordOutcome('failed');
             throw err;
+          } finally {
+            if (context) {
+              openContexts.delete(context);
+              await context.close().catch(() => {});
+            }
+            live.contexts -= 1;
+            live.pages += 1;
+            this.maybeRetire(live);
           }
-          // Only a browser that went away mid-job earns another attempt, on a fresh one.
-          if (!live.browser.isConnected() && !this.closed) throw new BrowserLost(err);
-          this.metrics.recordOutcome('failed');
-          throw err;
-        } finally {
-          if (context) { openContexts.delete(context); await context.close().catch(() => {}); }
-          live.contexts -= 1;
-          live.pages += 1;
-          this.maybeRetire(live);
-        }
-      }).catch((err: unknown) => {
+        },
+      ).catch((err: unknown) => {
         if (!(err instanceof BrowserLost)) throw err;
         this.metrics.recordOutcome('failed');
         throw err.cause;
@@ -200,7 +241,12 @@ export class BrowserPool implements PageRenderer {
     this.browsers.clear();
     this.current = null;
     for (const pid of [...pids, ...this.chromiumPids()]) {
-      if (isAlive(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      if (isAlive(pid))
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
     }
   }
 
@@ -239,14 +285,20 @@ export class BrowserPool implements PageRenderer {
     if (this.closed) return Promise.reject(new PoolClosedError('browser pool is shut down'));
     const cur = this.current;
     if (cur && cur.browser.isConnected() && !cur.retiring) return Promise.resolve(cur);
-    this.launching ??= this.launch().finally(() => { this.launching = null; });
+    this.launching ??= this.launch().finally(() => {
+      this.launching = null;
+    });
     return this.launching;
   }
 
   private async launch(): Promise<LiveBrowser> {
     let browser: Browser;
     try {
-      browser = await loadChromium().launch({ executablePath: this.o.chromiumPath, args: [...CHROMIUM_ARGS, `${this.marker}.${this.seq + 1}`], timeout: 30_000 });
+      browser = await loadChromium().launch({
+        executablePath: this.o.chromiumPath,
+        args: [...CHROMIUM_ARGS, `${this.marker}.${this.seq + 1}`],
+        timeout: 30_000,
+      });
     } catch (err) {
       this.metrics.launches.inc({ outcome: 'failed' });
       throw new Error(`cannot launch Chromium at ${this.o.chromiumPath}: ${(err as Error).message.split('\n')[0]}`);
@@ -262,7 +314,13 @@ export class BrowserPool implements PageRenderer {
         this.o.onEvent?.({ type: 'crash', browser: live.id, activeJobs: live.contexts });
       }
       // A crashed browser can leave renderers behind; they belong to no one now.
-      for (const pid of live.pids) if (isAlive(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      for (const pid of live.pids)
+        if (isAlive(pid))
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
     });
     this.browsers.add(live);
     this.current = live;

@@ -13,7 +13,9 @@ function readProc(pid: number, file: string): string | null {
 
 function allPids(): number[] {
   try {
-    return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     return [];
   }
@@ -37,7 +39,10 @@ export function processTree(marker: string): number[] {
   while (grew) {
     grew = false;
     for (const [pid, ppid] of parent) {
-      if (!tree.has(pid) && tree.has(ppid)) { tree.add(pid); grew = true; }
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
     }
   }
   return [...tree];

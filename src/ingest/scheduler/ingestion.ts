@@ -13,7 +13,8 @@ import { ScrapeScheduler } from './scheduler.js';
 import { logLine, type SourceRunReport } from './run-report.js';
 import { SourceRunner } from './source-runner.js';
 
-export type IngestionContext = Pick<AppContext, 'config' | 'db' | 'clock' | 'flags' | 'metrics' | 'signals' | 'breakers'> & Partial<Pick<AppContext, 'evidence'>>;
+export type IngestionContext = Pick<AppContext, 'config' | 'db' | 'clock' | 'flags' | 'metrics' | 'signals' | 'breakers'> &
+  Partial<Pick<AppContext, 'evidence'>>;
 
 /** The pool every process has (Chromium starts only when a job needs it); limits read per job. */
 export { createBrowserPool } from '../browser/app-pool.js';
@@ -42,9 +43,22 @@ export interface Ingestion {
 
 function sourceMetrics(registry: client.Registry) {
   const existing = registry.getSingleMetric('dealerscope_source_runs_total') as client.Counter<'source' | 'outcome'> | undefined;
-  const runs = existing ?? new client.Counter({ name: 'dealerscope_source_runs_total', help: 'Source scrapes by outcome (ok, partial: some lots rejected or quarantined, failed: the source could not be read)', labelNames: ['source', 'outcome'] as const, registers: [registry] });
-  const rows = (registry.getSingleMetric('dealerscope_source_listings_total') as client.Counter<'source' | 'result'> | undefined)
-    ?? new client.Counter({ name: 'dealerscope_source_listings_total', help: 'Lots read from sources by result (accepted, skipped, rejected, quarantined)', labelNames: ['source', 'result'] as const, registers: [registry] });
+  const runs =
+    existing ??
+    new client.Counter({
+      name: 'dealerscope_source_runs_total',
+      help: 'Source scrapes by outcome (ok, partial: some lots rejected or quarantined, failed: the source could not be read)',
+      labelNames: ['source', 'outcome'] as const,
+      registers: [registry],
+    });
+  const rows =
+    (registry.getSingleMetric('dealerscope_source_listings_total') as client.Counter<'source' | 'result'> | undefined) ??
+    new client.Counter({
+      name: 'dealerscope_source_listings_total',
+      help: 'Lots read from sources by result (accepted, skipped, rejected, quarantined)',
+      labelNames: ['source', 'result'] as const,
+      registers: [registry],
+    });
   return { runs, rows };
 }
 
@@ -57,16 +71,31 @@ export function startIngestion(ctx: IngestionContext, opts: IngestionOptions): I
   // Every job ends with its report in the log, whatever the outcome.
   const onRun = (report: SourceRunReport) => {
     m.runs.inc({ source: report.source, outcome: report.outcome });
-    for (const result of ['accepted', 'skipped', 'rejected', 'quarantined'] as const) m.rows.inc({ source: report.source, result }, report[result]);
+    for (const result of ['accepted', 'skipped', 'rejected', 'quarantined'] as const)
+      m.rows.inc({ source: report.source, result }, report[result]);
     log(logLine(report));
   };
   const runner = new SourceRunner(sources, {
-    db: ctx.db, clock: ctx.clock, random: opts.random ?? Math.random, params: defaultArbitrageParams, renderer: opts.pool,
-    breakerFor: (name) => ctx.breakers.get(name), flags: ctx.flags, onRun, readSecret: (name) => ctx.config.raw[name], snapshots: ctx.evidence ?? null,
+    db: ctx.db,
+    clock: ctx.clock,
+    random: opts.random ?? Math.random,
+    params: defaultArbitrageParams,
+    renderer: opts.pool,
+    breakerFor: (name) => ctx.breakers.get(name),
+    flags: ctx.flags,
+    onRun,
+    readSecret: (name) => ctx.config.raw[name],
+    snapshots: ctx.evidence ?? null,
   });
-  const onError = (job: ScrapeJob, err: unknown) => log(`source ${job.source}: job ${job.slot} failed: ${err instanceof Error ? err.message : String(err)}`);
+  const onError = (job: ScrapeJob, err: unknown) =>
+    log(`source ${job.source}: job ${job.slot} failed: ${err instanceof Error ? err.message : String(err)}`);
   const queue: ScrapeQueue = ctx.config.redisUrl
-    ? new BullScrapeQueue({ redisUrl: ctx.config.redisUrl, prefix: opts.queuePrefix ?? ctx.config.raw.SCRAPE_QUEUE_PREFIX ?? 'dealerscope', concurrency: opts.concurrency, onError })
+    ? new BullScrapeQueue({
+        redisUrl: ctx.config.redisUrl,
+        prefix: opts.queuePrefix ?? ctx.config.raw.SCRAPE_QUEUE_PREFIX ?? 'dealerscope',
+        concurrency: opts.concurrency,
+        onError,
+      })
     : new InProcessQueue(onError);
   if (opts.work) {
     queue.process(async (job) => {
@@ -78,13 +107,21 @@ export function startIngestion(ctx: IngestionContext, opts: IngestionOptions): I
     });
   }
   const scheduled = sources.sources.filter((s) => s.enabled !== false);
-  const scheduler = opts.schedule && scheduled.length
-    ? new ScrapeScheduler(scheduled.map((s) => ({ name: s.name, intervalMs: s.intervalSeconds * 1000 })), queue, ctx.clock,
-      (source, err) => log(`source ${source}: could not enqueue: ${err instanceof Error ? err.message : String(err)}`))
-    : null;
+  const scheduler =
+    opts.schedule && scheduled.length
+      ? new ScrapeScheduler(
+          scheduled.map((s) => ({ name: s.name, intervalMs: s.intervalSeconds * 1000 })),
+          queue,
+          ctx.clock,
+          (source, err) => log(`source ${source}: could not enqueue: ${err instanceof Error ? err.message : String(err)}`),
+        )
+      : null;
   scheduler?.start();
   return {
-    sources, runner, queue, scheduler,
+    sources,
+    runner,
+    queue,
+    scheduler,
     async close() {
       scheduler?.stop();
       await queue.close();

@@ -63,11 +63,16 @@ export class InProcessQueue implements ScrapeQueue {
     const job = lane.queue.shift();
     if (!job) return;
     lane.running = true;
-    const p = this.handler(job).then(() => {}, (err) => this.onError(job, err)).finally(() => {
-      lane.running = false;
-      this.inFlight.delete(p);
-      this.drain(source);
-    });
+    const p = this.handler(job)
+      .then(
+        () => {},
+        (err) => this.onError(job, err),
+      )
+      .finally(() => {
+        lane.running = false;
+        this.inFlight.delete(p);
+        this.drain(source);
+      });
     this.inFlight.add(p);
   }
 
@@ -119,14 +124,18 @@ export class BullScrapeQueue implements ScrapeQueue {
   process(handler: ScrapeHandler): void {
     if (this.worker) return;
     const { Worker: BullWorker } = loadBull();
-    this.worker = new BullWorker<ScrapeJob>(this.name, async (job) => {
-      try {
-        return await handler(job.data);
-      } catch (err) {
-        this.opts.onError?.(job.data, err);
-        throw err;
-      }
-    }, { connection: this.connection(), prefix: this.opts.prefix, concurrency: this.opts.concurrency ?? 2 });
+    this.worker = new BullWorker<ScrapeJob>(
+      this.name,
+      async (job) => {
+        try {
+          return await handler(job.data);
+        } catch (err) {
+          this.opts.onError?.(job.data, err);
+          throw err;
+        }
+      },
+      { connection: this.connection(), prefix: this.opts.prefix, concurrency: this.opts.concurrency ?? 2 },
+    );
     this.worker.on('error', () => {});
   }
 

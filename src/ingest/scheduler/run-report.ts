@@ -68,17 +68,29 @@ export function buildReport(i: ReportInput): SourceRunReport {
   const notes = [...(c?.notes ?? [])];
   if (rejects.length > LISTED) notes.push(`${rejects.length - LISTED} more rejects are in import_rejects (import ${i.importId})`);
   return {
-    source: i.source, kind: i.kind,
+    source: i.source,
+    kind: i.kind,
     outcome: failed ? 'failed' : rejects.length + quarantined > 0 ? 'partial' : 'ok',
-    startedAt: new Date(i.startedAt).toISOString(), durationMs: Math.max(0, i.finishedAt - i.startedAt),
-    pages: c?.pages ?? 0, requests: i.requests, notModified: i.notModified,
+    startedAt: new Date(i.startedAt).toISOString(),
+    durationMs: Math.max(0, i.finishedAt - i.startedAt),
+    pages: c?.pages ?? 0,
+    requests: i.requests,
+    notModified: i.notModified,
     found: c ? c.batch.accepted.length + c.batch.rejected.length + c.skipped.length : 0,
-    accepted, skipped: c?.skipped.length ?? 0, skippedByReason,
-    rejected: rejects.length, rejects: rejects.slice(0, LISTED).map((r) => ({ row: r.row, lotId: r.lotId, reason: r.reason })),
+    accepted,
+    skipped: c?.skipped.length ?? 0,
+    skippedByReason,
+    rejected: rejects.length,
+    rejects: rejects.slice(0, LISTED).map((r) => ({ row: r.row, lotId: r.lotId, reason: r.reason })),
     quarantined: failed ? 0 : quarantined,
-    created: s?.created ?? 0, updated: s?.updated ?? 0, unchanged: s?.unchanged ?? 0, importId: i.importId,
-    provenanceRecorded: s?.quality?.provenanceRecorded ?? null, coverage: c?.coverage ?? null,
-    errors: i.errors, notes,
+    created: s?.created ?? 0,
+    updated: s?.updated ?? 0,
+    unchanged: s?.unchanged ?? 0,
+    importId: i.importId,
+    provenanceRecorded: s?.quality?.provenanceRecorded ?? null,
+    coverage: c?.coverage ?? null,
+    errors: i.errors,
+    notes,
   };
 }
 
@@ -99,7 +111,10 @@ export function formatReport(r: SourceRunReport): string {
     `  found ${r.found}: accepted ${r.accepted}, skipped ${r.skipped}, rejected ${r.rejected}, quarantined ${r.quarantined}` +
       (r.outcome === 'failed' ? '' : ` (created ${r.created}, updated ${r.updated}, unchanged ${r.unchanged})`),
   ];
-  if (r.coverage) lines.push(`  parse coverage ${pct(r.coverage.ratio)} (${r.coverage.filled} of ${r.coverage.available} fields over ${r.coverage.lots} lots)`);
+  if (r.coverage)
+    lines.push(
+      `  parse coverage ${pct(r.coverage.ratio)} (${r.coverage.filled} of ${r.coverage.available} fields over ${r.coverage.lots} lots)`,
+    );
   for (const [reason, n] of Object.entries(r.skippedByReason)) lines.push(`  skipped ${n}× ${reason}`);
   for (const x of r.rejects) lines.push(`  rejected row ${x.row}${x.lotId ? ` (lot ${x.lotId})` : ''}: ${x.reason}`);
   if (r.quarantined) lines.push(`  quarantined ${r.quarantined}: reasons at GET /api/quarantine`);
@@ -110,9 +125,14 @@ export function formatReport(r: SourceRunReport): string {
 
 /** One log line per run, for the worker and the embedded scheduler. */
 export function logLine(r: SourceRunReport): string {
-  const head = `source ${r.source}: ${r.outcome}; pages ${r.pages}, found ${r.found}, accepted ${r.accepted}, skipped ${r.skipped}, rejected ${r.rejected}, quarantined ${r.quarantined}, ` +
+  const head =
+    `source ${r.source}: ${r.outcome}; pages ${r.pages}, found ${r.found}, accepted ${r.accepted}, skipped ${r.skipped}, rejected ${r.rejected}, quarantined ${r.quarantined}, ` +
     `requests ${r.requests} (${r.notModified} not modified), coverage ${pct(r.coverage?.ratio ?? null)}`;
-  const why = [...r.errors.map((e) => `error: ${e}`), ...Object.entries(r.skippedByReason).map(([k, n]) => `skipped ${n}× ${k}`),
-    ...r.rejects.slice(0, 5).map((x) => `reject ${x.lotId ?? `row ${x.row}`}: ${x.reason}`), ...r.notes];
+  const why = [
+    ...r.errors.map((e) => `error: ${e}`),
+    ...Object.entries(r.skippedByReason).map(([k, n]) => `skipped ${n}× ${k}`),
+    ...r.rejects.slice(0, 5).map((x) => `reject ${x.lotId ?? `row ${x.row}`}: ${x.reason}`),
+    ...r.notes,
+  ];
   return why.length ? `${head}; ${why.join('; ')}` : head;
 }

@@ -12,8 +12,12 @@ export class ScrapeScheduler {
   private timers = new Map<string, { cancel(): void }>();
   private running = false;
 
-  constructor(private readonly sources: ScheduledSource[], private readonly queue: ScrapeQueue, private readonly clock: Clock,
-    private readonly onError: (source: string, err: unknown) => void = () => {}) {}
+  constructor(
+    private readonly sources: ScheduledSource[],
+    private readonly queue: ScrapeQueue,
+    private readonly clock: Clock,
+    private readonly onError: (source: string, err: unknown) => void = () => {},
+  ) {}
 
   start(): void {
     if (this.running) return;
@@ -32,6 +36,9 @@ export class ScrapeScheduler {
     const now = this.clock.now();
     const slot = Math.floor(now / s.intervalMs);
     this.queue.add({ source: s.name, slot }).catch((err) => this.onError(s.name, err));
-    this.timers.set(s.name, this.clock.setTimeout(() => this.tick(s), (slot + 1) * s.intervalMs - now));
+    this.timers.set(
+      s.name,
+      this.clock.setTimeout(() => this.tick(s), (slot + 1) * s.intervalMs - now),
+    );
   }
 }

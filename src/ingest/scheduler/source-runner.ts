@@ -62,11 +62,20 @@ interface SourceRuntime {
 export class SourceRunner {
   private readonly runtimes = new Map<string, SourceRuntime>();
 
-  constructor(config: SourcesConfig, private readonly deps: RunnerDeps) {
+  constructor(
+    config: SourcesConfig,
+    private readonly deps: RunnerDeps,
+  ) {
     for (const s of config.sources) {
       const policy = hostPolicyFor(s, config);
       const breaker = deps.breakerFor?.(`source:${s.name}`) ?? null;
-      const fetcher = new SourceFetcher(s.name, etiquetteFor(s), { clock: deps.clock, random: deps.random, policy, breaker, snapshots: deps.snapshots ?? null });
+      const fetcher = new SourceFetcher(s.name, etiquetteFor(s), {
+        clock: deps.clock,
+        random: deps.random,
+        policy,
+        breaker,
+        snapshots: deps.snapshots ?? null,
+      });
       this.runtimes.set(s.name, { config: s, adapter: adapterFor(s), fetcher, policy, breaker });
     }
   }
@@ -98,7 +107,10 @@ export class SourceRunner {
     const errors: string[] = [];
     try {
       collected = await adapter.collect({
-        fetcher, renderer: keepingRenderer(this.deps.renderer, this.deps.snapshots), policy, clock: this.deps.clock,
+        fetcher,
+        renderer: keepingRenderer(this.deps.renderer, this.deps.snapshots),
+        policy,
+        clock: this.deps.clock,
         apiKey: apiKeyFor(config, this.deps.readSecret ?? ((n) => process.env[n])),
         progress: (p) => this.deps.onProgress?.(name, p),
       });
@@ -108,15 +120,27 @@ export class SourceRunner {
       if (err instanceof SourceLayoutError) {
         rt.breaker?.trip?.();
         try {
-          summary = await ingestListings(this.deps.db, { accepted: [], rejected: [{ row: 0, lotId: null, source: name, reason: `layout: ${err.message}`, raw: {} }] }, importOpts());
+          summary = await ingestListings(
+            this.deps.db,
+            { accepted: [], rejected: [{ row: 0, lotId: null, source: name, reason: `layout: ${err.message}`, raw: {} }] },
+            importOpts(),
+          );
         } catch (inner) {
           errors.push(`recording the layout reject failed: ${describe(inner)}`);
         }
       }
     }
     const report = buildReport({
-      source: name, kind: config.kind, startedAt, finishedAt: this.deps.clock.now(), collected, summary: errors.length ? null : summary,
-      importId: summary?.importId ?? null, requests: fetcher.stats.requests - before.requests, notModified: fetcher.stats.notModified - before.notModified, errors,
+      source: name,
+      kind: config.kind,
+      startedAt,
+      finishedAt: this.deps.clock.now(),
+      collected,
+      summary: errors.length ? null : summary,
+      importId: summary?.importId ?? null,
+      requests: fetcher.stats.requests - before.requests,
+      notModified: fetcher.stats.notModified - before.notModified,
+      errors,
     });
     try {
       await recordSourceRun(this.deps.db, report);

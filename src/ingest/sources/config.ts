@@ -41,13 +41,17 @@ export interface SourcesConfig {
 }
 
 const SCHEMA = {
-  type: 'object', additionalProperties: false, required: ['sources'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['sources'],
   properties: {
     $comment: { type: 'string' },
     sources: {
       type: 'array',
       items: {
-        type: 'object', additionalProperties: false, required: ['name', 'kind', 'url', 'intervalSeconds'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'kind', 'url', 'intervalSeconds'],
         properties: {
           $comment: { type: 'string' },
           name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' },
@@ -56,7 +60,11 @@ const SCHEMA = {
           enabled: { type: 'boolean' },
           siteUrl: { type: 'string', pattern: '^https?://' },
           apiKeyEnv: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]{0,63}$' },
-          currencyRates: { type: 'object', propertyNames: { pattern: '^[A-Z]{3}$' }, additionalProperties: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 } },
+          currencyRates: {
+            type: 'object',
+            propertyNames: { pattern: '^[A-Z]{3}$' },
+            additionalProperties: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
+          },
           search: { type: 'object', additionalProperties: false, properties: Object.fromEntries(SEARCH_FIELDS.map((k) => [k, {}])) },
           intervalSeconds: { type: 'integer', minimum: 1, maximum: 604_800 },
           pageSize: { type: 'integer', minimum: 1, maximum: 500 },
@@ -64,8 +72,18 @@ const SCHEMA = {
           render: { type: 'boolean' },
           allowHosts: { type: 'array', items: { type: 'string', minLength: 1 } },
           etiquette: {
-            type: 'object', additionalProperties: false,
-            properties: Object.fromEntries(Object.keys(DEFAULT_ETIQUETTE).map((k) => [k, k === 'userAgent' ? { type: 'string', minLength: 3 } : k === 'robots' ? { type: 'boolean' } : { type: 'integer', minimum: 0 }])),
+            type: 'object',
+            additionalProperties: false,
+            properties: Object.fromEntries(
+              Object.keys(DEFAULT_ETIQUETTE).map((k) => [
+                k,
+                k === 'userAgent'
+                  ? { type: 'string', minLength: 3 }
+                  : k === 'robots'
+                    ? { type: 'boolean' }
+                    : { type: 'integer', minimum: 0 },
+              ]),
+            ),
           },
         },
       },
@@ -76,9 +94,14 @@ const SCHEMA = {
 const validate = new Ajv({ allErrors: true }).compile<{ sources: SourceConfig[] }>(SCHEMA);
 /** Kinds whose API refuses requests without a key. */
 const KEYED = new Set<SourceKind>(['gsa', 'govdeals', 'allsurplus']);
-const STOREFRONT: Record<'govdeals' | 'allsurplus', string> = { govdeals: 'https://www.govdeals.com', allsurplus: 'https://www.allsurplus.com' };
+const STOREFRONT: Record<'govdeals' | 'allsurplus', string> = {
+  govdeals: 'https://www.govdeals.com',
+  allsurplus: 'https://www.allsurplus.com',
+};
 
-export class SourcesConfigError extends Error { override name = 'SourcesConfigError'; }
+export class SourcesConfigError extends Error {
+  override name = 'SourcesConfigError';
+}
 
 export function parseSourcesConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, origin = 'sources config'): SourcesConfig {
   if (!validate(raw)) {
@@ -89,12 +112,20 @@ export function parseSourcesConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, or
   for (const s of sources) {
     if (names.has(s.name)) throw new SourcesConfigError(`${origin}: source name ${s.name} appears twice`);
     names.add(s.name);
-    if (s.render && s.kind !== 'publicsurplus') throw new SourcesConfigError(`${origin}: ${s.name}: render is only supported for publicsurplus`);
-    if (KEYED.has(s.kind) && !s.apiKeyEnv) throw new SourcesConfigError(`${origin}: ${s.name}: a ${s.kind} source needs apiKeyEnv, the environment variable that holds its API key`);
+    if (s.render && s.kind !== 'publicsurplus')
+      throw new SourcesConfigError(`${origin}: ${s.name}: render is only supported for publicsurplus`);
+    if (KEYED.has(s.kind) && !s.apiKeyEnv)
+      throw new SourcesConfigError(
+        `${origin}: ${s.name}: a ${s.kind} source needs apiKeyEnv, the environment variable that holds its API key`,
+      );
     const maestro = s.kind === 'govdeals' || s.kind === 'allsurplus';
-    if (!maestro && (s.currencyRates || s.search)) throw new SourcesConfigError(`${origin}: ${s.name}: currencyRates and search apply to govdeals and allsurplus sources only`);
+    if (!maestro && (s.currencyRates || s.search))
+      throw new SourcesConfigError(`${origin}: ${s.name}: currencyRates and search apply to govdeals and allsurplus sources only`);
   }
-  const allowPrivateHosts = (env.SOURCE_ALLOW_PRIVATE_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const allowPrivateHosts = (env.SOURCE_ALLOW_PRIVATE_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   if (allowPrivateHosts.length && (env.DEALERSCOPE_ENV ?? 'development') === 'production') {
     throw new SourcesConfigError('SOURCE_ALLOW_PRIVATE_HOSTS is for local fixture sites and is refused in production');
   }
@@ -130,7 +161,11 @@ export function apiKeyFor(s: SourceConfig, readSecret: (name: string) => string 
 
 export function hostPolicyFor(s: SourceConfig, cfg: Pick<SourcesConfig, 'allowPrivateHosts'>): HostPolicy {
   // The storefront is only named in headers and links, never fetched: only the API host is allowed.
-  const hosts = s.allowHosts ?? [s.url, s.kind === 'publicsurplus' || s.kind === 'feed' ? s.siteUrl : undefined].filter((u): u is string => !!u).map((u) => new URL(u).hostname);
+  const hosts =
+    s.allowHosts ??
+    [s.url, s.kind === 'publicsurplus' || s.kind === 'feed' ? s.siteUrl : undefined]
+      .filter((u): u is string => !!u)
+      .map((u) => new URL(u).hostname);
   return { allowHosts: hosts.map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')), allowPrivateHosts: cfg.allowPrivateHosts };
 }
 
@@ -143,8 +178,14 @@ export function adapterFor(s: SourceConfig): SourceAdapter {
     case 'govdeals':
     case 'allsurplus':
       return maestroAdapter({
-        name: s.name, kind: s.kind, url: s.url, siteUrl: s.siteUrl ?? STOREFRONT[s.kind], pageSize: s.pageSize ?? 50, maxPages: s.maxPages ?? 20,
-        search: s.search ?? {}, currencyRates: s.currencyRates ?? {},
+        name: s.name,
+        kind: s.kind,
+        url: s.url,
+        siteUrl: s.siteUrl ?? STOREFRONT[s.kind],
+        pageSize: s.pageSize ?? 50,
+        maxPages: s.maxPages ?? 20,
+        search: s.search ?? {},
+        currencyRates: s.currencyRates ?? {},
       });
     case 'publicsurplus':
       return publicSurplusAdapter({ name: s.name, listUrl: s.url, maxPages: s.maxPages ?? 20, render: s.render ?? false });

@@ -8,9 +8,25 @@ import { SourceLayoutError, type CollectResult, type SourceAdapter, type SourceR
 export const FEED_EXTRACTOR = 'listing-feed@1';
 
 const COLUMN_OF: Partial<Record<keyof ListingInput, string>> = {
-  source: 'source', lotId: 'lot_id', title: 'title', year: 'year', make: 'make', model: 'model', trim: 'trim', vin: 'vin',
-  mileage: 'mileage', currentBidCents: 'current_bid', auctionEndsAt: 'auction_end', city: 'city', state: 'state', zip: 'zip',
-  listingUrl: 'listing_url', titleStatus: 'title_status', description: 'description', buyerPremiumPct: 'buyer_premium_pct', docFeeCents: 'doc_fee',
+  source: 'source',
+  lotId: 'lot_id',
+  title: 'title',
+  year: 'year',
+  make: 'make',
+  model: 'model',
+  trim: 'trim',
+  vin: 'vin',
+  mileage: 'mileage',
+  currentBidCents: 'current_bid',
+  auctionEndsAt: 'auction_end',
+  city: 'city',
+  state: 'state',
+  zip: 'zip',
+  listingUrl: 'listing_url',
+  titleStatus: 'title_status',
+  description: 'description',
+  buyerPremiumPct: 'buyer_premium_pct',
+  docFeeCents: 'doc_fee',
 };
 
 export interface FeedUrlOptions {
@@ -20,7 +36,9 @@ export interface FeedUrlOptions {
 
 export function feedUrlAdapter(opts: FeedUrlOptions): SourceAdapter {
   return {
-    name: opts.name, kind: 'feed', needsBrowser: false,
+    name: opts.name,
+    kind: 'feed',
+    needsBrowser: false,
     async collect(run: SourceRun): Promise<CollectResult> {
       const fetched = await run.fetcher.get(opts.url, 'text/csv, application/json;q=0.9');
       const format = detectFeedFormat(new URL(fetched.url).pathname, fetched.body);
@@ -47,11 +65,24 @@ export function feedUrlAdapter(opts: FeedUrlOptions): SourceAdapter {
           locators[d] = d === 'title' ? locate(a.row, 'year + make + model + trim') : locate(a.row, 'description');
           methods[d] = 'derived';
         }
-        const origin: ListingOrigin = { sourceUrl: fetched.url, fetchedAt: fetched.fetchedAt, snapshotHash: fetched.hash, extractorVersion: FEED_EXTRACTOR, locators, methods };
+        const origin: ListingOrigin = {
+          sourceUrl: fetched.url,
+          fetchedAt: fetched.fetchedAt,
+          snapshotHash: fetched.hash,
+          extractorVersion: FEED_EXTRACTOR,
+          locators,
+          methods,
+        };
         return { row: a.row, listing: a.listing, origin };
       });
       run.progress?.({ pages: 1, found: accepted.length + parsed.rejected.length, total: null });
-      return { batch: { accepted, rejected: parsed.rejected }, skipped: [], coverage: null, pages: 1, notes: parsed.superseded.map((s) => `row ${s.row} (${s.source} ${s.lotId}) superseded by row ${s.supersededBy}`) };
+      return {
+        batch: { accepted, rejected: parsed.rejected },
+        skipped: [],
+        coverage: null,
+        pages: 1,
+        notes: parsed.superseded.map((s) => `row ${s.row} (${s.source} ${s.lotId}) superseded by row ${s.supersededBy}`),
+      };
     },
   };
 }

@@ -35,8 +35,15 @@ export interface Etiquette {
 
 export const DEFAULT_ETIQUETTE: Etiquette = {
   userAgent: 'DealerScopeBot/5.0 (+https://dealerscope.example/bot)',
-  delayMs: 2_500, maxRequestsPerRun: 200, maxRequestsPerDay: 2_000, timeoutMs: 20_000,
-  maxAttempts: 4, backoffBaseMs: 1_000, backoffMaxMs: 60_000, maxBodyBytes: 5 * 1024 * 1024, robots: true,
+  delayMs: 2_500,
+  maxRequestsPerRun: 200,
+  maxRequestsPerDay: 2_000,
+  timeoutMs: 20_000,
+  maxAttempts: 4,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 60_000,
+  maxBodyBytes: 5 * 1024 * 1024,
+  robots: true,
 };
 
 /** The shape of `ctx.breakers.get(name)`: runs the call or refuses while the circuit is open. */
@@ -61,7 +68,10 @@ export interface RequestSpec {
  */
 export function evidenceKey(url: string, spec: RequestSpec = {}): string {
   if ((spec.method ?? 'GET') === 'GET') return url;
-  return `${url}#post=${createHash('sha256').update(spec.body ?? '').digest('hex').slice(0, 16)}`;
+  return `${url}#post=${createHash('sha256')
+    .update(spec.body ?? '')
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 export interface FetcherDeps {
@@ -90,12 +100,21 @@ export interface FetchedPage {
 
 export class FetchError extends Error {
   override name = 'FetchError';
-  constructor(message: string, readonly status: number | null = null, readonly retryable = false, readonly retryAfterMs: number | null = null) {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+    readonly retryable = false,
+    readonly retryAfterMs: number | null = null,
+  ) {
     super(message);
   }
 }
-export class RobotsDisallowedError extends Error { override name = 'RobotsDisallowedError'; }
-export class BudgetExhaustedError extends Error { override name = 'BudgetExhaustedError'; }
+export class RobotsDisallowedError extends Error {
+  override name = 'RobotsDisallowedError';
+}
+export class BudgetExhaustedError extends Error {
+  override name = 'BudgetExhaustedError';
+}
 
 interface RobotsRules {
   isAllowed(url: string, ua?: string): boolean | undefined;
@@ -104,15 +123,28 @@ interface RobotsRules {
 // robots-parser is CommonJS and its typings declare an ESM default export NodeNext cannot see.
 const robotsParser = createRequire(import.meta.url)('robots-parser') as (url: string, body: string) => RobotsRules;
 
-interface CachedBody { etag: string | null; lastModified: string | null; body: string; hash: string; headers: Record<string, string> }
-interface RobotsEntry { rules: RobotsRules | 'allow-all' | 'deny-all'; fetchedAt: number }
+interface CachedBody {
+  etag: string | null;
+  lastModified: string | null;
+  body: string;
+  hash: string;
+  headers: Record<string, string>;
+}
+interface RobotsEntry {
+  rules: RobotsRules | 'allow-all' | 'deny-all';
+  fetchedAt: number;
+}
 
 const DAY_MS = 86_400_000;
 const ROBOTS_TTL_MS = 6 * 3_600_000;
 
 // A politeness or backoff wait is work in progress: its timer keeps the process alive, or a
 // one-shot `sources run` whose only pending thing is the wait would simply exit.
-export const sleep = (clock: Clock, ms: number) => new Promise<void>((resolve) => { if (ms <= 0) resolve(); else clock.setTimeout(resolve, ms, { keepAlive: true }); });
+export const sleep = (clock: Clock, ms: number) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0) resolve();
+    else clock.setTimeout(resolve, ms, { keepAlive: true });
+  });
 
 export class SourceFetcher {
   readonly stats = { requests: 0, notModified: 0, retries: 0, robotsDenied: 0 };
@@ -124,7 +156,11 @@ export class SourceFetcher {
   private dayRequests = 0;
   private lastRequestAt = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly source: string, readonly etiquette: Etiquette, private readonly deps: FetcherDeps) {
+  constructor(
+    readonly source: string,
+    readonly etiquette: Etiquette,
+    private readonly deps: FetcherDeps,
+  ) {
     this.agent = new Agent({ connect: { lookup: guardedLookup(deps.policy) as never }, keepAliveTimeout: 5_000 });
   }
 
@@ -153,24 +189,31 @@ export class SourceFetcher {
     checkUrlAllowed(target, this.deps.policy);
     if (!(await this.robotsAllow(target))) {
       this.stats.robotsDenied += 1;
-      throw new RobotsDisallowedError(`robots.txt of ${target.origin} disallows ${target.pathname}${target.search} for ${this.etiquette.userAgent}`);
+      throw new RobotsDisallowedError(
+        `robots.txt of ${target.origin} disallows ${target.pathname}${target.search} for ${this.etiquette.userAgent}`,
+      );
     }
     return this.withRetries(target, spec);
   }
 
   private withRetries(target: URL, spec: RequestSpec): Promise<FetchedPage> {
-    return withRetries({
-      attempts: this.etiquette.maxAttempts,
-      retryOn: (err) => err instanceof FetchError && err.retryable,
-      delayMs: (attempt, err) => this.backoffMs(attempt, (err as FetchError).retryAfterMs),
-      wait: (ms) => this.wait(ms),
-      onRetry: () => { this.stats.retries += 1; },
-    }, async () => {
-      // The politeness wait happens outside the breaker, so it never counts as a slow call.
-      await this.spendBudget(this.crawlDelayMs(target));
-      const run = () => this.once(target, spec);
-      return this.deps.breaker ? await this.deps.breaker.execute(run) : await run();
-    });
+    return withRetries(
+      {
+        attempts: this.etiquette.maxAttempts,
+        retryOn: (err) => err instanceof FetchError && err.retryable,
+        delayMs: (attempt, err) => this.backoffMs(attempt, (err as FetchError).retryAfterMs),
+        wait: (ms) => this.wait(ms),
+        onRetry: () => {
+          this.stats.retries += 1;
+        },
+      },
+      async () => {
+        // The politeness wait happens outside the breaker, so it never counts as a slow call.
+        await this.spendBudget(this.crawlDelayMs(target));
+        const run = () => this.once(target, spec);
+        return this.deps.breaker ? await this.deps.breaker.execute(run) : await run();
+      },
+    );
   }
 
   /** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */
@@ -182,9 +225,14 @@ export class SourceFetcher {
 
   private async spendBudget(extraDelayMs: number): Promise<void> {
     const now = this.deps.clock.now();
-    if (now - this.dayStart >= DAY_MS) { this.dayStart = now; this.dayRequests = 0; }
-    if (this.runRequests >= this.etiquette.maxRequestsPerRun) throw new BudgetExhaustedError(`${this.source}: request budget of ${this.etiquette.maxRequestsPerRun} per run spent`);
-    if (this.dayRequests >= this.etiquette.maxRequestsPerDay) throw new BudgetExhaustedError(`${this.source}: daily request budget of ${this.etiquette.maxRequestsPerDay} spent`);
+    if (now - this.dayStart >= DAY_MS) {
+      this.dayStart = now;
+      this.dayRequests = 0;
+    }
+    if (this.runRequests >= this.etiquette.maxRequestsPerRun)
+      throw new BudgetExhaustedError(`${this.source}: request budget of ${this.etiquette.maxRequestsPerRun} per run spent`);
+    if (this.dayRequests >= this.etiquette.maxRequestsPerDay)
+      throw new BudgetExhaustedError(`${this.source}: daily request budget of ${this.etiquette.maxRequestsPerDay} spent`);
     this.runRequests += 1;
     this.dayRequests += 1;
     const wait = this.lastRequestAt + Math.max(this.etiquette.delayMs, extraDelayMs) - now;
@@ -203,7 +251,14 @@ export class SourceFetcher {
     const timer = this.deps.clock.setTimeout(() => abort.abort(), this.etiquette.timeoutMs);
     this.stats.requests += 1;
     try {
-      const res = await fetch(target, { method, headers, body: method === 'POST' ? spec.body : undefined, redirect: 'manual', signal: abort.signal, dispatcher: this.agent });
+      const res = await fetch(target, {
+        method,
+        headers,
+        body: method === 'POST' ? spec.body : undefined,
+        redirect: 'manual',
+        signal: abort.signal,
+        dispatcher: this.agent,
+      });
       const fetchedAt = new Date(this.deps.clock.now());
       if (res.status >= 300 && res.status < 400 && res.status !== 304) {
         await res.body?.cancel();
@@ -219,12 +274,30 @@ export class SourceFetcher {
       if (res.status === 304 && cached) {
         await res.body?.cancel();
         this.stats.notModified += 1;
-        await this.deps.snapshots?.keep({ bytes: cached.body, url: target.href, contentType: cached.headers['content-type'] ?? null, hash: cached.hash });
-        return { url: target.href, status: 304, body: cached.body, fetchedAt, hash: cached.hash, notModified: true, headers: cached.headers };
+        await this.deps.snapshots?.keep({
+          bytes: cached.body,
+          url: target.href,
+          contentType: cached.headers['content-type'] ?? null,
+          hash: cached.hash,
+        });
+        return {
+          url: target.href,
+          status: 304,
+          body: cached.body,
+          fetchedAt,
+          hash: cached.hash,
+          notModified: true,
+          headers: cached.headers,
+        };
       }
       if (res.status === 429 || res.status >= 500) {
         await res.body?.cancel();
-        throw new FetchError(`${target.href}: HTTP ${res.status}`, res.status, true, retryAfterMs(res.headers.get('retry-after'), this.deps.clock.now()));
+        throw new FetchError(
+          `${target.href}: HTTP ${res.status}`,
+          res.status,
+          true,
+          retryAfterMs(res.headers.get('retry-after'), this.deps.clock.now()),
+        );
       }
       if (res.status !== 200) {
         await res.body?.cancel();
@@ -236,7 +309,8 @@ export class SourceFetcher {
         throw new FetchError(`${target.href}: body of ${declared} bytes exceeds ${this.etiquette.maxBodyBytes}`, 200);
       }
       const buf = Buffer.from(await res.arrayBuffer());
-      if (buf.length > this.etiquette.maxBodyBytes) throw new FetchError(`${target.href}: body exceeds ${this.etiquette.maxBodyBytes} bytes`, 200);
+      if (buf.length > this.etiquette.maxBodyBytes)
+        throw new FetchError(`${target.href}: body exceeds ${this.etiquette.maxBodyBytes} bytes`, 200);
       const body = buf.toString('utf8');
       const hash = createHash('sha256').update(buf).digest('hex');
       const etag = res.headers.get('etag');
@@ -246,8 +320,15 @@ export class SourceFetcher {
       await this.deps.snapshots?.keep({ bytes: buf, url: evidenceKey(target.href, spec), contentType: kept['content-type'] ?? null, hash });
       return { url: target.href, status: 200, body, fetchedAt, hash, notModified: false, headers: kept };
     } catch (err) {
-      if (err instanceof FetchError || err instanceof RobotsDisallowedError || err instanceof BudgetExhaustedError || err instanceof BlockedAddressError) throw err;
-      if (abort.signal.aborted) throw new FetchError(`${target.href}: no complete answer within ${this.etiquette.timeoutMs} ms`, null, true);
+      if (
+        err instanceof FetchError ||
+        err instanceof RobotsDisallowedError ||
+        err instanceof BudgetExhaustedError ||
+        err instanceof BlockedAddressError
+      )
+        throw err;
+      if (abort.signal.aborted)
+        throw new FetchError(`${target.href}: no complete answer within ${this.etiquette.timeoutMs} ms`, null, true);
       // The connect-time address refusal arrives wrapped by the HTTP client.
       for (let c: unknown = err; c instanceof Error; c = (c as Error & { cause?: unknown }).cause) {
         if (c instanceof BlockedAddressError) throw c;

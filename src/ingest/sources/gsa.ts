@@ -76,10 +76,24 @@ function readEnd(lot: CaseInsensitiveRecord, d: Draft, zip: string | null, state
   }
   if (date) {
     put(d, 'auctionEndsAt', endOfLocalDay(zone.zone, y, mo, da), at, 'imputed');
-    assume(d, 'auctionEndsAt', `AucEndDt ${raw} is a date without a time: taken as the end of that day (23:59:59) in ${zone.zone}; ${zone.note}`, ['location.zip', 'location.state']);
+    assume(
+      d,
+      'auctionEndsAt',
+      `AucEndDt ${raw} is a date without a time: taken as the end of that day (23:59:59) in ${zone.zone}; ${zone.note}`,
+      ['location.zip', 'location.state'],
+    );
   } else {
-    put(d, 'auctionEndsAt', zonedInstant(zone.zone, y, mo, da, Number(local![4]), Number(local![5]), Number(local![6] ?? 0)), at, 'derived');
-    assume(d, 'auctionEndsAt', `AucEndDt ${raw} has no zone: read as local time in ${zone.zone}; ${zone.note}`, ['location.zip', 'location.state']);
+    put(
+      d,
+      'auctionEndsAt',
+      zonedInstant(zone.zone, y, mo, da, Number(local![4]), Number(local![5]), Number(local![6] ?? 0)),
+      at,
+      'derived',
+    );
+    assume(d, 'auctionEndsAt', `AucEndDt ${raw} has no zone: read as local time in ${zone.zone}; ${zone.note}`, [
+      'location.zip',
+      'location.state',
+    ]);
   }
 }
 
@@ -92,8 +106,12 @@ function readBid(lot: CaseInsensitiveRecord, d: Draft): void {
   // No bid yet: still an opportunity, at the lowest price the lot can be awarded for.
   const reserve = Number(lot.get('Reserve'));
   const increment = Number(lot.get('AucIncrement'));
-  const [price, from, why] = reserve > 0 ? [reserve, 'Reserve', 'the reserve, the least it can be awarded for']
-    : increment > 0 ? [increment, 'AucIncrement', 'one bid increment, the smallest opening bid'] : [0, 'HighBidAmount', 'nothing, as no reserve or increment is given'];
+  const [price, from, why] =
+    reserve > 0
+      ? [reserve, 'Reserve', 'the reserve, the least it can be awarded for']
+      : increment > 0
+        ? [increment, 'AucIncrement', 'one bid increment, the smallest opening bid']
+        : [0, 'HighBidAmount', 'nothing, as no reserve or increment is given'];
   put(d, 'currentBidCents', price, lot.at(from), 'default');
   assume(d, 'currentBidCents', `no bid yet (HighBidAmount is null): the opening price is taken as ${why}`);
 }
@@ -140,9 +158,14 @@ function draftFor(lot: CaseInsensitiveRecord): Draft {
 
 export function gsaAdapter(opts: GsaOptions): SourceAdapter {
   return {
-    name: opts.name, kind: 'gsa', needsBrowser: false,
+    name: opts.name,
+    kind: 'gsa',
+    needsBrowser: false,
     async collect(run: SourceRun): Promise<CollectResult> {
-      if (!run.apiKey) throw new MissingApiKeyError(`${opts.name}: the GSA Auctions API needs a key (X-API-KEY); set apiKeyEnv and that environment variable`);
+      if (!run.apiKey)
+        throw new MissingApiKeyError(
+          `${opts.name}: the GSA Auctions API needs a key (X-API-KEY); set apiKeyEnv and that environment variable`,
+        );
       const fetched = await run.fetcher.request(opts.url, { accept: 'application/json', headers: { 'X-API-KEY': run.apiKey } });
       let data: unknown;
       try {
@@ -155,17 +178,35 @@ export function gsaAdapter(opts: GsaOptions): SourceAdapter {
         const keys = data && typeof data === 'object' ? Object.keys(data).slice(0, 8).join(', ') : typeof data;
         throw new SourceLayoutError(`${opts.url}: no Results array in the answer (found ${keys || 'nothing'}); the API changed`);
       }
-      const lots = (results.value as unknown[]).map((lot, i) => (lot !== null && typeof lot === 'object' && !Array.isArray(lot)
-        ? new CaseInsensitiveRecord(lot as Record<string, unknown>, `/${results.key}/${i}`) : null));
-      assertLayout(opts.url, lots.map((l) => ({ missing: l ? STRUCTURAL.filter((k) => !l.has(k)) : [...STRUCTURAL] })), STRUCTURAL);
-      const origin: PageOrigin = { sourceUrl: fetched.url, fetchedAt: fetched.fetchedAt, snapshotHash: fetched.hash, extractorVersion: GSA_EXTRACTOR };
+      const lots = (results.value as unknown[]).map((lot, i) =>
+        lot !== null && typeof lot === 'object' && !Array.isArray(lot)
+          ? new CaseInsensitiveRecord(lot as Record<string, unknown>, `/${results.key}/${i}`)
+          : null,
+      );
+      assertLayout(
+        opts.url,
+        lots.map((l) => ({ missing: l ? STRUCTURAL.filter((k) => !l.has(k)) : [...STRUCTURAL] })),
+        STRUCTURAL,
+      );
+      const origin: PageOrigin = {
+        sourceUrl: fetched.url,
+        fetchedAt: fetched.fetchedAt,
+        snapshotHash: fetched.hash,
+        extractorVersion: GSA_EXTRACTOR,
+      };
       const now = new Date(run.clock.now());
       const result: CollectResult = { batch: { accepted: [], rejected: [] }, skipped: [], pages: 1, notes: [], coverage: null };
       const coverage = new ParseCoverage(GSA_FIELDS);
       lots.forEach((lot, i) => {
         const row = i + 1;
         if (!lot) {
-          result.batch.rejected.push({ row, lotId: null, source: 'gsa', reason: `/${results.key}/${i} is not an object`, raw: { value: (results.value as unknown[])[i] } });
+          result.batch.rejected.push({
+            row,
+            lotId: null,
+            source: 'gsa',
+            reason: `/${results.key}/${i} is not an object`,
+            raw: { value: (results.value as unknown[])[i] },
+          });
           return;
         }
         const d = draftFor(lot);

@@ -3,7 +3,16 @@
 // a scraped lot and an uploaded row obey the same rules.
 import type { ListingInput } from '../../opportunities/types.js';
 import { normalizeVin } from '../../quality/vin.js';
-import { collapseSpaces, normalizeTitleStatus, parseIsoDate, parseMileage, parseModelYear, parseMoneyCents, parseStateCode, type Parsed } from '../feed.js';
+import {
+  collapseSpaces,
+  normalizeTitleStatus,
+  parseIsoDate,
+  parseMileage,
+  parseModelYear,
+  parseMoneyCents,
+  parseStateCode,
+  type Parsed,
+} from '../feed.js';
 import type { ListingBatch, ListingOrigin, RejectedRow } from '../import-service.js';
 
 type Field = keyof ListingInput;
@@ -24,7 +33,16 @@ export interface Draft {
   raw: Record<string, unknown>;
 }
 
-export const newDraft = (raw: Record<string, unknown>): Draft => ({ values: {}, locators: {}, methods: {}, assumptions: {}, inputs: {}, problems: [], skip: null, raw });
+export const newDraft = (raw: Record<string, unknown>): Draft => ({
+  values: {},
+  locators: {},
+  methods: {},
+  assumptions: {},
+  inputs: {},
+  problems: [],
+  skip: null,
+  raw,
+});
 
 /** Records what a value rests on besides its locator: an assumption, and the fields it came from. */
 export function assume(d: Draft, field: Field, assumption: string, inputs?: string[]): void {
@@ -63,12 +81,19 @@ function str(v: unknown): string | null {
 
 function parseEnd(v: unknown): Parsed<Date> {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? { ok: false, problem: 'auctionEndsAt: invalid date' } : { ok: true, value: v };
-  if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? { ok: true, value: new Date(v) } : { ok: false, problem: `auctionEndsAt: ${v} is not a time` };
+  if (typeof v === 'number')
+    return Number.isFinite(v) && v > 0 ? { ok: true, value: new Date(v) } : { ok: false, problem: `auctionEndsAt: ${v} is not a time` };
   return parseIsoDate('auctionEndsAt', String(v));
 }
 
 /** Validates a draft; the listing keeps the locators and methods of the values that were used. */
-export function finishDraft(source: string, row: number, d: Draft, page: PageOrigin, now: Date): ListingBatch['accepted'][number] | RejectedRow | SkippedLot {
+export function finishDraft(
+  source: string,
+  row: number,
+  d: Draft,
+  page: PageOrigin,
+  now: Date,
+): ListingBatch['accepted'][number] | RejectedRow | SkippedLot {
   if (d.skip !== null) return { row, lotId: str(d.values.lotId), reason: d.skip };
   const problems = [...d.problems];
   const v = d.values;
@@ -97,7 +122,10 @@ export function finishDraft(source: string, row: number, d: Draft, page: PageOri
   }
   const locators = { ...d.locators };
   const methods = { ...d.methods };
-  if (zip === null) { delete locators.zip; delete methods.zip; }
+  if (zip === null) {
+    delete locators.zip;
+    delete methods.zip;
+  }
   const make = str(v.make)!;
   const model = str(v.model)!;
   let title = str(v.title);
@@ -107,15 +135,33 @@ export function finishDraft(source: string, row: number, d: Draft, page: PageOri
     methods.title = 'derived';
   }
   const listing: ListingInput = {
-    source, lotId, title, year, make, model, trim: str(v.trim), vin: normalizeVin(v.vin), mileage,
-    currentBidCents: bid, auctionEndsAt: ends, city: str(v.city), state, zip,
-    listingUrl: str(v.listingUrl), titleStatus: normalizeTitleStatus(str(v.titleStatus)),
-    description: str(v.description), buyerPremiumPct: typeof v.buyerPremiumPct === 'number' ? v.buyerPremiumPct : null,
+    source,
+    lotId,
+    title,
+    year,
+    make,
+    model,
+    trim: str(v.trim),
+    vin: normalizeVin(v.vin),
+    mileage,
+    currentBidCents: bid,
+    auctionEndsAt: ends,
+    city: str(v.city),
+    state,
+    zip,
+    listingUrl: str(v.listingUrl),
+    titleStatus: normalizeTitleStatus(str(v.titleStatus)),
+    description: str(v.description),
+    buyerPremiumPct: typeof v.buyerPremiumPct === 'number' ? v.buyerPremiumPct : null,
     docFeeCents: typeof v.docFeeCents === 'number' ? v.docFeeCents : null,
-    latitude: typeof v.latitude === 'number' ? v.latitude : null, longitude: typeof v.longitude === 'number' ? v.longitude : null,
+    latitude: typeof v.latitude === 'number' ? v.latitude : null,
+    longitude: typeof v.longitude === 'number' ? v.longitude : null,
     sellerName: str(v.sellerName),
   };
-  if (v.titleStatus === undefined) { locators.titleStatus = 'none'; methods.titleStatus = 'default'; }
+  if (v.titleStatus === undefined) {
+    locators.titleStatus = 'none';
+    methods.titleStatus = 'default';
+  }
   const origin: ListingOrigin = { ...page, locators, methods, assumptions: { ...d.assumptions }, inputs: { ...d.inputs } };
   return { row, listing, origin };
 }
@@ -132,7 +178,9 @@ export function titleBrandFromText(text: string | null | undefined): string | nu
   if (!text) return null;
   // GSA sells with the SF-97, the federal certificate a state titles the vehicle from: a clean path.
   if (/\bSF[\s-]?97\b/i.test(text)) return 'SF-97';
-  const m = /\btitle(?:\s+status)?\s*[:-]\s*([a-z][a-z -]{2,30})/i.exec(text) ?? /\b(clean|clear|salvage|rebuilt|flood|lemon)\s+title\b/i.exec(text);
+  const m =
+    /\btitle(?:\s+status)?\s*[:-]\s*([a-z][a-z -]{2,30})/i.exec(text) ??
+    /\b(clean|clear|salvage|rebuilt|flood|lemon)\s+title\b/i.exec(text);
   return m ? m[1].trim() : null;
 }
 

@@ -9,7 +9,12 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-interface ZipRecord { latitude: number; longitude: number; state: string; country: string }
+interface ZipRecord {
+  latitude: number;
+  longitude: number;
+  state: string;
+  country: string;
+}
 type ZipLookup = (zip: string) => ZipRecord | undefined;
 type TzLookup = (latitude: number, longitude: number) => string;
 
@@ -26,20 +31,68 @@ const NY = 'America/New_York';
 const CHI = 'America/Chicago';
 const DEN = 'America/Denver';
 const LA = 'America/Los_Angeles';
-const INDIANA = ['Indianapolis', 'Knox', 'Marengo', 'Petersburg', 'Tell_City', 'Vevay', 'Vincennes', 'Winamac'].map((c) => `America/Indiana/${c}`);
+const INDIANA = ['Indianapolis', 'Knox', 'Marengo', 'Petersburg', 'Tell_City', 'Vevay', 'Vincennes', 'Winamac'].map(
+  (c) => `America/Indiana/${c}`,
+);
 
 /** The zones each state uses, its main one first. */
 export const STATE_ZONES: Readonly<Record<string, readonly string[]>> = {
-  AL: [CHI], AK: ['America/Anchorage', 'America/Juneau', 'America/Sitka', 'America/Yakutat', 'America/Nome', 'America/Metlakatla', 'America/Adak'],
-  AZ: ['America/Phoenix', DEN], AR: [CHI], CA: [LA], CO: [DEN], CT: [NY], DE: [NY], DC: [NY], FL: [NY, CHI], GA: [NY],
-  HI: ['Pacific/Honolulu'], ID: ['America/Boise', LA], IL: [CHI], IN: [...INDIANA, CHI, NY], IA: [CHI], KS: [CHI, DEN],
-  KY: [NY, 'America/Kentucky/Louisville', 'America/Kentucky/Monticello', CHI], LA: [CHI], ME: [NY], MD: [NY], MA: [NY],
-  MI: ['America/Detroit', 'America/Menominee', NY, CHI], MN: [CHI], MS: [CHI], MO: [CHI], MT: [DEN], NE: [CHI, DEN],
-  NV: [LA, DEN, 'America/Boise'], NH: [NY], NJ: [NY], NM: [DEN], NY: [NY], NC: [NY],
+  AL: [CHI],
+  AK: ['America/Anchorage', 'America/Juneau', 'America/Sitka', 'America/Yakutat', 'America/Nome', 'America/Metlakatla', 'America/Adak'],
+  AZ: ['America/Phoenix', DEN],
+  AR: [CHI],
+  CA: [LA],
+  CO: [DEN],
+  CT: [NY],
+  DE: [NY],
+  DC: [NY],
+  FL: [NY, CHI],
+  GA: [NY],
+  HI: ['Pacific/Honolulu'],
+  ID: ['America/Boise', LA],
+  IL: [CHI],
+  IN: [...INDIANA, CHI, NY],
+  IA: [CHI],
+  KS: [CHI, DEN],
+  KY: [NY, 'America/Kentucky/Louisville', 'America/Kentucky/Monticello', CHI],
+  LA: [CHI],
+  ME: [NY],
+  MD: [NY],
+  MA: [NY],
+  MI: ['America/Detroit', 'America/Menominee', NY, CHI],
+  MN: [CHI],
+  MS: [CHI],
+  MO: [CHI],
+  MT: [DEN],
+  NE: [CHI, DEN],
+  NV: [LA, DEN, 'America/Boise'],
+  NH: [NY],
+  NJ: [NY],
+  NM: [DEN],
+  NY: [NY],
+  NC: [NY],
   ND: [CHI, DEN, 'America/North_Dakota/Center', 'America/North_Dakota/New_Salem', 'America/North_Dakota/Beulah'],
-  OH: [NY], OK: [CHI], OR: [LA, 'America/Boise'], PA: [NY], RI: [NY], SC: [NY], SD: [CHI, DEN], TN: [CHI, NY], TX: [CHI, DEN],
-  UT: [DEN], VT: [NY], VA: [NY], WA: [LA], WV: [NY], WI: [CHI], WY: [DEN],
-  PR: ['America/Puerto_Rico'], VI: ['America/St_Thomas'], GU: ['Pacific/Guam'], AS: ['Pacific/Pago_Pago'], MP: ['Pacific/Saipan'],
+  OH: [NY],
+  OK: [CHI],
+  OR: [LA, 'America/Boise'],
+  PA: [NY],
+  RI: [NY],
+  SC: [NY],
+  SD: [CHI, DEN],
+  TN: [CHI, NY],
+  TX: [CHI, DEN],
+  UT: [DEN],
+  VT: [NY],
+  VA: [NY],
+  WA: [LA],
+  WV: [NY],
+  WI: [CHI],
+  WY: [DEN],
+  PR: ['America/Puerto_Rico'],
+  VI: ['America/St_Thomas'],
+  GU: ['Pacific/Guam'],
+  AS: ['Pacific/Pago_Pago'],
+  MP: ['Pacific/Saipan'],
 };
 
 export interface LotZone {
@@ -71,7 +124,16 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 function wallClock(zone: string, instant: number): number {
   let f = formats.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formats.set(zone, f);
   }
   const p = Object.fromEntries(f.formatToParts(new Date(instant)).map((x) => [x.type, x.value]));

@@ -21,7 +21,18 @@ const STRUCTURAL = ['assetId', 'accountId', 'assetShortDescription', 'assetAucti
 export const BUSINESS_ID = { govdeals: 'GD', allsurplus: 'AD' } as const;
 
 /** Search fields an operator may set in the sources file (the adapter owns paging and the storefront). */
-export const SEARCH_FIELDS = ['searchText', 'sortField', 'sortOrder', 'categoryIds', 'facetsFilter', 'zipcode', 'proximityWithinDistance', 'makebrand', 'model', 'modelYear'] as const;
+export const SEARCH_FIELDS = [
+  'searchText',
+  'sortField',
+  'sortOrder',
+  'categoryIds',
+  'facetsFilter',
+  'zipcode',
+  'proximityWithinDistance',
+  'makebrand',
+  'model',
+  'modelYear',
+] as const;
 
 export interface MaestroOptions {
   name: string;
@@ -39,8 +50,17 @@ export interface MaestroOptions {
 
 export function searchBody(opts: MaestroOptions, page: number): Record<string, unknown> {
   return {
-    searchText: '', sortField: 'bestfit', sortOrder: 'asc', categoryIds: '', facetsFilter: [], ...opts.search,
-    businessId: BUSINESS_ID[opts.kind], page, displayRows: opts.pageSize, requestType: 'search', responseStyle: 'productsOnly',
+    searchText: '',
+    sortField: 'bestfit',
+    sortOrder: 'asc',
+    categoryIds: '',
+    facetsFilter: [],
+    ...opts.search,
+    businessId: BUSINESS_ID[opts.kind],
+    page,
+    displayRows: opts.pageSize,
+    requestType: 'search',
+    responseStyle: 'productsOnly',
   };
 }
 
@@ -62,9 +82,16 @@ function readBid(item: CaseInsensitiveRecord, d: Draft, opts: MaestroOptions): v
     return;
   }
   const parsed = parseMoneyCents(key, typeof raw === 'number' ? raw : String(raw));
-  if (!parsed.ok) { d.problems.push(parsed.problem); return; }
+  if (!parsed.ok) {
+    d.problems.push(parsed.problem);
+    return;
+  }
   put(d, 'currentBidCents', Math.round(parsed.value * rate) / 100, `${item.at(key)} × currencyRates.${code}`, 'derived');
-  assume(d, 'currentBidCents', `${key} ${(parsed.value / 100).toFixed(2)} ${code} converted at ${rate} USD per ${code} (the source's currencyRates)${useOpening ? '; no current bid, the opening price is taken' : ''}`);
+  assume(
+    d,
+    'currentBidCents',
+    `${key} ${(parsed.value / 100).toFixed(2)} ${code} converted at ${rate} USD per ${code} (the source's currencyRates)${useOpening ? '; no current bid, the opening price is taken' : ''}`,
+  );
 }
 
 function readEnd(item: CaseInsensitiveRecord, d: Draft): void {
@@ -96,7 +123,8 @@ function draftFor(item: CaseInsensitiveRecord, opts: MaestroOptions): Draft {
   else if (fromTitle?.model) put(d, 'model', fromTitle.model, item.at('assetShortDescription'), 'derived');
   if (item.text('modelYear')) put(d, 'year', item.text('modelYear'), item.at('modelYear'));
   else if (fromTitle?.year) put(d, 'year', fromTitle.year, item.at('assetShortDescription'), 'derived');
-  if (fromTitle?.trim && (make ?? fromTitle.make) === fromTitle.make) put(d, 'trim', fromTitle.trim, item.at('assetShortDescription'), 'derived');
+  if (fromTitle?.trim && (make ?? fromTitle.make) === fromTitle.make)
+    put(d, 'trim', fromTitle.trim, item.at('assetShortDescription'), 'derived');
   readBid(item, d, opts);
   readEnd(item, d);
   put(d, 'city', item.text('locationCity'), item.at('locationCity'));
@@ -104,17 +132,34 @@ function draftFor(item: CaseInsensitiveRecord, opts: MaestroOptions): Draft {
   put(d, 'zip', item.text('locationZip'), item.at('locationZip'));
   const lat = Number(item.get('latitude'));
   const lon = Number(item.get('longitude'));
-  if (item.get('latitude') !== null && item.get('longitude') !== null && Number.isFinite(lat) && Number.isFinite(lon) && (lat !== 0 || lon !== 0)) {
+  if (
+    item.get('latitude') !== null &&
+    item.get('longitude') !== null &&
+    Number.isFinite(lat) &&
+    Number.isFinite(lon) &&
+    (lat !== 0 || lon !== 0)
+  ) {
     put(d, 'latitude', lat, item.at('latitude'));
     put(d, 'longitude', lon, item.at('longitude'));
   }
   const itemUrl = item.text('itemUrl');
   if (itemUrl && /^(https?:\/\/|\/)/i.test(itemUrl)) put(d, 'listingUrl', new URL(itemUrl, opts.siteUrl).href, item.at('itemUrl'));
   else if (assetId !== null && accountId !== null) {
-    put(d, 'listingUrl', new URL(`/asset/${encodeURIComponent(assetId)}/${encodeURIComponent(accountId)}`, opts.siteUrl).href, `${item.at('assetId')} + ${item.at('accountId')}`, 'derived');
+    put(
+      d,
+      'listingUrl',
+      new URL(`/asset/${encodeURIComponent(assetId)}/${encodeURIComponent(accountId)}`, opts.siteUrl).href,
+      `${item.at('assetId')} + ${item.at('accountId')}`,
+      'derived',
+    );
   }
   // Observed, not in every answer: the seller's name (a city, county or agency on GovDeals).
-  put(d, 'sellerName', item.text('companyName') ?? item.text('displaySellerName'), item.at(item.has('companyName') ? 'companyName' : 'displaySellerName'));
+  put(
+    d,
+    'sellerName',
+    item.text('companyName') ?? item.text('displaySellerName'),
+    item.at(item.has('companyName') ? 'companyName' : 'displaySellerName'),
+  );
   const vin = extractVin(long);
   put(d, 'vin', vin, item.at('assetLongDescription'), 'derived');
   put(d, 'mileage', extractMileage(long), item.at('assetLongDescription'), 'derived');
@@ -122,29 +167,50 @@ function draftFor(item: CaseInsensitiveRecord, opts: MaestroOptions): Draft {
   if (item.get('isSoldAuction') === true) d.skip ??= 'isSoldAuction: the lot is already sold';
   else if (!d.values.make && d.skip === null) {
     const category = item.text('categoryDescription');
-    if (looksLikeVehicle(short, vin)) d.problems.push(`make: ${JSON.stringify((item.text('makebrand') ?? short ?? '').slice(0, 40))} is not a known vehicle make`);
-    else d.skip = `not a vehicle: ${JSON.stringify((short ?? '').slice(0, 40))}${category ? ` in category ${JSON.stringify(category)}` : ''}`;
+    if (looksLikeVehicle(short, vin))
+      d.problems.push(`make: ${JSON.stringify((item.text('makebrand') ?? short ?? '').slice(0, 40))} is not a known vehicle make`);
+    else
+      d.skip = `not a vehicle: ${JSON.stringify((short ?? '').slice(0, 40))}${category ? ` in category ${JSON.stringify(category)}` : ''}`;
   }
   return d;
 }
 
 export function maestroAdapter(opts: MaestroOptions): SourceAdapter {
   return {
-    name: opts.name, kind: opts.kind, needsBrowser: false,
+    name: opts.name,
+    kind: opts.kind,
+    needsBrowser: false,
     async collect(run: SourceRun): Promise<CollectResult> {
-      if (!run.apiKey) throw new MissingApiKeyError(`${opts.name}: the maestro search API needs the storefront's key (x-api-key); set apiKeyEnv and that environment variable`);
+      if (!run.apiKey)
+        throw new MissingApiKeyError(
+          `${opts.name}: the maestro search API needs the storefront's key (x-api-key); set apiKeyEnv and that environment variable`,
+        );
       const result: CollectResult = { batch: { accepted: [], rejected: [] }, skipped: [], pages: 0, notes: [], coverage: null };
       const coverage = new ParseCoverage(MAESTRO_FIELDS);
       const site = new URL(opts.siteUrl);
-      const headers = { 'content-type': 'application/json', 'x-api-key': run.apiKey, 'x-user-id': '-1', origin: site.origin, referer: `${site.origin}/` };
+      const headers = {
+        'content-type': 'application/json',
+        'x-api-key': run.apiKey,
+        'x-user-id': '-1',
+        origin: site.origin,
+        referer: `${site.origin}/`,
+      };
       let row = 0;
       let total: number | null = null;
       for (let page = 1; page <= opts.maxPages; page++) {
         let fetched;
         try {
-          fetched = await run.fetcher.request(opts.url, { method: 'POST', accept: 'application/json', headers, body: JSON.stringify(searchBody(opts, page)) });
+          fetched = await run.fetcher.request(opts.url, {
+            method: 'POST',
+            accept: 'application/json',
+            headers,
+            body: JSON.stringify(searchBody(opts, page)),
+          });
         } catch (err) {
-          if (err instanceof BudgetExhaustedError && page > 1) { result.notes.push(err.message); break; }
+          if (err instanceof BudgetExhaustedError && page > 1) {
+            result.notes.push(err.message);
+            break;
+          }
           throw err;
         }
         result.pages += 1;
@@ -157,17 +223,37 @@ export function maestroAdapter(opts: MaestroOptions): SourceAdapter {
         const found = getInsensitive(data, 'assetSearchResults');
         if (!found || !Array.isArray(found.value)) {
           const keys = data && typeof data === 'object' ? Object.keys(data).slice(0, 8).join(', ') : typeof data;
-          throw new SourceLayoutError(`${opts.url} page ${page}: no assetSearchResults array in the answer (found ${keys || 'nothing'}); the search API changed`);
+          throw new SourceLayoutError(
+            `${opts.url} page ${page}: no assetSearchResults array in the answer (found ${keys || 'nothing'}); the search API changed`,
+          );
         }
-        const items = (found.value as unknown[]).map((it, i) => (it !== null && typeof it === 'object' && !Array.isArray(it)
-          ? new CaseInsensitiveRecord(it as Record<string, unknown>, `/${found.key}/${i}`) : null));
-        assertLayout(`${opts.url} page ${page}`, items.map((it) => ({ missing: it ? STRUCTURAL.filter((k) => !it.has(k)) : [...STRUCTURAL] })), STRUCTURAL);
-        const origin: PageOrigin = { sourceUrl: `${opts.url}#page=${page}`, fetchedAt: fetched.fetchedAt, snapshotHash: fetched.hash, extractorVersion: MAESTRO_EXTRACTOR };
+        const items = (found.value as unknown[]).map((it, i) =>
+          it !== null && typeof it === 'object' && !Array.isArray(it)
+            ? new CaseInsensitiveRecord(it as Record<string, unknown>, `/${found.key}/${i}`)
+            : null,
+        );
+        assertLayout(
+          `${opts.url} page ${page}`,
+          items.map((it) => ({ missing: it ? STRUCTURAL.filter((k) => !it.has(k)) : [...STRUCTURAL] })),
+          STRUCTURAL,
+        );
+        const origin: PageOrigin = {
+          sourceUrl: `${opts.url}#page=${page}`,
+          fetchedAt: fetched.fetchedAt,
+          snapshotHash: fetched.hash,
+          extractorVersion: MAESTRO_EXTRACTOR,
+        };
         const now = new Date(run.clock.now());
         items.forEach((item, i) => {
           row += 1;
           if (!item) {
-            result.batch.rejected.push({ row, lotId: null, source: opts.kind, reason: `/${found.key}/${i} is not an object`, raw: { value: (found.value as unknown[])[i] } });
+            result.batch.rejected.push({
+              row,
+              lotId: null,
+              source: opts.kind,
+              reason: `/${found.key}/${i} is not an object`,
+              raw: { value: (found.value as unknown[])[i] },
+            });
             return;
           }
           const d = draftFor(item, opts);

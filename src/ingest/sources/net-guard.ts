@@ -7,13 +7,32 @@ import { BlockList, isIP } from 'node:net';
 
 const INTERNAL = new BlockList();
 for (const [net, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) INTERNAL.addSubnet(net, bits, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  INTERNAL.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96],
-] as const) INTERNAL.addSubnet(net, bits, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['2001:db8::', 32],
+  ['64:ff9b::', 96],
+] as const)
+  INTERNAL.addSubnet(net, bits, 'ipv6');
 
 export class BlockedAddressError extends Error {
   override name = 'BlockedAddressError';
@@ -40,9 +59,11 @@ const bareHost = (hostname: string) => hostname.replace(/^\[|\]$/g, '').toLowerC
 
 /** Refuses a URL whose scheme or host the policy does not allow (before any DNS). */
 export function checkUrlAllowed(url: URL, policy: HostPolicy): void {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BlockedAddressError(`refused ${url.protocol} URL ${url.href}: only http(s)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new BlockedAddressError(`refused ${url.protocol} URL ${url.href}: only http(s)`);
   const host = bareHost(url.hostname);
-  if (!policy.allowHosts.includes(host)) throw new BlockedAddressError(`refused ${url.href}: host ${host} is not on this source's allow-list`);
+  if (!policy.allowHosts.includes(host))
+    throw new BlockedAddressError(`refused ${url.href}: host ${host} is not on this source's allow-list`);
   if (isIP(host) && isInternalAddress(host) && !policy.allowPrivateHosts.includes(host)) {
     throw new BlockedAddressError(`refused ${url.href}: ${host} is a private, loopback or link-local address`);
   }

@@ -43,6 +43,19 @@ export class ParseCoverage {
 
 /** Fields every auction format carries in some form (structured or in its description). */
 export const COMMON_FIELDS: readonly Field[] = [
-  'lotId', 'title', 'year', 'make', 'model', 'vin', 'mileage', 'currentBidCents', 'auctionEndsAt', 'city', 'state', 'zip',
-  'listingUrl', 'titleStatus', 'description',
+  'lotId',
+  'title',
+  'year',
+  'make',
+  'model',
+  'vin',
+  'mileage',
+  'currentBidCents',
+  'auctionEndsAt',
+  'city',
+  'state',
+  'zip',
+  'listingUrl',
+  'titleStatus',
+  'description',
 ];

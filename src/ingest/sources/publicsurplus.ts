@@ -12,7 +12,17 @@ import type { CheerioAPI } from 'cheerio';
 import { lazyRequire } from '../../common/lazy-require.js';
 import { extractMileage, extractVin } from '../../quality/vin.js';
 import { BudgetExhaustedError, RobotsDisallowedError } from './fetcher.js';
-import { buyerPremiumFromText, fileDraft, finishDraft, newDraft, put, put as putField, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';
+import {
+  buyerPremiumFromText,
+  fileDraft,
+  finishDraft,
+  newDraft,
+  put,
+  put as putField,
+  titleBrandFromText,
+  type Draft,
+  type PageOrigin,
+} from './listing-builder.js';
 import { COMMON_FIELDS, ParseCoverage } from './parse-coverage.js';
 import { assertLayout, SourceLayoutError, type CollectResult, type SourceAdapter, type SourceRun } from './types.js';
 import { looksLikeVehicle, parseVehicleTitle } from './vehicle-title.js';
@@ -34,7 +44,11 @@ export interface PublicSurplusOptions {
   render: boolean;
 }
 
-interface Card { auc: string; draft: Draft; missing: string[] }
+interface Card {
+  auc: string;
+  draft: Draft;
+  missing: string[];
+}
 
 /** The arguments of a JavaScript call as written: strings, numbers and names, split at top-level commas. */
 export function callArguments(args: string): string[] {
@@ -46,13 +60,24 @@ export function callArguments(args: string): string[] {
     const c = args[i]!;
     if (quote) {
       cur += c;
-      if (c === '\\') { cur += args[++i] ?? ''; continue; }
+      if (c === '\\') {
+        cur += args[++i] ?? '';
+        continue;
+      }
       if (c === quote) quote = null;
-    } else if (c === '"' || c === "'" || c === '`') { quote = c; cur += c; }
-    else if (c === '(' || c === '[' || c === '{') { depth++; cur += c; }
-    else if (c === ')' || c === ']' || c === '}') { depth--; cur += c; }
-    else if (c === ',' && depth === 0) { out.push(cur.trim()); cur = ''; }
-    else cur += c;
+    } else if (c === '"' || c === "'" || c === '`') {
+      quote = c;
+      cur += c;
+    } else if (c === '(' || c === '[' || c === '{') {
+      depth++;
+      cur += c;
+    } else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      cur += c;
+    } else if (c === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += c;
   }
   if (cur.trim() !== '') out.push(cur.trim());
   return out;
@@ -65,7 +90,10 @@ export function endFromScript(html: string): { ms: number } | { problem: string 
   const args = callArguments(call);
   const end = args[4];
   if (end === undefined) return { problem: `auctionEndsAt: updateTimeLeftSpan(…) has ${args.length} arguments, the end time is the fifth` };
-  if (!/^\d{12,14}$/.test(end)) return { problem: `auctionEndsAt: the fifth argument of updateTimeLeftSpan(…) is ${JSON.stringify(end.slice(0, 20))}, not epoch milliseconds` };
+  if (!/^\d{12,14}$/.test(end))
+    return {
+      problem: `auctionEndsAt: the fifth argument of updateTimeLeftSpan(…) is ${JSON.stringify(end.slice(0, 20))}, not epoch milliseconds`,
+    };
   return { ms: Number(end) };
 }
 
@@ -78,11 +106,15 @@ function readCard($: CheerioAPI, el: Parameters<CheerioAPI>[0], index: number, l
   const d = newDraft({ id, html: (card.html() ?? '').slice(0, 2_000) });
   const missing: string[] = [];
   const sel = (s: string) => `div.auction-item:nth-of-type(${index + 1}) ${s}`;
-  if (!auc) { d.problems.push(`lotId: card ${index} has no id of the form {auc}<word>Grid (found ${JSON.stringify(id.slice(0, 30))})`); missing.push('lotId'); }
-  else put(d, 'lotId', auc, `div.auction-item:nth-of-type(${index + 1})[id]`);
+  if (!auc) {
+    d.problems.push(`lotId: card ${index} has no id of the form {auc}<word>Grid (found ${JSON.stringify(id.slice(0, 30))})`);
+    missing.push('lotId');
+  } else put(d, 'lotId', auc, `div.auction-item:nth-of-type(${index + 1})[id]`);
   const titleAttr = card.find('h6.card-title a[title]').attr('title');
-  if (!titleAttr) { d.problems.push('title: selector h6.card-title a[title] not found'); missing.push('title'); }
-  else {
+  if (!titleAttr) {
+    d.problems.push('title: selector h6.card-title a[title] not found');
+    missing.push('title');
+  } else {
     const title = titleAttr.replace(/^#\s*\d+\s*-\s*/, '');
     put(d, 'title', title, sel('h6.card-title a[title]'));
     const parts = parseVehicleTitle(title);
@@ -100,19 +132,31 @@ function readCard($: CheerioAPI, el: Parameters<CheerioAPI>[0], index: number, l
   else put(d, 'state', state, sel('span.auction-item-state'));
   const priceSel = `#val_${auc || '{auc}'}${suffix || '<word>Grid'}`;
   const price = auc ? card.find(`#val_${auc}${suffix}`).first().text().trim() : '';
-  if (!price) { d.problems.push(`currentBidCents: selector ${priceSel} not found`); if (card.find('[id^="val_"]').length === 0) missing.push('currentBidCents'); }
-  else put(d, 'currentBidCents', price, priceSel);
+  if (!price) {
+    d.problems.push(`currentBidCents: selector ${priceSel} not found`);
+    if (card.find('[id^="val_"]').length === 0) missing.push('currentBidCents');
+  } else put(d, 'currentBidCents', price, priceSel);
   const end = endFromScript(card.html() ?? '');
-  if ('problem' in end) { d.problems.push(end.problem); missing.push('auctionEndsAt'); }
-  else put(d, 'auctionEndsAt', end.ms, sel('script updateTimeLeftSpan(…) argument 5'));
-  if (auc) put(d, 'listingUrl', new URL(`/sms/auction/view?auc=${auc}`, listUrl).href, `div.auction-item:nth-of-type(${index + 1})[id]`, 'derived');
+  if ('problem' in end) {
+    d.problems.push(end.problem);
+    missing.push('auctionEndsAt');
+  } else put(d, 'auctionEndsAt', end.ms, sel('script updateTimeLeftSpan(…) argument 5'));
+  if (auc)
+    put(
+      d,
+      'listingUrl',
+      new URL(`/sms/auction/view?auc=${auc}`, listUrl).href,
+      `div.auction-item:nth-of-type(${index + 1})[id]`,
+      'derived',
+    );
   return { auc, draft: d, missing };
 }
 
 /** Adds what the detail page says: description (VIN, odometer, title brand), location, premium. */
 function readDetail(html: string, d: Draft, at: string): void {
   const $ = cheerio().load(html);
-  const put = (field: Parameters<typeof putField>[1], value: unknown, selector: string, method?: 'derived') => putField(d, field, value, `${at} ${selector}`, method);
+  const put = (field: Parameters<typeof putField>[1], value: unknown, selector: string, method?: 'derived') =>
+    putField(d, field, value, `${at} ${selector}`, method);
   const description = $('#itemDescription').text().trim();
   put('description', description, '#itemDescription');
   put('vin', extractVin(description), '#itemDescription', 'derived');
@@ -126,7 +170,9 @@ function readDetail(html: string, d: Draft, at: string): void {
 
 export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter {
   return {
-    name: opts.name, kind: 'publicsurplus', needsBrowser: opts.render,
+    name: opts.name,
+    kind: 'publicsurplus',
+    needsBrowser: opts.render,
     async collect(run: SourceRun): Promise<CollectResult> {
       const result: CollectResult = { batch: { accepted: [], rejected: [] }, skipped: [], pages: 0, notes: [], coverage: null };
       const coverage = new ParseCoverage(PUBLICSURPLUS_FIELDS);
@@ -140,7 +186,10 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
         try {
           fetched = await run.fetcher.get(url.href, 'text/html');
         } catch (err) {
-          if (err instanceof BudgetExhaustedError && page > 0) { result.notes.push(err.message); break; }
+          if (err instanceof BudgetExhaustedError && page > 0) {
+            result.notes.push(err.message);
+            break;
+          }
           throw err;
         }
         result.pages += 1;
@@ -150,7 +199,12 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
           if (page > 0 || /no auctions (were )?found/i.test($('body').text())) break;
           throw new SourceLayoutError(`${url.href}: no div.auction-item cards on the first page; the page layout changed`);
         }
-        const listOrigin: PageOrigin = { sourceUrl: url.href, fetchedAt: fetched.fetchedAt, snapshotHash: fetched.hash, extractorVersion: PUBLICSURPLUS_EXTRACTOR };
+        const listOrigin: PageOrigin = {
+          sourceUrl: url.href,
+          fetchedAt: fetched.fetchedAt,
+          snapshotHash: fetched.hash,
+          extractorVersion: PUBLICSURPLUS_EXTRACTOR,
+        };
         const read = cards.map((el, i) => readCard($, el, i, opts.listUrl));
         assertLayout(url.href, read, STRUCTURAL);
         for (const { auc, draft } of read) {

@@ -14,26 +14,47 @@ import { looksLikeVehicle } from './vehicle-title.js';
 
 describe('published values', () => {
   it.each([
-    ['78701', '78701'], ['787011234', '78701'], ['78701-1234', '78701'], [2134, '02134'], ['2134', '02134'], [21341234, '02134'],
-    ['7870', '07870'], ['ABCDE', null], ['', null], [null, null],
+    ['78701', '78701'],
+    ['787011234', '78701'],
+    ['78701-1234', '78701'],
+    [2134, '02134'],
+    ['2134', '02134'],
+    [21341234, '02134'],
+    ['7870', '07870'],
+    ['ABCDE', null],
+    ['', null],
+    [null, null],
   ])('ZIP %j → %j', (raw, want) => {
     expect(zip5(raw)).toBe(want);
   });
 
   it('the end of a PublicSurplus card is the fifth updateTimeLeftSpan argument, not the render time', () => {
-    const html = '<script>updateTimeLeftSpan(timeLeftInfoMap, 3412, "3412catGridtimeLeft", 1780315200000, 1781049599000, "Closed, sorry");</script>';
+    const html =
+      '<script>updateTimeLeftSpan(timeLeftInfoMap, 3412, "3412catGridtimeLeft", 1780315200000, 1781049599000, "Closed, sorry");</script>';
     expect(endFromScript(html)).toEqual({ ms: 1781049599000 });
     expect(callArguments('a, "x, y", [1, 2], f(3, 4), 5')).toEqual(['a', '"x, y"', '[1, 2]', 'f(3, 4)', '5']);
-    expect(endFromScript('<script>updateTimeLeftSpan(map, 1, "e", 1780315200000);</script>')).toEqual({ problem: expect.stringMatching(/has 4 arguments, the end time is the fifth/) });
-    expect(endFromScript('<script>updateTimeLeftSpan(map, 1, "e", 1780315200000, "soon");</script>')).toEqual({ problem: expect.stringMatching(/not epoch milliseconds/) });
+    expect(endFromScript('<script>updateTimeLeftSpan(map, 1, "e", 1780315200000);</script>')).toEqual({
+      problem: expect.stringMatching(/has 4 arguments, the end time is the fifth/),
+    });
+    expect(endFromScript('<script>updateTimeLeftSpan(map, 1, "e", 1780315200000, "soon");</script>')).toEqual({
+      problem: expect.stringMatching(/not epoch milliseconds/),
+    });
     expect(endFromScript('<div>no timer</div>')).toEqual({ problem: expect.stringMatching(/no updateTimeLeftSpan/) });
   });
 
   it('HTML descriptions become text lines; keys match in any case and locators keep the source spelling', () => {
-    expect(htmlToText('<p>Runs &amp; drives.<br/>VIN <b>1FT</b></p><script>x()</script><ul><li>Keys</li></ul>')).toBe('Runs & drives.\nVIN 1FT\nKeys');
+    expect(htmlToText('<p>Runs &amp; drives.<br/>VIN <b>1FT</b></p><script>x()</script><ul><li>Keys</li></ul>')).toBe(
+      'Runs & drives.\nVIN 1FT\nKeys',
+    );
     expect(htmlToText('plain   text')).toBe('plain text');
     const r = new CaseInsensitiveRecord({ saleNo: 'S1', LOTNO: 7, itemDescUrl: ' https://x ' }, '/results/0');
-    expect([r.text('SaleNo'), r.text('LotNo'), r.text('ItemDescURL'), r.at('LotNo'), r.at('AgencyName')]).toEqual(['S1', '7', 'https://x', '/results/0/LOTNO', '/results/0/AgencyName']);
+    expect([r.text('SaleNo'), r.text('LotNo'), r.text('ItemDescURL'), r.at('LotNo'), r.at('AgencyName')]).toEqual([
+      'S1',
+      '7',
+      'https://x',
+      '/results/0/LOTNO',
+      '/results/0/AgencyName',
+    ]);
     expect(getInsensitive({ results: [] }, 'Results')).toEqual({ key: 'results', value: [] });
   });
 
@@ -70,8 +91,16 @@ describe('local time of a lot', () => {
   });
 
   it("falls back to the state's main zone, and says so", () => {
-    expect(lotZone('00000', 'TX')).toMatchObject({ zone: 'America/Chicago', basis: 'state', note: expect.stringMatching(/not in the ZIP database/) });
-    expect(lotZone('78701', 'NM')).toMatchObject({ zone: 'America/Denver', basis: 'state', note: expect.stringMatching(/NM does not use/) });
+    expect(lotZone('00000', 'TX')).toMatchObject({
+      zone: 'America/Chicago',
+      basis: 'state',
+      note: expect.stringMatching(/not in the ZIP database/),
+    });
+    expect(lotZone('78701', 'NM')).toMatchObject({
+      zone: 'America/Denver',
+      basis: 'state',
+      note: expect.stringMatching(/NM does not use/),
+    });
     expect(lotZone(null, 'FL')).toMatchObject({ zone: 'America/New_York', basis: 'state' });
     expect(lotZone(null, 'XX')).toBeNull();
   });
@@ -104,13 +133,35 @@ describe('sources file', () => {
   });
 
   it('the storefront comes from the kind; paging and the storefront cannot be overridden by search fields', () => {
-    const body = searchBody({ name: 'a', kind: 'allsurplus', url: 'https://m/search/list', siteUrl: 'https://www.allsurplus.com', pageSize: 40, maxPages: 3, search: { searchText: 'truck', zipcode: '78701' }, currencyRates: {} }, 2);
-    expect(body).toMatchObject({ businessId: 'AD', page: 2, displayRows: 40, searchText: 'truck', zipcode: '78701', requestType: 'search', responseStyle: 'productsOnly' });
+    const body = searchBody(
+      {
+        name: 'a',
+        kind: 'allsurplus',
+        url: 'https://m/search/list',
+        siteUrl: 'https://www.allsurplus.com',
+        pageSize: 40,
+        maxPages: 3,
+        search: { searchText: 'truck', zipcode: '78701' },
+        currencyRates: {},
+      },
+      2,
+    );
+    expect(body).toMatchObject({
+      businessId: 'AD',
+      page: 2,
+      displayRows: 40,
+      searchText: 'truck',
+      zipcode: '78701',
+      requestType: 'search',
+      responseStyle: 'productsOnly',
+    });
   });
 
   it('SOURCE_ALLOW_PRIVATE_HOSTS is for fixtures and refused in production', () => {
     expect(parse({ kind: 'feed' }, { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' }).allowPrivateHosts).toEqual(['127.0.0.1']);
-    expect(() => parse({ kind: 'feed' }, { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', DEALERSCOPE_ENV: 'production' })).toThrow(/refused in production/);
+    expect(() => parse({ kind: 'feed' }, { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1', DEALERSCOPE_ENV: 'production' })).toThrow(
+      /refused in production/,
+    );
   });
 });
 

@@ -9,7 +9,10 @@ const cheerio = lazyRequire<typeof import('cheerio')>('cheerio');
 export class CaseInsensitiveRecord {
   private readonly keys = new Map<string, string>();
 
-  constructor(readonly raw: Record<string, unknown>, readonly pointer: string) {
+  constructor(
+    readonly raw: Record<string, unknown>,
+    readonly pointer: string,
+  ) {
     for (const k of Object.keys(raw)) {
       const lower = k.toLowerCase();
       if (!this.keys.has(lower)) this.keys.set(lower, k);
@@ -60,6 +63,13 @@ export function htmlToText(html: string): string {
   if (!/[<&]/.test(html)) return html.replace(/[ \t]+/g, ' ').trim();
   const $ = cheerio().load(`<div id="__root">${html}</div>`);
   $('script, style').remove();
-  $(BLOCK).each((_, el) => { $(el).before('\n'); });
-  return $('#__root').text().split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).join('\n');
+  $(BLOCK).each((_, el) => {
+    $(el).before('\n');
+  });
+  return $('#__root')
+    .text()
+    .split('\n')
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .join('\n');
 }

@@ -5,17 +5,86 @@
 // Canonical spelling by upper-case key; aliases map to the same spelling.
 const MAKES: Record<string, string> = {};
 for (const name of [
-  'Acura', 'Audi', 'BMW', 'Buick', 'Cadillac', 'Chevrolet', 'Chrysler', 'Dodge', 'Fiat', 'Ford', 'Freightliner', 'GMC',
-  'Honda', 'Hyundai', 'Infiniti', 'International', 'Isuzu', 'Jaguar', 'Jeep', 'Kia', 'Land Rover', 'Lexus', 'Lincoln',
-  'Mazda', 'Mercedes-Benz', 'Mercury', 'Mini', 'Mitsubishi', 'Nissan', 'Peterbilt', 'Pontiac', 'Porsche', 'Ram',
-  'Saturn', 'Subaru', 'Tesla', 'Toyota', 'Volkswagen', 'Volvo', 'Kenworth', 'Mack', 'Hino', 'Alfa Romeo', 'Genesis',
-]) MAKES[name.toUpperCase()] = name;
-const ALIASES: Record<string, string> = { CHEVY: 'Chevrolet', VW: 'Volkswagen', MERCEDES: 'Mercedes-Benz', 'MERCEDES BENZ': 'Mercedes-Benz', LANDROVER: 'Land Rover' };
+  'Acura',
+  'Audi',
+  'BMW',
+  'Buick',
+  'Cadillac',
+  'Chevrolet',
+  'Chrysler',
+  'Dodge',
+  'Fiat',
+  'Ford',
+  'Freightliner',
+  'GMC',
+  'Honda',
+  'Hyundai',
+  'Infiniti',
+  'International',
+  'Isuzu',
+  'Jaguar',
+  'Jeep',
+  'Kia',
+  'Land Rover',
+  'Lexus',
+  'Lincoln',
+  'Mazda',
+  'Mercedes-Benz',
+  'Mercury',
+  'Mini',
+  'Mitsubishi',
+  'Nissan',
+  'Peterbilt',
+  'Pontiac',
+  'Porsche',
+  'Ram',
+  'Saturn',
+  'Subaru',
+  'Tesla',
+  'Toyota',
+  'Volkswagen',
+  'Volvo',
+  'Kenworth',
+  'Mack',
+  'Hino',
+  'Alfa Romeo',
+  'Genesis',
+])
+  MAKES[name.toUpperCase()] = name;
+const ALIASES: Record<string, string> = {
+  CHEVY: 'Chevrolet',
+  VW: 'Volkswagen',
+  MERCEDES: 'Mercedes-Benz',
+  'MERCEDES BENZ': 'Mercedes-Benz',
+  LANDROVER: 'Land Rover',
+};
 
 // Two-word model names that would otherwise lose their second word to the trim.
-const TWO_WORD_MODELS = new Set(['GRAND CHEROKEE', 'GRAND CARAVAN', 'CROWN VICTORIA', 'TOWN CAR', 'GRAND MARQUIS', 'TRANSIT CONNECT', 'SANTA FE', 'TOWN COUNTRY', 'MODEL 3', 'MODEL S', 'MODEL X', 'MODEL Y', 'PROMASTER CITY', 'GRAND VITARA']);
+const TWO_WORD_MODELS = new Set([
+  'GRAND CHEROKEE',
+  'GRAND CARAVAN',
+  'CROWN VICTORIA',
+  'TOWN CAR',
+  'GRAND MARQUIS',
+  'TRANSIT CONNECT',
+  'SANTA FE',
+  'TOWN COUNTRY',
+  'MODEL 3',
+  'MODEL S',
+  'MODEL X',
+  'MODEL Y',
+  'PROMASTER CITY',
+  'GRAND VITARA',
+]);
 // Compact spellings some agencies use, normalised to the usual model name.
-const MODEL_SPELLING: Record<string, string> = { F150: 'F-150', F250: 'F-250', F350: 'F-350', E350: 'E-350', E250: 'E-250', C1500: 'C1500' };
+const MODEL_SPELLING: Record<string, string> = {
+  F150: 'F-150',
+  F250: 'F-250',
+  F350: 'F-350',
+  E350: 'E-350',
+  E250: 'E-250',
+  C1500: 'C1500',
+};
 
 /** "FORD" → "Ford", "chevy" → "Chevrolet"; null for a make the table does not know. */
 export function canonicalMake(raw: string | null | undefined): string | null {
@@ -39,7 +108,11 @@ export interface TitleParts {
 }
 
 export function parseVehicleTitle(title: string): TitleParts {
-  const text = title.replace(/^#?\s*\d+\s*-\s*/, '').replace(/[,;]/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = title
+    .replace(/^#?\s*\d+\s*-\s*/, '')
+    .replace(/[,;]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const words = text.split(' ');
   const yearAt = words.findIndex((w) => /^(19[5-9]\d|20\d{2})$/.test(w));
   const year = yearAt >= 0 ? Number(words[yearAt]) : null;
@@ -48,13 +121,25 @@ export function parseVehicleTitle(title: string): TitleParts {
   let i = 0;
   for (const len of [2, 1]) {
     const m = canonicalMake(rest.slice(0, len).join(' '));
-    if (m) { make = m; i = len; break; }
+    if (m) {
+      make = m;
+      i = len;
+      break;
+    }
   }
   if (!make) return { year, make: null, model: null, trim: null };
-  const two = rest.slice(i, i + 2).join(' ').toUpperCase().replace(/&/g, '').replace(/\s+/g, ' ');
+  const two = rest
+    .slice(i, i + 2)
+    .join(' ')
+    .toUpperCase()
+    .replace(/&/g, '')
+    .replace(/\s+/g, ' ');
   let model: string | null;
   if (rest.length >= i + 2 && TWO_WORD_MODELS.has(two)) {
-    model = rest.slice(i, i + 2).map(tidyModel).join(' ');
+    model = rest
+      .slice(i, i + 2)
+      .map(tidyModel)
+      .join(' ');
     i += 2;
   } else {
     model = rest[i] ? tidyModel(rest[i]!) : null;

@@ -7,7 +7,7 @@ export interface IngestSourceRunsTable {
   kind: string;
   started_at: number;
   finished_at: number;
-  outcome: string;           // 'ok' | 'partial' | 'failed'
+  outcome: string; // 'ok' | 'partial' | 'failed'
   import_id: number | null;
   pages: number;
   requests: number;

@@ -9,16 +9,39 @@ const now = new Date('2025-06-01T00:00:00Z');
 
 function listing(over: Partial<ListingInput> = {}): ListingInput {
   return {
-    source: 'govdeals', lotId: 'A1', title: '2024 Ford Explorer XLT', year: 2024, make: 'Ford', model: 'Explorer',
-    trim: 'XLT', vin: '1FMSK8DH0RGA00000', mileage: 20_000, currentBidCents: 1_500_000,
-    auctionEndsAt: now, city: 'Reno', state: 'NV', zip: null, listingUrl: null, titleStatus: 'clean',
-    description: 'One owner, runs great', buyerPremiumPct: null, docFeeCents: null, ...over,
+    source: 'govdeals',
+    lotId: 'A1',
+    title: '2024 Ford Explorer XLT',
+    year: 2024,
+    make: 'Ford',
+    model: 'Explorer',
+    trim: 'XLT',
+    vin: '1FMSK8DH0RGA00000',
+    mileage: 20_000,
+    currentBidCents: 1_500_000,
+    auctionEndsAt: now,
+    city: 'Reno',
+    state: 'NV',
+    zip: null,
+    listingUrl: null,
+    titleStatus: 'clean',
+    description: 'One owner, runs great',
+    buyerPremiumPct: null,
+    docFeeCents: null,
+    ...over,
   };
 }
 // Ten 2024 Explorer sales at 20,000 mi (no adjustment): $33,500 … $34,400 in $100 steps.
 const comps: Comp[] = Array.from({ length: 10 }, (_, i) => ({
-  kind: 'sale', make: 'Ford', model: 'Explorer', year: 2024, trim: null, mileage: 20_000,
-  priceCents: 3_350_000 + i * 10_000, saleDate: now, state: 'CA',
+  kind: 'sale',
+  make: 'Ford',
+  model: 'Explorer',
+  year: 2024,
+  trim: null,
+  mileage: 20_000,
+  priceCents: 3_350_000 + i * 10_000,
+  saleDate: now,
+  state: 'CA',
 }));
 
 describe('appraise', () => {
@@ -38,8 +61,12 @@ describe('appraise', () => {
     const a = appraise(listing(), comps, params, { now });
     expect(a).toMatchObject({
       costs: {
-        bidCents: 1_500_000, buyerPremiumCents: 187_500, docFeeCents: 7_500,
-        transportCents: 79_420, reconCents: 65_000, totalCents: 1_839_420,
+        bidCents: 1_500_000,
+        buyerPremiumCents: 187_500,
+        docFeeCents: 7_500,
+        transportCents: 79_420,
+        reconCents: 65_000,
+        totalCents: 1_839_420,
       },
       valuation: { estimateCents: 3_394_878, lowCents: 3_350_000, highCents: 3_430_000, method: 'comps', sampleSize: 10 },
       profitCents: 1_555_458,
@@ -73,9 +100,16 @@ describe('appraise', () => {
     //   bid × 1.125 = 914,004 − 7,500 − 190,000 − 95,000 = 621,504 → bid 552,448 (premium 69,056)
     const a = appraise(
       listing({
-        source: 'municibid', title: '2015 Ford Crown Victoria Police Interceptor', year: 2015,
-        model: 'Crown Victoria', trim: null, vin: null, mileage: 120_000, currentBidCents: 100_000,
-        state: 'PR', description: null,
+        source: 'municibid',
+        title: '2015 Ford Crown Victoria Police Interceptor',
+        year: 2015,
+        model: 'Crown Victoria',
+        trim: null,
+        vin: null,
+        mileage: 120_000,
+        currentBidCents: 100_000,
+        state: 'PR',
+        description: null,
       }),
       comps,
       params,
@@ -83,8 +117,12 @@ describe('appraise', () => {
     );
     expect(a).toEqual({
       costs: {
-        bidCents: 100_000, buyerPremiumCents: 12_500, docFeeCents: 7_500,
-        transportCents: 190_000, reconCents: 95_000, totalCents: 405_000,
+        bidCents: 100_000,
+        buyerPremiumCents: 12_500,
+        docFeeCents: 7_500,
+        transportCents: 190_000,
+        reconCents: 95_000,
+        totalCents: 405_000,
       },
       valuation: { estimateCents: 1_114_004, lowCents: 946_903, highCents: 1_281_105, method: 'model', sampleSize: 0, comparables: [] },
       profitCents: 709_004,
@@ -113,8 +151,12 @@ describe('appraise', () => {
       { now },
     );
     expect(a.costs).toEqual({
-      bidCents: 1_500_000, buyerPremiumCents: 75_000, docFeeCents: 2_000,
-      transportCents: 91_300, reconCents: 65_000, totalCents: 1_733_300,
+      bidCents: 1_500_000,
+      buyerPremiumCents: 75_000,
+      docFeeCents: 2_000,
+      transportCents: 91_300,
+      reconCents: 65_000,
+      totalCents: 1_733_300,
     });
     expect(a.valuation.estimateCents).toBe(3_394_878);
     expect(a.profitCents).toBe(1_661_578);

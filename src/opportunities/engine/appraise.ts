@@ -24,12 +24,7 @@ export interface AppraiseOptions {
  * The one arbitrage engine. Every cost is counted once, in `costs`; the estimate is the resale
  * value only (the old product also took transport off the sale price — never again).
  */
-export function appraise(
-  listing: ListingInput,
-  comps: Comp[],
-  params: ArbitrageParams,
-  opts: AppraiseOptions,
-): Appraisal {
+export function appraise(listing: ListingInput, comps: Comp[], params: ArbitrageParams, opts: AppraiseOptions): Appraisal {
   const fees = computeFees(listing, params);
   const transport = computeTransport(listing, opts.dealer ?? configuredDealer(params), params);
   const recon = computeRecon(listing, params);
@@ -41,8 +36,7 @@ export function appraise(
     reconCents: recon.cents,
     totalCents: 0,
   };
-  costs.totalCents =
-    costs.bidCents + costs.buyerPremiumCents + costs.docFeeCents + costs.transportCents + costs.reconCents;
+  costs.totalCents = costs.bidCents + costs.buyerPremiumCents + costs.docFeeCents + costs.transportCents + costs.reconCents;
 
   const value = appraiseValue(listing, comps, params, opts.now);
   const v = value.valuation;

@@ -37,7 +37,8 @@ export function meetsTargets(input: CeilingInput, bidCents: number): boolean {
  */
 export function targetLandedCost(input: Pick<CeilingInput, 'estimateCents' | 'targetProfitCents' | 'targetRoiBp'>): number {
   const byProfit = input.estimateCents - input.targetProfitCents;
-  const byRoi = input.targetRoiBp <= -10_000 ? Number.POSITIVE_INFINITY : Math.floor((input.estimateCents * 10_000) / (10_000 + input.targetRoiBp));
+  const byRoi =
+    input.targetRoiBp <= -10_000 ? Number.POSITIVE_INFINITY : Math.floor((input.estimateCents * 10_000) / (10_000 + input.targetRoiBp));
   return Math.min(byProfit, byRoi);
 }
 

@@ -7,8 +7,16 @@ export type VehicleClass = 'police' | 'civilian';
 
 // How sellers abbreviate or misspell makes, keyed by the squeezed spelling.
 const MAKE_ALIASES: Record<string, string> = {
-  chevy: 'chevrolet', chev: 'chevrolet', vw: 'volkswagen', volkswagon: 'volkswagen', mercedes: 'mercedesbenz',
-  benz: 'mercedesbenz', mb: 'mercedesbenz', internationalharvester: 'international', navistar: 'international', ih: 'international',
+  chevy: 'chevrolet',
+  chev: 'chevrolet',
+  vw: 'volkswagen',
+  volkswagon: 'volkswagen',
+  mercedes: 'mercedesbenz',
+  benz: 'mercedesbenz',
+  mb: 'mercedesbenz',
+  internationalharvester: 'international',
+  navistar: 'international',
+  ih: 'international',
 };
 // One brand under two names: Ram trucks were Dodge until 2010 and are still listed as "Dodge Ram".
 const SAME_BRAND: ReadonlyArray<ReadonlySet<string>> = [new Set(['dodge', 'ram'])];
@@ -39,14 +47,43 @@ export function makeSpellings(make: string): string[] {
 const POLICE_WORDS = /(^|[^a-z0-9])(police|pursuit|ppv|interceptor|ssv|9c1|p71|piu|k-?9|patrol|special service|enforcer)([^a-z0-9]|$)/i;
 
 /** Police / pursuit units by their model, trim or title, or by what the VIN decodes to. */
-export function vehicleClass(v: { model: string; trim: string | null; title?: string | null; vehicle?: VehicleAttributes | null }): VehicleClass {
+export function vehicleClass(v: {
+  model: string;
+  trim: string | null;
+  title?: string | null;
+  vehicle?: VehicleAttributes | null;
+}): VehicleClass {
   const decoded = v.vehicle ? `${v.vehicle.trim ?? ''} ${v.vehicle.series ?? ''}` : '';
   return POLICE_WORDS.test(`${v.model} ${v.trim ?? ''} ${v.title ?? ''} ${decoded}`) ? 'police' : 'civilian';
 }
 
 // Words that name a package, drive or service use rather than the model itself.
-const NOISE = new Set(['awd', '4wd', '2wd', '4x4', '4x2', 'rwd', 'fwd', 'police', 'pursuit', 'ppv', 'ssv', '9c1', 'p71', 'piu', 'k9', 'k-9',
-  'package', 'pkg', 'special', 'service', 'vehicle', 'unit', 'enforcer', 'patrol']);
+const NOISE = new Set([
+  'awd',
+  '4wd',
+  '2wd',
+  '4x4',
+  '4x2',
+  'rwd',
+  'fwd',
+  'police',
+  'pursuit',
+  'ppv',
+  'ssv',
+  '9c1',
+  'p71',
+  'piu',
+  'k9',
+  'k-9',
+  'package',
+  'pkg',
+  'special',
+  'service',
+  'vehicle',
+  'unit',
+  'enforcer',
+  'patrol',
+]);
 
 export interface Family {
   make: string;
@@ -60,8 +97,16 @@ export interface Family {
  */
 export function familyOf(make: string, model: string, aliases: Readonly<Record<string, string>> = {}): Family {
   let mk = squeezeMake(make);
-  let m = model.toLowerCase().replace(/[^a-z0-9\- ]/g, ' ').split(/\s+/).filter((w) => w !== '' && !NOISE.has(w)).join(' ');
-  if (mk === 'dodge' && /^ram\b/.test(m)) { mk = 'ram'; m = m.slice(3).trim(); }
+  let m = model
+    .toLowerCase()
+    .replace(/[^a-z0-9\- ]/g, ' ')
+    .split(/\s+/)
+    .filter((w) => w !== '' && !NOISE.has(w))
+    .join(' ');
+  if (mk === 'dodge' && /^ram\b/.test(m)) {
+    mk = 'ram';
+    m = m.slice(3).trim();
+  }
   if (mk === 'ram' && m.startsWith('ram ')) m = m.slice(4);
   const family = aliases[`${mk}|${m}`] ?? aliases[m] ?? m;
   return { make: mk, family, key: `${mk}|${family}` };

@@ -43,7 +43,11 @@ export function familyComps(listing: Pick<ListingInput, 'make' | 'model'>, comps
 }
 
 /** Comps of the listing's model family within the year window, widened until there are enough. */
-export function matchingComps(listing: Pick<ListingInput, 'make' | 'model' | 'year'>, comps: readonly Comp[], params: ArbitrageParams): Comp[] {
+export function matchingComps(
+  listing: Pick<ListingInput, 'make' | 'model' | 'year'>,
+  comps: readonly Comp[],
+  params: ArbitrageParams,
+): Comp[] {
   const v = params.valuation;
   const family = familyComps(listing, comps, params);
   for (let w = v.compYearWindow; ; w++) {
@@ -100,8 +104,9 @@ export function valueFromComps(
   const M = listing.mileage;
 
   // Slopes from the whole family (wider years) so they rest on a spread of ages and odometers.
-  const fitSet = familyComps(listing, comps, params)
-    .filter((c): c is Sale => c.kind === 'sale' && c.priceCents > 0 && Math.abs(c.year - listing.year) <= v.maxCompYearWindow + 2);
+  const fitSet = familyComps(listing, comps, params).filter(
+    (c): c is Sale => c.kind === 'sale' && c.priceCents > 0 && Math.abs(c.year - listing.year) <= v.maxCompYearWindow + 2,
+  );
   const obs: Observation[] = fitSet.map((s) => ({
     y: Math.log(s.priceCents / classRatio(compClass(s), cls, v)),
     dYear: s.year - listing.year,
@@ -113,7 +118,8 @@ export function valueFromComps(
   const points: Array<{ a: number; w: number; c: Comp; adj: number }> = [];
   for (const s of used) {
     const dYear = listing.year - s.year;
-    const mileFactor = s.mileage === null || M === null ? 1 : Math.min(fMax, Math.max(fMin, Math.exp(slopes.mileage * ((M - s.mileage) / 10_000))));
+    const mileFactor =
+      s.mileage === null || M === null ? 1 : Math.min(fMax, Math.max(fMin, Math.exp(slopes.mileage * ((M - s.mileage) / 10_000))));
     const a = Math.log(s.priceCents) + slopes.year * dYear + Math.log(mileFactor) + Math.log(classRatio(compClass(s), cls, v));
     const kMiles = s.mileage === null || M === null ? 0.5 : Math.exp(-Math.abs(M - s.mileage) / v.mileageKernelMiles);
     const kYear = Math.exp(-Math.abs(dYear) / v.yearKernelYears);
@@ -128,7 +134,12 @@ export function valueFromComps(
     const mileFactor = M === null ? 1 : Math.min(fMax, Math.max(fMin, Math.exp(slopes.mileage * ((M - usual) / 10_000))));
     const ratio = classRatio(vehicleClass({ model: m.model, trim: m.trim }), cls, v);
     const a = Math.log(m.avgCents) + slopes.year * dYear + Math.log(mileFactor) + Math.log(ratio);
-    points.push({ a, w: Math.min(v.marketRowMaxWeight, Math.max(1, m.sampleSize)) * Math.exp(-Math.abs(dYear) / v.yearKernelYears) * 0.5, c: m, adj: Math.exp(a) });
+    points.push({
+      a,
+      w: Math.min(v.marketRowMaxWeight, Math.max(1, m.sampleSize)) * Math.exp(-Math.abs(dYear) / v.yearKernelYears) * 0.5,
+      c: m,
+      adj: Math.exp(a),
+    });
   }
   // Export typos (a price ×10 or ÷10) and odd sales: drop what sits far outside the rest.
   const center = median(points.map((p) => p.a));
@@ -139,25 +150,46 @@ export function valueFromComps(
   const logEstimate = kept.reduce((s, p) => s + p.w * p.a, 0) / totalW;
 
   // Never below a floor share of what the cohort's vehicles sold for, unadjusted.
-  const raw = used.filter((s) => Math.abs(s.year - listing.year) <= v.compYearWindow).map((s) => s.priceCents * classRatio(compClass(s), cls, v));
+  const raw = used
+    .filter((s) => Math.abs(s.year - listing.year) <= v.compYearWindow)
+    .map((s) => s.priceCents * classRatio(compClass(s), cls, v));
   const floor = raw.length ? v.floorShareOfComps * median(raw) : 0;
   const estimate = Math.max(floor, Math.exp(logEstimate));
-  const lowRatio = Math.exp(weightedQuantile(kept.map((p) => ({ x: p.a - logEstimate, w: p.w })), v.lowPercentile / 100));
-  const highRatio = Math.exp(weightedQuantile(kept.map((p) => ({ x: p.a - logEstimate, w: p.w })), v.highPercentile / 100));
+  const lowRatio = Math.exp(
+    weightedQuantile(
+      kept.map((p) => ({ x: p.a - logEstimate, w: p.w })),
+      v.lowPercentile / 100,
+    ),
+  );
+  const highRatio = Math.exp(
+    weightedQuantile(
+      kept.map((p) => ({ x: p.a - logEstimate, w: p.w })),
+      v.highPercentile / 100,
+    ),
+  );
   const salesUsed = kept.filter((p) => p.c.kind === 'sale').length;
-  const marketCount = kept.filter((p) => p.c.kind === 'market').reduce((s, p) => s + Math.min(v.marketRowMaxWeight, Math.max(1, (p.c as Market).sampleSize)), 0);
+  const marketCount = kept
+    .filter((p) => p.c.kind === 'market')
+    .reduce((s, p) => s + Math.min(v.marketRowMaxWeight, Math.max(1, (p.c as Market).sampleSize)), 0);
   return {
     estimateCents: roundHalfAway(estimate),
     lowCents: roundHalfAway(estimate * Math.min(1, lowRatio)),
     highCents: roundHalfAway(estimate * Math.max(1, highRatio)),
     count: salesUsed + marketCount,
-    comparables: [...kept].sort((x, y) => y.w - x.w).slice(0, v.comparablesShown).map((p) => ({
-      id: p.c.id ?? null, kind: p.c.kind, year: p.c.year, model: p.c.model,
-      mileage: p.c.kind === 'sale' ? p.c.mileage : null,
-      priceCents: p.c.kind === 'sale' ? p.c.priceCents : p.c.avgCents,
-      saleDate: p.c.kind === 'sale' ? p.c.saleDate.toISOString().slice(0, 10) : null,
-      adjustedCents: roundHalfAway(p.adj), weight: Math.round((p.w / totalW) * 10_000) / 10_000,
-    })),
+    comparables: [...kept]
+      .sort((x, y) => y.w - x.w)
+      .slice(0, v.comparablesShown)
+      .map((p) => ({
+        id: p.c.id ?? null,
+        kind: p.c.kind,
+        year: p.c.year,
+        model: p.c.model,
+        mileage: p.c.kind === 'sale' ? p.c.mileage : null,
+        priceCents: p.c.kind === 'sale' ? p.c.priceCents : p.c.avgCents,
+        saleDate: p.c.kind === 'sale' ? p.c.saleDate.toISOString().slice(0, 10) : null,
+        adjustedCents: roundHalfAway(p.adj),
+        weight: Math.round((p.w / totalW) * 10_000) / 10_000,
+      })),
     yearPct: (Math.exp(slopes.year) - 1) * 100,
     mileagePctPer10k: (Math.exp(slopes.mileage) - 1) * 100,
   };

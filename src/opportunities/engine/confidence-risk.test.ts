@@ -8,9 +8,9 @@ const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitr
 
 describe('confidence', () => {
   it('late-model clean documented vehicle with 10 agreeing comps: 20 + min(50, 5 × 10) + 15 = 85 (> 70)', () => {
-    expect(
-      computeConfidence({ compCount: 10, disagreement: 0, age: 1, mileage: 20_000, hasVin: true, titleStatus: 'clean' }, params),
-    ).toBe(85);
+    expect(computeConfidence({ compCount: 10, disagreement: 0, age: 1, mileage: 20_000, hasVin: true, titleStatus: 'clean' }, params)).toBe(
+      85,
+    );
   });
 
   it('4 comps 15 % off the model, 7 yr old, no mileage, rebuilt: 20 + 20 + 7.5 − 3 − 10 − 5 = 29.5 → 30', () => {
@@ -47,7 +47,15 @@ describe('risk = Σ components / Σ maxima (50+40+30+30+35 = 185) × 100', () =>
   it('every component capped, no comps, salvage: (50 + 40 + 15 + 25 + 35) / 185 = 89.19 % → 89', () => {
     // age min(50, 60); mileage min(40, 50); volatility 300,000 / 1,000,000 × 50 = 15; no comps 25
     const r = computeRisk(
-      { age: 20, mileage: 250_000, estimateCents: 1_000_000, lowCents: 850_000, highCents: 1_150_000, compCount: 0, titleStatus: 'salvage' },
+      {
+        age: 20,
+        mileage: 250_000,
+        estimateCents: 1_000_000,
+        lowCents: 850_000,
+        highCents: 1_150_000,
+        compCount: 0,
+        titleStatus: 'salvage',
+      },
       params,
     );
     expect(r.components).toEqual({ age: 50, mileage: 40, volatility: 15, thinData: 25, title: 35 });

@@ -6,10 +6,7 @@ import { computeFees, premiumCents } from './fees.js';
 
 const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));
 const bid = (source: string, currentBidCents: number, over: { pct?: number; doc?: number } = {}) =>
-  computeFees(
-    { source, currentBidCents, buyerPremiumPct: over.pct ?? null, docFeeCents: over.doc ?? null },
-    params,
-  );
+  computeFees({ source, currentBidCents, buyerPremiumPct: over.pct ?? null, docFeeCents: over.doc ?? null }, params);
 
 describe('fees by source', () => {
   it('govdeals: 12.5 % of $10,000.00 = $1,250.00, doc $75.00', () => {
@@ -62,8 +59,13 @@ describe('premium rules: marginal tiers, minimum, cap', () => {
   // An operator's schedule: 15 % of the first $1,000, 10 % of the next $4,000, 5 % above $5,000;
   // at least $25, at most $1,500.
   const rule: PremiumRule = {
-    tiers: [{ upToCents: 100_000, pct: 15 }, { upToCents: 500_000, pct: 10 }, { upToCents: null, pct: 5 }],
-    minimumCents: 2_500, capCents: 150_000,
+    tiers: [
+      { upToCents: 100_000, pct: 15 },
+      { upToCents: 500_000, pct: 10 },
+      { upToCents: null, pct: 5 },
+    ],
+    minimumCents: 2_500,
+    capCents: 150_000,
   };
 
   it('charges each tier on the part of the bid inside it', () => {
@@ -89,8 +91,12 @@ describe('premium rules: marginal tiers, minimum, cap', () => {
     expect(bid('govdeals', 500).buyerPremiumCents).toBe(63); // no minimum: 12.5 % of $5.00 = 62.5¢ → 63¢
   });
 
-  const tieredCopart: ArbitrageParams = { ...params, fees: { ...params.fees, sources: { ...params.fees.sources, copart: { buyerPremium: rule, docFeeCents: 8_900 } } } };
-  const copart = (currentBidCents: number, buyerPremiumPct: number | null = null) => computeFees({ source: 'copart', currentBidCents, buyerPremiumPct, docFeeCents: null }, tieredCopart);
+  const tieredCopart: ArbitrageParams = {
+    ...params,
+    fees: { ...params.fees, sources: { ...params.fees.sources, copart: { buyerPremium: rule, docFeeCents: 8_900 } } },
+  };
+  const copart = (currentBidCents: number, buyerPremiumPct: number | null = null) =>
+    computeFees({ source: 'copart', currentBidCents, buyerPremiumPct, docFeeCents: null }, tieredCopart);
 
   it('a source configured with tiers prices landed cost with them; a stated percentage replaces the tiers, the cap still holds', () => {
     expect(copart(300_000)).toEqual({ buyerPremiumCents: 35_000, docFeeCents: 8_900, assumptions: [] });
@@ -99,10 +105,16 @@ describe('premium rules: marginal tiers, minimum, cap', () => {
   });
 
   it('the bid ceiling under the tiered rule, derived by hand', () => {
-    const ceiling = (estimateCents: number) => bidCeilingCents({
-      estimateCents, premiumAt: (b) => copart(b).buyerPremiumCents, docFeeCents: 8_900, transportCents: 50_000, reconCents: 65_000,
-      targetProfitCents: 200_000, targetRoiBp: 1_500,
-    });
+    const ceiling = (estimateCents: number) =>
+      bidCeilingCents({
+        estimateCents,
+        premiumAt: (b) => copart(b).buyerPremiumCents,
+        docFeeCents: 8_900,
+        transportCents: 50_000,
+        reconCents: 65_000,
+        targetProfitCents: 200_000,
+        targetRoiBp: 1_500,
+      });
     // Estimate $10,000: landed ≤ min($10,000 − $2,000, floor($10,000 / 1.15) = $8,695.65) = $8,000, so
     // bid + premium ≤ $8,000 − $1,239 = $6,761. Above $5,000 the premium is $550 + 5 % of (bid − $5,000),
     // so 1.05 × bid + $300 ≤ $6,761 → bid ≤ $6,153.333…: at $6,153.33 the premium is $550 + $57.6665 →

@@ -54,7 +54,10 @@ export function computeFees(
     const statedBoth = listing.buyerPremiumPct != null && listing.docFeeCents != null;
     if (!statedBoth) assumptions.push('fees:unknown_source');
   }
-  const rule: PremiumRule = listing.buyerPremiumPct == null ? row.buyerPremium : { ...row.buyerPremium, tiers: [{ upToCents: null, pct: listing.buyerPremiumPct }] };
+  const rule: PremiumRule =
+    listing.buyerPremiumPct == null
+      ? row.buyerPremium
+      : { ...row.buyerPremium, tiers: [{ upToCents: null, pct: listing.buyerPremiumPct }] };
   return {
     buyerPremiumCents: premiumCents(rule, listing.currentBidCents),
     docFeeCents: listing.docFeeCents ?? row.docFeeCents,

@@ -26,8 +26,14 @@ describe('recon reserve', () => {
 describe('ex-government units', () => {
   const civilian = { title: '2019 Ford F-150 XLT', description: 'One owner.' };
   it.each([
-    'Department of Agriculture, Forest Service', 'DEPT OF VETERANS AFFAIRS', 'City of Austin, TX', 'Travis County', 'Metro Transit Authority',
-    'U.S. Army Corps of Engineers', 'GENERAL SERVICES ADMIN', 'Austin ISD',
+    'Department of Agriculture, Forest Service',
+    'DEPT OF VETERANS AFFAIRS',
+    'City of Austin, TX',
+    'Travis County',
+    'Metro Transit Authority',
+    'U.S. Army Corps of Engineers',
+    'GENERAL SERVICES ADMIN',
+    'Austin ISD',
   ])('a public seller (%s) adds the $300', (sellerName) => {
     expect(computeRecon({ ...civilian, sellerName }, params)).toEqual({ cents: 95_000, fleet: true });
   });
@@ -35,7 +41,11 @@ describe('ex-government units', () => {
     expect(computeRecon({ ...civilian, sellerName }, params)).toEqual({ cents: 65_000, fleet: false });
   });
   it.each([
-    'Department of Transportation unit, runs well.', 'Agency-owned since new.', 'County-owned pickup.', 'State owned vehicle', 'Title: SF-97',
+    'Department of Transportation unit, runs well.',
+    'Agency-owned since new.',
+    'County-owned pickup.',
+    'State owned vehicle',
+    'Title: SF-97',
   ])('ex-government words in the text add the $300: %s', (description) => {
     expect(computeRecon({ title: '2017 Chevrolet Silverado', description }, params).cents).toBe(95_000);
   });

@@ -6,19 +6,71 @@ function escapeRegExp(s: string): string {
 }
 
 // Hyphens and spaces are the same word break: "county-owned" matches the keyword "county owned".
-const fold = (s: string) => s.toLowerCase().replace(/[-‐–_/]+/g, ' ').replace(/\s+/g, ' ');
+const fold = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[-‐–_/]+/g, ' ')
+    .replace(/\s+/g, ' ');
 
 /**
  * Seller names of public bodies (GSA's AgencyName, a GovDeals city or county account, a transit
  * authority): whatever they sell is an ex-government unit.
  */
-const GOVERNMENT_SELLER = new RegExp(`\\b(${[
-  'department', 'dept', 'county', 'city of', 'town of', 'village of', 'township', 'borough', 'parish', 'state of', 'commonwealth',
-  'agency', 'administration', 'admin', 'bureau', 'authority', 'district', 'municipal', 'municipality', 'government', 'federal',
-  'united states', 'u s', 'us army', 'army', 'navy', 'air force', 'marine corps', 'coast guard', 'national guard', 'police', 'sheriff',
-  'fire rescue', 'public works', 'public schools', 'public utilities', 'isd', 'school', 'schools', 'university', 'college',
-  'transit', 'commission', 'corps of engineers', 'forest service', 'postal service', 'gsa', 'usda', 'usps', 'nasa', 'fema',
-].join('|')})\\b`);
+const GOVERNMENT_SELLER = new RegExp(
+  `\\b(${[
+    'department',
+    'dept',
+    'county',
+    'city of',
+    'town of',
+    'village of',
+    'township',
+    'borough',
+    'parish',
+    'state of',
+    'commonwealth',
+    'agency',
+    'administration',
+    'admin',
+    'bureau',
+    'authority',
+    'district',
+    'municipal',
+    'municipality',
+    'government',
+    'federal',
+    'united states',
+    'u s',
+    'us army',
+    'army',
+    'navy',
+    'air force',
+    'marine corps',
+    'coast guard',
+    'national guard',
+    'police',
+    'sheriff',
+    'fire rescue',
+    'public works',
+    'public schools',
+    'public utilities',
+    'isd',
+    'school',
+    'schools',
+    'university',
+    'college',
+    'transit',
+    'commission',
+    'corps of engineers',
+    'forest service',
+    'postal service',
+    'gsa',
+    'usda',
+    'usps',
+    'nasa',
+    'fema',
+  ].join('|')})\\b`,
+);
 
 /** A seller name that names a public body. */
 export function isGovernmentSeller(sellerName: string | null | undefined): boolean {
@@ -32,9 +84,7 @@ export function isGovernmentSeller(sellerName: string | null | undefined): boole
 export function isFleetUnit(listing: Pick<ListingInput, 'title' | 'description' | 'sellerName'>, params: ArbitrageParams): boolean {
   if (isGovernmentSeller(listing.sellerName)) return true;
   const text = ` ${fold(`${listing.title} ${listing.description ?? ''}`)} `;
-  return params.recon.fleetKeywords.some((k) =>
-    new RegExp(`(^|[^a-z0-9])${escapeRegExp(fold(k))}([^a-z0-9]|$)`).test(text),
-  );
+  return params.recon.fleetKeywords.some((k) => new RegExp(`(^|[^a-z0-9])${escapeRegExp(fold(k))}([^a-z0-9]|$)`).test(text));
 }
 
 export function computeRecon(

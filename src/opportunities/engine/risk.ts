@@ -55,12 +55,14 @@ export function computeRisk(input: RiskInput, params: ArbitrageParams): Risk {
       input.estimateCents > 0
         ? Math.min(r.volatilityMax, ((input.highCents - input.lowCents) / input.estimateCents) * r.volatilityFactor)
         : r.volatilityMax,
-    thinData:
-      input.compCount === 0 ? r.thinDataNoComps : Math.max(0, r.thinDataBase - input.compCount / r.thinDataCompsPerPoint),
+    thinData: input.compCount === 0 ? r.thinDataNoComps : Math.max(0, r.thinDataBase - input.compCount / r.thinDataCompsPerPoint),
     title: titleRisk(input.titleStatus, params),
   };
   const maxima =
-    r.ageMax + r.mileageMax + r.volatilityMax + Math.max(r.thinDataBase, r.thinDataNoComps) +
+    r.ageMax +
+    r.mileageMax +
+    r.volatilityMax +
+    Math.max(r.thinDataBase, r.thinDataNoComps) +
     Math.max(r.title.clean, r.title.rebuilt, r.title.salvage, r.title.other);
   const sum = components.age + components.mileage + components.volatility + components.thinData + components.title;
   return { score: maxima > 0 ? clamp(0, 100, roundHalfAway((sum / maxima) * 100)) : 0, components, assumptions };

@@ -41,17 +41,44 @@ function solve3(m: number[][], r: number[]): number[] | null {
   return a.map((row, i) => row[3]! / row[i]!);
 }
 
-function fit(obs: readonly Observation[], prior: { year: number; mileage: number }, k: number): { a: number; year: number; mileage: number } | null {
-  let n = 0, s1 = 0, s2 = 0, sy = 0, s11 = 0, s22 = 0, s12 = 0, s1y = 0, s2y = 0;
+function fit(
+  obs: readonly Observation[],
+  prior: { year: number; mileage: number },
+  k: number,
+): { a: number; year: number; mileage: number } | null {
+  let n = 0,
+    s1 = 0,
+    s2 = 0,
+    sy = 0,
+    s11 = 0,
+    s22 = 0,
+    s12 = 0,
+    s1y = 0,
+    s2y = 0;
   for (const o of obs) {
     const x1 = o.dYear;
     const x2 = o.dMiles ?? 0;
-    n++; s1 += x1; s2 += x2; sy += o.y; s11 += x1 * x1; s22 += x2 * x2; s12 += x1 * x2; s1y += x1 * o.y; s2y += x2 * o.y;
+    n++;
+    s1 += x1;
+    s2 += x2;
+    sy += o.y;
+    s11 += x1 * x1;
+    s22 += x2 * x2;
+    s12 += x1 * x2;
+    s1y += x1 * o.y;
+    s2y += x2 * o.y;
   }
   if (n === 0) return null;
   const l1 = k * YEAR_SPREAD ** 2;
   const l2 = k * MILES_SPREAD ** 2;
-  const sol = solve3([[n, s1, s2], [s1, s11 + l1, s12], [s2, s12, s22 + l2]], [sy, s1y + l1 * prior.year, s2y + l2 * prior.mileage]);
+  const sol = solve3(
+    [
+      [n, s1, s2],
+      [s1, s11 + l1, s12],
+      [s2, s12, s22 + l2],
+    ],
+    [sy, s1y + l1 * prior.year, s2y + l2 * prior.mileage],
+  );
   return sol ? { a: sol[0]!, year: sol[1]!, mileage: sol[2]! } : null;
 }
 

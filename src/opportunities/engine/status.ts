@@ -23,11 +23,7 @@ function passes(m: StatusInput, t: Thresholds): boolean {
 }
 
 /** Strict inequalities on the thresholds of config/arbitrage.json (`status`); an open anomaly caps the status at good. */
-export function classifyStatus(
-  m: StatusInput,
-  params: ArbitrageParams,
-  hasOpenAnomaly = false,
-): OpportunityStatus {
+export function classifyStatus(m: StatusInput, params: ArbitrageParams, hasOpenAnomaly = false): OpportunityStatus {
   if (!hasOpenAnomaly && passes(m, params.status.hot)) return 'hot';
   if (passes(m, params.status.good)) return 'good';
   return 'moderate';

@@ -36,7 +36,11 @@ describe('transport(listing location, dealer location)', () => {
   });
 
   it('coordinates win over the ZIP: 5° due north of the dealer = 345.47 mi × 1.2 = 414.56 → 415 mi × $2.20 = $913.00', () => {
-    expect(cost({ zip: '02108', state: 'CA', latitude: 39.0614, longitude: -118.2385 })).toEqual({ miles: 415, cents: 91_300, assumptions: [] });
+    expect(cost({ zip: '02108', state: 'CA', latitude: 39.0614, longitude: -118.2385 })).toEqual({
+      miles: 415,
+      cents: 91_300,
+      assumptions: [],
+    });
   });
 
   it('no ZIP: the state centroid (NV 38.313515, −117.055374 → 90012: 301.10 mi × 1.2 = 361.33 → 361 mi × $2.20 = $794.20), flagged', () => {
@@ -50,7 +54,10 @@ describe('transport(listing location, dealer location)', () => {
   });
 
   it('every state and DC has a centroid, so the fallback never falls through to the unknown distance', () => {
-    const states = 'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC'.split(' ');
+    const states =
+      'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC'.split(
+        ' ',
+      );
     for (const state of states) expect(cost({ zip: null, state }).assumptions).toEqual(['transport:state_centroid']);
     // Only a place the tables cannot put anywhere is charged the configured unknown distance.
     expect(cost({ zip: null, state: 'PR' })).toEqual({ miles: 1000, cents: 190_000, assumptions: ['transport:unknown_state'] });

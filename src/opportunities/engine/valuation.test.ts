@@ -9,22 +9,48 @@ const now = new Date('2025-06-01T00:00:00Z');
 
 function listing(over: Partial<ListingInput> = {}): ListingInput {
   return {
-    source: 'govdeals', lotId: '1', title: '2025 Ford F-150', year: 2025, make: 'Ford', model: 'F-150',
-    trim: null, vin: '1FTFW1E50PFA00000', mileage: 10_000, currentBidCents: 1_000_000,
-    auctionEndsAt: now, city: null, state: 'NV', zip: null, listingUrl: null, titleStatus: 'clean',
-    description: null, buyerPremiumPct: null, docFeeCents: null, ...over,
+    source: 'govdeals',
+    lotId: '1',
+    title: '2025 Ford F-150',
+    year: 2025,
+    make: 'Ford',
+    model: 'F-150',
+    trim: null,
+    vin: '1FTFW1E50PFA00000',
+    mileage: 10_000,
+    currentBidCents: 1_000_000,
+    auctionEndsAt: now,
+    city: null,
+    state: 'NV',
+    zip: null,
+    listingUrl: null,
+    titleStatus: 'clean',
+    description: null,
+    buyerPremiumPct: null,
+    docFeeCents: null,
+    ...over,
   };
 }
 const sale = (make: string, model: string, year: number, priceCents: number, mileage: number | null = null): Comp => ({
-  kind: 'sale', make, model, year, trim: null, mileage, priceCents, saleDate: now, state: null,
+  kind: 'sale',
+  make,
+  model,
+  year,
+  trim: null,
+  mileage,
+  priceCents,
+  saleDate: now,
+  state: null,
 });
 
 describe('depreciation model', () => {
   it('Tacoma 2020 @ 2025, 90,000 mi: 3,800,000 × 1.15 × 0.88^5 × 0.975^(excess / 10,000)', () => {
     // 3,800,000 × 1.15 = 4,370,000; 0.88^5 = 0.5277319168; 4,370,000 × 0.5277319168 = 2,306,188.476
     // excess 90,000 − 5 × 12,000 = 30,000 mi: 0.975^3 = 0.926859375 → 2,137,512.46 → $21,375.12
-    expect(valueFromModel(listing({ make: 'Toyota', model: 'Tacoma', year: 2020, mileage: 90_000 }), now, params))
-      .toEqual({ cents: 2_137_512, assumptions: [] });
+    expect(valueFromModel(listing({ make: 'Toyota', model: 'Tacoma', year: 2020, mileage: 90_000 }), now, params)).toEqual({
+      cents: 2_137_512,
+      assumptions: [],
+    });
   });
 
   it('mileage takes a bounded share, never all of the value: 900,000 mi on the same Tacoma keeps 35 %', () => {
@@ -66,12 +92,21 @@ describe('comparables', () => {
   const withParams = (over: Partial<typeof params.valuation>) => ({ ...params, valuation: { ...params.valuation, ...over } });
 
   it('one model family whatever the seller calls it: Police Interceptor Utility ↔ Explorer, Dodge Ram 1500 ↔ Ram 1500', () => {
-    const comps = [sale('Ford', 'Explorer', 2018, 1), sale('FORD', 'Interceptor Utility', 2018, 2), sale('Ford', 'Explorer Police AWD', 2018, 3),
-      sale('Ford', 'Expedition', 2018, 4), sale('Chevrolet', 'Tahoe PPV', 2018, 5)];
+    const comps = [
+      sale('Ford', 'Explorer', 2018, 1),
+      sale('FORD', 'Interceptor Utility', 2018, 2),
+      sale('Ford', 'Explorer Police AWD', 2018, 3),
+      sale('Ford', 'Expedition', 2018, 4),
+      sale('Chevrolet', 'Tahoe PPV', 2018, 5),
+    ];
     const piu = familyComps(listing({ make: 'Ford', model: 'Police Interceptor Utility', year: 2018 }), comps, params);
     expect(piu.map((c) => (c.kind === 'sale' ? c.priceCents : 0))).toEqual([1, 2, 3]);
     const rams = [sale('Ram', '1500', 2016, 6), sale('RAM', 'Ram 1500', 2016, 7), sale('Dodge', 'Ram 2500', 2016, 8)];
-    expect(familyComps(listing({ make: 'Dodge', model: 'Ram 1500', year: 2016 }), rams, params).map((c) => (c.kind === 'sale' ? c.priceCents : 0))).toEqual([6, 7]);
+    expect(
+      familyComps(listing({ make: 'Dodge', model: 'Ram 1500', year: 2016 }), rams, params).map((c) =>
+        c.kind === 'sale' ? c.priceCents : 0,
+      ),
+    ).toEqual([6, 7]);
   });
 
   it('model year ± 2, widened a year at a time (up to ± 4) until there are enough comps', () => {
@@ -80,13 +115,20 @@ describe('comparables', () => {
     const l = listing({ make: 'Ford', model: 'Explorer', year: 2020 });
     expect(matchingComps(l, [...near, ...far], params)).toHaveLength(6);
     // Only two within ± 2: ± 3 adds 2017, ± 4 adds 2024, 2015 (± 5) never comes in.
-    const got = matchingComps(l, [near[0]!, near[1]!, ...far], params).map((c) => c.year).sort();
+    const got = matchingComps(l, [near[0]!, near[1]!, ...far], params)
+      .map((c) => c.year)
+      .sort();
     expect(got).toEqual([2017, 2018, 2019, 2024]);
   });
 
   it('adjusts a sale in proportion to its price: 2,000,000 × 1.10 (a year newer) ÷ 0.975 (10,000 mi fewer) = 2,256,410', () => {
     // One sale cannot tell a slope, so the priors apply: +10 % a model year, −2.5 % per 10,000 miles.
-    const v = valueFromComps(listing({ make: 'Ford', model: 'Explorer', year: 2022, mileage: 40_000 }), [sale('Ford', 'Explorer', 2021, 2_000_000, 50_000)], params, now);
+    const v = valueFromComps(
+      listing({ make: 'Ford', model: 'Explorer', year: 2022, mileage: 40_000 }),
+      [sale('Ford', 'Explorer', 2021, 2_000_000, 50_000)],
+      params,
+      now,
+    );
     expect(v).toMatchObject({ estimateCents: 2_256_410, lowCents: 2_256_410, highCents: 2_256_410, count: 1 });
   });
 
@@ -95,7 +137,9 @@ describe('comparables', () => {
     const l = listing({ make: 'Ford', model: 'Explorer', year: 2020, mileage: 400_000 });
     expect(valueFromComps(l, [sale('Ford', 'Explorer', 2020, 2_000_000, 20_000)], params, now)?.estimateCents).toBe(800_000);
     // The floor: never below floorShareOfComps × the cohort's median sale (here raised to 50 % → 1,000,000).
-    expect(valueFromComps(l, [sale('Ford', 'Explorer', 2020, 2_000_000, 20_000)], withParams({ floorShareOfComps: 0.5 }), now)?.estimateCents).toBe(1_000_000);
+    expect(
+      valueFromComps(l, [sale('Ford', 'Explorer', 2020, 2_000_000, 20_000)], withParams({ floorShareOfComps: 0.5 }), now)?.estimateCents,
+    ).toBe(1_000_000);
   });
 
   it('police units are their own cohort; a thin one borrows civilian sales × policeClassFactor', () => {
@@ -103,14 +147,18 @@ describe('comparables', () => {
     const civilian = Array.from({ length: 6 }, () => sale('Dodge', 'Charger', 2018, 2_000_000, 100_000));
     const l = listing({ make: 'Dodge', model: 'Charger Pursuit', year: 2018, mileage: 100_000 });
     // Four police sales are enough: the civilian ones are not used.
-    expect(valueFromComps(l, [...Array.from({ length: 4 }, () => police(1_000_000)), ...civilian], params, now)?.estimateCents).toBe(1_000_000);
+    expect(valueFromComps(l, [...Array.from({ length: 4 }, () => police(1_000_000)), ...civilian], params, now)?.estimateCents).toBe(
+      1_000_000,
+    );
     // Two are not: six civilians at 2,000,000 × 0.8 join them; equal weights → 1,000,000 × 1.6^(6/8) = 1,422,623.53
     expect(valueFromComps(l, [police(1_000_000), police(1_000_000), ...civilian], params, now)?.estimateCents).toBe(1_422_624);
   });
 
   it("learns the family's mileage slope from its sales, pulled toward the prior", () => {
     // Twelve sales that lose exactly 4 % per 10,000 miles (20,000 … 240,000 mi).
-    const comps = Array.from({ length: 12 }, (_, i) => sale('Ford', 'Explorer', 2020, Math.round(2_000_000 * 0.96 ** (2 * i)), 20_000 + 20_000 * i));
+    const comps = Array.from({ length: 12 }, (_, i) =>
+      sale('Ford', 'Explorer', 2020, Math.round(2_000_000 * 0.96 ** (2 * i)), 20_000 + 20_000 * i),
+    );
     const v = valueFromComps(listing({ make: 'Ford', model: 'Explorer', year: 2020, mileage: 130_000 }), comps, params, now)!;
     // Ridge toward −2.5 %: (572 × ln 0.96 + 4 × 25 × ln 0.975) / 672 → −3.78 %
     expect(v.mileagePctPer10k).toBeGreaterThan(-4.1);
@@ -120,16 +168,31 @@ describe('comparables', () => {
   });
 
   it('drops an export typo (a price ×10) and names the sales it used', () => {
-    const comps = [...Array.from({ length: 8 }, (_, i) => ({ ...sale('Ford', 'F-150', 2025, 2_000_000, 10_000), id: i + 1 })), { ...sale('Ford', 'F-150', 2025, 20_000_000, 10_000), id: 99 }];
+    const comps = [
+      ...Array.from({ length: 8 }, (_, i) => ({ ...sale('Ford', 'F-150', 2025, 2_000_000, 10_000), id: i + 1 })),
+      { ...sale('Ford', 'F-150', 2025, 20_000_000, 10_000), id: 99 },
+    ];
     const v = valueFromComps(listing(), comps, params, now)!;
     expect(v.estimateCents).toBe(2_000_000);
     expect(v.comparables.map((c) => c.id).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(v.comparables[0]).toMatchObject({ kind: 'sale', year: 2025, mileage: 10_000, priceCents: 2_000_000, saleDate: '2025-06-01', adjustedCents: 2_000_000, weight: 0.125 });
+    expect(v.comparables[0]).toMatchObject({
+      kind: 'sale',
+      year: 2025,
+      mileage: 10_000,
+      priceCents: 2_000_000,
+      saleDate: '2025-06-01',
+      adjustedCents: 2_000_000,
+      weight: 0.125,
+    });
   });
 
   it('10+ comps → method comps; 2 comps → blend with weight 2/10 toward the model', () => {
     const ten = Array.from({ length: 10 }, () => sale('Ford', 'F-150', 2025, 4_000_000, 10_000));
-    expect(appraiseValue(listing(), ten, params, now).valuation).toMatchObject({ estimateCents: 4_000_000, method: 'comps', sampleSize: 10 });
+    expect(appraiseValue(listing(), ten, params, now).valuation).toMatchObject({
+      estimateCents: 4_000_000,
+      method: 'comps',
+      sampleSize: 10,
+    });
     // comps 4,000,000; model F-150 2025: 4,600,000 → 0.2 × 4,000,000 + 0.8 × 4,600,000 = 4,480,000
     const r = appraiseValue(listing(), ten.slice(0, 2), params, now);
     expect(r.valuation).toMatchObject({ estimateCents: 4_480_000, method: 'blend', sampleSize: 2 });

@@ -80,12 +80,7 @@ export function titleMultiplier(status: TitleStatus, params: ArbitrageParams): n
  * estimate = round(w × comps + (1 − w) × model), same for low/high (model low/high = model ∓ spread%),
  * then each × the title multiplier, rounded half away from zero.
  */
-export function appraiseValue(
-  listing: ListingInput,
-  comps: readonly Comp[],
-  params: ArbitrageParams,
-  now: Date,
-): ValuationResult {
+export function appraiseValue(listing: ListingInput, comps: readonly Comp[], params: ArbitrageParams, now: Date): ValuationResult {
   const assumptions: string[] = [];
   const fromComps = valueFromComps(listing, comps, params, now);
   const model = valueFromModel(listing, now, params);
@@ -119,9 +114,7 @@ export function appraiseValue(
 
   const mult = titleMultiplier(listing.titleStatus, params);
   const disagreement =
-    fromComps === null
-      ? null
-      : Math.abs(fromComps.estimateCents - model.cents) / Math.max(fromComps.estimateCents, model.cents, 1);
+    fromComps === null ? null : Math.abs(fromComps.estimateCents - model.cents) / Math.max(fromComps.estimateCents, model.cents, 1);
   return {
     valuation: {
       estimateCents: roundHalfAway(est * mult),

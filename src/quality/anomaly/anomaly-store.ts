@@ -31,30 +31,50 @@ function chunks<T>(xs: readonly T[]): T[][] {
 }
 
 /** Active listings sharing a model family with the batch: peers for cohorts and duplicated VINs. */
-export async function loadPopulation(db: Db, batch: readonly ListingInput[], aliases: Readonly<Record<string, string>> = {}): Promise<ListingInput[]> {
+export async function loadPopulation(
+  db: Db,
+  batch: readonly ListingInput[],
+  aliases: Readonly<Record<string, string>> = {},
+): Promise<ListingInput[]> {
   const pairs = new Set(batch.map((l) => familyOf(l.make, l.model, aliases).key));
   const makes = [...new Set(batch.flatMap((l) => makeSpellings(l.make)))];
   const out: ListingInput[] = [];
   for (const part of chunks(makes)) {
-    const rows = await db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true))
-      .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part).execute();
+    const rows = await db.kysely
+      .selectFrom('listings')
+      .selectAll()
+      .where('is_active', '=', dbBool(db, true))
+      .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part)
+      .execute();
     for (const r of rows) if (pairs.has(familyOf(r.make, r.model, aliases).key)) out.push(listingFromRow(r));
   }
   // Listings whose VIN is in the batch, whatever their make: a VIN on a different model is worse.
   const vins = [...new Set(batch.map((l) => l.vin).filter((v): v is string => !!v))];
   const seen = new Set(out.map(listingKey));
   for (const part of chunks(vins)) {
-    const rows = await db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true)).where('vin', 'in', part).execute();
+    const rows = await db.kysely
+      .selectFrom('listings')
+      .selectAll()
+      .where('is_active', '=', dbBool(db, true))
+      .where('vin', 'in', part)
+      .execute();
     for (const r of rows) {
       const l = listingFromRow(r);
-      if (!seen.has(listingKey(l))) { seen.add(listingKey(l)); out.push(l); }
+      if (!seen.has(listingKey(l))) {
+        seen.add(listingKey(l));
+        out.push(l);
+      }
     }
   }
   return out;
 }
 
 /** What a streamed import collects of its publishable rows to find their live peers. */
-export interface PopulationWanted { makes: Set<string>; pairs: Set<string>; vins: Set<string> }
+export interface PopulationWanted {
+  makes: Set<string>;
+  pairs: Set<string>;
+  vins: Set<string>;
+}
 
 export function wantPopulationOf(w: PopulationWanted, l: ListingInput, aliases: Readonly<Record<string, string>>): void {
   w.pairs.add(familyOf(l.make, l.model, aliases).key);
@@ -66,13 +86,22 @@ export function wantPopulationOf(w: PopulationWanted, l: ListingInput, aliases: 
  * loadPopulation for a whole streamed import, as peer features: the same queries in the same
  * order, read before the import writes anything, without the import's own lots.
  */
-export async function loadPopulationFeatures(db: Db, w: PopulationWanted, params: ArbitrageParams, inImport: (key: string) => boolean): Promise<PeerFeature[]> {
+export async function loadPopulationFeatures(
+  db: Db,
+  w: PopulationWanted,
+  params: ArbitrageParams,
+  inImport: (key: string) => boolean,
+): Promise<PeerFeature[]> {
   const aliases = params.valuation.modelFamilies;
   const out: PeerFeature[] = [];
   const seen = new Set<string>();
   for (const part of chunks([...w.makes])) {
-    const rows = await db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true))
-      .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part).execute();
+    const rows = await db.kysely
+      .selectFrom('listings')
+      .selectAll()
+      .where('is_active', '=', dbBool(db, true))
+      .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part)
+      .execute();
     for (const r of rows) {
       if (!w.pairs.has(familyOf(r.make, r.model, aliases).key)) continue;
       const l = listingFromRow(r);
@@ -81,7 +110,12 @@ export async function loadPopulationFeatures(db: Db, w: PopulationWanted, params
     }
   }
   for (const part of chunks([...w.vins])) {
-    const rows = await db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true)).where('vin', 'in', part).execute();
+    const rows = await db.kysely
+      .selectFrom('listings')
+      .selectAll()
+      .where('is_active', '=', dbBool(db, true))
+      .where('vin', 'in', part)
+      .execute();
     for (const r of rows) {
       const l = listingFromRow(r);
       if (seen.has(listingKey(l))) continue;
@@ -98,8 +132,11 @@ async function rowsFor(db: Db, keys: ReadonlyArray<{ source: string; lotId: stri
   const wanted = new Set(keys.map(listingKey));
   const by = new Map<string, Row[]>();
   for (const part of chunks([...new Set(keys.map((k) => k.lotId))])) {
-    const rows = await db.kysely.selectFrom('quality_anomalies').select(['id', 'source', 'lot_id', 'kind', 'detail', 'status', 'detected_at'])
-      .where('lot_id', 'in', part).execute();
+    const rows = await db.kysely
+      .selectFrom('quality_anomalies')
+      .select(['id', 'source', 'lot_id', 'kind', 'detail', 'status', 'detected_at'])
+      .where('lot_id', 'in', part)
+      .execute();
     for (const r of rows) {
       const k = listingKey({ source: r.source, lotId: r.lot_id });
       if (!wanted.has(k)) continue;
@@ -110,21 +147,33 @@ async function rowsFor(db: Db, keys: ReadonlyArray<{ source: string; lotId: stri
 }
 
 const toView = (r: Row): AnomalyView => ({
-  id: r.id, kind: r.kind, detail: r.detail, status: r.status as AnomalyStatus, detectedAt: new Date(r.detected_at).toISOString(),
+  id: r.id,
+  kind: r.kind,
+  detail: r.detail,
+  status: r.status as AnomalyStatus,
+  detectedAt: new Date(r.detected_at).toISOString(),
 });
 
 /** Current flags (all but resolved) per listing key. */
 export async function anomalyViews(db: Db, keys: ReadonlyArray<{ source: string; lotId: string }>): Promise<Map<string, AnomalyView[]>> {
   const out = new Map<string, AnomalyView[]>();
   for (const [k, rows] of await rowsFor(db, keys)) {
-    const views = rows.filter((r) => r.status !== 'resolved').sort((a, b) => a.id - b.id).map(toView);
+    const views = rows
+      .filter((r) => r.status !== 'resolved')
+      .sort((a, b) => a.id - b.id)
+      .map(toView);
     if (views.length) out.set(k, views);
   }
   return out;
 }
 
 /** Writes this detection run for the checked listings and returns their current flags. */
-export async function recordDetections(db: Db, checked: readonly ListingInput[], found: Map<string, DetectedAnomaly[]>, now: number): Promise<Map<string, AnomalyView[]>> {
+export async function recordDetections(
+  db: Db,
+  checked: readonly ListingInput[],
+  found: Map<string, DetectedAnomaly[]>,
+  now: number,
+): Promise<Map<string, AnomalyView[]>> {
   const existing = await rowsFor(db, checked);
   await db.kysely.transaction().execute(async (trx) => {
     for (const l of checked) {
@@ -136,24 +185,45 @@ export async function recordDetections(db: Db, checked: readonly ListingInput[],
         if (!p) {
           // Another import of the same lot (a second worker) may have flagged it since `existing`
           // was read: merge into its row as a re-detection would, rather than fail the run.
-          await trx.insertInto('quality_anomalies').values({
-            listing_id: null, source: l.source, lot_id: l.lotId, kind: a.kind, detail: a.detail, status: 'open', detected_at: now, updated_at: now, marked_by: null,
-          }).onConflict((oc) => oc.columns(['source', 'lot_id', 'kind']).doUpdateSet({
-            detail: a.detail,
-            status: sql<string>`CASE WHEN quality_anomalies.status = 'resolved' THEN 'open' ELSE quality_anomalies.status END`,
-            updated_at: now,
-          })).execute();
+          await trx
+            .insertInto('quality_anomalies')
+            .values({
+              listing_id: null,
+              source: l.source,
+              lot_id: l.lotId,
+              kind: a.kind,
+              detail: a.detail,
+              status: 'open',
+              detected_at: now,
+              updated_at: now,
+              marked_by: null,
+            })
+            .onConflict((oc) =>
+              oc.columns(['source', 'lot_id', 'kind']).doUpdateSet({
+                detail: a.detail,
+                status: sql<string>`CASE WHEN quality_anomalies.status = 'resolved' THEN 'open' ELSE quality_anomalies.status END`,
+                updated_at: now,
+              }),
+            )
+            .execute();
         } else if (p.detail !== a.detail || p.status === 'resolved') {
-          await trx.updateTable('quality_anomalies').set({ detail: a.detail, status: p.status === 'resolved' ? 'open' : p.status, updated_at: now })
-            .where('id', '=', p.id).execute();
+          await trx
+            .updateTable('quality_anomalies')
+            .set({ detail: a.detail, status: p.status === 'resolved' ? 'open' : p.status, updated_at: now })
+            .where('id', '=', p.id)
+            .execute();
         }
       }
       const gone = [...prior.values()].filter((r) => r.status === 'open').map((r) => r.id);
-      if (gone.length) await trx.updateTable('quality_anomalies').set({ status: 'resolved', updated_at: now }).where('id', 'in', gone).execute();
+      if (gone.length)
+        await trx.updateTable('quality_anomalies').set({ status: 'resolved', updated_at: now }).where('id', 'in', gone).execute();
     }
     for (const part of chunks(checked)) {
-      await trx.insertInto('quality_anomaly_checks').values(part.map((l) => ({ source: l.source, lot_id: l.lotId, checked_at: now })))
-        .onConflict((oc) => oc.columns(['source', 'lot_id']).doUpdateSet({ checked_at: now })).execute();
+      await trx
+        .insertInto('quality_anomaly_checks')
+        .values(part.map((l) => ({ source: l.source, lot_id: l.lotId, checked_at: now })))
+        .onConflict((oc) => oc.columns(['source', 'lot_id']).doUpdateSet({ checked_at: now }))
+        .execute();
     }
   });
   return anomalyViews(db, checked);
@@ -165,7 +235,12 @@ export async function linkAnomaliesToListings(db: Db, ids: ReadonlyMap<string, n
     const id = ids.get(k);
     if (id === undefined) continue;
     const [source, lotId] = k.split('\u0000') as [string, string];
-    await db.kysely.updateTable('quality_anomalies').set({ listing_id: id }).where('source', '=', source).where('lot_id', '=', lotId)
-      .where((eb) => eb.or([eb('listing_id', 'is', null), eb('listing_id', '!=', id)])).execute();
+    await db.kysely
+      .updateTable('quality_anomalies')
+      .set({ listing_id: id })
+      .where('source', '=', source)
+      .where('lot_id', '=', lotId)
+      .where((eb) => eb.or([eb('listing_id', 'is', null), eb('listing_id', '!=', id)]))
+      .execute();
   }
 }

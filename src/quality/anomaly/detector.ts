@@ -9,8 +9,15 @@ import { vinModelYear, vinProblems } from '../vin.js';
 import { modifiedZ, robustCenter, type RobustCenter } from './robust-stats.js';
 
 export const ANOMALY_KINDS = [
-  'nominal_bid', 'mileage_for_age', 'vin_year_mismatch', 'price_vs_comps', 'duplicate_vin', 'auction_ended',
-  'bid_cohort_outlier', 'mileage_cohort_outlier', 'text_sanitized',
+  'nominal_bid',
+  'mileage_for_age',
+  'vin_year_mismatch',
+  'price_vs_comps',
+  'duplicate_vin',
+  'auction_ended',
+  'bid_cohort_outlier',
+  'mileage_cohort_outlier',
+  'text_sanitized',
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
@@ -92,13 +99,23 @@ export interface PeerFeature {
 }
 
 export function peerFeature(l: ListingInput, params: ArbitrageParams): PeerFeature {
-  return { key: listingKey(l), vin: l.vin || null, cohort: cohortKey(l, params), year: l.year, logBid: logBid(l, params), mileage: l.mileage };
+  return {
+    key: listingKey(l),
+    vin: l.vin || null,
+    cohort: cohortKey(l, params),
+    year: l.year,
+    logBid: logBid(l, params),
+    mileage: l.mileage,
+  };
 }
 
 class Cohorts {
   private readonly byModel = new Map<string, PeerFeature[]>();
   private readonly cache = new Map<string, { bid: RobustCenter; miles: RobustCenter } | null>();
-  constructor(all: Iterable<PeerFeature>, private readonly s: typeof ANOMALY_SETTINGS) {
+  constructor(
+    all: Iterable<PeerFeature>,
+    private readonly s: typeof ANOMALY_SETTINGS,
+  ) {
     for (const f of all) {
       let list = this.byModel.get(f.cohort);
       if (!list) this.byModel.set(f.cohort, (list = []));
@@ -114,9 +131,10 @@ class Cohorts {
       if (c === undefined) {
         const peers = (this.byModel.get(mm) ?? []).filter((p) => Math.abs(p.year - year) <= w);
         const miles = peers.filter((p) => p.mileage !== null).map((p) => p.mileage as number);
-        c = peers.length >= this.s.minCohortSize
-          ? { bid: floorMad(robustCenter(peers.map((p) => p.logBid)), this.s.minLogBidMad), miles: mileageCenter(miles, this.s) }
-          : null;
+        c =
+          peers.length >= this.s.minCohortSize
+            ? { bid: floorMad(robustCenter(peers.map((p) => p.logBid)), this.s.minLogBidMad), miles: mileageCenter(miles, this.s) }
+            : null;
         this.cache.set(key, c);
       }
       if (c) return { ...c, window: w };
@@ -148,7 +166,10 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
   if (!peers) {
     const batchKeys = new Set(batch.map(listingKey));
     const everyone = [...ctx.population.filter((p) => !batchKeys.has(listingKey(p))), ...batch];
-    peers = new Peers(everyone.map((l) => peerFeature(l, ctx.params)), s);
+    peers = new Peers(
+      everyone.map((l) => peerFeature(l, ctx.params)),
+      s,
+    );
   }
   const { byVin, cohorts } = peers;
   const out = new Map<string, DetectedAnomaly[]>();
@@ -164,16 +185,29 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
     if (l.mileage !== null && l.mileage > s.maxMilesPerYear * Math.max(1, age + 1)) {
       add('mileage_for_age', `${l.mileage} miles on a ${l.year} vehicle exceeds ${s.maxMilesPerYear} a year`);
     } else if (l.mileage !== null && l.mileage > s.maxPlausibleMiles) {
-      add('mileage_for_age', `${l.mileage} miles is beyond a light vehicle's service life (${s.maxPlausibleMiles}); likely an odometer typo`);
+      add(
+        'mileage_for_age',
+        `${l.mileage} miles is beyond a light vehicle's service life (${s.maxPlausibleMiles}); likely an odometer typo`,
+      );
     }
     if (l.sanitized?.length) {
-      add('text_sanitized', `stripped from the published text: ${l.sanitized.map((x) => x.replace(':', ' had ').replace('+', ' and ').replace('control_characters', 'control characters')).join('; ')} (the raw text is in provenance)`);
+      add(
+        'text_sanitized',
+        `stripped from the published text: ${l.sanitized.map((x) => x.replace(':', ' had ').replace('+', ' and ').replace('control_characters', 'control characters')).join('; ')} (the raw text is in provenance)`,
+      );
     }
     if (l.vin && vinProblems(l.vin).length === 0) {
       const vy = vinModelYear(l.vin, l.year);
       if (vy !== null && vy !== l.year) add('vin_year_mismatch', `VIN ${l.vin} codes model year ${vy}, listing says ${l.year}`);
       const holders = (byVin.get(l.vin) ?? []).filter((k) => k !== listingKey(l));
-      if (holders.length) add('duplicate_vin', `VIN ${l.vin} also on ${holders.slice(0, 3).map((k) => k.replace('\u0000', ' lot ')).join(', ')}`);
+      if (holders.length)
+        add(
+          'duplicate_vin',
+          `VIN ${l.vin} also on ${holders
+            .slice(0, 3)
+            .map((k) => k.replace('\u0000', ' lot '))
+            .join(', ')}`,
+        );
     }
     if (l.auctionEndsAt.getTime() < ctx.now) add('auction_ended', `auction ended ${l.auctionEndsAt.toISOString()}`);
 
@@ -184,7 +218,10 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
       const est = value.estimateCents * mult;
       // Only the high side: a low bid is what every auction looks like on its first day.
       if (est >= s.minCompsValueCents && high > 0 && l.currentBidCents > high * s.bidAboveCompsHighFactor) {
-        add('price_vs_comps', `bid ${dollars(l.currentBidCents)} is over ${s.bidAboveCompsHighFactor}× the comps high of ${dollars(high)} (${value.count} comps)`);
+        add(
+          'price_vs_comps',
+          `bid ${dollars(l.currentBidCents)} is over ${s.bidAboveCompsHighFactor}× the comps high of ${dollars(high)} (${value.count} comps)`,
+        );
       }
     }
 
@@ -194,11 +231,17 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
     if (cohort) {
       const zb = modifiedZ(logBid(l, ctx.params), cohort.bid);
       if (zb !== null && zb > s.zThreshold && !found.some((f) => f.kind === 'nominal_bid' || f.kind === 'price_vs_comps')) {
-        add('bid_cohort_outlier', `bid ${dollars(l.currentBidCents)} has robust z ${zb.toFixed(1)} among ${cohort.bid.n} ${l.make} ${l.model} listings within ±${cohort.window} model years`);
+        add(
+          'bid_cohort_outlier',
+          `bid ${dollars(l.currentBidCents)} has robust z ${zb.toFixed(1)} among ${cohort.bid.n} ${l.make} ${l.model} listings within ±${cohort.window} model years`,
+        );
       }
       const zm = l.mileage === null ? null : modifiedZ(l.mileage, cohort.miles);
       if (zm !== null && zm > s.zThreshold && !found.some((f) => f.kind === 'mileage_for_age')) {
-        add('mileage_cohort_outlier', `${l.mileage} miles has robust z ${zm.toFixed(1)} among ${cohort.miles.n} peers within ±${cohort.window} model years`);
+        add(
+          'mileage_cohort_outlier',
+          `${l.mileage} miles has robust z ${zm.toFixed(1)} among ${cohort.miles.n} peers within ±${cohort.window} model years`,
+        );
       }
     }
     if (found.length) out.set(listingKey(l), found);

@@ -5,10 +5,25 @@ import { LISTING_CONTRACT_VERSION, listingContractDocument, validateListing } fr
 
 const NOW = Date.UTC(2026, 10, 20);
 const good: ListingInput = {
-  source: 'govdeals', lotId: '1234-5678', title: '2021 Ford F-150 XL', year: 2021, make: 'Ford', model: 'F-150', trim: 'XL',
-  vin: makeVin('1FTEW1EP', 'M', '7'), mileage: 40_000, currentBidCents: 900_000, auctionEndsAt: new Date(NOW + 5 * 86_400_000),
-  city: 'Houston', state: 'TX', zip: '77002', listingUrl: 'https://www.govdeals.com/asset/1', titleStatus: 'clean', description: null,
-  buyerPremiumPct: null, docFeeCents: null,
+  source: 'govdeals',
+  lotId: '1234-5678',
+  title: '2021 Ford F-150 XL',
+  year: 2021,
+  make: 'Ford',
+  model: 'F-150',
+  trim: 'XL',
+  vin: makeVin('1FTEW1EP', 'M', '7'),
+  mileage: 40_000,
+  currentBidCents: 900_000,
+  auctionEndsAt: new Date(NOW + 5 * 86_400_000),
+  city: 'Houston',
+  state: 'TX',
+  zip: '77002',
+  listingUrl: 'https://www.govdeals.com/asset/1',
+  titleStatus: 'clean',
+  description: null,
+  buyerPremiumPct: null,
+  docFeeCents: null,
 };
 const rules = (l: Partial<ListingInput>) => validateListing({ ...good, ...l }, { now: NOW }).map((v) => v.rule);
 
@@ -41,6 +56,7 @@ describe('listing contract', () => {
     expect(doc.version).toBe(LISTING_CONTRACT_VERSION);
     const ids = doc.rules.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ['vin.check_digit', 'vin.model_year', 'zip.state', 'auction_end.window', 'current_bid.range']) expect(ids).toContain(id);
+    for (const id of ['vin.check_digit', 'vin.model_year', 'zip.state', 'auction_end.window', 'current_bid.range'])
+      expect(ids).toContain(id);
   });
 });

@@ -57,54 +57,113 @@ const text = (v: unknown, max: number): string | null =>
 
 const RULES: Array<ContractRule & { check: Check }> = [
   {
-    id: 'source.format', kind: 'format', fields: ['source'], description: 'lower-case source key, 2–40 letters or digits',
-    check: (l) => (typeof l.source === 'string' && /^[a-z0-9]{2,40}$/.test(l.source) ? null : `source ${JSON.stringify(l.source)} is not a source key`),
+    id: 'source.format',
+    kind: 'format',
+    fields: ['source'],
+    description: 'lower-case source key, 2–40 letters or digits',
+    check: (l) =>
+      typeof l.source === 'string' && /^[a-z0-9]{2,40}$/.test(l.source) ? null : `source ${JSON.stringify(l.source)} is not a source key`,
   },
   {
-    id: 'lot_id.format', kind: 'format', fields: ['lotId'], description: `non-empty, at most ${L.maxLotIdLength} characters of A–Z a–z 0–9 . _ : / # -`,
-    check: (l) => (typeof l.lotId === 'string' && l.lotId.length <= L.maxLotIdLength && /^[A-Za-z0-9._:/#-]+$/.test(l.lotId) ? null : `lot id ${JSON.stringify(l.lotId)} is malformed`),
+    id: 'lot_id.format',
+    kind: 'format',
+    fields: ['lotId'],
+    description: `non-empty, at most ${L.maxLotIdLength} characters of A–Z a–z 0–9 . _ : / # -`,
+    check: (l) =>
+      typeof l.lotId === 'string' && l.lotId.length <= L.maxLotIdLength && /^[A-Za-z0-9._:/#-]+$/.test(l.lotId)
+        ? null
+        : `lot id ${JSON.stringify(l.lotId)} is malformed`,
   },
   {
-    id: 'title.present', kind: 'type', fields: ['title'], description: `non-empty text, at most ${L.maxTextLength} characters`,
-    check: (l) => { const p = text(l.title, L.maxTextLength); return p && `title ${p}`; },
+    id: 'title.present',
+    kind: 'type',
+    fields: ['title'],
+    description: `non-empty text, at most ${L.maxTextLength} characters`,
+    check: (l) => {
+      const p = text(l.title, L.maxTextLength);
+      return p && `title ${p}`;
+    },
   },
   {
-    id: 'make_model.present', kind: 'type', fields: ['make', 'model'], description: 'make and model are non-empty text, at most 64 characters',
-    check: (l) => { const p = text(l.make, 64) ?? text(l.model, 64); return p && `make/model ${p}`; },
+    id: 'make_model.present',
+    kind: 'type',
+    fields: ['make', 'model'],
+    description: 'make and model are non-empty text, at most 64 characters',
+    check: (l) => {
+      const p = text(l.make, 64) ?? text(l.model, 64);
+      return p && `make/model ${p}`;
+    },
   },
   {
-    id: 'year.range', kind: 'range', fields: ['year'], description: `integer model year from ${L.minModelYear} to next year`,
+    id: 'year.range',
+    kind: 'range',
+    fields: ['year'],
+    description: `integer model year from ${L.minModelYear} to next year`,
     check: (l, c) => {
       const max = new Date(c.now).getUTCFullYear() + 1;
       return isInt(l.year) && l.year >= L.minModelYear && l.year <= max ? null : `year ${l.year} is outside ${L.minModelYear}–${max}`;
     },
   },
   {
-    id: 'mileage.range', kind: 'range', fields: ['mileage'], description: `absent, or whole miles 0–${L.maxMileage}`,
-    check: (l) => (l.mileage === null || (isInt(l.mileage) && l.mileage >= 0 && l.mileage <= L.maxMileage) ? null : `mileage ${l.mileage} is outside 0–${L.maxMileage}`),
+    id: 'mileage.range',
+    kind: 'range',
+    fields: ['mileage'],
+    description: `absent, or whole miles 0–${L.maxMileage}`,
+    check: (l) =>
+      l.mileage === null || (isInt(l.mileage) && l.mileage >= 0 && l.mileage <= L.maxMileage)
+        ? null
+        : `mileage ${l.mileage} is outside 0–${L.maxMileage}`,
   },
   {
-    id: 'current_bid.range', kind: 'range', fields: ['currentBid'], description: `whole cents, $0–$${L.maxBidCents / 100}: the plausible range of a public-auction vehicle bid`,
-    check: (l) => (isInt(l.currentBidCents) && l.currentBidCents >= 0 && l.currentBidCents <= L.maxBidCents ? null : `current bid ${l.currentBidCents} cents is outside $0–$${L.maxBidCents / 100}`),
+    id: 'current_bid.range',
+    kind: 'range',
+    fields: ['currentBid'],
+    description: `whole cents, $0–$${L.maxBidCents / 100}: the plausible range of a public-auction vehicle bid`,
+    check: (l) =>
+      isInt(l.currentBidCents) && l.currentBidCents >= 0 && l.currentBidCents <= L.maxBidCents
+        ? null
+        : `current bid ${l.currentBidCents} cents is outside $0–$${L.maxBidCents / 100}`,
   },
   {
-    id: 'buyer_premium.range', kind: 'range', fields: ['buyerPremiumPct'], description: `absent, or 0–${L.maxBuyerPremiumPct} %`,
-    check: (l) => (l.buyerPremiumPct === null || (Number.isFinite(l.buyerPremiumPct) && l.buyerPremiumPct >= 0 && l.buyerPremiumPct <= L.maxBuyerPremiumPct) ? null : `buyer's premium ${l.buyerPremiumPct} % is outside 0–${L.maxBuyerPremiumPct} %`),
+    id: 'buyer_premium.range',
+    kind: 'range',
+    fields: ['buyerPremiumPct'],
+    description: `absent, or 0–${L.maxBuyerPremiumPct} %`,
+    check: (l) =>
+      l.buyerPremiumPct === null ||
+      (Number.isFinite(l.buyerPremiumPct) && l.buyerPremiumPct >= 0 && l.buyerPremiumPct <= L.maxBuyerPremiumPct)
+        ? null
+        : `buyer's premium ${l.buyerPremiumPct} % is outside 0–${L.maxBuyerPremiumPct} %`,
   },
   {
-    id: 'doc_fee.range', kind: 'range', fields: ['docFeeCents'], description: `absent, or $0–$${L.maxDocFeeCents / 100}`,
-    check: (l) => (l.docFeeCents === null || (isInt(l.docFeeCents) && l.docFeeCents >= 0 && l.docFeeCents <= L.maxDocFeeCents) ? null : `doc fee ${l.docFeeCents} cents is outside $0–$${L.maxDocFeeCents / 100}`),
+    id: 'doc_fee.range',
+    kind: 'range',
+    fields: ['docFeeCents'],
+    description: `absent, or $0–$${L.maxDocFeeCents / 100}`,
+    check: (l) =>
+      l.docFeeCents === null || (isInt(l.docFeeCents) && l.docFeeCents >= 0 && l.docFeeCents <= L.maxDocFeeCents)
+        ? null
+        : `doc fee ${l.docFeeCents} cents is outside $0–$${L.maxDocFeeCents / 100}`,
   },
   {
-    id: 'state.code', kind: 'format', fields: ['state'], description: 'two-letter US state, DC or territory code',
+    id: 'state.code',
+    kind: 'format',
+    fields: ['state'],
+    description: 'two-letter US state, DC or territory code',
     check: (l) => (US_STATE_CODES.has(l.state) ? null : `state ${JSON.stringify(l.state)} is not a US state code`),
   },
   {
-    id: 'zip.format', kind: 'format', fields: ['zip'], description: 'absent, or five digits',
+    id: 'zip.format',
+    kind: 'format',
+    fields: ['zip'],
+    description: 'absent, or five digits',
     check: (l) => (l.zip === null || /^\d{5}$/.test(l.zip) ? null : `zip ${JSON.stringify(l.zip)} is not five digits`),
   },
   {
-    id: 'listing_url.format', kind: 'format', fields: ['listingUrl'], description: 'absent, or an http(s) URL',
+    id: 'listing_url.format',
+    kind: 'format',
+    fields: ['listingUrl'],
+    description: 'absent, or an http(s) URL',
     check: (l) => {
       if (l.listingUrl === null) return null;
       try {
@@ -116,7 +175,10 @@ const RULES: Array<ContractRule & { check: Check }> = [
     },
   },
   {
-    id: 'coordinates.range', kind: 'range', fields: ['latitude', 'longitude'], description: 'both absent, or latitude −90…90 and longitude −180…180',
+    id: 'coordinates.range',
+    kind: 'range',
+    fields: ['latitude', 'longitude'],
+    description: 'both absent, or latitude −90…90 and longitude −180…180',
     check: (l) => {
       const lat = l.latitude ?? null;
       const lon = l.longitude ?? null;
@@ -126,18 +188,25 @@ const RULES: Array<ContractRule & { check: Check }> = [
     },
   },
   {
-    id: 'auction_end.window', kind: 'range', fields: ['auctionEndsAt'],
+    id: 'auction_end.window',
+    kind: 'range',
+    fields: ['auctionEndsAt'],
     description: `a valid time, no more than ${L.endedGraceMs / DAY_MS} day in the past and ${L.maxEndAheadMs / DAY_MS} days ahead of validation`,
     check: (l, c) => {
       const t = l.auctionEndsAt instanceof Date ? l.auctionEndsAt.getTime() : Number.NaN;
       if (!Number.isFinite(t)) return 'auction end is not a valid time';
-      if (t < c.now - L.endedGraceMs) return `auction ended ${new Date(t).toISOString()}, before ${new Date(c.now - L.endedGraceMs).toISOString()}`;
-      if (t > c.now + L.maxEndAheadMs) return `auction end ${new Date(t).toISOString()} is more than ${L.maxEndAheadMs / DAY_MS} days ahead`;
+      if (t < c.now - L.endedGraceMs)
+        return `auction ended ${new Date(t).toISOString()}, before ${new Date(c.now - L.endedGraceMs).toISOString()}`;
+      if (t > c.now + L.maxEndAheadMs)
+        return `auction end ${new Date(t).toISOString()} is more than ${L.maxEndAheadMs / DAY_MS} days ahead`;
       return null;
     },
   },
   {
-    id: 'vin.check_digit', kind: 'format', fields: ['vin'], description: 'absent, or 17 VIN characters (no I, O, Q) with a correct position-9 check digit',
+    id: 'vin.check_digit',
+    kind: 'format',
+    fields: ['vin'],
+    description: 'absent, or 17 VIN characters (no I, O, Q) with a correct position-9 check digit',
     check: (l) => {
       if (l.vin === null) return null;
       const p = vinProblems(l.vin);
@@ -145,7 +214,10 @@ const RULES: Array<ContractRule & { check: Check }> = [
     },
   },
   {
-    id: 'vin.model_year', kind: 'cross_field', fields: ['vin', 'year'], description: 'the model year coded in VIN position 10 equals the stated year',
+    id: 'vin.model_year',
+    kind: 'cross_field',
+    fields: ['vin', 'year'],
+    description: 'the model year coded in VIN position 10 equals the stated year',
     check: (l) => {
       if (l.vin === null || vinProblems(l.vin).length) return null;
       const y = vinModelYear(l.vin, l.year);
@@ -153,8 +225,11 @@ const RULES: Array<ContractRule & { check: Check }> = [
     },
   },
   {
-    id: 'vin.make', kind: 'cross_field', fields: ['vin', 'make'],
-    description: 'the make agrees with the manufacturer and make the VIN was issued for (NHTSA vPIC; chassis VINs of buses and incomplete vehicles exempt)',
+    id: 'vin.make',
+    kind: 'cross_field',
+    fields: ['vin', 'make'],
+    description:
+      'the make agrees with the manufacturer and make the VIN was issued for (NHTSA vPIC; chassis VINs of buses and incomplete vehicles exempt)',
     check: (l, c) => {
       if (l.vin === null || vinProblems(l.vin).length) return null;
       const d = c.vinDecodes?.get(l.vin.toUpperCase());
@@ -162,7 +237,10 @@ const RULES: Array<ContractRule & { check: Check }> = [
     },
   },
   {
-    id: 'zip.state', kind: 'cross_field', fields: ['zip', 'state'], description: 'the ZIP code lies in the stated state',
+    id: 'zip.state',
+    kind: 'cross_field',
+    fields: ['zip', 'state'],
+    description: 'the ZIP code lies in the stated state',
     check: (l) => {
       if (l.zip === null || !/^\d{5}$/.test(l.zip)) return null;
       const states = statesForZip(l.zip);

@@ -27,47 +27,102 @@ export interface QuarantinedRecord {
 
 /** Quarantines the failing records, releases earlier quarantines of lots that now pass, unpublishes failing lots. */
 export async function applyContractResults(
-  db: Db, failing: readonly QuarantineEntry[], passing: readonly ListingInput[], ctx: { importId: number; origin: string; now: number },
+  db: Db,
+  failing: readonly QuarantineEntry[],
+  passing: readonly ListingInput[],
+  ctx: { importId: number; origin: string; now: number },
 ): Promise<{ unpublished: number }> {
   let unpublished = 0;
   await db.kysely.transaction().execute(async (trx) => {
     for (const f of failing) {
       const values = {
-        source: f.listing.source, lot_id: f.listing.lotId, origin: ctx.origin, import_id: ctx.importId, row_number: f.row,
-        contract_version: LISTING_CONTRACT_VERSION, reasons_json: JSON.stringify(f.violations), record_json: JSON.stringify(f.listing).slice(0, 50_000),
-        status: 'quarantined', created_at: ctx.now, updated_at: ctx.now,
+        source: f.listing.source,
+        lot_id: f.listing.lotId,
+        origin: ctx.origin,
+        import_id: ctx.importId,
+        row_number: f.row,
+        contract_version: LISTING_CONTRACT_VERSION,
+        reasons_json: JSON.stringify(f.violations),
+        record_json: JSON.stringify(f.listing).slice(0, 50_000),
+        status: 'quarantined',
+        created_at: ctx.now,
+        updated_at: ctx.now,
       };
-      await trx.insertInto('quality_quarantine').values(values).onConflict((oc) => oc.columns(['source', 'lot_id']).doUpdateSet({
-        origin: values.origin, import_id: values.import_id, row_number: values.row_number, contract_version: values.contract_version,
-        reasons_json: values.reasons_json, record_json: values.record_json, status: 'quarantined', updated_at: ctx.now,
-      })).execute();
+      await trx
+        .insertInto('quality_quarantine')
+        .values(values)
+        .onConflict((oc) =>
+          oc.columns(['source', 'lot_id']).doUpdateSet({
+            origin: values.origin,
+            import_id: values.import_id,
+            row_number: values.row_number,
+            contract_version: values.contract_version,
+            reasons_json: values.reasons_json,
+            record_json: values.record_json,
+            status: 'quarantined',
+            updated_at: ctx.now,
+          }),
+        )
+        .execute();
       // An earlier compliant version must not stay published while the lot's current data is quarantined.
-      const res = await trx.updateTable('listings').set({ is_active: dbBool(db, false), updated_at: ctx.now })
-        .where('source', '=', f.listing.source).where('lot_id', '=', f.listing.lotId).where('is_active', '=', dbBool(db, true))
-        .returning('id').execute();
+      const res = await trx
+        .updateTable('listings')
+        .set({ is_active: dbBool(db, false), updated_at: ctx.now })
+        .where('source', '=', f.listing.source)
+        .where('lot_id', '=', f.listing.lotId)
+        .where('is_active', '=', dbBool(db, true))
+        .returning('id')
+        .execute();
       if (res.length) {
         unpublished += res.length;
-        await trx.updateTable('opportunities').set({ is_active: dbBool(db, false), updated_at: ctx.now })
-          .where('listing_id', 'in', res.map((r) => Number(r.id))).execute();
+        await trx
+          .updateTable('opportunities')
+          .set({ is_active: dbBool(db, false), updated_at: ctx.now })
+          .where(
+            'listing_id',
+            'in',
+            res.map((r) => Number(r.id)),
+          )
+          .execute();
       }
     }
     const lots = [...new Set(passing.map((l) => l.lotId))];
     const passKeys = new Set(passing.map((l) => `${l.source}\u0000${l.lotId}`));
     for (let i = 0; i < lots.length; i += 300) {
-      const held = await trx.selectFrom('quality_quarantine').select(['id', 'source', 'lot_id']).where('status', '=', 'quarantined')
-        .where('lot_id', 'in', lots.slice(i, i + 300)).execute();
+      const held = await trx
+        .selectFrom('quality_quarantine')
+        .select(['id', 'source', 'lot_id'])
+        .where('status', '=', 'quarantined')
+        .where('lot_id', 'in', lots.slice(i, i + 300))
+        .execute();
       const release = held.filter((h) => passKeys.has(`${h.source}\u0000${h.lot_id}`)).map((h) => Number(h.id));
-      if (release.length) await trx.updateTable('quality_quarantine').set({ status: 'released', updated_at: ctx.now }).where('id', 'in', release).execute();
+      if (release.length)
+        await trx.updateTable('quality_quarantine').set({ status: 'released', updated_at: ctx.now }).where('id', 'in', release).execute();
     }
   });
   return { unpublished };
 }
 
-export async function recordContractRun(db: Db, importId: number, counts: Map<string, { validated: number; passed: number }>, now: number): Promise<void> {
+export async function recordContractRun(
+  db: Db,
+  importId: number,
+  counts: Map<string, { validated: number; passed: number }>,
+  now: number,
+): Promise<void> {
   if (counts.size === 0) return;
-  await db.kysely.insertInto('quality_contract_runs').values([...counts].map(([source, c]) => ({
-    import_id: importId, source, contract_version: LISTING_CONTRACT_VERSION, validated: c.validated, passed: c.passed, at: now,
-  }))).execute();
+  await db.kysely
+    .insertInto('quality_contract_runs')
+    .values(
+      [...counts].map(([source, c]) => ({
+        import_id: importId,
+        source,
+        contract_version: LISTING_CONTRACT_VERSION,
+        validated: c.validated,
+        passed: c.passed,
+        at: now,
+      })),
+    )
+    .execute();
 }
 
 export interface QuarantineQuery {
@@ -88,10 +143,18 @@ export async function listQuarantine(db: Db, q: QuarantineQuery): Promise<{ item
   return {
     total: Number(count.n),
     items: rows.map((r) => ({
-      id: Number(r.id), source: r.source, lotId: r.lot_id, origin: r.origin, importId: r.import_id === null ? null : Number(r.import_id),
-      row: r.row_number, contractVersion: r.contract_version, reasons: JSON.parse(r.reasons_json) as Violation[],
-      record: JSON.parse(r.record_json) as Record<string, unknown>, status: r.status as QuarantinedRecord['status'],
-      quarantinedAt: new Date(Number(r.created_at)).toISOString(), updatedAt: new Date(Number(r.updated_at)).toISOString(),
+      id: Number(r.id),
+      source: r.source,
+      lotId: r.lot_id,
+      origin: r.origin,
+      importId: r.import_id === null ? null : Number(r.import_id),
+      row: r.row_number,
+      contractVersion: r.contract_version,
+      reasons: JSON.parse(r.reasons_json) as Violation[],
+      record: JSON.parse(r.record_json) as Record<string, unknown>,
+      status: r.status as QuarantinedRecord['status'],
+      quarantinedAt: new Date(Number(r.created_at)).toISOString(),
+      updatedAt: new Date(Number(r.updated_at)).toISOString(),
     })),
   };
 }

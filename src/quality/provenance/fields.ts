@@ -32,11 +32,28 @@ export interface FieldProvenance {
 /** Listing fields read from a source; `vehicle` and `sanitized` are added by the pipeline. */
 export type ReadListingField = Exclude<keyof ListingInput, 'vehicle' | 'sanitized'>;
 export const LISTING_FIELD_PATHS: Record<ReadListingField, string> = {
-  source: 'source', lotId: 'lotId', title: 'listing.title', year: 'year', make: 'make', model: 'model', trim: 'trim',
-  vin: 'vin', mileage: 'mileage', currentBidCents: 'currentBid', auctionEndsAt: 'auctionEndsAt', city: 'location.city',
-  state: 'location.state', zip: 'location.zip', listingUrl: 'listingUrl', titleStatus: 'titleStatus',
-  description: 'listing.description', buyerPremiumPct: 'listing.buyerPremiumPct', docFeeCents: 'listing.docFee',
-  latitude: 'listing.latitude', longitude: 'listing.longitude', sellerName: 'listing.sellerName',
+  source: 'source',
+  lotId: 'lotId',
+  title: 'listing.title',
+  year: 'year',
+  make: 'make',
+  model: 'model',
+  trim: 'trim',
+  vin: 'vin',
+  mileage: 'mileage',
+  currentBidCents: 'currentBid',
+  auctionEndsAt: 'auctionEndsAt',
+  city: 'location.city',
+  state: 'location.state',
+  zip: 'location.zip',
+  listingUrl: 'listingUrl',
+  titleStatus: 'titleStatus',
+  description: 'listing.description',
+  buyerPremiumPct: 'listing.buyerPremiumPct',
+  docFeeCents: 'listing.docFee',
+  latitude: 'listing.latitude',
+  longitude: 'listing.longitude',
+  sellerName: 'listing.sellerName',
 };
 export const LISTING_FIELDS = Object.keys(LISTING_FIELD_PATHS) as ReadListingField[];
 
@@ -48,7 +65,19 @@ export const ENGINE_DERIVATIONS: Record<string, string[]> = {
   'costs.recon': ['listing.title', 'listing.description', 'listing.sellerName', 'make', 'model', 'config:recon'],
   'costs.transportMiles': ['location.zip', 'location.state', 'listing.latitude', 'listing.longitude', 'config:transport', 'config:dealer'],
   'costs.total': ['currentBid', 'costs.buyerPremium', 'costs.docFee', 'costs.transport', 'costs.recon'],
-  estimatedSalePrice: ['make', 'model', 'trim', 'year', 'mileage', 'titleStatus', 'vehicle', 'valuation.comparables', 'config:valuation', 'config:depreciation', 'config:title'],
+  estimatedSalePrice: [
+    'make',
+    'model',
+    'trim',
+    'year',
+    'mileage',
+    'titleStatus',
+    'vehicle',
+    'valuation.comparables',
+    'config:valuation',
+    'config:depreciation',
+    'config:title',
+  ],
   'valuation.comparables': ['comps', 'make', 'model', 'trim', 'year', 'mileage', 'vehicle', 'config:valuation'],
   'valuation.low': ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation'],
   'valuation.high': ['make', 'model', 'year', 'mileage', 'titleStatus', 'comps', 'config:valuation'],
@@ -60,7 +89,16 @@ export const ENGINE_DERIVATIONS: Record<string, string[]> = {
   confidence: ['valuation.sampleSize', 'year', 'mileage', 'vin', 'titleStatus', 'estimatedSalePrice'],
   riskScore: ['year', 'mileage', 'valuation.low', 'valuation.high', 'estimatedSalePrice', 'valuation.sampleSize', 'titleStatus'],
   score: ['profit', 'roi', 'confidence', 'riskScore'],
-  bidCeiling: ['estimatedSalePrice', 'source', 'listing.buyerPremiumPct', 'costs.docFee', 'costs.transport', 'costs.recon', 'config:fees', 'config:dealer'],
+  bidCeiling: [
+    'estimatedSalePrice',
+    'source',
+    'listing.buyerPremiumPct',
+    'costs.docFee',
+    'costs.transport',
+    'costs.recon',
+    'config:fees',
+    'config:dealer',
+  ],
   headroom: ['bidCeiling', 'currentBid'],
   status: ['profit', 'roi', 'confidence', 'riskScore', 'anomalies'],
 };
@@ -73,7 +111,19 @@ export const STORAGE_FIELDS: Record<string, { method: ProvenanceMethod; inputs: 
 };
 /** The decoded VIN: derived from the VIN alone by the offline vPIC decoder. */
 export const VIN_DECODE_INPUTS = ['vin'];
-export const VEHICLE_FIELDS = ['make', 'model', 'series', 'trim', 'bodyClass', 'driveType', 'engine', 'fuelType', 'gvwr', 'vehicleType', 'decoder'] as const;
+export const VEHICLE_FIELDS = [
+  'make',
+  'model',
+  'series',
+  'trim',
+  'bodyClass',
+  'driveType',
+  'engine',
+  'fuelType',
+  'gvwr',
+  'vehicleType',
+  'decoder',
+] as const;
 export const ANOMALY_INPUTS = ['currentBid', 'mileage', 'vin', 'year', 'auctionEndsAt', 'make', 'model', 'titleStatus', 'comps'];
 
 /** Leaf paths of a TypeBox object schema; arrays and scalars are leaves. */

@@ -22,7 +22,12 @@ export interface ProvDocument {
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, (c) => (c === '/' || c === ':' ? '-' : '_'));
 const dateTime = (iso: string) => ({ $: iso, type: 'xsd:dateTime' });
 
-export function toProvJson(opportunityId: number, listingId: number, records: Record<string, FieldProvenance>, values: Record<string, unknown>): ProvDocument {
+export function toProvJson(
+  opportunityId: number,
+  listingId: number,
+  records: Record<string, FieldProvenance>,
+  values: Record<string, unknown>,
+): ProvDocument {
   const doc: ProvDocument = {
     prefix: {
       ds: 'urn:dealerscope:ns#',
@@ -31,10 +36,19 @@ export function toProvJson(opportunityId: number, listingId: number, records: Re
       snap: 'urn:dealerscope:snapshot:',
       xsd: 'http://www.w3.org/2001/XMLSchema#',
     },
-    entity: {}, activity: {}, agent: {}, wasGeneratedBy: {}, used: {}, wasDerivedFrom: {}, wasAttributedTo: {}, wasAssociatedWith: {},
+    entity: {},
+    activity: {},
+    agent: {},
+    wasGeneratedBy: {},
+    used: {},
+    wasDerivedFrom: {},
+    wasAttributedTo: {},
+    wasAssociatedWith: {},
   };
   let n = 0;
-  const rel = (kind: keyof Omit<ProvDocument, 'prefix' | 'entity' | 'activity' | 'agent'>, attrs: Attrs) => { doc[kind][`_:r${++n}`] = attrs; };
+  const rel = (kind: keyof Omit<ProvDocument, 'prefix' | 'entity' | 'activity' | 'agent'>, attrs: Attrs) => {
+    doc[kind][`_:r${++n}`] = attrs;
+  };
   const fieldId = (path: string) => `opp:${safe(path)}`;
 
   for (const r of Object.values(records)) {
@@ -59,7 +73,12 @@ export function toProvJson(opportunityId: number, listingId: number, records: Re
     if (r.snapshotHash && r.sourceUrl) {
       const snapId = `snap:${safe(r.snapshotHash)}`;
       if (!doc.entity[snapId]) {
-        doc.entity[snapId] = { 'prov:type': 'ds:SourceSnapshot', 'prov:location': r.sourceUrl, 'ds:snapshotHash': r.snapshotHash, 'ds:fetchedAt': dateTime(r.at) };
+        doc.entity[snapId] = {
+          'prov:type': 'ds:SourceSnapshot',
+          'prov:location': r.sourceUrl,
+          'ds:snapshotHash': r.snapshotHash,
+          'ds:fetchedAt': dateTime(r.at),
+        };
         rel('used', { 'prov:activity': activityId, 'prov:entity': snapId });
       }
       rel('wasDerivedFrom', { 'prov:generatedEntity': id, 'prov:usedEntity': snapId, 'prov:type': 'prov:PrimarySource' });
@@ -67,7 +86,8 @@ export function toProvJson(opportunityId: number, listingId: number, records: Re
     for (const input of r.inputs) {
       // Configuration tables and comps are entities too: the appraisal used them.
       const inputId = records[input] ? fieldId(input) : `ds:${safe(input)}`;
-      if (!records[input]) doc.entity[inputId] ??= { 'prov:type': input.startsWith('config:') ? 'ds:Configuration' : 'ds:Dataset', 'prov:label': input };
+      if (!records[input])
+        doc.entity[inputId] ??= { 'prov:type': input.startsWith('config:') ? 'ds:Configuration' : 'ds:Dataset', 'prov:label': input };
       rel('wasDerivedFrom', { 'prov:generatedEntity': id, 'prov:usedEntity': inputId });
       rel('used', { 'prov:activity': activityId, 'prov:entity': inputId });
     }

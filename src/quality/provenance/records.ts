@@ -4,8 +4,16 @@ import type { ListingOrigin } from '../batch.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import type { QualityProvenanceTable } from '../storage/tables.js';
 import {
-  ANOMALY_INPUTS, ENGINE_DERIVATIONS, LISTING_FIELD_PATHS, LISTING_FIELDS, STORAGE_FIELDS, VEHICLE_FIELDS, VIN_DECODE_INPUTS, type ReadListingField,
-  type FieldProvenance, type ProvenanceMethod,
+  ANOMALY_INPUTS,
+  ENGINE_DERIVATIONS,
+  LISTING_FIELD_PATHS,
+  LISTING_FIELDS,
+  STORAGE_FIELDS,
+  VEHICLE_FIELDS,
+  VIN_DECODE_INPUTS,
+  type ReadListingField,
+  type FieldProvenance,
+  type ProvenanceMethod,
 } from './fields.js';
 
 export const ANOMALY_DETECTOR_VERSION = 'anomaly-detector/1.0.0';
@@ -41,15 +49,27 @@ export function storedFields(listing: ListingInput, origin: ListingOrigin | unde
 
 export type ProvenanceRow = QualityProvenanceTable;
 
-export function provenanceRow(listingId: number, listing: ListingInput, origin: ListingOrigin | undefined, originName: string, engine: string, now: number): ProvenanceRow {
+export function provenanceRow(
+  listingId: number,
+  listing: ListingInput,
+  origin: ListingOrigin | undefined,
+  originName: string,
+  engine: string,
+  now: number,
+): ProvenanceRow {
   return {
-    listing_id: listingId, source: listing.source, lot_id: listing.lotId, origin: originName,
+    listing_id: listingId,
+    source: listing.source,
+    lot_id: listing.lotId,
+    origin: originName,
     source_url: origin?.sourceUrl ?? listing.listingUrl ?? `urn:dealerscope:origin:${encodeURIComponent(originName)}`,
     fetched_at: origin ? origin.fetchedAt.getTime() : now,
     snapshot_hash: origin?.snapshotHash ?? 'unrecorded',
     extractor_version: origin?.extractorVersion ?? UNSPECIFIED_EXTRACTOR,
     fields_json: JSON.stringify(storedFields(listing, origin)),
-    engine_version: engine, appraised_at: now, updated_at: now,
+    engine_version: engine,
+    appraised_at: now,
+    updated_at: now,
   };
 }
 
@@ -63,8 +83,17 @@ export function expandProvenance(row: ProvenanceRow): Record<string, FieldProven
     const path = LISTING_FIELD_PATHS[field as ReadListingField];
     if (!path) continue;
     out[path] = {
-      field: path, method: s.m, locator: s.l, inputs: s.i ?? [], agent: row.extractor_version, activity: 'extraction',
-      sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched, ...(s.a ? { assumption: s.a } : {}), ...(s.r !== undefined ? { raw: s.r } : {}),
+      field: path,
+      method: s.m,
+      locator: s.l,
+      inputs: s.i ?? [],
+      agent: row.extractor_version,
+      activity: 'extraction',
+      sourceUrl: row.source_url,
+      snapshotHash: row.snapshot_hash,
+      at: fetched,
+      ...(s.a ? { assumption: s.a } : {}),
+      ...(s.r !== undefined ? { raw: s.r } : {}),
     };
   }
   // A listing field added after the row was recorded (listing.sellerName) was not read by that
@@ -73,19 +102,67 @@ export function expandProvenance(row: ProvenanceRow): Record<string, FieldProven
     const path = LISTING_FIELD_PATHS[f];
     if (out[path]) continue;
     out[path] = {
-      field: path, method: 'default', locator: null, inputs: [], agent: row.extractor_version, activity: 'extraction',
-      sourceUrl: row.source_url, snapshotHash: row.snapshot_hash, at: fetched, assumption: 'not read: the listing was recorded before this field existed',
+      field: path,
+      method: 'default',
+      locator: null,
+      inputs: [],
+      agent: row.extractor_version,
+      activity: 'extraction',
+      sourceUrl: row.source_url,
+      snapshotHash: row.snapshot_hash,
+      at: fetched,
+      assumption: 'not read: the listing was recorded before this field existed',
     };
   }
   for (const [path, inputs] of Object.entries(ENGINE_DERIVATIONS)) {
-    out[path] = { field: path, method: 'derived', locator: null, inputs, agent: row.engine_version, activity: 'appraisal', sourceUrl: null, snapshotHash: null, at: appraised };
+    out[path] = {
+      field: path,
+      method: 'derived',
+      locator: null,
+      inputs,
+      agent: row.engine_version,
+      activity: 'appraisal',
+      sourceUrl: null,
+      snapshotHash: null,
+      at: appraised,
+    };
   }
   for (const path of ['vehicle', ...VEHICLE_FIELDS.map((f) => `vehicle.${f}`)]) {
-    out[path] = { field: path, method: 'derived', locator: null, inputs: VIN_DECODE_INPUTS, agent: 'nhtsa-vpic', activity: 'vin_decoding', sourceUrl: null, snapshotHash: null, at: appraised };
+    out[path] = {
+      field: path,
+      method: 'derived',
+      locator: null,
+      inputs: VIN_DECODE_INPUTS,
+      agent: 'nhtsa-vpic',
+      activity: 'vin_decoding',
+      sourceUrl: null,
+      snapshotHash: null,
+      at: appraised,
+    };
   }
-  out.anomalies = { field: 'anomalies', method: 'derived', locator: null, inputs: ANOMALY_INPUTS, agent: ANOMALY_DETECTOR_VERSION, activity: 'anomaly_detection', sourceUrl: null, snapshotHash: null, at: appraised };
+  out.anomalies = {
+    field: 'anomalies',
+    method: 'derived',
+    locator: null,
+    inputs: ANOMALY_INPUTS,
+    agent: ANOMALY_DETECTOR_VERSION,
+    activity: 'anomaly_detection',
+    sourceUrl: null,
+    snapshotHash: null,
+    at: appraised,
+  };
   for (const [path, s] of Object.entries(STORAGE_FIELDS)) {
-    out[path] = { field: path, method: s.method, locator: null, inputs: s.inputs, agent: SERVICE_AGENT, activity: 'storage', sourceUrl: null, snapshotHash: null, at: appraised };
+    out[path] = {
+      field: path,
+      method: s.method,
+      locator: null,
+      inputs: s.inputs,
+      agent: SERVICE_AGENT,
+      activity: 'storage',
+      sourceUrl: null,
+      snapshotHash: null,
+      at: appraised,
+    };
   }
   return out;
 }

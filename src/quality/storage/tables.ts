@@ -11,7 +11,7 @@ export interface QualityQuarantineTable {
   contract_version: string;
   reasons_json: string;
   record_json: string;
-  status: string;            // 'quarantined' | 'released'
+  status: string; // 'quarantined' | 'released'
   created_at: number;
   updated_at: number;
 }
@@ -33,7 +33,7 @@ export interface QualityAnomaliesTable {
   lot_id: string;
   kind: string;
   detail: string;
-  status: string;            // 'open' | 'false_positive' | 'confirmed' | 'resolved'
+  status: string; // 'open' | 'false_positive' | 'confirmed' | 'resolved'
   detected_at: number;
   updated_at: number;
   marked_by: string | null;
@@ -77,7 +77,7 @@ export interface VinDecodesTable {
   fuel_type: string | null;
   gvwr: string | null;
   vehicle_type: string | null;
-  complete: number;          // 1 when descriptor patterns matched, 0 when only the WMI was known
+  complete: number; // 1 when descriptor patterns matched, 0 when only the WMI was known
   decoder: string;
   decoded_at: number;
 }

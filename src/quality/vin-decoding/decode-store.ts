@@ -8,17 +8,46 @@ const CHUNK = 300;
 
 function toRow(d: VinDecode, now: number): VinDecodesTable {
   return {
-    vin: d.vin, wmi: d.wmi, manufacturer: d.manufacturer, make: d.make, wmi_makes_json: JSON.stringify(d.wmiMakes), model: d.model,
-    model_year: d.modelYear, series: d.series, trim: d.trim, body_class: d.bodyClass, drive_type: d.driveType, engine: d.engine,
-    fuel_type: d.fuelType, gvwr: d.gvwr, vehicle_type: d.vehicleType, complete: d.complete ? 1 : 0, decoder: d.decoder, decoded_at: now,
+    vin: d.vin,
+    wmi: d.wmi,
+    manufacturer: d.manufacturer,
+    make: d.make,
+    wmi_makes_json: JSON.stringify(d.wmiMakes),
+    model: d.model,
+    model_year: d.modelYear,
+    series: d.series,
+    trim: d.trim,
+    body_class: d.bodyClass,
+    drive_type: d.driveType,
+    engine: d.engine,
+    fuel_type: d.fuelType,
+    gvwr: d.gvwr,
+    vehicle_type: d.vehicleType,
+    complete: d.complete ? 1 : 0,
+    decoder: d.decoder,
+    decoded_at: now,
   };
 }
 
 function fromRow(r: VinDecodesTable): VinDecode {
   return {
-    vin: r.vin, wmi: r.wmi, manufacturer: r.manufacturer, make: r.make, wmiMakes: JSON.parse(r.wmi_makes_json) as string[], model: r.model,
-    modelYear: r.model_year, series: r.series, trim: r.trim, bodyClass: r.body_class, driveType: r.drive_type, engine: r.engine,
-    fuelType: r.fuel_type, gvwr: r.gvwr, vehicleType: r.vehicle_type, complete: Number(r.complete) === 1, decoder: r.decoder,
+    vin: r.vin,
+    wmi: r.wmi,
+    manufacturer: r.manufacturer,
+    make: r.make,
+    wmiMakes: JSON.parse(r.wmi_makes_json) as string[],
+    model: r.model,
+    modelYear: r.model_year,
+    series: r.series,
+    trim: r.trim,
+    bodyClass: r.body_class,
+    driveType: r.drive_type,
+    engine: r.engine,
+    fuelType: r.fuel_type,
+    gvwr: r.gvwr,
+    vehicleType: r.vehicle_type,
+    complete: Number(r.complete) === 1,
+    decoder: r.decoder,
   };
 }
 
@@ -26,7 +55,11 @@ export async function loadVinDecodes(db: Db, vins: Iterable<string | null | unde
   const wanted = [...new Set([...vins].filter((v): v is string => typeof v === 'string' && v.length === 17).map((v) => v.toUpperCase()))];
   const out = new Map<string, VinDecode>();
   for (let i = 0; i < wanted.length; i += CHUNK) {
-    const rows = await db.kysely.selectFrom('vin_decodes').selectAll().where('vin', 'in', wanted.slice(i, i + CHUNK)).execute();
+    const rows = await db.kysely
+      .selectFrom('vin_decodes')
+      .selectAll()
+      .where('vin', 'in', wanted.slice(i, i + CHUNK))
+      .execute();
     for (const r of rows) out.set(r.vin, fromRow(r));
   }
   return out;
@@ -35,14 +68,31 @@ export async function loadVinDecodes(db: Db, vins: Iterable<string | null | unde
 async function saveVinDecodes(db: Db, decodes: Iterable<VinDecode>, now: number): Promise<void> {
   const rows = [...decodes].map((d) => toRow(d, now));
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await db.kysely.insertInto('vin_decodes').values(rows.slice(i, i + CHUNK)).onConflict((oc) => oc.column('vin').doUpdateSet((eb) => ({
-      wmi: eb.ref('excluded.wmi'), manufacturer: eb.ref('excluded.manufacturer'), make: eb.ref('excluded.make'),
-      wmi_makes_json: eb.ref('excluded.wmi_makes_json'), model: eb.ref('excluded.model'), model_year: eb.ref('excluded.model_year'),
-      series: eb.ref('excluded.series'), trim: eb.ref('excluded.trim'), body_class: eb.ref('excluded.body_class'),
-      drive_type: eb.ref('excluded.drive_type'), engine: eb.ref('excluded.engine'), fuel_type: eb.ref('excluded.fuel_type'),
-      gvwr: eb.ref('excluded.gvwr'), vehicle_type: eb.ref('excluded.vehicle_type'), complete: eb.ref('excluded.complete'),
-      decoder: eb.ref('excluded.decoder'), decoded_at: eb.ref('excluded.decoded_at'),
-    }))).execute();
+    await db.kysely
+      .insertInto('vin_decodes')
+      .values(rows.slice(i, i + CHUNK))
+      .onConflict((oc) =>
+        oc.column('vin').doUpdateSet((eb) => ({
+          wmi: eb.ref('excluded.wmi'),
+          manufacturer: eb.ref('excluded.manufacturer'),
+          make: eb.ref('excluded.make'),
+          wmi_makes_json: eb.ref('excluded.wmi_makes_json'),
+          model: eb.ref('excluded.model'),
+          model_year: eb.ref('excluded.model_year'),
+          series: eb.ref('excluded.series'),
+          trim: eb.ref('excluded.trim'),
+          body_class: eb.ref('excluded.body_class'),
+          drive_type: eb.ref('excluded.drive_type'),
+          engine: eb.ref('excluded.engine'),
+          fuel_type: eb.ref('excluded.fuel_type'),
+          gvwr: eb.ref('excluded.gvwr'),
+          vehicle_type: eb.ref('excluded.vehicle_type'),
+          complete: eb.ref('excluded.complete'),
+          decoder: eb.ref('excluded.decoder'),
+          decoded_at: eb.ref('excluded.decoded_at'),
+        })),
+      )
+      .execute();
   }
 }
 
@@ -56,7 +106,11 @@ export interface DecodeOptions {
  * Decodes the VINs not decoded yet by this decoder release, stores them, and answers every VIN's
  * decode. Without the vPIC data nothing is decoded and the answer is what was stored before.
  */
-export async function decodeAndStore(db: Db, vins: Iterable<string | null | undefined>, opts: DecodeOptions): Promise<Map<string, VinDecode>> {
+export async function decodeAndStore(
+  db: Db,
+  vins: Iterable<string | null | undefined>,
+  opts: DecodeOptions,
+): Promise<Map<string, VinDecode>> {
   const list = [...vins].filter((v): v is string => typeof v === 'string' && v.length === 17).map((v) => v.toUpperCase());
   const known = await loadVinDecodes(db, list);
   const decoder = opts.decoder === undefined ? await sharedVinDecoder() : opts.decoder;

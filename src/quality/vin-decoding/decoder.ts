@@ -36,7 +36,16 @@ export interface VinDecode {
 interface CorgiResult {
   components: {
     wmi?: { manufacturer?: string; make?: string; vehicleType?: string };
-    vehicle?: { make?: string; model?: string; series?: string; trim?: string; bodyStyle?: string; driveType?: string; fuelType?: string; gvwr?: string };
+    vehicle?: {
+      make?: string;
+      model?: string;
+      series?: string;
+      trim?: string;
+      bodyStyle?: string;
+      driveType?: string;
+      fuelType?: string;
+      gvwr?: string;
+    };
     engine?: { cylinders?: string; displacement?: string; model?: string; fuel?: string };
   };
 }
@@ -50,8 +59,17 @@ const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !
 /** The part of a decode the engine and the API use. */
 export function vehicleAttributes(d: VinDecode): VehicleAttributes {
   return {
-    make: d.make, model: d.model, series: d.series, trim: d.trim, bodyClass: d.bodyClass, driveType: d.driveType, engine: d.engine,
-    fuelType: d.fuelType, gvwr: d.gvwr, vehicleType: d.vehicleType, decoder: d.decoder,
+    make: d.make,
+    model: d.model,
+    series: d.series,
+    trim: d.trim,
+    bodyClass: d.bodyClass,
+    driveType: d.driveType,
+    engine: d.engine,
+    fuelType: d.fuelType,
+    gvwr: d.gvwr,
+    vehicleType: d.vehicleType,
+    decoder: d.decoder,
   };
 }
 
@@ -64,7 +82,12 @@ export class VinDecoder {
   /** Patterns decoded (database reads) and served from the cache, for the import's log and tests. */
   readonly stats = { decoded: 0, cached: 0 };
 
-  private constructor(private readonly corgi: CorgiModule, private readonly adapter: unknown, private readonly raw: Database.Database, readonly release: string) {
+  private constructor(
+    private readonly corgi: CorgiModule,
+    private readonly adapter: unknown,
+    private readonly raw: Database.Database,
+    readonly release: string,
+  ) {
     this.wmiQuery = raw.prepare(`SELECT m.Name AS manufacturer, ma.Name AS make, vt.Name AS vehicleType
       FROM Wmi w LEFT JOIN Manufacturer m ON m.Id = w.ManufacturerId LEFT JOIN Wmi_Make wm ON wm.WmiId = w.Id
       LEFT JOIN Make ma ON ma.Id = wm.MakeId LEFT JOIN VehicleType vt ON vt.Id = w.VehicleTypeId WHERE w.Wmi = ?`);
@@ -90,7 +113,8 @@ export class VinDecoder {
     if (!w) {
       const rows = this.wmiQuery.all(code) as Array<{ manufacturer: string | null; make: string | null; vehicleType: string | null }>;
       w = {
-        manufacturer: text(rows[0]?.manufacturer), vehicleType: text(rows[0]?.vehicleType),
+        manufacturer: text(rows[0]?.manufacturer),
+        vehicleType: text(rows[0]?.vehicleType),
         makes: [...new Set(rows.map((r) => text(r.make)).filter((m): m is string => m !== null))],
       };
       this.wmiCache.set(code, w);
@@ -130,14 +154,26 @@ export class VinDecoder {
     const r = await corgi.decode(vin, modelYear === null ? {} : { modelYear });
     const v = r.components.vehicle;
     const e = r.components.engine;
-    const engine = e ? [e.displacement ? `${e.displacement} L` : null, e.cylinders ? `${e.cylinders} cyl` : null, text(e.model)].filter(Boolean).join(', ') : '';
+    const engine = e
+      ? [e.displacement ? `${e.displacement} L` : null, e.cylinders ? `${e.cylinders} cyl` : null, text(e.model)].filter(Boolean).join(', ')
+      : '';
     const model = text(v?.model);
     return {
-      wmi: wmiCode, manufacturer: w.manufacturer ?? text(r.components.wmi?.manufacturer),
+      wmi: wmiCode,
+      manufacturer: w.manufacturer ?? text(r.components.wmi?.manufacturer),
       make: (model ? text(v?.make) : null) ?? (w.makes.length === 1 ? w.makes[0]! : null),
-      wmiMakes: w.makes, model, modelYear, series: text(v?.series), trim: text(v?.trim), bodyClass: text(v?.bodyStyle),
-      driveType: text(v?.driveType), engine: engine === '' ? null : engine, fuelType: text(v?.fuelType) ?? text(e?.fuel),
-      gvwr: text(v?.gvwr), vehicleType: w.vehicleType ?? text(r.components.wmi?.vehicleType), complete: model !== null,
+      wmiMakes: w.makes,
+      model,
+      modelYear,
+      series: text(v?.series),
+      trim: text(v?.trim),
+      bodyClass: text(v?.bodyStyle),
+      driveType: text(v?.driveType),
+      engine: engine === '' ? null : engine,
+      fuelType: text(v?.fuelType) ?? text(e?.fuel),
+      gvwr: text(v?.gvwr),
+      vehicleType: w.vehicleType ?? text(r.components.wmi?.vehicleType),
+      complete: model !== null,
       decoder: this.release,
     };
   }

@@ -48,7 +48,11 @@ export class CanaryAnalysis {
   readonly windows: CohortWindows;
   private readonly contexts = new WeakMap<FastifyRequest, CohortContext>();
 
-  constructor(readonly settings: CanarySettings, private readonly flags: FlagService, private readonly clock: Clock) {
+  constructor(
+    readonly settings: CanarySettings,
+    private readonly flags: FlagService,
+    private readonly clock: Clock,
+  ) {
     // Retained long enough for the window and for a canary step read from its start.
     this.windows = new CohortWindows({ retainMs: Math.max(settings.windowMs, MAX_STEP_MS) + 10_000 });
   }
@@ -84,12 +88,15 @@ export class CanaryAnalysis {
     const duration = new client.Histogram({
       name: 'dealerscope_canary_request_duration_seconds',
       help: 'Duration of requests that read a percentage-rollout flag, by flag and cohort (treatment | control)',
-      labelNames: ['flag', 'cohort'] as const, buckets: HTTP_BUCKETS, registers: [registry],
+      labelNames: ['flag', 'cohort'] as const,
+      buckets: HTTP_BUCKETS,
+      registers: [registry],
     });
     const requests = new client.Counter({
       name: 'dealerscope_canary_requests_total',
       help: 'Requests that read a percentage-rollout flag, by flag, cohort and status class (5xx counts against the cohort)',
-      labelNames: ['flag', 'cohort', 'status_class'] as const, registers: [registry],
+      labelNames: ['flag', 'cohort', 'status_class'] as const,
+      registers: [registry],
     });
     app.addHook('onRequest', (request, _reply, done) => {
       // No percentage rollout in force: no cohort to give, and no async context to carry (its
@@ -111,8 +118,13 @@ export class CanaryAnalysis {
     this.registerGauges(registry);
   }
 
-  private record(request: FastifyRequest, reply: FastifyReply, ctx: CohortContext, duration: client.Histogram<'flag' | 'cohort'>,
-    requests: client.Counter<'flag' | 'cohort' | 'status_class'>): void {
+  private record(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ctx: CohortContext,
+    duration: client.Histogram<'flag' | 'cohort'>,
+    requests: client.Counter<'flag' | 'cohort' | 'status_class'>,
+  ): void {
     if (routeGroup(request.routeOptions.url) === null) return;
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/event-stream')) return;
@@ -131,7 +143,8 @@ export class CanaryAnalysis {
     new client.Gauge({
       name: 'dealerscope_canary_percentage',
       help: 'Percentage of clients in the treatment cohort of each percentage-rollout flag',
-      labelNames: ['flag'] as const, registers: [registry],
+      labelNames: ['flag'] as const,
+      registers: [registry],
       collect() {
         this.reset();
         for (const [flag, r] of Object.entries(self.rollouts())) this.set({ flag }, (r as PercentageRollout).percentage);
@@ -140,7 +153,8 @@ export class CanaryAnalysis {
     new client.Gauge({
       name: 'dealerscope_canary_window_p95_seconds',
       help: 'P95 latency of each cohort over the canary analysis window',
-      labelNames: ['flag', 'cohort'] as const, registers: [registry],
+      labelNames: ['flag', 'cohort'] as const,
+      registers: [registry],
       collect() {
         this.reset();
         for (const [flag, r] of Object.entries(self.report().flags)) {
@@ -151,7 +165,8 @@ export class CanaryAnalysis {
     new client.Gauge({
       name: 'dealerscope_canary_window_error_ratio',
       help: '5xx share of each cohort over the canary analysis window',
-      labelNames: ['flag', 'cohort'] as const, registers: [registry],
+      labelNames: ['flag', 'cohort'] as const,
+      registers: [registry],
       collect() {
         this.reset();
         for (const [flag, r] of Object.entries(self.report().flags)) {
@@ -162,7 +177,8 @@ export class CanaryAnalysis {
     new client.Gauge({
       name: 'dealerscope_canary_verdict',
       help: 'Canary verdict per percentage-rollout flag: 1 for the verdict in force (pass | fail | inconclusive), 0 for the others',
-      labelNames: ['flag', 'verdict'] as const, registers: [registry],
+      labelNames: ['flag', 'verdict'] as const,
+      registers: [registry],
       collect() {
         this.reset();
         for (const [flag, r] of Object.entries(self.report().flags)) {

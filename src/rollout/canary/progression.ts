@@ -66,12 +66,22 @@ const STALL_GRACE_MS = 60_000;
 
 /** Steps as given on the command line or in the body: ascending integers 1–100. */
 export function parseSteps(input: unknown): number[] {
-  const list = typeof input === 'string' ? input.split(',').map((s) => s.trim()).filter(Boolean).map(Number) : input;
-  if (!Array.isArray(list) || list.length === 0 || list.length > 20) throw new ApiError(400, 'invalid_steps', 'steps must list 1–20 percentages, e.g. 5,25,50,100');
+  const list =
+    typeof input === 'string'
+      ? input
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map(Number)
+      : input;
+  if (!Array.isArray(list) || list.length === 0 || list.length > 20)
+    throw new ApiError(400, 'invalid_steps', 'steps must list 1–20 percentages, e.g. 5,25,50,100');
   for (let i = 0; i < list.length; i++) {
     const p: unknown = list[i];
-    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 100) throw new ApiError(400, 'invalid_steps', `step ${i + 1} must be an integer 1–100, got ${String(p)}`);
-    if (i > 0 && p <= (list[i - 1] as number)) throw new ApiError(400, 'invalid_steps', 'steps must rise strictly (a canary only adds clients)');
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 100)
+      throw new ApiError(400, 'invalid_steps', `step ${i + 1} must be an integer 1–100, got ${String(p)}`);
+    if (i > 0 && p <= (list[i - 1] as number))
+      throw new ApiError(400, 'invalid_steps', 'steps must rise strictly (a canary only adds clients)');
   }
   return list as number[];
 }
@@ -96,22 +106,48 @@ export class CanaryRunner {
   }
 
   get(flag: string): CanaryRun | null {
-    return isFlagName(flag) ? this.runs.get(flag) ?? null : null;
+    return isFlagName(flag) ? (this.runs.get(flag) ?? null) : null;
   }
 
-  async start(req: { flag: string; steps: number[]; holdMs: number; stickiness?: Stickiness; actor: string; reason: string | null }): Promise<CanaryRun> {
+  async start(req: {
+    flag: string;
+    steps: number[];
+    holdMs: number;
+    stickiness?: Stickiness;
+    actor: string;
+    reason: string | null;
+  }): Promise<CanaryRun> {
     const { flag } = req;
     if (!isFlagName(flag)) throw new ApiError(400, 'unknown_flag', `Unknown feature flag ${flag}`);
-    if (FLAGS[flag].type !== 'boolean' || flag === 'EMERGENCY_ROLLBACK') throw new ApiError(400, 'not_a_canary_flag', `${flag} cannot run a percentage canary (boolean v5 flags only)`);
-    if (!Number.isInteger(req.holdMs) || req.holdMs < 1000 || req.holdMs + Math.max(req.holdMs, STALL_GRACE_MS) > MAX_STEP_MS) throw new ApiError(400, 'invalid_hold', `hold must be 1 s – ${MAX_STEP_MS / 2000} s per step`);
+    if (FLAGS[flag].type !== 'boolean' || flag === 'EMERGENCY_ROLLBACK')
+      throw new ApiError(400, 'not_a_canary_flag', `${flag} cannot run a percentage canary (boolean v5 flags only)`);
+    if (!Number.isInteger(req.holdMs) || req.holdMs < 1000 || req.holdMs + Math.max(req.holdMs, STALL_GRACE_MS) > MAX_STEP_MS)
+      throw new ApiError(400, 'invalid_hold', `hold must be 1 s – ${MAX_STEP_MS / 2000} s per step`);
     if (this.runs.get(flag)?.state === 'running') throw new ApiError(409, 'canary_running', `A canary of ${flag} is already running`);
     const latched = (await readLatches(this.db, this.d.env)).find((l) => l.trigger === latchId(flag));
-    if (latched) throw new ApiError(409, 'canary_latched', `The canary of ${flag} was rolled back (decision ${latched.decisionId}); re-arm it with a reason first`, latched);
+    if (latched)
+      throw new ApiError(
+        409,
+        'canary_latched',
+        `The canary of ${flag} was rolled back (decision ${latched.decisionId}); re-arm it with a reason first`,
+        latched,
+      );
     if (this.d.control.view().emergency) throw new ApiError(409, 'emergency_rollback', 'EMERGENCY_ROLLBACK is on; no canary can start');
     const now = this.d.clock.now();
     const run: CanaryRun = {
-      flag, steps: req.steps, stickiness: req.stickiness ?? null, holdMs: req.holdMs, state: 'running', percentage: 0,
-      actor: req.actor, reason: req.reason, startedAt: iso(now), updatedAt: iso(now), history: [], lastVerdict: null, decisionId: null,
+      flag,
+      steps: req.steps,
+      stickiness: req.stickiness ?? null,
+      holdMs: req.holdMs,
+      state: 'running',
+      percentage: 0,
+      actor: req.actor,
+      reason: req.reason,
+      startedAt: iso(now),
+      updatedAt: iso(now),
+      history: [],
+      lastVerdict: null,
+      decisionId: null,
     };
     this.runs.set(flag, run);
     await this.enterStep(run, 0);
@@ -134,7 +170,16 @@ export class CanaryRunner {
     const rearmed = await removeLatches(this.db, this.d.env, [latchId(flag)]);
     if (!rearmed.length) return { rearmed, decisionId: null };
     const flags = this.d.control.view().flags;
-    const decisionId = await this.record({ kind: 'rearm', triggers: rearmed, actor: by.actor, reason: by.reason, dryRun: false, evidence: { flag }, flagsBefore: flags, flagsAfter: flags });
+    const decisionId = await this.record({
+      kind: 'rearm',
+      triggers: rearmed,
+      actor: by.actor,
+      reason: by.reason,
+      dryRun: false,
+      evidence: { flag },
+      flagsBefore: flags,
+      flagsAfter: flags,
+    });
     return { rearmed, decisionId };
   }
 
@@ -142,7 +187,9 @@ export class CanaryRunner {
   tick(): Promise<void> {
     this.ticking ??= (async () => {
       for (const run of this.runs.values()) if (run.state === 'running') await this.check(run);
-    })().finally(() => { this.ticking = null; });
+    })().finally(() => {
+      this.ticking = null;
+    });
     return this.ticking;
   }
 
@@ -154,10 +201,12 @@ export class CanaryRunner {
   private schedule(): void {
     if (this.timer) return;
     const loop = () => {
-      this.tick().catch(() => {}).finally(() => {
-        this.timer = null;
-        if (this.list().some((r) => r.state === 'running')) this.schedule();
-      });
+      this.tick()
+        .catch(() => {})
+        .finally(() => {
+          this.timer = null;
+          if (this.list().some((r) => r.state === 'running')) this.schedule();
+        });
     };
     this.timer = this.d.clock.setTimeout(loop, this.checkMs);
   }
@@ -166,7 +215,11 @@ export class CanaryRunner {
     const started = this.stepStart.get(run.flag) as number;
     const now = this.d.clock.now();
     const interim = now - started < run.holdMs;
-    const verdict = this.d.analysis.verdictFor(run.flag, started, interim ? Math.min(INTERIM_ALPHA, this.d.analysis.settings.alpha) : undefined);
+    const verdict = this.d.analysis.verdictFor(
+      run.flag,
+      started,
+      interim ? Math.min(INTERIM_ALPHA, this.d.analysis.settings.alpha) : undefined,
+    );
     run.lastVerdict = verdict;
     run.updatedAt = iso(now);
     const step = run.history[run.history.length - 1] as StepRecord;
@@ -182,7 +235,11 @@ export class CanaryRunner {
     // least), then stop raising and say so; nothing failed, so nothing is rolled back.
     if (now - started >= run.holdMs + Math.max(run.holdMs, STALL_GRACE_MS)) {
       this.finish(run, 'stalled');
-      await this.d.notify({ channel: 'deployments', text: `DealerScope ${this.d.env}: canary of ${run.flag} stalled at ${run.percentage} % — ${verdict.reasons.join('; ')}`, fields: { flag: run.flag } });
+      await this.d.notify({
+        channel: 'deployments',
+        text: `DealerScope ${this.d.env}: canary of ${run.flag} stalled at ${run.percentage} % — ${verdict.reasons.join('; ')}`,
+        fields: { flag: run.flag },
+      });
     }
   }
 
@@ -193,31 +250,56 @@ export class CanaryRunner {
     if (prev) prev.endedAt = iso(now);
     // At 100 % every client is treated, so there is no control left to compare with: the last
     // step turns the flag plainly on.
-    const value: PercentageRollout | boolean = percentage === 100 ? true : run.stickiness ? { percentage, stickiness: run.stickiness } : { percentage };
-    await this.d.control.setOverrides({ [run.flag]: value }, { actor: run.actor, reason: `canary step ${index + 1}/${run.steps.length}: ${percentage} %${run.reason ? ` (${run.reason})` : ''}` });
+    const value: PercentageRollout | boolean =
+      percentage === 100 ? true : run.stickiness ? { percentage, stickiness: run.stickiness } : { percentage };
+    await this.d.control.setOverrides(
+      { [run.flag]: value },
+      { actor: run.actor, reason: `canary step ${index + 1}/${run.steps.length}: ${percentage} %${run.reason ? ` (${run.reason})` : ''}` },
+    );
     run.percentage = percentage;
     run.history.push({ percentage, startedAt: iso(now), endedAt: null, verdict: null });
     this.stepStart.set(run.flag, now);
     run.lastVerdict = null;
     if (percentage === 100) this.finish(run, 'completed');
-    await this.d.notify({ channel: 'deployments', text: `DealerScope ${this.d.env}: canary of ${run.flag} at ${percentage} %${percentage === 100 ? ' — fully on' : ''}`, fields: { flag: run.flag, percentage } });
+    await this.d.notify({
+      channel: 'deployments',
+      text: `DealerScope ${this.d.env}: canary of ${run.flag} at ${percentage} %${percentage === 100 ? ' — fully on' : ''}`,
+      fields: { flag: run.flag, percentage },
+    });
   }
 
   private async complete(run: CanaryRun): Promise<void> {
     this.finish(run, 'completed');
-    await this.d.notify({ channel: 'deployments', text: `DealerScope ${this.d.env}: canary of ${run.flag} completed at ${run.percentage} %`, fields: { flag: run.flag } });
+    await this.d.notify({
+      channel: 'deployments',
+      text: `DealerScope ${this.d.env}: canary of ${run.flag} completed at ${run.percentage} %`,
+      fields: { flag: run.flag },
+    });
   }
 
   private async rollBack(run: CanaryRun, verdict: CanaryVerdict): Promise<void> {
     const dryRun = await this.d.dryRun();
     const before = this.d.control.publicView().flags;
     const reason = `canary of ${run.flag} failed at ${run.percentage} %: ${verdict.reasons.join('; ')}`;
-    if (!dryRun) await this.d.control.setOverrides({ [run.flag]: { percentage: 0 } }, { actor: 'canary-controller', reason: reason.slice(0, 500) });
+    if (!dryRun)
+      await this.d.control.setOverrides({ [run.flag]: { percentage: 0 } }, { actor: 'canary-controller', reason: reason.slice(0, 500) });
     const after = this.d.control.publicView().flags;
     const decisionId = await this.record({
-      kind: dryRun ? 'dry_run' : 'auto_rollback', triggers: [latchId(run.flag)], actor: 'canary-controller', reason, dryRun,
-      evidence: { flag: run.flag, steps: run.steps, failedAt: run.percentage, history: run.history, verdict, window: { since: run.history.at(-1)?.startedAt, settings: this.d.analysis.settings } },
-      flagsBefore: before, flagsAfter: after,
+      kind: dryRun ? 'dry_run' : 'auto_rollback',
+      triggers: [latchId(run.flag)],
+      actor: 'canary-controller',
+      reason,
+      dryRun,
+      evidence: {
+        flag: run.flag,
+        steps: run.steps,
+        failedAt: run.percentage,
+        history: run.history,
+        verdict,
+        window: { since: run.history.at(-1)?.startedAt, settings: this.d.analysis.settings },
+      },
+      flagsBefore: before,
+      flagsAfter: after,
     });
     if (!dryRun) await addLatch(this.db, this.d.env, latchId(run.flag), decisionId, this.d.clock.now());
     run.decisionId = decisionId;
@@ -239,7 +321,9 @@ export class CanaryRunner {
     if (last && last.endedAt === null && state !== 'completed') last.endedAt = run.updatedAt;
   }
 
-  private async record(d: Pick<DecisionInput, 'kind' | 'triggers' | 'actor' | 'reason' | 'dryRun' | 'evidence' | 'flagsBefore' | 'flagsAfter'>): Promise<number> {
+  private async record(
+    d: Pick<DecisionInput, 'kind' | 'triggers' | 'actor' | 'reason' | 'dryRun' | 'evidence' | 'flagsBefore' | 'flagsAfter'>,
+  ): Promise<number> {
     const phase = this.d.control.view().phase;
     return insertDecision(this.db, this.d.env, this.d.clock.now(), { ...d, fromPhase: phase, toPhase: phase });
   }

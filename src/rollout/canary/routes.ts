@@ -33,8 +33,13 @@ export function installCanary(app: FastifyInstance, ctx: AppContext, opts: Canar
   const notifier = new WebhookNotifier({ urls: webhookUrlsFromEnv(ctx.config.raw), breakers: ctx.breakers });
   const checkMs = opts.checkMs ?? optionalEnvNumber(ctx.config.raw, 'CANARY_CHECK_MS', { integer: true, min: 10, unit: 'milliseconds' });
   const runner = new CanaryRunner({
-    env: ctx.config.env, control: ctx.flagControl, clock: ctx.clock, analysis, checkMs,
-    notify: (n) => notifier.notify(n), dryRun: () => ctx.rollout.dryRun(),
+    env: ctx.config.env,
+    control: ctx.flagControl,
+    clock: ctx.clock,
+    analysis,
+    checkMs,
+    notify: (n) => notifier.notify(n),
+    dryRun: () => ctx.rollout.dryRun(),
   });
   app.addHook('onClose', async () => runner.close());
   const canary = { analysis, runner };
@@ -63,50 +68,92 @@ export async function canaryRoutes(app: FastifyInstance, { ctx, canary }: { ctx:
   const { analysis, runner } = canary;
   const auth = requireAdmin(ctx.config.adminToken);
 
-  app.get('/admin/rollout/canary', {
-    preHandler: auth,
-    schema: {
-      tags: ['rollout'],
-      summary: 'For each percentage flag: each cohort\'s requests, p95 latency and 5xx rate over the analysis window, and a verdict (pass | fail | inconclusive) with its evidence; the progressive runs',
+  app.get(
+    '/admin/rollout/canary',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['rollout'],
+        summary:
+          "For each percentage flag: each cohort's requests, p95 latency and 5xx rate over the analysis window, and a verdict (pass | fail | inconclusive) with its evidence; the progressive runs",
+      },
     },
-  }, async () => ({ ...analysis.report(), settings: analysis.settings, runs: runner.list() }));
+    async () => ({ ...analysis.report(), settings: analysis.settings, runs: runner.list() }),
+  );
 
-  app.post<{ Params: { flag: string }; Body: { steps: number[] | string; holdSeconds?: number; stickiness?: Stickiness; reason?: string } }>('/admin/rollout/canary/:flag', {
-    preHandler: auth,
-    schema: {
-      tags: ['rollout'],
-      summary: 'Start a progressive canary: raise the flag\'s percentage step by step while its verdict passes; roll it back to 0 (decision, latch, #deployments) when it fails',
-      params: flagParam,
-      body: {
-        type: 'object', required: ['steps'], additionalProperties: false,
-        properties: {
-          steps: { description: 'Rising percentages, e.g. [5, 25, 50, 100] or "5,25,50,100"', anyOf: [{ type: 'array', items: { type: 'integer', minimum: 1, maximum: 100 }, minItems: 1, maxItems: 20 }, { type: 'string', maxLength: 100 }] },
-          holdSeconds: { type: 'integer', minimum: 1, maximum: 1800, default: 300, description: 'How long each step must pass before the next' },
-          stickiness: { type: 'string', enum: ['apiKey', 'ip'] },
-          reason: reasonProp,
+  app.post<{
+    Params: { flag: string };
+    Body: { steps: number[] | string; holdSeconds?: number; stickiness?: Stickiness; reason?: string };
+  }>(
+    '/admin/rollout/canary/:flag',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['rollout'],
+        summary:
+          "Start a progressive canary: raise the flag's percentage step by step while its verdict passes; roll it back to 0 (decision, latch, #deployments) when it fails",
+        params: flagParam,
+        body: {
+          type: 'object',
+          required: ['steps'],
+          additionalProperties: false,
+          properties: {
+            steps: {
+              description: 'Rising percentages, e.g. [5, 25, 50, 100] or "5,25,50,100"',
+              anyOf: [
+                { type: 'array', items: { type: 'integer', minimum: 1, maximum: 100 }, minItems: 1, maxItems: 20 },
+                { type: 'string', maxLength: 100 },
+              ],
+            },
+            holdSeconds: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 1800,
+              default: 300,
+              description: 'How long each step must pass before the next',
+            },
+            stickiness: { type: 'string', enum: ['apiKey', 'ip'] },
+            reason: reasonProp,
+          },
         },
       },
     },
-  }, async (request, reply) => {
-    const steps = parseSteps(request.body.steps);
-    const run = await runner.start({
-      flag: request.params.flag, steps, holdMs: (request.body.holdSeconds ?? 300) * 1000, stickiness: request.body.stickiness,
-      actor: actorOf(request), reason: request.body.reason?.trim() || changeReason(request),
-    });
-    reply.status(202);
-    return run;
-  });
-
-  app.delete<{ Params: { flag: string } }>('/admin/rollout/canary/:flag', {
-    preHandler: auth,
-    schema: { tags: ['rollout'], summary: 'Stop raising a running canary; the flag keeps its current percentage', params: flagParam },
-  }, async (request) => runner.stop(request.params.flag, { actor: actorOf(request), reason: changeReason(request) }));
-
-  app.post<{ Params: { flag: string }; Body: { reason?: string } | undefined }>('/admin/rollout/canary/:flag/rearm', {
-    preHandler: auth,
-    schema: {
-      tags: ['rollout'], summary: 'Re-arm the canary latch of a rolled-back flag (a reason is required and recorded)', params: flagParam,
-      body: { type: 'object', properties: { reason: reasonProp }, additionalProperties: false },
+    async (request, reply) => {
+      const steps = parseSteps(request.body.steps);
+      const run = await runner.start({
+        flag: request.params.flag,
+        steps,
+        holdMs: (request.body.holdSeconds ?? 300) * 1000,
+        stickiness: request.body.stickiness,
+        actor: actorOf(request),
+        reason: request.body.reason?.trim() || changeReason(request),
+      });
+      reply.status(202);
+      return run;
     },
-  }, async (request) => runner.rearm(request.params.flag, { actor: actorOf(request), reason: request.body?.reason?.trim() || changeReason(request) }));
+  );
+
+  app.delete<{ Params: { flag: string } }>(
+    '/admin/rollout/canary/:flag',
+    {
+      preHandler: auth,
+      schema: { tags: ['rollout'], summary: 'Stop raising a running canary; the flag keeps its current percentage', params: flagParam },
+    },
+    async (request) => runner.stop(request.params.flag, { actor: actorOf(request), reason: changeReason(request) }),
+  );
+
+  app.post<{ Params: { flag: string }; Body: { reason?: string } | undefined }>(
+    '/admin/rollout/canary/:flag/rearm',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['rollout'],
+        summary: 'Re-arm the canary latch of a rolled-back flag (a reason is required and recorded)',
+        params: flagParam,
+        body: { type: 'object', properties: { reason: reasonProp }, additionalProperties: false },
+      },
+    },
+    async (request) =>
+      runner.rearm(request.params.flag, { actor: actorOf(request), reason: request.body?.reason?.trim() || changeReason(request) }),
+  );
 }

@@ -43,23 +43,34 @@ export interface CanaryVerdict {
 export function cohortReport(s: CohortSample): CohortReport {
   const round = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
   return {
-    requests: s.requests, errors: s.errors, errorRate: s.requests ? s.errors / s.requests : null,
-    p50Ms: round(quantileOf(s, 0.5)), p95Ms: round(quantileOf(s, 0.95)),
+    requests: s.requests,
+    errors: s.errors,
+    errorRate: s.requests ? s.errors / s.requests : null,
+    p50Ms: round(quantileOf(s, 0.5)),
+    p95Ms: round(quantileOf(s, 0.95)),
   };
 }
 
-export function canaryVerdict(treatment: CohortSample, control: CohortSample, opts: VerdictOptions = DEFAULT_VERDICT_OPTIONS): CanaryVerdict {
+export function canaryVerdict(
+  treatment: CohortSample,
+  control: CohortSample,
+  opts: VerdictOptions = DEFAULT_VERDICT_OPTIONS,
+): CanaryVerdict {
   const cohorts = { treatment: cohortReport(treatment), control: cohortReport(control) };
   const perTest = opts.alpha / 2;
   const reasons: string[] = [];
   const rank = mannWhitneyGrouped(histogramGroups(treatment.bins, control.bins));
   const latency = rank && {
-    ...rank, alpha: perTest, minEffect: opts.minLatencyEffect,
+    ...rank,
+    alpha: perTest,
+    minEffect: opts.minLatencyEffect,
     regression: rank.pGreater < perTest && rank.effect >= opts.minLatencyEffect,
   };
   const prop = twoProportionZ(treatment.errors, treatment.requests, control.errors, control.requests);
   const errors = prop && {
-    ...prop, alpha: perTest, minIncrease: opts.minErrorIncrease,
+    ...prop,
+    alpha: perTest,
+    minIncrease: opts.minErrorIncrease,
     regression: prop.pGreater < perTest && prop.p1 - prop.p2 >= opts.minErrorIncrease,
   };
   const short = (['treatment', 'control'] as const).filter((c) => cohorts[c].requests < opts.minSamples);
@@ -68,10 +79,14 @@ export function canaryVerdict(treatment: CohortSample, control: CohortSample, op
     return { verdict: 'inconclusive', reasons, cohorts, latency, errors, minSamples: opts.minSamples };
   }
   if (latency?.regression) {
-    reasons.push(`treatment slower: P(treatment > control) = ${latency.effect.toFixed(3)} ≥ ${opts.minLatencyEffect}, Mann–Whitney p = ${latency.pGreater.toExponential(2)} < ${perTest}; p95 ${cohorts.treatment.p95Ms} ms vs ${cohorts.control.p95Ms} ms`);
+    reasons.push(
+      `treatment slower: P(treatment > control) = ${latency.effect.toFixed(3)} ≥ ${opts.minLatencyEffect}, Mann–Whitney p = ${latency.pGreater.toExponential(2)} < ${perTest}; p95 ${cohorts.treatment.p95Ms} ms vs ${cohorts.control.p95Ms} ms`,
+    );
   }
   if (errors?.regression) {
-    reasons.push(`treatment 5xx rate ${(errors.p1 * 100).toFixed(2)} % vs ${(errors.p2 * 100).toFixed(2)} % (+${((errors.p1 - errors.p2) * 100).toFixed(2)} pp ≥ ${(opts.minErrorIncrease * 100).toFixed(2)}), z = ${errors.z.toFixed(2)}, p = ${errors.pGreater.toExponential(2)} < ${perTest}`);
+    reasons.push(
+      `treatment 5xx rate ${(errors.p1 * 100).toFixed(2)} % vs ${(errors.p2 * 100).toFixed(2)} % (+${((errors.p1 - errors.p2) * 100).toFixed(2)} pp ≥ ${(opts.minErrorIncrease * 100).toFixed(2)}), z = ${errors.z.toFixed(2)}, p = ${errors.pGreater.toExponential(2)} < ${perTest}`,
+    );
   }
   if (reasons.length) return { verdict: 'fail', reasons, cohorts, latency, errors, minSamples: opts.minSamples };
   reasons.push('no latency or 5xx regression of the treatment cohort');

@@ -44,7 +44,10 @@ export class CohortWindows {
    * also holds requests of the previous step, whose clients were split by the old percentage.
    */
   read(flag: string, cohort: Cohort, now: number, windowMs: number, since?: number): CohortSample {
-    const from = Math.max(Math.floor((now - windowMs) / this.bucketMs) + 1, since === undefined ? -Infinity : Math.ceil(since / this.bucketMs));
+    const from = Math.max(
+      Math.floor((now - windowMs) / this.bucketMs) + 1,
+      since === undefined ? -Infinity : Math.ceil(since / this.bucketMs),
+    );
     return this.window.sum(from, Math.floor(now / this.bucketMs), seriesOf(flag, cohort));
   }
 

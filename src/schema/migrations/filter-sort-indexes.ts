@@ -29,7 +29,9 @@ export function filterSortIndexes(activePredicate: string): string[] {
  */
 export function makeStateSortIndexes(activePredicate: string): string[] {
   return [
-    ...SORTS.map(([name, order]) => `CREATE INDEX opp_make_state_${name}_idx ON opportunities (make_key, state, ${order}) WHERE ${activePredicate}`),
+    ...SORTS.map(
+      ([name, order]) => `CREATE INDEX opp_make_state_${name}_idx ON opportunities (make_key, state, ${order}) WHERE ${activePredicate}`,
+    ),
     'DROP INDEX IF EXISTS opp_make_state_idx',
   ];
 }

@@ -34,7 +34,11 @@ export function ensureBuilt(log: (msg: string) => void = (m) => process.stderr.w
   // Staleness is checked again under the lock: a suite that waited while another built must not
   // rebuild dist under that suite's running replicas.
   const stillStale = `[ ! -f dist/src/cli/main.js ] || [ -n "$(find src -name '*.ts' -newer dist/src/cli/main.js -print -quit)" ]`;
-  const res = spawnSync('flock', [BUILD_LOCK, 'sh', '-c', `if ${stillStale}; then npm run --silent build; fi`], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000 });
+  const res = spawnSync('flock', [BUILD_LOCK, 'sh', '-c', `if ${stillStale}; then npm run --silent build; fi`], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   if (res.status !== 0) {
     const out = `${res.stdout ?? ''}${res.stderr ?? ''}`.trim().split('\n').slice(0, 20).join('\n');
     if (!existsSync(cliEntry)) throw new Error(`npm run build failed and left no ${cliEntry}:\n${out}`);

@@ -60,9 +60,15 @@ export function summarise(records: RequestRecord[], durationMs = 0): LoadSummary
     if (r.status) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
     else errors[r.error ?? 'unknown'] = (errors[r.error ?? 'unknown'] ?? 0) + 1;
   }
-  const latencies = records.filter((r) => r.status).map((r) => r.endedAt - r.startedAt).sort((a, b) => a - b);
+  const latencies = records
+    .filter((r) => r.status)
+    .map((r) => r.endedAt - r.startedAt)
+    .sort((a, b) => a - b);
   return {
-    sent: records.length, durationMs: Math.round(durationMs), byStatus, errors,
+    sent: records.length,
+    durationMs: Math.round(durationMs),
+    byStatus,
+    errors,
     failed: records.filter(isFailure).length,
     p50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
     p95Ms: Math.round(percentile(latencies, 95) * 10) / 10,
@@ -123,7 +129,8 @@ export class LoadDriver {
       this.pending.add(record);
       try {
         const res = await fetch(job.target + job.path, {
-          headers: this.opts.headers, signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
+          headers: this.opts.headers,
+          signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 10_000),
         });
         await res.arrayBuffer();
         record.status = res.status;

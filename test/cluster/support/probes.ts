@@ -9,7 +9,10 @@ export interface Propagation {
 }
 
 export async function timeUntilInForce(
-  isInForce: () => Promise<boolean>, startedAt: number, timeoutMs: number, confirmations = 5,
+  isInForce: () => Promise<boolean>,
+  startedAt: number,
+  timeoutMs: number,
+  confirmations = 5,
 ): Promise<Propagation> {
   let probes = 0;
   for (;;) {

@@ -55,7 +55,11 @@ export class Replica {
   private exitInfo: ExitInfo | null = null;
   readonly output: () => string;
 
-  constructor(readonly name: string, readonly port: number, readonly proc: ChildProcess) {
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    readonly proc: ChildProcess,
+  ) {
     this.output = tail(proc.stderr);
     proc.stdout?.resume();
     this.exited = new Promise((resolve) => {
@@ -104,7 +108,7 @@ export class Replica {
 
   async readyz(): Promise<{ status: number; body: { status?: string; components?: Record<string, { status: string }> } }> {
     const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(3000) });
-    return { status: res.status, body: await res.json() as { status?: string } };
+    return { status: res.status, body: (await res.json()) as { status?: string } };
   }
 
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {
@@ -153,18 +157,27 @@ export async function startReplicas(n: number, opts: Omit<ReplicaOptions, 'name'
 export async function stopAll(replicas: Replica[]): Promise<void> {
   // A replica that died on its own says why in the run log (a test may have meant to kill it).
   for (const r of replicas) {
-    if (!r.alive()) process.stderr.write(`cluster: ${r.name} (pid ${r.pid}) had exited: ${JSON.stringify(await r.exited)}\n${r.output().slice(-2000)}\n`);
+    if (!r.alive())
+      process.stderr.write(`cluster: ${r.name} (pid ${r.pid}) had exited: ${JSON.stringify(await r.exited)}\n${r.output().slice(-2000)}\n`);
   }
   await Promise.all(replicas.map((r) => r.stop()));
 }
 
 /** Runs the compiled CLI once (migrate, ingest, …) and returns its exit code and output. */
-export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, [cliEntry, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  proc.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  proc.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-16_384); });
+  proc.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  proc.stderr.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-16_384);
+  });
   const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
   const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
@@ -172,7 +185,10 @@ export async function runCli(args: string[], env: Record<string, string>, timeou
 }
 
 /** Migrates the database and loads the bundled sample listings (or `file`) through the `ingest` command. */
-export async function seedSampleListings(databaseUrl: string, file = 'data/sample/listings.csv'): Promise<{ accepted: number; rows: number }> {
+export async function seedSampleListings(
+  databaseUrl: string,
+  file = 'data/sample/listings.csv',
+): Promise<{ accepted: number; rows: number }> {
   const env = baseEnv({ databaseUrl });
   const migrated = await runCli(['migrate'], env);
   if (migrated.code !== 0) throw new Error(`dealerscope migrate failed (${migrated.code}):\n${migrated.stderr}`);

@@ -7,7 +7,14 @@ import { requireComponent, type Component } from '../../support/components.js';
 export const PROMTOOL = process.env.PROMTOOL_PATH ?? '/usr/bin/promtool';
 export const PROMETHEUS = process.env.PROMETHEUS_PATH ?? '/usr/bin/prometheus';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function executable(path: string): boolean {
   try {
@@ -18,7 +25,11 @@ function executable(path: string): boolean {
   }
 }
 
-const COMPONENT_OF = new Map<string, Component>([[PROMTOOL, 'promtool'], [PROMETHEUS, 'prometheus'], [CHROMIUM, 'chromium']]);
+const COMPONENT_OF = new Map<string, Component>([
+  [PROMTOOL, 'promtool'],
+  [PROMETHEUS, 'prometheus'],
+  [CHROMIUM, 'chromium'],
+]);
 
 /** True when the binary runs; false only when the run opted out of it; throws otherwise. */
 export function requireTool(path: string): boolean {
@@ -40,10 +51,20 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; input?: s
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    p.on('error', (err) => { clearTimeout(timer); reject(err); });
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    p.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     p.stdin.end(opts.input ?? '');
   });
 }
