@@ -4,32 +4,10 @@
 // read once and provenance can never disagree with what was imported.
 import { createHash } from 'node:crypto';
 import type { ListingInput } from '../opportunities/types.js';
-import { headerKey, type AcceptedListing } from './feed.js';
+import { FEED_COLUMN_OF_FIELD, headerKey, type AcceptedListing } from './feed.js';
 import type { ListingOrigin } from '../quality/batch.js';
 
 export const FEED_EXTRACTOR_VERSION = 'feed-reader/1.0.0';
-
-const FEED_COLUMN: Partial<Record<keyof ListingInput, string>> = {
-  source: 'source',
-  lotId: 'lot_id',
-  title: 'title',
-  year: 'year',
-  make: 'make',
-  model: 'model',
-  trim: 'trim',
-  vin: 'vin',
-  mileage: 'mileage',
-  currentBidCents: 'current_bid',
-  auctionEndsAt: 'auction_end',
-  city: 'city',
-  state: 'state',
-  zip: 'zip',
-  listingUrl: 'listing_url',
-  titleStatus: 'title_status',
-  description: 'description',
-  buyerPremiumPct: 'buyer_premium_pct',
-  docFeeCents: 'doc_fee',
-};
 
 const blank = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
 
@@ -57,7 +35,7 @@ export function feedOriginsOf(hash: string, originName: string, fetchedAt: Date,
     const cells = cellsOf(a);
     const locators: ListingOrigin['locators'] = {};
     const methods: NonNullable<ListingOrigin['methods']> = {};
-    for (const [field, column] of Object.entries(FEED_COLUMN) as Array<[keyof ListingInput, string]>) {
+    for (const [field, column] of Object.entries(FEED_COLUMN_OF_FIELD) as Array<[keyof ListingInput, string]>) {
       const cell = cells.get(headerKey(column));
       if (cell) locators[field] = cell[0];
       methods[field] = cell && !blank(cell[1]) ? 'extracted' : 'default';

@@ -288,6 +288,28 @@ const FEED_COLUMNS = [
   'doc_fee',
 ] as const;
 export type FeedColumn = (typeof FEED_COLUMNS)[number];
+/** The feed column each listing field is read from: the locator provenance names for a field. */
+export const FEED_COLUMN_OF_FIELD: Partial<Record<keyof ListingInput, FeedColumn>> = {
+  source: 'source',
+  lotId: 'lot_id',
+  title: 'title',
+  year: 'year',
+  make: 'make',
+  model: 'model',
+  trim: 'trim',
+  vin: 'vin',
+  mileage: 'mileage',
+  currentBidCents: 'current_bid',
+  auctionEndsAt: 'auction_end',
+  city: 'city',
+  state: 'state',
+  zip: 'zip',
+  listingUrl: 'listing_url',
+  titleStatus: 'title_status',
+  description: 'description',
+  buyerPremiumPct: 'buyer_premium_pct',
+  docFeeCents: 'doc_fee',
+};
 const REQUIRED: readonly FeedColumn[] = ['source', 'lot_id', 'year', 'make', 'model', 'current_bid', 'auction_end', 'state'];
 const COLUMN_BY_KEY = new Map<string, FeedColumn>(FEED_COLUMNS.map((c) => [headerKey(c), c]));
 // Limits keep a hostile or broken feed from stuffing megabytes into every downstream layer.

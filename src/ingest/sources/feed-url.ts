@@ -1,33 +1,11 @@
 // CSV / JSON listing feeds fetched from a URL: the same reader as `dealerscope ingest --file`,
 // with the fetch's snapshot and the CSV column (or JSON key) as each field's locator.
 import type { ListingInput } from '../../opportunities/types.js';
-import { detectFeedFormat, FeedFormatError, parseListingFeed } from '../feed.js';
+import { detectFeedFormat, FEED_COLUMN_OF_FIELD, FeedFormatError, parseListingFeed } from '../feed.js';
 import type { ListingOrigin } from '../import-service.js';
 import { SourceLayoutError, type CollectResult, type SourceAdapter, type SourceRun } from './types.js';
 
 export const FEED_EXTRACTOR = 'listing-feed@1';
-
-const COLUMN_OF: Partial<Record<keyof ListingInput, string>> = {
-  source: 'source',
-  lotId: 'lot_id',
-  title: 'title',
-  year: 'year',
-  make: 'make',
-  model: 'model',
-  trim: 'trim',
-  vin: 'vin',
-  mileage: 'mileage',
-  currentBidCents: 'current_bid',
-  auctionEndsAt: 'auction_end',
-  city: 'city',
-  state: 'state',
-  zip: 'zip',
-  listingUrl: 'listing_url',
-  titleStatus: 'title_status',
-  description: 'description',
-  buyerPremiumPct: 'buyer_premium_pct',
-  docFeeCents: 'doc_fee',
-};
 
 export interface FeedUrlOptions {
   name: string;
@@ -53,7 +31,7 @@ export function feedUrlAdapter(opts: FeedUrlOptions): SourceAdapter {
       const accepted = parsed.accepted.map((a) => {
         const locators: ListingOrigin['locators'] = {};
         const methods: NonNullable<ListingOrigin['methods']> = {};
-        for (const [field, column] of Object.entries(COLUMN_OF) as Array<[keyof ListingInput, string]>) {
+        for (const [field, column] of Object.entries(FEED_COLUMN_OF_FIELD) as Array<[keyof ListingInput, string]>) {
           const value = a.listing[field];
           if (value === null || value === undefined) continue;
           // An absent or unrecognised title brand is the reader's default, not a value from the feed.
