@@ -44,7 +44,7 @@ describe('the replay lane', () => {
   let t: TestApp;
   let port: number;
 
-  async function start(env: Record<string, string> = {}): Promise<void> {
+  async function start(env: Record<string, string> = {}, logStream?: { write(line: string): void }): Promise<void> {
     tdb = await createTestDb('sqlite');
     await storeListings(tdb.db, makeListings(30, 11), {
       origin: 'test',
@@ -53,7 +53,7 @@ describe('the replay lane', () => {
       params: defaultArbitrageParams(),
       comps: new CompIndex(),
     });
-    t = await buildTestApp(tdb.db, env);
+    t = await buildTestApp(tdb.db, env, undefined, logStream);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const addr = t.app.server.address();
     port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -166,5 +166,19 @@ describe('the replay lane', () => {
     const again = await get(port, page);
     expect(replayed()).toBe(laneBefore + 1);
     expect(again.body.equals(fresh.body)).toBe(true);
+  });
+
+  it('writes the request log lines Fastify writes, with the request id', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    await start({ LOG_LEVEL: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    await get(port, LIST, { 'x-request-id': 'normal-1' });
+    const lane = replayed();
+    await get(port, LIST, { 'x-request-id': 'replayed-1' });
+    expect(replayed()).toBe(lane + 1);
+    const of = (id: string) => lines.filter((l) => l.reqId === id);
+    const shape = (l: Record<string, unknown>) => ({ msg: l.msg, level: l.level, keys: Object.keys(l).sort() });
+    expect(of('replayed-1').map(shape)).toEqual(of('normal-1').map(shape));
+    expect(of('replayed-1').map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+    expect(of('replayed-1')[0]?.req).toEqual(of('normal-1')[0]?.req);
   });
 });
