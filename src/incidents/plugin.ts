@@ -15,7 +15,8 @@ import { incidentSettings } from './config.js';
 import type { ConsoleAuth } from './console.js';
 import { ReadinessWatch } from './readiness-watch.js';
 import { incidentRoutes } from './routes.js';
-import { Incidents, noDealers, type DealerDirectory } from './service.js';
+import { noDealers, type DealerDirectory } from './escalation.js';
+import { Incidents } from './service.js';
 import { wireIncidentSources, type DecisionSource, type EmergencySource } from './sources.js';
 
 declare module 'fastify' {
