@@ -10,7 +10,7 @@ import { sampleDir } from '../ingest/sample.js';
 import { isAnomalyStatus, listAnomalies, markFalsePositive } from '../quality/anomaly/verdicts.js';
 import { evaluateDetector, evalSetPath, flagRateOnFeed, loadEvalSet } from './anomaly-evaluation.js';
 import { listQuarantine } from '../quality/contract/quarantine-store.js';
-import { measureQuality } from '../quality/monitor.js';
+import { measureQuality } from '../quality/measure.js';
 import { withDb } from './with-db.js';
 
 const intOpt = (name: string, v: string, min: number, max: number): number => {
