@@ -8,12 +8,9 @@ import { join } from 'node:path';
 import { ErrorCode, OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DealerScopeProvider } from '../packages/openfeature-provider/src/index.js';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { loadConfig } from '../src/config/env.js';
 import { startService, type RunningService } from '../src/http/service.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 import { waitFor } from './support/wait-for.js';
 
 const TOKEN = 'openfeature-admin-token-0123456789';
@@ -48,13 +45,7 @@ describe('OpenFeature provider over the admin API of a running service', () => {
       }),
       { sample: false, logger: false },
     );
-    await storeListings(svc.ctx.db, makeListings(5, 3), {
-      origin: 'test',
-      isSample: false,
-      now: Date.now(),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(svc.ctx.db, makeListings(5, 3), Date.now());
     provider = new DealerScopeProvider({ url: svc.url, adminToken: TOKEN, pollMs: 100 });
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (d?: EventDetails) => {
       if (d) changes.push({ flagsChanged: d.flagsChanged as string[] | undefined });

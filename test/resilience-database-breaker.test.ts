@@ -7,12 +7,9 @@
 // second" are exact however fast or loaded the machine; timers stay real.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 
 const HALF_OPEN_MS = 1500;
 const READ_EVERY_MS = 50;
@@ -26,13 +23,7 @@ describe('database breaker in the app', () => {
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
-    await storeListings(tdb.db, makeListings(40, 3), {
-      origin: 'test',
-      isSample: false,
-      now: Date.UTC(2026, 10, 1),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, makeListings(40, 3));
     t = await buildTestApp(tdb.db, { BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS) });
     ids = (await tdb.db.kysely.selectFrom('opportunities').select('id').orderBy('id').execute()).map((r) => Number(r.id));
   });

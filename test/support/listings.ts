@@ -2,6 +2,8 @@
 // shape, which every suite's expectations were written against.
 import { defaultArbitrageParams } from '../../src/config/arbitrage.js';
 import { ingestListings } from '../../src/ingest/import-service.js';
+import { CompIndex } from '../../src/opportunities/comps-store.js';
+import { storeListings } from '../../src/opportunities/store.js';
 import type { ListingInput } from '../../src/opportunities/types.js';
 import { syntheticListings, type ListingShape } from '../../bench/seed.js';
 import type { Db } from '../../src/storage/db.js';
@@ -38,4 +40,12 @@ export function ingestMadeListings(db: Db, n: number, seed: number, prefix: stri
     { accepted: makeListings(n, seed, prefix).map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
     { origin: 'test', now, params: defaultArbitrageParams() },
   );
+}
+
+/**
+ * Stores listings as a test's fixtures, priced with the default parameters and no comparables, at
+ * `now` (by default 1 November 2026, a month before the generated auctions end).
+ */
+export function storeTestListings(db: Db, listings: ListingInput[], now = Date.UTC(2026, 10, 1)) {
+  return storeListings(db, listings, { origin: 'test', isSample: false, now, params: defaultArbitrageParams(), comps: new CompIndex() });
 }
