@@ -25,7 +25,7 @@ import { envBool, optionalEnvNumber } from '../common/env.js';
 export { RolloutController, type RolloutStatus } from './controller.js';
 export type { CanaryReport } from './canary/analysis.js';
 export type { CanaryRun } from './canary/progression.js';
-export { canaryFor, canaryRoutes, installCanary } from './canary/routes.js';
+export { canaryRoutes, installCanary, type Canary } from './canary/routes.js';
 export type { CohortReport } from './canary/verdict.js';
 export type { GateReport } from './gates.js';
 export { installRollout } from './routes.js';
