@@ -1,9 +1,8 @@
 // The alert log: each alert a dealer was sent, queued in the notifications outbox and kept with
 // the outbox ids of its messages, so the history shows each message's delivery status.
 import type { Kysely } from 'kysely';
-import type { Clock } from '../common/clock.js';
-import type { Destination, Notifications, OutboundMessage } from '../notifications/index.js';
-import type { Db } from '../storage/db.js';
+import type { Destination, OutboundMessage } from '../notifications/index.js';
+import type { AlertDeps } from './alerts.js';
 import type { Dealer } from './profile.js';
 import { dealerDb } from './store.js';
 import type { DealerTables } from './tables.js';
@@ -26,12 +25,7 @@ export interface AlertView {
   }>;
 }
 
-export interface AlertLogDeps {
-  db: Db;
-  clock: Clock;
-  notifications: Pick<Notifications, 'enqueue' | 'list'>;
-  log?: (msg: string) => void;
-}
+export type AlertLogDeps = Pick<AlertDeps, 'db' | 'clock' | 'notifications' | 'log'>;
 
 export class AlertLog {
   constructor(private readonly deps: AlertLogDeps) {}

@@ -2,10 +2,10 @@
 // claim of the step's row succeeds writes its events and enqueues its messages in the same
 // transaction. The loop that decides which steps are due is the Incidents service's.
 import type { Kysely } from 'kysely';
-import type { Destination, Notifications } from '../notifications/index.js';
-import type { Db } from '../storage/db.js';
-import { AUDIENCES, type IncidentSettings } from './config.js';
+import type { Destination } from '../notifications/index.js';
+import { AUDIENCES } from './config.js';
 import { dealerNoticeText, dealerText, stepText, type Text } from './messages.js';
+import type { IncidentDeps } from './service.js';
 import { addEvent, claimStep, getIncident, incidentDb, markNotice, type IncidentRow } from './store.js';
 
 /** Where dealers who set up alerts want to hear; the dealer workspace provides it. */
@@ -17,10 +17,8 @@ export const noDealers: DealerDirectory = { alertDestinations: async () => [] };
 /** The notification topic of an incident's messages: steps, acknowledgement and resolution. */
 export const topicOf = (id: number) => `incident:${id}`;
 
-export interface StepDeps {
-  db: Db;
-  settings: IncidentSettings;
-  notifications: Pick<Notifications, 'enqueue' | 'check'>;
+export interface StepDeps extends Pick<IncidentDeps, 'db' | 'settings'> {
+  notifications: Pick<IncidentDeps['notifications'], 'enqueue' | 'check'>;
   dealers: DealerDirectory;
   /** Recorded as the step's taker. */
   replicaId: string;

@@ -1,8 +1,11 @@
 // The listing feed's columns (the README lists them): which are required, how long each may be,
 // which listing field each fills, and the normalisers of the two columns read as vocabularies
 // (source and title brand).
-import type { ListingInput, TitleStatus } from '../opportunities/types.js';
 import { headerKey } from './csv-records.js';
+import type { AcceptedListing } from './feed.js';
+
+type ListingInput = AcceptedListing['listing'];
+type TitleStatus = ListingInput['titleStatus'];
 
 const FEED_COLUMNS = [
   'source',

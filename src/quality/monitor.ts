@@ -7,7 +7,6 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import client from 'prom-client';
 import { SIGNALS, type Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
 import { measureQuality, MIN_REVIEWED_FOR_SIGNAL, type QualitySnapshot } from './measure.js';
 
 export class QualityMonitor {
@@ -18,7 +17,7 @@ export class QualityMonitor {
   private firstPassDone: () => void = () => {};
 
   constructor(
-    private readonly db: Db,
+    private readonly db: Parameters<typeof measureQuality>[0],
     private readonly clock: Clock,
     readonly intervalMs = 30_000,
   ) {

@@ -1,23 +1,16 @@
 // Where every rollout decision and announcement goes, manual or automatic: the decision into the
 // rollout state (held by this replica while the database is away), the announcement to the
 // webhook channels, and both onto the controller's live feed ('decision', 'alert').
-import type { Clock } from '../common/clock.js';
-import type { Environment } from '../config/env.js';
-import type { FlagControl } from '../flags/flag-control.js';
 import { auditEvent } from '../flags/overrides-store.js';
-import type { Notification, WebhookNotifier } from './notifier.js';
-import type { RecordingHealth, RolloutState } from './rollout-state.js';
+import type { RolloutOptions } from './controller.js';
+import type { Notification } from './notifier.js';
+import type { RecordingHealth } from './rollout-state.js';
 import { listDecisions, type Decision } from './state-store.js';
 
 /** A stored decision, or one held by this replica until the database takes it (negative id). */
 export type RecordedDecision = Decision & { recorded: boolean };
 
-export interface DecisionRecorderOptions {
-  env: Environment;
-  clock: Clock;
-  control: FlagControl;
-  state: RolloutState;
-  notifier: WebhookNotifier;
+export interface DecisionRecorderOptions extends Pick<RolloutOptions, 'env' | 'clock' | 'control' | 'state' | 'notifier'> {
   emit: (event: 'decision' | 'alert', payload: unknown) => void;
   log: (msg: string) => void;
 }

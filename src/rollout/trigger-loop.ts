@@ -2,27 +2,17 @@
 // and acts on what fires — a dry-run record, a platform alert (platform-rule.ts) or an automatic
 // rollback under the fleet lease, latched until a person re-arms it. The controller owns the loop;
 // this is its automatic half, the manual half (advance, rollback, re-arm) stays in controller.ts.
-import type { Clock } from '../common/clock.js';
 import { PeriodicTask } from '../common/periodic-task.js';
-import type { Environment } from '../config/env.js';
-import type { FlagControl } from '../flags/flag-control.js';
-import type { DecisionRecorder } from './decision-recorder.js';
-import type { Lease } from './lease.js';
+import type { RolloutOptions } from './controller.js';
 import type { Measurements } from './measurements.js';
+import type { DecisionRecorder } from './decision-recorder.js';
 import { pinPhase } from './phase-actions.js';
-import { describeFindings, findingKey, type PlatformMonitor } from './platform.js';
+import { describeFindings, findingKey } from './platform.js';
 import { judgeFirings, type Verdicts } from './platform-rule.js';
-import type { RolloutState } from './rollout-state.js';
 import type { Firing, TriggerEngine } from './trigger-engine.js';
 
-export interface TriggerLoopOptions {
-  env: Environment;
-  clock: Clock;
-  control: FlagControl;
-  measurements: Measurements;
-  lease: Lease;
-  state: RolloutState;
-  platform: PlatformMonitor | null;
+export interface TriggerLoopOptions extends Pick<RolloutOptions, 'env' | 'clock' | 'control' | 'measurements' | 'lease' | 'state'> {
+  platform: NonNullable<RolloutOptions['platform']> | null;
   engine: TriggerEngine;
   recorder: DecisionRecorder;
   intervalMs: number;
