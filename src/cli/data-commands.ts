@@ -2,9 +2,8 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { loadArbitrageParams } from '../config/arbitrage.js';
-import { loadConfig } from '../config/env.js';
-import { loadFlagsFromDb } from '../flags/load-flags.js';
+import { loadArbitrageParams, loadConfig } from '../config/index.js';
+import { loadFlagsFromDb } from '../flags/index.js';
 import { detectFeedFormat } from '../ingest/feed.js';
 import { importCompsFile, importExitCode, importSummaryBody, type RejectedRow } from '../ingest/import-service.js';
 import { importFeedSource } from '../ingest/feed-import.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadArbitrageParams } from '../config/arbitrage.js';
+import { loadArbitrageParams } from '../config/index.js';
 import { parseCompsFile } from '../ingest/comps-file.js';
 import { parseListingFeed } from '../ingest/feed.js';
 import { sampleDir } from '../ingest/sample.js';

@@ -1,5 +1,5 @@
 // One database session for a one-shot command: open DATABASE_URL, migrate, run, always close.
-import { loadConfig } from '../config/env.js';
+import { loadConfig } from '../config/index.js';
 import { openDb, type Db } from '../storage/db.js';
 import { migrate } from '../schema/migrate.js';
 

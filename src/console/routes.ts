@@ -4,7 +4,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
-import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flags/registry.js';
+import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flags/index.js';
 import type { Canary } from '../rollout/index.js';
 import { canarySection } from './canary-view.js';
 import type { Observability } from '../observability/index.js';

@@ -2,7 +2,7 @@
 // change (transport to the dealer's ZIP, the dealer's recon reserve); the estimate, premium, doc
 // fee, confidence and risk are the listing's. Profit, ROI, margin, status, score and the bid
 // ceiling follow from those with the same engine functions the import uses.
-import type { ArbitrageParams } from '../config/arbitrage.js';
+import type { ArbitrageParams } from '../config/index.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import {
   bidCeilingCents,

@@ -1,7 +1,7 @@
 // The OpenAPI document without a running server: the app is assembled on an in-memory SQLite
 // database (nothing is listened on or scraped) and asked for its document, which depends only on
 // the routes. Used by `dealerscope openapi` (lint, client generation) and by tests.
-import { loadConfig } from '../config/env.js';
+import { loadConfig } from '../config/index.js';
 import { openDb } from '../storage/db.js';
 import { buildApp } from './app.js';
 import { createContext } from './service.js';

@@ -2,9 +2,8 @@
 // open storage, migrate, seed sample data when empty, assemble the app, listen, drain on SIGTERM.
 import { envBool } from '../common/env.js';
 import type { FastifyInstance } from 'fastify';
-import { defaultArbitrageParams } from '../config/arbitrage.js';
-import type { ServiceConfig } from '../config/env.js';
-import { FlagService } from '../flags/flag-service.js';
+import { defaultArbitrageParams, type ServiceConfig } from '../config/index.js';
+import { FlagService } from '../flags/index.js';
 import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
 import { createMetrics, Signals } from '../observability/index.js';
 import { BreakerRegistry, breakerSettings, databaseReadProbe, guardedReads } from '../resilience/index.js';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appraise } from './engine/index.js';
 import { engineFingerprint } from './engine/fingerprint.js';
-import type { ArbitrageParams } from '../config/arbitrage.js';
+import type { ArbitrageParams } from '../config/index.js';
 import { dbBool, type Db } from '../storage/db.js';
 import type { Database, ListingRow, NewListing, NewOpportunity } from '../storage/schema.js';
 import type { CompIndex } from './comps-store.js';

@@ -4,7 +4,7 @@
 // it, so the next import of the unchanged listing skips it again.
 import { sql } from 'kysely';
 import { notifyDataVersion } from '../opportunities/data-version.js';
-import type { ArbitrageParams } from '../config/arbitrage.js';
+import type { ArbitrageParams } from '../config/index.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
 import {

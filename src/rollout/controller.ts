@@ -6,9 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';
-import type { Environment } from '../config/env.js';
-import type { FlagControl } from '../flags/flag-control.js';
-import { MAX_PHASE } from '../flags/registry.js';
+import type { Environment } from '../config/index.js';
+import { type FlagControl, MAX_PHASE } from '../flags/index.js';
 import { setSetting } from '../storage/settings.js';
 import { DecisionRecorder } from './decision-recorder.js';
 import { evaluateGate, GATES, type Attestation, type GateReport } from './gates.js';

@@ -1,7 +1,7 @@
 // Where every rollout decision and announcement goes, manual or automatic: the decision into the
 // rollout state (held by this replica while the database is away), the announcement to the
 // webhook channels, and both onto the controller's live feed ('decision', 'alert').
-import { auditEvent } from '../flags/overrides-store.js';
+import { auditEvent } from '../flags/index.js';
 import type { RolloutOptions } from './controller.js';
 import type { Notification } from './notifier.js';
 import type { RecordingHealth } from './rollout-state.js';

@@ -2,9 +2,8 @@
 // counts any other import): builds the flag control plane and the rollout controller for one
 // replica (http/service.ts), and the rollout and canary routes.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Environment } from '../config/env.js';
-import { FlagControl } from '../flags/flag-control.js';
-import type { FlagService } from '../flags/flag-service.js';
+import type { Environment } from '../config/index.js';
+import { FlagControl, type FlagService } from '../flags/index.js';
 import type { Metrics, Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/db.js';

@@ -1,7 +1,7 @@
 // Admin API for the rollout: status, gate, advance, rollback, decisions, re-arm, attestations,
 // dry-run switch. Bearer ADMIN_TOKEN like every /admin route.
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { actorOf, changeReason, flagAdminRoutes } from '../flags/admin-routes.js';
+import { actorOf, changeReason, flagAdminRoutes } from '../flags/index.js';
 import type { AppContext } from '../common/app-context.js';
 import type { RolloutController } from './controller.js';
 import { recordRequests } from './http-hook.js';

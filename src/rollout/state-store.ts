@@ -1,6 +1,6 @@
 // Rollout records in the shared database: decisions (with their evidence), trigger latches and
 // attestations. Every replica reads the same rows, so a latch set by one controller holds on all.
-import type { Environment } from '../config/env.js';
+import type { Environment } from '../config/index.js';
 import { dbBool, type Db } from '../storage/db.js';
 import { toBool } from '../storage/schema.js';
 import type { Attestation } from './gates.js';

@@ -4,7 +4,7 @@
 // whether the run landed everything, some of it or nothing. A page whose layout changed is
 // recorded as a reject with the reason and opens the source's breaker: never a silent zero-row
 // run, never wrong values.
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import type { Db } from '../../storage/db.js';

@@ -7,7 +7,7 @@ import type { ListingInput } from '../../opportunities/types.js';
 import { listingFromRow } from '../../opportunities/store.js';
 import { familyOf, makeSpellings } from '../../opportunities/engine/cohort.js';
 import { listingKey, peerFeature, type DetectedAnomaly, type PeerFeature } from './detector.js';
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 
 export type AnomalyStatus = 'open' | 'false_positive' | 'confirmed' | 'resolved';
 

@@ -1,8 +1,7 @@
 // Canary admin API: the per-flag comparison of cohorts (GET /admin/rollout/canary), and the
 // progressive runs (start, stop, re-arm after a rollback). Bearer ADMIN_TOKEN like every /admin route.
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { actorOf, changeReason } from '../../flags/admin-routes.js';
-import type { Stickiness } from '../../flags/percentage.js';
+import { actorOf, changeReason, type Stickiness } from '../../flags/index.js';
 import type { AppContext } from '../../common/app-context.js';
 import { WebhookNotifier, webhookUrlsFromEnv } from '../notifier.js';
 import { CanaryAnalysis, canarySettings } from './analysis.js';
