@@ -4,6 +4,7 @@
 import { headerKey } from './csv-records.js';
 import type { AcceptedListing } from './feed.js';
 
+// The listing a feed row becomes (feed.ts), named through it rather than importing opportunities' types again.
 type ListingInput = AcceptedListing['listing'];
 type TitleStatus = ListingInput['titleStatus'];
 
