@@ -32,6 +32,10 @@ export interface OpportunityCache {
   respond(kind: (version: number) => string, build: () => Promise<BuiltBody>): Promise<ServedBody>;
   /** The identity bytes of a served body, kept beside its gzip bytes from the first request that needs them. */
   identityOf(served: ServedBody): Buffer;
+  /** The kept response for `kind`, uncounted (the replay lane's lookup; see ReadCache.kept). */
+  kept(kind: (version: number) => string): ServedBody | undefined;
+  /** Counts a replayed kept response as a hit. */
+  replayed(served: ServedBody): void;
   /** Loads that went past the cache, and version reads, for the benchmark's query accounting. */
   counters(): { loads: number; loadReasons: Record<LoadReason, number>; versionPolls: number };
   close(): void;
@@ -100,6 +104,8 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
     wrap: (inner) => createCachedReads(inner, readCache),
     respond: (kind, build) => readCache.respond(kind, build),
     identityOf: (served) => readCache.identityOf(served),
+    kept: (kind) => readCache.kept(kind),
+    replayed: (served) => readCache.replayed(served),
     counters: () => ({ loads: readCache.loads, loadReasons: { ...readCache.loadReasons }, versionPolls: watcher.polls }),
     close: () => watcher.close(),
   };

@@ -266,6 +266,22 @@ export class ReadCache {
   }
 
   /**
+   * The kept response for `kind` as it stands, without counting anything or building it: the
+   * replay lane's lookup (http/app.ts). Undefined when the cache is off or the response not kept.
+   */
+  kept(kind: (version: number) => string): ServedBody | undefined {
+    if (!this.deps.flags.get('ENABLE_PRODUCTION_CACHE')) return undefined;
+    this.resize();
+    return this.responses.get(`r:${kind(this.deps.version())}`)?.value as ServedBody | undefined;
+  }
+
+  /** Counts a kept response served by the replay lane exactly as respond() counts a hit. */
+  replayed(served: ServedBody): void {
+    if (served.key !== undefined) this.popularity.increment(popularityKey(served.key));
+    this.record(true, 'memory');
+  }
+
+  /**
    * The identity bytes of a served body. A kept response holds its gzip bytes only until a client
    * without gzip asks for it; then the inflated bytes stay beside them (and count against the
    * byte budget), so such clients no longer pay an inflate per request (it was most of their

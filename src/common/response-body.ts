@@ -1,5 +1,7 @@
 // The bodies a cached route builds and sends, shared by the cache (which stores them) and the
-// routes (which build them), so neither has to import the other for their shape.
+// routes (which build them), so neither has to import the other for their shape, and the
+// content coding they are sent in.
+import { Negotiator } from '@fastify/accept-negotiator';
 
 /** A whole response body as the route built it: JSON bytes and their ETag. */
 export interface BuiltBody {
@@ -14,4 +16,24 @@ export interface ServedBody {
   etag: string;
   /** The response tier's key when this body is kept there (identity bytes join it on first use). */
   key?: string;
+}
+
+// Clients that accept gzip (browsers, fetch, curl --compressed) get the cached compressed bytes
+// as they are; the rest get the identity bytes, inflated once per kept response (cache
+// identityOf). Each coding has its own strong ETag.
+const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
+export const gzipEtag = (etag: string) => `${etag.slice(0, -1)}-gz"`;
+
+// Clients send a handful of distinct Accept-Encoding values; negotiating each once saves a parse
+// per request. Bounded, since the header is the client's to spell.
+const acceptsGzip = new Map<string, boolean>();
+export function wantsGzip(accept: string): boolean {
+  let gzip = acceptsGzip.get(accept);
+  if (gzip === undefined) {
+    // Content codings are case-insensitive tokens (RFC 9110 §8.4.1): `GZIP` asks for gzip too.
+    gzip = encodings.negotiate(accept.toLowerCase()) === 'gzip';
+    if (acceptsGzip.size >= 256) acceptsGzip.clear();
+    acceptsGzip.set(accept, gzip);
+  }
+  return gzip;
 }

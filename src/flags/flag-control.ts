@@ -13,6 +13,7 @@ import type { FlagService, FlagSnapshot } from './flag-service.js';
 import { deleteOverrides, readAudit, readOverrides, writeOverrides, type AuditEntry, type FlagOverrides } from './overrides-store.js';
 import { defaultPhase, readPhaseRecord, writePhase } from './phase-store.js';
 import type { FlagName, OverrideValue } from './registry.js';
+import { byCodeUnit } from '../common/compare.js';
 
 export interface FlagView {
   flags: FlagSnapshot['flags'];
@@ -122,7 +123,7 @@ export class FlagControl extends EventEmitter {
     let phase = phaseRow ? phaseRow.phase : defaultPhase(this.opts.env);
     if (this.held && (!phaseRow || phaseRow.updatedAt < this.held.at)) phase = this.held.phase;
     else this.held = null;
-    const fp = JSON.stringify([phase, Object.entries(overrides).sort(([a], [b]) => a.localeCompare(b))]);
+    const fp = JSON.stringify([phase, Object.entries(overrides).sort(([a], [b]) => byCodeUnit(a, b))]);
     if (fp === this.fingerprint) return false;
     this.fingerprint = fp;
     const before = this.opts.flags.snapshot();

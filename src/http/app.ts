@@ -1,5 +1,4 @@
 // Assembles the Fastify server from the capabilities' route plugins.
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
 import { installObservability, loggerOptions, routeLabel } from '../observability/index.js';
@@ -17,6 +16,8 @@ import { adminImportRoutes } from '../ingest/admin-imports.js';
 import { csrfToken, installSecurity, MAX_HEADER_BYTES, protectForm, requireAdmin, requireConsole } from '../security/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import { installConditionalRequests } from './conditional.js';
+import { createReplayLane, openReplayLane } from './replay.js';
+import { requestIdOf } from './request-id.js';
 import { indexRouteMethods } from './method-not-allowed.js';
 import { registerOpenApi } from './openapi.js';
 import { evidencePlugin } from '../evidence/index.js';
@@ -32,7 +33,6 @@ export interface BuildAppOptions {
   background?: boolean;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_PARAM_LENGTH = 200;
 
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -40,10 +40,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   const server = Fastify({
     logger: opts.logger === false ? false : loggerOptions(ctx.config.logLevel, opts.logStream),
     // A caller's request id is kept when it is sane, so one id follows a request across services.
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -72,6 +69,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     trustProxy: trustedProxies(ctx.config.trustProxy),
   });
   app = server;
+  // Before anything registers its per-request work: each capability adds its part to the lane too.
+  const lane = createReplayLane(app, ctx);
+  app.decorate('replayLane', lane);
   const methods = indexRouteMethods(app, MAX_PARAM_LENGTH);
   // Before any route, so the document sees every one.
   await registerOpenApi(app);
@@ -141,5 +141,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     return ctx.metrics.registry.metrics();
   });
   app.get('/openapi.json', async () => (app as FastifyInstance).swagger());
+  openReplayLane(app, lane);
   return app;
 }

@@ -9,6 +9,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { COMMON_BY_STATUS, HEADERS, RESPONSES, SECURITY_SCHEMES, TAGS } from './openapi-components.js';
 import { fallbackOperationId, OPERATIONS } from './openapi-operations.js';
+import { byCodeUnit } from '../common/compare.js';
 
 type Json = Record<string, unknown>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
@@ -104,7 +105,7 @@ export function completeDocument(doc: Json): Json {
         const name = COMMON_BY_STATUS[status];
         if (name && !responses[status]) responses[status] = { $ref: `#/components/responses/${name}` };
       }
-      op.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+      op.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => byCodeUnit(a, b)));
     }
   }
   doc.tags = TAGS;

@@ -3,6 +3,7 @@
 import type { Delivery } from '../notifications/index.js';
 import { AUDIENCES, type Audience } from './config.js';
 import type { EventRow, IncidentRow, StepRow } from './store.js';
+import { byCodeUnit } from '../common/compare.js';
 
 export interface TimelineEntry {
   at: string;
@@ -82,7 +83,7 @@ export function toView(r: IncidentRow, stepsSeconds: number[], events: EventRow[
       delivery: { id: d.id, purpose: d.purpose, target: d.target, status: d.status, attempts: d.attempts, lastError: d.lastError },
     });
   }
-  timeline.sort((a, b) => a.at.localeCompare(b.at));
+  timeline.sort((a, b) => byCodeUnit(a.at, b.at));
   const stepViews = stepsSeconds.map((s, i) => {
     const taken = steps.find((x) => x.step === i + 1);
     return {

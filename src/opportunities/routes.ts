@@ -3,9 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { hash } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
-import { Negotiator } from '@fastify/accept-negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BuiltBody, ServedBody } from '../common/response-body.js';
+import { gzipEtag, wantsGzip, type BuiltBody, type ServedBody } from '../common/response-body.js';
 import { cacheKeys } from './cache-keys.js';
 import type { AppContext } from '../common/app-context.js';
 import { ApiError } from '../common/errors.js';
@@ -79,26 +78,6 @@ function encoded(value: object, head = '', tail = ''): BuiltBody {
   return m;
 }
 
-// Clients that accept gzip (browsers, fetch, curl --compressed) get the cached compressed bytes
-// as they are; the rest get the identity bytes, inflated once per kept response (cache
-// identityOf). Each coding has its own strong ETag.
-const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
-const gzipEtag = (etag: string) => `${etag.slice(0, -1)}-gz"`;
-
-// Clients send a handful of distinct Accept-Encoding values; negotiating each once saves a parse
-// per request. Bounded, since the header is the client's to spell.
-const acceptsGzip = new Map<string, boolean>();
-function wantsGzip(accept: string): boolean {
-  let gzip = acceptsGzip.get(accept);
-  if (gzip === undefined) {
-    // Content codings are case-insensitive tokens (RFC 9110 §8.4.1): `GZIP` asks for gzip too.
-    gzip = encodings.negotiate(accept.toLowerCase()) === 'gzip';
-    if (acceptsGzip.size >= 256) acceptsGzip.clear();
-    acceptsGzip.set(accept, gzip);
-  }
-  return gzip;
-}
-
 function sendServed(
   ctx: AppContext,
   request: FastifyRequest,
@@ -126,6 +105,17 @@ const personalBodies = new WeakMap<object, LRUCache<string, ServedBody>>();
 const PERSONAL_VARY = 'Accept-Encoding, X-API-Key, Cookie';
 
 export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+  // A URL answered from the shared cache is left to the replay lane (common/replay-lane.ts), which
+  // answers it again from the kept response while that stays kept and no flag has changed.
+  const lane = app.replayLane;
+  const remember = (request: FastifyRequest, route: string, kind: (version: number) => string): void => {
+    lane?.remember(request.raw.url as string, {
+      route,
+      vary: 'Accept-Encoding',
+      lookup: () => ctx.cache.kept(kind),
+      hit: (served) => ctx.cache.replayed(served),
+    });
+  };
   app.get(
     '/api/opportunities',
     {
@@ -174,14 +164,13 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
           const { items, total } = await workspace.reads.offsetPage(dealer, req, q.page);
           return { data: items, total, hasMore: (q.page - 1) * q.limit + items.length < total };
         }
-        const served = await ctx.cache.respond(
-          (v) => cacheKeys.offset(v, req, q.page),
-          async () => {
-            const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
-            const hasMore = (q.page - 1) * q.limit + data.length < total;
-            return encoded(data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
-          },
-        );
+        const kind = (v: number) => cacheKeys.offset(v, req, q.page);
+        const served = await ctx.cache.respond(kind, async () => {
+          const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
+          const hasMore = (q.page - 1) * q.limit + data.length < total;
+          return encoded(data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
+        });
+        remember(request, '/api/opportunities', kind);
         return sendServed(ctx, request, reply, served);
       }
 
@@ -215,18 +204,17 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         }
         return sendServed(ctx, request, reply, served, PERSONAL_VARY);
       }
-      const served = await ctx.cache.respond(
-        (v) => cacheKeys.keyset(v, req, after),
-        async () => {
-          const page = await ctx.reads.keysetPage(req, after);
-          let next = nextCursors.get(page);
-          if (next === undefined) {
-            next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
-            nextCursors.set(page, next);
-          }
-          return encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
-        },
-      );
+      const kind = (v: number) => cacheKeys.keyset(v, req, after);
+      const served = await ctx.cache.respond(kind, async () => {
+        const page = await ctx.reads.keysetPage(req, after);
+        let next = nextCursors.get(page);
+        if (next === undefined) {
+          next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
+          nextCursors.set(page, next);
+        }
+        return encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
+      });
+      remember(request, '/api/opportunities', kind);
       return sendServed(ctx, request, reply, served);
     },
   );
@@ -260,14 +248,13 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
         return item.opportunity;
       }
-      const served = await ctx.cache.respond(
-        (v) => cacheKeys.detail(v, id),
-        async () => {
-          const item = await ctx.reads.detail(id);
-          if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
-          return encoded(item);
-        },
-      );
+      const kind = (v: number) => cacheKeys.detail(v, id);
+      const served = await ctx.cache.respond(kind, async () => {
+        const item = await ctx.reads.detail(id);
+        if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
+        return encoded(item);
+      });
+      remember(request, '/api/opportunities/:id', kind);
       return sendServed(ctx, request, reply, served);
     },
   );

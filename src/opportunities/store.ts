@@ -11,6 +11,7 @@ import type { Database, ListingRow, NewListing, NewOpportunity } from '../storag
 import type { CompIndex } from './comps-store.js';
 import { matchKey } from './list-query.js';
 import type { ListingInput, TitleStatus } from './types.js';
+import { byCodeUnit } from '../common/compare.js';
 
 export interface StoreResult {
   created: number;
@@ -229,7 +230,7 @@ export async function storeListings(
   for (const l of listings) dedup.set(`${l.source}\u0000${l.lotId}`, l);
   // Every importer locks rows in the same (source, lot) order, so two workers importing
   // overlapping lots queue behind each other instead of deadlocking.
-  const unique = [...dedup.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, l]) => l);
+  const unique = [...dedup.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([, l]) => l);
   for (let i = 0; i < unique.length; i += TRANSACTION_ROWS) {
     const rows = unique.slice(i, i + TRANSACTION_ROWS);
     // A failed transaction left nothing behind, so each attempt counts into a fresh part.

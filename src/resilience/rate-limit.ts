@@ -3,6 +3,7 @@
 // (`X-API-Key`) counts against that key's own quota instead. Both flags are read per request.
 // The client IP is Fastify's `request.ip`: the socket address unless TRUST_PROXY names the
 // proxies whose X-Forwarded-For may be believed (see trustedProxies()).
+import type { IncomingMessage } from 'node:http';
 import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
@@ -50,10 +51,20 @@ export interface RateLimitOptions {
   keyPrefix?: string;
 }
 
+function headerPairs(d: QuotaDecision): string[] {
+  return [
+    'ratelimit-limit',
+    String(d.limit),
+    'ratelimit-remaining',
+    String(Math.max(0, d.remaining)),
+    'ratelimit-reset',
+    String(Math.max(1, Math.ceil(d.resetMs / 1000))),
+  ];
+}
+
 function setHeaders(reply: FastifyReply, d: QuotaDecision): void {
-  reply.header('RateLimit-Limit', String(d.limit));
-  reply.header('RateLimit-Remaining', String(Math.max(0, d.remaining)));
-  reply.header('RateLimit-Reset', String(Math.max(1, Math.ceil(d.resetMs / 1000))));
+  const pairs = headerPairs(d);
+  for (let i = 0; i < pairs.length; i += 2) reply.header(pairs[i] as string, pairs[i + 1]);
 }
 
 export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts: RateLimitOptions = {}): Promise<void> {
@@ -108,6 +119,24 @@ export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts:
     await limit(reply, 'key', `key:${key.keyId}`, keyLimiters.forQuota(key.quotaPerMinute));
   };
 
+  // The replay lane asks the per-IP count first. Its decision is kept on the request: one the
+  // lane does not serve (a refusal, or a later step declining) is applied by the hook below
+  // rather than counted twice; one it serves is audited once the response is sent.
+  const decided = new WeakMap<IncomingMessage, QuotaDecision>();
+  app.replayLane?.gate((req) => {
+    if (!ctx.flags.get('ENABLE_RATE_LIMITING')) return [];
+    const decision = ipLimiter.consumeNow(`ip:${req.ip}`);
+    if (decision === null) return null;
+    decided.set(req.raw, decision);
+    return decision.allowed ? headerPairs(decision) : null;
+  });
+  app.replayLane?.observe((req) => {
+    const decision = decided.get(req.raw);
+    if (decision === undefined) return;
+    decided.delete(req.raw);
+    audit.record(`ip:${req.ip}`, decision.limit, decision.allowed);
+  });
+
   // Callback-style: the per-IP count without Redis is answered synchronously, so a request under
   // its limit costs no promise here; the dealer-key and Redis paths go through one.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
@@ -124,7 +153,8 @@ export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts:
     }
     if (!ctx.flags.get('ENABLE_RATE_LIMITING')) return done();
     const subject = `ip:${request.ip}`;
-    const now = ipLimiter.consumeNow(subject);
+    const now = decided.get(request.raw) ?? ipLimiter.consumeNow(subject);
+    decided.delete(request.raw);
     if (now === null) {
       limit(reply, 'ip', subject, ipLimiter).then(() => done(), done);
       return;

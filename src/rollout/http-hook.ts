@@ -4,6 +4,10 @@ import type { Measurements } from './measurements.js';
 import { routeGroup } from './request-window.js';
 
 export function recordRequests(app: FastifyInstance, measurements: Measurements): void {
+  app.replayLane?.observe((_req, route, status, elapsedMs) => {
+    const group = routeGroup(route);
+    if (group !== null) measurements.recordRequest(group, elapsedMs, status);
+  });
   // Callback-style: an async hook costs a promise and a microtask hop on every response.
   app.addHook('onResponse', (request, reply, done) => {
     const group = routeGroup(request.routeOptions.url);

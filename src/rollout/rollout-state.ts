@@ -19,6 +19,7 @@ import {
   type DecisionInput,
   type Latch,
 } from './state-store.js';
+import { byCodeUnit } from '../common/compare.js';
 
 export interface RecordingHealth {
   /** False while some decision, latch or re-arm is held here because the database refused it. */
@@ -114,7 +115,7 @@ export class RolloutState {
     }
     if (dbAnswered) this.recovered();
     this.latchCache = merged;
-    return [...merged.values()].sort((a, b) => a.trigger.localeCompare(b.trigger));
+    return [...merged.values()].sort((a, b) => byCodeUnit(a.trigger, b.trigger));
   }
 
   private queuedLatch(trigger: string): boolean {

@@ -34,8 +34,7 @@ export interface FieldProblem {
   message: string;
 }
 
-function headerProblems(request: FastifyRequest, limits: Limits): { status: number; problems: FieldProblem[] } | null {
-  const raw = request.raw.rawHeaders;
+function headerProblems(raw: string[], limits: Limits): { status: number; problems: FieldProblem[] } | null {
   let total = 0;
   const problems: FieldProblem[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -84,7 +83,7 @@ export function installRequestLimits(app: FastifyInstance, ctx: AppContext): voi
         { field: 'url', message: `longer than ${limits.urlBytes} bytes` },
       ]);
     }
-    const headers = headerProblems(request, limits);
+    const headers = headerProblems(request.raw.rawHeaders, limits);
     if (headers) {
       return new ApiError(
         431,
@@ -100,6 +99,12 @@ export function installRequestLimits(app: FastifyInstance, ctx: AppContext): voi
     }
     return null;
   };
+  // The replay lane takes only bodiless GETs of URLs that passed the query checks when first
+  // answered (a flag change forgets them), so the URL and header bounds are what is left to check.
+  app.replayLane?.guard((raw) => {
+    const limits = ctx.flags.get('ENABLE_INPUT_VALIDATION') === true ? STRICT : LENIENT;
+    return (raw.url as string).length <= limits.urlBytes && headerProblems(raw.rawHeaders, limits) === null;
+  });
   // Callback-style: it runs on every request, and an async hook costs a promise per request.
   app.addHook('onRequest', (request, _reply, done) => {
     const refused = check(request);

@@ -58,6 +58,7 @@ export function installSecurityHeaders(app: FastifyInstance, options: Readonly<H
   const set = Object.entries(headers).filter((e): e is [string, string] => e[1] !== null && e[0] !== HSTS);
   const removed = Object.keys(headers).filter((k) => headers[k] === null);
   const hsts = headers[HSTS] ?? null;
+  app.replayLane?.headers(set, hsts === null ? [] : [[HSTS, hsts]]);
   app.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of set) reply.header(name, value);
     for (const name of removed) reply.raw.removeHeader(name);

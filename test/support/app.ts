@@ -15,7 +15,13 @@ export interface TestApp {
   ctx: AppContext;
 }
 
-export async function buildTestApp(db: Db, env: Record<string, string> = {}, clock?: Clock): Promise<TestApp> {
+export async function buildTestApp(
+  db: Db,
+  env: Record<string, string> = {},
+  clock?: Clock,
+  /** Log lines go here, at LOG_LEVEL; without it the app does not log. */
+  logStream?: { write(line: string): void },
+): Promise<TestApp> {
   const config = loadConfig({
     DEALERSCOPE_ENV: 'development',
     ADMIN_TOKEN: 'test-admin-token-0123456789',
@@ -29,7 +35,7 @@ export async function buildTestApp(db: Db, env: Record<string, string> = {}, clo
     ...env,
   });
   const ctx = await createContext(config, { db, clock });
-  const app = await buildApp(ctx, { logger: false });
+  const app = await buildApp(ctx, logStream ? { logStream } : { logger: false });
   await app.ready();
   return { app, ctx };
 }

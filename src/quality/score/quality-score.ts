@@ -2,6 +2,7 @@
 // consistency, each a ratio 0–1, per source and overall, combined as a weighted mean.
 import type { ListingInput } from '../../opportunities/types.js';
 import { CROSS_FIELD_RULES, validateListing } from '../contract/listing-contract.js';
+import { byCodeUnit } from '../../common/compare.js';
 
 export interface QualityRecord {
   listing: ListingInput;
@@ -76,6 +77,6 @@ export function qualityReport(records: readonly QualityRecord[], now: number, fr
     else bySource.set(r.listing.source, [r]);
   }
   const sources: Record<string, QualityScore> = {};
-  for (const [s, rs] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) sources[s] = scoreOf(rs, vinCount, now, freshnessMs);
+  for (const [s, rs] of [...bySource].sort(([a], [b]) => byCodeUnit(a, b))) sources[s] = scoreOf(rs, vinCount, now, freshnessMs);
   return { overall: scoreOf(records, vinCount, now, freshnessMs), sources, weights: DIMENSION_WEIGHTS };
 }

@@ -98,6 +98,8 @@ export class CanaryAnalysis {
       labelNames: ['flag', 'cohort', 'status_class'] as const,
       registers: [registry],
     });
+    // A request under a percentage rollout gets its cohort on the normal path.
+    app.replayLane?.guard(() => !hasAny(this.flags.snapshot().percentages));
     app.addHook('onRequest', (request, _reply, done) => {
       // No percentage rollout in force: no cohort to give, and no async context to carry (its
       // propagation has a cost on every await). A rollout set while this request runs applies

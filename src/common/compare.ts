@@ -1,0 +1,5 @@
+// Sorting text the way the code, not a reader, wants it: by UTF-16 code unit. Deterministic on
+// every host, and it never loads ICU's collation data, which `localeCompare` maps into the
+// process (about 3 MB of RSS for good) the first time anything calls it.
+
+export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
