@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/http/service.js';
 import { SIGNALS } from '../../src/observability/signals.js';
 import { ManualClock } from '../../src/common/clock.js';
-import { audit, launchChromium, screenshotDir, startE2eService, type E2eService } from '../support/e2e.js';
+import { audit, launchChromium, screenshotDir } from '../support/e2e.js';
+import { startTestService, type TestService } from '../support/service.js';
 import { CHROMIUM, requireTool } from './support/tools.js';
 
 const TOKEN = 'e2e-console-admin-token-0123456789';
@@ -33,7 +34,7 @@ async function submit(page: Page, form: Locator, opts: { skipBrowserChecks?: boo
 }
 
 describe.runIf(chromiumOk)('SRE console in Chromium', () => {
-  let e2e: E2eService;
+  let e2e: TestService;
   let svc: RunningService;
   let SHOTS: string;
   let browser: Browser;
@@ -57,7 +58,7 @@ describe.runIf(chromiumOk)('SRE console in Chromium', () => {
 
   beforeAll(async () => {
     SHOTS = screenshotDir();
-    e2e = await startE2eService({ token: TOKEN, name: 'console-e2e', sample: false, clock });
+    e2e = await startTestService({ token: TOKEN, name: 'console-e2e', sample: false, clock });
     ({ svc, base } = e2e);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

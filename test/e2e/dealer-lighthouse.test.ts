@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDealer, startE2eService, type E2eService } from '../support/e2e.js';
+import { createDealer } from '../support/e2e.js';
+import { startTestService, type TestService } from '../support/service.js';
 import { CHROMIUM, CHROMIUM_ARGS, requireTool } from './support/tools.js';
 
 const TOKEN = 'e2e-lighthouse-admin-token-0123456789';
@@ -49,7 +50,7 @@ export function calibratedCpuSlowdown(benchmarkIndex: number): number {
 }
 
 describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
-  let e2e: E2eService;
+  let e2e: TestService;
   let chrome: chromeLauncher.LaunchedChrome;
   let base: string;
   let cookie: string;
@@ -57,7 +58,7 @@ describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
   const results = new Map<string, Audited>();
 
   beforeAll(async () => {
-    e2e = await startE2eService({ token: TOKEN, name: 'dealer-lh', sample: true, env: { RATE_LIMIT_PER_MINUTE: '100000' } });
+    e2e = await startTestService({ token: TOKEN, name: 'dealer-lh', sample: true, env: { RATE_LIMIT_PER_MINUTE: '100000' } });
     base = e2e.base;
     const dealer = await createDealer(e2e, TOKEN);
     const { apiKey } = dealer;

@@ -5,14 +5,15 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audit, createDealer, launchChromium, screenshotDir, startE2eService, type E2eService } from '../support/e2e.js';
+import { audit, createDealer, launchChromium, screenshotDir } from '../support/e2e.js';
+import { startTestService, type TestService } from '../support/service.js';
 import { CHROMIUM, requireTool } from './support/tools.js';
 
 const TOKEN = 'e2e-dealer-admin-token-0123456789';
 const chromiumOk = requireTool(CHROMIUM);
 
 describe.runIf(chromiumOk)('dealer pages in Chromium', () => {
-  let e2e: E2eService;
+  let e2e: TestService;
   let SHOTS: string;
   let browser: Browser;
   let base: string;
@@ -21,7 +22,7 @@ describe.runIf(chromiumOk)('dealer pages in Chromium', () => {
 
   beforeAll(async () => {
     SHOTS = screenshotDir();
-    e2e = await startE2eService({ token: TOKEN, name: 'dealer-e2e', sample: true, env: { RATE_LIMIT_PER_MINUTE: '100000' } });
+    e2e = await startTestService({ token: TOKEN, name: 'dealer-e2e', sample: true, env: { RATE_LIMIT_PER_MINUTE: '100000' } });
     base = e2e.base;
     ({ apiKey, oppId } = await createDealer(e2e, TOKEN));
     browser = await launchChromium();

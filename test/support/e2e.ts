@@ -1,66 +1,16 @@
-// The set-up every end-to-end suite (test/e2e/) shares: a real service on port 0 over a fresh
-// SQLite file, the dealer the dealer-page suites sign in as, Chromium under Playwright, and the
-// page audit (no sideways scroll, no serious or critical axe-core violation) with the place
-// screenshots go. Each suite keeps only what it tests.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The set-up every end-to-end suite (test/e2e/) shares beside the service (service.ts): the
+// dealer the dealer-page suites sign in as, Chromium under Playwright, and the page audit (no
+// sideways scroll, no serious or critical axe-core violation) with the place screenshots go.
+// Each suite keeps only what it tests.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Clock } from '../../src/common/clock.js';
-import { loadConfig } from '../../src/config/env.js';
-import { startService, type RunningService } from '../../src/http/service.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/support/tools.js';
-
-export interface E2eService {
-  svc: RunningService;
-  /** The service's address, as the browser is sent to it. */
-  base: string;
-  /** A directory of the suite's own, removed by close(): the database lives here. */
-  dir: string;
-  close(): Promise<void>;
-}
-
-/** Starts the service in development on a fresh SQLite database, with the sample data when asked. */
-export async function startE2eService(o: {
-  token: string;
-  name: string;
-  sample: boolean;
-  clock?: Clock;
-  env?: Record<string, string>;
-}): Promise<E2eService> {
-  const dir = mkdtempSync(join(tmpdir(), `ds-${o.name}-`));
-  let svc: RunningService;
-  try {
-    svc = await startService(
-      loadConfig({
-        DEALERSCOPE_ENV: 'development',
-        ADMIN_TOKEN: o.token,
-        LOG_LEVEL: 'silent',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
-        ...o.env,
-      }),
-      { clock: o.clock, logger: false, sample: o.sample },
-    );
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
-    svc,
-    dir,
-    base: svc.url.replace('localhost', '127.0.0.1'),
-    async close() {
-      await svc.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+import type { TestService } from './service.js';
 
 /** Creates the dealer the dealer-page suites sign in as; answers its API key and its best opportunity. */
-export async function createDealer(e: E2eService, token: string): Promise<{ apiKey: string; oppId: number }> {
+export async function createDealer(e: TestService, token: string): Promise<{ apiKey: string; oppId: number }> {
   const created = await fetch(`${e.base}/admin/dealers`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
