@@ -10,7 +10,7 @@ import { importFeedSource } from '../ingest/feed-import.js';
 import { createEvidenceStore } from '../evidence/index.js';
 import { systemClock } from '../common/clock.js';
 import { heapCeiling } from '../common/heap-ceiling.js';
-import { openDb } from '../storage/db.js';
+import { openDb } from '../storage/index.js';
 import { migrate } from '../schema/migrate.js';
 import { progressReporter } from './progress.js';
 import { withDb } from './with-db.js';

@@ -7,9 +7,8 @@ import { loadConfig } from '../config/index.js';
 import { FLAG_NAMES, FlagControl, type FlagName, FlagService, isFlagName, validateOverrides } from '../flags/index.js';
 import { controlPlaneId, flagChannel } from '../rollout/index.js';
 import { systemClock } from '../common/clock.js';
-import { openDb } from '../storage/db.js';
+import { openDb, openRedis, type RedisHandle } from '../storage/index.js';
 import { migrate } from '../schema/migrate.js';
-import { openRedis, type RedisHandle } from '../storage/redis.js';
 import { EXIT } from './data-commands.js';
 
 const actor = () => `cli:${userInfo().username}`;

@@ -17,7 +17,7 @@ import {
   type Targets,
 } from '../opportunities/engine/index.js';
 import { toOpportunity } from '../opportunities/serialize.js';
-import type { OpportunityRow } from '../storage/schema.js';
+import type { OpportunityRow } from '../storage/index.js';
 import type { Dealer } from './profile.js';
 
 /** The opportunity row with what its listing adds: the premium stated on it and its coordinates. */

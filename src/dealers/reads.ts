@@ -8,7 +8,7 @@ import type { ArbitrageParams } from '../config/index.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import type { CursorPosition } from '../opportunities/cursor.js';
 import type { ListFilters, Sort } from '../opportunities/list-query.js';
-import { dbBool, type Db } from '../storage/db.js';
+import { dbBool, type Db } from '../storage/index.js';
 import { personalize, viewerOf, type Personal, type WorkspaceRow } from './personal.js';
 import type { Dealer } from './profile.js';
 

@@ -10,7 +10,7 @@ import type client from 'prom-client';
 import type { Clock } from '../common/clock.js';
 import type { Readiness } from '../common/readiness.js';
 import type { Notifications } from '../notifications/index.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { incidentSettings } from './config.js';
 import type { ConsoleAuth } from './console.js';
 import { ReadinessWatch } from './readiness-watch.js';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import client from 'prom-client';
 import type { Notifications, OutboundMessage } from '../notifications/index.js';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { AUDIENCES, type IncidentSettings } from './config.js';
 import { noDealers, takeStep, topicOf, type DealerDirectory } from './escalation.js';
 import { ackText, dealerNoticeText, dealerResolvedText, resolvedText, type Text } from './messages.js';

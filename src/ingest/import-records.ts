@@ -5,7 +5,7 @@ import type { StoreOptions } from '../opportunities/store.js';
 import type { QualityFlags, QualitySummary } from '../quality/pipeline.js';
 import type { RejectedRow } from '../quality/batch.js';
 import type { VinDecoder } from '../quality/vin-decoding/decoder.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 
 export interface ImportSummary {
   importId: number;

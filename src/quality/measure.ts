@@ -3,8 +3,7 @@
 // the last two on a sample of the newest records. QualityMonitor (monitor.ts) keeps them fresh.
 import { sourceQuality, type SourceQuality } from './scrape-quality.js';
 import { listingFromRow } from '../opportunities/store.js';
-import { dbBool, type Db } from '../storage/db.js';
-import { readKeyset, type KeysetPosition } from '../storage/keyset.js';
+import { type Db, dbBool, type KeysetPosition, readKeyset } from '../storage/index.js';
 import { validateListing } from './contract/listing-contract.js';
 import type { ListingInput } from '../opportunities/types.js';
 import { PUBLISHED_FIELDS } from './provenance/fields.js';

@@ -7,7 +7,7 @@ import type { ListingBatch } from './batch.js';
 import type { CompIndex } from '../opportunities/comps-store.js';
 import type { StoreResult } from '../opportunities/store.js';
 import type { ListingInput } from '../opportunities/types.js';
-import { dbBool, type Db } from '../storage/db.js';
+import { dbBool, type Db } from '../storage/index.js';
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
 import { detectAnomalies, listingKey, type Peers } from './anomaly/detector.js';
 import { validateListing } from './contract/listing-contract.js';

@@ -4,7 +4,7 @@ import { loadArbitrageParams, type ArbitrageParams } from '../config/index.js';
 import type { Registry } from 'prom-client';
 import type { Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { QualityMonitor } from './monitor.js';
 
 export interface QualityService {

@@ -8,7 +8,7 @@ import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';
 import type { Environment } from '../config/index.js';
 import { type FlagControl, MAX_PHASE } from '../flags/index.js';
-import { setSetting } from '../storage/settings.js';
+import { setSetting } from '../storage/index.js';
 import { DecisionRecorder } from './decision-recorder.js';
 import { evaluateGate, GATES, type Attestation, type GateReport } from './gates.js';
 import type { Lease } from './lease.js';

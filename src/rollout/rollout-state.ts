@@ -6,8 +6,7 @@
 // record (status, metrics, log) instead of going blind.
 import type { Redis } from 'ioredis';
 import type { Environment } from '../config/index.js';
-import type { Db } from '../storage/db.js';
-import { getSetting } from '../storage/settings.js';
+import { type Db, getSetting } from '../storage/index.js';
 import type { Attestation } from './gates.js';
 import {
   addLatch,

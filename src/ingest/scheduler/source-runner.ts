@@ -7,7 +7,7 @@
 import type { ArbitrageParams } from '../../config/index.js';
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
-import type { Db } from '../../storage/db.js';
+import type { Db } from '../../storage/index.js';
 import { ingestListings, type ImportOptions, type ImportSummary } from '../import-service.js';
 import { adapterFor, apiKeyFor, etiquetteFor, hostPolicyFor, type SourceConfig, type SourcesConfig } from '../sources/config.js';
 import { SourceFetcher, type BreakerLike } from '../sources/fetcher.js';

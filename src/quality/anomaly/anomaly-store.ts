@@ -2,7 +2,7 @@
 // longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql } from 'kysely';
-import { dbBool, type Db } from '../../storage/db.js';
+import { dbBool, type Db } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import { listingFromRow } from '../../opportunities/store.js';
 import { familyOf, makeSpellings } from '../../opportunities/engine/cohort.js';
