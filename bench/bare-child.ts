@@ -47,6 +47,7 @@ process.on(
           loads: 0,
           loadReasons: {},
           versionPolls: 0,
+          replayed: 0,
           cache: { hits: 0, misses: 0, evictions: 0, bytes: 0, entries: 0, hitRatio: 0, degraded: false },
         };
         process.send?.({ id: msg.id, stats });

@@ -18,6 +18,8 @@ export interface Measured extends LoadResult {
   cpuPerRequestUs: number | null;
   /** Server CPU time ÷ run time: 1.0 is one core busy throughout (a server that is the limit). */
   serverCores: number | null;
+  /** Share of the requests answered by the replay lane (null for bare Fastify). */
+  replayedShare: number | null;
 }
 
 export interface BenchSettings {
@@ -98,6 +100,7 @@ export async function measured(
         )
       : null,
     serverCores: children.length ? cpuUs / 1e6 / seconds : null,
+    replayedShare: hits + misses === 0 ? null : sum((i) => after[i]!.replayed - before[i]!.replayed) / Math.max(1, requests),
     dbQueries: sum((i) => after[i]!.queries - before[i]!.queries - (after[i]!.versionPolls - before[i]!.versionPolls)),
     cacheLoads: sum((i) => after[i]!.loads - before[i]!.loads),
     loadReasons: Object.fromEntries(

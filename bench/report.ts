@@ -55,6 +55,7 @@ function row(m: Measured): string[] {
     String(m.dbQueries),
     m.cpuPerRequestUs === null ? '—' : f1(m.cpuPerRequestUs),
     m.serverCores === null ? '—' : m.serverCores.toFixed(2),
+    pct(m.replayedShare),
   ];
 }
 
@@ -244,6 +245,7 @@ export function renderReport(
     'DB queries',
     'CPU µs/req',
     'server cores',
+    'replayed',
   ];
   for (const r of results) {
     const rows = [...r.runs, r.halfPeak, r.deep.cursorPage1, r.deep.cursorDeep, r.deep.offsetPage1, r.deep.offsetDeep];

@@ -18,6 +18,8 @@ export interface ChildStats {
   loads: number;
   loadReasons: Record<string, number>;
   versionPolls: number;
+  /** Requests answered by the replay lane (src/common/replay-lane.ts). */
+  replayed: number;
   cache: { hits: number; misses: number; evictions: number; bytes: number; entries: number; hitRatio: number; degraded: boolean };
 }
 
@@ -48,6 +50,7 @@ process.on(
           loads: counters.loads,
           loadReasons: counters.loadReasons,
           versionPolls: counters.versionPolls,
+          replayed: service.app.replayLane?.replayed ?? 0,
           cache: service.ctx.cache.stats(),
         };
         send({ id: msg.id, stats });

@@ -108,8 +108,8 @@ export class ReadCache {
 
   constructor(private readonly deps: ReadCacheDeps) {
     this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
-    // Each tier has the byte budget: the responses' bytes are their compressed size.
-    this.responses = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
+    // The responses' bytes are their compressed size (and identity bytes once asked for).
+    this.responses = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.responseMaxBytes, deps.clock, deps.onEvict);
     this.popularity = new FrequencySketch(2 * deps.flags.get('CACHE_MAX_SIZE'));
     this.window = new HitWindow(deps.clock);
   }

@@ -4,8 +4,10 @@ import { getHeapStatistics } from 'node:v8';
 import { ConfigError, envInt } from '../common/env.js';
 
 export interface CacheSettings {
-  /** Byte budget of each memory tier (estimated heap bytes of read values; compressed bytes of responses). */
+  /** Byte budget of the read values' tier (estimated heap bytes). */
   maxBytes: number;
+  /** Byte budget of the whole responses' tier (their gzip bytes, plus identity bytes once a plain client asks). */
+  responseMaxBytes: number;
   /** Prefix of every Redis key and channel this cache uses. */
   keyPrefix: string;
   /** Base TTL; versioned keys make freshness independent of it, so it only bounds memory churn. */
@@ -19,6 +21,11 @@ export interface CacheSettings {
 // The budget of each memory tier: read values held as objects, counted at roughly V8's heap size,
 // and whole responses, gzip-compressed (about 5 KB for a page of 50, a seventh of its JSON).
 export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
+// The responses' own budget is sized for the phase-4 entry bound: 5,000 kept responses averaged
+// 3.7 KB each (gzip bytes and key) in the benchmark's mix, so at 16 MiB that tier filled at about
+// 4,400 entries and the hit rate stayed below what 5,000 entries allow. Response bytes are
+// buffers outside the V8 heap, so the heap-share check below does not apply to them.
+export const DEFAULT_CACHE_RESPONSE_MAX_BYTES = 24 * 1024 * 1024;
 
 // The read values' tier lives on the V8 heap. A budget past this share of the heap limit leaves
 // requests too little room: the process would spend its time in full collections, then die.
@@ -37,6 +44,7 @@ export function cacheSettings(env: NodeJS.ProcessEnv, heapLimitBytes = getHeapSt
   }
   return {
     maxBytes,
+    responseMaxBytes: envInt(env, 'CACHE_RESPONSE_MAX_BYTES', DEFAULT_CACHE_RESPONSE_MAX_BYTES, 64 * 1024, 4 * 1024 ** 3),
     keyPrefix: env.CACHE_KEY_PREFIX?.trim() || 'dealerscope:cache:',
     ttlMs: envInt(env, 'CACHE_TTL_MS', 5 * 60_000, 1000, 24 * 3_600_000),
     redisTimeoutMs: envInt(env, 'CACHE_REDIS_TIMEOUT_MS', 50, 5, 5000),

@@ -1,0 +1,49 @@
+// The two memory tiers keep separate byte budgets: whole responses fill theirs
+// (CACHE_RESPONSE_MAX_BYTES) without taking room from the read values (CACHE_MAX_BYTES).
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../common/clock.js';
+import { FlagService } from '../flags/flag-service.js';
+import { ReadCache } from './read-cache.js';
+import { cacheSettings, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_RESPONSE_MAX_BYTES } from './settings.js';
+
+// Incompressible bodies, so each kept response weighs what its gzip bytes say.
+const body = (n: number) => {
+  const json = Buffer.from(JSON.stringify(randomBytes(n).toString('base64')));
+  return { body: json, etag: `"${json.subarray(0, 8).toString('hex')}"` };
+};
+
+function cacheWith(env: Record<string, string>) {
+  const flags = new FlagService({ env: 'development', rawEnv: { FF_CACHE_MAX_SIZE: '1000' } });
+  return new ReadCache({ flags, clock: systemClock, random: () => 0.5, settings: cacheSettings(env), redis: null, version: () => 1 });
+}
+
+describe('read cache byte budgets', () => {
+  it('defaults to 16 MiB of read values and 24 MiB of responses, each settable, refusing nonsense by name', () => {
+    expect(cacheSettings({}).maxBytes).toBe(DEFAULT_CACHE_MAX_BYTES);
+    expect(cacheSettings({}).responseMaxBytes).toBe(DEFAULT_CACHE_RESPONSE_MAX_BYTES);
+    expect(cacheSettings({ CACHE_RESPONSE_MAX_BYTES: '1048576' }).responseMaxBytes).toBe(1048576);
+    expect(() => cacheSettings({ CACHE_RESPONSE_MAX_BYTES: 'lots' })).toThrow(/CACHE_RESPONSE_MAX_BYTES/);
+  });
+
+  it('bounds kept responses by their own budget, leaving the read values theirs', async () => {
+    const cache = cacheWith({ CACHE_RESPONSE_MAX_BYTES: String(256 * 1024), CACHE_MAX_BYTES: String(4 * 1024 * 1024) });
+    for (let i = 0; i < 40; i++) {
+      await cache.respond(
+        () => `page-${i}`,
+        async () => body(16 * 1024),
+      );
+      await cache.through(
+        () => `read-${i}`,
+        async () => ({ rows: Array.from({ length: 50 }, (_, j) => ({ id: i * 100 + j, note: 'x'.repeat(200) })) }),
+      );
+    }
+    const stats = cache.stats();
+    expect(stats.responseBytes).toBeLessThanOrEqual(256 * 1024);
+    // About 21 KB a response: the 256 KiB budget holds a dozen of the forty, not all.
+    expect(stats.responseEntries).toBeGreaterThan(5);
+    expect(stats.responseEntries).toBeLessThan(20);
+    // The read values' tier kept every one of its forty: the responses took none of its room.
+    expect(stats.entries - stats.responseEntries).toBe(40);
+  });
+});
