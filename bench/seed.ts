@@ -3,11 +3,11 @@
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { CompIndex } from '../src/opportunities/comps-store.js';
 import { bumpDataVersion, storeListings } from '../src/opportunities/store.js';
-import type { ListingInput } from '../src/opportunities/types.js';
+import type { ListingInput, TitleStatus } from '../src/opportunities/types.js';
 import { seededRandom } from '../src/common/random.js';
 import type { Db } from '../src/storage/db.js';
 
-export const BENCH_MODELS: Array<[string, string]> = [
+export const BENCH_MODELS: ReadonlyArray<readonly [string, string]> = [
   ['Ford', 'F-150'],
   ['Chevrolet', 'Tahoe'],
   ['Dodge', 'Charger'],
@@ -25,32 +25,63 @@ export const BENCH_MODELS: Array<[string, string]> = [
   ['Chevrolet', 'Silverado'],
 ];
 export const BENCH_STATES = ['CA', 'TX', 'FL', 'NY', 'AZ', 'WA', 'GA', 'OH', 'NV', 'CO', 'OR', 'UT', 'NM', 'TN', 'NC'];
-const SOURCES = ['govdeals', 'publicsurplus', 'gsa'];
-const TITLES = ['clean', 'clean', 'clean', 'clean', 'rebuilt', 'salvage'] as const;
 
-function* listings(rows: number, seed: number): Generator<ListingInput> {
+/**
+ * What a synthetic listing set is drawn from. The benchmark's and the tests' sets differ only in
+ * these; a seed always draws the same listings from the same shape.
+ */
+export interface ListingShape {
+  models: ReadonlyArray<readonly [string, string]>;
+  states: readonly string[];
+  sources: readonly string[];
+  /** Title brands to draw from; without them every title is clean and nothing is drawn for it. */
+  titles?: readonly TitleStatus[];
+  /** Model years from `firstYear`, `years` of them. */
+  firstYear: number;
+  years: number;
+  /** Lowest value and width of the range drawn from. */
+  mileage: readonly [number, number];
+  bidCents: readonly [number, number];
+  lotPrefix: string;
+}
+
+export const BENCH_LISTINGS: ListingShape = {
+  models: BENCH_MODELS,
+  states: BENCH_STATES,
+  sources: ['govdeals', 'publicsurplus', 'gsa'],
+  titles: ['clean', 'clean', 'clean', 'clean', 'rebuilt', 'salvage'],
+  firstYear: 2008,
+  years: 17,
+  mileage: [15_000, 180_000],
+  bidCents: [50_000, 2_500_000],
+  lotPrefix: 'B',
+};
+
+/** `rows` listings drawn from `shape` by a seeded random source; auctions end in December 2026. */
+export function* syntheticListings(rows: number, seed: number, shape: ListingShape): Generator<ListingInput> {
   const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)] as T;
+  const draw = ([min, width]: readonly [number, number]) => min + Math.floor(rnd() * width);
   for (let i = 0; i < rows; i++) {
-    const [make, model] = pick(BENCH_MODELS);
-    const year = 2008 + Math.floor(rnd() * 17);
+    const [make, model] = pick(shape.models);
+    const year = shape.firstYear + Math.floor(rnd() * shape.years);
     yield {
-      source: pick(SOURCES),
-      lotId: `B${i}`,
+      source: pick(shape.sources),
+      lotId: `${shape.lotPrefix}${i}`,
       title: `${year} ${make} ${model}`,
       year,
       make,
       model,
       trim: null,
       vin: null,
-      mileage: 15_000 + Math.floor(rnd() * 180_000),
-      currentBidCents: 50_000 + Math.floor(rnd() * 2_500_000),
+      mileage: draw(shape.mileage),
+      currentBidCents: draw(shape.bidCents),
       auctionEndsAt: new Date(Date.UTC(2026, 11, 1) + Math.floor(rnd() * 30 * 86_400_000)),
       city: null,
-      state: pick(BENCH_STATES),
+      state: pick(shape.states),
       zip: null,
       listingUrl: null,
-      titleStatus: pick(TITLES),
+      titleStatus: shape.titles ? pick(shape.titles) : 'clean',
       description: null,
       buyerPremiumPct: null,
       docFeeCents: null,
@@ -73,7 +104,7 @@ export async function seedOpportunities(db: Db, rows: number, onProgress: (done:
     batch = [];
     onProgress(done, rows);
   };
-  for (const l of listings(rows, seed)) {
+  for (const l of syntheticListings(rows, seed, BENCH_LISTINGS)) {
     batch.push(l);
     if (batch.length === BATCH) await flush();
   }

@@ -7,13 +7,10 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import type { Db } from '../src/storage/db.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 
 const ADMIN = 'test-admin-token-0123456789';
 const pgOk = await requirePostgres();
@@ -176,13 +173,7 @@ describe.each([
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    await storeListings(tdb.db, makeListings(30, 11), {
-      origin: 'test',
-      isSample: false,
-      now: Date.UTC(2026, 10, 1),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, makeListings(30, 11));
     t = await buildTestApp(tdb.db, { RATE_LIMIT_PER_MINUTE: '100' });
     app = t.app;
     // A real session, so forged CSRF tokens are tried against a live one; made before the baseline.

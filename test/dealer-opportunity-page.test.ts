@@ -2,13 +2,10 @@
 // <details>) without dropping anything it must show: every comparable sale, the cost breakdown,
 // the valuation range, VIN decode, anomalies, provenance, bid ceiling, time left and the auction link.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { COMPS_SHOWN, compsSection } from '../src/dealer/workspace-pages.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 
 const comp = (i: number) => ({
   id: i,
@@ -48,13 +45,7 @@ describe('opportunity page', () => {
     beforeAll(async () => {
       tdb = await createTestDb('sqlite');
       const listings = makeListings(3, 5).map((l) => ({ ...l, listingUrl: 'https://example.gov/lot/1', vin: null }));
-      await storeListings(tdb.db, listings, {
-        origin: 'test',
-        isSample: false,
-        now: Date.UTC(2026, 10, 1),
-        params: defaultArbitrageParams(),
-        comps: new CompIndex(),
-      });
+      await storeTestListings(tdb.db, listings);
       t = await buildTestApp(tdb.db);
     });
     afterAll(async () => {

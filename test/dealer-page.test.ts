@@ -3,12 +3,9 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEALER_CSS_HASH } from '../src/dealer/dealer-css.js';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 
 describe('dealer page', () => {
   let tdb: TestDb;
@@ -23,13 +20,7 @@ describe('dealer page', () => {
       state: 'TX',
       listingUrl: 'https://example.gov/lot?a=1&b="2"',
     };
-    await storeListings(tdb.db, listings, {
-      origin: 'test',
-      isSample: false,
-      now: Date.UTC(2026, 10, 1),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, listings);
     t = await buildTestApp(tdb.db);
   });
   afterAll(async () => {

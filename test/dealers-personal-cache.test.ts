@@ -5,10 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { WorkspaceReads } from '../src/dealers/reads.js';
 import type { Dealer } from '../src/dealers/profile.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 
 const DAY = 86_400_000;
 const base = Date.UTC(2026, 10, 1);
@@ -36,13 +34,7 @@ describe('personal list cache', () => {
     tdb = await createTestDb('sqlite');
     // Lot i ends i + 1 days after base.
     const listings = makeListings(12, 3, 'C').map((l, i) => ({ ...l, auctionEndsAt: new Date(base + (i + 1) * DAY) }));
-    await storeListings(tdb.db, listings, {
-      origin: 'test',
-      isSample: false,
-      now: base,
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, listings, base);
     reads = new WorkspaceReads({ db: tdb.db, params: defaultArbitrageParams(), now: () => now, dataVersion: () => version });
   }, 60_000);
   afterAll(async () => {

@@ -1,13 +1,10 @@
 // Feature-flag admin API (README, Admin API) and the kill switch, through HTTP, on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { FLAG_NAMES, FLAGS, v4Values } from '../src/flags/registry.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { tokenId } from '../src/security/admin-auth.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 
 const pgOk = await requirePostgres();
 const TOKEN = 'test-admin-token-0123456789';
@@ -31,13 +28,7 @@ describe.each([
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    await storeListings(tdb.db, makeListings(30, 3), {
-      origin: 'test',
-      isSample: false,
-      now: Date.UTC(2026, 9, 1),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, makeListings(30, 3), Date.UTC(2026, 9, 1));
     t = await buildTestApp(tdb.db);
   });
   afterAll(async () => {

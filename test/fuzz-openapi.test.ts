@@ -10,16 +10,13 @@ import addFormatsPlugin from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { loadConfig } from '../src/config/env.js';
 import { buildApp } from '../src/http/app.js';
 import type { AppContext } from '../src/http/context.js';
 import { createContext } from '../src/http/service.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { issueApiKey } from '../src/security/api-keys.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 import { generateRequests, resolve, type FuzzRequest } from './support/openapi-fuzz.js';
 
 const pgOk = await requirePostgres();
@@ -48,13 +45,7 @@ describe.each([
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    await storeListings(tdb.db, makeListings(60, 19), {
-      origin: 'test',
-      isSample: false,
-      now: Date.UTC(2026, 10, 1),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, makeListings(60, 19));
     ids = (await tdb.db.kysely.selectFrom('opportunities').select('id').execute()).map((r) => Number(r.id));
     const config = loadConfig({
       DEALERSCOPE_ENV: 'development',

@@ -6,12 +6,9 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 
 /** Sends raw bytes and reads the whole answer (the server closes or answers one request). */
 function rawRequest(port: number, text: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
@@ -49,13 +46,7 @@ describe('HTTP semantics', () => {
 
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
-    await storeListings(tdb.db, makeListings(20, 7), {
-      origin: 'test',
-      isSample: false,
-      now: Date.UTC(2026, 10, 1),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, makeListings(20, 7));
     t = await buildTestApp(tdb.db, { TRUST_PROXY: '10.0.0.0/8' });
     app = t.app;
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,12 +1,9 @@
 // /metrics of a fully assembled app: every contract metric name (docs/metrics.md), the HTTP histogram's contract
 // (labels, bucket bounds, route templates), process metrics, and `promtool check metrics`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 import { PROMTOOL, requireTool, run } from './e2e/support/tools.js';
 
 const CONTRACT_METRICS = [
@@ -46,13 +43,7 @@ describe('/metrics', () => {
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     t = await buildTestApp(tdb.db);
-    await storeListings(tdb.db, makeListings(12, 3), {
-      origin: 'test',
-      isSample: false,
-      now: Date.UTC(2026, 10, 1),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, makeListings(12, 3));
     const list = await t.app.inject('/api/opportunities?page=1&limit=5');
     ids = list.json().data.map((o: { id: string }) => o.id);
     for (const id of ids) await t.app.inject(`/api/opportunities/${id}`);

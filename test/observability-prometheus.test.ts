@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig } from '../src/config/env.js';
-import { startService, type RunningService } from '../src/http/service.js';
+import type { RunningService } from '../src/http/service.js';
 import { freePort } from './support/redis.js';
+import { startTestService, type TestService } from './support/service.js';
 import { PROMETHEUS, PROMTOOL, requireTool, run } from './e2e/support/tools.js';
 
 const PROM_DIR = join(import.meta.dirname, '..', 'deploy', 'prometheus');
@@ -218,6 +218,7 @@ describe('Grafana dashboards', () => {
 });
 
 describe.runIf(prometheusOk)('a real Prometheus scraping a running service', () => {
+  let service: TestService;
   let svc: RunningService;
   let prom: ChildProcess;
   let dir: string;
@@ -243,18 +244,8 @@ describe.runIf(prometheusOk)('a real Prometheus scraping a running service', () 
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ds-prometheus-'));
-    svc = await startService(
-      loadConfig({
-        DEALERSCOPE_ENV: 'development',
-        ADMIN_TOKEN: 'test-admin-token-0123456789',
-        LOG_LEVEL: 'silent',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: `sqlite:${join(dir, 'svc.db')}`,
-      }),
-      { sample: false, logger: false },
-    );
+    service = await startTestService({ token: 'test-admin-token-0123456789', name: 'prometheus', sample: false });
+    ({ svc, dir } = service);
     const target = new URL(svc.url).host.replace('localhost', '127.0.0.1');
     // The shipped rules, evaluated every second instead of every 15-30 s so the test stays short.
     for (const f of RULE_FILES) {
@@ -294,8 +285,7 @@ describe.runIf(prometheusOk)('a real Prometheus scraping a running service', () 
         setTimeout(() => prom.kill('SIGKILL'), 5000).unref();
       });
     }
-    await svc?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await service?.close();
   });
 
   it('scrapes the service, evaluates the recording and alert rules', async () => {

@@ -11,14 +11,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { openApiDocument } from '../src/http/openapi-document.js';
 import { OPERATIONS } from '../src/http/openapi-operations.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -184,13 +181,7 @@ describe('typed client generated from the document', () => {
     mkdirSync(generated, { recursive: true });
     writeFileSync(join(generated, 'api.d.ts'), astToString(await openapiTS(doc as never)));
     tdb = await createTestDb('sqlite');
-    await storeListings(tdb.db, makeListings(12, 4), {
-      origin: 'test',
-      isSample: false,
-      now: Date.UTC(2026, 10, 1),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, makeListings(12, 4));
     t = await buildTestApp(tdb.db);
     url = await t.app.listen({ port: 0, host: '127.0.0.1' });
   }, 60_000);

@@ -2,24 +2,18 @@
 // this test: the standard OpenFeature client reads DealerScope's flags, sees a change as a
 // PROVIDER_CONFIGURATION_CHANGED event within the poll period, and puts a caller in the same
 // cohort of a percentage rollout as the service itself does for requests from that caller.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ErrorCode, OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DealerScopeProvider } from '../packages/openfeature-provider/src/index.js';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { loadConfig } from '../src/config/env.js';
-import { startService, type RunningService } from '../src/http/service.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
-import { makeListings } from './support/listings.js';
+import type { RunningService } from '../src/http/service.js';
+import { makeListings, storeTestListings } from './support/listings.js';
+import { startTestService, type TestService } from './support/service.js';
 import { waitFor } from './support/wait-for.js';
 
 const TOKEN = 'openfeature-admin-token-0123456789';
 
 describe('OpenFeature provider over the admin API of a running service', () => {
-  let dir: string;
+  let service: TestService;
   let svc: RunningService;
   let provider: DealerScopeProvider;
   const changes: Array<{ flagsChanged?: string[] }> = [];
@@ -34,27 +28,14 @@ describe('OpenFeature provider over the admin API of a running service', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ds-openfeature-'));
-    svc = await startService(
-      loadConfig({
-        DEALERSCOPE_ENV: 'development',
-        ADMIN_TOKEN: TOKEN,
-        LOG_LEVEL: 'silent',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: `sqlite:${join(dir, 'svc.db')}`,
-        TRUST_PROXY: '127.0.0.1',
-        RATE_LIMIT_PER_MINUTE: '1000000',
-      }),
-      { sample: false, logger: false },
-    );
-    await storeListings(svc.ctx.db, makeListings(5, 3), {
-      origin: 'test',
-      isSample: false,
-      now: Date.now(),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
+    service = await startTestService({
+      token: TOKEN,
+      name: 'openfeature',
+      sample: false,
+      env: { TRUST_PROXY: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '1000000' },
     });
+    svc = service.svc;
+    await storeTestListings(svc.ctx.db, makeListings(5, 3), Date.now());
     provider = new DealerScopeProvider({ url: svc.url, adminToken: TOKEN, pollMs: 100 });
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (d?: EventDetails) => {
       if (d) changes.push({ flagsChanged: d.flagsChanged as string[] | undefined });
@@ -64,8 +45,7 @@ describe('OpenFeature provider over the admin API of a running service', () => {
 
   afterAll(async () => {
     await OpenFeature.close();
-    await svc?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await service?.close();
   });
 
   it('reads booleans, numbers and enums as the service resolves them, and names unknown flags', async () => {

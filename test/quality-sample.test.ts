@@ -2,7 +2,7 @@
 // listings that share one timestamp (a whole import does) must each be read exactly once, newest
 // import first, on both dialects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureQuality, qualityRecords } from '../src/quality/monitor.js';
+import { measureQuality, qualityRecords } from '../src/quality/measure.js';
 import { dbBool } from '../src/storage/db.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { ingestMadeListings } from './support/listings.js';

@@ -5,16 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { loadConfig } from '../src/config/env.js';
 import { buildApp } from '../src/http/app.js';
 import type { AppContext } from '../src/http/context.js';
 import { createContext } from '../src/http/service.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { classifyError, isDependencyFailure } from '../src/resilience/error-classification.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
-import { makeListings } from './support/listings.js';
+import { makeListings, storeTestListings } from './support/listings.js';
 
 const pgOk = await requirePostgres();
 
@@ -29,13 +26,7 @@ describe.each([
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    await storeListings(tdb.db, makeListings(80, 5), {
-      origin: 'test',
-      isSample: false,
-      now: Date.UTC(2026, 10, 1),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
+    await storeTestListings(tdb.db, makeListings(80, 5));
     // A breaker that opens easily: two calls a second are enough traffic for it to judge.
     const config = loadConfig({
       DEALERSCOPE_ENV: 'development',

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKeysetPage, findOffsetPage } from '../src/opportunities/repository.js';
-import { measureQuality } from '../src/quality/monitor.js';
+import { measureQuality } from '../src/quality/measure.js';
 import type { Sort } from '../src/opportunities/list-query.js';
 import { openDb, type Db } from '../src/storage/db.js';
 import { migrate } from '../src/schema/migrate.js';

@@ -5,7 +5,7 @@
 // reader and scores quality's detector, so it sits above both.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArbitrageParams } from '../config/arbitrage.js';
+import type { ArbitrageParams } from '../config/index.js';
 import { parseListingFeed } from '../ingest/feed.js';
 import { matchKey } from '../opportunities/list-query.js';
 import type { Comp, ListingInput } from '../opportunities/types.js';

@@ -10,7 +10,7 @@ import {
   type VerifyReport,
 } from '../evidence/index.js';
 import { systemClock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { withDb } from './with-db.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);

@@ -3,16 +3,12 @@
 // replicas also poll the database, so either way every replica has it within a second.
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/env.js';
-import { FlagControl } from '../flags/flag-control.js';
-import { FlagService } from '../flags/flag-service.js';
-import { validateOverrides } from '../flags/overrides-store.js';
-import { FLAG_NAMES, isFlagName, type FlagName } from '../flags/registry.js';
+import { loadConfig } from '../config/index.js';
+import { FLAG_NAMES, FlagControl, type FlagName, FlagService, isFlagName, validateOverrides } from '../flags/index.js';
 import { controlPlaneId, flagChannel } from '../rollout/index.js';
 import { systemClock } from '../common/clock.js';
-import { openDb } from '../storage/db.js';
+import { openDb, openRedis, type RedisHandle } from '../storage/index.js';
 import { migrate } from '../schema/migrate.js';
-import { openRedis, type RedisHandle } from '../storage/redis.js';
 import { EXIT } from './data-commands.js';
 
 const actor = () => `cli:${userInfo().username}`;

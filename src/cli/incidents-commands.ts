@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { incidentSettings, IncidentNotFound, Incidents, type IncidentView } from '../incidents/index.js';
 import { notificationSettings, Notifications } from '../notifications/index.js';
 import { systemClock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { withDb } from './with-db.js';
 
 export const INCIDENTS_EXIT = { ok: 0, failed: 1, refused: 2 } as const;

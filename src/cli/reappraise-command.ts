@@ -2,9 +2,8 @@
 // comps, e.g. after an edit of config/arbitrage.json. Imports re-price an unchanged listing only
 // when it arrives again; this reaches every active listing now.
 import type { Command } from 'commander';
-import { loadArbitrageParams } from '../config/arbitrage.js';
-import { loadConfig } from '../config/env.js';
-import { loadFlagsFromDb } from '../flags/load-flags.js';
+import { loadArbitrageParams, loadConfig } from '../config/index.js';
+import { loadFlagsFromDb } from '../flags/index.js';
 import { reappraiseAll } from '../quality/reappraise.js';
 import { progressReporter } from './progress.js';
 import { withDb } from './with-db.js';

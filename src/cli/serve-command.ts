@@ -1,6 +1,6 @@
 // `dealerscope serve`: the embedded service (API, console, dealer page, scheduler) in one process.
 import type { Command } from 'commander';
-import { loadConfig } from '../config/env.js';
+import { loadConfig } from '../config/index.js';
 import { startService } from '../http/service.js';
 
 export function registerServeCommand(program: Command): void {

@@ -1,6 +1,6 @@
 // One database session for a one-shot command: open DATABASE_URL, migrate, run, always close.
-import { loadConfig } from '../config/env.js';
-import { openDb, type Db } from '../storage/db.js';
+import { loadConfig } from '../config/index.js';
+import { openDb, type Db } from '../storage/index.js';
 import { migrate } from '../schema/migrate.js';
 
 export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {

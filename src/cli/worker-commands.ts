@@ -3,8 +3,7 @@
 import { envInt } from '../common/env.js';
 import type { Command } from 'commander';
 import Fastify from 'fastify';
-import { defaultArbitrageParams } from '../config/arbitrage.js';
-import { loadConfig } from '../config/env.js';
+import { defaultArbitrageParams, loadConfig } from '../config/index.js';
 import { createContext } from '../http/service.js';
 import { startIngestion } from '../ingest/scheduler/ingestion.js';
 import { exitCodeFor, formatReport, type SourceRunReport } from '../ingest/scheduler/run-report.js';

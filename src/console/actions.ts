@@ -1,8 +1,7 @@
 // What each dangerous console action is about to do, in the words its confirmation page shows.
 // The sentences name what changes for the fleet, so the person confirming reads the consequence,
 // not the button they pressed.
-import type { FlagSnapshot } from '../flags/flag-service.js';
-import { FLAGS, type FlagName, type OverrideValue } from '../flags/registry.js';
+import { type FlagName, FLAGS, type FlagSnapshot, type OverrideValue } from '../flags/index.js';
 import type { GateReport } from '../rollout/index.js';
 import type { DangerousAction } from './confirm.js';
 

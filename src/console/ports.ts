@@ -1,9 +1,6 @@
 // What the console needs from other capabilities, as narrow interfaces: the console renders and
 // forwards, the owning services decide. Adapters to the real services are built at wiring time.
-import type { FlagControl } from '../flags/flag-control.js';
-import type { FlagService } from '../flags/flag-service.js';
-import type { AuditEntry } from '../flags/overrides-store.js';
-import type { FlagName, OverrideValue } from '../flags/registry.js';
+import type { AuditEntry, FlagControl, FlagName, FlagService, OverrideValue } from '../flags/index.js';
 import type { Decision, GateReport, RolloutController, RolloutStatus } from '../rollout/index.js';
 
 export interface ChangeBy {

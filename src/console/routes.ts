@@ -4,14 +4,14 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
-import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flags/registry.js';
-import { canaryFor } from '../rollout/index.js';
+import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flags/index.js';
+import type { Canary } from '../rollout/index.js';
 import { canarySection } from './canary-view.js';
 import type { Observability } from '../observability/index.js';
 import { advanceAction, flagAction, rearmAction, rollbackAction } from './actions.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { readStep, sendStep, type DangerousAction } from './confirm.js';
-import { eventStreams, type EventStreamOptions } from './events.js';
+import { eventStreams, type EventStreamOptions, type PhaseSource } from './events.js';
 import { esc, layout } from './html.js';
 import type { ChangeBy, ConsoleFlagPort, ConsoleRolloutPort } from './ports.js';
 import { alertsSection, changesSection, flagsSection, rolloutSection, tilesSection, type RolloutView } from './views.js';
@@ -19,7 +19,12 @@ import { alertsSection, changesSection, flagsSection, rolloutSection, tilesSecti
 type PreHandler = preHandlerHookHandler | preHandlerAsyncHookHandler;
 
 export interface ConsoleOptions {
-  ctx: AppContext;
+  /** The flags in force on this replica, as the page shows them. */
+  current: Pick<AppContext['flags'], 'getPhase' | 'snapshot'>;
+  /** Where the live 'phase' events come from. */
+  phases: PhaseSource;
+  /** The canary's cohorts and runs, when installed. */
+  canary: Canary | null;
   obs: Observability;
   auth: {
     requireConsole: PreHandler;
@@ -57,8 +62,8 @@ function field(body: unknown, name: string): string {
 const back = (reply: FastifyReply, result: string, extra = '') =>
   reply.redirect(`/console?result=${result}${extra}#${extra ? 'flags' : 'rollout'}`, 303);
 
-async function rolloutView(ctx: AppContext, port: ConsoleRolloutPort | null): Promise<RolloutView> {
-  const phase = ctx.flags.getPhase();
+async function rolloutView(current: ConsoleOptions['current'], port: ConsoleRolloutPort | null): Promise<RolloutView> {
+  const phase = current.getPhase();
   if (!port) return { available: false, phase };
   try {
     const [status, gate, decisions] = await Promise.all([port.status(), port.gate(), port.decisions(20)]);
@@ -68,13 +73,12 @@ async function rolloutView(ctx: AppContext, port: ConsoleRolloutPort | null): Pr
   }
 }
 
-function canaryHtml(ctx: AppContext): string {
-  const canary = canaryFor(ctx);
+function canaryHtml(canary: Canary | null): string {
   return canary ? canarySection(canary.analysis.report(), canary.runner.list()) : '';
 }
 
 export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions): Promise<void> {
-  const { ctx, obs, auth } = opts;
+  const { current, obs, auth } = opts;
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody);
   const session = { preHandler: [auth.requireConsole], schema: { hide: true } };
   const form = { preHandler: [auth.requireConsole, auth.protectForm], schema: { hide: true } };
@@ -95,7 +99,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
     const csrf = auth.csrfToken(request);
     const [tiles, rollout, changes] = await Promise.all([
       obs.tiles(),
-      rolloutView(ctx, opts.rollout),
+      rolloutView(current, opts.rollout),
       opts.flags.changes(10).catch(() => []),
     ]);
     const q = request.query as Record<string, string | undefined>;
@@ -107,14 +111,14 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
       tilesSection(tiles) +
       alertsSection(obs.alerts.recent(50)) +
       rolloutSection(rollout, csrf) +
-      canaryHtml(ctx) +
-      flagsSection(ctx.flags.snapshot(), csrf) +
+      canaryHtml(opts.canary) +
+      flagsSection(current.snapshot(), csrf) +
       changesSection(changes);
     reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store');
     return layout('Overview', body, { script: true, signOutCsrf: signOut(request) });
   });
 
-  app.get('/console/events', session, eventStreams(app, obs, { ...opts.events, watchSession: auth.watchSession, phases: ctx.flagControl }));
+  app.get('/console/events', session, eventStreams(app, obs, { ...opts.events, watchSession: auth.watchSession, phases: opts.phases }));
 
   /** Runs the two steps in front of a dangerous action; returns the reason once it is confirmed. */
   const confirmed = (request: FastifyRequest, reply: FastifyReply, a: DangerousAction): string | null => {
@@ -132,7 +136,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions):
     const share = /^(\d{1,3})\s*%$/.exec(raw);
     const parsed = share ? coerceOverrideValue(name, { percentage: Number(share[1]) }) : coerceFlagValue(name, raw, true);
     if (!parsed.ok) return back(reply, 'flag-invalid', `&flag=${name}`);
-    const reason = confirmed(request, reply, flagAction(name, raw, parsed.value, ctx.flags.snapshot()));
+    const reason = confirmed(request, reply, flagAction(name, raw, parsed.value, current.snapshot()));
     if (reason === null) return reply;
     const by: ChangeBy = { actor: actorOf(request), reason };
     await opts.flags.set(name, parsed.value, by);

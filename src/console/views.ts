@@ -1,8 +1,6 @@
 // The console page's sections. Values come from the live services; anything unavailable is said
 // to be unavailable rather than filled in.
-import type { FlagSnapshot } from '../flags/flag-service.js';
-import type { AuditEntry } from '../flags/overrides-store.js';
-import { FLAG_NAMES, FLAGS, type FlagDefinition, type FlagName } from '../flags/registry.js';
+import { type AuditEntry, FLAG_NAMES, type FlagDefinition, type FlagName, FLAGS, type FlagSnapshot } from '../flags/index.js';
 import type { Alert, SloTile } from '../observability/index.js';
 import type { Decision, GateReport, RolloutStatus } from '../rollout/index.js';
 import { esc, formatTime, scrollBox, when } from './html.js';

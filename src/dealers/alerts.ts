@@ -2,17 +2,18 @@
 // replica finds what changed since the last pass (by the commit-ordered change number, a watermark
 // in `settings` taken with compare-and-set so one replica handles each range), matches it against saved searches with
 // each dealer's personal numbers, and queues messages in the notifications outbox. Nothing here
-// runs inside an import, so delivery never slows one down; the outbox retries and keeps history.
+// runs inside an import, so delivery never slows one down; the outbox retries and keeps history
+// (alert-log.ts); where each kind of alert goes is alert-destinations.ts.
 //   saved search   new or re-priced matches, at most one alert per search per minIntervalMinutes
 //   watchlist      bid changed, bid went past the dealer's ceiling, one hour before the end
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { Kysely } from 'kysely';
-import type { Destination, Notifications, OutboundMessage } from '../notifications/index.js';
+import type { Destination, Notifications } from '../notifications/index.js';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
-import { dbBool } from '../storage/db.js';
+import { type Db, dbBool } from '../storage/index.js';
+import { alertDestinations, searchDestinations, watchDestinations } from './alert-destinations.js';
+import { AlertLog, type AlertView } from './alert-log.js';
 import type { Personal } from './personal.js';
-import type { Dealer } from './profile.js';
 import { matchesFilters } from './reads.js';
 import { filtersOf, type Channel } from './searches.js';
 import { dealerDb } from './store.js';
@@ -41,24 +42,6 @@ export interface AlertDeps {
   log?: (msg: string) => void;
 }
 
-export interface AlertView {
-  id: number;
-  kind: string;
-  searchId: number | null;
-  opportunityId: number | null;
-  text: string;
-  createdAt: string;
-  deliveries: Array<{
-    id: number;
-    kind: string;
-    target: string;
-    status: string;
-    attempts: number;
-    lastError: string | null;
-    deliveredAt: string | null;
-  }>;
-}
-
 const money = (cents: number) => `$${Math.round(cents / 100).toLocaleString('en-US')}`;
 const line = (p: Personal) => {
   const o = p.opportunity;
@@ -67,8 +50,10 @@ const line = (p: Personal) => {
 
 export class DealerAlerts {
   private readonly loop: PeriodicTask;
+  private readonly log: AlertLog;
 
   constructor(private readonly deps: AlertDeps) {
+    this.log = new AlertLog(deps);
     this.loop = new PeriodicTask({
       clock: deps.clock,
       firstAfterMs: 0,
@@ -76,6 +61,16 @@ export class DealerAlerts {
       run: () => this.pass(),
       onError: (err) => deps.log?.(`dealer alerts pass failed: ${err instanceof Error ? err.message : String(err)}`),
     });
+  }
+
+  /** The dealer's alert history, newest first, with each message's delivery status. */
+  history(dealerId: number, limit = 100): Promise<AlertView[]> {
+    return this.log.history(dealerId, limit);
+  }
+
+  /** Where dealers who set up alerts want to hear (the incidents' dealer notices use it). */
+  alertDestinations(): Promise<Destination[]> {
+    return alertDestinations(this.h);
   }
 
   private get h(): Kysely<DealerTables> {
@@ -223,8 +218,8 @@ export class DealerAlerts {
       if (items.length === 0) continue;
       items.sort((a, b) => b.profitCents - a.profitCents);
       const text = `DealerScope: ${items.length} new or re-priced match${items.length === 1 ? '' : 'es'} for "${s.name}"\n${items.slice(0, 20).map(line).join('\n')}${items.length > 20 ? `\n… and ${items.length - 20} more` : ''}`;
-      const to = destinations(JSON.parse(s.channels_json) as Channel[], s.webhook_url, dealer);
-      await this.record(dealer, {
+      const to = searchDestinations(JSON.parse(s.channels_json) as Channel[], s.webhook_url, dealer);
+      await this.log.record(dealer, {
         kind: 'search',
         searchId: Number(s.id),
         opportunityId: null,
@@ -276,14 +271,14 @@ export class DealerAlerts {
       const bid = Number(p.row.current_bid_cents);
       const o = p.opportunity;
       const name = `${o.year} ${o.make} ${o.model} [#${o.id}]`;
-      const to = await this.watchDestinations(dealer);
+      const to = await watchDestinations(this.h, dealer);
       const where = this.h
         .updateTable('dealer_watchlist')
         .where('dealer_id', '=', w.dealer_id)
         .where('opportunity_id', '=', w.opportunity_id);
       if (bid !== Number(w.last_bid_cents)) {
         await where.set({ last_bid_cents: bid }).execute();
-        await this.record(dealer, {
+        await this.log.record(dealer, {
           kind: 'bid_change',
           searchId: null,
           opportunityId: oid,
@@ -295,7 +290,7 @@ export class DealerAlerts {
       const past = p.headroomCents === null || p.headroomCents < 0;
       if (past && !w.past_ceiling) {
         await where.set({ past_ceiling: 1 }).execute();
-        await this.record(dealer, {
+        await this.log.record(dealer, {
           kind: 'passed_ceiling',
           searchId: null,
           opportunityId: oid,
@@ -306,7 +301,7 @@ export class DealerAlerts {
       } else if (!past && w.past_ceiling) await where.set({ past_ceiling: 0 }).execute();
       if (endingSoon) {
         await where.set({ ending_alerted: 1 }).execute();
-        await this.record(dealer, {
+        await this.log.record(dealer, {
           kind: 'ending_soon',
           searchId: null,
           opportunityId: oid,
@@ -317,117 +312,4 @@ export class DealerAlerts {
       }
     }
   }
-
-  /** Watchlist alerts go to the dealer's e-mail and the webhooks of the dealer's saved searches. */
-  private async watchDestinations(dealer: Dealer): Promise<Destination[]> {
-    const hooks = await this.h
-      .selectFrom('dealer_searches')
-      .select('webhook_url')
-      .distinct()
-      .where('dealer_id', '=', dealer.id)
-      .where('webhook_url', 'is not', null)
-      .execute();
-    return [
-      ...hooks.map((r) => ({ kind: 'webhook' as const, url: r.webhook_url as string })),
-      ...(dealer.email ? [{ kind: 'email' as const, address: dealer.email }] : []),
-    ];
-  }
-
-  private async record(
-    dealer: Dealer,
-    a: {
-      kind: string;
-      searchId: number | null;
-      opportunityId: number | null;
-      text: string;
-      to: Destination[];
-      purpose: string;
-      fields?: Record<string, unknown>;
-    },
-  ): Promise<void> {
-    const now = this.deps.clock.now();
-    const subject = a.text.split('\n')[0]?.slice(0, 200) ?? 'DealerScope alert';
-    const messages: OutboundMessage[] = a.to.map((to) => ({
-      to,
-      subject,
-      text: a.text,
-      topic: `dealer:${dealer.id}`,
-      purpose: a.purpose,
-      fields: a.fields,
-    }));
-    let ids: number[] = [];
-    try {
-      ids = messages.length ? await this.deps.notifications.enqueue(messages) : [];
-    } catch (err) {
-      this.deps.log?.(`dealer ${dealer.id} alert not queued: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    await this.h
-      .insertInto('dealer_alerts')
-      .values({
-        dealer_id: dealer.id,
-        search_id: a.searchId,
-        opportunity_id: a.opportunityId,
-        kind: a.kind,
-        text: a.text,
-        deliveries_json: JSON.stringify(ids),
-        created_at: now,
-      })
-      .execute();
-  }
-
-  /** The dealer's alert history, newest first, with each message's delivery status. */
-  async history(dealerId: number, limit = 100): Promise<AlertView[]> {
-    const rows = await this.h
-      .selectFrom('dealer_alerts')
-      .selectAll()
-      .where('dealer_id', '=', dealerId)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    const deliveries = new Map((await this.deps.notifications.list({ topic: `dealer:${dealerId}`, limit: 5000 })).map((d) => [d.id, d]));
-    return rows.map((r) => ({
-      id: Number(r.id),
-      kind: r.kind,
-      searchId: r.search_id === null ? null : Number(r.search_id),
-      opportunityId: r.opportunity_id === null ? null : Number(r.opportunity_id),
-      text: r.text,
-      createdAt: new Date(Number(r.created_at)).toISOString(),
-      deliveries: (JSON.parse(r.deliveries_json) as number[])
-        .map((id) => deliveries.get(id))
-        .filter((d) => d !== undefined)
-        .map((d) => ({
-          id: d.id,
-          kind: d.kind,
-          target: d.target,
-          status: d.status,
-          attempts: d.attempts,
-          lastError: d.lastError,
-          deliveredAt: d.deliveredAt,
-        })),
-    }));
-  }
-
-  /** Where dealers who set up alerts want to hear (the incidents' dealer notices use it). */
-  async alertDestinations(): Promise<Destination[]> {
-    const rows = await this.h
-      .selectFrom('dealer_searches')
-      .innerJoin('dealers', 'dealers.id', 'dealer_searches.dealer_id')
-      .select(['dealer_searches.webhook_url', 'dealer_searches.channels_json', 'dealers.email'])
-      .where('dealers.revoked_at', 'is', null)
-      .execute();
-    const out = new Map<string, Destination>();
-    for (const r of rows) {
-      const channels = JSON.parse(r.channels_json) as Channel[];
-      if (channels.includes('webhook') && r.webhook_url) out.set(`w:${r.webhook_url}`, { kind: 'webhook', url: r.webhook_url });
-      if (channels.includes('email') && r.email) out.set(`e:${r.email}`, { kind: 'email', address: r.email });
-    }
-    return [...out.values()];
-  }
-}
-
-function destinations(channels: Channel[], webhookUrl: string | null, dealer: Dealer): Destination[] {
-  const out: Destination[] = [];
-  if (channels.includes('webhook') && webhookUrl) out.push({ kind: 'webhook', url: webhookUrl });
-  if (channels.includes('email') && dealer.email) out.push({ kind: 'email', address: dealer.email });
-  return out;
 }

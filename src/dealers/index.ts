@@ -1,7 +1,8 @@
 // The dealers capability's public module: dealer profiles and keys, the workspace (identifying a
 // dealer, personal numbers), saved searches, the watchlist and alerts, and the plugin that serves
 // them. Other folders import this file only (npm run lint:deps counts any other import).
-export { DealerAlerts, dealerAlertScanMs, type AlertView } from './alerts.js';
+export type { AlertView } from './alert-log.js';
+export { DealerAlerts, dealerAlertScanMs } from './alerts.js';
 export { dealersPostgresMigration, dealersSqliteMigration } from './migrations.js';
 export type { Personal } from './personal.js';
 export { dealersPlugin, type DealersPluginOptions } from './plugin.js';

@@ -2,7 +2,7 @@
 // change (transport to the dealer's ZIP, the dealer's recon reserve); the estimate, premium, doc
 // fee, confidence and risk are the listing's. Profit, ROI, margin, status, score and the bid
 // ceiling follow from those with the same engine functions the import uses.
-import type { ArbitrageParams } from '../config/arbitrage.js';
+import type { ArbitrageParams } from '../config/index.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import {
   bidCeilingCents,
@@ -17,7 +17,7 @@ import {
   type Targets,
 } from '../opportunities/engine/index.js';
 import { toOpportunity } from '../opportunities/serialize.js';
-import type { OpportunityRow } from '../storage/schema.js';
+import type { OpportunityRow } from '../storage/index.js';
 import type { Dealer } from './profile.js';
 
 /** The opportunity row with what its listing adds: the premium stated on it and its coordinates. */

@@ -4,11 +4,11 @@
 // data version and kept in a small LRU: a profile change or an import makes a new key, never a
 // stale answer.
 import { LRUCache } from 'lru-cache';
-import type { ArbitrageParams } from '../config/arbitrage.js';
+import type { ArbitrageParams } from '../config/index.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import type { CursorPosition } from '../opportunities/cursor.js';
 import type { ListFilters, Sort } from '../opportunities/list-query.js';
-import { dbBool, type Db } from '../storage/db.js';
+import { dbBool, type Db } from '../storage/index.js';
 import { personalize, viewerOf, type Personal, type WorkspaceRow } from './personal.js';
 import type { Dealer } from './profile.js';
 

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { checkDestinationResolved, InvalidDestinationError } from '../notifications/index.js';
 import { parseListQuery, type ListFilters } from '../opportunities/list-query.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { ProfileError, type FieldError } from './profile.js';
 import { dealerDb } from './store.js';
 import type { DealerTables } from './tables.js';

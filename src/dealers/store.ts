@@ -11,7 +11,7 @@ import {
   rememberedLookup,
   revokeApiKey,
 } from '../security/index.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import {
   DEFAULTS,
   dealerOf,

@@ -1,7 +1,7 @@
 // The dealer workspace as the rest of the service sees it: who is asking (a dealer key or a
 // dealer session), the profile store, and reads with that dealer's personal numbers.
 import type { FastifyRequest } from 'fastify';
-import { defaultArbitrageParams, type ArbitrageParams } from '../config/arbitrage.js';
+import { defaultArbitrageParams, type ArbitrageParams } from '../config/index.js';
 import type { AppContext } from '../common/app-context.js';
 import { SessionStore } from '../security/index.js';
 import type { Dealer } from './profile.js';

@@ -3,7 +3,7 @@
 // re-extraction check of provenance against the stored page.
 import type client from 'prom-client';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { DiskBlobStore, S3BlobStore } from './blob-store.js';
 import { evidenceSettings, type EvidenceSettings } from './config.js';
 import { EvidenceStore } from './store.js';

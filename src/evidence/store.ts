@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import client from 'prom-client';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import type { BlobStore } from './blob-store.js';
 import { normalizeHash, sha256Hex } from './hash.js';
 import type { EvidenceTables, SnapshotKind } from './tables.js';

@@ -14,7 +14,7 @@ import { LISTING_FIELD_PATHS, LISTING_FIELDS } from '../quality/provenance/field
 import { FEED_EXTRACTOR_VERSION } from '../ingest/feed-origin.js';
 import type { StoredFields } from '../quality/provenance/records.js';
 import { systemClock, type Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { normalizeHash } from './hash.js';
 import { SnapshotCorruptError, type EvidenceStore } from './store.js';
 

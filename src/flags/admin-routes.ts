@@ -1,8 +1,7 @@
 // The flag admin API (README, Admin API): read, override and clear feature flags, and the audit log.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
-import { requireAdmin } from '../security/index.js';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { ApiError } from '../common/errors.js';
+import type { FlagControl } from './flag-control.js';
 import { validateOverrides } from './overrides-store.js';
 import { FEATURE_FLAGS, FLAG_NAMES, FLAGS, flagsFromPhase, isFlagName, MAX_PHASE, phaseValues } from './registry.js';
 
@@ -57,10 +56,13 @@ const auditSchema = {
   },
 } as const;
 
-export async function flagAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
-  const auth = requireAdmin(ctx.config.adminToken);
-  const control = ctx.flagControl;
+export interface FlagAdminRoutesOptions {
+  /** The admin bearer-token check. */
+  admin: preHandlerAsyncHookHandler;
+  control: FlagControl;
+}
 
+export async function flagAdminRoutes(app: FastifyInstance, { admin: auth, control }: FlagAdminRoutesOptions): Promise<void> {
   app.get(
     '/admin/feature-flags',
     {

@@ -4,10 +4,9 @@
 // polls the database, so a lost message or a Redis outage delays a change by one poll at most.
 import { PeriodicTask } from '../common/periodic-task.js';
 import { EventEmitter } from 'node:events';
-import type { Environment } from '../config/env.js';
+import type { Environment } from '../config/index.js';
 import type { Clock } from '../common/clock.js';
-import { openDb, type Db } from '../storage/db.js';
-import type { RedisHandle } from '../storage/redis.js';
+import { type Db, openDb, type RedisHandle } from '../storage/index.js';
 import type { Redis } from 'ioredis';
 import type { FlagService, FlagSnapshot } from './flag-service.js';
 import { deleteOverrides, readAudit, readOverrides, writeOverrides, type AuditEntry, type FlagOverrides } from './overrides-store.js';

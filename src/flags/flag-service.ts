@@ -5,7 +5,7 @@
 // Values are resolved once per change into a frozen snapshot, so a read on the request path is
 // a property lookup.
 import { EventEmitter } from 'node:events';
-import type { Environment } from '../config/env.js';
+import type { Environment } from '../config/index.js';
 import { evaluatePercentage, isPercentageRollout, type PercentageRollout } from './percentage.js';
 import {
   BREAK_GLASS_FLAG,

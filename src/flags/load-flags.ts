@@ -1,7 +1,7 @@
 // Flags as a one-shot process (a CLI import) sees them: the same layers a replica evaluates,
 // read once from the database, so `ingest` honours the rollout phase, FF_* and overrides.
-import type { ServiceConfig } from '../config/env.js';
-import type { Db } from '../storage/db.js';
+import type { ServiceConfig } from '../config/index.js';
+import type { Db } from '../storage/index.js';
 import { FlagService } from './flag-service.js';
 import { readOverrides } from './overrides-store.js';
 import { defaultPhase, readPhaseRecord } from './phase-store.js';

@@ -1,6 +1,6 @@
 // Persisted runtime overrides (the 'override' layer) and their audit trail. Every write records
 // who (token id), when, the old and new value and the reason, in the same transaction.
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { coerceOverrideValue, FLAG_NAMES, isBreakGlassRelease, isFlagName, type FlagName, type OverrideValue } from './registry.js';
 
 export type FlagOverrides = Partial<Record<FlagName, OverrideValue>>;

@@ -1,6 +1,6 @@
 // The rollout phase per environment: the 'phase' flag layer every replica reads from the database.
-import type { Environment } from '../config/env.js';
-import type { Db } from '../storage/db.js';
+import type { Environment } from '../config/index.js';
+import type { Db } from '../storage/index.js';
 import { MAX_PHASE } from './registry.js';
 
 export interface PhaseRecord {

@@ -97,7 +97,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   installObservability(app, ctx);
   installConditionalRequests(app);
 
-  await app.register(healthRoutes, { ctx });
+  await app.register(healthRoutes, { readiness: ctx.readiness });
   // The workspace stays a context member: the opportunity routes and the dealer pages read it.
   ctx.workspace ??= new Workspace(ctx);
   await app.register(opportunityRoutes, { ctx });
@@ -111,10 +111,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(notificationsPlugin, { db, clock, env, registry, breakers: ctx.breakers, admin, background });
   await app.register(dealersPlugin, { ctx, workspace: ctx.workspace, notifications: app.notifications, background });
   await app.register(cachePlugin, { cache: ctx.cache });
-  await app.register(qualityRoutes, { ctx });
-  await installRollout(app, ctx);
-  await app.register(canaryRoutes, { ctx, canary });
-  await installConsole(app, ctx);
+  await app.register(qualityRoutes, { db, clock, admin, reads: ctx.reads, quality: ctx.quality, flags: ctx.flags });
+  await installRollout(app, { admin, rollout: ctx.rollout, flagControl: ctx.flagControl });
+  await app.register(canaryRoutes, { admin, canary });
+  await installConsole(app, { flags: ctx.flags, flagControl: ctx.flagControl, rollout: ctx.rollout, canary });
   await app.register(incidentsPlugin, {
     db,
     clock,

@@ -3,7 +3,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { classifyError, isRejectedInput } from '../resilience/index.js';
 import { ApiError } from '../common/errors.js';
-import { isDatabaseUnavailable } from '../storage/db.js';
+import { isDatabaseUnavailable } from '../storage/index.js';
 import { pathOf, type MethodIndex } from './method-not-allowed.js';
 
 export function installErrorHandling(app: FastifyInstance, methods: MethodIndex): void {

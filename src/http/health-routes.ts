@@ -1,6 +1,6 @@
 // Liveness and readiness (README, Operations).
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from './context.js';
+import type { Readiness } from '../common/readiness.js';
 
 const readiness = {
   type: 'object',
@@ -15,7 +15,12 @@ const readiness = {
   },
 } as const;
 
-export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+export interface HealthRoutesOptions {
+  /** The components' checks /readyz reports. */
+  readiness: Pick<Readiness, 'report'>;
+}
+
+export async function healthRoutes(app: FastifyInstance, { readiness: components }: HealthRoutesOptions): Promise<void> {
   app.get(
     '/healthz',
     {
@@ -47,7 +52,7 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
       },
     },
     async (_req, reply) => {
-      const report = await ctx.readiness.report();
+      const report = await components.report();
       reply.status(report.ready ? 200 : 503);
       return { status: report.ready ? 'ready' : 'not_ready', components: report.components };
     },

@@ -1,8 +1,8 @@
 // The OpenAPI document without a running server: the app is assembled on an in-memory SQLite
 // database (nothing is listened on or scraped) and asked for its document, which depends only on
 // the routes. Used by `dealerscope openapi` (lint, client generation) and by tests.
-import { loadConfig } from '../config/env.js';
-import { openDb } from '../storage/db.js';
+import { loadConfig } from '../config/index.js';
+import { openDb } from '../storage/index.js';
 import { buildApp } from './app.js';
 import { createContext } from './service.js';
 

@@ -2,9 +2,8 @@
 // open storage, migrate, seed sample data when empty, assemble the app, listen, drain on SIGTERM.
 import { envBool } from '../common/env.js';
 import type { FastifyInstance } from 'fastify';
-import { defaultArbitrageParams } from '../config/arbitrage.js';
-import type { ServiceConfig } from '../config/env.js';
-import { FlagService } from '../flags/flag-service.js';
+import { defaultArbitrageParams, type ServiceConfig } from '../config/index.js';
+import { FlagService } from '../flags/index.js';
 import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
 import { createMetrics, Signals } from '../observability/index.js';
 import { BreakerRegistry, breakerSettings, databaseReadProbe, guardedReads } from '../resilience/index.js';
@@ -13,10 +12,8 @@ import { databaseReads } from '../opportunities/read-service.js';
 import { EndedSweeper } from '../opportunities/ended-sweeper.js';
 import { createOpportunityCache } from '../cache/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
-import { openDb, type Db } from '../storage/db.js';
+import { type Db, openDb, openRedis, sharedSecret } from '../storage/index.js';
 import { migrate } from '../schema/migrate.js';
-import { openRedis } from '../storage/redis.js';
-import { sharedSecret } from '../storage/settings.js';
 import { createRollout, type RolloutTuning } from '../rollout/index.js';
 import { buildApp } from './app.js';
 import type { AppContext } from './context.js';

@@ -10,12 +10,13 @@ import type client from 'prom-client';
 import type { Clock } from '../common/clock.js';
 import type { Readiness } from '../common/readiness.js';
 import type { Notifications } from '../notifications/index.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { incidentSettings } from './config.js';
 import type { ConsoleAuth } from './console.js';
 import { ReadinessWatch } from './readiness-watch.js';
 import { incidentRoutes } from './routes.js';
-import { Incidents, noDealers, type DealerDirectory } from './service.js';
+import { noDealers, type DealerDirectory } from './escalation.js';
+import { Incidents } from './service.js';
 import { wireIncidentSources, type DecisionSource, type EmergencySource } from './sources.js';
 
 declare module 'fastify' {

@@ -8,7 +8,7 @@
 // /readyz. A replica that cannot write keeps its own failing-since and reports it once it can.
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { incidentDb } from './store.js';
 
 export const READINESS_CAUSE = 'readiness';

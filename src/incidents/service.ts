@@ -2,27 +2,25 @@
 // configured timeline until acknowledged, resolved by hand or when the cause clears — and each
 // of those said on the channels it reached. Every replica runs the escalation loop; a step is
 // taken by whichever replica claims its row first, in the same transaction that enqueues its
-// messages, so each step goes out once however many replicas there are.
+// messages, so each step goes out once however many replicas there are (escalation.ts).
 import { PeriodicTask } from '../common/periodic-task.js';
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import client from 'prom-client';
-import type { Destination, Notifications, OutboundMessage } from '../notifications/index.js';
+import type { Notifications, OutboundMessage } from '../notifications/index.js';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { AUDIENCES, type IncidentSettings } from './config.js';
-import { ackText, dealerNoticeText, dealerResolvedText, dealerText, resolvedText, stepText, type Text } from './messages.js';
+import { noDealers, takeStep, topicOf, type DealerDirectory } from './escalation.js';
+import { ackText, dealerNoticeText, dealerResolvedText, resolvedText, type Text } from './messages.js';
 import {
   acknowledge,
   addEvent,
-  claimStep,
   escalating,
   eventsOf,
   getIncident,
   incidentDb,
   lastEventAt,
   listIncidents,
-  markNotice,
   openIncidentFor,
   openOrJoin,
   resolve,
@@ -31,12 +29,6 @@ import {
 } from './store.js';
 import { toView, type IncidentView, type PublicStatus } from './views.js';
 import { CoalescedPass } from '../common/coalesced-pass.js';
-
-/** Where dealers who set up alerts want to hear; the dealer workspace provides it. */
-export interface DealerDirectory {
-  alertDestinations(): Promise<Destination[]>;
-}
-export const noDealers: DealerDirectory = { alertDestinations: async () => [] };
 
 export interface IncidentDeps {
   db: Db;
@@ -61,7 +53,6 @@ export class IncidentNotFound extends Error {}
 
 const STATUS_TTL_MS = 2_000;
 const REPEAT_EVENT_GAP_MS = 60_000;
-const topicOf = (id: number) => `incident:${id}`;
 
 export class Incidents {
   readonly replicaId = `${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -350,87 +341,18 @@ export class Incidents {
   }
 
   private async takeStep(incident: IncidentRow, step: number): Promise<void> {
-    const audience = AUDIENCES[step - 1];
-    const now = this.deps.clock.now();
-    // Read before the transaction: on SQLite a query outside it would wait for it to finish.
-    const dealerDestinations: Destination[] = [];
-    let refused = 0;
-    if (audience === 'dealers' && incident.user_facing === 1) {
-      // One dealer's unusable webhook must not hold the step (and every other dealer) back.
-      for (const d of await this.dealers.alertDestinations()) {
-        try {
-          this.deps.notifications.check(d);
-          dealerDestinations.push(d);
-        } catch {
-          refused++;
-        }
-      }
-    }
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a transaction over whichever tables the handle is narrowed to
-    const claimed = await this.deps.db.kysely.transaction().execute(async (trx: Kysely<any>) => {
-      const h = incidentDb(trx);
-      // Acknowledged or resolved since the pass read it: nothing more to send.
-      const current = await getIncident(h, incident.id);
-      if (!current || current.status !== 'open' || current.acknowledged_at !== null) return null;
-      let text: Text;
-      let to: Destination[];
-      let outcome: string;
-      if (audience === 'dealers') {
-        if (current.user_facing !== 1) {
-          if (!(await claimStep(h, current.id, step, this.replicaId, 'skipped: not user-facing', now))) return null;
-          await addEvent(h, {
-            incidentId: current.id,
-            at: now,
-            kind: 'step',
-            step,
-            actor: this.replicaId,
-            message: 'Step 4 (dealers): skipped — not user-facing',
-          });
-          return 'skipped';
-        }
-        text = dealerText(current);
-        to = dealerDestinations;
-        outcome = `notice on dealer pages; ${to.length} dealer destination(s)${refused ? `, ${refused} refused (private or invalid address)` : ''}`;
-      } else {
-        text = stepText(current, step, now);
-        to = this.deps.settings.audiences[audience];
-        outcome = to.length ? `${to.length} destination(s)` : 'no destination configured';
-      }
-      if (!(await claimStep(h, current.id, step, this.replicaId, outcome, now))) return null;
-      if (audience === 'dealers') {
-        await markNotice(h, current.id, now);
-        await addEvent(h, {
-          incidentId: current.id,
-          at: now,
-          kind: 'notice',
-          step,
-          actor: this.replicaId,
-          message: dealerNoticeText(current),
-          public: true,
-        });
-      }
-      await addEvent(h, {
-        incidentId: current.id,
-        at: now,
-        kind: 'step',
-        step,
-        actor: this.replicaId,
-        message: `Step ${step} (${audience}) at +${Math.round((now - current.opened_at) / 1000)} s: ${outcome}`,
-      });
-      await this.deps.notifications.enqueue(
-        to.map((d) => ({
-          to: d,
-          subject: text.subject,
-          text: text.text,
-          topic: topicOf(current.id),
-          purpose: `step:${step}`,
-          dedupeKey: `incident:${current.id}:step:${step}:${d.kind}:${d.kind === 'webhook' ? d.url : d.address}`,
-          fields: { incident: current.id, step, audience },
-        })),
-        trx,
-      );
-      return to.length ? 'sent' : 'none';
-    });
+    const claimed = await takeStep(
+      {
+        db: this.deps.db,
+        settings: this.deps.settings,
+        notifications: this.deps.notifications,
+        dealers: this.dealers,
+        replicaId: this.replicaId,
+      },
+      incident,
+      step,
+      this.deps.clock.now(),
+    );
     if (claimed === null) return;
     this.stepsTaken?.inc({ step: String(step), outcome: claimed });
     this.deps.notifications.kick();

@@ -1,7 +1,7 @@
 // Storage of incidents: open-or-join by cause, timeline events, the per-step claim, and the
 // conditional updates that acknowledge and resolve (each happens once, whoever asks first).
 import type { Kysely } from 'kysely';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import type { EventKind, IncidentStatus, IncidentTables, IncidentsTable } from './tables.js';
 
 export type Handle = Kysely<IncidentTables>;

@@ -4,7 +4,7 @@
 // body is capped, and a feed that cannot be parsed at all is refused before anything is written.
 import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { loadArbitrageParams } from '../config/arbitrage.js';
+import { loadArbitrageParams } from '../config/index.js';
 import type { AppContext } from '../common/app-context.js';
 import { FeedFormatError } from './feed.js';
 import { importListingFeed, importSummaryBody } from './import-service.js';

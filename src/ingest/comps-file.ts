@@ -3,21 +3,19 @@
 
 import type { Comp } from '../opportunities/types.js';
 import { normalizeVin, vinCheckDigitValid, vinModelYear } from '../quality/vin.js';
+import { headerKey, readCsvRecords } from './csv-records.js';
+import { FeedFormatError, type RejectedRow } from './feed.js';
 import {
   collapseSpaces,
-  FeedFormatError,
   hasControlChars,
-  headerKey,
   parseModelYear,
   parseMileage,
   parseMoneyCents,
   parseNonNegativeInt,
   parseStateCode,
   parseUsOrIsoDate,
-  readCsvRecords,
   type Parsed,
-  type RejectedRow,
-} from './feed.js';
+} from './value-parsers.js';
 import { US_STATE_CODES } from '../common/geo.js';
 
 export type CompsFileKind = 'sale' | 'market';

@@ -9,7 +9,7 @@
 // What stays in memory grows only by a key and a few numbers per row; rows themselves are held
 // one batch at a time.
 import { readFile } from 'node:fs/promises';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { notifyDataVersion } from '../opportunities/data-version.js';
 import { engineFingerprint } from '../opportunities/engine/fingerprint.js';

@@ -4,7 +4,9 @@
 // read once and provenance can never disagree with what was imported.
 import { createHash } from 'node:crypto';
 import type { ListingInput } from '../opportunities/types.js';
-import { FEED_COLUMN_OF_FIELD, headerKey, type AcceptedListing } from './feed.js';
+import { headerKey } from './csv-records.js';
+import { FEED_COLUMN_OF_FIELD } from './feed-columns.js';
+import type { AcceptedListing } from './feed.js';
 import type { ListingOrigin } from '../quality/batch.js';
 
 export const FEED_EXTRACTOR_VERSION = 'feed-reader/1.0.0';

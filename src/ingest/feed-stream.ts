@@ -11,14 +11,13 @@ import {
   csvRow,
   jsonItems,
   jsonRow,
-  readCsvWindow,
   readFeedRow,
   type AcceptedListing,
-  type CsvCursor,
   type CsvHeader,
   type FeedFormat,
   type RejectedRow,
 } from './feed.js';
+import { readCsvWindow, type CsvCursor } from './csv-records.js';
 
 /** A feed on disk (streamed) or already in memory (an upload). */
 export type FeedSource = { path: string } | { bytes: Buffer | string };

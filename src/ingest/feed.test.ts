@@ -3,16 +3,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { parseCompsFile } from './comps-file.js';
-import {
-  detectFeedFormat,
-  FeedFormatError,
-  normalizeSource,
-  normalizeTitleStatus,
-  parseIsoDate,
-  parseListingFeed,
-  parseMoneyCents,
-  readCsvRecords,
-} from './feed.js';
+import { detectFeedFormat, FeedFormatError, parseListingFeed } from './feed.js';
+import { normalizeSource, normalizeTitleStatus } from './feed-columns.js';
+import { readCsvRecords } from './csv-records.js';
+import { parseIsoDate, parseMoneyCents } from './value-parsers.js';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
 const HEADER =

@@ -8,7 +8,7 @@ import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
 import { familyOf, makeSpellings } from '../opportunities/engine/cohort.js';
 import { bumpCompsVersion, bumpDataVersion, readCompsVersion, storeListings } from '../opportunities/store.js';
 import type { Comp } from '../opportunities/types.js';
-import { dbBool, type Db } from '../storage/db.js';
+import { dbBool, type Db } from '../storage/index.js';
 import { parseCompsFile } from './comps-file.js';
 import { QualityStage } from '../quality/pipeline.js';
 import { reappraiseRows } from '../quality/reappraise.js';

@@ -1,9 +1,9 @@
 // The bundled sample feed: imported on first start into an empty database, labelled as sample.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArbitrageParams } from '../config/arbitrage.js';
+import type { ArbitrageParams } from '../config/index.js';
 import { packageRoot } from '../common/paths.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { importCompsFile, importListingFeed, type ImportOptions } from './import-service.js';
 
 export const sampleDir = () => join(packageRoot(), 'data', 'sample');

@@ -3,7 +3,7 @@
 // conditional update (so across replicas each attempt is made by one of them), and record the
 // outcome of every attempt.
 import type { Kysely } from 'kysely';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { redactTarget, targetOf, type Destination } from './destinations.js';
 import type { DeliveryStatus, DestinationKind, NotificationTables } from './tables.js';
 

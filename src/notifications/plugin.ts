@@ -7,7 +7,7 @@ import type { preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type client from 'prom-client';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { notificationSettings } from './config.js';
 import { notificationRoutes } from './routes.js';
 import { Notifications, type BreakerLike } from './service.js';

@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import client from 'prom-client';
 import type { Clock } from '../common/clock.js';
 import type { Random } from '../common/random.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import type { NotificationSettings } from './config.js';
 import { breakerName, checkDestination, destinationOf, type Destination } from './destinations.js';
 import {

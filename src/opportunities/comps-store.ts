@@ -2,8 +2,7 @@
 // Utility" listings find "Explorer" sales), each sale with its service class from its trim, model
 // or decoded VIN.
 import { sql } from 'kysely';
-import type { Db } from '../storage/db.js';
-import type { MarketCompRow } from '../storage/schema.js';
+import type { Db, MarketCompRow } from '../storage/index.js';
 import { familyOf, makeSpellings, vehicleClass } from './engine/cohort.js';
 import type { Comp } from './types.js';
 

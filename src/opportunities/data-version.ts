@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import { readDataVersion } from './store.js';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 
 export const DATA_VERSION_CHANNEL = 'data-version';
 

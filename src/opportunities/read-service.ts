@@ -1,6 +1,6 @@
 // The read side of opportunities as one interface, so the cache (and breakers) can wrap it
 // without the routes knowing. Results are already in API shape: what is cached is what is served.
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import type { Opportunity } from './api-schema.js';
 import type { CursorPosition } from './cursor.js';
 import type { ListFilters } from './list-query.js';

@@ -1,9 +1,7 @@
 // Storage access for opportunities: keyset and offset pages, totals and single reads, with the
 // same typed queries on SQLite and PostgreSQL.
 import type { SelectQueryBuilder } from 'kysely';
-import { dbBool, type Db } from '../storage/db.js';
-import { readKeyset } from '../storage/keyset.js';
-import type { Database, OpportunityRow } from '../storage/schema.js';
+import { type Database, type Db, dbBool, type OpportunityRow, readKeyset } from '../storage/index.js';
 import type { CursorPosition } from './cursor.js';
 import type { ListFilters, Sort } from './list-query.js';
 

@@ -1,5 +1,5 @@
 // Row → API shape: cents become dollars and basis points become percents only here, at the edge.
-import { toBool, type OpportunityRow } from '../storage/schema.js';
+import { toBool, type OpportunityRow } from '../storage/index.js';
 import type { Opportunity } from './api-schema.js';
 import type { ComparableUsed } from './types.js';
 

@@ -1,14 +1,13 @@
 // The quality stage of the one ingestion pipeline (ingest/import-service.ts ingestListings):
 // contract → quarantine, anomaly detection → flags, and after storage the provenance of every
 // field. Each part obeys its feature flag, read per import so a runtime switch applies at once.
-import type { ArbitrageParams } from '../config/arbitrage.js';
-import type { FlagService } from '../flags/flag-service.js';
-import { FLAGS } from '../flags/registry.js';
+import type { ArbitrageParams } from '../config/index.js';
+import { FLAGS, type FlagService } from '../flags/index.js';
 import type { ListingBatch } from './batch.js';
 import type { CompIndex } from '../opportunities/comps-store.js';
 import type { StoreResult } from '../opportunities/store.js';
 import type { ListingInput } from '../opportunities/types.js';
-import { dbBool, type Db } from '../storage/db.js';
+import { dbBool, type Db } from '../storage/index.js';
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
 import { detectAnomalies, listingKey, type Peers } from './anomaly/detector.js';
 import { validateListing } from './contract/listing-contract.js';

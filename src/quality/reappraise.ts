@@ -4,7 +4,7 @@
 // it, so the next import of the unchanged listing skips it again.
 import { sql } from 'kysely';
 import { notifyDataVersion } from '../opportunities/data-version.js';
-import type { ArbitrageParams } from '../config/arbitrage.js';
+import type { ArbitrageParams } from '../config/index.js';
 import { loadCompIndex } from '../opportunities/comps-store.js';
 import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
 import {
@@ -17,8 +17,7 @@ import {
   type StoreOptions,
 } from '../opportunities/store.js';
 import type { ListingInput } from '../opportunities/types.js';
-import { dbBool, type Db } from '../storage/db.js';
-import type { ListingRow } from '../storage/schema.js';
+import { type Db, dbBool, type ListingRow } from '../storage/index.js';
 import { anomalyViews, blocksHot, type AnomalyView } from './anomaly/anomaly-store.js';
 import { listingKey } from './anomaly/detector.js';
 import { loadVinDecodes } from './vin-decoding/decode-store.js';

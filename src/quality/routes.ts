@@ -1,10 +1,10 @@
 // HTTP surface of the quality capability: the published listing contract, the quarantine, field
 // provenance of an opportunity (also as W3C PROV-JSON), anomaly verdicts and the quality report.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
-import { requireAdmin } from '../security/index.js';
+import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';
-import { dbBool } from '../storage/db.js';
+import { dbBool, type Db } from '../storage/index.js';
 import { listingFromRow } from '../opportunities/store.js';
 import { AnomalyNotFound, isAnomalyStatus, listAnomalies, markFalsePositive } from './anomaly/verdicts.js';
 import { listingContractDocument } from './contract/listing-contract.js';
@@ -12,6 +12,7 @@ import { listQuarantine } from './contract/quarantine-store.js';
 import { LISTING_FIELD_PATHS, PUBLISHED_FIELDS } from './provenance/fields.js';
 import { flattenValues, toProvJson } from './provenance/prov-json.js';
 import { expandProvenance } from './provenance/records.js';
+import type { QualityService } from './service.js';
 
 const ID = /^[1-9][0-9]{0,14}$/;
 
@@ -33,8 +34,20 @@ function idParam(request: FastifyRequest): number {
   return Number(raw);
 }
 
-export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
-  const admin = requireAdmin(ctx.config.adminToken);
+export interface QualityRoutesOptions {
+  db: Db;
+  clock: Clock;
+  /** The admin bearer-token check (quarantine, anomaly verdicts). */
+  admin: preHandlerAsyncHookHandler;
+  /** Opportunity details as the API serves them: the provenance answer names their inputs. */
+  reads: Pick<AppContext['reads'], 'detail'>;
+  /** The report, and the parameters a verdict re-appraises with. */
+  quality: Pick<QualityService, 'monitor' | 'params'>;
+  flags: Pick<AppContext['flags'], 'get'>;
+}
+
+export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOptions): Promise<void> {
+  const { db, clock, admin, reads, quality, flags } = opts;
 
   app.get('/api/contracts/listing', { schema: { tags: ['quality'], summary: 'The versioned listing data contract' } }, async () =>
     listingContractDocument(),
@@ -51,7 +64,7 @@ export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
           { field: 'status', message: 'unknown status' },
         ]);
       }
-      return listQuarantine(ctx.db, {
+      return listQuarantine(db, {
         ...paging(q),
         status: status === 'all' ? undefined : status,
         source: q.source === undefined ? undefined : String(q.source),
@@ -68,18 +81,18 @@ export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       if (format !== 'json' && format !== 'prov-json')
         throw new ApiError(400, 'invalid_request', 'format must be json or prov-json', [{ field: 'format', message: 'unknown format' }]);
       // Published opportunities and ended auctions (their detail stays readable) have provenance.
-      const opp = await ctx.db.kysely
+      const opp = await db.kysely
         .selectFrom('opportunities')
         .select(['id', 'listing_id'])
         .where('id', '=', id)
-        .where((eb) => eb.or([eb('is_active', '=', dbBool(ctx.db, true)), eb('status', '=', 'ended')]))
+        .where((eb) => eb.or([eb('is_active', '=', dbBool(db, true)), eb('status', '=', 'ended')]))
         .executeTakeFirst();
       if (!opp) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
       const listingId = Number(opp.listing_id);
       const [row, listingRow, detail] = await Promise.all([
-        ctx.db.kysely.selectFrom('quality_provenance').selectAll().where('listing_id', '=', listingId).executeTakeFirst(),
-        ctx.db.kysely.selectFrom('listings').selectAll().where('id', '=', listingId).executeTakeFirst(),
-        ctx.reads.detail(id),
+        db.kysely.selectFrom('quality_provenance').selectAll().where('listing_id', '=', listingId).executeTakeFirst(),
+        db.kysely.selectFrom('listings').selectAll().where('id', '=', listingId).executeTakeFirst(),
+        reads.detail(id),
       ]);
       const fields = row ? expandProvenance(row) : {};
       // Name the sales behind the estimate, and the decoder release behind the decoded VIN.
@@ -134,7 +147,7 @@ export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
         summary: 'Data quality: score per source and overall, contract compliance, anomaly FP ratio, provenance coverage',
       },
     },
-    async () => ctx.quality.monitor.current(),
+    async () => quality.monitor.current(),
   );
 
   app.get('/admin/anomalies', { preHandler: admin, schema: { tags: ['quality'], summary: 'Anomaly flags (admin)' } }, async (request) => {
@@ -144,7 +157,7 @@ export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       throw new ApiError(400, 'invalid_request', 'status must be open, false_positive, confirmed or resolved', [
         { field: 'status', message: 'unknown status' },
       ]);
-    return listAnomalies(ctx.db, { ...paging(q), status });
+    return listAnomalies(db, { ...paging(q), status });
   });
 
   app.post(
@@ -156,13 +169,13 @@ export async function qualityRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     async (request) => {
       const id = idParam(request);
       try {
-        const res = await markFalsePositive(ctx.db, id, {
+        const res = await markFalsePositive(db, id, {
           actor: (request as FastifyRequest & { actor?: string }).actor ?? 'admin',
-          now: ctx.clock.now(),
-          params: ctx.quality.params,
-          anomalyDetection: ctx.flags.get('ENABLE_ANOMALY_DETECTION'),
+          now: clock.now(),
+          params: quality.params,
+          anomalyDetection: flags.get('ENABLE_ANOMALY_DETECTION'),
         });
-        await ctx.quality.monitor.refresh();
+        await quality.monitor.refresh();
         return res;
       } catch (err) {
         if (err instanceof AnomalyNotFound) throw new ApiError(404, 'not_found', err.message);

@@ -2,7 +2,7 @@
 // coverage and contract compliance and the 7-day totals, read from ingest_source_runs (written by
 // ingest/scheduler/run-store.ts). Quality reads the stored rows and report JSON; it never imports
 // ingest, which sits above it.
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 
 export const SOURCE_WINDOW_MS = 7 * 86_400_000;
 /** At most this many sources are reported (metric labels stay bounded whatever the history holds). */

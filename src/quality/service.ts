@@ -1,10 +1,10 @@
 // The quality capability as the HTTP layer and CLI see it: arbitrage parameters for
 // re-appraisals and the monitor behind /api/quality, the signals and the metrics.
-import { loadArbitrageParams, type ArbitrageParams } from '../config/arbitrage.js';
+import { loadArbitrageParams, type ArbitrageParams } from '../config/index.js';
 import type { Registry } from 'prom-client';
 import type { Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { QualityMonitor } from './monitor.js';
 
 export interface QualityService {

@@ -23,7 +23,7 @@ import {
   handleWhen,
 } from 'cockatiel';
 import client from 'prom-client';
-import type { FlagService } from '../flags/flag-service.js';
+import type { FlagService } from '../flags/index.js';
 import type { Readiness } from '../common/readiness.js';
 import { SIGNALS, type Metrics, type Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';

@@ -8,7 +8,7 @@
 //                open, timeout). Answered 503 with Retry-After; counts against breakers and SLOs.
 //   server       anything else: a bug. Answered 500; counts against breakers and SLOs.
 import { ApiError } from '../common/errors.js';
-import { isDatabaseUnavailable } from '../storage/db.js';
+import { isDatabaseUnavailable } from '../storage/index.js';
 
 export type ErrorClass = 'client' | 'unavailable' | 'server';
 

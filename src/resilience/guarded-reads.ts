@@ -1,7 +1,7 @@
 // Opportunity reads through the `database` breaker. The cache wraps this object, so while the
 // breaker is open cached pages are still served and only misses get 503 with Retry-After.
 import type { OpportunityReads } from '../opportunities/read-service.js';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import type { Breaker } from './breakers.js';
 
 export function guardedReads(inner: OpportunityReads, breaker: Breaker): OpportunityReads {

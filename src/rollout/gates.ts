@@ -2,7 +2,7 @@
 // the rollout may move into a phase. The gate into phase N is checked while phase N-1 runs, so it
 // holds phase N-1's success criteria plus the attestations phase N needs. Phase 4's own success
 // criteria are reported as the 'complete' gate.
-import type { FlagValues } from '../flags/registry.js';
+import type { FlagValues } from '../flags/index.js';
 import type { MetricId, Measurements } from './measurements.js';
 import type { Latch } from './state-store.js';
 

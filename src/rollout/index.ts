@@ -2,14 +2,11 @@
 // counts any other import): builds the flag control plane and the rollout controller for one
 // replica (http/service.ts), and the rollout and canary routes.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Environment } from '../config/env.js';
-import { FlagControl } from '../flags/flag-control.js';
-import type { FlagService } from '../flags/flag-service.js';
+import type { Environment } from '../config/index.js';
+import { FlagControl, type FlagService } from '../flags/index.js';
 import type { Metrics, Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
-import type { Db } from '../storage/db.js';
-import type { RedisHandle } from '../storage/redis.js';
-import { sharedSecret } from '../storage/settings.js';
+import { type Db, type RedisHandle, sharedSecret } from '../storage/index.js';
 import { RolloutController } from './controller.js';
 import { hostname } from 'node:os';
 import { FleetWindow } from './fleet-window.js';
@@ -25,7 +22,7 @@ import { envBool, optionalEnvNumber } from '../common/env.js';
 export { RolloutController, type RolloutStatus } from './controller.js';
 export type { CanaryReport } from './canary/analysis.js';
 export type { CanaryRun } from './canary/progression.js';
-export { canaryFor, canaryRoutes, installCanary } from './canary/routes.js';
+export { canaryRoutes, installCanary, type Canary } from './canary/routes.js';
 export type { CohortReport } from './canary/verdict.js';
 export type { GateReport } from './gates.js';
 export { installRollout } from './routes.js';

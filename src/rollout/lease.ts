@@ -2,7 +2,7 @@
 // configured, else a row in `rollout_leases` taken with a conditional upsert. A lease expires on
 // its own, so a controller that dies while holding it blocks the others for one lease at most.
 import type { Redis } from 'ioredis';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 
 export interface Lease {
   /** True when this holder now owns the lease (newly or by renewal). */

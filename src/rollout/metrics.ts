@@ -1,7 +1,6 @@
 // Rollout and flag gauges of the metrics contract (docs/metrics.md), read from live state at scrape time.
 import client from 'prom-client';
-import type { FlagControl } from '../flags/flag-control.js';
-import { FLAG_NAMES, FLAGS, type FlagDefinition } from '../flags/registry.js';
+import { FLAG_NAMES, type FlagControl, type FlagDefinition, FLAGS } from '../flags/index.js';
 import type { RolloutController } from './controller.js';
 
 /** 1 when a flag is on: booleans as they are, other flags when they differ from their v4 value. */

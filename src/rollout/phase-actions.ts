@@ -2,9 +2,16 @@
 // override or FF_ variable that would keep a rolled-back flag on is pinned with an override the
 // rollout owns (written by `rollout:<actor>`), and the next advance releases the pins that would
 // hold flags back from the new phase.
-import type { ChangeBy, FlagControl } from '../flags/flag-control.js';
-import { readOverrideRows, type FlagOverrides } from '../flags/overrides-store.js';
-import { flagsFromPhase, flagsOfFeatures, phaseValues, type FlagName } from '../flags/registry.js';
+import {
+  type ChangeBy,
+  type FlagControl,
+  type FlagName,
+  type FlagOverrides,
+  flagsFromPhase,
+  flagsOfFeatures,
+  phaseValues,
+  readOverrideRows,
+} from '../flags/index.js';
 import { ApiError } from '../common/errors.js';
 
 export const PIN_PREFIX = 'rollout:';

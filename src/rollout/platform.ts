@@ -18,7 +18,7 @@
 // a phase switches its flags for every request, so there is no untouched group to compare with.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { availableParallelism, loadavg } from 'node:os';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 import { databaseReadProbe } from '../resilience/index.js';
 import type { ConditionEvidence } from './trigger-engine.js';
 import type { Firing } from './trigger-engine.js';

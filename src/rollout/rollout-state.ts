@@ -5,9 +5,8 @@
 // the controller keeps deciding and acting while PostgreSQL is down and says what it could not
 // record (status, metrics, log) instead of going blind.
 import type { Redis } from 'ioredis';
-import type { Environment } from '../config/env.js';
-import type { Db } from '../storage/db.js';
-import { getSetting } from '../storage/settings.js';
+import type { Environment } from '../config/index.js';
+import { type Db, getSetting } from '../storage/index.js';
 import type { Attestation } from './gates.js';
 import {
   addLatch,

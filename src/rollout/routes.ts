@@ -1,9 +1,9 @@
 // Admin API for the rollout: status, gate, advance, rollback, decisions, re-arm, attestations,
 // dry-run switch. Bearer ADMIN_TOKEN like every /admin route.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { actorOf, changeReason, flagAdminRoutes } from '../flags/admin-routes.js';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { actorOf, changeReason, flagAdminRoutes } from '../flags/index.js';
 import type { AppContext } from '../common/app-context.js';
-import { requireAdmin } from '../security/index.js';
+import type { RolloutController } from './controller.js';
 import { recordRequests } from './http-hook.js';
 
 const reasonProp = { type: 'string', maxLength: 500 } as const;
@@ -13,10 +13,13 @@ function reasonOf(request: FastifyRequest, body: { reason?: string } | undefined
   return body?.reason?.trim() || changeReason(request);
 }
 
-export async function rolloutRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
-  const auth = requireAdmin(ctx.config.adminToken);
-  const rollout = ctx.rollout;
+export interface RolloutRoutesOptions {
+  /** The admin bearer-token check. */
+  admin: preHandlerAsyncHookHandler;
+  rollout: RolloutController;
+}
 
+export async function rolloutRoutes(app: FastifyInstance, { admin: auth, rollout }: RolloutRoutesOptions): Promise<void> {
   app.get(
     '/admin/rollout',
     { preHandler: auth, schema: { tags: ['admin'], summary: 'Rollout phase, dry-run switch, trigger states and latches' } },
@@ -166,12 +169,15 @@ export async function rolloutRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
 }
 
 /** Everything the flag control plane and the rollout add to the server (one line in app.ts). */
-export async function installRollout(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  recordRequests(app, ctx.rollout.measurements);
+export async function installRollout(
+  app: FastifyInstance,
+  { admin, rollout, flagControl }: RolloutRoutesOptions & { flagControl: AppContext['flagControl'] },
+): Promise<void> {
+  recordRequests(app, rollout.measurements);
   app.addHook('onClose', async () => {
-    ctx.rollout.stop();
-    await ctx.flagControl.stop();
+    rollout.stop();
+    await flagControl.stop();
   });
-  await app.register(flagAdminRoutes, { ctx });
-  await app.register(rolloutRoutes, { ctx });
+  await app.register(flagAdminRoutes, { admin, control: flagControl });
+  await app.register(rolloutRoutes, { admin, rollout });
 }

@@ -1,8 +1,7 @@
 // Rollout records in the shared database: decisions (with their evidence), trigger latches and
 // attestations. Every replica reads the same rows, so a latch set by one controller holds on all.
-import type { Environment } from '../config/env.js';
-import { dbBool, type Db } from '../storage/db.js';
-import { toBool } from '../storage/schema.js';
+import type { Environment } from '../config/index.js';
+import { type Db, dbBool, toBool } from '../storage/index.js';
 import type { Attestation } from './gates.js';
 
 export type DecisionKind = 'auto_rollback' | 'rollback' | 'advance' | 'rearm' | 'dry_run' | 'platform_alert';

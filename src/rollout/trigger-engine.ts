@@ -3,7 +3,7 @@
 // window is back inside the threshold), hysteresis only for a trigger that already fired (it
 // re-arms once the value is back past `clearAt`), warm-up for conditions on something that has
 // just started (a cold cache is not a breach), no-data resets, and latches owned by the controller.
-import type { FlagValues } from '../flags/registry.js';
+import type { FlagValues } from '../flags/index.js';
 import type { Measurements } from './measurements.js';
 import type { Condition, TriggerDef } from './triggers.js';
 

@@ -7,7 +7,7 @@
 // `rollsBack` names the phase whose flags it reverts: 'current', or the phase that introduced
 // the capability (capped at the current phase, so a browser-pool failure at phase 4 returns to
 // phase 3's smaller pool and at phase 3 turns the pool off).
-import type { FlagValues } from '../flags/registry.js';
+import type { FlagValues } from '../flags/index.js';
 import type { MetricId } from './measurements.js';
 import { optionalEnvNumber } from '../common/env.js';
 

@@ -3,7 +3,7 @@
 // so a fast hash is enough (there is nothing to brute-force) and lookups stay one indexed query.
 import { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 
 export const DEFAULT_KEY_QUOTA_PER_MINUTE = 600;
 const KEY_SHAPE = /^dsk_([a-z0-9]{10})_([A-Za-z0-9_-]{43})$/;

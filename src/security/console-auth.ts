@@ -15,7 +15,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
 import { ApiError } from '../common/errors.js';
-import { sharedSecret } from '../storage/settings.js';
+import { sharedSecret } from '../storage/index.js';
 import { bearerToken, tokensEqual, tokenId } from './admin-auth.js';
 import { SESSION_COOKIE, SessionStore, sessionTtlMs } from './sessions.js';
 

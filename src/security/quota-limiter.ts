@@ -5,7 +5,7 @@
 // synchronously: the library's memory limiter answers through a promise and keeps a timer per key,
 // which on a cached API read was a promise, a microtask hop and a timer per request.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { RedisHandle } from '../storage/redis.js';
+import type { RedisHandle } from '../storage/index.js';
 
 export interface QuotaDecision {
   allowed: boolean;

@@ -4,7 +4,7 @@
 import { envInt } from '../common/env.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Db } from '../storage/db.js';
+import type { Db } from '../storage/index.js';
 
 export const SESSION_COOKIE = 'ds_session';
 export const DEFAULT_SESSION_TTL_MS = 8 * 60 * 60 * 1000;

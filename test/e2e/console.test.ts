@@ -4,45 +4,18 @@
 // and asks for a typed confirmation; every console page at 390 px (a phone) and 1440 px must not
 // scroll sideways and must have no serious or critical axe-core violations.
 // Screenshots go to docs/screenshots/ with UPDATE_SCREENSHOTS=1, else to reports/screenshots/.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/env.js';
-import { startService, type RunningService } from '../../src/http/service.js';
+import type { RunningService } from '../../src/http/service.js';
 import { SIGNALS } from '../../src/observability/signals.js';
 import { ManualClock } from '../../src/common/clock.js';
-import { CHROMIUM, CHROMIUM_ARGS, requireTool } from './support/tools.js';
+import { audit, launchChromium, screenshotDir } from '../support/e2e.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { CHROMIUM, requireTool } from './support/tools.js';
 
 const TOKEN = 'e2e-console-admin-token-0123456789';
-// The committed screenshots are refreshed only on request, so a test run leaves the tree clean.
-const SHOTS = join(import.meta.dirname, '..', '..', process.env.UPDATE_SCREENSHOTS ? 'docs' : 'reports', 'screenshots');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const chromiumOk = requireTool(CHROMIUM);
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
-
-async function audit(page: Page): Promise<{ overflow: number; violations: AxeViolation[] }> {
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })),
-    }));
-  });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  return { overflow, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') };
-}
 
 /** Submits a form and resolves with the status of its POST (the page then shows the answer). */
 async function submit(page: Page, form: Locator, opts: { skipBrowserChecks?: boolean } = {}): Promise<number> {
@@ -61,8 +34,9 @@ async function submit(page: Page, form: Locator, opts: { skipBrowserChecks?: boo
 }
 
 describe.runIf(chromiumOk)('SRE console in Chromium', () => {
-  let dir: string;
+  let e2e: TestService;
   let svc: RunningService;
+  let SHOTS: string;
   let browser: Browser;
   let page: Page;
   let base: string;
@@ -83,28 +57,16 @@ describe.runIf(chromiumOk)('SRE console in Chromium', () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ds-console-e2e-'));
-    mkdirSync(SHOTS, { recursive: true });
-    svc = await startService(
-      loadConfig({
-        DEALERSCOPE_ENV: 'development',
-        ADMIN_TOKEN: TOKEN,
-        LOG_LEVEL: 'silent',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
-      }),
-      { clock, logger: false, sample: false },
-    );
-    base = svc.url.replace('localhost', '127.0.0.1');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    SHOTS = screenshotDir();
+    e2e = await startTestService({ token: TOKEN, name: 'console-e2e', sample: false, clock });
+    ({ svc, base } = e2e);
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await svc?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await e2e?.close();
   });
 
   it('signs in, toggles a flag through its confirmation, shows an injected breach live', async () => {

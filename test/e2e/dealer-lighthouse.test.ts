@@ -13,14 +13,13 @@
 // desktop (benchmark index about 1,500). A page whose median run misses on performance on a slower
 // host is audited once more with the multiplier Lighthouse's CPU-throttling calibration gives for
 // that benchmark index (never more than the default 4); every run is printed.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/env.js';
-import { startService, type RunningService } from '../../src/http/service.js';
+import { createDealer } from '../support/e2e.js';
+import { startTestService, type TestService } from '../support/service.js';
 import { CHROMIUM, CHROMIUM_ARGS, requireTool } from './support/tools.js';
 
 const TOKEN = 'e2e-lighthouse-admin-token-0123456789';
@@ -51,8 +50,7 @@ export function calibratedCpuSlowdown(benchmarkIndex: number): number {
 }
 
 describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
-  let dir: string;
-  let svc: RunningService;
+  let e2e: TestService;
   let chrome: chromeLauncher.LaunchedChrome;
   let base: string;
   let cookie: string;
@@ -60,26 +58,11 @@ describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
   const results = new Map<string, Audited>();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ds-dealer-lh-'));
-    svc = await startService(
-      loadConfig({
-        DEALERSCOPE_ENV: 'development',
-        ADMIN_TOKEN: TOKEN,
-        LOG_LEVEL: 'silent',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        RATE_LIMIT_PER_MINUTE: '100000',
-        DATABASE_URL: `sqlite:${join(dir, 'lh.db')}`,
-      }),
-      { logger: false, sample: true },
-    );
-    base = svc.url.replace('localhost', '127.0.0.1');
-    const created = await fetch(`${base}/admin/dealers`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Lone Star Fleet Sales', zip: '75201', email: 'buyer@example.com' }),
-    });
-    const { apiKey } = (await created.json()) as { apiKey: string };
+    e2e = await startTestService({ token: TOKEN, name: 'dealer-lh', sample: true, env: { RATE_LIMIT_PER_MINUTE: '100000' } });
+    base = e2e.base;
+    const dealer = await createDealer(e2e, TOKEN);
+    const { apiKey } = dealer;
+    oppId = dealer.oppId;
     const login = await fetch(`${base}/login`, {
       method: 'POST',
       redirect: 'manual',
@@ -90,25 +73,20 @@ describe.runIf(chromiumOk)('dealer pages under Lighthouse (mobile)', () => {
     const session = /ds_dealer=([^;]+)/.exec(login.headers.get('set-cookie') ?? '');
     if (!session) throw new Error('sign-in set no dealer session cookie');
     cookie = `ds_dealer=${session[1]}`;
-    const list = (await (
-      await fetch(`${base}/api/opportunities?cursor=&limit=5&sort=headroom`, { headers: { 'x-api-key': apiKey } })
-    ).json()) as { items: Array<{ id: number }> };
-    oppId = list.items[0]!.id;
     await fetch(`${base}/api/me/watchlist/${oppId}`, { method: 'PUT', headers: { 'x-api-key': apiKey } });
-    mkdirSync(join(dir, 'profile'));
+    mkdirSync(join(e2e.dir, 'profile'));
     // chrome-launcher adds its own profile and automation flags; ours keep Chromium off the network.
     chrome = await chromeLauncher.launch({
       chromePath: CHROMIUM,
       chromeFlags: CHROMIUM_ARGS,
-      userDataDir: join(dir, 'profile'),
+      userDataDir: join(e2e.dir, 'profile'),
       logLevel: 'error',
     });
   }, 180_000);
 
   afterAll(async () => {
     chrome?.kill();
-    await svc?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await e2e?.close();
     const rows = [...results].map(
       ([page, r]) =>
         `${page.padEnd(26)} ${CATEGORIES.map((c) => `${c} ${Math.round((r.scores[c] ?? 0) * 100)}`).join('  ')}  (runs scoring ${r.performanceRuns.join('/')}; benchmark index ${Math.round(r.benchmarkIndex)}, CPU slowdown ${r.cpuSlowdown.toFixed(2)})`,

@@ -2,84 +2,35 @@
 // sample data: sign in with a dealer key, then every dealer page at 390 px (a phone) and 1440 px
 // wide must not scroll sideways and must have no serious or critical axe-core violations.
 // Screenshots go to docs/screenshots/ with UPDATE_SCREENSHOTS=1, else to reports/screenshots/.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/env.js';
-import { startService, type RunningService } from '../../src/http/service.js';
-import { CHROMIUM, CHROMIUM_ARGS, requireTool } from './support/tools.js';
+import { audit, createDealer, launchChromium, screenshotDir } from '../support/e2e.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { CHROMIUM, requireTool } from './support/tools.js';
 
 const TOKEN = 'e2e-dealer-admin-token-0123456789';
-const SHOTS = join(import.meta.dirname, '..', '..', process.env.UPDATE_SCREENSHOTS ? 'docs' : 'reports', 'screenshots');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const chromiumOk = requireTool(CHROMIUM);
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
-
-async function audit(page: Page): Promise<{ overflow: number; violations: AxeViolation[] }> {
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run();
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })),
-    }));
-  });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  return { overflow, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') };
-}
-
 describe.runIf(chromiumOk)('dealer pages in Chromium', () => {
-  let dir: string;
-  let svc: RunningService;
+  let e2e: TestService;
+  let SHOTS: string;
   let browser: Browser;
   let base: string;
   let apiKey: string;
   let oppId: number;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ds-dealer-e2e-'));
-    mkdirSync(SHOTS, { recursive: true });
-    svc = await startService(
-      loadConfig({
-        DEALERSCOPE_ENV: 'development',
-        ADMIN_TOKEN: TOKEN,
-        LOG_LEVEL: 'silent',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        RATE_LIMIT_PER_MINUTE: '100000',
-        DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
-      }),
-      { logger: false, sample: true },
-    );
-    base = svc.url.replace('localhost', '127.0.0.1');
-    const created = await fetch(`${base}/admin/dealers`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Lone Star Fleet Sales', zip: '75201', email: 'buyer@example.com' }),
-    });
-    apiKey = (await created.json()).apiKey;
-    const list = await (
-      await fetch(`${base}/api/opportunities?cursor=&limit=5&sort=headroom`, { headers: { 'x-api-key': apiKey } })
-    ).json();
-    oppId = list.items[0].id;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    SHOTS = screenshotDir();
+    e2e = await startTestService({ token: TOKEN, name: 'dealer-e2e', sample: true, env: { RATE_LIMIT_PER_MINUTE: '100000' } });
+    base = e2e.base;
+    ({ apiKey, oppId } = await createDealer(e2e, TOKEN));
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    await svc?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await e2e?.close();
   });
 
   async function signedIn(width: number): Promise<{ context: BrowserContext; page: Page }> {

@@ -1,53 +1,36 @@
-// Deterministic listings for tests, built from a seeded random source.
+// Deterministic listings for tests: the benchmark's generator (bench/seed.ts) over the tests' own
+// shape, which every suite's expectations were written against.
 import { defaultArbitrageParams } from '../../src/config/arbitrage.js';
 import { ingestListings } from '../../src/ingest/import-service.js';
+import { CompIndex } from '../../src/opportunities/comps-store.js';
+import { storeListings } from '../../src/opportunities/store.js';
 import type { ListingInput } from '../../src/opportunities/types.js';
-import { seededRandom } from '../../src/common/random.js';
+import { syntheticListings, type ListingShape } from '../../bench/seed.js';
 import type { Db } from '../../src/storage/db.js';
 
-const MODELS: Array<[string, string]> = [
-  ['Ford', 'F-150'],
-  ['Chevrolet', 'Tahoe'],
-  ['Dodge', 'Charger'],
-  ['Toyota', 'Camry'],
-  ['Ford', 'Police Interceptor Utility'],
-  ['Honda', 'Accord'],
-  ['Ram', '1500'],
-  ['Chevrolet', 'Impala'],
-  ['Ford', 'Transit'],
-  ['Jeep', 'Wrangler'],
-];
-const STATES = ['CA', 'TX', 'FL', 'NY', 'AZ', 'WA', 'GA', 'OH', 'NV', 'CO'];
-const SOURCES = ['govdeals', 'publicsurplus', 'gsa', 'municibid'];
+const TEST_LISTINGS: Omit<ListingShape, 'lotPrefix'> = {
+  models: [
+    ['Ford', 'F-150'],
+    ['Chevrolet', 'Tahoe'],
+    ['Dodge', 'Charger'],
+    ['Toyota', 'Camry'],
+    ['Ford', 'Police Interceptor Utility'],
+    ['Honda', 'Accord'],
+    ['Ram', '1500'],
+    ['Chevrolet', 'Impala'],
+    ['Ford', 'Transit'],
+    ['Jeep', 'Wrangler'],
+  ],
+  states: ['CA', 'TX', 'FL', 'NY', 'AZ', 'WA', 'GA', 'OH', 'NV', 'CO'],
+  sources: ['govdeals', 'publicsurplus', 'gsa', 'municibid'],
+  firstYear: 2010,
+  years: 14,
+  mileage: [20_000, 150_000],
+  bidCents: [100_000, 2_000_000],
+};
 
 export function makeListings(n: number, seed = 1, prefix = 'T'): ListingInput[] {
-  const rnd = seededRandom(seed);
-  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)] as T;
-  return Array.from({ length: n }, (_, i) => {
-    const [make, model] = pick(MODELS);
-    const year = 2010 + Math.floor(rnd() * 14);
-    return {
-      source: pick(SOURCES),
-      lotId: `${prefix}${i}`,
-      title: `${year} ${make} ${model}`,
-      year,
-      make,
-      model,
-      trim: null,
-      vin: null,
-      mileage: 20_000 + Math.floor(rnd() * 150_000),
-      currentBidCents: 100_000 + Math.floor(rnd() * 2_000_000),
-      auctionEndsAt: new Date(Date.UTC(2026, 11, 1) + Math.floor(rnd() * 30 * 86_400_000)),
-      city: null,
-      state: pick(STATES),
-      zip: null,
-      listingUrl: null,
-      titleStatus: 'clean',
-      description: null,
-      buyerPremiumPct: null,
-      docFeeCents: null,
-    };
-  });
+  return [...syntheticListings(n, seed, { ...TEST_LISTINGS, lotPrefix: prefix })];
 }
 
 /** Imports `n` generated listings through the real import path, as a feed would at `now`. */
@@ -57,4 +40,12 @@ export function ingestMadeListings(db: Db, n: number, seed: number, prefix: stri
     { accepted: makeListings(n, seed, prefix).map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
     { origin: 'test', now, params: defaultArbitrageParams() },
   );
+}
+
+/**
+ * Stores listings as a test's fixtures, priced with the default parameters and no comparables, at
+ * `now` (by default 1 November 2026, a month before the generated auctions end).
+ */
+export function storeTestListings(db: Db, listings: ListingInput[], now = Date.UTC(2026, 10, 1)) {
+  return storeListings(db, listings, { origin: 'test', isSample: false, now, params: defaultArbitrageParams(), comps: new CompIndex() });
 }

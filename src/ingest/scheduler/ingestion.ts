@@ -3,7 +3,7 @@
 // `dealerscope serve` schedules (and, without Redis, also runs the jobs); `dealerscope worker`
 // runs jobs from the shared queue.
 import client from 'prom-client';
-import { defaultArbitrageParams } from '../../config/arbitrage.js';
+import { defaultArbitrageParams } from '../../config/index.js';
 import type { AppContext } from '../../common/app-context.js';
 import type { Random } from '../../common/random.js';
 import type { BrowserPool } from '../browser/pool.js';

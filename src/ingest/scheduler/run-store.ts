@@ -1,6 +1,6 @@
 // ingest_source_runs: every source run's report. What /api/quality and /metrics read from it per
 // source is computed by quality/scrape-quality.ts.
-import type { Db } from '../../storage/db.js';
+import type { Db } from '../../storage/index.js';
 import type { SourceRunReport } from './run-report.js';
 
 const KEEP_MS = 30 * 86_400_000;

@@ -4,10 +4,10 @@
 // whether the run landed everything, some of it or nothing. A page whose layout changed is
 // recorded as a reject with the reason and opens the source's breaker: never a silent zero-row
 // run, never wrong values.
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
-import type { Db } from '../../storage/db.js';
+import type { Db } from '../../storage/index.js';
 import { ingestListings, type ImportOptions, type ImportSummary } from '../import-service.js';
 import { adapterFor, apiKeyFor, etiquetteFor, hostPolicyFor, type SourceConfig, type SourcesConfig } from '../sources/config.js';
 import { SourceFetcher, type BreakerLike } from '../sources/fetcher.js';

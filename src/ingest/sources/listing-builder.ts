@@ -3,16 +3,16 @@
 // a scraped lot and an uploaded row obey the same rules.
 import type { ListingInput } from '../../opportunities/types.js';
 import { normalizeVin } from '../../quality/vin.js';
+import { normalizeTitleStatus } from '../feed-columns.js';
 import {
   collapseSpaces,
-  normalizeTitleStatus,
   parseIsoDate,
   parseMileage,
   parseModelYear,
   parseMoneyCents,
   parseStateCode,
   type Parsed,
-} from '../feed.js';
+} from '../value-parsers.js';
 import type { ListingBatch, ListingOrigin, RejectedRow } from '../import-service.js';
 
 type Field = keyof ListingInput;

@@ -7,7 +7,7 @@
 // AllSurplus lists lots in other currencies: those are converted with the operator's rate or
 // skipped with the reason, never read as dollars.
 import { extractMileage, extractVin } from '../../quality/vin.js';
-import { parseMoneyCents } from '../feed.js';
+import { parseMoneyCents } from '../value-parsers.js';
 import { BudgetExhaustedError } from './fetcher.js';
 import { assume, fileDraft, finishDraft, newDraft, put, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';
 import { COMMON_FIELDS, ParseCoverage } from './parse-coverage.js';

@@ -2,7 +2,7 @@
 // lost their leading zero, inline timer calls, HTML descriptions, keys in any case, the SF-97
 // title, local time zones, and the sources file's rules.
 import { describe, expect, it } from 'vitest';
-import { normalizeTitleStatus } from '../feed.js';
+import { normalizeTitleStatus } from '../feed-columns.js';
 import { parseSourcesConfig, SourcesConfigError } from './config.js';
 import { zip5 } from './gsa.js';
 import { titleBrandFromText } from './listing-builder.js';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadArbitrageParams } from '../../config/arbitrage.js';
+import { loadArbitrageParams } from '../../config/index.js';
 import type { Comp, ListingInput } from '../types.js';
 import { appraise } from './index.js';
 

@@ -1,4 +1,4 @@
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import type { Appraisal, Comp, Costs, ListingInput } from '../types.js';
 import { computeConfidence } from './confidence.js';
 import { bidCeilingCents, DEFAULT_TARGETS, type Targets } from './ceiling.js';

@@ -4,7 +4,7 @@
 // when they are few, and the mileage factor is bounded so no sale is ever adjusted to zero. The
 // estimate is the similarity-weighted geometric mean of the adjusted prices, never below a floor
 // share of what such vehicles actually sold for.
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import type { Comp, ComparableUsed, ListingInput } from '../types.js';
 import { familyOf, vehicleClass, type VehicleClass } from './cohort.js';
 import { roundHalfAway } from './money.js';

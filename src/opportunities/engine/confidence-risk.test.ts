@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadArbitrageParams } from '../../config/arbitrage.js';
+import { loadArbitrageParams } from '../../config/index.js';
 import { computeConfidence } from './confidence.js';
 import { computeRisk } from './risk.js';
 

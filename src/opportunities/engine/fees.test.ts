@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadArbitrageParams, type ArbitrageParams, type PremiumRule } from '../../config/arbitrage.js';
+import { loadArbitrageParams, type ArbitrageParams, type PremiumRule } from '../../config/index.js';
 import { bidCeilingCents } from './ceiling.js';
 import { computeFees, premiumCents } from './fees.js';
 

@@ -1,4 +1,4 @@
-import type { ArbitrageParams, PremiumRule } from '../../config/arbitrage.js';
+import type { ArbitrageParams, PremiumRule } from '../../config/index.js';
 import type { ListingInput } from '../types.js';
 import { roundHalfAway } from './money.js';
 

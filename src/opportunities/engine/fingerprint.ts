@@ -2,7 +2,7 @@
 // the comparables it saw. Stored with each listing's content hash, so a listing whose content is
 // unchanged is still re-priced when any of the three changed since.
 import { createHash } from 'node:crypto';
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 
 /** Bump when the engine's arithmetic changes in a way that moves published figures. */
 export const ENGINE_VERSION = '5.3.0';

@@ -1,4 +1,4 @@
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import type { ListingInput } from '../types.js';
 
 function escapeRegExp(s: string): string {

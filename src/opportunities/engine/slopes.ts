@@ -2,7 +2,7 @@
 // a least-squares fit of log price on model year and mileage, pulled toward the configured prior
 // (ridge) so a handful of sales cannot produce a wild slope, refitted once without outliers, and
 // held inside the configured bounds.
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 
 export interface Observation {
   /** log price (cents), already scaled to the listing's class */

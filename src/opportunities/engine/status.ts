@@ -1,4 +1,4 @@
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import type { OpportunityStatus } from '../types.js';
 import { clamp, roundHalfAway } from './money.js';
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadArbitrageParams } from '../../config/arbitrage.js';
+import { loadArbitrageParams } from '../../config/index.js';
 import { computeTransport, configuredDealer, transportCost } from './transport.js';
 
 const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));

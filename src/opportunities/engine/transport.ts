@@ -1,4 +1,4 @@
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import { greatCircleMiles, zipLocation, zipPrefixCentroid, type GeoPoint } from '../../common/geo.js';
 import { roundHalfAway } from './money.js';
 

@@ -1,4 +1,4 @@
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import type { Comp, ListingInput, TitleStatus, Valuation, ValuationMethod } from '../types.js';
 import { valueFromComps } from './comps-value.js';
 import { roundHalfAway } from './money.js';

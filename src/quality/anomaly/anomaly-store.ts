@@ -2,12 +2,12 @@
 // longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql } from 'kysely';
-import { dbBool, type Db } from '../../storage/db.js';
+import { dbBool, type Db } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import { listingFromRow } from '../../opportunities/store.js';
 import { familyOf, makeSpellings } from '../../opportunities/engine/cohort.js';
 import { listingKey, peerFeature, type DetectedAnomaly, type PeerFeature } from './detector.js';
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 
 export type AnomalyStatus = 'open' | 'false_positive' | 'confirmed' | 'resolved';
 

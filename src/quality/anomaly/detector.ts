@@ -2,7 +2,7 @@
 // implausible, plus robust cohort statistics for what is merely far from its peers. Pure: the
 // caller supplies the population (other live listings) and comps, so the labelled evaluation set
 // and the ingestion pipeline run exactly the same code.
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import { familyOf, titleMultiplier, valueFromComps, vehicleClass } from '../../opportunities/engine/index.js';
 import type { Comp, ListingInput } from '../../opportunities/types.js';
 import { vinModelYear, vinProblems } from '../vin.js';

@@ -1,7 +1,7 @@
 // Operator verdicts on anomaly flags: listing them, and marking one a false positive, which
 // re-appraises the listing (it may be hot again) and feeds the false-positive ratio.
-import type { ArbitrageParams } from '../../config/arbitrage.js';
-import type { Db } from '../../storage/db.js';
+import type { ArbitrageParams } from '../../config/index.js';
+import type { Db } from '../../storage/index.js';
 import { reappraiseListings } from '../reappraise.js';
 import type { AnomalyStatus } from './anomaly-store.js';
 

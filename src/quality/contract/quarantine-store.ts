@@ -1,6 +1,6 @@
 // Quarantine: records that broke the listing contract, kept with every reason until a compliant
 // copy of the same lot arrives. Never silently dropped; listable by API and CLI.
-import { dbBool, type Db } from '../../storage/db.js';
+import { dbBool, type Db } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/types.js';
 import { LISTING_CONTRACT_VERSION, type Violation } from './listing-contract.js';
 

@@ -2,7 +2,7 @@
 // method); opportunity fields are derived by the engine from named inputs. Every field path here
 // is a leaf of the API Opportunity (or `listing.*` for listing fields the Opportunity omits).
 import type { TSchema } from '@sinclair/typebox';
-import type { ArbitrageParams } from '../../config/arbitrage.js';
+import type { ArbitrageParams } from '../../config/index.js';
 import { OpportunitySchema } from '../../opportunities/api-schema.js';
 import { ENGINE_VERSION, paramsHash } from '../../opportunities/engine/fingerprint.js';
 import type { ListingInput } from '../../opportunities/types.js';

@@ -1,6 +1,6 @@
 // Decoded VINs kept in the database: an appraisal rerun (reappraisal, comps import) reads them
 // back instead of decoding again, and provenance names the decoder release that produced them.
-import type { Db } from '../../storage/db.js';
+import type { Db } from '../../storage/index.js';
 import type { VinDecodesTable } from '../storage/tables.js';
 import { sharedVinDecoder, type VinDecode, type VinDecoder } from './decoder.js';
 

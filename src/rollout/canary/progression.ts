@@ -4,10 +4,8 @@
 // rollout latches) that refuses new runs of that flag until a person re-arms it with a reason,
 // and a message to the deployments channel. The rollout's dry-run switch applies: in dry run the
 // failure is recorded and announced but the flag stays where it is.
-import type { Environment } from '../../config/env.js';
-import type { FlagControl } from '../../flags/flag-control.js';
-import type { PercentageRollout, Stickiness } from '../../flags/percentage.js';
-import { FLAGS, isFlagName, type FlagName } from '../../flags/registry.js';
+import type { Environment } from '../../config/index.js';
+import { type FlagControl, type FlagName, FLAGS, isFlagName, type PercentageRollout, type Stickiness } from '../../flags/index.js';
 import type { Clock } from '../../common/clock.js';
 import { ApiError } from '../../common/errors.js';
 import type { Notification } from '../notifier.js';

@@ -1,10 +1,8 @@
 // Canary admin API: the per-flag comparison of cohorts (GET /admin/rollout/canary), and the
 // progressive runs (start, stop, re-arm after a rollback). Bearer ADMIN_TOKEN like every /admin route.
-import type { FastifyInstance } from 'fastify';
-import { actorOf, changeReason } from '../../flags/admin-routes.js';
-import type { Stickiness } from '../../flags/percentage.js';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { actorOf, changeReason, type Stickiness } from '../../flags/index.js';
 import type { AppContext } from '../../common/app-context.js';
-import { requireAdmin } from '../../security/index.js';
 import { WebhookNotifier, webhookUrlsFromEnv } from '../notifier.js';
 import { CanaryAnalysis, canarySettings } from './analysis.js';
 import { CanaryRunner, parseSteps } from './progression.js';
@@ -44,12 +42,10 @@ export function installCanary(app: FastifyInstance, ctx: AppContext, opts: Canar
   app.addHook('onClose', async () => runner.close());
   const canary = { analysis, runner };
   installed.set(app, canary);
-  byContext.set(ctx, canary);
   return canary;
 }
 
 const installed = new WeakMap<FastifyInstance, Canary>();
-const byContext = new WeakMap<AppContext, Canary>();
 
 /** The canary of a built app (tests and the benchmark drive its runner and read its windows). */
 export function canaryOf(app: FastifyInstance): Canary {
@@ -58,15 +54,15 @@ export function canaryOf(app: FastifyInstance): Canary {
   return c;
 }
 
-/** The canary installed for a context, if any (the console reads it from inside its own scope). */
-export function canaryFor(ctx: AppContext): Canary | null {
-  return byContext.get(ctx) ?? null;
+export interface CanaryRoutesOptions {
+  /** The admin bearer-token check. */
+  admin: preHandlerAsyncHookHandler;
+  canary: Canary;
 }
 
 /** The routes; registered after security so they get its hooks like every other /admin route. */
-export async function canaryRoutes(app: FastifyInstance, { ctx, canary }: { ctx: AppContext; canary: Canary }): Promise<void> {
+export async function canaryRoutes(app: FastifyInstance, { admin: auth, canary }: CanaryRoutesOptions): Promise<void> {
   const { analysis, runner } = canary;
-  const auth = requireAdmin(ctx.config.adminToken);
 
   app.get(
     '/admin/rollout/canary',

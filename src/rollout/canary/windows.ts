@@ -4,7 +4,7 @@
 // retention period only, and a bucket has at most one entry per bin (under 300 bins).
 // The histograms are what the rank test reads: each bin is one group of tied observations.
 import { LatencyWindow, logScale, sampleQuantile, type LatencySample } from '../../common/latency-window.js';
-import type { Cohort } from '../../flags/percentage.js';
+import type { Cohort } from '../../flags/index.js';
 
 const SCALE = logScale(1.05, 0.05, 600_000);
 

@@ -2,11 +2,12 @@
 // unless the run opted out of it, like the database helpers (test/support/components.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { CHROMIUM_PATH } from '../../support/chromium.js';
 import { requireComponent, type Component } from '../../support/components.js';
 
 export const PROMTOOL = process.env.PROMTOOL_PATH ?? '/usr/bin/promtool';
 export const PROMETHEUS = process.env.PROMETHEUS_PATH ?? '/usr/bin/prometheus';
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = CHROMIUM_PATH;
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

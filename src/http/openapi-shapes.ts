@@ -1,0 +1,40 @@
+// Building blocks of the operation table (openapi-operations.ts and the files it merges): the
+// response and form shapes every surface repeats, written once.
+
+export interface OperationDoc {
+  operationId: string;
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  consumes?: string[];
+  body?: unknown;
+  querystring?: unknown;
+  /** Statuses this operation answers, beyond the common ones its surface adds. */
+  responses?: Record<string, unknown>;
+}
+
+export const error = { $ref: 'Error#' };
+export const anyObject = (description: string) => ({ description, type: 'object', additionalProperties: true });
+export const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+export const text = (description: string, type: string) => ({ description, content: { [type]: { schema: { type: 'string' } } } });
+export const redirect = (description: string) => ({ description, type: 'null', headers: { Location: { type: 'string' } } });
+export const form = (properties: Record<string, unknown>, required: string[]) => ({
+  consumes: ['application/x-www-form-urlencoded'],
+  body: {
+    type: 'object',
+    properties: { _csrf: { type: 'string', description: "the session's CSRF token" }, ...properties },
+    required: ['_csrf', ...required],
+  },
+});
+export const consoleForm = (
+  operationId: string,
+  summary: string,
+  properties: Record<string, unknown>,
+  required: string[],
+): OperationDoc => ({
+  operationId,
+  tags: ['console'],
+  summary,
+  ...form(properties, required),
+  responses: { 303: redirect('Done or refused; back to the console with the outcome in `result`') },
+});

@@ -1,0 +1,90 @@
+// The dealer workspace's operations (profile, saved searches, alerts, watchlist), for the
+// operation table in openapi-operations.ts.
+import { anyObject, error, type OperationDoc } from './openapi-shapes.js';
+
+const profileFields = {
+  name: { type: 'string', minLength: 1, maxLength: 100 },
+  zip: { type: 'string', pattern: '^[0-9]{5}$', description: 'home ZIP: transport is charged from the listing to here' },
+  targetProfit: { type: 'number', minimum: 0, description: 'dollars (default 2000)' },
+  targetRoi: { type: 'number', minimum: 0, description: 'percent (default 15)' },
+  maxMiles: { type: ['integer', 'null'], minimum: 1, description: 'hide opportunities farther away (road miles)' },
+  reconPerVehicle: { type: ['number', 'null'], minimum: 0, description: 'dollars; null uses the engine default' },
+  email: { type: ['string', 'null'], description: 'where e-mail alerts go' },
+};
+const profile = anyObject("The dealer's profile: id, name, zip, state, targetProfit, targetRoi, maxMiles, reconPerVehicle, email, version");
+const workspaceOp = (operationId: string, summary: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({
+  operationId,
+  tags: ['workspace'],
+  summary,
+  ...extra,
+});
+
+export const WORKSPACE_OPERATIONS: Record<string, OperationDoc> = {
+  'POST /admin/dealers': workspaceOp('createDealer', 'Create a dealer; its API key is in the answer once and stored hashed', {
+    body: { type: 'object', properties: profileFields, required: ['name', 'zip'], additionalProperties: false },
+    responses: {
+      201: {
+        description: 'Created',
+        type: 'object',
+        properties: { id: { type: 'integer' }, apiKey: { type: 'string' } },
+        required: ['id', 'apiKey'],
+      },
+      400: error,
+    },
+  }),
+  'GET /admin/dealers': workspaceOp('listDealers', 'Every dealer profile (never the keys)', {
+    responses: { 200: anyObject('`items`: dealer profiles') },
+  }),
+  'GET /api/me': workspaceOp('getMyProfile', "The calling dealer's profile", { responses: { 200: profile } }),
+  'PATCH /api/me': workspaceOp('updateMyProfile', 'Change any profile fields; answers the new profile', {
+    body: { type: 'object', properties: profileFields, additionalProperties: false },
+    responses: { 200: profile, 400: error },
+  }),
+  'POST /api/me/searches': workspaceOp(
+    'createSavedSearch',
+    'Save a search; new or re-priced matches are alerted at most once per minIntervalMinutes',
+    {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'channels'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 100 },
+          filters: {
+            type: 'object',
+            additionalProperties: { type: ['string', 'number'] },
+            description:
+              'the list filters (state, make, model, source, status, minProfit, minRoi, maxRisk, yearMin, yearMax, endsBefore, minHeadroom)',
+          },
+          channels: { type: 'array', items: { type: 'string', enum: ['webhook', 'email'] }, minItems: 1 },
+          webhookUrl: {
+            type: 'string',
+            description: 'Slack-compatible webhook; private and loopback addresses are refused unless ALERT_WEBHOOK_ALLOW_PRIVATE=true',
+          },
+          minIntervalMinutes: { type: 'integer', minimum: 1, maximum: 10080, default: 5 },
+        },
+      },
+      responses: { 201: anyObject('The saved search with its `id`'), 400: error },
+    },
+  ),
+  'GET /api/me/searches': workspaceOp('listSavedSearches', "The dealer's saved searches", {
+    responses: { 200: anyObject('`items`: saved searches') },
+  }),
+  'DELETE /api/me/searches/:id': workspaceOp('deleteSavedSearch', 'Delete a saved search', {
+    responses: { 204: { description: 'Deleted', type: 'null' }, 404: error },
+  }),
+  'GET /api/me/alerts': workspaceOp('listMyAlerts', "Alert history, newest first, with each message's delivery status", {
+    responses: { 200: anyObject('`items`: alerts with `deliveries`') },
+  }),
+  'GET /api/me/watchlist': workspaceOp('getWatchlist', 'Watched opportunities with personal numbers', {
+    responses: { 200: anyObject('`items`: opportunities') },
+  }),
+  'PUT /api/me/watchlist/:opportunityId': workspaceOp(
+    'watchOpportunity',
+    'Watch an opportunity: alerts on a bid change, on passing the bid ceiling and one hour before the end',
+    { responses: { 200: { $ref: 'Opportunity#' }, 404: error } },
+  ),
+  'DELETE /api/me/watchlist/:opportunityId': workspaceOp('unwatchOpportunity', 'Stop watching an opportunity', {
+    responses: { 204: { description: 'Removed', type: 'null' }, 404: error },
+  }),
+};

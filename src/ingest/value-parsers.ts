@@ -1,0 +1,127 @@
+// Value parsers shared by the listing-feed reader, the comps-file reader and the source adapters.
+// Each returns the value or a problem sentence naming the field and the offending value, so a
+// reject reason tells the operator what to fix.
+import { US_STATE_CODES } from '../common/geo.js';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const bad = (problem: string): Parsed<never> => ({ ok: false, problem });
+const show = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+
+// A bid above this is a typo or an attack on integer arithmetic, never a vehicle.
+const MAX_MONEY_CENTS = 1_000_000_000;
+export const MAX_MILEAGE = 2_000_000;
+
+/** "$12,345.67", "12345.67", "12345" (or a JSON number of dollars) → integer cents. */
+export function parseMoneyCents(field: string, raw: string | number): Parsed<number> {
+  let cents: number;
+  let negative = false;
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw)) return bad(`${field}: ${raw} is not a valid amount`);
+    negative = raw < 0;
+    cents = Math.round(Math.abs(raw) * 100);
+  } else {
+    let t = raw.trim();
+    if (t.startsWith('-')) {
+      negative = true;
+      t = t.slice(1).trim();
+    } else if (t.startsWith('$-')) {
+      negative = true;
+      t = `$${t.slice(2)}`;
+    }
+    const m = /^\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(t);
+    if (!m) return bad(`${field}: ${show(raw)} is not a valid amount`);
+    cents = Number(m[1].replace(/,/g, '')) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+  }
+  if (negative && cents > 0) return bad(`${field}: ${show(String(raw))} must not be negative`);
+  if (!Number.isSafeInteger(cents) || cents > MAX_MONEY_CENTS) {
+    return bad(`${field}: ${show(String(raw))} is implausibly large`);
+  }
+  return ok(cents);
+}
+
+/** Whole miles; "123,456" and JSON numbers accepted, fractions rounded. */
+export function parseMileage(field: string, raw: string | number): Parsed<number> {
+  const t = typeof raw === 'number' ? String(raw) : raw.trim();
+  const m = /^(-)?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$/.exec(t);
+  if (!m) return bad(`${field}: ${show(t)} is not a valid mileage`);
+  const miles = Math.round(Number(m[2].replace(/,/g, '') + (m[3] ?? '')));
+  if (m[1] && miles > 0) return bad(`${field}: ${show(t)} must not be negative`);
+  if (miles > MAX_MILEAGE) return bad(`${field}: ${show(t)} is beyond any odometer`);
+  return ok(miles);
+}
+
+/** A four-digit model year within 1900 … (now + 1); next year's models are sold in autumn. */
+export function parseModelYear(field: string, raw: string | number, now: Date): Parsed<number> {
+  const t = typeof raw === 'number' ? String(raw) : raw.trim();
+  if (!/^\d{4}$/.test(t)) return bad(`${field}: ${show(t)} is not a valid year`);
+  const year = Number(t);
+  const max = now.getUTCFullYear() + 1;
+  if (year > max) return bad(`${field}: ${year} is after next model year (${max})`);
+  if (year < 1900) return bad(`${field}: ${year} is before 1900`);
+  return ok(year);
+}
+
+export function parseNonNegativeInt(field: string, raw: string | number): Parsed<number> {
+  const t = typeof raw === 'number' ? String(raw) : raw.trim().replace(/,/g, '');
+  if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t))) {
+    return bad(`${field}: ${show(t)} is not a whole number`);
+  }
+  return ok(Number(t));
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/**
+ * ISO-8601 date or date-time. A time without an offset is read as UTC rather than the
+ * server's zone, so the same file means the same instant on every machine.
+ */
+export function parseIsoDate(field: string, raw: string): Parsed<Date> {
+  const t = raw.trim();
+  const m = ISO.exec(t);
+  const fail = bad(`${field}: ${show(t)} is not an ISO-8601 date`);
+  if (!m) return fail;
+  const [y, mo, d, h = 0, mi = 0, s = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) =>
+    v === undefined ? undefined : Number(v),
+  ) as number[];
+  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]) return fail;
+  if (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return fail;
+  if (h > 23 || mi > 59 || s > 59) return fail;
+  const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
+  let offsetMin = 0;
+  const z = m[8];
+  if (z && z.toUpperCase() !== 'Z') {
+    const digits = z.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2) || '0');
+    if (oh > 14 || om > 59) return fail;
+    offsetMin = (z[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  return ok(new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000));
+}
+
+/** US dealer exports write dates as M/D/YYYY; accepted alongside ISO-8601. */
+export function parseUsOrIsoDate(field: string, raw: string): Parsed<Date> {
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(raw.trim());
+  if (!m) return parseIsoDate(field, raw);
+  const iso = `${m[3]}-${m[1].padStart(2, '0')}-${m[2].padStart(2, '0')}`;
+  const r = parseIsoDate(field, iso);
+  return r.ok ? r : bad(`${field}: ${show(raw)} is not a valid date`);
+}
+
+export function parseStateCode(field: string, raw: string): Parsed<string> {
+  const code = raw.trim().toUpperCase();
+  if (!US_STATE_CODES.has(code)) return bad(`${field}: ${show(raw)} is not a US state, DC or territory code`);
+  return ok(code);
+}
+
+export function collapseSpaces(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+// C0 controls other than tab/newline/CR, and DEL: no legitimate listing text carries them.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+export function hasControlChars(s: string): boolean {
+  return CONTROL.test(s);
+}

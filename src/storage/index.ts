@@ -1,0 +1,17 @@
+// The storage layer's public module: the database handle for SQLite and PostgreSQL (Kysely), the
+// core tables' row types, the Redis handle, settings, keyset paging and the generic migration
+// runner. The drivers themselves are loaded by the dialect in use, not by this module.
+export { dbBool, isDatabaseUnavailable, openDb, type Db } from './db.js';
+export { readKeyset, type KeysetPosition } from './keyset.js';
+export { applyMigrations, type MigrationReport } from './migrate.js';
+export { openRedis, type RedisHandle } from './redis.js';
+export {
+  toBool,
+  type Database,
+  type ListingRow,
+  type MarketCompRow,
+  type NewListing,
+  type NewOpportunity,
+  type OpportunityRow,
+} from './schema.js';
+export { getSetting, setSetting, sharedSecret } from './settings.js';
