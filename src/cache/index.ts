@@ -1,13 +1,12 @@
 // Assembles the opportunity cache for one process: tiers, data-version watcher, metrics,
 // readiness and the hit-ratio signal. http/service.ts calls createOpportunityCache once.
-import type { FlagService } from '../flags/flag-service.js';
+import type { FlagService } from '../flags/index.js';
 import type { Readiness } from '../common/readiness.js';
 import { SIGNALS, type Metrics, type Signals } from '../observability/index.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../common/clock.js';
 import type { Random } from '../common/random.js';
-import type { Db } from '../storage/db.js';
-import type { RedisHandle } from '../storage/redis.js';
+import type { Db, RedisHandle } from '../storage/index.js';
 import { registerCacheMetrics } from './cache-metrics.js';
 import type { LoadReason } from './cluster-flight.js';
 import { DATA_VERSION_CHANNEL, DataVersionWatcher } from '../opportunities/data-version.js';

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../common/clock.js';
-import { FlagService } from '../flags/flag-service.js';
+import { FlagService } from '../flags/index.js';
 import { ReadCache } from './read-cache.js';
 import { cacheSettings, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_RESPONSE_MAX_BYTES } from './settings.js';
 

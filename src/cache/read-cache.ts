@@ -1,7 +1,7 @@
 // The opportunity read cache: memory tier, optional Redis tier, single flight and TTL jitter,
 // each governed by a flag read on every call so the rollout can switch them at runtime.
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
-import type { FlagService } from '../flags/flag-service.js';
+import type { FlagService } from '../flags/index.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';

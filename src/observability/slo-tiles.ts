@@ -1,7 +1,7 @@
 // The four live SLO tiles of the SRE console (P95, RSS, error rate, cache hit rate), each a real
 // measurement compared with its phase-gate threshold (docs/runbook.md, "Rollout phases"). A value that cannot be
 // measured yet is reported as no data, never invented.
-import type { FlagService } from '../flags/flag-service.js';
+import type { FlagService } from '../flags/index.js';
 import type { HttpWindow } from './http-window.js';
 import { SIGNALS, type Signals } from './signals.js';
 

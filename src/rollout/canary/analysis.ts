@@ -3,9 +3,7 @@
 // that (flag, cohort)'s window and metrics. The report compares the cohorts flag by flag.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
-import type { FlagService } from '../../flags/flag-service.js';
-import { COHORTS, runWithCohorts, type CohortContext, type PercentageRollout } from '../../flags/percentage.js';
-import type { FlagName } from '../../flags/registry.js';
+import { COHORTS, runWithCohorts, type CohortContext, type FlagName, type FlagService, type PercentageRollout } from '../../flags/index.js';
 import { HTTP_BUCKETS } from '../../observability/index.js';
 import type { Clock } from '../../common/clock.js';
 import { routeGroup } from '../request-window.js';
