@@ -100,7 +100,13 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(healthRoutes, { readiness: ctx.readiness });
   // The workspace stays a context member: the opportunity routes and the dealer pages read it.
   ctx.workspace ??= new Workspace(ctx);
-  await app.register(opportunityRoutes, { ctx });
+  await app.register(opportunityRoutes, {
+    flags: ctx.flags,
+    cache: ctx.cache,
+    reads: ctx.reads,
+    cursors: ctx.cursors,
+    workspace: ctx.workspace,
+  });
   // Capabilities with their own services and lifecycle, in dependency order: each one's
   // decorations (app.notifications, app.dealerAlerts, app.incidents) feed the next.
   const background = opts.background ?? false;

@@ -62,7 +62,7 @@ function encoded(value: object, head = '', tail = ''): BuiltBody {
 }
 
 function sendServed(
-  ctx: AppContext,
+  deps: Pick<OpportunityRouteDeps, 'cache'>,
   request: FastifyRequest,
   reply: FastifyReply,
   served: ServedBody,
@@ -73,7 +73,7 @@ function sendServed(
   if (served.gzip !== null && typeof accept === 'string' && wantsGzip(accept)) {
     return reply.header('Content-Encoding', 'gzip').header('ETag', gzipEtag(served.etag)).send(served.gzip);
   }
-  return reply.header('ETag', served.etag).send(ctx.cache.identityOf(served));
+  return reply.header('ETag', served.etag).send(deps.cache.identityOf(served));
 }
 
 // A cached keyset page always belongs to one query (its cache key holds the sort and filters),
@@ -87,7 +87,17 @@ const nextCursors = new WeakMap<KeysetPage, string>();
 const personalBodies = new WeakMap<object, LRUCache<string, ServedBody>>();
 const PERSONAL_VARY = 'Accept-Encoding, X-API-Key, Cookie';
 
-export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+/** What the opportunity routes use, and nothing else of the context. */
+export interface OpportunityRouteDeps {
+  flags: AppContext['flags'];
+  cache: AppContext['cache'];
+  reads: AppContext['reads'];
+  cursors: AppContext['cursors'];
+  /** The dealer's workspace (dealers/), when present: a dealer's figures are computed per viewer. */
+  workspace: AppContext['workspace'];
+}
+
+export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityRouteDeps): Promise<void> {
   // A URL answered from the shared cache is left to the replay lane (common/replay-lane.ts), which
   // answers it again from the kept response while that stays kept and no flag has changed.
   const lane = app.replayLane;
@@ -95,8 +105,8 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     lane?.remember(request.raw.url as string, {
       route,
       vary: 'Accept-Encoding',
-      lookup: () => ctx.cache.kept(kind),
-      hit: (served) => ctx.cache.replayed(served),
+      lookup: () => deps.cache.kept(kind),
+      hit: (served) => deps.cache.replayed(served),
     });
   };
   app.get(
@@ -116,7 +126,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       validatorCompiler: skipValidation,
     },
     async (request, reply) => {
-      const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION');
+      const strict = deps.flags.get('ENABLE_INPUT_VALIDATION');
       const parsed = listQueryOf(request.url, request.query as Record<string, unknown>, strict);
       if (!parsed.ok) {
         throw new ApiError(
@@ -127,16 +137,16 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         );
       }
       const q = parsed.query;
-      const mode = q.mode ?? (ctx.flags.get('LEGACY_PAGE_API') ? 'page' : 'cursor');
+      const mode = q.mode ?? (deps.flags.get('LEGACY_PAGE_API') ? 'page' : 'cursor');
       const req = { sort: q.sort, filters: q.filters, limit: q.limit };
-      const workspace = ctx.workspace;
+      const workspace = deps.workspace;
       const dealer = workspace ? await workspace.identify(request) : null;
       // A dealer's figures, and headroom order, are computed per viewer (dealers/reads.ts), not read off a column.
       const personal = workspace !== undefined && (dealer !== null || q.sort === 'headroom');
       if (personal) reply.header('Cache-Control', 'private, no-store').header('Vary', PERSONAL_VARY);
 
       if (mode === 'page') {
-        if (!ctx.flags.get('LEGACY_PAGE_API')) {
+        if (!deps.flags.get('LEGACY_PAGE_API')) {
           throw new ApiError(410, 'legacy_page_api_removed', 'Page-number pagination has been retired; use cursor=', undefined, {
             Deprecation: 'true',
             Sunset: LEGACY_SUNSET,
@@ -148,16 +158,16 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
           return { data: items, total, hasMore: (q.page - 1) * q.limit + items.length < total };
         }
         const kind = (v: number) => cacheKeys.offset(v, req, q.page);
-        const served = await ctx.cache.respond(kind, async () => {
-          const [data, total] = await Promise.all([ctx.reads.offsetPage(req, q.page), ctx.reads.total(q.filters)]);
+        const served = await deps.cache.respond(kind, async () => {
+          const [data, total] = await Promise.all([deps.reads.offsetPage(req, q.page), deps.reads.total(q.filters)]);
           const hasMore = (q.page - 1) * q.limit + data.length < total;
           return encoded(data, '{"data":', `,"total":${total},"hasMore":${hasMore}}`);
         });
         remember(request, '/api/opportunities', kind);
-        return sendServed(ctx, request, reply, served);
+        return sendServed(deps, request, reply, served);
       }
 
-      if (!ctx.flags.get('ENABLE_CURSOR_PAGINATION')) {
+      if (!deps.flags.get('ENABLE_CURSOR_PAGINATION')) {
         throw new ApiError(400, 'cursor_pagination_disabled', 'Cursor pagination is switched off; use page= instead');
       }
       let fingerprint: string | undefined;
@@ -166,7 +176,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
       let after = null;
       if (q.cursor) {
         try {
-          after = ctx.cursors.decode(q.cursor, fingerprintOf());
+          after = deps.cursors.decode(q.cursor, fingerprintOf());
         } catch (err) {
           if (err instanceof CursorError)
             throw new ApiError(400, 'invalid_cursor', `Invalid cursor: ${err.message}`, [{ field: 'cursor', message: err.message }]);
@@ -180,25 +190,25 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         const slot = `${q.limit}|${q.cursor ?? ''}`;
         let served = bodies.get(slot);
         if (!served) {
-          const next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
+          const next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(deps.cursors.encode(fingerprintOf(), page.last))}` : '';
           const built = encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
           served = { identity: built.body, gzip: gzipSync(built.body, { level: constants.Z_BEST_SPEED }), etag: built.etag };
           bodies.set(slot, served);
         }
-        return sendServed(ctx, request, reply, served, PERSONAL_VARY);
+        return sendServed(deps, request, reply, served, PERSONAL_VARY);
       }
       const kind = (v: number) => cacheKeys.keyset(v, req, after);
-      const served = await ctx.cache.respond(kind, async () => {
-        const page = await ctx.reads.keysetPage(req, after);
+      const served = await deps.cache.respond(kind, async () => {
+        const page = await deps.reads.keysetPage(req, after);
         let next = nextCursors.get(page);
         if (next === undefined) {
-          next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(ctx.cursors.encode(fingerprintOf(), page.last))}` : '';
+          next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(deps.cursors.encode(fingerprintOf(), page.last))}` : '';
           nextCursors.set(page, next);
         }
         return encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
       });
       remember(request, '/api/opportunities', kind);
-      return sendServed(ctx, request, reply, served);
+      return sendServed(deps, request, reply, served);
     },
   );
 
@@ -216,7 +226,7 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     async (request, reply) => {
       const raw = (request.params as { id: string }).id;
       if (!/^[1-9][0-9]{0,14}$/.test(raw)) {
-        if (ctx.flags.get('ENABLE_INPUT_VALIDATION')) {
+        if (deps.flags.get('ENABLE_INPUT_VALIDATION')) {
           throw new ApiError(400, 'invalid_request', 'Invalid path parameter: id', [
             { field: 'id', message: 'must be a positive integer' },
           ]);
@@ -224,21 +234,21 @@ export async function opportunityRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
         throw new ApiError(404, 'not_found', `Opportunity ${raw.slice(0, 32)} not found`);
       }
       const id = Number(raw);
-      const dealer = ctx.workspace ? await ctx.workspace.identify(request) : null;
-      if (ctx.workspace && dealer) {
-        const item = await ctx.workspace.reads.detail(dealer, id);
+      const dealer = deps.workspace ? await deps.workspace.identify(request) : null;
+      if (deps.workspace && dealer) {
+        const item = await deps.workspace.reads.detail(dealer, id);
         if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
         reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
         return item.opportunity;
       }
       const kind = (v: number) => cacheKeys.detail(v, id);
-      const served = await ctx.cache.respond(kind, async () => {
-        const item = await ctx.reads.detail(id);
+      const served = await deps.cache.respond(kind, async () => {
+        const item = await deps.reads.detail(id);
         if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
         return encoded(item);
       });
       remember(request, '/api/opportunities/:id', kind);
-      return sendServed(ctx, request, reply, served);
+      return sendServed(deps, request, reply, served);
     },
   );
 }
