@@ -7,7 +7,9 @@ import { databaseReads } from '../src/opportunities/read-service.js';
 import { openDb } from '../src/storage/db.js';
 import type { Opportunity } from '../src/opportunities/api-schema.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
-import { buildTestApp, clockFrom, type TestApp } from './support/app.js';
+import { buildApp } from '../src/http/app.js';
+import { createContext } from '../src/http/service.js';
+import { buildTestApp, clockFrom, testConfig, type TestApp } from './support/app.js';
 import { makeListings } from './support/listings.js';
 
 const pgOk = await requirePostgres();
@@ -368,10 +370,12 @@ describe.each([
 describe('database outage without breakers', () => {
   it('answers 503 with Retry-After, not 500, when the database stops answering', async () => {
     const tdb = await createTestDb('sqlite');
-    const t = await buildTestApp(tdb.db, { FF_ENABLE_CIRCUIT_BREAKERS: 'false' });
-    // Reads against a PostgreSQL address where nothing listens: the driver's real refusal.
+    // Reads against a PostgreSQL address where nothing listens: the driver's real refusal. The
+    // routes take their reads when registered, so the context has them before the app is built.
     const dead = openDb('postgres://postgres@127.0.0.1:9/none');
-    t.ctx.reads = databaseReads(dead);
+    const ctx = await createContext(testConfig({ FF_ENABLE_CIRCUIT_BREAKERS: 'false' }), { db: tdb.db });
+    ctx.reads = databaseReads(dead);
+    const t = { ctx, app: await buildApp(ctx, { logger: false }) };
     for (const url of ['/api/opportunities?page=1', '/api/opportunities?cursor=', '/api/opportunities/1']) {
       const res = await t.app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(503);

@@ -22,7 +22,15 @@ export async function buildTestApp(
   /** Log lines go here, at LOG_LEVEL; without it the app does not log. */
   logStream?: { write(line: string): void },
 ): Promise<TestApp> {
-  const config = loadConfig({
+  const ctx = await createContext(testConfig(env), { db, clock });
+  const app = await buildApp(ctx, logStream ? { logStream } : { logger: false });
+  await app.ready();
+  return { app, ctx };
+}
+
+/** The service configuration tests run with, plus `env`. */
+export function testConfig(env: Record<string, string> = {}) {
+  return loadConfig({
     DEALERSCOPE_ENV: 'development',
     ADMIN_TOKEN: 'test-admin-token-0123456789',
     LOG_LEVEL: 'silent',
@@ -34,10 +42,6 @@ export async function buildTestApp(
     SNAPSHOT_DIR: mkdtempSync(join(tmpdir(), 'ds-test-snapshots-')),
     ...env,
   });
-  const ctx = await createContext(config, { db, clock });
-  const app = await buildApp(ctx, logStream ? { logStream } : { logger: false });
-  await app.ready();
-  return { app, ctx };
 }
 
 /**
