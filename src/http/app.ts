@@ -93,7 +93,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   });
   installErrorHandling(app, methods);
   await installSecurity(app, ctx, { rateLimits: rateLimitHook });
-  await app.register(adminImportRoutes, { ctx });
+  const admin = requireAdmin(ctx.config.adminToken);
+  await app.register(adminImportRoutes, { db: ctx.db, clock: ctx.clock, evidence: ctx.evidence, admin, env: ctx.config.raw });
   installObservability(app, ctx);
   installConditionalRequests(app);
 
@@ -110,7 +111,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   // Capabilities with their own services and lifecycle, in dependency order: each one's
   // decorations (app.notifications, app.dealerAlerts, app.incidents) feed the next.
   const background = opts.background ?? false;
-  const admin = requireAdmin(ctx.config.adminToken);
   const { db, clock } = ctx;
   const env = ctx.config.raw;
   const registry = ctx.metrics.registry;

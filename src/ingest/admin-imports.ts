@@ -3,13 +3,12 @@
 // its number and reason. The token and the media type are checked before the body is read, the
 // body is capped, and a feed that cannot be parsed at all is refused before anything is written.
 import { envInt } from '../common/env.js';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { loadArbitrageParams } from '../config/index.js';
 import type { AppContext } from '../common/app-context.js';
 import { FeedFormatError } from './feed.js';
 import { importListingFeed, importSummaryBody } from './import-service.js';
 import { ApiError } from '../common/errors.js';
-import { requireAdmin } from '../security/index.js';
 
 export const DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 const FORMATS: Record<string, 'csv' | 'json'> = { 'text/csv': 'csv', 'application/json': 'json' };
@@ -28,9 +27,17 @@ function mediaType(request: FastifyRequest): string {
   );
 }
 
-export async function adminImportRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
-  const maxBytes = importMaxBytes(ctx.config.raw);
-  const admin = requireAdmin(ctx.config.adminToken);
+/** What the upload route uses: the store, the clock, the evidence store, the admin check and the environment (its size cap). */
+export interface AdminImportDeps {
+  db: AppContext['db'];
+  clock: AppContext['clock'];
+  evidence: AppContext['evidence'];
+  admin: preHandlerAsyncHookHandler;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function adminImportRoutes(app: FastifyInstance, { db, clock, evidence, admin, env }: AdminImportDeps): Promise<void> {
+  const maxBytes = importMaxBytes(env);
   // This scope reads both formats as text: the feed reader parses them and reports per row.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(['application/json', 'text/csv'], { parseAs: 'string', bodyLimit: maxBytes }, (_req, body, done) =>
@@ -98,14 +105,14 @@ export async function adminImportRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
           { field: 'header:x-feed-name', message: 'must be 1–100 of A-Z a-z 0-9 . _ -' },
         ]);
       }
-      const origin = `upload:${typeof given === 'string' ? given : `${format}-${ctx.clock.now()}`}`;
+      const origin = `upload:${typeof given === 'string' ? given : `${format}-${clock.now()}`}`;
       let summary;
       try {
-        summary = await importListingFeed(ctx.db, body, format, {
+        summary = await importListingFeed(db, body, format, {
           origin,
-          now: ctx.clock.now(),
+          now: clock.now(),
           params: loadArbitrageParams(),
-          snapshots: ctx.evidence,
+          snapshots: evidence,
         });
       } catch (err) {
         if (err instanceof FeedFormatError) throw new ApiError(400, 'invalid_feed', err.message, [{ field: 'body', message: err.message }]);
