@@ -1,7 +1,6 @@
 // The dealer page: ranked opportunities as plain HTML over the same reads and query rules as the
 // API, so what a dealer sees and what a client fetches never disagree.
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import { parseListQuery } from '../opportunities/list-query.js';
 import { esc } from '../common/html.js';
@@ -69,14 +68,16 @@ const SORT_LABELS: Record<string, string> = {
   ending: 'ending soonest first',
 };
 
-export async function dealerPage(app: FastifyInstance, { ctx, notices }: { ctx: AppContext; notices?: DealerNotices }): Promise<void> {
+export async function dealerPage(
+  app: FastifyInstance,
+  { workspace, notices }: { workspace: Workspace; notices?: DealerNotices },
+): Promise<void> {
   app.addHook('onSend', gzipHtml);
   app.get('/assets/dealer.css', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(DEALER_CSS),
   );
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
-    const workspace = ctx.workspace as Workspace;
     const raw = request.query as Record<string, unknown>;
     const given: Record<string, string> = {};
     for (const k of [...FILTERS, 'page']) if (typeof raw[k] === 'string' && raw[k] !== '') given[k] = raw[k] as string;

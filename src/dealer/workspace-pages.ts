@@ -142,17 +142,33 @@ ${compsSection(comps)}</section>
 
 export async function workspacePages(
   app: FastifyInstance,
-  { ctx, workspace, notices, allowPrivate }: { ctx: AppContext; workspace: Workspace; notices?: DealerNotices; allowPrivate: boolean },
+  {
+    db,
+    clock,
+    redis,
+    env,
+    workspace,
+    notices,
+    allowPrivate,
+  }: {
+    db: AppContext['db'];
+    clock: AppContext['clock'];
+    redis: AppContext['redis'];
+    env: NodeJS.ProcessEnv;
+    workspace: Workspace;
+    notices?: DealerNotices;
+    allowPrivate: boolean;
+  },
 ): Promise<void> {
   app.addHook('onSend', gzipHtml);
   const sessions = () => app.consoleGuard.sessions;
   const attempts = new QuotaLimiter({
-    redis: ctx.redis,
-    keyPrefix: `${ctx.config.raw.RATE_LIMIT_KEY_PREFIX?.trim() || 'dealerscope:rl:'}dealer-login:`,
+    redis,
+    keyPrefix: `${env.RATE_LIMIT_KEY_PREFIX?.trim() || 'dealerscope:rl:'}dealer-login:`,
     points: DEALER_LOGIN_ATTEMPTS_PER_15_MIN,
     durationSec: 15 * 60,
   });
-  const searches = new SearchStore(ctx.db);
+  const searches = new SearchStore(db);
   const guard = protectDealerForm(cookieOf);
   const html = (reply: FastifyReply, status = 200) =>
     allowDealerCss(reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'private, no-store'));
@@ -195,7 +211,7 @@ export async function workspacePages(
     const dealer = key && key.length <= 200 ? await workspace.store.byApiKey(key) : null;
     if (!dealer) return html(reply, 401).send(await frame(request, 'Sign in', loginForm('That key was not accepted.'), notices));
     await attempts.refund(subject).catch(() => undefined);
-    const { token, expiresAt } = await sessions().create(`${DEALER_ACTOR}${dealer.id}`, ctx.clock.now());
+    const { token, expiresAt } = await sessions().create(`${DEALER_ACTOR}${dealer.id}`, clock.now());
     reply.setCookie(DEALER_COOKIE, token, {
       httpOnly: true,
       sameSite: 'strict',
@@ -226,7 +242,7 @@ export async function workspacePages(
       await frame(
         request,
         `${o.year} ${o.make} ${o.model}${o.trim ? ` ${o.trim}` : ''}`,
-        detailBody(request, o, ctx.clock.now(), watched),
+        detailBody(request, o, clock.now(), watched),
         notices,
       ),
     );
@@ -282,7 +298,7 @@ ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="n
     if (b.webhookUrl?.trim()) body.webhookUrl = b.webhookUrl.trim();
     if (b.minIntervalMinutes?.trim()) body.minIntervalMinutes = Number(b.minIntervalMinutes);
     try {
-      await searches.create(dealer.id, await parseSearch(body, { allowPrivate, dealerEmail: dealer.email }), ctx.clock.now());
+      await searches.create(dealer.id, await parseSearch(body, { allowPrivate, dealerEmail: dealer.email }), clock.now());
     } catch (err) {
       if (!(err instanceof ProfileError)) throw err;
       return reply.redirect(`/searches?error=${encodeURIComponent(err.errors.map((e) => `${e.field}: ${e.message}`).join('; '))}`, 303);
@@ -303,7 +319,7 @@ ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="n
     if (!dealer) return reply;
     const ids = await searches.watched(dealer.id);
     const items = await workspace.reads.some(dealer, ids);
-    const now = ctx.clock.now();
+    const now = clock.now();
     const cards = items
       .map(
         ({
@@ -328,7 +344,7 @@ ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="n
     if (!dealer) return reply;
     const id = (request.params as { id: string }).id;
     const found = /^[1-9][0-9]{0,14}$/.test(id) ? await workspace.reads.detail(dealer, Number(id)) : null;
-    if (found) await searches.watch(dealer.id, found.opportunity.id, Number(found.row.current_bid_cents), ctx.clock.now());
+    if (found) await searches.watch(dealer.id, found.opportunity.id, Number(found.row.current_bid_cents), clock.now());
     return reply.redirect(found ? `/o/${found.opportunity.id}` : '/watchlist', 303);
   });
 

@@ -139,8 +139,16 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(evidencePlugin, { evidence: ctx.evidence, clock, env, admin, background });
   const incidents = app.incidents;
   const notices = async () => (await incidents.publicStatus()).dealerNotices;
-  await app.register(dealerPage, { ctx, notices });
-  await app.register(workspacePages, { ctx, workspace: ctx.workspace, notices, allowPrivate: app.notifications.settings.allowPrivate });
+  await app.register(dealerPage, { workspace: ctx.workspace, notices });
+  await app.register(workspacePages, {
+    db,
+    clock,
+    redis: ctx.redis,
+    env,
+    workspace: ctx.workspace,
+    notices,
+    allowPrivate: app.notifications.settings.allowPrivate,
+  });
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType);
