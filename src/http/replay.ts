@@ -30,7 +30,7 @@ export function clientResolver(trustProxy: string | null): (raw: IncomingMessage
   };
 }
 
-export function createReplayLane(app: FastifyInstance, ctx: AppContext): ReplayLane {
+export function createReplayLane(app: FastifyInstance, ctx: Pick<AppContext, 'flags' | 'config' | 'cache' | 'metrics'>): ReplayLane {
   const lane = new ReplayLane({
     generation: () => ctx.flags.snapshot(),
     requestId: requestIdOf,

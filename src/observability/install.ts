@@ -27,7 +27,10 @@ declare module 'fastify' {
   }
 }
 
-export function installObservability(app: FastifyInstance, ctx: AppContext): Observability {
+/** The parts of the context observability reads: metrics and signals, the clock, flags and their control plane, the rollout, the error-reporting settings. */
+export type ObservabilityDeps = Pick<AppContext, 'metrics' | 'signals' | 'clock' | 'flags' | 'flagControl' | 'rollout' | 'config'>;
+
+export function installObservability(app: FastifyInstance, ctx: ObservabilityDeps): Observability {
   const http = new HttpWindow(ctx.metrics.httpDuration, HTTP_BUCKETS, ctx.clock);
   const alerts = new AlertFeed(ctx.clock, ctx.metrics.registry);
   const sources: TileSources = { http, signals: ctx.signals, flags: ctx.flags };

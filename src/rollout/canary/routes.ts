@@ -25,7 +25,10 @@ export interface CanaryInstallOptions {
  * The cohort hook must run before any other hook reads a flag (rate limits read theirs in
  * onRequest), so app.ts calls this before it installs security.
  */
-export function installCanary(app: FastifyInstance, ctx: AppContext, opts: CanaryInstallOptions = {}): Canary {
+/** The parts of the context the canary reads. */
+export type CanaryDeps = Pick<AppContext, 'config' | 'flags' | 'flagControl' | 'clock' | 'metrics' | 'breakers' | 'rollout'>;
+
+export function installCanary(app: FastifyInstance, ctx: CanaryDeps, opts: CanaryInstallOptions = {}): Canary {
   const analysis = new CanaryAnalysis(canarySettings(ctx.config.raw), ctx.flags, ctx.clock);
   analysis.install(app, ctx.metrics.registry);
   const notifier = new WebhookNotifier({ urls: webhookUrlsFromEnv(ctx.config.raw), breakers: ctx.breakers });
