@@ -67,7 +67,10 @@ function setHeaders(reply: FastifyReply, d: QuotaDecision): void {
   for (let i = 0; i < pairs.length; i += 2) reply.header(pairs[i] as string, pairs[i + 1]);
 }
 
-export async function rateLimitHook(app: FastifyInstance, ctx: AppContext, opts: RateLimitOptions = {}): Promise<void> {
+/** What the rate limits read: the flags, settings and Redis, the clock, the store (dealer keys), metrics and signals. */
+export type RateLimitDeps = Pick<AppContext, 'flags' | 'config' | 'redis' | 'clock' | 'db' | 'metrics' | 'signals'>;
+
+export async function rateLimitHook(app: FastifyInstance, ctx: RateLimitDeps, opts: RateLimitOptions = {}): Promise<void> {
   const perMinute = rateLimitPerMinute(ctx.config.raw);
   const keyPrefix = opts.keyPrefix ?? ctx.config.raw.RATE_LIMIT_KEY_PREFIX?.trim() ?? 'dealerscope:rl:';
   const ipLimiter = new QuotaLimiter({ redis: ctx.redis, keyPrefix: `${keyPrefix}ip:`, points: perMinute, durationSec: 60 });

@@ -19,8 +19,11 @@ import { sharedSecret } from '../storage/index.js';
 import { bearerToken, tokensEqual, tokenId } from './admin-auth.js';
 import { SESSION_COOKIE, SessionStore, sessionTtlMs } from './sessions.js';
 
+/** What console sign-in reads: the flags (CSRF), the admin token, the clock and the database (sessions, its secret). */
+export type ConsoleAuthDeps = Pick<AppContext, 'clock' | 'config' | 'db' | 'flags'>;
+
 export interface ConsoleGuard {
-  ctx: AppContext;
+  ctx: ConsoleAuthDeps;
   sessions: SessionStore;
 }
 
@@ -207,7 +210,7 @@ export async function protectForm(request: FastifyRequest, _reply: FastifyReply)
 }
 
 /** Decorates the app with the session store and installs the app-wide CSRF rule. */
-export async function installConsoleAuth(app: FastifyInstance, ctx: AppContext): Promise<SessionStore> {
+export async function installConsoleAuth(app: FastifyInstance, ctx: ConsoleAuthDeps): Promise<SessionStore> {
   const secret = await sharedSecret(ctx.db, 'csrf_secret');
   const sessions = new SessionStore(ctx.db, sessionTtlMs(ctx.config.raw), secret);
   app.decorate('consoleGuard', { ctx, sessions });

@@ -33,10 +33,13 @@ export { SessionStore } from './sessions.js';
 
 export interface SecurityInstallOptions {
   /** Installs the /api/* rate limits; runs right after the request limits, before any route. */
-  rateLimits: (app: FastifyInstance, ctx: AppContext) => Promise<void>;
+  rateLimits: (app: FastifyInstance, ctx: SecurityDeps) => Promise<void>;
 }
 
-export async function installSecurity(app: FastifyInstance, ctx: AppContext, opts: SecurityInstallOptions): Promise<void> {
+/** Everything the security installers read, together: request limits, the rate limits, console sign-in. */
+export type SecurityDeps = Pick<AppContext, 'flags' | 'config' | 'redis' | 'clock' | 'db' | 'metrics' | 'signals'>;
+
+export async function installSecurity(app: FastifyInstance, ctx: SecurityDeps, opts: SecurityInstallOptions): Promise<void> {
   installRequestLimits(app, ctx);
   await opts.rateLimits(app, ctx);
   installSecurityHeaders(app);

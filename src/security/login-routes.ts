@@ -41,7 +41,10 @@ function sendPage(reply: FastifyReply, status: number, message: string | null) {
     .send(loginPage(message));
 }
 
-export async function loginRoutes(app: FastifyInstance, { ctx, sessions }: { ctx: AppContext; sessions: SessionStore }): Promise<void> {
+export async function loginRoutes(
+  app: FastifyInstance,
+  { ctx, sessions }: { ctx: Pick<AppContext, 'clock' | 'config' | 'metrics' | 'redis'>; sessions: SessionStore },
+): Promise<void> {
   const attempts = new QuotaLimiter({
     redis: ctx.redis,
     keyPrefix: `${ctx.config.raw.RATE_LIMIT_KEY_PREFIX?.trim() || 'dealerscope:rl:'}login:`,

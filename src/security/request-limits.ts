@@ -74,7 +74,7 @@ function bodyProblems(request: FastifyRequest): FieldProblem[] {
   return problems;
 }
 
-export function installRequestLimits(app: FastifyInstance, ctx: AppContext): void {
+export function installRequestLimits(app: FastifyInstance, ctx: Pick<AppContext, 'flags'>): void {
   const check = (request: FastifyRequest): ApiError | null => {
     const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION') === true;
     const limits = strict ? STRICT : LENIENT;
