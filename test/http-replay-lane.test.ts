@@ -5,12 +5,9 @@
 // (a flag, the data) goes the normal way.
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { CompIndex } from '../src/opportunities/comps-store.js';
-import { storeListings } from '../src/opportunities/store.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { buildTestApp, type TestApp } from './support/app.js';
-import { ingestMadeListings, makeListings } from './support/listings.js';
+import { buildTestApp, clockFrom, type TestApp } from './support/app.js';
+import { ingestMadeListings, makeListings, storeTestListings } from './support/listings.js';
 
 interface Answer {
   status: number;
@@ -36,6 +33,7 @@ const stable = (h: IncomingHttpHeaders) => {
   return rest;
 };
 
+const AT = Date.UTC(2026, 10, 1);
 const GZIP = { 'accept-encoding': 'gzip, deflate' };
 const LIST = '/api/opportunities?limit=5&sort=profit&cursor=';
 
@@ -46,14 +44,9 @@ describe('the replay lane', () => {
 
   async function start(env: Record<string, string> = {}, logStream?: { write(line: string): void }): Promise<void> {
     tdb = await createTestDb('sqlite');
-    await storeListings(tdb.db, makeListings(30, 11), {
-      origin: 'test',
-      isSample: false,
-      now: Date.now(),
-      params: defaultArbitrageParams(),
-      comps: new CompIndex(),
-    });
-    t = await buildTestApp(tdb.db, env, undefined, logStream);
+    await storeTestListings(tdb.db, makeListings(30, 11), AT);
+    // The fixtures' auctions end in December 2026; the app's clock runs from a month before.
+    t = await buildTestApp(tdb.db, env, clockFrom(AT), logStream);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const addr = t.app.server.address();
     port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -157,7 +150,7 @@ describe('the replay lane', () => {
     const page = '/api/opportunities?limit=5&page=1';
     await get(port, page);
     const version = t.ctx.cache.dataVersion();
-    await ingestMadeListings(tdb.db, 5, 99, 'NEW', Date.now());
+    await ingestMadeListings(tdb.db, 5, 99, 'NEW', AT);
     expect(t.ctx.cache.dataVersion()).toBeGreaterThan(version);
     const laneBefore = replayed();
     const fresh = await get(port, page);
