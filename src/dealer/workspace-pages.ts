@@ -4,9 +4,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
-import { checkOrigin, dealerCsrfToken, LimiterUnavailableError, protectDealerForm, QuotaLimiter } from '../security/index.js';
+import { checkOrigin, dealerCsrfToken, protectDealerForm, QuotaLimiter, signInAttempt } from '../security/index.js';
 import { esc } from '../common/html.js';
-import { ApiError } from '../common/errors.js';
 import { DEALER_ACTOR, DEALER_COOKIE, parseSearch, ProfileError, SearchStore, type Workspace } from '../dealers/index.js';
 import { noticeBanner, type DealerNotices } from './page.js';
 import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
@@ -190,18 +189,8 @@ export async function workspacePages(
   app.post('/login', { bodyLimit: 4096 }, async (request, reply) => {
     checkOrigin(request);
     const subject = `ip:${request.ip}`;
-    let decision;
-    try {
-      decision = await attempts.consume(subject);
-    } catch (err) {
-      if (err instanceof LimiterUnavailableError)
-        throw new ApiError(503, 'login_limiter_unavailable', 'Sign-in is briefly unavailable; retry shortly', undefined, {
-          'Retry-After': '1',
-        });
-      throw err;
-    }
-    if (!decision.allowed) {
-      const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
+    const retry = await signInAttempt(attempts, subject);
+    if (retry !== null) {
       return html(reply, 429)
         .header('Retry-After', retry)
         .send(await frame(request, 'Sign in', loginForm(`Too many sign-in attempts; try again in ${retry} s.`), notices));

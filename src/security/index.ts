@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../common/app-context.js';
 import { installConsoleAuth } from './console-auth.js';
 import { loginRoutes } from './login-routes.js';
+export { signInAttempt } from './login-routes.js';
 import { installRequestLimits } from './request-limits.js';
 import { installSecurityHeaders } from './security-headers.js';
 

@@ -41,6 +41,26 @@ function sendPage(reply: FastifyReply, status: number, message: string | null) {
     .send(loginPage(message));
 }
 
+/**
+ * Counts one sign-in attempt for `subject` before any credential is compared, so parallel guesses
+ * cannot all slip under the limit, and never fails open: an unreachable limiter answers 503.
+ * Null when the attempt may go on, else the seconds to put in Retry-After. The console's and the
+ * dealer's sign-in both count through it.
+ */
+export async function signInAttempt(attempts: QuotaLimiter, subject: string): Promise<string | null> {
+  let decision: QuotaDecision;
+  try {
+    decision = await attempts.consume(subject);
+  } catch (err) {
+    if (err instanceof LimiterUnavailableError)
+      throw new ApiError(503, 'login_limiter_unavailable', 'Sign-in is briefly unavailable; retry shortly', undefined, {
+        'Retry-After': '1',
+      });
+    throw err;
+  }
+  return decision.allowed ? null : String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
+}
+
 export async function loginRoutes(
   app: FastifyInstance,
   { ctx, sessions }: { ctx: Pick<AppContext, 'clock' | 'config' | 'metrics' | 'redis'>; sessions: SessionStore },
@@ -78,20 +98,8 @@ export async function loginRoutes(
     async (request, reply) => {
       checkOrigin(request);
       const subject = `ip:${request.ip}`;
-      // Consumed before the token is compared, so parallel guesses cannot all slip under the limit.
-      let decision: QuotaDecision;
-      try {
-        decision = await attempts.consume(subject);
-      } catch (err) {
-        // Never fail open on sign-in.
-        if (err instanceof LimiterUnavailableError)
-          throw new ApiError(503, 'login_limiter_unavailable', 'Sign-in is briefly unavailable; retry shortly', undefined, {
-            'Retry-After': '1',
-          });
-        throw err;
-      }
-      if (!decision.allowed) {
-        const retry = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
+      const retry = await signInAttempt(attempts, subject);
+      if (retry !== null) {
         reply.header('Retry-After', retry);
         return sendPage(reply, 429, `Too many sign-in attempts; try again in ${retry} s.`);
       }

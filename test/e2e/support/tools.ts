@@ -8,14 +8,8 @@ import { requireComponent, type Component } from '../../support/components.js';
 export const PROMTOOL = process.env.PROMTOOL_PATH ?? '/usr/bin/promtool';
 export const PROMETHEUS = process.env.PROMETHEUS_PATH ?? '/usr/bin/prometheus';
 export const CHROMIUM = CHROMIUM_PATH;
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// The browser pool's own flags: the suites drive Chromium as the service does.
+export { CHROMIUM_ARGS } from '../../../src/ingest/browser/pool.js';
 
 function executable(path: string): boolean {
   try {
