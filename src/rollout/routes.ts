@@ -2,9 +2,9 @@
 // dry-run switch. Bearer ADMIN_TOKEN like every /admin route.
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { actorOf, changeReason, flagAdminRoutes } from '../flags/index.js';
-import type { AppContext } from '../common/app-context.js';
 import type { RolloutController } from './controller.js';
 import { recordRequests } from './http-hook.js';
+import type { FlagControl } from '../flags/index.js';
 
 const reasonProp = { type: 'string', maxLength: 500 } as const;
 
@@ -171,7 +171,7 @@ export async function rolloutRoutes(app: FastifyInstance, { admin: auth, rollout
 /** Everything the flag control plane and the rollout add to the server (one line in app.ts). */
 export async function installRollout(
   app: FastifyInstance,
-  { admin, rollout, flagControl }: RolloutRoutesOptions & { flagControl: AppContext['flagControl'] },
+  { admin, rollout, flagControl }: RolloutRoutesOptions & { flagControl: FlagControl },
 ): Promise<void> {
   recordRequests(app, rollout.measurements);
   app.addHook('onClose', async () => {
