@@ -171,9 +171,15 @@ export async function rolloutRoutes(app: FastifyInstance, { admin: auth, rollout
 /** Everything the flag control plane and the rollout add to the server (one line in app.ts). */
 export async function installRollout(
   app: FastifyInstance,
-  { admin, rollout, flagControl }: RolloutRoutesOptions & { flagControl: FlagControl },
+  { admin, rollout, flagControl, serve = false }: RolloutRoutesOptions & { flagControl: FlagControl; serve?: boolean },
 ): Promise<void> {
   recordRequests(app, rollout.measurements);
+  // A serving replica listens for flag changes and runs the trigger loop; tests drive both by hand.
+  if (serve)
+    app.addHook('onReady', async () => {
+      await flagControl.start();
+      rollout.start();
+    });
   app.addHook('onClose', async () => {
     rollout.stop();
     await flagControl.stop();
