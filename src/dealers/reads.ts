@@ -8,24 +8,10 @@ import type { ArbitrageParams } from '../config/index.js';
 import type { Opportunity } from '../opportunities/api-schema.js';
 import type { CursorPosition } from '../opportunities/cursor.js';
 import type { ListFilters, Sort } from '../opportunities/list-query.js';
+import type { PersonalListRequest, PersonalPage } from '../opportunities/route-ports.js';
 import { dbBool, type Db } from '../storage/index.js';
 import { personalize, viewerOf, type Personal, type WorkspaceRow } from './personal.js';
 import type { Dealer } from './profile.js';
-
-export interface WorkspaceListRequest {
-  sort: Sort;
-  filters: ListFilters;
-  limit: number;
-}
-
-export interface WorkspacePage {
-  items: Opportunity[];
-  total: number;
-  hasMore: boolean;
-  last: CursorPosition | null;
-  /** The kept list the page was cut from: the same object for as long as that list is unchanged. */
-  source: object;
-}
 
 /** Headroom of an opportunity without a ceiling sorts after every real one. */
 const NO_HEADROOM = Number.MIN_SAFE_INTEGER;
@@ -151,7 +137,7 @@ export class WorkspaceReads {
     return m.list;
   }
 
-  async keysetPage(dealer: Dealer | null, req: WorkspaceListRequest, from: CursorPosition | null): Promise<WorkspacePage> {
+  async keysetPage(dealer: Dealer | null, req: PersonalListRequest, from: CursorPosition | null): Promise<PersonalPage> {
     const all = await this.matching(dealer, req.sort, req.filters);
     // The list is in cursor order, so everything from the first row past the cursor is the rest.
     const start = from ? all.findIndex((p) => after(p, req.sort, from)) : 0;
@@ -167,7 +153,7 @@ export class WorkspaceReads {
     };
   }
 
-  async offsetPage(dealer: Dealer | null, req: WorkspaceListRequest, page: number): Promise<{ items: Opportunity[]; total: number }> {
+  async offsetPage(dealer: Dealer | null, req: PersonalListRequest, page: number): Promise<{ items: Opportunity[]; total: number }> {
     const all = await this.matching(dealer, req.sort, req.filters);
     return { items: all.slice((page - 1) * req.limit, page * req.limit).map((p) => p.opportunity), total: all.length };
   }
