@@ -13,7 +13,6 @@ import type { BrowserPool } from '../ingest/browser/pool.js';
 import type { Metrics, Signals } from '../observability/index.js';
 import type { CursorCodec } from '../opportunities/cursor.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
-import type { QualityService } from '../quality/service.js';
 import type { BreakerRegistry } from '../resilience/index.js';
 import type { RolloutController } from '../rollout/index.js';
 import type { Db, RedisHandle } from '../storage/index.js';
@@ -40,8 +39,6 @@ export interface AppContext {
   cache: OpportunityCache;
   /** Phases, gates, SLO triggers and automatic rollback; emits 'breach' | 'decision' | 'alert'. */
   rollout: RolloutController;
-  /** Data contract, provenance, anomaly verdicts and the quality monitor (signals, metrics). */
-  quality: QualityService;
   /** Headless Chromium for sources that need rendering; launches only when a job needs it. */
   browserPool: BrowserPool;
   /** Source snapshots kept by SHA-256 (disk or S3): ingestion keeps, provenance checks read. */
