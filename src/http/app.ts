@@ -25,6 +25,7 @@ import { registerOpenApi } from './openapi.js';
 import { evidencePlugin } from '../evidence/index.js';
 import { incidentsPlugin } from '../incidents/index.js';
 import { dealersPlugin, Workspace } from '../dealers/index.js';
+import { sharedSecret } from '../storage/index.js';
 import { notificationsPlugin } from '../notifications/index.js';
 
 export interface BuildAppOptions {
@@ -119,7 +120,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     flags: ctx.flags,
     cache: ctx.cache,
     reads: ctx.reads,
-    cursors: ctx.cursors,
+    cursorSecret: async () => ctx.config.cursorSecret ?? sharedSecret(ctx.db, 'cursor_secret'),
     workspace: ctx.workspace,
   });
   // Capabilities with their own services and lifecycle, in dependency order: each one's

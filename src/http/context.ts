@@ -11,7 +11,6 @@ import type { EvidenceStore } from '../evidence/index.js';
 import type { FlagControl, FlagService } from '../flags/index.js';
 import type { BrowserPool } from '../ingest/browser/pool.js';
 import type { Metrics, Signals } from '../observability/index.js';
-import type { CursorCodec } from '../opportunities/cursor.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { BreakerRegistry } from '../resilience/index.js';
 import type { RolloutController } from '../rollout/index.js';
@@ -32,7 +31,6 @@ export interface AppContext {
   signals: Signals;
   /** Circuit breakers by dependency: `database`, `redis`, `source:<name>`, `webhook:<channel>`. */
   breakers: BreakerRegistry;
-  cursors: CursorCodec;
   /** Opportunity reads as the routes see them (through the cache and the database breaker). */
   reads: OpportunityReads;
   /** The opportunity read cache: stats for metrics, the console and the rollout controller. */

@@ -6,11 +6,10 @@ import { FlagService } from '../flags/index.js';
 import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
 import { createMetrics, Signals } from '../observability/index.js';
 import { BreakerRegistry, breakerSettings, databaseReadProbe, guardedReads } from '../resilience/index.js';
-import { CursorCodec } from '../opportunities/cursor.js';
 import { databaseReads } from '../opportunities/read-service.js';
 import { createOpportunityCache } from '../cache/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
-import { type Db, openDb, openRedis, sharedSecret } from '../storage/index.js';
+import { type Db, openDb, openRedis } from '../storage/index.js';
 import { migrate } from '../schema/migrate.js';
 import { createRollout, type RolloutTuning } from '../rollout/index.js';
 import { buildApp } from './app.js';
@@ -61,7 +60,6 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     { env: config.env, rawEnv: config.raw, db, redis, flags, clock, metrics, signals, breakers, databaseBreaker: breakers.get('database') },
     opts.rollout,
   );
-  const secret = config.cursorSecret ?? (await sharedSecret(db, 'cursor_secret'));
   return {
     config,
     db,
@@ -72,7 +70,6 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     metrics,
     signals,
     breakers,
-    cursors: new CursorCodec(secret),
     reads,
     cache,
     flagControl,

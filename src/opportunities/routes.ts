@@ -7,10 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gzipEtag, wantsGzip, type BuiltBody, type ServedBody } from '../common/response-body.js';
 import { cacheKeys } from './cache-keys.js';
 import type { FlagService } from '../flags/index.js';
-import type { CursorCodec } from './cursor.js';
 import type { PersonalFigures, ResponseCache } from './route-ports.js';
 import { ApiError } from '../common/errors.js';
-import { CursorError, queryFingerprint } from './cursor.js';
+import { CursorCodec, CursorError, queryFingerprint } from './cursor.js';
 import { ErrorSchema, ListQueryDoc, ListResponseSchema } from './api-schema.js';
 import { parseListQuery, type ListQuery } from './list-query.js';
 import type { KeysetPage, OpportunityReads } from './read-service.js';
@@ -94,12 +93,14 @@ export interface OpportunityRouteDeps {
   flags: Pick<FlagService, 'get'>;
   cache: ResponseCache;
   reads: OpportunityReads;
-  cursors: CursorCodec;
+  /** The key cursors are signed with: CURSOR_SECRET, else one kept per database. */
+  cursorSecret: () => Promise<string>;
   /** The dealer's workspace (dealers/), when present: a dealer's figures are computed per viewer. */
   workspace: PersonalFigures | undefined;
 }
 
 export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityRouteDeps): Promise<void> {
+  const cursors = new CursorCodec(await deps.cursorSecret());
   // A URL answered from the shared cache is left to the replay lane (common/replay-lane.ts), which
   // answers it again from the kept response while that stays kept and no flag has changed.
   const lane = app.replayLane;
@@ -178,7 +179,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
       let after = null;
       if (q.cursor) {
         try {
-          after = deps.cursors.decode(q.cursor, fingerprintOf());
+          after = cursors.decode(q.cursor, fingerprintOf());
         } catch (err) {
           if (err instanceof CursorError)
             throw new ApiError(400, 'invalid_cursor', `Invalid cursor: ${err.message}`, [{ field: 'cursor', message: err.message }]);
@@ -192,7 +193,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
         const slot = `${q.limit}|${q.cursor ?? ''}`;
         let served = bodies.get(slot);
         if (!served) {
-          const next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(deps.cursors.encode(fingerprintOf(), page.last))}` : '';
+          const next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(cursors.encode(fingerprintOf(), page.last))}` : '';
           const built = encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
           served = { identity: built.body, gzip: gzipSync(built.body, { level: constants.Z_BEST_SPEED }), etag: built.etag };
           bodies.set(slot, served);
@@ -204,7 +205,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
         const page = await deps.reads.keysetPage(req, after);
         let next = nextCursors.get(page);
         if (next === undefined) {
-          next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(deps.cursors.encode(fingerprintOf(), page.last))}` : '';
+          next = page.hasMore && page.last ? `,"nextCursor":${JSON.stringify(cursors.encode(fingerprintOf(), page.last))}` : '';
           nextCursors.set(page, next);
         }
         return encoded(page.items, '{"items":', `${next},"hasMore":${page.hasMore}}`);
