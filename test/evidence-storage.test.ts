@@ -83,7 +83,7 @@ describe('evidence on local disk', () => {
       random: seededRandom(1),
       params: defaultArbitrageParams,
       renderer: null,
-      snapshots: t.ctx.evidence,
+      snapshots: t.app.evidence,
       readSecret: (n) => SECRETS[n],
     });
   });
@@ -122,7 +122,7 @@ describe('evidence on local disk', () => {
     const stored = files();
     expect(stored.some((f) => f.includes('.tmp-'))).toBe(false);
     expect(stored).toEqual(expect.arrayContaining(hashes));
-    const before = await t.ctx.evidence.totalsNow();
+    const before = await t.app.evidence.totalsNow();
     expect(stored).toHaveLength(before.objects);
 
     // A second run reads the same bytes: the same snapshots, nothing new written.
@@ -242,7 +242,7 @@ describe('evidence in an S3-compatible bucket, and provenance verification from 
       random: seededRandom(2),
       params: defaultArbitrageParams,
       renderer: null,
-      snapshots: t.ctx.evidence,
+      snapshots: t.app.evidence,
       readSecret: (n) => SECRETS[n],
     });
     await runner.run('govdeals');
@@ -290,7 +290,7 @@ describe('evidence in an S3-compatible bucket, and provenance verification from 
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'snapshots/v1/' }));
     s3.destroy();
     const keys = (listed.Contents ?? []).map((o) => o.Key!);
-    const totals = await t.ctx.evidence.totalsNow();
+    const totals = await t.app.evidence.totalsNow();
     expect(keys).toHaveLength(totals.objects);
     expect(totals.objects).toBeGreaterThanOrEqual(Math.ceil(LOTS.govdeals.length / 25) + 2 + 20); // search pages, PS list pages, PS detail pages
     const bytes = (listed.Contents ?? []).reduce((n, o) => n + (o.Size ?? 0), 0);

@@ -2,7 +2,8 @@
 // jobs run through the pipeline, and a source that needs rendering waits — queued, not
 // dropped — while ENABLE_BROWSER_POOL is off, then completes when it is switched on at runtime.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIngestion, type Ingestion } from '../src/ingest/scheduler/ingestion.js';
+import type { BrowserPool } from '../src/ingest/browser/pool.js';
+import { createBrowserPool, startIngestion, type Ingestion } from '../src/ingest/scheduler/ingestion.js';
 import { parseSourcesConfig } from '../src/ingest/sources/config.js';
 import { ManualClock } from '../src/common/clock.js';
 import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
@@ -23,6 +24,7 @@ describe.runIf(hasChromium)('in-process scheduling', () => {
   let site: FixtureSite;
   let t: TestApp;
   let ingestion: Ingestion;
+  let pool: BrowserPool;
   const clock = new ManualClock(NOW);
   const psLots = makeLots(4, 5, NOW);
   const gsaLots = makeLots(5, 6, NOW);
@@ -49,11 +51,12 @@ describe.runIf(hasChromium)('in-process scheduling', () => {
       },
       { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' },
     );
-    ingestion = startIngestion(t.ctx, { schedule: true, work: true, pool: t.ctx.browserPool, sources })!;
+    pool = createBrowserPool(t.ctx);
+    ingestion = startIngestion({ ...t.ctx, evidence: t.app.evidence }, { schedule: true, work: true, pool, sources })!;
   });
   afterAll(async () => {
     await ingestion?.close();
-    await t?.ctx.browserPool.shutdown();
+    await pool?.shutdown();
     await t?.app.close();
     await site?.close();
     await tdb?.drop();
@@ -67,9 +70,9 @@ describe.runIf(hasChromium)('in-process scheduling', () => {
     expect(ingestion.queue.kind).toBe('in-process');
     await until('the GSA run', async () => (await imports('source:gsa')).length === 1);
     expect(await listings('gsa')).toHaveLength(gsaLots.length);
-    await until('the rendered job to queue at the pool', () => t.ctx.browserPool.stats.queued === 1);
+    await until('the rendered job to queue at the pool', () => pool.stats.queued === 1);
     await new Promise((r) => setTimeout(r, 500));
-    expect(t.ctx.browserPool.stats).toMatchObject({ active: 0, queued: 1, browsers: 0 });
+    expect(pool.stats).toMatchObject({ active: 0, queued: 1, browsers: 0 });
     expect(await listings('publicsurplus')).toHaveLength(0);
   });
 

@@ -4,7 +4,10 @@ import { envInt } from '../common/env.js';
 import type { Command } from 'commander';
 import Fastify from 'fastify';
 import { defaultArbitrageParams, loadConfig } from '../config/index.js';
+import { createEvidenceStore } from '../evidence/index.js';
 import { createContext } from '../http/service.js';
+import type { AppContext } from '../http/context.js';
+import { createBrowserPool } from '../ingest/browser/app-pool.js';
 import { startIngestion } from '../ingest/scheduler/ingestion.js';
 import { exitCodeFor, formatReport, type SourceRunReport } from '../ingest/scheduler/run-report.js';
 import { SourceRunner } from '../ingest/scheduler/source-runner.js';
@@ -12,6 +15,14 @@ import { apiKeyFor, loadSourcesConfig } from '../ingest/sources/config.js';
 import { EXIT } from './data-commands.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
+
+/** What a scraping process adds to the shared services: its browser pool and the evidence store. */
+function scrapingServices(ctx: AppContext) {
+  return {
+    pool: createBrowserPool(ctx),
+    evidence: createEvidenceStore({ db: ctx.db, clock: ctx.clock, env: ctx.config.raw, registry: ctx.metrics.registry, log }),
+  };
+}
 
 export function registerWorkerCommands(program: Command): void {
   program
@@ -31,8 +42,9 @@ export function registerWorkerCommands(program: Command): void {
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 50) throw new Error('--concurrency must be an integer 1–50');
       const port = opts.port !== undefined ? Number(opts.port) : envInt(config.raw, 'WORKER_PORT', 9464, 0, 65535);
       const ctx = await createContext(config);
+      const { pool, evidence } = scrapingServices(ctx);
       await ctx.flagControl.start();
-      const ingestion = startIngestion(ctx, { schedule: false, work: true, pool: ctx.browserPool, concurrency, log });
+      const ingestion = startIngestion({ ...ctx, evidence }, { schedule: false, work: true, pool, concurrency, log });
       if (!ingestion)
         throw new Error('no sources configured: set DEALERSCOPE_SOURCES_FILE (or DEALERSCOPE_SOURCES) to the sources section');
       const ops = Fastify({ logger: false });
@@ -56,7 +68,8 @@ export function registerWorkerCommands(program: Command): void {
         ctx.readiness.markDraining();
         (async () => {
           await ingestion.close();
-          await ctx.browserPool.shutdown();
+          await pool.shutdown();
+          await evidence.close();
           await ctx.flagControl.stop();
           await ops.close();
           await ctx.redis?.close();
@@ -115,6 +128,7 @@ export function registerWorkerCommands(program: Command): void {
             : 'no sources configured: set DEALERSCOPE_SOURCES_FILE',
         );
       const ctx = await createContext(config);
+      const { pool, evidence } = scrapingServices(ctx);
       const reports: SourceRunReport[] = [];
       // A run the event loop abandoned (nothing left to wait for, the report never written) still
       // ends with a report and exit 1 instead of Node's bare exit 13.
@@ -133,11 +147,11 @@ export function registerWorkerCommands(program: Command): void {
           clock: ctx.clock,
           random: Math.random,
           params: defaultArbitrageParams,
-          renderer: ctx.browserPool,
+          renderer: pool,
           breakerFor: (n) => ctx.breakers.get(n),
           flags: ctx.flags,
           readSecret: (n) => config.raw[n],
-          snapshots: ctx.evidence,
+          snapshots: evidence,
           onProgress: (name, p) => log(`${name}: page ${p.pages}, ${p.found}${p.total === null ? '' : ` of ${p.total}`} lots read`),
         },
       );
@@ -153,8 +167,8 @@ export function registerWorkerCommands(program: Command): void {
       } finally {
         process.removeListener('beforeExit', stalled);
         await runner.close();
-        await ctx.browserPool.shutdown();
-        await ctx.evidence.close();
+        await pool.shutdown();
+        await evidence.close();
         await ctx.redis?.close();
         await ctx.db.close();
       }

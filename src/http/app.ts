@@ -109,7 +109,16 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   installErrorHandling(app, methods);
   await installSecurity(app, ctx, { rateLimits: rateLimitHook });
   const admin = requireAdmin(ctx.config.adminToken);
-  await app.register(adminImportRoutes, { db: ctx.db, clock: ctx.clock, evidence: ctx.evidence, admin, env: ctx.config.raw });
+  // The evidence store first: the admin import and scheduled scraping keep what they read in it.
+  await app.register(evidencePlugin, {
+    db: ctx.db,
+    clock: ctx.clock,
+    env: ctx.config.raw,
+    registry: ctx.metrics.registry,
+    admin,
+    background: opts.background ?? false,
+  });
+  await app.register(adminImportRoutes, { db: ctx.db, clock: ctx.clock, evidence: app.evidence, admin, env: ctx.config.raw });
   installObservability(app, ctx);
   installConditionalRequests(app);
 
@@ -154,7 +163,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     flags: ctx.flags,
     background,
   });
-  await app.register(evidencePlugin, { evidence: ctx.evidence, clock, env, admin, background, closeStore: Boolean(serve) });
   const incidents = app.incidents;
   const notices = async () => (await incidents.publicStatus()).dealerNotices;
   await app.register(dealerPage, { workspace: ctx.workspace, notices });
@@ -174,7 +182,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   });
   app.get('/openapi.json', async () => (app as FastifyInstance).swagger());
   // Last, so that closing in reverse order stops the scrapes before the evidence store they write to.
-  if (serve) await app.register(ingestionPlugin, { ctx, pool: ctx.browserPool, log: serve.log });
+  if (serve) await app.register(ingestionPlugin, { ctx: { ...ctx, evidence: app.evidence }, log: serve.log });
   openReplayLane(app, lane);
   return app;
 }

@@ -7,9 +7,7 @@ import type { Readiness } from '../common/readiness.js';
 import type { OpportunityCache } from '../cache/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import type { Workspace } from '../dealers/index.js';
-import type { EvidenceStore } from '../evidence/index.js';
 import type { FlagControl, FlagService } from '../flags/index.js';
-import type { BrowserPool } from '../ingest/browser/pool.js';
 import type { Metrics, Signals } from '../observability/index.js';
 import type { OpportunityReads } from '../opportunities/read-service.js';
 import type { BreakerRegistry } from '../resilience/index.js';
@@ -37,10 +35,6 @@ export interface AppContext {
   cache: OpportunityCache;
   /** Phases, gates, SLO triggers and automatic rollback; emits 'breach' | 'decision' | 'alert'. */
   rollout: RolloutController;
-  /** Headless Chromium for sources that need rendering; launches only when a job needs it. */
-  browserPool: BrowserPool;
-  /** Source snapshots kept by SHA-256 (disk or S3): ingestion keeps, provenance checks read. */
-  evidence: EvidenceStore;
   /** The dealer workspace (profiles, personal numbers); buildApp creates it when absent. */
   workspace?: Workspace;
 }
