@@ -1,10 +1,9 @@
 // Assembles the Fastify server from the capabilities' route plugins.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
+import { ErrorSchema, opportunityRoutes, OpportunitySchema } from '../opportunities/index.js';
 import { installObservability, loggerOptions, routeLabel } from '../observability/index.js';
 import { installConsole, layout } from '../console/index.js';
 import { dealerPage, workspacePages } from '../dealer/index.js';
-import { opportunityRoutes } from '../opportunities/routes.js';
 import { cachePlugin } from '../cache/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';

@@ -1,13 +1,19 @@
 // Feed and comps imports: parse, keep every bad row with its reason, store the good ones, and
 // re-appraise what new comps affect. Re-running the same file changes nothing.
 import { createHash } from 'node:crypto';
-import { notifyDataVersion } from '../opportunities/data-version.js';
-import { loadCompIndex } from '../opportunities/comps-store.js';
-import { matchKey } from '../opportunities/list-query.js';
-import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
-import { familyOf, makeSpellings } from '../opportunities/engine/cohort.js';
-import { bumpCompsVersion, bumpDataVersion, readCompsVersion, storeListings } from '../opportunities/store.js';
-import type { Comp } from '../opportunities/types.js';
+import {
+  bumpCompsVersion,
+  bumpDataVersion,
+  engineFingerprint,
+  familyOf,
+  loadCompIndex,
+  makeSpellings,
+  matchKey,
+  notifyDataVersion,
+  readCompsVersion,
+  storeListings,
+} from '../opportunities/index.js';
+import type { Comp } from '../opportunities/index.js';
 import { dbBool, type Db } from '../storage/index.js';
 import { parseCompsFile } from './comps-file.js';
 import { QualityStage } from '../quality/pipeline.js';

@@ -5,7 +5,7 @@ import type { AppContext } from '../common/app-context.js';
 import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';
 import { dbBool, type Db } from '../storage/index.js';
-import { listingFromRow } from '../opportunities/store.js';
+import { listingFromRow } from '../opportunities/index.js';
 import { AnomalyNotFound, isAnomalyStatus, listAnomalies, markFalsePositive } from './anomaly/verdicts.js';
 import { listingContractDocument } from './contract/listing-contract.js';
 import { listQuarantine } from './contract/quarantine-store.js';

@@ -9,12 +9,7 @@ import { evidencePostgresMigration, evidenceSqliteMigration } from '../../eviden
 import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../incidents/index.js';
 import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
 import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/index.js';
-import {
-  bidCeilingMigration,
-  changeSeqMigration,
-  honestRankingMigration,
-  valuationBasisMigration,
-} from '../../opportunities/migrations.js';
+import { bidCeilingMigration, changeSeqMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/index.js';
 import {
   qualityPostgresMigration,
   qualitySampleIndexes,
