@@ -10,7 +10,7 @@ import { parseListingFeed } from '../ingest/feed.js';
 import { matchKey } from '../opportunities/index.js';
 import type { Comp, ListingInput } from '../opportunities/index.js';
 import { packageRoot } from '../common/paths.js';
-import { detectAnomalies, listingKey } from '../quality/anomaly/detector.js';
+import { detectAnomalies, listingKey } from '../quality/index.js';
 
 export interface EvalSet {
   referenceTime: string;

@@ -7,10 +7,8 @@ import { loadArbitrageParams } from '../config/index.js';
 import { parseCompsFile } from '../ingest/comps-file.js';
 import { parseListingFeed } from '../ingest/feed.js';
 import { sampleDir } from '../ingest/sample.js';
-import { isAnomalyStatus, listAnomalies, markFalsePositive } from '../quality/anomaly/verdicts.js';
+import { isAnomalyStatus, listAnomalies, listQuarantine, markFalsePositive, measureQuality } from '../quality/index.js';
 import { evaluateDetector, evalSetPath, flagRateOnFeed, loadEvalSet } from './anomaly-evaluation.js';
-import { listQuarantine } from '../quality/contract/quarantine-store.js';
-import { measureQuality } from '../quality/measure.js';
 import { withDb } from './with-db.js';
 
 const intOpt = (name: string, v: string, min: number, max: number): number => {

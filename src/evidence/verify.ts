@@ -10,9 +10,9 @@ import { adapterFor, apiKeyFor, hostPolicyFor, loadSourcesConfig } from '../inge
 import type { PageRenderer, RenderedPage } from '../ingest/sources/types.js';
 import { listingFromRow } from '../opportunities/index.js';
 import type { ListingInput } from '../opportunities/index.js';
-import { LISTING_FIELD_PATHS, LISTING_FIELDS } from '../quality/provenance/fields.js';
+import { LISTING_FIELD_PATHS, LISTING_FIELDS } from '../quality/index.js';
 import { FEED_EXTRACTOR_VERSION } from '../ingest/feed-origin.js';
-import type { StoredFields } from '../quality/provenance/records.js';
+import type { StoredFields } from '../quality/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Db } from '../storage/index.js';
 import { normalizeHash } from './hash.js';

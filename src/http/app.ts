@@ -9,7 +9,7 @@ import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { canaryRoutes, installCanary, installRollout } from '../rollout/index.js';
 import { healthRoutes } from './health-routes.js';
-import { qualityRoutes } from '../quality/routes.js';
+import { qualityRoutes } from '../quality/index.js';
 import { rateLimitHook, trustedProxies } from '../resilience/index.js';
 import { adminImportRoutes } from '../ingest/admin-imports.js';
 import { csrfToken, installSecurity, MAX_HEADER_BYTES, protectForm, requireAdmin, requireConsole } from '../security/index.js';

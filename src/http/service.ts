@@ -17,7 +17,7 @@ import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { Readiness } from '../common/readiness.js';
 import { releaseStartUpGarbage } from '../common/start-up-memory.js';
-import { createQualityService } from '../quality/service.js';
+import { createQualityService } from '../quality/index.js';
 import { createBrowserPool } from '../ingest/browser/app-pool.js';
 import { createEvidenceStore } from '../evidence/index.js';
 

@@ -2,7 +2,7 @@
 // (one aggregated make/model/year row). Same row numbering and reject shape as listing feeds.
 
 import type { Comp } from '../opportunities/index.js';
-import { normalizeVin, vinCheckDigitValid, vinModelYear } from '../quality/vin.js';
+import { normalizeVin, vinCheckDigitValid, vinModelYear } from '../quality/index.js';
 import { headerKey, readCsvRecords } from './csv-records.js';
 import { FeedFormatError, type RejectedRow } from './feed.js';
 import {

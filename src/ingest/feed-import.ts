@@ -18,10 +18,17 @@ import {
   readCompsVersion,
   storeListings,
 } from '../opportunities/index.js';
-import { loadPopulationFeatures, type PopulationWanted, wantPopulationOf } from '../quality/anomaly/anomaly-store.js';
-import { Peers, peerFeature, type PeerFeature } from '../quality/anomaly/detector.js';
-import { recordContractRun } from '../quality/contract/quarantine-store.js';
-import { QualityStage, type QualitySummary } from '../quality/pipeline.js';
+import {
+  loadPopulationFeatures,
+  peerFeature,
+  type PeerFeature,
+  Peers,
+  type PopulationWanted,
+  QualityStage,
+  type QualitySummary,
+  recordContractRun,
+  wantPopulationOf,
+} from '../quality/index.js';
 import type { ListingInput } from '../opportunities/index.js';
 import { feedRowKey, type AcceptedListing, type FeedFormat, type RejectedRow } from './feed.js';
 import { feedOriginsOf } from './feed-origin.js';

@@ -2,7 +2,7 @@
 // row number and reason. Its columns are in feed-columns.ts, the value parsers (shared with the
 // comps-file reader and the adapters) in value-parsers.ts, the CSV reader in csv-records.ts.
 import type { ListingInput } from '../opportunities/index.js';
-import { extractMileage, extractVin, normalizeVin } from '../quality/vin.js';
+import { extractMileage, extractVin, normalizeVin } from '../quality/index.js';
 import { headerKey, readCsvRecords, type CsvRecord } from './csv-records.js';
 import {
   COLUMN_BY_KEY,

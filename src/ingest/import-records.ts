@@ -2,9 +2,7 @@
 // and the options and summary both the whole-batch and the streamed feed import share.
 import type { ArbitrageParams } from '../config/index.js';
 import type { StoreOptions } from '../opportunities/index.js';
-import type { QualityFlags, QualitySummary } from '../quality/pipeline.js';
-import type { RejectedRow } from '../quality/batch.js';
-import type { VinDecoder } from '../quality/vin-decoding/decoder.js';
+import type { QualityFlags, QualitySummary, RejectedRow, VinDecoder } from '../quality/index.js';
 import type { Db } from '../storage/index.js';
 
 export interface ImportSummary {

@@ -2,7 +2,7 @@
 // record, or a reject that names every problem. Validation reuses the feed reader's parsers so
 // a scraped lot and an uploaded row obey the same rules.
 import type { ListingInput } from '../../opportunities/index.js';
-import { normalizeVin } from '../../quality/vin.js';
+import { normalizeVin } from '../../quality/index.js';
 import { normalizeTitleStatus } from '../feed-columns.js';
 import {
   collapseSpaces,

@@ -10,12 +10,7 @@ import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../inci
 import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
 import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/index.js';
 import { bidCeilingMigration, changeSeqMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/index.js';
-import {
-  qualityPostgresMigration,
-  qualitySampleIndexes,
-  qualitySqliteMigration,
-  vinDecodesMigration,
-} from '../../quality/storage/migrations.js';
+import { qualityPostgresMigration, qualitySampleIndexes, qualitySqliteMigration, vinDecodesMigration } from '../../quality/index.js';
 import { securityPostgresMigration, securitySqliteMigration } from '../../security/index.js';
 import { coreMigrations, POSTGRES_WORDS, SQLITE_WORDS } from './core.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';
