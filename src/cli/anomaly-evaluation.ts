@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArbitrageParams } from '../config/index.js';
-import { parseListingFeed } from '../ingest/feed.js';
+import { parseListingFeed } from '../ingest/index.js';
 import { matchKey } from '../opportunities/index.js';
 import type { Comp, ListingInput } from '../opportunities/index.js';
 import { packageRoot } from '../common/paths.js';

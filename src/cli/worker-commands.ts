@@ -5,10 +5,7 @@ import type { Command } from 'commander';
 import Fastify from 'fastify';
 import { defaultArbitrageParams, loadConfig } from '../config/index.js';
 import { createContext } from '../http/service.js';
-import { startIngestion } from '../ingest/scheduler/ingestion.js';
-import { exitCodeFor, formatReport, type SourceRunReport } from '../ingest/scheduler/run-report.js';
-import { SourceRunner } from '../ingest/scheduler/source-runner.js';
-import { apiKeyFor, loadSourcesConfig } from '../ingest/sources/config.js';
+import { exitCodeFor, formatReport, loadScraping, type SourceRunReport } from '../ingest/index.js';
 import { EXIT } from './data-commands.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -32,6 +29,7 @@ export function registerWorkerCommands(program: Command): void {
       const port = opts.port !== undefined ? Number(opts.port) : envInt(config.raw, 'WORKER_PORT', 9464, 0, 65535);
       const ctx = await createContext(config);
       await ctx.flagControl.start();
+      const { startIngestion } = await loadScraping();
       const ingestion = startIngestion(ctx, { schedule: false, work: true, pool: ctx.browserPool, concurrency, log });
       if (!ingestion)
         throw new Error('no sources configured: set DEALERSCOPE_SOURCES_FILE (or DEALERSCOPE_SOURCES) to the sources section');
@@ -78,7 +76,8 @@ export function registerWorkerCommands(program: Command): void {
     .command('list')
     .description('print the configured sources with kind, URL, interval and whether their API key is set')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { apiKeyFor, loadSourcesConfig } = await loadScraping();
       const cfg = loadSourcesConfig();
       if (opts.json) {
         console.log(JSON.stringify(cfg.sources, null, 2));
@@ -103,6 +102,7 @@ export function registerWorkerCommands(program: Command): void {
     .option('--json', 'print the reports as a JSON array on stdout')
     .action(async (names: string[], opts: { json?: boolean }) => {
       const config = loadConfig();
+      const { loadSourcesConfig, SourceRunner } = await loadScraping();
       const cfg = loadSourcesConfig(config.raw);
       const configured = cfg.sources.map((s) => s.name);
       const unknown = names.filter((n) => !configured.includes(n));

@@ -11,7 +11,7 @@ import { canaryRoutes, installCanary, installRollout } from '../rollout/index.js
 import { healthRoutes } from './health-routes.js';
 import { qualityRoutes } from '../quality/index.js';
 import { rateLimitHook, trustedProxies } from '../resilience/index.js';
-import { adminImportRoutes } from '../ingest/admin-imports.js';
+import { adminImportRoutes } from '../ingest/index.js';
 import { csrfToken, installSecurity, MAX_HEADER_BYTES, protectForm, requireAdmin, requireConsole } from '../security/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import { installConditionalRequests } from './conditional.js';

@@ -4,7 +4,7 @@ import { envBool } from '../common/env.js';
 import type { FastifyInstance } from 'fastify';
 import { defaultArbitrageParams, type ServiceConfig } from '../config/index.js';
 import { FlagService } from '../flags/index.js';
-import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
+import { createBrowserPool, databaseIsEmpty, importSampleData, loadScraping } from '../ingest/index.js';
 import { createMetrics, Signals } from '../observability/index.js';
 import { BreakerRegistry, breakerSettings, databaseReadProbe, guardedReads } from '../resilience/index.js';
 import { CursorCodec, databaseReads, EndedSweeper } from '../opportunities/index.js';
@@ -18,7 +18,6 @@ import type { AppContext } from './context.js';
 import { Readiness } from '../common/readiness.js';
 import { releaseStartUpGarbage } from '../common/start-up-memory.js';
 import { createQualityService } from '../quality/index.js';
-import { createBrowserPool } from '../ingest/browser/app-pool.js';
 import { createEvidenceStore } from '../evidence/index.js';
 
 export interface ContextOptions {
@@ -119,7 +118,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   const sourcesConfigured = Boolean(config.raw.DEALERSCOPE_SOURCES_FILE?.trim() || config.raw.DEALERSCOPE_SOURCES?.trim());
   const ingestion = !sourcesConfigured
     ? null
-    : (await import('../ingest/scheduler/ingestion.js')).startIngestion(ctx, {
+    : (await loadScraping()).startIngestion(ctx, {
         schedule: true,
         work: !config.redisUrl || envBool(config.raw, 'INGEST_EMBEDDED_WORKER', false),
         pool: ctx.browserPool,

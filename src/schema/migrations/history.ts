@@ -7,7 +7,7 @@
 import { dealersPostgresMigration, dealersSqliteMigration } from '../../dealers/index.js';
 import { evidencePostgresMigration, evidenceSqliteMigration } from '../../evidence/index.js';
 import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../incidents/index.js';
-import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
+import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/index.js';
 import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/index.js';
 import { bidCeilingMigration, changeSeqMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/index.js';
 import { qualityPostgresMigration, qualitySampleIndexes, qualitySqliteMigration, vinDecodesMigration } from '../../quality/index.js';
