@@ -9,7 +9,7 @@ import { ManualClock } from '../src/common/clock.js';
 import { DealerAlerts } from '../src/dealers/alerts.js';
 import { parseSearch, SearchStore } from '../src/dealers/searches.js';
 import { Workspace } from '../src/dealers/workspace.js';
-import type { AppContext } from '../src/common/app-context.js';
+import type { WorkspaceDeps } from '../src/dealers/workspace.js';
 import type { OutboundMessage } from '../src/notifications/index.js';
 import { readChangeSeq, upsertOpportunities } from '../src/opportunities/store.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
@@ -39,7 +39,7 @@ describe.each([
   beforeAll(async () => {
     if (!run) return;
     tdb = await createTestDb(dialect);
-    const ctx = { db: tdb.db, clock, cache: { dataVersion: () => 0 } } as unknown as Pick<AppContext, 'db' | 'clock' | 'cache'>;
+    const ctx = { db: tdb.db, clock, cache: { dataVersion: () => 0 } } as unknown as WorkspaceDeps;
     const workspace = new Workspace(ctx, defaultArbitrageParams());
     const { id } = await workspace.store.create({ name: 'Everything Motors', zip: '75201' }, clock.now());
     await new SearchStore(tdb.db).create(

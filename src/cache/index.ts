@@ -3,14 +3,13 @@
 import type { FlagService } from '../flags/index.js';
 import type { Readiness } from '../common/readiness.js';
 import { SIGNALS, type Metrics, type Signals } from '../observability/index.js';
-import type { OpportunityReads } from '../opportunities/index.js';
+import type { OpportunityReads, ResponseCache } from '../opportunities/index.js';
 import type { Clock } from '../common/clock.js';
 import type { Random } from '../common/random.js';
 import type { Db, RedisHandle } from '../storage/index.js';
 import { registerCacheMetrics } from './cache-metrics.js';
 import type { LoadReason } from './cluster-flight.js';
 import { DATA_VERSION_CHANNEL, DataVersionWatcher } from '../opportunities/index.js';
-import type { BuiltBody, ServedBody } from '../common/response-body.js';
 import { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 import { RedisTier } from './redis-tier.js';
 import { cacheSettings } from './settings.js';
@@ -20,20 +19,12 @@ export { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 export type { BuiltBody, ServedBody } from '../common/response-body.js';
 export { cacheKeys, notifyDataVersion } from '../opportunities/index.js';
 
-export interface OpportunityCache {
+export interface OpportunityCache extends ResponseCache {
   stats(): CacheStats;
   /** The data version entries are currently keyed by. */
   dataVersion(): number;
   /** Wraps reads (the database's, or breakers around them). */
   wrap(inner: OpportunityReads): OpportunityReads;
-  /** Serves a whole response body from the response tier, or builds and keeps it (see ReadCache.respond). */
-  respond(kind: (version: number) => string, build: () => Promise<BuiltBody>): Promise<ServedBody>;
-  /** The identity bytes of a served body, kept beside its gzip bytes from the first request that needs them. */
-  identityOf(served: ServedBody): Buffer;
-  /** The kept response for `kind`, uncounted (the replay lane's lookup; see ReadCache.kept). */
-  kept(kind: (version: number) => string): ServedBody | undefined;
-  /** Counts a replayed kept response as a hit. */
-  replayed(served: ServedBody): void;
   /** Loads that went past the cache, and version reads, for the benchmark's query accounting. */
   counters(): { loads: number; loadReasons: Record<LoadReason, number>; versionPolls: number };
   close(): void;

@@ -1,20 +1,21 @@
 // Wires the SRE console to the services it shows: security's session and CSRF guards, the flag
 // control plane (persisted, audited, propagated) and the rollout controller.
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
 import type { Canary } from '../rollout/index.js';
 import { csrfToken, protectForm, requireConsole, watchSession } from '../security/index.js';
 import { controlFlagPort, controllerPort } from './ports.js';
 import { consoleRoutes } from './routes.js';
+import type { FlagControl, FlagService } from '../flags/index.js';
+import type { RolloutController } from '../rollout/index.js';
 
 export { layout } from './html.js';
 
 export interface ConsoleDeps {
   /** The flags in force on this replica. */
-  flags: AppContext['flags'];
+  flags: FlagService;
   /** The control plane that changes them (and announces each phase change). */
-  flagControl: AppContext['flagControl'];
-  rollout: AppContext['rollout'];
+  flagControl: FlagControl;
+  rollout: RolloutController;
   canary: Canary | null;
 }
 

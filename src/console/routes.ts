@@ -3,7 +3,6 @@
 // state change is a CSRF-protected urlencoded form and answers with a redirect back (303).
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
 import { FLAGS, coerceFlagValue, coerceOverrideValue, isFlagName } from '../flags/index.js';
 import type { Canary } from '../rollout/index.js';
 import { canarySection } from './canary-view.js';
@@ -15,12 +14,13 @@ import { eventStreams, type EventStreamOptions, type PhaseSource } from './event
 import { esc, layout } from './html.js';
 import type { ChangeBy, ConsoleFlagPort, ConsoleRolloutPort } from './ports.js';
 import { alertsSection, changesSection, flagsSection, rolloutSection, tilesSection, type RolloutView } from './views.js';
+import type { FlagService } from '../flags/index.js';
 
 type PreHandler = preHandlerHookHandler | preHandlerAsyncHookHandler;
 
 export interface ConsoleOptions {
   /** The flags in force on this replica, as the page shows them. */
-  current: Pick<AppContext['flags'], 'getPhase' | 'snapshot'>;
+  current: Pick<FlagService, 'getPhase' | 'snapshot'>;
   /** Where the live 'phase' events come from. */
   phases: PhaseSource;
   /** The canary's cohorts and runs, when installed. */

@@ -2,7 +2,6 @@
 // form, lockout after repeated failures), one opportunity in full, saved searches and the
 // watchlist. Figures are the signed-in dealer's personal numbers, else the default dealer's.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
 import type { Opportunity } from '../opportunities/index.js';
 import { checkOrigin, dealerCsrfToken, protectDealerForm, QuotaLimiter, signInAttempt } from '../security/index.js';
 import { esc } from '../common/html.js';
@@ -10,6 +9,8 @@ import { DEALER_ACTOR, DEALER_COOKIE, parseSearch, ProfileError, SearchStore, ty
 import { noticeBanner, type DealerNotices } from './page.js';
 import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 import { gzipHtml } from './compress.js';
+import type { Clock } from '../common/clock.js';
+import type { Db, RedisHandle } from '../storage/index.js';
 
 export const DEALER_LOGIN_ATTEMPTS_PER_15_MIN = 10;
 const money = (n: number | null) =>
@@ -150,9 +151,9 @@ export async function workspacePages(
     notices,
     allowPrivate,
   }: {
-    db: AppContext['db'];
-    clock: AppContext['clock'];
-    redis: AppContext['redis'];
+    db: Db;
+    clock: Clock;
+    redis: RedisHandle | null;
     env: NodeJS.ProcessEnv;
     workspace: Workspace;
     notices?: DealerNotices;

@@ -5,10 +5,9 @@
 // Workspace itself (identification, personal numbers) is a context member because the opportunity
 // routes and the dealer pages read it too; it is handed in, not built here.
 import fp from 'fastify-plugin';
-import type { AppContext } from '../common/app-context.js';
 import type { Notifications } from '../notifications/index.js';
 import { DealerAlerts, dealerAlertScanMs } from './alerts.js';
-import { alertRoutes, dealerRoutes } from './routes.js';
+import { alertRoutes, dealerRoutes, type DealerRouteDeps } from './routes.js';
 import type { Workspace } from './workspace.js';
 
 declare module 'fastify' {
@@ -18,7 +17,7 @@ declare module 'fastify' {
 }
 
 export interface DealersPluginOptions {
-  ctx: Pick<AppContext, 'db' | 'clock' | 'config'>;
+  ctx: DealerRouteDeps;
   workspace: Workspace;
   /** The shared delivery path (the notifications plugin's). */
   notifications: Notifications;

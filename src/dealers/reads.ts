@@ -5,25 +5,10 @@
 // stale answer.
 import { LRUCache } from 'lru-cache';
 import type { ArbitrageParams } from '../config/index.js';
-import type { CursorPosition, ListFilters, Opportunity, Sort } from '../opportunities/index.js';
+import type { CursorPosition, ListFilters, Opportunity, PersonalListRequest, PersonalPage, Sort } from '../opportunities/index.js';
 import { dbBool, type Db } from '../storage/index.js';
 import { personalize, viewerOf, type Personal, type WorkspaceRow } from './personal.js';
 import type { Dealer } from './profile.js';
-
-export interface WorkspaceListRequest {
-  sort: Sort;
-  filters: ListFilters;
-  limit: number;
-}
-
-export interface WorkspacePage {
-  items: Opportunity[];
-  total: number;
-  hasMore: boolean;
-  last: CursorPosition | null;
-  /** The kept list the page was cut from: the same object for as long as that list is unchanged. */
-  source: object;
-}
 
 /** Headroom of an opportunity without a ceiling sorts after every real one. */
 const NO_HEADROOM = Number.MIN_SAFE_INTEGER;
@@ -149,7 +134,7 @@ export class WorkspaceReads {
     return m.list;
   }
 
-  async keysetPage(dealer: Dealer | null, req: WorkspaceListRequest, from: CursorPosition | null): Promise<WorkspacePage> {
+  async keysetPage(dealer: Dealer | null, req: PersonalListRequest, from: CursorPosition | null): Promise<PersonalPage> {
     const all = await this.matching(dealer, req.sort, req.filters);
     // The list is in cursor order, so everything from the first row past the cursor is the rest.
     const start = from ? all.findIndex((p) => after(p, req.sort, from)) : 0;
@@ -165,7 +150,7 @@ export class WorkspaceReads {
     };
   }
 
-  async offsetPage(dealer: Dealer | null, req: WorkspaceListRequest, page: number): Promise<{ items: Opportunity[]; total: number }> {
+  async offsetPage(dealer: Dealer | null, req: PersonalListRequest, page: number): Promise<{ items: Opportunity[]; total: number }> {
     const all = await this.matching(dealer, req.sort, req.filters);
     return { items: all.slice((page - 1) * req.limit, page * req.limit).map((p) => p.opportunity), total: all.length };
   }

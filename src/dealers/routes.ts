@@ -1,7 +1,9 @@
 // Dealer profiles over HTTP: operators create and list dealers (admin bearer); a dealer reads and
 // changes its own profile (`X-API-Key` or the dealer session).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
+import type { Clock } from '../common/clock.js';
+import type { ServiceConfig } from '../config/index.js';
+import type { Db } from '../storage/index.js';
 import { requireAdmin } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { ProfileError, type Dealer } from './profile.js';
@@ -23,9 +25,16 @@ export async function requireDealer(workspace: Workspace, request: FastifyReques
   return dealer;
 }
 
+/** What the dealer routes and the alert pass read: storage, time, the admin token and the raw environment. */
+export interface DealerRouteDeps {
+  db: Db;
+  clock: Clock;
+  config: Pick<ServiceConfig, 'adminToken' | 'raw'>;
+}
+
 export async function dealerRoutes(
   app: FastifyInstance,
-  { ctx, workspace }: { ctx: Pick<AppContext, 'db' | 'clock' | 'config'>; workspace: Workspace },
+  { ctx, workspace }: { ctx: DealerRouteDeps; workspace: Workspace },
 ): Promise<void> {
   const admin = requireAdmin(ctx.config.adminToken);
 
@@ -62,12 +71,7 @@ const positiveId = (raw: string, field: string): number => {
 /** Saved searches, the watchlist and the alert history of the calling dealer. */
 export async function alertRoutes(
   app: FastifyInstance,
-  {
-    ctx,
-    workspace,
-    alerts,
-    allowPrivate,
-  }: { ctx: Pick<AppContext, 'db' | 'clock' | 'config'>; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean },
+  { ctx, workspace, alerts, allowPrivate }: { ctx: DealerRouteDeps; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean },
 ): Promise<void> {
   const searches = new SearchStore(ctx.db);
 

@@ -2,7 +2,8 @@
 // dealer session), the profile store, and reads with that dealer's personal numbers.
 import type { FastifyRequest } from 'fastify';
 import { defaultArbitrageParams, type ArbitrageParams } from '../config/index.js';
-import type { AppContext } from '../common/app-context.js';
+import type { Clock } from '../common/clock.js';
+import type { Db } from '../storage/index.js';
 import { SessionStore } from '../security/index.js';
 import type { Dealer } from './profile.js';
 import { WorkspaceReads } from './reads.js';
@@ -19,13 +20,20 @@ declare module 'fastify' {
   }
 }
 
+/** What the workspace reads: storage, time, and the data version its cached reads follow. */
+export interface WorkspaceDeps {
+  db: Db;
+  clock: Clock;
+  cache: { dataVersion(): number };
+}
+
 export class Workspace {
   readonly store: DealerStore;
   readonly reads: WorkspaceReads;
   readonly params: ArbitrageParams;
 
   constructor(
-    private readonly ctx: Pick<AppContext, 'db' | 'clock' | 'cache'>,
+    private readonly ctx: WorkspaceDeps,
     params: ArbitrageParams = defaultArbitrageParams(),
   ) {
     this.params = params;

@@ -14,7 +14,8 @@ export { normalizeHash, sha256Hex } from './hash.js';
 export { evidencePostgresMigration, evidenceSqliteMigration } from './migrations.js';
 export { evidencePlugin, type EvidencePluginOptions } from './plugin.js';
 export { evidenceRoutes, type EvidenceRoutesOptions } from './routes.js';
-export { EvidenceStore, SnapshotCorruptError, type GcReport, type KeepInput, type SnapshotSink, type StoredSnapshot } from './store.js';
+export type { KeepInput, SnapshotSink } from '../ingest/index.js';
+export { EvidenceStore, SnapshotCorruptError, type GcReport, type StoredSnapshot } from './store.js';
 export type { VerifyDeps, VerifyReport } from './verify.js';
 
 /** Exit codes of `provenance verify`: every field matches; could not run; fields differ; evidence missing or unusable. */

@@ -11,17 +11,20 @@ import { evidenceRoutes } from './routes.js';
 import type { EvidenceStore } from './store.js';
 
 export interface EvidencePluginOptions {
-  evidence: Pick<EvidenceStore, 'get' | 'gc'>;
+  evidence: Pick<EvidenceStore, 'get' | 'gc' | 'close'>;
   clock: Clock;
   env: NodeJS.ProcessEnv;
   /** The admin bearer-token check. */
   admin: preHandlerAsyncHookHandler;
   /** Run the garbage collection (serving processes). */
   background: boolean;
+  /** Close the store with the app: the process serving owns it (tests close their own). */
+  closeStore?: boolean;
 }
 
 export async function evidencePlugin(app: FastifyInstance, opts: EvidencePluginOptions): Promise<void> {
   await app.register(evidenceRoutes, { evidence: opts.evidence, admin: opts.admin });
+  if (opts.closeStore) app.addHook('onClose', async () => opts.evidence.close());
   const every = evidenceSettings(opts.env).gcIntervalMs;
   if (!opts.background || every === 0) return;
   const gc = new PeriodicTask({

@@ -11,36 +11,10 @@ import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/index.js';
 import type { BlobStore } from './blob-store.js';
 import { normalizeHash, sha256Hex } from './hash.js';
-import type { EvidenceTables, SnapshotKind } from './tables.js';
+import type { KeepFileInput, KeepInput, SnapshotKind, SnapshotSink } from '../ingest/index.js';
+import type { EvidenceTables } from './tables.js';
 
 type Handle = Kysely<EvidenceTables>;
-
-export interface KeepInput {
-  bytes: Buffer | string;
-  /** Where the bytes came from (a page URL, `urn:dealerscope:feed:NAME`). */
-  url?: string | null;
-  contentType?: string | null;
-  kind?: SnapshotKind;
-  /** The hash the caller recorded; when it differs from the bytes' own, only the URL link is noted. */
-  hash?: string;
-}
-
-/** A file kept streamed: its hash is known already (taken while the file was read). */
-export interface KeepFileInput {
-  path: string;
-  /** `sha256:<hex>` or hex of the file's bytes. */
-  hash: string;
-  url?: string | null;
-  contentType?: string | null;
-  kind?: SnapshotKind;
-}
-
-/** What ingestion is handed: a place to keep what it read. */
-export interface SnapshotSink {
-  keep(input: KeepInput): Promise<string | null>;
-  /** Keeps a file without reading it into memory (a feed of any size). */
-  keepFile?(input: KeepFileInput): Promise<string | null>;
-}
 
 export interface StoredSnapshot {
   hash: string;

@@ -1,9 +1,10 @@
 // Assembles the Fastify server from the capabilities' route plugins.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { ErrorSchema, opportunityRoutes, OpportunitySchema } from '../opportunities/index.js';
+import { endedAuctionsPlugin, ErrorSchema, opportunityRoutes, OpportunitySchema } from '../opportunities/index.js';
 import { installObservability, loggerOptions, routeLabel } from '../observability/index.js';
 import { installConsole, layout } from '../console/index.js';
 import { dealerPage, workspacePages } from '../dealer/index.js';
+import { adminImportRoutes, ingestionPlugin } from '../ingest/index.js';
 import { cachePlugin } from '../cache/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
@@ -11,7 +12,6 @@ import { canaryRoutes, installCanary, installRollout } from '../rollout/index.js
 import { healthRoutes } from './health-routes.js';
 import { qualityRoutes } from '../quality/index.js';
 import { rateLimitHook, trustedProxies } from '../resilience/index.js';
-import { adminImportRoutes } from '../ingest/index.js';
 import { csrfToken, installSecurity, MAX_HEADER_BYTES, protectForm, requireAdmin, requireConsole } from '../security/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import { installConditionalRequests } from './conditional.js';
@@ -30,6 +30,18 @@ export interface BuildAppOptions {
   logStream?: { write(line: string): void };
   /** Run background work (incident escalation, alert delivery, readiness watch): serving processes. */
   background?: boolean;
+  /**
+   * A serving replica (startService): the process-wide loops run from onReady to onClose — flag
+   * propagation and the rollout's trigger loop, the quality monitor, the ended-auction sweep,
+   * scheduled scraping — and the evidence store and browser pool close with the app.
+   */
+  serve?: ServeOptions;
+}
+
+export interface ServeOptions {
+  log: (msg: string) => void;
+  /** Called once the quality monitor's first pass is in: the last of the start-up work. */
+  onStarted?: () => void;
 }
 
 const MAX_PARAM_LENGTH = 200;
@@ -110,14 +122,17 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   // Capabilities with their own services and lifecycle, in dependency order: each one's
   // decorations (app.notifications, app.dealerAlerts, app.incidents) feed the next.
   const background = opts.background ?? false;
+  const serve = opts.serve;
   const { db, clock } = ctx;
   const env = ctx.config.raw;
   const registry = ctx.metrics.registry;
   await app.register(notificationsPlugin, { db, clock, env, registry, breakers: ctx.breakers, admin, background });
   await app.register(dealersPlugin, { ctx, workspace: ctx.workspace, notifications: app.notifications, background });
   await app.register(cachePlugin, { cache: ctx.cache });
-  await app.register(qualityRoutes, { db, clock, admin, reads: ctx.reads, quality: ctx.quality, flags: ctx.flags });
-  await installRollout(app, { admin, rollout: ctx.rollout, flagControl: ctx.flagControl });
+  if (serve) await app.register(endedAuctionsPlugin, { db, clock });
+  const monitor = serve ? { onFirstPass: serve.onStarted } : undefined;
+  await app.register(qualityRoutes, { db, clock, admin, reads: ctx.reads, quality: ctx.quality, flags: ctx.flags, monitor });
+  await installRollout(app, { admin, rollout: ctx.rollout, flagControl: ctx.flagControl, serve: Boolean(serve) });
   await app.register(canaryRoutes, { admin, canary });
   await installConsole(app, { flags: ctx.flags, flagControl: ctx.flagControl, rollout: ctx.rollout, canary });
   await app.register(incidentsPlugin, {
@@ -135,7 +150,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     flags: ctx.flags,
     background,
   });
-  await app.register(evidencePlugin, { evidence: ctx.evidence, clock, env, admin, background });
+  await app.register(evidencePlugin, { evidence: ctx.evidence, clock, env, admin, background, closeStore: Boolean(serve) });
   const incidents = app.incidents;
   const notices = async () => (await incidents.publicStatus()).dealerNotices;
   await app.register(dealerPage, { workspace: ctx.workspace, notices });
@@ -154,6 +169,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     return ctx.metrics.registry.metrics();
   });
   app.get('/openapi.json', async () => (app as FastifyInstance).swagger());
+  // Last, so that closing in reverse order stops the scrapes before the evidence store they write to.
+  if (serve) await app.register(ingestionPlugin, { ctx, pool: ctx.browserPool, log: serve.log });
   openReplayLane(app, lane);
   return app;
 }

@@ -1,13 +1,12 @@
 // Process bootstrap shared by `dealerscope serve`, the benchmark and end-to-end tests:
 // open storage, migrate, seed sample data when empty, assemble the app, listen, drain on SIGTERM.
-import { envBool } from '../common/env.js';
 import type { FastifyInstance } from 'fastify';
 import { defaultArbitrageParams, type ServiceConfig } from '../config/index.js';
 import { FlagService } from '../flags/index.js';
-import { createBrowserPool, databaseIsEmpty, importSampleData, loadScraping } from '../ingest/index.js';
+import { createBrowserPool, databaseIsEmpty, importSampleData } from '../ingest/index.js';
 import { createMetrics, Signals } from '../observability/index.js';
 import { BreakerRegistry, breakerSettings, databaseReadProbe, guardedReads } from '../resilience/index.js';
-import { CursorCodec, databaseReads, EndedSweeper } from '../opportunities/index.js';
+import { CursorCodec, databaseReads } from '../opportunities/index.js';
 import { createOpportunityCache } from '../cache/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { type Db, openDb, openRedis, sharedSecret } from '../storage/index.js';
@@ -105,25 +104,10 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const res = await importSampleData(ctx.db, defaultArbitrageParams(), ctx.clock.now(), log, ctx.flags);
     log(`Sample data: ${res.listings} listings, ${res.comps} comps.`);
   }
-  const app = await buildApp(ctx, { logger: opts.logger, background: true });
-  await app.listen({ port: config.port, host: config.host });
-  await ctx.flagControl.start();
-  ctx.rollout.start();
   // The first quality pass is the last of the start-up work; its garbage and the rest go back then.
-  void ctx.quality.monitor.start().then(() => releaseStartUpGarbage(ctx.clock));
-  const endedSweeper = new EndedSweeper(ctx.db, ctx.clock);
-  endedSweeper.start();
-  // Only when sources are configured; without Redis this process also runs the scrapes.
-  // The scraping stack loads only where sources are configured (the embedded default has none).
-  const sourcesConfigured = Boolean(config.raw.DEALERSCOPE_SOURCES_FILE?.trim() || config.raw.DEALERSCOPE_SOURCES?.trim());
-  const ingestion = !sourcesConfigured
-    ? null
-    : (await loadScraping()).startIngestion(ctx, {
-        schedule: true,
-        work: !config.redisUrl || envBool(config.raw, 'INGEST_EMBEDDED_WORKER', false),
-        pool: ctx.browserPool,
-        log,
-      });
+  const serve = { log, onStarted: () => releaseStartUpGarbage(ctx.clock) };
+  const app = await buildApp(ctx, { logger: opts.logger, background: true, serve });
+  await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -135,8 +119,6 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     close() {
       closing ??= (async () => {
         ctx.readiness.markDraining();
-        ctx.quality.monitor.stop();
-        endedSweeper.stop();
         // Fastify closes only the sockets idle at this moment; one busy now would then sit idle
         // until keepAliveTimeout (72 s) and hold the drain open past the pod's grace period.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
@@ -145,9 +127,6 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
         } finally {
           clearInterval(sweep);
         }
-        await ingestion?.close();
-        await ctx.browserPool.shutdown();
-        await ctx.evidence.close();
         await ctx.redis?.close();
         await ctx.db.close();
       })();

@@ -5,10 +5,12 @@
 import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { loadArbitrageParams } from '../config/index.js';
-import type { AppContext } from '../common/app-context.js';
 import { FeedFormatError } from './feed.js';
 import { importListingFeed, importSummaryBody } from './import-service.js';
 import { ApiError } from '../common/errors.js';
+import type { Clock } from '../common/clock.js';
+import type { SnapshotSink } from './evidence-sink.js';
+import type { Db } from '../storage/index.js';
 
 export const DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 const FORMATS: Record<string, 'csv' | 'json'> = { 'text/csv': 'csv', 'application/json': 'json' };
@@ -29,9 +31,9 @@ function mediaType(request: FastifyRequest): string {
 
 /** What the upload route uses: the store, the clock, the evidence store, the admin check and the environment (its size cap). */
 export interface AdminImportDeps {
-  db: AppContext['db'];
-  clock: AppContext['clock'];
-  evidence: AppContext['evidence'];
+  db: Db;
+  clock: Clock;
+  evidence: SnapshotSink;
   admin: preHandlerAsyncHookHandler;
   env: NodeJS.ProcessEnv;
 }

@@ -4,6 +4,7 @@ import type { ArbitrageParams } from '../config/index.js';
 import type { StoreOptions } from '../opportunities/index.js';
 import type { QualityFlags, QualitySummary, RejectedRow, VinDecoder } from '../quality/index.js';
 import type { Db } from '../storage/index.js';
+import type { SnapshotSink } from './evidence-sink.js';
 
 export interface ImportSummary {
   importId: number;
@@ -30,11 +31,7 @@ export interface ImportOptions {
   /** The VIN decoder; the process's shared one by default, null to decode nothing. */
   vinDecoder?: VinDecoder | null;
   /** Keeps the uploaded feed file as evidence under the hash its provenance names. */
-  snapshots?: {
-    keep(s: { bytes: Buffer | string; url: string; contentType: string | null; kind: 'feed' }): Promise<unknown>;
-    /** A file kept streamed under the hash taken while it was read; used for files when present. */
-    keepFile?(s: { path: string; hash: string; url: string; contentType: string | null; kind: 'feed' }): Promise<unknown>;
-  } | null;
+  snapshots?: SnapshotSink | null;
 }
 
 export async function openImport(db: Db, kind: string, origin: string, now: number): Promise<number> {

@@ -2,15 +2,19 @@
 // feed and SLO watch (started with the server, stopped with it), service metrics, Sentry
 // reporting of 5xx errors, and the bridge from rollout events to alerts.
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
 import { AlertFeed } from './alert-feed.js';
 import { initErrorReporting, reportServerErrors, type ErrorReporter } from './error-reporting.js';
 import { HttpWindow } from './http-window.js';
 import { HTTP_BUCKETS } from './metrics.js';
-import { bridgeRolloutAlerts } from './rollout-alerts.js';
+import { bridgeRolloutAlerts, type RolloutEvents } from './rollout-alerts.js';
 import { registerServiceMetrics, type ServiceMetrics } from './service-metrics.js';
 import { readSloTiles, type SloTile, type TileSources } from './slo-tiles.js';
 import { SloWatch } from './slo-watch.js';
+import type { Clock } from '../common/clock.js';
+import type { ServiceConfig } from '../config/index.js';
+import type { FlagControl, FlagService } from '../flags/index.js';
+import type { Metrics } from './metrics.js';
+import type { Signals } from './signals.js';
 
 export interface Observability {
   http: HttpWindow;
@@ -28,7 +32,16 @@ declare module 'fastify' {
 }
 
 /** The parts of the context observability reads: metrics and signals, the clock, flags and their control plane, the rollout, the error-reporting settings. */
-export type ObservabilityDeps = Pick<AppContext, 'metrics' | 'signals' | 'clock' | 'flags' | 'flagControl' | 'rollout' | 'config'>;
+export interface ObservabilityDeps {
+  metrics: Metrics;
+  signals: Signals;
+  clock: Clock;
+  flags: FlagService;
+  flagControl: FlagControl;
+  /** The rollout controller's events (rollout/ emits them; this folder only listens). */
+  rollout: RolloutEvents;
+  config: ServiceConfig;
+}
 
 export function installObservability(app: FastifyInstance, ctx: ObservabilityDeps): Observability {
   const http = new HttpWindow(ctx.metrics.httpDuration, HTTP_BUCKETS, ctx.clock);

@@ -1,6 +1,7 @@
 // Auctions end while their listings sit in the database: every minute the ones that ended are
 // marked ended, which takes them out of every list (their detail stays readable) and bumps the data
 // version so cached pages go too. Listings stored after their end are marked ended at once.
+import type { FastifyInstance } from 'fastify';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { notifyDataVersion } from './data-version.js';
 import type { Clock } from '../common/clock.js';
@@ -47,4 +48,11 @@ export class EndedSweeper {
   stop(): void {
     void this.loop.stop();
   }
+}
+
+/** A serving replica's sweep, from the app's onReady to its onClose. */
+export async function endedAuctionsPlugin(app: FastifyInstance, { db, clock }: { db: Db; clock: Clock }): Promise<void> {
+  const sweeper = new EndedSweeper(db, clock);
+  app.addHook('onReady', async () => sweeper.start());
+  app.addHook('onClose', async () => sweeper.stop());
 }

@@ -1,7 +1,8 @@
 // The opportunities capability's public module: the listing and comparable types, the valuation
 // engine, the write side (listings stored with their appraisal, the data and comps versions that
 // key caches and engine fingerprints), the read side and its API (query parsing, cursors, schemas,
-// routes, serialization), the sweep of ended auctions, and the capability's schema changes.
+// routes, serialization, and the ports its routes call that other capabilities implement), the
+// sweep of ended auctions, and the capability's schema changes.
 
 // Domain types.
 export type { Comp, ListingInput, OpportunityStatus, TitleStatus, VehicleAttributes } from './types.js';
@@ -46,7 +47,7 @@ export {
   type StoreOptions,
   type StoreResult,
 } from './store.js';
-export { EndedSweeper } from './ended-sweeper.js';
+export { endedAuctionsPlugin } from './ended-sweeper.js';
 export { bidCeilingMigration, changeSeqMigration, honestRankingMigration, valuationBasisMigration } from './migrations.js';
 
 // The read side and the API.
@@ -56,4 +57,5 @@ export { CursorCodec, type CursorPosition } from './cursor.js';
 export { matchKey, parseListQuery, type ListFilters, type Sort } from './list-query.js';
 export { databaseReads, type OpportunityReads } from './read-service.js';
 export { opportunityRoutes } from './routes.js';
+export type { PersonalListRequest, PersonalPage, ResponseCache } from './route-ports.js';
 export { toOpportunity } from './serialize.js';

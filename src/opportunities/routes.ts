@@ -6,12 +6,14 @@ import { LRUCache } from 'lru-cache';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gzipEtag, wantsGzip, type BuiltBody, type ServedBody } from '../common/response-body.js';
 import { cacheKeys } from './cache-keys.js';
-import type { AppContext } from '../common/app-context.js';
+import type { FlagService } from '../flags/index.js';
+import type { CursorCodec } from './cursor.js';
+import type { PersonalFigures, ResponseCache } from './route-ports.js';
 import { ApiError } from '../common/errors.js';
 import { CursorError, queryFingerprint } from './cursor.js';
 import { ErrorSchema, ListQueryDoc, ListResponseSchema } from './api-schema.js';
 import { parseListQuery, type ListQuery } from './list-query.js';
-import type { KeysetPage } from './read-service.js';
+import type { KeysetPage, OpportunityReads } from './read-service.js';
 
 // Sent with 410 answers once the page API is switched off; clients plan their move by it.
 export const LEGACY_SUNSET = 'Wed, 30 Jun 2027 00:00:00 GMT';
@@ -89,12 +91,12 @@ const PERSONAL_VARY = 'Accept-Encoding, X-API-Key, Cookie';
 
 /** What the opportunity routes use, and nothing else of the context. */
 export interface OpportunityRouteDeps {
-  flags: AppContext['flags'];
-  cache: AppContext['cache'];
-  reads: AppContext['reads'];
-  cursors: AppContext['cursors'];
+  flags: Pick<FlagService, 'get'>;
+  cache: ResponseCache;
+  reads: OpportunityReads;
+  cursors: CursorCodec;
   /** The dealer's workspace (dealers/), when present: a dealer's figures are computed per viewer. */
-  workspace: AppContext['workspace'];
+  workspace: PersonalFigures | undefined;
 }
 
 export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityRouteDeps): Promise<void> {

@@ -25,6 +25,6 @@ export type { StoredFields } from './provenance/records.js';
 // Re-appraisal, measurements, and what the HTTP layer mounts.
 export { reappraiseAll, reappraiseRows } from './reappraise.js';
 export { measureQuality } from './measure.js';
-export { createQualityService } from './service.js';
+export { createQualityService, type QualityService } from './service.js';
 export { qualityRoutes } from './routes.js';
 export { qualityPostgresMigration, qualitySampleIndexes, qualitySqliteMigration, vinDecodesMigration } from './storage/migrations.js';

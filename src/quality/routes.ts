@@ -1,11 +1,12 @@
 // HTTP surface of the quality capability: the published listing contract, the quarantine, field
 // provenance of an opportunity (also as W3C PROV-JSON), anomaly verdicts and the quality report.
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
 import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';
 import { dbBool, type Db } from '../storage/index.js';
 import { listingFromRow } from '../opportunities/index.js';
+import type { OpportunityReads } from '../opportunities/index.js';
+import type { FlagService } from '../flags/index.js';
 import { AnomalyNotFound, isAnomalyStatus, listAnomalies, markFalsePositive } from './anomaly/verdicts.js';
 import { listingContractDocument } from './contract/listing-contract.js';
 import { listQuarantine } from './contract/quarantine-store.js';
@@ -40,14 +41,26 @@ export interface QualityRoutesOptions {
   /** The admin bearer-token check (quarantine, anomaly verdicts). */
   admin: preHandlerAsyncHookHandler;
   /** Opportunity details as the API serves them: the provenance answer names their inputs. */
-  reads: Pick<AppContext['reads'], 'detail'>;
+  reads: Pick<OpportunityReads, 'detail'>;
   /** The report, and the parameters a verdict re-appraises with. */
   quality: Pick<QualityService, 'monitor' | 'params'>;
-  flags: Pick<AppContext['flags'], 'get'>;
+  flags: Pick<FlagService, 'get'>;
+  /**
+   * A serving replica runs the monitor from onReady to onClose; `onFirstPass` is called once its
+   * first measurement is in (the last of the start-up work). Absent: tests refresh it by hand.
+   */
+  monitor?: { onFirstPass?: () => void };
 }
 
 export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOptions): Promise<void> {
   const { db, clock, admin, reads, quality, flags } = opts;
+  if (opts.monitor) {
+    const { onFirstPass } = opts.monitor;
+    app.addHook('onReady', async () => {
+      void quality.monitor.start().then(() => onFirstPass?.());
+    });
+    app.addHook('onClose', async () => quality.monitor.stop());
+  }
 
   app.get('/api/contracts/listing', { schema: { tags: ['quality'], summary: 'The versioned listing data contract' } }, async () =>
     listingContractDocument(),

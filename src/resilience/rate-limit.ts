@@ -7,7 +7,6 @@ import type { IncomingMessage } from 'node:http';
 import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
-import type { AppContext } from '../common/app-context.js';
 import { SIGNALS } from '../observability/index.js';
 import {
   findActiveKey,
@@ -20,6 +19,11 @@ import {
 } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { RefusalAudit } from './refusal-audit.js';
+import type { Clock } from '../common/clock.js';
+import type { ServiceConfig } from '../config/index.js';
+import type { FlagService } from '../flags/index.js';
+import type { Metrics, Signals } from '../observability/index.js';
+import type { Db, RedisHandle } from '../storage/index.js';
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
 
@@ -68,7 +72,15 @@ function setHeaders(reply: FastifyReply, d: QuotaDecision): void {
 }
 
 /** What the rate limits read: the flags, settings and Redis, the clock, the store (dealer keys), metrics and signals. */
-export type RateLimitDeps = Pick<AppContext, 'flags' | 'config' | 'redis' | 'clock' | 'db' | 'metrics' | 'signals'>;
+export type RateLimitDeps = {
+  flags: FlagService;
+  config: ServiceConfig;
+  redis: RedisHandle | null;
+  clock: Clock;
+  db: Db;
+  metrics: Metrics;
+  signals: Signals;
+};
 
 export async function rateLimitHook(app: FastifyInstance, ctx: RateLimitDeps, opts: RateLimitOptions = {}): Promise<void> {
   const perMinute = rateLimitPerMinute(ctx.config.raw);

@@ -2,9 +2,9 @@
 // dry-run switch. Bearer ADMIN_TOKEN like every /admin route.
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { actorOf, changeReason, flagAdminRoutes } from '../flags/index.js';
-import type { AppContext } from '../common/app-context.js';
 import type { RolloutController } from './controller.js';
 import { recordRequests } from './http-hook.js';
+import type { FlagControl } from '../flags/index.js';
 
 const reasonProp = { type: 'string', maxLength: 500 } as const;
 
@@ -171,9 +171,15 @@ export async function rolloutRoutes(app: FastifyInstance, { admin: auth, rollout
 /** Everything the flag control plane and the rollout add to the server (one line in app.ts). */
 export async function installRollout(
   app: FastifyInstance,
-  { admin, rollout, flagControl }: RolloutRoutesOptions & { flagControl: AppContext['flagControl'] },
+  { admin, rollout, flagControl, serve = false }: RolloutRoutesOptions & { flagControl: FlagControl; serve?: boolean },
 ): Promise<void> {
   recordRequests(app, rollout.measurements);
+  // A serving replica listens for flag changes and runs the trigger loop; tests drive both by hand.
+  if (serve)
+    app.addHook('onReady', async () => {
+      await flagControl.start();
+      rollout.start();
+    });
   app.addHook('onClose', async () => {
     rollout.stop();
     await flagControl.stop();

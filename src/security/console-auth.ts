@@ -13,14 +13,17 @@
 // and emergency state. ENABLE_CSRF_PROTECTION governs the dealer-facing forms only
 // (protectDealerForm), whose sessions are not operator sessions.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
 import { ApiError } from '../common/errors.js';
 import { sharedSecret } from '../storage/index.js';
 import { bearerToken, tokensEqual, tokenId } from './admin-auth.js';
 import { SESSION_COOKIE, SessionStore, sessionTtlMs } from './sessions.js';
+import type { Clock } from '../common/clock.js';
+import type { ServiceConfig } from '../config/index.js';
+import type { FlagService } from '../flags/index.js';
+import type { Db } from '../storage/index.js';
 
 /** What console sign-in reads: the flags (CSRF), the admin token, the clock and the database (sessions, its secret). */
-export type ConsoleAuthDeps = Pick<AppContext, 'clock' | 'config' | 'db' | 'flags'>;
+export type ConsoleAuthDeps = { clock: Clock; config: ServiceConfig; db: Db; flags: FlagService };
 
 export interface ConsoleGuard {
   ctx: ConsoleAuthDeps;

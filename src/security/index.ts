@@ -5,7 +5,6 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
 import { installConsoleAuth } from './console-auth.js';
 import { loginRoutes } from './login-routes.js';
 export { signInAttempt } from './login-routes.js';
@@ -26,6 +25,11 @@ export {
   revokeApiKey,
   type ApiKeyInfo,
 } from './api-keys.js';
+import type { Clock } from '../common/clock.js';
+import type { ServiceConfig } from '../config/index.js';
+import type { FlagService } from '../flags/index.js';
+import type { Metrics, Signals } from '../observability/index.js';
+import type { Db, RedisHandle } from '../storage/index.js';
 export { checkOrigin, csrfToken, dealerCsrfToken, protectDealerForm, protectForm, requireConsole, watchSession } from './console-auth.js';
 export { securityPostgresMigration, securitySqliteMigration } from './migrations.js';
 export { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from './quota-limiter.js';
@@ -38,7 +42,15 @@ export interface SecurityInstallOptions {
 }
 
 /** Everything the security installers read, together: request limits, the rate limits, console sign-in. */
-export type SecurityDeps = Pick<AppContext, 'flags' | 'config' | 'redis' | 'clock' | 'db' | 'metrics' | 'signals'>;
+export type SecurityDeps = {
+  flags: FlagService;
+  config: ServiceConfig;
+  redis: RedisHandle | null;
+  clock: Clock;
+  db: Db;
+  metrics: Metrics;
+  signals: Signals;
+};
 
 export async function installSecurity(app: FastifyInstance, ctx: SecurityDeps, opts: SecurityInstallOptions): Promise<void> {
   installRequestLimits(app, ctx);

@@ -6,12 +6,15 @@
 // operators who use them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import client from 'prom-client';
-import type { AppContext } from '../common/app-context.js';
 import { LimiterUnavailableError, QuotaLimiter, type QuotaDecision } from './quota-limiter.js';
 import { ApiError } from '../common/errors.js';
 import { tokenId, tokensEqual } from './admin-auth.js';
 import { checkOrigin, sessionCookie } from './console-auth.js';
 import { SESSION_COOKIE, type SessionStore } from './sessions.js';
+import type { Clock } from '../common/clock.js';
+import type { ServiceConfig } from '../config/index.js';
+import type { Metrics } from '../observability/index.js';
+import type { RedisHandle } from '../storage/index.js';
 
 export const LOGIN_ATTEMPTS_PER_15_MIN = 10;
 
@@ -63,7 +66,7 @@ export async function signInAttempt(attempts: QuotaLimiter, subject: string): Pr
 
 export async function loginRoutes(
   app: FastifyInstance,
-  { ctx, sessions }: { ctx: Pick<AppContext, 'clock' | 'config' | 'metrics' | 'redis'>; sessions: SessionStore },
+  { ctx, sessions }: { ctx: { clock: Clock; config: ServiceConfig; metrics: Metrics; redis: RedisHandle | null }; sessions: SessionStore },
 ): Promise<void> {
   const attempts = new QuotaLimiter({
     redis: ctx.redis,

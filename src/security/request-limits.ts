@@ -5,8 +5,8 @@
 // validates its own parameters (list-query.ts for the opportunities API); Fastify itself answers
 // unsupported media types with 415, oversized bodies with 413 and malformed JSON with 400.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../common/app-context.js';
 import { ApiError } from '../common/errors.js';
+import type { FlagService } from '../flags/index.js';
 
 interface Limits {
   urlBytes: number;
@@ -74,7 +74,7 @@ function bodyProblems(request: FastifyRequest): FieldProblem[] {
   return problems;
 }
 
-export function installRequestLimits(app: FastifyInstance, ctx: Pick<AppContext, 'flags'>): void {
+export function installRequestLimits(app: FastifyInstance, ctx: { flags: FlagService }): void {
   const check = (request: FastifyRequest): ApiError | null => {
     const strict = ctx.flags.get('ENABLE_INPUT_VALIDATION') === true;
     const limits = strict ? STRICT : LENIENT;

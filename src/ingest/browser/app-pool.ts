@@ -1,9 +1,18 @@
 // The service's browser pool, bound to the runtime flags. Kept apart from the scheduler so a
 // replica that scrapes nothing never loads the source adapters.
-import type { AppContext } from '../../common/app-context.js';
 import { BrowserPool } from './pool.js';
+import type { Clock } from '../../common/clock.js';
+import type { ServiceConfig } from '../../config/index.js';
+import type { FlagService } from '../../flags/index.js';
+import type { Metrics, Signals } from '../../observability/index.js';
 
-export function createBrowserPool(ctx: Pick<AppContext, 'config' | 'clock' | 'flags' | 'metrics' | 'signals'>): BrowserPool {
+export function createBrowserPool(ctx: {
+  config: ServiceConfig;
+  clock: Clock;
+  flags: FlagService;
+  metrics: Metrics;
+  signals: Signals;
+}): BrowserPool {
   const pool = new BrowserPool({
     chromiumPath: ctx.config.chromiumPath,
     clock: ctx.clock,

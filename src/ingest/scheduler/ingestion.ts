@@ -4,17 +4,30 @@
 // runs jobs from the shared queue.
 import client from 'prom-client';
 import { defaultArbitrageParams } from '../../config/index.js';
-import type { AppContext } from '../../common/app-context.js';
 import type { Random } from '../../common/random.js';
 import type { BrowserPool } from '../browser/pool.js';
+import type { SnapshotSink } from '../evidence-sink.js';
 import { loadSourcesConfig, type SourcesConfig } from '../sources/config.js';
 import { BullScrapeQueue, InProcessQueue, type ScrapeJob, type ScrapeQueue } from './queue.js';
 import { ScrapeScheduler } from './scheduler.js';
 import { logLine, type SourceRunReport } from './run-report.js';
 import { SourceRunner } from './source-runner.js';
+import type { Clock } from '../../common/clock.js';
+import type { ServiceConfig } from '../../config/index.js';
+import type { FlagService } from '../../flags/index.js';
+import type { Metrics, Signals } from '../../observability/index.js';
+import type { BreakerRegistry } from '../../resilience/index.js';
+import type { Db } from '../../storage/index.js';
 
-export type IngestionContext = Pick<AppContext, 'config' | 'db' | 'clock' | 'flags' | 'metrics' | 'signals' | 'breakers'> &
-  Partial<Pick<AppContext, 'evidence'>>;
+export type IngestionContext = {
+  config: ServiceConfig;
+  db: Db;
+  clock: Clock;
+  flags: FlagService;
+  metrics: Metrics;
+  signals: Signals;
+  breakers: BreakerRegistry;
+} & { evidence?: SnapshotSink };
 
 /** The pool every process has (Chromium starts only when a job needs it); limits read per job. */
 export { createBrowserPool } from '../browser/app-pool.js';

@@ -15,6 +15,7 @@ import type { HostPolicy } from '../../common/net-guard.js';
 import { SourceLayoutError, type CollectResult, type PageRenderer, type SourceAdapter, type SourceProgress } from '../sources/types.js';
 import { buildReport, type SourceRunReport } from './run-report.js';
 import { recordSourceRun } from './run-store.js';
+import type { SnapshotSink } from '../evidence-sink.js';
 
 export type { SourceRunReport } from './run-report.js';
 
@@ -36,8 +37,6 @@ export interface RunnerDeps {
   /** Where fetched and rendered pages are kept as evidence (the evidence store), when present. */
   snapshots?: SnapshotSink | null;
 }
-
-type SnapshotSink = { keep(s: { bytes: Buffer | string; url: string; contentType: string | null; hash: string }): Promise<unknown> };
 
 /** Rendered pages are kept at the shared level too, so no adapter has to remember to. */
 function keepingRenderer(renderer: PageRenderer | null, sink: SnapshotSink | null | undefined): PageRenderer | null {

@@ -12,6 +12,7 @@ import { Agent, fetch } from 'undici';
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import { BlockedAddressError, checkUrlAllowed, guardedLookup, type HostPolicy } from '../../common/net-guard.js';
+import type { SnapshotSink } from '../evidence-sink.js';
 
 export interface Etiquette {
   userAgent: string;
@@ -82,7 +83,7 @@ export interface FetcherDeps {
   /** Waits for politeness delays and backoff; defaults to a timer on `clock`. */
   sleep?: (ms: number) => Promise<void>;
   /** Keeps every page read (200 or 304) as evidence under its hash; never throws. */
-  snapshots?: { keep(s: { bytes: Buffer | string; url: string; contentType: string | null; hash: string }): Promise<unknown> } | null;
+  snapshots?: SnapshotSink | null;
 }
 
 export interface FetchedPage {

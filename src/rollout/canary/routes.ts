@@ -2,11 +2,16 @@
 // progressive runs (start, stop, re-arm after a rollback). Bearer ADMIN_TOKEN like every /admin route.
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { actorOf, changeReason, type Stickiness } from '../../flags/index.js';
-import type { AppContext } from '../../common/app-context.js';
 import { WebhookNotifier, webhookUrlsFromEnv } from '../notifier.js';
 import { CanaryAnalysis, canarySettings } from './analysis.js';
 import { CanaryRunner, parseSteps } from './progression.js';
 import { optionalEnvNumber } from '../../common/env.js';
+import type { Clock } from '../../common/clock.js';
+import type { ServiceConfig } from '../../config/index.js';
+import type { FlagControl, FlagService } from '../../flags/index.js';
+import type { Metrics } from '../../observability/index.js';
+import type { BreakerRegistry } from '../../resilience/index.js';
+import type { RolloutController } from '../controller.js';
 
 const flagParam = { type: 'object', properties: { flag: { type: 'string', maxLength: 100 } }, required: ['flag'] } as const;
 const reasonProp = { type: 'string', maxLength: 500 } as const;
@@ -26,7 +31,15 @@ export interface CanaryInstallOptions {
  * onRequest), so app.ts calls this before it installs security.
  */
 /** The parts of the context the canary reads. */
-export type CanaryDeps = Pick<AppContext, 'config' | 'flags' | 'flagControl' | 'clock' | 'metrics' | 'breakers' | 'rollout'>;
+export type CanaryDeps = {
+  config: ServiceConfig;
+  flags: FlagService;
+  flagControl: FlagControl;
+  clock: Clock;
+  metrics: Metrics;
+  breakers: BreakerRegistry;
+  rollout: RolloutController;
+};
 
 export function installCanary(app: FastifyInstance, ctx: CanaryDeps, opts: CanaryInstallOptions = {}): Canary {
   const analysis = new CanaryAnalysis(canarySettings(ctx.config.raw), ctx.flags, ctx.clock);
