@@ -3,10 +3,8 @@
 import { Redis } from 'ioredis';
 import { seededRandom } from '../src/common/random.js';
 import { serviceEnv, startChild, type Child } from './child.js';
-import { coldTag, measured, type BenchSettings, type Measured } from './measure.js';
+import { coldTag, measured, WARM_UP_RUNS, type BenchSettings, type Measured } from './measure.js';
 import { zipfWorkload } from './workload.js';
-
-const WARM_UP_RUNS = 3;
 
 export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -107,7 +107,7 @@ describe.each([
     expect(await byLot('B1')).toBeUndefined();
     expect(await byLot('G1')).toBeDefined();
 
-    const snap = await t.ctx.quality.monitor.refresh();
+    const snap = await t.app.quality.monitor.refresh();
     expect(snap.compliance.sources.govdeals).toEqual({ validated: 5, passed: 3, ratio: 3 / 5 });
     expect(snap.compliance.sources.publicsurplus).toEqual({ validated: 1, passed: 1, ratio: 1 });
     expect(t.ctx.signals.read('contract_compliance_ratio')).toBeCloseTo(4 / 6, 10);
@@ -137,7 +137,7 @@ describe.each([
     expect(body.fields.profit).toMatchObject({ method: 'derived', inputs: ['estimatedSalePrice', 'costs.total'] });
     expect(body.source.snapshotHash).toMatch(/^sha256:[0-9a-f]{64}$/);
 
-    const snap = await t.ctx.quality.monitor.refresh();
+    const snap = await t.app.quality.monitor.refresh();
     expect(snap.provenance.coverageRatio).toBe(1);
     expect(t.ctx.signals.read('provenance_coverage_ratio')).toBe(1);
   });
@@ -194,7 +194,7 @@ describe.each([
     // Only reviewed verdicts count: one flagged listing reviewed, cleared as a false positive. The
     // unreviewed checked listings are not negatives, so the ratio is 1 of 1, not 1 of 8; the
     // rollout signal waits for enough verdicts before it carries the ratio.
-    const snap = t.ctx.quality.monitor.snapshot()!;
+    const snap = t.app.quality.monitor.snapshot()!;
     expect(snap.anomalies).toMatchObject({ checked: 8, reviewed: 1, falsePositives: 1, confirmed: 0, falsePositiveRatio: 1 });
     expect(t.ctx.signals.read('anomaly_false_positive_ratio')).toBeNull();
     const metrics = (await get('/metrics')).body;

@@ -10,7 +10,7 @@ import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { canaryRoutes, installCanary, installRollout } from '../rollout/index.js';
 import { healthRoutes } from './health-routes.js';
-import { qualityRoutes } from '../quality/index.js';
+import { qualityPlugin } from '../quality/index.js';
 import { rateLimitHook, trustedProxies } from '../resilience/index.js';
 import { csrfToken, installSecurity, MAX_HEADER_BYTES, protectForm, requireAdmin, requireConsole } from '../security/index.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -131,7 +131,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(cachePlugin, { cache: ctx.cache });
   if (serve) await app.register(endedAuctionsPlugin, { db, clock });
   const monitor = serve ? { onFirstPass: serve.onStarted } : undefined;
-  await app.register(qualityRoutes, { db, clock, admin, reads: ctx.reads, quality: ctx.quality, flags: ctx.flags, monitor });
+  await app.register(qualityPlugin, { db, clock, admin, reads: ctx.reads, flags: ctx.flags, signals: ctx.signals, registry, monitor });
   await installRollout(app, { admin, rollout: ctx.rollout, flagControl: ctx.flagControl, serve: Boolean(serve) });
   await app.register(canaryRoutes, { admin, canary });
   await installConsole(app, { flags: ctx.flags, flagControl: ctx.flagControl, rollout: ctx.rollout, canary });

@@ -12,7 +12,6 @@ import type { FlagControl, FlagService } from '../flags/index.js';
 import type { BrowserPool } from '../ingest/index.js';
 import type { Metrics, Signals } from '../observability/index.js';
 import type { CursorCodec, OpportunityReads } from '../opportunities/index.js';
-import type { QualityService } from '../quality/index.js';
 import type { BreakerRegistry } from '../resilience/index.js';
 import type { RolloutController } from '../rollout/index.js';
 import type { Db, RedisHandle } from '../storage/index.js';
@@ -39,8 +38,6 @@ export interface AppContext {
   cache: OpportunityCache;
   /** Phases, gates, SLO triggers and automatic rollback; emits 'breach' | 'decision' | 'alert'. */
   rollout: RolloutController;
-  /** Data contract, provenance, anomaly verdicts and the quality monitor (signals, metrics). */
-  quality: QualityService;
   /** Headless Chromium for sources that need rendering; launches only when a job needs it. */
   browserPool: BrowserPool;
   /** Source snapshots kept by SHA-256 (disk or S3): ingestion keeps, provenance checks read. */

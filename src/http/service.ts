@@ -16,7 +16,6 @@ import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { Readiness } from '../common/readiness.js';
 import { releaseStartUpGarbage } from '../common/start-up-memory.js';
-import { createQualityService } from '../quality/index.js';
 import { createEvidenceStore } from '../evidence/index.js';
 
 export interface ContextOptions {
@@ -76,7 +75,6 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
     cache,
     flagControl,
     rollout,
-    quality: createQualityService(db, clock, signals, metrics.registry),
     browserPool: createBrowserPool({ config, clock, flags, metrics, signals }),
     evidence: createEvidenceStore({ db, clock, env: config.raw, registry: metrics.registry, log: (m) => process.stderr.write(`${m}\n`) }),
   };

@@ -1,7 +1,8 @@
 // The quality capability's public module: the quality stage every ingestion runs (listing
 // contract and quarantine, anomaly detection against peers, provenance of each field, VIN rules
 // and decoding), re-appraisal of stored listings, the measurements and operator verdicts the CLI
-// reads, the service and routes the HTTP layer mounts, and the capability's tables.
+// reads, the plugin the HTTP layer registers (service, routes, monitor), and the capability's
+// tables.
 
 // What a reader hands to the pipeline, and the pipeline itself.
 export type { ListingBatch, ListingOrigin, RejectedRow } from './batch.js';
@@ -25,6 +26,5 @@ export type { StoredFields } from './provenance/records.js';
 // Re-appraisal, measurements, and what the HTTP layer mounts.
 export { reappraiseAll, reappraiseRows } from './reappraise.js';
 export { measureQuality } from './measure.js';
-export { createQualityService, type QualityService } from './service.js';
-export { qualityRoutes } from './routes.js';
+export { qualityPlugin, type QualityPluginOptions } from './plugin.js';
 export { qualityPostgresMigration, qualitySampleIndexes, qualitySqliteMigration, vinDecodesMigration } from './storage/migrations.js';

@@ -45,22 +45,10 @@ export interface QualityRoutesOptions {
   /** The report, and the parameters a verdict re-appraises with. */
   quality: Pick<QualityService, 'monitor' | 'params'>;
   flags: Pick<FlagService, 'get'>;
-  /**
-   * A serving replica runs the monitor from onReady to onClose; `onFirstPass` is called once its
-   * first measurement is in (the last of the start-up work). Absent: tests refresh it by hand.
-   */
-  monitor?: { onFirstPass?: () => void };
 }
 
 export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOptions): Promise<void> {
   const { db, clock, admin, reads, quality, flags } = opts;
-  if (opts.monitor) {
-    const { onFirstPass } = opts.monitor;
-    app.addHook('onReady', async () => {
-      void quality.monitor.start().then(() => onFirstPass?.());
-    });
-    app.addHook('onClose', async () => quality.monitor.stop());
-  }
 
   app.get('/api/contracts/listing', { schema: { tags: ['quality'], summary: 'The versioned listing data contract' } }, async () =>
     listingContractDocument(),
