@@ -10,7 +10,7 @@ import {
   type Etiquette,
   type FetcherDeps,
 } from '../src/ingest/sources/fetcher.js';
-import { BlockedAddressError, isInternalAddress } from '../src/ingest/sources/net-guard.js';
+import { BlockedAddressError, isInternalAddress } from '../src/common/net-guard.js';
 import { ManualClock, systemClock } from '../src/common/clock.js';
 import { seededRandom } from '../src/common/random.js';
 import { startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';

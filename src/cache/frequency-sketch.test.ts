@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FrequencySketch } from './frequency-sketch.js';
-import { popularityKey } from '../opportunities/cache-keys.js';
+import { popularityKey } from '../opportunities/index.js';
 
 describe('frequency sketch', () => {
   it('counts each key without undercounting, up to the 4-bit ceiling', () => {

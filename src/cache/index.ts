@@ -3,14 +3,13 @@
 import type { FlagService } from '../flags/index.js';
 import type { Readiness } from '../common/readiness.js';
 import { SIGNALS, type Metrics, type Signals } from '../observability/index.js';
-import type { OpportunityReads } from '../opportunities/read-service.js';
-import type { ResponseCache } from '../opportunities/route-ports.js';
+import type { OpportunityReads, ResponseCache } from '../opportunities/index.js';
 import type { Clock } from '../common/clock.js';
 import type { Random } from '../common/random.js';
 import type { Db, RedisHandle } from '../storage/index.js';
 import { registerCacheMetrics } from './cache-metrics.js';
 import type { LoadReason } from './cluster-flight.js';
-import { DATA_VERSION_CHANNEL, DataVersionWatcher } from '../opportunities/data-version.js';
+import { DATA_VERSION_CHANNEL, DataVersionWatcher } from '../opportunities/index.js';
 import { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 import { RedisTier } from './redis-tier.js';
 import { cacheSettings } from './settings.js';
@@ -18,8 +17,7 @@ import { cacheSettings } from './settings.js';
 export { cachePlugin } from './plugin.js';
 export { createCachedReads, ReadCache, type CacheStats } from './read-cache.js';
 export type { BuiltBody, ServedBody } from '../common/response-body.js';
-export { cacheKeys } from '../opportunities/cache-keys.js';
-export { notifyDataVersion } from '../opportunities/data-version.js';
+export { cacheKeys, notifyDataVersion } from '../opportunities/index.js';
 
 export interface OpportunityCache extends ResponseCache {
   stats(): CacheStats;

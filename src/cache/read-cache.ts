@@ -2,7 +2,7 @@
 // each governed by a flag read on every call so the rollout can switch them at runtime.
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import type { FlagService } from '../flags/index.js';
-import type { OpportunityReads } from '../opportunities/read-service.js';
+import type { OpportunityReads } from '../opportunities/index.js';
 import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';
 import type { Random } from '../common/random.js';
@@ -10,7 +10,7 @@ import { clusterFlight, LOAD_REASONS, type LoadReason } from './cluster-flight.j
 import { FrequencySketch } from './frequency-sketch.js';
 import { HitWindow } from './hit-window.js';
 import { jitteredTtl } from './jitter.js';
-import { cacheKeys, popularityKey } from '../opportunities/cache-keys.js';
+import { cacheKeys, popularityKey } from '../opportunities/index.js';
 import type { BuiltBody, ServedBody } from '../common/response-body.js';
 import { approximateJsonLength, entryBytes, estimateBytes, MemoryTier } from './memory-tier.js';
 import type { RedisTier } from './redis-tier.js';

@@ -6,11 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArbitrageParams } from '../config/index.js';
-import { parseListingFeed } from '../ingest/feed.js';
-import { matchKey } from '../opportunities/list-query.js';
-import type { Comp, ListingInput } from '../opportunities/types.js';
+import { parseListingFeed } from '../ingest/index.js';
+import { matchKey } from '../opportunities/index.js';
+import type { Comp, ListingInput } from '../opportunities/index.js';
 import { packageRoot } from '../common/paths.js';
-import { detectAnomalies, listingKey } from '../quality/anomaly/detector.js';
+import { detectAnomalies, listingKey } from '../quality/index.js';
 
 export interface EvalSet {
   referenceTime: string;

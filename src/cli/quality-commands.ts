@@ -4,13 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadArbitrageParams } from '../config/index.js';
-import { parseCompsFile } from '../ingest/comps-file.js';
-import { parseListingFeed } from '../ingest/feed.js';
-import { sampleDir } from '../ingest/sample.js';
-import { isAnomalyStatus, listAnomalies, markFalsePositive } from '../quality/anomaly/verdicts.js';
+import { parseCompsFile, parseListingFeed, sampleDir } from '../ingest/index.js';
+import { isAnomalyStatus, listAnomalies, listQuarantine, markFalsePositive, measureQuality } from '../quality/index.js';
 import { evaluateDetector, evalSetPath, flagRateOnFeed, loadEvalSet } from './anomaly-evaluation.js';
-import { listQuarantine } from '../quality/contract/quarantine-store.js';
-import { measureQuality } from '../quality/measure.js';
 import { withDb } from './with-db.js';
 
 const intOpt = (name: string, v: string, min: number, max: number): number => {

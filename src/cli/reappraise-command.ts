@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { loadArbitrageParams, loadConfig } from '../config/index.js';
 import { loadFlagsFromDb } from '../flags/index.js';
-import { reappraiseAll } from '../quality/reappraise.js';
+import { reappraiseAll } from '../quality/index.js';
 import { progressReporter } from './progress.js';
 import { withDb } from './with-db.js';
 

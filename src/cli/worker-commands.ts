@@ -7,11 +7,7 @@ import { defaultArbitrageParams, loadConfig } from '../config/index.js';
 import { createEvidenceStore } from '../evidence/index.js';
 import { createContext } from '../http/service.js';
 import type { AppContext } from '../http/context.js';
-import { createBrowserPool } from '../ingest/browser/app-pool.js';
-import { startIngestion } from '../ingest/scheduler/ingestion.js';
-import { exitCodeFor, formatReport, type SourceRunReport } from '../ingest/scheduler/run-report.js';
-import { SourceRunner } from '../ingest/scheduler/source-runner.js';
-import { apiKeyFor, loadSourcesConfig } from '../ingest/sources/config.js';
+import { createBrowserPool, exitCodeFor, formatReport, loadScraping, type SourceRunReport } from '../ingest/index.js';
 import { EXIT } from './data-commands.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -44,6 +40,7 @@ export function registerWorkerCommands(program: Command): void {
       const ctx = await createContext(config);
       const { pool, evidence } = scrapingServices(ctx);
       await ctx.flagControl.start();
+      const { startIngestion } = await loadScraping();
       const ingestion = startIngestion({ ...ctx, evidence }, { schedule: false, work: true, pool, concurrency, log });
       if (!ingestion)
         throw new Error('no sources configured: set DEALERSCOPE_SOURCES_FILE (or DEALERSCOPE_SOURCES) to the sources section');
@@ -91,7 +88,8 @@ export function registerWorkerCommands(program: Command): void {
     .command('list')
     .description('print the configured sources with kind, URL, interval and whether their API key is set')
     .option('--json', 'machine-readable output')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { apiKeyFor, loadSourcesConfig } = await loadScraping();
       const cfg = loadSourcesConfig();
       if (opts.json) {
         console.log(JSON.stringify(cfg.sources, null, 2));
@@ -116,6 +114,7 @@ export function registerWorkerCommands(program: Command): void {
     .option('--json', 'print the reports as a JSON array on stdout')
     .action(async (names: string[], opts: { json?: boolean }) => {
       const config = loadConfig();
+      const { loadSourcesConfig, SourceRunner } = await loadScraping();
       const cfg = loadSourcesConfig(config.raw);
       const configured = cfg.sources.map((s) => s.name);
       const unknown = names.filter((n) => !configured.includes(n));

@@ -1,8 +1,8 @@
 // The dealer page: ranked opportunities as plain HTML over the same reads and query rules as the
 // API, so what a dealer sees and what a client fetches never disagree.
 import type { FastifyInstance } from 'fastify';
-import type { Opportunity } from '../opportunities/api-schema.js';
-import { parseListQuery } from '../opportunities/list-query.js';
+import type { Opportunity } from '../opportunities/index.js';
+import { parseListQuery } from '../opportunities/index.js';
 import { esc } from '../common/html.js';
 import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 import type { Workspace } from '../dealers/index.js';

@@ -2,7 +2,7 @@
 // form, lockout after repeated failures), one opportunity in full, saved searches and the
 // watchlist. Figures are the signed-in dealer's personal numbers, else the default dealer's.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Opportunity } from '../opportunities/api-schema.js';
+import type { Opportunity } from '../opportunities/index.js';
 import { checkOrigin, dealerCsrfToken, protectDealerForm, QuotaLimiter, signInAttempt } from '../security/index.js';
 import { esc } from '../common/html.js';
 import { DEALER_ACTOR, DEALER_COOKIE, parseSearch, ProfileError, SearchStore, type Workspace } from '../dealers/index.js';

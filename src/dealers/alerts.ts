@@ -20,7 +20,7 @@ import { dealerDb } from './store.js';
 import type { DealerTables } from './tables.js';
 import type { Workspace } from './workspace.js';
 import { envInt } from '../common/env.js';
-import { readChangeSeq } from '../opportunities/store.js';
+import { readChangeSeq } from '../opportunities/index.js';
 
 /** DEALER_ALERT_SCAN_MS: how often each serving replica looks for changes to alert on (default 15 s). */
 export function dealerAlertScanMs(env: NodeJS.ProcessEnv): number {

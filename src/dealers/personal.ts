@@ -3,7 +3,7 @@
 // fee, confidence and risk are the listing's. Profit, ROI, margin, status, score and the bid
 // ceiling follow from those with the same engine functions the import uses.
 import type { ArbitrageParams } from '../config/index.js';
-import type { Opportunity } from '../opportunities/api-schema.js';
+import type { Opportunity } from '../opportunities/index.js';
 import {
   bidCeilingCents,
   classifyStatus,
@@ -12,11 +12,11 @@ import {
   computeTransport,
   configuredDealer,
   DEFAULT_TARGETS,
-  ratioBp,
   type Location,
+  ratioBp,
   type Targets,
-} from '../opportunities/engine/index.js';
-import { toOpportunity } from '../opportunities/serialize.js';
+  toOpportunity,
+} from '../opportunities/index.js';
 import type { OpportunityRow } from '../storage/index.js';
 import type { Dealer } from './profile.js';
 

@@ -1,7 +1,7 @@
 // A dealer's profile as the API shows and takes it, and the checks on every field: bad input is
 // refused naming the field, so nothing half-valid is ever stored.
 import { zipLocation } from '../common/geo.js';
-import { DEFAULT_TARGET_PROFIT_CENTS, DEFAULT_TARGET_ROI_BP } from '../opportunities/engine/index.js';
+import { DEFAULT_TARGET_PROFIT_CENTS, DEFAULT_TARGET_ROI_BP } from '../opportunities/index.js';
 import type { DealersTable } from './tables.js';
 
 export interface DealerProfile {

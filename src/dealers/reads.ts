@@ -5,10 +5,7 @@
 // stale answer.
 import { LRUCache } from 'lru-cache';
 import type { ArbitrageParams } from '../config/index.js';
-import type { Opportunity } from '../opportunities/api-schema.js';
-import type { CursorPosition } from '../opportunities/cursor.js';
-import type { ListFilters, Sort } from '../opportunities/list-query.js';
-import type { PersonalListRequest, PersonalPage } from '../opportunities/route-ports.js';
+import type { CursorPosition, ListFilters, Opportunity, PersonalListRequest, PersonalPage, Sort } from '../opportunities/index.js';
 import { dbBool, type Db } from '../storage/index.js';
 import { personalize, viewerOf, type Personal, type WorkspaceRow } from './personal.js';
 import type { Dealer } from './profile.js';

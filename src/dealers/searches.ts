@@ -1,7 +1,7 @@
 // Saved searches and the watchlist in the database, and the checks on what a dealer saves.
 import type { Kysely } from 'kysely';
 import { checkDestinationResolved, InvalidDestinationError } from '../notifications/index.js';
-import { parseListQuery, type ListFilters } from '../opportunities/list-query.js';
+import { type ListFilters, parseListQuery } from '../opportunities/index.js';
 import type { Db } from '../storage/index.js';
 import { ProfileError, type FieldError } from './profile.js';
 import { dealerDb } from './store.js';

@@ -11,7 +11,7 @@ import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/index.js';
 import type { BlobStore } from './blob-store.js';
 import { normalizeHash, sha256Hex } from './hash.js';
-import type { KeepFileInput, KeepInput, SnapshotKind, SnapshotSink } from '../ingest/evidence-sink.js';
+import type { KeepFileInput, KeepInput, SnapshotKind, SnapshotSink } from '../ingest/index.js';
 import type { EvidenceTables } from './tables.js';
 
 type Handle = Kysely<EvidenceTables>;

@@ -1,5 +1,5 @@
 // Row types of the evidence capability's tables, for `db.kysely.withTables<EvidenceTables>()`.
-import type { SnapshotKind } from '../ingest/evidence-sink.js';
+import type { SnapshotKind } from '../ingest/index.js';
 
 export interface EvidenceSnapshotsTable {
   /** Lower-case hex SHA-256 of the bytes. */

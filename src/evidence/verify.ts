@@ -4,15 +4,20 @@
 // every URL from the evidence store (the recorded snapshot for the recorded page, the snapshot
 // that URL served at the time for any other page), so the check exercises the same code path
 // that produced the listing. Uploaded feeds are re-read by the feed reader.
-import { detectFeedFormat, parseListingFeed } from '../ingest/feed.js';
-import { BudgetExhaustedError, evidenceKey, type FetchedPage, type RequestSpec, type SourceFetcher } from '../ingest/sources/fetcher.js';
-import { adapterFor, apiKeyFor, hostPolicyFor, loadSourcesConfig } from '../ingest/sources/config.js';
-import type { PageRenderer, RenderedPage } from '../ingest/sources/types.js';
-import { listingFromRow } from '../opportunities/store.js';
-import type { ListingInput } from '../opportunities/types.js';
-import { LISTING_FIELD_PATHS, LISTING_FIELDS } from '../quality/provenance/fields.js';
-import { FEED_EXTRACTOR_VERSION } from '../ingest/feed-origin.js';
-import type { StoredFields } from '../quality/provenance/records.js';
+import {
+  detectFeedFormat,
+  FEED_EXTRACTOR_VERSION,
+  loadScraping,
+  parseListingFeed,
+  type FetchedPage,
+  type RequestSpec,
+  type SourceFetcher,
+} from '../ingest/index.js';
+import type { PageRenderer, RenderedPage } from '../ingest/index.js';
+import { listingFromRow } from '../opportunities/index.js';
+import type { ListingInput } from '../opportunities/index.js';
+import { LISTING_FIELD_PATHS, LISTING_FIELDS } from '../quality/index.js';
+import type { StoredFields } from '../quality/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Db } from '../storage/index.js';
 import { normalizeHash } from './hash.js';
@@ -166,6 +171,7 @@ async function replaySource(
   lotId: string,
   report: VerifyReport,
 ) {
+  const { adapterFor, apiKeyFor, BudgetExhaustedError, evidenceKey, hostPolicyFor, loadSourcesConfig } = await loadScraping();
   const cfg = loadSourcesConfig(deps.env);
   const s = cfg.sources.find((x) => x.name === name);
   if (!s) throw new VerifyError(`source ${name} is not in the sources section (DEALERSCOPE_SOURCES_FILE): its extractor cannot be rebuilt`);

@@ -1,20 +1,17 @@
 // Assembles the Fastify server from the capabilities' route plugins.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { ErrorSchema, OpportunitySchema } from '../opportunities/api-schema.js';
+import { endedAuctionsPlugin, ErrorSchema, opportunityRoutes, OpportunitySchema } from '../opportunities/index.js';
 import { installObservability, loggerOptions, routeLabel } from '../observability/index.js';
 import { installConsole, layout } from '../console/index.js';
 import { dealerPage, workspacePages } from '../dealer/index.js';
-import { opportunityRoutes } from '../opportunities/routes.js';
-import { endedAuctionsPlugin } from '../opportunities/ended-sweeper.js';
-import { ingestionPlugin } from '../ingest/scheduler/ingestion-plugin.js';
+import { adminImportRoutes, ingestionPlugin } from '../ingest/index.js';
 import { cachePlugin } from '../cache/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { canaryRoutes, installCanary, installRollout } from '../rollout/index.js';
 import { healthRoutes } from './health-routes.js';
-import { qualityPlugin } from '../quality/plugin.js';
+import { qualityPlugin } from '../quality/index.js';
 import { rateLimitHook, trustedProxies } from '../resilience/index.js';
-import { adminImportRoutes } from '../ingest/admin-imports.js';
 import { csrfToken, installSecurity, MAX_HEADER_BYTES, protectForm, requireAdmin, requireConsole } from '../security/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import { installConditionalRequests } from './conditional.js';

@@ -9,7 +9,7 @@ import type { ServiceConfig } from '../config/index.js';
 import type { Workspace } from '../dealers/index.js';
 import type { FlagControl, FlagService } from '../flags/index.js';
 import type { Metrics, Signals } from '../observability/index.js';
-import type { OpportunityReads } from '../opportunities/read-service.js';
+import type { OpportunityReads } from '../opportunities/index.js';
 import type { BreakerRegistry } from '../resilience/index.js';
 import type { RolloutController } from '../rollout/index.js';
 import type { Db, RedisHandle } from '../storage/index.js';

@@ -3,10 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import { defaultArbitrageParams, type ServiceConfig } from '../config/index.js';
 import { FlagService } from '../flags/index.js';
-import { databaseIsEmpty, importSampleData } from '../ingest/sample.js';
+import { databaseIsEmpty, importSampleData } from '../ingest/index.js';
 import { createMetrics, Signals } from '../observability/index.js';
 import { BreakerRegistry, breakerSettings, databaseReadProbe, guardedReads } from '../resilience/index.js';
-import { databaseReads } from '../opportunities/read-service.js';
+import { databaseReads } from '../opportunities/index.js';
 import { createOpportunityCache } from '../cache/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { type Db, openDb, openRedis } from '../storage/index.js';

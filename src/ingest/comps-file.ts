@@ -1,8 +1,8 @@
 // Comps files: a dealer's own sales export (one sold vehicle per row) or a market-price table
 // (one aggregated make/model/year row). Same row numbering and reject shape as listing feeds.
 
-import type { Comp } from '../opportunities/types.js';
-import { normalizeVin, vinCheckDigitValid, vinModelYear } from '../quality/vin.js';
+import type { Comp } from '../opportunities/index.js';
+import { normalizeVin, vinCheckDigitValid, vinModelYear } from '../quality/index.js';
 import { headerKey, readCsvRecords } from './csv-records.js';
 import { FeedFormatError, type RejectedRow } from './feed.js';
 import {

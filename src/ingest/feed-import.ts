@@ -10,15 +10,26 @@
 // one batch at a time.
 import { readFile } from 'node:fs/promises';
 import type { Db } from '../storage/index.js';
-import { loadCompIndex } from '../opportunities/comps-store.js';
-import { notifyDataVersion } from '../opportunities/data-version.js';
-import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
-import { bumpDataVersion, readCompsVersion, storeListings } from '../opportunities/store.js';
-import { loadPopulationFeatures, type PopulationWanted, wantPopulationOf } from '../quality/anomaly/anomaly-store.js';
-import { Peers, peerFeature, type PeerFeature } from '../quality/anomaly/detector.js';
-import { recordContractRun } from '../quality/contract/quarantine-store.js';
-import { QualityStage, type QualitySummary } from '../quality/pipeline.js';
-import type { ListingInput } from '../opportunities/types.js';
+import {
+  bumpDataVersion,
+  engineFingerprint,
+  loadCompIndex,
+  notifyDataVersion,
+  readCompsVersion,
+  storeListings,
+} from '../opportunities/index.js';
+import {
+  loadPopulationFeatures,
+  peerFeature,
+  type PeerFeature,
+  Peers,
+  type PopulationWanted,
+  QualityStage,
+  type QualitySummary,
+  recordContractRun,
+  wantPopulationOf,
+} from '../quality/index.js';
+import type { ListingInput } from '../opportunities/index.js';
 import { feedRowKey, type AcceptedListing, type FeedFormat, type RejectedRow } from './feed.js';
 import { feedOriginsOf } from './feed-origin.js';
 import { streamFeed, type FeedSource } from './feed-stream.js';

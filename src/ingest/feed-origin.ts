@@ -3,11 +3,11 @@
 // locators come from the parser's own reading of each row (AcceptedListing.cells), so the file is
 // read once and provenance can never disagree with what was imported.
 import { createHash } from 'node:crypto';
-import type { ListingInput } from '../opportunities/types.js';
+import type { ListingInput } from '../opportunities/index.js';
 import { headerKey } from './csv-records.js';
 import { FEED_COLUMN_OF_FIELD } from './feed-columns.js';
 import type { AcceptedListing } from './feed.js';
-import type { ListingOrigin } from '../quality/batch.js';
+import type { ListingOrigin } from '../quality/index.js';
 
 export const FEED_EXTRACTOR_VERSION = 'feed-reader/1.0.0';
 

@@ -1,8 +1,8 @@
 // Listing-feed reader: one row per auction lot; good rows land, bad rows are reported with their
 // row number and reason. Its columns are in feed-columns.ts, the value parsers (shared with the
 // comps-file reader and the adapters) in value-parsers.ts, the CSV reader in csv-records.ts.
-import type { ListingInput } from '../opportunities/types.js';
-import { extractMileage, extractVin, normalizeVin } from '../quality/vin.js';
+import type { ListingInput } from '../opportunities/index.js';
+import { extractMileage, extractVin, normalizeVin } from '../quality/index.js';
 import { headerKey, readCsvRecords, type CsvRecord } from './csv-records.js';
 import {
   COLUMN_BY_KEY,

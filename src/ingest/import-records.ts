@@ -1,10 +1,8 @@
 // The import's own records: the `imports` row every import opens and closes, its rejected rows,
 // and the options and summary both the whole-batch and the streamed feed import share.
 import type { ArbitrageParams } from '../config/index.js';
-import type { StoreOptions } from '../opportunities/store.js';
-import type { QualityFlags, QualitySummary } from '../quality/pipeline.js';
-import type { RejectedRow } from '../quality/batch.js';
-import type { VinDecoder } from '../quality/vin-decoding/decoder.js';
+import type { StoreOptions } from '../opportunities/index.js';
+import type { QualityFlags, QualitySummary, RejectedRow, VinDecoder } from '../quality/index.js';
 import type { Db } from '../storage/index.js';
 import type { SnapshotSink } from './evidence-sink.js';
 

@@ -1,24 +1,28 @@
 // Feed and comps imports: parse, keep every bad row with its reason, store the good ones, and
 // re-appraise what new comps affect. Re-running the same file changes nothing.
 import { createHash } from 'node:crypto';
-import { notifyDataVersion } from '../opportunities/data-version.js';
-import { loadCompIndex } from '../opportunities/comps-store.js';
-import { matchKey } from '../opportunities/list-query.js';
-import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
-import { familyOf, makeSpellings } from '../opportunities/engine/cohort.js';
-import { bumpCompsVersion, bumpDataVersion, readCompsVersion, storeListings } from '../opportunities/store.js';
-import type { Comp } from '../opportunities/types.js';
+import {
+  bumpCompsVersion,
+  bumpDataVersion,
+  engineFingerprint,
+  familyOf,
+  loadCompIndex,
+  makeSpellings,
+  matchKey,
+  notifyDataVersion,
+  readCompsVersion,
+  storeListings,
+} from '../opportunities/index.js';
+import type { Comp } from '../opportunities/index.js';
 import { dbBool, type Db } from '../storage/index.js';
 import { parseCompsFile } from './comps-file.js';
-import { QualityStage } from '../quality/pipeline.js';
-import { reappraiseRows } from '../quality/reappraise.js';
-import { decodeAndStore } from '../quality/vin-decoding/decode-store.js';
-import type { ListingBatch, RejectedRow } from '../quality/batch.js';
+import { decodeAndStore, QualityStage, reappraiseRows } from '../quality/index.js';
+import type { ListingBatch, RejectedRow } from '../quality/index.js';
 import { importFeedSource } from './feed-import.js';
 import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
 
 // The pipeline's input types are quality's; re-exported for the readers that build them.
-export type { ListingBatch, ListingOrigin, RejectedRow } from '../quality/batch.js';
+export type { ListingBatch, ListingOrigin, RejectedRow } from '../quality/index.js';
 export type { ImportOptions, ImportSummary } from './import-records.js';
 
 /** The summary both import surfaces (CLI `ingest --json` and `POST /admin/imports`) answer with. */

@@ -3,7 +3,7 @@
 // hears about a bad destination at once) and again on the resolved address at connect time.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { isInternalAddress } from '../ingest/sources/net-guard.js';
+import { isInternalAddress } from '../common/net-guard.js';
 import type { DestinationKind } from './tables.js';
 
 export type Destination = { kind: 'webhook'; url: string } | { kind: 'email'; address: string };

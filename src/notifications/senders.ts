@@ -2,7 +2,7 @@
 // extra fields) and an e-mail through the SMTP relay (nodemailer). A sender either resolves or
 // throws a DeliveryError that says whether trying again can help.
 import type { Agent, fetch } from 'undici';
-import { guardedLookup } from '../ingest/sources/net-guard.js';
+import { guardedLookup } from '../common/net-guard.js';
 import type { NotificationSettings } from './config.js';
 import type { Destination } from './destinations.js';
 

@@ -1,7 +1,7 @@
 // What every reader (a feed file, an auction source adapter) hands to the quality pipeline: the
 // accepted listings with where each field came from, and the rows it could not read. Declared
 // here, with the pipeline that consumes it, so quality never imports the readers above it.
-import type { ListingInput } from '../opportunities/types.js';
+import type { ListingInput } from '../opportunities/index.js';
 
 export interface RejectedRow {
   row: number;

@@ -2,10 +2,10 @@
 // compliance per source, anomaly false-positive ratio, provenance coverage and the quality score,
 // the last two on a sample of the newest records. QualityMonitor (monitor.ts) keeps them fresh.
 import { sourceQuality, type SourceQuality } from './scrape-quality.js';
-import { listingFromRow } from '../opportunities/store.js';
+import { listingFromRow } from '../opportunities/index.js';
 import { type Db, dbBool, type KeysetPosition, readKeyset } from '../storage/index.js';
 import { validateListing } from './contract/listing-contract.js';
-import type { ListingInput } from '../opportunities/types.js';
+import type { ListingInput } from '../opportunities/index.js';
 import { PUBLISHED_FIELDS } from './provenance/fields.js';
 import { expandProvenance, type ProvenanceRow } from './provenance/records.js';
 import { qualityReport, type QualityRecord, type QualityReport } from './score/quality-score.js';

@@ -4,9 +4,7 @@
 import type { ArbitrageParams } from '../config/index.js';
 import { FLAGS, type FlagService } from '../flags/index.js';
 import type { ListingBatch } from './batch.js';
-import type { CompIndex } from '../opportunities/comps-store.js';
-import type { StoreResult } from '../opportunities/store.js';
-import type { ListingInput } from '../opportunities/types.js';
+import type { CompIndex, ListingInput, StoreResult } from '../opportunities/index.js';
 import { dbBool, type Db } from '../storage/index.js';
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
 import { detectAnomalies, listingKey, type Peers } from './anomaly/detector.js';

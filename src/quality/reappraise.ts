@@ -3,20 +3,20 @@
 // after the engine's parameters changed. Each re-appraised listing records the engine that priced
 // it, so the next import of the unchanged listing skips it again.
 import { sql } from 'kysely';
-import { notifyDataVersion } from '../opportunities/data-version.js';
-import type { ArbitrageParams } from '../config/index.js';
-import { loadCompIndex } from '../opportunities/comps-store.js';
-import { engineFingerprint } from '../opportunities/engine/fingerprint.js';
 import {
   bumpDataVersion,
+  engineFingerprint,
   listingFromRow,
+  loadCompIndex,
+  notifyDataVersion,
   opportunityValues,
   readCompsVersion,
   storedHash,
-  upsertOpportunities,
   type StoreOptions,
-} from '../opportunities/store.js';
-import type { ListingInput } from '../opportunities/types.js';
+  upsertOpportunities,
+} from '../opportunities/index.js';
+import type { ArbitrageParams } from '../config/index.js';
+import type { ListingInput } from '../opportunities/index.js';
 import { type Db, dbBool, type ListingRow } from '../storage/index.js';
 import { anomalyViews, blocksHot, type AnomalyView } from './anomaly/anomaly-store.js';
 import { listingKey } from './anomaly/detector.js';

@@ -4,8 +4,8 @@ import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from
 import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';
 import { dbBool, type Db } from '../storage/index.js';
-import { listingFromRow } from '../opportunities/store.js';
-import type { OpportunityReads } from '../opportunities/read-service.js';
+import { listingFromRow } from '../opportunities/index.js';
+import type { OpportunityReads } from '../opportunities/index.js';
 import type { FlagService } from '../flags/index.js';
 import { AnomalyNotFound, isAnomalyStatus, listAnomalies, markFalsePositive } from './anomaly/verdicts.js';
 import { listingContractDocument } from './contract/listing-contract.js';

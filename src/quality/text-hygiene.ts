@@ -3,7 +3,7 @@
 // fields were cleaned (the detector flags it) and the reader's origin keeps the raw text for provenance.
 import type { ListingBatch } from './batch.js';
 import { sanitizeText } from './sanitize.js';
-import type { ListingInput } from '../opportunities/types.js';
+import type { ListingInput } from '../opportunities/index.js';
 
 const TEXT_FIELDS = ['title', 'description', 'make', 'model', 'trim', 'city'] as const satisfies ReadonlyArray<keyof ListingInput>;
 

@@ -1,6 +1,6 @@
 // Opportunity reads through the `database` breaker. The cache wraps this object, so while the
 // breaker is open cached pages are still served and only misses get 503 with Retry-After.
-import type { OpportunityReads } from '../opportunities/read-service.js';
+import type { OpportunityReads } from '../opportunities/index.js';
 import type { Db } from '../storage/index.js';
 import type { Breaker } from './breakers.js';
 

@@ -15,7 +15,7 @@ const loadChromium = () => (require('playwright-core') as typeof import('playwri
 import type { Registry } from 'prom-client';
 import { SIGNALS, type Signals } from '../../observability/index.js';
 import type { Clock } from '../../common/clock.js';
-import { assertPublicHost, checkUrlAllowed, type HostPolicy } from '../sources/net-guard.js';
+import { assertPublicHost, checkUrlAllowed, type HostPolicy } from '../../common/net-guard.js';
 import type { PageRenderer, RenderedPage } from '../sources/types.js';
 import { PoolMetrics } from './pool-metrics.js';
 import { isAlive, processTree, residentBytes } from './process-tree.js';

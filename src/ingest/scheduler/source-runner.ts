@@ -11,7 +11,7 @@ import type { Db } from '../../storage/index.js';
 import { ingestListings, type ImportOptions, type ImportSummary } from '../import-service.js';
 import { adapterFor, apiKeyFor, etiquetteFor, hostPolicyFor, type SourceConfig, type SourcesConfig } from '../sources/config.js';
 import { SourceFetcher, type BreakerLike } from '../sources/fetcher.js';
-import type { HostPolicy } from '../sources/net-guard.js';
+import type { HostPolicy } from '../../common/net-guard.js';
 import { SourceLayoutError, type CollectResult, type PageRenderer, type SourceAdapter, type SourceProgress } from '../sources/types.js';
 import { buildReport, type SourceRunReport } from './run-report.js';
 import { recordSourceRun } from './run-store.js';

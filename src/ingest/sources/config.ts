@@ -8,7 +8,7 @@ import { DEFAULT_ETIQUETTE, type Etiquette } from './fetcher.js';
 import { feedUrlAdapter } from './feed-url.js';
 import { gsaAdapter } from './gsa.js';
 import { maestroAdapter, SEARCH_FIELDS, type MaestroOptions } from './maestro.js';
-import type { HostPolicy } from './net-guard.js';
+import type { HostPolicy } from '../../common/net-guard.js';
 import { publicSurplusAdapter } from './publicsurplus.js';
 import { SOURCE_KINDS, type SourceAdapter, type SourceKind } from './types.js';
 

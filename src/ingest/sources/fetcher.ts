@@ -11,7 +11,7 @@ import { LRUCache } from 'lru-cache';
 import { Agent, fetch } from 'undici';
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
-import { BlockedAddressError, checkUrlAllowed, guardedLookup, type HostPolicy } from './net-guard.js';
+import { BlockedAddressError, checkUrlAllowed, guardedLookup, type HostPolicy } from '../../common/net-guard.js';
 import type { SnapshotSink } from '../evidence-sink.js';
 
 export interface Etiquette {

@@ -4,7 +4,7 @@
 // description is the lot's `LotInfo` lines (`[{LotSequence, LotDescript}]`, or one HTML string)
 // joined in sequence order; VIN, odometer, make and model are read from it and from `ItemName`.
 // `AucEndDt` is a date with no time: the lot closes at the end of that day where it sits.
-import { extractMileage, extractVin } from '../../quality/vin.js';
+import { extractMileage, extractVin } from '../../quality/index.js';
 import { parseIsoDate } from '../value-parsers.js';
 import { assume, fileDraft, finishDraft, newDraft, put, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';
 import { endOfLocalDay, lotZone, zonedInstant } from './local-time.js';

@@ -1,8 +1,8 @@
 // Turns the raw values an adapter located on a page into a validated listing plus its origin
 // record, or a reject that names every problem. Validation reuses the feed reader's parsers so
 // a scraped lot and an uploaded row obey the same rules.
-import type { ListingInput } from '../../opportunities/types.js';
-import { normalizeVin } from '../../quality/vin.js';
+import type { ListingInput } from '../../opportunities/index.js';
+import { normalizeVin } from '../../quality/index.js';
 import { normalizeTitleStatus } from '../feed-columns.js';
 import {
   collapseSpaces,

@@ -6,7 +6,7 @@
 // is in the `x-total-count` header. VIN and odometer are usually only in the long description.
 // AllSurplus lists lots in other currencies: those are converted with the operator's rate or
 // skipped with the reason, never read as dollars.
-import { extractMileage, extractVin } from '../../quality/vin.js';
+import { extractMileage, extractVin } from '../../quality/index.js';
 import { parseMoneyCents } from '../value-parsers.js';
 import { BudgetExhaustedError } from './fetcher.js';
 import { assume, fileDraft, finishDraft, newDraft, put, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';

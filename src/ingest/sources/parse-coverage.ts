@@ -1,7 +1,7 @@
 // Parse coverage of a source run: of the fields the source's format can carry, how many the
 // adapter filled, over every vehicle lot it read. A layout change that leaves lots readable
 // but empties a field (VIN no longer found in the description) shows here before anywhere else.
-import type { ListingInput } from '../../opportunities/types.js';
+import type { ListingInput } from '../../opportunities/index.js';
 import type { Draft } from './listing-builder.js';
 
 type Field = keyof ListingInput;

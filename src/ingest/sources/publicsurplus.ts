@@ -10,7 +10,7 @@
 // browser pool (and wait while the pool is off).
 import type { CheerioAPI } from 'cheerio';
 import { lazyRequire } from '../../common/lazy-require.js';
-import { extractMileage, extractVin } from '../../quality/vin.js';
+import { extractMileage, extractVin } from '../../quality/index.js';
 import { BudgetExhaustedError, RobotsDisallowedError } from './fetcher.js';
 import {
   buyerPremiumFromText,

@@ -3,7 +3,7 @@ import type { Clock } from '../../common/clock.js';
 import type { ListingBatch } from '../import-service.js';
 import type { SourceFetcher } from './fetcher.js';
 import type { SkippedLot } from './listing-builder.js';
-import type { HostPolicy } from './net-guard.js';
+import type { HostPolicy } from '../../common/net-guard.js';
 import type { CoverageSummary } from './parse-coverage.js';
 
 /** Every adapter kind; the sources file's schema accepts exactly these. */

@@ -3,9 +3,8 @@
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql } from 'kysely';
 import { dbBool, type Db } from '../../storage/index.js';
-import type { ListingInput } from '../../opportunities/types.js';
-import { listingFromRow } from '../../opportunities/store.js';
-import { familyOf, makeSpellings } from '../../opportunities/engine/cohort.js';
+import type { ListingInput } from '../../opportunities/index.js';
+import { familyOf, listingFromRow, makeSpellings } from '../../opportunities/index.js';
 import { listingKey, peerFeature, type DetectedAnomaly, type PeerFeature } from './detector.js';
 import type { ArbitrageParams } from '../../config/index.js';
 

@@ -3,8 +3,8 @@
 // caller supplies the population (other live listings) and comps, so the labelled evaluation set
 // and the ingestion pipeline run exactly the same code.
 import type { ArbitrageParams } from '../../config/index.js';
-import { familyOf, titleMultiplier, valueFromComps, vehicleClass } from '../../opportunities/engine/index.js';
-import type { Comp, ListingInput } from '../../opportunities/types.js';
+import { familyOf, titleMultiplier, valueFromComps, vehicleClass } from '../../opportunities/index.js';
+import type { Comp, ListingInput } from '../../opportunities/index.js';
 import { vinModelYear, vinProblems } from '../vin.js';
 import { modifiedZ, robustCenter, type RobustCenter } from './robust-stats.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ListingInput } from '../../opportunities/types.js';
+import type { ListingInput } from '../../opportunities/index.js';
 import { makeVin } from '../../../test/support/vins.js';
 import { LISTING_CONTRACT_VERSION, listingContractDocument, validateListing } from './listing-contract.js';
 

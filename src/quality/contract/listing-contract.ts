@@ -2,7 +2,7 @@
 // before it may be published, as code and as a document clients read at /api/contracts/listing.
 // Bump the version whenever a rule is added, removed or tightened.
 import { US_STATE_CODES } from '../../common/geo.js';
-import type { ListingInput } from '../../opportunities/types.js';
+import type { ListingInput } from '../../opportunities/index.js';
 import { vinModelYear, vinProblems } from '../vin.js';
 import type { VinDecode } from '../vin-decoding/decoder.js';
 import { makeContradiction } from '../vin-decoding/make-match.js';

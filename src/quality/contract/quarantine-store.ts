@@ -1,7 +1,7 @@
 // Quarantine: records that broke the listing contract, kept with every reason until a compliant
 // copy of the same lot arrives. Never silently dropped; listable by API and CLI.
 import { dbBool, type Db } from '../../storage/index.js';
-import type { ListingInput } from '../../opportunities/types.js';
+import type { ListingInput } from '../../opportunities/index.js';
 import { LISTING_CONTRACT_VERSION, type Violation } from './listing-contract.js';
 
 export interface QuarantineEntry {

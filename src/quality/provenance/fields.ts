@@ -3,9 +3,8 @@
 // is a leaf of the API Opportunity (or `listing.*` for listing fields the Opportunity omits).
 import type { TSchema } from '@sinclair/typebox';
 import type { ArbitrageParams } from '../../config/index.js';
-import { OpportunitySchema } from '../../opportunities/api-schema.js';
-import { ENGINE_VERSION, paramsHash } from '../../opportunities/engine/fingerprint.js';
-import type { ListingInput } from '../../opportunities/types.js';
+import { ENGINE_VERSION, OpportunitySchema, paramsHash } from '../../opportunities/index.js';
+import type { ListingInput } from '../../opportunities/index.js';
 
 export type ProvenanceMethod = 'extracted' | 'derived' | 'default' | 'imputed';
 

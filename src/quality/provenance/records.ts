@@ -1,7 +1,7 @@
 // Stored provenance (one row per listing: where each listing field was read, and which engine
 // build appraised it) and its expansion into a record for every published field.
 import type { ListingOrigin } from '../batch.js';
-import type { ListingInput } from '../../opportunities/types.js';
+import type { ListingInput } from '../../opportunities/index.js';
 import type { QualityProvenanceTable } from '../storage/tables.js';
 import {
   ANOMALY_INPUTS,

@@ -1,6 +1,6 @@
 // DAMA dimensions on a crafted set whose expected values are worked out by hand in the comments.
 import { describe, expect, it } from 'vitest';
-import type { ListingInput } from '../../opportunities/types.js';
+import type { ListingInput } from '../../opportunities/index.js';
 import { makeVin } from '../../../test/support/vins.js';
 import { qualityReport, type QualityRecord } from './quality-score.js';
 

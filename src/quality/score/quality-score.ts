@@ -1,6 +1,6 @@
 // Data quality score (DAMA dimensions): completeness, validity, uniqueness, timeliness and
 // consistency, each a ratio 0–1, per source and overall, combined as a weighted mean.
-import type { ListingInput } from '../../opportunities/types.js';
+import type { ListingInput } from '../../opportunities/index.js';
 import { CROSS_FIELD_RULES, validateListing } from '../contract/listing-contract.js';
 import { byCodeUnit } from '../../common/compare.js';
 

@@ -3,7 +3,7 @@
 // decodes are cached per (positions 1–8, 10, 11) pattern: an import of tens of thousands of fleet
 // vehicles has a few hundred distinct patterns, and only those reach the database.
 import { LRUCache } from 'lru-cache';
-import type { VehicleAttributes } from '../../opportunities/types.js';
+import type { VehicleAttributes } from '../../opportunities/index.js';
 import Database from 'better-sqlite3';
 import { vinCheckDigitValid, vinModelYear } from '../vin.js';
 import { prepareVpicDatabase, vpicSource } from './vpic-database.js';

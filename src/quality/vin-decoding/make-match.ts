@@ -1,5 +1,5 @@
 // Does the make a listing states agree with the make its VIN was issued for?
-import { sameBrand, squeezeMake } from '../../opportunities/engine/cohort.js';
+import { sameBrand, squeezeMake } from '../../opportunities/index.js';
 import type { VinDecode } from './decoder.js';
 
 // vPIC vehicle types whose VIN belongs to a chassis maker while sellers name the body builder

@@ -7,20 +7,10 @@
 import { dealersPostgresMigration, dealersSqliteMigration } from '../../dealers/index.js';
 import { evidencePostgresMigration, evidenceSqliteMigration } from '../../evidence/index.js';
 import { incidentsPostgresMigration, incidentsSqliteMigration } from '../../incidents/index.js';
-import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/storage/migrations.js';
+import { ingestPostgresMigrations, ingestSqliteMigrations } from '../../ingest/index.js';
 import { notificationsPostgresMigration, notificationsSqliteMigration } from '../../notifications/index.js';
-import {
-  bidCeilingMigration,
-  changeSeqMigration,
-  honestRankingMigration,
-  valuationBasisMigration,
-} from '../../opportunities/migrations.js';
-import {
-  qualityPostgresMigration,
-  qualitySampleIndexes,
-  qualitySqliteMigration,
-  vinDecodesMigration,
-} from '../../quality/storage/migrations.js';
+import { bidCeilingMigration, changeSeqMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/index.js';
+import { qualityPostgresMigration, qualitySampleIndexes, qualitySqliteMigration, vinDecodesMigration } from '../../quality/index.js';
 import { securityPostgresMigration, securitySqliteMigration } from '../../security/index.js';
 import { coreMigrations, POSTGRES_WORDS, SQLITE_WORDS } from './core.js';
 import { filterSortIndexes, makeStateSortIndexes } from './filter-sort-indexes.js';

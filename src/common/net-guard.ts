@@ -1,7 +1,8 @@
-// Outbound-address policy for scrapers (no SSRF): a source may only reach the hosts on its
-// allow-list, and never a private, loopback, link-local or otherwise internal address — checked
-// on the addresses DNS actually returns, and again at connect time so a rebinding answer cannot
-// slip through. Test fixtures on 127.0.0.1 need an explicit per-host allowance.
+// Outbound-address policy (no SSRF): a scraper source may only reach the hosts on its allow-list,
+// and never a private, loopback, link-local or otherwise internal address — checked on the
+// addresses DNS actually returns, and again at connect time so a rebinding answer cannot slip
+// through. Test fixtures on 127.0.0.1 need an explicit per-host allowance. Here rather than in
+// ingest because notification webhooks keep to the same internal-address rule.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
