@@ -3,7 +3,7 @@
 // them. Other folders import this file only (npm run lint:deps counts any other import).
 export type { AlertView } from './alert-log.js';
 export { DealerAlerts, dealerAlertScanMs } from './alerts.js';
-export { dealersPostgresMigration, dealersSqliteMigration } from './migrations.js';
+export { dealersMigration } from './migrations.js';
 export type { Personal } from './personal.js';
 export { dealersPlugin, type DealersPluginOptions } from './plugin.js';
 export { ProfileError, type Dealer, type DealerProfile } from './profile.js';

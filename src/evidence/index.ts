@@ -5,7 +5,7 @@
 export { DiskBlobStore, parseObjectStoreUrl, S3BlobStore, type BlobStore } from './blob-store.js';
 export { evidenceSettings, type EvidenceSettings } from './config.js';
 export { normalizeHash, sha256Hex } from './hash.js';
-export { evidencePostgresMigration, evidenceSqliteMigration } from './migrations.js';
+export { evidenceMigration } from './migrations.js';
 export { createEvidenceStore, type CreateEvidenceDeps } from './create-store.js';
 export { evidencePlugin, type EvidencePluginOptions } from './plugin.js';
 export { evidenceRoutes, type EvidenceRoutesOptions } from './routes.js';

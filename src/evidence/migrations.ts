@@ -1,8 +1,9 @@
-// Tables of the evidence capability, one statement list per dialect (registered in
-// schema/migrations/*.ts as `evidence_001_index`). The bytes live in the blob store (disk or
+// Tables of the evidence capability, written once and rendered with the dialect's column words
+// (registered in schema/migrations/history.ts as `evidence_001_index`). The bytes live in the blob store (disk or
 // S3); these rows index them for deduplication, retention, size metrics and lookup by URL.
+import type { DialectWords } from '../storage/index.js';
 
-function tables(big: string): string[] {
+export function evidenceMigration({ big }: DialectWords): string[] {
   return [
     `CREATE TABLE evidence_snapshots (
       hash TEXT PRIMARY KEY,
@@ -24,6 +25,3 @@ function tables(big: string): string[] {
     `CREATE INDEX evidence_sources_hash_idx ON evidence_sources (hash)`,
   ];
 }
-
-export const evidenceSqliteMigration: string[] = tables('INTEGER');
-export const evidencePostgresMigration: string[] = tables('BIGINT');

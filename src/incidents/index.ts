@@ -2,7 +2,7 @@
 // communication plan's timeline, acknowledging and resolving them, and the public status.
 export { AUDIENCES, incidentSettings, parseSteps, type Audience, type IncidentSettings } from './config.js';
 export type { ConsoleAuth } from './console.js';
-export { incidentsPostgresMigration, incidentsSqliteMigration } from './migrations.js';
+export { incidentsMigration } from './migrations.js';
 export { READINESS_CAUSE, ReadinessWatch, type ReadinessWatchDeps } from './readiness-watch.js';
 export { incidentRoutes, type IncidentRoutesOptions } from './routes.js';
 export { noDealers, type DealerDirectory } from './escalation.js';

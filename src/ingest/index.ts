@@ -15,7 +15,7 @@ export { importCompsFile, importExitCode, importSummaryBody } from './import-ser
 export { adminImportRoutes } from './admin-imports.js';
 export type { KeepFileInput, KeepInput, SnapshotKind, SnapshotSink } from './evidence-sink.js';
 export { databaseIsEmpty, importSampleData, sampleDir } from './sample.js';
-export { ingestPostgresMigrations, ingestSqliteMigrations } from './storage/migrations.js';
+export { ingestMigrations } from './storage/migrations.js';
 
 // Scraping: the browser pool every process has (Chromium starts only when a job needs it), the
 // serving replica's scheduled scraping (its plugin imports the stack only when sources are

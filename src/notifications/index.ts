@@ -2,7 +2,7 @@
 // and e-mail (SMTP), shared by incident escalation and dealer alerts.
 export { notificationSettings, type NotificationSettings } from './config.js';
 export { checkDestination, checkDestinationResolved, InvalidDestinationError, redactTarget, type Destination } from './destinations.js';
-export { notificationsPostgresMigration, notificationsSqliteMigration } from './migrations.js';
+export { notificationsMigration } from './migrations.js';
 export type { Delivery, OutboundMessage } from './outbox.js';
 export { notificationRoutes, type NotificationRoutesOptions } from './routes.js';
 export { createSenders, DeliveryError, type Sender, type Senders } from './senders.js';

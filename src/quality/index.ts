@@ -27,4 +27,4 @@ export type { StoredFields } from './provenance/records.js';
 export { reappraiseAll, reappraiseRows } from './reappraise.js';
 export { measureQuality } from './measure.js';
 export { qualityPlugin, type QualityPluginOptions } from './plugin.js';
-export { qualityPostgresMigration, qualitySampleIndexes, qualitySqliteMigration, vinDecodesMigration } from './storage/migrations.js';
+export { qualityMigration, qualitySampleIndexes, vinDecodesMigration } from './storage/migrations.js';

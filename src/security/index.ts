@@ -31,7 +31,7 @@ import type { FlagService } from '../flags/index.js';
 import type { Metrics, Signals } from '../observability/index.js';
 import type { Db, RedisHandle } from '../storage/index.js';
 export { checkOrigin, csrfToken, dealerCsrfToken, protectDealerForm, protectForm, requireConsole, watchSession } from './console-auth.js';
-export { securityPostgresMigration, securitySqliteMigration } from './migrations.js';
+export { securityMigration } from './migrations.js';
 export { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from './quota-limiter.js';
 export { MAX_HEADER_BYTES } from './request-limits.js';
 export { SessionStore } from './sessions.js';
