@@ -3,8 +3,7 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Clock } from '../common/clock.js';
 import { ApiError } from '../common/errors.js';
-import { dbBool, type Db } from '../storage/index.js';
-import { listingFromRow } from '../opportunities/index.js';
+import type { Db } from '../storage/index.js';
 import type { OpportunityReads } from '../opportunities/index.js';
 import type { FlagService } from '../flags/index.js';
 import { AnomalyNotFound, isAnomalyStatus, listAnomalies, markFalsePositive } from './anomaly/verdicts.js';
@@ -13,6 +12,7 @@ import { listQuarantine } from './contract/quarantine-store.js';
 import { LISTING_FIELD_PATHS, PUBLISHED_FIELDS } from './provenance/fields.js';
 import { flattenValues, toProvJson } from './provenance/prov-json.js';
 import { expandProvenance } from './provenance/records.js';
+import { readProvenance } from './provenance/store.js';
 import type { QualityService } from './service.js';
 
 const ID = /^[1-9][0-9]{0,14}$/;
@@ -81,20 +81,10 @@ export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOpt
       const format = (request.query as { format?: string }).format ?? 'json';
       if (format !== 'json' && format !== 'prov-json')
         throw new ApiError(400, 'invalid_request', 'format must be json or prov-json', [{ field: 'format', message: 'unknown format' }]);
-      // Published opportunities and ended auctions (their detail stays readable) have provenance.
-      const opp = await db.kysely
-        .selectFrom('opportunities')
-        .select(['id', 'listing_id'])
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('is_active', '=', dbBool(db, true)), eb('status', '=', 'ended')]))
-        .executeTakeFirst();
-      if (!opp) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
-      const listingId = Number(opp.listing_id);
-      const [row, listingRow, detail] = await Promise.all([
-        db.kysely.selectFrom('quality_provenance').selectAll().where('listing_id', '=', listingId).executeTakeFirst(),
-        db.kysely.selectFrom('listings').selectAll().where('id', '=', listingId).executeTakeFirst(),
-        reads.detail(id),
-      ]);
+      const stored = await readProvenance(db, id);
+      if (!stored) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
+      const detail = await reads.detail(id);
+      const { listingId, row } = stored;
       const fields = row ? expandProvenance(row) : {};
       // Name the sales behind the estimate, and the decoder release behind the decoded VIN.
       const comparables = detail?.valuation.comparables ?? [];
@@ -108,8 +98,8 @@ export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOpt
       const missing = PUBLISHED_FIELDS.filter((f) => !fields[f]);
       if (format === 'prov-json') {
         const values: Record<string, unknown> = detail ? flattenValues(detail as unknown as Record<string, unknown>) : {};
-        if (listingRow) {
-          const l = listingFromRow(listingRow);
+        if (stored.listing) {
+          const l = stored.listing;
           for (const [k, path] of Object.entries(LISTING_FIELD_PATHS))
             if (path.startsWith('listing.')) values[path] = l[k as keyof typeof l] ?? null;
         }
