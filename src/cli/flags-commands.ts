@@ -4,8 +4,15 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { FLAG_NAMES, FlagControl, type FlagName, FlagService, isFlagName, validateOverrides } from '../flags/index.js';
-import { controlPlaneId, flagChannel } from '../rollout/index.js';
+import {
+  createFlagControl,
+  FLAG_NAMES,
+  type FlagControl,
+  type FlagName,
+  FlagService,
+  isFlagName,
+  validateOverrides,
+} from '../flags/index.js';
 import { systemClock } from '../common/clock.js';
 import { openDb, openRedis, type RedisHandle } from '../storage/index.js';
 import { migrate } from '../schema/migrate.js';
@@ -32,15 +39,7 @@ async function withControl<T>(fn: (c: FlagControl) => Promise<T>): Promise<T> {
       });
     }
     const flags = new FlagService({ env: config.env, rawEnv: config.raw });
-    const control = new FlagControl({
-      db,
-      flags,
-      env: config.env,
-      redis,
-      clock: systemClock,
-      channel: flagChannel(await controlPlaneId(db)),
-    });
-    await control.load('start');
+    const control = await createFlagControl({ db, flags, env: config.env, redis, clock: systemClock });
     return await fn(control);
   } finally {
     await redis?.close();

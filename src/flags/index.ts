@@ -3,6 +3,7 @@
 // admin API's routes and request helpers, and the cohort context the canary analysis runs each
 // request in.
 export { actorOf, changeReason, flagAdminRoutes } from './admin-routes.js';
+export { controlPlaneId, createFlagControl, flagChannel, type FlagControlDeps } from './control-plane.js';
 export { FlagControl, type ChangeBy } from './flag-control.js';
 export { FlagService, type FlagSnapshot } from './flag-service.js';
 export { loadFlagsFromDb } from './load-flags.js';

@@ -2,7 +2,8 @@
 // open storage, migrate, seed sample data when empty, assemble the app, listen, drain on SIGTERM.
 import type { FastifyInstance } from 'fastify';
 import { defaultArbitrageParams, type ServiceConfig } from '../config/index.js';
-import { FlagService } from '../flags/index.js';
+import { createFlagControl, FlagService } from '../flags/index.js';
+import { optionalEnvNumber } from '../common/env.js';
 import { databaseIsEmpty, importSampleData } from '../ingest/index.js';
 import { createMetrics, Signals } from '../observability/index.js';
 import { BreakerRegistry, breakerSettings, databaseReadProbe, guardedReads } from '../resilience/index.js';
@@ -54,8 +55,28 @@ export async function createContext(config: ServiceConfig, opts: ContextOptions 
   // Resilience wraps the database reads; the cache sits in front so cached pages survive an open breaker.
   const cache = await createOpportunityCache({ db, redis, flags, clock, env: config.raw, metrics, readiness, signals });
   const reads = cache.wrap(dbReads);
-  const { flagControl, rollout } = await createRollout(
-    { env: config.env, rawEnv: config.raw, db, redis, flags, clock, metrics, signals, breakers, databaseBreaker: breakers.get('database') },
+  const flagControl = await createFlagControl({
+    db,
+    flags,
+    env: config.env,
+    redis,
+    clock,
+    pollMs: opts.rollout?.pollMs ?? optionalEnvNumber(config.raw, 'FLAG_POLL_MS', { integer: true, min: 1, unit: 'milliseconds' }),
+  });
+  const rollout = await createRollout(
+    {
+      env: config.env,
+      rawEnv: config.raw,
+      db,
+      redis,
+      flags,
+      flagControl,
+      clock,
+      metrics,
+      signals,
+      breakers,
+      databaseBreaker: breakers.get('database'),
+    },
     opts.rollout,
   );
   return {

@@ -1,12 +1,12 @@
 // The rollout capability's public module (other folders import this file only; npm run lint:deps
-// counts any other import): builds the flag control plane and the rollout controller for one
-// replica (http/service.ts), and the rollout and canary routes.
-import { createHash, randomUUID } from 'node:crypto';
+// counts any other import): builds the rollout controller for one replica (http/service.ts) over
+// the flags capability's control plane, and the rollout and canary routes.
+import { randomUUID } from 'node:crypto';
 import type { Environment } from '../config/index.js';
-import { FlagControl, type FlagService } from '../flags/index.js';
+import { controlPlaneId, type FlagControl, type FlagService } from '../flags/index.js';
 import type { Metrics, Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
-import { type Db, type RedisHandle, sharedSecret } from '../storage/index.js';
+import type { Db, RedisHandle } from '../storage/index.js';
 import { RolloutController } from './controller.js';
 import { hostname } from 'node:os';
 import { FleetWindow } from './fleet-window.js';
@@ -28,17 +28,7 @@ export type { GateReport } from './gates.js';
 export { installRollout } from './routes.js';
 export type { Decision } from './state-store.js';
 
-/** Replicas of one database share a channel and a lease without extra configuration. */
-export async function controlPlaneId(db: Db): Promise<string> {
-  return createHash('sha256')
-    .update(await sharedSecret(db, 'flag_channel'))
-    .digest('hex')
-    .slice(0, 16);
-}
-
 const RETAIN_MS = 60 * 60_000;
-
-export const flagChannel = (id: string) => `dealerscope:flags:${id}`;
 
 export interface RolloutDeps {
   env: Environment;
@@ -46,6 +36,8 @@ export interface RolloutDeps {
   db: Db;
   redis: RedisHandle | null;
   flags: FlagService;
+  /** The replica's flag control plane (flags/createFlagControl), already loaded. */
+  flagControl: FlagControl;
   clock: Clock;
   metrics: Metrics;
   signals: Signals;
@@ -56,6 +48,7 @@ export interface RolloutDeps {
 
 export interface RolloutTuning {
   intervalMs?: number;
+  /** The flag control plane's database poll (FLAG_POLL_MS). */
   pollMs?: number;
   gateWindowMs?: number;
   memory?: () => number;
@@ -67,22 +60,9 @@ export interface RolloutTuning {
 
 const positiveInt = (env: NodeJS.ProcessEnv, name: string) => optionalEnvNumber(env, name, { integer: true, min: 1, unit: 'milliseconds' });
 
-export async function createRollout(
-  deps: RolloutDeps,
-  tuning: RolloutTuning = {},
-): Promise<{ flagControl: FlagControl; rollout: RolloutController }> {
+export async function createRollout(deps: RolloutDeps, tuning: RolloutTuning = {}): Promise<RolloutController> {
   const id = await controlPlaneId(deps.db);
-  const flagControl = new FlagControl({
-    db: deps.db,
-    flags: deps.flags,
-    env: deps.env,
-    redis: deps.redis,
-    clock: deps.clock,
-    pollMs: tuning.pollMs ?? positiveInt(deps.rawEnv, 'FLAG_POLL_MS'),
-    channel: flagChannel(id),
-  });
-  // A replica starts with the persisted overrides and phase in force, before it serves anything.
-  await flagControl.load('start');
+  const { flagControl } = deps;
   const holder = `${process.pid}:${randomUUID()}`;
   const lease = deps.redis
     ? redisLease(deps.redis.client, `dealerscope:rollout:lease:${id}:${deps.env}`, holder)
@@ -151,5 +131,5 @@ export async function createRollout(
       );
     })().catch(() => {});
   });
-  return { flagControl, rollout };
+  return rollout;
 }
