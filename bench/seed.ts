@@ -57,8 +57,16 @@ export const BENCH_LISTINGS: ListingShape = {
   lotPrefix: 'B',
 };
 
-/** `rows` listings drawn from `shape` by a seeded random source; auctions end in December 2026. */
-export function* syntheticListings(rows: number, seed: number, shape: ListingShape): Generator<ListingInput> {
+/**
+ * `rows` listings drawn from `shape` by a seeded random source; auctions end within 30 days of
+ * `endsFrom` (December 2026 by default, where the tests' fixed clocks sit).
+ */
+export function* syntheticListings(
+  rows: number,
+  seed: number,
+  shape: ListingShape,
+  endsFrom: number = Date.UTC(2026, 11, 1),
+): Generator<ListingInput> {
   const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)] as T;
   const draw = ([min, width]: readonly [number, number]) => min + Math.floor(rnd() * width);
@@ -76,7 +84,7 @@ export function* syntheticListings(rows: number, seed: number, shape: ListingSha
       vin: null,
       mileage: draw(shape.mileage),
       currentBidCents: draw(shape.bidCents),
-      auctionEndsAt: new Date(Date.UTC(2026, 11, 1) + Math.floor(rnd() * 30 * 86_400_000)),
+      auctionEndsAt: new Date(endsFrom + Math.floor(rnd() * 30 * 86_400_000)),
       city: null,
       state: pick(shape.states),
       zip: null,
@@ -89,8 +97,19 @@ export function* syntheticListings(rows: number, seed: number, shape: ListingSha
   }
 }
 
-/** Stores `rows` listings in import batches with distinct created_at, so the newest sort has depth. */
-export async function seedOpportunities(db: Db, rows: number, onProgress: (done: number, total: number) => void, seed = 1): Promise<void> {
+/**
+ * Stores `rows` listings in import batches with distinct created_at, so the newest sort has depth.
+ * The benchmarks' replicas run on the real clock, so their auctions end from `auctionsEndFrom`
+ * (a day after the run starts): an auction ending mid-run would have the ended-auction sweep bump
+ * the data version, which empties every cached page and measures the sweep, not the cache.
+ */
+export async function seedOpportunities(
+  db: Db,
+  rows: number,
+  onProgress: (done: number, total: number) => void,
+  seed = 1,
+  auctionsEndFrom = Date.now() + 86_400_000,
+): Promise<void> {
   const params = defaultArbitrageParams();
   const comps = new CompIndex();
   const base = Date.UTC(2026, 9, 1);
@@ -104,7 +123,7 @@ export async function seedOpportunities(db: Db, rows: number, onProgress: (done:
     batch = [];
     onProgress(done, rows);
   };
-  for (const l of syntheticListings(rows, seed, BENCH_LISTINGS)) {
+  for (const l of syntheticListings(rows, seed, BENCH_LISTINGS, auctionsEndFrom)) {
     batch.push(l);
     if (batch.length === BATCH) await flush();
   }
