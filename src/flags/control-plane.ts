@@ -3,11 +3,8 @@
 // announced on (and the rollout's lease and fleet keys) are named after a secret kept in that
 // database.
 import { createHash } from 'node:crypto';
-import type { Environment } from '../config/index.js';
-import type { Clock } from '../common/clock.js';
-import { sharedSecret, type Db, type RedisHandle } from '../storage/index.js';
-import { FlagControl } from './flag-control.js';
-import type { FlagService } from './flag-service.js';
+import { sharedSecret, type Db } from '../storage/index.js';
+import { FlagControl, type FlagControlOptions } from './flag-control.js';
 
 /** Replicas of one database share a channel and a lease without extra configuration. */
 export async function controlPlaneId(db: Db): Promise<string> {
@@ -19,15 +16,8 @@ export async function controlPlaneId(db: Db): Promise<string> {
 
 export const flagChannel = (id: string) => `dealerscope:flags:${id}`;
 
-export interface FlagControlDeps {
-  db: Db;
-  flags: FlagService;
-  env: Environment;
-  redis: RedisHandle | null;
-  clock: Clock;
-  /** How often the database is polled for changes missed on the channel (FLAG_POLL_MS). */
-  pollMs?: number;
-}
+/** The control plane's options but its channel, which is derived from the database. */
+export type FlagControlDeps = Omit<FlagControlOptions, 'channel'>;
 
 /** The control plane with the persisted overrides and phase already in force. */
 export async function createFlagControl(deps: FlagControlDeps): Promise<FlagControl> {

@@ -16,14 +16,10 @@ import {
   rememberedActiveKey,
   type ApiKeyInfo,
   type QuotaDecision,
+  type SecurityDeps,
 } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { RefusalAudit } from './refusal-audit.js';
-import type { Clock } from '../common/clock.js';
-import type { ServiceConfig } from '../config/index.js';
-import type { FlagService } from '../flags/index.js';
-import type { Metrics, Signals } from '../observability/index.js';
-import type { Db, RedisHandle } from '../storage/index.js';
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 100;
 
@@ -71,16 +67,11 @@ function setHeaders(reply: FastifyReply, d: QuotaDecision): void {
   for (let i = 0; i < pairs.length; i += 2) reply.header(pairs[i] as string, pairs[i + 1]);
 }
 
-/** What the rate limits read: the flags, settings and Redis, the clock, the store (dealer keys), metrics and signals. */
-export type RateLimitDeps = {
-  flags: FlagService;
-  config: ServiceConfig;
-  redis: RedisHandle | null;
-  clock: Clock;
-  db: Db;
-  metrics: Metrics;
-  signals: Signals;
-};
+/**
+ * What the rate limits read: the flags, settings and Redis, the clock, the store (dealer keys),
+ * metrics and signals — the same set security hands its installers, since it installs these.
+ */
+export type RateLimitDeps = SecurityDeps;
 
 export async function rateLimitHook(app: FastifyInstance, ctx: RateLimitDeps, opts: RateLimitOptions = {}): Promise<void> {
   const perMinute = rateLimitPerMinute(ctx.config.raw);
