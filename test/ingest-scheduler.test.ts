@@ -3,7 +3,7 @@
 // dropped — while ENABLE_BROWSER_POOL is off, then completes when it is switched on at runtime.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserPool } from '../src/ingest/browser/pool.js';
-import { createBrowserPool, startIngestion, type Ingestion } from '../src/ingest/scheduler/ingestion.js';
+import { startIngestion, type Ingestion } from '../src/ingest/scheduler/ingestion.js';
 import { parseSourcesConfig } from '../src/ingest/sources/config.js';
 import { ManualClock } from '../src/common/clock.js';
 import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
@@ -51,12 +51,11 @@ describe.runIf(hasChromium)('in-process scheduling', () => {
       },
       { SOURCE_ALLOW_PRIVATE_HOSTS: '127.0.0.1' },
     );
-    pool = createBrowserPool(t.ctx);
+    pool = t.app.browserPool;
     ingestion = startIngestion({ ...t.ctx, evidence: t.app.evidence }, { schedule: true, work: true, pool, sources })!;
   });
   afterAll(async () => {
     await ingestion?.close();
-    await pool?.shutdown();
     await t?.app.close();
     await site?.close();
     await tdb?.drop();

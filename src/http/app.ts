@@ -4,7 +4,7 @@ import { endedAuctionsPlugin, ErrorSchema, opportunityRoutes, OpportunitySchema 
 import { installObservability, loggerOptions, routeLabel } from '../observability/index.js';
 import { installConsole, layout } from '../console/index.js';
 import { dealerPage, workspacePages } from '../dealer/index.js';
-import { adminImportRoutes, ingestionPlugin } from '../ingest/index.js';
+import { adminImportRoutes, browserPoolPlugin, ingestionPlugin } from '../ingest/index.js';
 import { cachePlugin } from '../cache/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
@@ -116,6 +116,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     background: opts.background ?? false,
   });
   await app.register(adminImportRoutes, { db: ctx.db, clock: ctx.clock, evidence: app.evidence, admin, env: ctx.config.raw });
+  await app.register(browserPoolPlugin, { deps: ctx });
   installObservability(app, ctx);
   installConditionalRequests(app);
 
@@ -179,7 +180,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   });
   app.get('/openapi.json', async () => (app as FastifyInstance).swagger());
   // Last, so that closing in reverse order stops the scrapes before the evidence store they write to.
-  if (serve) await app.register(ingestionPlugin, { ctx: { ...ctx, evidence: app.evidence }, log: serve.log });
+  if (serve) await app.register(ingestionPlugin, { ctx: { ...ctx, evidence: app.evidence }, pool: app.browserPool, log: serve.log });
   openReplayLane(app, lane);
   return app;
 }

@@ -21,7 +21,7 @@ export { ingestMigrations } from './storage/migrations.js';
 // serving replica's scheduled scraping (its plugin imports the stack only when sources are
 // configured), the types an adapter's fetcher and renderer speak, and the run reports of
 // `sources run`.
-export { createBrowserPool } from './browser/app-pool.js';
+export { browserPoolPlugin, createBrowserPool, type BrowserPoolDeps } from './browser/app-pool.js';
 export type { BrowserPool } from './browser/pool.js';
 export { ingestionPlugin } from './scheduler/ingestion-plugin.js';
 export type { FetchedPage, RequestSpec, SourceFetcher } from './sources/fetcher.js';

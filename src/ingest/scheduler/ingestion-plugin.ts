@@ -1,16 +1,16 @@
-// Scheduled ingestion in a serving replica, from the app's onReady to its onClose, with the
-// replica's browser pool (Chromium launches only when a job needs it; its failure ratio is a
-// rollout signal either way). The scraping stack (adapters, fetchers, the queue) is imported only
+// Scheduled ingestion in a serving replica, from the app's onReady to its onClose, rendering with
+// the replica's browser pool (browserPoolPlugin). The scraping stack (adapters, fetchers, the queue) is imported only
 // when sources are configured: the embedded default has none and never loads it. Registered after
-// the evidence store's plugin so that, closing in reverse order, the scrapes stop before the store
-// they keep pages in, and the pool shuts down after the last job that could render.
+// the evidence store's and the pool's plugins so that, closing in reverse order, the scrapes stop
+// before the store they keep pages in and the pool they render with.
 import type { FastifyInstance } from 'fastify';
 import { envBool } from '../../common/env.js';
-import { createBrowserPool } from '../browser/app-pool.js';
+import type { BrowserPool } from '../browser/pool.js';
 import type { Ingestion, IngestionContext } from './ingestion.js';
 
 export interface IngestionPluginOptions {
   ctx: IngestionContext;
+  pool: BrowserPool;
   log: (msg: string) => void;
 }
 
@@ -18,8 +18,7 @@ export function sourcesConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.DEALERSCOPE_SOURCES_FILE?.trim() || env.DEALERSCOPE_SOURCES?.trim());
 }
 
-export async function ingestionPlugin(app: FastifyInstance, { ctx, log }: IngestionPluginOptions): Promise<void> {
-  const pool = createBrowserPool(ctx);
+export async function ingestionPlugin(app: FastifyInstance, { ctx, pool, log }: IngestionPluginOptions): Promise<void> {
   let ingestion: Ingestion | null = null;
   app.addHook('onReady', async () => {
     if (!sourcesConfigured(ctx.config.raw)) return;
@@ -30,6 +29,5 @@ export async function ingestionPlugin(app: FastifyInstance, { ctx, log }: Ingest
   });
   app.addHook('onClose', async () => {
     await ingestion?.close();
-    await pool.shutdown();
   });
 }
