@@ -9,7 +9,6 @@ export { evidenceMigration } from './migrations.js';
 export { createEvidenceStore, type CreateEvidenceDeps } from './create-store.js';
 export { evidencePlugin, type EvidencePluginOptions } from './plugin.js';
 export { evidenceRoutes, type EvidenceRoutesOptions } from './routes.js';
-export type { KeepInput, SnapshotSink } from '../ingest/index.js';
 export { EvidenceStore, SnapshotCorruptError, type GcReport, type StoredSnapshot } from './store.js';
 export type { VerifyDeps, VerifyReport } from './verify.js';
 

@@ -12,7 +12,7 @@ import { listQuarantine } from './contract/quarantine-store.js';
 import { LISTING_FIELD_PATHS, PUBLISHED_FIELDS } from './provenance/fields.js';
 import { flattenValues, toProvJson } from './provenance/prov-json.js';
 import { expandProvenance } from './provenance/records.js';
-import { readProvenance } from './provenance/store.js';
+import { provenanceListingId, readProvenance } from './provenance/store.js';
 import type { QualityService } from './service.js';
 
 const ID = /^[1-9][0-9]{0,14}$/;
@@ -81,10 +81,10 @@ export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOpt
       const format = (request.query as { format?: string }).format ?? 'json';
       if (format !== 'json' && format !== 'prov-json')
         throw new ApiError(400, 'invalid_request', 'format must be json or prov-json', [{ field: 'format', message: 'unknown format' }]);
-      const stored = await readProvenance(db, id);
-      if (!stored) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
-      const detail = await reads.detail(id);
-      const { listingId, row } = stored;
+      const listingId = await provenanceListingId(db, id);
+      if (listingId === null) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
+      const [stored, detail] = await Promise.all([readProvenance(db, listingId), reads.detail(id)]);
+      const { row } = stored;
       const fields = row ? expandProvenance(row) : {};
       // Name the sales behind the estimate, and the decoder release behind the decoded VIN.
       const comparables = detail?.valuation.comparables ?? [];
