@@ -34,7 +34,7 @@ export interface BuildAppOptions {
   /**
    * A serving replica (startService): the process-wide loops run from onReady to onClose — flag
    * propagation and the rollout's trigger loop, the quality monitor, the ended-auction sweep,
-   * scheduled scraping — and the evidence store and browser pool close with the app.
+   * scheduled scraping. (The evidence store and the browser pool close with any app.)
    */
   serve?: ServeOptions;
 }
@@ -106,16 +106,14 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   installErrorHandling(app, methods);
   await installSecurity(app, ctx, { rateLimits: rateLimitHook });
   const admin = requireAdmin(ctx.config.adminToken);
+  const background = opts.background ?? false;
+  const serve = opts.serve;
+  const { db, clock } = ctx;
+  const env = ctx.config.raw;
+  const registry = ctx.metrics.registry;
   // The evidence store first: the admin import and scheduled scraping keep what they read in it.
-  await app.register(evidencePlugin, {
-    db: ctx.db,
-    clock: ctx.clock,
-    env: ctx.config.raw,
-    registry: ctx.metrics.registry,
-    admin,
-    background: opts.background ?? false,
-  });
-  await app.register(adminImportRoutes, { db: ctx.db, clock: ctx.clock, evidence: app.evidence, admin, env: ctx.config.raw });
+  await app.register(evidencePlugin, { db, clock, env, registry, admin, background });
+  await app.register(adminImportRoutes, { db, clock, evidence: app.evidence, admin, env });
   await app.register(browserPoolPlugin, { deps: ctx });
   installObservability(app, ctx);
   installConditionalRequests(app);
@@ -132,11 +130,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   });
   // Capabilities with their own services and lifecycle, in dependency order: each one's
   // decorations (app.notifications, app.dealerAlerts, app.incidents) feed the next.
-  const background = opts.background ?? false;
-  const serve = opts.serve;
-  const { db, clock } = ctx;
-  const env = ctx.config.raw;
-  const registry = ctx.metrics.registry;
   await app.register(notificationsPlugin, { db, clock, env, registry, breakers: ctx.breakers, admin, background });
   await app.register(dealersPlugin, { ctx, workspace: ctx.workspace, notifications: app.notifications, background });
   await app.register(cachePlugin, { cache: ctx.cache });
