@@ -293,9 +293,10 @@ export class ReadCache {
     const key = served.key;
     if (key !== undefined && this.responses.get(key)?.value === served) {
       const bytes = entryBytes(identity.length + (served.gzip as Buffer).length, key);
-      // A kept body is shared by every request for it: it gains its identity bytes in place.
+      // A kept body is shared by every request for it: it gains its identity bytes in place —
+      // its own copy, since a body under zlib's 16 KB chunk is a view that would hold the chunk.
       if (this.responses.fits(bytes)) {
-        served.identity = identity;
+        served.identity = ownBytes(identity);
         this.responses.grow(key, served, bytes);
       }
     }
