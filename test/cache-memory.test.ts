@@ -130,6 +130,8 @@ describe.each([
       expect(first.equals(body)).toBe(true);
       const again = await t.ctx.cache.respond(kind, build);
       expect(again.identity).toBe(first); // the same bytes, not a second inflate
+      // Its own memory: a view of zlib's 16 KB output chunk would hold the chunk, uncounted.
+      expect(first.buffer.byteLength).toBe(first.length);
       expect(t.ctx.cache.stats().responseBytes - s0.responseBytes).toBe(body.length);
       expect(t.ctx.cache.stats().responseEntries).toBe(s0.responseEntries);
     },

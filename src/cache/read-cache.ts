@@ -298,6 +298,7 @@ export class ReadCache {
       if (this.responses.fits(bytes)) {
         served.identity = ownBytes(identity);
         this.responses.grow(key, served, bytes);
+        return served.identity;
       }
     }
     return identity;
