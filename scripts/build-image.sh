@@ -223,7 +223,7 @@ ready_t0=$(date +%s%N)
 buildah run --isolation chroot --network host \
   --env PORT="$PORT" --env HOST=127.0.0.1 --env ADMIN_TOKEN="$admin_token" \
   --env DATABASE_URL="$DATABASE_URL_CHECK" --env LOG_LEVEL=info --env TINI_SUBREAPER=1 \
-  --env NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=1" --env MALLOC_ARENA_MAX=2 \
+  --env NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=1" --env MALLOC_ARENA_MAX=1 \
   "$ctr" -- /usr/bin/tini -- dealerscope serve --no-sample > "$LOG" 2>&1 &
 runner=$!
 status=""

@@ -21,5 +21,9 @@ export const SERVICE_HEAP_OPTIONS: readonly string[] = ['--max-old-space-size=25
 // and libuv's pool each keep freed memory in theirs. Two arenas, measured side by side on
 // `serve` under the benchmark's mix (100 k rows, three 6 s runs): peak RSS 136–142 MB instead of
 // 144–148 MB on PostgreSQL and 149–151 instead of 154–158 on SQLite, at the same throughput.
+// One arena: the JavaScript runs on one thread, and the helpers allocate little, so they rarely
+// wait on its lock. Side by side with the sample data, idle 94.8–95.8 MB against 96.8–97.7 MB
+// (six starts each) and 125.6–128.5 against 128.4–130.6 MB after the mixed load; the server CPU
+// per cached request showed no difference above this machine's run-to-run noise.
 // glibc reads it only at process start, so it travels in the environment beside NODE_OPTIONS.
-export const SERVICE_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+export const SERVICE_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
