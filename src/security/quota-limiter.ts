@@ -4,18 +4,17 @@
 // service never fails open. Without Redis the count is this process's own fixed window, answered
 // synchronously: the library's memory limiter answers through a promise and keeps a timer per key,
 // which on a cached API read was a promise, a microtask hop and a timer per request.
-import { createRequire } from 'node:module';
 import type * as Flexible from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { lazyRequire } from '../common/lazy-require.js';
 import type { RedisHandle } from '../storage/index.js';
 
 // The package's index loads every limiter it has (Mongo, DynamoDB, Prisma, etcd, …: 36 modules,
 // 1.2 MB of heap for the life of the process); the three used here are taken from their own files,
-// which are what the index re-exports.
-const require = createRequire(import.meta.url);
-const RateLimiterMemory = require('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof Flexible.RateLimiterMemory;
-const RateLimiterRedis = require('rate-limiter-flexible/lib/RateLimiterRedis.js') as typeof Flexible.RateLimiterRedis;
-const RateLimiterRes = require('rate-limiter-flexible/lib/RateLimiterRes.js') as typeof Flexible.RateLimiterRes;
+// which are what the index re-exports, and only once Redis is configured.
+const redisLimiter = lazyRequire<typeof Flexible.RateLimiterRedis>('rate-limiter-flexible/lib/RateLimiterRedis.js');
+const memoryLimiter = lazyRequire<typeof Flexible.RateLimiterMemory>('rate-limiter-flexible/lib/RateLimiterMemory.js');
+const limiterRes = lazyRequire<typeof Flexible.RateLimiterRes>('rate-limiter-flexible/lib/RateLimiterRes.js');
 
 export interface QuotaDecision {
   allowed: boolean;
@@ -97,6 +96,8 @@ export class QuotaLimiter {
     this.points = opts.points;
     if (opts.redis) {
       this.local = null;
+      const RateLimiterRedis = redisLimiter();
+      const RateLimiterMemory = memoryLimiter();
       this.limiter = new RateLimiterRedis({
         storeClient: opts.redis.client,
         points: opts.points,
@@ -124,7 +125,7 @@ export class QuotaLimiter {
       const res = await limiter.consume(key, 1);
       return { allowed: true, limit: this.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
     } catch (err) {
-      if (err instanceof RateLimiterRes) {
+      if (err instanceof limiterRes()) {
         return { allowed: false, limit: this.points, remaining: 0, resetMs: err.msBeforeNext };
       }
       throw new LimiterUnavailableError(err instanceof Error ? err.message : String(err));

@@ -1,8 +1,8 @@
 // Scheduled ingestion in a serving replica, from the app's onReady to its onClose, rendering with
-// the replica's browser pool (browserPoolPlugin). The scraping stack (adapters, fetchers, the queue) is imported only
-// when sources are configured: the embedded default has none and never loads it. Registered after
-// the evidence store's and the pool's plugins so that, closing in reverse order, the scrapes stop
-// before the store they keep pages in and the pool they render with.
+// the replica's browser pool (browserPoolPlugin). The scraping stack (adapters, fetchers, the
+// queue) is imported only when sources are configured: the embedded default has none and never
+// loads it. Registered after the evidence store's and the pool's plugins so that, closing in
+// reverse order, the scrapes stop before the store they keep pages in and the pool they render with.
 import type { FastifyInstance } from 'fastify';
 import { envBool } from '../../common/env.js';
 import type { BrowserPool } from '../browser/pool.js';
