@@ -5,9 +5,14 @@
 //
 // One Lighthouse run of a page this small swings by ten points on a shared machine (the same
 // unchanged /login scored 91, 94 and 98): most of its main-thread time is Chromium's own
-// unattributable work, which simulated throttling multiplies by 4. So each page gets up to three
-// runs and each category is judged on its best run — Lighthouse CI's default assertion
-// aggregation ("optimistic"); a page that passes on a run needs no more runs.
+// unattributable work, which simulated throttling multiplies by 4. So each page gets up to five
+// runs (the number Lighthouse CI recommends against run-to-run variance) and each category is
+// judged on its best run — Lighthouse CI's default assertion aggregation ("optimistic"); a page
+// that passes on a run needs no more runs. Three were not enough: in one CI run the opportunity
+// page scored 94, 92 and 90, each run losing its points to one long task in which Chromium
+// commits the navigation and creates the page's script context (33–40 ms of real time on a quiet
+// run here, ×4 under throttling; the page has no script of its own) on a host that had slowed
+// by a quarter (benchmark index 2,029 against 2,651–2,799 for the pages either side).
 //
 // Each run starts only when the machine is quiet (test/e2e/support/quiet-machine.ts): at least 85 %
 // of the CPU idle over a second, waiting up to 90 s; the wait and the idle share are printed, and a
@@ -30,7 +35,7 @@ import { CHROMIUM, CHROMIUM_ARGS, requireTool } from './support/tools.js';
 const TOKEN = 'e2e-lighthouse-admin-token-0123456789';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 const MIN_SCORE = 0.95;
-const RUNS_PER_PAGE = 3;
+const RUNS_PER_PAGE = 5;
 type Result = NonNullable<Awaited<ReturnType<typeof lighthouse>>>['lhr'];
 const chromiumOk = requireTool(CHROMIUM);
 
