@@ -4,7 +4,7 @@
 // Every response time of every instance is kept, so the p50/p95/p99 are exact for the whole
 // cluster (not a mean of per-replica percentiles).
 import autocannon from 'autocannon';
-import { percentile } from './load.js';
+import { percentile } from './percentile.js';
 
 export interface ClusterLoadResult {
   requests: number;

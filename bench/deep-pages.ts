@@ -2,7 +2,8 @@
 // the cache off so the database's work is what is measured.
 import http from 'node:http';
 import type { Child } from './child.js';
-import { CLIENT_HEADERS, percentile } from './load.js';
+import { CLIENT_HEADERS } from './load.js';
+import { percentile } from './percentile.js';
 import { getJson, measured, type BenchSettings, type Measured } from './measure.js';
 
 export interface DeepPages {

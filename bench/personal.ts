@@ -15,7 +15,9 @@ import { openDb } from '../src/storage/db.js';
 import { migrate } from '../src/schema/migrate.js';
 import { serviceEnv, startChild, type Child } from './child.js';
 import { createBenchDb, postgresReachable } from './databases.js';
-import { percentile, runPacedLoad, type LoadResult } from './load.js';
+import { runH2loadPaced } from './h2load.js';
+import type { LoadResult } from './load.js';
+import { percentile } from './percentile.js';
 import { BENCH_MODELS, BENCH_STATES, seedOpportunities } from './seed.js';
 
 export const PERSONAL_TARGET_RATIO = 1.5;
@@ -67,14 +69,9 @@ function pooled(runs: Array<{ result: LoadResult; times: Float64Array }>): LoadR
     p99: percentile(all, 99),
     errors: sum((r) => r.errors),
     non2xx: sum((r) => r.non2xx),
-    errorRate: (sum((r) => r.errors) + sum((r) => r.non2xx)) / Math.max(1, all.length),
+    errorRate: (sum((r) => r.errors) + sum((r) => r.non2xx)) / Math.max(1, requests + sum((r) => r.errors)),
   };
 }
-
-const cycle = (paths: string[]) => {
-  let i = 0;
-  return () => paths[i++ % paths.length]!;
-};
 
 async function createDealer(base: string): Promise<string> {
   const res = await fetch(`${base}/admin/dealers`, {
@@ -139,10 +136,11 @@ export async function runPersonalBench(o: PersonalOptions): Promise<PersonalResu
     const round = o.duration / ROUNDS;
     const side = async (headers: Record<string, string>, durationS: number) => {
       let times: Float64Array = new Float64Array(0);
-      const result = await runPacedLoad(svc!.url, cycle(paths), {
+      const result = await runH2loadPaced(svc!.url, paths, {
         rate: o.rate,
         durationS,
         connections: o.connections,
+        gzip: true,
         headers,
         onTimes: (t) => {
           times = t;

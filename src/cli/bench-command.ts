@@ -1,5 +1,5 @@
 // `dealerscope bench`: the benchmark of bench/run.ts (`npm run bench`) under the CLI. It drives
-// load with wrk (a system package) and autocannon, a development dependency, so it runs from a development install (a
+// load with wrk and h2load (system packages) and autocannon, a development dependency, so it runs from a development install (a
 // checkout after `npm install`), not from the production image.
 import type { Command } from 'commander';
 
