@@ -25,7 +25,27 @@ export interface LoadOptions {
   overallRate?: number;
   /** Whether the clients accept gzip (default true, as browsers and fetch do). */
   gzip?: boolean;
+  /** Paced runs: receives every latency (ms), ascending, for pooling several runs into one percentile. */
+  onTimes?: (times: Float64Array) => void;
 }
+
+/** Several paced runs of one client summarised as one: pooled latencies, summed requests. */
+export function pooledLoad(runs: Array<{ result: LoadResult; times: Float64Array }>): LoadResult {
+  const all = Float64Array.from(runs.flatMap((r) => [...r.times])).sort();
+  const sum = (f: (r: LoadResult) => number) => runs.reduce((a, r) => a + f(r.result), 0);
+  const requests = sum((r) => r.requests);
+  return {
+    requests,
+    rps: sum((r) => r.rps) / runs.length,
+    p50: percentile(all, 50),
+    p95: percentile(all, 95),
+    p99: percentile(all, 99),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+    errorRate: (sum((r) => r.errors) + sum((r) => r.non2xx)) / Math.max(1, requests + sum((r) => r.errors)),
+  };
+}
+
 
 /** `n` paths from the generator; a generator of one path gives one line, not `n` copies. */
 function drawPaths(nextPath: () => string, n: number): string[] {
@@ -51,7 +71,7 @@ export async function runLoad(base: string, nextPath: () => string, opts: LoadOp
   if (opts.overallRate !== undefined) {
     const durationS = opts.durationS ?? 10;
     const draws = Math.min(WRK_PATH_DRAWS, Math.ceil(opts.overallRate * durationS));
-    return runH2loadPaced(base, drawPaths(nextPath, draws), { rate: opts.overallRate, durationS, connections: opts.connections, gzip });
+    return runH2loadPaced(base, drawPaths(nextPath, draws), { rate: opts.overallRate, durationS, connections: opts.connections, gzip, onTimes: opts.onTimes });
   }
   if (opts.amount === undefined) {
     return runWrk(base, drawPaths(nextPath, WRK_PATH_DRAWS), { connections: opts.connections, durationS: opts.durationS ?? 10, gzip });

@@ -2,7 +2,7 @@
 import type { Child } from './child.js';
 import type { ChildStats } from './server-child.js';
 import http from 'node:http';
-import { CLIENT_HEADERS, runLoad, type LoadOptions, type LoadResult } from './load.js';
+import { CLIENT_HEADERS, pooledLoad, runLoad, type LoadOptions, type LoadResult } from './load.js';
 
 /**
  * Unreported warm-up before a steady-state hit-rate window, in multiples of the run length. The
@@ -117,6 +117,23 @@ export async function measured(
         .map((r): [string, number] => [r, sum((i) => (after[i].loadReasons[r] ?? 0) - (before[i].loadReasons[r] ?? 0))])
         .filter(([, n]) => n !== 0),
     ),
+  };
+}
+
+/** Runs of one server at one rate as one: latencies pooled, counters summed, CPU per request over all. */
+export function pooledMeasured(runs: Measured[], times: Float64Array[]): Measured {
+  const load = pooledLoad(runs.map((result, i) => ({ result, times: times[i] ?? new Float64Array(0) })));
+  const sum = (f: (m: Measured) => number | null) => runs.reduce((a, m) => a + (f(m) ?? 0), 0);
+  const last = runs[runs.length - 1]!;
+  return {
+    ...last,
+    ...load,
+    name: `${last.name} (${runs.length} runs pooled)`,
+    rssMb: Math.max(...runs.map((m) => m.rssMb)),
+    dbQueries: sum((m) => m.dbQueries),
+    cacheLoads: sum((m) => m.cacheLoads),
+    cpuPerRequestUs: last.cpuPerRequestUs === null ? null : sum((m) => (m.cpuPerRequestUs ?? 0) * m.requests) / Math.max(1, load.requests),
+    serverCores: last.serverCores === null ? null : sum((m) => m.serverCores) / runs.length,
   };
 }
 

@@ -16,8 +16,7 @@ import { migrate } from '../src/schema/migrate.js';
 import { serviceEnv, startChild, type Child } from './child.js';
 import { createBenchDb, postgresReachable } from './databases.js';
 import { runH2loadPaced } from './h2load.js';
-import type { LoadResult } from './load.js';
-import { percentile } from './percentile.js';
+import { pooledLoad, type LoadResult } from './load.js';
 import { BENCH_MODELS, BENCH_STATES, seedOpportunities } from './seed.js';
 
 export const PERSONAL_TARGET_RATIO = 1.5;
@@ -55,23 +54,6 @@ export function listPaths(count: number, seed = 31): string[] {
 }
 
 const ROUNDS = 6;
-
-/** Several paced runs of one client summarised as one: pooled latencies, summed requests. */
-function pooled(runs: Array<{ result: LoadResult; times: Float64Array }>): LoadResult {
-  const all = Float64Array.from(runs.flatMap((r) => [...r.times])).sort();
-  const sum = (f: (r: LoadResult) => number) => runs.reduce((a, r) => a + f(r.result), 0);
-  const requests = sum((r) => r.requests);
-  return {
-    requests,
-    rps: sum((r) => r.rps) / runs.length,
-    p50: percentile(all, 50),
-    p95: percentile(all, 95),
-    p99: percentile(all, 99),
-    errors: sum((r) => r.errors),
-    non2xx: sum((r) => r.non2xx),
-    errorRate: (sum((r) => r.errors) + sum((r) => r.non2xx)) / Math.max(1, requests + sum((r) => r.errors)),
-  };
-}
 
 async function createDealer(base: string): Promise<string> {
   const res = await fetch(`${base}/admin/dealers`, {
@@ -160,8 +142,8 @@ export async function runPersonalBench(o: PersonalOptions): Promise<PersonalResu
       anonRuns.push(await side({}, round));
       dealerRuns.push(await side({ 'x-api-key': apiKey }, round));
     }
-    const anonymous = pooled(anonRuns);
-    const dealer = pooled(dealerRuns);
+    const anonymous = pooledLoad(anonRuns);
+    const dealer = pooledLoad(dealerRuns);
     const loadAfter = loadavg();
     const ratio = dealer.p95 / Math.max(0.001, anonymous.p95);
     const failed = anonymous.errors + anonymous.non2xx + dealer.errors + dealer.non2xx;
