@@ -47,7 +47,7 @@ describe('runH2loadPaced', () => {
 
   it('counts a 400 ms stall in p95, which the sent requests alone would hide', async () => {
     const { base, seen } = await start(300, 400);
-    let times = new Float64Array(0);
+    let times: Float64Array = new Float64Array(0);
     const r = await runH2loadPaced(base, ['/a', '/b', '/fail', '/c'], {
       rate: 500,
       durationS: 2,
