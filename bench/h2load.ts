@@ -30,7 +30,7 @@ export interface PacedRunOptions {
   gzip: boolean;
   /** Sent with every request (a dealer's X-API-Key). */
   headers?: Record<string, string>;
-  /** Receives every (corrected) latency in ms, ascending, for pooling several runs into one percentile. */
+  /** Receives every latency in ms (from when its request was due), ascending, for pooling runs into one percentile. */
   onTimes?: (times: Float64Array) => void;
 }
 
