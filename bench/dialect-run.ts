@@ -12,7 +12,16 @@ import { migrate } from '../src/schema/migrate.js';
 import { serviceEnv, startChild, type Child } from './child.js';
 import { createBenchDb } from './databases.js';
 import { deepPages, type DeepPages } from './deep-pages.js';
-import { coldTag, measured, pooledMeasured, recordBody, WARM_UP_RUNS, type BenchSettings, type Measured, type RecordedBody } from './measure.js';
+import {
+  coldTag,
+  measured,
+  pooledMeasured,
+  recordBody,
+  WARM_UP_RUNS,
+  type BenchSettings,
+  type Measured,
+  type RecordedBody,
+} from './measure.js';
 import { redisRun, type RedisRun } from './redis-run.js';
 import { seedOpportunities } from './seed.js';
 import { zipfOver, zipfWorkload } from './workload.js';
@@ -174,7 +183,10 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     const paced = { svc: [] as Measured[], bare: [] as Measured[] };
     const times = { svc: [] as Float64Array[], bare: [] as Float64Array[] };
     for (let round = 0; round < 2; round++) {
-      for (const [who, child] of [['svc', svc], ['bare', bare]] as const) {
+      for (const [who, child] of [
+        ['svc', svc],
+        ['bare', bare],
+      ] as const) {
         const label = who === 'svc' ? 'cached service' : 'bare Fastify';
         paced[who].push(
           await measured(`top-100 paths, ${label}, ${rate} req/s`, [child], child.url, zipfOver(top, seededRandom(14 + round)), {

@@ -55,7 +55,9 @@ export function scheduledLatencies(sent: SentRequest[], rate: number): Float64Ar
 /** Sends `paths` (cycled) to `base` at `rate` for `durationS` with h2load. */
 export async function runH2loadPaced(base: string, paths: string[], opts: PacedRunOptions): Promise<LoadResult & { asked: number }> {
   if (!h2loadAvailable()) {
-    throw new Error(`h2load not found at ${H2LOAD}: install it (Debian/Ubuntu: apt-get install nghttp2-client) or point BENCH_H2LOAD at it`);
+    throw new Error(
+      `h2load not found at ${H2LOAD}: install it (Debian/Ubuntu: apt-get install nghttp2-client) or point BENCH_H2LOAD at it`,
+    );
   }
   const connections = Math.max(1, Math.min(opts.connections, Math.floor(opts.rate)));
   const perConnection = opts.rate / connections;
@@ -80,11 +82,15 @@ export async function runH2loadPaced(base: string, paths: string[], opts: PacedR
         err ? reject(new Error(`h2load failed: ${err.message} ${errOut}`)) : resolve(out),
       );
     });
-    const counts = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(stdout);
+    const counts = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(
+      stdout,
+    );
     if (!counts) throw new Error(`h2load printed no request counts: ${stdout.slice(0, 500)}`);
     const [errored, timedOut] = [Number(counts[6]), Number(counts[7])];
     // Columns: start (µs since the epoch), status, µs to the end of the response.
-    const rows = readFileSync(join(dir, 'requests.tsv'), 'utf8').split('\n').filter((l) => l !== '');
+    const rows = readFileSync(join(dir, 'requests.tsv'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     let non2xx = 0;
     const sent = rows.map((row): SentRequest => {
       const [start, status, micros] = row.split('\t');

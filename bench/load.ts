@@ -46,7 +46,6 @@ export function pooledLoad(runs: Array<{ result: LoadResult; times: Float64Array
   };
 }
 
-
 /** `n` paths from the generator; a generator of one path gives one line, not `n` copies. */
 function drawPaths(nextPath: () => string, n: number): string[] {
   const first = nextPath();
@@ -71,7 +70,13 @@ export async function runLoad(base: string, nextPath: () => string, opts: LoadOp
   if (opts.overallRate !== undefined) {
     const durationS = opts.durationS ?? 10;
     const draws = Math.min(WRK_PATH_DRAWS, Math.ceil(opts.overallRate * durationS));
-    return runH2loadPaced(base, drawPaths(nextPath, draws), { rate: opts.overallRate, durationS, connections: opts.connections, gzip, onTimes: opts.onTimes });
+    return runH2loadPaced(base, drawPaths(nextPath, draws), {
+      rate: opts.overallRate,
+      durationS,
+      connections: opts.connections,
+      gzip,
+      onTimes: opts.onTimes,
+    });
   }
   if (opts.amount === undefined) {
     return runWrk(base, drawPaths(nextPath, WRK_PATH_DRAWS), { connections: opts.connections, durationS: opts.durationS ?? 10, gzip });
