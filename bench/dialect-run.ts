@@ -183,11 +183,10 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     const paced = { svc: [] as Measured[], bare: [] as Measured[] };
     const times = { svc: [] as Float64Array[], bare: [] as Float64Array[] };
     for (let round = 0; round < 2; round++) {
-      for (const [who, child] of [
-        ['svc', svc],
-        ['bare', bare],
+      for (const [who, label, child] of [
+        ['svc', 'cached service', svc],
+        ['bare', 'bare Fastify', bare],
       ] as const) {
-        const label = who === 'svc' ? 'cached service' : 'bare Fastify';
         paced[who].push(
           await measured(`top-100 paths, ${label}, ${rate} req/s`, [child], child.url, zipfOver(top, seededRandom(14 + round)), {
             ...load,

@@ -34,8 +34,13 @@ export interface PacedRunOptions {
   onTimes?: (times: Float64Array) => void;
 }
 
-export function h2loadAvailable(): boolean {
-  return existsSync(H2LOAD);
+/** Throws, saying how to install it, when h2load is missing: callers check before minutes of seeding. */
+export function requireH2load(): void {
+  if (!existsSync(H2LOAD)) {
+    throw new Error(
+      `h2load not found at ${H2LOAD}: install it (Debian/Ubuntu: apt-get install nghttp2-client) or point BENCH_H2LOAD at it`,
+    );
+  }
 }
 
 /** One logged request: when h2load sent it and how long the response took, both in ms. */
@@ -54,11 +59,7 @@ export function scheduledLatencies(sent: SentRequest[], rate: number): Float64Ar
 
 /** Sends `paths` (cycled) to `base` at `rate` for `durationS` with h2load. */
 export async function runH2loadPaced(base: string, paths: string[], opts: PacedRunOptions): Promise<LoadResult & { asked: number }> {
-  if (!h2loadAvailable()) {
-    throw new Error(
-      `h2load not found at ${H2LOAD}: install it (Debian/Ubuntu: apt-get install nghttp2-client) or point BENCH_H2LOAD at it`,
-    );
-  }
+  requireH2load();
   const connections = Math.max(1, Math.min(opts.connections, Math.floor(opts.rate)));
   const perConnection = opts.rate / connections;
   const dir = mkdtempSync(join(tmpdir(), 'ds-h2load-'));

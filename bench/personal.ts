@@ -15,7 +15,7 @@ import { openDb } from '../src/storage/db.js';
 import { migrate } from '../src/schema/migrate.js';
 import { serviceEnv, startChild, type Child } from './child.js';
 import { createBenchDb, postgresReachable } from './databases.js';
-import { runH2loadPaced } from './h2load.js';
+import { requireH2load, runH2loadPaced } from './h2load.js';
 import { pooledLoad, type LoadResult } from './load.js';
 import { BENCH_MODELS, BENCH_STATES, seedOpportunities } from './seed.js';
 
@@ -94,6 +94,7 @@ export async function runPersonalBench(o: PersonalOptions): Promise<PersonalResu
   }
   if (o.dialect !== 'sqlite' && o.dialect !== 'postgres') throw new Error(`--dialect takes sqlite or postgres, got "${String(o.dialect)}"`);
   if (o.dialect === 'postgres' && !(await postgresReachable())) throw new Error('PostgreSQL is not reachable (BENCH_PG_URL)');
+  requireH2load();
   const started = Date.now();
   const log = (msg: string) =>
     process.stderr.write(`[bench personal ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);

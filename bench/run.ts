@@ -15,6 +15,7 @@ import { renderReport, TARGETS, verdicts } from './report.js';
 import { runIngest, type IngestResult } from './ingest-run.js';
 import { redisReachable } from './redis-run.js';
 import { sampleMemory, type SampleMemory } from './sample-memory.js';
+import { requireH2load } from './h2load.js';
 import { wrkAvailable, WRK } from './wrk.js';
 import { DETAIL_SHARE, topPathsShare, ZIPF_EXPONENT, zipfWorkload } from './workload.js';
 
@@ -100,6 +101,7 @@ export async function runBench(o: BenchOptions): Promise<string> {
     throw new Error(
       `The benchmark drives load with wrk, not found at ${WRK}: install it (Debian/Ubuntu: apt-get install wrk) or set BENCH_WRK`,
     );
+  if (o.throughput !== false) requireH2load();
   const withRedis = o.redis && (await redisReachable());
   if (o.redis && !withRedis) log('Redis is not reachable: skipping the Redis run');
   const results: DialectResult[] = [];
