@@ -5,12 +5,22 @@ import { lazyRequire } from '../common/lazy-require.js';
 // Loaded by the first CSV read: a serving replica that never imports one does without it.
 const csv = lazyRequire<typeof import('csv-parse/sync')>('csv-parse/sync');
 
+// Provenance asks for the key of every cell of every row, and a file has a few dozen headers.
+const headerKeys = new Map<string, string>();
+
 /** "Sale Price", "sale_price", "SALE-PRICE" → "saleprice". */
 export function headerKey(h: string): string {
-  return h
-    .trim()
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
+  let key = headerKeys.get(h);
+  if (key === undefined) {
+    key = h
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '');
+    // JSON feeds name their own keys, so the memo is bounded rather than trusted to stay small.
+    if (headerKeys.size >= 1024) headerKeys.clear();
+    headerKeys.set(h, key);
+  }
+  return key;
 }
 export interface CsvRecord {
   /** Record ordinal with the header as row 1, as a spreadsheet numbers the rows. */

@@ -195,27 +195,32 @@ export class QualityStage {
         const id = ids.get(listingKey(a.listing));
         return id === undefined ? [] : [provenanceRow(id.id, a.listing, a.origin, this.opts.origin, engine, this.opts.now)];
       });
-      for (let i = 0; i < rows.length; i += 200) {
-        await this.db.kysely
-          .insertInto('quality_provenance')
-          .values(rows.slice(i, i + 200))
-          .onConflict((oc) =>
-            oc.column('listing_id').doUpdateSet((eb) => ({
-              source: eb.ref('excluded.source'),
-              lot_id: eb.ref('excluded.lot_id'),
-              origin: eb.ref('excluded.origin'),
-              source_url: eb.ref('excluded.source_url'),
-              fetched_at: eb.ref('excluded.fetched_at'),
-              snapshot_hash: eb.ref('excluded.snapshot_hash'),
-              extractor_version: eb.ref('excluded.extractor_version'),
-              fields_json: eb.ref('excluded.fields_json'),
-              engine_version: eb.ref('excluded.engine_version'),
-              appraised_at: eb.ref('excluded.appraised_at'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
-      }
+      // One transaction for the batch's rows (each statement on its own was its own commit), in
+      // listing id order, so two imports of overlapping lots take the row locks in the same order.
+      rows.sort((a, b) => a.listing_id - b.listing_id);
+      await this.db.kysely.transaction().execute(async (trx) => {
+        for (let i = 0; i < rows.length; i += 200) {
+          await trx
+            .insertInto('quality_provenance')
+            .values(rows.slice(i, i + 200))
+            .onConflict((oc) =>
+              oc.column('listing_id').doUpdateSet((eb) => ({
+                source: eb.ref('excluded.source'),
+                lot_id: eb.ref('excluded.lot_id'),
+                origin: eb.ref('excluded.origin'),
+                source_url: eb.ref('excluded.source_url'),
+                fetched_at: eb.ref('excluded.fetched_at'),
+                snapshot_hash: eb.ref('excluded.snapshot_hash'),
+                extractor_version: eb.ref('excluded.extractor_version'),
+                fields_json: eb.ref('excluded.fields_json'),
+                engine_version: eb.ref('excluded.engine_version'),
+                appraised_at: eb.ref('excluded.appraised_at'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        }
+      });
       this.summary.provenanceRecorded = rows.length;
     }
     const idByKey = new Map([...ids].map(([k, v]) => [k, v.id]));

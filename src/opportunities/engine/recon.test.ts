@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadArbitrageParams } from '../../config/index.js';
-import { computeRecon } from './recon.js';
+import { computeRecon, isFleetUnit } from './recon.js';
 
 const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));
 
@@ -20,6 +20,20 @@ describe('recon reserve', () => {
   });
   it('whole words only: "Fleetwood" is not a fleet unit → $650', () => {
     expect(computeRecon({ title: '1994 Cadillac Fleetwood', description: null }, params).cents).toBe(65_000);
+  });
+  it('a word that only starts with one keyword still lets a later keyword match', () => {
+    const own = { ...params, recon: { ...params.recon, fleetKeywords: ['police', 'fleet'] } };
+    expect(isFleetUnit({ title: '2016 Ford Explorer', description: 'Policeman-owned, then a fleet car' }, own)).toBe(true);
+    expect(isFleetUnit({ title: '2016 Ford Explorer', description: 'Policeman-owned, Fleetwood trim' }, own)).toBe(false);
+  });
+  it('an edited keyword list applies to the next appraisal, and an empty one marks nothing', () => {
+    const listing = { title: '2017 Chevrolet Tahoe PPV', description: null };
+    const withPpv = { ...params, recon: { ...params.recon, fleetKeywords: ['ppv'] } };
+    const without = { ...params, recon: { ...params.recon, fleetKeywords: ['taxi'] } };
+    expect(isFleetUnit(listing, withPpv)).toBe(true);
+    expect(isFleetUnit(listing, without)).toBe(false);
+    expect(isFleetUnit(listing, { ...params, recon: { ...params.recon, fleetKeywords: [] } })).toBe(false);
+    expect(isFleetUnit(listing, withPpv)).toBe(true);
   });
 });
 
