@@ -1,6 +1,7 @@
 // Applies the dialect's migration history; safe to run at every start and from many processes
 // at once (Kysely's Migrator takes a lock and skips what is already recorded).
 import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import { byCodeUnit } from '../common/compare.js';
 import type { Db } from './db.js';
 
 class StatementListProvider implements MigrationProvider {
@@ -33,6 +34,9 @@ export async function applyMigrations(db: Db, history: MigrationHistory): Promis
     provider: new StatementListProvider(history),
     // Capabilities add migrations independently; order among them does not matter.
     allowUnorderedMigrations: true,
+    // Kysely's default compares names with localeCompare, which maps ICU's collation data into
+    // every process that starts (src/common/compare.ts): about 3 MB of a replica's idle RSS.
+    nameComparator: byCodeUnit,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
