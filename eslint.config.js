@@ -57,6 +57,23 @@ export default tseslint.config(
     },
   },
   {
+    // A serving process must not build ICU formatters or collators: the first one maps ICU's
+    // locale data into memory for the life of the process (about 6 MB for a number formatter,
+    // 3 MB for a collator). Use src/common/digits.ts and src/common/compare.ts instead.
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'Intl', message: 'loads ICU data for good; see src/common/digits.ts' }],
+      'no-restricted-properties': [
+        'error',
+        ...['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString', 'localeCompare'].map((property) => ({
+          property,
+          message: 'loads ICU data for good; use groupDigits (src/common/digits.ts) or byCodeUnit (src/common/compare.ts)',
+        })),
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', '**/*.test.ts'],
     rules: {
       // Tests read JSON bodies (`res.json()`, `JSON.parse`) and assert on their shape with

@@ -8,10 +8,11 @@ import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 import type { Workspace } from '../dealers/index.js';
 import { frame } from './workspace-pages.js';
 import { gzipHtml } from './compress.js';
+import { groupDigits } from '../common/digits.js';
 
 const PAGE_SIZE = 50;
 
-const money = (n: number) => `${n < 0 ? '−' : ''}$${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
+const money = (n: number) => `${n < 0 ? '−' : ''}$${groupDigits(Math.abs(n))}`;
 const FILTERS = ['state', 'make', 'model', 'status', 'minProfit', 'maxRisk', 'minHeadroom', 'sort'] as const;
 
 function row(o: Opportunity): string {
@@ -19,7 +20,7 @@ function row(o: Opportunity): string {
   const vehicle = `${o.year} ${o.make} ${o.model}${o.trim ? ` ${o.trim}` : ''}`;
   return `<tr>
 <td class="status-${esc(o.status)}">${esc(o.status)}${anomalies}</td>
-<td><a href="/o/${o.id}">${esc(vehicle)}</a>${o.listingUrl ? ` <a href="${esc(o.listingUrl)}" class="ext" rel="noopener noreferrer" aria-label="auction page for ${esc(vehicle)}">↗</a>` : ''}<br><small>${esc(o.source)} lot ${esc(o.lotId)}${o.mileage !== null ? ` · ${o.mileage.toLocaleString('en-US')} mi` : ''} · ${esc(o.titleStatus)}</small></td>
+<td><a href="/o/${o.id}">${esc(vehicle)}</a>${o.listingUrl ? ` <a href="${esc(o.listingUrl)}" class="ext" rel="noopener noreferrer" aria-label="auction page for ${esc(vehicle)}">↗</a>` : ''}<br><small>${esc(o.source)} lot ${esc(o.lotId)}${o.mileage !== null ? ` · ${groupDigits(o.mileage)} mi` : ''} · ${esc(o.titleStatus)}</small></td>
 <td>${esc(o.location.city ?? '')} ${esc(o.location.state)}</td>
 <td>${esc(o.auctionEndsAt.slice(0, 16).replace('T', ' '))}Z</td>
 <td class="num" data-label="Bid">${money(o.currentBid)}</td>
@@ -100,7 +101,7 @@ export async function dealerPage(
     const body = `${sample ? '<p class="sample">Showing bundled <strong>sample data</strong> (synthetic listings). Import a real feed with <code>dealerscope ingest --file …</code>.</p>' : ''}
 ${problem ? `<p class="notice" role="alert">${esc(problem)}</p>` : ''}
 ${filterForm(given)}
-<p class="summary" role="status">${total.toLocaleString('en-US')} opportunit${total === 1 ? 'y' : 'ies'} · sorted by ${esc(SORT_LABELS[sort] ?? sort)} · page ${Math.min(page, pages)} of ${pages}${dealer ? ` · figures for ${esc(dealer.name)} (ZIP ${esc(dealer.zip)})` : ' · figures for the default dealer; <a href="/login">sign in</a> for yours'}</p>
+<p class="summary" role="status">${groupDigits(total)} opportunit${total === 1 ? 'y' : 'ies'} · sorted by ${esc(SORT_LABELS[sort] ?? sort)} · page ${Math.min(page, pages)} of ${pages}${dealer ? ` · figures for ${esc(dealer.name)} (ZIP ${esc(dealer.zip)})` : ' · figures for the default dealer; <a href="/login">sign in</a> for yours'}</p>
 <div class="scroll" tabindex="0" role="region" aria-label="Opportunities"><table class="list"><caption class="sr-only">Opportunities</caption><thead><tr><th scope="col">Status</th><th scope="col">Vehicle</th><th scope="col">Location</th><th scope="col">Ends (UTC)</th><th scope="col" class="num">Bid</th><th scope="col" class="num">Ceiling</th><th scope="col" class="num">Landed cost</th><th scope="col" class="num">Est. sale</th><th scope="col" class="num">Profit</th><th scope="col" class="num">ROI</th><th scope="col" class="num">Conf.</th><th scope="col" class="num">Risk</th><th scope="col" class="num">Score</th></tr></thead>
 <tbody>${items.map(row).join('\n') || '<tr><td colspan="13">No opportunities match these filters.</td></tr>'}</tbody></table></div>
 <nav class="pages" aria-label="Pages">${page > 1 ? `<a href="${link(page - 1)}" rel="prev">← Previous</a>` : ''} ${page < pages ? `<a href="${link(page + 1)}" rel="next">Next →</a>` : ''}</nav>

@@ -11,10 +11,10 @@ import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 import { gzipHtml } from './compress.js';
 import type { Clock } from '../common/clock.js';
 import type { Db, RedisHandle } from '../storage/index.js';
+import { groupDigits } from '../common/digits.js';
 
 export const DEALER_LOGIN_ATTEMPTS_PER_15_MIN = 10;
-const money = (n: number | null) =>
-  n === null ? '—' : `${n < 0 ? '−' : ''}$${Math.abs(n).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
+const money = (n: number | null) => (n === null ? '—' : `${n < 0 ? '−' : ''}$${groupDigits(Math.abs(n))}`);
 const cookieOf = (request: FastifyRequest): string | undefined => {
   const v = request.cookies?.[DEALER_COOKIE];
   return typeof v === 'string' && v !== '' ? v : undefined;
@@ -63,7 +63,7 @@ type Comparable = NonNullable<Opportunity['valuation']['comparables']>[number];
 export function compsSection(comps: Comparable[]): string {
   if (comps.length === 0) return '<p>No comparable sales: the estimate comes from the depreciation model.</p>';
   const row = (x: Comparable) =>
-    `<tr><td>${x.year} ${esc(x.model)}</td><td class="num" data-label="Miles">${x.mileage?.toLocaleString('en-US') ?? '—'}</td><td class="num" data-label="Price">${money(x.price)}</td><td class="num" data-label="Adjusted">${money(x.adjustedPrice)}</td><td class="num" data-label="Weight">${(x.weight * 100).toFixed(0)} %</td><td class="num" data-label="Sold">${esc(x.saleDate ?? 'market')}</td></tr>`;
+    `<tr><td>${x.year} ${esc(x.model)}</td><td class="num" data-label="Miles">${x.mileage != null ? groupDigits(x.mileage) : '—'}</td><td class="num" data-label="Price">${money(x.price)}</td><td class="num" data-label="Adjusted">${money(x.adjustedPrice)}</td><td class="num" data-label="Weight">${(x.weight * 100).toFixed(0)} %</td><td class="num" data-label="Sold">${esc(x.saleDate ?? 'market')}</td></tr>`;
   const table = (caption: string, list: Comparable[]) =>
     `<table class="comps"><caption>${caption}</caption><thead><tr><th scope="col">Vehicle</th><th scope="col" class="num">Miles</th><th scope="col" class="num">Price</th><th scope="col" class="num">Adjusted</th><th scope="col" class="num">Weight</th><th scope="col" class="num">Sold</th></tr></thead><tbody>${list.map(row).join('')}</tbody></table>`;
   const rest = comps.slice(COMPS_SHOWN);

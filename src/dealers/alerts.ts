@@ -21,6 +21,7 @@ import type { DealerTables } from './tables.js';
 import type { Workspace } from './workspace.js';
 import { envInt } from '../common/env.js';
 import { readChangeSeq } from '../opportunities/index.js';
+import { groupDigits } from '../common/digits.js';
 
 /** DEALER_ALERT_SCAN_MS: how often each serving replica looks for changes to alert on (default 15 s). */
 export function dealerAlertScanMs(env: NodeJS.ProcessEnv): number {
@@ -42,7 +43,7 @@ export interface AlertDeps {
   log?: (msg: string) => void;
 }
 
-const money = (cents: number) => `$${Math.round(cents / 100).toLocaleString('en-US')}`;
+const money = (cents: number) => `$${groupDigits(Math.round(cents / 100))}`;
 const line = (p: Personal) => {
   const o = p.opportunity;
   return `• ${o.year} ${o.make} ${o.model} (${o.location.state}) bid ${money(Math.round(o.currentBid * 100))}, profit ${money(p.profitCents)}, ceiling ${o.bidCeiling === null ? 'none' : money(Math.round(o.bidCeiling * 100))}${o.listingUrl ? ` ${o.listingUrl}` : ''} [#${o.id}]`;

@@ -124,6 +124,9 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 function wallClock(zone: string, instant: number): number {
   let f = formats.get(zone);
   if (!f) {
+    // The IANA time-zone rules live only in ICU; this runs in the worker and import processes
+    // that read auction end times, which pay ICU's memory for it.
+    // eslint-disable-next-line no-restricted-globals -- time-zone conversion has no other source
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
