@@ -19,8 +19,9 @@ function cacheWith(env: Record<string, string>) {
 }
 
 describe('read cache byte budgets', () => {
-  it('defaults to 16 MiB of read values and 24 MiB of responses, each settable, refusing nonsense by name', () => {
-    expect(cacheSettings({}).maxBytes).toBe(DEFAULT_CACHE_MAX_BYTES);
+  it('defaults to 8 MiB of read values and 24 MiB of responses, each settable, refusing nonsense by name', () => {
+    expect(cacheSettings({}).maxBytes).toBe(8 * 1024 * 1024);
+    expect(DEFAULT_CACHE_MAX_BYTES).toBe(8 * 1024 * 1024);
     expect(cacheSettings({}).responseMaxBytes).toBe(DEFAULT_CACHE_RESPONSE_MAX_BYTES);
     expect(cacheSettings({ CACHE_RESPONSE_MAX_BYTES: '1048576' }).responseMaxBytes).toBe(1048576);
     expect(() => cacheSettings({ CACHE_RESPONSE_MAX_BYTES: 'lots' })).toThrow(/CACHE_RESPONSE_MAX_BYTES/);
