@@ -50,7 +50,7 @@ export class MemoryTier {
 
   constructor(
     private maxEntries: number,
-    private readonly maxBytes: number,
+    private maxBytes: number,
     private readonly clock: Clock,
     private readonly onEvict: (count: number) => void = () => {},
   ) {
@@ -72,16 +72,22 @@ export class MemoryTier {
     });
   }
 
-  /** lru-cache fixes `max` at construction; a changed CACHE_MAX_SIZE moves the newest entries to a new cache. */
-  resize(maxEntries: number): void {
-    if (maxEntries === this.maxEntries) return;
+  /**
+   * lru-cache fixes both bounds at construction; a changed CACHE_MAX_SIZE (or the byte budget that
+   * follows it) moves the newest entries that fit to a new cache.
+   */
+  resize(maxEntries: number, maxBytes = this.maxBytes): void {
+    if (maxEntries === this.maxEntries && maxBytes === this.maxBytes) return;
     const old = this.lru;
     this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
     this.lru = this.build(maxEntries);
     // entries() walks newest first; insert oldest first so recency order survives.
     const kept: Array<[string, Entry, number]> = [];
+    let bytes = 0;
     for (const [key, e] of old.entries()) {
-      if (kept.length >= maxEntries) break;
+      if (kept.length >= maxEntries || bytes + e.bytes > maxBytes) break;
+      bytes += e.bytes;
       kept.push([key, e, old.getRemainingTTL(key)]);
     }
     for (const [key, e, ttl] of kept.reverse()) {

@@ -2,10 +2,11 @@
 // (CACHE_RESPONSE_MAX_BYTES) without taking room from the read values (CACHE_MAX_BYTES).
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../common/clock.js';
+import { ManualClock, systemClock } from '../common/clock.js';
 import { FlagService } from '../flags/index.js';
 import { ReadCache } from './read-cache.js';
-import { cacheSettings, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_RESPONSE_MAX_BYTES } from './settings.js';
+import { cacheSettings, DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_RESPONSE_MAX_BYTES, readTierBytes } from './settings.js';
+import { MemoryTier } from './memory-tier.js';
 
 // Incompressible bodies, so each kept response weighs what its gzip bytes say.
 const body = (n: number) => {
@@ -19,12 +20,35 @@ function cacheWith(env: Record<string, string>) {
 }
 
 describe('read cache byte budgets', () => {
-  it('defaults to 8 MiB of read values and 24 MiB of responses, each settable, refusing nonsense by name', () => {
-    expect(cacheSettings({}).maxBytes).toBe(8 * 1024 * 1024);
-    expect(DEFAULT_CACHE_MAX_BYTES).toBe(8 * 1024 * 1024);
+  it('defaults to 16 MiB of read values and 24 MiB of responses, each settable, refusing nonsense by name', () => {
+    expect(cacheSettings({}).maxBytes).toBe(DEFAULT_CACHE_MAX_BYTES);
     expect(cacheSettings({}).responseMaxBytes).toBe(DEFAULT_CACHE_RESPONSE_MAX_BYTES);
     expect(cacheSettings({ CACHE_RESPONSE_MAX_BYTES: '1048576' }).responseMaxBytes).toBe(1048576);
     expect(() => cacheSettings({ CACHE_RESPONSE_MAX_BYTES: 'lots' })).toThrow(/CACHE_RESPONSE_MAX_BYTES/);
+  });
+
+  it("sizes the read values' budget by the entry bound unless CACHE_MAX_BYTES fixes it", () => {
+    const MiB = 1024 * 1024;
+    const auto = cacheSettings({});
+    // Phase 1's 1,000 entries: 8 MiB (the after-load RSS gate); phase 4's 5,000: the 16 MiB ceiling.
+    expect(readTierBytes(auto, 1000)).toBe(8 * MiB);
+    expect(readTierBytes(auto, 100)).toBe(8 * MiB);
+    expect(readTierBytes(auto, 1500)).toBe(1500 * 8 * 1024);
+    expect(readTierBytes(auto, 5000)).toBe(16 * MiB);
+    const fixed = cacheSettings({ CACHE_MAX_BYTES: String(12 * MiB) });
+    expect(readTierBytes(fixed, 1000)).toBe(12 * MiB);
+    expect(readTierBytes(fixed, 5000)).toBe(12 * MiB);
+  });
+
+  it('a smaller byte budget on resize keeps only the newest entries that fit it', () => {
+    const tier = new MemoryTier(10, 1000, new ManualClock(Date.UTC(2026, 11, 1)));
+    for (let i = 0; i < 10; i++) tier.set(`k${i}`, i, 100, 60_000);
+    tier.resize(10, 350);
+    expect(tier.fits(351)).toBe(false);
+    expect(tier.entries).toBe(3);
+    expect([7, 8, 9].map((i) => tier.get(`k${i}`)?.value)).toEqual([7, 8, 9]);
+    expect(tier.get('k6')).toBeUndefined();
+    expect(tier.evictions).toBe(7);
   });
 
   it('bounds kept responses by their own budget, leaving the read values theirs', async () => {

@@ -14,7 +14,7 @@ import { cacheKeys, popularityKey } from '../opportunities/index.js';
 import type { BuiltBody, ServedBody } from '../common/response-body.js';
 import { approximateJsonLength, entryBytes, estimateBytes, MemoryTier } from './memory-tier.js';
 import type { RedisTier } from './redis-tier.js';
-import type { CacheSettings } from './settings.js';
+import { readTierBytes, type CacheSettings } from './settings.js';
 import { SingleFlight } from './single-flight.js';
 
 /**
@@ -107,7 +107,8 @@ export class ReadCache {
   }
 
   constructor(private readonly deps: ReadCacheDeps) {
-    this.memory = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.maxBytes, deps.clock, deps.onEvict);
+    const entries = deps.flags.get('CACHE_MAX_SIZE');
+    this.memory = new MemoryTier(entries, readTierBytes(deps.settings, entries), deps.clock, deps.onEvict);
     // The responses' bytes are their compressed size (and identity bytes once asked for).
     this.responses = new MemoryTier(deps.flags.get('CACHE_MAX_SIZE'), deps.settings.responseMaxBytes, deps.clock, deps.onEvict);
     this.popularity = new FrequencySketch(2 * deps.flags.get('CACHE_MAX_SIZE'));
@@ -126,7 +127,7 @@ export class ReadCache {
   /** Both tiers and the sketch follow CACHE_MAX_SIZE, which the rollout may change at runtime. */
   private resize(): void {
     const max = this.deps.flags.get('CACHE_MAX_SIZE');
-    this.memory.resize(max);
+    this.memory.resize(max, readTierBytes(this.deps.settings, max));
     this.responses.resize(max);
     this.popularity.resize(2 * max);
   }

@@ -4,8 +4,10 @@ import { getHeapStatistics } from 'node:v8';
 import { ConfigError, envInt } from '../common/env.js';
 
 export interface CacheSettings {
-  /** Byte budget of the read values' tier (estimated heap bytes). */
+  /** Byte budget of the read values' tier (estimated heap bytes): CACHE_MAX_BYTES, else the most it grows to (readTierBytes). */
   maxBytes: number;
+  /** CACHE_MAX_BYTES was set: the budget is fixed rather than following CACHE_MAX_SIZE. */
+  maxBytesSet: boolean;
   /** Byte budget of the whole responses' tier (their gzip bytes, plus identity bytes once a plain client asks). */
   responseMaxBytes: number;
   /** Prefix of every Redis key and channel this cache uses. */
@@ -20,12 +22,22 @@ export interface CacheSettings {
 
 // The budget of each memory tier: read values held as objects, counted at roughly V8's heap size,
 // and whole responses, gzip-compressed (about 5 KB for a page of 50, a seventh of its JSON).
+export const DEFAULT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 // Read values are the second chance for requests whose response the full response tier turned
 // away, at about six times a response's bytes each (15 KB against 2.4 KB in the sample data's
-// mix). At 16 MiB that tier alone kept a replica at 125 MB RSS after the standard mixed load, past
-// the phase-1 gate of 120; at 8 MiB, 120–121 MB, with the hit rate at 98.7 % of the top-1000
-// bound and 98.2 % of the top-5000 bound on the benchmark's 100 k rows (99.5 and 98.5 at 16 MiB).
-export const DEFAULT_CACHE_MAX_BYTES = 8 * 1024 * 1024;
+// mix). Unless CACHE_MAX_BYTES is set, their budget follows the entry bound, between these two:
+// at the phase-1 bound of 1,000 entries 16 MiB of them held a replica at 125 MB RSS after the
+// standard mixed load (the phase-1 gate is 120) against 119–121 MB at 8 MiB, for a hit rate of
+// 98.7 against 99.5 % of the top-1000 bound; at the phase-4 bound of 5,000 (whose RSS trigger is
+// 200 MB) 8 MiB left PostgreSQL at 96.6 % of the top-5000 bound, so there it stays 16 MiB.
+const READ_BYTES_PER_ENTRY = 8 * 1024;
+const MIN_READ_BYTES = 8 * 1024 * 1024;
+
+/** The read values' byte budget at an entry bound of `entries` (CACHE_MAX_SIZE). */
+export function readTierBytes(settings: Pick<CacheSettings, 'maxBytes' | 'maxBytesSet'>, entries: number): number {
+  if (settings.maxBytesSet) return settings.maxBytes;
+  return Math.min(settings.maxBytes, Math.max(MIN_READ_BYTES, entries * READ_BYTES_PER_ENTRY));
+}
 // The responses' own budget is sized for the phase-4 entry bound: 5,000 kept responses averaged
 // 3.7 KB each (gzip bytes and key) in the benchmark's mix, so at 16 MiB that tier filled at about
 // 4,400 entries and the hit rate stayed below what 5,000 entries allow. Response bytes are
@@ -49,6 +61,7 @@ export function cacheSettings(env: NodeJS.ProcessEnv, heapLimitBytes = getHeapSt
   }
   return {
     maxBytes,
+    maxBytesSet: env.CACHE_MAX_BYTES !== undefined && env.CACHE_MAX_BYTES.trim() !== '',
     responseMaxBytes: envInt(env, 'CACHE_RESPONSE_MAX_BYTES', DEFAULT_CACHE_RESPONSE_MAX_BYTES, 64 * 1024, 4 * 1024 ** 3),
     keyPrefix: env.CACHE_KEY_PREFIX?.trim() || 'dealerscope:cache:',
     ttlMs: envInt(env, 'CACHE_TTL_MS', 5 * 60_000, 1000, 24 * 3_600_000),
