@@ -7,7 +7,7 @@
 //     pricing and storage as a whole-file import, each batch compared with the whole file's peers,
 //     so the stored rows, quarantine, flags and provenance are those of reading the file at once.
 // What stays in memory grows only by a key and a few numbers per row; rows themselves are held
-// one batch at a time.
+// one batch at a time, two on PostgreSQL (batch-window.ts).
 import { readFile } from 'node:fs/promises';
 import type { Db } from '../storage/index.js';
 import {
@@ -29,13 +29,14 @@ import {
   recordContractRun,
   wantPopulationOf,
 } from '../quality/index.js';
-import type { ListingInput } from '../opportunities/index.js';
+import type { ListingInput, StoreResult } from '../opportunities/index.js';
 import { feedRowKey, type AcceptedListing, type FeedFormat, type RejectedRow } from './feed.js';
 import { feedOriginsOf } from './feed-origin.js';
+import { BatchWindow } from './batch-window.js';
 import { streamFeed, type FeedSource } from './feed-stream.js';
 import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
 
-/** Rows per batch: one transaction's worth of storage, and all the rows the import holds at once. */
+/** Rows the import holds at once: one batch, or two of half the size when two are in flight. */
 export const IMPORT_BATCH_ROWS = 1000;
 
 export interface StreamImportOptions extends ImportOptions {
@@ -46,6 +47,12 @@ export interface StreamImportOptions extends ImportOptions {
   onBatch?: (rows: number, pass: 'survey' | 'publish') => void;
   /** Called after each batch is done with, when its rows are garbage (the CLI's heap ceiling). */
   afterBatch?: () => void;
+  /**
+   * Batches written at once: by default 2 on PostgreSQL (one is checked and priced while the
+   * server writes the other) and 1 on SQLite, whose writes run on this thread. Batches default to
+   * IMPORT_BATCH_ROWS divided among them.
+   */
+  batchesInFlight?: number;
 }
 
 interface Survey {
@@ -124,7 +131,9 @@ function addQuality(into: QualitySummary, part: QualitySummary): void {
  * rejects, quarantine, flags and provenance as the whole-file pipeline (`ingestListings`).
  */
 export async function importFeedSource(db: Db, source: FeedSource, format: FeedFormat, opts: StreamImportOptions): Promise<ImportSummary> {
-  const size = opts.batchRows ?? IMPORT_BATCH_ROWS;
+  const depth = opts.batchesInFlight ?? (db.dialect === 'postgres' ? 2 : 1);
+  // Two batches in flight hold as many rows as one did: the import's memory stays where it was.
+  const size = opts.batchRows ?? Math.ceil(IMPORT_BATCH_ROWS / depth);
   const found = await survey(db, source, format, opts, size);
   // Kept whole, even when every row is rejected: the file is the evidence either way.
   const url = `urn:dealerscope:feed:${encodeURIComponent(opts.origin)}`;
@@ -160,12 +169,26 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
     const stored = { created: 0, updated: 0, unchanged: 0 };
     let done = 0;
     const fetchedAt = new Date(opts.now);
-    let batch: AcceptedListing[] = [];
-    const publish = async () => {
+    // A batch's outcome, applied in batch order (see BatchWindow) to the import's totals.
+    const inFlight = new BatchWindow<{ stage: QualityStage; part: StoreResult; rows: number }>(depth, ({ stage, part, rows }) => {
+      for (const [src, c] of stage.contractCounts) {
+        const t = counts.get(src) ?? { validated: 0, passed: 0 };
+        counts.set(src, { validated: t.validated + c.validated, passed: t.passed + c.passed });
+      }
+      addQuality(quality, stage.summary);
+      // A VIN repeated across batches is counted once, as a whole-file import counts it.
+      for (const vin of stage.completeVins) vinsCounted.add(vin);
+      stored.created += part.created;
+      stored.updated += part.updated;
+      stored.unchanged += part.unchanged;
+      done += rows;
+      opts.onProgress?.(done, found.accepted);
+      opts.afterBatch?.();
+    });
+    const publish = async (batch: AcceptedListing[]) => {
       opts.onBatch?.(batch.length, 'publish');
       const origins = feedOriginsOf(found.hash, opts.origin, fetchedAt, batch);
       const accepted = batch.map((a, i) => ({ row: a.row, listing: a.listing, origin: origins[i] }));
-      batch = [];
       const stage = await QualityStage.begin(
         db,
         { accepted, rejected: [] },
@@ -179,10 +202,6 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
           deferContractRun: true,
         },
       );
-      for (const [src, c] of stage.contractCounts) {
-        const t = counts.get(src) ?? { validated: 0, passed: 0 };
-        counts.set(src, { validated: t.validated + c.validated, passed: t.passed + c.passed });
-      }
       await stage.detect(comps, peers);
       const listings = stage.publishable.map((a) => a.listing);
       const part = await storeListings(db, listings, {
@@ -195,23 +214,27 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
         ...stage.storeHooks(opts.hasOpenAnomaly),
       });
       await stage.finish(part);
-      addQuality(quality, stage.summary);
-      // A VIN repeated across batches is counted once, as a whole-file import counts it.
-      for (const vin of stage.completeVins) vinsCounted.add(vin);
-      stored.created += part.created;
-      stored.updated += part.updated;
-      stored.unchanged += part.unchanged;
-      done += accepted.length;
-      opts.onProgress?.(done, found.accepted);
-      opts.afterBatch?.();
+      return { stage, part, rows: accepted.length };
     };
     const feed = streamFeed(source, format, fetchedAt, opts.windowChars);
-    for await (const item of feed.items) {
-      if (!('accepted' in item) || found.winners.get(feedRowKey(item.accepted.listing)) !== item.accepted.row) continue;
-      batch.push(item.accepted);
-      if (batch.length >= size) await publish();
+    let batch: AcceptedListing[] = [];
+    try {
+      for await (const item of feed.items) {
+        if (!('accepted' in item) || found.winners.get(feedRowKey(item.accepted.listing)) !== item.accepted.row) continue;
+        batch.push(item.accepted);
+        if (batch.length >= size) {
+          const full = batch;
+          batch = [];
+          await inFlight.add(() => publish(full));
+        }
+      }
+      if (batch.length) await inFlight.add(() => publish(batch));
+      await inFlight.drain();
+    } catch (err) {
+      // Nothing is recorded about the import while a batch is still writing.
+      await inFlight.settle();
+      throw err;
     }
-    if (batch.length) await publish();
     if (feed.hash() !== found.hash) throw new Error(`${opts.origin} changed while it was being imported; import it again`);
     if (counts.size) await recordContractRun(db, importId, counts, opts.now);
     quality.vinsDecoded = vinsCounted.size;
