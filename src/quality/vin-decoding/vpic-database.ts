@@ -113,6 +113,9 @@ export async function prepareVpicDatabase(source: VpicSource, target = vpicDatab
       await pipeline(createReadStream(source.gzPath), createGunzip(), createWriteStream(tmp));
       const db = new Database(tmp);
       try {
+        // better-sqlite3's 16 MB page cache, filled while the indexes are sorted, raised the
+        // first import's peak RSS by ~30 MB; SQLite's own 2 MB default builds them as fast.
+        db.pragma('cache_size = -2000');
         for (const s of INDEXES) db.exec(s);
         db.exec('ANALYZE');
       } finally {
