@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/common/paths.js';
+import { SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { createBenchDb } from './databases.js';
 import { writeFeedFile } from './ingest-feed.js';
 
@@ -73,7 +74,8 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
   try {
     const file = join(dir, `feed-${rows}.csv`);
     await writeFeedFile(file, rows);
-    const env = { ...process.env, DATABASE_URL: bdb.url, SNAPSHOT_DIR: join(dir, 'snapshots'), NODE_OPTIONS: '' };
+    // As the image runs it: its own heap defaults, one malloc arena (the image sets it for every command).
+    const env = { ...process.env, ...SERVICE_MALLOC_ENV, DATABASE_URL: bdb.url, SNAPSHOT_DIR: join(dir, 'snapshots'), NODE_OPTIONS: '' };
     const migrated = spawnSync(process.execPath, [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'migrate'], {
       env,
       encoding: 'utf8',

@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -125,6 +126,8 @@ describe('Dockerfile', () => {
     // The image runs every command (ingest reads feeds of up to 512 MB in memory): the API's heap
     // cap belongs to the API's deployment (deploy/k8s, test/deploy-k8s.test.ts), not to the image.
     expect(envOf(finalStage).NODE_OPTIONS).toBeUndefined();
+    // Unlike the heap cap, one malloc arena suits every command, so the image itself sets it.
+    expect(envOf(finalStage).MALLOC_ARENA_MAX).toBe(SERVICE_MALLOC_ENV.MALLOC_ARENA_MAX);
     expect(deployments[0].spec.template.spec.containers[0].ports[0].containerPort).toBe(exposed);
   });
 

@@ -25,5 +25,6 @@ export const SERVICE_HEAP_OPTIONS: readonly string[] = ['--max-old-space-size=25
 // wait on its lock. Side by side with the sample data, idle 94.8–95.8 MB against 96.8–97.7 MB
 // (six starts each) and 125.6–128.5 against 128.4–130.6 MB after the mixed load; the server CPU
 // per cached request showed no difference above this machine's run-to-run noise.
-// glibc reads it only at process start, so it travels in the environment beside NODE_OPTIONS.
+// glibc reads it only at process start, so it travels in the environment beside NODE_OPTIONS
+// (the image sets it for every command; the benchmark's import runs with it as the image does).
 export const SERVICE_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
