@@ -4,4 +4,10 @@
 export { Breaker, BreakerRegistry, breakerSettings, CircuitOpenError, type BreakerOptions, type BreakerState } from './breakers.js';
 export { classifyError, DependencyTimeoutError, isDependencyFailure, isRejectedInput, type ErrorClass } from './error-classification.js';
 export { databaseReadProbe, guardedReads } from './guarded-reads.js';
-export { DEFAULT_RATE_LIMIT_PER_MINUTE, rateLimitHook, rateLimitPerMinute, trustedProxies } from './rate-limit.js';
+export {
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  MAX_RATE_LIMIT_PER_MINUTE,
+  rateLimitHook,
+  rateLimitPerMinute,
+  trustedProxies,
+} from './rate-limit.js';
