@@ -3,6 +3,7 @@
 // (the Zipf mix, gzip and plain-JSON clients), and its RSS read at each point. The same on
 // PostgreSQL with Redis as cache provider, where configured.
 import { seededRandom } from '../src/common/random.js';
+import { MAX_RATE_LIMIT_PER_MINUTE } from '../src/resilience/index.js';
 import { serviceEnv, startChild } from './child.js';
 import { createBenchDb } from './databases.js';
 import { measured, type BenchSettings, type Measured } from './measure.js';
@@ -31,7 +32,7 @@ export async function sampleMemory(setup: 'sqlite' | 'postgres+redis', s: BenchS
     // Every phase-1 and phase-2 feature on: the in-memory rate limit too, with a limit this one
     // client cannot reach (the load comes from one address).
     FF_ENABLE_RATE_LIMITING: 'true',
-    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_PER_MINUTE: String(MAX_RATE_LIMIT_PER_MINUTE),
     ...(setup === 'postgres+redis' ? { REDIS_URL: BENCH_REDIS_URL, FF_CACHE_PROVIDER: 'redis', CACHE_KEY_PREFIX: prefix } : {}),
   });
   try {
