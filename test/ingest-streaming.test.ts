@@ -238,7 +238,7 @@ describe('streamed feed import with batches in flight', () => {
         now: NOW,
         params,
         batchRows: 100,
-        // Called as each listing is priced for storage: a listing in the fourth batch fails.
+        // Called as each listing is priced for storage: the 301st fails, a few batches in.
         hasOpenAnomaly: () => {
           if (++calls === 301) throw new Error('storage refused the batch');
           return false;
