@@ -87,6 +87,41 @@ describe('streamed feed import', () => {
     expect(await snapshot(streamed.db)).toEqual(await snapshot(whole.db));
   });
 
+  it('compares with the live population exactly as the whole-file pipeline does', async () => {
+    // A store that already holds: 400 of the file's vehicles under other lot ids (their VINs are
+    // duplicated across lots), 400 of the file's own lots (updated by it, so not their own peers),
+    // and 600 other listings of the same makes — more than one page of the population's reads.
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const other = join(dir, 'feed-other.csv');
+    await writeFeedFile(other, 600, { reference: NOW, seed: 11 });
+    const others = readFileSync(other, 'utf8').trimEnd().split('\n').slice(1);
+    const relot = (line: string, prefix: string) => line.replace(/,L(\d+),/, `,${prefix}$1,`);
+    const prior = Buffer.from(
+      [lines[0], ...lines.slice(1, 401).map((l) => relot(l, 'P')), ...lines.slice(401, 801), ...others.map((l) => relot(l, 'Q'))].join(
+        '\n',
+      ) + '\n',
+    );
+    const [a, b] = await Promise.all([createTestDb('sqlite'), createTestDb('sqlite')]);
+    try {
+      for (const t of [a, b]) await wholeFileImport(t.db, prior);
+      const sa = await wholeFileImport(a.db, readFileSync(file));
+      const sb = await importFeedSource(b.db, { path: file }, 'csv', { origin: 'feed.csv', now: NOW, params, batchRows: 150 });
+      const { importId: _a, ...wa } = sa;
+      const { importId: _b, ...wb } = sb;
+      expect(wb).toEqual(wa);
+      const got = await snapshot(b.db);
+      expect(got).toEqual(await snapshot(a.db));
+      const duplicates = got.anomalies.filter((r) => r.kind === 'duplicate_vin' && String(r.lot_id).startsWith('L'));
+      expect(duplicates.length).toBeGreaterThan(300);
+      // Each names a stored listing under another lot id: the population was read.
+      expect(duplicates.every((r) => / lot [PQ]\d+/.test(String(r.detail)))).toBe(true);
+      expect(duplicates.filter((r) => / lot P\d+/.test(String(r.detail))).length).toBeGreaterThan(300);
+      expect(got.anomalies.some((r) => r.kind === 'bid_cohort_outlier' || r.kind === 'mileage_cohort_outlier')).toBe(true);
+    } finally {
+      await Promise.all([a.drop(), b.drop()]);
+    }
+  });
+
   it('holds at most one batch of rows whatever the file size', async () => {
     const big = join(dir, 'feed-4800.csv');
     await writeFeedFile(big, 4800, { reference: NOW, seed: 3 });

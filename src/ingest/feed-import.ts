@@ -6,8 +6,9 @@
 //  2. publish — the winning rows again, `batchRows` at a time through the same quality stage,
 //     pricing and storage as a whole-file import, each batch compared with the whole file's peers,
 //     so the stored rows, quarantine, flags and provenance are those of reading the file at once.
-// What stays in memory grows only by a key and a few numbers per row; rows themselves are held
-// one batch at a time, two on PostgreSQL (batch-window.ts).
+// What grows with the file is kept on disk (import-ledger.ts, the quality capability's PeerFile);
+// memory holds a bit per row and the rows of one batch at a time, two on PostgreSQL
+// (batch-window.ts).
 import { readFile } from 'node:fs/promises';
 import type { Db } from '../storage/index.js';
 import {
@@ -18,21 +19,12 @@ import {
   readCompsVersion,
   storeListings,
 } from '../opportunities/index.js';
-import {
-  loadPopulationFeatures,
-  peerFeature,
-  type PeerFeature,
-  Peers,
-  type PopulationWanted,
-  QualityStage,
-  type QualitySummary,
-  recordContractRun,
-  wantPopulationOf,
-} from '../quality/index.js';
-import type { ListingInput, StoreResult } from '../opportunities/index.js';
+import { loadPopulationInto, peerFeature, PeerFile, QualityStage, type QualitySummary, recordContractRun } from '../quality/index.js';
+import type { StoreResult } from '../opportunities/index.js';
 import { feedRowKey, type AcceptedListing, type FeedFormat, type RejectedRow } from './feed.js';
 import { feedOriginsOf } from './feed-origin.js';
 import { BatchWindow } from './batch-window.js';
+import { ImportLedger, type RowSet } from './import-ledger.js';
 import { streamFeed, type FeedSource } from './feed-stream.js';
 import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
 
@@ -57,63 +49,53 @@ export interface StreamImportOptions extends ImportOptions {
 
 interface Survey {
   rejected: RejectedRow[];
-  winners: Map<string, number>;
+  /** The row that stands for each lot: the last one the file gives it. */
+  winners: RowSet;
   hash: string;
-  peers: PeerFeature[];
+  /** Every peer the file's rows are compared with: the live population, then the file's own. */
+  peers: PeerFile;
+  ledger: ImportLedger;
   makes: Set<string>;
-  accepted: number;
 }
 
 async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: StreamImportOptions, size: number): Promise<Survey> {
   const feed = streamFeed(source, format, new Date(opts.now), opts.windowChars);
   const rejected: RejectedRow[] = [];
-  const winners = new Map<string, number>();
-  // Contract-passing rows, in row order; a row a later one replaced is dropped at the end. What
-  // is kept per row is a few numbers and strings; the strings a file repeats on every row (make,
-  // model, the anomaly cohort) are held once, which was half of this state for a 200 k-row file.
-  const passing: Array<{ row: number; make: string; model: string; feature: PeerFeature }> = [];
-  const interned = new Map<string, string>();
-  const intern = (t: string): string => {
-    const held = interned.get(t);
-    if (held !== undefined) return held;
-    interned.set(t, t);
-    return t;
-  };
-  let batch: AcceptedListing[] = [];
-  const screen = async () => {
-    opts.onBatch?.(batch.length, 'survey');
-    const s = await QualityStage.screen(db, batch, opts);
-    for (const a of s.passing) {
-      const l = a.listing;
-      const feature = peerFeature(l, opts.params);
-      feature.cohort = intern(feature.cohort);
-      passing.push({ row: a.row, make: intern(l.make), model: intern(l.model), feature });
+  // What grows with the file — every lot, every peer, every VIN counted — is kept on disk
+  // (import-ledger.ts, peer-file.ts): the heap holds a batch of rows and a bit per row.
+  const ledger = new ImportLedger();
+  const peers = new PeerFile();
+  try {
+    let batch: AcceptedListing[] = [];
+    const screen = async () => {
+      opts.onBatch?.(batch.length, 'survey');
+      ledger.record(batch.map((a) => ({ key: feedRowKey(a.listing), row: a.row })));
+      const s = await QualityStage.screen(db, batch, opts);
+      peers.stage(
+        s.passing.map((a) => ({ row: a.row, make: a.listing.make, model: a.listing.model, feature: peerFeature(a.listing, opts.params) })),
+      );
+      batch = [];
+      opts.afterBatch?.();
+    };
+    for await (const item of feed.items) {
+      if ('rejected' in item) {
+        rejected.push(item.rejected);
+        continue;
+      }
+      batch.push(item.accepted);
+      if (batch.length >= size) await screen();
     }
-    batch = [];
-    opts.afterBatch?.();
-  };
-  for await (const item of feed.items) {
-    if ('rejected' in item) {
-      rejected.push(item.rejected);
-      continue;
-    }
-    winners.set(feedRowKey(item.accepted.listing), item.accepted.row);
-    batch.push(item.accepted);
-    if (batch.length >= size) await screen();
+    if (batch.length) await screen();
+    const winners = ledger.winners();
+    peers.keepWinners((row) => winners.has(row));
+    await loadPopulationInto(db, peers, opts.params, (k) => ledger.has(k));
+    const makes = new Set(peers.families().map((f) => f.make));
+    return { rejected, winners, hash: feed.hash(), peers, ledger, makes };
+  } catch (err) {
+    peers.close();
+    ledger.close();
+    throw err;
   }
-  if (batch.length) await screen();
-  const wanted: PopulationWanted = { makes: new Set(), pairs: new Set(), vins: new Set() };
-  const makes = new Set<string>();
-  const peers: PeerFeature[] = [];
-  for (const p of passing) {
-    if (winners.get(p.feature.key) !== p.row) continue;
-    wantPopulationOf(wanted, { make: p.make, model: p.model, vin: p.feature.vin } as ListingInput, opts.params.valuation.modelFamilies);
-    makes.add(p.make);
-    peers.push(p.feature);
-  }
-  passing.length = 0;
-  const population = await loadPopulationFeatures(db, wanted, opts.params, (k) => winners.has(k));
-  return { rejected, winners, hash: feed.hash(), peers: [...population, ...peers], makes, accepted: winners.size };
 }
 
 function addQuality(into: QualitySummary, part: QualitySummary): void {
@@ -135,6 +117,25 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
   // Two batches in flight hold as many rows as one did: the import's memory stays where it was.
   const size = opts.batchRows ?? Math.ceil(IMPORT_BATCH_ROWS / depth);
   const found = await survey(db, source, format, opts, size);
+  try {
+    return await publish(db, source, format, opts, found, depth, size);
+  } finally {
+    found.peers.close();
+    found.ledger.close();
+  }
+}
+
+/** The second read: the winning rows, stored batch by batch against the whole file's peers. */
+async function publish(
+  db: Db,
+  source: FeedSource,
+  format: FeedFormat,
+  opts: StreamImportOptions,
+  found: Survey,
+  depth: number,
+  size: number,
+): Promise<ImportSummary> {
+  const lots = found.winners.size;
   // Kept whole, even when every row is rejected: the file is the evidence either way.
   const url = `urn:dealerscope:feed:${encodeURIComponent(opts.origin)}`;
   if (opts.snapshots) {
@@ -150,8 +151,7 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
   const importId = await openImport(db, 'listings', opts.origin, opts.now);
   try {
     await recordRejects(db, importId, 'listings', opts.origin, opts.now, found.rejected);
-    const peers = new Peers(found.peers);
-    found.peers.length = 0;
+    const peers = found.peers;
     const comps = await loadCompIndex(db, found.makes, opts.params.valuation.modelFamilies);
     const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));
     const quality: QualitySummary = {
@@ -165,7 +165,6 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
       provenanceRecorded: 0,
     };
     const counts = new Map<string, { validated: number; passed: number }>();
-    const vinsCounted = new Set<string>();
     const stored = { created: 0, updated: 0, unchanged: 0 };
     let done = 0;
     const fetchedAt = new Date(opts.now);
@@ -177,12 +176,12 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
       }
       addQuality(quality, stage.summary);
       // A VIN repeated across batches is counted once, as a whole-file import counts it.
-      for (const vin of stage.completeVins) vinsCounted.add(vin);
+      found.ledger.countVins(stage.completeVins);
       stored.created += part.created;
       stored.updated += part.updated;
       stored.unchanged += part.unchanged;
       done += rows;
-      opts.onProgress?.(done, found.accepted);
+      opts.onProgress?.(done, lots);
       opts.afterBatch?.();
     });
     const publish = async (batch: AcceptedListing[]) => {
@@ -220,7 +219,7 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
     let batch: AcceptedListing[] = [];
     try {
       for await (const item of feed.items) {
-        if (!('accepted' in item) || found.winners.get(feedRowKey(item.accepted.listing)) !== item.accepted.row) continue;
+        if (!('accepted' in item) || !found.winners.has(item.accepted.row)) continue;
         batch.push(item.accepted);
         if (batch.length >= size) {
           const full = batch;
@@ -237,14 +236,14 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
     }
     if (feed.hash() !== found.hash) throw new Error(`${opts.origin} changed while it was being imported; import it again`);
     if (counts.size) await recordContractRun(db, importId, counts, opts.now);
-    quality.vinsDecoded = vinsCounted.size;
+    quality.vinsDecoded = found.ledger.vinsCounted;
     const dataVersion = stored.created + stored.updated + quality.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
     if (dataVersion !== null) notifyDataVersion(db, dataVersion);
-    await closeImport(db, importId, { accepted: found.accepted, rejected: found.rejected.length, ...stored });
+    await closeImport(db, importId, { accepted: lots, rejected: found.rejected.length, ...stored });
     return {
       importId,
-      rows: found.accepted + found.rejected.length,
-      accepted: found.accepted,
+      rows: lots + found.rejected.length,
+      accepted: lots,
       rejected: found.rejected,
       ...stored,
       dataVersion,

@@ -9,9 +9,11 @@ export type { ListingBatch, ListingOrigin, RejectedRow } from './batch.js';
 export { QualityStage, type QualityFlags, type QualitySummary } from './pipeline.js';
 export { listQuarantine, recordContractRun } from './contract/quarantine-store.js';
 
-// Anomaly detection: peer features for the batch, the detector, and operator verdicts.
-export { loadPopulationFeatures, wantPopulationOf, type PopulationWanted } from './anomaly/anomaly-store.js';
-export { detectAnomalies, listingKey, peerFeature, Peers, type PeerFeature } from './anomaly/detector.js';
+// Anomaly detection: peer features for the batch (in memory, or on disk for a streamed import),
+// the detector, and operator verdicts.
+export { loadPopulationInto } from './anomaly/anomaly-store.js';
+export { detectAnomalies, listingKey, peerFeature, Peers, type PeerFeature, type PeerIndex } from './anomaly/detector.js';
+export { PeerFile, type StagedPeer } from './anomaly/peer-file.js';
 export { isAnomalyStatus, listAnomalies, markFalsePositive } from './anomaly/verdicts.js';
 
 // VIN rules, and the decoder whose results are kept with each listing.

@@ -7,7 +7,7 @@ import type { ListingBatch } from './batch.js';
 import type { CompIndex, ListingInput, StoreResult } from '../opportunities/index.js';
 import { dbBool, type Db } from '../storage/index.js';
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
-import { detectAnomalies, listingKey, type Peers } from './anomaly/detector.js';
+import { detectAnomalies, listingKey, type PeerIndex } from './anomaly/detector.js';
 import { validateListing } from './contract/listing-contract.js';
 import { applyContractResults, recordContractRun, type QuarantineEntry } from './contract/quarantine-store.js';
 import { engineVersion } from './provenance/fields.js';
@@ -164,7 +164,7 @@ export class QualityStage {
   }
 
   /** Flags anomalies among the publishable listings against their live peers and comps. */
-  async detect(comps: CompIndex, peers?: Peers): Promise<void> {
+  async detect(comps: CompIndex, peers?: PeerIndex): Promise<void> {
     if (!this.detection || this.publishable.length === 0) return;
     const batch = this.publishable.map((a) => a.listing);
     const population = peers ? [] : await loadPopulation(this.db, batch, this.opts.params.valuation.modelFamilies);

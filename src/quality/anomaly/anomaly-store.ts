@@ -2,10 +2,11 @@
 // longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql } from 'kysely';
-import { dbBool, type Db } from '../../storage/index.js';
+import { dbBool, type Db, type ListingRow } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { familyOf, listingFromRow, makeSpellings } from '../../opportunities/index.js';
-import { listingKey, peerFeature, type DetectedAnomaly, type PeerFeature } from './detector.js';
+import { listingKey, peerFeature, type DetectedAnomaly } from './detector.js';
+import type { PeerFile } from './peer-file.js';
 import type { ArbitrageParams } from '../../config/index.js';
 
 export type AnomalyStatus = 'open' | 'false_positive' | 'confirmed' | 'resolved';
@@ -29,6 +30,34 @@ function chunks<T>(xs: readonly T[]): T[][] {
   return out;
 }
 
+// Rows of the make query read at a time: a store of hundreds of thousands of listings of one make
+// is read in pages, never whole.
+const POPULATION_PAGE = 1000;
+
+/** Active listings whose make is one of `makes` (lower-cased spellings), in id order, a page at a time. */
+async function* activeListingsOfMakes(db: Db, makes: readonly string[]): AsyncGenerator<ListingRow[]> {
+  for (const part of chunks(makes)) {
+    for (let after = 0; ;) {
+      const rows = await db.kysely
+        .selectFrom('listings')
+        .selectAll()
+        .where('is_active', '=', dbBool(db, true))
+        .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(POPULATION_PAGE)
+        .execute();
+      if (rows.length === 0) break;
+      yield rows;
+      after = Number(rows[rows.length - 1]!.id);
+    }
+  }
+}
+
+async function activeListingsWithVins(db: Db, vins: readonly string[]): Promise<ListingRow[]> {
+  return db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true)).where('vin', 'in', vins).execute();
+}
+
 /** Active listings sharing a model family with the batch: peers for cohorts and duplicated VINs. */
 export async function loadPopulation(
   db: Db,
@@ -38,26 +67,13 @@ export async function loadPopulation(
   const pairs = new Set(batch.map((l) => familyOf(l.make, l.model, aliases).key));
   const makes = [...new Set(batch.flatMap((l) => makeSpellings(l.make)))];
   const out: ListingInput[] = [];
-  for (const part of chunks(makes)) {
-    const rows = await db.kysely
-      .selectFrom('listings')
-      .selectAll()
-      .where('is_active', '=', dbBool(db, true))
-      .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part)
-      .execute();
+  for await (const rows of activeListingsOfMakes(db, makes))
     for (const r of rows) if (pairs.has(familyOf(r.make, r.model, aliases).key)) out.push(listingFromRow(r));
-  }
   // Listings whose VIN is in the batch, whatever their make: a VIN on a different model is worse.
   const vins = [...new Set(batch.map((l) => l.vin).filter((v): v is string => !!v))];
   const seen = new Set(out.map(listingKey));
   for (const part of chunks(vins)) {
-    const rows = await db.kysely
-      .selectFrom('listings')
-      .selectAll()
-      .where('is_active', '=', dbBool(db, true))
-      .where('vin', 'in', part)
-      .execute();
-    for (const r of rows) {
+    for (const r of await activeListingsWithVins(db, part)) {
       const l = listingFromRow(r);
       if (!seen.has(listingKey(l))) {
         seen.add(listingKey(l));
@@ -68,61 +84,29 @@ export async function loadPopulation(
   return out;
 }
 
-/** What a streamed import collects of its publishable rows to find their live peers. */
-export interface PopulationWanted {
-  makes: Set<string>;
-  pairs: Set<string>;
-  vins: Set<string>;
-}
-
-export function wantPopulationOf(w: PopulationWanted, l: ListingInput, aliases: Readonly<Record<string, string>>): void {
-  w.pairs.add(familyOf(l.make, l.model, aliases).key);
-  for (const m of makeSpellings(l.make)) w.makes.add(m);
-  if (l.vin) w.vins.add(l.vin);
-}
-
 /**
- * loadPopulation for a whole streamed import, as peer features: the same queries in the same
+ * loadPopulation for a whole streamed import, into its peer file: the same queries in the same
  * order, read before the import writes anything, without the import's own lots.
  */
-export async function loadPopulationFeatures(
+export async function loadPopulationInto(
   db: Db,
-  w: PopulationWanted,
+  file: PeerFile,
   params: ArbitrageParams,
   inImport: (key: string) => boolean,
-): Promise<PeerFeature[]> {
+): Promise<void> {
   const aliases = params.valuation.modelFamilies;
-  const out: PeerFeature[] = [];
-  const seen = new Set<string>();
-  for (const part of chunks([...w.makes])) {
-    const rows = await db.kysely
-      .selectFrom('listings')
-      .selectAll()
-      .where('is_active', '=', dbBool(db, true))
-      .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part)
-      .execute();
-    for (const r of rows) {
-      if (!w.pairs.has(familyOf(r.make, r.model, aliases).key)) continue;
-      const l = listingFromRow(r);
-      seen.add(listingKey(l));
-      if (!inImport(listingKey(l))) out.push(peerFeature(l, params));
-    }
+  const pairs = new Set<string>();
+  const makes = new Set<string>();
+  for (const { make, model } of file.families()) {
+    pairs.add(familyOf(make, model, aliases).key);
+    for (const m of makeSpellings(make)) makes.add(m);
   }
-  for (const part of chunks([...w.vins])) {
-    const rows = await db.kysely
-      .selectFrom('listings')
-      .selectAll()
-      .where('is_active', '=', dbBool(db, true))
-      .where('vin', 'in', part)
-      .execute();
-    for (const r of rows) {
-      const l = listingFromRow(r);
-      if (seen.has(listingKey(l))) continue;
-      seen.add(listingKey(l));
-      if (!inImport(listingKey(l))) out.push(peerFeature(l, params));
-    }
-  }
-  return out;
+  // A listing the import names is not its own peer: its row in the file stands for it.
+  const outside = (rows: readonly ListingRow[]) =>
+    rows.map(listingFromRow).flatMap((l) => (inImport(listingKey(l)) ? [] : [peerFeature(l, params)]));
+  for await (const rows of activeListingsOfMakes(db, [...makes]))
+    file.addPopulation(outside(rows.filter((r) => pairs.has(familyOf(r.make, r.model, aliases).key))));
+  for (const part of file.vinChunks(CHUNK)) file.addPopulation(outside(await activeListingsWithVins(db, part)));
 }
 
 type Row = { id: number; source: string; lot_id: string; kind: string; detail: string; status: string; detected_at: number };

@@ -58,8 +58,8 @@ export interface DetectorContext {
   comps(listing: ListingInput): readonly Comp[];
   /** Other live listings: peers for cohort statistics and for duplicated-VIN checks. */
   population: readonly ListingInput[];
-  /** Peers computed beforehand (a streamed import's whole file); `population` is then not read. */
-  peers?: Peers;
+  /** Peers indexed beforehand (a streamed import's whole file); `population` is then not read. */
+  peers?: PeerIndex;
   settings?: Partial<typeof ANOMALY_SETTINGS>;
 }
 
@@ -87,7 +87,7 @@ function cohortKey(l: ListingInput, params: ArbitrageParams): string {
 
 /**
  * What cohort statistics and the duplicated-VIN check need of a peer listing: a few numbers per
- * listing, so the peers of a whole import can be held while its rows are streamed.
+ * listing, held in memory for a batch (`Peers`) or on disk for a streamed import (`PeerFile`).
  */
 export interface PeerFeature {
   key: string;
@@ -109,31 +109,50 @@ export function peerFeature(l: ListingInput, params: ArbitrageParams): PeerFeatu
   };
 }
 
-class Cohorts {
-  private readonly byModel = new Map<string, PeerFeature[]>();
+/** A cohort's centre within the narrowest year window that has enough peers. */
+export interface CohortCenter {
+  bid: RobustCenter;
+  miles: RobustCenter;
+  window: number;
+}
+
+/** What a cohort's peers within a year window contribute to its centre. */
+export interface CohortValues {
+  logBids: number[];
+  miles: number[];
+}
+
+/**
+ * What anomaly detection asks of the listings a batch is compared with: held in memory for a
+ * batch (`Peers`), or on disk for a streamed import's whole file (`PeerFile`).
+ */
+export interface PeerIndex {
+  /** Keys of the peers holding `vin`, in peer order, at most `limit` of them. */
+  holdersOf(vin: string, limit: number): readonly string[];
+  /** The cohort's centre around `year`, or null when no window has enough peers. */
+  cohortFor(cohort: string, year: number): CohortCenter | null;
+}
+
+/** Cohort centres, each computed once from the values an index hands over. */
+export class CohortCenters {
   private readonly cache = new Map<string, { bid: RobustCenter; miles: RobustCenter } | null>();
+  private readonly s: typeof ANOMALY_SETTINGS;
   constructor(
-    all: Iterable<PeerFeature>,
-    private readonly s: typeof ANOMALY_SETTINGS,
+    private readonly values: (cohort: string, year: number, window: number) => CohortValues,
+    settings: Partial<typeof ANOMALY_SETTINGS> = {},
   ) {
-    for (const f of all) {
-      let list = this.byModel.get(f.cohort);
-      if (!list) this.byModel.set(f.cohort, (list = []));
-      list.push(f);
-    }
+    this.s = { ...ANOMALY_SETTINGS, ...settings };
   }
 
-  /** The narrowest make/model/year window with enough peers, or null. */
-  for(mm: string, year: number): { bid: RobustCenter; miles: RobustCenter; window: number } | null {
+  for(cohort: string, year: number): CohortCenter | null {
     for (const w of this.s.cohortYearWindows) {
-      const key = `${mm}|${year}|${w}`;
+      const key = `${cohort}|${year}|${w}`;
       let c = this.cache.get(key);
       if (c === undefined) {
-        const peers = (this.byModel.get(mm) ?? []).filter((p) => Math.abs(p.year - year) <= w);
-        const miles = peers.filter((p) => p.mileage !== null).map((p) => p.mileage as number);
+        const v = this.values(cohort, year, w);
         c =
-          peers.length >= this.s.minCohortSize
-            ? { bid: floorMad(robustCenter(peers.map((p) => p.logBid)), this.s.minLogBidMad), miles: mileageCenter(miles, this.s) }
+          v.logBids.length >= this.s.minCohortSize
+            ? { bid: floorMad(robustCenter(v.logBids), this.s.minLogBidMad), miles: mileageCenter(v.miles, this.s) }
             : null;
         this.cache.set(key, c);
       }
@@ -143,18 +162,33 @@ class Cohorts {
   }
 }
 
-/** Every listing a batch is compared with: the live population and the batch itself, as features. */
-export class Peers {
-  readonly byVin = new Map<string, string[]>();
-  readonly cohorts: Cohorts;
+/** Every listing a batch is compared with, in memory: the live population and the batch itself. */
+export class Peers implements PeerIndex {
+  private readonly byVin = new Map<string, string[]>();
+  private readonly byCohort = new Map<string, PeerFeature[]>();
+  private readonly centers: CohortCenters;
   constructor(everyone: readonly PeerFeature[], settings: Partial<typeof ANOMALY_SETTINGS> = {}) {
     for (const f of everyone) {
+      let list = this.byCohort.get(f.cohort);
+      if (!list) this.byCohort.set(f.cohort, (list = []));
+      list.push(f);
       if (!f.vin) continue;
-      const list = this.byVin.get(f.vin) ?? [];
-      list.push(f.key);
-      this.byVin.set(f.vin, list);
+      const holders = this.byVin.get(f.vin) ?? [];
+      holders.push(f.key);
+      this.byVin.set(f.vin, holders);
     }
-    this.cohorts = new Cohorts(everyone, { ...ANOMALY_SETTINGS, ...settings });
+    this.centers = new CohortCenters((cohort, year, w) => {
+      const peers = (this.byCohort.get(cohort) ?? []).filter((p) => Math.abs(p.year - year) <= w);
+      return { logBids: peers.map((p) => p.logBid), miles: peers.filter((p) => p.mileage !== null).map((p) => p.mileage as number) };
+    }, settings);
+  }
+
+  holdersOf(vin: string, limit: number): readonly string[] {
+    return (this.byVin.get(vin) ?? []).slice(0, limit);
+  }
+
+  cohortFor(cohort: string, year: number): CohortCenter | null {
+    return this.centers.for(cohort, year);
   }
 }
 
@@ -171,7 +205,6 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
       s,
     );
   }
-  const { byVin, cohorts } = peers;
   const out = new Map<string, DetectedAnomaly[]>();
 
   for (const l of batch) {
@@ -199,7 +232,8 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
     if (l.vin && vinProblems(l.vin).length === 0) {
       const vy = vinModelYear(l.vin, l.year);
       if (vy !== null && vy !== l.year) add('vin_year_mismatch', `VIN ${l.vin} codes model year ${vy}, listing says ${l.year}`);
-      const holders = (byVin.get(l.vin) ?? []).filter((k) => k !== listingKey(l));
+      // Four: the listing itself may be among them, and the detail names three others.
+      const holders = peers.holdersOf(l.vin, 4).filter((k) => k !== listingKey(l));
       if (holders.length)
         add(
           'duplicate_vin',
@@ -227,7 +261,7 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
 
     // High side only: a low current bid is how every auction starts, and low mileage is what
     // buyers hope for; a bid or odometer far above the peers is a data error or a different vehicle.
-    const cohort = cohorts.for(cohortKey(l, ctx.params), l.year);
+    const cohort = peers.cohortFor(cohortKey(l, ctx.params), l.year);
     if (cohort) {
       const zb = modifiedZ(logBid(l, ctx.params), cohort.bid);
       if (zb !== null && zb > s.zThreshold && !found.some((f) => f.kind === 'nominal_bid' || f.kind === 'price_vs_comps')) {
