@@ -12,6 +12,7 @@ import { feedOrigins } from '../src/ingest/feed-origin.js';
 import { importFeedSource } from '../src/ingest/feed-import.js';
 import { streamFeed } from '../src/ingest/feed-stream.js';
 import { ingestListings } from '../src/ingest/import-service.js';
+import type { ImportSummary } from '../src/ingest/import-records.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12);
@@ -56,6 +57,19 @@ async function snapshot(db: TestDb['db']) {
   };
 }
 
+/**
+ * The streamed import's summary (all but its import id) and every table equal the whole-file
+ * pipeline's; answers the streamed store's snapshot.
+ */
+async function expectSameImport(wholeDb: TestDb['db'], whole: ImportSummary, streamedDb: TestDb['db'], streamed: ImportSummary) {
+  const { importId: _a, ...wa } = whole;
+  const { importId: _b, ...sa } = streamed;
+  expect(sa).toEqual(wa);
+  const got = await snapshot(streamedDb);
+  expect(got).toEqual(await snapshot(wholeDb));
+  return got;
+}
+
 describe('streamed feed import', () => {
   let whole: TestDb;
   let streamed: TestDb;
@@ -81,10 +95,7 @@ describe('streamed feed import', () => {
     });
     expect(a.rejected.length).toBeGreaterThan(0);
     expect(a.quality!.anomalous).toBeGreaterThan(0);
-    const { importId: _a, ...sa } = a;
-    const { importId: _b, ...sb } = b;
-    expect(sb).toEqual(sa);
-    expect(await snapshot(streamed.db)).toEqual(await snapshot(whole.db));
+    await expectSameImport(whole.db, a, streamed.db, b);
   });
 
   it('compares with the live population exactly as the whole-file pipeline does', async () => {
@@ -106,11 +117,7 @@ describe('streamed feed import', () => {
       for (const t of [a, b]) await wholeFileImport(t.db, prior);
       const sa = await wholeFileImport(a.db, readFileSync(file));
       const sb = await importFeedSource(b.db, { path: file }, 'csv', { origin: 'feed.csv', now: NOW, params, batchRows: 150 });
-      const { importId: _a, ...wa } = sa;
-      const { importId: _b, ...wb } = sb;
-      expect(wb).toEqual(wa);
-      const got = await snapshot(b.db);
-      expect(got).toEqual(await snapshot(a.db));
+      const got = await expectSameImport(a.db, sa, b.db, sb);
       const duplicates = got.anomalies.filter((r) => r.kind === 'duplicate_vin' && String(r.lot_id).startsWith('L'));
       expect(duplicates.length).toBeGreaterThan(300);
       // Each names a stored listing under another lot id: the population was read.
@@ -243,10 +250,7 @@ describe('streamed feed import with batches in flight', () => {
         expect(meter.m.batches).toBeGreaterThanOrEqual(9);
         expect(meter.m.max).toBe(2);
         expect(a.quality!.anomalous).toBeGreaterThan(0);
-        const { importId: _a, ...sa } = a;
-        const { importId: _b, ...sb } = b;
-        expect(sb).toEqual(sa);
-        expect(await snapshot(streamed.db)).toEqual(await snapshot(whole.db));
+        await expectSameImport(whole.db, a, streamed.db, b);
       } finally {
         await Promise.all([whole.drop(), streamed.drop()]);
       }

@@ -88,8 +88,9 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
     if (batch.length) await screen();
     const winners = ledger.winners();
     peers.keepWinners((row) => winners.has(row));
-    await loadPopulationInto(db, peers, opts.params, (k) => ledger.has(k));
-    const makes = new Set(peers.families().map((f) => f.make));
+    const families = peers.families();
+    await loadPopulationInto(db, peers, families, opts.params, (k) => ledger.has(k));
+    const makes = new Set(families.map((f) => f.make));
     return { rejected, winners, hash: feed.hash(), peers, ledger, makes };
   } catch (err) {
     peers.close();

@@ -12,7 +12,7 @@ import { driverStatement, type DriverStatement } from './sqlite-rows.js';
 // Each process loads only the driver it uses: every megabyte of RSS counts against the phase-1 gate.
 const require = createRequire(import.meta.url);
 const loadPg = (): typeof pg => require('pg') as typeof pg;
-const loadSqlite = (): typeof BetterSqlite3 => require('better-sqlite3') as typeof BetterSqlite3;
+export const loadSqlite = (): typeof BetterSqlite3 => require('better-sqlite3') as typeof BetterSqlite3;
 
 // Prepared SQLite statements kept per connection (distinct query shapes the API asks), bounded by
 // count and by the length of their SQL. A statement's native memory grows with its bound values:

@@ -3,10 +3,8 @@
 // the JavaScript heap, so a job's memory is bounded by its batch and this page cache, not by the
 // file. SQLite keeps a database opened on the empty name in a temporary file of its own, deleted
 // when the connection closes or the process dies; nothing of it is durable or shared.
-import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-
-const require = createRequire(import.meta.url);
+import { loadSqlite } from './db.js';
 
 /** Page cache a scratch database keeps in memory; the rest stays in the OS's file cache. */
 export const SCRATCH_CACHE_KIB = 2048;
@@ -14,7 +12,7 @@ export const SCRATCH_CACHE_KIB = 2048;
 export type ScratchDatabase = BetterSqlite3.Database;
 
 export function openScratchDatabase(cacheKib = SCRATCH_CACHE_KIB): ScratchDatabase {
-  const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
+  const Sqlite = loadSqlite();
   const db = new Sqlite('');
   // Scratch state is rebuilt by running the job again: no journal, no syncs.
   db.pragma('journal_mode = OFF');

@@ -86,18 +86,20 @@ export async function loadPopulation(
 
 /**
  * loadPopulation for a whole streamed import, into its peer file: the same queries in the same
- * order, read before the import writes anything, without the import's own lots.
+ * order, read before the import writes anything, without the import's own lots. `families` are
+ * the file's makes and models (`PeerFile.families`).
  */
 export async function loadPopulationInto(
   db: Db,
   file: PeerFile,
+  families: ReadonlyArray<{ make: string; model: string }>,
   params: ArbitrageParams,
   inImport: (key: string) => boolean,
 ): Promise<void> {
   const aliases = params.valuation.modelFamilies;
   const pairs = new Set<string>();
   const makes = new Set<string>();
-  for (const { make, model } of file.families()) {
+  for (const { make, model } of families) {
     pairs.add(familyOf(make, model, aliases).key);
     for (const m of makeSpellings(make)) makes.add(m);
   }
