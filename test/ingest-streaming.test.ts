@@ -159,6 +159,31 @@ describe('streamed feed import', () => {
     expect(large.max).toBe(200);
   });
 
+  it('reports the first read in bytes of the file, rising batch by batch to its size', async () => {
+    const db = await createTestDb('sqlite');
+    const seen: Array<[number, number]> = [];
+    try {
+      await importFeedSource(db.db, { path: file }, 'csv', {
+        origin: 'f.csv',
+        now: NOW,
+        params,
+        batchRows: 200,
+        // Reading runs up to a window ahead of the rows checked; small windows keep it close.
+        windowChars: 8192,
+        onSurveyProgress: (read, total) => seen.push([read, total]),
+      });
+    } finally {
+      await db.drop();
+    }
+    const size = readFileSync(file).length;
+    expect(seen.length).toBeGreaterThan(4);
+    expect(seen.every(([, total]) => total === size)).toBe(true);
+    const reads = seen.map(([read]) => read);
+    expect(reads.slice(1).every((r, i) => r >= reads[i]!)).toBe(true);
+    expect(reads[0]).toBeLessThan(size / 2);
+    expect(reads.at(-1)).toBe(size);
+  });
+
   it('reads CSV in windows exactly as whole: quoted newlines, CRLF, BOM, blank lines and a broken quote', async () => {
     const header = 'source,lot_id,year,make,model,current_bid,auction_end,state,description';
     const row = (i: number, desc: string) => `govdeals,W${i},2019,Ford,Explorer,5000,2026-12-10,TX,${desc}`;

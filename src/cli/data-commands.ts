@@ -11,7 +11,7 @@ import { systemClock } from '../common/clock.js';
 import { heapCeiling } from '../common/heap-ceiling.js';
 import { openDb } from '../storage/index.js';
 import { migrate } from '../schema/migrate.js';
-import { progressReporter } from './progress.js';
+import { megabytes, progressReporter } from './progress.js';
 import { withDb } from './with-db.js';
 
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -97,6 +97,7 @@ export function registerDataCommands(program: Command): void {
             origin: basename(opts.file),
             now: Date.now(),
             params,
+            onSurveyProgress: progressReporter('checking', { unit: megabytes }),
             onProgress: progressReporter('listings'),
             flags: await loadFlagsFromDb(db, loadConfig()),
             snapshots: evidence,

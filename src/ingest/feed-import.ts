@@ -25,7 +25,7 @@ import { feedRowKey, type AcceptedListing, type FeedFormat, type RejectedRow } f
 import { feedOriginsOf } from './feed-origin.js';
 import { BatchWindow } from './batch-window.js';
 import { ImportLedger, type RowSet } from './import-ledger.js';
-import { streamFeed, type FeedSource } from './feed-stream.js';
+import { feedSize, streamFeed, type FeedSource } from './feed-stream.js';
 import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
 
 /** Rows the import holds at once: one batch, or two of half the size when two are in flight. */
@@ -37,6 +37,11 @@ export interface StreamImportOptions extends ImportOptions {
   windowChars?: number;
   /** Called with each batch's row count as it is taken in (tests check the bound). */
   onBatch?: (rows: number, pass: 'survey' | 'publish') => void;
+  /**
+   * The first read's progress: bytes of the feed read so far and its size, after each batch.
+   * `onProgress` counts the second read's lots; the first can take a third of an import.
+   */
+  onSurveyProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Called after each batch is done with, when its rows are garbage (the CLI's heap ceiling). */
   afterBatch?: () => void;
   /**
@@ -60,6 +65,7 @@ interface Survey {
 
 async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: StreamImportOptions, size: number): Promise<Survey> {
   const feed = streamFeed(source, format, new Date(opts.now), opts.windowChars);
+  const totalBytes = opts.onSurveyProgress ? feedSize(source) : 0;
   const rejected: RejectedRow[] = [];
   // What grows with the file — every lot, every peer, every VIN counted — is kept on disk
   // (import-ledger.ts, peer-file.ts): the heap holds a batch of rows and a bit per row.
@@ -75,6 +81,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
         s.passing.map((a) => ({ row: a.row, make: a.listing.make, model: a.listing.model, feature: peerFeature(a.listing, opts.params) })),
       );
       batch = [];
+      opts.onSurveyProgress?.(feed.bytesRead(), totalBytes);
       opts.afterBatch?.();
     };
     for await (const item of feed.items) {
@@ -86,6 +93,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
       if (batch.length >= size) await screen();
     }
     if (batch.length) await screen();
+    opts.onSurveyProgress?.(totalBytes, totalBytes);
     const winners = ledger.winners();
     peers.keepWinners((row) => winners.has(row));
     const families = peers.families();

@@ -3,7 +3,7 @@
 // Row numbers, line numbers, cells and reject reasons are those of the whole-file reader in
 // feed.ts (the same functions read each window), and the file's SHA-256 is taken on the way.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import {
@@ -75,7 +75,7 @@ class BoundaryScanner {
 }
 
 /** Normalised CSV text in windows that each end on a record boundary (the last one may not). */
-async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number): AsyncGenerator<string> {
+async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number, read: { bytes: number }): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   const scanner = new BoundaryScanner();
   let pending = '';
@@ -85,6 +85,7 @@ async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number):
   let heldCr = false;
   for await (const bytes of byteChunks(source, Math.min(CHUNK_BYTES, windowChars))) {
     hash.update(bytes);
+    read.bytes += bytes.length;
     let text = decoder.write(bytes);
     if (first && text.length > 0) {
       text = text.replace(/^\uFEFF/, '');
@@ -115,6 +116,14 @@ export interface FeedStream {
   items: AsyncGenerator<FeedItem>;
   /** `sha256:<hex>` of the bytes; known once `items` has been read to its end. */
   hash(): string;
+  /** Bytes of the source read so far (a JSON feed is read whole before its first row). */
+  bytesRead(): number;
+}
+
+/** The size of a feed in bytes, for progress against `bytesRead`. */
+export function feedSize(source: FeedSource): number {
+  if ('path' in source) return statSync(source.path).size;
+  return typeof source.bytes === 'string' ? Buffer.byteLength(source.bytes, 'utf8') : source.bytes.length;
 }
 
 /**
@@ -124,11 +133,12 @@ export interface FeedStream {
 export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, windowChars = CSV_WINDOW_CHARS): FeedStream {
   const hasher = createHash('sha256');
   let digest: string | null = null;
+  const read = { bytes: 0 };
   const item = (read: ReturnType<typeof readFeedRow>): FeedItem => ('reason' in read ? { rejected: read } : { accepted: read });
   async function* csv(): AsyncGenerator<FeedItem> {
     const at: CsvCursor = { row: 0, line: 1 };
     let header: CsvHeader | null = null;
-    for await (const window of csvWindows(source, hasher, windowChars)) {
+    for await (const window of csvWindows(source, hasher, windowChars, read)) {
       for (const rec of readCsvWindow(window, at)) {
         if (!header) {
           header = csvHeader(rec);
@@ -144,6 +154,7 @@ export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, wi
   async function* json(): AsyncGenerator<FeedItem> {
     const bytes = 'bytes' in source ? source.bytes : await readFile(source.path);
     hasher.update(bytes);
+    read.bytes = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
     const items = jsonItems(bytes);
     digest = `sha256:${hasher.digest('hex')}`;
     for (let i = 0; i < items.length; i++) yield item(readFeedRow(jsonRow(items[i], i), now));
@@ -154,5 +165,6 @@ export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, wi
       if (digest === null) throw new Error('the feed has not been read to its end yet');
       return digest;
     },
+    bytesRead: () => read.bytes,
   };
 }
