@@ -41,6 +41,7 @@ export {
   opportunityValues,
   readChangeSeq,
   readCompsVersion,
+  readDataVersion,
   storedHash,
   storeListings,
   upsertOpportunities,

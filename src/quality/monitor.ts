@@ -7,11 +7,34 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import client from 'prom-client';
 import { SIGNALS, type Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
-import { measureQuality, MIN_REVIEWED_FOR_SIGNAL, type QualitySnapshot } from './measure.js';
+import {
+  measureQuality,
+  measureSample,
+  MIN_REVIEWED_FOR_SIGNAL,
+  sampleFingerprint,
+  type QualitySnapshot,
+  type SampleMeasures,
+} from './measure.js';
+
+/**
+ * How long a sample whose fingerprint has not changed is reused. Its only drift meanwhile is the
+ * clock's (a listing's fetch growing older than the 7-day freshness window), and the bound also
+ * covers a write that changed the sample without touching the fingerprint.
+ */
+export const SAMPLE_REUSE_MS = 5 * 60_000;
 
 export class QualityMonitor {
   private last: QualitySnapshot | null = null;
   private inflight: Promise<QualitySnapshot> | null = null;
+  /**
+   * The last sample read and what it was read under. Reading it again on every pass walked 10,000
+   * rows every 30 s on every replica even when nothing had changed; with a pass every 5 s, a replica
+   * serving 8,400 cached requests a second had a p95 of 11.6 and 69.9 ms in two runs against bare
+   * Fastify's 7.7–7.8 ms, and 10.2 and 9.4 ms (bare 7.1–7.2) once the sample was reused.
+   */
+  private sample: { fingerprint: string; at: number; value: SampleMeasures } | null = null;
+  /** Passes that read the sample and passes that reused it (tests, and the console's curious). */
+  readonly samples = { read: 0, reused: 0 };
 
   private readonly loop: PeriodicTask;
   private firstPassDone: () => void = () => {};
@@ -37,7 +60,7 @@ export class QualityMonitor {
 
   /** One measurement at a time; concurrent callers share it. */
   refresh(): Promise<QualitySnapshot> {
-    this.inflight ??= measureQuality(this.db, this.clock.now())
+    this.inflight ??= measureQuality(this.db, this.clock.now(), (db, now) => this.readOrReuseSample(db, now))
       .then((s) => {
         this.last = s;
         return s;
@@ -46,6 +69,20 @@ export class QualityMonitor {
         this.inflight = null;
       });
     return this.inflight;
+  }
+
+  private async readOrReuseSample(db: Parameters<typeof measureSample>[0], now: number): Promise<SampleMeasures> {
+    // Read before the sample, so a write landing while it is read changes the next pass's fingerprint.
+    const fingerprint = await sampleFingerprint(db);
+    const kept = this.sample;
+    if (kept && kept.fingerprint === fingerprint && now - kept.at < SAMPLE_REUSE_MS) {
+      this.samples.reused++;
+      return kept.value;
+    }
+    const value = await measureSample(db, now);
+    this.sample = { fingerprint, at: now, value };
+    this.samples.read++;
+    return value;
   }
 
   /** The last snapshot if younger than maxAgeMs, else a fresh one. */
