@@ -75,7 +75,7 @@ class BoundaryScanner {
 }
 
 /** Normalised CSV text in windows that each end on a record boundary (the last one may not). */
-async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number, read: { bytes: number }): AsyncGenerator<string> {
+async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number, consumed: { bytes: number }): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   const scanner = new BoundaryScanner();
   let pending = '';
@@ -85,7 +85,7 @@ async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number, 
   let heldCr = false;
   for await (const bytes of byteChunks(source, Math.min(CHUNK_BYTES, windowChars))) {
     hash.update(bytes);
-    read.bytes += bytes.length;
+    consumed.bytes += bytes.length;
     let text = decoder.write(bytes);
     if (first && text.length > 0) {
       text = text.replace(/^\uFEFF/, '');
@@ -120,10 +120,11 @@ export interface FeedStream {
   bytesRead(): number;
 }
 
+const byteLength = (bytes: Buffer | string): number => (typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length);
+
 /** The size of a feed in bytes, for progress against `bytesRead`. */
 export function feedSize(source: FeedSource): number {
-  if ('path' in source) return statSync(source.path).size;
-  return typeof source.bytes === 'string' ? Buffer.byteLength(source.bytes, 'utf8') : source.bytes.length;
+  return 'path' in source ? statSync(source.path).size : byteLength(source.bytes);
 }
 
 /**
@@ -133,12 +134,12 @@ export function feedSize(source: FeedSource): number {
 export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, windowChars = CSV_WINDOW_CHARS): FeedStream {
   const hasher = createHash('sha256');
   let digest: string | null = null;
-  const read = { bytes: 0 };
+  const consumed = { bytes: 0 };
   const item = (read: ReturnType<typeof readFeedRow>): FeedItem => ('reason' in read ? { rejected: read } : { accepted: read });
   async function* csv(): AsyncGenerator<FeedItem> {
     const at: CsvCursor = { row: 0, line: 1 };
     let header: CsvHeader | null = null;
-    for await (const window of csvWindows(source, hasher, windowChars, read)) {
+    for await (const window of csvWindows(source, hasher, windowChars, consumed)) {
       for (const rec of readCsvWindow(window, at)) {
         if (!header) {
           header = csvHeader(rec);
@@ -154,7 +155,7 @@ export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, wi
   async function* json(): AsyncGenerator<FeedItem> {
     const bytes = 'bytes' in source ? source.bytes : await readFile(source.path);
     hasher.update(bytes);
-    read.bytes = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
+    consumed.bytes = byteLength(bytes);
     const items = jsonItems(bytes);
     digest = `sha256:${hasher.digest('hex')}`;
     for (let i = 0; i < items.length; i++) yield item(readFeedRow(jsonRow(items[i], i), now));
@@ -165,6 +166,6 @@ export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, wi
       if (digest === null) throw new Error('the feed has not been read to its end yet');
       return digest;
     },
-    bytesRead: () => read.bytes,
+    bytesRead: () => consumed.bytes,
   };
 }

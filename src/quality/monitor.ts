@@ -7,6 +7,7 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import client from 'prom-client';
 import { SIGNALS, type Signals } from '../observability/index.js';
 import type { Clock } from '../common/clock.js';
+import type { Db } from '../storage/index.js';
 import {
   measureQuality,
   measureSample,
@@ -40,7 +41,7 @@ export class QualityMonitor {
   private firstPassDone: () => void = () => {};
 
   constructor(
-    private readonly db: Parameters<typeof measureQuality>[0],
+    private readonly db: Db,
     private readonly clock: Clock,
     readonly intervalMs = 30_000,
   ) {
@@ -71,7 +72,7 @@ export class QualityMonitor {
     return this.inflight;
   }
 
-  private async readOrReuseSample(db: Parameters<typeof measureSample>[0], now: number): Promise<SampleMeasures> {
+  private async readOrReuseSample(db: Db, now: number): Promise<SampleMeasures> {
     // Read before the sample, so a write landing while it is read changes the next pass's fingerprint.
     const fingerprint = await sampleFingerprint(db);
     const kept = this.sample;
