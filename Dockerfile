@@ -35,9 +35,12 @@ RUN apt-get update \
  && useradd --system --uid 10001 --gid dealerscope --home-dir /tmp --shell /usr/sbin/nologin dealerscope
 WORKDIR /app
 # One malloc arena for every command the image runs (glibc reads it only at start): the API's
-# replicas, and imports, whose peak RSS it lowers by ~15 MB on a 20,000-listing feed.
+# replicas, and imports, whose peak RSS it lowers by ~15 MB on a 20,000-listing feed. The two
+# thresholds return freed blocks to the system (src/http/heap-options.ts): 2–3 MB less idle.
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=1 \
+    MALLOC_MMAP_THRESHOLD_=32768 \
+    MALLOC_TRIM_THRESHOLD_=65536 \
     DEALERSCOPE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \

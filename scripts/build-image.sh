@@ -217,13 +217,14 @@ ctr=$(buildah from --isolation chroot --name "dealerscope-check-$$" "$TAG")
 LOG="$CACHE_DIR/check.log"
 admin_token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 ready_t0=$(date +%s%N)
-# The command mirrors the API Deployment (args, NODE_OPTIONS, MALLOC_ARENA_MAX) under tini, as the
+# The command mirrors the API Deployment (args, NODE_OPTIONS, the malloc settings) under tini, as the
 # image's ENTRYPOINT would run it; buildah run takes the image's user, workdir and environment.
 # tini is not PID 1 under chroot isolation, so it registers as a subreaper to reap as it would.
 buildah run --isolation chroot --network host \
   --env PORT="$PORT" --env HOST=127.0.0.1 --env ADMIN_TOKEN="$admin_token" \
   --env DATABASE_URL="$DATABASE_URL_CHECK" --env LOG_LEVEL=info --env TINI_SUBREAPER=1 \
   --env NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=1" --env MALLOC_ARENA_MAX=1 \
+  --env MALLOC_MMAP_THRESHOLD_=32768 --env MALLOC_TRIM_THRESHOLD_=65536 \
   "$ctr" -- /usr/bin/tini -- dealerscope serve --no-sample > "$LOG" 2>&1 &
 runner=$!
 status=""

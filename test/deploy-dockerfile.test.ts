@@ -126,8 +126,8 @@ describe('Dockerfile', () => {
     // The image runs every command (ingest reads feeds of up to 512 MB in memory): the API's heap
     // cap belongs to the API's deployment (deploy/k8s, test/deploy-k8s.test.ts), not to the image.
     expect(envOf(finalStage).NODE_OPTIONS).toBeUndefined();
-    // Unlike the heap cap, one malloc arena suits every command, so the image itself sets it.
-    expect(envOf(finalStage).MALLOC_ARENA_MAX).toBe(SERVICE_MALLOC_ENV.MALLOC_ARENA_MAX);
+    // Unlike the heap cap, the malloc settings suit every command, so the image itself sets them.
+    for (const [name, value] of Object.entries(SERVICE_MALLOC_ENV)) expect(envOf(finalStage)[name]).toBe(value);
     expect(deployments[0].spec.template.spec.containers[0].ports[0].containerPort).toBe(exposed);
   });
 
@@ -240,7 +240,7 @@ describe('scripts/build-image.sh (the buildah build and its start-up check)', ()
     const env = Object.fromEntries((api.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
     const runLine = source.slice(source.indexOf('buildah run --isolation chroot'), source.indexOf('runner=$!'));
     expect(runLine).toContain(`--env NODE_OPTIONS="${env.NODE_OPTIONS}"`);
-    expect(runLine).toContain(`--env MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX}`);
+    for (const name of Object.keys(SERVICE_MALLOC_ENV)) expect(runLine).toContain(`--env ${name}=${env[name]}`);
     expect(runLine).toContain(`/usr/bin/tini -- dealerscope ${(api.args as string[]).join(' ')}`);
     expect(jsonArgs('ENTRYPOINT')).toEqual(['/usr/bin/tini', '--', 'dealerscope']);
     // The check fails unless the process runs as the image's user.
