@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Ajv, type ErrorObject } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { zipLocation } from '../common/geo.js';
 
 /** The state fallback of transport must cover every one of these. */
@@ -13,24 +13,37 @@ const US_STATES_AND_DC = (
   'OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC'
 ).split(' ');
 
-const NonNeg = Type.Number({ minimum: 0 });
-const Cents = Type.Integer({ minimum: 0 });
-const Pct = Type.Number({ minimum: 0, maximum: 100 });
-const Multiplier = Type.Number({ minimum: 0, maximum: 2 });
-const StateCode = Type.String({ pattern: '^[A-Z]{2}$' });
+const NonNeg = { type: 'number', minimum: 0 } as const;
+const Cents = { type: 'integer', minimum: 0 } as const;
+const Pct = { type: 'number', minimum: 0, maximum: 100 } as const;
+const Multiplier = { type: 'number', minimum: 0, maximum: 2 } as const;
+const StateCode = { type: 'string', pattern: '^[A-Z]{2}$' } as const;
 
-const strict = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, { additionalProperties: false });
+const Null = { type: 'null' } as const;
+const orNull = <const S extends JSONSchema>(schema: S) => ({ anyOf: [schema, Null] }) as const;
+const num = <const O extends object>(bounds: O) => ({ type: 'number', ...bounds }) as const;
+const int = <const O extends object>(bounds: O) => ({ type: 'integer', ...bounds }) as const;
+const str = <const O extends object>(bounds: O) => ({ type: 'string', ...bounds }) as const;
+const arrayOf = <const S extends JSONSchema, const O extends object = Record<never, never>>(items: S, bounds: O = {} as O) =>
+  ({ type: 'array', items, ...bounds }) as const;
+const pair = <const A extends JSONSchema, const B extends JSONSchema>(a: A, b: B) =>
+  ({ type: 'array', items: [a, b], additionalItems: false, minItems: 2, maxItems: 2 }) as const;
+/** An object keyed by any name (a source, a state, a model), every value of one schema. */
+const recordOf = <const S extends JSONSchema>(values: S) => ({ type: 'object', patternProperties: { '^(.*)$': values } }) as const;
+/** Every listed property required, no other allowed: a typo in the file is an error, not a default. */
+const strict = <const P extends Record<string, JSONSchema>>(properties: P) =>
+  ({ type: 'object', properties, required: Object.keys(properties) as Array<keyof P & string>, additionalProperties: false }) as const;
 
 // Tiers are marginal, like tax brackets: each tier's percentage applies to the part of the bid
 // inside it. Unlike a rate chosen by the band the whole bid falls in, the premium then never drops
 // as the bid rises, which the bid-ceiling search relies on.
-const PremiumTier = strict({ upToCents: Type.Union([Type.Integer({ exclusiveMinimum: 0 }), Type.Null()]), pct: Pct });
+const PremiumTier = strict({ upToCents: orNull(int({ exclusiveMinimum: 0 })), pct: Pct });
 export const PremiumRuleSchema = strict({
-  tiers: Type.Array(PremiumTier, { minItems: 1 }),
+  tiers: arrayOf(PremiumTier, { minItems: 1 }),
   minimumCents: Cents,
-  capCents: Type.Union([Cents, Type.Null()]),
+  capCents: orNull(Cents),
 });
-export type PremiumRule = Static<typeof PremiumRuleSchema>;
+export type PremiumRule = FromSchema<typeof PremiumRuleSchema>;
 const FeeRow = strict({ buyerPremium: PremiumRuleSchema, docFeeCents: Cents });
 const TitleTable = strict({
   clean: NonNeg,
@@ -41,76 +54,73 @@ const TitleTable = strict({
   unknown: NonNeg,
 });
 const Thresholds = strict({
-  minProfitCents: Type.Integer(),
-  minRoiPct: Type.Number(),
+  minProfitCents: int({}),
+  minRoiPct: num({}),
   minConfidence: NonNeg,
   maxRisk: NonNeg,
 });
 
 export const ArbitrageParamsSchema = strict({
   fees: strict({
-    unknownSourceFallback: Type.String({ minLength: 1 }),
-    sources: Type.Record(Type.String(), FeeRow),
+    unknownSourceFallback: str({ minLength: 1 }),
+    sources: recordOf(FeeRow),
   }),
   transport: strict({
-    bands: Type.Array(strict({ maxMiles: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]), rateCentsPerMile: NonNeg }), {
+    bands: arrayOf(strict({ maxMiles: orNull(num({ exclusiveMinimum: 0 })), rateCentsPerMile: NonNeg }), {
       minItems: 1,
     }),
     minimumCents: Cents,
-    roadFactor: Type.Number({ minimum: 1, maximum: 3 }),
+    roadFactor: num({ minimum: 1, maximum: 3 }),
     unknownStateMiles: NonNeg,
-    stateCentroids: Type.Record(
-      Type.String(),
-      Type.Tuple([Type.Number({ minimum: -90, maximum: 90 }), Type.Number({ minimum: -180, maximum: 180 })]),
-    ),
+    stateCentroids: recordOf(pair(num({ minimum: -90, maximum: 90 }), num({ minimum: -180, maximum: 180 }))),
   }),
   dealer: strict({
-    zip: Type.Union([Type.String({ pattern: '^[0-9]{5}$' }), Type.Null()]),
+    zip: orNull(str({ pattern: '^[0-9]{5}$' })),
     state: StateCode,
-    latitude: Type.Union([Type.Number({ minimum: -90, maximum: 90 }), Type.Null()]),
-    longitude: Type.Union([Type.Number({ minimum: -180, maximum: 180 }), Type.Null()]),
+    latitude: orNull(num({ minimum: -90, maximum: 90 })),
+    longitude: orNull(num({ minimum: -180, maximum: 180 })),
   }),
   recon: strict({
     baseCents: Cents,
     fleetSurchargeCents: Cents,
-    fleetKeywords: Type.Array(Type.String({ minLength: 1 })),
+    fleetKeywords: arrayOf(str({ minLength: 1 })),
   }),
   title: strict({ multipliers: TitleTable }),
   valuation: strict({
-    compYearWindow: Type.Integer({ minimum: 0 }),
-    maxCompYearWindow: Type.Integer({ minimum: 0 }),
-    minComps: Type.Integer({ minimum: 1 }),
-    minSameClassComps: Type.Integer({ minimum: 1 }),
-    policeClassFactor: Type.Number({ exclusiveMinimum: 0, maximum: 2 }),
+    compYearWindow: int({ minimum: 0 }),
+    maxCompYearWindow: int({ minimum: 0 }),
+    minComps: int({ minimum: 1 }),
+    minSameClassComps: int({ minimum: 1 }),
+    policeClassFactor: num({ exclusiveMinimum: 0, maximum: 2 }),
     yearPctPrior: Pct,
-    yearPctBounds: Type.Tuple([Pct, Pct]),
-    mileagePctPer10kPrior: Type.Number({ minimum: 0, maximum: 50 }),
-    mileagePctPer10kBounds: Type.Tuple([Type.Number({ minimum: 0, maximum: 50 }), Type.Number({ minimum: 0, maximum: 50 })]),
-    mileageFactorBounds: Type.Tuple([Type.Number({ exclusiveMinimum: 0, maximum: 1 }), Type.Number({ minimum: 1, maximum: 10 })]),
+    yearPctBounds: pair(Pct, Pct),
+    mileagePctPer10kPrior: num({ minimum: 0, maximum: 50 }),
+    mileagePctPer10kBounds: pair(num({ minimum: 0, maximum: 50 }), num({ minimum: 0, maximum: 50 })),
+    mileageFactorBounds: pair(num({ exclusiveMinimum: 0, maximum: 1 }), num({ minimum: 1, maximum: 10 })),
     slopePriorStrength: NonNeg,
-    mileageKernelMiles: Type.Number({ exclusiveMinimum: 0 }),
-    yearKernelYears: Type.Number({ exclusiveMinimum: 0 }),
-    recencyHalfLifeDays: Type.Number({ exclusiveMinimum: 0 }),
-    outlierMadLimit: Type.Number({ exclusiveMinimum: 0 }),
-    marketRowMaxWeight: Type.Number({ minimum: 1 }),
-    floorShareOfComps: Type.Number({ minimum: 0, maximum: 1 }),
-    comparablesShown: Type.Integer({ minimum: 0, maximum: 100 }),
-    compsForFullWeight: Type.Number({ exclusiveMinimum: 0 }),
+    mileageKernelMiles: num({ exclusiveMinimum: 0 }),
+    yearKernelYears: num({ exclusiveMinimum: 0 }),
+    recencyHalfLifeDays: num({ exclusiveMinimum: 0 }),
+    outlierMadLimit: num({ exclusiveMinimum: 0 }),
+    marketRowMaxWeight: num({ minimum: 1 }),
+    floorShareOfComps: num({ minimum: 0, maximum: 1 }),
+    comparablesShown: int({ minimum: 0, maximum: 100 }),
+    compsForFullWeight: num({ exclusiveMinimum: 0 }),
     lowPercentile: Pct,
     highPercentile: Pct,
     modelSpreadPct: Pct,
-    modelFamilies: Type.Record(Type.String(), Type.String({ minLength: 1 })),
+    modelFamilies: recordOf(str({ minLength: 1 })),
   }),
   depreciation: strict({
     annualDepreciationPct: Pct,
     annualMileageAllowance: NonNeg,
-    excessMilePctPer10k: Type.Number({ minimum: 0, maximum: 50 }),
-    minMileageFactor: Type.Number({ minimum: 0, maximum: 1 }),
+    excessMilePctPer10k: num({ minimum: 0, maximum: 50 }),
+    minMileageFactor: num({ minimum: 0, maximum: 1 }),
     floorCents: Cents,
-    defaultSegment: Type.String({ minLength: 1 }),
-    segmentBaseCents: Type.Record(Type.String(), Cents),
-    modelSegments: Type.Record(Type.String(), Type.String()),
-    brandMultipliers: Type.Record(Type.String(), Multiplier),
+    defaultSegment: str({ minLength: 1 }),
+    segmentBaseCents: recordOf(Cents),
+    modelSegments: recordOf(str({})),
+    brandMultipliers: recordOf(Multiplier),
     defaultBrandMultiplier: Multiplier,
   }),
   confidence: strict({
@@ -118,12 +128,12 @@ export const ArbitrageParamsSchema = strict({
     compPointsPerComp: NonNeg,
     compPointsMax: NonNeg,
     agreementMaxPoints: NonNeg,
-    disagreementZeroAtPct: Type.Number({ exclusiveMinimum: 0 }),
+    disagreementZeroAtPct: num({ exclusiveMinimum: 0 }),
     ageFreeYears: NonNeg,
     agePenaltyPerYear: NonNeg,
     agePenaltyMax: NonNeg,
     mileageFree: NonNeg,
-    mileagePenaltyPerMiles: Type.Number({ exclusiveMinimum: 0 }),
+    mileagePenaltyPerMiles: num({ exclusiveMinimum: 0 }),
     mileagePenaltyMax: NonNeg,
     missingVinPenalty: NonNeg,
     missingMileagePenalty: NonNeg,
@@ -132,26 +142,26 @@ export const ArbitrageParamsSchema = strict({
   risk: strict({
     agePerYear: NonNeg,
     ageMax: NonNeg,
-    milesPerPoint: Type.Number({ exclusiveMinimum: 0 }),
+    milesPerPoint: num({ exclusiveMinimum: 0 }),
     mileageMax: NonNeg,
     volatilityFactor: NonNeg,
     volatilityMax: NonNeg,
     thinDataBase: NonNeg,
-    thinDataCompsPerPoint: Type.Number({ exclusiveMinimum: 0 }),
+    thinDataCompsPerPoint: num({ exclusiveMinimum: 0 }),
     thinDataNoComps: NonNeg,
     title: strict({ clean: NonNeg, rebuilt: NonNeg, salvage: NonNeg, other: NonNeg }),
   }),
   status: strict({ hot: Thresholds, good: Thresholds }),
   score: strict({
-    profitDollarsPerPoint: Type.Number({ exclusiveMinimum: 0 }),
+    profitDollarsPerPoint: num({ exclusiveMinimum: 0 }),
     profitPointsMax: NonNeg,
     roiPointsMax: NonNeg,
-    confidenceDivisor: Type.Number({ exclusiveMinimum: 0 }),
-    riskDivisor: Type.Number({ exclusiveMinimum: 0 }),
+    confidenceDivisor: num({ exclusiveMinimum: 0 }),
+    riskDivisor: num({ exclusiveMinimum: 0 }),
   }),
 });
 
-export type ArbitrageParams = Static<typeof ArbitrageParamsSchema>;
+export type ArbitrageParams = FromSchema<typeof ArbitrageParamsSchema>;
 
 /** Operators annotate the file with "$comment…" keys; they are documentation, not parameters. */
 function stripComments(v: unknown): unknown {
@@ -230,11 +240,21 @@ function crossChecks(p: ArbitrageParams): string[] {
   return errs;
 }
 
+const validateParams = new Ajv({ allErrors: true }).compile<ArbitrageParams>(ArbitrageParamsSchema);
+
+/** One problem as a JSON path and what is wrong there; a missing or unknown key is named in the path. */
+function describeProblem(e: ErrorObject): string {
+  const key =
+    (e.params as { missingProperty?: string; additionalProperty?: string }).missingProperty ??
+    (e.params as { additionalProperty?: string }).additionalProperty;
+  return `${e.instancePath}${key === undefined ? '' : `/${key}`}` + `: ${e.message ?? 'invalid'}`;
+}
+
 /** Validates an already-parsed object; throws an Error naming the first offending JSON path. */
 export function parseArbitrageParams(raw: unknown, origin = 'arbitrage config'): ArbitrageParams {
   const data = stripComments(raw);
-  if (!Value.Check(ArbitrageParamsSchema, data)) {
-    const problems = [...Value.Errors(ArbitrageParamsSchema, data)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
+  if (!validateParams(data)) {
+    const problems = (validateParams.errors ?? []).slice(0, 5).map(describeProblem);
     throw new Error(`Invalid ${origin}: ${problems.join('; ')}`);
   }
   const extra = crossChecks(data);

@@ -1,5 +1,4 @@
 // GET /api/opportunities (legacy page and cursor modes; README, API) and GET /api/opportunities/:id.
-import { Type } from '@sinclair/typebox';
 import { hash } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
@@ -221,8 +220,8 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
       schema: {
         tags: ['opportunities'],
         summary: 'One opportunity',
-        params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) }),
-        response: { 200: Type.Ref('Opportunity'), 400: ErrorSchema, 404: ErrorSchema },
+        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } }, required: ['id'] },
+        response: { 200: { $ref: 'Opportunity' }, 400: ErrorSchema, 404: ErrorSchema },
       },
       validatorCompiler: skipValidation,
     },

@@ -1,7 +1,6 @@
 // Provenance per published field. Listing fields come from what the reader recorded (locator,
 // method); opportunity fields are derived by the engine from named inputs. Every field path here
 // is a leaf of the API Opportunity (or `listing.*` for listing fields the Opportunity omits).
-import type { TSchema } from '@sinclair/typebox';
 import type { ArbitrageParams } from '../../config/index.js';
 import { ENGINE_VERSION, OpportunitySchema, paramsHash } from '../../opportunities/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
@@ -125,10 +124,10 @@ export const VEHICLE_FIELDS = [
 ] as const;
 export const ANOMALY_INPUTS = ['currentBid', 'mileage', 'vin', 'year', 'auctionEndsAt', 'make', 'model', 'titleStatus', 'comps'];
 
-/** Leaf paths of a TypeBox object schema; arrays and scalars are leaves. */
-function leafPaths(schema: TSchema, prefix = ''): string[] {
-  const props = (schema as { type?: string; properties?: Record<string, TSchema> }).properties;
-  if ((schema as { type?: string }).type !== 'object' || !props) return [prefix];
+/** Leaf paths of a JSON object schema; arrays, unions and scalars are leaves. */
+function leafPaths(schema: object, prefix = ''): string[] {
+  const { type, properties: props } = schema as { type?: unknown; properties?: Record<string, object> };
+  if (type !== 'object' || !props) return [prefix];
   return Object.entries(props).flatMap(([k, s]) => leafPaths(s, prefix ? `${prefix}.${k}` : k));
 }
 
