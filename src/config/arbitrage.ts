@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { zipLocation } from '../common/geo.js';
+import { allRequired, orNull } from '../common/json-schema.js';
 
 /** The state fallback of transport must cover every one of these. */
 const US_STATES_AND_DC = (
@@ -19,8 +20,6 @@ const Pct = { type: 'number', minimum: 0, maximum: 100 } as const;
 const Multiplier = { type: 'number', minimum: 0, maximum: 2 } as const;
 const StateCode = { type: 'string', pattern: '^[A-Z]{2}$' } as const;
 
-const Null = { type: 'null' } as const;
-const orNull = <const S extends JSONSchema>(schema: S) => ({ anyOf: [schema, Null] }) as const;
 const num = <const O extends object>(bounds: O) => ({ type: 'number', ...bounds }) as const;
 const int = <const O extends object>(bounds: O) => ({ type: 'integer', ...bounds }) as const;
 const str = <const O extends object>(bounds: O) => ({ type: 'string', ...bounds }) as const;
@@ -32,7 +31,7 @@ const pair = <const A extends JSONSchema, const B extends JSONSchema>(a: A, b: B
 const recordOf = <const S extends JSONSchema>(values: S) => ({ type: 'object', patternProperties: { '^(.*)$': values } }) as const;
 /** Every listed property required, no other allowed: a typo in the file is an error, not a default. */
 const strict = <const P extends Record<string, JSONSchema>>(properties: P) =>
-  ({ type: 'object', properties, required: Object.keys(properties) as Array<keyof P & string>, additionalProperties: false }) as const;
+  ({ ...allRequired(properties), additionalProperties: false }) as const;
 
 // Tiers are marginal, like tax brackets: each tier's percentage applies to the part of the bid
 // inside it. Unlike a rate chosen by the band the whole bid falls in, the premium then never drops

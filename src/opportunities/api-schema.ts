@@ -6,6 +6,7 @@
 // types only): a schema builder library would be loaded into every replica for the sake of this
 // one file and the arbitrage config's, and TypeBox cost an idle replica 1.2 MB of heap in 247 modules.
 import type { FromSchema } from 'json-schema-to-ts';
+import { allRequired, orNull } from '../common/json-schema.js';
 
 export const SORTS = ['newest', 'profit', 'roi', 'score', 'ending', 'headroom'] as const;
 export const STATUSES = ['hot', 'good', 'moderate'] as const;
@@ -13,52 +14,41 @@ export const STATUSES = ['hot', 'good', 'moderate'] as const;
 const Money = { type: 'number', description: 'US dollars' } as const;
 const Integer = { type: 'integer' } as const;
 const Str = { type: 'string' } as const;
-const Null = { type: 'null' } as const;
-const Text = { anyOf: [Str, Null] } as const;
-const NullableInteger = { anyOf: [Integer, Null] } as const;
+const Text = orNull(Str);
+const NullableInteger = orNull(Integer);
 const DateTime = { type: 'string', format: 'date-time' } as const;
 const Score = { type: 'integer', minimum: 0, maximum: 100 } as const;
 const literal = <const V extends string>(value: V) => ({ const: value, type: 'string' }) as const;
 
-const ComparableSchema = {
-  type: 'object',
-  properties: {
-    id: { anyOf: [Integer, Null], description: 'comparable sale (market_comps) id' },
-    kind: { anyOf: [literal('sale'), literal('market')] },
-    year: Integer,
-    model: Str,
-    mileage: NullableInteger,
-    price: Money,
-    saleDate: { anyOf: [{ type: 'string', format: 'date' }, Null] },
-    adjustedPrice: { type: 'number', description: "the price adjusted to this vehicle's year, mileage and service class" },
-    weight: { type: 'number', description: 'share of the comps estimate (0–1)' },
-  },
-  required: ['id', 'kind', 'year', 'model', 'mileage', 'price', 'saleDate', 'adjustedPrice', 'weight'],
-} as const;
+const ComparableSchema = allRequired({
+  id: { ...NullableInteger, description: 'comparable sale (market_comps) id' },
+  kind: { anyOf: [literal('sale'), literal('market')] },
+  year: Integer,
+  model: Str,
+  mileage: NullableInteger,
+  price: Money,
+  saleDate: orNull({ type: 'string', format: 'date' }),
+  adjustedPrice: { type: 'number', description: "the price adjusted to this vehicle's year, mileage and service class" },
+  weight: { type: 'number', description: 'share of the comps estimate (0–1)' },
+});
 
-const VEHICLE_FIELDS = ['make', 'model', 'series', 'trim', 'bodyClass', 'driveType', 'engine', 'fuelType', 'gvwr', 'vehicleType'] as const;
-const VehicleSchema = {
-  type: 'object',
-  properties: {
-    make: Text,
-    model: Text,
-    series: Text,
-    trim: Text,
-    bodyClass: Text,
-    driveType: Text,
-    engine: Text,
-    fuelType: Text,
-    gvwr: Text,
-    vehicleType: Text,
-    decoder: Str,
-  },
-  required: [...VEHICLE_FIELDS, 'decoder'],
-} as const;
+const VehicleSchema = allRequired({
+  make: Text,
+  model: Text,
+  series: Text,
+  trim: Text,
+  bodyClass: Text,
+  driveType: Text,
+  engine: Text,
+  fuelType: Text,
+  gvwr: Text,
+  vehicleType: Text,
+  decoder: Str,
+});
 
 export const OpportunitySchema = {
   $id: 'Opportunity',
-  type: 'object',
-  properties: {
+  ...allRequired({
     id: Integer,
     vin: Text,
     year: Integer,
@@ -70,25 +60,17 @@ export const OpportunitySchema = {
     source: Str,
     lotId: Str,
     listingUrl: Text,
-    location: {
-      type: 'object',
-      properties: { city: Text, state: Str, zip: Text },
-      required: ['city', 'state', 'zip'],
-    },
+    location: allRequired({ city: Text, state: Str, zip: Text }),
     auctionEndsAt: DateTime,
     currentBid: Money,
-    costs: {
-      type: 'object',
-      properties: {
-        buyerPremium: Money,
-        docFee: Money,
-        transport: Money,
-        recon: Money,
-        total: Money,
-        transportMiles: { type: 'integer', description: 'road miles to the dealer the transport cost is charged for' },
-      },
-      required: ['buyerPremium', 'docFee', 'transport', 'recon', 'total', 'transportMiles'],
-    },
+    costs: allRequired({
+      buyerPremium: Money,
+      docFee: Money,
+      transport: Money,
+      recon: Money,
+      total: Money,
+      transportMiles: { type: 'integer', description: 'road miles to the dealer the transport cost is charged for' },
+    }),
     estimatedSalePrice: Money,
     valuation: {
       type: 'object',
@@ -106,15 +88,15 @@ export const OpportunitySchema = {
       required: ['low', 'high', 'method', 'sampleSize'],
     },
     vehicle: {
-      anyOf: [VehicleSchema, Null],
+      ...orNull(VehicleSchema),
       description: 'what the VIN decodes to (NHTSA vPIC), null without a decodable VIN',
     },
     profit: Money,
     bidCeiling: {
-      anyOf: [Money, Null],
+      ...orNull(Money),
       description: "highest bid that still makes the dealer's target profit and ROI after every cost; null when even a bid of 0 misses",
     },
-    headroom: { anyOf: [Money, Null], description: 'bidCeiling − currentBid; null with no ceiling' },
+    headroom: { ...orNull(Money), description: 'bidCeiling − currentBid; null with no ceiling' },
     roi: { type: 'number', description: 'percent' },
     margin: { type: 'number', description: 'percent' },
     confidence: Score,
@@ -128,54 +110,20 @@ export const OpportunitySchema = {
     sample: { type: 'boolean', description: 'true for the bundled sample data' },
     createdAt: DateTime,
     updatedAt: DateTime,
-  },
-  required: [
-    'id',
-    'vin',
-    'year',
-    'make',
-    'model',
-    'trim',
-    'mileage',
-    'titleStatus',
-    'source',
-    'lotId',
-    'listingUrl',
-    'location',
-    'auctionEndsAt',
-    'currentBid',
-    'costs',
-    'estimatedSalePrice',
-    'valuation',
-    'vehicle',
-    'profit',
-    'bidCeiling',
-    'headroom',
-    'roi',
-    'margin',
-    'confidence',
-    'riskScore',
-    'score',
-    'status',
-    'anomalies',
-    'sample',
-    'createdAt',
-    'updatedAt',
-  ],
+  }),
 } as const;
+
 export type Opportunity = FromSchema<typeof OpportunitySchema>;
 
 export const ErrorSchema = {
   $id: 'Error',
-  type: 'object',
-  properties: {
+  ...allRequired({
     error: {
       type: 'object',
       properties: { code: Str, message: Str, details: {} },
       required: ['code', 'message'],
     },
-  },
-  required: ['error'],
+  }),
 } as const;
 
 const OpportunityList = (description: string) => ({ type: 'array', items: { $ref: 'Opportunity' }, description }) as const;
