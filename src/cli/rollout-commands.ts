@@ -3,6 +3,7 @@
 // run (unreachable, not authorised, server error), 2 refused (gate fails, bad request, conflict).
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
+import type { GateReport } from '../rollout/index.js';
 import { registerCanaryCommands } from './canary-commands.js';
 
 export const ROLLOUT_EXIT = { ok: 0, failed: 1, refused: 2 } as const;
@@ -35,26 +36,8 @@ async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unkn
   throw new RefusedError(msg, parsed);
 }
 
-interface Criterion {
-  id: string;
-  label: string;
-  kind: string;
-  pass: boolean;
-  value: number | null;
-  threshold: string | null;
-  unit: string | null;
-  windowMs: number | null;
-  samples: number | null;
-  note?: string;
-  attestation?: { actor: string; at: string; evidence: string } | null;
-}
-interface Gate {
-  from: number;
-  to: number | string;
-  pass: boolean;
-  windowMs: number;
-  criteria: Criterion[];
-}
+/** The gate as the API reports it (GET /admin/rollout/gate, and a refused advance's details). */
+type Gate = Pick<GateReport, 'from' | 'to' | 'pass' | 'windowMs' | 'criteria'>;
 
 export function formatGate(g: Gate): string {
   const lines = [`gate ${g.from} → ${g.to}: ${g.pass ? 'PASS' : 'FAIL'}`];

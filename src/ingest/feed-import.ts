@@ -11,19 +11,21 @@
 // (batch-window.ts).
 import { readFile } from 'node:fs/promises';
 import type { Db } from '../storage/index.js';
+import { bumpDataVersion, engineFingerprint, loadCompIndex, notifyDataVersion, readCompsVersion } from '../opportunities/index.js';
 import {
-  bumpDataVersion,
-  engineFingerprint,
-  loadCompIndex,
-  notifyDataVersion,
-  readCompsVersion,
-  storeListings,
-} from '../opportunities/index.js';
-import { loadPopulationInto, peerFeature, PeerFile, QualityStage, type QualitySummary, recordContractRun } from '../quality/index.js';
+  addQualitySummary,
+  emptyQualitySummary,
+  loadPopulationInto,
+  peerFeature,
+  PeerFile,
+  QualityStage,
+  recordContractRun,
+} from '../quality/index.js';
 import type { StoreResult } from '../opportunities/index.js';
 import { feedRowKey, type AcceptedListing, type FeedFormat, type RejectedRow } from './feed.js';
 import { feedOriginsOf } from './feed-origin.js';
 import { BatchWindow } from './batch-window.js';
+import { publishStage } from './publish-stage.js';
 import { ImportLedger, type RowSet } from './import-ledger.js';
 import { feedSize, streamFeed, type FeedSource } from './feed-stream.js';
 import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
@@ -107,16 +109,6 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
   }
 }
 
-function addQuality(into: QualitySummary, part: QualitySummary): void {
-  into.validated += part.validated;
-  into.quarantined += part.quarantined;
-  into.quarantinedRows.push(...part.quarantinedRows);
-  into.unpublished += part.unpublished;
-  into.anomalous += part.anomalous;
-  into.sanitized += part.sanitized;
-  into.provenanceRecorded += part.provenanceRecorded;
-}
-
 /**
  * Imports a listing feed from a file or buffer in batches of `batchRows`. Same summary, rows,
  * rejects, quarantine, flags and provenance as the whole-file pipeline (`ingestListings`).
@@ -163,16 +155,7 @@ async function publish(
     const peers = found.peers;
     const comps = await loadCompIndex(db, found.makes, opts.params.valuation.modelFamilies);
     const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));
-    const quality: QualitySummary = {
-      validated: 0,
-      quarantined: 0,
-      quarantinedRows: [],
-      unpublished: 0,
-      anomalous: 0,
-      sanitized: 0,
-      vinsDecoded: 0,
-      provenanceRecorded: 0,
-    };
+    const quality = emptyQualitySummary();
     const counts = new Map<string, { validated: number; passed: number }>();
     const stored = { created: 0, updated: 0, unchanged: 0 };
     let done = 0;
@@ -183,7 +166,7 @@ async function publish(
         const t = counts.get(src) ?? { validated: 0, passed: 0 };
         counts.set(src, { validated: t.validated + c.validated, passed: t.passed + c.passed });
       }
-      addQuality(quality, stage.summary);
+      addQualitySummary(quality, stage.summary);
       // A VIN repeated across batches is counted once, as a whole-file import counts it.
       found.ledger.countVins(stage.completeVins);
       stored.created += part.created;
@@ -210,18 +193,7 @@ async function publish(
           deferContractRun: true,
         },
       );
-      await stage.detect(comps, peers);
-      const listings = stage.publishable.map((a) => a.listing);
-      const part = await storeListings(db, listings, {
-        origin: opts.origin,
-        isSample: opts.isSample ?? false,
-        now: opts.now,
-        params: opts.params,
-        comps,
-        engineHash,
-        ...stage.storeHooks(opts.hasOpenAnomaly),
-      });
-      await stage.finish(part);
+      const part = await publishStage(db, stage, opts, { comps, engineHash, peers });
       return { stage, part, rows: accepted.length };
     };
     const feed = streamFeed(source, format, fetchedAt, opts.windowChars);

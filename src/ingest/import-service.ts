@@ -11,7 +11,6 @@ import {
   matchKey,
   notifyDataVersion,
   readCompsVersion,
-  storeListings,
 } from '../opportunities/index.js';
 import type { Comp } from '../opportunities/index.js';
 import { dbBool, type Db } from '../storage/index.js';
@@ -19,6 +18,7 @@ import { parseCompsFile } from './comps-file.js';
 import { decodeAndStore, QualityStage, reappraiseRows } from '../quality/index.js';
 import type { ListingBatch, RejectedRow } from '../quality/index.js';
 import { importFeedSource } from './feed-import.js';
+import { publishStage } from './publish-stage.js';
 import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
 
 // The pipeline's input types are quality's; re-exported for the readers that build them.
@@ -71,25 +71,10 @@ export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOp
       flags: opts.flags,
       vinDecoder: opts.vinDecoder,
     });
-    const listings = quality.publishable.map((a) => a.listing);
-    const comps = await loadCompIndex(db, new Set(listings.map((l) => l.make)), opts.params.valuation.modelFamilies);
-    await quality.detect(comps);
+    const makes = new Set(quality.publishable.map((a) => a.listing.make));
+    const comps = await loadCompIndex(db, makes, opts.params.valuation.modelFamilies);
     const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));
-    const stored = await storeListings(
-      db,
-      listings,
-      {
-        origin: opts.origin,
-        isSample: opts.isSample ?? false,
-        now: opts.now,
-        params: opts.params,
-        comps,
-        engineHash,
-        ...quality.storeHooks(opts.hasOpenAnomaly),
-      },
-      (done) => opts.onProgress?.(done, listings.length),
-    );
-    await quality.finish(stored);
+    const stored = await publishStage(db, quality, opts, { comps, engineHash }, opts.onProgress);
     const dataVersion = stored.created + stored.updated + quality.summary.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
     if (dataVersion !== null) notifyDataVersion(db, dataVersion);
     await closeImport(db, importId, {

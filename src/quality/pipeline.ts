@@ -53,10 +53,9 @@ export interface QualitySummary {
   provenanceRecorded: number;
 }
 
-type Accepted = ListingBatch['accepted'][number];
-
-export class QualityStage {
-  readonly summary: QualitySummary = {
+/** A summary of nothing yet: what a stage starts from, and what a batched import adds its stages to. */
+export function emptyQualitySummary(): QualitySummary {
+  return {
     validated: 0,
     quarantined: 0,
     quarantinedRows: [],
@@ -66,6 +65,26 @@ export class QualityStage {
     vinsDecoded: 0,
     provenanceRecorded: 0,
   };
+}
+
+/**
+ * Adds one batch's summary to an import's. VINs decoded are left out: a VIN repeated across
+ * batches is counted once for the import, which only the import can tell.
+ */
+export function addQualitySummary(into: QualitySummary, part: QualitySummary): void {
+  into.validated += part.validated;
+  into.quarantined += part.quarantined;
+  into.quarantinedRows.push(...part.quarantinedRows);
+  into.unpublished += part.unpublished;
+  into.anomalous += part.anomalous;
+  into.sanitized += part.sanitized;
+  into.provenanceRecorded += part.provenanceRecorded;
+}
+
+type Accepted = ListingBatch['accepted'][number];
+
+export class QualityStage {
+  readonly summary: QualitySummary = emptyQualitySummary();
   private views = new Map<string, AnomalyView[]>();
   /** Per source: rows validated and rows that passed (recorded by `begin` unless deferred). */
   contractCounts = new Map<string, { validated: number; passed: number }>();
