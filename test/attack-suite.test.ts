@@ -53,6 +53,7 @@ const LIST_PARAMS = [
   'yearMin',
   'yearMax',
   'endsBefore',
+  'minHeadroom',
 ];
 const FORGED_BEARERS = [
   '',

@@ -90,17 +90,7 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
-    return {
-      kysely,
-      dialect,
-      url,
-      stats,
-      ping: async () => {
-        await sql`SELECT 1`.execute(kysely);
-      },
-      close: () => kysely.destroy(),
-    };
+    return dbOver(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }), dialect, url, stats);
   }
   if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
   const Sqlite = loadSqlite();
@@ -131,7 +121,10 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
       database.close();
     },
   };
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: prepared }), log });
+  return dbOver(new Kysely<Database>({ dialect: new SqliteDialect({ database: prepared }), log }), dialect, url, stats);
+}
+
+function dbOver(kysely: Kysely<Database>, dialect: Dialect, url: string, stats: DbStats): Db {
   return {
     kysely,
     dialect,
