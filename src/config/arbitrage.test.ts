@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams, loadArbitrageParams } from './arbitrage.js';
+import { schemaProblems } from '../common/json-schema.js';
+import { ArbitrageParamsSchema, defaultArbitrageParams, loadArbitrageParams } from './arbitrage.js';
 
 const shipped = JSON.parse(readFileSync(new URL('../../config/arbitrage.json', import.meta.url), 'utf8'));
 const dir = mkdtempSync(join(tmpdir(), 'arb-config-'));
@@ -20,6 +21,10 @@ describe('arbitrage config', () => {
   afterEach(() => {
     if (savedEnv === undefined) delete process.env.DEALERSCOPE_ARBITRAGE_CONFIG;
     else process.env.DEALERSCOPE_ARBITRAGE_CONFIG = savedEnv;
+  });
+
+  it('has a schema the JSON Schema meta-schema accepts (it is compiled without that check at run time)', () => {
+    expect(schemaProblems(ArbitrageParamsSchema)).toEqual([]);
   });
 
   it('loads the shipped file with the documented defaults (config/arbitrage.json)', () => {

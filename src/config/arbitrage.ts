@@ -3,10 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { zipLocation } from '../common/geo.js';
-import { allRequired, orNull } from '../common/json-schema.js';
+import { allRequired, compileOwnSchema, orNull } from '../common/json-schema.js';
 
 /** The state fallback of transport must cover every one of these. */
 const US_STATES_AND_DC = (
@@ -239,7 +239,7 @@ function crossChecks(p: ArbitrageParams): string[] {
   return errs;
 }
 
-const validateParams = new Ajv({ allErrors: true }).compile<ArbitrageParams>(ArbitrageParamsSchema);
+const validateParams = compileOwnSchema<ArbitrageParams>(ArbitrageParamsSchema);
 
 /** One problem as a JSON path and what is wrong there; a missing or unknown key is named in the path. */
 function describeProblem(e: ErrorObject): string {

@@ -3,11 +3,11 @@
 // no source is configured and nothing reaches the internet. Secrets never sit in the file: a
 // source's `apiKeyEnv` names the environment variable that holds its API key.
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
 import { DEFAULT_ETIQUETTE, type Etiquette } from './fetcher.js';
 import { feedUrlAdapter } from './feed-url.js';
 import { gsaAdapter } from './gsa.js';
 import { maestroAdapter, SEARCH_FIELDS, type MaestroOptions } from './maestro.js';
+import { compileOwnSchema } from '../../common/json-schema.js';
 import type { HostPolicy } from '../../common/net-guard.js';
 import { publicSurplusAdapter } from './publicsurplus.js';
 import { SOURCE_KINDS, type SourceAdapter, type SourceKind } from './types.js';
@@ -40,7 +40,7 @@ export interface SourcesConfig {
   allowPrivateHosts: string[];
 }
 
-const SCHEMA = {
+export const SOURCES_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['sources'],
@@ -91,7 +91,7 @@ const SCHEMA = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true }).compile<{ sources: SourceConfig[] }>(SCHEMA);
+const validate = compileOwnSchema<{ sources: SourceConfig[] }>(SOURCES_SCHEMA);
 /** Kinds whose API refuses requests without a key. */
 const KEYED = new Set<SourceKind>(['gsa', 'govdeals', 'allsurplus']);
 const STOREFRONT: Record<'govdeals' | 'allsurplus', string> = {

@@ -3,7 +3,8 @@
 // title, local time zones, and the sources file's rules.
 import { describe, expect, it } from 'vitest';
 import { normalizeTitleStatus } from '../feed-columns.js';
-import { parseSourcesConfig, SourcesConfigError } from './config.js';
+import { schemaProblems } from '../../common/json-schema.js';
+import { parseSourcesConfig, SourcesConfigError, SOURCES_SCHEMA } from './config.js';
 import { zip5 } from './gsa.js';
 import { titleBrandFromText } from './listing-builder.js';
 import { endOfLocalDay, lotZone } from './local-time.js';
@@ -166,6 +167,10 @@ describe('sources file', () => {
 });
 
 describe('the example sources file', () => {
+  it('is checked by a schema the JSON Schema meta-schema accepts (it is compiled without that check at run time)', () => {
+    expect(schemaProblems(SOURCES_SCHEMA)).toEqual([]);
+  });
+
   it('parses, covers every kind, schedules nothing and holds no key', async () => {
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(new URL('../../../config/sources.example.json', import.meta.url), 'utf8');
