@@ -1,5 +1,5 @@
 // Schemas of our own are compiled without Ajv's meta-schema check (it cost every process start
-// 80 ms); their tests call schemaProblems instead, which must therefore find a broken schema.
+// 35–80 ms); their tests call schemaProblems instead, which must therefore find a broken schema.
 import { describe, expect, it } from 'vitest';
 import { compileOwnSchema, schemaProblems } from './json-schema.js';
 

@@ -1,5 +1,6 @@
 // Small builders for plain JSON Schema written `as const`, so that json-schema-to-ts can read the
-// TypeScript type off the same object the serializer, Ajv and the OpenAPI document use.
+// TypeScript type off the same object the serializer, Ajv and the OpenAPI document use; and the
+// one way our own schemas are compiled into validators.
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { JSONSchema } from 'json-schema-to-ts';
 
@@ -13,9 +14,9 @@ export const allRequired = <const P extends Record<string, JSONSchema>>(properti
 
 /**
  * A validator for a schema this repository writes. Before compiling a schema Ajv checks it against
- * the JSON Schema meta-schema, which it must compile first: 80 ms of every process's start on a
- * slow machine (every CLI command loads the arbitrage config), for schemas that never change at
- * run time. Each such schema's test checks it against the meta-schema instead (`schemaProblems`).
+ * the JSON Schema meta-schema, which it must compile first: 35–80 ms of every process's start on
+ * a 2-core test machine (every CLI command loads the arbitrage config), for schemas that never
+ * change at run time. Each such schema's test checks it against the meta-schema instead (`schemaProblems`).
  */
 export function compileOwnSchema<T>(schema: object): ValidateFunction<T> {
   return new Ajv({ allErrors: true, validateSchema: false }).compile<T>(schema);
