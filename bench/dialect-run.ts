@@ -17,7 +17,8 @@ import {
   measured,
   pooledMeasured,
   recordBody,
-  WARM_UP_RUNS,
+  WARM_UP_PER_ROW,
+  warmUp,
   type BenchSettings,
   type Measured,
   type RecordedBody,
@@ -109,12 +110,20 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     runs.push(cacheCold);
     // Steady state: the same traffic distribution continues (a fresh draw of it), as a replica
     // sees it minutes after start. The gate's hit rate is a steady-state window, not a cold start.
-    const warmUp = { ...load, durationS: load.durationS * (WARM_UP_RUNS - 1) };
-    s.log(`${dialect}: (b) cache on (memory, ${warmUp.durationS} s more warm-up, not reported)`);
-    await measured('warm-up', [svc], svc.url, zipfWorkload(s.rows, seededRandom(11), seededRandom(25)).next, warmUp);
+    const warm = Math.round(s.rows * WARM_UP_PER_ROW.memory);
+    s.log(`${dialect}: (b) cache on (memory, ${warm} requests more warm-up, not reported)`);
+    const warmed = await warmUp(
+      `${dialect}: memory`,
+      [svc],
+      svc.url,
+      zipfWorkload(s.rows, seededRandom(11), seededRandom(25)).next,
+      load,
+      warm,
+      s.log,
+    );
     s.log(`${dialect}: (b) cache on (memory, warm)`);
     const cacheOn = await measured(
-      'zipf mix, cache on (memory, warm)',
+      `zipf mix, cache on (memory, warm after ${cacheCold.requests + warmed} requests)`,
       [svc],
       svc.url,
       zipfWorkload(s.rows, seededRandom(11), seededRandom(21)).next,
@@ -135,12 +144,17 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     // warm-up draw, so the bound's effect on the hit rate is measured rather than assumed.
     s.log(`${dialect}: (b) cache on (memory, CACHE_MAX_SIZE=${PHASE4_ENTRIES})`);
     await svc.flags({ CACHE_MAX_SIZE: PHASE4_ENTRIES });
-    await measured('warm-up', [svc], svc.url, zipfWorkload(s.rows, seededRandom(11), seededRandom(23)).next, {
-      ...load,
-      durationS: load.durationS * WARM_UP_RUNS,
-    });
+    const warmedBig = await warmUp(
+      `${dialect}: ${PHASE4_ENTRIES} entries`,
+      [svc],
+      svc.url,
+      zipfWorkload(s.rows, seededRandom(11), seededRandom(23)).next,
+      load,
+      Math.round(s.rows * WARM_UP_PER_ROW.phase4),
+      s.log,
+    );
     const bigCache = await measured(
-      `zipf mix, cache on (memory, ${PHASE4_ENTRIES} entries, warm)`,
+      `zipf mix, cache on (memory, ${PHASE4_ENTRIES} entries, warm after ${warmedBig} requests)`,
       [svc],
       svc.url,
       zipfWorkload(s.rows, seededRandom(11), seededRandom(24)).next,

@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { seededRandom } from '../src/common/random.js';
 import { serviceEnv, startChild, type Child } from './child.js';
-import { coldTag, measured, WARM_UP_RUNS, type BenchSettings, type Measured } from './measure.js';
+import { coldTag, measured, WARM_UP_PER_ROW, warmUp, type BenchSettings, type Measured } from './measure.js';
 import { zipfWorkload } from './workload.js';
 
 export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -39,18 +39,20 @@ export async function redisRun(databaseUrl: string, s: BenchSettings, dialect: s
     replicas.push(await startChild('server-child', env), await startChild('server-child', env));
     // A shared cache's steady state: it keeps every key any replica loaded for the TTL (5 min),
     // so after a short warm-up the rate still measures first sightings of the 100 k listings.
-    const warmS = s.durationS * WARM_UP_RUNS;
-    s.log(`${dialect}: redis, two replicas, zipf mix (${warmS} s warm-up, not reported)`);
-    await measured(
-      'warm-up',
+    const warm = Math.round(s.rows * WARM_UP_PER_ROW.redis);
+    s.log(`${dialect}: redis, two replicas, zipf mix (${warm} requests warm-up, not reported)`);
+    const warmed = await warmUp(
+      `${dialect}: redis`,
       replicas,
       replicas.map((r) => r.url),
       zipfWorkload(s.rows, seededRandom(11)).next,
-      { connections: s.connections, durationS: warmS },
+      { connections: s.connections, durationS: s.durationS },
+      warm,
+      s.log,
     );
     s.log(`${dialect}: redis, two replicas, zipf mix (warm)`);
     const mix = await measured(
-      `zipf mix, cache on (redis, 2 replicas, after ${warmS} s)`,
+      `zipf mix, cache on (redis, 2 replicas, after ${warmed} requests)`,
       replicas,
       replicas.map((r) => r.url),
       zipfWorkload(s.rows, seededRandom(11), seededRandom(21)).next,
