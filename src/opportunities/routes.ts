@@ -8,6 +8,7 @@ import { cacheKeys } from './cache-keys.js';
 import type { FlagService } from '../flags/index.js';
 import type { PersonalFigures, ResponseCache } from './route-ports.js';
 import { ApiError } from '../common/errors.js';
+import { allRequired } from '../common/json-schema.js';
 import { CursorCodec, CursorError, queryFingerprint } from './cursor.js';
 import { ErrorSchema, ListQueryDoc, ListResponseSchema } from './api-schema.js';
 import { parseListQuery, type ListQuery } from './list-query.js';
@@ -220,7 +221,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
       schema: {
         tags: ['opportunities'],
         summary: 'One opportunity',
-        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } }, required: ['id'] },
+        params: allRequired({ id: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } }),
         response: { 200: { $ref: 'Opportunity' }, 400: ErrorSchema, 404: ErrorSchema },
       },
       validatorCompiler: skipValidation,
