@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
 import { releaseStartUpGarbage, START_UP_COLLECTION_SPACING_MS, START_UP_COLLECTIONS, START_UP_SETTLE_MS } from './start-up-memory.js';
@@ -42,5 +43,32 @@ describe('start-up garbage release', () => {
       clock.advance(1);
     }
     await expect(released).resolves.toBe(true);
+  });
+
+  it('compacts old space on its last round only, handing back pages that start-up left half filled', async () => {
+    const oldSpaceMb = () => (getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')?.physical_space_size ?? 0) / 2 ** 20;
+    // Half of 200,000 small objects die once they have reached old space: every page keeps half
+    // its objects, too many for V8 to move them on its own, so no page is freed without compacting.
+    let survivors: object[] = [];
+    const clock = new ManualClock(0);
+    const released = releaseStartUpGarbage(clock, 0, 4, 10);
+    (() => {
+      const all: object[] = [];
+      for (let i = 0; i < 200_000; i++) all.push({ i, list: [i, i + 1, i + 2] });
+      clock.advance(0); // round 1 promotes them all
+      survivors = all.filter((_, i) => i % 2 === 0);
+    })();
+    await new Promise((r) => setImmediate(r));
+    clock.advance(10); // round 2 frees the dead
+    await new Promise((r) => setImmediate(r));
+    clock.advance(10); // round 3 moves nothing: the pages stay
+    const halfFilled = oldSpaceMb();
+    await new Promise((r) => setImmediate(r));
+    clock.advance(10); // round 4, the last, compacts
+    await expect(released).resolves.toBe(true);
+    const compacted = oldSpaceMb();
+    expect(survivors.length).toBe(100_000);
+    // About 10 MB of the objects died; compacting frees most of their pages.
+    expect(halfFilled - compacted).toBeGreaterThan(6);
   });
 });
