@@ -16,6 +16,7 @@ import {
   coldTag,
   measured,
   pooledMeasured,
+  runSpread,
   recordBody,
   WARM_UP_PER_ROW,
   warmUp,
@@ -50,6 +51,12 @@ export interface DialectResult {
   cachedVsBarePlain: number;
   /** Bare Fastify's CPU ÷ run time in its runs: near 1.0 means it, not wrk, was the limit. */
   bareCores: number;
+  /**
+   * How far apart bare Fastify's repeated runs of one encoding landed, the wider of the two
+   * (runSpread): the same server doing the same work, so a wide spread is the machine's speed
+   * changing under the run, and every ratio of that run is as unsteady.
+   */
+  bareSpread: number;
   /** The cached service and bare Fastify, paced at half the service's peak on the same paths (two runs each, pooled). */
   halfRate: { rate: number; service: Measured; bare: Measured };
   halfPeak: Measured;
@@ -237,6 +244,7 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
       cachedVsBare: total(pair.gzip.svc) / Math.max(1, total(pair.gzip.bare)),
       cachedVsBarePlain: total(pair.plain.svc) / Math.max(1, total(pair.plain.bare)),
       bareCores: Math.min(...bareAll.map((m) => m.serverCores ?? 0)),
+      bareSpread: Math.max(runSpread(pair.gzip.bare.map((m) => m.rps)), runSpread(pair.plain.bare.map((m) => m.rps))),
       halfRate: { rate, service: halfSvc, bare: halfBare },
       stampede: stampedes,
       deep,

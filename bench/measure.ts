@@ -161,6 +161,17 @@ export function pooledMeasured(runs: Measured[], times: Float64Array[]): Measure
   };
 }
 
+/**
+ * How far apart repeated runs of the same work landed: (fastest − slowest) ÷ fastest, 0 when
+ * they agree. Two runs of bare Fastify on this benchmark's machines have landed 8 % apart on a
+ * quiet minute and 43 % apart on a busy one.
+ */
+export function runSpread(rates: readonly number[]): number {
+  if (rates.length < 2) return 0;
+  const top = Math.max(...rates);
+  return top > 0 ? (top - Math.min(...rates)) / top : 0;
+}
+
 export async function getJson(url: string): Promise<{ status: number; body: unknown; text: string }> {
   const res = await fetch(url);
   const text = await res.text();

@@ -23,6 +23,8 @@ export const TARGETS = {
   cachedVsBarePlain: 0.5,
   /** Bare Fastify's CPU ÷ run time: below this, wrk (not the server) was the limit. */
   bareCpuBoundCores: 0.85,
+  /** Bare Fastify's repeated runs at most this far apart (runSpread), or the machine's speed moved. */
+  bareSpread: 0.15,
   halfPeakP95Ms: 10,
   /** Cached service's p95 ÷ bare Fastify's, both paced at half the service's peak. */
   halfRateP95VsBare: 2,
@@ -132,6 +134,12 @@ export function verdicts(
       dialect: d,
       measured: `${r.bareCores.toFixed(2)} core (lowest run)`,
       met: r.bareCores >= TARGETS.bareCpuBoundCores,
+    });
+    out.push({
+      target: `bare Fastify steady (its repeated runs within ${TARGETS.bareSpread * 100} % of each other), so the ratios measure the service`,
+      dialect: d,
+      measured: `${pct(r.bareSpread)} apart (widest pair)`,
+      met: r.bareSpread <= TARGETS.bareSpread,
     });
     out.push({
       target: `cached ≥ ${TARGETS.cachedVsBare * 100} % of bare Fastify (gzip clients)`,
@@ -291,7 +299,7 @@ export function renderReport(
       ),
     );
     parts.push(
-      `cached ÷ bare Fastify (interleaved runs, summed): gzip ${pct(r.cachedVsBare)}, plain ${pct(r.cachedVsBarePlain)}; bare's lowest CPU ${r.bareCores.toFixed(2)} core`,
+      `cached ÷ bare Fastify (interleaved runs, summed): gzip ${pct(r.cachedVsBare)}, plain ${pct(r.cachedVsBarePlain)}; bare's lowest CPU ${r.bareCores.toFixed(2)} core, its repeated runs ${pct(r.bareSpread)} apart`,
     );
     parts.push(
       `deep pages (cache off, interleaved): cursor page ${r.deep.depth} / page 1 p50 = ${r.deep.cursorRatio.toFixed(2)} ×; offset page ${r.deep.depth} / page 1 p50 = ${r.deep.offsetRatio.toFixed(2)} ×`,
