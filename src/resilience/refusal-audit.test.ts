@@ -26,4 +26,42 @@ describe('RefusalAudit', () => {
     expect(audit.legitimateRefusals).toBe(2);
     expect(audit.decisions).toBe(limit + 3 + 11);
   });
+
+  it('keeps a busy client’s ring to its requests in the window, not to its limit', () => {
+    const clock = new ManualClock(0);
+    const audit = new RefusalAudit(clock, 60_000);
+    // Ten a second under a limit of a million a minute: 600 requests in any window.
+    for (let i = 0; i < 6000; i++) {
+      audit.record('busy', 1_000_000, true);
+      clock.advance(100);
+    }
+    expect(audit.ringCapacity('busy')).toBeGreaterThanOrEqual(600);
+    expect(audit.ringCapacity('busy')).toBeLessThanOrEqual(1024);
+    expect(audit.legitimateRefusals).toBe(0);
+  });
+
+  it('still tells refusals apart after the ring has wrapped and then grown', () => {
+    const clock = new ManualClock(0);
+    const at = (t: number) => clock.advance(t - clock.now());
+    const audit = new RefusalAudit(clock, 60_000);
+    const limit = 150;
+    // One a second for 100 s: the 64-entry ring wraps, reusing entries older than the window.
+    for (let i = 0; i < 100; i++) {
+      at(i * 1000);
+      audit.record('a', limit, true);
+    }
+    expect(audit.ringCapacity('a')).toBe(64);
+    // A burst of 150 within 150 ms: the ring, wrapped, grows to the limit.
+    for (let j = 0; j < limit; j++) {
+      at(100_000 + j);
+      audit.record('a', limit, true);
+    }
+    expect(audit.ringCapacity('a')).toBe(limit);
+    at(159_900);
+    audit.record('a', limit, false); // the burst's first request is 59.9 s old: 150 in the window
+    expect(audit.legitimateRefusals).toBe(0);
+    at(160_100);
+    audit.record('a', limit, false); // only the burst's last 49 are inside the window now
+    expect(audit.legitimateRefusals).toBe(1);
+  });
 });
