@@ -93,8 +93,7 @@ export async function createOpportunityCache(deps: OpportunityCacheDeps): Promis
     wrap: (inner) => createCachedReads(inner, readCache),
     respond: (kind, build) => readCache.respond(kind, build),
     identityOf: (served) => readCache.identityOf(served),
-    kept: (kind) => readCache.kept(kind),
-    replayed: (served) => readCache.replayed(served),
+    replayer: (kind) => readCache.replayer(kind),
     counters: () => ({ loads: readCache.loads, loadReasons: { ...readCache.loadReasons }, versionPolls: watcher.polls }),
     close: () => watcher.close(),
   };

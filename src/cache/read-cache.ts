@@ -12,6 +12,7 @@ import { HitWindow } from './hit-window.js';
 import { jitteredTtl } from './jitter.js';
 import { cacheKeys, popularityKey } from '../opportunities/index.js';
 import type { BuiltBody, ServedBody } from '../common/response-body.js';
+import type { Replayer } from '../common/replay-lane.js';
 import { approximateJsonLength, entryBytes, estimateBytes, MemoryTier } from './memory-tier.js';
 import type { RedisTier } from './redis-tier.js';
 import { readTierBytes, type CacheSettings } from './settings.js';
@@ -270,16 +271,32 @@ export class ReadCache {
    * The kept response for `kind` as it stands, without counting anything or building it: the
    * replay lane's lookup (http/app.ts). Undefined when the cache is off or the response not kept.
    */
-  kept(kind: (version: number) => string): ServedBody | undefined {
-    if (!this.deps.flags.get('ENABLE_PRODUCTION_CACHE')) return undefined;
-    this.resize();
-    return this.responses.get(`r:${kind(this.deps.version())}`)?.value as ServedBody | undefined;
-  }
-
-  /** Counts a kept response served by the replay lane exactly as respond() counts a hit. */
-  replayed(served: ServedBody): void {
-    if (served.key !== undefined) this.popularity.increment(popularityKey(served.key));
-    this.record(true, 'memory');
+  /**
+   * What the replay lane asks of one remembered URL: its kept response now (uncounted) and the
+   * count of a replay as the hit it is. The URL's keys are worked out once per data version: on a
+   * replayed request, rebuilding and hashing them was most of the lookup's cost.
+   */
+  replayer(kind: (version: number) => string): Replayer {
+    let version = Number.NaN;
+    let key = '';
+    let popular = '';
+    return {
+      lookup: () => {
+        if (!this.deps.flags.get('ENABLE_PRODUCTION_CACHE')) return undefined;
+        this.resize();
+        const now = this.deps.version();
+        if (now !== version) {
+          key = `r:${kind(now)}`;
+          popular = popularityKey(key);
+          version = now;
+        }
+        return this.responses.get(key)?.value as ServedBody | undefined;
+      },
+      hit: (served) => {
+        this.popularity.increment(served.key === key ? popular : popularityKey(served.key ?? key));
+        this.record(true, 'memory');
+      },
+    };
   }
 
   /**

@@ -30,6 +30,9 @@ export interface Replayable {
   hit(served: ServedBody): void;
 }
 
+/** The cache's part of a Replayable: it alone knows where the URL's response is kept. */
+export type Replayer = Pick<Replayable, 'lookup' | 'hit'>;
+
 export interface ReplayLaneDeps {
   /** Changes identity whenever any flag changes (the flag snapshot): every remembered URL is then forgotten. */
   generation(): unknown;

@@ -3,6 +3,7 @@
 // this folder, never the reverse, so the folder graph keeps pointing inward.
 import type { FastifyRequest } from 'fastify';
 import type { BuiltBody, ServedBody } from '../common/response-body.js';
+import type { Replayer } from '../common/replay-lane.js';
 import type { Opportunity } from './api-schema.js';
 import type { CursorPosition } from './cursor.js';
 import type { ListFilters, Sort } from './list-query.js';
@@ -13,10 +14,8 @@ export interface ResponseCache {
   respond(kind: (version: number) => string, build: () => Promise<BuiltBody>): Promise<ServedBody>;
   /** The identity bytes of a served body, kept beside its gzip bytes from the first request that needs them. */
   identityOf(served: ServedBody): Buffer;
-  /** The kept response for `kind`, uncounted. */
-  kept(kind: (version: number) => string): ServedBody | undefined;
-  /** Counts a replayed kept response as a hit. */
-  replayed(served: ServedBody): void;
+  /** The replay lane's view of `kind`'s kept response: looked up uncounted, a replay counted as a hit. */
+  replayer(kind: (version: number) => string): Replayer;
 }
 
 export interface PersonalListRequest {

@@ -105,12 +105,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
   // answers it again from the kept response while that stays kept and no flag has changed.
   const lane = app.replayLane;
   const remember = (request: FastifyRequest, route: string, kind: (version: number) => string): void => {
-    lane?.remember(request.raw.url as string, {
-      route,
-      vary: 'Accept-Encoding',
-      lookup: () => deps.cache.kept(kind),
-      hit: (served) => deps.cache.replayed(served),
-    });
+    lane?.remember(request.raw.url as string, { route, vary: 'Accept-Encoding', ...deps.cache.replayer(kind) });
   };
   app.get(
     '/api/opportunities',
