@@ -74,6 +74,12 @@ describe.each([
     const metrics = (await get('/metrics')).body;
     expect(metrics).toContain(`dealerscope_cache_requests_total{result="hit"} ${s1.hits}`);
     expect(metrics).toContain(`dealerscope_cache_requests_total{result="miss"} ${s1.misses}`);
+    // Counted between scrapes and added when read: a second scrape neither loses nor repeats any.
+    for (let i = 0; i < 5; i++) await get('/api/opportunities?page=2&limit=10&sort=profit');
+    const again = (await get('/metrics')).body;
+    expect(again).toContain(`dealerscope_cache_requests_total{result="hit"} ${s1.hits + 5}`);
+    expect(again).toContain(`dealerscope_cache_requests_total{result="miss"} ${s1.misses}`);
+    expect(again).toContain(`dealerscope_cache_tier_hits_total{tier="memory"} ${t.ctx.cache.stats().hits}`);
     expect(metrics).toMatch(/dealerscope_cache_entries \d+/);
     expect(metrics).toContain('dealerscope_cache_degraded 0');
   });

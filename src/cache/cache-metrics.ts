@@ -12,17 +12,32 @@ export interface CacheMetrics {
 }
 
 export function registerCacheMetrics(registry: client.Registry, cache: () => ReadCache | null): CacheMetrics {
+  // Every cached read counts here, so the counts are kept as plain numbers and added to the
+  // counters when they are read (a scrape): a labelled increment builds and hashes its label set,
+  // a measurable share of what a replayed request costs.
+  const tally = { hit: 0, miss: 0, memory: 0, redis: 0 };
   const requests = new client.Counter({
     name: 'dealerscope_cache_requests_total',
     help: 'Opportunity cache lookups by result',
     labelNames: ['result'] as const,
     registers: [registry],
+    collect() {
+      this.inc({ result: 'hit' }, tally.hit);
+      this.inc({ result: 'miss' }, tally.miss);
+      tally.hit = tally.miss = 0;
+    },
   });
   const tierHits = new client.Counter({
     name: 'dealerscope_cache_tier_hits_total',
     help: 'Cache hits by the tier that answered',
     labelNames: ['tier'] as const,
     registers: [registry],
+    collect() {
+      // A tier appears with its first hit, as it did when each hit was counted on the spot.
+      if (tally.memory) this.inc({ tier: 'memory' }, tally.memory);
+      if (tally.redis) this.inc({ tier: 'redis' }, tally.redis);
+      tally.memory = tally.redis = 0;
+    },
   });
   const evictions = new client.Counter({
     name: 'dealerscope_cache_evictions_total',
@@ -77,8 +92,8 @@ export function registerCacheMetrics(registry: client.Registry, cache: () => Rea
   });
   return {
     onResult(result, tier) {
-      requests.inc({ result });
-      if (tier) tierHits.inc({ tier });
+      tally[result]++;
+      if (tier) tally[tier]++;
     },
     onEvict(count) {
       evictions.inc(count);
