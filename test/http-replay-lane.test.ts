@@ -115,6 +115,19 @@ describe('the replay lane', () => {
     expect(limited).toMatch(/dealerscope_rate_limited_total\{scope="ip"\} 1/);
   });
 
+  it('counts a request once when a later step hands it to the normal path after the rate limit let it through', async () => {
+    await start({ FF_ENABLE_RATE_LIMITING: 'true', RATE_LIMIT_PER_MINUTE: '4' });
+    await get(port, LIST);
+    const lane = replayed();
+    // A step after the rate limit that sends every request the normal way.
+    t.app.replayLane?.gate(() => null);
+    const handed = await get(port, LIST);
+    expect(replayed()).toBe(lane);
+    expect(handed.status).toBe(200);
+    expect(handed.headers['ratelimit-remaining']).toBe('2');
+    expect((await get(port, LIST)).headers['ratelimit-remaining']).toBe('1');
+  });
+
   it('sends HSTS only when the normal path would: HTTPS through a trusted proxy', async () => {
     await start({ TRUST_PROXY: '127.0.0.1' });
     await get(port, LIST);

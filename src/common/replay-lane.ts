@@ -50,6 +50,8 @@ export interface ReplayLaneDeps {
 type Guard = (raw: IncomingMessage) => boolean;
 /** Header pairs to add when the request may go on, or null to hand it to the normal path. */
 type Gate = (req: LaneRequest) => string[] | null;
+/** Told that a request its gate let through went to the normal path after all. */
+type Declined = (req: LaneRequest) => void;
 type Observer = (req: LaneRequest, route: string, status: number, elapsedMs: number) => void;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -60,7 +62,7 @@ const NOT_REPLAYED = ['x-api-key', 'cookie', 'authorization', 'if-none-match', '
 export class ReplayLane {
   private readonly urls = new Map<string, Replayable>();
   private readonly guards: Guard[] = [];
-  private readonly gates: Gate[] = [];
+  private readonly gates: Array<{ pass: Gate; declined: Declined | undefined }> = [];
   private readonly observers: Observer[] = [];
   private statics: string[] = [];
   private httpsOnly: string[] = [];
@@ -78,8 +80,12 @@ export class ReplayLane {
     this.guards.push(fn);
   }
 
-  gate(fn: Gate): void {
-    this.gates.push(fn);
+  /**
+   * A gate decides before anything is sent. One that keeps what it decided for the observers can
+   * pass `declined`, called when a later step hands the request to the normal path instead.
+   */
+  gate(fn: Gate, declined?: Declined): void {
+    this.gates.push({ pass: fn, declined });
   }
 
   observe(fn: Observer): void {
@@ -131,21 +137,34 @@ export class ReplayLane {
     const { ip, https } = this.deps.client(raw);
     const req: LaneRequest = { raw, id: this.deps.requestId(raw), ip, https };
     const head = ['x-request-id', req.id];
-    for (const gate of this.gates) {
-      const added = gate(req);
-      if (added === null) return false;
-      head.push(...added);
+    for (let i = 0; i < this.gates.length; i++) {
+      const added = (this.gates[i] as { pass: Gate }).pass(req);
+      if (added === null) return this.declined(req, i);
+      for (const value of added) head.push(value);
     }
-    if (https) head.push(...this.httpsOnly);
-    const body = gzip ? (served.gzip as Buffer) : this.deps.identityOf(served);
-    head.push(...this.fixedHeaders(served, gzip, replay.vary), 'content-length', String(body.length));
-    res.writeHead(200, head);
-    res.end(body);
+    try {
+      if (https) for (const value of this.httpsOnly) head.push(value);
+      const body = gzip ? (served.gzip as Buffer) : this.deps.identityOf(served);
+      for (const value of this.fixedHeaders(served, gzip, replay.vary)) head.push(value);
+      head.push('content-length', String(body.length));
+      res.writeHead(200, head);
+      res.end(body);
+    } catch (err) {
+      // The caller hands an unsent request to the normal path: the gates must know.
+      if (!res.headersSent) this.declined(req, this.gates.length);
+      throw err;
+    }
     replay.hit(served);
     this.replayed++;
     const elapsed = this.deps.now() - started;
     for (const observer of this.observers) observer(req, replay.route, 200, elapsed);
     return true;
+  }
+
+  /** Tells the first `passed` gates that the request goes the normal way; always false. */
+  private declined(req: LaneRequest, passed: number): false {
+    for (let i = 0; i < passed; i++) this.gates[i]?.declined?.(req);
+    return false;
   }
 
   private fixedHeaders(served: ServedBody, gzip: boolean, vary: string): string[] {

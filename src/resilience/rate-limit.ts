@@ -57,15 +57,38 @@ export interface RateLimitOptions {
   keyPrefix?: string;
 }
 
+// The limit and the seconds to reset take a few values, each spelled once (`decimal`); only the
+// remaining count is new text on every request.
+const spelled = new Map<number, string>();
+function decimal(n: number): string {
+  let text = spelled.get(n);
+  if (text === undefined) {
+    text = String(n);
+    if (spelled.size < 1024) spelled.set(n, text);
+  }
+  return text;
+}
+
 function headerPairs(d: QuotaDecision): string[] {
   return [
     'ratelimit-limit',
-    String(d.limit),
+    decimal(d.limit),
     'ratelimit-remaining',
     String(Math.max(0, d.remaining)),
     'ratelimit-reset',
-    String(Math.max(1, Math.ceil(d.resetMs / 1000))),
+    decimal(Math.max(1, Math.ceil(d.resetMs / 1000))),
   ];
+}
+
+// A connection's address is one string for its life; its subject is built once, not per request.
+let lastIp = '';
+let lastSubject = 'ip:';
+function ipSubject(ip: string): string {
+  if (ip !== lastIp) {
+    lastIp = ip;
+    lastSubject = `ip:${ip}`;
+  }
+  return lastSubject;
 }
 
 function setHeaders(reply: FastifyReply, d: QuotaDecision): void {
@@ -135,18 +158,36 @@ export async function rateLimitHook(app: FastifyInstance, ctx: RateLimitDeps, op
   // lane does not serve (a refusal, or a later step declining) is applied by the hook below
   // rather than counted twice; one it serves is audited once the response is sent.
   const decided = new WeakMap<IncomingMessage, QuotaDecision>();
-  app.replayLane?.gate((req) => {
-    if (!ctx.flags.get('ENABLE_RATE_LIMITING')) return [];
-    const decision = ipLimiter.consumeNow(`ip:${req.ip}`);
-    if (decision === null) return null;
-    decided.set(req.raw, decision);
-    return decision.allowed ? headerPairs(decision) : null;
-  });
+  // The lane runs a request from its gate to its observers without yielding, so the one request
+  // it is serving holds its decision here; the map is for those it hands on.
+  let servingRaw: IncomingMessage | null = null;
+  let servingSubject = '';
+  let servingDecision: QuotaDecision | null = null;
+  app.replayLane?.gate(
+    (req) => {
+      if (!ctx.flags.get('ENABLE_RATE_LIMITING')) return [];
+      const subject = ipSubject(req.ip);
+      const decision = ipLimiter.consumeNow(subject);
+      if (decision === null) return null;
+      if (!decision.allowed) {
+        decided.set(req.raw, decision);
+        return null;
+      }
+      servingRaw = req.raw;
+      servingSubject = subject;
+      servingDecision = decision;
+      return headerPairs(decision);
+    },
+    (req) => {
+      if (servingRaw !== req.raw || servingDecision === null) return;
+      decided.set(req.raw, servingDecision);
+      servingRaw = null;
+    },
+  );
   app.replayLane?.observe((req) => {
-    const decision = decided.get(req.raw);
-    if (decision === undefined) return;
-    decided.delete(req.raw);
-    audit.record(`ip:${req.ip}`, decision.limit, decision.allowed);
+    if (servingRaw !== req.raw || servingDecision === null) return;
+    audit.record(servingSubject, servingDecision.limit, servingDecision.allowed);
+    servingRaw = null;
   });
 
   // Callback-style: the per-IP count without Redis is answered synchronously, so a request under
@@ -164,7 +205,7 @@ export async function rateLimitHook(app: FastifyInstance, ctx: RateLimitDeps, op
       return;
     }
     if (!ctx.flags.get('ENABLE_RATE_LIMITING')) return done();
-    const subject = `ip:${request.ip}`;
+    const subject = ipSubject(request.ip);
     const now = decided.get(request.raw) ?? ipLimiter.consumeNow(subject);
     decided.delete(request.raw);
     if (now === null) {
