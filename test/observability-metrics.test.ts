@@ -95,6 +95,28 @@ describe('/metrics', () => {
     expect(families(text).get('dealerscope_console_sse_clients')).toBe('gauge');
   });
 
+  it('exports prom-client’s default process metrics but the per-collection GC histogram', () => {
+    const f = families(text);
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_start_time_seconds',
+      'process_open_fds',
+      'process_max_fds',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_active_handles',
+      'nodejs_active_requests',
+      'nodejs_active_resources',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_heap_space_size_used_bytes',
+      'nodejs_version_info',
+    ])
+      expect(f.has(name), name).toBe(true);
+    expect(f.has('nodejs_gc_duration_seconds')).toBe(false);
+    // Real readings, not zeros: this process has spent CPU and holds a heap.
+    expect(Number(/^process_cpu_seconds_total (\S+)/m.exec(text)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1])).toBeGreaterThan(1024 * 1024);
+  });
+
   it('exports every published signal as dealerscope_signal_value', async () => {
     t.ctx.signals.register('observability_test_ratio', () => 0.375);
     t.ctx.signals.register('observability_test_silent', () => null);
