@@ -14,7 +14,10 @@
 // The young generation is held at 1 MB per semi-space (V8 grows it to 8 MB under allocation): a
 // cache hit now allocates little (the replay lane), so side by side on the cached path the server
 // CPU per request was the same at 1 and 4 MB, while an idle replica with the sample data sat at
-// 92–96 MB RSS instead of 99–105 MB, and 109 instead of 118 MB after the cached load.
+// 92–96 MB RSS instead of 99–105 MB, and 109 instead of 118 MB after the cached load. Measured
+// again once the replay lane had been trimmed (2026-12-04): 2 MB semi-spaces left a replica that
+// had served the benchmark's heavy mix a few µs cheaper per cached request, but the sample data's
+// RSS after the mixed load went to 118.4 MB on SQLite and 126.9 MB on PostgreSQL with Redis.
 export const SERVICE_HEAP_OPTIONS: readonly string[] = ['--max-old-space-size=256', '--max-semi-space-size=1'];
 
 // glibc gives each thread that allocates its own malloc arena (up to 8 per core); V8's GC helpers
