@@ -27,7 +27,7 @@ export function registerCacheMetrics(registry: client.Registry, cache: () => Rea
       tally.hit = tally.miss = 0;
     },
   });
-  const tierHits = new client.Counter({
+  new client.Counter({
     name: 'dealerscope_cache_tier_hits_total',
     help: 'Cache hits by the tier that answered',
     labelNames: ['tier'] as const,

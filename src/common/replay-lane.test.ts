@@ -42,8 +42,14 @@ describe('ReplayLane gates', () => {
     const l = lane();
     const declined: string[] = [];
     const observed: string[] = [];
-    l.gate(() => ['ratelimit-remaining', '7'], (req) => declined.push(`a:${req.id}`));
-    l.gate(() => ['x-two', '2'], (req) => declined.push(`b:${req.id}`));
+    l.gate(
+      () => ['ratelimit-remaining', '7'],
+      (req) => declined.push(`a:${req.id}`),
+    );
+    l.gate(
+      () => ['x-two', '2'],
+      (req) => declined.push(`b:${req.id}`),
+    );
     l.observe((req, route, status) => observed.push(`${req.id} ${route} ${status}`));
     const { res, sent } = response();
     expect(l.serve(raw(), res)).toBe(true);

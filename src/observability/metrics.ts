@@ -24,7 +24,10 @@ const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_req
 // test/observability-metrics.test.ts rather than silently dropping metrics).
 const DEFAULT_METRICS = client.collectDefaultMetrics.metricsList.filter((name) => name !== 'gc');
 const defaultMetric = (name: string) =>
-  require(`prom-client/lib/metrics/${name}.js`) as (registry: client.Registry, config: client.DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>) => void;
+  require(`prom-client/lib/metrics/${name}.js`) as (
+    registry: client.Registry,
+    config: client.DefaultMetricsCollectorConfiguration<'text/plain; version=0.0.4; charset=utf-8'>,
+  ) => void;
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new client.Registry();
