@@ -72,3 +72,31 @@ describe('read cache byte budgets', () => {
     expect(stats.entries - stats.responseEntries).toBe(40);
   });
 });
+
+describe('the replay lane’s replayer', () => {
+  it('follows the data version: the old version’s response is not found once the version moves', async () => {
+    let version = 1;
+    const flags = new FlagService({ env: 'development', rawEnv: { FF_CACHE_MAX_SIZE: '1000' } });
+    const cache = new ReadCache({
+      flags,
+      clock: systemClock,
+      random: () => 0.5,
+      settings: cacheSettings({}),
+      redis: null,
+      version: () => version,
+    });
+    const kind = (v: number) => `v${v}:pg:abc`;
+    const first = await cache.respond(kind, async () => body(64));
+    const replayer = cache.replayer(kind);
+    const kept = replayer.lookup();
+    expect(kept?.etag).toBe(first.etag);
+    const hits = cache.stats().hits;
+    replayer.hit(kept as NonNullable<typeof kept>);
+    expect(cache.stats().hits).toBe(hits + 1);
+    version = 2;
+    expect(replayer.lookup()).toBeUndefined();
+    const second = await cache.respond(kind, async () => body(64));
+    expect(replayer.lookup()?.etag).toBe(second.etag);
+    expect(second.etag).not.toBe(first.etag);
+  });
+});

@@ -268,13 +268,10 @@ export class ReadCache {
   }
 
   /**
-   * The kept response for `kind` as it stands, without counting anything or building it: the
-   * replay lane's lookup (http/app.ts). Undefined when the cache is off or the response not kept.
-   */
-  /**
-   * What the replay lane asks of one remembered URL: its kept response now (uncounted) and the
-   * count of a replay as the hit it is. The URL's keys are worked out once per data version: on a
-   * replayed request, rebuilding and hashing them was most of the lookup's cost.
+   * What the replay lane asks of one remembered URL: its kept response as it stands, without
+   * counting or building anything (undefined when the cache is off or the response not kept), and
+   * the count of a replay as the hit respond() would count. The URL's keys are worked out once per
+   * data version: on a replayed request, rebuilding and hashing them was most of the lookup's cost.
    */
   replayer(kind: (version: number) => string): Replayer {
     let version = Number.NaN;
@@ -293,7 +290,7 @@ export class ReadCache {
         return this.responses.get(key)?.value as ServedBody | undefined;
       },
       hit: (served) => {
-        this.popularity.increment(served.key === key ? popular : popularityKey(served.key ?? key));
+        if (served.key !== undefined) this.popularity.increment(served.key === key ? popular : popularityKey(served.key));
         this.record(true, 'memory');
       },
     };
