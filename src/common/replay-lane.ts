@@ -137,10 +137,12 @@ export class ReplayLane {
     const { ip, https } = this.deps.client(raw);
     const req: LaneRequest = { raw, id: this.deps.requestId(raw), ip, https };
     const head = ['x-request-id', req.id];
-    for (let i = 0; i < this.gates.length; i++) {
-      const added = (this.gates[i] as { pass: Gate }).pass(req);
-      if (added === null) return this.declined(req, i);
+    let passed = 0;
+    for (const gate of this.gates) {
+      const added = gate.pass(req);
+      if (added === null) return this.declined(req, passed);
       for (const value of added) head.push(value);
+      passed++;
     }
     try {
       if (https) for (const value of this.httpsOnly) head.push(value);

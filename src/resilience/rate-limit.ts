@@ -57,26 +57,14 @@ export interface RateLimitOptions {
   keyPrefix?: string;
 }
 
-// The limit and the seconds to reset take a few values, each spelled once (`decimal`); only the
-// remaining count is new text on every request.
-const spelled = new Map<number, string>();
-function decimal(n: number): string {
-  let text = spelled.get(n);
-  if (text === undefined) {
-    text = String(n);
-    if (spelled.size < 1024) spelled.set(n, text);
-  }
-  return text;
-}
-
 function headerPairs(d: QuotaDecision): string[] {
   return [
     'ratelimit-limit',
-    decimal(d.limit),
+    String(d.limit),
     'ratelimit-remaining',
     String(Math.max(0, d.remaining)),
     'ratelimit-reset',
-    decimal(Math.max(1, Math.ceil(d.resetMs / 1000))),
+    String(Math.max(1, Math.ceil(d.resetMs / 1000))),
   ];
 }
 
