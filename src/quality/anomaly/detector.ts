@@ -127,8 +127,12 @@ export interface CohortValues {
  * batch (`Peers`), or on disk for a streamed import's whole file (`PeerFile`).
  */
 export interface PeerIndex {
-  /** Keys of the peers holding `vin`, in peer order, at most `limit` of them. */
-  holdersOf(vin: string, limit: number): readonly string[];
+  /**
+   * For each VIN given, the keys of the peers holding it, in peer order, at most `limit` of them
+   * (a VIN nobody holds may be absent). Asked once per batch: a disk index answers a whole batch
+   * in one statement, where a lookup per listing cost a statement each (0.5 s of a 20,000-row import).
+   */
+  holdersOfEach(vins: readonly string[], limit: number): ReadonlyMap<string, readonly string[]>;
   /** The cohort's centre around `year`, or null when no window has enough peers. */
   cohortFor(cohort: string, year: number): CohortCenter | null;
 }
@@ -183,8 +187,10 @@ export class Peers implements PeerIndex {
     }, settings);
   }
 
-  holdersOf(vin: string, limit: number): readonly string[] {
-    return (this.byVin.get(vin) ?? []).slice(0, limit);
+  holdersOfEach(vins: readonly string[], limit: number): ReadonlyMap<string, readonly string[]> {
+    const out = new Map<string, readonly string[]>();
+    for (const vin of vins) out.set(vin, (this.byVin.get(vin) ?? []).slice(0, limit));
+    return out;
   }
 
   cohortFor(cohort: string, year: number): CohortCenter | null {
@@ -206,6 +212,8 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
     );
   }
   const out = new Map<string, DetectedAnomaly[]>();
+  // Four: the listing itself may be among them, and the detail names three others.
+  const holdersByVin = peers.holdersOfEach([...new Set(batch.map((l) => l.vin).filter((v): v is string => !!v))], 4);
 
   for (const l of batch) {
     const found: DetectedAnomaly[] = [];
@@ -232,8 +240,7 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
     if (l.vin && vinProblems(l.vin).length === 0) {
       const vy = vinModelYear(l.vin, l.year);
       if (vy !== null && vy !== l.year) add('vin_year_mismatch', `VIN ${l.vin} codes model year ${vy}, listing says ${l.year}`);
-      // Four: the listing itself may be among them, and the detail names three others.
-      const holders = peers.holdersOf(l.vin, 4).filter((k) => k !== listingKey(l));
+      const holders = (holdersByVin.get(l.vin) ?? []).filter((k) => k !== listingKey(l));
       if (holders.length)
         add(
           'duplicate_vin',

@@ -46,10 +46,19 @@ describe('PeerFile', () => {
     disk.addPopulation(population.slice(100));
     expect(disk.size).toBe(1200);
     let shared = 0;
-    for (const vin of new Set([...population, ...file].map((f) => f.vin).filter((v): v is string => v !== null))) {
-      const want = memory.holdersOf(vin, 4);
+    const vins = [...new Set([...population, ...file].map((f) => f.vin).filter((v): v is string => v !== null))];
+    // Asked all at once and in batch-sized slices, as detection asks: the same holders either way.
+    const inMemory = memory.holdersOfEach(vins, 4);
+    const onDisk = disk.holdersOfEach(vins, 4);
+    for (const vin of vins) {
+      const want = inMemory.get(vin) ?? [];
       if (want.length > 1) shared++;
-      expect(disk.holdersOf(vin, 4)).toEqual(want);
+      expect(onDisk.get(vin) ?? []).toEqual(want);
+    }
+    for (let i = 0; i < vins.length; i += 37) {
+      const slice = vins.slice(i, i + 37);
+      const part = disk.holdersOfEach(slice, 2);
+      for (const vin of slice) expect(part.get(vin) ?? []).toEqual((inMemory.get(vin) ?? []).slice(0, 2));
     }
     expect(shared).toBeGreaterThan(100);
     let centred = 0;
@@ -73,9 +82,10 @@ describe('PeerFile', () => {
     disk.stage([{ row: 3, make: 'Chevrolet', model: 'Tahoe', feature: f('a', 'V3') }]);
     disk.keepWinners((row) => row === 3 || row === 4);
     expect(disk.size).toBe(1);
-    expect(disk.holdersOf('V1', 4)).toEqual([]);
-    expect(disk.holdersOf('V2', 4)).toEqual([]);
-    expect(disk.holdersOf('V3', 4)).toEqual(['a']);
+    const held = disk.holdersOfEach(['V1', 'V2', 'V3'], 4);
+    expect(held.get('V1') ?? []).toEqual([]);
+    expect(held.get('V2') ?? []).toEqual([]);
+    expect(held.get('V3')).toEqual(['a']);
     expect(disk.families()).toEqual([{ make: 'Chevrolet', model: 'Tahoe' }]);
   });
 
@@ -95,7 +105,7 @@ describe('PeerFile', () => {
       ['V5', 'V1'],
       ['V3', 'V9'],
     ]);
-    expect(disk.holdersOf('V5', 4)).toEqual(['k0', 'k2']);
+    expect(disk.holdersOfEach(['V5'], 4).get('V5')).toEqual(['k0', 'k2']);
   });
 
   it('uses the settings it is given for cohort windows', () => {

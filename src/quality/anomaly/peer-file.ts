@@ -1,7 +1,7 @@
 // The peers of a streamed import, on disk. Every publishable row of a file is compared with every
 // other and with the live population, so the peers grow with the file; held as objects they were
 // ~450 bytes a row (a 200,000-row file kept ~100 MB of them on the heap). Here they sit in a
-// scratch SQLite database, and each batch asks for what it needs: the holders of a VIN, and a
+// scratch SQLite database, and each batch asks for what it needs: the holders of its VINs, and a
 // cohort's values once per cohort and year window (centres are cached). The answers are those of
 // `Peers` over the same features in the same order: population first, then the file by row.
 import type { Statement } from 'better-sqlite3';
@@ -93,8 +93,16 @@ export class PeerFile implements PeerIndex {
     return this.db.prepare('SELECT count(*) FROM peers').pluck().get() as number;
   }
 
-  holdersOf(vin: string, limit: number): readonly string[] {
-    return this.indexed().holders.all(vin, limit) as string[];
+  holdersOfEach(vins: readonly string[], limit: number): ReadonlyMap<string, readonly string[]> {
+    const out = new Map<string, string[]>();
+    if (vins.length === 0) return out;
+    // Rows come grouped by VIN, each group in peer order.
+    for (const [vin, key] of this.indexed().holders.all({ vins: JSON.stringify(vins), limit }) as Array<[string, string]>) {
+      const keys = out.get(vin);
+      if (keys) keys.push(key);
+      else out.set(vin, [key]);
+    }
+    return out;
   }
 
   cohortFor(cohort: string, year: number): CohortCenter | null {
@@ -122,7 +130,14 @@ export class PeerFile implements PeerIndex {
     if (this.queries) return this.queries;
     this.db.exec('CREATE INDEX peers_vin ON peers (vin, ord); CREATE INDEX peers_cohort ON peers (cohort, year)');
     this.queries = {
-      holders: this.db.prepare('SELECT key FROM peers WHERE vin = ? ORDER BY ord LIMIT ?').pluck(),
+      // Each VIN's first `limit` holders by an index seek, the whole batch's VINs in one statement.
+      holders: this.db
+        .prepare(
+          `SELECT p.vin, p.key FROM json_each(@vins) AS v
+             JOIN peers AS p ON p.ord IN (SELECT ord FROM peers WHERE vin = v.value ORDER BY ord LIMIT @limit)
+           ORDER BY v.key, p.ord`,
+        )
+        .raw(),
       cohort: this.db.prepare('SELECT log_bid, mileage FROM peers WHERE cohort = ? AND year BETWEEN ? AND ?').raw(),
     };
     return this.queries;
