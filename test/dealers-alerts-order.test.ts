@@ -138,7 +138,7 @@ describe.each([
       });
       // A re-pricing of an already-alerted row that takes its number, then stalls before committing.
       const held = tdb.db.kysely.transaction().execute(async (trx) => {
-        await upsertOpportunities(trx, [{ ...values, current_bid_cents: Number(values.current_bid_cents) + 12_300 }]);
+        await upsertOpportunities(tdb.db, trx, [{ ...values, current_bid_cents: Number(values.current_bid_cents) + 12_300 }]);
         stamped();
         await gate;
       });

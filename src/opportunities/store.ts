@@ -6,7 +6,16 @@ import { sql, type Kysely } from 'kysely';
 import { appraise } from './engine/index.js';
 import { engineFingerprint } from './engine/fingerprint.js';
 import type { ArbitrageParams } from '../config/index.js';
-import { type Database, type Db, dbBool, type ListingRow, type NewListing, type NewOpportunity } from '../storage/index.js';
+import {
+  bulkUpsert,
+  type Database,
+  type Db,
+  dbBool,
+  type ListingRow,
+  type NewListing,
+  type NewOpportunity,
+  type UpsertShape,
+} from '../storage/index.js';
 import type { CompIndex } from './comps-store.js';
 import { matchKey } from './list-query.js';
 import type { ListingInput, TitleStatus } from './types.js';
@@ -277,6 +286,15 @@ async function existingListings(trx: Kysely<Database>, chunk: ListingInput[]) {
   return found.flat();
 }
 
+// A stored listing keeps its id, key and first-seen time; every other column takes the import's.
+const LISTINGS_UPSERT: UpsertShape = {
+  table: 'listings',
+  conflict: ['source', 'lot_id'],
+  keep: ['created_at', 'is_sample'],
+  returning: ['id', 'source', 'lot_id'],
+};
+const OPPORTUNITIES_UPSERT: UpsertShape = { table: 'opportunities', conflict: ['listing_id'], keep: ['created_at'] };
+
 async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], opts: StoreOptions, result: StoreResult): Promise<void> {
   const existing = await existingListings(trx, chunk);
   const known = new Map(existing.map((r) => [`${r.source}\u0000${r.lot_id}`, r]));
@@ -288,42 +306,15 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
     else toWrite.push({ l, hash, isNew: !prior });
   }
   if (toWrite.length === 0) return;
-  const ids = await trx
-    .insertInto('listings')
-    .values(toWrite.map((w) => listingValues(db, w.l, w.hash, opts)))
-    .onConflict((oc) =>
-      oc.columns(['source', 'lot_id']).doUpdateSet((eb) => ({
-        title: eb.ref('excluded.title'),
-        year: eb.ref('excluded.year'),
-        make: eb.ref('excluded.make'),
-        model: eb.ref('excluded.model'),
-        trim: eb.ref('excluded.trim'),
-        vin: eb.ref('excluded.vin'),
-        mileage: eb.ref('excluded.mileage'),
-        current_bid_cents: eb.ref('excluded.current_bid_cents'),
-        auction_end_ms: eb.ref('excluded.auction_end_ms'),
-        city: eb.ref('excluded.city'),
-        state: eb.ref('excluded.state'),
-        zip: eb.ref('excluded.zip'),
-        listing_url: eb.ref('excluded.listing_url'),
-        title_status: eb.ref('excluded.title_status'),
-        description: eb.ref('excluded.description'),
-        buyer_premium_bp: eb.ref('excluded.buyer_premium_bp'),
-        doc_fee_cents: eb.ref('excluded.doc_fee_cents'),
-        latitude: eb.ref('excluded.latitude'),
-        longitude: eb.ref('excluded.longitude'),
-        seller_name: eb.ref('excluded.seller_name'),
-        content_hash: eb.ref('excluded.content_hash'),
-        origin: eb.ref('excluded.origin'),
-        is_active: eb.ref('excluded.is_active'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    .returning(['id', 'source', 'lot_id'])
-    .execute();
+  const ids = await bulkUpsert<{ id: number | string; source: string; lot_id: string }>(
+    trx,
+    db.dialect,
+    LISTINGS_UPSERT,
+    toWrite.map((w) => listingValues(db, w.l, w.hash, opts)),
+  );
   const idOf = new Map(ids.map((r) => [`${r.source}\u0000${r.lot_id}`, Number(r.id)]));
   const opps = toWrite.map((w) => opportunityValues(db, idOf.get(`${w.l.source}\u0000${w.l.lotId}`) as number, w.l, opts));
-  await upsertOpportunities(trx, opps);
+  await upsertOpportunities(db, trx, opps);
   for (const w of toWrite) {
     if (w.isNew) result.created++;
     else result.updated++;
@@ -359,21 +350,15 @@ export async function readChangeSeq(db: Kysely<Database>): Promise<number> {
  * Must run inside a transaction (the change number's lock lasts until it commits); the rows carry
  * the transaction's change number.
  */
-export async function upsertOpportunities(trx: Kysely<Database>, rows: NewOpportunity[]): Promise<void> {
+export async function upsertOpportunities(db: Db, trx: Kysely<Database>, rows: NewOpportunity[]): Promise<void> {
   if (rows.length === 0) return;
   const seq = await nextChangeSeq(trx);
-  const opps = rows.map((o) => ({ ...o, change_seq: seq }));
-  const keep = new Set(['listing_id', 'created_at']);
-  const columns = Object.keys(opps[0] as object).filter((c) => !keep.has(c)) as Array<keyof NewOpportunity>;
-  await trx
-    .insertInto('opportunities')
-    .values(opps)
-    .onConflict((oc) =>
-      oc
-        .column('listing_id')
-        .doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}` as 'excluded.source')]))),
-    )
-    .execute();
+  await bulkUpsert(
+    trx,
+    db.dialect,
+    OPPORTUNITIES_UPSERT,
+    rows.map((o) => ({ ...o, change_seq: seq })),
+  );
 }
 
 /** Bumps the data version that caches key their entries by, so replicas drop stale pages at once. */

@@ -5,7 +5,7 @@ import type { ArbitrageParams } from '../config/index.js';
 import { FLAGS, type FlagService } from '../flags/index.js';
 import type { ListingBatch } from './batch.js';
 import type { CompIndex, ListingInput, StoreResult } from '../opportunities/index.js';
-import { dbBool, type Db } from '../storage/index.js';
+import { bulkUpsert, dbBool, type Db, type UpsertShape } from '../storage/index.js';
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
 import { detectAnomalies, listingKey, type PeerIndex } from './anomaly/detector.js';
 import { validateListing } from './contract/listing-contract.js';
@@ -67,6 +67,8 @@ export function emptyQualitySummary(): QualitySummary {
   };
 }
 
+/** A listing's provenance row is replaced whole by its latest import. */
+const PROVENANCE_UPSERT: UpsertShape = { table: 'quality_provenance', conflict: ['listing_id'] };
 /**
  * Adds one batch's summary to an import's. VINs decoded are left out: a VIN repeated across
  * batches is counted once for the import, which only the import can tell.
@@ -218,27 +220,7 @@ export class QualityStage {
       // listing id order, so two imports of overlapping lots take the row locks in the same order.
       rows.sort((a, b) => a.listing_id - b.listing_id);
       await this.db.kysely.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += 200) {
-          await trx
-            .insertInto('quality_provenance')
-            .values(rows.slice(i, i + 200))
-            .onConflict((oc) =>
-              oc.column('listing_id').doUpdateSet((eb) => ({
-                source: eb.ref('excluded.source'),
-                lot_id: eb.ref('excluded.lot_id'),
-                origin: eb.ref('excluded.origin'),
-                source_url: eb.ref('excluded.source_url'),
-                fetched_at: eb.ref('excluded.fetched_at'),
-                snapshot_hash: eb.ref('excluded.snapshot_hash'),
-                extractor_version: eb.ref('excluded.extractor_version'),
-                fields_json: eb.ref('excluded.fields_json'),
-                engine_version: eb.ref('excluded.engine_version'),
-                appraised_at: eb.ref('excluded.appraised_at'),
-                updated_at: eb.ref('excluded.updated_at'),
-              })),
-            )
-            .execute();
-        }
+        for (let i = 0; i < rows.length; i += 200) await bulkUpsert(trx, this.db.dialect, PROVENANCE_UPSERT, rows.slice(i, i + 200));
       });
       this.summary.provenanceRecorded = rows.length;
     }

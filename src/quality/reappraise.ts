@@ -105,7 +105,7 @@ export async function reappraiseRows(
           .where('id', '=', r.id)
           .execute();
       // Last: it takes the change counter's lock, which holds other writers until this commits.
-      await upsertOpportunities(trx, opps);
+      await upsertOpportunities(db, trx, opps);
     });
     opts.onProgress?.(progressBase.done + Math.min(i + CHUNK, rows.length), progressBase.total);
   }

@@ -1,8 +1,9 @@
 // The storage layer's public module: the database handle for SQLite and PostgreSQL (Kysely), the
-// core tables' row types, the Redis handle, settings, keyset paging, scratch databases for batch
+// wide multi-row upsert the imports write with, the core tables' row types, the Redis handle, settings, keyset paging, scratch databases for batch
 // jobs and the generic migration runner. The drivers themselves are loaded by the dialect in use,
 // not by this module.
 export { POSTGRES_WORDS, SQLITE_WORDS, type DialectWords } from './dialect-words.js';
+export { bulkUpsert, type UpsertShape } from './bulk-upsert.js';
 export { dbBool, isDatabaseUnavailable, openDb, type Db } from './db.js';
 export { readKeyset, type KeysetPosition } from './keyset.js';
 export { openScratchDatabase, type ScratchDatabase } from './scratch.js';

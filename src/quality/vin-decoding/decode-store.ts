@@ -1,10 +1,12 @@
 // Decoded VINs kept in the database: an appraisal rerun (reappraisal, comps import) reads them
 // back instead of decoding again, and provenance names the decoder release that produced them.
-import type { Db } from '../../storage/index.js';
+import { bulkUpsert, type Db, type UpsertShape } from '../../storage/index.js';
 import type { VinDecodesTable } from '../storage/tables.js';
 import { sharedVinDecoder, type VinDecode, type VinDecoder } from './decoder.js';
 
 const CHUNK = 300;
+/** A VIN decoded again (a newer decoder release) replaces its earlier decode whole. */
+const VIN_DECODES_UPSERT: UpsertShape = { table: 'vin_decodes', conflict: ['vin'] };
 
 function toRow(d: VinDecode, now: number): VinDecodesTable {
   return {
@@ -67,33 +69,7 @@ export async function loadVinDecodes(db: Db, vins: Iterable<string | null | unde
 
 async function saveVinDecodes(db: Db, decodes: Iterable<VinDecode>, now: number): Promise<void> {
   const rows = [...decodes].map((d) => toRow(d, now));
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await db.kysely
-      .insertInto('vin_decodes')
-      .values(rows.slice(i, i + CHUNK))
-      .onConflict((oc) =>
-        oc.column('vin').doUpdateSet((eb) => ({
-          wmi: eb.ref('excluded.wmi'),
-          manufacturer: eb.ref('excluded.manufacturer'),
-          make: eb.ref('excluded.make'),
-          wmi_makes_json: eb.ref('excluded.wmi_makes_json'),
-          model: eb.ref('excluded.model'),
-          model_year: eb.ref('excluded.model_year'),
-          series: eb.ref('excluded.series'),
-          trim: eb.ref('excluded.trim'),
-          body_class: eb.ref('excluded.body_class'),
-          drive_type: eb.ref('excluded.drive_type'),
-          engine: eb.ref('excluded.engine'),
-          fuel_type: eb.ref('excluded.fuel_type'),
-          gvwr: eb.ref('excluded.gvwr'),
-          vehicle_type: eb.ref('excluded.vehicle_type'),
-          complete: eb.ref('excluded.complete'),
-          decoder: eb.ref('excluded.decoder'),
-          decoded_at: eb.ref('excluded.decoded_at'),
-        })),
-      )
-      .execute();
-  }
+  for (let i = 0; i < rows.length; i += CHUNK) await bulkUpsert(db.kysely, db.dialect, VIN_DECODES_UPSERT, rows.slice(i, i + CHUNK));
 }
 
 export interface DecodeOptions {
