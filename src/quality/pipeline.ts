@@ -69,6 +69,7 @@ export function emptyQualitySummary(): QualitySummary {
 
 /** A listing's provenance row is replaced whole by its latest import. */
 const PROVENANCE_UPSERT: UpsertShape = { table: 'quality_provenance', conflict: ['listing_id'] };
+
 /**
  * Adds one batch's summary to an import's. VINs decoded are left out: a VIN repeated across
  * batches is counted once for the import, which only the import can tell.

@@ -5,6 +5,7 @@
 // text is built once per table shape and row count, and the values go to the driver as one flat
 // list, exactly as Kysely would have bound them.
 import { CompiledQuery, type Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Dialect } from './db.js';
 
 export interface UpsertShape {
@@ -19,9 +20,10 @@ export interface UpsertShape {
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-// Shapes are few (a handful of tables, and row counts from 1 to the chunk size), so the text of
-// each is kept for the process's life.
-const statements = new Map<string, string>();
+// Shapes are few (a handful of tables) but each row count from 1 to a chunk's size is its own text,
+// up to ~30 KB for 200 opportunities: kept most recently used first, within 1 MB of SQL, so a
+// serving process that re-prices odd-sized chunks for days holds no more than that.
+const statements = new LRUCache<string, string>({ max: 256, maxSize: 1 << 20, sizeCalculation: (text) => text.length });
 
 function statementFor(dialect: Dialect, shape: UpsertShape, columns: readonly string[], rows: number): string {
   const key = `${dialect}\u0000${shape.table}\u0000${columns.join(',')}\u0000${shape.conflict.join(',')}\u0000${(shape.keep ?? []).join(',')}\u0000${(shape.returning ?? []).join(',')}\u0000${rows}`;
