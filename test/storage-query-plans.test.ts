@@ -14,7 +14,13 @@ import type { Sort } from '../src/opportunities/list-query.js';
 import { openDb, type Db } from '../src/storage/db.js';
 import { migrate } from '../src/schema/migrate.js';
 import type { Database as Schema } from '../src/storage/schema.js';
-import { ingestMadeListings } from './support/listings.js';
+import { ingestMadeListings, makeListings } from './support/listings.js';
+import { makeVin } from './support/vins.js';
+import { defaultArbitrageParams } from '../src/config/arbitrage.js';
+import { ingestListings } from '../src/ingest/import-service.js';
+
+/** VIN model-year codes from 2010 (the tests' listings run 2010–2023). */
+const YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY';
 
 const SORTS: Sort[] = ['newest', 'profit', 'roi', 'score', 'ending'];
 
@@ -121,7 +127,7 @@ describe('SQLite query plans for make + state pages', () => {
 });
 
 describe('SQLite query plan of an import', () => {
-  it("looks its chunk's lots up on the (source, lot_id) index rather than scanning every listing", async () => {
+  it("looks its chunk's lots, its VINs' stored holders and its lots' flags up by index rather than scanning", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ds-plans-import-'));
     const file = join(dir, 'import.db');
     const migrated = openDb(`sqlite:${file}`);
@@ -147,12 +153,30 @@ describe('SQLite query plan of an import', () => {
       await ingestMadeListings(db, 300, 3, 'IMP', Date.UTC(2026, 10, 1));
       const lookups = captured.filter((q) => /^select "id", "source", "lot_id", "content_hash" from "listings"/.test(q.sql));
       expect(lookups.length).toBeGreaterThan(0);
-      for (const q of lookups) {
-        const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>)
+      const planOf = (q: { sql: string; parameters: readonly unknown[] }) =>
+        (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>)
           .map((r) => r.detail)
           .join(' | ');
-        expect(plan).toMatch(/SEARCH listings USING INDEX \S+ \(source=\? AND lot_id=\?\)/);
-      }
+      for (const q of lookups) expect(planOf(q)).toMatch(/SEARCH listings USING INDEX \S+ \(source=\? AND lot_id=\?\)/);
+      // A second file, with the first one stored: its VINs' stored holders (duplicate-VIN peers)
+      // and its lots' earlier flags are index seeks. As full scans they grew with the store: 1.8 s
+      // of a 20,000-listing import into 120 k stored listings.
+      captured.length = 0;
+      const withVins = makeListings(300, 4, 'IMQ').map((l, i) => ({
+        ...l,
+        vin: makeVin('1FTFW1E5', YEAR_CODES[l.year - 2010]!, String(5000 + i)),
+      }));
+      await ingestListings(
+        db,
+        { accepted: withVins.map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
+        { origin: 'test', now: Date.UTC(2026, 10, 2), params: defaultArbitrageParams() },
+      );
+      const byVin = captured.filter((q) => /^select \* from "listings" where "is_active" = \? and "vin" in/.test(q.sql));
+      const flags = captured.filter((q) => /^select .* from "quality_anomalies" where "lot_id" in/.test(q.sql));
+      expect(byVin.length).toBeGreaterThan(0);
+      expect(flags.length).toBeGreaterThan(0);
+      for (const q of byVin) expect(planOf(q)).toMatch(/^SEARCH listings USING INDEX listings_vin_idx \(vin=\?\)$/);
+      for (const q of flags) expect(planOf(q)).toMatch(/^SEARCH quality_anomalies USING INDEX quality_anomalies_lot_idx \(lot_id=\?\)$/);
     } finally {
       await kysely.destroy();
       rmSync(dir, { recursive: true, force: true });

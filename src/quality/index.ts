@@ -29,4 +29,4 @@ export type { StoredFields } from './provenance/records.js';
 export { reappraiseAll, reappraiseRows } from './reappraise.js';
 export { measureQuality } from './measure.js';
 export { qualityPlugin, type QualityPluginOptions } from './plugin.js';
-export { qualityMigration, qualitySampleIndexes, vinDecodesMigration } from './storage/migrations.js';
+export { importLookupIndexes, qualityMigration, qualitySampleIndexes, vinDecodesMigration } from './storage/migrations.js';

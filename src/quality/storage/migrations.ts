@@ -86,6 +86,17 @@ export function qualitySampleIndexes(activePredicate: string): string[] {
   ];
 }
 
+/**
+ * The two lookups an import makes of what is already stored, by VIN and by lot: the stored
+ * listings that share a VIN with the file (anomaly detection's duplicate-VIN peers) and the flags
+ * already raised on the file's lots. Without these each 300-key chunk was a full scan: importing
+ * 20,000 listings into a store of 120 k spent 2.6 s in 57 scans of listings on SQLite, and the flags'
+ * scans grow the same way as a store's flags accumulate (resolved flags are never deleted).
+ */
+export function importLookupIndexes(): string[] {
+  return [`CREATE INDEX listings_vin_idx ON listings (vin)`, `CREATE INDEX quality_anomalies_lot_idx ON quality_anomalies (lot_id)`];
+}
+
 /** Decoded VINs (one row per VIN, shared by listings and dealer sales). */
 export function vinDecodesMigration(big: string): string[] {
   return [
