@@ -41,8 +41,8 @@ function procSample(pid: number): { cpuTicks: number; hwmKb: number } | null {
 
 // GNU time reports the import's peak RSS from the kernel's own count (wait4's ru_maxrss), which
 // sees a peak however late it comes. Sampling /proc cannot read a process that has exited, so it
-// misses a rise in the last 50 ms: into a store of 120 k listings, the import rose by 50 MB in its
-// last tenth of a second. The sampling stays as the fallback where GNU time is not installed.
+// would miss a rise in the last 50 ms. The sampling stays as the fallback where GNU time is not
+// installed.
 export const GNU_TIME = process.env.BENCH_TIME ?? '/usr/bin/time';
 
 /** GNU time's `-f '%M %U %S'` line: peak RSS in KB, user and system seconds. */

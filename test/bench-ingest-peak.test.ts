@@ -1,6 +1,6 @@
-// The benchmark's import gate is a peak RSS, and the import's peak can come in its last moments
-// (its close). /proc sampling every 50 ms cannot read a process that has exited; GNU time reports
-// the kernel's own peak. This runs both against a process whose peak is its last act.
+// The benchmark's import gate is a peak RSS, and a process's peak can come in its last moments.
+// /proc sampling every 50 ms cannot read a process that has exited; GNU time reports the kernel's
+// own peak. This runs the bench's runner against a process whose peak is its last act.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

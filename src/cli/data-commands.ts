@@ -102,6 +102,7 @@ export function registerDataCommands(program: Command): void {
             flags: await loadFlagsFromDb(db, loadConfig()),
             snapshots: evidence,
             afterBatch: () => ceiling.check(),
+            afterPeerPage: () => ceiling.check(),
           });
         } finally {
           await evidence.close();

@@ -47,6 +47,11 @@ export interface StreamImportOptions extends ImportOptions {
   /** Called after each batch is done with, when its rows are garbage (the CLI's heap ceiling). */
   afterBatch?: () => void;
   /**
+   * Called between the two reads after each page of stored listings has gone into the peer file,
+   * when the page is garbage (the CLI's heap ceiling: that stretch has no batch boundary).
+   */
+  afterPeerPage?: () => void;
+  /**
    * Batches written at once: by default 2 on PostgreSQL (one is checked and priced while the
    * server writes the other) and 1 on SQLite, whose writes run on this thread. Batches default to
    * IMPORT_BATCH_ROWS divided among them.
@@ -99,7 +104,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
     const winners = ledger.winners();
     peers.keepWinners((row) => winners.has(row));
     const families = peers.families();
-    await loadPopulationInto(db, peers, families, opts.params, (k) => ledger.has(k));
+    await loadPopulationInto(db, peers, families, opts.params, (k) => ledger.has(k), opts.afterPeerPage);
     const makes = new Set(families.map((f) => f.make));
     return { rejected, winners, hash: feed.hash(), peers, ledger, makes };
   } catch (err) {
