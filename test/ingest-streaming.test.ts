@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SelectQueryNode, TableNode, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFeedFile } from '../bench/ingest-feed.js';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
@@ -353,6 +354,48 @@ describe('streamed feed import into a store that already holds listings', () => 
       expect(await pages()).toBe(empty + 3);
     } finally {
       await db.drop();
+    }
+  });
+});
+
+describe('streamed feed import of VINs the first read decoded', () => {
+  it('does not ask the store for the decodes again on the second read', async () => {
+    const file = join(dir, 'feed-600-vins.csv');
+    await writeFeedFile(file, 600, { reference: NOW, seed: 5 });
+    const t = await createTestDb('sqlite');
+    try {
+      // Counts the reads of stored decodes, by the read of the file under way.
+      let pass: 'survey' | 'publish' = 'survey';
+      const reads = { survey: 0, publish: 0 };
+      const counting: KyselyPlugin = {
+        transformQuery: ({ node }) => {
+          if (SelectQueryNode.is(node) && node.from?.froms.some((f) => TableNode.is(f) && f.table.identifier.name === 'vin_decodes'))
+            reads[pass]++;
+          return node;
+        },
+        transformResult: async ({ result }) => result,
+      };
+      const db = { ...t.db, kysely: t.db.kysely.withPlugin(counting) };
+      const summary = await importFeedSource(db, { path: file }, 'csv', {
+        origin: 'vins.csv',
+        now: NOW,
+        params,
+        batchRows: 200,
+        onBatch: (_rows, p) => {
+          pass = p;
+        },
+      });
+      expect(summary.quality!.vinsDecoded).toBeGreaterThan(300);
+      expect(reads.survey).toBeGreaterThan(0);
+      expect(reads.publish).toBe(0);
+      // What the second read used is what the first stored: every published VIN's vehicle.
+      const stored = await t.db.kysely.selectFrom('vin_decodes').select(['vin', 'model']).execute();
+      const modelOf = new Map(stored.map((r) => [r.vin, r.model]));
+      const opps = await t.db.kysely.selectFrom('opportunities').select(['vin', 'vehicle_json']).where('vin', 'is not', null).execute();
+      expect(opps.length).toBeGreaterThan(300);
+      for (const o of opps) expect((JSON.parse(o.vehicle_json!) as { model: string | null }).model).toBe(modelOf.get(o.vin!));
+    } finally {
+      await t.drop();
     }
   });
 });

@@ -195,6 +195,8 @@ async function publish(
           params: opts.params,
           flags: opts.flags,
           vinDecoder: opts.vinDecoder,
+          // The survey decoded and stored every VIN of these rows.
+          vinsAlreadyStored: true,
           deferContractRun: true,
         },
       );

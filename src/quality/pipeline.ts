@@ -30,6 +30,8 @@ export interface QualityStageOptions {
   flags?: QualityFlags;
   /** The VIN decoder; the process's shared one by default, null to decode nothing. */
   vinDecoder?: VinDecoder | null;
+  /** The batch's VINs were decoded and stored by an earlier read of the same rows (decodeAndStore's alreadyStored). */
+  vinsAlreadyStored?: boolean;
 }
 
 /** A row the contract held back: stored in the quarantine, not published. */
@@ -153,14 +155,18 @@ export class QualityStage {
    * The stage's reading of a batch without writing anything but decoded VINs (a cache): text
    * cleaned, vehicles decoded, and which rows pass the contract.
    */
-  static async screen(db: Db, accepted: readonly Accepted[], opts: Pick<QualityStageOptions, 'now' | 'flags' | 'vinDecoder'>) {
+  static async screen(
+    db: Db,
+    accepted: readonly Accepted[],
+    opts: Pick<QualityStageOptions, 'now' | 'flags' | 'vinDecoder' | 'vinsAlreadyStored'>,
+  ) {
     const flags = opts.flags ?? builtInFlags;
     let sanitized = 0;
     for (const a of accepted) if (sanitizeListing(a)) sanitized++;
     const decodes = await decodeAndStore(
       db,
       accepted.map((a) => a.listing.vin),
-      { now: opts.now, decoder: opts.vinDecoder },
+      { now: opts.now, decoder: opts.vinDecoder, alreadyStored: opts.vinsAlreadyStored },
     );
     for (const a of accepted) {
       const d = a.listing.vin ? decodes.get(a.listing.vin.toUpperCase()) : undefined;

@@ -76,6 +76,12 @@ export interface DecodeOptions {
   now: number;
   /** The decoder to use; the process's shared one by default (tests inject their own). */
   decoder?: VinDecoder | null;
+  /**
+   * Every one of these VINs was decoded and stored by this decoder release moments ago (a streamed
+   * import's second read of a file its first read decoded): the decoder answers them from its
+   * pattern cache, and the store is neither read nor written again.
+   */
+  alreadyStored?: boolean;
 }
 
 /**
@@ -88,8 +94,10 @@ export async function decodeAndStore(
   opts: DecodeOptions,
 ): Promise<Map<string, VinDecode>> {
   const list = [...vins].filter((v): v is string => typeof v === 'string' && v.length === 17).map((v) => v.toUpperCase());
-  const known = await loadVinDecodes(db, list);
   const decoder = opts.decoder === undefined ? await sharedVinDecoder() : opts.decoder;
+  // The same release decodes a VIN the same way every time, so its answer is what was stored.
+  if (decoder && opts.alreadyStored) return decoder.decodeMany(list);
+  const known = await loadVinDecodes(db, list);
   if (!decoder) return known;
   const missing = [...new Set(list)].filter((v) => known.get(v)?.decoder !== decoder.release);
   if (missing.length === 0) return known;
