@@ -32,7 +32,7 @@ export function feedOriginsOf(hash: string, originName: string, fetchedAt: Date,
   const sourceUrl = `urn:dealerscope:feed:${encodeURIComponent(originName)}`;
   // Per row: canonical column → [locator, raw value].
   const cellsOf = (a: AcceptedListing) =>
-    new Map(a.cells.map((c): [string, [string, unknown]] => [headerKey(c.column), [c.locator, c.value]]));
+    new Map(a.cells().map((c): [string, [string, unknown]] => [headerKey(c.column), [c.locator, c.value]]));
   return accepted.map((a) => {
     const cells = cellsOf(a);
     const locators: ListingOrigin['locators'] = {};

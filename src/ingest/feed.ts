@@ -38,8 +38,11 @@ export interface AcceptedListing {
   listing: ListingInput;
   /** Fields filled from other fields (provenance method "derived"). */
   derived: DerivedField[];
-  /** The row's cells as read: column name as written → [locator, value]; provenance points at them. */
-  cells: FeedCell[];
+  /**
+   * The row's cells as read (column name as written, locator, value); provenance points at them.
+   * Built when asked: a streamed import reads every row twice and wants them only the second time.
+   */
+  cells: () => FeedCell[];
 }
 
 /** One cell of a feed row: its column as the file names it, where it sits, and its raw value. */
@@ -89,9 +92,10 @@ export function detectFeedFormat(filename: string, content: string | Buffer): Fe
 export interface RawRow {
   row: number;
   line?: number;
-  raw: Record<string, unknown>;
+  /** The row as written, by column name (what a reject keeps); built only for a rejected row. */
+  raw: () => Record<string, unknown>;
   values: Map<FeedColumn, unknown>;
-  cells: FeedCell[];
+  cells: () => FeedCell[];
   structural: string | null;
 }
 
@@ -113,19 +117,26 @@ export function csvHeader(header: CsvRecord | undefined): CsvHeader {
 }
 
 export function csvRow({ names, columns }: CsvHeader, rec: CsvRecord): RawRow {
-  const raw: Record<string, unknown> = {};
   const values = new Map<FeedColumn, unknown>();
   const fields = rec.fields ?? [];
-  fields.forEach((v, i) => {
-    if (i < names.length) raw[names[i]] = v;
-    else ((raw._extra ??= []) as unknown[]).push(v);
+  const n = Math.min(fields.length, names.length);
+  for (let i = 0; i < n; i++) {
     const col = columns[i];
-    if (col && i < names.length) values.set(col, v);
-  });
+    if (col) values.set(col, fields[i]);
+  }
+  const raw = () => {
+    const out: Record<string, unknown> = {};
+    fields.forEach((v, i) => {
+      if (i < names.length) out[names[i]!] = v;
+      else ((out._extra ??= []) as unknown[]).push(v);
+    });
+    return out;
+  };
   const structural =
     rec.error ?? (fields.length !== names.length ? `wrong column count: ${fields.length} fields, header has ${names.length}` : null);
-  const cells = names.map((name, i) => ({ column: name, locator: `csv:row=${rec.row};column=${name}`, value: fields[i] }));
-  return { row: rec.row, line: rec.line, raw, values, cells, structural };
+  const row = rec.row;
+  const cells = () => names.map((name, i) => ({ column: name, locator: `csv:row=${row};column=${name}`, value: fields[i] }));
+  return { row, line: rec.line, raw, values, cells, structural };
 }
 
 function csvRows(content: string | Buffer): RawRow[] {
@@ -149,7 +160,7 @@ export function jsonItems(content: string | Buffer): unknown[] {
 /** Item `i` (0-based) of a JSON feed as a row. */
 export function jsonRow(item: unknown, i: number): RawRow {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-    return { row: i + 1, raw: { value: item }, values: new Map(), cells: [], structural: 'row is not a JSON object' };
+    return { row: i + 1, raw: () => ({ value: item }), values: new Map(), cells: () => [], structural: 'row is not a JSON object' };
   }
   const raw = item as Record<string, unknown>;
   const values = new Map<FeedColumn, unknown>();
@@ -157,8 +168,8 @@ export function jsonRow(item: unknown, i: number): RawRow {
     const col = COLUMN_BY_KEY.get(headerKey(k));
     if (col) values.set(col, v);
   }
-  const cells = Object.entries(raw).map(([k, v]) => ({ column: k, locator: `/${i}/${pointerToken(k)}`, value: v }));
-  return { row: i + 1, raw, values, cells, structural: null };
+  const cells = () => Object.entries(raw).map(([k, v]) => ({ column: k, locator: `/${i}/${pointerToken(k)}`, value: v }));
+  return { row: i + 1, raw: () => raw, values, cells, structural: null };
 }
 
 /** Reads one row into a listing, or the list of problems that keep it out. */
@@ -335,7 +346,7 @@ export function readFeedRow(r: RawRow, now: Date): AcceptedListing | RejectedRow
       lotId: str('lot_id'),
       source: src === null ? null : normalizeSource(src) || src,
       reason,
-      raw: r.raw,
+      raw: r.raw(),
     };
   };
   if (r.structural) return reject(r.structural);
