@@ -21,6 +21,8 @@ const MAX_FILE_BYTES = 512 * 1024 * 1024;
  * and low enough that heap plus the process's ~85 MB of code and native memory stays under 200 MB.
  */
 const INGEST_HEAP_CEILING_MB = 48;
+/** The import's statement journals stay in memory (openDb's memoryTempFiles). */
+const INGEST_DB = { memoryTempFiles: true } as const;
 
 /** Exit codes: 0 every row landed and was published, 2 some rejected or quarantined, 1 could not run (docs/imports.md). */
 export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
@@ -107,7 +109,7 @@ export function registerDataCommands(program: Command): void {
         } finally {
           await evidence.close();
         }
-      });
+      }, INGEST_DB);
       const body = importSummaryBody(summary);
       if (opts.json) console.log(JSON.stringify(body));
       else {

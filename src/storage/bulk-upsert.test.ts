@@ -1,9 +1,13 @@
 // The import's wide upsert against both real databases: new rows inserted, colliding rows updated
 // but for the columns they keep, the stored ids handed back, and a statement per row count.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, requirePostgres, type TestDb } from '../../test/support/databases.js';
 import { bulkUpsert, type UpsertShape } from './bulk-upsert.js';
+import { openDb } from './db.js';
 
 const pgOk = await requirePostgres();
 
@@ -74,5 +78,37 @@ describe.each([
     expect(back).toHaveLength(300);
     const all = await stored();
     expect(all.filter((r) => r.k.startsWith('bulk')).map((r) => r.a)).toEqual(rows.map((r) => r.a));
+  });
+});
+
+describe('bulkUpsert on SQLite with its temporary files in memory (the import CLI)', () => {
+  it('undoes a failing statement’s own rows and keeps the transaction’s earlier ones, as with journals on disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-bulk-mem-'));
+    try {
+      for (const memoryTempFiles of [false, true]) {
+        const db = openDb(`sqlite:${join(dir, `${memoryTempFiles}.db`)}`, { memoryTempFiles });
+        try {
+          const store = (await sql<{ temp_store: number }>`PRAGMA temp_store`.execute(db.kysely)).rows[0]!.temp_store;
+          expect(store).toBe(memoryTempFiles ? 2 : 0);
+          await sql.raw(`CREATE TABLE probe (k TEXT PRIMARY KEY, a BIGINT NOT NULL)`).execute(db.kysely);
+          const shape: UpsertShape = { table: 'probe', conflict: ['k'] };
+          const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ k: `k${from + i}`, a: from + i }));
+          await bulkUpsert(db.kysely, 'sqlite', shape, rows(0, 50));
+          await db.kysely.transaction().execute(async (trx) => {
+            // Updates 50 stored rows and adds 50, then fails on its last row: the statement's
+            // undo copy (its journal) must put all 100 back.
+            const failing = [...rows(0, 100).map((r) => ({ ...r, a: r.a + 1000 })), { k: 'bad', a: null }];
+            await expect(bulkUpsert(trx, 'sqlite', shape, failing)).rejects.toThrow(/NOT NULL/);
+            await bulkUpsert(trx, 'sqlite', shape, rows(200, 3));
+          });
+          const stored = (await sql<{ k: string; a: number }>`SELECT k, a FROM probe ORDER BY a`.execute(db.kysely)).rows;
+          expect(stored.map((r) => r.a)).toEqual([...rows(0, 50), ...rows(200, 3)].map((r) => r.a));
+        } finally {
+          await db.close();
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

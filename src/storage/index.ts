@@ -4,7 +4,7 @@
 // not by this module.
 export { POSTGRES_WORDS, SQLITE_WORDS, type DialectWords } from './dialect-words.js';
 export { bulkUpsert, type UpsertShape } from './bulk-upsert.js';
-export { dbBool, isDatabaseUnavailable, openDb, type Db } from './db.js';
+export { dbBool, isDatabaseUnavailable, openDb, type Db, type OpenDbOptions } from './db.js';
 export { readKeyset, type KeysetPosition } from './keyset.js';
 export { openScratchDatabase, type ScratchDatabase } from './scratch.js';
 export { applyMigrations, type MigrationReport } from './migrate.js';
