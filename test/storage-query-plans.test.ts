@@ -24,6 +24,13 @@ const YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY';
 
 const SORTS: Sort[] = ['newest', 'profit', 'roi', 'score', 'ending'];
 
+/** SQLite's plan for a captured query, its steps joined by ` | `. */
+function planOf(raw: Database.Database, q: { sql: string; parameters: readonly unknown[] }): string {
+  return (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>)
+    .map((r) => r.detail)
+    .join(' | ');
+}
+
 describe('SQLite query plans for make + state pages', () => {
   let dir: string;
   let raw: Database.Database;
@@ -50,11 +57,6 @@ describe('SQLite query plans for make + state pages', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const planOf = (q: { sql: string; parameters: readonly unknown[] }) =>
-    (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>)
-      .map((r) => r.detail)
-      .join(' | ');
-
   it.each(SORTS)('sort=%s: a range read on the make + state rank index, no sort step', async (sort) => {
     const req = { sort, filters: { makeKey: 'ford', state: 'TX' }, limit: 50 };
     captured.length = 0;
@@ -65,13 +67,13 @@ describe('SQLite query plans for make + state pages', () => {
     // its rank tier, then the flagged tier from its start.
     expect(captured).toHaveLength(5);
     for (const q of captured) {
-      const plan = planOf(q);
+      const plan = planOf(raw, q);
       expect(plan).toContain(`opp_rank_make_state_${sort}_idx`);
       expect(plan).not.toContain('TEMP B-TREE');
     }
     // The tie read seeks on the tier, the sort value and the id, rather than stepping through the tie.
-    expect(planOf(captured[1]!)).toMatch(/rank_tier=\? AND \w+=\? AND (rowid|id)[<>]\?/);
-    expect(planOf(captured[3]!)).toMatch(/rank_tier>\?/);
+    expect(planOf(raw, captured[1]!)).toMatch(/rank_tier=\? AND \w+=\? AND (rowid|id)[<>]\?/);
+    expect(planOf(raw, captured[3]!)).toMatch(/rank_tier>\?/);
   });
 
   it('a cursor inside one import batch seeks to its place in the tie, and a page runs on past the tie in order', async () => {
@@ -98,15 +100,15 @@ describe('SQLite query plans for make + state pages', () => {
     captured.length = 0;
     expect(await pageAfter(middle)).toEqual(order.slice(middle + 1, middle + 51).map((r) => r.id));
     expect(captured).toHaveLength(1);
-    expect(planOf(captured[0]!)).toMatch(/rank_tier=\? AND created_at=\? AND (rowid|id)<\?/);
+    expect(planOf(raw, captured[0]!)).toMatch(/rank_tier=\? AND created_at=\? AND (rowid|id)<\?/);
     // Ten rows before the tie ends: those ten, then the first 40 of the older batch.
     const nearEnd = tie[tie.length - 11]!.i;
     captured.length = 0;
     expect(await pageAfter(nearEnd)).toEqual(order.slice(nearEnd + 1, nearEnd + 51).map((r) => r.id));
     // The rest of the tie, the older batch in the same tier (40 rows fill the page, so the flagged tier is not read).
     expect(captured).toHaveLength(2);
-    expect(planOf(captured[1]!)).toContain('opp_rank_newest_idx');
-    expect(planOf(captured[1]!)).not.toContain('TEMP B-TREE');
+    expect(planOf(raw, captured[1]!)).toContain('opp_rank_newest_idx');
+    expect(planOf(raw, captured[1]!)).not.toContain('TEMP B-TREE');
   });
 
   it("the quality monitor's 30-second samples read the recency indexes, slice after slice, without a sort step", async () => {
@@ -119,7 +121,7 @@ describe('SQLite query plans for make + state pages', () => {
     expect(tables.filter((t) => t === 'listings').length).toBeGreaterThanOrEqual(2);
     expect(tables.filter((t) => t === 'opportunities').length).toBeGreaterThanOrEqual(2);
     for (const q of sampled) {
-      const plan = planOf(q);
+      const plan = planOf(raw, q);
       expect(plan).toMatch(/(listings|opp)_recent_idx/);
       expect(plan).not.toContain('TEMP B-TREE');
     }
@@ -153,11 +155,7 @@ describe('SQLite query plan of an import', () => {
       await ingestMadeListings(db, 300, 3, 'IMP', Date.UTC(2026, 10, 1));
       const lookups = captured.filter((q) => /^select "id", "source", "lot_id", "content_hash" from "listings"/.test(q.sql));
       expect(lookups.length).toBeGreaterThan(0);
-      const planOf = (q: { sql: string; parameters: readonly unknown[] }) =>
-        (raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>)
-          .map((r) => r.detail)
-          .join(' | ');
-      for (const q of lookups) expect(planOf(q)).toMatch(/SEARCH listings USING INDEX \S+ \(source=\? AND lot_id=\?\)/);
+      for (const q of lookups) expect(planOf(raw, q)).toMatch(/SEARCH listings USING INDEX \S+ \(source=\? AND lot_id=\?\)/);
       // A second file, with the first one stored: its VINs' stored holders (duplicate-VIN peers)
       // and its lots' earlier flags are index seeks. As full scans they grew with the store: 1.8 s
       // of a 20,000-listing import into 120 k stored listings.
@@ -175,8 +173,9 @@ describe('SQLite query plan of an import', () => {
       const flags = captured.filter((q) => /^select .* from "quality_anomalies" where "lot_id" in/.test(q.sql));
       expect(byVin.length).toBeGreaterThan(0);
       expect(flags.length).toBeGreaterThan(0);
-      for (const q of byVin) expect(planOf(q)).toMatch(/^SEARCH listings USING INDEX listings_vin_idx \(vin=\?\)$/);
-      for (const q of flags) expect(planOf(q)).toMatch(/^SEARCH quality_anomalies USING INDEX quality_anomalies_lot_idx \(lot_id=\?\)$/);
+      for (const q of byVin) expect(planOf(raw, q)).toMatch(/^SEARCH listings USING INDEX listings_vin_idx \(vin=\?\)$/);
+      for (const q of flags)
+        expect(planOf(raw, q)).toMatch(/^SEARCH quality_anomalies USING INDEX quality_anomalies_lot_idx \(lot_id=\?\)$/);
     } finally {
       await kysely.destroy();
       rmSync(dir, { recursive: true, force: true });
