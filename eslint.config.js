@@ -30,7 +30,9 @@ export default tseslint.config(
     languageOptions: {
       globals: globals.node,
       parserOptions: {
-        projectService: { allowDefaultProject: ['vitest.config.ts', 'vitest.lighthouse.config.ts', 'eslint.config.js'] },
+        // One program from tsconfig.json, built once: the project service took half again as long
+        // (50 s against 34 s) at the same memory.
+        project: ['./tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
