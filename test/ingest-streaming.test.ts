@@ -14,6 +14,7 @@ import { importFeedSource } from '../src/ingest/feed-import.js';
 import { streamFeed } from '../src/ingest/feed-stream.js';
 import { ingestListings } from '../src/ingest/import-service.js';
 import type { ImportSummary } from '../src/ingest/import-records.js';
+import { VinDecoder } from '../src/quality/vin-decoding/decoder.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12);
@@ -397,6 +398,34 @@ describe('streamed feed import of VINs the first read decoded', () => {
       expect(opps.length).toBeGreaterThan(300);
       for (const o of opps) expect((JSON.parse(o.vehicle_json!) as { model: string | null }).model).toBe(modelOf.get(o.vin!));
     } finally {
+      await t.drop();
+    }
+  });
+
+  it('decodes nothing when the file is imported again by a process that has decoded nothing yet', async () => {
+    const file = join(dir, 'feed-400-again.csv');
+    await writeFeedFile(file, 400, { reference: NOW, seed: 6 });
+    const t = await createTestDb('sqlite');
+    const fresh = await VinDecoder.open();
+    try {
+      const opts = { origin: 'again.csv', now: NOW, params, batchRows: 100 };
+      const first = await importFeedSource(t.db, { path: file }, 'csv', opts);
+      expect(first.quality!.vinsDecoded).toBeGreaterThan(200);
+      const stored = async () => {
+        const { listings, opportunities, provenance } = await snapshot(t.db);
+        return { listings, opportunities, provenance };
+      };
+      const before = await stored();
+      // A decoder with an empty pattern cache, as in a new CLI process: every VIN is stored, so the
+      // first read answers them from the store and the second from what the first found there.
+      const again = await importFeedSource(t.db, { path: file }, 'csv', { ...opts, vinDecoder: fresh });
+      expect(fresh!.stats.decoded).toBe(0);
+      expect(fresh!.stats.cached).toBeGreaterThan(200);
+      expect(again.unchanged).toBe(first.created);
+      // Every stored vehicle (opportunities' vehicle_json) is as the first import decoded it.
+      expect(await stored()).toEqual(before);
+    } finally {
+      await fresh?.close();
       await t.drop();
     }
   });

@@ -99,6 +99,9 @@ export async function decodeAndStore(
   if (decoder && opts.alreadyStored) return decoder.decodeMany(list);
   const known = await loadVinDecodes(db, list);
   if (!decoder) return known;
+  // The second read of a streamed file decodes from the pattern cache (alreadyStored above); the
+  // decodes found stored go in it too, or a re-imported file had every pattern decoded anew there.
+  for (const d of known.values()) decoder.remember(d);
   const missing = [...new Set(list)].filter((v) => known.get(v)?.decoder !== decoder.release);
   if (missing.length === 0) return known;
   const fresh = await decoder.decodeMany(missing);

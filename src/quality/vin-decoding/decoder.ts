@@ -182,6 +182,19 @@ export class VinDecoder {
     return out;
   }
 
+  /**
+   * Takes a stored decode by this release as its pattern's answer, so a later `decodeMany` of a
+   * VIN with the same pattern is answered from the cache (a streamed import's second read of a
+   * file whose VINs its first read found stored).
+   */
+  remember(d: VinDecode): void {
+    if (d.decoder !== this.release) return;
+    const key = patternKey(d.vin);
+    if (this.cache.has(key)) return;
+    const { vin: _vin, ...pattern } = d;
+    this.cache.set(key, pattern);
+  }
+
   private async decodePattern(corgi: InstanceType<CorgiModule['VINDecoder']>, vin: string): Promise<Omit<VinDecode, 'vin'>> {
     const wmiCode = vin.slice(0, 3);
     const w = this.wmi(wmiCode);
