@@ -3,9 +3,9 @@
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql, type Insertable } from 'kysely';
 import { dbBool, type Db, type ListingRow } from '../../storage/index.js';
-import type { ListingInput } from '../../opportunities/index.js';
-import { familyOf, listingFromRow, makeSpellings } from '../../opportunities/index.js';
-import { listingKey, peerFeature, type DetectedAnomaly } from './detector.js';
+import type { ListingInput, TitleStatus } from '../../opportunities/index.js';
+import { familyOf, makeSpellings } from '../../opportunities/index.js';
+import { listingKey, peerFeature, type DetectedAnomaly, type PeerListing } from './detector.js';
 import type { PeerFile } from './peer-file.js';
 import type { ArbitrageParams } from '../../config/index.js';
 import type { QualityAnomaliesTable } from '../storage/tables.js';
@@ -35,13 +35,47 @@ function chunks<T>(xs: readonly T[]): T[][] {
 // is read in pages, never whole.
 const POPULATION_PAGE = 1000;
 
+// The columns a stored listing's peer feature needs (and the id pages are read by). Whole rows
+// carried each listing's description and every other column across for nothing.
+const PEER_COLUMNS = [
+  'id',
+  'source',
+  'lot_id',
+  'title',
+  'year',
+  'make',
+  'model',
+  'trim',
+  'vin',
+  'mileage',
+  'current_bid_cents',
+  'title_status',
+] as const satisfies ReadonlyArray<keyof ListingRow>;
+type PeerRow = Pick<ListingRow, (typeof PEER_COLUMNS)[number]>;
+
+function peerListing(r: PeerRow): PeerListing {
+  return {
+    source: r.source,
+    lotId: r.lot_id,
+    title: r.title,
+    year: r.year,
+    make: r.make,
+    model: r.model,
+    trim: r.trim,
+    vin: r.vin,
+    mileage: r.mileage,
+    currentBidCents: Number(r.current_bid_cents),
+    titleStatus: r.title_status as TitleStatus,
+  };
+}
+
 /** Active listings whose make is one of `makes` (lower-cased spellings), in id order, a page at a time. */
-async function* activeListingsOfMakes(db: Db, makes: readonly string[]): AsyncGenerator<ListingRow[]> {
+async function* activeListingsOfMakes(db: Db, makes: readonly string[]): AsyncGenerator<PeerRow[]> {
   for (const part of chunks(makes)) {
     for (let after = 0; ;) {
       const rows = await db.kysely
         .selectFrom('listings')
-        .selectAll()
+        .select(PEER_COLUMNS)
         .where('is_active', '=', dbBool(db, true))
         .where((eb) => eb.fn('lower', [eb.ref('make')]), 'in', part)
         .where('id', '>', after)
@@ -55,8 +89,8 @@ async function* activeListingsOfMakes(db: Db, makes: readonly string[]): AsyncGe
   }
 }
 
-async function activeListingsWithVins(db: Db, vins: readonly string[]): Promise<ListingRow[]> {
-  return db.kysely.selectFrom('listings').selectAll().where('is_active', '=', dbBool(db, true)).where('vin', 'in', vins).execute();
+async function activeListingsWithVins(db: Db, vins: readonly string[]): Promise<PeerRow[]> {
+  return db.kysely.selectFrom('listings').select(PEER_COLUMNS).where('is_active', '=', dbBool(db, true)).where('vin', 'in', vins).execute();
 }
 
 /** Active listings sharing a model family with the batch: peers for cohorts and duplicated VINs. */
@@ -64,18 +98,18 @@ export async function loadPopulation(
   db: Db,
   batch: readonly ListingInput[],
   aliases: Readonly<Record<string, string>> = {},
-): Promise<ListingInput[]> {
+): Promise<PeerListing[]> {
   const pairs = new Set(batch.map((l) => familyOf(l.make, l.model, aliases).key));
   const makes = [...new Set(batch.flatMap((l) => makeSpellings(l.make)))];
-  const out: ListingInput[] = [];
+  const out: PeerListing[] = [];
   for await (const rows of activeListingsOfMakes(db, makes))
-    for (const r of rows) if (pairs.has(familyOf(r.make, r.model, aliases).key)) out.push(listingFromRow(r));
+    for (const r of rows) if (pairs.has(familyOf(r.make, r.model, aliases).key)) out.push(peerListing(r));
   // Listings whose VIN is in the batch, whatever their make: a VIN on a different model is worse.
   const vins = [...new Set(batch.map((l) => l.vin).filter((v): v is string => !!v))];
   const seen = new Set(out.map(listingKey));
   for (const part of chunks(vins)) {
     for (const r of await activeListingsWithVins(db, part)) {
-      const l = listingFromRow(r);
+      const l = peerListing(r);
       if (!seen.has(listingKey(l))) {
         seen.add(listingKey(l));
         out.push(l);
@@ -107,8 +141,8 @@ export async function loadPopulationInto(
     for (const m of makeSpellings(make)) makes.add(m);
   }
   // A listing the import names is not its own peer: its row in the file stands for it.
-  const outside = (rows: readonly ListingRow[]) =>
-    rows.map(listingFromRow).flatMap((l) => (inImport(listingKey(l)) ? [] : [peerFeature(l, params)]));
+  const outside = (rows: readonly PeerRow[]) =>
+    rows.map(peerListing).flatMap((l) => (inImport(listingKey(l)) ? [] : [peerFeature(l, params)]));
   // Each page is garbage once it is in the file. A store of 120 k listings is 120 pages with no
   // batch boundary between them: the heap grew from 31 to 112 MB of promoted pages before V8
   // compacted, and the import's peak RSS passed 200 MB in about half the runs. `afterPage` lets

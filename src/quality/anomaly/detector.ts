@@ -57,7 +57,7 @@ export interface DetectorContext {
   /** Candidate comps for a make/model (the engine narrows them to the year window). */
   comps(listing: ListingInput): readonly Comp[];
   /** Other live listings: peers for cohort statistics and for duplicated-VIN checks. */
-  population: readonly ListingInput[];
+  population: readonly PeerListing[];
   /** Peers indexed beforehand (a streamed import's whole file); `population` is then not read. */
   peers?: PeerIndex;
   settings?: Partial<typeof ANOMALY_SETTINGS>;
@@ -67,7 +67,7 @@ export const listingKey = (l: Pick<ListingInput, 'source' | 'lotId'>): string =>
 const dollars = (c: number) => `$${(c / 100).toFixed(2)}`;
 
 /** Bids in log dollars, scaled up by the title brand so salvage lots compare with clean ones. */
-function logBid(l: ListingInput, params: ArbitrageParams): number {
+function logBid(l: PeerListing, params: ArbitrageParams): number {
   return Math.log1p(l.currentBidCents / 100 / Math.max(0.1, titleMultiplier(l.titleStatus, params)));
 }
 
@@ -81,7 +81,7 @@ function mileageCenter(miles: number[], s: typeof ANOMALY_SETTINGS): RobustCente
 }
 
 /** Peers: the same model family and service class (patrol units run far more miles than civilians). */
-function cohortKey(l: ListingInput, params: ArbitrageParams): string {
+function cohortKey(l: PeerListing, params: ArbitrageParams): string {
   return `${familyOf(l.make, l.model, params.valuation.modelFamilies).key}|${vehicleClass(l)}`;
 }
 
@@ -98,7 +98,16 @@ export interface PeerFeature {
   mileage: number | null;
 }
 
-export function peerFeature(l: ListingInput, params: ArbitrageParams): PeerFeature {
+/**
+ * The fields of a listing its peer feature is computed from: all a stored peer is read with (the
+ * population read selects these columns, not whole rows with their descriptions).
+ */
+export type PeerListing = Pick<
+  ListingInput,
+  'source' | 'lotId' | 'vin' | 'make' | 'model' | 'trim' | 'title' | 'year' | 'currentBidCents' | 'titleStatus' | 'mileage' | 'vehicle'
+>;
+
+export function peerFeature(l: PeerListing, params: ArbitrageParams): PeerFeature {
   return {
     key: listingKey(l),
     vin: l.vin || null,
