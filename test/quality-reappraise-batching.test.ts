@@ -4,7 +4,7 @@
 // what is stored and how often the database is asked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams, type ArbitrageParams } from '../src/config/arbitrage.js';
-import { reappraiseAll } from '../src/quality/reappraise.js';
+import { reappraiseAll, reappraiseListings } from '../src/quality/reappraise.js';
 import type { Db } from '../src/storage/index.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { ingestMadeListings } from './support/listings.js';
@@ -81,5 +81,23 @@ describe.each([
     const opps = await tdb.db.kysely.selectFrom('opportunities').select(['lot_id', 'doc_fee_cents']).execute();
     expect(opps).toHaveLength(LISTINGS);
     for (const o of opps) expect(Number(o.doc_fee_cents)).toBe(costBefore.get(o.lot_id)! + 12_345);
+  });
+});
+
+describe.runIf(pgOk)('concurrent re-appraisal on postgres', () => {
+  let tdb: TestDb;
+  beforeAll(async () => {
+    tdb = await createTestDb('postgres');
+  });
+  afterAll(async () => {
+    await tdb.drop();
+  });
+
+  it('two re-appraisals of the same listings, asked in opposite orders, both finish', async () => {
+    await ingestMadeListings(tdb.db, LISTINGS, 9, 'RC', T0);
+    const ids = (await tdb.db.kysely.selectFrom('listings').select('id').execute()).map((r) => Number(r.id));
+    const opts = { params: defaultArbitrageParams(), now: T0 + 1000, anomalyDetection: true };
+    const [a, b] = await Promise.all([reappraiseListings(tdb.db, ids, opts), reappraiseListings(tdb.db, [...ids].reverse(), opts)]);
+    expect([a, b]).toEqual([LISTINGS, LISTINGS]);
   });
 });

@@ -107,8 +107,11 @@ export async function reappraiseRows(
     });
     return { hashes, opps };
   };
-  for (let i = 0; i < rows.length; i += TRANSACTION_ROWS) {
-    const group = rows.slice(i, i + TRANSACTION_ROWS);
+  // In id order: two re-appraisals of overlapping listings on PostgreSQL then take the rows' locks
+  // in the same order and queue behind each other instead of deadlocking.
+  const ordered = [...rows].sort((a, b) => Number(a.id) - Number(b.id));
+  for (let i = 0; i < ordered.length; i += TRANSACTION_ROWS) {
+    const group = ordered.slice(i, i + TRANSACTION_ROWS);
     const priced: Array<Awaited<ReturnType<typeof priceChunk>>> = [];
     // Priced before the transaction opens: its write lock is held for the writes alone.
     for (let j = 0; j < group.length; j += CHUNK) priced.push(await priceChunk(group.slice(j, j + CHUNK)));
