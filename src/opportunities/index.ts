@@ -42,6 +42,7 @@ export {
   readChangeSeq,
   readCompsVersion,
   readDataVersion,
+  retryingConflicts,
   storedHash,
   storeListings,
   upsertOpportunities,

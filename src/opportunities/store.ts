@@ -226,6 +226,14 @@ const TRANSACTION_ROWS = 1000;
 const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 3;
 
+/**
+ * Runs a writing transaction again, up to three attempts in all, when PostgreSQL chose it as a
+ * deadlock or serialization victim (it then wrote nothing). `fn` must build its result afresh.
+ */
+export function retryingConflicts<T>(fn: () => Promise<T>): Promise<T> {
+  return withRetries({ attempts: ATTEMPTS, retryOn: (err) => RETRYABLE.has(String((err as { code?: unknown }).code)) }, fn);
+}
+
 /** Upserts listings (later duplicates in `listings` win) and their opportunities. */
 export async function storeListings(
   db: Db,
@@ -242,16 +250,13 @@ export async function storeListings(
   for (let i = 0; i < unique.length; i += TRANSACTION_ROWS) {
     const rows = unique.slice(i, i + TRANSACTION_ROWS);
     // A failed transaction left nothing behind, so each attempt counts into a fresh part.
-    const part = await withRetries(
-      { attempts: ATTEMPTS, retryOn: (err) => RETRYABLE.has(String((err as { code?: unknown }).code)) },
-      async () => {
-        const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
-        await db.kysely.transaction().execute(async (trx) => {
-          for (let j = 0; j < rows.length; j += BATCH) await storeChunk(db, trx, rows.slice(j, j + BATCH), opts, p);
-        });
-        return p;
-      },
-    );
+    const part = await retryingConflicts(async () => {
+      const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
+      await db.kysely.transaction().execute(async (trx) => {
+        for (let j = 0; j < rows.length; j += BATCH) await storeChunk(db, trx, rows.slice(j, j + BATCH), opts, p);
+      });
+      return p;
+    });
     result.created += part.created;
     result.updated += part.updated;
     result.unchanged += part.unchanged;

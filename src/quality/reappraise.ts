@@ -11,6 +11,7 @@ import {
   notifyDataVersion,
   opportunityValues,
   readCompsVersion,
+  retryingConflicts,
   storedHash,
   type StoreOptions,
   upsertOpportunities,
@@ -115,16 +116,19 @@ export async function reappraiseRows(
     const priced: Array<Awaited<ReturnType<typeof priceChunk>>> = [];
     // Priced before the transaction opens: its write lock is held for the writes alone.
     for (let j = 0; j < group.length; j += CHUNK) priced.push(await priceChunk(group.slice(j, j + CHUNK)));
-    await db.kysely.transaction().execute(async (trx) => {
-      // One statement per chunk (VALUES columns are column1… in both databases); a statement per
-      // listing was 17,000 statements for the relisted file above.
-      for (const { hashes } of priced) {
-        const values = sql.join(hashes.map(([id, hash]) => sql`(CAST(${id} AS BIGINT), ${hash})`));
-        await sql`UPDATE listings SET content_hash = v.column2 FROM (VALUES ${values}) AS v WHERE listings.id = v.column1`.execute(trx);
-      }
-      // Last: it takes the change counter's lock, which holds other writers until this commits.
-      for (const { opps } of priced) await upsertOpportunities(db, trx, opps);
-    });
+    // Retried when a concurrent import's transaction wins a deadlock: the priced rows are reused.
+    await retryingConflicts(() =>
+      db.kysely.transaction().execute(async (trx) => {
+        // One statement per chunk (VALUES columns are column1… in both databases); a statement per
+        // listing was 17,000 statements for the relisted file above.
+        for (const { hashes } of priced) {
+          const values = sql.join(hashes.map(([id, hash]) => sql`(CAST(${id} AS BIGINT), ${hash})`));
+          await sql`UPDATE listings SET content_hash = v.column2 FROM (VALUES ${values}) AS v WHERE listings.id = v.column1`.execute(trx);
+        }
+        // Last: it takes the change counter's lock, which holds other writers until this commits.
+        for (const { opps } of priced) await upsertOpportunities(db, trx, opps);
+      }),
+    );
     opts.onProgress?.(progressBase.done + Math.min(i + TRANSACTION_ROWS, rows.length), progressBase.total);
   }
   // Cached pages are keyed by the data version; telling the watcher drops them on this replica at once.
