@@ -37,6 +37,8 @@ export { DATA_VERSION_CHANNEL, DataVersionWatcher, notifyDataVersion } from './d
 export {
   bumpCompsVersion,
   bumpDataVersion,
+  LISTING_CORE_COLUMNS,
+  listingCoreFromRow,
   listingFromRow,
   opportunityValues,
   readChangeSeq,
@@ -46,6 +48,7 @@ export {
   storedHash,
   storeListings,
   upsertOpportunities,
+  type ListingCore,
   type StoreOptions,
   type StoreResult,
 } from './store.js';

@@ -82,7 +82,28 @@ export function listingHash(l: ListingInput): string {
     .digest('base64url');
 }
 
-export function listingFromRow(r: ListingRow): ListingInput {
+/** The columns a stored listing's identity, vehicle, mileage and bid are read from. */
+export const LISTING_CORE_COLUMNS = [
+  'source',
+  'lot_id',
+  'title',
+  'year',
+  'make',
+  'model',
+  'trim',
+  'vin',
+  'mileage',
+  'current_bid_cents',
+  'title_status',
+] as const satisfies ReadonlyArray<keyof ListingRow>;
+type ListingCoreRow = Pick<ListingRow, (typeof LISTING_CORE_COLUMNS)[number]>;
+export type ListingCore = Pick<
+  ListingInput,
+  'source' | 'lotId' | 'title' | 'year' | 'make' | 'model' | 'trim' | 'vin' | 'mileage' | 'currentBidCents' | 'titleStatus'
+>;
+
+/** A listing's core from those columns alone (what anomaly detection reads of its stored peers). */
+export function listingCoreFromRow(r: ListingCoreRow): ListingCore {
   return {
     source: r.source,
     lotId: r.lot_id,
@@ -94,12 +115,18 @@ export function listingFromRow(r: ListingRow): ListingInput {
     vin: r.vin,
     mileage: r.mileage,
     currentBidCents: Number(r.current_bid_cents),
+    titleStatus: r.title_status as TitleStatus,
+  };
+}
+
+export function listingFromRow(r: ListingRow): ListingInput {
+  return {
+    ...listingCoreFromRow(r),
     auctionEndsAt: new Date(Number(r.auction_end_ms)),
     city: r.city,
     state: r.state,
     zip: r.zip,
     listingUrl: r.listing_url,
-    titleStatus: r.title_status as TitleStatus,
     description: r.description,
     buyerPremiumPct: r.buyer_premium_bp === null ? null : r.buyer_premium_bp / 100,
     docFeeCents: r.doc_fee_cents === null ? null : Number(r.doc_fee_cents),

@@ -3,8 +3,8 @@
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql, type Insertable } from 'kysely';
 import { dbBool, type Db, type ListingRow } from '../../storage/index.js';
-import type { ListingInput, TitleStatus } from '../../opportunities/index.js';
-import { familyOf, makeSpellings } from '../../opportunities/index.js';
+import type { ListingInput } from '../../opportunities/index.js';
+import { familyOf, LISTING_CORE_COLUMNS, listingCoreFromRow, makeSpellings } from '../../opportunities/index.js';
 import { listingKey, peerFeature, type DetectedAnomaly, type PeerListing } from './detector.js';
 import type { PeerFile } from './peer-file.js';
 import type { ArbitrageParams } from '../../config/index.js';
@@ -35,39 +35,10 @@ function chunks<T>(xs: readonly T[]): T[][] {
 // is read in pages, never whole.
 const POPULATION_PAGE = 1000;
 
-// The columns a stored listing's peer feature needs (and the id pages are read by). Whole rows
+// The columns a stored listing's peer feature needs, and the id pages are read by. Whole rows
 // carried each listing's description and every other column across for nothing.
-const PEER_COLUMNS = [
-  'id',
-  'source',
-  'lot_id',
-  'title',
-  'year',
-  'make',
-  'model',
-  'trim',
-  'vin',
-  'mileage',
-  'current_bid_cents',
-  'title_status',
-] as const satisfies ReadonlyArray<keyof ListingRow>;
+const PEER_COLUMNS = ['id', ...LISTING_CORE_COLUMNS] as const;
 type PeerRow = Pick<ListingRow, (typeof PEER_COLUMNS)[number]>;
-
-function peerListing(r: PeerRow): PeerListing {
-  return {
-    source: r.source,
-    lotId: r.lot_id,
-    title: r.title,
-    year: r.year,
-    make: r.make,
-    model: r.model,
-    trim: r.trim,
-    vin: r.vin,
-    mileage: r.mileage,
-    currentBidCents: Number(r.current_bid_cents),
-    titleStatus: r.title_status as TitleStatus,
-  };
-}
 
 /** Active listings whose make is one of `makes` (lower-cased spellings), in id order, a page at a time. */
 async function* activeListingsOfMakes(db: Db, makes: readonly string[]): AsyncGenerator<PeerRow[]> {
@@ -103,13 +74,13 @@ export async function loadPopulation(
   const makes = [...new Set(batch.flatMap((l) => makeSpellings(l.make)))];
   const out: PeerListing[] = [];
   for await (const rows of activeListingsOfMakes(db, makes))
-    for (const r of rows) if (pairs.has(familyOf(r.make, r.model, aliases).key)) out.push(peerListing(r));
+    for (const r of rows) if (pairs.has(familyOf(r.make, r.model, aliases).key)) out.push(listingCoreFromRow(r));
   // Listings whose VIN is in the batch, whatever their make: a VIN on a different model is worse.
   const vins = [...new Set(batch.map((l) => l.vin).filter((v): v is string => !!v))];
   const seen = new Set(out.map(listingKey));
   for (const part of chunks(vins)) {
     for (const r of await activeListingsWithVins(db, part)) {
-      const l = peerListing(r);
+      const l = listingCoreFromRow(r);
       if (!seen.has(listingKey(l))) {
         seen.add(listingKey(l));
         out.push(l);
@@ -142,7 +113,7 @@ export async function loadPopulationInto(
   }
   // A listing the import names is not its own peer: its row in the file stands for it.
   const outside = (rows: readonly PeerRow[]) =>
-    rows.map(peerListing).flatMap((l) => (inImport(listingKey(l)) ? [] : [peerFeature(l, params)]));
+    rows.map(listingCoreFromRow).flatMap((l) => (inImport(listingKey(l)) ? [] : [peerFeature(l, params)]));
   // Each page is garbage once it is in the file. A store of 120 k listings is 120 pages with no
   // batch boundary between them: the heap grew from 31 to 112 MB of promoted pages before V8
   // compacted, and the import's peak RSS passed 200 MB in about half the runs. `afterPage` lets

@@ -4,7 +4,7 @@
 // and the ingestion pipeline run exactly the same code.
 import type { ArbitrageParams } from '../../config/index.js';
 import { familyOf, titleMultiplier, valueFromComps, vehicleClass } from '../../opportunities/index.js';
-import type { Comp, ListingInput } from '../../opportunities/index.js';
+import type { Comp, ListingCore, ListingInput } from '../../opportunities/index.js';
 import { vinModelYear, vinProblems } from '../vin.js';
 import { modifiedZ, robustCenter, type RobustCenter } from './robust-stats.js';
 
@@ -102,10 +102,7 @@ export interface PeerFeature {
  * The fields of a listing its peer feature is computed from: all a stored peer is read with (the
  * population read selects these columns, not whole rows with their descriptions).
  */
-export type PeerListing = Pick<
-  ListingInput,
-  'source' | 'lotId' | 'vin' | 'make' | 'model' | 'trim' | 'title' | 'year' | 'currentBidCents' | 'titleStatus' | 'mileage' | 'vehicle'
->;
+export type PeerListing = ListingCore & Pick<ListingInput, 'vehicle'>;
 
 export function peerFeature(l: PeerListing, params: ArbitrageParams): PeerFeature {
   return {
