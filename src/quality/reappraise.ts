@@ -18,7 +18,7 @@ import {
 } from '../opportunities/index.js';
 import type { ArbitrageParams } from '../config/index.js';
 import type { ListingInput } from '../opportunities/index.js';
-import { type Db, dbBool, type ListingRow } from '../storage/index.js';
+import { type Db, dbBool, type ListingRow, valuesTable } from '../storage/index.js';
 import { anomalyViews, blocksHot, type AnomalyView } from './anomaly/anomaly-store.js';
 import { listingKey } from './anomaly/detector.js';
 import { loadVinDecodes } from './vin-decoding/decode-store.js';
@@ -119,12 +119,12 @@ export async function reappraiseRows(
     // Retried when a concurrent import's transaction wins a deadlock: the priced rows are reused.
     await retryingConflicts(() =>
       db.kysely.transaction().execute(async (trx) => {
-        // One statement per chunk (VALUES columns are column1… in both databases); a statement per
-        // listing was 17,000 statements for the relisted file above.
-        for (const { hashes } of priced) {
-          const values = sql.join(hashes.map(([id, hash]) => sql`(CAST(${id} AS BIGINT), ${hash})`));
-          await sql`UPDATE listings SET content_hash = v.column2 FROM (VALUES ${values}) AS v WHERE listings.id = v.column1`.execute(trx);
-        }
+        // One statement per chunk; a statement per listing was 17,000 statements for the relisted
+        // file above.
+        for (const { hashes } of priced)
+          await sql`UPDATE listings SET content_hash = v.column2 FROM ${valuesTable(hashes, [0])} WHERE listings.id = v.column1`.execute(
+            trx,
+          );
         // Last: it takes the change counter's lock, which holds other writers until this commits.
         for (const { opps } of priced) await upsertOpportunities(db, trx, opps);
       }),

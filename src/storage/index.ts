@@ -4,6 +4,7 @@
 // not by this module.
 export { POSTGRES_WORDS, SQLITE_WORDS, type DialectWords } from './dialect-words.js';
 export { bulkUpsert, type UpsertShape } from './bulk-upsert.js';
+export { valuesTable } from './values-table.js';
 export { dbBool, isDatabaseUnavailable, openDb, type Db, type OpenDbOptions } from './db.js';
 export { readKeyset, type KeysetPosition } from './keyset.js';
 export { openScratchDatabase, type ScratchDatabase } from './scratch.js';

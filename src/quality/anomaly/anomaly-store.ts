@@ -2,7 +2,7 @@
 // longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql, type Insertable } from 'kysely';
-import { dbBool, type Db, type ListingRow } from '../../storage/index.js';
+import { dbBool, type Db, type ListingRow, valuesTable } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { familyOf, LISTING_CORE_COLUMNS, listingCoreFromRow, makeSpellings } from '../../opportunities/index.js';
 import { listingKey, peerFeature, type DetectedAnomaly, type PeerListing } from './detector.js';
@@ -252,12 +252,10 @@ export async function linkAnomaliesToListings(db: Db, ids: ReadonlyMap<string, n
   if (links.length === 0) return;
   // A few hundred links to a statement, in one transaction. A statement per listing, each its own
   // commit, was 17,000 commits for a file of relisted vehicles (0.6 s of SQLite's time alone).
-  // VALUES columns are column1… in both databases; rows already linked to their listing are left
-  // unwritten.
+  // Rows already linked to their listing are left unwritten.
   await db.kysely.transaction().execute(async (trx) => {
     for (const part of chunks(links)) {
-      const values = sql.join(part.map(([source, lotId, id]) => sql`(${source}, ${lotId}, CAST(${id} AS BIGINT))`));
-      await sql`UPDATE quality_anomalies SET listing_id = v.column3 FROM (VALUES ${values}) AS v
+      await sql`UPDATE quality_anomalies SET listing_id = v.column3 FROM ${valuesTable(part, [2])}
         WHERE quality_anomalies.source = v.column1 AND quality_anomalies.lot_id = v.column2
           AND (quality_anomalies.listing_id IS NULL OR quality_anomalies.listing_id <> v.column3)`.execute(trx);
     }
