@@ -232,8 +232,11 @@ export async function wrong(): Promise<void> {
     expect((missing as InstanceType<typeof DealerScopeError>).body?.error.code).toBe('not_found');
     expect((missing as InstanceType<typeof DealerScopeError>).requestId).toBeTruthy();
     expect((await client.featureFlags()).emergency).toBe(false);
+    // The contract quarantines an auction that ended over a day ago, so this one ends a month on.
+    const endsAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
     const summary = await client.importFeed(
-      'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description\ngsa,C1,2019 Ford F-150,2019,Ford,F-150,,,50000,9000,2027-01-10T00:00:00Z,Austin,TX,78701,,clean,\n',
+      'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description\n' +
+        `gsa,C1,2019 Ford F-150,2019,Ford,F-150,,,50000,9000,${endsAt},Austin,TX,78701,,clean,\n`,
     );
     expect(summary).toMatchObject({ rows: 1, accepted: 1, created: 1 });
   });
