@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { SourceRunner, type SourceRunReport } from '../src/ingest/scheduler/source-runner.js';
 import { ManualClock } from '../src/common/clock.js';
+import { readStoredFields } from '../src/quality/index.js';
 import { seededRandom } from '../src/common/random.js';
 import type { ListingRow } from '../src/storage/schema.js';
 import { startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
@@ -71,7 +72,7 @@ describe.each([
       .where('source', '=', source)
       .where('lot_id', '=', lotId)
       .executeTakeFirstOrThrow();
-    return JSON.parse(row.fields_json) as Record<string, { m: string; l: string | null; a?: string; i?: string[] }>;
+    return readStoredFields(row.fields_json);
   };
   /** Compares every landed lot with its truth and records the source's row of the summary table. */
   const compare = (name: string, report: SourceRunReport, rows: ListingRow[], truths: Truth[], opts: { title?: boolean } = {}) => {

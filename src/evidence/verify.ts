@@ -16,8 +16,7 @@ import {
 import type { PageRenderer, RenderedPage } from '../ingest/index.js';
 import { listingFromRow } from '../opportunities/index.js';
 import type { ListingInput } from '../opportunities/index.js';
-import { LISTING_FIELD_PATHS, LISTING_FIELDS } from '../quality/index.js';
-import type { StoredFields } from '../quality/index.js';
+import { LISTING_FIELD_PATHS, LISTING_FIELDS, readStoredFields } from '../quality/index.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Db } from '../storage/index.js';
 import { normalizeHash } from './hash.js';
@@ -146,7 +145,7 @@ export async function verifyProvenance(deps: VerifyDeps, ref: { opportunityId?: 
   if (report.rerunExtractor !== prov.extractor_version)
     report.notes.push(`recorded extractor ${prov.extractor_version}; this build's is ${report.rerunExtractor}`);
   const stored = listingFromRow(listingRow);
-  const storedFields = JSON.parse(prov.fields_json) as StoredFields;
+  const storedFields = readStoredFields(prov.fields_json);
   for (const f of LISTING_FIELDS) {
     const a = norm(stored[f]);
     const b = norm(extracted.listing[f]);

@@ -23,7 +23,7 @@ export { decodeAndStore } from './vin-decoding/decode-store.js';
 
 // Provenance of the published fields.
 export { LISTING_FIELD_PATHS, LISTING_FIELDS } from './provenance/fields.js';
-export type { StoredFields } from './provenance/records.js';
+export { readStoredFields, type StoredFields } from './provenance/records.js';
 
 // Re-appraisal, measurements, and what the HTTP layer mounts.
 export { reappraiseAll, reappraiseRows } from './reappraise.js';
