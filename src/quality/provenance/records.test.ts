@@ -34,20 +34,7 @@ describe('stored provenance', () => {
         .filter((f) => f !== 'sellerName')
         .map((f) => [f, { m: 'extracted', l: `/x/${f}` }]),
     );
-    const out = expandProvenance({
-      listing_id: 1,
-      source: 'gsa',
-      lot_id: 'a',
-      origin: 'source:gsa',
-      source_url: 'https://x',
-      fetched_at: 0,
-      snapshot_hash: 'h',
-      extractor_version: 'gsa-json@1',
-      fields_json: JSON.stringify(fields),
-      engine_version: 'e',
-      appraised_at: 0,
-      updated_at: 0,
-    });
+    const out = expandProvenance(rowWith(JSON.stringify(fields)));
     // The same row written in the compact form says the same.
     expect(expandProvenance(rowWith(storedFieldsJson(fields as StoredFields)))).toEqual(out);
     expect(out['listing.sellerName']).toMatchObject({
