@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sampleShiftDays, shiftListingFeed } from '../src/ingest/sample.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
@@ -28,9 +29,20 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// The fixtures' auctions end in the first days of December 2026, and the CLI checks them against
+// the real clock (the contract quarantines an auction that ended over a day ago): they move
+// forward as the bundled sample does, so they are as far ahead of today as they were of 1 December.
+const SHIFT_DAYS = sampleShiftDays(Date.now());
+const ENDS_AT = shiftListingFeed('2026-12-05T18:00:00Z', SHIFT_DAYS);
+function mixedFeed(): string {
+  const file = join(dir, 'mixed.csv');
+  writeFileSync(file, shiftListingFeed(readFileSync(new URL('./fixtures/feeds/mixed.csv', import.meta.url), 'utf8'), SHIFT_DAYS));
+  return file;
+}
+
 describe('dealerscope CLI', () => {
   it('exits 2 when some rows were rejected, naming each with its row number', async () => {
-    const r = await cli('ingest', '--file', new URL('./fixtures/feeds/mixed.csv', import.meta.url).pathname);
+    const r = await cli('ingest', '--file', mixedFeed());
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/10 rows: 3 published \(3 new, 0 updated, 0 unchanged\), 0 quarantined, 7 rejected/);
     expect(r.stderr).toMatch(/row 4 \(lot PS-1\)/);
@@ -50,7 +62,7 @@ describe('dealerscope CLI', () => {
           make: 'Ford',
           model: 'F-150',
           current_bid: 9000,
-          auction_end: '2026-12-05T18:00:00Z',
+          auction_end: ENDS_AT,
           state: 'TX',
         },
       ]),
@@ -72,7 +84,7 @@ describe('dealerscope CLI', () => {
       model: 'F-150',
       vin: '1FTEW1EP5KFA00001',
       current_bid: 9000,
-      auction_end: '2026-12-05T18:00:00Z',
+      auction_end: ENDS_AT,
       state: 'TX',
     });
     const on = join(dir, 'contract-on.json');
