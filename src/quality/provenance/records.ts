@@ -49,7 +49,7 @@ export function storedFields(listing: ListingInput, origin: ListingOrigin | unde
 
 // The stored form of `StoredFields` (fields_json). The plain form spelled out every field as
 // {"m":…,"l":…}: 1.2 KB a listing for a CSV row, most of it the same method and the same
-// locator prefix 22 times, and about a third of the bytes an import sent to PostgreSQL. The
+// locator prefix 22 times, and about 30 % of the bytes an import sent to PostgreSQL. The
 // compact form, marked by its "#" key, writes the entries most readers give in short:
 //   - a string: read from a place in the source (method "extracted"), its locator the "@" prefix
 //     followed by the string;
