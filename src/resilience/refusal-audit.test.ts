@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../common/clock.js';
 import { RefusalAudit } from './refusal-audit.js';
@@ -37,6 +38,7 @@ describe('RefusalAudit', () => {
     }
     expect(audit.ringCapacity('busy')).toBeGreaterThanOrEqual(600);
     expect(audit.ringCapacity('busy')).toBeLessThanOrEqual(1024);
+    expect(audit.ringBytes('busy')).toBe(audit.ringCapacity('busy') * 4);
     expect(audit.legitimateRefusals).toBe(0);
   });
 
@@ -62,6 +64,61 @@ describe('RefusalAudit', () => {
     expect(audit.legitimateRefusals).toBe(0);
     at(160_100);
     audit.record('a', limit, false); // only the burst's last 49 are inside the window now
+    expect(audit.legitimateRefusals).toBe(1);
+  });
+
+  // The definition itself, kept whole: a refusal is legitimate-user when fewer than `limit` of the
+  // client's earlier decisions lie in the window before it.
+  const WINDOW = 60_000;
+  const reference = (steps: Array<{ gap: number; allowed: boolean }>, limit: number): number => {
+    const times: number[] = [];
+    let now = 0;
+    let legitimate = 0;
+    for (const { gap, allowed } of steps) {
+      now += gap;
+      if (!allowed && times.filter((t) => now - t < WINDOW).length < limit) legitimate++;
+      times.push(now);
+    }
+    return legitimate;
+  };
+  const gap = fc.oneof(
+    fc.integer({ min: 0, max: 50 }),
+    fc.integer({ min: 0, max: 3_000 }),
+    fc.integer({ min: 59_000, max: 61_000 }),
+    // Past what 4 bytes of milliseconds hold (49.7 days): the ring moves its base.
+    fc.integer({ min: 2 ** 32 - 1_000, max: 2 ** 32 + 200_000 }),
+  );
+
+  it('agrees with the definition over any run of requests, also across days that overflow a ring’s offsets', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.array(fc.record({ gap, allowed: fc.boolean() }), { maxLength: 400 }),
+        fc.integer({ min: 0, max: 2 ** 45 }),
+        (limit, steps, start) => {
+          const clock = new ManualClock(start);
+          const audit = new RefusalAudit(clock, WINDOW);
+          for (const { gap: g, allowed } of steps) {
+            clock.advance(g);
+            audit.record('c', limit, allowed);
+          }
+          expect(audit.legitimateRefusals).toBe(reference(steps, limit));
+          expect(audit.decisions).toBe(steps.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('counts requests timed after a clock that stepped back as inside the window, as a later clock reads them', () => {
+    const clock = new ManualClock(10 * 86_400_000);
+    const audit = new RefusalAudit(clock, WINDOW);
+    for (let i = 0; i < 3; i++) audit.record('c', 3, true);
+    clock.advance(-3_600_000); // an hour back: past the ring's base
+    audit.record('c', 3, false); // its three requests are an hour "ahead": still the last three, inside
+    expect(audit.legitimateRefusals).toBe(0);
+    clock.advance(3_600_000 + WINDOW);
+    audit.record('c', 3, false); // a window after the first three, none of the last three is inside it
     expect(audit.legitimateRefusals).toBe(1);
   });
 });

@@ -14,9 +14,15 @@ import type { Clock } from '../common/clock.js';
 const MAX_CLIENTS = 5000;
 
 const INITIAL_RING = 64;
+// Times are kept as milliseconds after the ring's own base, 4 bytes each rather than a Float64's
+// 8: a client far under a generous limit keeps a minute of its requests (under the benchmark's
+// load, a quarter of a million), so this halves the one array that grows with request rate.
+const MAX_OFFSET = 0xffff_ffff;
 
 interface Ring {
-  times: Float64Array;
+  /** Milliseconds after `base`. */
+  times: Uint32Array;
+  base: number;
   limit: number;
   next: number;
   size: number;
@@ -38,6 +44,11 @@ export class RefusalAudit {
     return this.rings.peek(client)?.times.length ?? 0;
   }
 
+  /** Bytes the ring of `client` holds its times in. */
+  ringBytes(client: string): number {
+    return this.rings.peek(client)?.times.byteLength ?? 0;
+  }
+
   /** Records one limiter decision for `client` whose limit is `limit`. */
   record(client: string, limit: number, allowed: boolean): void {
     const now = this.clock.now();
@@ -45,14 +56,16 @@ export class RefusalAudit {
     if (!ring || ring.limit !== limit) {
       // The ring starts small and doubles up to `limit` as the client's requests come: a
       // generous limit (a million a minute) would otherwise cost 8 MB for every client seen.
-      ring = { times: new Float64Array(Math.min(limit, INITIAL_RING)), limit, next: 0, size: 0 };
+      // A base a window back leaves room for the clock to step back by a window without a rebase.
+      ring = { times: new Uint32Array(Math.min(limit, INITIAL_RING)), base: now - this.windowMs, limit, next: 0, size: 0 };
       this.rings.set(client, ring);
     }
+    if (now - ring.base < 0 || now - ring.base > MAX_OFFSET) this.rebase(ring, now);
     this.decisions++;
     if (!allowed) {
       this.refusals++;
       // The oldest of the client's last `limit` requests: inside the window means it had `limit` already.
-      const oldest = ring.size < limit ? null : (ring.times[ring.next] as number);
+      const oldest = ring.size < limit ? null : ring.base + (ring.times[ring.next] as number);
       if (oldest === null || now - oldest >= this.windowMs) this.legitimateRefusals++;
     }
     // Full but below the limit: the ring grows only while its oldest entry is still inside the
@@ -60,19 +73,33 @@ export class RefusalAudit {
     // toward its limit (under the benchmark's 100,000,000 a minute, about 7 MB for each minute of
     // load, never given back). The refusal check needs only the window's requests, and the ring
     // always holds all of those.
-    if (ring.size === ring.times.length && ring.size < limit && now - (ring.times[ring.next] as number) < this.windowMs) {
-      const grown = new Float64Array(Math.min(limit, ring.times.length * 2));
+    if (ring.size === ring.times.length && ring.size < limit && now - (ring.base + (ring.times[ring.next] as number)) < this.windowMs) {
+      const grown = new Uint32Array(Math.min(limit, ring.times.length * 2));
       // Oldest first: the entries from `next` to the end, then those before it.
       grown.set(ring.times.subarray(ring.next));
       grown.set(ring.times.subarray(0, ring.next), ring.times.length - ring.next);
       ring.times = grown;
       ring.next = ring.size;
     }
-    ring.times[ring.next] = now;
+    ring.times[ring.next] = now - ring.base;
     ring.next = (ring.next + 1) % ring.times.length;
     // The entries held: never more than the ring has room for (≤ limit), so a full ring that
     // reused an entry outside the window still reads as full at the next request.
     ring.size = Math.min(ring.times.length, ring.size + 1);
+  }
+
+  /**
+   * Moves the base to a window before `now` (after 49 days of one ring, or a clock stepped back
+   * past the base). A time older than the new base is stored as the base itself: it still reads
+   * as a window old or more, outside the window, which is all the check asks of it.
+   */
+  private rebase(ring: Ring, now: number): void {
+    const base = now - this.windowMs;
+    const shift = base - ring.base;
+    for (let i = 0; i < ring.times.length; i++) {
+      ring.times[i] = Math.min(MAX_OFFSET, Math.max(0, (ring.times[i] as number) - shift));
+    }
+    ring.base = base;
   }
 
   ratio(): number | null {
