@@ -51,7 +51,8 @@ export class RefusalAudit {
 
   /** Records one limiter decision for `client` whose limit is `limit`. */
   record(client: string, limit: number, allowed: boolean): void {
-    const now = this.clock.now();
+    // Whole milliseconds, as the ring stores them (the system clock gives nothing finer).
+    const now = Math.floor(this.clock.now());
     let ring = this.rings.get(client);
     if (!ring || ring.limit !== limit) {
       // The ring starts small and doubles up to `limit` as the client's requests come: a
