@@ -30,10 +30,10 @@ describe('read cache byte budgets', () => {
   it("sizes the read values' budget by the entry bound unless CACHE_MAX_BYTES fixes it", () => {
     const MiB = 1024 * 1024;
     const auto = cacheSettings({});
-    // Phase 1's 1,000 entries: 8 MiB (the after-load RSS gate); phase 4's 5,000: the 16 MiB ceiling.
-    expect(readTierBytes(auto, 1000)).toBe(8 * MiB);
-    expect(readTierBytes(auto, 100)).toBe(8 * MiB);
-    expect(readTierBytes(auto, 1500)).toBe(1500 * 8 * 1024);
+    // Phase 1's 1,000 entries: 5 MiB (the after-load RSS gate); phase 4's 5,000: the 16 MiB ceiling.
+    expect(readTierBytes(auto, 1000)).toBe(5 * MiB);
+    expect(readTierBytes(auto, 100)).toBe(5 * MiB);
+    expect(readTierBytes(auto, 1500)).toBe(1500 * 5 * 1024);
     expect(readTierBytes(auto, 5000)).toBe(16 * MiB);
     const fixed = cacheSettings({ CACHE_MAX_BYTES: String(12 * MiB) });
     expect(readTierBytes(fixed, 1000)).toBe(12 * MiB);
