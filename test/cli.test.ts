@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sampleShiftDays, shiftListingFeed } from '../src/ingest/sample.js';
+import { movedLikeTheSample } from './support/fixture-dates.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
@@ -29,14 +29,12 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// The fixtures' auctions end in the first days of December 2026, and the CLI checks them against
-// the real clock (the contract quarantines an auction that ended over a day ago): they move
-// forward as the bundled sample does, so they are as far ahead of today as they were of 1 December.
-const SHIFT_DAYS = sampleShiftDays(Date.now());
-const ENDS_AT = shiftListingFeed('2026-12-05T18:00:00Z', SHIFT_DAYS);
+// The fixtures' auctions end in the first days of December 2026; the CLI judges them against the
+// real clock, so they move forward as the bundled sample does.
+const ENDS_AT = movedLikeTheSample('2026-12-05T18:00:00Z');
 function mixedFeed(): string {
   const file = join(dir, 'mixed.csv');
-  writeFileSync(file, shiftListingFeed(readFileSync(new URL('./fixtures/feeds/mixed.csv', import.meta.url), 'utf8'), SHIFT_DAYS));
+  writeFileSync(file, movedLikeTheSample(readFileSync(new URL('./fixtures/feeds/mixed.csv', import.meta.url), 'utf8')));
   return file;
 }
 

@@ -1,16 +1,13 @@
 // POST /admin/imports: the admin bearer token, media types and the size limit are enforced before
 // anything is written, and the answer is the real import summary with every rejected row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleShiftDays, shiftListingFeed } from '../src/ingest/sample.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { buildTestApp, type TestApp } from './support/app.js';
+import { movedLikeTheSample as endsAt } from './support/fixture-dates.js';
 
 const ADMIN = 'test-admin-token-0123456789';
 const HEADER =
   'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status,description';
-// The server checks auction ends against the real clock (the contract quarantines one that ended
-// over a day ago): the December 2026 dates move forward as the bundled sample's do.
-const endsAt = (iso: string) => shiftListingFeed(iso, sampleShiftDays(Date.now()));
 const row = (lot: string, year: string, bid: string) =>
   `govdeals,${lot},${year} Ford F-150,${year},Ford,F-150,XL,,85000,${bid},${endsAt('2026-12-20T18:00:00Z')},Austin,TX,78701,,clean,Fleet truck`;
 
