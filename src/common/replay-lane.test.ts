@@ -2,7 +2,7 @@
 // goes the normal way after all, so what it decided is applied once, by the normal path.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ReplayLane, type LaneRequest } from './replay-lane.js';
+import { NOT_REPLAYED, ReplayLane, type LaneRequest } from './replay-lane.js';
 import type { ServedBody } from './response-body.js';
 
 const served: ServedBody = { identity: Buffer.from('{"items":[]}'), gzip: null, etag: '"e1"' };
@@ -99,5 +99,28 @@ describe('ReplayLane gates', () => {
     const { res } = response(true);
     expect(() => l.serve(raw(), res)).toThrow(/invalid header/);
     expect(declined).toEqual(['first', 'second']);
+  });
+});
+
+describe('ReplayLane requests it leaves alone', () => {
+  it.each(NOT_REPLAYED.map((name) => [name]))('hands a request carrying %s to the normal path', (name) => {
+    const l = lane();
+    const request = raw();
+    request.headers[name] = name === 'content-length' ? '0' : 'x';
+    const { res, sent } = response();
+    expect(l.serve(request, res)).toBe(false);
+    expect(sent.head).toBeUndefined();
+    // The same request without it is replayed: the header alone decided.
+    delete request.headers[name];
+    expect(l.serve(request, res)).toBe(true);
+  });
+
+  it('sends the kept body’s length among its fixed headers', () => {
+    const l = lane();
+    const { res, sent } = response();
+    expect(l.serve(raw(), res)).toBe(true);
+    const head = sent.head ?? [];
+    expect(head.filter((v, i) => i % 2 === 0 && v === 'content-length')).toHaveLength(1);
+    expect(head[head.indexOf('content-length') + 1]).toBe(String(served.identity?.length));
   });
 });
