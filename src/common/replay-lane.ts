@@ -57,15 +57,7 @@ type Observer = (req: LaneRequest, route: string, status: number, elapsedMs: num
 const JSON_TYPE = 'application/json; charset=utf-8';
 const URLS_KEPT = 4096;
 /** Headers that make a request personal, conditional or bodied: the normal path decides those. */
-export const NOT_REPLAYED = [
-  'x-api-key',
-  'cookie',
-  'authorization',
-  'if-none-match',
-  'if-modified-since',
-  'content-length',
-  'transfer-encoding',
-] as const;
+const NOT_REPLAYED = ['x-api-key', 'cookie', 'authorization', 'if-none-match', 'if-modified-since', 'content-length', 'transfer-encoding'];
 
 export class ReplayLane {
   private readonly urls = new Map<string, Replayable>();
