@@ -114,7 +114,7 @@ const PERSONAL_CONDITIONAL_OR_BODIED = [
 ];
 
 describe('ReplayLane requests it leaves alone', () => {
-  it.each(PERSONAL_CONDITIONAL_OR_BODIED.map((name) => [name]))('hands a request carrying %s to the normal path', (name) => {
+  it.each(PERSONAL_CONDITIONAL_OR_BODIED)('hands a request carrying %s to the normal path', (name) => {
     const l = lane();
     const request = raw();
     request.headers[name] = name === 'content-length' ? '0' : 'x';
