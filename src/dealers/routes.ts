@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../common/clock.js';
 import type { ServiceConfig } from '../config/index.js';
 import type { Db } from '../storage/index.js';
-import { requireAdmin } from '../security/index.js';
+import { checkDealerSession, requireAdmin } from '../security/index.js';
 import { ApiError } from '../common/errors.js';
 import { ProfileError, type Dealer } from './profile.js';
 import type { Workspace } from './workspace.js';
@@ -18,10 +18,14 @@ export function invalid(err: unknown): never {
   throw err;
 }
 
-/** The dealer behind a request, or 401. */
+/**
+ * The dealer behind a request, or 401. A change riding on the sign-in cookie rather than a key
+ * needs this server's Origin and the session's CSRF token (X-CSRF-Token), as the pages' forms do.
+ */
 export async function requireDealer(workspace: Workspace, request: FastifyRequest): Promise<Dealer> {
   const dealer = await workspace.identify(request);
   if (!dealer) throw new ApiError(401, 'unauthorized', 'A dealer API key (X-API-Key) or dealer sign-in is required');
+  checkDealerSession(request, request.dealerSession);
   return dealer;
 }
 

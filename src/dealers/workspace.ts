@@ -17,6 +17,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The dealer behind the request, once identify() has looked (null: none). */
     dealer?: Dealer | null;
+    /** The session cookie that identified `dealer` (unset when a key did): its changes need CSRF checks. */
+    dealerSession?: string;
   }
 }
 
@@ -51,7 +53,10 @@ export class Workspace {
       const cookie = request.cookies?.[DEALER_COOKIE];
       const sessions = request.server.consoleGuard?.sessions as SessionStore | undefined;
       const s = typeof cookie === 'string' && sessions ? await sessions.find(cookie, this.ctx.clock.now()) : null;
-      if (s?.actor.startsWith(DEALER_ACTOR)) dealer = await this.store.dealer(Number(s.actor.slice(DEALER_ACTOR.length)));
+      if (s?.actor.startsWith(DEALER_ACTOR)) {
+        dealer = await this.store.dealer(Number(s.actor.slice(DEALER_ACTOR.length)));
+        if (dealer) request.dealerSession = cookie as string;
+      }
     }
     request.dealer = dealer;
     return dealer;

@@ -121,11 +121,16 @@ function enforceCsrf(request: FastifyRequest): void {
  * that session's CSRF token (dealerCsrfToken).
  */
 export function protectDealerForm(sessionOf: (request: FastifyRequest) => string | undefined) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    if (!guardOf(request).ctx.flags.get('ENABLE_CSRF_PROTECTION') || SAFE_METHODS.has(request.method)) return;
-    const cookie = sessionOf(request);
-    if (cookie) checkCsrf(request, dealerCsrfToken(request, cookie));
-  };
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => checkDealerSession(request, sessionOf(request));
+}
+
+/**
+ * The same rule for any request a dealer session cookie authenticates, the JSON API's included:
+ * a cross-site form can post there as well as to a page (with ENABLE_CSRF_PROTECTION on).
+ */
+export function checkDealerSession(request: FastifyRequest, cookie: string | undefined): void {
+  if (!guardOf(request).ctx.flags.get('ENABLE_CSRF_PROTECTION') || SAFE_METHODS.has(request.method)) return;
+  if (cookie) checkCsrf(request, dealerCsrfToken(request, cookie));
 }
 
 /** The CSRF token bound to a dealer session cookie, for dealer forms' hidden `_csrf` field. */
