@@ -64,7 +64,11 @@ describe('dealer API changes under a sign-in cookie', () => {
     const json = { 'content-type': 'application/json' };
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const attempts: Array<[string, Awaited<ReturnType<typeof send>>, string]> = [
-      ['PATCH from another site', await send('PATCH', '/api/me', { cookie, origin: EVIL, ...json }, { name: 'pwned' }), 'csrf_origin_mismatch'],
+      [
+        'PATCH from another site',
+        await send('PATCH', '/api/me', { cookie, origin: EVIL, ...json }, { name: 'pwned' }),
+        'csrf_origin_mismatch',
+      ],
       ['PATCH with no Origin', await send('PATCH', '/api/me', { cookie, ...json }, { name: 'pwned' }), 'csrf_origin_missing'],
       ['PATCH with no token', await send('PATCH', '/api/me', { cookie, origin: OWN, ...json }, { name: 'pwned' }), 'csrf_token_missing'],
       [
@@ -110,7 +114,12 @@ describe('dealer API changes under a sign-in cookie', () => {
   });
 
   it('takes a change carrying the dealer key from anywhere: a key is not sent by the browser on its own', async () => {
-    const res = await send('PATCH', '/api/me', { 'x-api-key': apiKey, origin: EVIL, 'content-type': 'application/json' }, { name: 'Bay Motors' });
+    const res = await send(
+      'PATCH',
+      '/api/me',
+      { 'x-api-key': apiKey, origin: EVIL, 'content-type': 'application/json' },
+      { name: 'Bay Motors' },
+    );
     expect(res.statusCode, res.body).toBe(200);
     expect((await profile()).name).toBe('Bay Motors');
   });

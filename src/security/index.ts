@@ -30,7 +30,16 @@ import type { ServiceConfig } from '../config/index.js';
 import type { FlagService } from '../flags/index.js';
 import type { Metrics, Signals } from '../observability/index.js';
 import type { Db, RedisHandle } from '../storage/index.js';
-export { checkDealerSession, checkOrigin, csrfToken, dealerCsrfToken, protectDealerForm, protectForm, requireConsole, watchSession } from './console-auth.js';
+export {
+  checkDealerSession,
+  checkOrigin,
+  csrfToken,
+  dealerCsrfToken,
+  protectDealerForm,
+  protectForm,
+  requireConsole,
+  watchSession,
+} from './console-auth.js';
 export { securityMigration } from './migrations.js';
 export { LimiterUnavailableError, QuotaLimiter, QuotaLimiters, type QuotaDecision } from './quota-limiter.js';
 export { MAX_HEADER_BYTES } from './request-limits.js';
