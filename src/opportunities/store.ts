@@ -340,7 +340,7 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
   if (toWrite.length === 0) return;
   const ids = await bulkUpsert<{ id: number | string; source: string; lot_id: string }>(
     trx,
-    db.dialect,
+    db,
     LISTINGS_UPSERT,
     toWrite.map((w) => listingValues(db, w.l, w.hash, opts)),
   );
@@ -387,7 +387,7 @@ export async function upsertOpportunities(db: Db, trx: Kysely<Database>, rows: N
   const seq = await nextChangeSeq(trx);
   await bulkUpsert(
     trx,
-    db.dialect,
+    db,
     OPPORTUNITIES_UPSERT,
     rows.map((o) => ({ ...o, change_seq: seq })),
   );

@@ -227,7 +227,7 @@ export class QualityStage {
       // listing id order, so two imports of overlapping lots take the row locks in the same order.
       rows.sort((a, b) => a.listing_id - b.listing_id);
       await this.db.kysely.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += 200) await bulkUpsert(trx, this.db.dialect, PROVENANCE_UPSERT, rows.slice(i, i + 200));
+        for (let i = 0; i < rows.length; i += 200) await bulkUpsert(trx, this.db, PROVENANCE_UPSERT, rows.slice(i, i + 200));
       });
       this.summary.provenanceRecorded = rows.length;
     }

@@ -41,14 +41,14 @@ describe.each([
   });
 
   it.runIf(run)('inserts, updates all but the kept columns, and returns the stored ids', async () => {
-    const first = await bulkUpsert<{ id: number; k: string }>(tdb.db.kysely, dialect, SHAPE, [
+    const first = await bulkUpsert<{ id: number; k: string }>(tdb.db.kysely, tdb.db, SHAPE, [
       { k: 'a lot 1', a: 1, b: "it's", created_at: 100 },
       { k: 'b', a: 2, b: null, created_at: 100 },
     ]);
     expect(first.map((r) => r.k).sort()).toEqual(['a lot 1', 'b']);
     const idOf = new Map(first.map((r) => [r.k, Number(r.id)]));
 
-    const second = await bulkUpsert<{ id: number; k: string }>(tdb.db.kysely, dialect, SHAPE, [
+    const second = await bulkUpsert<{ id: number; k: string }>(tdb.db.kysely, tdb.db, SHAPE, [
       { k: 'b', a: 20, b: 'changed', created_at: 999 },
       // Left undefined: bound as NULL, what the nullable column holds by default.
       { k: 'c', a: undefined, b: 'new', created_at: 300 },
@@ -64,7 +64,7 @@ describe.each([
   });
 
   it.runIf(run)('leaves a colliding row alone when every column is kept', async () => {
-    await bulkUpsert(tdb.db.kysely, dialect, { table: 'bulk_probe', conflict: ['k'], keep: ['a', 'b', 'created_at'] }, [
+    await bulkUpsert(tdb.db.kysely, tdb.db, { table: 'bulk_probe', conflict: ['k'], keep: ['a', 'b', 'created_at'] }, [
       { k: 'b', a: -1, b: 'ignored', created_at: -1 },
     ]);
     expect((await stored()).find((r) => r.k === 'b')).toEqual({ k: 'b', a: 20, b: 'changed', created_at: 100 });
@@ -73,11 +73,79 @@ describe.each([
   it.runIf(run)('writes a few hundred rows of one shape in one statement, as the imports do', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => ({ k: `bulk${String(i).padStart(3, '0')}`, a: i, b: `row ${i}`, created_at: 7 }));
     const before = tdb.db.stats.queries;
-    const back = await bulkUpsert<{ id: number; k: string }>(tdb.db.kysely, dialect, SHAPE, rows);
+    const back = await bulkUpsert<{ id: number; k: string }>(tdb.db.kysely, tdb.db, SHAPE, rows);
     expect(tdb.db.stats.queries - before).toBe(1);
     expect(back).toHaveLength(300);
     const all = await stored();
     expect(all.filter((r) => r.k.startsWith('bulk')).map((r) => r.a)).toEqual(rows.map((r) => r.a));
+  });
+});
+
+describe.runIf(pgOk)('bulkUpsert on PostgreSQL: one array per column', () => {
+  let tdb: TestDb;
+  const read = async (table: string) => (await sql.raw<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY k`).execute(tdb.db.kysely)).rows;
+
+  beforeAll(async () => {
+    tdb = await createTestDb('postgres');
+    await sql
+      .raw(`CREATE TABLE arr_probe (k TEXT PRIMARY KEY, t TEXT, n BIGINT, d DOUBLE PRECISION, f BOOLEAN, v VARCHAR(12))`)
+      .execute(tdb.db.kysely);
+    await sql.raw(`CREATE TABLE arr_tags (k TEXT PRIMARY KEY, tags TEXT[])`).execute(tdb.db.kysely);
+  });
+  afterAll(async () => {
+    await tdb?.drop();
+  });
+
+  it('stores every value exactly as written, text that looks like array syntax or NULL included', async () => {
+    const texts = ['it\'s', '"quoted"', 'back\\slash', 'comma, {brace}', 'NULL', '', 'two\nlines', 'emoji 🚗', null];
+    const rows = texts.map((t, i) => ({
+      k: `r${i}`,
+      t,
+      n: [0, -1, Number.MAX_SAFE_INTEGER, null][i % 4],
+      d: [0.1, -2.5e-7, 1e300, null][i % 4],
+      f: [true, false, null][i % 3],
+      v: i % 2 ? `short ${i}` : undefined,
+    }));
+    const before = tdb.db.stats.queries;
+    await bulkUpsert(tdb.db.kysely, tdb.db, { table: 'arr_probe', conflict: ['k'] }, rows);
+    // The first call reads the table's column types; the next of the same table does not.
+    expect(tdb.db.stats.queries - before).toBe(2);
+    await bulkUpsert(tdb.db.kysely, tdb.db, { table: 'arr_probe', conflict: ['k'] }, rows.slice(0, 1));
+    expect(tdb.db.stats.queries - before).toBe(3);
+    const stored = await read('arr_probe');
+    expect(stored.map((r) => r.t)).toEqual(texts);
+    expect(stored.map((r) => (r.n === null ? null : Number(r.n)))).toEqual(rows.map((r) => r.n));
+    expect(stored.map((r) => r.d)).toEqual(rows.map((r) => r.d));
+    expect(stored.map((r) => r.f)).toEqual(rows.map((r) => r.f));
+    expect(stored.map((r) => r.v)).toEqual(rows.map((r) => r.v ?? null));
+  });
+
+  it('sees a column added after its first write to the table', async () => {
+    await sql.raw(`ALTER TABLE arr_probe ADD COLUMN later BIGINT`).execute(tdb.db.kysely);
+    const shape: UpsertShape = { table: 'arr_probe', conflict: ['k'], keep: ['t', 'n', 'd', 'f', 'v'] };
+    const before = tdb.db.stats.queries;
+    await bulkUpsert(tdb.db.kysely, tdb.db, shape, [{ k: 'r0', later: 42 }]);
+    // The types are read again (not a fall back to one parameter per value), once.
+    expect(tdb.db.stats.queries - before).toBe(2);
+    await bulkUpsert(tdb.db.kysely, tdb.db, shape, [{ k: 'r1', later: 7 }]);
+    expect(tdb.db.stats.queries - before).toBe(3);
+    expect((await read('arr_probe')).find((r) => r.k === 'r0')).toMatchObject({ t: "it's", later: 42 });
+  });
+
+  it('writes a table with an array column as a VALUES list, since unnest would flatten it', async () => {
+    const rows = [
+      { k: 'a', tags: ['fleet', 'police, interceptor'] },
+      { k: 'b', tags: [] },
+      { k: 'c', tags: null },
+    ];
+    await bulkUpsert(tdb.db.kysely, tdb.db, { table: 'arr_tags', conflict: ['k'] }, rows);
+    expect(await read('arr_tags')).toEqual(rows);
+  });
+
+  it('leaves a column the table lacks to PostgreSQL, whose error names it', async () => {
+    await expect(bulkUpsert(tdb.db.kysely, tdb.db, { table: 'arr_probe', conflict: ['k'] }, [{ k: 'x', nope: 1 }])).rejects.toThrow(
+      /column "nope" of relation "arr_probe" does not exist/,
+    );
   });
 });
 
@@ -93,13 +161,13 @@ describe('bulkUpsert on SQLite with its temporary files in memory (the import CL
           await sql.raw(`CREATE TABLE probe (k TEXT PRIMARY KEY, a BIGINT NOT NULL)`).execute(db.kysely);
           const shape: UpsertShape = { table: 'probe', conflict: ['k'] };
           const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ k: `k${from + i}`, a: from + i }));
-          await bulkUpsert(db.kysely, 'sqlite', shape, rows(0, 50));
+          await bulkUpsert(db.kysely, db, shape, rows(0, 50));
           await db.kysely.transaction().execute(async (trx) => {
             // Updates 50 stored rows and adds 50, then fails on its last row: the statement's
             // undo copy (its journal) must put all 100 back.
             const failing = [...rows(0, 100).map((r) => ({ ...r, a: r.a + 1000 })), { k: 'bad', a: null }];
-            await expect(bulkUpsert(trx, 'sqlite', shape, failing)).rejects.toThrow(/NOT NULL/);
-            await bulkUpsert(trx, 'sqlite', shape, rows(200, 3));
+            await expect(bulkUpsert(trx, db, shape, failing)).rejects.toThrow(/NOT NULL/);
+            await bulkUpsert(trx, db, shape, rows(200, 3));
           });
           const stored = (await sql<{ k: string; a: number }>`SELECT k, a FROM probe ORDER BY a`.execute(db.kysely)).rows;
           expect(stored.map((r) => r.a)).toEqual([...rows(0, 50), ...rows(200, 3)].map((r) => r.a));

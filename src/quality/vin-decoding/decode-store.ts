@@ -69,7 +69,7 @@ export async function loadVinDecodes(db: Db, vins: Iterable<string | null | unde
 
 async function saveVinDecodes(db: Db, decodes: Iterable<VinDecode>, now: number): Promise<void> {
   const rows = [...decodes].map((d) => toRow(d, now));
-  for (let i = 0; i < rows.length; i += CHUNK) await bulkUpsert(db.kysely, db.dialect, VIN_DECODES_UPSERT, rows.slice(i, i + CHUNK));
+  for (let i = 0; i < rows.length; i += CHUNK) await bulkUpsert(db.kysely, db, VIN_DECODES_UPSERT, rows.slice(i, i + CHUNK));
 }
 
 export interface DecodeOptions {
