@@ -83,7 +83,8 @@ describe.each([
 
 describe.runIf(pgOk)('bulkUpsert on PostgreSQL: one array per column', () => {
   let tdb: TestDb;
-  const read = async (table: string) => (await sql.raw<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY k`).execute(tdb.db.kysely)).rows;
+  const read = async (table: string) =>
+    (await sql.raw<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY k`).execute(tdb.db.kysely)).rows;
 
   beforeAll(async () => {
     tdb = await createTestDb('postgres');
@@ -97,7 +98,7 @@ describe.runIf(pgOk)('bulkUpsert on PostgreSQL: one array per column', () => {
   });
 
   it('stores every value exactly as written, text that looks like array syntax or NULL included', async () => {
-    const texts = ['it\'s', '"quoted"', 'back\\slash', 'comma, {brace}', 'NULL', '', 'two\nlines', 'emoji 🚗', null];
+    const texts = ["it's", '"quoted"', 'back\\slash', 'comma, {brace}', 'NULL', '', 'two\nlines', 'emoji 🚗', null];
     const rows = texts.map((t, i) => ({
       k: `r${i}`,
       t,
