@@ -156,6 +156,9 @@ describe.each([
       const tr = computeTransport({ zip: o.location.zip, state: o.location.state }, { zip: '98101', state: 'WA' }, params);
       expect(cents(o.costs.transport)).toBe(tr.cents);
       expect(o.costs.transportMiles).toBe(tr.miles);
+      // The route's fallbacks are the dealer's own; the rest are the listing's.
+      expect(o.assumptions.filter((x) => x.startsWith('transport:'))).toEqual(tr.assumptions);
+      expect(o.assumptions.filter((x) => !x.startsWith('transport:'))).toEqual(a.assumptions.filter((x) => !x.startsWith('transport:')));
       expect(cents(o.costs.recon) % 100).toBe(0);
       expect([50_000, 50_000 + params.recon.fleetSurchargeCents]).toContain(cents(o.costs.recon));
       const total =

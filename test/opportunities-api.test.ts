@@ -113,6 +113,16 @@ describe.each([
     });
   }
 
+  it.runIf(run)('names the fallbacks each figure rests on, the same in lists and detail', async () => {
+    const rows = await tdb.db.kysely.selectFrom('opportunities').select(['id', 'assumptions_json']).execute();
+    const stored = new Map(rows.map((r) => [Number(r.id), JSON.parse(r.assumptions_json) as string[]]));
+    for (const o of all) expect(o.assumptions, `opportunity ${o.id}`).toEqual(stored.get(o.id));
+    // No comparables were loaded, so every value is the model's and says so.
+    expect(all.every((o) => o.assumptions.includes('valuation:no_comps'))).toBe(true);
+    const one = all.find((o) => o.assumptions.length > 1) ?? all[0]!;
+    expect((await json(`/api/opportunities/${one.id}`)).assumptions).toEqual(one.assumptions);
+  });
+
   it.runIf(run)('newest first is the default order (createdAt desc, then id desc)', async () => {
     const body = await json('/api/opportunities?limit=200');
     const expected = [...all].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id).slice(0, 200);

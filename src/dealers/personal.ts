@@ -59,8 +59,7 @@ const dollars = (cents: number) => Math.round(cents) / 100;
 
 export function personalize(r: WorkspaceRow, viewer: Viewer, params: ArbitrageParams, opts: { detail?: boolean } = {}): Personal {
   const base = toOpportunity(r, opts);
-  const assumptions = JSON.parse(r.assumptions_json) as string[];
-  const fleet = assumptions.includes('recon:fleet_surcharge');
+  const fleet = base.assumptions.includes('recon:fleet_surcharge');
   const transport = computeTransport({ zip: r.zip, state: r.state, latitude: r.latitude, longitude: r.longitude }, viewer.location, params);
   const reconCents = (viewer.reconCents ?? params.recon.baseCents) + (fleet ? params.recon.fleetSurchargeCents : 0);
   const bid = Number(r.current_bid_cents);
@@ -98,6 +97,8 @@ export function personalize(r: WorkspaceRow, viewer: Viewer, params: ArbitragePa
     status: ended ? 'ended' : classifyStatus(metrics, params, r.rank_tier === 1),
     bidCeiling: ceiling === null ? null : dollars(ceiling),
     headroom: ceiling === null ? null : dollars(ceiling - bid),
+    // Transport is the dealer's own: its fallbacks replace those of the route to the default location.
+    assumptions: [...new Set([...base.assumptions.filter((a) => !a.startsWith('transport:')), ...transport.assumptions])],
   };
   return {
     opportunity,

@@ -107,6 +107,12 @@ export const OpportunitySchema = {
       description: 'ended: the auction is over (detail only; ended auctions leave lists)',
     },
     anomalies: { type: 'array', items: {} },
+    assumptions: {
+      type: 'array',
+      items: Str,
+      description:
+        "figures that rest on a fallback, not on the listing's own data: fees:unknown_source, transport:zip_prefix, transport:state_centroid, transport:unknown_state, recon:fleet_surcharge, valuation:title_unknown and the others in docs/deal-intelligence.md; [] when none",
+    },
     sample: { type: 'boolean', description: 'true for the bundled sample data' },
     createdAt: DateTime,
     updatedAt: DateTime,

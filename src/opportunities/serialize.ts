@@ -63,6 +63,7 @@ export function toOpportunity(r: OpportunityRow, opts: { detail?: boolean } = {}
     score: r.score,
     status: r.status as Opportunity['status'],
     anomalies: JSON.parse(r.anomalies_json) as unknown[],
+    assumptions: JSON.parse(r.assumptions_json) as string[],
     sample: toBool(r.is_sample),
     createdAt: new Date(Number(r.created_at)).toISOString(),
     updatedAt: new Date(Number(r.updated_at)).toISOString(),
