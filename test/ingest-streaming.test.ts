@@ -1,7 +1,7 @@
 // Streamed feed imports: the file is read in windows and stored in bounded batches, and what
 // lands is exactly what the whole-file pipeline stores. The memory bound is asserted as the
 // largest batch the import ever holds, for a small and a four-times-larger file.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SelectQueryNode, TableNode, type KyselyPlugin } from 'kysely';
@@ -98,6 +98,37 @@ describe('streamed feed import', () => {
     expect(a.rejected.length).toBeGreaterThan(0);
     expect(a.quality!.anomalous).toBeGreaterThan(0);
     await expectSameImport(whole.db, a, streamed.db, b);
+  });
+
+  it('imports the file as it was when the import began, however it is rewritten meanwhile', async () => {
+    const content = readFileSync(file);
+    const moving = join(dir, 'moving.csv');
+    writeFileSync(moving, content);
+    const [a, b] = await Promise.all([createTestDb('sqlite'), createTestDb('sqlite')]);
+    try {
+      const whole = await wholeFileImport(a.db, content);
+      // Rewritten in place during each read: bids doubled, the last rows cut off.
+      const rewritten = Buffer.from(content.toString('utf8').replace(/,(\d{4,6}),/g, (_, bid: string) => `,${Number(bid) * 2},`)).subarray(
+        0,
+        content.length - 5000,
+      );
+      const rewrites: string[] = [];
+      const streamed = await importFeedSource(b.db, { path: moving }, 'csv', {
+        origin: 'feed.csv',
+        now: NOW,
+        params,
+        batchRows: 150,
+        onBatch: (_rows, pass) => {
+          if (rewrites.includes(pass)) return;
+          rewrites.push(pass);
+          writeFileSync(moving, rewritten);
+        },
+      });
+      expect(rewrites).toEqual(['survey', 'publish']);
+      await expectSameImport(a.db, whole, b.db, streamed);
+    } finally {
+      await Promise.all([a.drop(), b.drop()]);
+    }
   });
 
   it('compares with the live population exactly as the whole-file pipeline does', async () => {

@@ -27,7 +27,7 @@ import { feedOriginsOf } from './feed-origin.js';
 import { BatchWindow } from './batch-window.js';
 import { publishStage } from './publish-stage.js';
 import { ImportLedger, type RowSet } from './import-ledger.js';
-import { feedSize, streamFeed, type FeedSource } from './feed-stream.js';
+import { feedSize, privateFeedCopy, streamFeed, type FeedSource } from './feed-stream.js';
 import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
 
 /** Rows the import holds at once: one batch, or two of half the size when two are in flight. */
@@ -122,12 +122,19 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
   const depth = opts.batchesInFlight ?? (db.dialect === 'postgres' ? 2 : 1);
   // Two batches in flight hold as many rows as one did: the import's memory stays where it was.
   const size = opts.batchRows ?? Math.ceil(IMPORT_BATCH_ROWS / depth);
-  const found = await survey(db, source, format, opts, size);
+  // A file is read from a private copy (privateFeedCopy): the two reads must see the same bytes.
+  const copy = 'path' in source ? await privateFeedCopy(source.path) : null;
+  const from = copy?.source ?? source;
   try {
-    return await publish(db, source, format, opts, found, depth, size);
+    const found = await survey(db, from, format, opts, size);
+    try {
+      return await publish(db, from, format, opts, found, depth, size);
+    } finally {
+      found.peers.close();
+      found.ledger.close();
+    }
   } finally {
-    found.peers.close();
-    found.ledger.close();
+    await copy?.remove();
   }
 }
 

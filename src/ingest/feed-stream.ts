@@ -3,8 +3,10 @@
 // Row numbers, line numbers, cells and reject reasons are those of the whole-file reader in
 // feed.ts (the same functions read each window), and the file's SHA-256 is taken on the way.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { constants, createReadStream, statSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
   csvHeader,
@@ -168,4 +170,26 @@ export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, wi
     },
     bytesRead: () => consumed.bytes,
   };
+}
+
+/**
+ * A file feed copied where nothing else writes, for an import to read twice. Both of its reads,
+ * and the evidence it keeps, then see the same bytes however the file named on the command line
+ * changes meanwhile: read in place, a file rewritten between the two reads had the second read's
+ * rows stored and published before the import could tell. The copy is the kernel's (a reflink
+ * where the filesystem has them), in the temporary directory the scratch databases use.
+ */
+export async function privateFeedCopy(path: string): Promise<{ source: { path: string }; remove(): Promise<void> }> {
+  let dir: string | null = null;
+  try {
+    dir = await mkdtemp(join(tmpdir(), 'dealerscope-feed-'));
+    const copy = join(dir, 'feed');
+    await copyFile(path, copy, constants.COPYFILE_FICLONE);
+    const made = dir;
+    return { source: { path: copy }, remove: () => rm(made, { recursive: true, force: true }) };
+  } catch (err) {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
+    throw new Error(`could not copy ${path} into ${tmpdir()} to import it from there: ${(err as Error).message}`);
+  }
 }
