@@ -46,6 +46,7 @@ export function matchesFilters(p: Personal, f: ListFilters, maxMiles: number | n
   if (f.yearMax !== undefined && r.year > f.yearMax) return false;
   if (f.endsBeforeMs !== undefined && p.endsAt >= f.endsBeforeMs) return false;
   if (f.minHeadroomCents !== undefined && (p.headroomCents === null || p.headroomCents < f.minHeadroomCents)) return false;
+  if (f.unflaggedOnly && p.rankTier !== 0) return false;
   return true;
 }
 

@@ -172,5 +172,11 @@ export const ListQueryDoc = {
     yearMax: Integer,
     endsBefore: DateTime,
     minHeadroom: { type: 'number', description: 'dollars: bidCeiling − currentBid at least this' },
+    includeFlagged: {
+      type: 'boolean',
+      default: true,
+      description:
+        'false leaves out opportunities with an open anomaly or data-quality flag; by default they are listed after every unflagged one',
+    },
   },
 } as const;

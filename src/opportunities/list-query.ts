@@ -20,6 +20,8 @@ export interface ListFilters {
   yearMax?: number;
   endsBeforeMs?: number;
   minHeadroomCents?: number;
+  /** includeFlagged=false: only opportunities without an open anomaly or quality flag (rank tier 0). */
+  unflaggedOnly?: true;
 }
 
 export interface ListQuery {
@@ -59,6 +61,7 @@ const KNOWN = new Set([
   'yearMax',
   'endsBefore',
   'minHeadroom',
+  'includeFlagged',
 ]);
 
 /** Lower-cased, whitespace-collapsed key used for make/model matching everywhere. */
@@ -209,6 +212,11 @@ export function parseListQuery(
     if (ms !== null) f.endsBeforeMs = ms;
     else if (strict) fail('endsBefore', 'must be an RFC 3339 date-time (e.g. 2026-03-01T00:00:00Z) or date on the calendar');
   }
+
+  // Flagged opportunities are listed by default, after every unflagged one; false leaves them out.
+  const includeFlagged = value('includeFlagged');
+  if (includeFlagged === 'false') f.unflaggedOnly = true;
+  else if (includeFlagged !== undefined && includeFlagged !== 'true' && strict) fail('includeFlagged', 'must be true or false');
 
   return errors.length ? { ok: false, errors } : { ok: true, query: q };
 }

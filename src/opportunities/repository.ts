@@ -34,6 +34,7 @@ function applyFilters<O>(db: Db, qb: OppQuery<O>, f: ListFilters, notEndedAt?: n
   if (f.yearMin !== undefined) q = q.where('year', '>=', f.yearMin);
   if (f.yearMax !== undefined) q = q.where('year', '<=', f.yearMax);
   if (f.endsBeforeMs !== undefined) q = q.where('auction_end_ms', '<', f.endsBeforeMs);
+  if (f.unflaggedOnly) q = q.where('rank_tier', '=', 0);
   if (f.minHeadroomCents !== undefined) {
     const min = f.minHeadroomCents;
     q = q
