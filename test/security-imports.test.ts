@@ -71,6 +71,24 @@ describe('admin feed upload', () => {
     expect(again.created).toBe(0);
   });
 
+  it('answers quarantined rows with their reasons, and counts live listings their update took down', async () => {
+    const withVin = (lot: string, vin: string) => row(lot, '2019', '5000').replace(',XL,,85000,', `,XL,${vin},85000,`);
+    const first = (await upload([HEADER, row('Q1', '2019', '5000')].join('\n'), { 'content-type': 'text/csv' })).json();
+    expect(first).toMatchObject({ created: 1, quarantined: [], unpublished: 0 });
+    // The same lot again, now with a VIN whose check digit is wrong: held back, and the live one withdrawn.
+    const res = await upload([HEADER, withVin('Q1', '1FTEW1EP5FFA00001')].join('\n'), { 'content-type': 'text/csv' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.quarantined).toHaveLength(1);
+    expect(body.quarantined[0]).toMatchObject({ row: 2, lotId: 'Q1', source: 'govdeals' });
+    expect(body.quarantined[0].reasons.length).toBeGreaterThan(0);
+    expect(body.quarantined[0].reasons[0]).toEqual({ rule: expect.any(String), message: expect.stringMatching(/check digit/i) });
+    expect(body.unpublished).toBe(1);
+    expect(body).toHaveProperty('flagged');
+    expect(body).toHaveProperty('sanitized');
+    expect(body).toHaveProperty('vinsDecoded');
+  });
+
   it('imports a JSON feed', async () => {
     const feed = [
       {

@@ -59,7 +59,20 @@ export async function adminImportRoutes(app: FastifyInstance, { db, clock, evide
           200: {
             description: 'The import summary',
             type: 'object',
-            required: ['importId', 'rows', 'accepted', 'created', 'updated', 'unchanged', 'rejected'],
+            required: [
+              'importId',
+              'rows',
+              'accepted',
+              'created',
+              'updated',
+              'unchanged',
+              'rejected',
+              'quarantined',
+              'flagged',
+              'unpublished',
+              'sanitized',
+              'vinsDecoded',
+            ],
             properties: {
               importId: { type: 'integer' },
               rows: { type: 'integer' },
@@ -72,9 +85,39 @@ export async function adminImportRoutes(app: FastifyInstance, { db, clock, evide
                 items: {
                   type: 'object',
                   required: ['row', 'reason'],
-                  properties: { row: { type: 'integer' }, lotId: { type: ['string', 'null'] }, reason: { type: 'string' } },
+                  properties: {
+                    row: { type: 'integer' },
+                    lotId: { type: ['string', 'null'] },
+                    source: { type: ['string', 'null'] },
+                    reason: { type: 'string' },
+                  },
                 },
               },
+              quarantined: {
+                type: 'array',
+                description: 'rows stored but not published: they failed the data contract',
+                items: {
+                  type: 'object',
+                  required: ['row', 'lotId', 'source', 'reasons'],
+                  properties: {
+                    row: { type: 'integer' },
+                    lotId: { type: 'string' },
+                    source: { type: 'string' },
+                    reasons: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        required: ['rule', 'message'],
+                        properties: { rule: { type: 'string' }, message: { type: 'string' } },
+                      },
+                    },
+                  },
+                },
+              },
+              flagged: { type: 'integer', description: 'rows flagged by anomaly detection' },
+              unpublished: { type: 'integer', description: 'listings that were live and were withdrawn: their update failed the contract' },
+              sanitized: { type: 'integer', description: 'rows whose text was cleaned of markup or control characters' },
+              vinsDecoded: { type: 'integer' },
             },
           },
           400: { $ref: 'Error#' },

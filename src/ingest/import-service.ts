@@ -38,6 +38,8 @@ export function importSummaryBody(s: ImportSummary) {
     rejected: s.rejected.map((r) => ({ row: r.row, lotId: r.lotId, source: r.source ?? null, reason: r.reason })),
     quarantined: (q?.quarantinedRows ?? []).map((r) => ({ row: r.row, lotId: r.lotId, source: r.source, reasons: r.reasons })),
     flagged: q?.anomalous ?? 0,
+    // Listings that were live and are not now: their update failed the contract (quarantine-store.ts).
+    unpublished: q?.unpublished ?? 0,
     sanitized: q?.sanitized ?? 0,
     vinsDecoded: q?.vinsDecoded ?? 0,
   };
