@@ -245,6 +245,12 @@ describe('parseListingFeed — CSV structure', () => {
     expect(r.accepted[0]!.listing).toMatchObject({ lotId: 'W1', zip: '78701' });
   });
 
+  it('refuses a header that gives one field twice, naming both columns', () => {
+    const doubled = `source,lot_id,year,make,model,current_bid,auction_end,state,Current Bid\nGovDeals,DH-1,2015,Ford,F-150,5000,2027-06-01T00:00:00Z,TX,1\n`;
+    expect(() => parseListingFeed(doubled, 'csv', { now: NOW })).toThrow(
+      'feed header gives current_bid twice: "current_bid" (column 6) and "Current Bid" (column 9)',
+    );
+  });
   it('throws when the file is not a listing feed', () => {
     expect(() => parseListingFeed('', 'csv', { now: NOW })).toThrow(FeedFormatError);
     expect(() => parseListingFeed('VIN,Year,Make\n1,2,3\n', 'csv', { now: NOW })).toThrow(/lacks required column/);
@@ -299,6 +305,11 @@ describe('parseListingFeed — JSON', () => {
   it('rejects non-text values by field', () => {
     const r = parseListingFeed(JSON.stringify([{ ...good, make: { $ne: 1 } }]), 'json', { now: NOW });
     expect(r.rejected[0]!.reason).toBe('make: {"$ne":1} is not a text or number value');
+  });
+  it('rejects a row that gives one field under two keys, naming both', () => {
+    const r = parseListingFeed(JSON.stringify([{ ...good, 'Lot ID': 'other' }, good]), 'json', { now: NOW });
+    expect(r.rejected.map((x) => [x.row, x.reason])).toEqual([[1, 'keys "lot_id" and "Lot ID" both give lot_id']]);
+    expect(r.accepted.map((a) => a.row)).toEqual([2]);
   });
   it('throws on anything but an array', () => {
     expect(() => parseListingFeed('{"listings":[]}', 'json', { now: NOW })).toThrow(FeedFormatError);

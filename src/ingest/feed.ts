@@ -111,6 +111,17 @@ export function csvHeader(header: CsvRecord | undefined): CsvHeader {
   if (!header?.fields) throw new FeedFormatError('feed is empty or its header row is malformed');
   const names = header.fields.map((h) => h.trim());
   const columns = names.map((h) => COLUMN_BY_KEY.get(headerKey(h)) ?? null);
+  // Two headers for one field would leave the row's value to whichever came last, silently.
+  const seen = new Map<FeedColumn, number>();
+  columns.forEach((c, i) => {
+    if (c === null) return;
+    const first = seen.get(c);
+    if (first !== undefined)
+      throw new FeedFormatError(
+        `feed header gives ${c} twice: "${names[first]}" (column ${first + 1}) and "${names[i]}" (column ${i + 1})`,
+      );
+    seen.set(c, i);
+  });
   const missing = REQUIRED.filter((c) => !columns.includes(c));
   if (missing.length > 0) throw new FeedFormatError(`feed header lacks required column(s): ${missing.join(', ')}`);
   return { names, columns };
@@ -164,12 +175,18 @@ export function jsonRow(item: unknown, i: number): RawRow {
   }
   const raw = item as Record<string, unknown>;
   const values = new Map<FeedColumn, unknown>();
+  const keyOf = new Map<FeedColumn, string>();
+  let structural: string | null = null;
   for (const [k, v] of Object.entries(raw)) {
     const col = COLUMN_BY_KEY.get(headerKey(k));
-    if (col) values.set(col, v);
+    if (!col) continue;
+    const earlier = keyOf.get(col);
+    if (earlier !== undefined) structural ??= `keys "${earlier}" and "${k}" both give ${col}`;
+    keyOf.set(col, k);
+    values.set(col, v);
   }
   const cells = () => Object.entries(raw).map(([k, v]) => ({ column: k, locator: `/${i}/${pointerToken(k)}`, value: v }));
-  return { row: i + 1, raw: () => raw, values, cells, structural: null };
+  return { row: i + 1, raw: () => raw, values, cells, structural };
 }
 
 /** Reads one row into a listing, or the list of problems that keep it out. */
