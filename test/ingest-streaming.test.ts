@@ -244,6 +244,42 @@ describe('streamed feed import', () => {
     }
   });
 
+  it('stores nothing from a file that is not UTF-8, naming the byte and line, however far in it is', async () => {
+    const good = readFileSync(file);
+    const latin1 = join(dir, 'latin1.csv');
+    // A Windows-1252 "é" in a row near the end: the first read finds it before anything is stored.
+    writeFileSync(
+      latin1,
+      Buffer.concat([
+        good,
+        Buffer.from(
+          'GovDeals,X-1,2019 Ford F-150,2019,Ford,F-150,,,1000,5000,2027-01-01T00:00:00Z,Montr\xe9al,TX,78701,,clean,d\n',
+          'latin1',
+        ),
+      ]),
+    );
+    const at = good.length + 'GovDeals,X-1,2019 Ford F-150,2019,Ford,F-150,,,1000,5000,2027-01-01T00:00:00Z,Montr'.length;
+    const line = good.toString('utf8').split('\n').length;
+    const db = await createTestDb('sqlite');
+    try {
+      for (const source of [{ path: latin1 }, { bytes: readFileSync(latin1) }]) {
+        await expect(importFeedSource(db.db, source, 'csv', { origin: 'latin1.csv', now: NOW, params })).rejects.toThrow(
+          `feed is not UTF-8 text: byte ${at} (0xE9, line ${line})`,
+        );
+      }
+      await expect(
+        importFeedSource(db.db, { bytes: Buffer.from('[{"lot_id":"caf\xe9"}]', 'latin1') }, 'json', { origin: 'l.json', now: NOW, params }),
+      ).rejects.toThrow(/byte 15 \(0xE9, line 1\)/);
+      const n = await db.db.kysely
+        .selectFrom('listings')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(n.n)).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('stores nothing from a file whose header cannot be read', async () => {
     const db = await createTestDb('sqlite');
     try {

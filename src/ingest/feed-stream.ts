@@ -11,6 +11,7 @@ import { StringDecoder } from 'node:string_decoder';
 import {
   csvHeader,
   csvRow,
+  FeedFormatError,
   jsonItems,
   jsonRow,
   readFeedRow,
@@ -20,6 +21,7 @@ import {
   type RejectedRow,
 } from './feed.js';
 import { readCsvWindow, type CsvCursor } from './csv-records.js';
+import { Utf8Stream } from './utf8-check.js';
 
 /** A feed on disk (streamed) or already in memory (an upload). */
 export type FeedSource = { path: string } | { bytes: Buffer | string };
@@ -79,6 +81,7 @@ class BoundaryScanner {
 /** Normalised CSV text in windows that each end on a record boundary (the last one may not). */
 async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number, consumed: { bytes: number }): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
+  const utf8 = new Utf8Stream();
   const scanner = new BoundaryScanner();
   let pending = '';
   let scanned = 0;
@@ -88,6 +91,8 @@ async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number, 
   for await (const bytes of byteChunks(source, Math.min(CHUNK_BYTES, windowChars))) {
     hash.update(bytes);
     consumed.bytes += bytes.length;
+    const problem = utf8.push(bytes);
+    if (problem !== null) throw new FeedFormatError(problem);
     let text = decoder.write(bytes);
     if (first && text.length > 0) {
       text = text.replace(/^\uFEFF/, '');
@@ -107,6 +112,8 @@ async function* csvWindows(source: FeedSource, hash: Hash, windowChars: number, 
       boundary = -1;
     }
   }
+  const problem = utf8.end();
+  if (problem !== null) throw new FeedFormatError(problem);
   pending += decoder.end() + (heldCr ? '\n' : '');
   if (first) pending = pending.replace(/^\uFEFF/, '');
   if (pending.length > 0) yield pending;

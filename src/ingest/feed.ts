@@ -4,6 +4,7 @@
 import type { ListingInput } from '../opportunities/index.js';
 import { extractMileage, extractVin, normalizeVin } from '../quality/index.js';
 import { headerKey, readCsvRecords, type CsvRecord } from './csv-records.js';
+import { utf8Problem } from './utf8-check.js';
 import {
   COLUMN_BY_KEY,
   DEFAULT_MAX_LENGTH,
@@ -150,7 +151,14 @@ export function csvRow({ names, columns }: CsvHeader, rec: CsvRecord): RawRow {
   return { row, line: rec.line, raw, values, cells, structural };
 }
 
+/** Throws FeedFormatError when feed bytes are not UTF-8 (a string was decoded by its reader already). */
+function requireUtf8(content: string | Buffer): void {
+  const problem = typeof content === 'string' ? null : utf8Problem(content);
+  if (problem !== null) throw new FeedFormatError(problem);
+}
+
 function csvRows(content: string | Buffer): RawRow[] {
+  requireUtf8(content);
   const records = readCsvRecords(content);
   const header = csvHeader(records[0]);
   return records.slice(1).map((rec) => csvRow(header, rec));
@@ -158,6 +166,7 @@ function csvRows(content: string | Buffer): RawRow[] {
 
 /** The items of a JSON feed; throws FeedFormatError when the file is not a JSON array. */
 export function jsonItems(content: string | Buffer): unknown[] {
+  requireUtf8(content);
   let data: unknown;
   try {
     data = JSON.parse((typeof content === 'string' ? content : content.toString('utf8')).replace(/^\uFEFF/, ''));
