@@ -64,6 +64,11 @@ export interface OpenDbOptions {
 /** `sqlite:PATH`, a bare path, `:memory:`, or `postgres://…` / `postgresql://…`. */
 export function parseDatabaseUrl(url: string): { dialect: Dialect; target: string } {
   if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', target: url };
+  // Anything else with a scheme (mysql://…, a mistyped postgress://…) would have become a SQLite
+  // file named after the URL. Only the scheme is quoted: the rest may hold a password.
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(url)?.[1];
+  if (scheme !== undefined && scheme.toLowerCase() !== 'sqlite')
+    throw new Error(`DATABASE_URL must be sqlite:PATH or postgres://…; "${scheme}:" is neither`);
   const target = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
   if (!target) throw new Error(`DATABASE_URL "${url}" names no SQLite file`);
   return { dialect: 'sqlite', target };
