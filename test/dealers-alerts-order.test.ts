@@ -46,7 +46,7 @@ describe.each([
       id,
       await parseSearch(
         { name: 'all', channels: ['webhook'], webhookUrl: 'http://127.0.0.1:9/hook', minIntervalMinutes: 5 },
-        { allowPrivate: true, dealerEmail: null },
+        { allowPrivate: true, dealerEmail: null, emailConfigured: false },
       ),
       clock.now(),
     );

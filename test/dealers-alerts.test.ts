@@ -70,7 +70,7 @@ describe('dealer alerts', () => {
     await app.dealerAlerts.pass();
     await app.notifications.drain();
   };
-  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+  const api = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
     app.inject({ method, url, payload: payload as object, headers: { 'x-api-key': apiKey } });
 
   beforeAll(async () => {
@@ -119,13 +119,16 @@ describe('dealer alerts', () => {
     for (const url of ['http://127.0.0.1:9/x', 'http://10.1.2.3/x', 'http://[::1]/x', 'http://localhost/x', 'ftp://example.com/x']) {
       const err = await parseSearch(
         { name: 'x', channels: ['webhook'], webhookUrl: url },
-        { allowPrivate: false, dealerEmail: null },
+        { allowPrivate: false, dealerEmail: null, emailConfigured: false },
       ).catch((e) => e);
       expect(err, url).toBeInstanceOf(ProfileError);
       expect((err as ProfileError).errors[0]?.field).toBe('webhookUrl');
     }
     await expect(
-      parseSearch({ name: 'x', channels: ['webhook'], webhookUrl: 'http://127.0.0.1:9/x' }, { allowPrivate: true, dealerEmail: null }),
+      parseSearch(
+        { name: 'x', channels: ['webhook'], webhookUrl: 'http://127.0.0.1:9/x' },
+        { allowPrivate: true, dealerEmail: null, emailConfigured: false },
+      ),
     ).resolves.toMatchObject({ minIntervalMinutes: 5 });
     const bad = await api('POST', '/api/me/searches', { name: 'x', channels: ['email'], filters: { minProfit: 'lots', page: '2' } });
     expect(bad.statusCode).toBe(400);
@@ -135,6 +138,16 @@ describe('dealer alerts', () => {
         .error.details.map((d: { field: string }) => d.field)
         .sort(),
     ).toEqual(['channels', 'filters.minProfit', 'filters.page']);
+  });
+
+  it('refuses the e-mail channel while the service has no SMTP_URL, rather than queue mail it cannot send', async () => {
+    expect((await api('PATCH', '/api/me', { email: 'buyer@example.com' })).statusCode).toBe(200);
+    const res = await api('POST', '/api/me/searches', { name: 'by mail', channels: ['email'] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { field: 'channels', message: 'this service sends no e-mail (SMTP_URL is not set); use the webhook channel or ask the operator' },
+    ]);
+    expect((await api('PATCH', '/api/me', { email: null })).statusCode).toBe(200);
   });
 
   it('sends one alert per search per interval listing new and re-priced matches, with delivery status in the history', async () => {

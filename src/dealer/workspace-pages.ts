@@ -150,6 +150,7 @@ export async function workspacePages(
     workspace,
     notices,
     allowPrivate,
+    emailConfigured,
   }: {
     db: Db;
     clock: Clock;
@@ -158,6 +159,8 @@ export async function workspacePages(
     workspace: Workspace;
     notices?: DealerNotices;
     allowPrivate: boolean;
+    /** SMTP_URL is set: the e-mail channel can deliver. */
+    emailConfigured: boolean;
   },
 ): Promise<void> {
   app.addHook('onSend', gzipHtml);
@@ -288,7 +291,7 @@ ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="n
     if (b.webhookUrl?.trim()) body.webhookUrl = b.webhookUrl.trim();
     if (b.minIntervalMinutes?.trim()) body.minIntervalMinutes = Number(b.minIntervalMinutes);
     try {
-      await searches.create(dealer.id, await parseSearch(body, { allowPrivate, dealerEmail: dealer.email }), clock.now());
+      await searches.create(dealer.id, await parseSearch(body, { allowPrivate, dealerEmail: dealer.email, emailConfigured }), clock.now());
     } catch (err) {
       if (!(err instanceof ProfileError)) throw err;
       return reply.redirect(`/searches?error=${encodeURIComponent(err.errors.map((e) => `${e.field}: ${e.message}`).join('; '))}`, 303);

@@ -37,7 +37,13 @@ export const dealersPlugin = fp<DealersPluginOptions>(
     });
     app.decorate('dealerAlerts', alerts);
     await app.register(dealerRoutes, { ctx, workspace });
-    await app.register(alertRoutes, { ctx, workspace, alerts, allowPrivate: notifications.settings.allowPrivate });
+    await app.register(alertRoutes, {
+      ctx,
+      workspace,
+      alerts,
+      allowPrivate: notifications.settings.allowPrivate,
+      emailConfigured: notifications.settings.smtpUrl !== null,
+    });
     if (!background) return;
     app.addHook('onReady', async () => alerts.start());
     app.addHook('onClose', async () => alerts.stop());

@@ -75,13 +75,19 @@ const positiveId = (raw: string, field: string): number => {
 /** Saved searches, the watchlist and the alert history of the calling dealer. */
 export async function alertRoutes(
   app: FastifyInstance,
-  { ctx, workspace, alerts, allowPrivate }: { ctx: DealerRouteDeps; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean },
+  {
+    ctx,
+    workspace,
+    alerts,
+    allowPrivate,
+    emailConfigured,
+  }: { ctx: DealerRouteDeps; workspace: Workspace; alerts: DealerAlerts; allowPrivate: boolean; emailConfigured: boolean },
 ): Promise<void> {
   const searches = new SearchStore(ctx.db);
 
   app.post('/api/me/searches', { validatorCompiler: skipValidation }, async (request, reply) => {
     const dealer = await requireDealer(workspace, request);
-    const parsed = await parseSearch(request.body, { allowPrivate, dealerEmail: dealer.email }).catch(invalid);
+    const parsed = await parseSearch(request.body, { allowPrivate, dealerEmail: dealer.email, emailConfigured }).catch(invalid);
     reply.code(201).header('Cache-Control', 'no-store');
     return searches.create(dealer.id, parsed, ctx.clock.now());
   });

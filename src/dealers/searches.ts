@@ -32,7 +32,7 @@ export function filtersOf(stored: Record<string, string>): ListFilters {
 /** Checks a saved search (filters by the list API's strict rules); throws ProfileError naming fields. */
 export async function parseSearch(
   body: unknown,
-  ctx: { allowPrivate: boolean; dealerEmail: string | null },
+  ctx: { allowPrivate: boolean; dealerEmail: string | null; emailConfigured: boolean },
 ): Promise<Omit<SavedSearch, 'id' | 'lastAlertAt' | 'createdAt'>> {
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => errors.push({ field, message });
@@ -78,6 +78,9 @@ export async function parseSearch(
   }
   if (channels.includes('webhook') && raw.webhookUrl == null) fail('webhookUrl', 'is required for the webhook channel');
   if (channels.includes('email') && !ctx.dealerEmail) fail('channels', 'e-mail alerts need an email on the profile (PATCH /api/me)');
+  // Accepted, it would sit in the outbox retrying until it gave up: say so now instead.
+  else if (channels.includes('email') && !ctx.emailConfigured)
+    fail('channels', 'this service sends no e-mail (SMTP_URL is not set); use the webhook channel or ask the operator');
   let minIntervalMinutes = 5;
   if (raw.minIntervalMinutes !== undefined) {
     const m = raw.minIntervalMinutes;

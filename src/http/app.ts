@@ -165,6 +165,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     workspace: ctx.workspace,
     notices,
     allowPrivate: app.notifications.settings.allowPrivate,
+    emailConfigured: app.notifications.settings.smtpUrl !== null,
   });
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
