@@ -135,6 +135,23 @@ describe.each([
       version: me.version + 1,
     });
     expect((await as(apiKey, 'GET', '/api/me')).json()).toMatchObject(patched);
+    // Nothing to change, or the same values again: answered as it stands, the version kept.
+    for (const same of [{}, { targetProfit: 1500, email: 'buyer@example.com' }]) {
+      const res = await as(apiKey, 'PATCH', '/api/me', same);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual(patched);
+    }
+    for (const notAnObject of ['null', '[]']) {
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/me',
+        headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+        payload: notAnObject,
+      });
+      expect(res.statusCode, notAnObject).toBe(400);
+      expect(res.json().error.details).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+    }
+    expect((await as(apiKey, 'GET', '/api/me')).json().version).toBe(patched.version);
   });
 
   it.runIf(run)('computes every figure for the dealer asking: transport to their ZIP, their recon and targets', async () => {

@@ -58,7 +58,7 @@ export async function dealerRoutes(
 
   app.patch('/api/me', { validatorCompiler: skipValidation }, async (request, reply) => {
     const dealer = await requireDealer(workspace, request);
-    const profile = await workspace.store.update(dealer.id, request.body ?? {}, ctx.clock.now()).catch(invalid);
+    const profile = await workspace.store.update(dealer.id, request.body, ctx.clock.now()).catch(invalid);
     if (!profile) throw new ApiError(401, 'unauthorized', 'This dealer has been revoked');
     request.dealer = undefined;
     reply.header('Cache-Control', 'private, no-store');

@@ -113,6 +113,12 @@ export class DealerStore {
     if (p.maxMiles !== undefined) set.max_miles = p.maxMiles;
     if (p.reconCents !== undefined) set.recon_cents = p.reconCents;
     if (p.email !== undefined) set.email = p.email;
+    // A PATCH that changes nothing is answered without a write: the version (which drops the
+    // dealer's cached personal lists and tells clients the profile moved) follows real changes only.
+    const current = await this.h.selectFrom('dealers').selectAll().where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    if (!current) return null;
+    const stored = current as unknown as Record<string, unknown>;
+    if (Object.entries(set).every(([k, v]) => k === 'updated_at' || stored[k] === v)) return profileOf(current as DealerRow);
     invalidateKeyLookups(this.db);
     const row = await this.h
       .updateTable('dealers')
