@@ -208,6 +208,12 @@ describe('parseListingFeed — derivation and normalisation', () => {
       [1234567, 1234567, 1234500, 50, 700].map((value) => ({ ok: true, value })),
     );
     expect(parseMoneyCents('bid', '1,23').ok).toBe(false);
+    // JSON numbers: whole cents, however binary fractions round; a fraction of a cent is refused as its text form is.
+    expect([4250.1, 0.07, 12345.67, 19.99, 5000].map((n) => parseMoneyCents('bid', n))).toEqual(
+      [425010, 7, 1234567, 1999, 500000].map((value) => ({ ok: true, value })),
+    );
+    for (const raw of [5000.999, '5000.999', 0.001]) expect(parseMoneyCents('bid', raw).ok, String(raw)).toBe(false);
+    expect(parseMoneyCents('bid', 5000.999)).toEqual({ ok: false, problem: 'bid: 5000.999 has a fraction of a cent' });
     expect(parseIsoDate('d', '2026-07-01T10:00:00-05:00')).toEqual({ ok: true, value: new Date('2026-07-01T15:00:00Z') });
     expect(parseIsoDate('d', '2026-07-01')).toEqual({ ok: true, value: new Date('2026-07-01T00:00:00Z') });
     expect(parseIsoDate('d', '2026-02-30T00:00:00Z').ok).toBe(false);

@@ -20,6 +20,9 @@ export function parseMoneyCents(field: string, raw: string | number): Parsed<num
     if (!Number.isFinite(raw)) return bad(`${field}: ${raw} is not a valid amount`);
     negative = raw < 0;
     cents = Math.round(Math.abs(raw) * 100);
+    // As the text form "5000.999" is refused, so is the number: rounding it would store an amount
+    // the feed did not give. The tolerance absorbs binary fractions (4250.1 × 100 = 425010.00000000006).
+    if (Math.abs(Math.abs(raw) * 100 - cents) > 1e-6 + 1e-9 * cents) return bad(`${field}: ${raw} has a fraction of a cent`);
   } else {
     let t = raw.trim();
     if (t.startsWith('-')) {
