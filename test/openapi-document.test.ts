@@ -77,6 +77,11 @@ describe('OpenAPI document', () => {
     expect(statuses('POST /admin/feature-flags')).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
     expect(statuses('POST /console/login')).toEqual(expect.arrayContaining(['303', '401', '403', '415', '429']));
     expect(statuses('GET /readyz')).toEqual(expect.arrayContaining(['200', '503']));
+    // The dealer's workspace is never anonymous; a change riding on the sign-in cookie can be a 403 (CSRF).
+    expect(byKey.get('GET /api/me')?.security).toEqual([{ dealerApiKey: [] }, { dealerSession: [] }]);
+    expect(byKey.get('GET /api/opportunities')?.security).toEqual([{}, { dealerApiKey: [] }]);
+    expect(statuses('PATCH /api/me')).toEqual(expect.arrayContaining(['200', '400', '401', '403', '429']));
+    expect(statuses('GET /api/me')).not.toContain('403');
     expect(statuses('GET /')).toEqual(expect.arrayContaining(['200']));
     for (const { key, op } of operations()) {
       const r = op.responses as Json;

@@ -13,6 +13,13 @@ export const SECURITY_SCHEMES = {
     name: 'X-API-Key',
     description: 'A dealer API key (dsk_…); requests carrying one count against its own quota instead of the per-IP limit.',
   },
+  dealerSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'ds_dealer',
+    description:
+      "The dealer's sign-in cookie set by POST /login (httpOnly, SameSite=Strict), taken on /api/me* in place of X-API-Key. Changes riding on it need the Origin of this server and the session's CSRF token (X-CSRF-Token header).",
+  },
   consoleSession: {
     type: 'apiKey',
     in: 'cookie',

@@ -29,6 +29,14 @@ export function surfaceOf(method: string, path: string): Surface {
   if (path === '/api/quarantine') {
     return { security: [{ adminBearer: [] }], statuses: [...everywhere, ...conditional, 401, 403, 429, 503], rateLimited: true };
   }
+  // The dealer's own workspace: a key or the sign-in, never anonymous.
+  if (path === '/api/me' || path.startsWith('/api/me/')) {
+    return {
+      security: [{ dealerApiKey: [] }, { dealerSession: [] }],
+      statuses: [...everywhere, ...withBody, ...conditional, 401, 429, 503, ...(m === 'GET' ? [] : [403])],
+      rateLimited: true,
+    };
+  }
   if (path.startsWith('/api/')) {
     return {
       security: [{}, { dealerApiKey: [] }],
