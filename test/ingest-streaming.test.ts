@@ -26,11 +26,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function wholeFileImport(db: TestDb['db'], content: Buffer) {
   const parsed = parseListingFeed(content, 'csv', { now: new Date(NOW) });
   const origins = feedOrigins(content, 'feed.csv', new Date(NOW), parsed.accepted);
-  return ingestListings(
+  const summary = await ingestListings(
     db,
     { ...parsed, accepted: parsed.accepted.map((a, i) => ({ ...a, origin: origins[i] })) },
     { origin: 'feed.csv', now: NOW, params },
   );
+  return { ...summary, superseded: parsed.superseded.length };
 }
 
 /**
@@ -96,6 +97,7 @@ describe('streamed feed import', () => {
       windowChars: 4096,
     });
     expect(a.rejected.length).toBeGreaterThan(0);
+    expect(a.superseded).toBeGreaterThan(0);
     expect(a.quality!.anomalous).toBeGreaterThan(0);
     await expectSameImport(whole.db, a, streamed.db, b);
   });

@@ -115,7 +115,7 @@ export function registerDataCommands(program: Command): void {
       else {
         const published = summary.accepted - body.quarantined.length;
         console.log(
-          `${opts.file}: ${summary.rows} rows: ${published} published (${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged), ${body.quarantined.length} quarantined, ${summary.rejected.length} rejected; ${body.flagged} flagged${body.unpublished ? `; ${body.unpublished} live listing(s) withdrawn, their update quarantined` : ''}`,
+          `${opts.file}: ${summary.rows} rows: ${published} published (${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged), ${body.quarantined.length} quarantined, ${summary.rejected.length} rejected; ${body.flagged} flagged${body.superseded ? `; ${body.superseded} row(s) replaced by a later row of the same lot` : ''}${body.unpublished ? `; ${body.unpublished} live listing(s) withdrawn, their update quarantined` : ''}`,
         );
         printRejects(summary.rejected, false);
         printQuarantined(body.quarantined);

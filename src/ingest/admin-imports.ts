@@ -66,6 +66,7 @@ export async function adminImportRoutes(app: FastifyInstance, { db, clock, evide
               'created',
               'updated',
               'unchanged',
+              'superseded',
               'rejected',
               'quarantined',
               'flagged',
@@ -80,6 +81,10 @@ export async function adminImportRoutes(app: FastifyInstance, { db, clock, evide
               created: { type: 'integer' },
               updated: { type: 'integer' },
               unchanged: { type: 'integer' },
+              superseded: {
+                type: 'integer',
+                description: 'rows a later row of the same lot replaced (the last one wins); not counted in rows',
+              },
               rejected: {
                 type: 'array',
                 items: {

@@ -68,6 +68,8 @@ interface Survey {
   peers: PeerFile;
   ledger: ImportLedger;
   makes: Set<string>;
+  /** Rows that read as listings, a lot's replaced rows included. */
+  acceptedRows: number;
 }
 
 async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: StreamImportOptions, size: number): Promise<Survey> {
@@ -80,8 +82,10 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
   const peers = new PeerFile();
   try {
     let batch: AcceptedListing[] = [];
+    let acceptedRows = 0;
     const screen = async () => {
       opts.onBatch?.(batch.length, 'survey');
+      acceptedRows += batch.length;
       ledger.record(batch.map((a) => ({ key: feedRowKey(a.listing), row: a.row })));
       const s = await QualityStage.screen(db, batch, opts);
       peers.stage(
@@ -106,7 +110,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
     const families = peers.families();
     await loadPopulationInto(db, peers, families, opts.params, (k) => ledger.has(k), opts.afterPeerPage);
     const makes = new Set(families.map((f) => f.make));
-    return { rejected, winners, hash: feed.hash(), peers, ledger, makes };
+    return { rejected, winners, hash: feed.hash(), peers, ledger, makes, acceptedRows };
   } catch (err) {
     peers.close();
     ledger.close();
@@ -242,6 +246,7 @@ async function publish(
       rejected: found.rejected,
       ...stored,
       dataVersion,
+      superseded: found.acceptedRows - lots,
       quality,
     };
   } catch (err) {

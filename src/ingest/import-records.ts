@@ -15,6 +15,8 @@ export interface ImportSummary {
   updated: number;
   unchanged: number;
   dataVersion: number | null;
+  /** Rows a later row of the same lot replaced in the file (the last one wins); not in `rows`. */
+  superseded?: number;
   /** Contract, anomaly and provenance outcome (quality capability). */
   quality?: QualitySummary;
 }

@@ -35,6 +35,7 @@ export function importSummaryBody(s: ImportSummary) {
     created: s.created,
     updated: s.updated,
     unchanged: s.unchanged,
+    superseded: s.superseded ?? 0,
     rejected: s.rejected.map((r) => ({ row: r.row, lotId: r.lotId, source: r.source ?? null, reason: r.reason })),
     quarantined: (q?.quarantinedRows ?? []).map((r) => ({ row: r.row, lotId: r.lotId, source: r.source, reasons: r.reasons })),
     flagged: q?.anomalous ?? 0,
