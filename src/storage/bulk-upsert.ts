@@ -100,7 +100,7 @@ async function readColumnTypes(executor: Executor, table: string): Promise<Map<s
  */
 async function arrayTypes(db: object, executor: Executor, table: string, columns: readonly string[]): Promise<Map<string, string> | null> {
   let tables = columnTypes.get(db);
-  if (tables === undefined) columnTypes.set(db, (tables = new Map()));
+  if (tables === undefined) columnTypes.set(db, (tables = new Map<string, Map<string, string>>()));
   let types = tables.get(table);
   if (types === undefined || columns.some((c) => !types!.has(c))) {
     types = await readColumnTypes(executor, table);
