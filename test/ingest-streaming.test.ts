@@ -34,6 +34,15 @@ async function wholeFileImport(db: TestDb['db'], content: Buffer) {
   return { ...summary, superseded: parsed.superseded.length };
 }
 
+/** Rows in one of the tables an import writes. */
+async function rowCount(db: TestDb['db'], table: 'listings' | 'imports'): Promise<number> {
+  const n = await db.kysely
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(n.n);
+}
+
 /**
  * Every table an import writes, keyed by lot, without surrogate ids, wall-clock stamps and change
  * numbers (one per storage transaction, so they follow how the rows were batched).
@@ -272,11 +281,7 @@ describe('streamed feed import', () => {
       await expect(
         importFeedSource(db.db, { bytes: Buffer.from('[{"lot_id":"caf\xe9"}]', 'latin1') }, 'json', { origin: 'l.json', now: NOW, params }),
       ).rejects.toThrow(/byte 15 \(0xE9, line 1\)/);
-      const n = await db.db.kysely
-        .selectFrom('listings')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      expect(Number(n.n)).toBe(0);
+      expect(await rowCount(db.db, 'listings')).toBe(0);
     } finally {
       await db.drop();
     }
@@ -288,11 +293,7 @@ describe('streamed feed import', () => {
       await expect(
         importFeedSource(db.db, { bytes: 'VIN,Year,Make\n1,2,3\n' }, 'csv', { origin: 'bad.csv', now: NOW, params }),
       ).rejects.toThrow(/lacks required column/);
-      const n = await db.db.kysely
-        .selectFrom('imports')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      expect(Number(n.n)).toBe(0);
+      expect(await rowCount(db.db, 'imports')).toBe(0);
     } finally {
       await db.drop();
     }
