@@ -17,6 +17,12 @@ export function snapshotHash(content: string | Buffer): string {
   return `sha256:${createHash('sha256').update(content).digest('hex')}`;
 }
 
+// Each listing field's column as a header key, worked out once rather than per row and field.
+const FIELD_KEYS = (Object.entries(FEED_COLUMN_OF_FIELD) as Array<[keyof ListingInput, string]>).map(
+  ([field, column]): [keyof ListingInput, string] => [field, headerKey(column)],
+);
+const DESCRIPTION_KEY = headerKey('description');
+
 /** Origins for a parsed feed, in the order of `accepted`. */
 export function feedOrigins(
   content: string | Buffer,
@@ -37,15 +43,15 @@ export function feedOriginsOf(hash: string, originName: string, fetchedAt: Date,
     const cells = cellsOf(a);
     const locators: ListingOrigin['locators'] = {};
     const methods: NonNullable<ListingOrigin['methods']> = {};
-    for (const [field, column] of Object.entries(FEED_COLUMN_OF_FIELD) as Array<[keyof ListingInput, string]>) {
-      const cell = cells.get(headerKey(column));
+    for (const [field, key] of FIELD_KEYS) {
+      const cell = cells.get(key);
       if (cell) locators[field] = cell[0];
       methods[field] = cell && !blank(cell[1]) ? 'extracted' : 'default';
     }
     for (const d of a.derived) {
       methods[d] = 'derived';
       // VIN and mileage found in the free text point at the description they were read from.
-      locators[d] = d === 'title' ? undefined : cells.get(headerKey('description'))?.[0];
+      locators[d] = d === 'title' ? undefined : cells.get(DESCRIPTION_KEY)?.[0];
       if (locators[d] === undefined) delete locators[d];
     }
     return { sourceUrl, fetchedAt, snapshotHash: hash, extractorVersion: FEED_EXTRACTOR_VERSION, locators, methods };
