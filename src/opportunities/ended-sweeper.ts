@@ -23,6 +23,46 @@ export async function markEndedAuctions(db: Db, now: number): Promise<number> {
   return n;
 }
 
+/**
+ * Withdraws the stored listings of lots their source now reports closed (sold, cancelled,
+ * withdrawn): the listing and its opportunity leave every list now, as an ended auction's do,
+ * rather than at the end time the lot was listed with. A lot listed again later is made active
+ * again by its next import (the quality stage re-activates an unchanged inactive listing).
+ * Answers how many opportunities were withdrawn.
+ */
+export async function withdrawClosedLots(db: Db, lots: ReadonlyArray<{ source: string; lotId: string }>, now: number): Promise<number> {
+  const bySource = new Map<string, string[]>();
+  for (const l of lots) bySource.set(l.source, [...(bySource.get(l.source) ?? []), l.lotId]);
+  let withdrawn = 0;
+  await db.kysely.transaction().execute(async (trx) => {
+    for (const [source, ids] of bySource) {
+      for (let i = 0; i < ids.length; i += 300) {
+        const listed = await trx
+          .updateTable('listings')
+          .set({ is_active: dbBool(db, false), updated_at: now })
+          .where('source', '=', source)
+          .where('lot_id', 'in', ids.slice(i, i + 300))
+          .returning('id')
+          .execute();
+        if (listed.length === 0) continue;
+        const res = await trx
+          .updateTable('opportunities')
+          .set({ status: 'ended', is_active: dbBool(db, false), updated_at: now })
+          .where(
+            'listing_id',
+            'in',
+            listed.map((r) => r.id),
+          )
+          .where('is_active', '=', dbBool(db, true))
+          .executeTakeFirst();
+        withdrawn += Number(res.numUpdatedRows ?? 0);
+      }
+    }
+  });
+  if (withdrawn > 0) notifyDataVersion(db, await bumpDataVersion(db, now));
+  return withdrawn;
+}
+
 export class EndedSweeper {
   private readonly loop: PeriodicTask;
 

@@ -52,7 +52,7 @@ export {
   type StoreOptions,
   type StoreResult,
 } from './store.js';
-export { endedAuctionsPlugin } from './ended-sweeper.js';
+export { endedAuctionsPlugin, withdrawClosedLots } from './ended-sweeper.js';
 export { bidCeilingMigration, changeSeqMigration, honestRankingMigration, valuationBasisMigration } from './migrations.js';
 
 // The read side and the API.

@@ -9,6 +9,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import type { Db } from '../../storage/index.js';
 import { ingestListings, type ImportOptions, type ImportSummary } from '../import-service.js';
+import { withdrawClosedLots } from '../../opportunities/index.js';
 import { adapterFor, apiKeyFor, etiquetteFor, hostPolicyFor, type SourceConfig, type SourcesConfig } from '../sources/config.js';
 import { SourceFetcher, type BreakerLike } from '../sources/fetcher.js';
 import type { HostPolicy } from '../../common/net-guard.js';
@@ -114,6 +115,12 @@ export class SourceRunner {
         progress: (p) => this.deps.onProgress?.(name, p),
       });
       summary = await ingestListings(this.deps.db, collected.batch, importOpts());
+      const closed = collected.skipped.flatMap((s) => (s.closed && s.lotId !== null ? [{ source: s.source, lotId: s.lotId }] : []));
+      if (closed.length) {
+        const withdrawn = await withdrawClosedLots(this.deps.db, closed, startedAt);
+        if (withdrawn)
+          collected.notes.push(`${withdrawn} stored listing(s) withdrawn from the lists: the source reports them sold or closed`);
+      }
     } catch (err) {
       errors.push(describe(err));
       if (err instanceof SourceLayoutError) {

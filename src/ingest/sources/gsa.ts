@@ -148,8 +148,10 @@ function draftFor(lot: CaseInsensitiveRecord): Draft {
   const agency = [lot.text('AgencyName'), lot.text('BureauName')].filter((x, i, a): x is string => x !== null && a.indexOf(x) === i);
   put(d, 'sellerName', agency.join(', '), `${lot.at('AgencyName')} + ${lot.at('BureauName')}`);
   const status = lot.text('AuctionStatus');
-  if (status && CLOSED.test(status)) d.skip = `AuctionStatus: ${JSON.stringify(status)} is not an open auction`;
-  else if (name && !parts?.make) {
+  if (status && CLOSED.test(status)) {
+    d.skip = `AuctionStatus: ${JSON.stringify(status)} is not an open auction`;
+    d.closed = true;
+  } else if (name && !parts?.make) {
     if (looksLikeVehicle(name, vin)) d.problems.push(`make: no known vehicle make in ItemName ${JSON.stringify(name.slice(0, 40))}`);
     else d.skip = `not a vehicle: ItemName ${JSON.stringify(name.slice(0, 40))}`;
   }

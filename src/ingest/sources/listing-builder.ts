@@ -30,6 +30,11 @@ export interface Draft {
   problems: string[];
   /** Set when the lot is deliberately left out (not a vehicle, already sold, a currency without a rate). */
   skip: string | null;
+  /**
+   * The source says the lot is no longer open (sold, closed, cancelled, withdrawn). Such a lot is
+   * skipped, and a listing of it stored by an earlier run is withdrawn from the lists.
+   */
+  closed: boolean;
   raw: Record<string, unknown>;
 }
 
@@ -41,6 +46,7 @@ export const newDraft = (raw: Record<string, unknown>): Draft => ({
   inputs: {},
   problems: [],
   skip: null,
+  closed: false,
   raw,
 });
 
@@ -54,7 +60,11 @@ export function assume(d: Draft, field: Field, assumption: string, inputs?: stri
 export interface SkippedLot {
   row: number;
   lotId: string | null;
+  /** The listing source its lot would be stored under. */
+  source: string;
   reason: string;
+  /** The source says the lot is no longer open (Draft.closed). */
+  closed: boolean;
 }
 
 /** Records a value with where it came from; null/blank values are not recorded. */
@@ -94,7 +104,7 @@ export function finishDraft(
   page: PageOrigin,
   now: Date,
 ): ListingBatch['accepted'][number] | RejectedRow | SkippedLot {
-  if (d.skip !== null) return { row, lotId: str(d.values.lotId), reason: d.skip };
+  if (d.skip !== null) return { row, lotId: str(d.values.lotId), source, reason: d.skip, closed: d.closed };
   const problems = [...d.problems];
   const v = d.values;
   const missing = REQUIRED.filter((f) => v[f] === undefined && !problems.some((p) => p.startsWith(`${f}:`)));

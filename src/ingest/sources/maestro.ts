@@ -164,8 +164,10 @@ function draftFor(item: CaseInsensitiveRecord, opts: MaestroOptions): Draft {
   put(d, 'vin', vin, item.at('assetLongDescription'), 'derived');
   put(d, 'mileage', extractMileage(long), item.at('assetLongDescription'), 'derived');
   put(d, 'titleStatus', titleBrandFromText(long), item.at('assetLongDescription'), 'derived');
-  if (item.get('isSoldAuction') === true) d.skip ??= 'isSoldAuction: the lot is already sold';
-  else if (!d.values.make && d.skip === null) {
+  if (item.get('isSoldAuction') === true) {
+    d.skip ??= 'isSoldAuction: the lot is already sold';
+    d.closed = true;
+  } else if (!d.values.make && d.skip === null) {
     const category = item.text('categoryDescription');
     if (looksLikeVehicle(short, vin))
       d.problems.push(`make: ${JSON.stringify((item.text('makebrand') ?? short ?? '').slice(0, 40))} is not a known vehicle make`);
