@@ -11,7 +11,7 @@
 import type { CheerioAPI } from 'cheerio';
 import { lazyRequire } from '../../common/lazy-require.js';
 import { extractMileage, extractVin } from '../../quality/index.js';
-import { BudgetExhaustedError, RobotsDisallowedError } from './fetcher.js';
+import { BudgetExhaustedError, FetchError, RobotsDisallowedError } from './fetcher.js';
 import {
   buyerPremiumFromText,
   fileDraft,
@@ -220,10 +220,18 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
               // Detail fields name their page in the locator; the origin stays the list page.
               readDetail(detail.html, draft, `${detailUrl.href}#sha256=${detail.hash.slice(0, 16)}`);
             } catch (err) {
-              if (!(err instanceof BudgetExhaustedError || err instanceof RobotsDisallowedError)) throw err;
-              // Card data alone still makes a listing; the operator learns why details are missing.
-              result.notes.push(`detail pages skipped from lot ${auc}: ${err.message}`);
-              detailsStopped = true;
+              if (err instanceof BudgetExhaustedError || err instanceof RobotsDisallowedError) {
+                // Card data alone still makes a listing; the operator learns why details are missing.
+                result.notes.push(`detail pages skipped from lot ${auc}: ${err.message}`);
+                detailsStopped = true;
+              } else if (err instanceof FetchError && (err.status === 404 || err.status === 410)) {
+                // Withdrawn between the list page and its detail: that lot alone is left out.
+                draft.skip = `detail page answered HTTP ${err.status}: the lot is no longer listed`;
+              } else if (err instanceof FetchError) {
+                // One detail page the site would not serve (after the fetcher's retries) costs that
+                // lot its detail fields, not the run its other lots.
+                result.notes.push(`lot ${auc} kept from its card alone: ${err.message}`);
+              } else throw err;
             }
           }
           coverage.add(draft);
