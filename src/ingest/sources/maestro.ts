@@ -266,8 +266,14 @@ export function maestroAdapter(opts: MaestroOptions): SourceAdapter {
         if (fetched.headers['x-total-count'] !== undefined && Number.isInteger(declared) && declared >= 0) total = declared;
         else if (page === 1) result.notes.push('no x-total-count header: paged until a short page');
         run.progress?.({ pages: result.pages, found: row, total });
-        if (items.length < opts.pageSize || (total !== null && row >= total)) break;
-        if (page === opts.maxPages) result.notes.push(`stopped after maxPages=${opts.maxPages}; ${total ?? 'unknown'} listed`);
+        // With a declared total, a short page is not the end: a storefront may cap displayRows
+        // below the pageSize asked for. Only the total, or an empty page, ends the walk.
+        if (total !== null ? row >= total || items.length === 0 : items.length < opts.pageSize) {
+          if (total !== null && row < total) result.notes.push(`page ${page} came back empty after ${row} of ${total} listed lots`);
+          break;
+        }
+        if (page === opts.maxPages)
+          result.notes.push(`stopped after maxPages=${opts.maxPages}; ${row} of ${total ?? 'unknown'} listed lots read`);
       }
       result.coverage = coverage.summary();
       return result;
