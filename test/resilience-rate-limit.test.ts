@@ -116,6 +116,21 @@ describe('rate limits', () => {
     expect((await get(t, { 'x-api-key': issued.key })).headers['ratelimit-limit']).toBe(String(LIMIT));
   });
 
+  it('counts a request whose key opens nothing against its address: made-up keys are no way around the limit', async () => {
+    const t = await app();
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT + 10; i++) statuses.push((await get(t, { 'x-api-key': `dsk_guess_${i}` }, '10.7.7.7')).statusCode);
+    expect(statuses.slice(0, LIMIT).every((s) => s === 401)).toBe(true);
+    const refused = await get(t, { 'x-api-key': 'dsk_guess_again' }, '10.7.7.7');
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(statuses.slice(LIMIT)).toEqual(Array(10).fill(429));
+    // The guesses used up the address's own allowance too; a real key still has its own quota.
+    expect((await get(t, {}, '10.7.7.7')).statusCode).toBe(429);
+    const issued = await issueApiKey(tdb.db, 'dealer two', 5, Date.now());
+    expect((await get(t, { 'x-api-key': issued.key }, '10.7.7.7')).statusCode).toBe(200);
+  });
+
   it.runIf(redisOk)('is shared and exact across two replicas through Redis', async () => {
     const prefix = uniquePrefix('rl-shared');
     const env = { REDIS_URL: SHARED_REDIS_URL, RATE_LIMIT_KEY_PREFIX: prefix };

@@ -136,9 +136,14 @@ export async function rateLimitHook(app: FastifyInstance, ctx: RateLimitDeps, op
     const refused = apply(reply, scope, subject, decision);
     if (refused) throw refused;
   };
-  const keyed = async (reply: FastifyReply, presented: string | string[]): Promise<void> => {
+  const keyed = async (request: FastifyRequest, reply: FastifyReply, presented: string | string[]): Promise<void> => {
     const key: ApiKeyInfo | null = typeof presented === 'string' ? await findActiveKey(ctx.db, presented, ctx.clock.now()) : null;
-    if (!key) throw new ApiError(401, 'invalid_api_key', 'The X-API-Key is not a valid, active dealer key');
+    if (!key) {
+      // A key that opens nothing is counted against the caller's address like an anonymous
+      // request: a made-up header must not buy unlimited guesses (each one a key lookup).
+      if (ctx.flags.get('ENABLE_RATE_LIMITING')) await countIp(request, reply);
+      throw new ApiError(401, 'invalid_api_key', 'The X-API-Key is not a valid, active dealer key');
+    }
     await limit(reply, 'key', `key:${key.keyId}`, keyLimiters.forQuota(key.quotaPerMinute));
   };
 
@@ -178,6 +183,16 @@ export async function rateLimitHook(app: FastifyInstance, ctx: RateLimitDeps, op
     servingRaw = null;
   });
 
+  /** The per-IP count of one request, taking a decision the replay lane already made for it. */
+  const countIp = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const subject = ipSubject(request.ip);
+    const now = decided.get(request.raw) ?? ipLimiter.consumeNow(subject);
+    decided.delete(request.raw);
+    if (now === null) return limit(reply, 'ip', subject, ipLimiter);
+    const refused = apply(reply, 'ip', subject, now);
+    if (refused) throw refused;
+  };
+
   // Callback-style: the per-IP count without Redis is answered synchronously, so a request under
   // its limit costs no promise here; the dealer-key and Redis paths go through one.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
@@ -189,7 +204,7 @@ export async function rateLimitHook(app: FastifyInstance, ctx: RateLimitDeps, op
       const known = typeof presented === 'string' ? rememberedActiveKey(ctx.db, presented, ctx.clock.now()) : undefined;
       const decision = known ? keyLimiters.forQuota(known.quotaPerMinute).consumeNow(`key:${known.keyId}`) : null;
       if (known && decision) return done(apply(reply, 'key', `key:${known.keyId}`, decision) ?? undefined);
-      keyed(reply, presented).then(() => done(), done);
+      keyed(request, reply, presented).then(() => done(), done);
       return;
     }
     if (!ctx.flags.get('ENABLE_RATE_LIMITING')) return done();
