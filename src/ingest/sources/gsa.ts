@@ -7,7 +7,7 @@
 import { extractMileage, extractVin } from '../../quality/index.js';
 import { parseIsoDate } from '../value-parsers.js';
 import { assume, fileDraft, finishDraft, newDraft, put, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';
-import { endOfLocalDay, lotZone, zonedInstant } from './local-time.js';
+import { endOfLocalDay, lotZone } from './local-time.js';
 import { COMMON_FIELDS, ParseCoverage } from './parse-coverage.js';
 import { CaseInsensitiveRecord, getInsensitive, htmlToText } from './record-reading.js';
 import { assertLayout, MissingApiKeyError, SourceLayoutError, type CollectResult, type SourceAdapter, type SourceRun } from './types.js';
@@ -53,15 +53,23 @@ function lotDescription(lot: CaseInsensitiveRecord, d: Draft): { text: string; l
   return { text: lines.map((l) => l.text).join('\n'), locator: `${at}/*/LotDescript (in LotSequence order)` };
 }
 
+// AucEndDt is published as a date (`2026-12-03`). A date serialised with a midnight time, zoneless
+// or UTC (`2026-12-03T00:00:00`, `…Z`), is that date too: read as an instant it closed the lot a
+// day early. A zoneless time of day is not a published form and has no one reading (local or UTC
+// differ by hours), so it is the lot's problem rather than a guess.
+const DATE_AT_MIDNIGHT = /^(\d{4})-(\d{2})-(\d{2})[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?$/i;
+const ZONELESS_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
 function readEnd(lot: CaseInsensitiveRecord, d: Draft, zip: string | null, state: string | null): void {
   const raw = lot.text('AucEndDt');
   const at = lot.at('AucEndDt');
   if (raw === null) return;
   const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(raw);
-  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw) ?? (us ? [raw, us[3], us[1], us[2]] : null);
-  const local = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$/.exec(raw);
-  if (!date && !local) {
-    put(d, 'auctionEndsAt', raw, at); // a zoned ISO time, or garbage the validator names
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw) ?? DATE_AT_MIDNIGHT.exec(raw) ?? (us ? [raw, us[3], us[1], us[2]] : null);
+  if (!date) {
+    if (ZONELESS_TIME.test(raw))
+      d.problems.push(`auctionEndsAt: AucEndDt ${JSON.stringify(raw)} has a time of day but no zone; GSA publishes a date`);
+    else put(d, 'auctionEndsAt', raw, at); // a zoned ISO time, or garbage the validator names
     return;
   }
   const zone = lotZone(zip, state);
@@ -69,32 +77,18 @@ function readEnd(lot: CaseInsensitiveRecord, d: Draft, zip: string | null, state
     d.problems.push(`auctionEndsAt: ${JSON.stringify(raw)} has no time zone and the lot has no known state to place it in one`);
     return;
   }
-  const [y, mo, da] = [Number((date ?? local)![1]), Number((date ?? local)![2]), Number((date ?? local)![3])];
+  const [y, mo, da] = [Number(date[1]), Number(date[2]), Number(date[3])];
   if (!parseIsoDate('auctionEndsAt', `${y}-${String(mo).padStart(2, '0')}-${String(da).padStart(2, '0')}`).ok) {
     d.problems.push(`auctionEndsAt: ${JSON.stringify(raw)} is not a calendar date`);
     return;
   }
-  if (date) {
-    put(d, 'auctionEndsAt', endOfLocalDay(zone.zone, y, mo, da), at, 'imputed');
-    assume(
-      d,
-      'auctionEndsAt',
-      `AucEndDt ${raw} is a date without a time: taken as the end of that day (23:59:59) in ${zone.zone}; ${zone.note}`,
-      ['location.zip', 'location.state'],
-    );
-  } else {
-    put(
-      d,
-      'auctionEndsAt',
-      zonedInstant(zone.zone, y, mo, da, Number(local![4]), Number(local![5]), Number(local![6] ?? 0)),
-      at,
-      'derived',
-    );
-    assume(d, 'auctionEndsAt', `AucEndDt ${raw} has no zone: read as local time in ${zone.zone}; ${zone.note}`, [
-      'location.zip',
-      'location.state',
-    ]);
-  }
+  put(d, 'auctionEndsAt', endOfLocalDay(zone.zone, y, mo, da), at, 'imputed');
+  assume(
+    d,
+    'auctionEndsAt',
+    `AucEndDt ${raw} is a date without a time: taken as the end of that day (23:59:59) in ${zone.zone}; ${zone.note}`,
+    ['location.zip', 'location.state'],
+  );
 }
 
 function readBid(lot: CaseInsensitiveRecord, d: Draft): void {
