@@ -234,6 +234,37 @@ describe('rollback triggers under an injected clock', () => {
     120_000,
   );
 
+  it('at phase 0 a breach is recorded, alerted and latched, and no phase moves', async () => {
+    const r = await replica(77);
+    await r.ctx.flagControl.setPhase(0, { actor: 'test', reason: 'production starts at phase 0' });
+    const decisions: Decision[] = [];
+    r.ctx.rollout.on('decision', (d: Decision) => decisions.push(d));
+    await r.run(180);
+    const hooksBefore = hook.received.length;
+    r.rssMb = 160;
+    const def = TRIGGERS.find((t) => t.id === 'memory_high')!;
+    for (let s = 0; s < (def.forMs + 3 * INTERVAL) / 1000 && decisions.length === 0; s++) await r.run(1);
+    const d = decisions.find((x) => x.kind === 'auto_rollback')!;
+    expect(d).toMatchObject({ fromPhase: 0, toPhase: 0, triggers: ['memory_high'] });
+    expect(d.evidence).toMatchObject({ note: 'already at phase 0: nothing to roll back', pinned: [] });
+    expect((d.evidence as { unrecorded?: unknown }).unrecorded).toBeUndefined();
+    const view = r.ctx.flagControl.view();
+    expect(view.phase).toBe(0);
+    expect(r.ctx.flagControl.heldPhase()).toBeNull();
+    for (const [k, v] of Object.entries(phaseValues(0))) expect(view.flags[k as keyof typeof view.flags], k).toBe(v);
+    // The gate still reads (a phase of -1 made it throw), and the latch holds the fleet at phase 0.
+    expect(await r.ctx.rollout.gate()).toMatchObject({ from: 0, to: 1, pass: false });
+    expect((await r.ctx.rollout.status()).latches.map((l) => l.trigger)).toEqual(['memory_high']);
+    await waitFor('the post on #performance', () =>
+      hook.received.slice(hooksBefore).some((p) => p.path === '/performance' && /nothing to roll back/.test(String(p.body.text))),
+    );
+    expect(hook.received.slice(hooksBefore).some((p) => p.path === '/deployments')).toBe(false);
+    // No phase outside 0–4 can be held or announced, even when the database cannot take it.
+    await expect(r.ctx.flagControl.setPhaseEvenOffline(-1, { actor: 'test', reason: 'bad' })).rejects.toThrow(/phase must be 0–4/);
+    expect(r.ctx.flagControl.view().phase).toBe(0);
+    r.ctx.rollout.stop();
+  }, 120_000);
+
   it('a clean hour with normal noise rolls nothing back', async () => {
     const r = await replica(2024);
     const decisions: Decision[] = [];

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { FlagService, FlagSnapshot } from './flag-service.js';
 import { deleteOverrides, readAudit, readOverrides, writeOverrides, type AuditEntry, type FlagOverrides } from './overrides-store.js';
 import { defaultPhase, readPhaseRecord, writePhase } from './phase-store.js';
-import type { FlagName, OverrideValue } from './registry.js';
+import { MAX_PHASE, type FlagName, type OverrideValue } from './registry.js';
 import { byCodeUnit } from '../common/compare.js';
 
 export interface FlagView {
@@ -156,6 +156,9 @@ export class FlagControl extends EventEmitter {
    * to the database by the next poll that reaches it. Returns whether the database has it now.
    */
   async setPhaseEvenOffline(phase: number, by: ChangeBy): Promise<{ recorded: boolean; error?: string }> {
+    // Only a database that cannot answer is held through: a phase no fleet can be at is refused
+    // here, before it could be held in memory and announced to the other replicas.
+    if (!Number.isInteger(phase) || phase < 0 || phase > MAX_PHASE) throw new RangeError(`phase must be 0–${MAX_PHASE}, not ${phase}`);
     try {
       await this.setPhase(phase, by);
       return { recorded: true };

@@ -227,12 +227,14 @@ export class TriggerLoop {
       const to = targetPhase(fresh, eff);
       const before = this.o.control.view().flags;
       const reason = `automatic rollback: ${fresh.map((f) => f.trigger.description + (notes.has(f.trigger.id) ? ` (${notes.get(f.trigger.id)})` : '')).join('; ')}`;
-      const change = to < eff ? await pinPhase(this.o.control, to, { actor: 'rollout-controller', reason }) : { pinned: [], released: [] };
+      // At phase 0 there is no earlier phase: the breach is recorded, alerted and latched, and no phase moves.
+      const rollsBack = to >= 0 && to < eff;
+      const change = rollsBack ? await pinPhase(this.o.control, to, { actor: 'rollout-controller', reason }) : { pinned: [], released: [] };
       const decision = await this.o.recorder.record({
         kind: 'auto_rollback',
         triggers: fresh.map((f) => f.trigger.id),
         fromPhase: eff,
-        toPhase: Math.max(to, 0),
+        toPhase: rollsBack ? to : eff,
         actor: 'rollout-controller',
         reason,
         dryRun: false,
@@ -242,7 +244,7 @@ export class TriggerLoop {
           unrecorded: change.unrecorded,
           lease: leaseNote,
           platformRule: notes.size ? Object.fromEntries(notes) : undefined,
-          note: to < 0 ? 'already at phase 0: nothing to roll back' : undefined,
+          note: rollsBack ? undefined : `already at phase ${eff}: nothing to roll back`,
         },
         flagsBefore: before,
         flagsAfter: this.o.control.view().flags,
@@ -252,11 +254,11 @@ export class TriggerLoop {
         const c = f.evidence.find((e) => e.breaching);
         await this.o.recorder.notify({
           channel: f.trigger.channel,
-          text: `DealerScope ${this.o.env}: ${f.trigger.description} — ${c ? `${c.label} ${fmt(c.value)} vs ${c.op} ${c.threshold}` : 'breach'}; rolled back to phase ${Math.max(to, 0)}. Latched until re-armed.${notes.has(f.trigger.id) ? ` Platform rule: ${notes.get(f.trigger.id)}.` : ''}`,
+          text: `DealerScope ${this.o.env}: ${f.trigger.description} — ${c ? `${c.label} ${fmt(c.value)} vs ${c.op} ${c.threshold}` : 'breach'}; ${rollsBack ? `rolled back to phase ${to}` : `already at phase ${eff}: nothing to roll back`}. Latched until re-armed.${notes.has(f.trigger.id) ? ` Platform rule: ${notes.get(f.trigger.id)}.` : ''}`,
           fields: { decisionId: decision.id, trigger: f.trigger.id },
         });
       }
-      if (to < eff)
+      if (rollsBack)
         await this.o.recorder.notify({
           channel: 'deployments',
           text: `DealerScope ${this.o.env}: automatic rollback phase ${eff} → ${to} (${fresh.map((f) => f.trigger.id).join(', ')})`,
