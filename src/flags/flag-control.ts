@@ -6,7 +6,7 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import { EventEmitter } from 'node:events';
 import type { Environment } from '../config/index.js';
 import type { Clock } from '../common/clock.js';
-import { type Db, openDb, type RedisHandle } from '../storage/index.js';
+import { closeConnection, type Db, openDb, type RedisHandle } from '../storage/index.js';
 import type { Redis } from 'ioredis';
 import type { FlagService, FlagSnapshot } from './flag-service.js';
 import { deleteOverrides, readAudit, readOverrides, writeOverrides, type AuditEntry, type FlagOverrides } from './overrides-store.js';
@@ -249,7 +249,9 @@ export class FlagControl extends EventEmitter {
         }
         this.load('pubsub').catch(() => {});
       });
-      await this.subscriber.subscribe(this.channel).catch(() => {});
+      // Not awaited: with Redis down the SUBSCRIBE waits for a connection, and a replica started
+      // during an outage must still serve (polling carries flag changes meanwhile).
+      void this.subscriber.subscribe(this.channel).catch(() => {});
     }
     this.loop.start();
   }
@@ -259,7 +261,7 @@ export class FlagControl extends EventEmitter {
     await this.loading?.catch(() => {});
     const sub = this.subscriber;
     this.subscriber = null;
-    if (sub) await sub.quit().catch(() => sub.disconnect());
+    if (sub) await closeConnection(sub);
     const pdb = this.pollDb;
     this.pollDb = null;
     if (pdb) await pdb.close();

@@ -9,7 +9,7 @@ export { dbBool, isDatabaseUnavailable, openDb, type Db, type OpenDbOptions } fr
 export { readKeyset, type KeysetPosition } from './keyset.js';
 export { openScratchDatabase, type ScratchDatabase } from './scratch.js';
 export { applyMigrations, type MigrationReport } from './migrate.js';
-export { openRedis, type RedisHandle } from './redis.js';
+export { closeConnection, openRedis, type RedisHandle } from './redis.js';
 export {
   toBool,
   type Database,

@@ -37,7 +37,20 @@ export async function openRedis(url: string, opts: { commandTimeoutMs?: number; 
       return d;
     },
     async close() {
-      await Promise.all([client, ...extra].map((c) => c.quit().catch(() => c.disconnect())));
+      await Promise.all([client, ...extra].map(closeConnection));
     },
   };
+}
+
+/**
+ * Closes a connection: QUIT when connected (pending replies still arrive), else at once. A
+ * connection with an offline queue would hold QUIT until Redis came back, so a replica shutting
+ * down during an outage never finished closing.
+ */
+export async function closeConnection(c: Redis): Promise<void> {
+  if (c.status !== 'ready') {
+    c.disconnect();
+    return;
+  }
+  await c.quit().catch(() => c.disconnect());
 }

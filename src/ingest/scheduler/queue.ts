@@ -8,6 +8,7 @@ import type { Queue, Worker } from 'bullmq';
 const require = createRequire(import.meta.url);
 const loadBull = () => require('bullmq') as typeof import('bullmq');
 import { Redis } from 'ioredis';
+import { closeConnection } from '../../storage/index.js';
 
 export interface ScrapeJob {
   source: string;
@@ -147,6 +148,6 @@ export class BullScrapeQueue implements ScrapeQueue {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all(this.connections.map(closeConnection));
   }
 }
