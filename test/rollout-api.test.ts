@@ -120,6 +120,10 @@ describe('rollout admin API', () => {
     expect(text).toMatch(/^dealerscope_rollout_trigger_firing\{trigger="p95_latency"\} 0$/m);
     expect(text).toMatch(/^dealerscope_feature_flag_enabled\{flag="ENABLE_CURSOR_PAGINATION"\} 1$/m);
     expect(text).toMatch(/^dealerscope_feature_flag_enabled\{flag="ENABLE_CIRCUIT_BREAKERS"\} 0$/m);
+    // Numeric flags are on when they differ from v4: CACHE_MAX_SIZE keeps v4's 1,000 until phase 4.
+    expect(r.ctx.flags.get('CACHE_MAX_SIZE')).toBe(1000);
+    expect(text).toMatch(/^dealerscope_feature_flag_enabled\{flag="CACHE_MAX_SIZE"\} 0$/m);
+    expect(text).toMatch(/^dealerscope_feature_flag_enabled\{flag="MAX_BROWSER_CONTEXTS"\} 0$/m);
   });
 
   it('dry run records and alerts but changes no flag and latches nothing', async () => {

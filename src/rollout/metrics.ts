@@ -7,7 +7,7 @@ import type { RolloutController } from './controller.js';
 export function flagEnabled(name: (typeof FLAG_NAMES)[number], value: unknown): number {
   const def: FlagDefinition = FLAGS[name];
   if (def.type === 'boolean') return value === true ? 1 : 0;
-  if (def.type === 'integer') return typeof value === 'number' && value > 0 ? 1 : 0;
+  // CACHE_MAX_SIZE is 1000 in v4: "above zero" read it as on at phase 0 and under the kill switch.
   return value !== def.v4 ? 1 : 0;
 }
 
