@@ -193,12 +193,13 @@ describe.each([
 
     // Only reviewed verdicts count: one flagged listing reviewed, cleared as a false positive. The
     // unreviewed checked listings are not negatives, so the ratio is 1 of 1, not 1 of 8; the
-    // rollout signal waits for enough verdicts before it carries the ratio.
+    // rollout signal and the published gauge wait for enough verdicts before they carry the ratio
+    // (NaN: no value, so the Prometheus rule cannot fire on one verdict of one either).
     const snap = t.app.quality.monitor.snapshot()!;
     expect(snap.anomalies).toMatchObject({ checked: 8, reviewed: 1, falsePositives: 1, confirmed: 0, falsePositiveRatio: 1 });
     expect(t.ctx.signals.read('anomaly_false_positive_ratio')).toBeNull();
     const metrics = (await get('/metrics')).body;
-    expect(metrics).toMatch(/dealerscope_anomaly_false_positive_ratio 1\n/);
+    expect(metrics).toMatch(/dealerscope_anomaly_false_positive_ratio nan\n/i);
     expect(metrics).toMatch(/dealerscope_anomaly_reviewed 1\n/);
     const list = (await get('/admin/anomalies?status=false_positive', ADMIN)).json();
     expect(list.items.map((a: { id: number }) => a.id)).toEqual([anomalyId]);

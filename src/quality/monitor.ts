@@ -185,9 +185,11 @@ export class QualityMonitor {
       help: 'Flagged listings an operator cleared as false positives ÷ flagged listings reviewed (operator verdicts only)',
       registers: [registry],
       collect() {
-        this.reset();
-        const r = monitor.last?.anomalies.falsePositiveRatio;
-        if (r !== null && r !== undefined) this.set(r);
+        // A gauge without labels cannot be absent (reset() writes 0, which read as "no false
+        // positives"): until enough verdicts back the ratio it is NaN, no value on a dashboard and
+        // no comparison an alert rule can meet.
+        const a = monitor.last?.anomalies;
+        this.set(a && a.falsePositiveRatio !== null && a.reviewed >= MIN_REVIEWED_FOR_SIGNAL ? a.falsePositiveRatio : NaN);
       },
     });
     new client.Gauge({
@@ -205,9 +207,8 @@ export class QualityMonitor {
       help: 'Published fields with a provenance record ÷ fields published',
       registers: [registry],
       collect() {
-        this.reset();
         const r = monitor.last?.provenance.coverageRatio;
-        if (r !== null && r !== undefined) this.set(r);
+        this.set(r === null || r === undefined ? NaN : r);
       },
     });
   }
