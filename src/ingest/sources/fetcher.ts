@@ -13,6 +13,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import { BlockedAddressError, checkUrlAllowed, guardedLookup, type HostPolicy } from '../../common/net-guard.js';
 import type { SnapshotSink } from '../evidence-sink.js';
+import { BodyEncodingError, bodyText } from './body-text.js';
 
 export interface Etiquette {
   userAgent: string;
@@ -312,7 +313,13 @@ export class SourceFetcher {
       const buf = Buffer.from(await res.arrayBuffer());
       if (buf.length > this.etiquette.maxBodyBytes)
         throw new FetchError(`${target.href}: body exceeds ${this.etiquette.maxBodyBytes} bytes`, 200);
-      const body = buf.toString('utf8');
+      let body: string;
+      try {
+        body = bodyText(buf, res.headers.get('content-type'));
+      } catch (err) {
+        if (err instanceof BodyEncodingError) throw new FetchError(`${target.href}: ${err.message}`, 200);
+        throw err;
+      }
       const hash = createHash('sha256').update(buf).digest('hex');
       const etag = res.headers.get('etag');
       const lastModified = res.headers.get('last-modified');
