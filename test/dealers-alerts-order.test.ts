@@ -61,6 +61,7 @@ describe.each([
           return messages.map((_, i) => sent.length - messages.length + i + 1);
         },
         list: async () => [],
+        check: () => {},
       },
     });
     // The first pass sets the mark at the changes already made.

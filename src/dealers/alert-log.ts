@@ -1,7 +1,7 @@
 // The alert log: each alert a dealer was sent, queued in the notifications outbox and kept with
 // the outbox ids of its messages, so the history shows each message's delivery status.
 import type { Kysely } from 'kysely';
-import type { Destination, OutboundMessage } from '../notifications/index.js';
+import { InvalidDestinationError, redactTarget, type Destination, type OutboundMessage } from '../notifications/index.js';
 import type { AlertDeps } from './alerts.js';
 import type { Dealer } from './profile.js';
 import { dealerDb } from './store.js';
@@ -15,7 +15,8 @@ export interface AlertView {
   text: string;
   createdAt: string;
   deliveries: Array<{
-    id: number;
+    /** The outbox message; null for a destination that was refused and never queued. */
+    id: number | null;
     kind: string;
     target: string;
     status: string;
@@ -26,6 +27,13 @@ export interface AlertView {
 }
 
 export type AlertLogDeps = Pick<AlertDeps, 'db' | 'clock' | 'notifications' | 'log'>;
+
+/** A destination the alert could not be queued to, kept beside the outbox ids in deliveries_json. */
+interface RefusedDelivery {
+  kind: Destination['kind'];
+  target: string;
+  error: string;
+}
 
 export class AlertLog {
   constructor(private readonly deps: AlertLogDeps) {}
@@ -48,20 +56,23 @@ export class AlertLog {
   ): Promise<void> {
     const now = this.deps.clock.now();
     const subject = a.text.split('\n')[0]?.slice(0, 200) ?? 'DealerScope alert';
-    const messages: OutboundMessage[] = a.to.map((to) => ({
-      to,
-      subject,
-      text: a.text,
-      topic: `dealer:${dealer.id}`,
-      purpose: a.purpose,
-      fields: a.fields,
-    }));
-    let ids: number[] = [];
-    try {
-      ids = messages.length ? await this.deps.notifications.enqueue(messages) : [];
-    } catch (err) {
-      this.deps.log?.(`dealer ${dealer.id} alert not queued: ${err instanceof Error ? err.message : String(err)}`);
+    // Each destination on its own merits: one the notifications service will not take (a saved
+    // private webhook after ALERT_WEBHOOK_ALLOW_PRIVATE was turned off) is recorded as refused and
+    // the others still go. The queueing itself failing (the database) throws, so the caller
+    // leaves the alert pending for its next pass rather than losing it.
+    const refused: RefusedDelivery[] = [];
+    const messages: OutboundMessage[] = [];
+    for (const to of a.to) {
+      try {
+        this.deps.notifications.check(to);
+        messages.push({ to, subject, text: a.text, topic: `dealer:${dealer.id}`, purpose: a.purpose, fields: a.fields });
+      } catch (err) {
+        if (!(err instanceof InvalidDestinationError)) throw err;
+        refused.push({ kind: to.kind, target: redactTarget(to.kind, to.kind === 'webhook' ? to.url : to.address), error: err.message });
+        this.deps.log?.(`dealer ${dealer.id} alert not sent to a ${to.kind}: ${err.message}`);
+      }
     }
+    const ids = messages.length ? await this.deps.notifications.enqueue(messages) : [];
     await this.h
       .insertInto('dealer_alerts')
       .values({
@@ -70,7 +81,7 @@ export class AlertLog {
         opportunity_id: a.opportunityId,
         kind: a.kind,
         text: a.text,
-        deliveries_json: JSON.stringify(ids),
+        deliveries_json: JSON.stringify([...ids, ...refused]),
         created_at: now,
       })
       .execute();
@@ -93,18 +104,26 @@ export class AlertLog {
       opportunityId: r.opportunity_id === null ? null : Number(r.opportunity_id),
       text: r.text,
       createdAt: new Date(Number(r.created_at)).toISOString(),
-      deliveries: (JSON.parse(r.deliveries_json) as number[])
-        .map((id) => deliveries.get(id))
-        .filter((d) => d !== undefined)
-        .map((d) => ({
-          id: d.id,
-          kind: d.kind,
-          target: d.target,
-          status: d.status,
-          attempts: d.attempts,
-          lastError: d.lastError,
-          deliveredAt: d.deliveredAt,
-        })),
+      deliveries: (JSON.parse(r.deliveries_json) as Array<number | RefusedDelivery>).flatMap((entry): AlertView['deliveries'] => {
+        if (typeof entry !== 'number')
+          return [
+            { id: null, kind: entry.kind, target: entry.target, status: 'refused', attempts: 0, lastError: entry.error, deliveredAt: null },
+          ];
+        const d = deliveries.get(entry);
+        return d
+          ? [
+              {
+                id: d.id,
+                kind: d.kind,
+                target: d.target,
+                status: d.status,
+                attempts: d.attempts,
+                lastError: d.lastError,
+                deliveredAt: d.deliveredAt,
+              },
+            ]
+          : [];
+      }),
     }));
   }
 }

@@ -14,6 +14,7 @@ import { type Db, dbBool } from '../storage/index.js';
 import { alertDestinations, searchDestinations, watchDestinations } from './alert-destinations.js';
 import { AlertLog, type AlertView } from './alert-log.js';
 import type { Personal } from './personal.js';
+import type { Dealer } from './profile.js';
 import { matchesFilters } from './reads.js';
 import { filtersOf, type Channel } from './searches.js';
 import { dealerDb } from './store.js';
@@ -37,7 +38,7 @@ export interface AlertDeps {
   db: Db;
   clock: Clock;
   workspace: Workspace;
-  notifications: Pick<Notifications, 'enqueue' | 'list'>;
+  notifications: Pick<Notifications, 'enqueue' | 'list' | 'check'>;
   /** How often a replica looks for changes. */
   scanMs: number;
   log?: (msg: string) => void;
@@ -88,10 +89,36 @@ export class DealerAlerts {
 
   /** One pass: changes since the watermark, then due search alerts, then the watchlist. */
   async pass(): Promise<void> {
-    const changed = await this.claimChanges();
-    if (changed.length) await this.matchSearches(changed);
+    const claim = await this.claimChanges();
+    const changed = claim?.ids ?? [];
+    if (claim) {
+      try {
+        await this.matchSearches(changed);
+      } catch (err) {
+        // The range goes back for the next pass (matching again is harmless: a recorded hit is
+        // not recorded twice); claimed and dropped, its changes would never alert.
+        await this.releaseClaim(claim);
+        throw err;
+      }
+    }
     await this.flushSearches();
     await this.checkWatchlist(new Set(changed));
+  }
+
+  /** Puts the watermark back to where a failed claim found it, unless another pass has moved it since. */
+  private async releaseClaim(claim: { from: string; to: string }): Promise<void> {
+    await this.deps.db.kysely
+      .updateTable('settings')
+      .set({ value: claim.from, updated_at: this.deps.clock.now() })
+      .where('key', '=', WATERMARK)
+      .where('value', '=', claim.to)
+      .execute();
+  }
+
+  /** Whether an opportunity is still something to alert a dealer about: live, not ended, within reach. */
+  private alertable(p: Personal, dealer: Dealer, now: number): boolean {
+    const live = p.row.is_active === true || p.row.is_active === 1;
+    return live && p.row.status !== 'ended' && p.endsAt > now && (dealer.maxMiles === null || p.miles <= dealer.maxMiles);
   }
 
   /**
@@ -100,7 +127,7 @@ export class DealerAlerts {
    * clock behind the server's, or a transaction that committed after a later-numbered one, would
    * otherwise fall below a watermark already passed and never alert.
    */
-  private async claimChanges(): Promise<number[]> {
+  private async claimChanges(): Promise<{ ids: number[]; from: string; to: string } | null> {
     const db = this.deps.db.kysely;
     const now = this.deps.clock.now();
     // A fresh deployment starts from the changes already made: no alert storm over old rows.
@@ -125,15 +152,15 @@ export class DealerAlerts {
     let q = db.selectFrom('opportunities').select(['id', 'change_seq']).where('change_seq', '>', from);
     if (cut) q = q.where('change_seq', '<=', Number(cut.change_seq));
     const rows = await q.execute();
-    if (rows.length === 0) return [];
-    const to = rows.reduce((m, r) => Math.max(m, Number(r.change_seq)), from);
+    if (rows.length === 0) return null;
+    const to = String(rows.reduce((m, r) => Math.max(m, Number(r.change_seq)), from));
     const won = await db
       .updateTable('settings')
-      .set({ value: String(to), updated_at: now })
+      .set({ value: to, updated_at: now })
       .where('key', '=', WATERMARK)
       .where('value', '=', mark.value)
       .executeTakeFirst();
-    return Number(won.numUpdatedRows) > 0 ? rows.map((r) => Number(r.id)) : [];
+    return Number(won.numUpdatedRows) > 0 ? { ids: rows.map((r) => Number(r.id)), from: mark.value, to } : null;
   }
 
   private async activeSearches() {
@@ -153,11 +180,7 @@ export class DealerAlerts {
       let personal = byDealer.get(dealerId);
       if (!personal) {
         const dealer = await this.deps.workspace.store.dealer(dealerId);
-        personal = dealer
-          ? (await this.deps.workspace.reads.some(dealer, ids)).filter(
-              (p) => p.row.status !== 'ended' && p.endsAt > now && (dealer.maxMiles === null || p.miles <= dealer.maxMiles),
-            )
-          : [];
+        personal = dealer ? (await this.deps.workspace.reads.some(dealer, ids)).filter((p) => this.alertable(p, dealer, now)) : [];
         byDealer.set(dealerId, personal);
       }
       const filters = filtersOf(JSON.parse(s.filters_json) as Record<string, string>);
@@ -209,34 +232,56 @@ export class DealerAlerts {
       const dealer = await this.deps.workspace.store.dealer(Number(s.dealer_id));
       if (!dealer) continue;
       const ids = pending.map((p) => Number(p.opportunity_id));
-      const items = (await this.deps.workspace.reads.some(dealer, ids)).filter((p) => p.row.status !== 'ended');
-      await this.h
-        .updateTable('dealer_search_hits')
-        .set({ alerted_at: now })
-        .where('search_id', '=', s.id)
-        .where('opportunity_id', 'in', ids)
-        .execute();
-      if (items.length === 0) continue;
+      // A hit waits up to the search's interval: by now it may have been re-priced out of the
+      // search, quarantined, ended or moved out of reach. Only what still matches is sent.
+      const filters = filtersOf(JSON.parse(s.filters_json) as Record<string, string>);
+      const items = (await this.deps.workspace.reads.some(dealer, ids)).filter(
+        (p) => this.alertable(p, dealer, now) && matchesFilters(p, filters, null),
+      );
+      const markSent = () =>
+        this.h
+          .updateTable('dealer_search_hits')
+          .set({ alerted_at: now })
+          .where('search_id', '=', s.id)
+          .where('opportunity_id', 'in', ids)
+          .execute();
+      if (items.length === 0) {
+        await markSent();
+        continue;
+      }
       items.sort((a, b) => b.profitCents - a.profitCents);
       const text = `DealerScope: ${items.length} new or re-priced match${items.length === 1 ? '' : 'es'} for "${s.name}"\n${items.slice(0, 20).map(line).join('\n')}${items.length > 20 ? `\n… and ${items.length - 20} more` : ''}`;
       const to = searchDestinations(JSON.parse(s.channels_json) as Channel[], s.webhook_url, dealer);
-      await this.log.record(dealer, {
-        kind: 'search',
-        searchId: Number(s.id),
-        opportunityId: null,
-        text,
-        to,
-        purpose: `search:${s.id}`,
-        fields: {
-          search: s.name,
-          matches: items.map((p) => ({
-            id: p.opportunity.id,
-            profit: p.opportunity.profit,
-            bidCeiling: p.opportunity.bidCeiling,
-            url: p.opportunity.listingUrl,
-          })),
-        },
-      });
+      try {
+        await this.log.record(dealer, {
+          kind: 'search',
+          searchId: Number(s.id),
+          opportunityId: null,
+          text,
+          to,
+          purpose: `search:${s.id}`,
+          fields: {
+            search: s.name,
+            matches: items.map((p) => ({
+              id: p.opportunity.id,
+              profit: p.opportunity.profit,
+              bidCeiling: p.opportunity.bidCeiling,
+              url: p.opportunity.listingUrl,
+            })),
+          },
+        });
+      } catch (err) {
+        // Not queued: the hits stay pending and the interval is handed back, so the next pass sends them.
+        await this.h
+          .updateTable('dealer_searches')
+          .set({ last_alert_at: s.last_alert_at })
+          .where('id', '=', s.id)
+          .where('last_alert_at', '=', now)
+          .execute();
+        throw err;
+      }
+      // Marked after the alert is queued: a failure in between repeats an alert rather than losing one.
+      await markSent();
     }
   }
 

@@ -1,0 +1,149 @@
+// Saved-search alerts when something fails between finding a match and queuing its message: no
+// match is lost, and none is sent that no longer holds.
+//   - matching fails after the pass claimed its changes: the claim goes back, the next pass alerts;
+//   - queuing fails (the database): the hits stay pending and the interval is handed back;
+//   - one destination the outbox will not take (a private webhook once allowed) costs only itself:
+//     the e-mail still goes, and the history lists the webhook as refused with the reason;
+//   - a hit that was taken out of the lists before its alert went (quarantined, ended) is dropped.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultArbitrageParams } from '../src/config/arbitrage.js';
+import { ManualClock } from '../src/common/clock.js';
+import { DealerAlerts } from '../src/dealers/alerts.js';
+import { parseSearch, SearchStore } from '../src/dealers/searches.js';
+import { Workspace, type WorkspaceDeps } from '../src/dealers/workspace.js';
+import { checkDestination, type OutboundMessage } from '../src/notifications/index.js';
+import { createTestDb, type TestDb } from './support/databases.js';
+import { ingestMadeListings } from './support/listings.js';
+
+const SERVER_NOW = Date.UTC(2026, 10, 1);
+
+describe('dealer alerts when a step fails', () => {
+  let tdb: TestDb;
+  let alerts: DealerAlerts;
+  let workspace: Workspace;
+  let dealerId: number;
+  const clock = new ManualClock(SERVER_NOW);
+  const sent: OutboundMessage[] = [];
+  let failEnqueue = 0;
+  /** Opportunity ids alerted so far, one entry each time an id was in a queued message. */
+  const alerted = () => sent.flatMap((m) => ((m.fields?.matches ?? []) as Array<{ id: number }>).map((x) => x.id));
+  const idsOf = async (prefix: string) =>
+    (await tdb.db.kysely.selectFrom('opportunities').select('id').where('lot_id', 'like', `${prefix}%`).execute()).map((r) => Number(r.id));
+  const pass = async () => {
+    clock.advance(6 * 60_000);
+    await alerts.pass();
+  };
+
+  beforeAll(async () => {
+    tdb = await createTestDb('sqlite');
+    const ctx = { db: tdb.db, clock, cache: { dataVersion: () => 0 } } as unknown as WorkspaceDeps;
+    workspace = new Workspace(ctx, defaultArbitrageParams());
+    dealerId = (await workspace.store.create({ name: 'Everything Motors', zip: '75201', email: 'buyer@example.com' }, clock.now())).id;
+    await new SearchStore(tdb.db).create(
+      dealerId,
+      await parseSearch(
+        { name: 'all', channels: ['webhook', 'email'], webhookUrl: 'http://127.0.0.1:9/hook', minIntervalMinutes: 5 },
+        { allowPrivate: true, dealerEmail: 'buyer@example.com', emailConfigured: true },
+      ),
+      clock.now(),
+    );
+    alerts = new DealerAlerts({
+      db: tdb.db,
+      clock,
+      workspace,
+      scanMs: 60_000,
+      notifications: {
+        enqueue: async (messages: OutboundMessage[]) => {
+          if (failEnqueue > 0) {
+            failEnqueue--;
+            throw new Error('outbox unavailable');
+          }
+          sent.push(...messages);
+          return messages.map((_, i) => sent.length - messages.length + i + 1);
+        },
+        list: async () => [],
+        // As the service has it once ALERT_WEBHOOK_ALLOW_PRIVATE is off: the saved loopback webhook is refused.
+        check: (to) => checkDestination(to, false),
+      },
+    });
+    await pass();
+  }, 60_000);
+  afterAll(async () => {
+    await tdb?.drop();
+  });
+
+  it('a pass whose matching fails hands its changes back, and the next one alerts them', async () => {
+    await ingestMadeListings(tdb.db, 4, 21, 'MATCHFAIL', clock.now());
+    const reads = workspace.reads;
+    const some = reads.some.bind(reads);
+    let failed = false;
+    reads.some = async (...args) => {
+      if (!failed) {
+        failed = true;
+        throw new Error('database went away');
+      }
+      return some(...args);
+    };
+    try {
+      await expect(pass()).rejects.toThrow('database went away');
+    } finally {
+      reads.some = some;
+    }
+    await pass();
+    const ids = await idsOf('MATCHFAIL');
+    expect(
+      alerted()
+        .filter((id) => ids.includes(id))
+        .sort(),
+    ).toEqual([...ids].sort());
+  });
+
+  it('an alert that could not be queued stays pending and goes with the next pass', async () => {
+    const before = sent.length;
+    await ingestMadeListings(tdb.db, 3, 22, 'QUEUEFAIL', clock.now());
+    failEnqueue = 1;
+    await expect(pass()).rejects.toThrow('outbox unavailable');
+    expect(sent.length).toBe(before);
+    // No alert is recorded with nothing behind it.
+    const recorded = await tdb.db.kysely.selectFrom('dealer_alerts').select('text').where('text', 'like', '%3 new%').execute();
+    expect(recorded).toEqual([]);
+    await pass();
+    const ids = await idsOf('QUEUEFAIL');
+    expect(
+      alerted()
+        .filter((id) => ids.includes(id))
+        .sort(),
+    ).toEqual([...ids].sort());
+  });
+
+  it('a refused destination costs only itself, and the history says why', async () => {
+    const before = sent.length;
+    await ingestMadeListings(tdb.db, 2, 23, 'REFUSED', clock.now());
+    await pass();
+    const queued = sent.slice(before);
+    expect(queued.map((m) => m.to.kind)).toEqual(['email']);
+    const [latest] = await alerts.history(dealerId, 1);
+    expect(latest!.deliveries).toEqual([
+      expect.objectContaining({
+        id: null,
+        kind: 'webhook',
+        target: 'http://127.0.0.1:9/…',
+        status: 'refused',
+        lastError: expect.stringMatching(/private or loopback/),
+      }),
+    ]);
+  });
+
+  it('drops a match that left the lists before its alert went out', async () => {
+    const before = alerted().length;
+    await ingestMadeListings(tdb.db, 3, 24, 'GONE', clock.now());
+    const ids = await idsOf('GONE');
+    // Matched within the search's interval (the last alert went moments ago), so the hits wait.
+    await alerts.pass();
+    const [withdrawn, ...kept] = ids;
+    await tdb.db.kysely.updateTable('opportunities').set({ is_active: 0 }).where('id', '=', withdrawn!).execute();
+    await pass();
+    const now = alerted().slice(before);
+    expect(now.sort()).toEqual([...kept].sort());
+  });
+});
