@@ -10,6 +10,7 @@ import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { ManualClock } from '../src/common/clock.js';
 import { DealerAlerts } from '../src/dealers/alerts.js';
 import { parseSearch, SearchStore } from '../src/dealers/searches.js';
+import { dealerDb } from '../src/dealers/store.js';
 import { Workspace, type WorkspaceDeps } from '../src/dealers/workspace.js';
 import { checkDestination, type OutboundMessage } from '../src/notifications/index.js';
 import { createTestDb, type TestDb } from './support/databases.js';
@@ -105,7 +106,7 @@ describe('dealer alerts when a step fails', () => {
     await expect(pass()).rejects.toThrow('outbox unavailable');
     expect(sent.length).toBe(before);
     // No alert is recorded with nothing behind it.
-    const recorded = await tdb.db.kysely.selectFrom('dealer_alerts').select('text').where('text', 'like', '%3 new%').execute();
+    const recorded = await dealerDb(tdb.db).selectFrom('dealer_alerts').select('text').where('text', 'like', '%3 new%').execute();
     expect(recorded).toEqual([]);
     await pass();
     const ids = await idsOf('QUEUEFAIL');
