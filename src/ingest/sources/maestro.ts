@@ -65,15 +65,33 @@ export function searchBody(opts: MaestroOptions, page: number): Record<string, u
 }
 
 function readBid(item: CaseInsensitiveRecord, d: Draft, opts: MaestroOptions): void {
-  const code = (item.text('currencyCode') ?? 'USD').toUpperCase();
+  const stated = item.text('currencyCode');
+  if (stated === null && opts.kind === 'allsurplus') {
+    // AllSurplus lists lots in other currencies: without a code an amount cannot be read as dollars.
+    d.skip = 'no currencyCode: an AllSurplus amount in an unknown currency is not read as dollars';
+    return;
+  }
+  const code = (stated ?? 'USD').toUpperCase();
   const current = item.get('currentBid');
-  const useOpening = current === null || current === undefined || String(current).trim() === '';
+  // A lot nobody has bid on may say currentBid 0: stored as a $0 bid it overstated every figure
+  // that rests on the price (profit, ROI, the ceiling's headroom). Its price is the opening bid.
+  const bids = Number(item.get('bidCount') ?? 0);
+  const unbidZero =
+    (current === 0 || (typeof current === 'string' && Number(current.trim()) === 0 && current.trim() !== '')) && !(bids > 0);
+  const useOpening = current === null || current === undefined || String(current).trim() === '' || unbidZero;
   const key = useOpening ? 'assetBidPrice' : 'currentBid';
   const raw = item.get(key);
   if (raw === null || raw === undefined || String(raw).trim() === '') return;
+  const opening = unbidZero
+    ? 'currentBid is 0 with no bids: the opening price (assetBidPrice) is taken'
+    : 'no current bid: the opening price (assetBidPrice) is taken';
   if (code === 'USD') {
     put(d, 'currentBidCents', typeof raw === 'number' ? raw : String(raw), item.at(key), useOpening ? 'default' : 'extracted');
-    if (useOpening) assume(d, 'currentBidCents', 'no current bid: the opening price (assetBidPrice) is taken');
+    const notes = [
+      ...(useOpening ? [opening] : []),
+      ...(stated === null ? ['no currencyCode: a GovDeals amount is read as US dollars'] : []),
+    ];
+    if (notes.length) assume(d, 'currentBidCents', notes.join('; '));
     return;
   }
   const rate = opts.currencyRates[code];
@@ -90,7 +108,7 @@ function readBid(item: CaseInsensitiveRecord, d: Draft, opts: MaestroOptions): v
   assume(
     d,
     'currentBidCents',
-    `${key} ${(parsed.value / 100).toFixed(2)} ${code} converted at ${rate} USD per ${code} (the source's currencyRates)${useOpening ? '; no current bid, the opening price is taken' : ''}`,
+    `${key} ${(parsed.value / 100).toFixed(2)} ${code} converted at ${rate} USD per ${code} (the source's currencyRates)${useOpening ? `; ${opening}` : ''}`,
   );
 }
 
