@@ -146,6 +146,26 @@ describe('fetching etiquette', () => {
     expect(sleeps[1]).toBeGreaterThanOrEqual(1_000);
   });
 
+  it('waits at least what Retry-After asks, and does not retry early when it asks more than the backoff allows', async () => {
+    const asking = await startAuctionSite({ now: NOW, flakyFailures: 1, flakyRetryAfter: '5' });
+    const stubborn = await startAuctionSite({ now: NOW, flakyFailures: 1, flakyRetryAfter: '120' });
+    try {
+      const { f, sleeps } = make({ maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 10_000 });
+      expect((await f.get(`${asking.url}/flaky/gsa/auctions`)).status).toBe(200);
+      // The jittered backoff would be 50–100 ms; the source asked for 5 s, and gets them.
+      expect(sleeps).toEqual([5_000]);
+
+      const short = make({ maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 1_000 });
+      const err = await short.f.get(`${stubborn.url}/flaky/gsa/auctions`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FetchError);
+      expect((err as FetchError).message).toMatch(/asked to wait 120 s \(Retry-After\), more than backoffMaxMs 1000 ms/);
+      expect(short.sleeps).toEqual([]);
+      expect(stubborn.requests.filter((r) => r.path.startsWith('/flaky/'))).toHaveLength(1);
+    } finally {
+      await Promise.all([asking.close(), stubborn.close()]);
+    }
+  });
+
   it('gives up on a server that never answers, and still reads a slow one', async () => {
     const { f } = make({ timeoutMs: 400, maxAttempts: 1 }, { clock: systemClock });
     await expect(f.get(`${site.url}/hang/gsa/auctions`)).rejects.toThrow(FetchError);

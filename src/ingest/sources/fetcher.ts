@@ -222,7 +222,8 @@ export class SourceFetcher {
   backoffMs(attempt: number, retryAfterMs: number | null = null): number {
     const ceiling = Math.min(this.etiquette.backoffMaxMs, this.etiquette.backoffBaseMs * 2 ** (attempt - 1));
     const jittered = ceiling / 2 + this.deps.random() * (ceiling / 2);
-    return Math.round(Math.min(this.etiquette.backoffMaxMs, Math.max(jittered, retryAfterMs ?? 0)));
+    // Never sooner than Retry-After asks (a longer ask is not retried at all: see once()).
+    return Math.round(Math.max(jittered, retryAfterMs ?? 0));
   }
 
   private async spendBudget(extraDelayMs: number): Promise<void> {
@@ -294,12 +295,17 @@ export class SourceFetcher {
       }
       if (res.status === 429 || res.status >= 500) {
         await res.body?.cancel();
-        throw new FetchError(
-          `${target.href}: HTTP ${res.status}`,
-          res.status,
-          true,
-          retryAfterMs(res.headers.get('retry-after'), this.deps.clock.now()),
-        );
+        const after = retryAfterMs(res.headers.get('retry-after'), this.deps.clock.now());
+        // A wait longer than this source's backoff allows is not shortened (asking again early is
+        // what Retry-After forbids): the run stops here and the next scheduled run asks again.
+        if (after !== null && after > this.etiquette.backoffMaxMs)
+          throw new FetchError(
+            `${target.href}: HTTP ${res.status}, asked to wait ${Math.ceil(after / 1000)} s (Retry-After), more than backoffMaxMs ${this.etiquette.backoffMaxMs} ms; not retried before then`,
+            res.status,
+            false,
+            after,
+          );
+        throw new FetchError(`${target.href}: HTTP ${res.status}`, res.status, true, after);
       }
       if (res.status !== 200) {
         await res.body?.cancel();
