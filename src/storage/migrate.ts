@@ -41,8 +41,22 @@ export async function applyMigrations(db: Db, history: MigrationHistory): Promis
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+    const why = error instanceof Error ? error.message : String(error);
+    // No migration ran: the database was not reached (or its history not read), which is what to say.
+    if (failed === undefined) throw new Error(`cannot use the database (${redactedTarget(db.url)}): ${why}`);
+    throw new Error(`migration ${failed} failed: ${why}`);
   }
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   return { applied, alreadyApplied: Object.keys(history).length - applied.length };
+}
+
+/** Where a database URL points, without its credentials. */
+function redactedTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'sqlite:') return url;
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return url.startsWith('sqlite:') ? url : 'the configured DATABASE_URL';
+  }
 }
