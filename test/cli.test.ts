@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { movedLikeTheSample } from './support/fixture-dates.js';
@@ -189,6 +190,24 @@ describe('dealerscope CLI', () => {
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toContain("required option '-r, --reason <text>' not specified");
     expect((await cli('rollout', 'rearm')).code).toBe(2);
+    const badState = await cli('rollout', 'dry-run', 'maybe');
+    expect(badState.code).toBe(2);
+    expect(badState.stderr).toContain('state must be on or off, not "maybe"');
+  });
+
+  it('rollout commands name the address they could not reach', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const r = await run(process.execPath, [CLI, 'rollout', 'status'], {
+      env: { ...env, DEALERSCOPE_URL: `http://127.0.0.1:${port}`, ADMIN_TOKEN: 'test-admin-token-0123456789' },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code?: number; stderr?: string }) => ({ code: e.code, stderr: e.stderr ?? '' }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot reach http://127.0.0.1:${port} (DEALERSCOPE_URL): ECONNREFUSED`);
   });
 
   it('migrates idempotently', async () => {

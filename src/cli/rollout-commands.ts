@@ -21,12 +21,20 @@ async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unkn
   const base = (process.env.DEALERSCOPE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
   const token = process.env.ADMIN_TOKEN;
   if (!token) throw new Error('ADMIN_TOKEN is not set');
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    // fetch's own message is "fetch failed"; the operator needs the address and the reason.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+    throw new Error(`cannot reach ${base} (DEALERSCOPE_URL): ${why}`);
+  }
   const text = await res.text();
   const parsed: unknown = text ? JSON.parse(text) : null;
   if (res.ok) return parsed;
@@ -223,7 +231,7 @@ export function registerRolloutCommands(program: Command): void {
     .option('-r, --reason <text>', 'why')
     .action((state: string, opts: { reason?: string }) =>
       run(async () => {
-        if (state !== 'on' && state !== 'off') throw new Error('state must be on or off');
+        if (state !== 'on' && state !== 'off') throw new RefusedError(`state must be on or off, not ${JSON.stringify(state)}`, null);
         await call('POST', '/admin/rollout/dry-run', { enabled: state === 'on', reason: opts.reason });
         console.log(`dry run ${state}`);
       })(),
