@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { defaultArbitrageParams, type ServiceConfig } from '../config/index.js';
 import { createFlagControl, FlagService } from '../flags/index.js';
 import { optionalEnvNumber } from '../common/env.js';
+import { createEvidenceStore } from '../evidence/index.js';
 import { databaseIsEmpty, importSampleData } from '../ingest/index.js';
 import { createMetrics, Signals } from '../observability/index.js';
 import { BreakerRegistry, breakerSettings, databaseReadProbe, guardedReads } from '../resilience/index.js';
@@ -115,8 +116,13 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   const ctx = await createContext(config, opts);
   if (opts.sample !== false && (await databaseIsEmpty(ctx.db))) {
     log('Empty database: importing the bundled SAMPLE auction feed and comps (synthetic data, labelled sample).');
-    const res = await importSampleData(ctx.db, defaultArbitrageParams(), ctx.clock.now(), log, ctx.flags);
-    log(`Sample data: ${res.listings} listings, ${res.comps} comps.`);
+    const evidence = createEvidenceStore({ db: ctx.db, clock: ctx.clock, env: config.raw, log });
+    try {
+      const res = await importSampleData(ctx.db, defaultArbitrageParams(), ctx.clock.now(), log, ctx.flags, evidence);
+      log(`Sample data: ${res.listings} listings, ${res.comps} comps.`);
+    } finally {
+      await evidence.close();
+    }
   }
   // The first quality pass is the last of the start-up work; its garbage and the rest go back then.
   const serve = { log, onStarted: () => releaseStartUpGarbage(ctx.clock) };

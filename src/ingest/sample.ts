@@ -50,6 +50,7 @@ export async function importSampleData(
   now: number,
   log: (msg: string) => void = () => {},
   flags?: ImportOptions['flags'],
+  snapshots?: ImportOptions['snapshots'],
 ): Promise<{ listings: number; comps: number; shiftedDays: number }> {
   const dir = sampleDir();
   const days = sampleShiftDays(now);
@@ -68,6 +69,8 @@ export async function importSampleData(
     now,
     params,
     flags,
+    // Kept like any imported feed, so the sample's provenance points at bytes that can be verified.
+    snapshots,
     onProgress: (done, total) => {
       if (done === total || done % 1000 === 0) log(`sample listings ${done}/${total}`);
     },
