@@ -281,7 +281,15 @@ describe.each([
     const off = await get('/api/opportunities?cursor=');
     expect(off.statusCode).toBe(400);
     expect(off.json().error.code).toBe('cursor_pagination_disabled');
+    expect(off.json().error.message).toMatch(/use page= instead/);
     expect((await json('/api/opportunities')).data).toBeDefined();
+    // With both modes off, the answer does not send the client to a retired API.
+    t.ctx.flags.setOverrides({ ENABLE_CURSOR_PAGINATION: false, LEGACY_PAGE_API: false });
+    const neither = await get('/api/opportunities?limit=1');
+    expect(neither.statusCode).toBe(400);
+    expect(neither.json().error.message).toMatch(/Both pagination modes are switched off/);
+    expect(neither.json().error.message).not.toMatch(/use page=/);
+    t.ctx.flags.setOverrides({ ENABLE_CURSOR_PAGINATION: false });
 
     t.ctx.flags.setOverrides({ LEGACY_PAGE_API: false });
     const gone = await get('/api/opportunities?page=2');
@@ -355,6 +363,10 @@ describe.each([
     expect(missing.json().error.code).toBe('not_found');
     const bad = await get('/api/opportunities/1%27%20OR%201=1');
     expect(bad.statusCode).toBe(400);
+    // A trailing slash names no opportunity: 404 like any path nothing serves, not a bad id.
+    const slash = await get('/api/opportunities/');
+    expect(slash.statusCode).toBe(404);
+    expect(slash.json().error).toMatchObject({ code: 'not_found', message: 'No route for GET /api/opportunities/' });
   });
 
   it.runIf(run)('puts an X-Request-Id on every response and keeps a sane caller id', async () => {

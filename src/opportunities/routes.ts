@@ -166,7 +166,14 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
       }
 
       if (!deps.flags.get('ENABLE_CURSOR_PAGINATION')) {
-        throw new ApiError(400, 'cursor_pagination_disabled', 'Cursor pagination is switched off; use page= instead');
+        // Pointing at page= is only true while the legacy API is on; with both off, say so.
+        throw new ApiError(
+          400,
+          'cursor_pagination_disabled',
+          deps.flags.get('LEGACY_PAGE_API')
+            ? 'Cursor pagination is switched off; use page= instead'
+            : 'Both pagination modes are switched off (ENABLE_CURSOR_PAGINATION and LEGACY_PAGE_API); the list cannot be paged until an operator turns one on',
+        );
       }
       let fingerprint: string | undefined;
       // A personal cursor holds that dealer's figures, so it is bound to the dealer too.
@@ -223,6 +230,8 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
     },
     async (request, reply) => {
       const raw = (request.params as { id: string }).id;
+      // "/api/opportunities/" names no opportunity at all: a path nothing serves, not a bad id.
+      if (raw === '') throw new ApiError(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
       if (!/^[1-9][0-9]{0,14}$/.test(raw)) {
         if (deps.flags.get('ENABLE_INPUT_VALIDATION')) {
           throw new ApiError(400, 'invalid_request', 'Invalid path parameter: id', [
