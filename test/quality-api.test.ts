@@ -137,6 +137,20 @@ describe.each([
     expect(body.fields.profit).toMatchObject({ method: 'derived', inputs: ['estimatedSalePrice', 'costs.total'] });
     expect(body.source.snapshotHash).toMatch(/^sha256:[0-9a-f]{64}$/);
 
+    // Its query string is checked like the list's: a parameter once, nothing unknown; the detail's too.
+    const twice = await get(`/api/opportunities/${opp.id}/provenance?format=json&format=json`);
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().error.details).toEqual([{ field: 'format', message: 'must be given once' }]);
+    const unknown = await get(`/api/opportunities/${opp.id}/provenance?fromat=prov-json`);
+    expect(unknown.json().error.details).toEqual([{ field: 'fromat', message: 'unknown query parameter' }]);
+    const detail = await get(`/api/opportunities/${opp.id}?limit=0`);
+    expect(detail.statusCode).toBe(400);
+    expect(detail.json().error.details).toEqual([{ field: 'limit', message: 'unknown query parameter' }]);
+    t.ctx.flags.setOverrides({ ENABLE_INPUT_VALIDATION: false });
+    expect((await get(`/api/opportunities/${opp.id}/provenance?format=json&format=prov-json`)).statusCode).toBe(200);
+    expect((await get(`/api/opportunities/${opp.id}?limit=0`)).statusCode).toBe(200);
+    t.ctx.flags.setOverrides({});
+
     const snap = await t.app.quality.monitor.refresh();
     expect(snap.provenance.coverageRatio).toBe(1);
     expect(t.ctx.signals.read('provenance_coverage_ratio')).toBe(1);

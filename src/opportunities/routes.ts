@@ -7,7 +7,7 @@ import { gzipEtag, wantsGzip, type BuiltBody, type ServedBody } from '../common/
 import { cacheKeys } from './cache-keys.js';
 import type { FlagService } from '../flags/index.js';
 import type { PersonalFigures, ResponseCache } from './route-ports.js';
-import { ApiError } from '../common/errors.js';
+import { ApiError, checkQueryParams } from '../common/errors.js';
 import { allRequired } from '../common/json-schema.js';
 import { CursorCodec, CursorError, queryFingerprint } from './cursor.js';
 import { ErrorSchema, ListQueryDoc, ListResponseSchema } from './api-schema.js';
@@ -230,6 +230,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
     },
     async (request, reply) => {
       const raw = (request.params as { id: string }).id;
+      if (deps.flags.get('ENABLE_INPUT_VALIDATION')) checkQueryParams(request.query as Record<string, unknown>, []);
       // "/api/opportunities/" names no opportunity at all: a path nothing serves, not a bad id.
       if (raw === '') throw new ApiError(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
       if (!/^[1-9][0-9]{0,14}$/.test(raw)) {

@@ -2,7 +2,7 @@
 // provenance of an opportunity (also as W3C PROV-JSON), anomaly verdicts and the quality report.
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Clock } from '../common/clock.js';
-import { ApiError } from '../common/errors.js';
+import { ApiError, checkQueryParams } from '../common/errors.js';
 import type { Db } from '../storage/index.js';
 import type { OpportunityReads } from '../opportunities/index.js';
 import type { FlagService } from '../flags/index.js';
@@ -78,7 +78,10 @@ export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOpt
     { schema: { tags: ['quality'], summary: 'Where every field of an opportunity came from (?format=prov-json for W3C PROV-JSON)' } },
     async (request) => {
       const id = idParam(request);
-      const format = (request.query as { format?: string }).format ?? 'json';
+      const query = request.query as Record<string, unknown>;
+      if (flags.get('ENABLE_INPUT_VALIDATION')) checkQueryParams(query, ['format']);
+      const given = Array.isArray(query.format) ? (query.format as unknown[])[0] : query.format;
+      const format = given === undefined ? 'json' : String(given);
       if (format !== 'json' && format !== 'prov-json')
         throw new ApiError(400, 'invalid_request', 'format must be json or prov-json', [{ field: 'format', message: 'unknown format' }]);
       const listingId = await provenanceListingId(db, id);
