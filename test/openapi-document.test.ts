@@ -66,6 +66,20 @@ describe('OpenAPI document', () => {
     expect(ids).toEqual(operations().map((o) => OPERATIONS[o.key]?.operationId));
   });
 
+  it('describes the list parameters as the API reads them: a calendar date for endsBefore, years 1900–2100', async () => {
+    const params = (doc.paths['/api/opportunities'].get.parameters as Json[]).filter((p) => p.in === 'query');
+    const schemaOf = (name: string) => params.find((p) => p.name === name)!.schema as Json;
+    const { Ajv } = await import('ajv');
+    const addFormats = (await import('ajv-formats')) as unknown as { default: (a: InstanceType<typeof Ajv>) => void };
+    const ajv = new Ajv({ strict: false });
+    addFormats.default(ajv);
+    const endsBefore = ajv.compile(schemaOf('endsBefore'));
+    for (const ok of ['2026-12-08', '2026-12-08T17:00:00-05:00']) expect(endsBefore(ok), ok).toBe(true);
+    for (const bad of ['2026-13-01', '2026-12-08T17:00:00']) expect(endsBefore(bad), bad).toBe(false);
+    const yearMin = ajv.compile(schemaOf('yearMin'));
+    expect([1899, 1900, 2100, 2101].map((y) => yearMin(y))).toEqual([false, true, true, false]);
+  });
+
   it('documents the statuses each surface answers, by reference to shared error responses', () => {
     const byKey = new Map(operations().map((o) => [o.key, o.op]));
     const statuses = (key: string) => Object.keys(byKey.get(key)?.responses ?? {});

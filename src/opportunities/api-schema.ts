@@ -168,9 +168,15 @@ export const ListQueryDoc = {
     minProfit: { type: 'number', description: 'dollars' },
     minRoi: { type: 'number', description: 'percent' },
     maxRisk: { type: 'number', minimum: 0, maximum: 100 },
-    yearMin: Integer,
-    yearMax: Integer,
-    endsBefore: DateTime,
+    yearMin: { type: 'integer', minimum: 1900, maximum: 2100 },
+    yearMax: { type: 'integer', minimum: 1900, maximum: 2100 },
+    endsBefore: {
+      anyOf: [
+        { type: 'string', format: 'date-time' },
+        { type: 'string', format: 'date' },
+      ],
+      description: 'an RFC 3339 date-time with its zone, or a calendar date (the start of that day, UTC)',
+    },
     minHeadroom: { type: 'number', description: 'dollars: bidCeiling − currentBid at least this' },
     includeFlagged: {
       type: 'boolean',
