@@ -23,7 +23,16 @@ describe('changed layouts and missing keys', () => {
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     site = await startAuctionSite({ now: NOW, ...LOTS, apiKey: API_KEY, maestro: { currency: CURRENCY, zonelessEnd: ZONELESS } });
-    runner = new SourceRunner(sourcesFor(site), {
+    const maintenance = (name: string, path: string) => ({
+      name,
+      kind: 'gsa' as const,
+      url: `${site.url}${path}?format=JSON`,
+      apiKeyEnv: 'GSA_API_KEY',
+      intervalSeconds: 60,
+      etiquette: { delayMs: 0, backoffBaseMs: 1, timeoutMs: 5_000 },
+    });
+    const extra = [maintenance('gsa-maintenance', '/gsa-maintenance/auctions'), maintenance('gsa-malformed', '/gsa-malformed/auctions')];
+    runner = new SourceRunner(sourcesFor(site, extra), {
       db: tdb.db,
       clock,
       random: seededRandom(7),
@@ -67,6 +76,18 @@ describe('changed layouts and missing keys', () => {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
+  });
+
+  it.each([
+    ['gsa-maintenance', /the source answered an HTML page \("Scheduled Maintenance"\) instead of JSON/],
+    ['gsa-malformed', /the source answered an HTML page instead of JSON/],
+  ])('%s: an HTML page in place of JSON fails the run as a fetch, not a layout change', async (name, message) => {
+    const report = await runner.run(name);
+    expect(report).toMatchObject({ outcome: 'failed', accepted: 0 });
+    expect(report.errors).toEqual([expect.stringMatching(message)]);
+    expect(report.errors[0]).not.toMatch(/SourceLayoutError/);
+    expect(await layoutRejects(name)).toEqual([]);
+    expect(breakers.get(`source:${name}`).state()).not.toBe('open');
   });
 
   it('an open breaker refuses the next run without a request, then lets one through after the half-open delay', async () => {

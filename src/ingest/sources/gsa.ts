@@ -9,7 +9,7 @@ import { parseIsoDate } from '../value-parsers.js';
 import { assume, fileDraft, finishDraft, newDraft, put, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';
 import { endOfLocalDay, lotZone } from './local-time.js';
 import { COMMON_FIELDS, ParseCoverage } from './parse-coverage.js';
-import { CaseInsensitiveRecord, getInsensitive, htmlToText } from './record-reading.js';
+import { CaseInsensitiveRecord, getInsensitive, htmlToText, parseJsonAnswer } from './record-reading.js';
 import { assertLayout, MissingApiKeyError, SourceLayoutError, type CollectResult, type SourceAdapter, type SourceRun } from './types.js';
 import { looksLikeVehicle, parseVehicleTitle } from './vehicle-title.js';
 
@@ -163,12 +163,7 @@ export function gsaAdapter(opts: GsaOptions): SourceAdapter {
           `${opts.name}: the GSA Auctions API needs a key (X-API-KEY); set apiKeyEnv and that environment variable`,
         );
       const fetched = await run.fetcher.request(opts.url, { accept: 'application/json', headers: { 'X-API-KEY': run.apiKey } });
-      let data: unknown;
-      try {
-        data = JSON.parse(fetched.body);
-      } catch (err) {
-        throw new SourceLayoutError(`${opts.url}: response is not JSON (${(err as Error).message})`);
-      }
+      const data = parseJsonAnswer(fetched, opts.url, (m) => new SourceLayoutError(m));
       const results = getInsensitive(data, 'Results');
       if (!results || !Array.isArray(results.value)) {
         const keys = data && typeof data === 'object' ? Object.keys(data).slice(0, 8).join(', ') : typeof data;

@@ -11,7 +11,7 @@ import { parseMoneyCents } from '../value-parsers.js';
 import { BudgetExhaustedError } from './fetcher.js';
 import { assume, fileDraft, finishDraft, newDraft, put, titleBrandFromText, type Draft, type PageOrigin } from './listing-builder.js';
 import { COMMON_FIELDS, ParseCoverage } from './parse-coverage.js';
-import { CaseInsensitiveRecord, getInsensitive, htmlToText } from './record-reading.js';
+import { CaseInsensitiveRecord, getInsensitive, htmlToText, parseJsonAnswer } from './record-reading.js';
 import { assertLayout, MissingApiKeyError, SourceLayoutError, type CollectResult, type SourceAdapter, type SourceRun } from './types.js';
 import { canonicalMake, looksLikeVehicle, parseVehicleTitle } from './vehicle-title.js';
 
@@ -234,12 +234,7 @@ export function maestroAdapter(opts: MaestroOptions): SourceAdapter {
           throw err;
         }
         result.pages += 1;
-        let data: unknown;
-        try {
-          data = JSON.parse(fetched.body);
-        } catch (err) {
-          throw new SourceLayoutError(`${opts.url} page ${page}: response is not JSON (${(err as Error).message})`);
-        }
+        const data = parseJsonAnswer(fetched, `${opts.url} page ${page}`, (m) => new SourceLayoutError(m));
         const found = getInsensitive(data, 'assetSearchResults');
         if (!found || !Array.isArray(found.value)) {
           const keys = data && typeof data === 'object' ? Object.keys(data).slice(0, 8).join(', ') : typeof data;

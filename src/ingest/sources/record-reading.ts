@@ -3,6 +3,7 @@
 // and free text may arrive as HTML. Keys are matched without regard to case, and the locator of
 // every value names the key exactly as the source spelled it.
 import { lazyRequire } from '../../common/lazy-require.js';
+import { FetchError } from './fetcher.js';
 
 const cheerio = lazyRequire<typeof import('cheerio')>('cheerio');
 
@@ -72,4 +73,26 @@ export function htmlToText(html: string): string {
     .map((l) => l.replace(/\s+/g, ' ').trim())
     .filter(Boolean)
     .join('\n');
+}
+
+/**
+ * A JSON API's answer, parsed. An HTML page in its place (a maintenance notice, an error page, a
+ * bot manager's check) is a failed fetch named as such, not a changed layout: that would open the
+ * source's breaker and record a layout reject for what is usually gone by the next run.
+ */
+export function parseJsonAnswer(
+  fetched: { body: string; headers: Record<string, string> },
+  where: string,
+  onNotJson: (message: string) => Error,
+): unknown {
+  try {
+    return JSON.parse(fetched.body);
+  } catch (err) {
+    const type = fetched.headers['content-type'] ?? '';
+    if (/html/i.test(type) || /^\s*</.test(fetched.body)) {
+      const title = /<title[^>]*>([^<]{1,120})/i.exec(fetched.body)?.[1]?.trim();
+      throw new FetchError(`${where}: the source answered an HTML page${title ? ` ("${title}")` : ''} instead of JSON`, 200);
+    }
+    throw onNotJson(`${where}: response is not JSON (${(err as Error).message})`);
+  }
 }
