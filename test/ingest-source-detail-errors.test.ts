@@ -46,8 +46,9 @@ describe('PublicSurplus detail pages that fail', () => {
     expect(report).toMatchObject({ outcome: 'ok', found: 6, accepted: 5, skipped: 1, rejected: 0 });
     expect(report.skippedByReason).toEqual({ 'detail page answered HTTP 404': 1 });
     expect(report.notes).toEqual([expect.stringMatching(new RegExp(`^lot ${refused.id} kept from its card alone: .*HTTP 500`))]);
-    // The list page and the four details that answered, besides the two that did not.
-    expect(report.pages).toBe(5);
+    // The list page, the empty page after it that ends the walk, and the four details that
+    // answered, besides the two that did not.
+    expect(report.pages).toBe(6);
     const stored = await tdb.db.kysely.selectFrom('listings').select(['lot_id', 'vin', 'description']).execute();
     expect(stored.map((r) => r.lot_id).sort()).toEqual(
       lots

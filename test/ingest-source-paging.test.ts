@@ -44,3 +44,43 @@ describe('maestro paging against a row cap', () => {
     expect(pages).toEqual([1, 2, 3]);
   });
 });
+
+describe('PublicSurplus paging', () => {
+  const runOn = async (opts: { psPageSize: number; psRepeatLastPage?: boolean }, count: number) => {
+    const tdb = await createTestDb('sqlite');
+    const lots = makeLots(count, 33, NOW);
+    const site = await startAuctionSite({ now: NOW, publicsurplus: lots, ...opts });
+    const runner = new SourceRunner(sourcesFor(site), {
+      db: tdb.db,
+      clock: new ManualClock(NOW),
+      random: seededRandom(9),
+      params: defaultArbitrageParams,
+      renderer: null,
+      readSecret: (n) => SECRETS[n],
+    });
+    try {
+      const report = await runner.run('ps-cat');
+      const stored = await tdb.db.kysely.selectFrom('listings').select('lot_id').execute();
+      const pages = site.requests.filter((r) => r.path.startsWith('/ps/')).map((r) => new URL(r.path, site.url).searchParams.get('page'));
+      return { report, stored: stored.map((r) => r.lot_id).sort(), lots: lots.map((l) => String(l.id)).sort(), pages };
+    } finally {
+      await runner.close();
+      await site.close();
+      await tdb.drop();
+    }
+  };
+
+  it('takes the page size from the first page, not a fixed 25', async () => {
+    const r = await runOn({ psPageSize: 5 }, 12);
+    expect(r.report).toMatchObject({ outcome: 'ok', found: 12, accepted: 12 });
+    expect(r.stored).toEqual(r.lots);
+    expect(r.pages).toEqual(['0', '1', '2']);
+  });
+
+  it('stops when a page past the end repeats the last one, reading each lot once', async () => {
+    const r = await runOn({ psPageSize: 5, psRepeatLastPage: true }, 10);
+    expect(r.report).toMatchObject({ outcome: 'ok', found: 10, accepted: 10 });
+    expect(r.stored).toEqual(r.lots);
+    expect(r.pages).toEqual(['0', '1', '2']);
+  });
+});

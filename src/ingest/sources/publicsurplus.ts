@@ -33,7 +33,6 @@ export const PUBLICSURPLUS_EXTRACTOR = 'publicsurplus-html@2';
 export const PUBLICSURPLUS_FIELDS = [...COMMON_FIELDS, 'buyerPremiumPct'] as const;
 /** Card parts whose absence from every card of a page means the layout changed. */
 const STRUCTURAL = ['lotId', 'title', 'currentBidCents', 'auctionEndsAt'] as const;
-const PAGE_SIZE = 25;
 
 export interface PublicSurplusOptions {
   name: string;
@@ -179,6 +178,9 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
       const now = new Date(run.clock.now());
       let row = 0;
       let detailsStopped = false;
+      let pageSize: number | undefined;
+      // A page that repeats the previous one's lots is the site answering past its end.
+      let previousIds = '';
       for (let page = 0; page < opts.maxPages; page++) {
         const url = new URL(opts.listUrl);
         url.searchParams.set('page', String(page));
@@ -207,6 +209,9 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
         };
         const read = cards.map((el, i) => readCard($, el, i, opts.listUrl));
         assertLayout(url.href, read, STRUCTURAL);
+        const ids = read.map((r) => r.auc).join(',');
+        if (ids === previousIds) break;
+        previousIds = ids;
         for (const { auc, draft } of read) {
           row += 1;
           const origin = listOrigin;
@@ -238,7 +243,11 @@ export function publicSurplusAdapter(opts: PublicSurplusOptions): SourceAdapter 
           fileDraft(finishDraft('publicsurplus', row, draft, origin, now), result.batch, result.skipped);
         }
         run.progress?.({ pages: result.pages, found: row, total: null });
-        if (cards.length < PAGE_SIZE) break;
+        // The first page says how many cards a page holds (25 on the category and search pages
+        // seen so far, but an operator's URL or the site may differ): a shorter page is the last.
+        pageSize ??= cards.length;
+        if (cards.length < pageSize) break;
+        if (page === opts.maxPages - 1) result.notes.push(`stopped after maxPages=${opts.maxPages}; later pages were not read`);
       }
       result.coverage = coverage.summary();
       return result;
