@@ -2,6 +2,7 @@
 // shown once, stored hashed), dealers read and change their profile, and every opportunity's
 // transport, recon, totals, profit, status, score and bid ceiling are computed for the dealer
 // asking — with filters, sorts and maxMiles applied to those figures.
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { CompIndex } from '../src/opportunities/comps-store.js';
@@ -223,6 +224,20 @@ describe.each([
       status: one.status,
       score: one.score,
     });
+    // Personal answers are gzipped for clients that take it, with their own ETag, and kept by no shared cache.
+    for (const url of [`/api/opportunities/${one.id}`, '/api/opportunities?page=1&limit=50&sort=score']) {
+      const headers = { 'x-api-key': apiKey, 'accept-encoding': 'gzip' };
+      const zipped = await t.app.inject({ method: 'GET', url, headers });
+      expect(zipped.headers['content-encoding'], url).toBe('gzip');
+      expect(zipped.headers['cache-control'], url).toBe('private, no-store');
+      expect(zipped.headers.vary, url).toBe('Accept-Encoding, X-API-Key, Cookie');
+      const plain = await as(apiKey, 'GET', url);
+      expect(plain.headers['content-encoding'], url).toBeUndefined();
+      expect(JSON.parse(gunzipSync(zipped.rawPayload).toString('utf8')), url).toEqual(plain.json());
+      expect(zipped.headers.etag, url).not.toBe(plain.headers.etag);
+      const again = await t.app.inject({ method: 'GET', url, headers: { ...headers, 'if-none-match': String(zipped.headers.etag) } });
+      expect(again.statusCode, url).toBe(304);
+    }
   });
 
   it.runIf(run)(

@@ -77,6 +77,21 @@ function sendServed(
   return reply.header('ETag', served.etag).send(deps.cache.identityOf(served));
 }
 
+/**
+ * A personal answer that is not kept (a legacy page, a detail): its JSON, gzipped when the client
+ * takes gzip, with the ETag of the bytes it gets, as every shared answer has.
+ */
+function sendPersonal(request: FastifyRequest, reply: FastifyReply, built: BuiltBody): FastifyReply {
+  reply.type(JSON_TYPE).header('Vary', PERSONAL_VARY).header('Cache-Control', 'private, no-store');
+  const accept = request.headers['accept-encoding'];
+  if (typeof accept === 'string' && wantsGzip(accept))
+    return reply
+      .header('Content-Encoding', 'gzip')
+      .header('ETag', gzipEtag(built.etag))
+      .send(gzipSync(built.body, { level: constants.Z_BEST_SPEED }));
+  return reply.header('ETag', built.etag).send(built.body);
+}
+
 // A cached keyset page always belongs to one query (its cache key holds the sort and filters),
 // so its next-cursor text is signed once per page object rather than on every hit.
 const nextCursors = new WeakMap<KeysetPage, string>();
@@ -153,7 +168,8 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
         }
         if (personal) {
           const { items, total } = await workspace.reads.offsetPage(dealer, req, q.page);
-          return { data: items, total, hasMore: (q.page - 1) * q.limit + items.length < total };
+          const hasMore = (q.page - 1) * q.limit + items.length < total;
+          return sendPersonal(request, reply, encoded(items, '{"data":', `,"total":${total},"hasMore":${hasMore}}`));
         }
         const kind = (v: number) => cacheKeys.offset(v, req, q.page);
         const served = await deps.cache.respond(kind, async () => {
@@ -246,8 +262,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
       if (deps.workspace && dealer) {
         const item = await deps.workspace.reads.detail(dealer, id);
         if (!item) throw new ApiError(404, 'not_found', `Opportunity ${raw} not found`);
-        reply.header('Cache-Control', 'private, no-store').header('Vary', 'Accept-Encoding, X-API-Key, Cookie');
-        return item.opportunity;
+        return sendPersonal(request, reply, encoded(item.opportunity));
       }
       const kind = (v: number) => cacheKeys.detail(v, id);
       const served = await deps.cache.respond(kind, async () => {
