@@ -143,7 +143,9 @@ describe('Dockerfile', () => {
         expect(ignored, `COPY ${src} is excluded by .dockerignore`).not.toContain(src);
       }
     }
-    for (const secretish of ['.git', 'node_modules', 'dist', '.env', 'data/*.db']) expect(ignored).toContain(secretish);
+    // Secrets and local state: the unpacked VIN database and local evidence are made at run time.
+    for (const secretish of ['.git', 'node_modules', 'dist', '.env', 'data/*.db', 'data/vpic/', 'data/snapshots/'])
+      expect(ignored).toContain(secretish);
   });
 
   it('copies into the build stage every folder outside src/ that src/ imports, so tsc can build it', () => {
@@ -175,7 +177,7 @@ describe('Dockerfile', () => {
     const [node, flag, script] = JSON.parse(hc.slice(hc.indexOf('['))) as string[];
     expect([node, flag]).toEqual(['node', '-e']);
     expect(script).toContain('/healthz');
-    const probe = async (status: number) => {
+    const probe = async (status: number, as: 'PORT' | 'WORKER_PORT' = 'PORT') => {
       const server: Server = createServer((req, res) => {
         res.statusCode = req.url === '/healthz' ? status : 404;
         res.end();
@@ -183,7 +185,9 @@ describe('Dockerfile', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       try {
         const port = String((server.address() as AddressInfo).port);
-        await run(process.execPath, ['-e', script], { env: { ...process.env, PORT: port }, timeout: 10_000 });
+        // A worker container answers on WORKER_PORT while PORT keeps the image's 8080.
+        const env = as === 'PORT' ? { ...process.env, PORT: port } : { ...process.env, PORT: '8080', WORKER_PORT: port };
+        await run(process.execPath, ['-e', script], { env, timeout: 10_000 });
         return 0;
       } catch (err) {
         return (err as { code?: number }).code ?? -1;
@@ -193,6 +197,8 @@ describe('Dockerfile', () => {
     };
     expect(await probe(200)).toBe(0);
     expect(await probe(503)).toBe(1);
+    expect(await probe(200, 'WORKER_PORT')).toBe(0);
+    expect(await probe(503, 'WORKER_PORT')).toBe(1);
   });
 });
 

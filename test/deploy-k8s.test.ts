@@ -19,6 +19,8 @@ import { FlagService } from '../src/flags/flag-service.js';
 import { FLAGS, isFlagName, coerceFlagValue, phaseValues } from '../src/flags/registry.js';
 import { SERVICE_HEAP_OPTIONS, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { parseDatabaseUrl } from '../src/storage/db.js';
+import { evidenceSettings } from '../src/evidence/config.js';
+import { parseSourcesConfig } from '../src/ingest/sources/config.js';
 import { requireComponent } from './support/components.js';
 
 const K8S_DIR = join(import.meta.dirname, '..', 'deploy', 'k8s');
@@ -74,6 +76,7 @@ type PodTemplate = {
 };
 type DeploymentShape = { spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: PodTemplate } };
 const deployment = (name: string) => one<DeploymentShape>('Deployment', name);
+const sourcesJson = () => one<{ data: Record<string, string> }>('ConfigMap', 'dealerscope-sources').data['sources.json']!;
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
@@ -143,9 +146,14 @@ describe('deploy/k8s manifests', () => {
         const port = probe!.httpGet!.port;
         expect(typeof port === 'string' ? ports.has(port) : [...ports.values()].includes(port)).toBe(true);
       }
-      // The process listens where the probes and the Service look.
+      // The process listens where the probes and the Service look: `serve` on PORT, `worker` on
+      // WORKER_PORT (a worker given PORT listened on its default 9464 while every probe failed).
       const env = containerEnv(c);
-      expect([...ports.values()]).toContain(Number(env.PORT));
+      const listens = c.args?.[0] === 'worker' ? Number(env.WORKER_PORT ?? 9464) : Number(env.PORT ?? 8080);
+      for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
+        const port = probe!.httpGet!.port;
+        expect(typeof port === 'string' ? ports.get(port) : port, `${name} probe port`).toBe(listens);
+      }
       expect(env.HOST).toBe('0.0.0.0');
       for (const resource of ['cpu', 'memory']) {
         const request = c.resources?.requests?.[resource];
@@ -267,11 +275,78 @@ describe('deploy/k8s manifests', () => {
   it('the Secret holds only clearly marked placeholders of the right shape', () => {
     const secret = one<{ stringData: Record<string, string>; data?: unknown }>('Secret', 'dealerscope-secrets');
     expect(secret.data).toBeUndefined();
-    expect(Object.keys(secret.stringData).sort()).toEqual(['ADMIN_TOKEN', 'DATABASE_URL', 'REDIS_URL']);
+    expect(Object.keys(secret.stringData).sort()).toEqual([
+      'ADMIN_TOKEN',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'DATABASE_URL',
+      'GSA_AUCTIONS_API_KEY',
+      'MAESTRO_API_KEY',
+      'REDIS_URL',
+    ]);
     for (const [k, v] of Object.entries(secret.stringData)) expect(v, k).toContain('REPLACE_ME');
     expect(secret.stringData.ADMIN_TOKEN.length).toBeGreaterThanOrEqual(16);
     expect(parseDatabaseUrl(secret.stringData.DATABASE_URL).dialect).toBe('postgres');
     expect(() => new URL(secret.stringData.REDIS_URL)).not.toThrow();
+    // Every key a source of the mounted sources section would read is there to fill in.
+    const sources = parseSourcesConfig(JSON.parse(sourcesJson()) as unknown, {});
+    for (const s of sources.sources) if (s.apiKeyEnv) expect(secret.stringData[s.apiKeyEnv], s.apiKeyEnv).toBeDefined();
+  });
+
+  it.each(['dealerscope-api', 'browser-pool'])('%s: sources, evidence and the VIN data on storage the pod can use', (name) => {
+    const pod = deployment(name).spec.template;
+    const [c] = pod.spec.containers;
+    const env = containerEnv(c);
+    const mountOf = (path: string) => {
+      const m = (c.volumeMounts ?? [])
+        .filter((v) => path.startsWith(`${v.mountPath}/`))
+        .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+      return m ? { mount: m, volume: pod.spec.volumes!.find((v) => v.name === m.name) as Record<string, any> } : null;
+    };
+    // The sources section: a file on the mounted ConfigMap, which parses (a worker without one exits at start).
+    const sourcesAt = mountOf(env.DEALERSCOPE_SOURCES_FILE ?? '');
+    expect(sourcesAt?.volume.configMap?.name, 'DEALERSCOPE_SOURCES_FILE on a mounted ConfigMap').toBe('dealerscope-sources');
+    expect(env.DEALERSCOPE_SOURCES_FILE).toBe(`${sourcesAt!.mount.mountPath}/sources.json`);
+    // Evidence in the shared object store: the root filesystem is read-only and a pod's disk is its own.
+    expect(evidenceSettings(env).s3, 'OBJECT_STORE_URL').not.toBeNull();
+    expect(env.OBJECT_STORE_URL, 'a placeholder to replace').toMatch(/replace-me/);
+    expect(env.AWS_ACCESS_KEY_ID).toContain('REPLACE_ME');
+    // The unpacked vPIC database (about 110 MB) on a volume of its own with room for it.
+    const vpic = mountOf(env.DEALERSCOPE_VPIC_DB ?? '');
+    expect(vpic?.volume.emptyDir, 'DEALERSCOPE_VPIC_DB on an emptyDir').toBeDefined();
+    expect(quantity(vpic!.volume.emptyDir.sizeLimit)).toBeGreaterThanOrEqual(2 * 110 * 2 ** 20);
+  });
+
+  it('the sources ConfigMap is the example section, every source disabled, and parses', () => {
+    expect(JSON.parse(sourcesJson())).toEqual(
+      JSON.parse(readFileSync(join(K8S_DIR, '..', '..', 'config', 'sources.example.json'), 'utf8')),
+    );
+    const parsed = parseSourcesConfig(JSON.parse(sourcesJson()) as unknown, {});
+    expect(parsed.sources.length).toBeGreaterThan(0);
+    expect(parsed.sources.every((s) => !s.enabled)).toBe(true);
+  });
+
+  it('Prometheus finds every replica: each DNS name it asks is a headless Service over one Deployment, on the port it scrapes', () => {
+    const prom = parseAllDocuments(readFileSync(join(K8S_DIR, '..', 'prometheus', 'prometheus.yml'), 'utf8'))[0]!.toJS() as {
+      scrape_configs: Array<{ dns_sd_configs?: Array<{ names: string[]; port: number }> }>;
+    };
+    const discovered = prom.scrape_configs.flatMap((j) => j.dns_sd_configs ?? []).flatMap((d) => d.names.map((n) => ({ n, port: d.port })));
+    expect(discovered.length).toBe(2);
+    for (const { n, port } of discovered) {
+      const [svcName, ns] = n.split('.');
+      expect(ns).toBe(kustomization.namespace);
+      const svc = one<{
+        spec: { clusterIP?: string; selector: Record<string, string>; ports: Array<{ port: number; targetPort: string | number }> };
+      }>('Service', svcName!);
+      expect(svc.spec.clusterIP, `${svcName} is headless`).toBe('None');
+      const pods = byKind<DeploymentShape>('Deployment').filter((d) => matches(svc.spec.selector, d.spec.template.metadata.labels));
+      expect(pods, `${svcName} selects one Deployment`).toHaveLength(1);
+      const [c] = pods[0]!.spec.template.spec.containers;
+      const env = containerEnv(c);
+      const listens = c.args?.[0] === 'worker' ? Number(env.WORKER_PORT ?? 9464) : Number(env.PORT ?? 8080);
+      expect(port, `${n} scraped where the pods listen`).toBe(listens);
+      expect(svc.spec.ports.map((p) => p.port)).toContain(listens);
+    }
   });
 
   const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
