@@ -60,7 +60,6 @@ export function storedFields(listing: ListingInput, origin: ListingOrigin | unde
 const COMPACT_MARK = '#';
 const LOCATOR_PREFIX = '@';
 const COMPACT_VERSION = 2;
-type CompactEntry = string | 0 | StoredFields[string];
 
 function isPlain(e: StoredFields[string]): boolean {
   return e.i === undefined && e.a === undefined && e.r === undefined;
