@@ -165,6 +165,30 @@ describe('evidence on local disk', () => {
     expect([back.statusCode, back.body]).toEqual([200, csv]);
   });
 
+  it('keeps bytes again that another process collected, though this one had kept them before', async () => {
+    const clock = new ManualClock(NOW);
+    const gcDir = mkdtempSync(join(tmpdir(), 'ds-gc-other-'));
+    const gdb = await createSqliteDb();
+    const settings = { ...evidenceSettings({}), dir: gcDir, retentionDays: 90 };
+    // A serving replica, and the operator's `evidence gc` in a process of its own.
+    const serving = createEvidenceStore({ db: gdb.db, clock, env: {}, settings });
+    const operator = createEvidenceStore({ db: gdb.db, clock, env: {}, settings });
+    try {
+      const hash = await serving.keep({ bytes: 'a feed uploaded in spring', url: 'urn:upload' });
+      clock.advance(91 * 86_400_000);
+      expect((await operator.gc()).deleted).toBe(1);
+      expect(await serving.get(hash!)).toBeNull();
+      // Uploaded again: the replica that kept it before must write the bytes again, not only the row.
+      expect(await serving.keep({ bytes: 'a feed uploaded in spring', url: 'urn:upload' })).toBe(hash);
+      expect((await serving.get(hash!))?.bytes.toString()).toBe('a feed uploaded in spring');
+    } finally {
+      await serving.close();
+      await operator.close();
+      await gdb.drop();
+      rmSync(gcDir, { recursive: true, force: true });
+    }
+  });
+
   it("collects snapshots past the retention, except those a live listing's provenance still names", async () => {
     const clock = new ManualClock(NOW);
     const gcDir = mkdtempSync(join(tmpdir(), 'ds-gc-'));

@@ -55,7 +55,7 @@ export interface EvidenceDeps {
 }
 
 export class EvidenceStore implements SnapshotSink {
-  /** Hashes this process stored or saw stored lately: no blob-store round trip for a repeat. */
+  /** Hashes this process stored or saw stored lately: no blob-store round trip for a repeat still indexed. */
   private readonly known = new LRUCache<string, true>({ max: 10_000 });
   private readonly metrics: EvidenceMetrics | null;
   private totals: { at: number; value: Promise<{ objects: number; bytes: number }> } | null = null;
@@ -113,7 +113,13 @@ export class EvidenceStore implements SnapshotSink {
     const now = this.d.clock.now();
     try {
       let stored = false;
-      if (!this.known.has(hash) && !(await this.d.blobs.has(hash))) {
+      // The cache is trusted only while the index still lists the snapshot: a collection by
+      // another process (the CLI's `evidence gc`, another replica's timer) deletes row and bytes,
+      // and a repeat taken from the cache then re-listed bytes nobody had kept.
+      const listed =
+        this.known.has(hash) &&
+        (await this.h.selectFrom('evidence_snapshots').select('hash').where('hash', '=', hash).executeTakeFirst()) !== undefined;
+      if (!listed && !(await this.d.blobs.has(hash))) {
         await put(hash);
         stored = true;
       }
