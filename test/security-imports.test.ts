@@ -33,7 +33,7 @@ describe('admin feed upload', () => {
       ).n,
     ),
   });
-  const upload = (payload: string, headers: Record<string, string>) =>
+  const upload = (payload: string | Buffer, headers: Record<string, string>) =>
     t.app.inject({ method: 'POST', url: '/admin/imports', headers: { authorization: `Bearer ${ADMIN}`, ...headers }, payload });
 
   beforeAll(async () => {
@@ -124,8 +124,18 @@ describe('admin feed upload', () => {
       await upload('', { 'content-type': 'text/csv' }),
       await upload('just,some,columns\n1,2,3', { 'content-type': 'text/csv' }),
       await upload(good, { 'content-type': 'text/csv', 'x-feed-name': '../../etc/passwd' }),
+      // A Latin-1 export ("Café" as 43 61 66 E9), refused as `ingest --file` refuses it, not stored as "Caf\uFFFD".
+      await upload(Buffer.from([HEADER, row('L1', '2019', '5000').replace('Ford', 'Caf\u00e9')].join('\n'), 'latin1'), {
+        'content-type': 'text/csv',
+      }),
+      await upload('  \n\t ', { 'content-type': 'text/csv' }),
     ];
-    expect(refused.map((r) => r.statusCode)).toEqual([401, 403, 415, 415, 415, 413, 400, 400, 400, 400, 400]);
+    expect(refused.map((r) => r.statusCode)).toEqual([401, 403, 415, 415, 415, 413, 400, 400, 400, 400, 400, 400, 400]);
+    expect(refused.at(-2)!.json().error).toMatchObject({
+      code: 'invalid_feed',
+      message: expect.stringMatching(/not UTF-8 text: byte \d+ \(0xE9, line 2\)/),
+    });
+    expect(refused.at(-1)!.json().error.code).toBe('empty_feed');
     for (const r of refused) expect(r.json().error.code).toBeTruthy();
     expect(await counts()).toEqual(before);
   });

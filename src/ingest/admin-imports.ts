@@ -40,9 +40,11 @@ export interface AdminImportDeps {
 
 export async function adminImportRoutes(app: FastifyInstance, { db, clock, evidence, admin, env }: AdminImportDeps): Promise<void> {
   const maxBytes = importMaxBytes(env);
-  // This scope reads both formats as text: the feed reader parses them and reports per row.
+  // This scope takes both formats as the bytes sent: the feed reader parses them and reports per
+  // row, refuses a feed that is not UTF-8 (as `ingest --file` does), and the evidence is the
+  // upload itself. Read as a string, Latin-1 text was stored with U+FFFD and kept re-encoded.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(['application/json', 'text/csv'], { parseAs: 'string', bodyLimit: maxBytes }, (_req, body, done) =>
+  app.addContentTypeParser(['application/json', 'text/csv'], { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) =>
     done(null, body),
   );
 
@@ -147,8 +149,9 @@ export async function adminImportRoutes(app: FastifyInstance, { db, clock, evide
     },
     async (request) => {
       const format = FORMATS[mediaType(request)] as 'csv' | 'json';
-      const body = typeof request.body === 'string' ? request.body : '';
-      if (body.trim() === '') throw new ApiError(400, 'empty_feed', 'The uploaded feed is empty', [{ field: 'body', message: 'is empty' }]);
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      if (body.every((b) => b === 32 || (b >= 9 && b <= 13)))
+        throw new ApiError(400, 'empty_feed', 'The uploaded feed is empty', [{ field: 'body', message: 'is empty' }]);
       const given = request.headers['x-feed-name'];
       if (given !== undefined && (typeof given !== 'string' || !ORIGIN_NAME.test(given))) {
         throw new ApiError(400, 'invalid_request', 'Invalid header: x-feed-name', [
