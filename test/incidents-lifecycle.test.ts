@@ -139,6 +139,28 @@ describe('incidents on SQLite with an injected clock', () => {
     await incidents.resolveIncident(incident.id, 'test');
   });
 
+  it('a resolution some reached destination can no longer take is still whole: resolved, recorded, the rest told', async () => {
+    const { incident } = await incidents.raise({ cause: 'test:settings-changed', title: 'Import stalled', userFacing: false });
+    await step(0);
+    await step(300_000);
+    const heard = hook.received.filter((r) => r.path === '/incidents').length;
+    // A process that reads the notification settings differently (the CLI without
+    // ALERT_WEBHOOK_ALLOW_PRIVATE, or the server after it was turned off) resolves the incident.
+    const strict = new Notifications({ db: tdb.db, clock, settings: notificationSettings({}) });
+    const other = new Incidents({ db: tdb.db, clock, notifications: strict, dealers, settings: incidents.settings });
+    const res = await other.resolveIfOpen(incident.id, 'cli:dana', 'resolved by hand: importer restarted');
+    expect(res.changed).toBe(true);
+    expect(res.incident.status).toBe('resolved');
+    expect(res.incident.timeline.find((t) => t.kind === 'resolved')!.message).toMatch(
+      /^Resolved by cli:dana: resolved by hand: importer restarted; not told: webhook http:\/\/127\.0\.0\.1:\d+\/… \(.*private or loopback.*\)/,
+    );
+    await notifications.drain();
+    expect(hook.received.filter((r) => r.path === '/incidents').length).toBe(heard);
+    // A second resolution changes nothing and tells nobody.
+    expect((await incidents.resolveIfOpen(incident.id, 'test')).changed).toBe(false);
+    await strict.stop();
+  });
+
   it('"/readyz failing on every replica for 60 s" opens one incident; one replica ready again clears it', async () => {
     const ready = [true, true];
     const raise = (i: Parameters<Incidents['raise']>[0]) => incidents.raise(i);
@@ -269,6 +291,9 @@ describe('the console incidents page and the CLI', () => {
     expect(html).not.toContain(`aria-label="Acknowledge incident ${id}"`);
     const resolved = await post(`/console/incidents/${id}/resolve`, { _csrf: csrf, note: 'importer restarted' });
     expect(resolved.headers.location).toBe(`/console/incidents?result=resolved#incident-${id}`);
+    // Resolving it again says so, rather than that every channel is being told.
+    const again = await post(`/console/incidents/${id}/resolve`, { _csrf: csrf });
+    expect(again.headers.location).toBe(`/console/incidents?result=already-resolved#incident-${id}`);
     const list = (await t.app.inject({ method: 'GET', url: '/admin/incidents', headers: { authorization: `Bearer ${TOKEN}` } })).json()
       .items;
     expect(list[0]).toMatchObject({

@@ -68,9 +68,7 @@ export function registerIncidentCommands(program: Command): void {
       const res = await withDb(async (db) => {
         const s = service(db);
         if (name === 'ack') return s.acknowledge(id, actor);
-        const before = await s.view(id);
-        const incident = await s.resolveIncident(id, actor, opts.note?.trim() ? `resolved by hand: ${opts.note.trim()}` : undefined);
-        return { incident, changed: before.status === 'open' };
+        return s.resolveIfOpen(id, actor, opts.note?.trim() ? `resolved by hand: ${opts.note.trim()}` : undefined);
       });
       if (opts.json) console.log(JSON.stringify(res));
       else

@@ -19,6 +19,7 @@ export interface ConsoleAuth {
 const RESULTS: Record<string, { text: string; error?: boolean }> = {
   acknowledged: { text: 'Incident acknowledged; escalation stopped.' },
   'already-acknowledged': { text: 'That incident was already acknowledged or is closed.', error: true },
+  'already-resolved': { text: 'That incident was already resolved; nothing was sent.', error: true },
   resolved: { text: 'Incident resolved; every channel it reached is being told.' },
   'not-found': { text: 'No such incident.', error: true },
 };
@@ -106,8 +107,8 @@ export async function consoleIncidentRoutes(
     const note = (request.body as { note?: unknown } | null)?.note;
     const text = typeof note === 'string' && note.trim() ? `resolved by hand: ${note.trim().slice(0, 500)}` : undefined;
     try {
-      await incidents.resolveIncident(id, actorOf(request), text);
-      return back(reply, 'resolved', id);
+      const res = await incidents.resolveIfOpen(id, actorOf(request), text);
+      return back(reply, res.changed ? 'resolved' : 'already-resolved', id);
     } catch (err) {
       if (err instanceof IncidentNotFound) return back(reply, 'not-found');
       throw err;

@@ -6,7 +6,7 @@
 import { PeriodicTask } from '../common/periodic-task.js';
 import { randomUUID } from 'node:crypto';
 import client from 'prom-client';
-import type { Notifications, OutboundMessage } from '../notifications/index.js';
+import { redactTarget, type Notifications, type OutboundMessage } from '../notifications/index.js';
 import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/index.js';
 import { AUDIENCES, type IncidentSettings } from './config.js';
@@ -160,48 +160,74 @@ export class Incidents {
     const row = await getIncident(this.h, id);
     if (!row) throw new IncidentNotFound(`Incident ${id} not found`);
     const now = this.deps.clock.now();
-    const changed = await acknowledge(this.h, id, actor, now);
-    if (changed) {
-      await addEvent(this.h, {
+    const told = await this.reachedMessages(row, 'ack', ackText(row, actor), null);
+    const changed = await this.deps.db.kysely.transaction().execute(async (trx) => {
+      if (!(await acknowledge(incidentDb(trx), id, actor, now))) return false;
+      await addEvent(incidentDb(trx), {
         incidentId: id,
         at: now,
         kind: 'acknowledged',
         actor,
-        message: `Acknowledged by ${actor}; escalation stopped`,
+        message: `Acknowledged by ${actor}; escalation stopped${notTold(told.refused)}`,
         public: true,
       });
-      await this.tellReached(row, 'ack', ackText(row, actor), null);
+      if (told.messages.length) await this.deps.notifications.enqueue(told.messages, trx);
+      return true;
+    });
+    if (changed) {
+      this.deps.notifications.kick();
       this.invalidate();
     }
     return { incident: await this.view(id), changed };
   }
 
   async resolveIncident(id: number, actor: string, resolution = 'resolved by hand'): Promise<IncidentView> {
+    return (await this.resolveIfOpen(id, actor, resolution)).incident;
+  }
+
+  /** Resolves the incident unless it is resolved already; says whether this call resolved it. */
+  async resolveIfOpen(id: number, actor: string, resolution = 'resolved by hand'): Promise<{ incident: IncidentView; changed: boolean }> {
     const row = await getIncident(this.h, id);
     if (!row) throw new IncidentNotFound(`Incident ${id} not found`);
     const now = this.deps.clock.now();
-    if (await resolve(this.h, id, actor, resolution, now)) {
-      await addEvent(this.h, {
+    const told = await this.reachedMessages(row, 'resolved', resolvedText(row, resolution, now), dealerResolvedText(row, now));
+    // The resolution, its timeline entry and the messages saying so commit together: resolved
+    // with nobody told (a message the outbox refused after the change), it could never be said.
+    const changed = await this.deps.db.kysely.transaction().execute(async (trx) => {
+      if (!(await resolve(incidentDb(trx), id, actor, resolution, now))) return false;
+      await addEvent(incidentDb(trx), {
         incidentId: id,
         at: now,
         kind: 'resolved',
         actor,
-        message: `Resolved by ${actor}: ${resolution}`,
+        message: `Resolved by ${actor}: ${resolution}${notTold(told.refused)}`,
         public: true,
       });
-      await this.tellReached(row, 'resolved', resolvedText(row, resolution, now), dealerResolvedText(row, now));
+      if (told.messages.length) await this.deps.notifications.enqueue(told.messages, trx);
+      return true;
+    });
+    if (changed) {
+      this.deps.notifications.kick();
       this.invalidate();
       this.deps.log?.(`incident #${id} resolved by ${actor}: ${resolution}`);
     }
-    return this.view(id);
+    return { incident: await this.view(id), changed };
   }
 
   /**
-   * Sends `text` to every destination a step message of the incident went to; dealers (reached at
-   * step 4) get `dealer` instead, when given.
+   * The messages that tell every destination a step message of the incident went to; dealers
+   * (reached at step 4) get `dealer` instead, when given. A destination the outbox would not take
+   * now (its settings changed since, or a CLI reads them differently) is left out and named in
+   * `refused`, rather than failing an acknowledgement or resolution half done.
    */
-  private async tellReached(row: IncidentRow, purpose: string, text: Text, dealer: Text | null): Promise<void> {
+  private async reachedMessages(
+    row: IncidentRow,
+    purpose: string,
+    text: Text,
+    dealer: Text | null,
+  ): Promise<{ messages: OutboundMessage[]; refused: string[] }> {
     const messages: OutboundMessage[] = [];
+    const refused: string[] = [];
     const told = new Set<string>();
     // Operator steps first: a destination that is also a dealer's hears the operator text once.
     for (let step = 1; step <= AUDIENCES.length; step++) {
@@ -211,6 +237,14 @@ export class Incidents {
         const target = `${to.kind}:${to.kind === 'webhook' ? to.url : to.address}`;
         if (told.has(target)) continue;
         told.add(target);
+        try {
+          this.deps.notifications.check(to);
+        } catch (err) {
+          refused.push(
+            `${to.kind} ${redactTarget(to.kind, to.kind === 'webhook' ? to.url : to.address)} (${err instanceof Error ? err.message : String(err)})`,
+          );
+          continue;
+        }
         messages.push({
           to,
           subject: t.subject,
@@ -222,7 +256,7 @@ export class Incidents {
         });
       }
     }
-    if (messages.length) await this.deps.notifications.enqueue(messages);
+    return { messages, refused };
   }
 
   // ---- reads ----
@@ -358,4 +392,9 @@ export class Incidents {
     this.deps.notifications.kick();
     this.invalidate();
   }
+}
+
+/** The part of a timeline entry naming destinations that could not be told. */
+function notTold(refused: string[]): string {
+  return refused.length ? `; not told: ${refused.join('; ')}` : '';
 }
