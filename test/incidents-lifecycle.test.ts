@@ -136,7 +136,15 @@ describe('incidents on SQLite with an injected clock', () => {
     // A repeat that says users are affected from now on makes it user-facing; later repeats do not undo that.
     expect((await incidents.raise({ cause: 'test:internal', title: 'x', userFacing: true })).incident.userFacing).toBe(true);
     expect((await incidents.raise({ cause: 'test:internal', title: 'x', userFacing: false })).incident.userFacing).toBe(true);
+    // And the dealers' step it passed over is taken now: the notice goes up and dealers are told.
+    await step(0);
+    const after = await incidents.view(incident.id);
+    expect(after.steps[3]!.outcome).toMatch(/^notice on dealer pages; 2 dealer destination\(s\)/);
+    expect(after.noticeAt).not.toBeNull();
+    expect(hook.received.filter((r) => r.path.startsWith('/dealer')).length).toBe(before + 2);
+    expect((await incidents.publicStatus()).status).toBe('incident');
     await incidents.resolveIncident(incident.id, 'test');
+    await notifications.drain();
   });
 
   it('a resolution some reached destination can no longer take is still whole: resolved, recorded, the rest told', async () => {

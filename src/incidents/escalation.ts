@@ -6,7 +6,7 @@ import type { Destination } from '../notifications/index.js';
 import { AUDIENCES } from './config.js';
 import { dealerNoticeText, dealerText, stepText, type Text } from './messages.js';
 import type { IncidentDeps } from './service.js';
-import { addEvent, claimStep, getIncident, incidentDb, markNotice, type IncidentRow } from './store.js';
+import { addEvent, claimStep, getIncident, incidentDb, markNotice, SKIPPED_NOT_USER_FACING, type IncidentRow } from './store.js';
 
 /** Where dealers who set up alerts want to hear; the dealer workspace provides it. */
 export interface DealerDirectory {
@@ -56,7 +56,7 @@ export async function takeStep(deps: StepDeps, incident: IncidentRow, step: numb
     let outcome: string;
     if (audience === 'dealers') {
       if (current.user_facing !== 1) {
-        if (!(await claimStep(h, current.id, step, deps.replicaId, 'skipped: not user-facing', now))) return null;
+        if (!(await claimStep(h, current.id, step, deps.replicaId, SKIPPED_NOT_USER_FACING, now))) return null;
         await addEvent(h, {
           incidentId: current.id,
           at: now,

@@ -11,6 +11,9 @@ export const incidentDb = (db: Db | Kysely<any>): Handle =>
 
 export type IncidentRow = Omit<IncidentsTable, 'id'> & { id: number };
 
+/** The outcome of the dealers' step for an incident that was not user-facing when it came due. */
+export const SKIPPED_NOT_USER_FACING = 'skipped: not user-facing';
+
 const COLUMNS = [
   'id',
   'cause',
@@ -84,6 +87,9 @@ export async function openOrJoin(h: Handle, r: OpenRequest): Promise<{ row: Inci
   // A repeat that says users are affected makes the incident user-facing; the reverse never downgrades it.
   if (r.userFacing && Number(open.user_facing) === 0) {
     await h.updateTable('incidents').set({ user_facing: 1, updated_at: r.now }).where('id', '=', open.id).execute();
+    // A dealers' step already passed over as "not user-facing" is due again: the next pass takes
+    // it (notice and dealer messages), as it would have had the incident been user-facing then.
+    await h.deleteFrom('incident_steps').where('incident_id', '=', open.id).where('outcome', '=', SKIPPED_NOT_USER_FACING).execute();
     return { row: { ...toRow(open), user_facing: 1 }, joined: true };
   }
   return { row: toRow(open), joined: true };
