@@ -135,6 +135,20 @@ describe('dealer alerts when a step fails', () => {
     ]);
   });
 
+  it("an incident's dealer notice reaches dealers alerted only through their watchlist, at their e-mail", async () => {
+    const watcher = await workspace.store.create({ name: 'Watch Only Autos', zip: '10001', email: 'watcher@example.com' }, clock.now());
+    const [opp] = await idsOf('MATCHFAIL');
+    await new SearchStore(tdb.db).watch(watcher.id, opp!, 100_000, clock.now());
+    const to = await alerts.alertDestinations();
+    expect(to).toEqual(
+      expect.arrayContaining([
+        { kind: 'email', address: 'watcher@example.com' },
+        { kind: 'email', address: 'buyer@example.com' },
+      ]),
+    );
+    expect(to.filter((d) => d.kind === 'email' && d.address === 'watcher@example.com')).toHaveLength(1);
+  });
+
   it('drops a match that left the lists before its alert went out', async () => {
     const before = alerted().length;
     await ingestMadeListings(tdb.db, 3, 24, 'GONE', clock.now());

@@ -28,7 +28,7 @@ export async function watchDestinations(h: Kysely<DealerTables>, dealer: Dealer)
   ];
 }
 
-/** Where dealers who set up alerts want to hear (the incidents' dealer notices use it). */
+/** Where dealers who set up alerts (saved searches, the watchlist) want to hear: the incidents' dealer notices use it. */
 export async function alertDestinations(h: Kysely<DealerTables>): Promise<Destination[]> {
   const rows = await h
     .selectFrom('dealer_searches')
@@ -42,5 +42,15 @@ export async function alertDestinations(h: Kysely<DealerTables>): Promise<Destin
     if (channels.includes('webhook') && r.webhook_url) out.set(`w:${r.webhook_url}`, { kind: 'webhook', url: r.webhook_url });
     if (channels.includes('email') && r.email) out.set(`e:${r.email}`, { kind: 'email', address: r.email });
   }
+  // A dealer alerted only through the watchlist hears there too: at the dealer's e-mail.
+  const watching = await h
+    .selectFrom('dealer_watchlist')
+    .innerJoin('dealers', 'dealers.id', 'dealer_watchlist.dealer_id')
+    .select('dealers.email')
+    .distinct()
+    .where('dealers.revoked_at', 'is', null)
+    .where('dealers.email', 'is not', null)
+    .execute();
+  for (const r of watching) out.set(`e:${r.email}`, { kind: 'email', address: r.email as string });
   return [...out.values()];
 }
