@@ -163,6 +163,10 @@ describe('evidence on local disk', () => {
     expect(prov.snapshot_hash).toBe(`sha256:${sha256Hex(Buffer.from(csv))}`);
     const back = await snapshot(prov.snapshot_hash.slice('sha256:'.length));
     expect([back.statusCode, back.body]).toEqual([200, csv]);
+    // The hash as provenance records it, prefix and all, names the same bytes.
+    const asRecorded = await snapshot(prov.snapshot_hash);
+    expect([asRecorded.statusCode, asRecorded.body]).toEqual([200, csv]);
+    expect((await snapshot(`sha1:${'0'.repeat(64)}`)).statusCode).toBe(400);
   });
 
   it('keeps bytes again that another process collected, though this one had kept them before', async () => {

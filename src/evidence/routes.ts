@@ -15,10 +15,11 @@ export async function evidenceRoutes(app: FastifyInstance, opts: EvidenceRoutesO
     { preHandler: opts.admin, schema: { tags: ['operations'], summary: 'The stored bytes of a source snapshot by SHA-256 (admin)' } },
     async (request, reply) => {
       const raw = (request.params as { sha256: string }).sha256;
-      const hash = /^[0-9a-fA-F]{64}$/.test(raw) ? normalizeHash(raw) : null;
+      // Also as provenance records it (`sha256:<hex>`), so a snapshotHash can be pasted as it is.
+      const hash = /^(sha256:)?[0-9a-fA-F]{64}$/.test(raw) ? normalizeHash(raw) : null;
       if (!hash)
         throw new ApiError(400, 'invalid_request', 'Invalid path parameter: sha256', [
-          { field: 'sha256', message: 'must be 64 hexadecimal characters' },
+          { field: 'sha256', message: 'must be 64 hexadecimal characters, optionally after sha256:' },
         ]);
       let snap;
       try {
