@@ -183,5 +183,5 @@ export function rolloutSection(view: RolloutView, csrf: string): string {
   ${actionForm('rollback', 'Roll back one phase…')}
   </section>
   <section id="triggers" class="wide"><h2>Rollback triggers</h2>${view.status ? triggersTable(view.status, csrf) : ''}</section>
-  <section id="decisions" class="wide"><h2>Incidents and decision records</h2>${decisionsTable(view.decisions ?? [])}</section>`;
+  <section id="decisions" class="wide"><h2>Decision records</h2><p>Incidents, with their escalation and timeline, are on the <a href="/console/incidents">Incidents</a> page.</p>${decisionsTable(view.decisions ?? [])}</section>`;
 }
