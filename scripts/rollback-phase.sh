@@ -47,7 +47,8 @@ if [ "$rc" -eq "$EXIT_UNREACHABLE" ] || [ "$rc" -eq "$EXIT_FAILED" ]; then
   echo "$msg" >&2
   exit "$rc"
 elif [ "$rc" -ne 0 ]; then
-  die "$EXIT_USAGE" "${msg#jq: error (at <unknown>): }"
+  # jq prefixes its message with where it was reading ("(at <stdin>:1)", "(at <unknown>)").
+  die "$EXIT_USAGE" "${msg#jq: error (at *): }"
 fi
 body=$(jq -cn --argjson p "$PHASE" --arg f "$FEATURES" --arg r "$REASON" '{phase: $p, features: ($f | split(",")), reason: $r}')
 api_ok POST /admin/rollout/rollback "$body"

@@ -82,6 +82,7 @@ describe('rollback scripts against a live server', () => {
     const unknown = await run('rollback-phase.sh', '--phase=4', '--features=warp_drive');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown feature: warp_drive');
+    expect(unknown.stderr).not.toContain('jq: error');
     expect(flags().CACHE_PROVIDER).toBe('redis'); // nothing changed
   });
 
