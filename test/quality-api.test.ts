@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { importCompsFile, importListingFeed } from '../src/ingest/import-service.js';
@@ -137,6 +138,17 @@ describe.each([
     expect(body.fields.profit).toMatchObject({ method: 'derived', inputs: ['estimatedSalePrice', 'costs.total'] });
     expect(body.source.snapshotHash).toMatch(/^sha256:[0-9a-f]{64}$/);
 
+    // Gzipped for clients that take it (20–60 KB of JSON), with an ETag of its own and 304s.
+    for (const url of [`/api/opportunities/${opp.id}/provenance`, `/api/opportunities/${opp.id}/provenance?format=prov-json`]) {
+      const zipped = await get(url, { 'accept-encoding': 'gzip' });
+      expect(zipped.headers['content-encoding'], url).toBe('gzip');
+      expect(zipped.headers.vary, url).toMatch(/Accept-Encoding/);
+      const plain = await get(url);
+      expect(plain.headers['content-encoding'], url).toBeUndefined();
+      expect(JSON.parse(gunzipSync(zipped.rawPayload).toString('utf8')), url).toEqual(plain.json());
+      expect(zipped.headers.etag, url).not.toBe(plain.headers.etag);
+      expect((await get(url, { 'accept-encoding': 'gzip', 'if-none-match': String(zipped.headers.etag) })).statusCode, url).toBe(304);
+    }
     // Its query string is checked like the list's: a parameter once, nothing unknown; the detail's too.
     const twice = await get(`/api/opportunities/${opp.id}/provenance?format=json&format=json`);
     expect(twice.statusCode).toBe(400);

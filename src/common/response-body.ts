@@ -1,7 +1,9 @@
 // The bodies a cached route builds and sends, shared by the cache (which stores them) and the
 // routes (which build them), so neither has to import the other for their shape, and the
 // content coding they are sent in.
+import { constants, gzipSync } from 'node:zlib';
 import { Negotiator } from '@fastify/accept-negotiator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** A whole response body as the route built it: JSON bytes and their ETag. */
 export interface BuiltBody {
@@ -36,4 +38,18 @@ export function wantsGzip(accept: string): boolean {
     acceptsGzip.set(accept, gzip);
   }
   return gzip;
+}
+
+/**
+ * A JSON answer built for this request alone (not kept by any cache), gzipped for clients that
+ * take it, as every cached answer is. Its ETag is the conditional-request hook's, over the bytes
+ * sent, so each coding has its own.
+ */
+export function sendJsonNegotiated(request: FastifyRequest, reply: FastifyReply, value: unknown): FastifyReply {
+  const body = Buffer.from(JSON.stringify(value));
+  reply.type('application/json; charset=utf-8').header('Vary', 'Accept-Encoding');
+  const accept = request.headers['accept-encoding'];
+  if (typeof accept === 'string' && wantsGzip(accept))
+    return reply.header('Content-Encoding', 'gzip').send(gzipSync(body, { level: constants.Z_BEST_SPEED }));
+  return reply.send(body);
 }

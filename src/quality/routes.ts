@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Clock } from '../common/clock.js';
 import { ApiError, checkQueryParams } from '../common/errors.js';
+import { sendJsonNegotiated } from '../common/response-body.js';
 import type { Db } from '../storage/index.js';
 import type { OpportunityReads } from '../opportunities/index.js';
 import type { FlagService } from '../flags/index.js';
@@ -76,7 +77,7 @@ export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOpt
   app.get(
     '/api/opportunities/:id/provenance',
     { schema: { tags: ['quality'], summary: 'Where every field of an opportunity came from (?format=prov-json for W3C PROV-JSON)' } },
-    async (request) => {
+    async (request, reply) => {
       const id = idParam(request);
       const query = request.query as Record<string, unknown>;
       if (flags.get('ENABLE_INPUT_VALIDATION')) checkQueryParams(query, ['format']);
@@ -106,9 +107,9 @@ export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOpt
           for (const [k, path] of Object.entries(LISTING_FIELD_PATHS))
             if (path.startsWith('listing.')) values[path] = l[k as keyof typeof l] ?? null;
         }
-        return toProvJson(id, listingId, fields, values);
+        return sendJsonNegotiated(request, reply, toProvJson(id, listingId, fields, values));
       }
-      return {
+      return sendJsonNegotiated(request, reply, {
         opportunityId: id,
         listingId,
         source: row
@@ -129,7 +130,7 @@ export async function qualityRoutes(app: FastifyInstance, opts: QualityRoutesOpt
           missing,
         },
         fields,
-      };
+      });
     },
   );
 
