@@ -41,7 +41,7 @@ done
 
 if [ -z "$PHASE" ]; then
   api_ok GET /admin/feature-flags
-  current=$(echo "$API_BODY" | jq -r '.phase')
+  current=$(echo "$API_BODY" | jq -r 'if .phaseRecorded == false then null else .phase end')
   [ "$current" != null ] || die "$EXIT_FAILED" "no rollout phase is recorded; say which state to expect with --phase=N"
   if [ "$current" -ge 4 ]; then echo "phase 4 recorded: nothing is rolled back"; exit "$failed"; fi
   PHASE=$((current + 1))

@@ -52,7 +52,8 @@ describe.each([
     expect(Object.keys(body.sources).sort()).toEqual([...FLAG_NAMES].sort());
     expect(body.emergency).toBe(false);
     expect(body.sources.MAX_BROWSER_CONTEXTS).toBe('profile');
-    expect('phase' in body).toBe(true);
+    // The contract's shape: a number. Development records no phase: the rollout reads that as 4.
+    expect(body).toMatchObject({ phase: 4, phaseRecorded: false });
   });
 
   it.runIf(run)('POST sets overrides, persists them and audits token id, old, new and reason', async () => {

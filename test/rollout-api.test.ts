@@ -117,6 +117,7 @@ describe('rollout admin API', () => {
     expect(r.ctx.rollout.measurements.requests.read(60_000, r.clock.now(), 'api').requests).toBe(before + 1);
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(text).toMatch(/^dealerscope_rollout_phase 1$/m);
+    expect((await call('GET', '/admin/feature-flags')).json()).toMatchObject({ phase: 1, phaseRecorded: true });
     expect(text).toMatch(/^dealerscope_rollout_trigger_firing\{trigger="p95_latency"\} 0$/m);
     expect(text).toMatch(/^dealerscope_feature_flag_enabled\{flag="ENABLE_CURSOR_PAGINATION"\} 1$/m);
     expect(text).toMatch(/^dealerscope_feature_flag_enabled\{flag="ENABLE_CIRCUIT_BREAKERS"\} 0$/m);

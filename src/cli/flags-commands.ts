@@ -81,7 +81,7 @@ function printView(control: FlagControl, names: readonly FlagName[], json: boole
     );
     return;
   }
-  console.log(`phase: ${view.phase ?? 'none recorded'}   emergency: ${view.emergency}`);
+  console.log(`phase: ${view.phase}${view.phaseRecorded ? '' : ' (none recorded: the built-in defaults)'}   emergency: ${view.emergency}`);
   const width = Math.max(...names.map((n) => n.length));
   const shown = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
   for (const n of names) console.log(`${n.padEnd(width)}  ${shown(view.flags[n]).padEnd(8)}  (${view.sources[n]})`);

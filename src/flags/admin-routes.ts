@@ -21,11 +21,12 @@ export function changeReason(request: FastifyRequest): string | null {
 const flagViewSchema = {
   description: "Every flag's value, the layer it came from, the rollout phase and whether the kill switch is on",
   type: 'object',
-  required: ['flags', 'sources', 'phase', 'emergency'],
+  required: ['flags', 'sources', 'phase', 'phaseRecorded', 'emergency'],
   properties: {
     flags: { type: 'object', additionalProperties: true },
     sources: { type: 'object', additionalProperties: { type: 'string' } },
-    phase: { type: ['integer', 'null'] },
+    phase: { type: 'integer', minimum: 0, maximum: MAX_PHASE, description: 'the phase in force; 4 when none is recorded' },
+    phaseRecorded: { type: 'boolean', description: 'false where no phase is recorded (development: the built-in defaults)' },
     emergency: { type: 'boolean' },
   },
 } as const;

@@ -21,8 +21,12 @@ export interface FlagView {
   emergency: boolean;
 }
 
-export interface PublicFlagView extends Omit<FlagView, 'flags'> {
+export interface PublicFlagView extends Omit<FlagView, 'flags' | 'phase'> {
   flags: Record<FlagName, OverrideValue>;
+  /** The phase in force: the recorded one, else 4 (no phase layer: v5 whole, as the rollout reads it). */
+  phase: number;
+  /** Whether a phase is recorded; false where the environment's defaults stand alone (development). */
+  phaseRecorded: boolean;
 }
 
 export interface ChangeBy {
@@ -88,7 +92,14 @@ export class FlagControl extends EventEmitter {
   /** What the admin API, the CLI and the console show: a percentage rollout as its object. */
   publicView(): PublicFlagView {
     const s = this.opts.flags.snapshot();
-    return { flags: { ...s.flags, ...s.percentages }, sources: s.sources, phase: s.phase, emergency: s.emergency };
+    // The contract's shape has a number here; "none recorded" is a field of its own.
+    return {
+      flags: { ...s.flags, ...s.percentages },
+      sources: s.sources,
+      phase: s.phase ?? MAX_PHASE,
+      phaseRecorded: s.phase !== null,
+      emergency: s.emergency,
+    };
   }
 
   /** The connection background work uses, so it never counts against request-path query stats. */
