@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { movedLikeTheSample } from './support/fixture-dates.js';
+import { closedPort } from './support/ports.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
@@ -196,10 +196,7 @@ describe('dealerscope CLI', () => {
   });
 
   it('rollout commands name the address they could not reach', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await closedPort();
     const r = await run(process.execPath, [CLI, 'rollout', 'status'], {
       env: { ...env, DEALERSCOPE_URL: `http://127.0.0.1:${port}`, ADMIN_TOKEN: 'test-admin-token-0123456789' },
     }).then(

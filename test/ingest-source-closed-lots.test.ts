@@ -1,14 +1,12 @@
 // A lot its source reports closed or sold after an earlier run stored it: the listing and its
 // opportunity leave the lists at that run (GSA AuctionStatus, GovDeals isSoldAuction), the other
 // lots stay as they were, and a lot the source lists as open again comes back.
+import type { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { ManualClock } from '../src/common/clock.js';
-import { seededRandom } from '../src/common/random.js';
-import { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
-import { API_KEY, NOW, SECRETS, sourcesFor } from './support/source-fixtures.js';
+import { API_KEY, fixtureRunner, NOW } from './support/source-fixtures.js';
 
 const pgOk = await requirePostgres();
 
@@ -26,14 +24,7 @@ describe.each([
     if (!run) return;
     tdb = await createTestDb(dialect);
     site = await startAuctionSite({ now: NOW, ...lots, apiKey: API_KEY });
-    runner = new SourceRunner(sourcesFor(site), {
-      db: tdb.db,
-      clock,
-      random: seededRandom(3),
-      params: defaultArbitrageParams,
-      renderer: null,
-      readSecret: (n) => SECRETS[n],
-    });
+    runner = fixtureRunner(site, tdb.db, { clock, seed: 3 });
   });
   afterAll(async () => {
     if (!run) return;

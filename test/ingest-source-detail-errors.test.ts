@@ -2,14 +2,12 @@
 // its detail (404) is left out with the reason, a detail the site will not serve after the
 // fetcher's retries (500) keeps its lot from the card alone with a note, and every other lot of
 // the run lands as usual.
+import type { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { systemClock, type Clock } from '../src/common/clock.js';
-import { seededRandom } from '../src/common/random.js';
-import { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { NOW, SECRETS, sourcesFor } from './support/source-fixtures.js';
+import { fixtureRunner, NOW } from './support/source-fixtures.js';
 
 describe('PublicSurplus detail pages that fail', () => {
   let tdb: TestDb;
@@ -25,14 +23,7 @@ describe('PublicSurplus detail pages that fail', () => {
   beforeAll(async () => {
     tdb = await createTestDb('sqlite');
     site = await startAuctionSite({ now: NOW, publicsurplus: lots, detailStatus: { [withdrawn.id]: 404, [refused.id]: 500 } });
-    runner = new SourceRunner(sourcesFor(site), {
-      db: tdb.db,
-      clock,
-      random: seededRandom(5),
-      params: defaultArbitrageParams,
-      renderer: null,
-      readSecret: (n) => SECRETS[n],
-    });
+    runner = fixtureRunner(site, tdb.db, { clock, seed: 5 });
   });
   afterAll(async () => {
     await runner.close();

@@ -1,14 +1,11 @@
 // GSA's AucEndDt is published as a date. A date serialised with a midnight time (zoneless or UTC)
 // closes the lot at the end of that local day like the plain date, not at midnight a day early;
 // a zoneless time of day has no single reading and rejects its lot, naming the field.
+import type { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { ManualClock } from '../src/common/clock.js';
-import { seededRandom } from '../src/common/random.js';
-import { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { API_KEY, NOW, SECRETS, sourcesFor } from './support/source-fixtures.js';
+import { API_KEY, fixtureRunner, NOW } from './support/source-fixtures.js';
 
 describe('GSA end dates written with a time', () => {
   let tdb: TestDb;
@@ -24,14 +21,7 @@ describe('GSA end dates written with a time', () => {
     lots[2]!.endDate = `${lots[2]!.endDate} 00:00`;
     lots[3]!.endDate = `${lots[3]!.endDate}T14:30:00`;
     site = await startAuctionSite({ now: NOW, gsa: lots, apiKey: API_KEY });
-    runner = new SourceRunner(sourcesFor(site), {
-      db: tdb.db,
-      clock: new ManualClock(NOW),
-      random: seededRandom(4),
-      params: defaultArbitrageParams,
-      renderer: null,
-      readSecret: (n) => SECRETS[n],
-    });
+    runner = fixtureRunner(site, tdb.db, { seed: 4 });
   });
   afterAll(async () => {
     await runner.close();

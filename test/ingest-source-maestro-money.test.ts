@@ -2,15 +2,12 @@
 // priced at its opening bid (a $0 bid overstated its profit), and an amount with no currencyCode
 // is read as dollars only on GovDeals, saying so; on AllSurplus, which lists other currencies, it
 // is skipped.
+import type { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { ManualClock } from '../src/common/clock.js';
-import { seededRandom } from '../src/common/random.js';
-import { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { readStoredFields } from '../src/quality/index.js';
 import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { API_KEY, NOW, SECRETS, sourcesFor } from './support/source-fixtures.js';
+import { API_KEY, fixtureRunner, NOW } from './support/source-fixtures.js';
 
 describe('maestro amounts', () => {
   let tdb: TestDb;
@@ -30,14 +27,7 @@ describe('maestro amounts', () => {
       apiKey: API_KEY,
       maestro: { zeroBidWhenNone: true, noCurrencyCode: [0] },
     });
-    runner = new SourceRunner(sourcesFor(site), {
-      db: tdb.db,
-      clock: new ManualClock(NOW),
-      random: seededRandom(6),
-      params: defaultArbitrageParams,
-      renderer: null,
-      readSecret: (n) => SECRETS[n],
-    });
+    runner = fixtureRunner(site, tdb.db, { seed: 6 });
   });
   afterAll(async () => {
     await runner.close();

@@ -1,13 +1,10 @@
 // GovDeals' search with a storefront that serves fewer rows a page than asked for: the walk goes on
 // until the x-total-count it declared, rather than taking the first short page for the last.
+import type { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultArbitrageParams } from '../src/config/arbitrage.js';
-import { ManualClock } from '../src/common/clock.js';
-import { seededRandom } from '../src/common/random.js';
-import { SourceRunner } from '../src/ingest/scheduler/source-runner.js';
 import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { createTestDb, type TestDb } from './support/databases.js';
-import { API_KEY, NOW, SECRETS, sourcesFor } from './support/source-fixtures.js';
+import { API_KEY, fixtureRunner, NOW } from './support/source-fixtures.js';
 
 describe('maestro paging against a row cap', () => {
   let tdb: TestDb;
@@ -19,14 +16,7 @@ describe('maestro paging against a row cap', () => {
     tdb = await createTestDb('sqlite');
     // The configured pageSize is 25; the storefront answers 3 rows a page.
     site = await startAuctionSite({ now: NOW, govdeals: lots, apiKey: API_KEY, maestroRowCap: 3 });
-    runner = new SourceRunner(sourcesFor(site), {
-      db: tdb.db,
-      clock: new ManualClock(NOW),
-      random: seededRandom(9),
-      params: defaultArbitrageParams,
-      renderer: null,
-      readSecret: (n) => SECRETS[n],
-    });
+    runner = fixtureRunner(site, tdb.db, { seed: 9 });
   });
   afterAll(async () => {
     await runner.close();
@@ -50,14 +40,7 @@ describe('PublicSurplus paging', () => {
     const tdb = await createTestDb('sqlite');
     const lots = makeLots(count, 33, NOW);
     const site = await startAuctionSite({ now: NOW, publicsurplus: lots, ...opts });
-    const runner = new SourceRunner(sourcesFor(site), {
-      db: tdb.db,
-      clock: new ManualClock(NOW),
-      random: seededRandom(9),
-      params: defaultArbitrageParams,
-      renderer: null,
-      readSecret: (n) => SECRETS[n],
-    });
+    const runner = fixtureRunner(site, tdb.db, { seed: 9 });
     try {
       const report = await runner.run('ps-cat');
       const stored = await tdb.db.kysely.selectFrom('listings').select('lot_id').execute();

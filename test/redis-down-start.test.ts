@@ -4,21 +4,12 @@
 // start timed out after 10 s and the process exited: every replica restarted during an outage
 // would crash-loop. Its shutdown then waited on a QUIT queued until Redis came back.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/env.js';
 import { startService, type RunningService } from '../src/http/service.js';
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort } from './support/ports.js';
 
 describe('starting while Redis is down', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ds-redis-down-'));

@@ -42,14 +42,22 @@ export function wantsGzip(accept: string): boolean {
 
 /**
  * A JSON answer built for this request alone (not kept by any cache), gzipped for clients that
- * take it, as every cached answer is. Its ETag is the conditional-request hook's, over the bytes
- * sent, so each coding has its own.
+ * take it, as every cached answer is. Given the identity bytes' ETag (a BuiltBody's), each coding
+ * gets its own from it; otherwise the conditional-request hook hashes the bytes sent.
  */
-export function sendJsonNegotiated(request: FastifyRequest, reply: FastifyReply, value: unknown): FastifyReply {
-  const body = Buffer.from(JSON.stringify(value));
-  reply.type('application/json; charset=utf-8').header('Vary', 'Accept-Encoding');
+export function sendJsonNegotiated(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  value: unknown,
+  opts: { built?: BuiltBody; vary?: string } = {},
+): FastifyReply {
+  const body = opts.built?.body ?? Buffer.from(JSON.stringify(value));
+  reply.type('application/json; charset=utf-8').header('Vary', opts.vary ?? 'Accept-Encoding');
   const accept = request.headers['accept-encoding'];
-  if (typeof accept === 'string' && wantsGzip(accept))
+  if (typeof accept === 'string' && wantsGzip(accept)) {
+    if (opts.built) reply.header('ETag', gzipEtag(opts.built.etag));
     return reply.header('Content-Encoding', 'gzip').send(gzipSync(body, { level: constants.Z_BEST_SPEED }));
+  }
+  if (opts.built) reply.header('ETag', opts.built.etag);
   return reply.send(body);
 }

@@ -32,7 +32,11 @@ export async function markEndedAuctions(db: Db, now: number): Promise<number> {
  */
 export async function withdrawClosedLots(db: Db, lots: ReadonlyArray<{ source: string; lotId: string }>, now: number): Promise<number> {
   const bySource = new Map<string, string[]>();
-  for (const l of lots) bySource.set(l.source, [...(bySource.get(l.source) ?? []), l.lotId]);
+  for (const l of lots) {
+    const ids = bySource.get(l.source);
+    if (ids) ids.push(l.lotId);
+    else bySource.set(l.source, [l.lotId]);
+  }
   let withdrawn = 0;
   await db.kysely.transaction().execute(async (trx) => {
     for (const [source, ids] of bySource) {

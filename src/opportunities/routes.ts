@@ -3,7 +3,7 @@ import { hash } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { gzipEtag, wantsGzip, type BuiltBody, type ServedBody } from '../common/response-body.js';
+import { gzipEtag, sendJsonNegotiated, wantsGzip, type BuiltBody, type ServedBody } from '../common/response-body.js';
 import { cacheKeys } from './cache-keys.js';
 import type { FlagService } from '../flags/index.js';
 import type { PersonalFigures, ResponseCache } from './route-ports.js';
@@ -82,14 +82,8 @@ function sendServed(
  * takes gzip, with the ETag of the bytes it gets, as every shared answer has.
  */
 function sendPersonal(request: FastifyRequest, reply: FastifyReply, built: BuiltBody): FastifyReply {
-  reply.type(JSON_TYPE).header('Vary', PERSONAL_VARY).header('Cache-Control', 'private, no-store');
-  const accept = request.headers['accept-encoding'];
-  if (typeof accept === 'string' && wantsGzip(accept))
-    return reply
-      .header('Content-Encoding', 'gzip')
-      .header('ETag', gzipEtag(built.etag))
-      .send(gzipSync(built.body, { level: constants.Z_BEST_SPEED }));
-  return reply.header('ETag', built.etag).send(built.body);
+  reply.header('Cache-Control', 'private, no-store');
+  return sendJsonNegotiated(request, reply, null, { built, vary: PERSONAL_VARY });
 }
 
 // A cached keyset page always belongs to one query (its cache key holds the sort and filters),

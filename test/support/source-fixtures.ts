@@ -1,7 +1,12 @@
 // The fixture sources of the adapter suites: one fixed "now", lots with known true values, a
 // sources section pointing every kind (and every layout variant) at the local fixture site, and
 // a comparison of stored listings with the truth.
+import { ManualClock, type Clock } from '../../src/common/clock.js';
+import { seededRandom } from '../../src/common/random.js';
+import { defaultArbitrageParams } from '../../src/config/arbitrage.js';
+import { SourceRunner } from '../../src/ingest/scheduler/source-runner.js';
 import { parseSourcesConfig, type SourceConfig } from '../../src/ingest/sources/config.js';
+import type { Db } from '../../src/storage/index.js';
 import type { ListingRow } from '../../src/storage/schema.js';
 import { makeLots, type FixtureLot } from '../fixtures/auction-site/data.js';
 import type { FixtureSite } from '../fixtures/auction-site/server.js';
@@ -104,4 +109,23 @@ export function wrongFields(row: ListingRow | undefined, t: Truth, opts: { title
   ];
   if (opts.title !== false) checks.push(['titleStatus', row.title_status, 'clean']);
   return checks.filter(([, got, want]) => got !== want).map(([k, got, want]) => `${k}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+}
+
+/**
+ * A runner over the fixture site's sources (sourcesFor), as the adapter suites build it: the
+ * default parameters, no browser pool, the fixture keys, a seeded random source.
+ */
+export function fixtureRunner(
+  site: FixtureSite,
+  db: Db,
+  opts: { clock?: Clock; seed?: number; extra?: Array<Partial<SourceConfig> & { name: string }> } = {},
+): SourceRunner {
+  return new SourceRunner(sourcesFor(site, opts.extra), {
+    db,
+    clock: opts.clock ?? new ManualClock(NOW),
+    random: seededRandom(opts.seed ?? 1),
+    params: defaultArbitrageParams,
+    renderer: null,
+    readSecret: (n) => SECRETS[n],
+  });
 }
