@@ -77,6 +77,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     // Unknown keys in JSON bodies are reported, never silently stripped.
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' } },
     forceCloseConnections: 'idle',
+    // A request that reaches a draining replica was sent before the load balancer let it go:
+    // it is served (with Connection: close) rather than refused with a 503 the client must retry.
+    return503OnClosing: false,
     // X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
     trustProxy: trustedProxies(ctx.config.trustProxy),
   });

@@ -1,5 +1,6 @@
 // Process bootstrap shared by `dealerscope serve`, the benchmark and end-to-end tests:
 // open storage, migrate, seed sample data when empty, assemble the app, listen, drain on SIGTERM.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { defaultArbitrageParams, type ServiceConfig } from '../config/index.js';
 import { createFlagControl, FlagService } from '../flags/index.js';
@@ -107,6 +108,11 @@ export interface RunningService {
 
 export interface StartOptions extends ContextOptions {
   sample?: boolean;
+  /**
+   * How long a draining service keeps reading idle keep-alive connections before closing them
+   * (default 250 ms): a request a client wrote just before the signal is then served, not reset.
+   */
+  drainSettleMs?: number;
   logger?: boolean;
   log?: (msg: string) => void;
 }
@@ -139,6 +145,9 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     close() {
       closing ??= (async () => {
         ctx.readiness.markDraining();
+        // Node counts a connection idle until it has parsed a request's first bytes, so closing
+        // idle sockets at once resets requests already written to them but not yet read.
+        await delay(opts.drainSettleMs ?? 250);
         // Fastify closes only the sockets idle at this moment; one busy now would then sit idle
         // until keepAliveTimeout (72 s) and hold the drain open past the pod's grace period.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
