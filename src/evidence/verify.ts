@@ -146,17 +146,23 @@ export async function verifyProvenance(deps: VerifyDeps, ref: { opportunityId?: 
     report.notes.push(`recorded extractor ${prov.extractor_version}; this build's is ${report.rerunExtractor}`);
   const stored = listingFromRow(listingRow);
   const storedFields = readStoredFields(prov.fields_json);
+  const kept: string[] = [];
   for (const f of LISTING_FIELDS) {
     const a = norm(stored[f]);
     const b = norm(extracted.listing[f]);
+    // A field this file had no column for kept the value an earlier import stored (kept-fields.ts):
+    // this snapshot cannot confirm it, nor contradict it.
+    const wasKept = storedFields[f]?.m === 'imputed' && storedFields[f]?.i?.includes('stored listing') === true;
+    if (wasKept) kept.push(LISTING_FIELD_PATHS[f]);
     report.fields.push({
       field: LISTING_FIELD_PATHS[f],
       stored: a,
       extracted: b,
-      match: JSON.stringify(a) === JSON.stringify(b),
+      match: wasKept || JSON.stringify(a) === JSON.stringify(b),
       locator: storedFields[f]?.l ?? null,
     });
   }
+  if (kept.length) report.notes.push(`kept from an earlier import, not in this snapshot: ${kept.join(', ')}`);
   const differ = report.fields.some((c) => !c.match);
   report.outcome = differ || report.rerunExtractor !== prov.extractor_version ? 'drift' : 'match';
   return report;

@@ -52,6 +52,23 @@ export const FEED_COLUMN_OF_FIELD: Partial<Record<keyof ListingInput, FeedColumn
   buyerPremiumPct: 'buyer_premium_pct',
   docFeeCents: 'doc_fee',
 };
+/**
+ * Optional fields an update leaves as stored when its file has no column for them, each with that
+ * column. (The title is not among them: without its column it is made from year, make and model.)
+ */
+export const KEPT_FIELDS = [
+  ['trim', 'trim'],
+  ['vin', 'vin'],
+  ['mileage', 'mileage'],
+  ['city', 'city'],
+  ['zip', 'zip'],
+  ['listingUrl', 'listing_url'],
+  ['titleStatus', 'title_status'],
+  ['description', 'description'],
+  ['buyerPremiumPct', 'buyer_premium_pct'],
+  ['docFeeCents', 'doc_fee'],
+] as const satisfies ReadonlyArray<readonly [keyof ListingInput, FeedColumn]>;
+export type KeptField = (typeof KEPT_FIELDS)[number][0];
 export const REQUIRED: readonly FeedColumn[] = ['source', 'lot_id', 'year', 'make', 'model', 'current_bid', 'auction_end', 'state'];
 export const COLUMN_BY_KEY = new Map<string, FeedColumn>(FEED_COLUMNS.map((c) => [headerKey(c), c]));
 // Limits keep a hostile or broken feed from stuffing megabytes into every downstream layer.

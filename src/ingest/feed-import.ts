@@ -26,6 +26,7 @@ import { feedRowKey, type AcceptedListing, type FeedFormat, type RejectedRow } f
 import { feedOriginsOf } from './feed-origin.js';
 import { BatchWindow } from './batch-window.js';
 import { publishStage } from './publish-stage.js';
+import { keepStoredWhereAbsent } from './kept-fields.js';
 import { ImportLedger, type RowSet } from './import-ledger.js';
 import { feedSize, privateFeedCopy, streamFeed, type FeedSource } from './feed-stream.js';
 import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
@@ -196,6 +197,10 @@ async function publish(
       opts.onBatch?.(batch.length, 'publish');
       const origins = feedOriginsOf(found.hash, opts.origin, fetchedAt, batch);
       const accepted = batch.map((a, i) => ({ row: a.row, listing: a.listing, origin: origins[i] }));
+      await keepStoredWhereAbsent(
+        db,
+        batch.map((a, i) => ({ listing: a.listing, origin: origins[i], absent: a.absent })),
+      );
       const stage = await QualityStage.begin(
         db,
         { accepted, rejected: [] },

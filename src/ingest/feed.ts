@@ -12,8 +12,10 @@ import {
   MAX_LENGTH,
   normalizeSource,
   normalizeTitleStatus,
+  KEPT_FIELDS,
   REQUIRED,
   type FeedColumn,
+  type KeptField,
 } from './feed-columns.js';
 import {
   collapseSpaces,
@@ -39,6 +41,11 @@ export interface AcceptedListing {
   listing: ListingInput;
   /** Fields filled from other fields (provenance method "derived"). */
   derived: DerivedField[];
+  /**
+   * Optional fields the row says nothing about: the file has no such column (a JSON row, no such
+   * key). An update keeps what is stored for them (kept-fields.ts); a blank cell is a value.
+   */
+  absent?: KeptField[];
   /**
    * The row's cells as read (column name as written, locator, value); provenance points at them.
    * Built when asked: a streamed import reads every row twice and wants them only the second time.
@@ -378,5 +385,8 @@ export function readFeedRow(r: RawRow, now: Date): AcceptedListing | RejectedRow
   if (r.structural) return reject(r.structural);
   const result = toListing(r.values, now);
   if ('problems' in result) return reject(result.problems.join('; '));
-  return { row: r.row, listing: result.listing, derived: result.derived, cells: r.cells };
+  const absent = KEPT_FIELDS.filter(([field, column]) => !r.values.has(column) && !result.derived.includes(field as DerivedField)).map(
+    ([field]) => field,
+  );
+  return { row: r.row, listing: result.listing, derived: result.derived, cells: r.cells, ...(absent.length ? { absent } : {}) };
 }
