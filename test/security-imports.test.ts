@@ -139,4 +139,19 @@ describe('admin feed upload', () => {
     for (const r of refused) expect(r.json().error.code).toBeTruthy();
     expect(await counts()).toEqual(before);
   });
+
+  it('checks an upload with the live flags: with the data contract rolled back, a ZIP of another state is published', async () => {
+    // 99999 is not a Texas ZIP: the contract quarantines the row while ENABLE_SCHEMA_VALIDATION is on.
+    const wrongZip = (lot: string) => [HEADER, row(lot, '2019', '5000').replace('78701', '99999')].join('\n');
+    const checked = (await upload(wrongZip('Z1'), { 'content-type': 'text/csv' })).json();
+    expect(checked.quarantined.map((q: { lotId: string }) => q.lotId)).toEqual(['Z1']);
+    t.ctx.flags.setOverrides({ ENABLE_SCHEMA_VALIDATION: false });
+    try {
+      const unchecked = (await upload(wrongZip('Z2'), { 'content-type': 'text/csv' })).json();
+      expect(unchecked.quarantined).toEqual([]);
+      expect(unchecked.created).toBe(1);
+    } finally {
+      t.ctx.flags.setOverrides({});
+    }
+  });
 });

@@ -116,7 +116,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   const registry = ctx.metrics.registry;
   // The evidence store first: the admin import and scheduled scraping keep what they read in it.
   await app.register(evidencePlugin, { db, clock, env, registry, admin, background });
-  await app.register(adminImportRoutes, { db, clock, evidence: app.evidence, admin, env });
+  await app.register(adminImportRoutes, { db, clock, evidence: app.evidence, admin, env, flags: ctx.flags });
   await app.register(browserPoolPlugin, { deps: ctx });
   installObservability(app, ctx);
   installConditionalRequests(app);

@@ -11,6 +11,7 @@ import { ApiError } from '../common/errors.js';
 import type { Clock } from '../common/clock.js';
 import type { SnapshotSink } from './evidence-sink.js';
 import type { Db } from '../storage/index.js';
+import type { QualityFlags } from '../quality/index.js';
 
 export const DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 const FORMATS: Record<string, 'csv' | 'json'> = { 'text/csv': 'csv', 'application/json': 'json' };
@@ -29,16 +30,18 @@ function mediaType(request: FastifyRequest): string {
   );
 }
 
-/** What the upload route uses: the store, the clock, the evidence store, the admin check and the environment (its size cap). */
+/** What the upload route uses: the store, the clock, the evidence store, the admin check, the environment (its size cap) and the flags. */
 export interface AdminImportDeps {
   db: Db;
   clock: Clock;
   evidence: SnapshotSink;
   admin: preHandlerAsyncHookHandler;
   env: NodeJS.ProcessEnv;
+  /** The live flags: an upload is checked as the rollout stands (a rolled-back phase 3 reaches it too). */
+  flags: QualityFlags;
 }
 
-export async function adminImportRoutes(app: FastifyInstance, { db, clock, evidence, admin, env }: AdminImportDeps): Promise<void> {
+export async function adminImportRoutes(app: FastifyInstance, { db, clock, evidence, admin, env, flags }: AdminImportDeps): Promise<void> {
   const maxBytes = importMaxBytes(env);
   // This scope takes both formats as the bytes sent: the feed reader parses them and reports per
   // row, refuses a feed that is not UTF-8 (as `ingest --file` does), and the evidence is the
@@ -166,6 +169,7 @@ export async function adminImportRoutes(app: FastifyInstance, { db, clock, evide
           now: clock.now(),
           params: loadArbitrageParams(),
           snapshots: evidence,
+          flags,
         });
       } catch (err) {
         if (err instanceof FeedFormatError) throw new ApiError(400, 'invalid_feed', err.message, [{ field: 'body', message: err.message }]);
