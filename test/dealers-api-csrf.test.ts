@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from './support/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
+import { revokeApiKey } from '../src/security/api-keys.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const OWN = 'http://localhost';
@@ -123,5 +124,19 @@ describe('dealer API changes under a sign-in cookie', () => {
     );
     expect(res.statusCode, res.body).toBe(200);
     expect((await profile()).name).toBe('Bay Motors');
+  });
+
+  // Last: it revokes the key this suite signs in with.
+  it("ends the key's sign-in sessions when the key is revoked, as revoking the dealer does", async () => {
+    expect((await send('GET', '/api/me', { cookie })).statusCode).toBe(200);
+    const { key_id } = await tdb.db.kysely
+      .withTables<{ dealers: { key_id: string; name: string } }>()
+      .selectFrom('dealers')
+      .select('key_id')
+      .where('name', '=', 'Bay Motors')
+      .executeTakeFirstOrThrow();
+    expect(await revokeApiKey(tdb.db, key_id, Date.now())).toBe(true);
+    expect((await send('GET', '/api/me', { cookie })).statusCode).toBe(401);
+    expect((await send('GET', '/api/me', { 'x-api-key': apiKey })).statusCode).toBe(401);
   });
 });

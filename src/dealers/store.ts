@@ -75,8 +75,17 @@ export class DealerStore {
     return row ? profileOf(row as DealerRow) : null;
   }
 
+  /** The dealer, while it and its API key are active: a session ends with the key it signed in with. */
   async dealer(id: number): Promise<Dealer | null> {
-    const row = await this.h.selectFrom('dealers').selectAll().where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    const row = await this.db.kysely
+      .withTables<DealerTables>()
+      .selectFrom('dealers')
+      .innerJoin('api_keys', 'api_keys.key_id', 'dealers.key_id')
+      .selectAll('dealers')
+      .where('dealers.id', '=', id)
+      .where('api_keys.revoked_at', 'is', null)
+      .where('dealers.revoked_at', 'is', null)
+      .executeTakeFirst();
     return row ? dealerOf(row as DealerRow) : null;
   }
 
