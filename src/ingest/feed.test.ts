@@ -151,6 +151,22 @@ describe('parseListingFeed — derivation and normalisation', () => {
     expect(a.derived).toEqual(['vin', 'mileage', 'title']);
   });
 
+  it('takes a buyer premium stated in the description when the column is empty, and the column over the text', () => {
+    const text = '"Buyers Premium of 15% will be added to the final bid. $1 minimum."';
+    const r = parseListingFeed(
+      csv(row({ lot_id: 'P1', description: text }), row({ lot_id: 'P2', description: text, buyer_premium_pct: '12' })),
+      'csv',
+      {
+        now: NOW,
+      },
+    );
+    const [fromText, fromColumn] = r.accepted;
+    expect(fromText?.listing.buyerPremiumPct).toBe(15);
+    expect(fromText?.derived).toContain('buyerPremiumPct');
+    expect(fromColumn?.listing.buyerPremiumPct).toBe(12);
+    expect(fromColumn?.derived).not.toContain('buyerPremiumPct');
+  });
+
   it('keeps a malformed VIN as given (upper-cased) instead of dropping it', () => {
     const r = parseListingFeed(csv(row({ vin: ' 1fm5k8ar0kga1234 ' })), 'csv', { now: NOW });
     expect(r.accepted[0]!.listing.vin).toBe('1FM5K8AR0KGA1234');

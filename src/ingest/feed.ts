@@ -18,6 +18,7 @@ import {
   type KeptField,
 } from './feed-columns.js';
 import {
+  buyerPremiumFromText,
   collapseSpaces,
   hasControlChars,
   parseIsoDate,
@@ -34,7 +35,7 @@ export class FeedFormatError extends Error {
 }
 
 export type FeedFormat = 'csv' | 'json';
-export type DerivedField = 'title' | 'vin' | 'mileage';
+export type DerivedField = 'title' | 'vin' | 'mileage' | 'buyerPremiumPct';
 
 export interface AcceptedListing {
   row: number;
@@ -300,6 +301,13 @@ function toListing(
     mileage = extractMileage(description);
     if (mileage !== null) derived.push('mileage');
   }
+  // A premium the listing states in its text wins over the source's table, as on the site itself
+  // (PublicSurplus agencies write "Buyers Premium of 15% … $1 minimum" there).
+  let premiumPct = buyerPremiumPct;
+  if (premiumPct === null && description) {
+    premiumPct = buyerPremiumFromText(description);
+    if (premiumPct !== null) derived.push('buyerPremiumPct');
+  }
   const make = text.get('make')!;
   const model = text.get('model')!;
   const trim = text.get('trim') ?? null;
@@ -328,7 +336,7 @@ function toListing(
       listingUrl,
       titleStatus: normalizeTitleStatus(text.get('title_status') ?? null),
       description,
-      buyerPremiumPct,
+      buyerPremiumPct: premiumPct,
       docFeeCents,
     },
   };

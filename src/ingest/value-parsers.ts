@@ -128,3 +128,12 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 export function hasControlChars(s: string): boolean {
   return CONTROL.test(s);
 }
+
+/** "Buyers Premium of 10% … $1 minimum" and friends → 10; null when the text states none. */
+export function buyerPremiumFromText(text: string | null | undefined): number | null {
+  if (!text) return null;
+  const m = /buyer'?s?\s*'?\s*premium[^%\d]{0,40}?(\d{1,2}(?:\.\d{1,2})?)\s*%/i.exec(text);
+  if (!m) return null;
+  const pct = Number(m[1]);
+  return pct >= 0 && pct <= 50 ? pct : null;
+}

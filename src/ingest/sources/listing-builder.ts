@@ -194,11 +194,5 @@ export function titleBrandFromText(text: string | null | undefined): string | nu
   return m ? m[1].trim() : null;
 }
 
-/** "Buyers Premium of 10% … $1 minimum" and friends → 10; null when the text states none. */
-export function buyerPremiumFromText(text: string | null | undefined): number | null {
-  if (!text) return null;
-  const m = /buyer'?s?\s*'?\s*premium[^%\d]{0,40}?(\d{1,2}(?:\.\d{1,2})?)\s*%/i.exec(text);
-  if (!m) return null;
-  const pct = Number(m[1]);
-  return pct >= 0 && pct <= 50 ? pct : null;
-}
+// Feeds read a premium stated in their description the same way (value-parsers.ts).
+export { buyerPremiumFromText } from '../value-parsers.js';

@@ -28,6 +28,7 @@ const DERIVED_INPUTS: Partial<Record<keyof ListingInput, string[]>> = {
   title: ['year', 'make', 'model', 'trim'],
   vin: ['listing.description'],
   mileage: ['listing.description'],
+  buyerPremiumPct: ['listing.description'],
 };
 
 export function storedFields(listing: ListingInput, origin: ListingOrigin | undefined): StoredFields {
