@@ -225,6 +225,21 @@ describe('dealer alerts', () => {
     expect((await api('DELETE', `/api/me/searches/${searchId}`)).statusCode).toBe(204);
   });
 
+  it('watchlist: passes running at once (replicas on one database) send the hour-before-the-end alert once', async () => {
+    await importNow([listing('W2', 'CA', 300_000, 3 * 3_600_000)]);
+    const list = (await api('GET', '/api/opportunities?cursor=&limit=200&state=CA')).json().items;
+    const target = list.find((o: { lotId: string }) => o.lotId === 'W2');
+    expect((await api('PUT', `/api/me/watchlist/${target.id}`)).statusCode).toBe(200);
+    offset += 2 * 3_600_000 + 60_000;
+    await Promise.all([app.dealerAlerts.pass(), app.dealerAlerts.pass(), app.dealerAlerts.pass(), app.dealerAlerts.pass()]);
+    await passAndDeliver();
+    const ending = (await api('GET', '/api/me/alerts'))
+      .json()
+      .items.filter((a: { kind: string; opportunityId: number }) => a.kind === 'ending_soon' && a.opportunityId === target.id);
+    expect(ending).toHaveLength(1);
+    expect((await api('DELETE', `/api/me/watchlist/${target.id}`)).statusCode).toBe(204);
+  });
+
   it('measures import → webhook latency', async () => {
     const res = await api('POST', '/api/me/searches', {
       name: 'latency',

@@ -322,8 +322,14 @@ export class DealerAlerts {
         .updateTable('dealer_watchlist')
         .where('dealer_id', '=', w.dealer_id)
         .where('opportunity_id', '=', w.opportunity_id);
-      if (bid !== Number(w.last_bid_cents)) {
-        await where.set({ last_bid_cents: bid }).execute();
+      // Each alert is claimed by a conditional update first: replicas scanning the same watchlist
+      // row at once both see it due, and only the one whose update changed the row sends.
+      const claimed = async (q: { executeTakeFirst(): Promise<{ numUpdatedRows: bigint }> }) =>
+        Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
+      if (
+        bid !== Number(w.last_bid_cents) &&
+        (await claimed(where.set({ last_bid_cents: bid }).where('last_bid_cents', '=', w.last_bid_cents)))
+      ) {
         await this.log.record(dealer, {
           kind: 'bid_change',
           searchId: null,
@@ -334,8 +340,7 @@ export class DealerAlerts {
         });
       }
       const past = p.headroomCents === null || p.headroomCents < 0;
-      if (past && !w.past_ceiling) {
-        await where.set({ past_ceiling: 1 }).execute();
+      if (past && !w.past_ceiling && (await claimed(where.set({ past_ceiling: 1 }).where('past_ceiling', '=', 0)))) {
         await this.log.record(dealer, {
           kind: 'passed_ceiling',
           searchId: null,
@@ -345,8 +350,7 @@ export class DealerAlerts {
           text: `DealerScope: ${name} is past your bid ceiling (${o.bidCeiling === null ? 'no bid makes your targets' : `bid ${money(bid)} > ${money(Math.round(o.bidCeiling * 100))}`}).`,
         });
       } else if (!past && w.past_ceiling) await where.set({ past_ceiling: 0 }).execute();
-      if (endingSoon) {
-        await where.set({ ending_alerted: 1 }).execute();
+      if (endingSoon && (await claimed(where.set({ ending_alerted: 1 }).where('ending_alerted', '=', 0)))) {
         await this.log.record(dealer, {
           kind: 'ending_soon',
           searchId: null,
