@@ -26,6 +26,7 @@ describe('dealer alerts when a step fails', () => {
   const clock = new ManualClock(SERVER_NOW);
   const sent: OutboundMessage[] = [];
   let failEnqueue = 0;
+  let mailing = true;
   /** Opportunity ids alerted so far, one entry each time an id was in a queued message. */
   const alerted = () => sent.flatMap((m) => ((m.fields?.matches ?? []) as Array<{ id: number }>).map((x) => x.id));
   const idsOf = async (prefix: string) =>
@@ -52,6 +53,9 @@ describe('dealer alerts when a step fails', () => {
       db: tdb.db,
       clock,
       workspace,
+      get emailConfigured() {
+        return mailing;
+      },
       scanMs: 60_000,
       notifications: {
         enqueue: async (messages: OutboundMessage[]) => {
@@ -133,6 +137,24 @@ describe('dealer alerts when a step fails', () => {
         lastError: expect.stringMatching(/private or loopback/),
       }),
     ]);
+  });
+
+  it('without SMTP_URL an e-mail destination is refused, not queued to fail for ever', async () => {
+    const before = sent.length;
+    mailing = false;
+    try {
+      await ingestMadeListings(tdb.db, 2, 24, 'NOMAIL', clock.now());
+      await pass();
+    } finally {
+      mailing = true;
+    }
+    expect(sent.length).toBe(before);
+    const [latest] = await alerts.history(dealerId, 1);
+    expect(latest!.deliveries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: null, kind: 'email', status: 'refused', lastError: expect.stringMatching(/SMTP_URL is not set/) }),
+      ]),
+    );
   });
 
   it("an incident's dealer notice reaches dealers alerted only through their watchlist, at their e-mail", async () => {

@@ -54,6 +54,7 @@ describe.each([
       db: tdb.db,
       clock,
       workspace,
+      emailConfigured: true,
       scanMs: 60_000,
       notifications: {
         enqueue: async (messages: OutboundMessage[]) => {

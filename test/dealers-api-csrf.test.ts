@@ -109,6 +109,11 @@ describe('dealer API changes under a sign-in cookie', () => {
       { name: 'hot trucks', filters: { status: 'hot' }, channels: ['email'] },
     );
     expect(search.statusCode, search.body).toBe(201);
+    // While a search sends e-mail, the profile keeps an address to send it to.
+    const noMail = await send('PATCH', '/api/me', { 'x-api-key': apiKey, 'content-type': 'application/json' }, { email: null });
+    expect(noMail.statusCode).toBe(400);
+    expect(noMail.json().error.details).toEqual([{ field: 'email', message: expect.stringContaining('"hot trucks" send e-mail') }]);
+    expect((await profile()).email).toBe('buyer@bay.example');
     const id = (await searches())[0]!.id;
     expect((await send('DELETE', `/api/me/searches/${id}`, { cookie, origin: EVIL })).statusCode).toBe(403);
     expect((await send('DELETE', `/api/me/searches/${id}`, { cookie, origin: OWN, 'x-csrf-token': csrf })).statusCode).toBe(204);

@@ -26,7 +26,7 @@ export interface AlertView {
   }>;
 }
 
-export type AlertLogDeps = Pick<AlertDeps, 'db' | 'clock' | 'notifications' | 'log'>;
+export type AlertLogDeps = Pick<AlertDeps, 'db' | 'clock' | 'notifications' | 'log' | 'emailConfigured'>;
 
 /** A destination the alert could not be queued to, kept beside the outbox ids in deliveries_json. */
 interface RefusedDelivery {
@@ -64,6 +64,8 @@ export class AlertLog {
     const messages: OutboundMessage[] = [];
     for (const to of a.to) {
       try {
+        if (to.kind === 'email' && !this.deps.emailConfigured)
+          throw new InvalidDestinationError('this service sends no e-mail (SMTP_URL is not set)');
         this.deps.notifications.check(to);
         messages.push({ to, subject, text: a.text, topic: `dealer:${dealer.id}`, purpose: a.purpose, fields: a.fields });
       } catch (err) {

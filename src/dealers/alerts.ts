@@ -39,6 +39,8 @@ export interface AlertDeps {
   clock: Clock;
   workspace: Workspace;
   notifications: Pick<Notifications, 'enqueue' | 'list' | 'check'>;
+  /** Whether the service sends e-mail (SMTP_URL is set): without it an e-mail destination is refused, not queued to fail. */
+  emailConfigured: boolean;
   /** How often a replica looks for changes. */
   scanMs: number;
   log?: (msg: string) => void;

@@ -32,6 +32,7 @@ export const dealersPlugin = fp<DealersPluginOptions>(
       clock: ctx.clock,
       workspace,
       notifications,
+      emailConfigured: notifications.settings.smtpUrl !== null,
       scanMs: dealerAlertScanMs(ctx.config.raw),
       log: (msg) => app.log.warn(msg),
     });

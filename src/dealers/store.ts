@@ -16,6 +16,7 @@ import {
   DEFAULTS,
   dealerOf,
   parseProfile,
+  ProfileError,
   profileOf,
   type Dealer,
   type DealerProfile,
@@ -122,6 +123,16 @@ export class DealerStore {
     if (p.maxMiles !== undefined) set.max_miles = p.maxMiles;
     if (p.reconCents !== undefined) set.recon_cents = p.reconCents;
     if (p.email !== undefined) set.email = p.email;
+    // A search that sends e-mail would go on matching and send nowhere: refused as creating one is.
+    if (p.email === null) {
+      const mailing = (await this.h.selectFrom('dealer_searches').select(['name', 'channels_json']).where('dealer_id', '=', id).execute())
+        .filter((r) => (JSON.parse(r.channels_json) as string[]).includes('email'))
+        .map((r) => JSON.stringify(r.name));
+      if (mailing.length)
+        throw new ProfileError([
+          { field: 'email', message: `saved search(es) ${mailing.join(', ')} send e-mail: take e-mail off them, or delete them, first` },
+        ]);
+    }
     // A PATCH that changes nothing is answered without a write: the version (which drops the
     // dealer's cached personal lists and tells clients the profile moved) follows real changes only.
     const current = await this.h.selectFrom('dealers').selectAll().where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
