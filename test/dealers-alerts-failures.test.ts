@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { ManualClock } from '../src/common/clock.js';
+import { watchDestinations } from '../src/dealers/alert-destinations.js';
 import { DealerAlerts } from '../src/dealers/alerts.js';
 import { parseSearch, SearchStore } from '../src/dealers/searches.js';
 import { dealerDb } from '../src/dealers/store.js';
@@ -182,5 +183,26 @@ describe('dealer alerts when a step fails', () => {
     await pass();
     const now = alerted().slice(before);
     expect(now.sort()).toEqual([...kept].sort());
+  });
+  // Last: its dealer's searches match everything later imports bring.
+  it('watchlist alerts go to the webhooks of searches that send to one, not to a URL kept on an e-mail-only search', async () => {
+    const owner = await workspace.store.create({ name: 'Hook Motors', zip: '75201', email: 'hooks@example.com' }, clock.now());
+    const searches = new SearchStore(tdb.db);
+    const ctx = { allowPrivate: true, dealerEmail: 'hooks@example.com', emailConfigured: true };
+    await searches.create(
+      owner.id,
+      await parseSearch({ name: 'mail', channels: ['email'], webhookUrl: 'http://127.0.0.1:9/not-chosen' }, ctx),
+      clock.now(),
+    );
+    await searches.create(
+      owner.id,
+      await parseSearch({ name: 'hook', channels: ['webhook'], webhookUrl: 'http://127.0.0.1:9/chosen' }, ctx),
+      clock.now(),
+    );
+    const dealer = await workspace.store.dealer(owner.id);
+    expect(await watchDestinations(dealerDb(tdb.db), dealer!)).toEqual([
+      { kind: 'webhook', url: 'http://127.0.0.1:9/chosen' },
+      { kind: 'email', address: 'hooks@example.com' },
+    ]);
   });
 });

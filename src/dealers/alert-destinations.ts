@@ -13,17 +13,20 @@ export function searchDestinations(channels: Channel[], webhookUrl: string | nul
   return out;
 }
 
-/** Watchlist alerts go to the dealer's e-mail and the webhooks of the dealer's saved searches. */
+/** Watchlist alerts go to the dealer's e-mail and the webhooks of the dealer's saved searches that send to one. */
 export async function watchDestinations(h: Kysely<DealerTables>, dealer: Dealer): Promise<Destination[]> {
-  const hooks = await h
+  const rows = await h
     .selectFrom('dealer_searches')
-    .select('webhook_url')
-    .distinct()
+    .select(['webhook_url', 'channels_json'])
     .where('dealer_id', '=', dealer.id)
     .where('webhook_url', 'is not', null)
     .execute();
+  // Only the searches that send to their webhook: a URL kept on an e-mail-only search is not one the dealer chose to hear at.
+  const hooks = new Set(
+    rows.filter((r) => (JSON.parse(r.channels_json) as Channel[]).includes('webhook')).map((r) => r.webhook_url as string),
+  );
   return [
-    ...hooks.map((r) => ({ kind: 'webhook' as const, url: r.webhook_url as string })),
+    ...[...hooks].map((url) => ({ kind: 'webhook' as const, url })),
     ...(dealer.email ? [{ kind: 'email' as const, address: dealer.email }] : []),
   ];
 }
