@@ -224,6 +224,28 @@ describe.each([
     expect(tdb.db.stats.queries - on).toBe(1);
   });
 
+  it.runIf(run)('ENABLE_PRODUCTION_CACHE off still answers gzip clients with gzip, with its own ETag', async () => {
+    const ask = (url: string) => t.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
+    const cached = await ask('/api/opportunities?limit=3');
+    t.ctx.flags.setOverrides({ ENABLE_PRODUCTION_CACHE: false });
+    try {
+      for (const url of ['/api/opportunities?limit=3', '/api/opportunities/1']) {
+        const res = await ask(url);
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-encoding']).toBe('gzip');
+        expect(res.headers.vary).toBe('Accept-Encoding');
+        expect(String(res.headers.etag)).toMatch(/-gz"$/);
+        expect(() => JSON.parse(gunzipSync(res.rawPayload).toString())).not.toThrow();
+      }
+      // The same bytes and ETag as the cache sends them.
+      const uncached = await ask('/api/opportunities?limit=3');
+      expect(uncached.headers.etag).toBe(cached.headers.etag);
+      expect(gunzipSync(uncached.rawPayload)).toEqual(gunzipSync(cached.rawPayload));
+    } finally {
+      t.ctx.flags.setOverrides({});
+    }
+  });
+
   it.runIf(run)('CACHE_MAX_SIZE bounds the entries and changes at runtime', async () => {
     t.ctx.flags.setOverrides({ CACHE_MAX_SIZE: 5 });
     for (let id = 1; id <= 20; id++) await get(`/api/opportunities/${id}`);

@@ -29,11 +29,24 @@ export const gzipEtag = (etag: string) => `${etag.slice(0, -1)}-gz"`;
 // Clients send a handful of distinct Accept-Encoding values; negotiating each once saves a parse
 // per request. Bounded, since the header is the client's to spell.
 const acceptsGzip = new Map<string, boolean>();
+
+/** The q the header gives gzip by name, or null when it names it not. */
+function gzipWeight(accept: string): number | null {
+  for (const part of accept.split(',')) {
+    const [coding, ...params] = part.split(';').map((p) => p.trim());
+    if (coding !== 'gzip') continue;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined ? 1 : Number(q.slice(2));
+  }
+  return null;
+}
 export function wantsGzip(accept: string): boolean {
   let gzip = acceptsGzip.get(accept);
   if (gzip === undefined) {
-    // Content codings are case-insensitive tokens (RFC 9110 §8.4.1): `GZIP` asks for gzip too.
-    gzip = encodings.negotiate(accept.toLowerCase()) === 'gzip';
+    // Content codings are case-insensitive tokens (RFC 9110 §8.4.1): `GZIP` asks for gzip too,
+    // and `x-gzip` is gzip (§8.4.1.3). A coding given q=0 is refused whatever `*` says (§12.5.3).
+    const lower = accept.toLowerCase().replace(/\bx-gzip\b/g, 'gzip');
+    gzip = gzipWeight(lower) !== 0 && encodings.negotiate(lower) === 'gzip';
     if (acceptsGzip.size >= 256) acceptsGzip.clear();
     acceptsGzip.set(accept, gzip);
   }

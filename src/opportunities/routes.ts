@@ -69,9 +69,12 @@ function sendServed(
   served: ServedBody,
   vary = 'Accept-Encoding',
 ): FastifyReply {
+  // Not kept (the production cache is off): compressed for this request, so gzip clients still get gzip.
+  if (served.gzip === null)
+    return sendJsonNegotiated(request, reply, null, { built: { body: deps.cache.identityOf(served), etag: served.etag }, vary });
   reply.type(JSON_TYPE).header('Vary', vary);
   const accept = request.headers['accept-encoding'];
-  if (served.gzip !== null && typeof accept === 'string' && wantsGzip(accept)) {
+  if (typeof accept === 'string' && wantsGzip(accept)) {
     return reply.header('Content-Encoding', 'gzip').header('ETag', gzipEtag(served.etag)).send(served.gzip);
   }
   return reply.header('ETag', served.etag).send(deps.cache.identityOf(served));
