@@ -1,5 +1,5 @@
-// Auctions end while their listings sit in the database: every minute the ones that ended are
-// marked ended, which takes them out of every list (their detail stays readable) and bumps the data
+// Auctions end while their listings sit in the database: as each one ends (the sweep wakes at the
+// next end, at least once a minute) the ones that ended are marked ended, which takes them out of every list (their detail stays readable) and bumps the data
 // version so cached pages go too. Listings stored after their end are marked ended at once.
 import type { FastifyInstance } from 'fastify';
 import { PeriodicTask } from '../common/periodic-task.js';
@@ -67,22 +67,49 @@ export async function withdrawClosedLots(db: Db, lots: ReadonlyArray<{ source: s
   return withdrawn;
 }
 
+/** The soonest end, after `now`, of a live auction; null when none is live. */
+export async function nextAuctionEnd(db: Db, now: number): Promise<number | null> {
+  const row = await db.kysely
+    .selectFrom('opportunities')
+    .select((eb) => eb.fn.min('auction_end_ms').as('next'))
+    .where('is_active', '=', dbBool(db, true))
+    .where('auction_end_ms', '>', now)
+    .executeTakeFirst();
+  return row?.next === null || row?.next === undefined ? null : Number(row.next);
+}
+
+// The shortest pause between sweeps, when many auctions end moments apart.
+const MIN_SWEEP_MS = 250;
+
 export class EndedSweeper {
   private readonly loop: PeriodicTask;
+  private pauseMs: number;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    everyMs = ENDED_SWEEP_MS,
+    private readonly everyMs = ENDED_SWEEP_MS,
   ) {
+    this.pauseMs = everyMs;
     // A failed pass is left to the next one; readiness shows database trouble.
     this.loop = new PeriodicTask({
       clock,
       firstAfterMs: 0,
-      everyMs,
-      run: () => markEndedAuctions(this.db, this.clock.now()),
-      onError: () => {},
+      // The next pass comes when the next live auction ends, not up to a minute later: until the
+      // sweep marks it, an ended auction would stay in cached pages and personal lists.
+      everyMs: () => this.pauseMs,
+      run: () => this.sweep(),
+      onError: () => {
+        this.pauseMs = this.everyMs;
+      },
     });
+  }
+
+  private async sweep(): Promise<void> {
+    const now = this.clock.now();
+    await markEndedAuctions(this.db, now);
+    const next = await nextAuctionEnd(this.db, now);
+    this.pauseMs = next === null ? this.everyMs : Math.min(this.everyMs, Math.max(MIN_SWEEP_MS, next - this.clock.now() + 1));
   }
 
   start(): void {
