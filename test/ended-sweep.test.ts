@@ -28,7 +28,7 @@ describe('the ended-auction sweep', () => {
     ).status;
   const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
-  it('marks an auction ended within a second of its end, then sleeps until the next one', async () => {
+  it('marks an auction ended as it ends, then sleeps until the next one', async () => {
     const [soon, later] = makeListings(2, 7, 'SW');
     await storeTestListings(
       tdb.db,
