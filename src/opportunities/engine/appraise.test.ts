@@ -184,4 +184,17 @@ describe('appraise', () => {
   it('is deterministic: same inputs, same output', () => {
     expect(appraise(listing(), comps, params, { now })).toEqual(appraise(listing(), comps, params, { now }));
   });
+
+  it('does not believe an odometer at zero on a vehicle two or more model years old', () => {
+    const opts = { now };
+    const older = { year: 2021, title: '2021 Ford Explorer XLT' };
+    const zero = appraise(listing({ ...older, mileage: 0 }), comps, params, opts);
+    const unknown = appraise(listing({ ...older, mileage: null }), comps, params, opts);
+    expect(zero.assumptions).toContain('valuation:odometer_implausible');
+    expect(zero.valuation).toEqual(unknown.valuation);
+    expect(zero.confidence).toBe(unknown.confidence);
+    // A new vehicle's few miles are believed.
+    const fresh = appraise(listing({ year: 2025, mileage: 12 }), comps, params, opts);
+    expect(fresh.assumptions).not.toContain('valuation:odometer_implausible');
+  });
 });

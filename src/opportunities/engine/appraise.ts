@@ -24,6 +24,9 @@ export interface AppraiseOptions {
  * The one arbitrage engine. Every cost is counted once, in `costs`; the estimate is the resale
  * value only (the old product also took transport off the sale price — never again).
  */
+/** Odometer readings below this on a vehicle 2+ model years old are not believed. */
+export const IMPLAUSIBLE_ODOMETER_MILES = 100;
+
 export function appraise(listing: ListingInput, comps: Comp[], params: ArbitrageParams, opts: AppraiseOptions): Appraisal {
   const fees = computeFees(listing, params);
   const transport = computeTransport(listing, opts.dealer ?? configuredDealer(params), params);
@@ -38,9 +41,14 @@ export function appraise(listing: ListingInput, comps: Comp[], params: Arbitrage
   };
   costs.totalCents = costs.bidCents + costs.buyerPremiumCents + costs.docFeeCents + costs.transportCents + costs.reconCents;
 
-  const value = appraiseValue(listing, comps, params, opts.now);
-  const v = value.valuation;
   const age = vehicleAge(listing.year, opts.now);
+  // An odometer at (almost) nothing on a vehicle two or more model years old is a blank field or a
+  // typo, not a garage find: taken at face value it doubled the estimate. It is valued, scored and
+  // risked as unknown mileage, and the appraisal says so.
+  const odometerImplausible = listing.mileage !== null && listing.mileage < IMPLAUSIBLE_ODOMETER_MILES && age >= 2;
+  const read = odometerImplausible ? { ...listing, mileage: null } : listing;
+  const value = appraiseValue(read, comps, params, opts.now);
+  const v = value.valuation;
   const profitCents = v.estimateCents - costs.totalCents;
 
   const confidence = computeConfidence(
@@ -48,7 +56,7 @@ export function appraise(listing: ListingInput, comps: Comp[], params: Arbitrage
       compCount: value.compCount,
       disagreement: value.disagreement,
       age,
-      mileage: listing.mileage,
+      mileage: read.mileage,
       hasVin: listing.vin != null && listing.vin.trim() !== '',
       titleStatus: listing.titleStatus,
     },
@@ -57,7 +65,7 @@ export function appraise(listing: ListingInput, comps: Comp[], params: Arbitrage
   const risk = computeRisk(
     {
       age,
-      mileage: listing.mileage,
+      mileage: read.mileage,
       estimateCents: v.estimateCents,
       lowCents: v.lowCents,
       highCents: v.highCents,
@@ -72,6 +80,7 @@ export function appraise(listing: ListingInput, comps: Comp[], params: Arbitrage
     ...fees.assumptions,
     ...transport.assumptions,
     ...(recon.fleet ? ['recon:fleet_surcharge'] : []),
+    ...(odometerImplausible ? ['valuation:odometer_implausible'] : []),
     ...value.assumptions,
     ...risk.assumptions,
   ];

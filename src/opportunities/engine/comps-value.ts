@@ -80,6 +80,17 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+// A listing's mileage regime: sales within this many kernel widths of its odometer, when at least
+// LOCAL_MIN of them are (else the caller keeps its wider set).
+const LOCAL_KERNELS = 2.5;
+const LOCAL_MIN = 8;
+
+function nearInMiles(sales: readonly Sale[], miles: number | null, kernelMiles: number): Sale[] | null {
+  if (miles === null) return null;
+  const near = sales.filter((s) => s.mileage !== null && Math.abs(s.mileage - miles) <= LOCAL_KERNELS * kernelMiles);
+  return near.length >= LOCAL_MIN ? near : null;
+}
+
 /**
  * The comps estimate for a listing (before the title multiplier), or null without usable comps.
  * `comps` are the candidates of the listing's family (any year); `now` dates the sales' recency.
@@ -103,10 +114,14 @@ export function valueFromComps(
   const nowMs = now?.getTime() ?? Math.max(0, ...used.map((s) => s.saleDate.getTime()));
   const M = listing.mileage;
 
-  // Slopes from the whole family (wider years) so they rest on a spread of ages and odometers.
-  const fitSet = familyComps(listing, comps, params).filter(
+  // Slopes from the whole family (wider years) so they rest on a spread of ages and odometers,
+  // and from the sales of the listing's own mileage regime when it has enough of them: prices fall
+  // steeply over the first 100,000 miles and hardly at all past 250,000, so a family-wide slope
+  // marked a 280,000-mile sale down 40 % to stand for a 340,000-mile unit that sells for the same.
+  const family = familyComps(listing, comps, params).filter(
     (c): c is Sale => c.kind === 'sale' && c.priceCents > 0 && Math.abs(c.year - listing.year) <= v.maxCompYearWindow + 2,
   );
+  const fitSet = nearInMiles(family, M, v.mileageKernelMiles) ?? family;
   const obs: Observation[] = fitSet.map((s) => ({
     y: Math.log(s.priceCents / classRatio(compClass(s), cls, v)),
     dYear: s.year - listing.year,
@@ -116,7 +131,9 @@ export function valueFromComps(
   const [fMin, fMax] = v.mileageFactorBounds;
 
   const points: Array<{ a: number; w: number; c: Comp; adj: number }> = [];
-  for (const s of used) {
+  // With a local slope, only the sales it describes: a 100,000-mile sale carried to 340,000 miles
+  // on the flat slope of the high-mileage regime would stand for four times what it should.
+  for (const s of fitSet === family ? used : (nearInMiles(used, M, v.mileageKernelMiles) ?? used)) {
     const dYear = listing.year - s.year;
     const mileFactor =
       s.mileage === null || M === null ? 1 : Math.min(fMax, Math.max(fMin, Math.exp(slopes.mileage * ((M - s.mileage) / 10_000))));
@@ -127,16 +144,23 @@ export function valueFromComps(
     const recency = 0.5 ** (ageDays / v.recencyHalfLifeDays);
     points.push({ a, w: kMiles * kYear * recency, c: s, adj: Math.exp(a) });
   }
-  for (const m of market) {
+  // Market rows of the other class only while the listing's own class is thin, as for sales.
+  const marketUsed = used === sameClass ? market.filter((m) => vehicleClass({ model: m.model, trim: m.trim }) === cls) : market;
+  for (const m of marketUsed) {
     const dYear = listing.year - m.year;
     const age = Math.max(1, (now ? now.getUTCFullYear() : m.year + 1) - m.year);
     const usual = params.depreciation.annualMileageAllowance * age;
     const mileFactor = M === null ? 1 : Math.min(fMax, Math.max(fMin, Math.exp(slopes.mileage * ((M - usual) / 10_000))));
     const ratio = classRatio(vehicleClass({ model: m.model, trim: m.trim }), cls, v);
     const a = Math.log(m.avgCents) + slopes.year * dYear + Math.log(mileFactor) + Math.log(ratio);
+    // A market row prices a vehicle of the usual mileage for its age: the farther the listing's
+    // odometer from that, the more its adjusted price is an extrapolation, and the less it counts
+    // (as a sale counts less the farther its odometer). Without it a 340,000-mile fleet unit was
+    // valued mostly from rows for 110,000-mile vehicles, about twice what such units sell for.
+    const kMiles = M === null ? 0.5 : Math.exp(-Math.abs(M - usual) / v.mileageKernelMiles);
     points.push({
       a,
-      w: Math.min(v.marketRowMaxWeight, Math.max(1, m.sampleSize)) * Math.exp(-Math.abs(dYear) / v.yearKernelYears) * 0.5,
+      w: Math.min(v.marketRowMaxWeight, Math.max(1, m.sampleSize)) * Math.exp(-Math.abs(dYear) / v.yearKernelYears) * 0.5 * kMiles,
       c: m,
       adj: Math.exp(a),
     });
@@ -149,12 +173,18 @@ export function valueFromComps(
   if (kept.length === 0 || !(totalW > 0)) return null;
   const logEstimate = kept.reduce((s, p) => s + p.w * p.a, 0) / totalW;
 
-  // Never below a floor share of what the cohort's vehicles sold for, unadjusted.
-  const raw = used
-    .filter((s) => Math.abs(s.year - listing.year) <= v.compYearWindow)
-    .map((s) => s.priceCents * classRatio(compClass(s), cls, v));
-  const floor = raw.length ? v.floorShareOfComps * median(raw) : 0;
-  const estimate = Math.max(floor, Math.exp(logEstimate));
+  // Never below a floor share of what the cohort's vehicles sold for, unadjusted, their median
+  // weighted as the estimate weighs them (odometer, year, recency): a plain median, mostly of
+  // younger odometers, held 300,000-mile units at twice what such units sell for.
+  const cohort = points.filter((p) => p.c.kind === 'sale' && Math.abs(p.c.year - listing.year) <= v.compYearWindow);
+  const floor = cohort.length
+    ? v.floorShareOfComps *
+      weightedQuantile(
+        cohort.map((p) => ({ x: (p.c as Sale).priceCents * classRatio(compClass(p.c as Sale), cls, v), w: p.w })),
+        0.5,
+      )
+    : 0;
+  const estimate = Math.max(floor, params.depreciation.floorCents, Math.exp(logEstimate));
   const lowRatio = Math.exp(
     weightedQuantile(
       kept.map((p) => ({ x: p.a - logEstimate, w: p.w })),

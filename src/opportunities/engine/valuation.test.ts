@@ -205,4 +205,35 @@ describe('comparables', () => {
     expect(r.disagreement).toBeNull();
     expect(r.assumptions).toEqual(['valuation:no_comps', 'valuation:mileage_unknown']);
   });
+
+  it('values a 340,000-mile fleet unit from the sales of its mileage regime, not the family slope or market rows', () => {
+    // A police family as auctions see it: prices fall steeply over the first miles, hardly at all
+    // past 250,000 (those units sell for $1,400–$1,700 whatever their odometer).
+    const low = Array.from({ length: 30 }, (_, i) => {
+      const miles = 40_000 + i * 3_500;
+      return sale('Ford', 'Police Interceptor Utility', 2016 + (i % 3), Math.round(1_600_000 * 0.93 ** (miles / 10_000)), miles);
+    });
+    const high = Array.from({ length: 12 }, (_, i) =>
+      sale('Ford', 'Police Interceptor Utility', 2016 + (i % 3), 140_000 + (i % 4) * 10_000, 260_000 + i * 10_000),
+    );
+    const market: Comp[] = [2016, 2017, 2018].map((year) => ({
+      kind: 'market',
+      make: 'Ford',
+      model: 'Police Interceptor Utility',
+      year,
+      trim: null,
+      avgCents: 1_200_000,
+      lowCents: 900_000,
+      highCents: 1_500_000,
+      sampleSize: 50,
+    }));
+    const unit = listing({ model: 'Police Interceptor Utility', year: 2017, mileage: 340_000 });
+    const r = valueFromComps(unit, [...low, ...high, ...market], params, now);
+    const highMedian = 150_000;
+    expect(r!.estimateCents).toBeGreaterThan(highMedian * 0.8);
+    expect(r!.estimateCents).toBeLessThan(highMedian * 1.25);
+    // The same unit at 80,000 miles is still valued from the low-mileage sales.
+    const young = valueFromComps({ ...unit, mileage: 80_000 }, [...low, ...high, ...market], params, now)!;
+    expect(young.estimateCents).toBeGreaterThan(800_000);
+  });
 });
