@@ -83,6 +83,37 @@ const NOISE = new Set([
   'unit',
   'enforcer',
   'patrol',
+  // Trim, cab and body words: sellers write "F-150 XLT SuperCrew" where sales exports say "F-150".
+  // (Trims that are different vehicles, such as Raptor or Transit Connect, are not here.)
+  'xl',
+  'xlt',
+  'lariat',
+  'platinum',
+  'limited',
+  'base',
+  'lt',
+  'ls',
+  'ltz',
+  'wt',
+  'slt',
+  'sle',
+  'sxt',
+  'se',
+  'sel',
+  'le',
+  'xle',
+  'crew',
+  'cab',
+  'supercrew',
+  'supercab',
+  'regular',
+  'extended',
+  'double',
+  'quad',
+  'pickup',
+  'sedan',
+  '4dr',
+  '2dr',
 ]);
 
 export interface Family {
@@ -103,6 +134,8 @@ export function familyOf(make: string, model: string, aliases: Readonly<Record<s
     .split(/\s+/)
     .filter((w) => w !== '' && !NOISE.has(w))
     .join(' ');
+  // "2500 HD" and "2500HD" are one model, however the seller spaced it.
+  m = m.replace(/\b(\d{3,4}) hd\b/g, '$1hd');
   if (mk === 'dodge' && /^ram\b/.test(m)) {
     mk = 'ram';
     m = m.slice(3).trim();

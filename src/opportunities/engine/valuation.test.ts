@@ -107,6 +107,20 @@ describe('comparables', () => {
         c.kind === 'sale' ? c.priceCents : 0,
       ),
     ).toEqual([6, 7]);
+    // Trim, cab and body words, and "2500 HD" however it is spaced; a different vehicle stays apart.
+    const trucks = [
+      sale('Ford', 'F-150', 2018, 9),
+      sale('Ford', 'F-150 XLT SuperCrew', 2018, 10),
+      sale('Ford', 'F-150 Raptor', 2018, 11),
+      sale('Chevrolet', 'Silverado 2500HD', 2018, 12),
+      sale('Chevrolet', 'Silverado 1500', 2018, 13),
+    ];
+    const prices = (model: string, make = 'Ford') =>
+      familyComps(listing({ make, model, year: 2018 }), trucks, params).map((c) => (c.kind === 'sale' ? c.priceCents : 0));
+    expect(prices('F-150 XLT')).toEqual([9, 10]);
+    expect(prices('F-150 Lariat Crew Cab 4x4')).toEqual([9, 10]);
+    expect(prices('F-150 Raptor')).toEqual([11]);
+    expect(prices('Silverado 2500 HD LT', 'Chevrolet')).toEqual([12]);
   });
 
   it('model year ± 2, widened a year at a time (up to ± 4) until there are enough comps', () => {
