@@ -54,6 +54,13 @@ export function feedOriginsOf(hash: string, originName: string, fetchedAt: Date,
       locators[d] = d === 'title' ? undefined : cells.get(DESCRIPTION_KEY)?.[0];
       if (locators[d] === undefined) delete locators[d];
     }
-    return { sourceUrl, fetchedAt, snapshotHash: hash, extractorVersion: FEED_EXTRACTOR_VERSION, locators, methods };
+    const origin: ListingOrigin = { sourceUrl, fetchedAt, snapshotHash: hash, extractorVersion: FEED_EXTRACTOR_VERSION, locators, methods };
+    // Read from its cell with an assumption (a date-only auction end placed in the lot's zone).
+    for (const [field, assumption] of Object.entries(a.assumed ?? {}) as Array<[keyof ListingInput, string]>) {
+      methods[field] = 'imputed';
+      (origin.assumptions ??= {})[field] = assumption;
+      (origin.inputs ??= {})[field] = ['location.zip', 'location.state'];
+    }
+    return origin;
   });
 }

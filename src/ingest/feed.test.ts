@@ -219,6 +219,29 @@ describe('parseListingFeed — derivation and normalisation', () => {
     expect(r.rejected.map((x) => x.row)).toEqual([5]);
   });
 
+  it('refuses an auction end with a time and no zone, and closes a date-only end at the end of that day where the lot is', () => {
+    const r = parseListingFeed(
+      csv(
+        row({ lot_id: 'NOZONE', auction_end: '2026-07-01T14:24:00', state: 'FL', zip: '32202' }),
+        row({ lot_id: 'DAY', auction_end: '2026-07-01', state: 'FL', zip: '32202' }),
+        row({ lot_id: 'DAY-AZ', auction_end: '2026-07-01', state: 'AZ', zip: '85004' }),
+        row({ lot_id: 'ZONED', auction_end: '2026-07-01T14:24:00-04:00', state: 'FL', zip: '32202' }),
+      ),
+      'csv',
+      { now: NOW },
+    );
+    expect(r.rejected.map((x) => [x.lotId, x.reason])).toEqual([
+      ['NOZONE', 'auction_end: "2026-07-01T14:24:00" has a time but no time zone; add Z or an offset such as -05:00'],
+    ]);
+    const byLot = new Map(r.accepted.map((a) => [a.listing.lotId, a]));
+    // Jacksonville keeps Eastern Daylight Time in July (UTC−4); Phoenix stays on UTC−7.
+    expect(byLot.get('DAY')!.listing.auctionEndsAt.toISOString()).toBe('2026-07-02T03:59:59.000Z');
+    expect(byLot.get('DAY')!.assumed?.auctionEndsAt).toMatch(/end of that day \(23:59:59\) in America\/New_York/);
+    expect(byLot.get('DAY-AZ')!.listing.auctionEndsAt.toISOString()).toBe('2026-07-02T06:59:59.000Z');
+    expect(byLot.get('ZONED')!.listing.auctionEndsAt.toISOString()).toBe('2026-07-01T18:24:00.000Z');
+    expect(byLot.get('ZONED')!.assumed).toBeUndefined();
+  });
+
   it('parses money and dates exactly', () => {
     expect(['$12,345.67', '12345.67', '12345', '0.5', '$ 7'].map((s) => parseMoneyCents('bid', s))).toEqual(
       [1234567, 1234567, 1234500, 50, 700].map((value) => ({ ok: true, value })),

@@ -5,6 +5,7 @@ import type { ListingInput } from '../opportunities/index.js';
 import { extractMileage, extractVin, normalizeVin } from '../quality/index.js';
 import { headerKey, readCsvRecords, type CsvRecord } from './csv-records.js';
 import { utf8Problem } from './utf8-check.js';
+import { endOfLocalDay, lotZone } from './sources/local-time.js';
 import {
   COLUMN_BY_KEY,
   DEFAULT_MAX_LENGTH,
@@ -47,6 +48,8 @@ export interface AcceptedListing {
    * key). An update keeps what is stored for them (kept-fields.ts); a blank cell is a value.
    */
   absent?: KeptField[];
+  /** Fields read with an assumption (a date-only auction end placed in a time zone): provenance says it. */
+  assumed?: AssumedFields;
   /**
    * The row's cells as read (column name as written, locator, value); provenance points at them.
    * Built when asked: a streamed import reads every row twice and wants them only the second time.
@@ -206,11 +209,41 @@ export function jsonRow(item: unknown, i: number): RawRow {
   return { row: i + 1, raw: () => raw, values, cells, structural };
 }
 
+export type AssumedFields = Partial<Record<'auctionEndsAt', string>>;
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ZONED = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * An auction end as a feed gives it. A time needs its zone: read as UTC, 14:24 in Florida would
+ * end the lot five hours early, so a zoneless time refuses the row. A date alone is that day's
+ * close (23:59:59) where the lot sits, as GSA means its dates, and the assumption is recorded.
+ */
+function readAuctionEnd(field: string, raw: string, zip: string | null, state: string | null, assumed: AssumedFields): Parsed<Date> {
+  const t = raw.trim();
+  const parsed = parseIsoDate(field, t);
+  if (!parsed.ok) return parsed;
+  const day = DATE_ONLY.exec(t);
+  if (!day) {
+    if (!ZONED.test(t))
+      return { ok: false, problem: `${field}: ${JSON.stringify(t)} has a time but no time zone; add Z or an offset such as -05:00` };
+    return parsed;
+  }
+  const zone = lotZone(zip, state);
+  if (!zone)
+    return {
+      ok: false,
+      problem: `${field}: ${JSON.stringify(t)} is a date without a time, and the lot has no state to place it in a time zone`,
+    };
+  assumed.auctionEndsAt = `${t} is a date without a time: taken as the end of that day (23:59:59) in ${zone.zone}; ${zone.note}`;
+  return { ok: true, value: new Date(endOfLocalDay(zone.zone, Number(day[1]), Number(day[2]), Number(day[3]))) };
+}
+
 /** Reads one row into a listing, or the list of problems that keep it out. */
 function toListing(
   values: Map<FeedColumn, unknown>,
   now: Date,
-): { listing: ListingInput; derived: DerivedField[] } | { problems: string[] } {
+): { listing: ListingInput; derived: DerivedField[]; assumed?: AssumedFields } | { problems: string[] } {
   const problems: string[] = [];
   const text = new Map<FeedColumn, string>();
   const numeric = new Map<FeedColumn, number>();
@@ -255,7 +288,6 @@ function toListing(
   if (sourceText !== undefined && source === '') problems.push(`source: ${JSON.stringify(sourceText)} has no letters or digits`);
   const year = take('year', (f, r) => parseModelYear(f, r, now));
   const currentBidCents = take('current_bid', parseMoneyCents);
-  const auctionEndsAt = take('auction_end', (f, r) => parseIsoDate(f, String(r)));
   const state = take('state', (f, r) => parseStateCode(f, String(r)));
   let mileage = take('mileage', parseMileage);
   const docFeeCents = take('doc_fee', parseMoneyCents);
@@ -276,6 +308,9 @@ function toListing(
       zip = null;
     }
   }
+  // After state and ZIP: a date without a time is placed in the lot's own time zone.
+  const assumed: AssumedFields = {};
+  const auctionEndsAt = take('auction_end', (f, r) => readAuctionEnd(f, String(r), zip, state, assumed));
   const listingUrl = text.get('listing_url') ?? null;
   if (listingUrl !== null) {
     // Dealer pages render this as a link, so javascript: and data: URLs must never pass.
@@ -318,6 +353,7 @@ function toListing(
   }
   return {
     derived,
+    ...(Object.keys(assumed).length ? { assumed } : {}),
     listing: {
       source,
       lotId: text.get('lot_id')!,
@@ -396,5 +432,12 @@ export function readFeedRow(r: RawRow, now: Date): AcceptedListing | RejectedRow
   const absent = KEPT_FIELDS.filter(([field, column]) => !r.values.has(column) && !result.derived.includes(field as DerivedField)).map(
     ([field]) => field,
   );
-  return { row: r.row, listing: result.listing, derived: result.derived, cells: r.cells, ...(absent.length ? { absent } : {}) };
+  return {
+    row: r.row,
+    listing: result.listing,
+    derived: result.derived,
+    cells: r.cells,
+    ...(absent.length ? { absent } : {}),
+    ...(result.assumed ? { assumed: result.assumed } : {}),
+  };
 }
