@@ -105,6 +105,10 @@ describe('extractMileage', () => {
   });
   it('returns null when no reading is stated', () => {
     expect(extractMileage('Located 15 miles from downtown')).toBeNull();
+    expect(extractMileage('Delivery available within 50 miles of Austin')).toBeNull();
+    expect(extractMileage('New tires, only 5,000 miles on them')).toBeNull();
+    expect(extractMileage('Oil changed 3,000 miles ago')).toBeNull();
+    expect(extractMileage('Engine rebuilt, 20,000 miles on the engine')).toBeNull();
     expect(extractMileage('Runs and drives, cold A/C')).toBeNull();
     expect(extractMileage(null)).toBeNull();
   });

@@ -121,8 +121,13 @@ const MILEAGE_PATTERNS: RegExp[] = [
     String.raw`\b(?:odometer|odo|mileage|miles)\b(?:\s*(?:reading|reads|shows|is|of|approx\.?|approximately|~))*\s*[:=#-]?\s*${NUM}`,
     'i',
   ),
-  // "87k miles", "123,456 mi", "45000 actual miles"
-  new RegExp(String.raw`${NUM}\s*(?:actual\s+|indicated\s+|original\s+)?(?:miles|mi)\b(?!\s*(?:per|away|from|radius))`, 'i'),
+  // "87k miles", "123,456 mi", "45000 actual miles" — but not a distance ("within 50 miles of
+  // Austin"), a part's wear ("5,000 miles on them", "on the tires") or an event ("3,000 miles ago").
+  new RegExp(
+    String.raw`(?<!\b(?:within|every|last|next|up\s+to|about\s+every)\s+)${NUM}\s*(?:actual\s+|indicated\s+|original\s+)?(?:miles|mi)\b` +
+      String.raw`(?!\s*(?:per|away|from|radius|ago|since|left|remaining|until|of\b|to\s+go|on\s+(?:them|the\s+(?:tires|engine|motor|transmission|battery|brakes|rebuild)|new)))`,
+    'i',
+  ),
 ];
 const MAX_PLAUSIBLE_MILES = 2_000_000;
 
