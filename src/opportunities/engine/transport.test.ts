@@ -5,16 +5,30 @@ import { computeTransport, configuredDealer, transportCost } from './transport.j
 
 const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));
 
-describe('transport bands (whole distance at one band rate, minimum $350)', () => {
+describe('transport bands (whole distance at one band rate, minimum $350, never less than a shorter haul)', () => {
   it('≤ 500 mi at $2.20: 500 × 220¢ = $1,100.00', () => expect(transportCost(500, params)).toBe(110_000));
-  it('501 mi falls in ≤ 1,000 at $1.90: 501 × 190 = $951.90', () => expect(transportCost(501, params)).toBe(95_190));
-  it('1,000 × 190 = $1,900.00; 1,001 × 160 = $1,601.60', () => {
-    expect(transportCost(1000, params)).toBe(190_000);
-    expect(transportCost(1001, params)).toBe(160_160);
+  it('501 mi at $1.90 would be $951.90: it costs what 500 mi costs, $1,100.00, until the rate catches up', () => {
+    expect(transportCost(501, params)).toBe(110_000);
+    expect(transportCost(579, params)).toBe(110_010); // 579 × 190
+    expect(transportCost(600, params)).toBe(114_000);
   });
-  it('2,000 × 160 = $3,200.00; 2,001 × 140 = $2,801.40', () => {
+  it('1,000 × 190 = $1,900.00; 1,001 at $1.60 holds at $1,900.00; 1,200 × 160 = $1,920.00', () => {
+    expect(transportCost(1000, params)).toBe(190_000);
+    expect(transportCost(1001, params)).toBe(190_000);
+    expect(transportCost(1200, params)).toBe(192_000);
+  });
+  it('2,000 × 160 = $3,200.00; 2,001 at $1.40 holds at $3,200.00; 2,500 × 140 = $3,500.00', () => {
     expect(transportCost(2000, params)).toBe(320_000);
-    expect(transportCost(2001, params)).toBe(280_140);
+    expect(transportCost(2001, params)).toBe(320_000);
+    expect(transportCost(2500, params)).toBe(350_000);
+  });
+  it('never falls as the distance grows', () => {
+    let last = 0;
+    for (let miles = 0; miles <= 4000; miles++) {
+      const cents = transportCost(miles, params);
+      expect(cents).toBeGreaterThanOrEqual(last);
+      last = cents;
+    }
   });
   it('minimum: 159 × 220 = $349.80 → $350.00; 160 × 220 = $352.00; 0 mi → $350.00', () => {
     expect(transportCost(159, params)).toBe(35_000);

@@ -37,12 +37,19 @@ export function locate(loc: Location, t: TransportParams): { point: GeoPoint; pr
 
 /**
  * Road miles, rounded half away to whole miles, priced at the rate of the band the whole
- * distance falls in (not marginal), rounded to the cent, never below the minimum.
+ * distance falls in (not marginal), rounded to the cent, never below the minimum — nor below
+ * what the longest haul of a shorter band costs: at the rate alone 501 miles ($951.90) cost less
+ * than 500 ($1,100), and a farther vehicle could rank above a nearer one.
  */
 export function transportCost(miles: number, params: ArbitrageParams): number {
   const t = params.transport;
   const band = t.bands.find((b) => b.maxMiles === null || miles <= b.maxMiles) ?? t.bands[t.bands.length - 1];
-  return Math.max(t.minimumCents, roundHalfAway(miles * band.rateCentsPerMile));
+  let cents = roundHalfAway(miles * band.rateCentsPerMile);
+  for (const shorter of t.bands) {
+    if (shorter.maxMiles === null || shorter.maxMiles >= miles) break;
+    cents = Math.max(cents, roundHalfAway(shorter.maxMiles * shorter.rateCentsPerMile));
+  }
+  return Math.max(t.minimumCents, cents);
 }
 
 /** Road miles from the vehicle to the dealer: great-circle distance × the road factor. */
