@@ -132,7 +132,7 @@ describe('appraise', () => {
       riskScore: 51,
       score: 33,
       status: 'moderate',
-      assumptions: ['fees:unknown_source', 'transport:unknown_state', 'recon:fleet_surcharge', 'valuation:no_comps'],
+      assumptions: ['fees:unknown_source', 'transport:offshore', 'transport:unknown_state', 'recon:fleet_surcharge', 'valuation:no_comps'],
       transportMiles: 1000,
       bidCeilingCents: 552_448,
     });

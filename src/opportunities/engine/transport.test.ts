@@ -72,9 +72,13 @@ describe('transport(listing location, dealer location)', () => {
       'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC'.split(
         ' ',
       );
-    for (const state of states) expect(cost({ zip: null, state }).assumptions).toEqual(['transport:state_centroid']);
+    for (const state of states) expect(cost({ zip: null, state }).assumptions).toContain('transport:state_centroid');
     // Only a place the tables cannot put anywhere is charged the configured unknown distance.
-    expect(cost({ zip: null, state: 'PR' })).toEqual({ miles: 1000, cents: 190_000, assumptions: ['transport:unknown_state'] });
+    expect(cost({ zip: null, state: 'PR' })).toEqual({
+      miles: 1000,
+      cents: 190_000,
+      assumptions: ['transport:offshore', 'transport:unknown_state'],
+    });
   });
 
   it('the dealer is an argument: the same Boston listing shipped to a Dallas dealer (ZIP 75201)', () => {
@@ -82,5 +86,13 @@ describe('transport(listing location, dealer location)', () => {
     expect(cost({ zip: '02108', state: 'MA' }, { zip: '75201', state: 'TX' })).toEqual({ miles: 1858, cents: 297_280, assumptions: [] });
     // A dealer given only by state sits on its centroid, flagged.
     expect(cost({ zip: '02108', state: 'MA' }, { zip: null, state: 'TX' }).assumptions).toEqual(['transport:dealer_state_centroid']);
+  });
+
+  it('says when a route cannot be driven: Hawaii, Alaska and the territories', () => {
+    expect(cost({ zip: '96813', state: 'HI' }).assumptions).toContain('transport:offshore');
+    expect(cost({ zip: '00901', state: 'PR' }).assumptions).toContain('transport:offshore');
+    expect(cost({ zip: '99501', state: 'AK' }).assumptions).toContain('transport:offshore');
+    expect(cost({ zip: '02108', state: 'MA' }).assumptions).not.toContain('transport:offshore');
+    expect(cost({ zip: '96815', state: 'HI' }, { zip: '96813', state: 'HI' }).assumptions).not.toContain('transport:offshore');
   });
 });

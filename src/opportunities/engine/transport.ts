@@ -52,12 +52,19 @@ export function transportCost(miles: number, params: ArbitrageParams): number {
   return Math.max(t.minimumCents, cents);
 }
 
+// States and territories no road joins to the rest: a route to or from one goes by sea or barge.
+const OFFSHORE = new Set(['AK', 'HI', 'PR', 'GU', 'VI', 'AS', 'MP']);
+
 /** Road miles from the vehicle to the dealer: great-circle distance × the road factor. */
 export function transportMiles(listing: Location, dealer: Location, params: ArbitrageParams): { miles: number; assumptions: string[] } {
   const t = params.transport;
   const from = locate(listing, t);
   const to = locate(dealer, t);
   const assumptions: string[] = [];
+  // No truck drives from Honolulu or San Juan: the road estimate stands, and says it is one.
+  const a = listing.state.trim().toUpperCase();
+  const b = dealer.state.trim().toUpperCase();
+  if (a !== b && (OFFSHORE.has(a) || OFFSHORE.has(b))) assumptions.push('transport:offshore');
   if (to?.precision === 'state_centroid') assumptions.push('transport:dealer_state_centroid');
   if (from?.precision === 'zip_prefix') assumptions.push('transport:zip_prefix');
   if (from?.precision === 'state_centroid') assumptions.push('transport:state_centroid');
