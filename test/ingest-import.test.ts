@@ -63,6 +63,15 @@ describe.each([
     expect(kept.every((r) => r.reason.length > 0 && r.raw_json.length > 2)).toBe(true);
   });
 
+  it.runIf(run)('counts the rows rejected while reading in the contract run, as validated and failed', async () => {
+    const res = await importListingFeed(tdb.db, mixed, 'csv', { origin: 'mixed-compliance.csv', now: NOW, params });
+    const runs = await tdb.db.kysely.selectFrom('quality_contract_runs').selectAll().where('import_id', '=', res.importId).execute();
+    const validated = runs.reduce((n, r) => n + Number(r.validated), 0);
+    const passed = runs.reduce((n, r) => n + Number(r.passed), 0);
+    expect(validated).toBe(res.rows);
+    expect(passed).toBe(res.accepted - (res.quality?.quarantined ?? 0));
+  });
+
   it.runIf(run)('takes mileage from the description when the column is blank and keeps quoted commas', async () => {
     const rows = await tdb.db.kysely.selectFrom('listings').select(['lot_id', 'mileage', 'description']).orderBy('lot_id').execute();
     expect(rows.find((r) => r.lot_id === 'GD-2')?.mileage).toBe(101_250);

@@ -17,6 +17,7 @@ import {
   emptyQualitySummary,
   loadPopulationInto,
   peerFeature,
+  countRejected,
   PeerFile,
   QualityStage,
   recordContractRun,
@@ -239,6 +240,8 @@ async function publish(
       throw err;
     }
     if (feed.hash() !== found.hash) throw new Error(`${opts.origin} changed while it was being imported; import it again`);
+    // Rows rejected while reading count as validated and failed, while the contract is checked.
+    if (opts.flags?.get('ENABLE_SCHEMA_VALIDATION') ?? true) countRejected(counts, found.rejected);
     if (counts.size) await recordContractRun(db, importId, counts, opts.now);
     quality.vinsDecoded = found.ledger.vinsCounted;
     const dataVersion = stored.created + stored.updated + quality.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;

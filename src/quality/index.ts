@@ -7,7 +7,7 @@
 // What a reader hands to the pipeline, and the pipeline itself.
 export type { ListingBatch, ListingOrigin, RejectedRow } from './batch.js';
 export { addQualitySummary, emptyQualitySummary, QualityStage, type QualityFlags, type QualitySummary } from './pipeline.js';
-export { listQuarantine, recordContractRun } from './contract/quarantine-store.js';
+export { countRejected, listQuarantine, recordContractRun } from './contract/quarantine-store.js';
 
 // Anomaly detection: peer features for the batch (in memory, or on disk for a streamed import),
 // the detector, and operator verdicts.

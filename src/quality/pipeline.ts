@@ -9,7 +9,7 @@ import { bulkUpsert, dbBool, type Db, type UpsertShape } from '../storage/index.
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
 import { detectAnomalies, listingKey, type PeerIndex } from './anomaly/detector.js';
 import { validateListing } from './contract/listing-contract.js';
-import { applyContractResults, recordContractRun, type QuarantineEntry } from './contract/quarantine-store.js';
+import { applyContractResults, countRejected, recordContractRun, type QuarantineEntry } from './contract/quarantine-store.js';
 import { engineVersion } from './provenance/fields.js';
 import { provenanceRow } from './provenance/records.js';
 import { anomalyHooks, reappraiseListings } from './reappraise.js';
@@ -133,7 +133,13 @@ export class QualityStage {
       passing.map((p) => p.listing),
       opts,
     );
-    if (!opts.deferContractRun) await recordContractRun(db, opts.importId, counts, opts.now);
+    if (!opts.deferContractRun)
+      await recordContractRun(
+        db,
+        opts.importId,
+        countRejected(new Map([...counts].map(([k, c]) => [k, { ...c }])), batch.rejected),
+        opts.now,
+      );
     const stage = new QualityStage(db, passing, opts);
     stage.contractCounts = counts;
     Object.assign(stage.summary, {

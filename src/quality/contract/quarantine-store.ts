@@ -103,6 +103,24 @@ export async function applyContractResults(
   return { unpublished };
 }
 
+/**
+ * Adds the rows rejected while reading (a negative bid, a missing required field) to the run's
+ * counts as validated and not passed: compliance is of every record the import was given, and a
+ * $-500 bid breaks the contract's range rule whether the reader or the validator finds it.
+ */
+export function countRejected(
+  counts: Map<string, { validated: number; passed: number }>,
+  rejected: ReadonlyArray<{ source?: string | null }>,
+): Map<string, { validated: number; passed: number }> {
+  for (const r of rejected) {
+    const source = r.source || 'unknown';
+    const c = counts.get(source) ?? { validated: 0, passed: 0 };
+    c.validated++;
+    counts.set(source, c);
+  }
+  return counts;
+}
+
 export async function recordContractRun(
   db: Db,
   importId: number,
