@@ -311,6 +311,16 @@ describe('the console incidents page and the CLI', () => {
       resolution: 'resolved by hand: importer restarted',
     });
     expect(list[0].timeline.map((x: { kind: string }) => x.kind)).toEqual(expect.arrayContaining(['opened', 'acknowledged', 'resolved']));
+    // The public status tells what happened, not who did it: no admin token's fingerprint there.
+    const status = (await t.app.inject({ method: 'GET', url: '/api/status' })).json();
+    const updates = status.incidents.find((i: { id: number }) => i.id === id).updates.map((u: { text: string }) => u.text);
+    expect(updates).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Acknowledged; escalation stopped/),
+        'Resolved: resolved by hand: importer restarted',
+      ]),
+    );
+    expect(updates.join('\n')).not.toMatch(/tok_|not told/);
   });
 
   it('admin API validates input: a title, known fields only, ids as numbers; unknown ids are 404', async () => {

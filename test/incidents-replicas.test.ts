@@ -145,7 +145,7 @@ describe.runIf(pgOk)('incidents on two replicas sharing one PostgreSQL', () => {
     });
     const mine = status.incidents.find((i: { id: number }) => i.id === id);
     expect(mine).toMatchObject({ id, title: 'Listing pages fail for dealers', userFacing: true, startedAt: first.body.incident.startedAt });
-    expect(mine.updates.map((u: { text: string }) => u.text).join('\n')).toMatch(/Opened by .*\n.*data may be delayed/);
+    expect(mine.updates.map((u: { text: string }) => u.text).join('\n')).toMatch(/Opened: .*\n.*data may be delayed/);
 
     // Resolution: every destination reached hears it once; the notice turns to "resolved".
     const res = await b().app.inject({

@@ -311,7 +311,7 @@ export class Incidents {
       startedAt: new Date(r.opened_at).toISOString(),
       userFacing: r.user_facing === 1,
       resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(),
-      updates: events.filter((e) => e.incidentId === r.id).map((e) => ({ at: new Date(e.at).toISOString(), text: e.message })),
+      updates: events.filter((e) => e.incidentId === r.id).map((e) => ({ at: new Date(e.at).toISOString(), text: publicText(e) })),
     }));
     const open = rows.filter((r) => r.status === 'open');
     const dealerNotices = rows
@@ -395,6 +395,15 @@ export class Incidents {
 }
 
 /** The part of a timeline entry naming destinations that could not be told. */
+/**
+ * An event as the public status shows it: without who acted (an admin token's fingerprint, an
+ * operator's name) or which destinations were not told — the admin timeline keeps both.
+ */
+function publicText(e: { message: string; actor: string | null }): string {
+  const text = e.actor ? e.message.replace(` by ${e.actor}`, '') : e.message;
+  return text.replace(/; not told: [\s\S]*$/, '');
+}
+
 function notTold(refused: string[]): string {
   return refused.length ? `; not told: ${refused.join('; ')}` : '';
 }
