@@ -193,6 +193,19 @@ describe('dealerscope CLI', () => {
     const badState = await cli('rollout', 'dry-run', 'maybe');
     expect(badState.code).toBe(2);
     expect(badState.stderr).toContain('state must be on or off, not "maybe"');
+    // Numbers are checked before anything is asked of the service.
+    for (const args of [
+      ['rollout', 'decisions', '--limit', 'abc'],
+      ['rollout', 'decisions', '--limit', '0'],
+      ['rollout', 'rollback', '--phase', '9', '--reason', 'x'],
+    ]) {
+      const r = await cli(...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(/argument '[^']*' is invalid\. must be a whole number 1–(500|4)/);
+    }
+    const audit = await cli('flags', 'audit', '--limit', '1.5');
+    expect(audit.code).toBe(1);
+    expect(audit.stderr).toContain("option '-n, --limit <n>' argument '1.5' is invalid. must be a whole number 1–1000");
   });
 
   it('rollout commands name the address they could not reach', async () => {

@@ -3,6 +3,7 @@
 // replicas also poll the database, so either way every replica has it within a second.
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { intBetween } from './options.js';
 import { loadConfig } from '../config/index.js';
 import {
   createFlagControl,
@@ -141,11 +142,11 @@ export function registerFlagsCommands(program: Command): void {
   flags
     .command('audit')
     .description('recent flag and rollout changes: time, token id or user, flag, old → new, reason')
-    .option('-n, --limit <n>', 'how many', '20')
+    .option('-n, --limit <n>', 'how many (1–1000)', intBetween(1, 1000), 20)
     .option('--json', 'print JSON')
-    .action(async (opts: { limit: string; json?: boolean }) => {
+    .action(async (opts: { limit: number; json?: boolean }) => {
       await withControl(async (c) => {
-        const entries = await c.audit(Math.min(Math.max(Number(opts.limit) || 20, 1), 1000));
+        const entries = await c.audit(opts.limit);
         if (opts.json) console.log(JSON.stringify(entries));
         else
           for (const e of entries)

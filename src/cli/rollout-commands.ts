@@ -2,6 +2,7 @@
 // because gates are measured inside the service. Exit codes: 0 done / gate passes, 1 could not
 // run (unreachable, not authorised, server error), 2 refused (gate fails, bad request, conflict).
 import { CommanderError } from 'commander';
+import { intBetween } from './options.js';
 import type { Command } from 'commander';
 import type { GateReport } from '../rollout/index.js';
 import { registerCanaryCommands } from './canary-commands.js';
@@ -150,14 +151,14 @@ export function registerRolloutCommands(program: Command): void {
   rollout
     .command('rollback')
     .description('roll phase N (default: the current one) and every later phase back to N-1, or only --features of it')
-    .option('-p, --phase <n>', 'the phase to roll back')
+    .option('-p, --phase <n>', 'the phase to roll back (1–4)', intBetween(1, 4))
     .option('-f, --features <list>', 'comma-separated features, e.g. browser_pool,redis_cache')
     .requiredOption('-r, --reason <text>', 'why (audited)')
-    .action((opts: { phase?: string; features?: string; reason: string }) =>
+    .action((opts: { phase?: number; features?: string; reason: string }) =>
       run(async () => {
         const body = {
           reason: opts.reason,
-          phase: opts.phase === undefined ? undefined : Number(opts.phase),
+          phase: opts.phase,
           features: opts.features
             ?.split(',')
             .map((s) => s.trim())
@@ -171,11 +172,11 @@ export function registerRolloutCommands(program: Command): void {
   rollout
     .command('decisions')
     .description('recent rollout decisions with their evidence')
-    .option('-n, --limit <n>', 'how many', '20')
+    .option('-n, --limit <n>', 'how many (1–500)', intBetween(1, 500), 20)
     .option('--json', 'print JSON')
-    .action((opts: { limit: string; json?: boolean }) =>
+    .action((opts: { limit: number; json?: boolean }) =>
       run(async () => {
-        const r = (await call('GET', `/admin/rollout/decisions?limit=${Math.min(Math.max(Number(opts.limit) || 20, 1), 500)}`)) as {
+        const r = (await call('GET', `/admin/rollout/decisions?limit=${opts.limit}`)) as {
           decisions: Array<{
             id: number;
             at: string;
