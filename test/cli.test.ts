@@ -226,4 +226,13 @@ describe('dealerscope CLI', () => {
     expect(r.stdout).toMatch(/up to date|applied/);
     expect((await cli('migrate')).stdout).toMatch(/up to date/);
   });
+
+  it('dealers create names each bad value under the option that sets it, once', async () => {
+    const r = await cli('dealers', 'create', '--name', '', '--zip', '75201', '--recon', '-5');
+    expect(r.code).toBe(1);
+    const message = r.stderr.trim();
+    expect(message).toMatch(/--recon: must be 0–1000000 dollars \(leave the option out for the default\)/);
+    expect(message).not.toContain('--recon-per-vehicle');
+    expect(message.match(/--name:/g)).toHaveLength(1);
+  });
 });

@@ -5,6 +5,17 @@ import { withDb } from './with-db.js';
 
 const numberOrString = (v: string | undefined) => (v === undefined ? undefined : v);
 
+// The profile fields' options (the API's names differ where the option is shorter).
+const OPTION_OF_FIELD: Record<string, string> = {
+  name: '--name',
+  zip: '--zip',
+  targetProfit: '--target-profit',
+  targetRoi: '--target-roi',
+  maxMiles: '--max-miles',
+  reconPerVehicle: '--recon',
+  email: '--email',
+};
+
 export function registerDealerCommands(program: Command): void {
   const dealers = program.command('dealers').description('dealer profiles: home ZIP, targets, recon; each has its own API key');
 
@@ -41,8 +52,17 @@ export function registerDealerCommands(program: Command): void {
           if (v !== undefined) body[field] = field === 'email' ? v : numberOrString(v);
         }
         const created = await withDb((db) => new DealerStore(db).create(body, Date.now())).catch((err) => {
-          if (err instanceof ProfileError)
-            throw new Error(err.errors.map((e) => `--${e.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${e.message}`).join('; '));
+          if (err instanceof ProfileError) {
+            // Each field once, under the option that sets it, in words a command line can act on.
+            const seen = new Set<string>();
+            const lines = err.errors
+              .filter((e) => !seen.has(e.field) && seen.add(e.field))
+              .map(
+                (e) =>
+                  `${OPTION_OF_FIELD[e.field] ?? `--${e.field}`}: ${e.message.replace(/ \(or null for the default\)/, ' (leave the option out for the default)')}`,
+              );
+            throw new Error(lines.join('; '));
+          }
           throw err;
         });
         if (opts.json) console.log(JSON.stringify({ id: created.id, apiKey: created.apiKey }));
