@@ -113,6 +113,10 @@ describe.each([
       [{ zip: '1234' }, 'zip'],
       [{ email: 'nope' }, 'email'],
       [{ reconPerVehicle: 'x' }, 'reconPerVehicle'],
+      // Finer than the cent (or the hundredth of a percent) is refused, not stored as something else.
+      [{ targetProfit: 0.001 }, 'targetProfit'],
+      [{ reconPerVehicle: 0.005 }, 'reconPerVehicle'],
+      [{ targetRoi: 12.345 }, 'targetRoi'],
     ] as const) {
       const r = await as(apiKey, 'PATCH', '/api/me', body);
       expect(r.statusCode, JSON.stringify(body)).toBe(400);

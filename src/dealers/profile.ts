@@ -63,6 +63,9 @@ const FIELDS = ['name', 'zip', 'targetProfit', 'targetRoi', 'maxMiles', 'reconPe
 const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
 const MAX_DOLLARS = 10_000_000;
 const cents = (dollars: number) => Math.round(dollars * 100);
+// Money is kept in whole cents and ROI in hundredths of a percent: a finer value would be stored
+// as something other than what was sent, so it is refused rather than rounded without a word.
+const finerThanHundredths = (v: number) => Math.abs(v * 100 - Math.round(v * 100)) > 1e-6;
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
@@ -107,12 +110,14 @@ export function parseProfile(body: unknown, required: readonly string[]): Profil
   if (profit === null) fail('targetProfit', 'cannot be cleared');
   else if (profit !== undefined) {
     if (profit < 0 || profit > MAX_DOLLARS) fail('targetProfit', `must be 0–${MAX_DOLLARS} dollars`);
+    else if (finerThanHundredths(profit)) fail('targetProfit', 'must be in whole cents');
     else out.targetProfitCents = cents(profit);
   }
   const roi = num('targetRoi');
   if (roi === null) fail('targetRoi', 'cannot be cleared');
   else if (roi !== undefined) {
     if (roi < 0 || roi > 1000) fail('targetRoi', 'must be 0–1000 percent');
+    else if (finerThanHundredths(roi)) fail('targetRoi', 'must be in hundredths of a percent at most (e.g. 12.25)');
     else out.targetRoiBp = Math.round(roi * 100);
   }
   const miles = num('maxMiles');
@@ -124,6 +129,7 @@ export function parseProfile(body: unknown, required: readonly string[]): Profil
   const recon = num('reconPerVehicle');
   if (recon !== undefined) {
     if (recon !== null && (recon < 0 || recon > 1_000_000)) fail('reconPerVehicle', 'must be 0–1000000 dollars (or null for the default)');
+    else if (recon !== null && finerThanHundredths(recon)) fail('reconPerVehicle', 'must be in whole cents');
     else out.reconCents = recon === null ? null : cents(recon);
   }
   if (raw.email !== undefined) {
