@@ -32,6 +32,13 @@ describe('utf8Problem', () => {
     expect(utf8Problem(Buffer.from('a,b\nMontréal\n'))).toBeNull();
     expect(utf8Problem(bytes(0x61, 0xf0, 0x9f))).toMatch(/byte 1 \(0xF0, line 1\)/);
   });
+  it('refuses UTF-16 without its byte-order mark: a NUL after every ASCII letter', () => {
+    const utf16 = Buffer.from('source,lot_id\nGovDeals,A1\n', 'utf16le');
+    expect(utf8Problem(utf16)).toMatch(/byte 1 \(0x00, line 1\) starts a run of NULs/);
+    expect(new Utf8Stream().push(utf16)).toMatch(/as UTF-16 text has/);
+    // A stray NUL in one cell is the row's business, not the file's.
+    expect(utf8Problem(Buffer.from('source,lot_id\nGovDeals,A\u00001\n'))).toBeNull();
+  });
 });
 
 describe('Utf8Stream', () => {

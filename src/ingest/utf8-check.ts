@@ -63,8 +63,24 @@ function problem(byte: number, offset: number, line: number): string {
   return `feed is not UTF-8 text: byte ${offset} (0x${hex}, line ${line}) cannot be read as UTF-8; save the file as UTF-8 (Latin-1 or Windows-1252 exports are not)`;
 }
 
+// NUL is valid UTF-8, but a UTF-16 file without its byte-order mark is ASCII letters with a NUL
+// between each, and its header would still match once NULs were dropped: a feed whose first
+// bytes are a quarter NULs or more is UTF-16, refused whole. A stray NUL in a cell is left to the
+// row (an identifier with one is rejected, free text is cleaned and flagged).
+const UTF16_SNIFF_BYTES = 4096;
+function utf16Problem(bytes: Uint8Array): string | null {
+  const head = bytes.subarray(0, UTF16_SNIFF_BYTES);
+  let nuls = 0;
+  for (let i = head.indexOf(0); i !== -1; i = head.indexOf(0, i + 1)) nuls++;
+  if (nuls === 0 || nuls * 4 < head.length) return null;
+  const first = head.indexOf(0);
+  return `feed is not UTF-8 text: byte ${first} (0x00, line 1) starts a run of NULs between its letters, as UTF-16 text has; save the file as UTF-8`;
+}
+
 /** What is wrong with a whole feed's encoding, naming its first unreadable byte; null when it is UTF-8. */
 export function utf8Problem(bytes: Uint8Array): string | null {
+  const utf16 = utf16Problem(bytes);
+  if (utf16) return utf16;
   if (isUtf8(bytes)) return null;
   const s = scanUtf8(bytes);
   const at = s.invalidAt >= 0 ? s.invalidAt : s.incompleteFrom;
@@ -80,6 +96,10 @@ export class Utf8Stream {
   /** Checks the next chunk: what is wrong with it, or null. */
   push(chunk: Uint8Array): string | null {
     const bytes = this.held.length ? Buffer.concat([this.held, chunk]) : chunk;
+    if (this.offset === 0 && this.lines === 0) {
+      const utf16 = utf16Problem(bytes);
+      if (utf16) return utf16;
+    }
     let keep = bytes.length;
     if (!isUtf8(bytes)) {
       const s = scanUtf8(bytes);
