@@ -18,6 +18,7 @@ describe('parseCompsFile — dealer sales', () => {
     ',2019,Ford,F-150,18000,2026-03-02,-5,,,', // 10
     ',2019,Ford,F-150,18000,2026-03-02,,,,ZZ', // 11
     ',2019,Ford,F-150', // 12
+    '1FM5K8AR2KGA1234O,2019,Ford,F-150,18000,2026-03-02,,,,', // 13: an O in the VIN
   ].join('\n');
   const r = parseCompsFile(content, { now: NOW });
 
@@ -50,6 +51,7 @@ describe('parseCompsFile — dealer sales', () => {
       [10, 'Mileage: "-5" must not be negative'],
       [11, 'State: "ZZ" is not a US state, DC or territory code'],
       [12, 'wrong column count: 4 fields, header has 10'],
+      [13, 'VIN: "1FM5K8AR2KGA1234O" contains characters not allowed in a VIN: "O"'],
     ]);
     expect(r.rejected[0]).toMatchObject({ lotId: null, source: null, raw: { Year: '2019', Make: 'Ford' } });
   });

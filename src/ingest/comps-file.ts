@@ -2,7 +2,7 @@
 // (one aggregated make/model/year row). Same row numbering and reject shape as listing feeds.
 
 import type { Comp } from '../opportunities/index.js';
-import { normalizeVin, vinCheckDigitValid, vinModelYear } from '../quality/index.js';
+import { normalizeVin, vinCheckDigitValid, vinModelYear, vinProblems } from '../quality/index.js';
 import { headerKey, readCsvRecords } from './csv-records.js';
 import { FeedFormatError, type RejectedRow } from './feed.js';
 import {
@@ -155,6 +155,10 @@ function toSaleComp(values: Map<string, string>, now: Date): Parsed<ParsedComp> 
   const problems: string[] = [];
   const text = cleanFields(values, 'sale', problems);
   const vin = normalizeVin(text.get('vin'));
+  // A VIN the listing contract would quarantine (I, O or Q, a wrong length or check digit) is a
+  // typo in the export: the sale is refused naming it, not kept under a VIN no vehicle has.
+  const vinIssues = vin ? vinProblems(vin) : [];
+  if (vinIssues.length) problems.push(`VIN: ${JSON.stringify(vin)} ${vinIssues.join('; ')}`);
   // A dealer export with a blank year but a good VIN still tells us the model year.
   if (!text.has('year') && vin && vinCheckDigitValid(vin)) {
     const y = vinModelYear(vin, now.getUTCFullYear());

@@ -17,7 +17,7 @@ export { PeerFile, type StagedPeer } from './anomaly/peer-file.js';
 export { isAnomalyStatus, listAnomalies, markFalsePositive } from './anomaly/verdicts.js';
 
 // VIN rules, and the decoder whose results are kept with each listing.
-export { extractMileage, extractVin, normalizeVin, vinCheckDigitValid, vinModelYear } from './vin.js';
+export { extractMileage, extractVin, normalizeVin, vinCheckDigitValid, vinModelYear, vinProblems } from './vin.js';
 export type { VinDecoder } from './vin-decoding/decoder.js';
 export { decodeAndStore } from './vin-decoding/decode-store.js';
 
