@@ -120,6 +120,16 @@ describe('dealer API changes under a sign-in cookie', () => {
     expect(await searches()).toEqual([]);
   });
 
+  it('answers a refused search form with the page and its reasons; a URL cannot put words on the page', async () => {
+    const form = { cookie, origin: OWN, 'content-type': 'application/x-www-form-urlencoded' };
+    const refused = await send('POST', '/searches', form, new URLSearchParams({ _csrf: csrf, name: 'no channel' }).toString());
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(/role="alert">channels: must list/);
+    const spoofed = await send('GET', '/searches?error=Your%20account%20is%20suspended', { cookie });
+    expect(spoofed.statusCode).toBe(200);
+    expect(spoofed.body).not.toContain('suspended');
+  });
+
   it('takes a change carrying the dealer key from anywhere: a key is not sent by the browser on its own', async () => {
     const res = await send(
       'PATCH',

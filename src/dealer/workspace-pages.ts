@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Opportunity } from '../opportunities/index.js';
 import { checkOrigin, dealerCsrfToken, protectDealerForm, QuotaLimiter, signInAttempt } from '../security/index.js';
 import { esc } from '../common/html.js';
-import { DEALER_ACTOR, DEALER_COOKIE, parseSearch, ProfileError, SearchStore, type Workspace } from '../dealers/index.js';
+import { DEALER_ACTOR, DEALER_COOKIE, parseSearch, ProfileError, SearchStore, type Dealer, type Workspace } from '../dealers/index.js';
 import { noticeBanner, type DealerNotices } from './page.js';
 import { allowDealerCss, DEALER_CSS } from './dealer-css.js';
 import { gzipHtml } from './compress.js';
@@ -241,12 +241,11 @@ export async function workspacePages(
     );
   });
 
-  app.get('/searches', async (request, reply) => {
-    const dealer = await signedIn(request, reply);
-    if (!dealer) return reply;
-    const q = request.query as Record<string, unknown>;
+  // A refused search is answered with this page and its reasons (400), never by a redirect that
+  // carries the text in the URL: a link could then show a dealer any words as the site's own.
+  const searchesPage = async (request: FastifyRequest, reply: FastifyReply, dealer: Dealer, error?: string) => {
     const list = await searches.list(dealer.id);
-    const message = typeof q.error === 'string' ? `<p class="notice" role="alert">${esc(q.error.slice(0, 500))}</p>` : '';
+    const message = error ? `<p class="notice" role="alert">${esc(error)}</p>` : '';
     const items = list
       .map(
         (s) => `<li><strong>${esc(s.name)}</strong> — ${esc(
@@ -258,7 +257,7 @@ export async function workspacePages(
       )
       .join('');
     const field = (name: string, label: string, attrs = '') => `<label>${label}<input name="${name}" ${attrs}></label>`;
-    return html(reply).send(
+    return html(reply, error ? 400 : 200).send(
       await frame(
         request,
         'Saved searches',
@@ -272,6 +271,12 @@ ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="n
         notices,
       ),
     );
+  };
+
+  app.get('/searches', async (request, reply) => {
+    const dealer = await signedIn(request, reply);
+    if (!dealer) return reply;
+    return searchesPage(request, reply, dealer);
   });
 
   app.post('/searches', { preHandler: guard, bodyLimit: 16 * 1024 }, async (request, reply) => {
@@ -294,7 +299,7 @@ ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="n
       await searches.create(dealer.id, await parseSearch(body, { allowPrivate, dealerEmail: dealer.email, emailConfigured }), clock.now());
     } catch (err) {
       if (!(err instanceof ProfileError)) throw err;
-      return reply.redirect(`/searches?error=${encodeURIComponent(err.errors.map((e) => `${e.field}: ${e.message}`).join('; '))}`, 303);
+      return searchesPage(request, reply, dealer, err.errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     }
     return reply.redirect('/searches', 303);
   });
