@@ -240,6 +240,17 @@ describe('dealer alerts', () => {
     expect((await api('DELETE', `/api/me/watchlist/${target.id}`)).statusCode).toBe(204);
   });
 
+  it('watchlist: an ended auction cannot be watched (409), its detail stays readable', async () => {
+    await importNow([listing('W3', 'CA', 300_000, 3_600_000)]);
+    const list = (await api('GET', '/api/opportunities?cursor=&limit=200&state=CA')).json().items;
+    const target = list.find((o: { lotId: string }) => o.lotId === 'W3');
+    offset += 2 * 3_600_000;
+    const res = await api('PUT', `/api/me/watchlist/${target.id}`);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({ code: 'auction_ended', message: expect.stringContaining('nothing left to watch') });
+    expect((await api('GET', `/api/opportunities/${target.id}`)).statusCode).toBe(200);
+  });
+
   it('measures import → webhook latency', async () => {
     const res = await api('POST', '/api/me/searches', {
       name: 'latency',

@@ -322,7 +322,7 @@ ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="n
       .map(
         ({
           opportunity: o,
-        }) => `<li><a href="/o/${o.id}">${esc(`${o.year} ${o.make} ${o.model}`)}</a> · bid ${money(o.currentBid)} · ceiling ${money(o.bidCeiling)} · ${esc(timeLeft(o.auctionEndsAt, now))} left
+        }) => `<li><a href="/o/${o.id}">${esc(`${o.year} ${o.make} ${o.model}`)}</a> · bid ${money(o.currentBid)} · ceiling ${money(o.bidCeiling)} · ${esc(timeLeft(o.auctionEndsAt, now) === 'ended' ? 'ended' : `${timeLeft(o.auctionEndsAt, now)} left`)}
 <form method="post" action="/watchlist/${o.id}/delete" class="inline">${csrfField(request)}<button type="submit">Remove</button></form></li>`,
       )
       .join('');

@@ -127,6 +127,13 @@ export async function alertRoutes(
     const id = positiveId((request.params as { opportunityId: string }).opportunityId, 'opportunityId');
     const found = await workspace.reads.detail(dealer, id);
     if (!found) throw new ApiError(404, 'not_found', `Opportunity ${id} not found`);
+    // Its detail stays readable, but an ended auction has no bid, ceiling or end left to alert on.
+    if (found.opportunity.status === 'ended' || Date.parse(found.opportunity.auctionEndsAt) <= ctx.clock.now())
+      throw new ApiError(
+        409,
+        'auction_ended',
+        `Opportunity ${id}'s auction ended at ${found.opportunity.auctionEndsAt}: there is nothing left to watch`,
+      );
     await searches.watch(dealer.id, id, Number(found.row.current_bid_cents), ctx.clock.now());
     reply.header('Cache-Control', 'no-store');
     return found.opportunity;

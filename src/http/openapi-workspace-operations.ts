@@ -82,7 +82,13 @@ export const WORKSPACE_OPERATIONS: Record<string, OperationDoc> = {
   'PUT /api/me/watchlist/:opportunityId': workspaceOp(
     'watchOpportunity',
     'Watch an opportunity: alerts on a bid change, on passing the bid ceiling and one hour before the end',
-    { responses: { 200: { $ref: 'Opportunity#' }, 404: error } },
+    {
+      responses: {
+        200: { $ref: 'Opportunity#' },
+        404: error,
+        409: error,
+      },
+    },
   ),
   'DELETE /api/me/watchlist/:opportunityId': workspaceOp('unwatchOpportunity', 'Stop watching an opportunity', {
     responses: { 204: { description: 'Removed', type: 'null' }, 404: error },
