@@ -5,6 +5,7 @@ import type { ListingInput } from '../opportunities/index.js';
 import { extractMileage, extractVin, normalizeVin } from '../quality/index.js';
 import { headerKey, readCsvRecords, type CsvRecord } from './csv-records.js';
 import { utf8Problem } from './utf8-check.js';
+import { repeatedRowKeys } from './json-repeated-keys.js';
 import { endOfLocalDay, lotZone } from './sources/local-time.js';
 import {
   COLUMN_BY_KEY,
@@ -178,15 +179,23 @@ function csvRows(content: string | Buffer): RawRow[] {
 /** The items of a JSON feed; throws FeedFormatError when the file is not a JSON array. */
 export function jsonItems(content: string | Buffer): unknown[] {
   requireUtf8(content);
+  const text = (typeof content === 'string' ? content : content.toString('utf8')).replace(/^\uFEFF/, '');
   let data: unknown;
   try {
-    data = JSON.parse((typeof content === 'string' ? content : content.toString('utf8')).replace(/^\uFEFF/, ''));
+    data = JSON.parse(text);
   } catch (err) {
     throw new FeedFormatError(`feed is not valid JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(data)) throw new FeedFormatError('JSON feed must be an array of listing objects');
+  for (const [index, key] of repeatedRowKeys(text)) {
+    const item: unknown = data[index];
+    if (item !== null && typeof item === 'object') REPEATED_KEY.set(item, key);
+  }
   return data as unknown[];
 }
+
+// The key each parsed row object gave twice (json-repeated-keys.ts), for jsonRow to reject it.
+const REPEATED_KEY = new WeakMap<object, string>();
 
 /** Item `i` (0-based) of a JSON feed as a row. */
 export function jsonRow(item: unknown, i: number): RawRow {
@@ -196,7 +205,9 @@ export function jsonRow(item: unknown, i: number): RawRow {
   const raw = item as Record<string, unknown>;
   const values = new Map<FeedColumn, unknown>();
   const keyOf = new Map<FeedColumn, string>();
-  let structural: string | null = null;
+  const repeated = REPEATED_KEY.get(item);
+  let structural: string | null =
+    repeated === undefined ? null : `key ${JSON.stringify(repeated)} appears twice in the object: one of its values would be dropped`;
   for (const [k, v] of Object.entries(raw)) {
     const col = COLUMN_BY_KEY.get(headerKey(k));
     if (!col) continue;
