@@ -76,25 +76,8 @@ export const MAX_LENGTH: Partial<Record<FeedColumn, number>> = { description: 10
 export const DEFAULT_MAX_LENGTH = 200;
 export const FREE_TEXT: ReadonlySet<FeedColumn> = new Set(['title', 'description', 'make', 'model', 'trim', 'city']);
 
-const SOURCE_ALIASES: Record<string, string> = {
-  govdeals: 'govdeals',
-  publicsurplus: 'publicsurplus',
-  publicsurpluscom: 'publicsurplus',
-  gsa: 'gsa',
-  gsaauctions: 'gsa',
-  gsaauction: 'gsa',
-  gsaauctionsgov: 'gsa',
-  iaa: 'iaa',
-  iaai: 'iaa',
-  insuranceautoauctions: 'iaa',
-  govdealscom: 'govdeals',
-};
-
-/** Display name or key → the lower-case source key the fee table and API use. */
-export function normalizeSource(raw: string): string {
-  const key = raw.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return SOURCE_ALIASES[key] ?? key;
-}
+// Source names are read the same way wherever one is given (a feed row, the API's source filter).
+export { normalizeSource } from '../common/source-names.js';
 
 // Most specific first: "rebuilt salvage" is rebuilt and "salvage - flood" is flood.
 const TITLE_PATTERNS: Array<[RegExp, TitleStatus]> = [

@@ -3,6 +3,7 @@
 // ignore what cannot be understood. Either way only typed values reach the database.
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { SORTS, STATUSES } from './api-schema.js';
+import { normalizeSource } from '../common/source-names.js';
 
 export type Sort = (typeof SORTS)[number];
 export type Status = (typeof STATUSES)[number];
@@ -172,7 +173,8 @@ export function parseListQuery(
     }
     f[target] = matchKey(v);
   }
-  if (f.source !== undefined) f.source = f.source.replace(/[^a-z0-9]/g, '');
+  // "GSA Auctions" finds what feeds stored as gsa, as the import reads it.
+  if (f.source !== undefined) f.source = normalizeSource(f.source);
 
   const status = value('status');
   if (status !== undefined) {
