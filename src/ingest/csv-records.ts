@@ -69,7 +69,8 @@ export function readCsvWindow(text: string, at: CsvCursor): CsvRecord[] {
     for (const r of records) {
       if (rest.slice(consumed, consumed + r.raw.length) !== r.raw) break;
       const leading = /^\n*/.exec(r.raw)![0].length;
-      at.row += 1;
+      // Blank lines are rows as a spreadsheet shows them: a reject names the row the dealer sees.
+      at.row += 1 + leading;
       // Spreadsheets export trailing ",,,," rows; they hold nothing to accept or reject.
       if (!r.record.every((f) => f.trim() === '')) out.push({ row: at.row, line: at.line + leading, fields: r.record, error: null });
       at.line += (r.raw.match(/\n/g) ?? []).length;
@@ -77,12 +78,15 @@ export function readCsvWindow(text: string, at: CsvCursor): CsvRecord[] {
     }
     rest = rest.slice(consumed);
     if (rest.trim() === '') {
-      // Blank lines closing a window still count for the lines of the next one.
-      at.line += (rest.match(/\n/g) ?? []).length;
+      // Blank lines closing a window still count for the lines (and rows) of the next one.
+      const blanks = (rest.match(/\n/g) ?? []).length;
+      at.line += blanks;
+      at.row += blanks;
       break;
     }
     const blank = /^\n*/.exec(rest)![0].length;
     at.line += blank;
+    at.row += blank;
     const nl = rest.indexOf('\n', blank);
     at.row += 1;
     out.push({ row: at.row, line: at.line, fields: null, error: 'malformed CSV: unterminated quoted field' });

@@ -302,11 +302,13 @@ describe('parseListingFeed — CSV structure', () => {
   });
 
   it('numbers rows like a spreadsheet', () => {
+    // The blank line is row 3 in a spreadsheet, so c is row 4 (line 5: the quoted cell spans two).
     expect(readCsvRecords('h\n"a\nb"\n\nc\n').map((r) => [r.row, r.line])).toEqual([
       [1, 1],
       [2, 2],
-      [3, 5],
+      [4, 5],
     ]);
+    expect(readCsvRecords('h\nK1\n\n\nK2\n').map((r) => r.row)).toEqual([1, 2, 5]);
     // An all-blank ",," row is skipped but still counted, as a spreadsheet shows it.
     expect(readCsvRecords('h,i\n,\nc,d\n , \n').map((r) => [r.row, r.fields])).toEqual([
       [1, ['h', 'i']],
