@@ -77,6 +77,14 @@ describe('dealer page', () => {
     const bad = await t.app.inject({ method: 'GET', url: '/?sort=sideways&minProfit=lots' });
     expect(bad.statusCode).toBe(200);
     expect(bad.body).toMatch(/Ignored: .*sort must be one of.*minProfit must be a number/);
+    // The page's own default order stands in for the bad sort; an unknown parameter is named too.
+    expect(bad.body).toContain('sorted by score');
+    const unknown = await t.app.inject({ method: 'GET', url: '/?foo=1' });
+    expect(unknown.body).toMatch(/Ignored: foo \(not a filter of this page\)/);
+    // Past the last page: the last page, said so, rather than an empty list under "page 2 of 2".
+    const past = await t.app.inject({ method: 'GET', url: '/?page=999' });
+    expect(past.body).toMatch(/Ignored: page 999 \(there are 2\)/);
+    expect((past.body.match(/<tr>\n<td class="status-/g) ?? []).length).toBe(live - 50);
   });
 
   it('narrows by filters and never fails on unreadable ones', async () => {

@@ -85,15 +85,31 @@ export async function dealerPage(
     // The page is forgiving: what cannot be read is named above the list and dropped (the API's
     // lenient rules), never a 500.
     const strict = parseListQuery({ sort: 'score', ...given }, true);
-    const problem = strict.ok ? '' : `Ignored: ${strict.errors.map((e) => `${e.field} ${e.message}`).join('; ')}.`;
+    const unknown = Object.keys(raw).filter((k) => !(FILTERS as readonly string[]).includes(k) && k !== 'page');
+    const ignored = [
+      ...(strict.ok ? [] : strict.errors.map((e) => `${e.field} ${e.message}`)),
+      ...unknown.map((k) => `${k.slice(0, 40)} (not a filter of this page)`),
+    ];
+    // What cannot be read is dropped before the forgiving read, so the page's own default (score)
+    // stands in for a bad sort, not the API's.
+    if (!strict.ok) for (const e of strict.errors) delete given[e.field];
     const parsed = parseListQuery({ sort: 'score', ...given, limit: String(PAGE_SIZE) }, false);
     const q = parsed.ok ? parsed.query : null;
     const dealer = await workspace.identify(request);
-    const page = q?.page ?? 1;
-    const { items, total } = q
-      ? await workspace.reads.offsetPage(dealer, { sort: q.sort, filters: q.filters, limit: PAGE_SIZE }, page)
-      : { items: [] as Opportunity[], total: 0 };
+    const read = (p: number) =>
+      q
+        ? workspace.reads.offsetPage(dealer, { sort: q.sort, filters: q.filters, limit: PAGE_SIZE }, p)
+        : Promise.resolve({ items: [] as Opportunity[], total: 0 });
+    let page = q?.page ?? 1;
+    let { items, total } = await read(page);
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    // Past the last page (an old link, a hand-typed number): the last page, and a word about it.
+    if (items.length === 0 && page > pages && total > 0) {
+      ignored.push(`page ${page} (there are ${pages})`);
+      page = pages;
+      ({ items, total } = await read(page));
+    }
+    const problem = ignored.length ? `Ignored: ${ignored.join('; ')}.` : '';
     const link = (p: number) =>
       `/?${esc(new URLSearchParams({ ...Object.fromEntries(Object.entries(given).filter(([k]) => k !== 'page')), page: String(p) }).toString())}`;
     const sample = items.some((o) => o.sample);
