@@ -276,5 +276,24 @@ describe('dealer alerts', () => {
       `dealer alert latency import→webhook over ${latencies.length} imports (scan every 50 ms): p50 ${p50} ms, p95 ${p95} ms, max ${latencies.at(-1)} ms`,
     );
     expect(p95).toBeLessThan(5_000);
+
+    // The history pages back through all of it, each alert once and as the whole history shows it.
+    const all = (await api('GET', '/api/me/alerts?limit=500')).json();
+    expect(all.nextBefore).toBeNull();
+    const seen: number[] = [];
+    const byId = new Map(all.items.map((a: { id: number }) => [a.id, a]));
+    for (let before: number | null = null, pages = 0; pages < 100; pages++) {
+      const res: { items: Array<{ id: number; deliveries: unknown[] }>; nextBefore: number | null } = (
+        await api('GET', `/api/me/alerts?limit=3${before === null ? '' : `&before=${before}`}`)
+      ).json();
+      seen.push(...res.items.map((a: { id: number }) => a.id));
+      for (const a of res.items) expect(a).toEqual(byId.get(a.id));
+      before = res.nextBefore;
+      if (before === null) break;
+    }
+    expect(seen).toEqual(all.items.map((a: { id: number }) => a.id));
+    expect(seen.length).toBeGreaterThan(20);
+    for (const bad of ['limit=0', 'limit=501', 'before=abc', 'colour=red'])
+      expect((await api('GET', `/api/me/alerts?${bad}`)).statusCode, bad).toBe(400);
   }, 60_000);
 });

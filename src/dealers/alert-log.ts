@@ -89,16 +89,22 @@ export class AlertLog {
       .execute();
   }
 
-  /** The dealer's alert history, newest first, with each message's delivery status. */
-  async history(dealerId: number, limit = 100): Promise<AlertView[]> {
-    const rows = await this.h
-      .selectFrom('dealer_alerts')
-      .selectAll()
-      .where('dealer_id', '=', dealerId)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    const deliveries = new Map((await this.deps.notifications.list({ topic: `dealer:${dealerId}`, limit: 5000 })).map((d) => [d.id, d]));
+  /**
+   * The dealer's alert history, newest first, with each message's delivery status: `limit`
+   * alerts, older than alert `before` when given (the next page of a longer history).
+   */
+  async history(dealerId: number, limit = 100, before?: number): Promise<AlertView[]> {
+    let q = this.h.selectFrom('dealer_alerts').selectAll().where('dealer_id', '=', dealerId);
+    if (before !== undefined) q = q.where('id', '<', before);
+    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+    // The messages of these alerts exactly: the dealer's latest few thousand would leave an older
+    // alert's deliveries blank.
+    const ids = rows.flatMap((r) =>
+      (JSON.parse(r.deliveries_json) as Array<number | RefusedDelivery>).filter((e): e is number => typeof e === 'number'),
+    );
+    const deliveries = new Map(
+      (await this.deps.notifications.list({ topic: `dealer:${dealerId}`, ids, limit: 5000 })).map((d) => [d.id, d]),
+    );
     return rows.map((r) => ({
       id: Number(r.id),
       kind: r.kind,

@@ -68,8 +68,8 @@ export class DealerAlerts {
   }
 
   /** The dealer's alert history, newest first, with each message's delivery status. */
-  history(dealerId: number, limit = 100): Promise<AlertView[]> {
-    return this.log.history(dealerId, limit);
+  history(dealerId: number, limit = 100, before?: number): Promise<AlertView[]> {
+    return this.log.history(dealerId, limit, before);
   }
 
   /** Where dealers who set up alerts want to hear (the incidents' dealer notices use it). */

@@ -5,7 +5,7 @@ import type { Clock } from '../common/clock.js';
 import type { ServiceConfig } from '../config/index.js';
 import type { Db } from '../storage/index.js';
 import { checkDealerSession, requireAdmin } from '../security/index.js';
-import { ApiError } from '../common/errors.js';
+import { ApiError, checkQueryParams } from '../common/errors.js';
 import { ProfileError, type Dealer } from './profile.js';
 import type { Workspace } from './workspace.js';
 import type { DealerAlerts } from './alerts.js';
@@ -72,6 +72,15 @@ const positiveId = (raw: string, field: string): number => {
   return Number(raw);
 };
 
+function boundedInt(v: unknown, field: string, min: number, max: number): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new ApiError(400, 'invalid_request', `Invalid query parameter: ${field}`, [
+      { field, message: max === Number.MAX_SAFE_INTEGER ? `must be a whole number from ${min}` : `must be a whole number ${min}–${max}` },
+    ]);
+  return n;
+}
+
 /** Saved searches, the watchlist and the alert history of the calling dealer. */
 export async function alertRoutes(
   app: FastifyInstance,
@@ -105,10 +114,17 @@ export async function alertRoutes(
     return reply.code(204).send();
   });
 
-  app.get('/api/me/alerts', async (request, reply) => {
+  app.get('/api/me/alerts', { validatorCompiler: skipValidation }, async (request, reply) => {
     const dealer = await requireDealer(workspace, request);
+    const query = request.query as Record<string, unknown>;
+    checkQueryParams(query, ['limit', 'before']);
+    const limit = query.limit === undefined ? 100 : boundedInt(query.limit, 'limit', 1, 500);
+    const before = query.before === undefined ? undefined : boundedInt(query.before, 'before', 1, Number.MAX_SAFE_INTEGER);
     reply.header('Cache-Control', 'private, no-store');
-    return { items: await alerts.history(dealer.id) };
+    // One more than asked tells whether an older page follows.
+    const items = await alerts.history(dealer.id, limit + 1, before);
+    const page = items.slice(0, limit);
+    return { items: page, nextBefore: items.length > limit ? page[page.length - 1]!.id : null };
   });
 
   app.get('/api/me/watchlist', async (request, reply) => {

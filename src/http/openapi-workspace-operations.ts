@@ -74,7 +74,19 @@ export const WORKSPACE_OPERATIONS: Record<string, OperationDoc> = {
     responses: { 204: { description: 'Deleted', type: 'null' }, 404: error },
   }),
   'GET /api/me/alerts': workspaceOp('listMyAlerts', "Alert history, newest first, with each message's delivery status", {
-    responses: { 200: anyObject('`items`: alerts with `deliveries`') },
+    querystring: {
+      type: 'object',
+      properties: {
+        limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+        before: { type: 'integer', minimum: 1, description: 'only alerts older than this alert id: the `nextBefore` of the previous page' },
+      },
+    },
+    responses: {
+      200: anyObject(
+        '`items`: alerts with `deliveries`; `nextBefore`: the alert id to pass as `before` for the next (older) page, null on the last',
+      ),
+      400: error,
+    },
   }),
   'GET /api/me/watchlist': workspaceOp('getWatchlist', 'Watched opportunities with personal numbers', {
     responses: { 200: anyObject('`items`: opportunities') },

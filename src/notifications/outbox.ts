@@ -171,6 +171,8 @@ export interface ListFilter {
   /** Topics starting with this (e.g. `incident:`). */
   topicPrefix?: string;
   status?: DeliveryStatus;
+  /** Only these messages (an alert log's own, whatever their age). */
+  ids?: readonly number[];
   limit?: number;
 }
 
@@ -195,6 +197,10 @@ export async function listDeliveries(h: Handle, f: ListFilter = {}): Promise<Del
   // Prefixes come from this code (`incident:`), never from a request, so they carry no LIKE wildcards.
   if (f.topicPrefix !== undefined) q = q.where('topic', 'like', `${f.topicPrefix}%`);
   if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.ids !== undefined) {
+    if (f.ids.length === 0) return [];
+    q = q.where('id', 'in', [...f.ids]);
+  }
   const rows = await q
     .orderBy('id', 'desc')
     .limit(Math.min(Math.max(f.limit ?? 200, 1), 5000))
