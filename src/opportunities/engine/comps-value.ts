@@ -130,7 +130,9 @@ export function valueFromComps(
   const slopes = fitSlopes(obs, v);
   const [fMin, fMax] = v.mileageFactorBounds;
 
-  const points: Array<{ a: number; w: number; c: Comp; adj: number }> = [];
+  // `counts`: how many comparables a point stands for in the blend weight (a market row of a
+  // usual-mileage vehicle, far from the listing's odometer, counts for less than its samples).
+  const points: Array<{ a: number; w: number; c: Comp; adj: number; counts?: number }> = [];
   // With a local slope, only the sales it describes: a 100,000-mile sale carried to 340,000 miles
   // on the flat slope of the high-mileage regime would stand for four times what it should.
   for (const s of fitSet === family ? used : (nearInMiles(used, M, v.mileageKernelMiles) ?? used)) {
@@ -163,6 +165,7 @@ export function valueFromComps(
       w: Math.min(v.marketRowMaxWeight, Math.max(1, m.sampleSize)) * Math.exp(-Math.abs(dYear) / v.yearKernelYears) * 0.5 * kMiles,
       c: m,
       adj: Math.exp(a),
+      counts: Math.min(v.marketRowMaxWeight, Math.max(1, m.sampleSize)) * (M === null ? 1 : kMiles),
     });
   }
   // Export typos (a price ×10 or ÷10) and odd sales: drop what sits far outside the rest.
@@ -198,9 +201,7 @@ export function valueFromComps(
     ),
   );
   const salesUsed = kept.filter((p) => p.c.kind === 'sale').length;
-  const marketCount = kept
-    .filter((p) => p.c.kind === 'market')
-    .reduce((s, p) => s + Math.min(v.marketRowMaxWeight, Math.max(1, (p.c as Market).sampleSize)), 0);
+  const marketCount = Math.round(kept.filter((p) => p.c.kind === 'market').reduce((s, p) => s + (p.counts ?? 0), 0));
   return {
     estimateCents: roundHalfAway(estimate),
     lowCents: roundHalfAway(estimate * Math.min(1, lowRatio)),

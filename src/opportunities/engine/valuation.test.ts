@@ -250,4 +250,23 @@ describe('comparables', () => {
     const young = valueFromComps({ ...unit, mileage: 80_000 }, [...low, ...high, ...market], params, now)!;
     expect(young.estimateCents).toBeGreaterThan(800_000);
   });
+
+  it('a market row counts as fewer comparables the farther the odometer is from its usual mileage', () => {
+    const rows: Comp[] = [2016, 2017, 2018].map((year) => ({
+      kind: 'market',
+      make: 'Ford',
+      model: 'F-150',
+      year,
+      trim: null,
+      avgCents: 2_000_000,
+      lowCents: 1_700_000,
+      highCents: 2_300_000,
+      sampleSize: 40,
+    }));
+    const usual = params.depreciation.annualMileageAllowance * (now.getUTCFullYear() - 2017);
+    const typical = valueFromComps(listing({ year: 2017, mileage: usual }), rows, params, now)!;
+    const worn = valueFromComps(listing({ year: 2017, mileage: usual + 250_000 }), rows, params, now)!;
+    expect(typical.count).toBeGreaterThan(10);
+    expect(worn.count).toBeLessThan(2);
+  });
 });
