@@ -77,6 +77,12 @@ describe('HTTP semantics', () => {
     }
   });
 
+  it('a detail id past 15 digits is refused saying so', async () => {
+    const res = await get('/api/opportunities/1234567890123456');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([{ field: 'id', message: 'must be a positive integer of at most 15 digits' }]);
+  });
+
   it('If-None-Match takes a list, weak tags and `*` on 2xx answers', async () => {
     for (const [url, enc] of [
       ['/api/opportunities?limit=3', 'identity'],

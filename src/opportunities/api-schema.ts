@@ -10,6 +10,10 @@ import { allRequired, orNull } from '../common/json-schema.js';
 
 export const SORTS = ['newest', 'profit', 'roi', 'score', 'ending', 'headroom'] as const;
 export const STATUSES = ['hot', 'good', 'moderate'] as const;
+/** Bounds the list query enforces (list-query.ts), stated once so the document says the same. */
+export const MAX_PAGE = 1_000_000;
+export const MONEY_BOUND = 1e9;
+export const ROI_BOUND = 100_000;
 
 const Money = { type: 'number', description: 'US dollars' } as const;
 const Integer = { type: 'integer' } as const;
@@ -156,7 +160,7 @@ const Filter = { type: 'string', maxLength: 64 } as const;
 export const ListQueryDoc = {
   type: 'object',
   properties: {
-    page: { type: 'integer', minimum: 1, description: 'legacy mode: 1-based page' },
+    page: { type: 'integer', minimum: 1, maximum: MAX_PAGE, description: 'legacy mode: 1-based page' },
     cursor: { type: 'string', description: 'cursor mode: opaque; empty asks for the first page' },
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
     sort: { anyOf: SORTS.map(literal) },
@@ -165,8 +169,8 @@ export const ListQueryDoc = {
     model: Filter,
     source: Filter,
     status: { anyOf: STATUSES.map(literal) },
-    minProfit: { type: 'number', description: 'dollars' },
-    minRoi: { type: 'number', description: 'percent' },
+    minProfit: { type: 'number', minimum: -MONEY_BOUND, maximum: MONEY_BOUND, description: 'dollars' },
+    minRoi: { type: 'number', minimum: -ROI_BOUND, maximum: ROI_BOUND, description: 'percent' },
     maxRisk: { type: 'number', minimum: 0, maximum: 100 },
     yearMin: { type: 'integer', minimum: 1900, maximum: 2100 },
     yearMax: { type: 'integer', minimum: 1900, maximum: 2100 },
@@ -177,7 +181,12 @@ export const ListQueryDoc = {
       ],
       description: 'an RFC 3339 date-time with its zone, or a calendar date (the start of that day, UTC)',
     },
-    minHeadroom: { type: 'number', description: 'dollars: bidCeiling − currentBid at least this' },
+    minHeadroom: {
+      type: 'number',
+      minimum: -MONEY_BOUND,
+      maximum: MONEY_BOUND,
+      description: 'dollars: bidCeiling − currentBid at least this',
+    },
     includeFlagged: {
       type: 'boolean',
       default: true,

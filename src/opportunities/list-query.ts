@@ -2,7 +2,7 @@
 // naming every offending field; lenient mode is the v4 behaviour: clamp what can be clamped,
 // ignore what cannot be understood. Either way only typed values reach the database.
 import { fullFormats } from 'ajv-formats/dist/formats.js';
-import { SORTS, STATUSES } from './api-schema.js';
+import { MAX_PAGE, MONEY_BOUND, ROI_BOUND, SORTS, STATUSES } from './api-schema.js';
 import { normalizeSource } from '../common/source-names.js';
 
 export type Sort = (typeof SORTS)[number];
@@ -43,8 +43,6 @@ export interface FieldError {
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
-const MAX_PAGE = 1_000_000;
-const MONEY_BOUND = 1e9;
 const KNOWN = new Set([
   'page',
   'cursor',
@@ -196,7 +194,7 @@ export function parseListQuery(
   // integer bound that selects the same rows; PostgreSQL rejects a fraction for an integer column.
   const minProfit = num('minProfit', -MONEY_BOUND, MONEY_BOUND, false);
   if (minProfit !== undefined) f.minProfitCents = integerAtLeast(minProfit * 100);
-  const minRoi = num('minRoi', -100_000, 100_000, false);
+  const minRoi = num('minRoi', -ROI_BOUND, ROI_BOUND, false);
   if (minRoi !== undefined) f.minRoiBp = integerAtLeast(minRoi * 100);
   const minHeadroom = num('minHeadroom', -MONEY_BOUND, MONEY_BOUND, false);
   if (minHeadroom !== undefined) f.minHeadroomCents = integerAtLeast(minHeadroom * 100);

@@ -249,7 +249,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
       if (!/^[1-9][0-9]{0,14}$/.test(raw)) {
         if (deps.flags.get('ENABLE_INPUT_VALIDATION')) {
           throw new ApiError(400, 'invalid_request', 'Invalid path parameter: id', [
-            { field: 'id', message: 'must be a positive integer' },
+            { field: 'id', message: 'must be a positive integer of at most 15 digits' },
           ]);
         }
         throw new ApiError(404, 'not_found', `Opportunity ${raw.slice(0, 32)} not found`);
