@@ -82,6 +82,8 @@ describe('quality CLI', () => {
       .where('lot_id', '=', 'C-3')
       .executeTakeFirstOrThrow();
     expect(JSON.parse(opp.anomalies_json)).toMatchObject([{ id, status: 'false_positive' }]);
+    // The id is an argument, and a bad one is named as such.
+    await expect(cli('anomalies', 'mark-false-positive', 'abc')).rejects.toThrow('anomaly id must be a positive whole number, got "abc"');
   });
 
   it('reports compliance, the FP ratio and the quality score', async () => {

@@ -15,6 +15,14 @@ const intOpt = (name: string, v: string, min: number, max: number): number => {
   return n;
 };
 
+/** The <id> argument (a positional, so not named as an option). */
+function anomalyId(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1)
+    throw new Error(`anomaly id must be a positive whole number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 export function registerQualityCommands(program: Command): void {
   const quarantine = program.command('quarantine').description('records the listing data contract quarantined');
   quarantine
@@ -77,7 +85,7 @@ export function registerQualityCommands(program: Command): void {
     .option('--actor <name>', 'who is marking it, for the record', process.env.USER ?? 'cli')
     .action(async (id: string, opts: { actor: string }) => {
       const res = await withDb((db) =>
-        markFalsePositive(db, intOpt('id', id, 1, Number.MAX_SAFE_INTEGER), {
+        markFalsePositive(db, anomalyId(id), {
           actor: `cli:${opts.actor}`,
           now: Date.now(),
           params: loadArbitrageParams(),
