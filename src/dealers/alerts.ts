@@ -52,6 +52,14 @@ const line = (p: Personal) => {
   return `• ${o.year} ${o.make} ${o.model} (${o.location.state}) bid ${money(Math.round(o.currentBid * 100))}, profit ${money(p.profitCents)}, ceiling ${o.bidCeiling === null ? 'none' : money(Math.round(o.bidCeiling * 100))}${o.listingUrl ? ` ${o.listingUrl}` : ''} [#${o.id}]`;
 };
 
+/**
+ * Runs a conditional update that claims an alert; true when this replica's update changed the row.
+ * Replicas scanning the same row at once all see it due: only the claimant sends.
+ */
+async function claimed(update: { executeTakeFirst(): Promise<{ numUpdatedRows: bigint }> }): Promise<boolean> {
+  return Number((await update.executeTakeFirst()).numUpdatedRows) > 0;
+}
+
 export class DealerAlerts {
   private readonly loop: PeriodicTask;
   private readonly log: AlertLog;
@@ -224,13 +232,14 @@ export class DealerAlerts {
         .execute();
       if (pending.length === 0) continue;
       // Claim the interval first, so two replicas never both send this search's alert.
-      const claimed = await this.h
-        .updateTable('dealer_searches')
-        .set({ last_alert_at: now })
-        .where('id', '=', s.id)
-        .where((eb) => (s.last_alert_at === null ? eb('last_alert_at', 'is', null) : eb('last_alert_at', '=', s.last_alert_at)))
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) === 0) continue;
+      const won = await claimed(
+        this.h
+          .updateTable('dealer_searches')
+          .set({ last_alert_at: now })
+          .where('id', '=', s.id)
+          .where((eb) => (s.last_alert_at === null ? eb('last_alert_at', 'is', null) : eb('last_alert_at', '=', s.last_alert_at))),
+      );
+      if (!won) continue;
       const dealer = await this.deps.workspace.store.dealer(Number(s.dealer_id));
       if (!dealer) continue;
       const ids = pending.map((p) => Number(p.opportunity_id));
@@ -324,10 +333,7 @@ export class DealerAlerts {
         .updateTable('dealer_watchlist')
         .where('dealer_id', '=', w.dealer_id)
         .where('opportunity_id', '=', w.opportunity_id);
-      // Each alert is claimed by a conditional update first: replicas scanning the same watchlist
-      // row at once both see it due, and only the one whose update changed the row sends.
-      const claimed = async (q: { executeTakeFirst(): Promise<{ numUpdatedRows: bigint }> }) =>
-        Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
+      // Each alert is claimed first (claimed()), as a search's interval is.
       if (
         bid !== Number(w.last_bid_cents) &&
         (await claimed(where.set({ last_bid_cents: bid }).where('last_bid_cents', '=', w.last_bid_cents)))

@@ -72,11 +72,12 @@ const positiveId = (raw: string, field: string): number => {
   return Number(raw);
 };
 
-function boundedInt(v: unknown, field: string, min: number, max: number): number {
+/** A positive whole-number query parameter, at most `max` when given. */
+function queryInt(v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max)
+  if (!Number.isSafeInteger(n) || n < 1 || n > max)
     throw new ApiError(400, 'invalid_request', `Invalid query parameter: ${field}`, [
-      { field, message: max === Number.MAX_SAFE_INTEGER ? `must be a whole number from ${min}` : `must be a whole number ${min}–${max}` },
+      { field, message: max === Number.MAX_SAFE_INTEGER ? 'must be a positive whole number' : `must be a whole number 1–${max}` },
     ]);
   return n;
 }
@@ -118,8 +119,8 @@ export async function alertRoutes(
     const dealer = await requireDealer(workspace, request);
     const query = request.query as Record<string, unknown>;
     checkQueryParams(query, ['limit', 'before']);
-    const limit = query.limit === undefined ? 100 : boundedInt(query.limit, 'limit', 1, 500);
-    const before = query.before === undefined ? undefined : boundedInt(query.before, 'before', 1, Number.MAX_SAFE_INTEGER);
+    const limit = query.limit === undefined ? 100 : queryInt(query.limit, 'limit', 500);
+    const before = query.before === undefined ? undefined : queryInt(query.before, 'before');
     reply.header('Cache-Control', 'private, no-store');
     // One more than asked tells whether an older page follows.
     const items = await alerts.history(dealer.id, limit + 1, before);

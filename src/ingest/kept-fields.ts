@@ -4,56 +4,14 @@
 // its input the stored listing, the import that stored it named in the assumption).
 import type { Db } from '../storage/index.js';
 import type { ListingOrigin } from '../quality/index.js';
-import type { ListingInput } from '../opportunities/index.js';
+import { listingFromRow, type ListingInput } from '../opportunities/index.js';
 import type { KeptField } from './feed-columns.js';
+import { feedRowKey } from './feed.js';
 
 interface Row {
   listing: ListingInput;
   origin?: ListingOrigin;
   absent?: readonly KeptField[];
-}
-
-interface StoredRow {
-  source: string;
-  lot_id: string;
-  origin: string;
-  trim: string | null;
-  vin: string | null;
-  mileage: number | null;
-  city: string | null;
-  zip: string | null;
-  listing_url: string | null;
-  title_status: string;
-  description: string | null;
-  buyer_premium_bp: number | null;
-  doc_fee_cents: number | null;
-}
-
-/** The stored value of a field, or null where nothing worth keeping is stored. */
-function storedValue(s: StoredRow, field: KeptField): ListingInput[KeptField] | null {
-  switch (field) {
-    case 'trim':
-      return s.trim;
-    case 'vin':
-      return s.vin;
-    case 'mileage':
-      return s.mileage === null ? null : Number(s.mileage);
-    case 'city':
-      return s.city;
-    case 'zip':
-      return s.zip;
-    case 'listingUrl':
-      return s.listing_url;
-    case 'titleStatus':
-      // 'unknown' is what a file without the column gives; there is nothing to keep.
-      return s.title_status === 'unknown' ? null : (s.title_status as ListingInput['titleStatus']);
-    case 'description':
-      return s.description;
-    case 'buyerPremiumPct':
-      return s.buyer_premium_bp === null ? null : Number(s.buyer_premium_bp) / 100;
-    case 'docFeeCents':
-      return s.doc_fee_cents === null ? null : Number(s.doc_fee_cents);
-  }
 }
 
 /**
@@ -69,38 +27,25 @@ export async function keepStoredWhereAbsent(db: Db, rows: readonly Row[]): Promi
     lotsBySource.set(r.listing.source, lots);
   }
   if (lotsBySource.size === 0) return;
-  const found: StoredRow[] = [];
+  // Per lot: the stored listing as the engine reads it, and the import that stored it.
+  const byLot = new Map<string, { listing: ListingInput; origin: string }>();
   for (const [source, lots] of lotsBySource) {
-    const part = await db.kysely
+    const found = await db.kysely
       .selectFrom('listings')
-      .select([
-        'source',
-        'lot_id',
-        'origin',
-        'trim',
-        'vin',
-        'mileage',
-        'city',
-        'zip',
-        'listing_url',
-        'title_status',
-        'description',
-        'buyer_premium_bp',
-        'doc_fee_cents',
-      ])
+      .selectAll()
       .where('source', '=', source)
       .where('lot_id', 'in', [...lots])
       .execute();
-    found.push(...(part as StoredRow[]));
+    for (const f of found) byLot.set(feedRowKey({ source: f.source, lotId: f.lot_id }), { listing: listingFromRow(f), origin: f.origin });
   }
-  const byLot = new Map(found.map((s) => [`${s.source}\u0000${s.lot_id}`, s]));
   for (const r of rows) {
     if (!r.absent?.length) continue;
-    const stored = byLot.get(`${r.listing.source}\u0000${r.listing.lotId}`);
+    const stored = byLot.get(feedRowKey(r.listing));
     if (!stored) continue;
     for (const field of r.absent) {
-      const value = storedValue(stored, field);
-      if (value === null) continue;
+      const value = stored.listing[field];
+      // 'unknown' is what a file without the title column gives: there is nothing to keep.
+      if (value === null || (field === 'titleStatus' && value === 'unknown')) continue;
       (r.listing as unknown as Record<string, unknown>)[field] = value;
       if (!r.origin) continue;
       delete r.origin.locators[field];

@@ -43,6 +43,20 @@ const sale = (make: string, model: string, year: number, priceCents: number, mil
   state: null,
 });
 
+/** Ford market price rows for model years 2016–2018: `avgCents` ± `spreadCents`. */
+const marketRows = (model: string, avgCents: number, spreadCents: number, sampleSize: number): Comp[] =>
+  [2016, 2017, 2018].map((year) => ({
+    kind: 'market',
+    make: 'Ford',
+    model,
+    year,
+    trim: null,
+    avgCents,
+    lowCents: avgCents - spreadCents,
+    highCents: avgCents + spreadCents,
+    sampleSize,
+  }));
+
 describe('depreciation model', () => {
   it('Tacoma 2020 @ 2025, 90,000 mi: 3,800,000 × 1.15 × 0.88^5 × 0.975^(excess / 10,000)', () => {
     // 3,800,000 × 1.15 = 4,370,000; 0.88^5 = 0.5277319168; 4,370,000 × 0.5277319168 = 2,306,188.476
@@ -230,17 +244,7 @@ describe('comparables', () => {
     const high = Array.from({ length: 12 }, (_, i) =>
       sale('Ford', 'Police Interceptor Utility', 2016 + (i % 3), 140_000 + (i % 4) * 10_000, 260_000 + i * 10_000),
     );
-    const market: Comp[] = [2016, 2017, 2018].map((year) => ({
-      kind: 'market',
-      make: 'Ford',
-      model: 'Police Interceptor Utility',
-      year,
-      trim: null,
-      avgCents: 1_200_000,
-      lowCents: 900_000,
-      highCents: 1_500_000,
-      sampleSize: 50,
-    }));
+    const market = marketRows('Police Interceptor Utility', 1_200_000, 300_000, 50);
     const unit = listing({ model: 'Police Interceptor Utility', year: 2017, mileage: 340_000 });
     const r = valueFromComps(unit, [...low, ...high, ...market], params, now);
     const highMedian = 150_000;
@@ -252,17 +256,7 @@ describe('comparables', () => {
   });
 
   it('a market row counts as fewer comparables the farther the odometer is from its usual mileage', () => {
-    const rows: Comp[] = [2016, 2017, 2018].map((year) => ({
-      kind: 'market',
-      make: 'Ford',
-      model: 'F-150',
-      year,
-      trim: null,
-      avgCents: 2_000_000,
-      lowCents: 1_700_000,
-      highCents: 2_300_000,
-      sampleSize: 40,
-    }));
+    const rows = marketRows('F-150', 2_000_000, 300_000, 40);
     const usual = params.depreciation.annualMileageAllowance * (now.getUTCFullYear() - 2017);
     const typical = valueFromComps(listing({ year: 2017, mileage: usual }), rows, params, now)!;
     const worn = valueFromComps(listing({ year: 2017, mileage: usual + 250_000 }), rows, params, now)!;
