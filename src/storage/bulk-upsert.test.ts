@@ -79,6 +79,27 @@ describe.each([
     const all = await stored();
     expect(all.filter((r) => r.k.startsWith('bulk')).map((r) => r.a)).toEqual(rows.map((r) => r.a));
   });
+
+  it.runIf(run)('reads each value by its column name: keys in any order, names any SQL identifier can be', async () => {
+    await sql.raw(`CREATE TABLE odd_names (k TEXT PRIMARY KEY, "it's ""x""" TEXT, "a\\b c" BIGINT)`).execute(tdb.db.kysely);
+    const odd = { table: 'odd_names', conflict: ['k'] };
+    const quoted = `it's "x"`;
+    const slashed = 'a\\b c';
+    // The first row's keys name the columns; the second gives the same keys in another order.
+    await bulkUpsert(tdb.db.kysely, tdb.db, odd, [
+      { k: 'one', [quoted]: 'first', [slashed]: 1 },
+      { [slashed]: 2, [quoted]: 'second', k: 'two' },
+    ]);
+    // A table of another shape between two writes of this one.
+    await bulkUpsert(tdb.db.kysely, tdb.db, SHAPE, [{ k: 'odd-between', a: 5, b: 'x', created_at: 1 }]);
+    await bulkUpsert(tdb.db.kysely, tdb.db, odd, [{ [quoted]: 'third', k: 'three', [slashed]: 3 }]);
+    const back = (await sql.raw<Record<string, unknown>>(`SELECT * FROM odd_names ORDER BY k`).execute(tdb.db.kysely)).rows;
+    expect(back.map((r) => [r.k, r[quoted], Number(r[slashed])])).toEqual([
+      ['one', 'first', 1],
+      ['three', 'third', 3],
+      ['two', 'second', 2],
+    ]);
+  });
 });
 
 describe.runIf(pgOk)('bulkUpsert on PostgreSQL: one array per column', () => {

@@ -113,6 +113,45 @@ async function arrayTypes(db: object, executor: Executor, table: string, columns
   return types;
 }
 
+interface ValueReaders {
+  /** Every row's values, row after row: a VALUES list's parameters. */
+  byRow(rows: ReadonlyArray<object>): unknown[];
+  /** One array per column, each with every row's value: unnest's parameters. */
+  byColumn(rows: ReadonlyArray<object>): unknown[][];
+}
+
+// Reading `row[column]` with the column in a variable, for rows of every table the imports write,
+// was a keyed load that saw a new hidden class with each table: V8 dropped the function's
+// optimised code and rebuilt it 17 times in one 20,000-listing import (68 "wrong map"
+// deoptimisations). A reader compiled per column list names its columns, so each table's rows go
+// through code that only ever sees that table's shape.
+const valueReaders = new LRUCache<string, ValueReaders>({ max: 64 });
+
+function readers(columns: readonly string[]): ValueReaders {
+  const key = columns.join('\u0000');
+  let found = valueReaders.get(key);
+  if (found !== undefined) return found;
+  // JSON quoting makes any column name a plain property key; the names are the rows' own keys.
+  const reads = columns.map((c) => `row[${JSON.stringify(c)}] ?? null`);
+  /* eslint-disable @typescript-eslint/no-implied-eval -- one compiled reader per column list is the point (see above) */
+  const byRow = new Function(
+    'rows',
+    `const out = new Array(rows.length * ${columns.length}); let i = 0;
+     for (let r = 0; r < rows.length; r++) { const row = rows[r]; ${reads.map((read) => `out[i++] = ${read};`).join(' ')} }
+     return out;`,
+  ) as ValueReaders['byRow'];
+  const byColumn = new Function(
+    'rows',
+    `const n = rows.length; ${columns.map((_, c) => `const c${c} = new Array(n);`).join(' ')}
+     for (let r = 0; r < n; r++) { const row = rows[r]; ${reads.map((read, c) => `c${c}[r] = ${read};`).join(' ')} }
+     return [${columns.map((_, c) => `c${c}`).join(', ')}];`,
+  ) as ValueReaders['byColumn'];
+  /* eslint-enable @typescript-eslint/no-implied-eval */
+  found = { byRow, byColumn };
+  valueReaders.set(key, found);
+  return found;
+}
+
 /**
  * Inserts `rows` into `shape.table` in one statement, updating the rows they collide with. The
  * columns are the first row's own keys, in its order, and every row gives them; a value left
@@ -131,22 +170,9 @@ export async function bulkUpsert<Out = never>(
   const types = db.dialect === 'postgres' ? await arrayTypes(db, executor, shape.table, columns) : null;
   let query: CompiledQuery;
   if (types !== null) {
-    const arrays = columns.map((c) => {
-      const values: unknown[] = new Array<unknown>(rows.length);
-      for (let r = 0; r < rows.length; r++) values[r] = (rows[r] as Record<string, unknown>)[c] ?? null;
-      return values;
-    });
-    query = CompiledQuery.raw(arraysStatement(shape, columns, types), arrays);
+    query = CompiledQuery.raw(arraysStatement(shape, columns, types), readers(columns).byColumn(rows));
   } else {
-    const params: unknown[] = new Array<unknown>(rows.length * columns.length);
-    let i = 0;
-    for (const row of rows) {
-      const values = row as Record<string, unknown>;
-      for (const c of columns) {
-        params[i++] = values[c] ?? null;
-      }
-    }
-    query = CompiledQuery.raw(valuesStatement(db.dialect, shape, columns, rows.length), params);
+    query = CompiledQuery.raw(valuesStatement(db.dialect, shape, columns, rows.length), readers(columns).byRow(rows));
   }
   const result = await executor.executeQuery<Out>(query);
   return result.rows as Out[];

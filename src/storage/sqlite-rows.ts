@@ -6,6 +6,7 @@
 // on the benchmark's 100 k rows. Cache misses for list pages run that query on the event loop, so
 // it is time every other request waits.
 import type BetterSqlite3 from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 
 /** What Kysely's SQLite driver calls on a prepared statement. */
 export interface DriverStatement {
@@ -21,11 +22,23 @@ type RowBuilder = (values: unknown[]) => Record<string, unknown>;
  * `(values) => ({ "col0": values[0], … })`: one literal, so every row of a statement shares one
  * hidden class. Later columns of the same name win, as in better-sqlite3's own objects.
  */
-function rowBuilder(names: readonly string[]): RowBuilder {
+function compileRowBuilder(names: readonly string[]): RowBuilder {
   const fields = names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ');
   // Names come from the statement's own result columns; JSON quoting makes any of them a plain key.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a compiled row builder is the point: one object literal per statement shape
   return new Function('v', `return { ${fields} };`) as RowBuilder;
+}
+
+// Builders by column list. An import's lookups are IN lists of every length from 1 to a few
+// hundred, each its own statement with the same columns: a builder per statement was a fresh
+// function for V8 to optimise for each of them.
+const builders = new LRUCache<string, RowBuilder>({ max: 256 });
+
+function rowBuilder(names: readonly string[]): RowBuilder {
+  const key = names.join('\u0000');
+  let build = builders.get(key);
+  if (build === undefined) builders.set(key, (build = compileRowBuilder(names)));
+  return build;
 }
 
 /**
