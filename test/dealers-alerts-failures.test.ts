@@ -5,6 +5,8 @@
 //   - one destination the outbox will not take (a private webhook once allowed) costs only itself:
 //     the e-mail still goes, and the history lists the webhook as refused with the reason;
 //   - a hit that was taken out of the lists before its alert went (quarantined, ended) is dropped.
+//   - a hit re-priced by another replica while its alert was being queued stays pending and goes
+//     out again at its new bid.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { ManualClock } from '../src/common/clock.js';
@@ -27,6 +29,8 @@ describe('dealer alerts when a step fails', () => {
   const clock = new ManualClock(SERVER_NOW);
   const sent: OutboundMessage[] = [];
   let failEnqueue = 0;
+  /** Runs once inside the next enqueue, before its messages count as queued. */
+  let duringEnqueue: (() => Promise<void>) | null = null;
   let mailing = true;
   /** Opportunity ids alerted so far, one entry each time an id was in a queued message. */
   const alerted = () => sent.flatMap((m) => ((m.fields?.matches ?? []) as Array<{ id: number }>).map((x) => x.id));
@@ -64,6 +68,9 @@ describe('dealer alerts when a step fails', () => {
             failEnqueue--;
             throw new Error('outbox unavailable');
           }
+          const during = duringEnqueue;
+          duringEnqueue = null;
+          await during?.();
           sent.push(...messages);
           return messages.map((_, i) => sent.length - messages.length + i + 1);
         },
@@ -184,6 +191,47 @@ describe('dealer alerts when a step fails', () => {
     const now = alerted().slice(before);
     expect(now.sort()).toEqual([...kept].sort());
   });
+  it('a match re-priced while its alert is being queued stays pending and goes out again at its new bid', async () => {
+    const before = alerted().length;
+    await ingestMadeListings(tdb.db, 2, 25, 'REPRICED', clock.now());
+    const [moved, still] = await idsOf('REPRICED');
+    // While this replica queues the alert, another replica's pass sees the lot re-priced and sets
+    // its hit pending again at the new bid, as matchSearches does.
+    duringEnqueue = async () => {
+      await tdb.db.kysely
+        .updateTable('opportunities')
+        .set((eb) => ({ current_bid_cents: eb('current_bid_cents', '+', 50_000) }))
+        .where('id', '=', moved!)
+        .execute();
+      const hits = dealerDb(tdb.db);
+      const hit = await hits
+        .selectFrom('dealer_search_hits')
+        .select('bid_cents')
+        .where('opportunity_id', '=', moved!)
+        .executeTakeFirstOrThrow();
+      await hits
+        .updateTable('dealer_search_hits')
+        .set({ bid_cents: Number(hit.bid_cents) + 50_000, alerted_at: null, found_at: clock.now() })
+        .where('opportunity_id', '=', moved!)
+        .execute();
+    };
+    await pass();
+    expect(duringEnqueue).toBeNull();
+    expect(alerted().slice(before).sort()).toEqual([moved, still].sort());
+    // The next alert carries the re-priced lot alone, at its new bid.
+    await pass();
+    expect(
+      alerted()
+        .slice(before)
+        .filter((id) => id === moved),
+    ).toHaveLength(2);
+    expect(
+      alerted()
+        .slice(before)
+        .filter((id) => id === still),
+    ).toHaveLength(1);
+  });
+
   // Last: its dealer's searches match everything later imports bring.
   it('watchlist alerts go to the webhooks of searches that send to one, not to a URL kept on an e-mail-only search', async () => {
     const owner = await workspace.store.create({ name: 'Hook Motors', zip: '75201', email: 'hooks@example.com' }, clock.now());

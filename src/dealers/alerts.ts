@@ -7,10 +7,10 @@
 //   saved search   new or re-priced matches, at most one alert per search per minIntervalMinutes
 //   watchlist      bid changed, bid went past the dealer's ceiling, one hour before the end
 import { PeriodicTask } from '../common/periodic-task.js';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Destination, Notifications } from '../notifications/index.js';
 import type { Clock } from '../common/clock.js';
-import { type Db, dbBool } from '../storage/index.js';
+import { type Db, dbBool, valuesTable } from '../storage/index.js';
 import { alertDestinations, searchDestinations, watchDestinations } from './alert-destinations.js';
 import { AlertLog, type AlertView } from './alert-log.js';
 import type { Personal } from './personal.js';
@@ -32,6 +32,8 @@ export function dealerAlertScanMs(env: NodeJS.ProcessEnv): number {
 // The last change number (not time) the pass has handed out; opportunities_007 dropped the old key.
 const WATERMARK = 'dealer_alerts_change_mark';
 const CLAIM_LIMIT = 5000;
+/** Hits marked sent per statement (a VALUES list of two columns each). */
+const MARK_CHUNK = 500;
 const HOUR_MS = 3_600_000;
 
 export interface AlertDeps {
@@ -226,7 +228,7 @@ export class DealerAlerts {
       if (s.last_alert_at !== null && now - Number(s.last_alert_at) < s.min_interval_minutes * 60_000) continue;
       const pending = await this.h
         .selectFrom('dealer_search_hits')
-        .select('opportunity_id')
+        .select(['opportunity_id', 'bid_cents'])
         .where('search_id', '=', s.id)
         .where('alerted_at', 'is', null)
         .execute();
@@ -249,13 +251,15 @@ export class DealerAlerts {
       const items = (await this.deps.workspace.reads.some(dealer, ids)).filter(
         (p) => this.alertable(p, dealer, now) && matchesFilters(p, filters, null),
       );
+      // Each hit is marked at the bid the alert gave it (what was read for it, for a hit no longer
+      // alertable): one re-priced after that stays pending and goes out at its new bid.
+      const sentBid = new Map(items.map((p) => [p.opportunity.id, Number(p.row.current_bid_cents)]));
       const markSent = () =>
-        this.h
-          .updateTable('dealer_search_hits')
-          .set({ alerted_at: now })
-          .where('search_id', '=', s.id)
-          .where('opportunity_id', 'in', ids)
-          .execute();
+        this.markSent(
+          Number(s.id),
+          pending.map((h) => [Number(h.opportunity_id), sentBid.get(Number(h.opportunity_id)) ?? Number(h.bid_cents)] as const),
+          now,
+        );
       if (items.length === 0) {
         await markSent();
         continue;
@@ -293,6 +297,21 @@ export class DealerAlerts {
       }
       // Marked after the alert is queued: a failure in between repeats an alert rather than losing one.
       await markSent();
+    }
+  }
+
+  /**
+   * Marks a search's hits sent, each only while it still has the bid given ([opportunity id, bid]).
+   * A pass on another replica that re-priced a hit while this alert was being built (a new bid,
+   * pending again) leaves it pending, so its new price is alerted next time rather than marked
+   * sent under the old one.
+   */
+  private async markSent(searchId: number, hits: ReadonlyArray<readonly [number, number]>, now: number): Promise<void> {
+    for (let i = 0; i < hits.length; i += MARK_CHUNK) {
+      const part = hits.slice(i, i + MARK_CHUNK);
+      await sql`UPDATE dealer_search_hits SET alerted_at = ${now} FROM ${valuesTable(part, [0, 1])}
+        WHERE dealer_search_hits.search_id = ${searchId} AND dealer_search_hits.opportunity_id = v.column1
+          AND dealer_search_hits.bid_cents = v.column2 AND dealer_search_hits.alerted_at IS NULL`.execute(this.deps.db.kysely);
     }
   }
 
