@@ -3,7 +3,7 @@
 // database given; then reads back what was rejected, quarantined and published.
 import { loadArbitrageParams, type ArbitrageParams } from '../src/config/arbitrage.js';
 import { importCompsFile, importListingFeed } from '../src/ingest/import-service.js';
-import { normalizeSource } from '../src/ingest/feed-columns.js';
+import { normalizeSource } from '../src/common/source-names.js';
 import { toOpportunity } from '../src/opportunities/serialize.js';
 import type { Db } from '../src/storage/db.js';
 import { measure, type Outcome } from './measure.js';

@@ -319,12 +319,11 @@ ${field('minIntervalMinutes', 'At most one alert every (minutes)', 'inputmode="n
     const items = await workspace.reads.some(dealer, ids);
     const now = clock.now();
     const cards = items
-      .map(
-        ({
-          opportunity: o,
-        }) => `<li><a href="/o/${o.id}">${esc(`${o.year} ${o.make} ${o.model}`)}</a> · bid ${money(o.currentBid)} · ceiling ${money(o.bidCeiling)} · ${esc(timeLeft(o.auctionEndsAt, now) === 'ended' ? 'ended' : `${timeLeft(o.auctionEndsAt, now)} left`)}
-<form method="post" action="/watchlist/${o.id}/delete" class="inline">${csrfField(request)}<button type="submit">Remove</button></form></li>`,
-      )
+      .map(({ opportunity: o }) => {
+        const left = timeLeft(o.auctionEndsAt, now);
+        return `<li><a href="/o/${o.id}">${esc(`${o.year} ${o.make} ${o.model}`)}</a> · bid ${money(o.currentBid)} · ceiling ${money(o.bidCeiling)} · ${esc(left === 'ended' ? left : `${left} left`)}
+<form method="post" action="/watchlist/${o.id}/delete" class="inline">${csrfField(request)}<button type="submit">Remove</button></form></li>`;
+      })
       .join('');
     return html(reply).send(
       await frame(

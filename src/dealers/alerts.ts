@@ -254,14 +254,14 @@ export class DealerAlerts {
       // Each hit is marked at the bid the alert gave it (what was read for it, for a hit no longer
       // alertable): one re-priced after that stays pending and goes out at its new bid.
       const sentBid = new Map(items.map((p) => [p.opportunity.id, Number(p.row.current_bid_cents)]));
-      const markSent = () =>
+      const markHits = () =>
         this.markSent(
           Number(s.id),
           pending.map((h) => [Number(h.opportunity_id), sentBid.get(Number(h.opportunity_id)) ?? Number(h.bid_cents)] as const),
           now,
         );
       if (items.length === 0) {
-        await markSent();
+        await markHits();
         continue;
       }
       items.sort((a, b) => b.profitCents - a.profitCents);
@@ -296,7 +296,7 @@ export class DealerAlerts {
         throw err;
       }
       // Marked after the alert is queued: a failure in between repeats an alert rather than losing one.
-      await markSent();
+      await markHits();
     }
   }
 

@@ -394,7 +394,6 @@ export class Incidents {
   }
 }
 
-/** The part of a timeline entry naming destinations that could not be told. */
 /**
  * An event as the public status shows it: without who acted (an admin token's fingerprint, an
  * operator's name) or which destinations were not told — the admin timeline keeps both.
@@ -404,6 +403,7 @@ function publicText(e: { message: string; actor: string | null }): string {
   return text.replace(/; not told: [\s\S]*$/, '');
 }
 
+/** The part of a timeline entry naming destinations that could not be told. */
 function notTold(refused: string[]): string {
   return refused.length ? `; not told: ${refused.join('; ')}` : '';
 }

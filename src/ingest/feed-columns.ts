@@ -76,9 +76,6 @@ export const MAX_LENGTH: Partial<Record<FeedColumn, number>> = { description: 10
 export const DEFAULT_MAX_LENGTH = 200;
 export const FREE_TEXT: ReadonlySet<FeedColumn> = new Set(['title', 'description', 'make', 'model', 'trim', 'city']);
 
-// Source names are read the same way wherever one is given (a feed row, the API's source filter).
-export { normalizeSource } from '../common/source-names.js';
-
 // Most specific first: "rebuilt salvage" is rebuilt and "salvage - flood" is flood.
 const TITLE_PATTERNS: Array<[RegExp, TitleStatus]> = [
   [/flood|water\s*damage/, 'flood'],

@@ -241,8 +241,8 @@ async function publish(
     }
     if (feed.hash() !== found.hash) throw new Error(`${opts.origin} changed while it was being imported; import it again`);
     // Rows rejected while reading count as validated and failed, while the contract is checked.
-    if (opts.flags?.get('ENABLE_SCHEMA_VALIDATION') ?? true) countRejected(counts, found.rejected);
-    if (counts.size) await recordContractRun(db, importId, counts, opts.now);
+    const run = (opts.flags?.get('ENABLE_SCHEMA_VALIDATION') ?? true) ? countRejected(counts, found.rejected) : counts;
+    if (run.size) await recordContractRun(db, importId, run, opts.now);
     quality.vinsDecoded = found.ledger.vinsCounted;
     const dataVersion = stored.created + stored.updated + quality.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
     if (dataVersion !== null) notifyDataVersion(db, dataVersion);

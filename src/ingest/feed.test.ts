@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { parseCompsFile } from './comps-file.js';
 import { detectFeedFormat, FeedFormatError, parseListingFeed } from './feed.js';
-import { normalizeSource, normalizeTitleStatus } from './feed-columns.js';
+import { normalizeTitleStatus } from './feed-columns.js';
+import { normalizeSource } from '../common/source-names.js';
 import { readCsvRecords } from './csv-records.js';
 import { parseIsoDate, parseMoneyCents } from './value-parsers.js';
 

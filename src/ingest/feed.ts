@@ -5,6 +5,8 @@ import type { ListingInput } from '../opportunities/index.js';
 import { extractMileage, extractVin, normalizeVin } from '../quality/index.js';
 import { headerKey, readCsvRecords, type CsvRecord } from './csv-records.js';
 import { utf8Problem } from './utf8-check.js';
+// Source names are read the same way wherever one is given (a feed row, the API's source filter).
+import { normalizeSource } from '../common/source-names.js';
 import { repeatedRowKeys } from './json-repeated-keys.js';
 import { endOfLocalDay, lotZone } from './sources/local-time.js';
 import {
@@ -12,7 +14,6 @@ import {
   DEFAULT_MAX_LENGTH,
   FREE_TEXT,
   MAX_LENGTH,
-  normalizeSource,
   normalizeTitleStatus,
   KEPT_FIELDS,
   REQUIRED,

@@ -1,6 +1,7 @@
 // Auctions end while their listings sit in the database: as each one ends (the sweep wakes at the
-// next end, at least once a minute) the ones that ended are marked ended, which takes them out of every list (their detail stays readable) and bumps the data
-// version so cached pages go too. Listings stored after their end are marked ended at once.
+// next end, at least once a minute) the ones that ended are marked ended, which takes them out of
+// every list (their detail stays readable) and bumps the data version so cached pages go too.
+// Listings stored after their end are marked ended at once.
 import type { FastifyInstance } from 'fastify';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { notifyDataVersion } from './data-version.js';

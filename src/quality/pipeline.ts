@@ -133,13 +133,7 @@ export class QualityStage {
       passing.map((p) => p.listing),
       opts,
     );
-    if (!opts.deferContractRun)
-      await recordContractRun(
-        db,
-        opts.importId,
-        countRejected(new Map([...counts].map(([k, c]) => [k, { ...c }])), batch.rejected),
-        opts.now,
-      );
+    if (!opts.deferContractRun) await recordContractRun(db, opts.importId, countRejected(counts, batch.rejected), opts.now);
     const stage = new QualityStage(db, passing, opts);
     stage.contractCounts = counts;
     Object.assign(stage.summary, {

@@ -193,6 +193,3 @@ export function titleBrandFromText(text: string | null | undefined): string | nu
     /\b(clean|clear|salvage|rebuilt|flood|lemon)\s+title\b/i.exec(text);
   return m ? m[1].trim() : null;
 }
-
-// Feeds read a premium stated in their description the same way (value-parsers.ts).
-export { buyerPremiumFromText } from '../value-parsers.js';

@@ -1,6 +1,7 @@
 // Free-text readers shared by the adapters: vehicle titles, title brands and buyer's premiums.
 import { describe, expect, it } from 'vitest';
-import { buyerPremiumFromText, titleBrandFromText } from './listing-builder.js';
+import { titleBrandFromText } from './listing-builder.js';
+import { buyerPremiumFromText } from '../value-parsers.js';
 import { canonicalMake, parseVehicleTitle } from './vehicle-title.js';
 
 describe('vehicle titles', () => {

@@ -12,8 +12,8 @@ import type { CheerioAPI } from 'cheerio';
 import { lazyRequire } from '../../common/lazy-require.js';
 import { extractMileage, extractVin } from '../../quality/index.js';
 import { BudgetExhaustedError, FetchError, RobotsDisallowedError } from './fetcher.js';
+import { buyerPremiumFromText } from '../value-parsers.js';
 import {
-  buyerPremiumFromText,
   fileDraft,
   finishDraft,
   newDraft,

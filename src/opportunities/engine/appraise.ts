@@ -20,12 +20,13 @@ export interface AppraiseOptions {
   targets?: Targets;
 }
 
+/** Odometer readings below this on a vehicle 2+ model years old are not believed. */
+export const IMPLAUSIBLE_ODOMETER_MILES = 100;
+
 /**
  * The one arbitrage engine. Every cost is counted once, in `costs`; the estimate is the resale
  * value only (the old product also took transport off the sale price — never again).
  */
-/** Odometer readings below this on a vehicle 2+ model years old are not believed. */
-export const IMPLAUSIBLE_ODOMETER_MILES = 100;
 
 export function appraise(listing: ListingInput, comps: Comp[], params: ArbitrageParams, opts: AppraiseOptions): Appraisal {
   const fees = computeFees(listing, params);

@@ -160,12 +160,13 @@ export function valueFromComps(
     // (as a sale counts less the farther its odometer). Without it a 340,000-mile fleet unit was
     // valued mostly from rows for 110,000-mile vehicles, about twice what such units sell for.
     const kMiles = M === null ? 0.5 : Math.exp(-Math.abs(M - usual) / v.mileageKernelMiles);
+    const samples = Math.min(v.marketRowMaxWeight, Math.max(1, m.sampleSize));
     points.push({
       a,
-      w: Math.min(v.marketRowMaxWeight, Math.max(1, m.sampleSize)) * Math.exp(-Math.abs(dYear) / v.yearKernelYears) * 0.5 * kMiles,
+      w: samples * Math.exp(-Math.abs(dYear) / v.yearKernelYears) * 0.5 * kMiles,
       c: m,
       adj: Math.exp(a),
-      counts: Math.min(v.marketRowMaxWeight, Math.max(1, m.sampleSize)) * (M === null ? 1 : kMiles),
+      counts: samples * (M === null ? 1 : kMiles),
     });
   }
   // Export typos (a price ×10 or ÷10) and odd sales: drop what sits far outside the rest.

@@ -106,6 +106,9 @@ describe('comparables', () => {
   const withParams = (over: Partial<typeof params.valuation>) => ({ ...params, valuation: { ...params.valuation, ...over } });
 
   it('one model family whatever the seller calls it: Police Interceptor Utility ↔ Explorer, Dodge Ram 1500 ↔ Ram 1500', () => {
+    /** The sale prices (each sale's id) of `comps` in the family of a `year` listing of `make` `model`. */
+    const pricesIn = (comps: Comp[], make: string, model: string, year: number) =>
+      familyComps(listing({ make, model, year }), comps, params).map((c) => (c.kind === 'sale' ? c.priceCents : 0));
     const comps = [
       sale('Ford', 'Explorer', 2018, 1),
       sale('FORD', 'Interceptor Utility', 2018, 2),
@@ -113,14 +116,9 @@ describe('comparables', () => {
       sale('Ford', 'Expedition', 2018, 4),
       sale('Chevrolet', 'Tahoe PPV', 2018, 5),
     ];
-    const piu = familyComps(listing({ make: 'Ford', model: 'Police Interceptor Utility', year: 2018 }), comps, params);
-    expect(piu.map((c) => (c.kind === 'sale' ? c.priceCents : 0))).toEqual([1, 2, 3]);
+    expect(pricesIn(comps, 'Ford', 'Police Interceptor Utility', 2018)).toEqual([1, 2, 3]);
     const rams = [sale('Ram', '1500', 2016, 6), sale('RAM', 'Ram 1500', 2016, 7), sale('Dodge', 'Ram 2500', 2016, 8)];
-    expect(
-      familyComps(listing({ make: 'Dodge', model: 'Ram 1500', year: 2016 }), rams, params).map((c) =>
-        c.kind === 'sale' ? c.priceCents : 0,
-      ),
-    ).toEqual([6, 7]);
+    expect(pricesIn(rams, 'Dodge', 'Ram 1500', 2016)).toEqual([6, 7]);
     // Trim, cab and body words, and "2500 HD" however it is spaced; a different vehicle stays apart.
     const trucks = [
       sale('Ford', 'F-150', 2018, 9),
@@ -129,8 +127,7 @@ describe('comparables', () => {
       sale('Chevrolet', 'Silverado 2500HD', 2018, 12),
       sale('Chevrolet', 'Silverado 1500', 2018, 13),
     ];
-    const prices = (model: string, make = 'Ford') =>
-      familyComps(listing({ make, model, year: 2018 }), trucks, params).map((c) => (c.kind === 'sale' ? c.priceCents : 0));
+    const prices = (model: string, make = 'Ford') => pricesIn(trucks, make, model, 2018);
     expect(prices('F-150 XLT')).toEqual([9, 10]);
     expect(prices('F-150 Lariat Crew Cab 4x4')).toEqual([9, 10]);
     expect(prices('F-150 Raptor')).toEqual([11]);

@@ -104,21 +104,23 @@ export async function applyContractResults(
 }
 
 /**
- * Adds the rows rejected while reading (a negative bid, a missing required field) to the run's
- * counts as validated and not passed: compliance is of every record the import was given, and a
- * $-500 bid breaks the contract's range rule whether the reader or the validator finds it.
+ * The run's counts with the rows rejected while reading (a negative bid, a missing required
+ * field) added as validated and not passed: compliance is of every record the import was given,
+ * and a $-500 bid breaks the contract's range rule whether the reader or the validator finds it.
+ * `counts` is left as it was.
  */
 export function countRejected(
-  counts: Map<string, { validated: number; passed: number }>,
+  counts: ReadonlyMap<string, { validated: number; passed: number }>,
   rejected: ReadonlyArray<{ source?: string | null }>,
 ): Map<string, { validated: number; passed: number }> {
+  const out = new Map([...counts].map(([source, c]) => [source, { ...c }]));
   for (const r of rejected) {
     const source = r.source || 'unknown';
-    const c = counts.get(source) ?? { validated: 0, passed: 0 };
+    const c = out.get(source) ?? { validated: 0, passed: 0 };
     c.validated++;
-    counts.set(source, c);
+    out.set(source, c);
   }
-  return counts;
+  return out;
 }
 
 export async function recordContractRun(
