@@ -37,12 +37,12 @@ describe('population read', () => {
     const whole = await tdb.db.kysely.selectFrom('listings').selectAll().execute();
     expect(new Set(whole.map((r) => r.title_status)).size).toBe(3);
     expect(whole.some((r) => r.mileage === null)).toBe(true);
-    const expected = new Map(whole.map((r) => [listingKey(listingFromRow(r)), peerFeature(listingFromRow(r), params)]));
+    const expected = new Map(whole.map((r) => [listingKey(listingFromRow(r)), peerFeature(listingFromRow(r), params, T0)]));
 
     // A batch of other lots of the same vehicles: every stored listing is its peer.
     const batch = makeListings(400, 3, 'NEW');
     const population = await loadPopulation(tdb.db, batch, params.valuation.modelFamilies);
     expect(population.length).toBe(whole.length);
-    for (const p of population) expect(peerFeature(p, params)).toEqual(expected.get(listingKey(p)));
+    for (const p of population) expect(peerFeature(p, params, T0)).toEqual(expected.get(listingKey(p)));
   });
 });

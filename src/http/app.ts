@@ -10,7 +10,7 @@ import type { AppContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { canaryRoutes, installCanary, installRollout } from '../rollout/index.js';
 import { healthRoutes } from './health-routes.js';
-import { qualityPlugin } from '../quality/index.js';
+import { qualityPlugin, refreshOpenDuplicateVins } from '../quality/index.js';
 import { rateLimitHook, trustedProxies } from '../resilience/index.js';
 import { csrfToken, installSecurity, MAX_HEADER_BYTES, protectForm, requireAdmin, requireConsole } from '../security/index.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -136,7 +136,13 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(notificationsPlugin, { db, clock, env, registry, breakers: ctx.breakers, admin, background });
   await app.register(dealersPlugin, { ctx, workspace: ctx.workspace, notifications: app.notifications, background });
   await app.register(cachePlugin, { cache: ctx.cache });
-  if (serve) await app.register(endedAuctionsPlugin, { db, clock });
+  if (serve) {
+    // Flags that named a listing whose auction just ended resolve (read when the sweep runs:
+    // the quality capability registers below).
+    const afterEnded = (now: number) =>
+      ctx.flags.get('ENABLE_ANOMALY_DETECTION') ? refreshOpenDuplicateVins(db, { params: app.quality.params, now }) : Promise.resolve(0);
+    await app.register(endedAuctionsPlugin, { db, clock, afterEnded });
+  }
   const monitor = serve ? { onFirstPass: serve.onStarted } : undefined;
   await app.register(qualityPlugin, { db, clock, admin, reads: ctx.reads, flags: ctx.flags, signals: ctx.signals, registry, monitor });
   await installRollout(app, { admin, rollout: ctx.rollout, flagControl: ctx.flagControl, serve: Boolean(serve) });

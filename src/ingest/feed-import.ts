@@ -91,7 +91,12 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
       ledger.record(batch.map((a) => ({ key: feedRowKey(a.listing), row: a.row })));
       const s = await QualityStage.screen(db, batch, opts);
       peers.stage(
-        s.passing.map((a) => ({ row: a.row, make: a.listing.make, model: a.listing.model, feature: peerFeature(a.listing, opts.params) })),
+        s.passing.map((a) => ({
+          row: a.row,
+          make: a.listing.make,
+          model: a.listing.model,
+          feature: peerFeature(a.listing, opts.params, opts.now),
+        })),
       );
       batch = [];
       opts.onSurveyProgress?.(feed.bytesRead(), totalBytes);
@@ -110,7 +115,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
     const winners = ledger.winners();
     peers.keepWinners((row) => winners.has(row));
     const families = peers.families();
-    await loadPopulationInto(db, peers, families, opts.params, (k) => ledger.has(k), opts.afterPeerPage);
+    await loadPopulationInto(db, peers, families, opts.params, opts.now, (k) => ledger.has(k), opts.afterPeerPage);
     const makes = new Set(families.map((f) => f.make));
     return { rejected, winners, hash: feed.hash(), peers, ledger, makes, acceptedRows };
   } catch (err) {
@@ -176,6 +181,8 @@ async function publish(
     const quality = emptyQualitySummary();
     const counts = new Map<string, { validated: number; passed: number }>();
     const stored = { created: 0, updated: 0, unchanged: 0 };
+    // Stored listings outside the file whose duplicated-VIN flags a batch moved: the lists changed.
+    let duplicatesSettled = 0;
     let done = 0;
     const fetchedAt = new Date(opts.now);
     // A batch's outcome, applied in batch order (see BatchWindow) to the import's totals.
@@ -190,6 +197,7 @@ async function publish(
       stored.created += part.created;
       stored.updated += part.updated;
       stored.unchanged += part.unchanged;
+      duplicatesSettled += stage.duplicatesSettled;
       done += rows;
       opts.onProgress?.(done, lots);
       opts.afterBatch?.();
@@ -214,6 +222,8 @@ async function publish(
           vinDecoder: opts.vinDecoder,
           // The survey decoded and stored every VIN of these rows.
           vinsAlreadyStored: true,
+          // The whole file was each batch's peers: its lots' flags are its own detection's.
+          inImport: (k) => found.ledger.has(k),
           deferContractRun: true,
         },
       );
@@ -244,7 +254,8 @@ async function publish(
     const run = (opts.flags?.get('ENABLE_SCHEMA_VALIDATION') ?? true) ? countRejected(counts, found.rejected) : counts;
     if (run.size) await recordContractRun(db, importId, run, opts.now);
     quality.vinsDecoded = found.ledger.vinsCounted;
-    const dataVersion = stored.created + stored.updated + quality.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
+    const changed = stored.created + stored.updated + quality.unpublished + duplicatesSettled;
+    const dataVersion = changed > 0 ? await bumpDataVersion(db, opts.now) : null;
     if (dataVersion !== null) notifyDataVersion(db, dataVersion);
     await closeImport(db, importId, { accepted: lots, rejected: found.rejected.length, ...stored });
     return {

@@ -78,7 +78,8 @@ export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOp
     const comps = await loadCompIndex(db, makes, opts.params.valuation.modelFamilies);
     const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));
     const stored = await publishStage(db, quality, opts, { comps, engineHash }, opts.onProgress);
-    const dataVersion = stored.created + stored.updated + quality.summary.unpublished > 0 ? await bumpDataVersion(db, opts.now) : null;
+    const changed = stored.created + stored.updated + quality.summary.unpublished + quality.duplicatesSettled;
+    const dataVersion = changed > 0 ? await bumpDataVersion(db, opts.now) : null;
     if (dataVersion !== null) notifyDataVersion(db, dataVersion);
     await closeImport(db, importId, {
       accepted: batch.accepted.length,

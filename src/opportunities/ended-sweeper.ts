@@ -88,10 +88,15 @@ export class EndedSweeper {
   private readonly loop: PeriodicTask;
   private pauseMs: number;
 
+  /**
+   * `afterEnded` runs after a sweep that ended something, with the sweep's time: capabilities
+   * whose records name other live listings (the quality capability's duplicated VINs) settle them.
+   */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly everyMs = ENDED_SWEEP_MS,
+    private readonly afterEnded?: (now: number) => Promise<unknown>,
   ) {
     this.pauseMs = everyMs;
     // A failed pass is left to the next one; readiness shows database trouble.
@@ -110,7 +115,7 @@ export class EndedSweeper {
 
   private async sweep(): Promise<void> {
     const now = this.clock.now();
-    await markEndedAuctions(this.db, now);
+    if ((await markEndedAuctions(this.db, now)) > 0) await this.afterEnded?.(now);
     const next = await nextAuctionEnd(this.db, now);
     this.pauseMs = next === null ? this.everyMs : Math.min(this.everyMs, Math.max(MIN_SWEEP_MS, next - this.clock.now() + 1));
   }
@@ -125,8 +130,11 @@ export class EndedSweeper {
 }
 
 /** A serving replica's sweep, from the app's onReady to its onClose. */
-export async function endedAuctionsPlugin(app: FastifyInstance, { db, clock }: { db: Db; clock: Clock }): Promise<void> {
-  const sweeper = new EndedSweeper(db, clock);
+export async function endedAuctionsPlugin(
+  app: FastifyInstance,
+  { db, clock, afterEnded }: { db: Db; clock: Clock; afterEnded?: (now: number) => Promise<unknown> },
+): Promise<void> {
+  const sweeper = new EndedSweeper(db, clock, ENDED_SWEEP_MS, afterEnded);
   app.addHook('onReady', async () => sweeper.start());
   app.addHook('onClose', async () => sweeper.stop());
 }

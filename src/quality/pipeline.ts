@@ -13,6 +13,7 @@ import { applyContractResults, countRejected, recordContractRun, type Quarantine
 import { engineVersion } from './provenance/fields.js';
 import { provenanceRow } from './provenance/records.js';
 import { anomalyHooks, reappraiseListings } from './reappraise.js';
+import { reconcileDuplicateVins } from './duplicate-vins.js';
 import { sanitizeListing } from './text-hygiene.js';
 import { decodeAndStore } from './vin-decoding/decode-store.js';
 import { vehicleAttributes, type VinDecode, type VinDecoder } from './vin-decoding/decoder.js';
@@ -32,6 +33,12 @@ export interface QualityStageOptions {
   vinDecoder?: VinDecoder | null;
   /** The batch's VINs were decoded and stored by an earlier read of the same rows (decodeAndStore's alreadyStored). */
   vinsAlreadyStored?: boolean;
+  /**
+   * Lots of the same import (a streamed file's, across its batches), whose flags its own detection
+   * sets; the batch's lots by default. Stored listings outside it that share a VIN with the batch
+   * have their duplicate_vin flags set afterwards (duplicate-vins.ts).
+   */
+  inImport?: (key: string) => boolean;
 }
 
 /** A row the contract held back: stored in the quarantine, not published. */
@@ -95,6 +102,10 @@ export class QualityStage {
   contractCounts = new Map<string, { validated: number; passed: number }>();
   /** The batch's VINs decoded completely (what `vinsDecoded` counts). */
   completeVins: string[] = [];
+  /** VINs of the batch's quarantined lots: no longer live, so flags naming them may resolve. */
+  private quarantinedVins: string[] = [];
+  /** Stored listings outside the import whose duplicate_vin flags this batch moved (re-appraised; the import bumps the data version). */
+  duplicatesSettled = 0;
   private readonly flags: QualityFlags;
   private readonly detection: boolean;
   private readonly provenance: boolean;
@@ -136,6 +147,7 @@ export class QualityStage {
     if (!opts.deferContractRun) await recordContractRun(db, opts.importId, countRejected(counts, batch.rejected), opts.now);
     const stage = new QualityStage(db, passing, opts);
     stage.contractCounts = counts;
+    stage.quarantinedVins = failing.flatMap((f) => (f.listing.vin ? [f.listing.vin] : []));
     Object.assign(stage.summary, {
       validated: batch.accepted.length,
       quarantined: failing.length,
@@ -213,9 +225,16 @@ export class QualityStage {
     return { anomaliesFor: h.anomaliesFor, hasOpenAnomaly: (l: ListingInput) => h.hasOpenAnomaly(l) || (extra?.(l) ?? false) };
   }
 
-  /** After storage: provenance rows, flags linked to listings, stale opportunities refreshed. */
+  /**
+   * After storage: provenance rows, flags linked to listings, stale opportunities refreshed, and
+   * duplicated VINs settled on stored listings outside the import.
+   */
   async finish(stored: StoreResult): Promise<void> {
-    if (this.publishable.length === 0) return;
+    if (this.publishable.length > 0) await this.recordStored(stored);
+    if (this.detection) await this.reconcileDuplicates();
+  }
+
+  private async recordStored(stored: StoreResult): Promise<void> {
     const ids = await this.listingIds();
     if (this.provenance) {
       const engine = engineVersion(this.opts.params);
@@ -255,6 +274,29 @@ export class QualityStage {
       params: this.opts.params,
       now: this.opts.now,
       anomalyDetection: this.detection,
+    });
+  }
+
+  /**
+   * Stored listings outside the import that share a VIN with the batch: flagged when a lot of the
+   * batch duplicates them, cleared when it no longer does (its auction is over, or it was
+   * quarantined). Only VINs the batch flagged or quarantined are asked about, so a file without
+   * duplicates costs nothing here. (A lot whose auction is over still carries the flag itself
+   * while another live listing holds its VIN, so its VIN is among those asked about.)
+   */
+  private async reconcileDuplicates(): Promise<void> {
+    const vins = [...this.quarantinedVins];
+    for (const a of this.publishable) {
+      const l = a.listing;
+      if (l.vin && (this.views.get(listingKey(l)) ?? []).some((v) => v.kind === 'duplicate_vin')) vins.push(l.vin);
+    }
+    if (vins.length === 0) return;
+    const batch = new Set(this.publishable.map((a) => listingKey(a.listing)));
+    this.duplicatesSettled = await reconcileDuplicateVins(this.db, vins, {
+      params: this.opts.params,
+      now: this.opts.now,
+      skip: this.opts.inImport ?? ((k) => batch.has(k)),
+      bumpVersion: false,
     });
   }
 

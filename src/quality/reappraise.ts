@@ -136,7 +136,13 @@ export async function reappraiseRows(
   return rows.length;
 }
 
-export async function reappraiseListings(db: Db, listingIds: readonly number[], opts: ReappraiseOptions): Promise<number> {
+/** Re-appraises the given listings that are active; `bumpVersion` false leaves the data version to a caller that bumps it later. */
+export async function reappraiseListings(
+  db: Db,
+  listingIds: readonly number[],
+  opts: ReappraiseOptions,
+  bumpVersion = true,
+): Promise<number> {
   if (listingIds.length === 0) return 0;
   const rows: ListingRow[] = [];
   for (let i = 0; i < listingIds.length; i += 500) {
@@ -149,7 +155,7 @@ export async function reappraiseListings(db: Db, listingIds: readonly number[], 
         .execute()),
     );
   }
-  return reappraiseRows(db, rows, opts);
+  return reappraiseRows(db, rows, opts, { done: 0, total: rows.length }, bumpVersion);
 }
 
 /**

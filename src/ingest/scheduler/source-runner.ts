@@ -10,6 +10,7 @@ import type { Random } from '../../common/random.js';
 import type { Db } from '../../storage/index.js';
 import { ingestListings, type ImportOptions, type ImportSummary } from '../import-service.js';
 import { withdrawClosedLots } from '../../opportunities/index.js';
+import { refreshOpenDuplicateVins } from '../../quality/index.js';
 import { adapterFor, apiKeyFor, etiquetteFor, hostPolicyFor, type SourceConfig, type SourcesConfig } from '../sources/config.js';
 import { SourceFetcher, type BreakerLike } from '../sources/fetcher.js';
 import type { HostPolicy } from '../../common/net-guard.js';
@@ -118,8 +119,12 @@ export class SourceRunner {
       const closed = collected.skipped.flatMap((s) => (s.closed && s.lotId !== null ? [{ source: s.source, lotId: s.lotId }] : []));
       if (closed.length) {
         const withdrawn = await withdrawClosedLots(this.deps.db, closed, startedAt);
-        if (withdrawn)
+        if (withdrawn) {
           collected.notes.push(`${withdrawn} stored listing(s) withdrawn from the lists: the source reports them sold or closed`);
+          // A withdrawn lot no longer holds its VIN: flags that named it as a duplicate resolve.
+          if (this.deps.flags?.get('ENABLE_ANOMALY_DETECTION') ?? true)
+            await refreshOpenDuplicateVins(this.deps.db, { params: this.deps.params(), now: startedAt });
+        }
       }
     } catch (err) {
       errors.push(describe(err));

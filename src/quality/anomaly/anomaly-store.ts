@@ -37,8 +37,11 @@ const POPULATION_PAGE = 1000;
 
 // The columns a stored listing's peer feature needs, and the id pages are read by. Whole rows
 // carried each listing's description and every other column across for nothing.
-const PEER_COLUMNS = ['id', ...LISTING_CORE_COLUMNS] as const;
+const PEER_COLUMNS = ['id', ...LISTING_CORE_COLUMNS, 'auction_end_ms'] as const;
 type PeerRow = Pick<ListingRow, (typeof PEER_COLUMNS)[number]>;
+
+/** A stored peer with its auction's end, which decides whether its VIN is still held (peerFeature). */
+const peerFromRow = (r: PeerRow): PeerListing => ({ ...listingCoreFromRow(r), auctionEndsAt: new Date(Number(r.auction_end_ms)) });
 
 /** Active listings whose make is one of `makes` (lower-cased spellings), in id order, a page at a time. */
 async function* activeListingsOfMakes(db: Db, makes: readonly string[]): AsyncGenerator<PeerRow[]> {
@@ -74,13 +77,13 @@ export async function loadPopulation(
   const makes = [...new Set(batch.flatMap((l) => makeSpellings(l.make)))];
   const out: PeerListing[] = [];
   for await (const rows of activeListingsOfMakes(db, makes))
-    for (const r of rows) if (pairs.has(familyOf(r.make, r.model, aliases).key)) out.push(listingCoreFromRow(r));
+    for (const r of rows) if (pairs.has(familyOf(r.make, r.model, aliases).key)) out.push(peerFromRow(r));
   // Listings whose VIN is in the batch, whatever their make: a VIN on a different model is worse.
   const vins = [...new Set(batch.map((l) => l.vin).filter((v): v is string => !!v))];
   const seen = new Set(out.map(listingKey));
   for (const part of chunks(vins)) {
     for (const r of await activeListingsWithVins(db, part)) {
-      const l = listingCoreFromRow(r);
+      const l = peerFromRow(r);
       if (!seen.has(listingKey(l))) {
         seen.add(listingKey(l));
         out.push(l);
@@ -101,6 +104,7 @@ export async function loadPopulationInto(
   file: PeerFile,
   families: ReadonlyArray<{ make: string; model: string }>,
   params: ArbitrageParams,
+  now: number,
   inImport: (key: string) => boolean,
   afterPage?: () => void,
 ): Promise<void> {
@@ -113,7 +117,7 @@ export async function loadPopulationInto(
   }
   // A listing the import names is not its own peer: its row in the file stands for it.
   const outside = (rows: readonly PeerRow[]) =>
-    rows.map(listingCoreFromRow).flatMap((l) => (inImport(listingKey(l)) ? [] : [peerFeature(l, params)]));
+    rows.map(peerFromRow).flatMap((l) => (inImport(listingKey(l)) ? [] : [peerFeature(l, params, now)]));
   // Each page is garbage once it is in the file. A store of 120 k listings is 120 pages with no
   // batch boundary between them: the heap grew from 31 to 112 MB of promoted pages before V8
   // compacted, and the import's peak RSS passed 200 MB in about half the runs. `afterPage` lets
@@ -238,6 +242,70 @@ export async function recordDetections(
     }
   });
   return anomalyViews(db, checked);
+}
+
+/** A stored listing's wanted duplicate_vin flag: its text, or null when no other live listing holds its VIN. */
+export interface DuplicateVinState {
+  listingId: number;
+  source: string;
+  lotId: string;
+  detail: string | null;
+}
+
+/**
+ * Sets stored listings' duplicate_vin flags to what the live holders of their VINs say now:
+ * opened (or reopened) with the current text, or resolved when no other live listing holds the
+ * VIN. An operator's verdict (false positive, confirmed) keeps its status; only its text follows.
+ * Answers the ids of the listings whose flags changed, for re-appraisal.
+ */
+export async function writeDuplicateVinFlags(db: Db, wanted: readonly DuplicateVinState[], now: number): Promise<number[]> {
+  if (wanted.length === 0) return [];
+  const existing = await rowsFor(db, wanted);
+  const changed: number[] = [];
+  await db.kysely.transaction().execute(async (trx) => {
+    const fresh: NewAnomaly[] = [];
+    for (const w of wanted) {
+      const row = (existing.get(listingKey(w)) ?? []).find((r) => r.kind === 'duplicate_vin');
+      if (w.detail === null) {
+        if (row?.status !== 'open') continue;
+        await trx.updateTable('quality_anomalies').set({ status: 'resolved', updated_at: now }).where('id', '=', row.id).execute();
+      } else if (row === undefined) {
+        fresh.push({
+          listing_id: w.listingId,
+          source: w.source,
+          lot_id: w.lotId,
+          kind: 'duplicate_vin',
+          detail: w.detail,
+          status: 'open',
+          detected_at: now,
+          updated_at: now,
+          marked_by: null,
+        });
+      } else if (row.status === 'resolved' || row.detail !== w.detail) {
+        await trx
+          .updateTable('quality_anomalies')
+          .set({ detail: w.detail, status: row.status === 'resolved' ? 'open' : row.status, updated_at: now })
+          .where('id', '=', row.id)
+          .execute();
+      } else continue;
+      changed.push(w.listingId);
+    }
+    for (const part of chunks(fresh)) {
+      // An import of the same lot may have flagged it since `existing` was read: merge, as recordDetections does.
+      await trx
+        .insertInto('quality_anomalies')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['source', 'lot_id', 'kind']).doUpdateSet((eb) => ({
+            detail: eb.ref('excluded.detail'),
+            status: sql<string>`CASE WHEN quality_anomalies.status = 'resolved' THEN 'open' ELSE quality_anomalies.status END`,
+            updated_at: now,
+          })),
+        )
+        .execute();
+    }
+  });
+  return changed;
 }
 
 /** Links flags to their stored listing, for listing-based lookups and joins. */

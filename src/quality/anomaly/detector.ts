@@ -64,6 +64,14 @@ export interface DetectorContext {
 }
 
 export const listingKey = (l: Pick<ListingInput, 'source' | 'lotId'>): string => `${l.source}\u0000${l.lotId}`;
+
+/** A duplicate_vin flag's text: the VIN and up to three of the other live listings holding it. */
+export function duplicateVinDetail(vin: string, others: readonly string[]): string {
+  return `VIN ${vin} also on ${others
+    .slice(0, 3)
+    .map((k) => k.replace('\u0000', ' lot '))
+    .join(', ')}`;
+}
 const dollars = (c: number) => `$${(c / 100).toFixed(2)}`;
 
 /** Bids in log dollars, scaled up by the title brand so salvage lots compare with clean ones. */
@@ -102,12 +110,18 @@ export interface PeerFeature {
  * The fields of a listing its peer feature is computed from: all a stored peer is read with (the
  * population read selects these columns, not whole rows with their descriptions).
  */
-export type PeerListing = ListingCore & Pick<ListingInput, 'vehicle'>;
+export type PeerListing = ListingCore & Pick<ListingInput, 'vehicle'> & { auctionEndsAt?: Date };
 
-export function peerFeature(l: PeerListing, params: ArbitrageParams): PeerFeature {
+/**
+ * A listing's peer feature as of `now`. Its VIN counts as held only while its auction is open: a
+ * vehicle listed again after its auction ended unsold is a relisting, not the same vehicle on
+ * sale twice, and flagging it buried the new lot under every unflagged one.
+ */
+export function peerFeature(l: PeerListing, params: ArbitrageParams, now: number): PeerFeature {
+  const ended = l.auctionEndsAt !== undefined && l.auctionEndsAt.getTime() <= now;
   return {
     key: listingKey(l),
-    vin: l.vin || null,
+    vin: (!ended && l.vin) || null,
     cohort: cohortKey(l, params),
     year: l.year,
     logBid: logBid(l, params),
@@ -213,7 +227,7 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
     const batchKeys = new Set(batch.map(listingKey));
     const everyone = [...ctx.population.filter((p) => !batchKeys.has(listingKey(p))), ...batch];
     peers = new Peers(
-      everyone.map((l) => peerFeature(l, ctx.params)),
+      everyone.map((l) => peerFeature(l, ctx.params, ctx.now)),
       s,
     );
   }
@@ -247,14 +261,7 @@ export function detectAnomalies(batch: readonly ListingInput[], ctx: DetectorCon
       const vy = vinModelYear(l.vin, l.year);
       if (vy !== null && vy !== l.year) add('vin_year_mismatch', `VIN ${l.vin} codes model year ${vy}, listing says ${l.year}`);
       const holders = (holdersByVin.get(l.vin) ?? []).filter((k) => k !== listingKey(l));
-      if (holders.length)
-        add(
-          'duplicate_vin',
-          `VIN ${l.vin} also on ${holders
-            .slice(0, 3)
-            .map((k) => k.replace('\u0000', ' lot '))
-            .join(', ')}`,
-        );
+      if (holders.length) add('duplicate_vin', duplicateVinDetail(l.vin, holders));
     }
     if (l.auctionEndsAt.getTime() < ctx.now) add('auction_ended', `auction ended ${l.auctionEndsAt.toISOString()}`);
 
