@@ -243,6 +243,41 @@ describe('parseListingFeed — derivation and normalisation', () => {
     expect(byLot.get('ZONED')!.assumed).toBeUndefined();
   });
 
+  it('reads every ISO 8601 form of an auction end: basic, week and ordinal dates, each closing where the lot is when it has no time', () => {
+    const r = parseListingFeed(
+      csv(
+        row({ lot_id: 'BASIC', auction_end: '20260701T142400-0400', state: 'FL', zip: '32202' }),
+        row({ lot_id: 'BASIC-NOZONE', auction_end: '20260701T142400', state: 'FL', zip: '32202' }),
+        row({ lot_id: 'BASIC-DAY', auction_end: '20260701', state: 'FL', zip: '32202' }),
+        // 1 July 2026 is the Wednesday of ISO week 27, and the 182nd day of the year.
+        row({ lot_id: 'WEEK', auction_end: '2026-W27-3', state: 'FL', zip: '32202' }),
+        row({ lot_id: 'WEEK-TIME', auction_end: '2026W273T18:24Z', state: 'FL', zip: '32202' }),
+        row({ lot_id: 'ORDINAL', auction_end: '2026-182', state: 'FL', zip: '32202' }),
+        row({ lot_id: 'NO-WEEK-53', auction_end: '2025-W53-1', state: 'FL', zip: '32202' }),
+        row({ lot_id: 'NO-DAY-366', auction_end: '2026-366', state: 'FL', zip: '32202' }),
+      ),
+      'csv',
+      { now: NOW },
+    );
+    expect(r.rejected.map((x) => [x.lotId, x.reason])).toEqual([
+      ['BASIC-NOZONE', 'auction_end: "20260701T142400" has a time but no time zone; add Z or an offset such as -05:00'],
+      ['NO-WEEK-53', 'auction_end: "2025-W53-1" is not an ISO-8601 date'],
+      ['NO-DAY-366', 'auction_end: "2026-366" is not an ISO-8601 date'],
+    ]);
+    const ends = new Map(r.accepted.map((a) => [a.listing.lotId, a.listing.auctionEndsAt.toISOString()]));
+    expect(Object.fromEntries(ends)).toEqual({
+      BASIC: '2026-07-01T18:24:00.000Z',
+      'BASIC-DAY': '2026-07-02T03:59:59.000Z',
+      WEEK: '2026-07-02T03:59:59.000Z',
+      'WEEK-TIME': '2026-07-01T18:24:00.000Z',
+      ORDINAL: '2026-07-02T03:59:59.000Z',
+    });
+    for (const lot of ['BASIC-DAY', 'WEEK', 'ORDINAL'])
+      expect(r.accepted.find((a) => a.listing.lotId === lot)!.assumed?.auctionEndsAt).toMatch(
+        /end of that day \(23:59:59\) in America\/New_York/,
+      );
+  });
+
   it('parses money and dates exactly', () => {
     expect(['$12,345.67', '12345.67', '12345', '0.5', '$ 7'].map((s) => parseMoneyCents('bid', s))).toEqual(
       [1234567, 1234567, 1234500, 50, 700].map((value) => ({ ok: true, value })),
@@ -258,6 +293,14 @@ describe('parseListingFeed — derivation and normalisation', () => {
     expect(parseIsoDate('d', '2026-07-01')).toEqual({ ok: true, value: new Date('2026-07-01T00:00:00Z') });
     expect(parseIsoDate('d', '2026-02-30T00:00:00Z').ok).toBe(false);
     expect(parseIsoDate('d', '2026-07-01T25:00:00Z').ok).toBe(false);
+    // Week 53 exists only in years that start on a Thursday (or a Wednesday in a leap year).
+    expect(parseIsoDate('d', '2020-W53-1')).toEqual({ ok: true, value: new Date('2020-12-28T00:00:00Z') });
+    expect(parseIsoDate('d', '2021-W53-1').ok).toBe(false);
+    expect(parseIsoDate('d', '2026-W01-1')).toEqual({ ok: true, value: new Date('2025-12-29T00:00:00Z') });
+    expect(parseIsoDate('d', '2024-366')).toEqual({ ok: true, value: new Date('2024-12-31T00:00:00Z') });
+    expect(parseIsoDate('d', '20261205T150000.5Z')).toEqual({ ok: true, value: new Date('2026-12-05T15:00:00.500Z') });
+    // US-style digits without separators are never read as a basic date: the month would be 20.
+    expect(parseIsoDate('d', '12052026').ok).toBe(false);
   });
 });
 

@@ -24,7 +24,7 @@ import {
   buyerPremiumFromText,
   collapseSpaces,
   hasControlChars,
-  parseIsoDate,
+  readIsoDateTime,
   parseMileage,
   parseModelYear,
   parseMoneyCents,
@@ -223,9 +223,6 @@ export function jsonRow(item: unknown, i: number): RawRow {
 
 export type AssumedFields = Partial<Record<'auctionEndsAt', string>>;
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const ZONED = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
-
 /**
  * An auction end as a feed gives it. A time needs its zone: read as UTC, 14:24 in Florida would
  * end the lot five hours early, so a zoneless time refuses the row. A date alone is that day's
@@ -233,13 +230,13 @@ const ZONED = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
  */
 function readAuctionEnd(field: string, raw: string, zip: string | null, state: string | null, assumed: AssumedFields): Parsed<Date> {
   const t = raw.trim();
-  const parsed = parseIsoDate(field, t);
+  const parsed = readIsoDateTime(field, t);
   if (!parsed.ok) return parsed;
-  const day = DATE_ONLY.exec(t);
-  if (!day) {
-    if (!ZONED.test(t))
+  const { value, dateOnly, zoned } = parsed.value;
+  if (!dateOnly) {
+    if (!zoned)
       return { ok: false, problem: `${field}: ${JSON.stringify(t)} has a time but no time zone; add Z or an offset such as -05:00` };
-    return parsed;
+    return { ok: true, value };
   }
   const zone = lotZone(zip, state);
   if (!zone)
@@ -248,7 +245,7 @@ function readAuctionEnd(field: string, raw: string, zip: string | null, state: s
       problem: `${field}: ${JSON.stringify(t)} is a date without a time, and the lot has no state to place it in a time zone`,
     };
   assumed.auctionEndsAt = `${t} is a date without a time: taken as the end of that day (23:59:59) in ${zone.zone}; ${zone.note}`;
-  return { ok: true, value: new Date(endOfLocalDay(zone.zone, Number(day[1]), Number(day[2]), Number(day[3]))) };
+  return { ok: true, value: new Date(endOfLocalDay(zone.zone, value.getUTCFullYear(), value.getUTCMonth() + 1, value.getUTCDate())) };
 }
 
 /** Reads one row into a listing, or the list of problems that keep it out. */

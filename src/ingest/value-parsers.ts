@@ -74,26 +74,79 @@ export function parseNonNegativeInt(field: string, raw: string | number): Parsed
 }
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const DAY_MS = 86_400_000;
+// The time of day and its zone, in the extended (10:00:00) or basic (100000) form.
+const TIME = String.raw`(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$`;
+// The three ways ISO 8601 writes a day, each extended (2026-12-05) or basic (20261205): calendar
+// dates, week dates (2026-W49-6, Saturday of week 49) and ordinal dates (2026-339).
+const CALENDAR = new RegExp(String.raw`^(\d{4})-?(\d{2})-?(\d{2})${TIME}`, 'i');
+const WEEK = new RegExp(String.raw`^(\d{4})-?W(\d{2})-?([1-7])${TIME}`, 'i');
+const ORDINAL = new RegExp(String.raw`^(\d{4})-?(\d{3})${TIME}`, 'i');
+
+const isLeap = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+
+/** The UTC midnight of an ISO week date (week 1 holds the year's first Thursday), or null past the year's last week. */
+function weekDay(y: number, week: number, day: number): number | null {
+  const jan1 = new Date(Date.UTC(y, 0, 1)).getUTCDay();
+  // A year has 53 weeks when it starts on a Thursday, or on a Wednesday in a leap year.
+  const weeks = jan1 === 4 || (jan1 === 3 && isLeap(y)) ? 53 : 52;
+  if (week < 1 || week > weeks) return null;
+  const jan4 = new Date(Date.UTC(y, 0, 4)).getUTCDay() || 7;
+  return Date.UTC(y, 0, 4 - (jan4 - 1)) + ((week - 1) * 7 + (day - 1)) * DAY_MS;
+}
+
+/** A calendar date's UTC midnight, or null when there is no such day. */
+function calendarDay(y: number, month: number, d: number): number | null {
+  if (month < 1 || month > 12 || d < 1 || d > DAYS_IN_MONTH[month - 1]!) return null;
+  if (month === 2 && d === 29 && !isLeap(y)) return null;
+  return Date.UTC(y, month - 1, d);
+}
+
+/** An ordinal date's UTC midnight (day 1 is 1 January), or null past the year's last day. */
+function ordinalDay(y: number, n: number): number | null {
+  return n >= 1 && n <= (isLeap(y) ? 366 : 365) ? Date.UTC(y, 0, n) : null;
+}
+
+// Each form, with how many groups its date takes before the time's five.
+const FORMS: ReadonlyArray<{ re: RegExp; groups: number; day: (g: number[]) => number | null }> = [
+  { re: CALENDAR, groups: 3, day: ([y, mo, d]) => calendarDay(y!, mo!, d!) },
+  { re: WEEK, groups: 3, day: ([y, w, d]) => weekDay(y!, w!, d!) },
+  { re: ORDINAL, groups: 2, day: ([y, n]) => ordinalDay(y!, n!) },
+];
+
+/** An ISO 8601 value read: the instant, and whether it gave a time of day and a zone. */
+export interface IsoDateTime {
+  /** The instant; for a date alone, that day's midnight UTC. */
+  value: Date;
+  dateOnly: boolean;
+  zoned: boolean;
+}
 
 /**
- * ISO-8601 date or date-time. A time without an offset is read as UTC rather than the
- * server's zone, so the same file means the same instant on every machine.
+ * Any ISO 8601 date or date-time: calendar, week or ordinal dates, extended or basic. A time
+ * without an offset is read as UTC rather than the server's zone, so the same file means the
+ * same instant on every machine; `zoned` says whether it had one.
  */
-export function parseIsoDate(field: string, raw: string): Parsed<Date> {
+export function readIsoDateTime(field: string, raw: string): Parsed<IsoDateTime> {
   const t = raw.trim();
-  const m = ISO.exec(t);
   const fail = bad(`${field}: ${show(t)} is not an ISO-8601 date`);
-  if (!m) return fail;
-  const [y, mo, d, h = 0, mi = 0, s = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((v) =>
-    v === undefined ? undefined : Number(v),
-  ) as number[];
-  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]) return fail;
-  if (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return fail;
+  let m: RegExpExecArray | null = null;
+  let day: number | null = null;
+  let timeAt = 0;
+  for (const form of FORMS) {
+    m = form.re.exec(t);
+    if (!m) continue;
+    day = form.day(m.slice(1, 1 + form.groups).map(Number));
+    timeAt = 1 + form.groups;
+    break;
+  }
+  if (!m || day === null) return fail;
+  const [h, mi, s] = [m[timeAt], m[timeAt + 1], m[timeAt + 2]].map((v) => (v === undefined ? 0 : Number(v))) as [number, number, number];
+  const fraction = m[timeAt + 3];
+  const z = m[timeAt + 4];
   if (h > 23 || mi > 59 || s > 59) return fail;
-  const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
+  const ms = fraction ? Math.round(Number(`0.${fraction}`) * 1000) : 0;
   let offsetMin = 0;
-  const z = m[8];
   if (z && z.toUpperCase() !== 'Z') {
     const digits = z.slice(1).replace(':', '');
     const oh = Number(digits.slice(0, 2));
@@ -101,7 +154,14 @@ export function parseIsoDate(field: string, raw: string): Parsed<Date> {
     if (oh > 14 || om > 59) return fail;
     offsetMin = (z[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  return ok(new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000));
+  const instant = day + ((h * 60 + mi) * 60 + s) * 1000 + ms - offsetMin * 60_000;
+  return ok({ value: new Date(instant), dateOnly: m[timeAt] === undefined, zoned: z !== undefined });
+}
+
+/** ISO 8601 date or date-time as an instant (readIsoDateTime). */
+export function parseIsoDate(field: string, raw: string): Parsed<Date> {
+  const r = readIsoDateTime(field, raw);
+  return r.ok ? ok(r.value.value) : r;
 }
 
 /** US dealer exports write dates as M/D/YYYY; accepted alongside ISO-8601. */
