@@ -72,6 +72,9 @@ describe('the replay lane', () => {
         expect(stable(again.headers)).toEqual(stable(first.headers));
         expect(again.body.equals(first.body)).toBe(true);
         expect(again.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
+        // The same URL answers a dealer's key or session with the dealer's own figures: no cache
+        // may hand this anonymous answer to them.
+        expect(again.headers.vary).toBe('Accept-Encoding, X-API-Key, Cookie');
       }
     }
     const gz = await get(port, LIST, GZIP);

@@ -62,17 +62,25 @@ function encoded(value: object, head = '', tail = ''): BuiltBody {
   return { body, etag: etagOf(head, digest, tail) };
 }
 
+// Every answer of these routes, shared or personal, names the headers that choose it: the same
+// URL is answered with a dealer's own figures for a request with an API key or a session cookie,
+// so no cache (a proxy's, or the dealer's own browser) may hand the anonymous answer to the
+// dealer, or a dealer's answer to anyone else. The shared answers said only Accept-Encoding.
+const ANSWER_VARY = 'Accept-Encoding, X-API-Key, Cookie';
+
 function sendServed(
   deps: Pick<OpportunityRouteDeps, 'cache'>,
   request: FastifyRequest,
   reply: FastifyReply,
   served: ServedBody,
-  vary = 'Accept-Encoding',
 ): FastifyReply {
   // Not kept (the production cache is off): compressed for this request, so gzip clients still get gzip.
   if (served.gzip === null)
-    return sendJsonNegotiated(request, reply, null, { built: { body: deps.cache.identityOf(served), etag: served.etag }, vary });
-  reply.type(JSON_TYPE).header('Vary', vary);
+    return sendJsonNegotiated(request, reply, null, {
+      built: { body: deps.cache.identityOf(served), etag: served.etag },
+      vary: ANSWER_VARY,
+    });
+  reply.type(JSON_TYPE).header('Vary', ANSWER_VARY);
   const accept = request.headers['accept-encoding'];
   if (typeof accept === 'string' && wantsGzip(accept)) {
     return reply.header('Content-Encoding', 'gzip').header('ETag', gzipEtag(served.etag)).send(served.gzip);
@@ -86,7 +94,7 @@ function sendServed(
  */
 function sendPersonal(request: FastifyRequest, reply: FastifyReply, built: BuiltBody): FastifyReply {
   reply.header('Cache-Control', 'private, no-store');
-  return sendJsonNegotiated(request, reply, null, { built, vary: PERSONAL_VARY });
+  return sendJsonNegotiated(request, reply, null, { built, vary: ANSWER_VARY });
 }
 
 // A cached keyset page always belongs to one query (its cache key holds the sort and filters),
@@ -98,7 +106,6 @@ const nextCursors = new WeakMap<KeysetPage, string>();
 // are never stale, and they never enter the shared response cache. Encoding and compressing each
 // answer was most of what a personal request cost once the list itself was kept.
 const personalBodies = new WeakMap<object, LRUCache<string, ServedBody>>();
-const PERSONAL_VARY = 'Accept-Encoding, X-API-Key, Cookie';
 
 /** What the opportunity routes use, and nothing else of the context. */
 export interface OpportunityRouteDeps {
@@ -117,7 +124,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
   // answers it again from the kept response while that stays kept and no flag has changed.
   const lane = app.replayLane;
   const remember = (request: FastifyRequest, route: string, kind: (version: number) => string): void => {
-    lane?.remember(request.raw.url as string, { route, vary: 'Accept-Encoding', ...deps.cache.replayer(kind) });
+    lane?.remember(request.raw.url as string, { route, vary: ANSWER_VARY, ...deps.cache.replayer(kind) });
   };
   app.get(
     '/api/opportunities',
@@ -153,7 +160,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
       const dealer = workspace ? await workspace.identify(request) : null;
       // A dealer's figures, and headroom order, are computed per viewer (dealers/reads.ts), not read off a column.
       const personal = workspace !== undefined && (dealer !== null || q.sort === 'headroom');
-      if (personal) reply.header('Cache-Control', 'private, no-store').header('Vary', PERSONAL_VARY);
+      if (personal) reply.header('Cache-Control', 'private, no-store').header('Vary', ANSWER_VARY);
 
       if (mode === 'page') {
         if (!deps.flags.get('LEGACY_PAGE_API')) {
@@ -213,7 +220,7 @@ export async function opportunityRoutes(app: FastifyInstance, deps: OpportunityR
           served = { identity: built.body, gzip: gzipSync(built.body, { level: constants.Z_BEST_SPEED }), etag: built.etag };
           bodies.set(slot, served);
         }
-        return sendServed(deps, request, reply, served, PERSONAL_VARY);
+        return sendServed(deps, request, reply, served);
       }
       const kind = (v: number) => cacheKeys.keyset(v, req, after);
       const served = await deps.cache.respond(kind, async () => {
