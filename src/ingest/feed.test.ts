@@ -301,6 +301,9 @@ describe('parseListingFeed — derivation and normalisation', () => {
     expect(parseIsoDate('d', '20261205T150000.5Z')).toEqual({ ok: true, value: new Date('2026-12-05T15:00:00.500Z') });
     // US-style digits without separators are never read as a basic date: the month would be 20.
     expect(parseIsoDate('d', '12052026').ok).toBe(false);
+    expect(parseIsoDate('d', '2026-12-05T10:00:00+14:00')).toEqual({ ok: true, value: new Date('2026-12-04T20:00:00Z') });
+    expect(parseIsoDate('d', '2026-12-05T10:00:00-12:00')).toEqual({ ok: true, value: new Date('2026-12-05T22:00:00Z') });
+    for (const offset of ['+14:30', '-12:30', '+15:00']) expect(parseIsoDate('d', `2026-12-05T10:00:00${offset}`).ok, offset).toBe(false);
   });
 });
 

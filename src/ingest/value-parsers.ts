@@ -151,8 +151,10 @@ export function readIsoDateTime(field: string, raw: string): Parsed<IsoDateTime>
     const digits = z.slice(1).replace(':', '');
     const oh = Number(digits.slice(0, 2));
     const om = Number(digits.slice(2) || '0');
-    if (oh > 14 || om > 59) return fail;
+    if (om > 59) return fail;
     offsetMin = (z[0] === '-' ? -1 : 1) * (oh * 60 + om);
+    // Clocks run from UTC−12:00 (Baker Island) to UTC+14:00 (Line Islands): +14:30 is a typo.
+    if (offsetMin > 14 * 60 || offsetMin < -12 * 60) return fail;
   }
   const instant = day + ((h * 60 + mi) * 60 + s) * 1000 + ms - offsetMin * 60_000;
   return ok({ value: new Date(instant), dateOnly: m[timeAt] === undefined, zoned: z !== undefined });
