@@ -1,6 +1,6 @@
 // The dealer workspace's operations (profile, saved searches, alerts, watchlist), for the
 // operation table in openapi-operations.ts.
-import { anyObject, error, type OperationDoc } from './openapi-shapes.js';
+import { error, type OperationDoc } from './openapi-shapes.js';
 
 const profileFields = {
   name: { type: 'string', minLength: 1, maxLength: 100 },
@@ -11,7 +11,68 @@ const profileFields = {
   reconPerVehicle: { type: ['number', 'null'], minimum: 0, description: 'dollars; null uses the engine default' },
   email: { type: ['string', 'null'], description: 'where e-mail alerts go' },
 };
-const profile = anyObject("The dealer's profile: id, name, zip, state, targetProfit, targetRoi, maxMiles, reconPerVehicle, email, version");
+const instant = { type: 'string', format: 'date-time' };
+const nullableInstant = { type: ['string', 'null'], format: 'date-time' };
+// A closed object: every field present, nothing else (what the workspace's routes answer).
+const closed = (description: string, properties: Record<string, unknown>) => ({
+  description,
+  type: 'object',
+  additionalProperties: false,
+  required: Object.keys(properties),
+  properties,
+});
+const listOf = (description: string, item: unknown, extra: Record<string, unknown> = {}) =>
+  closed(description, { items: { type: 'array', items: item }, ...extra });
+
+const profile = closed("The dealer's profile", {
+  id: { type: 'integer' },
+  name: { type: 'string' },
+  zip: { type: 'string', pattern: '^[0-9]{5}$' },
+  state: { type: 'string', description: "the ZIP's state" },
+  targetProfit: { type: 'number', description: 'dollars' },
+  targetRoi: { type: 'number', description: 'percent' },
+  maxMiles: { type: ['integer', 'null'] },
+  reconPerVehicle: { type: ['number', 'null'], description: "dollars; null uses the engine's recon reserve" },
+  email: { type: ['string', 'null'] },
+  version: { type: 'integer', description: 'rises with every change; personal figures are computed for one version' },
+  createdAt: instant,
+  updatedAt: instant,
+  revoked: { type: 'boolean', description: 'the key no longer identifies the dealer' },
+});
+const savedSearch = closed('A saved search', {
+  id: { type: 'integer' },
+  name: { type: 'string' },
+  filters: { type: 'object', additionalProperties: { type: 'string' }, description: 'the list filters as saved, each as query text' },
+  channels: { type: 'array', items: { type: 'string', enum: ['webhook', 'email'] } },
+  webhookUrl: { type: ['string', 'null'] },
+  minIntervalMinutes: { type: 'integer' },
+  lastAlertAt: nullableInstant,
+  createdAt: instant,
+});
+const alert = closed('An alert and where it went', {
+  id: { type: 'integer' },
+  kind: {
+    type: 'string',
+    description: 'what raised it: a saved search, or a watched opportunity (bid change, ceiling passed, ending soon)',
+  },
+  searchId: { type: ['integer', 'null'] },
+  opportunityId: { type: ['integer', 'null'] },
+  text: { type: 'string' },
+  createdAt: instant,
+  deliveries: {
+    type: 'array',
+    items: closed('One destination of the alert', {
+      id: { type: ['integer', 'null'], description: 'the outbox message; null for a destination refused before it was queued' },
+      kind: { type: 'string', enum: ['webhook', 'email'] },
+      target: { type: 'string' },
+      status: { type: 'string' },
+      attempts: { type: 'integer' },
+      lastError: { type: ['string', 'null'] },
+      deliveredAt: nullableInstant,
+    }),
+  },
+});
+const opportunity = { $ref: 'Opportunity#' };
 const workspaceOp = (operationId: string, summary: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({
   operationId,
   tags: ['workspace'],
@@ -33,7 +94,7 @@ export const WORKSPACE_OPERATIONS: Record<string, OperationDoc> = {
     },
   }),
   'GET /admin/dealers': workspaceOp('listDealers', 'Every dealer profile (never the keys)', {
-    responses: { 200: anyObject('`items`: dealer profiles') },
+    responses: { 200: listOf('Every dealer profile', profile) },
   }),
   'GET /api/me': workspaceOp('getMyProfile', "The calling dealer's profile", { responses: { 200: profile } }),
   'PATCH /api/me': workspaceOp('updateMyProfile', 'Change any profile fields; answers the new profile', {
@@ -64,11 +125,11 @@ export const WORKSPACE_OPERATIONS: Record<string, OperationDoc> = {
           minIntervalMinutes: { type: 'integer', minimum: 1, maximum: 10080, default: 5 },
         },
       },
-      responses: { 201: anyObject('The saved search with its `id`'), 400: error },
+      responses: { 201: savedSearch, 400: error },
     },
   ),
   'GET /api/me/searches': workspaceOp('listSavedSearches', "The dealer's saved searches", {
-    responses: { 200: anyObject('`items`: saved searches') },
+    responses: { 200: listOf("The dealer's saved searches, oldest first", savedSearch) },
   }),
   'DELETE /api/me/searches/:id': workspaceOp('deleteSavedSearch', 'Delete a saved search', {
     responses: { 204: { description: 'Deleted', type: 'null' }, 404: error },
@@ -82,14 +143,17 @@ export const WORKSPACE_OPERATIONS: Record<string, OperationDoc> = {
       },
     },
     responses: {
-      200: anyObject(
-        '`items`: alerts with `deliveries`; `nextBefore`: the alert id to pass as `before` for the next (older) page, null on the last',
-      ),
+      200: listOf('Alerts, newest first', alert, {
+        nextBefore: {
+          type: ['integer', 'null'],
+          description: 'the alert id to pass as `before` for the next (older) page; null on the last',
+        },
+      }),
       400: error,
     },
   }),
   'GET /api/me/watchlist': workspaceOp('getWatchlist', 'Watched opportunities with personal numbers', {
-    responses: { 200: anyObject('`items`: opportunities') },
+    responses: { 200: listOf('Watched opportunities, in the order they were watched', opportunity) },
   }),
   'PUT /api/me/watchlist/:opportunityId': workspaceOp(
     'watchOpportunity',

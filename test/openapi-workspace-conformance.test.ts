@@ -1,0 +1,123 @@
+// The dealer workspace's answers, checked against the OpenAPI document's own response schemas:
+// a client generated from the document gets exactly these shapes (every documented field present,
+// nothing undocumented). Each answer comes from a live app driven through a whole workspace
+// session: a dealer created, the profile read and changed, a search saved and alerted on (a real
+// delivery to a local webhook), an opportunity watched.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultArbitrageParams } from '../src/config/arbitrage.js';
+import { openApiDocument } from '../src/http/openapi-document.js';
+import { ingestListings } from '../src/ingest/import-service.js';
+import type { ListingInput } from '../src/opportunities/types.js';
+import { buildTestApp, clockFrom, type TestApp } from './support/app.js';
+import { createTestDb, type TestDb } from './support/databases.js';
+import { makeListings } from './support/listings.js';
+
+const TOKEN = 'test-admin-token-0123456789';
+const BASE = Date.UTC(2026, 10, 1);
+type Json = Record<string, any>;
+
+describe('the workspace answers as the OpenAPI document says', () => {
+  let tdb: TestDb;
+  let t: TestApp;
+  let receiver: Server;
+  let hookUrl: string;
+  let check: (method: string, path: string, status: number, body: unknown) => void;
+
+  beforeAll(async () => {
+    const doc = (await openApiDocument()) as Json;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema({ ...doc, $id: 'doc' });
+    check = (method, path, status, body) => {
+      const pointer = ['paths', path, method, 'responses', String(status), 'content', 'application/json', 'schema']
+        .map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1'))
+        .join('/');
+      const schema = doc.paths[path]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema as Json | undefined;
+      expect(schema, `${method} ${path} ${status} is documented with a JSON schema`).toBeDefined();
+      // A loose object would pass anything: every workspace answer is described field by field.
+      expect(schema!.additionalProperties, `${method} ${path} ${status} is a closed object`).not.toBe(true);
+      const validate = ajv.compile({ $ref: `doc#/${pointer}` });
+      expect(validate(body) ? [] : validate.errors, `${method} ${path} ${status}`).toEqual([]);
+    };
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('ok'));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    tdb = await createTestDb('sqlite');
+    t = await buildTestApp(tdb.db, { ALERT_WEBHOOK_ALLOW_PRIVATE: 'true' }, clockFrom(BASE));
+  }, 60_000);
+  afterAll(async () => {
+    await t?.app.close();
+    await tdb?.drop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  const listings = (n: number, prefix: string): ListingInput[] =>
+    makeListings(n, 5, prefix).map((l) => ({
+      ...l,
+      state: 'TX',
+      zip: '78701',
+      auctionEndsAt: new Date(t.ctx.clock.now() + 5 * 86_400_000),
+    }));
+  const importNow = (ls: ListingInput[]) =>
+    ingestListings(
+      tdb.db,
+      { accepted: ls.map((listing, i) => ({ row: i + 1, listing })), rejected: [] },
+      { origin: 'test', now: t.ctx.clock.now(), params: defaultArbitrageParams() },
+    );
+
+  it('profile, dealers, saved searches, alerts with deliveries, and the watchlist', async () => {
+    await importNow(listings(20, 'CONF'));
+    const asAdmin = (method: 'GET' | 'POST', url: string, payload?: object) =>
+      t.app.inject({ method, url, payload, headers: { authorization: `Bearer ${TOKEN}` } });
+    const created = await asAdmin('POST', '/admin/dealers', { name: 'Lone Star Motors', zip: '78701', email: 'buyer@example.com' });
+    expect(created.statusCode, created.body).toBe(201);
+    check('post', '/admin/dealers', 201, created.json());
+    const key = created.json().apiKey as string;
+    const as = (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: object) =>
+      t.app.inject({ method, url, payload, headers: { 'x-api-key': key } });
+    const answered = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, path: string, status: number, payload?: object) => {
+      const res = await as(method, url, payload);
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(status);
+      check(method.toLowerCase(), path, status, res.json());
+      return res.json() as Json;
+    };
+
+    const dealers = await asAdmin('GET', '/admin/dealers');
+    check('get', '/admin/dealers', 200, dealers.json());
+    expect(dealers.json().items).toHaveLength(1);
+    await answered('GET', '/api/me', '/api/me', 200);
+    const changed = await answered('PATCH', '/api/me', '/api/me', 200, { maxMiles: 400, reconPerVehicle: 900 });
+    expect(changed).toMatchObject({ maxMiles: 400, reconPerVehicle: 900 });
+
+    const search = await answered('POST', '/api/me/searches', '/api/me/searches', 201, {
+      name: 'Texas trucks',
+      filters: { state: 'TX' },
+      channels: ['webhook'],
+      webhookUrl: hookUrl,
+      minIntervalMinutes: 1,
+    });
+    const searches = await answered('GET', '/api/me/searches', '/api/me/searches', 200);
+    expect(searches.items.map((s: Json) => s.id)).toEqual([search.id]);
+
+    // New matching lots, one alert pass and the outbox drained: the alert and its delivery are stored.
+    await t.app.dealerAlerts.pass();
+    await importNow(listings(3, 'NEWTX'));
+    await t.app.dealerAlerts.pass();
+    await t.app.notifications.drain();
+    const alerts = await answered('GET', '/api/me/alerts', '/api/me/alerts', 200);
+    expect(alerts.items.length).toBeGreaterThan(0);
+    expect(alerts.items[0].deliveries.length).toBeGreaterThan(0);
+
+    const first = (await t.app.inject({ method: 'GET', url: '/api/opportunities?cursor=&limit=1' })).json().items[0] as Json;
+    await answered('PUT', `/api/me/watchlist/${first.id}`, '/api/me/watchlist/{opportunityId}', 200);
+    const watched = await answered('GET', '/api/me/watchlist', '/api/me/watchlist', 200);
+    expect(watched.items.map((o: Json) => o.id)).toEqual([first.id]);
+  });
+});
