@@ -5,6 +5,7 @@
 // The JSON API's operations are below; the workspace's and the HTML pages' are in their own files.
 import { PAGE_OPERATIONS } from './openapi-page-operations.js';
 import { anyObject, error, text, type OperationDoc } from './openapi-shapes.js';
+import { INCIDENT_OPERATIONS } from './openapi-incident-operations.js';
 import { WORKSPACE_OPERATIONS } from './openapi-workspace-operations.js';
 
 export const OPERATIONS: Record<string, OperationDoc> = {
@@ -166,67 +167,6 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'This OpenAPI document',
     responses: { 200: anyObject('OpenAPI 3.1 document') },
   },
-  'GET /api/status': {
-    operationId: 'getServiceStatus',
-    tags: ['operations'],
-    responses: {
-      200: anyObject('`status` (ok, degraded or incident) and the open and lately resolved incidents with their public updates'),
-      503: error,
-    },
-  },
-  'GET /admin/incidents': {
-    operationId: 'listIncidents',
-    tags: ['operations'],
-    querystring: {
-      type: 'object',
-      properties: {
-        status: { type: 'string', enum: ['open', 'resolved', 'all'], default: 'all' },
-        limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-      },
-    },
-    responses: {
-      200: anyObject('`items`: incidents with their timeline of steps, deliveries, acknowledgement and resolution'),
-      400: error,
-    },
-  },
-  'POST /admin/incidents': {
-    operationId: 'openIncident',
-    tags: ['operations'],
-    responses: {
-      200: anyObject('The open incident of the same cause, joined (`joined: true`)'),
-      201: anyObject('The incident opened'),
-      400: error,
-    },
-  },
-  'POST /admin/incidents/:id/ack': {
-    operationId: 'acknowledgeIncident',
-    tags: ['operations'],
-    responses: { 200: anyObject('The incident and whether this call acknowledged it'), 400: error, 404: error },
-  },
-  'POST /admin/incidents/:id/resolve': {
-    operationId: 'resolveIncident',
-    tags: ['operations'],
-    body: { type: 'object', properties: { note: { type: 'string', maxLength: 500 } } },
-    responses: { 200: anyObject('`incident`: the resolved incident'), 400: error, 404: error },
-  },
-  'GET /admin/notifications': {
-    operationId: 'listNotifications',
-    tags: ['operations'],
-    querystring: {
-      type: 'object',
-      properties: {
-        status: { type: 'string' },
-        topic: { type: 'string' },
-        limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 },
-      },
-    },
-    responses: { 200: anyObject('`items`: webhook and e-mail deliveries with status, attempts and last error'), 400: error },
-  },
-  'POST /admin/notifications/:id/retry': {
-    operationId: 'retryNotification',
-    tags: ['operations'],
-    responses: { 200: anyObject('`{ id, status: "pending" }`'), 400: error, 409: error },
-  },
   'GET /admin/snapshots/:sha256': {
     operationId: 'getSnapshot',
     tags: ['operations'],
@@ -239,6 +179,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       404: error,
     },
   },
+  ...INCIDENT_OPERATIONS,
   ...WORKSPACE_OPERATIONS,
   ...PAGE_OPERATIONS,
 };

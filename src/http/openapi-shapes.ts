@@ -15,6 +15,19 @@ export interface OperationDoc {
 
 export const error = { $ref: 'Error#' };
 export const anyObject = (description: string) => ({ description, type: 'object', additionalProperties: true });
+export const instant = { type: 'string', format: 'date-time' };
+export const nullableInstant = { type: ['string', 'null'], format: 'date-time' };
+/** A closed object: every field present, nothing else (what a route answers, field by field). */
+export const closed = (description: string, properties: Record<string, unknown>) => ({
+  description,
+  type: 'object',
+  additionalProperties: false,
+  required: Object.keys(properties),
+  properties,
+});
+/** `{ items: [item, …] }`, with any `extra` fields beside the items. */
+export const listOf = (description: string, item: unknown, extra: Record<string, unknown> = {}) =>
+  closed(description, { items: { type: 'array', items: item }, ...extra });
 export const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 export const text = (description: string, type: string) => ({ description, content: { [type]: { schema: { type: 'string' } } } });
 export const redirect = (description: string) => ({ description, type: 'null', headers: { Location: { type: 'string' } } });

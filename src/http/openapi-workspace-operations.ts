@@ -1,6 +1,6 @@
 // The dealer workspace's operations (profile, saved searches, alerts, watchlist), for the
 // operation table in openapi-operations.ts.
-import { error, type OperationDoc } from './openapi-shapes.js';
+import { closed, error, instant, listOf, nullableInstant, type OperationDoc } from './openapi-shapes.js';
 
 const profileFields = {
   name: { type: 'string', minLength: 1, maxLength: 100 },
@@ -11,19 +11,6 @@ const profileFields = {
   reconPerVehicle: { type: ['number', 'null'], minimum: 0, description: 'dollars; null uses the engine default' },
   email: { type: ['string', 'null'], description: 'where e-mail alerts go' },
 };
-const instant = { type: 'string', format: 'date-time' };
-const nullableInstant = { type: ['string', 'null'], format: 'date-time' };
-// A closed object: every field present, nothing else (what the workspace's routes answer).
-const closed = (description: string, properties: Record<string, unknown>) => ({
-  description,
-  type: 'object',
-  additionalProperties: false,
-  required: Object.keys(properties),
-  properties,
-});
-const listOf = (description: string, item: unknown, extra: Record<string, unknown> = {}) =>
-  closed(description, { items: { type: 'array', items: item }, ...extra });
-
 const profile = closed("The dealer's profile", {
   id: { type: 'integer' },
   name: { type: 'string' },

@@ -1,8 +1,9 @@
-// The dealer workspace's answers, checked against the OpenAPI document's own response schemas:
-// a client generated from the document gets exactly these shapes (every documented field present,
-// nothing undocumented). Each answer comes from a live app driven through a whole workspace
-// session: a dealer created, the profile read and changed, a search saved and alerted on (a real
-// delivery to a local webhook), an opportunity watched.
+// Answers checked against the OpenAPI document's own response schemas: a client generated from
+// the document gets exactly these shapes (every documented field present, nothing undocumented).
+// Each answer comes from a live app driven through a whole session: for the dealer workspace, a
+// dealer created, the profile read and changed, a search saved and alerted on (a real delivery
+// to a local webhook), an opportunity watched; for operations, an incident opened, joined,
+// escalated to a webhook, acknowledged and resolved, and the outbox listed and retried.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -20,11 +21,13 @@ const TOKEN = 'test-admin-token-0123456789';
 const BASE = Date.UTC(2026, 10, 1);
 type Json = Record<string, any>;
 
-describe('the workspace answers as the OpenAPI document says', () => {
+describe('answers as the OpenAPI document says', () => {
   let tdb: TestDb;
   let t: TestApp;
   let receiver: Server;
   let hookUrl: string;
+  /** The receiver answers 500 while this is set, so a delivery fails. */
+  let refuse = false;
   let check: (method: string, path: string, status: number, body: unknown) => void;
 
   beforeAll(async () => {
@@ -45,12 +48,16 @@ describe('the workspace answers as the OpenAPI document says', () => {
     };
     receiver = createServer((req, res) => {
       req.resume();
-      req.on('end', () => res.writeHead(200).end('ok'));
+      req.on('end', () => res.writeHead(refuse ? 500 : 200).end(refuse ? 'no' : 'ok'));
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     tdb = await createTestDb('sqlite');
-    t = await buildTestApp(tdb.db, { ALERT_WEBHOOK_ALLOW_PRIVATE: 'true' }, clockFrom(BASE));
+    t = await buildTestApp(
+      tdb.db,
+      { ALERT_WEBHOOK_ALLOW_PRIVATE: 'true', ALERT_WEBHOOK_INCIDENTS: `${hookUrl}/incidents`, NOTIFY_MAX_ATTEMPTS: '1' },
+      clockFrom(BASE),
+    );
   }, 60_000);
   afterAll(async () => {
     await t?.app.close();
@@ -119,5 +126,42 @@ describe('the workspace answers as the OpenAPI document says', () => {
     await answered('PUT', `/api/me/watchlist/${first.id}`, '/api/me/watchlist/{opportunityId}', 200);
     const watched = await answered('GET', '/api/me/watchlist', '/api/me/watchlist', 200);
     expect(watched.items.map((o: Json) => o.id)).toEqual([first.id]);
+  });
+
+  it('incidents opened, joined, escalated, acknowledged and resolved, and the outbox listed and retried', async () => {
+    const asAdmin = (url: string, payload?: object) =>
+      t.app.inject({ method: payload ? 'POST' : 'GET', url, payload, headers: { authorization: `Bearer ${TOKEN}` } });
+    const answered = async (url: string, path: string, status: number, payload?: object) => {
+      const res = await asAdmin(url, payload);
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(status);
+      check(payload ? 'post' : 'get', path, status, res.json());
+      return res.json() as Json;
+    };
+    const opened = await answered('/admin/incidents', '/admin/incidents', 201, {
+      title: 'Listings API slow',
+      cause: 'operator:slow-api',
+      userFacing: true,
+      detail: 'p95 over 2 s',
+    });
+    await answered('/admin/incidents', '/admin/incidents', 200, { title: 'Listings API slow again', cause: 'operator:slow-api' });
+    // The first step's message goes to the incidents webhook: the timeline then holds a delivery.
+    await t.app.incidents.tick();
+    await t.app.notifications.drain();
+    const listed = await answered('/admin/incidents?status=open', '/admin/incidents', 200);
+    expect(listed.items[0].timeline.some((e: Json) => e.kind === 'delivery')).toBe(true);
+    await answered('/api/status', '/api/status', 200);
+    await answered(`/admin/incidents/${opened.incident.id}/ack`, '/admin/incidents/{id}/ack', 200, {});
+    await answered(`/admin/incidents/${opened.incident.id}/resolve`, '/admin/incidents/{id}/resolve', 200, { note: 'cache warmed' });
+    const outbox = await answered('/admin/notifications', '/admin/notifications', 200);
+    expect(outbox.items.length).toBeGreaterThan(0);
+    // A message that failed for good can be sent again: the receiver refuses one, then it is retried.
+    refuse = true;
+    await answered('/admin/incidents', '/admin/incidents', 201, { title: 'Feed stalled', cause: 'operator:feed' });
+    await t.app.incidents.tick();
+    await t.app.notifications.drain();
+    refuse = false;
+    const dead = (await asAdmin('/admin/notifications?status=dead')).json().items as Json[];
+    expect(dead.length).toBeGreaterThan(0);
+    await answered(`/admin/notifications/${dead[0]!.id}/retry`, '/admin/notifications/{id}/retry', 200, {});
   });
 });
