@@ -3,7 +3,8 @@
 // Each answer comes from a live app driven through a whole session: for the dealer workspace, a
 // dealer created, the profile read and changed, a search saved and alerted on (a real delivery
 // to a local webhook), an opportunity watched; for operations, an incident opened, joined,
-// escalated to a webhook, acknowledged and resolved, and the outbox listed and retried.
+// escalated to a webhook, acknowledged and resolved, and the outbox listed and retried; for data
+// quality, a duplicated VIN flagged and cleared by an operator, and a record quarantined.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -16,10 +17,12 @@ import type { ListingInput } from '../src/opportunities/types.js';
 import { buildTestApp, clockFrom, type TestApp } from './support/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { makeListings } from './support/listings.js';
+import { computeCheckDigit } from '../src/quality/vin.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const BASE = Date.UTC(2026, 10, 1);
 type Json = Record<string, any>;
+const withCheckDigit = (raw: string) => raw.slice(0, 8) + computeCheckDigit(raw) + raw.slice(9);
 
 describe('answers as the OpenAPI document says', () => {
   let tdb: TestDb;
@@ -126,6 +129,31 @@ describe('answers as the OpenAPI document says', () => {
     await answered('PUT', `/api/me/watchlist/${first.id}`, '/api/me/watchlist/{opportunityId}', 200);
     const watched = await answered('GET', '/api/me/watchlist', '/api/me/watchlist', 200);
     expect(watched.items.map((o: Json) => o.id)).toEqual([first.id]);
+  });
+
+  it('anomaly flags listed and one cleared as a false positive, and the quarantine listed', async () => {
+    const [a, b, bad] = listings(3, 'QUAL');
+    const vin = withCheckDigit('1FTFW1E50PF000001');
+    await importNow([
+      { ...a!, vin, make: 'Ford', model: 'F-150', year: 2023 },
+      { ...b!, source: 'gsa', vin, make: 'Ford', model: 'F-150', year: 2023 },
+      { ...bad!, mileage: -5 },
+    ]);
+    const asAdmin = (url: string, payload?: object) =>
+      t.app.inject({ method: payload ? 'POST' : 'GET', url, payload, headers: { authorization: `Bearer ${TOKEN}` } });
+    const answered = async (url: string, path: string, payload?: object) => {
+      const res = await asAdmin(url, payload);
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
+      check(payload ? 'post' : 'get', path, 200, res.json());
+      return res.json() as Json;
+    };
+    const flags = await answered('/admin/anomalies?status=open', '/admin/anomalies');
+    const duplicate = (flags.items as Json[]).find((f) => f.kind === 'duplicate_vin');
+    expect(duplicate, JSON.stringify(flags.items)).toBeDefined();
+    const cleared = await answered(`/admin/anomalies/${duplicate!.id}/false-positive`, '/admin/anomalies/{id}/false-positive', {});
+    expect(cleared.anomaly.status).toBe('false_positive');
+    const held = await answered('/api/quarantine', '/api/quarantine');
+    expect(held.items.length).toBeGreaterThan(0);
   });
 
   it('incidents opened, joined, escalated, acknowledged and resolved, and the outbox listed and retried', async () => {

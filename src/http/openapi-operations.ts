@@ -4,9 +4,44 @@
 // appear here (test/openapi-document.test.ts checks), so a new route cannot slip in undocumented.
 // The JSON API's operations are below; the workspace's and the HTML pages' are in their own files.
 import { PAGE_OPERATIONS } from './openapi-page-operations.js';
-import { anyObject, error, text, type OperationDoc } from './openapi-shapes.js';
+import { anyObject, closed, error, instant, text, type OperationDoc } from './openapi-shapes.js';
 import { INCIDENT_OPERATIONS } from './openapi-incident-operations.js';
 import { WORKSPACE_OPERATIONS } from './openapi-workspace-operations.js';
+
+const anomalyRecord = closed('An anomaly flag', {
+  id: { type: 'integer' },
+  listingId: { type: ['integer', 'null'] },
+  opportunityId: { type: ['integer', 'null'] },
+  source: { type: 'string' },
+  lotId: { type: 'string' },
+  kind: { type: 'string' },
+  detail: { type: 'string' },
+  status: { type: 'string', enum: ['open', 'false_positive', 'confirmed', 'resolved'] },
+  detectedAt: instant,
+  updatedAt: instant,
+  markedBy: { type: ['string', 'null'], description: 'who gave the verdict' },
+});
+const quarantinedRecord = closed('A record the listing contract held back', {
+  id: { type: 'integer' },
+  source: { type: 'string' },
+  lotId: { type: 'string' },
+  origin: { type: 'string' },
+  importId: { type: ['integer', 'null'] },
+  row: { type: ['integer', 'null'], description: 'the row of the file it came from, when it came from a file' },
+  contractVersion: { type: 'string' },
+  reasons: {
+    type: 'array',
+    items: closed('A contract rule the record breaks', {
+      rule: { type: 'string' },
+      field: { type: 'string' },
+      message: { type: 'string' },
+    }),
+  },
+  record: { type: 'object', additionalProperties: true, description: 'the listing as it was read' },
+  status: { type: 'string', enum: ['quarantined', 'released'] },
+  quarantinedAt: instant,
+  updatedAt: instant,
+});
 
 export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /api/opportunities': { operationId: 'listOpportunities' },
@@ -34,7 +69,13 @@ export const OPERATIONS: Record<string, OperationDoc> = {
         offset: { type: 'integer', minimum: 0 },
       },
     },
-    responses: { 200: anyObject('Quarantined records with the contract violations of each'), 400: error },
+    responses: {
+      200: closed('Quarantined records, latest first, and how many match', {
+        items: { type: 'array', items: quarantinedRecord },
+        total: { type: 'integer' },
+      }),
+      400: error,
+    },
   },
   'GET /admin/anomalies': {
     operationId: 'listAnomalies',
@@ -46,11 +87,21 @@ export const OPERATIONS: Record<string, OperationDoc> = {
         offset: { type: 'integer', minimum: 0 },
       },
     },
-    responses: { 200: anyObject('Anomaly flags'), 400: error },
+    responses: {
+      200: closed('Anomaly flags, and how many match', { items: { type: 'array', items: anomalyRecord }, total: { type: 'integer' } }),
+      400: error,
+    },
   },
   'POST /admin/anomalies/:id/false-positive': {
     operationId: 'markAnomalyFalsePositive',
-    responses: { 200: anyObject('The flag, now a false positive, and the re-appraised opportunity'), 400: error, 404: error },
+    responses: {
+      200: closed('The flag, now a false positive, and how many listings were re-appraised (its own, when it has one)', {
+        anomaly: anomalyRecord,
+        reappraised: { type: 'integer', minimum: 0 },
+      }),
+      400: error,
+      404: error,
+    },
   },
   'GET /admin/feature-flags': { operationId: 'getFeatureFlags' },
   'POST /admin/feature-flags': {
