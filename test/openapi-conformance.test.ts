@@ -4,7 +4,8 @@
 // dealer created, the profile read and changed, a search saved and alerted on (a real delivery
 // to a local webhook), an opportunity watched; for operations, an incident opened, joined,
 // escalated to a webhook, acknowledged and resolved, and the outbox listed and retried; for data
-// quality, a duplicated VIN flagged and cleared by an operator, and a record quarantined.
+// quality, a duplicated VIN flagged and cleared by an operator, and a record quarantined; for the
+// rollout, the next gate's report and an attestation recorded.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -154,6 +155,28 @@ describe('answers as the OpenAPI document says', () => {
     expect(cleared.anomaly.status).toBe('false_positive');
     const held = await answered('/api/quarantine', '/api/quarantine');
     expect(held.items.length).toBeGreaterThan(0);
+  });
+
+  it("the rollout's gate, and an attestation recorded and listed", async () => {
+    const asAdmin = (url: string, payload?: object) =>
+      t.app.inject({ method: payload ? 'POST' : 'GET', url, payload, headers: { authorization: `Bearer ${TOKEN}` } });
+    const gate = await asAdmin('/admin/rollout/gate');
+    expect(gate.statusCode, gate.body).toBe(200);
+    check('get', '/admin/rollout/gate', 200, gate.json());
+    expect((gate.json().criteria as Json[]).some((c) => c.kind === 'measured')).toBe(true);
+    // Phase 1's gate asks for the runbook to have been walked through: an operator attests it.
+    const attestable = { id: 'runbook_validated' };
+    const recorded = await asAdmin('/admin/rollout/attestations', {
+      criterion: attestable.id,
+      evidence: 'https://example.com/pentest-2026-11',
+    });
+    expect(recorded.statusCode, recorded.body).toBe(201);
+    check('post', '/admin/rollout/attestations', 201, recorded.json());
+    const listed = await asAdmin('/admin/rollout/attestations');
+    check('get', '/admin/rollout/attestations', 200, listed.json());
+    expect(listed.json().attestations).toEqual([expect.objectContaining({ criterion: attestable.id })]);
+    const after = await asAdmin('/admin/rollout/gate');
+    check('get', '/admin/rollout/gate', 200, after.json());
   });
 
   it('incidents opened, joined, escalated, acknowledged and resolved, and the outbox listed and retried', async () => {

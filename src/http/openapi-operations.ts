@@ -43,6 +43,48 @@ const quarantinedRecord = closed('A record the listing contract held back', {
   updatedAt: instant,
 });
 
+const attestation = closed("An operator's word that a criterion no metric can show is met", {
+  criterion: { type: 'string' },
+  actor: { type: 'string' },
+  at: instant,
+  evidence: { type: 'string', description: 'a link or a summary' },
+});
+const latch = closed('A trigger that fired and blocks every advance until re-armed', {
+  trigger: { type: 'string' },
+  decisionId: { type: 'integer', description: 'the rollback decision it latched with' },
+  latchedAt: instant,
+});
+const gateReport = closed('Each criterion of the gate into the next phase, and whether the gate passes', {
+  from: { type: 'integer' },
+  to: { anyOf: [{ type: 'integer' }, { type: 'string', const: 'complete' }] },
+  pass: { type: 'boolean' },
+  evaluatedAt: instant,
+  windowMs: { type: 'integer' },
+  criteria: {
+    type: 'array',
+    items: {
+      description: 'One criterion: a measured value against its threshold, or an attestation',
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'label', 'kind', 'pass', 'value', 'threshold', 'unit', 'windowMs', 'samples'],
+      properties: {
+        id: { type: 'string' },
+        label: { type: 'string' },
+        kind: { type: 'string', enum: ['measured', 'attestation'] },
+        pass: { type: 'boolean' },
+        value: { type: ['number', 'null'], description: 'measured: the value (null: no data); attestation: null' },
+        threshold: { type: ['string', 'null'], description: 'the comparison, e.g. "< 200"' },
+        unit: { type: ['string', 'null'] },
+        windowMs: { type: ['integer', 'null'] },
+        samples: { type: ['integer', 'null'] },
+        attestation: { anyOf: [attestation, { type: 'null' }] },
+        note: { type: 'string' },
+      },
+    },
+  },
+  latches: { type: 'array', items: latch },
+});
+
 export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /api/opportunities': { operationId: 'listOpportunities' },
   'GET /api/opportunities/:id': { operationId: 'getOpportunity' },
@@ -144,7 +186,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /admin/rollout/gate': {
     operationId: 'getRolloutGate',
     tags: ['rollout'],
-    responses: { 200: anyObject('Each criterion of the next gate: measured value, threshold, window, samples, pass') },
+    responses: { 200: gateReport },
   },
   'POST /admin/rollout/advance': {
     operationId: 'advanceRollout',
@@ -173,12 +215,15 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /admin/rollout/attestations': {
     operationId: 'listRolloutAttestations',
     tags: ['rollout'],
-    responses: { 200: anyObject('The latest attestation per criterion') },
+    responses: { 200: closed('The latest attestation per criterion', { attestations: { type: 'array', items: attestation } }) },
   },
   'POST /admin/rollout/attestations': {
     operationId: 'recordRolloutAttestation',
     tags: ['rollout'],
-    responses: { 201: anyObject('Every attestation after this one'), 400: error },
+    responses: {
+      201: closed('The latest attestation per criterion, this one included', { attestations: { type: 'array', items: attestation } }),
+      400: error,
+    },
   },
   'POST /admin/rollout/dry-run': {
     operationId: 'setRolloutDryRun',
