@@ -27,7 +27,7 @@ export { readStoredFields, type StoredFields } from './provenance/records.js';
 
 // Re-appraisal, measurements, and what the HTTP layer mounts.
 export { reappraiseAll, reappraiseRows } from './reappraise.js';
-export { reconcileDuplicateVins, refreshOpenDuplicateVins } from './duplicate-vins.js';
+export { refreshOpenDuplicateVins } from './duplicate-vins.js';
 export { measureQuality } from './measure.js';
 export { qualityPlugin, type QualityPluginOptions } from './plugin.js';
 export { importLookupIndexes, qualityMigration, qualitySampleIndexes, vinDecodesMigration } from './storage/migrations.js';
