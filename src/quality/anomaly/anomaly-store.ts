@@ -1,8 +1,8 @@
 // Anomaly flags in storage: one row per listing and kind. Flags are never deleted: a kind that no
 // longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
 // re-detection, so a listing an operator cleared stays cleared.
-import { sql, type Insertable } from 'kysely';
-import { dbBool, type Db, type ListingRow, valuesTable } from '../../storage/index.js';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import { dbBool, type Database, type Db, type ListingRow, valuesTable } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { familyOf, LISTING_CORE_COLUMNS, listingCoreFromRow, makeSpellings } from '../../opportunities/index.js';
 import { listingKey, peerFeature, type DetectedAnomaly, type PeerListing } from './detector.js';
@@ -174,6 +174,27 @@ export async function anomalyViews(db: Db, keys: ReadonlyArray<{ source: string;
   return out;
 }
 
+/**
+ * New flags, a few hundred to a statement. Another import of the same lot (a second worker) may
+ * have flagged it since the caller read its flags: the row is merged as a re-detection would
+ * merge it (a resolved flag reopens, a verdict stays), rather than failing the run.
+ */
+async function insertFlags(trx: Kysely<Database>, rows: readonly NewAnomaly[], now: number): Promise<void> {
+  for (const part of chunks(rows)) {
+    await trx
+      .insertInto('quality_anomalies')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['source', 'lot_id', 'kind']).doUpdateSet((eb) => ({
+          detail: eb.ref('excluded.detail'),
+          status: sql<string>`CASE WHEN quality_anomalies.status = 'resolved' THEN 'open' ELSE quality_anomalies.status END`,
+          updated_at: now,
+        })),
+      )
+      .execute();
+  }
+}
+
 /** Writes this detection run for the checked listings and returns their current flags. */
 export async function recordDetections(
   db: Db,
@@ -218,21 +239,7 @@ export async function recordDetections(
       if (gone.length)
         await trx.updateTable('quality_anomalies').set({ status: 'resolved', updated_at: now }).where('id', 'in', gone).execute();
     }
-    for (const part of chunks([...fresh.values()])) {
-      // Another import of the same lot (a second worker) may have flagged it since `existing` was
-      // read: merge into its row as a re-detection would, rather than fail the run.
-      await trx
-        .insertInto('quality_anomalies')
-        .values(part)
-        .onConflict((oc) =>
-          oc.columns(['source', 'lot_id', 'kind']).doUpdateSet((eb) => ({
-            detail: eb.ref('excluded.detail'),
-            status: sql<string>`CASE WHEN quality_anomalies.status = 'resolved' THEN 'open' ELSE quality_anomalies.status END`,
-            updated_at: now,
-          })),
-        )
-        .execute();
-    }
+    await insertFlags(trx, [...fresh.values()], now);
     for (const part of chunks(checked)) {
       await trx
         .insertInto('quality_anomaly_checks')
@@ -290,20 +297,7 @@ export async function writeDuplicateVinFlags(db: Db, wanted: readonly DuplicateV
       } else continue;
       changed.push(w.listingId);
     }
-    for (const part of chunks(fresh)) {
-      // An import of the same lot may have flagged it since `existing` was read: merge, as recordDetections does.
-      await trx
-        .insertInto('quality_anomalies')
-        .values(part)
-        .onConflict((oc) =>
-          oc.columns(['source', 'lot_id', 'kind']).doUpdateSet((eb) => ({
-            detail: eb.ref('excluded.detail'),
-            status: sql<string>`CASE WHEN quality_anomalies.status = 'resolved' THEN 'open' ELSE quality_anomalies.status END`,
-            updated_at: now,
-          })),
-        )
-        .execute();
-    }
+    await insertFlags(trx, fresh, now);
   });
   return changed;
 }
