@@ -122,6 +122,17 @@ describe.each([
     expect((await state('publicsurplus', 'B1')).tier).toBe(0);
   });
 
+  it.runIf(run)('clears the flag at once when the other listing comes back with its VIN corrected', async () => {
+    const vin = withCheckDigit('1G1WB5EK0A2345678');
+    await ingest(lot('govdeals', 'V1', vin, T0 + 10 * DAY), T0);
+    await ingest(lot('gsa', 'V2', vin, T0 + 10 * DAY), T0 + HOUR);
+    expect((await state('govdeals', 'V1')).flag?.status).toBe('open');
+    await ingest(lot('gsa', 'V2', withCheckDigit('1G1WB5EK0A2345679'), T0 + 10 * DAY), T0 + 2 * HOUR);
+    expect((await state('gsa', 'V2')).flag?.status).toBe('resolved');
+    expect((await state('govdeals', 'V1')).flag?.status).toBe('resolved');
+    expect((await state('govdeals', 'V1')).tier).toBe(0);
+  });
+
   it.runIf(run)('flags the stored listing a streamed file duplicates, and clears it when the file ends that lot', async () => {
     const vin = withCheckDigit('1G1WB5EK0A7654321');
     await ingest(lot('govdeals', 'S1', vin, T0 + 10 * DAY), T0);

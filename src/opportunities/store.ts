@@ -27,6 +27,8 @@ export interface StoreResult {
   unchanged: number;
   /** Listing ids whose opportunity changed; the cache and quality capabilities key off them. */
   changedListingIds: number[];
+  /** VINs stored listings held until this write gave them another (a corrected VIN), for the duplicated-VIN check. */
+  replacedVins: string[];
 }
 
 export interface StoreOptions {
@@ -268,7 +270,7 @@ export async function storeListings(
   opts: StoreOptions,
   onProgress?: (done: number) => void,
 ): Promise<StoreResult> {
-  const result: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
+  const result: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [], replacedVins: [] };
   const dedup = new Map<string, ListingInput>();
   for (const l of listings) dedup.set(`${l.source}\u0000${l.lotId}`, l);
   // Every importer locks rows in the same (source, lot) order, so two workers importing
@@ -278,7 +280,7 @@ export async function storeListings(
     const rows = unique.slice(i, i + TRANSACTION_ROWS);
     // A failed transaction left nothing behind, so each attempt counts into a fresh part.
     const part = await retryingConflicts(async () => {
-      const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [] };
+      const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [], replacedVins: [] };
       await db.kysely.transaction().execute(async (trx) => {
         for (let j = 0; j < rows.length; j += BATCH) await storeChunk(db, trx, rows.slice(j, j + BATCH), opts, p);
       });
@@ -288,6 +290,7 @@ export async function storeListings(
     result.updated += part.updated;
     result.unchanged += part.unchanged;
     result.changedListingIds.push(...part.changedListingIds);
+    result.replacedVins.push(...part.replacedVins);
     onProgress?.(Math.min(i + TRANSACTION_ROWS, unique.length));
   }
   return result;
@@ -309,7 +312,7 @@ async function existingListings(trx: Kysely<Database>, chunk: ListingInput[]) {
     [...lotsBySource].map(([source, lots]) =>
       trx
         .selectFrom('listings')
-        .select(['id', 'source', 'lot_id', 'content_hash'])
+        .select(['id', 'source', 'lot_id', 'content_hash', 'vin'])
         .where('source', '=', source)
         .where('lot_id', 'in', [...lots])
         .execute(),
@@ -336,6 +339,7 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
     const prior = known.get(`${l.source}\u0000${l.lotId}`);
     if (prior && prior.content_hash === hash) result.unchanged++;
     else toWrite.push({ l, hash, isNew: !prior });
+    if (prior?.vin && prior.vin !== l.vin) result.replacedVins.push(prior.vin);
   }
   if (toWrite.length === 0) return;
   const ids = await bulkUpsert<{ id: number | string; source: string; lot_id: string }>(

@@ -231,7 +231,7 @@ export class QualityStage {
    */
   async finish(stored: StoreResult): Promise<void> {
     if (this.publishable.length > 0) await this.recordStored(stored);
-    if (this.detection) await this.reconcileDuplicates();
+    if (this.detection) await this.reconcileDuplicates(stored.replacedVins);
   }
 
   private async recordStored(stored: StoreResult): Promise<void> {
@@ -279,13 +279,14 @@ export class QualityStage {
 
   /**
    * Stored listings outside the import that share a VIN with the batch: flagged when a lot of the
-   * batch duplicates them, cleared when it no longer does (its auction is over, or it was
-   * quarantined). Only VINs the batch flagged or quarantined are asked about, so a file without
-   * duplicates costs nothing here. (A lot whose auction is over still carries the flag itself
-   * while another live listing holds its VIN, so its VIN is among those asked about.)
+   * batch duplicates them, cleared when it no longer does (its auction is over, it was
+   * quarantined, or its VIN was corrected). Only VINs the batch flagged, quarantined or replaced
+   * are asked about, so a file without duplicates costs nothing here. (A lot whose auction is
+   * over still carries the flag itself while another live listing holds its VIN, so its VIN is
+   * among those asked about.)
    */
-  private async reconcileDuplicates(): Promise<void> {
-    const vins = [...this.quarantinedVins];
+  private async reconcileDuplicates(replacedVins: readonly string[]): Promise<void> {
+    const vins = [...this.quarantinedVins, ...replacedVins];
     for (const a of this.publishable) {
       const l = a.listing;
       if (l.vin && (this.views.get(listingKey(l)) ?? []).some((v) => v.kind === 'duplicate_vin')) vins.push(l.vin);
