@@ -153,7 +153,7 @@ describe('SQLite query plan of an import', () => {
     };
     try {
       await ingestMadeListings(db, 300, 3, 'IMP', Date.UTC(2026, 10, 1));
-      const lookups = captured.filter((q) => /^select "id", "source", "lot_id", "content_hash" from "listings"/.test(q.sql));
+      const lookups = captured.filter((q) => /^select "id", "source", "lot_id", "content_hash", "vin" from "listings"/.test(q.sql));
       expect(lookups.length).toBeGreaterThan(0);
       for (const q of lookups) expect(planOf(raw, q)).toMatch(/SEARCH listings USING INDEX \S+ \(source=\? AND lot_id=\?\)/);
       // A second file, with the first one stored: its VINs' stored holders (duplicate-VIN peers)
