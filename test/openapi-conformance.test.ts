@@ -18,12 +18,11 @@ import type { ListingInput } from '../src/opportunities/types.js';
 import { buildTestApp, clockFrom, type TestApp } from './support/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { makeListings } from './support/listings.js';
-import { computeCheckDigit } from '../src/quality/vin.js';
+import { makeVin } from './support/vins.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const BASE = Date.UTC(2026, 10, 1);
 type Json = Record<string, any>;
-const withCheckDigit = (raw: string) => raw.slice(0, 8) + computeCheckDigit(raw) + raw.slice(9);
 
 describe('answers as the OpenAPI document says', () => {
   let tdb: TestDb;
@@ -134,7 +133,7 @@ describe('answers as the OpenAPI document says', () => {
 
   it('anomaly flags listed and one cleared as a false positive, and the quarantine listed', async () => {
     const [a, b, bad] = listings(3, 'QUAL');
-    const vin = withCheckDigit('1FTFW1E50PF000001');
+    const vin = makeVin('1FTFW1E5', 'P', '000001');
     await importNow([
       { ...a!, vin, make: 'Ford', model: 'F-150', year: 2023 },
       { ...b!, source: 'gsa', vin, make: 'Ford', model: 'F-150', year: 2023 },

@@ -11,20 +11,16 @@ import { EndedSweeper } from '../src/opportunities/ended-sweeper.js';
 import { withdrawClosedLots } from '../src/opportunities/index.js';
 import { markFalsePositive } from '../src/quality/anomaly/verdicts.js';
 import { refreshOpenDuplicateVins } from '../src/quality/duplicate-vins.js';
-import { computeCheckDigit } from '../src/quality/vin.js';
 import type { ListingInput } from '../src/opportunities/types.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { makeListings } from './support/listings.js';
+import { makeVin } from './support/vins.js';
 
 const pgOk = await requirePostgres();
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 10, 1);
 const params = defaultArbitrageParams();
-
-function withCheckDigit(raw: string): string {
-  return raw.slice(0, 8) + computeCheckDigit(raw) + raw.slice(9);
-}
 
 /** A generated listing (a 2010 Chevrolet Impala) under `source`/`lotId` with `vin`, ending at `endsAt`. */
 function lot(source: string, lotId: string, vin: string, endsAt: number): ListingInput {
@@ -67,7 +63,7 @@ describe.each([
   }
 
   it.runIf(run)('flags both listings across imports, and resolves when the other stops being live', async () => {
-    const vin = withCheckDigit('1G1WB5EK0A1234567');
+    const vin = makeVin('1G1WB5EK', 'A', '234567');
     await ingest(lot('govdeals', 'A1', vin, T0 + DAY), T0);
     expect((await state('govdeals', 'A1')).flag).toBeNull();
 
@@ -123,18 +119,18 @@ describe.each([
   });
 
   it.runIf(run)('clears the flag at once when the other listing comes back with its VIN corrected', async () => {
-    const vin = withCheckDigit('1G1WB5EK0A2345678');
+    const vin = makeVin('1G1WB5EK', 'A', '345678');
     await ingest(lot('govdeals', 'V1', vin, T0 + 10 * DAY), T0);
     await ingest(lot('gsa', 'V2', vin, T0 + 10 * DAY), T0 + HOUR);
     expect((await state('govdeals', 'V1')).flag?.status).toBe('open');
-    await ingest(lot('gsa', 'V2', withCheckDigit('1G1WB5EK0A2345679'), T0 + 10 * DAY), T0 + 2 * HOUR);
+    await ingest(lot('gsa', 'V2', makeVin('1G1WB5EK', 'A', '345679'), T0 + 10 * DAY), T0 + 2 * HOUR);
     expect((await state('gsa', 'V2')).flag?.status).toBe('resolved');
     expect((await state('govdeals', 'V1')).flag?.status).toBe('resolved');
     expect((await state('govdeals', 'V1')).tier).toBe(0);
   });
 
   it.runIf(run)('flags the stored listing a streamed file duplicates, and clears it when the file ends that lot', async () => {
-    const vin = withCheckDigit('1G1WB5EK0A7654321');
+    const vin = makeVin('1G1WB5EK', 'A', '654321');
     await ingest(lot('govdeals', 'S1', vin, T0 + 10 * DAY), T0);
     const row = (l: ListingInput) =>
       [

@@ -2,7 +2,22 @@
 // operation table in openapi-operations.ts: every answer described field by field.
 import { closed, error, instant, listOf, nullableInstant, type OperationDoc } from './openapi-shapes.js';
 
-const deliveryStatus = { type: 'string', enum: ['pending', 'sending', 'delivered', 'dead'] };
+// An outbox message's fields; an incident's timeline shows a few of them with each message it sent.
+const deliveryFields = {
+  id: { type: 'integer' },
+  kind: { type: 'string', enum: ['webhook', 'email'] },
+  target: { type: 'string', description: 'the destination as it may be shown (webhook paths hidden)' },
+  subject: { type: 'string' },
+  topic: { type: 'string' },
+  purpose: { type: 'string' },
+  status: { type: 'string', enum: ['pending', 'sending', 'delivered', 'dead'] },
+  attempts: { type: 'integer' },
+  lastError: { type: ['string', 'null'] },
+  createdAt: instant,
+  nextAttemptAt: nullableInstant,
+  deliveredAt: nullableInstant,
+};
+const delivery = closed('A webhook or e-mail message in the outbox', deliveryFields);
 const step = closed('One escalation step', {
   step: { type: 'integer', minimum: 1, maximum: 4 },
   audience: { type: 'string', enum: ['incidents', 'engineering', 'management', 'dealers'] },
@@ -23,12 +38,12 @@ const timelineEntry = {
     actor: { type: ['string', 'null'] },
     message: { type: 'string' },
     delivery: closed('The outbox record of a message (destination redacted)', {
-      id: { type: 'integer' },
-      purpose: { type: 'string' },
-      target: { type: 'string' },
-      status: deliveryStatus,
-      attempts: { type: 'integer' },
-      lastError: { type: ['string', 'null'] },
+      id: deliveryFields.id,
+      purpose: deliveryFields.purpose,
+      target: deliveryFields.target,
+      status: deliveryFields.status,
+      attempts: deliveryFields.attempts,
+      lastError: deliveryFields.lastError,
     }),
   },
 };
@@ -56,20 +71,6 @@ const publicIncident = closed('An incident as the public status shows it', {
   userFacing: { type: 'boolean' },
   resolvedAt: nullableInstant,
   updates: { type: 'array', items: closed('A public update', { at: instant, text: { type: 'string' } }) },
-});
-const delivery = closed('A webhook or e-mail message in the outbox', {
-  id: { type: 'integer' },
-  kind: { type: 'string', enum: ['webhook', 'email'] },
-  target: { type: 'string', description: 'the destination as it may be shown (webhook paths hidden)' },
-  subject: { type: 'string' },
-  topic: { type: 'string' },
-  purpose: { type: 'string' },
-  status: deliveryStatus,
-  attempts: { type: 'integer' },
-  lastError: { type: ['string', 'null'] },
-  createdAt: instant,
-  nextAttemptAt: nullableInstant,
-  deliveredAt: nullableInstant,
 });
 const operationsOp = (operationId: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({
   operationId,

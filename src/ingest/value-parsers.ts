@@ -74,7 +74,6 @@ export function parseNonNegativeInt(field: string, raw: string | number): Parsed
 }
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const DAY_MS = 86_400_000;
 // The time of day and its zone, in the extended (10:00:00) or basic (100000) form.
 const TIME = String.raw`(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$`;
 // The three ways ISO 8601 writes a day, each extended (2026-12-05) or basic (20261205): calendar
@@ -92,7 +91,8 @@ function weekDay(y: number, week: number, day: number): number | null {
   const weeks = jan1 === 4 || (jan1 === 3 && isLeap(y)) ? 53 : 52;
   if (week < 1 || week > weeks) return null;
   const jan4 = new Date(Date.UTC(y, 0, 4)).getUTCDay() || 7;
-  return Date.UTC(y, 0, 4 - (jan4 - 1)) + ((week - 1) * 7 + (day - 1)) * DAY_MS;
+  // Monday of week 1, then whole days on: Date.UTC carries a day past the month's end over.
+  return Date.UTC(y, 0, 4 - (jan4 - 1) + (week - 1) * 7 + (day - 1));
 }
 
 /** A calendar date's UTC midnight, or null when there is no such day. */

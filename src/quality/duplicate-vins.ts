@@ -7,7 +7,7 @@
 // follow the flag.
 import type { ArbitrageParams } from '../config/index.js';
 import { dbBool, type Db } from '../storage/index.js';
-import { writeDuplicateVinFlags, type DuplicateVinState } from './anomaly/anomaly-store.js';
+import { liveVinHolders, writeDuplicateVinFlags, type DuplicateVinState } from './anomaly/anomaly-store.js';
 import { duplicateVinDetail, listingKey } from './anomaly/detector.js';
 import { reappraiseListings } from './reappraise.js';
 
@@ -20,35 +20,6 @@ export interface DuplicateVinOptions {
   bumpVersion?: boolean;
 }
 
-interface Holder {
-  id: number;
-  source: string;
-  lotId: string;
-}
-
-const CHUNK = 300;
-
-/** The live holders of each VIN (active listings whose auction has not ended by `now`), oldest first. */
-async function liveHolders(db: Db, vins: readonly string[], now: number): Promise<Map<string, Holder[]>> {
-  const out = new Map<string, Holder[]>();
-  for (let i = 0; i < vins.length; i += CHUNK) {
-    const rows = await db.kysely
-      .selectFrom('listings')
-      .select(['id', 'source', 'lot_id', 'vin'])
-      .where('vin', 'in', vins.slice(i, i + CHUNK))
-      .where('is_active', '=', dbBool(db, true))
-      .where('auction_end_ms', '>', now)
-      .orderBy('id')
-      .execute();
-    for (const r of rows) {
-      const list = out.get(r.vin as string) ?? [];
-      list.push({ id: Number(r.id), source: r.source, lotId: r.lot_id });
-      out.set(r.vin as string, list);
-    }
-  }
-  return out;
-}
-
 /**
  * Sets the duplicate_vin flags of the live listings holding `vins` (those `skip` leaves out
  * aside) and re-appraises the ones whose flags changed. Answers how many changed.
@@ -57,7 +28,7 @@ export async function reconcileDuplicateVins(db: Db, vins: Iterable<string>, opt
   const unique = [...new Set(vins)];
   if (unique.length === 0) return 0;
   const wanted: DuplicateVinState[] = [];
-  for (const [vin, holders] of await liveHolders(db, unique, opts.now)) {
+  for (const [vin, holders] of await liveVinHolders(db, unique, opts.now)) {
     for (const h of holders) {
       if (opts.skip?.(listingKey(h))) continue;
       const others = holders.filter((o) => o !== h).map(listingKey);

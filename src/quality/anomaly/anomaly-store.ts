@@ -67,6 +67,25 @@ async function activeListingsWithVins(db: Db, vins: readonly string[]): Promise<
   return db.kysely.selectFrom('listings').select(PEER_COLUMNS).where('is_active', '=', dbBool(db, true)).where('vin', 'in', vins).execute();
 }
 
+/** The live holders of each VIN (active listings whose auction has not ended by `now`), oldest first. */
+export async function liveVinHolders(
+  db: Db,
+  vins: readonly string[],
+  now: number,
+): Promise<Map<string, Array<{ id: number; source: string; lotId: string }>>> {
+  const out = new Map<string, Array<{ id: number; source: string; lotId: string }>>();
+  for (const part of chunks(vins)) {
+    for (const r of await activeListingsWithVins(db, part)) {
+      if (Number(r.auction_end_ms) <= now) continue;
+      const list = out.get(r.vin as string) ?? [];
+      list.push({ id: Number(r.id), source: r.source, lotId: r.lot_id });
+      out.set(r.vin as string, list);
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => a.id - b.id);
+  return out;
+}
+
 /** Active listings sharing a model family with the batch: peers for cohorts and duplicated VINs. */
 export async function loadPopulation(
   db: Db,
