@@ -4,8 +4,12 @@
 // dealer created, the profile read and changed, a search saved and alerted on (a real delivery
 // to a local webhook), an opportunity watched; for operations, an incident opened, joined,
 // escalated to a webhook, acknowledged and resolved, and the outbox listed and retried; for data
-// quality, a duplicated VIN flagged and cleared by an operator, and a record quarantined; for the
-// rollout, the next gate's report and an attestation recorded.
+// quality, a duplicated VIN flagged and cleared by an operator, a record quarantined, the listing
+// contract, the quality report over a recorded scrape, and an opportunity's provenance in both its
+// forms; for the rollout, the next gate's report and an attestation recorded, then a whole
+// operator session: dry run on and off, an advance refused, a rollback and a forced advance, a
+// latched trigger re-armed, the kill switch on and off, and a canary started, judged, stopped and
+// its latch re-armed.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -14,7 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { openApiDocument } from '../src/http/openapi-document.js';
 import { ingestListings } from '../src/ingest/import-service.js';
+import { recordSourceRun } from '../src/ingest/scheduler/run-store.js';
 import type { ListingInput } from '../src/opportunities/types.js';
+import { canaryOf } from '../src/rollout/canary/routes.js';
+import { addLatch } from '../src/rollout/state-store.js';
 import { buildTestApp, clockFrom, type TestApp } from './support/app.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { makeListings } from './support/listings.js';
@@ -44,8 +51,11 @@ describe('answers as the OpenAPI document says', () => {
         .join('/');
       const schema = doc.paths[path]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema as Json | undefined;
       expect(schema, `${method} ${path} ${status} is documented with a JSON schema`).toBeDefined();
-      // A loose object would pass anything: every workspace answer is described field by field.
+      // A loose object would pass anything: every answer checked here is described field by field,
+      // and so is each form of an answer that has several.
       expect(schema!.additionalProperties, `${method} ${path} ${status} is a closed object`).not.toBe(true);
+      for (const form of (schema!.oneOf ?? []) as Json[])
+        expect(form.additionalProperties, `${method} ${path} ${status}: ${form.description} is closed`).toBe(false);
       const validate = ajv.compile({ $ref: `doc#/${pointer}` });
       expect(validate(body) ? [] : validate.errors, `${method} ${path} ${status}`).toEqual([]);
     };
@@ -213,5 +223,143 @@ describe('answers as the OpenAPI document says', () => {
     const dead = (await asAdmin('/admin/notifications?status=dead')).json().items as Json[];
     expect(dead.length).toBeGreaterThan(0);
     await answered(`/admin/notifications/${dead[0]!.id}/retry`, '/admin/notifications/{id}/retry', 200, {});
+  });
+
+  it("the listing contract, the quality report, and an opportunity's provenance as JSON and as PROV-JSON", async () => {
+    const answered = async (url: string, path: string) => {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
+      check('get', path, 200, res.json());
+      return res.json() as Json;
+    };
+    const contract = await answered('/api/contracts/listing', '/api/contracts/listing');
+    expect(contract.rules.length).toBeGreaterThan(0);
+
+    // A recorded scrape, so the report's per-source part is there to be checked too.
+    const at = t.ctx.clock.now();
+    await recordSourceRun(tdb.db, {
+      source: 'cityfleet',
+      kind: 'govdeals',
+      outcome: 'partial',
+      startedAt: new Date(at - 60_000).toISOString(),
+      durationMs: 30_000,
+      pages: 2,
+      requests: 3,
+      notModified: 0,
+      found: 10,
+      accepted: 8,
+      skipped: 1,
+      skippedByReason: { 'not a vehicle': 1 },
+      rejected: 1,
+      rejects: [{ row: 4, lotId: 'L4', reason: 'no bid' }],
+      quarantined: 0,
+      created: 8,
+      updated: 0,
+      unchanged: 0,
+      importId: null,
+      provenanceRecorded: 8,
+      coverage: { lots: 10, filled: 45, available: 60, ratio: 0.75, fields: { vin: 0.9, mileage: 0.6 } },
+      errors: ['page 3: timed out'],
+      notes: [],
+    });
+    await t.app.quality.monitor.refresh();
+    const quality = await answered('/api/quality', '/api/quality');
+    expect(quality.scrapes.cityfleet.lastRun.outcome).toBe('partial');
+
+    const first = (await t.app.inject({ method: 'GET', url: '/api/opportunities?cursor=&limit=1' })).json().items[0] as Json;
+    const path = '/api/opportunities/{id}/provenance';
+    const plain = await answered(`/api/opportunities/${first.id}/provenance`, path);
+    expect(plain.opportunityId).toBe(first.id);
+    expect(plain.source).not.toBeNull();
+    const prov = await answered(`/api/opportunities/${first.id}/provenance?format=prov-json`, path);
+    expect(Object.keys(prov.entity).length).toBeGreaterThan(0);
+    expect(Object.keys(prov.wasDerivedFrom).length).toBeGreaterThan(0);
+  });
+
+  it('a rollout session: status, dry run, advance, rollback, re-arm, decisions, the kill switch and a canary run', async () => {
+    const send = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+      t.app.inject({ method, url, payload, headers: { authorization: `Bearer ${TOKEN}`, 'x-change-reason': 'conformance session' } });
+    const answered = async (method: 'GET' | 'POST' | 'DELETE', url: string, path: string, status: number, payload?: object) => {
+      const res = await send(method, url, payload);
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(status);
+      check(method.toLowerCase(), path, status, res.json());
+      return res.json() as Json;
+    };
+    const refused = async (method: 'POST', url: string, status: number, code: string, payload?: object) => {
+      const res = await send(method, url, payload);
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(status);
+      expect(res.json().error.code).toBe(code);
+    };
+
+    // One evaluation of the triggers (the test app runs no loop), so each carries its evidence.
+    await t.ctx.rollout.evaluate();
+    const status = await answered('GET', '/admin/rollout', '/admin/rollout', 200);
+    expect(status.triggers.every((s: Json) => s.evaluatedAt !== null && s.evidence.length > 0)).toBe(true);
+    expect((await answered('POST', '/admin/rollout/dry-run', '/admin/rollout/dry-run', 200, { enabled: true })).dryRun).toBe(true);
+    expect((await answered('POST', '/admin/rollout/dry-run', '/admin/rollout/dry-run', 200, { enabled: false })).dryRun).toBe(false);
+
+    // The test app runs the whole of v5: nothing to advance to until a phase is rolled back.
+    expect(status.effectivePhase).toBe(4);
+    await refused('POST', '/admin/rollout/advance', 409, 'rollout_complete', { reason: 'try' });
+    const rolledBack = await answered('POST', '/admin/rollout/rollback', '/admin/rollout/rollback', 200, {
+      phase: 4,
+      reason: 'conformance: back to phase 3',
+    });
+    expect(rolledBack).toMatchObject({ kind: 'rollback', fromPhase: 4, toPhase: 3, recorded: true });
+    const advanced = await answered('POST', '/admin/rollout/advance', '/admin/rollout/advance', 200, {
+      force: true,
+      reason: 'conformance: phase 4 again',
+    });
+    expect(advanced.decision).toMatchObject({ kind: 'advance', fromPhase: 3, toPhase: 4 });
+
+    // A fired trigger's latch (written as the trigger loop writes one), then re-armed by a person.
+    const db = t.ctx.flagControl.backgroundDb();
+    await addLatch(db, 'development', 'p95_latency', rolledBack.id as number, t.ctx.clock.now());
+    const latched = await answered('GET', '/admin/rollout', '/admin/rollout', 200);
+    expect(latched.latches).toEqual([expect.objectContaining({ trigger: 'p95_latency' })]);
+    const rearmed = await answered('POST', '/admin/rollout/rearm', '/admin/rollout/rearm', 200, {
+      trigger: 'p95_latency',
+      reason: 'conformance: latency understood',
+    });
+    expect(rearmed.rearmed).toEqual(['p95_latency']);
+    expect(rearmed.decision.kind).toBe('rearm');
+    const nothing = await answered('POST', '/admin/rollout/rearm', '/admin/rollout/rearm', 200, { trigger: 'all', reason: 'again' });
+    expect(nothing).toEqual({ rearmed: [], decision: null });
+    const decisions = await answered('GET', '/admin/rollout/decisions?limit=10', '/admin/rollout/decisions', 200);
+    expect(decisions.decisions.map((d: Json) => d.kind)).toEqual(['rearm', 'advance', 'rollback']);
+
+    // The kill switch: on, seen in the status, no canary may start; then released.
+    const on = await answered('POST', '/admin/feature-flags', '/admin/feature-flags', 200, { EMERGENCY_ROLLBACK: true });
+    expect(on.emergency).toBe(true);
+    expect((await answered('GET', '/admin/rollout', '/admin/rollout', 200)).emergency).toBe(true);
+    await refused('POST', '/admin/rollout/canary/ENABLE_TTL_JITTER', 409, 'emergency_rollback', { steps: [5, 50] });
+    const off = await answered('POST', '/admin/feature-flags', '/admin/feature-flags', 200, { EMERGENCY_ROLLBACK: false });
+    expect(off.emergency).toBe(false);
+
+    // A canary: started, both cohorts fed alike and judged, stopped; then its latch re-armed.
+    const flag = 'ENABLE_TTL_JITTER';
+    const started = await answered('POST', `/admin/rollout/canary/${flag}`, '/admin/rollout/canary/{flag}', 202, {
+      steps: [5, 50],
+      holdSeconds: 60,
+    });
+    expect(started).toMatchObject({ flag, state: 'running', percentage: 5 });
+    const canary = canaryOf(t.app);
+    for (let i = 0; i < 150; i++)
+      for (const cohort of ['treatment', 'control'] as const) canary.analysis.windows.record(flag, cohort, t.ctx.clock.now(), 12, false);
+    await canary.runner.tick();
+    const report = await answered('GET', '/admin/rollout/canary', '/admin/rollout/canary', 200);
+    expect(report.flags[flag]).toMatchObject({ rollout: { percentage: 5 }, verdict: 'pass' });
+    expect(report.flags[flag].latency).not.toBeNull();
+    expect(report.runs).toEqual([expect.objectContaining({ flag, state: 'running' })]);
+    const stopped = await answered('DELETE', `/admin/rollout/canary/${flag}`, '/admin/rollout/canary/{flag}', 200);
+    expect(stopped.state).toBe('stopped');
+    await addLatch(db, 'development', `canary:${flag}`, rolledBack.id as number, t.ctx.clock.now());
+    await refused('POST', `/admin/rollout/canary/${flag}`, 409, 'canary_latched', { steps: [5, 50] });
+    const released = await answered('POST', `/admin/rollout/canary/${flag}/rearm`, '/admin/rollout/canary/{flag}/rearm', 200, {
+      reason: 'conformance: canary understood',
+    });
+    expect(released.rearmed).toEqual([`canary:${flag}`]);
+    expect(released.decisionId).toEqual(expect.any(Number));
+    expect((await send('DELETE', `/admin/feature-flags/${flag}`)).statusCode).toBe(200);
   });
 });

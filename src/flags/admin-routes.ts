@@ -21,6 +21,7 @@ export function changeReason(request: FastifyRequest): string | null {
 const flagViewSchema = {
   description: "Every flag's value, the layer it came from, the rollout phase and whether the kill switch is on",
   type: 'object',
+  additionalProperties: false,
   required: ['flags', 'sources', 'phase', 'phaseRecorded', 'emergency'],
   properties: {
     flags: { type: 'object', additionalProperties: true },

@@ -17,13 +17,25 @@ export const error = { $ref: 'Error#' };
 export const anyObject = (description: string) => ({ description, type: 'object', additionalProperties: true });
 export const instant = { type: 'string', format: 'date-time' };
 export const nullableInstant = { type: ['string', 'null'], format: 'date-time' };
-/** A closed object: every field present, nothing else (what a route answers, field by field). */
-export const closed = (description: string, properties: Record<string, unknown>) => ({
+/**
+ * A closed object: every field present, nothing else (what a route answers, field by field).
+ * `optional` names the fields an answer leaves out when it has nothing to say in them.
+ */
+export const closed = (description: string, properties: Record<string, unknown>, optional: readonly string[] = []) => ({
   description,
   type: 'object',
   additionalProperties: false,
-  required: Object.keys(properties),
+  required: Object.keys(properties).filter((k) => !optional.includes(k)),
   properties,
+});
+/** Either the shape or null. */
+export const orNull = (schema: unknown) => ({ anyOf: [schema, { type: 'null' }] });
+/** An object keyed by names the answer chooses (a source, a flag, a field path), every value one shape. */
+export const mapOf = (description: string, value: unknown, keys?: string) => ({
+  description,
+  type: 'object',
+  ...(keys ? { propertyNames: { pattern: keys } } : {}),
+  additionalProperties: value,
 });
 /** `{ items: [item, …] }`, with any `extra` fields beside the items. */
 export const listOf = (description: string, item: unknown, extra: Record<string, unknown> = {}) =>
