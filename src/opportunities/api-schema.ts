@@ -164,7 +164,7 @@ export const ListQueryDoc = {
     cursor: { type: 'string', description: 'cursor mode: opaque; empty asks for the first page' },
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
     sort: { anyOf: SORTS.map(literal) },
-    state: { type: 'string', pattern: '^[A-Za-z]{2}$' },
+    state: { type: 'string', pattern: '^[A-Za-z]{2}$', description: 'a US state, DC or territory code, any case' },
     make: Filter,
     model: Filter,
     source: Filter,

@@ -3,6 +3,7 @@
 // ignore what cannot be understood. Either way only typed values reach the database.
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { MAX_PAGE, MONEY_BOUND, ROI_BOUND, SORTS, STATUSES } from './api-schema.js';
+import { US_STATE_CODES } from '../common/geo.js';
 import { normalizeSource } from '../common/source-names.js';
 
 export type Sort = (typeof SORTS)[number];
@@ -152,8 +153,10 @@ export function parseListQuery(
 
   const state = value('state');
   if (state !== undefined) {
-    if (/^[A-Za-z]{2}$/.test(state.trim())) f.state = state.trim().toUpperCase();
-    else if (strict) fail('state', 'must be a two-letter state code');
+    const code = state.trim().toUpperCase();
+    // Strict: a code no listing can carry (the import refuses it) is a typo, not an empty market.
+    if (strict && !US_STATE_CODES.has(code)) fail('state', `${JSON.stringify(state)} is not a US state, DC or territory code`);
+    else if (/^[A-Z]{2}$/.test(code)) f.state = code;
     else f.state = '??'; // lenient: an unreadable state matches nothing rather than everything
   }
 
