@@ -1,6 +1,6 @@
 // The incident and notification-outbox operations (what an operator paged at night reads), for the
 // operation table in openapi-operations.ts: every answer described field by field.
-import { closed, error, instant, listOf, nullableInstant, type OperationDoc } from './openapi-shapes.js';
+import { closed, error, instant, listOf, nullableInstant, operationsTagged, type OperationDoc } from './openapi-shapes.js';
 
 // An outbox message's fields; an incident's timeline shows a few of them with each message it sent.
 const deliveryFields = {
@@ -72,11 +72,7 @@ const publicIncident = closed('An incident as the public status shows it', {
   resolvedAt: nullableInstant,
   updates: { type: 'array', items: closed('A public update', { at: instant, text: { type: 'string' } }) },
 });
-const operationsOp = (operationId: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({
-  operationId,
-  tags: ['operations'],
-  ...extra,
-});
+const operationsOp = operationsTagged('operations');
 
 export const INCIDENT_OPERATIONS: Record<string, OperationDoc> = {
   'GET /api/status': operationsOp('getServiceStatus', {

@@ -1,7 +1,7 @@
 // The data-quality operations (listing contract, provenance, quarantine, anomaly verdicts, the
 // quality report), for the operation table in openapi-operations.ts: every answer described field
 // by field, the provenance in both of its forms.
-import { closed, error, instant, mapOf, orNull, type OperationDoc } from './openapi-shapes.js';
+import { closed, error, instant, mapOf, operationsTagged, orNull, type OperationDoc } from './openapi-shapes.js';
 
 const anomalyRecord = closed('An anomaly flag', {
   id: { type: 'integer' },
@@ -253,7 +253,7 @@ const qualitySnapshot = closed('Quality score per source and overall, contract c
   }),
   scrapes: mapOf('Per configured auction source, by its name in the sources file', sourceScrapes),
 });
-const qualityOp = (operationId: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({ operationId, ...extra });
+const qualityOp = operationsTagged(null);
 
 export const QUALITY_OPERATIONS: Record<string, OperationDoc> = {
   'GET /api/opportunities/:id/provenance': qualityOp('getOpportunityProvenance', {

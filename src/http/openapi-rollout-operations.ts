@@ -1,7 +1,7 @@
 // The rollout's and the canary's operations (phases, gates, decisions, latches, progressive runs),
 // for the operation table in openapi-operations.ts: every answer described field by field, so the
 // script that drives a rollout reads the same shapes the console does.
-import { closed, error, instant, mapOf, nullableInstant, orNull, type OperationDoc } from './openapi-shapes.js';
+import { closed, error, instant, mapOf, nullableInstant, operationsTagged, orNull, type OperationDoc } from './openapi-shapes.js';
 
 const environment = { type: 'string', enum: ['development', 'staging', 'production'] };
 const phase = { type: 'integer', minimum: 0, maximum: 4 };
@@ -269,7 +269,7 @@ const canaryReport = closed('Every percentage flag compared cohort by cohort, th
   }),
   runs: { type: 'array', items: canaryRun },
 });
-const rolloutOp = (operationId: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({ operationId, tags: ['rollout'], ...extra });
+const rolloutOp = operationsTagged('rollout');
 
 export const ROLLOUT_OPERATIONS: Record<string, OperationDoc> = {
   'GET /admin/rollout': rolloutOp('getRolloutStatus', { responses: { 200: rolloutStatus } }),

@@ -13,6 +13,15 @@ export interface OperationDoc {
   responses?: Record<string, unknown>;
 }
 
+/** Operations of one surface: each gets the surface's tag (none for `null`), then its own fields. */
+export const operationsTagged =
+  (tag: string | null) =>
+  (operationId: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({
+    operationId,
+    ...(tag === null ? {} : { tags: [tag] }),
+    ...extra,
+  });
+
 export const error = { $ref: 'Error#' };
 export const anyObject = (description: string) => ({ description, type: 'object', additionalProperties: true });
 export const instant = { type: 'string', format: 'date-time' };

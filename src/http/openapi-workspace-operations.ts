@@ -1,6 +1,6 @@
 // The dealer workspace's operations (profile, saved searches, alerts, watchlist), for the
 // operation table in openapi-operations.ts.
-import { closed, error, instant, listOf, nullableInstant, type OperationDoc } from './openapi-shapes.js';
+import { closed, error, instant, listOf, nullableInstant, operationsTagged, type OperationDoc } from './openapi-shapes.js';
 
 const profileFields = {
   name: { type: 'string', minLength: 1, maxLength: 100 },
@@ -60,12 +60,9 @@ const alert = closed('An alert and where it went', {
   },
 });
 const opportunity = { $ref: 'Opportunity#' };
-const workspaceOp = (operationId: string, summary: string, extra: Partial<OperationDoc> = {}): OperationDoc => ({
-  operationId,
-  tags: ['workspace'],
-  summary,
-  ...extra,
-});
+const tagged = operationsTagged('workspace');
+const workspaceOp = (operationId: string, summary: string, extra: Partial<OperationDoc> = {}): OperationDoc =>
+  tagged(operationId, { summary, ...extra });
 
 export const WORKSPACE_OPERATIONS: Record<string, OperationDoc> = {
   'POST /admin/dealers': workspaceOp('createDealer', 'Create a dealer; its API key is in the answer once and stored hashed', {
