@@ -1,21 +1,27 @@
 // Baseline (a) of the benchmark: bare Fastify answering the same paths with the same bytes the
 // real service sent — its gzip bytes to clients that accept gzip, its identity bytes to the rest —
-// with no routing logic, cache or database. The ceiling to compare with.
+// with no routing logic, cache or database. The ceiling to compare with. With BARE_SAME_HEADERS=1
+// it also sends the header block the service sent with each body (security headers, request id,
+// rate-limit counts, ETag, Vary), as fixed values: what the contract's headers alone cost the
+// framework, apart from the work of computing them.
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
+import { bareHeaders, type RecordedBody } from './recorded-body.js';
 import type { ChildStats } from './server-child.js';
 
 interface Recorded {
-  gzip: { base64: string; contentEncoding: string | null };
-  identity: { base64: string; contentEncoding: string | null };
+  gzip: RecordedBody;
+  identity: RecordedBody;
 }
 
 const file = process.env.BARE_BODIES;
 if (!file) throw new Error('BARE_BODIES is not set');
 const recorded = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Recorded>;
-const decode = (r: { base64: string; contentEncoding: string | null }) => ({
+const sameHeaders = process.env.BARE_SAME_HEADERS === '1';
+const decode = (r: RecordedBody) => ({
   bytes: Buffer.from(r.base64, 'base64'),
   encoding: r.contentEncoding,
+  headers: bareHeaders(r, sameHeaders),
 });
 const bodies = new Map(Object.entries(recorded).map(([path, r]) => [path, { gzip: decode(r.gzip), identity: decode(r.identity) }]));
 const app = Fastify({ logger: false });
@@ -24,7 +30,7 @@ app.get('/*', async (request, reply) => {
   if (both === undefined) return reply.code(404).send({ error: { code: 'not_found', message: 'not recorded' } });
   const accept = request.headers['accept-encoding'];
   const body = typeof accept === 'string' && accept.includes('gzip') ? both.gzip : both.identity;
-  reply.header('content-type', 'application/json; charset=utf-8');
+  for (const [name, value] of body.headers) reply.header(name, value);
   if (body.encoding) reply.header('content-encoding', body.encoding);
   return reply.send(body.bytes);
 });

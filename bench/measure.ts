@@ -1,4 +1,5 @@
 // Shared pieces of the benchmark scenarios: a measured load run with the service's own counters.
+import { recordedHeaders, type RecordedBody } from './recorded-body.js';
 import type { Child } from './child.js';
 import type { ChildStats } from './server-child.js';
 import http from 'node:http';
@@ -188,13 +189,9 @@ let coldSeq = 0;
 /** A minProfit no other request of the run uses (within the API's ±1e9 bound), so its key is cold. */
 export const coldTag = () => `${900_000 + (process.pid % 1000) * 100 + ++coldSeq}.25`;
 
-export interface RecordedBody {
-  /** Base64 of the bytes exactly as sent (compressed when the service compressed them). */
-  base64: string;
-  contentEncoding: string | null;
-}
-
 /** The bytes and coding the service sends a client with the load's request headers (or none: a plain-JSON client). */
+export type { RecordedBody };
+
 export function recordBody(url: string, gzip = true): Promise<RecordedBody> {
   return new Promise((resolve, reject) => {
     http
@@ -203,7 +200,11 @@ export function recordBody(url: string, gzip = true): Promise<RecordedBody> {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const enc = res.headers['content-encoding'];
-          resolve({ base64: Buffer.concat(chunks).toString('base64'), contentEncoding: typeof enc === 'string' ? enc : null });
+          resolve({
+            base64: Buffer.concat(chunks).toString('base64'),
+            contentEncoding: typeof enc === 'string' ? enc : null,
+            headers: recordedHeaders(res.rawHeaders),
+          });
         });
         res.on('error', reject);
       })

@@ -301,6 +301,10 @@ export function renderReport(
     parts.push(
       `cached ÷ bare Fastify (interleaved runs, summed): gzip ${pct(r.cachedVsBare)}, plain ${pct(r.cachedVsBarePlain)}; bare's lowest CPU ${r.bareCores.toFixed(2)} core, its repeated runs ${pct(r.bareSpread)} apart`,
     );
+    if (r.cachedVsSameHeaders)
+      parts.push(
+        `cached ÷ bare Fastify sending the service's header block too (no target; how much of the gap is the contract's headers): gzip ${pct(r.cachedVsSameHeaders.gzip)}, plain ${pct(r.cachedVsSameHeaders.plain)}`,
+      );
     parts.push(
       `deep pages (cache off, interleaved): cursor page ${r.deep.depth} / page 1 p50 = ${r.deep.cursorRatio.toFixed(2)} ×; offset page ${r.deep.depth} / page 1 p50 = ${r.deep.offsetRatio.toFixed(2)} ×`,
     );
