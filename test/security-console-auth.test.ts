@@ -231,9 +231,12 @@ describe('console authentication and CSRF', () => {
 
   it('sends security headers and no CORS grant', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/opportunities', headers: { origin: 'https://evil.example' } });
-    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
-    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
-    expect(res.headers['content-security-policy']).not.toMatch(/unsafe-inline/);
+    // JSON: a policy that allows nothing at all; the console's pages: their own origin's files only.
+    expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    const page = await app.inject({ method: 'GET', url: '/console' });
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
+    expect(page.headers['content-security-policy']).not.toMatch(/unsafe-inline/);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
