@@ -2,7 +2,8 @@
 // (storeListings: appraisal and batched multi-row upserts), deterministic for a given seed.
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { CompIndex } from '../src/opportunities/comps-store.js';
-import { bumpDataVersion, storeListings } from '../src/opportunities/store.js';
+import { storeListings } from '../src/opportunities/store.js';
+import { bumpDataVersion } from '../src/opportunities/versions.js';
 import type { ListingInput, TitleStatus } from '../src/opportunities/types.js';
 import { seededRandom } from '../src/common/random.js';
 import type { Db } from '../src/storage/db.js';

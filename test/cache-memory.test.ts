@@ -3,7 +3,7 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNALS } from '../src/observability/signals.js';
-import { bumpDataVersion } from '../src/opportunities/store.js';
+import { bumpDataVersion } from '../src/opportunities/versions.js';
 import { ManualClock } from '../src/common/clock.js';
 import { openDb } from '../src/storage/db.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';

@@ -11,7 +11,8 @@ import { parseSearch, SearchStore } from '../src/dealers/searches.js';
 import { Workspace } from '../src/dealers/workspace.js';
 import type { WorkspaceDeps } from '../src/dealers/workspace.js';
 import type { OutboundMessage } from '../src/notifications/index.js';
-import { readChangeSeq, upsertOpportunities } from '../src/opportunities/store.js';
+import { upsertOpportunities } from '../src/opportunities/store.js';
+import { readChangeSeq } from '../src/opportunities/versions.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { ingestMadeListings } from './support/listings.js';
 

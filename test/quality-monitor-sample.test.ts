@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/common/clock.js';
 import { measureQuality } from '../src/quality/measure.js';
 import { QualityMonitor, SAMPLE_REUSE_MS } from '../src/quality/monitor.js';
-import { bumpDataVersion } from '../src/opportunities/store.js';
+import { bumpDataVersion } from '../src/opportunities/versions.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
 import { ingestMadeListings } from './support/listings.js';
 

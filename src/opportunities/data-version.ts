@@ -3,7 +3,7 @@
 // re-reading it at least once a second, which also covers an ingest run by the CLI in another
 // process while Redis is away.
 import type { Redis } from 'ioredis';
-import { readDataVersion } from './store.js';
+import { readDataVersion } from './versions.js';
 import type { Clock } from '../common/clock.js';
 import type { Db } from '../storage/index.js';
 

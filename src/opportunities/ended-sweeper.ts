@@ -7,7 +7,7 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import { notifyDataVersion } from './data-version.js';
 import type { Clock } from '../common/clock.js';
 import { dbBool, type Db } from '../storage/index.js';
-import { bumpDataVersion } from './store.js';
+import { bumpDataVersion } from './versions.js';
 
 export const ENDED_SWEEP_MS = 60_000;
 

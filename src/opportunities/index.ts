@@ -35,15 +35,10 @@ export { ENGINE_VERSION, engineFingerprint, paramsHash } from './engine/fingerpr
 export { CompIndex, loadCompIndex } from './comps-store.js';
 export { DATA_VERSION_CHANNEL, DataVersionWatcher, notifyDataVersion } from './data-version.js';
 export {
-  bumpCompsVersion,
-  bumpDataVersion,
   LISTING_CORE_COLUMNS,
   listingCoreFromRow,
   listingFromRow,
   opportunityValues,
-  readChangeSeq,
-  readCompsVersion,
-  readDataVersion,
   retryingConflicts,
   storedHash,
   storeListings,
@@ -52,6 +47,7 @@ export {
   type StoreOptions,
   type StoreResult,
 } from './store.js';
+export { bumpCompsVersion, bumpDataVersion, readChangeSeq, readCompsVersion, readDataVersion } from './versions.js';
 export { endedAuctionsPlugin, withdrawClosedLots } from './ended-sweeper.js';
 export { bidCeilingMigration, changeSeqMigration, honestRankingMigration, valuationBasisMigration } from './migrations.js';
 

@@ -2,7 +2,8 @@
 // opportunity. Batched multi-row upserts keep a 100 k import to seconds on both databases.
 import { withRetries } from '../common/retry.js';
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { nextChangeSeq } from './versions.js';
 import { appraise } from './engine/index.js';
 import { engineFingerprint } from './engine/fingerprint.js';
 import type { ArbitrageParams } from '../config/index.js';
@@ -359,29 +360,6 @@ async function storeChunk(db: Db, trx: Kysely<Database>, chunk: ListingInput[], 
 }
 
 /**
- * The next commit-ordered change number (opportunities_007). Call it inside the writing
- * transaction, as late as possible: on PostgreSQL the counter row stays locked until this
- * transaction ends, so every other writer that wants a number waits for this commit and gets a
- * larger one. Numbers therefore become visible in commit order, which neither a clock nor a
- * sequence gives.
- */
-export async function nextChangeSeq(trx: Kysely<Database>): Promise<number> {
-  const row = await trx
-    .updateTable('opportunity_change_counter')
-    .set((eb) => ({ value: eb('value', '+', 1) }))
-    .where('id', '=', 1)
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  return Number(row.value);
-}
-
-/** The last change number handed out (committed or in flight). */
-export async function readChangeSeq(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('opportunity_change_counter').select('value').where('id', '=', 1).executeTakeFirst();
-  return row ? Number(row.value) : 0;
-}
-
-/**
  * Insert or refresh opportunities; created_at survives an update so keyset walks stay stable.
  * Must run inside a transaction (the change number's lock lasts until it commits); the rows carry
  * the transaction's change number.
@@ -395,47 +373,4 @@ export async function upsertOpportunities(db: Db, trx: Kysely<Database>, rows: N
     OPPORTUNITIES_UPSERT,
     rows.map((o) => ({ ...o, change_seq: seq })),
   );
-}
-
-/** Bumps the data version that caches key their entries by, so replicas drop stale pages at once. */
-export async function bumpDataVersion(db: Db, now: number): Promise<number> {
-  // One atomic UPDATE … RETURNING, so concurrent importers never hand out the same version.
-  await db.kysely
-    .insertInto('settings')
-    .values({ key: 'data_version', value: '0', updated_at: now })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.kysely
-    .updateTable('settings')
-    .set({ value: sql<string>`CAST(CAST(value AS BIGINT) + 1 AS TEXT)`, updated_at: now })
-    .where('key', '=', 'data_version')
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  return Number(row.value);
-}
-
-export async function readDataVersion(db: Db): Promise<number> {
-  const row = await db.kysely.selectFrom('settings').select('value').where('key', '=', 'data_version').executeTakeFirst();
-  return row ? Number(row.value) : 0;
-}
-
-/** The version of the comparables: bumped by every comps import that added any, part of the engine fingerprint. */
-export async function readCompsVersion(db: Db): Promise<number> {
-  const row = await db.kysely.selectFrom('settings').select('value').where('key', '=', 'comps_version').executeTakeFirst();
-  return row ? Number(row.value) : 0;
-}
-
-export async function bumpCompsVersion(db: Db, now: number): Promise<number> {
-  await db.kysely
-    .insertInto('settings')
-    .values({ key: 'comps_version', value: '0', updated_at: now })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.kysely
-    .updateTable('settings')
-    .set({ value: sql<string>`CAST(CAST(value AS BIGINT) + 1 AS TEXT)`, updated_at: now })
-    .where('key', '=', 'comps_version')
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  return Number(row.value);
 }
