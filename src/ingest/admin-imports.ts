@@ -5,7 +5,7 @@
 import { envInt } from '../common/env.js';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { loadArbitrageParams } from '../config/index.js';
-import { FeedFormatError } from './feed.js';
+import { FeedFormatError } from './feed-rows.js';
 import { importListingFeed, importSummaryBody } from './import-service.js';
 import { ApiError } from '../common/errors.js';
 import type { Clock } from '../common/clock.js';

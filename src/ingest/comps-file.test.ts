@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { parseCompsFile } from './comps-file.js';
-import { FeedFormatError } from './feed.js';
+import { FeedFormatError } from './feed-rows.js';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
 

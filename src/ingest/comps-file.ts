@@ -4,7 +4,8 @@
 import type { Comp } from '../opportunities/index.js';
 import { normalizeVin, vinCheckDigitValid, vinModelYear, vinProblems } from '../quality/index.js';
 import { headerKey, readCsvRecords } from './csv-records.js';
-import { FeedFormatError, type RejectedRow } from './feed.js';
+import type { RejectedRow } from './feed.js';
+import { FeedFormatError } from './feed-rows.js';
 import {
   collapseSpaces,
   hasControlChars,

@@ -8,18 +8,8 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import {
-  csvHeader,
-  csvRow,
-  FeedFormatError,
-  jsonItems,
-  jsonRow,
-  readFeedRow,
-  type AcceptedListing,
-  type CsvHeader,
-  type FeedFormat,
-  type RejectedRow,
-} from './feed.js';
+import { readFeedRow, type AcceptedListing, type FeedFormat, type RejectedRow } from './feed.js';
+import { csvHeader, csvRow, FeedFormatError, jsonItems, jsonRow, type CsvHeader } from './feed-rows.js';
 import { readCsvWindow, type CsvCursor } from './csv-records.js';
 import { Utf8Stream } from './utf8-check.js';
 

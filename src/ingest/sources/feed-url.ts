@@ -1,7 +1,8 @@
 // CSV / JSON listing feeds fetched from a URL: the same reader as `dealerscope ingest --file`,
 // with the fetch's snapshot and the CSV column (or JSON key) as each field's locator.
 import type { ListingInput } from '../../opportunities/index.js';
-import { detectFeedFormat, FeedFormatError, parseListingFeed } from '../feed.js';
+import { detectFeedFormat, parseListingFeed } from '../feed.js';
+import { FeedFormatError } from '../feed-rows.js';
 import { FEED_COLUMN_OF_FIELD } from '../feed-columns.js';
 import type { ListingOrigin } from '../import-service.js';
 import { SourceLayoutError, type CollectResult, type SourceAdapter, type SourceRun } from './types.js';
