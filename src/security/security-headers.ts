@@ -54,7 +54,7 @@ export const API_HELMET_OPTIONS: Readonly<HelmetOptions> = {
 };
 
 /** Paths answered with the API's header set: JSON only, never a page. */
-export const isApiPath = (url: string): boolean => url.startsWith('/api/');
+const isApiPath = (url: string): boolean => url.startsWith('/api/');
 
 /** The headers helmet's middleware sets (and the ones it removes, as `null`) for `options`. */
 export function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, string | null> {
@@ -78,13 +78,15 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, 
 
 const HSTS = 'strict-transport-security';
 
-interface HeaderSet {
+export interface HeaderSet {
+  /** Sent on every response of the kind (HSTS aside). */
   set: Array<[string, string]>;
   removed: string[];
   hsts: string | null;
 }
 
-function headerSet(options: Readonly<HelmetOptions>): HeaderSet {
+/** Helmet's headers for `options`, split into those set, those removed and HSTS (HTTPS only). */
+export function headerSet(options: Readonly<HelmetOptions>): HeaderSet {
   const headers = helmetHeaders(options);
   return {
     set: Object.entries(headers).filter((e): e is [string, string] => e[1] !== null && e[0] !== HSTS),
@@ -100,7 +102,8 @@ export function installSecurityHeaders(
 ): void {
   const pages = headerSet(options);
   const api = headerSet(apiOptions);
-  // The lane replays only the API's cached lists and details (opportunities' routes).
+  // The lane sends one static set: the API's. A URL outside /api/ goes the normal way.
+  app.replayLane?.guard((raw) => isApiPath(raw.url ?? ''));
   app.replayLane?.headers(api.set, api.hsts === null ? [] : [[HSTS, api.hsts]]);
   app.addHook('onRequest', (request, reply, done) => {
     const { set, removed, hsts } = isApiPath(request.url) ? api : pages;
