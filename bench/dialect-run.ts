@@ -22,8 +22,8 @@ import {
   warmUp,
   type BenchSettings,
   type Measured,
-  type RecordedBody,
 } from './measure.js';
+import type { RecordedBody } from './recorded-body.js';
 import { redisRun, type RedisRun } from './redis-run.js';
 import { seedOpportunities } from './seed.js';
 import { zipfOver, zipfWorkload } from './workload.js';

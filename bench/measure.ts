@@ -190,8 +190,6 @@ let coldSeq = 0;
 export const coldTag = () => `${900_000 + (process.pid % 1000) * 100 + ++coldSeq}.25`;
 
 /** The bytes and coding the service sends a client with the load's request headers (or none: a plain-JSON client). */
-export type { RecordedBody };
-
 export function recordBody(url: string, gzip = true): Promise<RecordedBody> {
   return new Promise((resolve, reject) => {
     http

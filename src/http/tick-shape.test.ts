@@ -1,4 +1,3 @@
-import { createHook } from 'node:async_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,28 +6,13 @@ import { runInNewContext, runInThisContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/env.js';
 import { startService } from './service.js';
-import { keptTickShape, keepTickShape } from './tick-shape.js';
+import { catchTickRecord, keptTickShape, keepTickShape } from './tick-shape.js';
 
 // V8's own view of hidden classes; both flags only widen what code compiled after this may do.
 setFlagsFromString('--allow-natives-syntax');
 setFlagsFromString('--expose-gc');
 const fullCollection = runInNewContext('gc') as () => void;
 const sameHiddenClass = runInThisContext('(a, b) => %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
-
-/** The record Node queues for one `process.nextTick`, as an init hook sees it. */
-function freshTickRecord(): object {
-  let record: object | null = null;
-  const hook = createHook({
-    init(_id, type, _trigger, resource) {
-      if (type === 'TickObject') record ??= resource as object;
-    },
-  });
-  hook.enable();
-  process.nextTick(() => {});
-  hook.disable();
-  if (record === null) throw new Error('no tick record seen');
-  return record;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'ds-tick-shape-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,7 +37,7 @@ describe('the kept tick record', () => {
     expect(Object.getOwnPropertySymbols(kept).map((s) => s.description)).toEqual(['async_id_symbol', 'trigger_async_id_symbol']);
     expect(Object.keys(kept)).toEqual(['callback', 'args']);
     for (let i = 0; i < 3; i++) fullCollection();
-    expect(sameHiddenClass(kept, freshTickRecord())).toBe(true);
-    expect(sameHiddenClass({}, freshTickRecord())).toBe(false);
+    expect(sameHiddenClass(kept, catchTickRecord())).toBe(true);
+    expect(sameHiddenClass({}, catchTickRecord())).toBe(false);
   });
 });

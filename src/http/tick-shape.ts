@@ -16,13 +16,15 @@ import { createHook } from 'node:async_hooks';
 
 let kept: object | null = null;
 
-/** Keeps a tick record alive from now on (idempotent); returns it. Call before the first full collection. */
-export function keepTickShape(): object {
-  if (kept !== null) return kept;
-  // An init hook is the one place Node hands out a tick record; it is enabled for this one tick.
+/**
+ * The record Node queues for one `process.nextTick`, as an init hook sees it: the one place Node
+ * hands one out. The hook is enabled for that one tick only.
+ */
+export function catchTickRecord(): object {
+  let record: object | null = null;
   const hook = createHook({
     init(_id, type, _trigger, resource) {
-      if (type === 'TickObject' && kept === null) kept = resource as object;
+      if (type === 'TickObject') record ??= resource as object;
     },
   });
   hook.enable();
@@ -31,7 +33,13 @@ export function keepTickShape(): object {
   } finally {
     hook.disable();
   }
-  if (kept === null) throw new Error('Node queued a tick without reporting its record to an init hook');
+  if (record === null) throw new Error('Node queued a tick without reporting its record to an init hook');
+  return record;
+}
+
+/** Keeps a tick record alive from now on (idempotent); returns it. Call before the first full collection. */
+export function keepTickShape(): object {
+  kept ??= catchTickRecord();
   return kept;
 }
 
