@@ -19,6 +19,7 @@ import { buildApp } from './app.js';
 import type { AppContext } from './context.js';
 import { Readiness } from '../common/readiness.js';
 import { releaseStartUpGarbage } from '../common/start-up-memory.js';
+import { stopPretenuring } from './pretenuring.js';
 import { keepTickShape } from './tick-shape.js';
 
 export interface ContextOptions {
@@ -122,6 +123,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
   const log = opts.log ?? (() => {});
   // Before start-up's own full collection (releaseStartUpGarbage): see tick-shape.ts.
   keepTickShape();
+  // Before the first request can teach V8 that requests live long: see pretenuring.ts.
+  stopPretenuring();
   const ctx = await createContext(config, opts);
   if (opts.sample !== false && (await databaseIsEmpty(ctx.db))) {
     log('Empty database: importing the bundled SAMPLE auction feed and comps (synthetic data, labelled sample).');

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInThisContext } from 'node:vm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/env.js';
+import { pretenuringStopped } from './pretenuring.js';
+import { startService } from './service.js';
+
+// V8's own answer to "was this object allocated in the young generation"; the flag only widens
+// what code compiled after it may do. Each test file runs in its own process (vitest's forks
+// pool), so the V8 flag the service sets stays in this file.
+setFlagsFromString('--allow-natives-syntax');
+const inYoungGeneration = runInThisContext('(o) => %InYoungGeneration(o)') as (o: object) => boolean;
+
+/**
+ * A fresh allocation site (its own compiled function) whose objects all outlive many young
+ * collections, as a request's objects do while it waits on a slow database. Returns whether a
+ * new object from it is still allocated young once `rounds` × 20,000 of them are kept.
+ */
+function youngAfterLongLivedAllocations(rounds: number): boolean {
+  const make = runInThisContext('(i) => ({ id: i, tags: [i], label: "lot " + i })') as (i: number) => object;
+  const kept: object[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < 20_000; i++) kept.push(make(i));
+    if (!inYoungGeneration(make(-1))) return false;
+  }
+  return kept.length > 0 && inYoungGeneration(make(-1));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ds-pretenuring-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('allocation-site pretenuring in the serving process', () => {
+  it('is on by default: objects from a site whose objects outlive young collections go straight to the old generation', () => {
+    expect(pretenuringStopped()).toBe(false);
+    expect(youngAfterLongLivedAllocations(150)).toBe(false);
+  });
+
+  it('is off once the service has started: the same pattern keeps allocating young', async () => {
+    const service = await startService(loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'ds.db')}`, PORT: '0', HOST: '127.0.0.1' }), {
+      sample: false,
+      logger: false,
+    });
+    try {
+      expect(pretenuringStopped()).toBe(true);
+      expect(youngAfterLongLivedAllocations(150)).toBe(true);
+    } finally {
+      await service.close();
+    }
+  });
+});
