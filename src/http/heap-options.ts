@@ -2,6 +2,8 @@
 // `npm start` and the Kubernetes API Deployment pass them (test/heap-options.test.ts and
 // test/deploy-k8s.test.ts keep both equal to these), and the benchmark starts its replicas with them, so it measures the process as
 // it is deployed. The image does not set them: it also runs `ingest`, which parses whole feeds.
+// One more V8 setting, pretenuring off, is set from inside the serving process (pretenuring.ts):
+// Node refuses that flag in NODE_OPTIONS.
 //
 // Why set them at all: V8 lets the old generation grow to a multiple of its live data before a
 // full collection and takes that multiple from the heap limit — 4× under the default limit of a

@@ -6,8 +6,8 @@
 // database lives for as long as its queries take, so a replica serving uncached pages from a slow
 // or busy database (the benchmark's cache-off phase on PostgreSQL: about 200 ms a request) gets
 // Node's per-request objects — the request, the response, its outgoing chunks — marked as long
-// lived. The decision stayed for the rest of the process (`--trace-pretenuring`: 757 feedback rounds of
-// "tenure => tenure" and none back), so every later request, cached ones answered in well under a
+// lived. The decision stayed for the rest of the process (`--trace-pretenuring`: 757 "tenure => tenure"
+// records and none back), so every later request, cached ones answered in well under a
 // millisecond included, put its objects in the old generation: 150 MB promoted in 23 s of cached
 // load, 34 full collections against 3. Whether it happened depended on timing, so the same
 // benchmark gave 31–33 µs of CPU a cached request in one start and 45–59 µs in the next.
