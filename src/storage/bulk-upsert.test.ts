@@ -102,7 +102,7 @@ describe.each([
   });
 });
 
-describe.runIf(pgOk)('bulkUpsert on PostgreSQL: one array per column', () => {
+describe.runIf(pgOk)('bulkUpsert on PostgreSQL: the rows as one JSON parameter', () => {
   let tdb: TestDb;
   const read = async (table: string) =>
     (await sql.raw<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY k`).execute(tdb.db.kysely)).rows;
@@ -113,6 +113,7 @@ describe.runIf(pgOk)('bulkUpsert on PostgreSQL: one array per column', () => {
       .raw(`CREATE TABLE arr_probe (k TEXT PRIMARY KEY, t TEXT, n BIGINT, d DOUBLE PRECISION, f BOOLEAN, v VARCHAR(12))`)
       .execute(tdb.db.kysely);
     await sql.raw(`CREATE TABLE arr_tags (k TEXT PRIMARY KEY, tags TEXT[])`).execute(tdb.db.kysely);
+    await sql.raw(`CREATE TABLE json_probe (k TEXT PRIMARY KEY, doc JSONB, plain JSON, n BIGINT)`).execute(tdb.db.kysely);
   });
   afterAll(async () => {
     await tdb?.drop();
@@ -154,7 +155,58 @@ describe.runIf(pgOk)('bulkUpsert on PostgreSQL: one array per column', () => {
     expect((await read('arr_probe')).find((r) => r.k === 'r0')).toMatchObject({ t: "it's", later: 42 });
   });
 
-  it('writes a table with an array column as a VALUES list, since unnest would flatten it', async () => {
+  it('refuses a value too long for its column, naming the limit, rather than cutting it short', async () => {
+    // An explicit cast (what `unnest($1::character varying(12)[])` did) shortens text silently.
+    await expect(
+      bulkUpsert(tdb.db.kysely, tdb.db, { table: 'arr_probe', conflict: ['k'] }, [{ k: 'long', v: 'thirteen char' }]),
+    ).rejects.toThrow(/value too long for type character varying\(12\)/);
+    expect((await read('arr_probe')).find((r) => r.k === 'long')).toBeUndefined();
+  });
+
+  it('reads JSON text given for a json or jsonb column as the document it writes', async () => {
+    await bulkUpsert(tdb.db.kysely, tdb.db, { table: 'json_probe', conflict: ['k'] }, [
+      { k: 'a', doc: '{"make":"Ford","miles":[1,2]}', plain: '["x"]', n: 1 },
+      { k: 'b', doc: 'null', plain: null, n: 2 },
+    ]);
+    const docs = (
+      await sql
+        .raw<Record<string, unknown>>(`SELECT k, doc, plain, jsonb_typeof(doc) AS t FROM json_probe ORDER BY k`)
+        .execute(tdb.db.kysely)
+    ).rows;
+    expect(docs).toEqual([
+      { k: 'a', doc: { make: 'Ford', miles: [1, 2] }, plain: ['x'], t: 'object' },
+      { k: 'b', doc: null, plain: null, t: 'null' },
+    ]);
+  });
+
+  it('binds what JSON cannot carry as node-postgres does: NaN and infinities stay numbers, a Date its instant', async () => {
+    await sql.raw(`CREATE TABLE odd_values (k TEXT PRIMARY KEY, d DOUBLE PRECISION, at TIMESTAMPTZ)`).execute(tdb.db.kysely);
+    const at = new Date('2026-12-06T07:30:00.250Z');
+    await bulkUpsert(tdb.db.kysely, tdb.db, { table: 'odd_values', conflict: ['k'] }, [
+      { k: 'a', d: Number.NaN, at },
+      { k: 'b', d: Number.POSITIVE_INFINITY, at: null },
+      { k: 'c', d: 1.5, at: null },
+    ]);
+    const back = await read('odd_values');
+    expect(back.map((r) => r.d)).toEqual([Number.NaN, Number.POSITIVE_INFINITY, 1.5]);
+    expect((back[0]!.at as Date).toISOString()).toBe(at.toISOString());
+  });
+
+  it('writes only the first row’s columns when a later row has more keys', async () => {
+    await bulkUpsert(tdb.db.kysely, tdb.db, { table: 'json_probe', conflict: ['k'] }, [
+      { k: 'c', n: 3 },
+      { k: 'd', n: 4, doc: '{"ignored":true}' },
+    ]);
+    const rows = (
+      await sql.raw<Record<string, unknown>>(`SELECT k, doc, n FROM json_probe WHERE k IN ('c', 'd') ORDER BY k`).execute(tdb.db.kysely)
+    ).rows;
+    expect(rows.map((r) => [r.k, r.doc, Number(r.n)])).toEqual([
+      ['c', null, 3],
+      ['d', null, 4],
+    ]);
+  });
+
+  it('writes a table with an array column as a VALUES list, since a JSON array is not read as one everywhere', async () => {
     const rows = [
       { k: 'a', tags: ['fleet', 'police, interceptor'] },
       { k: 'b', tags: [] },

@@ -2,16 +2,17 @@
 // builder turns every value of every row into a node of an operation tree and compiles the tree
 // back to text, statement after statement: for an import's 200-row inserts of 25–46 columns that
 // was about a fifth of storing a batch (parsing the values, visiting and compiling them). Here the
-// text is built once per table shape, and the values go to the driver as flat lists.
+// text is built once per table shape, and the values go to the driver in one piece.
 //
-// SQLite takes the rows as a VALUES list, one `?` per value. PostgreSQL takes one array per column
-// (`SELECT * FROM unnest($1::bigint[], $2::text[], …)`): a VALUES list of 200 rows × 48 columns
-// was a 9,600-parameter statement of about 60–70 KB, sent and parsed and planned on every call
-// (an unnamed statement is never kept; named ones cost the server memory per connection). On the
-// benchmark's 20,000-listing import, alternated pair by pair with the VALUES form (2026-12-05):
-// the server's CPU 4.5–4.6 s against 5.2–5.8 s, the import 9.9, 10.2 and 13.6 s against 10.1,
-// 11.0 and 15.9 s (the last pair on a busy machine). The casts need each column's type, read
-// once per database handle from the catalogue.
+// SQLite takes the rows as a VALUES list, one `?` per value. PostgreSQL takes them as one JSON
+// array (`SELECT … FROM json_to_recordset($1::json) AS r(k text, n bigint, …)`). A VALUES list of
+// 200 rows × 48 columns was a 9,600-parameter statement of about 60–70 KB, sent and parsed and
+// planned on every call; one array per column (`unnest($1::bigint[], …)`) cut the server's CPU
+// for the benchmark import from 5.2–5.8 s to 4.5–4.6 s (2026-12-05), but node-postgres writes
+// array literals in JavaScript, value by value. V8's JSON.stringify is native: 100 upserts of 200
+// rows × 49 columns took the client 454–497 ms of CPU against 810–895 ms with arrays, the
+// server's backend 560–670 against 540–620 ms, alternated four times (2026-12-06). The
+// definition list needs each column's type, read once per database handle from the catalogue.
 import { CompiledQuery, type Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { Db } from './db.js';
@@ -66,13 +67,20 @@ function valuesStatement(placeholder: 'sqlite' | 'postgres', shape: UpsertShape,
   return text;
 }
 
-/** `INSERT … SELECT * FROM unnest($1::type[], …)`: one array parameter per column, whatever the row count. */
-function arraysStatement(shape: UpsertShape, columns: readonly string[], types: ReadonlyMap<string, string>): string {
-  const key = shapeKey('unnest', shape, columns, columns.map((c) => types.get(c)).join(','));
+// JSON has no json or jsonb of its own to hand such a column: its values arrive as text (what
+// the caller wrote, as the VALUES form sends it) and are cast.
+const JSON_TYPES = new Set(['json', 'jsonb']);
+
+/** `INSERT … SELECT … FROM json_to_recordset($1::json) AS r(…)`: one parameter whatever the row count. */
+function recordsetStatement(shape: UpsertShape, columns: readonly string[], types: ReadonlyMap<string, string>): string {
+  const key = shapeKey('recordset', shape, columns, columns.map((c) => types.get(c)).join(','));
   let text = statements.get(key);
   if (text !== undefined) return text;
-  const arrays = columns.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(', ');
-  text = `INSERT INTO ${quote(shape.table)} (${columns.map(quote).join(', ')}) SELECT * FROM unnest(${arrays}) ${conflictClause(shape, columns)}`;
+  const definitions = columns.map((c) => `${quote(c)} ${JSON_TYPES.has(types.get(c)!) ? 'text' : types.get(c)}`).join(', ');
+  const selected = columns.map((c) => (JSON_TYPES.has(types.get(c)!) ? `r.${quote(c)}::${types.get(c)}` : `r.${quote(c)}`)).join(', ');
+  text =
+    `INSERT INTO ${quote(shape.table)} (${columns.map(quote).join(', ')}) ` +
+    `SELECT ${selected} FROM json_to_recordset($1::json) AS r(${definitions}) ${conflictClause(shape, columns)}`;
   statements.set(key, text);
   return text;
 }
@@ -94,11 +102,11 @@ async function readColumnTypes(executor: Executor, table: string): Promise<Map<s
 }
 
 /**
- * The types to cast each column's array to, or null when the table cannot take arrays: a column
- * the catalogue does not know (PostgreSQL's own error for it is clearer), or an array-typed
- * column (unnest would flatten a two-dimensional array into single elements).
+ * Each column's type for the definition list, or null when the table takes the VALUES form: a
+ * column the catalogue does not know (PostgreSQL's own error for it is clearer), or an array-typed
+ * one (a JSON array is not read as a PostgreSQL array in every version we run on).
  */
-async function arrayTypes(db: object, executor: Executor, table: string, columns: readonly string[]): Promise<Map<string, string> | null> {
+async function recordTypes(db: object, executor: Executor, table: string, columns: readonly string[]): Promise<Map<string, string> | null> {
   let tables = columnTypes.get(db);
   if (tables === undefined) columnTypes.set(db, (tables = new Map<string, Map<string, string>>()));
   let types = tables.get(table);
@@ -116,8 +124,12 @@ async function arrayTypes(db: object, executor: Executor, table: string, columns
 interface ValueReaders {
   /** Every row's values, row after row: a VALUES list's parameters. */
   byRow(rows: ReadonlyArray<object>): unknown[];
-  /** One array per column, each with every row's value: unnest's parameters. */
-  byColumn(rows: ReadonlyArray<object>): unknown[][];
+  /**
+   * Whether JSON carries every value as node-postgres would bind it: text, a finite number, a
+   * boolean, or nothing. Anything else (a Date, a Buffer, an object, NaN) takes the VALUES form,
+   * where the driver converts it as it always has; JSON would turn NaN into null without a word.
+   */
+  jsonSafe(rows: ReadonlyArray<object>): boolean;
 }
 
 // Reading `row[column]` with the column in a variable, for rows of every table the imports write,
@@ -140,14 +152,15 @@ function readers(columns: readonly string[]): ValueReaders {
      for (let r = 0; r < rows.length; r++) { const row = rows[r]; ${reads.map((read) => `out[i++] = ${read};`).join(' ')} }
      return out;`,
   ) as ValueReaders['byRow'];
-  const byColumn = new Function(
+  const jsonSafe = new Function(
     'rows',
-    `const n = rows.length; ${columns.map((_, c) => `const c${c} = new Array(n);`).join(' ')}
-     for (let r = 0; r < n; r++) { const row = rows[r]; ${reads.map((read, c) => `c${c}[r] = ${read};`).join(' ')} }
-     return [${columns.map((_, c) => `c${c}`).join(', ')}];`,
-  ) as ValueReaders['byColumn'];
+    `for (let r = 0; r < rows.length; r++) { const row = rows[r]; let v;
+       ${reads.map((read) => `v = ${read}; if (v !== null && typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) return false;`).join(' ')}
+     }
+     return true;`,
+  ) as ValueReaders['jsonSafe'];
   /* eslint-enable @typescript-eslint/no-implied-eval */
-  found = { byRow, byColumn };
+  found = { byRow, jsonSafe };
   valueReaders.set(key, found);
   return found;
 }
@@ -157,7 +170,7 @@ function readers(columns: readonly string[]): ValueReaders {
  * columns are the first row's own keys, in its order, and every row gives them; a value left
  * undefined is bound as NULL, what the nullable columns these tables default to (a NOT NULL column
  * then fails by name in the database). On SQLite the caller keeps each statement within its
- * bound-parameter limit (32,766); PostgreSQL takes one parameter per column.
+ * bound-parameter limit (32,766); PostgreSQL takes the rows as one JSON parameter.
  */
 export async function bulkUpsert<Out = never>(
   executor: Executor,
@@ -167,12 +180,14 @@ export async function bulkUpsert<Out = never>(
 ): Promise<Out[]> {
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
-  const types = db.dialect === 'postgres' ? await arrayTypes(db, executor, shape.table, columns) : null;
+  const types = db.dialect === 'postgres' ? await recordTypes(db, executor, shape.table, columns) : null;
+  const read = readers(columns);
   let query: CompiledQuery;
-  if (types !== null) {
-    query = CompiledQuery.raw(arraysStatement(shape, columns, types), readers(columns).byColumn(rows));
+  if (types !== null && read.jsonSafe(rows)) {
+    // Keys a row has beyond the columns are not in the definition list, so they are not written.
+    query = CompiledQuery.raw(recordsetStatement(shape, columns, types), [JSON.stringify(rows)]);
   } else {
-    query = CompiledQuery.raw(valuesStatement(db.dialect, shape, columns, rows.length), readers(columns).byRow(rows));
+    query = CompiledQuery.raw(valuesStatement(db.dialect, shape, columns, rows.length), read.byRow(rows));
   }
   const result = await executor.executeQuery<Out>(query);
   return result.rows as Out[];
