@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, requirePostgres, type TestDb } from '../../test/support/databases.js';
 import { bulkUpsert, type UpsertShape } from './bulk-upsert.js';
@@ -141,6 +141,28 @@ describe.runIf(pgOk)('bulkUpsert on PostgreSQL: the rows as one JSON parameter',
     expect(stored.map((r) => r.d)).toEqual(rows.map((r) => r.d));
     expect(stored.map((r) => r.f)).toEqual(rows.map((r) => r.f));
     expect(stored.map((r) => r.v)).toEqual(rows.map((r) => r.v ?? null));
+  });
+
+  it('sends plain rows as one JSON parameter, and rows JSON cannot carry as a VALUES list', async () => {
+    // The executor the imports hand it, recording what reaches the driver: a row shape that fell
+    // back to one parameter per value would still store the same rows, only slower.
+    const sent: CompiledQuery[] = [];
+    const recording = {
+      executeQuery: <R>(q: CompiledQuery<R>) => {
+        sent.push(q as CompiledQuery);
+        return tdb.db.kysely.executeQuery(q);
+      },
+    };
+    const shape: UpsertShape = { table: 'arr_probe', conflict: ['k'] };
+    const plain = Array.from({ length: 50 }, (_, i) => ({ k: `plain${i}`, t: `text ${i}`, n: i, d: i / 4, f: i % 2 === 0, v: null }));
+    await bulkUpsert(recording, tdb.db, shape, plain);
+    const json = sent.at(-1)!;
+    expect(json.sql).toContain('json_to_recordset($1::json)');
+    expect(json.parameters).toHaveLength(1);
+    await bulkUpsert(recording, tdb.db, shape, [{ k: 'nan', t: 'x', n: 1, d: Number.NaN, f: true, v: null }]);
+    const values = sent.at(-1)!;
+    expect(values.sql).not.toContain('json_to_recordset');
+    expect(values.parameters).toHaveLength(6);
   });
 
   it('sees a column added after its first write to the table', async () => {
