@@ -228,7 +228,7 @@ describe.runIf(pgOk)('bulkUpsert on PostgreSQL: the rows as one JSON parameter',
     ]);
   });
 
-  it('writes a table with an array column as a VALUES list, since a JSON array is not read as one everywhere', async () => {
+  it('writes a table with an array column, its arrays as PostgreSQL arrays', async () => {
     const rows = [
       { k: 'a', tags: ['fleet', 'police, interceptor'] },
       { k: 'b', tags: [] },

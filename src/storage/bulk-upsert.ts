@@ -76,11 +76,17 @@ function recordsetStatement(shape: UpsertShape, columns: readonly string[], type
   const key = shapeKey('recordset', shape, columns, columns.map((c) => types.get(c)).join(','));
   let text = statements.get(key);
   if (text !== undefined) return text;
-  const definitions = columns.map((c) => `${quote(c)} ${JSON_TYPES.has(types.get(c)!) ? 'text' : types.get(c)}`).join(', ');
-  const selected = columns.map((c) => (JSON_TYPES.has(types.get(c)!) ? `r.${quote(c)}::${types.get(c)}` : `r.${quote(c)}`)).join(', ');
+  const definitions: string[] = [];
+  const selected: string[] = [];
+  for (const c of columns) {
+    const type = types.get(c)!;
+    const json = JSON_TYPES.has(type);
+    definitions.push(`${quote(c)} ${json ? 'text' : type}`);
+    selected.push(json ? `r.${quote(c)}::${type}` : `r.${quote(c)}`);
+  }
   text =
     `INSERT INTO ${quote(shape.table)} (${columns.map(quote).join(', ')}) ` +
-    `SELECT ${selected} FROM json_to_recordset($1::json) AS r(${definitions}) ${conflictClause(shape, columns)}`;
+    `SELECT ${selected.join(', ')} FROM json_to_recordset($1::json) AS r(${definitions.join(', ')}) ${conflictClause(shape, columns)}`;
   statements.set(key, text);
   return text;
 }
@@ -102,9 +108,9 @@ async function readColumnTypes(executor: Executor, table: string): Promise<Map<s
 }
 
 /**
- * Each column's type for the definition list, or null when the table takes the VALUES form: a
- * column the catalogue does not know (PostgreSQL's own error for it is clearer), or an array-typed
- * one (a JSON array is not read as a PostgreSQL array in every version we run on).
+ * Each column's type for the definition list, or null when a column is one the catalogue does not
+ * know: the VALUES form then lets PostgreSQL's own error name it. (An array value is not
+ * JSON-safe, so a row holding one takes the VALUES form whatever its column's type.)
  */
 async function recordTypes(db: object, executor: Executor, table: string, columns: readonly string[]): Promise<Map<string, string> | null> {
   let tables = columnTypes.get(db);
@@ -114,11 +120,7 @@ async function recordTypes(db: object, executor: Executor, table: string, column
     types = await readColumnTypes(executor, table);
     tables.set(table, types);
   }
-  for (const c of columns) {
-    const type = types.get(c);
-    if (type === undefined || type.endsWith(']')) return null;
-  }
-  return types;
+  return columns.every((c) => types!.has(c)) ? types : null;
 }
 
 interface ValueReaders {
