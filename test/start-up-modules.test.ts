@@ -13,6 +13,7 @@ import { packageRoot } from '../src/common/paths.js';
 const NOT_AT_START = [
   'cheerio',
   'csv-parse',
+  'papaparse',
   'htmlparser2',
   'parse5',
   'pg',
