@@ -7,12 +7,12 @@ import type { Opportunity } from '../opportunities/index.js';
 import {
   bidCeilingCents,
   classifyStatus,
-  computeFees,
   computeScore,
   computeTransport,
   configuredDealer,
   DEFAULT_TARGETS,
   type Location,
+  premiumAtFor,
   ratioBp,
   type Targets,
   toOpportunity,
@@ -72,7 +72,7 @@ export function personalize(r: WorkspaceRow, viewer: Viewer, params: ArbitragePa
   const listing = { source: r.source, buyerPremiumPct: r.premium_bp === null ? null : r.premium_bp / 100, docFeeCents: doc };
   const ceiling = bidCeilingCents({
     estimateCents: estimate,
-    premiumAt: (b) => computeFees({ ...listing, currentBidCents: b }, params).buyerPremiumCents,
+    premiumAt: premiumAtFor(listing, params),
     docFeeCents: doc,
     transportCents: transport.cents,
     reconCents,

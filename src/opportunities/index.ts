@@ -20,6 +20,7 @@ export {
   DEFAULT_TARGETS,
   familyOf,
   makeSpellings,
+  premiumAtFor,
   ratioBp,
   sameBrand,
   squeezeMake,

@@ -2,7 +2,7 @@ import type { ArbitrageParams } from '../../config/index.js';
 import type { Appraisal, Comp, Costs, ListingInput } from '../types.js';
 import { computeConfidence } from './confidence.js';
 import { bidCeilingCents, DEFAULT_TARGETS, type Targets } from './ceiling.js';
-import { computeFees } from './fees.js';
+import { computeFees, premiumAtFor } from './fees.js';
 import { ratioBp } from './money.js';
 import { computeRecon } from './recon.js';
 import { computeRisk } from './risk.js';
@@ -87,7 +87,7 @@ export function appraise(listing: ListingInput, comps: Comp[], params: Arbitrage
   ];
   const bidCeiling = bidCeilingCents({
     estimateCents: v.estimateCents,
-    premiumAt: (bidCents) => computeFees({ ...listing, currentBidCents: bidCents }, params).buyerPremiumCents,
+    premiumAt: premiumAtFor(listing, params),
     docFeeCents: costs.docFeeCents,
     transportCents: costs.transportCents,
     reconCents: costs.reconCents,

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadArbitrageParams, type ArbitrageParams, type PremiumRule } from '../../config/index.js';
 import { bidCeilingCents } from './ceiling.js';
-import { computeFees, premiumCents } from './fees.js';
+import { computeFees, premiumAtFor, premiumCents } from './fees.js';
 
 const params = loadArbitrageParams(fileURLToPath(new URL('../../../config/arbitrage.json', import.meta.url)));
 const bid = (source: string, currentBidCents: number, over: { pct?: number; doc?: number } = {}) =>
@@ -123,5 +123,25 @@ describe('premium rules: marginal tiers, minimum, cap', () => {
     // Estimate $50,000: landed ≤ min($48,000, floor($50,000 / 1.15) = $43,478.26); the premium is at its
     // $1,500 cap there, so bid ≤ $43,478.26 − $1,239 − $1,500 = $40,739.26.
     expect(ceiling(5_000_000)).toBe(4_073_926);
+  });
+
+  it('premiumAtFor charges at every bid what computeFees charges there, the ceiling search included', () => {
+    const bids = [0, 1, 4, 12, 99, 500, 12_345, 299_999, 300_000, 500_000, 500_001, 1_234_567, 4_000_000, 9_999_999];
+    for (const [name, p] of [
+      ['shipped', params],
+      ['tiered', tieredCopart],
+    ] as const) {
+      for (const source of ['govdeals', 'PublicSurplus ', 'gsa', 'copart', 'IAA', 'some-other-site']) {
+        for (const pct of [null, 0, 8, 10.25, 12.5]) {
+          const listing = { source, buyerPremiumPct: pct, docFeeCents: null };
+          const premiumAt = premiumAtFor(listing, p);
+          for (const b of bids) {
+            expect(premiumAt(b), `${name} ${source} ${pct} ${b}`).toBe(
+              computeFees({ ...listing, currentBidCents: b }, p).buyerPremiumCents,
+            );
+          }
+        }
+      }
+    }
   });
 });

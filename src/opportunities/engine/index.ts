@@ -1,5 +1,5 @@
 export { appraise, type AppraiseOptions } from './appraise.js';
-export { computeFees, type Fees } from './fees.js';
+export { computeFees, premiumAtFor, type Fees } from './fees.js';
 export {
   computeTransport,
   configuredDealer,
