@@ -78,12 +78,16 @@ export function readCsvWindow(text: string, at: CsvCursor): CsvRecord[] {
 // characters only send the window to csv-parse, which reads it right either way.
 const SPACED_CLOSING_QUOTE = /"[ \t]+(?:,|\n|$)/;
 
+// Spreadsheets export trailing ",,,," rows; they hold nothing to accept or reject.
+const blankRecord = (fields: readonly string[]): boolean => fields.every((f) => f.trim() === '');
+
 /**
  * papaparse's reading of a window, or null when csv-parse must read it (see the top of the file).
  * `at` is left alone; the cursor it would move to is returned with the records.
  */
 export function readWellFormedWindow(text: string, at: CsvCursor): { records: CsvRecord[]; at: CsvCursor } | null {
   if (SPACED_CLOSING_QUOTE.test(text)) return null;
+  // A fresh options object each call: papaparse writes its own settings into the one it is given.
   const parsed = papa().parse<string[]>(text, { delimiter: ',', newline: '\n', quoteChar: '"', escapeChar: '"', skipEmptyLines: false });
   if (parsed.errors.length > 0) return null;
   const records: CsvRecord[] = [];
@@ -98,7 +102,7 @@ export function readWellFormedWindow(text: string, at: CsvCursor): { records: Cs
     // Line ends inside a record are those of its quoted fields.
     let spanned = 0;
     for (const f of fields) for (let k = f.indexOf('\n'); k >= 0; k = f.indexOf('\n', k + 1)) spanned++;
-    if (!fields.every((f) => f.trim() === '')) records.push({ row, line, fields, error: null });
+    if (!blankRecord(fields)) records.push({ row, line, fields, error: null });
     line += spanned + (i < count - 1 || endsWithNewline ? 1 : 0);
   }
   return { records, at: { row, line } };
@@ -123,8 +127,7 @@ export function readTolerantWindow(text: string, at: CsvCursor): CsvRecord[] {
       const leading = /^\n*/.exec(r.raw)![0].length;
       // Blank lines are rows as a spreadsheet shows them: a reject names the row the dealer sees.
       at.row += 1 + leading;
-      // Spreadsheets export trailing ",,,," rows; they hold nothing to accept or reject.
-      if (!r.record.every((f) => f.trim() === '')) out.push({ row: at.row, line: at.line + leading, fields: r.record, error: null });
+      if (!blankRecord(r.record)) out.push({ row: at.row, line: at.line + leading, fields: r.record, error: null });
       at.line += (r.raw.match(/\n/g) ?? []).length;
       consumed += r.raw.length;
     }
