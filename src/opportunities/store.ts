@@ -336,7 +336,7 @@ const OPPORTUNITIES_UPSERT: UpsertShape = { table: 'opportunities', conflict: ['
 
 /**
  * A transaction's opportunities in the order they are written. On SQLite, by make and state:
- * eight of the table's ranking indexes lead with the make (four of them then the state), and a
+ * eleven of the table's indexes lead with the make (five of them then the state), and a
  * transaction's rows in that order walk those indexes' pages once, in key order, where the lots'
  * order sent row after row to another page, out of a 4 MB page cache that cannot hold all 24
  * indexes. In the benchmark's 20,000-listing import the opportunities upsert took 0.86–1.09 s
