@@ -35,6 +35,23 @@ describe.each([
     expect(rows).toHaveLength(listings.length);
   });
 
+  it.runIf(run)('both runs succeed whatever order each met the lots in', async () => {
+    // PostgreSQL locks a statement's rows in the order it gives them: the same lots written in
+    // opposite orders by two transactions is the classic deadlock.
+    for (let round = 0; round < 8; round++) {
+      const listings = makeListings(300, 40 + round, `ORDER${round}-`);
+      const found = new Map(listings.map((l) => [listingKey(l), [{ kind: 'price_vs_comps' as const, detail: `round ${round}` }]]));
+      const [a, b] = await Promise.all([
+        recordDetections(tdb.db, listings, found, T0 + round),
+        recordDetections(tdb.db, [...listings].reverse(), found, T0 + round),
+      ]);
+      expect(a.size).toBe(300);
+      expect(b.size).toBe(300);
+    }
+    const rows = await tdb.db.kysely.selectFrom('quality_anomaly_checks').select('lot_id').where('lot_id', 'like', 'ORDER%').execute();
+    expect(rows).toHaveLength(8 * 300);
+  });
+
   it.runIf(run)("a concurrent re-detection keeps an operator's verdict", async () => {
     const [l] = makeListings(1, 5, 'VERDICT');
     const found = new Map([[listingKey(l!), [{ kind: 'price_vs_comps' as const, detail: 'first' }]]]);

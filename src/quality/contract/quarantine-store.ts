@@ -3,6 +3,7 @@
 import { dbBool, type Db } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { LISTING_CONTRACT_VERSION, type Violation } from './listing-contract.js';
+import { byCodeUnit } from '../../common/compare.js';
 
 export interface QuarantineEntry {
   row: number | null;
@@ -33,8 +34,13 @@ export async function applyContractResults(
   ctx: { importId: number; origin: string; now: number },
 ): Promise<{ unpublished: number }> {
   let unpublished = 0;
+  // Written in lot order. PostgreSQL locks rows in the order a transaction writes them, so two
+  // imports quarantining overlapping lots met in different orders deadlocked and one import
+  // failed; in one order they queue.
+  const key = (l: ListingInput) => `${l.source}\u0000${l.lotId}`;
+  const ordered = [...failing].sort((a, b) => byCodeUnit(key(a.listing), key(b.listing)));
   await db.kysely.transaction().execute(async (trx) => {
-    for (const f of failing) {
+    for (const f of ordered) {
       const values = {
         source: f.listing.source,
         lot_id: f.listing.lotId,
