@@ -3,10 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
+import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { Database } from './schema.js';
+import { WriteLockingSqliteDialect } from './sqlite-dialect.js';
 import { driverStatement, type DriverStatement } from './sqlite-rows.js';
 
 // Each process loads only the driver it uses: every megabyte of RSS counts against the phase-1 gate.
@@ -135,7 +136,7 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
       database.close();
     },
   };
-  return dbOver(new Kysely<Database>({ dialect: new SqliteDialect({ database: prepared }), log }), dialect, url, stats);
+  return dbOver(new Kysely<Database>({ dialect: new WriteLockingSqliteDialect({ database: prepared }), log }), dialect, url, stats);
 }
 
 function dbOver(kysely: Kysely<Database>, dialect: Dialect, url: string, stats: DbStats): Db {
