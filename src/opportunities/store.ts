@@ -331,6 +331,7 @@ const LISTINGS_UPSERT: UpsertShape = {
   conflict: ['source', 'lot_id'],
   keep: ['created_at', 'is_sample'],
   returning: ['id', 'source', 'lot_id'],
+  returnInserted: true,
 };
 const OPPORTUNITIES_UPSERT: UpsertShape = { table: 'opportunities', conflict: ['listing_id'], keep: ['created_at'] };
 
@@ -369,16 +370,19 @@ async function storeChunk(
     if (prior?.vin && prior.vin !== l.vin) result.replacedVins.push(prior.vin);
   }
   if (toWrite.length === 0) return;
-  const ids = await bulkUpsert<{ id: number | string; source: string; lot_id: string }>(
+  const ids = await bulkUpsert<{ id: number | string; source: string; lot_id: string; inserted?: boolean }>(
     trx,
     db,
     LISTINGS_UPSERT,
     toWrite.map((w) => listingValues(db, w.l, w.hash, opts)),
   );
   const idOf = new Map(ids.map((r) => [`${r.source}\u0000${r.lot_id}`, Number(r.id)]));
+  // On PostgreSQL another import may have stored a lot since the lookup above: the upsert says
+  // which rows it inserted, so each lot counts as created by one import only.
+  const inserted = db.dialect === 'postgres' ? new Set(ids.filter((r) => r.inserted).map((r) => `${r.source}\u0000${r.lot_id}`)) : null;
   for (const w of toWrite) opportunities.push(opportunityValues(db, idOf.get(`${w.l.source}\u0000${w.l.lotId}`) as number, w.l, opts));
   for (const w of toWrite) {
-    if (w.isNew) result.created++;
+    if (inserted ? inserted.has(`${w.l.source}\u0000${w.l.lotId}`) : w.isNew) result.created++;
     else result.updated++;
     result.changedListingIds.push(idOf.get(`${w.l.source}\u0000${w.l.lotId}`) as number);
   }

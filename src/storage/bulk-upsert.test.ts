@@ -165,6 +165,24 @@ describe.runIf(pgOk)('bulkUpsert on PostgreSQL: the rows as one JSON parameter',
     expect(values.parameters).toHaveLength(6);
   });
 
+  it('says which rows it inserted and which it updated, in both forms of the statement', async () => {
+    const shape: UpsertShape = { table: 'arr_probe', conflict: ['k'], returning: ['k'], returnInserted: true };
+    const flags = (rows: Array<{ k: string; inserted: boolean }>) => Object.fromEntries(rows.map((r) => [r.k, r.inserted]));
+    await bulkUpsert(tdb.db.kysely, tdb.db, shape, [{ k: 'ins-a', t: 'x', n: 1, d: 1, f: true, v: null }]);
+    // JSON form: one row already there, one new.
+    const json = await bulkUpsert<{ k: string; inserted: boolean }>(tdb.db.kysely, tdb.db, shape, [
+      { k: 'ins-a', t: 'y', n: 2, d: 2, f: false, v: null },
+      { k: 'ins-b', t: 'y', n: 2, d: 2, f: false, v: null },
+    ]);
+    expect(flags(json)).toEqual({ 'ins-a': false, 'ins-b': true });
+    // VALUES form (NaN cannot go as JSON): the same question, the same answers.
+    const values = await bulkUpsert<{ k: string; inserted: boolean }>(tdb.db.kysely, tdb.db, shape, [
+      { k: 'ins-b', t: 'z', n: 3, d: Number.NaN, f: true, v: null },
+      { k: 'ins-c', t: 'z', n: 3, d: Number.NaN, f: true, v: null },
+    ]);
+    expect(flags(values)).toEqual({ 'ins-b': false, 'ins-c': true });
+  });
+
   it('sees a column added after its first write to the table', async () => {
     await sql.raw(`ALTER TABLE arr_probe ADD COLUMN later BIGINT`).execute(tdb.db.kysely);
     const shape: UpsertShape = { table: 'arr_probe', conflict: ['k'], keep: ['t', 'n', 'd', 'f', 'v'] };

@@ -25,6 +25,15 @@ export interface UpsertShape {
   keep?: readonly string[];
   /** Columns of the stored rows to hand back (`RETURNING`). */
   returning?: readonly string[];
+  /**
+   * PostgreSQL only: each row handed back also says whether this statement inserted it
+   * (`inserted: true`) rather than updating a row already there. A lookup before the upsert cannot
+   * say so when another transaction inserts the same key in between (two imports of one lot at
+   * once); the row's `xmax` is 0 only on a version no transaction has updated or locked, which an
+   * `ON CONFLICT … DO UPDATE` always does. SQLite is not asked: its writers take turns whole
+   * transactions at a time, so a lookup inside the transaction is exact.
+   */
+  returnInserted?: boolean;
 }
 
 type Executor = Pick<Kysely<never>, 'executeQuery'>;
@@ -36,18 +45,19 @@ const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 // SQL, so a serving process that re-prices odd-sized chunks for days holds no more than that.
 const statements = new LRUCache<string, string>({ max: 256, maxSize: 1 << 20, sizeCalculation: (text) => text.length });
 
-function conflictClause(shape: UpsertShape, columns: readonly string[]): string {
+function conflictClause(shape: UpsertShape, columns: readonly string[], dialect: 'sqlite' | 'postgres'): string {
   const keep = new Set([...shape.conflict, ...(shape.keep ?? [])]);
   const updated = columns.filter((c) => !keep.has(c));
   const onConflict = updated.length ? `DO UPDATE SET ${updated.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}` : 'DO NOTHING';
+  const returned = (shape.returning ?? []).map(quote);
+  if (shape.returnInserted && dialect === 'postgres') returned.push('(xmax = 0) AS "inserted"');
   return (
-    `ON CONFLICT (${shape.conflict.map(quote).join(', ')}) ${onConflict}` +
-    (shape.returning?.length ? ` RETURNING ${shape.returning.map(quote).join(', ')}` : '')
+    `ON CONFLICT (${shape.conflict.map(quote).join(', ')}) ${onConflict}` + (returned.length ? ` RETURNING ${returned.join(', ')}` : '')
   );
 }
 
 function shapeKey(kind: string, shape: UpsertShape, columns: readonly string[], extra: string): string {
-  return `${kind}\u0000${shape.table}\u0000${columns.join(',')}\u0000${shape.conflict.join(',')}\u0000${(shape.keep ?? []).join(',')}\u0000${(shape.returning ?? []).join(',')}\u0000${extra}`;
+  return `${kind}\u0000${shape.table}\u0000${columns.join(',')}\u0000${shape.conflict.join(',')}\u0000${(shape.keep ?? []).join(',')}\u0000${(shape.returning ?? []).join(',')}\u0000${shape.returnInserted ? 1 : 0}\u0000${extra}`;
 }
 
 /** `INSERT … VALUES (?, ?, …), …`: one placeholder per value (SQLite's form, and PostgreSQL's fallback). */
@@ -62,7 +72,7 @@ function valuesStatement(placeholder: 'sqlite' | 'postgres', shape: UpsertShape,
     for (let c = 0; c < columns.length; c++) marks[c] = placeholder === 'postgres' ? `$${++n}` : '?';
     tuples[r] = `(${marks.join(', ')})`;
   }
-  text = `INSERT INTO ${quote(shape.table)} (${columns.map(quote).join(', ')}) VALUES ${tuples.join(', ')} ${conflictClause(shape, columns)}`;
+  text = `INSERT INTO ${quote(shape.table)} (${columns.map(quote).join(', ')}) VALUES ${tuples.join(', ')} ${conflictClause(shape, columns, placeholder)}`;
   statements.set(key, text);
   return text;
 }
@@ -86,7 +96,7 @@ function recordsetStatement(shape: UpsertShape, columns: readonly string[], type
   }
   text =
     `INSERT INTO ${quote(shape.table)} (${columns.map(quote).join(', ')}) ` +
-    `SELECT ${selected.join(', ')} FROM json_to_recordset($1::json) AS r(${definitions.join(', ')}) ${conflictClause(shape, columns)}`;
+    `SELECT ${selected.join(', ')} FROM json_to_recordset($1::json) AS r(${definitions.join(', ')}) ${conflictClause(shape, columns, 'postgres')}`;
   statements.set(key, text);
   return text;
 }
