@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { movedLikeTheSample } from './support/fixture-dates.js';
+import { runCli } from './support/cli.js';
 import { closedPort } from './support/ports.js';
 
 const run = promisify(execFile);
@@ -18,15 +19,7 @@ const env = {
   SNAPSHOT_DIR: join(dir, 'snapshots'),
 };
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (...args: string[]) => runCli(args, env);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

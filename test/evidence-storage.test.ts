@@ -2,11 +2,9 @@
 // disk and in an S3-compatible bucket (s3rver on 127.0.0.1); served back by hash; retention with
 // garbage collection that keeps what live provenance names; size metrics; and
 // `dealerscope provenance verify` re-extracting real fixture pages from the bucket.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,11 +17,10 @@ import { ManualClock } from '../src/common/clock.js';
 import { seededRandom } from '../src/common/random.js';
 import { startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { buildTestApp, type TestApp } from './support/app.js';
+import { runCli } from './support/cli.js';
 import { createSqliteDb, type TestDb } from './support/databases.js';
 import { API_KEY, CURRENCY, LOTS, NOW, SECRETS, ZONELESS } from './support/source-fixtures.js';
 
-const exec = promisify(execFile);
-const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
 const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const UPLOAD =
@@ -54,15 +51,7 @@ function sourcesJson(site: FixtureSite) {
 
 const startSite = () => startAuctionSite({ now: NOW, ...LOTS, apiKey: API_KEY, maestro: { currency: CURRENCY, zonelessEnd: ZONELESS } });
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (env: NodeJS.ProcessEnv, ...args: string[]) => runCli(args, env);
 
 describe('evidence on local disk', () => {
   let tdb: TestDb;

@@ -2,18 +2,15 @@
 // through the directory port (and skipped when not user-facing), a step with no destination
 // shown as such, "/readyz failing on every replica for 60 s", the console page's buttons with
 // CSRF, and the CLI.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Incidents, incidentSettings, parseSteps, ReadinessWatch, type DealerDirectory } from '../src/incidents/index.js';
 import { notificationSettings, Notifications } from '../src/notifications/index.js';
 import { ManualClock } from '../src/common/clock.js';
 import { buildTestApp, type TestApp } from './support/app.js';
+import { runCli } from './support/cli.js';
 import { createSqliteDb, type TestDb } from './support/databases.js';
 import { startWebhookSink, type WebhookSink } from './support/sinks.js';
 
-const exec = promisify(execFile);
-const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
 const TOKEN = 'test-admin-token-0123456789';
 const ORIGIN = 'http://localhost';
 
@@ -338,11 +335,7 @@ describe('the console incidents page and the CLI', () => {
 
   it('dealerscope incidents list|ack|resolve, with exit codes', async () => {
     const env = { ...process.env, DATABASE_URL: tdb.url, DEALERSCOPE_ENV: 'development' };
-    const cli = async (...args: string[]) =>
-      exec(process.execPath, [CLI, ...args], { env, timeout: 60_000 }).then(
-        (r) => ({ code: 0, ...r }),
-        (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
-      );
+    const cli = (...args: string[]) => runCli(args, env);
     const created = await t.app.inject({
       method: 'POST',
       url: '/admin/incidents',

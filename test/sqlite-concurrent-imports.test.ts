@@ -3,17 +3,14 @@
 // transaction looks its lots up before it writes them; begun with a plain BEGIN, the other
 // process's commit in between made SQLite refuse the write ("database is locked") and the import
 // failed. Both must finish, with every lot of both files stored.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFeedFile } from '../bench/ingest-feed.js';
 import { openDb } from '../src/storage/index.js';
+import { runCli } from './support/cli.js';
 
-const run = promisify(execFile);
-const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'ds-sqlite-concurrent-'));
 const env = {
   ...process.env,
@@ -22,21 +19,13 @@ const env = {
   SNAPSHOT_DIR: join(dir, 'snapshots'),
 };
 
-async function ingest(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'ingest', '--file', file, '--json'], { env, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const ingest = (file: string) => runCli(['ingest', '--file', file, '--json'], env, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('two imports into one SQLite file at once', () => {
   it('both finish, and every lot of both files is stored', async () => {
-    expect((await run(process.execPath, [CLI, 'migrate'], { env })).stderr).not.toMatch(/error/i);
+    expect((await runCli(['migrate'], env)).code).toBe(0);
     const first = join(dir, 'first.csv');
     await writeFeedFile(first, 4000);
     // The same listings under other lot ids: a second source's file, none of its lots in the first.

@@ -1,11 +1,10 @@
 // `dealerscope sources …` and `dealerscope worker` as an operator runs them (the built CLI):
 // a one-off scrape with its exit code, and a worker process taking jobs from the shared queue
 // and draining on SIGTERM.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullScrapeQueue } from '../src/ingest/scheduler/queue.js';
@@ -13,8 +12,7 @@ import { openDb } from '../src/storage/db.js';
 import { makeLots, startAuctionSite, type FixtureSite } from './fixtures/auction-site/server.js';
 import { freePort, requireRedis, SHARED_REDIS_URL, uniquePrefix } from './support/redis.js';
 
-const run = promisify(execFile);
-const CLI = new URL('../bin/dealerscope.js', import.meta.url).pathname;
+import { CLI_ENTRY as CLI, runCli } from './support/cli.js';
 const redisOk = await requireRedis();
 const NOW = Date.now();
 const lots = makeLots(5, 21, NOW, { 1: 'closed' });
@@ -74,15 +72,7 @@ describe('sources and worker commands', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = async (args: string[], extra: NodeJS.ProcessEnv = {}) => {
-    try {
-      const r = await run(process.execPath, [CLI, ...args], { env: { ...env, ...extra }, timeout: 60_000 });
-      return { code: 0, ...r };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    }
-  };
+  const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { ...env, ...extra });
 
   it('sources run waits out the default politeness delay and ends with its report, exit 0 when every lot landed or was skipped', async () => {
     const started = Date.now();
