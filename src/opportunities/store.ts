@@ -380,11 +380,13 @@ async function storeChunk(
   // On PostgreSQL another import may have stored a lot since the lookup above: the upsert says
   // which rows it inserted, so each lot counts as created by one import only.
   const inserted = db.dialect === 'postgres' ? new Set(ids.filter((r) => r.inserted).map((r) => `${r.source}\u0000${r.lot_id}`)) : null;
-  for (const w of toWrite) opportunities.push(opportunityValues(db, idOf.get(`${w.l.source}\u0000${w.l.lotId}`) as number, w.l, opts));
   for (const w of toWrite) {
-    if (inserted ? inserted.has(`${w.l.source}\u0000${w.l.lotId}`) : w.isNew) result.created++;
+    const key = `${w.l.source}\u0000${w.l.lotId}`;
+    const id = idOf.get(key) as number;
+    opportunities.push(opportunityValues(db, id, w.l, opts));
+    if (inserted ? inserted.has(key) : w.isNew) result.created++;
     else result.updated++;
-    result.changedListingIds.push(idOf.get(`${w.l.source}\u0000${w.l.lotId}`) as number);
+    result.changedListingIds.push(id);
   }
 }
 

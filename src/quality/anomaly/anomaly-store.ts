@@ -9,7 +9,7 @@ import { listingKey, peerFeature, type DetectedAnomaly, type PeerListing } from 
 import type { PeerFile } from './peer-file.js';
 import type { ArbitrageParams } from '../../config/index.js';
 import type { QualityAnomaliesTable } from '../storage/tables.js';
-import { byCodeUnit } from '../../common/compare.js';
+import { inKeyOrder } from '../../common/compare.js';
 
 export type AnomalyStatus = 'open' | 'false_positive' | 'confirmed' | 'resolved';
 
@@ -225,8 +225,7 @@ export async function recordDetections(
   // Written in lot order. PostgreSQL locks a statement's rows in the order it gives them, so two
   // imports of overlapping lots met in different orders (two files, a feed and a scrape) deadlocked
   // and one import failed; in one order they queue.
-  const keyed = given.map((l) => [listingKey(l), l] as const).sort(([a], [b]) => byCodeUnit(a, b));
-  const checked = keyed.map(([, l]) => l);
+  const checked = inKeyOrder(given, listingKey);
   const existing = await rowsFor(db, checked);
   await db.kysely.transaction().execute(async (trx) => {
     // New flags go in a few hundred to a statement: one statement each was a round trip per flag,

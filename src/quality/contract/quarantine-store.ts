@@ -3,7 +3,7 @@
 import { dbBool, type Db } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { LISTING_CONTRACT_VERSION, type Violation } from './listing-contract.js';
-import { byCodeUnit } from '../../common/compare.js';
+import { inKeyOrder } from '../../common/compare.js';
 import { listingKey } from '../anomaly/detector.js';
 
 export interface QuarantineEntry {
@@ -38,7 +38,7 @@ export async function applyContractResults(
   // Written in lot order. PostgreSQL locks rows in the order a transaction writes them, so two
   // imports quarantining overlapping lots met in different orders deadlocked and one import
   // failed; in one order they queue.
-  const ordered = [...failing].sort((a, b) => byCodeUnit(listingKey(a.listing), listingKey(b.listing)));
+  const ordered = inKeyOrder(failing, (f) => listingKey(f.listing));
   await db.kysely.transaction().execute(async (trx) => {
     for (const f of ordered) {
       const values = {
