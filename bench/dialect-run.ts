@@ -238,6 +238,7 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
     // machine's minute (one run's service spent 47 µs a request against 32 µs in the other dialect's).
     const paced = { svc: [] as Measured[], bare: [] as Measured[] };
     const times = { svc: [] as Float64Array[], bare: [] as Float64Array[] };
+    const fromSend = { svc: [] as Float64Array[], bare: [] as Float64Array[] };
     for (let round = 0; round < 2; round++) {
       for (const [who, label, child] of [
         ['svc', 'cached service', svc],
@@ -247,13 +248,16 @@ export async function runDialect(dialect: 'sqlite' | 'postgres', s: BenchSetting
           await measured(`top-100 paths, ${label}, ${rate} req/s`, [child], child.url, zipfOver(top, seededRandom(14 + round)), {
             ...load,
             overallRate: rate,
-            onTimes: (t) => times[who].push(t),
+            onTimes: (t, sent) => {
+              times[who].push(t);
+              fromSend[who].push(sent);
+            },
           }),
         );
       }
     }
-    const halfSvc = pooledMeasured(paced.svc, times.svc);
-    const halfBare = pooledMeasured(paced.bare, times.bare);
+    const halfSvc = pooledMeasured(paced.svc, times.svc, fromSend.svc);
+    const halfBare = pooledMeasured(paced.bare, times.bare, fromSend.bare);
     await bareHeaders.stop();
     children.pop();
     await bare.stop();

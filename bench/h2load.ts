@@ -30,8 +30,11 @@ export interface PacedRunOptions {
   gzip: boolean;
   /** Sent with every request (a dealer's X-API-Key). */
   headers?: Record<string, string>;
-  /** Receives every latency in ms (from when its request was due), ascending, for pooling runs into one percentile. */
-  onTimes?: (times: Float64Array) => void;
+  /**
+   * Receives every latency in ms, ascending, for pooling runs into one percentile: from when its
+   * request was due, and from when h2load sent it.
+   */
+  onTimes?: (times: Float64Array, fromSend: Float64Array) => void;
 }
 
 /** Throws, saying how to install it, when h2load is missing: callers check before minutes of seeding. */
@@ -55,6 +58,20 @@ export function scheduledLatencies(sent: SentRequest[], rate: number): Float64Ar
   const first = bySend[0]?.sentMs ?? 0;
   const interval = 1000 / rate;
   return Float64Array.from(bySend, (r, j) => Math.max(r.latencyMs, r.sentMs + r.latencyMs - (first + j * interval))).sort();
+}
+
+/**
+ * How late h2load itself sent the requests, in ms, ascending: each send against the j-th instant
+ * of an even schedule at `rate` a second. h2load paces each connection on its own timer, and the
+ * timers of connections opened together fire together, so it sends in bursts (one every ~10 ms
+ * at 10,000 a second over 50 connections). A request sent in a burst after its instant is counted
+ * late by the scheduled latency above, whichever server answers it.
+ */
+export function sendLags(sent: SentRequest[], rate: number): Float64Array {
+  const bySend = sent.map((r) => r.sentMs).sort((a, b) => a - b);
+  const first = bySend[0] ?? 0;
+  const interval = 1000 / rate;
+  return Float64Array.from(bySend, (t, j) => t - (first + j * interval)).sort();
 }
 
 /** Sends `paths` (cycled) to `base` at `rate` for `durationS` with h2load. */
@@ -101,7 +118,8 @@ export async function runH2loadPaced(base: string, paths: string[], opts: PacedR
       return { sentMs: Number(start) / 1000, latencyMs: Number(micros) / 1000 };
     });
     const sorted = scheduledLatencies(sent, opts.rate);
-    opts.onTimes?.(sorted);
+    const fromSend = Float64Array.from(sent, (r) => r.latencyMs).sort();
+    opts.onTimes?.(sorted, fromSend);
     const requests = rows.length;
     return {
       requests,
@@ -110,6 +128,8 @@ export async function runH2loadPaced(base: string, paths: string[], opts: PacedR
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
       p99: percentile(sorted, 99),
+      p95FromSend: percentile(fromSend, 95),
+      sendLagP95: percentile(sendLags(sent, opts.rate), 95),
       errors: errored + timedOut,
       non2xx,
       errorRate: (errored + timedOut + non2xx) / Math.max(1, requests + errored + timedOut),

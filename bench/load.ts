@@ -13,6 +13,13 @@ export interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
+  /**
+   * Paced runs: p95 of the latencies counted from when h2load sent each request, and how late it
+   * sent them (p95, ms, against an even schedule). p95 above counts from the due time, so it holds
+   * that lateness too, whichever server answered.
+   */
+  p95FromSend?: number;
+  sendLagP95?: number;
   errors: number;
   non2xx: number;
   errorRate: number;
@@ -25,13 +32,15 @@ export interface LoadOptions {
   overallRate?: number;
   /** Whether the clients accept gzip (default true, as browsers and fetch do). */
   gzip?: boolean;
-  /** Paced runs: receives every latency (ms), ascending, for pooling several runs into one percentile. */
-  onTimes?: (times: Float64Array) => void;
+  /** Paced runs: receives every latency (ms, from the due time and from the send), ascending, for pooling several runs into one percentile. */
+  onTimes?: (times: Float64Array, fromSend: Float64Array) => void;
 }
 
-/** Several paced runs of one client summarised as one: pooled latencies, summed requests. */
-export function pooledLoad(runs: Array<{ result: LoadResult; times: Float64Array }>): LoadResult {
+/** Several paced runs of one client summarised as one: pooled latencies, summed requests; h2load's lateness, the worst run's. */
+export function pooledLoad(runs: Array<{ result: LoadResult; times: Float64Array; fromSend?: Float64Array }>): LoadResult {
   const all = Float64Array.from(runs.flatMap((r) => [...r.times])).sort();
+  const fromSend = runs.every((r) => r.fromSend) ? Float64Array.from(runs.flatMap((r) => [...r.fromSend!])).sort() : null;
+  const lags = runs.map((r) => r.result.sendLagP95).filter((l): l is number => l !== undefined);
   const sum = (f: (r: LoadResult) => number) => runs.reduce((a, r) => a + f(r.result), 0);
   const requests = sum((r) => r.requests);
   return {
@@ -40,6 +49,8 @@ export function pooledLoad(runs: Array<{ result: LoadResult; times: Float64Array
     p50: percentile(all, 50),
     p95: percentile(all, 95),
     p99: percentile(all, 99),
+    ...(fromSend ? { p95FromSend: percentile(fromSend, 95) } : {}),
+    ...(lags.length ? { sendLagP95: Math.max(...lags) } : {}),
     errors: sum((r) => r.errors),
     non2xx: sum((r) => r.non2xx),
     errorRate: (sum((r) => r.errors) + sum((r) => r.non2xx)) / Math.max(1, requests + sum((r) => r.errors)),

@@ -121,6 +121,10 @@ export async function measured(
     p50: weighted((p) => p.p50),
     p95: weighted((p) => p.p95),
     p99: weighted((p) => p.p99),
+    // Paced runs drive one replica: its h2load's figures as they are.
+    ...(parts.length === 1 && parts[0]!.p95FromSend !== undefined
+      ? { p95FromSend: parts[0]!.p95FromSend, sendLagP95: parts[0]!.sendLagP95 }
+      : {}),
     errors: parts.reduce((a, p) => a + p.errors, 0),
     non2xx: parts.reduce((a, p) => a + p.non2xx, 0),
     errorRate: weighted((p) => p.errorRate),
@@ -146,8 +150,10 @@ export async function measured(
 }
 
 /** Runs of one server at one rate as one: latencies pooled, counters summed, CPU per request over all. */
-export function pooledMeasured(runs: Measured[], times: Float64Array[]): Measured {
-  const load = pooledLoad(runs.map((result, i) => ({ result, times: times[i] ?? new Float64Array(0) })));
+export function pooledMeasured(runs: Measured[], times: Float64Array[], fromSend?: Float64Array[]): Measured {
+  const load = pooledLoad(
+    runs.map((result, i) => ({ result, times: times[i] ?? new Float64Array(0), fromSend: fromSend?.[i] ?? undefined })),
+  );
   const sum = (f: (m: Measured) => number | null) => runs.reduce((a, m) => a + (f(m) ?? 0), 0);
   const last = runs[runs.length - 1]!;
   return {

@@ -87,6 +87,33 @@ function table(header: string[], rows: string[][]): string {
  */
 export type PathShare = Record<number, number>;
 
+/**
+ * p95 at half peak against bare Fastify's, two ways, both held to the target. From the due time
+ * (no coordinated omission: a stall shows in every request it delayed) counts h2load's own bursty
+ * sending as latency too, the same milliseconds for both servers, which pulls the ratio toward 1;
+ * from the send it does not, but a stall shows only in the requests caught in it. Results written
+ * before the second was measured are judged on the first.
+ */
+function halfRateVerdict(r: DialectResult): Verdict {
+  const hr = r.halfRate;
+  const ratio = (a: number, b: number) => a / Math.max(1e-9, b);
+  const due = ratio(hr.service.p95, hr.bare.p95);
+  const svcSent = hr.service.p95FromSend;
+  const bareSent = hr.bare.p95FromSend;
+  const sent = svcSent !== undefined && bareSent !== undefined ? ratio(svcSent, bareSent) : null;
+  const lag = Math.max(hr.service.sendLagP95 ?? 0, hr.bare.sendLagP95 ?? 0);
+  return {
+    target: `p95 ≤ ${TARGETS.halfRateP95VsBare} × bare Fastify's at half peak (same rate, same paths), from the due time and from the send`,
+    dialect: r.dialect,
+    measured:
+      `${f1(hr.service.p95)} vs ${f1(hr.bare.p95)} ms at ${hr.rate} req/s (${due.toFixed(2)} ×)` +
+      (sent === null
+        ? ''
+        : `; from the send ${f1(svcSent!)} vs ${f1(bareSent!)} ms (${sent.toFixed(2)} ×), h2load sending up to ${f1(lag)} ms late (p95)`),
+    met: due <= TARGETS.halfRateP95VsBare && (sent === null || sent <= TARGETS.halfRateP95VsBare),
+  };
+}
+
 export function verdicts(
   results: DialectResult[],
   pathShare: PathShare,
@@ -153,14 +180,7 @@ export function verdicts(
       measured: pct(r.cachedVsBarePlain),
       met: r.cachedVsBarePlain >= TARGETS.cachedVsBarePlain,
     });
-    const hr = r.halfRate;
-    const p95Ratio = hr.service.p95 / Math.max(1e-9, hr.bare.p95);
-    out.push({
-      target: `p95 ≤ ${TARGETS.halfRateP95VsBare} × bare Fastify's at half peak (same rate, same paths)`,
-      dialect: d,
-      measured: `${f1(hr.service.p95)} vs ${f1(hr.bare.p95)} ms at ${hr.rate} req/s (${p95Ratio.toFixed(2)} ×)`,
-      met: p95Ratio <= TARGETS.halfRateP95VsBare,
-    });
+    out.push(halfRateVerdict(r));
     out.push({
       target: `p95 ≤ ${TARGETS.halfPeakP95Ms} ms at half peak`,
       dialect: d,

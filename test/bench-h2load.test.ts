@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runH2loadPaced, scheduledLatencies } from '../bench/h2load.js';
+import { runH2loadPaced, scheduledLatencies, sendLags } from '../bench/h2load.js';
 
 describe('scheduledLatencies', () => {
   it('counts each latency from when the request was due, never less than its own', () => {
@@ -17,6 +17,21 @@ describe('scheduledLatencies', () => {
       { sentMs: 1045, latencyMs: 1 },
     ];
     expect([...scheduledLatencies(sent, 100)]).toEqual([2, 3, 20, 26]);
+  });
+});
+
+describe('sendLags', () => {
+  it('is how late each send was against an even schedule at the rate, early sends negative', () => {
+    // At 100 a second the instants are 0, 10, 20 and 30 ms after the first send. Two requests went
+    // out together at 5 ms (a burst), 5 and 15 ms early, and the last 16 ms late. Log order is not
+    // send order.
+    const sent = [
+      { sentMs: 1000, latencyMs: 2 },
+      { sentMs: 1046, latencyMs: 4 },
+      { sentMs: 1005, latencyMs: 3 },
+      { sentMs: 1005, latencyMs: 1 },
+    ];
+    expect([...sendLags(sent, 100)]).toEqual([-15, -5, 0, 16]);
   });
 });
 
@@ -48,13 +63,17 @@ describe('runH2loadPaced', () => {
   it('counts a 400 ms stall in p95, which the sent requests alone would hide', async () => {
     const { base, seen } = await start(300, 400);
     let times: Float64Array = new Float64Array(0);
+    let fromSend: Float64Array = new Float64Array(0);
     const r = await runH2loadPaced(base, ['/a', '/b', '/fail', '/c'], {
       rate: 500,
       durationS: 2,
       connections: 10,
       gzip: true,
       headers: { 'x-api-key': 'k' },
-      onTimes: (t) => (times = t),
+      onTimes: (t, sent) => {
+        times = t;
+        fromSend = sent;
+      },
     });
     expect(r.asked).toBe(1000);
     expect(r.requests).toBeGreaterThan(0.97 * r.asked);
@@ -68,6 +87,11 @@ describe('runH2loadPaced', () => {
     expect(times.length).toBe(r.requests);
     expect(r.p95).toBeGreaterThan(100);
     expect(r.p50).toBeLessThan(50);
+    // Counted from the send, only the requests caught in the stall waited: p95 misses it, and
+    // the requests due during it went out late, which is what the send lag measures.
+    expect(fromSend.length).toBe(r.requests);
+    expect(r.p95FromSend).toBeLessThan(50);
+    expect(r.sendLagP95).toBeGreaterThan(100);
   }, 30_000);
 
   it('sends the rate asked of a server that keeps up, with low latency', async () => {

@@ -1,5 +1,6 @@
 // The benchmark's steadiness guard: bare Fastify run twice on the same paths is the same work,
-// so how far apart its rates land says how much the machine's speed moved under the run.
+// so how far apart its rates land says how much the machine's speed moved under the run. And the
+// half-peak p95 verdict, held from the due time and from the send.
 import { describe, expect, it } from 'vitest';
 import { runSpread } from '../bench/measure.js';
 import type { DialectResult } from '../bench/dialect-run.js';
@@ -40,7 +41,7 @@ const run = (name: string, rps: number): Measured => ({
   replayedShare: null,
 });
 
-function result(bareSpread: number): DialectResult {
+function result(bareSpread: number, paced?: { service: Partial<Measured>; bare: Partial<Measured> }): DialectResult {
   const half = run('paced', 5000);
   return {
     dialect: 'sqlite',
@@ -51,7 +52,7 @@ function result(bareSpread: number): DialectResult {
     cachedVsBarePlain: 0.5,
     bareCores: 0.95,
     bareSpread,
-    halfRate: { rate: 5000, service: half, bare: half },
+    halfRate: { rate: 5000, service: { ...half, ...paced?.service }, bare: { ...half, ...paced?.bare } },
     halfPeak: half,
     stampede: [],
     deep: {
@@ -79,5 +80,36 @@ describe('the steadiness verdict', () => {
 
   it('fails a run whose bare runs landed further apart: its ratios measured the machine', () => {
     expect(steadiness(0.433)).toMatchObject({ met: false, measured: '43.3 % apart (widest pair)' });
+  });
+});
+
+describe('the half-peak p95 verdict', () => {
+  const halfRate = (service: Partial<Measured>, bare: Partial<Measured>) =>
+    verdicts([result(0.05, { service, bare })], {}).find((v) => v.target.startsWith('p95 ≤ 2 × bare'));
+
+  it('holds both ratios to the target: from the due time and from the send', () => {
+    const met = halfRate({ p95: 9, p95FromSend: 4.5, sendLagP95: 5.6 }, { p95: 8, p95FromSend: 3.4, sendLagP95: 5.5 });
+    expect(met).toMatchObject({ met: true });
+    expect(met?.measured).toContain('(1.13 ×)');
+    expect(met?.measured).toContain('from the send 4.5 vs 3.4 ms (1.32 ×), h2load sending up to 5.6 ms late (p95)');
+  });
+
+  it('fails a service whose own latency is past twice that of bare Fastify, though the sender lateness hides it from the due time', () => {
+    // 6 ms of h2load's lateness on both sides: 14 against 8 ms is 1.75 ×, 8 against 2 ms is 4 ×.
+    const v = halfRate({ p95: 14, p95FromSend: 8, sendLagP95: 6 }, { p95: 8, p95FromSend: 2, sendLagP95: 6 });
+    expect(v).toMatchObject({ met: false });
+    expect(v?.measured).toContain('(4.00 ×)');
+  });
+
+  it('fails a stall that only the due time shows', () => {
+    expect(halfRate({ p95: 40, p95FromSend: 4, sendLagP95: 30 }, { p95: 8, p95FromSend: 3.5, sendLagP95: 5 })).toMatchObject({
+      met: false,
+    });
+  });
+
+  it('judges results written before the send was timed on the due time alone', () => {
+    const v = halfRate({ p95: 9 }, { p95: 8 });
+    expect(v).toMatchObject({ met: true });
+    expect(v?.measured).not.toContain('from the send');
   });
 });
