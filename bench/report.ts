@@ -23,7 +23,10 @@ export const TARGETS = {
   cachedVsBarePlain: 0.5,
   /** Bare Fastify's CPU ÷ run time: below this, wrk (not the server) was the limit. */
   bareCpuBoundCores: 0.85,
-  /** Bare Fastify's repeated runs at most this far apart (runSpread), or the machine's speed moved. */
+  /**
+   * Results written before the back-to-back pairs were kept: bare Fastify's repeated runs at most
+   * this far apart (runSpread), or the machine's speed moved and the summed ratios say nothing.
+   */
   bareSpread: 0.15,
   halfPeakP95Ms: 10,
   /** Cached service's p95 ÷ bare Fastify's, both paced at half the service's peak. */
@@ -86,6 +89,47 @@ function table(header: string[], rows: string[][]): string {
  * cache of that many responses could serve from memory.
  */
 export type PathShare = Record<number, number>;
+
+/**
+ * Cached ÷ bare Fastify, gzip and plain clients. Judged on the lowest back-to-back pair: each pair
+ * is measured within seconds, so a pair's ratio is of one minute of the machine, and the lowest
+ * of them is a claim whichever minute the service meets. The summed ratio and bare Fastify's
+ * spread are shown beside it. Results written before pairs were kept are judged as they were then:
+ * summed ratios, valid only with bare Fastify's runs within TARGETS.bareSpread of each other.
+ */
+function cachedVsBareVerdicts(r: DialectResult): Verdict[] {
+  const d = r.dialect;
+  const codings = [
+    { label: 'gzip clients', want: TARGETS.cachedVsBare, summed: r.cachedVsBare, pairs: r.cachedVsBarePairs?.gzip },
+    { label: 'plain-JSON clients', want: TARGETS.cachedVsBarePlain, summed: r.cachedVsBarePlain, pairs: r.cachedVsBarePairs?.plain },
+  ];
+  if (!r.cachedVsBarePairs) {
+    return [
+      {
+        target: `bare Fastify steady (its repeated runs within ${TARGETS.bareSpread * 100} % of each other), so the ratios measure the service`,
+        dialect: d,
+        measured: `${pct(r.bareSpread)} apart (widest pair)`,
+        met: r.bareSpread <= TARGETS.bareSpread,
+      },
+      ...codings.map((c) => ({
+        target: `cached ≥ ${c.want * 100} % of bare Fastify (${c.label})`,
+        dialect: d,
+        measured: pct(c.summed),
+        met: c.summed >= c.want,
+      })),
+    ];
+  }
+  return codings.map((c) => {
+    const pairs = c.pairs ?? [];
+    const lowest = pairs.length ? Math.min(...pairs) : 0;
+    return {
+      target: `cached ≥ ${c.want * 100} % of bare Fastify (${c.label}), in every back-to-back pair`,
+      dialect: d,
+      measured: `lowest pair ${pct(lowest)} (pairs ${pairs.map(pct).join(', ')}; summed ${pct(c.summed)}; bare's runs ${pct(r.bareSpread)} apart)`,
+      met: pairs.length > 0 && lowest >= c.want,
+    };
+  });
+}
 
 /**
  * p95 at half peak against bare Fastify's, two ways, both held to the target. From the due time
@@ -162,24 +206,7 @@ export function verdicts(
       measured: `${r.bareCores.toFixed(2)} core (lowest run)`,
       met: r.bareCores >= TARGETS.bareCpuBoundCores,
     });
-    out.push({
-      target: `bare Fastify steady (its repeated runs within ${TARGETS.bareSpread * 100} % of each other), so the ratios measure the service`,
-      dialect: d,
-      measured: `${pct(r.bareSpread)} apart (widest pair)`,
-      met: r.bareSpread <= TARGETS.bareSpread,
-    });
-    out.push({
-      target: `cached ≥ ${TARGETS.cachedVsBare * 100} % of bare Fastify (gzip clients)`,
-      dialect: d,
-      measured: pct(r.cachedVsBare),
-      met: r.cachedVsBare >= TARGETS.cachedVsBare,
-    });
-    out.push({
-      target: `cached ≥ ${TARGETS.cachedVsBarePlain * 100} % of bare Fastify (plain-JSON clients)`,
-      dialect: d,
-      measured: pct(r.cachedVsBarePlain),
-      met: r.cachedVsBarePlain >= TARGETS.cachedVsBarePlain,
-    });
+    out.push(...cachedVsBareVerdicts(r));
     out.push(halfRateVerdict(r));
     out.push({
       target: `p95 ≤ ${TARGETS.halfPeakP95Ms} ms at half peak`,
@@ -319,7 +346,11 @@ export function renderReport(
       ),
     );
     parts.push(
-      `cached ÷ bare Fastify (interleaved runs, summed): gzip ${pct(r.cachedVsBare)}, plain ${pct(r.cachedVsBarePlain)}; bare's lowest CPU ${r.bareCores.toFixed(2)} core, its repeated runs ${pct(r.bareSpread)} apart`,
+      `cached ÷ bare Fastify (interleaved runs, summed): gzip ${pct(r.cachedVsBare)}, plain ${pct(r.cachedVsBarePlain)}${
+        r.cachedVsBarePairs
+          ? `; back-to-back pairs: gzip ${r.cachedVsBarePairs.gzip.map(pct).join(', ')}, plain ${r.cachedVsBarePairs.plain.map(pct).join(', ')}`
+          : ''
+      }; bare's lowest CPU ${r.bareCores.toFixed(2)} core, its repeated runs ${pct(r.bareSpread)} apart`,
     );
     if (r.cachedVsSameHeaders)
       parts.push(

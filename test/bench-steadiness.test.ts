@@ -70,7 +70,7 @@ function result(bareSpread: number, paced?: { service: Partial<Measured>; bare: 
   };
 }
 
-describe('the steadiness verdict', () => {
+describe('the steadiness verdict of results written before pairs were kept', () => {
   const steadiness = (spread: number) => verdicts([result(spread)], {}).find((v) => v.target.startsWith('bare Fastify steady'));
 
   it('passes a run whose bare runs agree within 15 % and names how far apart they were', () => {
@@ -80,6 +80,38 @@ describe('the steadiness verdict', () => {
 
   it('fails a run whose bare runs landed further apart: its ratios measured the machine', () => {
     expect(steadiness(0.433)).toMatchObject({ met: false, measured: '43.3 % apart (widest pair)' });
+  });
+});
+
+describe('the cached ÷ bare verdicts, judged on the lowest back-to-back pair', () => {
+  const judged = (gzip: number[], plain: number[], summed = { gzip: 0.7, plain: 0.7 }, spread = 0.3) => {
+    const r = { ...result(spread), cachedVsBare: summed.gzip, cachedVsBarePlain: summed.plain, cachedVsBarePairs: { gzip, plain } };
+    const all = verdicts([r], {});
+    return {
+      gzip: all.find((v) => v.target.startsWith('cached ≥ 60 %')),
+      plain: all.find((v) => v.target.startsWith('cached ≥ 50 %')),
+      steadiness: all.find((v) => v.target.startsWith('bare Fastify steady')),
+    };
+  };
+
+  it('meets a target only when every pair does, whatever the summed ratio', () => {
+    const v = judged([0.72, 0.65, 0.61], [0.55, 0.49, 0.6], { gzip: 0.66, plain: 0.55 });
+    expect(v.gzip).toMatchObject({ met: true });
+    expect(v.gzip?.measured).toBe("lowest pair 61.0 % (pairs 72.0 %, 65.0 %, 61.0 %; summed 66.0 %; bare's runs 30.0 % apart)");
+    // The summed plain ratio is above 50 %, but one pair was not.
+    expect(v.plain).toMatchObject({ met: false });
+    expect(v.plain?.measured).toContain('lowest pair 49.0 %');
+  });
+
+  it('does not gate pairs on bare Fastify moving between pairs: each pair is of its own minute', () => {
+    const v = judged([0.7, 0.7, 0.7], [0.6, 0.6, 0.6], undefined, 0.4);
+    expect(v.gzip?.met).toBe(true);
+    expect(v.plain?.met).toBe(true);
+    expect(v.steadiness).toBeUndefined();
+  });
+
+  it('fails a result with no pairs kept for a coding', () => {
+    expect(judged([], [0.6]).gzip).toMatchObject({ met: false });
   });
 });
 
