@@ -151,9 +151,7 @@ export async function measured(
 
 /** Runs of one server at one rate as one: latencies pooled, counters summed, CPU per request over all. */
 export function pooledMeasured(runs: Measured[], times: Float64Array[], fromSend?: Float64Array[]): Measured {
-  const load = pooledLoad(
-    runs.map((result, i) => ({ result, times: times[i] ?? new Float64Array(0), fromSend: fromSend?.[i] ?? undefined })),
-  );
+  const load = pooledLoad(runs.map((result, i) => ({ result, times: times[i] ?? new Float64Array(0), fromSend: fromSend?.[i] })));
   const sum = (f: (m: Measured) => number | null) => runs.reduce((a, m) => a + (f(m) ?? 0), 0);
   const last = runs[runs.length - 1]!;
   return {

@@ -264,6 +264,9 @@ export function retryingConflicts<T>(fn: () => Promise<T>): Promise<T> {
   return withRetries({ attempts: ATTEMPTS, retryOn: (err) => RETRYABLE.has(String((err as { code?: unknown }).code)) }, fn);
 }
 
+/** A stored listing's identity, its source and lot, as one map key. */
+const lotKey = (source: string, lotId: string): string => `${source}\u0000${lotId}`;
+
 /** Upserts listings (later duplicates in `listings` win) and their opportunities. */
 export async function storeListings(
   db: Db,
@@ -273,7 +276,7 @@ export async function storeListings(
 ): Promise<StoreResult> {
   const result: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [], replacedVins: [] };
   const dedup = new Map<string, ListingInput>();
-  for (const l of listings) dedup.set(`${l.source}\u0000${l.lotId}`, l);
+  for (const l of listings) dedup.set(lotKey(l.source, l.lotId), l);
   // Every importer locks rows in the same (source, lot) order, so two workers importing
   // overlapping lots queue behind each other instead of deadlocking.
   const unique = [...dedup.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([, l]) => l);
@@ -360,11 +363,11 @@ async function storeChunk(
   opportunities: NewOpportunity[],
 ): Promise<void> {
   const existing = await existingListings(trx, chunk);
-  const known = new Map(existing.map((r) => [`${r.source}\u0000${r.lot_id}`, r]));
+  const known = new Map(existing.map((r) => [lotKey(r.source, r.lot_id), r]));
   const toWrite: Array<{ l: ListingInput; hash: string; isNew: boolean }> = [];
   for (const l of chunk) {
     const hash = storedHash(l, opts);
-    const prior = known.get(`${l.source}\u0000${l.lotId}`);
+    const prior = known.get(lotKey(l.source, l.lotId));
     if (prior && prior.content_hash === hash) result.unchanged++;
     else toWrite.push({ l, hash, isNew: !prior });
     if (prior?.vin && prior.vin !== l.vin) result.replacedVins.push(prior.vin);
@@ -376,12 +379,12 @@ async function storeChunk(
     LISTINGS_UPSERT,
     toWrite.map((w) => listingValues(db, w.l, w.hash, opts)),
   );
-  const idOf = new Map(ids.map((r) => [`${r.source}\u0000${r.lot_id}`, Number(r.id)]));
+  const idOf = new Map(ids.map((r) => [lotKey(r.source, r.lot_id), Number(r.id)]));
   // On PostgreSQL another import may have stored a lot since the lookup above: the upsert says
   // which rows it inserted, so each lot counts as created by one import only.
-  const inserted = db.dialect === 'postgres' ? new Set(ids.filter((r) => r.inserted).map((r) => `${r.source}\u0000${r.lot_id}`)) : null;
+  const inserted = db.dialect === 'postgres' ? new Set(ids.filter((r) => r.inserted).map((r) => lotKey(r.source, r.lot_id))) : null;
   for (const w of toWrite) {
-    const key = `${w.l.source}\u0000${w.l.lotId}`;
+    const key = lotKey(w.l.source, w.l.lotId);
     const id = idOf.get(key) as number;
     opportunities.push(opportunityValues(db, id, w.l, opts));
     if (inserted ? inserted.has(key) : w.isNew) result.created++;
