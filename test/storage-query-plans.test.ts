@@ -18,6 +18,7 @@ import { ingestMadeListings, makeListings } from './support/listings.js';
 import { makeVin } from './support/vins.js';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { ingestListings } from '../src/ingest/import-service.js';
+import { loadPatternDecodes } from '../src/quality/vin-decoding/decode-store.js';
 
 /** VIN model-year codes from 2010 (the tests' listings run 2010–2023). */
 const YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY';
@@ -129,7 +130,7 @@ describe('SQLite query plans for make + state pages', () => {
 });
 
 describe('SQLite query plan of an import', () => {
-  it("looks its chunk's lots, its VINs' stored holders and its lots' flags up by index rather than scanning", async () => {
+  it("looks its chunk's lots, its VINs' stored holders, its lots' flags and its new VINs' patterns up by index rather than scanning", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ds-plans-import-'));
     const file = join(dir, 'import.db');
     const migrated = openDb(`sqlite:${file}`);
@@ -176,6 +177,15 @@ describe('SQLite query plan of an import', () => {
       for (const q of byVin) expect(planOf(raw, q)).toMatch(/^SEARCH listings USING INDEX listings_vin_idx \(vin=\?\)$/);
       for (const q of flags)
         expect(planOf(raw, q)).toMatch(/^SEARCH quality_anomalies USING INDEX quality_anomalies_lot_idx \(lot_id=\?\)$/);
+      // New VINs of stored patterns: one decode per pattern, found through the pattern index.
+      captured.length = 0;
+      const found = await loadPatternDecodes(db, [makeVin('1FTFW1E5', 'C', '990001'), makeVin('1FTFW1E5', 'D', '990002')], 'any release');
+      expect(found).toEqual([]);
+      const byPattern = captured.filter((q) => /^select \* from "vin_decodes" where "vin" in \(select min/.test(q.sql));
+      expect(byPattern).toHaveLength(1);
+      const plan = planOf(raw, byPattern[0]!);
+      expect(plan).toMatch(/SEARCH vin_decodes USING COVERING INDEX vin_decodes_pattern_idx \(<expr>=\? AND decoder=\?\)/);
+      expect(plan).not.toMatch(/SCAN vin_decodes/);
     } finally {
       await kysely.destroy();
       rmSync(dir, { recursive: true, force: true });

@@ -30,4 +30,4 @@ export { reappraiseAll, reappraiseRows } from './reappraise.js';
 export { refreshOpenDuplicateVins } from './duplicate-vins.js';
 export { measureQuality } from './measure.js';
 export { qualityPlugin, type QualityPluginOptions } from './plugin.js';
-export { importLookupIndexes, qualityMigration, qualitySampleIndexes, vinDecodesMigration } from './storage/migrations.js';
+export { importLookupIndexes, qualityMigration, qualitySampleIndexes, vinDecodesMigration, vinPatternIndex } from './storage/migrations.js';

@@ -1,8 +1,10 @@
 // Decoded VINs kept in the database: an appraisal rerun (reappraisal, comps import) reads them
 // back instead of decoding again, and provenance names the decoder release that produced them.
+import { sql } from 'kysely';
 import { bulkUpsert, type Db, type UpsertShape } from '../../storage/index.js';
+import { VIN_PATTERN_SQL } from '../storage/migrations.js';
 import type { VinDecodesTable } from '../storage/tables.js';
-import { sharedVinDecoder, type VinDecode, type VinDecoder } from './decoder.js';
+import { patternKey, sharedVinDecoder, type VinDecode, type VinDecoder } from './decoder.js';
 import { byCodeUnit } from '../../common/compare.js';
 
 const CHUNK = 300;
@@ -68,6 +70,33 @@ export async function loadVinDecodes(db: Db, vins: Iterable<string | null | unde
   return out;
 }
 
+/**
+ * One stored decode by `release` for each of these VINs' patterns that has one: a decode depends
+ * on the pattern alone, so it answers every VIN of the pattern. Asked through the pattern index
+ * (quality_005_vin_pattern_index), whose expression the query repeats word for word.
+ */
+export async function loadPatternDecodes(db: Db, vins: Iterable<string>, release: string): Promise<VinDecode[]> {
+  const patterns = [...new Set([...vins].map((v) => patternKey(v.toUpperCase())))];
+  const pattern = sql.raw(VIN_PATTERN_SQL);
+  const out: VinDecode[] = [];
+  for (let i = 0; i < patterns.length; i += CHUNK) {
+    const rows = await db.kysely
+      .selectFrom('vin_decodes')
+      .selectAll()
+      .where('vin', 'in', (qb) =>
+        qb
+          .selectFrom('vin_decodes')
+          .select((eb) => eb.fn.min<string>('vin').as('vin'))
+          .where(sql<string>`${pattern}`, 'in', patterns.slice(i, i + CHUNK))
+          .where('decoder', '=', release)
+          .groupBy(sql`${pattern}`),
+      )
+      .execute();
+    for (const r of rows) out.push(fromRow(r));
+  }
+  return out;
+}
+
 // Written in VIN order. PostgreSQL locks an upsert's rows in the order the statement gives them,
 // so two imports storing the same new VINs in their files' orders deadlocked (one of them failed
 // with "deadlock detected"); in one order they queue. On SQLite the order walks the VIN index
@@ -109,6 +138,10 @@ export async function decodeAndStore(
   for (const d of known.values()) decoder.remember(d);
   const missing = [...new Set(list)].filter((v) => known.get(v)?.decoder !== decoder.release);
   if (missing.length === 0) return known;
+  // A new VIN of a pattern the store has decoded (another unit of the same fleet) is answered
+  // from that decode, not from vPIC: a process's pattern cache starts empty.
+  const unseen = missing.filter((v) => !decoder.knowsPattern(v));
+  if (unseen.length) for (const d of await loadPatternDecodes(db, unseen, decoder.release)) decoder.remember(d);
   const fresh = await decoder.decodeMany(missing);
   await saveVinDecodes(db, fresh.values(), opts.now);
   for (const [vin, d] of fresh) known.set(vin, d);

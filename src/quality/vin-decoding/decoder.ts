@@ -182,6 +182,11 @@ export class VinDecoder {
     return out;
   }
 
+  /** Whether this VIN's pattern is answered from the cache (no vPIC query). */
+  knowsPattern(vin: string): boolean {
+    return this.cache.has(patternKey(vin.toUpperCase()));
+  }
+
   /**
    * Takes a stored decode by this release as its pattern's answer, so a later `decodeMany` of a
    * VIN with the same pattern is answered from the cache (a streamed import's second read of a

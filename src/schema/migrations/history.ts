@@ -10,7 +10,7 @@ import { incidentsMigration } from '../../incidents/index.js';
 import { ingestMigrations } from '../../ingest/index.js';
 import { notificationsMigration } from '../../notifications/index.js';
 import { bidCeilingMigration, changeSeqMigration, honestRankingMigration, valuationBasisMigration } from '../../opportunities/index.js';
-import { importLookupIndexes, qualityMigration, qualitySampleIndexes, vinDecodesMigration } from '../../quality/index.js';
+import { importLookupIndexes, qualityMigration, qualitySampleIndexes, vinDecodesMigration, vinPatternIndex } from '../../quality/index.js';
 import { securityMigration } from '../../security/index.js';
 import { POSTGRES_WORDS, SQLITE_WORDS } from '../../storage/index.js';
 import { coreMigrations } from './core.js';
@@ -38,5 +38,6 @@ export function migrationHistory(dialect: Dialect): Record<string, string[]> {
     dealers_001_workspace: dealersMigration(words),
     opportunities_007_change_seq: changeSeqMigration(words.big),
     quality_004_import_lookup_indexes: importLookupIndexes(),
+    quality_005_vin_pattern_index: vinPatternIndex(),
   };
 }

