@@ -228,14 +228,21 @@ export function verdicts(
       measured: `${sf?.cacheLoads ?? '—'} loads, ${sf?.dbQueries ?? '—'} queries (off: ${off?.cacheLoads ?? '—'} / ${off?.dbQueries ?? '—'})`,
       met: sf?.cacheLoads === 1,
     });
-    out.push({ target: `RSS ≤ ${TARGETS.rssMb} MB`, dialect: d, measured: `${f1(r.peakRssMb)} MB`, met: r.peakRssMb <= TARGETS.rssMb });
+    // Stricter than the plan, whose 85 MB is a replica idle with the sample data (its own row):
+    // here the peak across the 100 k-row runs, cache full, is held to it too.
+    out.push({
+      target: `peak RSS ≤ ${TARGETS.rssMb} MB through the 100 k-row runs (the plan's 85 MB is idle with the sample data, its own row)`,
+      dialect: d,
+      measured: `${f1(r.peakRssMb)} MB`,
+      met: r.peakRssMb <= TARGETS.rssMb,
+    });
     // Beside each hit rate, the most a cache of that many responses could serve of this mix (the
     // read tier, with as many entries again, can add to it).
     const bound = (entries: number) =>
       pathShare[entries] === undefined ? '' : ` (top ${entries} paths: ${pct(pathShare[entries]!)} of requests)`;
     if (on)
       out.push({
-        target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, default ${DEFAULT_ENTRIES} entries)`,
+        target: `hit rate ≥ ${TARGETS.hitRateMemory * 100} % (memory, default ${DEFAULT_ENTRIES} entries; more than the top ${DEFAULT_ENTRIES} paths ask for, so judged against that bound below)`,
         dialect: d,
         measured: `${pct(on.hitRate)}${bound(DEFAULT_ENTRIES)}`,
         met: (on.hitRate ?? 0) >= TARGETS.hitRateMemory,
