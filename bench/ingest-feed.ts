@@ -56,7 +56,7 @@ function vinFor(make: string, year: number, serial: number): string {
 const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /** One CSV line (no newline) for row `i`; about 1 in 400 rows is malformed, 1 in 200 repeats an earlier lot. */
-export function feedLine(i: number, rnd: () => number, reference: number): string {
+export function feedLine(i: number, rnd: () => number, reference: number, lotPrefix = 'L'): string {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)] as T;
   const [make, model] = pick(BENCH_MODELS);
   const year = 2008 + Math.floor(rnd() * 17);
@@ -74,7 +74,7 @@ export function feedLine(i: number, rnd: () => number, reference: number): strin
   const description = `${year} ${make} ${model}${trim ? ` ${trim}` : ''}, ${mileage.toLocaleString('en-US')} miles, runs and drives. Fleet maintained; sold as is, where is.`;
   return [
     pick(SOURCES),
-    `L${lot}`,
+    `${lotPrefix}${lot}`,
     `${year} ${make} ${model}`,
     String(year),
     make,
@@ -87,7 +87,7 @@ export function feedLine(i: number, rnd: () => number, reference: number): strin
     city,
     state,
     zip,
-    `https://auctions.example.com/lot/${lot}`,
+    `https://auctions.example.com/lot/${lotPrefix === 'L' ? '' : lotPrefix}${lot}`,
     pick(TITLES),
     description,
   ]
@@ -95,11 +95,15 @@ export function feedLine(i: number, rnd: () => number, reference: number): strin
     .join(',');
 }
 
-/** Writes `rows` listings as CSV (or a JSON array of objects) to `path`, honouring backpressure. */
+/**
+ * Writes `rows` listings as CSV (or a JSON array of objects) to `path`, honouring backpressure.
+ * Another `seed` gives other units of the same fleets (VINs of the same patterns, other serials);
+ * another `lotPrefix` ("M": lots M0, M1, …) makes them new lots rather than updates.
+ */
 export async function writeFeedFile(
   path: string,
   rows: number,
-  opts: { seed?: number; format?: 'csv' | 'json'; reference?: number } = {},
+  opts: { seed?: number; format?: 'csv' | 'json'; reference?: number; lotPrefix?: string } = {},
 ): Promise<void> {
   const rnd = seededRandom(opts.seed ?? 7);
   const reference = opts.reference ?? Date.now();
@@ -111,7 +115,7 @@ export async function writeFeedFile(
   };
   await write(json ? '[\n' : `${FEED_HEADER}\n`);
   for (let i = 0; i < rows; i++) {
-    const line = feedLine(i, rnd, reference);
+    const line = feedLine(i, rnd, reference, opts.lotPrefix);
     if (!json) {
       await write(`${line}\n`);
       continue;

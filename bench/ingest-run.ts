@@ -7,12 +7,19 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/common/paths.js';
 import { SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
+import { openDb } from '../src/storage/index.js';
 import { createBenchDb } from './databases.js';
 import { writeFeedFile } from './ingest-feed.js';
 
 export interface IngestResult {
   dialect: 'sqlite' | 'postgres';
   rows: number;
+  /**
+   * Listings stored before the import: 0 for the first file, into a fresh database; then the
+   * second, a day later's file of other units of the same fleets under new lots, into what the
+   * first stored (a dealer's store does not stay empty). Results written before it have neither.
+   */
+  storedBefore?: number;
   fileMb: number;
   seconds: number;
   listingsPerSecond: number;
@@ -91,12 +98,34 @@ export async function runMeasured(
   return { seconds, cpuSeconds: last.cpuTicks / TICKS_PER_SECOND, peakRssMb: last.hwmKb / 1024, exitCode, measuredBy: 'proc' };
 }
 
-export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, log: (m: string) => void): Promise<IngestResult> {
+/** Listings the database holds now. */
+async function storedListings(url: string): Promise<number> {
+  const db = openDb(url);
+  try {
+    const r = await db.kysely
+      .selectFrom('listings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The import scenario on one dialect: the generated feed into a fresh database, then a second
+ * file (another seed: other units of the same makes, models and years, as new lots) into what the
+ * first stored, each by its own CLI process.
+ */
+export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, log: (m: string) => void): Promise<IngestResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ds-bench-ingest-'));
   const bdb = await createBenchDb(dialect);
   try {
-    const file = join(dir, `feed-${rows}.csv`);
-    await writeFeedFile(file, rows);
+    const files = [
+      { file: join(dir, `feed-${rows}.csv`), opts: {} },
+      { file: join(dir, `feed-${rows}-next.csv`), opts: { seed: 8, lotPrefix: 'M' } },
+    ];
+    for (const f of files) await writeFeedFile(f.file, rows, f.opts);
     // As the image runs it: its own heap defaults, one malloc arena (the image sets it for every command).
     const env = { ...process.env, ...SERVICE_MALLOC_ENV, DATABASE_URL: bdb.url, SNAPSHOT_DIR: join(dir, 'snapshots'), NODE_OPTIONS: '' };
     const migrated = spawnSync(process.execPath, [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'migrate'], {
@@ -104,25 +133,32 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
       encoding: 'utf8',
     });
     if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
-    log(`ingest (${dialect}): importing ${rows} listings`);
-    const before = loadavg()[0]!;
-    const r = await runMeasured([join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'ingest', '--file', file, '--json'], env, dir);
-    const result: IngestResult = {
-      dialect,
-      rows,
-      fileMb: Number(readFileSync(file).length) / 1048576,
-      seconds: r.seconds,
-      listingsPerSecond: rows / r.seconds,
-      cpuMsPerListing: (r.cpuSeconds * 1000) / rows,
-      peakRssMb: r.peakRssMb,
-      load: [before, loadavg()[0]!],
-      exitCode: r.exitCode,
-      measuredBy: r.measuredBy,
-    };
-    log(
-      `ingest (${dialect}): ${Math.round(result.listingsPerSecond)} listings/s, ${result.cpuMsPerListing.toFixed(3)} ms CPU each, peak RSS ${result.peakRssMb.toFixed(0)} MB (${result.measuredBy === 'wait4' ? 'GNU time' : '/proc sampled'}; load ${result.load.map((l) => l.toFixed(1)).join(' → ')})`,
-    );
-    return result;
+    const out: IngestResult[] = [];
+    for (const { file } of files) {
+      const storedBefore = out.length ? await storedListings(bdb.url) : 0;
+      const into = storedBefore ? `into ${storedBefore} stored` : 'into an empty database';
+      log(`ingest (${dialect}): importing ${rows} listings ${into}`);
+      const before = loadavg()[0]!;
+      const r = await runMeasured([join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'ingest', '--file', file, '--json'], env, dir);
+      const result: IngestResult = {
+        dialect,
+        rows,
+        storedBefore,
+        fileMb: Number(readFileSync(file).length) / 1048576,
+        seconds: r.seconds,
+        listingsPerSecond: rows / r.seconds,
+        cpuMsPerListing: (r.cpuSeconds * 1000) / rows,
+        peakRssMb: r.peakRssMb,
+        load: [before, loadavg()[0]!],
+        exitCode: r.exitCode,
+        measuredBy: r.measuredBy,
+      };
+      log(
+        `ingest (${dialect}, ${into}): ${Math.round(result.listingsPerSecond)} listings/s, ${result.cpuMsPerListing.toFixed(3)} ms CPU each, peak RSS ${result.peakRssMb.toFixed(0)} MB (${result.measuredBy === 'wait4' ? 'GNU time' : '/proc sampled'}; load ${result.load.map((l) => l.toFixed(1)).join(' → ')})`,
+      );
+      out.push(result);
+    }
+    return out;
   } finally {
     await bdb.drop();
     rmSync(dir, { recursive: true, force: true });

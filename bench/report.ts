@@ -158,6 +158,10 @@ function halfRateVerdict(r: DialectResult): Verdict {
   };
 }
 
+/** Where an import went: results written before the second import say nothing. */
+const into = (i: IngestResult) =>
+  i.storedBefore === undefined ? '' : i.storedBefore === 0 ? ', into an empty database' : `, into ${i.storedBefore} stored`;
+
 export function verdicts(
   results: DialectResult[],
   pathShare: PathShare,
@@ -168,13 +172,13 @@ export function verdicts(
   for (const i of ingest) {
     const want = TARGETS.ingestPerSecond[i.dialect];
     out.push({
-      target: `import ≥ ${want} listings/s (${i.rows} rows)`,
+      target: `import ≥ ${want} listings/s (${i.rows} rows${into(i)})`,
       dialect: i.dialect,
       measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each, load ${i.load[0].toFixed(1)}`,
       met: i.listingsPerSecond >= want,
     });
     out.push({
-      target: `import peak RSS ≤ ${TARGETS.ingestRssMb} MB (${i.rows} rows, ${i.fileMb.toFixed(1)} MB file)`,
+      target: `import peak RSS ≤ ${TARGETS.ingestRssMb} MB (${i.rows} rows, ${i.fileMb.toFixed(1)} MB file${into(i)})`,
       dialect: i.dialect,
       measured: `${f1(i.peakRssMb)} MB`,
       met: i.peakRssMb <= TARGETS.ingestRssMb,
@@ -297,10 +301,11 @@ export function renderReport(
   if (ingest.length) {
     parts.push(
       `\nimport (dealerscope ingest, generated feed)\n${table(
-        ['dialect', 'rows', 'file MB', 'seconds', 'listings/s', 'CPU ms/listing', 'peak RSS MB', 'load avg'],
+        ['dialect', 'rows', 'stored before', 'file MB', 'seconds', 'listings/s', 'CPU ms/listing', 'peak RSS MB', 'load avg'],
         ingest.map((i) => [
           i.dialect,
           String(i.rows),
+          i.storedBefore === undefined ? '—' : String(i.storedBefore),
           f1(i.fileMb),
           f1(i.seconds),
           String(Math.round(i.listingsPerSecond)),

@@ -84,7 +84,7 @@ export async function runBench(o: BenchOptions): Promise<string> {
   if (o.ingest !== false) {
     for (const dialect of dialects) {
       if (dialect === 'postgres' && !(await postgresReachable())) continue;
-      ingest.push(await runIngest(dialect, ingestRows, log));
+      ingest.push(...(await runIngest(dialect, ingestRows, log)));
     }
   }
   if (o.onlyIngest) {

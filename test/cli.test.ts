@@ -128,8 +128,17 @@ describe('dealerscope CLI', () => {
     const latest = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as {
       settings: { rows: number };
       results: Array<{ dialect: string; runs: Array<{ requests: number; errorRate: number }> }>;
+      ingest: Array<{ dialect: string; rows: number; storedBefore: number; listingsPerSecond: number }>;
     };
     expect(latest.settings.rows).toBe(400);
+    // The import scenario: a file into a fresh database, then the next file into what it stored.
+    expect(latest.ingest.map((i) => [i.dialect, i.rows])).toEqual([
+      ['sqlite', 5000],
+      ['sqlite', 5000],
+    ]);
+    expect(latest.ingest[0]!.storedBefore).toBe(0);
+    expect(latest.ingest[1]!.storedBefore).toBeGreaterThan(4800);
+    for (const i of latest.ingest) expect(i.listingsPerSecond).toBeGreaterThan(0);
     expect(latest.results.map((x) => x.dialect)).toEqual(['sqlite']);
     for (const m of latest.results[0]!.runs) {
       expect(m.requests).toBeGreaterThan(0);
