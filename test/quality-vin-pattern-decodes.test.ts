@@ -6,12 +6,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFeedFile } from '../bench/ingest-feed.js';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { parseListingFeed } from '../src/ingest/feed.js';
 import { importFeedSource } from '../src/ingest/feed-import.js';
 import { patternKey, VinDecoder } from '../src/quality/vin-decoding/decoder.js';
+import { patternDecodesQuery } from '../src/quality/vin-decoding/decode-store.js';
 import { vinCheckDigitValid } from '../src/quality/vin.js';
 import { createTestDb } from './support/databases.js';
 import { openVinDecoder } from './support/vins.js';
@@ -94,6 +96,32 @@ describe.each(['sqlite', 'postgres'] as const)('VIN patterns answered from the s
       }
     } finally {
       for (const d of decoders) await d.close();
+      await t.drop();
+    }
+  });
+
+  it('finds a pattern through the pattern index, whose expression the query must repeat', async () => {
+    const t = await createTestDb(dialect);
+    try {
+      const query = patternDecodesQuery(t.db, ['1FTFW1E5AA', '2C3CDXATJA'], 'any release').compile();
+      // With scans ruled out, a plan that still scans vin_decodes means the query's expression no
+      // longer matches the index's, and every lookup would read the whole table.
+      if (dialect === 'postgres') await sql`SET enable_seqscan = off`.execute(t.db.kysely);
+      const plan = (
+        await t.db.kysely.executeQuery<Record<string, string>>(
+          CompiledQuery.raw(`${dialect === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN'} ${query.sql}`, [...query.parameters]),
+        )
+      ).rows
+        .map((r) => r.detail ?? r['QUERY PLAN'])
+        .join(' | ');
+      // The pattern as the index's condition, not a filter over a whole-index scan.
+      if (dialect === 'postgres')
+        expect(plan).toMatch(
+          /Index Only Scan using vin_decodes_pattern_idx on vin_decodes[^|]*\|\s*Index Cond: \({4}substr\(vin, 1, 8\) \|\| substr\(vin, 10, 2\)\){2} = ANY/,
+        );
+      else expect(plan).toMatch(/SEARCH vin_decodes USING COVERING INDEX vin_decodes_pattern_idx \(<expr>=\? AND decoder=\?\)/);
+      expect(plan).not.toMatch(/Seq Scan on vin_decodes|SCAN vin_decodes/);
+    } finally {
       await t.drop();
     }
   });

@@ -77,24 +77,28 @@ export async function loadVinDecodes(db: Db, vins: Iterable<string | null | unde
  */
 export async function loadPatternDecodes(db: Db, vins: Iterable<string>, release: string): Promise<VinDecode[]> {
   const patterns = [...new Set([...vins].map((v) => patternKey(v.toUpperCase())))];
-  const pattern = sql.raw(VIN_PATTERN_SQL);
   const out: VinDecode[] = [];
   for (let i = 0; i < patterns.length; i += CHUNK) {
-    const rows = await db.kysely
-      .selectFrom('vin_decodes')
-      .selectAll()
-      .where('vin', 'in', (qb) =>
-        qb
-          .selectFrom('vin_decodes')
-          .select((eb) => eb.fn.min<string>('vin').as('vin'))
-          .where(sql<string>`${pattern}`, 'in', patterns.slice(i, i + CHUNK))
-          .where('decoder', '=', release)
-          .groupBy(sql`${pattern}`),
-      )
-      .execute();
+    const rows = await patternDecodesQuery(db, patterns.slice(i, i + CHUNK), release).execute();
     for (const r of rows) out.push(fromRow(r));
   }
   return out;
+}
+
+/** The stored decode with the lowest VIN of each pattern, by `release` (the query plan tests read it). */
+export function patternDecodesQuery(db: Db, patterns: string[], release: string) {
+  const pattern = sql.raw(VIN_PATTERN_SQL);
+  return db.kysely
+    .selectFrom('vin_decodes')
+    .selectAll()
+    .where('vin', 'in', (qb) =>
+      qb
+        .selectFrom('vin_decodes')
+        .select((eb) => eb.fn.min<string>('vin').as('vin'))
+        .where(sql<string>`${pattern}`, 'in', patterns)
+        .where('decoder', '=', release)
+        .groupBy(sql`${pattern}`),
+    );
 }
 
 // Written in VIN order. PostgreSQL locks an upsert's rows in the order the statement gives them,
