@@ -2,7 +2,7 @@
 // (`dealerscope ingest --file … --json`) into a private, freshly migrated database, with the
 // import process's CPU time and peak RSS from GNU time (or, without it, /proc while it runs).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/common/paths.js';
@@ -128,7 +128,8 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
     for (const f of files) await writeFeedFile(f.file, rows, f.opts);
     // As the image runs it: its own heap defaults, one malloc arena (the image sets it for every command).
     const env = { ...process.env, ...SERVICE_MALLOC_ENV, DATABASE_URL: bdb.url, SNAPSHOT_DIR: join(dir, 'snapshots'), NODE_OPTIONS: '' };
-    const migrated = spawnSync(process.execPath, [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'migrate'], {
+    const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+    const migrated = spawnSync(process.execPath, [cli, 'migrate'], {
       env,
       encoding: 'utf8',
     });
@@ -139,12 +140,12 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
       const into = storedBefore ? `into ${storedBefore} stored` : 'into an empty database';
       log(`ingest (${dialect}): importing ${rows} listings ${into}`);
       const before = loadavg()[0]!;
-      const r = await runMeasured([join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'ingest', '--file', file, '--json'], env, dir);
+      const r = await runMeasured([cli, 'ingest', '--file', file, '--json'], env, dir);
       const result: IngestResult = {
         dialect,
         rows,
         storedBefore,
-        fileMb: Number(readFileSync(file).length) / 1048576,
+        fileMb: statSync(file).size / 1048576,
         seconds: r.seconds,
         listingsPerSecond: rows / r.seconds,
         cpuMsPerListing: (r.cpuSeconds * 1000) / rows,

@@ -28,7 +28,7 @@ const INGEST_HEAP_CEILING_MB = 48;
  */
 const INGEST_DB = { memoryTempFiles: true, walCheckpointPages: 10_000 } as const;
 
-/** Exit codes: 0 every row landed and was published, 2 some rejected or quarantined, 1 could not run (docs/imports.md). */
+/** Exit codes: 0 every row landed and was published, 2 some rejected or quarantined, 1 could not run (docs/commands.md). */
 export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
 
 function checkInput(file: string): void {
