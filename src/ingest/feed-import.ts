@@ -10,7 +10,7 @@
 // memory holds a bit per row and the rows of one batch at a time, two on PostgreSQL
 // (batch-window.ts).
 import { readFile } from 'node:fs/promises';
-import type { Db } from '../storage/index.js';
+import { analyzeStale, type Db } from '../storage/index.js';
 import { bumpDataVersion, engineFingerprint, loadCompIndex, notifyDataVersion, readCompsVersion } from '../opportunities/index.js';
 import {
   addQualitySummary,
@@ -34,6 +34,13 @@ import { closeImport, failImport, openImport, recordRejects, type ImportOptions,
 
 /** Rows the import holds at once: one batch, or two of half the size when two are in flight. */
 export const IMPORT_BATCH_ROWS = 1000;
+
+/**
+ * The columns an import looks stored listings up by, batch after batch: their planner statistics
+ * are refreshed, where autovacuum has not caught up with the last import, while the first read
+ * runs (storage/planner-statistics.ts), when the server is otherwise nearly idle.
+ */
+const LOOKUP_STATISTICS = [{ table: 'listings', columns: ['source', 'lot_id', 'vin', 'is_active'] }] as const;
 
 export interface StreamImportOptions extends ImportOptions {
   batchRows?: number;
@@ -136,8 +143,13 @@ export async function importFeedSource(db: Db, source: FeedSource, format: FeedF
   // A file is read from a private copy (privateFeedCopy): the two reads must see the same bytes.
   const copy = 'path' in source ? await privateFeedCopy(source.path) : null;
   const from = copy?.source ?? source;
+  // Statistics only shape plans: an import whose ANALYZE fails carries on with the old ones.
+  const statistics = analyzeStale(db, LOOKUP_STATISTICS).catch((err: unknown) => {
+    process.emitWarning(`planner statistics not refreshed: ${err instanceof Error ? err.message : String(err)}`);
+    return [];
+  });
   try {
-    const found = await survey(db, from, format, opts, size);
+    const found = await survey(db, from, format, opts, size).finally(() => statistics);
     try {
       return await publish(db, from, format, opts, found, depth, size);
     } finally {

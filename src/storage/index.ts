@@ -7,6 +7,7 @@ export { bulkUpsert, type UpsertShape } from './bulk-upsert.js';
 export { valuesTable } from './values-table.js';
 export { dbBool, isDatabaseUnavailable, openDb, type Db, type OpenDbOptions } from './db.js';
 export { readKeyset, type KeysetPosition } from './keyset.js';
+export { analyzeStale } from './planner-statistics.js';
 export { openScratchDatabase, type ScratchDatabase } from './scratch.js';
 export { applyMigrations, type MigrationReport } from './migrate.js';
 export { closeConnection, openRedis, type RedisHandle } from './redis.js';
