@@ -100,6 +100,11 @@ const pgTypes = (driver: typeof pg) => ({
   },
 });
 
+/** A sizing option, when given, is a whole number of at least 1 (a pragma would take anything). */
+function requirePositiveInteger(name: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new Error(`${name} must be a positive integer, got ${value}`);
+}
+
 /** SQLite's page cache per connection, KiB. */
 export const SQLITE_CACHE_KIB = 4096;
 
@@ -122,11 +127,9 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
     });
     return dbOver(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }), dialect, url, stats);
   }
-  const pages = opts.walCheckpointPages;
-  if (pages !== undefined && (!Number.isInteger(pages) || pages < 1))
-    throw new Error(`walCheckpointPages must be a positive integer, got ${pages}`);
+  requirePositiveInteger('walCheckpointPages', opts.walCheckpointPages);
+  requirePositiveInteger('pageCacheKib', opts.pageCacheKib);
   const cacheKib = opts.pageCacheKib ?? SQLITE_CACHE_KIB;
-  if (!Number.isInteger(cacheKib) || cacheKib < 1) throw new Error(`pageCacheKib must be a positive integer, got ${cacheKib}`);
   if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
   const Sqlite = loadSqlite();
   const database = new Sqlite(target);
