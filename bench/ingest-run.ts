@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/common/paths.js';
 import { SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { openDb } from '../src/storage/index.js';
-import { createBenchDb } from './databases.js';
+import { BENCH_PG_ADMIN_URL, createBenchDb } from './databases.js';
 import { writeFeedFile } from './ingest-feed.js';
+import { postgresServerCpu } from './server-cpu.js';
 
 export interface IngestResult {
   dialect: 'sqlite' | 'postgres';
@@ -25,6 +26,12 @@ export interface IngestResult {
   listingsPerSecond: number;
   /** User + system CPU of the import process, per listing: steadier than the rate on a shared machine. */
   cpuMsPerListing: number;
+  /**
+   * PostgreSQL: the server's CPU per listing over the same import (every backend and background
+   * process of the postmaster, bench/server-cpu.ts); absent on SQLite, whose work is in the
+   * import's own CPU, and where the server's processes cannot be read.
+   */
+  serverCpuMsPerListing?: number;
   peakRssMb: number;
   /** One-minute load average when the import started and ended. */
   load: [number, number];
@@ -134,13 +141,19 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
       encoding: 'utf8',
     });
     if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
+    const server = dialect === 'postgres' ? await postgresServerCpu(BENCH_PG_ADMIN_URL) : null;
+    const database = server ? new URL(bdb.url).pathname.slice(1) : '';
     const out: IngestResult[] = [];
     for (const { file } of files) {
       const storedBefore = out.length ? await storedListings(bdb.url) : 0;
       const into = storedBefore ? `into ${storedBefore} stored` : 'into an empty database';
       log(`ingest (${dialect}): importing ${rows} listings ${into}`);
       const before = loadavg()[0]!;
+      const serverBefore = server?.read();
       const r = await runMeasured([cli, 'ingest', '--file', file, '--json'], env, dir);
+      // The import's backends leave as it exits; their time is counted once the postmaster has them.
+      await server?.settled(database);
+      const serverSeconds = server && serverBefore !== undefined ? server.read() - serverBefore : undefined;
       const result: IngestResult = {
         dialect,
         rows,
@@ -149,13 +162,14 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
         seconds: r.seconds,
         listingsPerSecond: rows / r.seconds,
         cpuMsPerListing: (r.cpuSeconds * 1000) / rows,
+        ...(serverSeconds === undefined ? {} : { serverCpuMsPerListing: (serverSeconds * 1000) / rows }),
         peakRssMb: r.peakRssMb,
         load: [before, loadavg()[0]!],
         exitCode: r.exitCode,
         measuredBy: r.measuredBy,
       };
       log(
-        `ingest (${dialect}, ${into}): ${Math.round(result.listingsPerSecond)} listings/s, ${result.cpuMsPerListing.toFixed(3)} ms CPU each, peak RSS ${result.peakRssMb.toFixed(0)} MB (${result.measuredBy === 'wait4' ? 'GNU time' : '/proc sampled'}; load ${result.load.map((l) => l.toFixed(1)).join(' → ')})`,
+        `ingest (${dialect}, ${into}): ${Math.round(result.listingsPerSecond)} listings/s, ${result.cpuMsPerListing.toFixed(3)} ms CPU each${result.serverCpuMsPerListing === undefined ? '' : ` (+ ${result.serverCpuMsPerListing.toFixed(3)} ms the server's)`}, peak RSS ${result.peakRssMb.toFixed(0)} MB (${result.measuredBy === 'wait4' ? 'GNU time' : '/proc sampled'}; load ${result.load.map((l) => l.toFixed(1)).join(' → ')})`,
       );
       out.push(result);
     }

@@ -158,6 +158,10 @@ function halfRateVerdict(r: DialectResult): Verdict {
   };
 }
 
+/** PostgreSQL's share of an import's CPU, where it was read (results written before it have none). */
+const serverCpu = (i: IngestResult) =>
+  i.serverCpuMsPerListing === undefined ? '' : ` + ${i.serverCpuMsPerListing.toFixed(3)} ms the server's`;
+
 /** Where an import went: results written before the second import say nothing. */
 const into = (i: IngestResult) =>
   i.storedBefore === undefined ? '' : i.storedBefore === 0 ? ', into an empty database' : `, into ${i.storedBefore} stored`;
@@ -174,7 +178,7 @@ export function verdicts(
     out.push({
       target: `import ≥ ${want} listings/s (${i.rows} rows${into(i)})`,
       dialect: i.dialect,
-      measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each, load ${i.load[0].toFixed(1)}`,
+      measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each${serverCpu(i)}, load ${i.load[0].toFixed(1)}`,
       met: i.listingsPerSecond >= want,
     });
     out.push({
@@ -301,7 +305,18 @@ export function renderReport(
   if (ingest.length) {
     parts.push(
       `\nimport (dealerscope ingest, generated feed)\n${table(
-        ['dialect', 'rows', 'stored before', 'file MB', 'seconds', 'listings/s', 'CPU ms/listing', 'peak RSS MB', 'load avg'],
+        [
+          'dialect',
+          'rows',
+          'stored before',
+          'file MB',
+          'seconds',
+          'listings/s',
+          'CPU ms/listing',
+          'server CPU ms/listing',
+          'peak RSS MB',
+          'load avg',
+        ],
         ingest.map((i) => [
           i.dialect,
           String(i.rows),
@@ -310,6 +325,7 @@ export function renderReport(
           f1(i.seconds),
           String(Math.round(i.listingsPerSecond)),
           i.cpuMsPerListing.toFixed(3),
+          i.serverCpuMsPerListing === undefined ? '—' : i.serverCpuMsPerListing.toFixed(3),
           f1(i.peakRssMb),
           i.load.map(f1).join(' → '),
         ]),
