@@ -10,6 +10,7 @@ import { SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { openDb } from '../src/storage/index.js';
 import { BENCH_PG_ADMIN_URL, createBenchDb } from './databases.js';
 import { writeFeedFile } from './ingest-feed.js';
+import { procStatFields, TICKS_PER_SECOND } from './proc-stat.js';
 import { postgresServerCpu } from './server-cpu.js';
 
 export interface IngestResult {
@@ -40,12 +41,10 @@ export interface IngestResult {
   measuredBy: 'wait4' | 'proc';
 }
 
-const TICKS_PER_SECOND = 100;
-
 function procSample(pid: number): { cpuTicks: number; hwmKb: number } | null {
+  const fields = procStatFields(pid);
+  if (fields === null) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return { cpuTicks: Number(fields[11]) + Number(fields[12]), hwmKb: hwm ? Number(hwm[1]) : 0 };
   } catch {
@@ -153,7 +152,7 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
       const r = await runMeasured([cli, 'ingest', '--file', file, '--json'], env, dir);
       // The import's backends leave as it exits; their time is counted once the postmaster has them.
       await server?.settled(database);
-      const serverSeconds = server && serverBefore !== undefined ? server.read() - serverBefore : undefined;
+      const serverSeconds = server ? server.read() - serverBefore! : undefined;
       const result: IngestResult = {
         dialect,
         rows,

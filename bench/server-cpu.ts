@@ -7,24 +7,13 @@
 // (cutime, cstime). So the server's CPU is the postmaster's own and reaped children's, plus that of
 // every child still alive. Reading that only at the start and the end of an import counts the
 // backends it opened and closed in between, which summing the live processes alone would miss.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import pg from 'pg';
-
-const TICKS_PER_SECOND = 100;
-
-/** Fields of /proc/PID/stat after the command name: state is [0], ppid [1], utime [11] … cstime [14]. */
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null; // gone between listing and reading: its time is in the postmaster's cutime now
-  }
-}
+import { procStatFields, TICKS_PER_SECOND } from './proc-stat.js';
 
 /** The postmaster's own CPU ticks and its reaped children's. */
 function postmasterTicks(postmaster: number): number {
-  const f = statFields(postmaster);
+  const f = procStatFields(postmaster);
   if (f === null) throw new Error(`postmaster ${postmaster} is not running`);
   return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
 }
@@ -40,7 +29,8 @@ export function serverCpuSeconds(postmaster: number): number {
     let children = 0;
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
-      const f = statFields(Number(entry));
+      // A child gone between listing and reading has its time in the postmaster's count instead.
+      const f = procStatFields(Number(entry));
       if (f !== null && Number(f[1]) === postmaster) children += Number(f[11]) + Number(f[12]);
     }
     const after = postmasterTicks(postmaster);
@@ -49,7 +39,6 @@ export function serverCpuSeconds(postmaster: number): number {
 }
 
 export interface ServerCpuProbe {
-  postmaster: number;
   /** The server's CPU seconds so far (a counter: take the difference of two readings). */
   read(): number;
   /** Waits until no client is connected to `database` any more, so its backends' time is reaped. */
@@ -66,7 +55,7 @@ export async function postgresServerCpu(adminUrl: string): Promise<ServerCpuProb
   let f: string[] | null;
   try {
     // Read while the backend is connected: it exits with the connection.
-    f = statFields(Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
+    f = procStatFields(Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
   } finally {
     await client.end();
   }
@@ -78,7 +67,6 @@ export async function postgresServerCpu(adminUrl: string): Promise<ServerCpuProb
     return null;
   }
   return {
-    postmaster,
     read: () => serverCpuSeconds(postmaster),
     async settled(database, timeoutMs = 5000) {
       const c = new pg.Client({ connectionString: adminUrl });
