@@ -1,5 +1,5 @@
 // How many batches of a streamed import are in flight at once. On PostgreSQL the import's own
-// process spends a third of an import waiting on the server; with a second batch in flight its
+// process spends a third of an import waiting on the server; with more batches in flight its
 // parsing, checks and pricing run during that wait. Outcomes are applied strictly in the order
 // the batches started, so counts, progress and listed rows read as if the batches had run one
 // after another. Batches must touch disjoint rows (a streamed import's are: one winning row per
