@@ -10,10 +10,11 @@ import { SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { openDb } from '../src/storage/index.js';
 import { BENCH_PG_ADMIN_URL, createBenchDb } from './databases.js';
 import { writeFeedFile } from './ingest-feed.js';
+import { combineRounds, type IngestRound } from './ingest-rounds.js';
 import { procStatFields, TICKS_PER_SECOND } from './proc-stat.js';
 import { postgresServerCpu } from './server-cpu.js';
 
-export interface IngestResult {
+export interface IngestResult extends IngestRound {
   dialect: 'sqlite' | 'postgres';
   rows: number;
   /**
@@ -23,22 +24,15 @@ export interface IngestResult {
    */
   storedBefore?: number;
   fileMb: number;
-  seconds: number;
-  listingsPerSecond: number;
-  /** User + system CPU of the import process, per listing: steadier than the rate on a shared machine. */
-  cpuMsPerListing: number;
-  /**
-   * PostgreSQL: the server's CPU per listing over the same import (every backend and background
-   * process of the postmaster, bench/server-cpu.ts); absent on SQLite, whose work is in the
-   * import's own CPU, and where the server's processes cannot be read.
-   */
-  serverCpuMsPerListing?: number;
-  peakRssMb: number;
-  /** One-minute load average when the import started and ended. */
-  load: [number, number];
   exitCode: number | null;
   /** Where the CPU and peak RSS figures came from: GNU time (the kernel's wait4) or /proc sampling. */
   measuredBy: 'wait4' | 'proc';
+  /**
+   * Every round's figures when the scenario ran more than once: the round's own fields are then
+   * the median round's, the peak RSS the highest (bench/ingest-rounds.ts). Results written before
+   * rounds have none.
+   */
+  rounds?: IngestRound[];
 }
 
 function procSample(pid: number): { cpuTicks: number; hwmKb: number } | null {
@@ -119,21 +113,48 @@ async function storedListings(url: string): Promise<number> {
 }
 
 /**
- * The import scenario on one dialect: the generated feed into a fresh database, then a second
- * file (another seed: other units of the same makes, models and years, as new lots) into what the
- * first stored, each by its own CLI process.
+ * The import scenario on one dialect, `rounds` times: the generated feed into a fresh database,
+ * then a second file (another seed: other units of the same makes, models and years, as new lots)
+ * into what the first stored, each by its own CLI process. Each file's rounds are combined as
+ * bench/ingest-rounds.ts says.
  */
-export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, log: (m: string) => void): Promise<IngestResult[]> {
+export async function runIngest(
+  dialect: 'sqlite' | 'postgres',
+  rows: number,
+  log: (m: string) => void,
+  rounds = 1,
+): Promise<IngestResult[]> {
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`import rounds must be a positive integer, got ${rounds}`);
   const dir = mkdtempSync(join(tmpdir(), 'ds-bench-ingest-'));
-  const bdb = await createBenchDb(dialect);
   try {
-    const files = [
-      { file: join(dir, `feed-${rows}.csv`), opts: {} },
-      { file: join(dir, `feed-${rows}-next.csv`), opts: { seed: 8, lotPrefix: 'M' } },
-    ];
-    for (const f of files) await writeFeedFile(f.file, rows, f.opts);
+    const files = [join(dir, `feed-${rows}.csv`), join(dir, `feed-${rows}-next.csv`)];
+    await writeFeedFile(files[0]!, rows, {});
+    await writeFeedFile(files[1]!, rows, { seed: 8, lotPrefix: 'M' });
+    const byFile: IngestResult[][] = files.map(() => []);
+    for (let round = 1; round <= rounds; round++) {
+      const label = rounds > 1 ? ` round ${round}/${rounds}` : '';
+      const results = await ingestRound(dialect, rows, files, dir, (m) => log(`ingest (${dialect}${label}): ${m}`));
+      results.forEach((r, i) => byFile[i]!.push(r));
+    }
+    return byFile.map((r) => (r.length > 1 ? combineRounds(r) : r[0]!));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One round: a fresh database, migrated, then each file imported in turn by its own CLI process. */
+async function ingestRound(
+  dialect: 'sqlite' | 'postgres',
+  rows: number,
+  files: string[],
+  dir: string,
+  log: (m: string) => void,
+): Promise<IngestResult[]> {
+  const bdb = await createBenchDb(dialect);
+  const snapshots = mkdtempSync(join(dir, 'snapshots-'));
+  try {
     // As the image runs it: its own heap defaults, one malloc arena (the image sets it for every command).
-    const env = { ...process.env, ...SERVICE_MALLOC_ENV, DATABASE_URL: bdb.url, SNAPSHOT_DIR: join(dir, 'snapshots'), NODE_OPTIONS: '' };
+    const env = { ...process.env, ...SERVICE_MALLOC_ENV, DATABASE_URL: bdb.url, SNAPSHOT_DIR: snapshots, NODE_OPTIONS: '' };
     const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
     const migrated = spawnSync(process.execPath, [cli, 'migrate'], {
       env,
@@ -143,10 +164,10 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
     const server = dialect === 'postgres' ? await postgresServerCpu(BENCH_PG_ADMIN_URL) : null;
     const database = server ? new URL(bdb.url).pathname.slice(1) : '';
     const out: IngestResult[] = [];
-    for (const { file } of files) {
+    for (const file of files) {
       const storedBefore = out.length ? await storedListings(bdb.url) : 0;
       const into = storedBefore ? `into ${storedBefore} stored` : 'into an empty database';
-      log(`ingest (${dialect}): importing ${rows} listings ${into}`);
+      log(`importing ${rows} listings ${into}`);
       const before = loadavg()[0]!;
       const serverBefore = server?.read();
       const r = await runMeasured([cli, 'ingest', '--file', file, '--json'], env, dir);
@@ -168,13 +189,12 @@ export async function runIngest(dialect: 'sqlite' | 'postgres', rows: number, lo
         measuredBy: r.measuredBy,
       };
       log(
-        `ingest (${dialect}, ${into}): ${Math.round(result.listingsPerSecond)} listings/s, ${result.cpuMsPerListing.toFixed(3)} ms CPU each${result.serverCpuMsPerListing === undefined ? '' : ` (+ ${result.serverCpuMsPerListing.toFixed(3)} ms the server's)`}, peak RSS ${result.peakRssMb.toFixed(0)} MB (${result.measuredBy === 'wait4' ? 'GNU time' : '/proc sampled'}; load ${result.load.map((l) => l.toFixed(1)).join(' → ')})`,
+        `${into}: ${Math.round(result.listingsPerSecond)} listings/s, ${result.cpuMsPerListing.toFixed(3)} ms CPU each${result.serverCpuMsPerListing === undefined ? '' : ` (+ ${result.serverCpuMsPerListing.toFixed(3)} ms the server's)`}, peak RSS ${result.peakRssMb.toFixed(0)} MB (${result.measuredBy === 'wait4' ? 'GNU time' : '/proc sampled'}; load ${result.load.map((l) => l.toFixed(1)).join(' → ')})`,
       );
       out.push(result);
     }
     return out;
   } finally {
     await bdb.drop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -36,6 +36,8 @@ export interface BenchOptions {
   /** --only-ingest: the import scenario alone (no wrk needed). */
   onlyIngest?: boolean;
   ingestRows?: number;
+  /** --ingest-rounds: times the import scenario runs, each into a fresh database (bench/ingest-rounds.ts). */
+  ingestRounds?: number;
 }
 
 /** The benchmark's options, shared by `npm run bench` and `dealerscope bench`. */
@@ -55,6 +57,11 @@ export function benchCommand(cmd: Command): Command {
     .option('--no-ingest', 'skip the import scenario (dealerscope ingest of a generated feed)')
     .option('--only-ingest', 'run only the import scenario')
     .option('--ingest-rows <n>', 'listings in the generated feed (default 20000; 5000 with --quick)', (v) => Number.parseInt(v, 10))
+    .option(
+      '--ingest-rounds <n>',
+      'times the import scenario runs, each into a fresh database; judged on the median round (default 3; 1 with --quick)',
+      (v) => Number.parseInt(v, 10),
+    )
     .option('--out <dir>', 'where the JSON results go (default bench/results)');
 }
 
@@ -80,18 +87,20 @@ export async function runBench(o: BenchOptions): Promise<string> {
   if (unknown.length || dialects.length === 0) throw new Error(`--dialects takes sqlite and/or postgres, got "${o.dialects}"`);
   const ingestRows = o.ingestRows ?? (o.quick ? 5000 : 20_000);
   if (!Number.isInteger(ingestRows) || ingestRows < 1) throw new Error('--ingest-rows must be a positive integer');
+  const ingestRounds = o.ingestRounds ?? (o.quick ? 1 : 3);
+  if (!Number.isInteger(ingestRounds) || ingestRounds < 1) throw new Error('--ingest-rounds must be a positive integer');
   const ingest: IngestResult[] = [];
   if (o.ingest !== false) {
     for (const dialect of dialects) {
       if (dialect === 'postgres' && !(await postgresReachable())) continue;
-      ingest.push(...(await runIngest(dialect, ingestRows, log)));
+      ingest.push(...(await runIngest(dialect, ingestRows, log, ingestRounds)));
     }
   }
   if (o.onlyIngest) {
     process.stdout.write(`${renderReport([], {}, [], ingest)}\n`);
     return writeResults(
       started,
-      { rows, durationS, connections: o.connections, ingestRows },
+      { rows, durationS, connections: o.connections, ingestRows, ingestRounds },
       o.out,
       { results: [], memory: [], ingest, verdicts: verdicts([], {}, [], ingest) },
       log,
@@ -140,6 +149,8 @@ export async function runBench(o: BenchOptions): Promise<string> {
       rows,
       durationS,
       connections: o.connections,
+      ingestRows,
+      ingestRounds,
       zipfExponent: ZIPF_EXPONENT,
       detailShare: DETAIL_SHARE,
       serviceNodeOptions: SERVICE_HEAP_OPTIONS,
