@@ -164,6 +164,9 @@ function halfRateVerdict(r: DialectResult): Verdict {
 const serverCpu = (i: IngestResult) =>
   i.serverCpuMsPerListing === undefined ? '' : ` + ${i.serverCpuMsPerListing.toFixed(3)} ms the server's`;
 
+/** An import's rounds when it ran more than once (single runs and older results have none to show). */
+const roundsOf = (i: IngestResult) => (i.rounds && i.rounds.length > 1 ? i.rounds : null);
+
 /** Where an import went: results written before the second import say nothing. */
 const into = (i: IngestResult) =>
   i.storedBefore === undefined ? '' : i.storedBefore === 0 ? ', into an empty database' : `, into ${i.storedBefore} stored`;
@@ -180,13 +183,13 @@ export function verdicts(
     out.push({
       target: `import ≥ ${want} listings/s (${i.rows} rows${into(i)})`,
       dialect: i.dialect,
-      measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each${serverCpu(i)}, load ${i.load[0].toFixed(1)}${i.rounds && i.rounds.length > 1 ? ` (${roundsText(i.rounds)})` : ''}`,
+      measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each${serverCpu(i)}, load ${i.load[0].toFixed(1)}${roundsOf(i) ? ` (${roundsText(i.rounds)})` : ''}`,
       met: i.listingsPerSecond >= want,
     });
     out.push({
       target: `import peak RSS ≤ ${TARGETS.ingestRssMb} MB (${i.rows} rows, ${i.fileMb.toFixed(1)} MB file${into(i)})`,
       dialect: i.dialect,
-      measured: `${f1(i.peakRssMb)} MB${i.rounds && i.rounds.length > 1 ? ` (highest of ${i.rounds.length} rounds)` : ''}`,
+      measured: `${f1(i.peakRssMb)} MB${roundsOf(i) ? ` (highest of ${roundsOf(i)!.length} rounds)` : ''}`,
       met: i.peakRssMb <= TARGETS.ingestRssMb,
     });
   }
@@ -331,7 +334,9 @@ export function renderReport(
           i.serverCpuMsPerListing === undefined ? '—' : i.serverCpuMsPerListing.toFixed(3),
           f1(i.peakRssMb),
           i.load.map(f1).join(' → '),
-          i.rounds && i.rounds.length > 1 ? i.rounds.map((r) => Math.round(r.listingsPerSecond)).join(', ') : '—',
+          roundsOf(i)
+            ?.map((r) => Math.round(r.listingsPerSecond))
+            .join(', ') ?? '—',
         ]),
       )}`,
     );

@@ -4,27 +4,17 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresServerCpu } from '../bench/server-cpu.js';
-import { PG_ADMIN_URL, requirePostgres } from './support/databases.js';
+import { adminQuery, PG_ADMIN_URL, postgresUrlFor, requirePostgres } from './support/databases.js';
 
 const pgOk = await requirePostgres();
 // A database of the test's own, so waiting for its clients to leave waits for this file's alone.
 const DATABASE = `ds_server_cpu_${process.pid}`;
 
-async function admin(statement: string): Promise<void> {
-  const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await a.connect();
-  try {
-    await a.query(statement);
-  } finally {
-    await a.end();
-  }
-}
-
 beforeAll(async () => {
-  if (pgOk) await admin(`CREATE DATABASE ${DATABASE}`);
+  if (pgOk) await adminQuery(`CREATE DATABASE ${DATABASE}`);
 });
 afterAll(async () => {
-  if (pgOk) await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  if (pgOk) await adminQuery(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
 });
 
 /** A query that keeps one backend busy for about `ms` of its CPU (a tight loop in PL/pgSQL). */
@@ -36,7 +26,7 @@ async function burn(client: pg.Client, ms: number): Promise<number> {
 }
 
 async function connected(): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${DATABASE}`) });
+  const c = new pg.Client({ connectionString: postgresUrlFor(DATABASE) });
   await c.connect();
   return c;
 }

@@ -50,13 +50,24 @@ export async function createSqliteDb(): Promise<TestDb> {
   };
 }
 
+/** Runs one statement (CREATE or DROP DATABASE, …) on its own connection to the server at `url`. */
+export async function adminQuery(text: string, url = PG_ADMIN_URL): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The URL of database `name` on the server PG_ADMIN_URL names. */
+export const postgresUrlFor = (name: string): string => PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+
 export async function createPostgresDb(): Promise<TestDb> {
   const name = `ds_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = postgresUrlFor(name);
   const db = openDb(url, { poolSize: 5 });
   await migrate(db);
   return {
@@ -64,10 +75,7 @@ export async function createPostgresDb(): Promise<TestDb> {
     url,
     drop: async () => {
       await db.close();
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }

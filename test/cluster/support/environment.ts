@@ -1,8 +1,7 @@
 // The backing services of a cluster test: a database of its own (on the shared PostgreSQL, or
 // on a private server the test may stop) and a private Redis, each torn down afterwards.
 import { execFileSync } from 'node:child_process';
-import pg from 'pg';
-import { PG_ADMIN_URL, requirePostgres } from '../../support/databases.js';
+import { adminQuery, postgresUrlFor, requirePostgres } from '../../support/databases.js';
 import { requirePostgresBinaries, startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/redis.js';
 import { ensureBuilt } from './build.js';
@@ -39,16 +38,6 @@ export async function clusterPrerequisites(opts: { privatePostgres: boolean }): 
 
 const databaseName = () => `ds_cluster_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
-async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function startClusterEnvironment(opts: { privatePostgres: boolean }): Promise<ClusterEnvironment> {
   ensureBuilt();
   const cleanups: Array<() => Promise<void>> = [];
@@ -65,9 +54,9 @@ export async function startClusterEnvironment(opts: { privatePostgres: boolean }
       cleanups.push(() => server.destroy());
       databaseUrl = await server.createDatabase(name);
     } else {
-      await adminQuery(PG_ADMIN_URL, `CREATE DATABASE ${name}`);
-      cleanups.push(() => adminQuery(PG_ADMIN_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-      databaseUrl = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+      await adminQuery(`CREATE DATABASE ${name}`);
+      cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      databaseUrl = postgresUrlFor(name);
     }
     const redis = await startPrivateRedis();
     cleanups.push(() => redis.destroy());
