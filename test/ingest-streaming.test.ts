@@ -12,6 +12,7 @@ import { parseListingFeed, type AcceptedListing } from '../src/ingest/feed.js';
 import { feedOrigins } from '../src/ingest/feed-origin.js';
 import { importFeedSource, POSTGRES_BATCHES_IN_FLIGHT } from '../src/ingest/feed-import.js';
 import { streamFeed } from '../src/ingest/feed-stream.js';
+import { heapCeiling } from '../src/common/heap-ceiling.js';
 import { ingestListings } from '../src/ingest/import-service.js';
 import type { ImportSummary } from '../src/ingest/import-records.js';
 import { VinDecoder } from '../src/quality/vin-decoding/decoder.js';
@@ -253,6 +254,37 @@ describe('streamed feed import', () => {
       expect(withCells(accepted)).toEqual(withCells(want.accepted));
       expect(feed.hash()).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
+  });
+
+  it('keeps a file’s rejected rows without keeping the text they were read from', async () => {
+    // One rejected row in every window of 64 KB of text, 200 windows: a reject that pointed into
+    // its window (a substring does, in V8) would keep all 12.8 MB alive until the import ends.
+    const filler = 'x'.repeat(1000);
+    const path = join(dir, 'rejects-every-window.csv');
+    // Written from a function of its own, so that none of the file's text is live once it returns.
+    const writeFile = () => {
+      const lines = ['source,lot_id,year,make,model,current_bid,auction_end,state,description'];
+      for (let w = 0; w < 200; w++)
+        for (let i = 0; i < 64; i++)
+          lines.push(`govdeals,W${w}-${i},2019,Ford,Explorer,5000,2026-12-10,${i === 0 ? 'XX' : 'TX'},${filler}`);
+      writeFileSync(path, `${lines.join('\n')}\n`);
+    };
+    writeFile();
+    const collect = heapCeiling({ ceilingBytes: 0 });
+    const heapAfterCollecting = () => {
+      collect.check();
+      return process.memoryUsage().heapUsed;
+    };
+    const before = heapAfterCollecting();
+    const rejected = [];
+    for await (const item of streamFeed({ path }, 'csv', new Date(NOW), 64 * 1024).items)
+      if ('rejected' in item) rejected.push(item.rejected);
+    const held = heapAfterCollecting() - before;
+    expect(rejected).toHaveLength(200);
+    expect(rejected[199]).toMatchObject({ lotId: 'W199-0', raw: { state: 'XX', description: filler } });
+    // 200 rejects of about 1 KB each held 1.1 MB with the code the stream compiled, against 14.4 MB
+    // when each kept its window.
+    expect(held).toBeLessThan(4 * 1024 * 1024);
   });
 
   it('stores nothing from a file that is not UTF-8, naming the byte and line, however far in it is', async () => {

@@ -55,7 +55,7 @@ function head(file: string): Buffer {
   }
 }
 
-function printRejects(rejects: RejectedRow[], json: boolean): void {
+function printRejects(rejects: ReadonlyArray<Omit<RejectedRow, 'raw'>>, json: boolean): void {
   if (json) return;
   for (const r of rejects.slice(0, 200)) process.stderr.write(`  row ${r.row}${r.lotId ? ` (lot ${r.lotId})` : ''}: ${r.reason}\n`);
   if (rejects.length > 200) process.stderr.write(`  … and ${rejects.length - 200} more (all kept in the import_rejects table)\n`);

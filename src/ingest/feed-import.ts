@@ -23,14 +23,22 @@ import {
   recordContractRun,
 } from '../quality/index.js';
 import type { StoreResult } from '../opportunities/index.js';
-import { feedRowKey, type AcceptedListing, type FeedFormat, type RejectedRow } from './feed.js';
+import { feedRowKey, type AcceptedListing, type FeedFormat } from './feed.js';
 import { feedOriginsOf } from './feed-origin.js';
 import { BatchWindow } from './batch-window.js';
 import { publishStage } from './publish-stage.js';
 import { keepStoredWhereAbsent } from './kept-fields.js';
 import { ImportLedger, type RowSet } from './import-ledger.js';
 import { feedSize, privateFeedCopy, streamFeed, type FeedSource } from './feed-stream.js';
-import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
+import {
+  closeImport,
+  failImport,
+  openImport,
+  recordRejects,
+  type ImportOptions,
+  type ImportSummary,
+  type ReportedReject,
+} from './import-records.js';
 
 /** Rows the import holds at once: one batch, or as many smaller ones as are in flight. */
 export const IMPORT_BATCH_ROWS = 1000;
@@ -79,7 +87,8 @@ export interface StreamImportOptions extends ImportOptions {
 }
 
 interface Survey {
-  rejected: RejectedRow[];
+  /** What the summary reports of each rejected row; the ledger keeps their cells. */
+  rejected: ReportedReject[];
   /** The row that stands for each lot: the last one the file gives it. */
   winners: RowSet;
   hash: string;
@@ -94,7 +103,7 @@ interface Survey {
 async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: StreamImportOptions, size: number): Promise<Survey> {
   const feed = streamFeed(source, format, new Date(opts.now), opts.windowChars);
   const totalBytes = opts.onSurveyProgress ? feedSize(source) : 0;
-  const rejected: RejectedRow[] = [];
+  const rejected: ReportedReject[] = [];
   // What grows with the file — every lot, every peer, every VIN counted — is kept on disk
   // (import-ledger.ts, peer-file.ts): the heap holds a batch of rows and a bit per row.
   const ledger = new ImportLedger();
@@ -121,7 +130,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
     };
     for await (const item of feed.items) {
       if ('rejected' in item) {
-        rejected.push(item.rejected);
+        rejected.push(ledger.keepReject(item.rejected));
         continue;
       }
       batch.push(item.accepted);
@@ -196,7 +205,7 @@ async function publish(
   }
   const importId = await openImport(db, 'listings', opts.origin, opts.now);
   try {
-    await recordRejects(db, importId, 'listings', opts.origin, opts.now, found.rejected);
+    await recordRejects(db, importId, 'listings', opts.origin, opts.now, found.ledger.rejectRecords());
     const peers = found.peers;
     const comps = await loadCompIndex(db, found.makes, opts.params.valuation.modelFamilies);
     const engineHash = engineFingerprint(opts.params, await readCompsVersion(db));

@@ -46,4 +46,25 @@ describe('ImportLedger', () => {
     ledger.countVins(['V2', 'V3']);
     expect(ledger.vinsCounted).toBe(3);
   });
+
+  it('keeps rejected rows with their cells on disk, in order, and reports them without', () => {
+    const ledger = open();
+    const long = 'y'.repeat(30_000);
+    const reported = [
+      ledger.keepReject({ row: 4, lotId: 'L4', source: 'govdeals', reason: 'state: "XX" is not a US state', raw: { state: 'XX', n: 1 } }),
+      ledger.keepReject({ row: 9, lotId: null, source: null, reason: 'no header cell', raw: { description: long } }),
+      ledger.keepReject({ row: 2, lotId: 'L2', reason: 'year: "19x9" is not a year', raw: { year: '19x9' } }),
+    ];
+    expect(reported).toEqual([
+      { row: 4, lotId: 'L4', source: 'govdeals', reason: 'state: "XX" is not a US state' },
+      { row: 9, lotId: null, source: null, reason: 'no header cell' },
+      { row: 2, lotId: 'L2', source: null, reason: 'year: "19x9" is not a year' },
+    ]);
+    const kept = [...ledger.rejectRecords()];
+    expect(kept.map(({ rawJson: _cells, ...r }) => r)).toEqual(reported);
+    expect(JSON.parse(kept[0]!.rawJson)).toEqual({ state: 'XX', n: 1 });
+    // Cut as import_rejects has always cut them.
+    expect(kept[1]!.rawJson).toBe(JSON.stringify({ description: long }).slice(0, 20_000));
+    expect(JSON.parse(kept[2]!.rawJson)).toEqual({ year: '19x9' });
+  });
 });

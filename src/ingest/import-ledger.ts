@@ -3,8 +3,12 @@
 // corrected row) and the last good row wins, which means remembering every lot of the file — in a
 // Map of key strings ~90 bytes a row. The ledger hands the import a bit per row instead: is this
 // row its lot's winner. And the VINs decoded so far, each counted once however many batches hold it.
+// And the rejected rows' cells, which only the import_rejects table needs: a file of 100,000 rows
+// with every other row rejected held them at about 1 KB a reject.
 import type { Statement } from 'better-sqlite3';
 import { openScratchDatabase, type ScratchDatabase } from '../storage/index.js';
+import type { RejectedRow } from './feed.js';
+import { rejectRecord, type RejectRecord, type ReportedReject } from './import-records.js';
 
 /** Row numbers as a bit set: what the second read of a file asks of every row. */
 export class RowSet {
@@ -38,6 +42,7 @@ export class ImportLedger {
   private readonly put: Statement;
   private readonly find: Statement;
   private readonly putVin: Statement;
+  private readonly putReject: Statement;
   private vins = 0;
 
   constructor() {
@@ -47,6 +52,22 @@ export class ImportLedger {
     this.find = this.db.prepare('SELECT 1 FROM lots WHERE key = ?').pluck();
     this.db.exec('CREATE TABLE vins (vin TEXT PRIMARY KEY) WITHOUT ROWID');
     this.putVin = this.db.prepare('INSERT OR IGNORE INTO vins (vin) VALUES (?)');
+    this.db.exec('CREATE TABLE rejects (ord INTEGER PRIMARY KEY, record TEXT NOT NULL)');
+    this.putReject = this.db.prepare('INSERT INTO rejects (record) VALUES (?)');
+  }
+
+  /** Keeps a rejected row, cells and all, and answers what the import's summary reports of it. */
+  keepReject(r: RejectedRow): ReportedReject {
+    const record = rejectRecord(r);
+    this.putReject.run(JSON.stringify(record));
+    const { rawJson: _cells, ...reported } = record;
+    return reported;
+  }
+
+  /** The rejected rows kept, in the order they were kept. */
+  *rejectRecords(): IterableIterator<RejectRecord> {
+    for (const record of this.db.prepare('SELECT record FROM rejects ORDER BY ord').pluck().iterate() as IterableIterator<string>)
+      yield JSON.parse(record) as RejectRecord;
   }
 
   /** Records a batch of rows in file order: a lot's later row replaces its earlier one. */

@@ -6,11 +6,32 @@ import type { QualityFlags, QualitySummary, RejectedRow, VinDecoder } from '../q
 import type { Db } from '../storage/index.js';
 import type { SnapshotSink } from './evidence-sink.js';
 
+/**
+ * A rejected row as an import's summary reports it: where it was and why. The row's own cells are
+ * kept in the `import_rejects` table, not in the summary, which a file of any size has to fit in
+ * memory.
+ */
+export type ReportedReject = Omit<RejectedRow, 'raw'>;
+
+/** A rejected row as `import_rejects` keeps it: its cells as JSON, cut at 20,000 characters. */
+export interface RejectRecord extends ReportedReject {
+  rawJson: string;
+}
+
+/** Only the reported fields, whatever else the row carries (its cells, a CSV line). */
+export function reportedReject(r: ReportedReject): ReportedReject {
+  return { row: r.row, lotId: r.lotId, source: r.source ?? null, reason: r.reason };
+}
+
+export function rejectRecord(r: RejectedRow): RejectRecord {
+  return { ...reportedReject(r), rawJson: JSON.stringify(r.raw).slice(0, 20_000) };
+}
+
 export interface ImportSummary {
   importId: number;
   rows: number;
   accepted: number;
-  rejected: RejectedRow[];
+  rejected: ReportedReject[];
   created: number;
   updated: number;
   unchanged: number;
@@ -45,19 +66,21 @@ export async function openImport(db: Db, kind: string, origin: string, now: numb
   return Number(row.id);
 }
 
+/** Writes rejected rows in chunks as they come, so a streamed import's rejects need not be held at once. */
 export async function recordRejects(
   db: Db,
   importId: number,
   kind: string,
   origin: string,
   now: number,
-  rejects: RejectedRow[],
+  rejects: Iterable<RejectRecord>,
 ): Promise<void> {
-  for (let i = 0; i < rejects.length; i += 200) {
+  let chunk: RejectRecord[] = [];
+  const write = async () => {
     await db.kysely
       .insertInto('import_rejects')
       .values(
-        rejects.slice(i, i + 200).map((r) => ({
+        chunk.map((r) => ({
           import_id: importId,
           kind,
           origin,
@@ -65,12 +88,18 @@ export async function recordRejects(
           source: r.source ?? null,
           lot_id: r.lotId,
           reason: r.reason,
-          raw_json: JSON.stringify(r.raw).slice(0, 20_000),
+          raw_json: r.rawJson,
           created_at: now,
         })),
       )
       .execute();
+    chunk = [];
+  };
+  for (const r of rejects) {
+    chunk.push(r);
+    if (chunk.length === 200) await write();
   }
+  if (chunk.length) await write();
 }
 
 export async function closeImport(

@@ -19,7 +19,16 @@ import { decodeAndStore, QualityStage, reappraiseRows } from '../quality/index.j
 import type { ListingBatch, RejectedRow } from '../quality/index.js';
 import { importFeedSource } from './feed-import.js';
 import { publishStage } from './publish-stage.js';
-import { closeImport, failImport, openImport, recordRejects, type ImportOptions, type ImportSummary } from './import-records.js';
+import {
+  closeImport,
+  failImport,
+  openImport,
+  recordRejects,
+  rejectRecord,
+  reportedReject,
+  type ImportOptions,
+  type ImportSummary,
+} from './import-records.js';
 
 // The pipeline's input types are quality's; re-exported for the readers that build them.
 export type { ListingBatch, ListingOrigin, RejectedRow } from '../quality/index.js';
@@ -36,7 +45,7 @@ export function importSummaryBody(s: ImportSummary) {
     updated: s.updated,
     unchanged: s.unchanged,
     superseded: s.superseded ?? 0,
-    rejected: s.rejected.map((r) => ({ row: r.row, lotId: r.lotId, source: r.source ?? null, reason: r.reason })),
+    rejected: s.rejected.map(reportedReject),
     quarantined: (q?.quarantinedRows ?? []).map((r) => ({ row: r.row, lotId: r.lotId, source: r.source, reasons: r.reasons })),
     flagged: q?.anomalous ?? 0,
     // Listings that were live and are not now: their update failed the contract (quarantine-store.ts).
@@ -65,7 +74,7 @@ export async function importListingFeed(
 export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOptions): Promise<ImportSummary> {
   const importId = await openImport(db, 'listings', opts.origin, opts.now);
   try {
-    await recordRejects(db, importId, 'listings', opts.origin, opts.now, batch.rejected);
+    await recordRejects(db, importId, 'listings', opts.origin, opts.now, batch.rejected.map(rejectRecord));
     const quality = await QualityStage.begin(db, batch, {
       importId,
       origin: opts.origin,
@@ -92,7 +101,7 @@ export async function ingestListings(db: Db, batch: ListingBatch, opts: ImportOp
       importId,
       rows: batch.accepted.length + batch.rejected.length,
       accepted: batch.accepted.length,
-      rejected: batch.rejected,
+      rejected: batch.rejected.map(reportedReject),
       created: stored.created,
       updated: stored.updated,
       unchanged: stored.unchanged,
@@ -142,7 +151,7 @@ export async function importCompsFile(db: Db, content: string | Buffer, opts: Im
     'comps',
     opts.origin,
     opts.now,
-    parsed.rejected.map((r) => ({ ...r, lotId: r.lotId ?? null })),
+    parsed.rejected.map((r) => rejectRecord({ ...r, lotId: r.lotId ?? null })),
   );
   let inserted = 0;
   const touched = new Set<string>();
