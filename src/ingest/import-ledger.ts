@@ -7,7 +7,7 @@
 // with every other row rejected held them at about 1 KB a reject.
 import type { Statement } from 'better-sqlite3';
 import { openScratchDatabase, type ScratchDatabase } from '../storage/index.js';
-import type { RejectedRow } from './feed.js';
+import type { RejectedRow } from '../quality/index.js';
 import { rejectRecord, type RejectRecord, type ReportedReject } from './import-records.js';
 
 /** Row numbers as a bit set: what the second read of a file asks of every row. */
