@@ -33,6 +33,11 @@ export interface IngestResult extends IngestRound {
    * rounds have none.
    */
   rounds?: IngestRound[];
+  /**
+   * `memory`: the import of a file several times the usual size, run once to show that peak RSS
+   * does not grow with the file; its rate is reported, not judged (the usual file's rounds are).
+   */
+  purpose?: 'memory';
 }
 
 function procSample(pid: number): { cpuTicks: number; hwmKb: number } | null {
@@ -137,6 +142,23 @@ export async function runIngest(
       results.forEach((r, i) => byFile[i]!.push(r));
     }
     return byFile.map((r) => (r.length > 1 ? combineRounds(r) : r[0]!));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One import of a generated file of `rows` (100,000 by default: 27 MB, five times the usual file)
+ * into a fresh database, for its peak RSS: the import's memory must not grow with its file.
+ */
+export async function runLargeIngest(dialect: 'sqlite' | 'postgres', rows: number, log: (m: string) => void): Promise<IngestResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'ds-bench-ingest-large-'));
+  try {
+    const file = join(dir, `feed-${rows}.csv`);
+    log(`ingest (${dialect}, large file): writing ${rows} listings`);
+    await writeFeedFile(file, rows, { seed: 3, lotPrefix: 'B' });
+    const [result] = await ingestRound(dialect, rows, [file], dir, (m) => log(`ingest (${dialect}, large file): ${m}`));
+    return { ...result!, purpose: 'memory' };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

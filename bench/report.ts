@@ -180,12 +180,14 @@ export function verdicts(
   const out: Verdict[] = [];
   for (const i of ingest) {
     const want = TARGETS.ingestPerSecond[i.dialect];
-    out.push({
-      target: `import ≥ ${want} listings/s (${i.rows} rows${into(i)})`,
-      dialect: i.dialect,
-      measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each${serverCpu(i)}, load ${i.load[0].toFixed(1)}${roundsOf(i) ? ` (${roundsText(i.rounds)})` : ''}`,
-      met: i.listingsPerSecond >= want,
-    });
+    // The large file's import is there for its memory; its rate would repeat the usual file's row.
+    if (i.purpose !== 'memory')
+      out.push({
+        target: `import ≥ ${want} listings/s (${i.rows} rows${into(i)})`,
+        dialect: i.dialect,
+        measured: `${Math.round(i.listingsPerSecond)}/s, ${i.cpuMsPerListing.toFixed(3)} ms CPU each${serverCpu(i)}, load ${i.load[0].toFixed(1)}${roundsOf(i) ? ` (${roundsText(i.rounds)})` : ''}`,
+        met: i.listingsPerSecond >= want,
+      });
     out.push({
       target: `import peak RSS ≤ ${TARGETS.ingestRssMb} MB (${i.rows} rows, ${i.fileMb.toFixed(1)} MB file${into(i)})`,
       dialect: i.dialect,

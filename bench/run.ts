@@ -12,7 +12,7 @@ import { seededRandom } from '../src/common/random.js';
 import { postgresReachable } from './databases.js';
 import { DEFAULT_ENTRIES, PHASE4_ENTRIES, runDialect, type DialectResult } from './dialect-run.js';
 import { renderReport, TARGETS, verdicts } from './report.js';
-import { runIngest, type IngestResult } from './ingest-run.js';
+import { runIngest, runLargeIngest, type IngestResult } from './ingest-run.js';
 import { redisReachable } from './redis-run.js';
 import { sampleMemory, type SampleMemory } from './sample-memory.js';
 import { requireH2load } from './h2load.js';
@@ -38,6 +38,8 @@ export interface BenchOptions {
   ingestRows?: number;
   /** --ingest-rounds: times the import scenario runs, each into a fresh database (bench/ingest-rounds.ts). */
   ingestRounds?: number;
+  /** --ingest-large-rows: the large file imported once for its peak RSS (0 skips it). */
+  ingestLargeRows?: number;
 }
 
 /** The benchmark's options, shared by `npm run bench` and `dealerscope bench`. */
@@ -60,6 +62,11 @@ export function benchCommand(cmd: Command): Command {
     .option(
       '--ingest-rounds <n>',
       'times the import scenario runs, each into a fresh database; judged on the median round (default 3; 1 with --quick)',
+      (v) => Number.parseInt(v, 10),
+    )
+    .option(
+      '--ingest-large-rows <n>',
+      'listings in a larger file imported once, for its peak RSS (default 100000; 0 skips it, as --quick does)',
       (v) => Number.parseInt(v, 10),
     )
     .option('--out <dir>', 'where the JSON results go (default bench/results)');
@@ -89,18 +96,21 @@ export async function runBench(o: BenchOptions): Promise<string> {
   if (!Number.isInteger(ingestRows) || ingestRows < 1) throw new Error('--ingest-rows must be a positive integer');
   const ingestRounds = o.ingestRounds ?? (o.quick ? 1 : 3);
   if (!Number.isInteger(ingestRounds) || ingestRounds < 1) throw new Error('--ingest-rounds must be a positive integer');
+  const ingestLargeRows = o.ingestLargeRows ?? (o.quick ? 0 : 100_000);
+  if (!Number.isInteger(ingestLargeRows) || ingestLargeRows < 0) throw new Error('--ingest-large-rows must be 0 or a positive integer');
   const ingest: IngestResult[] = [];
   if (o.ingest !== false) {
     for (const dialect of dialects) {
       if (dialect === 'postgres' && !(await postgresReachable())) continue;
       ingest.push(...(await runIngest(dialect, ingestRows, log, ingestRounds)));
+      if (ingestLargeRows > 0) ingest.push(await runLargeIngest(dialect, ingestLargeRows, log));
     }
   }
   if (o.onlyIngest) {
     process.stdout.write(`${renderReport([], {}, [], ingest)}\n`);
     return writeResults(
       started,
-      { rows, durationS, connections: o.connections, ingestRows, ingestRounds },
+      { rows, durationS, connections: o.connections, ingestRows, ingestRounds, ingestLargeRows },
       o.out,
       { results: [], memory: [], ingest, verdicts: verdicts([], {}, [], ingest) },
       log,
@@ -151,6 +161,7 @@ export async function runBench(o: BenchOptions): Promise<string> {
       connections: o.connections,
       ingestRows,
       ingestRounds,
+      ingestLargeRows,
       zipfExponent: ZIPF_EXPONENT,
       detailShare: DETAIL_SHARE,
       serviceNodeOptions: SERVICE_HEAP_OPTIONS,

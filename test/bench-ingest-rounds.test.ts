@@ -76,4 +76,16 @@ describe('the import verdicts with rounds', () => {
     expect(rss!.measured).toBe('199.0 MB');
     expect(roundsText(undefined)).toBe('');
   });
+
+  it('judge the large file’s import on its peak RSS alone', () => {
+    const large = result(1500, 210, { rows: 100_000, fileMb: 26.9, purpose: 'memory' });
+    const judged = verdicts([], {}, [], [result(5100, 180), large]);
+    expect(judged.map((v) => v.target)).toEqual([
+      'import ≥ 5000 listings/s (20000 rows, into an empty database)',
+      'import peak RSS ≤ 200 MB (20000 rows, 5.3 MB file, into an empty database)',
+      'import peak RSS ≤ 200 MB (100000 rows, 26.9 MB file, into an empty database)',
+    ]);
+    expect(judged[2]!.met).toBe(false);
+    expect(judged[2]!.measured).toBe('210.0 MB');
+  });
 });
