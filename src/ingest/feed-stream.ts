@@ -137,7 +137,7 @@ export function streamFeed(source: FeedSource, format: FeedFormat, now: Date, wi
   // A rejected row is kept until the import ends. Its cells are substrings of the window of text
   // they were read from, and V8 keeps a substring as a pointer into its parent: one reject a window
   // kept that whole window (about 320 KB) alive, and a 100,000-row file with a reject every few
-  // hundred rows peaked at 212 MB, its heap growing with the file. A structured clone owns its strings.
+  // hundred rows peaked at 209 MB, its heap growing with the file. A structured clone owns its strings.
   const item = (read: ReturnType<typeof readFeedRow>): FeedItem =>
     'reason' in read ? { rejected: structuredClone(read) } : { accepted: read };
   async function* csv(): AsyncGenerator<FeedItem> {
