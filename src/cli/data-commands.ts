@@ -4,8 +4,14 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { loadArbitrageParams, loadConfig } from '../config/index.js';
 import { loadFlagsFromDb } from '../flags/index.js';
-import { detectFeedFormat, importCompsFile, importExitCode, importFeedSource, importSummaryBody } from '../ingest/index.js';
-import type { RejectedRow } from '../quality/index.js';
+import {
+  detectFeedFormat,
+  importCompsFile,
+  importExitCode,
+  importFeedSource,
+  importSummaryBody,
+  type ReportedReject,
+} from '../ingest/index.js';
 import { createEvidenceStore } from '../evidence/index.js';
 import { systemClock } from '../common/clock.js';
 import { heapCeiling } from '../common/heap-ceiling.js';
@@ -55,7 +61,7 @@ function head(file: string): Buffer {
   }
 }
 
-function printRejects(rejects: ReadonlyArray<Omit<RejectedRow, 'raw'>>, json: boolean): void {
+function printRejects(rejects: readonly ReportedReject[], json: boolean): void {
   if (json) return;
   for (const r of rejects.slice(0, 200)) process.stderr.write(`  row ${r.row}${r.lotId ? ` (lot ${r.lotId})` : ''}: ${r.reason}\n`);
   if (rejects.length > 200) process.stderr.write(`  … and ${rejects.length - 200} more (all kept in the import_rejects table)\n`);

@@ -52,22 +52,24 @@ export class ImportLedger {
     this.find = this.db.prepare('SELECT 1 FROM lots WHERE key = ?').pluck();
     this.db.exec('CREATE TABLE vins (vin TEXT PRIMARY KEY) WITHOUT ROWID');
     this.putVin = this.db.prepare('INSERT OR IGNORE INTO vins (vin) VALUES (?)');
-    this.db.exec('CREATE TABLE rejects (ord INTEGER PRIMARY KEY, record TEXT NOT NULL)');
-    this.putReject = this.db.prepare('INSERT INTO rejects (record) VALUES (?)');
+    this.db.exec(
+      'CREATE TABLE rejects (ord INTEGER PRIMARY KEY, row INTEGER NOT NULL, lot_id TEXT, source TEXT, reason TEXT NOT NULL, raw_json TEXT NOT NULL)',
+    );
+    this.putReject = this.db.prepare('INSERT INTO rejects (row, lot_id, source, reason, raw_json) VALUES (?, ?, ?, ?, ?)');
   }
 
   /** Keeps a rejected row, cells and all, and answers what the import's summary reports of it. */
   keepReject(r: RejectedRow): ReportedReject {
-    const record = rejectRecord(r);
-    this.putReject.run(JSON.stringify(record));
-    const { rawJson: _cells, ...reported } = record;
+    const { rawJson, ...reported } = rejectRecord(r);
+    this.putReject.run(reported.row, reported.lotId, reported.source, reported.reason, rawJson);
     return reported;
   }
 
   /** The rejected rows kept, in the order they were kept. */
   *rejectRecords(): IterableIterator<RejectRecord> {
-    for (const record of this.db.prepare('SELECT record FROM rejects ORDER BY ord').pluck().iterate() as IterableIterator<string>)
-      yield JSON.parse(record) as RejectRecord;
+    const rows = this.db.prepare('SELECT row, lot_id, source, reason, raw_json FROM rejects ORDER BY ord').raw().iterate();
+    for (const [row, lotId, source, reason, rawJson] of rows as IterableIterator<[number, string | null, string | null, string, string]>)
+      yield { row, lotId, source, reason, rawJson };
   }
 
   /** Records a batch of rows in file order: a lot's later row replaces its earlier one. */

@@ -12,6 +12,7 @@ export { parseCompsFile } from './comps-file.js';
 // sample data.
 export { importFeedSource } from './feed-import.js';
 export { importCompsFile, importExitCode, importSummaryBody } from './import-service.js';
+export type { ReportedReject } from './import-records.js';
 export { adminImportRoutes } from './admin-imports.js';
 export type { KeepFileInput, KeepInput, SnapshotKind, SnapshotSink } from './evidence-sink.js';
 export { databaseIsEmpty, importSampleData, sampleDir } from './sample.js';
