@@ -12,6 +12,7 @@ import { readFeedRow, type AcceptedListing, type FeedFormat, type RejectedRow } 
 import { csvHeader, csvRow, FeedFormatError, jsonItems, jsonRow, type CsvHeader } from './feed-rows.js';
 import { readCsvWindow, type CsvCursor } from './csv-records.js';
 import { Utf8Stream } from './utf8-check.js';
+import { BoundaryScanner } from './csv-boundaries.js';
 
 /** A feed on disk (streamed) or already in memory (an upload). */
 export type FeedSource = { path: string } | { bytes: Buffer | string };
@@ -28,44 +29,6 @@ async function* byteChunks(source: FeedSource, chunkBytes: number): AsyncGenerat
     return;
   }
   for await (const chunk of createReadStream(source.path, { highWaterMark: chunkBytes })) yield chunk as Buffer;
-}
-
-/**
- * Finds record boundaries in normalised CSV text the way csv-parse reads quotes: a quote opens a
- * quoted field only at the start of a field, `""` inside one is a literal quote, and a newline
- * ends a record only outside a quoted field.
- */
-class BoundaryScanner {
-  private quoted = false;
-  private fieldStart = true;
-  private quoteSeen = false;
-
-  /** Scans `text` from `from`; answers the offset just after the last record-ending newline, or -1. */
-  scan(text: string, from: number): number {
-    let boundary = -1;
-    for (let i = from; i < text.length; i++) {
-      const ch = text.charCodeAt(i);
-      if (this.quoted) {
-        if (this.quoteSeen) {
-          this.quoteSeen = false;
-          if (ch === 34) continue; // "" is a quote inside the field
-          this.quoted = false; // the field closed on the previous quote; read this char outside it
-        } else {
-          if (ch === 34) this.quoteSeen = true;
-          continue;
-        }
-      }
-      if (ch === 10) {
-        boundary = i + 1;
-        this.fieldStart = true;
-      } else if (ch === 44) this.fieldStart = true;
-      else if (ch === 34 && this.fieldStart) {
-        this.quoted = true;
-        this.fieldStart = false;
-      } else this.fieldStart = false;
-    }
-    return boundary;
-  }
 }
 
 /** Normalised CSV text in windows that each end on a record boundary (the last one may not). */
