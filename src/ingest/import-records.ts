@@ -3,7 +3,7 @@
 import type { ArbitrageParams } from '../config/index.js';
 import type { StoreOptions } from '../opportunities/index.js';
 import type { QualityFlags, QualitySummary, RejectedRow, VinDecoder } from '../quality/index.js';
-import type { Db } from '../storage/index.js';
+import { durableCommit, type Db } from '../storage/index.js';
 import type { SnapshotSink } from './evidence-sink.js';
 
 /**
@@ -107,11 +107,15 @@ export async function closeImport(
   importId: number,
   counts: { accepted: number; rejected: number; created: number; updated: number; unchanged: number },
 ): Promise<void> {
-  await db.kysely
-    .updateTable('imports')
-    .set({ finished_at: Date.now(), status: 'done', ...counts })
-    .where('id', '=', importId)
-    .execute();
+  // Durable even on a connection that commits asynchronously: an import reported done is on disk,
+  // and with it every batch it committed before.
+  await durableCommit(db, (trx) =>
+    trx
+      .updateTable('imports')
+      .set({ finished_at: Date.now(), status: 'done', ...counts })
+      .where('id', '=', importId)
+      .execute(),
+  );
 }
 
 export async function failImport(db: Db, importId: number): Promise<void> {

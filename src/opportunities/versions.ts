@@ -2,7 +2,7 @@
 // carries, the data version caches key their entries by, and the comps version in the engine's
 // fingerprint.
 import { sql, type Kysely } from 'kysely';
-import type { Database, Db } from '../storage/index.js';
+import { durableCommit, type Database, type Db } from '../storage/index.js';
 
 /**
  * The next commit-ordered change number (opportunities_007). Call it inside the writing
@@ -29,20 +29,25 @@ export async function readChangeSeq(db: Kysely<Database>): Promise<number> {
 
 type VersionKey = 'data_version' | 'comps_version';
 
-// One atomic UPDATE … RETURNING, so concurrent importers never hand out the same version.
+// One atomic UPDATE … RETURNING, so concurrent importers never hand out the same version. Committed
+// durably: replicas move their caches to the new number at once, and an import that commits its
+// batches asynchronously (openDb's asyncCommit) must not have a crash take back a number they saw,
+// nor the rows it stands for, which were committed before it.
 async function bumpVersion(db: Db, key: VersionKey, now: number): Promise<number> {
-  await db.kysely
-    .insertInto('settings')
-    .values({ key, value: '0', updated_at: now })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.kysely
-    .updateTable('settings')
-    .set({ value: sql<string>`CAST(CAST(value AS BIGINT) + 1 AS TEXT)`, updated_at: now })
-    .where('key', '=', key)
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  return Number(row.value);
+  return durableCommit(db, async (trx) => {
+    await trx
+      .insertInto('settings')
+      .values({ key, value: '0', updated_at: now })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const row = await trx
+      .updateTable('settings')
+      .set({ value: sql<string>`CAST(CAST(value AS BIGINT) + 1 AS TEXT)`, updated_at: now })
+      .where('key', '=', key)
+      .returning('value')
+      .executeTakeFirstOrThrow();
+    return Number(row.value);
+  });
 }
 
 async function readVersion(db: Db, key: VersionKey): Promise<number> {

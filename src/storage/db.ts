@@ -76,6 +76,17 @@ export interface OpenDbOptions {
    * At 16 MB it was 73,000 and 216,000. Memory the process may hold, so for a bulk import only.
    */
   pageCacheKib?: number;
+  /**
+   * PostgreSQL only: commits return before their WAL reaches disk (`synchronous_commit = off`),
+   * as SQLite's `synchronous = NORMAL` already lets an import's commits. A server crash can then
+   * take back the last moments of commits (about three WAL-writer rounds, 0.6 s at the default),
+   * whole transactions only, never leaving the database inconsistent. A bulk import's batch
+   * commits each waited for a WAL flush; writes that others act on — the data version replicas
+   * key their caches by, the import's own record — still commit durably (`durableCommit`), which
+   * also makes every commit before them durable, since the WAL is flushed in order. For a bulk
+   * import only.
+   */
+  asyncCommit?: boolean;
 }
 
 /** `sqlite:PATH`, a bare path, `:memory:`, or `postgres://…` / `postgresql://…`. */
@@ -116,7 +127,12 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
   };
   if (dialect === 'postgres') {
     const driver = loadPg();
-    const pool = new driver.Pool({ connectionString: target, max: opts.poolSize ?? 10, types: pgTypes(driver) });
+    const pool = new driver.Pool({
+      connectionString: target,
+      max: opts.poolSize ?? 10,
+      types: pgTypes(driver),
+      ...(opts.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
+    });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     // pg-pool only listens while a client is idle; a server shutdown that reaches a checked-out

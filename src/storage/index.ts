@@ -8,6 +8,7 @@ export { valuesTable } from './values-table.js';
 export { dbBool, isDatabaseUnavailable, openDb, type Db, type OpenDbOptions } from './db.js';
 export { readKeyset, type KeysetPosition } from './keyset.js';
 export { analyzeStale } from './planner-statistics.js';
+export { durableCommit } from './durable-commit.js';
 export { openScratchDatabase, type ScratchDatabase } from './scratch.js';
 export { applyMigrations, type MigrationReport } from './migrate.js';
 export { closeConnection, openRedis, type RedisHandle } from './redis.js';
