@@ -49,6 +49,20 @@ describe.runIf(pgOk)('asynchronous commits for a bulk import (PostgreSQL)', () =
     expect(await setting(tdb.db)).toBe('on');
   });
 
+  it("keeps the operator's own session options", async () => {
+    const withOptions = openDb(`${tdb.url}?options=${encodeURIComponent('-c statement_timeout=12345')}`, {
+      asyncCommit: true,
+      poolSize: 1,
+    });
+    try {
+      expect(await setting(withOptions)).toBe('off');
+      const timeout = await sql<{ t: string }>`SELECT current_setting('statement_timeout') AS t`.execute(withOptions.kysely);
+      expect(timeout.rows[0]!.t).toBe('12345ms');
+    } finally {
+      await withOptions.close();
+    }
+  });
+
   it('commits durably inside durableCommit, and only there', async () => {
     const inside = await durableCommit(
       bulk,

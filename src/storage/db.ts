@@ -127,12 +127,7 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
   };
   if (dialect === 'postgres') {
     const driver = loadPg();
-    const pool = new driver.Pool({
-      connectionString: target,
-      max: opts.poolSize ?? 10,
-      types: pgTypes(driver),
-      ...(opts.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
-    });
+    const pool = new driver.Pool({ connectionString: target, max: opts.poolSize ?? 10, types: pgTypes(driver) });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     // pg-pool only listens while a client is idle; a server shutdown that reaches a checked-out
@@ -140,6 +135,9 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
     // query in progress still fails, and pg-pool discards the dead client on release.
     pool.on('connect', (client) => {
       client.on('error', () => {});
+      // Set per session rather than as a startup option, which would replace the operator's own
+      // (PGOPTIONS, or `options` in the URL). The client runs it before any query handed to it.
+      if (opts.asyncCommit) client.query('SET synchronous_commit = off').catch(() => {});
     });
     return dbOver(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }), dialect, url, stats);
   }
