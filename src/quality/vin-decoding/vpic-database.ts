@@ -11,12 +11,13 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -102,10 +103,38 @@ export function vpicDatabasePath(source: VpicSource, env: NodeJS.ProcessEnv = pr
 
 let preparing: Promise<string> | null = null;
 
+const UNPACKED = /^vpic-corgi-(\d+)\.(\d+)\.(\d+)-ix(\d+)\.db(?:-wal|-shm)?$/;
+
+/** A file name's corgi release and index version as numbers to compare, or null when not ours. */
+function unpackedRank(name: string): number[] | null {
+  const m = UNPACKED.exec(name);
+  return m ? m.slice(1, 5).map(Number) : null;
+}
+
+function older(a: number[], b: number[]): boolean {
+  const i = a.findIndex((v, k) => v !== b[k]);
+  return i >= 0 && a[i]! < b[i]!;
+}
+
+/**
+ * Removes what an older corgi release or index version unpacked beside `target` (107 MB a file):
+ * nothing of this release reads it. Only older ones, so that two releases sharing the directory
+ * during a rollout do not delete each other's on every start. A process still reading a removed
+ * file keeps its open copy; temporary files of a preparation in progress stay.
+ */
+function removeSuperseded(target: string): void {
+  const ours = unpackedRank(basename(target));
+  if (!ours) return;
+  for (const name of readdirSync(dirname(target))) {
+    const rank = unpackedRank(name);
+    if (rank && older(rank, ours)) rmSync(join(dirname(target), name), { force: true });
+  }
+}
+
 /**
  * Unpacks and indexes the database unless the file is there. Written to a temporary name and
  * renamed, so a process that finds the file never reads half of it and two processes that
- * prepare at once both end with a whole file.
+ * prepare at once both end with a whole file. Files an earlier release unpacked beside it go.
  */
 export async function prepareVpicDatabase(source: VpicSource, target = vpicDatabasePath(source)): Promise<string> {
   if (existsSync(target)) return target;
@@ -125,6 +154,7 @@ export async function prepareVpicDatabase(source: VpicSource, target = vpicDatab
         db.close();
       }
       renameSync(tmp, target);
+      removeSuperseded(target);
       return target;
     } catch (err) {
       rmSync(tmp, { force: true });
