@@ -68,7 +68,7 @@ interface VpicAdapter {
  * patterns took 1.12–1.19 s of CPU this way against 1.29–1.30 s through corgi's adapter. Its
  * pattern query runs in the narrower form vpic-queries.ts gives, with the same rows.
  */
-function vpicAdapter(db: Database.Database): VpicAdapter {
+function vpicAdapter(db: Database.Database, narrow: boolean): VpicAdapter {
   // The descriptor-pattern query inlines its schema ids, so few texts repeat; the rest do.
   const statements = new LRUCache<string, Database.Statement>({ max: 64 });
   return {
@@ -76,7 +76,7 @@ function vpicAdapter(db: Database.Database): VpicAdapter {
       return new Promise((resolve) => {
         let stmt = statements.get(query);
         if (!stmt) {
-          stmt = db.prepare(narrowPatternQuery(query) ?? query);
+          stmt = db.prepare((narrow && narrowPatternQuery(query)) || query);
           if (stmt.reader) stmt.raw(true);
           statements.set(query, stmt);
         }
@@ -142,7 +142,9 @@ export class VinDecoder {
     raw.pragma('mmap_size = 0');
     raw.pragma('cache_size = -2000');
     raw.pragma('temp_store = MEMORY');
-    return new VinDecoder(corgi, vpicAdapter(raw), raw, `${source.release} (NHTSA vPIC)`);
+    // A file an earlier release prepared, kept because it could not be replaced, lacks the table.
+    const narrow = raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ds_schema_years'").get() !== undefined;
+    return new VinDecoder(corgi, vpicAdapter(raw, narrow), raw, `${source.release} (NHTSA vPIC)`);
   }
 
   private wmi(code: string) {

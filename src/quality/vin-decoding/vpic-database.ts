@@ -52,10 +52,11 @@ const INDEXES = [
   ...SCHEMA_YEARS_DDL,
 ];
 /**
- * Part of the unpacked file's name: bumped whenever INDEXES changes, so a file indexed by an
- * earlier release is not reused without the new indexes (it is opened read-only).
+ * Part of the unpacked file's name and its stamp: bumped whenever what preparing adds to the file
+ * changes (INDEXES, the tables this release's queries read), so a file an earlier release prepared
+ * is not reused without them (it is opened read-only).
  */
-export const VPIC_INDEX_VERSION = 4;
+export const VPIC_INDEX_VERSION = 5;
 
 export interface VpicSource {
   /** The gzipped database inside the installed package. */
@@ -103,6 +104,30 @@ export function vpicDatabasePath(source: VpicSource, env: NodeJS.ProcessEnv = pr
 
 let preparing: Promise<string> | null = null;
 
+/** What a file prepared by this release records: the data's release and the index version. */
+const stamp = (source: VpicSource): string => `${source.release} ix${VPIC_INDEX_VERSION}`;
+
+/**
+ * The stamp of the file at `path`, or null when an earlier release prepared it (no stamp) or it
+ * cannot be read. A path named by DEALERSCOPE_VPIC_DB carries no version in its name, so a file
+ * an older release left there (other data, or indexes and tables this one's queries need) is
+ * known by this alone.
+ */
+function preparedBy(path: string): string | null {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare('SELECT stamp FROM ds_prepared WHERE (SELECT count(*) FROM ds_prepared) = 1').get() as
+        { stamp: string } | undefined;
+      return row?.stamp ?? null;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
 const UNPACKED = /^vpic-corgi-(\d+)\.(\d+)\.(\d+)-ix(\d+)\.db(?:-wal|-shm)?$/;
 
 /** A file name's corgi release and index version as numbers to compare, or null when not ours. */
@@ -132,12 +157,26 @@ function removeSuperseded(target: string): void {
 }
 
 /**
- * Unpacks and indexes the database unless the file is there. Written to a temporary name and
- * renamed, so a process that finds the file never reads half of it and two processes that
- * prepare at once both end with a whole file. Files an earlier release unpacked beside it go.
+ * Unpacks and indexes the database unless this release's file is there; one an earlier release
+ * prepared at the same path is replaced. Written to a temporary name and renamed, so a process
+ * that finds the file never reads half of it, two processes that prepare at once both end with a
+ * whole file, and one still reading a replaced file keeps its copy. Files an older release
+ * unpacked beside it under their own names go.
  */
 export async function prepareVpicDatabase(source: VpicSource, target = vpicDatabasePath(source)): Promise<string> {
-  if (existsSync(target)) return target;
+  if (!existsSync(target)) return prepare(source, target);
+  if (preparedBy(target) === stamp(source)) return target;
+  // An earlier release's file that cannot be replaced (a read-only volume) still decodes, through
+  // corgi's queries as written (decoder.ts asks whether the file has what narrowing reads).
+  return prepare(source, target).catch((err: unknown) => {
+    process.emitWarning(
+      `the vPIC file ${target} was prepared by an earlier release and could not be replaced (${err instanceof Error ? err.message : String(err)}); decoding from it as it is, more slowly`,
+    );
+    return target;
+  });
+}
+
+function prepare(source: VpicSource, target: string): Promise<string> {
   preparing ??= (async () => {
     mkdirSync(dirname(target), { recursive: true });
     const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
@@ -150,6 +189,11 @@ export async function prepareVpicDatabase(source: VpicSource, target = vpicDatab
         db.pragma('cache_size = -2000');
         for (const s of INDEXES) db.exec(s);
         db.exec('ANALYZE');
+        // Read only from here on: a rollback journal leaves no -wal/-shm beside it to outlive the
+        // file, which a later release may replace at the same path (DEALERSCOPE_VPIC_DB).
+        db.pragma('journal_mode = DELETE');
+        db.exec('CREATE TABLE ds_prepared (stamp TEXT NOT NULL)');
+        db.prepare('INSERT INTO ds_prepared (stamp) VALUES (?)').run(stamp(source));
       } finally {
         db.close();
       }
