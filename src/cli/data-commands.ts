@@ -34,7 +34,7 @@ const INGEST_HEAP_CEILING_MB = 48;
  * service's 4 MB (the same import read 73,000 pages back from the WAL and the file instead of
  * 233,000). On PostgreSQL its batches commit without waiting for the WAL flush, and the data
  * version and the import's record durably, which flushes them all (openDb's asyncCommit).
- * docs/architecture.md, "Checkpoints", "The import's page cache" and "Asynchronous commits".
+ * docs/architecture.md, "Checkpoints", "The import's page cache" and "Kept (2026-12-07, fourth)".
  */
 const INGEST_DB = { memoryTempFiles: true, walCheckpointPages: 10_000, pageCacheKib: 16 * 1024, asyncCommit: true } as const;
 

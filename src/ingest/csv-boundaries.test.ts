@@ -1,6 +1,7 @@
 // The boundary scanner against a character-by-character reading of the same rules, on random text
 // of commas, quotes, newlines and letters fed in random pieces, as the streamed reader feeds it.
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../common/random.js';
 import { BoundaryScanner } from './csv-boundaries.js';
 
 /** The rules one character at a time: the reference the scanner must agree with. */
@@ -35,14 +36,9 @@ class ByCharacter {
   }
 }
 
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
-}
-
 describe('CSV record boundaries', () => {
   it('agrees with a character-by-character reading, however the text arrives', () => {
-    const rnd = seeded(11);
+    const rnd = seededRandom(11);
     const alphabet = ['a', 'b', ',', '"', '\n', ' '];
     for (let t = 0; t < 20_000; t++) {
       const len = Math.floor(rnd() * 40);

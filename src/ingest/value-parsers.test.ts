@@ -1,13 +1,13 @@
 // Value parsers' edges that the feed tests do not reach one by one.
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../common/random.js';
 import { collapseSpaces, readIsoDateTime } from './value-parsers.js';
 
 describe('collapseSpaces', () => {
   it('collapses every run of whitespace to one space and trims, Unicode spaces included', () => {
     const reference = (s: string) => s.replace(/\s+/g, ' ').trim();
     const alphabet = ['a', 'b', ' ', '\t', '\n', '\u00a0', '\u2003', '\ufeff'];
-    let seed = 5;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rnd = seededRandom(5);
     for (let t = 0; t < 5_000; t++) {
       let s = '';
       for (let k = Math.floor(rnd() * 12); k > 0; k--) s += alphabet[Math.floor(rnd() * alphabet.length)];

@@ -117,9 +117,8 @@ function preparedBy(path: string): string | null {
   try {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
-      const row = db.prepare('SELECT stamp FROM ds_prepared WHERE (SELECT count(*) FROM ds_prepared) = 1').get() as
-        { stamp: string } | undefined;
-      return row?.stamp ?? null;
+      // Preparing writes exactly one row.
+      return (db.prepare('SELECT stamp FROM ds_prepared').pluck().get() as string | undefined) ?? null;
     } finally {
       db.close();
     }
