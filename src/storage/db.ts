@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { Database } from './schema.js';
-import { WriteLockingSqliteDialect } from './sqlite-dialect.js';
+import { WriteLockingSqliteDialect, type WriteGroups } from './sqlite-dialect.js';
 import { driverStatement, type DriverStatement } from './sqlite-rows.js';
 
 // Each process loads only the driver it uses: every megabyte of RSS counts against the phase-1 gate.
@@ -47,6 +47,8 @@ export interface Db {
   /** Cheap round trip used by readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** SQLite opened with `writeGroups: true` only: transactions joined into one (sqlite-dialect.ts). */
+  writeGroups?: WriteGroups;
 }
 
 export interface OpenDbOptions {
@@ -87,6 +89,13 @@ export interface OpenDbOptions {
    * import only.
    */
   asyncCommit?: boolean;
+  /**
+   * SQLite only: the handle offers `writeGroups`, which join a stretch of transactions into one
+   * SQLite transaction (`WriteGroups` in sqlite-dialect.ts). Only for a process that uses the
+   * connection for one job alone: every transaction on it while a group is open joins the group,
+   * whoever began it. For a bulk import only.
+   */
+  writeGroups?: boolean;
 }
 
 /** `sqlite:PATH`, a bare path, `:memory:`, or `postgres://…` / `postgresql://…`. */
@@ -175,7 +184,10 @@ export function openDb(url: string, opts: OpenDbOptions = {}): Db {
       database.close();
     },
   };
-  return dbOver(new Kysely<Database>({ dialect: new WriteLockingSqliteDialect({ database: prepared }), log }), dialect, url, stats);
+  const sqliteDialect = new WriteLockingSqliteDialect({ database: prepared }, opts.writeGroups === true);
+  const kysely = new Kysely<Database>({ dialect: sqliteDialect, log });
+  const groups = sqliteDialect.writeGroups((work) => kysely.connection().execute(work));
+  return { ...dbOver(kysely, dialect, url, stats), ...(groups ? { writeGroups: groups } : {}) };
 }
 
 function dbOver(kysely: Kysely<Database>, dialect: Dialect, url: string, stats: DbStats): Db {
