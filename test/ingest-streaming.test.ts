@@ -9,79 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFeedFile } from '../bench/ingest-feed.js';
 import { defaultArbitrageParams } from '../src/config/arbitrage.js';
 import { parseListingFeed, type AcceptedListing } from '../src/ingest/feed.js';
-import { feedOrigins } from '../src/ingest/feed-origin.js';
 import { importFeedSource, POSTGRES_BATCHES_IN_FLIGHT } from '../src/ingest/feed-import.js';
 import { streamFeed } from '../src/ingest/feed-stream.js';
 import { heapCeiling } from '../src/common/heap-ceiling.js';
-import { ingestListings } from '../src/ingest/import-service.js';
-import type { ImportSummary } from '../src/ingest/import-records.js';
 import { VinDecoder } from '../src/quality/vin-decoding/decoder.js';
 import { createTestDb, type TestDb } from './support/databases.js';
+import { expectSameImport, rowCount, snapshot, wholeFileImportAt } from './support/import-snapshot.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12);
 const params = defaultArbitrageParams();
 const dir = mkdtempSync(join(tmpdir(), 'ds-ingest-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The pipeline as it was before streaming: the file parsed whole and passed as one batch. */
-async function wholeFileImport(db: TestDb['db'], content: Buffer) {
-  const parsed = parseListingFeed(content, 'csv', { now: new Date(NOW) });
-  const origins = feedOrigins(content, 'feed.csv', new Date(NOW), parsed.accepted);
-  const summary = await ingestListings(
-    db,
-    { ...parsed, accepted: parsed.accepted.map((a, i) => ({ ...a, origin: origins[i] })) },
-    { origin: 'feed.csv', now: NOW, params },
-  );
-  return { ...summary, superseded: parsed.superseded.length };
-}
-
-/** Rows in one of the tables an import writes. */
-async function rowCount(db: TestDb['db'], table: 'listings' | 'imports'): Promise<number> {
-  const n = await db.kysely
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(n.n);
-}
-
-/**
- * Every table an import writes, keyed by lot, without surrogate ids, wall-clock stamps and change
- * numbers (one per storage transaction, so they follow how the rows were batched).
- */
-async function snapshot(db: TestDb['db']) {
-  // Anomaly ids also appear inside an opportunity's anomalies_json: with two batches in flight
-  // they follow which batch's detections committed first.
-  const strip = (r: Record<string, unknown>) =>
-    Object.fromEntries(
-      Object.entries(r)
-        .filter(([k]) => !/(^id$|_id$|finished_at|^change_seq$)/.test(k) || k === 'lot_id')
-        .map(([k, v]) => [k, k === 'anomalies_json' && typeof v === 'string' ? v.replace(/"id":\d+/g, '"id":0') : v]),
-    );
-  const sorted = (rows: Array<Record<string, unknown>>) => rows.map(strip).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-  const k = db.kysely;
-  return {
-    listings: sorted(await k.selectFrom('listings').selectAll().execute()),
-    opportunities: sorted(await k.selectFrom('opportunities').selectAll().execute()),
-    provenance: sorted(await k.selectFrom('quality_provenance').selectAll().execute()),
-    anomalies: sorted(await k.selectFrom('quality_anomalies').selectAll().execute()),
-    quarantine: sorted(await k.selectFrom('quality_quarantine').selectAll().execute()),
-    contractRuns: sorted(await k.selectFrom('quality_contract_runs').selectAll().execute()),
-    rejects: sorted(await k.selectFrom('import_rejects').selectAll().execute()),
-  };
-}
-
-/**
- * The streamed import's summary (all but its import id) and every table equal the whole-file
- * pipeline's; answers the streamed store's snapshot.
- */
-async function expectSameImport(wholeDb: TestDb['db'], whole: ImportSummary, streamedDb: TestDb['db'], streamed: ImportSummary) {
-  const { importId: _a, ...wa } = whole;
-  const { importId: _b, ...sa } = streamed;
-  expect(sa).toEqual(wa);
-  const got = await snapshot(streamedDb);
-  expect(got).toEqual(await snapshot(wholeDb));
-  return got;
-}
+const wholeFileImport = (db: TestDb['db'], content: Buffer) => wholeFileImportAt(db, content, NOW, params);
 
 describe('streamed feed import', () => {
   let whole: TestDb;

@@ -33,10 +33,19 @@ const INGEST_HEAP_CEILING_MB = 48;
  * made 101 fsyncs at SQLite's default and 26 at this), and its page cache is 16 MB, not the
  * service's 4 MB (the same import read 73,000 pages back from the WAL and the file instead of
  * 233,000). On PostgreSQL its batches commit without waiting for the WAL flush, and the data
- * version and the import's record durably, which flushes them all (openDb's asyncCommit).
- * docs/architecture.md, "Checkpoints", "The import's page cache" and "Kept (2026-12-07, fourth)".
+ * version and the import's record durably, which flushes them all (openDb's asyncCommit). On
+ * SQLite a second of batches commits as one transaction (openDb's writeGroups, WRITE_GROUP_MS):
+ * this process uses the connection for the import alone.
+ * docs/architecture.md, "Checkpoints", "The import's page cache", "Kept (2026-12-07, fourth)" and
+ * "A second of batches, one commit".
  */
-const INGEST_DB = { memoryTempFiles: true, walCheckpointPages: 10_000, pageCacheKib: 16 * 1024, asyncCommit: true } as const;
+const INGEST_DB = {
+  memoryTempFiles: true,
+  walCheckpointPages: 10_000,
+  pageCacheKib: 16 * 1024,
+  asyncCommit: true,
+  writeGroups: true,
+} as const;
 
 /** Exit codes: 0 every row landed and was published, 2 some rejected or quarantined, 1 could not run (docs/commands.md). */
 export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
