@@ -54,6 +54,8 @@ COPY --from=build /app/bin ./bin
 COPY config ./config
 COPY data ./data
 RUN chmod 0755 /app/bin/dealerscope.js && ln -s /app/bin/dealerscope.js /usr/local/bin/dealerscope
+# The ZIP table's binary copy, made here while /app is writable: every process reads it at start.
+RUN node -e "import('/app/dist/src/common/zip-table.js').then((m) => m.loadZipTable())" && test -n "$(ls /app/data/zip)"
 USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=60s --retries=3 \

@@ -1,62 +1,18 @@
-// Where a ZIP code is: the `zipcodes` package's offline US table (about 42,500 ZIPs with their
-// coordinates), loaded on first use. The package ships it as one 5 MB object literal; requiring
-// it cost the process ~75 MB of RSS for good (V8's parser memory is never handed back) and took
-// 1–2 s, and every serving process paid it at start-up because the dealer's ZIP is checked when
-// the arbitrage config loads. Here the file is read as text and scanned once into typed arrays
-// (~1 MB), which costs ~10 MB transiently. A ZIP missing from the table (new or PO-box-only ones)
-// falls back to the centroid of its three-digit prefix, which the same table gives.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Where a ZIP code is: the `zipcodes` package's offline US table (zip-table.ts), loaded on first
+// use. A ZIP missing from the table (new or PO-box-only ones) falls back to the centroid of its
+// three-digit prefix, which the same table gives.
+import { loadZipTable, type ZipTable } from './zip-table.js';
 
 export interface GeoPoint {
   lat: number;
   lon: number;
 }
 
-interface ZipTable {
-  /** ZIPs as numbers, ascending (binary search). */
-  zips: Int32Array;
-  lat: Float64Array;
-  lon: Float64Array;
-  /** Two-letter state code, the two char codes packed. */
-  state: Uint16Array;
-}
-
-// One entry of the package's table, in the order its generator writes the fields.
-const ENTRY =
-  /"zip":"(\d{5})","latitude":(-?[\d.eE+-]+),"longitude":(-?[\d.eE+-]+),"city":"(?:[^"\\]|\\.)*","state":"([A-Z]{2})","country":"US"/g;
-
 let table: ZipTable | null = null;
 let prefixCentroids: Map<number, GeoPoint> | null = null;
 
-/** Parses the package's codes file into the compact table; exported for the test that checks it against the package. */
-export function parseZipTable(text: string): ZipTable {
-  const zips: number[] = [];
-  const lat: number[] = [];
-  const lon: number[] = [];
-  const state: number[] = [];
-  for (const m of text.matchAll(ENTRY)) {
-    zips.push(Number(m[1]));
-    lat.push(Number(m[2]));
-    lon.push(Number(m[3]));
-    const s = m[4] as string;
-    state.push((s.charCodeAt(0) << 8) | s.charCodeAt(1));
-  }
-  if (zips.length < 40_000) throw new Error(`zipcodes table: expected about 42,000 ZIPs, read ${zips.length} (package format changed?)`);
-  const order = zips.map((_z, i) => i).sort((a, b) => (zips[a] as number) - (zips[b] as number));
-  return {
-    zips: Int32Array.from(order, (i) => zips[i] as number),
-    lat: Float64Array.from(order, (i) => lat[i] as number),
-    lon: Float64Array.from(order, (i) => lon[i] as number),
-    state: Uint16Array.from(order, (i) => state[i] as number),
-  };
-}
-
 function zipTable(): ZipTable {
-  if (!table) {
-    const file = createRequire(import.meta.url).resolve('zipcodes/lib/codes.js');
-    table = parseZipTable(readFileSync(file, 'utf8'));
-  }
+  table ??= loadZipTable();
   return table;
 }
 
