@@ -239,7 +239,10 @@ function crossChecks(p: ArbitrageParams): string[] {
   return errs;
 }
 
-const validateParams = compileOwnSchema<ArbitrageParams>(ArbitrageParamsSchema);
+/** The name the build gives the parameters' prebuilt validator (src/cli/write-validators.ts). */
+export const ARBITRAGE_PARAMS_VALIDATOR = 'arbitrage-params';
+
+const validateParams = compileOwnSchema<ArbitrageParams>(ArbitrageParamsSchema, ARBITRAGE_PARAMS_VALIDATOR);
 
 /** One problem as a JSON path and what is wrong there; a missing or unknown key is named in the path. */
 function describeProblem(e: ErrorObject): string {

@@ -91,7 +91,10 @@ export const SOURCES_SCHEMA = {
   },
 } as const;
 
-const validate = compileOwnSchema<{ sources: SourceConfig[] }>(SOURCES_SCHEMA);
+/** The name the build gives the source configuration's prebuilt validator (src/cli/write-validators.ts). */
+export const SOURCES_CONFIG_VALIDATOR = 'sources-config';
+
+const validate = compileOwnSchema<{ sources: SourceConfig[] }>(SOURCES_SCHEMA, SOURCES_CONFIG_VALIDATOR);
 /** Kinds whose API refuses requests without a key. */
 const KEYED = new Set<SourceKind>(['gsa', 'govdeals', 'allsurplus']);
 const STOREFRONT: Record<'govdeals' | 'allsurplus', string> = {
