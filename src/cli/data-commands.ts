@@ -118,7 +118,7 @@ export function registerDataCommands(program: Command): void {
       const summary = await withDb(async (db) => {
         // A PostgreSQL import holds no page cache or journal in this process, so its heap has room
         // for fewer forced collections: at 64 MB, against 48, eight alternated pairs of the
-        // benchmark's import took a median 9.64 against 10.03 s and 8.4 against 9.4 s of CPU,
+        // benchmark's import took a median 9.64 against 10.03 s and 8.4 against 9.2 s of CPU,
         // peaking at 161–166 MB against 148–154 MB (174 MB for a 100,000-listing file).
         const ceiling = heapCeiling({ ceilingBytes: INGEST_HEAP_CEILING_MB[db.dialect] * 1024 * 1024 });
         const evidence = createEvidenceStore({ db, clock: systemClock, env: process.env, log: (m) => process.stderr.write(`${m}\n`) });
