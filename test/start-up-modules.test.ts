@@ -55,7 +55,7 @@ describe('service start-up imports', () => {
       // (scripts/vendor-bundles.mjs) with no second copy from the package.
       expect(packages).toContain('fastify');
       expect(loaded.some((l) => l.endsWith('/dist/vendor/kysely.js'))).toBe(true);
-      expect(['kysely', 'cockatiel'].filter((p) => packages.has(p))).toEqual([]);
+      expect(['kysely', 'cockatiel', 'prom-client', '@opentelemetry/api'].filter((p) => packages.has(p))).toEqual([]);
       expect(NOT_AT_START.filter((p) => packages.has(p))).toEqual([]);
     },
     60_000,
