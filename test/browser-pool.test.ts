@@ -145,12 +145,15 @@ describe.runIf(hasChromium)('browser pool', () => {
     const events: PoolEvent[] = [];
     const pool = makePool({ enabled: true, maxContexts: 1 }, { onEvent: (e) => events.push(e) });
     const job = pool.run(async (page) => {
-      const pid = pool.chromiumPids().sort((a, b) => a - b)[0]!;
+      // Every process of the pool's browser: on a loaded machine the lowest pid could still be
+      // the previous attempt's dying browser, and killing only that left this one to finish.
       setTimeout(() => {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
+        for (const pid of pool.chromiumPids()) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
         }
       }, 200);
       await page.goto(pageUrl(1, 3_000));
