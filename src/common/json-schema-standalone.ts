@@ -1,9 +1,8 @@
 // The build's half of prebuilt validators (json-schema.ts): a schema compiled by Ajv into
 // standalone CommonJS code, which a process then loads instead of compiling the schema itself.
-import { writeFileSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { OWN_SCHEMA_OPTIONS, schemaDigest } from './json-schema.js';
 
 // The package's CommonJS module is the function, with the same function as its `default`.
@@ -16,10 +15,7 @@ export function standaloneValidatorSource(schema: object): string {
   return `${standaloneCode(ajv, validate)}\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schema))};\n`;
 }
 
-/** Writes the validator under a temporary name and renames it, so no process loads half a file. */
+/** Writes the validator whole (atomic-file.ts), so no process loads half a file. */
 export function writeStandaloneValidator(schema: object, path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, standaloneValidatorSource(schema));
-  renameSync(tmp, path);
+  writeFileAtomically(path, standaloneValidatorSource(schema));
 }

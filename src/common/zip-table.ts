@@ -9,10 +9,11 @@
 // own, named by the package's version and this layout's, and later processes read that (about 10
 // ms). The file is a cache: one that is missing, short, or of another layout is written
 // again from the package.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeFileAtomically } from './atomic-file.js';
 import { packageRoot } from './paths.js';
 
 export interface ZipTable {
@@ -128,20 +129,12 @@ function readCached(path: string): ZipTable | null {
   }
 }
 
-/** Writes under a temporary name and renames, so a process never reads half a file. */
+/** Writes the table for the next process; false when this place cannot take it. */
 function writeCached(path: string, table: ZipTable): boolean {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, encodeZipTable(table));
-    renameSync(tmp, path);
+    writeFileAtomically(path, encodeZipTable(table));
     return true;
   } catch {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // Nothing was written where nothing can be.
-    }
     return false;
   }
 }
