@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/common/paths.js';
-import { SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
+import { COMMAND_MALLOC_ENV, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { openDb } from '../src/storage/index.js';
 import { BENCH_PG_ADMIN_URL, createBenchDb } from './databases.js';
 import { writeFeedFile } from './ingest-feed.js';
@@ -175,8 +175,16 @@ async function ingestRound(
   const bdb = await createBenchDb(dialect);
   const snapshots = mkdtempSync(join(dir, 'snapshots-'));
   try {
-    // As the image runs it: its own heap defaults, one malloc arena (the image sets it for every command).
-    const env = { ...process.env, ...SERVICE_MALLOC_ENV, DATABASE_URL: bdb.url, SNAPSHOT_DIR: snapshots, NODE_OPTIONS: '' };
+    // As the image runs it: its own heap defaults and the malloc settings the image sets for every command.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...COMMAND_MALLOC_ENV,
+      DATABASE_URL: bdb.url,
+      SNAPSHOT_DIR: snapshots,
+      NODE_OPTIONS: '',
+    };
+    // A caller's shell may carry the service's malloc thresholds (npm start's); the image's import does not.
+    for (const name of Object.keys(SERVICE_MALLOC_ENV)) if (!(name in COMMAND_MALLOC_ENV)) delete env[name];
     const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
     const migrated = spawnSync(process.execPath, [cli, 'migrate'], {
       env,

@@ -6,7 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { BenchModule } from '../src/cli/bench-command.js';
-import { SERVICE_HEAP_OPTIONS, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
+import { COMMAND_MALLOC_ENV, SERVICE_HEAP_OPTIONS, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 import { packageRoot } from '../src/common/paths.js';
 import { seededRandom } from '../src/common/random.js';
 import { postgresReachable } from './databases.js';
@@ -166,6 +166,7 @@ export async function runBench(o: BenchOptions): Promise<string> {
       detailShare: DETAIL_SHARE,
       serviceNodeOptions: SERVICE_HEAP_OPTIONS,
       serviceEnv: SERVICE_MALLOC_ENV,
+      importEnv: COMMAND_MALLOC_ENV,
     },
     targets: TARGETS,
     verdicts: verdicts(results, pathShare, memory, ingest),

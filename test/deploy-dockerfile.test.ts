@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
+import { COMMAND_MALLOC_ENV, SERVICE_MALLOC_ENV } from '../src/http/heap-options.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -126,8 +126,11 @@ describe('Dockerfile', () => {
     // The image runs every command (ingest reads feeds of up to 512 MB in memory): the API's heap
     // cap belongs to the API's deployment (deploy/k8s, test/deploy-k8s.test.ts), not to the image.
     expect(envOf(finalStage).NODE_OPTIONS).toBeUndefined();
-    // Unlike the heap cap, the malloc settings suit every command, so the image itself sets them.
-    for (const [name, value] of Object.entries(SERVICE_MALLOC_ENV)) expect(envOf(finalStage)[name]).toBe(value);
+    // One malloc arena suits every command, so the image sets it; the thresholds that hand freed
+    // blocks back cost an import dearly and, like the heap cap, belong to the API's deployment.
+    for (const [name, value] of Object.entries(COMMAND_MALLOC_ENV)) expect(envOf(finalStage)[name]).toBe(value);
+    for (const name of Object.keys(SERVICE_MALLOC_ENV).filter((n) => !(n in COMMAND_MALLOC_ENV)))
+      expect(envOf(finalStage)[name]).toBeUndefined();
     expect(deployments[0].spec.template.spec.containers[0].ports[0].containerPort).toBe(exposed);
   });
 
