@@ -36,22 +36,18 @@ export function feedOrigins(
 /** The same, for a file known by its hash (a streamed import hashes it on the first read). */
 export function feedOriginsOf(hash: string, originName: string, fetchedAt: Date, accepted: readonly AcceptedListing[]): ListingOrigin[] {
   const sourceUrl = `urn:dealerscope:feed:${encodeURIComponent(originName)}`;
-  // Per row: canonical column → [locator, raw value].
-  const cellsOf = (a: AcceptedListing) =>
-    new Map(a.cells().map((c): [string, [string, unknown]] => [headerKey(c.column), [c.locator, c.value]]));
   return accepted.map((a) => {
-    const cells = cellsOf(a);
     const locators: ListingOrigin['locators'] = {};
     const methods: NonNullable<ListingOrigin['methods']> = {};
     for (const [field, key] of FIELD_KEYS) {
-      const cell = cells.get(key);
-      if (cell) locators[field] = cell[0];
-      methods[field] = cell && !blank(cell[1]) ? 'extracted' : 'default';
+      const cell = a.cell(key);
+      if (cell) locators[field] = cell.locator;
+      methods[field] = cell && !blank(cell.value) ? 'extracted' : 'default';
     }
     for (const d of a.derived) {
       methods[d] = 'derived';
       // VIN and mileage found in the free text point at the description they were read from.
-      locators[d] = d === 'title' ? undefined : cells.get(DESCRIPTION_KEY)?.[0];
+      locators[d] = d === 'title' ? undefined : a.cell(DESCRIPTION_KEY)?.locator;
       if (locators[d] === undefined) delete locators[d];
     }
     const origin: ListingOrigin = { sourceUrl, fetchedAt, snapshotHash: hash, extractorVersion: FEED_EXTRACTOR_VERSION, locators, methods };

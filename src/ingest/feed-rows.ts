@@ -26,6 +26,12 @@ export interface RawRow {
   raw: () => Record<string, unknown>;
   values: Map<FeedColumn, unknown>;
   cells: () => FeedCell[];
+  /**
+   * The cell of the column whose header key (`headerKey`) is `key`, the last such when several
+   * are; what `cells()` holds for it, built alone. Provenance asks for a few dozen columns of
+   * every row, and building every cell and a map of them per row was most of its cost.
+   */
+  cell: (key: string) => FeedCell | undefined;
   structural: string | null;
 }
 
@@ -35,6 +41,8 @@ const pointerToken = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 export interface CsvHeader {
   names: string[];
   columns: Array<FeedColumn | null>;
+  /** Each header key's column index, the last column when several share a key. */
+  indexOfKey: Map<string, number>;
 }
 
 export function csvHeader(header: CsvRecord | undefined): CsvHeader {
@@ -54,10 +62,12 @@ export function csvHeader(header: CsvRecord | undefined): CsvHeader {
   });
   const missing = REQUIRED.filter((c) => !columns.includes(c));
   if (missing.length > 0) throw new FeedFormatError(`feed header lacks required column(s): ${missing.join(', ')}`);
-  return { names, columns };
+  const indexOfKey = new Map<string, number>();
+  names.forEach((h, i) => indexOfKey.set(headerKey(h), i));
+  return { names, columns, indexOfKey };
 }
 
-export function csvRow({ names, columns }: CsvHeader, rec: CsvRecord): RawRow {
+export function csvRow({ names, columns, indexOfKey }: CsvHeader, rec: CsvRecord): RawRow {
   const values = new Map<FeedColumn, unknown>();
   const fields = rec.fields ?? [];
   const n = Math.min(fields.length, names.length);
@@ -76,8 +86,13 @@ export function csvRow({ names, columns }: CsvHeader, rec: CsvRecord): RawRow {
   const structural =
     rec.error ?? (fields.length !== names.length ? `wrong column count: ${fields.length} fields, header has ${names.length}` : null);
   const row = rec.row;
-  const cells = () => names.map((name, i) => ({ column: name, locator: `csv:row=${row};column=${name}`, value: fields[i] }));
-  return { row, line: rec.line, raw, values, cells, structural };
+  const cellAt = (i: number): FeedCell => ({ column: names[i]!, locator: `csv:row=${row};column=${names[i]!}`, value: fields[i] });
+  const cells = () => names.map((_, i) => cellAt(i));
+  const cell = (key: string) => {
+    const i = indexOfKey.get(key);
+    return i === undefined ? undefined : cellAt(i);
+  };
+  return { row, line: rec.line, raw, values, cells, cell, structural };
 }
 
 /** Throws FeedFormatError when feed bytes are not UTF-8 (a string was decoded by its reader already). */
@@ -117,7 +132,14 @@ const REPEATED_KEY = new WeakMap<object, string>();
 /** Item `i` (0-based) of a JSON feed as a row. */
 export function jsonRow(item: unknown, i: number): RawRow {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-    return { row: i + 1, raw: () => ({ value: item }), values: new Map(), cells: () => [], structural: 'row is not a JSON object' };
+    return {
+      row: i + 1,
+      raw: () => ({ value: item }),
+      values: new Map(),
+      cells: () => [],
+      cell: () => undefined,
+      structural: 'row is not a JSON object',
+    };
   }
   const raw = item as Record<string, unknown>;
   const values = new Map<FeedColumn, unknown>();
@@ -133,6 +155,16 @@ export function jsonRow(item: unknown, i: number): RawRow {
     keyOf.set(col, k);
     values.set(col, v);
   }
-  const cells = () => Object.entries(raw).map(([k, v]) => ({ column: k, locator: `/${i}/${pointerToken(k)}`, value: v }));
-  return { row: i + 1, raw: () => raw, values, cells, structural };
+  const cellOf = (k: string): FeedCell => ({ column: k, locator: `/${i}/${pointerToken(k)}`, value: raw[k] });
+  const cells = () => Object.keys(raw).map(cellOf);
+  let keyNamed: Map<string, string> | undefined;
+  const cell = (key: string) => {
+    if (keyNamed === undefined) {
+      keyNamed = new Map();
+      for (const k of Object.keys(raw)) keyNamed.set(headerKey(k), k);
+    }
+    const k = keyNamed.get(key);
+    return k === undefined ? undefined : cellOf(k);
+  };
+  return { row: i + 1, raw: () => raw, values, cells, cell, structural };
 }

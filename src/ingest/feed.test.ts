@@ -7,7 +7,7 @@ import { detectFeedFormat, parseListingFeed } from './feed.js';
 import { FeedFormatError } from './feed-rows.js';
 import { normalizeTitleStatus } from './feed-columns.js';
 import { normalizeSource } from '../common/source-names.js';
-import { readCsvRecords } from './csv-records.js';
+import { headerKey, readCsvRecords } from './csv-records.js';
 import { parseIsoDate, parseMoneyCents } from './value-parsers.js';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
@@ -416,6 +416,45 @@ describe('parseListingFeed — JSON', () => {
     expect(detectFeedFormat('run.CSV', '[')).toBe('csv');
     expect(detectFeedFormat('upload', '  [{"a":1}]')).toBe('json');
     expect(detectFeedFormat('upload', HEADER)).toBe('csv');
+  });
+});
+
+describe('parseListingFeed — cells by header key', () => {
+  // Provenance asks each row for its cells one header key at a time (AcceptedListing.cell); the
+  // answer must be the cell cells() holds for that key, the last one when two columns share it.
+  const lastCellOf = (cells: Array<{ column: string }>, key: string) => cells.filter((c) => headerKey(c.column) === key).at(-1);
+
+  it('answers a CSV row with the cell cells() has for that key, the later of two columns sharing a key, and none for an unknown key', () => {
+    const header = `${HEADER},Notes,NOTES`;
+    const text = [header, `${row({ lot_id: 'A', vin: VIN, description: 'clean' })},first,second`, row({ lot_id: 'B' })].join('\n');
+    const { accepted } = parseListingFeed(`${text}\n`, 'csv', { now: NOW });
+    expect(accepted).toHaveLength(1);
+    const a = accepted[0]!;
+    const keys = [...new Set(a.cells().map((c) => headerKey(c.column)))];
+    expect(keys).toContain('notes');
+    for (const key of keys) expect(a.cell(key)).toEqual(lastCellOf(a.cells(), key));
+    expect(a.cell('notes')).toEqual({ column: 'NOTES', locator: 'csv:row=2;column=NOTES', value: 'second' });
+    expect(a.cell('vin')).toEqual({ column: 'vin', locator: 'csv:row=2;column=vin', value: VIN });
+    expect(a.cell('nosuchcolumn')).toBeUndefined();
+  });
+
+  it('answers a JSON row by the key as written, as a JSON Pointer', () => {
+    const item = {
+      source: 'Copart',
+      lot_id: 7,
+      year: 2020,
+      make: 'Dodge',
+      model: 'Charger',
+      current_bid: 100,
+      auction_end: '2026-07-03T20:00:00Z',
+      state: 'AZ',
+      'Seller/Notes': 'x~y',
+    };
+    const { accepted } = parseListingFeed(JSON.stringify([item]), 'json', { now: NOW });
+    const a = accepted[0]!;
+    for (const c of a.cells()) expect(a.cell(headerKey(c.column))).toEqual(lastCellOf(a.cells(), headerKey(c.column)));
+    expect(a.cell('sellernotes')).toEqual({ column: 'Seller/Notes', locator: '/0/Seller~1Notes', value: 'x~y' });
+    expect(a.cell('vin')).toBeUndefined();
   });
 });
 

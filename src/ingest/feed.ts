@@ -50,6 +50,8 @@ export interface AcceptedListing {
    * Built when asked: a streamed import reads every row twice and wants them only the second time.
    */
   cells: () => FeedCell[];
+  /** One of those cells by its column's header key (RawRow.cell). */
+  cell: (key: string) => FeedCell | undefined;
 }
 
 export interface RejectedRow {
@@ -313,6 +315,7 @@ export function readFeedRow(r: RawRow, now: Date): AcceptedListing | RejectedRow
     listing: result.listing,
     derived: result.derived,
     cells: r.cells,
+    cell: r.cell,
     ...(absent.length ? { absent } : {}),
     ...(result.assumed ? { assumed: result.assumed } : {}),
   };
