@@ -2,7 +2,7 @@
 // columns must not erase the VIN, mileage or ZIP an earlier, fuller file stored for the same lot.
 // Such fields keep their stored value, and provenance says where it came from (method "imputed",
 // its input the stored listing, the import that stored it named in the assumption).
-import type { Db } from '../storage/index.js';
+import { inList, type Db } from '../storage/index.js';
 import type { ListingOrigin } from '../quality/index.js';
 import { listingFromRow, type ListingInput } from '../opportunities/index.js';
 import type { KeptField } from './feed-columns.js';
@@ -34,7 +34,7 @@ export async function keepStoredWhereAbsent(db: Db, rows: readonly Row[]): Promi
       .selectFrom('listings')
       .selectAll()
       .where('source', '=', source)
-      .where('lot_id', 'in', [...lots])
+      .where('lot_id', 'in', inList([...lots]))
       .execute();
     for (const f of found) byLot.set(feedRowKey({ source: f.source, lotId: f.lot_id }), { listing: listingFromRow(f), origin: f.origin });
   }

@@ -12,6 +12,7 @@ import {
   type Database,
   type Db,
   dbBool,
+  inList,
   type ListingRow,
   type NewListing,
   type NewOpportunity,
@@ -321,7 +322,7 @@ async function existingListings(trx: Kysely<Database>, chunk: ListingInput[]) {
         .selectFrom('listings')
         .select(['id', 'source', 'lot_id', 'content_hash', 'vin'])
         .where('source', '=', source)
-        .where('lot_id', 'in', [...lots])
+        .where('lot_id', 'in', inList([...lots]))
         .execute(),
     ),
   );

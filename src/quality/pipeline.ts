@@ -5,7 +5,7 @@ import type { ArbitrageParams } from '../config/index.js';
 import { FLAGS, type FlagService } from '../flags/index.js';
 import type { ListingBatch } from './batch.js';
 import type { CompIndex, ListingInput, StoreResult } from '../opportunities/index.js';
-import { bulkUpsert, dbBool, type Db, type UpsertShape } from '../storage/index.js';
+import { bulkUpsert, dbBool, inList, type Db, type UpsertShape } from '../storage/index.js';
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
 import { detectAnomalies, listingKey, type PeerIndex } from './anomaly/detector.js';
 import { validateListing } from './contract/listing-contract.js';
@@ -318,7 +318,7 @@ export class QualityStage {
           .selectFrom('listings')
           .select(['id', 'source', 'lot_id', 'is_active'])
           .where('source', '=', source)
-          .where('lot_id', 'in', lots.slice(i, i + 300))
+          .where('lot_id', 'in', inList(lots.slice(i, i + 300)))
           .execute();
         for (const r of rows)
           out.set(listingKey({ source: r.source, lotId: r.lot_id }), {
@@ -336,7 +336,7 @@ export class QualityStage {
       const rows = await this.db.kysely
         .selectFrom('opportunities')
         .select(['listing_id', 'anomalies_json'])
-        .where('listing_id', 'in', listingIds.slice(i, i + 300))
+        .where('listing_id', 'in', inList(listingIds.slice(i, i + 300)))
         .execute();
       for (const r of rows) out.set(Number(r.listing_id), r.anomalies_json);
     }

@@ -2,7 +2,7 @@
 // longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql, type Insertable, type Kysely } from 'kysely';
-import { dbBool, type Database, type Db, type ListingRow, valuesTable } from '../../storage/index.js';
+import { dbBool, inList, type Database, type Db, type ListingRow, valuesTable } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { familyOf, LISTING_CORE_COLUMNS, listingCoreFromRow, makeSpellings } from '../../opportunities/index.js';
 import { listingKey, peerFeature, type DetectedAnomaly, type PeerListing } from './detector.js';
@@ -162,7 +162,7 @@ async function rowsFor(db: Db, keys: ReadonlyArray<{ source: string; lotId: stri
     const rows = await db.kysely
       .selectFrom('quality_anomalies')
       .select(['id', 'source', 'lot_id', 'kind', 'detail', 'status', 'detected_at'])
-      .where('lot_id', 'in', part)
+      .where('lot_id', 'in', inList(part))
       .execute();
     for (const r of rows) {
       const k = listingKey({ source: r.source, lotId: r.lot_id });

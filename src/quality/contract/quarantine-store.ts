@@ -1,6 +1,6 @@
 // Quarantine: records that broke the listing contract, kept with every reason until a compliant
 // copy of the same lot arrives. Never silently dropped; listable by API and CLI.
-import { dbBool, type Db } from '../../storage/index.js';
+import { dbBool, inList, type Db } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { LISTING_CONTRACT_VERSION, type Violation } from './listing-contract.js';
 import { inKeyOrder } from '../../common/compare.js';
@@ -99,7 +99,7 @@ export async function applyContractResults(
         .selectFrom('quality_quarantine')
         .select(['id', 'source', 'lot_id'])
         .where('status', '=', 'quarantined')
-        .where('lot_id', 'in', lots.slice(i, i + 300))
+        .where('lot_id', 'in', inList(lots.slice(i, i + 300)))
         .execute();
       const release = held.filter((h) => passKeys.has(`${h.source}\u0000${h.lot_id}`)).map((h) => Number(h.id));
       if (release.length)

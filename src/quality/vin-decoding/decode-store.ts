@@ -1,7 +1,7 @@
 // Decoded VINs kept in the database: an appraisal rerun (reappraisal, comps import) reads them
 // back instead of decoding again, and provenance names the decoder release that produced them.
 import { sql } from 'kysely';
-import { bulkUpsert, type Db, type UpsertShape } from '../../storage/index.js';
+import { bulkUpsert, inList, type Db, type UpsertShape } from '../../storage/index.js';
 import { VIN_PATTERN_SQL } from '../storage/migrations.js';
 import type { VinDecodesTable } from '../storage/tables.js';
 import { patternKey, sharedVinDecoder, type VinDecode, type VinDecoder } from './decoder.js';
@@ -63,7 +63,7 @@ export async function loadVinDecodes(db: Db, vins: Iterable<string | null | unde
     const rows = await db.kysely
       .selectFrom('vin_decodes')
       .selectAll()
-      .where('vin', 'in', wanted.slice(i, i + CHUNK))
+      .where('vin', 'in', inList(wanted.slice(i, i + CHUNK)))
       .execute();
     for (const r of rows) out.set(r.vin, fromRow(r));
   }
