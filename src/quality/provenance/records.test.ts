@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LISTING_FIELD_PATHS, LISTING_FIELDS, type ProvenanceMethod } from './fields.js';
-import { expandProvenance, readStoredFields, storedFieldsJson, type ProvenanceRow, type StoredFields } from './records.js';
+import {
+  expandProvenance,
+  listingFieldsJson,
+  readStoredFields,
+  storedFields,
+  storedFieldsJson,
+  type ProvenanceRow,
+  type StoredFields,
+} from './records.js';
+import type { ListingOrigin } from '../batch.js';
+import type { ListingInput } from '../../opportunities/index.js';
 
 const rowWith = (fieldsJson: string): ProvenanceRow => ({
   listing_id: 1,
@@ -94,5 +104,40 @@ describe('the compact stored form', () => {
     expect(compact.length).toBeLessThan(JSON.stringify(f).length / 2);
     expect(compact.split('csv:row=102;column=').length - 1).toBe(1);
     expect(JSON.parse(compact)).toMatchObject({ '@': 'csv:row=102;column=', vin: 'vin', sellerName: 0 });
+  });
+  it("writes a listing's fields straight from it and its origin exactly as from its entries", () => {
+    // Per field: a value or none, and in the origin any mix of method, locator, raw text,
+    // assumption (empty ones included) and inputs.
+    const perField = fc.record(
+      {
+        value: fc.oneof(fc.constant(null), fc.constant(undefined), fc.string({ maxLength: 4 }), fc.integer()),
+        method: fc.constantFrom(...methods),
+        locator,
+        raw: fc.string({ maxLength: 6 }),
+        assumption: fc.string({ maxLength: 6 }),
+        inputs: fc.array(fc.constantFrom('year', 'location.zip'), { maxLength: 2 }),
+      },
+      { requiredKeys: ['value'] },
+    );
+    const input = fc.tuple(fc.array(perField, { minLength: LISTING_FIELDS.length, maxLength: LISTING_FIELDS.length }), fc.boolean());
+    fc.assert(
+      fc.property(input, ([specs, withOrigin]) => {
+        const listing: Record<string, unknown> = {};
+        const origin: ListingOrigin = { sourceUrl: 'u', fetchedAt: new Date(0), snapshotHash: 'h', extractorVersion: 'x', locators: {} };
+        LISTING_FIELDS.forEach((f, i) => {
+          const s = specs[i]!;
+          listing[f] = s.value;
+          if (s.method !== undefined) (origin.methods ??= {})[f] = s.method;
+          if (s.locator !== undefined && s.locator !== null) origin.locators[f] = s.locator;
+          if (s.raw !== undefined) (origin.raw ??= {})[f] = s.raw;
+          if (s.assumption !== undefined) (origin.assumptions ??= {})[f] = s.assumption;
+          if (s.inputs !== undefined) (origin.inputs ??= {})[f] = s.inputs;
+        });
+        const l = listing as unknown as ListingInput;
+        const o = withOrigin ? origin : undefined;
+        expect(listingFieldsJson(l, o)).toBe(storedFieldsJson(storedFields(l, o)));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
