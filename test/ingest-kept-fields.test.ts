@@ -109,4 +109,23 @@ describe.each([
     // Columns this file lacks are still kept.
     expect(after.vin).toBe('1FTFW1EF2EFA00002');
   });
+
+  it.runIf(run)(
+    'checks a row against the contract again once a kept field is filled in, and quarantines it when they disagree',
+    async () => {
+      // The first read of the file sees no VIN and passes the row; the stored VIN it keeps says 2012
+      // (its tenth character, C), the row says 2015.
+      const NEW_YEAR = [
+        'source,lot_id,year,make,model,current_bid,auction_end,state',
+        'GovDeals,A1,2015,Toyota,Tacoma,1700,2026-12-14T14:24:00Z,FL',
+      ].join('\n');
+      const res = await importListingFeed(tdb.db, NEW_YEAR, 'csv', { origin: 'new-year.csv', now: NOW + 240_000, params });
+      expect(res.quality?.quarantinedRows).toEqual([
+        expect.objectContaining({ row: 2, lotId: 'A1', reasons: [expect.objectContaining({ rule: 'vin.model_year' })] }),
+      ]);
+      // Its earlier, compliant version is no longer published.
+      expect(res.quality?.unpublished).toBe(1);
+      expect(Number((await listing('A1')).is_active)).toBe(0);
+    },
+  );
 });

@@ -28,7 +28,7 @@ import { feedOriginsOf } from './feed-origin.js';
 import { BatchWindow } from './batch-window.js';
 import { publishStage } from './publish-stage.js';
 import { keepStoredWhereAbsent } from './kept-fields.js';
-import { ImportLedger, type RowSet } from './import-ledger.js';
+import { ImportLedger, RowSet } from './import-ledger.js';
 import { feedSize, privateFeedCopy, streamFeed, type FeedSource } from './feed-stream.js';
 import {
   closeImport,
@@ -104,6 +104,12 @@ interface Survey {
   rejected: ReportedReject[];
   /** The row that stands for each lot: the last one the file gives it. */
   winners: RowSet;
+  /**
+   * Rows that passed the contract. The second read finds each as the first did unless a field the
+   * file has no column for is filled in from the store (kept-fields.ts), so the rest pass without
+   * being checked again.
+   */
+  passed: RowSet;
   hash: string;
   /** Every peer the file's rows are compared with: the live population, then the file's own. */
   peers: PeerFile;
@@ -121,6 +127,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
   // (import-ledger.ts, peer-file.ts): the heap holds a batch of rows and a bit per row.
   const ledger = new ImportLedger();
   const peers = new PeerFile();
+  const passed = new RowSet();
   try {
     let batch: AcceptedListing[] = [];
     let acceptedRows = 0;
@@ -129,6 +136,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
       acceptedRows += batch.length;
       ledger.record(batch.map((a) => ({ key: feedRowKey(a.listing), row: a.row })));
       const s = await QualityStage.screen(db, batch, opts);
+      if (s.validated) for (const a of s.passing) passed.add(a.row);
       peers.stage(
         s.passing.map((a) => ({
           row: a.row,
@@ -156,7 +164,7 @@ async function survey(db: Db, source: FeedSource, format: FeedFormat, opts: Stre
     const families = peers.families();
     await loadPopulationInto(db, peers, families, opts.params, opts.now, (k) => ledger.has(k), opts.afterPeerPage);
     const makes = new Set(families.map((f) => f.make));
-    return { rejected, winners, hash: feed.hash(), peers, ledger, makes, acceptedRows };
+    return { rejected, winners, passed, hash: feed.hash(), peers, ledger, makes, acceptedRows };
   } catch (err) {
     peers.close();
     ledger.close();
@@ -250,10 +258,12 @@ async function publish(
       opts.onBatch?.(batch.length, 'publish');
       const origins = feedOriginsOf(found.hash, opts.origin, fetchedAt, batch);
       const accepted = batch.map((a, i) => ({ row: a.row, listing: a.listing, origin: origins[i] }));
-      await keepStoredWhereAbsent(
+      const filled = await keepStoredWhereAbsent(
         db,
         batch.map((a, i) => ({ listing: a.listing, origin: origins[i], absent: a.absent })),
       );
+      const refilled = new RowSet();
+      for (const a of batch) if (filled.has(a.listing)) refilled.add(a.row);
       const stage = await QualityStage.begin(
         db,
         { accepted, rejected: [] },
@@ -268,6 +278,7 @@ async function publish(
           vinsAlreadyStored: true,
           // The whole file was each batch's peers: its lots' flags are its own detection's.
           inImport: (k) => found.ledger.has(k),
+          contractPassed: (row) => found.passed.has(row) && !refilled.has(row),
           deferContractRun: true,
         },
       );

@@ -17,8 +17,10 @@ interface Row {
 /**
  * Fills each row's absent fields from the stored listing of its lot, where one is stored, and
  * records that in the row's origin. Rows of new lots, and rows with every column, are untouched.
+ * Answers the listings it filled in.
  */
-export async function keepStoredWhereAbsent(db: Db, rows: readonly Row[]): Promise<void> {
+export async function keepStoredWhereAbsent(db: Db, rows: readonly Row[]): Promise<ReadonlySet<ListingInput>> {
+  const filled = new Set<ListingInput>();
   const lotsBySource = new Map<string, Set<string>>();
   for (const r of rows) {
     if (!r.absent?.length) continue;
@@ -26,7 +28,7 @@ export async function keepStoredWhereAbsent(db: Db, rows: readonly Row[]): Promi
     lots.add(r.listing.lotId);
     lotsBySource.set(r.listing.source, lots);
   }
-  if (lotsBySource.size === 0) return;
+  if (lotsBySource.size === 0) return filled;
   // Per lot: the stored listing as the engine reads it, and the import that stored it.
   const byLot = new Map<string, { listing: ListingInput; origin: string }>();
   for (const [source, lots] of lotsBySource) {
@@ -47,6 +49,7 @@ export async function keepStoredWhereAbsent(db: Db, rows: readonly Row[]): Promi
       // 'unknown' is what a file without the title column gives: there is nothing to keep.
       if (value === null || (field === 'titleStatus' && value === 'unknown')) continue;
       (r.listing as unknown as Record<string, unknown>)[field] = value;
+      filled.add(r.listing);
       if (!r.origin) continue;
       delete r.origin.locators[field];
       (r.origin.methods ??= {})[field] = 'imputed';
@@ -54,4 +57,5 @@ export async function keepStoredWhereAbsent(db: Db, rows: readonly Row[]): Promi
       (r.origin.assumptions ??= {})[field] = `this file has no column for it: the value stored by ${stored.origin} is kept`;
     }
   }
+  return filled;
 }

@@ -39,6 +39,12 @@ export interface QualityStageOptions {
    * have their duplicate_vin flags set afterwards (duplicate-vins.ts).
    */
   inImport?: (key: string) => boolean;
+  /**
+   * Rows an earlier read of the same file found to pass the contract, read from the same bytes
+   * and checked against the same decodes at the same `now` (a streamed import's first read, for
+   * rows that nothing stored has filled in since): they pass again without being checked again.
+   */
+  contractPassed?: (row: number) => boolean;
 }
 
 /** A row the contract held back: stored in the quarantine, not published. */
@@ -170,7 +176,7 @@ export class QualityStage {
   static async screen(
     db: Db,
     accepted: readonly Accepted[],
-    opts: Pick<QualityStageOptions, 'now' | 'flags' | 'vinDecoder' | 'vinsAlreadyStored'>,
+    opts: Pick<QualityStageOptions, 'now' | 'flags' | 'vinDecoder' | 'vinsAlreadyStored' | 'contractPassed'>,
   ) {
     const flags = opts.flags ?? builtInFlags;
     let sanitized = 0;
@@ -190,7 +196,7 @@ export class QualityStage {
     const validated = flags.get('ENABLE_SCHEMA_VALIDATION');
     if (!validated) return { sanitized, decodes, validated, failing, passing: [...accepted], counts };
     for (const a of accepted) {
-      const violations = validateListing(a.listing, { now: opts.now, vinDecodes: decodes });
+      const violations = opts.contractPassed?.(a.row) ? [] : validateListing(a.listing, { now: opts.now, vinDecodes: decodes });
       const c = counts.get(a.listing.source) ?? { validated: 0, passed: 0 };
       c.validated++;
       if (violations.length) failing.push({ row: a.row, listing: a.listing, violations });
