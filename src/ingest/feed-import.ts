@@ -262,8 +262,6 @@ async function publish(
         db,
         batch.map((a, i) => ({ listing: a.listing, origin: origins[i], absent: a.absent })),
       );
-      const refilled = new RowSet();
-      for (const a of batch) if (filled.has(a.listing)) refilled.add(a.row);
       const stage = await QualityStage.begin(
         db,
         { accepted, rejected: [] },
@@ -278,7 +276,7 @@ async function publish(
           vinsAlreadyStored: true,
           // The whole file was each batch's peers: its lots' flags are its own detection's.
           inImport: (k) => found.ledger.has(k),
-          contractPassed: (row) => found.passed.has(row) && !refilled.has(row),
+          contractPassed: (a) => found.passed.has(a.row) && !filled.has(a.listing),
           deferContractRun: true,
         },
       );

@@ -44,7 +44,7 @@ export interface QualityStageOptions {
    * and checked against the same decodes at the same `now` (a streamed import's first read, for
    * rows that nothing stored has filled in since): they pass again without being checked again.
    */
-  contractPassed?: (row: number) => boolean;
+  contractPassed?: (a: Accepted) => boolean;
 }
 
 /** A row the contract held back: stored in the quarantine, not published. */
@@ -196,7 +196,7 @@ export class QualityStage {
     const validated = flags.get('ENABLE_SCHEMA_VALIDATION');
     if (!validated) return { sanitized, decodes, validated, failing, passing: [...accepted], counts };
     for (const a of accepted) {
-      const violations = opts.contractPassed?.(a.row) ? [] : validateListing(a.listing, { now: opts.now, vinDecodes: decodes });
+      const violations = opts.contractPassed?.(a) ? [] : validateListing(a.listing, { now: opts.now, vinDecodes: decodes });
       const c = counts.get(a.listing.source) ?? { validated: 0, passed: 0 };
       c.validated++;
       if (violations.length) failing.push({ row: a.row, listing: a.listing, violations });

@@ -31,10 +31,14 @@ const DERIVED_INPUTS: Partial<Record<keyof ListingInput, string[]>> = {
   buyerPremiumPct: ['listing.description'],
 };
 
-function fieldEntry(listing: ListingInput, origin: ListingOrigin | undefined, f: ReadListingField): StoredFields[string] {
+/** How a field was read: what the reader said, else extracted when it has a value and defaulted when not. */
+function fieldMethod(listing: ListingInput, origin: ListingOrigin | undefined, f: ReadListingField): ProvenanceMethod {
   const value = listing[f];
-  const absent = value === null || value === undefined;
-  const method: ProvenanceMethod = origin?.methods?.[f] ?? (absent ? 'default' : 'extracted');
+  return origin?.methods?.[f] ?? (value === null || value === undefined ? 'default' : 'extracted');
+}
+
+function fieldEntry(listing: ListingInput, origin: ListingOrigin | undefined, f: ReadListingField): StoredFields[string] {
+  const method = fieldMethod(listing, origin, f);
   const entry: StoredFields[string] = { m: method, l: origin?.locators[f] ?? null };
   const raw = origin?.raw?.[f];
   if (raw !== undefined) entry.r = raw.slice(0, 20_000);
@@ -147,7 +151,7 @@ export function listingFieldsJson(listing: ListingInput, origin: ListingOrigin |
   const entries: CompactEntry[] = new Array<CompactEntry>(LISTING_FIELDS.length);
   for (let i = 0; i < LISTING_FIELDS.length; i++) {
     const f = LISTING_FIELDS[i]!;
-    const method = origin?.methods?.[f] ?? (listing[f] === null || listing[f] === undefined ? 'default' : 'extracted');
+    const method = fieldMethod(listing, origin, f);
     const locator = origin?.locators[f] ?? null;
     const plain = origin?.raw?.[f] === undefined && !origin?.assumptions?.[f];
     if (plain && method === 'extracted' && locator !== null) entries[i] = locator;
