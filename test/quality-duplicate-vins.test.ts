@@ -28,6 +28,31 @@ function lot(source: string, lotId: string, vin: string, endsAt: number): Listin
   return { ...base, source, lotId, vin, auctionEndsAt: new Date(endsAt) };
 }
 
+/** A listing feed (CSV) of `listings`, as a streamed import reads it. */
+function feedFile(listings: ListingInput[]): string {
+  const header = 'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status';
+  const row = (l: ListingInput) =>
+    [
+      l.source,
+      l.lotId,
+      l.title,
+      l.year,
+      l.make,
+      l.model,
+      l.trim ?? '',
+      l.vin ?? '',
+      l.mileage ?? '',
+      (l.currentBidCents / 100).toFixed(2),
+      l.auctionEndsAt.toISOString(),
+      l.city ?? '',
+      l.state,
+      l.zip ?? '',
+      l.listingUrl ?? '',
+      l.titleStatus,
+    ].join(',');
+  return `${[header, ...listings.map(row)].join('\n')}\n`;
+}
+
 describe.each([
   { dialect: 'sqlite' as const, run: true },
   { dialect: 'postgres' as const, run: pgOk },
@@ -132,27 +157,7 @@ describe.each([
   it.runIf(run)('flags the stored listing a streamed file duplicates, and clears it when the file ends that lot', async () => {
     const vin = makeVin('1G1WB5EK', 'A', '654321');
     await ingest(lot('govdeals', 'S1', vin, T0 + 10 * DAY), T0);
-    const row = (l: ListingInput) =>
-      [
-        l.source,
-        l.lotId,
-        l.title,
-        l.year,
-        l.make,
-        l.model,
-        l.trim ?? '',
-        l.vin ?? '',
-        l.mileage ?? '',
-        (l.currentBidCents / 100).toFixed(2),
-        l.auctionEndsAt.toISOString(),
-        l.city ?? '',
-        l.state,
-        l.zip ?? '',
-        l.listingUrl ?? '',
-        l.titleStatus,
-      ].join(',');
-    const header = 'source,lot_id,title,year,make,model,trim,vin,mileage,current_bid,auction_end,city,state,zip,listing_url,title_status';
-    const file = (endsAt: number) => `${header}\n${row(lot('publicsurplus', 'F1', vin, endsAt))}\n`;
+    const file = (endsAt: number) => feedFile([lot('publicsurplus', 'F1', vin, endsAt)]);
 
     await importFeedSource(tdb.db, { bytes: file(T0 + 12 * DAY) }, 'csv', { origin: 'feed.csv', now: T0 + HOUR, params });
     expect((await state('govdeals', 'S1')).flag).toMatchObject({ status: 'open', detail: `VIN ${vin} also on publicsurplus lot F1` });
@@ -163,4 +168,51 @@ describe.each([
     expect((await state('govdeals', 'S1')).flag?.status).toBe('resolved');
     expect((await state('govdeals', 'S1')).tier).toBe(0);
   });
+
+  // A streamed import settles the stored listings its batches duplicate once, after its last
+  // batch (QualityStage's settleDuplicatesLater), and still settles them when a later batch fails.
+  it.runIf(run)(
+    'settles every stored listing a file of several batches duplicates, and those of the batches that landed when one fails',
+    async () => {
+      const stored = async (source: string, serial: number) => {
+        const vins = [0, 1, 2, 3, 4, 5].map((i) => makeVin('1G1WB5EK', 'A', String(serial + i)));
+        for (const [i, vin] of vins.entries()) await ingest(lot(source, `${source.toUpperCase()}${i + 1}`, vin, T0 + 10 * DAY), T0);
+        return vins;
+      };
+      const file = (prefix: string, vins: string[]) => feedFile(vins.map((vin, i) => lot('gsa', `${prefix}${i + 1}`, vin, T0 + 12 * DAY)));
+
+      const whole = await stored('govdeals', 770_000);
+      await importFeedSource(tdb.db, { bytes: file('W', whole) }, 'csv', { origin: 'feed.csv', now: T0 + HOUR, params, batchRows: 2 });
+      for (const [i, vin] of whole.entries()) {
+        const s = await state('govdeals', `GOVDEALS${i + 1}`);
+        expect(s.flag).toMatchObject({ status: 'open', detail: `VIN ${vin} also on gsa lot W${i + 1}` });
+        expect(s.tier).toBe(1);
+      }
+
+      // With three batches in flight the second fails before it writes: the first and third store
+      // their lots, and the listings those duplicate are flagged; the second batch's are not.
+      const partial = await stored('publicsurplus', 780_000);
+      let published = 0;
+      const failing = importFeedSource(tdb.db, { bytes: file('X', partial) }, 'csv', {
+        origin: 'feed.csv',
+        now: T0 + HOUR,
+        params,
+        batchRows: 2,
+        batchesInFlight: 3,
+        onBatch: (_rows, pass) => {
+          if (pass === 'publish' && ++published === 2) throw new Error('the second batch could not be priced');
+        },
+      });
+      await expect(failing).rejects.toThrow(/second batch/);
+      const landed = await tdb.db.kysely.selectFrom('listings').select('lot_id').where('lot_id', 'like', 'X%').orderBy('lot_id').execute();
+      expect(landed.map((r) => r.lot_id)).toEqual(['X1', 'X2', 'X5', 'X6']);
+      for (const [i, vin] of partial.entries()) {
+        const s = await state('publicsurplus', `PUBLICSURPLUS${i + 1}`);
+        const duplicated = i < 2 || i >= 4;
+        if (duplicated) expect(s.flag).toMatchObject({ status: 'open', detail: `VIN ${vin} also on gsa lot X${i + 1}` });
+        else expect(s.flag).toBeNull();
+        expect(s.tier).toBe(duplicated ? 1 : 0);
+      }
+    },
+  );
 });

@@ -21,6 +21,7 @@ import {
   PeerFile,
   QualityStage,
   recordContractRun,
+  settleDuplicateVins,
 } from '../quality/index.js';
 import type { StoreResult } from '../opportunities/index.js';
 import { feedRowKey, type AcceptedListing, type FeedFormat } from './feed.js';
@@ -63,6 +64,9 @@ export const POSTGRES_BATCHES_IN_FLIGHT = 3;
  * the batches of a large store become. docs/architecture.md, "A second of batches, one commit".
  */
 export const WRITE_GROUP_MS = 1000;
+
+/** Duplicated VINs an import holds before settling them (about 100 bytes each). */
+const SETTLE_VINS_AT = 5000;
 
 /**
  * The columns an import looks stored listings up by, batch after batch: their planner statistics
@@ -233,8 +237,21 @@ async function publish(
     const quality = emptyQualitySummary();
     const counts = new Map<string, { validated: number; passed: number }>();
     const stored = { created: 0, updated: 0, unchanged: 0 };
-    // Stored listings outside the file whose duplicated-VIN flags a batch moved: the lists changed.
+    // Stored listings outside the file whose duplicated-VIN flags the import moved: the lists changed.
     let duplicatesSettled = 0;
+    // Duplicated VINs are settled once for the file, not batch by batch (QualityStage's
+    // settleDuplicatesLater), or sooner once SETTLE_VINS_AT wait, so memory stays bounded.
+    const unsettled = new Set<string>();
+    const settle = async () => {
+      if (unsettled.size === 0) return;
+      const vins = [...unsettled];
+      unsettled.clear();
+      duplicatesSettled += await settleDuplicateVins(db, vins, {
+        params: opts.params,
+        now: opts.now,
+        inImport: (k) => found.ledger.has(k),
+      });
+    };
     let done = 0;
     const fetchedAt = new Date(opts.now);
     // A batch's outcome, applied in batch order (see BatchWindow) to the import's totals.
@@ -249,7 +266,6 @@ async function publish(
       stored.created += part.created;
       stored.updated += part.updated;
       stored.unchanged += part.unchanged;
-      duplicatesSettled += stage.duplicatesSettled;
       done += rows;
       opts.onProgress?.(done, lots);
       opts.afterBatch?.();
@@ -278,9 +294,13 @@ async function publish(
           inImport: (k) => found.ledger.has(k),
           contractPassed: (a) => found.passed.has(a.row) && !filled.has(a.listing),
           deferContractRun: true,
+          settleDuplicatesLater: true,
         },
       );
       const part = await publishStage(db, stage, opts, { comps, engineHash, peers });
+      // Taken as the batch's own work ends, not as its outcome is applied: after a failed batch,
+      // those in flight beside it are never applied, but what they stored is there all the same.
+      for (const vin of stage.vinsToSettle) unsettled.add(vin);
       return { stage, part, rows: accepted.length };
     };
     const feed = streamFeed(source, format, fetchedAt, opts.windowChars);
@@ -297,6 +317,7 @@ async function publish(
           const full = batch;
           batch = [];
           await inFlight.add(() => publish(full));
+          if (unsettled.size >= SETTLE_VINS_AT) await settle();
           // The group's transaction begins with the next batch's first write, so another writer
           // waiting for the lock can take it while that batch is read and checked.
           if (groups && elapsed() - groupSince >= WRITE_GROUP_MS) {
@@ -309,10 +330,14 @@ async function publish(
       if (batch.length) await inFlight.add(() => publish(batch));
       await inFlight.drain();
       await groups?.commit();
+      await settle();
     } catch (err) {
       // Nothing is recorded about the import while a batch is still writing.
       await inFlight.settle();
       await groups?.rollback();
+      // The batches committed before the failure keep their rows, so the stored listings they
+      // duplicate get their flags as they would have; the import's own error is the one reported.
+      await settle().catch(() => undefined);
       throw err;
     }
     if (feed.hash() !== found.hash) throw new Error(`${opts.origin} changed while it was being imported; import it again`);

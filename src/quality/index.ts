@@ -6,7 +6,14 @@
 
 // What a reader hands to the pipeline, and the pipeline itself.
 export type { ListingBatch, ListingOrigin, RejectedRow } from './batch.js';
-export { addQualitySummary, emptyQualitySummary, QualityStage, type QualityFlags, type QualitySummary } from './pipeline.js';
+export {
+  addQualitySummary,
+  emptyQualitySummary,
+  QualityStage,
+  settleDuplicateVins,
+  type QualityFlags,
+  type QualitySummary,
+} from './pipeline.js';
 export { countRejected, listQuarantine, recordContractRun } from './contract/quarantine-store.js';
 
 // Anomaly detection: peer features for the batch (in memory, or on disk for a streamed import),
