@@ -17,6 +17,7 @@ import {
   type NewListing,
   type NewOpportunity,
   type UpsertShape,
+  upsertRowsPerStatement,
 } from '../storage/index.js';
 import type { CompIndex } from './comps-store.js';
 import { matchKey } from './list-query.js';
@@ -246,11 +247,10 @@ export function opportunityValues(db: Db, listingId: number, l: ListingInput, op
   };
 }
 
-// Rows per INSERT: 200 keeps the widest statement (opportunities, ~45 columns) under SQLite's
-// 32,766 bound parameters. Rows per transaction: a commit writes every page the transaction
-// dirtied, and the opportunities table's sort indexes spread 200 rows over most of their pages,
-// so committing every 1,000 rows writes each dirtied index page once instead of five times.
-const BATCH = 200;
+// Rows per statement: upsertRowsPerStatement (200 on SQLite, a transaction's rows on PostgreSQL).
+// Rows per transaction: a commit writes every page the transaction dirtied, and the opportunities
+// table's sort indexes spread 200 rows over most of their pages, so committing every 1,000 rows
+// writes each dirtied index page once instead of five times.
 const TRANSACTION_ROWS = 1000;
 
 /** PostgreSQL deadlock and serialization failures: the transaction did nothing and may be retried. */
@@ -288,9 +288,10 @@ export async function storeListings(
       const p: StoreResult = { created: 0, updated: 0, unchanged: 0, changedListingIds: [], replacedVins: [] };
       await db.kysely.transaction().execute(async (trx) => {
         const opportunities: NewOpportunity[] = [];
-        for (let j = 0; j < rows.length; j += BATCH) await storeChunk(db, trx, rows.slice(j, j + BATCH), opts, p, opportunities);
+        const chunk = upsertRowsPerStatement(db.dialect);
+        for (let j = 0; j < rows.length; j += chunk) await storeChunk(db, trx, rows.slice(j, j + chunk), opts, p, opportunities);
         const ordered = inWriteOrder(db, opportunities);
-        for (let j = 0; j < ordered.length; j += BATCH) await upsertOpportunities(db, trx, ordered.slice(j, j + BATCH));
+        for (let j = 0; j < ordered.length; j += chunk) await upsertOpportunities(db, trx, ordered.slice(j, j + chunk));
       });
       return p;
     });

@@ -5,7 +5,7 @@ import type { ArbitrageParams } from '../config/index.js';
 import { FLAGS, type FlagService } from '../flags/index.js';
 import type { ListingBatch } from './batch.js';
 import type { CompIndex, ListingInput, StoreResult } from '../opportunities/index.js';
-import { bulkUpsert, dbBool, inList, type Db, type UpsertShape } from '../storage/index.js';
+import { bulkUpsert, dbBool, inList, upsertRowsPerStatement, type Db, type UpsertShape } from '../storage/index.js';
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
 import { detectAnomalies, listingKey, type PeerIndex } from './anomaly/detector.js';
 import { validateListing } from './contract/listing-contract.js';
@@ -285,7 +285,8 @@ export class QualityStage {
       // listing id order, so two imports of overlapping lots take the row locks in the same order.
       rows.sort((a, b) => a.listing_id - b.listing_id);
       await this.db.kysely.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += 200) await bulkUpsert(trx, this.db, PROVENANCE_UPSERT, rows.slice(i, i + 200));
+        const chunk = upsertRowsPerStatement(this.db.dialect);
+        for (let i = 0; i < rows.length; i += chunk) await bulkUpsert(trx, this.db, PROVENANCE_UPSERT, rows.slice(i, i + chunk));
       });
       this.summary.provenanceRecorded = rows.length;
     }

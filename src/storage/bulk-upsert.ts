@@ -38,6 +38,16 @@ export interface UpsertShape {
 
 type Executor = Pick<Kysely<never>, 'executeQuery'>;
 
+/**
+ * Rows an import writes per statement. SQLite binds every value: 200 rows of the widest table
+ * (opportunities, 49 columns) stay under its 32,766 bound parameters. PostgreSQL takes the rows as
+ * one JSON parameter whatever their count, so a transaction's rows (an import's batch) go in one
+ * statement: one round trip, and on the opportunities one change number (opportunities/versions.ts),
+ * whose lock the batch then holds for one statement's time. At most 1,000 even there: the VALUES
+ * form, which a row JSON cannot carry falls back to, then binds 49,000 of its 65,535 parameters.
+ */
+export const upsertRowsPerStatement = (dialect: Db['dialect']): number => (dialect === 'sqlite' ? 200 : 1000);
+
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 // Shapes are few (a handful of tables), but on SQLite each row count from 1 to a chunk's size is

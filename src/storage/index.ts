@@ -3,7 +3,7 @@
 // jobs and the generic migration runner. The drivers themselves are loaded by the dialect in use,
 // not by this module.
 export { POSTGRES_WORDS, SQLITE_WORDS, type DialectWords } from './dialect-words.js';
-export { bulkUpsert, type UpsertShape } from './bulk-upsert.js';
+export { bulkUpsert, upsertRowsPerStatement, type UpsertShape } from './bulk-upsert.js';
 export { valuesTable } from './values-table.js';
 export { inList } from './in-list.js';
 export { dbBool, isDatabaseUnavailable, openDb, type Db, type OpenDbOptions } from './db.js';
