@@ -70,4 +70,22 @@ describe.each([
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'false_positive', detail: 'second' });
   });
+
+  it.runIf(run)('each run records when it checked every lot, found anomalous or not', async () => {
+    const listings = makeListings(450, 6, 'CHECKED');
+    const found = new Map([[listingKey(listings[0]!), [{ kind: 'price_vs_comps' as const, detail: 'first' }]]]);
+    const checkedAt = async () => {
+      const rows = await tdb.db.kysely
+        .selectFrom('quality_anomaly_checks')
+        .select(['lot_id', 'checked_at'])
+        .where('lot_id', 'like', 'CHECKED%')
+        .execute();
+      return new Set(rows.map((r) => `${r.lot_id}@${Number(r.checked_at)}`));
+    };
+    await recordDetections(tdb.db, listings, found, T0);
+    expect(await checkedAt()).toEqual(new Set(listings.map((l) => `${l.lotId}@${T0}`)));
+    // A later run over two thirds of them moves those lots' times and leaves the rest.
+    await recordDetections(tdb.db, listings.slice(0, 300), new Map(), T0 + 5);
+    expect(await checkedAt()).toEqual(new Set(listings.map((l, i) => `${l.lotId}@${i < 300 ? T0 + 5 : T0}`)));
+  });
 });

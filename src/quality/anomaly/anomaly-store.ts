@@ -2,7 +2,7 @@
 // longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql, type Insertable, type Kysely } from 'kysely';
-import { dbBool, inList, type Database, type Db, type ListingRow, valuesTable } from '../../storage/index.js';
+import { bulkUpsert, dbBool, inList, type Database, type Db, type ListingRow, type UpsertShape, valuesTable } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { familyOf, LISTING_CORE_COLUMNS, listingCoreFromRow, makeSpellings } from '../../opportunities/index.js';
 import { listingKey, peerFeature, type DetectedAnomaly, type PeerListing } from './detector.js';
@@ -215,6 +215,12 @@ async function insertFlags(trx: Kysely<Database>, rows: readonly NewAnomaly[], n
   }
 }
 
+/**
+ * When each lot was last checked: a row per lot of every batch, so written as bulkUpsert writes
+ * the listings (Kysely's builder compiled every value of them into its operation tree).
+ */
+const CHECKS_UPSERT: UpsertShape = { table: 'quality_anomaly_checks', conflict: ['source', 'lot_id'] };
+
 /** Writes this detection run for the checked listings and returns their current flags. */
 export async function recordDetections(
   db: Db,
@@ -264,13 +270,13 @@ export async function recordDetections(
         await trx.updateTable('quality_anomalies').set({ status: 'resolved', updated_at: now }).where('id', 'in', gone).execute();
     }
     await insertFlags(trx, [...fresh.values()], now);
-    for (const part of chunks(checked)) {
-      await trx
-        .insertInto('quality_anomaly_checks')
-        .values(part.map((l) => ({ source: l.source, lot_id: l.lotId, checked_at: now })))
-        .onConflict((oc) => oc.columns(['source', 'lot_id']).doUpdateSet({ checked_at: now }))
-        .execute();
-    }
+    for (const part of chunks(checked))
+      await bulkUpsert(
+        trx,
+        db,
+        CHECKS_UPSERT,
+        part.map((l) => ({ source: l.source, lot_id: l.lotId, checked_at: now })),
+      );
   });
   return anomalyViews(db, checked);
 }
