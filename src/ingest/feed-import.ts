@@ -20,8 +20,8 @@ import {
   countRejected,
   PeerFile,
   QualityStage,
+  reconcileDuplicateVins,
   recordContractRun,
-  settleDuplicateVins,
 } from '../quality/index.js';
 import type { StoreResult } from '../opportunities/index.js';
 import { feedRowKey, type AcceptedListing, type FeedFormat } from './feed.js';
@@ -269,10 +269,12 @@ async function publish(
       if (unsettled.size === 0) return;
       const vins = [...unsettled];
       unsettled.clear();
-      duplicatesSettled += await settleDuplicateVins(db, vins, {
+      // The import bumps the data version once at its end.
+      duplicatesSettled += await reconcileDuplicateVins(db, vins, {
         params: opts.params,
         now: opts.now,
-        inImport: (k) => found.ledger.has(k),
+        skip: (k) => found.ledger.has(k),
+        bumpVersion: false,
       });
     };
     let done = 0;

@@ -6,14 +6,7 @@
 
 // What a reader hands to the pipeline, and the pipeline itself.
 export type { ListingBatch, ListingOrigin, RejectedRow } from './batch.js';
-export {
-  addQualitySummary,
-  emptyQualitySummary,
-  QualityStage,
-  settleDuplicateVins,
-  type QualityFlags,
-  type QualitySummary,
-} from './pipeline.js';
+export { addQualitySummary, emptyQualitySummary, QualityStage, type QualityFlags, type QualitySummary } from './pipeline.js';
 export { countRejected, listQuarantine, recordContractRun } from './contract/quarantine-store.js';
 
 // Anomaly detection: peer features for the batch (in memory, or on disk for a streamed import),
@@ -34,7 +27,7 @@ export { readStoredFields, type StoredFields } from './provenance/records.js';
 
 // Re-appraisal, measurements, and what the HTTP layer mounts.
 export { reappraiseAll, reappraiseRows } from './reappraise.js';
-export { refreshOpenDuplicateVins } from './duplicate-vins.js';
+export { reconcileDuplicateVins, refreshOpenDuplicateVins } from './duplicate-vins.js';
 export { measureQuality } from './measure.js';
 export { qualityPlugin, type QualityPluginOptions } from './plugin.js';
 export { importLookupIndexes, qualityMigration, qualitySampleIndexes, vinDecodesMigration, vinPatternIndex } from './storage/migrations.js';

@@ -47,7 +47,7 @@ export interface QualityStageOptions {
   contractPassed?: (a: Accepted) => boolean;
   /**
    * The caller settles the duplicated VINs `finish` finds (`vinsToSettle`) itself, many batches'
-   * at once, with `settleDuplicateVins`. Each settling re-appraises the stored listings whose
+   * at once, with `reconcileDuplicateVins`. Each settling re-appraises the stored listings whose
    * flags moved in a transaction of its own, which on PostgreSQL waits for the change number
    * (opportunities/versions.ts) behind every other batch in flight: settled batch by batch, the
    * benchmark's second 20,000-listing file took about a tenth longer to import.
@@ -108,20 +108,6 @@ export function addQualitySummary(into: QualitySummary, part: QualitySummary): v
 }
 
 type Accepted = ListingBatch['accepted'][number];
-
-/**
- * Sets the duplicate_vin flags of the stored listings outside an import that hold `vins` (a
- * stage's `vinsToSettle`) and re-appraises those whose flags moved; `inImport` names the import's
- * own lots, whose flags its detection set. The import bumps the data version once at its end.
- * Answers how many listings' flags moved.
- */
-export function settleDuplicateVins(
-  db: Db,
-  vins: Iterable<string>,
-  opts: Pick<QualityStageOptions, 'params' | 'now'> & { inImport: (key: string) => boolean },
-): Promise<number> {
-  return reconcileDuplicateVins(db, vins, { params: opts.params, now: opts.now, skip: opts.inImport, bumpVersion: false });
-}
 
 export class QualityStage {
   readonly summary: QualitySummary = emptyQualitySummary();
@@ -266,9 +252,11 @@ export class QualityStage {
     if (this.opts.settleDuplicatesLater) this.vinsToSettle = vins;
     else if (vins.length) {
       const batch = new Set(this.publishable.map((a) => listingKey(a.listing)));
-      this.duplicatesSettled = await settleDuplicateVins(this.db, vins, {
-        ...this.opts,
-        inImport: this.opts.inImport ?? ((k) => batch.has(k)),
+      this.duplicatesSettled = await reconcileDuplicateVins(this.db, vins, {
+        params: this.opts.params,
+        now: this.opts.now,
+        skip: this.opts.inImport ?? ((k) => batch.has(k)),
+        bumpVersion: false,
       });
     }
   }
