@@ -42,6 +42,9 @@ describe.each([
     // Reads of the batch's stored flags before and after, the inserts and the checks: a handful of
     // statements per 300 listings, not one per flag.
     expect(asked() - before).toBeLessThan(30);
+    // On PostgreSQL the lookups before and after are one statement each, as are the checks (and
+    // the first bulk upsert of a table reads its column types once): 1 + BEGIN + 5 + 1 + COMMIT + 1 + 1.
+    if (dialect === 'postgres') expect(asked() - before).toBeLessThanOrEqual(11);
     expect(views.size).toBe(700);
     for (const l of listings)
       expect(views.get(listingKey(l))!.map((v) => [v.kind, v.detail])).toEqual([
@@ -52,7 +55,9 @@ describe.each([
     const ids = new Map(listings.map((l, i) => [listingKey(l), 5000 + i]));
     before = asked();
     await linkAnomaliesToListings(tdb.db, ids, ids.keys());
-    expect(asked() - before).toBeLessThan(10);
+    // PostgreSQL: one statement carries all 700 links and is atomic alone (no BEGIN or COMMIT);
+    // SQLite: three of 300 at most, in a transaction.
+    expect(asked() - before).toBe(dialect === 'postgres' ? 1 : 5);
     const linked = await tdb.db.kysely
       .selectFrom('quality_anomalies')
       .select(['source', 'lot_id', 'listing_id'])

@@ -2,7 +2,7 @@
 // columns must not erase the VIN, mileage or ZIP an earlier, fuller file stored for the same lot.
 // Such fields keep their stored value, and provenance says where it came from (method "imputed",
 // its input the stored listing, the import that stored it named in the assumption).
-import { inList, type Db } from '../storage/index.js';
+import { lookupByGroup, type Db } from '../storage/index.js';
 import type { ListingOrigin } from '../quality/index.js';
 import { listingFromRow, type ListingInput } from '../opportunities/index.js';
 import type { KeptField } from './feed-columns.js';
@@ -21,25 +21,14 @@ interface Row {
  */
 export async function keepStoredWhereAbsent(db: Db, rows: readonly Row[]): Promise<ReadonlySet<ListingInput>> {
   const filled = new Set<ListingInput>();
-  const lotsBySource = new Map<string, Set<string>>();
-  for (const r of rows) {
-    if (!r.absent?.length) continue;
-    const lots = lotsBySource.get(r.listing.source) ?? new Set<string>();
-    lots.add(r.listing.lotId);
-    lotsBySource.set(r.listing.source, lots);
-  }
-  if (lotsBySource.size === 0) return filled;
+  const wanted = rows.flatMap((r) => (r.absent?.length ? [[r.listing.source, r.listing.lotId] as const] : []));
+  if (wanted.length === 0) return filled;
   // Per lot: the stored listing as the engine reads it, and the import that stored it.
   const byLot = new Map<string, { listing: ListingInput; origin: string }>();
-  for (const [source, lots] of lotsBySource) {
-    const found = await db.kysely
-      .selectFrom('listings')
-      .selectAll()
-      .where('source', '=', source)
-      .where('lot_id', 'in', inList([...lots]))
-      .execute();
-    for (const f of found) byLot.set(feedRowKey({ source: f.source, lotId: f.lot_id }), { listing: listingFromRow(f), origin: f.origin });
-  }
+  const found = await lookupByGroup(db.dialect, wanted, (source, lots) =>
+    db.kysely.selectFrom('listings').selectAll().where('source', '=', source).where('lot_id', 'in', lots),
+  );
+  for (const f of found) byLot.set(feedRowKey({ source: f.source, lotId: f.lot_id }), { listing: listingFromRow(f), origin: f.origin });
   for (const r of rows) {
     if (!r.absent?.length) continue;
     const stored = byLot.get(feedRowKey(r.listing));

@@ -5,7 +5,17 @@ import type { ArbitrageParams } from '../config/index.js';
 import { FLAGS, type FlagService } from '../flags/index.js';
 import type { ListingBatch } from './batch.js';
 import type { CompIndex, ListingInput, StoreResult } from '../opportunities/index.js';
-import { bulkUpsert, dbBool, inList, upsertRowsPerStatement, type Db, type UpsertShape } from '../storage/index.js';
+import {
+  atomicWrite,
+  bulkUpsert,
+  dbBool,
+  inList,
+  lookupByGroup,
+  lookupKeysPerStatement,
+  upsertRowsPerStatement,
+  type Db,
+  type UpsertShape,
+} from '../storage/index.js';
 import { linkAnomaliesToListings, loadPopulation, recordDetections, type AnomalyView } from './anomaly/anomaly-store.js';
 import { detectAnomalies, listingKey, type PeerIndex } from './anomaly/detector.js';
 import { validateListing } from './contract/listing-contract.js';
@@ -269,11 +279,11 @@ export class QualityStage {
         const id = ids.get(listingKey(a.listing));
         return id === undefined ? [] : [provenanceRow(id.id, a.listing, a.origin, this.opts.origin, engine, this.opts.now)];
       });
-      // One transaction for the batch's rows (each statement on its own was its own commit), in
-      // listing id order, so two imports of overlapping lots take the row locks in the same order.
+      // The batch's rows land together (each statement on its own was its own commit), in listing
+      // id order, so two imports of overlapping lots take the row locks in the same order.
       rows.sort((a, b) => a.listing_id - b.listing_id);
-      await this.db.kysely.transaction().execute(async (trx) => {
-        const chunk = upsertRowsPerStatement(this.db.dialect);
+      const chunk = upsertRowsPerStatement(this.db.dialect);
+      await atomicWrite(this.db, Math.ceil(rows.length / chunk), async (trx) => {
         for (let i = 0; i < rows.length; i += chunk) await bulkUpsert(trx, this.db, PROVENANCE_UPSERT, rows.slice(i, i + chunk));
       });
       this.summary.provenanceRecorded = rows.length;
@@ -323,41 +333,31 @@ export class QualityStage {
   }
 
   private async listingIds(): Promise<Map<string, { id: number; active: boolean }>> {
-    // Asked per source, so both databases seek the (source, lot_id) unique index: by lot_id alone
-    // they read the whole index once per batch, a cost that grew with the table.
-    const lotsBySource = new Map<string, Set<string>>();
-    for (const a of this.publishable) {
-      const lots = lotsBySource.get(a.listing.source) ?? new Set<string>();
-      lots.add(a.listing.lotId);
-      lotsBySource.set(a.listing.source, lots);
-    }
+    const lots = this.publishable.map((a) => [a.listing.source, a.listing.lotId] as const);
+    const rows = await lookupByGroup(this.db.dialect, lots, (source, lots) =>
+      this.db.kysely
+        .selectFrom('listings')
+        .select(['id', 'source', 'lot_id', 'is_active'])
+        .where('source', '=', source)
+        .where('lot_id', 'in', lots),
+    );
     const out = new Map<string, { id: number; active: boolean }>();
-    for (const [source, set] of lotsBySource) {
-      const lots = [...set];
-      for (let i = 0; i < lots.length; i += 300) {
-        const rows = await this.db.kysely
-          .selectFrom('listings')
-          .select(['id', 'source', 'lot_id', 'is_active'])
-          .where('source', '=', source)
-          .where('lot_id', 'in', inList(lots.slice(i, i + 300)))
-          .execute();
-        for (const r of rows)
-          out.set(listingKey({ source: r.source, lotId: r.lot_id }), {
-            id: Number(r.id),
-            active: r.is_active === true || r.is_active === 1,
-          });
-      }
-    }
+    for (const r of rows)
+      out.set(listingKey({ source: r.source, lotId: r.lot_id }), {
+        id: Number(r.id),
+        active: r.is_active === true || r.is_active === 1,
+      });
     return out;
   }
 
   private async currentAnomalies(listingIds: number[]): Promise<Map<number, string>> {
     const out = new Map<number, string>();
-    for (let i = 0; i < listingIds.length; i += 300) {
+    const size = lookupKeysPerStatement(this.db.dialect);
+    for (let i = 0; i < listingIds.length; i += size) {
       const rows = await this.db.kysely
         .selectFrom('opportunities')
         .select(['listing_id', 'anomalies_json'])
-        .where('listing_id', 'in', inList(listingIds.slice(i, i + 300)))
+        .where('listing_id', 'in', inList(listingIds.slice(i, i + size)))
         .execute();
       for (const r of rows) out.set(Number(r.listing_id), r.anomalies_json);
     }

@@ -5,7 +5,9 @@
 export { POSTGRES_WORDS, SQLITE_WORDS, type DialectWords } from './dialect-words.js';
 export { bulkUpsert, upsertRowsPerStatement, type UpsertShape } from './bulk-upsert.js';
 export { valuesTable } from './values-table.js';
-export { inList } from './in-list.js';
+export { inList, lookupKeysPerStatement } from './in-list.js';
+export { atomicWrite } from './atomic-write.js';
+export { lookupByGroup } from './lookup-by-group.js';
 export { dbBool, isDatabaseUnavailable, openDb, type Db, type OpenDbOptions } from './db.js';
 export { readKeyset, type KeysetPosition } from './keyset.js';
 export { analyzeStale } from './planner-statistics.js';

@@ -2,7 +2,19 @@
 // longer fires is `resolved`, and an operator's `false_positive` or `confirmed` verdict survives
 // re-detection, so a listing an operator cleared stays cleared.
 import { sql, type Insertable, type Kysely } from 'kysely';
-import { bulkUpsert, dbBool, inList, type Database, type Db, type ListingRow, type UpsertShape, valuesTable } from '../../storage/index.js';
+import {
+  atomicWrite,
+  bulkUpsert,
+  dbBool,
+  inList,
+  lookupKeysPerStatement,
+  upsertRowsPerStatement,
+  type Database,
+  type Db,
+  type ListingRow,
+  type UpsertShape,
+  valuesTable,
+} from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { familyOf, LISTING_CORE_COLUMNS, listingCoreFromRow, makeSpellings } from '../../opportunities/index.js';
 import { listingKey, peerFeature, type DetectedAnomaly, type PeerListing } from './detector.js';
@@ -26,9 +38,9 @@ export interface AnomalyView {
 export const blocksHot = (views: readonly AnomalyView[]) => views.some((v) => v.status === 'open' || v.status === 'confirmed');
 
 const CHUNK = 300;
-function chunks<T>(xs: readonly T[]): T[][] {
+function chunks<T>(xs: readonly T[], size = CHUNK): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
   return out;
 }
 
@@ -158,7 +170,7 @@ type Row = { id: number; source: string; lot_id: string; kind: string; detail: s
 async function rowsFor(db: Db, keys: ReadonlyArray<{ source: string; lotId: string }>): Promise<Map<string, Row[]>> {
   const wanted = new Set(keys.map(listingKey));
   const by = new Map<string, Row[]>();
-  for (const part of chunks([...new Set(keys.map((k) => k.lotId))])) {
+  for (const part of chunks([...new Set(keys.map((k) => k.lotId))], lookupKeysPerStatement(db.dialect))) {
     const rows = await db.kysely
       .selectFrom('quality_anomalies')
       .select(['id', 'source', 'lot_id', 'kind', 'detail', 'status', 'detected_at'])
@@ -270,7 +282,7 @@ export async function recordDetections(
         await trx.updateTable('quality_anomalies').set({ status: 'resolved', updated_at: now }).where('id', 'in', gone).execute();
     }
     await insertFlags(trx, [...fresh.values()], now);
-    for (const part of chunks(checked))
+    for (const part of chunks(checked, upsertRowsPerStatement(db.dialect)))
       await bulkUpsert(
         trx,
         db,
@@ -342,11 +354,12 @@ export async function linkAnomaliesToListings(db: Db, ids: ReadonlyMap<string, n
     links.push([source, lotId, id]);
   }
   if (links.length === 0) return;
-  // A few hundred links to a statement, in one transaction. A statement per listing, each its own
+  // Hundreds of links to a statement, together atomic. A statement per listing, each its own
   // commit, was 17,000 commits for a file of relisted vehicles (0.6 s of SQLite's time alone).
   // Rows already linked to their listing are left unwritten.
-  await db.kysely.transaction().execute(async (trx) => {
-    for (const part of chunks(links)) {
+  const parts = chunks(links, lookupKeysPerStatement(db.dialect));
+  await atomicWrite(db, parts.length, async (trx) => {
+    for (const part of parts) {
       await sql`UPDATE quality_anomalies SET listing_id = v.column3 FROM ${valuesTable(part, [2])}
         WHERE quality_anomalies.source = v.column1 AND quality_anomalies.lot_id = v.column2
           AND (quality_anomalies.listing_id IS NULL OR quality_anomalies.listing_id <> v.column3)`.execute(trx);

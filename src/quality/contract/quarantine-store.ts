@@ -1,6 +1,6 @@
 // Quarantine: records that broke the listing contract, kept with every reason until a compliant
 // copy of the same lot arrives. Never silently dropped; listable by API and CLI.
-import { dbBool, inList, type Db } from '../../storage/index.js';
+import { atomicWrite, dbBool, inList, lookupKeysPerStatement, type Db } from '../../storage/index.js';
 import type { ListingInput } from '../../opportunities/index.js';
 import { LISTING_CONTRACT_VERSION, type Violation } from './listing-contract.js';
 import { inKeyOrder } from '../../common/compare.js';
@@ -39,7 +39,11 @@ export async function applyContractResults(
   // imports quarantining overlapping lots met in different orders deadlocked and one import
   // failed; in one order they queue.
   const ordered = inKeyOrder(failing, (f) => listingKey(f.listing));
-  await db.kysely.transaction().execute(async (trx) => {
+  const lots = [...new Set(passing.map((l) => l.lotId))];
+  const size = lookupKeysPerStatement(db.dialect);
+  // A batch with no failing record writes only its releases, at most one statement a part of its lots.
+  const writes = ordered.length ? Infinity : Math.ceil(lots.length / size);
+  await atomicWrite(db, writes, async (trx) => {
     for (const f of ordered) {
       const values = {
         source: f.listing.source,
@@ -92,14 +96,13 @@ export async function applyContractResults(
           .execute();
       }
     }
-    const lots = [...new Set(passing.map((l) => l.lotId))];
     const passKeys = new Set(passing.map((l) => `${l.source}\u0000${l.lotId}`));
-    for (let i = 0; i < lots.length; i += 300) {
+    for (let i = 0; i < lots.length; i += size) {
       const held = await trx
         .selectFrom('quality_quarantine')
         .select(['id', 'source', 'lot_id'])
         .where('status', '=', 'quarantined')
-        .where('lot_id', 'in', inList(lots.slice(i, i + 300)))
+        .where('lot_id', 'in', inList(lots.slice(i, i + size)))
         .execute();
       const release = held.filter((h) => passKeys.has(`${h.source}\u0000${h.lot_id}`)).map((h) => Number(h.id));
       if (release.length)
