@@ -13,7 +13,8 @@ import { importFeedSource, POSTGRES_BATCHES_IN_FLIGHT } from '../src/ingest/feed
 import { streamFeed } from '../src/ingest/feed-stream.js';
 import { headerKey } from '../src/ingest/csv-records.js';
 import { heapCeiling } from '../src/common/heap-ceiling.js';
-import { VinDecoder } from '../src/quality/vin-decoding/decoder.js';
+import { patternKey, VinDecoder } from '../src/quality/vin-decoding/decoder.js';
+import { loadVinDecodes } from '../src/quality/vin-decoding/decode-store.js';
 import { createTestDb, type TestDb } from './support/databases.js';
 import { expectSameImport, rowCount, snapshot, wholeFileImportAt } from './support/import-snapshot.js';
 
@@ -440,12 +441,19 @@ describe('streamed feed import of VINs the first read decoded', () => {
       expect(summary.quality!.vinsDecoded).toBeGreaterThan(300);
       expect(reads.survey).toBeGreaterThan(0);
       expect(reads.publish).toBe(0);
-      // What the second read used is what the first stored: every published VIN's vehicle.
-      const stored = await t.db.kysely.selectFrom('vin_decodes').select(['vin', 'model']).execute();
-      const modelOf = new Map(stored.map((r) => [r.vin, r.model]));
+      // What the second read used is what the first stored: every published VIN's vehicle, from
+      // the one decode stored for its pattern.
       const opps = await t.db.kysely.selectFrom('opportunities').select(['vin', 'vehicle_json']).where('vin', 'is not', null).execute();
       expect(opps.length).toBeGreaterThan(300);
-      for (const o of opps) expect((JSON.parse(o.vehicle_json!) as { model: string | null }).model).toBe(modelOf.get(o.vin!));
+      const decodes = await loadVinDecodes(
+        t.db,
+        opps.map((o) => o.vin),
+      );
+      for (const o of opps)
+        expect((JSON.parse(o.vehicle_json!) as { model: string | null }).model).toBe(decodes.get(o.vin!.toUpperCase())?.model);
+      const stored = await t.db.kysely.selectFrom('vin_decodes').select('vin').execute();
+      expect(stored.length).toBe(new Set(stored.map((r) => patternKey(r.vin))).size);
+      expect(new Set(stored.map((r) => patternKey(r.vin)))).toEqual(new Set([...decodes.keys()].map(patternKey)));
     } finally {
       await t.drop();
     }

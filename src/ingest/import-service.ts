@@ -160,7 +160,7 @@ export async function importCompsFile(db: Db, content: string | Buffer, opts: Im
   await decodeAndStore(
     db,
     comps.map((c) => (c.kind === 'sale' ? (c as { vin?: string | null }).vin : null)),
-    { now: opts.now, decoder: opts.vinDecoder },
+    { now: opts.now, decoder: opts.vinDecoder, everyVin: true },
   );
   for (let i = 0; i < comps.length; i += 200) {
     const rows = comps.slice(i, i + 200).map((c) => ({

@@ -111,7 +111,7 @@ export function vinPatternIndex(): string[] {
   return [`CREATE INDEX vin_decodes_pattern_idx ON vin_decodes ((${VIN_PATTERN_SQL}), decoder, vin)`];
 }
 
-/** Decoded VINs (one row per VIN, shared by listings and dealer sales). */
+/** Decoded VINs: a row per VIN of dealer sales, and for listings one per VIN pattern (decode-store.ts). */
 export function vinDecodesMigration(big: string): string[] {
   return [
     `CREATE TABLE vin_decodes (

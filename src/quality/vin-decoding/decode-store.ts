@@ -56,18 +56,83 @@ function fromRow(r: VinDecodesTable): VinDecode {
   };
 }
 
-export async function loadVinDecodes(db: Db, vins: Iterable<string | null | undefined>): Promise<Map<string, VinDecode>> {
+/**
+ * Each VIN's stored decode: its own row, or for a VIN without one, a decode stored for its
+ * pattern (a decode depends on the pattern alone), given under the VIN asked for. An import
+ * stores one decode per pattern (decodeAndStore), so most VINs of a fleet have no row of their
+ * own. Of a pattern's decodes, `release`'s when there is one, else the latest decoded.
+ */
+export async function loadVinDecodes(db: Db, vins: Iterable<string | null | undefined>, release?: string): Promise<Map<string, VinDecode>> {
+  return (await storedDecodes(db, vins, release)).decodes;
+}
+
+/** loadVinDecodes, and which of the VINs have a row of their own. */
+async function storedDecodes(
+  db: Db,
+  vins: Iterable<string | null | undefined>,
+  release?: string,
+): Promise<{ decodes: Map<string, VinDecode>; ownRows: Set<string> }> {
   const wanted = [...new Set([...vins].filter((v): v is string => typeof v === 'string' && v.length === 17).map((v) => v.toUpperCase()))];
-  const out = new Map<string, VinDecode>();
+  const decodes = new Map<string, VinDecode>();
   for (let i = 0; i < wanted.length; i += CHUNK) {
     const rows = await db.kysely
       .selectFrom('vin_decodes')
       .selectAll()
       .where('vin', 'in', inList(wanted.slice(i, i + CHUNK)))
       .execute();
-    for (const r of rows) out.set(r.vin, fromRow(r));
+    for (const r of rows) decodes.set(r.vin, fromRow(r));
   }
-  return out;
+  const ownRows = new Set(decodes.keys());
+  const rest = wanted.filter((v) => !ownRows.has(v));
+  if (rest.length) {
+    const byPattern = await latestPatternDecodes(db, rest, release);
+    for (const vin of rest) {
+      const d = byPattern.get(patternKey(vin));
+      if (d) decodes.set(vin, { ...d, vin });
+    }
+  }
+  return { decodes, ownRows };
+}
+
+type Ranked = { decoder: string; vin: string; at: number };
+
+/** `release`'s decode first, then the latest decoded, then the lowest VIN (so the choice is stable). */
+function outranks(a: Ranked, b: Ranked, release?: string): boolean {
+  if ((a.decoder === release) !== (b.decoder === release)) return a.decoder === release;
+  if (a.at !== b.at) return a.at > b.at;
+  return a.vin < b.vin;
+}
+
+/** For each of these VINs' patterns with a stored decode: `release`'s, else the latest decoded. */
+async function latestPatternDecodes(db: Db, vins: readonly string[], release?: string): Promise<Map<string, VinDecode>> {
+  const patterns = [...new Set(vins.map(patternKey))];
+  const pattern = sql.raw(VIN_PATTERN_SQL);
+  const out = new Map<string, { d: VinDecode; at: number }>();
+  for (let i = 0; i < patterns.length; i += CHUNK) {
+    // One row per pattern and release (the lowest VIN), through the pattern index.
+    const rows = await db.kysely
+      .selectFrom('vin_decodes')
+      .selectAll()
+      .where('vin', 'in', (qb) =>
+        qb
+          .selectFrom('vin_decodes')
+          .select((eb) => eb.fn.min<string>('vin').as('vin'))
+          .where(sql<string>`${pattern}`, 'in', patterns.slice(i, i + CHUNK))
+          .groupBy([sql`${pattern}`, 'decoder']),
+      )
+      .execute();
+    for (const r of rows) {
+      const key = patternKey(r.vin);
+      const at = Number(r.decoded_at);
+      const had = out.get(key);
+      if (
+        had === undefined ||
+        outranks({ decoder: r.decoder, vin: r.vin, at }, { decoder: had.d.decoder, vin: had.d.vin, at: had.at }, release)
+      )
+        out.set(key, { d: fromRow(r), at });
+    }
+  }
+  return new Map([...out].map(([k, v]) => [k, v.d]));
 }
 
 /**
@@ -115,16 +180,26 @@ export interface DecodeOptions {
   /** The decoder to use; the process's shared one by default (tests inject their own). */
   decoder?: VinDecoder | null;
   /**
-   * Every one of these VINs was decoded and stored by this decoder release moments ago (a streamed
-   * import's second read of a file its first read decoded): the decoder answers them from its
-   * pattern cache, and the store is neither read nor written again.
+   * Every one of these VINs' patterns was decoded and stored by this decoder release moments ago
+   * (a streamed import's second read of a file its first read decoded): the decoder answers them
+   * from its pattern cache, and the store is neither read nor written again.
    */
   alreadyStored?: boolean;
+  /**
+   * Store a decode for every VIN decoded, not one per pattern: dealer sales are joined to their
+   * own VIN's decode (comps-store.ts).
+   */
+  everyVin?: boolean;
 }
 
 /**
  * Decodes the VINs not decoded yet by this decoder release, stores them, and answers every VIN's
  * decode. Without the vPIC data nothing is decoded and the answer is what was stored before.
+ *
+ * A decode depends on the VIN's pattern alone, so a listing import stores one per pattern the
+ * store has no decode of by this release, and the VINs that already have a row of their own (kept
+ * current). A day's file of other units of the same fleets then stores a few hundred rows, not one
+ * per VIN: loadVinDecodes answers the rest from their pattern's.
  */
 export async function decodeAndStore(
   db: Db,
@@ -135,19 +210,32 @@ export async function decodeAndStore(
   const decoder = opts.decoder === undefined ? await sharedVinDecoder() : opts.decoder;
   // The same release decodes a VIN the same way every time, so its answer is what was stored.
   if (decoder && opts.alreadyStored) return decoder.decodeMany(list);
-  const known = await loadVinDecodes(db, list);
+  const { decodes: known, ownRows } = await storedDecodes(db, list, decoder?.release);
   if (!decoder) return known;
   // The second read of a streamed file decodes from the pattern cache (alreadyStored above); the
   // decodes found stored go in it too, or a re-imported file had every pattern decoded anew there.
   for (const d of known.values()) decoder.remember(d);
-  const missing = [...new Set(list)].filter((v) => known.get(v)?.decoder !== decoder.release);
+  const stored = new Set<string>();
+  for (const d of known.values()) if (d.decoder === decoder.release) stored.add(patternKey(d.vin));
+  // With everyVin, a VIN answered only by its pattern's decode still needs its own row.
+  const current = (v: string) => known.get(v)?.decoder === decoder.release && (!opts.everyVin || ownRows.has(v));
+  const missing = [...new Set(list)].filter((v) => !current(v));
   if (missing.length === 0) return known;
-  // A new VIN of a pattern the store has decoded (another unit of the same fleet) is answered
-  // from that decode, not from vPIC: a process's pattern cache starts empty.
-  const unseen = missing.filter((v) => !decoder.knowsPattern(v));
-  if (unseen.length) for (const d of await loadPatternDecodes(db, unseen, decoder.release)) decoder.remember(d);
+  // A VIN with an older release's row of its own may have a pattern this release has decoded.
+  const unseen = missing.filter((v) => !stored.has(patternKey(v)));
+  if (unseen.length)
+    for (const d of await loadPatternDecodes(db, unseen, decoder.release)) {
+      decoder.remember(d);
+      stored.add(patternKey(d.vin));
+    }
   const fresh = await decoder.decodeMany(missing);
-  await saveVinDecodes(db, fresh.values(), opts.now);
+  const rows: VinDecode[] = [];
+  for (const d of fresh.values()) {
+    const key = patternKey(d.vin);
+    if (opts.everyVin || ownRows.has(d.vin) || !stored.has(key)) rows.push(d);
+    stored.add(key);
+  }
+  await saveVinDecodes(db, rows, opts.now);
   for (const [vin, d] of fresh) known.set(vin, d);
   return known;
 }
