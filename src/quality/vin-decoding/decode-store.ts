@@ -106,21 +106,9 @@ function outranks(a: Ranked, b: Ranked, release?: string): boolean {
 /** For each of these VINs' patterns with a stored decode: `release`'s, else the latest decoded. */
 async function latestPatternDecodes(db: Db, vins: readonly string[], release?: string): Promise<Map<string, VinDecode>> {
   const patterns = [...new Set(vins.map(patternKey))];
-  const pattern = sql.raw(VIN_PATTERN_SQL);
   const out = new Map<string, { d: VinDecode; at: number }>();
   for (let i = 0; i < patterns.length; i += CHUNK) {
-    // One row per pattern and release (the lowest VIN), through the pattern index.
-    const rows = await db.kysely
-      .selectFrom('vin_decodes')
-      .selectAll()
-      .where('vin', 'in', (qb) =>
-        qb
-          .selectFrom('vin_decodes')
-          .select((eb) => eb.fn.min<string>('vin').as('vin'))
-          .where(sql<string>`${pattern}`, 'in', patterns.slice(i, i + CHUNK))
-          .groupBy([sql`${pattern}`, 'decoder']),
-      )
-      .execute();
+    const rows = await patternDecodesQuery(db, patterns.slice(i, i + CHUNK)).execute();
     for (const r of rows) {
       const key = patternKey(r.vin);
       const at = Number(r.decoded_at);
@@ -150,20 +138,24 @@ export async function loadPatternDecodes(db: Db, vins: Iterable<string>, release
   return out;
 }
 
-/** The stored decode with the lowest VIN of each pattern, by `release` (the query plan tests read it). */
-export function patternDecodesQuery(db: Db, patterns: string[], release: string) {
+/**
+ * The stored decode with the lowest VIN of each pattern, by `release`, or without one, of each
+ * pattern and release (the query plan tests read it).
+ */
+export function patternDecodesQuery(db: Db, patterns: string[], release?: string) {
   const pattern = sql.raw(VIN_PATTERN_SQL);
   return db.kysely
     .selectFrom('vin_decodes')
     .selectAll()
-    .where('vin', 'in', (qb) =>
-      qb
+    .where('vin', 'in', (qb) => {
+      const lowest = qb
         .selectFrom('vin_decodes')
         .select((eb) => eb.fn.min<string>('vin').as('vin'))
-        .where(sql<string>`${pattern}`, 'in', patterns)
-        .where('decoder', '=', release)
-        .groupBy(sql`${pattern}`),
-    );
+        .where(sql<string>`${pattern}`, 'in', patterns);
+      return release === undefined
+        ? lowest.groupBy([sql`${pattern}`, 'decoder'])
+        : lowest.where('decoder', '=', release).groupBy(sql`${pattern}`);
+    });
 }
 
 // Written in VIN order. PostgreSQL locks an upsert's rows in the order the statement gives them,
@@ -221,8 +213,9 @@ export async function decodeAndStore(
   const current = (v: string) => known.get(v)?.decoder === decoder.release && (!opts.everyVin || ownRows.has(v));
   const missing = [...new Set(list)].filter((v) => !current(v));
   if (missing.length === 0) return known;
-  // A VIN with an older release's row of its own may have a pattern this release has decoded.
-  const unseen = missing.filter((v) => !stored.has(patternKey(v)));
+  // A VIN with an older release's row of its own may have a pattern this release has decoded
+  // (the others were answered by their pattern's decode above, this release's first).
+  const unseen = missing.filter((v) => ownRows.has(v) && !stored.has(patternKey(v)));
   if (unseen.length)
     for (const d of await loadPatternDecodes(db, unseen, decoder.release)) {
       decoder.remember(d);
