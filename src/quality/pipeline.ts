@@ -333,8 +333,8 @@ export class QualityStage {
   }
 
   private async listingIds(): Promise<Map<string, { id: number; active: boolean }>> {
-    const lots = this.publishable.map((a) => [a.listing.source, a.listing.lotId] as const);
-    const rows = await lookupByGroup(this.db.dialect, lots, (source, lots) =>
+    const pairs = this.publishable.map((a) => [a.listing.source, a.listing.lotId] as const);
+    const rows = await lookupByGroup(this.db.dialect, pairs, (source, lots) =>
       this.db.kysely
         .selectFrom('listings')
         .select(['id', 'source', 'lot_id', 'is_active'])
